@@ -1,0 +1,1 @@
+"""netconform: conformance and fuzz-testing harness for network stacks."""
