@@ -1,0 +1,92 @@
+"""Kernel drop reasons from the ``skb:kfree_skb`` tracepoint, attributed to one test.
+
+A private ftrace instance per worker (``/sys/kernel/tracing/instances/nc-<run>-<w>-k``) records
+``kfree_skb`` events filtered on ``common_pid`` = this worker's PID. A frame the tester sends on
+a veth is received by the DUT namespace in softirq context, which the kernel normally runs in the
+sending thread as the send system call returns; a drop on that path therefore carries the
+sender's PID, and drops caused by other workers' frames (or other processes) are filtered out.
+
+Limits (documented, not hidden): a drop that happens later, from a timer or in ``ksoftirqd``
+when the softirq is deferred under load, carries another PID and is not attributed; events
+recorded between two tests go to the next test's window. Under ``-n 2`` each worker has its own
+instance and PID filter, so workers do not see each other's drops.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+
+TRACEFS = "/sys/kernel/tracing"
+EVENT = "events/skb/kfree_skb"
+LINE_RE = re.compile(r"location=(?P<loc>\S+).*?reason: (?P<reason>\w+)")
+IGNORED_REASONS = {"NOT_SPECIFIED"}
+
+
+def ensure_tracefs() -> str | None:
+    """Mount tracefs if needed; return why drop reasons are unavailable, or None if they are."""
+    if not os.path.isdir(os.path.join(TRACEFS, "events")):
+        os.makedirs(TRACEFS, exist_ok=True)
+        os.system(f"mount -t tracefs nodev {TRACEFS} >/dev/null 2>&1")
+    if not os.path.isdir(os.path.join(TRACEFS, EVENT)):
+        return "tracefs or the skb:kfree_skb tracepoint is not available"
+    return None
+
+
+class DropMonitor:
+    def __init__(self, instance_name: str, pid: int | None = None) -> None:
+        self.unavailable = ensure_tracefs()
+        self.path = os.path.join(TRACEFS, "instances", instance_name)
+        self.pid = os.getpid() if pid is None else pid
+        if self.unavailable:
+            return
+        try:
+            os.makedirs(self.path, exist_ok=True)
+            self._write(f"{EVENT}/filter", f"common_pid == {self.pid}")
+            self._write(f"{EVENT}/enable", "1")
+            self._write("buffer_size_kb", "512")
+            self.clear()
+        except OSError as exc:
+            self.unavailable = f"cannot set up ftrace instance: {exc.strerror}"
+
+    def _write(self, rel: str, value: str) -> None:
+        with open(os.path.join(self.path, rel), "w") as f:
+            f.write(value)
+
+    def clear(self) -> None:
+        if not self.unavailable:
+            self._write("trace", "")
+
+    def collect(self) -> list[dict[str, object]]:
+        """Drop reasons since the last collect/clear: [{reason, location, count}, ...]."""
+        if self.unavailable:
+            return []
+        with open(os.path.join(self.path, "trace")) as f:
+            text = f.read()
+        self.clear()
+        return summarize(text)
+
+    def close(self) -> None:
+        if self.unavailable:
+            return
+        try:
+            self._write(f"{EVENT}/enable", "0")
+            os.rmdir(self.path)
+        except OSError:
+            pass
+
+
+def summarize(trace_text: str) -> list[dict[str, object]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for line in trace_text.splitlines():
+        if line.startswith("#"):
+            continue
+        m = LINE_RE.search(line)
+        if m and m.group("reason") not in IGNORED_REASONS:
+            location = m.group("loc").split("+", 1)[0]
+            counts[(m.group("reason"), location)] += 1
+    return [
+        {"reason": reason, "location": loc, "count": n}
+        for (reason, loc), n in sorted(counts.items())
+    ]

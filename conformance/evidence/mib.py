@@ -1,0 +1,63 @@
+"""MIB counters of a network namespace and their per-test deltas.
+
+Sources: ``/proc/net/snmp`` and ``/proc/net/netstat`` (pairs of header/value lines per group:
+``Ip``, ``Icmp``, ``Tcp``, ``Udp``, ``TcpExt``, ``IpExt``, ...) and ``/proc/net/snmp6``
+(one ``name value`` pair a line, grouped here under ``Ip6``/``Icmp6``/``Udp6``).
+"""
+
+from __future__ import annotations
+
+from conformance import netns
+
+Counters = dict[str, dict[str, int]]
+
+
+def parse_paired(text: str, into: Counters) -> None:
+    lines = text.splitlines()
+    for header, values in zip(lines[::2], lines[1::2], strict=False):
+        group, _, names = header.partition(":")
+        vgroup, _, nums = values.partition(":")
+        if group != vgroup:
+            continue
+        bucket = into.setdefault(group, {})
+        for name, num in zip(names.split(), nums.split(), strict=False):
+            try:
+                bucket[name] = int(num)
+            except ValueError:
+                pass
+
+
+def parse_snmp6(text: str, into: Counters) -> None:
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].lstrip("-").isdigit():
+            continue
+        name = parts[0]
+        for group in ("Icmp6", "Udp6", "UdpLite6", "Ip6"):
+            if name.startswith(group):
+                into.setdefault(group, {})[name[len(group) :]] = int(parts[1])
+                break
+
+
+def snapshot(ns: str) -> Counters:
+    counters: Counters = {}
+    with netns.entered(ns):
+        for name, parser in (("snmp", parse_paired), ("netstat", parse_paired),
+                             ("snmp6", parse_snmp6)):
+            try:
+                with open(f"/proc/thread-self/net/{name}") as f:
+                    parser(f.read(), counters)
+            except FileNotFoundError:
+                pass
+    return counters
+
+
+def delta(before: Counters, after: Counters) -> Counters:
+    """Counters that changed, as after - before (gauges such as CurrEstab may go negative)."""
+    out: Counters = {}
+    for group, values in after.items():
+        old = before.get(group, {})
+        changed = {k: v - old.get(k, 0) for k, v in values.items() if v != old.get(k, 0)}
+        if changed:
+            out[group] = changed
+    return out

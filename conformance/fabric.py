@@ -1,0 +1,245 @@
+"""The network fabric: one tester namespace per worker and a fresh DUT namespace per test.
+
+::
+
+    tester netns  nc-<run>-<w>-t            DUT netns  nc-<run>-<w>-d<seq>
+      veth nc-<run>-<w>-v<seq>  <-------->  veth nc-<run>-<w>-d<seq>  198.18.<w>.1/24
+      (no address, IPv6 off: the            2001:db8:<w>::1/64, ICMP rate limits lifted,
+       tester kernel stays silent)          DAD and router solicitations off
+
+Each test gets a DUT namespace nobody has used, so no socket, neighbour entry, route cache or
+TIME-WAIT survives from the test before. Making one costs about 10 ms (two ``ip -batch`` calls
+and some sysctl writes), so a background thread keeps a small pool of ready namespaces and
+deletes used ones; a test only waits when the pool is empty (see ``tox -e bench``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import queue
+import socket
+import struct
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+
+from conformance import netns
+from conformance.naming import WorkerPlan
+from conformance.reaper import delete_netns
+
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+IFF_UP = 0x1
+
+# Principle 8: determinism in the DUT netns. ``{dut_if}`` is the DUT's end of the test link.
+DUT_DEFAULT_SYSCTLS: dict[str, str] = {
+    "net.ipv4.icmp_ratelimit": "0",
+    "net.ipv4.icmp_ratemask": "0",
+    "net.ipv4.icmp_msgs_per_sec": "1000000",
+    "net.ipv4.icmp_msgs_burst": "1000000",
+    "net.ipv6.icmp.ratelimit": "0",
+    "net.ipv6.conf.{dut_if}.accept_dad": "0",
+    "net.ipv6.conf.{dut_if}.dad_transmits": "0",
+    "net.ipv6.conf.{dut_if}.router_solicitations": "0",
+    "net.ipv6.conf.{dut_if}.accept_ra": "0",
+}
+
+# The tester kernel must never answer on the test link: no IPv6 at all, no ARP replies.
+TESTER_SYSCTLS: dict[str, str] = {
+    "net.ipv6.conf.all.disable_ipv6": "1",
+    "net.ipv6.conf.default.disable_ipv6": "1",
+    "net.ipv4.conf.all.arp_ignore": "8",
+    "net.ipv4.conf.default.arp_ignore": "8",
+}
+
+
+class FabricError(RuntimeError):
+    """The fabric could not be built (a command failed, a sysctl was refused, ...)."""
+
+
+def _run_ip(args: list[str], script: str) -> None:
+    result = subprocess.run(
+        ["ip", *args, "-batch", "-"], input=script, text=True, capture_output=True, check=False
+    )
+    if result.returncode != 0:
+        raise FabricError(f"ip {' '.join(args)} -batch failed: {result.stderr.strip()}")
+
+
+def set_link_up(ns: str, ifname: str) -> None:
+    """Bring ``ifname`` up inside ``ns`` with SIOCSIFFLAGS (no process spawn)."""
+    with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        ifreq = struct.pack("16sH14x", ifname.encode(), 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(s, SIOCGIFFLAGS, ifreq))[1]
+        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH14x", ifname.encode(), flags | IFF_UP))
+
+
+@dataclass(frozen=True)
+class DutConfig:
+    """How each fresh DUT namespace is configured (user additions come last and win)."""
+
+    extra_sysctls: dict[str, str] = field(default_factory=dict)
+    setup_commands: tuple[str, ...] = ()
+    kernel_silent: bool = False  # for a userspace DUT on the link: no address in the kernel
+
+    def sysctls(self, dut_if: str) -> dict[str, str]:
+        merged = {k.format(dut_if=dut_if): v for k, v in DUT_DEFAULT_SYSCTLS.items()}
+        merged.update(self.extra_sysctls)
+        return merged
+
+    def recorded_sysctls(self) -> dict[str, str]:
+        """The sysctls as they go into results.json (the per-test link as ``<test-link>``)."""
+        return self.sysctls("<test-link>")
+
+
+@dataclass(frozen=True)
+class DutNetns:
+    """One fresh DUT namespace and its link to the tester namespace."""
+
+    plan: WorkerPlan
+    seq: int
+    created_s: float
+
+    @property
+    def name(self) -> str:
+        return self.plan.dut_netns(self.seq)
+
+    @property
+    def dut_ifname(self) -> str:
+        return self.plan.dut_ifname(self.seq)
+
+    @property
+    def tester_ifname(self) -> str:
+        return self.plan.tester_ifname(self.seq)
+
+    @property
+    def tester_netns(self) -> str:
+        return self.plan.tester_netns
+
+
+def build_dut(plan: WorkerPlan, seq: int, config: DutConfig) -> DutNetns:
+    """Create DUT namespace ``seq`` with its veth to the tester namespace, configured."""
+    t0 = time.perf_counter()
+    dut = DutNetns(plan, seq, 0.0)
+    ns, dif, tif = dut.name, dut.dut_ifname, dut.tester_ifname
+    # Both veth ends are created directly in their namespaces: nothing appears in ours.
+    _run_ip(
+        [],
+        f"netns add {ns}\n"
+        f"link add {tif} address {plan.tester_mac} netns {plan.tester_netns} type veth "
+        f"peer name {dif} address {plan.dut_mac} netns {ns}\n",
+    )
+    try:
+        netns.write_sysctls(ns, config.sysctls(dif))
+        set_link_up(plan.tester_netns, tif)
+        script = "link set lo up\n"
+        if not config.kernel_silent:
+            script += (
+                f"link set {dif} addrgenmode none\n"
+                f"addr add {plan.dut_ipv4}/{plan.ipv4_prefix_len} dev {dif}\n"
+                f"addr add {plan.dut_ipv6}/64 dev {dif} nodad\n"
+                # The tester's address is known statically so no ARP disturbs a test that
+                # is not about ARP (ARP tests use spare source addresses).
+                f"neigh replace {plan.tester_ipv4} lladdr {plan.tester_mac} dev {dif} nud permanent\n"
+            )
+        script += f"link set {dif} up\n"
+        _run_ip(["-n", ns], script)
+        for command in config.setup_commands:
+            result = subprocess.run(
+                ["ip", "netns", "exec", ns, "sh", "-c", command],
+                capture_output=True, text=True, check=False, timeout=60,
+            )
+            if result.returncode != 0:
+                raise FabricError(
+                    f"--dut-setup {command!r} failed with exit {result.returncode}: "
+                    f"{(result.stderr or result.stdout).strip()[:300]}"
+                )
+    except BaseException:
+        delete_netns([ns])
+        raise
+    return DutNetns(plan, seq, time.perf_counter() - t0)
+
+
+class Fabric:
+    """Per-worker fabric: the tester namespace plus a pool of fresh DUT namespaces."""
+
+    def __init__(self, plan: WorkerPlan, config: DutConfig, pool_size: int = 2) -> None:
+        self.plan = plan
+        self.config = config
+        self.pool_size = pool_size
+        self._ready: queue.Queue[DutNetns | BaseException] = queue.Queue()
+        self._want = threading.Semaphore(0)
+        self._used: list[str] = []
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.acquire_waits_s: list[float] = []
+
+    # -- life cycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        _run_ip([], f"netns add {self.plan.tester_netns}\n")
+        netns.write_sysctls(self.plan.tester_netns, TESTER_SYSCTLS)
+        set_link_up(self.plan.tester_netns, "lo")
+        if self.pool_size > 0:
+            for _ in range(self.pool_size):
+                self._want.release()
+            self._thread = threading.Thread(target=self._fill, name="nc-dut-pool", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._want.release()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        leftovers = []
+        while not self._ready.empty():
+            item = self._ready.get_nowait()
+            if isinstance(item, DutNetns):
+                leftovers.append(item.name)
+        with self._lock:
+            leftovers += self._used
+            self._used = []
+        delete_netns(leftovers + [self.plan.tester_netns])
+
+    # -- DUT namespaces -----------------------------------------------------------------
+    def _next_seq(self) -> int:
+        with self._lock:
+            self._seq += 1
+            return self._seq
+
+    def _fill(self) -> None:
+        while True:
+            self._want.acquire()
+            if self._stop.is_set():
+                return
+            self._delete_used()
+            try:
+                self._ready.put(build_dut(self.plan, self._next_seq(), self.config))
+            except BaseException as exc:  # handed to the test that takes it
+                self._ready.put(exc)
+
+    def _delete_used(self) -> None:
+        with self._lock:
+            used, self._used = self._used, []
+        delete_netns(used)
+
+    def acquire(self) -> DutNetns:
+        """A fresh DUT namespace (from the pool, or built now when there is no pool)."""
+        t0 = time.perf_counter()
+        if self.pool_size == 0:
+            self._delete_used()
+            dut = build_dut(self.plan, self._next_seq(), self.config)
+        else:
+            item = self._ready.get(timeout=120)
+            self._want.release()
+            if isinstance(item, BaseException):
+                raise item
+            dut = item
+        self.acquire_waits_s.append(time.perf_counter() - t0)
+        return dut
+
+    def release(self, dut: DutNetns) -> None:
+        """Hand a used DUT namespace back for deletion (in the background with a pool)."""
+        with self._lock:
+            self._used.append(dut.name)

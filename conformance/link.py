@@ -1,0 +1,153 @@
+"""The tester link: a persistent AF_PACKET socket on the tester's end of the test veth.
+
+Byte-level and fast: frames go out as prebuilt bytes, frames come in as bytes and are matched
+with plain predicates (``Callable[[bytes], bool]``). Outgoing frames are not read back
+(PACKET_IGNORE_OUTGOING). Every frame sent and received goes to the link's recorder, which
+becomes the test's pcap.
+
+"Expect nothing" (principle 6): for a target that replies synchronously, send the packet, then
+a barrier probe (an ICMP echo request); the target processes frames in order, so when the
+probe's reply arrives any reply to the packet has arrived too. For a target that does not
+guarantee that, wait for a bounded quiescence window instead.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from conformance import netns
+from conformance.pcap import Recorder
+
+ETH_P_ALL = 0x0003
+SOL_PACKET = 263
+PACKET_IGNORE_OUTGOING = 23
+MIN_FRAME = 60  # Ethernet minimum without FCS; the veth does not pad for us
+MSG_DONTWAIT = socket.MSG_DONTWAIT
+
+Predicate = Callable[[bytes], bool]
+
+
+class LinkTimeout(TimeoutError):
+    """Nothing matching arrived before the deadline."""
+
+
+@dataclass(frozen=True)
+class Barrier:
+    """A probe frame and a predicate recognising its reply."""
+
+    probe: bytes
+    is_reply: Predicate
+
+
+class TesterLink:
+    def __init__(self, netns_name: str, ifname: str, recorder: Recorder | None = None) -> None:
+        with netns.entered(netns_name):
+            sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        try:
+            sock.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+            sock.bind((ifname, ETH_P_ALL))
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+        self.ifname = ifname
+        self.netns = netns_name
+        self.recorder = recorder
+        self.pending: list[bytes] = []  # received but not yet consumed by an expectation
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    # -- sending ------------------------------------------------------------------------
+    def send(self, frame: bytes) -> None:
+        if len(frame) < MIN_FRAME:
+            frame = frame + bytes(MIN_FRAME - len(frame))
+        self.sock.send(frame)
+        if self.recorder is not None:
+            self.recorder.add("out", frame)
+
+    # -- receiving ----------------------------------------------------------------------
+    def _recv_nowait(self) -> bytes | None:
+        try:
+            frame = self.sock.recv(65536, MSG_DONTWAIT)
+        except BlockingIOError:
+            return None
+        if self.recorder is not None:
+            self.recorder.add("in", frame)
+        return frame
+
+    def recv(self, deadline: float) -> bytes | None:
+        """The next frame (pending ones first), or None once ``deadline`` (monotonic) passes."""
+        if self.pending:
+            return self.pending.pop(0)
+        frame = self._recv_nowait()
+        while frame is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            readable, _, _ = select.select([self.sock], [], [], remaining)
+            if readable:
+                frame = self._recv_nowait()
+        return frame
+
+    def expect(self, predicate: Predicate, timeout: float) -> tuple[bytes | None, list[bytes]]:
+        """Wait for a frame matching ``predicate``; returns (match or None, frames passed over).
+
+        Frames passed over are kept as pending for later expectations too.
+        """
+        deadline = time.monotonic() + timeout
+        skipped: list[bytes] = []
+        pending, self.pending = self.pending, []
+        for i, frame in enumerate(pending):
+            if predicate(frame):
+                self.pending = skipped + pending[i + 1 :]
+                return frame, list(skipped)
+            skipped.append(frame)
+        while True:
+            frame = self.recv(deadline)
+            if frame is None:
+                self.pending = skipped
+                return None, list(skipped)
+            if predicate(frame):
+                self.pending = skipped
+                return frame, list(skipped)
+            skipped.append(frame)
+
+    def drain(self) -> list[bytes]:
+        """Everything already received and not consumed, without waiting."""
+        frames, self.pending = self.pending, []
+        frame = self._recv_nowait()
+        while frame is not None:
+            frames.append(frame)
+            frame = self._recv_nowait()
+        return frames
+
+    def barrier(self, barrier: Barrier, timeout: float = 2.0) -> list[bytes]:
+        """Send the probe; return every frame that arrived before its reply."""
+        self.send(barrier.probe)
+        reply, before = self.expect(barrier.is_reply, timeout)
+        if reply is None:
+            raise LinkTimeout(
+                f"barrier probe unanswered within {timeout:g} s: the target did not answer an "
+                "ICMP echo request, so 'expect nothing' cannot be decided"
+            )
+        self.pending = []
+        return before
+
+    def quiesce(self, window: float) -> list[bytes]:
+        """Collect frames until none has arrived for ``window`` seconds (bounded at 10 windows)."""
+        frames = self.drain()
+        hard_deadline = time.monotonic() + 10 * window
+        while True:
+            frame = self.recv(min(time.monotonic() + window, hard_deadline))
+            if frame is None:
+                return frames
+            frames.append(frame)

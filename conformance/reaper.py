@@ -1,0 +1,83 @@
+"""Remove what an earlier run left behind (after kill -9, a crash or a power cut).
+
+Runs at start-up. It only ever touches names the harness makes (``nc-<run>-<worker>-...``) whose
+owning process is gone (see :mod:`conformance.ownership`): namespaces (after killing, by PID, the
+processes inside them, which only the harness can have started there), interfaces in the
+current namespace, and ftrace instances.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+
+from conformance import netns, ownership
+from conformance.naming import parse_name
+
+TRACE_INSTANCES = "/sys/kernel/tracing/instances"
+
+
+def _stale(name: str) -> bool:
+    owner = parse_name(name)
+    return owner is not None and not ownership.is_alive(*owner)
+
+
+def _pids_in_netns(name: str) -> list[int]:
+    result = subprocess.run(
+        ["ip", "netns", "pids", name], capture_output=True, text=True, check=False
+    )
+    return [int(p) for p in result.stdout.split() if p.isdigit()]
+
+
+def _kill(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def delete_netns(names: list[str]) -> None:
+    """Delete named namespaces with one ``ip -batch`` call (missing ones are ignored)."""
+    if not names:
+        return
+    script = "".join(f"netns del {n}\n" for n in names)
+    subprocess.run(
+        ["ip", "-force", "-batch", "-"], input=script, text=True, capture_output=True, check=False
+    )
+
+
+def _stale_links() -> list[str]:
+    names = []
+    for ifname in os.listdir("/sys/class/net"):
+        if _stale(ifname):
+            names.append(ifname)
+    return names
+
+
+def reap() -> dict[str, list[str]]:
+    """Remove everything whose owner is gone; returns what was removed, by kind."""
+    removed: dict[str, list[str]] = {"netns": [], "links": [], "trace_instances": [], "pids": []}
+    stale_ns = [n for n in netns.list_named() if _stale(n)]
+    for name in stale_ns:
+        pids = _pids_in_netns(name)
+        _kill(pids)
+        removed["pids"].extend(str(p) for p in pids)
+    delete_netns(stale_ns)
+    removed["netns"] = stale_ns
+    for ifname in _stale_links():
+        subprocess.run(["ip", "link", "del", ifname], capture_output=True, check=False)
+        removed["links"].append(ifname)
+    if os.path.isdir(TRACE_INSTANCES):
+        for inst in os.listdir(TRACE_INSTANCES):
+            if _stale(inst):
+                try:
+                    os.rmdir(os.path.join(TRACE_INSTANCES, inst))
+                    removed["trace_instances"].append(inst)
+                except OSError:
+                    pass
+    for run_id, worker in ownership.registered():
+        if not ownership.is_alive(run_id, worker):
+            ownership.unregister(run_id, worker)
+    return removed
