@@ -1,0 +1,139 @@
+"""The DUT socket API: POSIX-shaped calls executed by the stack under test.
+
+Each call comes in two variants, as in gVisor's packetimpact: ``bind(...)`` fails the test when
+the call fails, ``bind_with_errno(...)`` returns ``(result, errno)`` (errno 0 on success) for a
+test that is about the failure. Sockets are named by integer descriptors so that an
+implementation can run the calls anywhere: in-process inside a namespace (Linux), over an
+agent's line protocol (a userspace stack, a VM) or in the reference stack.
+
+Calls never block the test forever: ``accept``, ``recv`` and ``poll`` take a timeout; ``connect``
+with ``timeout=0`` only starts the handshake (EINPROGRESS for TCP) so that the tester, running
+in the same thread, can answer the SYN.
+"""
+
+from __future__ import annotations
+
+import errno as errno_mod
+from abc import ABC, abstractmethod
+from typing import Any
+
+Address = tuple[Any, ...]
+Result = tuple[Any, int]  # (value, errno); errno 0 means success
+
+
+class DutCallFailed(AssertionError):
+    """A DUT call failed where the test required it to succeed (fails the test)."""
+
+
+def errno_name(code: int) -> str:
+    return errno_mod.errorcode.get(code, str(code))
+
+
+class DutApi(ABC):
+    @abstractmethod
+    def socket_with_errno(self, family: int, type_: int, proto: int = 0) -> Result: ...
+
+    @abstractmethod
+    def bind_with_errno(self, fd: int, addr: Address) -> Result: ...
+
+    @abstractmethod
+    def listen_with_errno(self, fd: int, backlog: int) -> Result: ...
+
+    @abstractmethod
+    def accept_with_errno(self, fd: int, timeout: float = 2.0) -> Result:
+        """((new_fd, peer_address), errno); EAGAIN when nothing arrived within ``timeout``."""
+
+    @abstractmethod
+    def connect_with_errno(self, fd: int, addr: Address, timeout: float = 0.0) -> Result: ...
+
+    @abstractmethod
+    def send_with_errno(self, fd: int, data: bytes, flags: int = 0) -> Result: ...
+
+    @abstractmethod
+    def sendto_with_errno(self, fd: int, data: bytes, addr: Address) -> Result: ...
+
+    @abstractmethod
+    def recv_with_errno(self, fd: int, n: int, timeout: float = 2.0, flags: int = 0) -> Result: ...
+
+    @abstractmethod
+    def recvfrom_with_errno(self, fd: int, n: int, timeout: float = 2.0) -> Result:
+        """((data, address), errno)."""
+
+    @abstractmethod
+    def shutdown_with_errno(self, fd: int, how: int) -> Result: ...
+
+    @abstractmethod
+    def close_with_errno(self, fd: int) -> Result: ...
+
+    @abstractmethod
+    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:
+        ...
+
+    @abstractmethod
+    def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result: ...
+
+    @abstractmethod
+    def getsockname_with_errno(self, fd: int) -> Result: ...
+
+    @abstractmethod
+    def poll_with_errno(self, fd: int, events: int, timeout: float) -> Result:
+        """(revents, errno): the ready events of ``fd`` (0 after ``timeout``)."""
+
+    @abstractmethod
+    def close_all(self) -> None:
+        """Close every socket this API opened (end of test)."""
+
+    # The failing variants, written once for every implementation.
+    @staticmethod
+    def _ok(call: str, result: Result) -> Any:
+        value, err = result
+        if err:
+            raise DutCallFailed(f"DUT {call} failed: {errno_name(err)} ({err})")
+        return value
+
+    def socket(self, family: int, type_: int, proto: int = 0) -> int:
+        return self._ok("socket", self.socket_with_errno(family, type_, proto))
+
+    def bind(self, fd: int, addr: Address) -> None:
+        self._ok("bind", self.bind_with_errno(fd, addr))
+
+    def listen(self, fd: int, backlog: int = 16) -> None:
+        self._ok("listen", self.listen_with_errno(fd, backlog))
+
+    def accept(self, fd: int, timeout: float = 2.0) -> tuple[int, Address]:
+        return self._ok("accept", self.accept_with_errno(fd, timeout))
+
+    def connect(self, fd: int, addr: Address, timeout: float = 0.0) -> None:
+        value, err = self.connect_with_errno(fd, addr, timeout)
+        if err not in (0, errno_mod.EINPROGRESS):
+            self._ok("connect", (value, err))
+
+    def send(self, fd: int, data: bytes, flags: int = 0) -> int:
+        return self._ok("send", self.send_with_errno(fd, data, flags))
+
+    def sendto(self, fd: int, data: bytes, addr: Address) -> int:
+        return self._ok("sendto", self.sendto_with_errno(fd, data, addr))
+
+    def recv(self, fd: int, n: int = 65536, timeout: float = 2.0, flags: int = 0) -> bytes:
+        return self._ok("recv", self.recv_with_errno(fd, n, timeout, flags))
+
+    def recvfrom(self, fd: int, n: int = 65536, timeout: float = 2.0) -> tuple[bytes, Address]:
+        return self._ok("recvfrom", self.recvfrom_with_errno(fd, n, timeout))
+
+    def shutdown(self, fd: int, how: int) -> None:
+        self._ok("shutdown", self.shutdown_with_errno(fd, how))
+
+    def close(self, fd: int) -> None:
+        self._ok("close", self.close_with_errno(fd))
+
+    def setsockopt(self, fd: int, level: int, name: int, value: int | bytes) -> None:
+        self._ok("setsockopt", self.setsockopt_with_errno(fd, level, name, value))
+
+    def getsockopt(self, fd: int, level: int, name: int, size: int = 0) -> int | bytes:
+        return self._ok("getsockopt", self.getsockopt_with_errno(fd, level, name, size))
+
+    def getsockname(self, fd: int) -> Address:
+        return self._ok("getsockname", self.getsockname_with_errno(fd))
+
+    def poll(self, fd: int, events: int, timeout: float) -> int:
+        return self._ok("poll", self.poll_with_errno(fd, events, timeout))

@@ -1,0 +1,140 @@
+"""The DUT socket API for a kernel stack reached from this process: real sockets, created inside
+the DUT namespace with setns (so they live there), driven with ordinary system calls."""
+
+from __future__ import annotations
+
+import errno
+import select
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from conformance import netns
+from conformance.dut_api import Address, DutApi, Result
+
+
+def _call(fn: Callable[[], Any]) -> Result:
+    try:
+        return fn(), 0
+    except (TimeoutError, BlockingIOError):
+        return None, errno.EAGAIN
+    except OSError as exc:
+        return None, exc.errno or errno.EIO
+
+
+class KernelSocketApi(DutApi):
+    def __init__(self, netns_name: str) -> None:
+        self.netns = netns_name
+        self.sockets: dict[int, socket.socket] = {}
+
+    def _sock(self, fd: int) -> socket.socket:
+        try:
+            return self.sockets[fd]
+        except KeyError:
+            raise ValueError(f"fd {fd} is not a socket this test opened") from None
+
+    def _register(self, sock: socket.socket) -> int:
+        self.sockets[sock.fileno()] = sock
+        return sock.fileno()
+
+    def socket_with_errno(self, family: int, type_: int, proto: int = 0) -> Result:
+        def make() -> int:
+            with netns.entered(self.netns):
+                return self._register(socket.socket(family, type_, proto))
+
+        return _call(make)
+
+    def bind_with_errno(self, fd: int, addr: Address) -> Result:
+        return _call(lambda: self._sock(fd).bind(addr))
+
+    def listen_with_errno(self, fd: int, backlog: int) -> Result:
+        return _call(lambda: self._sock(fd).listen(backlog))
+
+    def accept_with_errno(self, fd: int, timeout: float = 2.0) -> Result:
+        sock = self._sock(fd)
+
+        def accept() -> tuple[int, Address]:
+            sock.settimeout(timeout)
+            try:
+                conn, peer = sock.accept()
+            finally:
+                sock.settimeout(None)
+            conn.settimeout(None)
+            return self._register(conn), peer
+
+        return _call(accept)
+
+    def connect_with_errno(self, fd: int, addr: Address, timeout: float = 0.0) -> Result:
+        sock = self._sock(fd)
+        if timeout == 0:
+            # Start the handshake and return at once (EINPROGRESS for TCP).
+            sock.setblocking(False)
+            try:
+                code = sock.connect_ex(addr)
+            finally:
+                sock.setblocking(True)
+            return None, code
+        sock.settimeout(timeout)
+        try:
+            return _call(lambda: sock.connect(addr))
+        finally:
+            sock.settimeout(None)
+
+    def send_with_errno(self, fd: int, data: bytes, flags: int = 0) -> Result:
+        return _call(lambda: self._sock(fd).send(data, flags | socket.MSG_DONTWAIT))
+
+    def sendto_with_errno(self, fd: int, data: bytes, addr: Address) -> Result:
+        return _call(lambda: self._sock(fd).sendto(data, socket.MSG_DONTWAIT, addr))
+
+    def _wait_readable(self, sock: socket.socket, timeout: float) -> bool:
+        readable, _, _ = select.select([sock], [], [], timeout)
+        return bool(readable)
+
+    def recv_with_errno(self, fd: int, n: int, timeout: float = 2.0, flags: int = 0) -> Result:
+        sock = self._sock(fd)
+        if timeout > 0 and not self._wait_readable(sock, timeout):
+            return None, errno.EAGAIN
+        return _call(lambda: sock.recv(n, flags | socket.MSG_DONTWAIT))
+
+    def recvfrom_with_errno(self, fd: int, n: int, timeout: float = 2.0) -> Result:
+        sock = self._sock(fd)
+        if timeout > 0 and not self._wait_readable(sock, timeout):
+            return None, errno.EAGAIN
+        return _call(lambda: sock.recvfrom(n, socket.MSG_DONTWAIT))
+
+    def shutdown_with_errno(self, fd: int, how: int) -> Result:
+        return _call(lambda: self._sock(fd).shutdown(how))
+
+    def close_with_errno(self, fd: int) -> Result:
+        sock = self.sockets.pop(fd, None)
+        if sock is None:
+            return None, errno.EBADF
+        return _call(sock.close)
+
+    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:
+        return _call(lambda: self._sock(fd).setsockopt(level, name, value))
+
+    def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result:
+        sock = self._sock(fd)
+        return _call(lambda: sock.getsockopt(level, name, size) if size else
+                     sock.getsockopt(level, name))
+
+    def getsockname_with_errno(self, fd: int) -> Result:
+        return _call(lambda: self._sock(fd).getsockname())
+
+    def poll_with_errno(self, fd: int, events: int, timeout: float) -> Result:
+        def poll() -> int:
+            poller = select.poll()
+            poller.register(self._sock(fd), events)
+            ready = poller.poll(int(timeout * 1000))
+            return ready[0][1] if ready else 0
+
+        return _call(poll)
+
+    def close_all(self) -> None:
+        for sock in self.sockets.values():
+            try:
+                sock.close()
+            except OSError:
+                pass
+        self.sockets.clear()

@@ -1,0 +1,87 @@
+"""The Target interface: what every stack under test offers the harness (principle 4).
+
+A target is started once per worker and gives each test a fresh :class:`TestBed`: the tester's
+link to the stack, the DUT socket API, the addresses on the link and the evidence sources.
+Suites never branch on target names; they read :class:`Capabilities`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.dut_api import DutApi
+from conformance.link import TesterLink
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    # True when the stack answers frames in order and at once, so an ICMP echo probe after a
+    # frame is a barrier for "expect nothing"; False: use a quiescence window instead.
+    replies_synchronously: bool
+    quiescence_window_s: float = 0.3
+    has_esp: bool = False
+    has_ipv6: bool = True
+    # Kernel-side evidence (MIB counters, drop reasons) is available.
+    kernel_evidence: bool = False
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Who is who on the test link (addresses are strings; MACs as aa:bb:..)."""
+
+    tester_mac: str
+    tester_ipv4: str
+    dut_mac: str
+    dut_ipv4: str
+    tester_ipv6: str
+    dut_ipv6: str
+    ipv4_prefix_len: int
+    spare_ipv4: tuple[str, ...] = ()
+
+
+@dataclass
+class TestBed:
+    """Everything a test uses: the link, the DUT API and the addresses, fresh for this test."""
+
+    link: TesterLink
+    dut: DutApi
+    endpoints: Endpoints
+    capabilities: Capabilities
+    setup_s: float = 0.0
+    evidence: dict[str, Any] = field(default_factory=dict)
+    handle: Any = None  # the target's own per-test state
+
+
+class Target(ABC):
+    name: str = ""
+    description: str = ""
+
+    @classmethod
+    @abstractmethod
+    def unavailable_reason(cls) -> str | None:
+        """None when the target can run on this machine, else one line saying why not."""
+
+    @property
+    @abstractmethod
+    def capabilities(self) -> Capabilities: ...
+
+    @abstractmethod
+    def start(self) -> None:
+        """Per worker: bring up what all tests share."""
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    @abstractmethod
+    def begin_test(self, test_id: str) -> TestBed:
+        """A clean target for one test."""
+
+    @abstractmethod
+    def end_test(self, bed: TestBed) -> dict[str, Any]:
+        """Tear down the test's state; returns JSON-safe evidence (MIB deltas, drop reasons)."""
+
+    def environment(self) -> dict[str, Any]:
+        """JSON-safe facts for results.json (kernel, sysctls set, setup commands)."""
+        return {}
