@@ -1,0 +1,33 @@
+"""The Internet checksum (RFC 1071) and the IPv4 pseudo-header sum (RFC 9293 3.1, RFC 768)."""
+
+_FOLD = 0xFFFF
+
+
+def internet_checksum(data: bytes, initial: int = 0) -> int:
+    """RFC 1071: the 16-bit one's complement of the one's complement sum of ``data``.
+
+    ``initial`` is a partial sum (e.g. ``pseudo_header_sum``) added before complementing.
+    A buffer that already holds a correct checksum yields 0.
+
+    Since 2**16 == 1 (mod 0xFFFF), the big-endian integer of the whole buffer is congruent to
+    the sum of its 16-bit words (RFC 1071 2(C), deferred carries), so one ``int.from_bytes`` and
+    one modulo replace the word loop. The end-around-carry sum of anything non-zero is never 0,
+    hence the 0 -> 0xFFFF mapping for non-zero totals.
+    """
+    if len(data) & 1:
+        data = bytes(data) + b"\x00"  # RFC 1071 2(A): pad an odd byte with zero
+    total = int.from_bytes(data, "big") + initial
+    folded = total % _FOLD
+    if folded == 0 and total:
+        folded = _FOLD
+    return ~folded & 0xFFFF
+
+
+def pseudo_header_sum(src: bytes, dst: bytes, proto: int, length: int) -> int:
+    """Unfolded sum of the IPv4 pseudo-header words: src, dst, zero+protocol, length.
+
+    RFC 9293 3.1 (TCP) and RFC 768 (UDP). Pass it as ``initial`` to ``internet_checksum``.
+    """
+    s = int.from_bytes(src, "big")
+    d = int.from_bytes(dst, "big")
+    return (s >> 16) + (s & 0xFFFF) + (d >> 16) + (d & 0xFFFF) + proto + length

@@ -1,0 +1,86 @@
+"""Whole-frame dissection (Ethernet -> ARP | IPv4 -> ICMPv4 | UDP | TCP) and building."""
+
+from dataclasses import dataclass, replace
+
+from reference_stack.wire.arp import ArpRepr
+from reference_stack.wire.errors import WireError
+from reference_stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, EthernetRepr
+from reference_stack.wire.icmpv4 import Icmpv4Repr
+from reference_stack.wire.ipv4 import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Ipv4Repr
+from reference_stack.wire.tcp import TcpRepr
+from reference_stack.wire.udp import UdpRepr
+
+_L4_FIELDS = {IPPROTO_ICMP: "icmpv4", IPPROTO_UDP: "udp", IPPROTO_TCP: "tcp"}
+_L4_PARSERS = {"icmpv4": Icmpv4Repr.parse, "udp": UdpRepr.parse, "tcp": TcpRepr.parse}
+
+
+@dataclass(frozen=True, slots=True)
+class Dissected:
+    """Every layer that parsed; ``error`` names the first one that did not
+    (e.g. ``"tcp: truncated header"``), and the layers above it are None."""
+
+    eth: EthernetRepr | None = None
+    arp: ArpRepr | None = None
+    ipv4: Ipv4Repr | None = None
+    icmpv4: Icmpv4Repr | None = None
+    udp: UdpRepr | None = None
+    tcp: TcpRepr | None = None
+    error: str | None = None
+
+    @property
+    def l4(self) -> Icmpv4Repr | UdpRepr | TcpRepr | None:
+        return self.tcp or self.udp or self.icmpv4
+
+    def summary(self) -> str:
+        layers = (self.eth, self.arp, self.ipv4, self.icmpv4, self.udp, self.tcp)
+        parts = [layer.summary() for layer in layers if layer is not None]
+        if self.error is not None:
+            parts.append(f"error: {self.error}")
+        return " | ".join(parts)
+
+
+def dissect(frame: bytes) -> Dissected:
+    """Parse as many layers as the frame holds; never raises.
+
+    IPv4 payloads are dissected as L4 only for version 4 and for the first fragment
+    (RFC 791 3.2: later fragments carry no transport header).
+    """
+    try:
+        eth = EthernetRepr.parse(frame)
+    except WireError as e:
+        return Dissected(error=f"eth: {e.reason}")
+    if eth.ethertype == ETH_P_ARP:
+        try:
+            return Dissected(eth=eth, arp=ArpRepr.parse(eth.payload))
+        except WireError as e:
+            return Dissected(eth=eth, error=f"arp: {e.reason}")
+    if eth.ethertype != ETH_P_IP:
+        return Dissected(eth=eth)
+    try:
+        ipv4 = Ipv4Repr.parse(eth.payload)
+    except WireError as e:
+        return Dissected(eth=eth, error=f"ipv4: {e.reason}")
+    field = _L4_FIELDS.get(ipv4.protocol)
+    if field is None or ipv4.version != 4 or ipv4.frag_offset != 0:
+        return Dissected(eth=eth, ipv4=ipv4)
+    try:
+        l4 = _L4_PARSERS[field](ipv4.payload)
+    except WireError as e:
+        return Dissected(eth=eth, ipv4=ipv4, error=f"{field}: {e.reason}")
+    return Dissected(eth=eth, ipv4=ipv4, **{field: l4})
+
+
+def build_frame(
+    eth_src: bytes,
+    eth_dst: bytes,
+    ipv4: Ipv4Repr,
+    l4: Icmpv4Repr | UdpRepr | TcpRepr | None = None,
+) -> bytes:
+    """Ethernet + IPv4 (+ L4 emitted with the IPv4 addresses as ``ipv4.payload``)."""
+    if l4 is not None:
+        if isinstance(l4, Icmpv4Repr):
+            segment = l4.emit()
+        else:
+            segment = l4.emit(ipv4.src, ipv4.dst)
+        ipv4 = replace(ipv4, payload=segment)
+    return EthernetRepr(eth_dst, eth_src, ETH_P_IP, payload=ipv4.emit()).emit()

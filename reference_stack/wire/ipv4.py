@@ -1,0 +1,300 @@
+"""IPv4 header (RFC 791 3.1): checked view ``Ipv4Packet`` and frozen ``Ipv4Repr``."""
+
+import struct
+from dataclasses import dataclass
+
+from reference_stack.wire.addr import ip4_str
+from reference_stack.wire.checksum import internet_checksum
+from reference_stack.wire.errors import WireError
+from reference_stack.wire.ipv4_options import (
+    Ipv4OptEol,
+    Ipv4Option,
+    Ipv4OptLsrr,
+    Ipv4OptMalformed,
+    Ipv4OptNop,
+    Ipv4OptRecordRoute,
+    Ipv4OptRouterAlert,
+    Ipv4OptSsrr,
+    Ipv4OptTimestamp,
+    Ipv4OptUnknown,
+    emit_ipv4_options,
+    option_summary,
+    parse_ipv4_options,
+)
+
+__all__ = [
+    "HEADER_LEN",
+    "IPPROTO_ICMP",
+    "IPPROTO_TCP",
+    "IPPROTO_UDP",
+    "Ipv4OptEol",
+    "Ipv4Option",
+    "Ipv4OptLsrr",
+    "Ipv4OptMalformed",
+    "Ipv4OptNop",
+    "Ipv4OptRecordRoute",
+    "Ipv4OptRouterAlert",
+    "Ipv4OptSsrr",
+    "Ipv4OptTimestamp",
+    "Ipv4OptUnknown",
+    "Ipv4Packet",
+    "Ipv4Repr",
+]
+
+IPPROTO_ICMP = 1
+IPPROTO_TCP = 6
+IPPROTO_UDP = 17
+
+HEADER_LEN = 20  # RFC 791 3.1: the minimum header, IHL = 5
+# version/IHL, TOS, total length, identification, flags/fragment offset, TTL, protocol, checksum
+_FIXED = struct.Struct("!BBHHHBBH")
+_CHECKSUM_AT = 10
+_FLAG_RESERVED = 0x8000
+_FLAG_DF = 0x4000
+_FLAG_MF = 0x2000
+_FRAG_MASK = 0x1FFF
+
+
+class Ipv4Packet:
+    """Checked view over a buffer holding an IPv4 packet (fields read at fixed offsets)."""
+
+    __slots__ = ("buffer",)
+
+    def __init__(self, buffer: bytes) -> None:
+        self.buffer = buffer
+
+    @classmethod
+    def new_checked(cls, buffer: bytes) -> "Ipv4Packet":
+        packet = cls(buffer)
+        packet.check_len()
+        return packet
+
+    def check_len(self) -> None:
+        """Strict framing: fixed header present, RFC 791 IHL >= 5, header and total length
+        within the buffer and consistent."""
+        n = len(self.buffer)
+        if n < HEADER_LEN:
+            raise WireError("truncated header")
+        header_len = self.header_len
+        if header_len < HEADER_LEN:
+            raise WireError("header length below minimum")
+        if n < header_len:
+            raise WireError("truncated options")
+        if not header_len <= self.total_length <= n:
+            raise WireError("bad total length")
+
+    @property
+    def version(self) -> int:
+        return self.buffer[0] >> 4
+
+    @property
+    def header_len(self) -> int:
+        return (self.buffer[0] & 0x0F) * 4
+
+    @property
+    def tos(self) -> int:
+        return self.buffer[1]
+
+    @property
+    def total_length(self) -> int:
+        return int.from_bytes(self.buffer[2:4], "big")
+
+    @property
+    def ident(self) -> int:
+        return int.from_bytes(self.buffer[4:6], "big")
+
+    @property
+    def df(self) -> bool:
+        return bool(self.buffer[6] & 0x40)
+
+    @property
+    def mf(self) -> bool:
+        return bool(self.buffer[6] & 0x20)
+
+    @property
+    def frag_offset(self) -> int:
+        return int.from_bytes(self.buffer[6:8], "big") & _FRAG_MASK
+
+    @property
+    def ttl(self) -> int:
+        return self.buffer[8]
+
+    @property
+    def protocol(self) -> int:
+        return self.buffer[9]
+
+    @property
+    def checksum(self) -> int:
+        return int.from_bytes(self.buffer[10:12], "big")
+
+    @property
+    def src(self) -> bytes:
+        return bytes(self.buffer[12:16])
+
+    @property
+    def dst(self) -> bytes:
+        return bytes(self.buffer[16:20])
+
+    @property
+    def options(self) -> bytes:
+        return bytes(self.buffer[HEADER_LEN : self.header_len])
+
+    @property
+    def payload(self) -> bytes:
+        return bytes(self.buffer[self.header_len : self.total_length])
+
+    def header_checksum_ok(self) -> bool:
+        return internet_checksum(self.buffer[: self.header_len]) == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Ipv4Repr:
+    """An IPv4 packet as found on the wire, or to be emitted.
+
+    ``ihl``, ``total_length`` and ``checksum`` are None = computed by ``emit``; ``parse`` fills
+    in the values on the wire. With a bogus IHL the header still spans at least the 20 fixed
+    octets, and ``options`` hold whatever lies between octet 20 and IHL*4 (clipped to the
+    buffer). ``payload`` is the bytes after that, up to ``total_length`` when that lies within
+    the buffer (link padding beyond it is dropped), else all remaining bytes.
+    """
+
+    src: bytes
+    dst: bytes
+    protocol: int
+    payload: bytes = b""
+    ttl: int = 64
+    tos: int = 0
+    ident: int = 0
+    flag_reserved: bool = False
+    df: bool = False
+    mf: bool = False
+    frag_offset: int = 0  # in 8-octet units (RFC 791 3.1)
+    ihl: int | None = None
+    total_length: int | None = None
+    checksum: int | None = None
+    version: int = 4
+    options: tuple[Ipv4Option, ...] = ()
+
+    @classmethod
+    def parse(cls, data: bytes) -> "Ipv4Repr":
+        if type(data) is not bytes:
+            data = bytes(data)
+        n = len(data)
+        if n < HEADER_LEN:
+            raise WireError("truncated header")
+        vihl, tos, total_length, ident, flags_frag, ttl, protocol, checksum = _FIXED.unpack_from(
+            data
+        )
+        ihl = vihl & 0x0F
+        header_end = ihl * 4
+        if header_end < HEADER_LEN:
+            header_end = HEADER_LEN
+        elif header_end > n:
+            header_end = n
+        if header_end <= total_length <= n:
+            payload = data[header_end:total_length]
+        else:
+            payload = data[header_end:]
+        return cls(
+            data[12:16],
+            data[16:20],
+            protocol,
+            payload,
+            ttl,
+            tos,
+            ident,
+            bool(flags_frag & _FLAG_RESERVED),
+            bool(flags_frag & _FLAG_DF),
+            bool(flags_frag & _FLAG_MF),
+            flags_frag & _FRAG_MASK,
+            ihl,
+            total_length,
+            checksum,
+            vihl >> 4,
+            parse_ipv4_options(data[HEADER_LEN:header_end]),
+        )
+
+    def _header(self) -> tuple[bytes, int]:
+        """Fixed header plus options with the checksum field as given (0 if None), and IHL.
+
+        RFC 791 3.1: options are padded with zeros to a 32-bit boundary when IHL is computed;
+        an explicit IHL emits the options exactly as given.
+        """
+        options = emit_ipv4_options(self.options) if self.options else b""
+        ihl = self.ihl
+        if ihl is None:
+            if len(options) & 3:
+                options += bytes(4 - (len(options) & 3))
+            ihl = 5 + len(options) // 4
+            if ihl > 15:
+                raise WireError(f"options too long ({len(options)} octets)")
+        total_length = self.total_length
+        if total_length is None:
+            total_length = HEADER_LEN + len(options) + len(self.payload)
+        flags_frag = (
+            (_FLAG_RESERVED if self.flag_reserved else 0)
+            | (_FLAG_DF if self.df else 0)
+            | (_FLAG_MF if self.mf else 0)
+            | self.frag_offset
+        )
+        try:
+            fixed = _FIXED.pack(
+                (self.version << 4) | ihl,
+                self.tos,
+                total_length,
+                self.ident,
+                flags_frag,
+                self.ttl,
+                self.protocol,
+                self.checksum or 0,
+            )
+        except struct.error as e:
+            raise WireError(f"cannot emit: {e}") from None
+        return fixed + self.src + self.dst + options, ihl
+
+    def _checksummed(self, header: bytes, ihl: int) -> bytes:
+        """RFC 791 3.1: the checksum covers the header as IHL delimits it (at least the fixed
+        20 octets; with a bogus IHL beyond the options, the first payload octets too)."""
+        span = max(HEADER_LEN, ihl * 4)
+        if span > len(header):
+            return header + self.payload[: span - len(header)]
+        return header[:span]
+
+    def emit(self) -> bytes:
+        header, ihl = self._header()
+        if self.checksum is None:
+            value = internet_checksum(self._checksummed(header, ihl))
+            header = header[:_CHECKSUM_AT] + value.to_bytes(2, "big") + header[_CHECKSUM_AT + 2 :]
+        return header + self.payload
+
+    def header_checksum_ok(self) -> bool:
+        """RFC 791 3.1: the one's complement sum over the header (as IHL delimits it) is 0.
+        True when ``checksum`` is None (emit computes it)."""
+        if self.checksum is None:
+            return True
+        header, ihl = self._header()
+        return internet_checksum(self._checksummed(header, ihl)) == 0
+
+    @property
+    def header_len(self) -> int:
+        """Octets the header occupies when emitted (IHL*4 as given or computed)."""
+        return self._header()[1] * 4
+
+    @property
+    def is_fragment(self) -> bool:
+        return self.mf or self.frag_offset != 0
+
+    def summary(self) -> str:
+        flags = "".join(
+            name for name, on in (("+", self.mf), ("DF", self.df), ("RB", self.flag_reserved)) if on
+        )
+        text = (
+            f"IP {ip4_str(self.src)} > {ip4_str(self.dst)} proto {self.protocol} "
+            f"ttl {self.ttl} id {self.ident} [{flags or 'none'}] off {self.frag_offset * 8} "
+            f"len {self.total_length if self.total_length is not None else 'auto'}"
+        )
+        if self.version != 4:
+            text += f" version {self.version}"
+        if self.options:
+            text += " options [" + ",".join(option_summary(o) for o in self.options) + "]"
+        return text
