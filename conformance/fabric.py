@@ -4,8 +4,9 @@
 
     tester netns  nc-<run>-<w>-t            DUT netns  nc-<run>-<w>-d<seq>
       veth nc-<run>-<w>-v<seq>  <-------->  veth nc-<run>-<w>-d<seq>  198.18.<w>.1/24
-      (no address, IPv6 off: the            2001:db8:<w>::1/64, ICMP rate limits lifted,
-       tester kernel stays silent)          DAD and router solicitations off
+      (no address, IPv6 off, a port of      2001:db8:<w>::1/64, ICMP rate limits lifted,
+       a bridge that is down: the tester    DAD and router solicitations off
+       kernel never sees a frame)
 
 Each test gets a DUT namespace nobody has used, so no socket, neighbour entry, route cache or
 TIME-WAIT survives from the test before. Making one costs about 10 ms (two ``ip -batch`` calls
@@ -30,6 +31,7 @@ from conformance.reaper import delete_netns
 
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
+SIOCBRADDIF = 0x89A2
 IFF_UP = 0x1
 
 # Principle 8: determinism in the DUT netns. ``{dut_if}`` is the DUT's end of the test link.
@@ -72,6 +74,20 @@ def set_link_up(ns: str, ifname: str) -> None:
         ifreq = struct.pack("16sH14x", ifname.encode(), 0)
         flags = struct.unpack("16sH14x", fcntl.ioctl(s, SIOCGIFFLAGS, ifreq))[1]
         fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH14x", ifname.encode(), flags | IFF_UP))
+
+
+def attach_to_sink(ns: str, ifname: str, bridge: str) -> None:
+    """Make ``ifname`` a port of ``bridge``, a bridge that is never brought up.
+
+    The tester kernel must not process what the DUT sends (it would drop the frames in its IP
+    layer and pollute the drop-reason evidence, or worse, answer them). A port of a bridge that
+    is down is in the disabled STP state: the bridge's rx handler frees every frame right after
+    packet sockets have taken their copy (drop reason BRIDGE_INGRESS_STP_STATE, which the drop
+    monitor ignores), so the tester kernel's own stack never sees a frame.
+    """
+    with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        ifindex = socket.if_nametoindex(ifname)
+        fcntl.ioctl(s, SIOCBRADDIF, struct.pack("16si12x", bridge.encode(), ifindex))
 
 
 @dataclass(frozen=True)
@@ -131,6 +147,7 @@ def build_dut(plan: WorkerPlan, seq: int, config: DutConfig) -> DutNetns:
     )
     try:
         netns.write_sysctls(ns, config.sysctls(dif))
+        attach_to_sink(plan.tester_netns, tif, plan.tester_sink_bridge)
         set_link_up(plan.tester_netns, tif)
         script = "link set lo up\n"
         if not config.kernel_silent:
@@ -180,6 +197,8 @@ class Fabric:
     def start(self) -> None:
         _run_ip([], f"netns add {self.plan.tester_netns}\n")
         netns.write_sysctls(self.plan.tester_netns, TESTER_SYSCTLS)
+        _run_ip(["-n", self.plan.tester_netns],
+                f"link add name {self.plan.tester_sink_bridge} type bridge\n")
         set_link_up(self.plan.tester_netns, "lo")
         if self.pool_size > 0:
             for _ in range(self.pool_size):

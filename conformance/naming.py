@@ -69,6 +69,10 @@ class WorkerPlan:
     def tester_netns(self) -> str:
         return f"{self.stem}-t"
 
+    @property
+    def tester_sink_bridge(self) -> str:
+        return f"{self.stem}-b"
+
     def dut_netns(self, seq: int) -> str:
         return f"{self.stem}-d{base36(seq)}"
 

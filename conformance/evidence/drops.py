@@ -21,7 +21,9 @@ from collections import Counter
 TRACEFS = "/sys/kernel/tracing"
 EVENT = "events/skb/kfree_skb"
 LINE_RE = re.compile(r"location=(?P<loc>\S+).*?reason: (?P<reason>\w+)")
-IGNORED_REASONS = {"NOT_SPECIFIED"}
+# NOT_SPECIFIED: frees that are not drops of interest; BRIDGE_INGRESS_STP_STATE: the tester's
+# own sink for frames the DUT sends (see conformance.fabric.attach_to_sink).
+IGNORED_REASONS = {"NOT_SPECIFIED", "BRIDGE_INGRESS_STP_STATE"}
 
 
 def ensure_tracefs() -> str | None:
@@ -86,6 +88,18 @@ def summarize(trace_text: str) -> list[dict[str, object]]:
         if m and m.group("reason") not in IGNORED_REASONS:
             location = m.group("loc").split("+", 1)[0]
             counts[(m.group("reason"), location)] += 1
+    return _rows(counts)
+
+
+def merge_drop_counts(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Add up rows of the same (reason, location)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for row in rows:
+        counts[(str(row["reason"]), str(row["location"]))] += int(row["count"])  # type: ignore[arg-type]
+    return _rows(counts)
+
+
+def _rows(counts: Counter[tuple[str, str]]) -> list[dict[str, object]]:
     return [
         {"reason": reason, "location": loc, "count": n}
         for (reason, loc), n in sorted(counts.items())

@@ -8,6 +8,7 @@ Suites never branch on target names; they read :class:`Capabilities`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,8 @@ class TestBed:
     setup_s: float = 0.0
     evidence: dict[str, Any] = field(default_factory=dict)
     handle: Any = None  # the target's own per-test state
+    # Kernel drop reasons recorded so far in this test (None: the target has no such evidence).
+    drop_reasons: Callable[[], list[dict[str, Any]]] | None = None
 
 
 class Target(ABC):

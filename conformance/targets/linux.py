@@ -10,7 +10,7 @@ from typing import Any
 
 from conformance import ownership
 from conformance.evidence import mib
-from conformance.evidence.drops import DropMonitor
+from conformance.evidence.drops import DropMonitor, merge_drop_counts
 from conformance.fabric import DutConfig, Fabric
 from conformance.kernel_sockets import KernelSocketApi
 from conformance.link import TesterLink
@@ -73,8 +73,10 @@ class LinuxTarget(Target):
             capabilities=self.capabilities, handle=dut,
         )
         bed.evidence["mib_before"] = mib.snapshot(dut.name)
+        bed.evidence["drops"] = []
         if self.drops is not None:
             self.drops.clear()
+            bed.drop_reasons = lambda: self._drops_so_far(bed)
         bed.setup_s = time.perf_counter() - t0
         return bed
 
@@ -83,12 +85,17 @@ class LinuxTarget(Target):
         evidence: dict[str, Any] = {}
         try:
             evidence["mib_deltas"] = mib.delta(bed.evidence["mib_before"], mib.snapshot(dut.name))
-            evidence["drop_reasons"] = self.drops.collect() if self.drops else []
+            evidence["drop_reasons"] = self._drops_so_far(bed)
         finally:
             bed.dut.close_all()
             bed.link.close()
             self.fabric.release(dut)
         return evidence
+
+    def _drops_so_far(self, bed: TestBed) -> list[dict[str, Any]]:
+        if self.drops is not None:
+            bed.evidence["drops"].extend(self.drops.collect())
+        return merge_drop_counts(bed.evidence["drops"])
 
     def environment(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,167 @@
+"""The ``netconform`` command line (the contract is in DESIGN.md).
+
+    netconform run    [--target T] [-k EXPR] [--suite PATH] [-n N] [--out DIR]
+    netconform report RESULTS.json [MORE.json ...] [--out DIR]
+    netconform gate   --baseline OLD.json RESULTS.json
+    netconform targets
+
+Exit codes: 0 all as expected, 1 failures (or a regression, for gate), 2 usage or environment
+errors, reported as one line on stderr without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from conformance import rootless
+from conformance.targets import UnknownTarget, availability, target_class, target_names
+
+SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
+PYTEST_EXIT = {0: 0, 1: 1}
+
+
+class UsageFailure(Exception):
+    """A usage or environment error: printed as one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print usage + exit 2 itself
+        raise UsageFailure(message)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="netconform", description="Conformance and fuzz testing of network stacks")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    run = sub.add_parser("run", help="run the conformance suites against a target")
+    run.add_argument("--target", default="linux")
+    run.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
+    run.add_argument("--suite", action="append", default=[],
+                     help="suite folder, file or test id (repeatable; default: all suites)")
+    run.add_argument("-n", dest="workers", type=int, default=0, help="parallel workers (xdist)")
+    run.add_argument("--out", default="netconform-out")
+    run.add_argument("--dut-sysctl", action="append", default=[], metavar="NAME=VALUE")
+    run.add_argument("--dut-setup", action="append", default=[], metavar="CMD")
+    run.add_argument("-v", "--verbose", action="store_true")
+
+    report = sub.add_parser("report", help="render results.json files as an HTML report")
+    report.add_argument("results", nargs="+")
+    report.add_argument("--out", default="netconform-report")
+
+    gate = sub.add_parser("gate", help="exit 1 on any regression against a baseline")
+    gate.add_argument("--baseline", required=True)
+    gate.add_argument("results")
+
+    sub.add_parser("targets", help="list targets and whether each is usable here")
+    return parser
+
+
+def plugin_args() -> list[str]:
+    """Load our pytest plugin explicitly only when its entry point is not installed."""
+    eps = metadata.entry_points(group="pytest11")
+    return [] if any(ep.name == "netconform" for ep in eps) else ["-p", "conformance.plugin"]
+
+
+def check_target(name: str) -> None:
+    try:
+        reason = target_class(name).unavailable_reason()
+    except UnknownTarget as exc:
+        raise UsageFailure(str(exc)) from None
+    if reason:
+        raise UsageFailure(f"target {name} is not usable here: {reason}")
+
+
+def pytest_args(args: argparse.Namespace) -> list[str]:
+    suites = args.suite or [str(SUITES_DIR)]
+    for suite in suites:
+        if not Path(suite.split("::", 1)[0]).exists():
+            raise UsageFailure(f"--suite {suite}: no such file or directory")
+    if args.workers < 0:
+        raise UsageFailure("-n must be 0 or more")
+    out = [*suites, *plugin_args(), "--target", args.target, "--netconform-out", args.out,
+           "-p", "no:cacheprovider", "--tb=short", "-rfEX"]
+    if args.workers:
+        out += ["-n", str(args.workers)]
+    if args.keyword:
+        out += ["-k", args.keyword]
+    for item in args.dut_sysctl:
+        if "=" not in item:
+            raise UsageFailure(f"--dut-sysctl expects NAME=VALUE, got {item!r}")
+        out += ["--dut-sysctl", item]
+    for cmd in args.dut_setup:
+        out += ["--dut-setup", cmd]
+    out += ["-v"] if args.verbose else ["-q"]
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import pytest
+
+    check_target(args.target)
+    argv = pytest_args(args)
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as exc:
+        raise UsageFailure(f"--out {args.out}: {exc.strerror}") from None
+    code = pytest.main(argv)
+    results_path = os.path.join(args.out, "results.json")
+    if code == 5:
+        raise UsageFailure("no tests were collected (check --suite and -k)")
+    if code not in PYTEST_EXIT:
+        raise UsageFailure(f"the test run did not complete (pytest exit code {int(code)})")
+    if os.path.exists(results_path):
+        with open(results_path) as f:
+            summary = json.load(f)["summary"]
+        counts = ", ".join(f"{n} {k}" for k, n in summary.items() if n)
+        print(f"netconform: {counts}; results in {args.out}/ (index.html, results.json, junit.xml)")
+    return PYTEST_EXIT[int(code)]
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    for spec, reason in availability():
+        status = "available" if reason is None else f"unavailable: {reason}"
+        print(f"{spec.name:10} {status}  ({spec.summary})")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from reports.commands import report_command
+
+    return report_command(args.results, args.out)
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from reports.commands import gate_command
+
+    return gate_command(args.baseline, args.results)
+
+
+COMMANDS = {"run": cmd_run, "targets": cmd_targets, "report": cmd_report, "gate": cmd_gate}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "run":
+            if args.target not in target_names():
+                check_target(args.target)
+            reexec = rootless.reexec_if_needed(argv)
+            if reexec is not None:
+                return reexec
+        return COMMANDS[args.command](args)
+    except UsageFailure as exc:
+        print(f"netconform: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("netconform: interrupted", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The exchange API test authors use: send partial templates, expect replies, expect nothing.
+
+::
+
+    def test_echo(ex):
+        ex.send(IPv4(), ICMPv4(type=8, rest=0x12340001), Payload(b"ping"))
+        reply = ex.expect(ICMPv4(type=0, rest=0x12340001), Payload(b"ping"))
+
+A failed expectation lists every frame that arrived meanwhile (the near misses), closest first,
+with a field-level diff against the template; the diff also goes into results.json.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from conformance import templates
+from conformance.link import Barrier
+from conformance.targets.base import TestBed
+from conformance.templates import Layer, LinkDefaults
+from reference_stack.wire.frame import Dissected, dissect
+
+DEFAULT_TIMEOUT = 1.0
+BARRIER_IDENT = 0xBA55
+
+
+class ExpectationFailed(AssertionError):
+    """The target did not do what the test expected (fails the test with the near misses)."""
+
+
+def is_background(frame: bytes) -> bool:
+    """Traffic a host emits on its own and that no test here provokes: IPv6 multicast
+    (MLD reports, neighbour/router solicitations), to destination MAC 33:33:xx:xx:xx:xx."""
+    return frame[:2] == b"\x33\x33"
+
+
+def echo_reply_predicate(ident: int, seq: int) -> Any:
+    """Byte-level match for an ICMPv4 echo reply with this ident and sequence (no dissect)."""
+    want = bytes([0, 0]) + b""  # type 0, code 0
+    id_seq = ident.to_bytes(2, "big") + seq.to_bytes(2, "big")
+
+    def is_reply(frame: bytes) -> bool:
+        if frame[12:14] != b"\x08\x00" or len(frame) < 42 or frame[23] != 1:
+            return False
+        off = 14 + (frame[14] & 0x0F) * 4
+        return frame[off : off + 2] == want and frame[off + 4 : off + 8] == id_seq
+
+    return is_reply
+
+
+class Exchange:
+    def __init__(self, bed: TestBed) -> None:
+        self.bed = bed
+        self.link = bed.link
+        ep = bed.endpoints
+        self.defaults = LinkDefaults(ep.tester_mac, ep.dut_mac, ep.tester_ipv4, ep.dut_ipv4)
+        self._barrier_seq = itertools.count(1)
+        self.near_misses: list[dict[str, str]] = []
+        self.divergences: list[dict[str, Any]] = []
+        self.oracle: list[dict[str, Any]] = []
+
+    # -- sending ------------------------------------------------------------------------
+    def build(self, *layers: Layer) -> bytes:
+        return templates.build(layers, self.defaults)
+
+    def send(self, *layers: Layer) -> bytes:
+        """Build the template with defaults and send it; returns the bytes sent."""
+        frame = self.build(*layers)
+        self.link.send(frame)
+        return frame
+
+    def send_bytes(self, frame: bytes) -> None:
+        self.link.send(frame)
+
+    # -- expecting ----------------------------------------------------------------------
+    def expect(self, *layers: Layer, timeout: float = DEFAULT_TIMEOUT) -> Dissected:
+        """The first frame matching the template within ``timeout``; fails the test otherwise."""
+        frame, passed_over = self.link.expect(lambda f: templates.matches(layers, f), timeout)
+        if frame is None:
+            self._fail(f"expected {self._describe(layers)} within {timeout:g} s", layers,
+                       passed_over)
+        return dissect(frame)
+
+    def expect_nothing(self, *layers: Layer) -> None:
+        """Fail if the target sends anything (or anything matching ``layers``) in response.
+
+        Uses a barrier probe for targets that reply synchronously, else a quiescence window.
+        """
+        caps = self.bed.capabilities
+        if caps.replies_synchronously:
+            seq = next(self._barrier_seq)
+            probe = self.build(
+                templates.ICMPv4(type=8, rest=(BARRIER_IDENT << 16) | seq),
+                templates.Payload(b"netconform-barrier"),
+            )
+            frames = self.link.barrier(Barrier(probe, echo_reply_predicate(BARRIER_IDENT, seq)))
+        else:
+            frames = self.link.quiesce(caps.quiescence_window_s)
+        frames = [f for f in frames if not is_background(f)]
+        if layers:
+            frames = [f for f in frames if templates.matches(layers, f)]
+        if frames:
+            what = self._describe(layers) if layers else "no reply"
+            lines = [f"expected {what}, but the target sent {len(frames)} frame(s):"]
+            lines += [f"  {dissect(f).summary()}" for f in frames]
+            raise ExpectationFailed("\n".join(lines))
+
+    # -- failure reporting --------------------------------------------------------------
+    @staticmethod
+    def _describe(layers: tuple[Layer, ...]) -> str:
+        return " / ".join(repr(layer) for layer in layers) or "any frame"
+
+    def _fail(self, headline: str, layers: tuple[Layer, ...], frames: list[bytes]) -> None:
+        candidates = [f for f in frames if not is_background(f)]
+        scored = sorted(
+            ((templates.diff(layers, f), f) for f in candidates), key=lambda pair: len(pair[0])
+        )
+        lines = [headline + ";"]
+        if not scored:
+            lines.append("nothing arrived" + (" but background traffic" if frames else ""))
+        for i, (diffs, frame) in enumerate(scored, 1):
+            lines.append(f"near miss {i}: {dissect(frame).summary()}")
+            for d in diffs:
+                lines.append(f"    {d.field}: expected {d.expected}, got {d.actual}")
+                self.near_misses.append({"frame": f"near miss {i}", **d.to_dict()})
+        raise ExpectationFailed("\n".join(lines))
+
+    def record(self) -> dict[str, Any]:
+        """JSON-safe per-test data for results.json."""
+        return {"diff": self.near_misses, "divergences": self.divergences, "oracle": self.oracle}
+
+    # -- conveniences -------------------------------------------------------------------
+    def sleep(self, seconds: float) -> None:
+        """An explicit, documented wait (timer-driven behaviour only)."""
+        time.sleep(seconds)
+
+    def tcp(self, dut_port: int, **kwargs: Any) -> Any:
+        from conformance.tcp_connection import TcpConnection
+
+        return TcpConnection(self, dut_port=dut_port, **kwargs)

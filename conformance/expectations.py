@@ -1,0 +1,62 @@
+"""Per-target expected failures, as data: ``suites/expectations/<target>.toml``.
+
+::
+
+    [[xfail]]
+    test = "suites/tcp/test_foo.py::test_bar[case]"   # exact test id (or prefix ending in '*')
+    reason = "Linux sends ... where RFC 9293 3.10.7.4 says ...; allowed by ..."
+    link = "https://..."                              # optional
+
+Strict: an expected failure that passes is reported as xpassed and fails the run, so the file is
+kept true. Every entry needs a reason.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "suites" / "expectations"
+
+
+class ExpectationsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Expectation:
+    test: str
+    reason: str
+    link: str | None = None
+
+    def matches(self, test_id: str) -> bool:
+        if self.test.endswith("*"):
+            return test_id.startswith(self.test[:-1])
+        return test_id == self.test
+
+
+def load(target: str, directory: Path | str | None = None) -> list[Expectation]:
+    path = Path(directory or DEFAULT_DIR) / f"{target}.toml"
+    if not path.exists():
+        return []
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExpectationsError(f"{path}: not valid TOML: {exc}") from None
+    out = []
+    for i, entry in enumerate(data.get("xfail", [])):
+        test, reason = entry.get("test"), entry.get("reason")
+        if not isinstance(test, str) or not isinstance(reason, str) or not reason.strip():
+            raise ExpectationsError(f"{path}: xfail #{i + 1} needs a test id and a reason")
+        link = entry.get("link")
+        out.append(Expectation(test, reason.strip(), link if isinstance(link, str) else None))
+    return out
+
+
+def find(expectations: list[Expectation], test_id: str) -> Expectation | None:
+    for exp in expectations:
+        if exp.matches(test_id):
+            return exp
+    return None

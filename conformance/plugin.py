@@ -1,0 +1,252 @@
+"""The netconform pytest plugin (entry point ``pytest11``).
+
+Options: ``--target``, ``--netconform-out``, ``--dut-sysctl NAME=VALUE``, ``--dut-setup CMD``.
+Marker: ``requirement("<id>", ...)``. Fixtures: ``target`` (per worker), ``bed`` (a fresh target
+per test), ``dut`` (the DUT socket API), ``link`` (the tester link), ``endpoints`` and ``ex``
+(the exchange API). Works under pytest-xdist: each worker runs its own target with its own
+names and addresses; only the controller writes results.json, junit.xml and the HTML report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+from importlib import metadata
+from typing import Any
+
+import pytest
+
+from conformance import catalogue, expectations, naming, reaper
+from conformance.fabric import DutConfig
+from conformance.results import PROPERTY_KEY, ResultsCollector, command_line
+from conformance.targets import UnknownTarget, make_target, target_class
+
+STASH_STATE = pytest.StashKey["RunState"]()
+
+
+def harness_version() -> str:
+    try:
+        return metadata.version("netconform")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("netconform")
+    group.addoption("--target", default="linux", help="stack under test (see `netconform targets`)")
+    group.addoption("--netconform-out", default=None, metavar="DIR",
+                    help="write results.json, junit.xml, index.html and pcaps/ here")
+    group.addoption("--dut-sysctl", action="append", default=[], metavar="NAME=VALUE",
+                    help="sysctl set in every fresh DUT namespace (repeatable)")
+    group.addoption("--dut-setup", action="append", default=[], metavar="CMD",
+                    help="shell command run inside every fresh DUT namespace (repeatable)")
+
+
+class RunState:
+    """What one pytest process knows about the run (no global state: lives in config.stash)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.target_name: str = config.getoption("target")
+        self.out_dir: str | None = config.getoption("netconform_out")
+        self.dut_config = DutConfig(
+            extra_sysctls=parse_sysctls(config.getoption("dut_sysctl")),
+            setup_commands=tuple(config.getoption("dut_setup")),
+        )
+        workerinput = getattr(config, "workerinput", None)
+        self.is_worker = workerinput is not None
+        self.run_id: str = workerinput["netconform_run_id"] if workerinput else naming.new_run_id()
+        self.catalogue = catalogue.load()
+        self.expectations = expectations.load(self.target_name)
+        self.collector: ResultsCollector | None = None
+        self.target_env: dict[str, Any] = {}
+
+
+def parse_sysctls(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not re.fullmatch(r"[a-z0-9_.\-]+", name.strip()):
+            raise pytest.UsageError(f"--dut-sysctl expects NAME=VALUE, got {item!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "requirement(*ids): RFC requirement ids this test checks (see suites/requirements)"
+    )
+    try:
+        state = RunState(config)
+        target_class(state.target_name)
+    except (UnknownTarget, catalogue.CatalogueError, expectations.ExpectationsError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[STASH_STATE] = state
+    # SIGTERM tears down like Ctrl-C: fixtures' finalizers remove what we made.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistHooks(state), "netconform-xdist")
+    if not state.is_worker:
+        reaper.reap()
+        state.collector = ResultsCollector(state.target_name, command_line(), harness_version())
+        if state.out_dir:
+            os.makedirs(os.path.join(state.out_dir, "pcaps"), exist_ok=True)
+
+
+class XdistHooks:
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["netconform_run_id"] = self.state.run_id
+
+
+def requirement_ids(item: pytest.Item) -> list[str]:
+    ids: list[str] = []
+    for mark in item.iter_markers("requirement"):
+        ids.extend(str(a) for a in mark.args)
+    return ids
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    state: RunState = config.stash[STASH_STATE]
+    for item in items:
+        unknown = [r for r in requirement_ids(item) if r not in state.catalogue]
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid}: unknown requirement id(s) {', '.join(unknown)}")
+        exp = expectations.find(state.expectations, item.nodeid)
+        if exp is not None:
+            reason = exp.reason + (f" ({exp.link})" if exp.link else "")
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_header(config: pytest.Config) -> str:
+    state: RunState = config.stash[STASH_STATE]
+    return f"netconform: target={state.target_name} run={state.run_id}"
+
+
+def _collect(config: pytest.Config, report: pytest.TestReport) -> None:
+    state: RunState = config.stash[STASH_STATE]
+    if state.collector is not None:
+        state.collector.add_report(report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+    outcome = yield
+    report = outcome.get_result()
+    if call.when == "teardown":
+        data = getattr(item, "_netconform_record", {})
+        data["requirements"] = requirement_ids(item)
+        report.user_properties.append((PROPERTY_KEY, json.dumps(data)))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    # A plain function bound to this config: the controller collects every report.
+    config.pluginmanager.register(_ReportSink(config), "netconform-sink")
+
+
+class _ReportSink:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        _collect(self.config, report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state: RunState = session.config.stash[STASH_STATE]
+    if state.is_worker or state.collector is None:
+        return
+    workers = getattr(session.config.option, "numprocesses", None)
+    state.collector.environment.update(state.target_env)
+    state.collector.environment.setdefault("sysctls", state.dut_config.recorded_sysctls())
+    state.collector.environment.setdefault("setup_commands", list(state.dut_config.setup_commands))
+    state.collector.environment["workers"] = workers or 1
+    reaper.reap()  # anything a killed xdist worker left behind
+    if state.out_dir and state.collector.tests:
+        from conformance.output import write_outputs
+
+        write_outputs(state, session.config)
+
+
+# -- fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Any:
+    state: RunState = pytestconfig.stash[STASH_STATE]
+    reason = target_class(state.target_name).unavailable_reason()
+    if reason:
+        pytest.exit(f"target {state.target_name} unavailable: {reason}", returncode=4)
+    plan = naming.WorkerPlan(state.run_id, naming.worker_index())
+    tgt = make_target(state.target_name, plan, state.dut_config)
+    tgt.start()
+    try:
+        state.target_env = tgt.environment()
+        yield tgt
+    finally:
+        tgt.stop()
+
+
+def _safe_name(nodeid: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.\-\[\]]+", "_", nodeid)[-180:]
+
+
+@pytest.fixture
+def bed(target: Any, request: pytest.FixtureRequest) -> Any:
+    state: RunState = request.config.stash[STASH_STATE]
+    nodeid = request.node.nodeid
+    test_bed = target.begin_test(nodeid)
+    record: dict[str, Any] = {"setup_s": round(test_bed.setup_s, 6)}
+    request.node._netconform_record = record
+    try:
+        yield test_bed
+    finally:
+        record.update(target.end_test(test_bed))
+        record.update(test_bed.evidence.get("exchange_record", {}))
+        recorder = test_bed.link.recorder
+        if recorder is not None:
+            from conformance.frames import frames_json
+
+            record["frames"] = frames_json(recorder.frames)
+            if state.out_dir:
+                rel = os.path.join("pcaps", _safe_name(nodeid) + ".pcap")
+                recorder.write_pcap(os.path.join(state.out_dir, rel))
+                record["pcap"] = rel
+        record["rerun"] = shlex.join(
+            ["netconform", "run", "--target", state.target_name, "--suite", nodeid]
+        )
+
+
+@pytest.fixture
+def dut(bed: Any) -> Any:
+    return bed.dut
+
+
+@pytest.fixture
+def link(bed: Any) -> Any:
+    return bed.link
+
+
+@pytest.fixture
+def endpoints(bed: Any) -> Any:
+    return bed.endpoints
+
+
+@pytest.fixture
+def ex(bed: Any) -> Any:
+    from conformance.exchange import Exchange
+
+    exchange = Exchange(bed)
+    yield exchange
+    bed.evidence["exchange_record"] = exchange.record()

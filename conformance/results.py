@@ -1,0 +1,121 @@
+"""Collects pytest reports (from this process or from xdist workers) into results.json.
+
+The schema (``netconform-results/1``) is described in DESIGN.md and rendered by ``reports/``.
+Everything stored is JSON-safe: workers send their per-test evidence as a JSON string in the
+report's ``user_properties`` under the key ``netconform``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import socket
+import sys
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+SCHEMA = "netconform-results/1"
+OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
+PROPERTY_KEY = "netconform"
+
+
+def _message(report: Any) -> str | None:
+    if report.longrepr is None:
+        return None
+    if isinstance(report.longrepr, tuple):  # skip: (file, line, reason)
+        return str(report.longrepr[2])
+    text = getattr(report, "longreprtext", None) or str(report.longrepr)
+    return text[-20000:]
+
+
+class ResultsCollector:
+    def __init__(self, target: str, command: list[str], harness_version: str) -> None:
+        self.target = target
+        self.command = shlex.join(command)
+        self.harness_version = harness_version
+        self.started = datetime.now(timezone.utc)
+        self.t0 = time.monotonic()
+        self.tests: dict[str, dict[str, Any]] = {}
+        self.environment: dict[str, Any] = {}
+
+    def _entry(self, nodeid: str) -> dict[str, Any]:
+        if nodeid not in self.tests:
+            self.tests[nodeid] = {
+                "id": nodeid, "requirements": [], "outcome": "passed", "duration_s": 0.0,
+                "message": None, "xfail_reason": None, "xfail_link": None, "divergences": [],
+                "frames": [], "diff": [], "oracle": [], "mib_deltas": {}, "drop_reasons": [],
+                "pcap": None, "rerun": None,
+            }
+        return self.tests[nodeid]
+
+    def add_report(self, report: Any) -> None:
+        entry = self._entry(report.nodeid)
+        entry["duration_s"] = round(entry["duration_s"] + report.duration, 6)
+        for key, value in report.user_properties:
+            if key == PROPERTY_KEY:
+                entry.update(json.loads(value))
+        wasxfail = getattr(report, "wasxfail", None)
+        message = _message(report)
+        if report.when == "call":
+            if wasxfail is not None:
+                entry["outcome"] = "xfailed" if report.skipped else "xpassed"
+                entry["xfail_reason"] = wasxfail
+            elif report.failed and (message or "").startswith("[XPASS(strict)]"):
+                entry["outcome"] = "xpassed"
+            elif report.failed:
+                entry["outcome"] = "failed"
+            elif report.skipped:
+                entry["outcome"] = "skipped"
+            if report.failed or report.skipped:
+                entry["message"] = message
+        elif report.failed:
+            if entry["outcome"] in ("passed", "skipped"):
+                entry["outcome"] = "error"
+                entry["message"] = f"error in {report.when}: {message}"
+        elif report.skipped and report.when == "setup":
+            entry["outcome"] = "xfailed" if wasxfail is not None else "skipped"
+            entry["xfail_reason"] = wasxfail
+            entry["message"] = message
+
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for test in self.tests.values():
+            counts[test["outcome"]] += 1
+        return counts
+
+    def to_dict(self, requirements: dict[str, dict[str, str]]) -> dict[str, Any]:
+        env = {
+            "kernel": platform.release(),
+            "python": platform.python_version(),
+            "hostname": socket.gethostname(),
+        }
+        env.update(self.environment)
+        return {
+            "schema": SCHEMA,
+            "target": self.target,
+            "started": self.started.isoformat(timespec="seconds"),
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "duration_s": round(time.monotonic() - self.t0, 3),
+            "harness_version": self.harness_version,
+            "command": self.command,
+            "environment": env,
+            "requirements": requirements,
+            "tests": list(self.tests.values()),
+            "summary": self.summary(),
+            "findings": [],
+        }
+
+    def write(self, path: str, requirements: dict[str, dict[str, str]]) -> dict[str, Any]:
+        data = self.to_dict(requirements)
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(data, f, indent=1, sort_keys=False)
+        os.replace(tmp, path)
+        return data
+
+
+def command_line() -> list[str]:
+    return [os.path.basename(sys.argv[0])] + sys.argv[1:]

@@ -1,0 +1,218 @@
+"""Partial packet templates, in the style of gVisor's packetimpact.
+
+A template is a stack of layers, each naming only the fields a test cares about::
+
+    (IPv4(ttl=1), TCP(flags="S", dst_port=80), Payload(b"hi"))
+
+When sending, a field left out (None) gets a default: addresses from the test link, lengths
+and checksums computed, TCP seq/ack from a connection. When matching, a field left out is a
+don't-care. Field names are those of the reference stack's wire Reprs
+(``reference_stack.wire``), which also build and parse the bytes: the tester and the oracle
+share one strict codec, and scapy stays out of the hot path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from reference_stack.wire import arp, ethernet, icmpv4, ipv4, tcp, udp
+from reference_stack.wire.addr import ip4, ip4_str, mac, mac_str
+from reference_stack.wire.frame import Dissected, dissect
+
+ADDRESS_FIELDS = {"src", "dst", "sha", "spa", "tha", "tpa"}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a template: its kind and the fields given (everything else: default/any)."""
+
+    kind: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def merged(self, other: Layer) -> Layer:
+        """This layer with ``other``'s fields on top."""
+        return Layer(self.kind, {**self.fields, **other.fields})
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.fields.items())
+        return f"{self.kind}({inner})"
+
+
+def _layer(kind: str) -> Any:
+    def make(**fields: Any) -> Layer:
+        return Layer(kind, {k: v for k, v in fields.items() if v is not None})
+
+    make.__name__ = kind
+    return make
+
+
+Ether = _layer("Ether")
+ARP = _layer("ARP")
+IPv4 = _layer("IPv4")
+ICMPv4 = _layer("ICMPv4")
+UDP = _layer("UDP")
+TCP = _layer("TCP")
+
+
+def Payload(data: bytes) -> Layer:  # noqa: N802 - reads like the other layer constructors
+    return Layer("Payload", {"data": bytes(data)})
+
+
+L4_KINDS = ("ICMPv4", "UDP", "TCP")
+PROTO_OF = {"ICMPv4": ipv4.IPPROTO_ICMP, "UDP": ipv4.IPPROTO_UDP, "TCP": ipv4.IPPROTO_TCP}
+ATTR_OF = {"Ether": "eth", "ARP": "arp", "IPv4": "ipv4", "ICMPv4": "icmpv4", "UDP": "udp",
+           "TCP": "tcp"}
+
+
+# -- normalising values given by test authors ----------------------------------------------
+
+def normalize(kind: str, name: str, value: Any) -> Any:
+    """Turn a friendly value into what the Repr holds ("198.18.0.1" -> bytes, "SA" -> int)."""
+    if name in ADDRESS_FIELDS and isinstance(value, str):
+        return mac(value) if kind == "Ether" or name in ("sha", "tha") else ip4(value)
+    if kind == "TCP" and name == "flags" and isinstance(value, str):
+        return tcp.parse_flags(value)
+    return value
+
+
+def display(kind: str, name: str, value: Any) -> str:
+    """A value as a person reads it in a diff."""
+    if isinstance(value, bytes) and name in ADDRESS_FIELDS:
+        return mac_str(value) if len(value) == 6 else ip4_str(value)
+    if kind == "TCP" and name == "flags" and isinstance(value, int):
+        return tcp.flags_str(value)
+    if isinstance(value, bytes):
+        shown = value[:48].hex()
+        return f"{len(value)} bytes {shown}{'...' if len(value) > 48 else ''}"
+    if isinstance(value, int) and name in ("checksum", "ethertype"):
+        return f"{value:#06x}"
+    return repr(value)
+
+
+# -- building ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LinkDefaults:
+    """Defaults for frames the tester sends to the DUT."""
+
+    src_mac: str
+    dst_mac: str
+    src_ipv4: str
+    dst_ipv4: str
+
+
+def _fields(layer: Layer) -> dict[str, Any]:
+    return {k: normalize(layer.kind, k, v) for k, v in layer.fields.items()}
+
+
+def complete(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
+    """Add the Ether (and IPv4 under an L4 layer) a template leaves implicit."""
+    kinds = [layer.kind for layer in layers]
+    out = list(layers)
+    if any(k in L4_KINDS for k in kinds) and "IPv4" not in kinds:
+        first_l4 = next(i for i, k in enumerate(kinds) if k in L4_KINDS)
+        out.insert(first_l4, IPv4())
+    if not out or out[0].kind != "Ether":
+        out.insert(0, Ether())
+    return tuple(out)
+
+
+def build(layers: tuple[Layer, ...], defaults: LinkDefaults) -> bytes:
+    """The bytes of a template, with defaults filled in (top layer first, then downwards)."""
+    layers = complete(layers)
+    payload = b""
+    src_ip, dst_ip = ip4(defaults.src_ipv4), ip4(defaults.dst_ipv4)
+    for layer in layers:
+        if layer.kind == "IPv4":
+            f = _fields(layer)
+            src_ip, dst_ip = f.get("src", src_ip), f.get("dst", dst_ip)
+    upper_kind = None
+    for layer in reversed(layers):
+        f = _fields(layer)
+        kind = layer.kind
+        if kind == "Payload":
+            payload = f["data"] + payload
+            continue
+        if kind == "TCP":
+            payload = tcp.TcpRepr(**{"payload": payload, **f}).emit(src_ip, dst_ip)
+        elif kind == "UDP":
+            payload = udp.UdpRepr(**{"payload": payload, **f}).emit(src_ip, dst_ip)
+        elif kind == "ICMPv4":
+            payload = icmpv4.Icmpv4Repr(**{"payload": payload, **f}).emit()
+        elif kind == "IPv4":
+            base = {"src": src_ip, "dst": dst_ip, "protocol": PROTO_OF.get(upper_kind, 0)}
+            payload = ipv4.Ipv4Repr(**{**base, "payload": payload, **f}).emit()
+        elif kind == "ARP":
+            base = {"op": arp.ARP_REQUEST, "sha": mac(defaults.src_mac), "spa": src_ip,
+                    "tha": bytes(6), "tpa": dst_ip}
+            payload = arp.ArpRepr(**{**base, **f}).emit()
+        elif kind == "Ether":
+            ethertype = {"IPv4": ethernet.ETH_P_IP, "ARP": ethernet.ETH_P_ARP}.get(upper_kind, 0)
+            base = {"dst": mac(defaults.dst_mac), "src": mac(defaults.src_mac),
+                    "ethertype": ethertype}
+            payload = ethernet.EthernetRepr(**{**base, "payload": payload, **f}).emit()
+        else:
+            raise ValueError(f"unknown layer kind {kind}")
+        upper_kind = kind
+    return payload
+
+
+# -- matching ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldDiff:
+    field: str  # e.g. "tcp.flags"
+    expected: str
+    actual: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "expected": self.expected, "actual": self.actual}
+
+
+def innermost_payload(d: Dissected) -> bytes | None:
+    for attr in ("tcp", "udp", "icmpv4"):
+        layer = getattr(d, attr)
+        if layer is not None:
+            return layer.payload
+    if d.ipv4 is not None:
+        return d.ipv4.payload
+    return None
+
+
+def diff(layers: tuple[Layer, ...], frame: bytes | Dissected) -> list[FieldDiff]:
+    """Fields of the template that ``frame`` does not match (empty list: it matches)."""
+    d = frame if isinstance(frame, Dissected) else dissect(frame)
+    out: list[FieldDiff] = []
+    for layer in layers:
+        if layer.kind == "Payload":
+            actual = innermost_payload(d)
+            if actual != layer.fields["data"]:
+                out.append(FieldDiff("payload", display("", "payload", layer.fields["data"]),
+                                     "absent" if actual is None else display("", "payload", actual)))
+            continue
+        attr = ATTR_OF[layer.kind]
+        repr_ = getattr(d, attr)
+        if repr_ is None:
+            out.append(FieldDiff(attr, "present", f"absent ({d.summary()})"))
+            continue
+        for name, value in layer.fields.items():
+            want = normalize(layer.kind, name, value)
+            got = getattr(repr_, name)
+            if callable(want):
+                ok = bool(want(got))
+                shown = getattr(want, "__doc__", None) or "predicate"
+            else:
+                ok = got == want
+                shown = display(layer.kind, name, want)
+            if not ok:
+                out.append(FieldDiff(f"{attr}.{name}", shown, display(layer.kind, name, got)))
+    return out
+
+
+def matches(layers: tuple[Layer, ...], frame: bytes) -> bool:
+    return not diff(layers, frame)
+
+
+def with_fields(layer: Layer, **fields: Any) -> Layer:
+    return replace(layer, fields={**layer.fields, **fields})

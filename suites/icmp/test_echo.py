@@ -1,0 +1,23 @@
+"""RFC 1122 3.2.2.6 / RFC 792: an echo request is answered with the same id, sequence and data."""
+
+import pytest
+
+from conformance.templates import ICMPv4, IPv4, Payload
+from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
+
+
+@pytest.mark.requirement(
+    "RFC1122-3.2.2.6-MUST-echo-server",
+    "RFC1122-3.2.2.6-MUST-echo-data-returned",
+    "RFC792-echo-MUST-return-identifier-and-sequence",
+)
+@pytest.mark.parametrize("size", [0, 56, 1400], ids=lambda n: f"{n}B")
+def test_echo_reply_mirrors_id_sequence_and_data(ex, endpoints, size):
+    ident_seq = (0x4E43 << 16) | 0x0007
+    data = bytes(i & 0xFF for i in range(size))
+    ex.send(ICMPv4(type=ICMP_ECHO_REQUEST, rest=ident_seq), Payload(data))
+    ex.expect(
+        IPv4(src=endpoints.dut_ipv4, dst=endpoints.tester_ipv4),
+        ICMPv4(type=ICMP_ECHO_REPLY, code=0, rest=ident_seq),
+        Payload(data),
+    )

@@ -1,0 +1,28 @@
+"""RFC 9293 3.6: orderly close, initiated by either side."""
+
+import socket
+
+import pytest
+
+
+@pytest.mark.requirement("RFC9293-3.6-MUST-orderly-close")
+def test_close_initiated_by_tester(established, dut):
+    conn, fd = established
+    conn.send(flags="FA")
+    conn.expect(flags="A", ack=conn.snd_nxt)
+    assert dut.recv(fd, 100) == b"", "the DUT application should see end of data"
+    dut.close(fd)
+    conn.expect(flags="FA", ack=conn.snd_nxt)
+    conn.ack()
+    conn.expect_nothing()
+
+
+@pytest.mark.requirement("RFC9293-3.6-MUST-orderly-close")
+def test_close_initiated_by_dut(established, dut):
+    conn, fd = established
+    dut.shutdown(fd, socket.SHUT_WR)
+    conn.expect(flags="FA", ack=conn.snd_nxt)
+    conn.ack()
+    conn.send(flags="FA")
+    conn.expect(flags="A", ack=conn.snd_nxt)
+    assert dut.recv(fd, 100) == b""
