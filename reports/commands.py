@@ -1,0 +1,58 @@
+"""The ``netconform report`` and ``netconform gate`` commands (the CLI parses arguments).
+
+Both print a short summary to stdout and return an exit code: 0 ok, 1 regression (gate), 2 bad
+input, with one line ``netconform: error: <what>`` on stderr and no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from reports.gate import gate
+from reports.html import render_report
+from reports.model import ResultsError, load_results
+from reports.outcomes import OUTCOMES
+
+EXIT_OK = 0
+EXIT_REGRESSION = 1
+EXIT_BAD_INPUT = 2
+
+
+def report_command(results_paths: list[str], out_dir: str) -> int:
+    """Render ``out_dir/index.html`` from one or more results.json files."""
+    def run() -> int:
+        if not results_paths:
+            raise ResultsError("no results file given")
+        results = [load_results(path) for path in results_paths]
+        index = render_report(results, out_dir)
+        for doc in results:
+            counts = ", ".join(f"{doc['summary'][o]} {o}" for o in OUTCOMES if doc["summary"][o])
+            print(f"{doc['target']}: {len(doc['tests'])} tests ({counts or 'none'})")
+        print(f"report: {index}")
+        return EXIT_OK
+    return _guarded(run)
+
+
+def gate_command(baseline_path: str, new_path: str) -> int:
+    """Compare a run with a baseline; 1 on any regression, with what changed."""
+    def run() -> int:
+        result = gate(load_results(baseline_path), load_results(new_path))
+        print("\n".join(result.lines()))
+        return EXIT_REGRESSION if result.exit_code else EXIT_OK
+    return _guarded(run)
+
+
+def _guarded(command: Callable[[], int]) -> int:
+    try:
+        return command()
+    except ResultsError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
+
+
+def _fail(message: str) -> int:
+    print(f"netconform: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT

@@ -1,0 +1,133 @@
+"""The CI gate: compare a new run with a baseline run of the same target.
+
+Regressions (exit code 1):
+- a test that passed in the baseline (passed or xpassed) now failed or errored;
+- a test absent from the baseline that now failed or errored;
+- an unexplained divergence in a test that the baseline's same test did not have
+  (a divergence is identified by its field and rule: values such as an ISN may vary);
+- a requirement covered in the baseline (some test of it reached a verdict) and not now.
+
+Reported without failing the gate: expected failures that now pass (update the expectations
+file), tests that were fixed, tests that disappeared, a change of target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reports.outcomes import COVERING, FAILING, PASSING
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # "regression", "new-failure", "new-divergence", "coverage-lost", "xpassed", ...
+    subject: str  # a test id or a requirement id
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.subject}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    regressions: tuple[Change, ...] = ()
+    notes: tuple[Change, ...] = field(default=())  # xpassed prompts and harmless changes
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.regressions else 0
+
+    @property
+    def xpassed(self) -> tuple[Change, ...]:
+        return tuple(change for change in self.notes if change.kind == "xpassed")
+
+    def lines(self, limit: int = 50) -> list[str]:
+        """A short human summary, regressions first, at most ``limit`` lines of each list."""
+        if self.regressions:
+            head = f"gate: FAILED, {len(self.regressions)} regression(s)"
+        else:
+            head = "gate: ok, no regression"
+        lines = [head]
+        for changes in (self.regressions, self.notes):
+            lines += [f"  {change}" for change in changes[:limit]]
+            if len(changes) > limit:
+                lines.append(f"  ... and {len(changes) - limit} more")
+        if self.xpassed:
+            lines.append("  expected failures now pass: update the expectations file")
+        return lines
+
+
+def gate(baseline: dict, new: dict) -> GateResult:
+    """Compare two validated results documents (see ``model.validate_results``)."""
+    old_tests = {test["id"]: test for test in baseline["tests"]}
+    new_tests = {test["id"]: test for test in new["tests"]}
+    regressions: list[Change] = []
+    notes: list[Change] = []
+    if baseline.get("target") != new.get("target"):
+        notes.append(Change("target-changed", str(new.get("target")),
+                            f"baseline target is {baseline.get('target')}"))
+    for test_id, test in new_tests.items():
+        before = old_tests.get(test_id)
+        regressions += _outcome_regressions(test, before)
+        regressions += _new_divergences(test, before)
+        notes += _outcome_notes(test, before)
+    for test_id in old_tests.keys() - new_tests.keys():
+        notes.append(Change("removed", test_id, "test not in the new run"))
+    regressions += _coverage_lost(baseline, new)
+    return GateResult(tuple(regressions), tuple(sorted(notes, key=_note_order)))
+
+
+def covered_requirements(results: dict) -> set[str]:
+    """Requirement ids with at least one test that reached a verdict."""
+    return {req for test in results["tests"] if test["outcome"] in COVERING
+            for req in test["requirements"]}
+
+
+def _outcome_regressions(test: dict, before: dict | None) -> list[Change]:
+    outcome = test["outcome"]
+    if outcome not in FAILING:
+        return []
+    if before is None:
+        return [Change("new-failure", test["id"], f"new test {outcome}")]
+    if before["outcome"] in PASSING:
+        return [Change("regression", test["id"], f"{before['outcome']} -> {outcome}")]
+    return []
+
+
+def _new_divergences(test: dict, before: dict | None) -> list[Change]:
+    known = {_divergence_key(d) for d in (before or {}).get("divergences", [])}
+    changes = []
+    for divergence in test["divergences"]:
+        if divergence.get("explained") or _divergence_key(divergence) in known:
+            continue
+        changes.append(Change(
+            "new-divergence", test["id"],
+            f"{divergence.get('field')}: expected {divergence.get('expected')}, "
+            f"actual {divergence.get('actual')} ({divergence.get('rule')})",
+        ))
+    return changes
+
+
+def _outcome_notes(test: dict, before: dict | None) -> list[Change]:
+    outcome = test["outcome"]
+    if outcome == "xpassed":
+        reason = f" ({test['xfail_reason']})" if test.get("xfail_reason") else ""
+        return [Change("xpassed", test["id"], f"expected failure now passes{reason}")]
+    if before is not None and before["outcome"] in FAILING and outcome in PASSING:
+        return [Change("fixed", test["id"], f"{before['outcome']} -> {outcome}")]
+    return []
+
+
+def _coverage_lost(baseline: dict, new: dict) -> list[Change]:
+    lost = covered_requirements(baseline) - covered_requirements(new)
+    return [Change("coverage-lost", req, "covered in baseline, not in the new run")
+            for req in sorted(lost)]
+
+
+def _divergence_key(divergence: dict) -> tuple[str, str]:
+    return (str(divergence.get("field")), str(divergence.get("rule")))
+
+
+def _note_order(change: Change) -> tuple[int, str]:
+    order = ("xpassed", "fixed", "removed", "target-changed")
+    return (order.index(change.kind) if change.kind in order else len(order), change.subject)

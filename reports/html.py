@@ -1,0 +1,164 @@
+"""Render a self-contained HTML conformance report (one index.html, inline CSS and JS)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from reports.ladder import Ladder, build_ladder
+from reports.matrix import build_matrix
+from reports.model import merge_results, validate_results
+from reports.outcomes import CELL_LABELS, FAILING, OUTCOMES
+from reports.requirements import LEVELS, Requirement, describe, merged_catalogue
+from reports.summary import build_summary
+
+PACKAGE_DIR = Path(__file__).parent
+# Tests whose details are in the page's DOM from the start. The others' details, rendered by
+# the same template macro, travel in one gzip-compressed JSON object (anchor -> HTML) that the
+# page's script decompresses and inserts when such a test is opened: with 10,000 tests the
+# page stays a few megabytes and the browser builds no DOM for evidence nobody looks at.
+EAGER_OUTCOMES = FAILING | {"xpassed"}
+
+
+@dataclass(frozen=True)
+class TestView:
+    anchor: str
+    target: str
+    test: dict
+    requirements: tuple[Requirement, ...]
+    ladder: Ladder | None
+    eager: bool
+
+    @property
+    def rfcs(self) -> str:
+        return "|".join(sorted({req.rfc for req in self.requirements}))
+
+    @property
+    def levels(self) -> str:
+        return "|".join(sorted({req.level for req in self.requirements}))
+
+    @property
+    def search_text(self) -> str:
+        words = [self.target, self.test["id"], *self.test["requirements"]]
+        return " ".join(words).lower()
+
+
+def render_report(results: list[dict], out_dir: str | Path) -> Path:
+    """Validate and merge results documents, write ``out_dir/index.html``, return its path.
+
+    One matrix column per target; several documents of the same target are merged.
+    Raises ``model.ResultsError`` for a malformed document, ``OSError`` if out_dir is
+    not writable.
+    """
+    targets = merge_results([validate_results(run) for run in results])
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "index.html"
+    path.write_text(render_html(targets), encoding="utf-8")
+    return path
+
+
+def render_html(targets: list[dict]) -> str:
+    """The report page for merged, validated per-target documents."""
+    catalogue = merged_catalogue(targets)
+    cache: dict[str, Requirement] = {}
+
+    def lookup(req_id: str) -> Requirement:
+        if req_id not in cache:
+            cache[req_id] = describe(req_id, catalogue)
+        return cache[req_id]
+
+    views = [
+        [_test_view(f"t{ti}-{tj}", run["target"], test, lookup)
+         for tj, test in enumerate(run["tests"])]
+        for ti, run in enumerate(targets)
+    ]
+    anchors = [[view.anchor for view in target_views] for target_views in views]
+    matrix = build_matrix(targets, anchors, lookup)
+    summary = build_summary(targets, lookup)
+    rfcs = [row.name for row in summary.by_rfc]
+    levels = [level for level in LEVELS if any(row.name == level for row in summary.by_level)]
+    env = _environment()
+    test_body = env.get_template("_test.html.j2").module.test_body
+    lazy = {
+        view.anchor: str(test_body(view, run))
+        for run, target_views in zip(targets, views, strict=True)
+        for view in target_views if not view.eager
+    }
+    return env.get_template("index.html.j2").render(
+        targets=targets,
+        views=views,
+        matrix=matrix,
+        summary=summary,
+        outcomes=OUTCOMES,
+        rfcs=rfcs,
+        levels=levels,
+        cell_labels=CELL_LABELS,
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        css=Markup(_static("report.css")),
+        js=Markup(_static("report.js")),
+        lazy_bodies=pack_bodies(lazy),
+        page_data={"targets": [run["target"] for run in targets],
+                   "tests": sum(len(run["tests"]) for run in targets)},
+    )
+
+
+def pack_bodies(bodies: dict[str, str]) -> str:
+    """gzip + base64 of a JSON object; base64 has no character HTML would interpret."""
+    raw = json.dumps(bodies, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
+
+
+def _test_view(anchor: str, target: str, test: dict, lookup) -> TestView:
+    eager = test["outcome"] in EAGER_OUTCOMES
+    return TestView(
+        anchor=anchor,
+        target=target,
+        test=test,
+        requirements=tuple(lookup(req_id) for req_id in test["requirements"]),
+        ladder=build_ladder(test["frames"], target) if test["frames"] else None,
+        eager=eager,
+    )
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
+        autoescape=True,
+        undefined=jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["safe_href"] = safe_href
+    env.filters["pretty_json"] = lambda value: json.dumps(value, indent=1, sort_keys=True,
+                                                          ensure_ascii=False, default=str)
+    return env
+
+
+def _static(name: str) -> str:
+    return (PACKAGE_DIR / "static" / name).read_text(encoding="utf-8")
+
+
+def safe_href(value: object) -> str | None:
+    """A link target that cannot run script: http(s) URLs and relative paths only."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if any(ord(ch) < 0x20 for ch in text):
+        return None
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return text
+    if not parts.scheme and not parts.netloc and not text.startswith("//"):
+        return text
+    return None

@@ -1,0 +1,201 @@
+"""The results model: load, validate, normalise and merge results.json documents.
+
+A results document is plain JSON (schema ``netconform-results/1``). ``validate_results``
+returns a normalised deep copy in which every optional per-test list or dict is present, so
+the rest of ``reports`` never has to guess; anything malformed raises ``ResultsError`` with one
+line that says what and where.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from reports.outcomes import OUTCOMES, count_outcomes
+
+SCHEMA_ID = "netconform-results/1"
+
+REQUIRED_TOP = {"target": str, "started": str, "environment": dict, "tests": list}
+OPTIONAL_TOP = {
+    "finished": (str, type(None)),
+    "duration_s": (int, float),
+    "harness_version": str,
+    "command": str,
+    "requirements": dict,
+    "summary": dict,
+    "findings": list,
+}
+TEST_LISTS = ("requirements", "divergences", "frames", "diff", "oracle", "drop_reasons")
+TEST_DICTS = ("mib_deltas",)
+TEST_TEXTS = ("message", "xfail_reason", "xfail_link", "pcap", "rerun")
+
+
+class ResultsError(ValueError):
+    """A results document is unreadable or does not follow the schema (one-line message)."""
+
+
+def load_results(path: str | Path) -> dict:
+    """Read, parse and validate one results.json; raise ResultsError naming the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"{path}: cannot read: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultsError(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    try:
+        return validate_results(data)
+    except ResultsError as exc:
+        raise ResultsError(f"{path}: {exc}") from None
+
+
+def validate_results(data: object) -> dict:
+    """Check a parsed document against schema 1 and return a normalised deep copy."""
+    if not isinstance(data, dict):
+        raise ResultsError(f"expected a JSON object at top level, got {_json_type(data)}")
+    schema = data.get("schema")
+    if schema != SCHEMA_ID:
+        raise ResultsError(f"unsupported schema {schema!r} (expected {SCHEMA_ID!r})")
+    for key, kind in REQUIRED_TOP.items():
+        if key not in data:
+            raise ResultsError(f"missing field {key!r}")
+        _check_type(data[key], kind, key)
+    for key, kind in OPTIONAL_TOP.items():
+        if data.get(key) is not None:
+            _check_type(data[key], kind, key)
+    result = copy.deepcopy(data)
+    result.setdefault("requirements", {})
+    result.setdefault("findings", [])
+    result["environment"] = _normalise_environment(result["environment"])
+    seen: set[str] = set()
+    result["tests"] = [_normalise_test(test, index, seen) for index, test in
+                       enumerate(result["tests"])]
+    result["summary"] = count_outcomes(result["tests"])
+    return result
+
+
+def merge_results(results: list[dict]) -> list[dict]:
+    """Merge validated documents into one document per target, in first-seen target order.
+
+    Runs of the same target are combined: tests are keyed by id and a later document's test
+    replaces an earlier one's; the requirement catalogues are united; ``runs`` lists each
+    run's metadata (started, finished, command, harness version, environment) in input order.
+    """
+    by_target: dict[str, dict] = {}
+    for run in results:
+        merged = by_target.get(run["target"])
+        if merged is None:
+            merged = copy.deepcopy(run)
+            merged["runs"] = []
+            by_target[run["target"]] = merged
+        else:
+            tests = {test["id"]: test for test in merged["tests"]}
+            tests.update((test["id"], copy.deepcopy(test)) for test in run["tests"])
+            merged["tests"] = list(tests.values())
+            merged["requirements"].update(copy.deepcopy(run["requirements"]))
+            merged["findings"].extend(copy.deepcopy(run["findings"]))
+            merged["started"] = min(merged["started"], run["started"])
+            merged["finished"] = max(merged.get("finished") or "", run.get("finished") or "")
+            merged["duration_s"] = merged.get("duration_s", 0) + run.get("duration_s", 0)
+            for key in ("environment", "harness_version", "command"):
+                if key in run:
+                    merged[key] = copy.deepcopy(run[key])
+        merged["runs"].append(_run_metadata(run))
+        merged["summary"] = count_outcomes(merged["tests"])
+    return list(by_target.values())
+
+
+def write_results(results: dict, path: str | Path) -> Path:
+    """Validate and write a results document as strict JSON (no NaN, UTF-8)."""
+    normalised = validate_results(results)
+    path = Path(path)
+    path.write_text(
+        json.dumps(normalised, indent=1, allow_nan=False, ensure_ascii=False), encoding="utf-8"
+    )
+    return path
+
+
+def _run_metadata(run: dict) -> dict:
+    keys = ("started", "finished", "duration_s", "command", "harness_version", "environment")
+    return {key: copy.deepcopy(run.get(key)) for key in keys}
+
+
+def _normalise_environment(env: dict) -> dict:
+    env.setdefault("sysctls", {})
+    env.setdefault("setup_commands", [])
+    _check_type(env["sysctls"], dict, "environment.sysctls")
+    _check_type(env["setup_commands"], list, "environment.setup_commands")
+    return env
+
+
+def _normalise_test(test: object, index: int, seen: set[str]) -> dict:
+    where = f"tests[{index}]"
+    if not isinstance(test, dict):
+        raise ResultsError(f"{where}: expected an object, got {_json_type(test)}")
+    for key in ("id", "outcome"):
+        if key not in test:
+            raise ResultsError(f"{where}: missing field {key!r}")
+    _check_type(test["id"], str, f"{where}.id")
+    where = f"{where} ({test['id']})"
+    if test["id"] in seen:
+        raise ResultsError(f"{where}: duplicate test id")
+    seen.add(test["id"])
+    if test["outcome"] not in OUTCOMES:
+        raise ResultsError(
+            f"{where}: outcome {test['outcome']!r} is not one of {', '.join(OUTCOMES)}"
+        )
+    duration = test.get("duration_s")
+    if duration is None:
+        test["duration_s"] = 0.0
+    else:
+        _check_type(duration, (int, float), f"{where}.duration_s")
+    for key in TEST_LISTS:
+        value = test.get(key)
+        test[key] = [] if value is None else value
+        _check_type(test[key], list, f"{where}.{key}")
+    for key in TEST_DICTS:
+        value = test.get(key)
+        test[key] = {} if value is None else value
+        _check_type(test[key], dict, f"{where}.{key}")
+    for key in TEST_TEXTS:
+        test.setdefault(key, None)
+        if test[key] is not None:
+            _check_type(test[key], str, f"{where}.{key}")
+    for req in test["requirements"]:
+        _check_type(req, str, f"{where}.requirements[]")
+    for key in ("divergences", "frames", "diff", "oracle", "drop_reasons"):
+        for item in test[key]:
+            _check_type(item, dict, f"{where}.{key}[]")
+    return test
+
+
+def _check_type(value: object, kind: type | tuple[type, ...], where: str) -> None:
+    if isinstance(value, bool) and kind in ((int, float), int, float):
+        raise ResultsError(f"{where}: expected a number, got a boolean")
+    if not isinstance(value, kind):
+        expected = _describe(kind)
+        raise ResultsError(f"{where}: expected {expected}, got {_json_type(value)}")
+
+
+def _describe(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {str: "a string", dict: "an object", list: "an array", int: "a number",
+             float: "a number", type(None): "null"}
+    return " or ".join(dict.fromkeys(names[k] for k in kinds))
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {str: "a string", list: "an array", dict: "an object"}.get(type(value), "a value")
