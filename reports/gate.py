@@ -3,6 +3,7 @@
 Regressions (exit code 1):
 - a test that passed in the baseline (passed or xpassed) now failed or errored;
 - a test absent from the baseline that now failed or errored;
+- an expected failure that now passes where the run itself failed it (strict xfail);
 - an unexplained divergence in a test that the baseline's same test did not have
   (a divergence is identified by its field and rule: values such as an ISN may vary);
 - a requirement covered in the baseline (some test of it reached a verdict) and not now.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reports.outcomes import COVERING, FAILING, PASSING
+from reports.outcomes import COVERING, FAILING, PASSING, failed_run
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,10 @@ def covered_requirements(results: dict) -> set[str]:
 
 def _outcome_regressions(test: dict, before: dict | None) -> list[Change]:
     outcome = test["outcome"]
+    if outcome == "xpassed" and failed_run(test):
+        return [Change("strict-xpassed", test["id"],
+                       "expected failure passed and the run failed it (strict): "
+                       "update the expectations file")]
     if outcome not in FAILING:
         return []
     if before is None:
@@ -110,7 +115,7 @@ def _new_divergences(test: dict, before: dict | None) -> list[Change]:
 
 def _outcome_notes(test: dict, before: dict | None) -> list[Change]:
     outcome = test["outcome"]
-    if outcome == "xpassed":
+    if outcome == "xpassed" and not failed_run(test):
         reason = f" ({test['xfail_reason']})" if test.get("xfail_reason") else ""
         return [Change("xpassed", test["id"], f"expected failure now passes{reason}")]
     if before is not None and before["outcome"] in FAILING and outcome in PASSING:

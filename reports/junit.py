@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from reports.model import validate_results
-from reports.outcomes import count_outcomes
+from reports.outcomes import count_outcomes, failed_run
 
 # Characters XML 1.0 cannot carry at all, even escaped (payload text may contain them).
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -28,7 +28,7 @@ def junit_element(results: dict) -> ET.Element:
     suite = ET.SubElement(suites, "testsuite", {
         "name": _clean(f"netconform.{results['target']}"),
         "tests": str(len(results["tests"])),
-        "failures": str(counts["failed"]),
+        "failures": str(sum(failed_run(t) and t["outcome"] != "error" for t in results["tests"])),
         "errors": str(counts["error"]),
         "skipped": str(counts["skipped"] + counts["xfailed"]),
         "time": _seconds(sum(test["duration_s"] for test in results["tests"])),
@@ -77,10 +77,10 @@ def _testcase(test: dict) -> ET.Element:
         for req in test["requirements"]:
             ET.SubElement(properties, "property", {"name": "requirement", "value": _clean(req)})
     outcome = test["outcome"]
-    if outcome in ("failed", "error"):
+    if failed_run(test):
         text = _clean(failure_text(test))
         first = text.splitlines()[0] if text else outcome
-        element = ET.SubElement(case, "failure" if outcome == "failed" else "error",
+        element = ET.SubElement(case, "error" if outcome == "error" else "failure",
                                 {"message": first[:MESSAGE_LIMIT], "type": outcome})
         element.text = text
     elif outcome in ("skipped", "xfailed"):

@@ -25,6 +25,17 @@ CELL_LABELS = {
 }
 
 
+STRICT_XPASS_PREFIX = "[XPASS(strict)]"
+
+
+def failed_run(test: dict) -> bool:
+    """Whether the run itself counted this test as a failure (a strict xpass does)."""
+    if test["outcome"] in FAILING:
+        return True
+    message = test.get("message") or ""
+    return test["outcome"] == "xpassed" and message.startswith(STRICT_XPASS_PREFIX)
+
+
 def count_outcomes(tests: list[dict]) -> dict[str, int]:
     """Counts by outcome, every outcome present (zero when absent)."""
     counts = dict.fromkeys(OUTCOMES, 0)

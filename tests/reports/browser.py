@@ -148,6 +148,35 @@ class Browser:
             raise BrowserError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    def wait_for(self, expression: str, timeout: float = 10.0):
+        """Poll a JavaScript expression until it is truthy; return its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise BrowserError(f"timed out waiting for: {expression}")
+            time.sleep(0.05)
+
+    def click(self, selector: str) -> None:
+        """Scroll an element into view and click its centre with the mouse."""
+        point = self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            " if (!e) return null; e.scrollIntoView({block: 'center'});"
+            " const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];"
+            " })()")
+        if point is None:
+            raise BrowserError(f"no element matches {selector}")
+        for kind in ("mousePressed", "mouseReleased"):
+            self._call("Input.dispatchMouseEvent", {"type": kind, "x": point[0], "y": point[1],
+                                                    "button": "left", "clickCount": 1})
+
+    def type_text(self, selector: str, text: str) -> None:
+        """Focus an input and type into it as a keyboard would (input events fire)."""
+        self.click(selector)
+        self._call("Input.insertText", {"text": text})
+
     def pump(self, seconds: float) -> None:
         """Let the page run for a while, collecting events (dialogs, errors)."""
         self.evaluate(f"new Promise(r => setTimeout(r, {int(seconds * 1000)}))")
