@@ -18,7 +18,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from conformance import rootless
+from conformance import catalogue, expectations, rootless
 from conformance.targets import UnknownTarget, availability, target_class, target_names
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
@@ -76,6 +76,16 @@ def check_target(name: str) -> None:
         raise UsageFailure(f"target {name} is not usable here: {reason}")
 
 
+def check_data_files(target: str) -> None:
+    """Load the requirement catalogue and the target's expectations now, so that a malformed
+    file is one clear line (exit 2) instead of a test-session error."""
+    try:
+        catalogue.load()
+        expectations.load(target)
+    except (catalogue.CatalogueError, expectations.ExpectationsError) as exc:
+        raise UsageFailure(str(exc)) from None
+
+
 def pytest_args(args: argparse.Namespace) -> list[str]:
     suites = args.suite or [str(SUITES_DIR)]
     for suite in suites:
@@ -103,6 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import pytest
 
     check_target(args.target)
+    check_data_files(args.target)
     argv = pytest_args(args)
     try:
         os.makedirs(args.out, exist_ok=True)

@@ -13,6 +13,7 @@ kept true. Every entry needs a reason.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,8 @@ class Expectation:
 
 
 def load(target: str, directory: Path | str | None = None) -> list[Expectation]:
-    path = Path(directory or DEFAULT_DIR) / f"{target}.toml"
+    base = directory or os.environ.get("NETCONFORM_EXPECTATIONS") or DEFAULT_DIR
+    path = Path(base) / f"{target}.toml"
     if not path.exists():
         return []
     try:

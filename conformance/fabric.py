@@ -187,6 +187,7 @@ class Fabric:
         self._ready: queue.Queue[DutNetns | BaseException] = queue.Queue()
         self._want = threading.Semaphore(0)
         self._used: list[str] = []
+        self._live: set[str] = set()  # every DUT namespace made and not yet deleted
         self._lock = threading.Lock()
         self._seq = 0
         self._stop = threading.Event()
@@ -211,21 +212,19 @@ class Fabric:
         self._want.release()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        leftovers = []
-        while not self._ready.empty():
-            item = self._ready.get_nowait()
-            if isinstance(item, DutNetns):
-                leftovers.append(item.name)
         with self._lock:
-            leftovers += self._used
+            leftovers = sorted(self._live)
+            self._live.clear()
             self._used = []
         delete_netns(leftovers + [self.plan.tester_netns])
 
     # -- DUT namespaces -----------------------------------------------------------------
-    def _next_seq(self) -> int:
+    def _build(self) -> DutNetns:
         with self._lock:
             self._seq += 1
-            return self._seq
+            seq = self._seq
+            self._live.add(self.plan.dut_netns(seq))
+        return build_dut(self.plan, seq, self.config)
 
     def _fill(self) -> None:
         while True:
@@ -234,13 +233,14 @@ class Fabric:
                 return
             self._delete_used()
             try:
-                self._ready.put(build_dut(self.plan, self._next_seq(), self.config))
+                self._ready.put(self._build())
             except BaseException as exc:  # handed to the test that takes it
                 self._ready.put(exc)
 
     def _delete_used(self) -> None:
         with self._lock:
             used, self._used = self._used, []
+            self._live.difference_update(used)
         delete_netns(used)
 
     def acquire(self) -> DutNetns:
@@ -248,7 +248,7 @@ class Fabric:
         t0 = time.perf_counter()
         if self.pool_size == 0:
             self._delete_used()
-            dut = build_dut(self.plan, self._next_seq(), self.config)
+            dut = self._build()
         else:
             item = self._ready.get(timeout=120)
             self._want.release()

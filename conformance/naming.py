@@ -20,6 +20,7 @@ from dataclasses import dataclass
 PREFIX = "nc-"
 NAME_RE = re.compile(r"^nc-([0-9a-f]{4})-([0-9a-z]{1,2})-([a-z][0-9a-z]*)$")
 MAX_WORKERS = 200
+SEQ_WRAP = 36**3
 
 
 def new_run_id() -> str:
@@ -73,14 +74,16 @@ class WorkerPlan:
     def tester_sink_bridge(self) -> str:
         return f"{self.stem}-b"
 
+    # Sequence numbers wrap at 36**3 so names stay within 15 bytes; a namespace is deleted
+    # long before its number comes round again.
     def dut_netns(self, seq: int) -> str:
-        return f"{self.stem}-d{base36(seq)}"
+        return f"{self.stem}-d{base36(seq % SEQ_WRAP)}"
 
     def dut_ifname(self, seq: int) -> str:
-        return f"{self.stem}-d{base36(seq)}"
+        return self.dut_netns(seq)
 
     def tester_ifname(self, seq: int) -> str:
-        return f"{self.stem}-v{base36(seq)}"
+        return f"{self.stem}-v{base36(seq % SEQ_WRAP)}"
 
     # Addresses (RFC 2544 198.18.0.0/15, RFC 3849 2001:db8::/32).
     @property

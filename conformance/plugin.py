@@ -190,12 +190,12 @@ def target(pytestconfig: pytest.Config) -> Any:
         pytest.exit(f"target {state.target_name} unavailable: {reason}", returncode=4)
     plan = naming.WorkerPlan(state.run_id, naming.worker_index())
     tgt = make_target(state.target_name, plan, state.dut_config)
-    tgt.start()
     try:
+        tgt.start()
         state.target_env = tgt.environment()
         yield tgt
     finally:
-        tgt.stop()
+        tgt.stop()  # also after a partial start (Ctrl-C or SIGTERM during set-up)
 
 
 def _safe_name(nodeid: str) -> str:

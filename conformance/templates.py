@@ -21,6 +21,9 @@ from reference_stack.wire.addr import ip4, ip4_str, mac, mac_str
 from reference_stack.wire.frame import Dissected, dissect
 
 ADDRESS_FIELDS = {"src", "dst", "sha", "spa", "tha", "tpa"}
+DEFAULT_SRC_PORT = 40000
+DEFAULT_DST_PORT = 9  # discard: nobody listens there unless a test binds it
+DEFAULT_WINDOW = 64240
 
 
 @dataclass(frozen=True)
@@ -135,9 +138,12 @@ def build(layers: tuple[Layer, ...], defaults: LinkDefaults) -> bytes:
             payload = f["data"] + payload
             continue
         if kind == "TCP":
-            payload = tcp.TcpRepr(**{"payload": payload, **f}).emit(src_ip, dst_ip)
+            base = {"src_port": DEFAULT_SRC_PORT, "dst_port": DEFAULT_DST_PORT,
+                    "window": DEFAULT_WINDOW}
+            payload = tcp.TcpRepr(**{**base, "payload": payload, **f}).emit(src_ip, dst_ip)
         elif kind == "UDP":
-            payload = udp.UdpRepr(**{"payload": payload, **f}).emit(src_ip, dst_ip)
+            base = {"src_port": DEFAULT_SRC_PORT, "dst_port": DEFAULT_DST_PORT}
+            payload = udp.UdpRepr(**{**base, "payload": payload, **f}).emit(src_ip, dst_ip)
         elif kind == "ICMPv4":
             payload = icmpv4.Icmpv4Repr(**{"payload": payload, **f}).emit()
         elif kind == "IPv4":

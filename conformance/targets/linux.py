@@ -59,10 +59,12 @@ class LinuxTarget(Target):
         self.drops = DropMonitor(f"{self.plan.stem}-k")
 
     def stop(self) -> None:
-        if self.drops is not None:
-            self.drops.close()
-        self.fabric.close()
-        ownership.unregister(self.plan.run_id, base36(self.plan.worker))
+        try:
+            if self.drops is not None:
+                self.drops.close()
+            self.fabric.close()
+        finally:
+            ownership.unregister(self.plan.run_id, base36(self.plan.worker))
 
     def begin_test(self, test_id: str) -> TestBed:
         t0 = time.perf_counter()

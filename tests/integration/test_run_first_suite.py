@@ -1,0 +1,45 @@
+"""`netconform run` against the running kernel: the first suite passes and every output is
+written (results.json per DESIGN.md's schema, junit.xml, one readable pcap per test)."""
+
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from .runner import netconform, results
+
+REQUIRED_TEST_KEYS = {"id", "requirements", "outcome", "duration_s", "divergences"}
+
+
+def check_outputs(out, workers):
+    data = results(out)
+    assert {"target", "started", "environment", "tests", "summary"} <= set(data)
+    assert data["target"] == "linux" and data["environment"]["workers"] == workers
+    assert data["environment"]["sysctls"]["net.ipv4.icmp_ratelimit"] == "0"
+    tests = data["tests"]
+    assert len(tests) >= 12
+    assert all(REQUIRED_TEST_KEYS <= set(t) for t in tests)
+    assert {t["outcome"] for t in tests} == {"passed"}, [t["message"] for t in tests]
+    assert all(t["requirements"] for t in tests), "every suite test cites a requirement"
+    suite = ET.parse(out / "junit.xml").getroot()
+    cases = suite.iter("testcase")
+    assert len(list(cases)) == len(tests)
+    for t in tests:
+        pcap = out / t["pcap"]
+        assert pcap.exists() and pcap.stat().st_size > 24
+        if shutil.which("tshark"):
+            listing = subprocess.run(["tshark", "-r", str(pcap)], capture_output=True,
+                                     text=True, check=True).stdout
+            assert listing.strip(), f"tshark sees no frame in {pcap}"
+    return data
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_first_suite_passes_and_writes_outputs(tmp_path, workers):
+    out = tmp_path / "out"
+    args = ["run", "--out", str(out)] + (["-n", str(workers)] if workers > 1 else [])
+    proc = netconform(*args)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "netconform:" in proc.stdout and "passed" in proc.stdout
+    check_outputs(out, workers)
