@@ -1,0 +1,327 @@
+"""The interface: frames in, through Ethernet/ARP/IPv4 to ICMP, UDP and TCP; frames out, each
+with its prediction (RFC 894 framing, RFC 1122 3.3.1 next hop on the local network)."""
+
+from __future__ import annotations
+
+import errno
+import random
+
+from reference_stack.iface import icmp, ipv4_input
+from reference_stack.iface import udp as udp_mod
+from reference_stack.iface.addressing import Addressing
+from reference_stack.iface.arp import BROADCAST_MAC, ArpCache
+from reference_stack.iface.reassembly import Reassembler
+from reference_stack.profiles import Profile
+from reference_stack.tcp.layer import TcpLayer
+from reference_stack.tcp.output import OutSegment
+from reference_stack.tcp.state import State
+from reference_stack.trace import ACCEPT, DELIVER, DROP, EVENT, REPLY, Trace
+from reference_stack.variance import AnyValue, Prediction, Range
+from reference_stack.wire.arp import ArpRepr
+from reference_stack.wire.errors import WireError
+from reference_stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, EthernetRepr
+from reference_stack.wire.icmpv4 import (
+    ICMP_DEST_UNREACH,
+    ICMP_EXC_FRAGTIME,
+    ICMP_PORT_UNREACH,
+    ICMP_PROT_UNREACH,
+    ICMP_TIME_EXCEEDED,
+    Icmpv4Repr,
+)
+from reference_stack.wire.ipv4 import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Ipv4Repr
+from reference_stack.wire.tcp import TcpRepr
+from reference_stack.wire.udp import UdpRepr
+
+Output = list[tuple[bytes, Prediction]]
+PENDING_LIMIT = 3  # RFC 1122 2.3.2.2: SHOULD keep at least one packet awaiting ARP
+
+
+class Interface:
+    def __init__(self, profile: Profile, mac: bytes, ip: bytes, prefix_len: int,
+                 rng: random.Random, tcp: TcpLayer, udp: udp_mod.UdpLayer) -> None:
+        self.profile = profile
+        self.mac = mac
+        self.ip = ip
+        self.rng = rng
+        self.addr = Addressing(ip, prefix_len)
+        self.arp = ArpCache(mac, ip)
+        self.reasm = Reassembler(profile)
+        self.tcp = tcp
+        self.udp = udp
+        self.gateway: bytes | None = None
+        self.pending: dict[bytes, list[tuple[Ipv4Repr, str, dict]]] = {}
+        strict = profile.name != "linux"
+        # IP-level latitude (RFC 6864: the ident of an atomic datagram is free; RFC 1122
+        # 3.2.1.7: any non-zero TTL; RFC 1191: DF is the sender's choice).
+        self.ip_variance: dict = {"ipv4.ident": AnyValue()}
+        if strict:
+            self.ip_variance.update({"ipv4.ttl": Range(1, 255), "ipv4.df": AnyValue()})
+
+    # -- input -----------------------------------------------------------------------------
+
+    def receive(self, frame: bytes, now: float, trace: Trace, out: Output) -> None:
+        try:
+            eth = EthernetRepr.parse(frame)
+        except WireError as e:
+            trace.add("ethernet", DROP, "IEEE802.3-3.1-MUST-frame-header", e.reason)
+            return
+        if eth.dst != self.mac and eth.dst != BROADCAST_MAC:
+            trace.add("ethernet", DROP, "IEEE802.3-4.2.4.1.2-MUST-dst-filter", "not our MAC")
+            return
+        if eth.vlans:
+            trace.add("ethernet", DROP, "IEEE802.1Q-6.9-MUST-vlan-not-member", "tagged frame")
+            return
+        if eth.ethertype == ETH_P_ARP:
+            trace.add("ethernet", ACCEPT, "RFC826-MUST-ethertype-arp")
+            self._arp_input(eth, now, trace, out)
+        elif eth.ethertype == ETH_P_IP:
+            trace.add("ethernet", ACCEPT, "RFC894-MUST-ethertype-ipv4")
+            self._ipv4_input(eth, now, trace, out)
+        else:
+            trace.add("ethernet", DROP, "RFC894-MUST-ethertype-unknown",
+                      f"ethertype {eth.ethertype:#06x}")
+
+    def _arp_input(self, eth: EthernetRepr, now: float, trace: Trace, out: Output) -> None:
+        try:
+            arp = ArpRepr.parse(eth.payload)
+        except WireError as e:
+            trace.add("arp", DROP, "RFC826-MUST-packet-format", e.reason)
+            return
+        reply = self.arp.receive(arp, now, trace)
+        if reply is not None:
+            self._emit_eth(reply.tha, ETH_P_ARP, reply.emit(), "RFC826-MUST-reply", {}, out)
+        waiting = self.pending.pop(arp.spa, None) if self.arp.lookup(arp.spa) else None
+        for ip, rule, variance in waiting or ():
+            self._emit_ip(ip, arp.spa, rule, variance, out, trace)
+
+    def _ipv4_input(self, eth: EthernetRepr, now: float, trace: Trace, out: Output) -> None:
+        raw = eth.payload
+        try:
+            ip = Ipv4Repr.parse(raw)
+        except WireError as e:
+            trace.add("ipv4", DROP, "RFC791-3.1-MUST-header-length", e.reason)
+            return
+        ok, rule, detail = ipv4_input.validate(ip, len(raw), self.addr, self.profile)
+        trace.add("ipv4", ACCEPT if ok else DROP, rule, detail)
+        if not ok:
+            return
+        original = raw[:ip.total_length]
+        if ip.mf or ip.frag_offset:
+            whole = self.reasm.add(ip, now, trace)
+            if whole is None:
+                return
+            ip = whole
+            original = ip.emit()
+        link_bcast = eth.dst == BROADCAST_MAC
+        if ip.protocol == IPPROTO_TCP:
+            self._tcp_input(ip, now, trace)
+        elif ip.protocol == IPPROTO_UDP:
+            self._udp_input(ip, original, link_bcast, trace, out)
+        elif ip.protocol == IPPROTO_ICMP:
+            self._icmp_input(ip, link_bcast, trace, out)
+        else:
+            trace.add("ipv4", DROP, "RFC1122-3.2.2.1-SHOULD-protocol-unreachable",
+                      f"protocol {ip.protocol}")
+            self.icmp_error(ip, original, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, link_bcast,
+                            trace, out)
+
+    # -- ICMP ------------------------------------------------------------------------------
+
+    def _icmp_input(self, ip: Ipv4Repr, link_bcast: bool, trace: Trace, out: Output) -> None:
+        try:
+            msg = Icmpv4Repr.parse(ip.payload)
+        except WireError as e:
+            trace.add("icmp", DROP, "RFC792-MUST-message-format", e.reason)
+            return
+        if not msg.checksum_ok():
+            trace.add("icmp", DROP, "RFC792-MUST-checksum", "bad ICMP checksum")
+            return
+        if icmp.is_echo_request(msg):
+            if (self.addr.is_broadcast(ip.dst) or link_bcast) and \
+                    self.profile.echo_ignore_broadcasts:
+                trace.add("icmp", DROP, "RFC1122-3.2.2.6-MAY-ignore-broadcast-echo")
+                return
+            # RFC 1122 3.2.2.6: the reply's source is the request's specific destination,
+            # or one of our addresses when the request went to a broadcast address.
+            reply = icmp.echo_reply(msg)
+            trace.add("icmp", REPLY, "RFC1122-3.2.2.6-MUST-echo-reply")
+            self.send_ip(ip.src, IPPROTO_ICMP, reply.emit(), "RFC1122-3.2.2.6-MUST-echo-reply",
+                         {}, out, trace, tos=ip.tos, df=self.profile.icmp_df)
+            return
+        if msg.type in icmp.ERROR_TYPES:
+            self._icmp_error_input(msg, trace)
+            return
+        trace.add("icmp", DROP, "RFC1122-3.2.2-MUST-silently-discard-unknown",
+                  f"type {msg.type}")
+
+    def _icmp_error_input(self, msg: Icmpv4Repr, trace: Trace) -> None:
+        """RFC 1122 3.2.2.1, 4.1.3.3, 4.2.3.9: pass the error to the transport it quotes."""
+        try:
+            inner = Ipv4Repr.parse(msg.payload)
+        except WireError:
+            trace.add("icmp", DROP, "RFC1122-3.2.2-MUST-quoted-header", "quote unreadable")
+            return
+        l4 = inner.payload
+        if len(l4) < 4 or inner.src != self.ip:
+            trace.add("icmp", DROP, "RFC1122-3.2.2-MUST-quoted-header", "not about our datagram")
+            return
+        sport, dport = int.from_bytes(l4[0:2], "big"), int.from_bytes(l4[2:4], "big")
+        hard = msg.type == ICMP_DEST_UNREACH and msg.code in (ICMP_PROT_UNREACH,
+                                                               ICMP_PORT_UNREACH)
+        if inner.protocol == IPPROTO_TCP:
+            tcb = self.tcp.conns.get((self.ip, sport, inner.dst, dport))
+            if tcb is not None and hard and tcb.state is State.SYN_SENT:
+                trace.add("tcp", EVENT, "RFC1122-4.2.3.9-SHOULD-abort-on-hard-error",
+                          "destination unreachable in SYN-SENT")
+                tcb.error = errno.ECONNREFUSED
+                self.tcp.delete(tcb)
+                return
+            trace.add("tcp", EVENT, "RFC1122-4.2.3.9-MUST-soft-error",
+                      f"ICMP type {msg.type} code {msg.code}")
+        elif inner.protocol == IPPROTO_UDP:
+            ep = self.udp.lookup(self.ip, sport)
+            if ep is not None and hard and ep.connected == (inner.dst, dport):
+                ep.error = errno.ECONNREFUSED
+            trace.add("udp", EVENT, "RFC1122-4.1.3.3-MUST-pass-icmp-to-application",
+                      f"ICMP type {msg.type} code {msg.code}")
+        else:
+            trace.add("icmp", EVENT, "RFC1122-3.2.2-MUST-pass-to-transport")
+
+    def icmp_error(self, original: Ipv4Repr, original_bytes: bytes, icmp_type: int, code: int,
+                   link_bcast: bool, trace: Trace, out: Output) -> None:
+        forbidden = icmp.error_forbidden(original, link_bcast, self.addr)
+        if forbidden is not None:
+            trace.add("icmp", DROP, forbidden, "no ICMP error")
+            return
+        quoted = icmp.quote(original_bytes, self.profile)
+        if icmp_type == ICMP_TIME_EXCEEDED:
+            msg = Icmpv4Repr.time_exceeded(code, quoted)
+            rule = "RFC1122-3.3.2-SHOULD-time-exceeded-reassembly"
+        else:
+            msg = Icmpv4Repr.dest_unreachable(code, quoted)
+            rule = ("RFC1122-4.1.3.1-SHOULD-port-unreachable" if code == ICMP_PORT_UNREACH
+                    else "RFC1122-3.2.2.1-SHOULD-protocol-unreachable")
+        if self.profile.breaks(rule):
+            return
+        variance = icmp.quote_variance(original_bytes, len(original_bytes) -
+                                       len(original.payload), self.profile)
+        if self.profile.name != "linux":
+            variance["ipv4.tos"] = AnyValue()
+        trace.add("icmp", REPLY, rule, f"type {icmp_type} code {code}")
+        self.send_ip(original.src, IPPROTO_ICMP, msg.emit(), rule, variance, out, trace,
+                     tos=icmp.error_tos(original), df=self.profile.icmp_df)
+
+    def expire_reassembly(self, now: float, trace: Trace, out: Output) -> None:
+        for first in self.reasm.expire(now, trace):
+            self.icmp_error(first, first.emit(), ICMP_TIME_EXCEEDED, ICMP_EXC_FRAGTIME, False,
+                            trace, out)
+
+    # -- UDP -------------------------------------------------------------------------------
+
+    def _udp_input(self, ip: Ipv4Repr, original: bytes, link_bcast: bool, trace: Trace,
+                   out: Output) -> None:
+        try:
+            dgram = UdpRepr.parse(ip.payload)
+        except WireError as e:
+            trace.add("udp", DROP, "RFC768-MUST-header", e.reason)
+            return
+        rule = "RFC1122-4.1.3.4-MUST-discard-bad-checksum"
+        data = udp_mod.validate(dgram, len(ip.payload), ip.src, ip.dst, trace,
+                                not self.profile.breaks(rule))
+        if data is None:
+            return
+        ep = self.udp.lookup(ip.dst, dgram.dst_port)
+        if ep is None:
+            trace.add("udp", DROP, "RFC1122-4.1.3.1-SHOULD-port-unreachable",
+                      f"no socket on port {dgram.dst_port}")
+            self.icmp_error(ip, original, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, link_bcast,
+                            trace, out)
+            return
+        if ep.connected is not None and ep.connected != (ip.src, dgram.src_port):
+            trace.add("udp", DROP, "RFC1122-4.1.3.5-MAY-connected-filter")
+            return
+        if ep.deliver(ip.src, dgram.src_port, data):
+            trace.add("udp", DELIVER, "RFC768-MUST-deliver", f"{len(data)} bytes")
+        else:
+            trace.add("udp", DROP, "RFC1122-4.1.3.5-MAY-receive-buffer-full")
+
+    def send_udp(self, src_port: int, dst: bytes, dst_port: int, data: bytes, trace: Trace,
+                 out: Output, variance: dict | None = None) -> None:
+        dgram = UdpRepr(src_port, dst_port, data)
+        rule = "RFC768-MUST-send"
+        trace.add("udp", REPLY, rule, f"{len(data)} bytes to port {dst_port}")
+        self.send_ip(dst, IPPROTO_UDP, dgram.emit(self.ip, dst), rule, variance or {}, out,
+                     trace, df=self.profile.udp_df)
+
+    # -- TCP -------------------------------------------------------------------------------
+
+    def _tcp_input(self, ip: Ipv4Repr, now: float, trace: Trace) -> None:
+        try:
+            seg = TcpRepr.parse(ip.payload)
+        except WireError as e:
+            trace.add("tcp", DROP, "RFC9293-3.1-MUST-header", e.reason)
+            return
+        if seg.data_offset is None or seg.data_offset < 5 or seg.data_offset * 4 > len(
+                ip.payload):
+            trace.add("tcp", DROP, "RFC9293-3.1-MUST-data-offset", f"{seg.data_offset}")
+            return
+        rule = "RFC9293-3.1-MUST-checksum"
+        if not seg.checksum_ok(ip.src, ip.dst) and not self.profile.breaks(rule):
+            trace.add("tcp", DROP, rule, "bad checksum")
+            return
+        if self.addr.is_broadcast(ip.dst):
+            trace.add("tcp", DROP, "RFC1122-4.2.3.10-MUST-discard-broadcast")
+            return
+        self.tcp.input(ip.src, ip.dst, seg, now)
+
+    def send_tcp(self, segs: list[OutSegment], trace: Trace, out: Output) -> None:
+        for s in segs:
+            self.send_ip(s.dst, IPPROTO_TCP, s.tcp.emit(s.src, s.dst), s.rule, s.variance, out,
+                         trace, df=self.profile.tcp_df)
+
+    # -- output ----------------------------------------------------------------------------
+
+    def send_ip(self, dst: bytes, protocol: int, payload: bytes, rule: str, variance: dict,
+                out: Output, trace: Trace, tos: int = 0, df: bool = True) -> None:
+        ip = Ipv4Repr(self.ip, dst, protocol, payload, ttl=self.profile.ttl, tos=tos,
+                      ident=self.rng.getrandbits(16), df=df)
+        hop = dst if self.addr.on_link(dst) else self.gateway
+        if hop is None:
+            trace.add("ipv4", DROP, "RFC1122-3.3.1.1-MUST-no-route", "no route to host")
+            return
+        if self.addr.is_broadcast(dst):
+            self._emit_ip(ip, None, rule, variance, out, trace)
+            return
+        if self.arp.lookup(hop) is None:
+            queue = self.pending.setdefault(hop, [])
+            if not queue:
+                trace.add("arp", REPLY, "RFC826-MUST-request", "resolve next hop")
+                self._emit_eth(BROADCAST_MAC, ETH_P_ARP, self.arp.request_for(hop).emit(),
+                               "RFC826-MUST-request", {}, out)
+            if len(queue) < PENDING_LIMIT:
+                queue.append((ip, rule, variance))
+            return
+        self._emit_ip(ip, hop, rule, variance, out, trace)
+
+    def _emit_ip(self, ip: Ipv4Repr, hop: bytes | None, rule: str, variance: dict, out: Output,
+                 trace: Trace) -> None:
+        mac = BROADCAST_MAC if hop is None else self.arp.lookup(hop)
+        merged = {**self.ip_variance, **variance}
+        if len(ip.payload) + 20 <= self.profile.mtu:
+            self._emit_eth(mac, ETH_P_IP, ip.emit(), rule, merged, out)
+            return
+        # RFC 791 3.2: fragment; each fragment's data but the last is a multiple of 8.
+        chunk = (self.profile.mtu - 20) & ~7
+        data = ip.payload
+        for off in range(0, len(data), chunk):
+            part = data[off:off + chunk]
+            more = off + chunk < len(data)
+            frag = Ipv4Repr(ip.src, ip.dst, ip.protocol, part, ttl=ip.ttl, tos=ip.tos,
+                            ident=ip.ident, df=False, mf=more, frag_offset=off // 8)
+            trace.add("ipv4", REPLY, "RFC791-3.2-MUST-fragment", f"offset {off}")
+            self._emit_eth(mac, ETH_P_IP, frag.emit(), rule, merged, out)
+
+    def _emit_eth(self, dst_mac: bytes, ethertype: int, payload: bytes, rule: str,
+                  variance: dict, out: Output) -> None:
+        frame = dst_mac + self.mac + ethertype.to_bytes(2, "big") + payload
+        out.append((frame, Prediction(frame, rule, variance)))

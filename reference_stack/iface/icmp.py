@@ -1,0 +1,67 @@
+"""ICMPv4: echo (RFC 792, RFC 1122 3.2.2.6) and the rules for sending errors (RFC 1122 3.2.2)."""
+
+from __future__ import annotations
+
+from reference_stack.iface.addressing import Addressing
+from reference_stack.profiles import Profile
+from reference_stack.variance import PrefixOf
+from reference_stack.wire.icmpv4 import (
+    ICMP_DEST_UNREACH,
+    ICMP_ECHO_REQUEST,
+    ICMP_PARAM_PROBLEM,
+    ICMP_REDIRECT,
+    ICMP_SOURCE_QUENCH,
+    ICMP_TIME_EXCEEDED,
+    Icmpv4Repr,
+)
+from reference_stack.wire.ipv4 import IPPROTO_ICMP, Ipv4Repr
+
+ERROR_TYPES = frozenset((ICMP_DEST_UNREACH, ICMP_SOURCE_QUENCH, ICMP_REDIRECT,
+                         ICMP_TIME_EXCEEDED, ICMP_PARAM_PROBLEM))
+ICMP_HEADER = 8
+IP_HEADER = 20
+TOS_PREC_INTERNETCONTROL = 0xC0  # RFC 1812 4.3.2.5 (Linux icmp_send)
+
+
+def error_forbidden(original: Ipv4Repr, link_broadcast: bool, addr: Addressing) -> str | None:
+    """The RFC 1122 3.2.2 rule that forbids an ICMP error about `original`, or None."""
+    if original.protocol == IPPROTO_ICMP and original.frag_offset == 0:
+        icmp_type = original.payload[0] if original.payload else None
+        if icmp_type is None or icmp_type in ERROR_TYPES:
+            return "RFC1122-3.2.2-MUST-NOT-error-about-icmp-error"
+    if addr.is_broadcast(original.dst) or 224 <= original.dst[0] <= 239:
+        return "RFC1122-3.2.2-MUST-NOT-error-to-broadcast"
+    if link_broadcast:
+        return "RFC1122-3.2.2-MUST-NOT-error-link-broadcast"
+    if original.frag_offset != 0:
+        return "RFC1122-3.2.2-MUST-NOT-error-non-first-fragment"
+    if not addr.is_single_host(original.src):
+        return "RFC1122-3.2.2-MUST-NOT-error-source-not-single-host"
+    return None
+
+
+def quote(original_bytes: bytes, profile: Profile) -> bytes:
+    """The quoted datagram: as much as fits in `icmp_error_max_len` octets in total (RFC 1812
+    4.3.2.3; RFC 1122 3.2.2 requires at least the header and 8 data octets)."""
+    return original_bytes[:profile.icmp_error_max_len - IP_HEADER - ICMP_HEADER]
+
+
+def quote_variance(original_bytes: bytes, header_len: int, profile: Profile) -> dict:
+    if profile.icmp_quote_exact:
+        return {}
+    full = quote(original_bytes, profile)
+    return {"icmpv4.payload": PrefixOf(full, header_len + 8)}
+
+
+def error_tos(original: Ipv4Repr) -> int:
+    return TOS_PREC_INTERNETCONTROL | (original.tos & 0x1E)
+
+
+def echo_reply(request: Icmpv4Repr) -> Icmpv4Repr:
+    """RFC 792 / RFC 1122 3.2.2.6: the reply carries the request's identifier, sequence number
+    and data."""
+    return Icmpv4Repr.echo_reply(request.ident, request.seq, request.payload)
+
+
+def is_echo_request(icmp: Icmpv4Repr) -> bool:
+    return icmp.type == ICMP_ECHO_REQUEST

@@ -1,0 +1,105 @@
+"""Profiles: the parameters where the RFCs leave latitude, as frozen data (DESIGN principle 3).
+
+A profile is passed into the stack; nothing here is global or mutable. `RFC` is the strict
+reading of the RFCs (where the RFCs allow several outputs, predictions carry the whole allowed
+set); `LINUX` records the choices of a Linux 6.x host in a default network namespace, and
+narrows the allowed variance accordingly.
+
+To break one rule on purpose (a test of the harness itself), derive a profile with
+`profile.breaking("RFC1122-3.2.1.2-MUST-verify-checksum")`: code applying a rule that can be broken
+asks `profile.breaks(rule_id)`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+# Overlapping IPv4 fragments (RFC 791 leaves the choice open; RFC 5722 forbids overlaps for IPv6).
+OVERLAP_LAST_WINS = "last"  # RFC 791's reassembly procedure copies each fragment in turn
+OVERLAP_FIRST_WINS = "first"
+OVERLAP_DISCARD = "discard"  # the whole datagram is dropped (Linux, also for IPv4)
+
+# Zero-window probes (RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17).
+PROBE_ONE_BYTE = "one_byte"  # send one byte of new data beyond the window
+PROBE_OLD_SEQ = "old_seq"  # Linux: an empty ACK with SEQ = SND.UNA - 1 (tcp_xmit_probe_skb)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    # IPv4
+    ttl: int = 64  # RFC 1122 3.2.1.7: fixed default TTL; RFC 1700 recommends 64
+    mtu: int = 1500
+    tcp_df: bool = True  # RFC 1191 PMTU discovery sets DF on TCP
+    udp_df: bool = True
+    icmp_df: bool = False
+    accept_own_source: bool = False  # a datagram from our own address is a martian
+    reassembly_timeout: float = 60.0  # RFC 1122 3.3.2: 60 to 120 seconds recommended
+    fragment_overlap: str = OVERLAP_LAST_WINS
+    # ICMP
+    icmp_error_max_len: int = 576  # RFC 1812 4.3.2.3: up to 576 octets in total
+    icmp_quote_exact: bool = False  # False: any prefix of >= header + 8 octets is allowed
+    echo_ignore_broadcasts: bool = False  # RFC 1122 3.2.2.6: MAY ignore broadcast echo
+    # TCP handshake and options
+    window_scaling: bool = True  # RFC 7323 2
+    window_scale: int = 7
+    timestamps: bool = True  # RFC 7323 3
+    sack: bool = True  # RFC 2018
+    initial_window_space: int = 65535  # receive window offered in SYN and SYN-ACK
+    round_initial_window_to_mss: bool = False  # Linux: rounddown(space, mss)
+    listen_drop_syn_fin: bool = False  # Linux discards SYN+FIN in LISTEN
+    # TCP timers (RFC 6298, RFC 9293 3.4.2, 3.8.1)
+    rto_initial: float = 1.0
+    rto_min: float = 1.0
+    rto_max: float = 60.0
+    syn_retries: int = 6
+    data_retries: int = 15
+    time_wait: float = 240.0  # 2 * MSL, MSL = 2 minutes (RFC 9293 3.4.2)
+    zero_window_probe: str = PROBE_ONE_BYTE
+    oow_ack_interval: float | None = None  # rate limit of dupacks/challenge ACKs per socket
+    # TCP data path
+    initial_cwnd_segments: int | None = None  # None: RFC 5681 3.1 formula; Linux: 10 (RFC 6928)
+    send_buffer: int = 16384
+    recv_buffer: int = 131072
+    ephemeral_ports: tuple[int, int] = (49152, 65535)  # RFC 6335 6
+    # Rules deliberately violated (tests of the harness only).
+    broken_rules: frozenset[str] = frozenset()
+
+    def breaks(self, rule: str) -> bool:
+        return rule in self.broken_rules
+
+    def breaking(self, *rules: str) -> Profile:
+        return dataclasses.replace(self, broken_rules=self.broken_rules | frozenset(rules))
+
+    @property
+    def mss(self) -> int:
+        """MSS to advertise: MTU minus fixed IPv4 and TCP headers (RFC 9293 3.7.1, RFC 6691)."""
+        return self.mtu - 40
+
+
+RFC = Profile(name="rfc")
+
+LINUX = Profile(
+    name="linux",
+    ttl=64,  # net.ipv4.ip_default_ttl
+    reassembly_timeout=30.0,  # net.ipv4.ipfrag_time
+    fragment_overlap=OVERLAP_DISCARD,  # ip_frag_queue: overlap drops the queue (RFC 5722 style)
+    icmp_quote_exact=True,  # icmp_send quotes as much as fits in 576 octets
+    echo_ignore_broadcasts=True,  # net.ipv4.icmp_echo_ignore_broadcasts = 1
+    initial_window_space=65536,  # win_from_space(tcp_rmem[1]) in tcp_select_initial_window
+    round_initial_window_to_mss=True,  # SYN 64240 = 44 * 1460, SYN-ACK 65160 = 45 * 1448
+    listen_drop_syn_fin=True,
+    rto_min=0.2,  # TCP_RTO_MIN
+    rto_max=120.0,  # TCP_RTO_MAX
+    syn_retries=6,
+    time_wait=60.0,  # TCP_TIMEWAIT_LEN
+    zero_window_probe=PROBE_OLD_SEQ,
+    oow_ack_interval=0.5,  # net.ipv4.tcp_invalid_ratelimit = 500 ms
+    initial_cwnd_segments=10,  # TCP_INIT_CWND
+    send_buffer=16384,  # tcp_wmem[1]
+    recv_buffer=131072,  # tcp_rmem[1]
+    ephemeral_ports=(32768, 60999),  # net.ipv4.ip_local_port_range
+)
+
+PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX}

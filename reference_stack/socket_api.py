@@ -1,0 +1,427 @@
+"""POSIX-shaped socket calls on the reference stack (non-blocking: the oracle never waits).
+
+Each call returns a `CallResult`: a value or an errno (errno module constants), plus the
+`Reaction` holding the frames the call emitted (a connect's SYN, a send's segments). API misuse
+(wrong argument types, unknown option levels' value shapes) raises; a peer's behaviour never
+does, it surfaces as an errno or in the trace.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket as pysock
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from reference_stack.iface.udp import UdpEndpoint
+from reference_stack.tcp.layer import ANY, ConnOptions, Listener
+from reference_stack.tcp.state import State
+from reference_stack.tcp.tcb import Tcb
+from reference_stack.trace import STATE
+from reference_stack.wire.addr import ip4, ip4_str
+
+if TYPE_CHECKING:
+    from reference_stack.stack import ReferenceStack
+
+AF_INET = pysock.AF_INET
+SOCK_STREAM = pysock.SOCK_STREAM
+SOCK_DGRAM = pysock.SOCK_DGRAM
+SOL_SOCKET = pysock.SOL_SOCKET
+IPPROTO_TCP = pysock.IPPROTO_TCP
+SO_REUSEADDR = pysock.SO_REUSEADDR
+SO_RCVBUF = pysock.SO_RCVBUF
+SO_SNDBUF = pysock.SO_SNDBUF
+SO_LINGER = pysock.SO_LINGER
+SO_ERROR = pysock.SO_ERROR
+TCP_NODELAY = pysock.TCP_NODELAY
+TCP_MAXSEG = pysock.TCP_MAXSEG
+SHUT_RD, SHUT_WR, SHUT_RDWR = pysock.SHUT_RD, pysock.SHUT_WR, pysock.SHUT_RDWR
+
+# States in which the peer has closed its direction (a read returns end of file).
+PEER_CLOSED = (State.CLOSE_WAIT, State.LAST_ACK, State.CLOSING, State.TIME_WAIT)
+Addr = tuple[str, int]
+
+
+@dataclass(slots=True, eq=False)
+class Socket:
+    fd: int
+    type: int
+    local: tuple[bytes, int] | None = None
+    listener: Listener | None = None
+    tcb: Tcb | None = None
+    udp: UdpEndpoint | None = None
+    reuseaddr: bool = False
+    rcvbuf: int = 0
+    sndbuf: int = 0
+    nodelay: bool = False
+    maxseg: int | None = None
+    linger: tuple[int, int] = (0, 0)
+    shut_rd: bool = False
+    shut_wr: bool = False
+    connect_reported: bool = False
+    ever_connected: bool = False
+    eof_reported: bool = False
+    options: dict = field(default_factory=dict)
+
+    def conn_options(self) -> ConnOptions:
+        return ConnOptions(self.rcvbuf, self.sndbuf, self.nodelay, self.maxseg)
+
+
+def to_ip(addr: bytes | str) -> bytes:
+    if isinstance(addr, bytes) and len(addr) == 4:
+        return addr
+    if isinstance(addr, str):
+        return ip4(addr)
+    raise TypeError(f"not an IPv4 address: {addr!r}")
+
+
+class SocketApi:
+    """The calls themselves; `ReferenceStack` wraps each in a Reaction."""
+
+    def __init__(self, stack: ReferenceStack) -> None:
+        self.stack = stack
+        self.sockets: dict[int, Socket] = {}
+        self.next_fd = 3
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def get(self, fd: int) -> Socket | None:
+        return self.sockets.get(fd)
+
+    def _port_in_use(self, ip: bytes, port: int, reuse: bool, sock_type: int) -> bool:
+        for s in self.sockets.values():
+            if s.type != sock_type or s.local is None or s.local[1] != port:
+                continue
+            if s.local[0] not in (ip, ANY) and ip != ANY:
+                continue
+            # Linux inet_csk_bind_conflict: both SO_REUSEADDR and the holder not listening.
+            if not (reuse and s.reuseaddr and s.listener is None):
+                return True
+        if sock_type == SOCK_STREAM and not reuse:
+            # Connections outliving their socket (TIME-WAIT, orphans) keep the port.
+            return any(key[1] == port for key in self.stack.tcp.conns)
+        return False
+
+    def _ephemeral(self, ip: bytes, sock_type: int) -> int | None:
+        lo, hi = self.stack.profile.ephemeral_ports
+        rng = self.stack.rng
+        for _ in range(64):
+            port = rng.randint(lo, hi)
+            if not self._port_in_use(ip, port, False, sock_type):
+                return port
+        return None
+
+    def _autobind(self, s: Socket) -> int:
+        if s.local is not None:
+            return 0
+        port = self._ephemeral(ANY, s.type)
+        if port is None:
+            return errno.EAGAIN
+        s.local = (ANY, port)
+        if s.type == SOCK_DGRAM:
+            s.udp = self._udp_endpoint(s)
+        return 0
+
+    def _udp_endpoint(self, s: Socket) -> UdpEndpoint:
+        ep = UdpEndpoint(s.local[0], s.local[1], s.rcvbuf)
+        self.stack.udp.endpoints[s.local] = ep
+        return ep
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def socket(self, family: int, sock_type: int) -> tuple[Any, int]:
+        if family != AF_INET:
+            return None, errno.EAFNOSUPPORT
+        if sock_type not in (SOCK_STREAM, SOCK_DGRAM):
+            return None, errno.EPROTONOSUPPORT
+        p = self.stack.profile
+        fd = self.next_fd
+        self.next_fd += 1
+        self.sockets[fd] = Socket(fd, sock_type, rcvbuf=p.recv_buffer, sndbuf=p.send_buffer)
+        return fd, 0
+
+    def bind(self, fd: int, addr: tuple[bytes | str, int]) -> tuple[Any, int]:
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        ip, port = to_ip(addr[0]), int(addr[1])
+        if s.local is not None:
+            return None, errno.EINVAL
+        if ip not in (ANY, self.stack.ip):
+            return None, errno.EADDRNOTAVAIL
+        if port == 0:
+            port = self._ephemeral(ip, s.type)
+            if port is None:
+                return None, errno.EADDRINUSE
+        elif self._port_in_use(ip, port, s.reuseaddr, s.type):
+            return None, errno.EADDRINUSE
+        s.local = (ip, port)
+        if s.type == SOCK_DGRAM:
+            s.udp = self._udp_endpoint(s)
+        return 0, 0
+
+    def listen(self, fd: int, backlog: int) -> tuple[Any, int]:
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        if s.type != SOCK_STREAM:
+            return None, errno.EOPNOTSUPP
+        if s.tcb is not None:
+            return None, errno.EINVAL
+        if s.listener is not None:
+            s.listener.backlog = backlog
+            return 0, 0
+        err = self._autobind(s)
+        if err:
+            return None, err
+        lst = Listener(s.local[0], s.local[1], max(0, backlog), s.conn_options())
+        self.stack.tcp.listeners[s.local] = lst
+        s.listener = lst
+        self.stack.tcp.trace.add("socket", STATE, "RFC9293-3.10.1-MUST-passive-open",
+                                 "CLOSED -> LISTEN")
+        return 0, 0
+
+    def accept(self, fd: int) -> tuple[Any, int]:
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        if s.listener is None:
+            return None, errno.EINVAL
+        while s.listener.accept_queue:
+            tcb = s.listener.accept_queue.popleft()
+            child = self.sockets[self.socket(AF_INET, SOCK_STREAM)[0]]
+            child.local = (tcb.local_ip, tcb.local_port)
+            child.tcb = tcb
+            child.ever_connected = child.connect_reported = True
+            child.rcvbuf, child.sndbuf = s.rcvbuf, s.sndbuf
+            child.nodelay, child.maxseg = s.nodelay, s.maxseg
+            tcb.listener = None
+            return (child.fd, (ip4_str(tcb.remote_ip), tcb.remote_port)), 0
+        return None, errno.EAGAIN
+
+    def connect(self, fd: int, addr: tuple[bytes | str, int], now: float) -> tuple[Any, int]:
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        ip, port = to_ip(addr[0]), int(addr[1])
+        if s.type == SOCK_DGRAM:
+            err = self._autobind(s)
+            if err:
+                return None, err
+            s.udp.connected = (ip, port)
+            return 0, 0
+        if s.listener is not None:
+            return None, errno.EINVAL
+        if s.tcb is not None:
+            tcb = s.tcb
+            if tcb.state in (State.SYN_SENT, State.SYN_RECEIVED):
+                return None, errno.EALREADY
+            if tcb.state is State.CLOSED:
+                err, tcb.error = tcb.error, 0
+                s.tcb = None
+                return None, err or errno.ECONNABORTED
+            if not s.connect_reported:
+                s.connect_reported = True
+                return 0, 0
+            return None, errno.EISCONN
+        err = self._autobind(s)
+        if err:
+            return None, err
+        local_ip = self.stack.ip if s.local[0] == ANY else s.local[0]
+        if (local_ip, s.local[1], ip, port) in self.stack.tcp.conns:
+            return None, errno.EADDRNOTAVAIL
+        tcb = self.stack.tcp.open_active(local_ip, s.local[1], ip, port, now,
+                                         s.conn_options(), ephemeral=True)
+        s.tcb = tcb
+        s.ever_connected = True
+        return None, errno.EINPROGRESS
+
+    def send(self, fd: int, data: bytes, now: float) -> tuple[Any, int]:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError("send() takes bytes")
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        if s.type == SOCK_DGRAM:
+            if s.udp is None or s.udp.connected is None:
+                return None, errno.EDESTADDRREQ
+            return self.sendto(fd, bytes(data), s.udp.connected, now)
+        tcb = s.tcb
+        if tcb is None:
+            return None, errno.ENOTCONN
+        if tcb.error:
+            err, tcb.error = tcb.error, 0
+            return None, err
+        if s.shut_wr or tcb.state not in (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT,
+                                          State.SYN_RECEIVED):
+            return None, errno.EPIPE
+        if tcb.state in (State.SYN_SENT, State.SYN_RECEIVED):
+            return None, errno.EAGAIN
+        n = self.stack.tcp.send(tcb, bytes(data), now)
+        if n == 0 and data:
+            return None, errno.EAGAIN
+        return n, 0
+
+    def sendto(self, fd: int, data: bytes, addr: tuple[bytes | str, int],
+               now: float) -> tuple[Any, int]:
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        if s.type != SOCK_DGRAM:
+            return self.send(fd, data, now)
+        if len(data) > 65507:
+            return None, errno.EMSGSIZE
+        err = self._autobind(s)
+        if err:
+            return None, err
+        st = self.stack
+        st.iface.send_udp(s.local[1], to_ip(addr[0]), int(addr[1]), bytes(data), st.tcp.trace,
+                          st.out)
+        return len(data), 0
+
+    def recv(self, fd: int, n: int, now: float) -> tuple[Any, int]:
+        if n < 0:
+            raise ValueError("recv() size must be >= 0")
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        if s.type == SOCK_DGRAM:
+            res, err = self.recvfrom(fd, n)
+            return (res[0] if res is not None else None), err
+        tcb = s.tcb
+        if tcb is None:
+            return None, errno.ENOTCONN
+        if tcb.recv.ready:
+            return self.stack.tcp.receive(tcb, n, now), 0
+        if tcb.error:
+            err, tcb.error = tcb.error, 0
+            return None, err
+        if s.shut_rd or tcb.state in PEER_CLOSED or tcb.state is State.CLOSED:
+            return b"", 0
+        if tcb.peer_fin_seq is not None and tcb.rcv_nxt != tcb.peer_fin_seq:
+            return b"", 0
+        return None, errno.EAGAIN
+
+    def recvfrom(self, fd: int, n: int) -> tuple[Any, int]:
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        if s.udp is None:
+            return None, errno.EAGAIN
+        if s.udp.error:
+            err, s.udp.error = s.udp.error, 0
+            return None, err
+        item = s.udp.read()
+        if item is None:
+            return None, errno.EAGAIN
+        src, sport, data = item
+        return (data[:n], (ip4_str(src), sport)), 0
+
+    def shutdown(self, fd: int, how: int, now: float) -> tuple[Any, int]:
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        if how not in (SHUT_RD, SHUT_WR, SHUT_RDWR):
+            return None, errno.EINVAL
+        if s.type == SOCK_STREAM and (s.tcb is None or s.tcb.state is State.CLOSED):
+            return None, errno.ENOTCONN
+        if how in (SHUT_RD, SHUT_RDWR):
+            s.shut_rd = True
+        if how in (SHUT_WR, SHUT_RDWR) and not s.shut_wr and s.tcb is not None:
+            s.shut_wr = True
+            self.stack.tcp.close(s.tcb, now)
+        return 0, 0
+
+    def close(self, fd: int, now: float) -> tuple[Any, int]:
+        s = self.sockets.pop(fd, None)
+        if s is None:
+            return None, errno.EBADF
+        tcp = self.stack.tcp
+        if s.listener is not None:
+            tcp.drop_listener(s.listener, now)
+        if s.udp is not None:
+            self.stack.udp.endpoints.pop(s.local, None)
+        tcb = s.tcb
+        if tcb is None or tcb.state is State.CLOSED:
+            return 0, 0
+        if tcb.recv.ready or (s.linger[0] and s.linger[1] == 0):
+            # RFC 9293 3.10.4 / RFC 1122 4.2.2.13: closing with unread data, or SO_LINGER with
+            # a zero timeout, aborts the connection with a RST.
+            tcp.abort(tcb, now, "RFC1122-4.2.2.13-SHOULD-rst-on-close-with-data"
+                      if tcb.recv.ready else "RFC9293-3.10.5-MUST-abort-rst")
+            return 0, 0
+        if not s.shut_wr:
+            tcp.close(tcb, now)
+        return 0, 0
+
+    def setsockopt(self, fd: int, level: int, name: int, value: Any,
+                   now: float) -> tuple[Any, int]:
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        doubling = self.stack.profile.name == "linux"  # Linux doubles SO_RCVBUF/SO_SNDBUF
+        if level == SOL_SOCKET and name == SO_REUSEADDR:
+            s.reuseaddr = bool(value)
+        elif level == SOL_SOCKET and name in (SO_RCVBUF, SO_SNDBUF):
+            size = int(value) * (2 if doubling else 1)
+            if name == SO_RCVBUF:
+                s.rcvbuf = size
+                if s.udp is not None:
+                    s.udp.rcvbuf = size
+            else:
+                s.sndbuf = size
+                if s.tcb is not None:
+                    s.tcb.send.capacity = size
+        elif level == SOL_SOCKET and name == SO_LINGER:
+            onoff, secs = value
+            s.linger = (int(onoff), int(secs))
+        elif level == IPPROTO_TCP and name == TCP_NODELAY and s.type == SOCK_STREAM:
+            s.nodelay = bool(value)
+            if s.tcb is not None:
+                s.tcb.nodelay = s.nodelay
+                self.stack.tcp.sender.transmit(s.tcb, now)
+        elif level == IPPROTO_TCP and name == TCP_MAXSEG and s.type == SOCK_STREAM:
+            if not 88 <= int(value) <= 32767:  # Linux TCP_MIN_MSS .. MAX_TCP_WINDOW
+                return None, errno.EINVAL
+            s.maxseg = int(value)
+        else:
+            return None, errno.ENOPROTOOPT
+        return 0, 0
+
+    def getsockopt(self, fd: int, level: int, name: int) -> tuple[Any, int]:
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        if level == SOL_SOCKET:
+            if name == SO_REUSEADDR:
+                return int(s.reuseaddr), 0
+            if name == SO_RCVBUF:
+                return s.rcvbuf, 0
+            if name == SO_SNDBUF:
+                return s.sndbuf, 0
+            if name == SO_LINGER:
+                return s.linger, 0
+            if name == SO_ERROR:
+                err = 0
+                if s.tcb is not None:
+                    err, s.tcb.error = s.tcb.error, 0
+                elif s.udp is not None:
+                    err, s.udp.error = s.udp.error, 0
+                return err, 0
+        if level == IPPROTO_TCP and s.type == SOCK_STREAM:
+            if name == TCP_NODELAY:
+                return int(s.nodelay), 0
+            if name == TCP_MAXSEG:
+                if s.tcb is not None and s.tcb.negotiated:
+                    return s.tcb.mss, 0
+                return s.maxseg or self.stack.profile.mss, 0
+        return None, errno.ENOPROTOOPT
+
+    def tcp_state(self, fd: int) -> State | None:
+        s = self.get(fd)
+        if s is None:
+            return None
+        if s.listener is not None:
+            return State.LISTEN
+        return s.tcb.state if s.tcb is not None else State.CLOSED
+

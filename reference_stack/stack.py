@@ -1,0 +1,176 @@
+"""The reference stack: a sans-IO, deterministic TCP/IP host (DESIGN principle 1).
+
+    stack = ReferenceStack(LINUX, mac("02:00:00:00:00:01"), ip4("198.18.0.1"), 24, rng_seed=1)
+    reaction = stack.receive(frame, now=0.0)      # frames out, predictions, decision trace
+    reaction = stack.poll(now=1.0)                # timers due at or before `now`
+    stack.poll_at()                               # when the next timer is due, or None
+    res = stack.connect(fd, ("198.18.0.2", 80), now=0.0)   # CallResult(value, errno, reaction)
+
+Every entry point takes `now` (seconds on the caller's virtual clock). Frames a socket call
+emits are returned in its `CallResult.reaction`, never deferred to a later poll. Randomness
+(ISN, ephemeral ports, IP ident, timestamp offsets) comes only from `random.Random(rng_seed)`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from reference_stack.clock import earliest
+from reference_stack.iface.dispatch import Interface, Output
+from reference_stack.iface.udp import UdpLayer
+from reference_stack.profiles import Profile
+from reference_stack.socket_api import SocketApi
+from reference_stack.tcp.layer import TcpLayer
+from reference_stack.tcp.output import OutSegment
+from reference_stack.tcp.state import State
+from reference_stack.trace import Decision, Trace
+from reference_stack.variance import Prediction
+from reference_stack.wire.ethernet import ETH_P_ARP
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """What one entry-point call produced: frames (in emission order), a prediction for each
+    (same order, with the allowed variance) and the decision trace."""
+
+    frames: tuple[bytes, ...] = ()
+    predictions: tuple[Prediction, ...] = ()
+    trace: tuple[Decision, ...] = ()
+
+    def rules(self) -> list[str]:
+        return [d.rule for d in self.trace]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"frames": [f.hex() for f in self.frames],
+                "predictions": [p.to_dict() for p in self.predictions],
+                "trace": [d.to_dict() for d in self.trace]}
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    """A socket call's outcome: `value` on success, else `errno` != 0."""
+
+    value: Any = None
+    errno: int = 0
+    reaction: Reaction = field(default_factory=Reaction)
+
+    @property
+    def ok(self) -> bool:
+        return self.errno == 0
+
+
+class ReferenceStack:
+    def __init__(self, profile: Profile, mac: bytes, ipv4: bytes, prefix_len: int,
+                 rng_seed: int = 0) -> None:
+        self.profile = profile
+        self.mac = mac
+        self.ip = ipv4
+        self.rng = random.Random(rng_seed)
+        self.tcp = TcpLayer(profile, self.rng)
+        self.udp = UdpLayer()
+        self.iface = Interface(profile, mac, ipv4, prefix_len, self.rng, self.tcp, self.udp)
+        self.api = SocketApi(self)
+        self.out: Output = []
+        self._tcp_out: list[OutSegment] = []
+
+    # -- call framing ----------------------------------------------------------------------
+
+    def _begin(self) -> Trace:
+        trace = Trace()
+        self.out = []
+        self._tcp_out = []
+        self.tcp.bind(trace, self._tcp_out)
+        return trace
+
+    def _finish(self, trace: Trace) -> Reaction:
+        if self._tcp_out:
+            self.iface.send_tcp(self._tcp_out, trace, self.out)
+        out = self.out
+        self.out = []
+        return Reaction(tuple(f for f, _ in out), tuple(p for _, p in out), trace.freeze())
+
+    def _call(self, fn, *args) -> CallResult:
+        trace = self._begin()
+        value, err = fn(*args)
+        return CallResult(value, err, self._finish(trace))
+
+    # -- frames and timers -----------------------------------------------------------------
+
+    def receive(self, frame: bytes, now: float) -> Reaction:
+        trace = self._begin()
+        self.iface.receive(frame, now, trace, self.out)
+        return self._finish(trace)
+
+    def poll(self, now: float) -> Reaction:
+        trace = self._begin()
+        self.tcp.poll(now)
+        self.iface.expire_reassembly(now, trace, self.out)
+        return self._finish(trace)
+
+    def poll_at(self) -> float | None:
+        return earliest(self.tcp.poll_at(), self.iface.reasm.poll_at())
+
+    # -- configuration ---------------------------------------------------------------------
+
+    def add_neighbor(self, ip: bytes, mac: bytes) -> None:
+        """A static neighbour entry (never overwritten by ARP)."""
+        self.iface.arp.add_static(ip, mac)
+
+    def set_gateway(self, ip: bytes) -> None:
+        self.iface.gateway = ip
+
+    def announce(self, now: float) -> Reaction:
+        """Send a gratuitous ARP for our address (RFC 5227 3)."""
+        trace = self._begin()
+        trace.add("arp", "reply", "RFC5227-3-SHOULD-announce")
+        self.iface._emit_eth(b"\xff" * 6, ETH_P_ARP, self.iface.arp.announcement().emit(),
+                             "RFC5227-3-SHOULD-announce", {}, self.out)
+        return self._finish(trace)
+
+    # -- socket API (POSIX-shaped; non-blocking) -------------------------------------------
+
+    def socket(self, family: int, type: int) -> CallResult:  # noqa: A002
+        return self._call(self.api.socket, family, type)
+
+    def bind(self, fd: int, addr: tuple, now: float = 0.0) -> CallResult:
+        return self._call(self.api.bind, fd, addr)
+
+    def listen(self, fd: int, backlog: int, now: float = 0.0) -> CallResult:
+        return self._call(self.api.listen, fd, backlog)
+
+    def accept(self, fd: int, now: float = 0.0) -> CallResult:
+        return self._call(self.api.accept, fd)
+
+    def connect(self, fd: int, addr: tuple, now: float) -> CallResult:
+        return self._call(self.api.connect, fd, addr, now)
+
+    def send(self, fd: int, data: bytes, now: float) -> CallResult:
+        return self._call(self.api.send, fd, data, now)
+
+    def sendto(self, fd: int, data: bytes, addr: tuple, now: float) -> CallResult:
+        return self._call(self.api.sendto, fd, data, addr, now)
+
+    def recv(self, fd: int, n: int, now: float) -> CallResult:
+        return self._call(self.api.recv, fd, n, now)
+
+    def recvfrom(self, fd: int, n: int, now: float = 0.0) -> CallResult:
+        return self._call(self.api.recvfrom, fd, n)
+
+    def shutdown(self, fd: int, how: int, now: float) -> CallResult:
+        return self._call(self.api.shutdown, fd, how, now)
+
+    def close(self, fd: int, now: float) -> CallResult:
+        return self._call(self.api.close, fd, now)
+
+    def setsockopt(self, fd: int, level: int, name: int, value: Any,
+                   now: float = 0.0) -> CallResult:
+        return self._call(self.api.setsockopt, fd, level, name, value, now)
+
+    def getsockopt(self, fd: int, level: int, name: int) -> CallResult:
+        return self._call(self.api.getsockopt, fd, level, name)
+
+    def tcp_state(self, fd: int) -> State | None:
+        """The TCP state behind a socket (LISTEN for listeners), for tests and reports."""
+        return self.api.tcp_state(fd)

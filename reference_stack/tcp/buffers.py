@@ -1,0 +1,115 @@
+"""Send and receive buffers of one connection, addressed by sequence number."""
+
+from __future__ import annotations
+
+from reference_stack.tcp.seq import seq_add, seq_diff
+
+
+class SendBuffer:
+    """Bytes written by the user and not yet acknowledged; `base` is the seq of the first byte."""
+
+    __slots__ = ("data", "base", "capacity")
+
+    def __init__(self, base: int, capacity: int) -> None:
+        self.data = bytearray()
+        self.base = base
+        self.capacity = capacity
+
+    def free(self) -> int:
+        return max(0, self.capacity - len(self.data))
+
+    def write(self, data: bytes) -> int:
+        n = min(len(data), self.free())
+        self.data += data[:n]
+        return n
+
+    def end(self) -> int:
+        """Sequence number just past the last byte written."""
+        return seq_add(self.base, len(self.data))
+
+    def chunk(self, seq: int, n: int) -> bytes:
+        off = seq_diff(seq, self.base)
+        return bytes(self.data[off:off + n])
+
+    def acknowledge(self, ack: int) -> int:
+        """Drop bytes before `ack`; return how many were dropped."""
+        n = max(0, min(seq_diff(ack, self.base), len(self.data)))
+        if n:
+            del self.data[:n]
+            self.base = seq_add(self.base, n)
+        return n
+
+
+class ReceiveBuffer:
+    """In-order bytes for the user plus out-of-order segments (RFC 9293 3.10.7.4, RFC 2018)."""
+
+    __slots__ = ("ready", "ooo", "capacity", "last_ooo")
+
+    def __init__(self, capacity: int) -> None:
+        self.ready = bytearray()
+        self.ooo: dict[int, bytes] = {}  # seq -> data, beyond RCV.NXT
+        self.capacity = capacity
+        self.last_ooo: int | None = None  # seq of the most recent out-of-order segment
+
+    def queued(self) -> int:
+        return len(self.ready) + sum(len(d) for d in self.ooo.values())
+
+    def window(self) -> int:
+        """Free space: the receive window RCV.WND."""
+        return max(0, self.capacity - len(self.ready))
+
+    def insert(self, seq: int, data: bytes, rcv_nxt: int) -> int:
+        """Queue `data` (already trimmed to the window, seq >= rcv_nxt); return the new RCV.NXT."""
+        if seq != rcv_nxt:
+            old = self.ooo.get(seq)
+            if old is None or len(old) < len(data):
+                self.ooo[seq] = data
+            self.last_ooo = seq
+            return rcv_nxt
+        self.ready += data
+        rcv_nxt = seq_add(rcv_nxt, len(data))
+        # Pull any out-of-order data that is now contiguous.
+        while self.ooo:
+            progressed = False
+            for s in list(self.ooo):
+                d = self.ooo[s]
+                off = seq_diff(rcv_nxt, s)
+                if off < 0:
+                    continue
+                del self.ooo[s]
+                if off < len(d):
+                    self.ready += d[off:]
+                    rcv_nxt = seq_add(rcv_nxt, len(d) - off)
+                progressed = True
+            if not progressed:
+                break
+        if not self.ooo:
+            self.last_ooo = None
+        return rcv_nxt
+
+    def read(self, n: int) -> bytes:
+        out = bytes(self.ready[:n])
+        del self.ready[:n]
+        return out
+
+    def sack_blocks(self, rcv_nxt: int, limit: int) -> tuple[tuple[int, int], ...]:
+        """SACK blocks (left, right) for queued out-of-order data (RFC 2018 3, 4).
+
+        RFC 2018 4: the first block MUST specify the block holding the most recently received
+        segment; the others follow in ascending order here.
+        """
+        spans = sorted((seq_diff(s, rcv_nxt), len(d)) for s, d in self.ooo.items())
+        merged: list[list[int]] = []
+        for off, n in spans:
+            if merged and off <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], off + n)
+            else:
+                merged.append([off, off + n])
+        blocks = [(seq_add(rcv_nxt, a), seq_add(rcv_nxt, b)) for a, b in merged]
+        if self.last_ooo is not None:
+            recent = seq_diff(self.last_ooo, rcv_nxt)
+            for i, (a, b) in enumerate(merged):
+                if a <= recent < b:
+                    blocks.insert(0, blocks.pop(i))
+                    break
+        return tuple(blocks[:limit])

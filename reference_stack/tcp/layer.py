@@ -1,0 +1,288 @@
+"""The TCP layer of the stack: connection and listener tables, demultiplexing (RFC 9293
+3.10.7), user calls (RFC 9293 3.10.1-3.10.6) and timers (3.10.8)."""
+
+from __future__ import annotations
+
+import errno
+import random
+from collections import deque
+from dataclasses import dataclass, field
+
+from reference_stack.profiles import Profile
+from reference_stack.tcp import segment_arrival
+from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
+from reference_stack.tcp.output import OutSegment, Sender
+from reference_stack.tcp.rto import RtoEstimator
+from reference_stack.tcp.seq import seq_add, seq_diff, seq_gt
+from reference_stack.tcp.state import Arm, State
+from reference_stack.tcp.states import TABLES
+from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, T_TIME_WAIT, ConnKey, Tcb
+from reference_stack.trace import DROP, EVENT, STATE, Trace
+from reference_stack.wire.tcp import ACK, TcpRepr
+
+ANY = b"\0\0\0\0"
+
+
+@dataclass(slots=True)
+class ConnOptions:
+    """Per-socket settings a connection inherits (SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, ...)."""
+
+    rcvbuf: int
+    sndbuf: int
+    nodelay: bool = False
+    maxseg: int | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Listener:
+    local_ip: bytes
+    port: int
+    backlog: int
+    opts: ConnOptions
+    pending: set = field(default_factory=set)
+    accept_queue: deque = field(default_factory=deque)
+
+    def queue_full(self) -> bool:
+        # Linux sk_acceptq_is_full: more than `backlog` connections waiting.
+        return len(self.accept_queue) > self.backlog
+
+
+class TcpLayer:
+    def __init__(self, profile: Profile, rng: random.Random) -> None:
+        self.profile = profile
+        self.rng = rng
+        self.conns: dict[ConnKey, Tcb] = {}
+        self.listeners: dict[tuple[bytes, int], Listener] = {}
+        self.trace = Trace()
+        self.sender = Sender(profile, [], self.trace)
+
+    def bind(self, trace: Trace, out: list[OutSegment]) -> None:
+        """Direct this call's decisions and segments to `trace` and `out`."""
+        self.trace = trace
+        self.sender = Sender(self.profile, out, trace)
+
+    # -- construction ----------------------------------------------------------------------
+
+    def new_tcb(self, local_ip: bytes, local_port: int, remote_ip: bytes, remote_port: int,
+                state: State, now: float, opts: ConnOptions) -> Tcb:
+        p = self.profile
+        iss = self.rng.getrandbits(32)  # RFC 9293 3.4.1 / RFC 6528: an unpredictable ISN
+        tcb = Tcb(local_ip, local_port, remote_ip, remote_port, state, iss,
+                  rto=RtoEstimator(p.rto_initial, p.rto_min, p.rto_max),
+                  send=SendBuffer(seq_add(iss, 1), opts.sndbuf),
+                  recv=ReceiveBuffer(opts.rcvbuf))
+        tcb.snd_una = tcb.snd_nxt = tcb.snd_max = iss
+        tcb.ts_offset = self.rng.getrandbits(32)
+        tcb.rcv_wscale = p.window_scale if p.window_scaling else 0
+        tcb.nodelay = opts.nodelay
+        tcb.adv_mss = min(p.mss, opts.maxseg) if opts.maxseg else p.mss
+        tcb.syn_window = self.initial_window(tcb)
+        tcb.rcv_wnd_clamp = tcb.syn_window
+        self.conns[tcb.key] = tcb
+        return tcb
+
+    def initial_window(self, tcb: Tcb) -> int:
+        """The window of our SYN or SYN-ACK: at most 65535 (RFC 7323 2.2: never scaled)."""
+        p = self.profile
+        space = min(p.initial_window_space, tcb.recv.capacity)
+        if p.round_initial_window_to_mss:
+            mss = tcb.adv_mss - (12 if tcb.ts_ok else 0)
+            if space > mss:
+                space -= space % mss
+        return min(space, 0xFFFF)
+
+    def initial_cwnd(self, mss: int) -> int:
+        """RFC 5681 3.1 (IW by SMSS), or the profile's segment count (RFC 6928)."""
+        n = self.profile.initial_cwnd_segments
+        if n is None:
+            n = 2 if mss > 2190 else (3 if mss > 1095 else 4)
+        return n * mss
+
+    # -- transitions -----------------------------------------------------------------------
+
+    def transition(self, tcb: Tcb, arm: Arm, now: float) -> None:
+        """Apply a decision-table arm: record it, move state, report errors, start timers."""
+        old = tcb.state
+        if arm.next is not None:
+            tcb.state = arm.next
+        self.trace.add("tcp", STATE, arm.rule, f"{old.value} -> {tcb.state.value}")
+        if arm.errno:
+            tcb.error = arm.errno
+        if arm.send_fin:
+            tcb.fin_queued = True
+        if tcb.state is State.TIME_WAIT and old is not State.TIME_WAIT:
+            segment_arrival.time_wait_entered(self, tcb, now)
+        if tcb.state is State.CLOSED:
+            self.delete(tcb)
+
+    def delete(self, tcb: Tcb) -> None:
+        tcb.state = State.CLOSED
+        tcb.timers.clear()
+        self.conns.pop(tcb.key, None)
+        lst = tcb.listener
+        if isinstance(lst, Listener):
+            lst.pending.discard(tcb.key)
+
+    def established_passive(self, tcb: Tcb) -> None:
+        lst = tcb.listener
+        if isinstance(lst, Listener) and tcb.key in lst.pending:
+            lst.pending.discard(tcb.key)
+            lst.accept_queue.append(tcb)
+
+    def acknowledge(self, tcb: Tcb, ack: int, now: float) -> None:
+        """SND.UNA < SEG.ACK =< SND.NXT: advance SND.UNA (RFC 9293 3.10.7.4 fifth check)."""
+        acked = seq_diff(ack, tcb.snd_una)
+        tcb.send.acknowledge(ack)
+        tcb.snd_una = ack
+        if seq_diff(tcb.snd_nxt, ack) < 0:
+            tcb.snd_nxt = ack
+        if tcb.rtt_seq is not None and seq_gt(ack, tcb.rtt_seq):
+            tcb.rto.sample(now - tcb.rtt_start)  # RFC 6298 2.2-2.3, Karn-valid sample
+            tcb.rtt_seq = None
+        tcb.retries = 0
+        # RFC 5681 3.1: slow start, then congestion avoidance.
+        if tcb.cwnd < tcb.ssthresh:
+            tcb.cwnd += min(acked, tcb.mss)
+        else:
+            tcb.cwnd += max(1, tcb.mss * tcb.mss // max(tcb.cwnd, 1))
+        # RFC 6298 5.2-5.3: stop the timer when all is acknowledged, else restart it.
+        if tcb.in_flight() == 0:
+            tcb.timers.cancel(T_RETRANSMIT)
+        else:
+            tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+
+    # -- input -----------------------------------------------------------------------------
+
+    def input(self, src: bytes, dst: bytes, seg: TcpRepr, now: float) -> None:
+        tcb = self.conns.get((dst, seg.dst_port, src, seg.src_port))
+        if tcb is not None:
+            self.trace.add("tcp", "accept", "RFC9293-3.10.7-MUST-demux",
+                           f"connection in {tcb.state.value}")
+            if tcb.state is State.SYN_SENT:
+                segment_arrival.syn_sent(self, tcb, seg, now)
+            else:
+                segment_arrival.synchronized(self, tcb, seg, now)
+            return
+        lst = self.listeners.get((dst, seg.dst_port)) or self.listeners.get((ANY, seg.dst_port))
+        if lst is not None:
+            self.trace.add("tcp", "accept", "RFC9293-3.10.7.2-MUST-demux-listen")
+            segment_arrival.listen(self, lst, src, dst, seg, now)
+            return
+        segment_arrival.closed(self, src, dst, seg)
+
+    # -- timers (RFC 9293 3.10.8, RFC 6298 5) ----------------------------------------------
+
+    def poll_at(self) -> float | None:
+        best = None
+        for tcb in self.conns.values():
+            t = tcb.timers.earliest()
+            if t is not None and (best is None or t < best):
+                best = t
+        return best
+
+    def poll(self, now: float) -> None:
+        for tcb in list(self.conns.values()):
+            for name in tcb.timers.pop_due(now):
+                if tcb.state is State.CLOSED:
+                    break
+                if name == T_RETRANSMIT:
+                    self._retransmit_timeout(tcb, now)
+                elif name == T_PERSIST:
+                    self._persist_timeout(tcb, now)
+                elif name == T_TIME_WAIT:
+                    self.transition(tcb, TABLES[State.TIME_WAIT].timeout, now)
+
+    def _retransmit_timeout(self, tcb: Tcb, now: float) -> None:
+        p = self.profile
+        limit = p.syn_retries if tcb.state in (State.SYN_SENT, State.SYN_RECEIVED) \
+            else p.data_retries
+        if tcb.retries >= limit:
+            self.trace.add("tcp", STATE, "RFC9293-3.8.3-MUST-r2-abort",
+                           f"{tcb.retries} retransmissions: connection timed out")
+            tcb.error = errno.ETIMEDOUT
+            self.delete(tcb)
+            return
+        tcb.retries += 1
+        # RFC 6298 5.5: back off; RFC 5681 3.1 eq. 4: ssthresh, cwnd = 1 segment.
+        tcb.rto.backoff()
+        tcb.ssthresh = max(tcb.in_flight() // 2, 2 * tcb.mss)
+        tcb.cwnd = tcb.mss
+        self.trace.add("tcp", EVENT, "RFC6298-5.4-MUST-retransmit-earliest",
+                       f"RTO expired, retry {tcb.retries}, next RTO {tcb.rto.rto:g}s")
+        tcb.snd_nxt = tcb.snd_una  # retransmit from the earliest unacknowledged segment
+        self.sender.transmit(tcb, now)
+        # RFC 6298 5.6: restart the timer with the backed-off value.
+        tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+
+    def _persist_timeout(self, tcb: Tcb, now: float) -> None:
+        """RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: probe the zero window, backing off."""
+        if tcb.snd_wnd or tcb.unsent() == 0:
+            return
+        from reference_stack.profiles import PROBE_OLD_SEQ
+        if self.profile.zero_window_probe == PROBE_OLD_SEQ:
+            self.sender.emit(tcb, ACK, seq_add(tcb.snd_una, -1), now,
+                             "RFC1122-4.2.2.17-MUST-zero-window-probe")
+        else:
+            self.sender.emit(tcb, ACK, tcb.snd_nxt, now,
+                             "RFC1122-4.2.2.17-MUST-zero-window-probe",
+                             tcb.send.chunk(tcb.snd_nxt, 1))
+        tcb.persist_backoff += 1
+        interval = min(tcb.rto.rto * (1 << tcb.persist_backoff), tcb.rto.rto_max)
+        tcb.timers.set(T_PERSIST, now + interval)
+
+    # -- user calls (RFC 9293 3.10.1-3.10.6) -----------------------------------------------
+
+    def open_active(self, local_ip: bytes, local_port: int, remote_ip: bytes,
+                    remote_port: int, now: float, opts: ConnOptions,
+                    ephemeral: bool = False) -> Tcb:
+        tcb = self.new_tcb(local_ip, local_port, remote_ip, remote_port, State.SYN_SENT, now,
+                           opts)
+        tcb.ephemeral = ephemeral
+        self.trace.add("tcp", STATE, "RFC9293-3.10.1-MUST-active-open", "CLOSED -> SYN-SENT")
+        self.sender.transmit(tcb, now)
+        return tcb
+
+    def send(self, tcb: Tcb, data: bytes, now: float) -> int:
+        n = tcb.send.write(data)
+        self.sender.transmit(tcb, now)
+        return n
+
+    def receive(self, tcb: Tcb, n: int, now: float) -> bytes:
+        before = tcb.advertised_window()
+        data = tcb.recv.read(n)
+        # RFC 9293 3.8.6.2.2 / RFC 1122 4.2.3.3: announce a window that reopened by at least
+        # one MSS (or half the buffer) after the application read (receiver SWS avoidance).
+        after = tcb.advertised_window()
+        grown = (after - before) << tcb.rcv_wscale
+        if data and tcb.state in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2) and (
+                before == 0 or grown >= min(tcb.mss, tcb.recv.capacity // 2)):
+            self.sender.send_ack(tcb, now, "RFC9293-3.8.6.2.2-SHOULD-window-update")
+        return data
+
+    def close(self, tcb: Tcb, now: float) -> int:
+        arm = TABLES[tcb.state].close
+        if arm is None or not arm.accept:
+            return arm.errno if arm is not None else errno.ENOTCONN
+        self.transition(tcb, arm, now)
+        self.sender.transmit(tcb, now)
+        return 0
+
+    def abort(self, tcb: Tcb, now: float, rule: str = "RFC9293-3.10.5-MUST-abort-rst") -> None:
+        """ABORT (RFC 9293 3.10.5): send <SEQ=SND.NXT><CTL=RST> in synchronized states."""
+        if tcb.state in (State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1,
+                         State.FIN_WAIT_2, State.CLOSE_WAIT):
+            self.sender.emit(tcb, 0x04 | ACK, tcb.snd_nxt, now, rule)
+        self.trace.add("tcp", STATE, rule, f"{tcb.state.value} -> CLOSED")
+        self.delete(tcb)
+
+    def drop_listener(self, lst: Listener, now: float) -> None:
+        """Closing a listener aborts its embryonic and unaccepted connections (Linux sends a
+        RST to each, RFC 9293 3.10.4 LISTEN)."""
+        self.listeners.pop((lst.local_ip, lst.port), None)
+        for key in list(lst.pending):
+            tcb = self.conns.get(key)
+            if tcb is not None:
+                self.abort(tcb, now)
+        while lst.accept_queue:
+            self.abort(lst.accept_queue.popleft(), now)
+        self.trace.add("tcp", DROP, "RFC9293-3.10.4-MUST-close-listen")

@@ -1,0 +1,181 @@
+"""Building and sending segments: the SEND side of a TCB (RFC 9293 3.8, 3.10.2; RFC 6298 5;
+RFC 1122 4.2.3.4 Nagle and sender SWS avoidance; RFC 5681 congestion window)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reference_stack.profiles import Profile
+from reference_stack.tcp.options import data_options, syn_options
+from reference_stack.tcp.seq import seq_add, seq_diff, seq_lt
+from reference_stack.tcp.state import State
+from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, Tcb
+from reference_stack.tcp.variance import segment_variance
+from reference_stack.trace import REPLY, Trace
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpRepr
+
+SENDING_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
+                  State.LAST_ACK)
+
+
+@dataclass(frozen=True, slots=True)
+class OutSegment:
+    """A segment for the IP layer, with the rule that produced it and its allowed variance."""
+
+    src: bytes
+    dst: bytes
+    tcp: TcpRepr
+    rule: str
+    variance: dict = field(default_factory=dict)
+
+
+class Sender:
+    """Emits segments of connections into an output list, recording each in the trace."""
+
+    __slots__ = ("profile", "out", "trace")
+
+    def __init__(self, profile: Profile, out: list[OutSegment], trace: Trace) -> None:
+        self.profile = profile
+        self.out = out
+        self.trace = trace
+
+    # -- segments of a connection --------------------------------------------------------
+
+    def emit(self, tcb: Tcb, flags: int, seq: int, now: float, rule: str,
+             payload: bytes = b"") -> None:
+        syn = bool(flags & SYN)
+        ts = None
+        if tcb.ts_ok or (syn and not tcb.negotiated and self.profile.timestamps):
+            ts = (tcb.ts_now(now), tcb.ts_recent if flags & ACK else 0)
+        if syn:
+            window = tcb.syn_window
+            opts = syn_options(
+                tcb.adv_mss,
+                tcb.rcv_wscale if (tcb.ws_ok or not tcb.negotiated) and
+                self.profile.window_scaling else None,
+                tcb.sack_ok or (not tcb.negotiated and self.profile.sack), ts)
+        else:
+            window = tcb.advertised_window()
+            blocks = ()
+            if tcb.sack_ok and tcb.recv.ooo:
+                limit = 3 if ts is not None else 4  # RFC 2018 3: room in 40 option bytes
+                blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit)
+            opts = data_options(ts, blocks)
+        ack = tcb.rcv_nxt if flags & ACK else 0
+        if flags & ACK:
+            tcb.last_ack_sent = tcb.rcv_nxt  # RFC 7323 4.3 Last.ACK.sent
+        seg = TcpRepr(tcb.local_port, tcb.remote_port, seq=seq, ack=ack, flags=flags,
+                      window=window, payload=payload, options=opts)
+        self._put(tcb.local_ip, tcb.remote_ip, seg, rule, segment_variance(self.profile, tcb, seg))
+
+    def send_ack(self, tcb: Tcb, now: float, rule: str) -> None:
+        """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 3.10.7.4)."""
+        self.emit(tcb, ACK, tcb.snd_nxt, now, rule)
+
+    def oow_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
+        """An ACK answering an unacceptable segment or a challenge (RFC 5961 3.2, 4.2, 5.2),
+        subject to the profile's per-connection rate limit (Linux tcp_oow_rate_limited: only
+        segments without data, or with SYN, are limited)."""
+        interval = self.profile.oow_ack_interval
+        if interval is not None and (not seg.payload or seg.flags & SYN):
+            last = tcb.last_oow_ack
+            if last is not None and 0 <= now - last < interval:
+                self.trace.add("tcp", "drop", "RFC5961-7-SHOULD-ack-rate-limit",
+                               "out-of-window ACK rate-limited")
+                return
+            tcb.last_oow_ack = now
+        self.send_ack(tcb, now, rule)
+
+    # -- segments without a connection ---------------------------------------------------
+
+    def reset(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str) -> None:
+        """RST for a segment that has no connection to go to (RFC 9293 3.10.7.1, 3.5.2):
+        <SEQ=SEG.ACK><CTL=RST> if it had an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>."""
+        if seg.flags & ACK:
+            rst = TcpRepr(seg.dst_port, seg.src_port, seq=seg.ack, flags=RST)
+        else:
+            seg_len = len(seg.payload) + bool(seg.flags & SYN) + bool(seg.flags & FIN)
+            rst = TcpRepr(seg.dst_port, seg.src_port, seq=0, ack=seq_add(seg.seq, seg_len),
+                          flags=RST | ACK)
+        self._put(src, dst, rst, rule, segment_variance(self.profile, None, rst))
+
+    def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict) -> None:
+        self.out.append(OutSegment(src, dst, seg, rule, variance))
+        self.trace.add("tcp", REPLY, rule, seg.summary() if hasattr(seg, "summary") else "")
+
+    # -- the transmit loop ---------------------------------------------------------------
+
+    def transmit(self, tcb: Tcb, now: float) -> None:
+        """Send what the state, windows and Nagle allow (RFC 9293 3.8.6, RFC 1122 4.2.3.4)."""
+        state = tcb.state
+        if state in (State.SYN_SENT, State.SYN_RECEIVED):
+            if tcb.snd_nxt == tcb.iss:
+                if state is State.SYN_SENT:
+                    self.emit(tcb, SYN, tcb.iss, now, "RFC9293-3.10.1-MUST-active-open-syn")
+                else:
+                    self.emit(tcb, SYN | ACK, tcb.iss, now, "RFC9293-3.10.7.2-MUST-listen-syn")
+                self._sent(tcb, tcb.iss, 1, now)
+            self._arm_timers(tcb, now)
+            return
+        if state not in SENDING_STATES:
+            return
+        mss = tcb.mss
+        while True:
+            end = tcb.send.end()
+            unsent = seq_diff(end, tcb.snd_nxt)
+            if unsent > 0:
+                in_flight = tcb.in_flight()
+                usable = min(seq_diff(seq_add(tcb.snd_una, tcb.snd_wnd), tcb.snd_nxt),
+                             tcb.cwnd - in_flight)
+                n = min(mss, unsent, usable)
+                if n <= 0:
+                    break
+                # RFC 1122 4.2.3.4: send a partial segment only if it holds all the queued
+                # data and Nagle allows it (nothing unacknowledged, or TCP_NODELAY), or it
+                # fills at least half the largest window the peer offered.
+                if n < mss and not ((n == unsent and (tcb.nodelay or in_flight == 0))
+                                    or 2 * n >= tcb.max_snd_wnd > 0):
+                    break
+                seq = tcb.snd_nxt
+                last = n == unsent
+                fin = last and tcb.fin_queued
+                flags = ACK | (PSH if last else 0) | (FIN if fin else 0)
+                if fin:
+                    tcb.fin_seq = end
+                rule = ("RFC9293-3.10.7.4-MUST-retransmit" if seq_lt(seq, tcb.snd_max)
+                        else "RFC9293-3.10.2-MUST-send-data")
+                self.emit(tcb, flags, seq, now, rule, tcb.send.chunk(seq, n))
+                self._sent(tcb, seq, n + fin, now)
+                continue
+            if tcb.fin_queued and not tcb.fin_sent():
+                # RFC 9293 3.10.4: the FIN follows all preceding SENDs.
+                tcb.fin_seq = end
+                self.emit(tcb, FIN | ACK, end, now, "RFC9293-3.10.4-MUST-send-fin")
+                self._sent(tcb, end, 1, now)
+            break
+        self._arm_timers(tcb, now)
+
+    def _sent(self, tcb: Tcb, seq: int, length: int, now: float) -> None:
+        end = seq_add(seq, length)
+        if seq_lt(seq, tcb.snd_max):
+            # Karn (RFC 6298 3): never take an RTT sample across a retransmission.
+            tcb.rtt_seq = None
+        elif tcb.rtt_seq is None:
+            tcb.rtt_seq = seq
+            tcb.rtt_start = now
+        tcb.snd_nxt = end
+        if seq_lt(tcb.snd_max, end):
+            tcb.snd_max = end
+
+    def _arm_timers(self, tcb: Tcb, now: float) -> None:
+        # RFC 6298 5.1: start the timer when data is sent and it is not running.
+        if tcb.in_flight() > 0:
+            if not tcb.timers.is_set(T_RETRANSMIT):
+                tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+            tcb.timers.cancel(T_PERSIST)
+        elif (tcb.state in SENDING_STATES and tcb.snd_wnd == 0
+              and seq_diff(tcb.send.end(), tcb.snd_nxt) > 0
+              and not tcb.timers.is_set(T_PERSIST)):
+            # RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window.
+            interval = min(tcb.rto.rto * (1 << tcb.persist_backoff), tcb.rto.rto_max)
+            tcb.timers.set(T_PERSIST, now + interval)

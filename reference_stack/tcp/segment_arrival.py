@@ -1,0 +1,319 @@
+"""SEGMENT ARRIVES (RFC 9293 3.10.7), in the RFC's order: sequence acceptability, RST, SYN,
+ACK, URG, text, FIN; with RFC 5961 (challenge ACKs, ACK acceptability) and RFC 7323 (PAWS,
+TS.Recent). The per-state outcomes come from the tables in `tcp/states/`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reference_stack.tcp.options import negotiate, timestamps_of
+from reference_stack.tcp.seq import (
+    segment_acceptable,
+    seq_add,
+    seq_diff,
+    seq_ge,
+    seq_gt,
+    seq_le,
+    seq_lt,
+)
+from reference_stack.tcp.state import State
+from reference_stack.tcp.states import TABLES
+from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, T_TIME_WAIT, Tcb
+from reference_stack.trace import ACCEPT, DROP
+from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpRepr
+
+if TYPE_CHECKING:
+    from reference_stack.tcp.layer import Listener, TcpLayer
+
+
+def seg_len(seg: TcpRepr) -> int:
+    """SEG.LEN counts SYN and FIN (RFC 9293 3.4)."""
+    return len(seg.payload) + bool(seg.flags & SYN) + bool(seg.flags & FIN)
+
+
+# -- CLOSED (RFC 9293 3.10.7.1) -------------------------------------------------------------
+
+def closed(layer: TcpLayer, src: bytes, dst: bytes, seg: TcpRepr) -> None:
+    if seg.flags & RST:
+        layer.trace.add("tcp", DROP, "RFC9293-3.10.7.1-MUST-closed-rst-drop",
+                        "An incoming segment containing a RST is discarded.")
+        return
+    rule = ("RFC9293-3.10.7.1-MUST-closed-ack-rst" if seg.flags & ACK
+            else "RFC9293-3.10.7.1-MUST-closed-rst-ack")
+    layer.sender.reset(dst, src, seg, rule)
+
+
+# -- LISTEN (RFC 9293 3.10.7.2) -------------------------------------------------------------
+
+def listen(layer: TcpLayer, lst: Listener, src: bytes, dst: bytes, seg: TcpRepr,
+           now: float) -> None:
+    trace = layer.trace
+    if seg.flags & RST:
+        trace.add("tcp", DROP, "RFC9293-3.10.7.2-MUST-listen-rst-ignore")
+        return
+    if seg.flags & ACK:
+        layer.sender.reset(dst, src, seg, "RFC9293-3.10.7.2-MUST-listen-ack-rst")
+        return
+    if not seg.flags & SYN:
+        trace.add("tcp", DROP, "RFC9293-3.10.7.2-MUST-listen-other-drop")
+        return
+    if seg.flags & FIN and layer.profile.listen_drop_syn_fin:
+        trace.add("tcp", DROP, "LINUX-tcp_rcv_state_process-syn-fin",
+                  "profile drops SYN+FIN in LISTEN")
+        return
+    if lst.queue_full():
+        trace.add("tcp", DROP, "LINUX-listen-overflow", "accept queue full")
+        return
+    arm = TABLES[State.LISTEN].syn
+    tcb = layer.new_tcb(dst, lst.port, src, seg.src_port, State.SYN_RECEIVED, now,
+                        opts=lst.opts)
+    tcb.passive = True
+    tcb.listener = lst
+    lst.pending.add(tcb.key)
+    _take_syn(layer, tcb, seg)
+    trace.add("tcp", "state", arm.rule, "LISTEN -> SYN-RECEIVED")
+    layer.sender.transmit(tcb, now)
+
+
+def _take_syn(layer: TcpLayer, tcb: Tcb, seg: TcpRepr) -> None:
+    """IRS, RCV.NXT and the option negotiation from a SYN (RFC 9293 3.10.7.2-3)."""
+    p = layer.profile
+    tcb.irs = seg.seq
+    tcb.rcv_nxt = seq_add(seg.seq, 1)
+    neg = negotiate(seg, p.window_scaling, p.timestamps, p.sack)
+    tcb.negotiated = True
+    tcb.ws_ok = neg.snd_wscale is not None
+    tcb.snd_wscale = neg.snd_wscale or 0
+    if not tcb.ws_ok:
+        tcb.rcv_wscale = 0
+    tcb.ts_ok = neg.ts_ok
+    if neg.ts_ok:
+        tcb.ts_recent = timestamps_of(seg)[0]
+    tcb.sack_ok = neg.sack_ok
+    # RFC 6691 / RFC 9293 3.7.1: the effective send MSS deducts the options we always send.
+    tcb.mss = max(1, min(neg.peer_mss, tcb.adv_mss) - (12 if neg.ts_ok else 0))
+    tcb.cwnd = layer.initial_cwnd(tcb.mss)
+    # RFC 7323 2.2: the window field of a SYN is never scaled.
+    tcb.snd_wnd = seg.window
+    tcb.max_snd_wnd = seg.window
+    tcb.snd_wl1 = seg.seq
+    if tcb.passive or tcb.state is State.SYN_RECEIVED:
+        tcb.syn_window = layer.initial_window(tcb)
+    tcb.rcv_wnd_clamp = max(tcb.syn_window, tcb.rcv_wnd_clamp if tcb.ws_ok else 0)
+    if not tcb.ws_ok:
+        tcb.rcv_wnd_clamp = min(tcb.rcv_wnd_clamp, 0xFFFF)
+
+
+# -- SYN-SENT (RFC 9293 3.10.7.3) -----------------------------------------------------------
+
+def syn_sent(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
+    trace = layer.trace
+    flags = seg.flags
+    table = TABLES[State.SYN_SENT]
+    if flags & ACK:
+        # First check: SEG.ACK =< ISS or SEG.ACK > SND.NXT is unacceptable.
+        if seq_le(seg.ack, tcb.iss) or seq_gt(seg.ack, tcb.snd_nxt):
+            if flags & RST:
+                trace.add("tcp", DROP, "RFC9293-3.10.7.3-MUST-bad-ack-rst-drop")
+            else:
+                layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg,
+                                   "RFC9293-3.10.7.3-MUST-bad-ack-rst")
+            return
+    if flags & RST:
+        # Second check; RFC 5961 3.2: in SYN-SENT a RST is valid if its ACK acknowledges the SYN.
+        if flags & ACK:
+            layer.transition(tcb, table.rst, now)
+        else:
+            trace.add("tcp", DROP, "RFC9293-3.10.7.3-MUST-rst-no-ack-drop")
+        return
+    if not flags & SYN:
+        trace.add("tcp", DROP, "RFC9293-3.10.7.3-MUST-no-syn-drop")
+        return
+    # Fourth check: the SYN.
+    _take_syn(layer, tcb, seg)
+    if flags & ACK:
+        layer.acknowledge(tcb, seg.ack, now)
+    if tcb.syn_acked():
+        tcb.snd_wl2 = seg.ack
+        layer.transition(tcb, table.ack_of_syn, now)
+        layer.sender.send_ack(tcb, now, table.ack_of_syn.rule)
+        if seg.payload:
+            trace.add("tcp", DROP, "RFC9293-3.10.7.3-MAY-syn-text-ignored",
+                      "text on a SYN,ACK is not queued")
+        layer.sender.transmit(tcb, now)
+    else:
+        layer.transition(tcb, table.syn, now)
+        tcb.syn_window = layer.initial_window(tcb)
+        tcb.snd_nxt = tcb.iss  # the SYN,ACK carries <SEQ=ISS>
+        layer.sender.transmit(tcb, now)
+
+
+# -- the synchronized states and SYN-RECEIVED (RFC 9293 3.10.7.4) ---------------------------
+
+def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
+    p = layer.profile
+    trace = layer.trace
+    send = layer.sender
+    flags = seg.flags
+    length = seg_len(seg)
+    ts = timestamps_of(seg) if tcb.ts_ok else None
+
+    # RFC 7323 5.3 R1 (PAWS): before the sequence check, a segment whose TSval is older than
+    # TS.Recent is unacceptable: send an ACK and drop it (a RST is exempt, RFC 7323 5.2).
+    if (ts is not None and not flags & RST and seq_lt(ts[0], tcb.ts_recent)
+            and not p.breaks("RFC7323-5.3-MUST-paws")):
+        trace.add("tcp", DROP, "RFC7323-5.3-MUST-paws", f"TSval {ts[0]} < TS.Recent "
+                  f"{tcb.ts_recent}")
+        send.oow_ack(tcb, seg, now, "RFC7323-5.3-MUST-paws")
+        return
+
+    # First check: sequence number.
+    rcv_wnd = tcb.rcv_wnd()
+    if not segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd):
+        if flags & RST:
+            trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-out-of-window")
+            return
+        if (tcb.state is State.TIME_WAIT and flags & FIN
+                and seq_add(seg.seq, length) == tcb.rcv_nxt):
+            arm = TABLES[State.TIME_WAIT].fin
+            trace.add("tcp", ACCEPT, arm.rule, "retransmitted FIN")
+            tcb.timers.set(T_TIME_WAIT, now + p.time_wait)
+            send.send_ack(tcb, now, arm.rule)
+            return
+        if (tcb.state is State.SYN_RECEIVED and flags & SYN and not flags & ACK
+                and seg.seq == tcb.irs and p.name == "linux"):
+            trace.add("tcp", ACCEPT, "LINUX-tcp_check_req-syn-retransmit",
+                      "duplicate SYN: SYN,ACK sent again")
+            tcb.snd_nxt = tcb.iss
+            send.transmit(tcb, now)
+            return
+        trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
+                  f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
+        send.oow_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-first-check")
+        return
+    # RFC 7323 4.3: TS.Recent follows the newest in-order timestamp.
+    if ts is not None and seq_ge(ts[0], tcb.ts_recent) and seq_le(seg.seq, tcb.last_ack_sent):
+        tcb.ts_recent = ts[0]
+
+    table = TABLES[tcb.state]
+    # Second check: RST (RFC 5961 3.2).
+    if flags & RST:
+        if seg.seq != tcb.rcv_nxt:
+            trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
+                      "RST in window but not at RCV.NXT")
+            if not p.breaks("RFC5961-3.2-MUST-rst-challenge-ack"):
+                send.oow_ack(tcb, seg, now, "RFC5961-3.2-MUST-rst-challenge-ack")
+            return
+        if tcb.state is State.SYN_RECEIVED and tcb.passive:
+            trace.add("tcp", "state", "RFC9293-3.10.7.4-MUST-syn-received-rst-listen",
+                      "passive open: return to LISTEN")
+            layer.delete(tcb)
+            return
+        layer.transition(tcb, table.rst, now)
+        return
+    # Fourth check: SYN (RFC 5961 4.2).
+    if flags & SYN:
+        if tcb.state is State.SYN_RECEIVED and tcb.passive:
+            trace.add("tcp", "state", table.syn.rule, "passive open: return to LISTEN")
+            layer.delete(tcb)
+            return
+        rule = TABLES[State.ESTABLISHED].syn.rule
+        trace.add("tcp", DROP, rule, "SYN in a synchronized state")
+        if not p.breaks(rule):
+            send.oow_ack(tcb, seg, now, rule)
+        return
+    # Fifth check: ACK.
+    if not flags & ACK:
+        trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fifth-check-no-ack")
+        return
+    if tcb.state is State.SYN_RECEIVED:
+        if not (seq_lt(tcb.snd_una, seg.ack) and seq_le(seg.ack, tcb.snd_nxt)):
+            layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg,
+                               "RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst")
+            return
+        tcb.snd_wnd = seg.window << tcb.snd_wscale
+        tcb.max_snd_wnd = max(tcb.max_snd_wnd, tcb.snd_wnd)
+        tcb.snd_wl1 = seg.seq
+        tcb.snd_wl2 = seg.ack
+        layer.acknowledge(tcb, seg.ack, now)
+        layer.transition(tcb, table.ack_of_syn, now)
+        layer.established_passive(tcb)
+        table = TABLES[tcb.state]
+    else:
+        # RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT.
+        if seq_gt(seg.ack, tcb.snd_nxt):
+            trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-ack-unsent",
+                      "ACK acknowledges something not yet sent")
+            send.oow_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-ack-unsent")
+            return
+        oldest = seq_add(tcb.snd_una, -tcb.max_snd_wnd)
+        if seq_lt(seg.ack, oldest):
+            trace.add("tcp", DROP, "RFC5961-5.2-MUST-ack-too-old")
+            send.oow_ack(tcb, seg, now, "RFC5961-5.2-MUST-ack-too-old")
+            return
+        if seq_gt(seg.ack, tcb.snd_una):
+            layer.acknowledge(tcb, seg.ack, now)
+        # RFC 9293 3.10.7.4: update the send window only from newer segments.
+        if seq_lt(tcb.snd_wl1, seg.seq) or (tcb.snd_wl1 == seg.seq
+                                            and seq_le(tcb.snd_wl2, seg.ack)):
+            tcb.snd_wnd = seg.window << tcb.snd_wscale
+            tcb.max_snd_wnd = max(tcb.max_snd_wnd, tcb.snd_wnd)
+            tcb.snd_wl1 = seg.seq
+            tcb.snd_wl2 = seg.ack
+            if tcb.snd_wnd:
+                tcb.timers.cancel(T_PERSIST)
+                tcb.persist_backoff = 0
+        if table.ack_of_fin is not None and tcb.fin_acked():
+            layer.transition(tcb, table.ack_of_fin, now)
+            if tcb.state is State.CLOSED:
+                return
+            table = TABLES[tcb.state]
+    # Sixth check: URG. The urgent pointer is accepted and not acted upon (RFC 6093 4: the
+    # urgent data stays in line).
+    # Seventh check: segment text.
+    need_ack = False
+    fin_ok = bool(flags & FIN)
+    if seg.payload:
+        arm = table.text
+        if arm is not None and arm.accept:
+            start = seg.seq
+            data = seg.payload
+            off = seq_diff(tcb.rcv_nxt, start)
+            if off > 0:
+                data = data[off:]
+                start = tcb.rcv_nxt
+            room = rcv_wnd - seq_diff(start, tcb.rcv_nxt)
+            if len(data) > room:
+                data = data[:max(0, room)]
+                fin_ok = False  # RFC 9293 3.10.7.4: a FIN beyond the window is trimmed
+            before = tcb.rcv_nxt
+            if data:
+                tcb.rcv_nxt = tcb.recv.insert(start, data, tcb.rcv_nxt)
+            trace.add("tcp", "deliver", arm.rule,
+                      f"{len(data)} bytes, RCV.NXT {before} -> {tcb.rcv_nxt}")
+            need_ack = True
+        else:
+            rule = arm.rule if arm is not None else "RFC9293-3.10.7.4-MUST-text-ignore"
+            trace.add("tcp", DROP, rule, "text ignored")
+    # Eighth check: FIN.
+    if fin_ok and table.fin is not None:
+        fin_at = seq_add(seg.seq, len(seg.payload))
+        if tcb.peer_fin_seq is None:
+            tcb.peer_fin_seq = fin_at
+        need_ack = True
+    if tcb.peer_fin_seq is not None and tcb.rcv_nxt == tcb.peer_fin_seq:
+        # The FIN is in order: it advances RCV.NXT over itself.
+        tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
+        table = TABLES[tcb.state]
+        layer.transition(tcb, table.fin, now)
+        need_ack = True
+    if need_ack:
+        send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin")
+    send.transmit(tcb, now)
+
+
+def time_wait_entered(layer: TcpLayer, tcb: Tcb, now: float) -> None:
+    """RFC 9293 3.10.7.4: start the time-wait timer, turn off the other timers."""
+    tcb.timers.cancel(T_RETRANSMIT)
+    tcb.timers.cancel(T_PERSIST)
+    tcb.timers.set(T_TIME_WAIT, now + layer.profile.time_wait)

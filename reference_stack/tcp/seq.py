@@ -1,0 +1,49 @@
+"""Sequence-number arithmetic modulo 2**32 (RFC 9293 3.4, RFC 1982 serial arithmetic)."""
+
+from __future__ import annotations
+
+MOD = 1 << 32
+HALF = 1 << 31
+
+
+def seq_add(a: int, n: int) -> int:
+    return (a + n) & 0xFFFFFFFF
+
+
+def seq_diff(a: int, b: int) -> int:
+    """a - b as a signed distance in (-2**31, 2**31]."""
+    d = (a - b) & 0xFFFFFFFF
+    return d - MOD if d > HALF else d
+
+
+def seq_lt(a: int, b: int) -> bool:
+    return seq_diff(a, b) < 0
+
+
+def seq_le(a: int, b: int) -> bool:
+    return seq_diff(a, b) <= 0
+
+
+def seq_gt(a: int, b: int) -> bool:
+    return seq_diff(a, b) > 0
+
+
+def seq_ge(a: int, b: int) -> bool:
+    return seq_diff(a, b) >= 0
+
+
+def seq_in_window(x: int, start: int, size: int) -> bool:
+    """start =< x < start + size (RFC 9293 3.4)."""
+    return 0 <= ((x - start) & 0xFFFFFFFF) < size
+
+
+def segment_acceptable(seg_seq: int, seg_len: int, rcv_nxt: int, rcv_wnd: int) -> bool:
+    """The four-case acceptability test of RFC 9293 3.10.7.4 (first check)."""
+    if seg_len == 0:
+        if rcv_wnd == 0:
+            return seg_seq == rcv_nxt
+        return seq_in_window(seg_seq, rcv_nxt, rcv_wnd)
+    if rcv_wnd == 0:
+        return False
+    return seq_in_window(seg_seq, rcv_nxt, rcv_wnd) or seq_in_window(
+        seq_add(seg_seq, seg_len - 1), rcv_nxt, rcv_wnd)

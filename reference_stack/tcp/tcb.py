@@ -1,0 +1,105 @@
+"""The transmission control block (RFC 9293 3.3.1) of one connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reference_stack.clock import Timers
+from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
+from reference_stack.tcp.rto import RtoEstimator
+from reference_stack.tcp.seq import seq_add, seq_diff
+from reference_stack.tcp.state import State
+
+# Timer names.
+T_RETRANSMIT = "retransmit"
+T_PERSIST = "persist"
+T_TIME_WAIT = "time_wait"
+
+ConnKey = tuple[bytes, int, bytes, int]  # local ip, local port, remote ip, remote port
+
+
+@dataclass(slots=True, eq=False)
+class Tcb:
+    local_ip: bytes
+    local_port: int
+    remote_ip: bytes
+    remote_port: int
+    state: State
+    iss: int
+    rto: RtoEstimator
+    send: SendBuffer
+    recv: ReceiveBuffer
+    passive: bool = False  # came from LISTEN (RFC 9293 3.10.7.4: RST/SYN in SYN-RECEIVED)
+    listener: object | None = None  # the listening socket that spawned it
+    # Send sequence variables (RFC 9293 3.3.1).
+    snd_una: int = 0
+    snd_nxt: int = 0
+    snd_max: int = 0  # highest sequence number sent (retransmissions lie below it)
+    snd_wnd: int = 0
+    max_snd_wnd: int = 0  # RFC 5961 5.2
+    snd_wl1: int = 0
+    snd_wl2: int = 0
+    # Receive sequence variables.
+    irs: int = 0
+    rcv_nxt: int = 0
+    # Negotiated options.
+    mss: int = 536  # effective send MSS (RFC 6691: option bytes deducted)
+    snd_wscale: int = 0
+    rcv_wscale: int = 0
+    ts_ok: bool = False
+    ts_recent: int = 0
+    ts_offset: int = 0
+    last_ack_sent: int = 0
+    sack_ok: bool = False
+    negotiated: bool = False  # options settled by the peer's SYN
+    ws_ok: bool = False
+    adv_mss: int = 536  # the MSS option we send
+    syn_window: int = 0  # the window of our SYN or SYN-ACK (never scaled, RFC 7323 2.2)
+    rcv_wnd_clamp: int = 0xFFFF  # the receive window we offer at most
+    ephemeral: bool = False  # local port chosen by the stack
+    # FIN bookkeeping.
+    fin_queued: bool = False  # the user closed the sending direction
+    fin_seq: int | None = None  # seq of our FIN once its place is fixed
+    peer_fin_seq: int | None = None  # seq of the peer's FIN, possibly beyond RCV.NXT
+    # Congestion control (RFC 5681) and RTT timing (Karn, RFC 6298 3).
+    cwnd: int = 0
+    ssthresh: int = 1 << 30
+    rtt_seq: int | None = None
+    rtt_start: float = 0.0
+    retries: int = 0
+    persist_backoff: int = 0
+    last_oow_ack: float | None = None
+    nodelay: bool = False
+    error: int = 0  # pending error for the socket (ECONNRESET, ECONNREFUSED, ETIMEDOUT)
+    timers: Timers = field(default_factory=Timers)
+
+    @property
+    def key(self) -> ConnKey:
+        return (self.local_ip, self.local_port, self.remote_ip, self.remote_port)
+
+    def rcv_wnd(self) -> int:
+        """RCV.WND: free receive buffer space, as far as the window field can express it."""
+        return min(self.recv.window(), self.rcv_wnd_clamp, 0xFFFF << self.rcv_wscale)
+
+    def advertised_window(self) -> int:
+        return min(self.rcv_wnd() >> self.rcv_wscale, 0xFFFF)
+
+    def syn_acked(self) -> bool:
+        return seq_diff(self.snd_una, self.iss) > 0
+
+    def fin_acked(self) -> bool:
+        return self.fin_seq is not None and seq_diff(self.snd_una, self.fin_seq) > 0
+
+    def fin_sent(self) -> bool:
+        return self.fin_seq is not None and seq_diff(self.snd_nxt, self.fin_seq) > 0
+
+    def in_flight(self) -> int:
+        return seq_diff(self.snd_nxt, self.snd_una)
+
+    def unsent(self) -> int:
+        """Bytes written by the user and not sent yet."""
+        return max(0, seq_diff(self.send.end(), self.snd_nxt))
+
+    def ts_now(self, now: float) -> int:
+        """TSval: a millisecond clock with a per-connection random offset (RFC 7323 5.4)."""
+        return seq_add(self.ts_offset, int(now * 1000))
