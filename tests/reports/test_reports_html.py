@@ -1,0 +1,166 @@
+"""The HTML report as text: structure, escaping and the lazily loaded details."""
+
+import base64
+import gzip
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from reports.html import render_report, safe_href
+from reports.ladder import MAX_FRAMES, build_ladder, frame_label
+from reports.model import ResultsError
+from reports.requirements import describe
+from tests.reports import sample
+
+
+class TagCollector(HTMLParser):
+    """Every start tag with its attributes, as a browser's tokenizer would see them."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def assert_no_injected_markup(html: str) -> None:
+    tags = TagCollector(html).tags
+    assert not [tag for tag, _ in tags if tag in ("img", "iframe", "object", "embed")]
+    handlers = [(tag, name) for tag, attrs in tags for name in attrs if name.startswith("on")]
+    assert handlers == []
+    links = [attrs["href"] for tag, attrs in tags if "href" in attrs]
+    assert not [href for href in links if href.lower().startswith("javascript:")]
+
+
+def lazy_bodies(html: str) -> dict:
+    packed = re.search(r'<script id="lazy-bodies"[^>]*>([^<]*)</script>', html).group(1)
+    return json.loads(gzip.decompress(base64.b64decode(packed)))
+
+
+@pytest.fixture
+def page(tmp_path):
+    path = render_report([sample.standard_results("linux"), sample.standard_results("reference")],
+                         tmp_path / "out")
+    return path.read_text()
+
+
+def test_report_is_self_contained(page):
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)=', page)
+    assert "http://" not in page and "https://" not in page.replace("https://bugs.example.org", "")
+    assert "default-src 'none'" in page
+
+
+def test_matrix_has_one_row_per_requirement_and_one_column_per_target(page):
+    matrix = page[page.index('<table class="matrix">'):page.index("</table>",
+                                                                  page.index('class="matrix"'))]
+    headers = re.findall(r'<th class="target" data-target="[^"]*">([^<]*)</th>', matrix)
+    assert headers == ["linux", "reference"]
+    rows = re.findall(r'<tr class="req"[^>]*>\s*<td><code>([^<]*)</code>', matrix)
+    assert rows == [sample.CSUM_DROP, sample.RTO_INIT, sample.RST_CLOSED, sample.FIRST_CHECK]
+    states = re.findall(r'data-target="linux" data-state="(\w+)"', matrix)
+    assert states == ["failed", "xfail", "passed", "failed"]
+
+
+def test_failing_tests_are_in_the_page_and_passing_ones_are_lazy(page):
+    failed = page[page.index('id="t0-1"'):page.index("</details>", page.index('id="t0-1"'))]
+    assert '<svg class="ladder"' in failed and "near-miss 1" in failed
+    passed = page[page.index('id="t0-0"'):page.index("</details>", page.index('id="t0-0"'))]
+    assert "<svg" not in passed and "loading" in passed
+    assert re.search(r'<details class="test o-passed lazy" id="t0-0"', page)
+    bodies = lazy_bodies(page)
+    assert set(bodies) == {"t0-0", "t0-2", "t0-3", "t1-0", "t1-2", "t1-3"}
+    assert '<svg class="ladder"' in bodies["t0-0"]
+    assert "InSegs" in bodies["t0-0"] and "NO_SOCKET" in bodies["t0-0"]
+
+
+def test_environment_and_rerun_are_shown(page):
+    assert "net.ipv4.icmp_ratelimit" in page and "nft add table inet t" in page
+    assert "6.18.44" in page and "0.1.0" in page
+    assert "netconform run --target linux -k &#39;test_old_seq&#39;" in page
+
+
+def hostile_results():
+    script, attr = sample.SCRIPT_PAYLOAD, sample.ATTR_PAYLOAD
+    test = sample.make_test(f"suites/x/test_{script}.py::test_{attr}", "failed",
+                            message=f"{script}\n{attr}", xfail_link="javascript:alert(1)",
+                            pcap="javascript:alert(1)")
+    test["frames"][0]["summary"] = script
+    test["frames"][0]["flags"] = attr
+    test["diff"][0]["actual"] = attr
+    test["oracle"][0]["detail"] = script
+    passing = sample.make_test(f"suites/x/test_ok.py::test_{script}")
+    passing["frames"][1]["proto"] = attr
+    results = sample.make_results([test, passing], target=f"eth0{attr}")
+    results["environment"]["sysctls"][script] = attr
+    results["requirements"][sample.RST_CLOSED] = dict(results["requirements"][sample.RST_CLOSED],
+                                                      text=script)
+    return results
+
+
+def test_hostile_strings_are_escaped_everywhere(tmp_path):
+    page = render_report([hostile_results()], tmp_path).read_text()
+    scripts = re.findall(r"<script[^>]*>", page)
+    assert scripts == ['<script id="report-data" type="application/json">',
+                       '<script id="lazy-bodies" type="application/octet-stream">', "<script>"]
+    assert_no_injected_markup(page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in page
+    for body in lazy_bodies(page).values():
+        assert "<script" not in body
+        assert_no_injected_markup(body)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_invalid_results_raise_results_error(tmp_path):
+    doc = sample.standard_results()
+    doc["tests"][0]["outcome"] = "maybe"
+    with pytest.raises(ResultsError, match="outcome 'maybe'"):
+        render_report([doc], tmp_path)
+
+
+def test_findings_section_only_when_there_are_findings(tmp_path):
+    plain = render_report([sample.standard_results()], tmp_path / "a").read_text()
+    assert 'id="findings"' not in plain
+    doc = sample.standard_results()
+    doc["findings"] = [{"title": "crash <b>", "seed": 1}]
+    page = render_report([doc], tmp_path / "b").read_text()
+    assert 'id="findings"' in page and "crash &lt;b&gt;" in page
+
+
+@pytest.mark.parametrize("href, allowed", [
+    ("pcaps/a.pcap", True), ("https://bugs.example.org/1", True), ("javascript:alert(1)", False),
+    ("JavaScript:alert(1)", False), ("data:text/html,x", False), ("//evil.example/x", False),
+    ("java\nscript:alert(1)", False), ("", False), (None, False),
+])
+def test_safe_href(href, allowed):
+    assert (safe_href(href) is not None) is allowed
+
+
+def test_requirement_fields_from_catalogue_or_id():
+    from_catalogue = describe(sample.RST_CLOSED, sample.CATALOGUE)
+    assert (from_catalogue.rfc, from_catalogue.section, from_catalogue.level) == (
+        "RFC 9293", "3.10.7.1", "MUST")
+    parsed = describe("RFC1122-4.2.2.13-SHOULD_NOT-linger", {})
+    assert (parsed.rfc, parsed.section, parsed.level, parsed.text) == (
+        "RFC 1122", "4.2.2.13", "SHOULD NOT", "")
+    assert describe("odd-id", {}).rfc == "unknown"
+
+
+def test_ladder_directions_labels_and_times():
+    ladder = build_ladder(sample.frames(), "linux")
+    out, back = ladder.arrows
+    assert (out.x1 < out.x2, back.x1 > back.x2) == (True, True)
+    assert out.label == "TCP [S] seq=1 ack=0 len=0"
+    assert (out.time, back.time) == ("+0.000 ms", "+0.333 ms")
+    assert back.y > out.y
+
+
+def test_ladder_cuts_long_exchanges_and_falls_back_to_summary():
+    frames = [{"t": i, "dir": "out", "summary": f"frame {i}"} for i in range(MAX_FRAMES + 5)]
+    ladder = build_ladder(frames, "linux")
+    assert len(ladder.arrows) == MAX_FRAMES and ladder.omitted == 5
+    assert frame_label({"summary": "ARP who-has 198.18.0.1"}) == "ARP who-has 198.18.0.1"
