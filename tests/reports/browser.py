@@ -135,6 +135,8 @@ class Browser:
     # -- what a test uses ---------------------------------------------------------------
     def open(self, path: Path, timeout: float = 30.0) -> float:
         """Load a file:// page; return seconds until its load event."""
+        self.console_errors.clear()
+        self.dialogs.clear()
         start = time.monotonic()
         self._call("Page.navigate", {"url": Path(path).resolve().as_uri()})
         self._wait_event("Page.loadEventFired", timeout)
@@ -182,7 +184,12 @@ class Browser:
         self.evaluate(f"new Promise(r => setTimeout(r, {int(seconds * 1000)}))")
 
     def screenshot(self, path: Path, full_page: bool = False) -> Path:
-        params = {"format": "png", "captureBeyondViewport": full_page}
+        params: dict = {"format": "png"}
+        if full_page:
+            width, height = self.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+            params.update(captureBeyondViewport=True,
+                          clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
         data = self._call("Page.captureScreenshot", params)["data"]
         Path(path).write_bytes(base64.b64decode(data))
         return Path(path)

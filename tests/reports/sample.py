@@ -128,3 +128,25 @@ def big_results(count: int, target: str = "linux", fail_every: int = 50) -> dict
     results = make_results(tests, target=target)
     results["requirements"] = catalogue
     return results
+
+
+def hostile_results() -> dict:
+    """Markup and script in every place a network or a user can put text."""
+    script, attr = SCRIPT_PAYLOAD, ATTR_PAYLOAD
+    flag_script, flag_attr = FLAG_PAYLOADS
+    test = make_test(f"suites/x/test_{script}.py::test_{attr}", "failed",
+                     message=f"{script}\n{attr}\n{flag_script}\n{flag_attr}",
+                     xfail_link="javascript:alert(1)", pcap="javascript:alert(1)")
+    test["frames"][0]["summary"] = script
+    test["frames"][0]["flags"] = attr
+    test["diff"][0]["actual"] = flag_attr
+    test["oracle"][0]["detail"] = flag_script
+    passing = make_test(f"suites/x/test_ok.py::test_{script}", message=flag_attr)
+    passing["frames"][1]["proto"] = flag_attr
+    passing["mib_deltas"] = {script: {attr: 1}}
+    results = make_results([test, passing], target=f"eth0{attr}")
+    results["environment"]["sysctls"][script] = attr
+    results["environment"]["setup_commands"].append(flag_script)
+    results["requirements"][RST_CLOSED] = dict(results["requirements"][RST_CLOSED], text=script)
+    results["findings"] = [{"title": flag_attr, "payload": flag_script}]
+    return results

@@ -83,29 +83,13 @@ def test_environment_and_rerun_are_shown(page):
     assert "netconform run --target linux -k &#39;test_old_seq&#39;" in page
 
 
-def hostile_results():
-    script, attr = sample.SCRIPT_PAYLOAD, sample.ATTR_PAYLOAD
-    test = sample.make_test(f"suites/x/test_{script}.py::test_{attr}", "failed",
-                            message=f"{script}\n{attr}", xfail_link="javascript:alert(1)",
-                            pcap="javascript:alert(1)")
-    test["frames"][0]["summary"] = script
-    test["frames"][0]["flags"] = attr
-    test["diff"][0]["actual"] = attr
-    test["oracle"][0]["detail"] = script
-    passing = sample.make_test(f"suites/x/test_ok.py::test_{script}")
-    passing["frames"][1]["proto"] = attr
-    results = sample.make_results([test, passing], target=f"eth0{attr}")
-    results["environment"]["sysctls"][script] = attr
-    results["requirements"][sample.RST_CLOSED] = dict(results["requirements"][sample.RST_CLOSED],
-                                                      text=script)
-    return results
-
-
 def test_hostile_strings_are_escaped_everywhere(tmp_path):
-    page = render_report([hostile_results()], tmp_path).read_text()
+    page = render_report([sample.hostile_results()], tmp_path).read_text()
     scripts = re.findall(r"<script[^>]*>", page)
-    assert scripts == ['<script id="report-data" type="application/json">',
-                       '<script id="lazy-bodies" type="application/octet-stream">', "<script>"]
+    assert scripts[:2] == ['<script id="report-data" type="application/json">',
+                           '<script id="lazy-bodies" type="application/octet-stream">']
+    assert len(scripts) == 3 and re.fullmatch(r'<script nonce="[\w-]{20,}">', scripts[2])
+    assert re.search(r"script-src 'nonce-[\w-]{20,}'", page)
     assert_no_injected_markup(page)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in page

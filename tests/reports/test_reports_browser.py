@@ -1,0 +1,148 @@
+"""The report as a person sees it, in headless Chromium (Debian package ``chromium``)."""
+
+import json
+import os
+import shutil
+
+import pytest
+
+from reports.html import render_report
+from tests.reports import sample
+from tests.reports.browser import Browser, chromium_path
+
+pytestmark = pytest.mark.skipif(
+    chromium_path() is None,
+    reason="needs headless Chromium at /usr/bin/chromium (Debian: apt-get install chromium)",
+)
+
+TARGETS = ("linux", "reference", "pytcp")
+VISIBLE_TESTS = (
+    "Array.from(document.querySelectorAll('details.test'))"
+    ".filter(d => d.checkVisibility()).map(d => d.dataset.target + ' ' + d.dataset.outcome)"
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with Browser(chromium_path()) as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    return render_report([sample.standard_results(target) for target in TARGETS], out)
+
+
+@pytest.fixture
+def page(browser, report):
+    browser.open(report)
+    browser.wait_for("document.documentElement.dataset.ready === '1'")
+    yield browser
+    assert browser.console_errors == []
+    assert browser.dialogs == []
+
+
+def text_of(browser, selector):
+    return browser.evaluate(
+        f"Array.from(document.querySelectorAll({json.dumps(selector)}))"
+        ".map(e => e.textContent.trim())")
+
+
+def test_matrix_has_a_row_per_requirement_and_a_column_per_target(page):
+    assert text_of(page, "table.matrix thead th") == ["Requirement", "Level", *TARGETS]
+    rows = page.evaluate("Array.from(document.querySelectorAll('tr.req')).map(r => r.dataset.req)")
+    assert rows == [sample.CSUM_DROP, sample.RTO_INIT, sample.RST_CLOSED, sample.FIRST_CHECK]
+    assert text_of(page, "tr.group th") == [
+        "RFC 791 §\u00a03.2", "RFC 9293 §\u00a03.8.1", "RFC 9293 §\u00a03.10.7.1",
+        "RFC 9293 §\u00a03.10.7.4"]
+    linux_cells = text_of(page, "td.cell[data-target='linux']")
+    assert linux_cells == ["failed 2 tests", "expected failure", "passed", "failed"]
+
+
+def test_failed_cell_leads_to_the_failed_test_with_diff_and_ladder(page, tmp_path):
+    page.click(f"tr[data-req='{sample.FIRST_CHECK}'] td.cell[data-target='linux'] a")
+    page.wait_for("document.getElementById('t0-1').open")
+    assert page.evaluate("location.hash") == "#t0-1"
+    diff = text_of(page, "#t0-1 table.fields td")
+    assert diff == ["near-miss 1", "tcp.flags", "R.", "R"]
+    assert page.evaluate("document.querySelector('#t0-1 table.fields').checkVisibility()")
+    ladder = page.evaluate(
+        "(() => { const s = document.querySelector('#t0-1 svg.ladder');"
+        " const r = s.getBoundingClientRect();"
+        " return {w: r.width, h: r.height, who: Array.from(s.querySelectorAll('.who'))"
+        ".map(t => t.textContent), labels: Array.from(s.querySelectorAll('.lbl'))"
+        ".map(t => t.textContent), dirs: Array.from(s.querySelectorAll('g'))"
+        ".map(g => g.getAttribute('class'))}; })()")
+    assert ladder["w"] > 300 and ladder["h"] > 80
+    assert ladder["who"] == ["tester", "linux"]
+    assert ladder["labels"] == ["TCP [S] seq=1 ack=0 len=0", "TCP [R] seq=0 ack=0 len=0"]
+    assert ladder["dirs"] == ["out", "in"]
+    assert "RFC9293-3.10.7.1-MUST-rst-closed" in text_of(page, "#t0-1 ol.oracle")[0]
+    page.screenshot(tmp_path / "failed-test.png")
+
+
+def test_opening_a_passing_test_loads_its_details(page):
+    assert page.evaluate("document.querySelector('#t1-0 svg.ladder')") is None
+    page.click("#t1-0 > summary")
+    page.wait_for("document.querySelector('#t1-0 svg.ladder') !== null")
+    body = text_of(page, "#t1-0 .body")[0]
+    assert "MIB counter deltas" in body and "NO_SOCKET" in body
+    assert "netconform run --target linux -k 'test_syn_to_closed_port[case1]'" in body
+
+
+def test_filters_change_what_is_shown(page):
+    assert page.evaluate("document.getElementById('f-count').value") == "15 of 15 tests shown"
+    page.click("#f-outcome input[value='passed']")
+    shown = page.evaluate(VISIBLE_TESTS)
+    assert len(shown) == 12 and not [t for t in shown if t.endswith(" passed")]
+
+    page.evaluate("(() => { const s = document.getElementById('f-rfc'); s.value = 'RFC 791';"
+                  " s.dispatchEvent(new Event('change')); })()")
+    assert sorted(page.evaluate(VISIBLE_TESTS)) == sorted(
+        f"{t} {o}" for t in TARGETS for o in ("skipped", "error"))
+    rows = page.evaluate("Array.from(document.querySelectorAll('tr.req'))"
+                         ".filter(r => r.checkVisibility()).map(r => r.dataset.req)")
+    assert rows == [sample.CSUM_DROP]
+
+    page.click("#f-reset")
+    page.type_text("#f-text", "first_check")
+    page.wait_for("document.getElementById('f-count').value === '3 of 15 tests shown'")
+    assert page.evaluate(VISIBLE_TESTS) == [f"{t} failed" for t in TARGETS]
+
+    page.evaluate("(() => { const s = document.getElementById('f-target'); s.value = 'pytcp';"
+                  " s.dispatchEvent(new Event('change')); })()")
+    assert page.evaluate(VISIBLE_TESTS) == ["pytcp failed"]
+
+
+def test_hostile_strings_render_as_text_and_run_nothing(browser, tmp_path):
+    index = render_report([sample.hostile_results()], tmp_path)
+    browser.open(index)
+    browser.wait_for("document.documentElement.dataset.ready === '1'")
+    browser.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    browser.wait_for("document.querySelectorAll('details.test .body svg.ladder').length === 2")
+    browser.pump(0.5)
+    assert browser.dialogs == []
+    assert browser.evaluate("typeof window.__pwned") == "undefined"
+    assert browser.evaluate("document.querySelectorAll('img, iframe').length") == 0
+    assert browser.evaluate("document.querySelectorAll('script').length") == 3
+    text = browser.evaluate("document.body.innerText")
+    for payload in (sample.SCRIPT_PAYLOAD, sample.ATTR_PAYLOAD, *sample.FLAG_PAYLOADS):
+        assert payload in text
+    assert browser.evaluate(
+        "Array.from(document.querySelectorAll('svg.ladder text'))"
+        ".some(t => t.textContent === '<script>alert(1)</script>')") is False
+    labels = browser.evaluate("Array.from(document.querySelectorAll('svg.ladder title'))"
+                              ".map(t => t.textContent)")
+    assert sample.SCRIPT_PAYLOAD in labels
+    assert browser.console_errors == []
+
+
+def test_screenshot_of_the_report_is_kept(page, tmp_path):
+    shot = page.screenshot(tmp_path / "report.png", full_page=True)
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    artifacts = os.environ.get("NETCONFORM_ARTIFACTS")
+    if artifacts:
+        os.makedirs(artifacts, exist_ok=True)
+        shutil.copy(shot, os.path.join(artifacts, "reports-browser-report.png"))
