@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from reference_stack.wire.addr import ip4_str, mac_str
 from reference_stack.wire.errors import WireError
+from reference_stack.wire.fields import octets, pack
 
 ARP_REQUEST = 1
 ARP_REPLY = 2
@@ -123,11 +124,15 @@ class ArpRepr:
         )
 
     def emit(self) -> bytes:
-        try:
-            fixed = _FIXED.pack(self.htype, self.ptype, self.hlen, self.plen, self.op)
-        except struct.error as e:
-            raise WireError(f"cannot emit: {e}") from None
-        return fixed + self.sha + self.spa + self.tha + self.tpa
+        fixed = pack(_FIXED, self.htype, self.ptype, self.hlen, self.plen, self.op)
+        hlen, plen = self.hlen, self.plen
+        return (
+            fixed
+            + octets("sha", self.sha, hlen)
+            + octets("spa", self.spa, plen)
+            + octets("tha", self.tha, hlen)
+            + octets("tpa", self.tpa, plen)
+        )
 
     @property
     def is_ethernet_ipv4(self) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from reference_stack.wire.addr import mac_str
 from reference_stack.wire.errors import WireError
+from reference_stack.wire.fields import bits, octets, pack
 
 ETH_P_IP = 0x0800
 ETH_P_ARP = 0x0806
@@ -32,10 +33,12 @@ class VlanTag:
     vid: int = 0
 
     def emit(self) -> bytes:
-        try:
-            return _TAG.pack(self.tpid, (self.pcp << 13) | (self.dei << 12) | self.vid)
-        except struct.error as e:
-            raise WireError(f"cannot emit VLAN tag: {e}") from None
+        tci = (
+            (bits("pcp", self.pcp, 3) << 13)
+            | (bits("dei", self.dei, 1) << 12)
+            | bits("vid", self.vid, 12)
+        )
+        return pack(_TAG, self.tpid, tci)
 
 
 class EthernetFrame:
@@ -97,23 +100,27 @@ class EthernetRepr:
             raise WireError("truncated header")
         ethertype = _U16.unpack_from(data, 12)[0]
         offset = HEADER_LEN
-        vlans = ()
+        if ethertype not in VLAN_TPIDS:
+            return cls(data[0:6], data[6:12], ethertype, (), data[HEADER_LEN:])
+        vlans = []
         while ethertype in VLAN_TPIDS:
             if n < offset + TAG_LEN:
                 raise WireError("truncated vlan tag")
             tci, inner = _TAG.unpack_from(data, offset)
-            vlans += (VlanTag(ethertype, tci >> 13, (tci >> 12) & 1, tci & 0x0FFF),)
+            vlans.append(VlanTag(ethertype, tci >> 13, (tci >> 12) & 1, tci & 0x0FFF))
             ethertype = inner
             offset += TAG_LEN
-        return cls(data[0:6], data[6:12], ethertype, vlans, data[offset:])
+        return cls(data[0:6], data[6:12], ethertype, tuple(vlans), data[offset:])
 
     def emit(self) -> bytes:
         tags = b"".join([tag.emit() for tag in self.vlans]) if self.vlans else b""
-        try:
-            ethertype = _U16.pack(self.ethertype)
-        except struct.error as e:
-            raise WireError(f"cannot emit: {e}") from None
-        return self.dst + self.src + tags + ethertype + self.payload
+        return (
+            octets("dst", self.dst, 6)
+            + octets("src", self.src, 6)
+            + tags
+            + pack(_U16, self.ethertype)
+            + self.payload
+        )
 
     def summary(self) -> str:
         text = f"Ether {mac_str(self.src)} > {mac_str(self.dst)} type 0x{self.ethertype:04x}"

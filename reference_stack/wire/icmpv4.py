@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from reference_stack.wire.addr import ip4_str
 from reference_stack.wire.checksum import internet_checksum
 from reference_stack.wire.errors import WireError
+from reference_stack.wire.fields import bits, octets, pack
 
 ICMP_ECHO_REPLY = 0
 ICMP_DEST_UNREACH = 3
@@ -121,10 +122,7 @@ class Icmpv4Repr:
         return cls(icmp_type, code, rest, data[HEADER_LEN:], checksum)
 
     def emit(self) -> bytes:
-        try:
-            header = _HEADER.pack(self.type, self.code, self.checksum or 0, self.rest)
-        except struct.error as e:
-            raise WireError(f"cannot emit: {e}") from None
+        header = pack(_HEADER, self.type, self.code, self.checksum or 0, self.rest)
         message = header + self.payload
         if self.checksum is None:
             value = internet_checksum(message)
@@ -174,7 +172,7 @@ class Icmpv4Repr:
     def dest_unreachable(cls, code: int, original: bytes, mtu: int = 0) -> "Icmpv4Repr":
         """``original``: the offending datagram's header and leading data, as much as the
         caller quotes (RFC 792: header + 64 bits; RFC 1812 4.3.2.3: up to 576 octets total)."""
-        return cls(ICMP_DEST_UNREACH, code, mtu & 0xFFFF, original)
+        return cls(ICMP_DEST_UNREACH, code, bits("mtu", mtu, 16), original)
 
     @classmethod
     def time_exceeded(cls, code: int, original: bytes) -> "Icmpv4Repr":
@@ -182,11 +180,13 @@ class Icmpv4Repr:
 
     @classmethod
     def param_problem(cls, pointer: int, original: bytes) -> "Icmpv4Repr":
-        return cls(ICMP_PARAM_PROBLEM, 0, (pointer & 0xFF) << 24, original)
+        return cls(ICMP_PARAM_PROBLEM, 0, bits("pointer", pointer, 8) << 24, original)
 
     @classmethod
     def redirect(cls, code: int, gateway: bytes, original: bytes) -> "Icmpv4Repr":
-        return cls(ICMP_REDIRECT, code, int.from_bytes(gateway, "big"), original)
+        return cls(
+            ICMP_REDIRECT, code, int.from_bytes(octets("gateway", gateway, 4), "big"), original
+        )
 
     def summary(self) -> str:
         name = _TYPE_NAMES.get(self.type, f"type {self.type}")
@@ -205,6 +205,4 @@ class Icmpv4Repr:
 
 
 def _echo_rest(ident: int, seq: int) -> int:
-    if not (0 <= ident <= 0xFFFF and 0 <= seq <= 0xFFFF):
-        raise WireError(f"echo ident/seq out of range: {ident}, {seq}")
-    return (ident << 16) | seq
+    return (bits("ident", ident, 16) << 16) | bits("seq", seq, 16)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from reference_stack.wire.addr import ip4_str
 from reference_stack.wire.checksum import internet_checksum
 from reference_stack.wire.errors import WireError
+from reference_stack.wire.fields import bits, octets, pack
 from reference_stack.wire.ipv4_options import (
     Ipv4OptEol,
     Ipv4Option,
@@ -235,22 +236,20 @@ class Ipv4Repr:
             (_FLAG_RESERVED if self.flag_reserved else 0)
             | (_FLAG_DF if self.df else 0)
             | (_FLAG_MF if self.mf else 0)
-            | self.frag_offset
+            | bits("frag_offset", self.frag_offset, 13)
         )
-        try:
-            fixed = _FIXED.pack(
-                (self.version << 4) | ihl,
-                self.tos,
-                total_length,
-                self.ident,
-                flags_frag,
-                self.ttl,
-                self.protocol,
-                self.checksum or 0,
-            )
-        except struct.error as e:
-            raise WireError(f"cannot emit: {e}") from None
-        return fixed + self.src + self.dst + options, ihl
+        fixed = pack(
+            _FIXED,
+            (bits("version", self.version, 4) << 4) | bits("ihl", ihl, 4),
+            self.tos,
+            total_length,
+            self.ident,
+            flags_frag,
+            self.ttl,
+            self.protocol,
+            self.checksum or 0,
+        )
+        return fixed + octets("src", self.src, 4) + octets("dst", self.dst, 4) + options, ihl
 
     def _checksummed(self, header: bytes, ihl: int) -> bytes:
         """RFC 791 3.1: the checksum covers the header as IHL delimits it (at least the fixed

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from reference_stack.wire.addr import ip4_str
+from reference_stack.wire.fields import bits, octets
 from reference_stack.wire.options_tlv import emit_tlv, walk_options
 
 IPOPT_EOL = 0
@@ -50,7 +51,8 @@ class _Ipv4RouteOption:
     KIND: ClassVar[int] = 0
 
     def emit(self) -> bytes:
-        return emit_tlv(self.KIND, bytes((self.pointer,)) + b"".join(self.addresses))
+        addresses = b"".join([octets("address", a, 4) for a in self.addresses])
+        return emit_tlv(self.KIND, bytes((bits("pointer", self.pointer, 8),)) + addresses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +88,9 @@ class Ipv4OptTimestamp:
     data: bytes = b""
 
     def emit(self) -> bytes:
-        flags_byte = ((self.overflow & 0xF) << 4) | (self.flag & 0xF)
-        return emit_tlv(IPOPT_TIMESTAMP, bytes((self.pointer, flags_byte)) + self.data)
+        flags_byte = (bits("overflow", self.overflow, 4) << 4) | bits("flag", self.flag, 4)
+        head = bytes((bits("pointer", self.pointer, 8), flags_byte))
+        return emit_tlv(IPOPT_TIMESTAMP, head + self.data)
 
     @property
     def timestamps(self) -> tuple[int, ...]:
@@ -111,7 +114,7 @@ class Ipv4OptRouterAlert:
     value: int = 0
 
     def emit(self) -> bytes:
-        return emit_tlv(IPOPT_ROUTER_ALERT, self.value.to_bytes(2, "big"))
+        return emit_tlv(IPOPT_ROUTER_ALERT, bits("value", self.value, 16).to_bytes(2, "big"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reference_stack.wire.errors import WireError
+from reference_stack.wire.fields import bits
 
 KIND_EOL = 0
 KIND_NOP = 1
@@ -53,4 +54,4 @@ def emit_tlv(kind: int, body: bytes) -> bytes:
     """One option as kind, length (= 2 + len(body)), body."""
     if len(body) > 253:
         raise WireError(f"option kind {kind} body too long ({len(body)} bytes)")
-    return bytes((kind, len(body) + 2)) + body
+    return bytes((bits("kind", kind, 8), len(body) + 2)) + body

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
 from reference_stack.wire.errors import WireError
+from reference_stack.wire.fields import bits, pack
 from reference_stack.wire.tcp_options import (
     TcpOptEol,
     TcpOption,
@@ -248,20 +249,18 @@ class TcpRepr:
             data_offset = 5 + len(options) // 4
             if data_offset > 15:
                 raise WireError(f"options too long ({len(options)} octets)")
-        try:
-            fixed = _FIXED.pack(
-                self.src_port,
-                self.dst_port,
-                self.seq,
-                self.ack,
-                (data_offset << 4) | self.reserved,
-                self.flags,
-                self.window,
-                self.checksum or 0,
-                self.urgent,
-            )
-        except struct.error as e:
-            raise WireError(f"cannot emit: {e}") from None
+        fixed = pack(
+            _FIXED,
+            self.src_port,
+            self.dst_port,
+            self.seq,
+            self.ack,
+            (bits("data_offset", data_offset, 4) << 4) | bits("reserved", self.reserved, 4),
+            self.flags,
+            self.window,
+            self.checksum or 0,
+            self.urgent,
+        )
         return fixed + options + self.payload
 
     def emit(self, src_ip: bytes, dst_ip: bytes) -> bytes:

@@ -8,7 +8,7 @@ on, as Linux skips it (tcp_parse_options); broken framing ends the list with
 import struct
 from dataclasses import dataclass
 
-from reference_stack.wire.errors import WireError
+from reference_stack.wire.fields import bits, pack
 from reference_stack.wire.options_tlv import emit_tlv, walk_options
 
 TCPOPT_EOL = 0
@@ -44,7 +44,7 @@ class TcpOptMss:
     mss: int
 
     def emit(self) -> bytes:
-        return emit_tlv(TCPOPT_MSS, _pack(_U16, self.mss))
+        return emit_tlv(TCPOPT_MSS, pack(_U16, self.mss))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ class TcpOptWindowScale:
     shift: int
 
     def emit(self) -> bytes:
-        return emit_tlv(TCPOPT_WINDOW, _pack_byte(self.shift))
+        return emit_tlv(TCPOPT_WINDOW, bytes((bits("shift", self.shift, 8),)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class TcpOptSack:
     blocks: tuple[tuple[int, int], ...]
 
     def emit(self) -> bytes:
-        return emit_tlv(TCPOPT_SACK, b"".join([_pack(_U32_PAIR, *b) for b in self.blocks]))
+        return emit_tlv(TCPOPT_SACK, b"".join([pack(_U32_PAIR, *b) for b in self.blocks]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,7 @@ class TcpOptTimestamps:
     tsecr: int
 
     def emit(self) -> bytes:
-        return emit_tlv(TCPOPT_TIMESTAMP, _pack(_U32_PAIR, self.tsval, self.tsecr))
+        return emit_tlv(TCPOPT_TIMESTAMP, pack(_U32_PAIR, self.tsval, self.tsecr))
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,19 +115,6 @@ TcpOption = (
 
 _NOP = TcpOptNop()
 _SACK_PERMITTED = TcpOptSackPermitted()
-
-
-def _pack(fmt: struct.Struct, *values: int) -> bytes:
-    try:
-        return fmt.pack(*values)
-    except struct.error as e:
-        raise WireError(f"cannot emit option: {e}") from None
-
-
-def _pack_byte(value: int) -> bytes:
-    if not 0 <= value <= 0xFF:
-        raise WireError(f"cannot emit option: {value} does not fit in an octet")
-    return bytes((value,))
 
 
 def _decode(kind: int, body: bytes) -> TcpOption:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
 from reference_stack.wire.errors import WireError
+from reference_stack.wire.fields import pack
 
 IPPROTO_UDP = 17
 HEADER_LEN = 8
@@ -80,10 +81,7 @@ class UdpRepr:
 
     def _datagram(self) -> tuple[bytes, int]:
         length = self.length if self.length is not None else HEADER_LEN + len(self.payload)
-        try:
-            header = _HEADER.pack(self.src_port, self.dst_port, length, self.checksum or 0)
-        except struct.error as e:
-            raise WireError(f"cannot emit: {e}") from None
+        header = pack(_HEADER, self.src_port, self.dst_port, length, self.checksum or 0)
         return header + self.payload, length
 
     def emit(self, src_ip: bytes, dst_ip: bytes) -> bytes:
