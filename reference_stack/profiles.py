@@ -63,6 +63,12 @@ class Profile:
     send_buffer: int = 16384
     recv_buffer: int = 131072
     ephemeral_ports: tuple[int, int] = (49152, 65535)  # RFC 6335 6
+    # Sockets
+    sockbuf_doubling: bool = False  # Linux stores twice the SO_RCVBUF/SO_SNDBUF value asked
+    synrecv_dup_syn_resends_synack: bool = False  # Linux tcp_check_req: SYN,ACK sent again
+    # Predictions: True = this profile's own choices are the only allowed outputs (a target
+    # profile); False = any output the RFCs allow (ISN aside, always free).
+    exact_choices: bool = False
     # Rules deliberately violated (tests of the harness only).
     broken_rules: frozenset[str] = frozenset()
 
@@ -100,6 +106,9 @@ LINUX = Profile(
     send_buffer=16384,  # tcp_wmem[1]
     recv_buffer=131072,  # tcp_rmem[1]
     ephemeral_ports=(32768, 60999),  # net.ipv4.ip_local_port_range
+    sockbuf_doubling=True,  # sock_setsockopt: sk_rcvbuf = 2 * val
+    synrecv_dup_syn_resends_synack=True,
+    exact_choices=True,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX}

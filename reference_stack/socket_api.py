@@ -359,7 +359,7 @@ class SocketApi:
         s = self.get(fd)
         if s is None:
             return None, errno.EBADF
-        doubling = self.stack.profile.name == "linux"  # Linux doubles SO_RCVBUF/SO_SNDBUF
+        doubling = self.stack.profile.sockbuf_doubling
         if level == SOL_SOCKET and name == SO_REUSEADDR:
             s.reuseaddr = bool(value)
         elif level == SOL_SOCKET and name in (SO_RCVBUF, SO_SNDBUF):

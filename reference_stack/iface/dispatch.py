@@ -50,7 +50,7 @@ class Interface:
         self.udp = udp
         self.gateway: bytes | None = None
         self.pending: dict[bytes, list[tuple[Ipv4Repr, str, dict]]] = {}
-        strict = profile.name != "linux"
+        strict = not profile.exact_choices
         # IP-level latitude (RFC 6864: the ident of an atomic datagram is free; RFC 1122
         # 3.2.1.7: any non-zero TTL; RFC 1191: DF is the sender's choice).
         self.ip_variance: dict = {"ipv4.ident": AnyValue()}
@@ -205,7 +205,7 @@ class Interface:
             return
         variance = icmp.quote_variance(original_bytes, len(original_bytes) -
                                        len(original.payload), self.profile)
-        if self.profile.name != "linux":
+        if not self.profile.exact_choices:
             variance["ipv4.tos"] = AnyValue()
         trace.add("icmp", REPLY, rule, f"type {icmp_type} code {code}")
         self.send_ip(original.src, IPPROTO_ICMP, msg.emit(), rule, variance, out, trace,

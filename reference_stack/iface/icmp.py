@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reference_stack.iface.addressing import Addressing
 from reference_stack.profiles import Profile
-from reference_stack.variance import PrefixOf
+from reference_stack.variance import PrefixOf, Range
 from reference_stack.wire.icmpv4 import (
     ICMP_DEST_UNREACH,
     ICMP_ECHO_REQUEST,
@@ -50,7 +50,10 @@ def quote_variance(original_bytes: bytes, header_len: int, profile: Profile) -> 
     if profile.icmp_quote_exact:
         return {}
     full = quote(original_bytes, profile)
-    return {"icmpv4.payload": PrefixOf(full, header_len + 8)}
+    least = min(header_len + 8, len(full))
+    fixed = IP_HEADER + ICMP_HEADER
+    return {"icmpv4.payload": PrefixOf(full, least),
+            "ipv4.total_length": Range(fixed + least, fixed + len(full))}
 
 
 def error_tos(original: Ipv4Repr) -> int:

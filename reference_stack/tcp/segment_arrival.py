@@ -181,7 +181,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             send.send_ack(tcb, now, arm.rule)
             return
         if (tcb.state is State.SYN_RECEIVED and flags & SYN and not flags & ACK
-                and seg.seq == tcb.irs and p.name == "linux"):
+                and seg.seq == tcb.irs and p.synrecv_dup_syn_resends_synack):
             trace.add("tcp", ACCEPT, "LINUX-tcp_check_req-syn-retransmit",
                       "duplicate SYN: SYN,ACK sent again")
             tcb.snd_nxt = tcb.iss

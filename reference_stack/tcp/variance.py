@@ -14,7 +14,7 @@ def isn_var(tcb: Tcb) -> str:
 
 
 def segment_variance(profile: Profile, tcb: Tcb | None, seg: TcpRepr) -> dict:
-    strict = profile.name != "linux"
+    strict = not profile.exact_choices
     v: dict = {}
     if tcb is not None:
         # RFC 9293 3.4.1 / RFC 6528: the ISN is the sender's choice; later numbers follow it.

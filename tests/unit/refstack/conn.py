@@ -11,7 +11,7 @@ from reference_stack.socket_api import AF_INET, SOCK_STREAM
 from reference_stack.stack import Reaction, ReferenceStack
 from reference_stack.tcp.state import State
 from reference_stack.wire.tcp import ACK, FIN, SYN, TcpRepr
-from tests.unit.refstack.harness import Tester, make_stack, tcp_of
+from tests.unit.refstack.harness import RawPeer, make_stack, tcp_of
 
 STACK_PORT = 80
 TESTER_PORT = 40000
@@ -21,7 +21,7 @@ TESTER_ISS = 1000
 @dataclass
 class Conn:
     stack: ReferenceStack
-    tester: Tester
+    tester: RawPeer
     fd: int
     sport: int = TESTER_PORT  # tester's port
     dport: int = STACK_PORT  # stack's port
@@ -64,7 +64,7 @@ class Conn:
 def bring_to(state: State, profile: Profile = LINUX) -> Conn:
     """A connection on a fresh stack, in `state` as the stack sees it."""
     stack = make_stack(profile, "a")
-    tester = Tester(stack)
+    tester = RawPeer(stack)
     if state in (State.LISTEN, State.SYN_RECEIVED) or state is State.CLOSED:
         fd = stack.socket(AF_INET, SOCK_STREAM).value
         c = Conn(stack, tester, fd, listen_fd=fd)

@@ -12,8 +12,13 @@ from reference_stack.wire.addr import ip4, mac
 from reference_stack.wire.ethernet import ETH_P_IP, EthernetRepr
 from reference_stack.wire.frame import Dissected, dissect
 from reference_stack.wire.ipv4 import IPPROTO_TCP, IPPROTO_UDP, Ipv4Repr
-from reference_stack.wire.tcp import TcpOptMss, TcpOptSackPermitted, TcpOptTimestamps
-from reference_stack.wire.tcp import TcpOptWindowScale, TcpRepr
+from reference_stack.wire.tcp import (
+    TcpOptMss,
+    TcpOptSackPermitted,
+    TcpOptTimestamps,
+    TcpOptWindowScale,
+    TcpRepr,
+)
 from reference_stack.wire.udp import UdpRepr
 
 MAC_A, IP_A = mac("02:00:00:00:00:0a"), ip4("198.18.0.10")
@@ -109,7 +114,7 @@ def udp_socket(stack: ReferenceStack, port: int) -> int:
     return fd
 
 
-class Tester:
+class RawPeer:
     """Crafts frames from the tester (B's addresses) to one stack, as a suite would."""
 
     def __init__(self, stack: ReferenceStack, src_ip: bytes = IP_B, src_mac: bytes = MAC_B,
