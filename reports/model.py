@@ -8,7 +8,6 @@ line that says what and where.
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -70,7 +69,7 @@ def validate_results(data: object) -> dict:
     for key, kind in OPTIONAL_TOP.items():
         if data.get(key) is not None:
             _check_type(data[key], kind, key)
-    result = copy.deepcopy(data)
+    result = _json_copy(data)
     result.setdefault("requirements", {})
     result.setdefault("findings", [])
     result["environment"] = _normalise_environment(result["environment"])
@@ -87,26 +86,27 @@ def merge_results(results: list[dict]) -> list[dict]:
     Runs of the same target are combined: tests are keyed by id and a later document's test
     replaces an earlier one's; the requirement catalogues are united; ``runs`` lists each
     run's metadata (started, finished, command, harness version, environment) in input order.
+    The inputs are not modified; the merged documents share their test entries with them.
     """
     by_target: dict[str, dict] = {}
     for run in results:
         merged = by_target.get(run["target"])
         if merged is None:
-            merged = copy.deepcopy(run)
-            merged["runs"] = []
+            merged = dict(run, tests=list(run["tests"]), requirements=dict(run["requirements"]),
+                          findings=list(run["findings"]), runs=[])
             by_target[run["target"]] = merged
         else:
             tests = {test["id"]: test for test in merged["tests"]}
-            tests.update((test["id"], copy.deepcopy(test)) for test in run["tests"])
+            tests.update((test["id"], test) for test in run["tests"])
             merged["tests"] = list(tests.values())
-            merged["requirements"].update(copy.deepcopy(run["requirements"]))
-            merged["findings"].extend(copy.deepcopy(run["findings"]))
+            merged["requirements"].update(run["requirements"])
+            merged["findings"].extend(run["findings"])
             merged["started"] = min(merged["started"], run["started"])
             merged["finished"] = max(merged.get("finished") or "", run.get("finished") or "")
             merged["duration_s"] = merged.get("duration_s", 0) + run.get("duration_s", 0)
             for key in ("environment", "harness_version", "command"):
                 if key in run:
-                    merged[key] = copy.deepcopy(run[key])
+                    merged[key] = run[key]
         merged["runs"].append(_run_metadata(run))
         merged["summary"] = count_outcomes(merged["tests"])
     return list(by_target.values())
@@ -124,7 +124,15 @@ def write_results(results: dict, path: str | Path) -> Path:
 
 def _run_metadata(run: dict) -> dict:
     keys = ("started", "finished", "duration_s", "command", "harness_version", "environment")
-    return {key: copy.deepcopy(run.get(key)) for key in keys}
+    return {key: run.get(key) for key in keys}
+
+
+def _json_copy(data: dict) -> dict:
+    """A deep copy that also proves the document is JSON-safe (no NaN, no foreign types)."""
+    try:
+        return json.loads(json.dumps(data, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ResultsError(f"not JSON-safe: {exc}") from None
 
 
 def _normalise_environment(env: dict) -> dict:

@@ -3,7 +3,7 @@
   var tests = Array.prototype.map.call(document.querySelectorAll("details.test"), function (el) {
     return { el: el, outcome: el.dataset.outcome, target: el.dataset.target,
              rfcs: el.dataset.rfc.split("|"), levels: el.dataset.level.split("|"),
-             text: el.dataset.text };
+             text: null };
   });
   var rows = Array.prototype.map.call(document.querySelectorAll("tr.req"), function (el) {
     return { el: el, rfc: el.dataset.rfc, level: el.dataset.level, text: el.dataset.text };
@@ -22,6 +22,14 @@
     if (el.hidden === visible) { el.hidden = !visible; }
   }
 
+  function searchText(t) {
+    if (t.text === null) {
+      var id = t.el.querySelector(":scope > summary .tid").textContent;
+      t.text = (t.target + " " + id + " " + t.el.dataset.req).toLowerCase();
+    }
+    return t.text;
+  }
+
   function apply() {
     var outcomes = {};
     Array.prototype.forEach.call(controls.outcomes, function (box) {
@@ -33,7 +41,7 @@
     tests.forEach(function (t) {
       var visible = outcomes[t.outcome] && (!rfc || t.rfcs.indexOf(rfc) >= 0) &&
         (!level || t.levels.indexOf(level) >= 0) && (!target || t.target === target) &&
-        (!text || t.text.indexOf(text) >= 0);
+        (!text || searchText(t).indexOf(text) >= 0);
       show(t.el, visible);
       if (visible) { shown += 1; }
     });
@@ -71,7 +79,10 @@
   function stamp(details) {
     if (!details.classList.contains("lazy")) { return Promise.resolve(); }
     details.classList.remove("lazy");
-    var body = details.querySelector(":scope > .body");
+    var body = document.createElement("div");
+    body.className = "body";
+    body.textContent = "loading\u2026";
+    details.appendChild(body);
     return lazyBodies().then(function (bodies) {
       body.innerHTML = bodies[details.id] || "";
       details.classList.add("stamped");
