@@ -1,6 +1,6 @@
 """Whole-frame dissection (Ethernet -> ARP | IPv4 -> ICMPv4 | UDP | TCP) and building."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from reference_stack.wire.arp import ArpRepr
 from reference_stack.wire.errors import WireError
@@ -67,7 +67,11 @@ def dissect(frame: bytes) -> Dissected:
         l4 = _L4_PARSERS[field](ipv4.payload)
     except WireError as e:
         return Dissected(eth=eth, ipv4=ipv4, error=f"{field}: {e.reason}")
-    return Dissected(eth=eth, ipv4=ipv4, **{field: l4})
+    if field == "tcp":
+        return Dissected(eth, None, ipv4, None, None, l4)
+    if field == "udp":
+        return Dissected(eth, None, ipv4, None, l4)
+    return Dissected(eth, None, ipv4, l4)
 
 
 def build_frame(
@@ -76,11 +80,12 @@ def build_frame(
     ipv4: Ipv4Repr,
     l4: Icmpv4Repr | UdpRepr | TcpRepr | None = None,
 ) -> bytes:
-    """Ethernet + IPv4 (+ L4 emitted with the IPv4 addresses as ``ipv4.payload``)."""
-    if l4 is not None:
-        if isinstance(l4, Icmpv4Repr):
-            segment = l4.emit()
-        else:
-            segment = l4.emit(ipv4.src, ipv4.dst)
-        ipv4 = replace(ipv4, payload=segment)
-    return EthernetRepr(eth_dst, eth_src, ETH_P_IP, payload=ipv4.emit()).emit()
+    """Ethernet + IPv4, with ``l4`` (emitted with the IPv4 addresses) as the IPv4 payload
+    in place of ``ipv4.payload`` when given."""
+    if l4 is None:
+        segment = None
+    elif isinstance(l4, Icmpv4Repr):
+        segment = l4.emit()
+    else:
+        segment = l4.emit(ipv4.src, ipv4.dst)
+    return EthernetRepr(eth_dst, eth_src, ETH_P_IP, payload=ipv4.emit(segment)).emit()

@@ -215,7 +215,7 @@ class Ipv4Repr:
             parse_ipv4_options(data[HEADER_LEN:header_end]),
         )
 
-    def _header(self) -> tuple[bytes, int]:
+    def _header(self, payload: bytes) -> tuple[bytes, int]:
         """Fixed header plus options with the checksum field as given (0 if None), and IHL.
 
         RFC 791 3.1: options are padded with zeros to a 32-bit boundary when IHL is computed;
@@ -231,7 +231,7 @@ class Ipv4Repr:
                 raise WireError(f"options too long ({len(options)} octets)")
         total_length = self.total_length
         if total_length is None:
-            total_length = HEADER_LEN + len(options) + len(self.payload)
+            total_length = HEADER_LEN + len(options) + len(payload)
         flags_frag = (
             (_FLAG_RESERVED if self.flag_reserved else 0)
             | (_FLAG_DF if self.df else 0)
@@ -251,33 +251,38 @@ class Ipv4Repr:
         )
         return fixed + octets("src", self.src, 4) + octets("dst", self.dst, 4) + options, ihl
 
-    def _checksummed(self, header: bytes, ihl: int) -> bytes:
+    @staticmethod
+    def _checksummed(header: bytes, ihl: int, payload: bytes) -> bytes:
         """RFC 791 3.1: the checksum covers the header as IHL delimits it (at least the fixed
         20 octets; with a bogus IHL beyond the options, the first payload octets too)."""
         span = max(HEADER_LEN, ihl * 4)
         if span > len(header):
-            return header + self.payload[: span - len(header)]
+            return header + payload[: span - len(header)]
         return header[:span]
 
-    def emit(self) -> bytes:
-        header, ihl = self._header()
+    def emit(self, payload: bytes | None = None) -> bytes:
+        """The packet; ``payload``, when given, is sent instead of ``self.payload`` (so a
+        caller adding a fresh L4 segment to a template need not build a new Repr)."""
+        if payload is None:
+            payload = self.payload
+        header, ihl = self._header(payload)
         if self.checksum is None:
-            value = internet_checksum(self._checksummed(header, ihl))
+            value = internet_checksum(self._checksummed(header, ihl, payload))
             header = header[:_CHECKSUM_AT] + value.to_bytes(2, "big") + header[_CHECKSUM_AT + 2 :]
-        return header + self.payload
+        return header + payload
 
     def header_checksum_ok(self) -> bool:
         """RFC 791 3.1: the one's complement sum over the header (as IHL delimits it) is 0.
         True when ``checksum`` is None (emit computes it)."""
         if self.checksum is None:
             return True
-        header, ihl = self._header()
-        return internet_checksum(self._checksummed(header, ihl)) == 0
+        header, ihl = self._header(self.payload)
+        return internet_checksum(self._checksummed(header, ihl, self.payload)) == 0
 
     @property
     def header_len(self) -> int:
         """Octets the header occupies when emitted (IHL*4 as given or computed)."""
-        return self._header()[1] * 4
+        return self._header(self.payload)[1] * 4
 
     @property
     def is_fragment(self) -> bool:

@@ -6,7 +6,7 @@ cd /work/main && python tests/unit/wire/bench_wire.py [--seconds S]
 import argparse
 import json
 import sys
-import time
+import timeit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root
@@ -30,18 +30,13 @@ from reference_stack.wire.tcp import (  # noqa: E402
 from reference_stack.wire.udp import UdpRepr  # noqa: E402
 
 
-def rate(operation, seconds: float) -> tuple[float, int]:
-    """Calls per second of ``operation`` over about ``seconds`` of wall time."""
-    calls = 0
-    batch = 1000
-    started = time.perf_counter()
-    while True:
-        for _ in range(batch):
-            operation()
-        calls += batch
-        elapsed = time.perf_counter() - started
-        if elapsed >= seconds:
-            return calls / elapsed, calls
+def best_rate(operation, seconds: float, rounds: int = 5) -> tuple[float, int]:
+    """Calls per second of ``operation``: the best of ``rounds`` timed batches spanning about
+    ``seconds`` in all (the best is the least disturbed by other load on the machine)."""
+    calls, elapsed = timeit.Timer(operation).autorange()
+    per_round = max(1, int(calls * seconds / rounds / elapsed))
+    times = timeit.Timer(operation).repeat(repeat=rounds, number=per_round)
+    return per_round / min(times), per_round * rounds
 
 
 def cases():
@@ -85,10 +80,10 @@ def cases():
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=0.5, help="per operation")
+    parser.add_argument("--seconds", type=float, default=1.0, help="per operation")
     args = parser.parse_args()
     for name, operation in cases().items():
-        per_second, calls = rate(operation, args.seconds)
+        per_second, calls = best_rate(operation, args.seconds)
         print(
             json.dumps(
                 {

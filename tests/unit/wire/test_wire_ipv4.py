@@ -1,5 +1,7 @@
 """IPv4 header and options: what parse represents and what emit computes."""
 
+from dataclasses import replace
+
 import pytest
 
 from reference_stack.wire.addr import ip4
@@ -160,3 +162,8 @@ def test_timestamp_views():
 def test_summary_names_addresses_and_flags():
     text = Ipv4Repr(SRC, DST, 6, df=True, ident=9).summary()
     assert "198.18.0.1 > 198.18.0.2" in text and "DF" in text and "id 9" in text
+
+
+def test_emit_with_payload_override_equals_emit_of_that_repr():
+    template = Ipv4Repr(SRC, DST, IPPROTO_UDP, b"old", options=(Ipv4OptRouterAlert(),))
+    assert template.emit(b"new payload") == replace(template, payload=b"new payload").emit()
