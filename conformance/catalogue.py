@@ -53,13 +53,16 @@ def load_file(path: Path) -> list[Requirement]:
     out = []
     for i, entry in enumerate(data.get("requirement", [])):
         where = f"{path}: requirement #{i + 1}"
-        missing = [k for k in ("id", "section", "level", "text") if not isinstance(entry.get(k), str)]
+        missing = [k for k in ("id", "section", "level", "text")
+                   if not isinstance(entry.get(k), str)]
         if missing:
             raise CatalogueError(f"{where}: missing {', '.join(missing)}")
         if entry["level"] not in LEVELS:
             raise CatalogueError(f"{where}: level {entry['level']!r} is not one of {LEVELS}")
         if not ID_RE.match(entry["id"]):
-            raise CatalogueError(f"{where}: id {entry['id']!r} is not RFC<n>-<section>-<LEVEL>-<slug>")
+            raise CatalogueError(
+                f"{where}: id {entry['id']!r} is not RFC<n>-<section>-<LEVEL>-<slug>"
+            )
         out.append(Requirement(entry["id"], rfc, entry["section"], entry["level"], entry["text"]))
     return out
 

@@ -157,7 +157,8 @@ def build_dut(plan: WorkerPlan, seq: int, config: DutConfig) -> DutNetns:
                 f"addr add {plan.dut_ipv6}/64 dev {dif} nodad\n"
                 # The tester's address is known statically so no ARP disturbs a test that
                 # is not about ARP (ARP tests use spare source addresses).
-                f"neigh replace {plan.tester_ipv4} lladdr {plan.tester_mac} dev {dif} nud permanent\n"
+                f"neigh replace {plan.tester_ipv4} lladdr {plan.tester_mac} dev {dif} "
+                "nud permanent\n"
             )
         script += f"link set {dif} up\n"
         _run_ip(["-n", ns], script)

@@ -81,7 +81,8 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "requirement(*ids): RFC requirement ids this test checks (see suites/requirements)"
+        "markers",
+        "requirement(*ids): RFC requirement ids this test checks (see suites/requirements)",
     )
     try:
         state = RunState(config)
@@ -120,7 +121,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         unknown = [r for r in requirement_ids(item) if r not in state.catalogue]
         if unknown:
-            raise pytest.UsageError(f"{item.nodeid}: unknown requirement id(s) {', '.join(unknown)}")
+            raise pytest.UsageError(
+                f"{item.nodeid}: unknown requirement id(s) {', '.join(unknown)}"
+            )
         exp = expectations.find(state.expectations, item.nodeid)
         if exp is not None:
             reason = exp.reason + (f" ({exp.link})" if exp.link else "")

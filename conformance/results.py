@@ -14,7 +14,7 @@ import shlex
 import socket
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 SCHEMA = "netconform-results/1"
@@ -36,7 +36,7 @@ class ResultsCollector:
         self.target = target
         self.command = shlex.join(command)
         self.harness_version = harness_version
-        self.started = datetime.now(timezone.utc)
+        self.started = datetime.now(UTC)
         self.t0 = time.monotonic()
         self.tests: dict[str, dict[str, Any]] = {}
         self.environment: dict[str, Any] = {}
@@ -97,7 +97,7 @@ class ResultsCollector:
             "schema": SCHEMA,
             "target": self.target,
             "started": self.started.isoformat(timespec="seconds"),
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "duration_s": round(time.monotonic() - self.t0, 3),
             "harness_version": self.harness_version,
             "command": self.command,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from conformance.templates import IPv4, TCP, Layer, Payload
+from conformance.templates import TCP, IPv4, Layer, Payload
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import Dissected
 
@@ -113,7 +113,7 @@ class TcpConnection:
         )
         return layers + ((Payload(payload),) if payload is not None else ())
 
-    def expect(self, payload: bytes | None = None, timeout: float = 1.0,
+    def expect(self, payload: bytes | None = None, timeout: float = 3.0,
                **fields: Any) -> tcpw.TcpRepr:
         """The next DUT segment of this connection matching ``fields``; tracks RCV.NXT."""
         got: Dissected = self.ex.expect(*self.template(payload, **fields), timeout=timeout)
@@ -156,7 +156,7 @@ class TcpConnection:
     def send_data(self, data: bytes) -> None:
         self.send(data, flags="PA")
 
-    def expect_data(self, data: bytes, timeout: float = 1.0) -> tcpw.TcpRepr:
+    def expect_data(self, data: bytes, timeout: float = 3.0) -> tcpw.TcpRepr:
         return self.expect(data, timeout=timeout, seq=self.rcv_nxt)
 
     def ack(self) -> None:

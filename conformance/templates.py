@@ -194,8 +194,9 @@ def diff(layers: tuple[Layer, ...], frame: bytes | Dissected) -> list[FieldDiff]
         if layer.kind == "Payload":
             actual = innermost_payload(d)
             if actual != layer.fields["data"]:
+                shown = "absent" if actual is None else display("", "payload", actual)
                 out.append(FieldDiff("payload", display("", "payload", layer.fields["data"]),
-                                     "absent" if actual is None else display("", "payload", actual)))
+                                     shown))
             continue
         attr = ATTR_OF[layer.kind]
         repr_ = getattr(d, attr)

@@ -41,6 +41,7 @@ class DropMonitor:
         self.unavailable = ensure_tracefs()
         self.path = os.path.join(TRACEFS, "instances", instance_name)
         self.pid = os.getpid() if pid is None else pid
+        self.pipe = -1
         if self.unavailable:
             return
         try:
@@ -48,6 +49,10 @@ class DropMonitor:
             self._write(f"{EVENT}/filter", f"common_pid == {self.pid}")
             self._write(f"{EVENT}/enable", "1")
             self._write("buffer_size_kb", "512")
+            # Reading trace_pipe consumes events: no need to reset the buffer between tests
+            # (writing to ``trace`` to reset it takes ~25 ms, reading the pipe ~0.1 ms).
+            self.pipe = os.open(os.path.join(self.path, "trace_pipe"),
+                                os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
             self.clear()
         except OSError as exc:
             self.unavailable = f"cannot set up ftrace instance: {exc.strerror}"
@@ -56,22 +61,35 @@ class DropMonitor:
         with open(os.path.join(self.path, rel), "w") as f:
             f.write(value)
 
+    def _read_pending(self) -> str:
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(self.pipe, 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks).decode(errors="replace")
+
     def clear(self) -> None:
+        """Forget the events recorded so far."""
         if not self.unavailable:
-            self._write("trace", "")
+            self._read_pending()
 
     def collect(self) -> list[dict[str, object]]:
         """Drop reasons since the last collect/clear: [{reason, location, count}, ...]."""
         if self.unavailable:
             return []
-        with open(os.path.join(self.path, "trace")) as f:
-            text = f.read()
-        self.clear()
-        return summarize(text)
+        return summarize(self._read_pending())
 
     def close(self) -> None:
         if self.unavailable:
             return
+        if self.pipe >= 0:
+            os.close(self.pipe)
+            self.pipe = -1
         try:
             self._write(f"{EVENT}/enable", "0")
             os.rmdir(self.path)

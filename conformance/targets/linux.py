@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import socket
 import time
 from typing import Any
 
@@ -13,7 +14,7 @@ from conformance.evidence import mib
 from conformance.evidence.drops import DropMonitor, merge_drop_counts
 from conformance.fabric import DutConfig, Fabric
 from conformance.kernel_sockets import KernelSocketApi
-from conformance.link import TesterLink
+from conformance.link import TesterLink, open_packet_socket
 from conformance.naming import WorkerPlan, base36
 from conformance.pcap import Recorder
 from conformance.targets.base import Capabilities, Endpoints, Target, TestBed
@@ -38,6 +39,7 @@ class LinuxTarget(Target):
         self.config = config
         self.fabric = Fabric(plan, config, pool_size=pool_size)
         self.drops: DropMonitor | None = None
+        self.packet_socket: socket.socket | None = None
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -56,12 +58,15 @@ class LinuxTarget(Target):
     def start(self) -> None:
         ownership.register(self.plan.run_id, base36(self.plan.worker))
         self.fabric.start()
+        self.packet_socket = open_packet_socket(self.plan.tester_netns)
         self.drops = DropMonitor(f"{self.plan.stem}-k")
 
     def stop(self) -> None:
         try:
             if self.drops is not None:
                 self.drops.close()
+            if self.packet_socket is not None:
+                self.packet_socket.close()
             self.fabric.close()
         finally:
             ownership.unregister(self.plan.run_id, base36(self.plan.worker))
@@ -69,7 +74,8 @@ class LinuxTarget(Target):
     def begin_test(self, test_id: str) -> TestBed:
         t0 = time.perf_counter()
         dut = self.fabric.acquire()
-        link = TesterLink(self.plan.tester_netns, dut.tester_ifname, Recorder())
+        assert self.packet_socket is not None, "start() first"
+        link = TesterLink(self.packet_socket, dut.tester_ifname, Recorder())
         bed = TestBed(
             link=link, dut=KernelSocketApi(dut.name), endpoints=endpoints_of(self.plan),
             capabilities=self.capabilities, handle=dut,

@@ -1,7 +1,17 @@
 """Templates: building frames with defaults and matching with field-level diffs (pure)."""
 
 from conformance.templates import (
-    ARP, TCP, UDP, Ether, ICMPv4, IPv4, LinkDefaults, Payload, build, diff, matches,
+    ARP,
+    TCP,
+    UDP,
+    Ether,
+    ICMPv4,
+    IPv4,
+    LinkDefaults,
+    Payload,
+    build,
+    diff,
+    matches,
 )
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.addr import ip4, mac

@@ -1,0 +1,37 @@
+"""``tox -e bench``: every benchmark of the project, printed as JSON lines.
+
+Runs the harness benchmarks, then each component's own benchmark script that exists
+(the wire codecs, the reference stack, the report renderer), one process each.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = (
+    "tests/bench/harness.py",
+    "tests/unit/wire/bench_wire.py",
+    "tests/unit/refstack/bench_refstack.py",
+    "tests/reports/bench_report.py",
+)
+
+
+def main() -> int:
+    failed = 0
+    for script in SCRIPTS:
+        path = REPO / script
+        if not path.exists():
+            continue
+        module = script[:-3].replace("/", ".")
+        proc = subprocess.run([sys.executable, "-m", module], cwd=REPO)
+        if proc.returncode != 0:
+            print(f'{{"name": "error", "script": "{script}", "exit_code": {proc.returncode}}}')
+            failed += 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
