@@ -10,8 +10,12 @@ from reference_stack.wire.ipv4 import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Ip
 from reference_stack.wire.tcp import TcpRepr
 from reference_stack.wire.udp import UdpRepr
 
-_L4_FIELDS = {IPPROTO_ICMP: "icmpv4", IPPROTO_UDP: "udp", IPPROTO_TCP: "tcp"}
-_L4_PARSERS = {"icmpv4": Icmpv4Repr.parse, "udp": UdpRepr.parse, "tcp": TcpRepr.parse}
+# protocol -> (layer name used in errors, parser)
+_L4 = {
+    IPPROTO_ICMP: ("icmpv4", Icmpv4Repr.parse),
+    IPPROTO_UDP: ("udp", UdpRepr.parse),
+    IPPROTO_TCP: ("tcp", TcpRepr.parse),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +64,19 @@ def dissect(frame: bytes) -> Dissected:
         ipv4 = Ipv4Repr.parse(eth.payload)
     except WireError as e:
         return Dissected(eth=eth, error=f"ipv4: {e.reason}")
-    field = _L4_FIELDS.get(ipv4.protocol)
-    if field is None or ipv4.version != 4 or ipv4.frag_offset != 0:
+    protocol = ipv4.protocol
+    if protocol not in _L4 or ipv4.version != 4 or ipv4.frag_offset != 0:
         return Dissected(eth=eth, ipv4=ipv4)
+    name, parse = _L4[protocol]
     try:
-        l4 = _L4_PARSERS[field](ipv4.payload)
+        l4 = parse(ipv4.payload)
     except WireError as e:
-        return Dissected(eth=eth, ipv4=ipv4, error=f"{field}: {e.reason}")
-    if field == "tcp":
-        return Dissected(eth, None, ipv4, None, None, l4)
-    if field == "udp":
-        return Dissected(eth, None, ipv4, None, l4)
-    return Dissected(eth, None, ipv4, l4)
+        return Dissected(eth=eth, ipv4=ipv4, error=f"{name}: {e.reason}")
+    if protocol == IPPROTO_TCP:
+        return Dissected(eth=eth, ipv4=ipv4, tcp=l4)
+    if protocol == IPPROTO_UDP:
+        return Dissected(eth=eth, ipv4=ipv4, udp=l4)
+    return Dissected(eth=eth, ipv4=ipv4, icmpv4=l4)
 
 
 def build_frame(

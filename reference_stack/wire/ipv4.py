@@ -289,8 +289,8 @@ class Ipv4Repr:
         return self.mf or self.frag_offset != 0
 
     def summary(self) -> str:
-        flags = "".join(
-            name for name, on in (("+", self.mf), ("DF", self.df), ("RB", self.flag_reserved)) if on
+        flags = ", ".join(
+            name for name, on in (("RB", self.flag_reserved), ("DF", self.df), ("+", self.mf)) if on
         )
         text = (
             f"IP {ip4_str(self.src)} > {ip4_str(self.dst)} proto {self.protocol} "
