@@ -20,8 +20,8 @@ from reports.ladder import Ladder, build_ladder
 from reports.matrix import build_matrix
 from reports.model import merge_results, validate_results
 from reports.outcomes import CELL_LABELS, FAILING, OUTCOMES
-from reports.requirements import LEVELS, Requirement, describe, merged_catalogue
-from reports.summary import build_summary
+from reports.requirements import Requirement, describe, merged_catalogue
+from reports.summary import NO_REQUIREMENT, build_summary
 
 PACKAGE_DIR = Path(__file__).parent
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -44,11 +44,11 @@ class TestView:
 
     @property
     def rfcs(self) -> str:
-        return "|".join(sorted({req.rfc for req in self.requirements}))
+        return "|".join(sorted({req.rfc for req in self.requirements})) or NO_REQUIREMENT
 
     @property
     def levels(self) -> str:
-        return "|".join(sorted({req.level for req in self.requirements}))
+        return "|".join(sorted({req.level for req in self.requirements})) or NO_REQUIREMENT
 
     @property
     def req_ids(self) -> str:
@@ -93,7 +93,7 @@ def render_html(targets: list[dict]) -> str:
     matrix = build_matrix(targets, anchors, lookup)
     summary = build_summary(targets, lookup)
     rfcs = [row.name for row in summary.by_rfc]
-    levels = [level for level in LEVELS if any(row.name == level for row in summary.by_level)]
+    levels = [row.name for row in summary.by_level]
     env = _environment()
     test_body = env.get_template("_test.html.j2").module.test_body
     lazy = {

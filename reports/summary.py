@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from reports.outcomes import OUTCOMES, count_outcomes
 from reports.requirements import LEVELS, Requirement
 
+NO_REQUIREMENT = "no requirement"
+
 
 @dataclass(frozen=True)
 class CountRow:
@@ -40,8 +42,8 @@ def build_summary(targets: list[dict], describe) -> Summary:
     for run in targets:
         for test in run["tests"]:
             reqs: list[Requirement] = [describe(req_id) for req_id in test["requirements"]]
-            rfcs = {req.rfc for req in reqs} or {"no requirement"}
-            levels = {req.level or "unknown" for req in reqs} or {"no requirement"}
+            rfcs = {req.rfc for req in reqs} or {NO_REQUIREMENT}
+            levels = {req.level or "unknown" for req in reqs} or {NO_REQUIREMENT}
             for req in reqs:
                 rfc_order.setdefault(req.rfc, req.sort_key[:1])
             for rfc in rfcs:

@@ -82,6 +82,13 @@ def test_failed_cell_leads_to_the_failed_test_with_diff_and_ladder(page, tmp_pat
     page.screenshot(tmp_path / "failed-test.png")
 
 
+def test_cell_with_several_tests_filters_to_them(page):
+    page.click(f"tr[data-req='{sample.CSUM_DROP}'] td.cell[data-target='reference'] a.more")
+    page.wait_for("document.getElementById('f-count').value === '2 of 15 tests shown'")
+    assert page.evaluate("document.getElementById('f-text').value") == sample.CSUM_DROP
+    assert page.evaluate(VISIBLE_TESTS) == ["reference skipped", "reference error"]
+
+
 def test_opening_a_passing_test_loads_its_details(page):
     assert page.evaluate("document.querySelector('#t1-0 svg.ladder')") is None
     page.click("#t1-0 > summary")

@@ -148,3 +148,18 @@ def test_ladder_cuts_long_exchanges_and_falls_back_to_summary():
     ladder = build_ladder(frames, "linux")
     assert len(ladder.arrows) == MAX_FRAMES and ladder.omitted == 5
     assert frame_label({"summary": "ARP who-has 198.18.0.1"}) == "ARP who-has 198.18.0.1"
+
+
+def test_eager_details_are_capped(tmp_path, monkeypatch):
+    monkeypatch.setattr("reports.html.EAGER_LIMIT", 2)
+    tests = [sample.make_test(f"a.py::test_{i}", "failed") for i in range(5)]
+    page = render_report([sample.make_results(tests)], tmp_path).read_text()
+    assert page.count('<svg class="ladder"') == 2
+    assert set(lazy_bodies(page)) == {"t0-2", "t0-3", "t0-4"}
+
+
+def test_tests_without_requirements_are_filterable(tmp_path):
+    test = sample.make_test("a.py::test_plain", requirements=[])
+    page = render_report([sample.make_results([test])], tmp_path).read_text()
+    assert 'data-rfc="no requirement" data-level="no requirement"' in page
+    assert '<option value="no requirement">no requirement</option>' in page
