@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from reference_stack.wire.addr import ip4_str, mac_str
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.fields import octets, pack
+from reference_stack.wire.view import CheckedView
 
 ARP_REQUEST = 1
 ARP_REPLY = 2
@@ -16,19 +17,10 @@ HEADER_LEN = 8  # hardware type, protocol type, hlen, plen, opcode
 _FIXED = struct.Struct("!HHBBH")
 
 
-class ArpPacket:
+class ArpPacket(CheckedView):
     """Checked view over a buffer holding an ARP packet."""
 
-    __slots__ = ("buffer",)
-
-    def __init__(self, buffer: bytes) -> None:
-        self.buffer = buffer
-
-    @classmethod
-    def new_checked(cls, buffer: bytes) -> "ArpPacket":
-        packet = cls(buffer)
-        packet.check_len()
-        return packet
+    __slots__ = ()
 
     def check_len(self) -> None:
         if len(self.buffer) < HEADER_LEN:

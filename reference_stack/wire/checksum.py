@@ -31,3 +31,8 @@ def pseudo_header_sum(src: bytes, dst: bytes, proto: int, length: int) -> int:
     s = int.from_bytes(src, "big")
     d = int.from_bytes(dst, "big")
     return (s >> 16) + (s & 0xFFFF) + (d >> 16) + (d & 0xFFFF) + proto + length
+
+
+def with_checksum(data: bytes, offset: int, value: int) -> bytes:
+    """``data`` with the 16-bit ``value`` stored big-endian at ``offset``."""
+    return data[:offset] + value.to_bytes(2, "big") + data[offset + 2 :]

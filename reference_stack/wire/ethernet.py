@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from reference_stack.wire.addr import mac_str
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.fields import bits, octets, pack
+from reference_stack.wire.view import CheckedView
 
 ETH_P_IP = 0x0800
 ETH_P_ARP = 0x0806
@@ -41,19 +42,10 @@ class VlanTag:
         return pack(_TAG, self.tpid, tci)
 
 
-class EthernetFrame:
+class EthernetFrame(CheckedView):
     """Checked view over a buffer holding an Ethernet II frame (outer header only)."""
 
-    __slots__ = ("buffer",)
-
-    def __init__(self, buffer: bytes) -> None:
-        self.buffer = buffer
-
-    @classmethod
-    def new_checked(cls, buffer: bytes) -> "EthernetFrame":
-        frame = cls(buffer)
-        frame.check_len()
-        return frame
+    __slots__ = ()
 
     def check_len(self) -> None:
         if len(self.buffer) < HEADER_LEN:

@@ -5,9 +5,10 @@ import struct
 from dataclasses import dataclass
 
 from reference_stack.wire.addr import ip4_str
-from reference_stack.wire.checksum import internet_checksum
+from reference_stack.wire.checksum import internet_checksum, with_checksum
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.fields import bits, octets, pack
+from reference_stack.wire.view import CheckedView
 
 ICMP_ECHO_REPLY = 0
 ICMP_DEST_UNREACH = 3
@@ -58,19 +59,10 @@ _TYPE_NAMES = {
 }
 
 
-class Icmpv4Packet:
+class Icmpv4Packet(CheckedView):
     """Checked view over a buffer holding an ICMPv4 message."""
 
-    __slots__ = ("buffer",)
-
-    def __init__(self, buffer: bytes) -> None:
-        self.buffer = buffer
-
-    @classmethod
-    def new_checked(cls, buffer: bytes) -> "Icmpv4Packet":
-        packet = cls(buffer)
-        packet.check_len()
-        return packet
+    __slots__ = ()
 
     def check_len(self) -> None:
         if len(self.buffer) < HEADER_LEN:
@@ -126,9 +118,7 @@ class Icmpv4Repr:
         message = header + self.payload
         if self.checksum is None:
             value = internet_checksum(message)
-            message = (
-                message[:_CHECKSUM_AT] + value.to_bytes(2, "big") + message[_CHECKSUM_AT + 2 :]
-            )
+            message = with_checksum(message, _CHECKSUM_AT, value)
         return message
 
     def checksum_ok(self) -> bool:

@@ -4,7 +4,7 @@ import struct
 from dataclasses import dataclass
 
 from reference_stack.wire.addr import ip4_str
-from reference_stack.wire.checksum import internet_checksum
+from reference_stack.wire.checksum import internet_checksum, with_checksum
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.fields import bits, octets, pack
 from reference_stack.wire.ipv4_options import (
@@ -22,6 +22,7 @@ from reference_stack.wire.ipv4_options import (
     option_summary,
     parse_ipv4_options,
 )
+from reference_stack.wire.view import CheckedView
 
 __all__ = [
     "HEADER_LEN",
@@ -56,19 +57,10 @@ _FLAG_MF = 0x2000
 _FRAG_MASK = 0x1FFF
 
 
-class Ipv4Packet:
+class Ipv4Packet(CheckedView):
     """Checked view over a buffer holding an IPv4 packet (fields read at fixed offsets)."""
 
-    __slots__ = ("buffer",)
-
-    def __init__(self, buffer: bytes) -> None:
-        self.buffer = buffer
-
-    @classmethod
-    def new_checked(cls, buffer: bytes) -> "Ipv4Packet":
-        packet = cls(buffer)
-        packet.check_len()
-        return packet
+    __slots__ = ()
 
     def check_len(self) -> None:
         """Strict framing: fixed header present, RFC 791 IHL >= 5, header and total length
@@ -268,7 +260,7 @@ class Ipv4Repr:
         header, ihl = self._header(payload)
         if self.checksum is None:
             value = internet_checksum(self._checksummed(header, ihl, payload))
-            header = header[:_CHECKSUM_AT] + value.to_bytes(2, "big") + header[_CHECKSUM_AT + 2 :]
+            header = with_checksum(header, _CHECKSUM_AT, value)
         return header + payload
 
     def header_checksum_ok(self) -> bool:

@@ -6,7 +6,7 @@ The option classes live in ``tcp_options`` and are re-exported here.
 import struct
 from dataclasses import dataclass
 
-from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
+from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum, with_checksum
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.fields import bits, pack
 from reference_stack.wire.tcp_options import (
@@ -24,6 +24,7 @@ from reference_stack.wire.tcp_options import (
     option_summary,
     parse_tcp_options,
 )
+from reference_stack.wire.view import CheckedView
 
 __all__ = [
     "ACK",
@@ -111,19 +112,10 @@ def parse_flags(text: str) -> int:
     return flags
 
 
-class TcpPacket:
+class TcpPacket(CheckedView):
     """Checked view over a buffer holding a TCP segment."""
 
-    __slots__ = ("buffer",)
-
-    def __init__(self, buffer: bytes) -> None:
-        self.buffer = buffer
-
-    @classmethod
-    def new_checked(cls, buffer: bytes) -> "TcpPacket":
-        packet = cls(buffer)
-        packet.check_len()
-        return packet
+    __slots__ = ()
 
     def check_len(self) -> None:
         """Strict framing: fixed header present, data offset >= 5 and within the buffer."""
@@ -269,9 +261,7 @@ class TcpRepr:
         if self.checksum is None:
             initial = pseudo_header_sum(src_ip, dst_ip, IPPROTO_TCP, len(segment))
             value = internet_checksum(segment, initial)
-            segment = (
-                segment[:_CHECKSUM_AT] + value.to_bytes(2, "big") + segment[_CHECKSUM_AT + 2 :]
-            )
+            segment = with_checksum(segment, _CHECKSUM_AT, value)
         return segment
 
     def checksum_ok(self, src_ip: bytes, dst_ip: bytes) -> bool:

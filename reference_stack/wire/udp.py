@@ -3,9 +3,10 @@
 import struct
 from dataclasses import dataclass
 
-from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
+from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum, with_checksum
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.fields import pack
+from reference_stack.wire.view import CheckedView
 
 IPPROTO_UDP = 17
 HEADER_LEN = 8
@@ -13,19 +14,10 @@ _HEADER = struct.Struct("!HHHH")
 _CHECKSUM_AT = 6
 
 
-class UdpPacket:
+class UdpPacket(CheckedView):
     """Checked view over a buffer holding a UDP datagram."""
 
-    __slots__ = ("buffer",)
-
-    def __init__(self, buffer: bytes) -> None:
-        self.buffer = buffer
-
-    @classmethod
-    def new_checked(cls, buffer: bytes) -> "UdpPacket":
-        packet = cls(buffer)
-        packet.check_len()
-        return packet
+    __slots__ = ()
 
     def check_len(self) -> None:
         """Strict framing: header present, RFC 768 length >= 8 and within the buffer."""
@@ -94,9 +86,7 @@ class UdpRepr:
                 datagram, pseudo_header_sum(src_ip, dst_ip, IPPROTO_UDP, length)
             )
             value = value or 0xFFFF
-            datagram = (
-                datagram[:_CHECKSUM_AT] + value.to_bytes(2, "big") + datagram[_CHECKSUM_AT + 2 :]
-            )
+            datagram = with_checksum(datagram, _CHECKSUM_AT, value)
         return datagram
 
     def checksum_ok(self, src_ip: bytes, dst_ip: bytes) -> bool:
