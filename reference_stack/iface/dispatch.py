@@ -18,6 +18,7 @@ from reference_stack.tcp.state import State
 from reference_stack.trace import ACCEPT, DELIVER, DROP, EVENT, REPLY, Trace
 from reference_stack.variance import AnyValue, Prediction, Range
 from reference_stack.wire.arp import ArpRepr
+from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, EthernetRepr
 from reference_stack.wire.icmpv4 import (
@@ -101,7 +102,7 @@ class Interface:
         except WireError as e:
             trace.add("ipv4", DROP, "RFC791-3.1-MUST-header-length", e.reason)
             return
-        ok, rule, detail = ipv4_input.validate(ip, len(raw), self.addr, self.profile)
+        ok, rule, detail = ipv4_input.validate(ip, raw, self.addr, self.profile)
         trace.add("ipv4", ACCEPT if ok else DROP, rule, detail)
         if not ok:
             return
@@ -266,7 +267,11 @@ class Interface:
             trace.add("tcp", DROP, "RFC9293-3.1-MUST-data-offset", f"{seg.data_offset}")
             return
         rule = "RFC9293-3.1-MUST-checksum"
-        if not seg.checksum_ok(ip.src, ip.dst) and not self.profile.breaks(rule):
+        # Verified on the received octets (RFC 9293 3.1: pseudo-header, header and data).
+        payload = ip.payload
+        if (internet_checksum(payload, pseudo_header_sum(ip.src, ip.dst, IPPROTO_TCP,
+                                                         len(payload))) != 0
+                and not self.profile.breaks(rule)):
             trace.add("tcp", DROP, rule, "bad checksum")
             return
         if self.addr.is_broadcast(ip.dst):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reference_stack.iface.addressing import Addressing
 from reference_stack.profiles import Profile
+from reference_stack.wire.checksum import internet_checksum
 from reference_stack.wire.ipv4 import Ipv4Repr
 
 RULE_VERSION = "RFC1122-3.2.1.1-MUST-version"
@@ -15,9 +16,10 @@ RULE_DST = "RFC1122-3.2.1.3-MUST-dst-not-ours"
 RULE_ACCEPT = "RFC1122-3.2.1-MUST-validate"
 
 
-def validate(ip: Ipv4Repr, raw_len: int, addr: Addressing, profile: Profile,
+def validate(ip: Ipv4Repr, raw: bytes, addr: Addressing, profile: Profile,
              ) -> tuple[bool, str, str]:
-    """(accepted, rule, detail) for a parsed IPv4 header of `raw_len` octets on the wire."""
+    """(accepted, rule, detail) for a parsed IPv4 header and the raw datagram bytes."""
+    raw_len = len(raw)
     if ip.version != 4:
         # RFC 1122 3.2.1.1: a datagram whose version number is not 4 MUST be silently discarded.
         return False, RULE_VERSION, f"version {ip.version}"
@@ -26,7 +28,7 @@ def validate(ip: Ipv4Repr, raw_len: int, addr: Addressing, profile: Profile,
         return False, RULE_IHL, f"IHL {ip.ihl}"
     if ip.total_length < header_len or ip.total_length > raw_len:
         return False, RULE_TOTAL_LENGTH, f"total length {ip.total_length}, have {raw_len}"
-    if not ip.header_checksum_ok() and not profile.breaks(RULE_CHECKSUM):
+    if internet_checksum(raw[:header_len]) != 0 and not profile.breaks(RULE_CHECKSUM):
         # RFC 1122 3.2.1.2: a host MUST verify the header checksum and silently discard a
         # datagram whose checksum is bad.
         return False, RULE_CHECKSUM, "bad header checksum"

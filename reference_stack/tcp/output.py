@@ -12,7 +12,7 @@ from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
 from reference_stack.trace import REPLY, Trace
-from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpRepr
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpRepr, flags_str
 
 SENDING_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
                   State.LAST_ACK)
@@ -101,7 +101,8 @@ class Sender:
 
     def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict) -> None:
         self.out.append(OutSegment(src, dst, seg, rule, variance))
-        self.trace.add("tcp", REPLY, rule, seg.summary() if hasattr(seg, "summary") else "")
+        self.trace.add("tcp", REPLY, rule, f"[{flags_str(seg.flags)}] seq={seg.seq} ack={seg.ack} "
+                       f"len={len(seg.payload)}")
 
     # -- the transmit loop ---------------------------------------------------------------
 
