@@ -6,6 +6,7 @@ input, with one line ``netconform: error: <what>`` on stderr and no traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
@@ -25,7 +26,8 @@ def report_command(results_paths: list[str], out_dir: str) -> int:
         if not results_paths:
             raise ResultsError("no results file given")
         results = [load_results(path) for path in results_paths]
-        index = render_report(results, out_dir)
+        sources = [os.path.dirname(os.path.abspath(path)) for path in results_paths]
+        index = render_report(results, out_dir, source_dirs=sources)
         for doc in results:
             counts = ", ".join(f"{doc['summary'][o]} {o}" for o in OUTCOMES if doc["summary"][o])
             print(f"{doc['target']}: {len(doc['tests'])} tests ({counts or 'none'})")

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import gzip
 import json
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -55,15 +56,21 @@ class TestView:
         return " ".join(self.test["requirements"])
 
 
-def render_report(results: list[dict], out_dir: str | Path) -> Path:
+def render_report(results: list[dict], out_dir: str | Path,
+                  source_dirs: list[str | Path] | None = None) -> Path:
     """Validate and merge results documents, write ``out_dir/index.html``, return its path.
 
     One matrix column per target; several documents of the same target are merged.
+    ``source_dirs[i]``, if given, is the folder results[i] was read from: its relative pcap
+    paths are rewritten to stay valid from ``out_dir``.
     Raises ``model.ResultsError`` for a malformed document, ``OSError`` if out_dir is
     not writable.
     """
-    targets = merge_results([validate_results(run) for run in results])
     out = Path(out_dir)
+    documents = [validate_results(run) for run in results]
+    for document, source in zip(documents, source_dirs or [], strict=False):
+        rebase_pcaps(document, Path(source), out)
+    targets = merge_results(documents)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "index.html"
     path.write_text(render_html(targets), encoding="utf-8")
@@ -155,6 +162,17 @@ def _environment() -> jinja2.Environment:
 
 def _static(name: str) -> str:
     return (PACKAGE_DIR / "static" / name).read_text(encoding="utf-8")
+
+
+def rebase_pcaps(results: dict, source_dir: Path, out_dir: Path) -> None:
+    """Make relative pcap paths (relative to source_dir) relative to out_dir, in place."""
+    if source_dir.resolve() == out_dir.resolve():
+        return
+    for test in results["tests"]:
+        pcap = test["pcap"]
+        if pcap and safe_href(pcap) and not urlsplit(pcap).scheme and not pcap.startswith("/"):
+            test["pcap"] = Path(os.path.relpath(source_dir.resolve() / pcap,
+                                                out_dir.resolve())).as_posix()
 
 
 def safe_href(value: object) -> str | None:

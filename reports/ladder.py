@@ -61,7 +61,11 @@ def build_ladder(frames: list[dict], target: str) -> Ladder:
 
 
 def frame_label(frame: dict) -> str:
-    """Short text for one frame: protocol, flags, seq/ack and payload length."""
+    """Short text for one frame: TCP-like frames by flags, seq/ack and length; others by the
+    innermost layer of their summary (e.g. "ICMP echo request id=1 seq=1 len=18")."""
+    summary = str(frame.get("summary") or "")
+    if summary and not frame.get("flags") and frame.get("seq") is None:
+        return summary.rsplit(" | ", 1)[-1]
     parts = []
     if frame.get("proto"):
         parts.append(str(frame["proto"]))
@@ -70,8 +74,6 @@ def frame_label(frame: dict) -> str:
     for key in ("seq", "ack", "len"):
         if frame.get(key) is not None:
             parts.append(f"{key}={frame[key]}")
-    if len(parts) <= 1 and frame.get("summary"):
-        return str(frame["summary"])
     return " ".join(parts)
 
 

@@ -77,3 +77,12 @@ def test_gate_command_bad_baseline_is_exit_2(tmp_path, capsys):
     bad = write(tmp_path, "bad.json", broken)
     assert gate_command(bad, run) == 2
     assert_one_line_error(capsys, "bad.json", "tests[0]: missing field 'id'")
+
+
+def test_report_in_another_folder_keeps_pcap_links_valid(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    results = write(run_dir, "results.json", sample.standard_results())
+    assert report_command([results], str(tmp_path / "site" / "report")) == 0
+    page = (tmp_path / "site" / "report" / "index.html").read_text()
+    assert 'href="../../run/pcaps/suites_tcp_test_first_check.py__test_old_seq.pcap"' in page

@@ -163,3 +163,10 @@ def test_tests_without_requirements_are_filterable(tmp_path):
     page = render_report([sample.make_results([test])], tmp_path).read_text()
     assert 'data-rfc="no requirement" data-level="no requirement"' in page
     assert '<option value="no requirement">no requirement</option>' in page
+
+
+def test_ladder_label_of_a_non_tcp_frame_is_its_innermost_layer():
+    frame = {"proto": "ICMP", "flags": "", "seq": None, "len": 18,
+             "summary": "Ether a > b | IP 198.18.1.2 > 198.18.1.1 | ICMP echo request id=1 len=18"}
+    assert frame_label(frame) == "ICMP echo request id=1 len=18"
+    assert frame_label({"proto": "TCP", "flags": "S", "seq": 1}) == "TCP [S] seq=1"
