@@ -94,7 +94,8 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     if args.workers < 0:
         raise UsageFailure("-n must be 0 or more")
     out = [*suites, *plugin_args(), "--target", args.target, "--netconform-out", args.out,
-           "-p", "no:cacheprovider", "--tb=short", "-rfEX"]
+           "-p", "no:cacheprovider", "--tb=short", "-rfEX",
+           "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if args.workers:
         out += ["-n", str(args.workers)]
     if args.keyword:

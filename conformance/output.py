@@ -6,6 +6,8 @@ import os
 from typing import Any
 
 from conformance.catalogue import Requirement
+from reports.html import render_report
+from reports.junit import write_junit
 
 
 def catalogue_json(catalogue: dict[str, Requirement]) -> dict[str, dict[str, str]]:
@@ -17,12 +19,6 @@ def write_outputs(state: Any, config: Any) -> dict[str, Any]:
     out = state.out_dir
     results = state.collector.write(os.path.join(out, "results.json"),
                                     catalogue_json(state.catalogue))
-    from reports.junit import write_junit
-
     write_junit(results, os.path.join(out, "junit.xml"))
-    try:
-        from reports.html import render_report
-    except ImportError:  # the HTML renderer is optional for a results-only run
-        return results
     render_report([results], out)
     return results
