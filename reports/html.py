@@ -6,18 +6,16 @@ import base64
 import datetime as dt
 import gzip
 import json
-import os
-import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
 
 from reports.ladder import Ladder, build_ladder
+from reports.links import rebase_pcaps, safe_href
 from reports.matrix import build_matrix
 from reports.model import merge_results, validate_results
 from reports.outcomes import CELL_LABELS, FAILING, OUTCOMES
@@ -25,7 +23,6 @@ from reports.requirements import Requirement, describe, merged_catalogue
 from reports.summary import NO_REQUIREMENT, build_summary
 
 PACKAGE_DIR = Path(__file__).parent
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Tests whose details are in the page's DOM from the start. The others' details, rendered by
 # the same template macro, travel in one gzip-compressed JSON object (anchor -> HTML) that the
 # page's script decompresses and inserts when such a test is opened: with 10,000 tests the
@@ -35,7 +32,7 @@ EAGER_LIMIT = 300  # at most this many eager tests, so a run where everything fa
 
 
 @dataclass(frozen=True)
-class TestView:
+class CaseView:
     anchor: str
     target: str
     test: dict
@@ -123,8 +120,6 @@ def render_html(targets: list[dict]) -> str:
         lazy_bodies=pack_bodies(lazy),
         # Only the report's own script may run, even if some text escaped escaping.
         script_nonce=secrets.token_urlsafe(16),
-        page_data={"targets": [run["target"] for run in targets],
-                   "tests": sum(len(run["tests"]) for run in targets)},
     )
 
 
@@ -134,8 +129,8 @@ def pack_bodies(bodies: dict[str, str]) -> str:
     return base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
 
 
-def _test_view(anchor: str, target: str, test: dict, lookup, eager: bool) -> TestView:
-    return TestView(
+def _test_view(anchor: str, target: str, test: dict, lookup, eager: bool) -> CaseView:
+    return CaseView(
         anchor=anchor,
         target=target,
         test=test,
@@ -162,29 +157,3 @@ def _environment() -> jinja2.Environment:
 
 def _static(name: str) -> str:
     return (PACKAGE_DIR / "static" / name).read_text(encoding="utf-8")
-
-
-def rebase_pcaps(results: dict, source_dir: Path, out_dir: Path) -> None:
-    """Make relative pcap paths (relative to source_dir) relative to out_dir, in place."""
-    if source_dir.resolve() == out_dir.resolve():
-        return
-    for test in results["tests"]:
-        pcap = test["pcap"]
-        if pcap and safe_href(pcap) and not urlsplit(pcap).scheme and not pcap.startswith("/"):
-            test["pcap"] = Path(os.path.relpath(source_dir.resolve() / pcap,
-                                                out_dir.resolve())).as_posix()
-
-
-def safe_href(value: object) -> str | None:
-    """A link target that cannot run script: http(s) URLs and relative paths only."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if _CONTROL.search(text):
-        return None
-    parts = urlsplit(text)
-    if parts.scheme in ("http", "https") and parts.netloc:
-        return text
-    if not parts.scheme and not parts.netloc and not text.startswith("//"):
-        return text
-    return None

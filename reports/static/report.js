@@ -99,7 +99,8 @@
   }
 
   function route() {
-    var hash = decodeURIComponent(location.hash.slice(1));
+    var hash;
+    try { hash = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
     if (!hash) { return; }
     if (hash.indexOf("q=") === 0) {
       var params = new URLSearchParams(location.hash.slice(1));
