@@ -59,7 +59,8 @@ class TcpLayer:
     def bind(self, trace: Trace, out: list[OutSegment]) -> None:
         """Direct this call's decisions and segments to `trace` and `out`."""
         self.trace = trace
-        self.sender = Sender(self.profile, out, trace)
+        self.sender.out = out
+        self.sender.trace = trace
 
     # -- construction ----------------------------------------------------------------------
 
