@@ -151,7 +151,11 @@ class Browser:
         return result["result"].get("value")
 
     def wait_for(self, expression: str, timeout: float = 10.0):
-        """Poll a JavaScript expression until it is truthy; return its value."""
+        """Poll a JavaScript expression until it is truthy; return its value.
+
+        The value must be JSON (a DOM node arrives as {}, which is falsy here): compare
+        with null instead.
+        """
         deadline = time.monotonic() + timeout
         while True:
             value = self.evaluate(expression)

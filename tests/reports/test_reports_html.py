@@ -170,3 +170,15 @@ def test_ladder_label_of_a_non_tcp_frame_is_its_innermost_layer():
              "summary": "Ether a > b | IP 198.18.1.2 > 198.18.1.1 | ICMP echo request id=1 len=18"}
     assert frame_label(frame) == "ICMP echo request id=1 len=18"
     assert frame_label({"proto": "TCP", "flags": "S", "seq": 1}) == "TCP [S] seq=1"
+
+
+def test_two_runs_of_one_target_make_one_column(tmp_path):
+    first = sample.standard_results("linux")
+    rerun = sample.make_results([sample.make_test("suites/tcp/test_first_check.py::test_old_seq",
+                                                  "passed", [sample.FIRST_CHECK])])
+    page = render_report([first, rerun, sample.standard_results("reference")], tmp_path)
+    html = page.read_text()
+    headers = re.findall(r'<th class="target" data-target="[^"]*">([^<]*)</th>', html)
+    assert headers == ["linux", "reference"]
+    row = html[html.index(f'data-req="{sample.FIRST_CHECK}"'):]
+    assert re.findall(r'data-state="(\w+)"', row)[:2] == ["passed", "failed"]
