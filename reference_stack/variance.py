@@ -6,6 +6,10 @@ the option layout as `tcp.options` (a tuple of option type names). Checksum fiel
 validity (`True` = the checksum on the wire is correct), since a correct checksum is what the
 RFCs require whatever the other fields hold. A field without a constraint must match exactly.
 
+Entries under `timing.` are not frame fields and `check()` ignores them: they tell the caller
+about latitude in *when* the frame is due (`timing.delay_ms`: the RFCs let this frame be delayed
+by that many milliseconds, or merged into the next one, e.g. a delayed ACK).
+
 `check()` resolves relations ("ack == their ISN + 1") against `bindings`, a dict the caller keeps
 across the predictions of one exchange: `AnyValue(bind="isn")` records what the target chose.
 """

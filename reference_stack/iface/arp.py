@@ -60,6 +60,14 @@ class ArpCache:
             trace.add("arp", DROP, "RFC5227-2.4-MUST-conflict-detected",
                       "sender claims our address")
             return None
+        if arp.spa == b"\0\0\0\0":
+            # RFC 5227 2.1.1: an ARP probe (sender IP 0) updates no cache; a probe for our
+            # address is answered (address conflict detection, RFC 5227 2.1.1 / 2.4).
+            if arp.op == ARP_REQUEST and arp.tpa == self.ip:
+                trace.add("arp", REPLY, "RFC5227-2.1.1-MUST-answer-probe")
+                return ArpRepr(ARP_REPLY, self.mac, self.ip, arp.sha, arp.spa)
+            trace.add("arp", DROP, "RFC5227-2.1.1-MUST-NOT-learn-from-probe")
+            return None
         merge = False
         entry = self.entries.get(arp.spa)
         if entry is not None:

@@ -18,7 +18,7 @@ from reference_stack.tcp.state import Arm, State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, T_TIME_WAIT, ConnKey, Tcb
 from reference_stack.trace import DROP, EVENT, STATE, Trace
-from reference_stack.wire.tcp import ACK, TcpRepr
+from reference_stack.wire.tcp import ACK, RST, TcpRepr
 
 ANY = b"\0\0\0\0"
 
@@ -272,18 +272,22 @@ class TcpLayer:
         """ABORT (RFC 9293 3.10.5): send <SEQ=SND.NXT><CTL=RST> in synchronized states."""
         if tcb.state in (State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1,
                          State.FIN_WAIT_2, State.CLOSE_WAIT):
-            self.sender.emit(tcb, 0x04 | ACK, tcb.snd_nxt, now, rule)
+            # RFC 9293 3.10.5: <SEQ=SND.NXT><CTL=RST>; the ACK bit is set as Linux does
+            # (tcp_send_active_reset), which RFC 9293 3.5.2 permits.
+            self.sender.emit(tcb, RST | ACK, tcb.snd_nxt, now, rule)
         self.trace.add("tcp", STATE, rule, f"{tcb.state.value} -> CLOSED")
         self.delete(tcb)
 
     def drop_listener(self, lst: Listener, now: float) -> None:
-        """Closing a listener aborts its embryonic and unaccepted connections (Linux sends a
-        RST to each, RFC 9293 3.10.4 LISTEN)."""
+        """Closing a listener (RFC 9293 3.10.4 LISTEN): embryonic connections are forgotten,
+        unaccepted established ones are aborted with a RST (Linux inet_csk_listen_stop)."""
         self.listeners.pop((lst.local_ip, lst.port), None)
         for key in list(lst.pending):
             tcb = self.conns.get(key)
             if tcb is not None:
-                self.abort(tcb, now)
+                self.trace.add("tcp", STATE, "RFC9293-3.10.4-MUST-close-listen",
+                               "embryonic connection dropped")
+                self.delete(tcb)
         while lst.accept_queue:
             self.abort(lst.accept_queue.popleft(), now)
         self.trace.add("tcp", DROP, "RFC9293-3.10.4-MUST-close-listen")

@@ -12,8 +12,10 @@ from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
 from reference_stack.trace import REPLY, Trace
+from reference_stack.variance import Range
 from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpRepr, flags_str
 
+DELAYED_ACK = Range(0, 500)
 SENDING_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
                   State.LAST_ACK)
 
@@ -42,7 +44,7 @@ class Sender:
     # -- segments of a connection --------------------------------------------------------
 
     def emit(self, tcb: Tcb, flags: int, seq: int, now: float, rule: str,
-             payload: bytes = b"") -> None:
+             payload: bytes = b"", extra_variance: dict | None = None) -> None:
         syn = bool(flags & SYN)
         ts = None
         if tcb.ts_ok or (syn and not tcb.negotiated and self.profile.timestamps):
@@ -66,11 +68,21 @@ class Sender:
             tcb.last_ack_sent = tcb.rcv_nxt  # RFC 7323 4.3 Last.ACK.sent
         seg = TcpRepr(tcb.local_port, tcb.remote_port, seq=seq, ack=ack, flags=flags,
                       window=window, payload=payload, options=opts)
-        self._put(tcb.local_ip, tcb.remote_ip, seg, rule, segment_variance(self.profile, tcb, seg))
+        variance = segment_variance(self.profile, tcb, seg)
+        if extra_variance:
+            variance.update(extra_variance)
+        self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance)
 
-    def send_ack(self, tcb: Tcb, now: float, rule: str) -> None:
-        """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 3.10.7.4)."""
-        self.emit(tcb, ACK, tcb.snd_nxt, now, rule)
+    def send_ack(self, tcb: Tcb, now: float, rule: str, may_delay: bool = False) -> None:
+        """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 3.10.7.4).
+
+        `may_delay`: RFC 9293 3.8.6.3 / RFC 1122 4.2.3.2 let a receiver delay the ACK of
+        in-order data by up to 0.5 s (and ACK only every second full-sized segment); the
+        prediction says so with a `timing.delay_ms` entry (the frame may come later, or be
+        merged into the next ACK). The oracle itself always acknowledges at once.
+        """
+        extra = {"timing.delay_ms": DELAYED_ACK} if may_delay else None
+        self.emit(tcb, ACK, tcb.snd_nxt, now, rule, extra_variance=extra)
 
     def oow_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
         """An ACK answering an unacceptable segment or a challenge (RFC 5961 3.2, 4.2, 5.2),

@@ -272,6 +272,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     # urgent data stays in line).
     # Seventh check: segment text.
     need_ack = False
+    in_order_text = False
     fin_ok = bool(flags & FIN)
     if seg.payload:
         arm = table.text
@@ -289,6 +290,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             before = tcb.rcv_nxt
             if data:
                 tcb.rcv_nxt = tcb.recv.insert(start, data, tcb.rcv_nxt)
+                in_order_text = start == before and not tcb.recv.ooo
             trace.add("tcp", "deliver", arm.rule,
                       f"{len(data)} bytes, RCV.NXT {before} -> {tcb.rcv_nxt}")
             need_ack = True
@@ -307,8 +309,10 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         table = TABLES[tcb.state]
         layer.transition(tcb, table.fin, now)
         need_ack = True
+        in_order_text = False  # a FIN is acknowledged at once (no delayed-ACK latitude)
     if need_ack:
-        send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin")
+        # RFC 5681 4.2: out-of-order data is acknowledged immediately (a duplicate ACK).
+        send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=in_order_text)
     send.transmit(tcb, now)
 
 

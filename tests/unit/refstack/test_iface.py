@@ -335,3 +335,12 @@ def test_non_first_fragment_never_draws_an_icmp_error() -> None:
     ip = Ipv4Repr(IP_B, IP_A, IPPROTO_UDP, b"x" * 8, frag_offset=3)
     assert icmp_rules.error_forbidden(ip, False, s.iface.addr) == \
         "RFC1122-3.2.2-MUST-NOT-error-non-first-fragment"
+
+
+def test_arp_probe_is_answered_without_learning() -> None:
+    s = make_stack()
+    r = s.receive(arp_frame(ARP_REQUEST, MAC_C, b"\0\0\0\0", IP_A), 0.0)
+    d = dissect(r.frames[0])
+    assert d.arp.op == ARP_REPLY and d.arp.tpa == b"\0\0\0\0" and d.eth.dst == MAC_C
+    assert s.iface.arp.lookup(b"\0\0\0\0") is None
+    assert "RFC5227-2.1.1-MUST-answer-probe" in r.rules()

@@ -85,3 +85,18 @@ def test_in_window_rst_then_exact_rst() -> None:
     assert challenge.flags == ACK and challenge.ack == c.snd_nxt
     c.seg(RST, seq=challenge.ack)  # the attacker cannot know it, the peer can
     assert c.state() is State.CLOSED
+
+
+def test_ack_of_in_order_data_may_be_delayed_but_not_out_of_order() -> None:
+    from reference_stack.variance import Range
+    c = bring_to(State.ESTABLISHED, LINUX)
+    r = c.advance(ACK, payload=b"in order")
+    assert r.predictions[0].variance["timing.delay_ms"] == Range(0, 500)
+    r = c.seg(ACK, seq=c.snd_nxt + 100, payload=b"hole")
+    assert "timing.delay_ms" not in r.predictions[0].variance  # RFC 5681 4.2: at once
+
+
+def test_closing_a_listener_forgets_embryos_silently() -> None:
+    c = bring_to(State.SYN_RECEIVED, LINUX)
+    r = c.stack.close(c.listen_fd, 0.0)
+    assert r.reaction.frames == () and c.state() is State.CLOSED
