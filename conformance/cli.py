@@ -163,9 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             if args.target not in target_names():
                 check_target(args.target)
-            reexec = rootless.reexec_if_needed(argv)
-            if reexec is not None:
-                return reexec
+            if target_class(args.target).needs_privileges:
+                reexec = rootless.reexec_if_needed(argv)
+                if reexec is not None:
+                    return reexec
         return COMMANDS[args.command](args)
     except UsageFailure as exc:
         print(f"netconform: error: {exc}", file=sys.stderr)

@@ -131,7 +131,8 @@ class Exchange:
 
     def record(self) -> dict[str, Any]:
         """JSON-safe per-test data for results.json."""
-        return {"diff": self.near_misses, "divergences": self.divergences, "oracle": self.oracle}
+        record = {"diff": self.near_misses, "divergences": self.divergences, "oracle": self.oracle}
+        return {key: value for key, value in record.items() if value}
 
     # -- conveniences -------------------------------------------------------------------
     def sleep(self, seconds: float) -> None:

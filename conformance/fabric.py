@@ -47,6 +47,12 @@ DUT_DEFAULT_SYSCTLS: dict[str, str] = {
     "net.ipv6.conf.{dut_if}.accept_ra": "0",
 }
 
+# A userspace stack owns the DUT's end of the link: the DUT kernel must not answer there.
+SILENT_KERNEL_SYSCTLS: dict[str, str] = {
+    "net.ipv6.conf.{dut_if}.disable_ipv6": "1",
+    "net.ipv4.conf.{dut_if}.arp_ignore": "8",
+}
+
 # The tester kernel must never answer on the test link: no IPv6 at all, no ARP replies.
 TESTER_SYSCTLS: dict[str, str] = {
     "net.ipv6.conf.all.disable_ipv6": "1",
@@ -100,6 +106,8 @@ class DutConfig:
 
     def sysctls(self, dut_if: str) -> dict[str, str]:
         merged = {k.format(dut_if=dut_if): v for k, v in DUT_DEFAULT_SYSCTLS.items()}
+        if self.kernel_silent:
+            merged.update({k.format(dut_if=dut_if): v for k, v in SILENT_KERNEL_SYSCTLS.items()})
         merged.update(self.extra_sysctls)
         return merged
 

@@ -107,6 +107,10 @@ class TesterLink:
             self.recorder.add("in", frame)
         return frame
 
+    def _wait(self, timeout: float) -> None:
+        """Block until a frame may be there, or ``timeout`` seconds pass."""
+        select.select([self.sock], [], [], timeout)
+
     def recv(self, deadline: float) -> bytes | None:
         """The next frame (pending ones first), or None once ``deadline`` (monotonic) passes."""
         if self.pending:
@@ -116,9 +120,8 @@ class TesterLink:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            readable, _, _ = select.select([self.sock], [], [], remaining)
-            if readable:
-                frame = self._recv_nowait()
+            self._wait(remaining)
+            frame = self._recv_nowait()
         return frame
 
     def expect(self, predicate: Predicate, timeout: float) -> tuple[bytes | None, list[bytes]]:

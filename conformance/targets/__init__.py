@@ -22,6 +22,10 @@ class TargetSpec:
 TARGET_SPECS: tuple[TargetSpec, ...] = (
     TargetSpec("linux", "conformance.targets.linux", "LinuxTarget",
                "the running Linux kernel in a fresh network namespace per test"),
+    TargetSpec("reference", "conformance.targets.reference", "ReferenceTarget",
+               "the reference stack answering on a veth in its own namespace"),
+    TargetSpec("reference-inproc", "conformance.targets.reference", "InprocReferenceTarget",
+               "the reference stack in-process on a virtual link (no privileges)"),
 )
 
 

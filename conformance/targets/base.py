@@ -60,6 +60,8 @@ class TestBed:
 class Target(ABC):
     name: str = ""
     description: str = ""
+    # Needs root (or a user namespace): namespaces, veths, raw sockets.
+    needs_privileges: bool = True
 
     @classmethod
     @abstractmethod

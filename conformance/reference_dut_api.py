@@ -1,0 +1,128 @@
+"""The DUT socket API of the reference target: POSIX-shaped calls on the sans-IO reference
+stack, made through a stack driver (which sends what each call emits and serialises calls
+with frame processing). Blocking calls wait on the driver for the stack to become ready."""
+
+from __future__ import annotations
+
+import errno
+import select
+from collections.abc import Callable
+from typing import Any
+
+from conformance.dut_api import Address, DutApi, Result
+from reference_stack.stack import CallResult
+from reference_stack.tcp.state import State
+
+
+class ReferenceSocketApi(DutApi):
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
+        self.stack = driver.stack
+        self.open_fds: set[int] = set()
+
+    def _do(self, fn: Callable[[float], CallResult]) -> Result:
+        result = self.driver.call(fn)
+        return result.value, result.errno
+
+    def _blocking(self, fn: Callable[[float], CallResult], timeout: float) -> Result:
+        """Retry ``fn`` while it says EAGAIN, waiting for the stack for up to ``timeout`` s."""
+        value, err = self._do(fn)
+        if err != errno.EAGAIN or timeout <= 0:
+            return value, err
+        outcome: list[Result] = []
+
+        def ready() -> bool:
+            result = fn(self.driver.now())
+            if result.errno == errno.EAGAIN:
+                return False
+            outcome.append((result.value, result.errno))
+            return True
+
+        if self.driver.wait_until(ready, timeout):
+            return outcome[0]
+        return None, errno.EAGAIN
+
+    def socket_with_errno(self, family: int, type_: int, proto: int = 0) -> Result:
+        value, err = self._do(lambda now: self.stack.socket(family, type_))
+        if not err:
+            self.open_fds.add(value)
+        return value, err
+
+    def bind_with_errno(self, fd: int, addr: Address) -> Result:
+        return self._do(lambda now: self.stack.bind(fd, addr, now))
+
+    def listen_with_errno(self, fd: int, backlog: int) -> Result:
+        return self._do(lambda now: self.stack.listen(fd, backlog, now))
+
+    def accept_with_errno(self, fd: int, timeout: float = 2.0) -> Result:
+        value, err = self._blocking(lambda now: self.stack.accept(fd, now), timeout)
+        if not err:
+            self.open_fds.add(value[0])
+        return value, err
+
+    def connect_with_errno(self, fd: int, addr: Address, timeout: float = 0.0) -> Result:
+        value, err = self._do(lambda now: self.stack.connect(fd, addr, now))
+        if err != errno.EINPROGRESS or timeout <= 0:
+            return value, err
+        connected = self.driver.wait_until(
+            lambda: self.stack.tcp_state(fd) not in (State.SYN_SENT, State.SYN_RECEIVED), timeout
+        )
+        if not connected:
+            return None, errno.ETIMEDOUT
+        state = self.stack.tcp_state(fd)
+        return (None, 0) if state is not None and state != State.CLOSED else (None,
+                                                                                errno.ECONNREFUSED)
+
+    def send_with_errno(self, fd: int, data: bytes, flags: int = 0) -> Result:
+        return self._do(lambda now: self.stack.send(fd, data, now))
+
+    def sendto_with_errno(self, fd: int, data: bytes, addr: Address) -> Result:
+        return self._do(lambda now: self.stack.sendto(fd, data, addr, now))
+
+    def recv_with_errno(self, fd: int, n: int, timeout: float = 2.0, flags: int = 0) -> Result:
+        return self._blocking(lambda now: self.stack.recv(fd, n, now), timeout)
+
+    def recvfrom_with_errno(self, fd: int, n: int, timeout: float = 2.0) -> Result:
+        return self._blocking(lambda now: self.stack.recvfrom(fd, n, now), timeout)
+
+    def shutdown_with_errno(self, fd: int, how: int) -> Result:
+        return self._do(lambda now: self.stack.shutdown(fd, how, now))
+
+    def close_with_errno(self, fd: int) -> Result:
+        self.open_fds.discard(fd)
+        return self._do(lambda now: self.stack.close(fd, now))
+
+    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:
+        return self._do(lambda now: self.stack.setsockopt(fd, level, name, value, now))
+
+    def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result:
+        return self._do(lambda now: self.stack.getsockopt(fd, level, name))
+
+    def getsockname_with_errno(self, fd: int) -> Result:
+        sock = self.stack.api.get(fd)
+        if sock is None:
+            return None, errno.EBADF
+        return sock.local, 0
+
+    def poll_with_errno(self, fd: int, events: int, timeout: float) -> Result:
+        """POLLIN when accept or recv would not say EAGAIN (checked without consuming)."""
+        state = self.stack.tcp_state(fd)
+        if state is None and self.stack.api.get(fd) is None:
+            return None, errno.EBADF
+        ready = self.driver.wait_until(lambda: self._readable(fd), timeout)
+        return (select.POLLIN & events) if ready else 0, 0
+
+    def _readable(self, fd: int) -> bool:
+        sock = self.stack.api.get(fd)
+        if sock is None:
+            return False
+        if sock.listener is not None:
+            return bool(sock.listener.accept_queue)
+        if sock.tcb is not None and sock.tcb.recv.ready:
+            return True
+        return self.stack.tcp_state(fd) in (State.CLOSE_WAIT, State.CLOSED)
+
+    def close_all(self) -> None:
+        for fd in sorted(self.open_fds):
+            self.driver.call(lambda now, fd=fd: self.stack.close(fd, now))
+        self.open_fds.clear()

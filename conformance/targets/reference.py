@@ -1,0 +1,157 @@
+"""The ``reference`` targets: netconform's own oracle, run as a stack under test.
+
+- ``reference``: live. The sans-IO reference stack answers on the DUT's end of a real veth in
+  its own DUT namespace (kernel silent there: no address, IPv6 off), through an AF_PACKET
+  socket driven by a thread. Every suite runs against it exactly as against Linux.
+- ``reference-inproc``: in-process. No namespace, no privileges: the tester link is virtual
+  and frames go straight into the stack. For fast unit runs anywhere.
+
+Profile: ``linux`` (Linux's choices where the RFCs leave latitude), the same stack the
+lockstep oracle uses.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+from conformance import netns, ownership
+from conformance.fabric import DutConfig, Fabric
+from conformance.link import (
+    ETH_P_ALL,
+    PACKET_IGNORE_OUTGOING,
+    SOL_PACKET,
+    TesterLink,
+    open_packet_socket,
+)
+from conformance.naming import WorkerPlan, base36
+from conformance.pcap import Recorder
+from conformance.reference_dut_api import ReferenceSocketApi
+from conformance.stack_driver import InlineDriver, LiveDriver
+from conformance.targets.base import Capabilities, Target, TestBed
+from conformance.targets.linux import LinuxTarget, endpoints_of
+from conformance.virtual_link import VirtualLink
+from reference_stack.profiles import LINUX
+from reference_stack.stack import ReferenceStack
+from reference_stack.wire.addr import ip4, mac
+
+
+def new_stack(plan: WorkerPlan, seed: int) -> ReferenceStack:
+    stack = ReferenceStack(LINUX, mac(plan.dut_mac), ip4(plan.dut_ipv4), plan.ipv4_prefix_len,
+                           rng_seed=seed)
+    # The same static neighbour entry the Linux DUT gets (conformance.fabric).
+    stack.add_neighbor(ip4(plan.tester_ipv4), mac(plan.tester_mac))
+    return stack
+
+
+def dut_packet_socket(ns: str, ifname: str) -> socket.socket:
+    with netns.entered(ns):
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    sock.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+    sock.bind((ifname, ETH_P_ALL))
+    return sock
+
+
+class ReferenceTarget(Target):
+    name = "reference"
+    description = "the reference stack answering on a veth in its own namespace"
+
+    def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
+        self.plan = plan
+        self.config = DutConfig(config.extra_sysctls, config.setup_commands, kernel_silent=True)
+        self.fabric = Fabric(plan, self.config)
+        self.packet_socket: socket.socket | None = None
+        self.tests = 0
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        return LinuxTarget.unavailable_reason()
+
+    @property
+    def capabilities(self) -> Capabilities:
+        # One thread handles frames in arrival order, so a barrier probe is answered last.
+        return Capabilities(replies_synchronously=True)
+
+    def start(self) -> None:
+        ownership.register(self.plan.run_id, base36(self.plan.worker))
+        self.fabric.start()
+        self.packet_socket = open_packet_socket(self.plan.tester_netns)
+
+    def stop(self) -> None:
+        try:
+            if self.packet_socket is not None:
+                self.packet_socket.close()
+            self.fabric.close()
+        finally:
+            ownership.unregister(self.plan.run_id, base36(self.plan.worker))
+
+    def begin_test(self, test_id: str) -> TestBed:
+        t0 = time.perf_counter()
+        dut = self.fabric.acquire()
+        self.tests += 1
+        driver = LiveDriver(new_stack(self.plan, self.tests),
+                            dut_packet_socket(dut.name, dut.dut_ifname))
+        assert self.packet_socket is not None, "start() first"
+        bed = TestBed(
+            link=TesterLink(self.packet_socket, dut.tester_ifname, Recorder()),
+            dut=ReferenceSocketApi(driver), endpoints=endpoints_of(self.plan),
+            capabilities=self.capabilities, handle=(dut, driver),
+        )
+        bed.setup_s = time.perf_counter() - t0
+        return bed
+
+    def end_test(self, bed: TestBed) -> dict[str, Any]:
+        dut, driver = bed.handle
+        try:
+            bed.dut.close_all()
+            return {"oracle": driver.take_decisions()}
+        finally:
+            driver.stop()
+            bed.link.close()
+            self.fabric.release(dut)
+
+    def environment(self) -> dict[str, Any]:
+        return {"profile": LINUX.name, "sysctls": self.config.recorded_sysctls(),
+                "setup_commands": list(self.config.setup_commands)}
+
+
+class InprocReferenceTarget(Target):
+    name = "reference-inproc"
+    description = "the reference stack in-process, on a virtual link (no privileges)"
+    needs_privileges = False
+
+    def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
+        self.plan = plan
+        self.tests = 0
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        return None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(replies_synchronously=True)
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def begin_test(self, test_id: str) -> TestBed:
+        self.tests += 1
+        driver = InlineDriver(new_stack(self.plan, self.tests))
+        return TestBed(link=VirtualLink(driver, Recorder()), dut=ReferenceSocketApi(driver),
+                       endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
+                       handle=driver)
+
+    def end_test(self, bed: TestBed) -> dict[str, Any]:
+        driver = bed.handle
+        bed.dut.close_all()
+        decisions = driver.take_decisions()
+        driver.stop()
+        return {"oracle": decisions}
+
+    def environment(self) -> dict[str, Any]:
+        return {"profile": LINUX.name}

@@ -1,0 +1,32 @@
+"""The reference stack as a target: live on a veth and in-process. Every suite test that
+passes against Linux also passes against the reference (issue: the oracle must be at least as
+conformant as the stack it judges), and its results carry the oracle's decision records."""
+
+import pytest
+
+from .runner import netconform, results
+
+
+def outcomes(out):
+    return {t["id"]: t["outcome"] for t in results(out)["tests"]}
+
+
+@pytest.fixture(scope="module")
+def linux_outcomes(tmp_path_factory):
+    out = tmp_path_factory.mktemp("linux")
+    proc = netconform("run", "--target", "linux", "--out", str(out))
+    assert proc.returncode in (0, 1), proc.stderr
+    return outcomes(out)
+
+
+@pytest.mark.parametrize("target", ["reference", "reference-inproc"])
+def test_reference_passes_what_linux_passes(tmp_path, linux_outcomes, target):
+    proc = netconform("run", "--target", target, "--out", str(tmp_path))
+    assert proc.returncode in (0, 1), proc.stderr
+    ref = outcomes(tmp_path)
+    passed_on_linux = {t for t, o in linux_outcomes.items() if o == "passed"}
+    assert len(passed_on_linux) >= 12
+    not_passing = {t: ref.get(t) for t in passed_on_linux if ref.get(t) != "passed"}
+    assert not not_passing, not_passing
+    closed = next(t for t in results(tmp_path)["tests"] if "closed_port_gets_rst" in t["id"])
+    assert any(row["rule"].startswith("RFC9293-3.10.7.1") for row in closed["oracle"])
