@@ -76,16 +76,21 @@ class UdpRepr:
         header = pack(_HEADER, self.src_port, self.dst_port, length, self.checksum or 0)
         return header + self.payload, length
 
+    @staticmethod
+    def _sum(datagram: bytes, length: int, src_ip: bytes, dst_ip: bytes) -> int:
+        """RFC 768: the checksum covers the pseudo-header (with the length field's value) and
+        the datagram as the length field delimits it, when that is sane (what a receiver
+        verifies); otherwise every octet emitted."""
+        if HEADER_LEN <= length < len(datagram):
+            datagram = datagram[:length]
+        return internet_checksum(datagram, pseudo_header_sum(src_ip, dst_ip, IPPROTO_UDP, length))
+
     def emit(self, src_ip: bytes, dst_ip: bytes) -> bytes:
-        """RFC 768: the checksum covers the pseudo-header (with the length field's value),
-        header and data; a computed 0 is sent as 0xFFFF. An explicit checksum, including
-        0 = "no checksum", is sent as given."""
+        """Header and payload; a computed checksum of 0 is sent as 0xFFFF (RFC 768). An
+        explicit checksum, including 0 = "no checksum", is sent as given."""
         datagram, length = self._datagram()
         if self.checksum is None:
-            value = internet_checksum(
-                datagram, pseudo_header_sum(src_ip, dst_ip, IPPROTO_UDP, length)
-            )
-            value = value or 0xFFFF
+            value = self._sum(datagram, length, src_ip, dst_ip) or 0xFFFF
             datagram = with_checksum(datagram, _CHECKSUM_AT, value)
         return datagram
 
@@ -94,9 +99,7 @@ class UdpRepr:
         if not self.checksum:
             return True
         datagram, length = self._datagram()
-        return (
-            internet_checksum(datagram, pseudo_header_sum(src_ip, dst_ip, IPPROTO_UDP, length)) == 0
-        )
+        return self._sum(datagram, length, src_ip, dst_ip) == 0
 
     def summary(self) -> str:
         text = f"UDP {self.src_port} > {self.dst_port} len={len(self.payload)}"

@@ -111,3 +111,11 @@ def test_icmp_bad_checksum_is_represented():
 
 def test_icmp_summary():
     assert Icmpv4Repr.echo_request(1, 2, b"x").summary() == "ICMP echo request id=1 seq=2 len=1"
+
+
+def test_udp_checksum_covers_the_datagram_as_its_length_delimits_it():
+    # A length field shorter than the payload: the receiver checksums the first `length`
+    # octets (RFC 768), so that is what emit covers; the trailing octets do not matter.
+    trailing = UdpRepr(1, 2, b"abcTRAILING", length=11).emit(SRC, DST)
+    assert trailing[:11] == UdpRepr(1, 2, b"abc").emit(SRC, DST)
+    assert UdpRepr.parse(trailing[:11]).checksum_ok(SRC, DST)
