@@ -58,6 +58,9 @@ class Profile:
     time_wait: float = 240.0  # 2 * MSL, MSL = 2 minutes (RFC 9293 3.4.2)
     zero_window_probe: str = PROBE_ONE_BYTE
     oow_ack_interval: float | None = None  # rate limit of dupacks/challenge ACKs per socket
+    fin_wait_2_timeout: float | None = None  # orphaned FIN-WAIT-2 lifetime (Linux 60 s)
+    time_wait_accepts_syn: bool = False  # RFC 1122 4.2.2.13 MAY: reopen from TIME-WAIT
+    drop_segment_without_ts: bool = True  # RFC 7323 3.2 SHOULD; Linux accepts them
     # TCP data path
     initial_cwnd_segments: int | None = None  # None: RFC 5681 3.1 formula; Linux: 10 (RFC 6928)
     send_buffer: int = 16384
@@ -102,6 +105,9 @@ LINUX = Profile(
     time_wait=60.0,  # TCP_TIMEWAIT_LEN
     zero_window_probe=PROBE_OLD_SEQ,
     oow_ack_interval=0.5,  # net.ipv4.tcp_invalid_ratelimit = 500 ms
+    fin_wait_2_timeout=60.0,  # net.ipv4.tcp_fin_timeout
+    time_wait_accepts_syn=True,  # tcp_timewait_state_process: TCP_TW_SYN
+    drop_segment_without_ts=False,
     initial_cwnd_segments=10,  # TCP_INIT_CWND
     send_buffer=16384,  # tcp_wmem[1]
     recv_buffer=131072,  # tcp_rmem[1]

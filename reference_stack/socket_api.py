@@ -350,8 +350,11 @@ class SocketApi:
             tcp.abort(tcb, now, "RFC1122-4.2.2.13-SHOULD-rst-on-close-with-data"
                       if tcb.recv.ready else "RFC9293-3.10.5-MUST-abort-rst")
             return 0, 0
+        tcb.orphan = True
         if not s.shut_wr:
             tcp.close(tcb, now)
+        else:
+            tcp.arm_fin_wait_2(tcb, now)
         return 0, 0
 
     def setsockopt(self, fd: int, level: int, name: int, value: Any,

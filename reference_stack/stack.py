@@ -125,7 +125,7 @@ class ReferenceStack:
         """Send a gratuitous ARP for our address (RFC 5227 3)."""
         trace = self._begin()
         trace.add("arp", "reply", "RFC5227-3-SHOULD-announce")
-        self.iface._emit_eth(b"\xff" * 6, ETH_P_ARP, self.iface.arp.announcement().emit(),
+        self.iface.emit_eth(b"\xff" * 6, ETH_P_ARP, self.iface.arp.announcement().emit(),
                              "RFC5227-3-SHOULD-announce", {}, self.out)
         return self._finish(trace)
 

@@ -90,7 +90,7 @@ class Interface:
             return
         reply = self.arp.receive(arp, now, trace)
         if reply is not None:
-            self._emit_eth(reply.tha, ETH_P_ARP, reply.emit(), "RFC826-MUST-reply", {}, out)
+            self.emit_eth(reply.tha, ETH_P_ARP, reply.emit(), "RFC826-MUST-reply", {}, out)
         waiting = self.pending.pop(arp.spa, None) if self.arp.lookup(arp.spa) else None
         for ip, rule, variance in waiting or ():
             self._emit_ip(ip, arp.spa, rule, variance, out, trace)
@@ -301,7 +301,7 @@ class Interface:
             queue = self.pending.setdefault(hop, [])
             if not queue:
                 trace.add("arp", REPLY, "RFC826-MUST-request", "resolve next hop")
-                self._emit_eth(BROADCAST_MAC, ETH_P_ARP, self.arp.request_for(hop).emit(),
+                self.emit_eth(BROADCAST_MAC, ETH_P_ARP, self.arp.request_for(hop).emit(),
                                "RFC826-MUST-request", {}, out)
             if len(queue) < PENDING_LIMIT:
                 queue.append((ip, rule, variance))
@@ -313,7 +313,7 @@ class Interface:
         mac = BROADCAST_MAC if hop is None else self.arp.lookup(hop)
         merged = {**self.ip_variance, **variance}
         if len(ip.payload) + 20 <= self.profile.mtu:
-            self._emit_eth(mac, ETH_P_IP, ip.emit(), rule, merged, out)
+            self.emit_eth(mac, ETH_P_IP, ip.emit(), rule, merged, out)
             return
         # RFC 791 3.2: fragment; each fragment's data but the last is a multiple of 8.
         chunk = (self.profile.mtu - 20) & ~7
@@ -324,9 +324,9 @@ class Interface:
             frag = Ipv4Repr(ip.src, ip.dst, ip.protocol, part, ttl=ip.ttl, tos=ip.tos,
                             ident=ip.ident, df=False, mf=more, frag_offset=off // 8)
             trace.add("ipv4", REPLY, "RFC791-3.2-MUST-fragment", f"offset {off}")
-            self._emit_eth(mac, ETH_P_IP, frag.emit(), rule, merged, out)
+            self.emit_eth(mac, ETH_P_IP, frag.emit(), rule, merged, out)
 
-    def _emit_eth(self, dst_mac: bytes, ethertype: int, payload: bytes, rule: str,
+    def emit_eth(self, dst_mac: bytes, ethertype: int, payload: bytes, rule: str,
                   variance: dict, out: Output) -> None:
         frame = dst_mac + self.mac + ethertype.to_bytes(2, "big") + payload
         out.append((frame, Prediction(frame, rule, variance)))

@@ -16,7 +16,14 @@ from reference_stack.tcp.rto import RtoEstimator
 from reference_stack.tcp.seq import seq_add, seq_diff, seq_gt
 from reference_stack.tcp.state import Arm, State
 from reference_stack.tcp.states import TABLES
-from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, T_TIME_WAIT, ConnKey, Tcb
+from reference_stack.tcp.tcb import (
+    T_FIN_WAIT_2,
+    T_PERSIST,
+    T_RETRANSMIT,
+    T_TIME_WAIT,
+    ConnKey,
+    Tcb,
+)
 from reference_stack.trace import DROP, EVENT, STATE, Trace
 from reference_stack.wire.tcp import ACK, RST, TcpRepr
 
@@ -65,9 +72,10 @@ class TcpLayer:
     # -- construction ----------------------------------------------------------------------
 
     def new_tcb(self, local_ip: bytes, local_port: int, remote_ip: bytes, remote_port: int,
-                state: State, now: float, opts: ConnOptions) -> Tcb:
+                state: State, now: float, opts: ConnOptions, iss: int | None = None) -> Tcb:
         p = self.profile
-        iss = self.rng.getrandbits(32)  # RFC 9293 3.4.1 / RFC 6528: an unpredictable ISN
+        if iss is None:
+            iss = self.rng.getrandbits(32)  # RFC 9293 3.4.1 / RFC 6528: an unpredictable ISN
         tcb = Tcb(local_ip, local_port, remote_ip, remote_port, state, iss,
                   rto=RtoEstimator(p.rto_initial, p.rto_min, p.rto_max),
                   send=SendBuffer(seq_add(iss, 1), opts.sndbuf),
@@ -113,8 +121,17 @@ class TcpLayer:
             tcb.fin_queued = True
         if tcb.state is State.TIME_WAIT and old is not State.TIME_WAIT:
             segment_arrival.time_wait_entered(self, tcb, now)
+        elif tcb.state is State.FIN_WAIT_2:
+            self.arm_fin_wait_2(tcb, now)
         if tcb.state is State.CLOSED:
             self.delete(tcb)
+
+    def arm_fin_wait_2(self, tcb: Tcb, now: float) -> None:
+        """An orphaned connection (its socket closed) waits in FIN-WAIT-2 only so long; RFC
+        9293 sets no limit, Linux uses tcp_fin_timeout."""
+        limit = self.profile.fin_wait_2_timeout
+        if tcb.orphan and limit is not None and tcb.state is State.FIN_WAIT_2:
+            tcb.timers.set(T_FIN_WAIT_2, now + limit)
 
     def delete(self, tcb: Tcb) -> None:
         tcb.state = State.CLOSED
@@ -156,6 +173,11 @@ class TcpLayer:
 
     def input(self, src: bytes, dst: bytes, seg: TcpRepr, now: float) -> None:
         tcb = self.conns.get((dst, seg.dst_port, src, seg.src_port))
+        reopen_above = None
+        if tcb is not None and tcb.state is State.TIME_WAIT and self._listener(dst, seg) \
+                and segment_arrival.time_wait_reopen(self, tcb, seg):
+            reopen_above = seq_add(tcb.snd_nxt, 0xFFFF + 2)  # Linux: tw snd_nxt + 65535 + 2
+            tcb = None
         if tcb is not None:
             self.trace.add("tcp", "accept", "RFC9293-3.10.7-MUST-demux",
                            f"connection in {tcb.state.value}")
@@ -164,12 +186,15 @@ class TcpLayer:
             else:
                 segment_arrival.synchronized(self, tcb, seg, now)
             return
-        lst = self.listeners.get((dst, seg.dst_port)) or self.listeners.get((ANY, seg.dst_port))
+        lst = self._listener(dst, seg)
         if lst is not None:
             self.trace.add("tcp", "accept", "RFC9293-3.10.7.2-MUST-demux-listen")
-            segment_arrival.listen(self, lst, src, dst, seg, now)
+            segment_arrival.listen(self, lst, src, dst, seg, now, iss=reopen_above)
             return
         segment_arrival.closed(self, src, dst, seg)
+
+    def _listener(self, dst: bytes, seg: TcpRepr) -> Listener | None:
+        return self.listeners.get((dst, seg.dst_port)) or self.listeners.get((ANY, seg.dst_port))
 
     # -- timers (RFC 9293 3.10.8, RFC 6298 5) ----------------------------------------------
 
@@ -192,6 +217,10 @@ class TcpLayer:
                     self._persist_timeout(tcb, now)
                 elif name == T_TIME_WAIT:
                     self.transition(tcb, TABLES[State.TIME_WAIT].timeout, now)
+                elif name == T_FIN_WAIT_2:
+                    self.trace.add("tcp", STATE, "LINUX-tcp_fin_timeout",
+                                   "orphaned FIN-WAIT-2 connection dropped")
+                    self.delete(tcb)
 
     def _retransmit_timeout(self, tcb: Tcb, now: float) -> None:
         p = self.profile

@@ -18,7 +18,7 @@ from reference_stack.tcp.seq import (
 )
 from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
-from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, T_TIME_WAIT, Tcb
+from reference_stack.tcp.tcb import T_PERSIST, T_TIME_WAIT, Tcb
 from reference_stack.trace import ACCEPT, DROP
 from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpRepr
 
@@ -46,7 +46,7 @@ def closed(layer: TcpLayer, src: bytes, dst: bytes, seg: TcpRepr) -> None:
 # -- LISTEN (RFC 9293 3.10.7.2) -------------------------------------------------------------
 
 def listen(layer: TcpLayer, lst: Listener, src: bytes, dst: bytes, seg: TcpRepr,
-           now: float) -> None:
+           now: float, iss: int | None = None) -> None:
     trace = layer.trace
     if seg.flags & RST:
         trace.add("tcp", DROP, "RFC9293-3.10.7.2-MUST-listen-rst-ignore")
@@ -66,7 +66,7 @@ def listen(layer: TcpLayer, lst: Listener, src: bytes, dst: bytes, seg: TcpRepr,
         return
     arm = TABLES[State.LISTEN].syn
     tcb = layer.new_tcb(dst, lst.port, src, seg.src_port, State.SYN_RECEIVED, now,
-                        opts=lst.opts)
+                        opts=lst.opts, iss=iss)
     tcb.passive = True
     tcb.listener = lst
     lst.pending.add(tcb.key)
@@ -158,6 +158,11 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     length = seg_len(seg)
     ts = timestamps_of(seg) if tcb.ts_ok else None
 
+    # RFC 7323 3.2: once negotiated, a non-RST segment without TSopt SHOULD be dropped.
+    if (tcb.ts_ok and ts is None and not flags & RST and p.drop_segment_without_ts
+            and tcb.state is not State.SYN_RECEIVED):
+        trace.add("tcp", DROP, "RFC7323-3.2-SHOULD-drop-missing-tsopt")
+        return
     # RFC 7323 5.3 R1 (PAWS): before the sequence check, a segment whose TSval is older than
     # TS.Recent is unacceptable: send an ACK and drop it (a RST is exempt, RFC 7323 5.2).
     if (ts is not None and not flags & RST and seq_lt(ts[0], tcb.ts_recent)
@@ -318,6 +323,21 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
 
 def time_wait_entered(layer: TcpLayer, tcb: Tcb, now: float) -> None:
     """RFC 9293 3.10.7.4: start the time-wait timer, turn off the other timers."""
-    tcb.timers.cancel(T_RETRANSMIT)
-    tcb.timers.cancel(T_PERSIST)
+    tcb.timers.clear()
     tcb.timers.set(T_TIME_WAIT, now + layer.profile.time_wait)
+
+
+def time_wait_reopen(layer: TcpLayer, tcb: Tcb, seg: TcpRepr) -> bool:
+    """RFC 1122 4.2.2.13 (MAY): a new SYN, above the old connection's sequence space (and
+    with a newer timestamp, RFC 6191), may reopen the connection from TIME-WAIT. The caller
+    then hands the SYN to the listener; the new ISS must lie above the old SND.NXT."""
+    if not (layer.profile.time_wait_accepts_syn and tcb.state is State.TIME_WAIT
+            and seg.flags & (SYN | ACK | RST) == SYN and seq_gt(seg.seq, tcb.rcv_nxt)):
+        return False
+    ts = timestamps_of(seg) if tcb.ts_ok else None
+    if ts is not None and not seq_gt(ts[0], tcb.ts_recent):
+        return False
+    layer.trace.add("tcp", "state", "RFC1122-4.2.2.13-MAY-time-wait-reopen",
+                    "new SYN above the old sequence space")
+    layer.delete(tcb)
+    return True

@@ -14,6 +14,7 @@ from reference_stack.tcp.state import State
 T_RETRANSMIT = "retransmit"
 T_PERSIST = "persist"
 T_TIME_WAIT = "time_wait"
+T_FIN_WAIT_2 = "fin_wait_2"
 
 ConnKey = tuple[bytes, int, bytes, int]  # local ip, local port, remote ip, remote port
 
@@ -57,6 +58,7 @@ class Tcb:
     syn_window: int = 0  # the window of our SYN or SYN-ACK (never scaled, RFC 7323 2.2)
     rcv_wnd_clamp: int = 0xFFFF  # the receive window we offer at most
     ephemeral: bool = False  # local port chosen by the stack
+    orphan: bool = False  # the user closed the socket; the connection lives on
     # FIN bookkeeping.
     fin_queued: bool = False  # the user closed the sending direction
     fin_seq: int | None = None  # seq of our FIN once its place is fixed

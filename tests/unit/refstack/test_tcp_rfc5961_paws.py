@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reference_stack.profiles import LINUX, RFC
 from reference_stack.tcp.state import State
-from reference_stack.wire.tcp import ACK, RST, SYN, TcpOptNop, TcpOptTimestamps
+from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpOptNop, TcpOptTimestamps
 from tests.unit.refstack.conn import Conn, bring_to
 
 
@@ -100,3 +100,47 @@ def test_closing_a_listener_forgets_embryos_silently() -> None:
     c = bring_to(State.SYN_RECEIVED, LINUX)
     r = c.stack.close(c.listen_fd, 0.0)
     assert r.reaction.frames == () and c.state() is State.CLOSED
+
+
+def test_segment_without_timestamps_after_negotiation() -> None:
+    rfc = ts_conn(RFC)
+    r = rfc.seg(ACK, payload=b"no ts")
+    assert "RFC7323-3.2-SHOULD-drop-missing-tsopt" in r.rules() and rfc.tcb().recv.ready == b""
+    linux = ts_conn(LINUX)
+    linux.seg(ACK, payload=b"no ts")
+    assert linux.tcb().recv.ready == b"no ts"
+
+
+def passive_time_wait(profile) -> Conn:
+    """The stack accepted a connection on a listener, then closed first: TIME-WAIT."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN))
+    c.note(c.seg(ACK))
+    fd = c.stack.accept(c.listen_fd).value[0]
+    c.note(c.stack.close(fd, 0.0).reaction)
+    c.note(c.advance(FIN | ACK))
+    assert c.state() is State.TIME_WAIT
+    return c
+
+
+def test_time_wait_reopened_by_a_new_syn_linux() -> None:
+    c = passive_time_wait(LINUX)
+    old_snd_nxt = c.tcb().snd_nxt
+    r = c.seg(SYN, seq=c.snd_nxt + 100000)
+    assert "RFC1122-4.2.2.13-MAY-time-wait-reopen" in r.rules()
+    (synack,) = c.note(r)
+    assert synack.flags == SYN | ACK and synack.seq == (old_snd_nxt + 65537) & 0xFFFFFFFF
+    assert c.state() is State.SYN_RECEIVED
+
+
+def test_time_wait_syn_draws_a_challenge_ack_rfc() -> None:
+    c = passive_time_wait(RFC)
+    (reply,) = c.note(c.seg(SYN, seq=c.snd_nxt + 100000))
+    assert reply.flags == ACK and c.state() is State.TIME_WAIT
+
+
+def test_orphaned_fin_wait_2_times_out_in_linux_only() -> None:
+    for profile, survives in ((LINUX, False), (RFC, True)):
+        c = bring_to(State.FIN_WAIT_2, profile)
+        c.stack.poll(1000.0)
+        assert (c.state() is State.FIN_WAIT_2) is survives, profile.name
