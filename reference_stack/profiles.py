@@ -87,11 +87,24 @@ class Profile:
         return self.mtu - 40
 
 
+def linux_window_scale(tcp_rmem_max: int, rmem_max: int = 0) -> int:
+    """The shift Linux offers (tcp_select_initial_window): the smallest that lets a 16-bit
+    window cover max(tcp_rmem[2], net.core.rmem_max), at most 14. Default netns (tcp_rmem[2]
+    = 6 MiB): 7; a host with tcp_rmem[2] = 32 MiB offers 10. Use it with
+    `dataclasses.replace(LINUX, window_scale=...)` to match a given target."""
+    space = max(tcp_rmem_max, rmem_max)
+    shift = 0
+    while space > 0xFFFF << shift and shift < 14:
+        shift += 1
+    return shift
+
+
 RFC = Profile(name="rfc")
 
 LINUX = Profile(
     name="linux",
     ttl=64,  # net.ipv4.ip_default_ttl
+    window_scale=7,  # linux_window_scale(6 MiB), the default tcp_rmem[2]
     reassembly_timeout=30.0,  # net.ipv4.ipfrag_time
     fragment_overlap=OVERLAP_DISCARD,  # ip_frag_queue: overlap drops the queue (RFC 5722 style)
     icmp_quote_exact=True,  # icmp_send quotes as much as fits in 576 octets

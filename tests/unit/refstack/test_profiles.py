@@ -80,3 +80,10 @@ def test_deterministic_for_a_seed() -> None:
         return [d.eth.payload for _, d, _ in link.log]
 
     assert run() == run()
+
+
+def test_linux_window_scale_follows_tcp_rmem() -> None:
+    from reference_stack.profiles import linux_window_scale
+    assert linux_window_scale(6291456) == 7 == LINUX.window_scale  # default tcp_rmem[2]
+    assert linux_window_scale(33554432) == 10  # measured on a 6.18 host with 32 MiB
+    assert linux_window_scale(1 << 40) == 14
