@@ -11,6 +11,7 @@ from wire_strategies import (
     icmpv4_reprs,
     ip_addr,
     ipv4_reprs,
+    mac_addr,
     tcp_reprs,
     udp_reprs,
 )
@@ -18,13 +19,21 @@ from wire_strategies import (
 from reference_stack.wire.arp import ArpRepr
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.ethernet import EthernetRepr
+from reference_stack.wire.frame import build_frame, dissect
 from reference_stack.wire.icmpv4 import Icmpv4Repr
-from reference_stack.wire.ipv4 import Ipv4Repr
+from reference_stack.wire.ipv4 import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Ipv4Repr
 from reference_stack.wire.tcp import TcpRepr
 from reference_stack.wire.udp import UdpRepr
 
 ROUNDTRIP = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 BYTES = settings(max_examples=300, deadline=None)
+
+COMPUTED_L4_FIELDS = {
+    TcpRepr: ("data_offset", "checksum"),
+    UdpRepr: ("length", "checksum"),
+    Icmpv4Repr: ("checksum",),
+}
+L4_PROTOCOLS = {TcpRepr: IPPROTO_TCP, UdpRepr: IPPROTO_UDP, Icmpv4Repr: IPPROTO_ICMP}
 
 
 @ROUNDTRIP
@@ -154,3 +163,38 @@ def test_arp_reemit_arbitrary_bytes_up_to_addresses(data):
         assert parsed is None
     else:
         assert parsed.emit() == data[:needed]
+
+
+@ROUNDTRIP
+@given(
+    ipv4_reprs(),
+    st.one_of(tcp_reprs(), udp_reprs(), icmpv4_reprs),
+    mac_addr,
+    mac_addr,
+)
+def test_dissect_of_built_frame_recovers_every_layer(ip, l4, eth_src, eth_dst):
+    l4 = replace(l4, **{name: None for name in COMPUTED_L4_FIELDS[type(l4)]})
+    ip = replace(
+        ip,
+        ihl=None,
+        total_length=None,
+        checksum=None,
+        version=4,
+        frag_offset=0,
+        protocol=L4_PROTOCOLS[type(l4)],
+        payload=b"",
+    )
+    result = dissect(build_frame(eth_src, eth_dst, ip, l4))
+    assert result.error is None
+    assert (result.eth.src, result.eth.dst) == (eth_src, eth_dst)
+    assert result.ipv4.header_checksum_ok() and result.ipv4.src == ip.src
+    got = result.l4
+    if isinstance(l4, Icmpv4Repr):
+        alone = l4.emit()
+    else:
+        alone = l4.emit(ip.src, ip.dst)
+    assert got == type(l4).parse(alone) and got.payload == l4.payload
+    if isinstance(got, Icmpv4Repr):
+        assert got.checksum_ok()
+    else:
+        assert got.checksum_ok(ip.src, ip.dst)
