@@ -16,6 +16,7 @@ deletes used ones; a test only waits when the pool is empty (see ``tox -e bench`
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import queue
 import socket
@@ -32,6 +33,8 @@ from conformance.reaper import delete_netns
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
 SIOCBRADDIF = 0x89A2
+SIOCETHTOOL = 0x8946
+ETHTOOL_STXCSUM = 0x17
 IFF_UP = 0x1
 
 # Principle 8: determinism in the DUT netns. ``{dut_if}`` is the DUT's end of the test link.
@@ -80,6 +83,19 @@ def set_link_up(ns: str, ifname: str) -> None:
         ifreq = struct.pack("16sH14x", ifname.encode(), 0)
         flags = struct.unpack("16sH14x", fcntl.ioctl(s, SIOCGIFFLAGS, ifreq))[1]
         fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH14x", ifname.encode(), flags | IFF_UP))
+
+
+def disable_tx_checksum_offload(ns: str, ifname: str) -> None:
+    """Make the kernel compute checksums of what it sends on ``ifname`` (ETHTOOL_STXCSUM off).
+
+    A veth offloads checksums by default: frames leave with a partial checksum that only the
+    receiving kernel would complete, so a packet socket (the tester, the oracle, the pcap)
+    would see wrong TCP/UDP checksums on everything the DUT sends.
+    """
+    value = ctypes.create_string_buffer(struct.pack("II", ETHTOOL_STXCSUM, 0))
+    ifreq = struct.pack("16sP8x", ifname.encode(), ctypes.addressof(value))
+    with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        fcntl.ioctl(s, SIOCETHTOOL, ifreq)
 
 
 def attach_to_sink(ns: str, ifname: str, bridge: str) -> None:
@@ -155,6 +171,7 @@ def build_dut(plan: WorkerPlan, seq: int, config: DutConfig) -> DutNetns:
     )
     try:
         netns.write_sysctls(ns, config.sysctls(dif))
+        disable_tx_checksum_offload(ns, dif)
         attach_to_sink(plan.tester_netns, tif, plan.tester_sink_bridge)
         set_link_up(plan.tester_netns, tif)
         script = "link set lo up\n"
