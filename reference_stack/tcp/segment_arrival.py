@@ -4,6 +4,7 @@ TS.Recent). The per-state outcomes come from the tables in `tcp/states/`."""
 
 from __future__ import annotations
 
+import errno
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp.options import negotiate, timestamps_of
@@ -279,6 +280,16 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     need_ack = False
     in_order_text = False
     fin_ok = bool(flags & FIN)
+    if (seg.payload and tcb.orphan and tcb.state in (State.FIN_WAIT_1, State.FIN_WAIT_2)
+            and seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt)):
+        # RFC 1122 4.2.2.13: new data after the user's CLOSE SHOULD draw a RST (Linux
+        # tcp_rcv_state_process: TCPABORTONDATA, then a RST for the segment).
+        rule = "RFC1122-4.2.2.13-SHOULD-rst-data-after-close"
+        layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg, rule)
+        tcb.error = errno.ECONNRESET
+        layer.trace.add("tcp", "state", rule, f"{tcb.state.value} -> CLOSED")
+        layer.delete(tcb)
+        return
     if seg.payload:
         arm = table.text
         if arm is not None and arm.accept:

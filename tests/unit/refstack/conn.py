@@ -61,8 +61,9 @@ class Conn:
         return segs
 
 
-def bring_to(state: State, profile: Profile = LINUX) -> Conn:
-    """A connection on a fresh stack, in `state` as the stack sees it."""
+def bring_to(state: State, profile: Profile = LINUX, half_close: bool = False) -> Conn:
+    """A connection on a fresh stack, in `state` as the stack sees it. The stack's FIN comes
+    from close() (an orphaned connection), or from shutdown(SHUT_WR) with `half_close`."""
     stack = make_stack(profile, "a")
     tester = RawPeer(stack)
     if state in (State.LISTEN, State.SYN_RECEIVED) or state is State.CLOSED:
@@ -92,7 +93,10 @@ def bring_to(state: State, profile: Profile = LINUX) -> Conn:
             if state is State.LAST_ACK:
                 c.note(stack.close(fd, 0.0).reaction)
             return c
-        c.note(stack.close(fd, 0.0).reaction)  # FIN-WAIT-1
+        if half_close:
+            c.note(stack.shutdown(fd, 1, 0.0).reaction)  # FIN-WAIT-1, socket still open
+        else:
+            c.note(stack.close(fd, 0.0).reaction)  # FIN-WAIT-1
         if state is State.CLOSING:
             c.note(c.advance(FIN | ACK, ack=c.rcv_nxt - 1))
         elif state in (State.FIN_WAIT_2, State.TIME_WAIT):

@@ -144,3 +144,12 @@ def test_orphaned_fin_wait_2_times_out_in_linux_only() -> None:
         c = bring_to(State.FIN_WAIT_2, profile)
         c.stack.poll(1000.0)
         assert (c.state() is State.FIN_WAIT_2) is survives, profile.name
+
+
+def test_data_after_close_draws_a_rst() -> None:
+    c = bring_to(State.FIN_WAIT_2, LINUX)  # the socket was closed (not shut down)
+    r = c.seg(ACK, payload=b"too late")
+    (rst,) = c.note(r)
+    assert rst.flags == RST and rst.seq == c.rcv_nxt
+    assert "RFC1122-4.2.2.13-SHOULD-rst-data-after-close" in r.rules()
+    assert c.state() is State.CLOSED

@@ -46,6 +46,7 @@ class Case:
     expect_seq: V | None = None
     expect_ack: V | None = None
     profile: object = LINUX
+    half_close: bool = False  # the stack's FIN came from shutdown(SHUT_WR), not close()
 
     def __str__(self) -> str:
         return self.name
@@ -133,12 +134,16 @@ CASES = [
          "RFC9293-3.10.7.4-MUST-fin-time-wait", expect_ack=nxt(1)),
     Case("fin-wait-1-data", State.FIN_WAIT_1, ACK, ACK, State.FIN_WAIT_1,
          "RFC9293-3.10.7.4-MUST-text-deliver", ack=rcv(-1), payload=b"zz",
-         expect_ack=nxt(2)),
+         expect_ack=nxt(2), half_close=True),
+    Case("fin-wait-1-data-after-close", State.FIN_WAIT_1, ACK, RST, State.CLOSED,
+         "RFC1122-4.2.2.13-SHOULD-rst-data-after-close", ack=rcv(-1), payload=b"zz",
+         expect_seq=rcv(-1)),
     # FIN-WAIT-2
     Case("fin-wait-2-fin", State.FIN_WAIT_2, FIN | ACK, ACK, State.TIME_WAIT,
          "RFC9293-3.10.7.4-MUST-fin-time-wait", expect_seq=rcv(), expect_ack=nxt(1)),
     Case("fin-wait-2-data", State.FIN_WAIT_2, ACK, ACK, State.FIN_WAIT_2,
-         "RFC9293-3.10.7.4-MUST-text-deliver", payload=b"q", expect_ack=nxt(1)),
+         "RFC9293-3.10.7.4-MUST-text-deliver", payload=b"q", expect_ack=nxt(1),
+         half_close=True),
     Case("fin-wait-2-rst", State.FIN_WAIT_2, RST, None, State.CLOSED,
          "RFC9293-3.10.7.4-MUST-rst-reset"),
     # CLOSE-WAIT
@@ -170,7 +175,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_segment_arrival(case: Case) -> None:
-    c = bring_to(case.state, case.profile)
+    c = bring_to(case.state, case.profile, case.half_close)
     before_seq = case.seq(c) if case.seq else c.snd_nxt
     before_ack = case.ack(c) if case.ack else c.rcv_nxt
     exp_seq = case.expect_seq(c) if case.expect_seq else None
