@@ -73,7 +73,8 @@ def cases():
         "parse ipv4": lambda: Ipv4Repr.parse(syn_eth.payload),
         "parse tcp syn+options": lambda: TcpRepr.parse(syn_ip.payload),
         "emit tcp syn+options": lambda: syn.emit(SRC_IP, DST_IP),
-        "emit ipv4": lambda: syn_ip.emit(),
+        "re-emit parsed ipv4 (checksum as parsed)": lambda: syn_ip.emit(),
+        "emit ipv4 (checksum computed)": lambda: ip.emit(),
         "checksum 1460 bytes": lambda: internet_checksum(data_frame[34:]),
     }
 
