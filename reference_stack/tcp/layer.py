@@ -158,6 +158,9 @@ class TcpLayer:
             tcb.rto.sample(now - tcb.rtt_start)  # RFC 6298 2.2-2.3, Karn-valid sample
             tcb.rtt_seq = None
         tcb.retries = 0
+        if tcb.dupacks >= 3:
+            tcb.cwnd = tcb.ssthresh  # RFC 5681 3.2 step 6: deflate after recovery
+        tcb.dupacks = 0
         # RFC 5681 3.1: slow start, then congestion avoidance.
         if tcb.cwnd < tcb.ssthresh:
             tcb.cwnd += min(acked, tcb.mss)
@@ -242,6 +245,20 @@ class TcpLayer:
         tcb.snd_nxt = tcb.snd_una  # retransmit from the earliest unacknowledged segment
         self.sender.transmit(tcb, now)
         # RFC 6298 5.6: restart the timer with the backed-off value.
+        tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+
+    def fast_retransmit(self, tcb: Tcb, now: float) -> None:
+        """RFC 5681 3.2 steps 2-4: ssthresh = max(FlightSize / 2, 2 * SMSS), retransmit the
+        earliest unacknowledged segment, cwnd = ssthresh + 3 * SMSS."""
+        tcb.ssthresh = max(tcb.in_flight() // 2, 2 * tcb.mss)
+        self.trace.add("tcp", EVENT, "RFC5681-3.2-MUST-fast-retransmit", "third duplicate ACK")
+        nxt = tcb.snd_nxt
+        tcb.snd_nxt = tcb.snd_una
+        cwnd = tcb.cwnd
+        tcb.cwnd = tcb.mss  # exactly one segment goes out now
+        self.sender.transmit(tcb, now)
+        tcb.snd_nxt = nxt
+        tcb.cwnd = max(cwnd, tcb.ssthresh + 3 * tcb.mss)
         tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
 
     def _persist_timeout(self, tcb: Tcb, now: float) -> None:

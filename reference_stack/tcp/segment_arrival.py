@@ -259,6 +259,13 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             return
         if seq_gt(seg.ack, tcb.snd_una):
             layer.acknowledge(tcb, seg.ack, now)
+        elif (seg.ack == tcb.snd_una and not seg.payload and not flags & FIN
+              and seg.window << tcb.snd_wscale == tcb.snd_wnd and tcb.in_flight() > 0):
+            # RFC 5681 2 (definition of a duplicate ACK) and 3.2: the third one triggers a
+            # fast retransmit of the earliest unacknowledged segment.
+            tcb.dupacks += 1
+            if tcb.dupacks == 3:
+                layer.fast_retransmit(tcb, now)
         # RFC 9293 3.10.7.4: update the send window only from newer segments.
         if seq_lt(tcb.snd_wl1, seg.seq) or (tcb.snd_wl1 == seg.seq
                                             and seq_le(tcb.snd_wl2, seg.ack)):

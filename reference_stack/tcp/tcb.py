@@ -69,6 +69,7 @@ class Tcb:
     rtt_seq: int | None = None
     rtt_start: float = 0.0
     retries: int = 0
+    dupacks: int = 0  # consecutive duplicate ACKs (RFC 5681 2)
     persist_backoff: int = 0
     last_oow_ack: float | None = None
     nodelay: bool = False

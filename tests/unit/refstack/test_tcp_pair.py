@@ -243,3 +243,34 @@ def test_fin_data_piggyback_and_half_close() -> None:
     link.deliver()
     assert link.call(link.a, "recv", a, 100).value == b"reply"
     assert any(s.flags & FIN for s in link.tcp_log("a"))
+
+
+def test_fast_retransmit_on_third_duplicate_ack() -> None:
+    link, a, _, b = connected_pair(LINUX)
+    link.call(link.a, "setsockopt", a, 6, 1, 1)
+    lost = []
+
+    def drop_first_data(who, d):
+        if who == "a" and d.tcp and d.tcp.payload and not lost:
+            lost.append(d.tcp.seq)
+            return True
+        return False
+
+    link.drop = drop_first_data
+    rules: list[str] = []
+    push = link.push
+
+    def spy(who, reaction):
+        rules.extend(reaction.rules())
+        push(who, reaction)
+
+    link.push = spy
+    payload = bytes(range(256)) * 40  # > 3 segments behind the hole
+    link.call(link.a, "send", a, payload)
+    link.deliver()  # no timer runs: recovery must come from the duplicate ACKs
+    assert "RFC5681-3.2-MUST-fast-retransmit" in rules
+    got = b""
+    while (r := link.call(link.b, "recv", b, 1 << 16)).ok and r.value:
+        got += r.value
+        link.deliver()
+    assert got == payload
