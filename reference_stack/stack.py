@@ -77,8 +77,9 @@ class ReferenceStack:
 
     # -- call framing ----------------------------------------------------------------------
 
-    def _begin(self) -> Trace:
+    def _begin(self, now: float) -> Trace:
         trace = Trace()
+        self.iface.now = now
         self.out = []
         self._tcp_out = []
         self.tcp.bind(trace, self._tcp_out)
@@ -91,26 +92,26 @@ class ReferenceStack:
         self.out = []
         return Reaction(tuple(f for f, _ in out), tuple(p for _, p in out), trace.freeze())
 
-    def _call(self, fn, *args) -> CallResult:
-        trace = self._begin()
+    def _call(self, now: float, fn, *args) -> CallResult:
+        trace = self._begin(now)
         value, err = fn(*args)
         return CallResult(value, err, self._finish(trace))
 
     # -- frames and timers -----------------------------------------------------------------
 
     def receive(self, frame: bytes, now: float) -> Reaction:
-        trace = self._begin()
+        trace = self._begin(now)
         self.iface.receive(frame, now, trace, self.out)
         return self._finish(trace)
 
     def poll(self, now: float) -> Reaction:
-        trace = self._begin()
+        trace = self._begin(now)
         self.tcp.poll(now)
-        self.iface.expire_reassembly(now, trace, self.out)
+        self.iface.poll(now, trace, self.out)
         return self._finish(trace)
 
     def poll_at(self) -> float | None:
-        return earliest(self.tcp.poll_at(), self.iface.reasm.poll_at())
+        return earliest(self.tcp.poll_at(), self.iface.poll_at())
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -123,7 +124,7 @@ class ReferenceStack:
 
     def announce(self, now: float) -> Reaction:
         """Send a gratuitous ARP for our address (RFC 5227 3)."""
-        trace = self._begin()
+        trace = self._begin(now)
         trace.add("arp", "reply", "RFC5227-3-SHOULD-announce")
         self.iface.emit_eth(b"\xff" * 6, ETH_P_ARP, self.iface.arp.announcement().emit(),
                              "RFC5227-3-SHOULD-announce", {}, self.out)
@@ -132,44 +133,44 @@ class ReferenceStack:
     # -- socket API (POSIX-shaped; non-blocking) -------------------------------------------
 
     def socket(self, family: int, type: int) -> CallResult:  # noqa: A002
-        return self._call(self.api.socket, family, type)
+        return self._call(0.0, self.api.socket, family, type)
 
     def bind(self, fd: int, addr: tuple, now: float = 0.0) -> CallResult:
-        return self._call(self.api.bind, fd, addr)
+        return self._call(now, self.api.bind, fd, addr)
 
     def listen(self, fd: int, backlog: int, now: float = 0.0) -> CallResult:
-        return self._call(self.api.listen, fd, backlog)
+        return self._call(now, self.api.listen, fd, backlog)
 
     def accept(self, fd: int, now: float = 0.0) -> CallResult:
-        return self._call(self.api.accept, fd)
+        return self._call(now, self.api.accept, fd)
 
     def connect(self, fd: int, addr: tuple, now: float) -> CallResult:
-        return self._call(self.api.connect, fd, addr, now)
+        return self._call(now, self.api.connect, fd, addr, now)
 
     def send(self, fd: int, data: bytes, now: float) -> CallResult:
-        return self._call(self.api.send, fd, data, now)
+        return self._call(now, self.api.send, fd, data, now)
 
     def sendto(self, fd: int, data: bytes, addr: tuple, now: float) -> CallResult:
-        return self._call(self.api.sendto, fd, data, addr, now)
+        return self._call(now, self.api.sendto, fd, data, addr, now)
 
     def recv(self, fd: int, n: int, now: float) -> CallResult:
-        return self._call(self.api.recv, fd, n, now)
+        return self._call(now, self.api.recv, fd, n, now)
 
     def recvfrom(self, fd: int, n: int, now: float = 0.0) -> CallResult:
-        return self._call(self.api.recvfrom, fd, n)
+        return self._call(now, self.api.recvfrom, fd, n)
 
     def shutdown(self, fd: int, how: int, now: float) -> CallResult:
-        return self._call(self.api.shutdown, fd, how, now)
+        return self._call(now, self.api.shutdown, fd, how, now)
 
     def close(self, fd: int, now: float) -> CallResult:
-        return self._call(self.api.close, fd, now)
+        return self._call(now, self.api.close, fd, now)
 
     def setsockopt(self, fd: int, level: int, name: int, value: Any,
                    now: float = 0.0) -> CallResult:
-        return self._call(self.api.setsockopt, fd, level, name, value, now)
+        return self._call(now, self.api.setsockopt, fd, level, name, value, now)
 
-    def getsockopt(self, fd: int, level: int, name: int) -> CallResult:
-        return self._call(self.api.getsockopt, fd, level, name)
+    def getsockopt(self, fd: int, level: int, name: int, now: float = 0.0) -> CallResult:
+        return self._call(now, self.api.getsockopt, fd, level, name)
 
     def tcp_state(self, fd: int) -> State | None:
         """The TCP state behind a socket (LISTEN for listeners), for tests and reports."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import random
 
+from reference_stack.clock import earliest
 from reference_stack.iface import icmp, ipv4_input
 from reference_stack.iface import udp as udp_mod
 from reference_stack.iface.addressing import Addressing
@@ -35,6 +36,8 @@ from reference_stack.wire.udp import UdpRepr
 
 Output = list[tuple[bytes, Prediction]]
 PENDING_LIMIT = 3  # RFC 1122 2.3.2.2: SHOULD keep at least one packet awaiting ARP
+ARP_RETRY_INTERVAL = 1.0  # RFC 1122 2.3.2.1: at most one request a second per destination
+ARP_TRIES = 3  # Linux mcast_solicit
 
 
 class Interface:
@@ -51,6 +54,8 @@ class Interface:
         self.udp = udp
         self.gateway: bytes | None = None
         self.pending: dict[bytes, list[tuple[Ipv4Repr, str, dict]]] = {}
+        self.arp_retry: dict[bytes, tuple[float, int]] = {}  # next hop -> (deadline, tries)
+        self.now = 0.0  # the current entry point's `now`, set by the stack
         strict = not profile.exact_choices
         # IP-level latitude (RFC 6864: the ident of an atomic datagram is free; RFC 1122
         # 3.2.1.7: any non-zero TTL; RFC 1191: DF is the sender's choice).
@@ -92,6 +97,8 @@ class Interface:
         if reply is not None:
             self.emit_eth(reply.tha, ETH_P_ARP, reply.emit(), "RFC826-MUST-reply", {}, out)
         waiting = self.pending.pop(arp.spa, None) if self.arp.lookup(arp.spa) else None
+        if waiting is not None:
+            self.arp_retry.pop(arp.spa, None)
         for ip, rule, variance in waiting or ():
             self._emit_ip(ip, arp.spa, rule, variance, out, trace)
 
@@ -300,13 +307,37 @@ class Interface:
         if self.arp.lookup(hop) is None:
             queue = self.pending.setdefault(hop, [])
             if not queue:
-                trace.add("arp", REPLY, "RFC826-MUST-request", "resolve next hop")
-                self.emit_eth(BROADCAST_MAC, ETH_P_ARP, self.arp.request_for(hop).emit(),
-                               "RFC826-MUST-request", {}, out)
+                self._arp_request(hop, 1, trace, out)
             if len(queue) < PENDING_LIMIT:
                 queue.append((ip, rule, variance))
             return
         self._emit_ip(ip, hop, rule, variance, out, trace)
+
+    def _arp_request(self, hop: bytes, tries: int, trace: Trace, out: Output) -> None:
+        trace.add("arp", REPLY, "RFC826-MUST-request", f"resolve next hop, try {tries}")
+        self.emit_eth(BROADCAST_MAC, ETH_P_ARP, self.arp.request_for(hop).emit(),
+                      "RFC826-MUST-request", {}, out)
+        self.arp_retry[hop] = (self.now + ARP_RETRY_INTERVAL, tries)
+
+    # -- timers ----------------------------------------------------------------------------
+
+    def poll_at(self) -> float | None:
+        arp = min((d for d, _ in self.arp_retry.values()), default=None)
+        return earliest(arp, self.reasm.poll_at())
+
+    def poll(self, now: float, trace: Trace, out: Output) -> None:
+        self.expire_reassembly(now, trace, out)
+        for hop, (deadline, tries) in list(self.arp_retry.items()):
+            if deadline > now:
+                continue
+            if tries < ARP_TRIES:
+                self._arp_request(hop, tries + 1, trace, out)
+            else:
+                # RFC 1122 2.3.2.1: give up; the held datagrams are dropped.
+                del self.arp_retry[hop]
+                dropped = self.pending.pop(hop, [])
+                trace.add("arp", DROP, "RFC1122-2.3.2.1-MUST-rate-limit-arp",
+                          f"unresolved after {tries} requests, {len(dropped)} dropped")
 
     def _emit_ip(self, ip: Ipv4Repr, hop: bytes | None, rule: str, variance: dict, out: Output,
                  trace: Trace) -> None:

@@ -344,3 +344,18 @@ def test_arp_probe_is_answered_without_learning() -> None:
     assert d.arp.op == ARP_REPLY and d.arp.tpa == b"\0\0\0\0" and d.eth.dst == MAC_C
     assert s.iface.arp.lookup(b"\0\0\0\0") is None
     assert "RFC5227-2.1.1-MUST-answer-probe" in r.rules()
+
+
+def test_arp_resolution_retries_once_a_second_then_gives_up() -> None:
+    s = make_stack()
+    fd = udp_socket(s, 5000)
+    s.sendto(fd, b"hello", ("198.18.0.12", 7), 0.0)
+    assert s.sendto(fd, b"again", ("198.18.0.12", 7), 0.5).reaction.frames == ()  # queued
+    times = []
+    while (t := s.poll_at()) is not None:
+        r = s.poll(t)
+        times += [t] * len(r.frames)
+        if "RFC1122-2.3.2.1-MUST-rate-limit-arp" in r.rules():
+            break
+    assert times == [1.0, 2.0]  # the first request went out at 0.0
+    assert s.iface.pending == {}
