@@ -17,28 +17,16 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-LEVELS = ("MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY")
+from reports.requirements import LEVELS, Requirement  # one definition, shared with the report
+
 ID_RE = re.compile(r"^RFC\d+-[0-9A-Za-z.]+-(MUST|MUSTNOT|SHOULD|SHOULDNOT|MAY)-[a-z0-9-]+$")
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "suites" / "requirements"
 
 
 class CatalogueError(ValueError):
     """A catalogue file is malformed (one line saying where and what)."""
-
-
-@dataclass(frozen=True)
-class Requirement:
-    id: str
-    rfc: str
-    section: str
-    level: str
-    text: str
-
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
 
 
 def load_file(path: Path) -> list[Requirement]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from conformance.catalogue import Requirement
 from reports.html import render_report
 from reports.junit import write_junit
+from reports.requirements import Requirement
 
 
 def catalogue_json(catalogue: dict[str, Requirement]) -> dict[str, dict[str, str]]:
-    return {rid: {k: v for k, v in req.to_dict().items() if k != "id"}
+    return {rid: {"rfc": req.rfc, "section": req.section, "level": req.level, "text": req.text}
             for rid, req in catalogue.items()}
 
 

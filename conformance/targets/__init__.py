@@ -26,6 +26,8 @@ TARGET_SPECS: tuple[TargetSpec, ...] = (
                "the reference stack answering on a veth in its own namespace"),
     TargetSpec("reference-inproc", "conformance.targets.reference", "InprocReferenceTarget",
                "the reference stack in-process on a virtual link (no privileges)"),
+    TargetSpec("pytcp", "conformance.targets.pytcp", "PytcpTarget",
+               "PyTCP 2.7 (userspace, Python) on a TAP device, a fresh process per test"),
 )
 
 

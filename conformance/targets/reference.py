@@ -16,21 +16,15 @@ import socket
 import time
 from typing import Any
 
-from conformance import netns, ownership
-from conformance.fabric import DutConfig, Fabric
-from conformance.link import (
-    ETH_P_ALL,
-    PACKET_IGNORE_OUTGOING,
-    SOL_PACKET,
-    TesterLink,
-    open_packet_socket,
-)
-from conformance.naming import WorkerPlan, base36
+from conformance import netns
+from conformance.fabric import DutConfig
+from conformance.link import ETH_P_ALL, PACKET_IGNORE_OUTGOING, SOL_PACKET
+from conformance.naming import WorkerPlan
 from conformance.pcap import Recorder
 from conformance.reference_dut_api import ReferenceSocketApi
 from conformance.stack_driver import InlineDriver, LiveDriver
 from conformance.targets.base import Capabilities, Target, TestBed
-from conformance.targets.linux import LinuxTarget, endpoints_of
+from conformance.targets.namespaced import NamespacedTarget, endpoints_of
 from conformance.virtual_link import VirtualLink
 from reference_stack.profiles import LINUX
 from reference_stack.stack import ReferenceStack
@@ -53,38 +47,19 @@ def dut_packet_socket(ns: str, ifname: str) -> socket.socket:
     return sock
 
 
-class ReferenceTarget(Target):
+class ReferenceTarget(NamespacedTarget):
     name = "reference"
     description = "the reference stack answering on a veth in its own namespace"
 
     def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
-        self.plan = plan
-        self.config = DutConfig(config.extra_sysctls, config.setup_commands, kernel_silent=True)
-        self.fabric = Fabric(plan, self.config)
-        self.packet_socket: socket.socket | None = None
+        silent = DutConfig(config.extra_sysctls, config.setup_commands, kernel_silent=True)
+        super().__init__(plan, silent)
         self.tests = 0
-
-    @classmethod
-    def unavailable_reason(cls) -> str | None:
-        return LinuxTarget.unavailable_reason()
 
     @property
     def capabilities(self) -> Capabilities:
         # One thread handles frames in arrival order, so a barrier probe is answered last.
         return Capabilities(replies_synchronously=True)
-
-    def start(self) -> None:
-        ownership.register(self.plan.run_id, base36(self.plan.worker))
-        self.fabric.start()
-        self.packet_socket = open_packet_socket(self.plan.tester_netns)
-
-    def stop(self) -> None:
-        try:
-            if self.packet_socket is not None:
-                self.packet_socket.close()
-            self.fabric.close()
-        finally:
-            ownership.unregister(self.plan.run_id, base36(self.plan.worker))
 
     def begin_test(self, test_id: str) -> TestBed:
         t0 = time.perf_counter()
@@ -92,11 +67,10 @@ class ReferenceTarget(Target):
         self.tests += 1
         driver = LiveDriver(new_stack(self.plan, self.tests),
                             dut_packet_socket(dut.name, dut.dut_ifname))
-        assert self.packet_socket is not None, "start() first"
         bed = TestBed(
-            link=TesterLink(self.packet_socket, dut.tester_ifname, Recorder()),
-            dut=ReferenceSocketApi(driver), endpoints=endpoints_of(self.plan),
-            capabilities=self.capabilities, handle=(dut, driver),
+            link=self.tester_link(dut), dut=ReferenceSocketApi(driver),
+            endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
+            handle=(dut, driver),
         )
         bed.setup_s = time.perf_counter() - t0
         return bed

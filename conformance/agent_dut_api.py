@@ -1,0 +1,236 @@
+"""The DUT socket API for a stack reached through an agent: calls forwarded over a line protocol.
+
+A DUT control agent runs inside the stack under test (a userspace stack's process, a VM) and
+executes the POSIX-shaped calls of :class:`~conformance.dut_api.DutApi` with that stack's own
+socket interface. It speaks JSON lines over its standard input and output:
+
+    agent -> harness   {"ready": true, ...facts}                   once, when the stack is up
+    harness -> agent   {"id": 7, "call": "bind", "args": [3, ["198.18.0.1", 8080]]}
+    agent -> harness   {"id": 7, "value": null, "errno": 0}         (+ "detail" on odd errors)
+
+Values go through :func:`encode` / :func:`decode`: bytes as ``{"b64": ...}``, tuples (socket
+addresses, ``(fd, peer)``) as JSON arrays, which decode back to tuples. This module is stdlib
+only on purpose, so an agent elsewhere (a VM's initramfs) can use the same codec.
+
+A dead or silent agent fails the test (:class:`AgentFailure`) with its exit status and the tail
+of its standard error, never a hang: every request has a deadline.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import select
+import signal
+import subprocess
+import tempfile
+import time
+from typing import IO, Any
+
+from conformance.dut_api import Address, DutApi, Result
+
+# A reply may take the call's own timeout (accept, recv, poll) plus this much.
+REPLY_MARGIN_S = 5.0
+STDERR_TAIL = 1500
+
+
+class AgentFailure(AssertionError):
+    """The agent crashed, hung or broke the protocol (fails the test that was using it)."""
+
+
+def encode(value: Any) -> Any:
+    """A DUT API value as JSON-safe data (bytes as {"b64": ...}, tuples as lists)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"b64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, tuple | list):
+        return [encode(v) for v in value]
+    return value
+
+
+def decode(data: Any) -> Any:
+    """The inverse of :func:`encode` (JSON arrays become tuples)."""
+    if isinstance(data, dict) and set(data) == {"b64"}:
+        return base64.b64decode(data["b64"])
+    if isinstance(data, list):
+        return tuple(decode(v) for v in data)
+    return data
+
+
+class AgentProcess:
+    """A child process that runs an agent: started, spoken to and ended by its own PID only.
+
+    Its standard error goes to an unlinked temporary file, so a crash report can quote it and
+    nothing is left on disk.
+    """
+
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+        self.argv = argv
+        self.stderr: IO[bytes] = tempfile.TemporaryFile(prefix="nc-agent-")
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
+            close_fds=True,
+        )
+        self._buffer = b""
+        self._next_id = 1
+        self.broken: str | None = None  # why the agent may no longer be used
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    # -- lines ----------------------------------------------------------------------------
+    def _read_line(self, deadline: float) -> bytes | None:
+        """One line from the agent, or None once ``deadline`` (perf_counter) passes."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                return None
+            readable, _, _ = select.select([fd], [], [], remaining)
+            if not readable:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise self._failure("closed its output (it exited)")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line
+
+    def read_message(self, timeout: float, waiting_for: str) -> dict[str, Any]:
+        line = self._read_line(time.perf_counter() + timeout)
+        if line is None:
+            raise self._failure(f"did not answer within {timeout:g} s while {waiting_for}")
+        try:
+            message = json.loads(line)
+        except ValueError:
+            raise self._failure(f"wrote a line that is not JSON: {line[:200]!r}") from None
+        if not isinstance(message, dict):
+            raise self._failure(f"wrote {line[:200]!r} where an object was expected")
+        return message
+
+    def request(self, call: str, args: list[Any], timeout: float) -> dict[str, Any]:
+        """Send one call and wait for its reply (at most ``timeout`` seconds)."""
+        if self.broken:
+            raise AgentFailure(f"agent unusable: {self.broken}")
+        ident, self._next_id = self._next_id, self._next_id + 1
+        line = json.dumps({"id": ident, "call": call, "args": encode(args)}) + "\n"
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(line.encode())
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise self._failure(f"could not be sent {call!r} (its input is closed)") from None
+        reply = self.read_message(timeout, f"running {call}{tuple(args)!r}")
+        if reply.get("id") != ident:
+            raise self._failure(f"answered request {reply.get('id')!r}, expected {ident}")
+        return reply
+
+    # -- life -----------------------------------------------------------------------------
+    def exit_status(self) -> int | None:
+        return self.process.poll()
+
+    def stderr_tail(self) -> str:
+        self.stderr.seek(0, os.SEEK_END)
+        size = self.stderr.tell()
+        self.stderr.seek(max(0, size - STDERR_TAIL))
+        return self.stderr.read().decode(errors="replace").strip()
+
+    def describe_end(self) -> str:
+        """How the process ended (or that it still runs), with its last words."""
+        status = self.exit_status()
+        if status is None:
+            what = f"pid {self.pid} still running"
+        elif status < 0:
+            what = f"pid {self.pid} killed by {signal.Signals(-status).name}"
+        else:
+            what = f"pid {self.pid} exited with status {status}"
+        tail = self.stderr_tail()
+        return what + (f"; its stderr ends with:\n{tail}" if tail else "; nothing on stderr")
+
+    def _failure(self, what: str) -> AgentFailure:
+        time.sleep(0.05)  # let a dying process finish, so its exit status is known
+        self.broken = f"the agent {what}; {self.describe_end()}"
+        return AgentFailure(self.broken)
+
+    def kill(self) -> None:
+        """SIGKILL this process (by its PID, through Popen) and reap it."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+        self.stderr.close()
+
+
+class AgentDutApi(DutApi):
+    """:class:`DutApi` forwarded to an agent; the agent names sockets by its own integers."""
+
+    def __init__(self, agent: AgentProcess) -> None:
+        self.agent = agent
+        self.details: list[str] = []  # agent-side explanations of unusual errors
+
+    def _call(self, call: str, *args: Any, wait: float = 0.0) -> Result:
+        reply = self.agent.request(call, list(args), timeout=wait + REPLY_MARGIN_S)
+        err = reply.get("errno")
+        if not isinstance(err, int):
+            raise AgentFailure(f"agent reply to {call} has no errno: {reply!r}")
+        if reply.get("detail"):
+            self.details.append(f"{call}: {reply['detail']}")
+        return decode(reply.get("value")), err
+
+    def socket_with_errno(self, family: int, type_: int, proto: int = 0) -> Result:
+        return self._call("socket", family, type_, proto)
+
+    def bind_with_errno(self, fd: int, addr: Address) -> Result:
+        return self._call("bind", fd, addr)
+
+    def listen_with_errno(self, fd: int, backlog: int) -> Result:
+        return self._call("listen", fd, backlog)
+
+    def accept_with_errno(self, fd: int, timeout: float = 2.0) -> Result:
+        return self._call("accept", fd, timeout, wait=timeout)
+
+    def connect_with_errno(self, fd: int, addr: Address, timeout: float = 0.0) -> Result:
+        return self._call("connect", fd, addr, timeout, wait=timeout)
+
+    def send_with_errno(self, fd: int, data: bytes, flags: int = 0) -> Result:
+        return self._call("send", fd, data, flags)
+
+    def sendto_with_errno(self, fd: int, data: bytes, addr: Address) -> Result:
+        return self._call("sendto", fd, data, addr)
+
+    def recv_with_errno(self, fd: int, n: int, timeout: float = 2.0, flags: int = 0) -> Result:
+        return self._call("recv", fd, n, timeout, flags, wait=timeout)
+
+    def recvfrom_with_errno(self, fd: int, n: int, timeout: float = 2.0) -> Result:
+        return self._call("recvfrom", fd, n, timeout, wait=timeout)
+
+    def shutdown_with_errno(self, fd: int, how: int) -> Result:
+        return self._call("shutdown", fd, how)
+
+    def close_with_errno(self, fd: int) -> Result:
+        return self._call("close", fd)
+
+    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:
+        return self._call("setsockopt", fd, level, name, value)
+
+    def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result:
+        return self._call("getsockopt", fd, level, name, size)
+
+    def getsockname_with_errno(self, fd: int) -> Result:
+        return self._call("getsockname", fd)
+
+    def poll_with_errno(self, fd: int, events: int, timeout: float) -> Result:
+        return self._call("poll", fd, events, timeout, wait=timeout)
+
+    def close_all(self) -> None:
+        if self.agent.broken is None and self.agent.exit_status() is None:
+            self._call("close_all")
+

@@ -1,0 +1,276 @@
+"""The ``pytcp`` target: PyTCP, a userspace TCP/IP stack in Python, on a TAP device.
+
+::
+
+    tester netns                 DUT netns nc-<run>-<w>-d<seq> (kernel silent: no address,
+      veth ...-v<seq>  <------>    IPv6 off)   veth ...-d<seq> ─┐
+                                                 bridge ...-r<seq>├─ TAP ...-a<seq> ── pytcp
+                                                                  (python -O, agent inside)
+
+Each test gets a fresh DUT namespace and a fresh pytcp process in it, so no socket, ARP entry
+or TCP session survives from the test before. Starting one costs about half a second (the
+interpreter, pytcp's import and its threads' start-up sleeps), so the next one is prepared in
+the background while a test runs. Ready means: the agent said so once pytcp's threads were up,
+and then the tester saw pytcp answer an ICMP echo over the link (sent before the test's link
+exists, so it is not in the test's pcap).
+
+pytcp runs its own threads and gives no ordering guarantee between frames, so its replies are
+not synchronous: "expect nothing" waits for a quiescence window (longer than pytcp's 100-tick
+delayed ACK) instead of an echo barrier. A crash or hang of the process fails the test using it
+with the process's exit status and last words; the process is killed by its PID at the end of
+every test, and the reaper kills it by PID if the run itself dies (it lives in an ``nc-``
+namespace).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import shutil
+import socket
+import statistics
+import sys
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from conformance import ownership
+from conformance.agent_dut_api import AgentDutApi, AgentFailure, AgentProcess
+from conformance.exchange import echo_reply_predicate
+from conformance.fabric import DutConfig, DutNetns, Fabric, FabricError, _run_ip
+from conformance.link import Barrier, LinkTimeout, TesterLink, open_packet_socket
+from conformance.naming import SEQ_WRAP, WorkerPlan, base36
+from conformance.pcap import Recorder
+from conformance.targets.base import Capabilities, Target, TestBed
+from conformance.targets.linux import endpoints_of
+from conformance.templates import ICMPv4, LinkDefaults, Payload, build
+
+SUPPORTED_SERIES = "2.7."
+AGENT_MODULE = "conformance.targets.pytcp_agent"
+READY_TIMEOUT_S = 30.0
+ECHO_TIMEOUT_S = 5.0
+READINESS_IDENT = 0x5EAD
+# Longer than pytcp's delayed ACK (100 timer ticks of >= 1 ms) with room for a loaded host.
+QUIESCENCE_WINDOW_S = 0.3
+
+# The kernel of the DUT namespace must stay off the link: no IPv6 (no link-local address, MLD
+# or router solicitation on the veth, bridge or TAP), never an ARP reply.
+KERNEL_SILENT_SYSCTLS = {
+    "net.ipv6.conf.all.disable_ipv6": "1",
+    "net.ipv6.conf.default.disable_ipv6": "1",
+    "net.ipv4.conf.all.arp_ignore": "8",
+    "net.ipv4.conf.default.arp_ignore": "8",
+}
+
+
+@dataclass
+class PytcpDut:
+    """One DUT: its namespace and the pytcp process running in it."""
+
+    netns: DutNetns
+    agent: AgentProcess
+    facts: dict[str, Any]
+    startup_s: float  # from spawning the process to the agent's ready line
+
+    def evidence(self, ready_s: float) -> dict[str, Any]:
+        return {"pid": self.agent.pid, "startup_s": round(self.startup_s, 4),
+                "ready_s": round(ready_s, 4),
+                "stack_start_s": self.facts.get("stack_start_s")}
+
+
+def silent_config(config: DutConfig) -> DutConfig:
+    """The user's DUT configuration with the kernel kept off the test link (user values win)."""
+    return dataclasses.replace(
+        config, kernel_silent=True, extra_sysctls={**KERNEL_SILENT_SYSCTLS, **config.extra_sysctls}
+    )
+
+
+def agent_argv(plan: WorkerPlan, tap: str) -> list[str]:
+    return [
+        "ip", "netns", "exec", "{netns}", sys.executable, "-O", "-m", AGENT_MODULE,
+        "--tap", tap, "--mac", plan.dut_mac,
+        "--ipv4", f"{plan.dut_ipv4}/{plan.ipv4_prefix_len}",
+        "--peer-ipv4", plan.tester_ipv4, "--peer-mac", plan.tester_mac,
+    ]
+
+
+def agent_env() -> dict[str, str]:
+    """The harness's environment, with this checkout importable by the agent."""
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
+class PytcpTarget(Target):
+    name = "pytcp"
+    description = "PyTCP 2.7 (userspace, Python) on a TAP device, a fresh process per test"
+
+    def __init__(self, plan: WorkerPlan, config: DutConfig, pool_size: int = 2) -> None:
+        self.plan = plan
+        self.config = silent_config(config)
+        self.fabric = Fabric(plan, self.config, pool_size=pool_size)
+        self.packet_socket: socket.socket | None = None
+        self.launcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nc-pytcp")
+        self.next_dut: Future[PytcpDut] | None = None
+        self.startups_s: list[float] = []
+        self.first_startup_s: float | None = None
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        if importlib.util.find_spec("pytcp") is None:
+            return "pytcp is not installed (pip install 'netconform[pytcp]')"
+        version = metadata.version("pytcp")
+        if not version.startswith(SUPPORTED_SERIES):
+            return f"pytcp {version} is installed; this target drives pytcp {SUPPORTED_SERIES}x"
+        if os.geteuid() != 0:
+            return "needs root (network namespaces, TAP devices and raw sockets)"
+        if shutil.which("ip") is None:
+            return "iproute2's ip command is not installed"
+        if not os.path.exists("/dev/net/tun"):
+            return "no /dev/net/tun (TUN/TAP driver missing)"
+        return None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(replies_synchronously=False, quiescence_window_s=QUIESCENCE_WINDOW_S,
+                            has_ipv6=False)
+
+    # -- life cycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        ownership.register(self.plan.run_id, base36(self.plan.worker))
+        self.fabric.start()
+        self.packet_socket = open_packet_socket(self.plan.tester_netns)
+        self.next_dut = self.launcher.submit(self._launch)
+        # Waited for here, so that the first start-up is measured and environment() has it.
+        self.first_startup_s = self.next_dut.result(timeout=READY_TIMEOUT_S + 60).startup_s
+
+    def stop(self) -> None:
+        try:
+            if self.next_dut is not None:
+                self.next_dut.cancel()
+                self._discard(self.next_dut)
+            self.launcher.shutdown(wait=True)
+            if self.packet_socket is not None:
+                self.packet_socket.close()
+            self.fabric.close()
+        finally:
+            ownership.unregister(self.plan.run_id, base36(self.plan.worker))
+
+    def _discard(self, future: Future[PytcpDut]) -> None:
+        try:
+            dut = future.result(timeout=READY_TIMEOUT_S + 10)
+        except BaseException:  # it failed to start, or was cancelled: nothing runs
+            return
+        self._end(dut)
+
+    # -- one DUT ------------------------------------------------------------------------
+    def _launch(self) -> PytcpDut:
+        """A fresh namespace with a TAP bridged to its veth and pytcp started on the TAP."""
+        netns = self.fabric.acquire()
+        try:
+            suffix = base36(netns.seq % SEQ_WRAP)
+            tap, bridge = f"{self.plan.stem}-a{suffix}", f"{self.plan.stem}-r{suffix}"
+            _run_ip(["-n", netns.name],
+                    f"tuntap add dev {tap} mode tap\n"
+                    f"link add {bridge} type bridge stp_state 0\n"
+                    f"link set {netns.dut_ifname} master {bridge}\n"
+                    f"link set {tap} master {bridge}\n"
+                    f"link set {tap} up\n"
+                    f"link set {bridge} up\n")
+            argv = [a.format(netns=netns.name) for a in agent_argv(self.plan, tap)]
+            agent = AgentProcess(argv, env=agent_env())
+        except BaseException:
+            self.fabric.release(netns)
+            raise
+        try:
+            facts = agent.read_message(READY_TIMEOUT_S, "starting pytcp")
+            if not facts.get("ready"):
+                raise AgentFailure(f"pytcp agent's first line is not 'ready': {facts!r}")
+        except BaseException:
+            agent.kill()
+            self.fabric.release(netns)
+            raise
+        return PytcpDut(netns, agent, facts, time.perf_counter() - agent.started)
+
+    def _end(self, dut: PytcpDut) -> None:
+        try:
+            dut.agent.kill()
+        finally:
+            self.fabric.release(dut.netns)
+
+    def _take_dut(self) -> PytcpDut:
+        """The DUT prepared in the background; the next one starts preparing now."""
+        future = self.next_dut or self.launcher.submit(self._launch)
+        self.next_dut = self.launcher.submit(self._launch)
+        try:
+            return future.result(timeout=READY_TIMEOUT_S + 60)
+        except FabricError as exc:
+            raise FabricError(f"pytcp DUT set-up failed: {exc}") from None
+
+    def _await_echo(self, dut: PytcpDut) -> None:
+        """Readiness over the wire: pytcp answers an ICMP echo on the test link."""
+        assert self.packet_socket is not None
+        link = TesterLink(self.packet_socket, dut.netns.tester_ifname, recorder=None)
+        ep = endpoints_of(self.plan)
+        probe = build((ICMPv4(type=8, rest=READINESS_IDENT << 16 | 1), Payload(b"ready?")),
+                      LinkDefaults(ep.tester_mac, ep.dut_mac, ep.tester_ipv4, ep.dut_ipv4))
+        try:
+            link.barrier(Barrier(probe, echo_reply_predicate(READINESS_IDENT, 1)),
+                         timeout=ECHO_TIMEOUT_S)
+        except LinkTimeout:
+            status = dut.agent.describe_end()
+            raise AgentFailure(f"pytcp said it was ready but did not answer an ICMP echo "
+                               f"within {ECHO_TIMEOUT_S:g} s ({status})") from None
+
+    def begin_test(self, test_id: str) -> TestBed:
+        t0 = time.perf_counter()
+        dut = self._take_dut()
+        try:
+            self._await_echo(dut)
+        except BaseException:
+            self._end(dut)
+            raise
+        self.startups_s.append(dut.startup_s)
+        assert self.packet_socket is not None
+        link = TesterLink(self.packet_socket, dut.netns.tester_ifname, Recorder())
+        bed = TestBed(link=link, dut=AgentDutApi(dut.agent), endpoints=endpoints_of(self.plan),
+                      capabilities=self.capabilities, handle=dut)
+        bed.evidence["pytcp"] = dut.evidence(ready_s=time.perf_counter() - dut.agent.started)
+        bed.setup_s = time.perf_counter() - t0
+        return bed
+
+    def end_test(self, bed: TestBed) -> dict[str, Any]:
+        """Fails the test (AgentFailure) when pytcp crashed or stopped answering during it."""
+        dut: PytcpDut = bed.handle
+        evidence = {"pytcp": bed.evidence["pytcp"]}
+        failure = None
+        try:
+            bed.dut.close_all()
+        except AgentFailure as exc:
+            failure = str(exc)
+        if failure is None and dut.agent.exit_status() is not None:
+            failure = f"pytcp process ended during the test: {dut.agent.describe_end()}"
+        details = getattr(bed.dut, "details", [])
+        if details:
+            evidence["pytcp"]["call_details"] = details[-20:]
+        bed.link.close()
+        self._end(dut)
+        if failure is not None:
+            evidence["pytcp"]["failure"] = failure
+            raise AgentFailure(failure)
+        return evidence
+
+    def environment(self) -> dict[str, Any]:
+        startup = self.startups_s or ([self.first_startup_s] if self.first_startup_s else [])
+        return {
+            "pytcp": metadata.version("pytcp"),
+            "python": f"{sys.executable} -O",
+            "quiescence_window_s": QUIESCENCE_WINDOW_S,
+            "sysctls": self.config.recorded_sysctls(),
+            "setup_commands": list(self.config.setup_commands),
+            "pytcp_startup_s": round(statistics.median(startup), 4) if startup else None,
+        }
