@@ -25,6 +25,7 @@ from reference_stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, EthernetRepr
 from reference_stack.wire.icmpv4 import (
     ICMP_DEST_UNREACH,
     ICMP_EXC_FRAGTIME,
+    ICMP_PARAM_PROBLEM,
     ICMP_PORT_UNREACH,
     ICMP_PROT_UNREACH,
     ICMP_TIME_EXCEEDED,
@@ -114,13 +115,21 @@ class Interface:
         if not ok:
             return
         original = raw[:ip.total_length]
+        link_bcast = eth.dst == BROADCAST_MAC
+        if ip.options:
+            verdict, rule, pointer = ipv4_input.check_options(ip, self.profile)
+            trace.add("ipv4", ACCEPT if verdict == "ok" else DROP, rule)
+            if verdict == "param":
+                self.icmp_error(ip, original, ICMP_PARAM_PROBLEM, 0, link_bcast, trace, out,
+                                pointer=pointer)
+            if verdict != "ok":
+                return
         if ip.mf or ip.frag_offset:
             whole = self.reasm.add(ip, now, trace)
             if whole is None:
                 return
             ip = whole
             original = ip.emit()
-        link_bcast = eth.dst == BROADCAST_MAC
         if ip.protocol == IPPROTO_TCP:
             self._tcp_input(ip, now, trace)
         elif ip.protocol == IPPROTO_UDP:
@@ -196,7 +205,7 @@ class Interface:
             trace.add("icmp", EVENT, "RFC1122-3.2.2-MUST-pass-to-transport")
 
     def icmp_error(self, original: Ipv4Repr, original_bytes: bytes, icmp_type: int, code: int,
-                   link_bcast: bool, trace: Trace, out: Output) -> None:
+                   link_bcast: bool, trace: Trace, out: Output, pointer: int = 0) -> None:
         forbidden = icmp.error_forbidden(original, link_bcast, self.addr)
         if forbidden is not None:
             trace.add("icmp", DROP, forbidden, "no ICMP error")
@@ -205,6 +214,9 @@ class Interface:
         if icmp_type == ICMP_TIME_EXCEEDED:
             msg = Icmpv4Repr.time_exceeded(code, quoted)
             rule = "RFC1122-3.3.2-SHOULD-time-exceeded-reassembly"
+        elif icmp_type == ICMP_PARAM_PROBLEM:
+            msg = Icmpv4Repr.param_problem(pointer, quoted)
+            rule = "RFC1122-3.2.2.5-SHOULD-parameter-problem"
         else:
             msg = Icmpv4Repr.dest_unreachable(code, quoted)
             rule = ("RFC1122-4.1.3.1-SHOULD-port-unreachable" if code == ICMP_PORT_UNREACH

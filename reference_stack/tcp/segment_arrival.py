@@ -21,7 +21,7 @@ from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import T_PERSIST, T_TIME_WAIT, Tcb
 from reference_stack.trace import ACCEPT, DROP
-from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpRepr
+from reference_stack.wire.tcp import ACK, FIN, RST, SYN, URG, TcpRepr
 
 if TYPE_CHECKING:
     from reference_stack.tcp.layer import Listener, TcpLayer
@@ -281,8 +281,10 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             if tcb.state is State.CLOSED:
                 return
             table = TABLES[tcb.state]
-    # Sixth check: URG. The urgent pointer is accepted and not acted upon (RFC 6093 4: the
-    # urgent data stays in line).
+    # Sixth check: URG. The urgent pointer is noted and the data stays in line (RFC 6093 4:
+    # SO_OOBINLINE behaviour; no out-of-band byte is taken out of the stream).
+    if flags & URG and table.text is not None and table.text.accept:
+        trace.add("tcp", ACCEPT, "RFC9293-3.10.7.4-MUST-urg-check", f"SEG.UP={seg.urgent}")
     # Seventh check: segment text.
     need_ack = False
     in_order_text = False

@@ -359,3 +359,21 @@ def test_arp_resolution_retries_once_a_second_then_gives_up() -> None:
             break
     assert times == [1.0, 2.0]  # the first request went out at 0.0
     assert s.iface.pending == {}
+
+
+def test_malformed_ip_option_draws_a_parameter_problem() -> None:
+    from reference_stack.wire.ipv4 import Ipv4OptMalformed, Ipv4OptNop
+    ip = ping_ip(options=(Ipv4OptNop(), Ipv4OptMalformed(b"\x07\x09\x04")))  # RR, bad length
+    r = make_stack().receive(eth(ip.emit()), 0.0)
+    d = dissect(r.frames[0])
+    assert (d.icmpv4.type, d.icmpv4.pointer) == (12, 21)
+    assert "RFC1122-3.2.2.5-SHOULD-parameter-problem" in r.rules()
+
+
+@pytest.mark.parametrize("profile,answered", [(LINUX, False), (RFC, True)],
+                         ids=["linux", "rfc"])
+def test_source_routed_datagram(profile, answered) -> None:
+    from reference_stack.wire.ipv4 import Ipv4OptLsrr, Ipv4OptNop
+    ip = ping_ip(options=(Ipv4OptNop(), Ipv4OptLsrr(pointer=4, addresses=(IP_C,))))
+    r = make_stack(profile).receive(eth(ip.emit()), 0.0)
+    assert bool(r.frames) is answered
