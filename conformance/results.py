@@ -117,5 +117,10 @@ class ResultsCollector:
         return data
 
 
+PROGRAM_NAMES = {"cli.py": "netconform", "__main__.py": "pytest", "py.test": "pytest"}
+
+
 def command_line() -> list[str]:
-    return [os.path.basename(sys.argv[0])] + sys.argv[1:]
+    """The command as the user would type it again (``python -m`` entry points named)."""
+    program = os.path.basename(sys.argv[0])
+    return [PROGRAM_NAMES.get(program, program)] + sys.argv[1:]

@@ -89,6 +89,14 @@ def silent_config(config: DutConfig) -> DutConfig:
     )
 
 
+def bridge_mac(plan: WorkerPlan) -> str:
+    return f"02:4e:43:{plan.worker:02x}:01:01"
+
+
+def bridge_port_mac(plan: WorkerPlan) -> str:
+    return f"02:4e:43:{plan.worker:02x}:01:02"
+
+
 def agent_argv(plan: WorkerPlan, tap: str) -> list[str]:
     return [
         "ip", "netns", "exec", "{netns}", sys.executable, "-O", "-m", AGENT_MODULE,
@@ -176,7 +184,11 @@ class PytcpTarget(Target):
             tap, bridge = f"{self.plan.stem}-a{suffix}", f"{self.plan.stem}-r{suffix}"
             _run_ip(["-n", netns.name],
                     f"tuntap add dev {tap} mode tap\n"
-                    f"link add {bridge} type bridge stp_state 0\n"
+                    f"link add {bridge} address {bridge_mac(self.plan)} type bridge "
+                    "stp_state 0 mcast_snooping 0\n"
+                    # The DUT's MAC is pytcp's: a bridge port that also had it would make the
+                    # bridge take frames to it for itself.
+                    f"link set {netns.dut_ifname} address {bridge_port_mac(self.plan)}\n"
                     f"link set {netns.dut_ifname} master {bridge}\n"
                     f"link set {tap} master {bridge}\n"
                     f"link set {tap} up\n"
