@@ -69,7 +69,11 @@ class Profile:
     ephemeral_ports: tuple[int, int] = (49152, 65535)  # RFC 6335 6
     # Sockets
     sockbuf_doubling: bool = False  # Linux stores twice the SO_RCVBUF/SO_SNDBUF value asked
-    synrecv_dup_syn_resends_synack: bool = False  # Linux tcp_check_req: SYN,ACK sent again
+    # Linux's minisockets: tcp_check_req for a passive SYN-RECEIVED (a duplicate SYN gets the
+    # SYN,ACK again; an in-window RST at any seq, or a SYN, ends the embryo, the SYN with a
+    # RST), tcp_timewait_state_process for TIME-WAIT (see tcp/time_wait.py).
+    synrecv_minisock: bool = False
+    time_wait_minisock: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -128,7 +132,8 @@ LINUX = Profile(
     recv_buffer=131072,  # tcp_rmem[1]
     ephemeral_ports=(32768, 60999),  # net.ipv4.ip_local_port_range
     sockbuf_doubling=True,  # sock_setsockopt: sk_rcvbuf = 2 * val
-    synrecv_dup_syn_resends_synack=True,
+    synrecv_minisock=True,
+    time_wait_minisock=True,
     exact_choices=True,
 )
 

@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp import segment_arrival
+from reference_stack.tcp import segment_arrival, time_wait
 from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
 from reference_stack.tcp.output import OutSegment, Sender
 from reference_stack.tcp.rto import RtoEstimator
@@ -186,6 +186,8 @@ class TcpLayer:
                            f"connection in {tcb.state.value}")
             if tcb.state is State.SYN_SENT:
                 segment_arrival.syn_sent(self, tcb, seg, now)
+            elif tcb.state is State.TIME_WAIT and self.profile.time_wait_minisock:
+                time_wait.linux_time_wait(self, tcb, seg, now)
             else:
                 segment_arrival.synchronized(self, tcb, seg, now)
             return

@@ -187,7 +187,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             send.send_ack(tcb, now, arm.rule)
             return
         if (tcb.state is State.SYN_RECEIVED and flags & SYN and not flags & ACK
-                and seg.seq == tcb.irs and p.synrecv_dup_syn_resends_synack):
+                and seg.seq == tcb.irs and p.synrecv_minisock):
             trace.add("tcp", ACCEPT, "LINUX-tcp_check_req-syn-retransmit",
                       "duplicate SYN: SYN,ACK sent again")
             tcb.snd_nxt = tcb.iss
@@ -205,6 +205,11 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
         if seg.seq != tcb.rcv_nxt:
+            if tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock:
+                trace.add("tcp", "state", "LINUX-tcp_check_req-embryonic-reset",
+                          "in-window RST ends the embryonic connection")
+                layer.delete(tcb)
+                return
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
                       "RST in window but not at RCV.NXT")
             if not p.breaks("RFC5961-3.2-MUST-rst-challenge-ack"):
@@ -220,6 +225,9 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     # Fourth check: SYN (RFC 5961 4.2).
     if flags & SYN:
         if tcb.state is State.SYN_RECEIVED and tcb.passive:
+            if p.synrecv_minisock:
+                layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg,
+                                   "LINUX-tcp_check_req-syn-reset")
             trace.add("tcp", "state", table.syn.rule, "passive open: return to LISTEN")
             layer.delete(tcb)
             return

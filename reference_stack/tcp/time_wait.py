@@ -1,0 +1,56 @@
+"""Linux's TIME-WAIT minisocket (tcp_timewait_state_process), which a profile with
+`time_wait_minisock` follows instead of RFC 9293 3.10.7.4 in TIME-WAIT:
+
+* a bare ACK at RCV.NXT restarts the timer and is not answered;
+* a RST at RCV.NXT ends TIME-WAIT (as in RFC 9293); any other RST is ignored (no challenge ACK);
+* any other segment is answered with an ACK (rate-limited), and restarts the timer if it
+  carries an ACK or fails PAWS.
+
+(A new SYN that may reopen the connection is handled before, by `time_wait_reopen`.)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reference_stack.tcp.options import timestamps_of
+from reference_stack.tcp.segment_arrival import seg_len
+from reference_stack.tcp.seq import seq_add, seq_lt
+from reference_stack.tcp.state import State
+from reference_stack.tcp.states import TABLES
+from reference_stack.tcp.tcb import T_TIME_WAIT, Tcb
+from reference_stack.trace import ACCEPT, DROP
+from reference_stack.wire.tcp import ACK, FIN, RST, TcpRepr
+
+if TYPE_CHECKING:
+    from reference_stack.tcp.layer import TcpLayer
+
+
+def linux_time_wait(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
+    flags = seg.flags
+    trace = layer.trace
+    ts = timestamps_of(seg) if tcb.ts_ok else None
+    paws_reject = ts is not None and not flags & RST and seq_lt(ts[0], tcb.ts_recent)
+    length = seg_len(seg)
+    restart = now + layer.profile.time_wait
+    if not paws_reject and seg.seq == tcb.rcv_nxt and (length == 0 or flags & RST):
+        if flags & RST:
+            layer.transition(tcb, TABLES[State.TIME_WAIT].rst, now)
+            return
+        tcb.timers.set(T_TIME_WAIT, restart)
+        trace.add("tcp", ACCEPT, "LINUX-tcp_timewait_state_process-bare-ack",
+                  "TIME-WAIT timer restarted")
+        return
+    if flags & RST:
+        trace.add("tcp", DROP, "LINUX-tcp_timewait_state_process-rst-ignored")
+        return
+    if paws_reject or flags & ACK:
+        tcb.timers.set(T_TIME_WAIT, restart)
+    if flags & FIN and seq_add(seg.seq, length) == tcb.rcv_nxt:
+        rule = TABLES[State.TIME_WAIT].fin.rule  # the retransmitted FIN, as in RFC 9293
+        trace.add("tcp", ACCEPT, rule, "retransmitted FIN")
+        layer.sender.send_ack(tcb, now, rule)
+        return
+    rule = "LINUX-tcp_timewait_state_process-ack"
+    trace.add("tcp", DROP, rule, "answered with an ACK")
+    layer.sender.oow_ack(tcb, seg, now, rule)

@@ -1,0 +1,60 @@
+"""Linux's SYN-RECEIVED and TIME-WAIT minisockets (linux profile) against RFC 9293 (rfc)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reference_stack.profiles import LINUX, RFC
+from reference_stack.tcp.state import State
+from reference_stack.wire.tcp import ACK, RST, SYN
+from tests.unit.refstack.conn import bring_to
+
+
+@pytest.mark.parametrize("profile,reply,rule", [
+    (LINUX, None, "LINUX-tcp_timewait_state_process-rst-ignored"),
+    (RFC, ACK, "RFC5961-3.2-MUST-rst-challenge-ack")], ids=["linux", "rfc"])
+def test_time_wait_rst_off_rcv_nxt(profile, reply, rule) -> None:
+    c = bring_to(State.TIME_WAIT, profile)
+    r = c.seg(RST, seq=c.snd_nxt + 10)
+    assert [s.flags for s in c.note(r)] == ([] if reply is None else [reply])
+    assert rule in r.rules()
+    assert c.state() is State.TIME_WAIT  # neither ends TIME-WAIT
+
+
+def test_time_wait_bare_ack_restarts_the_timer_linux() -> None:
+    c = bring_to(State.TIME_WAIT, LINUX)
+    c.tester.now = 40.0
+    r = c.seg(ACK)
+    assert r.frames == () and "LINUX-tcp_timewait_state_process-bare-ack" in r.rules()
+    assert c.stack.poll_at() == pytest.approx(40.0 + LINUX.time_wait)
+
+
+def test_time_wait_bare_ack_leaves_the_timer_rfc() -> None:
+    c = bring_to(State.TIME_WAIT, RFC)
+    first = c.stack.poll_at()
+    c.tester.now = 40.0
+    assert c.seg(ACK).frames == ()
+    assert c.stack.poll_at() == first
+
+
+def test_time_wait_data_is_answered_linux() -> None:
+    c = bring_to(State.TIME_WAIT, LINUX)
+    (reply,) = c.note(c.seg(ACK, payload=b"late"))
+    assert reply.flags == ACK and reply.ack == c.snd_nxt
+
+
+@pytest.mark.parametrize("profile,flags,alive", [(LINUX, (), False), (RFC, (ACK,), True)],
+                         ids=["linux", "rfc"])
+def test_syn_received_rst_in_window_off_rcv_nxt(profile, flags, alive) -> None:
+    c = bring_to(State.SYN_RECEIVED, profile)
+    replies = c.note(c.seg(RST, seq=c.snd_nxt + 5))
+    assert tuple(s.flags for s in replies) == flags
+    assert (c.state() is State.SYN_RECEIVED) is alive
+
+
+@pytest.mark.parametrize("profile,rst", [(LINUX, True), (RFC, False)], ids=["linux", "rfc"])
+def test_syn_received_in_window_syn(profile, rst) -> None:
+    c = bring_to(State.SYN_RECEIVED, profile)
+    replies = c.note(c.seg(SYN, seq=c.snd_nxt + 5))
+    assert [bool(s.flags & RST) for s in replies] == ([True] if rst else [])
+    assert c.state() is State.CLOSED  # back to LISTEN: the embryo is gone
