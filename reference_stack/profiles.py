@@ -55,6 +55,7 @@ class Profile:
     rto_min: float = 1.0
     rto_max: float = 60.0
     syn_retries: int = 6
+    synack_retries: int = 6  # retransmissions of a passive open's SYN,ACK
     data_retries: int = 15
     time_wait: float = 240.0  # 2 * MSL, MSL = 2 minutes (RFC 9293 3.4.2)
     zero_window_probe: str = PROBE_ONE_BYTE
@@ -120,7 +121,8 @@ LINUX = Profile(
     listen_drop_syn_fin=True,
     rto_min=0.2,  # TCP_RTO_MIN
     rto_max=120.0,  # TCP_RTO_MAX
-    syn_retries=6,
+    syn_retries=6,  # net.ipv4.tcp_syn_retries
+    synack_retries=5,  # net.ipv4.tcp_synack_retries
     time_wait=60.0,  # TCP_TIMEWAIT_LEN
     zero_window_probe=PROBE_OLD_SEQ,
     oow_ack_interval=0.5,  # net.ipv4.tcp_invalid_ratelimit = 500 ms

@@ -229,8 +229,12 @@ class TcpLayer:
 
     def _retransmit_timeout(self, tcb: Tcb, now: float) -> None:
         p = self.profile
-        limit = p.syn_retries if tcb.state in (State.SYN_SENT, State.SYN_RECEIVED) \
-            else p.data_retries
+        if tcb.state is State.SYN_RECEIVED and tcb.passive:
+            limit = p.synack_retries
+        elif tcb.state in (State.SYN_SENT, State.SYN_RECEIVED):
+            limit = p.syn_retries
+        else:
+            limit = p.data_retries
         if tcb.retries >= limit:
             self.trace.add("tcp", STATE, "RFC9293-3.8.3-MUST-r2-abort",
                            f"{tcb.retries} retransmissions: connection timed out")

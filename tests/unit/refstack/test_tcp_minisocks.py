@@ -58,3 +58,13 @@ def test_syn_received_in_window_syn(profile, rst) -> None:
     replies = c.note(c.seg(SYN, seq=c.snd_nxt + 5))
     assert [bool(s.flags & RST) for s in replies] == ([True] if rst else [])
     assert c.state() is State.CLOSED  # back to LISTEN: the embryo is gone
+
+
+def test_synack_retransmissions_linux() -> None:
+    c = bring_to(State.SYN_RECEIVED, LINUX)
+    times = []
+    while (t := c.stack.poll_at()) is not None:
+        r = c.stack.poll(t)
+        times += [t] * len(r.frames)
+    assert times == [1.0, 3.0, 7.0, 15.0, 31.0]  # tcp_synack_retries = 5
+    assert c.state() is State.CLOSED
