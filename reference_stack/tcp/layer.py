@@ -24,7 +24,7 @@ from reference_stack.tcp.tcb import (
     ConnKey,
     Tcb,
 )
-from reference_stack.trace import DROP, EVENT, STATE, Trace
+from reference_stack.trace import DELIVER, DROP, EVENT, STATE, Trace
 from reference_stack.wire.tcp import ACK, RST, TcpRepr
 
 ANY = b"\0\0\0\0"
@@ -146,6 +146,9 @@ class TcpLayer:
         if isinstance(lst, Listener) and tcb.key in lst.pending:
             lst.pending.discard(tcb.key)
             lst.accept_queue.append(tcb)
+            # RFC 9293 3.10.1: the passive OPEN's connection is handed to the user (accept()).
+            self.trace.add("socket", DELIVER, "RFC9293-3.10.1-MUST-passive-open-complete",
+                           f"accept queue {len(lst.accept_queue)}/{lst.backlog}")
 
     def acknowledge(self, tcb: Tcb, ack: int, now: float) -> None:
         """SND.UNA < SEG.ACK =< SND.NXT: advance SND.UNA (RFC 9293 3.10.7.4 fifth check)."""

@@ -324,7 +324,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             if data:
                 tcb.rcv_nxt = tcb.recv.insert(start, data, tcb.rcv_nxt)
                 in_order_text = start == before and not tcb.recv.ooo
-            trace.add("tcp", "deliver", arm.rule,
+            trace.add("socket", "deliver", arm.rule,
                       f"{len(data)} bytes, RCV.NXT {before} -> {tcb.rcv_nxt}")
             need_ack = True
         else:

@@ -116,3 +116,14 @@ def test_every_table_arm_cites_a_rule_and_quotes_the_rfc() -> None:
     for arm in arms:
         assert pattern.match(arm.rule), arm.rule
         assert len(arm.quote) > 20
+
+
+def test_trace_follows_a_frame_through_the_layers() -> None:
+    from reference_stack.tcp.state import State
+    from reference_stack.wire.tcp import ACK
+    from tests.unit.refstack.conn import bring_to
+    c = bring_to(State.ESTABLISHED)
+    r = c.advance(ACK, payload=b"hello")
+    layers = [d.layer for d in r.trace]
+    assert layers[:3] == ["ethernet", "ipv4", "tcp"] and "socket" in layers
+    assert all(d.rule.startswith(("RFC", "LINUX", "IEEE")) for d in r.trace)
