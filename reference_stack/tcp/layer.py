@@ -46,7 +46,7 @@ class Listener:
     port: int
     backlog: int
     opts: ConnOptions
-    pending: set = field(default_factory=set)
+    pending: dict = field(default_factory=dict)  # embryonic connection keys, in arrival order
     accept_queue: deque = field(default_factory=deque)
 
     def queue_full(self) -> bool:
@@ -139,12 +139,12 @@ class TcpLayer:
         self.conns.pop(tcb.key, None)
         lst = tcb.listener
         if isinstance(lst, Listener):
-            lst.pending.discard(tcb.key)
+            lst.pending.pop(tcb.key, None)
 
     def established_passive(self, tcb: Tcb) -> None:
         lst = tcb.listener
         if isinstance(lst, Listener) and tcb.key in lst.pending:
-            lst.pending.discard(tcb.key)
+            lst.pending.pop(tcb.key, None)
             lst.accept_queue.append(tcb)
             # RFC 9293 3.10.1: the passive OPEN's connection is handed to the user (accept()).
             self.trace.add("socket", DELIVER, "RFC9293-3.10.1-MUST-passive-open-complete",

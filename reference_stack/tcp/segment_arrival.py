@@ -70,7 +70,7 @@ def listen(layer: TcpLayer, lst: Listener, src: bytes, dst: bytes, seg: TcpRepr,
                         opts=lst.opts, iss=iss)
     tcb.passive = True
     tcb.listener = lst
-    lst.pending.add(tcb.key)
+    lst.pending[tcb.key] = None
     _take_syn(layer, tcb, seg)
     trace.add("tcp", "state", arm.rule, "LISTEN -> SYN-RECEIVED")
     layer.sender.transmit(tcb, now)
