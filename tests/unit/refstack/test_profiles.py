@@ -87,3 +87,33 @@ def test_linux_window_scale_follows_tcp_rmem() -> None:
     assert linux_window_scale(6291456) == 7 == LINUX.window_scale  # default tcp_rmem[2]
     assert linux_window_scale(33554432) == 10  # measured on a 6.18 host with 32 MiB
     assert linux_window_scale(1 << 40) == 14
+
+
+SCENARIO = """
+import hashlib, sys
+sys.path.insert(0, {root!r})
+from tests.unit.refstack.harness import connected_pair
+link, a, lfd, b = connected_pair()
+link.call(link.a, "send", a, b"x" * 20000)
+link.call(link.b, "close", lfd)
+link.advance(3.0)
+h = hashlib.sha256()
+for _, d, t in link.log:
+    h.update(d.eth.payload)
+print(h.hexdigest())
+"""
+
+
+def test_deterministic_across_hash_seeds() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = str(Path(__file__).resolve().parents[3])
+    digests = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", SCENARIO.format(root=root)], env=env,
+                             capture_output=True, text=True, check=True)
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
