@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import errno
 import socket as pysock
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reference_stack.iface.udp import UdpEndpoint
@@ -59,9 +59,6 @@ class Socket:
     shut_rd: bool = False
     shut_wr: bool = False
     connect_reported: bool = False
-    ever_connected: bool = False
-    eof_reported: bool = False
-    options: dict = field(default_factory=dict)
 
     def conn_options(self) -> ConnOptions:
         return ConnOptions(self.rcvbuf, self.sndbuf, self.nodelay, self.maxseg)
@@ -192,7 +189,7 @@ class SocketApi:
             child = self.sockets[self.socket(AF_INET, SOCK_STREAM)[0]]
             child.local = (tcb.local_ip, tcb.local_port)
             child.tcb = tcb
-            child.ever_connected = child.connect_reported = True
+            child.connect_reported = True
             child.rcvbuf, child.sndbuf = s.rcvbuf, s.sndbuf
             child.nodelay, child.maxseg = s.nodelay, s.maxseg
             tcb.listener = None
@@ -233,7 +230,6 @@ class SocketApi:
         tcb = self.stack.tcp.open_active(local_ip, s.local[1], ip, port, now,
                                          s.conn_options(), ephemeral=True)
         s.tcb = tcb
-        s.ever_connected = True
         return None, errno.EINPROGRESS
 
     def send(self, fd: int, data: bytes, now: float) -> tuple[Any, int]:
