@@ -64,8 +64,10 @@ class AgentProcess:
     nothing is left on disk.
     """
 
-    def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None,
+                 label: str = "agent") -> None:
         self.argv = argv
+        self.label = label  # names the agent in failure messages
         self.stderr: IO[bytes] = tempfile.TemporaryFile(prefix="nc-agent-")
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
@@ -114,7 +116,7 @@ class AgentProcess:
     def request(self, call: str, args: list[Any], timeout: float) -> dict[str, Any]:
         """Send one call and wait for its reply (at most ``timeout`` seconds)."""
         if self.broken:
-            raise AgentFailure(f"agent unusable: {self.broken}")
+            raise AgentFailure(f"{self.label} unusable: {self.broken}")
         ident, self._next_id = self._next_id, self._next_id + 1
         line = json.dumps({"id": ident, "call": call, "args": encode(args)}) + "\n"
         assert self.process.stdin is not None
@@ -152,7 +154,7 @@ class AgentProcess:
 
     def _failure(self, what: str) -> AgentFailure:
         time.sleep(0.05)  # let a dying process finish, so its exit status is known
-        self.broken = f"the agent {what}; {self.describe_end()}"
+        self.broken = f"the {self.label} {what}; {self.describe_end()}"
         return AgentFailure(self.broken)
 
     def kill(self) -> None:

@@ -32,6 +32,7 @@ import socket
 import statistics
 import sys
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
@@ -54,6 +55,9 @@ AGENT_MODULE = "conformance.targets.pytcp_agent"
 READY_TIMEOUT_S = 30.0
 ECHO_TIMEOUT_S = 5.0
 READINESS_IDENT = 0x5EAD
+# DUTs being prepared ahead of the tests: most of a start-up is pytcp's own sleeps (0.1 s for
+# each of its five threads), so several overlap well; an idle pytcp costs ~2 % of a CPU.
+PREPARED_DUTS = 3
 # Longer than pytcp's delayed ACK (100 timer ticks of >= 1 ms) with room for a loaded host.
 QUIESCENCE_WINDOW_S = 0.3
 
@@ -75,11 +79,12 @@ class PytcpDut:
     agent: AgentProcess
     facts: dict[str, Any]
     startup_s: float  # from spawning the process to the agent's ready line
+    api: AgentDutApi  # the DUT API on this process's agent
 
-    def evidence(self, ready_s: float) -> dict[str, Any]:
+    def evidence(self, echo_s: float) -> dict[str, Any]:
         return {"pid": self.agent.pid, "startup_s": round(self.startup_s, 4),
-                "ready_s": round(ready_s, 4),
-                "stack_start_s": self.facts.get("stack_start_s")}
+                "stack_start_s": self.facts.get("stack_start_s"),
+                "readiness_echo_s": round(echo_s, 4)}
 
 
 def silent_config(config: DutConfig) -> DutConfig:
@@ -117,13 +122,14 @@ class PytcpTarget(Target):
     name = "pytcp"
     description = "PyTCP 2.7 (userspace, Python) on a TAP device, a fresh process per test"
 
-    def __init__(self, plan: WorkerPlan, config: DutConfig, pool_size: int = 2) -> None:
+    def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
         self.plan = plan
         self.config = silent_config(config)
-        self.fabric = Fabric(plan, self.config, pool_size=pool_size)
+        self.fabric = Fabric(plan, self.config, pool_size=PREPARED_DUTS + 1)
         self.packet_socket: socket.socket | None = None
-        self.launcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nc-pytcp")
-        self.next_dut: Future[PytcpDut] | None = None
+        self.launcher = ThreadPoolExecutor(max_workers=PREPARED_DUTS,
+                                           thread_name_prefix="nc-pytcp")
+        self.prepared: deque[Future[PytcpDut]] = deque()
         self.startups_s: list[float] = []
         self.first_startup_s: float | None = None
 
@@ -152,15 +158,16 @@ class PytcpTarget(Target):
         ownership.register(self.plan.run_id, base36(self.plan.worker))
         self.fabric.start()
         self.packet_socket = open_packet_socket(self.plan.tester_netns)
-        self.next_dut = self.launcher.submit(self._launch)
+        self._prepare()
         # Waited for here, so that the first start-up is measured and environment() has it.
-        self.first_startup_s = self.next_dut.result(timeout=READY_TIMEOUT_S + 60).startup_s
+        self.first_startup_s = self.prepared[0].result(timeout=READY_TIMEOUT_S + 60).startup_s
 
     def stop(self) -> None:
         try:
-            if self.next_dut is not None:
-                self.next_dut.cancel()
-                self._discard(self.next_dut)
+            for future in self.prepared:
+                future.cancel()
+            while self.prepared:
+                self._discard(self.prepared.popleft())
             self.launcher.shutdown(wait=True)
             if self.packet_socket is not None:
                 self.packet_socket.close()
@@ -194,7 +201,7 @@ class PytcpTarget(Target):
                     f"link set {tap} up\n"
                     f"link set {bridge} up\n")
             argv = [a.format(netns=netns.name) for a in agent_argv(self.plan, tap)]
-            agent = AgentProcess(argv, env=agent_env())
+            agent = AgentProcess(argv, env=agent_env(), label="pytcp agent")
         except BaseException:
             self.fabric.release(netns)
             raise
@@ -206,7 +213,8 @@ class PytcpTarget(Target):
             agent.kill()
             self.fabric.release(netns)
             raise
-        return PytcpDut(netns, agent, facts, time.perf_counter() - agent.started)
+        return PytcpDut(netns, agent, facts, time.perf_counter() - agent.started,
+                        AgentDutApi(agent))
 
     def _end(self, dut: PytcpDut) -> None:
         try:
@@ -214,10 +222,15 @@ class PytcpTarget(Target):
         finally:
             self.fabric.release(dut.netns)
 
+    def _prepare(self) -> None:
+        while len(self.prepared) < PREPARED_DUTS:
+            self.prepared.append(self.launcher.submit(self._launch))
+
     def _take_dut(self) -> PytcpDut:
-        """The DUT prepared in the background; the next one starts preparing now."""
-        future = self.next_dut or self.launcher.submit(self._launch)
-        self.next_dut = self.launcher.submit(self._launch)
+        """The oldest DUT prepared in the background; another starts preparing now."""
+        self._prepare()
+        future = self.prepared.popleft()
+        self._prepare()
         try:
             return future.result(timeout=READY_TIMEOUT_S + 60)
         except FabricError as exc:
@@ -241,6 +254,7 @@ class PytcpTarget(Target):
     def begin_test(self, test_id: str) -> TestBed:
         t0 = time.perf_counter()
         dut = self._take_dut()
+        t_echo = time.perf_counter()
         try:
             self._await_echo(dut)
         except BaseException:
@@ -249,32 +263,39 @@ class PytcpTarget(Target):
         self.startups_s.append(dut.startup_s)
         assert self.packet_socket is not None
         link = TesterLink(self.packet_socket, dut.netns.tester_ifname, Recorder())
-        bed = TestBed(link=link, dut=AgentDutApi(dut.agent), endpoints=endpoints_of(self.plan),
+        bed = TestBed(link=link, dut=dut.api, endpoints=endpoints_of(self.plan),
                       capabilities=self.capabilities, handle=dut)
-        bed.evidence["pytcp"] = dut.evidence(ready_s=time.perf_counter() - dut.agent.started)
+        bed.evidence["pytcp"] = dut.evidence(echo_s=time.perf_counter() - t_echo)
         bed.setup_s = time.perf_counter() - t0
         return bed
 
     def end_test(self, bed: TestBed) -> dict[str, Any]:
         """Fails the test (AgentFailure) when pytcp crashed or stopped answering during it."""
         dut: PytcpDut = bed.handle
-        evidence = {"pytcp": bed.evidence["pytcp"]}
-        failure = None
         try:
-            bed.dut.close_all()
-        except AgentFailure as exc:
-            failure = str(exc)
-        if failure is None and dut.agent.exit_status() is not None:
-            failure = f"pytcp process ended during the test: {dut.agent.describe_end()}"
-        details = getattr(bed.dut, "details", [])
-        if details:
-            evidence["pytcp"]["call_details"] = details[-20:]
-        bed.link.close()
-        self._end(dut)
+            failure = self._failure_during_test(dut)
+        finally:
+            bed.link.close()
+            self._end(dut)
         if failure is not None:
-            evidence["pytcp"]["failure"] = failure
             raise AgentFailure(failure)
+        evidence = {"pytcp": bed.evidence["pytcp"]}
+        if dut.api.details:
+            evidence["pytcp"]["call_details"] = dut.api.details[-20:]
         return evidence
+
+    @staticmethod
+    def _failure_during_test(dut: PytcpDut) -> str | None:
+        """Why the test must fail because of pytcp itself, if it must (None: it is healthy)."""
+        if dut.agent.broken is not None:
+            return None  # a DUT call already failed the test with the reason
+        if dut.agent.exit_status() is not None:
+            return f"pytcp process ended during the test: {dut.agent.describe_end()}"
+        try:
+            dut.api.close_all()  # also a liveness check: a hung pytcp does not answer
+        except AgentFailure as exc:
+            return str(exc)
+        return None
 
     def environment(self) -> dict[str, Any]:
         startup = self.startups_s or ([self.first_startup_s] if self.first_startup_s else [])
