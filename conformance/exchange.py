@@ -90,17 +90,7 @@ class Exchange:
 
         Uses a barrier probe for targets that reply synchronously, else a quiescence window.
         """
-        caps = self.bed.capabilities
-        if caps.replies_synchronously:
-            seq = next(self._barrier_seq)
-            probe = self.build(
-                templates.ICMPv4(type=8, rest=(BARRIER_IDENT << 16) | seq),
-                templates.Payload(b"netconform-barrier"),
-            )
-            frames = self.link.barrier(Barrier(probe, echo_reply_predicate(BARRIER_IDENT, seq)))
-        else:
-            frames = self.link.quiesce(caps.quiescence_window_s)
-        frames = [f for f in frames if not is_background(f)]
+        frames = [f for f in self.settle() if not is_background(f)]
         if layers:
             frames = [f for f in frames if templates.matches(layers, f)]
         if frames:
@@ -108,6 +98,18 @@ class Exchange:
             lines = [f"expected {what}, but the target sent {len(frames)} frame(s):"]
             lines += [f"  {dissect(f).summary()}" for f in frames]
             raise ExpectationFailed("\n".join(lines))
+
+    def settle(self) -> list[bytes]:
+        """Read everything the target has sent so far (it goes into the recording), without
+        judging it: a barrier for synchronous targets, else a quiescence window."""
+        if not self.bed.capabilities.replies_synchronously:
+            return self.link.quiesce(self.bed.capabilities.quiescence_window_s)
+        seq = next(self._barrier_seq)
+        probe = self.build(
+            templates.ICMPv4(type=8, rest=(BARRIER_IDENT << 16) | seq),
+            templates.Payload(b"netconform-barrier"),
+        )
+        return self.link.barrier(Barrier(probe, echo_reply_predicate(BARRIER_IDENT, seq)))
 
     # -- failure reporting --------------------------------------------------------------
     @staticmethod

@@ -21,10 +21,12 @@ import pytest
 
 from conformance import catalogue, expectations, naming, reaper
 from conformance.fabric import DutConfig
+from conformance.lockstep import RecordingDutApi, check_bed
 from conformance.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.targets import UnknownTarget, make_target, target_class
 
 STASH_STATE = pytest.StashKey["RunState"]()
+LOCKSTEP_MODES = ("off", "record", "enforce")
 
 
 def harness_version() -> str:
@@ -43,6 +45,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="sysctl set in every fresh DUT namespace (repeatable)")
     group.addoption("--dut-setup", action="append", default=[], metavar="CMD",
                     help="shell command run inside every fresh DUT namespace (repeatable)")
+    group.addoption("--lockstep", choices=LOCKSTEP_MODES, default="record",
+                    help="replay each test into the reference oracle: record divergences, "
+                         "enforce (a divergence fails the test) or off")
 
 
 class RunState:
@@ -51,6 +56,7 @@ class RunState:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.target_name: str = config.getoption("target")
+        self.lockstep: str = config.getoption("lockstep")
         self.out_dir: str | None = config.getoption("netconform_out")
         self.dut_config = DutConfig(
             extra_sysctls=parse_sysctls(config.getoption("dut_sysctl")),
@@ -152,6 +158,44 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         report.user_properties.append((PROPERTY_KEY, json.dumps(data)))
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """After the test body: replay its exchange into the oracle (conformance.lockstep).
+
+    Divergences go into the results; in ``enforce`` mode an unexplained one fails a test whose
+    own assertions passed.
+    """
+    state: RunState = item.config.stash[STASH_STATE]
+    bed = getattr(item, "funcargs", {}).get("bed")
+    try:
+        result = yield
+    except BaseException:
+        if bed is not None and state.lockstep != "off":
+            _lockstep(bed)
+        raise
+    if bed is None or state.lockstep == "off":
+        return result
+    divergences = _lockstep(bed)
+    if divergences and state.lockstep == "enforce":
+        lines = [f"{d['field']}: oracle expected {d['expected']}, target did {d['actual']}"
+                 f" [{d['rule']}] ({d['frame']})" for d in divergences[:20]]
+        raise AssertionError("the target diverged from the oracle:\n  " + "\n  ".join(lines))
+    return result
+
+
+def _lockstep(bed: Any) -> list[dict[str, Any]]:
+    from conformance.exchange import Exchange
+    from conformance.link import LinkTimeout
+
+    try:
+        Exchange(bed).settle()  # record whatever the target has still to say
+    except (LinkTimeout, OSError):
+        pass
+    outcome = check_bed(bed)
+    bed.evidence["lockstep"] = {"divergences": outcome.divergences, "oracle": outcome.decisions}
+    return [d for d in outcome.divergences if not d["explained"]]
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     # A plain function bound to this config: the controller collects every report.
@@ -210,6 +254,9 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
     state: RunState = request.config.stash[STASH_STATE]
     nodeid = request.node.nodeid
     test_bed = target.begin_test(nodeid)
+    test_bed.oracle_profile = target.oracle_profile()
+    if state.lockstep != "off":
+        test_bed.dut = RecordingDutApi(test_bed.dut)
     record: dict[str, Any] = {"setup_s": round(test_bed.setup_s, 6)}
     request.node._netconform_record = record
     try:
@@ -217,6 +264,7 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
     finally:
         record.update(target.end_test(test_bed))
         record.update(test_bed.evidence.get("exchange_record", {}))
+        record.update(test_bed.evidence.get("lockstep", {}))
         recorder = test_bed.link.recorder
         if recorder is not None:
             from conformance.frames import frames_json

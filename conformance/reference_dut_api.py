@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import errno
 import select
+import socket
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -93,6 +95,8 @@ class ReferenceSocketApi(DutApi):
         return self._do(lambda now: self.stack.close(fd, now))
 
     def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:
+        if (level, name) == (socket.SOL_SOCKET, socket.SO_LINGER) and isinstance(value, bytes):
+            value = struct.unpack("ii", value)  # struct linger, as a kernel takes it
         return self._do(lambda now: self.stack.setsockopt(fd, level, name, value, now))
 
     def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result:

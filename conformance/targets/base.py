@@ -14,6 +14,7 @@ from typing import Any
 
 from conformance.dut_api import DutApi
 from conformance.link import TesterLink
+from reference_stack.profiles import PROFILES, Profile
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Capabilities:
     has_ipv6: bool = True
     # Kernel-side evidence (MIB counters, drop reasons) is available.
     kernel_evidence: bool = False
+    # The reference profile the lockstep oracle judges this target with ("rfc", "linux").
+    oracle_profile: str = "rfc"
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class TestBed:
     endpoints: Endpoints
     capabilities: Capabilities
     setup_s: float = 0.0
+    oracle_profile: Profile | None = None  # what the lockstep oracle judges this test with
     evidence: dict[str, Any] = field(default_factory=dict)
     handle: Any = None  # the target's own per-test state
     # Kernel drop reasons recorded so far in this test (None: the target has no such evidence).
@@ -90,3 +94,7 @@ class Target(ABC):
     def environment(self) -> dict[str, Any]:
         """JSON-safe facts for results.json (kernel, sysctls set, setup commands)."""
         return {}
+
+    def oracle_profile(self) -> Profile:
+        """The reference profile the lockstep oracle judges this target with."""
+        return PROFILES[self.capabilities.oracle_profile]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import time
 from typing import Any
 
+from conformance import netns
 from conformance.evidence import mib
 from conformance.evidence.drops import DropMonitor, merge_drop_counts
 from conformance.fabric import DutConfig
@@ -13,6 +15,7 @@ from conformance.kernel_sockets import KernelSocketApi
 from conformance.naming import WorkerPlan
 from conformance.targets.base import Capabilities, TestBed
 from conformance.targets.namespaced import NamespacedTarget, endpoints_of
+from reference_stack.profiles import LINUX, Profile, linux_window_scale
 
 __all__ = ["LinuxTarget", "endpoints_of"]
 
@@ -24,14 +27,30 @@ class LinuxTarget(NamespacedTarget):
     def __init__(self, plan: WorkerPlan, config: DutConfig, pool_size: int = 2) -> None:
         super().__init__(plan, config, pool_size)
         self.drops: DropMonitor | None = None
+        self._profile = LINUX
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(replies_synchronously=True, kernel_evidence=True)
+        return Capabilities(replies_synchronously=True, kernel_evidence=True,
+                            oracle_profile="linux")
 
     def start(self) -> None:
         super().start()
         self.drops = DropMonitor(f"{self.plan.stem}-k")
+        self._profile = self._narrowed_profile()
+
+    def _narrowed_profile(self) -> Profile:
+        """LINUX with this machine's window scale: it follows tcp_rmem and rmem_max, which a
+        fresh namespace inherits from the host's defaults."""
+        dut = self.fabric.acquire()
+        try:
+            rmem_max = int(netns.read_sysctl(dut.name, "net.ipv4.tcp_rmem").split()[2])
+        finally:
+            self.fabric.release(dut)
+        return dataclasses.replace(LINUX, window_scale=linux_window_scale(rmem_max))
+
+    def oracle_profile(self) -> Profile:
+        return self._profile
 
     def stop(self) -> None:
         try:

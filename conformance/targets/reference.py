@@ -26,13 +26,13 @@ from conformance.stack_driver import InlineDriver, LiveDriver
 from conformance.targets.base import Capabilities, Target, TestBed
 from conformance.targets.namespaced import NamespacedTarget, endpoints_of
 from conformance.virtual_link import VirtualLink
-from reference_stack.profiles import LINUX
+from reference_stack.profiles import LINUX, Profile
 from reference_stack.stack import ReferenceStack
 from reference_stack.wire.addr import ip4, mac
 
 
-def new_stack(plan: WorkerPlan, seed: int) -> ReferenceStack:
-    stack = ReferenceStack(LINUX, mac(plan.dut_mac), ip4(plan.dut_ipv4), plan.ipv4_prefix_len,
+def new_stack(plan: WorkerPlan, seed: int, profile: Profile = LINUX) -> ReferenceStack:
+    stack = ReferenceStack(profile, mac(plan.dut_mac), ip4(plan.dut_ipv4), plan.ipv4_prefix_len,
                            rng_seed=seed)
     # The same static neighbour entry the Linux DUT gets (conformance.fabric).
     stack.add_neighbor(ip4(plan.tester_ipv4), mac(plan.tester_mac))
@@ -59,7 +59,7 @@ class ReferenceTarget(NamespacedTarget):
     @property
     def capabilities(self) -> Capabilities:
         # One thread handles frames in arrival order, so a barrier probe is answered last.
-        return Capabilities(replies_synchronously=True)
+        return Capabilities(replies_synchronously=True, oracle_profile="linux")
 
     def begin_test(self, test_id: str) -> TestBed:
         t0 = time.perf_counter()
@@ -95,8 +95,9 @@ class InprocReferenceTarget(Target):
     description = "the reference stack in-process, on a virtual link (no privileges)"
     needs_privileges = False
 
-    def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
+    def __init__(self, plan: WorkerPlan, config: DutConfig, profile: Profile = LINUX) -> None:
         self.plan = plan
+        self.profile = profile  # a test of the harness may pass one that breaks a rule
         self.tests = 0
 
     @classmethod
@@ -105,7 +106,7 @@ class InprocReferenceTarget(Target):
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(replies_synchronously=True)
+        return Capabilities(replies_synchronously=True, oracle_profile="linux")
 
     def start(self) -> None:
         pass
@@ -115,7 +116,7 @@ class InprocReferenceTarget(Target):
 
     def begin_test(self, test_id: str) -> TestBed:
         self.tests += 1
-        driver = InlineDriver(new_stack(self.plan, self.tests))
+        driver = InlineDriver(new_stack(self.plan, self.tests, self.profile))
         return TestBed(link=VirtualLink(driver, Recorder()), dut=ReferenceSocketApi(driver),
                        endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
                        handle=driver)
@@ -128,4 +129,5 @@ class InprocReferenceTarget(Target):
         return {"oracle": decisions}
 
     def environment(self) -> dict[str, Any]:
-        return {"profile": LINUX.name}
+        return {"profile": self.profile.name,
+                "broken_rules": sorted(self.profile.broken_rules)}
