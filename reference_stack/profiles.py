@@ -47,6 +47,9 @@ class Profile:
     window_scale: int = 7
     timestamps: bool = True  # RFC 7323 3
     sack: bool = True  # RFC 2018
+    dsack: bool = False  # RFC 2883 D-SACK (optional); Linux: net.ipv4.tcp_dsack = 1
+    ts_recent_after_ack_check: bool = False  # Linux updates TS.Recent in tcp_ack, after the
+    # ACK checks; RFC 7323 4.3 right after the sequence check
     initial_window_space: int = 65535  # receive window offered in SYN and SYN-ACK
     round_initial_window_to_mss: bool = False  # Linux: rounddown(space, mss)
     listen_drop_syn_fin: bool = False  # Linux discards SYN+FIN in LISTEN
@@ -119,6 +122,8 @@ LINUX = Profile(
     initial_window_space=65536,  # win_from_space(tcp_rmem[1]) in tcp_select_initial_window
     round_initial_window_to_mss=True,  # SYN 64240 = 44 * 1460, SYN-ACK 65160 = 45 * 1448
     listen_drop_syn_fin=True,
+    dsack=True,
+    ts_recent_after_ack_check=True,
     rto_min=0.2,  # TCP_RTO_MIN
     rto_max=120.0,  # TCP_RTO_MAX
     syn_retries=6,  # net.ipv4.tcp_syn_retries

@@ -416,6 +416,15 @@ class SocketApi:
                 return s.maxseg or self.stack.profile.mss, 0
         return None, errno.ENOPROTOOPT
 
+    def rebase_port(self, remote_port: int, port: int) -> None:
+        """The target chose `port` where the oracle chose an ephemeral port: follow it."""
+        tcb = self.stack.tcp.rebase_port(remote_port, port)
+        if tcb is None:
+            return
+        for s in self.sockets.values():
+            if s.tcb is tcb:
+                s.local = (s.local[0], port)
+
     def tcp_state(self, fd: int) -> State | None:
         s = self.get(fd)
         if s is None:

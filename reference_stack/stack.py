@@ -119,6 +119,18 @@ class ReferenceStack:
         """A static neighbour entry (never overwritten by ARP)."""
         self.iface.arp.add_static(ip, mac)
 
+    def adopt(self, bindings: dict[str, int]) -> None:
+        """Follow the choices a target made where the RFCs leave them free, as recorded in
+        `bindings` by `Prediction.check`: our ISN becomes the target's (`isn:...` names) and
+        an ephemeral port becomes the target's (`port:<remote port>`). After this, frames a
+        test crafts against the target's numbers mean the same to the oracle."""
+        for name, value in bindings.items():
+            if name.startswith("isn:"):
+                self.tcp.rebase_isn(name, value)
+        for name, value in bindings.items():
+            if name.startswith("port:"):
+                self.api.rebase_port(int(name[5:]), value)
+
     def set_gateway(self, ip: bytes) -> None:
         self.iface.gateway = ip
 

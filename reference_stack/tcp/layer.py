@@ -81,6 +81,7 @@ class TcpLayer:
                   send=SendBuffer(seq_add(iss, 1), opts.sndbuf),
                   recv=ReceiveBuffer(opts.rcvbuf))
         tcb.snd_una = tcb.snd_nxt = tcb.snd_max = iss
+        tcb.isn_name = f"isn:{local_port}>{remote_port}"
         tcb.ts_offset = self.rng.getrandbits(32)
         tcb.rcv_wscale = p.window_scale if p.window_scaling else 0
         tcb.nodelay = opts.nodelay
@@ -174,6 +175,37 @@ class TcpLayer:
             tcb.timers.cancel(T_RETRANSMIT)
         else:
             tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+
+    # -- following the target's choices ----------------------------------------------------
+
+    def rebase_isn(self, isn_name: str, isn: int) -> bool:
+        """Renumber a connection's send sequence space so that its ISS is `isn` (the ISN the
+        target chose, RFC 9293 3.4.1 leaves it free): frames crafted against the target's
+        numbers then mean the same to the oracle."""
+        for tcb in self.conns.values():
+            if tcb.isn_name == isn_name:
+                delta = (isn - tcb.iss) & 0xFFFFFFFF
+                for name in ("iss", "snd_una", "snd_nxt", "snd_max", "snd_wl2"):
+                    setattr(tcb, name, seq_add(getattr(tcb, name), delta))
+                tcb.send.base = seq_add(tcb.send.base, delta)
+                if tcb.fin_seq is not None:
+                    tcb.fin_seq = seq_add(tcb.fin_seq, delta)
+                if tcb.rtt_seq is not None:
+                    tcb.rtt_seq = seq_add(tcb.rtt_seq, delta)
+                return True
+        return False
+
+    def rebase_port(self, remote_port: int, port: int) -> Tcb | None:
+        """Move the connection whose local port the stack chose (RFC 6056) to `port`, the one
+        the target chose, keeping the connection table keyed right."""
+        for key, tcb in list(self.conns.items()):
+            if tcb.ephemeral and tcb.remote_port == remote_port:
+                if tcb.local_port != port:
+                    del self.conns[key]
+                    tcb.local_port = port
+                    self.conns[tcb.key] = tcb
+                return tcb
+        return None
 
     # -- input -----------------------------------------------------------------------------
 

@@ -58,10 +58,15 @@ class Sender:
                 tcb.sack_ok or (not tcb.negotiated and self.profile.sack), ts)
         else:
             window = tcb.advertised_window()
-            blocks = ()
-            if tcb.sack_ok and tcb.recv.ooo:
+            blocks: tuple = ()
+            if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack):
                 limit = 3 if ts is not None else 4  # RFC 2018 3: room in 40 option bytes
-                blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit)
+                if tcb.dsack is not None:
+                    # RFC 2883 4: the D-SACK block comes first, once.
+                    blocks = (tcb.dsack,) + tcb.recv.sack_blocks(tcb.rcv_nxt, limit - 1)
+                    tcb.dsack = None
+                else:
+                    blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit)
             opts = data_options(ts, blocks)
         ack = tcb.rcv_nxt if flags & ACK else 0
         if flags & ACK:

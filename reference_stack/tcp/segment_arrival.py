@@ -195,10 +195,15 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
+        if seg.payload and seq_lt(seg.seq, tcb.rcv_nxt):
+            note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, len(seg.payload)))
         send.oow_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-first-check")
         return
-    # RFC 7323 4.3: TS.Recent follows the newest in-order timestamp.
-    if ts is not None and seq_ge(ts[0], tcb.ts_recent) and seq_le(seg.seq, tcb.last_ack_sent):
+    # RFC 7323 4.3: TS.Recent follows the newest in-order timestamp (a Linux profile does so
+    # only once the ACK checks passed, below).
+    update_ts = (ts is not None and seq_ge(ts[0], tcb.ts_recent)
+                 and seq_le(seg.seq, tcb.last_ack_sent))
+    if update_ts and not p.ts_recent_after_ack_check:
         tcb.ts_recent = ts[0]
 
     table = TABLES[tcb.state]
@@ -289,6 +294,8 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             if tcb.state is State.CLOSED:
                 return
             table = TABLES[tcb.state]
+    if update_ts and p.ts_recent_after_ack_check:
+        tcb.ts_recent = ts[0]
     # Sixth check: URG. The urgent pointer is noted and the data stays in line (RFC 6093 4:
     # SO_OOBINLINE behaviour; no out-of-band byte is taken out of the stream).
     if flags & URG and table.text is not None and table.text.accept:
@@ -314,6 +321,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             data = seg.payload
             off = seq_diff(tcb.rcv_nxt, start)
             if off > 0:
+                note_duplicate(layer, tcb, start, tcb.rcv_nxt)
                 data = data[off:]
                 start = tcb.rcv_nxt
             room = rcv_wnd - seq_diff(start, tcb.rcv_nxt)
@@ -337,8 +345,14 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             tcb.peer_fin_seq = fin_at
         need_ack = True
     if tcb.peer_fin_seq is not None and tcb.rcv_nxt == tcb.peer_fin_seq:
-        # The FIN is in order: it advances RCV.NXT over itself.
+        # The FIN is in order: it advances RCV.NXT over itself. Nothing can follow it, so
+        # out-of-order data beyond it is discarded (as Linux tcp_fin does).
         tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
+        if tcb.recv.ooo:
+            tcb.recv.ooo.clear()
+            tcb.recv.last_ooo = None
+            trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fin-ends-stream",
+                      "out-of-order data beyond the FIN discarded")
         table = TABLES[tcb.state]
         layer.transition(tcb, table.fin, now)
         need_ack = True
@@ -347,6 +361,14 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         # RFC 5681 4.2: out-of-order data is acknowledged immediately (a duplicate ACK).
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=in_order_text)
     send.transmit(tcb, now)
+
+
+def note_duplicate(layer: TcpLayer, tcb: Tcb, start: int, end: int) -> None:
+    """RFC 2883: report received-again data in a D-SACK block (if the profile does)."""
+    if layer.profile.dsack and tcb.sack_ok:
+        if seq_lt(tcb.rcv_nxt, end):
+            end = tcb.rcv_nxt
+        tcb.dsack = (start, end)
 
 
 def time_wait_entered(layer: TcpLayer, tcb: Tcb, now: float) -> None:

@@ -52,6 +52,7 @@ class Tcb:
     ts_offset: int = 0
     last_ack_sent: int = 0
     sack_ok: bool = False
+    dsack: tuple[int, int] | None = None  # a duplicate range to report first (RFC 2883)
     negotiated: bool = False  # options settled by the peer's SYN
     ws_ok: bool = False
     adv_mss: int = 536  # the MSS option we send
@@ -59,6 +60,7 @@ class Tcb:
     rcv_wnd_clamp: int = 0xFFFF  # the receive window we offer at most
     ephemeral: bool = False  # local port chosen by the stack
     orphan: bool = False  # the user closed the socket; the connection lives on
+    isn_name: str = ""  # the variance name of our ISN, fixed at creation (tcp.variance)
     # FIN bookkeeping.
     fin_queued: bool = False  # the user closed the sending direction
     fin_seq: int | None = None  # seq of our FIN once its place is fixed

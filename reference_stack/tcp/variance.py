@@ -10,7 +10,7 @@ from reference_stack.wire.tcp import PSH, RST, SYN, TcpRepr
 
 
 def isn_var(tcb: Tcb) -> str:
-    return f"isn:{tcb.local_port}>{tcb.remote_port}"
+    return tcb.isn_name
 
 
 def segment_variance(profile: Profile, tcb: Tcb | None, seg: TcpRepr) -> dict:
