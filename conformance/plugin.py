@@ -9,6 +9,7 @@ names and addresses; only the controller writes results.json, junit.xml and the 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -45,6 +46,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="sysctl set in every fresh DUT namespace (repeatable)")
     group.addoption("--dut-setup", action="append", default=[], metavar="CMD",
                     help="shell command run inside every fresh DUT namespace (repeatable)")
+    group.addoption("--expect-nothing-wait", type=float, default=None, metavar="SECONDS",
+                    help="decide 'expect nothing' by a fixed quiet period instead of a barrier "
+                         "(the way packetimpact waits; for comparison benchmarks)")
     group.addoption("--lockstep", choices=LOCKSTEP_MODES, default="record",
                     help="replay each test into the reference oracle: record divergences, "
                          "enforce (a divergence fails the test) or off")
@@ -57,6 +61,7 @@ class RunState:
         self.config = config
         self.target_name: str = config.getoption("target")
         self.lockstep: str = config.getoption("lockstep")
+        self.fixed_wait: float | None = config.getoption("expect_nothing_wait")
         self.out_dir: str | None = config.getoption("netconform_out")
         self.dut_config = DutConfig(
             extra_sysctls=parse_sysctls(config.getoption("dut_sysctl")),
@@ -255,6 +260,10 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
     nodeid = request.node.nodeid
     test_bed = target.begin_test(nodeid)
     test_bed.oracle_profile = target.oracle_profile()
+    if state.fixed_wait is not None:
+        test_bed.capabilities = dataclasses.replace(
+            test_bed.capabilities, replies_synchronously=False,
+            quiescence_window_s=state.fixed_wait)
     if state.lockstep != "off":
         test_bed.dut = RecordingDutApi(test_bed.dut)
     record: dict[str, Any] = {"setup_s": round(test_bed.setup_s, 6)}

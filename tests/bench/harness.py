@@ -81,6 +81,28 @@ def bench_first_suite() -> None:
              tests=sum(summary.values()))
 
 
+def timed_pytest_suite(*extra: str) -> tuple[float, int, dict]:
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "pytest", "suites", "-q", "-n", "2",
+                               "-p", "no:cacheprovider", "--netconform-out", out, *extra],
+                              capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        with open(f"{out}/results.json") as f:
+            summary = json.load(f)["summary"]
+    return wall, proc.returncode, summary
+
+
+def bench_barrier_vs_fixed_waits() -> None:
+    """Issue 4: the whole suite with -n 2, barriers against packetimpact-style 1 s waits."""
+    barrier, code_b, summary_b = timed_pytest_suite()
+    fixed, code_f, summary_f = timed_pytest_suite("--expect-nothing-wait", "1")
+    emit("suite_wall_s_n2_barrier", barrier, "s", exit_code=code_b,
+         tests=sum(summary_b.values()), goal="<= 60")
+    emit("suite_wall_s_n2_fixed_1s_waits", fixed, "s", exit_code=code_f)
+    emit("suite_wall_ratio_fixed_waits_to_barrier", fixed / barrier, "x")
+
+
 def main() -> None:
     reaper.reap()
     plan = naming.WorkerPlan(naming.new_run_id(), 0)
@@ -92,6 +114,7 @@ def main() -> None:
     finally:
         target.stop()
     bench_first_suite()
+    bench_barrier_vs_fixed_waits()
 
 
 if __name__ == "__main__":
