@@ -1,6 +1,8 @@
 """The ``netconform`` command line (the contract is in DESIGN.md).
 
     netconform run    [--target T] [-k EXPR] [--suite PATH] [-n N] [--out DIR]
+    netconform fuzz   [--target T] [--engine hypothesis|boofuzz] [--budget S] [--seed S] [--out DIR]
+    netconform replay FINDING_DIR
     netconform report RESULTS.json [MORE.json ...] [--out DIR]
     netconform gate   --baseline OLD.json RESULTS.json
     netconform targets
@@ -48,6 +50,17 @@ def build_parser() -> Parser:
     run.add_argument("--dut-sysctl", action="append", default=[], metavar="NAME=VALUE")
     run.add_argument("--dut-setup", action="append", default=[], metavar="CMD")
     run.add_argument("-v", "--verbose", action="store_true")
+
+    fuzz = sub.add_parser("fuzz", help="a differential fuzzing campaign against a target")
+    fuzz.add_argument("--target", default="linux")
+    fuzz.add_argument("--engine", choices=("hypothesis", "boofuzz"), default="hypothesis")
+    fuzz.add_argument("--budget", type=float, default=60.0, metavar="SECONDS")
+    fuzz.add_argument("--seed", type=int, default=0)
+    fuzz.add_argument("--out", default="netconform-fuzz")
+    fuzz.add_argument("--web-ui", action="store_true", help="boofuzz's web UI (off by default)")
+
+    replay = sub.add_parser("replay", help="rerun one saved fuzz finding")
+    replay.add_argument("finding", help="a findings/<id>/ directory")
 
     report = sub.add_parser("report", help="render results.json files as an HTML report")
     report.add_argument("results", nargs="+")
@@ -141,6 +154,23 @@ def cmd_targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    from fuzz.commands import fuzz_command
+
+    check_target(args.target)
+    if args.budget <= 0:
+        raise UsageFailure("--budget must be a positive number of seconds")
+    return fuzz_command(args.target, args.engine, args.budget, args.seed, args.out, args.web_ui)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from fuzz.commands import replay_command
+
+    if not os.path.isdir(args.finding):
+        raise UsageFailure(f"{args.finding}: not a finding directory")
+    return replay_command(args.finding)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from reports.commands import report_command
 
@@ -153,14 +183,15 @@ def cmd_gate(args: argparse.Namespace) -> int:
     return gate_command(args.baseline, args.results)
 
 
-COMMANDS = {"run": cmd_run, "targets": cmd_targets, "report": cmd_report, "gate": cmd_gate}
+COMMANDS = {"run": cmd_run, "targets": cmd_targets, "report": cmd_report, "gate": cmd_gate,
+            "fuzz": cmd_fuzz, "replay": cmd_replay}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "run":
+        if args.command in ("run", "fuzz"):
             if args.target not in target_names():
                 check_target(args.target)
             if target_class(args.target).needs_privileges:
