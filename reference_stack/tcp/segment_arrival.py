@@ -173,6 +173,17 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         send.oow_ack(tcb, seg, now, "RFC7323-5.3-MUST-paws")
         return
 
+    if (tcb.state is State.SYN_RECEIVED and not tcb.passive and flags & (SYN | ACK | RST)
+            == SYN | ACK and not seg.payload and seq_add(seg.seq, 1) == tcb.rcv_nxt
+            and seg.ack == tcb.snd_nxt):
+        # RFC 9293 3.5 figure 8 (simultaneous open, line 6): the peer's SYN,ACK, which
+        # repeats its SYN, establishes the connection (the first check would call it old;
+        # Linux passes it too, tcp_validate_incoming).
+        trace.add("tcp", ACCEPT, "RFC9293-3.5-MUST-simultaneous-open", "SYN,ACK in SYN-RECEIVED")
+        _syn_received_acked(layer, tcb, seg, now)
+        send.transmit(tcb, now)
+        return
+
     # First check: sequence number.
     rcv_wnd = tcb.rcv_wnd()
     if not segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd):
@@ -250,13 +261,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg,
                                "RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst")
             return
-        tcb.snd_wnd = seg.window << tcb.snd_wscale
-        tcb.max_snd_wnd = max(tcb.max_snd_wnd, tcb.snd_wnd)
-        tcb.snd_wl1 = seg.seq
-        tcb.snd_wl2 = seg.ack
-        layer.acknowledge(tcb, seg.ack, now)
-        layer.transition(tcb, table.ack_of_syn, now)
-        layer.established_passive(tcb)
+        _syn_received_acked(layer, tcb, seg, now)
         table = TABLES[tcb.state]
     else:
         # RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT.
@@ -361,6 +366,19 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         # RFC 5681 4.2: out-of-order data is acknowledged immediately (a duplicate ACK).
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=in_order_text)
     send.transmit(tcb, now)
+
+
+def _syn_received_acked(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
+    """SYN-RECEIVED, SND.UNA < SEG.ACK =< SND.NXT: enter ESTABLISHED with SND.WND <- SEG.WND,
+    SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK (RFC 9293 3.10.7.4 fifth check)."""
+    # RFC 7323 2.2: a SYN's window is never scaled.
+    tcb.snd_wnd = seg.window if seg.flags & SYN else seg.window << tcb.snd_wscale
+    tcb.max_snd_wnd = max(tcb.max_snd_wnd, tcb.snd_wnd)
+    tcb.snd_wl1 = seg.seq
+    tcb.snd_wl2 = seg.ack
+    layer.acknowledge(tcb, seg.ack, now)
+    layer.transition(tcb, TABLES[State.SYN_RECEIVED].ack_of_syn, now)
+    layer.established_passive(tcb)
 
 
 def note_duplicate(layer: TcpLayer, tcb: Tcb, start: int, end: int) -> None:

@@ -68,3 +68,14 @@ def test_synack_retransmissions_linux() -> None:
         times += [t] * len(r.frames)
     assert times == [1.0, 3.0, 7.0, 15.0, 31.0]  # tcp_synack_retries = 5
     assert c.state() is State.CLOSED
+
+
+@pytest.mark.parametrize("profile", [LINUX, RFC], ids=["linux", "rfc"])
+def test_simultaneous_open_synack_establishes(profile) -> None:
+    c = bring_to(State.SYN_SENT, profile)
+    (synack,) = c.note(c.advance(SYN))  # our SYN crosses theirs: SYN-RECEIVED
+    assert synack.flags == SYN | ACK and c.state() is State.SYN_RECEIVED
+    r = c.seg(SYN | ACK, seq=c.snd_nxt - 1)  # RFC 9293 figure 8 line 6
+    assert r.frames == () and "RFC9293-3.5-MUST-simultaneous-open" in r.rules()
+    assert c.state() is State.ESTABLISHED
+    assert c.stack.connect(c.fd, ("198.18.0.11", 40000), 0.0).errno == 0
