@@ -9,12 +9,14 @@ does, it surfaces as an errno or in the trace.
 from __future__ import annotations
 
 import errno
+import select
 import socket as pysock
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reference_stack.iface.udp import UdpEndpoint
 from reference_stack.tcp.layer import ANY, ConnOptions, Listener
+from reference_stack.tcp.seq import seq_diff
 from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb
 from reference_stack.trace import STATE
@@ -36,6 +38,7 @@ SO_ERROR = pysock.SO_ERROR
 TCP_NODELAY = pysock.TCP_NODELAY
 TCP_MAXSEG = pysock.TCP_MAXSEG
 SHUT_RD, SHUT_WR, SHUT_RDWR = pysock.SHUT_RD, pysock.SHUT_WR, pysock.SHUT_RDWR
+MSG_OOB = pysock.MSG_OOB
 
 # States in which the peer has closed its direction (a read returns end of file).
 PEER_CLOSED = (State.CLOSE_WAIT, State.LAST_ACK, State.CLOSING, State.TIME_WAIT)
@@ -232,7 +235,7 @@ class SocketApi:
         s.tcb = tcb
         return None, errno.EINPROGRESS
 
-    def send(self, fd: int, data: bytes, now: float) -> tuple[Any, int]:
+    def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> tuple[Any, int]:
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError("send() takes bytes")
         s = self.get(fd)
@@ -253,7 +256,7 @@ class SocketApi:
             return None, errno.EPIPE
         if tcb.state in (State.SYN_SENT, State.SYN_RECEIVED):
             return None, errno.EAGAIN
-        n = self.stack.tcp.send(tcb, bytes(data), now)
+        n = self.stack.tcp.send(tcb, bytes(data), now, urgent=bool(flags & MSG_OOB))
         if n == 0 and data:
             return None, errno.EAGAIN
         return n, 0
@@ -288,7 +291,11 @@ class SocketApi:
         if tcb is None:
             return None, errno.ENOTCONN
         if tcb.recv.ready:
-            return self.stack.tcp.receive(tcb, n, now), 0
+            data = self.stack.tcp.receive(tcb, n, now)
+            if tcb.rcv_up is not None and seq_diff(tcb.rcv_nxt, tcb.rcv_up) >= len(
+                    tcb.recv.ready):
+                tcb.rcv_up = None  # read past the urgent mark
+            return data, 0
         if tcb.error:
             err, tcb.error = tcb.error, 0
             return None, err
@@ -415,6 +422,33 @@ class SocketApi:
                     return s.tcb.mss, 0
                 return s.maxseg or self.stack.profile.mss, 0
         return None, errno.ENOPROTOOPT
+
+    def poll_events(self, fd: int) -> int:
+        """poll(2) readiness without waiting or consuming: POLLIN, POLLPRI (urgent data
+        pending, RFC 9293 3.10.7.4), POLLOUT, POLLERR, POLLHUP; POLLNVAL for a bad fd."""
+        s = self.get(fd)
+        if s is None:
+            return select.POLLNVAL
+        if s.listener is not None:
+            return select.POLLIN if s.listener.accept_queue else 0
+        if s.udp is not None:
+            return (select.POLLIN if s.udp.queue else 0) | select.POLLOUT | (
+                select.POLLERR if s.udp.error else 0)
+        tcb = s.tcb
+        if tcb is None:
+            return select.POLLOUT | select.POLLHUP
+        ev = 0
+        if tcb.recv.ready or tcb.state in PEER_CLOSED or tcb.state is State.CLOSED or s.shut_rd:
+            ev |= select.POLLIN
+        if tcb.rcv_up is not None:
+            ev |= select.POLLPRI
+        if tcb.state in (State.ESTABLISHED, State.CLOSE_WAIT) and tcb.send.free():
+            ev |= select.POLLOUT
+        if tcb.error:
+            ev |= select.POLLERR
+        if tcb.state is State.CLOSED:
+            ev |= select.POLLHUP
+        return ev
 
     def rebase_port(self, remote_port: int, port: int) -> None:
         """The target chose `port` where the oracle chose an ephemeral port: follow it."""

@@ -159,8 +159,9 @@ class ReferenceStack:
     def connect(self, fd: int, addr: tuple, now: float) -> CallResult:
         return self._call(now, self.api.connect, fd, addr, now)
 
-    def send(self, fd: int, data: bytes, now: float) -> CallResult:
-        return self._call(now, self.api.send, fd, data, now)
+    def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> CallResult:
+        """`flags`: MSG_OOB sends the data as urgent (RFC 9293 3.8.5); others are ignored."""
+        return self._call(now, self.api.send, fd, data, now, flags)
 
     def sendto(self, fd: int, data: bytes, addr: tuple, now: float) -> CallResult:
         return self._call(now, self.api.sendto, fd, data, addr, now)
@@ -183,6 +184,10 @@ class ReferenceStack:
 
     def getsockopt(self, fd: int, level: int, name: int, now: float = 0.0) -> CallResult:
         return self._call(now, self.api.getsockopt, fd, level, name)
+
+    def poll_events(self, fd: int) -> int:
+        """poll(2)-style readiness of a socket (select.POLL* bits), without waiting."""
+        return self.api.poll_events(fd)
 
     def tcp_state(self, fd: int) -> State | None:
         """The TCP state behind a socket (LISTEN for listeners), for tests and reports."""

@@ -36,6 +36,7 @@ from reference_stack.wire.tcp import TcpRepr
 from reference_stack.wire.udp import UdpRepr
 
 Output = list[tuple[bytes, Prediction]]
+HARD_UNREACH_ERRNO = {ICMP_PROT_UNREACH: errno.ENOPROTOOPT, ICMP_PORT_UNREACH: errno.ECONNREFUSED}
 PENDING_LIMIT = 3  # RFC 1122 2.3.2.2: SHOULD keep at least one packet awaiting ARP
 ARP_RETRY_INTERVAL = 1.0  # RFC 1122 2.3.2.1: at most one request a second per destination
 ARP_TRIES = 3  # Linux mcast_solicit
@@ -183,14 +184,16 @@ class Interface:
             trace.add("icmp", DROP, "RFC1122-3.2.2-MUST-quoted-header", "not about our datagram")
             return
         sport, dport = int.from_bytes(l4[0:2], "big"), int.from_bytes(l4[2:4], "big")
-        hard = msg.type == ICMP_DEST_UNREACH and msg.code in (ICMP_PROT_UNREACH,
-                                                               ICMP_PORT_UNREACH)
+        # RFC 1122 4.2.3.9: protocol and port unreachable are hard errors (errno as Linux's
+        # icmp_err_convert: ENOPROTOOPT, ECONNREFUSED).
+        hard_errno = HARD_UNREACH_ERRNO.get(msg.code) if msg.type == ICMP_DEST_UNREACH else None
+        hard = hard_errno is not None
         if inner.protocol == IPPROTO_TCP:
             tcb = self.tcp.conns.get((self.ip, sport, inner.dst, dport))
             if tcb is not None and hard and tcb.state is State.SYN_SENT:
                 trace.add("tcp", EVENT, "RFC1122-4.2.3.9-SHOULD-abort-on-hard-error",
                           "destination unreachable in SYN-SENT")
-                tcb.error = errno.ECONNREFUSED
+                tcb.error = hard_errno
                 self.tcp.delete(tcb)
                 return
             trace.add("tcp", EVENT, "RFC1122-4.2.3.9-MUST-soft-error",
@@ -198,7 +201,7 @@ class Interface:
         elif inner.protocol == IPPROTO_UDP:
             ep = self.udp.lookup(self.ip, sport)
             if ep is not None and hard and ep.connected == (inner.dst, dport):
-                ep.error = errno.ECONNREFUSED
+                ep.error = hard_errno
             trace.add("udp", EVENT, "RFC1122-4.1.3.3-MUST-pass-icmp-to-application",
                       f"ICMP type {msg.type} code {msg.code}")
         else:

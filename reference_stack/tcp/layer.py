@@ -162,6 +162,8 @@ class TcpLayer:
             tcb.rto.sample(now - tcb.rtt_start)  # RFC 6298 2.2-2.3, Karn-valid sample
             tcb.rtt_seq = None
         tcb.retries = 0
+        if tcb.snd_up is not None and seq_diff(ack, tcb.snd_up) >= 0:
+            tcb.snd_up = None  # the urgent data is acknowledged: urgent mode ends
         if tcb.dupacks >= 3:
             tcb.cwnd = tcb.ssthresh  # RFC 5681 3.2 step 6: deflate after recovery
         tcb.dupacks = 0
@@ -330,8 +332,10 @@ class TcpLayer:
         self.sender.transmit(tcb, now)
         return tcb
 
-    def send(self, tcb: Tcb, data: bytes, now: float) -> int:
+    def send(self, tcb: Tcb, data: bytes, now: float, urgent: bool = False) -> int:
         n = tcb.send.write(data)
+        if urgent and n:
+            tcb.snd_up = tcb.send.end()  # RFC 9293 3.10.2: SND.UP past the urgent data
         self.sender.transmit(tcb, now)
         return n
 

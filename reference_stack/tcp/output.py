@@ -13,7 +13,7 @@ from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
 from reference_stack.trace import REPLY, Trace
 from reference_stack.variance import Range
-from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpRepr, flags_str
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
 
 DELAYED_ACK = Range(0, 500)
 SENDING_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
@@ -68,11 +68,18 @@ class Sender:
                 else:
                     blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit)
             opts = data_options(ts, blocks)
+        urgent = 0
+        up = tcb.snd_up
+        if up is not None and not syn and flags & ACK and 0 < seq_diff(up, seq) < 0x10000:
+            # RFC 9293 3.8.5 / RFC 6093: the urgent pointer is the offset of the octet that
+            # follows the urgent data (MUST-30..31).
+            flags |= URG
+            urgent = seq_diff(up, seq)
         ack = tcb.rcv_nxt if flags & ACK else 0
         if flags & ACK:
             tcb.last_ack_sent = tcb.rcv_nxt  # RFC 7323 4.3 Last.ACK.sent
         seg = TcpRepr(tcb.local_port, tcb.remote_port, seq=seq, ack=ack, flags=flags,
-                      window=window, payload=payload, options=opts)
+                      window=window, payload=payload, options=opts, urgent=urgent)
         variance = segment_variance(self.profile, tcb, seg)
         if extra_variance:
             variance.update(extra_variance)

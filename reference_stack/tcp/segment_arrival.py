@@ -304,7 +304,12 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     # Sixth check: URG. The urgent pointer is noted and the data stays in line (RFC 6093 4:
     # SO_OOBINLINE behaviour; no out-of-band byte is taken out of the stream).
     if flags & URG and table.text is not None and table.text.accept:
-        trace.add("tcp", ACCEPT, "RFC9293-3.10.7.4-MUST-urg-check", f"SEG.UP={seg.urgent}")
+        # RFC 9293 3.10.7.4 sixth check: RCV.UP <- max(RCV.UP, SEG.UP), signal the user.
+        up = seq_add(seg.seq, seg.urgent)
+        if tcb.rcv_up is None or seq_gt(up, tcb.rcv_up):
+            tcb.rcv_up = up
+        trace.add("socket", "deliver", "RFC9293-3.10.7.4-MUST-urg-check",
+                  f"SEG.UP={seg.urgent}: urgent data signalled, kept in line")
     # Seventh check: segment text.
     need_ack = False
     in_order_text = False

@@ -65,6 +65,9 @@ class Tcb:
     fin_queued: bool = False  # the user closed the sending direction
     fin_seq: int | None = None  # seq of our FIN once its place is fixed
     peer_fin_seq: int | None = None  # seq of the peer's FIN, possibly beyond RCV.NXT
+    # Urgent data (RFC 9293 3.8.5, RFC 6093): SND.UP and RCV.UP point just past it.
+    snd_up: int | None = None
+    rcv_up: int | None = None
     # Congestion control (RFC 5681) and RTT timing (Karn, RFC 6298 3).
     cwnd: int = 0
     ssthresh: int = 1 << 30

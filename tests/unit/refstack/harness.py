@@ -129,9 +129,10 @@ class RawPeer:
         return EthernetRepr(self.stack.mac, self.src_mac, ETH_P_IP, payload=pkt).emit()
 
     def tcp(self, sport: int, dport: int, flags: int, seq: int = 0, ack: int = 0,
-            payload: bytes = b"", window: int = 65535, options: tuple = (), **ip) -> bytes:
+            payload: bytes = b"", window: int = 65535, options: tuple = (), urgent: int = 0,
+            **ip) -> bytes:
         seg = TcpRepr(sport, dport, seq=seq, ack=ack, flags=flags, window=window,
-                      payload=payload, options=options)
+                      payload=payload, options=options, urgent=urgent)
         return self.ip_frame(IPPROTO_TCP, seg.emit(self.src_ip, self.stack.ip), **ip)
 
     def udp(self, sport: int, dport: int, payload: bytes, **ip) -> bytes:

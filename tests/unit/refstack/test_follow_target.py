@@ -85,3 +85,40 @@ def test_fin_discards_out_of_order_data_beyond_it() -> None:
     c.seg(ACK, seq=c.snd_nxt + 100, payload=b"beyond")
     (reply,) = c.note(c.advance(FIN | ACK))
     assert reply.sack_blocks == () and c.tcb().recv.ooo == {}
+
+
+def test_urgent_send_sets_the_pointer_past_the_data() -> None:
+    import socket
+    c = bring_to(State.ESTABLISHED, LINUX)
+    (seg,) = c.note(c.stack.send(c.fd, b"UUU", 0.0, socket.MSG_OOB).reaction)
+    assert seg.flags & 0x20 and seg.urgent == 3  # URG, RFC 9293 3.8.5 / RFC 6093
+    c.note(c.seg(ACK))  # acknowledged: urgent mode ends
+    (plain,) = tcp_of(c.stack.send(c.fd, b"p", 0.0).reaction)
+    assert not plain.flags & 0x20 and plain.urgent == 0
+
+
+def test_urgent_receive_is_signalled_and_kept_in_line() -> None:
+    import select
+    c = bring_to(State.ESTABLISHED, LINUX)
+    frame = c.tester.tcp(c.sport, c.dport, ACK | 0x08 | 0x20, c.snd_nxt, c.rcv_nxt,
+                         b"normal!", urgent=7)
+    c.stack.receive(frame, 0.0)
+    assert c.stack.poll_events(c.fd) & select.POLLPRI
+    assert c.stack.recv(c.fd, 100, 0.0).value == b"normal!"
+    assert not c.stack.poll_events(c.fd) & select.POLLPRI
+
+
+def test_icmp_protocol_unreachable_aborts_syn_sent_with_enoprotoopt() -> None:
+    import errno
+
+    from reference_stack.wire.icmpv4 import Icmpv4Repr
+    c = bring_to(State.SYN_SENT, LINUX)
+    tcb = c.tcb()
+    from reference_stack.wire.ipv4 import Ipv4Repr
+    from reference_stack.wire.tcp import TcpRepr
+    quoted = Ipv4Repr(c.stack.ip, c.tester.src_ip, 6, TcpRepr(
+        tcb.local_port, tcb.remote_port, seq=tcb.iss, flags=SYN).emit(
+        c.stack.ip, c.tester.src_ip)).emit()[:28]
+    c.stack.receive(c.tester.ip_frame(1, Icmpv4Repr.dest_unreachable(2, quoted).emit()), 0.1)
+    assert c.state() is State.CLOSED
+    assert c.stack.connect(c.fd, ("198.18.0.11", 40000), 0.2).errno == errno.ENOPROTOOPT
