@@ -35,6 +35,7 @@ class Profile:
     udp_df: bool = True
     icmp_df: bool = False
     accept_own_source: bool = False  # a datagram from our own address is a martian
+    directed_broadcast_source_martian: bool = True  # RFC 1122 3.2.1.3; Linux accepts it
     drop_source_routed: bool = False  # Linux: accept_source_route = 0
     reassembly_timeout: float = 60.0  # RFC 1122 3.3.2: 60 to 120 seconds recommended
     fragment_overlap: str = OVERLAP_LAST_WINS
@@ -116,6 +117,7 @@ LINUX = Profile(
     window_scale=7,  # linux_window_scale(6 MiB), the default tcp_rmem[2]
     reassembly_timeout=30.0,  # net.ipv4.ipfrag_time
     drop_source_routed=True,
+    directed_broadcast_source_martian=False,
     fragment_overlap=OVERLAP_DISCARD,  # ip_frag_queue: overlap drops the queue (RFC 5722 style)
     icmp_quote_exact=True,  # icmp_send quotes as much as fits in 576 octets
     echo_ignore_broadcasts=True,  # net.ipv4.icmp_echo_ignore_broadcasts = 1

@@ -73,7 +73,7 @@ class Interface:
         except WireError as e:
             trace.add("ethernet", DROP, "IEEE802.3-3.1-MUST-frame-header", e.reason)
             return
-        if eth.dst != self.mac and eth.dst != BROADCAST_MAC:
+        if not self.addr.for_us_link(eth.dst, self.mac):
             trace.add("ethernet", DROP, "IEEE802.3-4.2.4.1.2-MUST-dst-filter", "not our MAC")
             return
         if eth.vlans:
@@ -116,7 +116,7 @@ class Interface:
         if not ok:
             return
         original = raw[:ip.total_length]
-        link_bcast = eth.dst == BROADCAST_MAC
+        link_bcast = eth.dst[0] & 1 == 1  # broadcast or multicast link destination
         if ip.options:
             verdict, rule, pointer = ipv4_input.check_options(ip, self.profile)
             trace.add("ipv4", ACCEPT if verdict == "ok" else DROP, rule)
@@ -155,7 +155,8 @@ class Interface:
             trace.add("icmp", DROP, "RFC792-MUST-checksum", "bad ICMP checksum")
             return
         if icmp.is_echo_request(msg):
-            if (self.addr.is_broadcast(ip.dst) or link_bcast) and \
+            if (self.addr.is_broadcast(ip.dst) or self.addr.is_multicast(ip.dst)
+                    or link_bcast) and \
                     self.profile.echo_ignore_broadcasts:
                 trace.add("icmp", DROP, "RFC1122-3.2.2.6-MAY-ignore-broadcast-echo")
                 return
@@ -296,7 +297,7 @@ class Interface:
                 and not self.profile.breaks(rule)):
             trace.add("tcp", DROP, rule, "bad checksum")
             return
-        if self.addr.is_broadcast(ip.dst):
+        if self.addr.is_broadcast(ip.dst) or self.addr.is_multicast(ip.dst):
             trace.add("tcp", DROP, "RFC1122-4.2.3.10-MUST-discard-broadcast")
             return
         self.tcp.input(ip.src, ip.dst, seg, now)

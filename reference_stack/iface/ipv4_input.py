@@ -37,13 +37,14 @@ def validate(ip: Ipv4Repr, raw: bytes, addr: Addressing, profile: Profile,
         # RFC 1122 3.2.1.2: a host MUST verify the header checksum and silently discard a
         # datagram whose checksum is bad.
         return False, RULE_CHECKSUM, "bad header checksum"
-    why = addr.martian_source(ip.src)
+    why = addr.martian_source(ip.src, profile.directed_broadcast_source_martian)
     if why is None and ip.src == addr.ip and not profile.accept_own_source:
         why = "our own address as source"
     if why is not None:
         return False, RULE_SRC, why
-    if ip.dst != addr.ip and not addr.is_broadcast(ip.dst):
-        # RFC 1122 3.2.1.3: a datagram not destined for the host is silently discarded
+    if ip.dst != addr.ip and not addr.is_broadcast(ip.dst) and not addr.is_member(ip.dst):
+        # RFC 1122 3.2.1.3: a datagram not destined for the host (our address, a broadcast
+        # address, or a group we belong to) is silently discarded
         # (a host does not forward, RFC 1122 3.3.1.6).
         return False, RULE_DST, "not for us"
     return True, RULE_ACCEPT, ""

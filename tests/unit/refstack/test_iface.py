@@ -110,7 +110,7 @@ def eth(ip_bytes: bytes, dst: bytes = MAC_A) -> bytes:
     ("dst-other", ping_ip(dst=ip4("198.18.0.77")), "RFC1122-3.2.1.3-MUST-dst-not-ours"),
 ], ids=lambda x: x if isinstance(x, str) else "")
 def test_ipv4_input_validation_drops(name, ip, rule) -> None:
-    r = make_stack().receive(eth(ip.emit()), 0.0)
+    r = make_stack(RFC).receive(eth(ip.emit()), 0.0)
     assert r.frames == ()
     assert rule in r.rules()
 
@@ -377,3 +377,21 @@ def test_source_routed_datagram(profile, answered) -> None:
     ip = ping_ip(options=(Ipv4OptNop(), Ipv4OptLsrr(pointer=4, addresses=(IP_C,))))
     r = make_stack(profile).receive(eth(ip.emit()), 0.0)
     assert bool(r.frames) is answered
+
+
+def test_linux_accepts_a_directed_broadcast_source() -> None:
+    s = make_stack(LINUX)
+    fd = udp_socket(s, 5353)
+    s.receive(eth(udp_ip(5353, src=ip4("198.18.0.255")).emit()), 0.0)
+    assert s.recvfrom(fd, 100).value[0] == b"payload!"
+
+
+def test_all_hosts_multicast_is_delivered() -> None:
+    s = make_stack(LINUX)
+    fd = udp_socket(s, 5353)
+    group = ip4("224.0.0.1")
+    r = s.receive(eth(udp_ip(5353, dst=group).emit(), mac("01:00:5e:00:00:01")), 0.0)
+    assert "RFC1122-3.2.1-MUST-validate" in r.rules()
+    assert s.recvfrom(fd, 100).value[0] == b"payload!"
+    r = s.receive(eth(udp_ip(9, dst=group).emit(), mac("01:00:5e:00:00:01")), 0.0)
+    assert r.frames == ()  # no port unreachable about a multicast datagram
