@@ -1,0 +1,86 @@
+"""Byte-level looks at frames on the fuzz hot path: what kind of frame a case is (for the
+state x segment-kind coverage cells), which frames the target sent belong to a case, and
+the frames the runner itself crafts (barrier probes, handshakes, resets)."""
+
+from __future__ import annotations
+
+from conformance.exchange import BARRIER_IDENT, echo_reply_predicate, is_background
+from conformance.link import Barrier
+from fuzz.strategies import LinkAddresses
+from reference_stack.wire.frame import build_frame
+from reference_stack.wire.icmpv4 import Icmpv4Repr
+from reference_stack.wire.ipv4 import IPPROTO_ICMP, IPPROTO_TCP, Ipv4Repr
+from reference_stack.wire.tcp import TcpOption, TcpRepr, flags_str
+
+ETH_P_IP = b"\x08\x00"
+ETH_P_ARP = b"\x08\x06"
+_L4_NAMES = {1: "icmp", 6: "tcp", 17: "udp"}
+
+
+def frame_kind(frame: bytes) -> str:
+    """A short class name for a frame: ``tcp:S``, ``tcp:R.``, ``icmp:8``, ``udp``, ``arp``,
+    ``ipv4-frag``, ``ipv4-bad``, ``eth:86dd``."""
+    ethertype = frame[12:14]
+    if ethertype == ETH_P_ARP:
+        return "arp"
+    if ethertype != ETH_P_IP or len(frame) < 34:
+        return f"eth:{ethertype.hex()}"
+    if frame[14] >> 4 != 4 or frame[14] & 0x0F < 5:
+        return "ipv4-bad"
+    if int.from_bytes(frame[20:22], "big") & 0x3FFF:
+        return "ipv4-frag"
+    protocol = frame[23]
+    name = _L4_NAMES.get(protocol, f"ipv4:{protocol}")
+    off = 14 + (frame[14] & 0x0F) * 4
+    if protocol == 6 and len(frame) >= off + 14:
+        return f"tcp:{flags_str(frame[off + 13])}"
+    if protocol == 1 and len(frame) > off:
+        return f"icmp:{frame[off]}"
+    return name
+
+
+def tcp_ports(frame: bytes) -> tuple[int, int] | None:
+    """(source, destination) port of an unfragmented IPv4 TCP frame, else None."""
+    if frame[12:14] != ETH_P_IP or len(frame) < 34 or frame[23] != 6:
+        return None
+    if int.from_bytes(frame[20:22], "big") & 0x1FFF:
+        return None
+    off = 14 + (frame[14] & 0x0F) * 4
+    if len(frame) < off + 4:
+        return None
+    return int.from_bytes(frame[off:off + 2], "big"), int.from_bytes(frame[off + 2:off + 4], "big")
+
+
+def belongs_to_case(frame: bytes, tester_port: int) -> bool:
+    """Whether a frame the target sent may answer the current case: not background traffic,
+    and for TCP addressed to the case's tester port (stray segments of earlier cases' ports,
+    e.g. a delayed ACK or a SYN,ACK retransmission, are not the case's)."""
+    if is_background(frame):
+        return False
+    ports = tcp_ports(frame)
+    return ports is None or ports[1] == tester_port
+
+
+class FrameFactory:
+    """Frames the runner itself sends, built once per call with the strict codecs."""
+
+    def __init__(self, addrs: LinkAddresses) -> None:
+        self.addrs = addrs
+        self._barrier_seq = 0
+
+    def barrier(self) -> Barrier:
+        """An ICMP echo request whose reply marks the end of the target's answers
+        (DESIGN principle 6) and the predicate recognising that reply."""
+        self._barrier_seq = (self._barrier_seq + 1) & 0xFFFF
+        seq = self._barrier_seq
+        ip = Ipv4Repr(src=self.addrs.tester_ip, dst=self.addrs.dut_ip, protocol=IPPROTO_ICMP)
+        probe = build_frame(self.addrs.tester_mac, self.addrs.dut_mac, ip,
+                            Icmpv4Repr(8, 0, (BARRIER_IDENT << 16) | seq, b"netconform-fuzz"))
+        return Barrier(probe, echo_reply_predicate(BARRIER_IDENT, seq))
+
+    def tcp(self, sport: int, dport: int, flags: int, seq: int, ack: int = 0,
+            options: tuple[TcpOption, ...] = (), window: int = 64240) -> bytes:
+        ip = Ipv4Repr(src=self.addrs.tester_ip, dst=self.addrs.dut_ip, protocol=IPPROTO_TCP,
+                      df=True)
+        seg = TcpRepr(sport, dport, seq, ack, flags, window, b"", options)
+        return build_frame(self.addrs.tester_mac, self.addrs.dut_mac, ip, seg)

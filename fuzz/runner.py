@@ -1,0 +1,181 @@
+"""The differential campaign both engines share: batches on a fresh DUT, the oracle comparison
+of every case, findings, liveness after each batch, progress and the summary.
+
+A batch is one test bed of the target (one DUT namespace for Linux) and one oracle; after it
+the target is health-probed (:mod:`fuzz.liveness`) and, for Linux, the kernel log is read.
+Engines (``fuzz.hypothesis_engine``, ``fuzz.boofuzz_engine``) feed cases through
+:meth:`Campaign.observe`; a new signature is written as a finding before the next case runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from conformance.targets.base import Target
+from fuzz.explanations import explain
+from fuzz.findings import Finding, FindingsStore, TargetInfo, signature_id
+from fuzz.liveness import KernelLog, health_probe
+from fuzz.scenarios import Listen
+from fuzz.session import CaseRecord, DifferentialSession
+from fuzz.targets import broken_rules_of, oracle_profile_for
+
+STATE_FILE = "campaign.json"
+PROGRESS_INTERVAL_S = 0.5
+
+
+@dataclass
+class Stats:
+    cases: int = 0
+    divergences: int = 0
+    seconds: float = 0.0
+    cells: set[tuple[str, str]] = field(default_factory=set)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cases": self.cases, "divergences": self.divergences,
+                "seconds": round(self.seconds, 3), "cells": sorted(map(list, self.cells))}
+
+    @classmethod
+    def load(cls, path: Path) -> Stats:
+        if not path.exists():
+            return cls()
+        with open(path) as f:
+            d = json.load(f)
+        return cls(d["cases"], d["divergences"], d["seconds"], {tuple(c) for c in d["cells"]})
+
+
+class Campaign:
+    def __init__(self, target: Target, out_dir: str | Path, seed: int, budget_s: float,
+                 engine: str, progress: TextIO | None = sys.stderr) -> None:
+        self.target = target
+        self.out = Path(out_dir)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.seed = seed
+        self.engine = engine
+        self.store = FindingsStore(self.out)
+        self.previous = Stats.load(self.out / STATE_FILE)  # resumed from an earlier run
+        self.stats = Stats()
+        self.started = time.monotonic()
+        self.deadline = self.started + budget_s
+        self.progress = progress
+        self._last_progress = 0.0
+        self.new_findings: list[str] = []
+        self.target_info = TargetInfo(target.name, broken_rules_of(target))
+        self.oracle_profile = oracle_profile_for(target)
+        self.kernel_log = KernelLog() if target.name == "linux" else None
+        self.batches = 0
+
+    # -- time ----------------------------------------------------------------------------
+    def time_left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    # -- batches -------------------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator[DifferentialSession]:
+        """A fresh test bed and oracle; liveness checked when the batch ends."""
+        self.batches += 1
+        bed = self.target.begin_test(f"fuzz-batch-{self.batches}")
+        session = DifferentialSession(bed, self.oracle_profile, self.seed + self.batches)
+        try:
+            yield session
+            problem = health_probe(session, Listen.dut_port)
+            if problem is not None:
+                self.liveness(f"health probe after batch {self.batches}: {problem}")
+        finally:
+            self._read_kernel_log()
+            self.target.end_test(bed)
+
+    def _read_kernel_log(self) -> None:
+        if self.kernel_log is None:
+            return
+        for line in self.kernel_log.new_problems():
+            self.liveness(f"kernel log: {line}", response="kernel-log:" + line.split(":")[0])
+
+    # -- findings ------------------------------------------------------------------------
+    def observe(self, record: CaseRecord) -> Finding | None:
+        """Count a case; a new divergence signature is saved (and returned) at once."""
+        self.stats.cases += 1
+        self.stats.cells.add((record.state, record.kind))
+        if not (record.mismatches or record.setup_mismatches):
+            self.show_progress()
+            return None
+        self.stats.divergences += 1
+        finding = self.save_if_new(record)
+        self.show_progress()
+        return finding
+
+    def save_if_new(self, record: CaseRecord) -> Finding | None:
+        signature = record.signature
+        if self.store.known(signature):
+            return None
+        finding = Finding(signature_id(signature), signature, record, self.target_info,
+                          self.engine, explanation=explain(signature))
+        self.save(finding)
+        self.new_findings.append(finding.id)
+        return finding
+
+    def save(self, finding: Finding) -> None:
+        self.store.save(finding)
+
+    def liveness(self, detail: str, response: str = "unresponsive") -> None:
+        record = CaseRecord("any", ())
+        signature = ("liveness", "any", response)
+        if self.store.known(signature):
+            return
+        finding = Finding(signature_id(signature), signature, record, self.target_info,
+                          self.engine, kind="liveness", detail=detail)
+        self.save(finding)
+        self.new_findings.append(finding.id)
+
+    # -- reporting -----------------------------------------------------------------------
+    def totals(self) -> Stats:
+        return Stats(self.previous.cases + self.stats.cases,
+                     self.previous.divergences + self.stats.divergences,
+                     self.previous.seconds + self.elapsed(),
+                     self.previous.cells | self.stats.cells)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def progress_line(self) -> str:
+        elapsed = max(self.elapsed(), 1e-9)
+        return (f"{self.engine}: {self.stats.cases} cases, {self.stats.cases / elapsed:.0f}/s, "
+                f"{self.stats.divergences} divergences, {len(self.store.index)} unique findings "
+                f"({len(self.store.unexplained())} unexplained), "
+                f"{len(self.totals().cells)} state x kind cells")
+
+    def show_progress(self, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last_progress >= PROGRESS_INTERVAL_S:
+            self._last_progress = now
+            self.progress.write("\r" + self.progress_line())
+            self.progress.flush()
+
+    def finish(self) -> dict[str, Any]:
+        """Write the resume state and the findings index; the summary as a dict."""
+        totals = self.totals()
+        with open(self.out / STATE_FILE, "w") as f:
+            json.dump(totals.to_dict(), f, indent=1)
+        self.store.write_index()
+        if self.kernel_log is not None:
+            self.kernel_log.close()
+        self.show_progress(force=True)
+        if self.progress is not None:
+            self.progress.write("\n")
+        return {
+            "engine": self.engine, "target": self.target.name, "seed": self.seed,
+            "cases": self.stats.cases, "seconds": round(self.elapsed(), 3),
+            "cases_per_s": round(self.stats.cases / max(self.elapsed(), 1e-9), 1),
+            "divergences": self.stats.divergences, "new_findings": list(self.new_findings),
+            "unique_findings": len(self.store.index),
+            "unexplained": [rec["id"] for rec in self.store.unexplained()],
+            "cells": len(totals.cells), "total_cases": totals.cases,
+        }

@@ -1,0 +1,151 @@
+"""The TCP states a case starts from, reached on the target and on the oracle alike.
+
+Each case gets a fresh tester port, so earlier cases never leave state on its connection;
+the canonical connection (:data:`CANONICAL_TESTER_PORT`, :data:`TESTER_ISS`, the DUT at
+:data:`~fuzz.seqspace.CANONICAL_DUT_ISN`) is what strategies draw against.
+
+- ``CLOSED``: a port nobody listens on (RFC 9293 3.10.7.1); also where host-level frames
+  (ARP, ICMP, UDP, IPv4 oddities) go.
+- ``LISTEN``: a listening socket on both stacks (RFC 9293 3.10.7.2).
+- ``ESTABLISHED``: a passive open completed by the tester (SYN with MSS, SACK-permitted,
+  timestamps and window scale; the DUT's SYN,ACK; the ACK) before the case, on both stacks;
+  the target's SYN,ACK is checked against the oracle's on the way.
+
+After each case, a connection the oracle still holds is reset on both stacks (RST at the
+oracle's RCV.NXT, RFC 9293 3.10.7.4) so the listeners' queues never fill up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fuzz.compare import Mismatch, compare
+from fuzz.frames import tcp_ports
+from fuzz.seqspace import CANONICAL_DUT_ISN, CANONICAL_TSVAL, PortMap, SeqShift, shift_frame
+from fuzz.strategies import ConnectionView
+from reference_stack.tcp.state import State
+from reference_stack.wire.frame import dissect
+from reference_stack.wire.tcp import (
+    ACK,
+    SYN,
+    TcpOptMss,
+    TcpOptNop,
+    TcpOptSackPermitted,
+    TcpOptTimestamps,
+    TcpOptWindowScale,
+)
+
+if TYPE_CHECKING:
+    from fuzz.session import DifferentialSession
+
+CANONICAL_TESTER_PORT = 40000
+CANONICAL_DUT_PORT = 80
+TESTER_ISS = 0x01000000
+TESTER_TSVAL = 1000
+HANDSHAKE_TIMEOUT = 2.0
+ACCEPT_DRAIN_EVERY = 32
+SYN_OPTIONS = (TcpOptMss(1460), TcpOptSackPermitted(), TcpOptTimestamps(TESTER_TSVAL, 0),
+               TcpOptNop(), TcpOptWindowScale(7))
+
+
+# The connection every case is drawn against, whatever its state (RFC 9293 3.4 numbers).
+CANONICAL_VIEW = ConnectionView(CANONICAL_TESTER_PORT, CANONICAL_DUT_PORT, TESTER_ISS,
+                                CANONICAL_DUT_ISN + 1, 65535, CANONICAL_TSVAL)
+
+
+@dataclass
+class CaseContext:
+    """One case's connection: canonical view, port map, and the shifts into each stack."""
+
+    view: ConnectionView
+    ports: PortMap
+    target_shift: SeqShift = field(default_factory=SeqShift)
+    oracle_shift: SeqShift = field(default_factory=SeqShift)
+    bindings: dict[str, int] = field(default_factory=dict)
+    setup_mismatches: list[Mismatch] = field(default_factory=list)
+
+    def to_target(self, frame: bytes) -> bytes:
+        return shift_frame(frame, self.target_shift, self.ports)
+
+    def to_oracle(self, frame: bytes) -> bytes:
+        return shift_frame(frame, self.oracle_shift, self.ports)
+
+    def learn(self, target_frames: list[bytes], oracle_frames: tuple[bytes, ...]) -> None:
+        """Learn each stack's ISN and TSval from its SYN,ACK on the case's connection."""
+        for frames, shift in ((target_frames, self.target_shift),
+                              (oracle_frames, self.oracle_shift)):
+            for frame in frames:
+                if tcp_ports(frame) != (self.ports.dut, self.ports.actual):
+                    continue
+                seg = dissect(frame).tcp
+                if seg is not None and seg.flags & (SYN | ACK) == SYN | ACK:
+                    shift.learn_isn(seg.seq)
+                    if seg.timestamps is not None:
+                        shift.learn_tsval(seg.timestamps[0])
+
+
+class Scenario:
+    """A state to start cases from; subclasses say how to get there and back."""
+
+    name = ""
+    dut_port = 0
+
+    def __init__(self) -> None:
+        self.cases = 0
+
+    def setup(self, session: DifferentialSession) -> None:
+        """Once per batch (a fresh target and oracle)."""
+
+    def open(self, session: DifferentialSession, tester_port: int) -> CaseContext:
+        self.cases += 1
+        return CaseContext(CANONICAL_VIEW, PortMap(CANONICAL_TESTER_PORT, tester_port,
+                                                   CANONICAL_DUT_PORT, self.dut_port))
+
+    def close(self, session: DifferentialSession, ctx: CaseContext) -> None:
+        session.reset_leftover(ctx.ports)
+
+
+class ClosedPort(Scenario):
+    name = State.CLOSED.value
+    dut_port = 9
+
+
+class Listen(Scenario):
+    name = State.LISTEN.value
+    dut_port = 80
+
+    def setup(self, session: DifferentialSession) -> None:
+        self.fds = session.listen_both(self.dut_port)
+
+
+class Established(Listen):
+    name = State.ESTABLISHED.value
+    dut_port = 81
+
+    def open(self, session: DifferentialSession, tester_port: int) -> CaseContext:
+        """RFC 9293 3.5 three-way handshake, the DUT passive."""
+        ctx = super().open(session, tester_port)
+        syn = session.factory.tcp(CANONICAL_TESTER_PORT, CANONICAL_DUT_PORT, SYN, TESTER_ISS,
+                                  options=SYN_OPTIONS)
+        syn = ctx.to_target(syn)  # only the port changes: nothing is learnt yet
+        target_reply = session.expect_tcp(syn, ctx.ports, SYN | ACK, HANDSHAKE_TIMEOUT)
+        reaction = session.oracle_receive(syn)
+        ctx.setup_mismatches = compare(reaction.predictions, target_reply, ctx.bindings,
+                                       session.deciding_rule(reaction))
+        ctx.learn(target_reply, reaction.frames)
+        ack = session.factory.tcp(CANONICAL_TESTER_PORT, CANONICAL_DUT_PORT, ACK, TESTER_ISS + 1,
+                                  CANONICAL_DUT_ISN + 1,
+                                  (TcpOptNop(), TcpOptNop(),
+                                   TcpOptTimestamps(TESTER_TSVAL + 1, CANONICAL_TSVAL)))
+        session.send_both(ctx.to_target(ack), ctx.to_oracle(ack))
+        return ctx
+
+    def close(self, session: DifferentialSession, ctx: CaseContext) -> None:
+        super().close(session, ctx)
+        if self.cases % ACCEPT_DRAIN_EVERY == 0:
+            session.drain_accept_queues(self.fds)
+
+
+SCENARIOS: tuple[type[Scenario], ...] = (ClosedPort, Listen, Established)
+STATE_NAMES: tuple[str, ...] = tuple(cls.name for cls in SCENARIOS)

@@ -1,0 +1,208 @@
+"""One differential session: a target's test bed and an in-process oracle, side by side.
+
+A case (a few canonical frames, drawn by a strategy) runs like this:
+
+1. the scenario brings both stacks to its state on a fresh tester port (``open``);
+2. each frame is shifted into the target's and the oracle's sequence space
+   (:mod:`fuzz.seqspace`), sent to the target and fed to the oracle;
+3. the target's answers are collected up to a barrier (an ICMP echo probe: the target
+   answers in order, DESIGN principle 6) and compared with the oracle's predictions;
+4. the scenario resets what the case left (``close``).
+
+The hot path uses prebuilt bytes and byte-level matching; the link records nothing, the
+case record keeps what was sent and received.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.link import MIN_FRAME, LinkTimeout
+from conformance.targets.base import TestBed
+from fuzz.compare import Mismatch, compare, response_class
+from fuzz.frames import FrameFactory, belongs_to_case, frame_kind, tcp_ports
+from fuzz.scenarios import SCENARIOS, CaseContext, Scenario
+from fuzz.seqspace import PortMap
+from fuzz.strategies import LinkAddresses
+from reference_stack.profiles import Profile
+from reference_stack.stack import Reaction, ReferenceStack
+from reference_stack.tcp.state import State
+from reference_stack.wire.addr import ip4, mac
+from reference_stack.wire.tcp import RST
+
+BARRIER_TIMEOUT = 2.0
+FIRST_TESTER_PORT = 1024
+LAST_TESTER_PORT = 65000
+SETTLED_STATES = (State.CLOSED, State.LISTEN, State.TIME_WAIT)
+
+
+class TargetUnresponsive(RuntimeError):
+    """The target stopped answering the barrier probe (a liveness finding)."""
+
+
+def pad(frame: bytes) -> bytes:
+    """Zero padding to the Ethernet minimum (IEEE 802.3: 60 octets without the FCS)."""
+    return frame + bytes(MIN_FRAME - len(frame)) if len(frame) < MIN_FRAME else frame
+
+
+def make_oracle(bed: TestBed, profile: Profile, seed: int) -> ReferenceStack:
+    """A reference stack with the DUT's addresses and the tester as a static neighbour (as the
+    fabric configures the DUT namespace)."""
+    ep = bed.endpoints
+    stack = ReferenceStack(profile, mac(ep.dut_mac), ip4(ep.dut_ipv4), ep.ipv4_prefix_len,
+                           rng_seed=seed)
+    stack.add_neighbor(ip4(ep.tester_ipv4), mac(ep.tester_mac))
+    return stack
+
+
+@dataclass
+class CaseRecord:
+    """Everything one case did, kept for a finding."""
+
+    state: str
+    canonical: tuple[bytes, ...]
+    sent: list[bytes] = field(default_factory=list)  # to the target, exactly as sent
+    oracle_in: list[bytes] = field(default_factory=list)
+    responses: list[list[bytes]] = field(default_factory=list)  # per frame sent
+    reactions: list[Reaction] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    setup_mismatches: list[Mismatch] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return frame_kind(self.canonical[0]) if self.canonical else "none"
+
+    @property
+    def signature(self) -> tuple[str, str, str]:
+        """(rule, state, response class): two cases with the same signature are one finding."""
+        mismatches = self.mismatches or self.setup_mismatches
+        rule = mismatches[0].rule if mismatches else ""
+        return rule, self.state, response_class(mismatches)
+
+    def trace(self) -> list[dict[str, Any]]:
+        return [d.to_dict() for r in self.reactions for d in r.trace]
+
+
+class DifferentialSession:
+    def __init__(self, bed: TestBed, oracle_profile: Profile, seed: int = 0) -> None:
+        self.bed = bed
+        self.link = bed.link
+        self.link.recorder = None  # the hot path records nothing; case records keep frames
+        self.addrs = LinkAddresses.from_endpoints(bed.endpoints)
+        self.factory = FrameFactory(self.addrs)
+        self.oracle = make_oracle(bed, oracle_profile, seed)
+        self.t0 = time.monotonic()
+        self._port = FIRST_TESTER_PORT + seed % 1000
+        self.scenarios: dict[str, Scenario] = {}
+        for cls in SCENARIOS:
+            scenario = cls()
+            scenario.setup(self)
+            self.scenarios[scenario.name] = scenario
+
+    # -- the oracle and the link ---------------------------------------------------------
+    def now(self) -> float:
+        return time.monotonic() - self.t0
+
+    def oracle_receive(self, frame: bytes) -> Reaction:
+        return self.oracle.receive(frame, self.now())
+
+    @staticmethod
+    def deciding_rule(reaction: Reaction) -> str:
+        return reaction.trace[-1].rule if reaction.trace else "no-decision"
+
+    def send_both(self, target_frame: bytes, oracle_frame: bytes) -> Reaction:
+        """The same frame (in each one's sequence space) to both stacks, padded to the
+        Ethernet minimum as the link would: the oracle must see the octets the target sees."""
+        target_frame, oracle_frame = pad(target_frame), pad(oracle_frame)
+        self.link.send(target_frame)
+        return self.oracle_receive(oracle_frame)
+
+    def barrier(self) -> list[bytes]:
+        try:
+            return self.link.barrier(self.factory.barrier(), BARRIER_TIMEOUT)
+        except LinkTimeout as exc:
+            raise TargetUnresponsive(str(exc)) from None
+
+    def expect_tcp(self, frame: bytes, ports: PortMap, flags: int, timeout: float) -> list[bytes]:
+        """Send ``frame`` to the target only and wait for a segment with ``flags`` on the
+        case's connection; returns it (or nothing), without the oracle."""
+        self.link.send(frame)
+        want = (ports.dut, ports.actual)
+
+        def is_answer(f: bytes) -> bool:
+            if tcp_ports(f) != want:
+                return False
+            off = 14 + (f[14] & 0x0F) * 4
+            return f[off + 13] & flags == flags
+
+        got, _ = self.link.expect(is_answer, timeout)
+        return [got] if got is not None else []
+
+    def next_port(self) -> int:
+        self._port = self._port + 1 if self._port < LAST_TESTER_PORT else FIRST_TESTER_PORT
+        return self._port
+
+    # -- sockets on both stacks ----------------------------------------------------------
+    def listen_both(self, port: int) -> tuple[int, int]:
+        """A listening socket on ``port`` on the target (through its DUT API) and the oracle."""
+        dut = self.bed.dut
+        tfd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
+        dut.setsockopt(tfd, socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        dut.bind(tfd, (self.bed.endpoints.dut_ipv4, port))
+        dut.listen(tfd, 1024)
+        ofd = self.oracle.socket(socket.AF_INET, socket.SOCK_STREAM).value
+        self.oracle.bind(ofd, (self.bed.endpoints.dut_ipv4, port))
+        self.oracle.listen(ofd, 1024)
+        return tfd, ofd
+
+    def drain_accept_queues(self, fds: tuple[int, int]) -> None:
+        """Accept and close what completed handshakes left queued, on both stacks."""
+        tfd, ofd = fds
+        while True:
+            value, err = self.bed.dut.accept_with_errno(tfd, 0.0)
+            if err:
+                break
+            self.bed.dut.close_with_errno(value[0])
+        while True:
+            result = self.oracle.accept(ofd, self.now())
+            if result.errno:
+                break
+            self.oracle.close(result.value[0], self.now())
+
+    def reset_leftover(self, ports: PortMap) -> None:
+        """RST (RFC 9293 3.10.7.4: SEG.SEQ = RCV.NXT is acceptable in every synchronized
+        state) whatever connection the oracle still holds on the case's port, to both."""
+        key = (self.oracle.ip, ports.dut, self.addrs.tester_ip, ports.actual)
+        tcb = self.oracle.tcp.conns.get(key)
+        if tcb is None or tcb.state in SETTLED_STATES:
+            return
+        rst = self.factory.tcp(ports.actual, ports.dut, RST, tcb.rcv_nxt)
+        self.send_both(rst, rst)
+
+    # -- cases ---------------------------------------------------------------------------
+    def run_case(self, state: str, canonical: tuple[bytes, ...]) -> CaseRecord:
+        scenario = self.scenarios[state]
+        record = CaseRecord(state, canonical)
+        ctx = scenario.open(self, self.next_port())
+        record.setup_mismatches = ctx.setup_mismatches
+        try:
+            for frame in canonical:
+                self._exchange(ctx, frame, record)
+        finally:
+            scenario.close(self, ctx)
+        return record
+
+    def _exchange(self, ctx: CaseContext, frame: bytes, record: CaseRecord) -> None:
+        target_frame, oracle_frame = pad(ctx.to_target(frame)), pad(ctx.to_oracle(frame))
+        reaction = self.send_both(target_frame, oracle_frame)
+        answers = [f for f in self.barrier() if belongs_to_case(f, ctx.ports.actual)]
+        record.sent.append(target_frame)
+        record.oracle_in.append(oracle_frame)
+        record.responses.append(answers)
+        record.reactions.append(reaction)
+        record.mismatches.extend(compare(reaction.predictions, answers, ctx.bindings,
+                                         self.deciding_rule(reaction)))
+        ctx.learn(answers, reaction.frames)
