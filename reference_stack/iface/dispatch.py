@@ -7,7 +7,7 @@ import errno
 import random
 
 from reference_stack.clock import earliest
-from reference_stack.iface import icmp, ipv4_input
+from reference_stack.iface import icmp, ip_options, ipv4_input
 from reference_stack.iface import udp as udp_mod
 from reference_stack.iface.addressing import Addressing
 from reference_stack.iface.arp import BROADCAST_MAC, ArpCache
@@ -118,7 +118,7 @@ class Interface:
         original = raw[:ip.total_length]
         link_bcast = eth.dst[0] & 1 == 1  # broadcast or multicast link destination
         if ip.options:
-            verdict, rule, pointer = ipv4_input.check_options(ip, self.profile)
+            verdict, rule, pointer = ip_options.check(ip, self.profile)
             trace.add("ipv4", ACCEPT if verdict == "ok" else DROP, rule)
             if verdict == "param":
                 self.icmp_error(ip, original, ICMP_PARAM_PROBLEM, 0, link_bcast, trace, out,
@@ -164,8 +164,12 @@ class Interface:
             # or one of our addresses when the request went to a broadcast address.
             reply = icmp.echo_reply(msg)
             trace.add("icmp", REPLY, "RFC1122-3.2.2.6-MUST-echo-reply")
+            options = ip_options.echo_options(ip, self.ip, self.now) if ip.options else ()
+            # Recorded routes and timestamps are the host's own (RFC 791 3.1): any values.
+            variance = {"ipv4.options": AnyValue()} if options else {}
             self.send_ip(ip.src, IPPROTO_ICMP, reply.emit(), "RFC1122-3.2.2.6-MUST-echo-reply",
-                         {}, out, trace, tos=ip.tos, df=self.profile.icmp_df)
+                         variance, out, trace, tos=ip.tos, df=self.profile.icmp_df,
+                         options=options)
             return
         if msg.type in icmp.ERROR_TYPES:
             self._icmp_error_input(msg, trace)
@@ -310,9 +314,10 @@ class Interface:
     # -- output ----------------------------------------------------------------------------
 
     def send_ip(self, dst: bytes, protocol: int, payload: bytes, rule: str, variance: dict,
-                out: Output, trace: Trace, tos: int = 0, df: bool = True) -> None:
+                out: Output, trace: Trace, tos: int = 0, df: bool = True,
+                options: tuple = ()) -> None:
         ip = Ipv4Repr(self.ip, dst, protocol, payload, ttl=self.profile.ttl, tos=tos,
-                      ident=self.rng.getrandbits(16), df=df)
+                      ident=self.rng.getrandbits(16), df=df, options=options)
         hop = dst if self.addr.on_link(dst) else self.gateway
         if hop is None:
             trace.add("ipv4", DROP, "RFC1122-3.3.1.1-MUST-no-route", "no route to host")

@@ -5,12 +5,7 @@ from __future__ import annotations
 from reference_stack.iface.addressing import Addressing
 from reference_stack.profiles import Profile
 from reference_stack.wire.checksum import internet_checksum
-from reference_stack.wire.ipv4 import (
-    Ipv4OptLsrr,
-    Ipv4OptMalformed,
-    Ipv4OptSsrr,
-    Ipv4Repr,
-)
+from reference_stack.wire.ipv4 import Ipv4Repr
 
 RULE_VERSION = "RFC1122-3.2.1.1-MUST-version"
 RULE_IHL = "RFC791-3.1-MUST-ihl"
@@ -49,22 +44,3 @@ def validate(ip: Ipv4Repr, raw: bytes, addr: Addressing, profile: Profile,
         return False, RULE_DST, "not for us"
     return True, RULE_ACCEPT, ""
 
-
-RULE_OPTION_FORMAT = "RFC1122-3.2.2.5-SHOULD-parameter-problem"
-RULE_SOURCE_ROUTE = "LINUX-ip_rcv_options-accept_source_route"
-RULE_OPTIONS = "RFC1122-3.2.1.8-MUST-pass-options"
-
-
-def check_options(ip: Ipv4Repr, profile: Profile) -> tuple[str, str, int]:
-    """(verdict, rule, pointer): verdict is "ok", "drop" or "param" (answer with a Parameter
-    Problem whose pointer is the octet offset of the bad option, RFC 792)."""
-    offset = 20
-    for opt in ip.options:
-        if isinstance(opt, Ipv4OptMalformed):
-            return "param", RULE_OPTION_FORMAT, offset
-        if isinstance(opt, Ipv4OptLsrr | Ipv4OptSsrr) and profile.drop_source_routed:
-            # RFC 1122 3.2.1.8 asks hosts to accept source routes; Linux drops them
-            # (net.ipv4.conf.*.accept_source_route = 0).
-            return "drop", RULE_SOURCE_ROUTE, offset
-        offset += len(opt.emit())
-    return "ok", RULE_OPTIONS, 0

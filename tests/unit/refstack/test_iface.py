@@ -395,3 +395,23 @@ def test_all_hosts_multicast_is_delivered() -> None:
     assert s.recvfrom(fd, 100).value[0] == b"payload!"
     r = s.receive(eth(udp_ip(9, dst=group).emit(), mac("01:00:5e:00:00:01")), 0.0)
     assert r.frames == ()  # no port unreachable about a multicast datagram
+
+
+def test_echo_reply_returns_record_route_and_timestamp() -> None:
+    from reference_stack.wire.ipv4 import Ipv4OptEol, Ipv4OptRecordRoute, Ipv4OptTimestamp
+    rr = Ipv4OptRecordRoute(4, (b"\0" * 4,) * 3)
+    ts_opt = Ipv4OptTimestamp(5, 0, 0, b"\0" * 8)
+    r = make_stack().receive(eth(ping_ip(options=(rr, ts_opt, Ipv4OptEol(b""))).emit()), 0.25)
+    opts = dissect(r.frames[0]).ipv4.options
+    got_rr = next(o for o in opts if isinstance(o, Ipv4OptRecordRoute))
+    got_ts = next(o for o in opts if isinstance(o, Ipv4OptTimestamp))
+    assert got_rr.pointer == 8 and got_rr.addresses[0] == IP_A
+    assert got_ts.pointer == 9 and got_ts.timestamps[0] == 250
+
+
+def test_option_pointer_below_minimum_draws_a_parameter_problem() -> None:
+    from reference_stack.wire.ipv4 import Ipv4OptMalformed
+    bad_rr = Ipv4OptMalformed(b"\x07\x07\x02\x00\x00\x00\x00\x00")  # pointer 2 < 4
+    r = make_stack().receive(eth(ping_ip(options=(bad_rr,)).emit()), 0.0)
+    d = dissect(r.frames[0])
+    assert (d.icmpv4.type, d.icmpv4.pointer) == (12, 22)

@@ -1,0 +1,78 @@
+"""IPv4 options on input (RFC 791 3.1, RFC 1122 3.2.1.8) and in echo replies (RFC 1122
+3.2.2.6: Record Route and Timestamp are updated with this host and returned)."""
+
+from __future__ import annotations
+
+from reference_stack.profiles import Profile
+from reference_stack.wire.ipv4 import (
+    Ipv4Option,
+    Ipv4OptLsrr,
+    Ipv4OptMalformed,
+    Ipv4OptRecordRoute,
+    Ipv4OptSsrr,
+    Ipv4OptTimestamp,
+    Ipv4Repr,
+)
+
+RULE_OPTION_FORMAT = "RFC1122-3.2.2.5-SHOULD-parameter-problem"
+RULE_SOURCE_ROUTE = "LINUX-ip_rcv_options-accept_source_route"
+RULE_OPTIONS = "RFC1122-3.2.1.8-MUST-pass-options"
+ROUTE_KINDS = (7, 131, 137)  # Record Route, LSRR, SSRR: pointer >= 4 (RFC 791 3.1)
+TIMESTAMP_KIND = 68  # Internet Timestamp: pointer >= 5
+MS_PER_DAY = 86_400_000
+
+
+def check(ip: Ipv4Repr, profile: Profile) -> tuple[str, str, int]:
+    """(verdict, rule, pointer): verdict is "ok", "drop" or "param" (answer with a Parameter
+    Problem whose pointer is the octet offset of the fault, RFC 792)."""
+    offset = 20
+    for opt in ip.options:
+        if isinstance(opt, Ipv4OptMalformed):
+            return "param", RULE_OPTION_FORMAT, offset  # broken framing: at the option
+        raw = opt.emit()
+        if raw[0] in ROUTE_KINDS or raw[0] == TIMESTAMP_KIND:
+            least = 5 if raw[0] == TIMESTAMP_KIND else 4
+            if len(raw) < least - 1:
+                return "param", RULE_OPTION_FORMAT, offset + 1  # the length octet
+            if raw[2] < least:
+                return "param", RULE_OPTION_FORMAT, offset + 2  # the pointer octet
+        if isinstance(opt, Ipv4OptLsrr | Ipv4OptSsrr) and profile.drop_source_routed:
+            # RFC 1122 3.2.1.8 asks hosts to accept source routes; Linux drops them
+            # (net.ipv4.conf.*.accept_source_route = 0).
+            return "drop", RULE_SOURCE_ROUTE, offset
+        offset += len(raw)
+    return "ok", RULE_OPTIONS, 0
+
+
+def echo_options(request: Ipv4Repr, our_ip: bytes, now: float) -> tuple[Ipv4Option, ...]:
+    """The options of an echo reply: the request's Record Route and Timestamp, updated with
+    this host (RFC 1122 3.2.2.6 SHOULD); the others are not returned."""
+    out: list[Ipv4Option] = []
+    stamp = (int(now * 1000) % MS_PER_DAY).to_bytes(4, "big")  # RFC 791: ms since midnight
+    for opt in request.options:
+        if isinstance(opt, Ipv4OptRecordRoute):
+            out.append(_record(opt, our_ip))
+        elif isinstance(opt, Ipv4OptTimestamp):
+            out.append(_stamp(opt, our_ip, stamp))
+    return tuple(out)
+
+
+def _record(opt: Ipv4OptRecordRoute, our_ip: bytes) -> Ipv4OptRecordRoute:
+    i = (opt.pointer - 4) // 4
+    if 0 <= i < len(opt.addresses):
+        addresses = opt.addresses[:i] + (our_ip,) + opt.addresses[i + 1:]
+        return Ipv4OptRecordRoute(opt.pointer + 4, addresses)
+    return opt  # full: RFC 791, the datagram goes on unrecorded
+
+
+def _stamp(opt: Ipv4OptTimestamp, our_ip: bytes, stamp: bytes) -> Ipv4OptTimestamp:
+    i = opt.pointer - 5
+    entry = stamp if opt.flag == 0 else our_ip + stamp
+    if opt.flag == 3:  # prespecified addresses: only ours is stamped
+        if opt.data[i:i + 4] != our_ip:
+            return opt
+    if i < 0 or i + len(entry) > len(opt.data):
+        # RFC 791 3.1: no room, the overflow count goes up (saturating at 15).
+        return Ipv4OptTimestamp(opt.pointer, min(opt.overflow + 1, 15), opt.flag, opt.data)
+    data = opt.data[:i] + entry + opt.data[i + len(entry):]
+    return Ipv4OptTimestamp(opt.pointer + len(entry), opt.overflow, opt.flag, data)
