@@ -49,12 +49,12 @@ class HypothesisEngine:
         self.rounds = 0
 
     def run(self) -> None:
-        while self.campaign.time_left() > 0:
+        while not self.campaign.done():
             self.unresponsive = False
             with self.campaign.batch() as session:
                 strategy = frame_sequences(session.addrs, CANONICAL_VIEW, self.max_frames)
                 start = self.campaign.stats.cases
-                while (self.campaign.time_left() > 0 and not self.unresponsive
+                while (not self.campaign.done() and not self.unresponsive
                        and self.campaign.stats.cases - start < self.cases_per_batch):
                     self._round(session, strategy)
                     self.rounds += 1

@@ -52,7 +52,8 @@ class Stats:
 
 class Campaign:
     def __init__(self, target: Target, out_dir: str | Path, seed: int, budget_s: float,
-                 engine: str, progress: TextIO | None = sys.stderr) -> None:
+                 engine: str, progress: TextIO | None = sys.stderr,
+                 stop_after_findings: int | None = None) -> None:
         self.target = target
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -70,10 +71,17 @@ class Campaign:
         self.oracle_profile = oracle_profile_for(target)
         self.kernel_log = KernelLog() if target.name == "linux" else None
         self.batches = 0
+        self.stop_after_findings = stop_after_findings
 
     # -- time ----------------------------------------------------------------------------
     def time_left(self) -> float:
         return self.deadline - time.monotonic()
+
+    def done(self) -> bool:
+        """Out of time, or (when asked to stop early) enough new findings."""
+        enough = (self.stop_after_findings is not None
+                  and len(self.new_findings) >= self.stop_after_findings)
+        return enough or self.time_left() <= 0
 
     # -- batches -------------------------------------------------------------------------
     @contextmanager

@@ -50,7 +50,7 @@ SYN_OPTIONS = (TcpOptMss(1460), TcpOptSackPermitted(), TcpOptTimestamps(TESTER_T
 
 
 # The connection every case is drawn against, whatever its state (RFC 9293 3.4 numbers).
-CANONICAL_VIEW = ConnectionView(CANONICAL_TESTER_PORT, CANONICAL_DUT_PORT, TESTER_ISS,
+CANONICAL_VIEW = ConnectionView(CANONICAL_TESTER_PORT, CANONICAL_DUT_PORT, TESTER_ISS + 1,
                                 CANONICAL_DUT_ISN + 1, 65535, CANONICAL_TSVAL)
 
 

@@ -48,16 +48,27 @@ def _fold(x: int) -> int:
     return x
 
 
+def _words(data: bytes | bytearray) -> int:
+    """Sum of 16-bit big-endian words (an odd last octet padded with zero, RFC 1071)."""
+    if len(data) & 1:
+        data = bytes(data) + b"\x00"
+    return sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
+
+
 def _replace_field(buf: bytearray, at: int, size: int, new: int, checksum_at: int) -> None:
-    """Write a 16- or 32-bit field and update the checksum incrementally, per 16-bit word:
-    RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m')."""
-    old = int.from_bytes(buf[at:at + size], "big")
-    if old == new:
+    """Write a 16- or 32-bit field and update the checksum incrementally over the 16-bit
+    words it touches (a field after a lone NOP is not word-aligned): RFC 1624 eqn. 3,
+    HC' = ~(~HC + ~m + m')."""
+    new_bytes = new.to_bytes(size, "big")
+    if buf[at:at + size] == new_bytes:
         return
-    acc = (~int.from_bytes(buf[checksum_at:checksum_at + 2], "big")) & 0xFFFF
-    for shift in range(8 * size - 16, -1, -16):
-        acc += ((~(old >> shift)) & 0xFFFF) + ((new >> shift) & 0xFFFF)
-    buf[at:at + size] = new.to_bytes(size, "big")
+    lo, hi = at & ~1, (at + size + 1) & ~1  # offsets in the frame: TCP starts at an even one
+    old_words = _words(buf[lo:hi])
+    buf[at:at + size] = new_bytes
+    new_words = _words(buf[lo:hi])
+    n = (hi - lo) // 2
+    hc = int.from_bytes(buf[checksum_at:checksum_at + 2], "big")
+    acc = ((~hc) & 0xFFFF) + (0xFFFF * n - old_words) + new_words
     buf[checksum_at:checksum_at + 2] = ((~_fold(acc)) & 0xFFFF).to_bytes(2, "big")
 
 
