@@ -1,27 +1,22 @@
-"""Shared set-up for the TCP suite: a listening DUT socket."""
+"""Shared set-up for the TCP suite: a listening DUT socket, an established connection.
 
-import socket
+The state-reaching logic lives in ``states.py``; these fixtures only wrap it.
+"""
 
 import pytest
 
-LISTEN_PORT = 8080
+from .states import LISTEN_PORT, listen, passive_open
+
+__all__ = ["LISTEN_PORT"]
 
 
 @pytest.fixture
 def listener(dut, endpoints):
     """A DUT socket listening on LISTEN_PORT; returns its descriptor."""
-    fd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
-    dut.setsockopt(fd, socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    dut.bind(fd, (endpoints.dut_ipv4, LISTEN_PORT))
-    dut.listen(fd, 8)
-    return fd
+    return listen(dut, endpoints)
 
 
 @pytest.fixture
 def established(ex, dut, listener, endpoints):
     """A connection the tester opened to the DUT listener and the DUT accepted: (conn, fd)."""
-    conn = ex.tcp(dut_port=LISTEN_PORT)
-    conn.handshake()
-    fd, peer = dut.accept(listener)
-    assert peer == (endpoints.tester_ipv4, conn.tester_port)
-    return conn, fd
+    return passive_open(ex, dut, endpoints, listener)

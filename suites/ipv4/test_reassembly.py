@@ -1,0 +1,34 @@
+"""RFC 791 3.2 and RFC 1122 3.3.2: fragments of one datagram are reassembled whatever their
+order; a duplicate fragment does no harm. Observed through the echo reply to a fragmented echo
+request (its data returned whole)."""
+
+import pytest
+
+from conformance.templates import ICMPv4, IPv4, Payload
+from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
+
+from .fragments import fragment, send_all
+
+DATA = bytes(i * 7 & 0xFF for i in range(1192))  # + 8 octets ICMP header = 1200
+PIECES = [(0, 400), (400, 800), (800, 1200)]
+ORDERS = {
+    "in-order": [0, 1, 2],
+    "reversed": [2, 1, 0],
+    "last-first": [2, 0, 1],
+    "middle-first": [1, 2, 0],
+    "duplicate-first": [0, 0, 1, 2],
+    "duplicate-middle": [0, 1, 1, 2],
+    "duplicate-last-after-all": [0, 1, 2, 2],
+}
+
+
+@pytest.mark.requirement("RFC791-3.2-MUST-reassemble-fragments", "RFC1122-3.3.2-MUST-reassembly",
+                         "RFC791-3.2-MUST-reassembly-duplicates")
+@pytest.mark.parametrize("order", ORDERS)
+def test_fragmented_echo_request_is_reassembled(ex, endpoints, order):
+    echo = (ICMPv4(type=ICMP_ECHO_REQUEST, rest=0x00420001), Payload(DATA))
+    frames = fragment(ex, echo, [PIECES[i] for i in ORDERS[order]])
+    send_all(ex, frames)
+    ex.expect(IPv4(src=endpoints.dut_ipv4), ICMPv4(type=ICMP_ECHO_REPLY, rest=0x00420001),
+              Payload(DATA))
+    ex.expect_nothing(ICMPv4(type=ICMP_ECHO_REPLY, rest=0x00420001))

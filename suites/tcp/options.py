@@ -1,0 +1,31 @@
+"""SYN option sets for the TCP tests (RFC 9293 3.2, RFC 7323, RFC 2018)."""
+
+from reference_stack.wire import tcp as tcpw
+
+MSS = tcpw.TcpOptMss(1460)
+SACK_OK = tcpw.TcpOptSackPermitted()
+NOP = tcpw.TcpOptNop()
+
+
+def ts(tsval: int = 1, tsecr: int = 0) -> tcpw.TcpOptTimestamps:
+    return tcpw.TcpOptTimestamps(tsval, tsecr)
+
+
+def syn_options(mss: int | None = 1460, sack: bool = True, timestamps: bool = True,
+                wscale: int | None = 7) -> tuple:
+    """The options of a tester SYN; None/False leaves an option out."""
+    out: list = []
+    if mss is not None:
+        out.append(tcpw.TcpOptMss(mss))
+    if sack:
+        out.append(SACK_OK)
+    if timestamps:
+        out.append(ts())
+    if wscale is not None:
+        out += [NOP, tcpw.TcpOptWindowScale(wscale)]
+    return tuple(out)
+
+
+def ts_option(tsval: int, tsecr: int) -> tuple:
+    """The options of a non-SYN segment carrying a timestamp (RFC 7323 appendix A layout)."""
+    return (NOP, NOP, ts(tsval, tsecr))

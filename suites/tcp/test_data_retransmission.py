@@ -1,0 +1,40 @@
+"""RFC 6298 5.4-5.5 and 2.4 (RFC 9293 3.8.1): unacknowledged data is retransmitted from the
+earliest unacknowledged octet when the timer expires, the timeout doubles on each expiry, and
+a computed RTO below 1 second SHOULD be rounded up to 1 second. The first retransmission may be
+a tail loss probe (RFC 8985 7, before the RTO), so the RTO is measured between later ones.
+
+Waits: the DUT's retransmissions (three intervals of its RTO: under 1 s on Linux)."""
+
+import time
+
+import pytest
+
+from .states import reach
+
+
+def _retransmissions(ex, dut, endpoints, count: int) -> list[float]:
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    dut.send(peer.fd, b"please ack me")
+    first = peer.conn.expect_data(b"please ack me")
+    t0 = time.monotonic()
+    times = []
+    for _ in range(count):
+        again = peer.conn.expect(b"please ack me", flags=None, timeout=4.0)
+        assert again.seq == first.seq, "the retransmission does not start at SND.UNA"
+        times.append(time.monotonic() - t0)
+    peer.conn.ack()
+    return times
+
+
+@pytest.mark.requirement("RFC6298-5.4-MUST-retransmit-earliest", "RFC6298-5.5-MUST-backoff-doubles",
+                         "RFC9293-3.8.1-MUST-retransmit")
+def test_data_retransmissions_back_off_exponentially(ex, dut, endpoints):
+    first, second, third = _retransmissions(ex, dut, endpoints, 3)
+    ratio = (third - second) / (second - first)
+    assert 1.6 <= ratio <= 2.6, f"retransmissions at {first:.3f}, {second:.3f}, {third:.3f} s"
+
+
+@pytest.mark.requirement("RFC6298-2.4-SHOULD-rto-minimum-1s")
+def test_rto_is_at_least_one_second(ex, dut, endpoints):
+    first, second = _retransmissions(ex, dut, endpoints, 2)
+    assert second - first >= 0.95, f"retransmissions at {first:.3f} s and {second:.3f} s"

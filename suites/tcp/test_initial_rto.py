@@ -1,0 +1,45 @@
+"""RFC 6298 2.1 and 5.5 (RFC 9293 3.8.1): before any RTT sample the retransmission timeout is
+1 second, and each expiry doubles it. Observed on the DUT's SYN (active open) and SYN-ACK
+(passive open) that the tester leaves unanswered.
+
+Waits: one retransmission interval of about 1 s, two intervals (1 s + 2 s) for the backoff."""
+
+import time
+
+import pytest
+
+from .states import LISTEN_PORT, listen, start_active_open
+
+
+def _retransmission_times(conn, flags: str, count: int, t0: float) -> list[float]:
+    times = []
+    for _ in range(count):
+        conn.expect(flags=flags, timeout=4.5)
+        times.append(time.monotonic() - t0)
+    return times
+
+
+@pytest.mark.requirement("RFC6298-2.1-SHOULD-initial-rto-1s", "RFC9293-3.8.1-MUST-initial-rto")
+@pytest.mark.parametrize("segment", ["syn", "syn-ack"])
+def test_first_retransmission_after_one_second(ex, dut, endpoints, segment):
+    if segment == "syn":
+        conn, fd, _ = start_active_open(ex, dut, endpoints)
+        flags = "S"
+    else:
+        listen(dut, endpoints)
+        conn = ex.tcp(dut_port=LISTEN_PORT)
+        conn.send(flags="S")
+        conn.expect(flags="SA")
+        flags = "SA"
+    t0 = time.monotonic()
+    (first,) = _retransmission_times(conn, flags, 1, t0)
+    assert 0.9 <= first <= 1.5, f"first retransmission after {first:.2f} s"
+
+
+@pytest.mark.requirement("RFC6298-5.5-MUST-backoff-doubles", "RFC9293-3.8.1-MUST-retransmit")
+def test_syn_retransmissions_back_off_exponentially(ex, dut, endpoints):
+    conn, fd, _ = start_active_open(ex, dut, endpoints)
+    t0 = time.monotonic()
+    first, second = _retransmission_times(conn, "S", 2, t0)
+    ratio = (second - first) / first
+    assert 1.7 <= ratio <= 2.5, f"retransmissions at {first:.2f} s and {second:.2f} s"

@@ -1,0 +1,43 @@
+"""RFC 6691 2 and RFC 9293 3.7.1: the DUT announces MSS = MTU - 40 (1460 on Ethernet) in its
+SYN and SYN-ACK; it sends segments whose data plus TCP options fit the peer's MSS, and assumes
+536 when the peer sent no MSS option."""
+
+import pytest
+
+from .options import syn_options
+from .states import LISTEN_PORT, listen, start_active_open
+
+BULK = bytes(range(256)) * 16
+TS_OPTION_LEN = 12  # NOP, NOP, Timestamps
+
+
+@pytest.mark.requirement("RFC6691-2-MUST-mss-from-mtu", "RFC9293-3.7.1-MUST-mss-option-in-syn")
+@pytest.mark.parametrize("side", ["syn-ack", "syn"])
+def test_announced_mss_is_mtu_minus_40(ex, dut, endpoints, side):
+    if side == "syn":
+        conn, fd, seg = start_active_open(ex, dut, endpoints)
+    else:
+        listen(dut, endpoints)
+        conn = ex.tcp(dut_port=LISTEN_PORT)
+        conn.send(flags="S")
+        seg = conn.expect(flags="SA")
+    assert seg.mss == 1460, seg.summary()
+
+
+@pytest.mark.requirement(
+    "RFC6691-2-MUST-options-within-mss",
+    "RFC9293-3.7.1-MUST-mss-excludes-options",
+    "RFC9293-3.7.1-MUST-default-send-mss-536",
+    "RFC1122-4.2.2.6-MUST-default-mss-536",
+)
+@pytest.mark.parametrize("timestamps", [True, False], ids=["with-ts", "without-ts"])
+@pytest.mark.parametrize("mss", [None, 536, 1000, 1400], ids=lambda m: f"mss-{m}")
+def test_segments_fit_peer_mss(ex, dut, endpoints, mss, timestamps):
+    listener = listen(dut, endpoints)
+    conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(mss=mss, timestamps=timestamps))
+    conn.handshake()
+    fd, _ = dut.accept(listener)
+    dut.send(fd, BULK)
+    first = conn.expect(flags=None)
+    expected = (536 if mss is None else mss) - (TS_OPTION_LEN if timestamps else 0)
+    assert len(first.payload) == expected, f"{len(first.payload)} octets, expected {expected}"

@@ -1,0 +1,42 @@
+"""RFC 9293 3.10.7.4 (first check, second check) and RFC 5961 3.2: a RST in a synchronized
+state resets the connection only when its sequence number is exactly RCV.NXT; in the window
+but not exact it elicits a challenge ACK; outside the window it is silently dropped."""
+
+import pytest
+
+from conformance.tcp_connection import seq_add
+
+from .states import ALL_SYNCHRONIZED, reach
+
+FAR = 0x4000_0000  # far outside any receive window, yet "after" RCV.NXT modulo 2**32
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-rst-exact-resets", "RFC5961-3.2-MUST-rst-exact")
+@pytest.mark.parametrize("state", ALL_SYNCHRONIZED)
+def test_rst_at_rcv_nxt_resets_the_connection(ex, dut, endpoints, state):
+    peer = reach(state, ex, dut, endpoints)
+    peer.send(flags="R")
+    peer.expect_no_reply()
+    peer.expect_closed()
+
+
+@pytest.mark.requirement("RFC5961-3.2-MUST-rst-in-window-challenge-ack",
+                         "RFC9293-3.10.7.4-MUST-rst-in-window-challenge")
+@pytest.mark.parametrize("state", ALL_SYNCHRONIZED)
+def test_rst_in_window_not_exact_gets_challenge_ack(ex, dut, endpoints, state):
+    peer = reach(state, ex, dut, endpoints)
+    peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 1))
+    peer.expect_ack()
+    peer.expect_alive()
+
+
+@pytest.mark.requirement("RFC5961-3.2-MUST-rst-out-of-window-dropped",
+                         "RFC9293-3.10.7.4-MUST-rst-out-of-window-dropped")
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("state", ALL_SYNCHRONIZED)
+def test_rst_outside_window_is_dropped(ex, dut, endpoints, state, side):
+    peer = reach(state, ex, dut, endpoints)
+    offset = -FAR if side == "left" else FAR
+    peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, offset))
+    peer.expect_no_reply()
+    peer.expect_alive()

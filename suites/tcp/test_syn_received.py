@@ -1,0 +1,43 @@
+"""RFC 9293 3.10.7.4 in SYN-RECEIVED (after a passive open): an acceptable ACK establishes the
+connection (text on it is delivered), an unacceptable ACK elicits <SEQ=SEG.ACK><CTL=RST>, and a
+RST returns the connection to LISTEN (the half-open connection disappears, the listener stays)."""
+
+import pytest
+
+from conformance.tcp_connection import seq_add
+
+from .states import half_open_syn_received
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-syn-received-ack-establishes")
+def test_ack_with_data_establishes_and_delivers(ex, dut, endpoints):
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    conn.send(b"early data", flags="PA")
+    conn.expect(flags="A", ack=conn.snd_nxt)
+    fd, _ = dut.accept(listener)
+    assert dut.recv(fd, 100) == b"early data"
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst")
+@pytest.mark.parametrize("offset", [0, 5, -10], ids=["ack-equal-iss", "ack-beyond", "ack-below"])
+def test_unacceptable_ack_in_syn_received_gets_rst(ex, dut, endpoints, offset):
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    ack = seq_add(conn.their_isn, offset)
+    conn.send(flags="A", ack=ack, advance=False)
+    conn.expect(flags="R", seq=ack)
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-syn-received-rst-returns-to-listen")
+def test_rst_in_syn_received_returns_to_listen(ex, dut, endpoints):
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    conn.send(flags="R", advance=False)
+    conn.expect_nothing()
+    # the half-open connection is gone: completing it now gets a RST ...
+    conn.send(flags="A")
+    conn.expect(flags="R", seq=conn.rcv_nxt)
+    value, err = dut.accept_with_errno(listener, 0.05)
+    assert err != 0, "the DUT accepted a connection that was reset in SYN-RECEIVED"
+    # ... and the listener still accepts new connections
+    again = ex.tcp(dut_port=conn.dut_port)
+    again.send(flags="S")
+    again.expect(flags="SA", ack=seq_add(again.isn, 1))

@@ -1,0 +1,23 @@
+"""RFC 9293 3.10.7.4 in TIME-WAIT: a retransmission of the remote FIN is acknowledged; RFC 1122
+4.2.2.13 (MAY): a new SYN with a higher sequence number may reopen the connection."""
+
+import pytest
+
+from conformance.tcp_connection import seq_add
+
+from .states import reach
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-time-wait-fin-acked")
+def test_retransmitted_fin_is_acked_in_time_wait(ex, dut, endpoints):
+    peer = reach("TIME-WAIT", ex, dut, endpoints)
+    peer.send(flags="FA", seq=seq_add(peer.conn.snd_nxt, -1))
+    peer.expect_ack()
+
+
+@pytest.mark.requirement("RFC1122-4.2.2.13-MAY-time-wait-reopen")
+def test_new_syn_reopens_from_time_wait(ex, dut, endpoints):
+    peer = reach("TIME-WAIT", ex, dut, endpoints)
+    new_isn = seq_add(peer.conn.snd_nxt, 100_000)
+    peer.conn.send(flags="S", seq=new_isn, ack=0, advance=False)
+    peer.conn.expect(flags="SA", ack=seq_add(new_isn, 1))

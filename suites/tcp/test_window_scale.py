@@ -1,0 +1,57 @@
+"""RFC 7323 2.2-2.3: Window Scale is negotiated in the SYNs; a SYN-ACK carries it only if the
+SYN did; the window field of a SYN or SYN-ACK is never scaled; afterwards the DUT applies the
+peer's shift to every window it receives, and no shift at all unless both sides sent the option.
+Observed through what the DUT sends into a small advertised window."""
+
+import pytest
+
+from .options import syn_options
+from .states import LISTEN_PORT, listen, start_active_open
+
+# tester's shift (None: no option) and window field -> octets the DUT may send
+CASES = {
+    "no-option": (None, 400, 400),
+    "shift-0": (0, 400, 400),
+    "shift-2": (2, 100, 400),
+    "shift-5": (5, 10, 320),
+}
+BULK = bytes(range(256)) * 40
+
+
+@pytest.mark.requirement("RFC7323-1.3-MUST-wscale-only-if-received")
+@pytest.mark.parametrize("shift", [None, 0, 7, 14], ids=lambda s: f"syn-shift-{s}")
+def test_syn_ack_carries_window_scale_only_if_syn_did(ex, dut, endpoints, shift):
+    listen(dut, endpoints)
+    conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(wscale=shift))
+    conn.send(flags="S")
+    synack = conn.expect(flags="SA")
+    assert (synack.window_scale is None) == (shift is None), synack.summary()
+
+
+@pytest.mark.requirement(
+    "RFC7323-2.2-MUST-apply-peer-shift",
+    "RFC7323-2.3-MUST-no-scaling-unless-both",
+    "RFC9293-3.8.6.2.1-SHOULD-sender-window",
+)
+@pytest.mark.parametrize("case", CASES)
+def test_dut_sends_within_scaled_window(ex, dut, endpoints, case):
+    shift, field, allowed = CASES[case]
+    listener = listen(dut, endpoints)
+    conn = ex.tcp(dut_port=LISTEN_PORT, window=field, syn_options=syn_options(wscale=shift))
+    conn.handshake()
+    fd, _ = dut.accept(listener)
+    dut.send(fd, BULK)
+    first = conn.expect(flags=None)
+    assert len(first.payload) == allowed, f"sent {len(first.payload)} octets into {allowed}"
+    conn.expect_nothing()
+
+
+@pytest.mark.requirement("RFC7323-2.2-MUST-syn-window-unscaled")
+def test_window_of_syn_ack_is_not_scaled(ex, dut, endpoints):
+    conn, fd, syn = start_active_open(ex, dut, endpoints, window=300,
+                                      syn_options=syn_options(wscale=7))
+    conn.send(flags="SA")
+    conn.expect(flags="A", ack=conn.snd_nxt)
+    dut.send(fd, BULK)
+    first = conn.expect(flags=None)
+    assert len(first.payload) == 300, f"sent {len(first.payload)} octets into 300 (unscaled)"

@@ -1,0 +1,36 @@
+"""RFC 9293 3.8.6.1 and RFC 1122 4.2.2.17: with data to send and a zero send window, the DUT
+sends no data beyond the window but probes the window regularly, and it keeps the connection
+while the peer answers the probes with a zero window; once the window opens, data flows.
+
+Waits: the DUT's persist timer (its RTO, about 0.2 s on Linux, then doubling): under 2 s."""
+
+import pytest
+
+from .states import LISTEN_PORT, listen
+
+
+@pytest.mark.requirement(
+    "RFC9293-3.8.6.1-MUST-zero-window-probe",
+    "RFC1122-4.2.2.17-MUST-zero-window-probe",
+    "RFC9293-3.8.6.1-MUST-keep-zero-window-open",
+    "RFC1122-4.2.2.17-MUST-not-close-on-zero-window",
+)
+def test_zero_window_is_probed_and_reopens(ex, dut, endpoints):
+    listener = listen(dut, endpoints)
+    conn = ex.tcp(dut_port=LISTEN_PORT)
+    conn.send(flags="S")
+    conn.expect(flags="SA", ack=conn.snd_nxt)
+    conn.send(flags="A", window=0)
+    fd, _ = dut.accept(listener)
+    conn.window = 0
+    dut.send(fd, b"waiting for a window")
+    una = conn.rcv_nxt
+    for _ in range(2):
+        probe = conn.expect(flags=None, timeout=2.0)
+        beyond = (probe.seq - una) & 0xFFFF_FFFF
+        assert len(probe.payload) <= 1 and (beyond == 0 or beyond > 1 << 31), probe.summary()
+        conn.send(flags="A", window=0)
+    conn.window = 64240
+    conn.send(flags="A")
+    data = conn.expect(b"waiting for a window", flags=None, timeout=3.0)
+    assert data.seq == una

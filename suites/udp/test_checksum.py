@@ -1,0 +1,56 @@
+"""RFC 768 and RFC 1122 4.1.3.4: a zero checksum means "none transmitted" and the datagram is
+accepted; a non-zero wrong checksum makes UDP silently discard the datagram (no delivery, and
+no Port Unreachable either); a computed checksum of zero is transmitted as all ones."""
+
+import socket
+
+import pytest
+
+from conformance.templates import UDP, ICMPv4, IPv4, Payload
+from reference_stack.wire.addr import ip4
+from reference_stack.wire.udp import UdpRepr
+
+PORT = 5353
+
+
+def _bound(dut) -> int:
+    fd = dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dut.bind(fd, ("0.0.0.0", PORT))
+    return fd
+
+
+@pytest.mark.requirement("RFC768-fields-MUST-checksum-zero-means-none",
+                         "RFC1122-4.1.3.4-MUST-accept-zero-checksum")
+def test_zero_checksum_is_accepted(ex, dut):
+    fd = _bound(dut)
+    ex.send(UDP(src_port=40000, dst_port=PORT, checksum=0), Payload(b"no checksum"))
+    assert dut.recvfrom(fd, 100)[0] == b"no checksum"
+
+
+@pytest.mark.requirement("RFC1122-4.1.3.4-MUST-discard-bad-checksum")
+@pytest.mark.parametrize("port", ["bound-port", "closed-port"])
+def test_bad_checksum_is_silently_discarded(ex, dut, port):
+    fd = _bound(dut)
+    dst = PORT if port == "bound-port" else 9
+    ex.send(UDP(src_port=40000, dst_port=dst, checksum=0x1234), Payload(b"bad checksum"))
+    ex.expect_nothing(ICMPv4())
+    value, err = dut.recvfrom_with_errno(fd, 100, 0)
+    assert err != 0, f"delivered a datagram with a bad checksum: {value!r}"
+
+
+def _payload_summing_to_zero(src: str, dst: str, src_port: int, dst_port: int) -> bytes:
+    """A payload whose UDP checksum computes to 0 (so it must be sent as 0xFFFF)."""
+    base = b"zero checksum!"  # even length: the 2 octets appended below are a 16-bit word
+    partial = UdpRepr(src_port, dst_port, base + b"\0\0").emit(ip4(src), ip4(dst))
+    complement = int.from_bytes(partial[6:8], "big")  # sum with the filler is ~complement
+    return base + complement.to_bytes(2, "big")
+
+
+@pytest.mark.requirement("RFC768-fields-MUST-transmit-zero-checksum-as-ones")
+def test_computed_zero_checksum_is_sent_as_all_ones(ex, dut, endpoints):
+    fd = _bound(dut)
+    data = _payload_summing_to_zero(endpoints.dut_ipv4, endpoints.tester_ipv4, PORT, 40000)
+    dut.sendto(fd, data, (endpoints.tester_ipv4, 40000))
+    got = ex.expect(IPv4(src=endpoints.dut_ipv4), UDP(src_port=PORT, dst_port=40000),
+                    Payload(data))
+    assert got.udp.checksum == 0xFFFF, f"checksum {got.udp.checksum:#06x}"
