@@ -87,17 +87,28 @@ class Campaign:
     @contextmanager
     def batch(self) -> Iterator[DifferentialSession]:
         """A fresh test bed and oracle; liveness checked when the batch ends."""
-        self.batches += 1
-        bed = self.target.begin_test(f"fuzz-batch-{self.batches}")
-        session = DifferentialSession(bed, self.oracle_profile, self.seed + self.batches)
+        session = self.open_batch()
+        healthy = False
         try:
             yield session
-            problem = health_probe(session, Listen.dut_port)
+            healthy = True
+        finally:
+            self.close_batch(session, probe=healthy)
+
+    def open_batch(self) -> DifferentialSession:
+        self.batches += 1
+        bed = self.target.begin_test(f"fuzz-batch-{self.batches}")
+        return DifferentialSession(bed, self.oracle_profile, self.seed + self.batches)
+
+    def close_batch(self, session: DifferentialSession, probe: bool = True) -> None:
+        """Health probe (echo and a fresh handshake), kernel log, then the bed goes."""
+        try:
+            problem = health_probe(session, Listen.dut_port) if probe else None
             if problem is not None:
                 self.liveness(f"health probe after batch {self.batches}: {problem}")
         finally:
             self._read_kernel_log()
-            self.target.end_test(bed)
+            self.target.end_test(session.bed)
 
     def _read_kernel_log(self) -> None:
         if self.kernel_log is None:

@@ -24,7 +24,7 @@ from conformance.link import MIN_FRAME, LinkTimeout
 from conformance.targets.base import TestBed
 from fuzz.compare import Mismatch, compare, response_class
 from fuzz.frames import FrameFactory, belongs_to_case, frame_kind, tcp_ports
-from fuzz.scenarios import SCENARIOS, CaseContext, Scenario
+from fuzz.scenarios import CANONICAL_VIEW, SCENARIOS, CaseContext, Scenario
 from fuzz.seqspace import PortMap
 from fuzz.strategies import LinkAddresses
 from reference_stack.profiles import Profile
@@ -195,9 +195,23 @@ class DifferentialSession:
             scenario.close(self, ctx)
         return record
 
+    def judge_sent(self, state: str, frame: bytes, ports: PortMap) -> CaseRecord:
+        """A frame another engine already sent to the target (boofuzz): the oracle gets the
+        same octets, the target's answers are collected and compared, leftovers reset."""
+        record = CaseRecord(state, (frame,))
+        ctx = CaseContext(CANONICAL_VIEW, ports)
+        self._judge(ctx, frame, frame, self.oracle_receive(frame), record)
+        self.reset_leftover(ports)
+        return record
+
     def _exchange(self, ctx: CaseContext, frame: bytes, record: CaseRecord) -> None:
         target_frame, oracle_frame = pad(ctx.to_target(frame)), pad(ctx.to_oracle(frame))
         reaction = self.send_both(target_frame, oracle_frame)
+        self._judge(ctx, target_frame, oracle_frame, reaction, record)
+
+    def _judge(self, ctx: CaseContext, target_frame: bytes, oracle_frame: bytes,
+               reaction: Reaction, record: CaseRecord) -> None:
+        """Collect the target's answers up to the barrier and compare with the oracle's."""
         answers = [f for f in self.barrier() if belongs_to_case(f, ctx.ports.actual)]
         record.sent.append(target_frame)
         record.oracle_in.append(oracle_frame)
