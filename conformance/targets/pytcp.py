@@ -39,7 +39,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from conformance import ownership
+from conformance import expectations, ownership
 from conformance.agent_dut_api import AgentDutApi, AgentFailure, AgentProcess
 from conformance.exchange import echo_reply_predicate
 from conformance.fabric import DutConfig, DutNetns, Fabric, FabricError, _run_ip
@@ -80,6 +80,7 @@ class PytcpDut:
     facts: dict[str, Any]
     startup_s: float  # from spawning the process to the agent's ready line
     api: AgentDutApi  # the DUT API on this process's agent
+    test_id: str = ""  # the test using it
 
     def evidence(self, echo_s: float) -> dict[str, Any]:
         return {"pid": self.agent.pid, "startup_s": round(self.startup_s, 4),
@@ -132,6 +133,8 @@ class PytcpTarget(Target):
         self.prepared: deque[Future[PytcpDut]] = deque()
         self.startups_s: list[float] = []
         self.first_startup_s: float | None = None
+        # A crash in a test listed as an expected failure is evidence, not an extra error.
+        self.expected_failures = expectations.load(self.name)
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -254,6 +257,7 @@ class PytcpTarget(Target):
     def begin_test(self, test_id: str) -> TestBed:
         t0 = time.perf_counter()
         dut = self._take_dut()
+        dut.test_id = test_id
         t_echo = time.perf_counter()
         try:
             self._await_echo(dut)
@@ -270,16 +274,20 @@ class PytcpTarget(Target):
         return bed
 
     def end_test(self, bed: TestBed) -> dict[str, Any]:
-        """Fails the test (AgentFailure) when pytcp crashed or stopped answering during it."""
+        """Fails the test (AgentFailure) when pytcp crashed or stopped answering during it,
+        unless the test is a listed expected failure: then the crash is recorded as evidence
+        (the test's own failure is the expected one, already explained in the expectations)."""
         dut: PytcpDut = bed.handle
         try:
             failure = self._failure_during_test(dut)
         finally:
             bed.link.close()
             self._end(dut)
-        if failure is not None:
-            raise AgentFailure(failure)
         evidence = {"pytcp": bed.evidence["pytcp"]}
+        if failure is not None:
+            if expectations.find(self.expected_failures, dut.test_id) is None:
+                raise AgentFailure(failure)
+            evidence["pytcp"]["failure"] = failure
         if dut.api.details:
             evidence["pytcp"]["call_details"] = dut.api.details[-20:]
         return evidence

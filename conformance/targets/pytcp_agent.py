@@ -39,11 +39,10 @@ from conformance.agent_dut_api import decode, encode
 
 CRASH_STATUS = 70
 POLL_STEP_S = 0.002
-SO_REUSEADDR = 2  # Linux <asm-generic/socket.h>; the only option this agent accepts
-SOL_SOCKET = 1
+SOL_SOCKET, SO_REUSEADDR, SO_ERROR = 1, 2, 4  # Linux <asm-generic/socket.h>
 AF_INET, SOCK_STREAM, SOCK_DGRAM = 2, 1, 2
 SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
-POLLIN, POLLOUT = 0x001, 0x004
+POLLIN, POLLOUT, POLLERR = 0x001, 0x004, 0x008
 ERRNO_IN_MESSAGE = re.compile(r"\[Errno (-?\d+)\]")
 
 
@@ -284,9 +283,12 @@ class PytcpCalls:
         if (level, name) != (SOL_SOCKET, SO_REUSEADDR):
             raise CallError(errno.ENOPROTOOPT, "pytcp has no socket options")
 
-    def getsockopt(self, fd: int, level: int, name: int, size: int) -> None:
+    def getsockopt(self, fd: int, level: int, name: int, size: int) -> int:
+        """Only SO_ERROR: the outcome of pytcp's connect (read once, as in POSIX)."""
         self._sock(fd)
-        raise CallError(errno.ENOPROTOOPT, "pytcp has no socket options")
+        if (level, name) != (SOL_SOCKET, SO_ERROR):
+            raise CallError(errno.ENOPROTOOPT, "pytcp has no socket options")
+        return self.connect_errors.pop(fd, 0)
 
     def getsockname(self, fd: int, peer: bool = False) -> tuple[str, int]:
         sock = self._sock(fd)
@@ -296,6 +298,8 @@ class PytcpCalls:
 
     def _revents(self, fd: int, events: int) -> int:
         sock = self._sock(fd)
+        if fd in self.connect_errors:  # the connect failed; POLLERR is reported unasked
+            return (events & POLLOUT) | POLLERR
         if not self._is_tcp(sock):
             return events & (POLLOUT | (POLLIN if sock._packet_rx_md else 0))
         if sock.tcp_session is None:
