@@ -1,4 +1,4 @@
-"""RFC 1122 4.2.2.5 and RFC 9293 3.1 (MUST-64, MUST-68, MUST-69): a TCP receives options in any
+"""RFC 1122 4.2.2.5 and RFC 9293 3.2: a TCP receives options in any
 segment, ignores options it does not implement, and survives an illegal option length."""
 
 import pytest
@@ -43,8 +43,7 @@ MALFORMED = {
 def test_illegal_option_length_does_not_break_the_stack(ex, dut, endpoints, option):
     listen(dut, endpoints)
     bad = ex.tcp(dut_port=LISTEN_PORT, syn_options=(MALFORMED[option],))
-    bad.send(flags="S")
-    ex.expect_nothing(*bad.template(flags="none"))
+    bad.send(flags="S")  # answered or not (RFC 1122 suggests a reset): the stack must go on
     good = ex.tcp(dut_port=LISTEN_PORT)
     good.send(flags="S")
     good.expect(flags="SA", ack=seq_add(good.isn, 1))

@@ -1,4 +1,4 @@
-"""RFC 1122 4.2.3.10 (MUST-57 of RFC 9293): a SYN addressed to a broadcast or multicast address
+"""RFC 1122 4.2.3.10 (and RFC 9293 3.10.7.2): a SYN addressed to a broadcast or multicast address
 is silently discarded, even with a listener bound to the wildcard address."""
 
 import ipaddress

@@ -1,4 +1,4 @@
-"""RFC 9293 3.10.7.4 (first check, MUST-?): a segment whose sequence number is not acceptable
+"""RFC 9293 3.10.7.4 (first check): a segment whose sequence number is not acceptable
 (left of RCV.NXT, or right of RCV.NXT+RCV.WND) is answered with <SEQ=SND.NXT><ACK=RCV.NXT>
 <CTL=ACK> and dropped: its text is never delivered."""
 

@@ -1,4 +1,4 @@
-"""RFC 9293 3.8.5 (MUST-30..33): urgent data. The urgent pointer the DUT sends points to the
+"""RFC 9293 3.8.5 and RFC 1122 4.2.2.4: urgent data. The urgent pointer the DUT sends points to the
 octet following the urgent data; on receiving an urgent pointer the DUT informs the application
 (POLLPRI) and the text around it still arrives."""
 
