@@ -189,17 +189,15 @@ def test_no_icmp_error_cases(name, frame_args, rule) -> None:
 
 
 def test_no_icmp_error_about_an_icmp_error() -> None:
-    inner = udp_ip(9).emit()
-    err = Icmpv4Repr.dest_unreachable(3, inner).emit()
-    ip = Ipv4Repr(IP_B, IP_A, IPPROTO_ICMP, err)
-    ip_unknown = dataclasses.replace(ip, protocol=253)  # unknown protocol: would be answered
-    assert make_stack().receive(eth(ip_unknown.emit()), 0.0).frames != ()
-    # An error about an ICMP error would need an unreachable protocol above it; use a
-    # fragment of the ICMP error message in an unknown-protocol test instead:
-    s = make_stack()
-    from reference_stack.iface import icmp as icmp_rules
-    assert icmp_rules.error_forbidden(ip, False, s.iface.addr) == \
-        "RFC1122-3.2.2-MUST-NOT-error-about-icmp-error"
+    from reference_stack.wire.ipv4 import Ipv4OptMalformed
+    bad = (Ipv4OptMalformed(b"\x07\x01\x00\x00"),)  # would draw a Parameter Problem...
+    echo = ping_ip(options=bad)
+    assert make_stack().receive(eth(echo.emit()), 0.0).frames != ()
+    error = Icmpv4Repr.dest_unreachable(3, udp_ip(9).emit()).emit()
+    r = make_stack().receive(eth(Ipv4Repr(IP_B, IP_A, IPPROTO_ICMP, error,
+                                          options=bad).emit()), 0.0)
+    assert r.frames == ()  # ...but not about an ICMP error message
+    assert "RFC1122-3.2.2-MUST-NOT-error-about-icmp-error" in r.rules()
 
 
 def test_protocol_unreachable() -> None:
