@@ -1,13 +1,14 @@
-"""RFC 9293 3.10.7.4 (fifth check, the ACK field) and RFC 5961 5.2 (blind data injection): in
-ESTABLISHED, a segment whose ACK acknowledges data never sent (SEG.ACK > SND.NXT), or is older
-than SND.UNA - MAX.SND.WND, is answered with an ACK and dropped: its text is not delivered.
-A segment whose ACK lies in [SND.UNA - MAX.SND.WND, SND.NXT] is acceptable."""
+"""RFC 9293 3.10.7.4 (fifth check, the ACK field) and RFC 5961 5.2 (blind data injection): a
+segment whose ACK acknowledges data never sent (SEG.ACK > SND.NXT), or is older than
+SND.UNA - MAX.SND.WND, is answered with an ACK and dropped (in ESTABLISHED its text is not
+delivered), in every synchronized state; a segment whose ACK lies in
+[SND.UNA - MAX.SND.WND, SND.NXT] is acceptable."""
 
 import pytest
 
 from conformance.tcp_connection import seq_add
 
-from .states import reach
+from .states import SYNCHRONIZED, reach
 
 DATA = b"injected?"
 # SEG.ACK relative to the DUT's SND.NXT (= SND.UNA here: everything the DUT sent is acked)
@@ -43,3 +44,20 @@ def test_ack_field_decides_whether_text_is_accepted(ex, dut, endpoints, case):
     peer.expect_ack()
     value, err = dut.recv_with_errno(peer.fd, 100, 0)
     assert err != 0, f"the DUT delivered text carried by an unacceptable ACK: {value!r}"
+
+
+UNACCEPTABLE = {"ack-of-unsent-data": 1000, "ack-far-in-the-past": -(1 << 30)}
+
+
+@pytest.mark.requirement(
+    "RFC9293-3.10.7.4-MUST-ack-of-unsent-data",
+    "RFC5961-5.2-MUST-ack-of-unsent-dropped",
+    "RFC5961-5.2-MUST-old-ack-challenge",
+)
+@pytest.mark.parametrize("case", UNACCEPTABLE)
+@pytest.mark.parametrize("state", [s for s in SYNCHRONIZED if s != "ESTABLISHED"])
+def test_unacceptable_ack_is_answered_in_closing_states(ex, dut, endpoints, state, case):
+    peer = reach(state, ex, dut, endpoints)
+    peer.send(flags="A", ack=seq_add(peer.dut_snd_nxt, UNACCEPTABLE[case]))
+    peer.expect_ack()
+    peer.expect_alive()
