@@ -7,6 +7,7 @@ import pytest
 
 from conformance.templates import ICMPv4, IPv4, Payload
 from reference_stack.wire import ipv4 as ipw
+from reference_stack.wire.addr import ip4
 from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_PARAM_PROBLEM
 
 ECHO = 0x00460001
@@ -43,8 +44,7 @@ def test_record_route_is_returned_with_this_host(ex, endpoints):
     reply = _echo(ex, endpoints, (rr, ipw.Ipv4OptEol(b"")))
     got = [o for o in reply.ipv4.options if isinstance(o, ipw.Ipv4OptRecordRoute)]
     assert got, f"no Record Route in the reply: {reply.ipv4.summary()}"
-    dut = bytes(map(int, endpoints.dut_ipv4.split(".")))
-    assert got[0].pointer > 4 and dut in got[0].addresses, reply.ipv4.summary()
+    assert got[0].pointer > 4 and ip4(endpoints.dut_ipv4) in got[0].addresses, reply.ipv4.summary()
 
 
 @pytest.mark.requirement("RFC1122-3.2.2.6-SHOULD-echo-record-route")
@@ -58,7 +58,7 @@ def test_timestamp_option_is_returned_with_a_timestamp(ex, endpoints):
 @pytest.mark.requirement("RFC1122-3.2.1.8-MUST-source-route-final-destination",
                          "RFC1122-3.2.2.6-MUST-echo-source-route-reversed")
 def test_completed_loose_source_route_is_accepted(ex, endpoints):
-    hop = bytes(map(int, endpoints.spare_ipv4[0].split(".")))
+    hop = ip4(endpoints.spare_ipv4[0])
     lsrr = ipw.Ipv4OptLsrr(8, (hop,))  # pointer past the only hop: the route is complete
     _echo(ex, endpoints, (lsrr, ipw.Ipv4OptEol(b"")))
 

@@ -1,14 +1,15 @@
 """RFC 1122 4.2.3.9 and 3.2.2.1: ICMP Destination Unreachable delivered to TCP. Codes 2-4
-(protocol, port, fragmentation needed with DF... here 2 and 3) are hard errors and SHOULD abort
-the connection; codes 0, 1 and 5 are soft errors and MUST NOT abort it."""
+(protocol, port, fragmentation needed; 2 and 3 here) are hard errors and SHOULD abort the
+connection; codes 0, 1 and 5 are soft errors and MUST NOT abort it, in SYN-SENT as well."""
 
 import errno
 
 import pytest
 
+from reference_stack.wire.addr import ip4, mac
 from reference_stack.wire.frame import build_frame
 from reference_stack.wire.icmpv4 import ICMP_DEST_UNREACH
-from reference_stack.wire.ipv4 import Ipv4Repr
+from reference_stack.wire.ipv4 import IPPROTO_TCP, Ipv4Repr
 
 from ..icmp.errors import send_error
 from .states import connect_error, reach, start_active_open
@@ -20,9 +21,8 @@ SOFT = {"net-unreachable": 0, "host-unreachable": 1, "source-route-failed": 5}
 def _dut_frame(ex, seg) -> bytes:
     """The frame that carried ``seg`` from the DUT (rebuilt: ICMP quotes only its headers)."""
     ep = ex.bed.endpoints
-    ip = Ipv4Repr(src=bytes(map(int, ep.dut_ipv4.split("."))),
-                  dst=bytes(map(int, ep.tester_ipv4.split("."))), protocol=6)
-    return build_frame(b"\0" * 6, b"\0" * 6, ip, seg)
+    ip = Ipv4Repr(src=ip4(ep.dut_ipv4), dst=ip4(ep.tester_ipv4), protocol=IPPROTO_TCP)
+    return build_frame(mac(ep.dut_mac), mac(ep.tester_mac), ip, seg)
 
 
 @pytest.mark.requirement(
