@@ -76,7 +76,7 @@ class ReferenceSocketApi(DutApi):
                                                                                 errno.ECONNREFUSED)
 
     def send_with_errno(self, fd: int, data: bytes, flags: int = 0) -> Result:
-        return self._do(lambda now: self.stack.send(fd, data, now))
+        return self._do(lambda now: self.stack.send(fd, data, now, flags))
 
     def sendto_with_errno(self, fd: int, data: bytes, addr: Address) -> Result:
         return self._do(lambda now: self.stack.sendto(fd, data, addr, now))
@@ -109,22 +109,16 @@ class ReferenceSocketApi(DutApi):
         return sock.local, 0
 
     def poll_with_errno(self, fd: int, events: int, timeout: float) -> Result:
-        """POLLIN when accept or recv would not say EAGAIN (checked without consuming)."""
-        state = self.stack.tcp_state(fd)
-        if state is None and self.stack.api.get(fd) is None:
+        if self.stack.tcp_state(fd) is None and self.stack.api.get(fd) is None:
             return None, errno.EBADF
-        ready = self.driver.wait_until(lambda: self._readable(fd), timeout)
-        return (select.POLLIN & events) if ready else 0, 0
+        ready: list[int] = []
 
-    def _readable(self, fd: int) -> bool:
-        sock = self.stack.api.get(fd)
-        if sock is None:
-            return False
-        if sock.listener is not None:
-            return bool(sock.listener.accept_queue)
-        if sock.tcb is not None and sock.tcb.recv.ready:
-            return True
-        return self.stack.tcp_state(fd) in (State.CLOSE_WAIT, State.CLOSED)
+        def any_event() -> bool:
+            ready[:] = [self.stack.poll_events(fd) & (events | select.POLLERR | select.POLLHUP)]
+            return bool(ready[0])
+
+        self.driver.wait_until(any_event, timeout)
+        return ready[0] if ready else 0, 0
 
     def close_all(self) -> None:
         for fd in sorted(self.open_fds):
