@@ -99,16 +99,18 @@ class Finding:
         }
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write and flush to disk: a finding survives the target (or the harness) crashing."""
+def _write(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write and flush; ``durable``: also to disk (fsync), so that a finding survives the
+    machine crashing under the target."""
     with open(path, "wb") as f:
         f.write(data)
         f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            os.fsync(f.fileno())
 
 
-def _write_json(path: Path, obj: Any) -> None:
-    _write(path, json.dumps(obj, indent=1, sort_keys=True).encode())
+def _write_json(path: Path, obj: Any, durable: bool = True) -> None:
+    _write(path, json.dumps(obj, indent=1, sort_keys=True).encode(), durable)
 
 
 class FindingsStore:
@@ -127,33 +129,35 @@ class FindingsStore:
     def known(self, signature: tuple[str, ...]) -> bool:
         return signature_id(signature) in self.index
 
-    def save(self, finding: Finding) -> Path:
-        """Write (or overwrite, e.g. with a shrunk case) a finding and the index."""
+    def save(self, finding: Finding, durable: bool = True) -> Path:
+        """Write (or overwrite, e.g. with a shrunk case) a finding and, when ``durable``, the
+        index, fsync'ed (intermediate shrink steps are flushed to the OS only)."""
         where = self.root / finding.id
         where.mkdir(exist_ok=True)
         for old in where.glob("frame-*.bin"):
             old.unlink()
         r = finding.record
         for i, frame in enumerate(r.sent):
-            _write(where / f"frame-{i}.bin", frame)
+            _write(where / f"frame-{i}.bin", frame, durable)
         self._write_pcap(where / "exchange.pcap", r)
         _write_json(where / "response.json",
                     [[{"hex": f.hex(), "summary": dissect(f).summary()} for f in frames]
-                     for frames in r.responses])
+                     for frames in r.responses], durable)
         _write_json(where / "prediction.json",
                     {"reactions": [reaction.to_dict() for reaction in r.reactions],
-                     "oracle_input": [f.hex() for f in r.oracle_in]})
+                     "oracle_input": [f.hex() for f in r.oracle_in]}, durable)
         _write_json(where / "divergence.json",
                     {"mismatches": [m.to_dict() for m in r.mismatches],
                      "setup_mismatches": [m.to_dict() for m in r.setup_mismatches],
-                     "signature": list(finding.signature)})
+                     "signature": list(finding.signature)}, durable)
         _write((where / "test_replay.py"),
                REPLAY_TEMPLATE.format(id=finding.id, headline=finding.headline,
-                                      path=where / "test_replay.py").encode())
+                                      path=where / "test_replay.py").encode(), durable)
         record = finding.to_dict()
-        _write_json(where / "finding.json", record)
+        _write_json(where / "finding.json", record, durable)
         self.index[finding.id] = record
-        self.write_index()
+        if durable:
+            self.write_index()
         return where
 
     def write_index(self) -> None:

@@ -139,8 +139,8 @@ class Campaign:
         self.new_findings.append(finding.id)
         return finding
 
-    def save(self, finding: Finding) -> None:
-        self.store.save(finding)
+    def save(self, finding: Finding, durable: bool = True) -> None:
+        self.store.save(finding, durable)
 
     def liveness(self, detail: str, response: str = "unresponsive") -> None:
         record = CaseRecord("any", ())
