@@ -56,10 +56,11 @@ def compare(predictions: tuple[Prediction, ...], actual: list[bytes], bindings: 
 
 
 def response_class(mismatches: list[Mismatch]) -> str:
-    """A coarse, stable description of how a response diverged (for deduplication)."""
+    """A coarse, stable description of how a response diverged (for deduplication): frames
+    missing or unexpected by kind, fields by layer (``field:icmpv4``, ``field:tcp.opt``)."""
     parts = sorted({
         f"{m.kind}:{m.expected if m.kind == 'missing' else m.actual}" if m.kind != "field"
-        else f"field:{m.field}"
+        else f"field:{m.field.rsplit('.', 1)[0]}"
         for m in mismatches
     })
     return ",".join(parts)

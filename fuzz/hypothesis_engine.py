@@ -20,7 +20,7 @@ from hypothesis.strategies import SearchStrategy
 
 from fuzz.findings import Finding
 from fuzz.runner import Campaign
-from fuzz.scenarios import CANONICAL_VIEW, STATE_NAMES
+from fuzz.scenarios import CANONICAL_VIEW, STATE_NAMES, on_connection
 from fuzz.session import CaseRecord, DifferentialSession, TargetUnresponsive
 from fuzz.strategies import LinkAddresses, any_frame, frame_sequences
 
@@ -81,7 +81,7 @@ class HypothesisEngine:
         def cases(drawn: list[tuple[bytes, ...]]) -> None:
             """Each drawn case (independent: a fresh tester port each), from each state."""
             for frames in drawn:
-                for state in self.states:
+                for state in self._states_for(frames):
                     if self.unresponsive or campaign.time_left() <= 0:
                         return
                     try:
@@ -108,6 +108,10 @@ class HypothesisEngine:
                 self.shrinking.shrunk = True
                 campaign.save(self.shrinking)
                 self.shrinking = None
+
+    def _states_for(self, frames: tuple[bytes, ...]) -> tuple[str, ...]:
+        """Every state for a segment of the connection; one for host-level frames."""
+        return self.states if on_connection(frames) else self.states[:1]
 
     def _judge(self, record: CaseRecord, frames: tuple[bytes, ...]) -> None:
         """Count the case; raise (for hypothesis to shrink) on the first new signature of the

@@ -120,7 +120,7 @@ class Campaign:
     def observe(self, record: CaseRecord) -> Finding | None:
         """Count a case; a new divergence signature is saved (and returned) at once."""
         self.stats.cases += 1
-        self.stats.cells.add((record.state, record.kind))
+        self.stats.cells.add((record.cell_state, record.kind))
         if not (record.mismatches or record.setup_mismatches):
             self.show_progress()
             return None

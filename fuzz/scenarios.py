@@ -54,6 +54,13 @@ CANONICAL_VIEW = ConnectionView(CANONICAL_TESTER_PORT, CANONICAL_DUT_PORT, TESTE
                                 CANONICAL_DUT_ISN + 1, 65535, CANONICAL_TSVAL)
 
 
+def on_connection(frames: tuple[bytes, ...]) -> bool:
+    """Whether a frame is a TCP segment of the canonical connection (else the state a case
+    starts from does not matter to it: a host-level frame)."""
+    canonical = (CANONICAL_VIEW.tester_port, CANONICAL_VIEW.dut_port)
+    return any(tcp_ports(f) == canonical for f in frames)
+
+
 @dataclass
 class CaseContext:
     """One case's connection: canonical view, port map, and the shifts into each stack."""

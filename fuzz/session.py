@@ -24,7 +24,7 @@ from conformance.link import MIN_FRAME, LinkTimeout
 from conformance.targets.base import TestBed
 from fuzz.compare import Mismatch, compare, response_class
 from fuzz.frames import FrameFactory, belongs_to_case, frame_kind, tcp_ports
-from fuzz.scenarios import CANONICAL_VIEW, SCENARIOS, CaseContext, Scenario
+from fuzz.scenarios import CANONICAL_VIEW, SCENARIOS, CaseContext, Scenario, on_connection
 from fuzz.seqspace import PortMap
 from fuzz.strategies import LinkAddresses
 from reference_stack.profiles import Profile
@@ -37,6 +37,7 @@ BARRIER_TIMEOUT = 2.0
 FIRST_TESTER_PORT = 1024
 LAST_TESTER_PORT = 65000
 SETTLED_STATES = (State.CLOSED, State.LISTEN, State.TIME_WAIT)
+HOST_STATE = "host"  # frames that are not TCP segments of the case's connection
 
 
 class TargetUnresponsive(RuntimeError):
@@ -76,11 +77,16 @@ class CaseRecord:
         return frame_kind(self.canonical[0]) if self.canonical else "none"
 
     @property
+    def cell_state(self) -> str:
+        """The state, or ``host`` for a case of host-level frames only."""
+        return self.state if on_connection(self.canonical) else HOST_STATE
+
+    @property
     def signature(self) -> tuple[str, str, str]:
         """(rule, state, response class): two cases with the same signature are one finding."""
         mismatches = self.mismatches or self.setup_mismatches
         rule = mismatches[0].rule if mismatches else ""
-        return rule, self.state, response_class(mismatches)
+        return rule, self.cell_state, response_class(mismatches)
 
     def trace(self) -> list[dict[str, Any]]:
         return [d.to_dict() for r in self.reactions for d in r.trace]
