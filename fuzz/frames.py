@@ -15,6 +15,7 @@ from reference_stack.wire.tcp import TcpOption, TcpRepr, flags_str
 ETH_P_IP = b"\x08\x00"
 ETH_P_ARP = b"\x08\x06"
 _L4_NAMES = {1: "icmp", 6: "tcp", 17: "udp"}
+ICMP_ERRORS = frozenset((3, 4, 5, 11, 12))  # RFC 792 error messages
 ICMP_TYPES = frozenset((0, 3, 4, 5, 8, 11, 12, 13, 14, 15, 16, 17, 18))  # RFC 792, RFC 950
 
 
@@ -52,14 +53,31 @@ def tcp_ports(frame: bytes) -> tuple[int, int] | None:
     return int.from_bytes(frame[off:off + 2], "big"), int.from_bytes(frame[off + 2:off + 4], "big")
 
 
-def belongs_to_case(frame: bytes, tester_port: int) -> bool:
-    """Whether a frame the target sent may answer the current case: not background traffic,
-    and for TCP addressed to the case's tester port (stray segments of earlier cases' ports,
-    e.g. a delayed ACK or a SYN,ACK retransmission, are not the case's)."""
+def belongs_to_case(frame: bytes, tester_port: int, sent: list[bytes]) -> bool:
+    """Whether a frame the target sent may answer the current case: not background traffic;
+    for TCP, addressed to the case's tester port (a delayed ACK or a SYN,ACK retransmission
+    of an earlier case's port is not the case's); for an ICMP error, quoting a datagram of
+    the case (RFC 792: the error carries the offending IP header; a reassembly timeout of an
+    earlier case's fragments arrives whenever its timer fires)."""
     if is_background(frame):
         return False
     ports = tcp_ports(frame)
-    return ports is None or ports[1] == tester_port
+    if ports is not None:
+        return ports[1] == tester_port
+    quoted = icmp_error_quote(frame)
+    if quoted is None:
+        return True
+    return any(f[18:20] == quoted[4:6] and f[23:24] == quoted[9:10] for f in sent)
+
+
+def icmp_error_quote(frame: bytes) -> bytes | None:
+    """The IP header an ICMPv4 error quotes (its first 20 octets), else None."""
+    if frame[12:14] != ETH_P_IP or len(frame) < 34 or frame[23] != 1:
+        return None
+    off = 14 + (frame[14] & 0x0F) * 4
+    if len(frame) < off + 28 or frame[off] not in ICMP_ERRORS:
+        return None
+    return frame[off + 8:off + 28]
 
 
 class FrameFactory:

@@ -71,6 +71,7 @@ class CaseRecord:
     reactions: list[Reaction] = field(default_factory=list)
     mismatches: list[Mismatch] = field(default_factory=list)
     setup_mismatches: list[Mismatch] = field(default_factory=list)
+    diverging_frame: int | None = None  # index of the first frame answered out of the set
 
     @property
     def kind(self) -> str:
@@ -78,8 +79,11 @@ class CaseRecord:
 
     @property
     def cell_state(self) -> str:
-        """The state, or ``host`` for a case of host-level frames only."""
-        return self.state if on_connection(self.canonical) else HOST_STATE
+        """The state, or ``host`` when the frame that diverged (else any frame) is host-level."""
+        frames = self.canonical
+        if self.diverging_frame is not None and self.diverging_frame < len(frames):
+            frames = (frames[self.diverging_frame],)
+        return self.state if on_connection(frames) else HOST_STATE
 
     @property
     def signature(self) -> tuple[str, str, str]:
@@ -147,6 +151,14 @@ class DifferentialSession:
         got, _ = self.link.expect(is_answer, timeout)
         return [got] if got is not None else []
 
+    def _run_oracle_timers(self) -> None:
+        """Timers due on the oracle (reassembly timeouts, retransmissions) fire as on the
+        target, so both forget the same leftovers of earlier cases; what they send is not a
+        case's answer (the target's is filtered out likewise)."""
+        due = self.oracle.poll_at()
+        if due is not None and due <= self.now():
+            self.oracle.poll(self.now())
+
     def next_port(self) -> int:
         self._port = self._port + 1 if self._port < LAST_TESTER_PORT else FIRST_TESTER_PORT
         return self._port
@@ -192,6 +204,7 @@ class DifferentialSession:
     def run_case(self, state: str, canonical: tuple[bytes, ...]) -> CaseRecord:
         scenario = self.scenarios[state]
         record = CaseRecord(state, canonical)
+        self._run_oracle_timers()
         ctx = scenario.open(self, self.next_port())
         record.setup_mismatches = ctx.setup_mismatches
         try:
@@ -218,11 +231,15 @@ class DifferentialSession:
     def _judge(self, ctx: CaseContext, target_frame: bytes, oracle_frame: bytes,
                reaction: Reaction, record: CaseRecord) -> None:
         """Collect the target's answers up to the barrier and compare with the oracle's."""
-        answers = [f for f in self.barrier() if belongs_to_case(f, ctx.ports.actual)]
         record.sent.append(target_frame)
+        answers = [f for f in self.barrier()
+                   if belongs_to_case(f, ctx.ports.actual, record.sent)]
         record.oracle_in.append(oracle_frame)
         record.responses.append(answers)
         record.reactions.append(reaction)
-        record.mismatches.extend(compare(reaction.predictions, answers, ctx.bindings,
-                                         self.deciding_rule(reaction)))
+        mismatches = compare(reaction.predictions, answers, ctx.bindings,
+                             self.deciding_rule(reaction))
+        if mismatches and record.diverging_frame is None:
+            record.diverging_frame = len(record.sent) - 1
+        record.mismatches.extend(mismatches)
         ctx.learn(answers, reaction.frames)
