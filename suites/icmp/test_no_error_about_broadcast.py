@@ -3,23 +3,21 @@ multicast address, nor about one sent as a link-layer broadcast, nor about one w
 not a single host. (A UDP datagram to a closed port is the trigger: to the unicast address it
 gets a Port Unreachable, see udp/test_closed_port.py.)"""
 
-import ipaddress
-
 import pytest
 
 from conformance.templates import UDP, Ether, ICMPv4, IPv4, Payload
 
-BROADCAST_MAC = "ff:ff:ff:ff:ff:ff"
+from ..ipv4.addresses import ALL_HOSTS, BROADCAST_MAC, group_destinations
 
 
 def _case(endpoints, name: str) -> tuple[str, str, str | None]:
-    net = ipaddress.ip_interface(f"{endpoints.dut_ipv4}/{endpoints.ipv4_prefix_len}").network
+    groups = group_destinations(endpoints)
     return {
-        "ip-limited-broadcast": ("255.255.255.255", BROADCAST_MAC, None),
-        "ip-directed-broadcast": (str(net.broadcast_address), BROADCAST_MAC, None),
-        "ip-multicast": ("224.0.0.1", "01:00:5e:00:00:01", None),
+        "ip-limited-broadcast": (*groups["limited-broadcast"], None),
+        "ip-directed-broadcast": (*groups["directed-broadcast"], None),
+        "ip-multicast": (*groups["all-hosts-multicast"], None),
         "link-broadcast": (endpoints.dut_ipv4, BROADCAST_MAC, None),
-        "link-multicast": (endpoints.dut_ipv4, "01:00:5e:00:00:01", None),
+        "link-multicast": (endpoints.dut_ipv4, ALL_HOSTS[1], None),
         "source-zero": (endpoints.dut_ipv4, endpoints.dut_mac, "0.0.0.0"),
         "source-multicast": (endpoints.dut_ipv4, endpoints.dut_mac, "224.0.0.9"),
     }[name]

@@ -2,24 +2,18 @@
 directed broadcast addresses and multicast groups it belongs to (all-hosts); it discards those
 for other addresses (a host does not forward)."""
 
-import ipaddress
-
 import pytest
 
 from conformance.templates import Ether, IPv4
 
+from .addresses import group_destinations
 from .udp_probe import bound_socket, probe_layers, received
-
-BROADCAST_MAC = "ff:ff:ff:ff:ff:ff"
 
 
 def _destination(endpoints, kind: str) -> tuple[str, str]:
-    net = ipaddress.ip_interface(f"{endpoints.dut_ipv4}/{endpoints.ipv4_prefix_len}").network
     return {
+        **group_destinations(endpoints),
         "own-address": (endpoints.dut_ipv4, endpoints.dut_mac),
-        "limited-broadcast": ("255.255.255.255", BROADCAST_MAC),
-        "directed-broadcast": (str(net.broadcast_address), BROADCAST_MAC),
-        "all-hosts-multicast": ("224.0.0.1", "01:00:5e:00:00:01"),
         "other-on-link-host": (endpoints.spare_ipv4[1], endpoints.dut_mac),
         "off-link-host": ("198.19.255.1", endpoints.dut_mac),
         "unjoined-multicast": ("224.1.2.3", "01:00:5e:01:02:03"),

@@ -2,24 +2,22 @@
 address (0.0.0.0, loopback, limited or directed broadcast, multicast) is silently discarded;
 one from a valid on-link host is delivered."""
 
-import ipaddress
-
 import pytest
 
 from conformance.templates import IPv4
 
+from .addresses import directed_broadcast
 from .udp_probe import bound_socket, probe_layers, received
 
 INVALID = ["this-host-zero", "loopback", "limited-broadcast", "directed-broadcast", "multicast"]
 
 
 def _source(endpoints, kind: str) -> str:
-    net = ipaddress.ip_interface(f"{endpoints.dut_ipv4}/{endpoints.ipv4_prefix_len}").network
     return {
         "this-host-zero": "0.0.0.0",
         "loopback": "127.0.0.1",
         "limited-broadcast": "255.255.255.255",
-        "directed-broadcast": str(net.broadcast_address),
+        "directed-broadcast": directed_broadcast(endpoints),
         "multicast": "224.0.0.5",
         "valid-on-link-host": endpoints.spare_ipv4[0],
     }[kind]

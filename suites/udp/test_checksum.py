@@ -2,27 +2,20 @@
 accepted; a non-zero wrong checksum makes UDP silently discard the datagram (no delivery, and
 no Port Unreachable either); a computed checksum of zero is transmitted as all ones."""
 
-import socket
-
 import pytest
 
 from conformance.templates import UDP, ICMPv4, IPv4, Payload
 from reference_stack.wire.addr import ip4
 from reference_stack.wire.udp import UdpRepr
 
-PORT = 5353
-
-
-def _bound(dut) -> int:
-    fd = dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    dut.bind(fd, ("0.0.0.0", PORT))
-    return fd
+from ..ipv4.udp_probe import PROBE_PORT as PORT
+from ..ipv4.udp_probe import bound_socket
 
 
 @pytest.mark.requirement("RFC768-fields-MUST-checksum-zero-means-none",
                          "RFC1122-4.1.3.4-MUST-accept-zero-checksum")
 def test_zero_checksum_is_accepted(ex, dut):
-    fd = _bound(dut)
+    fd = bound_socket(dut)
     ex.send(UDP(src_port=40000, dst_port=PORT, checksum=0), Payload(b"no checksum"))
     assert dut.recvfrom(fd, 100)[0] == b"no checksum"
 
@@ -30,7 +23,7 @@ def test_zero_checksum_is_accepted(ex, dut):
 @pytest.mark.requirement("RFC1122-4.1.3.4-MUST-discard-bad-checksum")
 @pytest.mark.parametrize("port", ["bound-port", "closed-port"])
 def test_bad_checksum_is_silently_discarded(ex, dut, port):
-    fd = _bound(dut)
+    fd = bound_socket(dut)
     dst = PORT if port == "bound-port" else 9
     ex.send(UDP(src_port=40000, dst_port=dst, checksum=0x1234), Payload(b"bad checksum"))
     ex.expect_nothing(ICMPv4())
@@ -48,7 +41,7 @@ def _payload_summing_to_zero(src: str, dst: str, src_port: int, dst_port: int) -
 
 @pytest.mark.requirement("RFC768-fields-MUST-transmit-zero-checksum-as-ones")
 def test_computed_zero_checksum_is_sent_as_all_ones(ex, dut, endpoints):
-    fd = _bound(dut)
+    fd = bound_socket(dut)
     data = _payload_summing_to_zero(endpoints.dut_ipv4, endpoints.tester_ipv4, PORT, 40000)
     dut.sendto(fd, data, (endpoints.tester_ipv4, 40000))
     got = ex.expect(IPv4(src=endpoints.dut_ipv4), UDP(src_port=PORT, dst_port=40000),

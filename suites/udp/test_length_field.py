@@ -2,27 +2,21 @@
 exceeds what IP carries, or is below 8, is discarded; octets IP carries beyond Length are not
 part of the datagram."""
 
-import socket
-
 import pytest
 
 from conformance.templates import UDP, ICMPv4, Payload
 
-PORT = 5353
+from ..ipv4.udp_probe import PROBE_PORT as PORT
+from ..ipv4.udp_probe import bound_socket
+
 DATA = b"sixteen octets.."
-
-
-def _bound(dut) -> int:
-    fd = dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    dut.bind(fd, ("0.0.0.0", PORT))
-    return fd
 
 
 @pytest.mark.requirement("RFC768-fields-MUST-length-includes-header")
 @pytest.mark.parametrize("length", [0, 7, 8 + len(DATA) + 1, 0xFFFF],
                          ids=["zero", "below-header", "one-beyond-ip", "max"])
 def test_impossible_length_is_discarded(ex, dut, length):
-    fd = _bound(dut)
+    fd = bound_socket(dut)
     ex.send(UDP(src_port=40000, dst_port=PORT, length=length, checksum=0), Payload(DATA))
     ex.expect_nothing(ICMPv4())
     value, err = dut.recvfrom_with_errno(fd, 100, 0)
@@ -31,6 +25,6 @@ def test_impossible_length_is_discarded(ex, dut, length):
 
 @pytest.mark.requirement("RFC768-fields-MUST-length-includes-header")
 def test_octets_beyond_length_are_not_data(ex, dut):
-    fd = _bound(dut)
+    fd = bound_socket(dut)
     ex.send(UDP(src_port=40000, dst_port=PORT, length=8 + 6), Payload(DATA))
     assert dut.recvfrom(fd, 100)[0] == DATA[:6]
