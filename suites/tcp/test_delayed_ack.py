@@ -1,0 +1,23 @@
+"""RFC 1122 4.2.3.2 (and RFC 9293 3.8.6.3): a TCP may delay an ACK, but the delay MUST be less
+than 0.5 seconds. Each data segment here is acknowledged within that time.
+
+Waits: at most 0.5 s per segment (the bound under test)."""
+
+import time
+
+import pytest
+
+from .states import reach
+
+DELAY_LIMIT_S = 0.5
+
+
+@pytest.mark.requirement("RFC1122-4.2.3.2-MUST-ack-delay-under-half-second")
+def test_data_is_acknowledged_within_half_a_second(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    for i in range(20):  # past the initial quick-ACK phase of an implementation
+        t0 = time.monotonic()
+        peer.send(b"segment %02d" % i, flags="PA", advance=True)
+        peer.conn.expect(flags="A", ack=peer.conn.snd_nxt, timeout=DELAY_LIMIT_S + 0.2)
+        assert time.monotonic() - t0 < DELAY_LIMIT_S, f"segment {i} acknowledged too late"
+        assert dut.recv(peer.fd, 100) == b"segment %02d" % i
