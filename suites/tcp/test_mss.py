@@ -31,7 +31,8 @@ def test_announced_mss_is_mtu_minus_40(ex, dut, endpoints, side):
     "RFC1122-4.2.2.6-MUST-default-mss-536",
 )
 @pytest.mark.parametrize("timestamps", [True, False], ids=["with-ts", "without-ts"])
-@pytest.mark.parametrize("mss", [None, 536, 1000, 1400], ids=lambda m: f"mss-{m}")
+@pytest.mark.parametrize("mss", [None, 536, 1000, 1400],
+                         ids=["no-mss-option", "mss-536", "mss-1000", "mss-1400"])
 def test_segments_fit_peer_mss(ex, dut, endpoints, mss, timestamps):
     listener = listen(dut, endpoints)
     conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(mss=mss, timestamps=timestamps))

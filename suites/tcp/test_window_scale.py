@@ -19,7 +19,8 @@ BULK = bytes(range(256)) * 40
 
 
 @pytest.mark.requirement("RFC7323-1.3-MUST-wscale-only-if-received")
-@pytest.mark.parametrize("shift", [None, 0, 7, 14], ids=lambda s: f"syn-shift-{s}")
+@pytest.mark.parametrize("shift", [None, 0, 7, 14],
+                         ids=["syn-without-wscale", "syn-shift-0", "syn-shift-7", "syn-shift-14"])
 def test_syn_ack_carries_window_scale_only_if_syn_did(ex, dut, endpoints, shift):
     listen(dut, endpoints)
     conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(wscale=shift))
