@@ -22,9 +22,19 @@ from typing import TYPE_CHECKING
 
 from fuzz.compare import Mismatch, compare
 from fuzz.frames import tcp_ports
-from fuzz.seqspace import CANONICAL_DUT_ISN, CANONICAL_TSVAL, PortMap, SeqShift, shift_frame
+from fuzz.seqspace import (
+    CANONICAL_DUT_ISN,
+    CANONICAL_TSVAL,
+    MOD32,
+    PortMap,
+    SeqShift,
+    shift_frame,
+    shift_ident,
+    shift_seq,
+)
 from fuzz.strategies import ConnectionView
 from reference_stack.tcp.state import State
+from reference_stack.variance import Prediction
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.tcp import (
     ACK,
@@ -71,12 +81,25 @@ class CaseContext:
     oracle_shift: SeqShift = field(default_factory=SeqShift)
     bindings: dict[str, int] = field(default_factory=dict)
     setup_mismatches: list[Mismatch] = field(default_factory=list)
+    ident_delta: int = 0  # moves the case's fragments to an identification of their own
 
     def to_target(self, frame: bytes) -> bytes:
-        return shift_frame(frame, self.target_shift, self.ports)
+        return shift_ident(shift_frame(frame, self.target_shift, self.ports), self.ident_delta)
 
     def to_oracle(self, frame: bytes) -> bytes:
-        return shift_frame(frame, self.oracle_shift, self.ports)
+        return shift_ident(shift_frame(frame, self.oracle_shift, self.ports), self.ident_delta)
+
+    def to_target_prediction(self, prediction: Prediction) -> Prediction:
+        """The oracle's prediction in the target's sequence space, where its sequence number
+        is not already a relation to the ISN: a RST from a stack with no connection takes
+        SEG.ACK as its sequence number (RFC 9293 3.10.7.1), and that ACK was shifted
+        differently into each stack's space."""
+        if "tcp.seq" in prediction.variance:
+            return prediction
+        delta = ((self.target_shift.isn_delta or 0) - (self.oracle_shift.isn_delta or 0)) % MOD32
+        frame = shift_seq(prediction.frame, delta, self.ports)
+        return prediction if frame is prediction.frame else Prediction(
+            frame, prediction.rule, prediction.variance)
 
     def learn(self, target_frames: list[bytes], oracle_frames: tuple[bytes, ...]) -> None:
         """Learn each stack's ISN and TSval from its SYN,ACK on the case's connection."""
@@ -107,7 +130,8 @@ class Scenario:
     def open(self, session: DifferentialSession, tester_port: int) -> CaseContext:
         self.cases += 1
         return CaseContext(CANONICAL_VIEW, PortMap(CANONICAL_TESTER_PORT, tester_port,
-                                                   CANONICAL_DUT_PORT, self.dut_port))
+                                                   CANONICAL_DUT_PORT, self.dut_port),
+                           ident_delta=tester_port)
 
     def close(self, session: DifferentialSession, ctx: CaseContext) -> None:
         session.reset_leftover(ctx.ports)

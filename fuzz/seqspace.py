@@ -133,3 +133,33 @@ def shift_frame(frame: bytes, shift: SeqShift, ports: PortMap) -> bytes:
             _replace_field(buf, i + 6, 4, (value + shift.tsval_delta) % MOD32, checksum_at)
         i += length
     return bytes(buf)
+
+
+def is_fragment(frame: bytes) -> bool:
+    """An IPv4 fragment (MF set or a fragment offset, RFC 791 3.1)."""
+    return (len(frame) >= ETH_HEADER + 20 and frame[12:14] == ETH_P_IP
+            and int.from_bytes(frame[20:22], "big") & 0x3FFF != 0)
+
+
+def shift_ident(frame: bytes, delta: int) -> bytes:
+    """A fragment moved to another IP identification (RFC 791 3.2: fragments reassemble by
+    source, destination, protocol and identification), so that each case's fragments meet
+    only each other; the header checksum stays as right or as wrong as drawn."""
+    if not delta or not is_fragment(frame):
+        return frame
+    buf = bytearray(frame)
+    ident = int.from_bytes(buf[18:20], "big")
+    _replace_field(buf, 18, 2, (ident + delta) & 0xFFFF, ETH_HEADER + 10)
+    return bytes(buf)
+
+
+def shift_seq(frame: bytes, delta: int, ports: PortMap) -> bytes:
+    """A segment the DUT sends on the case's connection with its sequence number moved by
+    ``delta`` (checksum updated incrementally)."""
+    off = tcp_offset(frame, ports.dut, ports.actual)
+    if off is None or not delta:
+        return frame
+    buf = bytearray(frame)
+    seq = int.from_bytes(buf[off + 4:off + 8], "big")
+    _replace_field(buf, off + 4, 4, (seq + delta) % MOD32, off + 16)
+    return bytes(buf)

@@ -237,8 +237,8 @@ class DifferentialSession:
         record.oracle_in.append(oracle_frame)
         record.responses.append(answers)
         record.reactions.append(reaction)
-        mismatches = compare(reaction.predictions, answers, ctx.bindings,
-                             self.deciding_rule(reaction))
+        predictions = tuple(ctx.to_target_prediction(p) for p in reaction.predictions)
+        mismatches = compare(predictions, answers, ctx.bindings, self.deciding_rule(reaction))
         if mismatches and record.diverging_frame is None:
             record.diverging_frame = len(record.sent) - 1
         record.mismatches.extend(mismatches)
