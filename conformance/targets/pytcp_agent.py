@@ -239,8 +239,11 @@ class PytcpCalls:
         if flags:
             raise CallError(errno.EOPNOTSUPP, "pytcp's recv takes no flags")
         sock = self._sock(fd)
-        if not self._is_tcp(sock):
-            return self.recvfrom(fd, n, timeout)[0]
+        if not self._is_tcp(sock):  # pytcp's recv, unlike recvfrom, reports ICMP unreachables
+            try:
+                return bytes(sock.recv(n, timeout=max(timeout, 0.0)))
+            except self.pytcp.ReceiveTimeout:
+                raise CallError(errno.EAGAIN) from None
         if not self._wait(self._session(fd)._event_rx_buffer, timeout):
             raise CallError(errno.EAGAIN)
         return bytes(sock.recv(n))
