@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from conformance import netns
 from conformance.naming import WorkerPlan
 from conformance.reaper import delete_netns
+from conformance.threads import start_daemon
 
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
@@ -36,6 +37,7 @@ SIOCBRADDIF = 0x89A2
 SIOCETHTOOL = 0x8946
 ETHTOOL_STXCSUM = 0x17
 IFF_UP = 0x1
+IFF_RUNNING = 0x40
 
 # Principle 8: determinism in the DUT netns. ``{dut_if}`` is the DUT's end of the test link.
 DUT_DEFAULT_SYSCTLS: dict[str, str] = {
@@ -79,10 +81,28 @@ def _run_ip(args: list[str], script: str) -> None:
 
 def set_link_up(ns: str, ifname: str) -> None:
     """Bring ``ifname`` up inside ``ns`` with SIOCSIFFLAGS (no process spawn)."""
+    flags = link_flags(ns, ifname)
+    with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH14x", ifname.encode(), flags | IFF_UP))
+
+
+def link_flags(ns: str, ifname: str) -> int:
     with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         ifreq = struct.pack("16sH14x", ifname.encode(), 0)
-        flags = struct.unpack("16sH14x", fcntl.ioctl(s, SIOCGIFFLAGS, ifreq))[1]
-        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH14x", ifname.encode(), flags | IFF_UP))
+        return struct.unpack("16sH14x", fcntl.ioctl(s, SIOCGIFFLAGS, ifreq))[1]
+
+
+def wait_running(ns: str, ifname: str, timeout: float = 3.0) -> None:
+    """Wait until the kernel's link watcher has brought ``ifname`` to RUNNING.
+
+    Until then the device still has the noop qdisc and silently drops what is sent on it
+    (drop reason QDISC_DROP): a test's first exchange would be lost.
+    """
+    deadline = time.monotonic() + timeout
+    while not link_flags(ns, ifname) & IFF_RUNNING:
+        if time.monotonic() > deadline:
+            raise FabricError(f"{ifname} in {ns} did not come up within {timeout:g} s")
+        time.sleep(0.001)
 
 
 def disable_tx_checksum_offload(ns: str, ifname: str) -> None:
@@ -187,6 +207,8 @@ def build_dut(plan: WorkerPlan, seq: int, config: DutConfig) -> DutNetns:
             )
         script += f"link set {dif} up\n"
         _run_ip(["-n", ns], script)
+        wait_running(ns, dif)
+        wait_running(plan.tester_netns, tif)
         for command in config.setup_commands:
             result = subprocess.run(
                 ["ip", "netns", "exec", ns, "sh", "-c", command],
@@ -230,8 +252,7 @@ class Fabric:
         if self.pool_size > 0:
             for _ in range(self.pool_size):
                 self._want.release()
-            self._thread = threading.Thread(target=self._fill, name="nc-dut-pool", daemon=True)
-            self._thread.start()
+            self._thread = start_daemon(self._fill, "nc-dut-pool")
 
     def close(self) -> None:
         self._stop.set()

@@ -16,6 +16,7 @@ tester crafts against the target's numbers mean the same to both stacks.
 from __future__ import annotations
 
 import errno
+import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,9 +43,13 @@ class DutCall:
 
 
 def _recorded(name: str) -> Callable[..., Any]:
-    def method(self: RecordingDutApi, *args: Any) -> Any:
-        result = getattr(self.inner, name)(*args)
-        self.calls.append(DutCall(time.time(), name, args, result))
+    signature = inspect.signature(getattr(DutApi, name))
+
+    def method(self: RecordingDutApi, *args: Any, **kwargs: Any) -> Any:
+        result = getattr(self.inner, name)(*args, **kwargs)
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()  # positional, in signature order, whatever the caller wrote
+        self.calls.append(DutCall(time.time(), name, bound.args[1:], result))
         return result
 
     method.__name__ = name

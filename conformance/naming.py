@@ -23,8 +23,14 @@ MAX_WORKERS = 200
 SEQ_WRAP = 36**3
 
 
+RUN_ID_RE = re.compile(r"^[0-9a-f]{4}$")
+
+
 def new_run_id() -> str:
-    return secrets.token_hex(2)
+    """A fresh run id, or the one NETCONFORM_RUN_ID pins (4 hex digits; for tests that must
+    tell their run's namespaces from a concurrent run's)."""
+    pinned = os.environ.get("NETCONFORM_RUN_ID", "")
+    return pinned if RUN_ID_RE.match(pinned) else secrets.token_hex(2)
 
 
 def worker_index() -> int:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from conformance.threads import start_daemon
 from reference_stack.stack import CallResult, Reaction, ReferenceStack
 
 MIN_FRAME = 60
@@ -56,8 +57,7 @@ class LiveDriver(_DriverBase):
         self.sock = sock
         self.cond = threading.Condition()
         self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="nc-reference", daemon=True)
-        self.thread.start()
+        self.thread = start_daemon(self._run, "nc-reference")
 
     def _emit(self, reaction: Reaction) -> None:
         self._keep(reaction)

@@ -3,8 +3,10 @@
 One suite-wide fixture: ``dut_link_ready`` makes sure the DUT can transmit before a test starts.
 A fresh namespace's veth gets its queueing discipline from the kernel's link-watch work a few
 milliseconds after it comes up; until then the DUT's replies are dropped (drop reason
-QDISC_DROP in __dev_queue_xmit), which made a test's first exchange fail now and then. The
-fixture pings the DUT until it answers (one round trip when the link is ready).
+QDISC_DROP in __dev_queue_xmit). The fabric waits for both veth ends to be RUNNING before it
+hands a namespace out (conformance.fabric.wait_running); this guard pings the DUT until it
+answers, one round trip when the link is ready, for targets whose readiness the fabric
+cannot see.
 """
 
 import time

@@ -59,6 +59,8 @@ class TestBed:
     handle: Any = None  # the target's own per-test state
     # Kernel drop reasons recorded so far in this test (None: the target has no such evidence).
     drop_reasons: Callable[[], list[dict[str, Any]]] | None = None
+    # Set a sysctl in this test's DUT only (None: the target has no sysctls).
+    set_dut_sysctl: Callable[[str, str], None] | None = None
 
 
 class Target(ABC):

@@ -66,6 +66,7 @@ class LinuxTarget(NamespacedTarget):
             link=self.tester_link(dut), dut=KernelSocketApi(dut.name),
             endpoints=endpoints_of(self.plan), capabilities=self.capabilities, handle=dut,
         )
+        bed.set_dut_sysctl = lambda key, value: self._set_sysctl(bed, key, value)
         bed.evidence["mib_before"] = mib.snapshot(dut.name)
         bed.evidence["drops"] = []
         if self.drops is not None:
@@ -80,11 +81,18 @@ class LinuxTarget(NamespacedTarget):
         try:
             evidence["mib_deltas"] = mib.delta(bed.evidence["mib_before"], mib.snapshot(dut.name))
             evidence["drop_reasons"] = self._drops_so_far(bed)
+            if "sysctls" in bed.evidence:
+                evidence["dut_sysctls"] = bed.evidence["sysctls"]
         finally:
             bed.dut.close_all()
             bed.link.close()
             self.fabric.release(dut)
         return evidence
+
+    @staticmethod
+    def _set_sysctl(bed: TestBed, key: str, value: str) -> None:
+        netns.write_sysctls(bed.handle.name, {key: value})
+        bed.evidence.setdefault("sysctls", {})[key] = value
 
     def _drops_so_far(self, bed: TestBed) -> list[dict[str, Any]]:
         if self.drops is not None:

@@ -202,7 +202,9 @@ class PytcpCalls:
         ``timeout`` of 0 returns EINPROGRESS at once (as a non-blocking connect)."""
         sock = self._sock(fd)
         if fd in self.connecting:
-            raise CallError(errno.EALREADY if self.connecting[fd].is_alive() else errno.EISCONN)
+            if self.connecting[fd].is_alive():
+                raise CallError(errno.EALREADY)
+            raise CallError(self.connect_errors.pop(fd, errno.EISCONN))
         if not self._is_tcp(sock):
             sock.connect(self._address(addr))
             return
@@ -251,7 +253,8 @@ class PytcpCalls:
     def recvfrom(self, fd: int, n: int, timeout: float) -> tuple[bytes, tuple[str, int]]:
         sock = self._sock(fd)
         if self._is_tcp(sock):
-            return self.recv(fd, n, timeout, 0), self.getsockname(fd, peer=True)
+            return self.recv(fd, n, timeout, 0), (str(sock.remote_ip_address),
+                                                  int(sock.remote_port))
         try:
             data, peer = sock.recvfrom(n, timeout=max(timeout, 0.0))
         except self.pytcp.ReceiveTimeout:
@@ -293,10 +296,8 @@ class PytcpCalls:
             raise CallError(errno.ENOPROTOOPT, "pytcp has no socket options")
         return self.connect_errors.pop(fd, 0)
 
-    def getsockname(self, fd: int, peer: bool = False) -> tuple[str, int]:
+    def getsockname(self, fd: int) -> tuple[str, int]:
         sock = self._sock(fd)
-        if peer:
-            return str(sock.remote_ip_address), int(sock.remote_port)
         return str(sock.local_ip_address), int(sock.local_port)
 
     def _revents(self, fd: int, events: int) -> int:

@@ -1,8 +1,7 @@
 """Per-test DUT sysctls for the few tests that need a timer shortened (e.g. ipfrag_time).
 
-The harness applies sysctls per run (``--dut-sysctl``), not per test; until it offers that,
-a test that needs one sets it in its own fresh DUT namespace when the target exposes the
-namespace, and is skipped otherwise.
+A target with sysctls (Linux) offers ``bed.set_dut_sysctl``; the value applies to this test's
+fresh DUT namespace only and is recorded in the test's results. Elsewhere the test is skipped.
 """
 
 from __future__ import annotations
@@ -13,9 +12,6 @@ import pytest
 
 
 def set_dut_sysctl(bed: Any, key: str, value: str) -> None:
-    name = getattr(bed.handle, "name", None)
-    if not isinstance(name, str):
+    if bed.set_dut_sysctl is None:
         pytest.skip(f"the target offers no per-test sysctl ({key}={value})")
-    from conformance import netns
-
-    netns.write_sysctls(name, {key: value})
+    bed.set_dut_sysctl(key, value)

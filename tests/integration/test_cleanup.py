@@ -2,7 +2,7 @@
 reaper of the next run."""
 
 import os
-import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -26,21 +26,18 @@ def test_quick(ex):
 
 
 def start_slow_run(tmp_path):
+    """A run stuck in its first test; returns (process, run id) once its DUT namespace exists."""
     suite = write_suite(tmp_path / "slow", SLOW_SUITE)
+    run_id = secrets.token_hex(2)
     proc = subprocess.Popen(
         [sys.executable, "-m", "conformance.cli", "run", "--suite", str(suite),
          "--out", str(tmp_path / "out-slow")],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        env=dict(os.environ, NETCONFORM_RUN_ID=run_id),
     )
     deadline = time.monotonic() + 60
-    before = set(nc_namespaces())
     while time.monotonic() < deadline:
-        new = [n for n in nc_namespaces() if n not in before and n.endswith("-t")]
-        if new:
-            run_id = re.match(r"nc-([0-9a-f]{4})-", new[0]).group(1)
-            # wait until the DUT namespace of the test exists too
-            while len(nc_namespaces(run_id)) < 2 and time.monotonic() < deadline:
-                time.sleep(0.05)
+        if any("-d" in name for name in nc_namespaces(run_id)):
             return proc, run_id
         time.sleep(0.05)
     proc.kill()
