@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from fuzz.scenarios import CANONICAL_VIEW, SCENARIOS, CaseContext, Scenario, on_
 from fuzz.seqspace import PortMap
 from fuzz.strategies import LinkAddresses
 from reference_stack.profiles import Profile
-from reference_stack.stack import Reaction, ReferenceStack
+from reference_stack.stack import CallResult, Reaction, ReferenceStack
 from reference_stack.tcp.state import State
 from reference_stack.wire.addr import ip4, mac
 from reference_stack.wire.tcp import RST
@@ -72,6 +73,8 @@ class CaseRecord:
     mismatches: list[Mismatch] = field(default_factory=list)
     setup_mismatches: list[Mismatch] = field(default_factory=list)
     diverging_frame: int | None = None  # index of the first frame answered out of the set
+    calls: list[str] = field(default_factory=list)  # socket calls made (stateful engine)
+    call_answers: list[list[bytes]] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -209,7 +212,7 @@ class DifferentialSession:
         record.setup_mismatches = ctx.setup_mismatches
         try:
             for frame in canonical:
-                self._exchange(ctx, frame, record)
+                self.exchange(ctx, frame, record)
         finally:
             scenario.close(self, ctx)
         return record
@@ -223,23 +226,47 @@ class DifferentialSession:
         self.reset_leftover(ports)
         return record
 
-    def _exchange(self, ctx: CaseContext, frame: bytes, record: CaseRecord) -> None:
+    def exchange(self, ctx: CaseContext, frame: bytes, record: CaseRecord) -> None:
+        """One canonical frame to both stacks, each in its own space; answers compared."""
         target_frame, oracle_frame = pad(ctx.to_target(frame)), pad(ctx.to_oracle(frame))
         reaction = self.send_both(target_frame, oracle_frame)
         self._judge(ctx, target_frame, oracle_frame, reaction, record)
 
+    def call_both(self, ctx: CaseContext, name: str, target_call: Callable[[], Any],
+                  oracle_call: Callable[[float], CallResult], record: CaseRecord) -> Any:
+        """The same socket call on both stacks: results (value, errno) compared, then the
+        frames each emitted. Returns the target's result."""
+        value, err = target_call()
+        result = oracle_call(self.now())
+        if (value, err) != (result.value, result.errno):
+            record.mismatches.append(Mismatch("call", f"socket-api-{name}", name,
+                                              (result.value, result.errno), (value, err)))
+        record.calls.append(f"{name}: target {(value, err)!r}, oracle "
+                            f"{(result.value, result.errno)!r}")
+        answers = self._answers(ctx, record)
+        record.call_answers.append(answers)
+        self._compare(ctx, result.reaction, answers, record)
+        return value, err
+
+    def _answers(self, ctx: CaseContext, record: CaseRecord) -> list[bytes]:
+        """The target's frames up to the barrier that belong to the case."""
+        return [f for f in self.barrier() if belongs_to_case(f, ctx.ports.actual, record.sent)]
+
     def _judge(self, ctx: CaseContext, target_frame: bytes, oracle_frame: bytes,
                reaction: Reaction, record: CaseRecord) -> None:
-        """Collect the target's answers up to the barrier and compare with the oracle's."""
+        """Collect the target's answers to a frame and compare them with the oracle's."""
         record.sent.append(target_frame)
-        answers = [f for f in self.barrier()
-                   if belongs_to_case(f, ctx.ports.actual, record.sent)]
+        answers = self._answers(ctx, record)
         record.oracle_in.append(oracle_frame)
         record.responses.append(answers)
         record.reactions.append(reaction)
+        if self._compare(ctx, reaction, answers, record) and record.diverging_frame is None:
+            record.diverging_frame = len(record.sent) - 1
+
+    def _compare(self, ctx: CaseContext, reaction: Reaction, answers: list[bytes],
+                 record: CaseRecord) -> bool:
         predictions = tuple(ctx.to_target_prediction(p) for p in reaction.predictions)
         mismatches = compare(predictions, answers, ctx.bindings, self.deciding_rule(reaction))
-        if mismatches and record.diverging_frame is None:
-            record.diverging_frame = len(record.sent) - 1
         record.mismatches.extend(mismatches)
         ctx.learn(answers, reaction.frames)
+        return bool(mismatches)
