@@ -28,6 +28,7 @@ import dataclasses
 import importlib.util
 import os
 import shutil
+import signal
 import socket
 import statistics
 import sys
@@ -39,7 +40,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from conformance import expectations, ownership
+from conformance import expectations, ownership, threads
 from conformance.agent_dut_api import AgentDutApi, AgentFailure, AgentProcess
 from conformance.exchange import echo_reply_predicate
 from conformance.fabric import DutConfig, DutNetns, Fabric, FabricError, _run_ip
@@ -129,6 +130,11 @@ def agent_argv(plan: WorkerPlan, netns: str, tap: str) -> list[str]:
     ]
 
 
+def block_main_thread_signals() -> None:
+    """Launcher threads leave Ctrl-C and SIGTERM to the main thread (conformance.threads)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, threads.MAIN_THREAD_SIGNALS)
+
+
 def agent_env() -> dict[str, str]:
     """The harness's environment, with this checkout importable by the agent."""
     root = str(Path(__file__).resolve().parents[2])
@@ -146,7 +152,8 @@ class PytcpTarget(Target):
         self.fabric = Fabric(plan, self.config, pool_size=PREPARED_DUTS + 1)
         self.packet_socket: socket.socket | None = None
         self.launcher = ThreadPoolExecutor(max_workers=PREPARED_DUTS,
-                                           thread_name_prefix="nc-pytcp")
+                                           thread_name_prefix="nc-pytcp",
+                                           initializer=block_main_thread_signals)
         self.prepared: deque[Future[PytcpDut]] = deque()
         self.startups_s: list[float] = []
         self.first_startup_s: float | None = None
