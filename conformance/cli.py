@@ -94,7 +94,7 @@ def check_data_files(target: str) -> None:
     file is one clear line (exit 2) instead of a test-session error."""
     try:
         catalogue.load()
-        expectations.load(target)
+        expectations.load(target_class(target).expectations_file())
     except (catalogue.CatalogueError, expectations.ExpectationsError) as exc:
         raise UsageFailure(str(exc)) from None
 

@@ -71,7 +71,8 @@ class RunState:
         self.is_worker = workerinput is not None
         self.run_id: str = workerinput["netconform_run_id"] if workerinput else naming.new_run_id()
         self.catalogue = catalogue.load()
-        self.expectations = expectations.load(self.target_name)
+        self.expectations = expectations.load(
+            target_class(self.target_name).expectations_file())
         self.collector: ResultsCollector | None = None
         self.target_env: dict[str, Any] = {}
 

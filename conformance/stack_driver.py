@@ -94,6 +94,10 @@ class LiveDriver(_DriverBase):
         with self.cond:
             return bool(self.cond.wait_for(ready, timeout))
 
+    def with_stack(self, fn: Callable[[ReferenceStack], None]) -> None:
+        with self.cond:
+            fn(self.stack)
+
     def stop(self) -> None:
         self._stop.set()
         self.thread.join(timeout=5)
@@ -125,6 +129,9 @@ class InlineDriver(_DriverBase):
         result = fn(self.now())
         self._emit(result.reaction)
         return result
+
+    def with_stack(self, fn: Callable[[ReferenceStack], None]) -> None:
+        fn(self.stack)
 
     def wait_until(self, ready: Callable[[], Any], timeout: float) -> bool:
         deadline = time.monotonic() + timeout

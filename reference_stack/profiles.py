@@ -62,6 +62,7 @@ class Profile:
     synack_retries: int = 6  # retransmissions of a passive open's SYN,ACK
     data_retries: int = 15
     time_wait: float = 240.0  # 2 * MSL, MSL = 2 minutes (RFC 9293 3.4.2)
+    keepalive_idle: int = 7200  # RFC 1122 4.2.3.6: no less than two hours by default
     zero_window_probe: str = PROBE_ONE_BYTE
     oow_ack_interval: float | None = None  # rate limit of dupacks/challenge ACKs per socket
     fin_wait_2_timeout: float | None = None  # orphaned FIN-WAIT-2 lifetime (Linux 60 s)

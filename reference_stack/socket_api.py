@@ -37,6 +37,8 @@ SO_LINGER = pysock.SO_LINGER
 SO_ERROR = pysock.SO_ERROR
 TCP_NODELAY = pysock.TCP_NODELAY
 TCP_MAXSEG = pysock.TCP_MAXSEG
+SO_KEEPALIVE = pysock.SO_KEEPALIVE
+TCP_KEEPIDLE = pysock.TCP_KEEPIDLE
 SHUT_RD, SHUT_WR, SHUT_RDWR = pysock.SHUT_RD, pysock.SHUT_WR, pysock.SHUT_RDWR
 MSG_OOB = pysock.MSG_OOB
 
@@ -59,6 +61,10 @@ class Socket:
     nodelay: bool = False
     maxseg: int | None = None
     linger: tuple[int, int] = (0, 0)
+    # RFC 1122 4.2.3.6: keep-alives MUST default to off; the idle interval MUST default to no
+    # less than two hours. The options are kept; keep-alive probes themselves are not modelled.
+    keepalive: bool = False
+    keepidle: int | None = None
     shut_rd: bool = False
     shut_wr: bool = False
     connect_reported: bool = False
@@ -378,6 +384,12 @@ class SocketApi:
                 s.sndbuf = size
                 if s.tcb is not None:
                     s.tcb.send.capacity = size
+        elif level == SOL_SOCKET and name == SO_KEEPALIVE:
+            s.keepalive = bool(value)
+        elif level == IPPROTO_TCP and name == TCP_KEEPIDLE and s.type == SOCK_STREAM:
+            if not 1 <= int(value) <= 32767:  # Linux MAX_TCP_KEEPIDLE
+                return None, errno.EINVAL
+            s.keepidle = int(value)
         elif level == SOL_SOCKET and name == SO_LINGER:
             onoff, secs = value
             s.linger = (int(onoff), int(secs))
@@ -407,6 +419,8 @@ class SocketApi:
                 return s.sndbuf, 0
             if name == SO_LINGER:
                 return s.linger, 0
+            if name == SO_KEEPALIVE:
+                return int(s.keepalive), 0
             if name == SO_ERROR:
                 err = 0
                 if s.tcb is not None:
@@ -417,6 +431,8 @@ class SocketApi:
         if level == IPPROTO_TCP and s.type == SOCK_STREAM:
             if name == TCP_NODELAY:
                 return int(s.nodelay), 0
+            if name == TCP_KEEPIDLE:
+                return s.keepidle or self.stack.profile.keepalive_idle, 0
             if name == TCP_MAXSEG:
                 if s.tcb is not None and s.tcb.negotiated:
                     return s.tcb.mss, 0

@@ -131,6 +131,12 @@ class ReferenceStack:
             if name.startswith("port:"):
                 self.api.rebase_port(int(name[5:]), value)
 
+    def set_profile(self, profile: Profile) -> None:
+        """Change parameters mid-run (a test shortening a timer, as a sysctl would)."""
+        self.profile = profile
+        for part in (self.tcp, self.tcp.sender, self.iface, self.iface.reasm):
+            part.profile = profile
+
     def set_gateway(self, ip: bytes) -> None:
         self.iface.gateway = ip
 

@@ -68,6 +68,12 @@ class Target(ABC):
     description: str = ""
     # Needs root (or a user namespace): namespaces, veths, raw sockets.
     needs_privileges: bool = True
+    # suites/expectations/<name>.toml holds this target's expected failures (default: its name).
+    expectations_name: str = ""
+
+    @classmethod
+    def expectations_file(cls) -> str:
+        return cls.expectations_name or cls.name
 
     @classmethod
     @abstractmethod

@@ -12,6 +12,7 @@ lockstep oracle uses.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import time
 from typing import Any
@@ -37,6 +38,25 @@ def new_stack(plan: WorkerPlan, seed: int, profile: Profile = LINUX) -> Referenc
     # The same static neighbour entry the Linux DUT gets (conformance.fabric).
     stack.add_neighbor(ip4(plan.tester_ipv4), mac(plan.tester_mac))
     return stack
+
+
+# Sysctls a test may set on the reference stack, and the profile field each one means.
+SYSCTL_PROFILE_FIELDS: dict[str, tuple[str, type]] = {
+    "net.ipv4.ipfrag_time": ("reassembly_timeout", float),
+}
+
+
+def sysctl_setter(driver: Any) -> Any:
+    """``bed.set_dut_sysctl`` for the reference stack: known sysctls change its profile."""
+
+    def set_sysctl(key: str, value: str) -> None:
+        if key not in SYSCTL_PROFILE_FIELDS:
+            raise ValueError(f"the reference stack has no equivalent of sysctl {key}")
+        name, kind = SYSCTL_PROFILE_FIELDS[key]
+        driver.with_stack(lambda stack: stack.set_profile(
+            dataclasses.replace(stack.profile, **{name: kind(value)})))
+
+    return set_sysctl
 
 
 def dut_packet_socket(ns: str, ifname: str) -> socket.socket:
@@ -70,7 +90,7 @@ class ReferenceTarget(NamespacedTarget):
         bed = TestBed(
             link=self.tester_link(dut), dut=ReferenceSocketApi(driver),
             endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
-            handle=(dut, driver),
+            handle=(dut, driver), set_dut_sysctl=sysctl_setter(driver),
         )
         bed.setup_s = time.perf_counter() - t0
         return bed
@@ -94,6 +114,7 @@ class InprocReferenceTarget(Target):
     name = "reference-inproc"
     description = "the reference stack in-process, on a virtual link (no privileges)"
     needs_privileges = False
+    expectations_name = "reference"  # the same stack as the live reference target
 
     def __init__(self, plan: WorkerPlan, config: DutConfig, profile: Profile = LINUX) -> None:
         self.plan = plan
@@ -119,7 +140,7 @@ class InprocReferenceTarget(Target):
         driver = InlineDriver(new_stack(self.plan, self.tests, self.profile))
         return TestBed(link=VirtualLink(driver, Recorder()), dut=ReferenceSocketApi(driver),
                        endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
-                       handle=driver)
+                       handle=driver, set_dut_sysctl=sysctl_setter(driver))
 
     def end_test(self, bed: TestBed) -> dict[str, Any]:
         driver = bed.handle
