@@ -15,7 +15,7 @@ from fuzz.replay import replay_finding
 from fuzz.runner import Campaign
 from fuzz.targets import build_target
 
-ENGINES = ("hypothesis", "boofuzz")
+ENGINES = ("hypothesis", "boofuzz", "stateful")
 SUMMARY_FILE = "fuzz-summary.json"
 
 
@@ -70,6 +70,10 @@ def fuzz_command(target: str, engine: str, budget_s: float, seed: int, out_dir: 
             from fuzz.hypothesis_engine import run_hypothesis
 
             run_hypothesis(campaign)
+        elif engine == "stateful":
+            from fuzz.stateful import run_stateful
+
+            run_stateful(campaign)
         else:
             from fuzz.boofuzz_engine import run_boofuzz
 

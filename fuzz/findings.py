@@ -58,9 +58,11 @@ class TargetInfo:
 
     name: str
     broken_rules: tuple[str, ...] = ()
+    worker: int = 0  # the address plan (198.18.<worker>.0/24) the frames were built for
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "broken_rules": list(self.broken_rules)}
+        return {"name": self.name, "broken_rules": list(self.broken_rules),
+                "worker": self.worker}
 
 
 @dataclass

@@ -66,7 +66,9 @@ def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None)
         return result
     own = target is None
     if own:
-        target = build_target(rec["target"]["name"], _broken_rules(rec["target"]["broken_rules"]))
+        info = rec["target"]
+        target = build_target(info["name"], _broken_rules(info["broken_rules"]),
+                              info.get("worker", 0))
         target.start()
     try:
         bed = target.begin_test(f"fuzz-replay-{rec['id']}")

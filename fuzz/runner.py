@@ -24,7 +24,7 @@ from fuzz.findings import Finding, FindingsStore, TargetInfo, signature_id
 from fuzz.liveness import KernelLog, health_probe
 from fuzz.scenarios import Listen
 from fuzz.session import CaseRecord, DifferentialSession
-from fuzz.targets import broken_rules_of, oracle_profile_for
+from fuzz.targets import broken_rules_of, oracle_profile_for, worker_of
 
 STATE_FILE = "campaign.json"
 PROGRESS_INTERVAL_S = 0.5
@@ -67,7 +67,7 @@ class Campaign:
         self.progress = progress
         self._last_progress = 0.0
         self.new_findings: list[str] = []
-        self.target_info = TargetInfo(target.name, broken_rules_of(target))
+        self.target_info = TargetInfo(target.name, broken_rules_of(target), worker_of(target))
         self.oracle_profile = oracle_profile_for(target)
         self.kernel_log = KernelLog() if target.name == "linux" else None
         self.batches = 0

@@ -45,14 +45,23 @@ class ProfiledInprocTarget(InprocReferenceTarget):
                        handle=driver)
 
 
-def build_target(name: str, broken_rules: tuple[str, ...] = ()) -> Target:
-    """A target by name on a fresh worker plan; ``broken_rules`` only for reference-inproc."""
-    plan = WorkerPlan(new_run_id(), worker_index())
+def build_target(name: str, broken_rules: tuple[str, ...] = (),
+                 worker: int | None = None) -> Target:
+    """A target by name on a fresh worker plan (``worker``: the address plan to use, by
+    default this process's); ``broken_rules`` only for reference-inproc."""
+    plan = WorkerPlan(new_run_id(), worker_index() if worker is None else worker)
     if broken_rules:
         if name != "reference-inproc":
             raise ValueError("broken rules can only be planted in the reference-inproc target")
         return ProfiledInprocTarget(plan, DutConfig(), LINUX.breaking(*broken_rules))
     return make_target(name, plan, DutConfig())
+
+
+def worker_of(target: Target) -> int:
+    """The worker index of a target's address plan (frames a finding holds carry its
+    addresses, so a replay must use the same plan)."""
+    plan = getattr(target, "plan", None)
+    return plan.worker if plan is not None else 0
 
 
 def broken_rules_of(target: Target) -> tuple[str, ...]:

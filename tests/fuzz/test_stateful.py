@@ -34,8 +34,8 @@ def test_reference_against_itself_runs_calls_and_never_diverges(tmp_path):
 
 def test_planted_bug_is_found_by_the_state_machine(tmp_path):
     planted = "RFC5961-3.2-MUST-rst-challenge-ack"
-    summary = campaign_against(LINUX.breaking(planted), tmp_path, 30.0, stop_after_findings=1)
-    assert summary["new_findings"]
-    record = json.loads(
-        (tmp_path / "findings" / summary["new_findings"][0] / "finding.json").read_text())
-    assert record["rule"] == planted and record["state"] == STATE
+    summary = campaign_against(LINUX.breaking(planted), tmp_path, 30.0, stop_after_findings=3)
+    records = [json.loads((tmp_path / "findings" / fid / "finding.json").read_text())
+               for fid in summary["new_findings"]]
+    # The planted rule, possibly beside its consequences later in the same run.
+    assert (planted, STATE) in {(r["rule"], r["state"]) for r in records}, records
