@@ -9,6 +9,8 @@ Entries: (rule, state, response class) -> explanation; state "*" matches any sta
 
 from __future__ import annotations
 
+from reference_stack.wire.frame import dissect
+
 _OPTIONS_ECHOED = ("Linux copies the datagram's IP options (record route, timestamp) into its "
                    "reply or error (ip_options_echo; RFC 1122 3.2.2.6 SHOULD for echo); the "
                    "oracle predicts a reply without options (oracle gap)")
@@ -48,10 +50,29 @@ KNOWN: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def explain(signature: tuple[str, str, str]) -> str | None:
-    """Why a divergence with this signature is not a target bug, if it was analysed."""
+TCP_OPT_MD5 = 19
+_MD5 = ("the segment carries a TCP MD5 signature option (kind 19, RFC 2385) and the socket has "
+        "no key: Linux drops it (tcp_inbound_hash, drop reason TCP_MD5UNEXPECTED), the oracle "
+        "ignores the unknown option (oracle gap)")
+
+
+def explain(signature: tuple[str, str, str],
+            diverging_frame: bytes | None = None) -> str | None:
+    """Why a divergence is not a target bug, if it was analysed: by its signature, or by the
+    frame that diverged (``diverging_frame``, as sent)."""
     rule, state, response = signature
     for known_rule, known_state, known_response, why in KNOWN:
         if known_rule == rule and known_state in ("*", state) and known_response == response:
             return why
+    if diverging_frame is not None and _only_missing(response) and _has_md5(diverging_frame):
+        return _MD5
     return None
+
+
+def _only_missing(response: str) -> bool:
+    return all(part.startswith("missing:tcp") for part in response.split(","))
+
+
+def _has_md5(frame: bytes) -> bool:
+    seg = dissect(frame).tcp
+    return seg is not None and any(getattr(o, "kind", None) == TCP_OPT_MD5 for o in seg.options)

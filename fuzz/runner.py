@@ -133,8 +133,10 @@ class Campaign:
         signature = record.signature
         if self.store.known(signature):
             return None
+        diverging = (record.sent[record.diverging_frame]
+                     if record.diverging_frame is not None else None)
         finding = Finding(signature_id(signature), signature, record, self.target_info,
-                          self.engine, explanation=explain(signature))
+                          self.engine, explanation=explain(signature, diverging))
         self.save(finding)
         self.new_findings.append(finding.id)
         return finding
