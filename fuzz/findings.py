@@ -87,7 +87,7 @@ class Finding:
         r = self.record
         return {
             "id": self.id, "kind": self.kind, "headline": self.headline,
-            "rule": self.signature[0], "state": self.signature[1],
+            "rule": self.signature[0], "state": self.signature[1], "scenario": r.state,
             "response_class": self.signature[2], "engine": self.engine,
             "target": self.target.to_dict(), "detail": self.detail, "shrunk": self.shrunk,
             "explained": self.explanation is not None, "explanation": self.explanation,

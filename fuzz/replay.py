@@ -75,7 +75,7 @@ def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None)
         try:
             session = DifferentialSession(bed, oracle_profile_for(target))
             canonical = tuple(bytes.fromhex(h) for h in rec["canonical"])
-            record = session.run_case(rec["state"], canonical)
+            record = session.run_case(rec.get("scenario", rec["state"]), canonical)
         finally:
             target.end_test(bed)
     finally:

@@ -16,6 +16,9 @@ from fuzz.scenarios import CANONICAL_DUT_PORT, CANONICAL_TESTER_PORT, TESTER_ISS
 from fuzz.session import DifferentialSession
 from fuzz.targets import ProfiledInprocTarget
 from reference_stack.profiles import LINUX
+from reference_stack.wire.frame import build_frame
+from reference_stack.wire.icmpv4 import Icmpv4Repr
+from reference_stack.wire.ipv4 import Ipv4Repr
 from reference_stack.wire.tcp import ACK, RST
 
 PLANTED = "RFC5961-3.2-MUST-rst-challenge-ack"
@@ -77,3 +80,29 @@ def test_replay_reproduces_against_the_broken_profile_only(broken_target, tmp_pa
     monkeypatch.setenv(BROKEN_RULES_ENV, "")
     fixed = replay_finding(where)
     assert fixed.mismatches == [] and "now matches" in fixed.explain()
+
+
+def test_host_level_finding_replays_from_its_scenario(tmp_path):
+    """A frame that is no segment of the connection is a ``host`` cell; replay still knows
+    the scenario it ran in."""
+    checksum_rule = "RFC1122-3.2.1.2-MUST-verify-checksum"
+    target = ProfiledInprocTarget(WorkerPlan(new_run_id(), 0), DutConfig(),
+                                  LINUX.breaking(checksum_rule))
+    target.start()
+    try:
+        campaign = Campaign(target, tmp_path, seed=1, budget_s=30, engine="test",
+                            progress=None)
+        with campaign.batch() as session:
+            addrs = session.addrs
+            ip = Ipv4Repr(src=addrs.tester_ip, dst=addrs.dut_ip, protocol=1)
+            good = build_frame(addrs.tester_mac, addrs.dut_mac, ip,
+                               Icmpv4Repr(8, 0, 0x12340001, b"ping"))
+            bad = good[:24] + bytes([good[24] ^ 0xFF]) + good[25:]  # IPv4 header checksum
+            finding = campaign.observe(session.run_case("CLOSED", (bad,)))
+    finally:
+        target.stop()
+    assert finding is not None
+    record = json.loads((tmp_path / "findings" / finding.id / "finding.json").read_text())
+    assert (record["state"], record["scenario"]) == ("host", "CLOSED")
+    assert record["rule"] == checksum_rule
+    assert replay_finding(tmp_path / "findings" / finding.id).mismatches
