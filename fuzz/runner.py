@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +53,8 @@ class Stats:
 class Campaign:
     def __init__(self, target: Target, out_dir: str | Path, seed: int, budget_s: float,
                  engine: str, progress: TextIO | None = sys.stderr,
-                 stop_after_findings: int | None = None) -> None:
+                 stop_after_findings: int | None = None,
+                 stop_when: Callable[[Finding], bool] | None = None) -> None:
         self.target = target
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -72,16 +73,19 @@ class Campaign:
         self.kernel_log = KernelLog() if target.name == "linux" else None
         self.batches = 0
         self.stop_after_findings = stop_after_findings
+        self.stop_when = stop_when
+        self._stop = False
 
     # -- time ----------------------------------------------------------------------------
     def time_left(self) -> float:
         return self.deadline - time.monotonic()
 
     def done(self) -> bool:
-        """Out of time, or (when asked to stop early) enough new findings."""
+        """Out of time, or (when asked to stop early) enough new findings, or the one
+        ``stop_when`` was waiting for."""
         enough = (self.stop_after_findings is not None
                   and len(self.new_findings) >= self.stop_after_findings)
-        return enough or self.time_left() <= 0
+        return enough or self._stop or self.time_left() <= 0
 
     # -- batches -------------------------------------------------------------------------
     @contextmanager
@@ -139,6 +143,8 @@ class Campaign:
                           self.engine, explanation=explain(signature, diverging))
         self.save(finding)
         self.new_findings.append(finding.id)
+        if self.stop_when is not None and self.stop_when(finding):
+            self._stop = True
         return finding
 
     def save(self, finding: Finding, durable: bool = True) -> None:
