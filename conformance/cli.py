@@ -106,7 +106,10 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
             raise UsageFailure(f"--suite {suite}: no such file or directory")
     if args.workers < 0:
         raise UsageFailure("-n must be 0 or more")
-    out = [*suites, *plugin_args(), "--target", args.target, "--netconform-out", args.out,
+    # Test ids are relative to the folder holding suites/, wherever the package is installed,
+    # so they match the expectations files ("suites/tcp/...").
+    out = [*suites, *plugin_args(), f"--rootdir={SUITES_DIR.parent}",
+           "--target", args.target, "--netconform-out", args.out,
            "-p", "no:cacheprovider", "--tb=short", "-rfEX",
            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if args.workers:
