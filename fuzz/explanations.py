@@ -51,6 +51,9 @@ KNOWN: tuple[tuple[str, str, str, str], ...] = (
 
 
 TCP_OPT_MD5 = 19
+IPPROTO_IGMP = 2
+_IGMP = ("protocol 2 is IGMP (RFC 1112), which Linux implements (igmp_rcv drops what it "
+         "cannot parse); the oracle knows no IGMP and predicts Protocol Unreachable (oracle gap)")
 _MD5 = ("the segment carries a TCP MD5 signature option (kind 19, RFC 2385) and the socket has "
         "no key: Linux drops it (tcp_inbound_hash, drop reason TCP_MD5UNEXPECTED), the oracle "
         "ignores the unknown option (oracle gap)")
@@ -64,13 +67,22 @@ def explain(signature: tuple[str, str, str],
     for known_rule, known_state, known_response, why in KNOWN:
         if known_rule == rule and known_state in ("*", state) and known_response == response:
             return why
-    if diverging_frame is not None and _only_missing(response) and _has_md5(diverging_frame):
+    if diverging_frame is None:
+        return None
+    if _only_missing(response, "tcp") and _has_md5(diverging_frame):
         return _MD5
+    if response == "missing:icmp:3" and _ip_protocol(diverging_frame) == IPPROTO_IGMP:
+        return _IGMP
     return None
 
 
-def _only_missing(response: str) -> bool:
-    return all(part.startswith("missing:tcp") for part in response.split(","))
+def _ip_protocol(frame: bytes) -> int | None:
+    ip = dissect(frame).ipv4
+    return ip.protocol if ip is not None else None
+
+
+def _only_missing(response: str, layer: str) -> bool:
+    return all(part.startswith(f"missing:{layer}") for part in response.split(","))
 
 
 def _has_md5(frame: bytes) -> bool:
