@@ -1,0 +1,39 @@
+"""Analysed divergences are recognised by signature or by the frame that diverged, and
+nothing else is explained."""
+
+from __future__ import annotations
+
+from fuzz.explanations import explain
+from fuzz.frames import FrameFactory
+from fuzz.strategies import LinkAddresses
+from reference_stack.wire.ethernet import ETH_P_IP, EthernetRepr
+from reference_stack.wire.ipv4 import Ipv4Repr
+from reference_stack.wire.tcp import SYN, TcpOptUnknown
+
+ADDRS = LinkAddresses.from_text("02:00:00:00:00:02", "02:00:00:00:00:01",
+                                "198.18.0.2", "198.18.0.1")
+
+
+def test_known_signature_is_explained():
+    assert explain(("RFC1122-3.2.2-MUST-silently-discard-unknown", "host",
+                    "unexpected:icmp:14"))
+
+
+def test_unknown_signature_is_not_explained():
+    assert explain(("RFC9293-3.10.7.4-MUST-first-check", "ESTABLISHED", "missing:tcp:.")) is None
+
+
+def test_md5_option_explains_a_missing_answer_only():
+    syn = FrameFactory(ADDRS).tcp(40000, 80, SYN, 1, options=(TcpOptUnknown(19, bytes(16)),))
+    plain = FrameFactory(ADDRS).tcp(40000, 80, SYN, 1)
+    signature = ("RFC9293-3.10.7.2-MUST-listen-syn", "LISTEN", "missing:tcp:S.")
+    assert explain(signature, syn)
+    assert explain(signature, plain) is None
+    assert explain(("RFC9293-3.10.7.2-MUST-listen-syn", "LISTEN", "field:tcp.opt"), syn) is None
+
+
+def test_igmp_explains_a_missing_protocol_unreachable():
+    ip = Ipv4Repr(src=ADDRS.tester_ip, dst=ADDRS.dut_ip, protocol=2, payload=bytes(8))
+    frame = EthernetRepr(ADDRS.dut_mac, ADDRS.tester_mac, ETH_P_IP, payload=ip.emit()).emit()
+    assert explain(("RFC1122-3.2.2.1-SHOULD-protocol-unreachable", "host", "missing:icmp:3"),
+                   frame)
