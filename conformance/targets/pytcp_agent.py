@@ -39,7 +39,7 @@ from conformance.agent_dut_api import decode, encode
 
 CRASH_STATUS = 70
 POLL_STEP_S = 0.002
-SOL_SOCKET, SO_REUSEADDR, SO_ERROR = 1, 2, 4  # Linux <asm-generic/socket.h>
+SOL_SOCKET, SO_REUSEADDR, SO_ERROR, SO_KEEPALIVE = 1, 2, 4, 9  # Linux <asm-generic/socket.h>
 AF_INET, SOCK_STREAM, SOCK_DGRAM = 2, 1, 2
 SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
 POLLIN, POLLOUT, POLLERR = 0x001, 0x004, 0x008
@@ -290,11 +290,14 @@ class PytcpCalls:
             raise CallError(errno.ENOPROTOOPT, "pytcp has no socket options")
 
     def getsockopt(self, fd: int, level: int, name: int, size: int) -> int:
-        """Only SO_ERROR: the outcome of pytcp's connect (read once, as in POSIX)."""
+        """What pytcp's behaviour answers: SO_ERROR, the outcome of its connect (read once, as
+        in POSIX); SO_KEEPALIVE, always 0 (pytcp has no keep-alives, so they are off)."""
         self._sock(fd)
-        if (level, name) != (SOL_SOCKET, SO_ERROR):
-            raise CallError(errno.ENOPROTOOPT, "pytcp has no socket options")
-        return self.connect_errors.pop(fd, 0)
+        if (level, name) == (SOL_SOCKET, SO_ERROR):
+            return self.connect_errors.pop(fd, 0)
+        if (level, name) == (SOL_SOCKET, SO_KEEPALIVE):
+            return 0
+        raise CallError(errno.ENOPROTOOPT, "pytcp has no socket options")
 
     def getsockname(self, fd: int) -> tuple[str, int]:
         sock = self._sock(fd)
