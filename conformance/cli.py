@@ -53,7 +53,8 @@ def build_parser() -> Parser:
 
     fuzz = sub.add_parser("fuzz", help="a differential fuzzing campaign against a target")
     fuzz.add_argument("--target", default="linux")
-    fuzz.add_argument("--engine", choices=("hypothesis", "boofuzz"), default="hypothesis")
+    fuzz.add_argument("--engine", choices=("hypothesis", "boofuzz", "stateful"),
+                      default="hypothesis")
     fuzz.add_argument("--budget", type=float, default=60.0, metavar="SECONDS")
     fuzz.add_argument("--seed", type=int, default=0)
     fuzz.add_argument("--out", default="netconform-fuzz")
@@ -163,7 +164,15 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     check_target(args.target)
     if args.budget <= 0:
         raise UsageFailure("--budget must be a positive number of seconds")
-    return fuzz_command(args.target, args.engine, args.budget, args.seed, args.out, args.web_ui)
+    code = fuzz_command(args.target, args.engine, args.budget, args.seed, args.out, args.web_ui)
+    if code in (0, 1):
+        from conformance.output import write_fuzz_outputs
+        from conformance.plugin import harness_version
+        from fuzz.commands import findings_of
+
+        write_fuzz_outputs(args.target, args.out, findings_of(args.out), harness_version())
+        print(f"netconform: findings in {args.out}/ (index.html, results.json, findings/)")
+    return code
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

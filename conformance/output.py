@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
+from conformance.results import ResultsCollector, command_line
 from reports.html import render_report
 from reports.junit import write_junit
 from reports.requirements import Requirement
@@ -13,6 +15,17 @@ from reports.requirements import Requirement
 def catalogue_json(catalogue: dict[str, Requirement]) -> dict[str, dict[str, str]]:
     return {rid: {"rfc": req.rfc, "section": req.section, "level": req.level, "text": req.text}
             for rid, req in catalogue.items()}
+
+
+def write_fuzz_outputs(target: str, out: str, findings: list[dict[str, Any]],
+                       harness_version: str) -> None:
+    """A campaign's findings as results.json and an HTML report in its output directory."""
+    collector = ResultsCollector(target, command_line(), harness_version)
+    results = collector.to_dict({})
+    results["findings"] = findings
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    render_report([results], out)
 
 
 def write_outputs(state: Any, config: Any) -> dict[str, Any]:

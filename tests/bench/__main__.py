@@ -16,6 +16,7 @@ SCRIPTS = (
     "tests/unit/wire/bench_wire.py",
     "tests/unit/refstack/bench_refstack.py",
     "tests/reports/bench_report.py",
+    "tests/fuzz/bench_fuzz.py",
 )
 
 
