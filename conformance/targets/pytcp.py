@@ -9,15 +9,16 @@
 
 Each test gets a fresh DUT namespace and a fresh pytcp process in it, so no socket, ARP entry
 or TCP session survives from the test before. Starting one costs about half a second (the
-interpreter, pytcp's import and its threads' start-up sleeps), so the next one is prepared in
-the background while a test runs. Ready means: the agent said so once pytcp's threads were up,
-and then the tester saw pytcp answer an ICMP echo over the link (sent before the test's link
-exists, so it is not in the test's pcap).
+interpreter, pytcp's import and its threads' start-up sleeps), so the next few are prepared in
+the background (niced, so they do not slow the pytcp under test) while a test runs. Ready
+means: the agent said so once pytcp's threads were up, and then the tester saw pytcp answer an
+ICMP echo over the link (sent before the test's link exists, so it is not in the test's pcap).
 
 pytcp runs its own threads and gives no ordering guarantee between frames, so its replies are
 not synchronous: "expect nothing" waits for a quiescence window (longer than pytcp's 100-tick
 delayed ACK) instead of an echo barrier. A crash or hang of the process fails the test using it
-with the process's exit status and last words; the process is killed by its PID at the end of
+with the process's exit status and last words (for a test listed as an expected failure the
+crash becomes evidence instead); the process is killed by its PID at the end of
 every test, and the reaper kills it by PID if the run itself dies (it lives in an ``nc-``
 namespace).
 """
