@@ -47,6 +47,7 @@ from conformance.exchange import echo_reply_predicate
 from conformance.fabric import DutConfig, DutNetns, Fabric, FabricError, _run_ip
 from conformance.link import Barrier, LinkTimeout, TesterLink, open_packet_socket
 from conformance.naming import SEQ_WRAP, WorkerPlan, base36
+from conformance.netns import entered, sysctl_path, write_sysctls
 from conformance.pcap import Recorder
 from conformance.targets.base import Capabilities, Target, TestBed
 from conformance.targets.linux import endpoints_of
@@ -77,6 +78,22 @@ KERNEL_SILENT_SYSCTLS = {
 }
 
 
+# With br_netfilter loaded, every namespace calls iptables for bridged IPv4 (a per-namespace
+# default of 1), and its header validation drops malformed datagrams (drop reason IP_INHDR)
+# before pytcp sees them: a test of pytcp's own checks would pass vacuously. The bridge must be
+# a plain wire.
+BRIDGE_NETFILTER_SYSCTLS = ("net.bridge.bridge-nf-call-iptables",
+                            "net.bridge.bridge-nf-call-ip6tables",
+                            "net.bridge.bridge-nf-call-arptables")
+
+
+def bridge_without_netfilter(ns: str) -> None:
+    """Turn bridge netfilter off in ``ns`` (the sysctls exist only if br_netfilter is loaded)."""
+    with entered(ns):
+        present = [key for key in BRIDGE_NETFILTER_SYSCTLS if os.path.exists(sysctl_path(key))]
+    write_sysctls(ns, dict.fromkeys(present, "0"))
+
+
 @dataclass
 class PytcpDut:
     """One DUT: its namespace and the pytcp process running in it."""
@@ -87,6 +104,13 @@ class PytcpDut:
     startup_s: float  # from spawning the process to the agent's ready line
     api: AgentDutApi  # the DUT API on this process's agent
     test_id: str = ""  # the test using it
+    counters_before: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def packet_counters(self) -> dict[str, int]:
+        """pytcp's packet counters now (see the agent's ``packet_stats``)."""
+        reply = self.agent.request("packet_stats", [], timeout=READY_TIMEOUT_S)
+        value = reply.get("value")
+        return value if isinstance(value, dict) else {}
 
     def evidence(self, echo_s: float) -> dict[str, Any]:
         return {"pid": self.agent.pid, "startup_s": round(self.startup_s, 4),
@@ -233,6 +257,7 @@ class PytcpTarget(Target):
         netns = self.fabric.acquire()
         try:
             tap = tap_name(self.plan, netns)
+            bridge_without_netfilter(netns.name)
             _run_ip(["-n", netns.name], tap_bridge_script(self.plan, netns, tap))
             agent = AgentProcess(agent_argv(self.plan, netns.name, tap), env=agent_env(),
                                  label="pytcp agent")
@@ -293,6 +318,7 @@ class PytcpTarget(Target):
         try:
             renice_all_threads(dut.agent.pid, 0)
             self._await_echo(dut)
+            dut.counters_before = dut.packet_counters()  # after the readiness echo
         except BaseException:
             self._end(dut)
             raise
@@ -311,11 +337,13 @@ class PytcpTarget(Target):
         (the test's own failure is the expected one, already explained in the expectations)."""
         dut: PytcpDut = bed.handle
         try:
+            counters = self._counter_deltas(dut)
             failure = self._failure_during_test(dut)
         finally:
             bed.link.close()
             self._end(dut)
         evidence = {"pytcp": bed.evidence["pytcp"]}
+        evidence["pytcp"]["counter_deltas"] = counters
         if failure is not None:
             if expectations.find(self.expected_failures, dut.test_id) is None:
                 raise AgentFailure(failure)
@@ -336,6 +364,18 @@ class PytcpTarget(Target):
         except AgentFailure as exc:
             return str(exc)
         return None
+
+    @staticmethod
+    def _counter_deltas(dut: PytcpDut) -> dict[str, int]:
+        """What pytcp counted during the test (its drop and answer reasons), if it can say."""
+        if dut.agent.broken is not None or dut.agent.exit_status() is not None:
+            return {}
+        try:
+            after = dut.packet_counters()
+        except AgentFailure:
+            return {}
+        return {name: value - dut.counters_before.get(name, 0) for name, value in after.items()
+                if value != dut.counters_before.get(name, 0)}
 
     def environment(self) -> dict[str, Any]:
         startup = self.startups_s or ([self.first_startup_s] if self.first_startup_s else [])

@@ -23,6 +23,7 @@ Set-up choices, each the userspace counterpart of what the fabric does for the k
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import json
 import os
@@ -325,6 +326,16 @@ class PytcpCalls:
             if revents or time.monotonic() >= deadline:
                 return revents
             time.sleep(POLL_STEP_S)
+
+    def packet_stats(self) -> dict[str, int]:
+        """pytcp's own packet counters (its MIB: what it parsed, dropped, answered and why),
+        the non-zero ones, as ``rx.<name>`` and ``tx.<name>``."""
+        handler = self.stack.packet_handler
+        counters = {}
+        for prefix, stats in (("rx", handler.packet_stats_rx), ("tx", handler.packet_stats_tx)):
+            counters.update({f"{prefix}.{name}": value
+                             for name, value in dataclasses.asdict(stats).items() if value})
+        return counters
 
     def close_all(self) -> None:
         for fd in sorted(self.sockets):
