@@ -71,7 +71,7 @@ class FabricError(RuntimeError):
     """The fabric could not be built (a command failed, a sysctl was refused, ...)."""
 
 
-def _run_ip(args: list[str], script: str) -> None:
+def run_ip(args: list[str], script: str) -> None:
     result = subprocess.run(
         ["ip", *args, "-batch", "-"], input=script, text=True, capture_output=True, check=False
     )
@@ -183,7 +183,7 @@ def build_dut(plan: WorkerPlan, seq: int, config: DutConfig) -> DutNetns:
     dut = DutNetns(plan, seq, 0.0)
     ns, dif, tif = dut.name, dut.dut_ifname, dut.tester_ifname
     # Both veth ends are created directly in their namespaces: nothing appears in ours.
-    _run_ip(
+    run_ip(
         [],
         f"netns add {ns}\n"
         f"link add {tif} address {plan.tester_mac} netns {plan.tester_netns} type veth "
@@ -206,7 +206,7 @@ def build_dut(plan: WorkerPlan, seq: int, config: DutConfig) -> DutNetns:
                 "nud permanent\n"
             )
         script += f"link set {dif} up\n"
-        _run_ip(["-n", ns], script)
+        run_ip(["-n", ns], script)
         wait_running(ns, dif)
         wait_running(plan.tester_netns, tif)
         for command in config.setup_commands:
@@ -244,9 +244,9 @@ class Fabric:
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> None:
-        _run_ip([], f"netns add {self.plan.tester_netns}\n")
+        run_ip([], f"netns add {self.plan.tester_netns}\n")
         netns.write_sysctls(self.plan.tester_netns, TESTER_SYSCTLS)
-        _run_ip(["-n", self.plan.tester_netns],
+        run_ip(["-n", self.plan.tester_netns],
                 f"link add name {self.plan.tester_sink_bridge} type bridge\n")
         set_link_up(self.plan.tester_netns, "lo")
         if self.pool_size > 0:

@@ -272,21 +272,28 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
     try:
         yield test_bed
     finally:
-        record.update(target.end_test(test_bed))
-        record.update(test_bed.evidence.get("exchange_record", {}))
-        record.update(test_bed.evidence.get("lockstep", {}))
-        recorder = test_bed.link.recorder
-        if recorder is not None:
-            from conformance.frames import frames_json
+        try:
+            record.update(target.end_test(test_bed))
+        finally:  # the pcap and the record are kept even when tear-down fails
+            _keep_evidence(state, nodeid, test_bed, record)
 
-            record["frames"] = frames_json(recorder.frames)
-            if state.out_dir:
-                rel = os.path.join("pcaps", _safe_name(nodeid) + ".pcap")
-                recorder.write_pcap(os.path.join(state.out_dir, rel))
-                record["pcap"] = rel
-        record["rerun"] = shlex.join(
-            ["netconform", "run", "--target", state.target_name, "--suite", nodeid]
-        )
+
+def _keep_evidence(state: RunState, nodeid: str, test_bed: Any, record: dict[str, Any]) -> None:
+    """The test's frames, pcap, lockstep outcome and rerun command, into its record."""
+    record.update(test_bed.evidence.get("exchange_record", {}))
+    record.update(test_bed.evidence.get("lockstep", {}))
+    recorder = test_bed.link.recorder
+    if recorder is not None:
+        from conformance.frames import frames_json
+
+        record["frames"] = frames_json(recorder.frames)
+        if state.out_dir:
+            rel = os.path.join("pcaps", _safe_name(nodeid) + ".pcap")
+            recorder.write_pcap(os.path.join(state.out_dir, rel))
+            record["pcap"] = rel
+    record["rerun"] = shlex.join(
+        ["netconform", "run", "--target", state.target_name, "--suite", nodeid]
+    )
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ from typing import Any
 from conformance import expectations, ownership, threads
 from conformance.agent_dut_api import AgentDutApi, AgentFailure, AgentProcess
 from conformance.exchange import echo_reply_predicate
-from conformance.fabric import DutConfig, DutNetns, Fabric, FabricError, _run_ip
+from conformance.fabric import DutConfig, DutNetns, Fabric, FabricError, run_ip
 from conformance.link import Barrier, LinkTimeout, TesterLink, open_packet_socket
 from conformance.naming import SEQ_WRAP, WorkerPlan, base36
 from conformance.netns import entered, sysctl_path, write_sysctls
@@ -258,7 +258,7 @@ class PytcpTarget(Target):
         try:
             tap = tap_name(self.plan, netns)
             bridge_without_netfilter(netns.name)
-            _run_ip(["-n", netns.name], tap_bridge_script(self.plan, netns, tap))
+            run_ip(["-n", netns.name], tap_bridge_script(self.plan, netns, tap))
             agent = AgentProcess(agent_argv(self.plan, netns.name, tap), env=agent_env(),
                                  label="pytcp agent")
         except BaseException:
