@@ -112,7 +112,15 @@ class Campaign:
                 self.liveness(f"health probe after batch {self.batches}: {problem}")
         finally:
             self._read_kernel_log()
+            self._end_test(session)
+
+    def _end_test(self, session: DifferentialSession) -> None:
+        """Tear the bed down; a target process that died or hung becomes a finding and the
+        campaign goes on with a fresh one (the next batch's bed)."""
+        try:
             self.target.end_test(session.bed)
+        except Exception as exc:  # noqa: BLE001 - any failure of the target is a finding
+            self.liveness(f"target failed in batch {self.batches}: {exc}", response="crash")
 
     def _read_kernel_log(self) -> None:
         if self.kernel_log is None:
