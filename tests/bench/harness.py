@@ -21,6 +21,7 @@ from conformance.exchange import echo_reply_predicate
 from conformance.fabric import DutConfig
 from conformance.targets.linux import LinuxTarget
 from conformance.templates import ICMPv4, LinkDefaults, Payload, build
+from tests.first_suite import FIRST_SUITE
 
 
 def emit(name: str, value: float, unit: str, **extra: object) -> None:
@@ -68,10 +69,11 @@ def bench_clean_dut(target: LinuxTarget, tests: int = 100) -> None:
 
 
 def bench_first_suite() -> None:
+    suites = [arg for path in FIRST_SUITE for arg in ("--suite", path)]
     for workers in (1, 2):
         with tempfile.TemporaryDirectory() as out:
             t0 = time.perf_counter()
-            args = [sys.executable, "-m", "conformance.cli", "run", "--out", out]
+            args = [sys.executable, "-m", "conformance.cli", "run", "--out", out, *suites]
             proc = subprocess.run(args + (["-n", "2"] if workers == 2 else []),
                                   capture_output=True, text=True)
             wall = time.perf_counter() - t0

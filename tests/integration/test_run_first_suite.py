@@ -9,18 +9,11 @@ import pytest
 
 from conformance.pcap import read_pcap
 from reference_stack.wire.frame import dissect
+from tests.first_suite import FIRST_SUITE
 
 from .runner import netconform, results
 
 REQUIRED_TEST_KEYS = {"id", "requirements", "outcome", "duration_s", "divergences"}
-# The foundation's first suite (issue 2): one file per behaviour it named.
-FIRST_SUITE = [f"suites/{name}" for name in (
-    "arp/test_request_for_own_address.py", "arp/test_request_for_other_address.py",
-    "icmp/test_echo.py", "ipv4/test_bad_header_checksum.py", "ipv4/test_bad_version.py",
-    "udp/test_closed_port.py", "udp/test_delivery.py", "tcp/test_closed_port.py",
-    "tcp/test_listen_syn.py", "tcp/test_handshake_accept.py", "tcp/test_data_both_ways.py",
-    "tcp/test_orderly_close.py", "tcp/test_listen_rst.py", "tcp/test_bad_checksum.py",
-)]
 TSHARK_SAMPLE = 8  # tshark takes ~0.5 s a file: check a sample
 DUT_MAC_PREFIX = bytes.fromhex("024e43")  # conformance.naming: 02:4e:43:<worker>:00:01
 
