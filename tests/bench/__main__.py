@@ -6,6 +6,7 @@ Runs the harness benchmarks, then each component's own benchmark script that exi
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,8 +27,8 @@ def main() -> int:
         path = REPO / script
         if not path.exists():
             continue
-        module = script[:-3].replace("/", ".")
-        proc = subprocess.run([sys.executable, "-m", module], cwd=REPO)
+        env = dict(os.environ, PYTHONPATH=str(REPO))  # scripts import tests.* and conformance
+        proc = subprocess.run([sys.executable, str(path)], cwd=REPO, env=env)
         if proc.returncode != 0:
             print(f'{{"name": "error", "script": "{script}", "exit_code": {proc.returncode}}}')
             failed += 1
