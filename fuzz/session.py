@@ -144,10 +144,17 @@ class DifferentialSession:
         return self.oracle_receive(oracle_frame)
 
     def barrier(self) -> list[bytes]:
+        """The target's answers so far: up to the barrier probe's reply, and for a target that
+        does not reply synchronously (its timers or threads may answer later) also what comes
+        within its quiescence window."""
         try:
-            return self.link.barrier(self.factory.barrier(), BARRIER_TIMEOUT)
+            frames = self.link.barrier(self.factory.barrier(), BARRIER_TIMEOUT)
         except LinkTimeout as exc:
             raise TargetUnresponsive(str(exc)) from None
+        caps = self.bed.capabilities
+        if not caps.replies_synchronously:
+            frames += self.link.quiesce(caps.quiescence_window_s)
+        return frames
 
     def expect_tcp(self, frame: bytes, ports: PortMap, flags: int, timeout: float) -> list[bytes]:
         """Send ``frame`` to the target only and wait for a segment with ``flags`` on the
