@@ -25,6 +25,7 @@ from typing import Any
 from conformance.dut_api import DutApi
 from conformance.exchange import is_background
 from conformance.pcap import FrameRecord
+from conformance.sysctl_profile import profile_with_sysctl
 from reference_stack.profiles import PROFILES, Profile
 from reference_stack.stack import CallResult, Reaction, ReferenceStack
 from reference_stack.variance import Prediction, Relation
@@ -54,6 +55,20 @@ def _recorded(name: str) -> Callable[..., Any]:
 
     method.__name__ = name
     return method
+
+
+def record_sysctls(bed: Any) -> None:
+    """Put the test's per-test sysctls on the timeline too, so the oracle follows them."""
+    setter = bed.set_dut_sysctl
+    if setter is None or not isinstance(bed.dut, RecordingDutApi):
+        return
+    calls = bed.dut.calls
+
+    def recorded(key: str, value: str) -> None:
+        setter(key, value)
+        calls.append(DutCall(time.time(), "set_dut_sysctl", (key, value), (None, 0)))
+
+    bed.set_dut_sysctl = recorded
 
 
 class RecordingDutApi(DutApi):
@@ -157,6 +172,11 @@ class Lockstep:
 
     def dut_call(self, call: DutCall, t: float) -> None:
         self._timers(t)
+        if call.name == "set_dut_sysctl":
+            profile = profile_with_sysctl(self.stack.profile, *call.args)
+            if profile is not None:
+                self.stack.set_profile(profile)
+            return
         replay = CALLS.get(call.name)
         if replay is None:
             return

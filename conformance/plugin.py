@@ -22,7 +22,7 @@ import pytest
 
 from conformance import catalogue, expectations, naming, reaper
 from conformance.fabric import DutConfig
-from conformance.lockstep import RecordingDutApi, check_bed
+from conformance.lockstep import RecordingDutApi, check_bed, record_sysctls
 from conformance.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.targets import UnknownTarget, make_target, target_class
 
@@ -267,6 +267,7 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
             quiescence_window_s=state.fixed_wait)
     if state.lockstep != "off":
         test_bed.dut = RecordingDutApi(test_bed.dut)
+        record_sysctls(test_bed)
     record: dict[str, Any] = {"setup_s": round(test_bed.setup_s, 6)}
     request.node._netconform_record = record
     try:

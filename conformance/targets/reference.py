@@ -12,7 +12,6 @@ lockstep oracle uses.
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 import time
 from typing import Any
@@ -24,6 +23,7 @@ from conformance.naming import WorkerPlan
 from conformance.pcap import Recorder
 from conformance.reference_dut_api import ReferenceSocketApi
 from conformance.stack_driver import InlineDriver, LiveDriver
+from conformance.sysctl_profile import profile_with_sysctl
 from conformance.targets.base import Capabilities, Target, TestBed
 from conformance.targets.namespaced import NamespacedTarget, endpoints_of
 from conformance.virtual_link import VirtualLink
@@ -40,23 +40,16 @@ def new_stack(plan: WorkerPlan, seed: int, profile: Profile = LINUX) -> Referenc
     return stack
 
 
-# Sysctls a test may set on the reference stack, and the profile field each one means.
-SYSCTL_PROFILE_FIELDS: dict[str, tuple[str, type]] = {
-    "net.ipv4.ipfrag_time": ("reassembly_timeout", float),
-}
-
-
 def sysctl_setter(driver: Any) -> Any:
     """``bed.set_dut_sysctl`` for the reference stack: known sysctls change its profile."""
 
-    def set_sysctl(key: str, value: str) -> None:
-        if key not in SYSCTL_PROFILE_FIELDS:
+    def apply(stack: ReferenceStack, key: str, value: str) -> None:
+        profile = profile_with_sysctl(stack.profile, key, value)
+        if profile is None:
             raise ValueError(f"the reference stack has no equivalent of sysctl {key}")
-        name, kind = SYSCTL_PROFILE_FIELDS[key]
-        driver.with_stack(lambda stack: stack.set_profile(
-            dataclasses.replace(stack.profile, **{name: kind(value)})))
+        stack.set_profile(profile)
 
-    return set_sysctl
+    return lambda key, value: driver.with_stack(lambda stack: apply(stack, key, value))
 
 
 def dut_packet_socket(ns: str, ifname: str) -> socket.socket:

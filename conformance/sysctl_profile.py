@@ -1,0 +1,21 @@
+"""Kernel sysctls a test may set, and the reference-profile parameter each one means, so the
+reference stack (as a target, or as the lockstep oracle) follows a test that shortens a timer."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from reference_stack.profiles import Profile
+
+SYSCTL_PROFILE_FIELDS: dict[str, tuple[str, type]] = {
+    "net.ipv4.ipfrag_time": ("reassembly_timeout", float),
+}
+
+
+def profile_with_sysctl(profile: Profile, key: str, value: str) -> Profile | None:
+    """``profile`` changed as sysctl ``key`` = ``value`` would change a kernel; None when the
+    reference stack has no equivalent parameter."""
+    if key not in SYSCTL_PROFILE_FIELDS:
+        return None
+    name, kind = SYSCTL_PROFILE_FIELDS[key]
+    return dataclasses.replace(profile, **{name: kind(value)})
