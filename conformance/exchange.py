@@ -40,14 +40,14 @@ def is_background(frame: bytes) -> bool:
 
 def echo_reply_predicate(ident: int, seq: int) -> Any:
     """Byte-level match for an ICMPv4 echo reply with this ident and sequence (no dissect)."""
-    want = bytes([0, 0]) + b""  # type 0, code 0
+    type_code = b"\x00\x00"  # echo reply, code 0
     id_seq = ident.to_bytes(2, "big") + seq.to_bytes(2, "big")
 
     def is_reply(frame: bytes) -> bool:
         if frame[12:14] != b"\x08\x00" or len(frame) < 42 or frame[23] != 1:
             return False
         off = 14 + (frame[14] & 0x0F) * 4
-        return frame[off : off + 2] == want and frame[off + 4 : off + 8] == id_seq
+        return frame[off : off + 2] == type_code and frame[off + 4 : off + 8] == id_seq
 
     return is_reply
 
@@ -60,8 +60,6 @@ class Exchange:
         self.defaults = LinkDefaults(ep.tester_mac, ep.dut_mac, ep.tester_ipv4, ep.dut_ipv4)
         self._barrier_seq = itertools.count(1)
         self.near_misses: list[dict[str, str]] = []
-        self.divergences: list[dict[str, Any]] = []
-        self.oracle: list[dict[str, Any]] = []
 
     # -- sending ------------------------------------------------------------------------
     def build(self, *layers: Layer) -> bytes:
@@ -133,8 +131,7 @@ class Exchange:
 
     def record(self) -> dict[str, Any]:
         """JSON-safe per-test data for results.json."""
-        record = {"diff": self.near_misses, "divergences": self.divergences, "oracle": self.oracle}
-        return {key: value for key, value in record.items() if value}
+        return {"diff": self.near_misses} if self.near_misses else {}
 
     # -- conveniences -------------------------------------------------------------------
     def sleep(self, seconds: float) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -21,10 +20,7 @@ def write_fuzz_outputs(target: str, out: str, findings: list[dict[str, Any]],
                        harness_version: str) -> None:
     """A campaign's findings as results.json and an HTML report in its output directory."""
     collector = ResultsCollector(target, command_line(), harness_version)
-    results = collector.to_dict({})
-    results["findings"] = findings
-    with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
+    results = collector.write(os.path.join(out, "results.json"), {}, findings)
     render_report([results], out)
 
 

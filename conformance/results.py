@@ -86,7 +86,8 @@ class ResultsCollector:
             counts[test["outcome"]] += 1
         return counts
 
-    def to_dict(self, requirements: dict[str, dict[str, str]]) -> dict[str, Any]:
+    def to_dict(self, requirements: dict[str, dict[str, str]],
+                findings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         env = {
             "kernel": platform.release(),
             "python": platform.python_version(),
@@ -105,11 +106,12 @@ class ResultsCollector:
             "requirements": requirements,
             "tests": list(self.tests.values()),
             "summary": self.summary(),
-            "findings": [],
+            "findings": findings or [],
         }
 
-    def write(self, path: str, requirements: dict[str, dict[str, str]]) -> dict[str, Any]:
-        data = self.to_dict(requirements)
+    def write(self, path: str, requirements: dict[str, dict[str, str]],
+              findings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        data = self.to_dict(requirements, findings)
         tmp = path + ".tmp"
         with open(tmp, "w") as f:
             json.dump(data, f, indent=1, sort_keys=False)

@@ -35,7 +35,11 @@ def seq_add(a: int, n: int) -> int:
 
 def seg_len(t: tcpw.TcpRepr) -> int:
     """SEG.LEN: payload plus one for each of SYN and FIN (RFC 9293 3.4)."""
-    return len(t.payload) + bool(t.flags & tcpw.SYN) + bool(t.flags & tcpw.FIN)
+    return seg_len_of(t.flags, len(t.payload))
+
+
+def seg_len_of(flags: int, payload_len: int) -> int:
+    return payload_len + bool(flags & tcpw.SYN) + bool(flags & tcpw.FIN)
 
 
 class TcpConnection:
@@ -88,21 +92,13 @@ class TcpConnection:
 
     def send(self, payload: bytes = b"", advance: bool = True, **fields: Any) -> bytes:
         """Send a segment; unless ``advance`` is False, SND.NXT moves by its SEG.LEN."""
-        frame = self.ex.send(*self.segment(payload, **fields))
-        if advance:
-            sent = self.ex_last_tcp(frame)
-            if sent.seq == self.snd_nxt:
-                self.snd_nxt = seq_add(self.snd_nxt, seg_len(sent))
+        layers = self.segment(payload, **fields)
+        frame = self.ex.send(*layers)
+        tcp = layers[1].fields  # the segment as sent: seq and flags (an int) are always there
+        if advance and tcp["seq"] == self.snd_nxt:
+            self.snd_nxt = seq_add(self.snd_nxt, seg_len_of(tcp["flags"], len(payload)))
         self.ts_val += 1
         return frame
-
-    @staticmethod
-    def ex_last_tcp(frame: bytes) -> tcpw.TcpRepr:
-        from reference_stack.wire.frame import dissect
-
-        parsed = dissect(frame).tcp
-        assert parsed is not None
-        return parsed
 
     # -- expecting ------------------------------------------------------------------------
     def template(self, payload: bytes | None = None, **fields: Any) -> tuple[Layer, ...]:

@@ -100,7 +100,10 @@ class LinuxTarget(NamespacedTarget):
         return merge_drop_counts(bed.evidence["drops"])
 
     def environment(self) -> dict[str, Any]:
-        drops = self.drops.unavailable or "available" if self.drops else "not started"
+        if self.drops is None:
+            drops = "not started"
+        else:
+            drops = self.drops.unavailable or "available"
         return {
             "kernel": platform.release(),
             "sysctls": self.config.recorded_sysctls(),
