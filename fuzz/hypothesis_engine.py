@@ -88,7 +88,8 @@ class HypothesisEngine:
                         record = session.run_case(state, frames)
                     except TargetUnresponsive as exc:
                         self.unresponsive = True
-                        campaign.liveness(f"target unresponsive in {state}: {exc}")
+                        campaign.liveness(f"target unresponsive in {state}: {exc}",
+                                          in_flight=CaseRecord(state, frames))
                         return
                     self._judge(record, frames)
 

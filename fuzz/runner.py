@@ -75,6 +75,9 @@ class Campaign:
         self.stop_after_findings = stop_after_findings
         self.stop_when = stop_when
         self._stop = False
+        # Every case run since the target last passed its health probe (task of a liveness
+        # finding: the input that may have crashed or hung it, replayable).
+        self.unprobed: list[dict[str, Any]] = []
 
     # -- time ----------------------------------------------------------------------------
     def time_left(self) -> float:
@@ -105,7 +108,8 @@ class Campaign:
         return DifferentialSession(bed, self.oracle_profile, self.seed + self.batches)
 
     def close_batch(self, session: DifferentialSession, probe: bool = True) -> None:
-        """Health probe (echo and a fresh handshake), kernel log, then the bed goes."""
+        """Health probe (echo and a fresh handshake), kernel log, then the bed goes; the
+        batch's cases are forgotten only once the target passed all three."""
         try:
             problem = health_probe(session, Listen.dut_port) if probe else None
             if problem is not None:
@@ -113,6 +117,7 @@ class Campaign:
         finally:
             self._read_kernel_log()
             self._end_test(session)
+        self.unprobed = []
 
     def _end_test(self, session: DifferentialSession) -> None:
         """Tear the bed down; a target process that died or hung becomes a finding and the
@@ -131,6 +136,7 @@ class Campaign:
     # -- findings ------------------------------------------------------------------------
     def observe(self, record: CaseRecord) -> Finding | None:
         """Count a case; a new divergence signature is saved (and returned) at once."""
+        self.unprobed.append(record.case_entry())
         self.stats.cases += 1
         self.stats.cells.add((record.cell_state, record.kind))
         if not (record.mismatches or record.setup_mismatches):
@@ -158,13 +164,19 @@ class Campaign:
     def save(self, finding: Finding, durable: bool = True) -> None:
         self.store.save(finding, durable)
 
-    def liveness(self, detail: str, response: str = "unresponsive") -> None:
+    def liveness(self, detail: str, response: str = "unresponsive",
+                 in_flight: CaseRecord | None = None) -> None:
+        """A liveness finding (the target hung, died, or its kernel complained) holding the
+        cases run since the last healthy probe, and ``in_flight``, the case it stopped in."""
         record = CaseRecord("any", ())
         signature = ("liveness", "any", response)
         if self.store.known(signature):
             return
+        batch = list(self.unprobed)
+        if in_flight is not None:
+            batch.append(in_flight.case_entry())
         finding = Finding(signature_id(signature), signature, record, self.target_info,
-                          self.engine, kind="liveness", detail=detail)
+                          self.engine, kind="liveness", detail=detail, batch=batch)
         self.save(finding)
         self.new_findings.append(finding.id)
 

@@ -94,7 +94,7 @@ class CaseContext:
         is not already a relation to the ISN: a RST from a stack with no connection takes
         SEG.ACK as its sequence number (RFC 9293 3.10.7.1), and that ACK was shifted
         differently into each stack's space."""
-        if "tcp.seq" in prediction.variance:
+        if "tcp.seq" in prediction.variance or not _seq_from_ack(prediction.frame):
             return prediction
         delta = ((self.target_shift.isn_delta or 0) - (self.oracle_shift.isn_delta or 0)) % MOD32
         frame = shift_seq(prediction.frame, delta, self.ports)
@@ -102,17 +102,27 @@ class CaseContext:
             frame, prediction.rule, prediction.variance)
 
     def learn(self, target_frames: list[bytes], oracle_frames: tuple[bytes, ...]) -> None:
-        """Learn each stack's ISN and TSval from its SYN,ACK on the case's connection."""
+        """Learn each stack's ISN and TSval from its SYN,ACK (passive open) or SYN (active
+        open, RFC 9293 3.4.1: the ISN is the SYN's sequence number) on the case's
+        connection."""
         for frames, shift in ((target_frames, self.target_shift),
                               (oracle_frames, self.oracle_shift)):
             for frame in frames:
                 if tcp_ports(frame) != (self.ports.dut, self.ports.actual):
                     continue
                 seg = dissect(frame).tcp
-                if seg is not None and seg.flags & (SYN | ACK) == SYN | ACK:
+                if seg is not None and seg.flags & SYN:
                     shift.learn_isn(seg.seq)
                     if seg.timestamps is not None:
                         shift.learn_tsval(seg.timestamps[0])
+
+
+def _seq_from_ack(frame: bytes) -> bool:
+    """Whether a predicted segment's sequence number is the acknowledgment it answers: a RST
+    without ACK (RFC 9293 3.10.7.1, 3.10.7.3: <SEQ=SEG.ACK><CTL=RST>); a RST,ACK answering a
+    segment without ACK has SEQ=0, which no space shift moves."""
+    off = 14 + (frame[14] & 0x0F) * 4 if len(frame) > 14 else 0
+    return len(frame) > off + 13 and frame[off + 13] & ACK == 0
 
 
 class Scenario:
