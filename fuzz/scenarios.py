@@ -26,10 +26,10 @@ from fuzz.seqspace import (
     CANONICAL_DUT_ISN,
     CANONICAL_TSVAL,
     MOD32,
+    IdentMap,
     PortMap,
     SeqShift,
     shift_frame,
-    shift_ident,
     shift_seq,
 )
 from fuzz.strategies import ConnectionView
@@ -81,13 +81,16 @@ class CaseContext:
     oracle_shift: SeqShift = field(default_factory=SeqShift)
     bindings: dict[str, int] = field(default_factory=dict)
     setup_mismatches: list[Mismatch] = field(default_factory=list)
-    ident_delta: int = 0  # moves the case's fragments to an identification of their own
+    idents: IdentMap | None = None  # the case's fragments on identifications of their own
 
     def to_target(self, frame: bytes) -> bytes:
-        return shift_ident(shift_frame(frame, self.target_shift, self.ports), self.ident_delta)
+        return self._ident(shift_frame(frame, self.target_shift, self.ports))
 
     def to_oracle(self, frame: bytes) -> bytes:
-        return shift_ident(shift_frame(frame, self.oracle_shift, self.ports), self.ident_delta)
+        return self._ident(shift_frame(frame, self.oracle_shift, self.ports))
+
+    def _ident(self, frame: bytes) -> bytes:
+        return self.idents.apply(frame) if self.idents is not None else frame
 
     def to_target_prediction(self, prediction: Prediction) -> Prediction:
         """The oracle's prediction in the target's sequence space, where its sequence number
@@ -141,7 +144,7 @@ class Scenario:
         self.cases += 1
         return CaseContext(CANONICAL_VIEW, PortMap(CANONICAL_TESTER_PORT, tester_port,
                                                    CANONICAL_DUT_PORT, self.dut_port),
-                           ident_delta=tester_port)
+                           idents=IdentMap(session.fresh_ident))
 
     def close(self, session: DifferentialSession, ctx: CaseContext) -> None:
         session.reset_leftover(ctx.ports)

@@ -132,6 +132,7 @@ class DifferentialSession:
         self.oracle = make_oracle(bed, oracle_profile, seed)
         self.t0 = time.monotonic()
         self._port = FIRST_TESTER_PORT + seed % 1000
+        self._ident = (seed * 7919) & 0xFFFF
         self.scenarios: dict[str, Scenario] = {}
         for cls in SCENARIOS:
             scenario = cls()
@@ -199,6 +200,12 @@ class DifferentialSession:
         due = self.oracle.poll_at()
         if due is not None and due <= self.now():
             self.oracle.poll(self.now())
+
+    def fresh_ident(self) -> int:
+        """The next IP identification for a case's fragments (:class:`fuzz.seqspace.IdentMap`):
+        65536 fragmented datagrams go by before one comes back."""
+        self._ident = (self._ident + 1) & 0xFFFF
+        return self._ident
 
     def next_port(self) -> int:
         self._port = self._port + 1 if self._port < LAST_TESTER_PORT else FIRST_TESTER_PORT

@@ -43,7 +43,7 @@ from fuzz.scenarios import (
     CaseContext,
     Established,
 )
-from fuzz.seqspace import CANONICAL_DUT_ISN, CANONICAL_TSVAL, PortMap
+from fuzz.seqspace import CANONICAL_DUT_ISN, CANONICAL_TSVAL, IdentMap, PortMap
 from fuzz.session import CaseRecord, DifferentialSession
 from fuzz.strategies import tcp_frames
 from reference_stack.wire.tcp import (
@@ -116,7 +116,7 @@ class ConnectionDriver:
             port = session.next_port()  # the DUT's local port too: the same on both stacks
             self.ctx = CaseContext(CANONICAL_VIEW, PortMap(CANONICAL_TESTER_PORT, port,
                                                            CANONICAL_DUT_PORT, port),
-                                   ident_delta=port)
+                                   idents=IdentMap(session.fresh_ident))
             self.fds = session.bound_socket_both(port)
         self.open = self.fds is not None
 
