@@ -171,6 +171,10 @@ class Interface:
                 return
             # RFC 1122 3.2.2.6: the reply's source is the request's specific destination,
             # or one of our addresses when the request went to a broadcast address.
+            if (ip.options and self.profile.ip_options_compile
+                    and ip_options.echo_refused(ip)):
+                trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
+                return
             reply = icmp.echo_reply(msg)
             trace.add("icmp", REPLY, "RFC1122-3.2.2.6-MUST-echo-reply")
             options = ip_options.echo_options(ip, self.ip, self.now) if ip.options else ()
@@ -202,6 +206,9 @@ class Interface:
         reply = icmp.timestamp_reply(msg, self.now)
         if reply is None:
             trace.add("icmp", DROP, rule, "fewer than 4 data octets")
+            return
+        if ip.options and ip_options.echo_refused(ip):
+            trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
             return
         trace.add("icmp", REPLY, rule)
         options = ip_options.echo_options(ip, self.ip, self.now) if ip.options else ()
@@ -249,14 +256,21 @@ class Interface:
 
     def icmp_error(self, original: Ipv4Repr, original_bytes: bytes, icmp_type: int, code: int,
                    link_bcast: bool, trace: Trace, out: Output, pointer: int = 0) -> None:
-        forbidden = icmp.error_forbidden(original, link_bcast, self.addr)
+        linux_options = self.profile.icmp_error_echo_options
+        forbidden = icmp.error_forbidden(original, link_bcast, self.addr, linux_options)
         if forbidden is not None:
             trace.add("icmp", DROP, forbidden, "no ICMP error")
             return
         # Linux icmp_send echoes the datagram's options (ip_options_echo: record route and
-        # timestamp, updated with this host, RFC 791 3.1), room for the quote shrinking.
-        options = (ip_options.echo_options(original, self.ip, self.now)
-                   if original.options and self.profile.icmp_error_echo_options else ())
+        # timestamp, updated with this host, RFC 791 3.1), room for the quote shrinking; of
+        # a datagram whose options failed to compile, only those before the fault.
+        echoed = (ip_options.options_before(original, pointer)
+                  if icmp_type == ICMP_PARAM_PROBLEM else original)
+        if linux_options and echoed.options and ip_options.echo_refused(echoed):
+            trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
+            return
+        options = (ip_options.echo_options(echoed, self.ip, self.now)
+                   if echoed.options and linux_options else ())
         options_len = len(Ipv4Repr(self.ip, original.src, IPPROTO_ICMP,
                                    options=options).emit()) - 20 if options else 0
         quoted = icmp.quote(original_bytes, self.profile, options_len)
@@ -309,6 +323,12 @@ class Interface:
         if ep is None:
             trace.add("udp", DROP, "RFC1122-4.1.3.1-SHOULD-port-unreachable",
                       f"no socket on port {dgram.dst_port}")
+            if (self.profile.icmp_quote_udp_length and dgram.length is not None
+                    and dgram.length < len(ip.payload)):
+                # Linux __udp4_lib_rcv trims the datagram to the UDP length before the lookup
+                # (pskb_trim_rcsum): the error quotes the trimmed datagram (RFC 1812 4.3.2.3
+                # asks for as much of the original as fits; Linux's original is the trimmed).
+                original = original[:len(original) - len(ip.payload) + dgram.length]
             self.icmp_error(ip, original, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, link_bcast,
                             trace, out)
             return

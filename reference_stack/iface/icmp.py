@@ -25,11 +25,18 @@ IP_HEADER = 20
 TOS_PREC_INTERNETCONTROL = 0xC0  # RFC 1812 4.3.2.5 (Linux icmp_send)
 
 
-def error_forbidden(original: Ipv4Repr, link_broadcast: bool, addr: Addressing) -> str | None:
-    """The RFC 1122 3.2.2 rule that forbids an ICMP error about `original`, or None."""
+NR_ICMP_TYPES = 18  # Linux: the highest ICMP type it knows (RFC 950 address mask reply)
+
+
+def error_forbidden(original: Ipv4Repr, link_broadcast: bool, addr: Addressing,
+                    unknown_type_is_error: bool = False) -> str | None:
+    """The RFC 1122 3.2.2 rule that forbids an ICMP error about `original`, or None.
+    ``unknown_type_is_error``: an ICMP message of a type above 18 may be an error too (Linux
+    icmp_send: ``*itp > NR_ICMP_TYPES``), so none is sent about it either."""
     if original.protocol == IPPROTO_ICMP and original.frag_offset == 0:
         icmp_type = original.payload[0] if original.payload else None
-        if icmp_type is None or icmp_type in ERROR_TYPES:
+        if icmp_type is None or icmp_type in ERROR_TYPES or (
+                unknown_type_is_error and icmp_type > NR_ICMP_TYPES):
             return "RFC1122-3.2.2-MUST-NOT-error-about-icmp-error"
     if addr.is_broadcast(original.dst) or 224 <= original.dst[0] <= 239:
         return "RFC1122-3.2.2-MUST-NOT-error-to-broadcast"

@@ -87,3 +87,31 @@ def test_options_are_all_validated_before_a_source_route_is_dropped():
     assert dissect(error).icmpv4.type == 12 and dissect(error).icmpv4.rest >> 24 == 29
     # A well-formed source route alone is dropped (accept_source_route = 0).
     assert make_stack(LINUX).receive(udp_to_closed_port((lsrr,)), 1.0).frames == ()
+
+
+def echo_request(options: tuple) -> bytes:
+    return ip_frame(IPPROTO_ICMP, Icmpv4Repr(8, 0, 0x00010001, b"abc").emit(), options)
+
+
+def test_a_timestamp_option_with_a_partial_entry_left_gets_no_echo_reply():
+    # Measured on Linux: lengths 9, 10, 11 (flag 0, pointer 5) get no reply, 8 and 12 do.
+    for length, answered in ((8, True), (9, False), (10, False), (11, False), (12, True)):
+        ts = raw_option(TS, bytes([5, 0]) + bytes(length - 4))
+        frames = make_stack(LINUX).receive(echo_request((ts,)), 1.0).frames
+        assert bool(frames) == answered, length
+
+
+def test_a_port_unreachable_quotes_the_datagram_trimmed_to_the_udp_length():
+    udp = bytearray(UdpRepr(4000, 9, b"x" * 10).emit(IP_B, IP_A))
+    udp[4:6] = (8 + 2).to_bytes(2, "big")  # UDP length shorter than the IP payload
+    udp[6:8] = b"\x00\x00"  # no checksum
+    (error,) = make_stack(LINUX).receive(ip_frame(IPPROTO_UDP, bytes(udp)), 1.0).frames
+    assert len(dissect(error).icmpv4.payload) == 20 + 10
+
+
+def test_no_error_about_an_icmp_message_of_unknown_type():
+    unknown = bytes([202, 0]) + bytes(6)
+    frame = ip_frame(IPPROTO_ICMP, unknown, (raw_option(RR, bytes([3]) + bytes(4)),))
+    assert make_stack(LINUX).receive(frame, 1.0).frames == ()
+    (error,) = make_stack(RFC).receive(frame, 1.0).frames
+    assert dissect(error).icmpv4.type == 12
