@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.targets.base import Target
-from fuzz.explanations import explain
+from fuzz.explanations import explain_record
 from fuzz.findings import Finding, FindingsStore, TargetInfo, signature_id
 from fuzz.liveness import KernelLog, health_probe
 from fuzz.scenarios import Listen
@@ -151,10 +151,8 @@ class Campaign:
         signature = record.signature
         if self.store.known(signature):
             return None
-        diverging = (record.sent[record.diverging_frame]
-                     if record.diverging_frame is not None else None)
         finding = Finding(signature_id(signature), signature, record, self.target_info,
-                          self.engine, explanation=explain(signature, diverging))
+                          self.engine, explanation=explain_record(record))
         self.save(finding)
         self.new_findings.append(finding.id)
         if self.stop_when is not None and self.stop_when(finding):
