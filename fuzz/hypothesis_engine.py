@@ -120,7 +120,7 @@ class HypothesisEngine:
         campaign = self.campaign
         shrinking = self.shrinking
         if shrinking is not None and record.signature == shrinking.signature:
-            campaign.stats.cases += 1
+            campaign.count(record)
             if _size(frames) <= _size(shrinking.record.canonical):
                 shrinking.record = record
                 campaign.save(shrinking, durable=False)

@@ -134,10 +134,14 @@ class Campaign:
             self.liveness(f"kernel log: {line}", response="kernel-log:" + line.split(":")[0])
 
     # -- findings ------------------------------------------------------------------------
-    def observe(self, record: CaseRecord) -> Finding | None:
-        """Count a case; a new divergence signature is saved (and returned) at once."""
+    def count(self, record: CaseRecord) -> None:
+        """A case ran (and is kept for a liveness finding until the next healthy probe)."""
         self.unprobed.append(record.case_entry())
         self.stats.cases += 1
+
+    def observe(self, record: CaseRecord) -> Finding | None:
+        """Count a case; a new divergence signature is saved (and returned) at once."""
+        self.count(record)
         self.stats.cells.add((record.cell_state, record.kind))
         if not (record.mismatches or record.setup_mismatches):
             self.show_progress()

@@ -202,7 +202,7 @@ class _Shrinking:
     def judge(self, record: CaseRecord) -> None:
         finding = self.finding
         if finding is not None and record.signature == finding.signature:
-            self.campaign.stats.cases += 1
+            self.campaign.count(record)
             if len(record.steps) <= len(finding.record.steps):
                 finding.record = record
                 self.campaign.save(finding, durable=False)
