@@ -23,7 +23,7 @@ from fuzz.findings import BATCH_FILE
 from fuzz.liveness import KernelLog, health_probe
 from fuzz.scenarios import Listen
 from fuzz.session import CaseRecord, DifferentialSession, TargetUnresponsive
-from fuzz.targets import build_target, oracle_profile_for
+from fuzz.targets import build_target, oracle_profile_for, prepare_bed
 from reference_stack.wire.frame import dissect
 
 BROKEN_RULES_ENV = "NETCONFORM_REPLAY_BROKEN_RULES"
@@ -114,6 +114,7 @@ def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None)
     kernel_log = KernelLog() if batch and target.name == "linux" else None
     try:
         bed = target.begin_test(f"fuzz-replay-{rec['id']}")
+        prepare_bed(bed)
         ended = False
         try:
             session = DifferentialSession(bed, oracle_profile_for(target))

@@ -24,7 +24,7 @@ from fuzz.findings import Finding, FindingsStore, TargetInfo, signature_id
 from fuzz.liveness import KernelLog, health_probe
 from fuzz.scenarios import Listen
 from fuzz.session import CaseRecord, DifferentialSession
-from fuzz.targets import broken_rules_of, oracle_profile_for, worker_of
+from fuzz.targets import broken_rules_of, oracle_profile_for, prepare_bed, worker_of
 
 STATE_FILE = "campaign.json"
 PROGRESS_INTERVAL_S = 0.5
@@ -78,6 +78,7 @@ class Campaign:
         # Every case run since the target last passed its health probe (task of a liveness
         # finding: the input that may have crashed or hung it, replayable).
         self.unprobed: list[dict[str, Any]] = []
+        self.dut_sysctls: dict[str, str] = {}
 
     # -- time ----------------------------------------------------------------------------
     def time_left(self) -> float:
@@ -105,6 +106,7 @@ class Campaign:
     def open_batch(self) -> DifferentialSession:
         self.batches += 1
         bed = self.target.begin_test(f"fuzz-batch-{self.batches}")
+        self.dut_sysctls = prepare_bed(bed)
         return DifferentialSession(bed, self.oracle_profile, self.seed + self.batches)
 
     def close_batch(self, session: DifferentialSession, probe: bool = True) -> None:
@@ -227,4 +229,5 @@ class Campaign:
             "unique_findings": len(self.store.index),
             "unexplained": [rec["id"] for rec in self.store.unexplained()],
             "cells": len(totals.cells), "total_cases": totals.cases,
+            "dut_sysctls": self.dut_sysctls,
         }
