@@ -127,6 +127,12 @@ _CHECK_REQ_SYN_RTX = (
     "tcp_check_req takes it for a retransmitted SYN (`seq == rcv_isn && flg == TCP_FLAG_SYN`, "
     "whatever data it carries) and retransmits its SYN,ACK (inet_rtx_syn_ack); the oracle "
     "resets (tcp_check_req: oracle gap, lockstep)")
+_CHECK_REQ_RST_CHALLENGE = (
+    "a RST to a request socket (SYN-RECEIVED after the case's SYN) in the window but not at "
+    "RCV.NXT: Linux answers with a challenge ACK (RFC 5961 3.2, which applies in SYN-RECEIVED "
+    "too) and keeps the request; only a RST at RCV.NXT resets it (measured: R, SR and SRPUW "
+    "877 octets into the window draw [.], at RCV.NXT nothing); the oracle resets the "
+    "embryonic connection silently (tcp_check_req: oracle gap, lockstep)")
 _ZERO_CHECKSUM = (
     "the reply's ICMP message is all zeros and Linux sends checksum 0x0000, the other "
     "ones'-complement zero (RFC 1624 3: -0 and +0 both encode zero; csum_fold of the summed "
@@ -202,6 +208,9 @@ def _explain_tcp(rule: str, state: str, response: str, seg: TcpRepr,
     if (state == "LISTEN" and flags & ACK and seg.ack != (CANONICAL_DUT_ISN + 1) % MOD32
             and any(_is_bare_rst(a) for a in answers)):
         return _CHECK_REQ_ACK_FIRST
+    if (rule == "LINUX-tcp_check_req-embryonic-reset" and response == "unexpected:tcp:."
+            and flags & RST and _challenge_ack_only(answers)):
+        return _CHECK_REQ_RST_CHALLENGE
     if (rule == "LINUX-tcp_check_req-syn-reset" and flags & (SYN | ACK | RST) == SYN
             and any(_is_syn_ack(a) for a in answers)):
         return _CHECK_REQ_SYN_RTX
