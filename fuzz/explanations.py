@@ -133,6 +133,18 @@ _CHECK_REQ_RST_CHALLENGE = (
     "too) and keeps the request; only a RST at RCV.NXT resets it (measured: R, SR and SRPUW "
     "877 octets into the window draw [.], at RCV.NXT nothing); the oracle resets the "
     "embryonic connection silently (tcp_check_req: oracle gap, lockstep)")
+_CHECK_REQ_RST_RIGHT_EDGE = (
+    "a zero-length RST to a request socket at exactly RCV.NXT + RCV.WND: Linux's "
+    "tcp_in_window accepts it (`return seq == e_win && seq == end_seq;`), and a RST not at "
+    "RCV.NXT draws a challenge ACK (RFC 5961 3.2); RFC 9293 3.3 accepts a zero-length segment "
+    "only below RCV.NXT + RCV.WND, so the oracle drops it as out of the window "
+    "(tcp_check_req: oracle gap, lockstep)")
+_UNSENT_ACK_RATE = (
+    "SEG.ACK > SND.NXT after an earlier frame of the case drew a challenge ACK: Linux answers "
+    "an ACK of unsent data with a challenge ACK (tcp_ack -> tcp_send_challenge_ack, measured: "
+    "answered when it comes alone), rate limited per socket (__tcp_oow_rate_limited, 500 ms, "
+    "RFC 5961 7), so it stays silent here; the oracle sends RFC 9293 3.10.7.4's ACK (oracle "
+    "gap, lockstep)")
 _ZERO_CHECKSUM = (
     "the reply's ICMP message is all zeros and Linux sends checksum 0x0000, the other "
     "ones'-complement zero (RFC 1624 3: -0 and +0 both encode zero; csum_fold of the summed "
@@ -156,10 +168,12 @@ SYNCHRONIZED = ("ESTABLISHED", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSIN
 
 
 def explain(signature: tuple[str, str, str], diverging_frame: bytes | None = None,
-            canonical: bytes | None = None, answers: list[bytes] | tuple = ()) -> str | None:
+            canonical: bytes | None = None, answers: list[bytes] | tuple = (),
+            answered_before: bool = False) -> str | None:
     """Why a divergence is not a target bug, if it was analysed: by its signature, or by the
     frame that diverged (``diverging_frame`` as sent, ``canonical`` as drawn: in canonical
-    space, where the DUT's ISN is known) and the target's ``answers`` to it."""
+    space, where the DUT's ISN is known), the target's ``answers`` to it and whether it
+    answered an earlier frame of the case (``answered_before``)."""
     rule, state, response = signature
     for known_rule, known_state, known_response, why in KNOWN:
         if known_rule == rule and known_state in ("*", state) and known_response == response:
@@ -176,7 +190,12 @@ def explain(signature: tuple[str, str, str], diverging_frame: bytes | None = Non
             _all_zero_icmp(a) for a in answers):
         return _ZERO_CHECKSUM
     seg = _segment(canonical if canonical is not None else diverging_frame)
-    return _explain_tcp(rule, state, response, seg, answers) if seg is not None else None
+    if seg is None:
+        return None
+    if (rule == "RFC9293-3.10.7.4-MUST-ack-unsent" and response == "missing:tcp:."
+            and answered_before and seg.flags & ACK):
+        return _UNSENT_ACK_RATE
+    return _explain_tcp(rule, state, response, seg, answers)
 
 
 def _explain_tcp(rule: str, state: str, response: str, seg: TcpRepr,
@@ -208,6 +227,10 @@ def _explain_tcp(rule: str, state: str, response: str, seg: TcpRepr,
     if (state == "LISTEN" and flags & ACK and seg.ack != (CANONICAL_DUT_ISN + 1) % MOD32
             and any(_is_bare_rst(a) for a in answers)):
         return _CHECK_REQ_ACK_FIRST
+    if (rule == "RFC5961-3.2-MUST-rst-out-of-window" and state == "LISTEN"
+            and response == "unexpected:tcp:." and flags & RST and not seg.payload
+            and not flags & (SYN | FIN) and _challenge_ack_only(answers)):
+        return _CHECK_REQ_RST_RIGHT_EDGE
     if (rule == "LINUX-tcp_check_req-embryonic-reset" and response == "unexpected:tcp:."
             and flags & RST and _challenge_ack_only(answers)):
         return _CHECK_REQ_RST_CHALLENGE
@@ -271,7 +294,8 @@ def explain_record(record: CaseRecord) -> str | None:
     if i is None:
         return explain(record.signature)
     canonical = record.canonical[i] if i < len(record.canonical) else None
-    return explain(record.signature, record.sent[i], canonical, record.responses[i])
+    return explain(record.signature, record.sent[i], canonical, record.responses[i],
+                   any(record.responses[:i]))
 
 
 def _auth_parse_fails(frame: bytes) -> bool:

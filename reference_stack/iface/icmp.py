@@ -26,17 +26,22 @@ TOS_PREC_INTERNETCONTROL = 0xC0  # RFC 1812 4.3.2.5 (Linux icmp_send)
 
 
 NR_ICMP_TYPES = 18  # Linux: the highest ICMP type it knows (RFC 950 address mask reply)
+# Types Linux's icmp_pointers[] mark `.error = 1`: the RFC 792 errors and the unassigned or
+# obsolete 1, 2, 6, 7, 9, 10 (icmp_send sends no error about any of them).
+LINUX_ERROR_TYPES = frozenset((1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12))
 
 
 def error_forbidden(original: Ipv4Repr, link_broadcast: bool, addr: Addressing,
                     unknown_type_is_error: bool = False) -> str | None:
     """The RFC 1122 3.2.2 rule that forbids an ICMP error about `original`, or None.
-    ``unknown_type_is_error``: an ICMP message of a type above 18 may be an error too (Linux
-    icmp_send: ``*itp > NR_ICMP_TYPES``), so none is sent about it either."""
+    ``unknown_type_is_error``: an ICMP message of a type above 18, or of one Linux marks as an
+    error (:data:`LINUX_ERROR_TYPES`), may be an error too (Linux icmp_send: ``*itp >
+    NR_ICMP_TYPES || icmp_pointers[*itp].error``), so none is sent about it either."""
     if original.protocol == IPPROTO_ICMP and original.frag_offset == 0:
         icmp_type = original.payload[0] if original.payload else None
         if icmp_type is None or icmp_type in ERROR_TYPES or (
-                unknown_type_is_error and icmp_type > NR_ICMP_TYPES):
+                unknown_type_is_error and (icmp_type > NR_ICMP_TYPES
+                                           or icmp_type in LINUX_ERROR_TYPES)):
             return "RFC1122-3.2.2-MUST-NOT-error-about-icmp-error"
     if addr.is_broadcast(original.dst) or 224 <= original.dst[0] <= 239:
         return "RFC1122-3.2.2-MUST-NOT-error-to-broadcast"

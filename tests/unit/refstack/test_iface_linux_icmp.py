@@ -7,6 +7,7 @@ profile keeps the RFC-minimal behaviour."""
 from __future__ import annotations
 
 from reference_stack.profiles import LINUX, RFC
+from reference_stack.wire.checksum import internet_checksum
 from reference_stack.wire.ethernet import ETH_P_IP, EthernetRepr
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.icmpv4 import ICMP_TIMESTAMP, ICMP_TIMESTAMP_REPLY, Icmpv4Repr
@@ -114,4 +115,16 @@ def test_no_error_about_an_icmp_message_of_unknown_type():
     frame = ip_frame(IPPROTO_ICMP, unknown, (raw_option(RR, bytes([3]) + bytes(4)),))
     assert make_stack(LINUX).receive(frame, 1.0).frames == ()
     (error,) = make_stack(RFC).receive(frame, 1.0).frames
+    assert dissect(error).icmpv4.type == 12
+
+
+def test_no_error_about_an_icmp_type_linux_marks_as_an_error():
+    # Type 1 is unassigned; Linux's icmp_pointers[1].error = 1, so icmp_send stays silent.
+    frame = ip_frame(IPPROTO_ICMP, bytes([1]), (raw_option(8, b""),))  # option length 2
+    bad = bytearray(frame)
+    bad[14 + 21] = 0  # the option's length octet: 0, a fault at offset 20
+    bad[24:26] = b"\x00\x00"
+    bad[24:26] = internet_checksum(bytes(bad[14:14 + (bad[14] & 15) * 4])).to_bytes(2, "big")
+    assert make_stack(LINUX).receive(bytes(bad), 1.0).frames == ()
+    (error,) = make_stack(RFC).receive(bytes(bad), 1.0).frames
     assert dissect(error).icmpv4.type == 12
