@@ -185,14 +185,6 @@ class DifferentialSession:
         got, _ = self.link.expect(is_answer, timeout)
         return [got] if got is not None else []
 
-    def setup_exchange(self, ctx: CaseContext, frame: bytes) -> list[Mismatch]:
-        """A frame of a scenario's way to its state (canonical space) to both stacks; the
-        target's answers up to the barrier compared with the oracle's (setup mismatches)."""
-        reaction = self.send_both(ctx.to_target(frame), ctx.to_oracle(frame))
-        answers = [f for f in self.barrier() if tcp_ports(f) == (ctx.ports.dut,
-                                                                 ctx.ports.actual)]
-        return self._compare(ctx, reaction, answers)
-
     def run_oracle_timers(self) -> None:
         """Timers due on the oracle (reassembly timeouts, retransmissions) fire as on the
         target, so both forget the same leftovers of earlier cases; what they send is not a
