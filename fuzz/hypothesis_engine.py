@@ -1,35 +1,49 @@
-"""The hypothesis engine: single-frame (and two-frame) cases drawn by :mod:`fuzz.strategies`,
-run differentially, a new divergence shrunk by hypothesis to a minimal case.
+"""The hypothesis engine: single-frame (and two-frame) cases drawn by the compact strategy
+(:func:`fuzz.strategies.compact_cases`, decoded by :mod:`fuzz.compact`), run differentially,
+a new divergence shrunk by hypothesis to a minimal case.
 
-Generation draws each case straight from hypothesis's ``ConjectureData`` (seeded, the same
-strategies, the same choice sequences hypothesis's own engine would shrink) and runs it at
-once: the ``@given`` engine's per-example bookkeeping (its data tree, mutations, example
-lists) cost as much again as the draws themselves, which are most of a case's time (see
-``fuzz/README.md``). The first case of a new signature is saved at once (unshrunk); then
-hypothesis's ``ConjectureRunner`` shrinks its choice sequence, rerunning the case on the
-target and the oracle, and every smaller case with the same signature overwrites the
-finding: the last one is the minimal case (made durable).
+Generation draws each case straight from hypothesis's ``ConjectureData``: the template as
+an integer choice and the entropy as one bytes choice, the same choices ``compact_cases``
+makes through ``sampled_from`` and ``binary`` (seeded; hypothesis's own shrinker works on
+them). Measured on this machine: the ``@given`` engine's per-example bookkeeping (data tree,
+mutations, spans of the nested strategies) costs some 600 us an example, the direct draw
+about 120 us, and the figure (2,000 cases/s) needs the latter (see ``fuzz/README.md``).
+This uses hypothesis internals (``ConjectureData``, ``ConjectureRunner``,
+``InterestingOrigin``): ``pyproject.toml`` pins hypothesis to the tested minor release.
+
+The first case of a new signature is saved at once (unshrunk); then ``ConjectureRunner``
+shrinks its choice sequence, rerunning the case on the target and the oracle, and every
+smaller case with the same signature overwrites the finding: the last one is the minimal case
+(made durable). The shrunk choice sequence goes to an example database under the output
+directory (``hypothesis-db/``, hypothesis's ``DirectoryBasedExampleDatabase``); a resumed
+campaign replays those first (one that no longer diverges is dropped from it), then draws
+cases it has not drawn yet.
 """
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
-from hypothesis.control import BuildContext
+from hypothesis.database import (
+    DirectoryBasedExampleDatabase,
+    choices_from_bytes,
+    choices_to_bytes,
+)
 from hypothesis.internal.conjecture.data import ConjectureData
 from hypothesis.internal.conjecture.engine import ConjectureRunner
 from hypothesis.internal.escalation import InterestingOrigin
-from hypothesis.strategies import SearchStrategy
 
+from fuzz.compact import ENTROPY, FRAME_TEMPLATES, CompactDecoder
 from fuzz.findings import Finding
 from fuzz.runner import Campaign
 from fuzz.scenarios import CANONICAL_VIEW, STATE_NAMES, on_connection
 from fuzz.session import CaseRecord, DifferentialSession, TargetUnresponsive
-from fuzz.strategies import LinkAddresses, any_frame, frame_sequences
 
 CASES_PER_BATCH = 20000
+DATABASE_DIR = "hypothesis-db"
 SHRINK_SETTINGS = settings(database=None, deadline=None, phases=(Phase.shrink,),
                            suppress_health_check=list(HealthCheck))
 
@@ -41,18 +55,18 @@ class Diverged(Exception):
 DIVERGED = InterestingOrigin.from_exception(Diverged())
 
 
-def case_strategy(addrs: LinkAddresses, max_frames: int) -> SearchStrategy[tuple[bytes, ...]]:
-    """Single frames (``max_frames`` 1) or short sequences, drawn against the canonical
-    connection."""
-    if max_frames == 1:
-        return any_frame(addrs, CANONICAL_VIEW).map(lambda frame: (frame,))
-    return frame_sequences(addrs, CANONICAL_VIEW, max_frames)
-
-
-def draw(data: ConjectureData, strategy: SearchStrategy[Any]) -> Any:
-    with BuildContext(data, wrapped_test=None):
-        value = data.draw(strategy)
-    return value
+def draw_case(data: ConjectureData, decoder: CompactDecoder,
+              max_frames: int) -> tuple[bytes, ...]:
+    """One case from ``data``: the choices of ``compact_cases(addrs, view, max_frames)``
+    (a shape when ``max_frames`` > 1: single, pair, fragment train; per frame a template
+    index and ``ENTROPY`` octets), drawn without the strategy layers."""
+    shape = data.draw_integer(0, 2) if max_frames > 1 else 0
+    if shape == 2:
+        return decoder.case((("fragments", data.draw_bytes(ENTROPY, ENTROPY)),), max_frames)
+    last = len(FRAME_TEMPLATES) - 1
+    parts = tuple((FRAME_TEMPLATES[data.draw_integer(0, last)],
+                   data.draw_bytes(ENTROPY, ENTROPY)) for _ in range(1 + shape))
+    return decoder.case(parts, max_frames)
 
 
 def _size(frames: tuple[bytes, ...]) -> tuple[int, int]:
@@ -69,22 +83,48 @@ class HypothesisEngine:
         # A resumed campaign goes on with cases it has not drawn yet.
         self.random = random.Random(f"{campaign.seed}:{campaign.previous.cases}")
         self.unresponsive = False
+        self.diverged = False  # whether the last case run diverged (any signature)
+        self.database = DirectoryBasedExampleDatabase(Path(campaign.out) / DATABASE_DIR)
+        self.db_key = f"netconform:{max_frames}:{','.join(states)}".encode()
 
     def run(self) -> None:
         campaign = self.campaign
+        replay = list(self.database.fetch(self.db_key))
         while not campaign.done():
             self.unresponsive = False
             with campaign.batch() as session:
-                strategy = case_strategy(session.addrs, self.max_frames)
+                decoder = CompactDecoder(session.addrs, CANONICAL_VIEW)
                 start = campaign.stats.cases
+                while replay and not campaign.done() and not self.unresponsive:
+                    self._replay(session, decoder, replay.pop(0))
                 while (not campaign.done() and not self.unresponsive
                        and campaign.stats.cases - start < self.cases_per_batch):
                     data = ConjectureData(random=self.random)
-                    frames = draw(data, strategy)
+                    frames = draw_case(data, decoder, self.max_frames)
                     data.freeze()
                     finding = self._run(session, frames)
                     if finding is not None and not self.unresponsive:
-                        self._shrink(session, strategy, data.choices, finding)
+                        self._shrink(session, decoder, data.choices, finding)
+
+    def _replay(self, session: DifferentialSession, decoder: CompactDecoder,
+                saved: bytes) -> None:
+        """A failing example of an earlier run, first; dropped if it no longer diverges."""
+        choices = choices_from_bytes(saved)
+        if choices is None:
+            self.database.delete(self.db_key, saved)
+            return
+        data = ConjectureData.for_choices(choices)
+        try:
+            frames = draw_case(data, decoder, self.max_frames)
+        except Exception:  # noqa: BLE001 - saved by another shape of the engine: stale
+            self.database.delete(self.db_key, saved)
+            return
+        self.diverged = False
+        finding = self._run(session, frames)
+        if not self.diverged and not self.unresponsive:
+            self.database.delete(self.db_key, saved)
+        if finding is not None and not self.unresponsive:
+            self._shrink(session, decoder, choices, finding)
 
     def _states_for(self, frames: tuple[bytes, ...]) -> tuple[str, ...]:
         """Every state for a segment of the connection; one for host-level frames."""
@@ -105,6 +145,8 @@ class HypothesisEngine:
                 campaign.liveness(f"target unresponsive in {state}: {exc}",
                                   in_flight=CaseRecord(state, frames))
                 return None
+            if record.mismatches or record.setup_mismatches:
+                self.diverged = True
             if shrinking is not None and record.signature == shrinking.signature:
                 campaign.count(record)
                 if _size(frames) <= _size(shrinking.record.canonical):
@@ -116,17 +158,20 @@ class HypothesisEngine:
                 return finding
         return None
 
-    def _shrink(self, session: DifferentialSession, strategy: SearchStrategy[Any],
+    def _shrink(self, session: DifferentialSession, decoder: CompactDecoder,
                 choices: Any, finding: Finding) -> None:
         """hypothesis's shrinker on the case's choice sequence, each attempt run on both
-        stacks; the finding keeps the smallest case that still diverges the same way."""
+        stacks; the finding keeps the smallest case that still diverges the same way, and
+        the example database its choices."""
         def test_function(data: ConjectureData) -> None:
-            frames = draw(data, strategy)
+            frames = draw_case(data, decoder, self.max_frames)
             if self.unresponsive or self.campaign.time_left() <= 0:
                 return
             if self._run(session, frames, shrinking=finding) is finding:
                 data.mark_interesting(DIVERGED)
 
+        saved = choices_to_bytes(choices)
+        self.database.save(self.db_key, saved)
         runner = ConjectureRunner(test_function, settings=SHRINK_SETTINGS, random=self.random)
         try:
             runner.cached_test_function(choices)
@@ -137,6 +182,12 @@ class HypothesisEngine:
         finally:
             finding.shrunk = True
             self.campaign.save(finding)
+            shrunk = runner.interesting_examples.get(DIVERGED)
+            if shrunk is not None:
+                smaller = choices_to_bytes(shrunk.choices)
+                if smaller != saved:
+                    self.database.save(self.db_key, smaller)
+                    self.database.delete(self.db_key, saved)
 
 
 def run_hypothesis(campaign: Campaign, **kwargs: Any) -> None:
