@@ -84,6 +84,8 @@ class HypothesisEngine:
         self.random = random.Random(f"{campaign.seed}:{campaign.previous.cases}")
         self.unresponsive = False
         self.diverged = False  # whether the last case run diverged (any signature)
+        # New findings met while shrinking another, with their choices: shrunk after it.
+        self.pending: list[tuple[Finding, Any]] = []
         self.database = DirectoryBasedExampleDatabase(Path(campaign.out) / DATABASE_DIR)
         self.db_key = f"netconform:{max_frames}:{','.join(states)}".encode()
 
@@ -104,7 +106,7 @@ class HypothesisEngine:
                     data.freeze()
                     finding = self._run(session, frames)
                     if finding is not None and not self.unresponsive:
-                        self._shrink(session, decoder, data.choices, finding)
+                        self._shrink_all(session, decoder, data.choices, finding)
 
     def _replay(self, session: DifferentialSession, decoder: CompactDecoder,
                 saved: bytes) -> None:
@@ -124,7 +126,16 @@ class HypothesisEngine:
         if not self.diverged and not self.unresponsive:
             self.database.delete(self.db_key, saved)
         if finding is not None and not self.unresponsive:
+            self._shrink_all(session, decoder, choices, finding)
+
+    def _shrink_all(self, session: DifferentialSession, decoder: CompactDecoder,
+                    choices: Any, finding: Finding) -> None:
+        """Shrink ``finding``, then the new findings met on the way (while time is left)."""
+        self._shrink(session, decoder, choices, finding)
+        while self.pending and not self.campaign.done() and not self.unresponsive:
+            finding, choices = self.pending.pop(0)
             self._shrink(session, decoder, choices, finding)
+        self.pending = []
 
     def _states_for(self, frames: tuple[bytes, ...]) -> tuple[str, ...]:
         """Every state for a segment of the connection; one for host-level frames."""
@@ -154,8 +165,10 @@ class HypothesisEngine:
                     campaign.save(shrinking, durable=False)
                 return shrinking
             finding = campaign.observe(record)
-            if finding is not None and shrinking is None:
-                return finding
+            if finding is not None:
+                if shrinking is None:
+                    return finding
+                self.pending.append((finding, None))
         return None
 
     def _shrink(self, session: DifferentialSession, decoder: CompactDecoder,
@@ -167,7 +180,10 @@ class HypothesisEngine:
             frames = draw_case(data, decoder, self.max_frames)
             if self.unresponsive or self.campaign.time_left() <= 0:
                 return
-            if self._run(session, frames, shrinking=finding) is finding:
+            met = len(self.pending)
+            result = self._run(session, frames, shrinking=finding)
+            self.pending[met:] = [(new, tuple(data.choices)) for new, _ in self.pending[met:]]
+            if result is finding:
                 data.mark_interesting(DIVERGED)
 
         saved = choices_to_bytes(choices)
