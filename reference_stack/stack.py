@@ -25,19 +25,62 @@ from reference_stack.socket_api import SocketApi
 from reference_stack.tcp.layer import TcpLayer
 from reference_stack.tcp.output import OutSegment
 from reference_stack.tcp.state import State
-from reference_stack.trace import Decision, Trace
+from reference_stack.trace import Decision, Record, Trace, decisions_of
 from reference_stack.variance import Prediction
 from reference_stack.wire.ethernet import ETH_P_ARP
 
 
-@dataclass(frozen=True, slots=True)
 class Reaction:
     """What one entry-point call produced: frames (in emission order), a prediction for each
-    (same order, with the allowed variance) and the decision trace."""
+    (same order, with the allowed variance) and the decision trace (immutable).
 
-    frames: tuple[bytes, ...] = ()
-    predictions: tuple[Prediction, ...] = ()
-    trace: tuple[Decision, ...] = ()
+    The stack hands over its trace records as they are; the `Decision`s are built when
+    `trace` is first read (trace.py: recording is cheap, reading gives the same content)."""
+
+    __slots__ = ("frames", "predictions", "_trace", "_records")
+
+    frames: tuple[bytes, ...]
+    predictions: tuple[Prediction, ...]
+
+    def __init__(self, frames: tuple[bytes, ...] = (), predictions: tuple[Prediction, ...] = (),
+                 trace: tuple[Decision, ...] = ()) -> None:
+        setter = object.__setattr__
+        setter(self, "frames", frames)
+        setter(self, "predictions", predictions)
+        setter(self, "_trace", tuple(trace))
+        setter(self, "_records", None)
+
+    @classmethod
+    def of_records(cls, frames: tuple[bytes, ...], predictions: tuple[Prediction, ...],
+                   records: list[Record]) -> Reaction:
+        r = cls(frames, predictions)
+        object.__setattr__(r, "_trace", None)
+        object.__setattr__(r, "_records", records)
+        return r
+
+    @property
+    def trace(self) -> tuple[Decision, ...]:
+        trace = self._trace
+        if trace is None:
+            trace = decisions_of(self._records)
+            object.__setattr__(self, "_trace", trace)
+            object.__setattr__(self, "_records", None)
+        return trace
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Reaction is immutable: cannot assign {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Reaction:
+            return NotImplemented
+        return (self.frames, self.predictions, self.trace) == (other.frames, other.predictions,
+                                                               other.trace)
+
+    __hash__ = None  # type: ignore[assignment]  # predictions hold dicts
+
+    def __repr__(self) -> str:
+        return (f"Reaction(frames={self.frames!r}, predictions={self.predictions!r}, "
+                f"trace={self.trace!r})")
 
     def rules(self) -> list[str]:
         return [d.rule for d in self.trace]
@@ -90,7 +133,10 @@ class ReferenceStack:
             self.iface.send_tcp(self._tcp_out, trace, self.out)
         out = self.out
         self.out = []
-        return Reaction(tuple(f for f, _ in out), tuple(p for _, p in out), trace.freeze())
+        if not out:
+            return Reaction.of_records((), (), trace.records)
+        frames, predictions = zip(*out)
+        return Reaction.of_records(frames, predictions, trace.records)
 
     def _call(self, now: float, fn, *args) -> CallResult:
         trace = self._begin(now)

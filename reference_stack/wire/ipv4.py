@@ -50,6 +50,7 @@ IPPROTO_UDP = 17
 HEADER_LEN = 20  # RFC 791 3.1: the minimum header, IHL = 5
 # version/IHL, TOS, total length, identification, flags/fragment offset, TTL, protocol, checksum
 _FIXED = struct.Struct("!BBHHHBBH")
+_PLAIN = struct.Struct("!BBHHHBBH4s4s")  # the whole 20-octet header without options
 _CHECKSUM_AT = 10
 _FLAG_RESERVED = 0x8000
 _FLAG_DF = 0x4000
@@ -138,6 +139,19 @@ class Ipv4Packet(CheckedView):
 
     def header_checksum_ok(self) -> bool:
         return internet_checksum(self.buffer[: self.header_len]) == 0
+
+
+def emit_plain_header(src: bytes, dst: bytes, protocol: int, payload_len: int, ttl: int,
+                      tos: int, ident: int, df: bool) -> bytes:
+    """The 20-octet header of an unfragmented datagram without options (IHL 5, RFC 791 3.1),
+    total length and header checksum computed: what ``Ipv4Repr(...).emit()`` writes before
+    the payload for such a datagram, without building the Repr (the output hot path)."""
+    octets("src", src, 4)
+    octets("dst", dst, 4)
+    flags_frag = _FLAG_DF if df else 0
+    header = pack(_PLAIN, 0x45, tos, HEADER_LEN + payload_len, ident, flags_frag, ttl, protocol,
+                  0, src, dst)
+    return with_checksum(header, _CHECKSUM_AT, internet_checksum(header))
 
 
 @dataclass(frozen=True, slots=True)

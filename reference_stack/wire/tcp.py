@@ -6,7 +6,13 @@ The option classes live in ``tcp_options`` and are re-exported here.
 import struct
 from dataclasses import dataclass
 
-from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum, with_checksum
+from reference_stack.wire.checksum import (
+    fold,
+    internet_checksum,
+    pseudo_header_sum,
+    with_checksum,
+    word_sum,
+)
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.fields import bits, pack
 from reference_stack.wire.tcp_options import (
@@ -227,8 +233,8 @@ class TcpRepr:
             checksum,
         )
 
-    def _segment(self) -> bytes:
-        """Header and payload with the checksum field as given (0 if None).
+    def _header(self) -> bytes:
+        """Header (fixed part and options) with the checksum field as given (0 if None).
 
         RFC 9293 3.1: with a computed data offset the options are padded with zeros to a
         32-bit boundary; an explicit data offset emits the options exactly as given.
@@ -253,16 +259,24 @@ class TcpRepr:
             self.checksum or 0,
             self.urgent,
         )
-        return fixed + options + self.payload
+        return fixed + options if options else fixed
+
+    def _segment(self) -> bytes:
+        """Header and payload with the checksum field as given (0 if None)."""
+        return self._header() + self.payload
 
     def emit(self, src_ip: bytes, dst_ip: bytes) -> bytes:
         """RFC 9293 3.1: the checksum covers the pseudo-header, header and data."""
-        segment = self._segment()
+        header = self._header()
+        payload = self.payload
         if self.checksum is None:
-            initial = pseudo_header_sum(src_ip, dst_ip, IPPROTO_TCP, len(segment))
-            value = internet_checksum(segment, initial)
-            segment = with_checksum(segment, _CHECKSUM_AT, value)
-        return segment
+            initial = pseudo_header_sum(src_ip, dst_ip, IPPROTO_TCP, len(header) + len(payload))
+            if len(header) & 1:  # an explicit odd-length option area: sum the segment whole
+                value = internet_checksum(header + payload, initial)
+            else:
+                value = fold(word_sum(header) + word_sum(payload) + initial)
+            header = with_checksum(header, _CHECKSUM_AT, value)
+        return header + payload
 
     def checksum_ok(self, src_ip: bytes, dst_ip: bytes) -> bool:
         """RFC 9293 3.1 checksum verification (True when ``checksum`` is None)."""
