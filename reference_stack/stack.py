@@ -106,14 +106,18 @@ class CallResult:
 
 class ReferenceStack:
     def __init__(self, profile: Profile, mac: bytes, ipv4: bytes, prefix_len: int,
-                 rng_seed: int = 0) -> None:
+                 rng_seed: int = 0, tcp_fast_path: bool = True) -> None:
+        """`tcp_fast_path=False` turns header prediction off (tcp/fast_path.py): every segment
+        then takes the full RFC 9293 3.10.7 path. The results are the same; the switch exists
+        for the test that shows it."""
         self.profile = profile
         self.mac = mac
         self.ip = ipv4
         self.rng = random.Random(rng_seed)
         self.tcp = TcpLayer(profile, self.rng)
         self.udp = UdpLayer()
-        self.iface = Interface(profile, mac, ipv4, prefix_len, self.rng, self.tcp, self.udp)
+        self.iface = Interface(profile, mac, ipv4, prefix_len, self.rng, self.tcp, self.udp,
+                               tcp_fast_path)
         self.api = SocketApi(self)
         self.out: Output = []
         self._tcp_out: list[OutSegment] = []
@@ -135,7 +139,7 @@ class ReferenceStack:
         self.out = []
         if not out:
             return Reaction.of_records((), (), trace.records)
-        frames, predictions = zip(*out)
+        frames, predictions = zip(*out, strict=True)
         return Reaction.of_records(frames, predictions, trace.records)
 
     def _call(self, now: float, fn, *args) -> CallResult:

@@ -219,8 +219,8 @@ class TcpLayer:
             reopen_above = seq_add(tcb.snd_nxt, 0xFFFF + 2)  # Linux: tw snd_nxt + 65535 + 2
             tcb = None
         if tcb is not None:
-            self.trace.add("tcp", "accept", "RFC9293-3.10.7-MUST-demux",
-                           f"connection in {tcb.state.value}")
+            self.trace.note("tcp", "accept", "RFC9293-3.10.7-MUST-demux", "connection in {}",
+                            tcb.state.value)
             if tcb.state is State.SYN_SENT:
                 segment_arrival.syn_sent(self, tcb, seg, now)
             elif tcb.state is State.TIME_WAIT and self.profile.time_wait_minisock:

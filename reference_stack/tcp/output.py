@@ -20,6 +20,10 @@ SENDING_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.C
                   State.LAST_ACK)
 
 
+def _reply_detail(flags: int, seq: int, ack: int, length: int) -> str:
+    return f"[{flags_str(flags)}] seq={seq} ack={ack} len={length}"
+
+
 @dataclass(frozen=True, slots=True)
 class OutSegment:
     """A segment for the IP layer, with the rule that produced it and its allowed variance."""
@@ -125,8 +129,8 @@ class Sender:
 
     def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict) -> None:
         self.out.append(OutSegment(src, dst, seg, rule, variance))
-        self.trace.add("tcp", REPLY, rule, f"[{flags_str(seg.flags)}] seq={seg.seq} ack={seg.ack} "
-                       f"len={len(seg.payload)}")
+        self.trace.note("tcp", REPLY, rule, _reply_detail, seg.flags, seg.seq, seg.ack,
+                        len(seg.payload))
 
     # -- the transmit loop ---------------------------------------------------------------
 

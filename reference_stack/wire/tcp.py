@@ -42,6 +42,7 @@ __all__ = [
     "RST",
     "SYN",
     "URG",
+    "common_fields",
     "TcpOptEol",
     "TcpOption",
     "TcpOptMalformed",
@@ -98,6 +99,28 @@ HEADER_LEN = 20
 # ports, seq, ack, data offset/reserved, flags, window, checksum, urgent pointer
 _FIXED = struct.Struct("!HHIIBBHHH")
 _CHECKSUM_AT = 16
+
+
+_TS_PREFIX = b"\x01\x01\x08\x0a"  # NOP, NOP, kind 8, length 10 (RFC 7323 appendix A)
+_TS_VALUES = struct.Struct("!II")
+
+
+def common_fields(data: bytes) -> tuple | None:
+    """The fields of a segment in one of the two common layouts, read in place: no options
+    (data offset 5), or exactly NOP, NOP, Timestamps (data offset 8, the layout RFC 7323
+    appendix A recommends and Linux sends). Returns (src_port, dst_port, seq, ack, flags,
+    window, urgent, header_len, timestamps or None), or None for anything else (short, other
+    options, a bogus data offset, reserved bits set): parse that with ``TcpRepr.parse``."""
+    n = len(data)
+    if n < HEADER_LEN:
+        return None
+    src_port, dst_port, seq, ack, offset_byte, flags, window, _, urgent = _FIXED.unpack_from(data)
+    if offset_byte == 0x50:
+        return src_port, dst_port, seq, ack, flags, window, urgent, HEADER_LEN, None
+    if offset_byte == 0x80 and n >= 32 and data[20:24] == _TS_PREFIX:
+        return (src_port, dst_port, seq, ack, flags, window, urgent, 32,
+                _TS_VALUES.unpack_from(data, 24))
+    return None
 
 
 def flags_str(flags: int) -> str:
