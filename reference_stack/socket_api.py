@@ -40,7 +40,7 @@ TCP_MAXSEG = pysock.TCP_MAXSEG
 SO_KEEPALIVE = pysock.SO_KEEPALIVE
 TCP_KEEPIDLE = pysock.TCP_KEEPIDLE
 SHUT_RD, SHUT_WR, SHUT_RDWR = pysock.SHUT_RD, pysock.SHUT_WR, pysock.SHUT_RDWR
-MSG_OOB = pysock.MSG_OOB
+MSG_OOB = int(pysock.MSG_OOB)  # a plain int: IntFlag arithmetic is slow on the send path
 
 # States in which the peer has closed its direction (a read returns end of file).
 PEER_CLOSED = (State.CLOSE_WAIT, State.LAST_ACK, State.CLOSING, State.TIME_WAIT)

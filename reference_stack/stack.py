@@ -29,6 +29,9 @@ from reference_stack.trace import Decision, Record, Trace, decisions_of
 from reference_stack.variance import Prediction
 from reference_stack.wire.ethernet import ETH_P_ARP
 
+_new = object.__new__
+_set = object.__setattr__
+
 
 class Reaction:
     """What one entry-point call produced: frames (in emission order), a prediction for each
@@ -53,9 +56,11 @@ class Reaction:
     @classmethod
     def of_records(cls, frames: tuple[bytes, ...], predictions: tuple[Prediction, ...],
                    records: list[Record]) -> Reaction:
-        r = cls(frames, predictions)
-        object.__setattr__(r, "_trace", None)
-        object.__setattr__(r, "_records", records)
+        r = _new(cls)
+        _set(r, "frames", frames)
+        _set(r, "predictions", predictions)
+        _set(r, "_trace", None)
+        _set(r, "_records", records)
         return r
 
     @property

@@ -36,6 +36,7 @@ from reference_stack.wire.ipv4 import (
     IPPROTO_ICMP,
     IPPROTO_TCP,
     IPPROTO_UDP,
+    Ipv4Packet,
     Ipv4Repr,
     emit_plain_header,
 )
@@ -45,6 +46,8 @@ from reference_stack.wire.udp import UdpRepr
 Output = list[tuple[bytes, Prediction]]
 HARD_UNREACH_ERRNO = {ICMP_PROT_UNREACH: errno.ENOPROTOOPT, ICMP_PORT_UNREACH: errno.ECONNREFUSED}
 _ETHERTYPE_IP = ETH_P_IP.to_bytes(2, "big")
+_VERSION_4_IHL_5 = b"\x45"
+_PROTO_TCP = bytes((IPPROTO_TCP,))
 PENDING_LIMIT = 3  # RFC 1122 2.3.2.2: SHOULD keep at least one packet awaiting ARP
 ARP_RETRY_INTERVAL = 1.0  # RFC 1122 2.3.2.1: at most one request a second per destination
 ARP_TRIES = 3  # Linux mcast_solicit
@@ -127,6 +130,17 @@ class Interface:
 
     def _ipv4_input(self, link_dst: bytes, raw: bytes, now: float, trace: Trace,
                     out: Output) -> None:
+        if raw[:1] == _VERSION_4_IHL_5 and raw[9:10] == _PROTO_TCP and not (raw[6] & 0x3F
+                                                                          or raw[7]):
+            # The common datagram: no options, not a fragment (MF and offset zero), carrying
+            # TCP. It is validated by the same rules on a checked view of the bytes
+            # (Ipv4Packet) instead of a parsed Ipv4Repr; nothing else below applies to it.
+            view = Ipv4Packet(raw)
+            ok, rule, detail = ipv4_input.validate(view, raw, self.addr, self.profile)
+            trace.add("ipv4", ACCEPT if ok else DROP, rule, detail)
+            if ok:
+                self._tcp_input(view.src, view.dst, view.payload, now, trace)
+            return
         try:
             ip = Ipv4Repr.parse(raw)
         except WireError as e:
@@ -153,7 +167,7 @@ class Interface:
             ip = whole
             original = ip.emit()
         if ip.protocol == IPPROTO_TCP:
-            self._tcp_input(ip, now, trace)
+            self._tcp_input(ip.src, ip.dst, ip.payload, now, trace)
         elif ip.protocol == IPPROTO_UDP:
             self._udp_input(ip, original, link_bcast, trace, out)
         elif ip.protocol == IPPROTO_ICMP:
@@ -304,8 +318,8 @@ class Interface:
 
     # -- TCP -------------------------------------------------------------------------------
 
-    def _tcp_input(self, ip: Ipv4Repr, now: float, trace: Trace) -> None:
-        payload = ip.payload
+    def _tcp_input(self, src: bytes, dst: bytes, payload: bytes, now: float,
+                   trace: Trace) -> None:
         # A segment in a common layout is read in place and offered to the fast path
         # (tcp/fast_path.py) before any TcpRepr is built; the checks below are the same.
         fields = common_fields(payload) if self.tcp_fast_path else None
@@ -322,19 +336,19 @@ class Interface:
                 return
         rule = "RFC9293-3.1-MUST-checksum"
         # Verified on the received octets (RFC 9293 3.1: pseudo-header, header and data).
-        if (internet_checksum(payload, pseudo_header_sum(ip.src, ip.dst, IPPROTO_TCP,
+        if (internet_checksum(payload, pseudo_header_sum(src, dst, IPPROTO_TCP,
                                                          len(payload))) != 0
                 and not self.profile.breaks(rule)):
             trace.add("tcp", DROP, rule, "bad checksum")
             return
-        if self.addr.is_broadcast(ip.dst) or self.addr.is_multicast(ip.dst):
+        if self.addr.is_broadcast(dst) or self.addr.is_multicast(dst):
             trace.add("tcp", DROP, "RFC1122-4.2.3.10-MUST-discard-broadcast")
             return
         if seg is None:
-            if fast_path.segment_arrives(self.tcp, ip.src, ip.dst, fields, payload, now):
+            if fast_path.segment_arrives(self.tcp, src, dst, fields, payload, now):
                 return
             seg = TcpRepr.parse(payload)
-        self.tcp.input(ip.src, ip.dst, seg, now)
+        self.tcp.input(src, dst, seg, now)
 
     def send_tcp(self, segs: list[OutSegment], trace: Trace, out: Output) -> None:
         for s in segs:

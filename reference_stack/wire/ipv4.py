@@ -4,7 +4,7 @@ import struct
 from dataclasses import dataclass
 
 from reference_stack.wire.addr import ip4_str
-from reference_stack.wire.checksum import internet_checksum, with_checksum
+from reference_stack.wire.checksum import fold, internet_checksum, pseudo_header_sum, with_checksum
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.fields import bits, octets, pack
 from reference_stack.wire.ipv4_options import (
@@ -82,6 +82,10 @@ class Ipv4Packet(CheckedView):
         return self.buffer[0] >> 4
 
     @property
+    def ihl(self) -> int:
+        return self.buffer[0] & 0x0F
+
+    @property
     def header_len(self) -> int:
         return (self.buffer[0] & 0x0F) * 4
 
@@ -96,6 +100,10 @@ class Ipv4Packet(CheckedView):
     @property
     def ident(self) -> int:
         return int.from_bytes(self.buffer[4:6], "big")
+
+    @property
+    def flag_reserved(self) -> bool:
+        return bool(self.buffer[6] & 0x80)
 
     @property
     def df(self) -> bool:
@@ -145,13 +153,19 @@ def emit_plain_header(src: bytes, dst: bytes, protocol: int, payload_len: int, t
                       tos: int, ident: int, df: bool) -> bytes:
     """The 20-octet header of an unfragmented datagram without options (IHL 5, RFC 791 3.1),
     total length and header checksum computed: what ``Ipv4Repr(...).emit()`` writes before
-    the payload for such a datagram, without building the Repr (the output hot path)."""
+    the payload for such a datagram, without building the Repr (the output hot path).
+
+    The checksum is summed field by field: the address, protocol and total-length words are
+    those of the pseudo-header sum (checksum.pseudo_header_sum). A value out of its field's
+    range makes the pack raise WireError."""
     octets("src", src, 4)
     octets("dst", dst, 4)
+    total_length = HEADER_LEN + payload_len
     flags_frag = _FLAG_DF if df else 0
-    header = pack(_PLAIN, 0x45, tos, HEADER_LEN + payload_len, ident, flags_frag, ttl, protocol,
-                  0, src, dst)
-    return with_checksum(header, _CHECKSUM_AT, internet_checksum(header))
+    total = (pseudo_header_sum(src, dst, protocol, total_length) + 0x4500 + tos + ident
+             + flags_frag + (ttl << 8))
+    return pack(_PLAIN, 0x45, tos, total_length, ident, flags_frag, ttl, protocol,
+                fold(total), src, dst)
 
 
 @dataclass(frozen=True, slots=True)

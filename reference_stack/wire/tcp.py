@@ -10,7 +10,6 @@ from reference_stack.wire.checksum import (
     fold,
     internet_checksum,
     pseudo_header_sum,
-    with_checksum,
     word_sum,
 )
 from reference_stack.wire.errors import WireError
@@ -256,8 +255,8 @@ class TcpRepr:
             checksum,
         )
 
-    def _header(self) -> bytes:
-        """Header (fixed part and options) with the checksum field as given (0 if None).
+    def _options_and_offset(self) -> tuple[bytes, int]:
+        """The option octets and the data offset/reserved octet.
 
         RFC 9293 3.1: with a computed data offset the options are padded with zeros to a
         32-bit boundary; an explicit data offset emits the options exactly as given.
@@ -270,36 +269,44 @@ class TcpRepr:
             data_offset = 5 + len(options) // 4
             if data_offset > 15:
                 raise WireError(f"options too long ({len(options)} octets)")
-        fixed = pack(
-            _FIXED,
-            self.src_port,
-            self.dst_port,
-            self.seq,
-            self.ack,
-            (bits("data_offset", data_offset, 4) << 4) | bits("reserved", self.reserved, 4),
-            self.flags,
-            self.window,
-            self.checksum or 0,
-            self.urgent,
-        )
-        return fixed + options if options else fixed
+        return options, (bits("data_offset", data_offset, 4) << 4) | bits(
+            "reserved", self.reserved, 4)
+
+    def _header(self) -> bytes:
+        """Header (fixed part and options) with the checksum field as given (0 if None)."""
+        options, offset_byte = self._options_and_offset()
+        return self._fixed(offset_byte, self.checksum or 0) + options
+
+    def _fixed(self, offset_byte: int, checksum: int) -> bytes:
+        return pack(_FIXED, self.src_port, self.dst_port, self.seq, self.ack, offset_byte,
+                    self.flags, self.window, checksum, self.urgent)
 
     def _segment(self) -> bytes:
         """Header and payload with the checksum field as given (0 if None)."""
         return self._header() + self.payload
 
     def emit(self, src_ip: bytes, dst_ip: bytes) -> bytes:
-        """RFC 9293 3.1: the checksum covers the pseudo-header, header and data."""
-        header = self._header()
+        """RFC 9293 3.1: the checksum covers the pseudo-header, header and data.
+
+        The sum is taken field by field for the fixed header and over the option and payload
+        octets in place (checksum.word_sum), so the segment is joined only once. A value out
+        of its field's range makes the final pack raise WireError, as before."""
+        options, offset_byte = self._options_and_offset()
         payload = self.payload
-        if self.checksum is None:
-            initial = pseudo_header_sum(src_ip, dst_ip, IPPROTO_TCP, len(header) + len(payload))
-            if len(header) & 1:  # an explicit odd-length option area: sum the segment whole
-                value = internet_checksum(header + payload, initial)
+        checksum = self.checksum
+        if checksum is None:
+            seq, ack = self.seq, self.ack
+            total = (pseudo_header_sum(src_ip, dst_ip, IPPROTO_TCP,
+                                       HEADER_LEN + len(options) + len(payload))
+                     + self.src_port + self.dst_port + (seq >> 16) + (seq & 0xFFFF)
+                     + (ack >> 16) + (ack & 0xFFFF) + (offset_byte << 8) + self.flags
+                     + self.window + self.urgent)
+            if len(options) & 1:  # an explicit odd-length option area shifts the payload
+                total += word_sum(options + payload)
             else:
-                value = fold(word_sum(header) + word_sum(payload) + initial)
-            header = with_checksum(header, _CHECKSUM_AT, value)
-        return header + payload
+                total += word_sum(options) + word_sum(payload)
+            checksum = fold(total)
+        return b"".join((self._fixed(offset_byte, checksum), options, payload))
 
     def checksum_ok(self, src_ip: bytes, dst_ip: bytes) -> bool:
         """RFC 9293 3.1 checksum verification (True when ``checksum`` is None)."""
