@@ -4,16 +4,22 @@ _FOLD = 0xFFFF
 
 
 def word_sum(data: bytes) -> int:
-    """An integer congruent (mod 0xFFFF) to the sum of the 16-bit big-endian words of ``data``,
-    zero-padded to an even length (RFC 1071 2(A)); zero exactly when every octet is zero.
+    """The sum of the 16-bit big-endian words of ``data``, zero-padded to an even length
+    (RFC 1071 2(A)), reduced modulo 0xFFFF into 1..0xFFFF (0 only when every octet is zero).
 
     Since 2**16 == 1 (mod 0xFFFF), the big-endian integer of the whole buffer is congruent to
-    the sum of its words (RFC 1071 2(C), deferred carries): one ``int.from_bytes`` replaces the
-    word loop. Padding an odd buffer with a zero octet multiplies its integer by 256. The sums
-    of consecutive even-length parts add up to the sum of their concatenation.
+    the sum of its words (RFC 1071 2(C), deferred carries): one ``int.from_bytes`` and one
+    modulo replace the word loop. Padding an odd buffer with a zero octet multiplies its
+    integer by 256. The sums of consecutive even-length parts add up (mod 0xFFFF, keeping
+    "zero only when all zero") to the sum of their concatenation.
     """
     total = int.from_bytes(data, "big")
-    return total << 8 if len(data) & 1 else total
+    if not total:
+        return 0
+    total %= _FOLD
+    if len(data) & 1:
+        total = total * 256 % _FOLD
+    return total or _FOLD
 
 
 def fold(total: int) -> int:
