@@ -269,8 +269,11 @@ class TcpRepr:
             data_offset = 5 + len(options) // 4
             if data_offset > 15:
                 raise WireError(f"options too long ({len(options)} octets)")
+        reserved = self.reserved
+        if 0 <= data_offset <= 15 and reserved == 0:
+            return options, data_offset << 4
         return options, (bits("data_offset", data_offset, 4) << 4) | bits(
-            "reserved", self.reserved, 4)
+            "reserved", reserved, 4)
 
     def _header(self) -> bytes:
         """Header (fixed part and options) with the checksum field as given (0 if None)."""

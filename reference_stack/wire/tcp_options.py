@@ -141,7 +141,8 @@ def parse_tcp_options(area: bytes) -> tuple[TcpOption, ...]:
 
 
 def emit_tcp_options(options: tuple[TcpOption, ...]) -> bytes:
-    return b"".join([option.emit() for option in options])
+    return b"".join([b"\x01" if type(option) is TcpOptNop else option.emit()
+                     for option in options])
 
 
 def option_summary(option: TcpOption) -> str:
