@@ -36,7 +36,7 @@ from reference_stack.wire.ipv4 import (
     IPPROTO_ICMP,
     IPPROTO_TCP,
     IPPROTO_UDP,
-    Ipv4Packet,
+    Ipv4Header,
     Ipv4Repr,
     emit_plain_header,
 )
@@ -130,16 +130,16 @@ class Interface:
 
     def _ipv4_input(self, link_dst: bytes, raw: bytes, now: float, trace: Trace,
                     out: Output) -> None:
-        if raw[:1] == _VERSION_4_IHL_5 and raw[9:10] == _PROTO_TCP and not (raw[6] & 0x3F
-                                                                          or raw[7]):
+        if raw[:1] == _VERSION_4_IHL_5 and raw[9:10] == _PROTO_TCP and len(raw) >= 20 and not (
+                raw[6] & 0x3F or raw[7]):
             # The common datagram: no options, not a fragment (MF and offset zero), carrying
-            # TCP. It is validated by the same rules on a checked view of the bytes
-            # (Ipv4Packet) instead of a parsed Ipv4Repr; nothing else below applies to it.
-            view = Ipv4Packet(raw)
-            ok, rule, detail = ipv4_input.validate(view, raw, self.addr, self.profile)
+            # TCP. It is validated by the same rules on its header fields read in one unpack
+            # (Ipv4Header) instead of a parsed Ipv4Repr; nothing else below applies to it.
+            ip = Ipv4Header(raw)
+            ok, rule, detail = ipv4_input.validate(ip, raw, self.addr, self.profile)
             trace.add("ipv4", ACCEPT if ok else DROP, rule, detail)
             if ok:
-                self._tcp_input(view.src, view.dst, view.payload, now, trace)
+                self._tcp_input(ip.src, ip.dst, ip.payload, now, trace)
             return
         try:
             ip = Ipv4Repr.parse(raw)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from reference_stack.wire.checksum import fold, internet_checksum, word_sum
-from reference_stack.wire.ipv4 import Ipv4Packet, Ipv4Repr, emit_plain_header
+from reference_stack.wire.errors import WireError
+from reference_stack.wire.ipv4 import Ipv4Header, Ipv4Packet, Ipv4Repr, emit_plain_header
 from reference_stack.wire.tcp import (
     TcpOptNop,
     TcpOptTimestamps,
@@ -45,12 +47,19 @@ def test_plain_header_is_what_the_repr_emits(src, dst, proto, n, ttl, tos, ident
     assert emit_plain_header(src, dst, proto, n, ttl, tos, ident, df) + payload == expected
 
 
-@given(ipv4_reprs())
-def test_checked_view_fields_match_the_repr(r) -> None:
-    data = r.emit()
+@given(ipv4_reprs(), st.binary(max_size=4))
+def test_header_fields_match_the_repr(r, padding) -> None:
+    data = r.emit() + padding
     view, parsed = Ipv4Packet(data), Ipv4Repr.parse(data)
     assert (view.ihl, view.flag_reserved, view.version) == (parsed.ihl, parsed.flag_reserved,
                                                             parsed.version)
+    if data[0] != 0x45:
+        with pytest.raises(WireError):
+            Ipv4Header(data)
+        return
+    header = Ipv4Header(data)
+    for name in Ipv4Header.__slots__:
+        assert getattr(header, name) == getattr(parsed, name), name
 
 
 def _check_common(data: bytes) -> None:
