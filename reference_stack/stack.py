@@ -132,19 +132,21 @@ class ReferenceStack:
     def _begin(self, now: float) -> Trace:
         trace = Trace()
         self.iface.now = now
-        self.out = []
-        self._tcp_out = []
+        self.out.clear()  # left over only if the previous call raised
+        self._tcp_out.clear()
         self.tcp.bind(trace, self._tcp_out)
         return trace
 
     def _finish(self, trace: Trace) -> Reaction:
-        if self._tcp_out:
-            self.iface.send_tcp(self._tcp_out, trace, self.out)
+        tcp_out = self._tcp_out
         out = self.out
-        self.out = []
+        if tcp_out:
+            self.iface.send_tcp(tcp_out, trace, out)
+            tcp_out.clear()
         if not out:
             return Reaction.of_records((), (), trace.records)
         frames, predictions = zip(*out, strict=True)
+        out.clear()
         return Reaction.of_records(frames, predictions, trace.records)
 
     def _call(self, now: float, fn, *args) -> CallResult:
