@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reference_stack.profiles import LINUX
+from reference_stack.profiles import LINUX, RFC, Profile
 from reference_stack.socket_api import AF_INET, MSG_OOB, SOCK_STREAM
 from reference_stack.stack import Reaction, ReferenceStack
 from reference_stack.tcp import fast_path
@@ -38,8 +38,8 @@ FLAG_CHOICES = (ACK, ACK, ACK | PSH, ACK | PSH, ACK | FIN, ACK | RST, RST, ACK |
                 ACK | PSH | FIN)
 
 
-def stack(fast: bool) -> ReferenceStack:
-    s = ReferenceStack(LINUX, MAC_A, IP_A, PREFIX, rng_seed=7, tcp_fast_path=fast)
+def stack(profile: Profile, fast: bool) -> ReferenceStack:
+    s = ReferenceStack(profile, MAC_A, IP_A, PREFIX, rng_seed=7, tcp_fast_path=fast)
     s.add_neighbor(IP_B, MAC_B)
     return s
 
@@ -127,8 +127,8 @@ class Pair:
         self.both("receive", frame, self.now)
 
 
-def open_pair(ts_ok: bool, wscale: int | None, sack: bool) -> Pair:
-    fast, slow = stack(True), stack(False)
+def open_pair(ts_ok: bool, wscale: int | None, sack: bool, profile: Profile = LINUX) -> Pair:
+    fast, slow = stack(profile, True), stack(profile, False)
     pair = Pair(fast, slow, RawPeer(fast), ts_ok=ts_ok)
     lfd = pair.both("socket", AF_INET, SOCK_STREAM).value
     pair.both("bind", lfd, ("0.0.0.0", PORT))
@@ -166,14 +166,18 @@ seg_steps = st.tuples(
     st.sampled_from((1, 1, 1, 0, -1, None)),  # TSval step (None: no TSopt)
     st.sampled_from((False, False, False, False, True)),  # a SACK option too
 )
+sends = st.tuples(st.just("send"), st.sampled_from((1, 100, 1448, 3000, 20000)), st.booleans())
+recvs = st.tuples(st.just("recv"), st.sampled_from((1, 1000, 1 << 16)))
 call_steps = st.one_of(
-    st.tuples(st.just("send"), st.sampled_from((1, 100, 1448, 3000, 20000)), st.booleans()),
-    st.tuples(st.just("recv"), st.sampled_from((1, 1000, 1 << 16))),
+    sends,
+    recvs,
+    sends,
+    recvs,
     st.tuples(st.just("advance"), st.sampled_from((0.001, 0.2, 1.0, 5.0))),
-    st.tuples(st.just("close")),
-    st.tuples(st.just("shutdown")),
+    st.tuples(st.sampled_from(("close", "shutdown"))),
 )
-steps = st.lists(st.one_of(plain_steps, seg_steps, call_steps), min_size=5, max_size=40)
+steps = st.lists(st.one_of(plain_steps, plain_steps, seg_steps, call_steps), min_size=5,
+                 max_size=40)
 
 
 def run_step(pair: Pair, fd: int, step: tuple) -> None:
@@ -208,10 +212,11 @@ def run_step(pair: Pair, fd: int, step: tuple) -> None:
             pair.stack_una = ack
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.booleans(), st.sampled_from((None, 0, 7)), st.booleans(), steps)
-def test_fast_path_changes_nothing_but_speed(ts_ok, wscale, sack, plan) -> None:
-    pair = open_pair(ts_ok, wscale, sack)
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.booleans(), st.sampled_from((None, 0, 7)), st.booleans(), st.sampled_from((LINUX, RFC)),
+       steps)
+def test_fast_path_changes_nothing_but_speed(ts_ok, wscale, sack, profile, plan) -> None:
+    pair = open_pair(ts_ok, wscale, sack, profile)
     fd = 4
     for step in plan:
         run_step(pair, fd, step)
