@@ -83,6 +83,9 @@ class Reaction:
 
     __hash__ = None  # type: ignore[assignment]  # predictions hold dicts
 
+    def __reduce__(self) -> tuple:
+        return (Reaction, (self.frames, self.predictions, self.trace))
+
     def __repr__(self) -> str:
         return (f"Reaction(frames={self.frames!r}, predictions={self.predictions!r}, "
                 f"trace={self.trace!r})")

@@ -77,6 +77,9 @@ class Decision:
     def __hash__(self) -> int:
         return hash(self._key())
 
+    def __reduce__(self) -> tuple:
+        return (Decision, self._key())
+
     def __repr__(self) -> str:
         return (f"Decision(layer={self.layer!r}, action={self.action!r}, rule={self.rule!r}, "
                 f"detail={self.detail!r})")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 
 import pytest
 
@@ -38,3 +40,5 @@ def test_reaction_builds_its_decisions_when_read() -> None:
     assert r.to_dict()["trace"][0]["detail"].startswith("[P.] seq=")
     with pytest.raises(AttributeError):
         r.frames = ()  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(r)) == r
+    assert copy.deepcopy(r.trace) == r.trace
