@@ -49,9 +49,11 @@ def segment_arrives(layer: TcpLayer, src: bytes, dst: bytes, fields: tuple, segm
     if flags & ~PSH != ACK:
         return False
     # First check: the segment starts at RCV.NXT (RFC 9293 3.10.7.4 / 3.4). With no FIN of
-    # the peer pending, nothing waits at or beyond RCV.NXT to be merged.
+    # the peer pending, nothing waits at or beyond RCV.NXT to be merged; with no urgent
+    # pointer of the peer's (RCV.UP, 3.8.5 / RFC 6093), no urgent mode to follow (Linux's
+    # fast path also stands aside while urgent data is pending).
     rcv_nxt = tcb.rcv_nxt
-    if seq != rcv_nxt or tcb.peer_fin_seq is not None:
+    if seq != rcv_nxt or tcb.peer_fin_seq is not None or tcb.rcv_up is not None:
         return False
     if tcb.ts_ok:
         # RFC 7323 3.2: TSopt on every segment once negotiated; 5.3 R1 (PAWS): not older than
