@@ -148,6 +148,10 @@ class ReferenceStack:
             tcp_out.clear()
         if not out:
             return Reaction.of_records((), (), trace.records)
+        if len(out) == 1:
+            frame, prediction = out[0]
+            out.clear()
+            return Reaction.of_records((frame,), (prediction,), trace.records)
         frames, predictions = zip(*out, strict=True)
         out.clear()
         return Reaction.of_records(frames, predictions, trace.records)

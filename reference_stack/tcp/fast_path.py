@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from reference_stack.tcp.layer import TcpLayer
 
 ESTABLISHED = State.ESTABLISHED
+ESTABLISHED_NAME = ESTABLISHED.value  # (an Enum's .value is a slow descriptor)
 _TABLE = TABLES[State.ESTABLISHED]
 RULE_DEMUX = "RFC9293-3.10.7-MUST-demux"
 RULE_ACK_TEXT = "RFC9293-3.10.7.4-MUST-ack-text-fin"
@@ -84,7 +85,7 @@ def segment_arrives(layer: TcpLayer, src: bytes, dst: bytes, fields: tuple, segm
 
     p = layer.profile
     trace = layer.trace
-    trace.note("tcp", "accept", RULE_DEMUX, "connection in {}", ESTABLISHED.value)
+    trace.note("tcp", "accept", RULE_DEMUX, "connection in {}", ESTABLISHED_NAME)
     # RFC 7323 4.3: TS.Recent <- SEG.TSval (a Linux profile does so after the ACK checks).
     if ts is not None and not p.ts_recent_after_ack_check:
         tcb.ts_recent = ts[0]
