@@ -38,7 +38,7 @@ from reference_stack.wire.ipv4 import (
     IPPROTO_UDP,
     Ipv4Header,
     Ipv4Repr,
-    emit_plain_header,
+    Ipv4Template,
 )
 from reference_stack.wire.tcp import TcpRepr, common_fields
 from reference_stack.wire.udp import UdpRepr
@@ -48,6 +48,7 @@ HARD_UNREACH_ERRNO = {ICMP_PROT_UNREACH: errno.ENOPROTOOPT, ICMP_PORT_UNREACH: e
 _ETHERTYPE_IP = ETH_P_IP.to_bytes(2, "big")
 _VERSION_4_IHL_5 = b"\x45"
 _PROTO_TCP = bytes((IPPROTO_TCP,))
+IP_TEMPLATES = 64  # headers of recent (source, destination, protocol, ...) kept precomputed
 PENDING_LIMIT = 3  # RFC 1122 2.3.2.2: SHOULD keep at least one packet awaiting ARP
 ARP_RETRY_INTERVAL = 1.0  # RFC 1122 2.3.2.1: at most one request a second per destination
 ARP_TRIES = 3  # Linux mcast_solicit
@@ -68,6 +69,8 @@ class Interface:
         self.udp = udp
         # Header prediction (tcp/fast_path.py); off only to check it against the full path.
         self.tcp_fast_path = tcp_fast_path
+        # Precomputed IPv4 headers of recent destinations (send_ip), keyed by what they fix.
+        self._ip_templates: dict[tuple, Ipv4Template] = {}
         self.gateway: bytes | None = None
         self.pending: dict[bytes, list[tuple[Ipv4Repr, str, dict]]] = {}
         self.arp_retry: dict[bytes, tuple[float, int]] = {}  # next hop -> (deadline, tries)
@@ -375,7 +378,14 @@ class Interface:
         if mac is not None and not options and len(payload) + 20 <= self.profile.mtu:
             # The common datagram (resolved next hop, no options, no fragmentation): the
             # bytes _emit_ip would write, in one join (RFC 894 framing, RFC 791 3.1 header).
-            header = emit_plain_header(self.ip, dst, protocol, len(payload), ttl, tos, ident, df)
+            key = (self.ip, dst, protocol, ttl, tos, df)
+            template = self._ip_templates.get(key)
+            if template is None:
+                if len(self._ip_templates) >= IP_TEMPLATES:
+                    self._ip_templates.clear()
+                template = self._ip_templates[key] = Ipv4Template(self.ip, dst, protocol, ttl,
+                                                                  tos, df)
+            header = template.header(len(payload), ident)
             frame = b"".join((mac, self.mac, _ETHERTYPE_IP, header, payload))
             out.append((frame, Prediction(frame, rule, {**self.ip_variance, **variance})))
             return

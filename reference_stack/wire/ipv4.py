@@ -42,6 +42,7 @@ __all__ = [
     "Ipv4Header",
     "Ipv4Packet",
     "Ipv4Repr",
+    "Ipv4Template",
 ]
 
 IPPROTO_ICMP = 1
@@ -177,23 +178,38 @@ class Ipv4Packet(CheckedView):
         return internet_checksum(self.buffer[: self.header_len]) == 0
 
 
+class Ipv4Template:
+    """The header of unfragmented datagrams without options (IHL 5, RFC 791 3.1) from ``src``
+    to ``dst`` with a fixed protocol, TTL, TOS and DF: what ``Ipv4Repr(...).emit()`` writes
+    before the payload, without building the Repr (the output hot path).
+
+    The constant words are summed once (the address and protocol words are those of the
+    pseudo-header, checksum.pseudo_header_sum); ``header`` adds the total length and the
+    identification and folds. A value out of its field's range raises WireError."""
+
+    __slots__ = ("_fields", "_sum")
+
+    def __init__(self, src: bytes, dst: bytes, protocol: int, ttl: int, tos: int,
+                 df: bool) -> None:
+        octets("src", src, 4)
+        octets("dst", dst, 4)
+        flags_frag = _FLAG_DF if df else 0
+        pack(_PLAIN, 0x45, tos, HEADER_LEN, 0, flags_frag, ttl, protocol, 0, src, dst)
+        self._fields = (tos, flags_frag, ttl, protocol, src, dst)
+        self._sum = (pseudo_header_sum(src, dst, protocol, 0) + 0x4500 + tos + flags_frag
+                     + (ttl << 8))
+
+    def header(self, payload_len: int, ident: int) -> bytes:
+        tos, flags_frag, ttl, protocol, src, dst = self._fields
+        total_length = HEADER_LEN + payload_len
+        return pack(_PLAIN, 0x45, tos, total_length, ident, flags_frag, ttl, protocol,
+                    fold(self._sum + total_length + ident), src, dst)
+
+
 def emit_plain_header(src: bytes, dst: bytes, protocol: int, payload_len: int, ttl: int,
                       tos: int, ident: int, df: bool) -> bytes:
-    """The 20-octet header of an unfragmented datagram without options (IHL 5, RFC 791 3.1),
-    total length and header checksum computed: what ``Ipv4Repr(...).emit()`` writes before
-    the payload for such a datagram, without building the Repr (the output hot path).
-
-    The checksum is summed field by field: the address, protocol and total-length words are
-    those of the pseudo-header sum (checksum.pseudo_header_sum). A value out of its field's
-    range makes the pack raise WireError."""
-    octets("src", src, 4)
-    octets("dst", dst, 4)
-    total_length = HEADER_LEN + payload_len
-    flags_frag = _FLAG_DF if df else 0
-    total = (pseudo_header_sum(src, dst, protocol, total_length) + 0x4500 + tos + ident
-             + flags_frag + (ttl << 8))
-    return pack(_PLAIN, 0x45, tos, total_length, ident, flags_frag, ttl, protocol,
-                fold(total), src, dst)
+    """One header of an ``Ipv4Template``."""
+    return Ipv4Template(src, dst, protocol, ttl, tos, df).header(payload_len, ident)
 
 
 @dataclass(frozen=True, slots=True)
