@@ -3,7 +3,9 @@
     python tests/unit/refstack/bench_refstack.py [--seconds 2]
 
 1. data path: frames/s through an established connection between two stacks (one side sends,
-   the other receives, reads and acknowledges; every frame counted once, in either direction).
+   the other receives, reads and acknowledges; every frame counted once, in either direction),
+   with the time per call of each kind (`us_per_call`: send, receive of the data, recv,
+   receive of the ACK) as a breakdown.
 2. single-frame cases on one stack: ARP request, ICMP echo, UDP to a closed port, SYN to a
    closed port, SYN to a listener (each followed by the RST that clears the embryo).
 """
