@@ -45,13 +45,13 @@ from reference_stack.wire.udp import UdpRepr
 
 Output = list[tuple[bytes, Prediction]]
 HARD_UNREACH_ERRNO = {ICMP_PROT_UNREACH: errno.ENOPROTOOPT, ICMP_PORT_UNREACH: errno.ECONNREFUSED}
+PENDING_LIMIT = 3  # RFC 1122 2.3.2.2: SHOULD keep at least one packet awaiting ARP
+ARP_RETRY_INTERVAL = 1.0  # RFC 1122 2.3.2.1: at most one request a second per destination
+ARP_TRIES = 3  # Linux mcast_solicit
 _ETHERTYPE_IP = ETH_P_IP.to_bytes(2, "big")
 _VERSION_4_IHL_5 = b"\x45"
 _PROTO_TCP = bytes((IPPROTO_TCP,))
 IP_TEMPLATES = 64  # headers of recent (source, destination, protocol, ...) kept precomputed
-PENDING_LIMIT = 3  # RFC 1122 2.3.2.2: SHOULD keep at least one packet awaiting ARP
-ARP_RETRY_INTERVAL = 1.0  # RFC 1122 2.3.2.1: at most one request a second per destination
-ARP_TRIES = 3  # Linux mcast_solicit
 
 
 class Interface:
