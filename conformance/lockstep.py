@@ -260,7 +260,7 @@ CALLS: dict[str, Callable[[Lockstep, tuple, float], CallResult | None]] = {
     "listen_with_errno": lambda ls, a, t: ls.stack.listen(ls._fd(a[0]), a[1], t),
     "accept_with_errno": _accept,
     "connect_with_errno": lambda ls, a, t: ls.stack.connect(ls._fd(a[0]), a[1], t),
-    "send_with_errno": lambda ls, a, t: ls.stack.send(ls._fd(a[0]), a[1], t),
+    "send_with_errno": lambda ls, a, t: ls.stack.send(ls._fd(a[0]), a[1], t, a[2]),
     "sendto_with_errno": lambda ls, a, t: ls.stack.sendto(ls._fd(a[0]), a[1], a[2], t),
     "recv_with_errno": lambda ls, a, t: ls.stack.recv(ls._fd(a[0]), a[1], t),
     "recvfrom_with_errno": lambda ls, a, t: ls.stack.recvfrom(ls._fd(a[0]), a[1], t),

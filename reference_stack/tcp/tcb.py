@@ -15,6 +15,7 @@ T_RETRANSMIT = "retransmit"
 T_PERSIST = "persist"
 T_TIME_WAIT = "time_wait"
 T_FIN_WAIT_2 = "fin_wait_2"
+T_LOSS_PROBE = "loss_probe"
 
 ConnKey = tuple[bytes, int, bytes, int]  # local ip, local port, remote ip, remote port
 
@@ -78,6 +79,9 @@ class Tcb:
     persist_backoff: int = 0
     last_oow_ack: float | None = None
     nodelay: bool = False
+    snd_sml: int | None = None  # end of the last partial segment sent (Minshall's Nagle)
+    tail_seq: int | None = None  # start of the last new segment sent (RFC 8985 7.3 probe)
+    tlp_high: int | None = None  # SND.NXT when a tail loss probe went out (RFC 8985 7.3)
     error: int = 0  # pending error for the socket (ECONNRESET, ECONNREFUSED, ETIMEDOUT)
     timers: Timers = field(default_factory=Timers)
 
