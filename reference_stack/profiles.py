@@ -39,10 +39,16 @@ class Profile:
     drop_source_routed: bool = False  # Linux: accept_source_route = 0
     reassembly_timeout: float = 60.0  # RFC 1122 3.3.2: 60 to 120 seconds recommended
     fragment_overlap: str = OVERLAP_LAST_WINS
+    # RFC 826 reception adds the sender of any ARP packet targeting us; Linux (arp_process,
+    # net.ipv4.conf.*.arp_accept = 0) creates no entry from a reply of an unknown sender.
+    arp_accept: bool = True
     # ICMP
     icmp_error_max_len: int = 576  # RFC 1812 4.3.2.3: up to 576 octets in total
     icmp_quote_exact: bool = False  # False: any prefix of >= header + 8 octets is allowed
     echo_ignore_broadcasts: bool = False  # RFC 1122 3.2.2.6: MAY ignore broadcast echo
+    # RFC 1122 4.2.3.9: a soft error (Destination Unreachable codes 0, 1, 5, ...) MUST NOT
+    # abort a connection; Linux tcp_v4_err aborts one in SYN-SENT (RFC 5461 4: common practice).
+    syn_sent_aborts_on_soft_error: bool = False
     # TCP handshake and options
     window_scaling: bool = True  # RFC 7323 2
     window_scale: int = 7
@@ -154,6 +160,8 @@ LINUX = Profile(
     initial_window_space=65536,  # win_from_space(tcp_rmem[1]) in tcp_select_initial_window
     round_initial_window_to_mss=True,  # SYN 64240 = 44 * 1460, SYN-ACK 65160 = 45 * 1448
     listen_drop_syn_fin=True,
+    syn_sent_aborts_on_soft_error=True,
+    arp_accept=False,  # net.ipv4.conf.all.arp_accept = 0
     dsack=True,
     ts_recent_after_ack_check=True,
     seq_check_end_at_wup=True,  # tcp_sequence
