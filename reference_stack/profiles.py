@@ -98,6 +98,9 @@ class Profile:
     fin_wait_2_timeout: float | None = None  # orphaned FIN-WAIT-2 lifetime (Linux 60 s)
     time_wait_accepts_syn: bool = False  # RFC 1122 4.2.2.13 MAY: reopen from TIME-WAIT
     drop_segment_without_ts: bool = True  # RFC 7323 3.2 SHOULD; Linux accepts them
+    # RFC 9293 3.8.5 / RFC 6093: urgent data stays in line. Linux (without SO_OOBINLINE) takes
+    # the last urgent octet out of the stream as an out-of-band byte (tcp_urg, tcp_recvmsg).
+    urgent_oob_byte: bool = False
     # TCP data path
     initial_cwnd_segments: int | None = None  # None: RFC 5681 3.1 formula; Linux: 10 (RFC 6928)
     send_buffer: int = 16384
@@ -170,6 +173,7 @@ LINUX = Profile(
     syn_linear_timeouts=4,  # net.ipv4.tcp_syn_linear_timeouts
     tail_loss_probe=True,  # net.ipv4.tcp_early_retrans = 3
     nagle_minshall=True,
+    urgent_oob_byte=True,
     rto_min=0.2,  # TCP_RTO_MIN
     rto_max=120.0,  # TCP_RTO_MAX
     syn_retries=6,  # net.ipv4.tcp_syn_retries

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
+from reference_stack.tcp import urgent
 from reference_stack.tcp.options import negotiate, timestamps_of
 from reference_stack.tcp.seq import (
     segment_acceptable,
@@ -325,6 +326,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         up = seq_add(seg.seq, seg.urgent)
         if tcb.rcv_up is None or seq_gt(up, tcb.rcv_up):
             tcb.rcv_up = up
+            urgent.pointer_received(p, tcb, up)
         trace.add("socket", "deliver", "RFC9293-3.10.7.4-MUST-urg-check",
                   f"SEG.UP={seg.urgent}: urgent data signalled, kept in line")
     if (p.ack_duplicate_sequence_space and length

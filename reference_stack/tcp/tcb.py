@@ -69,6 +69,7 @@ class Tcb:
     # Urgent data (RFC 9293 3.8.5, RFC 6093): SND.UP and RCV.UP point just past it.
     snd_up: int | None = None
     rcv_up: int | None = None
+    oob_seq: int | None = None  # the out-of-band byte taken out of the stream (tcp/urgent.py)
     # Congestion control (RFC 5681) and RTT timing (Karn, RFC 6298 3).
     cwnd: int = 0
     ssthresh: int = 1 << 30
