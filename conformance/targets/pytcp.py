@@ -187,6 +187,12 @@ def agent_env() -> dict[str, str]:
 class PytcpTarget(Target):
     name = "pytcp"
     description = "PyTCP 2.7 (userspace, Python) on a TAP device, a fresh process per test"
+    # The oracle has no pytcp profile: its `rfc` profile judges pytcp, and a full run records
+    # about 2,500 divergences in 260 tests, nearly all from pytcp's own choices the RFCs allow
+    # (no window scale, SACK-permitted or timestamps in its SYNs, its FIN and ACK timing) and
+    # from its failures already filed as xfails in pytcp.toml. Enforcing would turn each test
+    # into a restatement of those; the divergences stay data until a pytcp profile exists.
+    default_lockstep = "record"
 
     def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
         self.plan = plan
