@@ -202,6 +202,8 @@ def _lockstep(bed: Any, state: RunState, test_id: str
     outcome = check_bed(bed)
     stale = expectations.explain(state.expected_divergences, test_id, outcome.divergences)
     bed.evidence["lockstep"] = {"divergences": outcome.divergences, "oracle": outcome.decisions}
+    if stale:  # reported in every mode; enforce also fails the test
+        bed.evidence["lockstep"]["stale_divergence_entries"] = [e.key() for e in stale]
     return [d for d in outcome.divergences if not d["explained"]], stale
 
 
