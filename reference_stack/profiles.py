@@ -194,4 +194,9 @@ LINUX = Profile(
     exact_choices=True,
 )
 
-PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX}
+# PyTCP 2.7 (the `pytcp` target) where it makes a choice the RFCs leave open: its SYNs carry
+# only the MSS option (window scaling, RFC 7323; SACK, RFC 2018; timestamps, RFC 7323 are all
+# optional). Everything else is the RFC's, with the RFC's whole allowed set in predictions.
+PYTCP = Profile(name="pytcp", window_scaling=False, sack=False, timestamps=False)
+
+PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP}

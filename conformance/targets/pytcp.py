@@ -226,7 +226,7 @@ class PytcpTarget(Target):
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(replies_synchronously=False, quiescence_window_s=QUIESCENCE_WINDOW_S,
-                            has_ipv6=False)
+                            has_ipv6=False, oracle_profile="pytcp")
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> None:

@@ -320,7 +320,8 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     if update_ts and p.ts_recent_after_ack_check and not old_ack:
         tcb.ts_recent = ts[0]
     # Sixth check: URG. The urgent pointer is noted and the data stays in line (RFC 6093 4:
-    # SO_OOBINLINE behaviour; no out-of-band byte is taken out of the stream).
+    # SO_OOBINLINE behaviour), unless the profile models Linux's out-of-band byte, which a read
+    # then skips (tcp/urgent.py).
     if flags & URG and table.text is not None and table.text.accept:
         # RFC 9293 3.10.7.4 sixth check: RCV.UP <- max(RCV.UP, SEG.UP), signal the user.
         up = seq_add(seg.seq, seg.urgent)
@@ -331,6 +332,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
                   f"SEG.UP={seg.urgent}: urgent data signalled, kept in line")
     if (p.ack_duplicate_sequence_space and length
             and seq_le(seq_add(seg.seq, length), tcb.rcv_nxt)):
+        # Linux: old sequence space that tcp_sequence let through (see the profile flag).
         _duplicate(layer, tcb, seg, now)
         send.transmit(tcb, now)
         return
