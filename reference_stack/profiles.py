@@ -197,6 +197,12 @@ LINUX = Profile(
 # PyTCP 2.7 (the `pytcp` target) where it makes a choice the RFCs leave open: its SYNs carry
 # only the MSS option (window scaling, RFC 7323; SACK, RFC 2018; timestamps, RFC 7323 are all
 # optional). Everything else is the RFC's, with the RFC's whole allowed set in predictions.
-PYTCP = Profile(name="pytcp", window_scaling=False, sack=False, timestamps=False)
+PYTCP = Profile(
+    name="pytcp", window_scaling=False, sack=False, timestamps=False,
+    # RFC 5681 3.1 sets an upper bound on IW; pytcp's session.py starts _snd_ewn at one MSS and
+    # doubles it on the ACK that completes the handshake: two segments before any data is acked.
+    initial_cwnd_segments=2,
+    echo_ignore_broadcasts=True,  # RFC 1122 3.2.2.6 MAY: no reply to broadcast or multicast echo
+)
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP}
