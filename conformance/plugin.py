@@ -52,7 +52,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lockstep", choices=LOCKSTEP_MODES, default=None,
                     help="replay each test into the reference oracle: enforce (an unexplained "
                          "divergence fails the test), record (divergences are data) or off; "
-                         "default: the target's (enforce, record for pytcp)")
+                         "default: the target's (Target.default_lockstep)")
 
 
 class RunState:
