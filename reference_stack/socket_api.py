@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reference_stack.iface.udp import UdpEndpoint
+from reference_stack.tcp import urgent
 from reference_stack.tcp.layer import ANY, ConnOptions, Listener
 from reference_stack.tcp.seq import seq_diff
 from reference_stack.tcp.state import State
@@ -38,6 +39,7 @@ SO_ERROR = pysock.SO_ERROR
 TCP_NODELAY = pysock.TCP_NODELAY
 TCP_MAXSEG = pysock.TCP_MAXSEG
 SO_KEEPALIVE = pysock.SO_KEEPALIVE
+SO_OOBINLINE = pysock.SO_OOBINLINE
 TCP_KEEPIDLE = pysock.TCP_KEEPIDLE
 SHUT_RD, SHUT_WR, SHUT_RDWR = pysock.SHUT_RD, pysock.SHUT_WR, pysock.SHUT_RDWR
 MSG_OOB = int(pysock.MSG_OOB)  # a plain int: IntFlag arithmetic is slow on the send path
@@ -59,6 +61,7 @@ class Socket:
     rcvbuf: int = 0
     sndbuf: int = 0
     nodelay: bool = False
+    oobinline: bool = False  # SO_OOBINLINE: urgent data stays in the stream (tcp/urgent.py)
     maxseg: int | None = None
     linger: tuple[int, int] = (0, 0)
     # RFC 1122 4.2.3.6: keep-alives MUST default to off; the idle interval MUST default to no
@@ -201,6 +204,7 @@ class SocketApi:
             child.connect_reported = True
             child.rcvbuf, child.sndbuf = s.rcvbuf, s.sndbuf
             child.nodelay, child.maxseg = s.nodelay, s.maxseg
+            child.oobinline = s.oobinline
             tcb.listener = None
             return (child.fd, (ip4_str(tcb.remote_ip), tcb.remote_port)), 0
         return None, errno.EAGAIN
@@ -297,6 +301,8 @@ class SocketApi:
         if tcb is None:
             return None, errno.ENOTCONN
         if tcb.recv.ready:
+            n = urgent.before_read(tcb, n, s.oobinline)
+        if tcb.recv.ready:
             data = self.stack.tcp.receive(tcb, n, now)
             if tcb.rcv_up is not None and seq_diff(tcb.rcv_nxt, tcb.rcv_up) >= len(
                     tcb.recv.ready):
@@ -386,6 +392,8 @@ class SocketApi:
                     s.tcb.send.capacity = size
         elif level == SOL_SOCKET and name == SO_KEEPALIVE:
             s.keepalive = bool(value)
+        elif level == SOL_SOCKET and name == SO_OOBINLINE:
+            s.oobinline = bool(value)
         elif level == IPPROTO_TCP and name == TCP_KEEPIDLE and s.type == SOCK_STREAM:
             if not 1 <= int(value) <= 32767:  # Linux MAX_TCP_KEEPIDLE
                 return None, errno.EINVAL

@@ -45,6 +45,13 @@ from reference_stack.wire.udp import UdpRepr
 
 Output = list[tuple[bytes, Prediction]]
 HARD_UNREACH_ERRNO = {ICMP_PROT_UNREACH: errno.ENOPROTOOPT, ICMP_PORT_UNREACH: errno.ECONNREFUSED}
+# The other Destination Unreachable codes (soft errors, RFC 1122 4.2.3.9) and the errno Linux's
+# icmp_err_convert gives them (code 4, fragmentation needed, is path MTU discovery's).
+SOFT_UNREACH_ERRNO = {0: errno.ENETUNREACH, 1: errno.EHOSTUNREACH, 5: errno.EOPNOTSUPP,
+                      6: errno.ENETUNREACH, 7: errno.EHOSTDOWN, 8: errno.ENONET,
+                      9: errno.ENETUNREACH, 10: errno.EHOSTUNREACH, 11: errno.ENETUNREACH,
+                      12: errno.EHOSTUNREACH, 13: errno.EHOSTUNREACH, 14: errno.EHOSTUNREACH,
+                      15: errno.EHOSTUNREACH}
 PENDING_LIMIT = 3  # RFC 1122 2.3.2.2: SHOULD keep at least one packet awaiting ARP
 ARP_RETRY_INTERVAL = 1.0  # RFC 1122 2.3.2.1: at most one request a second per destination
 ARP_TRIES = 3  # Linux mcast_solicit
@@ -122,7 +129,9 @@ class Interface:
         except WireError as e:
             trace.add("arp", DROP, "RFC826-MUST-packet-format", e.reason)
             return
-        reply = self.arp.receive(arp, now, trace)
+        # A resolution in progress is Linux's INCOMPLETE neighbour: its reply is solicited.
+        reply = self.arp.receive(arp, now, trace,
+                                 self.profile.arp_accept or arp.spa in self.pending)
         if reply is not None:
             self.emit_eth(reply.tha, ETH_P_ARP, reply.emit(), "RFC826-MUST-reply", {}, out)
         waiting = self.pending.pop(arp.spa, None) if self.arp.lookup(arp.spa) else None
@@ -237,6 +246,16 @@ class Interface:
                 trace.add("tcp", EVENT, "RFC1122-4.2.3.9-SHOULD-abort-on-hard-error",
                           "destination unreachable in SYN-SENT")
                 tcb.error = hard_errno
+                self.tcp.delete(tcb)
+                return
+            soft_errno = SOFT_UNREACH_ERRNO.get(msg.code) if msg.type == ICMP_DEST_UNREACH else None
+            if (tcb is not None and soft_errno is not None and tcb.state is State.SYN_SENT
+                    and self.profile.syn_sent_aborts_on_soft_error):
+                # RFC 1122 4.2.3.9 says a soft error MUST NOT abort; Linux tcp_v4_err ends a
+                # connection attempt on any unreachable quoting the SYN (RFC 5461 4).
+                trace.add("tcp", EVENT, "LINUX-tcp_v4_err-syn-sent-abort",
+                          f"soft error (code {msg.code}) in SYN-SENT")
+                tcb.error = soft_errno
                 self.tcp.delete(tcb)
                 return
             trace.add("tcp", EVENT, "RFC1122-4.2.3.9-MUST-soft-error",

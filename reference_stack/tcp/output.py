@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reference_stack.profiles import Profile
+from reference_stack.tcp import loss_probe
 from reference_stack.tcp.options import data_options, syn_options
-from reference_stack.tcp.seq import seq_add, seq_diff, seq_lt
+from reference_stack.tcp.seq import seq_add, seq_diff, seq_le, seq_lt
 from reference_stack.tcp.state import State
-from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, Tcb
+from reference_stack.tcp.tcb import T_LOSS_PROBE, T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
 from reference_stack.trace import REPLY, Trace
 from reference_stack.variance import Range
@@ -134,8 +135,9 @@ class Sender:
 
     # -- the transmit loop ---------------------------------------------------------------
 
-    def transmit(self, tcb: Tcb, now: float) -> None:
-        """Send what the state, windows and Nagle allow (RFC 9293 3.8.6, RFC 1122 4.2.3.4)."""
+    def transmit(self, tcb: Tcb, now: float, probe: bool = False) -> None:
+        """Send what the state, windows and Nagle allow (RFC 9293 3.8.6, RFC 1122 4.2.3.4);
+        `probe`: one segment at most, as a tail loss probe (RFC 8985 7.3)."""
         state = tcb.state
         if state in (State.SYN_SENT, State.SYN_RECEIVED):
             if tcb.snd_nxt == tcb.iss:
@@ -149,6 +151,7 @@ class Sender:
         if state not in SENDING_STATES:
             return
         mss = tcb.mss
+        sent_new = False
         while True:
             end = tcb.send.end()
             unsent = seq_diff(end, tcb.snd_nxt)
@@ -162,7 +165,7 @@ class Sender:
                 # RFC 1122 4.2.3.4: send a partial segment only if it holds all the queued
                 # data and Nagle allows it (nothing unacknowledged, or TCP_NODELAY), or it
                 # fills at least half the largest window the peer offered.
-                if n < mss and not ((n == unsent and (tcb.nodelay or in_flight == 0))
+                if n < mss and not ((n == unsent and (tcb.nodelay or self._nagle_idle(tcb)))
                                     or 2 * n >= tcb.max_snd_wnd > 0):
                     break
                 seq = tcb.snd_nxt
@@ -175,23 +178,55 @@ class Sender:
                         else "RFC9293-3.10.2-MUST-send-data")
                 self.emit(tcb, flags, seq, now, rule, tcb.send.chunk(seq, n))
                 self._sent(tcb, seq, n + fin, now)
+                if n < mss:
+                    tcb.snd_sml = seq_add(seq, n)  # Linux tcp_minshall_update
+                sent_new = True
+                if probe:
+                    break
                 continue
             if tcb.fin_queued and not tcb.fin_sent():
                 # RFC 9293 3.10.4: the FIN follows all preceding SENDs.
                 tcb.fin_seq = end
                 self.emit(tcb, FIN | ACK, end, now, "RFC9293-3.10.4-MUST-send-fin")
                 self._sent(tcb, end, 1, now)
+                sent_new = True
             break
         self._arm_timers(tcb, now)
+        if sent_new and not probe:
+            loss_probe.arm(self.profile, tcb, now, advancing=False)
+
+    def retransmit_tail(self, tcb: Tcb, now: float, rule: str) -> None:
+        """The last segment sent, again (RFC 8985 7.3: the probe when no new data can go)."""
+        seq = tcb.tail_seq
+        if seq is None or seq_lt(seq, tcb.snd_una):
+            seq = tcb.snd_una
+        if seq != tcb.snd_una and not seq_lt(seq, seq_add(tcb.snd_una, tcb.snd_wnd)):
+            return  # Linux __tcp_retransmit_skb: nothing beyond the peer's window
+        end = tcb.snd_nxt
+        fin = tcb.fin_sent() and seq_le(seq, tcb.fin_seq)
+        n = seq_diff(end, seq) - fin
+        flags = ACK | (PSH if n else 0) | (FIN if fin else 0)
+        self.emit(tcb, flags, seq, now, rule, tcb.send.chunk(seq, n))
+        self._sent(tcb, seq, n + fin, now)
+
+    def _nagle_idle(self, tcb: Tcb) -> bool:
+        """Nagle lets a partial segment go: RFC 1122 4.2.3.4 when nothing is unacknowledged;
+        Minshall's variant (Linux tcp_minshall_check) when no earlier partial segment is."""
+        if self.profile.nagle_minshall:
+            sml = tcb.snd_sml
+            return sml is None or not (seq_lt(tcb.snd_una, sml) and seq_le(sml, tcb.snd_nxt))
+        return tcb.in_flight() == 0
 
     def _sent(self, tcb: Tcb, seq: int, length: int, now: float) -> None:
         end = seq_add(seq, length)
         if seq_lt(seq, tcb.snd_max):
             # Karn (RFC 6298 3): never take an RTT sample across a retransmission.
             tcb.rtt_seq = None
-        elif tcb.rtt_seq is None:
-            tcb.rtt_seq = seq
-            tcb.rtt_start = now
+        else:
+            tcb.tail_seq = seq
+            if tcb.rtt_seq is None:
+                tcb.rtt_seq = seq
+                tcb.rtt_start = now
         tcb.snd_nxt = end
         if seq_lt(tcb.snd_max, end):
             tcb.snd_max = end
@@ -199,7 +234,7 @@ class Sender:
     def _arm_timers(self, tcb: Tcb, now: float) -> None:
         # RFC 6298 5.1: start the timer when data is sent and it is not running.
         if tcb.in_flight() > 0:
-            if not tcb.timers.is_set(T_RETRANSMIT):
+            if not tcb.timers.is_set(T_RETRANSMIT) and not tcb.timers.is_set(T_LOSS_PROBE):
                 tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
             tcb.timers.cancel(T_PERSIST)
         elif (tcb.state in SENDING_STATES and tcb.snd_wnd == 0

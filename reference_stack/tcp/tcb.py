@@ -15,6 +15,7 @@ T_RETRANSMIT = "retransmit"
 T_PERSIST = "persist"
 T_TIME_WAIT = "time_wait"
 T_FIN_WAIT_2 = "fin_wait_2"
+T_LOSS_PROBE = "loss_probe"
 
 ConnKey = tuple[bytes, int, bytes, int]  # local ip, local port, remote ip, remote port
 
@@ -68,6 +69,7 @@ class Tcb:
     # Urgent data (RFC 9293 3.8.5, RFC 6093): SND.UP and RCV.UP point just past it.
     snd_up: int | None = None
     rcv_up: int | None = None
+    oob_seq: int | None = None  # the out-of-band byte taken out of the stream (tcp/urgent.py)
     # Congestion control (RFC 5681) and RTT timing (Karn, RFC 6298 3).
     cwnd: int = 0
     ssthresh: int = 1 << 30
@@ -78,6 +80,9 @@ class Tcb:
     persist_backoff: int = 0
     last_oow_ack: float | None = None
     nodelay: bool = False
+    snd_sml: int | None = None  # end of the last partial segment sent (Minshall's Nagle)
+    tail_seq: int | None = None  # start of the last new segment sent (RFC 8985 7.3 probe)
+    tlp_high: int | None = None  # SND.NXT when a tail loss probe went out (RFC 8985 7.3)
     error: int = 0  # pending error for the socket (ECONNRESET, ECONNREFUSED, ETIMEDOUT)
     timers: Timers = field(default_factory=Timers)
 
