@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import random
+from collections.abc import Callable
 
 from reference_stack.clock import earliest
 from reference_stack.iface import icmp, ip_options, ipv4_input
@@ -59,6 +60,11 @@ _ETHERTYPE_IP = ETH_P_IP.to_bytes(2, "big")
 _VERSION_4_IHL_5 = b"\x45"
 _PROTO_TCP = bytes((IPPROTO_TCP,))
 IP_TEMPLATES = 64  # headers of recent (source, destination, protocol, ...) kept precomputed
+
+
+def _with_ip_variance(ip_variance: dict, variance: dict | Callable[[], dict]) -> dict:
+    """A datagram's variance: the IP layer's, then its transport's (send_ip)."""
+    return {**ip_variance, **(variance() if callable(variance) else variance)}
 
 
 class Interface:
@@ -373,28 +379,29 @@ class Interface:
         self.tcp.input(src, dst, seg, now)
 
     def send_tcp(self, segs: list[OutSegment], trace: Trace, out: Output) -> None:
+        df = self.profile.tcp_df
         for s in segs:
-            self.send_ip(s.dst, IPPROTO_TCP, s.tcp.emit(s.src, s.dst), s.rule, s.variance, out,
-                         trace, df=self.profile.tcp_df)
+            wire = s.wire
+            if wire is None:
+                wire = s.tcp.emit(s.src, s.dst)
+            self.send_ip(s.dst, IPPROTO_TCP, wire, s.rule, s.variance, out, trace, df=df)
 
     # -- output ----------------------------------------------------------------------------
 
-    def send_ip(self, dst: bytes, protocol: int, payload: bytes, rule: str, variance: dict,
-                out: Output, trace: Trace, tos: int = 0, df: bool = True,
-                options: tuple = ()) -> None:
+    def send_ip(self, dst: bytes, protocol: int, payload: bytes, rule: str,
+                variance: dict | Callable[[], dict], out: Output, trace: Trace, tos: int = 0,
+                df: bool = True, options: tuple = ()) -> None:
+        """`variance`: the transport's, or a function that builds it (tcp/output.py); the
+        common datagram's prediction merges it with the IP layer's only when read."""
         ttl = self.profile.ttl
         ident = self.rng.getrandbits(16)
         hop = dst if self.addr.on_link(dst) else self.gateway
         if hop is None:
             trace.add("ipv4", DROP, "RFC1122-3.3.1.1-MUST-no-route", "no route to host")
             return
-        if self.addr.is_broadcast(dst):
-            self._emit_ip(Ipv4Repr(self.ip, dst, protocol, payload, ttl=ttl, tos=tos,
-                                   ident=ident, df=df, options=options),
-                          None, rule, variance, out, trace)
-            return
         mac = self.arp.lookup(hop)
-        if mac is not None and not options and len(payload) + 20 <= self.profile.mtu:
+        if mac is not None and not options and len(payload) + 20 <= self.profile.mtu \
+                and not self.addr.is_broadcast(dst):
             # The common datagram (resolved next hop, no options, no fragmentation): the
             # bytes _emit_ip would write, in one join (RFC 894 framing, RFC 791 3.1 header).
             key = (self.ip, dst, protocol, ttl, tos, df)
@@ -406,7 +413,15 @@ class Interface:
                                                                   tos, df)
             header = template.header(len(payload), ident)
             frame = b"".join((mac, self.mac, _ETHERTYPE_IP, header, payload))
-            out.append((frame, Prediction(frame, rule, {**self.ip_variance, **variance})))
+            out.append((frame, Prediction.lazy(frame, rule, _with_ip_variance, self.ip_variance,
+                                               variance)))
+            return
+        if callable(variance):
+            variance = variance()
+        if self.addr.is_broadcast(dst):
+            self._emit_ip(Ipv4Repr(self.ip, dst, protocol, payload, ttl=ttl, tos=tos,
+                                   ident=ident, df=df, options=options),
+                          None, rule, variance, out, trace)
             return
         ip = Ipv4Repr(self.ip, dst, protocol, payload, ttl=ttl, tos=tos, ident=ident, df=df,
                       options=options)

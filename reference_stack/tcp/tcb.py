@@ -85,6 +85,7 @@ class Tcb:
     tlp_high: int | None = None  # SND.NXT when a tail loss probe went out (RFC 8985 7.3)
     error: int = 0  # pending error for the socket (ECONNRESET, ECONNREFUSED, ETIMEDOUT)
     timers: Timers = field(default_factory=Timers)
+    out_template: object | None = None  # tcp/segment_template.py, made on the first segment
 
     @property
     def key(self) -> ConnKey:
