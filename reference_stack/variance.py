@@ -157,7 +157,8 @@ class Prediction:
     later gives the dict the eager construction gives (tests/unit/refstack/
     test_lazy_predictions.py)."""
 
-    __slots__ = ("frame", "rule", "_variance", "_make", "_cache")
+    # `_variance`: the dict, or (make, args) until first read; `_cache`: the dissection.
+    __slots__ = ("frame", "rule", "_variance", "_cache")
 
     frame: bytes
     rule: str
@@ -167,8 +168,7 @@ class Prediction:
         _set(self, "frame", frame)
         _set(self, "rule", rule)
         _set(self, "_variance", {} if variance is None else variance)
-        _set(self, "_make", None)
-        _set(self, "_cache", [])
+        _set(self, "_cache", None)
 
     @classmethod
     def lazy(cls, frame: bytes, rule: str, make: Any, *args: Any) -> Prediction:
@@ -176,20 +176,26 @@ class Prediction:
         p = _new(cls)
         _set(p, "frame", frame)
         _set(p, "rule", rule)
-        _set(p, "_variance", None)
-        _set(p, "_make", (make, args))
-        _set(p, "_cache", [])
+        _set(p, "_variance", (make, args))
+        _set(p, "_cache", None)
         return p
 
     @property
     def variance(self) -> Mapping[str, Constraint]:
         v = self._variance
-        if v is None:
-            make, args = self._make
+        if type(v) is tuple:
+            make, args = v
             v = make(*args)
             _set(self, "_variance", v)
-            _set(self, "_make", None)
         return v
+
+    @property
+    def dissected(self) -> Dissected:
+        d = self._cache
+        if d is None:
+            d = dissect(self.frame)
+            _set(self, "_cache", d)
+        return d
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
@@ -212,12 +218,6 @@ class Prediction:
 
     def __reduce__(self) -> tuple:
         return (Prediction, (self.frame, self.rule, self.variance))
-
-    @property
-    def dissected(self) -> Dissected:
-        if not self._cache:
-            self._cache.append(dissect(self.frame))
-        return self._cache[0]
 
     def fields(self) -> dict[str, Any]:
         return flatten(self.dissected)

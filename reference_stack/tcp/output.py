@@ -126,7 +126,8 @@ class Sender:
         output hot path, tcp/segment_template.py: same octets); its variance is built only
         when a prediction's variance is read (from values fixed now: same dict)."""
         template = tcb.out_template
-        if template is None or not template.fits(tcb):
+        if template is None or template.iss != tcb.iss or template.local_port != tcb.local_port:
+            # New, or renumbered (TcpLayer.rebase_isn, rebase_port; the rest is fixed).
             template = tcb.out_template = SegmentTemplate(tcb)
         self.out.append(OutSegment(
             tcb.local_ip, tcb.remote_ip, None, rule,

@@ -62,10 +62,10 @@ class SegmentTemplate:
     __hash__ = None  # type: ignore[assignment]
 
     def fits(self, tcb: Tcb) -> bool:
-        """Still the connection's (rebase_port, rebase_isn renumber a TCB)."""
-        return (self.local_port == tcb.local_port and self.iss == tcb.iss
-                and self.isn_name == tcb.isn_name and self.ephemeral == tcb.ephemeral
-                and self.remote_port == tcb.remote_port)
+        """Still the connection's. Only TcpLayer.rebase_isn and rebase_port renumber a TCB
+        (its ISS, its local port); the rest is fixed before its first non-SYN segment
+        (Sender._put_common checks those two inline)."""
+        return self.iss == tcb.iss and self.local_port == tcb.local_port
 
     def segment(self, seq: int, ack: int, flags: int, window: int,
                 ts: tuple[int, int] | None, payload: bytes) -> bytes:
