@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp.seq import seq_diff
+from reference_stack.tcp.seq import HALF, seq_diff
 from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import T_PERSIST
@@ -34,6 +34,9 @@ _TABLE = TABLES[State.ESTABLISHED]
 RULE_DEMUX = "RFC9293-3.10.7-MUST-demux"
 RULE_ACK_TEXT = "RFC9293-3.10.7.4-MUST-ack-text-fin"
 DELIVER_DETAIL = "{} bytes, RCV.NXT {} -> {}"
+# Sequence comparisons below are seq_diff's, inline (RFC 1982 serial arithmetic): with
+# d = (a - b) & MASK, a - b < 0 iff d > HALF, a - b > 0 iff 0 < d <= HALF.
+MASK = 0xFFFFFFFF
 
 
 def segment_arrives(layer: TcpLayer, src: bytes, dst: bytes, fields: tuple, segment: bytes,
@@ -60,15 +63,14 @@ def segment_arrives(layer: TcpLayer, src: bytes, dst: bytes, fields: tuple, segm
         # RFC 7323 3.2: TSopt on every segment once negotiated; 5.3 R1 (PAWS): not older than
         # TS.Recent. 4.3: TS.Recent follows a segment at or below Last.ACK.sent; requiring
         # RCV.NXT == Last.ACK.sent (Linux: rcv_wup) makes that update certain.
-        if ts is None or seq_diff(ts[0], tcb.ts_recent) < 0 or tcb.last_ack_sent != rcv_nxt:
+        if ts is None or (ts[0] - tcb.ts_recent) & MASK > HALF or tcb.last_ack_sent != rcv_nxt:
             return False
     elif ts is not None:
         return False
     # Fifth check (RFC 9293 3.10.7.4, RFC 5961 5.2): SND.UNA =< SEG.ACK =< SND.NXT; an ACK
     # that acknowledges nothing new and carries no data is a duplicate (RFC 5681 2).
-    snd_una = tcb.snd_una
-    acked = seq_diff(ack, snd_una)
-    if acked < 0 or seq_diff(ack, tcb.snd_nxt) > 0:
+    acked = (ack - tcb.snd_una) & MASK
+    if acked > HALF or 0 < (ack - tcb.snd_nxt) & MASK <= HALF:
         return False
     # The send window is unchanged (Van Jacobson's prediction: no window update to weigh).
     if window << tcb.snd_wscale != tcb.snd_wnd:
