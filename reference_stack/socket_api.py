@@ -46,6 +46,7 @@ MSG_OOB = int(pysock.MSG_OOB)  # a plain int: IntFlag arithmetic is slow on the 
 
 # States in which the peer has closed its direction (a read returns end of file).
 PEER_CLOSED = (State.CLOSE_WAIT, State.LAST_ACK, State.CLOSING, State.TIME_WAIT)
+BYTES_LIKE = (bytes, bytearray, memoryview)  # a tuple: `bytes | bytearray` is built per call
 Addr = tuple[str, int]
 
 
@@ -246,7 +247,7 @@ class SocketApi:
         return None, errno.EINPROGRESS
 
     def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> tuple[Any, int]:
-        if not isinstance(data, bytes | bytearray | memoryview):
+        if not isinstance(data, BYTES_LIKE):
             raise TypeError("send() takes bytes")
         s = self.get(fd)
         if s is None:
