@@ -135,8 +135,9 @@ class ReferenceStack:
     def _begin(self, now: float) -> Trace:
         trace = Trace()
         self.iface.now = now
-        self.out.clear()  # left over only if the previous call raised
-        self._tcp_out.clear()
+        if self.out or self._tcp_out:  # left over only if the previous call raised
+            self.out.clear()
+            self._tcp_out.clear()
         self.tcp.bind(trace, self._tcp_out)
         return trace
 

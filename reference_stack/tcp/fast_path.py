@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp.seq import HALF, seq_diff
+from reference_stack.tcp.seq import HALF
 from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import T_PERSIST
@@ -95,8 +95,9 @@ def segment_arrives(layer: TcpLayer, src: bytes, dst: bytes, fields: tuple, segm
     if acked > 0:
         layer.acknowledge(tcb, ack, now)
     # RFC 9293 3.10.7.4: update the send window only from newer segments.
-    wl1 = seq_diff(tcb.snd_wl1, seq)
-    if wl1 < 0 or (wl1 == 0 and seq_diff(tcb.snd_wl2, ack) <= 0):
+    # (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK))
+    wl1 = (tcb.snd_wl1 - seq) & MASK
+    if wl1 > HALF or (wl1 == 0 and not 0 < (tcb.snd_wl2 - ack) & MASK <= HALF):
         snd_wnd = tcb.snd_wnd
         if snd_wnd > tcb.max_snd_wnd:
             tcb.max_snd_wnd = snd_wnd
