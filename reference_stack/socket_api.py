@@ -46,6 +46,9 @@ MSG_OOB = int(pysock.MSG_OOB)  # a plain int: IntFlag arithmetic is slow on the 
 
 # States in which the peer has closed its direction (a read returns end of file).
 PEER_CLOSED = (State.CLOSE_WAIT, State.LAST_ACK, State.CLOSING, State.TIME_WAIT)
+# (State tuples as constants: an Enum member's attribute lookup is slow on the hot paths.)
+SEND_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT, State.SYN_RECEIVED)
+OPENING = (State.SYN_SENT, State.SYN_RECEIVED)
 BYTES_LIKE = (bytes, bytearray, memoryview)  # a tuple: `bytes | bytearray` is built per call
 Addr = tuple[str, int]
 
@@ -262,10 +265,9 @@ class SocketApi:
         if tcb.error:
             err, tcb.error = tcb.error, 0
             return None, err
-        if s.shut_wr or tcb.state not in (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT,
-                                          State.SYN_RECEIVED):
+        if s.shut_wr or tcb.state not in SEND_STATES:
             return None, errno.EPIPE
-        if tcb.state in (State.SYN_SENT, State.SYN_RECEIVED):
+        if tcb.state in OPENING:
             return None, errno.EAGAIN
         n = self.stack.tcp.send(tcb, bytes(data), now, urgent=bool(flags & MSG_OOB))
         if n == 0 and data:

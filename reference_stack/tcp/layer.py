@@ -29,6 +29,9 @@ from reference_stack.trace import DELIVER, DROP, EVENT, STATE, Trace
 from reference_stack.wire.tcp import ACK, RST, TcpRepr
 
 ANY = b"\0\0\0\0"
+# States whose receiver announces a reopened window after a read (receive()); a constant
+# tuple, as an Enum member's attribute lookup is slow on the hot path.
+WINDOW_UPDATE_STATES = (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2)
 
 
 @dataclass(slots=True)
@@ -358,7 +361,7 @@ class TcpLayer:
         # one MSS (or half the buffer) after the application read (receiver SWS avoidance).
         after = tcb.advertised_window()
         grown = (after - before) << tcb.rcv_wscale
-        if data and tcb.state in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2) and (
+        if data and tcb.state in WINDOW_UPDATE_STATES and (
                 before == 0 or grown >= min(tcb.mss, tcb.recv.capacity // 2)):
             self.sender.send_ack(tcb, now, "RFC9293-3.8.6.2.2-SHOULD-window-update")
         return data

@@ -19,6 +19,7 @@ from reference_stack.variance import Range
 from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
 
 DELAYED_ACK = Range(0, 500)
+OPENING_STATES = (State.SYN_SENT, State.SYN_RECEIVED)  # (a constant: Enum lookups are slow)
 SENDING_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
                   State.LAST_ACK)
 
@@ -185,7 +186,7 @@ class Sender:
         """Send what the state, windows and Nagle allow (RFC 9293 3.8.6, RFC 1122 4.2.3.4);
         `probe`: one segment at most, as a tail loss probe (RFC 8985 7.3)."""
         state = tcb.state
-        if state in (State.SYN_SENT, State.SYN_RECEIVED):
+        if state in OPENING_STATES:
             if tcb.snd_nxt == tcb.iss:
                 if state is State.SYN_SENT:
                     self.emit(tcb, SYN, tcb.iss, now, "RFC9293-3.10.1-MUST-active-open-syn")
