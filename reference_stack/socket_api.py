@@ -303,7 +303,7 @@ class SocketApi:
         tcb = s.tcb
         if tcb is None:
             return None, errno.ENOTCONN
-        if tcb.recv.ready:
+        if tcb.oob_seq is not None and tcb.recv.ready:  # (before_read keeps n without one)
             n = urgent.before_read(tcb, n, s.oobinline)
         if tcb.recv.ready:
             data = self.stack.tcp.receive(tcb, n, now)

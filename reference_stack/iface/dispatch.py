@@ -384,7 +384,7 @@ class Interface:
             wire = s.wire
             if wire is None:
                 wire = s.tcp.emit(s.src, s.dst)
-            self.send_ip(s.dst, IPPROTO_TCP, wire, s.rule, s.variance, out, trace, df=df)
+            self.send_ip(s.dst, IPPROTO_TCP, wire, s.rule, s.variance, out, trace, 0, df)
 
     # -- output ----------------------------------------------------------------------------
 

@@ -19,8 +19,12 @@ class SendBuffer:
         return max(0, self.capacity - len(self.data))
 
     def write(self, data: bytes) -> int:
-        n = min(len(data), self.free())
-        self.data += data[:n]
+        free = self.capacity - len(self.data)  # free(), inline
+        n = len(data)
+        if n > free:
+            n = free if free > 0 else 0
+            data = data[:n]
+        self.data += data
         return n
 
     def end(self) -> int:

@@ -65,9 +65,9 @@ class EagerSender(Sender):
 class EagerInterface(Interface):
     """Interface that reads every prediction's variance as it is emitted."""
 
-    def send_ip(self, dst, protocol, payload, rule, variance, out, trace, **kw) -> None:
+    def send_ip(self, dst, protocol, payload, rule, variance, out, trace, *args, **kw) -> None:
         n = len(out)
-        super().send_ip(dst, protocol, payload, rule, variance, out, trace, **kw)
+        super().send_ip(dst, protocol, payload, rule, variance, out, trace, *args, **kw)
         for _, prediction in out[n:]:
             assert isinstance(prediction.variance, dict)
 
