@@ -57,8 +57,6 @@ PENDING_LIMIT = 3  # RFC 1122 2.3.2.2: SHOULD keep at least one packet awaiting 
 ARP_RETRY_INTERVAL = 1.0  # RFC 1122 2.3.2.1: at most one request a second per destination
 ARP_TRIES = 3  # Linux mcast_solicit
 _ETHERTYPE_IP = ETH_P_IP.to_bytes(2, "big")
-_VERSION_4_IHL_5 = b"\x45"
-_PROTO_TCP = bytes((IPPROTO_TCP,))
 IP_TEMPLATES = 64  # headers of recent (source, destination, protocol, ...) kept precomputed
 
 
@@ -148,10 +146,10 @@ class Interface:
 
     def _ipv4_input(self, link_dst: bytes, raw: bytes, now: float, trace: Trace,
                     out: Output) -> None:
-        if raw[:1] == _VERSION_4_IHL_5 and raw[9:10] == _PROTO_TCP and len(raw) >= 20 and not (
+        if len(raw) >= 20 and raw[0] == 0x45 and raw[9] == IPPROTO_TCP and not (
                 raw[6] & 0x3F or raw[7]):
-            # The common datagram: no options, not a fragment (MF and offset zero), carrying
-            # TCP. It is validated by the same rules on its header fields read in one unpack
+            # The common datagram: version 4 with IHL 5 (no options), not a fragment (MF and
+            # offset zero), carrying TCP. It is validated by the same rules on its header fields read in one unpack
             # (Ipv4Header) instead of a parsed Ipv4Repr; nothing else below applies to it.
             ip = Ipv4Header(raw)
             ok, rule, detail = ipv4_input.validate(ip, raw, self.addr, self.profile)

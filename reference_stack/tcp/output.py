@@ -19,6 +19,7 @@ from reference_stack.variance import Range
 from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
 
 DELAYED_ACK = Range(0, 500)
+MAY_DELAY = {"timing.delay_ms": DELAYED_ACK}  # extra variance of a delayable ACK (read only)
 OPENING_STATES = (State.SYN_SENT, State.SYN_RECEIVED)  # (a constant: Enum lookups are slow)
 SENDING_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
                   State.LAST_ACK)
@@ -145,7 +146,7 @@ class Sender:
         prediction says so with a `timing.delay_ms` entry (the frame may come later, or be
         merged into the next ACK). The oracle itself always acknowledges at once.
         """
-        extra = {"timing.delay_ms": DELAYED_ACK} if may_delay else None
+        extra = MAY_DELAY if may_delay else None
         self.emit(tcb, ACK, tcb.snd_nxt, now, rule, extra_variance=extra)
 
     def oow_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
