@@ -149,8 +149,9 @@ class Interface:
         if len(raw) >= 20 and raw[0] == 0x45 and raw[9] == IPPROTO_TCP and not (
                 raw[6] & 0x3F or raw[7]):
             # The common datagram: version 4 with IHL 5 (no options), not a fragment (MF and
-            # offset zero), carrying TCP. It is validated by the same rules on its header fields read in one unpack
-            # (Ipv4Header) instead of a parsed Ipv4Repr; nothing else below applies to it.
+            # offset zero), carrying TCP. It is validated by the same rules on its header
+            # fields read in one unpack (Ipv4Header) instead of a parsed Ipv4Repr; nothing
+            # else below applies to it.
             ip = Ipv4Header(raw)
             ok, rule, detail = ipv4_input.validate(ip, raw, self.addr, self.profile)
             trace.add("ipv4", ACCEPT if ok else DROP, rule, detail)
