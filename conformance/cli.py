@@ -49,6 +49,8 @@ def build_parser() -> Parser:
     run.add_argument("--out", default="netconform-out")
     run.add_argument("--dut-sysctl", action="append", default=[], metavar="NAME=VALUE")
     run.add_argument("--dut-setup", action="append", default=[], metavar="CMD")
+    run.add_argument("--lockstep", choices=("enforce", "record", "off"), default=None,
+                     help="the oracle check of each test (default: the target's)")
     run.add_argument("-v", "--verbose", action="store_true")
 
     fuzz = sub.add_parser("fuzz", help="a differential fuzzing campaign against a target")
@@ -96,6 +98,7 @@ def check_data_files(target: str) -> None:
     try:
         catalogue.load()
         expectations.load(target_class(target).expectations_file())
+        expectations.load_divergences(target_class(target).expectations_file())
     except (catalogue.CatalogueError, expectations.ExpectationsError) as exc:
         raise UsageFailure(str(exc)) from None
 
@@ -123,6 +126,8 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         out += ["--dut-sysctl", item]
     for cmd in args.dut_setup:
         out += ["--dut-setup", cmd]
+    if args.lockstep:
+        out += ["--lockstep", args.lockstep]
     out += ["-v"] if args.verbose else ["-q"]
     return out
 

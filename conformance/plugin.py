@@ -49,9 +49,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--expect-nothing-wait", type=float, default=None, metavar="SECONDS",
                     help="decide 'expect nothing' by a fixed quiet period instead of a barrier "
                          "(the way packetimpact waits; for comparison benchmarks)")
-    group.addoption("--lockstep", choices=LOCKSTEP_MODES, default="record",
-                    help="replay each test into the reference oracle: record divergences, "
-                         "enforce (a divergence fails the test) or off")
+    group.addoption("--lockstep", choices=LOCKSTEP_MODES, default=None,
+                    help="replay each test into the reference oracle: enforce (an unexplained "
+                         "divergence fails the test), record (divergences are data) or off; "
+                         "default: the target's (Target.default_lockstep)")
 
 
 class RunState:
@@ -60,7 +61,8 @@ class RunState:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.target_name: str = config.getoption("target")
-        self.lockstep: str = config.getoption("lockstep")
+        target = target_class(self.target_name)
+        self.lockstep: str = config.getoption("lockstep") or target.default_lockstep
         self.fixed_wait: float | None = config.getoption("expect_nothing_wait")
         self.out_dir: str | None = config.getoption("netconform_out")
         self.dut_config = DutConfig(
@@ -71,8 +73,8 @@ class RunState:
         self.is_worker = workerinput is not None
         self.run_id: str = workerinput["netconform_run_id"] if workerinput else naming.new_run_id()
         self.catalogue = catalogue.load()
-        self.expectations = expectations.load(
-            target_class(self.target_name).expectations_file())
+        self.expectations = expectations.load(target.expectations_file())
+        self.expected_divergences = expectations.load_divergences(target.expectations_file())
         self.collector: ResultsCollector | None = None
         self.target_env: dict[str, Any] = {}
 
@@ -177,19 +179,19 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
         result = yield
     except BaseException:
         if bed is not None and state.lockstep != "off":
-            _lockstep(bed)
+            _lockstep(bed, state, item.nodeid)
         raise
     if bed is None or state.lockstep == "off":
         return result
-    divergences = _lockstep(bed)
-    if divergences and state.lockstep == "enforce":
-        lines = [f"{d['field']}: oracle expected {d['expected']}, target did {d['actual']}"
-                 f" [{d['rule']}] ({d['frame']})" for d in divergences[:20]]
-        raise AssertionError("the target diverged from the oracle:\n  " + "\n  ".join(lines))
+    unexplained, stale = _lockstep(bed, state, item.nodeid)
+    if state.lockstep == "enforce" and (unexplained or stale):
+        raise AssertionError(divergence_message(unexplained, stale, bed))
     return result
 
 
-def _lockstep(bed: Any) -> list[dict[str, Any]]:
+def _lockstep(bed: Any, state: RunState, test_id: str
+              ) -> tuple[list[dict[str, Any]], list[expectations.ExpectedDivergence]]:
+    """Replay the test into the oracle; (unexplained divergences, stale expectation entries)."""
     from conformance.exchange import Exchange
     from conformance.link import LinkTimeout
 
@@ -198,8 +200,34 @@ def _lockstep(bed: Any) -> list[dict[str, Any]]:
     except (LinkTimeout, OSError):
         pass
     outcome = check_bed(bed)
+    stale = expectations.explain(state.expected_divergences, test_id, outcome.divergences)
     bed.evidence["lockstep"] = {"divergences": outcome.divergences, "oracle": outcome.decisions}
-    return [d for d in outcome.divergences if not d["explained"]]
+    if stale:  # reported in every mode; enforce also fails the test
+        bed.evidence["lockstep"]["stale_divergence_entries"] = [e.key() for e in stale]
+    return [d for d in outcome.divergences if not d["explained"]], stale
+
+
+def divergence_message(unexplained: list[dict[str, Any]],
+                       stale: list[expectations.ExpectedDivergence], bed: Any) -> str:
+    """The failure of a test whose own assertions passed: each unexplained divergence (field
+    diff and the oracle's rule, with its decision record), each stale expectations entry."""
+    lines = []
+    if unexplained:
+        lines.append("the target diverged from the oracle (unexplained):")
+        for d in unexplained[:20]:
+            lines.append(f"  {d['field']}: oracle expected {d['expected']}, target did "
+                         f"{d['actual']} [{d['rule'] or 'no rule: not predicted'}]")
+            lines.append(f"    frame: {d['frame']}")
+        oracle = bed.evidence.get("lockstep", {}).get("oracle", [])
+        rules = {d["rule"] for d in unexplained if d["rule"]}
+        records = [r for r in oracle if r["rule"] in rules] or oracle[-8:]
+        lines.append("  the oracle's decisions:")
+        lines += [f"    {r['layer']}: {r['decision']} [{r['rule']}] {r['detail']}"
+                  for r in records[:12]]
+    for e in stale:
+        lines.append(f"expected divergence not seen (stale entry in the expectations file): "
+                     f"{e.key()}")
+    return "\n".join(lines)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

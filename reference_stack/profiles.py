@@ -39,10 +39,16 @@ class Profile:
     drop_source_routed: bool = False  # Linux: accept_source_route = 0
     reassembly_timeout: float = 60.0  # RFC 1122 3.3.2: 60 to 120 seconds recommended
     fragment_overlap: str = OVERLAP_LAST_WINS
+    # RFC 826 reception adds the sender of any ARP packet targeting us; Linux (arp_process,
+    # net.ipv4.conf.*.arp_accept = 0) creates no entry from a reply of an unknown sender.
+    arp_accept: bool = True
     # ICMP
     icmp_error_max_len: int = 576  # RFC 1812 4.3.2.3: up to 576 octets in total
     icmp_quote_exact: bool = False  # False: any prefix of >= header + 8 octets is allowed
     echo_ignore_broadcasts: bool = False  # RFC 1122 3.2.2.6: MAY ignore broadcast echo
+    # RFC 1122 4.2.3.9: a soft error (Destination Unreachable codes 0, 1, 5, ...) MUST NOT
+    # abort a connection; Linux tcp_v4_err aborts one in SYN-SENT (RFC 5461 4: common practice).
+    syn_sent_aborts_on_soft_error: bool = False
     icmp_timestamp_reply: bool = False  # RFC 1122 3.2.2.8: MAY answer Timestamp (Linux does)
     icmp_error_echo_options: bool = False  # Linux icmp_send: ip_options_echo into errors
     ip_options_compile: bool = False  # Linux: options validated in order (ip_options_compile)
@@ -55,15 +61,39 @@ class Profile:
     sack: bool = True  # RFC 2018
     dsack: bool = False  # RFC 2883 D-SACK (optional); Linux: net.ipv4.tcp_dsack = 1
     ts_recent_after_ack_check: bool = False  # Linux updates TS.Recent in tcp_ack, after the
-    # ACK checks; RFC 7323 4.3 right after the sequence check
+    # ACK checks (and not at all for an old ACK, SEG.ACK < SND.UNA: tcp_ack returns at old_ack
+    # before tcp_replace_ts_recent); RFC 7323 4.3 right after the sequence check
+    # RFC 9293 3.10.7.4 first check: a segment is acceptable if SEG.SEQ+SEG.LEN-1 >= RCV.NXT (or
+    # SEG.SEQ >= RCV.NXT). Linux tcp_sequence accepts it if SEG.SEQ+SEG.LEN (SYN and FIN
+    # counted) >= RCV.WUP (RCV.NXT when the last window was sent, i.e. Last.ACK.sent) and
+    # SEG.SEQ =< the right edge: a retransmission that ends exactly at RCV.NXT is acceptable.
+    seq_check_end_at_wup: bool = False
+    # Linux tcp_data_queue (reached from CLOSE-WAIT, CLOSING and LAST-ACK too when SEG.SEQ <
+    # RCV.NXT, tcp_rcv_state_process): an accepted segment whose sequence space (text, SYN or
+    # FIN) lies before RCV.NXT is a duplicate: a D-SACK block (RFC 2883, tcp_dsack_set) and an
+    # immediate ACK. RFC 9293 never sees such a segment (its first check rejects it).
+    ack_duplicate_sequence_space: bool = False
     initial_window_space: int = 65535  # receive window offered in SYN and SYN-ACK
     round_initial_window_to_mss: bool = False  # Linux: rounddown(space, mss)
     listen_drop_syn_fin: bool = False  # Linux discards SYN+FIN in LISTEN
+    # RFC 9293 3.10.7.3 leaves the SYN,ACK's window of a simultaneous open free; Linux
+    # (tcp_rcv_synsent_state_process -> tcp_send_synack) repeats its SYN's window (tp->rcv_wnd
+    # from tcp_connect_init) instead of recomputing it with the timestamp option deducted.
+    simultaneous_open_keeps_syn_window: bool = False
     # TCP timers (RFC 6298, RFC 9293 3.4.2, 3.8.1)
     rto_initial: float = 1.0
     rto_min: float = 1.0
     rto_max: float = 60.0
     syn_retries: int = 6
+    # RFC 6298 5.5 doubles the RTO on every expiry. Linux tcp_retransmit_timer keeps the SYN's
+    # RTO unchanged for its first net.ipv4.tcp_syn_linear_timeouts retransmissions (6.x: 4).
+    syn_linear_timeouts: int = 0
+    # RFC 8985 7 (RACK-TLP, optional): a tail loss probe, sent PTO = 2 * SRTT (+ rto_min with
+    # one segment in flight, + tlp_min_timeout otherwise, capped by the RTO) after the last
+    # transmission: new data if any, else the last segment again. Linux
+    # tcp_schedule_loss_probe (net.ipv4.tcp_early_retrans = 3, SACK connections only).
+    tail_loss_probe: bool = False
+    tlp_min_timeout: float = 0.008  # Linux TCP_TIMEOUT_MIN: 2 jiffies (HZ = 250)
     synack_retries: int = 6  # retransmissions of a passive open's SYN,ACK
     data_retries: int = 15
     time_wait: float = 240.0  # 2 * MSL, MSL = 2 minutes (RFC 9293 3.4.2)
@@ -73,9 +103,17 @@ class Profile:
     fin_wait_2_timeout: float | None = None  # orphaned FIN-WAIT-2 lifetime (Linux 60 s)
     time_wait_accepts_syn: bool = False  # RFC 1122 4.2.2.13 MAY: reopen from TIME-WAIT
     drop_segment_without_ts: bool = True  # RFC 7323 3.2 SHOULD; Linux accepts them
+    # RFC 9293 3.8.5 / RFC 6093: urgent data stays in line. Linux (without SO_OOBINLINE) takes
+    # the last urgent octet out of the stream as an out-of-band byte (tcp_urg, tcp_recvmsg).
+    urgent_oob_byte: bool = False
     # TCP data path
     initial_cwnd_segments: int | None = None  # None: RFC 5681 3.1 formula; Linux: 10 (RFC 6928)
     send_buffer: int = 16384
+    # RFC 1122 4.2.3.4 Nagle: hold a partial segment while any data is unacknowledged. Linux
+    # uses Minshall's variant (tcp_nagle_check / tcp_minshall_check): hold it only while an
+    # earlier partial segment is unacknowledged, so a write's last short segment follows the
+    # full-sized ones at once.
+    nagle_minshall: bool = False
     recv_buffer: int = 131072
     ephemeral_ports: tuple[int, int] = (49152, 65535)  # RFC 6335 6
     # Sockets
@@ -135,8 +173,17 @@ LINUX = Profile(
     initial_window_space=65536,  # win_from_space(tcp_rmem[1]) in tcp_select_initial_window
     round_initial_window_to_mss=True,  # SYN 64240 = 44 * 1460, SYN-ACK 65160 = 45 * 1448
     listen_drop_syn_fin=True,
+    syn_sent_aborts_on_soft_error=True,
+    arp_accept=False,  # net.ipv4.conf.all.arp_accept = 0
     dsack=True,
     ts_recent_after_ack_check=True,
+    seq_check_end_at_wup=True,  # tcp_sequence
+    ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack
+    simultaneous_open_keeps_syn_window=True,
+    syn_linear_timeouts=4,  # net.ipv4.tcp_syn_linear_timeouts
+    tail_loss_probe=True,  # net.ipv4.tcp_early_retrans = 3
+    nagle_minshall=True,
+    urgent_oob_byte=True,
     rto_min=0.2,  # TCP_RTO_MIN
     rto_max=120.0,  # TCP_RTO_MAX
     syn_retries=6,  # net.ipv4.tcp_syn_retries
@@ -157,4 +204,15 @@ LINUX = Profile(
     exact_choices=True,
 )
 
-PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX}
+# PyTCP 2.7 (the `pytcp` target) where it makes a choice the RFCs leave open: its SYNs carry
+# only the MSS option (window scaling, RFC 7323; SACK, RFC 2018; timestamps, RFC 7323 are all
+# optional). Everything else is the RFC's, with the RFC's whole allowed set in predictions.
+PYTCP = Profile(
+    name="pytcp", window_scaling=False, sack=False, timestamps=False,
+    # RFC 5681 3.1 sets an upper bound on IW; pytcp's session.py starts _snd_ewn at one MSS and
+    # doubles it on the ACK that completes the handshake: two segments before any data is acked.
+    initial_cwnd_segments=2,
+    echo_ignore_broadcasts=True,  # RFC 1122 3.2.2.6 MAY: no reply to broadcast or multicast echo
+)
+
+PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reference_stack.iface.udp import UdpEndpoint
+from reference_stack.tcp import urgent
 from reference_stack.tcp.layer import ANY, ConnOptions, Listener
 from reference_stack.tcp.seq import seq_diff
 from reference_stack.tcp.state import State
@@ -38,12 +39,17 @@ SO_ERROR = pysock.SO_ERROR
 TCP_NODELAY = pysock.TCP_NODELAY
 TCP_MAXSEG = pysock.TCP_MAXSEG
 SO_KEEPALIVE = pysock.SO_KEEPALIVE
+SO_OOBINLINE = pysock.SO_OOBINLINE
 TCP_KEEPIDLE = pysock.TCP_KEEPIDLE
 SHUT_RD, SHUT_WR, SHUT_RDWR = pysock.SHUT_RD, pysock.SHUT_WR, pysock.SHUT_RDWR
-MSG_OOB = pysock.MSG_OOB
+MSG_OOB = int(pysock.MSG_OOB)  # a plain int: IntFlag arithmetic is slow on the send path
 
 # States in which the peer has closed its direction (a read returns end of file).
 PEER_CLOSED = (State.CLOSE_WAIT, State.LAST_ACK, State.CLOSING, State.TIME_WAIT)
+# (State tuples as constants: an Enum member's attribute lookup is slow on the hot paths.)
+SEND_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT, State.SYN_RECEIVED)
+OPENING = (State.SYN_SENT, State.SYN_RECEIVED)
+BYTES_LIKE = (bytes, bytearray, memoryview)  # a tuple: `bytes | bytearray` is built per call
 Addr = tuple[str, int]
 
 
@@ -59,6 +65,7 @@ class Socket:
     rcvbuf: int = 0
     sndbuf: int = 0
     nodelay: bool = False
+    oobinline: bool = False  # SO_OOBINLINE: urgent data stays in the stream (tcp/urgent.py)
     maxseg: int | None = None
     linger: tuple[int, int] = (0, 0)
     # RFC 1122 4.2.3.6: keep-alives MUST default to off; the idle interval MUST default to no
@@ -201,6 +208,7 @@ class SocketApi:
             child.connect_reported = True
             child.rcvbuf, child.sndbuf = s.rcvbuf, s.sndbuf
             child.nodelay, child.maxseg = s.nodelay, s.maxseg
+            child.oobinline = s.oobinline
             tcb.listener = None
             return (child.fd, (ip4_str(tcb.remote_ip), tcb.remote_port)), 0
         return None, errno.EAGAIN
@@ -242,7 +250,7 @@ class SocketApi:
         return None, errno.EINPROGRESS
 
     def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> tuple[Any, int]:
-        if not isinstance(data, bytes | bytearray | memoryview):
+        if not isinstance(data, BYTES_LIKE):
             raise TypeError("send() takes bytes")
         s = self.get(fd)
         if s is None:
@@ -257,10 +265,9 @@ class SocketApi:
         if tcb.error:
             err, tcb.error = tcb.error, 0
             return None, err
-        if s.shut_wr or tcb.state not in (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT,
-                                          State.SYN_RECEIVED):
+        if s.shut_wr or tcb.state not in SEND_STATES:
             return None, errno.EPIPE
-        if tcb.state in (State.SYN_SENT, State.SYN_RECEIVED):
+        if tcb.state in OPENING:
             return None, errno.EAGAIN
         n = self.stack.tcp.send(tcb, bytes(data), now, urgent=bool(flags & MSG_OOB))
         if n == 0 and data:
@@ -296,6 +303,8 @@ class SocketApi:
         tcb = s.tcb
         if tcb is None:
             return None, errno.ENOTCONN
+        if tcb.oob_seq is not None and tcb.recv.ready:  # (before_read keeps n without one)
+            n = urgent.before_read(tcb, n, s.oobinline)
         if tcb.recv.ready:
             data = self.stack.tcp.receive(tcb, n, now)
             if tcb.rcv_up is not None and seq_diff(tcb.rcv_nxt, tcb.rcv_up) >= len(
@@ -386,6 +395,8 @@ class SocketApi:
                     s.tcb.send.capacity = size
         elif level == SOL_SOCKET and name == SO_KEEPALIVE:
             s.keepalive = bool(value)
+        elif level == SOL_SOCKET and name == SO_OOBINLINE:
+            s.oobinline = bool(value)
         elif level == IPPROTO_TCP and name == TCP_KEEPIDLE and s.type == SOCK_STREAM:
             if not 1 <= int(value) <= 32767:  # Linux MAX_TCP_KEEPIDLE
                 return None, errno.EINVAL

@@ -59,7 +59,8 @@ def failure_text(test: dict) -> str:
         lines.append(
             f"divergence {divergence.get('field')}: expected {divergence.get('expected')}, "
             f"actual {divergence.get('actual')} [{divergence.get('rule')}]"
-            + (" (explained)" if divergence.get("explained") else ""))
+            + (f" (explained: {divergence.get('reason') or 'yes'})"
+               if divergence.get("explained") else ""))
     for row in test["diff"]:
         lines.append(f"{row.get('frame')}: {row.get('field')}: expected {row.get('expected')}, "
                      f"actual {row.get('actual')}")

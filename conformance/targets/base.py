@@ -70,6 +70,9 @@ class Target(ABC):
     needs_privileges: bool = True
     # suites/expectations/<name>.toml holds this target's expected failures (default: its name).
     expectations_name: str = ""
+    # The lockstep mode when --lockstep is not given: "enforce" (an unexplained divergence from
+    # the oracle fails the test) where the oracle models the target, else "record".
+    default_lockstep: str = "enforce"
 
     @classmethod
     def expectations_file(cls) -> str:

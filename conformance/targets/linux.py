@@ -13,6 +13,7 @@ from conformance.evidence.drops import DropMonitor, merge_drop_counts
 from conformance.fabric import DutConfig
 from conformance.kernel_sockets import KernelSocketApi
 from conformance.naming import WorkerPlan
+from conformance.sysctl_profile import profile_with_sysctl
 from conformance.targets.base import Capabilities, TestBed
 from conformance.targets.namespaced import NamespacedTarget, endpoints_of
 from reference_stack.profiles import LINUX, Profile, linux_window_scale
@@ -47,7 +48,11 @@ class LinuxTarget(NamespacedTarget):
             rmem_max = int(netns.read_sysctl(dut.name, "net.ipv4.tcp_rmem").split()[2])
         finally:
             self.fabric.release(dut)
-        return dataclasses.replace(LINUX, window_scale=linux_window_scale(rmem_max))
+        profile = dataclasses.replace(LINUX, window_scale=linux_window_scale(rmem_max))
+        # The run's --dut-sysctl settings the oracle can follow (conformance.sysctl_profile).
+        for key, value in self.config.extra_sysctls.items():
+            profile = profile_with_sysctl(profile, key, value) or profile
+        return profile
 
     def oracle_profile(self) -> Profile:
         return self._profile

@@ -187,6 +187,10 @@ def agent_env() -> dict[str, str]:
 class PytcpTarget(Target):
     name = "pytcp"
     description = "PyTCP 2.7 (userspace, Python) on a TAP device, a fresh process per test"
+    # The lockstep oracle judges pytcp with its `pytcp` profile (MSS-only SYNs, IW of two
+    # segments); --lockstep enforce is the default as for the other targets: a full run has no
+    # unexplained divergence in a passing test (those of its expected failures are the failures'
+    # own symptoms), and the analysed ones are filed in pytcp.toml.
 
     def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
         self.plan = plan
@@ -220,7 +224,7 @@ class PytcpTarget(Target):
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(replies_synchronously=False, quiescence_window_s=QUIESCENCE_WINDOW_S,
-                            has_ipv6=False)
+                            has_ipv6=False, oracle_profile="pytcp")
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> None:

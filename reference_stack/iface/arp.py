@@ -46,8 +46,13 @@ class ArpCache:
         """A gratuitous ARP announcing our address (RFC 5227 3: SPA = TPA = our address)."""
         return ArpRepr(ARP_REQUEST, self.mac, self.ip, ZERO_MAC, self.ip)
 
-    def receive(self, arp: ArpRepr, now: float, trace: Trace) -> ArpRepr | None:
-        """RFC 826 packet reception; returns the reply to send, if any."""
+    def receive(self, arp: ArpRepr, now: float, trace: Trace,
+                accept_unsolicited: bool = True) -> ArpRepr | None:
+        """RFC 826 packet reception; returns the reply to send, if any.
+
+        `accept_unsolicited` False: a reply from an unknown sender adds no entry (Linux
+        arp_process with net.ipv4.conf.*.arp_accept = 0, against ARP cache poisoning); RFC 826
+        adds the sender of any packet that targets us."""
         if not (arp.htype == 1 and arp.ptype == 0x0800 and arp.hlen == 6 and arp.plen == 4):
             trace.add("arp", DROP, "RFC826-MUST-hardware-protocol-type",
                       "not Ethernet/IPv4")
@@ -81,6 +86,10 @@ class ArpCache:
                 trace.add("arp", STATE, "RFC826-MUST-merge", "sender entry updated")
         if arp.tpa != self.ip:
             trace.add("arp", DROP, "RFC826-MUST-not-target", "target is not us")
+            return None
+        if not merge and arp.op != ARP_REQUEST and not accept_unsolicited:
+            trace.add("arp", DROP, "LINUX-arp_process-arp-accept",
+                      "unsolicited reply from an unknown sender: no entry (arp_accept = 0)")
             return None
         if not merge:
             self.entries[arp.spa] = Neighbour(arp.sha, updated=now)

@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp import segment_arrival, time_wait
+from reference_stack.tcp import loss_probe, segment_arrival, time_wait
 from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
 from reference_stack.tcp.output import OutSegment, Sender
 from reference_stack.tcp.rto import RtoEstimator
@@ -18,6 +18,7 @@ from reference_stack.tcp.state import Arm, State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import (
     T_FIN_WAIT_2,
+    T_LOSS_PROBE,
     T_PERSIST,
     T_RETRANSMIT,
     T_TIME_WAIT,
@@ -28,6 +29,9 @@ from reference_stack.trace import DELIVER, DROP, EVENT, STATE, Trace
 from reference_stack.wire.tcp import ACK, RST, TcpRepr
 
 ANY = b"\0\0\0\0"
+# States whose receiver announces a reopened window after a read (receive()); a constant
+# tuple, as an Enum member's attribute lookup is slow on the hot path.
+WINDOW_UPDATE_STATES = (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2)
 
 
 @dataclass(slots=True)
@@ -173,10 +177,13 @@ class TcpLayer:
         else:
             tcb.cwnd += max(1, tcb.mss * tcb.mss // max(tcb.cwnd, 1))
         # RFC 6298 5.2-5.3: stop the timer when all is acknowledged, else restart it.
+        loss_probe.acknowledged(tcb, ack)
         if tcb.in_flight() == 0:
             tcb.timers.cancel(T_RETRANSMIT)
+            tcb.timers.cancel(T_LOSS_PROBE)
         else:
             tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+            loss_probe.arm(self.profile, tcb, now, advancing=True)
 
     # -- following the target's choices ----------------------------------------------------
 
@@ -192,8 +199,9 @@ class TcpLayer:
                 tcb.send.base = seq_add(tcb.send.base, delta)
                 if tcb.fin_seq is not None:
                     tcb.fin_seq = seq_add(tcb.fin_seq, delta)
-                if tcb.rtt_seq is not None:
-                    tcb.rtt_seq = seq_add(tcb.rtt_seq, delta)
+                for name in ("rtt_seq", "snd_sml", "tail_seq", "tlp_high"):
+                    if getattr(tcb, name) is not None:
+                        setattr(tcb, name, seq_add(getattr(tcb, name), delta))
                 return True
         return False
 
@@ -219,8 +227,8 @@ class TcpLayer:
             reopen_above = seq_add(tcb.snd_nxt, 0xFFFF + 2)  # Linux: tw snd_nxt + 65535 + 2
             tcb = None
         if tcb is not None:
-            self.trace.add("tcp", "accept", "RFC9293-3.10.7-MUST-demux",
-                           f"connection in {tcb.state.value}")
+            self.trace.note("tcp", "accept", "RFC9293-3.10.7-MUST-demux", "connection in {}",
+                            tcb.state.value)
             if tcb.state is State.SYN_SENT:
                 segment_arrival.syn_sent(self, tcb, seg, now)
             elif tcb.state is State.TIME_WAIT and self.profile.time_wait_minisock:
@@ -254,7 +262,11 @@ class TcpLayer:
                 if tcb.state is State.CLOSED:
                     break
                 if name == T_RETRANSMIT:
+                    if tcb.timers.is_set(T_RETRANSMIT):
+                        continue  # re-armed by a loss probe that fired at the same time
                     self._retransmit_timeout(tcb, now)
+                elif name == T_LOSS_PROBE:
+                    loss_probe.fire(self, tcb, now)
                 elif name == T_PERSIST:
                     self._persist_timeout(tcb, now)
                 elif name == T_TIME_WAIT:
@@ -279,8 +291,11 @@ class TcpLayer:
             self.delete(tcb)
             return
         tcb.retries += 1
-        # RFC 6298 5.5: back off; RFC 5681 3.1 eq. 4: ssthresh, cwnd = 1 segment.
-        tcb.rto.backoff()
+        loss_probe.cancel(tcb)
+        # RFC 6298 5.5: back off (a profile may keep a SYN's first timeouts linear, Linux
+        # tcp_syn_linear_timeouts); RFC 5681 3.1 eq. 4: ssthresh, cwnd = 1 segment.
+        if not (tcb.state is State.SYN_SENT and tcb.retries <= p.syn_linear_timeouts):
+            tcb.rto.backoff()
         tcb.ssthresh = max(tcb.in_flight() // 2, 2 * tcb.mss)
         tcb.cwnd = tcb.mss
         self.trace.add("tcp", EVENT, "RFC6298-5.4-MUST-retransmit-earliest",
@@ -346,7 +361,7 @@ class TcpLayer:
         # one MSS (or half the buffer) after the application read (receiver SWS avoidance).
         after = tcb.advertised_window()
         grown = (after - before) << tcb.rcv_wscale
-        if data and tcb.state in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2) and (
+        if data and tcb.state in WINDOW_UPDATE_STATES and (
                 before == 0 or grown >= min(tcb.mss, tcb.recv.capacity // 2)):
             self.sender.send_ack(tcb, now, "RFC9293-3.8.6.2.2-SHOULD-window-update")
         return data

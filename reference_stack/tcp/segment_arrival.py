@@ -7,9 +7,11 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
+from reference_stack.tcp import urgent
 from reference_stack.tcp.options import negotiate, timestamps_of
 from reference_stack.tcp.seq import (
     segment_acceptable,
+    segment_acceptable_at_wup,
     seq_add,
     seq_diff,
     seq_ge,
@@ -144,7 +146,8 @@ def syn_sent(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         layer.sender.transmit(tcb, now)
     else:
         layer.transition(tcb, table.syn, now)
-        tcb.syn_window = layer.initial_window(tcb)
+        if not layer.profile.simultaneous_open_keeps_syn_window:
+            tcb.syn_window = layer.initial_window(tcb)
         tcb.snd_nxt = tcb.iss  # the SYN,ACK carries <SEQ=ISS>
         layer.sender.transmit(tcb, now)
 
@@ -180,13 +183,25 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         # repeats its SYN, establishes the connection (the first check would call it old;
         # Linux passes it too, tcp_validate_incoming).
         trace.add("tcp", ACCEPT, "RFC9293-3.5-MUST-simultaneous-open", "SYN,ACK in SYN-RECEIVED")
+        if ts is not None and seq_ge(ts[0], tcb.ts_recent):
+            tcb.ts_recent = ts[0]  # RFC 7323 4.3 (SEG.SEQ = RCV.NXT - 1 =< Last.ACK.sent)
         _syn_received_acked(layer, tcb, seg, now)
+        if p.ack_duplicate_sequence_space:
+            # Linux: the repeated SYN is a duplicate for tcp_data_queue (D-SACK and an ACK).
+            _duplicate(layer, tcb, seg, now)
         send.transmit(tcb, now)
         return
 
     # First check: sequence number.
     rcv_wnd = tcb.rcv_wnd()
-    if not segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd):
+    if p.seq_check_end_at_wup and not (tcb.state is State.SYN_RECEIVED and tcb.passive
+                                       and p.synrecv_minisock):
+        # Linux tcp_sequence (a passive SYN-RECEIVED minisock uses tcp_in_window, the RFC's).
+        acceptable = segment_acceptable_at_wup(seg.seq, length, tcb.last_ack_sent, tcb.rcv_nxt,
+                                               rcv_wnd)
+    else:
+        acceptable = segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd)
+    if not acceptable:
         if flags & RST:
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-out-of-window")
             return
@@ -206,8 +221,10 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
-        if seg.payload and seq_lt(seg.seq, tcb.rcv_nxt):
-            note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, len(seg.payload)))
+        if seq_lt(seg.seq, tcb.rcv_nxt) and (seg.payload or (
+                p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
+            # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
+            note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
         send.oow_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-first-check")
         return
     # RFC 7323 4.3: TS.Recent follows the newest in-order timestamp (a Linux profile does so
@@ -256,6 +273,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     if not flags & ACK:
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fifth-check-no-ack")
         return
+    old_ack = seq_lt(seg.ack, tcb.snd_una)
     if tcb.state is State.SYN_RECEIVED:
         if not (seq_lt(tcb.snd_una, seg.ack) and seq_le(seg.ack, tcb.snd_nxt)):
             layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg,
@@ -299,17 +317,25 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             if tcb.state is State.CLOSED:
                 return
             table = TABLES[tcb.state]
-    if update_ts and p.ts_recent_after_ack_check:
+    if update_ts and p.ts_recent_after_ack_check and not old_ack:
         tcb.ts_recent = ts[0]
     # Sixth check: URG. The urgent pointer is noted and the data stays in line (RFC 6093 4:
-    # SO_OOBINLINE behaviour; no out-of-band byte is taken out of the stream).
+    # SO_OOBINLINE behaviour), unless the profile models Linux's out-of-band byte, which a read
+    # then skips (tcp/urgent.py).
     if flags & URG and table.text is not None and table.text.accept:
         # RFC 9293 3.10.7.4 sixth check: RCV.UP <- max(RCV.UP, SEG.UP), signal the user.
         up = seq_add(seg.seq, seg.urgent)
         if tcb.rcv_up is None or seq_gt(up, tcb.rcv_up):
             tcb.rcv_up = up
+            urgent.pointer_received(p, tcb, up)
         trace.add("socket", "deliver", "RFC9293-3.10.7.4-MUST-urg-check",
                   f"SEG.UP={seg.urgent}: urgent data signalled, kept in line")
+    if (p.ack_duplicate_sequence_space and length
+            and seq_le(seq_add(seg.seq, length), tcb.rcv_nxt)):
+        # Linux: old sequence space that tcp_sequence let through (see the profile flag).
+        _duplicate(layer, tcb, seg, now)
+        send.transmit(tcb, now)
+        return
     # Seventh check: segment text.
     need_ack = False
     in_order_text = False
@@ -384,6 +410,16 @@ def _syn_received_acked(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> 
     layer.acknowledge(tcb, seg.ack, now)
     layer.transition(tcb, TABLES[State.SYN_RECEIVED].ack_of_syn, now)
     layer.established_passive(tcb)
+
+
+def _duplicate(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
+    """An accepted segment whose whole sequence space (text, SYN, FIN) lies before RCV.NXT:
+    Linux tcp_data_queue reports it in a D-SACK block (RFC 2883 4) and acknowledges at once;
+    nothing in it is delivered again."""
+    rule = "LINUX-tcp_data_queue-duplicate"
+    note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, seg_len(seg)))
+    layer.trace.add("tcp", DROP, rule, "old sequence space: D-SACK and an immediate ACK")
+    layer.sender.send_ack(tcb, now, rule)
 
 
 def note_duplicate(layer: TcpLayer, tcb: Tcb, start: int, end: int) -> None:

@@ -47,3 +47,16 @@ def segment_acceptable(seg_seq: int, seg_len: int, rcv_nxt: int, rcv_wnd: int) -
         return False
     return seq_in_window(seg_seq, rcv_nxt, rcv_wnd) or seq_in_window(
         seq_add(seg_seq, seg_len - 1), rcv_nxt, rcv_wnd)
+
+
+
+def segment_acceptable_at_wup(seg_seq: int, seg_len: int, rcv_wup: int, rcv_nxt: int,
+                              rcv_wnd: int) -> bool:
+    """Linux's left edge (tcp_sequence): besides what RFC 9293 3.10.7.4 accepts, a segment
+    that starts at or before RCV.NXT and whose end, SEG.SEQ + SEG.LEN with SYN and FIN counted,
+    is not before RCV.WUP (RCV.NXT when the last window was advertised) is acceptable; the RFC
+    asks SEG.SEQ+SEG.LEN-1 >= RCV.NXT. (Linux's right edge, RCV.WUP plus the last advertised
+    window, is left to the RFC test: the oracle does not keep the advertised edge.)"""
+    if segment_acceptable(seg_seq, seg_len, rcv_nxt, rcv_wnd):
+        return True
+    return seq_le(seg_seq, rcv_nxt) and not seq_lt(seq_add(seg_seq, seg_len), rcv_wup)

@@ -32,6 +32,11 @@ def segment_variance(profile: Profile, tcb: Tcb | None, seg: TcpRepr) -> dict:
         v["tcp.opt.wscale"] = Range(0, 14)  # RFC 7323 2.3
     if strict:
         v["tcp.options"] = Unordered(tuple(type(o).__name__ for o in seg.options))
-        if seg.payload and not seg.flags & RST:
-            v["tcp.flags"] = OneOf((seg.flags & ~PSH, seg.flags | PSH))  # RFC 9293 3.9.1.2
+    if seg.payload and not seg.flags & RST:
+        # RFC 9293 3.9.1.2: PSH on any data segment is the sender's choice (it MUST be on the
+        # last one of a push, which the oracle's own segment carries). Even a target profile
+        # leaves it free: where Linux sets it depends on its skb boundaries (tcp_sendmsg's
+        # size_goal, forced_push at half the peer's largest window, tcp_push), which the
+        # oracle does not model.
+        v["tcp.flags"] = OneOf((seg.flags & ~PSH, seg.flags | PSH))
     return v

@@ -47,3 +47,51 @@ def test_a_target_breaking_a_rule_diverges_with_that_rule_cited():
     outcome = run_scenario(LINUX.breaking(CHALLENGE_ACK))
     missing = [d for d in outcome.divergences if d["actual"] == "nothing"]
     assert missing and missing[0]["rule"] == CHALLENGE_ACK
+
+
+# -- timer-driven frames: a little latitude, not more ------------------------------------------
+
+def _syn_retransmission_replay(at: float | None, end: float | None = None):
+    """A DUT's SYN at 0 and its retransmission recorded at `at` (the oracle's RTO: 1 s)."""
+    import errno as errno_mod
+
+    from conformance.lockstep import DutCall, Lockstep, replay
+    from conformance.pcap import FrameRecord
+    from reference_stack.stack import ReferenceStack
+    from reference_stack.wire.addr import ip4, mac
+
+    dut_mac, dut_ip, tester_mac, tester_ip = "02:00:00:00:00:01", "198.18.0.1", \
+        "02:00:00:00:00:02", "198.18.0.2"
+    twin = ReferenceStack(LINUX, mac(dut_mac), ip4(dut_ip), 24, rng_seed=7)
+    twin.add_neighbor(ip4(tester_ip), mac(tester_mac))
+    fd = twin.socket(socket.AF_INET, socket.SOCK_STREAM).value
+    syn = twin.connect(fd, (tester_ip, 5001), 0.0).reaction.frames[0]
+    again = twin.poll(twin.poll_at()).frames[0]  # the same SYN, retransmitted
+    frames = [FrameRecord(0.001, "in", syn)]  # after the call returned
+    if at is not None:
+        frames.append(FrameRecord(at, "in", again))
+    calls = [DutCall(0.0, "socket_with_errno", (socket.AF_INET, socket.SOCK_STREAM, 0), (fd, 0)),
+             DutCall(0.0, "connect_with_errno", (fd, (tester_ip, 5001), 0.0),
+                     (None, errno_mod.EINPROGRESS))]
+    if end is not None:  # a call the oracle does not replay: it only ends the recording
+        calls.append(DutCall(end, "poll", (fd, 1, 0.0), (0, 0)))
+    ls = Lockstep(LINUX, dut_mac, dut_ip, 24, tester_mac, tester_ip)
+    return replay(ls, frames, calls)
+
+
+def test_timer_frame_slightly_early_is_the_timers_frame():
+    # recorded 30 ms before the oracle's deadline: capture-time noise, not a divergence
+    assert _syn_retransmission_replay(0.97).divergences == []
+
+
+def test_timer_frame_much_too_early_diverges():
+    outcome = _syn_retransmission_replay(0.8)
+    assert [d["field"] for d in outcome.divergences][:1] == ["frame"]
+    assert outcome.divergences[0]["expected"] == "nothing"
+
+
+def test_timer_frame_not_yet_overdue_when_the_recording_ends_is_not_missing():
+    # the oracle's retransmission is due at 1 s: a recording that ends at 1.02 s may not hold it
+    assert _syn_retransmission_replay(None, end=1.02).divergences == []
+    missing = _syn_retransmission_replay(None, end=1.2).divergences
+    assert [(d["field"], d["actual"]) for d in missing] == [("frame", "nothing")]

@@ -99,7 +99,7 @@ def test_urgent_send_sets_the_pointer_past_the_data() -> None:
 
 def test_urgent_receive_is_signalled_and_kept_in_line() -> None:
     import select
-    c = bring_to(State.ESTABLISHED, LINUX)
+    c = bring_to(State.ESTABLISHED, RFC)  # (linux: the out-of-band byte, test_linux_choices)
     frame = c.tester.tcp(c.sport, c.dport, ACK | 0x08 | 0x20, c.snd_nxt, c.rcv_nxt,
                          b"normal!", urgent=7)
     c.stack.receive(frame, 0.0)

@@ -413,3 +413,13 @@ def test_option_pointer_below_minimum_draws_a_parameter_problem() -> None:
     r = make_stack().receive(eth(ping_ip(options=(bad_rr,)).emit()), 0.0)
     d = dissect(r.frames[0])
     assert (d.icmpv4.type, d.icmpv4.pointer) == (12, 22)
+
+
+@pytest.mark.parametrize("profile,learned", [(RFC, True), (LINUX, False)], ids=["rfc", "linux"])
+def test_unsolicited_reply_from_unknown_sender(profile, learned) -> None:
+    # RFC 826 adds the sender of any packet that targets us; Linux (arp_accept = 0) does not
+    # learn from a reply it did not ask for, so the echo reply waits for an ARP request.
+    s = make_stack(profile)
+    r = s.receive(arp_frame(ARP_REPLY, MAC_C, IP_C, IP_A, dst=MAC_A, tha=MAC_A), 0.0)
+    assert ("LINUX-arp_process-arp-accept" in r.rules()) is not learned
+    assert (s.iface.arp.lookup(IP_C) == MAC_C) is learned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 
 import pytest
@@ -86,8 +87,26 @@ def test_normal_close_sequence() -> None:
     assert states(link) == ([State.TIME_WAIT], [])
 
 
+def _syn_gaps(profile):
+    link = Link(profile)
+    link.drop = lambda who, d: who == "a"  # every frame a sends is lost
+    fa = link.call(link.a, "socket", AF_INET, SOCK_STREAM).value
+    link.call(link.a, "connect", fa, ("198.18.0.11", 80))
+    link.advance(200.0)
+    syn_times = [t for w, d, t in link.log if w == "a" and d.tcp and d.tcp.flags == SYN]
+    return [round(b - a, 6) for a, b in zip(syn_times, syn_times[1:], strict=False)]
+
+
+def test_syn_timeouts_linear_then_doubling_linux() -> None:
+    # Linux tcp_retransmit_timer: no backoff for the first tcp_syn_linear_timeouts (4) SYN
+    # retransmissions, then RFC 6298 5.5 doubling.
+    assert _syn_gaps(LINUX) == [1.0, 1.0, 1.0, 1.0, 1.0, 2.0]
+    assert _syn_gaps(dataclasses.replace(LINUX, syn_linear_timeouts=0)) == [
+        1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
+
+
 def test_rto_backoff_doubles_on_the_virtual_clock() -> None:
-    link = Link(LINUX)
+    link = Link(RFC)
     link.drop = lambda who, d: who == "a"  # every frame a sends is lost
     fa = link.call(link.a, "socket", AF_INET, SOCK_STREAM).value
     link.call(link.a, "connect", fa, ("198.18.0.11", 80))
@@ -113,7 +132,8 @@ def test_rto_is_capped_by_the_profile_maximum() -> None:
 
 
 def test_karn_no_rtt_sample_from_retransmission() -> None:
-    link, a, _, b = connected_pair()
+    # Without tail loss probes, so that the lost segment comes back through the RTO.
+    link, a, _, b = connected_pair(dataclasses.replace(LINUX, tail_loss_probe=False))
     tcb = next(iter(link.a.tcp.conns.values()))
     srtt_before = tcb.rto.srtt
     lost = []

@@ -148,7 +148,10 @@ CASES = [
          "RFC9293-3.10.7.4-MUST-rst-reset"),
     # CLOSE-WAIT
     Case("close-wait-fin-again", State.CLOSE_WAIT, FIN | ACK, ACK, State.CLOSE_WAIT,
-         "RFC9293-3.10.7.4-MUST-first-check", seq=nxt(-1), expect_ack=nxt()),
+         "RFC9293-3.10.7.4-MUST-first-check", seq=nxt(-1), expect_ack=nxt(), profile=RFC),
+    # Linux tcp_sequence accepts it (it ends at RCV.NXT); tcp_data_queue ACKs the duplicate.
+    Case("close-wait-fin-again-linux", State.CLOSE_WAIT, FIN | ACK, ACK, State.CLOSE_WAIT,
+         "LINUX-tcp_data_queue-duplicate", seq=nxt(-1), expect_ack=nxt()),
     Case("close-wait-text", State.CLOSE_WAIT, ACK, None, State.CLOSE_WAIT,
          "RFC9293-3.10.7.4-MUST-text-ignore", payload=b"late"),
     Case("close-wait-rst", State.CLOSE_WAIT, RST, None, State.CLOSED,

@@ -1,0 +1,68 @@
+"""Tail loss probe (RFC 8985 7, RACK-TLP), for profiles that send one (Linux
+tcp_schedule_loss_probe / tcp_send_loss_probe, net.ipv4.tcp_early_retrans = 3).
+
+When the last data in flight is not acknowledged within a probe timeout (PTO), the sender
+transmits one probe segment (new data if the window allows, else the last segment again)
+instead of waiting for the RTO, then re-arms the RTO without backing it off. One probe at a
+time (TLP.end_seq, RFC 8985 7.3: Linux tlp_high_seq)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reference_stack.profiles import Profile
+from reference_stack.tcp import output  # (circular: read at call time, not on every import)
+from reference_stack.tcp.seq import seq_ge
+from reference_stack.tcp.tcb import T_LOSS_PROBE, T_RETRANSMIT, Tcb
+from reference_stack.trace import EVENT
+
+if TYPE_CHECKING:
+    from reference_stack.tcp.layer import TcpLayer
+
+RULE = "RFC8985-7.3-MAY-tail-loss-probe"
+TIMEOUT_INIT = 1.0  # no RTT sample yet: Linux TCP_TIMEOUT_INIT
+
+
+def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
+    """RFC 8985 7.2: schedule the PTO after new data went out (`advancing`: after an ACK that
+    re-arms the RTO, which then caps the PTO; else the pending RTO's deadline does)."""
+    if not (p.tail_loss_probe and tcb.sack_ok and tcb.in_flight() > 0
+            and tcb.state in output.SENDING_STATES and tcb.retries == 0 and tcb.dupacks < 3):
+        return
+    srtt = tcb.rto.srtt
+    if srtt is None:
+        pto = TIMEOUT_INIT
+    else:
+        # RFC 8985 7.2: PTO = 2 * SRTT, plus the worst-case delayed ACK when one segment is
+        # in flight (Linux: TCP_RTO_MIN), else Linux's TCP_TIMEOUT_MIN.
+        one_segment = tcb.in_flight() <= tcb.mss
+        pto = 2 * srtt + (p.rto_min if one_segment else p.tlp_min_timeout)
+    rto_due = tcb.timers.get(T_RETRANSMIT)
+    cap = now + tcb.rto.rto if advancing or rto_due is None else rto_due
+    tcb.timers.set(T_LOSS_PROBE, min(now + pto, cap))
+
+
+def fire(layer: TcpLayer, tcb: Tcb, now: float) -> None:
+    """RFC 8985 7.3: send the probe (once per episode), then re-arm the RTO (Linux
+    tcp_rearm_rto, not backed off)."""
+    if tcb.in_flight() == 0 or tcb.state not in output.SENDING_STATES:
+        return
+    if tcb.tlp_high is None:
+        tcb.tlp_high = tcb.snd_nxt
+        layer.trace.add("tcp", EVENT, RULE, "probe timeout: tail loss probe")
+        before = tcb.snd_nxt
+        layer.sender.transmit(tcb, now, probe=True)  # new data, if the windows allow
+        if tcb.snd_nxt == before:
+            layer.sender.retransmit_tail(tcb, now, RULE)
+    tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+
+
+def acknowledged(tcb: Tcb, ack: int) -> None:
+    """RFC 8985 7.4: the probe episode ends once its data is acknowledged."""
+    if tcb.tlp_high is not None and seq_ge(ack, tcb.tlp_high):
+        tcb.tlp_high = None
+
+
+def cancel(tcb: Tcb) -> None:
+    tcb.timers.cancel(T_LOSS_PROBE)
+    tcb.tlp_high = None

@@ -1,0 +1,115 @@
+"""The `linux` profile's modelled choices where the RFCs say otherwise or leave latitude, each
+against the `rfc` profile (tcp_sequence's left edge, tcp_data_queue's D-SACK, TS.Recent and old
+ACKs, Minshall's Nagle, tail loss probes, soft ICMP errors in SYN-SENT, the out-of-band byte)."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+
+from reference_stack.profiles import LINUX, RFC
+from reference_stack.socket_api import SO_OOBINLINE, SOL_SOCKET
+from reference_stack.tcp.state import State
+from reference_stack.wire.icmpv4 import Icmpv4Repr
+from reference_stack.wire.ipv4 import Ipv4Repr
+from reference_stack.wire.tcp import (
+    ACK,
+    FIN,
+    PSH,
+    SYN,
+    URG,
+    TcpOptNop,
+    TcpOptTimestamps,
+    TcpRepr,
+)
+from tests.unit.refstack.conn import bring_to
+from tests.unit.refstack.harness import connected_pair
+
+DUP = "LINUX-tcp_data_queue-duplicate"
+FIRST_CHECK = "RFC9293-3.10.7.4-MUST-first-check"
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_retransmitted_fin_ending_at_rcv_nxt(profile) -> None:
+    c = bring_to(State.CLOSE_WAIT, profile)
+    r = c.seg(FIN | ACK, seq=c.snd_nxt - 1)
+    (ack,) = c.note(r)
+    assert ack.flags == ACK and ack.ack == c.snd_nxt
+    if profile is LINUX:  # acceptable to tcp_sequence, a duplicate to tcp_data_queue
+        assert DUP in r.rules() and FIRST_CHECK not in r.rules()
+    else:  # RFC 9293: SEG.SEQ+SEG.LEN-1 < RCV.NXT is not acceptable
+        assert FIRST_CHECK in r.rules() and DUP not in r.rules()
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_old_text_in_close_wait(profile) -> None:
+    c = bring_to(State.CLOSE_WAIT, profile)
+    r = c.seg(ACK | PSH, seq=c.snd_nxt - 1, payload=b"x")  # ends at RCV.NXT
+    replies = c.note(r)
+    assert [s.flags for s in replies] == [ACK]  # either way acknowledged
+    assert (DUP in r.rules()) is (profile is LINUX)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_ts_recent_and_an_old_ack(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    tcb = c.tcb()
+    tcb.ts_ok, tcb.ts_recent = True, 100
+    ts = (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(200, 0))
+    c.seg(ACK | PSH, ack=(tcb.snd_una - 1) & 0xFFFFFFFF, payload=b"data", options=ts)
+    # RFC 7323 4.3 takes TSval from any acceptable in-order segment; Linux's tcp_ack returns
+    # at old_ack (SEG.ACK < SND.UNA) before tcp_replace_ts_recent.
+    assert tcb.ts_recent == (100 if profile is LINUX else 200)
+
+
+@pytest.mark.parametrize("profile,segments", [(RFC, 2), (LINUX, 3)], ids=["rfc", "linux"])
+def test_last_partial_segment_with_data_in_flight(profile, segments) -> None:
+    link, a, _, b = connected_pair(profile)
+    link.drop = lambda who, d: who == "b"  # no ACKs come back
+    ta = next(iter(link.a.tcp.conns.values()))
+    link.call(link.a, "send", a, b"z" * (2 * ta.mss + 10))
+    sent = [d.tcp for w, d, _ in link.log if w == "a" and d.tcp and d.tcp.payload]
+    # RFC 1122 Nagle holds the 10 octets while data is unacknowledged; Minshall does not.
+    assert len(sent) == segments
+
+
+def test_tail_loss_probe_precedes_the_rto_linux() -> None:
+    link, a, _, b = connected_pair(LINUX)
+    link.drop = lambda who, d: who == "a" and bool(d.tcp and d.tcp.payload)
+    ta = next(iter(link.a.tcp.conns.values()))
+    t0 = link.now
+    link.call(link.a, "send", a, b"p" * 100)
+    link.advance(t0 + 1.0)
+    times = [round(t - t0, 6) for w, d, t in link.log if w == "a" and d.tcp and d.tcp.payload]
+    rto = ta.rto._base
+    # the probe at PTO = 2 SRTT + rto_min (one segment; SRTT 0 here, capped by the RTO), the
+    # RTO restarted from it without backoff, then the RTO doubling (RFC 6298 5.5).
+    assert times[:4] == pytest.approx([0.0, rto, 2 * rto, 4 * rto])
+
+
+@pytest.mark.parametrize("profile,aborted", [(RFC, False), (LINUX, True)], ids=["rfc", "linux"])
+def test_soft_icmp_error_in_syn_sent(profile, aborted) -> None:
+    c = bring_to(State.SYN_SENT, profile)
+    tcb = c.tcb()
+    quoted = Ipv4Repr(c.stack.ip, c.tester.src_ip, 6, TcpRepr(
+        tcb.local_port, tcb.remote_port, seq=tcb.iss, flags=SYN).emit(
+        c.stack.ip, c.tester.src_ip)).emit()[:28]
+    # host unreachable: a soft error (RFC 1122 4.2.3.9)
+    r = c.stack.receive(c.tester.ip_frame(1, Icmpv4Repr.dest_unreachable(1, quoted).emit()), 0.1)
+    assert ("LINUX-tcp_v4_err-syn-sent-abort" in r.rules()) is aborted
+    assert (c.state() is State.CLOSED) is aborted
+
+
+@pytest.mark.parametrize("inline", [False, True], ids=["oob-byte", "oobinline"])
+def test_out_of_band_byte_linux(inline) -> None:
+    c = bring_to(State.ESTABLISHED, LINUX)
+    if inline:
+        c.stack.setsockopt(c.fd, SOL_SOCKET, SO_OOBINLINE, 1, 0.0)
+    frame = c.tester.tcp(c.sport, c.dport, ACK | PSH | URG, c.snd_nxt, c.rcv_nxt, b"normal!",
+                         urgent=7)
+    c.stack.receive(frame, 0.0)
+    first = c.stack.recv(c.fd, 100, 0.0).value
+    assert first == (b"normal!" if inline else b"normal")  # the read stops at the mark
+    if not inline:  # '!' was the out-of-band byte: not in the stream
+        assert c.stack.recv(c.fd, 100, 0.0).errno == errno.EAGAIN
