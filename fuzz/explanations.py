@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fuzz.scenarios import TESTER_ISS, TESTER_TSVAL
 from fuzz.seqspace import CANONICAL_DUT_ISN, MOD32
 from reference_stack.wire.frame import dissect
-from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpOptTimestamps, TcpRepr
+from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpOptSack, TcpOptTimestamps, TcpRepr
 
 if TYPE_CHECKING:
     from fuzz.session import CaseRecord
@@ -25,8 +26,11 @@ _OPTION_CHECKS = ("Linux rejects an IPv4 option the oracle accepts (e.g. a times
                   "flag 1/3 whose room is not a multiple of 8, a record route pointer below 4) "
                   "and answers Parameter Problem, or points at another octet (oracle gap in "
                   "RFC 791 option validation)")
-_DSACK = ("Linux's duplicate ACK for an old segment carries a D-SACK block (RFC 2883 4); the "
-          "oracle's has none (oracle gap)")
+_DSACK = ("PAWS rejects a segment carrying data below RCV.NXT: Linux's tcp_send_dupack adds a "
+          "D-SACK block for it (tcp_dsack_set, RFC 2883 4); the oracle's PAWS ACK (RFC 7323 "
+          "5.3) has none: it models D-SACK in the data path only (oracle gap, lockstep)")
+_ECN = ("a SYN with ECE and CWR is an ECN-setup SYN (RFC 3168 6.1.1); Linux (tcp_ecn=2) answers "
+        "with ECE in its SYN,ACK, the oracle does not model ECN (oracle gap)")
 
 KNOWN: tuple[tuple[str, str, str, str], ...] = (
     ("RFC1122-3.2.2-MUST-silently-discard-unknown", "host", "unexpected:icmp:14",
@@ -43,17 +47,9 @@ KNOWN: tuple[tuple[str, str, str, str], ...] = (
      "Linux validates every option (ip_options_compile) before applying accept_source_route, "
      "so a malformed option beside a source route earns a Parameter Problem; the oracle drops "
      "on the source route first (oracle ordering gap)"),
-    ("RFC9293-3.10.7.4-MUST-first-check", "ESTABLISHED", "field:ipv4,field:tcp,field:tcp.opt",
-     _DSACK),
-    ("RFC7323-5.3-MUST-paws", "ESTABLISHED", "field:ipv4,field:tcp,field:tcp.opt", _DSACK),
-    ("RFC9293-3.10.7.4-MUST-ack-text-fin", "ESTABLISHED", "field:ipv4,field:tcp,field:tcp.opt",
-     _DSACK),
     ("RFC9293-3.10.7.4-MUST-first-check", "ESTABLISHED", "field:tcp.opt",
      "the D-SACK block of a duplicate FIN segment: Linux's right edge counts the FIN "
      "(end_seq), the oracle's stops at the data (oracle bug, RFC 2883 4 / RFC 9293 3.4)"),
-    ("RFC9293-3.10.7.2-MUST-listen-syn", "LISTEN", "field:tcp",
-     "a SYN with ECE and CWR is an ECN-setup SYN (RFC 3168 6.1.1); Linux (tcp_ecn=2) answers "
-     "with ECE in its SYN,ACK, the oracle does not model ECN (oracle gap)"),
 )
 
 
@@ -162,6 +158,44 @@ _AUTH_HDR = (
     "an illegal option length (suggesting a reset); the oracle ignores the broken tail "
     "(oracle gap, lockstep)")
 AUTH_MINLEN = 18  # TCPOLEN_MD5SIG
+ECE, CWR = 0x40, 0x80
+
+_OOW_AFTER_UNSENT_ACK = (
+    "an earlier frame of the case acknowledged unsent data and drew Linux's challenge ACK "
+    "(tcp_ack -> tcp_send_challenge_ack), which arms the per-socket out-of-window limit "
+    "(__tcp_oow_rate_limited(&tp->last_oow_ack_time), net.ipv4.tcp_invalid_ratelimit 500 ms, "
+    "RFC 5961 7 SHOULD); this zero-length out-of-window or PAWS-rejected segment "
+    "(tcp_validate_incoming -> tcp_oow_rate_limited -> no tcp_send_dupack) or SYN "
+    "(syn_challenge -> tcp_send_challenge_ack) within 500 ms is not answered; the oracle's "
+    "RFC 9293 3.10.7.4 ACK for unsent data does not arm its limit (oracle gap, lockstep)")
+_LAST_TIMESTAMP_PAWS = (
+    "the segment carries two Timestamps options: Linux's tcp_parse_options keeps the last, "
+    "whose TSval is older than TS.Recent, so tcp_paws_discard rejects the segment and "
+    "tcp_send_dupack answers with the old RCV.NXT; the oracle takes the first (RFC 7323 does "
+    "not say which), passes PAWS and processes the segment (TS.Recent: oracle gap, lockstep)")
+_SYN_CHALLENGE_NO_DSACK = (
+    "a SYN below RCV.NXT in a synchronized state: Linux's tcp_validate_incoming sends it the "
+    "SYN challenge ACK (`if (th->syn) goto syn_challenge;` -> tcp_send_challenge_ack, RFC 5961 "
+    "4.2), which carries no D-SACK; the oracle's ACK for the unacceptable segment (RFC 9293 "
+    "3.10.7.4 first) adds the D-SACK block of an old segment (RFC 2883 4) (oracle gap, "
+    "lockstep)")
+_REQSK_ACK_NO_DSACK = (
+    "an old segment to a request socket (SYN-RECEIVED after the case's SYN): Linux's "
+    "tcp_check_req answers it with req->rsk_ops->send_ack (tcp_v4_reqsk_send_ack: timestamps "
+    "only, a request socket keeps no SACK state), so no D-SACK block; the oracle's ACK in "
+    "SYN-RECEIVED (RFC 9293 3.10.7.4 first) adds one (RFC 2883 4) (oracle gap, lockstep)")
+_PAWS_OLD_ACK = (
+    "a pure ACK below RCV.NXT whose TSval fails PAWS: Linux's tcp_validate_incoming asks "
+    "tcp_disordered_ack_check, which returns TCP_RFC7323_PAWS_ACK for a zero-length ACK "
+    "before rcv_nxt, and discards it without a dupack ('Old ACK are common, increment "
+    "PAWS_OLD_ACK and do not send a dupack', LINUX_MIB_PAWS_OLD_ACK, Linux 6.14+); RFC 7323 "
+    "5.3 R1 answers with an ACK, as the oracle does (oracle gap, lockstep)")
+_REQSK_ACK_RIGHT_EDGE = (
+    "a zero-length ACK to a request socket at exactly RCV.NXT + RCV.WND acknowledging its "
+    "SYN,ACK: Linux's tcp_in_window accepts it (`return seq == e_win && seq == end_seq;`), "
+    "tcp_check_req completes the handshake and the child takes the pure ACK silently; RFC 9293 "
+    "3.3 accepts a zero-length segment only below RCV.NXT + RCV.WND, so the oracle drops it and "
+    "answers with an ACK (tcp_check_req: oracle gap, lockstep, as the RST at the right edge)")
 
 SYNCHRONIZED = ("ESTABLISHED", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSING", "LAST-ACK",
                 "TIME-WAIT")
@@ -169,11 +203,13 @@ SYNCHRONIZED = ("ESTABLISHED", "CLOSE-WAIT", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSIN
 
 def explain(signature: tuple[str, str, str], diverging_frame: bytes | None = None,
             canonical: bytes | None = None, answers: list[bytes] | tuple = (),
-            answered_before: bool = False) -> str | None:
+            answered_before: bool = False,
+            earlier: tuple[tuple[bytes, list[bytes]], ...] = ()) -> str | None:
     """Why a divergence is not a target bug, if it was analysed: by its signature, or by the
     frame that diverged (``diverging_frame`` as sent, ``canonical`` as drawn: in canonical
-    space, where the DUT's ISN is known), the target's ``answers`` to it and whether it
-    answered an earlier frame of the case (``answered_before``)."""
+    space, where the DUT's ISN is known), the target's ``answers`` to it, whether it
+    answered an earlier frame of the case (``answered_before``) and ``earlier``: the case's
+    frames before it (canonical) with the target's answers to each."""
     rule, state, response = signature
     for known_rule, known_state, known_response, why in KNOWN:
         if known_rule == rule and known_state in ("*", state) and known_response == response:
@@ -195,7 +231,116 @@ def explain(signature: tuple[str, str, str], diverging_frame: bytes | None = Non
     if (rule == "RFC9293-3.10.7.4-MUST-ack-unsent" and response == "missing:tcp:."
             and answered_before and seg.flags & ACK):
         return _UNSENT_ACK_RATE
-    return _explain_tcp(rule, state, response, seg, answers)
+    why = _explain_tcp(rule, state, response, seg, answers)
+    if why is None:
+        why = _explain_in_context(rule, state, response, seg, diverging_frame, answers, earlier)
+    return why
+
+
+def _explain_in_context(rule: str, state: str, response: str, seg: TcpRepr, sent: bytes,
+                        answers: list[bytes] | tuple,
+                        earlier: tuple[tuple[bytes, list[bytes]], ...]) -> str | None:
+    """Divergences recognised by the frame as sent (target space) or by the case's earlier
+    frames."""
+    flags = seg.flags
+    if (rule == "RFC9293-3.10.7.2-MUST-listen-syn" and response.startswith("field:tcp")
+            and flags & (SYN | ACK | RST) == SYN and flags & (ECE | CWR) == ECE | CWR
+            and any(_is_syn_ack(a) and _flags(a) & ECE for a in answers)):
+        if response == "field:tcp":
+            return _ECN
+        if (response == "field:tcp,field:tcp.opt"
+                and sum(isinstance(o, TcpOptTimestamps) for o in seg.options) > 1):
+            return _ECN + "; and " + _LAST_TIMESTAMP_WINS
+    if (rule in ("RFC9293-3.10.7.4-MUST-first-check", "RFC7323-5.3-MUST-paws",
+                 "RFC5961-4.2-MUST-syn-challenge-ack") and response == "missing:tcp:."
+            and state in SYNCHRONIZED and not flags & (RST | FIN) and not seg.payload
+            and any(_acks_unsent(f) and _challenge_ack_only(a) for f, a in earlier)):
+        return _OOW_AFTER_UNSENT_ACK
+    stamps = [o.tsval for o in seg.options if isinstance(o, TcpOptTimestamps)]
+    if (state in SYNCHRONIZED and len(stamps) > 1 and response.startswith("field:tcp")
+            and _older(stamps[-1], TESTER_TSVAL) and not _older(stamps[0], TESTER_TSVAL)
+            and _challenge_ack_only(answers)):
+        return _LAST_TIMESTAMP_PAWS
+    if (rule == "RFC7323-5.3-MUST-paws" and response == "missing:tcp:." and state in SYNCHRONIZED
+            and flags & (SYN | RST | FIN | ACK) == ACK and not seg.payload
+            and _older(seg.seq, _rcv_nxt(earlier))):
+        return _PAWS_OLD_ACK
+    sent_seg = dissect(sent).tcp
+    if sent_seg is None:
+        return None
+    if (rule == "RFC7323-5.3-MUST-paws" and response == "field:ipv4,field:tcp,field:tcp.opt"
+            and seg.payload and _sack_blocks(answers) == [_span(sent_seg)]):
+        return _DSACK
+    if (rule == "RFC9293-3.10.7.4-MUST-ack-text-fin" and "field:tcp.opt" in response
+            and flags & FIN and _sack_blocks(answers) == [_span(sent_seg)]):
+        return _SACK_EDGE_FIN
+    if (rule == "RFC9293-3.10.7.4-MUST-first-check" and state in SYNCHRONIZED
+            and response == "field:ipv4,field:tcp,field:tcp.opt" and flags & (SYN | RST) == SYN
+            and _challenge_ack_only(answers) and not _sack_blocks(answers)):
+        return _SYN_CHALLENGE_NO_DSACK
+    syn = _earlier_syn(earlier)
+    if syn is None or state != "LISTEN" or rule != "RFC9293-3.10.7.4-MUST-first-check":
+        return None
+    syn_seg, syn_ack = syn
+    if (response == "field:ipv4,field:tcp,field:tcp.opt" and not flags & (SYN | RST)
+            and _challenge_ack_only(answers) and not _sack_blocks(answers)):
+        return _REQSK_ACK_NO_DSACK
+    right_edge = (syn_seg.seq + 1 + syn_ack.window) % MOD32
+    if (response == "missing:tcp:." and flags & (SYN | RST | FIN | ACK) == ACK
+            and not seg.payload and seg.seq == right_edge):
+        return _REQSK_ACK_RIGHT_EDGE
+    return None
+
+
+def _older(tsval: int, than: int) -> bool:
+    """RFC 7323 5.3: ``tsval`` is before ``than`` in 32-bit serial arithmetic."""
+    return (tsval - than) % MOD32 >= 1 << 31
+
+
+def _rcv_nxt(earlier: tuple[tuple[bytes, list[bytes]], ...]) -> int:
+    """The target's RCV.NXT after the earlier frames: the last ACK it sent (the tester's
+    sequence space is not shifted), else the canonical connection's."""
+    rcv_nxt = TESTER_ISS + 1
+    for _, answers in earlier:
+        for a in answers:
+            seg = dissect(a).tcp
+            if seg is not None and seg.flags & ACK:
+                rcv_nxt = seg.ack
+    return rcv_nxt
+
+
+def _flags(frame: bytes) -> int:
+    seg = dissect(frame).tcp
+    return seg.flags if seg is not None else 0
+
+
+def _span(seg: TcpRepr) -> tuple[int, int]:
+    """[SEG.SEQ, SEG.SEQ + SEG.LEN) with SEG.LEN counting SYN and FIN (Linux's end_seq)."""
+    length = len(seg.payload) + bool(seg.flags & SYN) + bool(seg.flags & FIN)
+    return seg.seq, (seg.seq + length) % MOD32
+
+
+def _sack_blocks(answers: list[bytes] | tuple) -> list[tuple[int, int]]:
+    return [tuple(b) for a in answers if (t := dissect(a).tcp) is not None
+            for o in t.options if isinstance(o, TcpOptSack) for b in o.blocks]
+
+
+def _acks_unsent(canonical: bytes) -> bool:
+    """An ACK beyond SND.NXT (the DUT's ISN + 1: it sent no data), in canonical space."""
+    seg = dissect(canonical).tcp
+    return (seg is not None and seg.flags & (ACK | RST | SYN) == ACK
+            and 0 < (seg.ack - CANONICAL_DUT_ISN - 1) % MOD32 < 1 << 31)
+
+
+def _earlier_syn(earlier: tuple[tuple[bytes, list[bytes]], ...]):
+    """The case's SYN (canonical) and the target's SYN,ACK to it, if an earlier frame was one."""
+    for frame, answers in earlier:
+        seg = dissect(frame).tcp
+        if seg is not None and seg.flags & (SYN | ACK | RST) == SYN:
+            for a in answers:
+                if _is_syn_ack(a):
+                    return seg, dissect(a).tcp
+    return None
 
 
 def _explain_tcp(rule: str, state: str, response: str, seg: TcpRepr,
@@ -294,8 +439,9 @@ def explain_record(record: CaseRecord) -> str | None:
     if i is None:
         return explain(record.signature)
     canonical = record.canonical[i] if i < len(record.canonical) else None
+    earlier = tuple(zip(record.canonical[:i], record.responses[:i], strict=False))
     return explain(record.signature, record.sent[i], canonical, record.responses[i],
-                   any(record.responses[:i]))
+                   any(record.responses[:i]), earlier)
 
 
 def _auth_parse_fails(frame: bytes) -> bool:
