@@ -169,10 +169,10 @@ _OOW_AFTER_UNSENT_ACK = (
     "(syn_challenge -> tcp_send_challenge_ack) within 500 ms is not answered; the oracle's "
     "RFC 9293 3.10.7.4 ACK for unsent data does not arm its limit (oracle gap, lockstep)")
 _LAST_TIMESTAMP_PAWS = (
-    "the segment carries two Timestamps options: Linux's tcp_parse_options keeps the last, "
-    "whose TSval is older than TS.Recent, so tcp_paws_discard rejects the segment and "
-    "tcp_send_dupack answers with the old RCV.NXT; the oracle takes the first (RFC 7323 does "
-    "not say which), passes PAWS and processes the segment (TS.Recent: oracle gap, lockstep)")
+    "the segment carries two Timestamps options, one passing PAWS against TS.Recent and one "
+    "failing it: Linux's tcp_parse_options keeps the last, the oracle the first (RFC 7323 "
+    "does not say which), so one stack's tcp_paws_discard / RFC 7323 5.3 rejects the segment "
+    "with a duplicate ACK and the other processes it (TS.Recent: oracle gap, lockstep)")
 _SYN_CHALLENGE_NO_DSACK = (
     "a SYN below RCV.NXT in a synchronized state: Linux's tcp_validate_incoming sends it the "
     "SYN challenge ACK (`if (th->syn) goto syn_challenge;` -> tcp_send_challenge_ack, RFC 5961 "
@@ -258,7 +258,7 @@ def _explain_in_context(rule: str, state: str, response: str, seg: TcpRepr, sent
         return _OOW_AFTER_UNSENT_ACK
     stamps = [o.tsval for o in seg.options if isinstance(o, TcpOptTimestamps)]
     if (state in SYNCHRONIZED and len(stamps) > 1 and response.startswith("field:tcp")
-            and _older(stamps[-1], TESTER_TSVAL) and not _older(stamps[0], TESTER_TSVAL)
+            and _older(stamps[-1], TESTER_TSVAL) != _older(stamps[0], TESTER_TSVAL)
             and _challenge_ack_only(answers)):
         return _LAST_TIMESTAMP_PAWS
     if (rule == "RFC7323-5.3-MUST-paws" and response == "missing:tcp:." and state in SYNCHRONIZED

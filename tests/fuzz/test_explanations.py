@@ -14,6 +14,7 @@ from reference_stack.wire.tcp import (
     PSH,
     SYN,
     TcpOptMalformed,
+    TcpOptSack,
     TcpOptTimestamps,
     TcpOptUnknown,
 )
@@ -79,3 +80,111 @@ def test_a_broken_option_area_explains_silence_only_from_18_octets_on():
     short_broken = tcp(SYN, options=(TcpOptMalformed(bytes.fromhex("051a") + bytes(10)),))
     assert explain(signature, long_broken)
     assert explain(signature, short_broken) is None
+
+
+# -- analysed after the oracle's D-SACK / RCV.WUP / TS.Recent changes (lockstep) ------------
+
+DUT_ISS = 0x80000000  # canonical DUT ISN (fuzz.seqspace.CANONICAL_DUT_ISN)
+
+
+def seg(flags, seq=0x01000001, ack=DUT_ISS + 1, options=(), payload=b"", sport=40000,
+        dport=80, src=ADDRS):
+    from reference_stack.wire.frame import build_frame
+    from reference_stack.wire.ipv4 import IPPROTO_TCP
+    from reference_stack.wire.tcp import TcpRepr
+    ip = Ipv4Repr(src=src.tester_ip, dst=src.dut_ip, protocol=IPPROTO_TCP, df=True)
+    return build_frame(src.tester_mac, src.dut_mac, ip,
+                       TcpRepr(sport, dport, seq, ack, flags, 64240, payload, options))
+
+
+def answer(flags, seq=DUT_ISS + 1, ack=0x01000001, options=()):
+    return seg(flags, seq, ack, options, sport=80, dport=40000)
+
+
+def test_the_dsack_signatures_alone_no_longer_explain():
+    """The oracle sends D-SACK for duplicate data now (tests/unit/refstack/
+    test_follow_target.py::test_dsack_for_duplicate_data_linux_only): a divergence with these
+    signatures is no longer "Linux has a D-SACK block, the oracle none" by itself."""
+    for rule in ("RFC9293-3.10.7.4-MUST-first-check", "RFC7323-5.3-MUST-paws",
+                 "RFC9293-3.10.7.4-MUST-ack-text-fin"):
+        assert explain((rule, "ESTABLISHED", "field:ipv4,field:tcp,field:tcp.opt")) is None
+
+
+def test_paws_dsack_needs_the_block_of_the_segment():
+    signature = ("RFC7323-5.3-MUST-paws", "ESTABLISHED", "field:ipv4,field:tcp,field:tcp.opt")
+    old = seg(ACK, seq=0x01000000, payload=b"x", options=(TcpOptTimestamps(1, 0),))
+    with_dsack = answer(ACK, options=(TcpOptSack(((0x01000000, 0x01000001),)),))
+    assert explain(signature, old, old, [with_dsack])
+    assert explain(signature, old, old, [answer(ACK)]) is None
+
+
+def test_an_ack_of_unsent_data_arms_the_out_of_window_limit():
+    signature = ("RFC9293-3.10.7.4-MUST-first-check", "ESTABLISHED", "missing:tcp:.")
+    unsent = seg(ACK, ack=DUT_ISS + 2, payload=b"x")
+    old = seg(ACK, seq=0x01000000, ack=DUT_ISS)
+    assert explain(signature, old, old, [], True, ((unsent, [answer(ACK)]),))
+    assert explain(signature, old, old, [], True, ((seg(ACK, payload=b"x"), [answer(ACK)]),)) \
+        is None  # the earlier ACK acknowledged nothing unsent: no challenge ACK
+    assert explain(signature, old, old, [], False, ((unsent, []),)) is None
+
+
+def test_an_old_pure_ack_failing_paws_is_not_answered():
+    signature = ("RFC7323-5.3-MUST-paws", "ESTABLISHED", "missing:tcp:.")
+    ts = (TcpOptTimestamps(1, 0),)
+    old_ack = seg(ACK, seq=0x01000001, options=ts)
+    acked = ((seg(ACK, payload=b"x"), [answer(ACK, ack=0x01000002)]),)
+    assert explain(signature, old_ack, old_ack, [], True, acked)  # below RCV.NXT 0x01000002
+    assert explain(signature, old_ack, old_ack, [], False, ()) is None  # at RCV.NXT
+    with_data = seg(ACK, seq=0x01000001, options=ts, payload=b"y")
+    assert explain(signature, with_data, with_data, [], True, acked) is None
+
+
+def test_two_timestamps_disagreeing_on_paws():
+    signature = ("RFC9293-3.10.7.4-MUST-ack-text-fin", "ESTABLISHED", "field:tcp,field:tcp.opt")
+    fin = seg(FIN | ACK, options=(TcpOptTimestamps(2000, 0), TcpOptTimestamps(0, 0)))
+    same = seg(FIN | ACK, options=(TcpOptTimestamps(2000, 0), TcpOptTimestamps(3000, 0)))
+    assert explain(signature, fin, fin, [answer(ACK)])
+    assert explain(signature, same, same, [answer(ACK)]) is None
+
+
+def test_ecn_setup_syn_by_the_frame_in_any_start_state():
+    syn_ack_ece = answer(SYN | ACK | 0x40)
+    ecn_syn = seg(SYN | 0xC0)
+    for state in ("LISTEN", "ESTABLISHED"):
+        signature = ("RFC9293-3.10.7.2-MUST-listen-syn", state, "field:tcp")
+        assert explain(signature, ecn_syn, ecn_syn, [syn_ack_ece])
+        assert explain(signature, seg(SYN), seg(SYN), [syn_ack_ece]) is None
+        assert explain(signature, ecn_syn, ecn_syn, [answer(SYN | ACK)]) is None
+
+
+def test_request_socket_answers():
+    syn = seg(SYN, seq=0x01000000)
+    syn_ack = answer(SYN | ACK, seq=DUT_ISS, ack=0x01000001)  # window 64240
+    earlier = ((syn, [syn_ack]),)
+    missing = ("RFC9293-3.10.7.4-MUST-first-check", "LISTEN", "missing:tcp:.")
+    edge = seg(ACK, seq=0x01000001 + 64240)
+    assert explain(missing, edge, edge, [], True, earlier)
+    inside = seg(ACK, seq=0x01000001 + 64239)
+    assert explain(missing, inside, inside, [], True, earlier) is None
+    fields = ("RFC9293-3.10.7.4-MUST-first-check", "LISTEN", "field:ipv4,field:tcp,field:tcp.opt")
+    old_fin = seg(FIN | ACK, seq=0x01000000)
+    assert explain(fields, old_fin, old_fin, [answer(ACK)], True, earlier)
+    assert explain(fields, old_fin, old_fin, [answer(ACK)], False, ()) is None
+
+
+def test_sack_edge_of_a_fin_only_segment():
+    signature = ("RFC9293-3.10.7.4-MUST-ack-text-fin", "LISTEN",
+                 "field:ipv4,field:tcp,field:tcp.opt")
+    fin = seg(FIN | ACK, seq=0x01010000)
+    assert explain(signature, fin, fin, [answer(ACK, options=(TcpOptSack(((0x01010000,
+                                                                          0x01010001),)),))])
+    assert explain(signature, fin, fin, [answer(ACK)]) is None
+
+
+def test_syn_challenge_ack_carries_no_dsack():
+    signature = ("RFC9293-3.10.7.4-MUST-first-check", "ESTABLISHED",
+                 "field:ipv4,field:tcp,field:tcp.opt")
+    old_syn = seg(SYN | ACK | 0x20, seq=0x00FE0000, payload=b"x")
+    assert explain(signature, old_syn, old_syn, [answer(ACK)])
+    old_ack = seg(ACK, seq=0x00FE0000, payload=b"x")
+    assert explain(signature, old_ack, old_ack, [answer(ACK)]) is None
