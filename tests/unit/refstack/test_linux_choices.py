@@ -4,6 +4,7 @@ ACKs, Minshall's Nagle, tail loss probes, soft ICMP errors in SYN-SENT, the out-
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 
 import pytest
@@ -24,7 +25,7 @@ from reference_stack.wire.tcp import (
     TcpRepr,
 )
 from tests.unit.refstack.conn import bring_to
-from tests.unit.refstack.harness import connected_pair
+from tests.unit.refstack.harness import connected_pair, syn_options
 
 DUP = "LINUX-tcp_data_queue-duplicate"
 FIRST_CHECK = "RFC9293-3.10.7.4-MUST-first-check"
@@ -113,3 +114,15 @@ def test_out_of_band_byte_linux(inline) -> None:
     assert first == (b"normal!" if inline else b"normal")  # the read stops at the mark
     if not inline:  # '!' was the out-of-band byte: not in the stream
         assert c.stack.recv(c.fd, 100, 0.0).errno == errno.EAGAIN
+
+
+@pytest.mark.parametrize("keep,window", [(True, 64240), (False, 65160)],
+                         ids=["linux", "recomputed"])
+def test_simultaneous_open_syn_ack_window(keep, window) -> None:
+    profile = dataclasses.replace(LINUX, simultaneous_open_keeps_syn_window=keep)
+    c = bring_to(State.SYN_SENT, profile)
+    (synack,) = c.note(c.advance(SYN, options=syn_options()))  # the SYNs cross
+    assert synack.flags == SYN | ACK
+    # Linux tcp_send_synack repeats its SYN's window, 44 * 1460; recomputed once timestamps are
+    # known it would be 45 * 1448 (RFC 9293 leaves it free either way).
+    assert synack.window == window
