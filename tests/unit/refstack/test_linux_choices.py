@@ -58,10 +58,14 @@ def test_ts_recent_and_an_old_ack(profile) -> None:
     tcb = c.tcb()
     tcb.ts_ok, tcb.ts_recent = True, 100
     ts = (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(200, 0))
-    c.seg(ACK | PSH, ack=(tcb.snd_una - 1) & 0xFFFFFFFF, payload=b"data", options=ts)
+    wnd = tcb.snd_wnd
+    c.seg(ACK | PSH, ack=(tcb.snd_una - 1) & 0xFFFFFFFF, payload=b"data", options=ts,
+          window=wnd // 2 >> tcb.snd_wscale)
     # RFC 7323 4.3 takes TSval from any acceptable in-order segment; Linux's tcp_ack returns
     # at old_ack (SEG.ACK < SND.UNA) before tcp_replace_ts_recent.
     assert tcb.ts_recent == (100 if profile is LINUX else 200)
+    # RFC 9293 3.10.7.4: the send window is updated only if SND.UNA =< SEG.ACK (both).
+    assert tcb.snd_wnd == wnd
 
 
 @pytest.mark.parametrize("profile,segments", [(RFC, 2), (LINUX, 3)], ids=["rfc", "linux"])
