@@ -36,7 +36,7 @@ from fuzz.frames import tcp_ports
 from fuzz.runner import Campaign
 from fuzz.scenarios import Established, Listen
 from fuzz.seqspace import PortMap
-from fuzz.session import DifferentialSession, TargetUnresponsive, pad
+from fuzz.session import CaseRecord, DifferentialSession, TargetUnresponsive, pad
 from fuzz.strategies import LinkAddresses
 from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
 from reference_stack.wire.ethernet import ETH_P_IP, EthernetRepr
@@ -213,7 +213,8 @@ class BoofuzzEngine:
         try:
             record = self.session.judge_sent(state, frame, ports)
         except TargetUnresponsive as exc:
-            self.campaign.liveness(f"target unresponsive after a boofuzz case: {exc}")
+            self.campaign.liveness(f"target unresponsive after a boofuzz case: {exc}",
+                                   in_flight=CaseRecord(state, (frame,)))
             self._rotate()
             return
         self.campaign.observe(record)

@@ -9,7 +9,9 @@ case runs, deduplicated by signature (rule, state, response class).
 - ``response.json`` (the target's frames), ``prediction.json`` (the oracle's predictions and
   decision record), ``divergence.json`` (the mismatches);
 - ``test_replay.py``: a pytest file replaying the case (:mod:`fuzz.replay`); it fails while
-  the target still diverges.
+  the target still diverges. A stateful finding replays its ``steps`` (tester frames and DUT
+  socket calls); a liveness finding its ``batch.json`` (every case since the target's last
+  healthy probe), then probes the target again.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from reference_stack.wire.frame import dissect
 
 FINDINGS_DIR = "findings"
 FINDINGS_INDEX = "findings.json"
+BATCH_FILE = "batch.json"
 
 REPLAY_TEMPLATE = '''"""Replay of fuzz finding {id}: {headline}
 
@@ -77,6 +80,9 @@ class Finding:
     shrunk: bool = False
     explanation: str | None = None
     found_at: float = field(default_factory=time.time)
+    # A liveness finding: every case since the target's last healthy probe, in order
+    # (``CaseRecord.case_entry``), written to ``batch.json`` and replayed by ``replay``.
+    batch: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def headline(self) -> str:
@@ -93,6 +99,7 @@ class Finding:
             "explained": self.explanation is not None, "explanation": self.explanation,
             "found_at": self.found_at, "frames": len(r.canonical),
             "canonical": [f.hex() for f in r.canonical],
+            "steps": r.steps, "calls": r.calls, "batch_cases": len(self.batch),
             "sent": [f.hex() for f in r.sent],
             "sent_summary": [dissect(f).summary() for f in r.sent],
             "responses": [[f.hex() for f in frames] for frames in r.responses],
@@ -148,8 +155,11 @@ class FindingsStore:
         _write_json(where / "prediction.json",
                     {"reactions": [reaction.to_dict() for reaction in r.reactions],
                      "oracle_input": [f.hex() for f in r.oracle_in]}, durable)
+        if finding.batch:
+            _write_json(where / BATCH_FILE, finding.batch, durable)
         _write_json(where / "divergence.json",
-                    {"mismatches": [m.to_dict() for m in r.mismatches],
+                    {"first_mismatches": [m.to_dict() for m in r.first_mismatches],
+                     "mismatches": [m.to_dict() for m in r.mismatches],
                      "setup_mismatches": [m.to_dict() for m in r.setup_mismatches],
                      "signature": list(finding.signature)}, durable)
         _write((where / "test_replay.py"),
@@ -169,7 +179,7 @@ class FindingsStore:
         """JSON-safe summaries, for ``results.json``'s ``findings`` key and the HTML report."""
         keys = ("id", "kind", "headline", "rule", "state", "response_class", "engine",
                 "shrunk", "explained", "explanation", "frames", "sent_summary", "mismatches",
-                "detail")
+                "detail", "batch_cases")
         return [{k: rec.get(k) for k in keys} | {"path": f"{FINDINGS_DIR}/{rec['id']}"}
                 for rec in sorted(self.index.values(), key=lambda rec: rec["found_at"])]
 

@@ -1,21 +1,26 @@
 """The hypothesis engine: single-frame (and two-frame) cases drawn by :mod:`fuzz.strategies`,
 run differentially, a new divergence shrunk by hypothesis to a minimal case.
 
-Rounds of ``round_examples`` cases rotate over the scenarios' states. Inside a round, the
-first case with a new signature is saved at once (unshrunk) and raised, so hypothesis
-shrinks it; every smaller case with the same signature overwrites the finding, and the last
-one hypothesis replays is the minimal case. The example database lives in the output
-directory, so a resumed campaign replays earlier failures first.
+Generation draws each case straight from hypothesis's ``ConjectureData`` (seeded, the same
+strategies, the same choice sequences hypothesis's own engine would shrink) and runs it at
+once: the ``@given`` engine's per-example bookkeeping (its data tree, mutations, example
+lists) cost as much again as the draws themselves, which are most of a case's time (see
+``fuzz/README.md``). The first case of a new signature is saved at once (unshrunk); then
+hypothesis's ``ConjectureRunner`` shrinks its choice sequence, rerunning the case on the
+target and the oracle, and every smaller case with the same signature overwrites the
+finding: the last one is the minimal case (made durable).
 """
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-from hypothesis import seed as hypothesis_seed
-from hypothesis import strategies as st
-from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.control import BuildContext
+from hypothesis.internal.conjecture.data import ConjectureData
+from hypothesis.internal.conjecture.engine import ConjectureRunner
+from hypothesis.internal.escalation import InterestingOrigin
 from hypothesis.strategies import SearchStrategy
 
 from fuzz.findings import Finding
@@ -25,14 +30,15 @@ from fuzz.session import CaseRecord, DifferentialSession, TargetUnresponsive
 from fuzz.strategies import LinkAddresses, any_frame, frame_sequences
 
 CASES_PER_BATCH = 20000
-ROUND_EXAMPLES = 100
-# Cases drawn per hypothesis example: amortises hypothesis's per-example cost; shrinking
-# deletes the cases that do not matter (they are independent), down to the one that diverges.
-CASES_PER_EXAMPLE = 8
+SHRINK_SETTINGS = settings(database=None, deadline=None, phases=(Phase.shrink,),
+                           suppress_health_check=list(HealthCheck))
 
 
 class Diverged(Exception):
-    """Raised inside a hypothesis test so that it shrinks the case."""
+    """The case being shrunk diverged again with its signature (hypothesis's origin)."""
+
+
+DIVERGED = InterestingOrigin.from_exception(Diverged())
 
 
 def case_strategy(addrs: LinkAddresses, max_frames: int) -> SearchStrategy[tuple[bytes, ...]]:
@@ -43,91 +49,94 @@ def case_strategy(addrs: LinkAddresses, max_frames: int) -> SearchStrategy[tuple
     return frame_sequences(addrs, CANONICAL_VIEW, max_frames)
 
 
+def draw(data: ConjectureData, strategy: SearchStrategy[Any]) -> Any:
+    with BuildContext(data, wrapped_test=None):
+        value = data.draw(strategy)
+    return value
+
+
 def _size(frames: tuple[bytes, ...]) -> tuple[int, int]:
     return len(frames), sum(map(len, frames))
 
 
 class HypothesisEngine:
     def __init__(self, campaign: Campaign, states: tuple[str, ...] = STATE_NAMES,
-                 max_frames: int = 2, round_examples: int = ROUND_EXAMPLES,
-                 cases_per_batch: int = CASES_PER_BATCH,
-                 cases_per_example: int = CASES_PER_EXAMPLE) -> None:
+                 max_frames: int = 2, cases_per_batch: int = CASES_PER_BATCH) -> None:
         self.campaign = campaign
         self.states = states
         self.max_frames = max_frames
-        self.round_examples = round_examples
         self.cases_per_batch = cases_per_batch
-        self.cases_per_example = cases_per_example
-        self.database = DirectoryBasedExampleDatabase(str(campaign.out / "hypothesis-db"))
-        self.shrinking: Finding | None = None
+        # A resumed campaign goes on with cases it has not drawn yet.
+        self.random = random.Random(f"{campaign.seed}:{campaign.previous.cases}")
         self.unresponsive = False
-        self.rounds = 0
 
     def run(self) -> None:
-        while not self.campaign.done():
-            self.unresponsive = False
-            with self.campaign.batch() as session:
-                strategy = st.lists(case_strategy(session.addrs, self.max_frames), min_size=1,
-                                    max_size=self.cases_per_example)
-                start = self.campaign.stats.cases
-                while (not self.campaign.done() and not self.unresponsive
-                       and self.campaign.stats.cases - start < self.cases_per_batch):
-                    self._round(session, strategy)
-                    self.rounds += 1
-
-    def _round(self, session: DifferentialSession, strategy: Any) -> None:
         campaign = self.campaign
-
-        def cases(drawn: list[tuple[bytes, ...]]) -> None:
-            """Each drawn case (independent: a fresh tester port each), from each state."""
-            for frames in drawn:
-                for state in self._states_for(frames):
-                    if self.unresponsive or campaign.time_left() <= 0:
-                        return
-                    try:
-                        record = session.run_case(state, frames)
-                    except TargetUnresponsive as exc:
-                        self.unresponsive = True
-                        campaign.liveness(f"target unresponsive in {state}: {exc}")
-                        return
-                    self._judge(record, frames)
-
-        cases._hypothesis_internal_add_digest = ",".join(self.states).encode()
-        test = settings(
-            max_examples=self.round_examples, deadline=None, database=self.database,
-            suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
-            verbosity=Verbosity.quiet, print_blob=False,
-        )(hypothesis_seed(self.campaign.seed * 100003 + self.rounds)(given(strategy)(cases)))
-        try:
-            test()
-        except Exception:  # noqa: BLE001 - Diverged, or hypothesis's Flaky when a target wavers
-            pass
-        finally:
-            if self.shrinking is not None:
-                self.shrinking.shrunk = True
-                campaign.save(self.shrinking)
-                self.shrinking = None
+        while not campaign.done():
+            self.unresponsive = False
+            with campaign.batch() as session:
+                strategy = case_strategy(session.addrs, self.max_frames)
+                start = campaign.stats.cases
+                while (not campaign.done() and not self.unresponsive
+                       and campaign.stats.cases - start < self.cases_per_batch):
+                    data = ConjectureData(random=self.random)
+                    frames = draw(data, strategy)
+                    data.freeze()
+                    finding = self._run(session, frames)
+                    if finding is not None and not self.unresponsive:
+                        self._shrink(session, strategy, data.choices, finding)
 
     def _states_for(self, frames: tuple[bytes, ...]) -> tuple[str, ...]:
         """Every state for a segment of the connection; one for host-level frames."""
         return self.states if on_connection(frames) else self.states[:1]
 
-    def _judge(self, record: CaseRecord, frames: tuple[bytes, ...]) -> None:
-        """Count the case; raise (for hypothesis to shrink) on the first new signature of the
-        round and on any smaller case with the signature being shrunk."""
+    def _run(self, session: DifferentialSession, frames: tuple[bytes, ...],
+             shrinking: Finding | None = None) -> Finding | None:
+        """The case from each of its states; the first new finding (or, while shrinking, the
+        finding when the case diverged with its signature again)."""
         campaign = self.campaign
-        shrinking = self.shrinking
-        if shrinking is not None and record.signature == shrinking.signature:
-            campaign.stats.cases += 1
-            if _size(frames) <= _size(shrinking.record.canonical):
-                shrinking.record = record
-                campaign.save(shrinking, durable=False)
-            raise Diverged(shrinking.id)
-        finding = campaign.observe(record)
-        if finding is not None and shrinking is None:
-            self.shrinking = finding
-            raise Diverged(finding.id)
+        for state in self._states_for(frames):
+            if campaign.time_left() <= 0:
+                return None
+            try:
+                record = session.run_case(state, frames)
+            except TargetUnresponsive as exc:
+                self.unresponsive = True
+                campaign.liveness(f"target unresponsive in {state}: {exc}",
+                                  in_flight=CaseRecord(state, frames))
+                return None
+            if shrinking is not None and record.signature == shrinking.signature:
+                campaign.count(record)
+                if _size(frames) <= _size(shrinking.record.canonical):
+                    shrinking.record = record
+                    campaign.save(shrinking, durable=False)
+                return shrinking
+            finding = campaign.observe(record)
+            if finding is not None and shrinking is None:
+                return finding
+        return None
+
+    def _shrink(self, session: DifferentialSession, strategy: SearchStrategy[Any],
+                choices: Any, finding: Finding) -> None:
+        """hypothesis's shrinker on the case's choice sequence, each attempt run on both
+        stacks; the finding keeps the smallest case that still diverges the same way."""
+        def test_function(data: ConjectureData) -> None:
+            frames = draw(data, strategy)
+            if self.unresponsive or self.campaign.time_left() <= 0:
+                return
+            if self._run(session, frames, shrinking=finding) is finding:
+                data.mark_interesting(DIVERGED)
+
+        runner = ConjectureRunner(test_function, settings=SHRINK_SETTINGS, random=self.random)
+        try:
+            runner.cached_test_function(choices)
+            if runner.interesting_examples:
+                runner.shrink_interesting_examples()
+        except Exception:  # noqa: BLE001 - hypothesis's Flaky when the target wavers: the
+            pass  # smallest case seen so far is kept
+        finally:
+            finding.shrunk = True
+            self.campaign.save(finding)
 
 
 def run_hypothesis(campaign: Campaign, **kwargs: Any) -> None:

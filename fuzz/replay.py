@@ -1,5 +1,8 @@
-"""Rerun one finding: the same canonical frames, from the same state, against a fresh target
-(by default the one the finding came from) and a fresh oracle.
+"""Rerun one finding against a fresh target (by default the one the finding came from) and a
+fresh oracle: the same canonical frames from the same state; a stateful finding's steps
+(tester frames and DUT socket calls) on a connection opened the same way; a liveness
+finding's batch (every case since the target's last healthy probe), then the health probe
+and, for Linux, the kernel log.
 
 ``NETCONFORM_REPLAY_BROKEN_RULES`` (comma-separated, may be empty) overrides the rules a
 ``reference-inproc`` target was built to break, e.g. to check that a finding made against a
@@ -12,11 +15,15 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from conformance.targets.base import Target
 from fuzz.compare import Mismatch
-from fuzz.session import CaseRecord, DifferentialSession
-from fuzz.targets import build_target, oracle_profile_for
+from fuzz.findings import BATCH_FILE
+from fuzz.liveness import KernelLog, health_probe
+from fuzz.scenarios import Listen
+from fuzz.session import CaseRecord, DifferentialSession, TargetUnresponsive
+from fuzz.targets import build_target, oracle_profile_for, prepare_bed
 from reference_stack.wire.frame import dissect
 
 BROKEN_RULES_ENV = "NETCONFORM_REPLAY_BROKEN_RULES"
@@ -38,6 +45,7 @@ class ReplayResult:
             return f"{head}: the target now matches the oracle"
         lines = [f"{head}: the target still diverges"]
         if self.record is not None:
+            lines += [f"  call {call}" for call in self.record.calls]
             for i, frame in enumerate(self.record.sent):
                 lines.append(f"  sent {i}: {dissect(frame).summary()}")
                 for answer in self.record.responses[i]:
@@ -55,30 +63,79 @@ def _broken_rules(recorded: list[str]) -> tuple[str, ...]:
     return tuple(rule for rule in override.split(",") if rule)
 
 
+def replay_case(session: DifferentialSession, entry: dict[str, Any]) -> CaseRecord:
+    """One case (``CaseRecord.case_entry``): a stateful run's steps, or frames from a state."""
+    if entry.get("steps"):
+        from fuzz.stateful import run_steps  # the stateful engine needs hypothesis's stateful
+
+        return run_steps(session, entry["state"], entry["steps"])
+    return session.run_case(entry["state"], tuple(bytes.fromhex(h) for h in entry["canonical"]))
+
+
+def _replay_batch(session: DifferentialSession, batch: list[dict[str, Any]],
+                  kernel_log: KernelLog | None) -> list[Mismatch]:
+    """The cases a liveness finding holds, in order, then the health probe and the kernel log
+    (the checks that found it)."""
+    problems = []
+    try:
+        for entry in batch:
+            replay_case(session, entry)
+        problem = health_probe(session, Listen.dut_port)
+        if problem is not None:
+            problems.append(problem)
+    except TargetUnresponsive as exc:
+        problems.append(f"target unresponsive: {exc}")
+    if kernel_log is not None:
+        problems += [f"kernel log: {line}" for line in kernel_log.new_problems()]
+    return [Mismatch("liveness", "liveness", "target", "alive", p) for p in problems]
+
+
 def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None) -> ReplayResult:
-    """Run the finding's case again; ``target`` (started by the caller) or a new one built
-    like the finding's."""
-    with open(Path(finding_dir) / "finding.json") as f:
+    """Run the finding's case (or, for a liveness finding, its batch) again; ``target``
+    (started by the caller) or a new one built like the finding's."""
+    where = Path(finding_dir)
+    with open(where / "finding.json") as f:
         rec = json.load(f)
     result = ReplayResult(rec["id"], rec["state"])
-    if rec["kind"] != "divergence":
-        result.note = f"a {rec['kind']} finding has no case to replay ({rec['detail']})"
-        return result
+    batch: list[dict[str, Any]] = []
+    if rec["kind"] == "liveness":
+        if (where / BATCH_FILE).exists():
+            with open(where / BATCH_FILE) as f:
+                batch = json.load(f)
+        if not batch:
+            result.note = f"a {rec['kind']} finding with no case recorded ({rec['detail']})"
+            return result
     own = target is None
     if own:
         info = rec["target"]
         target = build_target(info["name"], _broken_rules(info["broken_rules"]),
                               info.get("worker", 0))
         target.start()
+    kernel_log = KernelLog() if batch and target.name == "linux" else None
     try:
         bed = target.begin_test(f"fuzz-replay-{rec['id']}")
+        prepare_bed(bed)
+        ended = False
         try:
             session = DifferentialSession(bed, oracle_profile_for(target))
-            canonical = tuple(bytes.fromhex(h) for h in rec["canonical"])
-            record = session.run_case(rec.get("scenario", rec["state"]), canonical)
+            if batch:
+                result.mismatches = _replay_batch(session, batch, kernel_log)
+                ended = True
+                try:
+                    target.end_test(bed)
+                except Exception as exc:  # noqa: BLE001 - a target that died is the finding
+                    result.mismatches.append(Mismatch("liveness", "liveness", "target",
+                                                      "alive", f"target failed: {exc}"))
+                return result
+            entry = {"state": rec.get("scenario", rec["state"]), "canonical": rec["canonical"],
+                     "steps": rec.get("steps") or []}
+            record = replay_case(session, entry)
         finally:
-            target.end_test(bed)
+            if not ended:
+                target.end_test(bed)
     finally:
+        if kernel_log is not None:
+            kernel_log.close()
         if own:
             target.stop()
     result.record = record

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.targets.base import Target
-from fuzz.explanations import explain
+from fuzz.explanations import explain_record
 from fuzz.findings import Finding, FindingsStore, TargetInfo, signature_id
 from fuzz.liveness import KernelLog, health_probe
 from fuzz.scenarios import Listen
 from fuzz.session import CaseRecord, DifferentialSession
-from fuzz.targets import broken_rules_of, oracle_profile_for, worker_of
+from fuzz.targets import broken_rules_of, oracle_profile_for, prepare_bed, worker_of
 
 STATE_FILE = "campaign.json"
 PROGRESS_INTERVAL_S = 0.5
@@ -75,6 +75,10 @@ class Campaign:
         self.stop_after_findings = stop_after_findings
         self.stop_when = stop_when
         self._stop = False
+        # Every case run since the target last passed its health probe (task of a liveness
+        # finding: the input that may have crashed or hung it, replayable).
+        self.unprobed: list[dict[str, Any]] = []
+        self.dut_sysctls: dict[str, str] = {}
 
     # -- time ----------------------------------------------------------------------------
     def time_left(self) -> float:
@@ -102,10 +106,12 @@ class Campaign:
     def open_batch(self) -> DifferentialSession:
         self.batches += 1
         bed = self.target.begin_test(f"fuzz-batch-{self.batches}")
+        self.dut_sysctls = prepare_bed(bed)
         return DifferentialSession(bed, self.oracle_profile, self.seed + self.batches)
 
     def close_batch(self, session: DifferentialSession, probe: bool = True) -> None:
-        """Health probe (echo and a fresh handshake), kernel log, then the bed goes."""
+        """Health probe (echo and a fresh handshake), kernel log, then the bed goes; the
+        batch's cases are forgotten only once the target passed all three."""
         try:
             problem = health_probe(session, Listen.dut_port) if probe else None
             if problem is not None:
@@ -113,6 +119,7 @@ class Campaign:
         finally:
             self._read_kernel_log()
             self._end_test(session)
+        self.unprobed = []
 
     def _end_test(self, session: DifferentialSession) -> None:
         """Tear the bed down; a target process that died or hung becomes a finding and the
@@ -129,9 +136,14 @@ class Campaign:
             self.liveness(f"kernel log: {line}", response="kernel-log:" + line.split(":")[0])
 
     # -- findings ------------------------------------------------------------------------
+    def count(self, record: CaseRecord) -> None:
+        """A case ran (and is kept for a liveness finding until the next healthy probe)."""
+        self.unprobed.append(record.case_entry())
+        self.stats.cases += 1
+
     def observe(self, record: CaseRecord) -> Finding | None:
         """Count a case; a new divergence signature is saved (and returned) at once."""
-        self.stats.cases += 1
+        self.count(record)
         self.stats.cells.add((record.cell_state, record.kind))
         if not (record.mismatches or record.setup_mismatches):
             self.show_progress()
@@ -145,10 +157,8 @@ class Campaign:
         signature = record.signature
         if self.store.known(signature):
             return None
-        diverging = (record.sent[record.diverging_frame]
-                     if record.diverging_frame is not None else None)
         finding = Finding(signature_id(signature), signature, record, self.target_info,
-                          self.engine, explanation=explain(signature, diverging))
+                          self.engine, explanation=explain_record(record))
         self.save(finding)
         self.new_findings.append(finding.id)
         if self.stop_when is not None and self.stop_when(finding):
@@ -158,13 +168,19 @@ class Campaign:
     def save(self, finding: Finding, durable: bool = True) -> None:
         self.store.save(finding, durable)
 
-    def liveness(self, detail: str, response: str = "unresponsive") -> None:
+    def liveness(self, detail: str, response: str = "unresponsive",
+                 in_flight: CaseRecord | None = None) -> None:
+        """A liveness finding (the target hung, died, or its kernel complained) holding the
+        cases run since the last healthy probe, and ``in_flight``, the case it stopped in."""
         record = CaseRecord("any", ())
         signature = ("liveness", "any", response)
         if self.store.known(signature):
             return
+        batch = list(self.unprobed)
+        if in_flight is not None:
+            batch.append(in_flight.case_entry())
         finding = Finding(signature_id(signature), signature, record, self.target_info,
-                          self.engine, kind="liveness", detail=detail)
+                          self.engine, kind="liveness", detail=detail, batch=batch)
         self.save(finding)
         self.new_findings.append(finding.id)
 
@@ -213,4 +229,5 @@ class Campaign:
             "unique_findings": len(self.store.index),
             "unexplained": [rec["id"] for rec in self.store.unexplained()],
             "cells": len(totals.cells), "total_cases": totals.cases,
+            "dut_sysctls": self.dut_sysctls,
         }

@@ -26,10 +26,10 @@ from fuzz.seqspace import (
     CANONICAL_DUT_ISN,
     CANONICAL_TSVAL,
     MOD32,
+    IdentMap,
     PortMap,
     SeqShift,
     shift_frame,
-    shift_ident,
     shift_seq,
 )
 from fuzz.strategies import ConnectionView
@@ -81,20 +81,23 @@ class CaseContext:
     oracle_shift: SeqShift = field(default_factory=SeqShift)
     bindings: dict[str, int] = field(default_factory=dict)
     setup_mismatches: list[Mismatch] = field(default_factory=list)
-    ident_delta: int = 0  # moves the case's fragments to an identification of their own
+    idents: IdentMap | None = None  # the case's fragments on identifications of their own
 
     def to_target(self, frame: bytes) -> bytes:
-        return shift_ident(shift_frame(frame, self.target_shift, self.ports), self.ident_delta)
+        return self._ident(shift_frame(frame, self.target_shift, self.ports))
 
     def to_oracle(self, frame: bytes) -> bytes:
-        return shift_ident(shift_frame(frame, self.oracle_shift, self.ports), self.ident_delta)
+        return self._ident(shift_frame(frame, self.oracle_shift, self.ports))
+
+    def _ident(self, frame: bytes) -> bytes:
+        return self.idents.apply(frame) if self.idents is not None else frame
 
     def to_target_prediction(self, prediction: Prediction) -> Prediction:
         """The oracle's prediction in the target's sequence space, where its sequence number
         is not already a relation to the ISN: a RST from a stack with no connection takes
         SEG.ACK as its sequence number (RFC 9293 3.10.7.1), and that ACK was shifted
         differently into each stack's space."""
-        if "tcp.seq" in prediction.variance:
+        if "tcp.seq" in prediction.variance or not _seq_from_ack(prediction.frame):
             return prediction
         delta = ((self.target_shift.isn_delta or 0) - (self.oracle_shift.isn_delta or 0)) % MOD32
         frame = shift_seq(prediction.frame, delta, self.ports)
@@ -102,17 +105,27 @@ class CaseContext:
             frame, prediction.rule, prediction.variance)
 
     def learn(self, target_frames: list[bytes], oracle_frames: tuple[bytes, ...]) -> None:
-        """Learn each stack's ISN and TSval from its SYN,ACK on the case's connection."""
+        """Learn each stack's ISN and TSval from its SYN,ACK (passive open) or SYN (active
+        open, RFC 9293 3.4.1: the ISN is the SYN's sequence number) on the case's
+        connection."""
         for frames, shift in ((target_frames, self.target_shift),
                               (oracle_frames, self.oracle_shift)):
             for frame in frames:
                 if tcp_ports(frame) != (self.ports.dut, self.ports.actual):
                     continue
                 seg = dissect(frame).tcp
-                if seg is not None and seg.flags & (SYN | ACK) == SYN | ACK:
+                if seg is not None and seg.flags & SYN:
                     shift.learn_isn(seg.seq)
                     if seg.timestamps is not None:
                         shift.learn_tsval(seg.timestamps[0])
+
+
+def _seq_from_ack(frame: bytes) -> bool:
+    """Whether a predicted segment's sequence number is the acknowledgment it answers: a RST
+    without ACK (RFC 9293 3.10.7.1, 3.10.7.3: <SEQ=SEG.ACK><CTL=RST>); a RST,ACK answering a
+    segment without ACK has SEQ=0, which no space shift moves."""
+    off = 14 + (frame[14] & 0x0F) * 4 if len(frame) > 14 else 0
+    return len(frame) > off + 13 and frame[off + 13] & ACK == 0
 
 
 class Scenario:
@@ -131,7 +144,7 @@ class Scenario:
         self.cases += 1
         return CaseContext(CANONICAL_VIEW, PortMap(CANONICAL_TESTER_PORT, tester_port,
                                                    CANONICAL_DUT_PORT, self.dut_port),
-                           ident_delta=tester_port)
+                           idents=IdentMap(session.fresh_ident))
 
     def close(self, session: DifferentialSession, ctx: CaseContext) -> None:
         session.reset_leftover(ctx.ports)

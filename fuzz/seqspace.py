@@ -17,6 +17,7 @@ segments of the connection (fragments, other ports, other protocols) pass unchan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MOD32 = 1 << 32
@@ -141,16 +142,28 @@ def is_fragment(frame: bytes) -> bool:
             and int.from_bytes(frame[20:22], "big") & 0x3FFF != 0)
 
 
-def shift_ident(frame: bytes, delta: int) -> bytes:
-    """A fragment moved to another IP identification (RFC 791 3.2: fragments reassemble by
-    source, destination, protocol and identification), so that each case's fragments meet
-    only each other; the header checksum stays as right or as wrong as drawn."""
-    if not delta or not is_fragment(frame):
-        return frame
-    buf = bytearray(frame)
-    ident = int.from_bytes(buf[18:20], "big")
-    _replace_field(buf, 18, 2, (ident + delta) & 0xFFFF, ETH_HEADER + 10)
-    return bytes(buf)
+class IdentMap:
+    """A case's fragments moved to IP identifications of their own (RFC 791 3.2: fragments
+    reassemble by source, destination, protocol and identification): each identification a
+    case draws gets the next unused one of its session, so a case's fragments meet only
+    each other, never an earlier case's leftovers (both stacks keep those for their
+    reassembly timeout, RFC 791 3.2 / Linux ipfrag_time 30 s, and a replay would not)."""
+
+    def __init__(self, fresh: Callable[[], int]) -> None:
+        self.fresh = fresh
+        self.idents: dict[int, int] = {}
+
+    def apply(self, frame: bytes) -> bytes:
+        """``frame`` with its identification mapped (the header checksum updated, RFC 1624,
+        so it stays as right or as wrong as drawn); non-fragments pass unchanged."""
+        if not is_fragment(frame):
+            return frame
+        buf = bytearray(frame)
+        drawn = int.from_bytes(buf[18:20], "big")
+        if drawn not in self.idents:
+            self.idents[drawn] = self.fresh()
+        _replace_field(buf, 18, 2, self.idents[drawn], ETH_HEADER + 10)
+        return bytes(buf)
 
 
 def shift_seq(frame: bytes, delta: int, ports: PortMap) -> bytes:

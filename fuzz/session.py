@@ -81,7 +81,11 @@ class CaseRecord:
     mismatches: list[Mismatch] = field(default_factory=list)
     setup_mismatches: list[Mismatch] = field(default_factory=list)
     diverging_frame: int | None = None  # index of the first frame answered out of the set
+    # The mismatches of the first step (frame or call) that left the allowed set: what the
+    # finding is about; later ones may only be its consequences (the stacks have parted).
+    first_mismatches: list[Mismatch] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)  # socket calls made (stateful engine)
+    steps: list[dict[str, str]] = field(default_factory=list)  # frames and calls, in order
     call_answers: list[list[bytes]] = field(default_factory=list)
 
     @property
@@ -101,9 +105,18 @@ class CaseRecord:
     @property
     def signature(self) -> tuple[str, str, str]:
         """(rule, state, response class): two cases with the same signature are one finding."""
-        mismatches = self.mismatches or self.setup_mismatches
+        mismatches = self.setup_mismatches or self.first_mismatches or self.mismatches
         rule = mismatches[0].rule if mismatches else ""
         return rule, self.cell_state, response_class(mismatches)
+
+    def case_entry(self) -> dict[str, Any]:
+        """JSON-safe: what replays this case (its state, frames and, for a stateful run,
+        steps)."""
+        entry: dict[str, Any] = {"state": self.state,
+                                 "canonical": [f.hex() for f in self.canonical]}
+        if self.steps:
+            entry["steps"] = self.steps
+        return entry
 
     def trace(self) -> list[dict[str, Any]]:
         return [d.to_dict() for r in self.reactions for d in r.trace]
@@ -119,6 +132,7 @@ class DifferentialSession:
         self.oracle = make_oracle(bed, oracle_profile, seed)
         self.t0 = time.monotonic()
         self._port = FIRST_TESTER_PORT + seed % 1000
+        self._ident = (seed * 7919) & 0xFFFF
         self.scenarios: dict[str, Scenario] = {}
         for cls in SCENARIOS:
             scenario = cls()
@@ -179,6 +193,12 @@ class DifferentialSession:
         if due is not None and due <= self.now():
             self.oracle.poll(self.now())
 
+    def fresh_ident(self) -> int:
+        """The next IP identification for a case's fragments (:class:`fuzz.seqspace.IdentMap`):
+        65536 fragmented datagrams go by before one comes back."""
+        self._ident = (self._ident + 1) & 0xFFFF
+        return self._ident
+
     def next_port(self) -> int:
         self._port = self._port + 1 if self._port < LAST_TESTER_PORT else FIRST_TESTER_PORT
         return self._port
@@ -194,6 +214,17 @@ class DifferentialSession:
         ofd = self.oracle.socket(socket.AF_INET, socket.SOCK_STREAM).value
         self.oracle.bind(ofd, (self.bed.endpoints.dut_ipv4, port))
         self.oracle.listen(ofd, 1024)
+        return tfd, ofd
+
+    def bound_socket_both(self, port: int) -> tuple[int, int]:
+        """A TCP socket bound to the DUT's address and ``port`` on the target and the oracle
+        (an active open's local end: the same port on both, so their segments line up)."""
+        dut = self.bed.dut
+        tfd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
+        dut.setsockopt(tfd, socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        dut.bind(tfd, (self.bed.endpoints.dut_ipv4, port))
+        ofd = self.oracle.socket(socket.AF_INET, socket.SOCK_STREAM).value
+        self.oracle.bind(ofd, (self.bed.endpoints.dut_ipv4, port))
         return tfd, ofd
 
     def drain_accept_queues(self, fds: tuple[int, int]) -> None:
@@ -257,15 +288,26 @@ class DifferentialSession:
         result = oracle_call(self.now())
         # POSIX: close and shutdown return 0 (Python: None); compare what the call reports.
         compared = (value, err) if name in VALUE_CALLS else err
+        found = []
         if compared != ((result.value, result.errno) if name in VALUE_CALLS else result.errno):
-            record.mismatches.append(Mismatch("call", f"socket-api-{name}", name,
-                                              (result.value, result.errno), (value, err)))
+            found.append(Mismatch("call", f"socket-api-{name}", name,
+                                  (result.value, result.errno), (value, err)))
         record.calls.append(f"{name}: target {(value, err)!r}, oracle "
                             f"{(result.value, result.errno)!r}")
         answers = self._answers(ctx, record)
         record.call_answers.append(answers)
-        self._compare(ctx, result.reaction, answers, record)
+        found += self._compare(ctx, result.reaction, answers)
+        self._record(record, found)
         return value, err
+
+    @staticmethod
+    def _record(record: CaseRecord, found: list[Mismatch]) -> bool:
+        """Keep a step's mismatches; the first step that has any is what the case is about."""
+        record.mismatches.extend(found)
+        if found and not record.first_mismatches:
+            record.first_mismatches = list(found)
+            return True
+        return False
 
     def _answers(self, ctx: CaseContext, record: CaseRecord) -> list[bytes]:
         """The target's frames up to the barrier that belong to the case."""
@@ -279,16 +321,15 @@ class DifferentialSession:
         record.oracle_in.append(oracle_frame)
         record.responses.append(answers)
         record.reactions.append(reaction)
-        if self._compare(ctx, reaction, answers, record) and record.diverging_frame is None:
+        if self._record(record, self._compare(ctx, reaction, answers)):
             record.diverging_frame = len(record.sent) - 1
 
-    def _compare(self, ctx: CaseContext, reaction: Reaction, answers: list[bytes],
-                 record: CaseRecord) -> bool:
+    def _compare(self, ctx: CaseContext, reaction: Reaction,
+                 answers: list[bytes]) -> list[Mismatch]:
         if any(is_syn_ack(p.frame) for p in reaction.predictions):
             # A new incarnation of the connection: its ISN is chosen afresh (RFC 9293 3.4.1).
             ctx.bindings.pop(f"isn:{ctx.ports.dut}>{ctx.ports.actual}", None)
         predictions = tuple(ctx.to_target_prediction(p) for p in reaction.predictions)
         mismatches = compare(predictions, answers, ctx.bindings, self.deciding_rule(reaction))
-        record.mismatches.extend(mismatches)
         ctx.learn(answers, reaction.frames)
-        return bool(mismatches)
+        return mismatches

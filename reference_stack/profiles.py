@@ -49,6 +49,11 @@ class Profile:
     # RFC 1122 4.2.3.9: a soft error (Destination Unreachable codes 0, 1, 5, ...) MUST NOT
     # abort a connection; Linux tcp_v4_err aborts one in SYN-SENT (RFC 5461 4: common practice).
     syn_sent_aborts_on_soft_error: bool = False
+    icmp_timestamp_reply: bool = False  # RFC 1122 3.2.2.8: MAY answer Timestamp (Linux does)
+    icmp_error_echo_options: bool = False  # Linux icmp_send: ip_options_echo into errors
+    ip_options_compile: bool = False  # Linux: options validated in order (ip_options_compile)
+    igmp_host: bool = False  # RFC 1112 / RFC 2236 host: protocol 2 is IGMP, not unreachable
+    icmp_quote_udp_length: bool = False  # Linux: a port unreachable quotes the UDP length only
     # TCP handshake and options
     window_scaling: bool = True  # RFC 7323 2
     window_scale: int = 7
@@ -160,6 +165,11 @@ LINUX = Profile(
     fragment_overlap=OVERLAP_DISCARD,  # ip_frag_queue: overlap drops the queue (RFC 5722 style)
     icmp_quote_exact=True,  # icmp_send quotes as much as fits in 576 octets
     echo_ignore_broadcasts=True,  # net.ipv4.icmp_echo_ignore_broadcasts = 1
+    icmp_timestamp_reply=True,  # icmp_timestamp
+    icmp_error_echo_options=True,  # icmp_send -> ip_options_echo
+    ip_options_compile=True,  # ip_rcv_options -> ip_options_compile, then source routes
+    igmp_host=True,  # CONFIG_IP_MULTICAST: igmp_rcv
+    icmp_quote_udp_length=True,  # __udp4_lib_rcv: pskb_trim_rcsum(skb, ulen) before lookup
     initial_window_space=65536,  # win_from_space(tcp_rmem[1]) in tcp_select_initial_window
     round_initial_window_to_mss=True,  # SYN 64240 = 44 * 1460, SYN-ACK 65160 = 45 * 1448
     listen_drop_syn_fin=True,

@@ -29,13 +29,16 @@ from reference_stack.wire.icmpv4 import (
     ICMP_PORT_UNREACH,
     ICMP_PROT_UNREACH,
     ICMP_TIME_EXCEEDED,
+    ICMP_TIMESTAMP,
     Icmpv4Repr,
 )
 from reference_stack.wire.ipv4 import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Ipv4Repr
+from reference_stack.wire.ipv4_options import emit_ipv4_options
 from reference_stack.wire.tcp import TcpRepr
 from reference_stack.wire.udp import UdpRepr
 
 Output = list[tuple[bytes, Prediction]]
+IPPROTO_IGMP = 2  # RFC 1112
 HARD_UNREACH_ERRNO = {ICMP_PROT_UNREACH: errno.ENOPROTOOPT, ICMP_PORT_UNREACH: errno.ECONNREFUSED}
 # The other Destination Unreachable codes (soft errors, RFC 1122 4.2.3.9) and the errno Linux's
 # icmp_err_convert gives them (code 4, fragmentation needed, is path MTU discovery's).
@@ -146,6 +149,12 @@ class Interface:
             self._udp_input(ip, original, link_bcast, trace, out)
         elif ip.protocol == IPPROTO_ICMP:
             self._icmp_input(ip, link_bcast, trace, out)
+        elif ip.protocol == IPPROTO_IGMP and self.profile.igmp_host:
+            # RFC 1112 (level 2) / RFC 2236 host: IGMP is a protocol this host speaks, so no
+            # Protocol Unreachable (RFC 1122 3.2.2.1). Linux's igmp_rcv drops what it cannot
+            # parse and answers a query only for groups joined other than all-hosts
+            # (RFC 2236 6): none here.
+            trace.add("ipv4", DROP, "LINUX-igmp_rcv", "IGMP: no group joined to report")
         else:
             trace.add("ipv4", DROP, "RFC1122-3.2.2.1-SHOULD-protocol-unreachable",
                       f"protocol {ip.protocol}")
@@ -171,6 +180,10 @@ class Interface:
                 return
             # RFC 1122 3.2.2.6: the reply's source is the request's specific destination,
             # or one of our addresses when the request went to a broadcast address.
+            if (ip.options and self.profile.ip_options_compile
+                    and ip_options.echo_refused(ip)):
+                trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
+                return
             reply = icmp.echo_reply(msg)
             trace.add("icmp", REPLY, "RFC1122-3.2.2.6-MUST-echo-reply")
             options = ip_options.echo_options(ip, self.ip, self.now) if ip.options else ()
@@ -180,11 +193,40 @@ class Interface:
                          variance, out, trace, tos=ip.tos, df=self.profile.icmp_df,
                          options=options)
             return
+        if msg.type == ICMP_TIMESTAMP and self.profile.icmp_timestamp_reply:
+            self._timestamp_input(ip, msg, link_bcast, trace, out)
+            return
         if msg.type in icmp.ERROR_TYPES:
             self._icmp_error_input(msg, trace)
             return
         trace.add("icmp", DROP, "RFC1122-3.2.2-MUST-silently-discard-unknown",
                   f"type {msg.type}")
+
+    def _timestamp_input(self, ip: Ipv4Repr, msg: Icmpv4Repr, link_bcast: bool, trace: Trace,
+                         out: Output) -> None:
+        """RFC 1122 3.2.2.8 (MAY implement; Linux icmp_timestamp does): a Timestamp Reply
+        with the request's options echoed like an echo reply's; to a broadcast it MAY be
+        discarded, as Linux does with icmp_echo_ignore_broadcasts."""
+        rule = "RFC1122-3.2.2.8-MAY-timestamp-reply"
+        if (self.addr.is_broadcast(ip.dst) or self.addr.is_multicast(ip.dst)
+                or link_bcast) and self.profile.echo_ignore_broadcasts:
+            trace.add("icmp", DROP, rule, "timestamp request to a broadcast address")
+            return
+        reply = icmp.timestamp_reply(msg, self.now)
+        if reply is None:
+            trace.add("icmp", DROP, rule, "fewer than 4 data octets")
+            return
+        if ip.options and ip_options.echo_refused(ip):
+            trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
+            return
+        trace.add("icmp", REPLY, rule)
+        options = ip_options.echo_options(ip, self.ip, self.now) if ip.options else ()
+        # Receive and transmit timestamps are the host's clock (RFC 792): any value.
+        variance = {"icmpv4.payload": AnyValue()}
+        if options:
+            variance["ipv4.options"] = AnyValue()
+        self.send_ip(ip.src, IPPROTO_ICMP, reply.emit(), rule, variance, out, trace, tos=ip.tos,
+                     df=self.profile.icmp_df, options=options)
 
     def _icmp_error_input(self, msg: Icmpv4Repr, trace: Trace) -> None:
         """RFC 1122 3.2.2.1, 4.1.3.3, 4.2.3.9: pass the error to the transport it quotes."""
@@ -233,11 +275,24 @@ class Interface:
 
     def icmp_error(self, original: Ipv4Repr, original_bytes: bytes, icmp_type: int, code: int,
                    link_bcast: bool, trace: Trace, out: Output, pointer: int = 0) -> None:
-        forbidden = icmp.error_forbidden(original, link_bcast, self.addr)
+        linux_options = self.profile.icmp_error_echo_options
+        forbidden = icmp.error_forbidden(original, link_bcast, self.addr, linux_options)
         if forbidden is not None:
             trace.add("icmp", DROP, forbidden, "no ICMP error")
             return
-        quoted = icmp.quote(original_bytes, self.profile)
+        # Linux icmp_send echoes the datagram's options (ip_options_echo: record route and
+        # timestamp, updated with this host, RFC 791 3.1), room for the quote shrinking; of
+        # a datagram whose options failed to compile, only those before the fault.
+        echoed = (ip_options.options_before(original, pointer)
+                  if icmp_type == ICMP_PARAM_PROBLEM else original)
+        if linux_options and echoed.options and ip_options.echo_refused(echoed):
+            trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
+            return
+        options = (ip_options.echo_options(echoed, self.ip, self.now)
+                   if echoed.options and linux_options else ())
+        options_len = len(Ipv4Repr(self.ip, original.src, IPPROTO_ICMP,
+                                   options=options).emit()) - 20 if options else 0
+        quoted = icmp.quote(original_bytes, self.profile, options_len)
         if icmp_type == ICMP_TIME_EXCEEDED:
             msg = Icmpv4Repr.time_exceeded(code, quoted)
             rule = "RFC1122-3.3.2-SHOULD-time-exceeded-reassembly"
@@ -251,12 +306,18 @@ class Interface:
         if self.profile.breaks(rule):
             return
         variance = icmp.quote_variance(original_bytes, len(original_bytes) -
-                                       len(original.payload), self.profile)
+                                       len(original.payload), self.profile, options_len)
         if not self.profile.exact_choices:
             variance["ipv4.tos"] = AnyValue()
+        if options:
+            # Our recorded address and clock in the echoed options and, where the option area
+            # was written on receipt (ip_options_compile's is_changed), in the quote as well.
+            variance["ipv4.options"] = AnyValue()
+            if ip_options.changes_on_receipt(emit_ipv4_options(original.options)):
+                variance["icmpv4.payload"] = AnyValue()
         trace.add("icmp", REPLY, rule, f"type {icmp_type} code {code}")
         self.send_ip(original.src, IPPROTO_ICMP, msg.emit(), rule, variance, out, trace,
-                     tos=icmp.error_tos(original), df=self.profile.icmp_df)
+                     tos=icmp.error_tos(original), df=self.profile.icmp_df, options=options)
 
     def expire_reassembly(self, now: float, trace: Trace, out: Output) -> None:
         for first in self.reasm.expire(now, trace):
@@ -281,6 +342,12 @@ class Interface:
         if ep is None:
             trace.add("udp", DROP, "RFC1122-4.1.3.1-SHOULD-port-unreachable",
                       f"no socket on port {dgram.dst_port}")
+            if (self.profile.icmp_quote_udp_length and dgram.length is not None
+                    and dgram.length < len(ip.payload)):
+                # Linux __udp4_lib_rcv trims the datagram to the UDP length before the lookup
+                # (pskb_trim_rcsum): the error quotes the trimmed datagram (RFC 1812 4.3.2.3
+                # asks for as much of the original as fits; Linux's original is the trimmed).
+                original = original[:len(original) - len(ip.payload) + dgram.length]
             self.icmp_error(ip, original, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, link_bcast,
                             trace, out)
             return
