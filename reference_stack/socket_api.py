@@ -42,10 +42,14 @@ SO_KEEPALIVE = pysock.SO_KEEPALIVE
 SO_OOBINLINE = pysock.SO_OOBINLINE
 TCP_KEEPIDLE = pysock.TCP_KEEPIDLE
 SHUT_RD, SHUT_WR, SHUT_RDWR = pysock.SHUT_RD, pysock.SHUT_WR, pysock.SHUT_RDWR
-MSG_OOB = pysock.MSG_OOB
+MSG_OOB = int(pysock.MSG_OOB)  # a plain int: IntFlag arithmetic is slow on the send path
 
 # States in which the peer has closed its direction (a read returns end of file).
 PEER_CLOSED = (State.CLOSE_WAIT, State.LAST_ACK, State.CLOSING, State.TIME_WAIT)
+# (State tuples as constants: an Enum member's attribute lookup is slow on the hot paths.)
+SEND_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT, State.SYN_RECEIVED)
+OPENING = (State.SYN_SENT, State.SYN_RECEIVED)
+BYTES_LIKE = (bytes, bytearray, memoryview)  # a tuple: `bytes | bytearray` is built per call
 Addr = tuple[str, int]
 
 
@@ -246,7 +250,7 @@ class SocketApi:
         return None, errno.EINPROGRESS
 
     def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> tuple[Any, int]:
-        if not isinstance(data, bytes | bytearray | memoryview):
+        if not isinstance(data, BYTES_LIKE):
             raise TypeError("send() takes bytes")
         s = self.get(fd)
         if s is None:
@@ -261,10 +265,9 @@ class SocketApi:
         if tcb.error:
             err, tcb.error = tcb.error, 0
             return None, err
-        if s.shut_wr or tcb.state not in (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT,
-                                          State.SYN_RECEIVED):
+        if s.shut_wr or tcb.state not in SEND_STATES:
             return None, errno.EPIPE
-        if tcb.state in (State.SYN_SENT, State.SYN_RECEIVED):
+        if tcb.state in OPENING:
             return None, errno.EAGAIN
         n = self.stack.tcp.send(tcb, bytes(data), now, urgent=bool(flags & MSG_OOB))
         if n == 0 and data:
@@ -300,7 +303,7 @@ class SocketApi:
         tcb = s.tcb
         if tcb is None:
             return None, errno.ENOTCONN
-        if tcb.recv.ready:
+        if tcb.oob_seq is not None and tcb.recv.ready:  # (before_read keeps n without one)
             n = urgent.before_read(tcb, n, s.oobinline)
         if tcb.recv.ready:
             data = self.stack.tcp.receive(tcb, n, now)

@@ -25,19 +25,70 @@ from reference_stack.socket_api import SocketApi
 from reference_stack.tcp.layer import TcpLayer
 from reference_stack.tcp.output import OutSegment
 from reference_stack.tcp.state import State
-from reference_stack.trace import Decision, Trace
+from reference_stack.trace import Decision, Record, Trace, decisions_of
 from reference_stack.variance import Prediction
 from reference_stack.wire.ethernet import ETH_P_ARP
 
+_new = object.__new__
+_set = object.__setattr__
 
-@dataclass(frozen=True, slots=True)
+
 class Reaction:
     """What one entry-point call produced: frames (in emission order), a prediction for each
-    (same order, with the allowed variance) and the decision trace."""
+    (same order, with the allowed variance) and the decision trace (immutable).
 
-    frames: tuple[bytes, ...] = ()
-    predictions: tuple[Prediction, ...] = ()
-    trace: tuple[Decision, ...] = ()
+    The stack hands over its trace records as they are; the `Decision`s are built when
+    `trace` is first read (trace.py: recording is cheap, reading gives the same content)."""
+
+    __slots__ = ("frames", "predictions", "_trace", "_records")
+
+    frames: tuple[bytes, ...]
+    predictions: tuple[Prediction, ...]
+
+    def __init__(self, frames: tuple[bytes, ...] = (), predictions: tuple[Prediction, ...] = (),
+                 trace: tuple[Decision, ...] = ()) -> None:
+        setter = object.__setattr__
+        setter(self, "frames", frames)
+        setter(self, "predictions", predictions)
+        setter(self, "_trace", tuple(trace))
+        setter(self, "_records", None)
+
+    @classmethod
+    def of_records(cls, frames: tuple[bytes, ...], predictions: tuple[Prediction, ...],
+                   records: list[Record]) -> Reaction:
+        r = _new(cls)
+        _set(r, "frames", frames)
+        _set(r, "predictions", predictions)
+        _set(r, "_trace", None)
+        _set(r, "_records", records)
+        return r
+
+    @property
+    def trace(self) -> tuple[Decision, ...]:
+        trace = self._trace
+        if trace is None:
+            trace = decisions_of(self._records)
+            object.__setattr__(self, "_trace", trace)
+            object.__setattr__(self, "_records", None)
+        return trace
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Reaction is immutable: cannot assign {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Reaction:
+            return NotImplemented
+        return (self.frames, self.predictions, self.trace) == (other.frames, other.predictions,
+                                                               other.trace)
+
+    __hash__ = None  # type: ignore[assignment]  # predictions hold dicts
+
+    def __reduce__(self) -> tuple:
+        return (Reaction, (self.frames, self.predictions, self.trace))
+
+    def __repr__(self) -> str:
+        return (f"Reaction(frames={self.frames!r}, predictions={self.predictions!r}, "
+                f"trace={self.trace!r})")
 
     def rules(self) -> list[str]:
         return [d.rule for d in self.trace]
@@ -63,14 +114,18 @@ class CallResult:
 
 class ReferenceStack:
     def __init__(self, profile: Profile, mac: bytes, ipv4: bytes, prefix_len: int,
-                 rng_seed: int = 0) -> None:
+                 rng_seed: int = 0, tcp_fast_path: bool = True) -> None:
+        """`tcp_fast_path=False` turns header prediction off (tcp/fast_path.py): every segment
+        then takes the full RFC 9293 3.10.7 path. The results are the same; the switch exists
+        for the test that shows it."""
         self.profile = profile
         self.mac = mac
         self.ip = ipv4
         self.rng = random.Random(rng_seed)
         self.tcp = TcpLayer(profile, self.rng)
         self.udp = UdpLayer()
-        self.iface = Interface(profile, mac, ipv4, prefix_len, self.rng, self.tcp, self.udp)
+        self.iface = Interface(profile, mac, ipv4, prefix_len, self.rng, self.tcp, self.udp,
+                               tcp_fast_path)
         self.api = SocketApi(self)
         self.out: Output = []
         self._tcp_out: list[OutSegment] = []
@@ -80,17 +135,27 @@ class ReferenceStack:
     def _begin(self, now: float) -> Trace:
         trace = Trace()
         self.iface.now = now
-        self.out = []
-        self._tcp_out = []
+        if self.out or self._tcp_out:  # left over only if the previous call raised
+            self.out.clear()
+            self._tcp_out.clear()
         self.tcp.bind(trace, self._tcp_out)
         return trace
 
     def _finish(self, trace: Trace) -> Reaction:
-        if self._tcp_out:
-            self.iface.send_tcp(self._tcp_out, trace, self.out)
+        tcp_out = self._tcp_out
         out = self.out
-        self.out = []
-        return Reaction(tuple(f for f, _ in out), tuple(p for _, p in out), trace.freeze())
+        if tcp_out:
+            self.iface.send_tcp(tcp_out, trace, out)
+            tcp_out.clear()
+        if not out:
+            return Reaction.of_records((), (), trace.records)
+        if len(out) == 1:
+            frame, prediction = out[0]
+            out.clear()
+            return Reaction.of_records((frame,), (prediction,), trace.records)
+        frames, predictions = zip(*out, strict=True)
+        out.clear()
+        return Reaction.of_records(frames, predictions, trace.records)
 
     def _call(self, now: float, fn, *args) -> CallResult:
         trace = self._begin(now)

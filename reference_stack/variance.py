@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from reference_stack.wire.frame import Dissected, dissect
@@ -143,20 +143,81 @@ class Divergence:
                 "actual": jsonable(self.actual), "rule": self.rule}
 
 
-@dataclass(frozen=True, slots=True)
+_new = object.__new__
+_set = object.__setattr__
+
+
 class Prediction:
-    """A frame the oracle emits, the rule that made it, and the variance allowed per field."""
+    """A frame the oracle emits, the rule that made it, and the variance allowed per field.
+
+    Immutable, compared by (frame, rule, variance), like the frozen dataclass it was. The
+    variance may be given as a function and its arguments (`Prediction.lazy`): it is then
+    built on first read, so a caller that never reads it (a live link, the benchmark) does
+    not pay for it. Its inputs are values fixed when the frame is emitted, so reading it
+    later gives the dict the eager construction gives (tests/unit/refstack/
+    test_lazy_predictions.py)."""
+
+    # `_variance`: the dict, or (make, args) until first read; `_cache`: the dissection.
+    __slots__ = ("frame", "rule", "_variance", "_cache")
 
     frame: bytes
     rule: str
-    variance: Mapping[str, Constraint] = field(default_factory=dict)
-    _cache: list = field(default_factory=list, compare=False, repr=False)
+
+    def __init__(self, frame: bytes, rule: str,
+                 variance: Mapping[str, Constraint] | None = None) -> None:
+        _set(self, "frame", frame)
+        _set(self, "rule", rule)
+        _set(self, "_variance", {} if variance is None else variance)
+        _set(self, "_cache", None)
+
+    @classmethod
+    def lazy(cls, frame: bytes, rule: str, make: Any, *args: Any) -> Prediction:
+        """A prediction whose variance is `make(*args)`, built when first read."""
+        p = _new(cls)
+        _set(p, "frame", frame)
+        _set(p, "rule", rule)
+        _set(p, "_variance", (make, args))
+        _set(p, "_cache", None)
+        return p
+
+    @property
+    def variance(self) -> Mapping[str, Constraint]:
+        v = self._variance
+        if type(v) is tuple:
+            make, args = v
+            v = make(*args)
+            _set(self, "_variance", v)
+        return v
 
     @property
     def dissected(self) -> Dissected:
-        if not self._cache:
-            self._cache.append(dissect(self.frame))
-        return self._cache[0]
+        d = self._cache
+        if d is None:
+            d = dissect(self.frame)
+            _set(self, "_cache", d)
+        return d
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.frame, self.rule, self.variance) == (other.frame, other.rule,
+                                                          other.variance)
+
+    def __hash__(self) -> int:
+        return hash((self.frame, self.rule, self.variance))
+
+    def __repr__(self) -> str:
+        return (f"Prediction(frame={self.frame!r}, rule={self.rule!r}, "
+                f"variance={self.variance!r})")
+
+    def __reduce__(self) -> tuple:
+        return (Prediction, (self.frame, self.rule, self.variance))
 
     def fields(self) -> dict[str, Any]:
         return flatten(self.dissected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import random
+from collections.abc import Callable
 
 from reference_stack.clock import earliest
 from reference_stack.iface import icmp, ip_options, ipv4_input
@@ -13,6 +14,7 @@ from reference_stack.iface.addressing import Addressing
 from reference_stack.iface.arp import BROADCAST_MAC, ArpCache
 from reference_stack.iface.reassembly import Reassembler
 from reference_stack.profiles import Profile
+from reference_stack.tcp import fast_path
 from reference_stack.tcp.layer import TcpLayer
 from reference_stack.tcp.output import OutSegment
 from reference_stack.tcp.state import State
@@ -32,9 +34,16 @@ from reference_stack.wire.icmpv4 import (
     ICMP_TIMESTAMP,
     Icmpv4Repr,
 )
-from reference_stack.wire.ipv4 import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Ipv4Repr
+from reference_stack.wire.ipv4 import (
+    IPPROTO_ICMP,
+    IPPROTO_TCP,
+    IPPROTO_UDP,
+    Ipv4Header,
+    Ipv4Repr,
+    Ipv4Template,
+)
 from reference_stack.wire.ipv4_options import emit_ipv4_options
-from reference_stack.wire.tcp import TcpRepr
+from reference_stack.wire.tcp import TcpRepr, common_fields
 from reference_stack.wire.udp import UdpRepr
 
 Output = list[tuple[bytes, Prediction]]
@@ -50,11 +59,19 @@ SOFT_UNREACH_ERRNO = {0: errno.ENETUNREACH, 1: errno.EHOSTUNREACH, 5: errno.EOPN
 PENDING_LIMIT = 3  # RFC 1122 2.3.2.2: SHOULD keep at least one packet awaiting ARP
 ARP_RETRY_INTERVAL = 1.0  # RFC 1122 2.3.2.1: at most one request a second per destination
 ARP_TRIES = 3  # Linux mcast_solicit
+_ETHERTYPE_IP = ETH_P_IP.to_bytes(2, "big")
+IP_TEMPLATES = 64  # headers of recent (source, destination, protocol, ...) kept precomputed
+
+
+def _with_ip_variance(ip_variance: dict, variance: dict | Callable[[], dict]) -> dict:
+    """A datagram's variance: the IP layer's, then its transport's (send_ip)."""
+    return {**ip_variance, **(variance() if callable(variance) else variance)}
 
 
 class Interface:
     def __init__(self, profile: Profile, mac: bytes, ip: bytes, prefix_len: int,
-                 rng: random.Random, tcp: TcpLayer, udp: udp_mod.UdpLayer) -> None:
+                 rng: random.Random, tcp: TcpLayer, udp: udp_mod.UdpLayer,
+                 tcp_fast_path: bool = True) -> None:
         self.profile = profile
         self.mac = mac
         self.ip = ip
@@ -64,6 +81,10 @@ class Interface:
         self.reasm = Reassembler(profile)
         self.tcp = tcp
         self.udp = udp
+        # Header prediction (tcp/fast_path.py); off only to check it against the full path.
+        self.tcp_fast_path = tcp_fast_path
+        # Precomputed IPv4 headers of recent destinations (send_ip), keyed by what they fix.
+        self._ip_templates: dict[tuple, Ipv4Template] = {}
         self.gateway: bytes | None = None
         self.pending: dict[bytes, list[tuple[Ipv4Repr, str, dict]]] = {}
         self.arp_retry: dict[bytes, tuple[float, int]] = {}  # next hop -> (deadline, tries)
@@ -78,6 +99,16 @@ class Interface:
     # -- input -----------------------------------------------------------------------------
 
     def receive(self, frame: bytes, now: float, trace: Trace, out: Output) -> None:
+        if type(frame) is bytes and frame[12:14] == _ETHERTYPE_IP:
+            # The common frame, untagged IPv4 (RFC 894), read in place: the same decisions as
+            # the general path below, without building an EthernetRepr.
+            dst = frame[0:6]
+            if not self.addr.for_us_link(dst, self.mac):
+                trace.add("ethernet", DROP, "IEEE802.3-4.2.4.1.2-MUST-dst-filter", "not our MAC")
+                return
+            trace.add("ethernet", ACCEPT, "RFC894-MUST-ethertype-ipv4")
+            self._ipv4_input(dst, frame[14:], now, trace, out)
+            return
         try:
             eth = EthernetRepr.parse(frame)
         except WireError as e:
@@ -94,7 +125,7 @@ class Interface:
             self._arp_input(eth, now, trace, out)
         elif eth.ethertype == ETH_P_IP:
             trace.add("ethernet", ACCEPT, "RFC894-MUST-ethertype-ipv4")
-            self._ipv4_input(eth, now, trace, out)
+            self._ipv4_input(eth.dst, eth.payload, now, trace, out)
         else:
             trace.add("ethernet", DROP, "RFC894-MUST-ethertype-unknown",
                       f"ethertype {eth.ethertype:#06x}")
@@ -116,8 +147,20 @@ class Interface:
         for ip, rule, variance in waiting or ():
             self._emit_ip(ip, arp.spa, rule, variance, out, trace)
 
-    def _ipv4_input(self, eth: EthernetRepr, now: float, trace: Trace, out: Output) -> None:
-        raw = eth.payload
+    def _ipv4_input(self, link_dst: bytes, raw: bytes, now: float, trace: Trace,
+                    out: Output) -> None:
+        if len(raw) >= 20 and raw[0] == 0x45 and raw[9] == IPPROTO_TCP and not (
+                raw[6] & 0x3F or raw[7]):
+            # The common datagram: version 4 with IHL 5 (no options), not a fragment (MF and
+            # offset zero), carrying TCP. It is validated by the same rules on its header
+            # fields read in one unpack (Ipv4Header) instead of a parsed Ipv4Repr; nothing
+            # else below applies to it.
+            ip = Ipv4Header(raw)
+            ok, rule, detail = ipv4_input.validate(ip, raw, self.addr, self.profile)
+            trace.add("ipv4", ACCEPT if ok else DROP, rule, detail)
+            if ok:
+                self._tcp_input(ip.src, ip.dst, ip.payload, now, trace)
+            return
         try:
             ip = Ipv4Repr.parse(raw)
         except WireError as e:
@@ -128,7 +171,7 @@ class Interface:
         if not ok:
             return
         original = raw[:ip.total_length]
-        link_bcast = eth.dst[0] & 1 == 1  # broadcast or multicast link destination
+        link_bcast = link_dst[0] & 1 == 1  # broadcast or multicast link destination
         if ip.options:
             verdict, rule, pointer = ip_options.check(ip, self.profile)
             trace.add("ipv4", ACCEPT if verdict == "ok" else DROP, rule)
@@ -144,7 +187,7 @@ class Interface:
             ip = whole
             original = ip.emit()
         if ip.protocol == IPPROTO_TCP:
-            self._tcp_input(ip, now, trace)
+            self._tcp_input(ip.src, ip.dst, ip.payload, now, trace)
         elif ip.protocol == IPPROTO_UDP:
             self._udp_input(ip, original, link_bcast, trace, out)
         elif ip.protocol == IPPROTO_ICMP:
@@ -369,49 +412,86 @@ class Interface:
 
     # -- TCP -------------------------------------------------------------------------------
 
-    def _tcp_input(self, ip: Ipv4Repr, now: float, trace: Trace) -> None:
-        try:
-            seg = TcpRepr.parse(ip.payload)
-        except WireError as e:
-            trace.add("tcp", DROP, "RFC9293-3.1-MUST-header", e.reason)
-            return
-        if seg.data_offset is None or seg.data_offset < 5 or seg.data_offset * 4 > len(
-                ip.payload):
-            trace.add("tcp", DROP, "RFC9293-3.1-MUST-data-offset", f"{seg.data_offset}")
-            return
+    def _tcp_input(self, src: bytes, dst: bytes, payload: bytes, now: float,
+                   trace: Trace) -> None:
+        # A segment in a common layout is read in place and offered to the fast path
+        # (tcp/fast_path.py) before any TcpRepr is built; the checks below are the same.
+        fields = common_fields(payload) if self.tcp_fast_path else None
+        seg = None
+        if fields is None:
+            try:
+                seg = TcpRepr.parse(payload)
+            except WireError as e:
+                trace.add("tcp", DROP, "RFC9293-3.1-MUST-header", e.reason)
+                return
+            if seg.data_offset is None or seg.data_offset < 5 or seg.data_offset * 4 > len(
+                    payload):
+                trace.add("tcp", DROP, "RFC9293-3.1-MUST-data-offset", f"{seg.data_offset}")
+                return
         rule = "RFC9293-3.1-MUST-checksum"
         # Verified on the received octets (RFC 9293 3.1: pseudo-header, header and data).
-        payload = ip.payload
-        if (internet_checksum(payload, pseudo_header_sum(ip.src, ip.dst, IPPROTO_TCP,
+        if (internet_checksum(payload, pseudo_header_sum(src, dst, IPPROTO_TCP,
                                                          len(payload))) != 0
                 and not self.profile.breaks(rule)):
             trace.add("tcp", DROP, rule, "bad checksum")
             return
-        if self.addr.is_broadcast(ip.dst) or self.addr.is_multicast(ip.dst):
+        if self.addr.is_broadcast(dst) or self.addr.is_multicast(dst):
             trace.add("tcp", DROP, "RFC1122-4.2.3.10-MUST-discard-broadcast")
             return
-        self.tcp.input(ip.src, ip.dst, seg, now)
+        if seg is None:
+            if fast_path.segment_arrives(self.tcp, src, dst, fields, payload, now):
+                return
+            seg = TcpRepr.parse(payload)
+        self.tcp.input(src, dst, seg, now)
 
     def send_tcp(self, segs: list[OutSegment], trace: Trace, out: Output) -> None:
+        df = self.profile.tcp_df
         for s in segs:
-            self.send_ip(s.dst, IPPROTO_TCP, s.tcp.emit(s.src, s.dst), s.rule, s.variance, out,
-                         trace, df=self.profile.tcp_df)
+            wire = s.wire
+            if wire is None:
+                wire = s.tcp.emit(s.src, s.dst)
+            self.send_ip(s.dst, IPPROTO_TCP, wire, s.rule, s.variance, out, trace, 0, df)
 
     # -- output ----------------------------------------------------------------------------
 
-    def send_ip(self, dst: bytes, protocol: int, payload: bytes, rule: str, variance: dict,
-                out: Output, trace: Trace, tos: int = 0, df: bool = True,
-                options: tuple = ()) -> None:
-        ip = Ipv4Repr(self.ip, dst, protocol, payload, ttl=self.profile.ttl, tos=tos,
-                      ident=self.rng.getrandbits(16), df=df, options=options)
+    def send_ip(self, dst: bytes, protocol: int, payload: bytes, rule: str,
+                variance: dict | Callable[[], dict], out: Output, trace: Trace, tos: int = 0,
+                df: bool = True, options: tuple = ()) -> None:
+        """`variance`: the transport's, or a function that builds it (tcp/output.py); the
+        common datagram's prediction merges it with the IP layer's only when read."""
+        ttl = self.profile.ttl
+        ident = self.rng.getrandbits(16)
         hop = dst if self.addr.on_link(dst) else self.gateway
         if hop is None:
             trace.add("ipv4", DROP, "RFC1122-3.3.1.1-MUST-no-route", "no route to host")
             return
-        if self.addr.is_broadcast(dst):
-            self._emit_ip(ip, None, rule, variance, out, trace)
+        mac = self.arp.lookup(hop)
+        if mac is not None and not options and len(payload) + 20 <= self.profile.mtu \
+                and not self.addr.is_broadcast(dst):
+            # The common datagram (resolved next hop, no options, no fragmentation): the
+            # bytes _emit_ip would write, in one join (RFC 894 framing, RFC 791 3.1 header).
+            key = (self.ip, dst, protocol, ttl, tos, df)
+            template = self._ip_templates.get(key)
+            if template is None:
+                if len(self._ip_templates) >= IP_TEMPLATES:
+                    self._ip_templates.clear()
+                template = self._ip_templates[key] = Ipv4Template(self.ip, dst, protocol, ttl,
+                                                                  tos, df)
+            header = template.header(len(payload), ident)
+            frame = b"".join((mac, self.mac, _ETHERTYPE_IP, header, payload))
+            out.append((frame, Prediction.lazy(frame, rule, _with_ip_variance, self.ip_variance,
+                                               variance)))
             return
-        if self.arp.lookup(hop) is None:
+        if callable(variance):
+            variance = variance()
+        if self.addr.is_broadcast(dst):
+            self._emit_ip(Ipv4Repr(self.ip, dst, protocol, payload, ttl=ttl, tos=tos,
+                                   ident=ident, df=df, options=options),
+                          None, rule, variance, out, trace)
+            return
+        ip = Ipv4Repr(self.ip, dst, protocol, payload, ttl=ttl, tos=tos, ident=ident, df=df,
+                      options=options)
+        if mac is None:
             queue = self.pending.setdefault(hop, [])
             if not queue:
                 self._arp_request(hop, 1, trace, out)

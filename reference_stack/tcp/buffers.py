@@ -19,13 +19,17 @@ class SendBuffer:
         return max(0, self.capacity - len(self.data))
 
     def write(self, data: bytes) -> int:
-        n = min(len(data), self.free())
-        self.data += data[:n]
+        free = self.capacity - len(self.data)  # free(), inline
+        n = len(data)
+        if n > free:
+            n = free if free > 0 else 0
+            data = data[:n]
+        self.data += data
         return n
 
     def end(self) -> int:
         """Sequence number just past the last byte written."""
-        return seq_add(self.base, len(self.data))
+        return (self.base + len(self.data)) & 0xFFFFFFFF  # seq_add inline (a hot call)
 
     def chunk(self, seq: int, n: int) -> bytes:
         off = seq_diff(seq, self.base)

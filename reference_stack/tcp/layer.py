@@ -29,6 +29,9 @@ from reference_stack.trace import DELIVER, DROP, EVENT, STATE, Trace
 from reference_stack.wire.tcp import ACK, RST, TcpRepr
 
 ANY = b"\0\0\0\0"
+# States whose receiver announces a reopened window after a read (receive()); a constant
+# tuple, as an Enum member's attribute lookup is slow on the hot path.
+WINDOW_UPDATE_STATES = (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2)
 
 
 @dataclass(slots=True)
@@ -224,8 +227,8 @@ class TcpLayer:
             reopen_above = seq_add(tcb.snd_nxt, 0xFFFF + 2)  # Linux: tw snd_nxt + 65535 + 2
             tcb = None
         if tcb is not None:
-            self.trace.add("tcp", "accept", "RFC9293-3.10.7-MUST-demux",
-                           f"connection in {tcb.state.value}")
+            self.trace.note("tcp", "accept", "RFC9293-3.10.7-MUST-demux", "connection in {}",
+                            tcb.state.value)
             if tcb.state is State.SYN_SENT:
                 segment_arrival.syn_sent(self, tcb, seg, now)
             elif tcb.state is State.TIME_WAIT and self.profile.time_wait_minisock:
@@ -361,7 +364,7 @@ class TcpLayer:
         # one MSS (or half the buffer) after the application read (receiver SWS avoidance).
         after = tcb.advertised_window()
         grown = (after - before) << tcb.rcv_wscale
-        if data and tcb.state in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2) and (
+        if data and tcb.state in WINDOW_UPDATE_STATES and (
                 before == 0 or grown >= min(tcb.mss, tcb.recv.capacity // 2)):
             self.sender.send_ack(tcb, now, "RFC9293-3.8.6.2.2-SHOULD-window-update")
         return data

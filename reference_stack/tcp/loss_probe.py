@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reference_stack.profiles import Profile
+from reference_stack.tcp import output  # (circular: read at call time, not on every import)
 from reference_stack.tcp.seq import seq_ge
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_RETRANSMIT, Tcb
 from reference_stack.trace import EVENT
@@ -25,10 +26,8 @@ TIMEOUT_INIT = 1.0  # no RTT sample yet: Linux TCP_TIMEOUT_INIT
 def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
     """RFC 8985 7.2: schedule the PTO after new data went out (`advancing`: after an ACK that
     re-arms the RTO, which then caps the PTO; else the pending RTO's deadline does)."""
-    from reference_stack.tcp.output import SENDING_STATES
-
     if not (p.tail_loss_probe and tcb.sack_ok and tcb.in_flight() > 0
-            and tcb.state in SENDING_STATES and tcb.retries == 0 and tcb.dupacks < 3):
+            and tcb.state in output.SENDING_STATES and tcb.retries == 0 and tcb.dupacks < 3):
         return
     srtt = tcb.rto.srtt
     if srtt is None:
@@ -46,9 +45,7 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
 def fire(layer: TcpLayer, tcb: Tcb, now: float) -> None:
     """RFC 8985 7.3: send the probe (once per episode), then re-arm the RTO (Linux
     tcp_rearm_rto, not backed off)."""
-    from reference_stack.tcp.output import SENDING_STATES
-
-    if tcb.in_flight() == 0 or tcb.state not in SENDING_STATES:
+    if tcb.in_flight() == 0 or tcb.state not in output.SENDING_STATES:
         return
     if tcb.tlp_high is None:
         tcb.tlp_high = tcb.snd_nxt

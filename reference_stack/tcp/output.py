@@ -3,11 +3,13 @@ RFC 1122 4.2.3.4 Nagle and sender SWS avoidance; RFC 5681 congestion window)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from functools import partial
 
 from reference_stack.profiles import Profile
 from reference_stack.tcp import loss_probe
 from reference_stack.tcp.options import data_options, syn_options
+from reference_stack.tcp.segment_template import SegmentTemplate
 from reference_stack.tcp.seq import seq_add, seq_diff, seq_le, seq_lt
 from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_PERSIST, T_RETRANSMIT, Tcb
@@ -17,19 +19,46 @@ from reference_stack.variance import Range
 from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
 
 DELAYED_ACK = Range(0, 500)
+MAY_DELAY = {"timing.delay_ms": DELAYED_ACK}  # extra variance of a delayable ACK (read only)
+OPENING_STATES = (State.SYN_SENT, State.SYN_RECEIVED)  # (a constant: Enum lookups are slow)
 SENDING_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
                   State.LAST_ACK)
 
 
-@dataclass(frozen=True, slots=True)
-class OutSegment:
-    """A segment for the IP layer, with the rule that produced it and its allowed variance."""
+def _reply_detail(flags: int, seq: int, ack: int, length: int) -> str:
+    return f"[{flags_str(flags)}] seq={seq} ack={ack} len={length}"
 
-    src: bytes
-    dst: bytes
-    tcp: TcpRepr
-    rule: str
-    variance: dict = field(default_factory=dict)
+
+class OutSegment:
+    """A segment for the IP layer, with the rule that produced it and its allowed variance.
+
+    Either `tcp` (a TcpRepr the IP layer emits) or `wire` (the segment's octets, written from
+    the connection's template) is set; `variance` is a dict, or a function of no arguments
+    that builds it (the IP layer builds it only if the prediction's variance is read)."""
+
+    __slots__ = ("src", "dst", "tcp", "rule", "variance", "wire")
+
+    def __init__(self, src: bytes, dst: bytes, tcp: TcpRepr | None, rule: str,
+                 variance: dict | Callable[[], dict], wire: bytes | None = None) -> None:
+        self.src = src
+        self.dst = dst
+        self.tcp = tcp
+        self.rule = rule
+        self.variance = variance
+        self.wire = wire
+
+
+def _template_variance(profile: Profile, view: SegmentTemplate, seq: int, ack: int, flags: int,
+                       window: int, ts: tuple[int, int] | None, payload: bytes,
+                       extra_variance: dict | None) -> dict:
+    """The variance of a segment written from a template, built when read: the segment's
+    TcpRepr, then segment_variance as Sender.emit computes it for any other segment."""
+    seg = TcpRepr(view.local_port, view.remote_port, seq=seq, ack=ack, flags=flags,
+                  window=window, payload=payload, options=data_options(ts, ()))
+    variance = segment_variance(profile, view, seg)
+    if extra_variance:
+        variance.update(extra_variance)
+    return variance
 
 
 class Sender:
@@ -68,7 +97,7 @@ class Sender:
                     tcb.dsack = None
                 else:
                     blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit)
-            opts = data_options(ts, blocks)
+            opts = data_options(ts, blocks) if blocks else None  # None: timestamps at most
         urgent = 0
         up = tcb.snd_up
         if up is not None and not syn and flags & ACK and 0 < seq_diff(up, seq) < 0x10000:
@@ -79,12 +108,35 @@ class Sender:
         ack = tcb.rcv_nxt if flags & ACK else 0
         if flags & ACK:
             tcb.last_ack_sent = tcb.rcv_nxt  # RFC 7323 4.3 Last.ACK.sent
+        if opts is None:
+            if not urgent:
+                self._put_common(tcb, flags, seq, ack, window, ts, payload, rule,
+                                 extra_variance)
+                return
+            opts = data_options(ts, ())
         seg = TcpRepr(tcb.local_port, tcb.remote_port, seq=seq, ack=ack, flags=flags,
                       window=window, payload=payload, options=opts, urgent=urgent)
         variance = segment_variance(self.profile, tcb, seg)
         if extra_variance:
             variance.update(extra_variance)
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance)
+
+    def _put_common(self, tcb: Tcb, flags: int, seq: int, ack: int, window: int,
+                    ts: tuple[int, int] | None, payload: bytes, rule: str,
+                    extra_variance: dict | None) -> None:
+        """The segment `emit` would build, written from the connection's template (the
+        output hot path, tcp/segment_template.py: same octets); its variance is built only
+        when a prediction's variance is read (from values fixed now: same dict)."""
+        template = tcb.out_template
+        if template is None or template.iss != tcb.iss or template.local_port != tcb.local_port:
+            # New, or renumbered (TcpLayer.rebase_isn, rebase_port; the rest is fixed).
+            template = tcb.out_template = SegmentTemplate(tcb)
+        self.out.append(OutSegment(
+            tcb.local_ip, tcb.remote_ip, None, rule,
+            partial(_template_variance, self.profile, template, seq, ack, flags, window, ts,
+                    payload, extra_variance),
+            template.segment(seq, ack, flags, window, ts, payload)))
+        self.trace.note("tcp", REPLY, rule, _reply_detail, flags, seq, ack, len(payload))
 
     def send_ack(self, tcb: Tcb, now: float, rule: str, may_delay: bool = False) -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 3.10.7.4).
@@ -94,7 +146,7 @@ class Sender:
         prediction says so with a `timing.delay_ms` entry (the frame may come later, or be
         merged into the next ACK). The oracle itself always acknowledges at once.
         """
-        extra = {"timing.delay_ms": DELAYED_ACK} if may_delay else None
+        extra = MAY_DELAY if may_delay else None
         self.emit(tcb, ACK, tcb.snd_nxt, now, rule, extra_variance=extra)
 
     def oow_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
@@ -126,8 +178,8 @@ class Sender:
 
     def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict) -> None:
         self.out.append(OutSegment(src, dst, seg, rule, variance))
-        self.trace.add("tcp", REPLY, rule, f"[{flags_str(seg.flags)}] seq={seg.seq} ack={seg.ack} "
-                       f"len={len(seg.payload)}")
+        self.trace.note("tcp", REPLY, rule, _reply_detail, seg.flags, seg.seq, seg.ack,
+                        len(seg.payload))
 
     # -- the transmit loop ---------------------------------------------------------------
 
@@ -135,7 +187,7 @@ class Sender:
         """Send what the state, windows and Nagle allow (RFC 9293 3.8.6, RFC 1122 4.2.3.4);
         `probe`: one segment at most, as a tail loss probe (RFC 8985 7.3)."""
         state = tcb.state
-        if state in (State.SYN_SENT, State.SYN_RECEIVED):
+        if state in OPENING_STATES:
             if tcb.snd_nxt == tcb.iss:
                 if state is State.SYN_SENT:
                     self.emit(tcb, SYN, tcb.iss, now, "RFC9293-3.10.1-MUST-active-open-syn")

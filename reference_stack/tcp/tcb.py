@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from reference_stack.clock import Timers
 from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
 from reference_stack.tcp.rto import RtoEstimator
-from reference_stack.tcp.seq import seq_add, seq_diff
+from reference_stack.tcp.seq import HALF, MOD, seq_diff
 from reference_stack.tcp.state import State
 
 # Timer names.
@@ -85,6 +85,7 @@ class Tcb:
     tlp_high: int | None = None  # SND.NXT when a tail loss probe went out (RFC 8985 7.3)
     error: int = 0  # pending error for the socket (ECONNRESET, ECONNREFUSED, ETIMEDOUT)
     timers: Timers = field(default_factory=Timers)
+    out_template: object | None = None  # tcp/segment_template.py, made on the first segment
 
     @property
     def key(self) -> ConnKey:
@@ -92,10 +93,14 @@ class Tcb:
 
     def rcv_wnd(self) -> int:
         """RCV.WND: free receive buffer space, as far as the window field can express it."""
-        return min(self.recv.window(), self.rcv_wnd_clamp, 0xFFFF << self.rcv_wscale)
+        # (ReceiveBuffer.window inline: called for every segment sent and received.)
+        recv = self.recv
+        free = recv.capacity - len(recv.ready)
+        return min(free if free > 0 else 0, self.rcv_wnd_clamp, 0xFFFF << self.rcv_wscale)
 
     def advertised_window(self) -> int:
-        return min(self.rcv_wnd() >> self.rcv_wscale, 0xFFFF)
+        window = self.rcv_wnd() >> self.rcv_wscale
+        return window if window < 0xFFFF else 0xFFFF
 
     def syn_acked(self) -> bool:
         return seq_diff(self.snd_una, self.iss) > 0
@@ -107,7 +112,8 @@ class Tcb:
         return self.fin_seq is not None and seq_diff(self.snd_nxt, self.fin_seq) > 0
 
     def in_flight(self) -> int:
-        return seq_diff(self.snd_nxt, self.snd_una)
+        d = (self.snd_nxt - self.snd_una) & 0xFFFFFFFF  # seq_diff inline (a hot call)
+        return d - MOD if d > HALF else d
 
     def unsent(self) -> int:
         """Bytes written by the user and not sent yet."""
@@ -115,4 +121,4 @@ class Tcb:
 
     def ts_now(self, now: float) -> int:
         """TSval: a millisecond clock with a per-connection random offset (RFC 7323 5.4)."""
-        return seq_add(self.ts_offset, int(now * 1000))
+        return (self.ts_offset + int(now * 1000)) & 0xFFFFFFFF  # seq_add

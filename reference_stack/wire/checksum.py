@@ -3,24 +3,41 @@
 _FOLD = 0xFFFF
 
 
+def word_sum(data: bytes) -> int:
+    """The sum of the 16-bit big-endian words of ``data``, zero-padded to an even length
+    (RFC 1071 2(A)), reduced modulo 0xFFFF into 1..0xFFFF (0 only when every octet is zero).
+
+    Since 2**16 == 1 (mod 0xFFFF), the big-endian integer of the whole buffer is congruent to
+    the sum of its words (RFC 1071 2(C), deferred carries): one ``int.from_bytes`` and one
+    modulo replace the word loop. Padding an odd buffer with a zero octet multiplies its
+    integer by 256. The sums of consecutive even-length parts add up (mod 0xFFFF, keeping
+    "zero only when all zero") to the sum of their concatenation.
+    """
+    total = int.from_bytes(data, "big")
+    if not total:
+        return 0
+    total %= _FOLD
+    if len(data) & 1:
+        total = total * 256 % _FOLD
+    return total or _FOLD
+
+
+def fold(total: int) -> int:
+    """RFC 1071: the 16-bit one's complement of the end-around-carry sum ``total`` (a non-zero
+    total never folds to 0: the 0 -> 0xFFFF mapping)."""
+    folded = total % _FOLD
+    if folded == 0 and total:
+        folded = _FOLD
+    return ~folded & 0xFFFF
+
+
 def internet_checksum(data: bytes, initial: int = 0) -> int:
     """RFC 1071: the 16-bit one's complement of the one's complement sum of ``data``.
 
     ``initial`` is a partial sum (e.g. ``pseudo_header_sum``) added before complementing.
     A buffer that already holds a correct checksum yields 0.
-
-    Since 2**16 == 1 (mod 0xFFFF), the big-endian integer of the whole buffer is congruent to
-    the sum of its 16-bit words (RFC 1071 2(C), deferred carries), so one ``int.from_bytes`` and
-    one modulo replace the word loop. The end-around-carry sum of anything non-zero is never 0,
-    hence the 0 -> 0xFFFF mapping for non-zero totals.
     """
-    if len(data) & 1:
-        data = bytes(data) + b"\x00"  # RFC 1071 2(A): pad an odd byte with zero
-    total = int.from_bytes(data, "big") + initial
-    folded = total % _FOLD
-    if folded == 0 and total:
-        folded = _FOLD
-    return ~folded & 0xFFFF
+    return fold(word_sum(data) + initial)
 
 
 def pseudo_header_sum(src: bytes, dst: bytes, proto: int, length: int) -> int:

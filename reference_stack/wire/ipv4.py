@@ -4,7 +4,7 @@ import struct
 from dataclasses import dataclass
 
 from reference_stack.wire.addr import ip4_str
-from reference_stack.wire.checksum import internet_checksum, with_checksum
+from reference_stack.wire.checksum import fold, internet_checksum, pseudo_header_sum, with_checksum
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.fields import bits, octets, pack
 from reference_stack.wire.ipv4_options import (
@@ -39,8 +39,10 @@ __all__ = [
     "Ipv4OptSsrr",
     "Ipv4OptTimestamp",
     "Ipv4OptUnknown",
+    "Ipv4Header",
     "Ipv4Packet",
     "Ipv4Repr",
+    "Ipv4Template",
 ]
 
 IPPROTO_ICMP = 1
@@ -50,11 +52,39 @@ IPPROTO_UDP = 17
 HEADER_LEN = 20  # RFC 791 3.1: the minimum header, IHL = 5
 # version/IHL, TOS, total length, identification, flags/fragment offset, TTL, protocol, checksum
 _FIXED = struct.Struct("!BBHHHBBH")
+_PLAIN = struct.Struct("!BBHHHBBH4s4s")  # the whole 20-octet header without options
 _CHECKSUM_AT = 10
 _FLAG_RESERVED = 0x8000
 _FLAG_DF = 0x4000
 _FLAG_MF = 0x2000
 _FRAG_MASK = 0x1FFF
+
+
+class Ipv4Header:
+    """The fixed header fields of a packet with IHL 5, read with one unpack into plain
+    attributes: a cheap stand-in for ``Ipv4Repr`` where only these fields and the payload are
+    read (the input hot path). ``payload`` is the octets up to the total length when that
+    lies within the buffer, else all octets after the header, as ``Ipv4Repr.parse`` keeps."""
+
+    __slots__ = ("version", "ihl", "tos", "total_length", "ident", "flag_reserved", "df", "mf",
+                 "frag_offset", "ttl", "protocol", "checksum", "src", "dst", "options",
+                 "payload")
+
+    def __init__(self, data: bytes) -> None:
+        (vihl, self.tos, total_length, self.ident, flags_frag, self.ttl, self.protocol,
+         self.checksum, self.src, self.dst) = _PLAIN.unpack_from(data)
+        if vihl != 0x45:
+            raise WireError("not a 20-octet IPv4 header")
+        self.version = 4
+        self.ihl = 5
+        self.total_length = total_length
+        self.flag_reserved = bool(flags_frag & _FLAG_RESERVED)
+        self.df = bool(flags_frag & _FLAG_DF)
+        self.mf = bool(flags_frag & _FLAG_MF)
+        self.frag_offset = flags_frag & _FRAG_MASK
+        self.options = ()
+        self.payload = data[HEADER_LEN:total_length] if HEADER_LEN <= total_length <= len(
+            data) else data[HEADER_LEN:]
 
 
 class Ipv4Packet(CheckedView):
@@ -81,6 +111,10 @@ class Ipv4Packet(CheckedView):
         return self.buffer[0] >> 4
 
     @property
+    def ihl(self) -> int:
+        return self.buffer[0] & 0x0F
+
+    @property
     def header_len(self) -> int:
         return (self.buffer[0] & 0x0F) * 4
 
@@ -95,6 +129,10 @@ class Ipv4Packet(CheckedView):
     @property
     def ident(self) -> int:
         return int.from_bytes(self.buffer[4:6], "big")
+
+    @property
+    def flag_reserved(self) -> bool:
+        return bool(self.buffer[6] & 0x80)
 
     @property
     def df(self) -> bool:
@@ -138,6 +176,40 @@ class Ipv4Packet(CheckedView):
 
     def header_checksum_ok(self) -> bool:
         return internet_checksum(self.buffer[: self.header_len]) == 0
+
+
+class Ipv4Template:
+    """The header of unfragmented datagrams without options (IHL 5, RFC 791 3.1) from ``src``
+    to ``dst`` with a fixed protocol, TTL, TOS and DF: what ``Ipv4Repr(...).emit()`` writes
+    before the payload, without building the Repr (the output hot path).
+
+    The constant words are summed once (the address and protocol words are those of the
+    pseudo-header, checksum.pseudo_header_sum); ``header`` adds the total length and the
+    identification and folds. A value out of its field's range raises WireError."""
+
+    __slots__ = ("_fields", "_sum")
+
+    def __init__(self, src: bytes, dst: bytes, protocol: int, ttl: int, tos: int,
+                 df: bool) -> None:
+        octets("src", src, 4)
+        octets("dst", dst, 4)
+        flags_frag = _FLAG_DF if df else 0
+        pack(_PLAIN, 0x45, tos, HEADER_LEN, 0, flags_frag, ttl, protocol, 0, src, dst)
+        self._fields = (tos, flags_frag, ttl, protocol, src, dst)
+        self._sum = (pseudo_header_sum(src, dst, protocol, 0) + 0x4500 + tos + flags_frag
+                     + (ttl << 8))
+
+    def header(self, payload_len: int, ident: int) -> bytes:
+        tos, flags_frag, ttl, protocol, src, dst = self._fields
+        total_length = HEADER_LEN + payload_len
+        return pack(_PLAIN, 0x45, tos, total_length, ident, flags_frag, ttl, protocol,
+                    fold(self._sum + total_length + ident), src, dst)
+
+
+def emit_plain_header(src: bytes, dst: bytes, protocol: int, payload_len: int, ttl: int,
+                      tos: int, ident: int, df: bool) -> bytes:
+    """One header of an ``Ipv4Template``."""
+    return Ipv4Template(src, dst, protocol, ttl, tos, df).header(payload_len, ident)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,12 @@ The option classes live in ``tcp_options`` and are re-exported here.
 import struct
 from dataclasses import dataclass
 
-from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum, with_checksum
+from reference_stack.wire.checksum import (
+    fold,
+    internet_checksum,
+    pseudo_header_sum,
+    word_sum,
+)
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.fields import bits, pack
 from reference_stack.wire.tcp_options import (
@@ -36,6 +41,7 @@ __all__ = [
     "RST",
     "SYN",
     "URG",
+    "common_fields",
     "TcpOptEol",
     "TcpOption",
     "TcpOptMalformed",
@@ -92,6 +98,28 @@ HEADER_LEN = 20
 # ports, seq, ack, data offset/reserved, flags, window, checksum, urgent pointer
 _FIXED = struct.Struct("!HHIIBBHHH")
 _CHECKSUM_AT = 16
+
+
+_TS_PREFIX = b"\x01\x01\x08\x0a"  # NOP, NOP, kind 8, length 10 (RFC 7323 appendix A)
+_TS_VALUES = struct.Struct("!II")
+
+
+def common_fields(data: bytes) -> tuple | None:
+    """The fields of a segment in one of the two common layouts, read in place: no options
+    (data offset 5), or exactly NOP, NOP, Timestamps (data offset 8, the layout RFC 7323
+    appendix A recommends and Linux sends). Returns (src_port, dst_port, seq, ack, flags,
+    window, urgent, header_len, timestamps or None), or None for anything else (short, other
+    options, a bogus data offset, reserved bits set): parse that with ``TcpRepr.parse``."""
+    n = len(data)
+    if n < HEADER_LEN:
+        return None
+    src_port, dst_port, seq, ack, offset_byte, flags, window, _, urgent = _FIXED.unpack_from(data)
+    if offset_byte == 0x50:
+        return src_port, dst_port, seq, ack, flags, window, urgent, HEADER_LEN, None
+    if offset_byte == 0x80 and n >= 32 and data[20:24] == _TS_PREFIX:
+        return (src_port, dst_port, seq, ack, flags, window, urgent, 32,
+                _TS_VALUES.unpack_from(data, 24))
+    return None
 
 
 def flags_str(flags: int) -> str:
@@ -227,8 +255,8 @@ class TcpRepr:
             checksum,
         )
 
-    def _segment(self) -> bytes:
-        """Header and payload with the checksum field as given (0 if None).
+    def _options_and_offset(self) -> tuple[bytes, int]:
+        """The option octets and the data offset/reserved octet.
 
         RFC 9293 3.1: with a computed data offset the options are padded with zeros to a
         32-bit boundary; an explicit data offset emits the options exactly as given.
@@ -241,28 +269,47 @@ class TcpRepr:
             data_offset = 5 + len(options) // 4
             if data_offset > 15:
                 raise WireError(f"options too long ({len(options)} octets)")
-        fixed = pack(
-            _FIXED,
-            self.src_port,
-            self.dst_port,
-            self.seq,
-            self.ack,
-            (bits("data_offset", data_offset, 4) << 4) | bits("reserved", self.reserved, 4),
-            self.flags,
-            self.window,
-            self.checksum or 0,
-            self.urgent,
-        )
-        return fixed + options + self.payload
+        reserved = self.reserved
+        if 0 <= data_offset <= 15 and reserved == 0:
+            return options, data_offset << 4
+        return options, (bits("data_offset", data_offset, 4) << 4) | bits(
+            "reserved", reserved, 4)
+
+    def _header(self) -> bytes:
+        """Header (fixed part and options) with the checksum field as given (0 if None)."""
+        options, offset_byte = self._options_and_offset()
+        return self._fixed(offset_byte, self.checksum or 0) + options
+
+    def _fixed(self, offset_byte: int, checksum: int) -> bytes:
+        return pack(_FIXED, self.src_port, self.dst_port, self.seq, self.ack, offset_byte,
+                    self.flags, self.window, checksum, self.urgent)
+
+    def _segment(self) -> bytes:
+        """Header and payload with the checksum field as given (0 if None)."""
+        return self._header() + self.payload
 
     def emit(self, src_ip: bytes, dst_ip: bytes) -> bytes:
-        """RFC 9293 3.1: the checksum covers the pseudo-header, header and data."""
-        segment = self._segment()
-        if self.checksum is None:
-            initial = pseudo_header_sum(src_ip, dst_ip, IPPROTO_TCP, len(segment))
-            value = internet_checksum(segment, initial)
-            segment = with_checksum(segment, _CHECKSUM_AT, value)
-        return segment
+        """RFC 9293 3.1: the checksum covers the pseudo-header, header and data.
+
+        The sum is taken field by field for the fixed header and over the option and payload
+        octets in place (checksum.word_sum), so the segment is joined only once. A value out
+        of its field's range makes the final pack raise WireError, as before."""
+        options, offset_byte = self._options_and_offset()
+        payload = self.payload
+        checksum = self.checksum
+        if checksum is None:
+            seq, ack = self.seq, self.ack
+            total = (pseudo_header_sum(src_ip, dst_ip, IPPROTO_TCP,
+                                       HEADER_LEN + len(options) + len(payload))
+                     + self.src_port + self.dst_port + (seq >> 16) + (seq & 0xFFFF)
+                     + (ack >> 16) + (ack & 0xFFFF) + (offset_byte << 8) + self.flags
+                     + self.window + self.urgent)
+            if len(options) & 1:  # an explicit odd-length option area shifts the payload
+                total += word_sum(options + payload)
+            else:
+                total += word_sum(options) + word_sum(payload)
+            checksum = fold(total)
+        return b"".join((self._fixed(offset_byte, checksum), options, payload))
 
     def checksum_ok(self, src_ip: bytes, dst_ip: bytes) -> bool:
         """RFC 9293 3.1 checksum verification (True when ``checksum`` is None)."""

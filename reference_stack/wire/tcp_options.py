@@ -21,6 +21,7 @@ TCPOPT_TIMESTAMP = 8  # RFC 7323 3.2
 
 _U16 = struct.Struct("!H")
 _U32_PAIR = struct.Struct("!II")
+_TIMESTAMPS = struct.Struct("!BBII")  # kind 8, length 10, TSval, TSecr (RFC 7323 3.2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ class TcpOptTimestamps:
     tsecr: int
 
     def emit(self) -> bytes:
-        return emit_tlv(TCPOPT_TIMESTAMP, pack(_U32_PAIR, self.tsval, self.tsecr))
+        return pack(_TIMESTAMPS, TCPOPT_TIMESTAMP, 10, self.tsval, self.tsecr)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,8 @@ def parse_tcp_options(area: bytes) -> tuple[TcpOption, ...]:
 
 
 def emit_tcp_options(options: tuple[TcpOption, ...]) -> bytes:
-    return b"".join([option.emit() for option in options])
+    return b"".join([b"\x01" if type(option) is TcpOptNop else option.emit()
+                     for option in options])
 
 
 def option_summary(option: TcpOption) -> str:

@@ -3,7 +3,9 @@
     python tests/unit/refstack/bench_refstack.py [--seconds 2]
 
 1. data path: frames/s through an established connection between two stacks (one side sends,
-   the other receives, reads and acknowledges; every frame counted once, in either direction).
+   the other receives, reads and acknowledges; every frame counted once, in either direction),
+   with the time per call of each kind (`us_per_call`: send, receive of the data, recv,
+   receive of the ACK) as a breakdown.
 2. single-frame cases on one stack: ARP request, ICMP echo, UDP to a closed port, SYN to a
    closed port, SYN to a listener (each followed by the RST that clears the embryo).
 """
@@ -39,27 +41,41 @@ def bench_data_path(seconds: float) -> dict:
     link.a.setsockopt(a, 6, TCP_NODELAY, 1)
     chunk = b"d" * 1448
     frames = 0
+    calls = 0
     in_receive = 0.0  # time spent inside receive() alone
+    # Time per call kind: send() (emits the data frame), receive() of data (emits the ACK),
+    # recv(), receive() of the ACK.
+    t_send = t_data = t_recv = t_ack = 0.0
     clock = time.perf_counter
     start = clock()
     while clock() - start < seconds:
         for _ in range(50):
+            t0 = clock()
             sent = link.a.send(a, chunk, link.now)
+            t_send += clock() - t0
+            calls += 1
             for f in sent.reaction.frames:
                 t0 = clock()
                 r = link.b.receive(f, link.now)
-                in_receive += clock() - t0
+                t1 = clock()
+                t_data += t1 - t0
                 frames += 1
                 link.b.recv(b, 1 << 16, link.now)
+                t_recv += clock() - t1
                 for ack in r.frames:
                     t0 = clock()
                     link.a.receive(ack, link.now)
-                    in_receive += clock() - t0
+                    t_ack += clock() - t0
                     frames += 1
     elapsed = clock() - start
+    in_receive = t_data + t_ack
     return {"bench": "data_path", "frames": frames, "seconds": round(elapsed, 3),
             "frames_per_s": round(frames / elapsed),
             "frames_per_s_receive_only": round(frames / in_receive),
+            "us_per_call": {"send": round(t_send / calls * 1e6, 2),
+                            "receive_data": round(t_data / calls * 1e6, 2),
+                            "recv": round(t_recv / calls * 1e6, 2),
+                            "receive_ack": round(t_ack / calls * 1e6, 2)},
             "note": "frames_per_s includes the send() and recv() socket calls"}
 
 
