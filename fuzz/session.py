@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.link import MIN_FRAME, LinkTimeout
+from conformance.lockstep import TIMER_TOLERANCE_S
 from conformance.targets.base import TestBed
 from fuzz.compare import Mismatch, compare, response_class
 from fuzz.frames import FrameFactory, belongs_to_case, frame_kind, tcp_ports
@@ -31,10 +33,15 @@ from fuzz.strategies import LinkAddresses
 from reference_stack.profiles import Profile
 from reference_stack.stack import CallResult, Reaction, ReferenceStack
 from reference_stack.tcp.state import State
+from reference_stack.variance import Prediction
 from reference_stack.wire.addr import ip4, mac
 from reference_stack.wire.tcp import ACK, RST, SYN
 
 BARRIER_TIMEOUT = 2.0
+# How late the target's copy of a frame the oracle's timer sent may still come: scheduling
+# delays on a loaded machine (a target's timer thread, the kernel's softirq). A frame equal to
+# an old timer frame after this is a divergence again.
+TIMER_LATENESS_S = 0.2
 FIRST_TESTER_PORT = 1024
 LAST_TESTER_PORT = 65000
 SETTLED_STATES = (State.CLOSED, State.LISTEN, State.TIME_WAIT)
@@ -131,6 +138,8 @@ class DifferentialSession:
         self.factory = FrameFactory(self.addrs)
         self.oracle = make_oracle(bed, oracle_profile, seed)
         self.t0 = time.monotonic()
+        # When the oracle's timers fired lately and what they sent (see _timer_frames).
+        self._timer_predictions: deque[tuple[float, tuple[Prediction, ...]]] = deque(maxlen=4)
         self._port = FIRST_TESTER_PORT + seed % 1000
         self._ident = (seed * 7919) & 0xFFFF
         self.scenarios: dict[str, Scenario] = {}
@@ -191,7 +200,22 @@ class DifferentialSession:
         case's answer (the target's is filtered out likewise)."""
         due = self.oracle.poll_at()
         if due is not None and due <= self.now():
-            self.oracle.poll(self.now())
+            self._fire_oracle_timers(self.now())
+
+    def _fire_oracle_timers(self, now: float) -> None:
+        self._timer_predictions.append((now, self.oracle.poll(now).predictions))
+
+    def _timer_frames(self) -> tuple[Prediction, ...]:
+        """Frames the oracle's timers sent lately or send now: a timer both stacks run fires
+        on each at its own moment (the oracle's only between steps, the target's whenever it
+        is due), so the target's copy may land in the step before or after the oracle's. A
+        timer due within the lockstep's tolerance fires now (as in the lockstep check)."""
+        now = self.now()
+        due = self.oracle.poll_at()
+        if due is not None and due <= now + TIMER_TOLERANCE_S:
+            self._fire_oracle_timers(max(due, now))
+        return tuple(p for t, fired in self._timer_predictions
+                     if now - t <= TIMER_LATENESS_S for p in fired)
 
     def fresh_ident(self) -> int:
         """The next IP identification for a case's fragments (:class:`fuzz.seqspace.IdentMap`):
@@ -330,6 +354,8 @@ class DifferentialSession:
             # A new incarnation of the connection: its ISN is chosen afresh (RFC 9293 3.4.1).
             ctx.bindings.pop(f"isn:{ctx.ports.dut}>{ctx.ports.actual}", None)
         predictions = tuple(ctx.to_target_prediction(p) for p in reaction.predictions)
-        mismatches = compare(predictions, answers, ctx.bindings, self.deciding_rule(reaction))
+        rule = self.deciding_rule(reaction)
+        mismatches = compare(predictions, answers, ctx.bindings, rule, lambda: tuple(
+            ctx.to_target_prediction(p) for p in self._timer_frames()))
         ctx.learn(answers, reaction.frames)
         return mismatches

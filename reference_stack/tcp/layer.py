@@ -294,7 +294,10 @@ class TcpLayer:
         loss_probe.cancel(tcb)
         # RFC 6298 5.5: back off (a profile may keep a SYN's first timeouts linear, Linux
         # tcp_syn_linear_timeouts); RFC 5681 3.1 eq. 4: ssthresh, cwnd = 1 segment.
-        if not (tcb.state is State.SYN_SENT and tcb.retries <= p.syn_linear_timeouts):
+        if tcb.state is State.SYN_SENT and tcb.retries <= p.syn_linear_timeouts:
+            self.trace.add("tcp", EVENT, "LINUX-tcp_retransmit_timer-syn-linear",
+                           f"SYN timeout {tcb.retries} of {p.syn_linear_timeouts}: no backoff")
+        else:
             tcb.rto.backoff()
         tcb.ssthresh = max(tcb.in_flight() // 2, 2 * tcb.mss)
         tcb.cwnd = tcb.mss

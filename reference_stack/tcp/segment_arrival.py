@@ -302,9 +302,10 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             tcb.dupacks += 1
             if tcb.dupacks == 3:
                 layer.fast_retransmit(tcb, now)
-        # RFC 9293 3.10.7.4: update the send window only from newer segments.
-        if seq_lt(tcb.snd_wl1, seg.seq) or (tcb.snd_wl1 == seg.seq
-                                            and seq_le(tcb.snd_wl2, seg.ack)):
+        # RFC 9293 3.10.7.4: if SND.UNA =< SEG.ACK =< SND.NXT, update the send window, only
+        # from newer segments (an old ACK is ignored: Linux tcp_ack's old_ack path too).
+        if not old_ack and (seq_lt(tcb.snd_wl1, seg.seq) or (
+                tcb.snd_wl1 == seg.seq and seq_le(tcb.snd_wl2, seg.ack))):
             tcb.snd_wnd = seg.window << tcb.snd_wscale
             tcb.max_snd_wnd = max(tcb.max_snd_wnd, tcb.snd_wnd)
             tcb.snd_wl1 = seg.seq

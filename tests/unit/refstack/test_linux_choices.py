@@ -4,6 +4,7 @@ ACKs, Minshall's Nagle, tail loss probes, soft ICMP errors in SYN-SENT, the out-
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 
 import pytest
@@ -24,7 +25,7 @@ from reference_stack.wire.tcp import (
     TcpRepr,
 )
 from tests.unit.refstack.conn import bring_to
-from tests.unit.refstack.harness import connected_pair
+from tests.unit.refstack.harness import connected_pair, syn_options
 
 DUP = "LINUX-tcp_data_queue-duplicate"
 FIRST_CHECK = "RFC9293-3.10.7.4-MUST-first-check"
@@ -57,10 +58,14 @@ def test_ts_recent_and_an_old_ack(profile) -> None:
     tcb = c.tcb()
     tcb.ts_ok, tcb.ts_recent = True, 100
     ts = (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(200, 0))
-    c.seg(ACK | PSH, ack=(tcb.snd_una - 1) & 0xFFFFFFFF, payload=b"data", options=ts)
+    wnd = tcb.snd_wnd
+    c.seg(ACK | PSH, ack=(tcb.snd_una - 1) & 0xFFFFFFFF, payload=b"data", options=ts,
+          window=wnd // 2 >> tcb.snd_wscale)
     # RFC 7323 4.3 takes TSval from any acceptable in-order segment; Linux's tcp_ack returns
     # at old_ack (SEG.ACK < SND.UNA) before tcp_replace_ts_recent.
     assert tcb.ts_recent == (100 if profile is LINUX else 200)
+    # RFC 9293 3.10.7.4: the send window is updated only if SND.UNA =< SEG.ACK (both).
+    assert tcb.snd_wnd == wnd
 
 
 @pytest.mark.parametrize("profile,segments", [(RFC, 2), (LINUX, 3)], ids=["rfc", "linux"])
@@ -113,3 +118,15 @@ def test_out_of_band_byte_linux(inline) -> None:
     assert first == (b"normal!" if inline else b"normal")  # the read stops at the mark
     if not inline:  # '!' was the out-of-band byte: not in the stream
         assert c.stack.recv(c.fd, 100, 0.0).errno == errno.EAGAIN
+
+
+@pytest.mark.parametrize("keep,window", [(True, 64240), (False, 65160)],
+                         ids=["linux", "recomputed"])
+def test_simultaneous_open_syn_ack_window(keep, window) -> None:
+    profile = dataclasses.replace(LINUX, simultaneous_open_keeps_syn_window=keep)
+    c = bring_to(State.SYN_SENT, profile)
+    (synack,) = c.note(c.advance(SYN, options=syn_options()))  # the SYNs cross
+    assert synack.flags == SYN | ACK
+    # Linux tcp_send_synack repeats its SYN's window, 44 * 1460; recomputed once timestamps are
+    # known it would be 45 * 1448 (RFC 9293 leaves it free either way).
+    assert synack.window == window
