@@ -190,6 +190,14 @@ _PAWS_OLD_ACK = (
     "before rcv_nxt, and discards it without a dupack ('Old ACK are common, increment "
     "PAWS_OLD_ACK and do not send a dupack', LINUX_MIB_PAWS_OLD_ACK, Linux 6.14+); RFC 7323 "
     "5.3 R1 answers with an ACK, as the oracle does (oracle gap, lockstep)")
+_WINDOW_ROUNDED_UP = (
+    "a RST in the last window-scale unit below the right edge the target advertised: Linux's "
+    "__tcp_select_window rounds a scaled window up to a multiple of 1 << rcv_wscale "
+    "(`window = ALIGN(window, (1 << tp->rx_opt.rcv_wscale))`), so its RCV.WND reaches past "
+    "the oracle's (rounded down; RFC 7323 2.3 allows both), tcp_sequence finds the RST in the "
+    "window and, not at RCV.NXT, answers with a challenge ACK (RFC 5961 3.2); the oracle's "
+    "right edge puts it outside and drops it (window variance judged with the oracle's own "
+    "RCV.WND: oracle gap)")
 _REQSK_ACK_RIGHT_EDGE = (
     "a zero-length ACK to a request socket at exactly RCV.NXT + RCV.WND acknowledging its "
     "SYN,ACK: Linux's tcp_in_window accepts it (`return seq == e_win && seq == end_seq;`), "
@@ -265,6 +273,11 @@ def _explain_in_context(rule: str, state: str, response: str, seg: TcpRepr, sent
             and flags & (SYN | RST | FIN | ACK) == ACK and not seg.payload
             and _older(seg.seq, _rcv_nxt(earlier))):
         return _PAWS_OLD_ACK
+    if (rule == "RFC5961-3.2-MUST-rst-out-of-window" and response == "unexpected:tcp:."
+            and state in SYNCHRONIZED and flags & (RST | SYN) == RST and not seg.payload
+            and not flags & FIN and _challenge_ack_only(answers)
+            and _in_last_scale_unit(seg.seq, dissect(answers[0]).tcp)):
+        return _WINDOW_ROUNDED_UP
     sent_seg = dissect(sent).tcp
     if sent_seg is None:
         return None
@@ -295,6 +308,14 @@ def _explain_in_context(rule: str, state: str, response: str, seg: TcpRepr, sent
 def _older(tsval: int, than: int) -> bool:
     """RFC 7323 5.3: ``tsval`` is before ``than`` in 32-bit serial arithmetic."""
     return (tsval - than) % MOD32 >= 1 << 31
+
+
+def _in_last_scale_unit(seq: int, ack_seg: TcpRepr) -> bool:
+    """``seq`` lies in [RCV.NXT + (w - 1) << s, RCV.NXT + w << s) for the window field w of
+    the target's ACK and some scale s (RFC 7323 2.2: at most 14): the unit rounding decides."""
+    off = (seq - ack_seg.ack) % MOD32
+    w = ack_seg.window
+    return w > 0 and any((w - 1) << s <= off < w << s for s in range(15))
 
 
 def _rcv_nxt(earlier: tuple[tuple[bytes, list[bytes]], ...]) -> int:

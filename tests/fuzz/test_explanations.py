@@ -12,6 +12,7 @@ from reference_stack.wire.tcp import (
     ACK,
     FIN,
     PSH,
+    RST,
     SYN,
     TcpOptMalformed,
     TcpOptSack,
@@ -88,13 +89,13 @@ DUT_ISS = 0x80000000  # canonical DUT ISN (fuzz.seqspace.CANONICAL_DUT_ISN)
 
 
 def seg(flags, seq=0x01000001, ack=DUT_ISS + 1, options=(), payload=b"", sport=40000,
-        dport=80, src=ADDRS):
+        dport=80, src=ADDRS, window=64240):
     from reference_stack.wire.frame import build_frame
     from reference_stack.wire.ipv4 import IPPROTO_TCP
     from reference_stack.wire.tcp import TcpRepr
     ip = Ipv4Repr(src=src.tester_ip, dst=src.dut_ip, protocol=IPPROTO_TCP, df=True)
     return build_frame(src.tester_mac, src.dut_mac, ip,
-                       TcpRepr(sport, dport, seq, ack, flags, 64240, payload, options))
+                       TcpRepr(sport, dport, seq, ack, flags, window, payload, options))
 
 
 def answer(flags, seq=DUT_ISS + 1, ack=0x01000001, options=()):
@@ -188,3 +189,12 @@ def test_syn_challenge_ack_carries_no_dsack():
     assert explain(signature, old_syn, old_syn, [answer(ACK)])
     old_ack = seg(ACK, seq=0x00FE0000, payload=b"x")
     assert explain(signature, old_ack, old_ack, [answer(ACK)]) is None
+
+
+def test_rst_in_the_last_scale_unit_of_the_advertised_window():
+    signature = ("RFC5961-3.2-MUST-rst-out-of-window", "ESTABLISHED", "unexpected:tcp:.")
+    challenge = seg(ACK, DUT_ISS + 1, 0x01000002, sport=80, dport=40000, window=64)
+    last_unit = seg(RST | ACK, seq=0x01000002 + 65533)
+    assert explain(signature, last_unit, last_unit, [challenge])
+    far = seg(RST | ACK, seq=0x01000002 + 70000)
+    assert explain(signature, far, far, [challenge]) is None
