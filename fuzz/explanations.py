@@ -47,9 +47,6 @@ KNOWN: tuple[tuple[str, str, str, str], ...] = (
      "Linux validates every option (ip_options_compile) before applying accept_source_route, "
      "so a malformed option beside a source route earns a Parameter Problem; the oracle drops "
      "on the source route first (oracle ordering gap)"),
-    ("RFC9293-3.10.7.4-MUST-first-check", "ESTABLISHED", "field:tcp.opt",
-     "the D-SACK block of a duplicate FIN segment: Linux's right edge counts the FIN "
-     "(end_seq), the oracle's stops at the data (oracle bug, RFC 2883 4 / RFC 9293 3.4)"),
 )
 
 
@@ -110,7 +107,7 @@ _SACK_EDGE_FIN = (
     "the SACK block for an out-of-order segment carrying data and FIN: Linux's right edge is "
     "the segment's end_seq, which counts the FIN (tcp_sack_new_ofo_skb(sk, seq, end_seq)); "
     "the oracle's stops at the data (RFC 2018 3: edges of the data received; oracle gap, "
-    "lockstep, as the D-SACK FIN edge above)")
+    "lockstep)")
 _CHECK_REQ_ACK_FIRST = (
     "a segment with ACK to a request socket (SYN-RECEIVED after the case's SYN) whose "
     "acknowledgment is not ISN + 1: Linux's tcp_check_req checks the ACK before the sequence "

@@ -198,3 +198,21 @@ def test_rst_in_the_last_scale_unit_of_the_advertised_window():
     assert explain(signature, last_unit, last_unit, [challenge])
     far = seg(RST | ACK, seq=0x01000002 + 70000)
     assert explain(signature, far, far, [challenge]) is None
+
+
+def test_duplicate_fin_dsack_edge_is_no_longer_an_oracle_gap():
+    """The entry "the D-SACK block of a duplicate FIN segment: Linux's right edge counts the
+    FIN, the oracle's stops at the data" is obsolete: the linux oracle's D-SACK for a
+    duplicate data+FIN segment now ends past the FIN, as Linux's end_seq does."""
+    from reference_stack.profiles import LINUX
+    from reference_stack.tcp.state import State
+    from tests.unit.refstack.conn import bring_to
+    from tests.unit.refstack.harness import syn_options
+
+    c = bring_to(State.LISTEN, LINUX)
+    c.note(c.advance(SYN, options=syn_options(ts=None)))
+    c.note(c.seg(ACK))
+    c.note(c.advance(FIN | ACK, payload=b"abc"))  # data and FIN taken: RCV.NXT past the FIN
+    (reply,) = c.note(c.seg(FIN | ACK, seq=c.snd_nxt - 4, payload=b"abc"))
+    assert reply.sack_blocks[:1] == ((c.snd_nxt - 4, c.snd_nxt),)
+    assert explain(("RFC9293-3.10.7.4-MUST-first-check", "ESTABLISHED", "field:tcp.opt")) is None
