@@ -100,9 +100,10 @@ _RST_ENDING_AT_RCV_NXT = (
     "drops the RST silently (RFC 5961 3.2 out of window) (acceptability of old segments: "
     "oracle gap, lockstep)")
 _LAST_TIMESTAMP_WINS = (
-    "the SYN carries two Timestamps options: Linux's tcp_parse_options walks every option and "
-    "the later one overwrites rcv_tsval, so the SYN,ACK echoes the last TSval; the oracle "
-    "echoes the first (RFC 7323 does not say which; TS.Recent: oracle gap, lockstep)")
+    "the SYN (or segment) carries two Timestamps options: Linux's tcp_parse_options walks "
+    "every option and the later one overwrites rcv_tsval, so its answer echoes the last "
+    "TSval; the oracle echoes the first (RFC 7323 does not say which; TS.Recent: oracle gap, "
+    "lockstep)")
 _SACK_EDGE_FIN = (
     "the SACK block for an out-of-order segment carrying data and FIN: Linux's right edge is "
     "the segment's end_seq, which counts the FIN (tcp_sack_new_ofo_skb(sk, seq, end_seq)); "
@@ -164,7 +165,9 @@ _OOW_AFTER_UNSENT_ACK = (
     "RFC 5961 7 SHOULD); this zero-length out-of-window or PAWS-rejected segment "
     "(tcp_validate_incoming -> tcp_oow_rate_limited -> no tcp_send_dupack) or SYN "
     "(syn_challenge -> tcp_send_challenge_ack) within 500 ms is not answered; the oracle's "
-    "RFC 9293 3.10.7.4 ACK for unsent data does not arm its limit (oracle gap, lockstep)")
+    "RFC 9293 3.10.7.4 ACK for unsent data does not arm its limit (oracle gap, lockstep); "
+    "an ACK below SND.UNA is answered by tcp_send_challenge_ack too (RFC 5961 5.2), limited "
+    "alike")
 _LAST_TIMESTAMP_PAWS = (
     "the segment carries two Timestamps options, one passing PAWS against TS.Recent and one "
     "failing it: Linux's tcp_parse_options keeps the last, the oracle the first (RFC 7323 "
@@ -181,6 +184,13 @@ _REQSK_ACK_NO_DSACK = (
     "tcp_check_req answers it with req->rsk_ops->send_ack (tcp_v4_reqsk_send_ack: timestamps "
     "only, a request socket keeps no SACK state), so no D-SACK block; the oracle's ACK in "
     "SYN-RECEIVED (RFC 9293 3.10.7.4 first) adds one (RFC 2883 4) (oracle gap, lockstep)")
+_AFTER_MD5 = (
+    "an earlier frame of the case carried a TCP MD5 signature option (kind 19, RFC 2385) on a "
+    "socket without a key: Linux dropped it (tcp_inbound_hash, drop reason "
+    "TCP_MD5UNEXPECTED) without an answer while the oracle, ignoring the unknown option, "
+    "processed it (a RST closing the connection, data advancing RCV.NXT); the stacks' states "
+    "parted there, silently, and this frame's divergence follows (oracle gap, as the MD5 "
+    "entry above)")
 _PAWS_OLD_ACK = (
     "a pure ACK below RCV.NXT whose TSval fails PAWS: Linux's tcp_validate_incoming asks "
     "tcp_disordered_ack_check, which returns TCP_RFC7323_PAWS_ACK for a zero-length ACK "
@@ -256,16 +266,24 @@ def _explain_in_context(rule: str, state: str, response: str, seg: TcpRepr, sent
         if (response == "field:tcp,field:tcp.opt"
                 and sum(isinstance(o, TcpOptTimestamps) for o in seg.options) > 1):
             return _ECN + "; and " + _LAST_TIMESTAMP_WINS
+    challenge_only = rule in ("RFC5961-4.2-MUST-syn-challenge-ack",
+                              "RFC5961-5.2-MUST-ack-too-old")
     if (rule in ("RFC9293-3.10.7.4-MUST-first-check", "RFC7323-5.3-MUST-paws",
-                 "RFC5961-4.2-MUST-syn-challenge-ack") and response == "missing:tcp:."
-            and state in SYNCHRONIZED and not flags & (RST | FIN) and not seg.payload
+                 "RFC5961-4.2-MUST-syn-challenge-ack", "RFC5961-5.2-MUST-ack-too-old")
+            and response == "missing:tcp:." and state in SYNCHRONIZED and not flags & RST
+            and (challenge_only or not (flags & FIN or seg.payload))
             and any(_acks_unsent(f) and _challenge_ack_only(a) for f, a in earlier)):
         return _OOW_AFTER_UNSENT_ACK
     stamps = [o.tsval for o in seg.options if isinstance(o, TcpOptTimestamps)]
-    if (state in SYNCHRONIZED and len(stamps) > 1 and response.startswith("field:tcp")
+    if (state in SYNCHRONIZED and len(stamps) > 1
             and _older(stamps[-1], TESTER_TSVAL) != _older(stamps[0], TESTER_TSVAL)
-            and _challenge_ack_only(answers)):
+            and ("field:tcp" in response or response == "missing:tcp:.")):
         return _LAST_TIMESTAMP_PAWS
+    if (state in SYNCHRONIZED and len(stamps) > 1 and stamps[-1] != stamps[0]
+            and response == "field:tcp.opt" and _echoed(answers) == [stamps[-1]]):
+        return _LAST_TIMESTAMP_WINS
+    if any(_has_md5(f) and not a for f, a in earlier):
+        return _AFTER_MD5
     if (rule == "RFC7323-5.3-MUST-paws" and response == "missing:tcp:." and state in SYNCHRONIZED
             and flags & (SYN | RST | FIN | ACK) == ACK and not seg.payload
             and _older(seg.seq, _rcv_nxt(earlier))):
@@ -300,6 +318,12 @@ def _explain_in_context(rule: str, state: str, response: str, seg: TcpRepr, sent
             and not seg.payload and seg.seq == right_edge):
         return _REQSK_ACK_RIGHT_EDGE
     return None
+
+
+def _echoed(answers: list[bytes] | tuple) -> list[int]:
+    """The TSecr values of the target's answers."""
+    return [o.tsecr for a in answers if (t := dissect(a).tcp) is not None
+            for o in t.options if isinstance(o, TcpOptTimestamps)]
 
 
 def _older(tsval: int, than: int) -> bool:
