@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from fuzz.scenarios import TESTER_ISS, TESTER_TSVAL
 from fuzz.seqspace import CANONICAL_DUT_ISN, MOD32
 from reference_stack.wire.frame import dissect
+from reference_stack.wire.ipv4 import Ipv4OptLsrr, Ipv4OptSsrr
 from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpOptSack, TcpOptTimestamps, TcpRepr
 
 if TYPE_CHECKING:
@@ -191,6 +192,14 @@ _AFTER_MD5 = (
     "processed it (a RST closing the connection, data advancing RCV.NXT); the stacks' states "
     "parted there, silently, and this frame's divergence follows (oracle gap, as the MD5 "
     "entry above)")
+_REVERSED_SOURCE_ROUTE = (
+    "the datagram carries a source route with a recorded hop: Linux's icmp_send echoes the "
+    "options (__ip_options_echo reverses the route, RFC 1122 3.2.1.8 / RFC 1812 5.2.4.1), so "
+    "its Parameter Problem goes to the reversed route's first hop, not the source; the DUT "
+    "namespace has no route to that hop (icmp_route_lookup fails) and nothing is sent; the "
+    "oracle answers the source directly (oracle gap in ICMP option echo; measured: with a "
+    "route to that hop added in the DUT namespace the Parameter Problem appears, addressed to "
+    "it with the reversed LSRR)")
 _PAWS_OLD_ACK = (
     "a pure ACK below RCV.NXT whose TSval fails PAWS: Linux's tcp_validate_incoming asks "
     "tcp_disordered_ack_check, which returns TCP_RFC7323_PAWS_ACK for a zero-length ACK "
@@ -237,6 +246,9 @@ def explain(signature: tuple[str, str, str], diverging_frame: bytes | None = Non
         return _AUTH_HDR
     if response == "missing:icmp:3" and _ip_protocol(diverging_frame) == IPPROTO_IGMP:
         return _IGMP
+    if (rule == "RFC1122-3.2.2.5-SHOULD-parameter-problem" and response == "missing:icmp:12"
+            and _reversed_first_hop(diverging_frame) not in (None, _tester_ip(diverging_frame))):
+        return _REVERSED_SOURCE_ROUTE
     if rule == "RFC1122-3.2.2.6-MUST-echo-reply" and response == "field:icmpv4" and any(
             _all_zero_icmp(a) for a in answers):
         return _ZERO_CHECKSUM
@@ -318,6 +330,25 @@ def _explain_in_context(rule: str, state: str, response: str, seg: TcpRepr, sent
             and not seg.payload and seg.seq == right_edge):
         return _REQSK_ACK_RIGHT_EDGE
     return None
+
+
+def _reversed_first_hop(frame: bytes) -> bytes | None:
+    """The hop Linux's __ip_options_echo sends a reply to for the datagram's first source
+    route option (the recorded address just before its pointer), or None."""
+    ip = dissect(frame).ipv4
+    if ip is None:
+        return None
+    for o in ip.options:
+        if isinstance(o, (Ipv4OptLsrr, Ipv4OptSsrr)) and o.addresses:
+            optlen = 3 + 4 * len(o.addresses)
+            offset = (o.pointer if o.pointer <= optlen else optlen + 1) - 4
+            return o.addresses[(offset - 4) // 4] if offset > 3 else None
+    return None
+
+
+def _tester_ip(frame: bytes) -> bytes | None:
+    ip = dissect(frame).ipv4
+    return ip.src if ip is not None else None
 
 
 def _echoed(answers: list[bytes] | tuple) -> list[int]:

@@ -216,3 +216,14 @@ def test_duplicate_fin_dsack_edge_is_no_longer_an_oracle_gap():
     (reply,) = c.note(c.seg(FIN | ACK, seq=c.snd_nxt - 4, payload=b"abc"))
     assert reply.sack_blocks[:1] == ((c.snd_nxt - 4, c.snd_nxt),)
     assert explain(("RFC9293-3.10.7.4-MUST-first-check", "ESTABLISHED", "field:tcp.opt")) is None
+
+
+def test_parameter_problem_lost_to_the_reversed_source_route():
+    signature = ("RFC1122-3.2.2.5-SHOULD-parameter-problem", "host", "missing:icmp:12")
+    # LSRR (pointer 69, past its one address 218.16.176.226), then a broken option
+    routed = bytes.fromhex("024e43000001024e430000020800480000252f30000040fd09d5c6120002c612"
+                           "0001830745da10b0e20b836872a97075768cb7")
+    assert explain(signature, routed)
+    fresh = bytes.fromhex("024e43000001024e430000020800480000252f30000040fd09d5c6120002c612"
+                          "0001830704da10b0e20b836872a97075768cb7")  # pointer 4: no hop yet
+    assert explain(signature, fresh) is None
