@@ -160,13 +160,15 @@ AUTH_MINLEN = 18  # TCPOLEN_MD5SIG
 ECE, CWR = 0x40, 0x80
 
 _OOW_AFTER_UNSENT_ACK = (
-    "an earlier frame of the case acknowledged unsent data and drew Linux's challenge ACK "
-    "(tcp_ack -> tcp_send_challenge_ack), which arms the per-socket out-of-window limit "
+    "an earlier frame of the case acknowledged unsent data or was a SYN and drew Linux's "
+    "challenge ACK (tcp_ack or syn_challenge -> tcp_send_challenge_ack), which arms the "
+    "per-socket out-of-window limit "
     "(__tcp_oow_rate_limited(&tp->last_oow_ack_time), net.ipv4.tcp_invalid_ratelimit 500 ms, "
     "RFC 5961 7 SHOULD); this zero-length out-of-window or PAWS-rejected segment "
     "(tcp_validate_incoming -> tcp_oow_rate_limited -> no tcp_send_dupack) or SYN "
     "(syn_challenge -> tcp_send_challenge_ack) within 500 ms is not answered; the oracle's "
-    "RFC 9293 3.10.7.4 ACK for unsent data does not arm its limit (oracle gap, lockstep); "
+    "RFC 9293 3.10.7.4 ACK for unsent data (or its SYN challenge ACK) does not arm its limit "
+    "(oracle gap, lockstep); "
     "an ACK below SND.UNA is answered by tcp_send_challenge_ack too (RFC 5961 5.2), limited "
     "alike")
 _LAST_TIMESTAMP_PAWS = (
@@ -185,13 +187,13 @@ _REQSK_ACK_NO_DSACK = (
     "tcp_check_req answers it with req->rsk_ops->send_ack (tcp_v4_reqsk_send_ack: timestamps "
     "only, a request socket keeps no SACK state), so no D-SACK block; the oracle's ACK in "
     "SYN-RECEIVED (RFC 9293 3.10.7.4 first) adds one (RFC 2883 4) (oracle gap, lockstep)")
-_AFTER_MD5 = (
+_AFTER_DROPPED = (
     "an earlier frame of the case carried a TCP MD5 signature option (kind 19, RFC 2385) on a "
-    "socket without a key: Linux dropped it (tcp_inbound_hash, drop reason "
-    "TCP_MD5UNEXPECTED) without an answer while the oracle, ignoring the unknown option, "
-    "processed it (a RST closing the connection, data advancing RCV.NXT); the stacks' states "
-    "parted there, silently, and this frame's divergence follows (oracle gap, as the MD5 "
-    "entry above)")
+    "socket without a key, or an option area of 18 octets or more with broken framing: Linux "
+    "dropped it in tcp_inbound_hash (drop reasons TCP_MD5UNEXPECTED, TCP_AUTH_HDR) without an "
+    "answer while the oracle processed it (a RST closing the connection, data advancing "
+    "RCV.NXT); the stacks' states parted there, silently, and this frame's divergence "
+    "follows (oracle gap, as the MD5 and auth-header entries)")
 _REVERSED_SOURCE_ROUTE = (
     "the datagram carries a source route with a recorded hop: Linux's icmp_send echoes the "
     "options (__ip_options_echo reverses the route, RFC 1122 3.2.1.8 / RFC 1812 5.2.4.1), so "
@@ -284,18 +286,19 @@ def _explain_in_context(rule: str, state: str, response: str, seg: TcpRepr, sent
                  "RFC5961-4.2-MUST-syn-challenge-ack", "RFC5961-5.2-MUST-ack-too-old")
             and response == "missing:tcp:." and state in SYNCHRONIZED and not flags & RST
             and (challenge_only or not (flags & FIN or seg.payload))
-            and any(_acks_unsent(f) and _challenge_ack_only(a) for f, a in earlier)):
+            and any(_draws_challenge(f) and _challenge_ack_only(a) for f, a in earlier)):
         return _OOW_AFTER_UNSENT_ACK
     stamps = [o.tsval for o in seg.options if isinstance(o, TcpOptTimestamps)]
     if (state in SYNCHRONIZED and len(stamps) > 1
             and _older(stamps[-1], TESTER_TSVAL) != _older(stamps[0], TESTER_TSVAL)
-            and ("field:tcp" in response or response == "missing:tcp:.")):
+            and ("field:tcp" in response
+                 or response in ("missing:tcp:.", "unexpected:tcp:."))):
         return _LAST_TIMESTAMP_PAWS
     if (state in SYNCHRONIZED and len(stamps) > 1 and stamps[-1] != stamps[0]
             and response == "field:tcp.opt" and _echoed(answers) == [stamps[-1]]):
         return _LAST_TIMESTAMP_WINS
-    if any(_has_md5(f) and not a for f, a in earlier):
-        return _AFTER_MD5
+    if any((_has_md5(f) or _auth_parse_fails(f)) and not a for f, a in earlier):
+        return _AFTER_DROPPED
     if (rule == "RFC7323-5.3-MUST-paws" and response == "missing:tcp:." and state in SYNCHRONIZED
             and flags & (SYN | RST | FIN | ACK) == ACK and not seg.payload
             and _older(seg.seq, _rcv_nxt(earlier))):
@@ -403,6 +406,13 @@ def _acks_unsent(canonical: bytes) -> bool:
     seg = dissect(canonical).tcp
     return (seg is not None and seg.flags & (ACK | RST | SYN) == ACK
             and 0 < (seg.ack - CANONICAL_DUT_ISN - 1) % MOD32 < 1 << 31)
+
+
+def _draws_challenge(canonical: bytes) -> bool:
+    """A segment Linux answers with tcp_send_challenge_ack in ESTABLISHED: an ACK of unsent
+    data (tcp_ack) or a SYN (tcp_validate_incoming's syn_challenge, RFC 5961 4.2)."""
+    seg = dissect(canonical).tcp
+    return seg is not None and (_acks_unsent(canonical) or seg.flags & (SYN | RST) == SYN)
 
 
 def _earlier_syn(earlier: tuple[tuple[bytes, list[bytes]], ...]):

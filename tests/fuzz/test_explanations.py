@@ -227,3 +227,31 @@ def test_parameter_problem_lost_to_the_reversed_source_route():
     fresh = bytes.fromhex("024e43000001024e430000020800480000252f30000040fd09d5c6120002c612"
                           "0001830704da10b0e20b836872a97075768cb7")  # pointer 4: no hop yet
     assert explain(signature, fresh) is None
+
+
+def test_a_divergence_after_a_frame_linux_dropped_for_its_options():
+    signature = ("RFC9293-3.10.7.4-MUST-rst-reset", "ESTABLISHED", "unexpected:tcp:.")
+    rst = seg(RST | ACK, seq=0x01000002)
+    md5 = seg(ACK, payload=b"x", options=(TcpOptUnknown(19, bytes(16)),))
+    broken = seg(ACK, payload=b"x", options=(TcpOptMalformed(b"\x02" + bytes(19)),))
+    plain = seg(ACK, payload=b"x")
+    assert explain(signature, rst, rst, [answer(ACK)], False, ((md5, []),))
+    assert explain(signature, rst, rst, [answer(ACK)], False, ((broken, []),))
+    assert explain(signature, rst, rst, [answer(ACK)], False, ((plain, []),)) is None
+    assert explain(signature, rst, rst, [answer(ACK)], True, ((md5, [answer(ACK)]),)) is None
+
+
+def test_a_syn_challenge_ack_limits_the_next_one():
+    signature = ("RFC5961-5.2-MUST-ack-too-old", "ESTABLISHED", "missing:tcp:.")
+    too_old = seg(ACK, ack=DUT_ISS - 5, payload=b"x")
+    syn = seg(SYN | 0x40)
+    assert explain(signature, too_old, too_old, [], True, ((syn, [answer(ACK)]),))
+    assert explain(signature, too_old, too_old, [], False, ((syn, []),)) is None
+
+
+def test_two_timestamps_when_linux_answers_and_the_oracle_does_not():
+    signature = ("RFC9293-3.10.7-MUST-demux", "ESTABLISHED", "unexpected:tcp:.")
+    pure = seg(ACK, options=(TcpOptTimestamps(65536, 0), TcpOptTimestamps(0, 0)))
+    assert explain(signature, pure, pure, [answer(ACK)])
+    one = seg(ACK, options=(TcpOptTimestamps(0, 0),))
+    assert explain(signature, one, one, [answer(ACK)]) is None
