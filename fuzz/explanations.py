@@ -27,8 +27,8 @@ _OPTION_CHECKS = ("Linux rejects an IPv4 option the oracle accepts (e.g. a times
                   "flag 1/3 whose room is not a multiple of 8, a record route pointer below 4) "
                   "and answers Parameter Problem, or points at another octet (oracle gap in "
                   "RFC 791 option validation)")
-_DSACK = ("PAWS rejects a segment carrying data below RCV.NXT: Linux's tcp_send_dupack adds a "
-          "D-SACK block for it (tcp_dsack_set, RFC 2883 4); the oracle's PAWS ACK (RFC 7323 "
+_DSACK = ("PAWS rejects a segment whose data or FIN lies below RCV.NXT: Linux's "
+          "tcp_send_dupack adds a D-SACK block for it, to end_seq (tcp_dsack_set, RFC 2883 4); the oracle's PAWS ACK (RFC 7323 "
           "5.3) has none: it models D-SACK in the data path only (oracle gap, lockstep)")
 _ECN = ("a SYN with ECE and CWR is an ECN-setup SYN (RFC 3168 6.1.1); Linux (tcp_ecn=2) answers "
         "with ECE in its SYN,ACK, the oracle does not model ECN (oracle gap)")
@@ -312,7 +312,8 @@ def _explain_in_context(rule: str, state: str, response: str, seg: TcpRepr, sent
     if sent_seg is None:
         return None
     if (rule == "RFC7323-5.3-MUST-paws" and response == "field:ipv4,field:tcp,field:tcp.opt"
-            and seg.payload and _sack_blocks(answers) == [_span(sent_seg)]):
+            and _span(sent_seg)[0] != _span(sent_seg)[1]
+            and _sack_blocks(answers) == [_span(sent_seg)]):
         return _DSACK
     if (rule == "RFC9293-3.10.7.4-MUST-ack-text-fin" and "field:tcp.opt" in response
             and flags & FIN and _sack_blocks(answers) == [_span(sent_seg)]):

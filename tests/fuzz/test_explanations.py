@@ -255,3 +255,12 @@ def test_two_timestamps_when_linux_answers_and_the_oracle_does_not():
     assert explain(signature, pure, pure, [answer(ACK)])
     one = seg(ACK, options=(TcpOptTimestamps(0, 0),))
     assert explain(signature, one, one, [answer(ACK)]) is None
+
+
+def test_paws_dsack_of_an_old_fin():
+    signature = ("RFC7323-5.3-MUST-paws", "ESTABLISHED", "field:ipv4,field:tcp,field:tcp.opt")
+    old_fin = seg(FIN | ACK, seq=0x01000000, options=(TcpOptTimestamps(1, 0),))
+    with_dsack = answer(ACK, options=(TcpOptSack(((0x01000000, 0x01000001),)),))
+    assert explain(signature, old_fin, old_fin, [with_dsack])
+    pure = seg(ACK, seq=0x01000000, options=(TcpOptTimestamps(1, 0),))
+    assert explain(signature, pure, pure, [with_dsack]) is None
