@@ -28,8 +28,9 @@ _OPTION_CHECKS = ("Linux rejects an IPv4 option the oracle accepts (e.g. a times
                   "and answers Parameter Problem, or points at another octet (oracle gap in "
                   "RFC 791 option validation)")
 _DSACK = ("PAWS rejects a segment whose data or FIN lies below RCV.NXT: Linux's "
-          "tcp_send_dupack adds a D-SACK block for it, to end_seq (tcp_dsack_set, RFC 2883 4); the oracle's PAWS ACK (RFC 7323 "
-          "5.3) has none: it models D-SACK in the data path only (oracle gap, lockstep)")
+          "tcp_send_dupack adds a D-SACK block for it, to end_seq (tcp_dsack_set, RFC 2883 4); "
+          "the oracle's PAWS ACK (RFC 7323 5.3) has none: it models D-SACK in the data path "
+          "only (oracle gap, lockstep)")
 _ECN = ("a SYN with ECE and CWR is an ECN-setup SYN (RFC 3168 6.1.1); Linux (tcp_ecn=2) answers "
         "with ECE in its SYN,ACK, the oracle does not model ECN (oracle gap)")
 
