@@ -161,8 +161,9 @@ AUTH_MINLEN = 18  # TCPOLEN_MD5SIG
 ECE, CWR = 0x40, 0x80
 
 _OOW_AFTER_UNSENT_ACK = (
-    "an earlier frame of the case acknowledged unsent data or was a SYN and drew Linux's "
-    "challenge ACK (tcp_ack or syn_challenge -> tcp_send_challenge_ack), which arms the "
+    "an earlier frame of the case acknowledged unsent data, was a SYN or a RST not at RCV.NXT "
+    "and drew Linux's challenge ACK (tcp_ack, syn_challenge or the RST check -> "
+    "tcp_send_challenge_ack), which arms the "
     "per-socket out-of-window limit "
     "(__tcp_oow_rate_limited(&tp->last_oow_ack_time), net.ipv4.tcp_invalid_ratelimit 500 ms, "
     "RFC 5961 7 SHOULD); this zero-length out-of-window or PAWS-rejected segment "
@@ -203,6 +204,17 @@ _REVERSED_SOURCE_ROUTE = (
     "oracle answers the source directly (oracle gap in ICMP option echo; measured: with a "
     "route to that hop added in the DUT namespace the Parameter Problem appears, addressed to "
     "it with the reversed LSRR)")
+_HALF_SPACE = (
+    "the segment lies exactly 2^31 from RCV.NXT, where serial-number comparison is undefined "
+    "(RFC 1982 3.2): Linux's before() ((s32)(seq - rcv_nxt) < 0 for INT_MIN) takes it as old "
+    "sequence space and tcp_send_dupack adds a D-SACK block (RFC 2883 4); the oracle's seq_lt "
+    "does not, and its ACK has none (oracle gap, lockstep)")
+_CHECK_REQ_SYN_TRUNCATED = (
+    "a SYN with a valid ACK at the request socket's rcv_isn: Linux's tcp_check_req truncates "
+    "the SYN (`if (TCP_SKB_CB(skb)->seq == tcp_rsk(req)->rcv_isn) flg &= ~TCP_FLAG_SYN;`, "
+    "'out of window starting at rcv_isn + 1'), completes the handshake, and the child answers "
+    "the SYN bit with a challenge ACK (tcp_validate_incoming syn_challenge, RFC 5961 4.2); the "
+    "oracle resets the embryonic connection (tcp_check_req: oracle gap, lockstep)")
 _PAWS_OLD_ACK = (
     "a pure ACK below RCV.NXT whose TSval fails PAWS: Linux's tcp_validate_incoming asks "
     "tcp_disordered_ack_check, which returns TCP_RFC7323_PAWS_ACK for a zero-length ACK "
@@ -210,13 +222,14 @@ _PAWS_OLD_ACK = (
     "PAWS_OLD_ACK and do not send a dupack', LINUX_MIB_PAWS_OLD_ACK, Linux 6.14+); RFC 7323 "
     "5.3 R1 answers with an ACK, as the oracle does (oracle gap, lockstep)")
 _WINDOW_ROUNDED_UP = (
-    "a RST in the last window-scale unit below the right edge the target advertised: Linux's "
-    "__tcp_select_window rounds a scaled window up to a multiple of 1 << rcv_wscale "
-    "(`window = ALIGN(window, (1 << tp->rx_opt.rcv_wscale))`), so its RCV.WND reaches past "
-    "the oracle's (rounded down; RFC 7323 2.3 allows both), tcp_sequence finds the RST in the "
-    "window and, not at RCV.NXT, answers with a challenge ACK (RFC 5961 3.2); the oracle's "
-    "right edge puts it outside and drops it (window variance judged with the oracle's own "
-    "RCV.WND: oracle gap)")
+    "a RST in the last window-scale unit of the window the target advertised, or at its right "
+    "edge: Linux's __tcp_select_window rounds a scaled window up to a multiple of "
+    "1 << rcv_wscale (`window = ALIGN(window, (1 << tp->rx_opt.rcv_wscale))`), so its RCV.WND "
+    "reaches past the oracle's (rounded down; RFC 7323 2.3 allows both), and tcp_sequence "
+    "accepts a zero-length segment up to and at RCV.NXT + RCV.WND (`!after(seq, rcv_nxt + "
+    "tcp_receive_window(tp))`, RFC 9293 3.3 stops below it); the RST, in the window but not at "
+    "RCV.NXT, draws a challenge ACK (RFC 5961 3.2); the oracle drops it as out of the window "
+    "(window variance judged with the oracle's own RCV.WND: oracle gap)")
 _REQSK_ACK_RIGHT_EDGE = (
     "a zero-length ACK to a request socket at exactly RCV.NXT + RCV.WND acknowledging its "
     "SYN,ACK: Linux's tcp_in_window accepts it (`return seq == e_win && seq == end_seq;`), "
@@ -323,10 +336,20 @@ def _explain_in_context(rule: str, state: str, response: str, seg: TcpRepr, sent
             and response == "field:ipv4,field:tcp,field:tcp.opt" and flags & (SYN | RST) == SYN
             and _challenge_ack_only(answers) and not _sack_blocks(answers)):
         return _SYN_CHALLENGE_NO_DSACK
+    if (rule == "RFC9293-3.10.7.4-MUST-first-check" and state in SYNCHRONIZED
+            and _span(sent_seg)[0] != _span(sent_seg)[1] and _challenge_ack_only(answers)
+            and (sent_seg.seq - dissect(answers[0]).tcp.ack) % MOD32 == 1 << 31
+            and _sack_blocks(answers) == [_span(sent_seg)]):
+        return _HALF_SPACE
     syn = _earlier_syn(earlier)
-    if syn is None or state != "LISTEN" or rule != "RFC9293-3.10.7.4-MUST-first-check":
+    if syn is None or state != "LISTEN":
         return None
     syn_seg, syn_ack = syn
+    if (rule == "LINUX-tcp_check_req-syn-reset" and flags & (SYN | ACK | RST) == SYN | ACK
+            and seg.seq == syn_seg.seq and _challenge_ack_only(answers)):
+        return _CHECK_REQ_SYN_TRUNCATED
+    if rule != "RFC9293-3.10.7.4-MUST-first-check":
+        return None
     if (response == "field:ipv4,field:tcp,field:tcp.opt" and not flags & (SYN | RST)
             and _challenge_ack_only(answers) and not _sack_blocks(answers)):
         return _REQSK_ACK_NO_DSACK
@@ -368,11 +391,12 @@ def _older(tsval: int, than: int) -> bool:
 
 
 def _in_last_scale_unit(seq: int, ack_seg: TcpRepr) -> bool:
-    """``seq`` lies in [RCV.NXT + (w - 1) << s, RCV.NXT + w << s) for the window field w of
-    the target's ACK and some scale s (RFC 7323 2.2: at most 14): the unit rounding decides."""
+    """``seq`` lies in [RCV.NXT + (w - 1) << s, RCV.NXT + w << s] for the window field w of
+    the target's ACK and some scale s (RFC 7323 2.2: at most 14): the unit rounding and the
+    right edge itself decide."""
     off = (seq - ack_seg.ack) % MOD32
     w = ack_seg.window
-    return w > 0 and any((w - 1) << s <= off < w << s for s in range(15))
+    return w > 0 and any((w - 1) << s <= off <= w << s for s in range(15))
 
 
 def _rcv_nxt(earlier: tuple[tuple[bytes, list[bytes]], ...]) -> int:
@@ -411,10 +435,11 @@ def _acks_unsent(canonical: bytes) -> bool:
 
 
 def _draws_challenge(canonical: bytes) -> bool:
-    """A segment Linux answers with tcp_send_challenge_ack in ESTABLISHED: an ACK of unsent
-    data (tcp_ack) or a SYN (tcp_validate_incoming's syn_challenge, RFC 5961 4.2)."""
+    """A segment Linux answers with tcp_send_challenge_ack in ESTABLISHED (when it answers it
+    with a lone ACK): an ACK of unsent data (tcp_ack), a SYN (tcp_validate_incoming's
+    syn_challenge, RFC 5961 4.2) or a RST not at RCV.NXT (RFC 5961 3.2)."""
     seg = dissect(canonical).tcp
-    return seg is not None and (_acks_unsent(canonical) or seg.flags & (SYN | RST) == SYN)
+    return seg is not None and (_acks_unsent(canonical) or bool(seg.flags & (SYN | RST)))
 
 
 def _earlier_syn(earlier: tuple[tuple[bytes, list[bytes]], ...]):

@@ -264,3 +264,34 @@ def test_paws_dsack_of_an_old_fin():
     assert explain(signature, old_fin, old_fin, [with_dsack])
     pure = seg(ACK, seq=0x01000000, options=(TcpOptTimestamps(1, 0),))
     assert explain(signature, pure, pure, [with_dsack]) is None
+
+
+def test_a_segment_half_the_sequence_space_away():
+    signature = ("RFC9293-3.10.7.4-MUST-first-check", "ESTABLISHED",
+                 "field:ipv4,field:tcp,field:tcp.opt")
+    half = seg(ACK, seq=0x01000001 + (1 << 31), payload=b"x")
+    dsack = answer(ACK, options=(TcpOptSack(((0x81000001, 0x81000002),)),))
+    assert explain(signature, half, half, [dsack])
+    near = seg(ACK, seq=0x01000001 + (1 << 30), payload=b"x")
+    assert explain(signature, near, near, [answer(ACK, options=(TcpOptSack(
+        ((0x41000001, 0x41000002),)),))]) is None
+
+
+def test_a_syn_ack_at_the_request_sockets_isn_is_truncated():
+    signature = ("LINUX-tcp_check_req-syn-reset", "LISTEN", "field:tcp")
+    syn = seg(SYN, seq=0x01000001)
+    syn_ack = answer(SYN | ACK, seq=DUT_ISS, ack=0x01000002)
+    again = seg(SYN | ACK, seq=0x01000001, payload=b"x")
+    challenge = answer(ACK, ack=0x01000002)
+    assert explain(signature, again, again, [challenge], True, ((syn, [syn_ack]),))
+    later = seg(SYN | ACK, seq=0x01000005)
+    assert explain(signature, later, later, [challenge], True, ((syn, [syn_ack]),)) is None
+
+
+def test_rst_at_the_right_edge_of_the_advertised_window():
+    signature = ("RFC5961-3.2-MUST-rst-out-of-window", "ESTABLISHED", "unexpected:tcp:.")
+    challenge = seg(ACK, DUT_ISS + 1, 0x01000003, sport=80, dport=40000, window=64)
+    at_edge = seg(RST | ACK, seq=0x01000003 + 65536)
+    assert explain(signature, at_edge, at_edge, [challenge])
+    past = seg(RST | ACK, seq=0x01000003 + 65537)
+    assert explain(signature, past, past, [challenge]) is None
