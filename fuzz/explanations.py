@@ -215,6 +215,20 @@ _CHECK_REQ_SYN_TRUNCATED = (
     "'out of window starting at rcv_isn + 1'), completes the handshake, and the child answers "
     "the SYN bit with a challenge ACK (tcp_validate_incoming syn_challenge, RFC 5961 4.2); the "
     "oracle resets the embryonic connection (tcp_check_req: oracle gap, lockstep)")
+_TOO_OLD_ACK_LIMITED = (
+    "SEG.ACK below SND.UNA on a connection whose DUT has sent no data, after an earlier frame "
+    "of the case drew a challenge ACK: Linux's tcp_ack discards the segment as too old "
+    "(max_window bounded by bytes_acked = 0, drop reason TCP_TOO_OLD_ACK, its data not taken) "
+    "and its tcp_send_challenge_ack is suppressed by the per-socket limit the earlier one "
+    "armed (__tcp_oow_rate_limited, 500 ms, RFC 5961 7); the oracle takes the segment as a "
+    "duplicate ACK (RFC 9293 3.10.7.4) and answers its data (oracle gap, lockstep)")
+_WINDOW_ROUNDED_UP_DATA = (
+    "a segment in the last window-scale unit of the window the target advertised: Linux's "
+    "__tcp_select_window rounds a scaled window up (`window = ALIGN(window, 1 << "
+    "rcv_wscale)`), so the segment lies inside its RCV.WND and is queued (out of order: a SACK "
+    "block, RFC 2018); the oracle's RCV.WND is smaller (RFC 7323 2.3 allows both), it finds "
+    "the segment unacceptable (RFC 9293 3.10.7.4 first) and sends a bare ACK (window variance "
+    "judged with the oracle's own RCV.WND: oracle gap)")
 _PAWS_OLD_ACK = (
     "a pure ACK below RCV.NXT whose TSval fails PAWS: Linux's tcp_validate_incoming asks "
     "tcp_disordered_ack_check, which returns TCP_RFC7323_PAWS_ACK for a zero-length ACK "
@@ -294,6 +308,10 @@ def _explain_in_context(rule: str, state: str, response: str, seg: TcpRepr, sent
         if (response == "field:tcp,field:tcp.opt"
                 and sum(isinstance(o, TcpOptTimestamps) for o in seg.options) > 1):
             return _ECN + "; and " + _LAST_TIMESTAMP_WINS
+    if (response == "missing:tcp:." and state in SYNCHRONIZED
+            and flags & (ACK | RST | SYN) == ACK and _before_una(seg.ack)
+            and any(_draws_challenge(f) and _challenge_ack_only(a) for f, a in earlier)):
+        return _TOO_OLD_ACK_LIMITED
     challenge_only = rule in ("RFC5961-4.2-MUST-syn-challenge-ack",
                               "RFC5961-5.2-MUST-ack-too-old")
     if (rule in ("RFC9293-3.10.7.4-MUST-first-check", "RFC7323-5.3-MUST-paws",
@@ -336,6 +354,11 @@ def _explain_in_context(rule: str, state: str, response: str, seg: TcpRepr, sent
             and response == "field:ipv4,field:tcp,field:tcp.opt" and flags & (SYN | RST) == SYN
             and _challenge_ack_only(answers) and not _sack_blocks(answers)):
         return _SYN_CHALLENGE_NO_DSACK
+    if (rule == "RFC9293-3.10.7.4-MUST-first-check" and state in SYNCHRONIZED
+            and not flags & (SYN | RST) and seg.payload and _challenge_ack_only(answers)
+            and _sack_blocks(answers) == [_span(sent_seg)]
+            and _in_last_scale_unit(_span(sent_seg)[1] - 1, dissect(answers[0]).tcp)):
+        return _WINDOW_ROUNDED_UP_DATA
     if (rule == "RFC9293-3.10.7.4-MUST-first-check" and state in SYNCHRONIZED
             and _span(sent_seg)[0] != _span(sent_seg)[1] and _challenge_ack_only(answers)
             and (sent_seg.seq - dissect(answers[0]).tcp.ack) % MOD32 == 1 << 31

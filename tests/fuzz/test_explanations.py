@@ -295,3 +295,26 @@ def test_rst_at_the_right_edge_of_the_advertised_window():
     assert explain(signature, at_edge, at_edge, [challenge])
     past = seg(RST | ACK, seq=0x01000003 + 65537)
     assert explain(signature, past, past, [challenge]) is None
+
+
+def test_a_too_old_ack_after_a_challenge_ack_is_silent():
+    signature = ("LINUX-tcp_data_queue-duplicate", "ESTABLISHED", "missing:tcp:.")
+    unsent = seg(ACK, ack=DUT_ISS + 2)
+    too_old = seg(ACK, seq=0x01000000, ack=DUT_ISS, payload=b"x")
+    assert explain(signature, too_old, too_old, [], True, ((unsent, [answer(ACK)]),))
+    at_una = seg(ACK, seq=0x01000000, payload=b"x")
+    assert explain(signature, at_una, at_una, [], True, ((unsent, [answer(ACK)]),)) is None
+
+
+def test_data_in_the_last_scale_unit_is_queued_by_linux():
+    signature = ("RFC9293-3.10.7.4-MUST-first-check", "ESTABLISHED",
+                 "field:ipv4,field:tcp,field:tcp.opt")
+    sack = (TcpOptSack(((0x01000001 + 65534, 0x01000001 + 65535),)),)
+    ack = seg(ACK, DUT_ISS + 1, 0x01000001, sport=80, dport=40000, window=64, options=sack)
+    late = seg(ACK, seq=0x01000001 + 65534, payload=b"x")
+    assert explain(signature, late, late, [ack])
+    sack_far = (TcpOptSack(((0x01000001 + 60000, 0x01000001 + 60001),)),)
+    far_ack = seg(ACK, DUT_ISS + 1, 0x01000001, sport=80, dport=40000, window=64,
+                  options=sack_far)
+    early = seg(ACK, seq=0x01000001 + 60000, payload=b"x")
+    assert explain(signature, early, early, [far_ack]) is None
