@@ -20,9 +20,6 @@ from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpOptSack, TcpOptTimes
 if TYPE_CHECKING:
     from fuzz.session import CaseRecord
 
-_OPTIONS_ECHOED = ("Linux copies the datagram's IP options (record route, timestamp) into its "
-                   "reply or error (ip_options_echo; RFC 1122 3.2.2.6 SHOULD for echo); the "
-                   "oracle predicts a reply without options (oracle gap)")
 _OPTION_CHECKS = ("Linux rejects an IPv4 option the oracle accepts (e.g. a timestamp option of "
                   "flag 1/3 whose room is not a multiple of 8, a record route pointer below 4) "
                   "and answers Parameter Problem, or points at another octet (oracle gap in "
@@ -35,13 +32,6 @@ _ECN = ("a SYN with ECE and CWR is an ECN-setup SYN (RFC 3168 6.1.1); Linux (tcp
         "with ECE in its SYN,ACK, the oracle does not model ECN (oracle gap)")
 
 KNOWN: tuple[tuple[str, str, str, str], ...] = (
-    ("RFC1122-3.2.2-MUST-silently-discard-unknown", "host", "unexpected:icmp:14",
-     "Linux answers ICMP Timestamp requests (RFC 792; RFC 1122 3.2.2.8 MAY); the oracle "
-     "treats type 13 as unknown (oracle gap)"),
-    ("RFC1122-3.2.2.1-SHOULD-protocol-unreachable", "host", "field:ipv4", _OPTIONS_ECHOED),
-    ("RFC1122-4.1.3.1-SHOULD-port-unreachable", "host", "field:ipv4", _OPTIONS_ECHOED),
-    ("RFC1122-3.2.2.5-SHOULD-parameter-problem", "host", "field:icmpv4,field:ipv4",
-     _OPTIONS_ECHOED),
     ("RFC1122-3.2.2.1-SHOULD-protocol-unreachable", "host", "field:icmpv4", _OPTION_CHECKS),
     ("RFC1122-4.1.3.1-SHOULD-port-unreachable", "host", "field:icmpv4", _OPTION_CHECKS),
     ("RFC1122-3.2.2.5-SHOULD-parameter-problem", "host", "field:icmpv4", _OPTION_CHECKS),
@@ -54,9 +44,6 @@ KNOWN: tuple[tuple[str, str, str, str], ...] = (
 
 TCP_OPT_MD5 = 19
 TCP_OPT_TIMESTAMPS = 8
-IPPROTO_IGMP = 2
-_IGMP = ("protocol 2 is IGMP (RFC 1112), which Linux implements (igmp_rcv drops what it "
-         "cannot parse); the oracle knows no IGMP and predicts Protocol Unreachable (oracle gap)")
 _MD5 = ("the segment carries a TCP MD5 signature option (kind 19, RFC 2385) and the socket has "
         "no key: Linux drops it (tcp_inbound_hash, drop reason TCP_MD5UNEXPECTED), the oracle "
         "ignores the unknown option (oracle gap)")
@@ -274,8 +261,6 @@ def explain(signature: tuple[str, str, str], diverging_frame: bytes | None = Non
         return _MD5
     if _only_missing(response, "tcp") and _auth_parse_fails(diverging_frame):
         return _AUTH_HDR
-    if response == "missing:icmp:3" and _ip_protocol(diverging_frame) == IPPROTO_IGMP:
-        return _IGMP
     if (rule == "RFC1122-3.2.2.5-SHOULD-parameter-problem" and response == "missing:icmp:12"
             and _reversed_first_hop(diverging_frame) not in (None, _tester_ip(diverging_frame))):
         return _REVERSED_SOURCE_ROUTE
@@ -549,11 +534,6 @@ def _all_zero_icmp(frame: bytes) -> bool:
         return False
     message = frame[14 + ip.ihl * 4:14 + ip.total_length]
     return not any(message)
-
-
-def _ip_protocol(frame: bytes) -> int | None:
-    ip = dissect(frame).ipv4
-    return ip.protocol if ip is not None else None
 
 
 def _only_missing(response: str, layer: str) -> bool:
