@@ -116,5 +116,8 @@ def segment_arrives(layer: TcpLayer, src: bytes, dst: bytes, fields: tuple, segm
         trace.note("socket", "deliver", _TABLE.text.rule, DELIVER_DETAIL, n, rcv_nxt,
                    tcb.rcv_nxt)
         send.send_ack(tcb, now, RULE_ACK_TEXT, may_delay=True)
-    send.transmit(tcb, now)
+    snd_nxt = tcb.snd_nxt
+    if snd_nxt != tcb.snd_una or snd_nxt != tcb.send.end() or tcb.fin_queued:
+        send.transmit(tcb, now)
+    # (else nothing is queued or in flight: transmit would send nothing and arm no timer)
     return True
