@@ -57,10 +57,10 @@ class Reaction:
     def of_records(cls, frames: tuple[bytes, ...], predictions: tuple[Prediction, ...],
                    records: list[Record]) -> Reaction:
         r = _new(cls)
-        _set(r, "frames", frames)
-        _set(r, "predictions", predictions)
-        _set(r, "_trace", None)
-        _set(r, "_records", records)
+        _set_frames(r, frames)  # the slots' own setters: cheaper than object.__setattr__
+        _set_predictions(r, predictions)
+        _set_trace(r, None)
+        _set_records(r, records)
         return r
 
     @property
@@ -99,6 +99,12 @@ class Reaction:
                 "trace": [d.to_dict() for d in self.trace]}
 
 
+_set_frames = Reaction.frames.__set__  # type: ignore[attr-defined]
+_set_predictions = Reaction.predictions.__set__  # type: ignore[attr-defined]
+_set_trace = Reaction._trace.__set__  # type: ignore[attr-defined]
+_set_records = Reaction._records.__set__  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True, slots=True)
 class CallResult:
     """A socket call's outcome: `value` on success, else `errno` != 0."""
@@ -110,6 +116,11 @@ class CallResult:
     @property
     def ok(self) -> bool:
         return self.errno == 0
+
+
+_set_value = CallResult.value.__set__  # type: ignore[attr-defined]
+_set_errno = CallResult.errno.__set__  # type: ignore[attr-defined]
+_set_reaction = CallResult.reaction.__set__  # type: ignore[attr-defined]
 
 
 class ReferenceStack:
@@ -160,7 +171,13 @@ class ReferenceStack:
     def _call(self, now: float, fn, *args) -> CallResult:
         trace = self._begin(now)
         value, err = fn(*args)
-        return CallResult(value, err, self._finish(trace))
+        # CallResult(value, err, reaction), through its slots' setters (a frozen dataclass's
+        # __init__ costs three object.__setattr__ calls, on every socket call).
+        result = _new(CallResult)
+        _set_value(result, value)
+        _set_errno(result, err)
+        _set_reaction(result, self._finish(trace))
+        return result
 
     # -- frames and timers -----------------------------------------------------------------
 
