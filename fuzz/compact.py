@@ -16,17 +16,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fuzz.strategies import (
+    BAD_PROTOCOLS,
+    BAD_VERSIONS,
     BROADCAST_MAC,
     CORRUPTIONS,
     MOD32,
+    OTHER_HOST,
     ConnectionView,
     LinkAddresses,
     _fit_options,
     _frame,
     _ip,
     _ip_frame,
+    corrupted_ipv4_frame,
 )
-from reference_stack.wire.addr import ip4
 from reference_stack.wire.arp import ArpRepr
 from reference_stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, EthernetRepr
 from reference_stack.wire.icmpv4 import Icmpv4Repr
@@ -74,11 +77,8 @@ _MSS = (1460, 0, 1, 88, 536, 0xFFFF)
 _WSCALE = (7, 0, 14, 15, 255)
 _UNKNOWN_TCP_KINDS = (6, 9, 19, 28, 30, 34, 253, 254)
 _WINDOWS = (65535, 0, 1, 512)
-_BAD_VERSIONS = (0, 1, 2, 3, 5, 6, 7, 15)
-_BAD_PROTOCOLS = (0, 2, 41, 50, 132, 255)
 _UDP_PORTS = (7, 9, 53, 33434)
 _UDP_SHAPES = ("valid", "bad_checksum", "no_checksum", "short_length", "long_length")
-_OTHER_HOST = ip4("198.18.250.9")
 _FRAGMENT_SHAPES = ("in_order", "reversed", "duplicate", "partial")
 
 
@@ -225,37 +225,9 @@ def ipv4(addrs: LinkAddresses, e: bytes) -> bytes:
 
 def ipv4_corrupted(addrs: LinkAddresses, e: bytes) -> bytes:
     protocol, payload = _l4(addrs, e, 8)
-    which = _pick(CORRUPTIONS, e[0])
-    n = _u16(e, 1) % 1001
-    ident = _u16(e, 3)
-    fields: dict = {"payload": payload, "ident": ident, "src": addrs.tester_ip,
-                    "dst": addrs.dut_ip}
-    if which == "checksum":
-        good = Ipv4Repr.parse(_ip(addrs, protocol, payload=payload, ident=ident).emit())
-        fields["checksum"] = (good.checksum + 1 + n) % 0xFFFF  # RFC 791 3.1
-    elif which == "version":
-        fields["version"] = _pick(_BAD_VERSIONS, e[5])
-    elif which == "ihl_short":
-        fields["ihl"] = n % 5
-    elif which == "ihl_long":
-        fields["ihl"] = 6 + n % 10
-    elif which == "total_length_short":
-        fields["total_length"] = n % (20 + len(payload))
-    elif which == "total_length_long":
-        fields["total_length"] = 20 + len(payload) + 1 + n
-    elif which == "ttl_zero":
-        fields["ttl"] = 0
-    elif which == "reserved_flag":
-        fields["flag_reserved"] = True
-    elif which == "protocol":
-        protocol = _pick(_BAD_PROTOCOLS, e[6])
-    elif which == "src_broadcast":
-        fields["src"] = b"\xff\xff\xff\xff"
-    elif which == "src_loopback":
-        fields["src"] = ip4("127.0.0.1")
-    elif which == "dst_other":
-        fields["dst"] = _OTHER_HOST
-    return _ip_frame(addrs, Ipv4Repr(protocol=protocol, **fields))
+    return corrupted_ipv4_frame(addrs, protocol, payload, _pick(CORRUPTIONS, e[0]),
+                                _u16(e, 3), _u16(e, 1) % 1001, _pick(BAD_VERSIONS, e[5]),
+                                _pick(BAD_PROTOCOLS, e[6]))
 
 
 def _ipv4_option(c: _Cursor):
@@ -266,7 +238,7 @@ def _ipv4_option(c: _Cursor):
         return Ipv4OptRecordRoute(_pick((4, 8, 3, 40), c.u8()), (b"\x00" * 4,) * (1 + c.u8() % 4))
     if kind in (2, 3):
         cls = Ipv4OptLsrr if kind == 2 else Ipv4OptSsrr
-        return cls(4, (_OTHER_HOST,) * (1 + c.u8() % 2))
+        return cls(4, (OTHER_HOST,) * (1 + c.u8() % 2))
     if kind == 4:
         return Ipv4OptTimestamp(5, 0, _pick((0, 1, 3), c.u8()), c.take(4 + c.u8() % 5))
     if kind == 5:
@@ -326,7 +298,7 @@ def udp(addrs: LinkAddresses, e: bytes) -> bytes:
 
 def arp(addrs: LinkAddresses, e: bytes) -> bytes:
     op = (1, 2, _u16(e, 1))[e[0] % 3]
-    target_ip = _pick((addrs.dut_ip, addrs.tester_ip, _OTHER_HOST), e[3])
+    target_ip = _pick((addrs.dut_ip, addrs.tester_ip, OTHER_HOST), e[3])
     odd, v = e[4] % 6, _u16(e, 5)
     tha = b"\x00" * 6 if op == 1 else addrs.dut_mac
     types = {"htype": v} if odd == 2 else {"ptype": v} if odd == 3 else {}

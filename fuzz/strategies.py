@@ -198,9 +198,44 @@ CORRUPTIONS = ("checksum", "version", "ihl_short", "ihl_long", "total_length_sho
                "src_loopback", "dst_other", "protocol")
 
 
-_BAD_VERSIONS = st.sampled_from([0, 1, 2, 3, 5, 6, 7, 15])
-_BAD_PROTOCOLS = st.sampled_from([0, 2, 41, 50, 132, 255])
+BAD_VERSIONS = (0, 1, 2, 3, 5, 6, 7, 15)
+BAD_PROTOCOLS = (0, 2, 41, 50, 132, 255)
+OTHER_HOST = ip4("198.18.250.9")
 _ANY_SMALL = st.integers(0, 1000)
+
+
+def corrupted_ipv4_frame(addrs: LinkAddresses, protocol: int, payload: bytes, which: str,
+                         ident: int, n: int, version: int, bad_protocol: int) -> bytes:
+    """A datagram valid in every respect but the field ``which`` names (:data:`CORRUPTIONS`);
+    ``n`` sizes the corruption, ``version``/``bad_protocol`` are used when they are the one."""
+    fields: dict = {"payload": payload, "ident": ident, "src": addrs.tester_ip,
+                    "dst": addrs.dut_ip}
+    if which == "checksum":
+        good = Ipv4Repr.parse(_ip(addrs, protocol, payload=payload, ident=ident).emit())
+        fields["checksum"] = (good.checksum + 1 + n) % 0xFFFF  # RFC 791 3.1
+    elif which == "version":
+        fields["version"] = version
+    elif which == "ihl_short":
+        fields["ihl"] = n % 5
+    elif which == "ihl_long":
+        fields["ihl"] = 6 + n % 10
+    elif which == "total_length_short":
+        fields["total_length"] = n % (20 + len(payload))
+    elif which == "total_length_long":
+        fields["total_length"] = 20 + len(payload) + 1 + n
+    elif which == "ttl_zero":
+        fields["ttl"] = 0
+    elif which == "reserved_flag":
+        fields["flag_reserved"] = True
+    elif which == "protocol":
+        protocol = bad_protocol
+    elif which == "src_broadcast":
+        fields["src"] = b"\xff\xff\xff\xff"
+    elif which == "src_loopback":
+        fields["src"] = ip4("127.0.0.1")
+    elif which == "dst_other":
+        fields["dst"] = OTHER_HOST
+    return _ip_frame(addrs, Ipv4Repr(protocol=protocol, **fields))
 
 
 def ipv4_corrupted_frames(addrs: LinkAddresses) -> st.SearchStrategy[bytes]:
@@ -210,37 +245,9 @@ def ipv4_corrupted_frames(addrs: LinkAddresses) -> st.SearchStrategy[bytes]:
     destination, an unknown protocol."""
     def build(l4: tuple[int, bytes], which: str, ident: int, n: int, version: int,
               bad_protocol: int) -> bytes:
-        protocol, payload = l4
-        fields: dict = {"payload": payload, "ident": ident, "src": addrs.tester_ip,
-                        "dst": addrs.dut_ip}
-        if which == "checksum":
-            good = Ipv4Repr.parse(_ip(addrs, protocol, payload=payload, ident=ident).emit())
-            fields["checksum"] = (good.checksum + 1 + n) % 0xFFFF  # RFC 791 3.1
-        elif which == "version":
-            fields["version"] = version
-        elif which == "ihl_short":
-            fields["ihl"] = n % 5
-        elif which == "ihl_long":
-            fields["ihl"] = 6 + n % 10
-        elif which == "total_length_short":
-            fields["total_length"] = n % (20 + len(payload))
-        elif which == "total_length_long":
-            fields["total_length"] = 20 + len(payload) + 1 + n
-        elif which == "ttl_zero":
-            fields["ttl"] = 0
-        elif which == "reserved_flag":
-            fields["flag_reserved"] = True
-        elif which == "protocol":
-            protocol = bad_protocol
-        elif which == "src_broadcast":
-            fields["src"] = b"\xff\xff\xff\xff"
-        elif which == "src_loopback":
-            fields["src"] = ip4("127.0.0.1")
-        elif which == "dst_other":
-            fields["dst"] = ip4("198.18.250.9")
-        return _ip_frame(addrs, Ipv4Repr(protocol=protocol, **fields))
+        return corrupted_ipv4_frame(addrs, *l4, which, ident, n, version, bad_protocol)
     return st.builds(build, _l4_payloads(addrs), st.sampled_from(CORRUPTIONS), u16, _ANY_SMALL,
-                     _BAD_VERSIONS, _BAD_PROTOCOLS)
+                     st.sampled_from(BAD_VERSIONS), st.sampled_from(BAD_PROTOCOLS))
 
 
 def _repr_fields(r) -> dict:
