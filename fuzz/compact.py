@@ -20,6 +20,7 @@ from fuzz.strategies import (
     BAD_VERSIONS,
     BROADCAST_MAC,
     CORRUPTIONS,
+    FRAGMENT_SHAPES,
     MOD32,
     OTHER_HOST,
     ConnectionView,
@@ -29,6 +30,7 @@ from fuzz.strategies import (
     _ip,
     _ip_frame,
     corrupted_ipv4_frame,
+    fragment_train,
 )
 from reference_stack.wire.arp import ArpRepr
 from reference_stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, EthernetRepr
@@ -79,7 +81,6 @@ _UNKNOWN_TCP_KINDS = (6, 9, 19, 28, 30, 34, 253, 254)
 _WINDOWS = (65535, 0, 1, 512)
 _UDP_PORTS = (7, 9, 53, 33434)
 _UDP_SHAPES = ("valid", "bad_checksum", "no_checksum", "short_length", "long_length")
-_FRAGMENT_SHAPES = ("in_order", "reversed", "duplicate", "partial")
 
 
 def _u16(e: bytes, i: int) -> int:
@@ -323,22 +324,9 @@ def fragments(addrs: LinkAddresses, e: bytes) -> tuple[bytes, ...]:
     """The fragments of one ICMP echo request (RFC 791 2.3, 3.2), cut at multiples of 8
     octets (1-3 cuts at ``e[5:8]``), in order, reversed, first repeated or first missing
     (``e[8]``)."""
-    payload = Icmpv4Repr(8, 0, _u32(e, 0), e[16:16 + 16 + e[4] % 49]).emit()
-    ident = _u16(e, 9)
-    last_unit = (len(payload) - 1) // 8
-    cuts = {min(1 + e[5 + i] % 7, last_unit) * 8 for i in range(1 + e[11] % 3)}
-    edges = [0, *sorted(cuts), len(payload)]
-    frames = [_ip_frame(addrs, _ip(addrs, IPPROTO_ICMP, payload=payload[a:b], ident=ident,
-                                   mf=b < len(payload), frag_offset=a // 8))
-              for a, b in zip(edges, edges[1:], strict=False)]
-    shape = _pick(_FRAGMENT_SHAPES, e[8])
-    if shape == "reversed":
-        frames.reverse()
-    elif shape == "duplicate":
-        frames.insert(0, frames[0])
-    elif shape == "partial":
-        frames = frames[1:]
-    return tuple(frames)
+    cuts = [1 + e[5 + i] % 7 for i in range(1 + e[11] % 3)]
+    return fragment_train(addrs, _u32(e, 0), e[16:16 + 16 + e[4] % 49], _u16(e, 9), cuts,
+                          _pick(FRAGMENT_SHAPES, e[8]))
 
 
 class CompactDecoder:

@@ -283,9 +283,29 @@ def ipv4_option_frames(addrs: LinkAddresses) -> st.SearchStrategy[bytes]:
     )
 
 
-_FRAGMENT_SHAPES = st.sampled_from(["in_order", "reversed", "duplicate", "partial"])
+FRAGMENT_SHAPES = ("in_order", "reversed", "duplicate", "partial")
 _FRAGMENT_CUTS = st.lists(st.integers(1, 7), min_size=1, max_size=3)
 _FRAGMENT_PAYLOADS = st.binary(min_size=16, max_size=64)
+
+
+def fragment_train(addrs: LinkAddresses, rest: int, data: bytes, ident: int,
+                   cuts: list[int], shape: str) -> tuple[bytes, ...]:
+    """The fragments of one ICMP echo request (``rest``: its identifier and sequence word),
+    cut at ``cuts`` units of 8 octets (RFC 791 2.3, 3.2), put in ``shape`` order
+    (:data:`FRAGMENT_SHAPES`)."""
+    payload = Icmpv4Repr(8, 0, rest, data).emit()
+    last_unit = (len(payload) - 1) // 8
+    edges = [0, *sorted({min(c, last_unit) * 8 for c in cuts}), len(payload)]
+    frames = [_ip_frame(addrs, _ip(addrs, IPPROTO_ICMP, payload=payload[start:end], ident=ident,
+                                   mf=end < len(payload), frag_offset=start // 8))
+              for start, end in zip(edges, edges[1:], strict=False)]
+    if shape == "reversed":
+        frames.reverse()
+    elif shape == "duplicate":
+        frames.insert(0, frames[0])
+    elif shape == "partial":
+        frames = frames[1:]
+    return tuple(frames)
 
 
 def ipv4_fragment_trains(addrs: LinkAddresses) -> st.SearchStrategy[tuple[bytes, ...]]:
@@ -293,22 +313,9 @@ def ipv4_fragment_trains(addrs: LinkAddresses) -> st.SearchStrategy[tuple[bytes,
     in order or reversed, with the first one repeated (an exact overlap), or without the first
     (a datagram that never completes)."""
     def build(rest: int, data: bytes, ident: int, cuts: list[int], shape: str) -> tuple:
-        payload = Icmpv4Repr(8, 0, rest, data).emit()
-        last_unit = (len(payload) - 1) // 8
-        edges = [0, *sorted({min(c, last_unit) * 8 for c in cuts}), len(payload)]
-        frames = []
-        for start, end in zip(edges, edges[1:], strict=False):
-            ip = _ip(addrs, IPPROTO_ICMP, payload=payload[start:end], ident=ident,
-                     mf=end < len(payload), frag_offset=start // 8)
-            frames.append(_ip_frame(addrs, ip))
-        if shape == "reversed":
-            frames.reverse()
-        elif shape == "duplicate":
-            frames.insert(0, frames[0])
-        elif shape == "partial":
-            frames = frames[1:]
-        return tuple(frames)
-    return st.builds(build, u32, _FRAGMENT_PAYLOADS, u16, _FRAGMENT_CUTS, _FRAGMENT_SHAPES)
+        return fragment_train(addrs, rest, data, ident, cuts, shape)
+    return st.builds(build, u32, _FRAGMENT_PAYLOADS, u16, _FRAGMENT_CUTS,
+                     st.sampled_from(FRAGMENT_SHAPES))
 
 
 # -- ICMPv4 and UDP ------------------------------------------------------------------------
