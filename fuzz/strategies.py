@@ -250,10 +250,6 @@ def ipv4_corrupted_frames(addrs: LinkAddresses) -> st.SearchStrategy[bytes]:
                      st.sampled_from(BAD_VERSIONS), st.sampled_from(BAD_PROTOCOLS))
 
 
-def _repr_fields(r) -> dict:
-    return {name: getattr(r, name) for name in r.__dataclass_fields__}
-
-
 ipv4_option = st.one_of(
     st.just(Ipv4OptNop()),
     st.builds(Ipv4OptRecordRoute, st.sampled_from([4, 8, 3, 40]),
