@@ -222,7 +222,7 @@ class Sender:
                 flags = ACK | (PSH if last else 0) | (FIN if fin else 0)
                 if fin:
                     tcb.fin_seq = end
-                rule = ("RFC9293-3.10.7.4-MUST-retransmit" if seq_lt(seq, tcb.snd_max)
+                rule = ("RFC9293-3.8.1-MUST-retransmit" if seq_lt(seq, tcb.snd_max)
                         else "RFC9293-3.10.2-MUST-send-data")
                 self.emit(tcb, flags, seq, now, rule, tcb.send.chunk(seq, n))
                 self._sent(tcb, seq, n + fin, now)

@@ -6,7 +6,7 @@ from conformance.templates import ARP, Ether
 from reference_stack.wire.arp import ARP_REPLY, ARP_REQUEST
 
 
-@pytest.mark.requirement("RFC826-reception-MUST-reply-to-request-for-own-address")
+@pytest.mark.requirement("RFC826-MUST-reply")
 def test_arp_request_for_own_address_is_answered(ex, endpoints):
     asker = endpoints.spare_ipv4[0]
     ex.send(Ether(dst="ff:ff:ff:ff:ff:ff"),

@@ -11,8 +11,8 @@ from reference_stack.wire.arp import ARP_REPLY, ARP_REQUEST
 OTHER_MAC = "02:00:5e:10:00:01"
 
 
-@pytest.mark.requirement("RFC826-reception-MAY-ignore-target-hardware-address-in-request",
-                         "RFC826-reception-MUST-reply-to-request-for-own-address")
+@pytest.mark.requirement("RFC826-MAY-ignore-target-hardware-address-in-request",
+                         "RFC826-MUST-reply")
 @pytest.mark.parametrize("tha", ["ff:ff:ff:ff:ff:ff", "02:11:22:33:44:55"])
 def test_target_hardware_address_of_request_is_ignored(ex, endpoints, tha):
     ex.send(Ether(dst="ff:ff:ff:ff:ff:ff"),
@@ -20,7 +20,7 @@ def test_target_hardware_address_of_request_is_ignored(ex, endpoints, tha):
     ex.expect(ARP(op=ARP_REPLY, spa=endpoints.dut_ipv4, tpa=endpoints.spare_ipv4[0]))
 
 
-@pytest.mark.requirement("RFC826-reception-MUST-reply-to-sender-hardware-address")
+@pytest.mark.requirement("RFC826-MUST-reply-to-sender-hardware-address")
 def test_reply_goes_to_sender_hardware_address(ex, endpoints):
     ex.send(Ether(dst="ff:ff:ff:ff:ff:ff"),
             ARP(op=ARP_REQUEST, sha=OTHER_MAC, spa=endpoints.spare_ipv4[0],
@@ -29,8 +29,8 @@ def test_reply_goes_to_sender_hardware_address(ex, endpoints):
               ARP(op=ARP_REPLY, sha=endpoints.dut_mac, tha=OTHER_MAC, tpa=endpoints.spare_ipv4[0]))
 
 
-HARDWARE = "RFC826-reception-MUST-discard-unknown-hardware-type"
-PROTOCOL = "RFC826-reception-MUST-discard-unknown-protocol-type"
+HARDWARE = "RFC826-MUST-hardware-protocol-type"
+PROTOCOL = "RFC826-MUST-hardware-protocol-type"
 UNUSABLE = {
     "hardware-type-arcnet": (dict(htype=7), HARDWARE),
     "protocol-type-ipv6": (dict(ptype=0x86DD), PROTOCOL),
@@ -50,7 +50,7 @@ def test_request_of_unusable_type_is_discarded(ex, endpoints, case):
     ex.expect_nothing(ARP())
 
 
-@pytest.mark.requirement("RFC826-reception-MUST-no-reply-to-reply")
+@pytest.mark.requirement("RFC826-MUST-no-reply-to-reply")
 def test_reply_is_not_answered(ex, endpoints):
     ex.send(ARP(op=ARP_REPLY, spa=endpoints.spare_ipv4[0], tpa=endpoints.dut_ipv4,
                 tha=endpoints.dut_mac))

@@ -32,7 +32,7 @@ UPDATES = {
 }
 
 
-@pytest.mark.requirement("RFC826-reception-MUST-update-existing-entry")
+@pytest.mark.requirement("RFC826-MUST-merge")
 @pytest.mark.parametrize("update", UPDATES)
 def test_known_sender_hardware_address_is_updated(ex, endpoints, update):
     ip = endpoints.spare_ipv4[0]
@@ -44,7 +44,7 @@ def test_known_sender_hardware_address_is_updated(ex, endpoints, update):
     _echo_reply_goes_to(ex, endpoints, ip, SECOND_MAC, SECOND_MAC)
 
 
-@pytest.mark.requirement("RFC826-reception-MUST-add-entry-when-target")
+@pytest.mark.requirement("RFC826-MUST-add-entry")
 @pytest.mark.parametrize("op", ["request", "reply"])
 def test_unknown_sender_targeting_dut_is_added(ex, endpoints, op):
     ip = endpoints.spare_ipv4[1]

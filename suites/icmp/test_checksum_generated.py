@@ -9,7 +9,7 @@ from reference_stack.wire.icmpv4 import ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP
 
 @pytest.mark.requirement(
     "RFC791-3.1-MUST-generate-header-checksum",
-    "RFC792-echo-MUST-generate-checksum",
+    "RFC792-MUST-generate-checksum",
 )
 @pytest.mark.parametrize("message", ["echo-reply", "port-unreachable"])
 def test_icmp_messages_sent_carry_valid_checksums(ex, endpoints, message):

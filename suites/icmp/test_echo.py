@@ -7,9 +7,9 @@ from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
 
 
 @pytest.mark.requirement(
-    "RFC1122-3.2.2.6-MUST-echo-server",
+    "RFC1122-3.2.2.6-MUST-echo-reply",
     "RFC1122-3.2.2.6-MUST-echo-data-returned",
-    "RFC792-echo-MUST-return-identifier-and-sequence",
+    "RFC792-MUST-return-identifier-and-sequence",
 )
 @pytest.mark.parametrize("size", [0, 56, 1400], ids=lambda n: f"{n}B")
 def test_echo_reply_mirrors_id_sequence_and_data(ex, endpoints, size):

@@ -10,7 +10,7 @@ from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
 from ..ipv4.addresses import GROUP_DESTINATIONS, group_destinations
 
 
-@pytest.mark.requirement("RFC1122-3.2.2.6-MAY-discard-broadcast-echo")
+@pytest.mark.requirement("RFC1122-3.2.2.6-MAY-ignore-broadcast-echo")
 @pytest.mark.parametrize("destination", GROUP_DESTINATIONS)
 def test_echo_to_broadcast_is_discarded(ex, endpoints, destination):
     ip, mac = group_destinations(endpoints)[destination]

@@ -26,9 +26,9 @@ def _case(endpoints, name: str) -> tuple[str, str, str | None]:
 IP_LEVEL = ["ip-limited-broadcast", "ip-directed-broadcast", "ip-multicast"]
 LINK_LEVEL = ["link-broadcast", "link-multicast"]
 BAD_SOURCE = ["source-zero", "source-multicast"]
-REQS = {**{k: "RFC1122-3.2.2-MUSTNOT-error-about-broadcast" for k in IP_LEVEL},
-        **{k: "RFC1122-3.2.2-MUSTNOT-error-about-link-broadcast" for k in LINK_LEVEL},
-        **{k: "RFC1122-3.2.2-MUSTNOT-error-about-invalid-source" for k in BAD_SOURCE}}
+REQS = {**{k: "RFC1122-3.2.2-MUST-NOT-error-to-broadcast" for k in IP_LEVEL},
+        **{k: "RFC1122-3.2.2-MUST-NOT-error-link-broadcast" for k in LINK_LEVEL},
+        **{k: "RFC1122-3.2.2-MUST-NOT-error-source-not-single-host" for k in BAD_SOURCE}}
 
 
 @pytest.mark.parametrize(

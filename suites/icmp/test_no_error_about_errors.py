@@ -23,8 +23,8 @@ def test_bad_option_in_echo_request_gets_parameter_problem(ex, endpoints):
     ex.expect(IPv4(src=endpoints.dut_ipv4), ICMPv4(type=ICMP_PARAM_PROBLEM))
 
 
-@pytest.mark.requirement("RFC1122-3.2.2-MUSTNOT-error-about-icmp-error",
-                         "RFC792-intro-MUSTNOT-error-about-error")
+@pytest.mark.requirement("RFC1122-3.2.2-MUST-NOT-error-about-icmp-error",
+                         "RFC792-MUST-NOT-error-about-error")
 @pytest.mark.parametrize("icmp_type", [ICMP_DEST_UNREACH, ICMP_TIME_EXCEEDED, ICMP_PARAM_PROBLEM],
                          ids=["dest-unreachable", "time-exceeded", "parameter-problem"])
 def test_bad_option_in_icmp_error_gets_nothing(ex, endpoints, icmp_type):

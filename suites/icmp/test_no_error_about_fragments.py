@@ -13,9 +13,9 @@ DATA = bytes(range(200)) * 4
 PIECES = [(0, 320), (320, 640), (640, 808)]
 
 
-@pytest.mark.requirement("RFC1122-3.2.2-MUSTNOT-error-about-non-first-fragment",
-                         "RFC792-intro-MUSTNOT-error-about-non-first-fragment",
-                         "RFC792-unreachable-MUST-port-unreachable-code-3")
+@pytest.mark.requirement("RFC1122-3.2.2-MUST-NOT-error-non-first-fragment",
+                         "RFC792-MUST-NOT-error-about-non-first-fragment",
+                         "RFC792-MUST-port-unreachable-code-3")
 def test_fragmented_datagram_to_closed_port_gets_one_error(ex, endpoints):
     frames = fragment(ex, (UDP(src_port=40000, dst_port=9), Payload(DATA)), PIECES)
     send_all(ex, frames)
@@ -23,8 +23,8 @@ def test_fragmented_datagram_to_closed_port_gets_one_error(ex, endpoints):
     ex.expect_nothing(ICMPv4())
 
 
-@pytest.mark.requirement("RFC1122-3.2.2-MUSTNOT-error-about-non-first-fragment",
-                         "RFC792-intro-MUSTNOT-error-about-non-first-fragment")
+@pytest.mark.requirement("RFC1122-3.2.2-MUST-NOT-error-non-first-fragment",
+                         "RFC792-MUST-NOT-error-about-non-first-fragment")
 @pytest.mark.parametrize("protocol", ["udp-closed-port", "unknown-protocol"])
 def test_non_initial_fragments_alone_get_no_error(ex, protocol):
     if protocol == "udp-closed-port":

@@ -11,7 +11,7 @@ from .errors import quoted
 
 
 @pytest.mark.requirement("RFC1122-3.2.2.1-SHOULD-protocol-unreachable",
-                         "RFC792-unreachable-MUST-protocol-unreachable-code-2",
+                         "RFC792-MUST-protocol-unreachable-code-2",
                          "RFC1122-3.2.2-MUST-quote-header-and-8-octets")
 @pytest.mark.parametrize("protocol", [143, 253, 254])
 def test_unknown_protocol_gets_protocol_unreachable(ex, endpoints, protocol):

@@ -8,7 +8,7 @@ from reference_stack.wire.icmpv4 import ICMP_ECHO_REQUEST
 IPV4_CHECKSUM_OFFSET = 14 + 10
 
 
-@pytest.mark.requirement("RFC1122-3.2.1.2-MUST-verify-header-checksum")
+@pytest.mark.requirement("RFC1122-3.2.1.2-MUST-verify-checksum")
 def test_bad_ipv4_header_checksum_is_dropped(ex, bed):
     frame = bytearray(ex.build(ICMPv4(type=ICMP_ECHO_REQUEST, rest=0x00010001), Payload(b"x")))
     frame[IPV4_CHECKSUM_OFFSET] ^= 0xFF

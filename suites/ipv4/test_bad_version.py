@@ -6,7 +6,7 @@ from conformance.templates import ICMPv4, IPv4, Payload
 from reference_stack.wire.icmpv4 import ICMP_ECHO_REQUEST
 
 
-@pytest.mark.requirement("RFC1122-3.2.1.1-MUST-silently-discard-bad-version")
+@pytest.mark.requirement("RFC1122-3.2.1.1-MUST-version")
 @pytest.mark.parametrize("version", [0, 5, 6, 15])
 def test_ipv4_version_not_4_is_dropped(ex, bed, version):
     ex.send(IPv4(version=version), ICMPv4(type=ICMP_ECHO_REQUEST, rest=0x00010001),

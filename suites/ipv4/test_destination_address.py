@@ -21,7 +21,7 @@ def _destination(endpoints, kind: str) -> tuple[str, str]:
 
 
 ACCEPTED = {
-    "own-address": "RFC768-fields-MUST-deliver-by-destination-port",
+    "own-address": "RFC768-MUST-deliver",
     "limited-broadcast": "RFC1122-3.3.6-MUST-recognize-broadcast",
     "directed-broadcast": "RFC1122-3.3.6-MUST-recognize-broadcast",
     "all-hosts-multicast": "RFC1122-3.3.6-MUST-recognize-broadcast",
@@ -41,7 +41,7 @@ def test_datagram_for_this_host_is_delivered(ex, dut, endpoints, destination):
     assert received(dut, fd) == b"is this delivered?"
 
 
-@pytest.mark.requirement("RFC1122-3.2.1.3-MUST-discard-not-addressed-to-host")
+@pytest.mark.requirement("RFC1122-3.2.1.3-MUST-dst-not-ours")
 @pytest.mark.parametrize("destination", DISCARDED)
 def test_datagram_for_another_host_is_discarded(ex, dut, endpoints, destination):
     fd = bound_socket(dut)

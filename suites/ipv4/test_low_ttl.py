@@ -10,7 +10,7 @@ from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
 
 @pytest.mark.requirement(
     "RFC1122-3.2.1.7-MUST-not-discard-low-ttl",
-    "RFC1122-3.2.1.7-MUSTNOT-send-ttl-zero",
+    "RFC1122-3.2.1.7-MUST-NOT-send-ttl-zero",
 )
 @pytest.mark.parametrize("ttl", [0, 1])
 def test_datagram_with_low_ttl_is_accepted(ex, endpoints, ttl):

@@ -28,7 +28,7 @@ def _echo(ex, endpoints, options, data=b"with options"):
 
 @pytest.mark.parametrize(
     "options",
-    [pytest.param(k, marks=pytest.mark.requirement(v, "RFC1122-3.2.2.6-MUST-echo-server"), id=k)
+    [pytest.param(k, marks=pytest.mark.requirement(v, "RFC1122-3.2.2.6-MUST-echo-reply"), id=k)
      for k, (_, v) in ACCEPTED.items()],
 )
 def test_echo_with_options_is_answered(ex, endpoints, options):
@@ -72,7 +72,7 @@ MALFORMED = {
 
 @pytest.mark.requirement(
     "RFC1122-3.2.2.5-SHOULD-parameter-problem",
-    "RFC792-paramproblem-MUST-pointer",
+    "RFC792-MUST-parameter-problem-pointer",
 )
 @pytest.mark.parametrize("option", MALFORMED)
 def test_malformed_option_gets_parameter_problem(ex, endpoints, option):

@@ -22,8 +22,8 @@ ORDERS = {
 }
 
 
-@pytest.mark.requirement("RFC791-3.2-MUST-reassemble-fragments", "RFC1122-3.3.2-MUST-reassembly",
-                         "RFC791-3.2-MUST-reassembly-duplicates")
+@pytest.mark.requirement("RFC791-3.2-MUST-reassemble", "RFC1122-3.3.2-MUST-reassembly",
+                         "RFC791-3.2-MUST-duplicate-fragment")
 @pytest.mark.parametrize("order", ORDERS)
 def test_fragmented_echo_request_is_reassembled(ex, endpoints, order):
     echo = (ICMPv4(type=ICMP_ECHO_REQUEST, rest=0x00420001), Payload(DATA))

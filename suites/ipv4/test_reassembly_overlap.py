@@ -11,7 +11,7 @@ from .fragments import fragment, send_all
 DATA = bytes(i * 3 & 0xFF for i in range(792))  # + 8 octets ICMP header = 800
 
 
-@pytest.mark.requirement("RFC791-3.2-MAY-reassembly-overlap-later-wins")
+@pytest.mark.requirement("RFC791-3.2-MAY-overlap-last-wins")
 def test_overlapping_fragments_are_reassembled(ex, endpoints):
     echo = (ICMPv4(type=ICMP_ECHO_REQUEST, rest=0x00430001), Payload(DATA))
     send_all(ex, fragment(ex, echo, [(0, 408), (400, 800)]))

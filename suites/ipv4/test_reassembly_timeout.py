@@ -31,8 +31,8 @@ def short_reassembly_timeout(bed):
 @pytest.mark.requirement(
     "RFC791-3.2-MUST-reassembly-timeout",
     "RFC1122-3.3.2-MUST-reassembly-timeout",
-    "RFC1122-3.3.2-SHOULD-time-exceeded-on-reassembly-timeout",
-    "RFC792-timeexceeded-MUST-fragment-reassembly-code-1",
+    "RFC1122-3.3.2-SHOULD-time-exceeded-reassembly",
+    "RFC792-MUST-time-exceeded-reassembly-code-1",
 )
 def test_timeout_with_fragment_zero_sends_time_exceeded(ex, endpoints, short_reassembly_timeout):
     echo = (ICMPv4(type=ICMP_ECHO_REQUEST, rest=0x00440001), Payload(DATA))
@@ -47,8 +47,8 @@ def test_timeout_with_fragment_zero_sends_time_exceeded(ex, endpoints, short_rea
     ex.expect_nothing(ICMPv4(type=ICMP_ECHO_REPLY))
 
 
-@pytest.mark.requirement("RFC792-timeexceeded-MAY-no-error-without-fragment-zero",
-                         "RFC1122-3.3.2-SHOULD-time-exceeded-on-reassembly-timeout")
+@pytest.mark.requirement("RFC792-MAY-no-time-exceeded-without-fragment-zero",
+                         "RFC1122-3.3.2-SHOULD-time-exceeded-reassembly")
 def test_timeout_without_fragment_zero_is_silent(ex, short_reassembly_timeout):
     echo = (ICMPv4(type=ICMP_ECHO_REQUEST, rest=0x00450001), Payload(DATA))
     first, second, last = fragment(ex, echo, PIECES)

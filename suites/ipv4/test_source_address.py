@@ -23,7 +23,7 @@ def _source(endpoints, kind: str) -> str:
     }[kind]
 
 
-@pytest.mark.requirement("RFC1122-3.2.1.3-MUST-discard-invalid-source",
+@pytest.mark.requirement("RFC1122-3.2.1.3-MUST-src-martian",
                          "RFC1122-4.1.3.6-MUST-discard-invalid-source")
 @pytest.mark.parametrize("source", INVALID)
 def test_datagram_from_invalid_source_is_discarded(ex, dut, endpoints, source):
@@ -33,7 +33,7 @@ def test_datagram_from_invalid_source_is_discarded(ex, dut, endpoints, source):
     assert received(dut, fd) is None, f"delivered a datagram from {_source(endpoints, source)}"
 
 
-@pytest.mark.requirement("RFC768-fields-MUST-deliver-by-destination-port")
+@pytest.mark.requirement("RFC768-MUST-deliver")
 def test_datagram_from_valid_source_is_delivered(ex, dut, endpoints):
     fd = bound_socket(dut)
     ex.send(IPv4(src=_source(endpoints, "valid-on-link-host")), *probe_layers())

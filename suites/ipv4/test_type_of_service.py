@@ -7,7 +7,7 @@ from conformance.templates import ICMPv4, IPv4, Payload
 from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
 
 
-@pytest.mark.requirement("RFC1122-3.2.1.6-MUST-tos-passed", "RFC1122-3.2.2.6-MUST-echo-server")
+@pytest.mark.requirement("RFC1122-3.2.1.6-MUST-tos-passed", "RFC1122-3.2.2.6-MUST-echo-reply")
 @pytest.mark.parametrize("tos", [0x10, 0xB8, 0x02, 0xFF], ids=lambda t: f"tos-{t:#04x}")
 def test_datagram_with_any_tos_is_accepted(ex, endpoints, tos):
     ex.send(IPv4(tos=tos), ICMPv4(type=ICMP_ECHO_REQUEST, rest=0x00470001), Payload(b"tos"))

@@ -22,9 +22,9 @@ CASES = {
 }
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.1-MUST-closed-port-rst",
-                         "RFC9293-3.10.7.1-MUST-closed-port-rst-with-ack",
-                         "RFC9293-3.10.7.1-MUST-ack-to-closed-port-rst")
+@pytest.mark.requirement("RFC9293-3.10.7.1-MUST-closed-rst-ack",
+                         "RFC9293-3.10.7.1-MUST-closed-ack-rst",
+                         "RFC9293-3.10.7.1-MUST-closed-ack-rst")
 @pytest.mark.parametrize("case", CASES)
 def test_segment_to_closed_port_gets_rst(ex, case):
     flags, payload, reply = CASES[case]
@@ -33,7 +33,7 @@ def test_segment_to_closed_port_gets_rst(ex, case):
     conn.expect(**reply)
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.1-MUSTNOT-rst-answers-rst")
+@pytest.mark.requirement("RFC9293-3.10.7.1-MUST-closed-rst-drop")
 @pytest.mark.parametrize("flags", ["R", "RA"])
 def test_rst_to_closed_port_is_not_answered(ex, flags):
     conn = ex.tcp(dut_port=CLOSED_PORT, isn=SEQ)

@@ -3,7 +3,7 @@
 import pytest
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-deliver-text", "RFC9293-3.10.2-MUST-send-data")
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-text-deliver", "RFC9293-3.10.2-MUST-send-data")
 def test_data_both_ways(established, dut):
     conn, fd = established
     conn.send_data(b"hello from the tester")

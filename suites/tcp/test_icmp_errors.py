@@ -27,7 +27,7 @@ def _dut_frame(ex, seg) -> bytes:
 
 
 @pytest.mark.requirement(
-    "RFC1122-4.2.3.9-SHOULD-hard-errors-abort",
+    "RFC1122-4.2.3.9-SHOULD-abort-on-hard-error",
     "RFC1122-3.2.2.1-MUST-unreachable-to-transport",
 )
 @pytest.mark.parametrize("error", HARD)
@@ -39,7 +39,7 @@ def test_hard_error_aborts_connection_attempt(ex, dut, endpoints, error):
     assert connect_error(dut, fd) == expected_errno
 
 
-@pytest.mark.requirement("RFC1122-4.2.3.9-MUST-soft-errors-not-abort")
+@pytest.mark.requirement("RFC1122-4.2.3.9-MUST-soft-error")
 @pytest.mark.parametrize("error", SOFT)
 def test_soft_error_does_not_abort_connection_attempt(ex, dut, endpoints, error):
     conn, fd, syn = start_active_open(ex, dut, endpoints)
@@ -58,7 +58,7 @@ def _unacked_data(ex, dut, endpoints):
     return peer, peer.conn.expect_data(b"in flight")
 
 
-@pytest.mark.requirement("RFC1122-4.2.3.9-MUST-soft-errors-not-abort")
+@pytest.mark.requirement("RFC1122-4.2.3.9-MUST-soft-error")
 @pytest.mark.parametrize("error", SOFT)
 def test_soft_error_does_not_abort_connection(ex, dut, endpoints, error):
     peer, seg = _unacked_data(ex, dut, endpoints)
@@ -70,7 +70,7 @@ def test_soft_error_does_not_abort_connection(ex, dut, endpoints, error):
 
 
 @pytest.mark.requirement(
-    "RFC1122-4.2.3.9-SHOULD-hard-errors-abort",
+    "RFC1122-4.2.3.9-SHOULD-abort-on-hard-error",
     "RFC1122-3.2.2.1-MUST-unreachable-to-transport",
 )
 @pytest.mark.parametrize("error", HARD)

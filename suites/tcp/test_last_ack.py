@@ -6,7 +6,7 @@ import pytest
 from .states import reach
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-last-ack-ack-closes")
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-last-ack-ack")
 def test_ack_of_fin_in_last_ack_closes(ex, dut, endpoints):
     peer = reach("LAST-ACK", ex, dut, endpoints)
     peer.conn.ack()  # acknowledges the DUT's FIN

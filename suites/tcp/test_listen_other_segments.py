@@ -29,8 +29,8 @@ def test_ack_to_listener_gets_rst(ex, listener, kind):
     conn.expect(flags="R", seq=fields["ack"])
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.2-MUST-listen-other-dropped",
-                         "RFC9293-3.10.7.1-MUSTNOT-rst-answers-rst")
+@pytest.mark.requirement("RFC9293-3.10.7.2-MUST-listen-other-drop",
+                         "RFC9293-3.10.7.1-MUST-closed-rst-drop")
 @pytest.mark.parametrize("kind", DROPPED)
 def test_segment_without_syn_or_ack_to_listener_is_dropped(ex, listener, kind):
     conn = ex.tcp(dut_port=LISTEN_PORT)

@@ -7,7 +7,7 @@ from conformance.tcp_connection import seq_add
 from .conftest import LISTEN_PORT
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.2-SHOULD-listen-ignore-rst")
+@pytest.mark.requirement("RFC9293-3.10.7.2-MUST-listen-rst-ignore")
 def test_rst_to_listener_is_ignored(ex, listener):
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="R", advance=False)

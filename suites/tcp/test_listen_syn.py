@@ -7,7 +7,7 @@ from conformance.tcp_connection import seq_add
 from .conftest import LISTEN_PORT
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.2-MUST-listen-syn-synack")
+@pytest.mark.requirement("RFC9293-3.10.7.2-MUST-listen-syn")
 def test_syn_to_listener_gets_syn_ack(ex, listener):
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="S")

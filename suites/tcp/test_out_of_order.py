@@ -11,7 +11,7 @@ from .states import reach
 
 @pytest.mark.requirement(
     "RFC1122-4.2.2.20-SHOULD-queue-out-of-order",
-    "RFC9293-3.10.7.4-MUST-deliver-text",
+    "RFC9293-3.10.7.4-MUST-text-deliver",
 )
 @pytest.mark.parametrize("order", ["second-first", "third-second-first"])
 def test_out_of_order_text_is_delivered_in_order(ex, dut, endpoints, order):

@@ -43,7 +43,7 @@ def test_out_of_order_data_is_sacked_most_recent_first(ex, dut, endpoints, liste
     assert ack.sack_blocks[:2] == (second, first), ack.summary()
 
 
-@pytest.mark.requirement("RFC2018-3-MUSTNOT-sack-unless-permitted")
+@pytest.mark.requirement("RFC2018-3-MUST-NOT-sack-unless-permitted")
 def test_no_sack_blocks_unless_permitted(ex, dut, endpoints, listener):
     conn, fd = passive_open(ex, dut, endpoints, listener, syn_options=syn_options(sack=False))
     _send_out_of_order(conn, 1000, 100)

@@ -13,7 +13,7 @@ GARBAGE_ACK = 0x8000_0001
 
 
 @pytest.mark.requirement("RFC9293-3.1-MUST-ignore-ack-field-without-ack",
-                         "RFC9293-3.10.7.2-MUST-listen-syn-synack")
+                         "RFC9293-3.10.7.2-MUST-listen-syn")
 def test_syn_with_ack_field_set_gets_syn_ack_from_listener(ex, listener):
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="S", ack=GARBAGE_ACK)
@@ -21,7 +21,7 @@ def test_syn_with_ack_field_set_gets_syn_ack_from_listener(ex, listener):
 
 
 @pytest.mark.requirement("RFC9293-3.1-MUST-ignore-ack-field-without-ack",
-                         "RFC9293-3.10.7.1-MUST-closed-port-rst")
+                         "RFC9293-3.10.7.1-MUST-closed-rst-ack")
 def test_syn_with_ack_field_set_gets_rst_from_closed_port(ex):
     conn = ex.tcp(dut_port=9)
     conn.send(flags="S", ack=GARBAGE_ACK)

@@ -12,7 +12,7 @@ OFFSETS = {"at-rcv-nxt": 0, "in-window": 100, "left-of-window": -5000, "right-of
 
 
 @pytest.mark.requirement("RFC5961-4.2-MUST-syn-challenge-ack",
-                         "RFC9293-3.10.7.4-MUST-syn-challenge-ack")
+                         "RFC5961-4.2-MUST-syn-challenge-ack")
 @pytest.mark.parametrize("where", OFFSETS)
 @pytest.mark.parametrize("flags", ["S", "SA"], ids=["syn", "syn-ack"])
 @pytest.mark.parametrize("state", SYNCHRONIZED)

@@ -9,7 +9,7 @@ from conformance.tcp_connection import seq_add
 from .states import half_open_syn_received
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-syn-received-ack-establishes")
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-syn-received-ack")
 def test_ack_with_data_establishes_and_delivers(ex, dut, endpoints):
     conn, listener = half_open_syn_received(ex, dut, endpoints)
     conn.send(b"early data", flags="PA")
@@ -27,7 +27,7 @@ def test_unacceptable_ack_in_syn_received_gets_rst(ex, dut, endpoints, offset):
     conn.expect(flags="R", seq=ack)
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-syn-received-rst-returns-to-listen")
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-syn-received-rst-listen")
 def test_rst_in_syn_received_returns_to_listen(ex, dut, endpoints):
     conn, listener = half_open_syn_received(ex, dut, endpoints)
     conn.send(flags="R", advance=False)

@@ -11,7 +11,7 @@ from conformance.tcp_connection import seq_add
 from .states import connect_error, start_active_open
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.3-MUST-syn-sent-synack-completes",
+@pytest.mark.requirement("RFC9293-3.10.7.3-MUST-synack-established",
                          "RFC9293-3.5-MUST-three-way-handshake")
 def test_acceptable_syn_ack_completes_active_open(ex, dut, endpoints):
     conn, fd, syn = start_active_open(ex, dut, endpoints)
@@ -25,7 +25,7 @@ def test_acceptable_syn_ack_completes_active_open(ex, dut, endpoints):
 BAD_ACKS = {"ack-equal-iss": 0, "ack-below-iss": -100, "ack-beyond-snd-nxt": 2}
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.3-MUST-syn-sent-bad-ack-rst")
+@pytest.mark.requirement("RFC9293-3.10.7.3-MUST-bad-ack-rst")
 @pytest.mark.parametrize("flags", ["SA", "A"], ids=["syn-ack", "ack"])
 @pytest.mark.parametrize("bad", BAD_ACKS)
 def test_unacceptable_ack_in_syn_sent_gets_rst(ex, dut, endpoints, bad, flags):
@@ -35,7 +35,7 @@ def test_unacceptable_ack_in_syn_sent_gets_rst(ex, dut, endpoints, bad, flags):
     conn.expect(flags="R", seq=ack)
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.3-MUST-syn-sent-rst-acceptable-ack-resets")
+@pytest.mark.requirement("RFC9293-3.10.7.3-MUST-rst-refused")
 def test_rst_with_acceptable_ack_refuses_connection(ex, dut, endpoints):
     conn, fd, syn = start_active_open(ex, dut, endpoints)
     conn.send(flags="RA", ack=seq_add(syn.seq, 1), advance=False)
@@ -43,7 +43,7 @@ def test_rst_with_acceptable_ack_refuses_connection(ex, dut, endpoints):
     assert connect_error(dut, fd) == errno.ECONNREFUSED
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.3-MUST-syn-sent-rst-without-ack-dropped")
+@pytest.mark.requirement("RFC9293-3.10.7.3-MUST-rst-no-ack-drop")
 @pytest.mark.parametrize("ack", [None, 0], ids=["no-ack-bit", "unacceptable-ack"])
 def test_rst_without_acceptable_ack_is_dropped(ex, dut, endpoints, ack):
     conn, fd, syn = start_active_open(ex, dut, endpoints)

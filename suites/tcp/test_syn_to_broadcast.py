@@ -11,7 +11,7 @@ from .options import syn_options
 from .states import LISTEN_PORT, listen
 
 
-@pytest.mark.requirement("RFC1122-4.2.3.10-MUST-discard-syn-to-broadcast")
+@pytest.mark.requirement("RFC1122-4.2.3.10-MUST-discard-broadcast")
 @pytest.mark.parametrize("destination", GROUP_DESTINATIONS)
 def test_syn_to_broadcast_or_multicast_is_dropped(ex, dut, endpoints, destination):
     listen(dut, endpoints, address="0.0.0.0")

@@ -11,7 +11,7 @@ IGNORED = ("CLOSE-WAIT", "CLOSING", "LAST-ACK")
 
 
 @pytest.mark.requirement(
-    "RFC9293-3.10.7.4-MUST-deliver-text",
+    "RFC9293-3.10.7.4-MUST-text-deliver",
     "RFC9293-3.6.1-MUST-half-closed-receive",
 )
 @pytest.mark.parametrize("state", DELIVERED)
@@ -22,7 +22,7 @@ def test_text_is_delivered(ex, dut, endpoints, state):
     assert dut.recv(peer.fd, 100) == b"more data"
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-text-ignored-after-fin")
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-text-ignore")
 @pytest.mark.parametrize("state", IGNORED)
 def test_text_after_peer_fin_is_ignored(ex, dut, endpoints, state):
     peer = reach(state, ex, dut, endpoints)

@@ -8,7 +8,7 @@ from conformance.tcp_connection import seq_add
 from .states import reach
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-time-wait-fin-acked")
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-time-wait-fin")
 def test_retransmitted_fin_is_acked_in_time_wait(ex, dut, endpoints):
     peer = reach("TIME-WAIT", ex, dut, endpoints)
     peer.send(flags="FA", seq=seq_add(peer.conn.snd_nxt, -1))

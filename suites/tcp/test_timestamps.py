@@ -50,7 +50,7 @@ def test_every_segment_carries_timestamps_echoing_ts_recent(ex, dut, endpoints):
     assert all(step < 1 << 31 for step in steps), f"TSval went backwards: {seen}"
 
 
-@pytest.mark.requirement("RFC7323-3.2-SHOULD-drop-segment-without-ts")
+@pytest.mark.requirement("RFC7323-3.2-SHOULD-drop-missing-tsopt")
 def test_segment_without_timestamps_is_dropped(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     peer.send(b"no tsopt", flags="PA", options=())

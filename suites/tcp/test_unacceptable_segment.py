@@ -11,7 +11,7 @@ from .states import ALL_SYNCHRONIZED, reach
 OFFSETS = {"left-of-window": -3000, "right-of-window": 1 << 30}
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-unacceptable-segment-ack",
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-first-check",
                          "RFC1122-4.2.2.12-MUST-unacceptable-dropped")
 @pytest.mark.parametrize("where", OFFSETS)
 @pytest.mark.parametrize("state", ALL_SYNCHRONIZED)
@@ -24,7 +24,7 @@ def test_data_outside_window_is_acked_and_dropped(ex, dut, endpoints, state, whe
         assert value is None and err != 0, f"the DUT delivered out-of-window text {value!r}"
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-unacceptable-segment-ack")
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-first-check")
 def test_bare_ack_right_of_window_is_acked(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     peer.send(flags="A", seq=seq_add(peer.conn.snd_nxt, 1 << 30))

@@ -12,7 +12,7 @@ from ..ipv4.udp_probe import PROBE_PORT as PORT
 from ..ipv4.udp_probe import bound_socket
 
 
-@pytest.mark.requirement("RFC768-fields-MUST-checksum-zero-means-none",
+@pytest.mark.requirement("RFC768-MAY-zero-checksum",
                          "RFC1122-4.1.3.4-MUST-accept-zero-checksum")
 def test_zero_checksum_is_accepted(ex, dut):
     fd = bound_socket(dut)
@@ -39,7 +39,7 @@ def _payload_summing_to_zero(src: str, dst: str, src_port: int, dst_port: int) -
     return base + complement.to_bytes(2, "big")
 
 
-@pytest.mark.requirement("RFC768-fields-MUST-transmit-zero-checksum-as-ones")
+@pytest.mark.requirement("RFC768-MUST-transmit-zero-checksum-as-ones")
 def test_computed_zero_checksum_is_sent_as_all_ones(ex, dut, endpoints):
     fd = bound_socket(dut)
     data = _payload_summing_to_zero(endpoints.dut_ipv4, endpoints.tester_ipv4, PORT, 40000)

@@ -21,7 +21,7 @@ CODES = {
 
 
 @pytest.mark.requirement(
-    "RFC1122-4.1.3.3-MUST-pass-icmp-errors",
+    "RFC1122-4.1.3.3-MUST-pass-icmp-to-application",
     "RFC1122-3.2.2.1-MUST-unreachable-to-transport",
 )
 @pytest.mark.parametrize("error", CODES)

@@ -12,7 +12,7 @@ from ..ipv4.udp_probe import bound_socket
 DATA = b"sixteen octets.."
 
 
-@pytest.mark.requirement("RFC768-fields-MUST-length-includes-header")
+@pytest.mark.requirement("RFC768-MUST-length")
 @pytest.mark.parametrize("length", [0, 7, 8 + len(DATA) + 1, 0xFFFF],
                          ids=["zero", "below-header", "one-beyond-ip", "max"])
 def test_impossible_length_is_discarded(ex, dut, length):
@@ -23,7 +23,7 @@ def test_impossible_length_is_discarded(ex, dut, length):
     assert err != 0, f"delivered a datagram with length field {length}: {value!r}"
 
 
-@pytest.mark.requirement("RFC768-fields-MUST-length-includes-header")
+@pytest.mark.requirement("RFC768-MUST-length")
 def test_octets_beyond_length_are_not_data(ex, dut):
     fd = bound_socket(dut)
     ex.send(UDP(src_port=40000, dst_port=PORT, length=8 + 6), Payload(DATA))

@@ -9,8 +9,8 @@ from conformance.templates import UDP, Payload
 
 
 @pytest.mark.requirement(
-    "RFC768-fields-MAY-source-port-zero",
-    "RFC768-fields-MUST-deliver-by-destination-port",
+    "RFC768-MAY-source-port-zero",
+    "RFC768-MUST-deliver",
 )
 def test_datagram_with_source_port_zero_is_delivered(ex, dut, endpoints):
     fd = dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
