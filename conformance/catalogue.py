@@ -10,7 +10,8 @@ Each ``rfc<n>.toml`` lists requirements of one RFC::
     level = "MUST"          # MUST, MUST NOT, SHOULD, SHOULD NOT, MAY; the id spells it too
     text = "A segment arriving at a CLOSED port elicits a RST."
 
-An id is ``RFC<n>-<section>-<LEVEL>-<slug>`` (``MUST-NOT``, ``SHOULD-NOT`` for the negative
+An id is ``RFC<n>-<section>-<LEVEL>-<slug>`` (a file of another standard has
+``standard = "IEEE 802.3"`` and ids ``IEEE802.3-<section>-<LEVEL>-<slug>``) (``MUST-NOT``, ``SHOULD-NOT`` for the negative
 levels); an RFC without numbered sections (768, 792, 826, 894) has no section in its ids. Ids
 are unique across files. Tests cite them with the ``requirement`` marker; coverage is computed
 from those markers, never typed by hand. The oracle records the same ids in its decisions.
@@ -39,7 +40,7 @@ from pathlib import Path
 from reports.requirements import LEVELS, Requirement  # one definition, shared with the report
 
 ID_RE = re.compile(
-    r"^RFC\d+(?:-[0-9A-Za-z.]+)?-(?P<level>MUST-NOT|SHOULD-NOT|MUST|SHOULD|MAY)-[a-z0-9-]+$")
+    r"^(?:RFC\d+|IEEE\d+(?:\.\d+[A-Za-z]*)?)(?:-[0-9A-Za-z.]+)?-(?P<level>MUST-NOT|SHOULD-NOT|MUST|SHOULD|MAY)-[a-z0-9-]+$")
 REFINEMENT_RE = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]*)-[a-z_][a-z0-9_]*(?:-[a-z0-9_-]+)?$")
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "suites" / "requirements"
 
@@ -86,10 +87,10 @@ def _missing(entry: dict, keys: tuple[str, ...]) -> list[str]:
 
 
 def _requirements(path: Path, data: dict) -> list[Requirement]:
-    rfc = data.get("rfc")
+    rfc = data.get("rfc", data.get("standard"))  # standard: a non-RFC one, "IEEE 802.3"
     if not isinstance(rfc, str):
         raise CatalogueError(f"{path}: missing top-level rfc = \"RFC <n>\"")
-    number = rfc.removeprefix("RFC ").strip()
+    prefix = rfc.replace(" ", "")
     out = []
     for i, entry in enumerate(data.get("requirement", [])):
         where = f"{path}: requirement #{i + 1}"
@@ -106,7 +107,7 @@ def _requirements(path: Path, data: dict) -> list[Requirement]:
         if match["level"].replace("-", " ") != entry["level"]:
             raise CatalogueError(
                 f"{where}: id {entry['id']!r} says {match['level']}, level says {entry['level']}")
-        if not entry["id"].startswith(f"RFC{number}-"):
+        if not entry["id"].startswith(f"{prefix}-"):
             raise CatalogueError(f"{where}: id {entry['id']!r} is not of {rfc}")
         out.append(Requirement(entry["id"], rfc, entry["section"], entry["level"], entry["text"]))
     return out

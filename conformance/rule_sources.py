@@ -20,10 +20,13 @@ from pathlib import Path
 
 REFERENCE_STACK = Path(__file__).resolve().parent.parent / "reference_stack"
 
-# A rule id literal: an RFC requirement id or a profile refinement (LINUX-..., PYTCP-...).
-# State names such as "SYN-SENT" or "TIME-WAIT" are not ids: a profile prefix is followed by
-# a lower-case kernel (or stack) function name.
-RULE_LITERAL = re.compile(r"^(RFC\d+-\S+|[A-Z][A-Z0-9]*-[a-z_][a-z0-9_]*(-\S+)?)$")
+# A rule id literal: a standard's requirement (``RFC9293-3.1-MUST-...``,
+# ``IEEE802.3-3.1-MUST-...``: a document, an optional section, a level) or a profile refinement
+# (``LINUX-tcp_check_req-...``). State names such as "SYN-SENT" or "TIME-WAIT" are not ids: a
+# profile prefix is followed by a lower-case kernel (or stack) function name.
+RULE_LITERAL = re.compile(
+    r"^([A-Z][A-Za-z0-9.]*-(\S+-)?(MUST|SHOULD|MAY)(-NOT)?-\S+"
+    r"|[A-Z][A-Z0-9]*-[a-z_][a-z0-9_]*(-\S+)?)$")
 
 
 @dataclass(frozen=True, order=True)

@@ -20,9 +20,17 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class CitingTest:
+    target: str
+    id: str
+    anchor: str
+
+
+@dataclass(frozen=True)
 class Row:
     requirement: Requirement
     cells: tuple[Cell, ...]
+    tests: tuple[CitingTest, ...] = ()  # every test citing the requirement, on every target
 
 
 @dataclass(frozen=True)
@@ -44,10 +52,12 @@ def build_matrix(targets: list[dict], anchors: list[list[str]], describe) -> tup
         for test in run["tests"]:
             req_ids.update(dict.fromkeys(test["requirements"]))
     per_cell: dict[tuple[str, int], list[tuple[str, str]]] = {}
+    per_row: dict[str, list[CitingTest]] = {}
     for index, run in enumerate(targets):
         for test, anchor in zip(run["tests"], anchors[index], strict=True):
             for req_id in test["requirements"]:
                 per_cell.setdefault((req_id, index), []).append((test["outcome"], anchor))
+                per_row.setdefault(req_id, []).append(CitingTest(run["target"], test["id"], anchor))
     requirements = sorted((describe(req_id) for req_id in req_ids), key=lambda r: r.sort_key)
     sections: list[Section] = []
     rows: list[Row] = []
@@ -59,7 +69,7 @@ def build_matrix(targets: list[dict], anchors: list[list[str]], describe) -> tup
         if rows and _group(rows[-1].requirement) != _group(req):
             sections.append(_section(rows))
             rows = []
-        rows.append(Row(req, cells))
+        rows.append(Row(req, cells, tuple(per_row.get(req.id, ()))))
     if rows:
         sections.append(_section(rows))
     return tuple(sections)

@@ -71,6 +71,8 @@ def validate_results(data: object) -> dict:
             _check_type(data[key], kind, key)
     result = _json_copy(data)
     result.setdefault("requirements", {})
+    for req_id, entry in result["requirements"].items():
+        _check_requirement(req_id, entry)
     result.setdefault("findings", [])
     result["environment"] = _normalise_environment(result["environment"])
     seen: set[str] = set()
@@ -182,6 +184,24 @@ def _normalise_test(test: object, index: int, seen: set[str]) -> dict:
         for item in test[key]:
             _check_type(item, dict, f"{where}.{key}[]")
     return test
+
+
+def _check_requirement(req_id: str, entry: object) -> None:
+    """A catalogue entry; its optional ``rules``: objects with an id and their sites."""
+    where = f"requirements[{req_id}]"
+    _check_type(entry, dict, where)
+    rules = entry.get("rules")  # type: ignore[union-attr]
+    if rules is None:
+        return
+    _check_type(rules, list, f"{where}.rules")
+    for i, rule in enumerate(rules):
+        _check_type(rule, dict, f"{where}.rules[{i}]")
+        _check_type(rule.get("id"), str, f"{where}.rules[{i}].id")
+        _check_type(rule.get("sites", []), list, f"{where}.rules[{i}].sites")
+        for site in rule.get("sites", []):
+            _check_type(site, dict, f"{where}.rules[{i}].sites[]")
+            _check_type(site.get("module"), str, f"{where}.rules[{i}].sites[].module")
+            _check_type(site.get("function"), str, f"{where}.rules[{i}].sites[].function")
 
 
 def _check_type(value: object, kind: type | tuple[type, ...], where: str) -> None:

@@ -12,12 +12,27 @@ ID_PATTERN = re.compile(
 
 
 @dataclass(frozen=True)
+class Rule:
+    """An oracle rule behind a requirement: the requirement's own id when the oracle records
+    it, or a profile's refinement of it; ``sites`` are the reference_stack functions recording
+    it (``module:function``)."""
+
+    id: str
+    kind: str  # "requirement" or "refinement"
+    sites: tuple[str, ...] = ()
+    profile: str = ""  # a refinement's profile, e.g. "linux"
+    function: str = ""  # a refinement's function in the modelled stack, e.g. "tcp_check_req"
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class Requirement:
     id: str
     rfc: str
     section: str
     level: str
     text: str
+    rules: tuple[Rule, ...] = ()
 
     @property
     def sort_key(self) -> tuple:
@@ -40,6 +55,18 @@ def describe(req_id: str, catalogue: dict) -> Requirement:
         rfc=str(entry.get("rfc") or rfc),
         section=str(entry.get("section") or section),
         level=str(entry.get("level") or level).upper(),
+        text=str(entry.get("text") or ""),
+        rules=tuple(_rule(rule) for rule in entry.get("rules") or ()),
+    )
+
+
+def _rule(entry: dict) -> Rule:
+    return Rule(
+        id=str(entry["id"]),
+        kind=str(entry.get("kind") or "requirement"),
+        sites=tuple(f"{site['module']}:{site['function']}" for site in entry.get("sites", ())),
+        profile=str(entry.get("profile") or ""),
+        function=str(entry.get("function") or ""),
         text=str(entry.get("text") or ""),
     )
 

@@ -1,0 +1,88 @@
+"""From a requirement to the oracle's rules behind it, and the check that the oracle speaks only
+the catalogue's vocabulary.
+
+A requirement's rules are the requirement itself when the oracle records its id, and the profile
+refinements (``LINUX-...``) that refine it; each with the reference_stack functions that record
+it (`conformance.rule_sources`, read with `ast`). ``results.json`` carries them per requirement
+(``requirements[<id>].rules``) so that ``reports/`` only renders them.
+
+    python -m conformance.vocabulary RESULTS.json...   # ids recorded outside the vocabulary
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from conformance import catalogue, rule_sources
+from conformance.catalogue import Vocabulary
+from conformance.rule_sources import Site
+
+
+def _sites(sites: Iterable[Site]) -> list[dict[str, str]]:
+    return [site.to_dict() for site in sites]
+
+
+def requirement_rules(vocab: Vocabulary,
+                      index: dict[str, tuple[Site, ...]]) -> dict[str, list[dict[str, Any]]]:
+    """Requirement id -> its rules, JSON-safe: ``{"id", "kind", "sites"}``, a refinement also
+    with its ``profile``, ``function`` (the modelled stack's) and ``text``."""
+    out: dict[str, list[dict[str, Any]]] = {rid: [] for rid in vocab.requirements}
+    for rid in vocab.requirements:
+        if rid in index:
+            out[rid].append({"id": rid, "kind": "requirement", "sites": _sites(index[rid])})
+    for ref in vocab.refinements.values():
+        out[ref.refines].append({
+            "id": ref.id, "kind": "refinement", "profile": ref.profile,
+            "function": ref.function, "text": ref.text,
+            "sites": _sites(index.get(ref.id, ())),
+        })
+    return out
+
+
+def requirements_json(vocab: Vocabulary | None = None,
+                      index: dict[str, tuple[Site, ...]] | None = None
+                      ) -> dict[str, dict[str, Any]]:
+    """The ``requirements`` of results.json: each catalogue entry with its rules."""
+    vocab = vocab if vocab is not None else catalogue.load_vocabulary()
+    rules = requirement_rules(vocab, index if index is not None else rule_sources.index())
+    return {rid: {"rfc": req.rfc, "section": req.section, "level": req.level, "text": req.text,
+                  "rules": rules[rid]}
+            for rid, req in vocab.requirements.items()}
+
+
+def recorded_in_results(results: dict[str, Any]) -> set[str]:
+    """Every rule id a results document holds from the oracle: the lockstep decisions and the
+    divergences of each test, and the rules of its findings."""
+    ids: set[str] = set()
+    for test in results.get("tests", []):
+        ids.update(d["rule"] for d in test.get("oracle", []) if d.get("rule"))
+        ids.update(d["rule"] for d in test.get("divergences", []) if d.get("rule"))
+    for finding in results.get("findings", []):
+        if finding.get("rule"):
+            ids.add(finding["rule"])
+    return ids
+
+
+def outside(ids: Iterable[str], vocab: Vocabulary) -> list[str]:
+    """The ids that are neither a catalogue requirement nor a refinement, sorted."""
+    return sorted({rid for rid in ids if rid not in vocab})
+
+
+def main(argv: list[str] | None = None) -> int:
+    paths = argv if argv is not None else sys.argv[1:]
+    vocab = catalogue.load_vocabulary()
+    bad = 0
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            unknown = outside(recorded_in_results(json.load(f)), vocab)
+        for rid in unknown:
+            print(f"{path}: {rid} is not in suites/requirements")
+        bad += len(unknown)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
