@@ -10,9 +10,9 @@ Each ``rfc<n>.toml`` lists requirements of one RFC::
     level = "MUST"          # MUST, MUST NOT, SHOULD, SHOULD NOT, MAY; the id spells it too
     text = "A segment arriving at a CLOSED port elicits a RST."
 
-An id is ``RFC<n>-<section>-<LEVEL>-<slug>`` (a file of another standard has
-``standard = "IEEE 802.3"`` and ids ``IEEE802.3-<section>-<LEVEL>-<slug>``) (``MUST-NOT``, ``SHOULD-NOT`` for the negative
-levels); an RFC without numbered sections (768, 792, 826, 894) has no section in its ids. Ids
+An id is ``RFC<n>-<section>-<LEVEL>-<slug>`` (``MUST-NOT``, ``SHOULD-NOT`` for the negative
+levels); an RFC without numbered sections (768, 792, 826, 894) has no section in its ids. A
+file of another standard has ``standard = "IEEE 802.3"`` and ids ``IEEE802.3-<section>-...``. Ids
 are unique across files. Tests cite them with the ``requirement`` marker; coverage is computed
 from those markers, never typed by hand. The oracle records the same ids in its decisions.
 
