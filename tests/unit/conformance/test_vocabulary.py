@@ -1,0 +1,145 @@
+"""One requirement vocabulary: the oracle's rule ids are catalogue ids or profile refinements,
+and a requirement leads to the functions applying it (issue 11, item 4). Pure and fast; the
+run-time twin is tests/integration/test_rule_vocabulary.py."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from conformance import catalogue, rule_sources, vocabulary
+from conformance.rule_sources import Site
+
+REQ = "[[requirement]]\nid='{id}'\nsection='1'\nlevel='{level}'\ntext='t'\n"
+REF = "[[refinement]]\nid='{id}'\nrefines='{refines}'\nfunction='f'\ntext='t'\n"
+
+
+def test_every_rule_id_literal_in_reference_stack_is_in_the_vocabulary():
+    vocab = catalogue.load_vocabulary()
+    literals = rule_sources.literals()
+    assert len(literals) >= 150
+    unknown = {rid: where for rid, where in literals.items() if rid not in vocab}
+    assert not unknown, (
+        "rule ids in reference_stack/ that are neither catalogue requirements nor "
+        f"refinements (suites/requirements/): {unknown}")
+
+
+def test_every_refinement_is_recorded_by_the_oracle():
+    """A refinement nobody records is stale (strict, as the expectations are)."""
+    index = rule_sources.index()
+    stale = [rid for rid in catalogue.load_vocabulary().refinements if rid not in index]
+    assert not stale, stale
+
+
+def test_every_oracle_rule_has_a_site_and_every_site_a_rule():
+    index = rule_sources.index()
+    assert set(index) == set(rule_sources.literals())
+    assert all(index.values()), [rid for rid, sites in index.items() if not sites]
+
+
+def test_the_issue_example_leads_from_the_requirement_to_its_function():
+    rules = vocabulary.requirements_json()["RFC9293-3.10.7.4-MUST-first-check"]["rules"]
+    own = next(rule for rule in rules if rule["kind"] == "requirement")
+    assert {"module": "reference_stack.tcp.segment_arrival",
+            "function": "synchronized"} in own["sites"]
+    refinements = {rule["id"]: rule for rule in rules if rule["kind"] == "refinement"}
+    assert refinements["LINUX-tcp_data_queue-duplicate"]["function"] == "tcp_data_queue"
+    assert refinements["LINUX-tcp_data_queue-duplicate"]["sites"] == [
+        {"module": "reference_stack.tcp.segment_arrival", "function": "_duplicate"}]
+
+
+def _package(tmp_path, files: dict[str, str]):
+    root = tmp_path / "stack"
+    root.mkdir()
+    for name, body in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(body))
+    return root
+
+
+def test_sites_are_the_functions_holding_the_literal_or_using_its_constant(tmp_path):
+    root = _package(tmp_path, {
+        "__init__.py": '"""Docstring naming RFC1-1-MUST-doc is not a rule."""\n',
+        "rules.py": 'RULE = "RFC1-1-MUST-const"\n',
+        "user.py": """
+            from .rules import RULE
+            from .table import Arm
+
+            def helper():
+                return "SYN-SENT"  # a state name, not a rule
+
+            class Layer:
+                def receive(self, trace):
+                    trace.add("x", "drop", "LINUX-fn-slug")
+                    def inner():
+                        return RULE
+                    return inner
+
+            TABLE = Arm(close=Arm("RFC1-2-MAY-armed"))
+            """,
+        "table.py": "class Arm:\n    def __init__(self, *a, **kw): pass\n",
+    })
+    index = rule_sources.index(root)
+    assert index == {
+        "LINUX-fn-slug": (Site("stack.user", "Layer.receive"),),
+        "RFC1-1-MUST-const": (Site("stack.user", "Layer.receive.inner"),),
+        "RFC1-2-MAY-armed": (Site("stack.user", "TABLE.close"),),
+    }
+    assert set(rule_sources.literals(root)) == {"LINUX-fn-slug", "RFC1-1-MUST-const",
+                                                "RFC1-2-MAY-armed"}
+
+
+def _vocab(tmp_path, rfc1: str, linux: str | None = None) -> catalogue.Vocabulary:
+    (tmp_path / "rfc1.toml").write_text("rfc = 'RFC 1'\n" + rfc1)
+    if linux is not None:
+        (tmp_path / "linux.toml").write_text("profile = 'linux'\n" + linux)
+    return catalogue.load_vocabulary(tmp_path)
+
+
+def test_refinements_load_and_attach_to_the_requirement_they_refine(tmp_path):
+    vocab = _vocab(tmp_path, REQ.format(id="RFC1-1-MUST-a", level="MUST"),
+                   REF.format(id="LINUX-fn-b", refines="RFC1-1-MUST-a"))
+    assert "LINUX-fn-b" in vocab and "RFC1-1-MUST-a" in vocab and "LINUX-fn-c" not in vocab
+    rules = vocabulary.requirement_rules(vocab, {"LINUX-fn-b": (Site("m", "f"),)})
+    assert rules == {"RFC1-1-MUST-a": [{
+        "id": "LINUX-fn-b", "kind": "refinement", "profile": "linux", "function": "f",
+        "text": "t", "sites": [{"module": "m", "function": "f"}]}]}
+
+
+@pytest.mark.parametrize("linux, message", [
+    (REF.format(id="LINUX-fn-b", refines="RFC1-1-MUST-zzz"), "not in the catalogue"),
+    (REF.format(id="PYTCP-fn-b", refines="RFC1-1-MUST-a"), "is not LINUX-<function>"),
+    (REF.format(id="LINUX-Fn", refines="RFC1-1-MUST-a"), "is not LINUX-<function>"),
+    ("[[refinement]]\nid='LINUX-fn-b'\nrefines='RFC1-1-MUST-a'\ntext='t'\n", "missing function"),
+    (REF.format(id="RFC1-1-MUST-a", refines="RFC1-1-MUST-a"), "is not LINUX"),
+])
+def test_a_malformed_refinement_is_one_clear_error(tmp_path, linux, message):
+    with pytest.raises(catalogue.CatalogueError, match=message):
+        _vocab(tmp_path, REQ.format(id="RFC1-1-MUST-a", level="MUST"), linux)
+
+
+@pytest.mark.parametrize("rfc1, message", [
+    (REQ.format(id="RFC1-1-MUST-a", level="SHOULD"), "says MUST, level says SHOULD"),
+    (REQ.format(id="RFC1-1-MUSTNOT-a", level="MUST NOT"), "is not RFC"),
+    (REQ.format(id="RFC2-1-MUST-a", level="MUST"), "is not of RFC 1"),
+])
+def test_a_requirement_id_spells_its_level_and_rfc(tmp_path, rfc1, message):
+    with pytest.raises(catalogue.CatalogueError, match=message):
+        _vocab(tmp_path, rfc1)
+
+
+def test_negative_levels_and_ids_without_a_section_are_valid(tmp_path):
+    vocab = _vocab(tmp_path, REQ.format(id="RFC1-MUST-NOT-a", level="MUST NOT")
+                   + REQ.format(id="RFC1-2.1-SHOULD-NOT-b", level="SHOULD NOT"))
+    assert set(vocab.requirements) == {"RFC1-MUST-NOT-a", "RFC1-2.1-SHOULD-NOT-b"}
+
+
+def test_recorded_ids_are_read_from_decisions_divergences_and_findings(tmp_path):
+    vocab = _vocab(tmp_path, REQ.format(id="RFC1-1-MUST-a", level="MUST"))
+    results = {"tests": [{"oracle": [{"rule": "RFC1-1-MUST-a"}],
+                          "divergences": [{"rule": "RFC1-9-MUST-div"}]}],
+               "findings": [{"rule": "RFC1-9-MUST-found"}]}
+    recorded = vocabulary.recorded_in_results(results)
+    assert vocabulary.outside(recorded, vocab) == ["RFC1-9-MUST-div", "RFC1-9-MUST-found"]
