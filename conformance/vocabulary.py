@@ -6,7 +6,8 @@ refinements (``LINUX-...``) that refine it; each with the reference_stack functi
 it (`conformance.rule_sources`, read with `ast`). ``results.json`` carries them per requirement
 (``requirements[<id>].rules``) so that ``reports/`` only renders them.
 
-    python -m conformance.vocabulary RESULTS.json...   # ids recorded outside the vocabulary
+    python -m conformance.vocabulary rules REQUIREMENT_ID...   # its rules, module:function
+    python -m conformance.vocabulary check RESULTS.json...     # ids recorded outside it (exit 1)
 """
 
 from __future__ import annotations
@@ -71,8 +72,25 @@ def outside(ids: Iterable[str], vocab: Vocabulary) -> list[str]:
     return sorted({rid for rid in ids if rid not in vocab})
 
 
-def main(argv: list[str] | None = None) -> int:
-    paths = argv if argv is not None else sys.argv[1:]
+def _show_rules(ids: list[str]) -> int:
+    requirements = requirements_json()
+    for rid in ids:
+        entry = requirements.get(rid)
+        if entry is None:
+            print(f"{rid}: not a catalogue requirement", file=sys.stderr)
+            return 2
+        print(f"{rid} ({entry['rfc']} {entry['section']}, {entry['level']}): {entry['text']}")
+        for rule in entry["rules"]:
+            where = " ".join(f"{s['module']}:{s['function']}" for s in rule["sites"])
+            kind = (f"{rule['profile']} refinement, models {rule['function']}"
+                    if rule["kind"] == "refinement" else "the requirement itself")
+            print(f"  {rule['id']}  [{kind}]  {where or '(recorded nowhere)'}")
+        if not entry["rules"]:
+            print("  (no oracle rule records it)")
+    return 0
+
+
+def _check(paths: list[str]) -> int:
     vocab = catalogue.load_vocabulary()
     bad = 0
     for path in paths:
@@ -82,6 +100,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: {rid} is not in suites/requirements")
         bad += len(unknown)
     return 1 if bad else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argv if argv is not None else sys.argv[1:]
+    if len(args) < 2 or args[0] not in ("rules", "check"):
+        print(__doc__.strip().splitlines()[-2], file=sys.stderr)
+        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        return 2
+    return _show_rules(args[1:]) if args[0] == "rules" else _check(args[1:])
 
 
 if __name__ == "__main__":

@@ -44,3 +44,20 @@ def test_targets_lists_linux_as_available():
     assert proc.returncode == 0
     assert any(line.startswith("linux") and "available" in line
                for line in proc.stdout.splitlines())
+
+
+def test_a_refinement_of_no_catalogue_requirement_is_one_line_exit_2(tmp_path):
+    import os
+    import shutil
+
+    from conformance.catalogue import DEFAULT_DIR
+
+    shutil.copytree(DEFAULT_DIR, tmp_path / "req", ignore=shutil.ignore_patterns("*.py"))
+    with open(tmp_path / "req" / "linux.toml", "a") as f:
+        f.write("\n[[refinement]]\nid = 'LINUX-fn-new'\nrefines = 'RFC9293-9.9-MUST-nothing'\n"
+                "function = 'fn'\ntext = 't'\n")
+    env = dict(os.environ, NETCONFORM_REQUIREMENTS=str(tmp_path / "req"))
+    proc = netconform("run", "--out", str(tmp_path / "out"), env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "not in the catalogue" in proc.stderr
+    assert "Traceback" not in proc.stderr
