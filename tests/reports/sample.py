@@ -15,7 +15,16 @@ CATALOGUE = {
         "text": "A segment to a CLOSED port elicits a RST."},
     "RFC9293-3.10.7.4-MUST-first-check": {
         "rfc": "RFC 9293", "section": "3.10.7.4", "level": "MUST",
-        "text": "Check the sequence number first."},
+        "text": "Check the sequence number first.",
+        "rules": [
+            {"id": "RFC9293-3.10.7.4-MUST-first-check", "kind": "requirement",
+             "sites": [{"module": "reference_stack.tcp.segment_arrival",
+                        "function": "synchronized"}]},
+            {"id": "LINUX-tcp_data_queue-duplicate", "kind": "refinement", "profile": "linux",
+             "function": "tcp_data_queue", "text": "Old sequence space: a D-SACK.",
+             "sites": [{"module": "reference_stack.tcp.segment_arrival",
+                        "function": "_duplicate"}]},
+        ]},
     "RFC9293-3.8.1-SHOULD-rto-init": {
         "rfc": "RFC 9293", "section": "3.8.1", "level": "SHOULD",
         "text": "The initial RTO should be one second."},

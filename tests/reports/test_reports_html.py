@@ -182,3 +182,26 @@ def test_two_runs_of_one_target_make_one_column(tmp_path):
     assert headers == ["linux", "reference"]
     row = html[html.index(f'data-req="{sample.FIRST_CHECK}"'):]
     assert re.findall(r'data-state="(\w+)"', row)[:2] == ["passed", "failed"]
+
+
+def test_a_requirement_row_lists_its_tests_and_the_oracle_rules_behind_it(page):
+    start = page.index(f'data-req="{sample.FIRST_CHECK}"')
+    row = page[start:page.index("</tr>", start)]
+    assert "2 tests &middot; 2 oracle rules" in row  # one test, on two targets
+    assert "suites/tcp/test_first_check.py::test_old_seq" in row
+    assert 'href="#t0-1"' in row and 'href="#t1-1"' in row
+    assert "<code>RFC9293-3.10.7.4-MUST-first-check</code>" in row
+    assert "reference_stack.tcp.segment_arrival:synchronized" in row
+    assert "<code>LINUX-tcp_data_queue-duplicate</code>" in row
+    assert "linux refinement; modelled: tcp_data_queue()" in row
+    assert "reference_stack.tcp.segment_arrival:_duplicate" in row
+    other = page.index(f'data-req="{sample.RTO_INIT}"')
+    assert "0 oracle rules" in page[other:page.index("</tr>", other)]
+
+
+def test_malformed_rules_of_a_requirement_are_a_results_error(tmp_path):
+    results = sample.standard_results()
+    entry = results["requirements"][sample.FIRST_CHECK]  # shared with sample.CATALOGUE
+    results["requirements"][sample.FIRST_CHECK] = dict(entry, rules=[{"id": 7, "sites": []}])
+    with pytest.raises(ResultsError, match=r"rules\[0\]\.id"):
+        render_report([results], tmp_path)
