@@ -68,9 +68,13 @@ def main(argv: list[str] | None = None) -> int:
         return f"{100.0 * n / d:5.1f} %" if d else "    - "
 
     print(f"{markers.tests} tests; {len(by_rfc)} RFCs; {len(reqs)} requirements in the catalogue")
-    print(f"{'RFC':<10} {'MUST covered':>14} {'':>8} {'all covered':>13} {'':>8}")
+    print(f"{'RFC':<11} {'MUST covered':>14} {'':>8} {'all covered':>13} {'':>8}")
     total_must = covered_must = total_all = covered_all = 0
-    for rfc in sorted(by_rfc, key=lambda r: int(r.split()[1])):
+    def order(name: str) -> tuple:  # RFCs by number, then other standards (IEEE 802.3)
+        number = name.removeprefix("RFC ")
+        return (0, int(number), "") if number.isdigit() else (1, 0, name)
+
+    for rfc in sorted(by_rfc, key=order):
         group = by_rfc[rfc]
         must = [r for r in group if r.level in MUST_LEVELS]
         must_cov = sum(1 for r in must if markers.cited[r.id])
@@ -79,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         covered_must += must_cov
         total_all += len(group)
         covered_all += all_cov
-        print(f"{rfc:<10} {must_cov:>6} / {len(must):<5} {pct(must_cov, len(must))} "
+        print(f"{rfc:<11} {must_cov:>6} / {len(must):<5} {pct(must_cov, len(must))} "
               f"{all_cov:>5} / {len(group):<5} {pct(all_cov, len(group))}")
-    print(f"{'total':<10} {covered_must:>6} / {total_must:<5} {pct(covered_must, total_must)} "
+    print(f"{'total':<11} {covered_must:>6} / {total_must:<5} {pct(covered_must, total_must)} "
           f"{covered_all:>5} / {total_all:<5} {pct(covered_all, total_all)}")
     if args.uncovered:
         for req in sorted(reqs.values(), key=lambda r: r.id):
