@@ -28,7 +28,8 @@ def _echo(ex, endpoints, options, data=b"with options"):
 
 @pytest.mark.parametrize(
     "options",
-    [pytest.param(k, marks=pytest.mark.requirement(v, "RFC1122-3.2.2.6-MUST-echo-reply"), id=k)
+    [pytest.param(k, marks=pytest.mark.requirement(v, "RFC1122-3.2.2.6-MUST-echo-reply",
+                                                   "RFC1122-3.2.1.8-MUST-pass-options"), id=k)
      for k, (_, v) in ACCEPTED.items()],
 )
 def test_echo_with_options_is_answered(ex, endpoints, options):

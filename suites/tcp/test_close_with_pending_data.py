@@ -15,7 +15,10 @@ def test_close_with_unread_data_sends_rst(ex, dut, endpoints):
     peer.conn.expect(flags="RA", seq=peer.dut_snd_nxt)
 
 
-@pytest.mark.requirement("RFC1122-4.2.2.13-SHOULD-rst-on-close-with-data")
+@pytest.mark.requirement(
+    "RFC1122-4.2.2.13-SHOULD-rst-on-close-with-data",
+    "RFC1122-4.2.2.13-SHOULD-rst-data-after-close",
+)
 def test_data_after_close_gets_rst(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     dut.close(peer.fd)

@@ -12,7 +12,13 @@ from .states import FIN_RECEIVED, SYNCHRONIZED, reach
 FIRST_FIN = ("ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2")
 
 
-@pytest.mark.requirement("RFC9293-3.6-MUST-orderly-close", "RFC9293-3.6-MUST-simultaneous-close")
+@pytest.mark.requirement(
+    "RFC9293-3.6-MUST-orderly-close",
+    "RFC9293-3.6-MUST-simultaneous-close",
+    "RFC9293-3.10.7.4-MUST-fin-close-wait",
+    "RFC9293-3.10.7.4-MUST-fin-closing",
+    "RFC9293-3.10.7.4-MUST-fin-time-wait",
+)
 @pytest.mark.parametrize("state", FIRST_FIN)
 def test_first_fin_is_acknowledged_and_signalled(ex, dut, endpoints, state):
     peer = reach(state, ex, dut, endpoints)

@@ -3,7 +3,11 @@
 import pytest
 
 
-@pytest.mark.requirement("RFC9293-3.5-MUST-three-way-handshake")
+@pytest.mark.requirement(
+    "RFC9293-3.5-MUST-three-way-handshake",
+    "RFC9293-3.10.1-MUST-passive-open",
+    "RFC9293-3.10.1-MUST-passive-open-complete",
+)
 def test_handshake_completes_and_accept_returns(established):
     conn, fd = established
     assert fd >= 0

@@ -5,7 +5,12 @@ import socket
 import pytest
 
 
-@pytest.mark.requirement("RFC9293-3.6-MUST-orderly-close")
+@pytest.mark.requirement(
+    "RFC9293-3.6-MUST-orderly-close",
+    "RFC9293-3.10.7.4-MUST-fin-close-wait",
+    "RFC9293-3.10.4-MUST-close-close-wait",
+    "RFC9293-3.10.7.4-MUST-last-ack-ack",
+)
 def test_close_initiated_by_tester(established, dut):
     conn, fd = established
     conn.send(flags="FA")
@@ -17,7 +22,13 @@ def test_close_initiated_by_tester(established, dut):
     conn.expect_nothing()
 
 
-@pytest.mark.requirement("RFC9293-3.6-MUST-orderly-close")
+@pytest.mark.requirement(
+    "RFC9293-3.6-MUST-orderly-close",
+    "RFC9293-3.10.4-MUST-close-established",
+    "RFC9293-3.10.4-MUST-send-fin",
+    "RFC9293-3.10.7.4-MUST-fin-wait-1-ack",
+    "RFC9293-3.10.7.4-MUST-fin-time-wait",
+)
 def test_close_initiated_by_dut(established, dut):
     conn, fd = established
     dut.shutdown(fd, socket.SHUT_WR)

@@ -11,7 +11,11 @@ from .states import ALL_SYNCHRONIZED, reach
 FAR = 0x4000_0000  # far outside any receive window, yet "after" RCV.NXT modulo 2**32
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-rst-reset", "RFC5961-3.2-MUST-rst-exact")
+@pytest.mark.requirement(
+    "RFC9293-3.10.7.4-MUST-rst-reset",
+    "RFC5961-3.2-MUST-rst-exact",
+    "RFC9293-3.10.7.4-MUST-rst-close",
+)
 @pytest.mark.parametrize("state", ALL_SYNCHRONIZED)
 def test_rst_at_rcv_nxt_resets_the_connection(ex, dut, endpoints, state):
     peer = reach(state, ex, dut, endpoints)

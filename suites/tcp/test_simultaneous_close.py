@@ -9,7 +9,12 @@ from conformance.tcp_connection import seq_add
 from .states import reach
 
 
-@pytest.mark.requirement("RFC9293-3.6-MUST-simultaneous-close", "RFC9293-3.6-MUST-orderly-close")
+@pytest.mark.requirement(
+    "RFC9293-3.6-MUST-simultaneous-close",
+    "RFC9293-3.6-MUST-orderly-close",
+    "RFC9293-3.10.7.4-MUST-fin-closing",
+    "RFC9293-3.10.7.4-MUST-closing-ack",
+)
 def test_crossing_fins_close_both_directions(ex, dut, endpoints):
     peer = reach("CLOSING", ex, dut, endpoints)  # asserts the ACK of our FIN in FIN-WAIT-1
     assert dut.recv(peer.fd, 100) == b""

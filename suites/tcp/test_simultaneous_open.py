@@ -9,7 +9,10 @@ from conformance.tcp_connection import seq_add
 from .states import connect_error, has_rst, start_active_open
 
 
-@pytest.mark.requirement("RFC9293-3.5-MUST-simultaneous-open")
+@pytest.mark.requirement(
+    "RFC9293-3.5-MUST-simultaneous-open",
+    "RFC9293-3.10.7.3-MUST-simultaneous-open",
+)
 def test_simultaneous_open_establishes(ex, dut, endpoints):
     conn, fd, syn = start_active_open(ex, dut, endpoints)
     conn.send(flags="S", ack=0)  # our SYN crosses theirs

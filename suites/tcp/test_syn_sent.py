@@ -11,8 +11,12 @@ from conformance.tcp_connection import seq_add
 from .states import connect_error, start_active_open
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.3-MUST-synack-established",
-                         "RFC9293-3.5-MUST-three-way-handshake")
+@pytest.mark.requirement(
+    "RFC9293-3.10.7.3-MUST-synack-established",
+    "RFC9293-3.5-MUST-three-way-handshake",
+    "RFC9293-3.10.1-MUST-active-open",
+    "RFC9293-3.10.1-MUST-active-open-syn",
+)
 def test_acceptable_syn_ack_completes_active_open(ex, dut, endpoints):
     conn, fd, syn = start_active_open(ex, dut, endpoints)
     conn.send(flags="SA")
@@ -43,7 +47,10 @@ def test_rst_with_acceptable_ack_refuses_connection(ex, dut, endpoints):
     assert connect_error(dut, fd) == errno.ECONNREFUSED
 
 
-@pytest.mark.requirement("RFC9293-3.10.7.3-MUST-rst-no-ack-drop")
+@pytest.mark.requirement(
+    "RFC9293-3.10.7.3-MUST-rst-no-ack-drop",
+    "RFC9293-3.10.7.3-MUST-bad-ack-rst-drop",
+)
 @pytest.mark.parametrize("ack", [None, 0], ids=["no-ack-bit", "unacceptable-ack"])
 def test_rst_without_acceptable_ack_is_dropped(ex, dut, endpoints, ack):
     conn, fd, syn = start_active_open(ex, dut, endpoints)

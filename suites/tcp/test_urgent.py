@@ -23,7 +23,10 @@ def test_urgent_pointer_sent_points_after_urgent_data(ex, dut, endpoints, size):
     assert seg.urgent == size, seg.summary()
 
 
-@pytest.mark.requirement("RFC9293-3.8.5-MUST-urgent-signal-application")
+@pytest.mark.requirement(
+    "RFC9293-3.8.5-MUST-urgent-signal-application",
+    "RFC9293-3.10.7.4-MUST-urg-check",
+)
 def test_urgent_pointer_received_is_signalled(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     peer.send(b"normal!", flags="PAU", urgent=7, advance=True)

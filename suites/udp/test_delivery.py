@@ -7,7 +7,7 @@ import pytest
 from conformance.templates import UDP, IPv4, Payload
 
 
-@pytest.mark.requirement("RFC768-MUST-deliver")
+@pytest.mark.requirement("RFC768-MUST-deliver", "RFC768-MUST-send")
 def test_udp_to_bound_socket_is_delivered_and_answered(ex, dut, endpoints):
     fd = dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
     dut.bind(fd, (endpoints.dut_ipv4, 5353))
