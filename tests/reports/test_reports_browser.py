@@ -153,3 +153,18 @@ def test_screenshot_of_the_report_is_kept(page, tmp_path):
     if artifacts:
         os.makedirs(artifacts, exist_ok=True)
         shutil.copy(shot, os.path.join(artifacts, "reports-browser-report.png"))
+
+
+def test_a_requirement_unfolds_into_its_tests_and_oracle_rules(page):
+    row = f"tr[data-req='{sample.FIRST_CHECK}']"
+    site = "reference_stack.tcp.segment_arrival:synchronized"
+    assert not page.evaluate(f"document.querySelector(\"{row} .why-rules\").checkVisibility()")
+    page.click(f"{row} details.why summary")
+    page.wait_for(f"document.querySelector(\"{row} .why-rules\").checkVisibility()")
+    rules = text_of(page, f"{row} .why-rules li code")
+    assert rules[:2] == [sample.FIRST_CHECK, site]
+    assert "LINUX-tcp_data_queue-duplicate" in rules
+    tests = text_of(page, f"{row} .why-tests li a")
+    assert tests == ["suites/tcp/test_first_check.py::test_old_seq"] * len(TARGETS)
+    page.click(f"{row} .why-tests li a")
+    page.wait_for("document.getElementById('t0-1').open")
