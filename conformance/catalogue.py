@@ -40,7 +40,7 @@ from pathlib import Path
 from reports.requirements import LEVELS, Requirement  # one definition, shared with the report
 
 ID_RE = re.compile(
-    r"^(?:RFC\d+|IEEE\d+(?:\.\d+[A-Za-z]*)?)(?:-[0-9A-Za-z.]+)?-(?P<level>MUST-NOT|SHOULD-NOT|MUST|SHOULD|MAY)-[a-z0-9-]+$")
+    r"^(?:RFC\d+|IEEE\d+(?:\.\d+[A-Za-z]*)?)(?:-(?P<section>[0-9A-Za-z.]+))?-(?P<level>MUST-NOT|SHOULD-NOT|MUST|SHOULD|MAY)-[a-z0-9-]+$")
 REFINEMENT_RE = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]*)-[a-z_][a-z0-9_]*(?:-[a-z0-9_-]+)?$")
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "suites" / "requirements"
 
@@ -107,6 +107,10 @@ def _requirements(path: Path, data: dict) -> list[Requirement]:
         if match["level"].replace("-", " ") != entry["level"]:
             raise CatalogueError(
                 f"{where}: id {entry['id']!r} says {match['level']}, level says {entry['level']}")
+        if match["section"] is not None and match["section"] != entry["section"]:
+            raise CatalogueError(
+                f"{where}: id {entry['id']!r} says section {match['section']}, "
+                f"section says {entry['section']}")
         if not entry["id"].startswith(f"{prefix}-"):
             raise CatalogueError(f"{where}: id {entry['id']!r} is not of {rfc}")
         out.append(Requirement(entry["id"], rfc, entry["section"], entry["level"], entry["text"]))

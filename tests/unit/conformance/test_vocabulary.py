@@ -124,8 +124,9 @@ def test_a_malformed_refinement_is_one_clear_error(tmp_path, linux, message):
     (REQ.format(id="RFC1-1-MUST-a", level="SHOULD"), "says MUST, level says SHOULD"),
     (REQ.format(id="RFC1-1-MUSTNOT-a", level="MUST NOT"), "is not RFC"),
     (REQ.format(id="RFC2-1-MUST-a", level="MUST"), "is not of RFC 1"),
+    (REQ.format(id="RFC1-2.1-MUST-a", level="MUST"), "says section 2.1, section says 1"),
 ])
-def test_a_requirement_id_spells_its_level_and_rfc(tmp_path, rfc1, message):
+def test_a_requirement_id_spells_its_level_section_and_rfc(tmp_path, rfc1, message):
     with pytest.raises(catalogue.CatalogueError, match=message):
         _vocab(tmp_path, rfc1)
 
