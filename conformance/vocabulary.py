@@ -94,8 +94,13 @@ def _check(paths: list[str]) -> int:
     vocab = catalogue.load_vocabulary()
     bad = 0
     for path in paths:
-        with open(path, encoding="utf-8") as f:
-            unknown = outside(recorded_in_results(json.load(f)), vocab)
+        try:
+            with open(path, encoding="utf-8") as f:
+                document = json.load(f)
+        except (OSError, ValueError) as exc:
+            print(f"{path}: not a readable results.json: {exc}", file=sys.stderr)
+            return 2
+        unknown = outside(recorded_in_results(document), vocab)
         for rid in unknown:
             print(f"{path}: {rid} is not in suites/requirements")
         bad += len(unknown)
