@@ -144,3 +144,17 @@ def test_recorded_ids_are_read_from_decisions_divergences_and_findings(tmp_path)
                "findings": [{"rule": "RFC1-9-MUST-found"}]}
     recorded = vocabulary.recorded_in_results(results)
     assert vocabulary.outside(recorded, vocab) == ["RFC1-9-MUST-div", "RFC1-9-MUST-found"]
+
+
+def test_the_command_shows_a_requirements_rules_and_checks_a_results_file(tmp_path, capsys):
+    assert vocabulary.main(["rules", "RFC9293-3.10.7.4-MUST-first-check"]) == 0
+    out = capsys.readouterr().out
+    assert ("RFC9293-3.10.7.4-MUST-first-check  [the requirement itself]  "
+            "reference_stack.tcp.segment_arrival:synchronized") in out
+    assert "LINUX-tcp_data_queue-duplicate  [linux refinement, models tcp_data_queue]" in out
+    results = tmp_path / "results.json"
+    results.write_text('{"tests": [{"oracle": [{"rule": "RFC9293-3.10.7.4-MUST-first-check"}, '
+                       '{"rule": "RFC9293-9-MUST-unknown"}]}]}')
+    assert vocabulary.main(["check", str(results)]) == 1
+    assert "RFC9293-9-MUST-unknown is not in suites/requirements" in capsys.readouterr().out
+    assert vocabulary.main(["rules", "RFC9293-9-MUST-unknown"]) == 2
