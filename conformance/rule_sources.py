@@ -63,15 +63,23 @@ class _Module:
         self.tree = tree
         self.constants: dict[str, str] = {}
         self.imports: dict[str, tuple[str, str]] = {}  # local name -> (module, name)
+        self.modules: dict[str, str] = {}  # local name -> a module imported whole
+        for node in ast.walk(tree):  # imports inside functions too (cycle breakers)
+            if isinstance(node, ast.ImportFrom) and node.module:
+                source = self._absolute(node.module, node.level)
+                for alias in node.names:
+                    local = alias.asname or alias.name
+                    self.imports[local] = (source, alias.name)
+                    self.modules[local] = f"{source}.{alias.name}"  # if it is a module
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.modules[alias.asname] = alias.name
         for node in tree.body:
             if isinstance(node, ast.Assign) and _is_rule(node.value):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         self.constants[target.id] = node.value.value  # type: ignore[union-attr]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                source = self._absolute(node.module, node.level)
-                for alias in node.names:
-                    self.imports[alias.asname or alias.name] = (source, alias.name)
 
     def _absolute(self, module: str, level: int) -> str:
         if level == 0:
@@ -143,26 +151,33 @@ def index(root: Path = REFERENCE_STACK) -> dict[str, tuple[Site, ...]]:
     modules = _parse(root)
     sites: dict[str, set[Site]] = defaultdict(set)
 
-    def constant(module: _Module, name: str) -> str | None:
-        if name in module.constants:
-            return module.constants[name]
-        source = module.imports.get(name)
-        if source and source[0] in modules:
-            return modules[source[0]].constants.get(source[1])
+    def constant(module: _Module, node: ast.AST) -> str | None:
+        """The rule a name (``RULE``) or a module attribute (``auth_options.RULE``) holds."""
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if node.id in module.constants:
+                return module.constants[node.id]
+            source = module.imports.get(node.id)
+            if source and source[0] in modules:
+                return modules[source[0]].constants.get(source[1])
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            other = modules.get(module.modules.get(node.value.id, ""))
+            if other is not None:
+                return other.constants.get(node.attr)
         return None
 
     for module in modules.values():
         for qualname, function in _walk_functions(module.tree, ""):
             site = Site(module.name, qualname)
             for node in _own_nodes(function):
-                if _is_rule(node):
-                    sites[node.value].add(site)  # type: ignore[attr-defined]
-                elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                    rule = constant(module, node.id)
-                    if rule is not None:
-                        sites[rule].add(site)
+                rule = node.value if _is_rule(node) else constant(module, node)  # type: ignore
+                if rule is not None:
+                    sites[rule].add(site)
         for rule, where in _data_literals(module.tree):  # rules held as data (state tables)
             sites[rule].add(Site(module.name, where))
+    for module in modules.values():  # a constant no function uses: its definition
+        for name, rule in module.constants.items():
+            if rule not in sites:
+                sites[rule].add(Site(module.name, name))
     return {rule: tuple(sorted(found)) for rule, found in sorted(sites.items())}
 
 

@@ -62,7 +62,13 @@ def _package(tmp_path, files: dict[str, str]):
 def test_sites_are_the_functions_holding_the_literal_or_using_its_constant(tmp_path):
     root = _package(tmp_path, {
         "__init__.py": '"""Docstring naming RFC1-1-MUST-doc is not a rule."""\n',
-        "rules.py": 'RULE = "RFC1-1-MUST-const"\n',
+        "rules.py": 'RULE = "RFC1-1-MUST-const"\nBY_ATTR = "RFC1-3-MUST-attr"\n'
+                    'UNUSED = "RFC1-4-MUST-unused"\n',
+        "other.py": """
+            def late():
+                from stack import rules
+                return rules.BY_ATTR
+            """,
         "user.py": """
             from .rules import RULE
             from .table import Arm
@@ -86,9 +92,10 @@ def test_sites_are_the_functions_holding_the_literal_or_using_its_constant(tmp_p
         "LINUX-fn-slug": (Site("stack.user", "Layer.receive"),),
         "RFC1-1-MUST-const": (Site("stack.user", "Layer.receive.inner"),),
         "RFC1-2-MAY-armed": (Site("stack.user", "TABLE.close"),),
+        "RFC1-3-MUST-attr": (Site("stack.other", "late"),),
+        "RFC1-4-MUST-unused": (Site("stack.rules", "UNUSED"),),
     }
-    assert set(rule_sources.literals(root)) == {"LINUX-fn-slug", "RFC1-1-MUST-const",
-                                                "RFC1-2-MAY-armed"}
+    assert set(rule_sources.literals(root)) == set(index)
 
 
 def _vocab(tmp_path, rfc1: str, linux: str | None = None) -> catalogue.Vocabulary:
