@@ -165,3 +165,34 @@ def test_the_command_shows_a_requirements_rules_and_checks_a_results_file(tmp_pa
     assert vocabulary.main(["check", str(results)]) == 1
     assert "RFC9293-9-MUST-unknown is not in suites/requirements" in capsys.readouterr().out
     assert vocabulary.main(["rules", "RFC9293-9-MUST-unknown"]) == 2
+
+
+def _rename_tool():
+    import importlib.util
+
+    path = catalogue.DEFAULT_DIR / "rename_ids.py"
+    spec = importlib.util.spec_from_file_location("rename_ids", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_renamed_ids_lead_into_the_vocabulary_and_nothing_cites_an_old_one():
+    tool = _rename_tool()
+    table = tool.renames()
+    vocab = catalogue.load_vocabulary()
+    assert len(table) >= 80
+    assert [new for new in table.values() if new not in vocab] == []
+    assert [old for old in table if old in vocab] == []
+    root = catalogue.DEFAULT_DIR.parents[1]
+    paths = [str(root / name) for name in ("suites", "tests", "conformance", "reports",
+                                           "fuzz", "reference_stack", "README.md")]
+    assert tool.main(["--check", *paths]) == 0
+
+
+def test_the_rename_tool_rewrites_old_ids_only_as_whole_ids(tmp_path):
+    tool = _rename_tool()
+    table = {"RFC1-1-MUST-a": "RFC1-1-MUST-b"}
+    text = '"RFC1-1-MUST-a" RFC1-1-MUST-a-longer xRFC1-1-MUST-a RFC1-1-MUST-a.'
+    assert tool.rewrite(text, table, tool.pattern(table)) == (
+        '"RFC1-1-MUST-b" RFC1-1-MUST-a-longer xRFC1-1-MUST-a RFC1-1-MUST-b.')
