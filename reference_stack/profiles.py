@@ -99,7 +99,13 @@ class Profile:
     time_wait: float = 240.0  # 2 * MSL, MSL = 2 minutes (RFC 9293 3.4.2)
     keepalive_idle: int = 7200  # RFC 1122 4.2.3.6: no less than two hours by default
     zero_window_probe: str = PROBE_ONE_BYTE
-    oow_ack_interval: float | None = None  # rate limit of dupacks/challenge ACKs per socket
+    # RFC 5961 7 (SHOULD) ACK throttling: at most one challenge ACK or out-of-window ACK per
+    # interval and connection (Linux __tcp_oow_rate_limited: net.ipv4.tcp_invalid_ratelimit);
+    # None: no limit (tcp/ack_throttle.py).
+    oow_ack_interval: float | None = None
+    # Linux tcp_oow_rate_limited: the ACK of an out-of-window or PAWS-rejected segment with data
+    # or FIN and no SYN is neither limited nor arms the limit (RFC 5961 7 limits them all).
+    oow_limit_exempts_data: bool = False
     fin_wait_2_timeout: float | None = None  # orphaned FIN-WAIT-2 lifetime (Linux 60 s)
     time_wait_accepts_syn: bool = False  # RFC 1122 4.2.2.13 MAY: reopen from TIME-WAIT
     drop_segment_without_ts: bool = True  # RFC 7323 3.2 SHOULD; Linux accepts them
@@ -191,6 +197,7 @@ LINUX = Profile(
     time_wait=60.0,  # TCP_TIMEWAIT_LEN
     zero_window_probe=PROBE_OLD_SEQ,
     oow_ack_interval=0.5,  # net.ipv4.tcp_invalid_ratelimit = 500 ms
+    oow_limit_exempts_data=True,  # tcp_oow_rate_limited
     fin_wait_2_timeout=60.0,  # net.ipv4.tcp_fin_timeout
     time_wait_accepts_syn=True,  # tcp_timewait_state_process: TCP_TW_SYN
     drop_segment_without_ts=False,

@@ -246,7 +246,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
                       "RST in window but not at RCV.NXT")
             if not p.breaks("RFC5961-3.2-MUST-rst-challenge-ack"):
-                send.oow_ack(tcb, seg, now, "RFC5961-3.2-MUST-rst-challenge-ack")
+                send.challenge_ack(tcb, seg, now, "RFC5961-3.2-MUST-rst-challenge-ack")
             return
         if tcb.state is State.SYN_RECEIVED and tcb.passive:
             trace.add("tcp", "state", "RFC9293-3.10.7.4-MUST-syn-received-rst-listen",
@@ -267,7 +267,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         rule = TABLES[State.ESTABLISHED].syn.rule
         trace.add("tcp", DROP, rule, "SYN in a synchronized state")
         if not p.breaks(rule):
-            send.oow_ack(tcb, seg, now, rule)
+            send.challenge_ack(tcb, seg, now, rule)
         return
     # Fifth check: ACK.
     if not flags & ACK:
@@ -286,12 +286,12 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         if seq_gt(seg.ack, tcb.snd_nxt):
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-ack-unsent",
                       "ACK acknowledges something not yet sent")
-            send.oow_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-ack-unsent")
+            send.challenge_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-ack-unsent")
             return
         oldest = seq_add(tcb.snd_una, -tcb.max_snd_wnd)
         if seq_lt(seg.ack, oldest):
             trace.add("tcp", DROP, "RFC5961-5.2-MUST-ack-too-old")
-            send.oow_ack(tcb, seg, now, "RFC5961-5.2-MUST-ack-too-old")
+            send.challenge_ack(tcb, seg, now, "RFC5961-5.2-MUST-ack-too-old")
             return
         if seq_gt(seg.ack, tcb.snd_una):
             layer.acknowledge(tcb, seg.ack, now)
@@ -435,6 +435,10 @@ def time_wait_entered(layer: TcpLayer, tcb: Tcb, now: float) -> None:
     """RFC 9293 3.10.7.4: start the time-wait timer, turn off the other timers."""
     tcb.timers.clear()
     tcb.timers.set(T_TIME_WAIT, now + layer.profile.time_wait)
+    if layer.profile.time_wait_minisock:
+        # Linux tcp_time_wait: the minisocket's own ACK-throttling timestamp starts unarmed
+        # (tw_last_oow_ack_time = 0; RFC 5961 7, tcp/ack_throttle.py).
+        tcb.last_oow_ack = None
 
 
 def time_wait_reopen(layer: TcpLayer, tcb: Tcb, seg: TcpRepr) -> bool:

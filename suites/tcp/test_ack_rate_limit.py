@@ -1,0 +1,110 @@
+"""RFC 5961 7 (ACK throttling, SHOULD): a stack limits the ACKs it sends in answer to segments
+it rejects. Linux keeps one per-socket timestamp (tcp_sock.last_oow_ack_time) and sends at most
+one such ACK per net.ipv4.tcp_invalid_ratelimit (500 ms):
+
+* a challenge ACK (tcp_send_challenge_ack: RST in the window not at RCV.NXT, SYN, an ACK older
+  than the bound of RFC 5961 5.2) is limited, and arms the limit, whatever the segment carries;
+* the duplicate ACK of an out-of-window or PAWS-rejected segment (tcp_oow_rate_limited) is
+  limited and arms it only when the segment has no data and no FIN (``seq == end_seq``) or a
+  SYN: data and FIN are exempt and leave the timestamp alone.
+
+Each case draws one answer, then sends a second segment within the interval.
+"""
+
+import time
+
+import pytest
+
+from conformance.tcp_connection import seq_add
+
+from .states import reach
+
+OUT_OF_WINDOW = 1 << 30  # right of any receive window, yet "after" RCV.NXT modulo 2**32
+INTERVAL = 0.5  # net.ipv4.tcp_invalid_ratelimit
+
+
+def _challenge(peer):
+    """A RST in the window but not at RCV.NXT: a challenge ACK (RFC 5961 3.2)."""
+    peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 1))
+    peer.expect_ack(timeout=1.0)
+
+
+def _old_pure_ack(peer):
+    """A bare ACK right of the window (RFC 9293 3.10.7.4 first check)."""
+    peer.send(flags="A", seq=seq_add(peer.conn.snd_nxt, OUT_OF_WINDOW))
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC5961-3.2-MUST-rst-in-window-challenge-ack")
+def test_second_challenge_ack_waits_for_the_interval(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    _challenge(peer)
+    peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 2))
+    peer.expect_no_reply()
+    time.sleep(INTERVAL + 0.2)
+    _challenge(peer)
+    peer.expect_alive()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC9293-3.10.7.4-MUST-unacceptable-segment-ack")
+def test_challenge_ack_arms_the_out_of_window_limit(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    _challenge(peer)
+    _old_pure_ack(peer)
+    peer.expect_no_reply()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC5961-3.2-MUST-rst-in-window-challenge-ack")
+def test_out_of_window_ack_arms_the_challenge_limit(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    _old_pure_ack(peer)
+    peer.expect_ack()
+    peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 1))
+    peer.expect_no_reply()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC9293-3.10.7.4-MUST-unacceptable-segment-ack")
+@pytest.mark.parametrize("what", ["data", "fin"])
+def test_out_of_window_data_or_fin_is_answered_within_the_interval(ex, dut, endpoints, what):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    _challenge(peer)
+    seq = seq_add(peer.conn.snd_nxt, -3000)
+    if what == "data":
+        peer.send(b"X" * 100, flags="PA", seq=seq)
+    else:
+        peer.send(flags="FA", seq=seq)
+    peer.expect_ack()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC9293-3.10.7.4-MUST-unacceptable-segment-ack")
+def test_out_of_window_data_leaves_the_limit_unarmed(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    peer.send(b"X" * 100, flags="PA", seq=seq_add(peer.conn.snd_nxt, OUT_OF_WINDOW))
+    peer.expect_ack()
+    _old_pure_ack(peer)
+    peer.expect_ack()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC5961-4.2-MUST-syn-challenge-ack")
+def test_syn_challenge_ack_is_limited(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    _challenge(peer)
+    peer.send(flags="S")
+    peer.expect_no_reply()
+    peer.expect_alive()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC5961-5.2-MUST-ack-of-unsent-dropped")
+def test_ack_of_unsent_data_is_limited_with_its_data(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    _challenge(peer)
+    peer.send(b"injected?", flags="PA", ack=seq_add(peer.dut_snd_nxt, 1000))
+    peer.expect_no_reply()
+    value, err = dut.recv_with_errno(peer.fd, 100, 0)
+    assert err != 0, f"the DUT delivered text carried by an unacceptable ACK: {value!r}"

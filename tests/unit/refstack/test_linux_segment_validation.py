@@ -1,0 +1,79 @@
+"""The `linux` profile's choices in validating incoming segments, each against the `rfc` profile:
+ACK throttling (tcp_oow_rate_limited, tcp_send_challenge_ack), tcp_ack's bound on old ACKs,
+the ACK-less segment, the last Timestamps option, PAWS on old pure ACKs, the TCP-MD5 and
+auth-option drops."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from reference_stack.profiles import LINUX, RFC
+from reference_stack.tcp.state import State
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN
+from tests.unit.refstack.conn import bring_to
+
+LIMIT = "RFC5961-7-SHOULD-ack-rate-limit"
+EXEMPT = "LINUX-tcp_oow_rate_limited-data-exempt"
+# The RFC's reading with Linux's interval: every answer limited alike (RFC 5961 7).
+RFC_LIMITED = dataclasses.replace(RFC, oow_ack_interval=0.5)
+
+
+def _challenged(profile):
+    """ESTABLISHED, after a RST in the window drew a challenge ACK (RFC 5961 3.2) at t=0."""
+    c = bring_to(State.ESTABLISHED, profile)
+    (ack,) = c.note(c.seg(RST, seq=c.snd_nxt + 1))
+    assert ack.flags == ACK
+    return c
+
+
+@pytest.mark.parametrize("profile", [RFC_LIMITED, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("flags,payload", [(ACK | PSH, b"old"), (FIN | ACK, b"")],
+                         ids=["data", "fin"])
+def test_out_of_window_data_or_fin_within_the_interval(profile, flags, payload) -> None:
+    c = _challenged(profile)
+    r = c.seg(flags, seq=(c.snd_nxt - 3000) & 0xFFFFFFFF, payload=payload)
+    replies = c.note(r)
+    if profile is LINUX:  # tcp_oow_rate_limited: seq != end_seq && !syn -> answered
+        assert [s.flags for s in replies] == [ACK] and EXEMPT in r.rules()
+        assert c.tcb().last_oow_ack == 0.0  # the limit not re-armed
+    else:
+        assert replies == [] and LIMIT in r.rules()
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_ack_of_unsent_data_is_a_limited_challenge(profile) -> None:
+    c = _challenged(profile)
+    r = c.seg(ACK | PSH, ack=(c.rcv_nxt + 1000) & 0xFFFFFFFF, payload=b"injected?")
+    replies = c.note(r)
+    assert "RFC9293-3.10.7.4-MUST-ack-unsent" in r.rules()
+    if profile is LINUX:  # tcp_send_challenge_ack: limited whatever the segment carries
+        assert replies == [] and LIMIT in r.rules()
+    else:  # no limit: RFC 9293 3.10.7.4's ACK
+        assert [s.flags for s in replies] == [ACK]
+    assert c.tcb().recv.ready == b""
+
+
+def test_out_of_window_data_leaves_the_limit_unarmed_linux() -> None:
+    c = bring_to(State.ESTABLISHED, LINUX)
+    assert len(c.note(c.seg(ACK | PSH, seq=c.snd_nxt + (1 << 30), payload=b"x"))) == 1
+    assert c.tcb().last_oow_ack is None
+    assert len(c.note(c.seg(ACK, seq=c.snd_nxt + (1 << 30)))) == 1  # a pure ACK: answered
+    assert len(c.note(c.seg(RST, seq=c.snd_nxt + 1))) == 0  # and it armed the limit
+
+
+def test_time_wait_starts_with_the_limit_unarmed_linux() -> None:
+    c2 = bring_to(State.FIN_WAIT_2, LINUX)
+    assert len(c2.note(c2.seg(RST, seq=c2.snd_nxt + 1))) == 1  # a challenge ACK arms it
+    assert c2.tcb().last_oow_ack == 0.0
+    c2.note(c2.advance(FIN | ACK))
+    assert c2.state() is State.TIME_WAIT and c2.tcb().last_oow_ack is None
+    # tcp_timewait_state_process answers an old pure ACK (its own timestamp, unarmed).
+    assert [s.flags for s in c2.note(c2.seg(ACK, seq=c2.snd_nxt - 10))] == [ACK]
+
+
+def test_syn_stays_limited_linux() -> None:
+    c = _challenged(LINUX)
+    r = c.seg(SYN, seq=c.snd_nxt)
+    assert c.note(r) == [] and LIMIT in r.rules() and c.state() is State.ESTABLISHED
