@@ -63,6 +63,9 @@ class Profile:
     ts_recent_after_ack_check: bool = False  # Linux updates TS.Recent in tcp_ack, after the
     # ACK checks (and not at all for an old ACK, SEG.ACK < SND.UNA: tcp_ack returns at old_ack
     # before tcp_replace_ts_recent); RFC 7323 4.3 right after the sequence check
+    # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is too old. Linux tcp_ack bounds
+    # MAX.SND.WND by the octets the peer ever acknowledged (min(max_window, bytes_acked)).
+    old_ack_bound_acked: bool = False
     # RFC 9293 3.10.7.4 first check: a segment is acceptable if SEG.SEQ+SEG.LEN-1 >= RCV.NXT (or
     # SEG.SEQ >= RCV.NXT). Linux tcp_sequence accepts it if SEG.SEQ+SEG.LEN (SYN and FIN
     # counted) >= RCV.WUP (RCV.NXT when the last window was sent, i.e. Last.ACK.sent) and
@@ -183,6 +186,7 @@ LINUX = Profile(
     arp_accept=False,  # net.ipv4.conf.all.arp_accept = 0
     dsack=True,
     ts_recent_after_ack_check=True,
+    old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack
     simultaneous_open_keeps_syn_window=True,

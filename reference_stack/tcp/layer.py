@@ -158,6 +158,7 @@ class TcpLayer:
     def acknowledge(self, tcb: Tcb, ack: int, now: float) -> None:
         """SND.UNA < SEG.ACK =< SND.NXT: advance SND.UNA (RFC 9293 3.10.7.4 fifth check)."""
         acked = seq_diff(ack, tcb.snd_una)
+        tcb.bytes_acked += acked
         tcb.send.acknowledge(ack)
         tcb.snd_una = ack
         if seq_diff(tcb.snd_nxt, ack) < 0:

@@ -26,6 +26,7 @@ from reference_stack.trace import ACCEPT, DROP
 from reference_stack.wire.tcp import ACK, FIN, RST, SYN, URG, TcpRepr
 
 if TYPE_CHECKING:
+    from reference_stack.profiles import Profile
     from reference_stack.tcp.layer import Listener, TcpLayer
 
 
@@ -288,10 +289,15 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
                       "ACK acknowledges something not yet sent")
             send.challenge_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-ack-unsent")
             return
-        oldest = seq_add(tcb.snd_una, -tcb.max_snd_wnd)
-        if seq_lt(seg.ack, oldest):
-            trace.add("tcp", DROP, "RFC5961-5.2-MUST-ack-too-old")
-            send.challenge_ack(tcb, seg, now, "RFC5961-5.2-MUST-ack-too-old")
+        if seq_lt(seg.ack, seq_add(tcb.snd_una, -_max_snd_wnd(p, tcb))):
+            # RFC 5961 5.2: too old; discarded (text, FIN and TS.Recent untouched), with a
+            # challenge ACK.
+            rule = "RFC5961-5.2-MUST-ack-too-old"
+            if not seq_lt(seg.ack, seq_add(tcb.snd_una, -tcb.max_snd_wnd)):
+                rule = "LINUX-tcp_ack-too-old-never-sent"  # only by the bytes_acked bound
+            trace.add("tcp", DROP, rule, f"SEG.ACK={seg.ack} SND.UNA={tcb.snd_una} "
+                      f"acknowledged so far {tcb.bytes_acked}")
+            send.challenge_ack(tcb, seg, now, rule)
             return
         if seq_gt(seg.ack, tcb.snd_una):
             layer.acknowledge(tcb, seg.ack, now)
@@ -400,6 +406,14 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     send.transmit(tcb, now)
 
 
+def _max_snd_wnd(p: Profile, tcb: Tcb) -> int:
+    """MAX.SND.WND of RFC 5961 5.2's acceptable ACK range; Linux tcp_ack bounds it by the
+    octets the peer ever acknowledged ("do not accept ACK for bytes we never sent")."""
+    if p.old_ack_bound_acked and tcb.bytes_acked < tcb.max_snd_wnd:
+        return tcb.bytes_acked
+    return tcb.max_snd_wnd
+
+
 def _syn_received_acked(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     """SYN-RECEIVED, SND.UNA < SEG.ACK =< SND.NXT: enter ESTABLISHED with SND.WND <- SEG.WND,
     SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK (RFC 9293 3.10.7.4 fifth check)."""
@@ -409,6 +423,10 @@ def _syn_received_acked(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> 
     tcb.snd_wl1 = seg.seq
     tcb.snd_wl2 = seg.ack
     layer.acknowledge(tcb, seg.ack, now)
+    if tcb.passive:
+        # Linux tcp_create_openreq_child: the child starts at SND.UNA = ISS + 1, so the ACK
+        # of the SYN,ACK is not counted in bytes_acked (an active open's SYN is).
+        tcb.bytes_acked = 0
     layer.transition(tcb, TABLES[State.SYN_RECEIVED].ack_of_syn, now)
     layer.established_passive(tcb)
 

@@ -77,3 +77,28 @@ def test_syn_stays_limited_linux() -> None:
     c = _challenged(LINUX)
     r = c.seg(SYN, seq=c.snd_nxt)
     assert c.note(r) == [] and LIMIT in r.rules() and c.state() is State.ESTABLISHED
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_old_ack_before_any_data_acknowledged(profile) -> None:
+    c = bring_to(State.LISTEN, profile)  # a passive open: the SYN is not counted
+    c.note(c.advance(SYN))
+    c.note(c.seg(ACK))
+    assert c.state() is State.ESTABLISHED and c.tcb().bytes_acked == 0
+    r = c.seg(ACK | PSH, ack=(c.rcv_nxt - 1) & 0xFFFFFFFF, payload=b"data")
+    replies = c.note(r)
+    if profile is LINUX:  # tcp_ack: max_window = min(max_window, bytes_acked = 0)
+        assert "LINUX-tcp_ack-too-old-never-sent" in r.rules()
+        assert [s.flags for s in replies] == [ACK] and replies[0].ack == c.snd_nxt
+        assert c.tcb().recv.ready == b""
+    else:  # RFC 9293 3.10.7.4: a duplicate ACK, the text is taken
+        assert c.tcb().recv.ready == b"data"
+
+
+def test_an_active_open_counts_its_syn_linux() -> None:
+    c = bring_to(State.ESTABLISHED, LINUX)  # bring_to opens actively
+    assert c.tcb().bytes_acked == 1
+    r = c.seg(ACK | PSH, ack=(c.rcv_nxt - 1) & 0xFFFFFFFF, payload=b"a")
+    assert c.tcb().recv.ready == b"a" and "LINUX-tcp_ack-too-old-never-sent" not in r.rules()
+    r = c.seg(ACK | PSH, seq=c.snd_nxt + 1, ack=(c.rcv_nxt - 2) & 0xFFFFFFFF, payload=b"b")
+    assert "LINUX-tcp_ack-too-old-never-sent" in r.rules()
