@@ -63,6 +63,10 @@ class Profile:
     ts_recent_after_ack_check: bool = False  # Linux updates TS.Recent in tcp_ack, after the
     # ACK checks (and not at all for an old ACK, SEG.ACK < SND.UNA: tcp_ack returns at old_ack
     # before tcp_replace_ts_recent); RFC 7323 4.3 right after the sequence check
+    # RFC 9293 3.10.7.4 fifth check drops a segment without ACK after the sequence check (which
+    # answers an unacceptable one); Linux tcp_rcv_established / tcp_rcv_state_process drop a
+    # segment with none of ACK, RST, SYN before any check (drop reason TCP_FLAGS), silently.
+    drop_without_ack_first: bool = False
     # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is too old. Linux tcp_ack bounds
     # MAX.SND.WND by the octets the peer ever acknowledged (min(max_window, bytes_acked)).
     old_ack_bound_acked: bool = False
@@ -186,6 +190,7 @@ LINUX = Profile(
     arp_accept=False,  # net.ipv4.conf.all.arp_accept = 0
     dsack=True,
     ts_recent_after_ack_check=True,
+    drop_without_ack_first=True,  # tcp_rcv_established: TCP_FLAGS
     old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack

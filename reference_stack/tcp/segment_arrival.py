@@ -163,6 +163,13 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     length = seg_len(seg)
     ts = timestamps_of(seg) if tcb.ts_ok else None
 
+    if (p.drop_without_ack_first and not flags & (ACK | RST | SYN)
+            and not (tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock)):
+        # RFC 9293 3.10.7.4 drops a segment without ACK at the fifth check, after the sequence
+        # check has answered an unacceptable one; Linux drops it before any check.
+        trace.add("tcp", DROP, "LINUX-tcp_rcv_established-no-ack-flag",
+                  "none of ACK, RST, SYN: dropped before the sequence check")
+        return
     # RFC 7323 3.2: once negotiated, a non-RST segment without TSopt SHOULD be dropped.
     if (tcb.ts_ok and ts is None and not flags & RST and p.drop_segment_without_ts
             and tcb.state is not State.SYN_RECEIVED):

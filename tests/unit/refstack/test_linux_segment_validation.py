@@ -102,3 +102,15 @@ def test_an_active_open_counts_its_syn_linux() -> None:
     assert c.tcb().recv.ready == b"a" and "LINUX-tcp_ack-too-old-never-sent" not in r.rules()
     r = c.seg(ACK | PSH, seq=c.snd_nxt + 1, ack=(c.rcv_nxt - 2) & 0xFFFFFFFF, payload=b"b")
     assert "LINUX-tcp_ack-too-old-never-sent" in r.rules()
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_unacceptable_segment_without_ack(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    r = c.seg(PSH, seq=(c.snd_nxt - 3000) & 0xFFFFFFFF, payload=b"x")
+    replies = c.note(r)
+    if profile is LINUX:  # tcp_rcv_established: TCP_FLAGS, before tcp_validate_incoming
+        assert replies == [] and "LINUX-tcp_rcv_established-no-ack-flag" in r.rules()
+    else:  # RFC 9293 3.10.7.4: the first check answers it
+        assert [s.flags for s in replies] == [ACK]
+        assert "RFC9293-3.10.7.4-MUST-first-check" in r.rules()
