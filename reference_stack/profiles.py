@@ -67,6 +67,9 @@ class Profile:
     # answers an unacceptable one); Linux tcp_rcv_established / tcp_rcv_state_process drop a
     # segment with none of ACK, RST, SYN before any check (drop reason TCP_FLAGS), silently.
     drop_without_ack_first: bool = False
+    # RFC 7323 does not say which of two Timestamps options counts (the oracle: the first);
+    # Linux tcp_parse_options lets each overwrite rcv_tsval: the last counts (TS.Recent, PAWS).
+    last_timestamps_option: bool = False
     # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is too old. Linux tcp_ack bounds
     # MAX.SND.WND by the octets the peer ever acknowledged (min(max_window, bytes_acked)).
     old_ack_bound_acked: bool = False
@@ -191,6 +194,7 @@ LINUX = Profile(
     dsack=True,
     ts_recent_after_ack_check=True,
     drop_without_ack_first=True,  # tcp_rcv_established: TCP_FLAGS
+    last_timestamps_option=True,  # tcp_parse_options
     old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack

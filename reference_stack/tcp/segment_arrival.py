@@ -8,7 +8,7 @@ import errno
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp import urgent
-from reference_stack.tcp.options import negotiate, timestamps_of
+from reference_stack.tcp.options import negotiate, segment_timestamps
 from reference_stack.tcp.seq import (
     segment_acceptable,
     segment_acceptable_at_wup,
@@ -92,7 +92,7 @@ def _take_syn(layer: TcpLayer, tcb: Tcb, seg: TcpRepr) -> None:
         tcb.rcv_wscale = 0
     tcb.ts_ok = neg.ts_ok
     if neg.ts_ok:
-        tcb.ts_recent = timestamps_of(seg)[0]
+        tcb.ts_recent = segment_timestamps(p.last_timestamps_option, seg)[0]
     tcb.sack_ok = neg.sack_ok
     # RFC 6691 / RFC 9293 3.7.1: the effective send MSS deducts the options we always send.
     tcb.mss = max(1, min(neg.peer_mss, tcb.adv_mss) - (12 if neg.ts_ok else 0))
@@ -161,7 +161,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     send = layer.sender
     flags = seg.flags
     length = seg_len(seg)
-    ts = timestamps_of(seg) if tcb.ts_ok else None
+    ts = segment_timestamps(p.last_timestamps_option, seg) if tcb.ts_ok else None
 
     if (p.drop_without_ack_first and not flags & (ACK | RST | SYN)
             and not (tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock)):
@@ -473,7 +473,8 @@ def time_wait_reopen(layer: TcpLayer, tcb: Tcb, seg: TcpRepr) -> bool:
     if not (layer.profile.time_wait_accepts_syn and tcb.state is State.TIME_WAIT
             and seg.flags & (SYN | ACK | RST) == SYN and seq_gt(seg.seq, tcb.rcv_nxt)):
         return False
-    ts = timestamps_of(seg) if tcb.ts_ok else None
+    ts = (segment_timestamps(layer.profile.last_timestamps_option, seg) if tcb.ts_ok
+          else None)
     if ts is not None and not seq_gt(ts[0], tcb.ts_recent):
         return False
     layer.trace.add("tcp", "state", "RFC1122-4.2.2.13-MAY-time-wait-reopen",

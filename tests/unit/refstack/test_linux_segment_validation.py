@@ -11,8 +11,9 @@ import pytest
 
 from reference_stack.profiles import LINUX, RFC
 from reference_stack.tcp.state import State
-from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpOptNop, TcpOptTimestamps
 from tests.unit.refstack.conn import bring_to
+from tests.unit.refstack.harness import syn_options
 
 LIMIT = "RFC5961-7-SHOULD-ack-rate-limit"
 EXEMPT = "LINUX-tcp_oow_rate_limited-data-exempt"
@@ -114,3 +115,28 @@ def test_unacceptable_segment_without_ack(profile) -> None:
     else:  # RFC 9293 3.10.7.4: the first check answers it
         assert [s.flags for s in replies] == [ACK]
         assert "RFC9293-3.10.7.4-MUST-first-check" in r.rules()
+
+
+def _ts(val: int, ecr: int = 0) -> tuple:
+    return (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(val, ecr))
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_two_timestamps_options_in_a_syn(profile) -> None:
+    c = bring_to(State.LISTEN, profile)
+    (synack,) = c.note(c.advance(SYN, options=syn_options(ts=(100, 0)) + _ts(200)))
+    # RFC 7323 does not say which counts; Linux's tcp_parse_options keeps the last.
+    assert synack.timestamps[1] == (200 if profile is LINUX else 100)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_paws_judges_one_of_two_timestamps(profile) -> None:
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=(1000, 0))))
+    c.note(c.seg(ACK, options=_ts(1001)))
+    r = c.seg(ACK | PSH, payload=b"x", options=_ts(2000) + _ts(10))  # the last one is old
+    replies = c.note(r)
+    assert len(replies) == 1
+    rejected = "RFC7323-5.3-MUST-paws" in r.rules()
+    assert rejected is (profile is LINUX)
+    assert c.tcb().recv.ready == (b"" if profile is LINUX else b"x")

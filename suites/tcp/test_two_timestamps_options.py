@@ -1,0 +1,36 @@
+"""RFC 7323 3.2: TSecr echoes TS.Recent, and 5.3 (PAWS) rejects a segment whose TSval is older
+than TS.Recent. RFC 7323 does not say which of two Timestamps options in one segment counts;
+Linux's tcp_parse_options walks every option and the later one overwrites rcv_tsval: the last
+Timestamps option is the segment's, for the echo and for PAWS alike."""
+
+import pytest
+
+from .options import MSS, NOP, SACK_OK, ts, ts_option
+from .states import LISTEN_PORT, listen, reach
+
+
+@pytest.mark.requirement("RFC7323-3.2-MUST-tsecr-echoes-ts-recent")
+def test_syn_ack_echoes_the_last_timestamp(ex, dut, endpoints):
+    listen(dut, endpoints)
+    conn = ex.tcp(dut_port=LISTEN_PORT)
+    conn.send(flags="S", options=(MSS, SACK_OK, ts(100, 0), NOP, NOP, ts(200, 0)))
+    synack = conn.expect(flags="SA", ack=conn.snd_nxt)
+    assert synack.timestamps is not None and synack.timestamps[1] == 200
+
+
+@pytest.mark.requirement("RFC7323-5.3-MUST-paws-drop-old-ts")
+@pytest.mark.parametrize("last_is_old", [False, True])
+def test_paws_judges_the_last_timestamp(ex, dut, endpoints, last_is_old):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    peer.conn.ts_val += 10
+    peer.send(b"fresh", flags="PA", advance=True)
+    peer.expect_ack()
+    new, old = peer.conn.ts_val + 5, (peer.conn.ts_val - 1000) & 0xFFFF_FFFF
+    first, last = (new, old) if last_is_old else (old, new)
+    options = ts_option(first, peer.conn.ts_recent) + ts_option(last, peer.conn.ts_recent)
+    peer.send(b"more", flags="PA", options=options, advance=not last_is_old)
+    ack = peer.expect_ack()
+    expected = b"fresh" if last_is_old else b"freshmore"
+    assert dut.recv(peer.fd, 100) == expected
+    if not last_is_old:
+        assert ack.timestamps is not None and ack.timestamps[1] == new
