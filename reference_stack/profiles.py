@@ -70,6 +70,10 @@ class Profile:
     # RFC 7323 does not say which of two Timestamps options counts (the oracle: the first);
     # Linux tcp_parse_options lets each overwrite rcv_tsval: the last counts (TS.Recent, PAWS).
     last_timestamps_option: bool = False
+    # RFC 7323 5.3 R1 answers a PAWS-rejected segment with an ACK; Linux 6.14+
+    # (tcp_validate_incoming -> tcp_disordered_ack_check, TCP_RFC7323_PAWS_ACK) drops a pure
+    # ACK before RCV.NXT silently ("old ACK are common").
+    paws_old_ack_silent: bool = False
     # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is too old. Linux tcp_ack bounds
     # MAX.SND.WND by the octets the peer ever acknowledged (min(max_window, bytes_acked)).
     old_ack_bound_acked: bool = False
@@ -195,6 +199,7 @@ LINUX = Profile(
     ts_recent_after_ack_check=True,
     drop_without_ack_first=True,  # tcp_rcv_established: TCP_FLAGS
     last_timestamps_option=True,  # tcp_parse_options
+    paws_old_ack_silent=True,  # tcp_disordered_ack_check (6.14+)
     old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack

@@ -179,6 +179,14 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     # TS.Recent is unacceptable: send an ACK and drop it (a RST is exempt, RFC 7323 5.2).
     if (ts is not None and not flags & RST and seq_lt(ts[0], tcb.ts_recent)
             and not p.breaks("RFC7323-5.3-MUST-paws")):
+        if (p.paws_old_ack_silent and flags & (ACK | SYN | FIN) == ACK and not seg.payload
+                and seq_lt(seg.seq, tcb.rcv_nxt)
+                and not (tcb.state is State.SYN_RECEIVED and tcb.passive
+                         and p.synrecv_minisock)):
+            # Linux tcp_disordered_ack_check: an old pure ACK, no duplicate ACK for it.
+            trace.add("tcp", DROP, "LINUX-tcp_validate_incoming-paws-old-ack",
+                      f"pure ACK before RCV.NXT, TSval {ts[0]} < TS.Recent {tcb.ts_recent}")
+            return
         trace.add("tcp", DROP, "RFC7323-5.3-MUST-paws", f"TSval {ts[0]} < TS.Recent "
                   f"{tcb.ts_recent}")
         send.oow_ack(tcb, seg, now, "RFC7323-5.3-MUST-paws")

@@ -140,3 +140,19 @@ def test_paws_judges_one_of_two_timestamps(profile) -> None:
     rejected = "RFC7323-5.3-MUST-paws" in r.rules()
     assert rejected is (profile is LINUX)
     assert c.tcb().recv.ready == (b"" if profile is LINUX else b"x")
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_paws_on_an_old_pure_ack(profile) -> None:
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=(1000, 0))))
+    c.note(c.seg(ACK, options=_ts(1001)))
+    c.note(c.advance(ACK | PSH, payload=b"fresh", options=_ts(2000)))
+    r = c.seg(ACK, seq=(c.snd_nxt - 2) & 0xFFFFFFFF, options=_ts(10))
+    replies = c.note(r)
+    if profile is LINUX:  # tcp_disordered_ack_check: TCP_RFC7323_PAWS_ACK, no dupack
+        assert replies == [] and "LINUX-tcp_validate_incoming-paws-old-ack" in r.rules()
+    else:  # RFC 7323 5.3 R1: an ACK
+        assert [s.flags for s in replies] == [ACK] and "RFC7323-5.3-MUST-paws" in r.rules()
+    # At RCV.NXT both answer (Linux: tcp_send_dupack).
+    assert len(c.note(c.seg(ACK, options=_ts(10)))) == 1
