@@ -74,6 +74,11 @@ class Profile:
     # (tcp_validate_incoming -> tcp_disordered_ack_check, TCP_RFC7323_PAWS_ACK) drops a pure
     # ACK before RCV.NXT silently ("old ACK are common").
     paws_old_ack_silent: bool = False
+    # RFC 1122 4.2.2.5 / RFC 9293 3.1: unknown options are ignored, illegal lengths survived.
+    # Linux (CONFIG_TCP_MD5SIG) drops, before any state processing, a segment with a TCP MD5
+    # option (RFC 2385) for a socket without a key, or with broken framing in an option area
+    # of 18 octets or more (tcp_inbound_hash; tcp/auth_options.py), and sends no RST for one.
+    inbound_auth_check: bool = False
     # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is too old. Linux tcp_ack bounds
     # MAX.SND.WND by the octets the peer ever acknowledged (min(max_window, bytes_acked)).
     old_ack_bound_acked: bool = False
@@ -200,6 +205,7 @@ LINUX = Profile(
     drop_without_ack_first=True,  # tcp_rcv_established: TCP_FLAGS
     last_timestamps_option=True,  # tcp_parse_options
     paws_old_ack_silent=True,  # tcp_disordered_ack_check (6.14+)
+    inbound_auth_check=True,  # tcp_inbound_hash
     old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack

@@ -11,7 +11,17 @@ import pytest
 
 from reference_stack.profiles import LINUX, RFC
 from reference_stack.tcp.state import State
-from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpOptNop, TcpOptTimestamps
+from reference_stack.wire.tcp import (
+    ACK,
+    FIN,
+    PSH,
+    RST,
+    SYN,
+    TcpOptMalformed,
+    TcpOptNop,
+    TcpOptTimestamps,
+    TcpOptUnknown,
+)
 from tests.unit.refstack.conn import bring_to
 from tests.unit.refstack.harness import syn_options
 
@@ -156,3 +166,49 @@ def test_paws_on_an_old_pure_ack(profile) -> None:
         assert [s.flags for s in replies] == [ACK] and "RFC7323-5.3-MUST-paws" in r.rules()
     # At RCV.NXT both answer (Linux: tcp_send_dupack).
     assert len(c.note(c.seg(ACK, options=_ts(10)))) == 1
+
+
+MD5 = TcpOptUnknown(19, bytes(16))
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_signed_segment_on_a_connection(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    r = c.seg(ACK | PSH, payload=b"signed", options=(TcpOptNop(), TcpOptNop(), MD5))
+    replies = c.note(r)
+    if profile is LINUX:  # tcp_inbound_hash: TCP_MD5UNEXPECTED
+        assert replies == [] and "LINUX-tcp_inbound_hash-md5-unexpected" in r.rules()
+        assert c.tcb().recv.ready == b""
+    else:  # RFC 1122 4.2.2.5: an unknown option is ignored
+        assert c.tcb().recv.ready == b"signed"
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_signed_syn_to_a_closed_port(profile) -> None:
+    c = bring_to(State.CLOSED, profile)
+    r = c.seg(SYN, options=(TcpOptNop(), TcpOptNop(), MD5))
+    replies = c.note(r)
+    if profile is LINUX:  # tcp_v4_send_reset cannot sign a RST: none
+        assert replies == [] and "LINUX-tcp_v4_send_reset-auth-option" in r.rules()
+    else:
+        assert [s.flags for s in replies] == [RST | ACK]
+
+
+@pytest.mark.parametrize("at,dropped", [(0, True), (18, False)])
+def test_broken_framing_where_the_auth_parse_looks_linux(at, dropped) -> None:
+    c = bring_to(State.ESTABLISHED, LINUX)
+    area = (TcpOptNop(),) * at + (TcpOptMalformed(b"\x05\x01" + b"\x01" * (18 - at)),)
+    r = c.seg(ACK | PSH, payload=b"x", options=area)
+    assert ("LINUX-tcp_inbound_hash-auth-hdr" in r.rules()) is dropped
+    assert c.tcb().recv.ready == (b"" if dropped else b"x")
+
+
+def test_auth_check_rules() -> None:
+    from reference_stack.tcp.auth_options import RULE_AUTH_HDR, RULE_MD5, check
+    from reference_stack.wire.tcp import TcpRepr
+    nop = TcpOptNop()
+    seg = lambda *o: TcpRepr(1, 2, options=o)  # noqa: E731
+    assert check(seg(nop, nop, MD5)) == RULE_MD5
+    assert check(seg(MD5, MD5)) == RULE_AUTH_HDR  # -EEXIST
+    assert check(seg(TcpOptUnknown(19, bytes(14)), nop, nop, nop, nop)) == RULE_AUTH_HDR
+    assert check(seg(nop, nop, TcpOptTimestamps(1, 2))) is None
