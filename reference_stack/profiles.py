@@ -79,6 +79,10 @@ class Profile:
     # option (RFC 2385) for a socket without a key, or with broken framing in an option area
     # of 18 octets or more (tcp_inbound_hash; tcp/auth_options.py), and sends no RST for one.
     inbound_auth_check: bool = False
+    # RFC 1982 3.2 leaves a comparison of sequence numbers 2**31 apart undefined; Linux's
+    # before() ((s32)(a - b) < 0) says "before": tcp_send_dupack reports such a segment's
+    # data in a D-SACK block as old (RFC 2883 4).
+    half_space_is_before: bool = False
     # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is too old. Linux tcp_ack bounds
     # MAX.SND.WND by the octets the peer ever acknowledged (min(max_window, bytes_acked)).
     old_ack_bound_acked: bool = False
@@ -206,6 +210,7 @@ LINUX = Profile(
     last_timestamps_option=True,  # tcp_parse_options
     paws_old_ack_silent=True,  # tcp_disordered_ack_check (6.14+)
     inbound_auth_check=True,  # tcp_inbound_hash
+    half_space_is_before=True,  # before() in tcp_send_dupack
     old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack

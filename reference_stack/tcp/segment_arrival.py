@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from reference_stack.tcp import urgent
 from reference_stack.tcp.options import negotiate, segment_timestamps
 from reference_stack.tcp.seq import (
+    before_at_half,
     segment_acceptable,
     segment_acceptable_at_wup,
     seq_add,
@@ -237,7 +238,12 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
-        if seq_lt(seg.seq, tcb.rcv_nxt) and (seg.payload or (
+        old = seq_lt(seg.seq, tcb.rcv_nxt)
+        if not old and p.half_space_is_before and before_at_half(seg.seq, tcb.rcv_nxt):
+            old = True  # exactly 2**31 away: Linux's before() calls it old
+            trace.add("tcp", DROP, "LINUX-tcp_send_dupack-half-space",
+                      "SEG.SEQ = RCV.NXT + 2**31 taken as old sequence space")
+        if old and (seg.payload or (
                 p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
             # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
             note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))

@@ -212,3 +212,18 @@ def test_auth_check_rules() -> None:
     assert check(seg(MD5, MD5)) == RULE_AUTH_HDR  # -EEXIST
     assert check(seg(TcpOptUnknown(19, bytes(14)), nop, nop, nop, nop)) == RULE_AUTH_HDR
     assert check(seg(nop, nop, TcpOptTimestamps(1, 2))) is None
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_data_half_the_sequence_space_away(profile) -> None:
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=None)))
+    c.note(c.seg(ACK))
+    seq = (c.snd_nxt + (1 << 31)) & 0xFFFFFFFF
+    r = c.seg(ACK | PSH, seq=seq, payload=b"x" * 10)
+    (ack,) = c.note(r)
+    if profile is LINUX:  # before(): (s32)(seq - rcv_nxt) = INT_MIN < 0, a D-SACK
+        assert ack.sack_blocks == ((seq, (seq + 10) & 0xFFFFFFFF),)
+        assert "LINUX-tcp_send_dupack-half-space" in r.rules()
+    else:  # RFC 1982 3.2: undefined; not taken as old
+        assert ack.sack_blocks == ()
