@@ -83,6 +83,10 @@ class Profile:
     # before() ((s32)(a - b) < 0) says "before": tcp_send_dupack reports such a segment's
     # data in a D-SACK block as old (RFC 2883 4).
     half_space_is_before: bool = False
+    # RFC 9293 3.10.7.4 (eighth check) acknowledges a FIN, RFC 1122 4.2.3.2 lets the ACK be
+    # delayed; Linux tcp_fin (ESTABLISHED -> CLOSE-WAIT, inet_csk_enter_pingpong_mode) delays
+    # it: the prediction carries the delayed-ACK latitude (timing.delay_ms).
+    fin_ack_delayed: bool = False
     # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is too old. Linux tcp_ack bounds
     # MAX.SND.WND by the octets the peer ever acknowledged (min(max_window, bytes_acked)).
     old_ack_bound_acked: bool = False
@@ -211,6 +215,7 @@ LINUX = Profile(
     paws_old_ack_silent=True,  # tcp_disordered_ack_check (6.14+)
     inbound_auth_check=True,  # tcp_inbound_hash
     half_space_is_before=True,  # before() in tcp_send_dupack
+    fin_ack_delayed=True,  # tcp_fin: ping-pong mode in CLOSE-WAIT
     old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack

@@ -417,10 +417,16 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             tcb.recv.last_ooo = None
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fin-ends-stream",
                       "out-of-order data beyond the FIN discarded")
+        from_established = tcb.state is State.ESTABLISHED
         table = TABLES[tcb.state]
         layer.transition(tcb, table.fin, now)
         need_ack = True
-        in_order_text = False  # a FIN is acknowledged at once (no delayed-ACK latitude)
+        # RFC 1122 4.2.3.2 lets this ACK be delayed too; the oracle acknowledges a FIN at once
+        # unless the profile follows Linux's tcp_fin, which enters ping-pong mode moving
+        # ESTABLISHED to CLOSE-WAIT: the ACK of a FIN taken in order waits for the delayed-ACK
+        # timer (a FIN that completes earlier out-of-order data is acknowledged at once).
+        in_order_text = bool(p.fin_ack_delayed and from_established and flags & FIN
+                             and (in_order_text or not seg.payload))
     if need_ack:
         # RFC 5681 4.2: out-of-order data is acknowledged immediately (a duplicate ACK).
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=in_order_text)

@@ -227,3 +227,20 @@ def test_data_half_the_sequence_space_away(profile) -> None:
         assert "LINUX-tcp_send_dupack-half-space" in r.rules()
     else:  # RFC 1982 3.2: undefined; not taken as old
         assert ack.sack_blocks == ()
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("payload", [b"", b"last words"], ids=["fin", "data-fin"])
+def test_ack_of_an_in_order_fin_may_be_delayed(profile, payload) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    r = c.advance(FIN | ACK, payload=payload)
+    assert c.state() is State.CLOSE_WAIT
+    (prediction,) = r.predictions
+    # Linux tcp_fin: ping-pong mode, the delayed-ACK timer; the RFC oracle: at once.
+    assert ("timing.delay_ms" in prediction.variance) is (profile is LINUX)
+
+
+def test_ack_of_a_fin_in_fin_wait_2_is_not_delayed_linux() -> None:
+    c = bring_to(State.FIN_WAIT_2, LINUX)
+    (prediction,) = c.advance(FIN | ACK).predictions
+    assert "timing.delay_ms" not in prediction.variance
