@@ -454,6 +454,10 @@ def _syn_received_acked(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> 
         # Linux tcp_create_openreq_child: the child starts at SND.UNA = ISS + 1, so the ACK
         # of the SYN,ACK is not counted in bytes_acked (an active open's SYN is).
         tcb.bytes_acked = 0
+        if layer.profile.synrecv_minisock:
+            # and with its own ACK-throttling timestamp, unarmed (last_oow_ack_time = 0; the
+            # request socket's answers were limited by the request's own, RFC 5961 7).
+            tcb.last_oow_ack = None
     layer.transition(tcb, TABLES[State.SYN_RECEIVED].ack_of_syn, now)
     layer.established_passive(tcb)
 

@@ -17,7 +17,7 @@ import pytest
 
 from conformance.tcp_connection import seq_add
 
-from .states import reach
+from .states import LISTEN_PORT, Peer, listen, reach
 
 OUT_OF_WINDOW = 1 << 30  # right of any receive window, yet "after" RCV.NXT modulo 2**32
 INTERVAL = 0.5  # net.ipv4.tcp_invalid_ratelimit
@@ -108,3 +108,20 @@ def test_ack_of_unsent_data_is_limited_with_its_data(ex, dut, endpoints):
     peer.expect_no_reply()
     value, err = dut.recv_with_errno(peer.fd, 100, 0)
     assert err != 0, f"the DUT delivered text carried by an unacceptable ACK: {value!r}"
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC5961-3.2-MUST-rst-in-window-challenge-ack")
+def test_the_accepted_connection_starts_unlimited(ex, dut, endpoints):
+    """tcp_create_openreq_child: the child's last_oow_ack_time starts at 0, whatever the
+    request socket (its own timestamp) answered."""
+    listener = listen(dut, endpoints)
+    conn = ex.tcp(dut_port=LISTEN_PORT)
+    conn.send(flags="S")
+    conn.expect(flags="SA", ack=conn.snd_nxt)
+    conn.send(flags="A", seq=seq_add(conn.snd_nxt, OUT_OF_WINDOW))
+    conn.expect(flags="A", ack=conn.snd_nxt)
+    conn.send(flags="A")
+    fd, _ = dut.accept(listener)
+    peer = Peer(conn, fd, "ESTABLISHED", listener)
+    _challenge(peer)

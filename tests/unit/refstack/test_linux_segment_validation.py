@@ -244,3 +244,13 @@ def test_ack_of_a_fin_in_fin_wait_2_is_not_delayed_linux() -> None:
     c = bring_to(State.FIN_WAIT_2, LINUX)
     (prediction,) = c.advance(FIN | ACK).predictions
     assert "timing.delay_ms" not in prediction.variance
+
+
+def test_the_child_socket_starts_with_the_limit_unarmed_linux() -> None:
+    c = bring_to(State.SYN_RECEIVED, LINUX)
+    # An out-of-window ACK to the request socket: answered, arming the request's limit.
+    assert len(c.note(c.seg(ACK, seq=(c.snd_nxt + (1 << 30)) & 0xFFFFFFFF))) == 1
+    c.note(c.seg(ACK))
+    assert c.state() is State.ESTABLISHED and c.tcb().last_oow_ack is None
+    # tcp_create_openreq_child: last_oow_ack_time = 0, so a challenge ACK goes out at once.
+    assert len(c.note(c.seg(RST, seq=c.snd_nxt + 1))) == 1
