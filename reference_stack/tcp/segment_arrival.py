@@ -164,8 +164,9 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     length = seg_len(seg)
     ts = segment_timestamps(p.last_timestamps_option, seg) if tcb.ts_ok else None
 
-    if (p.drop_without_ack_first and not flags & (ACK | RST | SYN)
-            and not (tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock)):
+    # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.
+    request_sock = tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock
+    if p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not request_sock:
         # RFC 9293 3.10.7.4 drops a segment without ACK at the fifth check, after the sequence
         # check has answered an unacceptable one; Linux drops it before any check.
         trace.add("tcp", DROP, "LINUX-tcp_rcv_established-no-ack-flag",
@@ -179,11 +180,10 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     # RFC 7323 5.3 R1 (PAWS): before the sequence check, a segment whose TSval is older than
     # TS.Recent is unacceptable: send an ACK and drop it (a RST is exempt, RFC 7323 5.2).
     if (ts is not None and not flags & RST and seq_lt(ts[0], tcb.ts_recent)
-            and not p.breaks("RFC7323-5.3-MUST-paws")):
+            and not p.breaks("RFC7323-5.3-MUST-paws")
+            and not _within_paws_window(layer, tcb, ts[0], request_sock)):
         if (p.paws_old_ack_silent and flags & (ACK | SYN | FIN) == ACK and not seg.payload
-                and seq_lt(seg.seq, tcb.rcv_nxt)
-                and not (tcb.state is State.SYN_RECEIVED and tcb.passive
-                         and p.synrecv_minisock)):
+                and seq_lt(seg.seq, tcb.rcv_nxt) and not request_sock):
             # Linux tcp_disordered_ack_check: an old pure ACK, no duplicate ACK for it.
             trace.add("tcp", DROP, "LINUX-tcp_validate_incoming-paws-old-ack",
                       f"pure ACK before RCV.NXT, TSval {ts[0]} < TS.Recent {tcb.ts_recent}")
@@ -211,8 +211,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
 
     # First check: sequence number.
     rcv_wnd = tcb.rcv_wnd()
-    if p.seq_check_end_at_wup and not (tcb.state is State.SYN_RECEIVED and tcb.passive
-                                       and p.synrecv_minisock):
+    if p.seq_check_end_at_wup and not request_sock:
         # Linux tcp_sequence (a passive SYN-RECEIVED minisock uses tcp_in_window, the RFC's).
         acceptable = segment_acceptable_at_wup(seg.seq, length, tcb.last_ack_sent, tcb.rcv_nxt,
                                                rcv_wnd)
@@ -431,6 +430,18 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         # RFC 5681 4.2: out-of-order data is acknowledged immediately (a duplicate ACK).
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=in_order_text)
     send.transmit(tcb, now)
+
+
+def _within_paws_window(layer: TcpLayer, tcb: Tcb, tsval: int, request_sock: bool) -> bool:
+    """A TSval older than TS.Recent by no more than the profile's PAWS window passes (Linux
+    tcp_paws_check(&rx_opt, TCP_PAWS_WINDOW) in tcp_validate_incoming; the request and
+    TIME-WAIT minisockets allow none, tcp_paws_reject); recorded when it decides."""
+    window = layer.profile.paws_window
+    if not window or request_sock or seq_diff(tcb.ts_recent, tsval) > window:
+        return False
+    layer.trace.add("tcp", ACCEPT, "LINUX-tcp_paws_check-paws-window",
+                    f"TSval {tsval} within {window} of TS.Recent {tcb.ts_recent}")
+    return True
 
 
 def _max_snd_wnd(p: Profile, tcb: Tcb) -> int:

@@ -254,3 +254,17 @@ def test_the_child_socket_starts_with_the_limit_unarmed_linux() -> None:
     assert c.state() is State.ESTABLISHED and c.tcb().last_oow_ack is None
     # tcp_create_openreq_child: last_oow_ack_time = 0, so a challenge ACK goes out at once.
     assert len(c.note(c.seg(RST, seq=c.snd_nxt + 1))) == 1
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("age", [1, 2])
+def test_paws_window(profile, age) -> None:
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=(1000, 0))))
+    c.note(c.seg(ACK, options=_ts(1001)))
+    c.note(c.advance(ACK | PSH, payload=b"a", options=_ts(2000)))
+    c.note(c.advance(ACK | PSH, payload=b"b", options=_ts(2000 - age)))
+    # Linux tcp_paws_check(TCP_PAWS_WINDOW = 1): one tick of reordering passes.
+    accepted = profile is LINUX and age == 1
+    assert c.tcb().recv.ready == (b"ab" if accepted else b"a")
+    assert c.tcb().ts_recent == 2000  # TS.Recent never moves back
