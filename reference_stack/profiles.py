@@ -90,6 +90,10 @@ class Profile:
     # RFC 7323 5.3 R1: TSval < TS.Recent fails PAWS. Linux tcp_validate_incoming allows
     # TCP_PAWS_WINDOW (1) tick of reordering (tcp_paws_check: ts_recent - tsval <= 1 passes).
     paws_window: int = 0
+    # RFC 7323 5.3 R1 rejects any TSval < TS.Recent; Linux (tcp_disordered_ack_check) lets a
+    # pure duplicate ACK at RCV.NXT that updates no window through when its TSval is within
+    # the replay window (RTO * 1200 ticks, tcp_tsval_replay): a reordered ACK.
+    paws_disordered_ack: bool = False
     # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is too old. Linux tcp_ack bounds
     # MAX.SND.WND by the octets the peer ever acknowledged (min(max_window, bytes_acked)).
     old_ack_bound_acked: bool = False
@@ -220,6 +224,7 @@ LINUX = Profile(
     half_space_is_before=True,  # before() in tcp_send_dupack
     fin_ack_delayed=True,  # tcp_fin: ping-pong mode in CLOSE-WAIT
     paws_window=1,  # TCP_PAWS_WINDOW
+    paws_disordered_ack=True,  # tcp_disordered_ack_check
     old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack

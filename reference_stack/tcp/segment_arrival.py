@@ -181,7 +181,9 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     # TS.Recent is unacceptable: send an ACK and drop it (a RST is exempt, RFC 7323 5.2).
     if (ts is not None and not flags & RST and seq_lt(ts[0], tcb.ts_recent)
             and not p.breaks("RFC7323-5.3-MUST-paws")
-            and not _within_paws_window(layer, tcb, ts[0], request_sock)):
+            and not _within_paws_window(layer, tcb, ts[0], request_sock)
+            and not (p.paws_disordered_ack and not request_sock
+                     and _disordered_ack(layer, tcb, seg, ts[0]))):
         if (p.paws_old_ack_silent and flags & (ACK | SYN | FIN) == ACK and not seg.payload
                 and seq_lt(seg.seq, tcb.rcv_nxt) and not request_sock):
             # Linux tcp_disordered_ack_check: an old pure ACK, no duplicate ACK for it.
@@ -441,6 +443,21 @@ def _within_paws_window(layer: TcpLayer, tcb: Tcb, tsval: int, request_sock: boo
         return False
     layer.trace.add("tcp", ACCEPT, "LINUX-tcp_paws_check-paws-window",
                     f"TSval {tsval} within {window} of TS.Recent {tcb.ts_recent}")
+    return True
+
+
+def _disordered_ack(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, tsval: int) -> bool:
+    """Linux tcp_disordered_ack_check: a pure duplicate ACK at RCV.NXT (SEG.ACK = SND.UNA)
+    that could update no window, whose TSval lies within the replay window (RTO * 1200 ticks,
+    tcp_tsval_replay), is a reordered ACK and passes PAWS (recorded when it decides)."""
+    nwin = seg.window << tcb.snd_wscale
+    if (seg.flags & (ACK | SYN | FIN) != ACK or seg.payload or seg.seq != tcb.rcv_nxt
+            or seg.ack != tcb.snd_una or seq_gt(seg.seq, tcb.snd_wl1)
+            or (seg.seq == tcb.snd_wl1 and (nwin > tcb.snd_wnd or not nwin))
+            or seq_diff(tcb.ts_recent, tsval) > int(tcb.rto.rto * 1200)):
+        return False
+    layer.trace.add("tcp", ACCEPT, "LINUX-tcp_disordered_ack_check-reordered-ack",
+                    f"duplicate ACK, TSval {tsval} within the replay window")
     return True
 
 

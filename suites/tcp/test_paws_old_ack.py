@@ -38,3 +38,19 @@ def test_old_pure_ack_at_or_after_rcv_nxt_is_answered(ex, dut, endpoints, offset
     old = (peer.conn.ts_val - AGE) & 0xFFFF_FFFF
     peer.send(flags="A", seq=seq_add(peer.conn.snd_nxt, offset), options=ts_option(old, 0))
     peer.expect_ack()
+
+
+@pytest.mark.requirement("RFC7323-5.3-MUST-paws-drop-old-ts")
+@pytest.mark.parametrize("age,answered", [(5, False), (AGE, True)])
+def test_disordered_duplicate_ack_passes_paws(ex, dut, endpoints, age, answered):
+    """tcp_disordered_ack_check: a duplicate pure ACK at RCV.NXT that changes no window, with a
+    TSval within the replay window (RTO * 1200 ticks), is a reordered ACK, not a replay."""
+    peer = _after_fresh_data(ex, dut, endpoints)
+    peer.send(flags="A")  # SND.WL1 = RCV.NXT: a later duplicate ACK updates no window
+    peer.expect_no_reply()
+    old = (peer.conn.ts_val - age) & 0xFFFF_FFFF
+    peer.send(flags="A", options=ts_option(old, 0))
+    if answered:
+        peer.expect_ack()
+    else:
+        peer.expect_no_reply()

@@ -268,3 +268,18 @@ def test_paws_window(profile, age) -> None:
     accepted = profile is LINUX and age == 1
     assert c.tcb().recv.ready == (b"ab" if accepted else b"a")
     assert c.tcb().ts_recent == 2000  # TS.Recent never moves back
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_reordered_duplicate_ack_passes_paws(profile) -> None:
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=(1000, 0))))
+    c.note(c.seg(ACK, options=_ts(1001)))
+    c.note(c.advance(ACK | PSH, payload=b"a", options=_ts(2000)))
+    c.note(c.seg(ACK, options=_ts(2001)))  # SND.WL1 = RCV.NXT
+    r = c.seg(ACK, options=_ts(1995))  # 6 ticks old: within Linux's replay window
+    replies = c.note(r)
+    if profile is LINUX:  # tcp_disordered_ack_check: a reordered duplicate ACK, no answer
+        assert replies == [] and "LINUX-tcp_disordered_ack_check-reordered-ack" in r.rules()
+    else:  # RFC 7323 5.3 R1
+        assert len(replies) == 1 and "RFC7323-5.3-MUST-paws" in r.rules()
