@@ -20,6 +20,16 @@ def _expect_discarded(peer, dut):
     assert err != 0, f"the DUT delivered text carried by a too old ACK: {value!r}"
 
 
+def _old_ack(peer, dut, below, acceptable):
+    """Text with SEG.ACK = SND.UNA - `below`: taken (a duplicate ACK), or discarded."""
+    peer.send(DATA, flags="PA", ack=seq_add(peer.dut_snd_nxt, -below), advance=acceptable)
+    if acceptable:
+        peer.expect_ack()
+        assert dut.recv(peer.fd, 100) == DATA
+    else:
+        _expect_discarded(peer, dut)
+
+
 def _active_established(ex, dut, endpoints):
     conn, fd, _ = start_active_open(ex, dut, endpoints)
     conn.send(flags="SA", ack=seq_add(conn.rcv_nxt, 0))
@@ -40,13 +50,7 @@ def test_old_ack_before_any_data_is_too_old_on_a_passive_open(ex, dut, endpoints
                          "RFC9293-3.10.7.4-MUST-duplicate-ack-ignored")
 @pytest.mark.parametrize("below,acceptable", [(1, True), (2, False)])
 def test_an_active_open_counts_its_syn(ex, dut, endpoints, below, acceptable):
-    peer = _active_established(ex, dut, endpoints)
-    peer.send(DATA, flags="PA", ack=seq_add(peer.dut_snd_nxt, -below), advance=acceptable)
-    if acceptable:
-        peer.expect_ack()
-        assert dut.recv(peer.fd, 100) == DATA
-    else:
-        _expect_discarded(peer, dut)
+    _old_ack(_active_established(ex, dut, endpoints), dut, below, acceptable)
 
 
 @pytest.mark.requirement("RFC5961-5.2-MUST-old-ack-challenge",
@@ -57,12 +61,7 @@ def test_the_bound_is_what_was_acknowledged(ex, dut, endpoints, below, acceptabl
     dut.send(peer.fd, b"hello")
     peer.conn.expect_data(b"hello")
     peer.conn.ack()
-    peer.send(DATA, flags="PA", ack=seq_add(peer.dut_snd_nxt, -below), advance=acceptable)
-    if acceptable:
-        peer.expect_ack()
-        assert dut.recv(peer.fd, 100) == DATA
-    else:
-        _expect_discarded(peer, dut)
+    _old_ack(peer, dut, below, acceptable)
 
 
 @pytest.mark.requirement("RFC5961-5.2-MUST-old-ack-challenge")

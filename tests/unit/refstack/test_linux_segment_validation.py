@@ -24,6 +24,7 @@ from reference_stack.wire.tcp import (
 )
 from tests.unit.refstack.conn import bring_to
 from tests.unit.refstack.harness import syn_options
+from tests.unit.refstack.test_tcp_rfc5961_paws import ts_conn
 
 LIMIT = "RFC5961-7-SHOULD-ack-rate-limit"
 EXEMPT = "LINUX-tcp_oow_rate_limited-data-exempt"
@@ -141,9 +142,7 @@ def test_two_timestamps_options_in_a_syn(profile) -> None:
 
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
 def test_paws_judges_one_of_two_timestamps(profile) -> None:
-    c = bring_to(State.LISTEN, profile)
-    c.note(c.advance(SYN, options=syn_options(ts=(1000, 0))))
-    c.note(c.seg(ACK, options=_ts(1001)))
+    c = ts_conn(profile)  # passive, timestamps from 1000
     r = c.seg(ACK | PSH, payload=b"x", options=_ts(2000) + _ts(10))  # the last one is old
     replies = c.note(r)
     assert len(replies) == 1
@@ -154,9 +153,7 @@ def test_paws_judges_one_of_two_timestamps(profile) -> None:
 
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
 def test_paws_on_an_old_pure_ack(profile) -> None:
-    c = bring_to(State.LISTEN, profile)
-    c.note(c.advance(SYN, options=syn_options(ts=(1000, 0))))
-    c.note(c.seg(ACK, options=_ts(1001)))
+    c = ts_conn(profile)  # passive, timestamps from 1000
     c.note(c.advance(ACK | PSH, payload=b"fresh", options=_ts(2000)))
     r = c.seg(ACK, seq=(c.snd_nxt - 2) & 0xFFFFFFFF, options=_ts(10))
     replies = c.note(r)
@@ -259,9 +256,7 @@ def test_the_child_socket_starts_with_the_limit_unarmed_linux() -> None:
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
 @pytest.mark.parametrize("age", [1, 2])
 def test_paws_window(profile, age) -> None:
-    c = bring_to(State.LISTEN, profile)
-    c.note(c.advance(SYN, options=syn_options(ts=(1000, 0))))
-    c.note(c.seg(ACK, options=_ts(1001)))
+    c = ts_conn(profile)  # passive, timestamps from 1000
     c.note(c.advance(ACK | PSH, payload=b"a", options=_ts(2000)))
     c.note(c.advance(ACK | PSH, payload=b"b", options=_ts(2000 - age)))
     # Linux tcp_paws_check(TCP_PAWS_WINDOW = 1): one tick of reordering passes.
@@ -272,9 +267,7 @@ def test_paws_window(profile, age) -> None:
 
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
 def test_reordered_duplicate_ack_passes_paws(profile) -> None:
-    c = bring_to(State.LISTEN, profile)
-    c.note(c.advance(SYN, options=syn_options(ts=(1000, 0))))
-    c.note(c.seg(ACK, options=_ts(1001)))
+    c = ts_conn(profile)  # passive, timestamps from 1000
     c.note(c.advance(ACK | PSH, payload=b"a", options=_ts(2000)))
     c.note(c.seg(ACK, options=_ts(2001)))  # SND.WL1 = RCV.NXT
     r = c.seg(ACK, options=_ts(1995))  # 6 ticks old: within Linux's replay window
