@@ -94,6 +94,10 @@ class Profile:
     # pure duplicate ACK at RCV.NXT that updates no window through when its TSval is within
     # the replay window (RTO * 1200 ticks, tcp_tsval_replay): a reordered ACK.
     paws_disordered_ack: bool = False
+    # RFC 5961 4.2 challenges a SYN whatever its sequence number; RFC 9293's first check answers
+    # an unacceptable one with its duplicate ACK (and D-SACK). Linux tcp_validate_incoming sends
+    # an unacceptable SYN to syn_challenge: a challenge ACK, no D-SACK.
+    syn_challenge_any_seq: bool = False
     # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is too old. Linux tcp_ack bounds
     # MAX.SND.WND by the octets the peer ever acknowledged (min(max_window, bytes_acked)).
     old_ack_bound_acked: bool = False
@@ -225,6 +229,7 @@ LINUX = Profile(
     fin_ack_delayed=True,  # tcp_fin: ping-pong mode in CLOSE-WAIT
     paws_window=1,  # TCP_PAWS_WINDOW
     paws_disordered_ack=True,  # tcp_disordered_ack_check
+    syn_challenge_any_seq=True,  # tcp_validate_incoming: syn_challenge
     old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack

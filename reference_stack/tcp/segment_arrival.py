@@ -237,6 +237,14 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             tcb.snd_nxt = tcb.iss
             send.transmit(tcb, now)
             return
+        if (flags & SYN and p.syn_challenge_any_seq and tcb.state is not State.SYN_RECEIVED):
+            # RFC 5961 4.2: a SYN draws a challenge ACK "irrespective of the sequence number"
+            # (Linux tcp_validate_incoming: an unacceptable SYN goes to syn_challenge), not
+            # the first check's duplicate ACK with its D-SACK.
+            rule = TABLES[State.ESTABLISHED].syn.rule
+            trace.add("tcp", DROP, rule, f"SYN outside the window (seq={seg.seq})")
+            send.challenge_ack(tcb, seg, now, rule)
+            return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
         old = seq_lt(seg.seq, tcb.rcv_nxt)

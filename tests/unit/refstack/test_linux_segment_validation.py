@@ -276,3 +276,14 @@ def test_reordered_duplicate_ack_passes_paws(profile) -> None:
         assert replies == [] and "LINUX-tcp_disordered_ack_check-reordered-ack" in r.rules()
     else:  # RFC 7323 5.3 R1
         assert len(replies) == 1 and "RFC7323-5.3-MUST-paws" in r.rules()
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_old_syn_with_data(profile) -> None:
+    c = ts_conn(dataclasses.replace(profile, dsack=True))
+    r = c.seg(SYN, seq=(c.snd_nxt - 3000) & 0xFFFFFFFF, payload=b"x" * 10, options=_ts(2000))
+    (ack,) = c.note(r)
+    if profile is LINUX:  # tcp_validate_incoming -> syn_challenge: no D-SACK
+        assert "RFC5961-4.2-MUST-syn-challenge-ack" in r.rules() and ack.sack_blocks == ()
+    else:  # RFC 9293 first check: the duplicate ACK reports the old data (RFC 2883)
+        assert "RFC9293-3.10.7.4-MUST-first-check" in r.rules() and ack.sack_blocks != ()
