@@ -9,6 +9,10 @@ one such ACK per net.ipv4.tcp_invalid_ratelimit (500 ms):
   SYN: data and FIN are exempt and leave the timestamp alone.
 
 Each case draws one answer, then sends a second segment within the interval.
+
+The assertions are what every stack owes (RFC 9293, RFC 5961 MUSTs); the answers left to a
+stack's choice are judged by the lockstep oracle with the target's profile (the `linux`
+profile models the kernel behaviour described here, measured on Linux 6.18).
 """
 
 import time
@@ -40,8 +44,7 @@ def _old_pure_ack(peer):
 def test_second_challenge_ack_waits_for_the_interval(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     _challenge(peer)
-    peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 2))
-    peer.expect_no_reply()
+    peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 2))  # Linux: limited, no answer
     time.sleep(INTERVAL + 0.2)
     _challenge(peer)
     peer.expect_alive()
@@ -52,8 +55,8 @@ def test_second_challenge_ack_waits_for_the_interval(ex, dut, endpoints):
 def test_challenge_ack_arms_the_out_of_window_limit(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     _challenge(peer)
-    _old_pure_ack(peer)
-    peer.expect_no_reply()
+    _old_pure_ack(peer)  # Linux: limited, no answer
+    peer.expect_alive()
 
 
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
@@ -62,8 +65,8 @@ def test_out_of_window_ack_arms_the_challenge_limit(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     _old_pure_ack(peer)
     peer.expect_ack()
-    peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 1))
-    peer.expect_no_reply()
+    peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 1))  # Linux: limited, no answer
+    peer.expect_alive()
 
 
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
@@ -95,8 +98,7 @@ def test_out_of_window_data_leaves_the_limit_unarmed(ex, dut, endpoints):
 def test_syn_challenge_ack_is_limited(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     _challenge(peer)
-    peer.send(flags="S")
-    peer.expect_no_reply()
+    peer.send(flags="S")  # Linux: limited, no answer
     peer.expect_alive()
 
 
@@ -105,8 +107,7 @@ def test_syn_challenge_ack_is_limited(ex, dut, endpoints):
 def test_ack_of_unsent_data_is_limited_with_its_data(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     _challenge(peer)
-    peer.send(b"injected?", flags="PA", ack=seq_add(peer.dut_snd_nxt, 1000))
-    peer.expect_no_reply()
+    peer.send(b"injected?", flags="PA", ack=seq_add(peer.dut_snd_nxt, 1000))  # Linux: limited
     value, err = dut.recv_with_errno(peer.fd, 100, 0)
     assert err != 0, f"the DUT delivered text carried by an unacceptable ACK: {value!r}"
 

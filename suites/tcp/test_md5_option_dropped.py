@@ -7,7 +7,12 @@ broken (a length below 2 or past the header) where at least 18 octets remain
 (tcp_do_parse_auth_options stops below that) is dropped too (TCP_AUTH_HDR), before any state
 processing: no SYN,ACK, ACK or RST, and its text is not delivered. Other broken framing is
 ignored. A closed port sends no RST for either (tcp_v4_send_reset); the TIME-WAIT minisocket
-does not look for signatures."""
+does not look for signatures.
+
+What every stack owes is asserted (it survives: it still answers a new connection or a probe);
+whether the segment was taken or dropped is judged by the lockstep oracle with the target's
+profile (the `linux` profile models tcp_inbound_hash, measured on Linux 6.18).
+"""
 
 import pytest
 
@@ -28,93 +33,91 @@ def _broken(area_len: int, at_end: bool) -> tuple:
     return (tcpw.TcpOptMalformed(b"\x05\x01" + b"\x01" * (area_len - 2)),)
 
 
-def _signed(peer) -> tuple:
-    return (NOP, NOP, ts(peer.conn.ts_val, peer.conn.ts_recent), NOP, NOP, MD5)
+def _signed(conn) -> tuple:
+    return (NOP, NOP, ts(conn.ts_val, conn.ts_recent), NOP, NOP, MD5)
+
+
+def _listener_still_answers(ex):
+    ex.tcp(dut_port=LISTEN_PORT).handshake()
+
+
+def _closed_port_still_answers(ex):
+    conn = ex.tcp(dut_port=9)
+    conn.send(flags="S")
+    conn.expect(flags="RA", seq=0, ack=conn.snd_nxt)
 
 
 @pytest.mark.requirement("RFC1122-4.2.2.5-MUST-ignore-unknown-options")
-def test_signed_syn_to_a_listener_is_dropped(ex, dut, endpoints):
+def test_signed_syn_to_a_listener(ex, dut, endpoints):
     listen(dut, endpoints)
     conn = ex.tcp(dut_port=LISTEN_PORT)
-    conn.send(flags="S", options=conn.syn_options + (NOP, NOP, MD5))
-    conn.expect_nothing()
+    conn.send(flags="S", options=conn.syn_options + (NOP, NOP, MD5))  # Linux: dropped
+    _listener_still_answers(ex)
 
 
 @pytest.mark.requirement("RFC1122-4.2.2.5-MUST-ignore-unknown-options")
-def test_signed_segment_on_a_connection_is_dropped(ex, dut, endpoints):
+@pytest.mark.parametrize("flags,payload", [("PA", b"signed"), ("R", b"")], ids=["data", "rst"])
+def test_signed_segment_on_a_connection(ex, dut, endpoints, flags, payload):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
-    peer.send(b"signed", flags="PA", options=_signed(peer))
-    peer.expect_no_reply()
-    value, err = dut.recv_with_errno(peer.fd, 100, 0)
-    assert err != 0, f"the DUT delivered text of a signed segment: {value!r}"
-    peer.expect_alive()
+    peer.send(payload, flags=flags, options=_signed(peer.conn))  # Linux: dropped, no answer
+    dut.recv_with_errno(peer.fd, 100, 0)  # Linux: nothing delivered (judged by the oracle)
+    _listener_still_answers(ex)
 
 
 @pytest.mark.requirement("RFC1122-4.2.2.5-MUST-ignore-unknown-options")
-def test_signed_rst_does_not_reset(ex, dut, endpoints):
-    peer = reach("ESTABLISHED", ex, dut, endpoints)
-    peer.send(flags="R", options=_signed(peer))
-    peer.expect_no_reply()
-    peer.expect_alive()
-
-
-@pytest.mark.requirement("RFC1122-4.2.2.5-MUST-ignore-unknown-options")
-def test_signed_ack_does_not_complete_the_handshake(ex, dut, endpoints):
+def test_signed_ack_to_a_request_socket(ex, dut, endpoints):
     listener = listen(dut, endpoints)
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="S")
     conn.expect(flags="SA", ack=conn.snd_nxt)
-    conn.send(flags="A", options=(NOP, NOP, ts(conn.ts_val, conn.ts_recent), NOP, NOP, MD5))
-    conn.expect_nothing()
+    conn.send(flags="A", options=_signed(conn))  # Linux: dropped, the handshake not completed
     conn.send(flags="A")
-    conn.expect_nothing()
     fd, _ = dut.accept(listener)
     assert fd >= 0
 
 
 @pytest.mark.requirement("RFC1122-4.2.2.5-MUST-handle-illegal-option-length")
-@pytest.mark.parametrize("area,at_end,answered", [
+@pytest.mark.parametrize("area,at_end,taken_by_all", [
     (12, False, True),  # shorter than TCPOLEN_MD5SIG: not parsed for signatures
-    (20, False, False), (24, False, False),
+    (20, False, False), (24, False, False),  # Linux: TCP_AUTH_HDR
     (20, True, True),  # the parse stops once fewer than 18 octets remain
 ])
-def test_broken_option_area(ex, dut, endpoints, area, at_end, answered):
+def test_broken_option_area(ex, dut, endpoints, area, at_end, taken_by_all):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
-    peer.send(b"data", flags="PA", options=_broken(area, at_end), advance=answered)
-    if answered:
+    peer.send(b"data", flags="PA", options=_broken(area, at_end), advance=taken_by_all)
+    if taken_by_all:
         peer.expect_ack()
         assert dut.recv(peer.fd, 100) == b"data"
     else:
-        peer.expect_no_reply()
-        peer.expect_alive()
+        dut.recv_with_errno(peer.fd, 100, 0)  # Linux: nothing delivered (judged by the oracle)
+        _listener_still_answers(ex)
 
 
-@pytest.mark.requirement("RFC1122-4.2.2.5-MUST-ignore-unknown-options")
+@pytest.mark.requirement("RFC9293-3.10.7.1-MUST-closed-port-rst",
+                         "RFC1122-4.2.2.5-MUST-ignore-unknown-options")
 @pytest.mark.parametrize("flags", ["S", "A"])
-def test_signed_segment_to_a_closed_port_gets_no_rst(ex, dut, endpoints, flags):
-    """tcp_v4_send_reset signs its RST with the listener's key for a signed segment, and
-    without a listener (or key) sends none."""
+def test_signed_segment_to_a_closed_port(ex, dut, endpoints, flags):
+    """Linux's tcp_v4_send_reset signs its RST with the listener's key for a signed segment,
+    and without a listener (or key) sends none."""
     conn = ex.tcp(dut_port=9)
     conn.send(flags=flags, options=(NOP, NOP, MD5))
-    conn.expect_nothing()
+    _closed_port_still_answers(ex)
 
 
 @pytest.mark.requirement("RFC9293-3.10.7.1-MUST-closed-port-rst",
                          "RFC1122-4.2.2.5-MUST-handle-illegal-option-length")
-@pytest.mark.parametrize("at_end,answered", [(False, False), (True, True)])
-def test_broken_option_area_to_a_closed_port(ex, dut, endpoints, at_end, answered):
-    """tcp_v4_send_reset sends no RST when tcp_parse_auth_options fails."""
+@pytest.mark.parametrize("at_end", [False, True])
+def test_broken_option_area_to_a_closed_port(ex, dut, endpoints, at_end):
+    """Linux's tcp_v4_send_reset sends no RST when tcp_parse_auth_options fails."""
     conn = ex.tcp(dut_port=9)
     conn.send(flags="S", options=_broken(20, at_end))
-    if answered:
-        conn.expect(flags="RA", seq=0, ack=conn.snd_nxt)
-    else:
-        conn.expect_nothing()
+    _closed_port_still_answers(ex)
 
 
-@pytest.mark.requirement("RFC1122-4.2.2.5-MUST-ignore-unknown-options")
+@pytest.mark.requirement("RFC1122-4.2.2.5-MUST-ignore-unknown-options",
+                         "RFC9293-3.10.7.4-MUST-unacceptable-segment-ack")
 def test_signed_segment_in_time_wait_is_answered(ex, dut, endpoints):
     """The TIME-WAIT minisocket does not look for signatures (tcp_timewait_state_process)."""
     peer = reach("TIME-WAIT", ex, dut, endpoints)
-    peer.send(b"X", flags="PA", seq=seq_add(peer.conn.snd_nxt, -3000), options=_signed(peer))
+    peer.send(b"X", flags="PA", seq=seq_add(peer.conn.snd_nxt, -3000), options=_signed(peer.conn))
     peer.expect_ack()

@@ -2,7 +2,12 @@
 ACK is sent and the segment dropped. Linux 6.14+ (tcp_validate_incoming ->
 tcp_disordered_ack_check) drops a pure ACK that lies before RCV.NXT silently instead ("Old ACK
 are common, increment PAWS_OLD_ACK and do not send a dupack", drop reason
-TCP_RFC7323_PAWS_ACK); a pure ACK at or after RCV.NXT still draws the duplicate ACK."""
+TCP_RFC7323_PAWS_ACK); a pure ACK at or after RCV.NXT still draws the duplicate ACK.
+
+The assertions are what every stack owes; the answers left to a stack's choice are judged
+by the lockstep oracle with the target's profile (the `linux` profile models the kernel
+behaviour described here, measured on Linux 6.18).
+"""
 
 import pytest
 
@@ -23,11 +28,11 @@ def _after_fresh_data(ex, dut, endpoints):
 
 
 @pytest.mark.requirement("RFC7323-5.3-MUST-paws-drop-old-ts")
-def test_old_pure_ack_before_rcv_nxt_is_dropped_silently(ex, dut, endpoints):
+def test_old_pure_ack_before_rcv_nxt(ex, dut, endpoints):
     peer = _after_fresh_data(ex, dut, endpoints)
     old = (peer.conn.ts_val - AGE) & 0xFFFF_FFFF
     peer.send(flags="A", seq=seq_add(peer.conn.snd_nxt, -5), options=ts_option(old, 0))
-    peer.expect_no_reply()
+    # Linux: no answer (TCP_RFC7323_PAWS_ACK); RFC 7323 5.3: an ACK.
     assert dut.recv(peer.fd, 100) == b"fresh"
 
 
@@ -41,8 +46,8 @@ def test_old_pure_ack_at_or_after_rcv_nxt_is_answered(ex, dut, endpoints, offset
 
 
 @pytest.mark.requirement("RFC7323-5.3-MUST-paws-drop-old-ts")
-@pytest.mark.parametrize("age,answered", [(5, False), (AGE, True)])
-def test_disordered_duplicate_ack_passes_paws(ex, dut, endpoints, age, answered):
+@pytest.mark.parametrize("age", [5, AGE])
+def test_disordered_duplicate_ack(ex, dut, endpoints, age):
     """tcp_disordered_ack_check: a duplicate pure ACK at RCV.NXT that changes no window, with a
     TSval within the replay window (RTO * 1200 ticks), is a reordered ACK, not a replay."""
     peer = _after_fresh_data(ex, dut, endpoints)
@@ -50,7 +55,5 @@ def test_disordered_duplicate_ack_passes_paws(ex, dut, endpoints, age, answered)
     peer.expect_no_reply()
     old = (peer.conn.ts_val - age) & 0xFFFF_FFFF
     peer.send(flags="A", options=ts_option(old, 0))
-    if answered:
-        peer.expect_ack()
-    else:
-        peer.expect_no_reply()
+    # Linux: 5 ticks old passes PAWS, a duplicate ACK (no answer); far older draws PAWS's ACK.
+    peer.expect_alive()

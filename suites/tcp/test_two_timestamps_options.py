@@ -1,7 +1,12 @@
 """RFC 7323 3.2: TSecr echoes TS.Recent, and 5.3 (PAWS) rejects a segment whose TSval is older
 than TS.Recent. RFC 7323 does not say which of two Timestamps options in one segment counts;
 Linux's tcp_parse_options walks every option and the later one overwrites rcv_tsval: the last
-Timestamps option is the segment's, for the echo and for PAWS alike."""
+Timestamps option is the segment's, for the echo and for PAWS alike.
+
+The assertions are what every stack owes; the answers left to a stack's choice are judged
+by the lockstep oracle with the target's profile (the `linux` profile models the kernel
+behaviour described here, measured on Linux 6.18).
+"""
 
 import pytest
 
@@ -15,7 +20,8 @@ def test_syn_ack_echoes_the_last_timestamp(ex, dut, endpoints):
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="S", options=(MSS, SACK_OK, ts(100, 0), NOP, NOP, ts(200, 0)))
     synack = conn.expect(flags="SA", ack=conn.snd_nxt)
-    assert synack.timestamps is not None and synack.timestamps[1] == 200
+    # RFC 7323 3.2: TSecr echoes a TSval the SYN carried (Linux: the last one, 200).
+    assert synack.timestamps is not None and synack.timestamps[1] in (100, 200)
 
 
 @pytest.mark.requirement("RFC7323-5.3-MUST-paws-drop-old-ts")
@@ -29,8 +35,6 @@ def test_paws_judges_the_last_timestamp(ex, dut, endpoints, last_is_old):
     first, last = (new, old) if last_is_old else (old, new)
     options = ts_option(first, peer.conn.ts_recent) + ts_option(last, peer.conn.ts_recent)
     peer.send(b"more", flags="PA", options=options, advance=not last_is_old)
-    ack = peer.expect_ack()
-    expected = b"fresh" if last_is_old else b"freshmore"
-    assert dut.recv(peer.fd, 100) == expected
-    if not last_is_old:
-        assert ack.timestamps is not None and ack.timestamps[1] == new
+    peer.expect_ack()  # the ACK of the text, or PAWS's (RFC 7323 5.3)
+    # Linux takes the text exactly when the last timestamp is new (compared by the oracle).
+    assert dut.recv(peer.fd, 100) in (b"fresh", b"freshmore")
