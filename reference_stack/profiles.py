@@ -63,6 +63,44 @@ class Profile:
     ts_recent_after_ack_check: bool = False  # Linux updates TS.Recent in tcp_ack, after the
     # ACK checks (and not at all for an old ACK, SEG.ACK < SND.UNA: tcp_ack returns at old_ack
     # before tcp_replace_ts_recent); RFC 7323 4.3 right after the sequence check
+    # RFC 9293 3.10.7.4 fifth check drops a segment without ACK after the sequence check (which
+    # answers an unacceptable one); Linux tcp_rcv_established / tcp_rcv_state_process drop a
+    # segment with none of ACK, RST, SYN before any check (drop reason TCP_FLAGS), silently.
+    drop_without_ack_first: bool = False
+    # RFC 7323 does not say which of two Timestamps options counts (the oracle: the first);
+    # Linux tcp_parse_options lets each overwrite rcv_tsval: the last counts (TS.Recent, PAWS).
+    last_timestamps_option: bool = False
+    # RFC 7323 5.3 R1 answers a PAWS-rejected segment with an ACK; Linux 6.14+
+    # (tcp_validate_incoming -> tcp_disordered_ack_check, TCP_RFC7323_PAWS_ACK) drops a pure
+    # ACK before RCV.NXT silently ("old ACK are common").
+    paws_old_ack_silent: bool = False
+    # RFC 1122 4.2.2.5 / RFC 9293 3.1: unknown options are ignored, illegal lengths survived.
+    # Linux (CONFIG_TCP_MD5SIG) drops, before any state processing, a segment with a TCP MD5
+    # option (RFC 2385) for a socket without a key, or with broken framing in an option area
+    # of 18 octets or more (tcp_inbound_hash; tcp/auth_options.py), and sends no RST for one.
+    inbound_auth_check: bool = False
+    # RFC 1982 3.2 leaves a comparison of sequence numbers 2**31 apart undefined; Linux's
+    # before() ((s32)(a - b) < 0) says "before": tcp_send_dupack reports such a segment's
+    # data in a D-SACK block as old (RFC 2883 4).
+    half_space_is_before: bool = False
+    # RFC 9293 3.10.7.4 (eighth check) acknowledges a FIN, RFC 1122 4.2.3.2 lets the ACK be
+    # delayed; Linux tcp_fin (ESTABLISHED -> CLOSE-WAIT, inet_csk_enter_pingpong_mode) delays
+    # it: the prediction carries the delayed-ACK latitude (timing.delay_ms).
+    fin_ack_delayed: bool = False
+    # RFC 7323 5.3 R1: TSval < TS.Recent fails PAWS. Linux tcp_validate_incoming allows
+    # TCP_PAWS_WINDOW (1) tick of reordering (tcp_paws_check: ts_recent - tsval <= 1 passes).
+    paws_window: int = 0
+    # RFC 7323 5.3 R1 rejects any TSval < TS.Recent; Linux (tcp_disordered_ack_check) lets a
+    # pure duplicate ACK at RCV.NXT that updates no window through when its TSval is within
+    # the replay window (RTO * 1200 ticks, tcp_tsval_replay): a reordered ACK.
+    paws_disordered_ack: bool = False
+    # RFC 5961 4.2 challenges a SYN whatever its sequence number; RFC 9293's first check answers
+    # an unacceptable one with its duplicate ACK (and D-SACK). Linux tcp_validate_incoming sends
+    # an unacceptable SYN to syn_challenge: a challenge ACK, no D-SACK.
+    syn_challenge_any_seq: bool = False
+    # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is too old. Linux tcp_ack bounds
+    # MAX.SND.WND by the octets the peer ever acknowledged (min(max_window, bytes_acked)).
+    old_ack_bound_acked: bool = False
     # RFC 9293 3.10.7.4 first check: a segment is acceptable if SEG.SEQ+SEG.LEN-1 >= RCV.NXT (or
     # SEG.SEQ >= RCV.NXT). Linux tcp_sequence accepts it if SEG.SEQ+SEG.LEN (SYN and FIN
     # counted) >= RCV.WUP (RCV.NXT when the last window was sent, i.e. Last.ACK.sent) and
@@ -99,7 +137,13 @@ class Profile:
     time_wait: float = 240.0  # 2 * MSL, MSL = 2 minutes (RFC 9293 3.4.2)
     keepalive_idle: int = 7200  # RFC 1122 4.2.3.6: no less than two hours by default
     zero_window_probe: str = PROBE_ONE_BYTE
-    oow_ack_interval: float | None = None  # rate limit of dupacks/challenge ACKs per socket
+    # RFC 5961 7 (SHOULD) ACK throttling: at most one challenge ACK or out-of-window ACK per
+    # interval and connection (Linux __tcp_oow_rate_limited: net.ipv4.tcp_invalid_ratelimit);
+    # None: no limit (tcp/ack_throttle.py).
+    oow_ack_interval: float | None = None
+    # Linux tcp_oow_rate_limited: the ACK of an out-of-window or PAWS-rejected segment with data
+    # or FIN and no SYN is neither limited nor arms the limit (RFC 5961 7 limits them all).
+    oow_limit_exempts_data: bool = False
     fin_wait_2_timeout: float | None = None  # orphaned FIN-WAIT-2 lifetime (Linux 60 s)
     time_wait_accepts_syn: bool = False  # RFC 1122 4.2.2.13 MAY: reopen from TIME-WAIT
     drop_segment_without_ts: bool = True  # RFC 7323 3.2 SHOULD; Linux accepts them
@@ -177,6 +221,16 @@ LINUX = Profile(
     arp_accept=False,  # net.ipv4.conf.all.arp_accept = 0
     dsack=True,
     ts_recent_after_ack_check=True,
+    drop_without_ack_first=True,  # tcp_rcv_established: TCP_FLAGS
+    last_timestamps_option=True,  # tcp_parse_options
+    paws_old_ack_silent=True,  # tcp_disordered_ack_check (6.14+)
+    inbound_auth_check=True,  # tcp_inbound_hash
+    half_space_is_before=True,  # before() in tcp_send_dupack
+    fin_ack_delayed=True,  # tcp_fin: ping-pong mode in CLOSE-WAIT
+    paws_window=1,  # TCP_PAWS_WINDOW
+    paws_disordered_ack=True,  # tcp_disordered_ack_check
+    syn_challenge_any_seq=True,  # tcp_validate_incoming: syn_challenge
+    old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack
     simultaneous_open_keeps_syn_window=True,
@@ -191,6 +245,7 @@ LINUX = Profile(
     time_wait=60.0,  # TCP_TIMEWAIT_LEN
     zero_window_probe=PROBE_OLD_SEQ,
     oow_ack_interval=0.5,  # net.ipv4.tcp_invalid_ratelimit = 500 ms
+    oow_limit_exempts_data=True,  # tcp_oow_rate_limited
     fin_wait_2_timeout=60.0,  # net.ipv4.tcp_fin_timeout
     time_wait_accepts_syn=True,  # tcp_timewait_state_process: TCP_TW_SYN
     drop_segment_without_ts=False,

@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp import loss_probe, segment_arrival, time_wait
+from reference_stack.tcp import auth_options, loss_probe, segment_arrival, time_wait
 from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
 from reference_stack.tcp.output import OutSegment, Sender
 from reference_stack.tcp.rto import RtoEstimator
@@ -158,6 +158,7 @@ class TcpLayer:
     def acknowledge(self, tcb: Tcb, ack: int, now: float) -> None:
         """SND.UNA < SEG.ACK =< SND.NXT: advance SND.UNA (RFC 9293 3.10.7.4 fifth check)."""
         acked = seq_diff(ack, tcb.snd_una)
+        tcb.bytes_acked += acked
         tcb.send.acknowledge(ack)
         tcb.snd_una = ack
         if seq_diff(tcb.snd_nxt, ack) < 0:
@@ -226,6 +227,17 @@ class TcpLayer:
                 and segment_arrival.time_wait_reopen(self, tcb, seg):
             reopen_above = seq_add(tcb.snd_nxt, 0xFFFF + 2)  # Linux: tw snd_nxt + 65535 + 2
             tcb = None
+        if self.profile.inbound_auth_check and seg.options and not (
+                tcb is not None and tcb.state is State.TIME_WAIT
+                and self.profile.time_wait_minisock):
+            rule = auth_options.check(seg)
+            if rule is not None:
+                # Linux tcp_inbound_hash, before any state processing (tcp/auth_options.py);
+                # without a socket tcp_v4_send_reset sends no RST either.
+                if tcb is None and self._listener(dst, seg) is None:
+                    rule = auth_options.RULE_NO_RST
+                self.trace.add("tcp", DROP, rule, "TCP MD5 option unexpected or broken framing")
+                return
         if tcb is not None:
             self.trace.note("tcp", "accept", "RFC9293-3.10.7-MUST-demux", "connection in {}",
                             tcb.state.value)

@@ -68,6 +68,22 @@ def timestamps_of(seg: TcpRepr) -> tuple[int, int] | None:
     return ts[0], ts[1]
 
 
+def last_timestamps_of(seg: TcpRepr) -> tuple[int, int] | None:
+    """The segment's last Timestamps option (Linux tcp_parse_options: each overwrites
+    rcv_tsval and rcv_tsecr), where timestamps_of gives the first."""
+    found = None
+    for o in seg.options:
+        if isinstance(o, TcpOptTimestamps):
+            found = o
+    return (found.tsval, found.tsecr) if found is not None else None
+
+
+def segment_timestamps(last: bool, seg: TcpRepr) -> tuple[int, int] | None:
+    """TSval and TSecr of a segment: RFC 7323 does not say which of two Timestamps options
+    counts; the first, or with `last` (a profile's `last_timestamps_option`) the last."""
+    return last_timestamps_of(seg) if last else timestamps_of(seg)
+
+
 def negotiate(syn: TcpRepr, want_wscale: bool, want_ts: bool, want_sack: bool) -> Negotiated:
     """Settle the options of a connection from the peer's SYN (or SYN-ACK)."""
     mss = syn.mss

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import partial
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp import loss_probe
+from reference_stack.tcp import ack_throttle, loss_probe
 from reference_stack.tcp.options import data_options, syn_options
 from reference_stack.tcp.segment_template import SegmentTemplate
 from reference_stack.tcp.seq import seq_add, seq_diff, seq_le, seq_lt
@@ -150,18 +150,16 @@ class Sender:
         self.emit(tcb, ACK, tcb.snd_nxt, now, rule, extra_variance=extra)
 
     def oow_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
-        """An ACK answering an unacceptable segment or a challenge (RFC 5961 3.2, 4.2, 5.2),
-        subject to the profile's per-connection rate limit (Linux tcp_oow_rate_limited: only
-        segments without data, or with SYN, are limited)."""
-        interval = self.profile.oow_ack_interval
-        if interval is not None and (not seg.payload or seg.flags & SYN):
-            last = tcb.last_oow_ack
-            if last is not None and 0 <= now - last < interval:
-                self.trace.add("tcp", "drop", "RFC5961-7-SHOULD-ack-rate-limit",
-                               "out-of-window ACK rate-limited")
-                return
-            tcb.last_oow_ack = now
-        self.send_ack(tcb, now, rule)
+        """The ACK answering an unacceptable segment (RFC 9293 3.10.7.4 first check, RFC 7323
+        5.3), subject to the profile's ACK throttling (tcp/ack_throttle.py)."""
+        if not ack_throttle.limited(self.profile, self.trace, tcb, seg, now, challenge=False):
+            self.send_ack(tcb, now, rule)
+
+    def challenge_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
+        """A challenge ACK (RFC 5961 3.2, 4.2, 5.2), subject to the profile's ACK throttling
+        (RFC 5961 7; tcp/ack_throttle.py)."""
+        if not ack_throttle.limited(self.profile, self.trace, tcb, seg, now, challenge=True):
+            self.send_ack(tcb, now, rule)
 
     # -- segments without a connection ---------------------------------------------------
 

@@ -8,8 +8,9 @@ import errno
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp import urgent
-from reference_stack.tcp.options import negotiate, timestamps_of
+from reference_stack.tcp.options import negotiate, segment_timestamps
 from reference_stack.tcp.seq import (
+    before_at_half,
     segment_acceptable,
     segment_acceptable_at_wup,
     seq_add,
@@ -26,6 +27,7 @@ from reference_stack.trace import ACCEPT, DROP
 from reference_stack.wire.tcp import ACK, FIN, RST, SYN, URG, TcpRepr
 
 if TYPE_CHECKING:
+    from reference_stack.profiles import Profile
     from reference_stack.tcp.layer import Listener, TcpLayer
 
 
@@ -91,7 +93,7 @@ def _take_syn(layer: TcpLayer, tcb: Tcb, seg: TcpRepr) -> None:
         tcb.rcv_wscale = 0
     tcb.ts_ok = neg.ts_ok
     if neg.ts_ok:
-        tcb.ts_recent = timestamps_of(seg)[0]
+        tcb.ts_recent = segment_timestamps(p.last_timestamps_option, seg)[0]
     tcb.sack_ok = neg.sack_ok
     # RFC 6691 / RFC 9293 3.7.1: the effective send MSS deducts the options we always send.
     tcb.mss = max(1, min(neg.peer_mss, tcb.adv_mss) - (12 if neg.ts_ok else 0))
@@ -160,8 +162,16 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     send = layer.sender
     flags = seg.flags
     length = seg_len(seg)
-    ts = timestamps_of(seg) if tcb.ts_ok else None
+    ts = segment_timestamps(p.last_timestamps_option, seg) if tcb.ts_ok else None
 
+    # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.
+    request_sock = tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock
+    if p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not request_sock:
+        # RFC 9293 3.10.7.4 drops a segment without ACK at the fifth check, after the sequence
+        # check has answered an unacceptable one; Linux drops it before any check.
+        trace.add("tcp", DROP, "LINUX-tcp_rcv_established-no-ack-flag",
+                  "none of ACK, RST, SYN: dropped before the sequence check")
+        return
     # RFC 7323 3.2: once negotiated, a non-RST segment without TSopt SHOULD be dropped.
     if (tcb.ts_ok and ts is None and not flags & RST and p.drop_segment_without_ts
             and tcb.state is not State.SYN_RECEIVED):
@@ -170,7 +180,16 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     # RFC 7323 5.3 R1 (PAWS): before the sequence check, a segment whose TSval is older than
     # TS.Recent is unacceptable: send an ACK and drop it (a RST is exempt, RFC 7323 5.2).
     if (ts is not None and not flags & RST and seq_lt(ts[0], tcb.ts_recent)
-            and not p.breaks("RFC7323-5.3-MUST-paws")):
+            and not p.breaks("RFC7323-5.3-MUST-paws")
+            and not _within_paws_window(layer, tcb, ts[0], request_sock)
+            and not (p.paws_disordered_ack and not request_sock
+                     and _disordered_ack(layer, tcb, seg, ts[0]))):
+        if (p.paws_old_ack_silent and flags & (ACK | SYN | FIN) == ACK and not seg.payload
+                and seq_lt(seg.seq, tcb.rcv_nxt) and not request_sock):
+            # Linux tcp_disordered_ack_check: an old pure ACK, no duplicate ACK for it.
+            trace.add("tcp", DROP, "LINUX-tcp_validate_incoming-paws-old-ack",
+                      f"pure ACK before RCV.NXT, TSval {ts[0]} < TS.Recent {tcb.ts_recent}")
+            return
         trace.add("tcp", DROP, "RFC7323-5.3-MUST-paws", f"TSval {ts[0]} < TS.Recent "
                   f"{tcb.ts_recent}")
         send.oow_ack(tcb, seg, now, "RFC7323-5.3-MUST-paws")
@@ -194,8 +213,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
 
     # First check: sequence number.
     rcv_wnd = tcb.rcv_wnd()
-    if p.seq_check_end_at_wup and not (tcb.state is State.SYN_RECEIVED and tcb.passive
-                                       and p.synrecv_minisock):
+    if p.seq_check_end_at_wup and not request_sock:
         # Linux tcp_sequence (a passive SYN-RECEIVED minisock uses tcp_in_window, the RFC's).
         acceptable = segment_acceptable_at_wup(seg.seq, length, tcb.last_ack_sent, tcb.rcv_nxt,
                                                rcv_wnd)
@@ -219,9 +237,22 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             tcb.snd_nxt = tcb.iss
             send.transmit(tcb, now)
             return
+        if (flags & SYN and p.syn_challenge_any_seq and tcb.state is not State.SYN_RECEIVED):
+            # RFC 5961 4.2: a SYN draws a challenge ACK "irrespective of the sequence number"
+            # (Linux tcp_validate_incoming: an unacceptable SYN goes to syn_challenge), not
+            # the first check's duplicate ACK with its D-SACK.
+            rule = TABLES[State.ESTABLISHED].syn.rule
+            trace.add("tcp", DROP, rule, f"SYN outside the window (seq={seg.seq})")
+            send.challenge_ack(tcb, seg, now, rule)
+            return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
-        if seq_lt(seg.seq, tcb.rcv_nxt) and (seg.payload or (
+        old = seq_lt(seg.seq, tcb.rcv_nxt)
+        if not old and p.half_space_is_before and before_at_half(seg.seq, tcb.rcv_nxt):
+            old = True  # exactly 2**31 away: Linux's before() calls it old
+            trace.add("tcp", DROP, "LINUX-tcp_send_dupack-half-space",
+                      "SEG.SEQ = RCV.NXT + 2**31 taken as old sequence space")
+        if old and (seg.payload or (
                 p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
             # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
             note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
@@ -246,7 +277,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
                       "RST in window but not at RCV.NXT")
             if not p.breaks("RFC5961-3.2-MUST-rst-challenge-ack"):
-                send.oow_ack(tcb, seg, now, "RFC5961-3.2-MUST-rst-challenge-ack")
+                send.challenge_ack(tcb, seg, now, "RFC5961-3.2-MUST-rst-challenge-ack")
             return
         if tcb.state is State.SYN_RECEIVED and tcb.passive:
             trace.add("tcp", "state", "RFC9293-3.10.7.4-MUST-syn-received-rst-listen",
@@ -267,7 +298,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         rule = TABLES[State.ESTABLISHED].syn.rule
         trace.add("tcp", DROP, rule, "SYN in a synchronized state")
         if not p.breaks(rule):
-            send.oow_ack(tcb, seg, now, rule)
+            send.challenge_ack(tcb, seg, now, rule)
         return
     # Fifth check: ACK.
     if not flags & ACK:
@@ -286,12 +317,17 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         if seq_gt(seg.ack, tcb.snd_nxt):
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-ack-unsent",
                       "ACK acknowledges something not yet sent")
-            send.oow_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-ack-unsent")
+            send.challenge_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-ack-unsent")
             return
-        oldest = seq_add(tcb.snd_una, -tcb.max_snd_wnd)
-        if seq_lt(seg.ack, oldest):
-            trace.add("tcp", DROP, "RFC5961-5.2-MUST-ack-too-old")
-            send.oow_ack(tcb, seg, now, "RFC5961-5.2-MUST-ack-too-old")
+        if seq_lt(seg.ack, seq_add(tcb.snd_una, -_max_snd_wnd(p, tcb))):
+            # RFC 5961 5.2: too old; discarded (text, FIN and TS.Recent untouched), with a
+            # challenge ACK.
+            rule = "RFC5961-5.2-MUST-ack-too-old"
+            if not seq_lt(seg.ack, seq_add(tcb.snd_una, -tcb.max_snd_wnd)):
+                rule = "LINUX-tcp_ack-too-old-never-sent"  # only by the bytes_acked bound
+            trace.add("tcp", DROP, rule, f"SEG.ACK={seg.ack} SND.UNA={tcb.snd_una} "
+                      f"acknowledged so far {tcb.bytes_acked}")
+            send.challenge_ack(tcb, seg, now, rule)
             return
         if seq_gt(seg.ack, tcb.snd_una):
             layer.acknowledge(tcb, seg.ack, now)
@@ -390,14 +426,55 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             tcb.recv.last_ooo = None
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fin-ends-stream",
                       "out-of-order data beyond the FIN discarded")
+        from_established = tcb.state is State.ESTABLISHED
         table = TABLES[tcb.state]
         layer.transition(tcb, table.fin, now)
         need_ack = True
-        in_order_text = False  # a FIN is acknowledged at once (no delayed-ACK latitude)
+        # RFC 1122 4.2.3.2 lets this ACK be delayed too; the oracle acknowledges a FIN at once
+        # unless the profile follows Linux's tcp_fin, which enters ping-pong mode moving
+        # ESTABLISHED to CLOSE-WAIT: the ACK of a FIN taken in order waits for the delayed-ACK
+        # timer (a FIN that completes earlier out-of-order data is acknowledged at once).
+        in_order_text = bool(p.fin_ack_delayed and from_established and flags & FIN
+                             and (in_order_text or not seg.payload))
     if need_ack:
         # RFC 5681 4.2: out-of-order data is acknowledged immediately (a duplicate ACK).
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=in_order_text)
     send.transmit(tcb, now)
+
+
+def _within_paws_window(layer: TcpLayer, tcb: Tcb, tsval: int, request_sock: bool) -> bool:
+    """A TSval older than TS.Recent by no more than the profile's PAWS window passes (Linux
+    tcp_paws_check(&rx_opt, TCP_PAWS_WINDOW) in tcp_validate_incoming; the request and
+    TIME-WAIT minisockets allow none, tcp_paws_reject); recorded when it decides."""
+    window = layer.profile.paws_window
+    if not window or request_sock or seq_diff(tcb.ts_recent, tsval) > window:
+        return False
+    layer.trace.add("tcp", ACCEPT, "LINUX-tcp_paws_check-paws-window",
+                    f"TSval {tsval} within {window} of TS.Recent {tcb.ts_recent}")
+    return True
+
+
+def _disordered_ack(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, tsval: int) -> bool:
+    """Linux tcp_disordered_ack_check: a pure duplicate ACK at RCV.NXT (SEG.ACK = SND.UNA)
+    that could update no window, whose TSval lies within the replay window (RTO * 1200 ticks,
+    tcp_tsval_replay), is a reordered ACK and passes PAWS (recorded when it decides)."""
+    nwin = seg.window << tcb.snd_wscale
+    if (seg.flags & (ACK | SYN | FIN) != ACK or seg.payload or seg.seq != tcb.rcv_nxt
+            or seg.ack != tcb.snd_una or seq_gt(seg.seq, tcb.snd_wl1)
+            or (seg.seq == tcb.snd_wl1 and (nwin > tcb.snd_wnd or not nwin))
+            or seq_diff(tcb.ts_recent, tsval) > int(tcb.rto.rto * 1200)):
+        return False
+    layer.trace.add("tcp", ACCEPT, "LINUX-tcp_disordered_ack_check-reordered-ack",
+                    f"duplicate ACK, TSval {tsval} within the replay window")
+    return True
+
+
+def _max_snd_wnd(p: Profile, tcb: Tcb) -> int:
+    """MAX.SND.WND of RFC 5961 5.2's acceptable ACK range; Linux tcp_ack bounds it by the
+    octets the peer ever acknowledged ("do not accept ACK for bytes we never sent")."""
+    if p.old_ack_bound_acked and tcb.bytes_acked < tcb.max_snd_wnd:
+        return tcb.bytes_acked
+    return tcb.max_snd_wnd
 
 
 def _syn_received_acked(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
@@ -409,6 +486,14 @@ def _syn_received_acked(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> 
     tcb.snd_wl1 = seg.seq
     tcb.snd_wl2 = seg.ack
     layer.acknowledge(tcb, seg.ack, now)
+    if tcb.passive:
+        # Linux tcp_create_openreq_child: the child starts at SND.UNA = ISS + 1, so the ACK
+        # of the SYN,ACK is not counted in bytes_acked (an active open's SYN is).
+        tcb.bytes_acked = 0
+        if layer.profile.synrecv_minisock:
+            # and with its own ACK-throttling timestamp, unarmed (last_oow_ack_time = 0; the
+            # request socket's answers were limited by the request's own, RFC 5961 7).
+            tcb.last_oow_ack = None
     layer.transition(tcb, TABLES[State.SYN_RECEIVED].ack_of_syn, now)
     layer.established_passive(tcb)
 
@@ -435,6 +520,10 @@ def time_wait_entered(layer: TcpLayer, tcb: Tcb, now: float) -> None:
     """RFC 9293 3.10.7.4: start the time-wait timer, turn off the other timers."""
     tcb.timers.clear()
     tcb.timers.set(T_TIME_WAIT, now + layer.profile.time_wait)
+    if layer.profile.time_wait_minisock:
+        # Linux tcp_time_wait: the minisocket's own ACK-throttling timestamp starts unarmed
+        # (tw_last_oow_ack_time = 0; RFC 5961 7, tcp/ack_throttle.py).
+        tcb.last_oow_ack = None
 
 
 def time_wait_reopen(layer: TcpLayer, tcb: Tcb, seg: TcpRepr) -> bool:
@@ -444,7 +533,8 @@ def time_wait_reopen(layer: TcpLayer, tcb: Tcb, seg: TcpRepr) -> bool:
     if not (layer.profile.time_wait_accepts_syn and tcb.state is State.TIME_WAIT
             and seg.flags & (SYN | ACK | RST) == SYN and seq_gt(seg.seq, tcb.rcv_nxt)):
         return False
-    ts = timestamps_of(seg) if tcb.ts_ok else None
+    ts = (segment_timestamps(layer.profile.last_timestamps_option, seg) if tcb.ts_ok
+          else None)
     if ts is not None and not seq_gt(ts[0], tcb.ts_recent):
         return False
     layer.trace.add("tcp", "state", "RFC1122-4.2.2.13-MAY-time-wait-reopen",

@@ -20,6 +20,12 @@ def seq_lt(a: int, b: int) -> bool:
     return seq_diff(a, b) < 0
 
 
+def before_at_half(a: int, b: int) -> bool:
+    """Linux's before(a, b), ``(s32)(a - b) < 0``: seq_lt, and also true where a - b is
+    exactly 2**31, which RFC 1982 3.2 leaves undefined (seq_lt says no there)."""
+    return ((a - b) & 0xFFFFFFFF) >= HALF
+
+
 def seq_le(a: int, b: int) -> bool:
     return seq_diff(a, b) <= 0
 

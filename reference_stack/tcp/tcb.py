@@ -39,6 +39,7 @@ class Tcb:
     snd_max: int = 0  # highest sequence number sent (retransmissions lie below it)
     snd_wnd: int = 0
     max_snd_wnd: int = 0  # RFC 5961 5.2
+    bytes_acked: int = 0  # sequence space the peer acknowledged (Linux tcp_snd_una_update)
     snd_wl1: int = 0
     snd_wl2: int = 0
     # Receive sequence variables.

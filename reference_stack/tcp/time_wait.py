@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp.options import timestamps_of
+from reference_stack.tcp.options import segment_timestamps
 from reference_stack.tcp.segment_arrival import seg_len
 from reference_stack.tcp.seq import seq_add, seq_lt
 from reference_stack.tcp.state import State
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def linux_time_wait(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     flags = seg.flags
     trace = layer.trace
-    ts = timestamps_of(seg) if tcb.ts_ok else None
+    ts = segment_timestamps(layer.profile.last_timestamps_option, seg) if tcb.ts_ok else None
     paws_reject = ts is not None and not flags & RST and seq_lt(ts[0], tcb.ts_recent)
     length = seg_len(seg)
     restart = now + layer.profile.time_wait

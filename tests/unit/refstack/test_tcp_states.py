@@ -122,7 +122,9 @@ CASES = [
     Case("established-ack-unsent", State.ESTABLISHED, ACK, ACK, State.ESTABLISHED,
          "RFC9293-3.10.7.4-MUST-ack-unsent", ack=rcv(1000), expect_ack=nxt()),
     Case("established-no-ack-flag", State.ESTABLISHED, 0, None, State.ESTABLISHED,
-         "RFC9293-3.10.7.4-MUST-fifth-check-no-ack", payload=b"abc"),
+         "RFC9293-3.10.7.4-MUST-fifth-check-no-ack", payload=b"abc", profile=RFC),
+    Case("established-no-ack-flag-linux", State.ESTABLISHED, 0, None, State.ESTABLISHED,
+         "LINUX-tcp_rcv_established-no-ack-flag", payload=b"abc"),
     Case("established-fin", State.ESTABLISHED, FIN | ACK, ACK, State.CLOSE_WAIT,
          "RFC9293-3.10.7.4-MUST-fin-close-wait", expect_ack=nxt(1)),
     # FIN-WAIT-1

@@ -1,0 +1,131 @@
+"""RFC 5961 7 (ACK throttling, SHOULD): a stack limits the ACKs it sends in answer to segments
+it rejects. Linux keeps one per-socket timestamp (tcp_sock.last_oow_ack_time) and sends at most
+one such ACK per net.ipv4.tcp_invalid_ratelimit (500 ms):
+
+* a challenge ACK (tcp_send_challenge_ack: RST in the window not at RCV.NXT, SYN, an ACK older
+  than the bound of RFC 5961 5.2) is limited, and arms the limit, whatever the segment carries;
+* the duplicate ACK of an out-of-window or PAWS-rejected segment (tcp_oow_rate_limited) is
+  limited and arms it only when the segment has no data and no FIN (``seq == end_seq``) or a
+  SYN: data and FIN are exempt and leave the timestamp alone.
+
+Each case draws one answer, then sends a second segment within the interval.
+
+The assertions are what every stack owes (RFC 9293, RFC 5961 MUSTs); the answers left to a
+stack's choice are judged by the lockstep oracle with the target's profile (the `linux`
+profile models the kernel behaviour described here, measured on Linux 6.18).
+"""
+
+import time
+
+import pytest
+
+from conformance.tcp_connection import seq_add
+
+from .options import ts_option
+from .states import LISTEN_PORT, Peer, listen, reach
+
+OUT_OF_WINDOW = 1 << 30  # right of any receive window, yet "after" RCV.NXT modulo 2**32
+INTERVAL = 0.5  # net.ipv4.tcp_invalid_ratelimit
+
+
+def _challenge(peer):
+    """A RST in the window but not at RCV.NXT: a challenge ACK (RFC 5961 3.2)."""
+    peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 1))
+    peer.expect_ack(timeout=1.0)
+
+
+def _old_pure_ack(peer):
+    """A bare ACK right of the window (RFC 9293 3.10.7.4 first check)."""
+    peer.send(flags="A", seq=seq_add(peer.conn.snd_nxt, OUT_OF_WINDOW))
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC5961-3.2-MUST-rst-challenge-ack")
+def test_second_challenge_ack_waits_for_the_interval(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    _challenge(peer)
+    peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 2))  # Linux: limited, no answer
+    time.sleep(INTERVAL + 0.2)
+    _challenge(peer)
+    peer.expect_alive()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC9293-3.10.7.4-MUST-first-check")
+def test_challenge_ack_arms_the_out_of_window_limit(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    _challenge(peer)
+    _old_pure_ack(peer)  # Linux: limited, no answer
+    peer.expect_alive()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC5961-3.2-MUST-rst-challenge-ack")
+def test_out_of_window_ack_arms_the_challenge_limit(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    _old_pure_ack(peer)
+    peer.expect_ack()
+    peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 1))  # Linux: limited, no answer
+    peer.expect_alive()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC9293-3.10.7.4-MUST-first-check")
+@pytest.mark.parametrize("what", ["data", "fin"])
+def test_out_of_window_data_or_fin_is_answered_within_the_interval(ex, dut, endpoints, what):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    _challenge(peer)
+    seq = seq_add(peer.conn.snd_nxt, -3000)
+    if what == "data":
+        peer.send(b"X" * 100, flags="PA", seq=seq)
+    else:
+        peer.send(flags="FA", seq=seq)
+    peer.expect_ack()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC9293-3.10.7.4-MUST-first-check")
+def test_out_of_window_data_leaves_the_limit_unarmed(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    peer.send(b"X" * 100, flags="PA", seq=seq_add(peer.conn.snd_nxt, OUT_OF_WINDOW))
+    peer.expect_ack()
+    _old_pure_ack(peer)
+    peer.expect_ack()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC5961-4.2-MUST-syn-challenge-ack")
+def test_syn_challenge_ack_is_limited(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    _challenge(peer)
+    peer.send(flags="S")  # Linux: limited, no answer
+    peer.expect_alive()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC5961-5.2-MUST-ack-of-unsent-dropped")
+def test_ack_of_unsent_data_is_limited_with_its_data(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    _challenge(peer)
+    peer.send(b"injected?", flags="PA", ack=seq_add(peer.dut_snd_nxt, 1000))  # Linux: limited
+    value, err = dut.recv_with_errno(peer.fd, 100, 0)
+    assert err != 0, f"the DUT delivered text carried by an unacceptable ACK: {value!r}"
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC5961-3.2-MUST-rst-challenge-ack")
+def test_the_accepted_connection_starts_unlimited(ex, dut, endpoints):
+    """tcp_create_openreq_child: the child's last_oow_ack_time starts at 0, whatever the
+    request socket (its own timestamp) answered."""
+    listener = listen(dut, endpoints)
+    conn = ex.tcp(dut_port=LISTEN_PORT)
+    conn.send(flags="S")
+    synack = conn.expect(flags="SA", ack=conn.snd_nxt)
+    conn.send(flags="A", seq=seq_add(conn.snd_nxt, OUT_OF_WINDOW))
+    conn.expect(flags="A", ack=conn.snd_nxt)
+    # TSecr echoes the SYN,ACK: tcp_check_req drops an ACK echoing a later TSval (the one of
+    # the request socket's ACK just received) as TCP_RFC7323_TSECR.
+    conn.send(flags="A", options=ts_option(conn.ts_val, synack.timestamps[0]))
+    fd, _ = dut.accept(listener)
+    peer = Peer(conn, fd, "ESTABLISHED", listener)
+    _challenge(peer)
