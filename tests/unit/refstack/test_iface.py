@@ -328,7 +328,7 @@ def test_reassembly_timeout_without_first_fragment_is_silent() -> None:
 
 
 def test_non_first_fragment_never_draws_an_icmp_error() -> None:
-    from reference_stack.iface import icmp as icmp_rules
+    from reference_stack.iface import icmp_messages as icmp_rules
     s = make_stack()
     ip = Ipv4Repr(IP_B, IP_A, IPPROTO_UDP, b"x" * 8, frag_offset=3)
     assert icmp_rules.error_forbidden(ip, False, s.iface.addr) == \
