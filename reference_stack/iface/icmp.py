@@ -6,7 +6,7 @@ from __future__ import annotations
 from reference_stack.iface import icmp_messages, ip_options
 from reference_stack.iface.ipv4_output import send_ip
 from reference_stack.iface.state import IfaceState, Output
-from reference_stack.trace import DROP, EVENT, REPLY, Trace
+from reference_stack.trace import ACCEPT, DROP, EVENT, REPLY, Trace
 from reference_stack.variance import AnyValue
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.icmpv4 import ICMP_ECHO_REQUEST, ICMP_TIMESTAMP, Icmpv4Repr
@@ -49,7 +49,11 @@ def _echo(st: IfaceState, ip: Ipv4Repr, msg: Icmpv4Repr, link_bcast: bool, now: 
     if ip.options and profile.ip_options_compile and ip_options.echo_refused(ip):
         trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
         return
-    reply = icmp_messages.echo_reply(msg)
+    copy_code = profile.echo_reply_copies_code
+    if copy_code and msg.code:
+        # RFC 792 asks for code 0 in an Echo Reply; Linux's icmp_echo echoes the request's.
+        trace.add("icmp", ACCEPT, "LINUX-icmp_echo-code-copied", f"code {msg.code}")
+    reply = icmp_messages.echo_reply(msg, copy_code)
     rule = "RFC1122-3.2.2.6-MUST-echo-reply"
     trace.add("icmp", REPLY, rule)
     options = ip_options.echo_options(ip, st.ip, now) if ip.options else ()

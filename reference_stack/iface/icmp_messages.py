@@ -10,6 +10,7 @@ from reference_stack.profiles import Profile
 from reference_stack.variance import PrefixOf, Range
 from reference_stack.wire.icmpv4 import (
     ICMP_DEST_UNREACH,
+    ICMP_ECHO_REPLY,
     ICMP_PARAM_PROBLEM,
     ICMP_PORT_UNREACH,
     ICMP_PROT_UNREACH,
@@ -101,10 +102,11 @@ def error_tos(original: Ipv4Repr) -> int:
     return TOS_PREC_INTERNETCONTROL | (original.tos & 0x1E)
 
 
-def echo_reply(request: Icmpv4Repr) -> Icmpv4Repr:
+def echo_reply(request: Icmpv4Repr, copy_code: bool = False) -> Icmpv4Repr:
     """RFC 792 / RFC 1122 3.2.2.6: the reply carries the request's identifier, sequence number
-    and data."""
-    return Icmpv4Repr.echo_reply(request.ident, request.seq, request.payload)
+    and data, with code 0 (``copy_code``: the request's, as Linux's icmp_echo)."""
+    return Icmpv4Repr(ICMP_ECHO_REPLY, request.code if copy_code else 0, request.rest,
+                      request.payload)
 
 
 

@@ -128,3 +128,19 @@ def test_no_error_about_an_icmp_type_linux_marks_as_an_error():
     assert make_stack(LINUX).receive(bytes(bad), 1.0).frames == ()
     (error,) = make_stack(RFC).receive(bytes(bad), 1.0).frames
     assert dissect(error).icmpv4.type == 12
+
+
+def coded_echo_request(code: int, rest: int = 0x00070009, data: bytes = b"ping") -> bytes:
+    return ip_frame(IPPROTO_ICMP, Icmpv4Repr(8, code, rest, data).emit())
+
+
+def test_the_echo_code_is_copied_by_linux_and_zero_for_the_rfc():
+    for profile, code in ((LINUX, 1), (RFC, 0)):
+        r = make_stack(profile).receive(coded_echo_request(1), 1.0)
+        (reply,) = r.frames
+        assert dissect(reply).icmpv4.type == 0 and dissect(reply).icmpv4.code == code
+        assert r.predictions[0].check(reply) == []
+        assert ("LINUX-icmp_echo-code-copied" in r.rules()) is (profile is LINUX)
+    # A request of code 0 is answered alike, with no Linux decision recorded.
+    assert "LINUX-icmp_echo-code-copied" not in make_stack(LINUX).receive(
+        coded_echo_request(0), 1.0).rules()
