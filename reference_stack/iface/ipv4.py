@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from reference_stack.iface import icmp, ip_options, tcp, udp
+from reference_stack.iface import icmp, ip_options, tcp, udp, udplite
 from reference_stack.iface.addressing import Addressing
 from reference_stack.iface.icmp_error import send_error
 from reference_stack.iface.state import IfaceState, Output
@@ -120,6 +120,8 @@ def _deliver(st: IfaceState, ip: Ipv4Repr, original: bytes, link_bcast: bool, no
         udp.receive(st, ip, original, link_bcast, now, trace, out)
     elif protocol == IPPROTO_ICMP:
         icmp.receive(st, ip, link_bcast, now, trace, out)
+    elif protocol == udplite.IPPROTO_UDPLITE and st.profile.udplite:
+        udplite.receive(st, ip, original, link_bcast, now, trace, out)
     elif protocol == IPPROTO_IGMP and st.profile.igmp_host:
         # RFC 1112 (level 2) / RFC 2236 host: IGMP is a protocol this host speaks, so no
         # Protocol Unreachable (RFC 1122 3.2.2.1). Linux's igmp_rcv drops what it cannot
