@@ -3,7 +3,7 @@ handed to the transport they quote (RFC 1122 3.2.2, 4.1.3.3, 4.2.3.9)."""
 
 from __future__ import annotations
 
-from reference_stack.iface import icmp_messages, ip_options
+from reference_stack.iface import icmp_messages, ip_options, linux_options
 from reference_stack.iface.ipv4_output import send_ip
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import ACCEPT, DROP, EVENT, REPLY, Trace
@@ -46,8 +46,8 @@ def _echo(st: IfaceState, ip: Ipv4Repr, msg: Icmpv4Repr, link_bcast: bool, now: 
         return
     # RFC 1122 3.2.2.6: the reply's source is the request's specific destination,
     # or one of our addresses when the request went to a broadcast address.
-    if ip.options and profile.ip_options_compile and ip_options.echo_refused(ip):
-        trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
+    reply_to = _reply_options(st, ip, now, trace)
+    if reply_to is None:
         return
     copy_code = profile.echo_reply_copies_code
     if copy_code and msg.code:
@@ -56,10 +56,10 @@ def _echo(st: IfaceState, ip: Ipv4Repr, msg: Icmpv4Repr, link_bcast: bool, now: 
     reply = icmp_messages.echo_reply(msg, copy_code)
     rule = "RFC1122-3.2.2.6-MUST-echo-reply"
     trace.add("icmp", REPLY, rule)
-    options = ip_options.echo_options(ip, st.ip, now) if ip.options else ()
+    options, dst = reply_to
     # Recorded routes and timestamps are the host's own (RFC 791 3.1): any values.
     variance = {"ipv4.options": AnyValue()} if options else {}
-    send_ip(st, ip.src, IPPROTO_ICMP, reply.emit(), rule, variance, now, trace, out,
+    send_ip(st, dst, IPPROTO_ICMP, reply.emit(), rule, variance, now, trace, out,
             tos=ip.tos, df=profile.icmp_df, options=options)
 
 
@@ -76,17 +76,34 @@ def _timestamp(st: IfaceState, ip: Ipv4Repr, msg: Icmpv4Repr, link_bcast: bool, 
     if reply is None:
         trace.add("icmp", DROP, rule, "fewer than 4 data octets")
         return
-    if ip.options and ip_options.echo_refused(ip):
-        trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
+    reply_to = _reply_options(st, ip, now, trace)
+    if reply_to is None:
         return
     trace.add("icmp", REPLY, rule)
-    options = ip_options.echo_options(ip, st.ip, now) if ip.options else ()
+    options, dst = reply_to
     # Receive and transmit timestamps are the host's clock (RFC 792): any value.
     variance = {"icmpv4.payload": AnyValue()}
     if options:
         variance["ipv4.options"] = AnyValue()
-    send_ip(st, ip.src, IPPROTO_ICMP, reply.emit(), rule, variance, now, trace, out,
+    send_ip(st, dst, IPPROTO_ICMP, reply.emit(), rule, variance, now, trace, out,
             tos=ip.tos, df=st.profile.icmp_df, options=options)
+
+
+def _reply_options(st: IfaceState, ip: Ipv4Repr, now: float, trace: Trace
+                   ) -> tuple[tuple, bytes] | None:
+    """The options of a reply to `ip` and where it goes, or None (nothing is sent). RFC 1122
+    3.2.2.6: Record Route and Timestamp returned, updated with this host; with the profile's
+    ``ip_options_compile``, Linux's ``ip_options_echo`` (linux_options.py): a source route
+    reversed, the reply sent to its first hop; options it cannot echo mean no reply."""
+    if not ip.options:
+        return (), ip.src
+    if not st.profile.ip_options_compile:
+        return ip_options.echo_options(ip, st.ip, now), ip.src
+    echoed = linux_options.echo(ip, st.addr, now)
+    if echoed is None:
+        trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
+        return None
+    return echoed.options, echoed.dst
 
 
 def _error(st: IfaceState, msg: Icmpv4Repr, trace: Trace) -> None:

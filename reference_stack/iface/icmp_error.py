@@ -3,8 +3,9 @@ Exceeded, Parameter Problem, Protocol and Port Unreachable."""
 
 from __future__ import annotations
 
-from reference_stack.iface import icmp_messages, ip_options
+from reference_stack.iface import icmp_messages
 from reference_stack.iface.ipv4_output import send_ip
+from reference_stack.iface.linux_options import echo
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import DROP, REPLY, Trace
 from reference_stack.variance import AnyValue
@@ -36,23 +37,23 @@ def send_error(st: IfaceState, original: Ipv4Repr, original_bytes: bytes, icmp_t
     """An ICMP error about `original` (`original_bytes` as received), unless RFC 1122 3.2.2
     forbids one."""
     profile = st.profile
-    linux_options = profile.icmp_error_echo_options
-    forbidden = icmp_messages.error_forbidden(original, link_bcast, st.addr, linux_options)
+    linux_echo = profile.icmp_error_echo_options
+    forbidden = icmp_messages.error_forbidden(original, link_bcast, st.addr, linux_echo)
     if forbidden is not None:
         trace.add("icmp", DROP, forbidden, "no ICMP error")
         return
-    # Linux icmp_send echoes the datagram's options (ip_options_echo: record route and
-    # timestamp, updated with this host, RFC 791 3.1), room for the quote shrinking; of
-    # a datagram whose options failed to compile, only those before the fault.
-    echoed = (ip_options.options_before(original, pointer)
-              if icmp_type == ICMP_PARAM_PROBLEM else original)
-    if linux_options and echoed.options and ip_options.echo_refused(echoed):
-        trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
-        return
-    options = (ip_options.echo_options(echoed, st.ip, now)
-               if echoed.options and linux_options else ())
-    options_len = len(Ipv4Repr(st.ip, original.src, IPPROTO_ICMP,
-                               options=options).emit()) - 20 if options else 0
+    # Linux icmp_send echoes the datagram's options (ip_options_echo, linux_options.py: record
+    # route and timestamp updated with this host, RFC 791 3.1; a source route reversed, the
+    # error going to its first hop), room for the quote shrinking; of a datagram whose options
+    # failed to compile, those noted before the fault.
+    options, dst, changed = (), original.src, False
+    if linux_echo and original.options:
+        echoed = echo(original, st.addr, now)
+        if echoed is None:
+            trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
+            return
+        options, dst, changed = echoed.options, echoed.dst, echoed.changed
+    options_len = len(emit_ipv4_options(options))
     quoted = icmp_messages.quote(original_bytes, profile, options_len)
     msg, rule = _message(icmp_type, code, pointer, quoted)
     if profile.breaks(rule):
@@ -62,11 +63,11 @@ def send_error(st: IfaceState, original: Ipv4Repr, original_bytes: bytes, icmp_t
     if not profile.exact_choices:
         variance["ipv4.tos"] = AnyValue()
     if options:
-        # Our recorded address and clock in the echoed options and, where the option area
-        # was written on receipt (ip_options_compile's is_changed), in the quote as well.
-        variance["ipv4.options"] = AnyValue()
-        if ip_options.changes_on_receipt(emit_ipv4_options(original.options)):
-            variance["icmpv4.payload"] = AnyValue()
+        variance["ipv4.options"] = AnyValue()  # our recorded address and clock
+    if changed:
+        # The option area as written on receipt (ip_options_compile's is_changed: entries
+        # recorded, octets after End of Option List cleared) is what the quote shows.
+        variance["icmpv4.payload"] = AnyValue()
     trace.add("icmp", REPLY, rule, f"type {icmp_type} code {code}")
-    send_ip(st, original.src, IPPROTO_ICMP, msg.emit(), rule, variance, now, trace, out,
+    send_ip(st, dst, IPPROTO_ICMP, msg.emit(), rule, variance, now, trace, out,
             tos=icmp_messages.error_tos(original), df=profile.icmp_df, options=options)

@@ -93,7 +93,7 @@ def receive(st: IfaceState, link_dst: bytes, raw: bytes, now: float, trace: Trac
     original = raw[:ip.total_length]
     link_bcast = link_dst[0] & 1 == 1  # broadcast or multicast link destination
     if ip.options:
-        verdict, rule, pointer = ip_options.check(ip, st.profile)
+        verdict, rule, pointer = ip_options.check(ip, st.profile, st.addr, now)
         trace.add("ipv4", ACCEPT if verdict == "ok" else DROP, rule)
         if verdict == "param":
             send_error(st, ip, original, ICMP_PARAM_PROBLEM, 0, link_bcast, now, trace, out,

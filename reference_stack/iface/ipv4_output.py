@@ -14,6 +14,9 @@ from reference_stack.wire.ethernet import ETH_P_IP
 from reference_stack.wire.ipv4 import Ipv4Repr, Ipv4Template
 
 ETHERTYPE_IP = ETH_P_IP.to_bytes(2, "big")
+LIMITED_BROADCAST = b"\xff\xff\xff\xff"
+MULTICAST_TTL = 1  # RFC 1112 6.1: a multicast datagram's TTL defaults to 1 (Linux mc_ttl)
+MULTICAST_MAC_PREFIX = b"\x01\x00\x5e"
 IP_TEMPLATES = 64  # headers of recent (source, destination, protocol, ...) kept precomputed
 
 
@@ -30,9 +33,17 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
     ttl = st.profile.ttl
     ident = st.rng.getrandbits(16)
     addr = st.addr
-    if not addr.on_link(dst):
+    if dst == st.ip:
+        # To this host: looped back inside it, nothing on the link (Linux routes our own
+        # address through the local table to the loopback device).
+        trace.add("ipv4", DROP, "LINUX-ip_route_output_key-local", "to this host")
+        return
+    group = addr.is_multicast(dst) or dst == LIMITED_BROADCAST
+    if not (group or addr.on_link(dst)):
         trace.add("ipv4", DROP, "RFC1122-3.3.1.1-MUST-no-route", "no route to host")
         return
+    if addr.is_multicast(dst):
+        ttl = MULTICAST_TTL
     mac = st.arp.lookup(dst)
     if mac is not None and not options and len(payload) + 20 <= st.profile.mtu \
             and not addr.is_broadcast(dst):
@@ -53,7 +64,10 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
         variance = variance()
     ip = Ipv4Repr(st.ip, dst, protocol, payload, ttl=ttl, tos=tos, ident=ident, df=df,
                   options=options)
-    if addr.is_broadcast(dst):
+    if group or addr.is_broadcast(dst):
+        # Sent on our link to the group or broadcast address (Linux's __ip_route_output_key
+        # routes a multicast or limited broadcast destination out of the device that holds
+        # the source address).
         emit_ip(st, ip, None, rule, variance, trace, out)
     elif mac is None:
         link.hold(st, dst, (ip, rule, variance), now, trace, out)
@@ -63,9 +77,15 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
 
 def emit_ip(st: IfaceState, ip: Ipv4Repr, hop: bytes | None, rule: str, variance: dict,
             trace: Trace, out: Output) -> None:
-    """Frame `ip` to `hop` (resolved; None: the broadcast address), in fragments when it
-    exceeds the MTU."""
-    mac = BROADCAST_MAC if hop is None else st.arp.lookup(hop)
+    """Frame `ip` to `hop` (resolved; None: the broadcast or group address of `ip`), in
+    fragments when it exceeds the MTU."""
+    if hop is not None:
+        mac = st.arp.lookup(hop)
+    elif st.addr.is_multicast(ip.dst):
+        # RFC 1112 6.4: 01-00-5E and the group's low-order 23 bits.
+        mac = MULTICAST_MAC_PREFIX + bytes((ip.dst[1] & 0x7F, ip.dst[2], ip.dst[3]))
+    else:
+        mac = BROADCAST_MAC
     merged = {**st.ip_variance, **variance}
     mtu = st.profile.mtu
     if len(ip.payload) + 20 <= mtu:
