@@ -107,16 +107,11 @@ def _compile_one(c: Compiled, i: int, optlen: int, addr: Addressing, stamp: byte
             return 0
         c.srr = i
     elif kind == IPOPT_RR:
-        if c.rr is not None:
-            return 0
-        if optlen < 3:
-            return 1
+        fault = _entry_fault(c.rr is not None, a, i, optlen, 3, 4)
+        if fault is not None:
+            return fault
         ptr = a[i + 2]
-        if ptr < 4:
-            return 2
         if ptr <= optlen:
-            if ptr + 3 > optlen:
-                return 2
             a[i + ptr - 1:i + ptr + 3] = addr.ip  # our entry, written on receipt
             a[i + 2] = ptr + 4
             c.rr_needaddr = c.changed = True
@@ -134,20 +129,29 @@ def _compile_one(c: Compiled, i: int, optlen: int, addr: Addressing, stamp: byte
     return None
 
 
+def _entry_fault(seen: bool, a: bytearray, i: int, optlen: int, least_len: int,
+                 least_ptr: int) -> int | None:
+    """What Record Route and Timestamp check alike (RFC 791 3.1): one of each, a length and
+    a pointer at their minimums, room for an entry where the pointer is inside the option."""
+    if seen:
+        return 0
+    if optlen < least_len:
+        return 1
+    ptr = a[i + 2]
+    if ptr < least_ptr or (ptr <= optlen and ptr + 3 > optlen):
+        return 2
+    return None
+
+
 def _compile_timestamp(c: Compiled, i: int, optlen: int, addr: Addressing, stamp: bytes
                        ) -> int | None:
     a = c.area
-    if c.ts is not None:
-        return 0
-    if optlen < 4:
-        return 1
+    fault = _entry_fault(c.ts is not None, a, i, optlen, 4, 5)
+    if fault is not None:
+        return fault
     ptr = a[i + 2]
-    if ptr < 5:
-        return 2
     flag = a[i + 3] & 0x0F
     if ptr <= optlen:
-        if ptr + 3 > optlen:
-            return 2
         at = None
         if flag == TS_ONLY:
             at = i + ptr - 1
