@@ -52,10 +52,20 @@ def test_valid_udplite_datagram_gets_an_unreachable(ex, endpoints, coverage):
     assert error.icmpv4.payload.startswith(quoted(sent, 8))
 
 
-@pytest.mark.requirement("RFC1122-4.1.3.1-SHOULD-port-unreachable")
+@pytest.mark.requirement("RFC1122-4.1.3.1-SHOULD-port-unreachable",
+                         "RFC3828-3.1-MUST-discard-illegal-coverage",
+                         "RFC3828-3.1-MUST-checksum-mandatory",
+                         "RFC3828-3.2-MUST-discard-bad-checksum")
 @pytest.mark.parametrize("case", INVALID.values(), ids=INVALID.keys())
 def test_invalid_udplite_datagram_gets_no_port_unreachable(ex, endpoints, case):
     coverage, checksum = case
     dgram = udplite(endpoints.tester_ipv4, endpoints.dut_ipv4, coverage, checksum)
+    ex.send(IPv4(protocol=IPPROTO_UDPLITE), Payload(dgram))
+    ex.expect_nothing(ICMPv4(type=ICMP_DEST_UNREACH, code=ICMP_PORT_UNREACH))
+
+
+@pytest.mark.requirement("RFC3828-3.1-MUST-header")
+def test_udplite_datagram_shorter_than_its_header_gets_no_port_unreachable(ex, endpoints):
+    dgram = udplite(endpoints.tester_ipv4, endpoints.dut_ipv4, 0)[:6]  # no checksum field
     ex.send(IPv4(protocol=IPPROTO_UDPLITE), Payload(dgram))
     ex.expect_nothing(ICMPv4(type=ICMP_DEST_UNREACH, code=ICMP_PORT_UNREACH))

@@ -47,8 +47,11 @@ def test_a_parameter_problem_follows_the_reversed_source_route():
     d = dissect(error)
     assert (d.ipv4.dst, d.ipv4.ttl, d.eth.dst.hex()) == (group, 1, "01005e000009")
     assert d.icmpv4.type == 12 and d.ipv4.options[0].emit()[:7] == bytes([LSRR, 7, 4]) + IP_B
-    # No route off the subnet: nothing; on it: the hop is resolved first.
-    assert make_stack(LINUX).receive(udp_to_closed_port((lsrr(8, far), BAD_RR)), 1.0).frames == ()
+    # No route off the subnet, or a hop that is this host (looped back): nothing on the link;
+    # on the subnet: the hop is resolved first.
+    for hop in (far, IP_A):
+        r = make_stack(LINUX).receive(udp_to_closed_port((lsrr(8, hop), BAD_RR)), 1.0)
+        assert r.frames == ()
     (arp,) = make_stack(LINUX).receive(udp_to_closed_port((lsrr(8, near), BAD_RR)), 1.0).frames
     assert dissect(arp).arp.tpa == near
     # Nothing recorded yet (pointer 4), or the source itself recorded: to the source.
