@@ -54,6 +54,13 @@ class Profile:
     ip_options_compile: bool = False  # Linux: options validated in order (ip_options_compile)
     igmp_host: bool = False  # RFC 1112 / RFC 2236 host: protocol 2 is IGMP, not unreachable
     icmp_quote_udp_length: bool = False  # Linux: a port unreachable quotes the UDP length only
+    # RFC 792 (Echo Reply): code 0. Linux icmp_echo copies the request's header and changes
+    # only its type (`icmp_param.data.icmph = *icmp_hdr(skb)`): the request's code is echoed.
+    echo_reply_copies_code: bool = False
+    # RFC 1122 3.2.2.1: Protocol Unreachable for a transport the host does not run. Linux
+    # registers UDP-Lite (IP protocol 136, RFC 3828; udplite_rcv), so a valid UDP-Lite datagram
+    # to a port without a UDP-Lite socket draws Port Unreachable (RFC 1122 4.1.3.1) instead.
+    udplite: bool = False
     # TCP handshake and options
     window_scaling: bool = True  # RFC 7323 2
     window_scale: int = 7
@@ -214,6 +221,8 @@ LINUX = Profile(
     ip_options_compile=True,  # ip_rcv_options -> ip_options_compile, then source routes
     igmp_host=True,  # CONFIG_IP_MULTICAST: igmp_rcv
     icmp_quote_udp_length=True,  # __udp4_lib_rcv: pskb_trim_rcsum(skb, ulen) before lookup
+    echo_reply_copies_code=True,  # icmp_echo
+    udplite=True,  # udplite4_register: inet_add_protocol(&udplite_protocol, IPPROTO_UDPLITE)
     initial_window_space=65536,  # win_from_space(tcp_rmem[1]) in tcp_select_initial_window
     round_initial_window_to_mss=True,  # SYN 64240 = 44 * 1460, SYN-ACK 65160 = 45 * 1448
     listen_drop_syn_fin=True,

@@ -12,9 +12,11 @@ import errno
 import select
 import socket as pysock
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from reference_stack.iface.udp import UdpEndpoint
+from reference_stack.iface.interface import Interface
+from reference_stack.iface.state import Output
+from reference_stack.iface.udp_sockets import UdpEndpoint
 from reference_stack.tcp import urgent
 from reference_stack.tcp.layer import ANY, ConnOptions, Listener
 from reference_stack.tcp.seq import seq_diff
@@ -22,9 +24,6 @@ from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb
 from reference_stack.trace import STATE
 from reference_stack.wire.addr import ip4, ip4_str
-
-if TYPE_CHECKING:
-    from reference_stack.stack import ReferenceStack
 
 AF_INET = pysock.AF_INET
 SOCK_STREAM = pysock.SOCK_STREAM
@@ -91,8 +90,13 @@ def to_ip(addr: bytes | str) -> bytes:
 class SocketApi:
     """The calls themselves; `ReferenceStack` wraps each in a Reaction."""
 
-    def __init__(self, stack: ReferenceStack) -> None:
-        self.stack = stack
+    def __init__(self, iface: Interface, out: Output) -> None:
+        """`iface`: the interface (and through it the TCP and UDP layers, the profile and the
+        random source); `out`: where the frames a call emits go (the stack's output)."""
+        self.iface = iface
+        self.tcp = iface.tcp
+        self.udp = iface.udp
+        self.out = out
         self.sockets: dict[int, Socket] = {}
         self.next_fd = 3
 
@@ -112,12 +116,12 @@ class SocketApi:
                 return True
         if sock_type == SOCK_STREAM and not reuse:
             # Connections outliving their socket (TIME-WAIT, orphans) keep the port.
-            return any(key[1] == port for key in self.stack.tcp.conns)
+            return any(key[1] == port for key in self.tcp.conns)
         return False
 
     def _ephemeral(self, ip: bytes, sock_type: int) -> int | None:
-        lo, hi = self.stack.profile.ephemeral_ports
-        rng = self.stack.rng
+        lo, hi = self.iface.profile.ephemeral_ports
+        rng = self.iface.rng
         for _ in range(64):
             port = rng.randint(lo, hi)
             if not self._port_in_use(ip, port, False, sock_type):
@@ -137,7 +141,7 @@ class SocketApi:
 
     def _udp_endpoint(self, s: Socket) -> UdpEndpoint:
         ep = UdpEndpoint(s.local[0], s.local[1], s.rcvbuf)
-        self.stack.udp.endpoints[s.local] = ep
+        self.udp.endpoints[s.local] = ep
         return ep
 
     # -- calls -----------------------------------------------------------------------------
@@ -147,7 +151,7 @@ class SocketApi:
             return None, errno.EAFNOSUPPORT
         if sock_type not in (SOCK_STREAM, SOCK_DGRAM):
             return None, errno.EPROTONOSUPPORT
-        p = self.stack.profile
+        p = self.iface.profile
         fd = self.next_fd
         self.next_fd += 1
         self.sockets[fd] = Socket(fd, sock_type, rcvbuf=p.recv_buffer, sndbuf=p.send_buffer)
@@ -160,7 +164,7 @@ class SocketApi:
         ip, port = to_ip(addr[0]), int(addr[1])
         if s.local is not None:
             return None, errno.EINVAL
-        if ip not in (ANY, self.stack.ip):
+        if ip not in (ANY, self.iface.ip):
             return None, errno.EADDRNOTAVAIL
         if port == 0:
             port = self._ephemeral(ip, s.type)
@@ -188,9 +192,9 @@ class SocketApi:
         if err:
             return None, err
         lst = Listener(s.local[0], s.local[1], max(0, backlog), s.conn_options())
-        self.stack.tcp.listeners[s.local] = lst
+        self.tcp.listeners[s.local] = lst
         s.listener = lst
-        self.stack.tcp.trace.add("socket", STATE, "RFC9293-3.10.1-MUST-passive-open",
+        self.tcp.trace.add("socket", STATE, "RFC9293-3.10.1-MUST-passive-open",
                                  "CLOSED -> LISTEN")
         return 0, 0
 
@@ -241,10 +245,10 @@ class SocketApi:
         err = self._autobind(s)
         if err:
             return None, err
-        local_ip = self.stack.ip if s.local[0] == ANY else s.local[0]
-        if (local_ip, s.local[1], ip, port) in self.stack.tcp.conns:
+        local_ip = self.iface.ip if s.local[0] == ANY else s.local[0]
+        if (local_ip, s.local[1], ip, port) in self.tcp.conns:
             return None, errno.EADDRNOTAVAIL
-        tcb = self.stack.tcp.open_active(local_ip, s.local[1], ip, port, now,
+        tcb = self.tcp.open_active(local_ip, s.local[1], ip, port, now,
                                          s.conn_options(), ephemeral=True)
         s.tcb = tcb
         return None, errno.EINPROGRESS
@@ -269,7 +273,7 @@ class SocketApi:
             return None, errno.EPIPE
         if tcb.state in OPENING:
             return None, errno.EAGAIN
-        n = self.stack.tcp.send(tcb, bytes(data), now, urgent=bool(flags & MSG_OOB))
+        n = self.tcp.send(tcb, bytes(data), now, urgent=bool(flags & MSG_OOB))
         if n == 0 and data:
             return None, errno.EAGAIN
         return n, 0
@@ -286,9 +290,8 @@ class SocketApi:
         err = self._autobind(s)
         if err:
             return None, err
-        st = self.stack
-        st.iface.send_udp(s.local[1], to_ip(addr[0]), int(addr[1]), bytes(data), st.tcp.trace,
-                          st.out)
+        self.iface.send_udp(s.local[1], to_ip(addr[0]), int(addr[1]), bytes(data), now,
+                            self.tcp.trace, self.out)
         return len(data), 0
 
     def recv(self, fd: int, n: int, now: float) -> tuple[Any, int]:
@@ -306,7 +309,7 @@ class SocketApi:
         if tcb.oob_seq is not None and tcb.recv.ready:  # (before_read keeps n without one)
             n = urgent.before_read(tcb, n, s.oobinline)
         if tcb.recv.ready:
-            data = self.stack.tcp.receive(tcb, n, now)
+            data = self.tcp.receive(tcb, n, now)
             if tcb.rcv_up is not None and seq_diff(tcb.rcv_nxt, tcb.rcv_up) >= len(
                     tcb.recv.ready):
                 tcb.rcv_up = None  # read past the urgent mark
@@ -347,18 +350,18 @@ class SocketApi:
             s.shut_rd = True
         if how in (SHUT_WR, SHUT_RDWR) and not s.shut_wr and s.tcb is not None:
             s.shut_wr = True
-            self.stack.tcp.close(s.tcb, now)
+            self.tcp.close(s.tcb, now)
         return 0, 0
 
     def close(self, fd: int, now: float) -> tuple[Any, int]:
         s = self.sockets.pop(fd, None)
         if s is None:
             return None, errno.EBADF
-        tcp = self.stack.tcp
+        tcp = self.tcp
         if s.listener is not None:
             tcp.drop_listener(s.listener, now)
         if s.udp is not None:
-            self.stack.udp.endpoints.pop(s.local, None)
+            self.udp.endpoints.pop(s.local, None)
         tcb = s.tcb
         if tcb is None or tcb.state is State.CLOSED:
             return 0, 0
@@ -380,7 +383,7 @@ class SocketApi:
         s = self.get(fd)
         if s is None:
             return None, errno.EBADF
-        doubling = self.stack.profile.sockbuf_doubling
+        doubling = self.iface.profile.sockbuf_doubling
         if level == SOL_SOCKET and name == SO_REUSEADDR:
             s.reuseaddr = bool(value)
         elif level == SOL_SOCKET and name in (SO_RCVBUF, SO_SNDBUF):
@@ -408,7 +411,7 @@ class SocketApi:
             s.nodelay = bool(value)
             if s.tcb is not None:
                 s.tcb.nodelay = s.nodelay
-                self.stack.tcp.sender.transmit(s.tcb, now)
+                self.tcp.sender.transmit(s.tcb, now)
         elif level == IPPROTO_TCP and name == TCP_MAXSEG and s.type == SOCK_STREAM:
             if not 88 <= int(value) <= 32767:  # Linux TCP_MIN_MSS .. MAX_TCP_WINDOW
                 return None, errno.EINVAL
@@ -443,11 +446,11 @@ class SocketApi:
             if name == TCP_NODELAY:
                 return int(s.nodelay), 0
             if name == TCP_KEEPIDLE:
-                return s.keepidle or self.stack.profile.keepalive_idle, 0
+                return s.keepidle or self.iface.profile.keepalive_idle, 0
             if name == TCP_MAXSEG:
                 if s.tcb is not None and s.tcb.negotiated:
                     return s.tcb.mss, 0
-                return s.maxseg or self.stack.profile.mss, 0
+                return s.maxseg or self.iface.profile.mss, 0
         return None, errno.ENOPROTOOPT
 
     def poll_events(self, fd: int) -> int:
@@ -479,7 +482,7 @@ class SocketApi:
 
     def rebase_port(self, remote_port: int, port: int) -> None:
         """The target chose `port` where the oracle chose an ephemeral port: follow it."""
-        tcb = self.stack.tcp.rebase_port(remote_port, port)
+        tcb = self.tcp.rebase_port(remote_port, port)
         if tcb is None:
             return
         for s in self.sockets.values():

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference_stack.clock import earliest
-from reference_stack.iface.dispatch import Interface, Output
-from reference_stack.iface.udp import UdpLayer
+from reference_stack.iface.interface import Interface
+from reference_stack.iface.state import Output
+from reference_stack.iface.udp_sockets import UdpLayer
 from reference_stack.profiles import Profile
 from reference_stack.socket_api import SocketApi
 from reference_stack.tcp.layer import TcpLayer
@@ -27,7 +28,6 @@ from reference_stack.tcp.output import OutSegment
 from reference_stack.tcp.state import State
 from reference_stack.trace import Decision, Record, Trace, decisions_of
 from reference_stack.variance import Prediction
-from reference_stack.wire.ethernet import ETH_P_ARP
 
 _new = object.__new__
 _set = object.__setattr__
@@ -137,26 +137,25 @@ class ReferenceStack:
         self.udp = UdpLayer()
         self.iface = Interface(profile, mac, ipv4, prefix_len, self.rng, self.tcp, self.udp,
                                tcp_fast_path)
-        self.api = SocketApi(self)
         self.out: Output = []
+        self.api = SocketApi(self.iface, self.out)
         self._tcp_out: list[OutSegment] = []
 
     # -- call framing ----------------------------------------------------------------------
 
-    def _begin(self, now: float) -> Trace:
+    def _begin(self) -> Trace:
         trace = Trace()
-        self.iface.now = now
         if self.out or self._tcp_out:  # left over only if the previous call raised
             self.out.clear()
             self._tcp_out.clear()
         self.tcp.bind(trace, self._tcp_out)
         return trace
 
-    def _finish(self, trace: Trace) -> Reaction:
+    def _finish(self, trace: Trace, now: float) -> Reaction:
         tcp_out = self._tcp_out
         out = self.out
         if tcp_out:
-            self.iface.send_tcp(tcp_out, trace, out)
+            self.iface.send_tcp(tcp_out, now, trace, out)
             tcp_out.clear()
         if not out:
             return Reaction.of_records((), (), trace.records)
@@ -169,28 +168,28 @@ class ReferenceStack:
         return Reaction.of_records(frames, predictions, trace.records)
 
     def _call(self, now: float, fn, *args) -> CallResult:
-        trace = self._begin(now)
+        trace = self._begin()
         value, err = fn(*args)
         # CallResult(value, err, reaction), through its slots' setters (a frozen dataclass's
         # __init__ costs three object.__setattr__ calls, on every socket call).
         result = _new(CallResult)
         _set_value(result, value)
         _set_errno(result, err)
-        _set_reaction(result, self._finish(trace))
+        _set_reaction(result, self._finish(trace, now))
         return result
 
     # -- frames and timers -----------------------------------------------------------------
 
     def receive(self, frame: bytes, now: float) -> Reaction:
-        trace = self._begin(now)
+        trace = self._begin()
         self.iface.receive(frame, now, trace, self.out)
-        return self._finish(trace)
+        return self._finish(trace, now)
 
     def poll(self, now: float) -> Reaction:
-        trace = self._begin(now)
+        trace = self._begin()
         self.tcp.poll(now)
         self.iface.poll(now, trace, self.out)
-        return self._finish(trace)
+        return self._finish(trace, now)
 
     def poll_at(self) -> float | None:
         return earliest(self.tcp.poll_at(), self.iface.poll_at())
@@ -216,19 +215,15 @@ class ReferenceStack:
     def set_profile(self, profile: Profile) -> None:
         """Change parameters mid-run (a test shortening a timer, as a sysctl would)."""
         self.profile = profile
-        for part in (self.tcp, self.tcp.sender, self.iface, self.iface.reasm):
+        for part in (self.tcp, self.tcp.sender):
             part.profile = profile
-
-    def set_gateway(self, ip: bytes) -> None:
-        self.iface.gateway = ip
+        self.iface.set_profile(profile)
 
     def announce(self, now: float) -> Reaction:
         """Send a gratuitous ARP for our address (RFC 5227 3)."""
-        trace = self._begin(now)
-        trace.add("arp", "reply", "RFC5227-3-SHOULD-announce")
-        self.iface.emit_eth(b"\xff" * 6, ETH_P_ARP, self.iface.arp.announcement().emit(),
-                             "RFC5227-3-SHOULD-announce", {}, self.out)
-        return self._finish(trace)
+        trace = self._begin()
+        self.iface.announce(trace, self.out)
+        return self._finish(trace, now)
 
     # -- socket API (POSIX-shaped; non-blocking) -------------------------------------------
 

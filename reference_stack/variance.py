@@ -288,9 +288,23 @@ def _checksum_valid(layer: str, r: Any, ip: Any) -> bool | None:
             return bool(r.header_checksum_ok())
         if layer in ("tcp", "udp"):
             return bool(r.checksum_ok(ip.src, ip.dst)) if ip is not None else None
+        if layer == "icmpv4":
+            return bool(r.checksum_ok()) or _zero_icmp_message(r)
         return bool(r.checksum_ok())
     except Exception:  # a layer without a checkable checksum
         return None
+
+
+def _zero_icmp_message(icmp: Any) -> bool:
+    """An ICMP message whose every field but the checksum is zero, with either zero as its
+    checksum. RFC 1624 3: one's complement has two zeros, +0 (0x0000) and -0 (0xFFFF); such a
+    message sums to +0 and RFC 1071 writes ~(+0) = 0xFFFF, but a sender whose sum came out as
+    -0 writes ~(-0) = 0x0000 (Linux's csum_fold in icmp_push_reply does: measured with an echo
+    of identifier, sequence and data all zero), the same value in one's complement; only this
+    message can carry it (a non-zero sum is never +0), and the RFC 1071 check (sum == -0)
+    rejects it."""
+    return (icmp.checksum in (0x0000, 0xFFFF) and not (icmp.type or icmp.code or icmp.rest)
+            and not any(icmp.payload))
 
 
 def _tcp_option_fields(tcp: Any) -> dict[str, Any]:

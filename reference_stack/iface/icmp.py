@@ -1,101 +1,129 @@
-"""ICMPv4: echo (RFC 792, RFC 1122 3.2.2.6), timestamp (RFC 1122 3.2.2.8) and the rules for
-sending errors (RFC 1122 3.2.2)."""
+"""ICMPv4 input: Echo (RFC 792, RFC 1122 3.2.2.6), Timestamp (RFC 1122 3.2.2.8) and errors
+handed to the transport they quote (RFC 1122 3.2.2, 4.1.3.3, 4.2.3.9)."""
 
 from __future__ import annotations
 
-from reference_stack.iface.addressing import Addressing
-from reference_stack.profiles import Profile
-from reference_stack.variance import PrefixOf, Range
-from reference_stack.wire.icmpv4 import (
-    ICMP_DEST_UNREACH,
-    ICMP_ECHO_REQUEST,
-    ICMP_PARAM_PROBLEM,
-    ICMP_REDIRECT,
-    ICMP_SOURCE_QUENCH,
-    ICMP_TIME_EXCEEDED,
-    ICMP_TIMESTAMP_REPLY,
-    Icmpv4Repr,
-)
-from reference_stack.wire.ipv4 import IPPROTO_ICMP, Ipv4Repr
-
-ERROR_TYPES = frozenset((ICMP_DEST_UNREACH, ICMP_SOURCE_QUENCH, ICMP_REDIRECT,
-                         ICMP_TIME_EXCEEDED, ICMP_PARAM_PROBLEM))
-ICMP_HEADER = 8
-IP_HEADER = 20
-TOS_PREC_INTERNETCONTROL = 0xC0  # RFC 1812 4.3.2.5 (Linux icmp_send)
+from reference_stack.iface import icmp_messages, ip_options, linux_options
+from reference_stack.iface.ipv4_output import send_ip
+from reference_stack.iface.state import IfaceState, Output
+from reference_stack.trace import ACCEPT, DROP, EVENT, REPLY, Trace
+from reference_stack.variance import AnyValue
+from reference_stack.wire.errors import WireError
+from reference_stack.wire.icmpv4 import ICMP_ECHO_REQUEST, ICMP_TIMESTAMP, Icmpv4Repr
+from reference_stack.wire.ipv4 import IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Ipv4Repr
 
 
-NR_ICMP_TYPES = 18  # Linux: the highest ICMP type it knows (RFC 950 address mask reply)
-# Types Linux's icmp_pointers[] mark `.error = 1`: the RFC 792 errors and the unassigned or
-# obsolete 1, 2, 6, 7, 9, 10 (icmp_send sends no error about any of them).
-LINUX_ERROR_TYPES = frozenset((1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12))
+def receive(st: IfaceState, ip: Ipv4Repr, link_bcast: bool, now: float, trace: Trace,
+            out: Output) -> None:
+    try:
+        msg = Icmpv4Repr.parse(ip.payload)
+    except WireError as e:
+        trace.add("icmp", DROP, "RFC792-MUST-message-format", e.reason)
+        return
+    if not msg.checksum_ok():
+        trace.add("icmp", DROP, "RFC792-MUST-checksum", "bad ICMP checksum")
+        return
+    if msg.type == ICMP_ECHO_REQUEST:
+        _echo(st, ip, msg, link_bcast, now, trace, out)
+    elif msg.type == ICMP_TIMESTAMP and st.profile.icmp_timestamp_reply:
+        _timestamp(st, ip, msg, link_bcast, now, trace, out)
+    elif msg.type in icmp_messages.ERROR_TYPES:
+        _error(st, msg, trace)
+    else:
+        trace.add("icmp", DROP, "RFC1122-3.2.2-MUST-silently-discard-unknown",
+                  f"type {msg.type}")
 
 
-def error_forbidden(original: Ipv4Repr, link_broadcast: bool, addr: Addressing,
-                    unknown_type_is_error: bool = False) -> str | None:
-    """The RFC 1122 3.2.2 rule that forbids an ICMP error about `original`, or None.
-    ``unknown_type_is_error``: an ICMP message of a type above 18, or of one Linux marks as an
-    error (:data:`LINUX_ERROR_TYPES`), may be an error too (Linux icmp_send: ``*itp >
-    NR_ICMP_TYPES || icmp_pointers[*itp].error``), so none is sent about it either."""
-    if original.protocol == IPPROTO_ICMP and original.frag_offset == 0:
-        icmp_type = original.payload[0] if original.payload else None
-        if icmp_type is None or icmp_type in ERROR_TYPES or (
-                unknown_type_is_error and (icmp_type > NR_ICMP_TYPES
-                                           or icmp_type in LINUX_ERROR_TYPES)):
-            return "RFC1122-3.2.2-MUST-NOT-error-about-icmp-error"
-    if addr.is_broadcast(original.dst) or 224 <= original.dst[0] <= 239:
-        return "RFC1122-3.2.2-MUST-NOT-error-to-broadcast"
-    if link_broadcast:
-        return "RFC1122-3.2.2-MUST-NOT-error-link-broadcast"
-    if original.frag_offset != 0:
-        return "RFC1122-3.2.2-MUST-NOT-error-non-first-fragment"
-    if not addr.is_single_host(original.src):
-        return "RFC1122-3.2.2-MUST-NOT-error-source-not-single-host"
-    return None
+def _to_broadcast(st: IfaceState, ip: Ipv4Repr, link_bcast: bool) -> bool:
+    return st.addr.is_broadcast(ip.dst) or st.addr.is_multicast(ip.dst) or link_bcast
 
 
-def quote(original_bytes: bytes, profile: Profile, options_len: int = 0) -> bytes:
-    """The quoted datagram: as much as fits in `icmp_error_max_len` octets in total (RFC 1812
-    4.3.2.3; RFC 1122 3.2.2 requires at least the header and 8 data octets), the error's own
-    IP options (``options_len`` octets, Linux icmp_send: room -= optlen) included."""
-    return original_bytes[:profile.icmp_error_max_len - IP_HEADER - options_len - ICMP_HEADER]
+def _echo(st: IfaceState, ip: Ipv4Repr, msg: Icmpv4Repr, link_bcast: bool, now: float,
+          trace: Trace, out: Output) -> None:
+    profile = st.profile
+    if profile.echo_ignore_broadcasts and _to_broadcast(st, ip, link_bcast):
+        trace.add("icmp", DROP, "RFC1122-3.2.2.6-MAY-ignore-broadcast-echo")
+        return
+    # RFC 1122 3.2.2.6: the reply's source is the request's specific destination,
+    # or one of our addresses when the request went to a broadcast address.
+    reply_to = _reply_options(st, ip, now, trace)
+    if reply_to is None:
+        return
+    copy_code = profile.echo_reply_copies_code
+    if copy_code and msg.code:
+        # RFC 792 asks for code 0 in an Echo Reply; Linux's icmp_echo echoes the request's.
+        trace.add("icmp", ACCEPT, "LINUX-icmp_echo-code-copied", f"code {msg.code}")
+    reply = icmp_messages.echo_reply(msg, copy_code)
+    rule = "RFC1122-3.2.2.6-MUST-echo-reply"
+    trace.add("icmp", REPLY, rule)
+    options, dst = reply_to
+    # Recorded routes and timestamps are the host's own (RFC 791 3.1): any values.
+    variance = {"ipv4.options": AnyValue()} if options else {}
+    send_ip(st, dst, IPPROTO_ICMP, reply.emit(), rule, variance, now, trace, out,
+            tos=ip.tos, df=profile.icmp_df, options=options)
 
 
-def quote_variance(original_bytes: bytes, header_len: int, profile: Profile,
-                   options_len: int = 0) -> dict:
-    if profile.icmp_quote_exact:
-        return {}
-    full = quote(original_bytes, profile, options_len)
-    least = min(header_len + 8, len(full))
-    fixed = IP_HEADER + ICMP_HEADER
-    return {"icmpv4.payload": PrefixOf(full, least),
-            "ipv4.total_length": Range(fixed + least, fixed + len(full))}
+def _timestamp(st: IfaceState, ip: Ipv4Repr, msg: Icmpv4Repr, link_bcast: bool, now: float,
+               trace: Trace, out: Output) -> None:
+    """RFC 1122 3.2.2.8 (MAY implement; Linux icmp_timestamp does): a Timestamp Reply
+    with the request's options echoed like an echo reply's; to a broadcast it MAY be
+    discarded, as Linux does with icmp_echo_ignore_broadcasts."""
+    rule = "RFC1122-3.2.2.8-MAY-timestamp-reply"
+    if _to_broadcast(st, ip, link_bcast) and st.profile.echo_ignore_broadcasts:
+        trace.add("icmp", DROP, rule, "timestamp request to a broadcast address")
+        return
+    reply = icmp_messages.timestamp_reply(msg, now)
+    if reply is None:
+        trace.add("icmp", DROP, rule, "fewer than 4 data octets")
+        return
+    reply_to = _reply_options(st, ip, now, trace)
+    if reply_to is None:
+        return
+    trace.add("icmp", REPLY, rule)
+    options, dst = reply_to
+    # Receive and transmit timestamps are the host's clock (RFC 792): any value.
+    variance = {"icmpv4.payload": AnyValue()}
+    if options:
+        variance["ipv4.options"] = AnyValue()
+    send_ip(st, dst, IPPROTO_ICMP, reply.emit(), rule, variance, now, trace, out,
+            tos=ip.tos, df=st.profile.icmp_df, options=options)
 
 
-def error_tos(original: Ipv4Repr) -> int:
-    return TOS_PREC_INTERNETCONTROL | (original.tos & 0x1E)
-
-
-def echo_reply(request: Icmpv4Repr) -> Icmpv4Repr:
-    """RFC 792 / RFC 1122 3.2.2.6: the reply carries the request's identifier, sequence number
-    and data."""
-    return Icmpv4Repr.echo_reply(request.ident, request.seq, request.payload)
-
-
-def is_echo_request(icmp: Icmpv4Repr) -> bool:
-    return icmp.type == ICMP_ECHO_REQUEST
-
-
-TIMESTAMP_DATA = 12  # originate, receive, transmit (RFC 792)
-
-
-def timestamp_reply(request: Icmpv4Repr, now: float) -> Icmpv4Repr | None:
-    """RFC 792 Timestamp Reply, as Linux's icmp_timestamp builds it (RFC 1122 3.2.2.8 MAY):
-    None for a request with fewer than 4 data octets (too short, dropped); else identifier
-    and sequence number kept, code 0, the originate timestamp copied and receive and transmit
-    set to this host's clock (ms since midnight UT), 12 data octets whatever the request
-    carried."""
-    if len(request.payload) < 4:
+def _reply_options(st: IfaceState, ip: Ipv4Repr, now: float, trace: Trace
+                   ) -> tuple[tuple, bytes] | None:
+    """The options of a reply to `ip` and where it goes, or None (nothing is sent). RFC 1122
+    3.2.2.6: Record Route and Timestamp returned, updated with this host; with the profile's
+    ``ip_options_compile``, Linux's ``ip_options_echo`` (linux_options.py): a source route
+    reversed, the reply sent to its first hop; options it cannot echo mean no reply."""
+    if not ip.options:
+        return (), ip.src
+    if not st.profile.ip_options_compile:
+        return ip_options.echo_options(ip, st.ip, now), ip.src
+    echoed = linux_options.echo(ip, st.addr, now)
+    if echoed is None:
+        trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
         return None
-    ms = (int(now * 1000) % 86_400_000).to_bytes(4, "big")
-    return Icmpv4Repr(ICMP_TIMESTAMP_REPLY, 0, request.rest, request.payload[:4] + ms + ms)
+    return echoed.options, echoed.dst
+
+
+def _error(st: IfaceState, msg: Icmpv4Repr, trace: Trace) -> None:
+    """RFC 1122 3.2.2.1, 4.1.3.3, 4.2.3.9: pass the error to the transport it quotes."""
+    try:
+        inner = Ipv4Repr.parse(msg.payload)
+    except WireError:
+        trace.add("icmp", DROP, "RFC1122-3.2.2-MUST-quoted-header", "quote unreadable")
+        return
+    l4 = inner.payload
+    if len(l4) < 4 or inner.src != st.ip:
+        trace.add("icmp", DROP, "RFC1122-3.2.2-MUST-quoted-header", "not about our datagram")
+        return
+    sport, dport = int.from_bytes(l4[0:2], "big"), int.from_bytes(l4[2:4], "big")
+    err, hard = icmp_messages.error_errno(msg.type, msg.code)
+    if inner.protocol == IPPROTO_TCP:
+        st.tcp.icmp_error((st.ip, sport, inner.dst, dport), msg.type, msg.code, err, hard)
+    elif inner.protocol == IPPROTO_UDP:
+        st.udp.icmp_error((st.ip, sport), (inner.dst, dport), err if hard else None)
+        trace.add("udp", EVENT, "RFC1122-4.1.3.3-MUST-pass-icmp-to-application",
+                  f"ICMP type {msg.type} code {msg.code}")
+    else:
+        trace.add("icmp", EVENT, "RFC1122-3.2.2-MUST-pass-to-transport")

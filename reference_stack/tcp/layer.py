@@ -412,3 +412,27 @@ class TcpLayer:
         while lst.accept_queue:
             self.abort(lst.accept_queue.popleft(), now)
         self.trace.add("tcp", DROP, "RFC9293-3.10.4-MUST-close-listen")
+
+    def icmp_error(self, key: ConnKey, icmp_type: int, code: int, err: int | None,
+                   hard: bool) -> None:
+        """An ICMP error quoting a segment of connection `key` (RFC 1122 4.2.3.9); `err`:
+        the errno it converts to (Linux icmp_err_convert; None: none), `hard`: Protocol or
+        Port Unreachable."""
+        tcb = self.conns.get(key)
+        if tcb is not None and err is not None and tcb.state is State.SYN_SENT:
+            if hard:
+                self.trace.add("tcp", EVENT, "RFC1122-4.2.3.9-SHOULD-abort-on-hard-error",
+                               "destination unreachable in SYN-SENT")
+                tcb.error = err
+                self.delete(tcb)
+                return
+            if self.profile.syn_sent_aborts_on_soft_error:
+                # RFC 1122 4.2.3.9 says a soft error MUST NOT abort; Linux tcp_v4_err ends a
+                # connection attempt on any unreachable quoting the SYN (RFC 5461 4).
+                self.trace.add("tcp", EVENT, "LINUX-tcp_v4_err-syn-sent-abort",
+                               f"soft error (code {code}) in SYN-SENT")
+                tcb.error = err
+                self.delete(tcb)
+                return
+        self.trace.add("tcp", EVENT, "RFC1122-4.2.3.9-MUST-soft-error",
+                       f"ICMP type {icmp_type} code {code}")

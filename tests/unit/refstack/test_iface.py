@@ -328,7 +328,7 @@ def test_reassembly_timeout_without_first_fragment_is_silent() -> None:
 
 
 def test_non_first_fragment_never_draws_an_icmp_error() -> None:
-    from reference_stack.iface import icmp as icmp_rules
+    from reference_stack.iface import icmp_messages as icmp_rules
     s = make_stack()
     ip = Ipv4Repr(IP_B, IP_A, IPPROTO_UDP, b"x" * 8, frag_offset=3)
     assert icmp_rules.error_forbidden(ip, False, s.iface.addr) == \
@@ -395,16 +395,22 @@ def test_all_hosts_multicast_is_delivered() -> None:
     assert r.frames == ()  # no port unreachable about a multicast datagram
 
 
-def test_echo_reply_returns_record_route_and_timestamp() -> None:
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_echo_reply_returns_record_route_and_timestamp(profile) -> None:
+    """RFC 1122 3.2.2.6: this host's entry in the returned Record Route and Timestamp. Linux
+    records it twice: on receipt (ip_options_compile) and again as the reply's sender
+    (ip_options_echo, then ip_options_build); measured on 6.18."""
     from reference_stack.wire.ipv4 import Ipv4OptEol, Ipv4OptRecordRoute, Ipv4OptTimestamp
     rr = Ipv4OptRecordRoute(4, (b"\0" * 4,) * 3)
     ts_opt = Ipv4OptTimestamp(5, 0, 0, b"\0" * 8)
-    r = make_stack().receive(eth(ping_ip(options=(rr, ts_opt, Ipv4OptEol(b""))).emit()), 0.25)
+    r = make_stack(profile).receive(
+        eth(ping_ip(options=(rr, ts_opt, Ipv4OptEol(b""))).emit()), 0.25)
     opts = dissect(r.frames[0]).ipv4.options
     got_rr = next(o for o in opts if isinstance(o, Ipv4OptRecordRoute))
     got_ts = next(o for o in opts if isinstance(o, Ipv4OptTimestamp))
-    assert got_rr.pointer == 8 and got_rr.addresses[0] == IP_A
-    assert got_ts.pointer == 9 and got_ts.timestamps[0] == 250
+    entries = 2 if profile is LINUX else 1
+    assert got_rr.pointer == 4 + 4 * entries and got_rr.addresses[:entries] == (IP_A,) * entries
+    assert got_ts.pointer == 5 + 4 * entries and got_ts.timestamps[:entries] == (250,) * entries
 
 
 def test_option_pointer_below_minimum_draws_a_parameter_problem() -> None:

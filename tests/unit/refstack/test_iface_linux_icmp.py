@@ -128,3 +128,48 @@ def test_no_error_about_an_icmp_type_linux_marks_as_an_error():
     assert make_stack(LINUX).receive(bytes(bad), 1.0).frames == ()
     (error,) = make_stack(RFC).receive(bytes(bad), 1.0).frames
     assert dissect(error).icmpv4.type == 12
+
+
+def coded_echo_request(code: int, rest: int = 0x00070009, data: bytes = b"ping") -> bytes:
+    return ip_frame(IPPROTO_ICMP, Icmpv4Repr(8, code, rest, data).emit())
+
+
+def test_the_echo_code_is_copied_by_linux_and_zero_for_the_rfc():
+    for profile, code in ((LINUX, 1), (RFC, 0)):
+        r = make_stack(profile).receive(coded_echo_request(1), 1.0)
+        (reply,) = r.frames
+        assert dissect(reply).icmpv4.type == 0 and dissect(reply).icmpv4.code == code
+        assert r.predictions[0].check(reply) == []
+        assert ("LINUX-icmp_echo-code-copied" in r.rules()) is (profile is LINUX)
+    # A request of code 0 is answered alike, with no Linux decision recorded.
+    assert "LINUX-icmp_echo-code-copied" not in make_stack(LINUX).receive(
+        coded_echo_request(0), 1.0).rules()
+
+
+def udplite_frame(coverage: int, checksum: int | None = None) -> bytes:
+    from reference_stack.wire.checksum import pseudo_header_sum
+
+    dgram = bytes.fromhex("9c400009") + coverage.to_bytes(2, "big") + bytes(2) + b"lite data"
+    if checksum is None:
+        checksum = internet_checksum(dgram[:coverage or len(dgram)],
+                                     pseudo_header_sum(IP_B, IP_A, 136, len(dgram)))
+    return ip_frame(136, dgram[:6] + checksum.to_bytes(2, "big") + dgram[8:])
+
+
+def test_udplite_to_a_closed_port_is_port_unreachable_for_linux():
+    for coverage in (0, 8, 12, 17):
+        r = make_stack(LINUX).receive(udplite_frame(coverage), 1.0)
+        (error,) = r.frames
+        assert (dissect(error).icmpv4.type, dissect(error).icmpv4.code) == (3, 3)
+        assert "LINUX-udplite_rcv-port-unreachable" in r.rules()
+        (rfc_error,) = make_stack(RFC).receive(udplite_frame(coverage), 1.0).frames
+        assert (dissect(rfc_error).icmpv4.type, dissect(rfc_error).icmpv4.code) == (3, 2)
+
+
+def test_invalid_udplite_is_discarded_by_linux():
+    for frame, rule in ((udplite_frame(4), "RFC3828-3.1-MUST-discard-illegal-coverage"),
+                        (udplite_frame(18), "RFC3828-3.1-MUST-discard-illegal-coverage"),
+                        (udplite_frame(0, 0), "RFC3828-3.1-MUST-checksum-mandatory"),
+                        (udplite_frame(0, 0x1234), "RFC3828-3.2-MUST-discard-bad-checksum")):
+        r = make_stack(LINUX).receive(frame, 1.0)
+        assert r.frames == () and rule in r.rules()

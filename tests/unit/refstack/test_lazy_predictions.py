@@ -20,7 +20,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reference_stack.iface.dispatch import Interface
 from reference_stack.profiles import LINUX, RFC
 from reference_stack.socket_api import AF_INET, SOCK_STREAM, TCP_NODELAY
 from reference_stack.stack import Reaction
@@ -62,19 +61,17 @@ class EagerSender(Sender):
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance)
 
 
-class EagerInterface(Interface):
-    """Interface that reads every prediction's variance as it is emitted."""
+class EagerOutput(list):
+    """The stack's frame output, reading every prediction's variance as it is emitted."""
 
-    def send_ip(self, dst, protocol, payload, rule, variance, out, trace, *args, **kw) -> None:
-        n = len(out)
-        super().send_ip(dst, protocol, payload, rule, variance, out, trace, *args, **kw)
-        for _, prediction in out[n:]:
-            assert isinstance(prediction.variance, dict)
+    def append(self, item) -> None:
+        assert isinstance(item[1].variance, dict)
+        super().append(item)
 
 
 def eager(s):
     s.tcp.sender.__class__ = EagerSender
-    s.iface.__class__ = EagerInterface
+    s.out = s.api.out = EagerOutput()
     return s
 
 

@@ -127,3 +127,31 @@ def test_rst_prediction_for_closed_port() -> None:
     assert pred.check(r.frames[0]) == []
     wrong = rebuild(r.frames[0], tcp_changes={"ack": 0, "flags": 0x04})
     assert {x.field for x in pred.check(wrong)} == {"tcp.ack", "tcp.flags"}
+
+
+def test_an_all_zero_icmp_message_verifies_with_either_zero_checksum() -> None:
+    """RFC 1624 3: ~(+0) = 0xFFFF and ~(-0) = 0x0000 are the same one's complement zero; an
+    echo reply of identifier, sequence and data all zero may carry either (Linux sends
+    0x0000). Any other message keeps the strict check."""
+    from reference_stack.iface.icmp_messages import echo_reply
+    from reference_stack.variance import Prediction
+    from reference_stack.wire.icmpv4 import Icmpv4Repr
+    from reference_stack.wire.ipv4 import IPPROTO_ICMP, Ipv4Repr
+
+    src, dst = bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
+
+    def frame(icmp: bytes) -> bytes:
+        ip = Ipv4Repr(src, dst, IPPROTO_ICMP, icmp, ident=7)
+        return EthernetRepr(b"\x02" * 6, b"\x04" * 6, ETH_P_IP, payload=ip.emit()).emit()
+
+    zero = echo_reply(Icmpv4Repr(8, 0, 0, bytes(16))).emit()
+    assert zero[2:4] == b"\xff\xff"  # RFC 1071: ~(+0)
+    predicted = Prediction(frame(zero), "r")
+    linux = zero[:2] + b"\x00\x00" + zero[4:]
+    assert predicted.check(frame(linux)) == []
+    wrong = zero[:2] + b"\x12\x34" + zero[4:]
+    assert [d.field for d in predicted.check(frame(wrong))] == ["icmpv4.checksum"]
+    # A message with any non-zero octet has one valid checksum only.
+    one = echo_reply(Icmpv4Repr(8, 0, 1, bytes(16))).emit()
+    assert [d.field for d in Prediction(frame(one), "r").check(
+        frame(one[:2] + b"\x00\x00" + one[4:]))] == ["icmpv4.checksum"]

@@ -1,0 +1,39 @@
+"""The interface's entry points: frames in, through Ethernet/ARP and IPv4 to ICMP, UDP and TCP
+(ethernet.py, ipv4.py, icmp.py, udp.py, tcp.py); datagrams out (ipv4_output.py, link.py), each
+frame with its prediction; timers (ARP retries, reassembly). Every entry point takes `now`."""
+
+from __future__ import annotations
+
+from reference_stack.clock import earliest
+from reference_stack.iface import ethernet, ipv4, link, tcp, udp
+from reference_stack.iface.arp import BROADCAST_MAC
+from reference_stack.iface.state import IfaceState, Output
+from reference_stack.tcp.output import OutSegment
+from reference_stack.trace import REPLY, Trace
+from reference_stack.wire.ethernet import ETH_P_ARP
+
+
+class Interface(IfaceState):
+    def receive(self, frame: bytes, now: float, trace: Trace, out: Output) -> None:
+        ethernet.receive(self, frame, now, trace, out)
+
+    def send_tcp(self, segs: list[OutSegment], now: float, trace: Trace, out: Output) -> None:
+        tcp.send(self, segs, now, trace, out)
+
+    def send_udp(self, src_port: int, dst: bytes, dst_port: int, data: bytes, now: float,
+                 trace: Trace, out: Output) -> None:
+        udp.send(self, src_port, dst, dst_port, data, now, trace, out)
+
+    def announce(self, trace: Trace, out: Output) -> None:
+        """A gratuitous ARP for our address (RFC 5227 3)."""
+        rule = "RFC5227-3-SHOULD-announce"
+        trace.add("arp", REPLY, rule)
+        link.emit_eth(self, BROADCAST_MAC, ETH_P_ARP, self.arp.announcement().emit(), rule, {},
+                      out)
+
+    def poll_at(self) -> float | None:
+        return earliest(link.poll_at(self), self.reasm.poll_at())
+
+    def poll(self, now: float, trace: Trace, out: Output) -> None:
+        ipv4.expire_reassembly(self, now, trace, out)
+        link.poll(self, now, trace, out)

@@ -1,0 +1,51 @@
+"""What the interface holds, shared by its rooms (ethernet, ipv4, icmp, udp, tcp, link):
+our addresses, the neighbour cache and the datagrams waiting on it, reassembly buffers,
+precomputed IPv4 headers and the transports it delivers to. Time is never held here: every
+room takes `now` as an argument."""
+
+from __future__ import annotations
+
+import random
+
+from reference_stack.iface.addressing import Addressing
+from reference_stack.iface.arp import ArpCache
+from reference_stack.iface.reassembly import Reassembler
+from reference_stack.iface.udp_sockets import UdpLayer
+from reference_stack.profiles import Profile
+from reference_stack.tcp.layer import TcpLayer
+from reference_stack.variance import AnyValue, Prediction, Range
+from reference_stack.wire.ipv4 import Ipv4Repr, Ipv4Template
+
+Output = list[tuple[bytes, Prediction]]
+# A datagram held until its next hop is resolved: (datagram, rule, variance).
+Held = tuple[Ipv4Repr, str, dict]
+
+
+class IfaceState:
+    def __init__(self, profile: Profile, mac: bytes, ip: bytes, prefix_len: int,
+                 rng: random.Random, tcp: TcpLayer, udp: UdpLayer,
+                 tcp_fast_path: bool = True) -> None:
+        self.profile = profile
+        self.mac = mac
+        self.ip = ip
+        self.rng = rng
+        self.addr = Addressing(ip, prefix_len)
+        self.arp = ArpCache(mac, ip)
+        self.reasm = Reassembler(profile)
+        self.tcp = tcp
+        self.udp = udp
+        # Header prediction (tcp/fast_path.py); off only to check it against the full path.
+        self.tcp_fast_path = tcp_fast_path
+        # Precomputed IPv4 headers of recent destinations (ipv4_output), keyed by what they fix.
+        self.ip_templates: dict[tuple, Ipv4Template] = {}
+        self.pending: dict[bytes, list[Held]] = {}  # next hop -> datagrams awaiting ARP
+        self.arp_retry: dict[bytes, tuple[float, int]] = {}  # next hop -> (deadline, tries)
+        # IP-level latitude (RFC 6864: the ident of an atomic datagram is free; RFC 1122
+        # 3.2.1.7: any non-zero TTL; RFC 1191: DF is the sender's choice).
+        self.ip_variance: dict = {"ipv4.ident": AnyValue()}
+        if not profile.exact_choices:
+            self.ip_variance.update({"ipv4.ttl": Range(1, 255), "ipv4.df": AnyValue()})
+
+    def set_profile(self, profile: Profile) -> None:
+        self.profile = profile
+        self.reasm.profile = profile

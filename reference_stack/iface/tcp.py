@@ -1,0 +1,57 @@
+"""Delivery to TCP and TCP's segments out: the header and checksum checks of RFC 9293 3.1,
+broadcast discarded (RFC 1122 4.2.3.10), then the TCP layer (header prediction first)."""
+
+from __future__ import annotations
+
+from reference_stack.iface.ipv4_output import send_ip
+from reference_stack.iface.state import IfaceState, Output
+from reference_stack.tcp import fast_path
+from reference_stack.tcp.output import OutSegment
+from reference_stack.trace import DROP, Trace
+from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
+from reference_stack.wire.errors import WireError
+from reference_stack.wire.ipv4 import IPPROTO_TCP
+from reference_stack.wire.tcp import TcpRepr, common_fields
+
+
+def receive(st: IfaceState, src: bytes, dst: bytes, payload: bytes, now: float,
+            trace: Trace) -> None:
+    # A segment in a common layout is read in place and offered to the fast path
+    # (tcp/fast_path.py) before any TcpRepr is built; the checks below are the same.
+    fields = common_fields(payload) if st.tcp_fast_path else None
+    seg = None
+    if fields is None:
+        try:
+            seg = TcpRepr.parse(payload)
+        except WireError as e:
+            trace.add("tcp", DROP, "RFC9293-3.1-MUST-header", e.reason)
+            return
+        if seg.data_offset is None or seg.data_offset < 5 or seg.data_offset * 4 > len(
+                payload):
+            trace.add("tcp", DROP, "RFC9293-3.1-MUST-data-offset", f"{seg.data_offset}")
+            return
+    rule = "RFC9293-3.1-MUST-checksum"
+    # Verified on the received octets (RFC 9293 3.1: pseudo-header, header and data).
+    if (internet_checksum(payload, pseudo_header_sum(src, dst, IPPROTO_TCP, len(payload))) != 0
+            and not st.profile.breaks(rule)):
+        trace.add("tcp", DROP, rule, "bad checksum")
+        return
+    addr = st.addr
+    if addr.is_broadcast(dst) or addr.is_multicast(dst):
+        trace.add("tcp", DROP, "RFC1122-4.2.3.10-MUST-discard-broadcast")
+        return
+    if seg is None:
+        if fast_path.segment_arrives(st.tcp, src, dst, fields, payload, now):
+            return
+        seg = TcpRepr.parse(payload)
+    st.tcp.input(src, dst, seg, now)
+
+
+def send(st: IfaceState, segs: list[OutSegment], now: float, trace: Trace,
+         out: Output) -> None:
+    df = st.profile.tcp_df
+    for s in segs:
+        wire = s.wire
+        if wire is None:
+            wire = s.tcp.emit(s.src, s.dst)
+        send_ip(st, s.dst, IPPROTO_TCP, wire, s.rule, s.variance, now, trace, out, 0, df)
