@@ -10,7 +10,7 @@
 Strict: an expected failure that passes is reported as xpassed and fails the run, so the file is
 kept true. Every entry needs a reason.
 
-Analysed differences between the target and the lockstep oracle (conformance.lockstep) are
+Analysed differences between the target and the lockstep oracle (conformance.judge.timeline) are
 filed the same way; a divergence they match is marked explained, with the reason::
 
     [[divergence]]

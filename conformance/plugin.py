@@ -22,7 +22,7 @@ import pytest
 
 from conformance import catalogue, expectations, naming, reaper
 from conformance.fabric import DutConfig
-from conformance.lockstep import RecordingDutApi, check_bed, record_sysctls
+from conformance.judge.timeline import RecordingDutApi, check_bed, record_sysctls
 from conformance.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.targets import UnknownTarget, make_target, target_class
 
@@ -168,7 +168,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Any:
-    """After the test body: replay its exchange into the oracle (conformance.lockstep).
+    """After the test body: replay its exchange into the oracle (conformance.judge.timeline).
 
     Divergences go into the results; in ``enforce`` mode an unexplained one fails a test whose
     own assertions passed.

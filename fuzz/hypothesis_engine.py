@@ -37,7 +37,7 @@ from hypothesis.internal.conjecture.engine import ConjectureRunner
 from hypothesis.internal.escalation import InterestingOrigin
 
 from fuzz.compact import ENTROPY, FRAME_TEMPLATES, CompactDecoder
-from fuzz.explanations import explain_record
+from conformance.targets.linux_analyses import explain_record
 from fuzz.findings import Finding
 from fuzz.runner import Campaign
 from fuzz.scenarios import CANONICAL_VIEW, STATE_NAMES, on_connection

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.link import MIN_FRAME, LinkTimeout
-from conformance.lockstep import TIMER_TOLERANCE_S
+from conformance.judge.timeline import TIMER_TOLERANCE_S
 from conformance.targets.base import TestBed
 from fuzz.compare import Mismatch, compare, response_class
 from fuzz.frames import FrameFactory, belongs_to_case, frame_kind, tcp_ports

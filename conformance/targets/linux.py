@@ -13,7 +13,7 @@ from conformance.evidence.drops import DropMonitor, merge_drop_counts
 from conformance.fabric import DutConfig
 from conformance.kernel_sockets import KernelSocketApi
 from conformance.naming import WorkerPlan
-from conformance.sysctl_profile import profile_with_sysctl
+from conformance.judge.sysctls import profile_with_sysctl
 from conformance.targets.base import Capabilities, TestBed
 from conformance.targets.namespaced import NamespacedTarget, endpoints_of
 from reference_stack.profiles import LINUX, Profile, linux_window_scale
@@ -49,7 +49,7 @@ class LinuxTarget(NamespacedTarget):
         finally:
             self.fabric.release(dut)
         profile = dataclasses.replace(LINUX, window_scale=linux_window_scale(rmem_max))
-        # The run's --dut-sysctl settings the oracle can follow (conformance.sysctl_profile).
+        # The run's --dut-sysctl settings the oracle can follow (conformance.judge.sysctls).
         for key, value in self.config.extra_sysctls.items():
             profile = profile_with_sysctl(profile, key, value) or profile
         return profile

@@ -23,7 +23,7 @@ from conformance.naming import WorkerPlan
 from conformance.pcap import Recorder
 from conformance.reference_dut_api import ReferenceSocketApi
 from conformance.stack_driver import InlineDriver, LiveDriver
-from conformance.sysctl_profile import profile_with_sysctl
+from conformance.judge.sysctls import profile_with_sysctl
 from conformance.targets.base import Capabilities, Target, TestBed
 from conformance.targets.namespaced import NamespacedTarget, endpoints_of
 from conformance.virtual_link import VirtualLink

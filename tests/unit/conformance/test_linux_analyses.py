@@ -3,7 +3,7 @@ nothing else is explained."""
 
 from __future__ import annotations
 
-from fuzz.explanations import explain
+from conformance.targets.linux_analyses import explain
 from fuzz.frames import FrameFactory
 from fuzz.strategies import LinkAddresses
 from reference_stack.wire.ipv4 import Ipv4Repr

@@ -25,7 +25,7 @@ from typing import Any
 from conformance.dut_api import DutApi
 from conformance.exchange import is_background
 from conformance.pcap import FrameRecord
-from conformance.sysctl_profile import profile_with_sysctl
+from conformance.judge.sysctls import profile_with_sysctl
 from reference_stack.profiles import PROFILES, Profile
 from reference_stack.stack import CallResult, Reaction, ReferenceStack
 from reference_stack.variance import Prediction, Relation
