@@ -1,12 +1,21 @@
-"""Kernel sysctls a test may set, and the reference-profile parameter each one means, so the
-reference stack (as a target, or as the lockstep oracle) follows a test that shortens a timer."""
+"""Kernel sysctls the oracle follows, and the reference-profile parameter each one means, so
+the reference stack (as a target, or as the oracle judging a DUT) behaves as the sysctls in
+force in that DUT make a kernel behave (a test that shortens a timer, a run's
+``--dut-sysctl``, a host whose tcp_rmem gives another window scale)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from reference_stack.profiles import Profile
+from reference_stack.profiles import Profile, linux_window_scale
+
+
+def _rmem_scale(value: str) -> int:
+    """tcp_rmem is "min default max": the window scale follows its max (RFC 7323 2.3 leaves
+    the shift to the receiver; Linux's tcp_select_initial_window, see linux_window_scale)."""
+    return linux_window_scale(int(value.split()[2]))
+
 
 SYSCTL_PROFILE_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "net.ipv4.ipfrag_time": ("reassembly_timeout", float),
@@ -16,7 +25,10 @@ SYSCTL_PROFILE_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "net.ipv4.tcp_window_scaling": ("window_scaling", lambda v: v != "0"),
     "net.ipv4.tcp_syn_linear_timeouts": ("syn_linear_timeouts", int),
     "net.ipv4.conf.all.arp_accept": ("arp_accept", lambda v: v != "0"),
+    "net.ipv4.tcp_rmem": ("window_scale", _rmem_scale),
 }
+# What a kernel target reads from its DUT namespace for the oracle (Target.dut_sysctls).
+ORACLE_SYSCTLS: tuple[str, ...] = tuple(SYSCTL_PROFILE_FIELDS)
 
 
 def profile_with_sysctl(profile: Profile, key: str, value: str) -> Profile | None:
@@ -25,4 +37,19 @@ def profile_with_sysctl(profile: Profile, key: str, value: str) -> Profile | Non
     if key not in SYSCTL_PROFILE_FIELDS:
         return None
     name, kind = SYSCTL_PROFILE_FIELDS[key]
-    return dataclasses.replace(profile, **{name: kind(value)})
+    try:
+        return dataclasses.replace(profile, **{name: kind(value)})
+    except (ValueError, IndexError):
+        return None
+
+
+def profile_with_sysctls(profile: Profile, sysctls: Mapping[str, str]
+                         ) -> tuple[Profile, dict[str, str]]:
+    """``profile`` following every sysctl it has an equivalent for; and those sysctls."""
+    used: dict[str, str] = {}
+    for key, value in sysctls.items():
+        changed = profile_with_sysctl(profile, key, value)
+        if changed is not None:
+            profile = changed
+            used[key] = value
+    return profile, used
