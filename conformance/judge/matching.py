@@ -36,7 +36,7 @@ from conformance.judge.divergence import Divergence, frame_kind, text
 from reference_stack.stack import CallResult, Reaction
 from reference_stack.variance import Prediction, Relation
 from reference_stack.wire import tcp as tcpw
-from reference_stack.wire.frame import dissect
+from reference_stack.wire.frame import Dissected, dissect
 
 TIMER_EARLY_S = 0.05
 TIMER_LATE_S = 0.2
@@ -162,9 +162,12 @@ class Matcher:
 
     # -- matching ------------------------------------------------------------------------
     def _match(self, frame: bytes) -> tuple | None:
-        """Consume the outstanding prediction that allows ``frame`` (None); else the closest
-        one, (index, diffs, item, bindings), or (None, [], None, None) when there is none."""
+        """Consume the outstanding prediction that allows `frame` (None); else the closest
+        one, (index, diffs, item, bindings), a step's prediction before a timer's (a timer's
+        frame is met only by a frame it allows, unless no step predicted on that flow), or
+        (None, [], None, None) when there is none."""
         best: tuple[int, list[Any], Outstanding, dict[str, int]] | None = None
+        actual = None
         for i, item in enumerate(self.outstanding):
             trial = self._fresh_bindings(item.prediction)
             diffs = item.prediction.check(frame, trial)
@@ -173,15 +176,18 @@ class Matcher:
                 del self.outstanding[i]
                 self.matched += 1
                 return None
-            if best is None or len(diffs) < len(best[1]):
+            if actual is None:
+                actual = dissect(frame)
+            if not same_flow(item.prediction.dissected, actual):
+                continue
+            if best is None or (best[2].timer, len(best[1])) > (item.timer, len(diffs)):
                 best = (i, diffs, item, trial)
         return best if best is not None else (None, [], None, None)
 
     def _judge(self, frame: bytes, best: tuple) -> list[Divergence]:
         summary = dissect(frame).summary()
         state = self.state_of(frame) if self.state_of is not None else ""
-        item = best[2]
-        if item is not None and same_flow(item.prediction, frame):
+        if best[2] is not None:
             # The frame answers this prediction, but not as the oracle would.
             del self.outstanding[best[0]]
             self._settle(best[3])
@@ -216,10 +222,9 @@ class Matcher:
             self.adopt(bindings)
 
 
-def same_flow(prediction: Prediction, frame: bytes) -> bool:
-    """An actual frame of the same protocol and ports as a prediction is its (divergent)
-    match."""
-    p, a = prediction.dissected, dissect(frame)
+def same_flow(p: Dissected, a: Dissected) -> bool:
+    """An actual frame (``a``) of the same protocol and ports as a predicted one (``p``) is
+    its (divergent) match."""
     for layer in ("tcp", "udp"):
         lp, la = getattr(p, layer), getattr(a, layer)
         if lp is not None and la is not None:

@@ -6,8 +6,8 @@ its ``[[divergence]]`` entries) for the suites' timeline replay and the fuzzers 
     [[divergence]]
     reason = "Linux ... where RFC ... says ...; kernel function ..."   # required
     test = "suites/tcp/test_foo.py::test_bar"   # optional (fuzz findings have none); prefix*
-    rule = "RFC9293-3.10.7.4-MUST-first-check"  # optional: the rule the oracle applied
-    state = "ESTABLISHED"                       # optional: the oracle's TCP state, or "host"
+    rule = "RFC9293-3.10.7.4-MUST-first-check"  # optional: the rule the oracle applied (or a list)
+    state = ["ESTABLISHED", "CLOSE-WAIT"]       # optional: the TCP state, or "host" (or one)
     field = "tcp.opt*"                          # optional: the divergence's field (prefix*)
     response = "missing:tcp:."                  # optional: the response class
     frame = { "sent.tcp.flags" = "S", "answer.icmpv4.code" = 0 }   # optional, see below
@@ -21,7 +21,8 @@ tester sent that diverged, ``answer.<path>`` of any of the target's answers to i
 matches the field's value; a list, any of its items; for ``tcp.flags`` the value is tcpdump's
 letters (``"S"``, ``"R."``, ``"F."``) and ``tcp.flags_set`` / ``tcp.flags_clear`` ask that all
 / none of the letters be set; for a tuple field (``tcp.options``: option class names,
-``ipv4.options``) the value must be one of the tuple's items.
+``ipv4.options``) the value must be one of the tuple's items; octets (``tcp.payload``) are
+compared as hex (``""``: none); ``sent.tcp = "present"``: the frame has that layer.
 
 Where a match truly needs code (earlier frames of a case, sequence arithmetic), the entry
 names an analysis function by id; the function lives next to the target it was analysed on
@@ -76,8 +77,8 @@ Analysis = Callable[[Context], bool]
 class Entry:
     reason: str
     test: str | None = None
-    rule: str | None = None
-    state: str | None = None
+    rule: tuple[str, ...] | None = None
+    state: tuple[str, ...] | None = None
     field: str | None = None
     response: str | None = None
     frame: tuple[tuple[str, Any], ...] = ()
@@ -88,7 +89,8 @@ class Entry:
         return self.reason + (f" ({self.link})" if self.link else "")
 
     def key(self) -> str:
-        parts = [f"{k}={getattr(self, k)!r}" for k in KEYS if k != "frame" and getattr(self, k)]
+        parts = [f"{k}={_one(getattr(self, k))!r}" for k in KEYS
+                 if k != "frame" and getattr(self, k)]
         parts += [f"{k}={v!r}" for k, v in self.frame]
         return " ".join(parts)
 
@@ -99,16 +101,16 @@ class Entry:
         """The keys one divergence of the suites can match (no frame or analysis keys)."""
         return (self.for_test(test_id) and self.frame == () and self.analysis is None
                 and self.response is None
-                and (self.rule is None or self.rule == d.rule)
-                and (self.state is None or self.state == d.state)
+                and (self.rule is None or d.rule in self.rule)
+                and (self.state is None or d.state in self.state)
                 and (self.field is None or _match(self.field, d.field)))
 
     def matches_case(self, ctx: Context, analyses: Mapping[str, Analysis]) -> bool:
         """A fuzz finding: its signature, the frames and, last, the analysis."""
         if self.test is not None:
             return False
-        if ((self.rule is not None and self.rule != ctx.rule)
-                or (self.state is not None and self.state != ctx.state)
+        if ((self.rule is not None and ctx.rule not in self.rule)
+                or (self.state is not None and ctx.state not in self.state)
                 or (self.response is not None and self.response != ctx.response)):
             return False
         if self.field is not None and not any(_match(self.field, d.field)
@@ -151,6 +153,10 @@ class Store:
         return None
 
 
+def _one(value: Any) -> Any:
+    return value[0] if isinstance(value, tuple) and len(value) == 1 else value
+
+
 def _match(pattern: str, value: str) -> bool:
     if pattern.endswith("*"):
         return value.startswith(pattern[:-1])
@@ -176,6 +182,8 @@ def _field_matches(fields: dict[str, Any], path: str, want: Any) -> bool:
     wants = want if isinstance(want, list) else [want]
     if path == "tcp.flags":
         return flags_str(value) in wants
+    if isinstance(value, bytes):
+        return value.hex() in wants
     if isinstance(value, tuple):
         return any(w in value for w in wants)
     return any(value == w or str(value) == str(w) for w in wants)
@@ -193,16 +201,26 @@ def _entry(path: str, i: int, raw: Mapping[str, Any]) -> Entry:
         raise fail(f"unknown key(s) {', '.join(sorted(unknown))}")
     if not any(raw.get(k) for k in KEYS):
         raise fail(f"needs at least one of {', '.join(KEYS)}")
-    for k in ("test", "rule", "state", "field", "response", "analysis", "link"):
+    for k in ("test", "field", "response", "analysis", "link"):
         if k in raw and not isinstance(raw[k], str):
             raise fail(f"{k} must be a string")
+    for k in ("rule", "state"):
+        if k in raw and not (isinstance(raw[k], str) or (
+                isinstance(raw[k], list) and all(isinstance(v, str) for v in raw[k]))):
+            raise fail(f"{k} must be a string or a list of strings")
     frame = raw.get("frame", {})
     if not isinstance(frame, dict) or not all(
-            k.partition(".")[0] in ("sent", "answer") and k.count(".") >= 2 for k in frame):
+            k.partition(".")[0] in ("sent", "answer") and "." in k for k in frame):
         raise fail("frame must be a table of sent.<layer>.<field> / answer.<layer>.<field>")
-    return Entry(reason.strip(), raw.get("test"), raw.get("rule"), raw.get("state"),
-                 raw.get("field"), raw.get("response"), tuple(sorted(frame.items())),
-                 raw.get("analysis"), raw.get("link"))
+    return Entry(reason.strip(), raw.get("test"), _names(raw.get("rule")),
+                 _names(raw.get("state")), raw.get("field"), raw.get("response"),
+                 tuple(sorted(frame.items())), raw.get("analysis"), raw.get("link"))
+
+
+def _names(value: str | list[str] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def load(target: str, directory: Any = None, analyses_module: str | None = None) -> Store:
