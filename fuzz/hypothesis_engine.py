@@ -1,5 +1,5 @@
 """The hypothesis engine: single-frame (and two-frame) cases drawn by the compact strategy
-(:func:`fuzz.strategies.compact_cases`, decoded by :mod:`fuzz.compact`), run differentially,
+(:func:`fuzz.compact.compact_cases`, decoded by :mod:`fuzz.compact`), run differentially,
 a new divergence shrunk by hypothesis to a minimal case.
 
 Generation draws each case straight from hypothesis's ``ConjectureData``: the template as

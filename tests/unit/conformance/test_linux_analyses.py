@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from conformance.judge import store
 from conformance.judge.store import Context
-from fuzz.session import CANONICAL_CONSTANTS
 from fuzz.frames import FrameFactory
+from fuzz.session import CANONICAL_CONSTANTS
 from fuzz.strategies import LinkAddresses
 from reference_stack.wire.ipv4 import Ipv4Repr
 from reference_stack.wire.tcp import (
