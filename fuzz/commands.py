@@ -1,5 +1,5 @@
-"""Command functions behind ``netconform fuzz`` and ``netconform fuzz-replay`` (the CLI wires
-them in): exit 0 when no unexplained divergence, 1 otherwise, 2 for bad input (one
+"""Command functions behind ``netconform fuzz`` and ``netconform replay`` (fuzz.cli registers
+them): exit 0 when no unexplained divergence, 1 otherwise, 2 for bad input (one
 ``netconform: error: ...`` line on stderr)."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _check(target: str, engine: str, budget_s: float, out_dir: str) -> None:
 
 
 def fuzz_command(target: str, engine: str, budget_s: float, seed: int, out_dir: str,
-                 web_ui: bool = False) -> int:
+                 web_ui: bool = False, dut_sysctls: dict[str, str] | None = None) -> int:
     """Run a differential fuzz campaign; findings under ``out_dir/findings/``, their index in
     ``out_dir/findings.json``, the summary in ``out_dir/fuzz-summary.json``."""
     try:
@@ -62,7 +62,7 @@ def fuzz_command(target: str, engine: str, budget_s: float, seed: int, out_dir: 
         return _error(f"--out {out_dir}: {exc.strerror}")
     if target_class(target).needs_privileges:
         reaper.reap()
-    tgt = build_target(target)
+    tgt = build_target(target, dut_sysctls=dut_sysctls)
     tgt.start()
     try:
         campaign = Campaign(tgt, out_dir, seed, budget_s, engine)
