@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import catalogue, expectations, rootless
+from conformance.judge import store
 from conformance.targets import UnknownTarget, availability, target_class, target_names
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
@@ -98,8 +99,9 @@ def check_data_files(target: str) -> None:
     file is one clear line (exit 2) instead of a test-session error."""
     try:
         catalogue.load()
-        expectations.load(target_class(target).expectations_file())
-        expectations.load_divergences(target_class(target).expectations_file())
+        cls = target_class(target)
+        expectations.load(cls.expectations_file())
+        store.load(cls.expectations_file(), None, cls.analyses_module)
     except (catalogue.CatalogueError, expectations.ExpectationsError) as exc:
         raise UsageFailure(str(exc)) from None
 
