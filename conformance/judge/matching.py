@@ -29,6 +29,7 @@ scheduling delays (a target's timer thread, the kernel's softirq).
 from __future__ import annotations
 
 import errno
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -53,13 +54,29 @@ class Timers(Protocol):
 
 
 class Outstanding:
-    __slots__ = ("prediction", "t", "timer", "rule")
+    __slots__ = ("prediction", "t", "timer", "rule", "flow")
 
     def __init__(self, prediction: Prediction, t: float, timer: bool, rule: str) -> None:
         self.prediction = prediction
         self.t = t
         self.timer = timer
         self.rule = rule
+        self.flow = flow_key(prediction.frame) if timer else b""
+
+
+def flow_key(frame: bytes) -> bytes:
+    """Where a frame goes, byte-level (the tester's side of it: fixed in every prediction, a
+    target's own choices such as its ephemeral port being on the other side): ethertype, IPv4
+    protocol and destination, and for an unfragmented TCP or UDP datagram its destination
+    port. A timer's prediction is tried only on frames with its key (the hot path: a campaign's
+    oracle keeps many retransmissions of earlier cases outstanding)."""
+    if frame[12:14] != b"\x08\x00" or len(frame) < 34:
+        return frame[12:14]
+    proto = frame[23]
+    off = 14 + (frame[14] & 0x0F) * 4
+    if proto in (6, 17) and not frame[20] & 0x1F and not frame[21] and len(frame) >= off + 4:
+        return frame[23:24] + frame[30:34] + frame[off + 2:off + 4]
+    return frame[23:24] + frame[30:34]
 
 
 def deciding_rule(reaction: Reaction) -> str:
@@ -77,7 +94,8 @@ class Matcher:
         self.adopt = adopt  # told the bindings each match settles (the oracle follows them)
         self.on_reaction = on_reaction  # told every timer reaction (its decision records)
         self.state_of = state_of  # the oracle's state for a frame's connection (divergences)
-        self.outstanding: list[Outstanding] = []
+        self.steps: list[Outstanding] = []  # predictions of the steps, in order
+        self.timers: deque[Outstanding] = deque()  # of the oracle's timers, oldest first
         self.bindings: dict[str, int] = {}
         # Set per case by a caller whose oracle works in another sequence space (the fuzzers).
         self.translate: Callable[[Prediction], Prediction] | None = None
@@ -88,9 +106,9 @@ class Matcher:
     def expect(self, reaction: Reaction, t: float, timer: bool = False) -> None:
         """A step's (or a timer's) predictions, made at ``t``."""
         translate = self.translate
+        into = self.timers if timer else self.steps
         for p in reaction.predictions:
-            self.outstanding.append(Outstanding(translate(p) if translate else p, t, timer,
-                                                self.rule))
+            into.append(Outstanding(translate(p) if translate else p, t, timer, self.rule))
         if not timer:
             self.rule = deciding_rule(reaction)
 
@@ -112,15 +130,11 @@ class Matcher:
 
     def _expire(self, t: float) -> list[Divergence]:
         out: list[Divergence] = []
-        keep = []
-        for item in self.outstanding:
-            if item.timer and item.t < t - TIMER_LATE_S:
-                if self.complete and DELAY_KEY not in item.prediction.variance:
-                    out.append(self._missing(item))
-            else:
-                keep.append(item)
-        if len(keep) != len(self.outstanding):
-            self.outstanding = keep
+        timers = self.timers
+        while timers and timers[0].t < t - TIMER_LATE_S:
+            item = timers.popleft()
+            if self.complete and DELAY_KEY not in item.prediction.variance:
+                out.append(self._missing(item))
         return out
 
     # -- the target's side ---------------------------------------------------------------
@@ -142,14 +156,9 @@ class Matcher:
     def close_step(self) -> list[Divergence]:
         """The target answered everything so far: what the oracle predicted and it did not
         send is missing (timer predictions wait for their window)."""
-        out: list[Divergence] = []
-        keep = []
-        for item in self.outstanding:
-            if item.timer:
-                keep.append(item)
-            elif DELAY_KEY not in item.prediction.variance:
-                out.append(self._missing(item))
-        self.outstanding = keep
+        out = [self._missing(item) for item in self.steps
+               if DELAY_KEY not in item.prediction.variance]
+        self.steps = []
         return out
 
     def finish(self, end: float) -> list[Divergence]:
@@ -157,42 +166,52 @@ class Matcher:
         ones only when overdue (a timer's frame not yet late when the recording ended is not)."""
         out = self._expire(end + TIMER_LATE_S - TIMER_EARLY_S)
         out += self.close_step()
-        self.outstanding = []
+        self.timers.clear()
         return out
 
     # -- matching ------------------------------------------------------------------------
     def _match(self, frame: bytes) -> tuple | None:
-        """Consume the outstanding prediction that allows `frame` (None); else the closest
-        one, (index, diffs, item, bindings), a step's prediction before a timer's (a timer's
-        frame is met only by a frame it allows, unless no step predicted on that flow), or
-        (None, [], None, None) when there is none."""
-        best: tuple[int, list[Any], Outstanding, dict[str, int]] | None = None
+        """Consume the outstanding prediction that allows ``frame`` (None): a step's, else a
+        timer's with the frame's flow key; else the closest on the frame's flow, a step's
+        before a timer's (a timer's frame is met only by a frame it allows, unless no step
+        predicted on that flow), as (collection, item, diffs, bindings); or None in place of
+        the item when there is none."""
+        best: tuple | None = None
         actual = None
-        for i, item in enumerate(self.outstanding):
-            trial = self._fresh_bindings(item.prediction)
-            diffs = item.prediction.check(frame, trial)
-            if not diffs:
-                self._settle(trial)
-                del self.outstanding[i]
-                self.matched += 1
-                return None
-            if actual is None:
-                actual = dissect(frame)
-            if not same_flow(item.prediction.dissected, actual):
-                continue
-            if best is None or (best[2].timer, len(best[1])) > (item.timer, len(diffs)):
-                best = (i, diffs, item, trial)
-        return best if best is not None else (None, [], None, None)
+        key = None
+        for pool in (self.steps, self.timers):
+            if pool is self.timers:
+                if not pool:
+                    break
+                key = flow_key(frame)
+            for item in pool:
+                if key is not None and item.flow != key:
+                    continue
+                trial = self._fresh_bindings(item.prediction)
+                diffs = item.prediction.check(frame, trial)
+                if not diffs:
+                    self._settle(trial)
+                    pool.remove(item)
+                    self.matched += 1
+                    return None
+                if actual is None:
+                    actual = dissect(frame)
+                if not same_flow(item.prediction.dissected, actual):
+                    continue
+                if best is None or (best[1].timer, len(best[2])) > (item.timer, len(diffs)):
+                    best = (pool, item, diffs, trial)
+        return best if best is not None else (None, None, [], None)
 
     def _judge(self, frame: bytes, best: tuple) -> list[Divergence]:
         summary = dissect(frame).summary()
         state = self.state_of(frame) if self.state_of is not None else ""
-        if best[2] is not None:
+        pool, item, diffs, trial = best
+        if item is not None:
             # The frame answers this prediction, but not as the oracle would.
-            del self.outstanding[best[0]]
-            self._settle(best[3])
+            pool.remove(item)
+            self._settle(trial)
             return [Divergence("field", d.field, text(d.expected), text(d.actual), d.rule,
-                               summary, state) for d in best[1]]
+                               summary, state) for d in diffs]
         return [Divergence("unexpected", "frame", "nothing", summary, self.rule, summary,
                            state, frame_kind(frame))]
 
@@ -201,8 +220,7 @@ class Matcher:
         (RFC 9293 3.4.1: its ISN is chosen afresh), so the ISN an earlier incarnation of the
         same ports bound is forgotten."""
         trial = dict(self.bindings)
-        tcp = prediction.dissected.tcp
-        if tcp is not None and tcp.flags & tcpw.SYN:
+        if _is_syn(prediction.frame):
             seq = prediction.variance.get("tcp.seq")
             if isinstance(seq, Relation):
                 trial.pop(seq.var, None)
@@ -220,6 +238,14 @@ class Matcher:
         self.bindings.update(bindings)
         if self.adopt is not None:
             self.adopt(bindings)
+
+
+def _is_syn(frame: bytes) -> bool:
+    """An unfragmented IPv4 TCP segment with SYN, byte-level."""
+    if frame[12:14] != b"\x08\x00" or len(frame) < 34 or frame[23] != 6:
+        return False
+    off = 14 + (frame[14] & 0x0F) * 4
+    return len(frame) > off + 13 and bool(frame[off + 13] & tcpw.SYN)
 
 
 def same_flow(p: Dissected, a: Dissected) -> bool:
