@@ -12,18 +12,21 @@ prediction still outstanding is missing, unless the RFCs let it be delayed
 ends the exchange.
 
 Timer-driven frames, one rule: the oracle's timers run on its virtual clock, the target's on
-its own. A timer prediction due at ``t`` is met by a target frame seen between
-``t - TIMER_EARLY_S`` and ``t + TIMER_LATE_S``: when a frame matches nothing, timers due within
-``TIMER_EARLY_S`` fire at once and the frame is tried again; an unmet timer prediction expires
-``TIMER_LATE_S`` after it was due, as missing when the matcher sees every frame the target
-sent (``complete``: the suites' timeline) and silently when it sees only a case's frames (the
-fuzzers: a timer of an earlier case answers on a port the case filters out). RFC 6298 and
-RFC 9293 fix no timer to the millisecond. Why these bounds: the timeline's times are the
-tester's capture times (a Python thread reading AF_PACKET, several ms late under load), and
-Linux's timers run on jiffies (4 ms at HZ = 250); 50 ms early is a quarter of the smallest
-timer the profiles compare (Linux's 200 ms RTO floor), so a wrong timer choice (200 ms for
-1 s, a backoff not taken) is still a divergence; 200 ms late covers a loaded machine's
-scheduling delays (a target's timer thread, the kernel's softirq).
+its own. A timer prediction due at ``t`` is met by a target frame it allows, seen from
+``t - TIMER_EARLY_S`` on: when a frame matches nothing, timers due within ``TIMER_EARLY_S`` fire
+at once and the frame is tried again. How long an unmet timer prediction waits depends on what
+the matcher sees: one that sees every frame the target sent (``complete``: the suites'
+timeline) keeps it to the end of the recording, where it is missing if it was due before
+``end - TIMER_EARLY_S`` (a target's timer may run late: PyTCP's Python timers retransmit up to
+355 ms after the oracle's deadline, measured); one that sees only a case's frames (the fuzzers:
+a timer of an earlier case answers on a port the case filters out) drops it silently
+``TIMER_LATE_S`` after it was due, so a frame equal to an old timer frame is a divergence
+again. RFC 6298 and RFC 9293 fix no timer to the millisecond. Why these bounds: the
+timeline's times are the tester's capture times (a Python thread reading AF_PACKET, several
+ms late under load), and Linux's timers run on jiffies (4 ms at HZ = 250); 50 ms early is a
+quarter of the smallest timer the profiles compare (Linux's 200 ms RTO floor), so a wrong
+timer choice (200 ms for 1 s, a backoff not taken) is still a divergence; 200 ms late covers
+a loaded machine's scheduling delays (a target's timer thread, the kernel's softirq).
 """
 
 from __future__ import annotations
@@ -113,7 +116,8 @@ class Matcher:
             self.rule = deciding_rule(reaction)
 
     def advance(self, t: float) -> list[Divergence]:
-        """Fire the oracle's timers due by ``t``; expire timer predictions overdue at ``t``."""
+        """Fire the oracle's timers due by ``t``; a partial matcher drops the timer
+        predictions overdue at ``t`` (see the module docstring)."""
         oracle = self.oracle
         if oracle is not None:
             due = oracle.poll_at()
@@ -126,12 +130,13 @@ class Matcher:
                 if nxt is not None and nxt <= due:
                     break
                 due = nxt
-        return self._expire(t)
+        return [] if self.complete else self._expire(t - TIMER_LATE_S)
 
-    def _expire(self, t: float) -> list[Divergence]:
+    def _expire(self, before: float) -> list[Divergence]:
+        """Timer predictions due before ``before`` leave: missing, for a complete matcher."""
         out: list[Divergence] = []
         timers = self.timers
-        while timers and timers[0].t < t - TIMER_LATE_S:
+        while timers and timers[0].t < before:
             item = timers.popleft()
             if self.complete and DELAY_KEY not in item.prediction.variance:
                 out.append(self._missing(item))
@@ -164,7 +169,7 @@ class Matcher:
     def finish(self, end: float) -> list[Divergence]:
         """The end of the exchange at ``end``: non-timer predictions not met are missing; timer
         ones only when overdue (a timer's frame not yet late when the recording ended is not)."""
-        out = self._expire(end + TIMER_LATE_S - TIMER_EARLY_S)
+        out = self._expire(end - TIMER_EARLY_S)
         out += self.close_step()
         self.timers.clear()
         return out

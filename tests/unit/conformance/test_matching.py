@@ -72,7 +72,16 @@ def test_an_unmet_timer_prediction_is_missing_only_when_the_matcher_sees_everyth
     for complete, kinds in ((True, ["missing"]), (False, [])):
         matcher = Matcher(FakeTimers(1.0, FIN_AGAIN), complete=complete)
         matcher.advance(1.0)
-        assert [d.kind for d in matcher.advance(1.0 + 2 * TIMER_LATE_S)] == kinds
+        assert matcher.advance(1.0 + 2 * TIMER_LATE_S) == []
+        assert [d.kind for d in matcher.finish(1.0 + 2 * TIMER_LATE_S)] == kinds
+
+
+def test_a_complete_matcher_waits_for_a_late_timer_frame_to_the_end():
+    matcher = Matcher(FakeTimers(1.0, FIN_AGAIN), complete=True)
+    matcher.advance(1.0)
+    matcher.advance(1.0 + 3 * TIMER_LATE_S)
+    assert matcher.observe(FIN_AGAIN, 1.0 + 3 * TIMER_LATE_S) == []
+    assert matcher.finish(5.0) == []
 
 
 def test_a_frame_no_timer_sent_still_diverges():
