@@ -23,14 +23,11 @@ from typing import Any
 
 from conformance import catalogue, expectations, rootless
 from conformance.judge import store
+from conformance.rootless import UsageFailure
 from conformance.targets import UnknownTarget, availability, target_class, target_names
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
 PYTEST_EXIT = {0: 0, 1: 1}
-
-
-class UsageFailure(Exception):
-    """A usage or environment error: printed as one line, exit code 2."""
 
 
 class Parser(argparse.ArgumentParser):
