@@ -19,21 +19,23 @@ import os
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from conformance import catalogue, expectations, rootless
+from conformance.judge import store
+from conformance.rootless import UsageFailure
 from conformance.targets import UnknownTarget, availability, target_class, target_names
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
 PYTEST_EXIT = {0: 0, 1: 1}
 
 
-class UsageFailure(Exception):
-    """A usage or environment error: printed as one line, exit code 2."""
-
-
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse would print usage + exit 2 itself
         raise UsageFailure(message)
+
+
+COMMANDS_GROUP = "netconform.commands"
 
 
 def build_parser() -> Parser:
@@ -53,18 +55,6 @@ def build_parser() -> Parser:
                      help="the oracle check of each test (default: the target's)")
     run.add_argument("-v", "--verbose", action="store_true")
 
-    fuzz = sub.add_parser("fuzz", help="a differential fuzzing campaign against a target")
-    fuzz.add_argument("--target", default="linux")
-    fuzz.add_argument("--engine", choices=("hypothesis", "boofuzz", "stateful"),
-                      default="hypothesis")
-    fuzz.add_argument("--budget", type=float, default=60.0, metavar="SECONDS")
-    fuzz.add_argument("--seed", type=int, default=0)
-    fuzz.add_argument("--out", default="netconform-fuzz")
-    fuzz.add_argument("--web-ui", action="store_true", help="boofuzz's web UI (off by default)")
-
-    replay = sub.add_parser("replay", help="rerun one saved fuzz finding")
-    replay.add_argument("finding", help="a findings/<id>/ directory")
-
     report = sub.add_parser("report", help="render results.json files as an HTML report")
     report.add_argument("results", nargs="+")
     report.add_argument("--out", default="netconform-report")
@@ -74,7 +64,16 @@ def build_parser() -> Parser:
     gate.add_argument("results")
 
     sub.add_parser("targets", help="list targets and whether each is usable here")
+    for verbs in command_plugins():
+        verbs(sub)  # e.g. fuzz/'s fuzz and replay (fuzz.cli.register)
     return parser
+
+
+def command_plugins() -> list[Any]:
+    """The ``register(subparsers)`` functions of the ``netconform.commands`` entry-point group:
+    verbs other packages add (fuzz/ registers ``fuzz`` and ``replay``); the CLI imports none
+    of them itself."""
+    return [ep.load() for ep in metadata.entry_points(group=COMMANDS_GROUP)]
 
 
 def plugin_args() -> list[str]:
@@ -97,8 +96,9 @@ def check_data_files(target: str) -> None:
     file is one clear line (exit 2) instead of a test-session error."""
     try:
         catalogue.load()
-        expectations.load(target_class(target).expectations_file())
-        expectations.load_divergences(target_class(target).expectations_file())
+        cls = target_class(target)
+        expectations.load(cls.expectations_file())
+        store.load(cls.expectations_file(), None, cls.analyses_module)
     except (catalogue.CatalogueError, expectations.ExpectationsError) as exc:
         raise UsageFailure(str(exc)) from None
 
@@ -163,31 +163,6 @@ def cmd_targets(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_fuzz(args: argparse.Namespace) -> int:
-    from fuzz.commands import fuzz_command
-
-    check_target(args.target)
-    if args.budget <= 0:
-        raise UsageFailure("--budget must be a positive number of seconds")
-    code = fuzz_command(args.target, args.engine, args.budget, args.seed, args.out, args.web_ui)
-    if code in (0, 1):
-        from conformance.output import write_fuzz_outputs
-        from conformance.plugin import harness_version
-        from fuzz.commands import findings_of
-
-        write_fuzz_outputs(args.target, args.out, findings_of(args.out), harness_version())
-        print(f"netconform: findings in {args.out}/ (index.html, results.json, findings/)")
-    return code
-
-
-def cmd_replay(args: argparse.Namespace) -> int:
-    from fuzz.commands import replay_command
-
-    if not os.path.isdir(args.finding):
-        raise UsageFailure(f"{args.finding}: not a finding directory")
-    return replay_command(args.finding)
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     from reports.commands import report_command
 
@@ -200,22 +175,23 @@ def cmd_gate(args: argparse.Namespace) -> int:
     return gate_command(args.baseline, args.results)
 
 
-COMMANDS = {"run": cmd_run, "targets": cmd_targets, "report": cmd_report, "gate": cmd_gate,
-            "fuzz": cmd_fuzz, "replay": cmd_replay}
+COMMANDS = {"run": cmd_run, "targets": cmd_targets, "report": cmd_report, "gate": cmd_gate}
+PRIVILEGED = ("run",)  # verbs that drive a target (a plugin's say so with needs_target)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(argv)
-        if args.command in ("run", "fuzz"):
+        if args.command in PRIVILEGED or getattr(args, "needs_target", False):
             if args.target not in target_names():
                 check_target(args.target)
             if target_class(args.target).needs_privileges:
                 reexec = rootless.reexec_if_needed(argv)
                 if reexec is not None:
                     return reexec
-        return COMMANDS[args.command](args)
+        handler = getattr(args, "handler", None) or COMMANDS[args.command]
+        return handler(args)
     except UsageFailure as exc:
         print(f"netconform: error: {exc}", file=sys.stderr)
         return 2

@@ -12,9 +12,11 @@ from reports.junit import write_junit
 
 
 def write_fuzz_outputs(target: str, out: str, findings: list[dict[str, Any]],
-                       harness_version: str) -> None:
-    """A campaign's findings as results.json and an HTML report in its output directory."""
+                       harness_version: str, environment: dict[str, Any] | None = None) -> None:
+    """A campaign's findings as results.json and an HTML report in its output directory;
+    ``environment``: what the campaign's oracle used (profile, sysctls)."""
     collector = ResultsCollector(target, command_line(), harness_version)
+    collector.environment.update(environment or {})
     results = collector.write(os.path.join(out, "results.json"), {}, findings)
     render_report([results], out)
 

@@ -22,7 +22,10 @@ import pytest
 
 from conformance import catalogue, expectations, naming, reaper
 from conformance.fabric import DutConfig
-from conformance.lockstep import RecordingDutApi, check_bed, record_sysctls
+from conformance.judge import store
+from conformance.judge.divergence import Divergence
+from conformance.judge.oracle import OracleSetup, oracle_setup
+from conformance.judge.timeline import RecordingDutApi, check_bed, record_sysctls
 from conformance.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.targets import UnknownTarget, make_target, target_class
 
@@ -74,7 +77,8 @@ class RunState:
         self.run_id: str = workerinput["netconform_run_id"] if workerinput else naming.new_run_id()
         self.catalogue = catalogue.load()
         self.expectations = expectations.load(target.expectations_file())
-        self.expected_divergences = expectations.load_divergences(target.expectations_file())
+        self.store = store.load(target.expectations_file(), None, target.analyses_module)
+        self.oracle: OracleSetup | None = None
         self.collector: ResultsCollector | None = None
         self.target_env: dict[str, Any] = {}
 
@@ -168,7 +172,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Any:
-    """After the test body: replay its exchange into the oracle (conformance.lockstep).
+    """After the test body: replay its exchange into the oracle (conformance.judge.timeline).
 
     Divergences go into the results; in ``enforce`` mode an unexplained one fails a test whose
     own assertions passed.
@@ -190,7 +194,7 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
 
 
 def _lockstep(bed: Any, state: RunState, test_id: str
-              ) -> tuple[list[dict[str, Any]], list[expectations.ExpectedDivergence]]:
+              ) -> tuple[list[Divergence], list[store.Entry]]:
     """Replay the test into the oracle; (unexplained divergences, stale expectation entries)."""
     from conformance.exchange import Exchange
     from conformance.link import LinkTimeout
@@ -200,26 +204,27 @@ def _lockstep(bed: Any, state: RunState, test_id: str
     except (LinkTimeout, OSError):
         pass
     outcome = check_bed(bed)
-    stale = expectations.explain(state.expected_divergences, test_id, outcome.divergences)
-    bed.evidence["lockstep"] = {"divergences": outcome.divergences, "oracle": outcome.decisions}
+    divergences, stale = state.store.explain_test(test_id, outcome.divergences)
+    bed.evidence["lockstep"] = {"divergences": [d.to_dict() for d in divergences],
+                                "oracle": outcome.decisions}
     if stale:  # reported in every mode; enforce also fails the test
         bed.evidence["lockstep"]["stale_divergence_entries"] = [e.key() for e in stale]
-    return [d for d in outcome.divergences if not d["explained"]], stale
+    return [d for d in divergences if not d.explained], stale
 
 
-def divergence_message(unexplained: list[dict[str, Any]],
-                       stale: list[expectations.ExpectedDivergence], bed: Any) -> str:
+def divergence_message(unexplained: list[Divergence], stale: list[store.Entry],
+                       bed: Any) -> str:
     """The failure of a test whose own assertions passed: each unexplained divergence (field
     diff and the oracle's rule, with its decision record), each stale expectations entry."""
     lines = []
     if unexplained:
         lines.append("the target diverged from the oracle (unexplained):")
         for d in unexplained[:20]:
-            lines.append(f"  {d['field']}: oracle expected {d['expected']}, target did "
-                         f"{d['actual']} [{d['rule'] or 'no rule: not predicted'}]")
-            lines.append(f"    frame: {d['frame']}")
+            lines.append(f"  {d.field}: oracle expected {d.expected}, target did "
+                         f"{d.actual} [{d.rule or 'no rule: not predicted'}]")
+            lines.append(f"    frame: {d.frame}")
         oracle = bed.evidence.get("lockstep", {}).get("oracle", [])
-        rules = {d["rule"] for d in unexplained if d["rule"]}
+        rules = {d.rule for d in unexplained if d.rule}
         records = [r for r in oracle if r["rule"] in rules] or oracle[-8:]
         lines.append("  the oracle's decisions:")
         lines += [f"    {r['layer']}: {r['decision']} [{r['rule']}] {r['detail']}"
@@ -253,6 +258,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state.collector.environment.setdefault("sysctls", state.dut_config.recorded_sysctls())
     state.collector.environment.setdefault("setup_commands", list(state.dut_config.setup_commands))
     state.collector.environment["workers"] = workers or 1
+    judged = [t["judged_with"] for t in state.collector.tests.values() if t.get("judged_with")]
+    if judged:  # the oracle's profile and the DUT sysctls it followed (set on the workers)
+        state.collector.environment.setdefault("oracle", judged[0])
     reaper.reap()  # anything a killed xdist worker left behind
     if state.out_dir and state.collector.tests:
         from conformance.output import write_outputs
@@ -273,7 +281,8 @@ def target(pytestconfig: pytest.Config) -> Any:
     tgt = make_target(state.target_name, plan, state.dut_config)
     try:
         tgt.start()
-        state.target_env = tgt.environment()
+        state.oracle = oracle_setup(tgt)
+        state.target_env = tgt.environment() | {"oracle": state.oracle.record()}
         yield tgt
     finally:
         tgt.stop()  # also after a partial start (Ctrl-C or SIGTERM during set-up)
@@ -288,7 +297,7 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
     state: RunState = request.config.stash[STASH_STATE]
     nodeid = request.node.nodeid
     test_bed = target.begin_test(nodeid)
-    test_bed.oracle_profile = target.oracle_profile()
+    test_bed.oracle_profile = state.oracle.profile if state.oracle else target.oracle_profile()
     if state.fixed_wait is not None:
         test_bed.capabilities = dataclasses.replace(
             test_bed.capabilities, replies_synchronously=False,
@@ -297,6 +306,8 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
         test_bed.dut = RecordingDutApi(test_bed.dut)
         record_sysctls(test_bed)
     record: dict[str, Any] = {"setup_s": round(test_bed.setup_s, 6)}
+    if state.oracle is not None:  # what the oracle judged this test with (profile, sysctls)
+        record["judged_with"] = state.oracle.record()
     request.node._netconform_record = record
     try:
         yield test_bed

@@ -25,12 +25,14 @@ def userns_works() -> bool:
     return probe.returncode == 0
 
 
+class UsageFailure(Exception):
+    """A usage or environment error: printed as one line, exit code 2 (by the CLI)."""
+
+
 def reexec_if_needed(argv: list[str]) -> int | None:
     """None when we may go on here; else the exit code of the re-executed run."""
     if os.geteuid() == 0:
         return None
-    from conformance.cli import UsageFailure
-
     if os.environ.get(ENV_MARK):
         raise UsageFailure("not root inside the user namespace: cannot continue")
     if not userns_works():

@@ -1,5 +1,5 @@
-"""Command functions behind ``netconform fuzz`` and ``netconform fuzz-replay`` (the CLI wires
-them in): exit 0 when no unexplained divergence, 1 otherwise, 2 for bad input (one
+"""Command functions behind ``netconform fuzz`` and ``netconform replay`` (fuzz.cli registers
+them): exit 0 when no unexplained divergence, 1 otherwise, 2 for bad input (one
 ``netconform: error: ...`` line on stderr)."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from conformance import reaper
+from conformance.expectations import ExpectationsError
+from conformance.judge import store
 from conformance.targets import UnknownTarget, target_class, target_names
 from fuzz.findings import FINDINGS_INDEX
 from fuzz.replay import replay_finding
@@ -35,9 +37,14 @@ def _check(target: str, engine: str, budget_s: float, out_dir: str) -> None:
         raise BadInput(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     if not budget_s > 0:
         raise BadInput(f"--budget must be a positive number of seconds, not {budget_s}")
-    reason = target_class(target).unavailable_reason()
+    cls = target_class(target)
+    reason = cls.unavailable_reason()
     if reason is not None:
         raise BadInput(f"target {target} is not available here: {reason}")
+    try:  # the store that explains findings: a malformed file is one line, exit 2
+        store.load(cls.expectations_file(), None, cls.analyses_module)
+    except ExpectationsError as exc:
+        raise BadInput(str(exc)) from None
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise BadInput(f"--out {out_dir}: exists and is not a directory")
@@ -50,7 +57,7 @@ def _check(target: str, engine: str, budget_s: float, out_dir: str) -> None:
 
 
 def fuzz_command(target: str, engine: str, budget_s: float, seed: int, out_dir: str,
-                 web_ui: bool = False) -> int:
+                 web_ui: bool = False, dut_sysctls: dict[str, str] | None = None) -> int:
     """Run a differential fuzz campaign; findings under ``out_dir/findings/``, their index in
     ``out_dir/findings.json``, the summary in ``out_dir/fuzz-summary.json``."""
     try:
@@ -62,7 +69,7 @@ def fuzz_command(target: str, engine: str, budget_s: float, seed: int, out_dir: 
         return _error(f"--out {out_dir}: {exc.strerror}")
     if target_class(target).needs_privileges:
         reaper.reap()
-    tgt = build_target(target)
+    tgt = build_target(target, dut_sysctls=dut_sysctls)
     tgt.start()
     try:
         campaign = Campaign(tgt, out_dir, seed, budget_s, engine)

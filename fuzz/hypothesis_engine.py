@@ -1,5 +1,5 @@
 """The hypothesis engine: single-frame (and two-frame) cases drawn by the compact strategy
-(:func:`fuzz.strategies.compact_cases`, decoded by :mod:`fuzz.compact`), run differentially,
+(:func:`fuzz.compact.compact_cases`, decoded by :mod:`fuzz.compact`), run differentially,
 a new divergence shrunk by hypothesis to a minimal case.
 
 Generation draws each case straight from hypothesis's ``ConjectureData``: the template as
@@ -37,7 +37,6 @@ from hypothesis.internal.conjecture.engine import ConjectureRunner
 from hypothesis.internal.escalation import InterestingOrigin
 
 from fuzz.compact import ENTROPY, FRAME_TEMPLATES, CompactDecoder
-from fuzz.explanations import explain_record
 from fuzz.findings import Finding
 from fuzz.runner import Campaign
 from fuzz.scenarios import CANONICAL_VIEW, STATE_NAMES, on_connection
@@ -164,7 +163,7 @@ class HypothesisEngine:
                 if _size(frames) <= _size(shrinking.record.canonical):
                     shrinking.record = record
                     # The analysis is of the case kept: the smallest with the signature.
-                    shrinking.explanation = explain_record(record)
+                    shrinking.explanation = campaign.explain(record)
                     campaign.save(shrinking, durable=False)
                 return shrinking
             finding = campaign.observe(record)

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.judge.divergence import Divergence
+from conformance.judge.oracle import oracle_setup
 from conformance.targets.base import Target
-from fuzz.compare import Mismatch
 from fuzz.findings import BATCH_FILE
 from fuzz.liveness import KernelLog, health_probe
 from fuzz.scenarios import Listen
 from fuzz.session import CaseRecord, DifferentialSession, TargetUnresponsive
-from fuzz.targets import build_target, oracle_profile_for, prepare_bed
+from fuzz.targets import build_target, prepare_bed
 from reference_stack.wire.frame import dissect
 
 BROKEN_RULES_ENV = "NETCONFORM_REPLAY_BROKEN_RULES"
@@ -33,7 +34,7 @@ BROKEN_RULES_ENV = "NETCONFORM_REPLAY_BROKEN_RULES"
 class ReplayResult:
     finding_id: str
     state: str
-    mismatches: list[Mismatch] = field(default_factory=list)
+    mismatches: list[Divergence] = field(default_factory=list)
     record: CaseRecord | None = None
     note: str = ""
 
@@ -73,7 +74,7 @@ def replay_case(session: DifferentialSession, entry: dict[str, Any]) -> CaseReco
 
 
 def _replay_batch(session: DifferentialSession, batch: list[dict[str, Any]],
-                  kernel_log: KernelLog | None) -> list[Mismatch]:
+                  kernel_log: KernelLog | None) -> list[Divergence]:
     """The cases a liveness finding holds, in order, then the health probe and the kernel log
     (the checks that found it)."""
     problems = []
@@ -87,7 +88,11 @@ def _replay_batch(session: DifferentialSession, batch: list[dict[str, Any]],
         problems.append(f"target unresponsive: {exc}")
     if kernel_log is not None:
         problems += [f"kernel log: {line}" for line in kernel_log.new_problems()]
-    return [Mismatch("liveness", "liveness", "target", "alive", p) for p in problems]
+    return [_liveness(p) for p in problems]
+
+
+def _liveness(problem: str) -> Divergence:
+    return Divergence("liveness", "target", "alive", problem, "liveness")
 
 
 def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None) -> ReplayResult:
@@ -111,21 +116,20 @@ def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None)
         target = build_target(info["name"], _broken_rules(info["broken_rules"]),
                               info.get("worker", 0))
         target.start()
-    kernel_log = KernelLog() if batch and target.name == "linux" else None
+    kernel_log = KernelLog() if batch and target.capabilities.kernel_log else None
     try:
         bed = target.begin_test(f"fuzz-replay-{rec['id']}")
         prepare_bed(bed)
         ended = False
         try:
-            session = DifferentialSession(bed, oracle_profile_for(target))
+            session = DifferentialSession(bed, oracle_setup(target).profile)
             if batch:
                 result.mismatches = _replay_batch(session, batch, kernel_log)
                 ended = True
                 try:
                     target.end_test(bed)
                 except Exception as exc:  # noqa: BLE001 - a target that died is the finding
-                    result.mismatches.append(Mismatch("liveness", "liveness", "target",
-                                                      "alive", f"target failed: {exc}"))
+                    result.mismatches.append(_liveness(f"target failed: {exc}"))
                 return result
             entry = {"state": rec.get("scenario", rec["state"]), "canonical": rec["canonical"],
                      "steps": rec.get("steps") or []}

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance.judge import store
+from conformance.judge.oracle import oracle_setup
 from conformance.targets.base import Target
-from fuzz.explanations import explain_record
 from fuzz.findings import Finding, FindingsStore, TargetInfo, signature_id
 from fuzz.liveness import KernelLog, health_probe
 from fuzz.scenarios import Listen
 from fuzz.session import CaseRecord, DifferentialSession
-from fuzz.targets import broken_rules_of, oracle_profile_for, prepare_bed, worker_of
+from fuzz.targets import broken_rules_of, prepare_bed, worker_of
 
 STATE_FILE = "campaign.json"
 PROGRESS_INTERVAL_S = 0.5
@@ -69,8 +70,11 @@ class Campaign:
         self._last_progress = 0.0
         self.new_findings: list[str] = []
         self.target_info = TargetInfo(target.name, broken_rules_of(target), worker_of(target))
-        self.oracle_profile = oracle_profile_for(target)
-        self.kernel_log = KernelLog() if target.name == "linux" else None
+        # The oracle: the target's profile and its DUT's sysctls (conformance.judge.oracle);
+        # findings are explained by the target's own store of analysed differences.
+        self.oracle = oracle_setup(target)
+        self.analysed = store.load(target.expectations_file(), None, target.analyses_module)
+        self.kernel_log = KernelLog() if target.capabilities.kernel_log else None
         self.batches = 0
         self.stop_after_findings = stop_after_findings
         self.stop_when = stop_when
@@ -107,7 +111,7 @@ class Campaign:
         self.batches += 1
         bed = self.target.begin_test(f"fuzz-batch-{self.batches}")
         self.dut_sysctls = prepare_bed(bed)
-        return DifferentialSession(bed, self.oracle_profile, self.seed + self.batches)
+        return DifferentialSession(bed, self.oracle.profile, self.seed + self.batches)
 
     def close_batch(self, session: DifferentialSession, probe: bool = True) -> None:
         """Health probe (echo and a fresh handshake), kernel log, then the bed goes; the
@@ -158,12 +162,16 @@ class Campaign:
         if self.store.known(signature):
             return None
         finding = Finding(signature_id(signature), signature, record, self.target_info,
-                          self.engine, explanation=explain_record(record))
+                          self.engine, explanation=self.explain(record))
         self.save(finding)
         self.new_findings.append(finding.id)
         if self.stop_when is not None and self.stop_when(finding):
             self._stop = True
         return finding
+
+    def explain(self, record: CaseRecord) -> str | None:
+        """The reason the target's store gives for a case's divergence, if it was analysed."""
+        return self.analysed.explain_case(record.context())
 
     def save(self, finding: Finding, durable: bool = True) -> None:
         self.store.save(finding, durable)
@@ -229,5 +237,5 @@ class Campaign:
             "unique_findings": len(self.store.index),
             "unexplained": [rec["id"] for rec in self.store.unexplained()],
             "cells": len(totals.cells), "total_cases": totals.cases,
-            "dut_sysctls": self.dut_sysctls,
+            "dut_sysctls": self.dut_sysctls, "oracle": self.oracle.record(),
         }

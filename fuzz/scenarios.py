@@ -18,10 +18,10 @@ oracle's RCV.NXT, RFC 9293 3.10.7.4) so the listeners' queues never fill up.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from fuzz.compare import Mismatch, compare
-from fuzz.frames import tcp_ports
+from conformance.judge.divergence import Divergence
+from fuzz.frames import FrameFactory, tcp_ports
 from fuzz.seqspace import (
     CANONICAL_DUT_ISN,
     CANONICAL_TSVAL,
@@ -33,6 +33,7 @@ from fuzz.seqspace import (
     shift_seq,
 )
 from fuzz.strategies import ConnectionView
+from reference_stack.stack import Reaction
 from reference_stack.tcp.state import State
 from reference_stack.variance import Prediction
 from reference_stack.wire.frame import dissect
@@ -45,9 +46,6 @@ from reference_stack.wire.tcp import (
     TcpOptTimestamps,
     TcpOptWindowScale,
 )
-
-if TYPE_CHECKING:
-    from fuzz.session import DifferentialSession
 
 CANONICAL_TESTER_PORT = 40000
 CANONICAL_DUT_PORT = 80
@@ -80,7 +78,7 @@ class CaseContext:
     target_shift: SeqShift = field(default_factory=SeqShift)
     oracle_shift: SeqShift = field(default_factory=SeqShift)
     bindings: dict[str, int] = field(default_factory=dict)
-    setup_mismatches: list[Mismatch] = field(default_factory=list)
+    setup_mismatches: list[Divergence] = field(default_factory=list)
     idents: IdentMap | None = None  # the case's fragments on identifications of their own
 
     def to_target(self, frame: bytes) -> bytes:
@@ -126,6 +124,31 @@ def _seq_from_ack(frame: bytes) -> bool:
     segment without ACK has SEQ=0, which no space shift moves."""
     off = 14 + (frame[14] & 0x0F) * 4 if len(frame) > 14 else 0
     return len(frame) > off + 13 and frame[off + 13] & ACK == 0
+
+
+class DifferentialSession(Protocol):
+    """What a scenario uses of the session that runs it (fuzz.session.DifferentialSession,
+    which imports this module: the dependency runs one way)."""
+
+    factory: FrameFactory
+
+    def listen_both(self, port: int) -> tuple[int, int]: ...
+
+    def fresh_ident(self) -> int: ...
+
+    def reset_leftover(self, ports: PortMap) -> None: ...
+
+    def drain_accept_queues(self, fds: tuple[int, int]) -> None: ...
+
+    def expect_tcp(self, frame: bytes, ports: PortMap, flags: int,
+                   timeout: float) -> list[bytes]: ...
+
+    def oracle_receive(self, frame: bytes) -> Reaction: ...
+
+    def send_both(self, target_frame: bytes, oracle_frame: bytes) -> Reaction: ...
+
+    def judge_step(self, ctx: CaseContext, reaction: Reaction,
+                   answers: list[bytes]) -> list[Divergence]: ...
 
 
 class Scenario:
@@ -175,9 +198,7 @@ class Established(Listen):
         syn = ctx.to_target(syn)  # only the port changes: nothing is learnt yet
         target_reply = session.expect_tcp(syn, ctx.ports, SYN | ACK, HANDSHAKE_TIMEOUT)
         reaction = session.oracle_receive(syn)
-        ctx.setup_mismatches = compare(reaction.predictions, target_reply, ctx.bindings,
-                                       session.deciding_rule(reaction))
-        ctx.learn(target_reply, reaction.frames)
+        ctx.setup_mismatches = session.judge_step(ctx, reaction, target_reply)
         ack = session.factory.tcp(CANONICAL_TESTER_PORT, CANONICAL_DUT_PORT, ACK, TESTER_ISS + 1,
                                   CANONICAL_DUT_ISN + 1,
                                   (TcpOptNop(), TcpOptNop(),

@@ -17,36 +17,40 @@ from __future__ import annotations
 
 import socket
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.judge.divergence import HOST_STATE, Divergence, response_class
+from conformance.judge.matching import Matcher, compare_call
+from conformance.judge.oracle import build_oracle
+from conformance.judge.store import Context
 from conformance.link import MIN_FRAME, LinkTimeout
-from conformance.lockstep import TIMER_TOLERANCE_S
 from conformance.targets.base import TestBed
-from fuzz.compare import Mismatch, compare, response_class
 from fuzz.frames import FrameFactory, belongs_to_case, frame_kind, tcp_ports
-from fuzz.scenarios import CANONICAL_VIEW, SCENARIOS, CaseContext, Scenario, on_connection
-from fuzz.seqspace import PortMap
+from fuzz.scenarios import (
+    CANONICAL_VIEW,
+    SCENARIOS,
+    TESTER_ISS,
+    TESTER_TSVAL,
+    CaseContext,
+    Scenario,
+    on_connection,
+)
+from fuzz.seqspace import CANONICAL_DUT_ISN, PortMap
 from fuzz.strategies import LinkAddresses
 from reference_stack.profiles import Profile
-from reference_stack.stack import CallResult, Reaction, ReferenceStack
+from reference_stack.stack import CallResult, Reaction
 from reference_stack.tcp.state import State
-from reference_stack.variance import Prediction
-from reference_stack.wire.addr import ip4, mac
 from reference_stack.wire.tcp import ACK, RST, SYN
 
 BARRIER_TIMEOUT = 2.0
-# How late the target's copy of a frame the oracle's timer sent may still come: scheduling
-# delays on a loaded machine (a target's timer thread, the kernel's softirq). A frame equal to
-# an old timer frame after this is a divergence again.
-TIMER_LATENESS_S = 0.2
 FIRST_TESTER_PORT = 1024
 LAST_TESTER_PORT = 65000
 SETTLED_STATES = (State.CLOSED, State.LISTEN, State.TIME_WAIT)
-HOST_STATE = "host"  # frames that are not TCP segments of the case's connection
-VALUE_CALLS = ("send", "recv")  # calls whose return value (not only errno) is compared
+# The canonical connection's numbers, for the analyses of a target's store (judge.store.Context).
+CANONICAL_CONSTANTS = {"tester_iss": TESTER_ISS, "tester_tsval": TESTER_TSVAL,
+                       "dut_isn": CANONICAL_DUT_ISN}
 
 
 class TargetUnresponsive(RuntimeError):
@@ -65,16 +69,6 @@ def pad(frame: bytes) -> bytes:
     return frame + bytes(MIN_FRAME - len(frame)) if len(frame) < MIN_FRAME else frame
 
 
-def make_oracle(bed: TestBed, profile: Profile, seed: int) -> ReferenceStack:
-    """A reference stack with the DUT's addresses and the tester as a static neighbour (as the
-    fabric configures the DUT namespace)."""
-    ep = bed.endpoints
-    stack = ReferenceStack(profile, mac(ep.dut_mac), ip4(ep.dut_ipv4), ep.ipv4_prefix_len,
-                           rng_seed=seed)
-    stack.add_neighbor(ip4(ep.tester_ipv4), mac(ep.tester_mac))
-    return stack
-
-
 @dataclass
 class CaseRecord:
     """Everything one case did, kept for a finding."""
@@ -85,12 +79,12 @@ class CaseRecord:
     oracle_in: list[bytes] = field(default_factory=list)
     responses: list[list[bytes]] = field(default_factory=list)  # per frame sent
     reactions: list[Reaction] = field(default_factory=list)
-    mismatches: list[Mismatch] = field(default_factory=list)
-    setup_mismatches: list[Mismatch] = field(default_factory=list)
+    mismatches: list[Divergence] = field(default_factory=list)
+    setup_mismatches: list[Divergence] = field(default_factory=list)
     diverging_frame: int | None = None  # index of the first frame answered out of the set
     # The mismatches of the first step (frame or call) that left the allowed set: what the
     # finding is about; later ones may only be its consequences (the stacks have parted).
-    first_mismatches: list[Mismatch] = field(default_factory=list)
+    first_mismatches: list[Divergence] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)  # socket calls made (stateful engine)
     steps: list[dict[str, str]] = field(default_factory=list)  # frames and calls, in order
     call_answers: list[list[bytes]] = field(default_factory=list)
@@ -116,6 +110,21 @@ class CaseRecord:
         rule = mismatches[0].rule if mismatches else ""
         return rule, self.cell_state, response_class(mismatches)
 
+    def context(self) -> Context:
+        """What the target's store matches a finding of this case with: its signature, the
+        frame that diverged (as sent and as drawn), the target's answers to it and the case's
+        earlier frames with the answers to each."""
+        rule, state, response = self.signature
+        found = tuple(self.setup_mismatches or self.first_mismatches or self.mismatches)
+        i = self.diverging_frame
+        if i is None:
+            return Context(rule, state, response, found, constants=CANONICAL_CONSTANTS)
+        canonical = self.canonical[i] if i < len(self.canonical) else None
+        earlier = tuple(zip(self.canonical[:i], map(tuple, self.responses[:i]), strict=False))
+        return Context(rule, state, response, found, self.sent[i], canonical,
+                       tuple(self.responses[i]), any(self.responses[:i]), earlier,
+                       CANONICAL_CONSTANTS)
+
     def case_entry(self) -> dict[str, Any]:
         """JSON-safe: what replays this case (its state, frames and, for a stateful run,
         steps)."""
@@ -136,10 +145,10 @@ class DifferentialSession:
         self.link.recorder = None  # the hot path records nothing; case records keep frames
         self.addrs = LinkAddresses.from_endpoints(bed.endpoints)
         self.factory = FrameFactory(self.addrs)
-        self.oracle = make_oracle(bed, oracle_profile, seed)
+        self.oracle = build_oracle(oracle_profile, bed.endpoints, seed)
+        # The judge's matcher; it sees only each case's frames (conformance.judge.matching).
+        self.matcher = Matcher(self.oracle, complete=False)
         self.t0 = time.monotonic()
-        # When the oracle's timers fired lately and what they sent (see _timer_frames).
-        self._timer_predictions: deque[tuple[float, tuple[Prediction, ...]]] = deque(maxlen=4)
         self._port = FIRST_TESTER_PORT + seed % 1000
         self._ident = (seed * 7919) & 0xFFFF
         self.scenarios: dict[str, Scenario] = {}
@@ -154,10 +163,6 @@ class DifferentialSession:
 
     def oracle_receive(self, frame: bytes) -> Reaction:
         return self.oracle.receive(frame, self.now())
-
-    @staticmethod
-    def deciding_rule(reaction: Reaction) -> str:
-        return reaction.trace[-1].rule if reaction.trace else "no-decision"
 
     def send_both(self, target_frame: bytes, oracle_frame: bytes) -> Reaction:
         """The same frame (in each one's sequence space) to both stacks, padded to the
@@ -196,26 +201,9 @@ class DifferentialSession:
 
     def run_oracle_timers(self) -> None:
         """Timers due on the oracle (reassembly timeouts, retransmissions) fire as on the
-        target, so both forget the same leftovers of earlier cases; what they send is not a
-        case's answer (the target's is filtered out likewise)."""
-        due = self.oracle.poll_at()
-        if due is not None and due <= self.now():
-            self._fire_oracle_timers(self.now())
-
-    def _fire_oracle_timers(self, now: float) -> None:
-        self._timer_predictions.append((now, self.oracle.poll(now).predictions))
-
-    def _timer_frames(self) -> tuple[Prediction, ...]:
-        """Frames the oracle's timers sent lately or send now: a timer both stacks run fires
-        on each at its own moment (the oracle's only between steps, the target's whenever it
-        is due), so the target's copy may land in the step before or after the oracle's. A
-        timer due within the lockstep's tolerance fires now (as in the lockstep check)."""
-        now = self.now()
-        due = self.oracle.poll_at()
-        if due is not None and due <= now + TIMER_TOLERANCE_S:
-            self._fire_oracle_timers(max(due, now))
-        return tuple(p for t, fired in self._timer_predictions
-                     if now - t <= TIMER_LATENESS_S for p in fired)
+        target, so both forget the same leftovers of earlier cases; what they send is matched
+        by the judge's timer rule (a target's copy may come in any later step)."""
+        self.matcher.advance(self.now())
 
     def fresh_ident(self) -> int:
         """The next IP identification for a case's fragments (:class:`fuzz.seqspace.IdentMap`):
@@ -310,22 +298,17 @@ class DifferentialSession:
         frames each emitted. Returns the target's result."""
         value, err = target_call()
         result = oracle_call(self.now())
-        # POSIX: close and shutdown return 0 (Python: None); compare what the call reports.
-        compared = (value, err) if name in VALUE_CALLS else err
-        found = []
-        if compared != ((result.value, result.errno) if name in VALUE_CALLS else result.errno):
-            found.append(Mismatch("call", f"socket-api-{name}", name,
-                                  (result.value, result.errno), (value, err)))
+        found = compare_call(name, (value, err), result)
         record.calls.append(f"{name}: target {(value, err)!r}, oracle "
                             f"{(result.value, result.errno)!r}")
         answers = self._answers(ctx, record)
         record.call_answers.append(answers)
-        found += self._compare(ctx, result.reaction, answers)
+        found += self.judge_step(ctx, result.reaction, answers)
         self._record(record, found)
         return value, err
 
     @staticmethod
-    def _record(record: CaseRecord, found: list[Mismatch]) -> bool:
+    def _record(record: CaseRecord, found: list[Divergence]) -> bool:
         """Keep a step's mismatches; the first step that has any is what the case is about."""
         record.mismatches.extend(found)
         if found and not record.first_mismatches:
@@ -345,17 +328,21 @@ class DifferentialSession:
         record.oracle_in.append(oracle_frame)
         record.responses.append(answers)
         record.reactions.append(reaction)
-        if self._record(record, self._compare(ctx, reaction, answers)):
+        if self._record(record, self.judge_step(ctx, reaction, answers)):
             record.diverging_frame = len(record.sent) - 1
 
-    def _compare(self, ctx: CaseContext, reaction: Reaction,
-                 answers: list[bytes]) -> list[Mismatch]:
-        if any(is_syn_ack(p.frame) for p in reaction.predictions):
-            # A new incarnation of the connection: its ISN is chosen afresh (RFC 9293 3.4.1).
-            ctx.bindings.pop(f"isn:{ctx.ports.dut}>{ctx.ports.actual}", None)
-        predictions = tuple(ctx.to_target_prediction(p) for p in reaction.predictions)
-        rule = self.deciding_rule(reaction)
-        mismatches = compare(predictions, answers, ctx.bindings, rule, lambda: tuple(
-            ctx.to_target_prediction(p) for p in self._timer_frames()))
+    def judge_step(self, ctx: CaseContext, reaction: Reaction,
+                   answers: list[bytes]) -> list[Divergence]:
+        """One step of a case through the judge: the oracle's predictions (in the target's
+        sequence space) against the target's answers up to the barrier."""
+        matcher = self.matcher
+        matcher.translate = ctx.to_target_prediction
+        matcher.bindings = ctx.bindings
+        now = self.now()
+        matcher.expect(reaction, now)
+        found: list[Divergence] = []
+        for frame in answers:
+            found += matcher.observe(frame, now)
+        found += matcher.close_step()
         ctx.learn(answers, reaction.frames)
-        return mismatches
+        return found

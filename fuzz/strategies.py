@@ -25,9 +25,9 @@ Families (each function documents what it draws):
   malformed), :func:`seq_near` (in and around a window), :func:`tcp_segments` (Reprs),
   :func:`tcp_frames`
 - composed: :func:`any_frame`, :func:`frame_sequences`
-- compact (for throughput): :func:`compact_frames`, :func:`compact_cases`: the same families
-  from two hypothesis choices a frame (a template and a block of entropy octets decoded by
-  :mod:`fuzz.compact`), shrinking towards the canonical valid frame
+- compact (for throughput): :func:`fuzz.compact.compact_frames`,
+  :func:`fuzz.compact.compact_cases`: the same families from two hypothesis choices a frame
+  (a template and a block of entropy octets), shrinking towards the canonical valid frame
 """
 
 from __future__ import annotations
@@ -487,37 +487,3 @@ def frame_sequences(addrs: LinkAddresses, conn: ConnectionView,
     singles = st.lists(any_frame(addrs, conn), min_size=1, max_size=max_frames).map(tuple)
     trains = ipv4_fragment_trains(addrs).map(lambda frames: frames[:max_frames])
     return st.one_of(singles, trains)
-
-
-# -- compact -------------------------------------------------------------------------------
-
-def compact_frames(addrs: LinkAddresses, conn: ConnectionView) -> st.SearchStrategy[bytes]:
-    """One frame of any family of :func:`any_frame` (TCP on ``conn`` drawn as often), from two
-    hypothesis choices: a template (``fuzz.compact.FRAME_TEMPLATES``) and
-    ``fuzz.compact.ENTROPY`` octets decoded field by field (every TCP flag combination, seq
-    and ack in and around the windows, option lists well-formed or broken, IPv4 valid, one
-    field corrupted, with options, ICMP, UDP, ARP, Ethernet). All-zero octets decode to the
-    template's canonical valid frame, so a frame shrinks towards a valid one with only the
-    fields that matter left set. About 5x cheaper to draw than :func:`any_frame`."""
-    from fuzz.compact import ENTROPY, FRAME_TEMPLATES, CompactDecoder
-    decoder = CompactDecoder(addrs, conn)
-    return st.tuples(st.sampled_from(FRAME_TEMPLATES),
-                     st.binary(min_size=ENTROPY, max_size=ENTROPY)).map(
-        lambda t: decoder.frame(*t))
-
-
-def compact_cases(addrs: LinkAddresses, conn: ConnectionView,
-                  max_frames: int = 1) -> st.SearchStrategy[tuple[bytes, ...]]:
-    """Cases of up to ``max_frames`` frames as :func:`compact_frames` draws them; with
-    ``max_frames`` >= 2 also two frames back to back and IPv4 fragment trains (cut to
-    ``max_frames``) as :func:`frame_sequences` does. Shrinks towards a single frame."""
-    from fuzz.compact import ENTROPY, FRAME_TEMPLATES, CompactDecoder
-    decoder = CompactDecoder(addrs, conn)
-    entropy = st.binary(min_size=ENTROPY, max_size=ENTROPY)
-    part = st.tuples(st.sampled_from(FRAME_TEMPLATES), entropy)
-    single = part.map(lambda p: (decoder.frame(*p),))
-    if max_frames == 1:
-        return single
-    pairs = st.tuples(part, part).map(lambda ps: decoder.case(ps, max_frames))
-    trains = entropy.map(lambda e: decoder.case((("fragments", e),), max_frames))
-    return st.one_of(single, pairs, trains)

@@ -27,8 +27,12 @@ class Capabilities:
     has_ipv6: bool = True
     # Kernel-side evidence (MIB counters, drop reasons) is available.
     kernel_evidence: bool = False
-    # The reference profile the lockstep oracle judges this target with ("rfc", "linux").
+    # The reference profile the oracle judges this target with ("rfc", "linux", "pytcp").
     oracle_profile: str = "rfc"
+    # The kernel's log can be read for problems (oops, warnings) after a fuzz batch.
+    kernel_log: bool = False
+    # The target can be built to break oracle rules on purpose (a planted bug for a test).
+    breakable_rules: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class TestBed:
     endpoints: Endpoints
     capabilities: Capabilities
     setup_s: float = 0.0
-    oracle_profile: Profile | None = None  # what the lockstep oracle judges this test with
+    oracle_profile: Profile | None = None  # what the oracle judges this test with
     evidence: dict[str, Any] = field(default_factory=dict)
     handle: Any = None  # the target's own per-test state
     # Kernel drop reasons recorded so far in this test (None: the target has no such evidence).
@@ -70,6 +74,9 @@ class Target(ABC):
     needs_privileges: bool = True
     # suites/expectations/<name>.toml holds this target's expected failures (default: its name).
     expectations_name: str = ""
+    # The module holding the analysis functions its [[divergence]] entries name (ANALYSES),
+    # next to the target they were analysed on (conformance.judge.store); None: none.
+    analyses_module: str | None = None
     # The lockstep mode when --lockstep is not given: "enforce" (an unexplained divergence from
     # the oracle fails the test) where the oracle models the target, else "record".
     default_lockstep: str = "enforce"
@@ -107,5 +114,10 @@ class Target(ABC):
         return {}
 
     def oracle_profile(self) -> Profile:
-        """The reference profile the lockstep oracle judges this target with."""
+        """The reference profile the oracle judges this target with."""
         return PROFILES[self.capabilities.oracle_profile]
+
+    def dut_sysctls(self) -> dict[str, str]:
+        """The sysctls in force in this target's DUT that the oracle follows
+        (conformance.judge.sysctls), read from the DUT itself; {} for a stack without them."""
+        return {}

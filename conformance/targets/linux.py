@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import platform
 import time
 from typing import Any
@@ -11,12 +10,11 @@ from conformance import netns
 from conformance.evidence import mib
 from conformance.evidence.drops import DropMonitor, merge_drop_counts
 from conformance.fabric import DutConfig
+from conformance.judge.sysctls import ORACLE_SYSCTLS
 from conformance.kernel_sockets import KernelSocketApi
 from conformance.naming import WorkerPlan
-from conformance.sysctl_profile import profile_with_sysctl
 from conformance.targets.base import Capabilities, TestBed
 from conformance.targets.namespaced import NamespacedTarget, endpoints_of
-from reference_stack.profiles import LINUX, Profile, linux_window_scale
 
 __all__ = ["LinuxTarget", "endpoints_of"]
 
@@ -24,38 +22,41 @@ __all__ = ["LinuxTarget", "endpoints_of"]
 class LinuxTarget(NamespacedTarget):
     name = "linux"
     description = "the running Linux kernel, in a fresh network namespace per test"
+    analyses_module = "conformance.targets.linux_analyses"
 
     def __init__(self, plan: WorkerPlan, config: DutConfig, pool_size: int = 2) -> None:
         super().__init__(plan, config, pool_size)
         self.drops: DropMonitor | None = None
-        self._profile = LINUX
+        self._dut_sysctls: dict[str, str] = {}
 
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(replies_synchronously=True, kernel_evidence=True,
-                            oracle_profile="linux")
+                            oracle_profile="linux", kernel_log=True)
 
     def start(self) -> None:
         super().start()
         self.drops = DropMonitor(f"{self.plan.stem}-k")
-        self._profile = self._narrowed_profile()
+        self._dut_sysctls = self._read_dut_sysctls()
 
-    def _narrowed_profile(self) -> Profile:
-        """LINUX with this machine's window scale: it follows tcp_rmem and rmem_max, which a
-        fresh namespace inherits from the host's defaults."""
+    def _read_dut_sysctls(self) -> dict[str, str]:
+        """The sysctls the oracle follows, as a fresh DUT namespace has them: its defaults
+        (tcp_rmem and rmem_max follow the host's at namespace creation) and the run's
+        --dut-sysctl settings, read from the namespace itself."""
         dut = self.fabric.acquire()
         try:
-            rmem_max = int(netns.read_sysctl(dut.name, "net.ipv4.tcp_rmem").split()[2])
+            values = {}
+            for key in ORACLE_SYSCTLS:
+                try:
+                    values[key] = netns.read_sysctl(dut.name, key)
+                except OSError:
+                    continue  # not in this kernel: the profile keeps its value
+            return values
         finally:
             self.fabric.release(dut)
-        profile = dataclasses.replace(LINUX, window_scale=linux_window_scale(rmem_max))
-        # The run's --dut-sysctl settings the oracle can follow (conformance.sysctl_profile).
-        for key, value in self.config.extra_sysctls.items():
-            profile = profile_with_sysctl(profile, key, value) or profile
-        return profile
 
-    def oracle_profile(self) -> Profile:
-        return self._profile
+    def dut_sysctls(self) -> dict[str, str]:
+        return dict(self._dut_sysctls)
 
     def stop(self) -> None:
         try:

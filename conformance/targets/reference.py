@@ -18,36 +18,30 @@ from typing import Any
 
 from conformance import netns
 from conformance.fabric import DutConfig
+from conformance.judge.oracle import apply_sysctl, build_oracle
 from conformance.link import ETH_P_ALL, PACKET_IGNORE_OUTGOING, SOL_PACKET
 from conformance.naming import WorkerPlan
 from conformance.pcap import Recorder
 from conformance.reference_dut_api import ReferenceSocketApi
 from conformance.stack_driver import InlineDriver, LiveDriver
-from conformance.sysctl_profile import profile_with_sysctl
 from conformance.targets.base import Capabilities, Target, TestBed
 from conformance.targets.namespaced import NamespacedTarget, endpoints_of
 from conformance.virtual_link import VirtualLink
 from reference_stack.profiles import LINUX, Profile
 from reference_stack.stack import ReferenceStack
-from reference_stack.wire.addr import ip4, mac
 
 
 def new_stack(plan: WorkerPlan, seed: int, profile: Profile = LINUX) -> ReferenceStack:
-    stack = ReferenceStack(profile, mac(plan.dut_mac), ip4(plan.dut_ipv4), plan.ipv4_prefix_len,
-                           rng_seed=seed)
-    # The same static neighbour entry the Linux DUT gets (conformance.fabric).
-    stack.add_neighbor(ip4(plan.tester_ipv4), mac(plan.tester_mac))
-    return stack
+    # The same addresses and static neighbour entry the Linux DUT gets (conformance.fabric).
+    return build_oracle(profile, plan, seed)
 
 
 def sysctl_setter(driver: Any) -> Any:
     """``bed.set_dut_sysctl`` for the reference stack: known sysctls change its profile."""
 
     def apply(stack: ReferenceStack, key: str, value: str) -> None:
-        profile = profile_with_sysctl(stack.profile, key, value)
-        if profile is None:
+        if not apply_sysctl(stack, key, value):
             raise ValueError(f"the reference stack has no equivalent of sysctl {key}")
-        stack.set_profile(profile)
 
     return lambda key, value: driver.with_stack(lambda stack: apply(stack, key, value))
 
@@ -120,7 +114,8 @@ class InprocReferenceTarget(Target):
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(replies_synchronously=True, oracle_profile="linux")
+        return Capabilities(replies_synchronously=True, oracle_profile="linux",
+                            breakable_rules=True)
 
     def start(self) -> None:
         pass

@@ -10,10 +10,10 @@ import pytest
 
 from conformance.fabric import DutConfig
 from conformance.naming import WorkerPlan, new_run_id
+from conformance.targets.reference import InprocReferenceTarget
 from fuzz.boofuzz_engine import run_boofuzz
 from fuzz.commands import findings_of, fuzz_command, replay_command
 from fuzz.runner import Campaign
-from fuzz.targets import ProfiledInprocTarget
 from reference_stack.profiles import LINUX
 
 
@@ -53,7 +53,7 @@ def test_campaign_against_the_reference_is_clean_and_resumable(tmp_path, capsys)
 
 
 def test_boofuzz_engine_checks_every_case_against_the_oracle(tmp_path):
-    target = ProfiledInprocTarget(WorkerPlan(new_run_id(), 0), DutConfig(), LINUX)
+    target = InprocReferenceTarget(WorkerPlan(new_run_id(), 0), DutConfig(), LINUX)
     target.start()
     try:
         campaign = Campaign(target, tmp_path, seed=1, budget_s=2.0, engine="boofuzz",

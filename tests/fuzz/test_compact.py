@@ -1,4 +1,4 @@
-"""The compact strategy (``fuzz.strategies.compact_frames``, ``fuzz.compact``): all-zero
+"""The compact strategy (``fuzz.compact.compact_frames``, ``fuzz.compact``): all-zero
 entropy decodes to each template's canonical valid frame, and its draws cover what the rich
 strategies do (every flag combination, seq/ack in and around the windows, option lists
 well-formed and broken, IPv4 corruptions, options, fragments, ICMP, UDP, ARP, Ethernet)."""
@@ -125,7 +125,7 @@ def test_the_strategy_draws_every_template():
 
     @settings(max_examples=600, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
-    @given(fs.compact_cases(ADDRS, CONN, max_frames=2))
+    @given(compact.compact_cases(ADDRS, CONN, max_frames=2))
     def collect(frames):
         assert 1 <= len(frames) <= 2
         for f in frames:
@@ -153,4 +153,4 @@ def test_the_engine_draws_the_choices_of_the_strategy():
         strategy = ConjectureData.for_choices(data.choices)
         from hypothesis.control import BuildContext
         with BuildContext(strategy, wrapped_test=None):
-            assert strategy.draw(fs.compact_cases(ADDRS, CONN, max_frames=2)) == frames
+            assert strategy.draw(compact.compact_cases(ADDRS, CONN, max_frames=2)) == frames

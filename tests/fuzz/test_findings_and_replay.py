@@ -9,12 +9,12 @@ import pytest
 
 from conformance.fabric import DutConfig
 from conformance.naming import WorkerPlan, new_run_id
+from conformance.targets.reference import InprocReferenceTarget
 from fuzz.findings import FindingsStore
 from fuzz.replay import BROKEN_RULES_ENV, replay_finding
 from fuzz.runner import Campaign
 from fuzz.scenarios import CANONICAL_DUT_PORT, CANONICAL_TESTER_PORT, TESTER_ISS
 from fuzz.session import DifferentialSession
-from fuzz.targets import ProfiledInprocTarget
 from reference_stack.profiles import LINUX
 from reference_stack.wire.frame import build_frame
 from reference_stack.wire.icmpv4 import Icmpv4Repr
@@ -26,7 +26,7 @@ PLANTED = "RFC5961-3.2-MUST-rst-challenge-ack"
 
 @pytest.fixture
 def broken_target():
-    target = ProfiledInprocTarget(WorkerPlan(new_run_id(), 0), DutConfig(),
+    target = InprocReferenceTarget(WorkerPlan(new_run_id(), 0), DutConfig(),
                                   LINUX.breaking(PLANTED))
     target.start()
     yield target
@@ -86,7 +86,7 @@ def test_host_level_finding_replays_from_its_scenario(tmp_path):
     """A frame that is no segment of the connection is a ``host`` cell; replay still knows
     the scenario it ran in."""
     checksum_rule = "RFC1122-3.2.1.2-MUST-verify-checksum"
-    target = ProfiledInprocTarget(WorkerPlan(new_run_id(), 0), DutConfig(),
+    target = InprocReferenceTarget(WorkerPlan(new_run_id(), 0), DutConfig(),
                                   LINUX.breaking(checksum_rule))
     target.start()
     try:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from conformance.fabric import DutConfig
 from conformance.naming import WorkerPlan, new_run_id
+from conformance.targets.reference import InprocReferenceTarget
 from fuzz.hypothesis_engine import run_hypothesis
 from fuzz.runner import Campaign
-from fuzz.targets import ProfiledInprocTarget
 from reference_stack.profiles import LINUX
 
 PLANTED = "RFC5961-3.2-MUST-rst-challenge-ack"
@@ -33,7 +33,7 @@ def run_generated_test(path: Path, broken_rules: str | None) -> int:
 
 
 def test_campaign_finds_shrinks_and_replays_a_planted_bug(tmp_path):
-    target = ProfiledInprocTarget(WorkerPlan(new_run_id(), 0), DutConfig(),
+    target = InprocReferenceTarget(WorkerPlan(new_run_id(), 0), DutConfig(),
                                   LINUX.breaking(PLANTED))
     target.start()
     try:

@@ -11,10 +11,10 @@ import pytest
 
 from conformance.fabric import DutConfig
 from conformance.naming import WorkerPlan, new_run_id
+from conformance.targets.reference import InprocReferenceTarget
 from fuzz.commands import replay_command
 from fuzz.runner import Campaign
 from fuzz.stateful import STATE_OF, run_stateful
-from fuzz.targets import ProfiledInprocTarget
 from reference_stack.profiles import LINUX
 from tests.fuzz.test_planted_bug import run_generated_test
 
@@ -22,7 +22,7 @@ PLANTED = "RFC5961-3.2-MUST-rst-challenge-ack"
 
 
 def campaign_against(profile, tmp_path, budget_s, openings=("passive", "active"), **kwargs):
-    target = ProfiledInprocTarget(WorkerPlan(new_run_id(), 0), DutConfig(), profile)
+    target = InprocReferenceTarget(WorkerPlan(new_run_id(), 0), DutConfig(), profile)
     target.start()
     try:
         campaign = Campaign(target, tmp_path, seed=2, budget_s=budget_s, engine="stateful",

@@ -26,3 +26,30 @@ def test_bad_budget_and_bad_finding_are_usage_errors(tmp_path):
     assert netconform("fuzz", "--budget", "-1", "--out", str(tmp_path)).returncode == 2
     proc = netconform("replay", str(tmp_path / "nothing-here"))
     assert proc.returncode == 2 and proc.stderr.startswith("netconform: error:")
+
+
+def test_a_campaign_records_the_oracle_it_judged_with(tmp_path):
+    """The oracle follows the DUT's sysctls (--dut-sysctl, read back from the namespace) and
+    the target's own profile; both land in the summary and in results.json."""
+    out = tmp_path / "fz"
+    proc = netconform("fuzz", "--budget", "3", "--seed", "2", "--out", str(out),
+                      "--dut-sysctl", "net.ipv4.ip_default_ttl=44")
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    oracle = json.loads((out / "fuzz-summary.json").read_text())["oracle"]
+    assert oracle["profile"] == "linux"
+    assert oracle["sysctls"]["net.ipv4.ip_default_ttl"] == "44"
+    assert json.loads((out / "results.json").read_text())["environment"]["oracle"] == oracle
+
+
+def test_a_pytcp_campaign_is_judged_with_the_pytcp_profile(tmp_path):
+    from conformance.targets.pytcp import PytcpTarget
+
+    if PytcpTarget.unavailable_reason() is not None:
+        import pytest
+
+        pytest.skip(PytcpTarget.unavailable_reason())
+    out = tmp_path / "py"
+    proc = netconform("fuzz", "--target", "pytcp", "--budget", "3", "--out", str(out))
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    oracle = json.loads((out / "fuzz-summary.json").read_text())["oracle"]
+    assert oracle == {"profile": "pytcp", "sysctls": {}}

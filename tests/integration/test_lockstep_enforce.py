@@ -14,8 +14,11 @@ def test_echo_is_answered(ex):
     ex.send(ICMPv4(type=8, rest=0x00420003), Payload(b"ttl?"))
     ex.expect(ICMPv4(type=0, rest=0x00420003))
 '''
-# The oracle cannot follow a --dut-setup command: the reply's TTL diverges from its 64.
-SET_TTL = ("--dut-setup", "sysctl -qw net.ipv4.ip_default_ttl=44")
+# The oracle follows the DUT's sysctls (read from its namespace), not a route's attribute: a
+# hop limit on the connected route makes the reply's TTL diverge from its 64.
+SET_TTL = ("--dut-setup", "ip -4 route show proto kernel | while read -r r; do "
+           "ip route change $r hoplimit 44; done")
+SYSCTL_TTL = ("--dut-setup", "sysctl -qw net.ipv4.ip_default_ttl=44")
 RULE = "RFC1122-3.2.2.6-MUST-echo-reply"
 
 
@@ -72,3 +75,14 @@ def test_record_mode_keeps_divergences_as_data(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (test,) = results(out)["tests"]
     assert test["outcome"] == "passed" and test["divergences"][0]["field"] == "ipv4.ttl"
+
+
+def test_the_oracle_follows_the_sysctls_in_force_in_the_dut(tmp_path):
+    """A sysctl a --dut-setup command sets is read from the DUT namespace: no divergence, and
+    results.json records what the oracle used."""
+    proc, test = run(tmp_path, "sysctl", *SYSCTL_TTL)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert test["outcome"] == "passed" and test["divergences"] == []
+    oracle = results(tmp_path / "sysctl")["environment"]["oracle"]
+    assert oracle["profile"] == "linux"
+    assert oracle["sysctls"]["net.ipv4.ip_default_ttl"] == "44"

@@ -3,6 +3,8 @@
 import pytest
 
 from conformance import catalogue, expectations
+from conformance.judge import store
+from conformance.judge.divergence import Divergence
 
 
 def test_the_shipped_catalogue_loads_with_unique_ids():
@@ -53,10 +55,16 @@ def test_expectation_matching_exact_and_prefix(tmp_path):
     assert expectations.find(exps, "b.py::anything[x]").reason == "r2"
 
 
-def test_divergence_entries_need_test_field_and_reason(tmp_path):
-    (tmp_path / "linux.toml").write_text("[[divergence]]\ntest = 'a::b'\nreason = 'r'\n")
-    with pytest.raises(expectations.ExpectationsError, match="divergence #1 needs"):
-        expectations.load_divergences("linux", tmp_path)
+def test_divergence_entries_need_a_reason_and_a_key(tmp_path):
+    (tmp_path / "linux.toml").write_text("[[divergence]]\ntest = 'a::b'\n")
+    with pytest.raises(expectations.ExpectationsError, match="divergence #1: needs a reason"):
+        store.load("linux", tmp_path)
+    (tmp_path / "linux.toml").write_text("[[divergence]]\nreason = 'r'\n")
+    with pytest.raises(expectations.ExpectationsError, match="needs at least one of"):
+        store.load("linux", tmp_path)
+    (tmp_path / "linux.toml").write_text("[[divergence]]\nrule = 'R'\nreason = 'r'\nfeild = 'x'\n")
+    with pytest.raises(expectations.ExpectationsError, match="unknown key"):
+        store.load("linux", tmp_path)
 
 
 def test_divergence_entries_explain_matching_divergences_and_report_stale_ones(tmp_path):
@@ -64,10 +72,10 @@ def test_divergence_entries_explain_matching_divergences_and_report_stale_ones(t
         "[[divergence]]\ntest='a.py::t'\nfield='tcp.*'\nrule='R1'\nreason='why'\nlink='L'\n"
         "[[divergence]]\ntest='a.py::t'\nfield='frame'\nreason='never seen'\n"
         "[[divergence]]\ntest='b.py::*'\nfield='dut.recv'\nreason='other test'\n")
-    entries = expectations.load_divergences("linux", tmp_path)
-    divs = [{"field": "tcp.flags", "rule": "R1", "explained": False},
-            {"field": "tcp.window", "rule": "R2", "explained": False}]
-    stale = expectations.explain(entries, "a.py::t", divs)
-    assert divs[0]["explained"] and divs[0]["reason"] == "why (L)"
-    assert not divs[1]["explained"]  # the rule differs
+    entries = store.load("linux", tmp_path)
+    divs = [Divergence("field", "tcp.flags", "S", "R", "R1"),
+            Divergence("field", "tcp.window", "1", "2", "R2")]
+    divs, stale = entries.explain_test("a.py::t", divs)
+    assert divs[0].explained and divs[0].reason == "why (L)"
+    assert not divs[1].explained  # the rule differs
     assert [e.field for e in stale] == ["frame"]  # b.py's entry is not this test's business

@@ -15,7 +15,6 @@ tester crafts against the target's numbers mean the same to both stacks.
 
 from __future__ import annotations
 
-import errno
 import inspect
 import time
 from collections.abc import Callable
@@ -24,13 +23,12 @@ from typing import Any
 
 from conformance.dut_api import DutApi
 from conformance.exchange import is_background
+from conformance.judge.divergence import HOST_STATE, Divergence
+from conformance.judge.matching import Matcher, compare_call
+from conformance.judge.oracle import Addresses, apply_sysctl, build_oracle
 from conformance.pcap import FrameRecord
-from conformance.sysctl_profile import profile_with_sysctl
 from reference_stack.profiles import PROFILES, Profile
-from reference_stack.stack import CallResult, Reaction, ReferenceStack
-from reference_stack.variance import Prediction, Relation
-from reference_stack.wire import tcp as tcpw
-from reference_stack.wire.addr import ip4, mac
+from reference_stack.stack import CallResult, Reaction
 from reference_stack.wire.frame import dissect
 
 # -- the DUT side of the timeline -------------------------------------------------------------
@@ -89,122 +87,63 @@ RecordingDutApi.__abstractmethods__ = frozenset()
 
 # -- the replay ------------------------------------------------------------------------------
 
-# Timer-driven frames: how much earlier than the oracle's deadline a target frame may be
-# recorded, and still be that timer's frame. The timeline's times are the tester's capture
-# times (a Python thread reading AF_PACKET, several ms late under load), so the oracle arms its
-# timers late by as much; Linux's timers run on jiffies (4 ms at HZ = 250). 50 ms is a quarter
-# of the smallest timer the profiles compare (Linux's 200 ms RTO floor): a wrong timer choice
-# (200 ms for 1 s, a backoff not taken) is still a divergence. RFC 6298 and RFC 9293 fix no
-# timer to the millisecond; the oracle's own frames are checked field by field as before.
-TIMER_TOLERANCE_S = 0.05
-
-
-@dataclass
-class Outstanding:
-    prediction: Prediction
-    t: float
-    timer: bool = False  # made when a timer of the oracle fired
-
-
 @dataclass
 class LockstepResult:
-    divergences: list[dict[str, Any]] = field(default_factory=list)
+    divergences: list[Divergence] = field(default_factory=list)
     decisions: list[dict[str, str]] = field(default_factory=list)
     matched: int = 0
 
+    def divergence_dicts(self) -> list[dict[str, Any]]:
+        return [d.to_dict() for d in self.divergences]
+
 
 class Lockstep:
-    def __init__(self, profile: Profile, dut_mac: str, dut_ipv4: str, prefix_len: int,
-                 tester_mac: str, tester_ipv4: str, seed: int = 0) -> None:
-        self.stack = ReferenceStack(profile, mac(dut_mac), ip4(dut_ipv4), prefix_len,
-                                    rng_seed=seed)
-        self.stack.add_neighbor(ip4(tester_ipv4), mac(tester_mac))
-        self.outstanding: list[Outstanding] = []
-        self.bindings: dict[str, int] = {}
+    """The oracle on a virtual clock, fed a test's timeline; predictions matched by the judge's
+    one matcher (conformance.judge.matching), which sees every frame the target sent."""
+
+    def __init__(self, profile: Profile, addrs: Addresses, seed: int = 0) -> None:
+        self.stack = build_oracle(profile, addrs, seed)
         self.fds: dict[int, int] = {}  # target fd -> oracle fd
         self.result = LockstepResult()
+        self.matcher = Matcher(self.stack, complete=True, adopt=self.stack.adopt,
+                               on_reaction=self._decisions, state_of=self._state_of)
 
     # timeline events
-    def _absorb(self, reaction: Reaction, t: float, timer: bool = False) -> None:
+    def _decisions(self, reaction: Reaction) -> None:
         for d in reaction.trace:
             self.result.decisions.append({"layer": d.layer, "decision": d.action,
                                           "rule": d.rule, "detail": d.detail})
-        self.outstanding.extend(Outstanding(p, t, timer) for p in reaction.predictions)
 
-    def _timers(self, t: float) -> None:
-        due = self.stack.poll_at()
-        while due is not None and due <= t:
-            self._absorb(self.stack.poll(due), due, timer=True)
-            nxt = self.stack.poll_at()
-            if nxt is not None and nxt <= due:
-                break
-            due = nxt
+    def _absorb(self, reaction: Reaction, t: float) -> None:
+        self._decisions(reaction)
+        self.matcher.expect(reaction, t)
+
+    def _diverged(self, found: list[Divergence]) -> None:
+        self.result.divergences.extend(found)
+
+    def _state_of(self, frame: bytes) -> str:
+        """The oracle's TCP state of the connection a DUT's frame belongs to, else "host"."""
+        d = dissect(frame)
+        if d.tcp is None or d.ipv4 is None:
+            return HOST_STATE
+        tcb = self.stack.tcp.conns.get((d.ipv4.src, d.tcp.src_port, d.ipv4.dst, d.tcp.dst_port))
+        return tcb.state.value if tcb is not None else "CLOSED"
+
+    def advance(self, t: float) -> None:
+        self._diverged(self.matcher.advance(t))
 
     def tester_frame(self, frame: bytes, t: float) -> None:
-        self._timers(t)
+        self.advance(t)
         self._absorb(self.stack.receive(frame, t), t)
 
     def target_frame(self, frame: bytes, t: float) -> None:
-        self._timers(t)
-        best = self._match(frame)
-        if best is None:
-            return
-        due = self.stack.poll_at()
-        if due is not None and due <= t + TIMER_TOLERANCE_S:
-            # Perhaps the frame of a timer the oracle fires a little later (see above).
-            self._timers(due)
-            best = self._match(frame)
-            if best is None:
-                return
-        self._judge(frame, best)
-
-    def _match(self, frame: bytes) -> tuple | None:
-        """Consume the outstanding prediction that allows `frame` (None); else the closest
-        one, (index, diffs, item, bindings), or (None, [], None, None) when there is none."""
-        best: tuple[int, list[Any], Outstanding, dict[str, int]] | None = None
-        for i, item in enumerate(self.outstanding):
-            trial = self._fresh_bindings(item.prediction)
-            diffs = item.prediction.check(frame, trial)
-            if not diffs:
-                self._adopt(trial)
-                del self.outstanding[i]
-                self.result.matched += 1
-                return None
-            if best is None or len(diffs) < len(best[1]):
-                best = (i, diffs, item, trial)
-        return best if best is not None else (None, [], None, None)
-
-    def _judge(self, frame: bytes, best: tuple) -> None:
-        summary = dissect(frame).summary()
-        if best[2] is not None and _same_flow(best[2].prediction, frame):
-            # The frame answers this prediction, but not as the oracle would.
-            del self.outstanding[best[0]]
-            self._adopt(best[3])
-            for div in best[1]:
-                self._diverge(div.field, div.expected, div.actual, div.rule, summary)
-        else:
-            self._diverge("frame", "nothing", summary, "", summary)
-
-    def _fresh_bindings(self, prediction: Prediction) -> dict[str, int]:
-        """The bindings to check a prediction against; a SYN starts a new sequence space, so
-        the ISN an earlier incarnation of the same ports bound is forgotten."""
-        trial = dict(self.bindings)
-        tcp = prediction.dissected.tcp
-        seq = prediction.variance.get("tcp.seq")
-        if tcp is not None and tcp.flags & tcpw.SYN and isinstance(seq, Relation):
-            trial.pop(seq.var, None)
-        return trial
-
-    def _adopt(self, bindings: dict[str, int]) -> None:
-        self.bindings = bindings
-        self.stack.adopt(bindings)
+        self.advance(t)
+        self._diverged(self.matcher.observe(frame, t))
 
     def dut_call(self, call: DutCall, t: float) -> None:
-        self._timers(t)
+        self.advance(t)
         if call.name == "set_dut_sysctl":
-            profile = profile_with_sysctl(self.stack.profile, *call.args)
-            if profile is not None:
-                self.stack.set_profile(profile)
+            apply_sysctl(self.stack, *call.args)
             return
         replay = CALLS.get(call.name)
         if replay is None:
@@ -214,25 +153,15 @@ class Lockstep:
             return
         self._absorb(outcome.reaction, t)
         self._map_new_fds(call, outcome)
-        self._compare_call(call, outcome)
+        detail = repr(call.args[:1]) if call.name.startswith("recv") else repr(call.args)
+        self._diverged(compare_call(call.name, call.result, outcome, detail))
 
     def finish(self, end: float | None = None) -> LockstepResult:
-        for item in self.outstanding:
-            if "timing.delay_ms" in item.prediction.variance:
-                continue  # the RFCs let this frame be delayed or merged (e.g. a delayed ACK)
-            if item.timer and end is not None and item.t > end - TIMER_TOLERANCE_S:
-                continue  # a timer's frame not yet overdue when the recording ended
-            self._diverge("frame", item.prediction.dissected.summary(), "nothing",
-                          item.prediction.rule, "missing")
-        self.outstanding = []
+        self._diverged(self.matcher.finish(end if end is not None else float("inf")))
+        self.result.matched = self.matcher.matched
         return self.result
 
     # helpers
-    def _diverge(self, fld: str, expected: Any, actual: Any, rule: str, frame: str) -> None:
-        self.result.divergences.append({"field": fld, "expected": _text(expected),
-                                        "actual": _text(actual), "rule": rule,
-                                        "frame": frame, "explained": False})
-
     def _fd(self, fd: Any) -> int:
         return self.fds.get(fd, -1)
 
@@ -244,35 +173,6 @@ class Lockstep:
             self.fds[value] = outcome.value
         elif call.name == "accept_with_errno":
             self.fds[value[0]] = outcome.value[0]
-
-    def _compare_call(self, call: DutCall, outcome: CallResult) -> None:
-        value, err = call.result
-        name = call.name.removesuffix("_with_errno")
-        if name == "connect" and {err, outcome.errno} <= {0, errno.EINPROGRESS}:
-            return
-        if err != outcome.errno:
-            self._diverge(f"dut.{name}.errno", errno.errorcode.get(outcome.errno, outcome.errno),
-                          errno.errorcode.get(err, err), "", f"{name}{call.args!r}")
-            return
-        if name in ("recv", "recvfrom") and not err and value != outcome.value:
-            self._diverge(f"dut.{name}", outcome.value, value, "", f"{name}{call.args[:1]!r}")
-
-
-def _same_flow(prediction: Prediction, frame: bytes) -> bool:
-    """An actual frame of the same protocol and ports as a prediction is its (divergent) match."""
-    p, a = prediction.dissected, dissect(frame)
-    for layer in ("tcp", "udp"):
-        lp, la = getattr(p, layer), getattr(a, layer)
-        if lp is not None and la is not None:
-            return lp.dst_port == la.dst_port
-    return (p.icmpv4 is not None and a.icmpv4 is not None) or (
-        p.arp is not None and a.arp is not None)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value[:64].hex() + ("..." if len(value) > 64 else "")
-    return str(value)
 
 
 # -- DUT calls replayed on the oracle --------------------------------------------------------
@@ -322,10 +222,8 @@ def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall]) -> Loc
 
 def check_bed(bed: Any) -> LockstepResult:
     """Replay a finished test's recorded exchange through the oracle (see module docstring)."""
-    ep = bed.endpoints
     profile = bed.oracle_profile or PROFILES[bed.capabilities.oracle_profile]
-    lockstep = Lockstep(profile, ep.dut_mac, ep.dut_ipv4, ep.ipv4_prefix_len, ep.tester_mac,
-                        ep.tester_ipv4)
+    lockstep = Lockstep(profile, bed.endpoints)
     frames = bed.link.recorder.frames if bed.link.recorder is not None else []
     calls = bed.dut.calls if isinstance(bed.dut, RecordingDutApi) else []
     return replay(lockstep, frames, calls)

@@ -1,10 +1,13 @@
-"""Analysed divergences are recognised by signature or by the frame that diverged, and
-nothing else is explained."""
+"""Linux's analysed differences (suites/expectations/linux.toml, with the analyses of
+conformance/targets/linux_analyses.py) are recognised by signature or by the frame that
+diverged, and nothing else is explained; no other target's store explains them."""
 
 from __future__ import annotations
 
-from fuzz.explanations import explain
+from conformance.judge import store
+from conformance.judge.store import Context
 from fuzz.frames import FrameFactory
+from fuzz.session import CANONICAL_CONSTANTS
 from fuzz.strategies import LinkAddresses
 from reference_stack.wire.ipv4 import Ipv4Repr
 from reference_stack.wire.tcp import (
@@ -18,6 +21,28 @@ from reference_stack.wire.tcp import (
     TcpOptTimestamps,
     TcpOptUnknown,
 )
+
+LINUX_STORE = store.load("linux", None, "conformance.targets.linux_analyses")
+
+
+def explain(signature, diverging_frame=None, canonical=None, answers=(), answered_before=False,
+            earlier=(), analysed=LINUX_STORE):
+    """The store's reason for a finding of this signature, diverging on ``diverging_frame``
+    (as sent; ``canonical``: as drawn) with the target's ``answers``, after ``earlier``
+    frames (canonical, each with its answers)."""
+    rule, state, response = signature
+    ctx = Context(rule, state, response, (), diverging_frame, canonical, tuple(answers),
+                  answered_before, tuple((f, tuple(a)) for f, a in earlier),
+                  CANONICAL_CONSTANTS)
+    return analysed.explain_case(ctx)
+
+
+def test_a_linux_analysis_never_explains_another_targets_finding():
+    signature = ("LINUX-ip_rcv_options-accept_source_route", "host", "unexpected:icmp:12")
+    assert explain(signature)
+    for target in ("pytcp", "reference"):
+        assert explain(signature, analysed=store.load(target)) is None
+
 
 ADDRS = LinkAddresses.from_text("02:00:00:00:00:02", "02:00:00:00:00:01",
                                 "198.18.0.2", "198.18.0.1")

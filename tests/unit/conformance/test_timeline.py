@@ -7,7 +7,7 @@ import socket
 from conformance import naming
 from conformance.exchange import Exchange
 from conformance.fabric import DutConfig
-from conformance.lockstep import RecordingDutApi, check_bed
+from conformance.judge.timeline import RecordingDutApi, check_bed
 from conformance.targets.reference import InprocReferenceTarget
 from reference_stack.profiles import LINUX
 
@@ -38,14 +38,14 @@ def run_scenario(profile):
 
 def test_oracle_judging_itself_finds_no_divergence():
     outcome = run_scenario(LINUX)
-    assert outcome.divergences == []
+    assert outcome.divergence_dicts() == []
     assert outcome.matched >= 3  # SYN-ACK, challenge ACK, barrier echo reply
     assert any(d["rule"] == CHALLENGE_ACK for d in outcome.decisions)
 
 
 def test_a_target_breaking_a_rule_diverges_with_that_rule_cited():
     outcome = run_scenario(LINUX.breaking(CHALLENGE_ACK))
-    missing = [d for d in outcome.divergences if d["actual"] == "nothing"]
+    missing = [d for d in outcome.divergence_dicts() if d["actual"] == "nothing"]
     assert missing and missing[0]["rule"] == CHALLENGE_ACK
 
 
@@ -55,7 +55,7 @@ def _syn_retransmission_replay(at: float | None, end: float | None = None):
     """A DUT's SYN at 0 and its retransmission recorded at `at` (the oracle's RTO: 1 s)."""
     import errno as errno_mod
 
-    from conformance.lockstep import DutCall, Lockstep, replay
+    from conformance.judge.timeline import DutCall, Lockstep, replay
     from conformance.pcap import FrameRecord
     from reference_stack.stack import ReferenceStack
     from reference_stack.wire.addr import ip4, mac
@@ -75,7 +75,9 @@ def _syn_retransmission_replay(at: float | None, end: float | None = None):
                      (None, errno_mod.EINPROGRESS))]
     if end is not None:  # a call the oracle does not replay: it only ends the recording
         calls.append(DutCall(end, "poll", (fd, 1, 0.0), (0, 0)))
-    ls = Lockstep(LINUX, dut_mac, dut_ip, 24, tester_mac, tester_ip)
+    from conformance.targets.base import Endpoints
+
+    ls = Lockstep(LINUX, Endpoints(tester_mac, tester_ip, dut_mac, dut_ip, "", "", 24))
     return replay(ls, frames, calls)
 
 
@@ -86,12 +88,12 @@ def test_timer_frame_slightly_early_is_the_timers_frame():
 
 def test_timer_frame_much_too_early_diverges():
     outcome = _syn_retransmission_replay(0.8)
-    assert [d["field"] for d in outcome.divergences][:1] == ["frame"]
-    assert outcome.divergences[0]["expected"] == "nothing"
+    assert [d["field"] for d in outcome.divergence_dicts()][:1] == ["frame"]
+    assert outcome.divergence_dicts()[0]["expected"] == "nothing"
 
 
 def test_timer_frame_not_yet_overdue_when_the_recording_ends_is_not_missing():
     # the oracle's retransmission is due at 1 s: a recording that ends at 1.02 s may not hold it
     assert _syn_retransmission_replay(None, end=1.02).divergences == []
-    missing = _syn_retransmission_replay(None, end=1.2).divergences
+    missing = _syn_retransmission_replay(None, end=1.2).divergence_dicts()
     assert [(d["field"], d["actual"]) for d in missing] == [("frame", "nothing")]

@@ -1,0 +1,112 @@
+"""The judge's one matching rule (conformance.judge.matching): a frame a prediction allows is
+consumed, a divergent frame on a predicted flow is a field divergence, anything else is
+unexpected; at a step's end what was predicted and not sent is missing; a frame the oracle's
+timer sent about now is timer-driven, wherever it lands in the response, within one window."""
+
+from conformance.judge.divergence import response_class
+from conformance.judge.matching import TIMER_EARLY_S, TIMER_LATE_S, Matcher
+from fuzz.frames import FrameFactory
+from fuzz.strategies import LinkAddresses
+from reference_stack.stack import Reaction
+from reference_stack.variance import Prediction
+from reference_stack.wire.tcp import ACK, FIN, RST
+
+DUT_SIDE = FrameFactory(LinkAddresses.from_text("02:00:00:00:00:02", "02:00:00:00:00:01",
+                                                "198.18.0.2", "198.18.0.1"))
+ACK_FRAME = DUT_SIDE.tcp(80, 1024, ACK, 1000, 5000)
+FIN_AGAIN = DUT_SIDE.tcp(80, 1024, FIN | ACK, 999, 5000)
+OTHER_FIN = DUT_SIDE.tcp(80, 1024, FIN | ACK, 700, 5000)
+RST_FRAME = DUT_SIDE.tcp(80, 1024, RST, 1000)
+OTHER_FLOW = DUT_SIDE.tcp(80, 1025, ACK, 1000, 5000)
+
+
+def reaction(*frames: bytes) -> Reaction:
+    return Reaction(predictions=tuple(Prediction(f, "RULE", {}) for f in frames))
+
+
+class FakeTimers:
+    """An oracle whose one timer, due at `due`, sends `frames`."""
+
+    def __init__(self, due: float | None, *frames: bytes) -> None:
+        self.due, self.frames = due, frames
+
+    def poll_at(self) -> float | None:
+        return self.due
+
+    def poll(self, now: float) -> Reaction:
+        self.due = None
+        return reaction(*self.frames)
+
+
+def step(matcher: Matcher, predicted: tuple[bytes, ...], answers: list[bytes], t: float = 1.0):
+    matcher.expect(reaction(*predicted), t)
+    found = [d for a in answers for d in matcher.observe(a, t)]
+    return found + matcher.close_step()
+
+
+def test_a_timer_frame_before_or_after_the_answer_is_allowed():
+    for response in ([FIN_AGAIN, ACK_FRAME], [ACK_FRAME, FIN_AGAIN]):
+        matcher = Matcher(FakeTimers(1.0, FIN_AGAIN), complete=False)
+        assert step(matcher, (ACK_FRAME,), response) == []
+
+
+def test_without_timer_frames_the_same_response_diverges():
+    found = step(Matcher(FakeTimers(None)), (ACK_FRAME,), [ACK_FRAME, FIN_AGAIN])
+    assert [d.kind for d in found] == ["unexpected"]
+    assert response_class(found) == "unexpected:tcp:F."
+
+
+def test_a_timer_frame_is_allowed_only_within_its_window():
+    early = Matcher(FakeTimers(1.0 + 2 * TIMER_EARLY_S, FIN_AGAIN), complete=False)
+    assert [d.kind for d in step(early, (ACK_FRAME,), [ACK_FRAME, FIN_AGAIN])] == ["unexpected"]
+    late = Matcher(FakeTimers(1.0, FIN_AGAIN), complete=False)
+    late.advance(1.0)
+    assert step(late, (), [FIN_AGAIN], 1.0 + TIMER_LATE_S / 2) == []
+    late = Matcher(FakeTimers(1.0, FIN_AGAIN), complete=False)
+    late.advance(1.0)
+    late.advance(1.0 + 2 * TIMER_LATE_S)  # expired, silently: the matcher is not complete
+    assert [d.kind for d in step(late, (), [FIN_AGAIN], 1.0 + 2 * TIMER_LATE_S)] == ["unexpected"]
+
+
+def test_an_unmet_timer_prediction_is_missing_only_when_the_matcher_sees_everything():
+    for complete, kinds in ((True, ["missing"]), (False, [])):
+        matcher = Matcher(FakeTimers(1.0, FIN_AGAIN), complete=complete)
+        matcher.advance(1.0)
+        assert matcher.advance(1.0 + 2 * TIMER_LATE_S) == []
+        assert [d.kind for d in matcher.finish(1.0 + 2 * TIMER_LATE_S)] == kinds
+
+
+def test_a_complete_matcher_waits_for_a_late_timer_frame_to_the_end():
+    matcher = Matcher(FakeTimers(1.0, FIN_AGAIN), complete=True)
+    matcher.advance(1.0)
+    matcher.advance(1.0 + 3 * TIMER_LATE_S)
+    assert matcher.observe(FIN_AGAIN, 1.0 + 3 * TIMER_LATE_S) == []
+    assert matcher.finish(5.0) == []
+
+
+def test_a_frame_no_timer_sent_still_diverges():
+    matcher = Matcher(FakeTimers(1.0, FIN_AGAIN), complete=False)
+    found = step(matcher, (ACK_FRAME,), [ACK_FRAME, OTHER_FIN])
+    # judged against the timer's FIN (the only prediction left on that flow): another SEQ
+    assert [(d.kind, d.field) for d in found] == [("field", "tcp.seq")]
+
+
+def test_a_divergent_answer_on_the_predicted_flow_is_a_field_divergence():
+    found = step(Matcher(), (ACK_FRAME,), [RST_FRAME])
+    assert found and {d.kind for d in found} == {"field"}
+    assert "tcp.flags" in {d.field for d in found}
+
+
+def test_nothing_sent_for_a_prediction_is_missing_and_a_frame_on_another_flow_unexpected():
+    found = step(Matcher(), (ACK_FRAME,), [OTHER_FLOW])
+    assert sorted(d.kind for d in found) == ["missing", "unexpected"]
+    assert response_class(found) == "missing:tcp:.,unexpected:tcp:."
+
+
+def test_divergences_are_json_safe_and_round_trip():
+    import json
+
+    from conformance.judge.divergence import Divergence
+
+    for d in step(Matcher(), (ACK_FRAME,), [RST_FRAME, OTHER_FLOW]):
+        assert Divergence.from_dict(json.loads(json.dumps(d.to_dict()))) == d

@@ -1,0 +1,48 @@
+"""The oracle for a bed, built in one place (conformance.judge.oracle): the target's profile
+plus the sysctls in force in its DUT, with a JSON-safe record of both."""
+
+import json
+
+from conformance.fabric import DutConfig
+from conformance.judge.oracle import build_oracle, oracle_setup
+from conformance.naming import WorkerPlan
+from conformance.targets.reference import InprocReferenceTarget
+from reference_stack.profiles import LINUX, PROFILES
+
+
+class StubTarget:
+    def __init__(self, profile, sysctls):
+        self.profile, self.sysctls = profile, sysctls
+
+    def oracle_profile(self):
+        return self.profile
+
+    def dut_sysctls(self):
+        return self.sysctls
+
+
+def test_the_targets_profile_judges_it():
+    setup = oracle_setup(StubTarget(PROFILES["pytcp"], {}))
+    assert setup.profile is PROFILES["pytcp"]
+    assert setup.record() == {"profile": "pytcp", "sysctls": {}}
+
+
+def test_the_duts_sysctls_shape_the_profile_and_are_recorded():
+    sysctls = {"net.ipv4.tcp_rmem": "4096\t131072\t33554432", "net.ipv4.ip_default_ttl": "44",
+               "net.ipv4.ipfrag_high_thresh": "268435456"}  # the last: nothing to follow
+    setup = oracle_setup(StubTarget(LINUX, sysctls))
+    assert (setup.profile.window_scale, setup.profile.ttl) == (10, 44)
+    assert (LINUX.window_scale, LINUX.ttl) == (7, 64)  # unchanged: profiles are values
+    record = json.loads(json.dumps(setup.record()))
+    assert record == {"profile": "linux",
+                      "sysctls": {"net.ipv4.tcp_rmem": "4096\t131072\t33554432",
+                                  "net.ipv4.ip_default_ttl": "44"}}
+
+
+def test_a_planted_bug_is_recorded_and_the_stack_has_the_beds_addresses():
+    target = InprocReferenceTarget(WorkerPlan("t", 0), DutConfig())
+    assert oracle_setup(target).profile.name == "linux"
+    broken = oracle_setup(StubTarget(LINUX.breaking("R1"), {}))
+    assert broken.record()["broken_rules"] == ["R1"]
+    stack = build_oracle(LINUX, target.plan, seed=1)
+    assert stack.profile is LINUX
