@@ -44,8 +44,8 @@ def _sysctls(items: list[str]) -> dict[str, str] | None:
 
 
 def cmd_fuzz(args: argparse.Namespace) -> int:
-    from conformance.output import write_fuzz_outputs
-    from conformance.plugin import harness_version
+    from conformance.cli.output import write_fuzz_outputs
+    from conformance.cli.plugin import harness_version
 
     sysctls = _sysctls(args.dut_sysctl)
     if sysctls is None:

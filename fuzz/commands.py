@@ -8,9 +8,9 @@ import json
 import sys
 from pathlib import Path
 
-from conformance import reaper
-from conformance.expectations import ExpectationsError
+from conformance.fabric import reaper
 from conformance.judge import store
+from conformance.judge.expectations import ExpectationsError
 from conformance.targets import UnknownTarget, target_class, target_names
 from fuzz.findings import FINDINGS_INDEX
 from fuzz.replay import replay_finding

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.pcap import FrameRecord, write_pcap
+from conformance.fabric.pcap import FrameRecord, write_pcap
 from fuzz.session import CaseRecord
 from reference_stack.wire.frame import dissect
 

@@ -4,8 +4,8 @@ the frames the runner itself crafts (barrier probes, handshakes, resets)."""
 
 from __future__ import annotations
 
-from conformance.exchange import BARRIER_IDENT, echo_reply_predicate, is_background
-from conformance.link import Barrier
+from conformance.author.exchange import BARRIER_IDENT, echo_reply_predicate, is_background
+from conformance.fabric.link import Barrier
 from fuzz.strategies import LinkAddresses
 from reference_stack.wire.frame import build_frame
 from reference_stack.wire.icmpv4 import Icmpv4Repr

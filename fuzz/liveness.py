@@ -12,7 +12,7 @@ import errno
 import os
 import re
 
-from conformance.link import LinkTimeout
+from conformance.fabric.link import LinkTimeout
 from fuzz.seqspace import PortMap
 from fuzz.session import BARRIER_TIMEOUT, DifferentialSession
 from reference_stack.wire.tcp import ACK, RST, SYN

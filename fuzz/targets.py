@@ -7,8 +7,8 @@ bug the fuzzer must find. The oracle judging a target is built by the judge
 
 from __future__ import annotations
 
-from conformance.fabric import DutConfig
-from conformance.naming import WorkerPlan, new_run_id, worker_index
+from conformance.fabric.namespaces import DutConfig
+from conformance.fabric.naming import WorkerPlan, new_run_id, worker_index
 from conformance.targets import make_target
 from conformance.targets.base import Target, TestBed
 from reference_stack.profiles import LINUX

@@ -22,7 +22,7 @@ TRACEFS = "/sys/kernel/tracing"
 EVENT = "events/skb/kfree_skb"
 LINE_RE = re.compile(r"location=(?P<loc>\S+).*?reason: (?P<reason>\w+)")
 # NOT_SPECIFIED: frees that are not drops of interest; BRIDGE_INGRESS_STP_STATE: the tester's
-# own sink for frames the DUT sends (see conformance.fabric.attach_to_sink).
+# own sink for frames the DUT sends (see conformance.fabric.namespaces.attach_to_sink).
 IGNORED_REASONS = {"NOT_SPECIFIED", "BRIDGE_INGRESS_STP_STATE"}
 
 

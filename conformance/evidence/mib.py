@@ -7,7 +7,7 @@ Sources: ``/proc/net/snmp`` and ``/proc/net/netstat`` (pairs of header/value lin
 
 from __future__ import annotations
 
-from conformance import netns
+from conformance.fabric import netns
 
 Counters = dict[str, dict[str, int]]
 

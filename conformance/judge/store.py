@@ -29,7 +29,7 @@ names an analysis function by id; the function lives next to the target it was a
 (``conformance/targets/<target>_analyses.py``, its ``ANALYSES`` table) and gets a
 :class:`Context`. An entry applies only to its target's store. Strict: an entry that matches
 none of its test's divergences is stale (the suites fail that test under ``--lockstep
-enforce``). A malformed file is an :class:`~conformance.expectations.ExpectationsError`.
+enforce``). A malformed file is an :class:`~conformance.judge.expectations.ExpectationsError`.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.expectations import ExpectationsError, read
 from conformance.judge.divergence import Divergence
+from conformance.judge.expectations import ExpectationsError, read
 from reference_stack.variance import flatten
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.tcp import flags_str

@@ -21,12 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.dut_api import DutApi
-from conformance.exchange import is_background
+from conformance.author.exchange import is_background
+from conformance.dut.api import DutApi
+from conformance.fabric.pcap import FrameRecord
 from conformance.judge.divergence import HOST_STATE, Divergence
 from conformance.judge.matching import Matcher, compare_call
 from conformance.judge.oracle import Addresses, apply_sysctl, build_oracle
-from conformance.pcap import FrameRecord
 from reference_stack.profiles import PROFILES, Profile
 from reference_stack.stack import CallResult, Reaction
 from reference_stack.wire.frame import dissect

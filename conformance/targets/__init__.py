@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from conformance.fabric import DutConfig
-from conformance.naming import WorkerPlan
+from conformance.fabric.namespaces import DutConfig
+from conformance.fabric.naming import WorkerPlan
 from conformance.targets.base import Target
 
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.dut_api import DutApi
-from conformance.link import TesterLink
+from conformance.dut.api import DutApi
+from conformance.fabric.link import TesterLink
 from reference_stack.profiles import PROFILES, Profile
 
 

@@ -6,13 +6,13 @@ import platform
 import time
 from typing import Any
 
-from conformance import netns
+from conformance.dut.kernel_sockets import KernelSocketApi
 from conformance.evidence import mib
 from conformance.evidence.drops import DropMonitor, merge_drop_counts
-from conformance.fabric import DutConfig
+from conformance.fabric import netns
+from conformance.fabric.namespaces import DutConfig
+from conformance.fabric.naming import WorkerPlan
 from conformance.judge.sysctls import ORACLE_SYSCTLS
-from conformance.kernel_sockets import KernelSocketApi
-from conformance.naming import WorkerPlan
 from conformance.targets.base import Capabilities, TestBed
 from conformance.targets.namespaced import NamespacedTarget, endpoints_of
 

@@ -8,11 +8,11 @@ import os
 import shutil
 import socket
 
-from conformance import ownership
-from conformance.fabric import DutConfig, DutNetns, Fabric
-from conformance.link import TesterLink, open_packet_socket
-from conformance.naming import WorkerPlan, base36
-from conformance.pcap import Recorder
+from conformance.fabric import ownership
+from conformance.fabric.link import TesterLink, open_packet_socket
+from conformance.fabric.namespaces import DutConfig, DutNetns, Fabric
+from conformance.fabric.naming import WorkerPlan, base36
+from conformance.fabric.pcap import Recorder
 from conformance.targets.base import Endpoints, Target
 
 

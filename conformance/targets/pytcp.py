@@ -41,17 +41,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from conformance import expectations, ownership, threads
-from conformance.agent_dut_api import AgentDutApi, AgentFailure, AgentProcess
-from conformance.exchange import echo_reply_predicate
-from conformance.fabric import DutConfig, DutNetns, Fabric, FabricError, run_ip
-from conformance.link import Barrier, LinkTimeout, TesterLink, open_packet_socket
-from conformance.naming import SEQ_WRAP, WorkerPlan, base36
-from conformance.netns import entered, sysctl_path, write_sysctls
-from conformance.pcap import Recorder
+from conformance.author.exchange import echo_reply_predicate
+from conformance.author.templates import ICMPv4, LinkDefaults, Payload, build
+from conformance.dut.agent import AgentDutApi, AgentFailure, AgentProcess
+from conformance.fabric import ownership, threads
+from conformance.fabric.link import Barrier, LinkTimeout, TesterLink, open_packet_socket
+from conformance.fabric.namespaces import DutConfig, DutNetns, Fabric, FabricError, run_ip
+from conformance.fabric.naming import SEQ_WRAP, WorkerPlan, base36
+from conformance.fabric.netns import entered, sysctl_path, write_sysctls
+from conformance.fabric.pcap import Recorder
+from conformance.judge import expectations
 from conformance.targets.base import Capabilities, Target, TestBed
 from conformance.targets.linux import endpoints_of
-from conformance.templates import ICMPv4, LinkDefaults, Payload, build
 
 SUPPORTED_SERIES = "2.7."
 AGENT_MODULE = "conformance.targets.pytcp_agent"
@@ -173,7 +174,7 @@ def renice_all_threads(pid: int, niceness: int) -> None:
 
 
 def block_main_thread_signals() -> None:
-    """Launcher threads leave Ctrl-C and SIGTERM to the main thread (conformance.threads)."""
+    """Launcher threads leave Ctrl-C and SIGTERM to the main thread (conformance.fabric.threads)."""
     signal.pthread_sigmask(signal.SIG_BLOCK, threads.MAIN_THREAD_SIGNALS)
 
 

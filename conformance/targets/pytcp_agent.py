@@ -8,7 +8,7 @@ Started by the target inside the DUT namespace, optimised (``python -O``, so pyt
 
 It brings pytcp's stack up on the TAP device (IPv4 only, logging off), then says
 ``{"ready": true, ...}`` and executes DUT API calls with pytcp's own socket interface, one JSON
-line in, one JSON line out (protocol: :mod:`conformance.agent_dut_api`). It ends when its input
+line in, one JSON line out (protocol: :mod:`conformance.dut.agent`). It ends when its input
 closes (the harness went away). An uncaught exception in any pytcp thread ends the process with
 status 70 after printing the traceback, so a crash of the stack is a crash the harness sees
 rather than a silent stack.
@@ -36,7 +36,7 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import Any, BinaryIO
 
-from conformance.agent_dut_api import decode, encode
+from conformance.dut.agent import decode, encode
 
 CRASH_STATUS = 70
 POLL_STEP_S = 0.002

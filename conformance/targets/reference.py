@@ -16,23 +16,24 @@ import socket
 import time
 from typing import Any
 
-from conformance import netns
-from conformance.fabric import DutConfig
+from conformance.dut.reference import ReferenceSocketApi
+from conformance.dut.stack_driver import InlineDriver, LiveDriver
+from conformance.fabric import netns
+from conformance.fabric.link import ETH_P_ALL, PACKET_IGNORE_OUTGOING, SOL_PACKET
+from conformance.fabric.namespaces import DutConfig
+from conformance.fabric.naming import WorkerPlan
+from conformance.fabric.pcap import Recorder
+from conformance.fabric.virtual_link import VirtualLink
 from conformance.judge.oracle import apply_sysctl, build_oracle
-from conformance.link import ETH_P_ALL, PACKET_IGNORE_OUTGOING, SOL_PACKET
-from conformance.naming import WorkerPlan
-from conformance.pcap import Recorder
-from conformance.reference_dut_api import ReferenceSocketApi
-from conformance.stack_driver import InlineDriver, LiveDriver
 from conformance.targets.base import Capabilities, Target, TestBed
 from conformance.targets.namespaced import NamespacedTarget, endpoints_of
-from conformance.virtual_link import VirtualLink
 from reference_stack.profiles import LINUX, Profile
 from reference_stack.stack import ReferenceStack
 
 
 def new_stack(plan: WorkerPlan, seed: int, profile: Profile = LINUX) -> ReferenceStack:
-    # The same addresses and static neighbour entry the Linux DUT gets (conformance.fabric).
+    # The same addresses and static neighbour entry the Linux DUT gets
+    # (conformance.fabric.namespaces).
     return build_oracle(profile, plan, seed)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conformance.templates import ARP, Ether
+from conformance.author.templates import ARP, Ether
 from reference_stack.wire.arp import ARP_REQUEST
 
 

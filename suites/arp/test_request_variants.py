@@ -5,7 +5,7 @@ lengths that do not fit them, are discarded; a reply is never answered."""
 
 import pytest
 
-from conformance.templates import ARP, Ether
+from conformance.author.templates import ARP, Ether
 from reference_stack.wire.arp import ARP_REPLY, ARP_REQUEST
 
 OTHER_MAC = "02:00:5e:10:00:01"

@@ -5,7 +5,7 @@ reply to that sender (an unknown sender would first be asked for with an ARP req
 
 import pytest
 
-from conformance.templates import ARP, Ether, ICMPv4, IPv4, Payload
+from conformance.author.templates import ARP, Ether, ICMPv4, IPv4, Payload
 from reference_stack.wire.arp import ARP_REPLY, ARP_REQUEST
 from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
 

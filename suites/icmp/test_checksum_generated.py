@@ -3,7 +3,7 @@ what it sends: the echo replies and ICMP errors it sends verify."""
 
 import pytest
 
-from conformance.templates import UDP, ICMPv4, IPv4, Payload
+from conformance.author.templates import UDP, ICMPv4, IPv4, Payload
 from reference_stack.wire.icmpv4 import ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
 
 

@@ -3,7 +3,7 @@ processed: no echo reply."""
 
 import pytest
 
-from conformance.templates import ICMPv4, Payload
+from conformance.author.templates import ICMPv4, Payload
 from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
 
 

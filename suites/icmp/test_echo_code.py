@@ -5,7 +5,7 @@ writes, or the request's, as Linux's icmp_echo copies the request's header."""
 
 import pytest
 
-from conformance.templates import ICMPv4, IPv4, Payload
+from conformance.author.templates import ICMPv4, IPv4, Payload
 from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
 
 

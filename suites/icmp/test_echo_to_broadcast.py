@@ -4,7 +4,7 @@ directed broadcasts)."""
 
 import pytest
 
-from conformance.templates import Ether, ICMPv4, IPv4, Payload
+from conformance.author.templates import Ether, ICMPv4, IPv4, Payload
 from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
 
 from ..ipv4.addresses import GROUP_DESTINATIONS, group_destinations

@@ -5,7 +5,7 @@ gets a Port Unreachable, see udp/test_closed_port.py.)"""
 
 import pytest
 
-from conformance.templates import UDP, Ether, ICMPv4, IPv4, Payload
+from conformance.author.templates import UDP, Ether, ICMPv4, IPv4, Payload
 
 from ..ipv4.addresses import ALL_HOSTS, BROADCAST_MAC, group_destinations
 

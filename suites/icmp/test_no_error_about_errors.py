@@ -4,7 +4,7 @@ nothing when it is carried by an ICMP error."""
 
 import pytest
 
-from conformance.templates import ICMPv4, IPv4, Payload
+from conformance.author.templates import ICMPv4, IPv4, Payload
 from reference_stack.wire import ipv4 as ipw
 from reference_stack.wire.icmpv4 import (
     ICMP_DEST_UNREACH,

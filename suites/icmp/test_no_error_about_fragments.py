@@ -4,7 +4,7 @@ reassembled), not one per fragment; lone non-initial fragments elicit none."""
 
 import pytest
 
-from conformance.templates import UDP, ICMPv4, IPv4, Payload
+from conformance.author.templates import UDP, ICMPv4, IPv4, Payload
 from reference_stack.wire.icmpv4 import ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, ICMP_PROT_UNREACH
 
 from ..ipv4.fragments import fragment, send_all

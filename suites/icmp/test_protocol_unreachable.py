@@ -4,7 +4,7 @@ quoting its IP header and at least 8 octets of its data."""
 
 import pytest
 
-from conformance.templates import ICMPv4, IPv4, Payload
+from conformance.author.templates import ICMPv4, IPv4, Payload
 from reference_stack.wire.icmpv4 import ICMP_DEST_UNREACH, ICMP_PROT_UNREACH
 
 from .errors import quoted

@@ -3,7 +3,7 @@ Address Mask Request is not answered by a host that is not an authoritative agen
 
 import pytest
 
-from conformance.templates import ICMPv4, IPv4, Payload
+from conformance.author.templates import ICMPv4, IPv4, Payload
 
 ADDRESS_MASK_REQUEST = 17
 

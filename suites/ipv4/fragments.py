@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.templates import IPv4, Layer, Payload
+from conformance.author.templates import IPv4, Layer, Payload
 from reference_stack.wire.ipv4 import Ipv4Repr
 
 ETH_HEADER = 14

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conformance.templates import ICMPv4, Payload
+from conformance.author.templates import ICMPv4, Payload
 from reference_stack.wire.icmpv4 import ICMP_ECHO_REQUEST
 
 IPV4_CHECKSUM_OFFSET = 14 + 10

@@ -4,7 +4,7 @@ for other addresses (a host does not forward)."""
 
 import pytest
 
-from conformance.templates import Ether, IPv4
+from conformance.author.templates import Ether, IPv4
 
 from .addresses import group_destinations
 from .udp_probe import bound_socket, probe_layers, received

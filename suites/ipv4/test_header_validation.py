@@ -4,7 +4,7 @@ checksum) is silently discarded: nothing is delivered and nothing is answered.""
 
 import pytest
 
-from conformance.templates import IPv4
+from conformance.author.templates import IPv4
 
 from .udp_probe import bound_socket, probe_layers, received
 

@@ -7,7 +7,7 @@ options the error echoes are the target profile's (the lockstep oracle checks th
 
 import pytest
 
-from conformance.templates import UDP, ICMPv4, IPv4, Payload
+from conformance.author.templates import UDP, ICMPv4, IPv4, Payload
 from reference_stack.wire import ipv4 as ipw
 from reference_stack.wire.addr import ip4
 from reference_stack.wire.icmpv4 import ICMP_PARAM_PROBLEM

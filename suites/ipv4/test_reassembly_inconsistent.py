@@ -5,7 +5,7 @@ still answered. (Found by fuzzing pytcp, whose packet thread died on exactly thi
 
 import pytest
 
-from conformance.templates import ICMPv4, IPv4, Payload
+from conformance.author.templates import ICMPv4, IPv4, Payload
 from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
 
 from .fragments import ip_payload, send_all

@@ -6,7 +6,7 @@ Waits: the DUT's reassembly timeout, lowered to 1 s for this test (Linux: ipfrag
 
 import pytest
 
-from conformance.templates import ICMPv4, IPv4, Payload
+from conformance.author.templates import ICMPv4, IPv4, Payload
 from reference_stack.wire.icmpv4 import (
     ICMP_ECHO_REPLY,
     ICMP_ECHO_REQUEST,

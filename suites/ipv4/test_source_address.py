@@ -4,7 +4,7 @@ one from a valid on-link host is delivered."""
 
 import pytest
 
-from conformance.templates import IPv4
+from conformance.author.templates import IPv4
 
 from .addresses import directed_broadcast
 from .udp_probe import bound_socket, probe_layers, received

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from conformance.templates import UDP, Payload
+from conformance.author.templates import UDP, Payload
 
 PROBE_PORT = 5353
 PROBE_DATA = b"is this delivered?"

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
-    from conformance import catalogue
+    from conformance.requirements import catalogue
 
     with contextlib.redirect_stdout(io.StringIO()):
         markers = collect(args.paths)

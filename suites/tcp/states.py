@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.tcp_connection import TcpConnection, seq_add
-from conformance.templates import TCP, IPv4
+from conformance.author.tcp_connection import TcpConnection, seq_add
+from conformance.author.templates import TCP, IPv4
 from reference_stack.wire import tcp as tcpw
 
 LISTEN_PORT = 8080

@@ -6,7 +6,7 @@ delivered), in every synchronized state; a segment whose ACK lies in
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import SYNCHRONIZED, reach
 

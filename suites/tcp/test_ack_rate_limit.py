@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .options import ts_option
 from .states import LISTEN_PORT, Peer, listen, reach

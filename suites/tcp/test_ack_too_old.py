@@ -12,7 +12,7 @@ profile models the kernel behaviour described here, measured on Linux 6.18).
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import Peer, reach, start_active_open
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conformance.templates import TCP
+from conformance.author.templates import TCP
 
 from .conftest import LISTEN_PORT
 

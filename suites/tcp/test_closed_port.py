@@ -2,7 +2,7 @@
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 
 @pytest.mark.requirement("RFC9293-3.10.7.1-MUST-closed-rst-ack")

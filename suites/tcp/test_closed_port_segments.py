@@ -4,7 +4,7 @@ a RST is never answered."""
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 CLOSED_PORT = 9
 SEQ = 0x2000_0000

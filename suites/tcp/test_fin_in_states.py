@@ -5,7 +5,7 @@ data); in FIN-WAIT-1 the FIN crosses ours (CLOSING); where the tester's FIN was 
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import FIN_RECEIVED, SYNCHRONIZED, reach
 

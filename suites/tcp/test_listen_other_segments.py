@@ -3,7 +3,7 @@ segment with neither SYN, ACK nor RST (text, FIN) is dropped. The listener stays
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import LISTEN_PORT
 

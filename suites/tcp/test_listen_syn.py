@@ -2,7 +2,7 @@
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .conftest import LISTEN_PORT
 

@@ -16,7 +16,7 @@ profile (the `linux` profile models tcp_inbound_hash, measured on Linux 6.18).
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 from reference_stack.wire import tcp as tcpw
 
 from .options import NOP, ts

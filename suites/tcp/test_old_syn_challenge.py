@@ -11,7 +11,7 @@ behaviour described here, measured on Linux 6.18).
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 

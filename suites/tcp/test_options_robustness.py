@@ -3,7 +3,7 @@ segment, ignores options it does not implement, and survives an illegal option l
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 from reference_stack.wire import tcp as tcpw
 
 from .options import syn_options

@@ -4,7 +4,7 @@ trimmed so only the new octets are delivered."""
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 

@@ -4,7 +4,7 @@ but not exact it elicits a challenge ACK; outside the window it is silently drop
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import ALL_SYNCHRONIZED, reach
 

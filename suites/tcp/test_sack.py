@@ -4,7 +4,7 @@ one covering the segment that triggered the ACK, followed by the previously repo
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .options import syn_options
 from .states import LISTEN_PORT, listen, passive_open

@@ -12,7 +12,7 @@ profile models the kernel behaviour described here, measured on Linux 6.18).
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .options import ts_option
 from .states import SYNCHRONIZED, reach

@@ -4,7 +4,7 @@ sends nothing more; the application sees end of data."""
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 

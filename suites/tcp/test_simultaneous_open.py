@@ -4,7 +4,7 @@ establishes the connection."""
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import connect_error, has_rst, start_active_open
 

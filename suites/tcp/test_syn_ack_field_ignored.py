@@ -5,7 +5,7 @@ SYN-ACK, a closed port with <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (3.10.7.1, 3.10.
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .conftest import LISTEN_PORT
 

@@ -4,7 +4,7 @@ and does not reset the connection. (TIME-WAIT is special: see test_time_wait.py.
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import SYNCHRONIZED, reach
 

@@ -4,7 +4,7 @@ RST returns the connection to LISTEN (the half-open connection disappears, the l
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import half_open_syn_received
 

@@ -6,7 +6,7 @@ import errno
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import connect_error, start_active_open
 

@@ -3,7 +3,7 @@ is silently discarded, even with a listener bound to the wildcard address."""
 
 import pytest
 
-from conformance.templates import TCP, Ether, IPv4
+from conformance.author.templates import TCP, Ether, IPv4
 from reference_stack.wire import tcp as tcpw
 
 from ..ipv4.addresses import GROUP_DESTINATIONS, group_destinations

@@ -4,7 +4,7 @@
 
 import pytest
 
-from conformance.tcp_connection import seq_add
+from conformance.author.tcp_connection import seq_add
 
 from .states import ALL_SYNCHRONIZED, reach
 

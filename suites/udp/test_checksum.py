@@ -4,7 +4,7 @@ no Port Unreachable either); a computed checksum of zero is transmitted as all o
 
 import pytest
 
-from conformance.templates import UDP, ICMPv4, IPv4, Payload
+from conformance.author.templates import UDP, ICMPv4, IPv4, Payload
 from reference_stack.wire.addr import ip4
 from reference_stack.wire.udp import UdpRepr
 

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from conformance.templates import UDP, IPv4, Payload
+from conformance.author.templates import UDP, IPv4, Payload
 from reference_stack.wire.addr import ip4
 
 

@@ -3,7 +3,7 @@ offending datagram (its IP header and at least 8 octets of data)."""
 
 import pytest
 
-from conformance.templates import UDP, ICMPv4, IPv4, Payload
+from conformance.author.templates import UDP, ICMPv4, IPv4, Payload
 from reference_stack.wire.icmpv4 import ICMP_DEST_UNREACH, ICMP_PORT_UNREACH
 
 ETH_HEADER = 14

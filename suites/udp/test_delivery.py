@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from conformance.templates import UDP, IPv4, Payload
+from conformance.author.templates import UDP, IPv4, Payload
 
 
 @pytest.mark.requirement("RFC768-MUST-deliver", "RFC768-MUST-send")

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from conformance.templates import UDP, IPv4
+from conformance.author.templates import UDP, IPv4
 from reference_stack.wire.icmpv4 import ICMP_DEST_UNREACH
 
 from ..icmp.errors import send_error

@@ -4,7 +4,7 @@ part of the datagram."""
 
 import pytest
 
-from conformance.templates import UDP, ICMPv4, Payload
+from conformance.author.templates import UDP, ICMPv4, Payload
 
 from ..ipv4.udp_probe import PROBE_PORT as PORT
 from ..ipv4.udp_probe import bound_socket

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from conformance.templates import UDP, Payload
+from conformance.author.templates import UDP, Payload
 
 
 @pytest.mark.requirement(

@@ -10,7 +10,7 @@ import struct
 
 import pytest
 
-from conformance.templates import ICMPv4, IPv4, Payload
+from conformance.author.templates import ICMPv4, IPv4, Payload
 from reference_stack.wire.addr import ip4
 from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
 from reference_stack.wire.icmpv4 import ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, ICMP_PROT_UNREACH

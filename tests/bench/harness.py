@@ -16,11 +16,11 @@ import sys
 import tempfile
 import time
 
-from conformance import naming, reaper
-from conformance.exchange import echo_reply_predicate
-from conformance.fabric import DutConfig
+from conformance.author.exchange import echo_reply_predicate
+from conformance.author.templates import ICMPv4, LinkDefaults, Payload, build
+from conformance.fabric import naming, reaper
+from conformance.fabric.namespaces import DutConfig
 from conformance.targets.linux import LinuxTarget
-from conformance.templates import ICMPv4, LinkDefaults, Payload, build
 from tests.first_suite import FIRST_SUITE
 
 
@@ -73,7 +73,7 @@ def bench_first_suite() -> None:
     for workers in (1, 2):
         with tempfile.TemporaryDirectory() as out:
             t0 = time.perf_counter()
-            args = [sys.executable, "-m", "conformance.cli", "run", "--out", out, *suites]
+            args = [sys.executable, "-m", "conformance.cli.main", "run", "--out", out, *suites]
             proc = subprocess.run(args + (["-n", "2"] if workers == 2 else []),
                                   capture_output=True, text=True)
             wall = time.perf_counter() - t0

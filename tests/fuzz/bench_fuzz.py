@@ -25,7 +25,7 @@ import time
 from boofuzz import FuzzLoggerText, Request, Session, Static, Target
 from boofuzz.connections import RawL2SocketConnection
 
-from conformance import netns, reaper
+from conformance.fabric import netns, reaper
 from fuzz.boofuzz_engine import requests, run_boofuzz
 from fuzz.hypothesis_engine import run_hypothesis
 from fuzz.runner import Campaign

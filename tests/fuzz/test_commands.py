@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from conformance.fabric import DutConfig
-from conformance.naming import WorkerPlan, new_run_id
+from conformance.fabric.namespaces import DutConfig
+from conformance.fabric.naming import WorkerPlan, new_run_id
 from conformance.targets.reference import InprocReferenceTarget
 from fuzz.boofuzz_engine import run_boofuzz
 from fuzz.commands import findings_of, fuzz_command, replay_command

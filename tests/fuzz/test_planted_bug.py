@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conformance.fabric import DutConfig
-from conformance.naming import WorkerPlan, new_run_id
+from conformance.fabric.namespaces import DutConfig
+from conformance.fabric.naming import WorkerPlan, new_run_id
 from conformance.targets.reference import InprocReferenceTarget
 from fuzz.hypothesis_engine import run_hypothesis
 from fuzz.runner import Campaign

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from conformance.fabric import DutConfig
-from conformance.naming import WorkerPlan, new_run_id
+from conformance.fabric.namespaces import DutConfig
+from conformance.fabric.naming import WorkerPlan, new_run_id
 from conformance.targets.reference import InprocReferenceTarget
 from fuzz.commands import replay_command
 from fuzz.runner import Campaign

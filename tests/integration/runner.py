@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 def netconform(*args: str, env: dict[str, str] | None = None,
                timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "conformance.cli", *args], capture_output=True, text=True,
+        [sys.executable, "-m", "conformance.cli.main", *args], capture_output=True, text=True,
         timeout=timeout, env=env, cwd=REPO,
     )
 

@@ -30,7 +30,7 @@ def start_slow_run(tmp_path):
     suite = write_suite(tmp_path / "slow", SLOW_SUITE)
     run_id = secrets.token_hex(2)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "conformance.cli", "run", "--suite", str(suite),
+        [sys.executable, "-m", "conformance.cli.main", "run", "--suite", str(suite),
          "--out", str(tmp_path / "out-slow")],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
         env=dict(os.environ, NETCONFORM_RUN_ID=run_id),

@@ -5,7 +5,7 @@ and are recorded."""
 from .runner import netconform, results, write_suite
 
 WRONG_EXPECTATION = '''
-from conformance.templates import ICMPv4, Payload
+from conformance.author.templates import ICMPv4, Payload
 
 def test_expects_the_wrong_payload(ex):
     ex.send(ICMPv4(type=8, rest=0x00420001), Payload(b"real"))
@@ -14,7 +14,7 @@ def test_expects_the_wrong_payload(ex):
 
 TTL_CHECK = '''
 import pytest
-from conformance.templates import ICMPv4, IPv4, Payload
+from conformance.author.templates import ICMPv4, IPv4, Payload
 
 @pytest.mark.parametrize("ttl", [33])
 def test_reply_ttl(ex, ttl):

@@ -8,7 +8,7 @@ import os
 from .runner import netconform, results, write_suite
 
 PING = '''
-from conformance.templates import ICMPv4, Payload
+from conformance.author.templates import ICMPv4, Payload
 
 def test_echo_is_answered(ex):
     ex.send(ICMPv4(type=8, rest=0x00420003), Payload(b"ttl?"))

@@ -25,7 +25,7 @@ import os
 import signal
 import socket
 
-from conformance.templates import ICMPv4, Payload
+from conformance.author.templates import ICMPv4, Payload
 
 
 def test_1_killed_during_a_call(dut, bed):

@@ -7,10 +7,10 @@ import socket
 
 import pytest
 
-from conformance import naming
-from conformance.fabric import DutConfig
-from conformance.pcap import Recorder
-from conformance.stack_driver import LiveDriver
+from conformance.dut.stack_driver import LiveDriver
+from conformance.fabric import naming
+from conformance.fabric.namespaces import DutConfig
+from conformance.fabric.pcap import Recorder
 from conformance.targets.linux import LinuxTarget
 from conformance.targets.reference import dut_packet_socket
 from reference_stack.profiles import LINUX

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from conformance import catalogue
-from conformance.vocabulary import outside, recorded_in_results
+from conformance.requirements import catalogue
+from conformance.requirements.vocabulary import outside, recorded_in_results
 from fuzz.runner import Campaign
 from fuzz.session import CaseRecord
 from fuzz.targets import build_target

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conformance.pcap import read_pcap
+from conformance.fabric.pcap import read_pcap
 from reference_stack.wire.frame import dissect
 from tests.first_suite import FIRST_SUITE
 
@@ -15,7 +15,7 @@ from .runner import netconform, results
 
 REQUIRED_TEST_KEYS = {"id", "requirements", "outcome", "duration_s", "divergences"}
 TSHARK_SAMPLE = 8  # tshark takes ~0.5 s a file: check a sample
-DUT_MAC_PREFIX = bytes.fromhex("024e43")  # conformance.naming: 02:4e:43:<worker>:00:01
+DUT_MAC_PREFIX = bytes.fromhex("024e43")  # conformance.fabric.naming: 02:4e:43:<worker>:00:01
 
 
 def assert_dut_checksums_valid(pcap):

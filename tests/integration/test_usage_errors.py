@@ -50,7 +50,7 @@ def test_a_refinement_of_no_catalogue_requirement_is_one_line_exit_2(tmp_path):
     import os
     import shutil
 
-    from conformance.catalogue import DEFAULT_DIR
+    from conformance.requirements.catalogue import DEFAULT_DIR
 
     shutil.copytree(DEFAULT_DIR, tmp_path / "req", ignore=shutil.ignore_patterns("*.py"))
     with open(tmp_path / "req" / "linux.toml", "a") as f:

@@ -2,9 +2,9 @@
 
 import pytest
 
-from conformance import catalogue, expectations
-from conformance.judge import store
+from conformance.judge import expectations, store
 from conformance.judge.divergence import Divergence
+from conformance.requirements import catalogue
 
 
 def test_the_shipped_catalogue_loads_with_unique_ids():

@@ -4,7 +4,7 @@ import ipaddress
 
 import pytest
 
-from conformance.naming import SEQ_WRAP, WorkerPlan, parse_name
+from conformance.fabric.naming import SEQ_WRAP, WorkerPlan, parse_name
 
 
 @pytest.mark.parametrize("worker", [0, 1, 35, 199])

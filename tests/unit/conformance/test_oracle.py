@@ -3,9 +3,9 @@ plus the sysctls in force in its DUT, with a JSON-safe record of both."""
 
 import json
 
-from conformance.fabric import DutConfig
+from conformance.fabric.namespaces import DutConfig
+from conformance.fabric.naming import WorkerPlan
 from conformance.judge.oracle import build_oracle, oracle_setup
-from conformance.naming import WorkerPlan
 from conformance.targets.reference import InprocReferenceTarget
 from reference_stack.profiles import LINUX, PROFILES
 

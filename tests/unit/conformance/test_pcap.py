@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conformance.pcap import PcapError, Recorder, read_pcap
+from conformance.fabric.pcap import PcapError, Recorder, read_pcap
 
 
 def test_pcap_round_trip(tmp_path):

@@ -4,9 +4,9 @@ analysis function of the target's own; malformed files are rejected with the ent
 
 import pytest
 
-from conformance.expectations import ExpectationsError
 from conformance.judge import store
 from conformance.judge.divergence import Divergence
+from conformance.judge.expectations import ExpectationsError
 from conformance.judge.store import Context
 from fuzz.frames import FrameFactory
 from fuzz.strategies import LinkAddresses

@@ -1,6 +1,6 @@
 """Templates: building frames with defaults and matching with field-level diffs (pure)."""
 
-from conformance.templates import (
+from conformance.author.templates import (
     ARP,
     TCP,
     UDP,

@@ -4,9 +4,9 @@ where the test's own assertions say nothing about that rule."""
 
 import socket
 
-from conformance import naming
-from conformance.exchange import Exchange
-from conformance.fabric import DutConfig
+from conformance.author.exchange import Exchange
+from conformance.fabric import naming
+from conformance.fabric.namespaces import DutConfig
 from conformance.judge.timeline import RecordingDutApi, check_bed
 from conformance.targets.reference import InprocReferenceTarget
 from reference_stack.profiles import LINUX
@@ -55,8 +55,8 @@ def _syn_retransmission_replay(at: float | None, end: float | None = None):
     """A DUT's SYN at 0 and its retransmission recorded at `at` (the oracle's RTO: 1 s)."""
     import errno as errno_mod
 
+    from conformance.fabric.pcap import FrameRecord
     from conformance.judge.timeline import DutCall, Lockstep, replay
-    from conformance.pcap import FrameRecord
     from reference_stack.stack import ReferenceStack
     from reference_stack.wire.addr import ip4, mac
 

@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from conformance import catalogue, rule_sources, vocabulary
-from conformance.rule_sources import Site
+from conformance.requirements import catalogue, rule_sources, vocabulary
+from conformance.requirements.rule_sources import Site
 
 REQ = "[[requirement]]\nid='{id}'\nsection='1'\nlevel='{level}'\ntext='t'\n"
 REF = "[[refinement]]\nid='{id}'\nrefines='{refines}'\nfunction='f'\ntext='t'\n"

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conformance.agent_dut_api import REPLY_MARGIN_S, AgentDutApi, AgentFailure, AgentProcess
+from conformance.dut.agent import REPLY_MARGIN_S, AgentDutApi, AgentFailure, AgentProcess
 
 ECHO_AGENT = r"""
 import json, sys

@@ -4,8 +4,8 @@ the names it gives the TAP and bridge (harness-owned, within IFNAMSIZ)."""
 import importlib.util
 from importlib import metadata
 
-from conformance.fabric import DutConfig, DutNetns
-from conformance.naming import WorkerPlan, parse_name
+from conformance.fabric.namespaces import DutConfig, DutNetns
+from conformance.fabric.naming import WorkerPlan, parse_name
 from conformance.targets import pytcp as pytcp_target
 from conformance.targets.pytcp import PytcpTarget, silent_config, tap_bridge_script, tap_name
 

@@ -40,6 +40,6 @@ def reexec_if_needed(argv: list[str]) -> int | None:
                            "rootless; neither is available")
     script = "mount -t tmpfs nc-run /run && exec \"$0\" \"$@\""
     cmd = ["unshare", "--user", "--map-root-user", "--net", "--mount", "--propagation", "private",
-           "sh", "-c", script, sys.executable, "-m", "conformance.cli", *argv]
+           "sh", "-c", script, sys.executable, "-m", "conformance.cli.main", *argv]
     env = dict(os.environ, **{ENV_MARK: "1"})
     return subprocess.run(cmd, env=env, check=False).returncode

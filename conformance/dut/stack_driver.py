@@ -5,7 +5,7 @@ and timers, send what it emits, and serialise socket calls with frame processing
   on a real veth exactly as a kernel would. Frames are handled one at a time in arrival order,
   so a barrier probe is answered after every earlier frame: replies are synchronous.
 - :class:`InlineDriver`: no thread, no namespace: frames are handled when the tester sends
-  them (see :class:`conformance.virtual_link.VirtualLink`), timers when anyone waits.
+  them (see :class:`conformance.fabric.virtual_link.VirtualLink`), timers when anyone waits.
 
 Both keep every decision record the stack makes, for the test's evidence.
 """
@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from conformance.threads import start_daemon
+from conformance.fabric.threads import start_daemon
 from reference_stack.stack import CallResult, Reaction, ReferenceStack
 
 MIN_FRAME = 60

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from conformance.templates import TCP, IPv4, Layer, Payload
+from conformance.author.templates import TCP, IPv4, Layer, Payload
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import Dissected
 

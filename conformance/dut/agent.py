@@ -1,7 +1,7 @@
 """The DUT socket API for a stack reached through an agent: calls forwarded over a line protocol.
 
 A DUT control agent runs inside the stack under test (a userspace stack's process, a VM) and
-executes the POSIX-shaped calls of :class:`~conformance.dut_api.DutApi` with that stack's own
+executes the POSIX-shaped calls of :class:`~conformance.dut.api.DutApi` with that stack's own
 socket interface. It speaks JSON lines over its standard input and output:
 
     agent -> harness   {"ready": true, ...facts}                   once, when the stack is up
@@ -28,7 +28,7 @@ import tempfile
 import time
 from typing import IO, Any
 
-from conformance.dut_api import Address, DutApi, Result
+from conformance.dut.api import Address, DutApi, Result
 
 # A reply may take the call's own timeout (accept, recv, poll) plus this much.
 REPLY_MARGIN_S = 5.0

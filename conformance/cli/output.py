@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from conformance.results import ResultsCollector, command_line
-from conformance.vocabulary import requirements_json
+from conformance.cli.results import ResultsCollector, command_line
+from conformance.requirements.vocabulary import requirements_json
 from reports.html import render_report
 from reports.junit import write_junit
 

@@ -20,13 +20,14 @@ from typing import Any
 
 import pytest
 
-from conformance import catalogue, expectations, naming, reaper
-from conformance.fabric import DutConfig
-from conformance.judge import store
+from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
+from conformance.fabric import naming, reaper
+from conformance.fabric.namespaces import DutConfig
+from conformance.judge import expectations, store
 from conformance.judge.divergence import Divergence
 from conformance.judge.oracle import OracleSetup, oracle_setup
 from conformance.judge.timeline import RecordingDutApi, check_bed, record_sysctls
-from conformance.results import PROPERTY_KEY, ResultsCollector, command_line
+from conformance.requirements import catalogue
 from conformance.targets import UnknownTarget, make_target, target_class
 
 STASH_STATE = pytest.StashKey["RunState"]()
@@ -196,8 +197,8 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
 def _lockstep(bed: Any, state: RunState, test_id: str
               ) -> tuple[list[Divergence], list[store.Entry]]:
     """Replay the test into the oracle; (unexplained divergences, stale expectation entries)."""
-    from conformance.exchange import Exchange
-    from conformance.link import LinkTimeout
+    from conformance.author.exchange import Exchange
+    from conformance.fabric.link import LinkTimeout
 
     try:
         Exchange(bed).settle()  # record whatever the target has still to say
@@ -263,7 +264,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.collector.environment.setdefault("oracle", judged[0])
     reaper.reap()  # anything a killed xdist worker left behind
     if state.out_dir and state.collector.tests:
-        from conformance.output import write_outputs
+        from conformance.cli.output import write_outputs
 
         write_outputs(state, session.config)
 
@@ -324,7 +325,7 @@ def _keep_evidence(state: RunState, nodeid: str, test_bed: Any, record: dict[str
     record.update(test_bed.evidence.get("lockstep", {}))
     recorder = test_bed.link.recorder
     if recorder is not None:
-        from conformance.frames import frames_json
+        from conformance.cli.frames import frames_json
 
         record["frames"] = frames_json(recorder.frames)
         if state.out_dir:
@@ -353,7 +354,7 @@ def endpoints(bed: Any) -> Any:
 
 @pytest.fixture
 def ex(bed: Any) -> Any:
-    from conformance.exchange import Exchange
+    from conformance.author.exchange import Exchange
 
     exchange = Exchange(bed)
     yield exchange

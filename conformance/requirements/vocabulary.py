@@ -3,11 +3,11 @@ the catalogue's vocabulary.
 
 A requirement's rules are the requirement itself when the oracle records its id, and the profile
 refinements (``LINUX-...``) that refine it; each with the reference_stack functions that record
-it (`conformance.rule_sources`, read with `ast`). ``results.json`` carries them per requirement
-(``requirements[<id>].rules``) so that ``reports/`` only renders them.
+it (`conformance.requirements.rule_sources`, read with `ast`). ``results.json`` carries them per
+requirement (``requirements[<id>].rules``) so that ``reports/`` only renders them.
 
-    python -m conformance.vocabulary rules REQUIREMENT_ID...   # its rules, module:function
-    python -m conformance.vocabulary check RESULTS.json...     # ids recorded outside it (exit 1)
+    python -m conformance.requirements.vocabulary rules REQUIREMENT_ID...  # its rules
+    python -m conformance.requirements.vocabulary check RESULTS.json...    # ids outside it: exit 1
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from conformance import catalogue, rule_sources
-from conformance.catalogue import Vocabulary
-from conformance.rule_sources import Site
+from conformance.requirements import catalogue, rule_sources
+from conformance.requirements.catalogue import Vocabulary
+from conformance.requirements.rule_sources import Site
 
 
 def _sites(sites: Iterable[Site]) -> list[dict[str, str]]:

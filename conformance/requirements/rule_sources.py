@@ -6,7 +6,7 @@ body of the function that records it. A module-level constant holding an id
 (``RULE = "RFC8985-7.3-MAY-tail-loss-probe"``) counts for every function of that module, or of a
 module importing it by name, that uses the constant.
 
-    python -m conformance.rule_sources [RULE_ID...]     # each id with its module:function
+    python -m conformance.requirements.rule_sources [RULE_ID...]   # each id, module:function
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-REFERENCE_STACK = Path(__file__).resolve().parent.parent / "reference_stack"
+REFERENCE_STACK = Path(__file__).resolve().parents[2] / "reference_stack"
 
 # A rule id literal: a standard's requirement (``RFC9293-3.1-MUST-...``,
 # ``IEEE802.3-3.1-MUST-...``: a document, an optional section, a level) or a profile refinement

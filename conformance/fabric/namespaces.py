@@ -26,10 +26,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from conformance import netns
-from conformance.naming import WorkerPlan
-from conformance.reaper import delete_netns
-from conformance.threads import start_daemon
+from conformance.fabric import netns
+from conformance.fabric.naming import WorkerPlan
+from conformance.fabric.reaper import delete_netns
+from conformance.fabric.threads import start_daemon
 
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914

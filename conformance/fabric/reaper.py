@@ -1,9 +1,9 @@
 """Remove what an earlier run left behind (after kill -9, a crash or a power cut).
 
 Runs at start-up. It only ever touches names the harness makes (``nc-<run>-<worker>-...``) whose
-owning process is gone (see :mod:`conformance.ownership`): namespaces (after killing, by PID, the
-processes inside them, which only the harness can have started there), interfaces in the
-current namespace, and ftrace instances.
+owning process is gone (see :mod:`conformance.fabric.ownership`): namespaces (after killing,
+by PID, the processes inside them, which only the harness can have started there), interfaces
+in the current namespace, and ftrace instances.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import os
 import signal
 import subprocess
 
-from conformance import netns, ownership
-from conformance.naming import parse_name
+from conformance.fabric import netns, ownership
+from conformance.fabric.naming import parse_name
 
 TRACE_INSTANCES = "/sys/kernel/tracing/instances"
 
@@ -60,7 +60,7 @@ def reap() -> dict[str, list[str]]:
     """Remove everything whose owner is gone; returns what was removed, by kind."""
     removed: dict[str, list[str]] = {"netns": [], "links": [], "trace_instances": [], "pids": []}
     if os.geteuid() != 0:
-        return removed  # an unprivileged run made nothing to reap (see conformance.rootless)
+        return removed  # an unprivileged run made nothing to reap (see conformance.cli.rootless)
     stale_ns = [n for n in netns.list_named() if _stale(n)]
     for name in stale_ns:
         pids = _pids_in_netns(name)

@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from conformance import netns
-from conformance.pcap import Recorder
+from conformance.fabric import netns
+from conformance.fabric.pcap import Recorder
 
 ETH_P_ALL = 0x0003
 SOL_PACKET = 263

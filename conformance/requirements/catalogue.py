@@ -42,7 +42,7 @@ from reports.requirements import LEVELS, Requirement  # one definition, shared w
 ID_RE = re.compile(
     r"^(?:RFC\d+|IEEE\d+(?:\.\d+[A-Za-z]*)?)(?:-(?P<section>[0-9A-Za-z.]+))?-(?P<level>MUST-NOT|SHOULD-NOT|MUST|SHOULD|MAY)-[a-z0-9-]+$")
 REFINEMENT_RE = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]*)-[a-z_][a-z0-9_]*(?:-[a-z0-9_-]+)?$")
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "suites" / "requirements"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "suites" / "requirements"
 
 
 class CatalogueError(ValueError):

@@ -1,14 +1,14 @@
 """A tester link with no network under it: frames go straight into an in-process reference
-stack (through an :class:`~conformance.stack_driver.InlineDriver`) and its answers come back.
-Same interface as :class:`~conformance.link.TesterLink`, so suites run unchanged."""
+stack (through an :class:`~conformance.dut.stack_driver.InlineDriver`) and its answers come back.
+Same interface as :class:`~conformance.fabric.link.TesterLink`, so suites run unchanged."""
 
 from __future__ import annotations
 
 import time
 
-from conformance.link import MIN_FRAME, TesterLink
-from conformance.pcap import Recorder
-from conformance.stack_driver import InlineDriver
+from conformance.dut.stack_driver import InlineDriver
+from conformance.fabric.link import MIN_FRAME, TesterLink
+from conformance.fabric.pcap import Recorder
 
 
 class VirtualLink(TesterLink):

@@ -16,10 +16,10 @@ import itertools
 import time
 from typing import Any
 
-from conformance import templates
-from conformance.link import Barrier
+from conformance.author import templates
+from conformance.author.templates import Layer, LinkDefaults
+from conformance.fabric.link import Barrier
 from conformance.targets.base import TestBed
-from conformance.templates import Layer, LinkDefaults
 from reference_stack.wire.frame import Dissected, dissect
 
 # Generous: expect() returns as soon as the frame arrives, so this only bounds a failure,
@@ -139,6 +139,6 @@ class Exchange:
         time.sleep(seconds)
 
     def tcp(self, dut_port: int, **kwargs: Any) -> Any:
-        from conformance.tcp_connection import TcpConnection
+        from conformance.author.tcp_connection import TcpConnection
 
         return TcpConnection(self, dut_port=dut_port, **kwargs)

@@ -11,7 +11,7 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from conformance.dut_api import Address, DutApi, Result
+from conformance.dut.api import Address, DutApi, Result
 from reference_stack.stack import CallResult
 from reference_stack.tcp.state import State
 

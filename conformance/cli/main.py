@@ -21,12 +21,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from conformance import catalogue, expectations, rootless
-from conformance.judge import store
-from conformance.rootless import UsageFailure
+from conformance.cli import rootless
+from conformance.cli.rootless import UsageFailure
+from conformance.judge import expectations, store
+from conformance.requirements import catalogue
 from conformance.targets import UnknownTarget, availability, target_class, target_names
 
-SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
+SUITES_DIR = Path(__file__).resolve().parents[2] / "suites"
 PYTEST_EXIT = {0: 0, 1: 1}
 
 
@@ -79,7 +80,7 @@ def command_plugins() -> list[Any]:
 def plugin_args() -> list[str]:
     """Load our pytest plugin explicitly only when its entry point is not installed."""
     eps = metadata.entry_points(group="pytest11")
-    return [] if any(ep.name == "netconform" for ep in eps) else ["-p", "conformance.plugin"]
+    return [] if any(ep.name == "netconform" for ep in eps) else ["-p", "conformance.cli.plugin"]
 
 
 def check_target(name: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.pcap import FrameRecord
+from conformance.fabric.pcap import FrameRecord
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import dissect
 

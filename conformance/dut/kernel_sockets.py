@@ -9,8 +9,8 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from conformance import netns
-from conformance.dut_api import Address, DutApi, Result
+from conformance.dut.api import Address, DutApi, Result
+from conformance.fabric import netns
 
 
 def _call(fn: Callable[[], Any]) -> Result:

@@ -21,7 +21,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "suites" / "expectations"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "suites" / "expectations"
 
 
 class ExpectationsError(ValueError):

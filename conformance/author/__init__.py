@@ -1,0 +1,1 @@
+"""The test-author API: exchanges, partial templates, TCP connections."""

@@ -1,0 +1,1 @@
+"""The pytest plugin and the ``netconform`` command line, and the run's outputs."""
