@@ -133,8 +133,7 @@ def tcp_options(data: bytes) -> tuple[str, ...]:
     options, i = [], 0
     while i < len(data):
         kind = data[i]
-        if kind == 0:
-            options.append("eol")
+        if kind == 0:  # end of the option list; the rest is padding
             break
         if kind == 1:
             options.append("nop")
@@ -146,7 +145,7 @@ def tcp_options(data: bytes) -> tuple[str, ...]:
         value = data[i + 2:i + data[i + 1]]
         options.append(_option(kind, value))
         i += data[i + 1]
-    return tuple(name for name in options if name != "nop")
+    return tuple(name for name in options if name != "nop")  # NOPs only align
 
 
 def _option(kind: int, value: bytes) -> str:
