@@ -23,10 +23,13 @@ _EXPECTED_WITHIN = re.compile(r"^expected (?P<what>.+) within (?P<timeout>[\d.e+
 _UNWANTED = re.compile(r"^expected (?P<what>.+), but the target sent (?P<count>\d+) frame\(s\):$")
 _NEAR_MISS = re.compile(r"^near miss \d+: (?P<summary>.+)$")
 _NEAR_FIELD = re.compile(r"^\s+(?P<field>\S+): expected (?P<expected>.*), got (?P<actual>.*)$")
-_ASSERT = re.compile(r"^(?:E\s+)?(?:AssertionError: )?assert (?P<expr>.+)$")
+_ASSERT = re.compile(r"^(?:AssertionError: )?assert (?P<expr>.+)$")
+_WHERE = re.compile(r"^\+\s+where (?P<value>.+?) = (?P<expr>.+)$")
+_FRAME = re.compile(r"^\s*frame: (?P<summary>.+)$")
+_ERROR_PREFIX = re.compile(r"^(?:AssertionError|[\w.]*ExpectationFailed): ")
 _COMPARE = re.compile(r"^(?P<left>.+?) (?P<op>==|!=|<=|>=|<|>|is not|is|not in|in) "
                       r"(?P<right>.+)$")
-_EXCEPTION = re.compile(r"^E\s+(?P<line>[\w.]+(?:Error|Exception|Failed|Timeout|Exit)\b.*)$")
+_EXCEPTION = re.compile(r"^(?P<line>[\w.]+(?:Error|Exception|Failed|Timeout|Exit)\b.*)$")
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def explain(test: dict) -> Failure | None:
     if not failed_run(test):
         return None
     message = test.get("message") or ""
-    lines = message.splitlines()
+    lines = explanation_lines(message)
     frames = test.get("frames") or []
     if test["outcome"] == "xpassed":
         return _failure("strict-xpass", message, [Row(
@@ -64,13 +67,15 @@ def explain(test: dict) -> Failure | None:
         rows = [Row(str(d.get("field")), _text(d.get("expected")), _text(d.get("actual")))
                 for d in test["divergences"] if not d.get("explained")]
         if rows:
-            first = rows[0]
-            reason = _first_line(lines) or (f"oracle divergence: {first.what}: expected "
-                                             f"{first.expected}, actual {first.actual}")
-            return _failure("divergence", reason, rows, frames, [])
+            first, more = rows[0], f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
+            reason = (f"oracle divergence: {first.what}: expected {first.expected}, "
+                      f"actual {first.actual}{more}")
+            blamed = list(dict.fromkeys(m.group("summary") for m in map(_FRAME.match, lines)
+                                        if m))
+            return _failure("divergence", reason, rows, frames, blamed)
     assertion = _assertion(lines)
     if assertion is not None:
-        return _failure("assertion", assertion[0], assertion[1], frames, [])
+        return _failure("assertion", assertion[0], assertion[1], frames, assertion[2])
     line = _exception_line(lines) or _first_line(lines) or f"test {test['outcome']}"
     if test["outcome"] == "error":
         when = re.match(r"error in (\w+):", message)
@@ -80,6 +85,18 @@ def explain(test: dict) -> Failure | None:
                         rows, frames, [])
     return _failure("other", line, [Row("test", "completes without an exception", line)],
                     frames, [])
+
+
+def explanation_lines(message: str) -> list[str]:
+    """pytest's ``E`` lines (what the failure says, without the traceback's source lines),
+    with the exception's class name removed from the first; the whole text if it has none."""
+    lines = message.splitlines()
+    explained = [line[4:] if line.startswith("E   ") else line[1:].lstrip()
+                 for line in lines if line.startswith("E ") or line == "E"]
+    if not explained:
+        return lines
+    explained[0] = _ERROR_PREFIX.sub("", explained[0], count=1)
+    return explained
 
 
 def _missing_reply(lines: list[str], test: dict, frames: list[dict]) -> Failure | None:
@@ -114,24 +131,41 @@ def _unwanted_reply(lines: list[str], test: dict, frames: list[dict]) -> Failure
     return None
 
 
-def _assertion(lines: list[str]) -> tuple[str, list[Row]] | None:
-    """pytest's ``E  assert left == right`` (its first such line) as expected/actual rows."""
-    for line in lines:
+def _assertion(lines: list[str]) -> tuple[str, list[Row], list[str]] | None:
+    """pytest's ``assert left op right`` (its first such line) as expected/actual rows.
+
+    Returns (reason, rows, blamed frame summaries): the assertion's own message, if any, is
+    the line before it; it names a frame when it is that frame's summary.
+    """
+    for index, line in enumerate(lines):
         match = _ASSERT.match(line.strip())
         if match is None:
             continue
-        expr = match.group("expr").strip()
+        expr = _unwrap(match.group("expr").strip())
+        note = lines[index - 1].strip() if index else ""
+        where = next((m for m in map(_WHERE.match, (x.strip() for x in lines[index + 1:])) if m),
+                     None)
         compare = _COMPARE.match(expr)
+        reason = f"{note} (assert {expr})" if note else f"assert {expr}"
         if compare is None:
-            return f"assert {expr}", [Row("assertion", "true", f"false: {expr}")]
+            return reason, [Row("assertion", "true", f"false: {expr}")], [note]
         left, op, right = (compare.group(k).strip() for k in ("left", "op", "right"))
-        rows = [Row(f"value ({op})", _show(right), _show(left))]
+        what = _clip_left(where.group("expr"), 80) if where else "value"
+        expected = _show(right) if op == "==" else f"{op} {_show(right)}"
+        rows = [Row(what, expected, _show(left))]
         offset = _first_difference(left, right) if op == "==" else None
         if offset is not None:
             rows.append(Row("first differing byte", f"offset {offset[0]}: {offset[1]}",
                             f"offset {offset[0]}: {offset[2]}"))
-        return f"assert {_clip(expr, MAX_REASON - 7)}", rows
+        return reason, rows, [note]
     return None
+
+
+def _unwrap(expr: str) -> str:
+    """pytest writes ``assert (None is not None)`` for a part of an ``and``."""
+    if expr.startswith("(") and expr.endswith(")") and expr.count("(") == 1:
+        return expr[1:-1]
+    return expr
 
 
 def _show(literal: str) -> str:
@@ -177,14 +211,16 @@ def _failure(kind: str, reason: str, rows: list[Row], frames: list[dict],
 
 
 def _match_frames(frames: list[dict], summaries: list[str]) -> frozenset[int]:
-    """Incoming frames whose summary is one the message named (each at most once)."""
-    wanted = list(summaries)
+    """Incoming frames whose summary (or its last layers) is one the message named, each
+    named summary blaming one frame: the first that matches."""
     found = set()
-    for index, frame in enumerate(frames):
-        summary = str(frame.get("summary") or "")
-        if frame.get("dir") == "in" and summary in wanted:
-            wanted.remove(summary)
-            found.add(index)
+    for wanted in filter(None, summaries):
+        for index, frame in enumerate(frames):
+            summary = str(frame.get("summary") or "")
+            if frame.get("dir") == "in" and index not in found and (
+                    summary == wanted or summary.endswith(" | " + wanted)):
+                found.add(index)
+                break
     return frozenset(found)
 
 
@@ -218,6 +254,11 @@ def _exception_line(lines: list[str]) -> str:
 
 def _text(value: object) -> str:
     return _clip("" if value is None else str(value), MAX_VALUE)
+
+
+def _clip_left(text: str, limit: int) -> str:
+    """The end of an expression says what it is (``....timestamps``)."""
+    return text if len(text) <= limit else "\u2026" + text[-(limit - 1):]
 
 
 def _clip(text: str, limit: int) -> str:
