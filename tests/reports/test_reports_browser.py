@@ -173,3 +173,77 @@ def test_a_requirement_unfolds_into_its_tests_and_oracle_rules(page):
     assert tests == ["suites/tcp/test_first_check.py::test_old_seq"] * len(TARGETS)
     page.click(f"{row} .why-tests li a")
     page.wait_for(f"document.getElementById('{FAILED}').open")
+
+
+def test_the_page_leads_with_failures_each_linking_to_its_test(page):
+    sections = page.evaluate("Array.from(document.querySelectorAll('body > section'))"
+                             ".map(s => s.id)")
+    assert sections[:2] == ["failures", "summary"]
+    assert sections.index("tests") < sections.index("matrix")
+    items = page.evaluate(
+        "Array.from(document.querySelectorAll('#failures li.failure')).map(li => ["
+        "li.querySelector('a.tid').textContent, li.querySelector('.freqs code').textContent,"
+        " li.querySelector('.reason').textContent])")
+    assert len(items) == 2 * len(TARGETS)  # one failed and one error test per target
+    assert items[0] == [OLD_SEQ, sample.FIRST_CHECK, "oracle divergence: tcp.flags: expected R., "
+                                                     "actual R"]
+    page.click("#failures li.failure a.tid")
+    page.wait_for(f"document.getElementById('{FAILED}').open")
+    assert page.evaluate("location.hash") == f"#{FAILED}"
+    rows = text_of(page, f"#{FAILED} table.expected-actual td")
+    assert rows == ["tcp.flags", "R.", "R"]
+
+
+def test_failed_tests_come_first_in_each_target(page):
+    outcomes = page.evaluate(
+        "Array.from(document.querySelectorAll('details.test[data-target=\"linux\"]'))"
+        ".map(d => d.dataset.outcome)")
+    assert outcomes[:2] == ["failed", "error"] and sorted(outcomes[2:]) == [
+        "passed", "skipped", "xfailed"]
+
+
+def test_a_summary_count_filters_the_tests_to_what_it_counts(page):
+    page.click("table.counts tbody tr:nth-child(2) td.o-failed a.count")  # reference, failed
+    page.wait_for("document.getElementById('f-count').value === '1 of 15 tests shown'")
+    assert page.evaluate(VISIBLE_TESTS) == ["reference failed"]
+    page.click("table.counts tfoot td:nth-child(7) a.count")  # error, every target
+    page.wait_for("document.getElementById('f-count').value === '3 of 15 tests shown'")
+    assert page.evaluate(VISIBLE_TESTS) == [f"{t} error" for t in TARGETS]
+
+
+def test_the_ladder_highlights_the_near_miss_and_shows_numbers_on_the_arrows(browser, tmp_path):
+    index = render_report([sample.wire_failure_results()], tmp_path)
+    browser.open(index)
+    browser.wait_for("document.documentElement.dataset.ready === '1'")
+    failing = anchor_of("linux", "suites/tcp/test_old_ack.py::test_old_seq_is_challenged")
+    ladder = f"#{failing} svg.ladder"
+    assert browser.evaluate(f"document.getElementById('{failing}').open") is True
+    labels = text_of(browser, f"{ladder} g .lbl")
+    assert labels == [
+        "ICMPv6 NDP NS target 2001:db8::2", "ICMPv6 NDP NA target 2001:db8::2 [SO]",
+        "TCP 40000\u219280 [S] seq=0 len=0", "TCP 80\u219240000 [SA] seq=0 ack=1 len=0",
+        "TCP 40000\u219280 [A] seq=1 ack=1 len=0",
+        "TCP 80\u219240000 [A] seq=1 ack=1 len=0"]
+    assert text_of(browser, f"{ladder} g .opts") == ["mss=1460", "mss=1460 ws=7"]
+    offending = browser.evaluate(
+        f"Array.from(document.querySelectorAll('{ladder} g')).map(g => g.classList"
+        ".contains('offending'))")
+    assert offending == [False] * 5 + [True]
+    band = browser.evaluate(
+        f"(() => {{ const r = document.querySelector('{ladder} rect.window')"
+        ".getBoundingClientRect(); const g = Array.from(document.querySelectorAll("
+        f"'{ladder} g line')).map(l => l.getBoundingClientRect().y);"
+        " return [r.top, r.bottom, g]; })()")
+    top, bottom, arrows = band
+    assert top < arrows[4] < arrows[5] < bottom and arrows[3] < top  # stimulus to the end
+    assert browser.evaluate(f"getComputedStyle(document.querySelector('{ladder} g.offending "
+                            "line')).stroke") == "rgb(207, 34, 46)"
+    assert text_of(browser, f"#{failing} table.expected-actual td") == ["tcp.ack", "1005",
+                                                                        "1001"]
+    shot = browser.screenshot_of(f"#{failing}", tmp_path / "failing-test.png")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    artifacts = os.environ.get("NETCONFORM_ARTIFACTS")
+    if artifacts:
+        os.makedirs(artifacts, exist_ok=True)
+        shutil.copy(shot, os.path.join(artifacts, "reports-browser-failing-test.png"))
+    assert browser.console_errors == []
