@@ -32,6 +32,7 @@ PACKAGE_DIR = Path(__file__).parent
 EAGER_OUTCOMES = FAILING | {"xpassed"}
 EAGER_LIMIT = 300  # at most this many eager tests, so a run where everything fails stays light
 OPEN_LIMIT = 10  # failing tests shown unfolded when there are at most this many
+FAILURES_LIMIT = 300  # entries of the failures section; the others are a filter link away
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ def render_html(targets: list[dict]) -> str:
     return env.get_template("index.html.j2").render(
         targets=targets,
         views=views,
-        failures=failures,
+        failures=failures[:FAILURES_LIMIT],
+        failures_total=len(failures),
         open_failures=len(failures) <= OPEN_LIMIT,
         matrix=matrix,
         summary=summary,

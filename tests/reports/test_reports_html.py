@@ -214,3 +214,21 @@ def test_malformed_rules_of_a_requirement_are_a_results_error(tmp_path):
     results["requirements"][sample.FIRST_CHECK] = dict(entry, rules=[{"id": 7, "sites": []}])
     with pytest.raises(ResultsError, match=r"rules\[0\]\.id"):
         render_report([results], tmp_path)
+
+
+def test_failures_section_comes_first_and_is_capped(tmp_path, monkeypatch):
+    monkeypatch.setattr("reports.html.FAILURES_LIMIT", 3)
+    tests = [sample.make_test(f"a.py::test_{i}", "failed" if i % 2 else "passed")
+             for i in range(10)]
+    page = render_report([sample.make_results(tests)], tmp_path).read_text()
+    assert page.index('<section id="failures">') < page.index('<section id="summary">')
+    section = page[page.index('<section id="failures">'):page.index('<section id="summary">')]
+    assert "Failures and errors <span class=\"meta\">(5)</span>" in section
+    assert section.count('<li class="failure') == 3
+    assert f'href="#{anchor_of("linux", "a.py::test_1")}"' in section
+    assert "2 more not listed here" in section and 'href="#filter?outcome=failed"' in section
+
+
+def test_a_run_without_failures_says_so(tmp_path):
+    page = render_report([sample.make_results([sample.make_test("a.py::t")])], tmp_path)
+    assert "No test failed or errored." in page.read_text()
