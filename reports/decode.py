@@ -19,10 +19,11 @@ IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 = 6, 17, 1, 58
 IPV6_EXTENSIONS = {0: "hop-by-hop", 43: "routing", 60: "dest-opts"}
 IPV6_FRAGMENT = 44
 TCP_FLAGS = "FSRPAUEC"  # bit 0 (FIN) to bit 7 (CWR), RFC 9293 3.1 and RFC 3168 6.1
-ICMPV6_TYPES = {  # RFC 4443 2.1, RFC 4861 4
+ICMPV6_TYPES = {  # RFC 4443 2.1, RFC 4861 4, RFC 2710 3 and RFC 3810 5 (MLD)
     1: "dest-unreach", 2: "packet-too-big", 3: "time-exceeded", 4: "param-problem",
-    128: "echo-request", 129: "echo-reply", 133: "NDP RS", 134: "NDP RA",
-    135: "NDP NS", 136: "NDP NA", 137: "NDP redirect",
+    128: "echo-request", 129: "echo-reply", 130: "MLD query", 131: "MLD report",
+    132: "MLD done", 133: "NDP RS", 134: "NDP RA", 135: "NDP NS", 136: "NDP NA",
+    137: "NDP redirect", 143: "MLDv2 report",
 }
 ICMPV4_TYPES = {0: "echo-reply", 3: "dest-unreach", 8: "echo-request", 11: "time-exceeded",
                 12: "param-problem"}

@@ -5,7 +5,13 @@ import subprocess
 import sys
 
 from scapy.layers.inet import IP, TCP
-from scapy.layers.inet6 import ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, IPv6
+from scapy.layers.inet6 import (
+    ICMPv6EchoRequest,
+    ICMPv6MLReport2,
+    ICMPv6ND_NA,
+    ICMPv6ND_NS,
+    IPv6,
+)
 from scapy.layers.l2 import Ether
 
 from reports.anchors import anchor_of, anchors_for
@@ -141,6 +147,8 @@ def test_ipv6_icmpv6_and_ndp_are_decoded_for_the_ladder():
     assert decode(ns).detail == f"NDP NS target {DUT}"
     assert decode(na).detail == f"NDP NA target {DUT} [SO]"
     assert decode(echo).detail == "echo-request id=7 seq=3"
+    mld = bytes(Ether(**MAC) / IPv6(src=TESTER, dst="ff02::16") / ICMPv6MLReport2())
+    assert decode(mld).detail == "MLDv2 report"
     tcp = decode(syn6)
     assert (tcp.network, tcp.src, tcp.proto, tcp.flags, tcp.seq) == ("IPv6", TESTER, "TCP", "S",
                                                                       1000)
