@@ -4,7 +4,7 @@
     netconform fuzz   [--target T] [--engine hypothesis|boofuzz] [--budget S] [--seed S] [--out DIR]
     netconform replay FINDING_DIR
     netconform report RESULTS.json [MORE.json ...] [--out DIR]
-    netconform gate   --baseline OLD.json RESULTS.json [--allow-target-change]
+    netconform gate   --baseline OLD.json RESULTS.json
     netconform targets
 
 Exit codes: 0 all as expected, 1 failures (or a regression, for gate), 2 usage or environment
