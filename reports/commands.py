@@ -10,9 +10,9 @@ import os
 import sys
 from collections.abc import Callable
 
-from reports.gate import gate
+from reports.gate import describe_run, gate, mismatch
 from reports.html import render_report
-from reports.model import ResultsError, load_results
+from reports.model import ResultsError, label_columns, load_results
 from reports.outcomes import OUTCOMES
 
 EXIT_OK = 0
@@ -28,18 +28,32 @@ def report_command(results_paths: list[str], out_dir: str) -> int:
         results = [load_results(path) for path in results_paths]
         sources = [os.path.dirname(os.path.abspath(path)) for path in results_paths]
         index = render_report(results, out_dir, source_dirs=sources)
-        for doc in results:
+        for doc in label_columns(results, sources):
             counts = ", ".join(f"{doc['summary'][o]} {o}" for o in OUTCOMES if doc["summary"][o])
-            print(f"{doc['target']}: {len(doc['tests'])} tests ({counts or 'none'})")
+            print(f"{doc['label']}: {len(doc['tests'])} tests ({counts or 'none'})")
         print(f"report: {index}")
         return EXIT_OK
     return _guarded(run)
 
 
-def gate_command(baseline_path: str, new_path: str) -> int:
-    """Compare a run with a baseline; 1 on any regression, with what changed."""
+def gate_command(baseline_path: str, new_path: str, allow_target_change: bool = False) -> int:
+    """Compare a run with a baseline; 1 on any regression, with what changed.
+
+    Runs of different targets or kernels are not compared (exit 2, one line) unless
+    ``allow_target_change``.
+    """
     def run() -> int:
-        result = gate(load_results(baseline_path), load_results(new_path))
+        baseline, new = load_results(baseline_path), load_results(new_path)
+        changes = mismatch(baseline, new)
+        if changes and not allow_target_change:
+            raise ResultsError(
+                f"{new_path} ({describe_run(new)}) is not comparable with baseline "
+                f"{baseline_path} ({describe_run(baseline)}): "
+                + "; ".join(f"{c.subject}, {c.detail}" for c in changes)
+                + " (--allow-target-change to compare anyway)")
+        print(f"gate: comparing {new_path} ({describe_run(new)}) with baseline "
+              f"{baseline_path} ({describe_run(baseline)})")
+        result = gate(baseline, new)
         print("\n".join(result.lines()))
         return EXIT_REGRESSION if result.exit_code else EXIT_OK
     return _guarded(run)

@@ -9,7 +9,11 @@ Regressions (exit code 1):
 - a requirement covered in the baseline (some test of it reached a verdict) and not now.
 
 Reported without failing the gate: expected failures that now pass (update the expectations
-file), tests that were fixed, tests that disappeared, a change of target.
+file), tests that were fixed, tests that disappeared.
+
+Not comparable (``mismatch``; the command exits 2 with one line): a baseline of another target,
+or one run on another kernel, unless the user allows it (``--allow-target-change``), when the
+change is a note.
 """
 
 from __future__ import annotations
@@ -58,15 +62,35 @@ class GateResult:
         return lines
 
 
+def describe_run(run: dict) -> str:
+    """What a run measured, for the gate's first line: its target and kernel."""
+    return f"{run.get('target')} on kernel {run['environment'].get('kernel') or 'unknown'}"
+
+
+def mismatch(baseline: dict, new: dict) -> list[Change]:
+    """Why two runs are not comparable: a different target, or a different kernel."""
+    changes = []
+    if baseline.get("target") != new.get("target"):
+        changes.append(Change("target-changed", str(new.get("target")),
+                              f"baseline target is {baseline.get('target')}"))
+    old_kernel = baseline["environment"].get("kernel")
+    new_kernel = new["environment"].get("kernel")
+    if old_kernel != new_kernel:
+        changes.append(Change("environment-changed", f"kernel {new_kernel or 'unknown'}",
+                              f"baseline kernel is {old_kernel or 'unknown'}"))
+    return changes
+
+
 def gate(baseline: dict, new: dict) -> GateResult:
-    """Compare two validated results documents (see ``model.validate_results``)."""
+    """Compare two validated results documents (see ``model.validate_results``).
+
+    A target or kernel change (``mismatch``) is listed as a note: the caller decides first
+    whether the runs may be compared at all.
+    """
     old_tests = {test["id"]: test for test in baseline["tests"]}
     new_tests = {test["id"]: test for test in new["tests"]}
     regressions: list[Change] = []
-    notes: list[Change] = []
-    if baseline.get("target") != new.get("target"):
-        notes.append(Change("target-changed", str(new.get("target")),
-                            f"baseline target is {baseline.get('target')}"))
+    notes: list[Change] = list(mismatch(baseline, new))
     for test_id, test in new_tests.items():
         before = old_tests.get(test_id)
         regressions += _outcome_regressions(test, before)
@@ -134,5 +158,5 @@ def _divergence_key(divergence: dict) -> tuple[str, str]:
 
 
 def _note_order(change: Change) -> tuple[int, str]:
-    order = ("xpassed", "fixed", "removed", "target-changed")
+    order = ("xpassed", "fixed", "removed", "target-changed", "environment-changed")
     return (order.index(change.kind) if change.kind in order else len(order), change.subject)

@@ -14,11 +14,13 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from reports.anchors import anchors_for
+from reports.failures import Failure, explain
 from reports.ladder import Ladder, build_ladder
 from reports.links import rebase_pcaps, safe_href
 from reports.matrix import build_matrix
-from reports.model import merge_results, validate_results
-from reports.outcomes import CELL_LABELS, FAILING, OUTCOMES
+from reports.model import label_columns, validate_results
+from reports.outcomes import CELL_LABELS, FAILING, OUTCOMES, failed_run
 from reports.requirements import Requirement, describe, merged_catalogue
 from reports.summary import NO_REQUIREMENT, build_summary
 
@@ -29,16 +31,19 @@ PACKAGE_DIR = Path(__file__).parent
 # page stays a few megabytes and the browser builds no DOM for evidence nobody looks at.
 EAGER_OUTCOMES = FAILING | {"xpassed"}
 EAGER_LIMIT = 300  # at most this many eager tests, so a run where everything fails stays light
+OPEN_LIMIT = 10  # failing tests shown unfolded when there are at most this many
+FAILURES_LIMIT = 300  # entries of the failures section; the others are a filter link away
 
 
 @dataclass(frozen=True)
 class CaseView:
     anchor: str
-    target: str
+    target: str  # the column label: the target, or "target (run)" for two runs of one target
     test: dict
     requirements: tuple[Requirement, ...]
     ladder: Ladder | None
     eager: bool
+    failure: Failure | None  # set for a test the run counted as failed
 
     @property
     def rfcs(self) -> str:
@@ -55,11 +60,12 @@ class CaseView:
 
 def render_report(results: list[dict], out_dir: str | Path,
                   source_dirs: list[str | Path] | None = None) -> Path:
-    """Validate and merge results documents, write ``out_dir/index.html``, return its path.
+    """Validate results documents, write ``out_dir/index.html``, return its path.
 
-    One matrix column per target; several documents of the same target are merged.
-    ``source_dirs[i]``, if given, is the folder results[i] was read from: its relative pcap
-    paths are rewritten to stay valid from ``out_dir``.
+    One matrix column per document; two documents of one target are two labelled columns
+    (``model.label_columns``), never merged. ``source_dirs[i]``, if given, is the folder
+    results[i] was read from: it labels the column, and its relative pcap paths are
+    rewritten to stay valid from ``out_dir``.
     Raises ``model.ResultsError`` for a malformed document, ``OSError`` if out_dir is
     not writable.
     """
@@ -67,7 +73,7 @@ def render_report(results: list[dict], out_dir: str | Path,
     documents = [validate_results(run) for run in results]
     for document, source in zip(documents, source_dirs or [], strict=False):
         rebase_pcaps(document, Path(source), out)
-    targets = merge_results(documents)
+    targets = label_columns(documents, [str(d) for d in source_dirs or []])
     out.mkdir(parents=True, exist_ok=True)
     path = out / "index.html"
     path.write_text(render_html(targets), encoding="utf-8")
@@ -75,7 +81,7 @@ def render_report(results: list[dict], out_dir: str | Path,
 
 
 def render_html(targets: list[dict]) -> str:
-    """The report page for merged, validated per-target documents."""
+    """The report page for labelled, validated documents (one column each)."""
     catalogue = merged_catalogue(targets)
     cache: dict[str, Requirement] = {}
 
@@ -84,16 +90,21 @@ def render_html(targets: list[dict]) -> str:
             cache[req_id] = describe(req_id, catalogue)
         return cache[req_id]
 
+    anchors = anchors_for([(run["label"], [t["id"] for t in run["tests"]]) for run in targets])
     eager_left = EAGER_LIMIT
     views = []
-    for ti, run in enumerate(targets):
+    for run, run_anchors in zip(targets, anchors, strict=True):
         target_views = []
-        for tj, test in enumerate(run["tests"]):
+        # Tests the run failed first (in run order), then the others: failures are never
+        # behind a long list of passes.
+        order = sorted(range(len(run["tests"])), key=lambda j: not failed_run(run["tests"][j]))
+        for tj in order:
+            test = run["tests"][tj]
             eager = eager_left > 0 and test["outcome"] in EAGER_OUTCOMES
             eager_left -= eager
-            target_views.append(_test_view(f"t{ti}-{tj}", run["target"], test, lookup, eager))
+            target_views.append(_test_view(run_anchors[tj], run["label"], test, lookup, eager))
         views.append(target_views)
-    anchors = [[view.anchor for view in target_views] for target_views in views]
+    failures = [view for target_views in views for view in target_views if view.failure]
     matrix = build_matrix(targets, anchors, lookup)
     summary = build_summary(targets, lookup)
     rfcs = [row.name for row in summary.by_rfc]
@@ -108,6 +119,9 @@ def render_html(targets: list[dict]) -> str:
     return env.get_template("index.html.j2").render(
         targets=targets,
         views=views,
+        failures=failures[:FAILURES_LIMIT],
+        failures_total=len(failures),
+        open_failures=len(failures) <= OPEN_LIMIT,
         matrix=matrix,
         summary=summary,
         outcomes=OUTCOMES,
@@ -129,14 +143,21 @@ def pack_bodies(bodies: dict[str, str]) -> str:
     return base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
 
 
-def _test_view(anchor: str, target: str, test: dict, lookup, eager: bool) -> CaseView:
+def _test_view(anchor: str, label: str, test: dict, lookup, eager: bool) -> CaseView:
+    failure = explain(test)
+    ladder = None
+    if test["frames"]:
+        ladder = build_ladder(test["frames"], label,
+                              failure.offending if failure else frozenset(),
+                              failure.window if failure else None)
     return CaseView(
         anchor=anchor,
-        target=target,
+        target=label,
         test=test,
         requirements=tuple(lookup(req_id) for req_id in test["requirements"]),
-        ladder=build_ladder(test["frames"], target) if test["frames"] else None,
+        ladder=ladder,
         eager=eager,
+        failure=failure,
     )
 
 

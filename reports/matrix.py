@@ -57,13 +57,14 @@ def build_matrix(targets: list[dict], anchors: list[list[str]], describe) -> tup
         for test, anchor in zip(run["tests"], anchors[index], strict=True):
             for req_id in test["requirements"]:
                 per_cell.setdefault((req_id, index), []).append((test["outcome"], anchor))
-                per_row.setdefault(req_id, []).append(CitingTest(run["target"], test["id"], anchor))
+                per_row.setdefault(req_id, []).append(CitingTest(run["label"], test["id"],
+                                                               anchor))
     requirements = sorted((describe(req_id) for req_id in req_ids), key=lambda r: r.sort_key)
     sections: list[Section] = []
     rows: list[Row] = []
     for req in requirements:
         cells = tuple(
-            _cell(run["target"], per_cell.get((req.id, index), []))
+            _cell(run["label"], per_cell.get((req.id, index), []))
             for index, run in enumerate(targets)
         )
         if rows and _group(rows[-1].requirement) != _group(req):

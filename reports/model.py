@@ -82,36 +82,43 @@ def validate_results(data: object) -> dict:
     return result
 
 
-def merge_results(results: list[dict]) -> list[dict]:
-    """Merge validated documents into one document per target, in first-seen target order.
+def label_columns(results: list[dict], sources: list[str | None] | None = None) -> list[dict]:
+    """One report column per validated document, never merged: each gets a ``label``.
 
-    Runs of the same target are combined: tests are keyed by id and a later document's test
-    replaces an earlier one's; the requirement catalogues are united; ``runs`` lists each
-    run's metadata (started, finished, command, harness version, environment) in input order.
-    The inputs are not modified; the merged documents share their test entries with them.
+    The label is the target when that target has one document; when several documents have
+    the same target, each is labelled ``target (folder)`` by the folder it was read from
+    (``sources[i]``), or by its started time where folders are absent or alike, so a reader
+    sees which run each result comes from. ``runs`` holds the document's run metadata.
+    The inputs are not modified; the columns share their test entries with them.
     """
-    by_target: dict[str, dict] = {}
-    for run in results:
-        merged = by_target.get(run["target"])
-        if merged is None:
-            merged = dict(run, tests=list(run["tests"]), requirements=dict(run["requirements"]),
-                          findings=list(run["findings"]), runs=[])
-            by_target[run["target"]] = merged
-        else:
-            tests = {test["id"]: test for test in merged["tests"]}
-            tests.update((test["id"], test) for test in run["tests"])
-            merged["tests"] = list(tests.values())
-            merged["requirements"].update(run["requirements"])
-            merged["findings"].extend(run["findings"])
-            merged["started"] = min(merged["started"], run["started"])
-            merged["finished"] = max(merged.get("finished") or "", run.get("finished") or "")
-            merged["duration_s"] = merged.get("duration_s", 0) + run.get("duration_s", 0)
-            for key in ("environment", "harness_version", "command"):
-                if key in run:
-                    merged[key] = run[key]
-        merged["runs"].append(_run_metadata(run))
-        merged["summary"] = count_outcomes(merged["tests"])
-    return list(by_target.values())
+    sources = list(sources or []) + [None] * (len(results) - len(sources or []))
+    by_target: dict[str, list[int]] = {}
+    for index, run in enumerate(results):
+        by_target.setdefault(run["target"], []).append(index)
+    labels = [run["target"] for run in results]
+    for target, indexes in by_target.items():
+        if len(indexes) == 1:
+            continue
+        for key in (_folder_of, _started_of, _position_of):
+            names = [key(results[i], sources[i], n) for n, i in enumerate(indexes, 1)]
+            if all(names) and len(set(names)) == len(names):
+                break
+        for i, name in zip(indexes, names, strict=True):
+            labels[i] = f"{target} ({name})"
+    return [dict(run, label=label, runs=[_run_metadata(run)])
+            for run, label in zip(results, labels, strict=True)]
+
+
+def _folder_of(run: dict, source: str | None, position: int) -> str:
+    return Path(source).name if source else ""
+
+
+def _started_of(run: dict, source: str | None, position: int) -> str:
+    return f"started {run['started']}"
+
+
+def _position_of(run: dict, source: str | None, position: int) -> str:
+    return f"run {position}"
 
 
 def write_results(results: dict, path: str | Path) -> Path:

@@ -34,7 +34,7 @@ def build_summary(targets: list[dict], describe) -> Summary:
     A test that covers requirements of two RFCs counts once in each; a test without any
     requirement counts under "no requirement".
     """
-    by_target = tuple(CountRow(run["target"], count_outcomes(run["tests"])) for run in targets)
+    by_target = tuple(CountRow(run["label"], count_outcomes(run["tests"])) for run in targets)
     total = CountRow("all targets", count_outcomes([t for run in targets for t in run["tests"]]))
     by_rfc: dict[str, dict[str, int]] = {}
     by_level: dict[str, dict[str, int]] = {}

@@ -63,6 +63,8 @@ def build_parser() -> Parser:
     gate = sub.add_parser("gate", help="exit 1 on any regression against a baseline")
     gate.add_argument("--baseline", required=True)
     gate.add_argument("results")
+    gate.add_argument("--allow-target-change", action="store_true",
+                      help="compare runs of different targets or kernels")
 
     sub.add_parser("targets", help="list targets and whether each is usable here")
     for verbs in command_plugins():
@@ -173,7 +175,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_gate(args: argparse.Namespace) -> int:
     from reports.commands import gate_command
 
-    return gate_command(args.baseline, args.results)
+    return gate_command(args.baseline, args.results, args.allow_target_change)
 
 
 COMMANDS = {"run": cmd_run, "targets": cmd_targets, "report": cmd_report, "gate": cmd_gate}

@@ -102,6 +102,21 @@
     var hash;
     try { hash = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
     if (!hash) { return; }
+    if (hash.indexOf("filter?") === 0) {
+      // A summary count: show only the tests it counts (an outcome, in a target, RFC or level).
+      var wanted = new URLSearchParams(location.hash.slice("#filter?".length));
+      reset();
+      var outcome = wanted.get("outcome") || "";
+      Array.prototype.forEach.call(controls.outcomes, function (box) {
+        box.checked = !outcome || box.value === outcome;
+      });
+      controls.target.value = wanted.get("target") || "";
+      controls.rfc.value = wanted.get("rfc") || "";
+      controls.level.value = wanted.get("level") || "";
+      apply();
+      document.getElementById("tests").scrollIntoView({ block: "start" });
+      return;
+    }
     if (hash.indexOf("q=") === 0) {
       var params = new URLSearchParams(location.hash.slice(1));
       reset();

@@ -198,6 +198,20 @@ class Browser:
         Path(path).write_bytes(base64.b64decode(data))
         return Path(path)
 
+    def screenshot_of(self, selector: str, path: Path) -> Path:
+        """A PNG of one element (scrolled into view), e.g. a failing test's details."""
+        rect = self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            " if (!e) return null; e.scrollIntoView({block: 'start'});"
+            " const r = e.getBoundingClientRect();"
+            " return {x: r.x + scrollX, y: r.y + scrollY, width: r.width, height: r.height}; })()")
+        if rect is None:
+            raise BrowserError(f"no element matches {selector}")
+        data = self._call("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True, "clip": dict(rect, scale=1)})["data"]
+        Path(path).write_bytes(base64.b64decode(data))
+        return Path(path)
+
     def close(self) -> None:
         try:
             self._send("Browser.close", {}, session=False)

@@ -159,3 +159,45 @@ def hostile_results() -> dict:
     results["requirements"][RST_CLOSED] = dict(results["requirements"][RST_CLOSED], text=script)
     results["findings"] = [{"title": flag_attr, "payload": flag_script}]
     return results
+
+
+def wire_failure_results() -> dict:
+    """A failed test as a real run records it: frames with their bytes (IPv4 TCP with options,
+    IPv6 NDP), a missing reply with a near miss in pytest's layout, and a passing neighbour."""
+    from scapy.layers.inet import IP, TCP
+    from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6ND_NS, IPv6
+    from scapy.layers.l2 import Ether
+
+    mac = {"src": "02:00:00:00:00:01", "dst": "02:00:00:00:00:02"}
+    a, b = "198.18.0.1", "198.18.0.2"
+    packets = [
+        ("out", Ether(**mac) / IPv6(src="2001:db8::1", dst="ff02::1:ff00:2")
+         / ICMPv6ND_NS(tgt="2001:db8::2"), ""),
+        ("in", Ether(**mac) / IPv6(src="2001:db8::2", dst="2001:db8::1")
+         / ICMPv6ND_NA(tgt="2001:db8::2", R=0, S=1, O=1), ""),
+        ("out", Ether(**mac) / IP(src=a, dst=b) / TCP(sport=40000, dport=80, flags="S",
+                                                      seq=1000, options=[("MSS", 1460)]), ""),
+        ("in", Ether(**mac) / IP(src=b, dst=a) / TCP(sport=80, dport=40000, flags="SA",
+                                                     seq=5000, ack=1001,
+                                                     options=[("MSS", 1460), ("WScale", 7)]),
+         ""),
+        ("out", Ether(**mac) / IP(src=a, dst=b) / TCP(sport=40000, dport=80, flags="A",
+                                                      seq=1001, ack=5001), ""),
+        ("in", Ether(**mac) / IP(src=b, dst=a) / TCP(sport=80, dport=40000, flags="A",
+                                                     seq=5001, ack=1001),
+         "TCP 80 > 40000 [.] seq=5001 ack=1001"),
+    ]
+    frames = [{"t": i / 1000, "dir": direction, "summary": summary or f"frame {i}",
+               "proto": "", "flags": "", "seq": None, "ack": None, "len": 0,
+               "hex": bytes(packet).hex()} for i, (direction, packet, summary)
+              in enumerate(packets)]
+    message = ("suites/tcp/test_old_ack.py:30: in test_old_seq_is_challenged\n"
+               "    ex.expect(TCP(flags='A', ack=1005))\n"
+               "E   conformance.exchange.ExpectationFailed: expected TCP(flags='A', ack=1005)"
+               " within 1 s;\nE   near miss 1: TCP 80 > 40000 [.] seq=5001 ack=1001\n"
+               "E       tcp.ack: expected 1005, got 1001")
+    failing = make_test("suites/tcp/test_old_ack.py::test_old_seq_is_challenged", "failed",
+                        [FIRST_CHECK], message=message, frames=frames, divergences=[],
+                        diff=[{"frame": "near miss 1", "field": "tcp.ack", "expected": "1005",
+                               "actual": "1001"}])
+    return make_results([make_test("suites/tcp/test_ok.py::test_fine"), failing])

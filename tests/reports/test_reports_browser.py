@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from reports.anchors import anchor_of
 from reports.html import render_report
 from tests.reports import sample
 from tests.reports.browser import Browser, chromium_path
@@ -16,6 +17,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 TARGETS = ("linux", "reference", "pytcp")
+OLD_SEQ = "suites/tcp/test_first_check.py::test_old_seq"
+CLOSED_PORT = "suites/tcp/test_closed_port.py::test_syn_to_closed_port[case1]"
+FAILED = anchor_of("linux", OLD_SEQ)  # a failed test, eager
+PASSED = anchor_of("reference", CLOSED_PORT)  # a passing test, lazy
 VISIBLE_TESTS = (
     "Array.from(document.querySelectorAll('details.test'))"
     ".filter(d => d.checkVisibility()).map(d => d.dataset.target + ' ' + d.dataset.outcome)"
@@ -62,13 +67,13 @@ def test_matrix_has_a_row_per_requirement_and_a_column_per_target(page):
 
 def test_failed_cell_leads_to_the_failed_test_with_diff_and_ladder(page, tmp_path):
     page.click(f"tr[data-req='{sample.FIRST_CHECK}'] td.cell[data-target='linux'] a")
-    page.wait_for("document.getElementById('t0-1').open")
-    assert page.evaluate("location.hash") == "#t0-1"
-    diff = text_of(page, "#t0-1 table.fields td")
+    page.wait_for(f"document.getElementById('{FAILED}').open")
+    assert page.evaluate("location.hash") == f"#{FAILED}"
+    diff = text_of(page, f"#{FAILED} table.fields td")
     assert diff == ["near-miss 1", "tcp.flags", "R.", "R"]
-    assert page.evaluate("document.querySelector('#t0-1 table.fields').checkVisibility()")
+    assert page.evaluate(f"document.querySelector('#{FAILED} table.fields').checkVisibility()")
     ladder = page.evaluate(
-        "(() => { const s = document.querySelector('#t0-1 svg.ladder');"
+        f"(() => {{ const s = document.querySelector('#{FAILED} svg.ladder');"
         " const r = s.getBoundingClientRect();"
         " return {w: r.width, h: r.height, who: Array.from(s.querySelectorAll('.who'))"
         ".map(t => t.textContent), labels: Array.from(s.querySelectorAll('.lbl'))"
@@ -76,9 +81,9 @@ def test_failed_cell_leads_to_the_failed_test_with_diff_and_ladder(page, tmp_pat
         ".map(g => g.getAttribute('class'))}; })()")
     assert ladder["w"] > 300 and ladder["h"] > 80
     assert ladder["who"] == ["tester", "linux"]
-    assert ladder["labels"] == ["TCP [S] seq=1 ack=0 len=0", "TCP [R] seq=0 ack=0 len=0"]
+    assert ladder["labels"] == ["TCP [S] seq=0 len=0", "TCP [R] seq=0 len=0"]
     assert ladder["dirs"] == ["out", "in"]
-    assert "RFC9293-3.10.7.1-MUST-rst-closed" in text_of(page, "#t0-1 ol.oracle")[0]
+    assert "RFC9293-3.10.7.1-MUST-rst-closed" in text_of(page, f"#{FAILED} ol.oracle")[0]
     page.screenshot(tmp_path / "failed-test.png")
 
 
@@ -86,14 +91,14 @@ def test_cell_with_several_tests_filters_to_them(page):
     page.click(f"tr[data-req='{sample.CSUM_DROP}'] td.cell[data-target='reference'] a.more")
     page.wait_for("document.getElementById('f-count').value === '2 of 15 tests shown'")
     assert page.evaluate("document.getElementById('f-text').value") == sample.CSUM_DROP
-    assert page.evaluate(VISIBLE_TESTS) == ["reference skipped", "reference error"]
+    assert page.evaluate(VISIBLE_TESTS) == ["reference error", "reference skipped"]
 
 
 def test_opening_a_passing_test_loads_its_details(page):
-    assert page.evaluate("document.querySelector('#t1-0 svg.ladder')") is None
-    page.click("#t1-0 > summary")
-    page.wait_for("document.querySelector('#t1-0 svg.ladder') !== null")
-    body = text_of(page, "#t1-0 .body")[0]
+    assert page.evaluate(f"document.querySelector('#{PASSED} svg.ladder')") is None
+    page.click(f"#{PASSED} > summary")
+    page.wait_for(f"document.querySelector('#{PASSED} svg.ladder') !== null")
+    body = text_of(page, f"#{PASSED} .body")[0]
     assert "MIB counter deltas" in body and "NO_SOCKET" in body
     assert "netconform run --target linux -k 'test_syn_to_closed_port[case1]'" in body
 
@@ -167,4 +172,78 @@ def test_a_requirement_unfolds_into_its_tests_and_oracle_rules(page):
     tests = text_of(page, f"{row} .why-tests li a")
     assert tests == ["suites/tcp/test_first_check.py::test_old_seq"] * len(TARGETS)
     page.click(f"{row} .why-tests li a")
-    page.wait_for("document.getElementById('t0-1').open")
+    page.wait_for(f"document.getElementById('{FAILED}').open")
+
+
+def test_the_page_leads_with_failures_each_linking_to_its_test(page):
+    sections = page.evaluate("Array.from(document.querySelectorAll('body > section'))"
+                             ".map(s => s.id)")
+    assert sections[:2] == ["failures", "summary"]
+    assert sections.index("tests") < sections.index("matrix")
+    items = page.evaluate(
+        "Array.from(document.querySelectorAll('#failures li.failure')).map(li => ["
+        "li.querySelector('a.tid').textContent, li.querySelector('.freqs code').textContent,"
+        " li.querySelector('.reason').textContent])")
+    assert len(items) == 2 * len(TARGETS)  # one failed and one error test per target
+    assert items[0] == [OLD_SEQ, sample.FIRST_CHECK, "oracle divergence: tcp.flags: expected R., "
+                                                     "actual R"]
+    page.click("#failures li.failure a.tid")
+    page.wait_for(f"document.getElementById('{FAILED}').open")
+    assert page.evaluate("location.hash") == f"#{FAILED}"
+    rows = text_of(page, f"#{FAILED} table.expected-actual td")
+    assert rows == ["tcp.flags", "R.", "R"]
+
+
+def test_failed_tests_come_first_in_each_target(page):
+    outcomes = page.evaluate(
+        "Array.from(document.querySelectorAll('details.test[data-target=\"linux\"]'))"
+        ".map(d => d.dataset.outcome)")
+    assert outcomes[:2] == ["failed", "error"] and sorted(outcomes[2:]) == [
+        "passed", "skipped", "xfailed"]
+
+
+def test_a_summary_count_filters_the_tests_to_what_it_counts(page):
+    page.click("table.counts tbody tr:nth-child(2) td.o-failed a.count")  # reference, failed
+    page.wait_for("document.getElementById('f-count').value === '1 of 15 tests shown'")
+    assert page.evaluate(VISIBLE_TESTS) == ["reference failed"]
+    page.click("table.counts tfoot td:nth-child(7) a.count")  # error, every target
+    page.wait_for("document.getElementById('f-count').value === '3 of 15 tests shown'")
+    assert page.evaluate(VISIBLE_TESTS) == [f"{t} error" for t in TARGETS]
+
+
+def test_the_ladder_highlights_the_near_miss_and_shows_numbers_on_the_arrows(browser, tmp_path):
+    index = render_report([sample.wire_failure_results()], tmp_path)
+    browser.open(index)
+    browser.wait_for("document.documentElement.dataset.ready === '1'")
+    failing = anchor_of("linux", "suites/tcp/test_old_ack.py::test_old_seq_is_challenged")
+    ladder = f"#{failing} svg.ladder"
+    assert browser.evaluate(f"document.getElementById('{failing}').open") is True
+    labels = text_of(browser, f"{ladder} g .lbl")
+    assert labels == [
+        "ICMPv6 NDP NS target 2001:db8::2", "ICMPv6 NDP NA target 2001:db8::2 [SO]",
+        "TCP 40000\u219280 [S] seq=0 len=0", "TCP 80\u219240000 [SA] seq=0 ack=1 len=0",
+        "TCP 40000\u219280 [A] seq=1 ack=1 len=0",
+        "TCP 80\u219240000 [A] seq=1 ack=1 len=0"]
+    assert text_of(browser, f"{ladder} g .opts") == ["mss=1460", "mss=1460 ws=7"]
+    offending = browser.evaluate(
+        f"Array.from(document.querySelectorAll('{ladder} g')).map(g => g.classList"
+        ".contains('offending'))")
+    assert offending == [False] * 5 + [True]
+    band = browser.evaluate(
+        f"(() => {{ const r = document.querySelector('{ladder} rect.window')"
+        ".getBoundingClientRect(); const g = Array.from(document.querySelectorAll("
+        f"'{ladder} g line')).map(l => l.getBoundingClientRect().y);"
+        " return [r.top, r.bottom, g]; })()")
+    top, bottom, arrows = band
+    assert top < arrows[4] < arrows[5] < bottom and arrows[3] < top  # stimulus to the end
+    assert browser.evaluate(f"getComputedStyle(document.querySelector('{ladder} g.offending "
+                            "line')).stroke") == "rgb(207, 34, 46)"
+    assert text_of(browser, f"#{failing} table.expected-actual td") == ["tcp.ack", "1005",
+                                                                        "1001"]
+    shot = browser.screenshot_of(f"#{failing}", tmp_path / "failing-test.png")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    artifacts = os.environ.get("NETCONFORM_ARTIFACTS")
+    if artifacts:
+        os.makedirs(artifacts, exist_ok=True)
+        shutil.copy(shot, os.path.join(artifacts, "reports-browser-failing-test.png"))
+    assert browser.console_errors == []

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from reports.anchors import anchor_of
 from reports.html import render_report
 from reports.ladder import MAX_FRAMES, build_ladder, frame_label
 from reports.links import safe_href
@@ -67,15 +68,20 @@ def test_matrix_has_one_row_per_requirement_and_one_column_per_target(page):
 
 
 def test_failing_tests_are_in_the_page_and_passing_ones_are_lazy(page):
-    failed = page[page.index('id="t0-1"'):page.index("</details>", page.index('id="t0-1"'))]
+    ids = [t["id"] for t in sample.standard_tests()]
+    anchor = {(target, i): anchor_of(target, ids[i]) for target in ("linux", "reference")
+              for i in range(len(ids))}
+    start = page.index(f'id="{anchor["linux", 1]}"')
+    failed = page[start:page.index("</details>", start)]
     assert '<svg class="ladder"' in failed and "near-miss 1" in failed
-    passed = page[page.index('id="t0-0"'):page.index("</details>", page.index('id="t0-0"'))]
+    start = page.index(f'id="{anchor["linux", 0]}"')
+    passed = page[start:page.index("</details>", start)]
     assert "<svg" not in passed and "class=\"body\"" not in passed
-    assert re.search(r'<details class="test o-passed lazy" id="t0-0"', page)
+    assert re.search(f'<details class="test o-passed lazy" id="{anchor["linux", 0]}"', page)
     bodies = lazy_bodies(page)
-    assert set(bodies) == {"t0-0", "t0-2", "t0-3", "t1-0", "t1-2", "t1-3"}
-    assert '<svg class="ladder"' in bodies["t0-0"]
-    assert "InSegs" in bodies["t0-0"] and "NO_SOCKET" in bodies["t0-0"]
+    assert set(bodies) == {anchor[t, i] for t in ("linux", "reference") for i in (0, 2, 3)}
+    assert '<svg class="ladder"' in bodies[anchor["linux", 0]]
+    assert "InSegs" in bodies[anchor["linux", 0]] and "NO_SOCKET" in bodies[anchor["linux", 0]]
 
 
 def test_environment_and_rerun_are_shown(page):
@@ -138,7 +144,7 @@ def test_ladder_directions_labels_and_times():
     ladder = build_ladder(sample.frames(), "linux")
     out, back = ladder.arrows
     assert (out.x1 < out.x2, back.x1 > back.x2) == (True, True)
-    assert out.label == "TCP [S] seq=1 ack=0 len=0"
+    assert (out.label, back.label) == ("TCP [S] seq=0 len=0", "TCP [R] seq=0 len=0")
     assert (out.time, back.time) == ("+0.000 ms", "+0.333 ms")
     assert back.y > out.y
 
@@ -155,7 +161,7 @@ def test_eager_details_are_capped(tmp_path, monkeypatch):
     tests = [sample.make_test(f"a.py::test_{i}", "failed") for i in range(5)]
     page = render_report([sample.make_results(tests)], tmp_path).read_text()
     assert page.count('<svg class="ladder"') == 2
-    assert set(lazy_bodies(page)) == {"t0-2", "t0-3", "t0-4"}
+    assert set(lazy_bodies(page)) == {anchor_of("linux", f"a.py::test_{i}") for i in (2, 3, 4)}
 
 
 def test_tests_without_requirements_are_filterable(tmp_path):
@@ -169,33 +175,36 @@ def test_ladder_label_of_a_non_tcp_frame_is_its_innermost_layer():
     frame = {"proto": "ICMP", "flags": "", "seq": None, "len": 18,
              "summary": "Ether a > b | IP 198.18.1.2 > 198.18.1.1 | ICMP echo request id=1 len=18"}
     assert frame_label(frame) == "ICMP echo request id=1 len=18"
-    assert frame_label({"proto": "TCP", "flags": "S", "seq": 1}) == "TCP [S] seq=1"
+    assert frame_label({"proto": "TCP", "flags": "S", "seq": 1}) == "TCP [S] seq=0"
 
 
-def test_two_runs_of_one_target_make_one_column(tmp_path):
+def test_two_runs_of_one_target_make_two_labelled_columns(tmp_path):
     first = sample.standard_results("linux")
     rerun = sample.make_results([sample.make_test("suites/tcp/test_first_check.py::test_old_seq",
                                                   "passed", [sample.FIRST_CHECK])])
-    page = render_report([first, rerun, sample.standard_results("reference")], tmp_path)
+    page = render_report([first, rerun, sample.standard_results("reference")], tmp_path,
+                         source_dirs=[tmp_path / "nightly", tmp_path / "rerun", tmp_path / "ref"])
     html = page.read_text()
     headers = re.findall(r'<th class="target" data-target="[^"]*">([^<]*)</th>', html)
-    assert headers == ["linux", "reference"]
-    row = html[html.index(f'data-req="{sample.FIRST_CHECK}"'):]
-    assert re.findall(r'data-state="(\w+)"', row)[:2] == ["passed", "failed"]
+    assert headers == ["linux (nightly)", "linux (rerun)", "reference"]
+    row = html[html.index(f'class="req" data-req="{sample.FIRST_CHECK}"'):]
+    assert re.findall(r'data-state="(\w+)"', row)[:3] == ["failed", "passed", "failed"]
 
 
 def test_a_requirement_row_lists_its_tests_and_the_oracle_rules_behind_it(page):
-    start = page.index(f'data-req="{sample.FIRST_CHECK}"')
+    start = page.index(f'class="req" data-req="{sample.FIRST_CHECK}"')
     row = page[start:page.index("</tr>", start)]
     assert "2 tests &middot; 2 oracle rules" in row  # one test, on two targets
     assert "suites/tcp/test_first_check.py::test_old_seq" in row
-    assert 'href="#t0-1"' in row and 'href="#t1-1"' in row
+    test_id = "suites/tcp/test_first_check.py::test_old_seq"
+    for target in ("linux", "reference"):
+        assert f'href="#{anchor_of(target, test_id)}"' in row
     assert "<code>RFC9293-3.10.7.4-MUST-first-check</code>" in row
     assert "reference_stack.tcp.segment_arrival:synchronized" in row
     assert "<code>LINUX-tcp_data_queue-duplicate</code>" in row
     assert "linux refinement; modelled: tcp_data_queue()" in row
     assert "reference_stack.tcp.segment_arrival:_duplicate" in row
-    other = page.index(f'data-req="{sample.RTO_INIT}"')
+    other = page.index(f'class="req" data-req="{sample.RTO_INIT}"')
     assert "0 oracle rules" in page[other:page.index("</tr>", other)]
 
 
@@ -205,3 +214,21 @@ def test_malformed_rules_of_a_requirement_are_a_results_error(tmp_path):
     results["requirements"][sample.FIRST_CHECK] = dict(entry, rules=[{"id": 7, "sites": []}])
     with pytest.raises(ResultsError, match=r"rules\[0\]\.id"):
         render_report([results], tmp_path)
+
+
+def test_failures_section_comes_first_and_is_capped(tmp_path, monkeypatch):
+    monkeypatch.setattr("reports.html.FAILURES_LIMIT", 3)
+    tests = [sample.make_test(f"a.py::test_{i}", "failed" if i % 2 else "passed")
+             for i in range(10)]
+    page = render_report([sample.make_results(tests)], tmp_path).read_text()
+    assert page.index('<section id="failures">') < page.index('<section id="summary">')
+    section = page[page.index('<section id="failures">'):page.index('<section id="summary">')]
+    assert "Failures and errors <span class=\"meta\">(5)</span>" in section
+    assert section.count('<li class="failure') == 3
+    assert f'href="#{anchor_of("linux", "a.py::test_1")}"' in section
+    assert "2 more not listed here" in section and 'href="#filter?outcome=failed"' in section
+
+
+def test_a_run_without_failures_says_so(tmp_path):
+    page = render_report([sample.make_results([sample.make_test("a.py::t")])], tmp_path)
+    assert "No test failed or errored." in page.read_text()

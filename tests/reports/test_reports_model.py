@@ -7,8 +7,8 @@ import pytest
 from reports.model import (
     SCHEMA_ID,
     ResultsError,
+    label_columns,
     load_results,
-    merge_results,
     validate_results,
     write_results,
 )
@@ -104,14 +104,14 @@ def test_error_about_a_test_names_its_id():
         validate_results(doc)
 
 
-def test_merge_keeps_one_document_per_target_in_order():
-    merged = merge_results([validate_results(sample.standard_results("linux")),
-                            validate_results(sample.standard_results("reference"))])
-    assert [doc["target"] for doc in merged] == ["linux", "reference"]
-    assert [len(doc["runs"]) for doc in merged] == [1, 1]
+def test_one_column_per_document_labelled_by_target():
+    columns = label_columns([validate_results(sample.standard_results("linux")),
+                             validate_results(sample.standard_results("reference"))])
+    assert [doc["label"] for doc in columns] == ["linux", "reference"]
+    assert [len(doc["runs"]) for doc in columns] == [1, 1]
 
 
-def test_merge_of_two_runs_of_one_target_unites_tests_later_wins():
+def test_two_runs_of_one_target_are_two_labelled_columns_never_merged():
     first = sample.make_results([sample.make_test("a.py::t1", "failed"),
                                  sample.make_test("a.py::t2")])
     second = sample.make_results([sample.make_test("a.py::t1", "passed"),
@@ -119,14 +119,16 @@ def test_merge_of_two_runs_of_one_target_unites_tests_later_wins():
                                  started="2026-11-24T19:00:00+00:00",
                                  finished="2026-11-24T19:01:00+00:00",
                                  command="netconform run -k t1")
-    (merged,) = merge_results([validate_results(first), validate_results(second)])
-    outcomes = {test["id"]: test["outcome"] for test in merged["tests"]}
-    assert outcomes == {"a.py::t1": "passed", "a.py::t2": "passed", "b.py::t3": "passed"}
-    assert merged["summary"]["passed"] == 3 and merged["summary"]["failed"] == 0
-    assert merged["started"] == "2026-11-24T18:50:00+00:00"
-    assert merged["finished"] == "2026-11-24T19:01:00+00:00"
-    assert [run["command"] for run in merged["runs"]] == [first["command"], second["command"]]
-    assert sample.ECHO_LEN in merged["requirements"] and sample.RST_CLOSED in merged["requirements"]
+    docs = [validate_results(first), validate_results(second)]
+    by_folder = label_columns(docs, ["/ci/run-a", "/ci/run-b"])
+    assert [doc["label"] for doc in by_folder] == ["linux (run-a)", "linux (run-b)"]
+    assert [{t["id"]: t["outcome"] for t in doc["tests"]} for doc in by_folder] == [
+        {"a.py::t1": "failed", "a.py::t2": "passed"}, {"a.py::t1": "passed", "b.py::t3": "passed"}]
+    same_folder = label_columns(docs, ["/ci/out", "/ci/out"])
+    assert [doc["label"] for doc in same_folder] == [
+        "linux (started 2026-11-24T18:50:00+00:00)", "linux (started 2026-11-24T19:00:00+00:00)"]
+    alike = label_columns([docs[0], docs[0]])
+    assert [doc["label"] for doc in alike] == ["linux (run 1)", "linux (run 2)"]
 
 
 def test_write_results_round_trips_and_refuses_nan(tmp_path):
