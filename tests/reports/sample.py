@@ -193,8 +193,8 @@ def wire_failure_results() -> dict:
               in enumerate(packets)]
     message = ("suites/tcp/test_old_ack.py:30: in test_old_seq_is_challenged\n"
                "    ex.expect(TCP(flags='A', ack=1005))\n"
-               "E   conformance.exchange.ExpectationFailed: expected TCP(flags='A', ack=1005)"
-               " within 1 s;\nE   near miss 1: TCP 80 > 40000 [.] seq=5001 ack=1001\n"
+               "E   conformance.author.exchange.ExpectationFailed: expected TCP(flags='A', "
+               "ack=1005) within 1 s;\nE   near miss 1: TCP 80 > 40000 [.] seq=5001 ack=1001\n"
                "E       tcp.ack: expected 1005, got 1001")
     failing = make_test("suites/tcp/test_old_ack.py::test_old_seq_is_challenged", "failed",
                         [FIRST_CHECK], message=message, frames=frames, divergences=[],

@@ -2,7 +2,7 @@
 
 import json
 
-from conformance.cli import main
+from conformance.cli.main import main
 from reports.commands import gate_command, report_command
 from tests.reports import sample
 

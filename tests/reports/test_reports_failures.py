@@ -84,9 +84,10 @@ def test_a_missing_reply_blames_its_near_miss_and_the_window_it_judged():
     earlier = bytes(Ether(**MAC) / IP(src="198.18.0.1", dst="198.18.0.2") / TCP(flags="A"))
     frames = [row(earlier, "out", 0.0), row(syn, "out", 0.1),
               row(rst, "in", 0.2, "TCP 80 > 40000 [R]"), row(rst, "in", 0.3, "other")]
-    # as pytest reports conformance.exchange's ExpectationFailed (a real run's layout)
+    # as pytest reports conformance.author.exchange's ExpectationFailed (a real run's layout)
     message = ("suites/tcp/test_x.py:12: in test_x\n    ex.expect(TCP(flags='RA'))\n"
-               "E   conformance.exchange.ExpectationFailed: expected TCP(flags=RA) within 1 s;\n"
+               "E   conformance.author.exchange.ExpectationFailed: expected TCP(flags=RA) "
+               "within 1 s;\n"
                "E   near miss 1: TCP 80 > 40000 [R]\nE       tcp.flags: expected RA, got R")
     failure = explain(failed(message, frames=frames,
                              diff=[{"frame": "near miss 1", "field": "tcp.flags",
