@@ -160,9 +160,16 @@ class Matcher:
 
     def close_step(self) -> list[Divergence]:
         """The target answered everything so far: what the oracle predicted and it did not
-        send is missing (timer predictions wait for their window)."""
-        out = [self._missing(item) for item in self.steps
-               if DELAY_KEY not in item.prediction.variance]
+        send is missing (timer predictions wait for their window). A prediction the RFCs let
+        the target delay (``timing.delay_ms``: a delayed ACK, RFC 1122 4.2.3.2) waits like a
+        timer's: it may still come after the barrier, in the next step's answers."""
+        out = []
+        for item in self.steps:
+            if DELAY_KEY in item.prediction.variance:
+                item.flow = flow_key(item.prediction.frame)
+                self.timers.append(item)
+            else:
+                out.append(self._missing(item))
         self.steps = []
         return out
 

@@ -110,3 +110,16 @@ def test_divergences_are_json_safe_and_round_trip():
 
     for d in step(Matcher(), (ACK_FRAME,), [RST_FRAME, OTHER_FLOW]):
         assert Divergence.from_dict(json.loads(json.dumps(d.to_dict()))) == d
+
+
+def test_a_delayable_answer_may_come_after_the_barrier_but_not_late():
+    delayable = Reaction(predictions=(Prediction(ACK_FRAME, "RULE", {
+        "timing.delay_ms": object()}),))
+    for lateness, divergences in ((0.04, []), (0.04 + 2 * TIMER_LATE_S, ["unexpected"])):
+        matcher = Matcher(FakeTimers(None), complete=False)
+        matcher.expect(delayable, 1.0)
+        assert matcher.close_step() == []  # not missing at the barrier
+        matcher.advance(1.0 + lateness)
+        matcher.expect(reaction(), 1.0 + lateness)
+        found = matcher.observe(ACK_FRAME, 1.0 + lateness) + matcher.close_step()
+        assert [d.kind for d in found] == divergences
