@@ -153,15 +153,21 @@ class Sender:
         """An ACK answering an unacceptable segment or a challenge (RFC 5961 3.2, 4.2, 5.2),
         subject to the profile's per-connection rate limit (Linux tcp_oow_rate_limited: only
         segments without data, or with SYN, are limited)."""
+        if not self.oow_limited(tcb, seg, now):
+            self.send_ack(tcb, now, rule)
+
+    def oow_limited(self, tcb: Tcb, seg: TcpRepr, now: float) -> bool:
+        """The profile's per-connection limit on answers to unacceptable segments (RFC 5961
+        7): True (recorded) if this answer is suppressed, else the limit is armed for it."""
         interval = self.profile.oow_ack_interval
         if interval is not None and (not seg.payload or seg.flags & SYN):
             last = tcb.last_oow_ack
             if last is not None and 0 <= now - last < interval:
                 self.trace.add("tcp", "drop", "RFC5961-7-SHOULD-ack-rate-limit",
                                "out-of-window ACK rate-limited")
-                return
+                return True
             tcb.last_oow_ack = now
-        self.send_ack(tcb, now, rule)
+        return False
 
     # -- segments without a connection ---------------------------------------------------
 

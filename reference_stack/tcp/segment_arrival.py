@@ -7,7 +7,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp import urgent
+from reference_stack.tcp import request_sock, urgent
 from reference_stack.tcp.options import negotiate, timestamps_of
 from reference_stack.tcp.seq import (
     segment_acceptable,
@@ -167,6 +167,13 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             and tcb.state is not State.SYN_RECEIVED):
         trace.add("tcp", DROP, "RFC7323-3.2-SHOULD-drop-missing-tsopt")
         return
+    child = False
+    if p.synrecv_minisock and tcb.passive and request_sock.is_request(tcb):
+        # Linux's request socket has checks of its own (tcp/request_sock.py); a segment it
+        # passes on makes the child socket, which repeats SEGMENT ARRIVES (tcp_child_process).
+        if request_sock.check_req(layer, tcb, seg, ts, now):
+            return
+        child = True
     # RFC 7323 5.3 R1 (PAWS): before the sequence check, a segment whose TSval is older than
     # TS.Recent is unacceptable: send an ACK and drop it (a RST is exempt, RFC 7323 5.2).
     if (ts is not None and not flags & RST and seq_lt(ts[0], tcb.ts_recent)
@@ -194,9 +201,11 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
 
     # First check: sequence number.
     rcv_wnd = tcb.rcv_wnd()
-    if p.seq_check_end_at_wup and not (tcb.state is State.SYN_RECEIVED and tcb.passive
-                                       and p.synrecv_minisock):
-        # Linux tcp_sequence (a passive SYN-RECEIVED minisock uses tcp_in_window, the RFC's).
+    if child:
+        # The child's tcp_sequence accepts all that the request's tcp_in_window did.
+        acceptable = True
+    elif p.seq_check_end_at_wup:
+        # Linux tcp_sequence.
         acceptable = segment_acceptable_at_wup(seg.seq, length, tcb.last_ack_sent, tcb.rcv_nxt,
                                                rcv_wnd)
     else:
@@ -211,13 +220,6 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             trace.add("tcp", ACCEPT, arm.rule, "retransmitted FIN")
             tcb.timers.set(T_TIME_WAIT, now + p.time_wait)
             send.send_ack(tcb, now, arm.rule)
-            return
-        if (tcb.state is State.SYN_RECEIVED and flags & SYN and not flags & ACK
-                and seg.seq == tcb.irs and p.synrecv_minisock):
-            trace.add("tcp", ACCEPT, "LINUX-tcp_check_req-syn-retransmit",
-                      "duplicate SYN: SYN,ACK sent again")
-            tcb.snd_nxt = tcb.iss
-            send.transmit(tcb, now)
             return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
@@ -238,11 +240,6 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
         if seg.seq != tcb.rcv_nxt:
-            if tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock:
-                trace.add("tcp", "state", "LINUX-tcp_check_req-embryonic-reset",
-                          "in-window RST ends the embryonic connection")
-                layer.delete(tcb)
-                return
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
                       "RST in window but not at RCV.NXT")
             if not p.breaks("RFC5961-3.2-MUST-rst-challenge-ack"):
@@ -257,10 +254,9 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         return
     # Fourth check: SYN (RFC 5961 4.2).
     if flags & SYN:
-        if tcb.state is State.SYN_RECEIVED and tcb.passive:
-            if p.synrecv_minisock:
-                layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg,
-                                   "LINUX-tcp_check_req-syn-reset")
+        if tcb.state is State.SYN_RECEIVED and tcb.passive and not p.synrecv_minisock:
+            # (Linux: the request socket resets, request_sock.py; its child, a full socket,
+            # answers with the challenge ACK below.)
             trace.add("tcp", "state", table.syn.rule, "passive open: return to LISTEN")
             layer.delete(tcb)
             return
