@@ -68,6 +68,13 @@ class Profile:
     # counted) >= RCV.WUP (RCV.NXT when the last window was sent, i.e. Last.ACK.sent) and
     # SEG.SEQ =< the right edge: a retransmission that ends exactly at RCV.NXT is acceptable.
     seq_check_end_at_wup: bool = False
+    # RFC 7323 2.3: a scaled window field loses the low bits of RCV.WND (either rounding is
+    # allowed). Linux __tcp_select_window rounds up (`ALIGN(window, 1 << rcv_wscale)`, so as
+    # not to announce a zero window); tcp_sequence (with seq_check_end_at_wup) then accepts up
+    # to RCV.WUP plus that window, a zero-length segment at the edge itself included (RFC 9293
+    # 3.10.7.4 accepts one only below RCV.NXT + RCV.WND), and tcp_data_queue takes text up to
+    # the edge.
+    window_align_up: bool = False
     # Linux tcp_data_queue (reached from CLOSE-WAIT, CLOSING and LAST-ACK too when SEG.SEQ <
     # RCV.NXT, tcp_rcv_state_process): an accepted segment whose sequence space (text, SYN or
     # FIN) lies before RCV.NXT is a duplicate: a D-SACK block (RFC 2883, tcp_dsack_set) and an
@@ -178,6 +185,7 @@ LINUX = Profile(
     dsack=True,
     ts_recent_after_ack_check=True,
     seq_check_end_at_wup=True,  # tcp_sequence
+    window_align_up=True,  # __tcp_select_window, tcp_select_window
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack
     simultaneous_open_keeps_syn_window=True,
     syn_linear_timeouts=4,  # net.ipv4.tcp_syn_linear_timeouts

@@ -87,7 +87,8 @@ class Sender:
                 self.profile.window_scaling else None,
                 tcb.sack_ok or (not tcb.negotiated and self.profile.sack), ts)
         else:
-            window = tcb.advertised_window()
+            window = (self._aligned_window(tcb) if self.profile.window_align_up
+                      else tcb.advertised_window())
             blocks: tuple = ()
             if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack):
                 limit = 3 if ts is not None else 4  # RFC 2018 3: room in 40 option bytes
@@ -108,6 +109,8 @@ class Sender:
         ack = tcb.rcv_nxt if flags & ACK else 0
         if flags & ACK:
             tcb.last_ack_sent = tcb.rcv_nxt  # RFC 7323 4.3 Last.ACK.sent
+            if self.profile.window_align_up:
+                tcb.rcv_edge = seq_add(tcb.rcv_nxt, window if syn else window << tcb.rcv_wscale)
         if opts is None:
             if not urgent:
                 self._put_common(tcb, flags, seq, ack, window, ts, payload, rule,
@@ -120,6 +123,16 @@ class Sender:
         if extra_variance:
             variance.update(extra_variance)
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance)
+
+    @staticmethod
+    def _aligned_window(tcb: Tcb) -> int:
+        """The window field as Linux picks it: RCV.WND rounded up to the scale unit
+        (__tcp_select_window's ALIGN; RFC 7323 2.3 leaves the rounding free). (Linux's
+        tcp_select_window also never moves the advertised edge back, which this does not
+        model: the oracle's RCV.WND is free buffer space, not Linux's rcv_ssthresh.)"""
+        shift = tcb.rcv_wscale
+        window = (tcb.rcv_wnd() + (1 << shift) - 1) >> shift
+        return window if window < 0xFFFF else 0xFFFF
 
     def _put_common(self, tcb: Tcb, flags: int, seq: int, ack: int, window: int,
                     ts: tuple[int, int] | None, payload: bytes, rule: str,

@@ -207,7 +207,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     elif p.seq_check_end_at_wup:
         # Linux tcp_sequence.
         acceptable = segment_acceptable_at_wup(seg.seq, length, tcb.last_ack_sent, tcb.rcv_nxt,
-                                               rcv_wnd)
+                                               rcv_wnd, tcb.rcv_edge)
     else:
         acceptable = segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd)
     if not acceptable:
@@ -357,7 +357,16 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
                 note_duplicate(layer, tcb, start, tcb.rcv_nxt)
                 data = data[off:]
                 start = tcb.rcv_nxt
-            room = rcv_wnd - seq_diff(start, tcb.rcv_nxt)
+            if tcb.rcv_edge is not None:
+                # Linux tcp_data_queue: text is taken up to the advertised right edge, as far
+                # as the buffer's space rounded up to the scale unit reaches (profile
+                # window_align_up; the oracle's RCV.WND is free buffer space).
+                unit = (1 << tcb.rcv_wscale) - 1
+                room = max(rcv_wnd, min(seq_diff(tcb.rcv_edge, tcb.rcv_nxt),
+                                        (rcv_wnd + unit) & ~unit))
+            else:
+                room = rcv_wnd
+            room -= seq_diff(start, tcb.rcv_nxt)
             if len(data) > room:
                 data = data[:max(0, room)]
                 fin_ok = False  # RFC 9293 3.10.7.4: a FIN beyond the window is trimmed

@@ -52,6 +52,7 @@ class Tcb:
     ts_recent: int = 0
     ts_offset: int = 0
     last_ack_sent: int = 0
+    rcv_edge: int | None = None  # RCV.WUP + the window last advertised (profile.window_align_up)
     sack_ok: bool = False
     dsack: tuple[int, int] | None = None  # a duplicate range to report first (RFC 2883)
     negotiated: bool = False  # options settled by the peer's SYN

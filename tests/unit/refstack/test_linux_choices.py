@@ -18,9 +18,11 @@ from reference_stack.wire.tcp import (
     ACK,
     FIN,
     PSH,
+    RST,
     SYN,
     URG,
     TcpOptNop,
+    TcpOptSack,
     TcpOptTimestamps,
     TcpRepr,
 )
@@ -130,3 +132,46 @@ def test_simultaneous_open_syn_ack_window(keep, window) -> None:
     # Linux tcp_send_synack repeats its SYN's window, 44 * 1460; recomputed once timestamps are
     # known it would be 45 * 1448 (RFC 9293 leaves it free either way).
     assert synack.window == window
+
+
+def _scaled_conn(profile):
+    """ESTABLISHED with window scaling (shift 7) and an ACK of one octet just sent."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=None)))
+    c.note(c.seg(ACK))
+    (ack,) = c.note(c.advance(ACK | PSH, payload=b"x"))
+    return c, ack
+
+
+def _rounded_up_edge(c, ack) -> int:
+    """RCV.NXT plus RCV.WND rounded up to the scale unit: the edge Linux advertises."""
+    return ack.ack + (-(-c.tcb().rcv_wnd() >> 7) << 7)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_window_field_rounding(profile) -> None:
+    c, ack = _scaled_conn(profile)
+    wnd = c.tcb().rcv_wnd()
+    assert wnd % 128  # not a whole number of scale units
+    # RFC 7323 2.3 allows either rounding; Linux __tcp_select_window rounds up (ALIGN).
+    assert ack.window == (-(-wnd >> 7) if profile is LINUX else wnd >> 7)
+
+
+@pytest.mark.parametrize("profile,reply", [(RFC, []), (LINUX, [ACK])], ids=["rfc", "linux"])
+def test_rst_at_the_advertised_right_edge(profile, reply) -> None:
+    c, ack = _scaled_conn(profile)
+    edge = _rounded_up_edge(c, ack)
+    # Linux tcp_sequence: !after(seq, RCV.WUP + window), a zero-length segment at the edge
+    # included; RFC 9293 3.10.7.4: RCV.NXT =< SEG.SEQ < RCV.NXT + RCV.WND.
+    assert [s.flags for s in c.note(c.seg(RST, seq=edge))] == reply
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_text_in_the_last_scale_unit(profile) -> None:
+    c, ack = _scaled_conn(profile)
+    edge = _rounded_up_edge(c, ack)
+    (reply,) = c.note(c.seg(ACK | PSH, seq=edge - 10, payload=b"y" * 10))
+    blocks = [b for o in reply.options if isinstance(o, TcpOptSack) for b in o.blocks]
+    # the RFC profile trims the text to its RCV.WND (RFC 9293 3.10.7.4); Linux's edge takes all
+    right = edge if profile is LINUX else ack.ack + c.tcb().rcv_wnd()
+    assert blocks == [(edge - 10, right)]
