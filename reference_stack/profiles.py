@@ -60,6 +60,9 @@ class Profile:
     timestamps: bool = True  # RFC 7323 3
     sack: bool = True  # RFC 2018
     dsack: bool = False  # RFC 2883 D-SACK (optional); Linux: net.ipv4.tcp_dsack = 1
+    # RFC 2018 3: a SACK block's right edge follows the last octet of the data received. Linux
+    # tcp_sack_new_ofo_skb(sk, seq, end_seq) counts an out-of-order segment's FIN in it.
+    sack_edge_counts_fin: bool = False
     ts_recent_after_ack_check: bool = False  # Linux updates TS.Recent in tcp_ack, after the
     # ACK checks (and not at all for an old ACK, SEG.ACK < SND.UNA: tcp_ack returns at old_ack
     # before tcp_replace_ts_recent); RFC 7323 4.3 right after the sequence check
@@ -183,6 +186,7 @@ LINUX = Profile(
     syn_sent_aborts_on_soft_error=True,
     arp_accept=False,  # net.ipv4.conf.all.arp_accept = 0
     dsack=True,
+    sack_edge_counts_fin=True,  # tcp_data_queue_ofo -> tcp_sack_new_ofo_skb
     ts_recent_after_ack_check=True,
     seq_check_end_at_wup=True,  # tcp_sequence
     window_align_up=True,  # __tcp_select_window, tcp_select_window

@@ -98,6 +98,9 @@ class Sender:
                     tcb.dsack = None
                 else:
                     blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit)
+                fin = tcb.peer_fin_seq
+                if fin is not None and self.profile.sack_edge_counts_fin:
+                    blocks = tuple((a, seq_add(b, 1)) if b == fin else (a, b) for a, b in blocks)
             opts = data_options(ts, blocks) if blocks else None  # None: timestamps at most
         urgent = 0
         up = tcb.snd_up

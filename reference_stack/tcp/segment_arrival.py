@@ -180,6 +180,10 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             and not p.breaks("RFC7323-5.3-MUST-paws")):
         trace.add("tcp", DROP, "RFC7323-5.3-MUST-paws", f"TSval {ts[0]} < TS.Recent "
                   f"{tcb.ts_recent}")
+        if length and not flags & SYN and seq_lt(seg.seq, tcb.rcv_nxt):
+            # RFC 2883 4: the rejected segment is a duplicate: a D-SACK block (Linux
+            # tcp_send_dupack, to SEG.SEQ + SEG.LEN at most RCV.NXT).
+            note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
         send.oow_ack(tcb, seg, now, "RFC7323-5.3-MUST-paws")
         return
 
@@ -220,6 +224,15 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             trace.add("tcp", ACCEPT, arm.rule, "retransmitted FIN")
             tcb.timers.set(T_TIME_WAIT, now + p.time_wait)
             send.send_ack(tcb, now, arm.rule)
+            return
+        if flags & SYN and tcb.state is not State.SYN_RECEIVED:
+            # RFC 5961 4.2: a SYN in a synchronized state draws the challenge ACK whatever
+            # its sequence number (no D-SACK for it: Linux tcp_validate_incoming's
+            # syn_challenge).
+            rule = TABLES[State.ESTABLISHED].syn.rule
+            trace.add("tcp", DROP, rule, f"SYN outside the window: seq={seg.seq}")
+            if not p.breaks(rule):
+                send.oow_ack(tcb, seg, now, rule)
             return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
@@ -392,7 +405,6 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
         if tcb.recv.ooo:
             tcb.recv.ooo.clear()
-            tcb.recv.last_ooo = None
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fin-ends-stream",
                       "out-of-order data beyond the FIN discarded")
         table = TABLES[tcb.state]

@@ -175,3 +175,65 @@ def test_text_in_the_last_scale_unit(profile) -> None:
     # the RFC profile trims the text to its RCV.WND (RFC 9293 3.10.7.4); Linux's edge takes all
     right = edge if profile is LINUX else ack.ack + c.tcb().rcv_wnd()
     assert blocks == [(edge - 10, right)]
+
+
+RFC_DSACK = dataclasses.replace(RFC, dsack=True)
+
+
+def _sack_conn(profile, ts: tuple[int, int] | None = None):
+    """ESTABLISHED, passive, SACK (and timestamps if `ts`) negotiated."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=None, ts=ts)))
+    c.note(c.seg(ACK, options=_stamp(ts[0] + 1) if ts else ()))
+    return c
+
+
+def _stamp(tsval: int) -> tuple:
+    return (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(tsval, 0))
+
+
+def _blocks(seg: TcpRepr) -> list[tuple[int, int]]:
+    return [tuple(b) for o in seg.options if isinstance(o, TcpOptSack) for b in o.blocks]
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_sack_edge_of_text_and_fin(profile) -> None:
+    c = _sack_conn(profile)
+    left = c.snd_nxt + 1000
+    (ack,) = c.note(c.seg(ACK | FIN, seq=left, payload=b"o" * 100))
+    # RFC 2018 3: the data's edges; Linux tcp_sack_new_ofo_skb: the segment's end_seq
+    assert _blocks(ack) == [(left, left + 100 + (profile is LINUX))]
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_sack_blocks_most_recently_reported_first(profile) -> None:
+    c = _sack_conn(profile)
+    base = c.snd_nxt
+    for off in (1000, 3000, 5000):
+        (ack,) = c.note(c.seg(ACK, seq=base + off, payload=b"o" * 100))
+    # RFC 2018 4: the triggering block first, then the most recently reported ones
+    assert _blocks(ack) == [(base + o, base + o + 100) for o in (5000, 3000, 1000)]
+    (ack,) = c.note(c.seg(ACK, seq=base + 1100, payload=b"o" * 100))
+    assert _blocks(ack) == [(base + 1000, base + 1200), (base + 5000, base + 5100),
+                            (base + 3000, base + 3100)]
+
+
+@pytest.mark.parametrize("profile", [RFC_DSACK, LINUX], ids=["rfc-dsack", "linux"])
+def test_paws_rejected_duplicate_is_dsacked(profile) -> None:
+    c = _sack_conn(profile, ts=(1000, 0))
+    c.note(c.advance(ACK | PSH, payload=b"abc", options=_stamp(1002)))
+    r = c.seg(ACK | PSH, seq=c.snd_nxt - 3, payload=b"abc", options=_stamp(999))
+    (ack,) = c.note(r)
+    # RFC 7323 5.3 drops it with an ACK; RFC 2883 4 (Linux tcp_send_dupack) reports it
+    assert "RFC7323-5.3-MUST-paws" in r.rules() and _blocks(ack) == [(c.snd_nxt - 3, c.snd_nxt)]
+
+
+@pytest.mark.parametrize("profile", [RFC_DSACK, LINUX], ids=["rfc-dsack", "linux"])
+def test_syn_below_the_window_draws_a_challenge_ack_without_dsack(profile) -> None:
+    c = _sack_conn(profile)
+    c.note(c.advance(ACK | PSH, payload=b"0123456789"))
+    r = c.seg(SYN, seq=c.snd_nxt - 10, payload=b"012")
+    (ack,) = c.note(r)
+    # RFC 5961 4.2: a SYN draws the challenge ACK whatever its sequence number (Linux
+    # tcp_validate_incoming: syn_challenge before the dupack that would carry a D-SACK)
+    assert "RFC5961-4.2-MUST-syn-challenge-ack" in r.rules() and _blocks(ack) == []
