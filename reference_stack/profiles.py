@@ -59,6 +59,10 @@ class Profile:
     window_scale: int = 7
     timestamps: bool = True  # RFC 7323 3
     sack: bool = True  # RFC 2018
+    # RFC 3168 6.1.1: a host MAY answer an ECN-setup SYN (ECE and CWR) with an ECN-setup
+    # SYN-ACK (ECE); the RFC profile does not use ECN. Linux net.ipv4.tcp_ecn = 2 accepts it on
+    # passive opens (tcp_ecn_create_request, tcp_ecn_make_synack).
+    ecn_accept: bool = False
     dsack: bool = False  # RFC 2883 D-SACK (optional); Linux: net.ipv4.tcp_dsack = 1
     # RFC 2018 3: a SACK block's right edge follows the last octet of the data received. Linux
     # tcp_sack_new_ofo_skb(sk, seq, end_seq) counts an out-of-order segment's FIN in it.
@@ -186,6 +190,7 @@ LINUX = Profile(
     syn_sent_aborts_on_soft_error=True,
     arp_accept=False,  # net.ipv4.conf.all.arp_accept = 0
     dsack=True,
+    ecn_accept=True,  # net.ipv4.tcp_ecn = 2
     sack_edge_counts_fin=True,  # tcp_data_queue_ofo -> tcp_sack_new_ofo_skb
     ts_recent_after_ack_check=True,
     seq_check_end_at_wup=True,  # tcp_sequence

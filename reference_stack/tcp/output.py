@@ -16,7 +16,7 @@ from reference_stack.tcp.tcb import T_LOSS_PROBE, T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
 from reference_stack.trace import REPLY, Trace
 from reference_stack.variance import Range
-from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
+from reference_stack.wire.tcp import ACK, ECE, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
 
 DELAYED_ACK = Range(0, 500)
 MAY_DELAY = {"timing.delay_ms": DELAYED_ACK}  # extra variance of a delayable ACK (read only)
@@ -214,7 +214,9 @@ class Sender:
                 if state is State.SYN_SENT:
                     self.emit(tcb, SYN, tcb.iss, now, "RFC9293-3.10.1-MUST-active-open-syn")
                 else:
-                    self.emit(tcb, SYN | ACK, tcb.iss, now, "RFC9293-3.10.7.2-MUST-listen-syn")
+                    # RFC 3168 6.1.1: ECE in the SYN-ACK once ECN is agreed (tcb.ecn_ok).
+                    self.emit(tcb, SYN | ACK | (ECE if tcb.ecn_ok else 0), tcb.iss, now,
+                              "RFC9293-3.10.7.2-MUST-listen-syn")
                 self._sent(tcb, tcb.iss, 1, now)
             self._arm_timers(tcb, now)
             return

@@ -23,7 +23,7 @@ from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import T_PERSIST, T_TIME_WAIT, Tcb
 from reference_stack.trace import ACCEPT, DROP
-from reference_stack.wire.tcp import ACK, FIN, RST, SYN, URG, TcpRepr
+from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, RST, SYN, URG, TcpRepr
 
 if TYPE_CHECKING:
     from reference_stack.tcp.layer import Listener, TcpLayer
@@ -74,6 +74,13 @@ def listen(layer: TcpLayer, lst: Listener, src: bytes, dst: bytes, seg: TcpRepr,
     tcb.listener = lst
     lst.pending[tcb.key] = None
     _take_syn(layer, tcb, seg)
+    if layer.profile.ecn_accept and seg.flags & (ECE | CWR) == ECE | CWR:
+        # RFC 3168 6.1.1: an ECN-setup SYN; answered with an ECN-setup SYN-ACK (Linux
+        # tcp_ecn_create_request; it also refuses a SYN that is itself ECT, which the TCP
+        # layer does not see).
+        tcb.ecn_ok = True
+        trace.add("tcp", ACCEPT, "LINUX-tcp_ecn_create_request-ecn-setup",
+                  "ECN-setup SYN: ECE in the SYN-ACK")
     trace.add("tcp", "state", arm.rule, "LISTEN -> SYN-RECEIVED")
     layer.sender.transmit(tcb, now)
 

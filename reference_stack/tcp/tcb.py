@@ -54,6 +54,7 @@ class Tcb:
     last_ack_sent: int = 0
     rcv_edge: int | None = None  # RCV.WUP + the window last advertised (profile.window_align_up)
     sack_ok: bool = False
+    ecn_ok: bool = False  # RFC 3168 6.1.1: ECN negotiated (profile.ecn_accept)
     dsack: tuple[int, int] | None = None  # a duplicate range to report first (RFC 2883)
     negotiated: bool = False  # options settled by the peer's SYN
     ws_ok: bool = False

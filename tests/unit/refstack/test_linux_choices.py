@@ -16,6 +16,8 @@ from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import Ipv4Repr
 from reference_stack.wire.tcp import (
     ACK,
+    CWR,
+    ECE,
     FIN,
     PSH,
     RST,
@@ -237,3 +239,15 @@ def test_syn_below_the_window_draws_a_challenge_ack_without_dsack(profile) -> No
     # RFC 5961 4.2: a SYN draws the challenge ACK whatever its sequence number (Linux
     # tcp_validate_incoming: syn_challenge before the dupack that would carry a D-SACK)
     assert "RFC5961-4.2-MUST-syn-challenge-ack" in r.rules() and _blocks(ack) == []
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("ecn", [ECE | CWR, ECE], ids=["ecn-setup", "ece-only"])
+def test_ecn_setup_syn(profile, ecn) -> None:
+    c = bring_to(State.LISTEN, profile)
+    r = c.advance(SYN | ecn)
+    (synack,) = c.note(r)
+    # RFC 3168 6.1.1: MAY answer an ECN-setup SYN with ECE; Linux tcp_ecn = 2 does
+    setup = profile is LINUX and ecn == ECE | CWR
+    assert synack.flags == SYN | ACK | (ECE if setup else 0)
+    assert ("LINUX-tcp_ecn_create_request-ecn-setup" in r.rules()) is setup
