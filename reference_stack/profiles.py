@@ -128,6 +128,11 @@ class Profile:
     # earlier partial segment is unacknowledged, so a write's last short segment follows the
     # full-sized ones at once.
     nagle_minshall: bool = False
+    # RFC 9293 3.10.4: after CLOSE the FIN follows the data already sent; RFC 5681 limits data,
+    # not a lone FIN. Linux queues the FIN as a segment of its own (tcp_send_fin, unless it
+    # rides on unsent data) and tcp_write_xmit's tcp_cwnd_test holds it while the segments in
+    # flight fill the congestion window (a tail loss probe may force it out).
+    fin_obeys_cwnd: bool = False
     recv_buffer: int = 131072
     ephemeral_ports: tuple[int, int] = (49152, 65535)  # RFC 6335 6
     # Sockets
@@ -200,6 +205,7 @@ LINUX = Profile(
     syn_linear_timeouts=4,  # net.ipv4.tcp_syn_linear_timeouts
     tail_loss_probe=True,  # net.ipv4.tcp_early_retrans = 3
     nagle_minshall=True,
+    fin_obeys_cwnd=True,  # tcp_send_fin -> tcp_write_xmit -> tcp_cwnd_test
     urgent_oob_byte=True,
     rto_min=0.2,  # TCP_RTO_MIN
     rto_max=120.0,  # TCP_RTO_MAX

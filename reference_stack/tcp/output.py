@@ -228,9 +228,11 @@ class Sender:
             end = tcb.send.end()
             unsent = seq_diff(end, tcb.snd_nxt)
             if unsent > 0:
-                in_flight = tcb.in_flight()
-                usable = min(seq_diff(seq_add(tcb.snd_una, tcb.snd_wnd), tcb.snd_nxt),
-                             tcb.cwnd - in_flight)
+                usable = seq_diff(seq_add(tcb.snd_una, tcb.snd_wnd), tcb.snd_nxt)
+                if not probe:
+                    # RFC 5681; RFC 8985 7.3 sends a probe's new segment whatever the
+                    # congestion window (Linux tcp_write_xmit, push_one == 2).
+                    usable = min(usable, tcb.cwnd - tcb.in_flight())
                 n = min(mss, unsent, usable)
                 if n <= 0:
                     break
@@ -257,6 +259,8 @@ class Sender:
                     break
                 continue
             if tcb.fin_queued and not tcb.fin_sent():
+                if self.profile.fin_obeys_cwnd and not probe and self._cwnd_full(tcb):
+                    break  # Linux: the FIN waits for room in the congestion window
                 # RFC 9293 3.10.4: the FIN follows all preceding SENDs.
                 tcb.fin_seq = end
                 self.emit(tcb, FIN | ACK, end, now, "RFC9293-3.10.4-MUST-send-fin")
@@ -280,6 +284,13 @@ class Sender:
         flags = ACK | (PSH if n else 0) | (FIN if fin else 0)
         self.emit(tcb, flags, seq, now, rule, tcb.send.chunk(seq, n))
         self._sent(tcb, seq, n + fin, now)
+
+    @staticmethod
+    def _cwnd_full(tcb: Tcb) -> bool:
+        """Linux tcp_cwnd_test: the segments in flight fill the congestion window (both
+        counted in segments of the MSS)."""
+        mss = tcb.mss
+        return -(-tcb.in_flight() // mss) >= max(1, tcb.cwnd // mss)
 
     def _nagle_idle(self, tcb: Tcb) -> bool:
         """Nagle lets a partial segment go: RFC 1122 4.2.3.4 when nothing is unacknowledged;

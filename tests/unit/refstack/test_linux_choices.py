@@ -251,3 +251,31 @@ def test_ecn_setup_syn(profile, ecn) -> None:
     setup = profile is LINUX and ecn == ECE | CWR
     assert synack.flags == SYN | ACK | (ECE if setup else 0)
     assert ("LINUX-tcp_ecn_create_request-ecn-setup" in r.rules()) is setup
+
+
+@pytest.mark.parametrize("profile", [dataclasses.replace(RFC, initial_cwnd_segments=10), LINUX],
+                         ids=["rfc-iw10", "linux"])
+def test_fin_after_data_filling_cwnd(profile) -> None:
+    link, a, _, b = connected_pair(profile)
+    link.drop = lambda who, d: who == "b"  # no ACKs come back
+    ta = next(iter(link.a.tcp.conns.values()))
+    link.call(link.a, "send", a, b"z" * (10 * ta.mss))
+    link.call(link.a, "shutdown", a, 1)
+    fins = [d.tcp for w, d, _ in link.log if w == "a" and d.tcp and d.tcp.flags & FIN]
+    # RFC 9293 3.10.4: the FIN follows the data; Linux tcp_cwnd_test holds it while the
+    # segments in flight fill the congestion window
+    assert len(fins) == (0 if profile is LINUX else 1)
+
+
+def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
+    link, a, _, b = connected_pair(LINUX)
+    link.drop = lambda who, d: who == "b"  # no ACKs come back
+    ta = next(iter(link.a.tcp.conns.values()))
+    link.call(link.a, "setsockopt", a, 6, 1, 1)  # TCP_NODELAY
+    link.call(link.a, "send", a, b"p" * (12 * ta.mss))
+    t0 = link.now
+    link.advance(t0 + 0.5)  # the probe, before the RTO
+    sent = [d.tcp.seq for w, d, _ in link.log if w == "a" and d.tcp and d.tcp.payload]
+    # RFC 8985 7.3: the probe is the next new segment (Linux tcp_write_xmit, push_one = 2,
+    # ignores the full congestion window), not a retransmission of the last one
+    assert len(sent) >= 11 and sent[10] == (sent[9] + ta.mss) & 0xFFFFFFFF
