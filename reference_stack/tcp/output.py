@@ -92,15 +92,15 @@ class Sender:
             blocks: tuple = ()
             if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack):
                 limit = 3 if ts is not None else 4  # RFC 2018 3: room in 40 option bytes
-                if tcb.dsack is not None:
-                    # RFC 2883 4: the D-SACK block comes first, once.
-                    blocks = (tcb.dsack,) + tcb.recv.sack_blocks(tcb.rcv_nxt, limit - 1)
-                    tcb.dsack = None
-                else:
-                    blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit)
+                dsack = tcb.dsack
+                blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit - (dsack is not None))
                 fin = tcb.peer_fin_seq
                 if fin is not None and self.profile.sack_edge_counts_fin:
                     blocks = tuple((a, seq_add(b, 1)) if b == fin else (a, b) for a, b in blocks)
+                if dsack is not None:
+                    # RFC 2883 4: the D-SACK block comes first, once.
+                    blocks = (dsack,) + blocks
+                    tcb.dsack = None
             opts = data_options(ts, blocks) if blocks else None  # None: timestamps at most
         urgent = 0
         up = tcb.snd_up

@@ -279,3 +279,13 @@ def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
     # RFC 8985 7.3: the probe is the next new segment (Linux tcp_write_xmit, push_one = 2,
     # ignores the full congestion window), not a retransmission of the last one
     assert len(sent) >= 11 and sent[10] == (sent[9] + ta.mss) & 0xFFFFFFFF
+
+
+def test_dsack_block_does_not_count_the_fin_linux() -> None:
+    c = _sack_conn(LINUX)
+    c.note(c.advance(ACK | PSH, payload=b"ab"))
+    nxt = c.snd_nxt
+    (ack,) = c.note(c.seg(ACK | FIN, seq=nxt - 1, payload=b"b"))  # "b" again, then the FIN
+    # tcp_data_queue: D-SACK [SEG.SEQ, RCV.NXT) for the old part; the FIN edge is for
+    # out-of-order blocks only (tcp_sack_new_ofo_skb)
+    assert ack.ack == nxt + 1 and _blocks(ack) == [(nxt - 1, nxt)]
