@@ -67,6 +67,9 @@ class Profile:
     # RFC 2018 3: a SACK block's right edge follows the last octet of the data received. Linux
     # tcp_sack_new_ofo_skb(sk, seq, end_seq) counts an out-of-order segment's FIN in it.
     sack_edge_counts_fin: bool = False
+    # RFC 5681 4.2: out-of-order data SHOULD be acknowledged at once. Linux sends the first three
+    # such ACKs at one RCV.NXT at once and compresses later ones (tcp/sack_compression.py).
+    sack_compression: bool = False
     ts_recent_after_ack_check: bool = False  # Linux updates TS.Recent in tcp_ack, after the
     # ACK checks (and not at all for an old ACK, SEG.ACK < SND.UNA: tcp_ack returns at old_ack
     # before tcp_replace_ts_recent); RFC 7323 4.3 right after the sequence check
@@ -197,6 +200,7 @@ LINUX = Profile(
     dsack=True,
     ecn_accept=True,  # net.ipv4.tcp_ecn = 2
     sack_edge_counts_fin=True,  # tcp_data_queue_ofo -> tcp_sack_new_ofo_skb
+    sack_compression=True,  # __tcp_ack_snd_check, net.ipv4.tcp_comp_sack_nr = 44
     ts_recent_after_ack_check=True,
     seq_check_end_at_wup=True,  # tcp_sequence
     window_align_up=True,  # __tcp_select_window, tcp_select_window

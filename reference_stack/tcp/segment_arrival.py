@@ -7,7 +7,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp import request_sock, urgent
+from reference_stack.tcp import request_sock, sack_compression, urgent
 from reference_stack.tcp.options import negotiate, timestamps_of
 from reference_stack.tcp.seq import (
     segment_acceptable,
@@ -419,8 +419,15 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         need_ack = True
         in_order_text = False  # a FIN is acknowledged at once (no delayed-ACK latitude)
     if need_ack:
-        # RFC 5681 4.2: out-of-order data is acknowledged immediately (a duplicate ACK).
-        send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=in_order_text)
+        # RFC 5681 4.2: out-of-order data is acknowledged immediately (a duplicate ACK), except
+        # where the profile compresses SACKs (Linux, tcp/sack_compression.py).
+        may_delay = in_order_text
+        if (not may_delay and p.sack_compression and tcb.sack_ok and tcb.recv.ooo
+                and sack_compression.ack_may_wait(tcb)):
+            trace.add("tcp", "event", "LINUX-__tcp_ack_snd_check-sack-compressed",
+                      "fourth or later ACK for out-of-order data at this RCV.NXT: may wait")
+            may_delay = True
+        send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=may_delay)
     send.transmit(tcb, now)
 
 

@@ -79,6 +79,8 @@ class Tcb:
     rtt_start: float = 0.0
     retries: int = 0
     dupacks: int = 0  # consecutive duplicate ACKs (RFC 5681 2)
+    ooo_acks: int = 0  # ACKs sent for out-of-order data at RCV.NXT = ooo_acks_at
+    ooo_acks_at: int | None = None  # (tcp/sack_compression.py)
     persist_backoff: int = 0
     last_oow_ack: float | None = None
     nodelay: bool = False

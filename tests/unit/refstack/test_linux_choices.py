@@ -289,3 +289,16 @@ def test_dsack_block_does_not_count_the_fin_linux() -> None:
     # tcp_data_queue: D-SACK [SEG.SEQ, RCV.NXT) for the old part; the FIN edge is for
     # out-of-order blocks only (tcp_sack_new_ofo_skb)
     assert ack.ack == nxt + 1 and _blocks(ack) == [(nxt - 1, nxt)]
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_fourth_out_of_order_ack_may_wait(profile) -> None:
+    c = _sack_conn(profile)
+    base = c.snd_nxt
+    delays = []
+    for off in (1000, 3000, 5000, 7000):
+        r = c.seg(ACK, seq=base + off, payload=b"o" * 100)
+        (pred,) = r.predictions
+        delays.append("timing.delay_ms" in pred.variance)
+    # RFC 5681 4.2: at once; Linux __tcp_ack_snd_check compresses after the third
+    assert delays == [False, False, False, profile is LINUX]
