@@ -112,7 +112,9 @@ class Sender:
         ack = tcb.rcv_nxt if flags & ACK else 0
         if flags & ACK:
             tcb.last_ack_sent = tcb.rcv_nxt  # RFC 7323 4.3 Last.ACK.sent
-            if self.profile.window_align_up:
+            if self.profile.window_align_up and tcb.rcv_wscale:
+                # (Only with window scaling: an unscaled Linux window is rounded down to the
+                # MSS, __tcp_select_window, which the oracle's RCV.WND does not follow.)
                 tcb.rcv_edge = seq_add(tcb.rcv_nxt, window if syn else window << tcb.rcv_wscale)
         if opts is None:
             if not urgent:
@@ -172,11 +174,13 @@ class Sender:
         if not self.oow_limited(tcb, seg, now):
             self.send_ack(tcb, now, rule)
 
-    def oow_limited(self, tcb: Tcb, seg: TcpRepr, now: float) -> bool:
+    def oow_limited(self, tcb: Tcb, seg: TcpRepr, now: float, data_exempt: bool = True) -> bool:
         """The profile's per-connection limit on answers to unacceptable segments (RFC 5961
-        7): True (recorded) if this answer is suppressed, else the limit is armed for it."""
+        7): True (recorded) if this answer is suppressed, else the limit is armed for it.
+        `data_exempt`: a segment with data and no SYN is not limited (Linux
+        tcp_oow_rate_limited)."""
         interval = self.profile.oow_ack_interval
-        if interval is not None and (not seg.payload or seg.flags & SYN):
+        if interval is not None and (not (data_exempt and seg.payload) or seg.flags & SYN):
             last = tcb.last_oow_ack
             if last is not None and 0 <= now - last < interval:
                 self.trace.add("tcp", "drop", "RFC5961-7-SHOULD-ack-rate-limit",
@@ -260,7 +264,10 @@ class Sender:
                 continue
             if tcb.fin_queued and not tcb.fin_sent():
                 if self.profile.fin_obeys_cwnd and not probe and self._cwnd_full(tcb):
-                    break  # Linux: the FIN waits for room in the congestion window
+                    # Linux: the FIN waits for room in the congestion window
+                    self.trace.add("tcp", "event", "LINUX-tcp_cwnd_test-fin-held",
+                                   "segments in flight fill the congestion window")
+                    break
                 # RFC 9293 3.10.4: the FIN follows all preceding SENDs.
                 tcb.fin_seq = end
                 self.emit(tcb, FIN | ACK, end, now, "RFC9293-3.10.4-MUST-send-fin")

@@ -99,7 +99,10 @@ def check_req(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, ts: tuple[int, int] | Non
             layer.delete(tcb)
         else:
             trace.add("tcp", DROP, RULE_RST_CHALLENGE, "RST in window but not at RCV.NXT")
-            send.oow_ack(tcb, seg, now, RULE_RST_CHALLENGE)
+            # (limited even when it carries data: measured, a RST with 12 octets of data
+            # within 500 ms of the SYN,ACK's retransmission is not answered)
+            if not send.oow_limited(tcb, seg, now, data_exempt=False):
+                send.send_ack(tcb, now, RULE_RST_CHALLENGE)
         return True
     if flags & ACK and seg.ack != seq_add(tcb.iss, 1):
         # RFC 9293 3.10.7.4 SYN-RECEIVED fifth check (unacceptable ACK -> <SEQ=SEG.ACK><RST>),

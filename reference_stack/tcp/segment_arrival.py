@@ -219,6 +219,12 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         # Linux tcp_sequence.
         acceptable = segment_acceptable_at_wup(seg.seq, length, tcb.last_ack_sent, tcb.rcv_nxt,
                                                rcv_wnd, tcb.rcv_edge)
+        if (acceptable and tcb.rcv_edge is not None
+                and not seq_lt(seg.seq, seq_add(tcb.rcv_nxt, rcv_wnd))
+                and seq_gt(seq_add(seg.seq, length), tcb.rcv_nxt)):
+            # RFC 9293 3.10.7.4 would refuse it: it starts at or beyond RCV.NXT + RCV.WND.
+            trace.add("tcp", ACCEPT, "LINUX-tcp_sequence-advertised-right-edge",
+                      "up to RCV.WUP + the advertised window, its edge included")
     else:
         acceptable = segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd)
     if not acceptable:

@@ -165,7 +165,9 @@ def test_rst_at_the_advertised_right_edge(profile, reply) -> None:
     edge = _rounded_up_edge(c, ack)
     # Linux tcp_sequence: !after(seq, RCV.WUP + window), a zero-length segment at the edge
     # included; RFC 9293 3.10.7.4: RCV.NXT =< SEG.SEQ < RCV.NXT + RCV.WND.
-    assert [s.flags for s in c.note(c.seg(RST, seq=edge))] == reply
+    r = c.seg(RST, seq=edge)
+    assert [s.flags for s in c.note(r)] == reply
+    assert ("LINUX-tcp_sequence-advertised-right-edge" in r.rules()) is (profile is LINUX)
 
 
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
@@ -260,7 +262,8 @@ def test_fin_after_data_filling_cwnd(profile) -> None:
     link.drop = lambda who, d: who == "b"  # no ACKs come back
     ta = next(iter(link.a.tcp.conns.values()))
     link.call(link.a, "send", a, b"z" * (10 * ta.mss))
-    link.call(link.a, "shutdown", a, 1)
+    r = link.call(link.a, "shutdown", a, 1)
+    assert ("LINUX-tcp_cwnd_test-fin-held" in r.reaction.rules()) is (profile is LINUX)
     fins = [d.tcp for w, d, _ in link.log if w == "a" and d.tcp and d.tcp.flags & FIN]
     # RFC 9293 3.10.4: the FIN follows the data; Linux tcp_cwnd_test holds it while the
     # segments in flight fill the congestion window

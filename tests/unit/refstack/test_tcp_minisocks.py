@@ -203,3 +203,13 @@ def test_simultaneous_open_synack_establishes(profile) -> None:
         assert r.frames == ()  # RFC 9293 figure 8: nothing more to send
     assert c.state() is State.ESTABLISHED
     assert c.stack.connect(c.fd, ("198.18.0.11", 40000), 0.0).errno == 0
+
+
+def test_syn_received_rst_with_data_challenge_is_rate_limited_linux() -> None:
+    c = half_open(LINUX)
+    assert c.seg(SYN, seq=c.snd_nxt - 1).frames  # the SYN,ACK again arms the limit
+    c.tester.now = 0.1
+    r = c.seg(RST, seq=c.snd_nxt + 10, payload=b"x" * 12)
+    # measured on 6.18: no challenge ACK, though a segment with data is exempt elsewhere
+    assert r.frames == () and "RFC5961-7-SHOULD-ack-rate-limit" in r.rules()
+    assert _completes(c)
