@@ -66,7 +66,17 @@ class Profile:
     window_scale: int = 7
     timestamps: bool = True  # RFC 7323 3
     sack: bool = True  # RFC 2018
+    # RFC 3168 6.1.1: a host MAY answer an ECN-setup SYN (ECE and CWR) with an ECN-setup
+    # SYN-ACK (ECE); the RFC profile does not use ECN. Linux net.ipv4.tcp_ecn = 2 accepts it on
+    # passive opens (tcp_ecn_create_request, tcp_ecn_make_synack).
+    ecn_accept: bool = False
     dsack: bool = False  # RFC 2883 D-SACK (optional); Linux: net.ipv4.tcp_dsack = 1
+    # RFC 2018 3: a SACK block's right edge follows the last octet of the data received. Linux
+    # tcp_sack_new_ofo_skb(sk, seq, end_seq) counts an out-of-order segment's FIN in it.
+    sack_edge_counts_fin: bool = False
+    # RFC 5681 4.2: out-of-order data SHOULD be acknowledged at once. Linux sends the first three
+    # such ACKs at one RCV.NXT at once and compresses later ones (tcp/sack_compression.py).
+    sack_compression: bool = False
     ts_recent_after_ack_check: bool = False  # Linux updates TS.Recent in tcp_ack, after the
     # ACK checks (and not at all for an old ACK, SEG.ACK < SND.UNA: tcp_ack returns at old_ack
     # before tcp_replace_ts_recent); RFC 7323 4.3 right after the sequence check
@@ -113,6 +123,13 @@ class Profile:
     # counted) >= RCV.WUP (RCV.NXT when the last window was sent, i.e. Last.ACK.sent) and
     # SEG.SEQ =< the right edge: a retransmission that ends exactly at RCV.NXT is acceptable.
     seq_check_end_at_wup: bool = False
+    # RFC 7323 2.3: a scaled window field loses the low bits of RCV.WND (either rounding is
+    # allowed). Linux __tcp_select_window rounds up (`ALIGN(window, 1 << rcv_wscale)`, so as
+    # not to announce a zero window); tcp_sequence (with seq_check_end_at_wup) then accepts up
+    # to RCV.WUP plus that window, a zero-length segment at the edge itself included (RFC 9293
+    # 3.10.7.4 accepts one only below RCV.NXT + RCV.WND), and tcp_data_queue takes text up to
+    # the edge.
+    window_align_up: bool = False
     # Linux tcp_data_queue (reached from CLOSE-WAIT, CLOSING and LAST-ACK too when SEG.SEQ <
     # RCV.NXT, tcp_rcv_state_process): an accepted segment whose sequence space (text, SYN or
     # FIN) lies before RCV.NXT is a duplicate: a D-SACK block (RFC 2883, tcp_dsack_set) and an
@@ -165,6 +182,11 @@ class Profile:
     # earlier partial segment is unacknowledged, so a write's last short segment follows the
     # full-sized ones at once.
     nagle_minshall: bool = False
+    # RFC 9293 3.10.4: after CLOSE the FIN follows the data already sent; RFC 5681 limits data,
+    # not a lone FIN. Linux queues the FIN as a segment of its own (tcp_send_fin, unless it
+    # rides on unsent data) and tcp_write_xmit's tcp_cwnd_test holds it while the segments in
+    # flight fill the congestion window (a tail loss probe may force it out).
+    fin_obeys_cwnd: bool = False
     recv_buffer: int = 131072
     ephemeral_ports: tuple[int, int] = (49152, 65535)  # RFC 6335 6
     # Sockets
@@ -229,6 +251,9 @@ LINUX = Profile(
     syn_sent_aborts_on_soft_error=True,
     arp_accept=False,  # net.ipv4.conf.all.arp_accept = 0
     dsack=True,
+    ecn_accept=True,  # net.ipv4.tcp_ecn = 2
+    sack_edge_counts_fin=True,  # tcp_data_queue_ofo -> tcp_sack_new_ofo_skb
+    sack_compression=True,  # __tcp_ack_snd_check, net.ipv4.tcp_comp_sack_nr = 44
     ts_recent_after_ack_check=True,
     drop_without_ack_first=True,  # tcp_rcv_established: TCP_FLAGS
     last_timestamps_option=True,  # tcp_parse_options
@@ -241,11 +266,13 @@ LINUX = Profile(
     syn_challenge_any_seq=True,  # tcp_validate_incoming: syn_challenge
     old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
+    window_align_up=True,  # __tcp_select_window, tcp_select_window
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack
     simultaneous_open_keeps_syn_window=True,
     syn_linear_timeouts=4,  # net.ipv4.tcp_syn_linear_timeouts
     tail_loss_probe=True,  # net.ipv4.tcp_early_retrans = 3
     nagle_minshall=True,
+    fin_obeys_cwnd=True,  # tcp_send_fin -> tcp_write_xmit -> tcp_cwnd_test
     urgent_oob_byte=True,
     rto_min=0.2,  # TCP_RTO_MIN
     rto_max=120.0,  # TCP_RTO_MAX

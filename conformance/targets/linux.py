@@ -22,7 +22,6 @@ __all__ = ["LinuxTarget", "endpoints_of"]
 class LinuxTarget(NamespacedTarget):
     name = "linux"
     description = "the running Linux kernel, in a fresh network namespace per test"
-    analyses_module = "conformance.targets.linux_analyses"
 
     def __init__(self, plan: WorkerPlan, config: DutConfig, pool_size: int = 2) -> None:
         super().__init__(plan, config, pool_size)

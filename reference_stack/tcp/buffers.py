@@ -47,13 +47,12 @@ class SendBuffer:
 class ReceiveBuffer:
     """In-order bytes for the user plus out-of-order segments (RFC 9293 3.10.7.4, RFC 2018)."""
 
-    __slots__ = ("ready", "ooo", "capacity", "last_ooo")
+    __slots__ = ("ready", "ooo", "capacity")
 
     def __init__(self, capacity: int) -> None:
         self.ready = bytearray()
         self.ooo: dict[int, bytes] = {}  # seq -> data, beyond RCV.NXT
         self.capacity = capacity
-        self.last_ooo: int | None = None  # seq of the most recent out-of-order segment
 
     def queued(self) -> int:
         return len(self.ready) + sum(len(d) for d in self.ooo.values())
@@ -65,10 +64,9 @@ class ReceiveBuffer:
     def insert(self, seq: int, data: bytes, rcv_nxt: int) -> int:
         """Queue `data` (already trimmed to the window, seq >= rcv_nxt); return the new RCV.NXT."""
         if seq != rcv_nxt:
-            old = self.ooo.get(seq)
-            if old is None or len(old) < len(data):
-                self.ooo[seq] = data
-            self.last_ooo = seq
+            # (re-inserted: `ooo` keeps the order of arrival, which sack_blocks reports)
+            old = self.ooo.pop(seq, None)
+            self.ooo[seq] = data if old is None or len(old) < len(data) else old
             return rcv_nxt
         self.ready += data
         rcv_nxt = seq_add(rcv_nxt, len(data))
@@ -87,8 +85,6 @@ class ReceiveBuffer:
                 progressed = True
             if not progressed:
                 break
-        if not self.ooo:
-            self.last_ooo = None
         return rcv_nxt
 
     def read(self, n: int) -> bytes:
@@ -100,20 +96,19 @@ class ReceiveBuffer:
         """SACK blocks (left, right) for queued out-of-order data (RFC 2018 3, 4).
 
         RFC 2018 4: the first block MUST specify the block holding the most recently received
-        segment; the others follow in ascending order here.
+        segment; the others SHOULD repeat the most recently reported ones: here each block
+        ranks by the latest arrival among its segments (as Linux's tcp_sack_new_ofo_skb
+        rotates the block a segment extends to the front).
         """
-        spans = sorted((seq_diff(s, rcv_nxt), len(d)) for s, d in self.ooo.items())
-        merged: list[list[int]] = []
-        for off, n in spans:
+        spans = sorted((seq_diff(s, rcv_nxt), len(d), i) for i, (s, d) in
+                       enumerate(self.ooo.items()))
+        merged: list[list[int]] = []  # [left offset, right offset, latest arrival]
+        for off, n, arrival in spans:
             if merged and off <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], off + n)
+                last = merged[-1]
+                last[1] = max(last[1], off + n)
+                last[2] = max(last[2], arrival)
             else:
-                merged.append([off, off + n])
-        blocks = [(seq_add(rcv_nxt, a), seq_add(rcv_nxt, b)) for a, b in merged]
-        if self.last_ooo is not None:
-            recent = seq_diff(self.last_ooo, rcv_nxt)
-            for i, (a, b) in enumerate(merged):
-                if a <= recent < b:
-                    blocks.insert(0, blocks.pop(i))
-                    break
-        return tuple(blocks[:limit])
+                merged.append([off, off + n, arrival])
+        merged.sort(key=lambda block: -block[2])
+        return tuple((seq_add(rcv_nxt, a), seq_add(rcv_nxt, b)) for a, b, _ in merged[:limit])

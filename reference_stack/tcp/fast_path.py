@@ -82,6 +82,11 @@ def segment_arrives(layer: TcpLayer, src: bytes, dst: bytes, fields: tuple, segm
         # immediate duplicate ACK due, RFC 5681 4.2).
         if n > tcb.rcv_wnd() or tcb.recv.ooo:
             return False
+        # (A profile's advertised right edge, profile.window_align_up, may lie below
+        # RCV.NXT + RCV.WND after a read: the full path judges text reaching past it.)
+        edge = tcb.rcv_edge
+        if edge is not None and (edge - seq) & MASK < n:
+            return False
     elif acked == 0:
         return False
 

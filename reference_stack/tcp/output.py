@@ -16,7 +16,7 @@ from reference_stack.tcp.tcb import T_LOSS_PROBE, T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
 from reference_stack.trace import REPLY, Trace
 from reference_stack.variance import Range
-from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
+from reference_stack.wire.tcp import ACK, ECE, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
 
 DELAYED_ACK = Range(0, 500)
 MAY_DELAY = {"timing.delay_ms": DELAYED_ACK}  # extra variance of a delayable ACK (read only)
@@ -87,16 +87,20 @@ class Sender:
                 self.profile.window_scaling else None,
                 tcb.sack_ok or (not tcb.negotiated and self.profile.sack), ts)
         else:
-            window = tcb.advertised_window()
+            window = (self._aligned_window(tcb) if self.profile.window_align_up
+                      else tcb.advertised_window())
             blocks: tuple = ()
             if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack):
                 limit = 3 if ts is not None else 4  # RFC 2018 3: room in 40 option bytes
-                if tcb.dsack is not None:
+                dsack = tcb.dsack
+                blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit - (dsack is not None))
+                fin = tcb.peer_fin_seq
+                if fin is not None and self.profile.sack_edge_counts_fin:
+                    blocks = tuple((a, seq_add(b, 1)) if b == fin else (a, b) for a, b in blocks)
+                if dsack is not None:
                     # RFC 2883 4: the D-SACK block comes first, once.
-                    blocks = (tcb.dsack,) + tcb.recv.sack_blocks(tcb.rcv_nxt, limit - 1)
+                    blocks = (dsack,) + blocks
                     tcb.dsack = None
-                else:
-                    blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit)
             opts = data_options(ts, blocks) if blocks else None  # None: timestamps at most
         urgent = 0
         up = tcb.snd_up
@@ -108,6 +112,10 @@ class Sender:
         ack = tcb.rcv_nxt if flags & ACK else 0
         if flags & ACK:
             tcb.last_ack_sent = tcb.rcv_nxt  # RFC 7323 4.3 Last.ACK.sent
+            if self.profile.window_align_up and tcb.rcv_wscale:
+                # (Only with window scaling: an unscaled Linux window is rounded down to the
+                # MSS, __tcp_select_window, which the oracle's RCV.WND does not follow.)
+                tcb.rcv_edge = seq_add(tcb.rcv_nxt, window if syn else window << tcb.rcv_wscale)
         if opts is None:
             if not urgent:
                 self._put_common(tcb, flags, seq, ack, window, ts, payload, rule,
@@ -120,6 +128,16 @@ class Sender:
         if extra_variance:
             variance.update(extra_variance)
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance)
+
+    @staticmethod
+    def _aligned_window(tcb: Tcb) -> int:
+        """The window field as Linux picks it: RCV.WND rounded up to the scale unit
+        (__tcp_select_window's ALIGN; RFC 7323 2.3 leaves the rounding free). (Linux's
+        tcp_select_window also never moves the advertised edge back, which this does not
+        model: the oracle's RCV.WND is free buffer space, not Linux's rcv_ssthresh.)"""
+        shift = tcb.rcv_wscale
+        window = (tcb.rcv_wnd() + (1 << shift) - 1) >> shift
+        return window if window < 0xFFFF else 0xFFFF
 
     def _put_common(self, tcb: Tcb, flags: int, seq: int, ack: int, window: int,
                     ts: tuple[int, int] | None, payload: bytes, rule: str,
@@ -190,7 +208,9 @@ class Sender:
                 if state is State.SYN_SENT:
                     self.emit(tcb, SYN, tcb.iss, now, "RFC9293-3.10.1-MUST-active-open-syn")
                 else:
-                    self.emit(tcb, SYN | ACK, tcb.iss, now, "RFC9293-3.10.7.2-MUST-listen-syn")
+                    # RFC 3168 6.1.1: ECE in the SYN-ACK once ECN is agreed (tcb.ecn_ok).
+                    self.emit(tcb, SYN | ACK | (ECE if tcb.ecn_ok else 0), tcb.iss, now,
+                              "RFC9293-3.10.7.2-MUST-listen-syn")
                 self._sent(tcb, tcb.iss, 1, now)
             self._arm_timers(tcb, now)
             return
@@ -202,9 +222,11 @@ class Sender:
             end = tcb.send.end()
             unsent = seq_diff(end, tcb.snd_nxt)
             if unsent > 0:
-                in_flight = tcb.in_flight()
-                usable = min(seq_diff(seq_add(tcb.snd_una, tcb.snd_wnd), tcb.snd_nxt),
-                             tcb.cwnd - in_flight)
+                usable = seq_diff(seq_add(tcb.snd_una, tcb.snd_wnd), tcb.snd_nxt)
+                if not probe:
+                    # RFC 5681; RFC 8985 7.3 sends a probe's new segment whatever the
+                    # congestion window (Linux tcp_write_xmit, push_one == 2).
+                    usable = min(usable, tcb.cwnd - tcb.in_flight())
                 n = min(mss, unsent, usable)
                 if n <= 0:
                     break
@@ -231,6 +253,11 @@ class Sender:
                     break
                 continue
             if tcb.fin_queued and not tcb.fin_sent():
+                if self.profile.fin_obeys_cwnd and not probe and self._cwnd_full(tcb):
+                    # Linux: the FIN waits for room in the congestion window
+                    self.trace.add("tcp", "event", "LINUX-tcp_cwnd_test-fin-held",
+                                   "segments in flight fill the congestion window")
+                    break
                 # RFC 9293 3.10.4: the FIN follows all preceding SENDs.
                 tcb.fin_seq = end
                 self.emit(tcb, FIN | ACK, end, now, "RFC9293-3.10.4-MUST-send-fin")
@@ -254,6 +281,13 @@ class Sender:
         flags = ACK | (PSH if n else 0) | (FIN if fin else 0)
         self.emit(tcb, flags, seq, now, rule, tcb.send.chunk(seq, n))
         self._sent(tcb, seq, n + fin, now)
+
+    @staticmethod
+    def _cwnd_full(tcb: Tcb) -> bool:
+        """Linux tcp_cwnd_test: the segments in flight fill the congestion window (both
+        counted in segments of the MSS)."""
+        mss = tcb.mss
+        return -(-tcb.in_flight() // mss) >= max(1, tcb.cwnd // mss)
 
     def _nagle_idle(self, tcb: Tcb) -> bool:
         """Nagle lets a partial segment go: RFC 1122 4.2.3.4 when nothing is unacknowledged;

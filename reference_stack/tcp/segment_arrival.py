@@ -7,7 +7,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp import urgent
+from reference_stack.tcp import request_sock, sack_compression, urgent
 from reference_stack.tcp.options import negotiate, segment_timestamps
 from reference_stack.tcp.seq import (
     before_at_half,
@@ -24,7 +24,7 @@ from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import T_PERSIST, T_TIME_WAIT, Tcb
 from reference_stack.trace import ACCEPT, DROP
-from reference_stack.wire.tcp import ACK, FIN, RST, SYN, URG, TcpRepr
+from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, RST, SYN, URG, TcpRepr
 
 if TYPE_CHECKING:
     from reference_stack.profiles import Profile
@@ -76,6 +76,13 @@ def listen(layer: TcpLayer, lst: Listener, src: bytes, dst: bytes, seg: TcpRepr,
     tcb.listener = lst
     lst.pending[tcb.key] = None
     _take_syn(layer, tcb, seg)
+    if layer.profile.ecn_accept and seg.flags & (ECE | CWR) == ECE | CWR:
+        # RFC 3168 6.1.1: an ECN-setup SYN; answered with an ECN-setup SYN-ACK (Linux
+        # tcp_ecn_create_request; it also refuses a SYN that is itself ECT, which the TCP
+        # layer does not see).
+        tcb.ecn_ok = True
+        trace.add("tcp", ACCEPT, "LINUX-tcp_ecn_create_request-ecn-setup",
+                  "ECN-setup SYN: ECE in the SYN-ACK")
     trace.add("tcp", "state", arm.rule, "LISTEN -> SYN-RECEIVED")
     layer.sender.transmit(tcb, now)
 
@@ -165,8 +172,8 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     ts = segment_timestamps(p.last_timestamps_option, seg) if tcb.ts_ok else None
 
     # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.
-    request_sock = tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock
-    if p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not request_sock:
+    in_request = tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock
+    if p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request:
         # RFC 9293 3.10.7.4 drops a segment without ACK at the fifth check, after the sequence
         # check has answered an unacceptable one; Linux drops it before any check.
         trace.add("tcp", DROP, "LINUX-tcp_rcv_established-no-ack-flag",
@@ -177,21 +184,32 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             and tcb.state is not State.SYN_RECEIVED):
         trace.add("tcp", DROP, "RFC7323-3.2-SHOULD-drop-missing-tsopt")
         return
+    child = False
+    if p.synrecv_minisock and tcb.passive and request_sock.is_request(tcb):
+        # Linux's request socket has checks of its own (tcp/request_sock.py); a segment it
+        # passes on makes the child socket, which repeats SEGMENT ARRIVES (tcp_child_process).
+        if request_sock.check_req(layer, tcb, seg, ts, now):
+            return
+        child = True
     # RFC 7323 5.3 R1 (PAWS): before the sequence check, a segment whose TSval is older than
     # TS.Recent is unacceptable: send an ACK and drop it (a RST is exempt, RFC 7323 5.2).
     if (ts is not None and not flags & RST and seq_lt(ts[0], tcb.ts_recent)
             and not p.breaks("RFC7323-5.3-MUST-paws")
-            and not _within_paws_window(layer, tcb, ts[0], request_sock)
-            and not (p.paws_disordered_ack and not request_sock
+            and not _within_paws_window(layer, tcb, ts[0], in_request)
+            and not (p.paws_disordered_ack and not in_request
                      and _disordered_ack(layer, tcb, seg, ts[0]))):
         if (p.paws_old_ack_silent and flags & (ACK | SYN | FIN) == ACK and not seg.payload
-                and seq_lt(seg.seq, tcb.rcv_nxt) and not request_sock):
+                and seq_lt(seg.seq, tcb.rcv_nxt) and not in_request):
             # Linux tcp_disordered_ack_check: an old pure ACK, no duplicate ACK for it.
             trace.add("tcp", DROP, "LINUX-tcp_validate_incoming-paws-old-ack",
                       f"pure ACK before RCV.NXT, TSval {ts[0]} < TS.Recent {tcb.ts_recent}")
             return
         trace.add("tcp", DROP, "RFC7323-5.3-MUST-paws", f"TSval {ts[0]} < TS.Recent "
                   f"{tcb.ts_recent}")
+        if length and not flags & SYN and seq_lt(seg.seq, tcb.rcv_nxt):
+            # RFC 2883 4: the rejected segment is a duplicate: a D-SACK block (Linux
+            # tcp_send_dupack, to SEG.SEQ + SEG.LEN at most RCV.NXT).
+            note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
         send.oow_ack(tcb, seg, now, "RFC7323-5.3-MUST-paws")
         return
 
@@ -213,10 +231,19 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
 
     # First check: sequence number.
     rcv_wnd = tcb.rcv_wnd()
-    if p.seq_check_end_at_wup and not request_sock:
-        # Linux tcp_sequence (a passive SYN-RECEIVED minisock uses tcp_in_window, the RFC's).
+    if child:
+        # The child's tcp_sequence accepts all that the request's tcp_in_window did.
+        acceptable = True
+    elif p.seq_check_end_at_wup:
+        # Linux tcp_sequence.
         acceptable = segment_acceptable_at_wup(seg.seq, length, tcb.last_ack_sent, tcb.rcv_nxt,
-                                               rcv_wnd)
+                                               rcv_wnd, tcb.rcv_edge)
+        if (acceptable and tcb.rcv_edge is not None
+                and not seq_lt(seg.seq, seq_add(tcb.rcv_nxt, rcv_wnd))
+                and seq_gt(seq_add(seg.seq, length), tcb.rcv_nxt)):
+            # RFC 9293 3.10.7.4 would refuse it: it starts at or beyond RCV.NXT + RCV.WND.
+            trace.add("tcp", ACCEPT, "LINUX-tcp_sequence-advertised-right-edge",
+                      "up to RCV.WUP + the advertised window, its edge included")
     else:
         acceptable = segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd)
     if not acceptable:
@@ -229,13 +256,6 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             trace.add("tcp", ACCEPT, arm.rule, "retransmitted FIN")
             tcb.timers.set(T_TIME_WAIT, now + p.time_wait)
             send.send_ack(tcb, now, arm.rule)
-            return
-        if (tcb.state is State.SYN_RECEIVED and flags & SYN and not flags & ACK
-                and seg.seq == tcb.irs and p.synrecv_minisock):
-            trace.add("tcp", ACCEPT, "LINUX-tcp_check_req-syn-retransmit",
-                      "duplicate SYN: SYN,ACK sent again")
-            tcb.snd_nxt = tcb.iss
-            send.transmit(tcb, now)
             return
         if (flags & SYN and p.syn_challenge_any_seq and tcb.state is not State.SYN_RECEIVED):
             # RFC 5961 4.2: a SYN draws a challenge ACK "irrespective of the sequence number"
@@ -269,11 +289,6 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
         if seg.seq != tcb.rcv_nxt:
-            if tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock:
-                trace.add("tcp", "state", "LINUX-tcp_check_req-embryonic-reset",
-                          "in-window RST ends the embryonic connection")
-                layer.delete(tcb)
-                return
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
                       "RST in window but not at RCV.NXT")
             if not p.breaks("RFC5961-3.2-MUST-rst-challenge-ack"):
@@ -288,10 +303,9 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         return
     # Fourth check: SYN (RFC 5961 4.2).
     if flags & SYN:
-        if tcb.state is State.SYN_RECEIVED and tcb.passive:
-            if p.synrecv_minisock:
-                layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg,
-                                   "LINUX-tcp_check_req-syn-reset")
+        if tcb.state is State.SYN_RECEIVED and tcb.passive and not p.synrecv_minisock:
+            # (Linux: the request socket resets, request_sock.py; its child, a full socket,
+            # answers with the challenge ACK below.)
             trace.add("tcp", "state", table.syn.rule, "passive open: return to LISTEN")
             layer.delete(tcb)
             return
@@ -397,7 +411,16 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
                 note_duplicate(layer, tcb, start, tcb.rcv_nxt)
                 data = data[off:]
                 start = tcb.rcv_nxt
-            room = rcv_wnd - seq_diff(start, tcb.rcv_nxt)
+            if tcb.rcv_edge is not None:
+                # Linux tcp_data_queue: text is taken up to the advertised right edge, as far
+                # as the buffer's space rounded up to the scale unit reaches (profile
+                # window_align_up; the oracle's RCV.WND is free buffer space).
+                unit = (1 << tcb.rcv_wscale) - 1
+                room = max(rcv_wnd, min(seq_diff(tcb.rcv_edge, tcb.rcv_nxt),
+                                        (rcv_wnd + unit) & ~unit))
+            else:
+                room = rcv_wnd
+            room -= seq_diff(start, tcb.rcv_nxt)
             if len(data) > room:
                 data = data[:max(0, room)]
                 fin_ok = False  # RFC 9293 3.10.7.4: a FIN beyond the window is trimmed
@@ -423,7 +446,6 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
         if tcb.recv.ooo:
             tcb.recv.ooo.clear()
-            tcb.recv.last_ooo = None
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fin-ends-stream",
                       "out-of-order data beyond the FIN discarded")
         from_established = tcb.state is State.ESTABLISHED
@@ -437,17 +459,24 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         in_order_text = bool(p.fin_ack_delayed and from_established and flags & FIN
                              and (in_order_text or not seg.payload))
     if need_ack:
-        # RFC 5681 4.2: out-of-order data is acknowledged immediately (a duplicate ACK).
-        send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=in_order_text)
+        # RFC 5681 4.2: out-of-order data is acknowledged immediately (a duplicate ACK), except
+        # where the profile compresses SACKs (Linux, tcp/sack_compression.py).
+        may_delay = in_order_text
+        if (not may_delay and p.sack_compression and tcb.sack_ok and tcb.recv.ooo
+                and sack_compression.ack_may_wait(tcb)):
+            trace.add("tcp", "event", "LINUX-__tcp_ack_snd_check-sack-compressed",
+                      "fourth or later ACK for out-of-order data at this RCV.NXT: may wait")
+            may_delay = True
+        send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=may_delay)
     send.transmit(tcb, now)
 
 
-def _within_paws_window(layer: TcpLayer, tcb: Tcb, tsval: int, request_sock: bool) -> bool:
+def _within_paws_window(layer: TcpLayer, tcb: Tcb, tsval: int, in_request: bool) -> bool:
     """A TSval older than TS.Recent by no more than the profile's PAWS window passes (Linux
     tcp_paws_check(&rx_opt, TCP_PAWS_WINDOW) in tcp_validate_incoming; the request and
     TIME-WAIT minisockets allow none, tcp_paws_reject); recorded when it decides."""
     window = layer.profile.paws_window
-    if not window or request_sock or seq_diff(tcb.ts_recent, tsval) > window:
+    if not window or in_request or seq_diff(tcb.ts_recent, tsval) > window:
         return False
     layer.trace.add("tcp", ACCEPT, "LINUX-tcp_paws_check-paws-window",
                     f"TSval {tsval} within {window} of TS.Recent {tcb.ts_recent}")

@@ -57,12 +57,18 @@ def segment_acceptable(seg_seq: int, seg_len: int, rcv_nxt: int, rcv_wnd: int) -
 
 
 def segment_acceptable_at_wup(seg_seq: int, seg_len: int, rcv_wup: int, rcv_nxt: int,
-                              rcv_wnd: int) -> bool:
-    """Linux's left edge (tcp_sequence): besides what RFC 9293 3.10.7.4 accepts, a segment
+                              rcv_wnd: int, rcv_edge: int | None = None) -> bool:
+    """Linux's tcp_sequence. Its left edge: besides what RFC 9293 3.10.7.4 accepts, a segment
     that starts at or before RCV.NXT and whose end, SEG.SEQ + SEG.LEN with SYN and FIN counted,
     is not before RCV.WUP (RCV.NXT when the last window was advertised) is acceptable; the RFC
-    asks SEG.SEQ+SEG.LEN-1 >= RCV.NXT. (Linux's right edge, RCV.WUP plus the last advertised
-    window, is left to the RFC test: the oracle does not keep the advertised edge.)"""
+    asks SEG.SEQ+SEG.LEN-1 >= RCV.NXT. Its right edge, when known (`rcv_edge`: RCV.WUP plus
+    the window last advertised), replaces the RFC's RCV.NXT + RCV.WND: a segment is acceptable
+    if it starts at or below the edge (a zero-length one at the edge too). (Linux 6.18 also
+    refuses a segment ending beyond the edge while its receive queue holds data,
+    TCP_INVALID_END_SEQUENCE; not modelled: the oracle trims it to the window.)"""
+    end = seq_add(seg_seq, seg_len)
+    if rcv_edge is not None:
+        return not (seq_lt(end, rcv_wup) or seq_gt(seg_seq, rcv_edge))
     if segment_acceptable(seg_seq, seg_len, rcv_nxt, rcv_wnd):
         return True
-    return seq_le(seg_seq, rcv_nxt) and not seq_lt(seq_add(seg_seq, seg_len), rcv_wup)
+    return seq_le(seg_seq, rcv_nxt) and not seq_lt(end, rcv_wup)

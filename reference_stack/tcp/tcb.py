@@ -53,7 +53,9 @@ class Tcb:
     ts_recent: int = 0
     ts_offset: int = 0
     last_ack_sent: int = 0
+    rcv_edge: int | None = None  # RCV.WUP + the window last advertised (profile.window_align_up)
     sack_ok: bool = False
+    ecn_ok: bool = False  # RFC 3168 6.1.1: ECN negotiated (profile.ecn_accept)
     dsack: tuple[int, int] | None = None  # a duplicate range to report first (RFC 2883)
     negotiated: bool = False  # options settled by the peer's SYN
     ws_ok: bool = False
@@ -78,6 +80,8 @@ class Tcb:
     rtt_start: float = 0.0
     retries: int = 0
     dupacks: int = 0  # consecutive duplicate ACKs (RFC 5681 2)
+    ooo_acks: int = 0  # ACKs sent for out-of-order data at RCV.NXT = ooo_acks_at
+    ooo_acks_at: int | None = None  # (tcp/sack_compression.py)
     persist_backoff: int = 0
     last_oow_ack: float | None = None
     nodelay: bool = False

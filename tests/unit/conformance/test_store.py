@@ -64,15 +64,18 @@ def test_an_entry_with_a_test_id_is_for_the_suites_only(tmp_path):
     assert explained[0].reason == "why" and stale == []
 
 
+SAMPLE_ANALYSES = "tests.unit.conformance.sample_analyses"
+
+
 def test_analyses_come_from_the_targets_module_by_id(tmp_path):
-    text = '[[divergence]]\nanalysis = "tcp_inbound_hash-md5-unexpected"\nreason = "why"\n'
+    text = '[[divergence]]\nanalysis = "answered-with-ece"\nreason = "why"\n'
     with pytest.raises(ExpectationsError, match="has none"):
         load(tmp_path, text)
-    entries = load(tmp_path, text, "conformance.targets.linux_analyses")
-    assert entries.explain_case(ctx(response="missing:tcp:S.")) is None  # no MD5 option
+    entries = load(tmp_path, text, SAMPLE_ANALYSES)
+    assert entries.explain_case(ctx()) == "why"
+    assert entries.explain_case(ctx(answers=(DUT.tcp(80, 40000, SYN | ACK, 7, 2),))) is None
     with pytest.raises(ExpectationsError, match="unknown analysis nope"):
-        load(tmp_path, '[[divergence]]\nanalysis = "nope"\nreason = "r"\n',
-             "conformance.targets.linux_analyses")
+        load(tmp_path, '[[divergence]]\nanalysis = "nope"\nreason = "r"\n', SAMPLE_ANALYSES)
 
 
 @pytest.mark.parametrize("text", [
@@ -87,6 +90,5 @@ def test_malformed_entries_are_rejected(tmp_path, text):
 
 
 def test_the_shipped_stores_load():
-    assert store.load("linux", None, "conformance.targets.linux_analyses").entries
-    for target in ("pytcp", "reference"):
+    for target in ("linux", "pytcp", "reference"):
         store.load(target)

@@ -56,7 +56,7 @@ def tcb_state(tcb: Tcb) -> dict:
         elif f.name == "send":
             value = (bytes(value.data), value.base, value.capacity)
         elif f.name == "recv":
-            value = (bytes(value.ready), dict(value.ooo), value.capacity, value.last_ooo)
+            value = (bytes(value.ready), list(value.ooo.items()), value.capacity)
         elif f.name == "timers":
             value = dict(value._deadlines)
         out[f.name] = value

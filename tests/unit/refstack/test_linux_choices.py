@@ -16,11 +16,15 @@ from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import Ipv4Repr
 from reference_stack.wire.tcp import (
     ACK,
+    CWR,
+    ECE,
     FIN,
     PSH,
+    RST,
     SYN,
     URG,
     TcpOptNop,
+    TcpOptSack,
     TcpOptTimestamps,
     TcpRepr,
 )
@@ -130,3 +134,163 @@ def test_simultaneous_open_syn_ack_window(keep, window) -> None:
     # Linux tcp_send_synack repeats its SYN's window, 44 * 1460; recomputed once timestamps are
     # known it would be 45 * 1448 (RFC 9293 leaves it free either way).
     assert synack.window == window
+
+
+def _scaled_conn(profile):
+    """ESTABLISHED with window scaling (shift 7) and an ACK of one octet just sent."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=None)))
+    c.note(c.seg(ACK))
+    (ack,) = c.note(c.advance(ACK | PSH, payload=b"x"))
+    return c, ack
+
+
+def _rounded_up_edge(c, ack) -> int:
+    """RCV.NXT plus RCV.WND rounded up to the scale unit: the edge Linux advertises."""
+    return ack.ack + (-(-c.tcb().rcv_wnd() >> 7) << 7)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_window_field_rounding(profile) -> None:
+    c, ack = _scaled_conn(profile)
+    wnd = c.tcb().rcv_wnd()
+    assert wnd % 128  # not a whole number of scale units
+    # RFC 7323 2.3 allows either rounding; Linux __tcp_select_window rounds up (ALIGN).
+    assert ack.window == (-(-wnd >> 7) if profile is LINUX else wnd >> 7)
+
+
+@pytest.mark.parametrize("profile,reply", [(RFC, []), (LINUX, [ACK])], ids=["rfc", "linux"])
+def test_rst_at_the_advertised_right_edge(profile, reply) -> None:
+    c, ack = _scaled_conn(profile)
+    edge = _rounded_up_edge(c, ack)
+    # Linux tcp_sequence: !after(seq, RCV.WUP + window), a zero-length segment at the edge
+    # included; RFC 9293 3.10.7.4: RCV.NXT =< SEG.SEQ < RCV.NXT + RCV.WND.
+    r = c.seg(RST, seq=edge)
+    assert [s.flags for s in c.note(r)] == reply
+    assert ("LINUX-tcp_sequence-advertised-right-edge" in r.rules()) is (profile is LINUX)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_text_in_the_last_scale_unit(profile) -> None:
+    c, ack = _scaled_conn(profile)
+    edge = _rounded_up_edge(c, ack)
+    (reply,) = c.note(c.seg(ACK | PSH, seq=edge - 10, payload=b"y" * 10))
+    blocks = [b for o in reply.options if isinstance(o, TcpOptSack) for b in o.blocks]
+    # the RFC profile trims the text to its RCV.WND (RFC 9293 3.10.7.4); Linux's edge takes all
+    right = edge if profile is LINUX else ack.ack + c.tcb().rcv_wnd()
+    assert blocks == [(edge - 10, right)]
+
+
+RFC_DSACK = dataclasses.replace(RFC, dsack=True)
+
+
+def _sack_conn(profile, ts: tuple[int, int] | None = None):
+    """ESTABLISHED, passive, SACK (and timestamps if `ts`) negotiated."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=None, ts=ts)))
+    c.note(c.seg(ACK, options=_stamp(ts[0] + 1) if ts else ()))
+    return c
+
+
+def _stamp(tsval: int) -> tuple:
+    return (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(tsval, 0))
+
+
+def _blocks(seg: TcpRepr) -> list[tuple[int, int]]:
+    return [tuple(b) for o in seg.options if isinstance(o, TcpOptSack) for b in o.blocks]
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_sack_edge_of_text_and_fin(profile) -> None:
+    c = _sack_conn(profile)
+    left = c.snd_nxt + 1000
+    (ack,) = c.note(c.seg(ACK | FIN, seq=left, payload=b"o" * 100))
+    # RFC 2018 3: the data's edges; Linux tcp_sack_new_ofo_skb: the segment's end_seq
+    assert _blocks(ack) == [(left, left + 100 + (profile is LINUX))]
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_sack_blocks_most_recently_reported_first(profile) -> None:
+    c = _sack_conn(profile)
+    base = c.snd_nxt
+    for off in (1000, 3000, 5000):
+        (ack,) = c.note(c.seg(ACK, seq=base + off, payload=b"o" * 100))
+    # RFC 2018 4: the triggering block first, then the most recently reported ones
+    assert _blocks(ack) == [(base + o, base + o + 100) for o in (5000, 3000, 1000)]
+    (ack,) = c.note(c.seg(ACK, seq=base + 1100, payload=b"o" * 100))
+    assert _blocks(ack) == [(base + 1000, base + 1200), (base + 5000, base + 5100),
+                            (base + 3000, base + 3100)]
+
+
+@pytest.mark.parametrize("profile", [RFC_DSACK, LINUX], ids=["rfc-dsack", "linux"])
+def test_paws_rejected_duplicate_is_dsacked(profile) -> None:
+    c = _sack_conn(profile, ts=(1000, 0))
+    c.note(c.advance(ACK | PSH, payload=b"abc", options=_stamp(1002)))
+    r = c.seg(ACK | PSH, seq=c.snd_nxt - 3, payload=b"abc", options=_stamp(999))
+    (ack,) = c.note(r)
+    # RFC 7323 5.3 drops it with an ACK; RFC 2883 4 (Linux tcp_send_dupack) reports it
+    assert "RFC7323-5.3-MUST-paws" in r.rules() and _blocks(ack) == [(c.snd_nxt - 3, c.snd_nxt)]
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("ecn", [ECE | CWR, ECE], ids=["ecn-setup", "ece-only"])
+def test_ecn_setup_syn(profile, ecn) -> None:
+    c = bring_to(State.LISTEN, profile)
+    r = c.advance(SYN | ecn)
+    (synack,) = c.note(r)
+    # RFC 3168 6.1.1: MAY answer an ECN-setup SYN with ECE; Linux tcp_ecn = 2 does
+    setup = profile is LINUX and ecn == ECE | CWR
+    assert synack.flags == SYN | ACK | (ECE if setup else 0)
+    assert ("LINUX-tcp_ecn_create_request-ecn-setup" in r.rules()) is setup
+
+
+@pytest.mark.parametrize("profile", [dataclasses.replace(RFC, initial_cwnd_segments=10), LINUX],
+                         ids=["rfc-iw10", "linux"])
+def test_fin_after_data_filling_cwnd(profile) -> None:
+    link, a, _, b = connected_pair(profile)
+    link.drop = lambda who, d: who == "b"  # no ACKs come back
+    ta = next(iter(link.a.tcp.conns.values()))
+    link.call(link.a, "send", a, b"z" * (10 * ta.mss))
+    r = link.call(link.a, "shutdown", a, 1)
+    assert ("LINUX-tcp_cwnd_test-fin-held" in r.reaction.rules()) is (profile is LINUX)
+    fins = [d.tcp for w, d, _ in link.log if w == "a" and d.tcp and d.tcp.flags & FIN]
+    # RFC 9293 3.10.4: the FIN follows the data; Linux tcp_cwnd_test holds it while the
+    # segments in flight fill the congestion window
+    assert len(fins) == (0 if profile is LINUX else 1)
+
+
+def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
+    link, a, _, b = connected_pair(LINUX)
+    link.drop = lambda who, d: who == "b"  # no ACKs come back
+    ta = next(iter(link.a.tcp.conns.values()))
+    link.call(link.a, "setsockopt", a, 6, 1, 1)  # TCP_NODELAY
+    link.call(link.a, "send", a, b"p" * (12 * ta.mss))
+    t0 = link.now
+    link.advance(t0 + 0.5)  # the probe, before the RTO
+    sent = [d.tcp.seq for w, d, _ in link.log if w == "a" and d.tcp and d.tcp.payload]
+    # RFC 8985 7.3: the probe is the next new segment (Linux tcp_write_xmit, push_one = 2,
+    # ignores the full congestion window), not a retransmission of the last one
+    assert len(sent) >= 11 and sent[10] == (sent[9] + ta.mss) & 0xFFFFFFFF
+
+
+def test_dsack_block_does_not_count_the_fin_linux() -> None:
+    c = _sack_conn(LINUX)
+    c.note(c.advance(ACK | PSH, payload=b"ab"))
+    nxt = c.snd_nxt
+    (ack,) = c.note(c.seg(ACK | FIN, seq=nxt - 1, payload=b"b"))  # "b" again, then the FIN
+    # tcp_data_queue: D-SACK [SEG.SEQ, RCV.NXT) for the old part; the FIN edge is for
+    # out-of-order blocks only (tcp_sack_new_ofo_skb)
+    assert ack.ack == nxt + 1 and _blocks(ack) == [(nxt - 1, nxt)]
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_fourth_out_of_order_ack_may_wait(profile) -> None:
+    c = _sack_conn(profile)
+    base = c.snd_nxt
+    delays = []
+    for off in (1000, 3000, 5000, 7000):
+        r = c.seg(ACK, seq=base + off, payload=b"o" * 100)
+        (pred,) = r.predictions
+        delays.append("timing.delay_ms" in pred.variance)
+    # RFC 5681 4.2: at once; Linux __tcp_ack_snd_check compresses after the third
+    assert delays == [False, False, False, profile is LINUX]

@@ -1,0 +1,41 @@
+"""RFC 9293 3.10.4: after CLOSE (here shutdown(SHUT_WR)) the FIN follows all data sent before
+it. When that data fills the initial congestion window (RFC 5681 3.1, RFC 6928) and none of it
+is acknowledged yet, when the FIN goes out is the stack's choice (RFC 5681 limits data, a lone
+FIN may go at once or wait for the window, as Linux's tcp_write_xmit makes it); once the data is
+acknowledged the FIN follows, and the tester's ACK of it completes FIN-WAIT-1."""
+
+import socket
+
+import pytest
+from conformance.tcp_connection import seq_add
+
+from reference_stack.wire import tcp as tcpw
+
+from .states import listen, passive_open
+
+SEGMENTS = 10  # Linux's initial window (TCP_INIT_CWND, RFC 6928)
+
+
+def _no_fin(flags: int) -> bool:
+    """a segment without FIN"""
+    return not flags & tcpw.FIN
+
+
+def _has_fin(flags: int) -> bool:
+    """a segment with FIN"""
+    return bool(flags & tcpw.FIN)
+
+
+@pytest.mark.requirement("RFC9293-3.6-MUST-orderly-close", "RFC9293-3.8.2-MUST-congestion-control")
+def test_fin_after_data_filling_the_congestion_window(ex, dut, endpoints):
+    lst = listen(dut, endpoints)
+    conn, fd = passive_open(ex, dut, endpoints, lst)
+    mss = 1460 - 12  # the tester's MSS less the timestamp option (RFC 6691)
+    dut.send(fd, b"d" * (SEGMENTS * mss))
+    for _ in range(SEGMENTS):
+        conn.expect(flags=_no_fin, seq=conn.rcv_nxt)
+    dut.shutdown(fd, socket.SHUT_WR)
+    ex.expect_nothing(*conn.template(flags=_has_fin))
+    conn.send(flags="A", ack=conn.rcv_nxt)
+    fin = conn.expect(flags=_has_fin, timeout=1.0)
+    assert seq_add(fin.seq, len(fin.payload)) == conn.rcv_nxt - 1 or fin.payload == b""

@@ -1,0 +1,28 @@
+"""RFC 5681 4.2 and RFC 2018 4: out-of-order data SHOULD be acknowledged at once, with SACK
+blocks. Stacks may hold later duplicate ACKs briefly (Linux compresses SACKs after the third at
+one RCV.NXT, tcp_comp_sack_nr, for up to a millisecond): the ACK for a fourth out-of-order
+segment comes, at once or a little later, and reports it in its first block."""
+
+import pytest
+from conformance.tcp_connection import seq_add
+
+from reference_stack.wire.frame import dissect
+
+from .states import reach
+
+
+@pytest.mark.requirement("RFC2018-4-SHOULD-sack-on-out-of-order",
+                         "RFC2018-4-MUST-first-block-most-recent")
+def test_fourth_out_of_order_segment_is_sacked(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    base = peer.conn.snd_nxt
+    for offset in (1000, 3000, 5000):
+        left = seq_add(base, offset)
+        peer.send(b"o" * 100, flags="PA", seq=left)
+        ack = peer.expect_ack(timeout=1.0)
+        assert ack.sack_blocks[:1] == ((left, seq_add(left, 100)),), ack.summary()
+    left = seq_add(base, 7000)
+    peer.send(b"o" * 100, flags="PA", seq=left)
+    early = [dissect(f).tcp for f in ex.settle() if dissect(f).tcp is not None]
+    ack = early[0] if early else peer.expect_ack(timeout=1.0)
+    assert ack.sack_blocks[:1] == ((left, seq_add(left, 100)),), ack.summary()

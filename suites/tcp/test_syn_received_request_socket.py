@@ -1,0 +1,131 @@
+"""RFC 9293 3.10.7.4 in SYN-RECEIVED after a passive open, at the edges where stacks differ (Linux
+keeps a request socket there, tcp_check_req): an unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST>
+whatever the sequence number; a SYN repeating the first one draws the SYN,ACK again; a RST in the
+window but not at RCV.NXT draws a challenge ACK (RFC 5961 3.2) and the half-open connection
+stays; a zero-length segment at the right window edge is acceptable; the ACK answering an old
+segment carries no D-SACK block. After each, the handshake still completes (or, for a RST at
+RCV.NXT, no longer does)."""
+
+import pytest
+from conformance.tcp_connection import seq_add
+
+from .states import half_open_syn_received
+
+
+def _still_half_open(conn, dut, listener, synack) -> None:
+    """The half-open connection survived: the ACK of the SYN,ACK completes it. Its TSecr
+    echoes the SYN,ACK (Linux's request socket rejects a TSecr beyond its last SYN,ACK's
+    TSval, tcp_check_req's tsecr_reject, which a later ACK's TSval may be)."""
+    if synack.timestamps is not None:
+        conn.ts_recent = synack.timestamps[0]
+    conn.send(flags="A", ack=seq_add(conn.their_isn, 1), advance=False)
+    conn.expect_nothing()
+    fd, _ = dut.accept(listener)
+    assert fd >= 0
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst")
+def test_unacceptable_ack_out_of_window_gets_rst(ex, dut, endpoints):
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    synack = conn.last
+    bad = seq_add(conn.their_isn, 6)
+    conn.send(flags="A", ack=bad, seq=seq_add(conn.snd_nxt, 100000), advance=False)
+    conn.expect(flags="R", seq=bad)
+    _still_half_open(conn, dut, listener, synack)
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst")
+def test_unacceptable_ack_failing_paws_gets_rst(ex, dut, endpoints):
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    synack = conn.last
+    bad = seq_add(conn.their_isn, 6)
+    conn.ts_val = 0  # older than the SYN's TSval
+    conn.send(flags="A", ack=bad, advance=False)
+    conn.expect(flags="R", seq=bad)
+    conn.ts_val = 10
+    _still_half_open(conn, dut, listener, synack)
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-first-check")
+@pytest.mark.parametrize("extra", ["data", "fin"])
+def test_syn_repeating_the_first_gets_the_syn_ack_again(ex, dut, endpoints, extra):
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    synack = conn.last
+    if extra == "data":
+        conn.send(b"hello", flags="S", seq=conn.isn, advance=False)
+    else:
+        conn.send(flags="SF", seq=conn.isn, advance=False)
+    conn.expect(flags="SA", seq=conn.their_isn, ack=conn.snd_nxt)
+    _still_half_open(conn, dut, listener, synack)
+
+
+@pytest.mark.requirement("RFC5961-4.2-MUST-syn-challenge-ack",
+                         "RFC5961-4.2-MUST-syn-challenge-ack")
+@pytest.mark.parametrize("extra", ["data", "fin"])
+def test_syn_ack_with_data_at_isn_completes_and_draws_a_challenge_ack(ex, dut, endpoints,
+                                                                      extra):
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    synack = conn.last
+    ack = seq_add(conn.their_isn, 1)
+    if extra == "data":
+        conn.send(b"hello", flags="SA", seq=conn.isn, ack=ack, advance=False)
+    else:
+        conn.send(flags="SAF", seq=conn.isn, ack=ack, advance=False)
+    conn.expect(flags="A", seq=ack, ack=conn.snd_nxt)
+    _still_half_open(conn, dut, listener, synack)
+
+
+@pytest.mark.requirement("RFC5961-3.2-MUST-rst-challenge-ack",
+                         "RFC5961-3.2-MUST-rst-challenge-ack")
+@pytest.mark.parametrize("where", ["inside", "right-edge", "rst-ack-bad-ack"])
+def test_rst_in_window_not_at_rcv_nxt_gets_challenge_ack(ex, dut, endpoints, where):
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    synack = conn.last
+    window = synack.window  # the SYN,ACK's window is never scaled (RFC 7323 2.2)
+    if where == "inside":
+        conn.send(flags="R", seq=seq_add(conn.snd_nxt, 877), advance=False)
+    elif where == "right-edge":
+        conn.send(flags="R", seq=seq_add(conn.snd_nxt, window), advance=False)
+    else:
+        conn.send(flags="RA", seq=seq_add(conn.snd_nxt, 10),
+                  ack=seq_add(conn.their_isn, 7), advance=False)
+    conn.expect(flags="A", seq=seq_add(conn.their_isn, 1), ack=conn.snd_nxt)
+    _still_half_open(conn, dut, listener, synack)
+
+
+@pytest.mark.requirement("RFC5961-3.2-MUST-rst-out-of-window",
+                         "RFC5961-3.2-MUST-rst-out-of-window")
+@pytest.mark.parametrize("where", ["beyond-edge", "old-timestamp"])
+def test_rst_outside_window_or_failing_paws_is_dropped(ex, dut, endpoints, where):
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    synack = conn.last
+    if where == "beyond-edge":
+        conn.send(flags="R", seq=seq_add(conn.snd_nxt, synack.window + 1), advance=False)
+    else:
+        conn.ts_val = 0
+        conn.send(flags="R", advance=False)
+        conn.ts_val = 10
+    conn.expect_nothing()
+    _still_half_open(conn, dut, listener, synack)
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-syn-received-ack")
+def test_ack_at_the_right_window_edge_establishes(ex, dut, endpoints):
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    synack = conn.last
+    edge = seq_add(conn.snd_nxt, synack.window)
+    conn.send(flags="A", seq=edge, ack=seq_add(conn.their_isn, 1), advance=False)
+    conn.expect_nothing()
+    fd, _ = dut.accept(listener)
+    assert fd >= 0
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-first-check")
+def test_ack_for_an_old_segment_has_no_dsack(ex, dut, endpoints):
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    synack = conn.last
+    conn.send(b"old", flags="PA", seq=seq_add(conn.snd_nxt, -3),
+              ack=seq_add(conn.their_isn, 1), advance=False)
+    reply = conn.expect(flags="A", ack=conn.snd_nxt)
+    assert reply.sack_blocks == (), reply.summary()
+    _still_half_open(conn, dut, listener, synack)
