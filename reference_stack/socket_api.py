@@ -18,7 +18,8 @@ from reference_stack.iface.interface import Interface
 from reference_stack.iface.state import Output
 from reference_stack.iface.udp_sockets import UdpEndpoint
 from reference_stack.tcp import urgent
-from reference_stack.tcp.layer import ANY, ConnOptions, Listener
+from reference_stack.tcp.layer import ANY
+from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.seq import seq_diff
 from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb

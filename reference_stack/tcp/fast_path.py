@@ -26,7 +26,7 @@ from reference_stack.tcp.tcb import T_PERSIST
 from reference_stack.wire.tcp import ACK, PSH
 
 if TYPE_CHECKING:
-    from reference_stack.tcp.layer import TcpLayer
+    from reference_stack.tcp.connections import Connections
 
 ESTABLISHED = State.ESTABLISHED
 ESTABLISHED_NAME = ESTABLISHED.value  # (an Enum's .value is a slow descriptor)
@@ -39,7 +39,7 @@ DELIVER_DETAIL = "{} bytes, RCV.NXT {} -> {}"
 MASK = 0xFFFFFFFF
 
 
-def segment_arrives(layer: TcpLayer, src: bytes, dst: bytes, fields: tuple, segment: bytes,
+def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, segment: bytes,
                     now: float) -> bool:
     """Process a predicted segment and return True, or return False (nothing done, nothing
     recorded) for the caller's full path. `fields` are `common_fields(segment)`; the

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import errno
 import random
-from collections import deque
-from dataclasses import dataclass, field
 
 from reference_stack.profiles import Profile
 from reference_stack.tcp import auth_options, loss_probe, segment_arrival, time_wait
 from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
+from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.output import OutSegment, Sender
 from reference_stack.tcp.rto import RtoEstimator
 from reference_stack.tcp.seq import seq_add, seq_diff, seq_gt
@@ -32,30 +31,6 @@ ANY = b"\0\0\0\0"
 # States whose receiver announces a reopened window after a read (receive()); a constant
 # tuple, as an Enum member's attribute lookup is slow on the hot path.
 WINDOW_UPDATE_STATES = (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2)
-
-
-@dataclass(slots=True)
-class ConnOptions:
-    """Per-socket settings a connection inherits (SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, ...)."""
-
-    rcvbuf: int
-    sndbuf: int
-    nodelay: bool = False
-    maxseg: int | None = None
-
-
-@dataclass(slots=True, eq=False)
-class Listener:
-    local_ip: bytes
-    port: int
-    backlog: int
-    opts: ConnOptions
-    pending: dict = field(default_factory=dict)  # embryonic connection keys, in arrival order
-    accept_queue: deque = field(default_factory=deque)
-
-    def queue_full(self) -> bool:
-        # Linux sk_acceptq_is_full: more than `backlog` connections waiting.
-        return len(self.accept_queue) > self.backlog
 
 
 class TcpLayer:
@@ -278,7 +253,7 @@ class TcpLayer:
                         continue  # re-armed by a loss probe that fired at the same time
                     self._retransmit_timeout(tcb, now)
                 elif name == T_LOSS_PROBE:
-                    loss_probe.fire(self, tcb, now)
+                    loss_probe.fire(self.sender, tcb, now)
                 elif name == T_PERSIST:
                     self._persist_timeout(tcb, now)
                 elif name == T_TIME_WAIT:

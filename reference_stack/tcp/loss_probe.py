@@ -8,16 +8,16 @@ time (TLP.end_seq, RFC 8985 7.3: Linux tlp_high_seq)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp import output  # (circular: read at call time, not on every import)
 from reference_stack.tcp.seq import seq_ge
+from reference_stack.tcp.state import SENDING_STATES
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_RETRANSMIT, Tcb
 from reference_stack.trace import EVENT
 
 if TYPE_CHECKING:
-    from reference_stack.tcp.layer import TcpLayer
+    from reference_stack.trace import Trace
 
 RULE = "RFC8985-7.3-MAY-tail-loss-probe"
 TIMEOUT_INIT = 1.0  # no RTT sample yet: Linux TCP_TIMEOUT_INIT
@@ -27,7 +27,7 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
     """RFC 8985 7.2: schedule the PTO after new data went out (`advancing`: after an ACK that
     re-arms the RTO, which then caps the PTO; else the pending RTO's deadline does)."""
     if not (p.tail_loss_probe and tcb.sack_ok and tcb.in_flight() > 0
-            and tcb.state in output.SENDING_STATES and tcb.retries == 0 and tcb.dupacks < 3):
+            and tcb.state in SENDING_STATES and tcb.retries == 0 and tcb.dupacks < 3):
         return
     srtt = tcb.rto.srtt
     if srtt is None:
@@ -42,18 +42,28 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
     tcb.timers.set(T_LOSS_PROBE, min(now + pto, cap))
 
 
-def fire(layer: TcpLayer, tcb: Tcb, now: float) -> None:
+class ProbeSender(Protocol):
+    """What the probe needs of the connection's sender (tcp/output.py's Sender)."""
+
+    trace: Trace
+
+    def transmit(self, tcb: Tcb, now: float, probe: bool = False) -> None: ...
+
+    def retransmit_tail(self, tcb: Tcb, now: float, rule: str) -> None: ...
+
+
+def fire(sender: ProbeSender, tcb: Tcb, now: float) -> None:
     """RFC 8985 7.3: send the probe (once per episode), then re-arm the RTO (Linux
     tcp_rearm_rto, not backed off)."""
-    if tcb.in_flight() == 0 or tcb.state not in output.SENDING_STATES:
+    if tcb.in_flight() == 0 or tcb.state not in SENDING_STATES:
         return
     if tcb.tlp_high is None:
         tcb.tlp_high = tcb.snd_nxt
-        layer.trace.add("tcp", EVENT, RULE, "probe timeout: tail loss probe")
+        sender.trace.add("tcp", EVENT, RULE, "probe timeout: tail loss probe")
         before = tcb.snd_nxt
-        layer.sender.transmit(tcb, now, probe=True)  # new data, if the windows allow
+        sender.transmit(tcb, now, probe=True)  # new data, if the windows allow
         if tcb.snd_nxt == before:
-            layer.sender.retransmit_tail(tcb, now, RULE)
+            sender.retransmit_tail(tcb, now, RULE)
     tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
 
 

@@ -10,8 +10,8 @@ from reference_stack.profiles import Profile
 from reference_stack.tcp import ack_throttle, loss_probe
 from reference_stack.tcp.options import data_options, syn_options
 from reference_stack.tcp.segment_template import SegmentTemplate
-from reference_stack.tcp.seq import seq_add, seq_diff, seq_le, seq_lt
-from reference_stack.tcp.state import State
+from reference_stack.tcp.seq import seg_len, seq_add, seq_diff, seq_le, seq_lt
+from reference_stack.tcp.state import SENDING_STATES, State
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
 from reference_stack.trace import REPLY, Trace
@@ -21,8 +21,6 @@ from reference_stack.wire.tcp import ACK, ECE, FIN, PSH, RST, SYN, URG, TcpRepr,
 DELAYED_ACK = Range(0, 500)
 MAY_DELAY = {"timing.delay_ms": DELAYED_ACK}  # extra variance of a delayable ACK (read only)
 OPENING_STATES = (State.SYN_SENT, State.SYN_RECEIVED)  # (a constant: Enum lookups are slow)
-SENDING_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
-                  State.LAST_ACK)
 
 
 def _reply_detail(flags: int, seq: int, ack: int, length: int) -> str:
@@ -187,8 +185,7 @@ class Sender:
         if seg.flags & ACK:
             rst = TcpRepr(seg.dst_port, seg.src_port, seq=seg.ack, flags=RST)
         else:
-            seg_len = len(seg.payload) + bool(seg.flags & SYN) + bool(seg.flags & FIN)
-            rst = TcpRepr(seg.dst_port, seg.src_port, seq=0, ack=seq_add(seg.seq, seg_len),
+            rst = TcpRepr(seg.dst_port, seg.src_port, seq=0, ack=seq_add(seg.seq, seg_len(seg)),
                           flags=RST | ACK)
         self._put(src, dst, rst, rule, segment_variance(self.profile, None, rst))
 

@@ -31,14 +31,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp import ack_throttle
-from reference_stack.tcp.seq import seq_add, seq_gt, seq_le, seq_lt
+from reference_stack.tcp.seq import seg_len, seq_add, seq_gt, seq_le, seq_lt
 from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb
 from reference_stack.trace import ACCEPT, DROP, STATE
-from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpRepr
+from reference_stack.wire.tcp import ACK, RST, SYN, TcpRepr
 
 if TYPE_CHECKING:
-    from reference_stack.tcp.layer import TcpLayer
+    from reference_stack.tcp.connections import Connections
 
 RULE_SYN_RTX = "LINUX-tcp_check_req-syn-retransmit"
 RULE_RST_CHALLENGE = "LINUX-tcp_check_req-rst-challenge-ack"
@@ -71,14 +71,14 @@ def in_window(seq: int, end_seq: int, s_win: int, e_win: int) -> bool:
     return seq == e_win and seq == end_seq
 
 
-def check_req(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, ts: tuple[int, int] | None,
+def check_req(layer: Connections, tcb: Tcb, seg: TcpRepr, ts: tuple[int, int] | None,
               now: float) -> bool:
     """Linux tcp_check_req for a segment to a request socket; True if it consumed it."""
     trace = layer.trace
     send = layer.sender
     flags = seg.flags
     ctl = flags & (RST | SYN | ACK)
-    end_seq = seq_add(seg.seq, len(seg.payload) + bool(flags & SYN) + bool(flags & FIN))
+    end_seq = seq_add(seg.seq, seg_len(seg))
     # RFC 7323 5.3 R1 (PAWS), with the RST included (tcp_paws_reject: TS.Recent is fresh).
     paws_reject = ts is not None and seq_lt(ts[0], tcb.ts_recent)
     if seg.seq == tcb.irs and ctl == SYN and not paws_reject:

@@ -11,6 +11,7 @@ from reference_stack.tcp import request_sock, sack_compression, urgent
 from reference_stack.tcp.options import negotiate, segment_timestamps
 from reference_stack.tcp.seq import (
     before_at_half,
+    seg_len,
     segment_acceptable,
     segment_acceptable_at_wup,
     seq_add,
@@ -28,17 +29,13 @@ from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, RST, SYN, URG, TcpRepr
 
 if TYPE_CHECKING:
     from reference_stack.profiles import Profile
-    from reference_stack.tcp.layer import Listener, TcpLayer
-
-
-def seg_len(seg: TcpRepr) -> int:
-    """SEG.LEN counts SYN and FIN (RFC 9293 3.4)."""
-    return len(seg.payload) + bool(seg.flags & SYN) + bool(seg.flags & FIN)
+    from reference_stack.tcp.connections import Connections
+    from reference_stack.tcp.listener import Listener
 
 
 # -- CLOSED (RFC 9293 3.10.7.1) -------------------------------------------------------------
 
-def closed(layer: TcpLayer, src: bytes, dst: bytes, seg: TcpRepr) -> None:
+def closed(layer: Connections, src: bytes, dst: bytes, seg: TcpRepr) -> None:
     if seg.flags & RST:
         layer.trace.add("tcp", DROP, "RFC9293-3.10.7.1-MUST-closed-rst-drop",
                         "An incoming segment containing a RST is discarded.")
@@ -50,7 +47,7 @@ def closed(layer: TcpLayer, src: bytes, dst: bytes, seg: TcpRepr) -> None:
 
 # -- LISTEN (RFC 9293 3.10.7.2) -------------------------------------------------------------
 
-def listen(layer: TcpLayer, lst: Listener, src: bytes, dst: bytes, seg: TcpRepr,
+def listen(layer: Connections, lst: Listener, src: bytes, dst: bytes, seg: TcpRepr,
            now: float, iss: int | None = None) -> None:
     trace = layer.trace
     if seg.flags & RST:
@@ -87,7 +84,7 @@ def listen(layer: TcpLayer, lst: Listener, src: bytes, dst: bytes, seg: TcpRepr,
     layer.sender.transmit(tcb, now)
 
 
-def _take_syn(layer: TcpLayer, tcb: Tcb, seg: TcpRepr) -> None:
+def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr) -> None:
     """IRS, RCV.NXT and the option negotiation from a SYN (RFC 9293 3.10.7.2-3)."""
     p = layer.profile
     tcb.irs = seg.seq
@@ -118,7 +115,7 @@ def _take_syn(layer: TcpLayer, tcb: Tcb, seg: TcpRepr) -> None:
 
 # -- SYN-SENT (RFC 9293 3.10.7.3) -----------------------------------------------------------
 
-def syn_sent(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
+def syn_sent(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     trace = layer.trace
     flags = seg.flags
     table = TABLES[State.SYN_SENT]
@@ -163,7 +160,7 @@ def syn_sent(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
 
 # -- the synchronized states and SYN-RECEIVED (RFC 9293 3.10.7.4) ---------------------------
 
-def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
+def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     p = layer.profile
     trace = layer.trace
     send = layer.sender
@@ -471,7 +468,7 @@ def synchronized(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     send.transmit(tcb, now)
 
 
-def _within_paws_window(layer: TcpLayer, tcb: Tcb, tsval: int, in_request: bool) -> bool:
+def _within_paws_window(layer: Connections, tcb: Tcb, tsval: int, in_request: bool) -> bool:
     """A TSval older than TS.Recent by no more than the profile's PAWS window passes (Linux
     tcp_paws_check(&rx_opt, TCP_PAWS_WINDOW) in tcp_validate_incoming; the request and
     TIME-WAIT minisockets allow none, tcp_paws_reject); recorded when it decides."""
@@ -483,7 +480,7 @@ def _within_paws_window(layer: TcpLayer, tcb: Tcb, tsval: int, in_request: bool)
     return True
 
 
-def _disordered_ack(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, tsval: int) -> bool:
+def _disordered_ack(layer: Connections, tcb: Tcb, seg: TcpRepr, tsval: int) -> bool:
     """Linux tcp_disordered_ack_check: a pure duplicate ACK at RCV.NXT (SEG.ACK = SND.UNA)
     that could update no window, whose TSval lies within the replay window (RTO * 1200 ticks,
     tcp_tsval_replay), is a reordered ACK and passes PAWS (recorded when it decides)."""
@@ -506,7 +503,7 @@ def _max_snd_wnd(p: Profile, tcb: Tcb) -> int:
     return tcb.max_snd_wnd
 
 
-def _syn_received_acked(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
+def _syn_received_acked(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     """SYN-RECEIVED, SND.UNA < SEG.ACK =< SND.NXT: enter ESTABLISHED with SND.WND <- SEG.WND,
     SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK (RFC 9293 3.10.7.4 fifth check)."""
     # RFC 7323 2.2: a SYN's window is never scaled.
@@ -527,7 +524,7 @@ def _syn_received_acked(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> 
     layer.established_passive(tcb)
 
 
-def _duplicate(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
+def _duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     """An accepted segment whose whole sequence space (text, SYN, FIN) lies before RCV.NXT:
     Linux tcp_data_queue reports it in a D-SACK block (RFC 2883 4) and acknowledges at once;
     nothing in it is delivered again."""
@@ -537,7 +534,7 @@ def _duplicate(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     layer.sender.send_ack(tcb, now, rule)
 
 
-def note_duplicate(layer: TcpLayer, tcb: Tcb, start: int, end: int) -> None:
+def note_duplicate(layer: Connections, tcb: Tcb, start: int, end: int) -> None:
     """RFC 2883: report received-again data in a D-SACK block (if the profile does)."""
     if layer.profile.dsack and tcb.sack_ok:
         if seq_lt(tcb.rcv_nxt, end):
@@ -545,7 +542,7 @@ def note_duplicate(layer: TcpLayer, tcb: Tcb, start: int, end: int) -> None:
         tcb.dsack = (start, end)
 
 
-def time_wait_entered(layer: TcpLayer, tcb: Tcb, now: float) -> None:
+def time_wait_entered(layer: Connections, tcb: Tcb, now: float) -> None:
     """RFC 9293 3.10.7.4: start the time-wait timer, turn off the other timers."""
     tcb.timers.clear()
     tcb.timers.set(T_TIME_WAIT, now + layer.profile.time_wait)
@@ -555,7 +552,7 @@ def time_wait_entered(layer: TcpLayer, tcb: Tcb, now: float) -> None:
         tcb.last_oow_ack = None
 
 
-def time_wait_reopen(layer: TcpLayer, tcb: Tcb, seg: TcpRepr) -> bool:
+def time_wait_reopen(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
     """RFC 1122 4.2.2.13 (MAY): a new SYN, above the old connection's sequence space (and
     with a newer timestamp, RFC 6191), may reopen the connection from TIME-WAIT. The caller
     then hands the SYN to the listener; the new ISS must lie above the old SND.NXT."""

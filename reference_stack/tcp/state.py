@@ -20,6 +20,11 @@ class State(enum.Enum):
     TIME_WAIT = "TIME-WAIT"
 
 
+# States in which data may be sent (RFC 9293 3.10.2; a constant tuple: Enum lookups are slow).
+SENDING_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
+                  State.LAST_ACK)
+
+
 @dataclass(frozen=True, slots=True)
 class Arm:
     """One arm of a state's decision table: the next state (None = stay), the rule, its text.

@@ -14,8 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp.options import segment_timestamps
-from reference_stack.tcp.segment_arrival import seg_len
-from reference_stack.tcp.seq import seq_add, seq_lt
+from reference_stack.tcp.seq import seg_len, seq_add, seq_lt
 from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import T_TIME_WAIT, Tcb
@@ -23,10 +22,10 @@ from reference_stack.trace import ACCEPT, DROP
 from reference_stack.wire.tcp import ACK, FIN, RST, TcpRepr
 
 if TYPE_CHECKING:
-    from reference_stack.tcp.layer import TcpLayer
+    from reference_stack.tcp.connections import Connections
 
 
-def linux_time_wait(layer: TcpLayer, tcb: Tcb, seg: TcpRepr, now: float) -> None:
+def linux_time_wait(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     flags = seg.flags
     trace = layer.trace
     ts = segment_timestamps(layer.profile.last_timestamps_option, seg) if tcb.ts_ok else None

@@ -1,0 +1,31 @@
+"""A listening socket's state (RFC 9293 3.10.1 passive OPEN) and the per-socket settings its
+connections inherit."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class ConnOptions:
+    """Per-socket settings a connection inherits (SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, ...)."""
+
+    rcvbuf: int
+    sndbuf: int
+    nodelay: bool = False
+    maxseg: int | None = None
+
+
+@dataclass(slots=True, eq=False)
+class Listener:
+    local_ip: bytes
+    port: int
+    backlog: int
+    opts: ConnOptions
+    pending: dict = field(default_factory=dict)  # embryonic connection keys, in arrival order
+    accept_queue: deque = field(default_factory=deque)
+
+    def queue_full(self) -> bool:
+        # Linux sk_acceptq_is_full: more than `backlog` connections waiting.
+        return len(self.accept_queue) > self.backlog
