@@ -42,7 +42,7 @@ from fuzz.strategies import LinkAddresses
 from reference_stack.profiles import Profile
 from reference_stack.stack import CallResult, Reaction
 from reference_stack.tcp.state import State
-from reference_stack.wire.tcp import ACK, RST, SYN
+from reference_stack.wire.tcp import RST
 
 BARRIER_TIMEOUT = 2.0
 FIRST_TESTER_PORT = 1024
@@ -55,13 +55,6 @@ CANONICAL_CONSTANTS = {"tester_iss": TESTER_ISS, "tester_tsval": TESTER_TSVAL,
 
 class TargetUnresponsive(RuntimeError):
     """The target stopped answering the barrier probe (a liveness finding)."""
-
-
-def is_syn_ack(frame: bytes) -> bool:
-    if tcp_ports(frame) is None:
-        return False
-    off = 14 + (frame[14] & 0x0F) * 4
-    return len(frame) > off + 13 and frame[off + 13] & (SYN | ACK) == SYN | ACK
 
 
 def pad(frame: bytes) -> bytes:

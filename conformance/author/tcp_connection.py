@@ -142,13 +142,6 @@ class TcpConnection:
         self.send(flags="A")
         return synack
 
-    def accept_handshake(self, timeout: float = 2.0) -> tcpw.TcpRepr:
-        """Passive side: the DUT connects to ``tester_port``; answer its SYN and expect the ACK."""
-        syn = self.expect(flags="S", timeout=timeout)
-        self.send(flags="SA")
-        self.expect(flags="A", ack=self.snd_nxt)
-        return syn
-
     def send_data(self, data: bytes) -> None:
         self.send(data, flags="PA")
 

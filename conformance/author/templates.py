@@ -13,7 +13,7 @@ share one strict codec, and scapy stays out of the hot path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from reference_stack.wire import arp, ethernet, icmpv4, ipv4, tcp, udp
@@ -219,7 +219,3 @@ def diff(layers: tuple[Layer, ...], frame: bytes | Dissected) -> list[FieldDiff]
 
 def matches(layers: tuple[Layer, ...], frame: bytes) -> bool:
     return not diff(layers, frame)
-
-
-def with_fields(layer: Layer, **fields: Any) -> Layer:
-    return replace(layer, fields={**layer.fields, **fields})

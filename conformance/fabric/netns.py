@@ -68,12 +68,6 @@ def list_named() -> list[str]:
         return []
 
 
-def read_proc_net(name: str, filename: str) -> str:
-    """Read ``/proc/net/<filename>`` as seen from namespace ``name``."""
-    with entered(name), open(f"/proc/thread-self/net/{filename}") as f:
-        return f.read()
-
-
 def sysctl_path(key: str) -> str:
     return "/proc/sys/" + key.replace(".", "/")
 

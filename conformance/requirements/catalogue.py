@@ -70,9 +70,6 @@ class Vocabulary:
     def __contains__(self, rule_id: object) -> bool:
         return rule_id in self.requirements or rule_id in self.refinements
 
-    def refining(self, requirement_id: str) -> list[Refinement]:
-        return [r for r in self.refinements.values() if r.refines == requirement_id]
-
 
 def _read(path: Path) -> dict:
     try:
@@ -134,11 +131,6 @@ def _refinements(path: Path, data: dict) -> list[Refinement]:
         out.append(Refinement(entry["id"], profile, entry["refines"], entry["function"],
                               entry["text"]))
     return out
-
-
-def load_file(path: Path) -> list[Requirement]:
-    """The requirements of one RFC file."""
-    return _requirements(path, _read(path))
 
 
 def load_vocabulary(directory: Path | str | None = None) -> Vocabulary:

@@ -10,7 +10,7 @@ from reference_stack.profiles import Profile
 from reference_stack.tcp import ack_throttle, loss_probe
 from reference_stack.tcp.options import data_options, syn_options
 from reference_stack.tcp.segment_template import SegmentTemplate
-from reference_stack.tcp.seq import seg_len, seq_add, seq_diff, seq_le, seq_lt
+from reference_stack.tcp.seq import seq_add, seq_diff, seq_le, seq_lt
 from reference_stack.tcp.state import SENDING_STATES, State
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
@@ -185,7 +185,7 @@ class Sender:
         if seg.flags & ACK:
             rst = TcpRepr(seg.dst_port, seg.src_port, seq=seg.ack, flags=RST)
         else:
-            rst = TcpRepr(seg.dst_port, seg.src_port, seq=0, ack=seq_add(seg.seq, seg_len(seg)),
+            rst = TcpRepr(seg.dst_port, seg.src_port, seq=0, ack=seq_add(seg.seq, seg.segment_len),
                           flags=RST | ACK)
         self._put(src, dst, rst, rule, segment_variance(self.profile, None, rst))
 

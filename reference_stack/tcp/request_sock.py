@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp import ack_throttle
-from reference_stack.tcp.seq import seg_len, seq_add, seq_gt, seq_le, seq_lt
+from reference_stack.tcp.seq import seq_add, seq_gt, seq_le, seq_lt
 from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb
 from reference_stack.trace import ACCEPT, DROP, STATE
@@ -78,7 +78,7 @@ def check_req(layer: Connections, tcb: Tcb, seg: TcpRepr, ts: tuple[int, int] | 
     send = layer.sender
     flags = seg.flags
     ctl = flags & (RST | SYN | ACK)
-    end_seq = seq_add(seg.seq, seg_len(seg))
+    end_seq = seq_add(seg.seq, seg.segment_len)
     # RFC 7323 5.3 R1 (PAWS), with the RST included (tcp_paws_reject: TS.Recent is fresh).
     paws_reject = ts is not None and seq_lt(ts[0], tcb.ts_recent)
     if seg.seq == tcb.irs and ctl == SYN and not paws_reject:

@@ -41,6 +41,3 @@ class RtoEstimator:
     def backoff(self) -> None:
         """RFC 6298 5.5: RTO <- RTO * 2, bounded by the maximum."""
         self.rto = min(self.rto * 2, self.rto_max)
-
-    def reset_backoff(self) -> None:
-        self.rto = self._base

@@ -11,7 +11,6 @@ from reference_stack.tcp import request_sock, sack_compression, urgent
 from reference_stack.tcp.options import negotiate, segment_timestamps
 from reference_stack.tcp.seq import (
     before_at_half,
-    seg_len,
     segment_acceptable,
     segment_acceptable_at_wup,
     seq_add,
@@ -165,7 +164,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     trace = layer.trace
     send = layer.sender
     flags = seg.flags
-    length = seg_len(seg)
+    length = seg.segment_len
     ts = segment_timestamps(p.last_timestamps_option, seg) if tcb.ts_ok else None
 
     # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.
@@ -529,7 +528,7 @@ def _duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     Linux tcp_data_queue reports it in a D-SACK block (RFC 2883 4) and acknowledges at once;
     nothing in it is delivered again."""
     rule = "LINUX-tcp_data_queue-duplicate"
-    note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, seg_len(seg)))
+    note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, seg.segment_len))
     layer.trace.add("tcp", DROP, rule, "old sequence space: D-SACK and an immediate ACK")
     layer.sender.send_ack(tcb, now, rule)
 

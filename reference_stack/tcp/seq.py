@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from reference_stack.wire.tcp import FIN, SYN, TcpRepr
-
 MOD = 1 << 32
 HALF = 1 << 31
-
-
-def seg_len(seg: TcpRepr) -> int:
-    """SEG.LEN counts SYN and FIN (RFC 9293 3.4)."""
-    return len(seg.payload) + bool(seg.flags & SYN) + bool(seg.flags & FIN)
 
 
 def seq_add(a: int, n: int) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp.options import segment_timestamps
-from reference_stack.tcp.seq import seg_len, seq_add, seq_lt
+from reference_stack.tcp.seq import seq_add, seq_lt
 from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import T_TIME_WAIT, Tcb
@@ -30,7 +30,7 @@ def linux_time_wait(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> N
     trace = layer.trace
     ts = segment_timestamps(layer.profile.last_timestamps_option, seg) if tcb.ts_ok else None
     paws_reject = ts is not None and not flags & RST and seq_lt(ts[0], tcb.ts_recent)
-    length = seg_len(seg)
+    length = seg.segment_len
     restart = now + layer.profile.time_wait
     if not paws_reject and seg.seq == tcb.rcv_nxt and (length == 0 or flags & RST):
         if flags & RST:
