@@ -4,8 +4,8 @@ with only one of the two flags is not ECN-setup and its SYN-ACK carries neither.
 handshake completes."""
 
 import pytest
-from conformance.tcp_connection import seq_add
 
+from conformance.author.tcp_connection import seq_add
 from reference_stack.wire import tcp as tcpw
 
 from .states import LISTEN_PORT

@@ -7,8 +7,8 @@ acknowledged the FIN follows, and the tester's ACK of it completes FIN-WAIT-1.""
 import socket
 
 import pytest
-from conformance.tcp_connection import seq_add
 
+from conformance.author.tcp_connection import seq_add
 from reference_stack.wire import tcp as tcpw
 
 from .states import listen, passive_open

@@ -4,7 +4,8 @@ in the first SACK block. A SYN below RCV.NXT draws RFC 5961 4.2's challenge ACK 
 D-SACK block."""
 
 import pytest
-from conformance.tcp_connection import seq_add
+
+from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 

@@ -4,7 +4,8 @@ in ascending order are reported newest first; a segment extending an earlier blo
 block to the front."""
 
 import pytest
-from conformance.tcp_connection import seq_add
+
+from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 

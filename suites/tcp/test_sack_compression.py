@@ -4,8 +4,8 @@ one RCV.NXT, tcp_comp_sack_nr, for up to a millisecond): the ACK for a fourth ou
 segment comes, at once or a little later, and reports it in its first block."""
 
 import pytest
-from conformance.tcp_connection import seq_add
 
+from conformance.author.tcp_connection import seq_add
 from reference_stack.wire.frame import dissect
 
 from .states import reach

@@ -3,7 +3,8 @@ its right edge follows the segment's sequence space, where stacks differ on coun
 (RFC 2018 speaks of data; Linux counts the FIN, the segment's end_seq)."""
 
 import pytest
-from conformance.tcp_connection import seq_add
+
+from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 

@@ -7,7 +7,8 @@ segment carries no D-SACK block. After each, the handshake still completes (or, 
 RCV.NXT, no longer does)."""
 
 import pytest
-from conformance.tcp_connection import seq_add
+
+from conformance.author.tcp_connection import seq_add
 
 from .states import half_open_syn_received
 

@@ -7,7 +7,8 @@ where the DUT rounds RCV.WND to the scale unit (RFC 7323 2.3 allows either way),
 says how far the window reaches."""
 
 import pytest
-from conformance.tcp_connection import seq_add
+
+from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 
