@@ -17,6 +17,13 @@ def _rmem_scale(value: str) -> int:
     return linux_window_scale(int(value.split()[2]))
 
 
+def _ratelimit(value: str) -> float | None:
+    """tcp_invalid_ratelimit is in milliseconds; 0 turns the limit off (__tcp_oow_rate_limited
+    compares the elapsed jiffies against it)."""
+    ms = int(value)
+    return ms / 1000 if ms > 0 else None
+
+
 SYSCTL_PROFILE_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "net.ipv4.ipfrag_time": ("reassembly_timeout", float),
     "net.ipv4.ip_default_ttl": ("ttl", int),
@@ -26,6 +33,13 @@ SYSCTL_PROFILE_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "net.ipv4.tcp_syn_linear_timeouts": ("syn_linear_timeouts", int),
     "net.ipv4.conf.all.arp_accept": ("arp_accept", lambda v: v != "0"),
     "net.ipv4.tcp_rmem": ("window_scale", _rmem_scale),
+    # tcp_oow_rate_limited / tcp_send_challenge_ack (reference_stack/tcp/ack_throttle.py)
+    "net.ipv4.tcp_invalid_ratelimit": ("oow_ack_interval", _ratelimit),
+    # tcp_write_timeout: icsk_syn_retries or tcp_syn_retries; tcp_synack_timer / reqsk_timer_handler
+    "net.ipv4.tcp_syn_retries": ("syn_retries", int),
+    "net.ipv4.tcp_synack_retries": ("synack_retries", int),
+    # tcp_fin_time: an orphaned FIN-WAIT-2's lifetime, in seconds
+    "net.ipv4.tcp_fin_timeout": ("fin_wait_2_timeout", float),
 }
 # What a kernel target reads from its DUT namespace for the oracle (Target.dut_sysctls).
 ORACLE_SYSCTLS: tuple[str, ...] = tuple(SYSCTL_PROFILE_FIELDS)

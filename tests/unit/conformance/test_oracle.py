@@ -46,3 +46,14 @@ def test_a_planted_bug_is_recorded_and_the_stack_has_the_beds_addresses():
     assert broken.record()["broken_rules"] == ["R1"]
     stack = build_oracle(LINUX, target.plan, seed=1)
     assert stack.profile is LINUX
+
+
+def test_the_timer_and_rate_limit_sysctls_reach_the_profile():
+    setup = oracle_setup(StubTarget(LINUX, {
+        "net.ipv4.tcp_invalid_ratelimit": "250", "net.ipv4.tcp_syn_retries": "2",
+        "net.ipv4.tcp_synack_retries": "3", "net.ipv4.tcp_fin_timeout": "7"}))
+    p = setup.profile
+    assert (p.oow_ack_interval, p.syn_retries, p.synack_retries, p.fin_wait_2_timeout) == (
+        0.25, 2, 3, 7.0)
+    off = oracle_setup(StubTarget(LINUX, {"net.ipv4.tcp_invalid_ratelimit": "0"}))
+    assert off.profile.oow_ack_interval is None and LINUX.oow_ack_interval == 0.5
