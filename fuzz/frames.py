@@ -1,6 +1,7 @@
-"""Byte-level looks at frames on the fuzz hot path: what kind of frame a case is (for the
-state x segment-kind coverage cells), which frames the target sent belong to a case, and
-the frames the runner itself crafts (barrier probes, handshakes, resets)."""
+"""Byte-level looks at frames on the fuzz hot path: which frames the target sent belong to a
+case, and the frames the runner itself crafts (barrier probes, handshakes, resets). What kind
+of frame a case is (the coverage cells' column) is the judge's frame_kind
+(conformance.judge.divergence)."""
 
 from __future__ import annotations
 
@@ -10,35 +11,10 @@ from fuzz.strategies import LinkAddresses
 from reference_stack.wire.frame import build_frame
 from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP, IPPROTO_TCP, Ipv4Repr
-from reference_stack.wire.tcp import TcpOption, TcpRepr, flags_str
+from reference_stack.wire.tcp import TcpOption, TcpRepr
 
 ETH_P_IP = b"\x08\x00"
-ETH_P_ARP = b"\x08\x06"
-_L4_NAMES = {1: "icmp", 6: "tcp", 17: "udp"}
 ICMP_ERRORS = frozenset((3, 4, 5, 11, 12))  # RFC 792 error messages
-ICMP_TYPES = frozenset((0, 3, 4, 5, 8, 11, 12, 13, 14, 15, 16, 17, 18))  # RFC 792, RFC 950
-
-
-def frame_kind(frame: bytes) -> str:
-    """A short class name for a frame (a coverage cell's column): ``tcp:S``, ``tcp:R.``,
-    ``icmp:8``, ``udp``, ``arp``, ``ipv4-frag``, ``ipv4-bad``, ``ipv4-other``, ``eth-other``."""
-    ethertype = frame[12:14]
-    if ethertype == ETH_P_ARP:
-        return "arp"
-    if ethertype != ETH_P_IP or len(frame) < 34:
-        return "eth-other"
-    if frame[14] >> 4 != 4 or frame[14] & 0x0F < 5:
-        return "ipv4-bad"
-    if int.from_bytes(frame[20:22], "big") & 0x3FFF:
-        return "ipv4-frag"
-    protocol = frame[23]
-    name = _L4_NAMES.get(protocol, "ipv4-other")
-    off = 14 + (frame[14] & 0x0F) * 4
-    if protocol == 6 and len(frame) >= off + 14:
-        return f"tcp:{flags_str(frame[off + 13])}"
-    if protocol == 1 and len(frame) > off:
-        return f"icmp:{frame[off]}" if frame[off] in ICMP_TYPES else "icmp:other"
-    return name
 
 
 def tcp_ports(frame: bytes) -> tuple[int, int] | None:

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.fabric.link import MIN_FRAME, LinkTimeout
-from conformance.judge.divergence import HOST_STATE, Divergence, response_class
+from conformance.judge.divergence import HOST_STATE, Divergence, frame_kind, response_class
 from conformance.judge.matching import Matcher, compare_call
 from conformance.judge.oracle import build_oracle
 from conformance.judge.store import Context
 from conformance.targets.base import TestBed
-from fuzz.frames import FrameFactory, belongs_to_case, frame_kind, tcp_ports
+from fuzz.frames import FrameFactory, belongs_to_case, tcp_ports
 from fuzz.scenarios import (
     CANONICAL_VIEW,
     SCENARIOS,
