@@ -97,6 +97,24 @@ def test_tail_loss_probe_precedes_the_rto_linux() -> None:
     assert times[:4] == pytest.approx([0.0, rto, 2 * rto, 4 * rto])
 
 
+@pytest.mark.parametrize("fin_apart", [False, True], ids=["one-segment", "data-then-fin"])
+def test_tail_loss_probe_counts_segments_not_octets_linux(fin_apart) -> None:
+    link, a, _, b = connected_pair(LINUX)
+    link.drop = lambda who, d: who == "a" and bool(d.tcp and (d.tcp.payload or d.tcp.flags & FIN))
+    t0 = link.now
+    link.call(link.a, "send", a, b"p")
+    if fin_apart:
+        link.call(link.a, "close", a)  # the FIN goes on its own: two segments in flight
+    link.advance(t0 + 0.15)
+    probes = [d for w, d, _ in link.log if w == "a" and d.tcp and (
+        d.tcp.payload or d.tcp.flags & FIN)][1 + fin_apart:]
+    # RFC 8985 7.2 (Linux tcp_schedule_loss_probe: packets_out == 1, in segments): two
+    # segments in flight probe after 2 SRTT + TCP_TIMEOUT_MIN, one after 2 SRTT + TCP_RTO_MIN
+    assert len(probes) == (1 if fin_apart else 0)
+    if fin_apart:
+        assert probes[0].tcp.flags & FIN and not probes[0].tcp.payload
+
+
 @pytest.mark.parametrize("profile,aborted", [(RFC, False), (LINUX, True)], ids=["rfc", "linux"])
 def test_soft_icmp_error_in_syn_sent(profile, aborted) -> None:
     c = bring_to(State.SYN_SENT, profile)
