@@ -4,6 +4,11 @@ tcp_schedule_loss_probe: ``tp->packets_out == 1``): data, then a FIN sent on its
 shutdown(), are two segments, so the FIN is probed within milliseconds (2 SRTT +
 TCP_TIMEOUT_MIN), while the data alone waits the delayed-ACK allowance (TCP_RTO_MIN, 200 ms).
 
+Every stack owes the retransmission (RFC 9293 3.8.1); its time is the stack's choice, judged
+by the lockstep oracle with the target's profile (the `linux` profile models
+tcp_schedule_loss_probe, measured on Linux 6.18: the FIN probed within milliseconds, the data
+alone after about 200 ms).
+
 Waits: the DUT's probe (under 1 s); a DUT without tail loss probes retransmits at its RTO."""
 
 import socket
@@ -32,14 +37,11 @@ def _probe_delay(ex, dut, endpoints, fin_apart: bool) -> float:
     return delay
 
 
-@pytest.mark.requirement("RFC8985-7.3-MAY-tail-loss-probe")
+@pytest.mark.requirement("RFC8985-7.3-MAY-tail-loss-probe", "RFC9293-3.8.1-MUST-retransmit")
 @pytest.mark.parametrize("fin_apart", [False, True], ids=["one-segment", "data-then-fin"])
-def test_probe_waits_the_delayed_ack_allowance_only_for_one_segment(ex, dut, endpoints,
-                                                                     fin_apart):
+def test_last_segment_retransmitted(ex, dut, endpoints, fin_apart):
+    # Every stack retransmits the unacknowledged last segment; when is judged by the lockstep
+    # oracle (the `linux` profile: 2 SRTT + 200 ms for one segment, + 2 ms for two, i.e.
+    # within milliseconds on a veth link whose RTT is well under one).
     delay = _probe_delay(ex, dut, endpoints, fin_apart)
-    # one segment: PTO = 2 SRTT + WCDelAckT (TCP_RTO_MIN, 200 ms, on Linux); two segments:
-    # 2 SRTT + TCP_TIMEOUT_MIN (2 ms) on a link whose RTT is well under a millisecond
-    if fin_apart:
-        assert delay < 0.15, f"the FIN probed after {delay:.3f} s"
-    else:
-        assert delay >= 0.19, f"the data probed after {delay:.3f} s"
+    assert delay < 4.0
