@@ -182,6 +182,11 @@ class Profile:
     # earlier partial segment is unacknowledged, so a write's last short segment follows the
     # full-sized ones at once.
     nagle_minshall: bool = False
+    # RFC 1122 4.2.3.4 holds all user data while data is unacknowledged, the FIN behind it.
+    # Linux's tcp_nagle_test never holds the segment that carries the FIN ("don't use the
+    # nagle rule ... for the final FIN"): data written before close()/shutdown() goes at once
+    # with the FIN.
+    nagle_exempts_fin: bool = False
     # RFC 9293 3.10.4: after CLOSE the FIN follows the data already sent; RFC 5681 limits data,
     # not a lone FIN. Linux queues the FIN as a segment of its own (tcp_send_fin, unless it
     # rides on unsent data) and tcp_write_xmit's tcp_cwnd_test holds it while the segments in
@@ -272,6 +277,7 @@ LINUX = Profile(
     syn_linear_timeouts=4,  # net.ipv4.tcp_syn_linear_timeouts
     tail_loss_probe=True,  # net.ipv4.tcp_early_retrans = 3
     nagle_minshall=True,
+    nagle_exempts_fin=True,  # tcp_nagle_test
     fin_obeys_cwnd=True,  # tcp_send_fin -> tcp_write_xmit -> tcp_cwnd_test
     urgent_oob_byte=True,
     rto_min=0.2,  # TCP_RTO_MIN

@@ -14,7 +14,7 @@ from reference_stack.tcp.seq import seq_add, seq_diff, seq_le, seq_lt
 from reference_stack.tcp.state import SENDING_STATES, State
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
-from reference_stack.trace import REPLY, Trace
+from reference_stack.trace import EVENT, REPLY, Trace
 from reference_stack.variance import Range
 from reference_stack.wire.tcp import ACK, ECE, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
 
@@ -230,7 +230,8 @@ class Sender:
                 # RFC 1122 4.2.3.4: send a partial segment only if it holds all the queued
                 # data and Nagle allows it (nothing unacknowledged, or TCP_NODELAY), or it
                 # fills at least half the largest window the peer offered.
-                if n < mss and not ((n == unsent and (tcb.nodelay or self._nagle_idle(tcb)))
+                if n < mss and not ((n == unsent and (tcb.nodelay or self._nagle_idle(tcb)
+                                                      or self._fin_exempt(tcb)))
                                     or 2 * n >= tcb.max_snd_wnd > 0):
                     break
                 seq = tcb.snd_nxt
@@ -285,6 +286,15 @@ class Sender:
         counted in segments of the MSS)."""
         mss = tcb.mss
         return -(-tcb.in_flight() // mss) >= max(1, tcb.cwnd // mss)
+
+    def _fin_exempt(self, tcb: Tcb) -> bool:
+        """The last segment carries the FIN and the profile lets it pass Nagle (Linux
+        tcp_nagle_test), recorded."""
+        if not (tcb.fin_queued and self.profile.nagle_exempts_fin):
+            return False
+        self.trace.add("tcp", EVENT, "LINUX-tcp_nagle_test-fin-not-held",
+                       "the segment carrying the FIN is not held by Nagle")
+        return True
 
     def _nagle_idle(self, tcb: Tcb) -> bool:
         """Nagle lets a partial segment go: RFC 1122 4.2.3.4 when nothing is unacknowledged;

@@ -277,6 +277,22 @@ def test_fin_after_data_filling_cwnd(profile) -> None:
     assert len(fins) == (0 if profile is LINUX else 1)
 
 
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_fin_carrying_segment_not_held_by_nagle(profile) -> None:
+    link, a, _, b = connected_pair(profile)
+    link.drop = lambda who, d: who == "b"  # no ACKs come back
+    link.call(link.a, "send", a, b"1")
+    link.call(link.a, "send", a, b"2")  # held by Nagle: "1" is unacknowledged
+    r = link.call(link.a, "close", a)
+    sent = [d.tcp for w, d, _ in link.log if w == "a" and d.tcp and d.tcp.payload]
+    # RFC 1122 4.2.3.4: "2" (and the FIN behind it) waits for the ACK of "1"; Linux
+    # tcp_nagle_test lets the segment carrying the FIN go at once
+    linux = profile is LINUX
+    assert [s.payload for s in sent] == ([b"1", b"2"] if linux else [b"1"])
+    assert not linux or sent[1].flags & FIN
+    assert ("LINUX-tcp_nagle_test-fin-not-held" in r.reaction.rules()) is linux
+
+
 def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
     link, a, _, b = connected_pair(LINUX)
     link.drop = lambda who, d: who == "b"  # no ACKs come back
