@@ -202,10 +202,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             return
         trace.add("tcp", DROP, "RFC7323-5.3-MUST-paws", f"TSval {ts[0]} < TS.Recent "
                   f"{tcb.ts_recent}")
-        if length and not flags & SYN and seq_lt(seg.seq, tcb.rcv_nxt):
-            # RFC 2883 4: the rejected segment is a duplicate: a D-SACK block (Linux
-            # tcp_send_dupack, to SEG.SEQ + SEG.LEN at most RCV.NXT).
-            note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
+        rejected_duplicate(layer, tcb, seg, length)
         send.oow_ack(tcb, seg, now, "RFC7323-5.3-MUST-paws")
         return
 
@@ -263,15 +260,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
-        old = seq_lt(seg.seq, tcb.rcv_nxt)
-        if not old and p.half_space_is_before and before_at_half(seg.seq, tcb.rcv_nxt):
-            old = True  # exactly 2**31 away: Linux's before() calls it old
-            trace.add("tcp", DROP, "LINUX-tcp_send_dupack-half-space",
-                      "SEG.SEQ = RCV.NXT + 2**31 taken as old sequence space")
-        if old and (seg.payload or (
-                p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
-            # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
-            note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
+        rejected_duplicate(layer, tcb, seg, length)
         send.oow_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-first-check")
         return
     # RFC 7323 4.3: TS.Recent follows the newest in-order timestamp (a Linux profile does so
@@ -531,6 +520,24 @@ def _duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, seg.segment_len))
     layer.trace.add("tcp", DROP, rule, "old sequence space: D-SACK and an immediate ACK")
     layer.sender.send_ack(tcb, now, rule)
+
+
+def rejected_duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int) -> None:
+    """A segment refused by the first check (RFC 9293 3.10.7.4) or PAWS (RFC 7323 5.3) whose
+    sequence space is old is a duplicate: RFC 2883 4 reports it in a D-SACK block (Linux
+    tcp_send_dupack, the one path of both refusals: ``end_seq != seq && before(seq,
+    rcv_nxt)``, to SEG.SEQ + SEG.LEN at most RCV.NXT)."""
+    p = layer.profile
+    flags = seg.flags
+    old = seq_lt(seg.seq, tcb.rcv_nxt)
+    if not old and p.half_space_is_before and before_at_half(seg.seq, tcb.rcv_nxt):
+        old = True  # exactly 2**31 away: Linux's before() calls it old
+        layer.trace.add("tcp", DROP, "LINUX-tcp_send_dupack-half-space",
+                        "SEG.SEQ = RCV.NXT + 2**31 taken as old sequence space")
+    if old and not flags & SYN and (seg.payload or (
+            p.ack_duplicate_sequence_space and flags & FIN)):
+        # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
+        note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
 
 
 def note_duplicate(layer: Connections, tcb: Tcb, start: int, end: int) -> None:

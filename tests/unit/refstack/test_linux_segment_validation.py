@@ -227,6 +227,21 @@ def test_data_half_the_sequence_space_away(profile) -> None:
 
 
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_paws_rejected_fin_half_the_sequence_space_away(profile) -> None:
+    c = ts_conn(profile)  # passive, timestamps from 1000
+    seq = (c.snd_nxt + (1 << 31)) & 0xFFFFFFFF
+    r = c.seg(ACK | FIN, seq=seq, payload=b"xy", options=(
+        TcpOptNop(), TcpOptNop(), TcpOptTimestamps(20, c.tcb().ts_recent)))
+    assert "RFC7323-5.3-MUST-paws" in r.rules()
+    (ack,) = c.note(r)
+    # PAWS refuses it through the same tcp_send_dupack as the first check: before() takes
+    # SEG.SEQ = RCV.NXT + 2**31 as old, a D-SACK of the data and the FIN
+    linux = profile is LINUX
+    assert ack.sack_blocks == (((seq, (seq + 3) & 0xFFFFFFFF),) if linux else ())
+    assert ("LINUX-tcp_send_dupack-half-space" in r.rules()) is linux
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
 @pytest.mark.parametrize("payload", [b"", b"last words"], ids=["fin", "data-fin"])
 def test_ack_of_an_in_order_fin_may_be_delayed(profile, payload) -> None:
     c = bring_to(State.ESTABLISHED, profile)
