@@ -187,6 +187,10 @@ class Profile:
     # nagle rule ... for the final FIN"): data written before close()/shutdown() goes at once
     # with the FIN.
     nagle_exempts_fin: bool = False
+    # RFC 1122 4.2.2.13: new data after CLOSE SHOULD draw a RST. Linux's tcp_rcv_state_process
+    # (FIN-WAIT-1/2 after close()) aborts on any segment with data or FIN whose `end_seq - fin`
+    # is after RCV.NXT: a FIN alone beyond RCV.NXT (a gap before it) aborts too.
+    fin_gap_aborts_after_close: bool = False
     # RFC 9293 3.10.4: after CLOSE the FIN follows the data already sent; RFC 5681 limits data,
     # not a lone FIN. Linux queues the FIN as a segment of its own (tcp_send_fin, unless it
     # rides on unsent data) and tcp_write_xmit's tcp_cwnd_test holds it while the segments in
@@ -278,6 +282,7 @@ LINUX = Profile(
     tail_loss_probe=True,  # net.ipv4.tcp_early_retrans = 3
     nagle_minshall=True,
     nagle_exempts_fin=True,  # tcp_nagle_test
+    fin_gap_aborts_after_close=True,  # tcp_rcv_state_process: TCPABORTONDATA
     fin_obeys_cwnd=True,  # tcp_send_fin -> tcp_write_xmit -> tcp_cwnd_test
     urgent_oob_byte=True,
     rto_min=0.2,  # TCP_RTO_MIN

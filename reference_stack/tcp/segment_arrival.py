@@ -376,11 +376,16 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     need_ack = False
     in_order_text = False
     fin_ok = bool(flags & FIN)
-    if (seg.payload and tcb.orphan and tcb.state in (State.FIN_WAIT_1, State.FIN_WAIT_2)
+    if ((seg.payload or (fin_ok and p.fin_gap_aborts_after_close)) and tcb.orphan
+            and tcb.state in (State.FIN_WAIT_1, State.FIN_WAIT_2)
             and seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt)):
         # RFC 1122 4.2.2.13: new data after the user's CLOSE SHOULD draw a RST (Linux
         # tcp_rcv_state_process: TCPABORTONDATA, then a RST for the segment).
         rule = "RFC1122-4.2.2.13-SHOULD-rst-data-after-close"
+        if not seg.payload:
+            # Linux: `end_seq - fin` after RCV.NXT, so a FIN beyond RCV.NXT aborts too.
+            layer.trace.add("tcp", DROP, "LINUX-tcp_rcv_state_process-fin-beyond-rcv-nxt",
+                            "a FIN beyond RCV.NXT after close(): abort")
         layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg, rule)
         tcb.error = errno.ECONNRESET
         layer.trace.add("tcp", "state", rule, f"{tcb.state.value} -> CLOSED")

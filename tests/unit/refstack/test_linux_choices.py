@@ -293,6 +293,20 @@ def test_fin_carrying_segment_not_held_by_nagle(profile) -> None:
     assert ("LINUX-tcp_nagle_test-fin-not-held" in r.reaction.rules()) is linux
 
 
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("state", [State.FIN_WAIT_1, State.FIN_WAIT_2], ids=["fw1", "fw2"])
+def test_fin_beyond_rcv_nxt_after_close(profile, state) -> None:
+    c = bring_to(state, profile)  # the socket was closed (not shut down)
+    r = c.seg(ACK | FIN, seq=c.snd_nxt + 100)
+    replies = c.note(r)
+    # RFC 1122 4.2.2.13: new data after CLOSE draws a RST; Linux tcp_rcv_state_process
+    # counts a FIN beyond RCV.NXT as new data (end_seq - fin after RCV.NXT): a RST, and gone
+    linux = profile is LINUX
+    assert [x.flags & RST for x in replies] == [RST if linux else 0]
+    assert ("LINUX-tcp_rcv_state_process-fin-beyond-rcv-nxt" in r.rules()) is linux
+    assert (c.state() is State.CLOSED) is linux
+
+
 def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
     link, a, _, b = connected_pair(LINUX)
     link.drop = lambda who, d: who == "b"  # no ACKs come back
