@@ -202,7 +202,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             return
         trace.add("tcp", DROP, "RFC7323-5.3-MUST-paws", f"TSval {ts[0]} < TS.Recent "
                   f"{tcb.ts_recent}")
-        rejected_duplicate(layer, tcb, seg, length)
+        if not flags & SYN:  # (Linux tcp_validate_incoming: a SYN goes to syn_challenge)
+            rejected_duplicate(layer, tcb, seg, length)
         send.oow_ack(tcb, seg, now, "RFC7323-5.3-MUST-paws")
         return
 
@@ -539,8 +540,8 @@ def rejected_duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int) 
         old = True  # exactly 2**31 away: Linux's before() calls it old
         layer.trace.add("tcp", DROP, "LINUX-tcp_send_dupack-half-space",
                         "SEG.SEQ = RCV.NXT + 2**31 taken as old sequence space")
-    if old and not flags & SYN and (seg.payload or (
-            p.ack_duplicate_sequence_space and flags & FIN)):
+    if old and (seg.payload or (
+            p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
         # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
         note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
 
