@@ -72,7 +72,8 @@ class Profile:
     ecn_accept: bool = False
     dsack: bool = False  # RFC 2883 D-SACK (optional); Linux: net.ipv4.tcp_dsack = 1
     # RFC 2018 3: a SACK block's right edge follows the last octet of the data received. Linux
-    # tcp_sack_new_ofo_skb(sk, seq, end_seq) counts an out-of-order segment's FIN in it.
+    # tcp_sack_new_ofo_skb(sk, seq, end_seq) counts an out-of-order segment's FIN in it, and
+    # a FIN alone beyond RCV.NXT (tcp_data_queue_ofo queues it too) has a block of its own.
     sack_edge_counts_fin: bool = False
     # RFC 5681 4.2: out-of-order data SHOULD be acknowledged at once. Linux sends the first three
     # such ACKs at one RCV.NXT at once and compresses later ones (tcp/sack_compression.py).

@@ -307,6 +307,21 @@ def test_fin_beyond_rcv_nxt_after_close(profile, state) -> None:
     assert (c.state() is State.CLOSED) is linux
 
 
+@pytest.mark.parametrize("profile", [dataclasses.replace(RFC, dsack=True), LINUX],
+                         ids=["rfc", "linux"])
+@pytest.mark.parametrize("data", [False, True], ids=["fin-alone", "data-before-fin"])
+def test_out_of_order_fin_in_sack_blocks(profile, data) -> None:
+    c = _sack_conn(profile)
+    base = c.snd_nxt
+    if data:
+        c.note(c.seg(ACK, seq=base + 10, payload=b"d" * 10))
+    (ack,) = c.note(c.seg(ACK | FIN, seq=base + 100))
+    # RFC 2018: blocks for out-of-order data; Linux tcp_data_queue_ofo queues the FIN's
+    # segment too, [FIN, FIN + 1): a block of its own, first (the most recent)
+    fin_block = [(base + 100, base + 101)] if profile is LINUX else []
+    assert _blocks(ack) == fin_block + ([(base + 10, base + 20)] if data else [])
+
+
 def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
     link, a, _, b = connected_pair(LINUX)
     link.drop = lambda who, d: who == "b"  # no ACKs come back
