@@ -206,6 +206,11 @@ class Profile:
     # RST), tcp_timewait_state_process for TIME-WAIT (see tcp/time_wait.py).
     synrecv_minisock: bool = False
     time_wait_minisock: bool = False
+    # RFC 5961 3.2 / 4.2 challenge a RST not at RCV.NXT and any SYN. Linux turns an orphaned
+    # FIN-WAIT-2 whose FIN is acknowledged into a TIME-WAIT minisocket (tcp_rcv_state_process
+    # -> tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)); tcp_timewait_state_process then ends it on
+    # any RST in the window and answers a SYN at or beyond RCV.NXT with a RST.
+    fin_wait_2_minisock: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -304,6 +309,7 @@ LINUX = Profile(
     sockbuf_doubling=True,  # sock_setsockopt: sk_rcvbuf = 2 * val
     synrecv_minisock=True,
     time_wait_minisock=True,
+    fin_wait_2_minisock=True,  # tcp_timewait_state_process, tw_substate TCP_FIN_WAIT2
     exact_choices=True,
 )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp import request_sock, sack_compression, urgent
+from reference_stack.tcp import request_sock, sack_compression, time_wait, urgent
 from reference_stack.tcp.options import negotiate, segment_timestamps
 from reference_stack.tcp.seq import (
     before_at_half,
@@ -272,6 +272,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         tcb.ts_recent = ts[0]
 
     table = TABLES[tcb.state]
+    if (flags & (RST | SYN) and p.fin_wait_2_minisock and tcb.orphan
+            and tcb.state is State.FIN_WAIT_2 and time_wait.linux_fin_wait_2(layer, tcb, seg)):
+        return
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
         if seg.seq != tcb.rcv_nxt:

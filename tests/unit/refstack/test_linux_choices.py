@@ -322,6 +322,21 @@ def test_out_of_order_fin_in_sack_blocks(profile, data) -> None:
     assert _blocks(ack) == fin_block + ([(base + 10, base + 20)] if data else [])
 
 
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("flags,offset", [(SYN, 0), (RST, 1)], ids=["syn", "rst"])
+def test_orphaned_fin_wait_2_is_a_minisocket(profile, flags, offset) -> None:
+    c = bring_to(State.FIN_WAIT_2, profile)  # the socket was closed (not shut down)
+    r = c.seg(flags, seq=c.snd_nxt + offset)
+    replies = c.note(r)
+    # RFC 5961 3.2 / 4.2: a challenge ACK; Linux tcp_timewait_state_process (substate
+    # TCP_FIN_WAIT2): a SYN draws a RST, a RST ends it silently
+    if profile is LINUX:
+        assert [x.flags & RST for x in replies] == ([RST] if flags & SYN else [])
+        assert c.state() is State.CLOSED
+    else:
+        assert [x.flags for x in replies] == [ACK] and c.state() is State.FIN_WAIT_2
+
+
 def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
     link, a, _, b = connected_pair(LINUX)
     link.drop = lambda who, d: who == "b"  # no ACKs come back

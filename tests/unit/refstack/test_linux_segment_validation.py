@@ -76,7 +76,7 @@ def test_out_of_window_data_leaves_the_limit_unarmed_linux() -> None:
 
 
 def test_time_wait_starts_with_the_limit_unarmed_linux() -> None:
-    c2 = bring_to(State.FIN_WAIT_2, LINUX)
+    c2 = bring_to(State.FIN_WAIT_2, LINUX, half_close=True)  # (orphaned: a minisocket)
     assert len(c2.note(c2.seg(RST, seq=c2.snd_nxt + 1))) == 1  # a challenge ACK arms it
     assert c2.tcb().last_oow_ack == 0.0
     c2.note(c2.advance(FIN | ACK))

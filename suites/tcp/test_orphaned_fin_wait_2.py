@@ -1,0 +1,39 @@
+"""RFC 5961 3.2 and 4.2: in a synchronized state, a RST in the window but not at RCV.NXT, and
+any SYN, draw a challenge ACK. An orphaned FIN-WAIT-2 (the application closed the socket and
+the peer acknowledged the FIN) is a TIME-WAIT minisocket in Linux (tcp_time_wait(sk,
+TCP_FIN_WAIT2, ..)), where tcp_timewait_state_process ends it on any RST in the window and
+answers a SYN at or beyond RCV.NXT with a RST.
+
+What every stack owes is asserted: a SYN gets an answer at once (a challenge ACK or a RST,
+RFC 5961 4.2 / RFC 9293 3.10.7.4). Which answer, and what a RST does, is judged by the
+lockstep oracle with the target's profile (measured on Linux 6.18: the RST for the SYN, the
+RST taken silently)."""
+
+import pytest
+
+from conformance.author.tcp_connection import seq_add
+
+from .states import reach
+
+
+def _orphaned_fin_wait_2(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    dut.close(peer.fd)
+    peer.conn.expect(flags="FA")
+    peer.conn.ack()
+    return peer
+
+
+@pytest.mark.requirement("RFC5961-4.2-MUST-syn-challenge-ack")
+def test_syn_in_orphaned_fin_wait_2(ex, dut, endpoints):
+    peer = _orphaned_fin_wait_2(ex, dut, endpoints)
+    peer.conn.send(flags="S", ack=0)
+    peer.conn.expect(flags=None, timeout=1.0)
+
+
+@pytest.mark.requirement("RFC5961-3.2-MUST-rst-challenge-ack")
+def test_rst_in_window_in_orphaned_fin_wait_2(ex, dut, endpoints):
+    peer = _orphaned_fin_wait_2(ex, dut, endpoints)
+    peer.conn.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 1))
+    # the oracle judges the answer (a challenge ACK, or none); then the connection is probed
+    peer.conn.send(flags="A", seq=peer.conn.snd_nxt)
