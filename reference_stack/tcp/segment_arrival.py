@@ -367,7 +367,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         up = seq_add(seg.seq, seg.urgent)
         if tcb.rcv_up is None or seq_gt(up, tcb.rcv_up):
             tcb.rcv_up = up
-            urgent.pointer_received(p, tcb, up)
+        urgent.pointer_received(p, tcb, seg.seq, seg.urgent)
         trace.add("socket", "deliver", "RFC9293-3.10.7.4-MUST-urg-check",
                   f"SEG.UP={seg.urgent}: urgent data signalled, kept in line")
     if (p.ack_duplicate_sequence_space and length

@@ -337,6 +337,20 @@ def test_orphaned_fin_wait_2_is_a_minisocket(profile, flags, offset) -> None:
         assert [x.flags for x in replies] == [ACK] and c.state() is State.FIN_WAIT_2
 
 
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_urgent_pointer_zero(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.stack.receive(c.tester.tcp(c.sport, c.dport, ACK | URG, c.snd_nxt, c.rcv_nxt, b"x",
+                                 urgent=0), 0.0)
+    got = c.stack.recv(c.fd, 100, 0.0)
+    # RFC 6093: urgent data stays in line; Linux tcp_check_urg does not step a zero pointer
+    # back ("if (ptr && ...) ptr--"): the segment's first octet is the out-of-band byte
+    if profile is LINUX:
+        assert got.errno == errno.EAGAIN
+    else:
+        assert got.value == b"x"
+
+
 def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
     link, a, _, b = connected_pair(LINUX)
     link.drop = lambda who, d: who == "b"  # no ACKs come back
