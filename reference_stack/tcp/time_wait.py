@@ -71,7 +71,10 @@ def linux_fin_wait_2(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
                   "RST in the window of an orphaned FIN-WAIT-2: closed")
         layer.delete(tcb)
         return True
-    if flags & SYN and seq_ge(seg.seq, tcb.rcv_nxt):
+    edge = tcb.rcv_edge if tcb.rcv_edge is not None else seq_add(tcb.rcv_nxt, tcb.rcv_wnd())
+    if flags & SYN and seq_ge(seg.seq, tcb.rcv_nxt) and seq_lt(seg.seq, edge):
+        # (tcp_in_window against the window last advertised, tw_rcv_wnd; beyond it the
+        # out-of-window ACK, as the challenge ACK the caller sends)
         rule = "LINUX-tcp_timewait_state_process-fin-wait-2-syn"
         layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg, rule)
         trace.add("tcp", "state", rule, "SYN in an orphaned FIN-WAIT-2: reset, closed")

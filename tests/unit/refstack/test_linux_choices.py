@@ -323,14 +323,16 @@ def test_out_of_order_fin_in_sack_blocks(profile, data) -> None:
 
 
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
-@pytest.mark.parametrize("flags,offset", [(SYN, 0), (RST, 1)], ids=["syn", "rst"])
+@pytest.mark.parametrize("flags,offset", [(SYN, 0), (RST, 1), (SYN, 1 << 20)],
+                         ids=["syn", "rst", "syn-beyond-window"])
 def test_orphaned_fin_wait_2_is_a_minisocket(profile, flags, offset) -> None:
     c = bring_to(State.FIN_WAIT_2, profile)  # the socket was closed (not shut down)
     r = c.seg(flags, seq=c.snd_nxt + offset)
     replies = c.note(r)
     # RFC 5961 3.2 / 4.2: a challenge ACK; Linux tcp_timewait_state_process (substate
-    # TCP_FIN_WAIT2): a SYN draws a RST, a RST ends it silently
-    if profile is LINUX:
+    # TCP_FIN_WAIT2): a SYN in the window draws a RST, a RST ends it silently; a SYN beyond
+    # the window, the out-of-window ACK
+    if profile is LINUX and offset < 1 << 20:
         assert [x.flags & RST for x in replies] == ([RST] if flags & SYN else [])
         assert c.state() is State.CLOSED
     else:
@@ -349,6 +351,14 @@ def test_urgent_pointer_zero(profile) -> None:
         assert got.errno == errno.EAGAIN
     else:
         assert got.value == b"x"
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_out_of_order_fin_is_not_the_end_of_the_stream(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.seg(ACK | FIN, seq=c.snd_nxt + 100))
+    # RFC 9293 3.10.7.4: the FIN counts once RCV.NXT reaches it; before, a read would block
+    assert c.stack.recv(c.fd, 100, 0.0).errno == errno.EAGAIN
 
 
 def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
