@@ -9,6 +9,8 @@ RFC 5961 4.2 / RFC 9293 3.10.7.4). Which answer, and what a RST does, is judged 
 lockstep oracle with the target's profile (measured on Linux 6.18: the RST for the SYN, the
 RST taken silently)."""
 
+import time
+
 import pytest
 
 from conformance.author.tcp_connection import seq_add
@@ -37,3 +39,19 @@ def test_rst_in_window_in_orphaned_fin_wait_2(ex, dut, endpoints):
     peer.conn.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 1))
     # the oracle judges the answer (a challenge ACK, or none); then the connection is probed
     peer.conn.send(flags="A", seq=peer.conn.snd_nxt)
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit")
+def test_orphaned_fin_wait_2_has_its_own_ack_limit(ex, dut, endpoints):
+    # A challenge ACK in FIN-WAIT-1 arms the ACK throttle (RFC 5961 7); once the FIN is
+    # acknowledged, Linux's FIN-WAIT-2 minisocket throttles with a timestamp of its own, still
+    # unarmed, so it answers an out-of-window segment at once (measured on Linux 6.18). Whether
+    # the answer comes is judged by the lockstep oracle with the target's profile.
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    dut.close(peer.fd)
+    peer.conn.expect(flags="FA")
+    peer.conn.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 1), ack=0)
+    peer.conn.expect(flags="A", timeout=1.0)  # the challenge ACK
+    peer.conn.ack()
+    peer.conn.send(flags="A", seq=seq_add(peer.conn.snd_nxt, 1 << 20))
+    time.sleep(0.2)  # the answer, if any, in the recording the oracle judges

@@ -361,6 +361,19 @@ def test_out_of_order_fin_is_not_the_end_of_the_stream(profile) -> None:
     assert c.stack.recv(c.fd, 100, 0.0).errno == errno.EAGAIN
 
 
+@pytest.mark.parametrize("profile", [dataclasses.replace(RFC, oow_ack_interval=0.5), LINUX],
+                         ids=["rfc-throttled", "linux"])
+def test_orphaned_fin_wait_2_starts_with_the_ack_limit_unarmed(profile) -> None:
+    c = bring_to(State.FIN_WAIT_1, profile)  # closed; the FIN not yet acknowledged
+    assert len(c.note(c.seg(RST, seq=c.snd_nxt + 1))) == 1  # a challenge ACK arms the limit
+    c.note(c.seg(ACK))  # the FIN acknowledged: FIN-WAIT-2
+    assert c.state() is State.FIN_WAIT_2
+    # RFC 5961 7: the next out-of-window ACK within the interval is limited; Linux's
+    # FIN-WAIT-2 minisocket has a timestamp of its own, unarmed: it answers
+    replies = c.note(c.seg(ACK, seq=c.snd_nxt + (1 << 20)))
+    assert len(replies) == (1 if profile is LINUX else 0)
+
+
 def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
     link, a, _, b = connected_pair(LINUX)
     link.drop = lambda who, d: who == "b"  # no ACKs come back
