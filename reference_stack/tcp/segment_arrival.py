@@ -169,7 +169,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
 
     # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.
     in_request = tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock
-    if p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request:
+    fw2_minisock = time_wait.in_fin_wait_2_minisock(p, tcb)
+    if (p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request
+            and not fw2_minisock):  # (tcp_timewait_state_process checks the window first)
         # RFC 9293 3.10.7.4 drops a segment without ACK at the fifth check, after the sequence
         # check has answered an unacceptable one; Linux drops it before any check.
         trace.add("tcp", DROP, "LINUX-tcp_rcv_established-no-ack-flag",
@@ -272,8 +274,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         tcb.ts_recent = ts[0]
 
     table = TABLES[tcb.state]
-    if (flags & (RST | SYN) and p.fin_wait_2_minisock and tcb.orphan
-            and tcb.state is State.FIN_WAIT_2 and time_wait.linux_fin_wait_2(layer, tcb, seg)):
+    if flags & (RST | SYN) and fw2_minisock and time_wait.linux_fin_wait_2(layer, tcb, seg):
         return
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
@@ -537,6 +538,8 @@ def rejected_duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int) 
     tcp_send_dupack, the one path of both refusals: ``end_seq != seq && before(seq,
     rcv_nxt)``, to SEG.SEQ + SEG.LEN at most RCV.NXT)."""
     p = layer.profile
+    if time_wait.in_fin_wait_2_minisock(p, tcb):
+        return  # (Linux tcp_v4_timewait_ack: the minisocket's ACK carries no SACK option)
     flags = seg.flags
     old = seq_lt(seg.seq, tcb.rcv_nxt)
     if not old and p.half_space_is_before and before_at_half(seg.seq, tcb.rcv_nxt):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reference_stack.profiles import Profile
 from reference_stack.tcp.options import segment_timestamps
 from reference_stack.tcp.seq import seq_add, seq_ge, seq_lt
 from reference_stack.tcp.state import State
@@ -57,6 +58,11 @@ def linux_time_wait(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> N
     rule = "LINUX-tcp_timewait_state_process-ack"
     trace.add("tcp", DROP, rule, "answered with an ACK")
     layer.sender.oow_ack(tcb, seg, now, rule)
+
+
+def in_fin_wait_2_minisock(profile: Profile, tcb: Tcb) -> bool:
+    """An orphaned FIN-WAIT-2 that the profile keeps as Linux's minisocket."""
+    return profile.fin_wait_2_minisock and tcb.orphan and tcb.state is State.FIN_WAIT_2
 
 
 def linux_fin_wait_2(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:

@@ -55,3 +55,15 @@ def test_orphaned_fin_wait_2_has_its_own_ack_limit(ex, dut, endpoints):
     peer.conn.ack()
     peer.conn.send(flags="A", seq=seq_add(peer.conn.snd_nxt, 1 << 20))
     time.sleep(0.2)  # the answer, if any, in the recording the oracle judges
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-first-check")
+@pytest.mark.parametrize("flags", ["FP", "FPA"], ids=["no-ack", "ack"])
+def test_old_segment_in_orphaned_fin_wait_2_is_answered(ex, dut, endpoints, flags):
+    # An old segment (its text and FIN before RCV.NXT) is unacceptable: RFC 9293 3.10.7.4
+    # answers it with an ACK. Linux's FIN-WAIT-2 minisocket does so whether or not it has the
+    # ACK flag (the full socket drops an ACK-less one first) and without a SACK option
+    # (tcp_v4_timewait_ack); judged by the lockstep oracle (measured on Linux 6.18).
+    peer = _orphaned_fin_wait_2(ex, dut, endpoints)
+    peer.conn.send(b"o" * 9, flags=flags, seq=seq_add(peer.conn.snd_nxt, -20))
+    peer.conn.expect(flags="A", timeout=1.0)

@@ -374,6 +374,31 @@ def test_orphaned_fin_wait_2_starts_with_the_ack_limit_unarmed(profile) -> None:
     assert len(replies) == (1 if profile is LINUX else 0)
 
 
+FULL_SOCKET_FW2 = dataclasses.replace(LINUX, fin_wait_2_minisock=False)
+
+
+@pytest.mark.parametrize("profile", [RFC, FULL_SOCKET_FW2, LINUX],
+                         ids=["rfc", "linux-full-socket", "linux"])
+@pytest.mark.parametrize("ack_flag", [0, ACK], ids=["no-ack", "ack"])
+def test_orphaned_fin_wait_2_answers_old_segments_without_sack(profile, ack_flag) -> None:
+    c = _sack_conn(profile)
+    fd = c.stack.accept(c.fd, 0.0).value[0]
+    c.note(c.stack.close(fd, 0.0).reaction)  # its FIN
+    c.note(c.seg(ACK))  # the FIN acknowledged: an orphaned FIN-WAIT-2
+    assert c.state() is State.FIN_WAIT_2
+    old = c.seg(FIN | ack_flag, seq=c.snd_nxt - 20, payload=b"o" * 9)  # old text and FIN
+    replies = c.note(old)
+    # RFC 9293 3.10.7.4: the first check answers it; Linux's full socket drops an ACK-less
+    # segment first (tcp_rcv_established); its FIN-WAIT-2 minisocket checks the window first
+    # (tcp_timewait_state_process) and answers with tcp_v4_timewait_ack: no SACK option
+    if profile is FULL_SOCKET_FW2 and not ack_flag:
+        assert replies == []
+    else:
+        (ack,) = replies
+        dsack = profile is FULL_SOCKET_FW2  # tcp_send_dupack's D-SACK
+        assert ack.flags == ACK and bool(_blocks(ack)) is dsack
+
+
 def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
     link, a, _, b = connected_pair(LINUX)
     link.drop = lambda who, d: who == "b"  # no ACKs come back
