@@ -72,7 +72,8 @@ class Profile:
     ecn_accept: bool = False
     dsack: bool = False  # RFC 2883 D-SACK (optional); Linux: net.ipv4.tcp_dsack = 1
     # RFC 2018 3: a SACK block's right edge follows the last octet of the data received. Linux
-    # tcp_sack_new_ofo_skb(sk, seq, end_seq) counts an out-of-order segment's FIN in it.
+    # tcp_sack_new_ofo_skb(sk, seq, end_seq) counts an out-of-order segment's FIN in it, and
+    # a FIN alone beyond RCV.NXT (tcp_data_queue_ofo queues it too) has a block of its own.
     sack_edge_counts_fin: bool = False
     # RFC 5681 4.2: out-of-order data SHOULD be acknowledged at once. Linux sends the first three
     # such ACKs at one RCV.NXT at once and compresses later ones (tcp/sack_compression.py).
@@ -182,6 +183,15 @@ class Profile:
     # earlier partial segment is unacknowledged, so a write's last short segment follows the
     # full-sized ones at once.
     nagle_minshall: bool = False
+    # RFC 1122 4.2.3.4 holds all user data while data is unacknowledged, the FIN behind it.
+    # Linux's tcp_nagle_test never holds the segment that carries the FIN ("don't use the
+    # nagle rule ... for the final FIN"): data written before close()/shutdown() goes at once
+    # with the FIN.
+    nagle_exempts_fin: bool = False
+    # RFC 1122 4.2.2.13: new data after CLOSE SHOULD draw a RST. Linux's tcp_rcv_state_process
+    # (FIN-WAIT-1/2 after close()) aborts on any segment with data or FIN whose `end_seq - fin`
+    # is after RCV.NXT: a FIN alone beyond RCV.NXT (a gap before it) aborts too.
+    fin_gap_aborts_after_close: bool = False
     # RFC 9293 3.10.4: after CLOSE the FIN follows the data already sent; RFC 5681 limits data,
     # not a lone FIN. Linux queues the FIN as a segment of its own (tcp_send_fin, unless it
     # rides on unsent data) and tcp_write_xmit's tcp_cwnd_test holds it while the segments in
@@ -196,6 +206,11 @@ class Profile:
     # RST), tcp_timewait_state_process for TIME-WAIT (see tcp/time_wait.py).
     synrecv_minisock: bool = False
     time_wait_minisock: bool = False
+    # RFC 5961 3.2 / 4.2 challenge a RST not at RCV.NXT and any SYN. Linux turns an orphaned
+    # FIN-WAIT-2 whose FIN is acknowledged into a TIME-WAIT minisocket (tcp_rcv_state_process
+    # -> tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)); tcp_timewait_state_process then ends it on
+    # any RST in the window and answers a SYN at or beyond RCV.NXT with a RST.
+    fin_wait_2_minisock: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -272,6 +287,8 @@ LINUX = Profile(
     syn_linear_timeouts=4,  # net.ipv4.tcp_syn_linear_timeouts
     tail_loss_probe=True,  # net.ipv4.tcp_early_retrans = 3
     nagle_minshall=True,
+    nagle_exempts_fin=True,  # tcp_nagle_test
+    fin_gap_aborts_after_close=True,  # tcp_rcv_state_process: TCPABORTONDATA
     fin_obeys_cwnd=True,  # tcp_send_fin -> tcp_write_xmit -> tcp_cwnd_test
     urgent_oob_byte=True,
     rto_min=0.2,  # TCP_RTO_MIN
@@ -292,6 +309,7 @@ LINUX = Profile(
     sockbuf_doubling=True,  # sock_setsockopt: sk_rcvbuf = 2 * val
     synrecv_minisock=True,
     time_wait_minisock=True,
+    fin_wait_2_minisock=True,  # tcp_timewait_state_process, tw_substate TCP_FIN_WAIT2
     exact_choices=True,
 )
 

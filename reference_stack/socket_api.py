@@ -20,7 +20,7 @@ from reference_stack.iface.udp_sockets import UdpEndpoint
 from reference_stack.tcp import urgent
 from reference_stack.tcp.layer import ANY
 from reference_stack.tcp.listener import ConnOptions, Listener
-from reference_stack.tcp.seq import seq_diff
+from reference_stack.tcp.seq import seq_diff, seq_gt
 from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb
 from reference_stack.trace import STATE
@@ -320,8 +320,9 @@ class SocketApi:
             return None, err
         if s.shut_rd or tcb.state in PEER_CLOSED or tcb.state is State.CLOSED:
             return b"", 0
-        if tcb.peer_fin_seq is not None and tcb.rcv_nxt != tcb.peer_fin_seq:
-            return b"", 0
+        if tcb.peer_fin_seq is not None and seq_gt(tcb.rcv_nxt, tcb.peer_fin_seq):
+            return b"", 0  # the FIN taken in order (RFC 9293 3.10.7.4 eighth check), not one
+            # still beyond RCV.NXT (out of order: more data may come before it)
         return None, errno.EAGAIN
 
     def recvfrom(self, fd: int, n: int) -> tuple[Any, int]:

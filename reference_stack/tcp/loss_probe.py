@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp.seq import seq_ge
+from reference_stack.tcp.seq import seq_ge, seq_lt
 from reference_stack.tcp.state import SENDING_STATES
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_RETRANSMIT, Tcb
 from reference_stack.trace import EVENT
@@ -35,11 +35,23 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
     else:
         # RFC 8985 7.2: PTO = 2 * SRTT, plus the worst-case delayed ACK when one segment is
         # in flight (Linux: TCP_RTO_MIN), else Linux's TCP_TIMEOUT_MIN.
-        one_segment = tcb.in_flight() <= tcb.mss
-        pto = 2 * srtt + (p.rto_min if one_segment else p.tlp_min_timeout)
+        pto = 2 * srtt + (p.rto_min if one_segment_in_flight(tcb) else p.tlp_min_timeout)
     rto_due = tcb.timers.get(T_RETRANSMIT)
     cap = now + tcb.rto.rto if advancing or rto_due is None else rto_due
     tcb.timers.set(T_LOSS_PROBE, min(now + pto, cap))
+
+
+def one_segment_in_flight(tcb: Tcb) -> bool:
+    """RFC 8985 7.2's "FlightSize is one segment", counted in segments as sent (Linux
+    tcp_schedule_loss_probe: ``tp->packets_out == 1``), not in octets: data then a FIN sent
+    on its own (close() after the data went) are two segments, though both fit one MSS. One
+    segment when the last new segment sent starts at or before SND.UNA and holds at most an
+    MSS of data (a FIN occupies one sequence number and no payload)."""
+    tail = tcb.tail_seq
+    if tail is not None and seq_lt(tcb.snd_una, tail):
+        return False
+    data = tcb.in_flight() - (1 if tcb.fin_sent() else 0)
+    return data <= tcb.mss
 
 
 class ProbeSender(Protocol):

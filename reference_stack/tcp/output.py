@@ -14,7 +14,7 @@ from reference_stack.tcp.seq import seq_add, seq_diff, seq_le, seq_lt
 from reference_stack.tcp.state import SENDING_STATES, State
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
-from reference_stack.trace import REPLY, Trace
+from reference_stack.trace import EVENT, REPLY, Trace
 from reference_stack.variance import Range
 from reference_stack.wire.tcp import ACK, ECE, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
 
@@ -88,13 +88,15 @@ class Sender:
             window = (self._aligned_window(tcb) if self.profile.window_align_up
                       else tcb.advertised_window())
             blocks: tuple = ()
-            if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack):
+            fin = tcb.peer_fin_seq if self.profile.sack_edge_counts_fin else None
+            ooo_fin = fin is not None and seq_lt(tcb.rcv_nxt, fin)
+            if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack or ooo_fin):
                 limit = 3 if ts is not None else 4  # RFC 2018 3: room in 40 option bytes
                 dsack = tcb.dsack
                 blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit - (dsack is not None))
-                fin = tcb.peer_fin_seq
-                if fin is not None and self.profile.sack_edge_counts_fin:
-                    blocks = tuple((a, seq_add(b, 1)) if b == fin else (a, b) for a, b in blocks)
+                if fin is not None:
+                    blocks = self._fin_in_blocks(blocks, fin, ooo_fin,
+                                                 limit - (dsack is not None))
                 if dsack is not None:
                     # RFC 2883 4: the D-SACK block comes first, once.
                     blocks = (dsack,) + blocks
@@ -126,6 +128,19 @@ class Sender:
         if extra_variance:
             variance.update(extra_variance)
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance)
+
+    @staticmethod
+    def _fin_in_blocks(blocks: tuple, fin: int, ooo_fin: bool, limit: int) -> tuple:
+        """Linux's SACK blocks count the peer's out-of-order FIN (profile
+        sack_edge_counts_fin): tcp_data_queue_ofo queues the FIN's segment with its end_seq,
+        so a block ending at the FIN covers it, and a FIN that no data block reaches has a
+        block of its own, [FIN, FIN + 1). That block ranks first (RFC 2018 4: the most
+        recently received segment; the FIN ends the stream, so it is taken as the last)."""
+        end = seq_add(fin, 1)
+        blocks = tuple((a, end) if b == fin else (a, b) for a, b in blocks)
+        if ooo_fin and not any(b == end for _, b in blocks):
+            blocks = ((fin, end),) + blocks[:limit - 1]
+        return blocks
 
     @staticmethod
     def _aligned_window(tcb: Tcb) -> int:
@@ -230,7 +245,8 @@ class Sender:
                 # RFC 1122 4.2.3.4: send a partial segment only if it holds all the queued
                 # data and Nagle allows it (nothing unacknowledged, or TCP_NODELAY), or it
                 # fills at least half the largest window the peer offered.
-                if n < mss and not ((n == unsent and (tcb.nodelay or self._nagle_idle(tcb)))
+                if n < mss and not ((n == unsent and (tcb.nodelay or self._nagle_idle(tcb)
+                                                      or self._fin_exempt(tcb)))
                                     or 2 * n >= tcb.max_snd_wnd > 0):
                     break
                 seq = tcb.snd_nxt
@@ -285,6 +301,15 @@ class Sender:
         counted in segments of the MSS)."""
         mss = tcb.mss
         return -(-tcb.in_flight() // mss) >= max(1, tcb.cwnd // mss)
+
+    def _fin_exempt(self, tcb: Tcb) -> bool:
+        """The last segment carries the FIN and the profile lets it pass Nagle (Linux
+        tcp_nagle_test), recorded."""
+        if not (tcb.fin_queued and self.profile.nagle_exempts_fin):
+            return False
+        self.trace.add("tcp", EVENT, "LINUX-tcp_nagle_test-fin-not-held",
+                       "the segment carrying the FIN is not held by Nagle")
+        return True
 
     def _nagle_idle(self, tcb: Tcb) -> bool:
         """Nagle lets a partial segment go: RFC 1122 4.2.3.4 when nothing is unacknowledged;

@@ -7,7 +7,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp import request_sock, sack_compression, urgent
+from reference_stack.tcp import request_sock, sack_compression, time_wait, urgent
 from reference_stack.tcp.options import negotiate, segment_timestamps
 from reference_stack.tcp.seq import (
     before_at_half,
@@ -169,7 +169,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
 
     # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.
     in_request = tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock
-    if p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request:
+    fw2_minisock = time_wait.in_fin_wait_2_minisock(p, tcb)
+    if (p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request
+            and not fw2_minisock):  # (tcp_timewait_state_process checks the window first)
         # RFC 9293 3.10.7.4 drops a segment without ACK at the fifth check, after the sequence
         # check has answered an unacceptable one; Linux drops it before any check.
         trace.add("tcp", DROP, "LINUX-tcp_rcv_established-no-ack-flag",
@@ -202,10 +204,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             return
         trace.add("tcp", DROP, "RFC7323-5.3-MUST-paws", f"TSval {ts[0]} < TS.Recent "
                   f"{tcb.ts_recent}")
-        if length and not flags & SYN and seq_lt(seg.seq, tcb.rcv_nxt):
-            # RFC 2883 4: the rejected segment is a duplicate: a D-SACK block (Linux
-            # tcp_send_dupack, to SEG.SEQ + SEG.LEN at most RCV.NXT).
-            note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
+        if not flags & SYN:  # (Linux tcp_validate_incoming: a SYN goes to syn_challenge)
+            rejected_duplicate(layer, tcb, seg, length)
         send.oow_ack(tcb, seg, now, "RFC7323-5.3-MUST-paws")
         return
 
@@ -263,15 +263,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
-        old = seq_lt(seg.seq, tcb.rcv_nxt)
-        if not old and p.half_space_is_before and before_at_half(seg.seq, tcb.rcv_nxt):
-            old = True  # exactly 2**31 away: Linux's before() calls it old
-            trace.add("tcp", DROP, "LINUX-tcp_send_dupack-half-space",
-                      "SEG.SEQ = RCV.NXT + 2**31 taken as old sequence space")
-        if old and (seg.payload or (
-                p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
-            # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
-            note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
+        rejected_duplicate(layer, tcb, seg, length)
         send.oow_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-first-check")
         return
     # RFC 7323 4.3: TS.Recent follows the newest in-order timestamp (a Linux profile does so
@@ -282,6 +274,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         tcb.ts_recent = ts[0]
 
     table = TABLES[tcb.state]
+    if flags & (RST | SYN) and fw2_minisock and time_wait.linux_fin_wait_2(layer, tcb, seg):
+        return
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
         if seg.seq != tcb.rcv_nxt:
@@ -374,7 +368,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         up = seq_add(seg.seq, seg.urgent)
         if tcb.rcv_up is None or seq_gt(up, tcb.rcv_up):
             tcb.rcv_up = up
-            urgent.pointer_received(p, tcb, up)
+        urgent.pointer_received(p, tcb, seg.seq, seg.urgent)
         trace.add("socket", "deliver", "RFC9293-3.10.7.4-MUST-urg-check",
                   f"SEG.UP={seg.urgent}: urgent data signalled, kept in line")
     if (p.ack_duplicate_sequence_space and length
@@ -387,11 +381,16 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     need_ack = False
     in_order_text = False
     fin_ok = bool(flags & FIN)
-    if (seg.payload and tcb.orphan and tcb.state in (State.FIN_WAIT_1, State.FIN_WAIT_2)
+    if ((seg.payload or (fin_ok and p.fin_gap_aborts_after_close)) and tcb.orphan
+            and tcb.state in (State.FIN_WAIT_1, State.FIN_WAIT_2)
             and seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt)):
         # RFC 1122 4.2.2.13: new data after the user's CLOSE SHOULD draw a RST (Linux
         # tcp_rcv_state_process: TCPABORTONDATA, then a RST for the segment).
         rule = "RFC1122-4.2.2.13-SHOULD-rst-data-after-close"
+        if not seg.payload:
+            # Linux: `end_seq - fin` after RCV.NXT, so a FIN beyond RCV.NXT aborts too.
+            layer.trace.add("tcp", DROP, "LINUX-tcp_rcv_state_process-fin-beyond-rcv-nxt",
+                            "a FIN beyond RCV.NXT after close(): abort")
         layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg, rule)
         tcb.error = errno.ECONNRESET
         layer.trace.add("tcp", "state", rule, f"{tcb.state.value} -> CLOSED")
@@ -531,6 +530,26 @@ def _duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, seg.segment_len))
     layer.trace.add("tcp", DROP, rule, "old sequence space: D-SACK and an immediate ACK")
     layer.sender.send_ack(tcb, now, rule)
+
+
+def rejected_duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int) -> None:
+    """A segment refused by the first check (RFC 9293 3.10.7.4) or PAWS (RFC 7323 5.3) whose
+    sequence space is old is a duplicate: RFC 2883 4 reports it in a D-SACK block (Linux
+    tcp_send_dupack, the one path of both refusals: ``end_seq != seq && before(seq,
+    rcv_nxt)``, to SEG.SEQ + SEG.LEN at most RCV.NXT)."""
+    p = layer.profile
+    if time_wait.in_fin_wait_2_minisock(p, tcb):
+        return  # (Linux tcp_v4_timewait_ack: the minisocket's ACK carries no SACK option)
+    flags = seg.flags
+    old = seq_lt(seg.seq, tcb.rcv_nxt)
+    if not old and p.half_space_is_before and before_at_half(seg.seq, tcb.rcv_nxt):
+        old = True  # exactly 2**31 away: Linux's before() calls it old
+        layer.trace.add("tcp", DROP, "LINUX-tcp_send_dupack-half-space",
+                        "SEG.SEQ = RCV.NXT + 2**31 taken as old sequence space")
+    if old and (seg.payload or (
+            p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
+        # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
+        note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
 
 
 def note_duplicate(layer: Connections, tcb: Tcb, start: int, end: int) -> None:

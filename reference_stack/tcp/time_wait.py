@@ -7,19 +7,24 @@
   carries an ACK or fails PAWS.
 
 (A new SYN that may reopen the connection is handled before, by `time_wait_reopen`.)
+
+An orphaned FIN-WAIT-2 is the same minisocket in Linux (tcp_time_wait(sk, TCP_FIN_WAIT2, ..)
+once its FIN is acknowledged, with `fin_wait_2_minisock`): `linux_fin_wait_2` takes the RST
+and SYN that pass the sequence check as it does, not as RFC 5961 would.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reference_stack.profiles import Profile
 from reference_stack.tcp.options import segment_timestamps
-from reference_stack.tcp.seq import seq_add, seq_lt
+from reference_stack.tcp.seq import seq_add, seq_ge, seq_lt
 from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import T_TIME_WAIT, Tcb
 from reference_stack.trace import ACCEPT, DROP
-from reference_stack.wire.tcp import ACK, FIN, RST, TcpRepr
+from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpRepr
 
 if TYPE_CHECKING:
     from reference_stack.tcp.connections import Connections
@@ -53,3 +58,32 @@ def linux_time_wait(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> N
     rule = "LINUX-tcp_timewait_state_process-ack"
     trace.add("tcp", DROP, rule, "answered with an ACK")
     layer.sender.oow_ack(tcb, seg, now, rule)
+
+
+def in_fin_wait_2_minisock(profile: Profile, tcb: Tcb) -> bool:
+    """An orphaned FIN-WAIT-2 that the profile keeps as Linux's minisocket."""
+    return profile.fin_wait_2_minisock and tcb.orphan and tcb.state is State.FIN_WAIT_2
+
+
+def linux_fin_wait_2(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
+    """A RST or SYN in the window of an orphaned FIN-WAIT-2 (Linux tcp_timewait_state_process,
+    tw_substate TCP_FIN_WAIT2): any such RST ends it without a challenge ACK (RFC 5961 3.2
+    would challenge one not at RCV.NXT), a SYN at or beyond RCV.NXT draws a RST (TCP_TW_RST;
+    RFC 5961 4.2 would challenge it) and ends it. True when it took the segment."""
+    flags = seg.flags
+    trace = layer.trace
+    if flags & RST and seg.seq != tcb.rcv_nxt:  # (at RCV.NXT: RFC 9293's reset, the same)
+        trace.add("tcp", "state", "LINUX-tcp_timewait_state_process-fin-wait-2-rst",
+                  "RST in the window of an orphaned FIN-WAIT-2: closed")
+        layer.delete(tcb)
+        return True
+    edge = tcb.rcv_edge if tcb.rcv_edge is not None else seq_add(tcb.rcv_nxt, tcb.rcv_wnd())
+    if flags & SYN and seq_ge(seg.seq, tcb.rcv_nxt) and seq_lt(seg.seq, edge):
+        # (tcp_in_window against the window last advertised, tw_rcv_wnd; beyond it the
+        # out-of-window ACK, as the challenge ACK the caller sends)
+        rule = "LINUX-tcp_timewait_state_process-fin-wait-2-syn"
+        layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg, rule)
+        trace.add("tcp", "state", rule, "SYN in an orphaned FIN-WAIT-2: reset, closed")
+        layer.delete(tcb)
+        return True
+    return False

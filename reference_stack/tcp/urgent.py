@@ -9,15 +9,22 @@ section 5 advises applications to use SO_OOBINLINE)."""
 from __future__ import annotations
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp.seq import seq_add, seq_diff, seq_gt
+from reference_stack.tcp.seq import seq_add, seq_diff, seq_gt, seq_lt
 from reference_stack.tcp.tcb import Tcb
 
 
-def pointer_received(profile: Profile, tcb: Tcb, up: int) -> None:
-    """RCV.UP advanced to `up`: note the out-of-band byte before it, if the profile has one."""
-    if profile.urgent_oob_byte and (tcb.oob_seq is None or seq_gt(seq_add(up, -1),
-                                                                  tcb.oob_seq)):
-        tcb.oob_seq = seq_add(up, -1)
+def pointer_received(profile: Profile, tcb: Tcb, seq: int, pointer: int) -> None:
+    """A segment at `seq` with SEG.UP = `pointer`: note the out-of-band byte, if the profile
+    has one: the octet before the pointer, or the segment's first octet when the pointer is
+    0 (Linux tcp_check_urg: ``if (ptr && !sysctl_tcp_stdurg) ptr--``), unless it is already
+    received ("do not replay urg ptr": before RCV.NXT) or an earlier one is newer."""
+    if not profile.urgent_oob_byte:
+        return
+    oob = seq_add(seq, pointer - 1 if pointer else 0)
+    if seq_lt(oob, tcb.rcv_nxt):
+        return
+    if tcb.oob_seq is None or seq_gt(oob, tcb.oob_seq):
+        tcb.oob_seq = oob
 
 
 def before_read(tcb: Tcb, n: int, oobinline: bool) -> int:

@@ -17,3 +17,16 @@ def test_sack_block_of_text_and_fin(ex, dut, endpoints):
     ack = peer.expect_ack(timeout=1.0)
     assert len(ack.sack_blocks) == 1 and ack.sack_blocks[0][0] == left, ack.summary()
     assert ack.sack_blocks[0][1] in (seq_add(left, 100), seq_add(left, 101)), ack.summary()
+
+
+@pytest.mark.requirement("RFC2018-4-SHOULD-sack-on-out-of-order")
+def test_out_of_order_fin_alone(ex, dut, endpoints):
+    # A FIN with no text beyond a gap: RFC 2018 reports data, so a stack may send no block;
+    # Linux queues the FIN's segment out of order (tcp_data_queue_ofo) and reports [FIN,
+    # FIN + 1). The duplicate ACK is owed at once (RFC 5681 4.2); its blocks are judged by the
+    # lockstep oracle with the target's profile (measured on Linux 6.18: the FIN's block).
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    fin = seq_add(peer.conn.snd_nxt, 1000)
+    peer.send(flags="FA", seq=fin)
+    ack = peer.expect_ack(timeout=1.0)
+    assert all(left == fin for left, _ in ack.sack_blocks), ack.summary()

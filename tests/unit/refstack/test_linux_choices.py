@@ -97,6 +97,24 @@ def test_tail_loss_probe_precedes_the_rto_linux() -> None:
     assert times[:4] == pytest.approx([0.0, rto, 2 * rto, 4 * rto])
 
 
+@pytest.mark.parametrize("fin_apart", [False, True], ids=["one-segment", "data-then-fin"])
+def test_tail_loss_probe_counts_segments_not_octets_linux(fin_apart) -> None:
+    link, a, _, b = connected_pair(LINUX)
+    link.drop = lambda who, d: who == "a" and bool(d.tcp and (d.tcp.payload or d.tcp.flags & FIN))
+    t0 = link.now
+    link.call(link.a, "send", a, b"p")
+    if fin_apart:
+        link.call(link.a, "close", a)  # the FIN goes on its own: two segments in flight
+    link.advance(t0 + 0.15)
+    probes = [d for w, d, _ in link.log if w == "a" and d.tcp and (
+        d.tcp.payload or d.tcp.flags & FIN)][1 + fin_apart:]
+    # RFC 8985 7.2 (Linux tcp_schedule_loss_probe: packets_out == 1, in segments): two
+    # segments in flight probe after 2 SRTT + TCP_TIMEOUT_MIN, one after 2 SRTT + TCP_RTO_MIN
+    assert len(probes) == (1 if fin_apart else 0)
+    if fin_apart:
+        assert probes[0].tcp.flags & FIN and not probes[0].tcp.payload
+
+
 @pytest.mark.parametrize("profile,aborted", [(RFC, False), (LINUX, True)], ids=["rfc", "linux"])
 def test_soft_icmp_error_in_syn_sent(profile, aborted) -> None:
     c = bring_to(State.SYN_SENT, profile)
@@ -257,6 +275,128 @@ def test_fin_after_data_filling_cwnd(profile) -> None:
     # RFC 9293 3.10.4: the FIN follows the data; Linux tcp_cwnd_test holds it while the
     # segments in flight fill the congestion window
     assert len(fins) == (0 if profile is LINUX else 1)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_fin_carrying_segment_not_held_by_nagle(profile) -> None:
+    link, a, _, b = connected_pair(profile)
+    link.drop = lambda who, d: who == "b"  # no ACKs come back
+    link.call(link.a, "send", a, b"1")
+    link.call(link.a, "send", a, b"2")  # held by Nagle: "1" is unacknowledged
+    r = link.call(link.a, "close", a)
+    sent = [d.tcp for w, d, _ in link.log if w == "a" and d.tcp and d.tcp.payload]
+    # RFC 1122 4.2.3.4: "2" (and the FIN behind it) waits for the ACK of "1"; Linux
+    # tcp_nagle_test lets the segment carrying the FIN go at once
+    linux = profile is LINUX
+    assert [s.payload for s in sent] == ([b"1", b"2"] if linux else [b"1"])
+    assert not linux or sent[1].flags & FIN
+    assert ("LINUX-tcp_nagle_test-fin-not-held" in r.reaction.rules()) is linux
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("state", [State.FIN_WAIT_1, State.FIN_WAIT_2], ids=["fw1", "fw2"])
+def test_fin_beyond_rcv_nxt_after_close(profile, state) -> None:
+    c = bring_to(state, profile)  # the socket was closed (not shut down)
+    r = c.seg(ACK | FIN, seq=c.snd_nxt + 100)
+    replies = c.note(r)
+    # RFC 1122 4.2.2.13: new data after CLOSE draws a RST; Linux tcp_rcv_state_process
+    # counts a FIN beyond RCV.NXT as new data (end_seq - fin after RCV.NXT): a RST, and gone
+    linux = profile is LINUX
+    assert [x.flags & RST for x in replies] == [RST if linux else 0]
+    assert ("LINUX-tcp_rcv_state_process-fin-beyond-rcv-nxt" in r.rules()) is linux
+    assert (c.state() is State.CLOSED) is linux
+
+
+@pytest.mark.parametrize("profile", [dataclasses.replace(RFC, dsack=True), LINUX],
+                         ids=["rfc", "linux"])
+@pytest.mark.parametrize("data", [False, True], ids=["fin-alone", "data-before-fin"])
+def test_out_of_order_fin_in_sack_blocks(profile, data) -> None:
+    c = _sack_conn(profile)
+    base = c.snd_nxt
+    if data:
+        c.note(c.seg(ACK, seq=base + 10, payload=b"d" * 10))
+    (ack,) = c.note(c.seg(ACK | FIN, seq=base + 100))
+    # RFC 2018: blocks for out-of-order data; Linux tcp_data_queue_ofo queues the FIN's
+    # segment too, [FIN, FIN + 1): a block of its own, first (the most recent)
+    fin_block = [(base + 100, base + 101)] if profile is LINUX else []
+    assert _blocks(ack) == fin_block + ([(base + 10, base + 20)] if data else [])
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("flags,offset", [(SYN, 0), (RST, 1), (SYN, 1 << 20)],
+                         ids=["syn", "rst", "syn-beyond-window"])
+def test_orphaned_fin_wait_2_is_a_minisocket(profile, flags, offset) -> None:
+    c = bring_to(State.FIN_WAIT_2, profile)  # the socket was closed (not shut down)
+    r = c.seg(flags, seq=c.snd_nxt + offset)
+    replies = c.note(r)
+    # RFC 5961 3.2 / 4.2: a challenge ACK; Linux tcp_timewait_state_process (substate
+    # TCP_FIN_WAIT2): a SYN in the window draws a RST, a RST ends it silently; a SYN beyond
+    # the window, the out-of-window ACK
+    if profile is LINUX and offset < 1 << 20:
+        assert [x.flags & RST for x in replies] == ([RST] if flags & SYN else [])
+        assert c.state() is State.CLOSED
+    else:
+        assert [x.flags for x in replies] == [ACK] and c.state() is State.FIN_WAIT_2
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_urgent_pointer_zero(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.stack.receive(c.tester.tcp(c.sport, c.dport, ACK | URG, c.snd_nxt, c.rcv_nxt, b"x",
+                                 urgent=0), 0.0)
+    got = c.stack.recv(c.fd, 100, 0.0)
+    # RFC 6093: urgent data stays in line; Linux tcp_check_urg does not step a zero pointer
+    # back ("if (ptr && ...) ptr--"): the segment's first octet is the out-of-band byte
+    if profile is LINUX:
+        assert got.errno == errno.EAGAIN
+    else:
+        assert got.value == b"x"
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_out_of_order_fin_is_not_the_end_of_the_stream(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.seg(ACK | FIN, seq=c.snd_nxt + 100))
+    # RFC 9293 3.10.7.4: the FIN counts once RCV.NXT reaches it; before, a read would block
+    assert c.stack.recv(c.fd, 100, 0.0).errno == errno.EAGAIN
+
+
+@pytest.mark.parametrize("profile", [dataclasses.replace(RFC, oow_ack_interval=0.5), LINUX],
+                         ids=["rfc-throttled", "linux"])
+def test_orphaned_fin_wait_2_starts_with_the_ack_limit_unarmed(profile) -> None:
+    c = bring_to(State.FIN_WAIT_1, profile)  # closed; the FIN not yet acknowledged
+    assert len(c.note(c.seg(RST, seq=c.snd_nxt + 1))) == 1  # a challenge ACK arms the limit
+    c.note(c.seg(ACK))  # the FIN acknowledged: FIN-WAIT-2
+    assert c.state() is State.FIN_WAIT_2
+    # RFC 5961 7: the next out-of-window ACK within the interval is limited; Linux's
+    # FIN-WAIT-2 minisocket has a timestamp of its own, unarmed: it answers
+    replies = c.note(c.seg(ACK, seq=c.snd_nxt + (1 << 20)))
+    assert len(replies) == (1 if profile is LINUX else 0)
+
+
+FULL_SOCKET_FW2 = dataclasses.replace(LINUX, fin_wait_2_minisock=False)
+
+
+@pytest.mark.parametrize("profile", [RFC, FULL_SOCKET_FW2, LINUX],
+                         ids=["rfc", "linux-full-socket", "linux"])
+@pytest.mark.parametrize("ack_flag", [0, ACK], ids=["no-ack", "ack"])
+def test_orphaned_fin_wait_2_answers_old_segments_without_sack(profile, ack_flag) -> None:
+    c = _sack_conn(profile)
+    fd = c.stack.accept(c.fd, 0.0).value[0]
+    c.note(c.stack.close(fd, 0.0).reaction)  # its FIN
+    c.note(c.seg(ACK))  # the FIN acknowledged: an orphaned FIN-WAIT-2
+    assert c.state() is State.FIN_WAIT_2
+    old = c.seg(FIN | ack_flag, seq=c.snd_nxt - 20, payload=b"o" * 9)  # old text and FIN
+    replies = c.note(old)
+    # RFC 9293 3.10.7.4: the first check answers it; Linux's full socket drops an ACK-less
+    # segment first (tcp_rcv_established); its FIN-WAIT-2 minisocket checks the window first
+    # (tcp_timewait_state_process) and answers with tcp_v4_timewait_ack: no SACK option
+    if profile is FULL_SOCKET_FW2 and not ack_flag:
+        assert replies == []
+    else:
+        (ack,) = replies
+        dsack = profile is FULL_SOCKET_FW2  # tcp_send_dupack's D-SACK
+        assert ack.flags == ACK and bool(_blocks(ack)) is dsack
 
 
 def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:

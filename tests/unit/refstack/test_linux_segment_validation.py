@@ -76,7 +76,7 @@ def test_out_of_window_data_leaves_the_limit_unarmed_linux() -> None:
 
 
 def test_time_wait_starts_with_the_limit_unarmed_linux() -> None:
-    c2 = bring_to(State.FIN_WAIT_2, LINUX)
+    c2 = bring_to(State.FIN_WAIT_2, LINUX, half_close=True)  # (orphaned: a minisocket)
     assert len(c2.note(c2.seg(RST, seq=c2.snd_nxt + 1))) == 1  # a challenge ACK arms it
     assert c2.tcb().last_oow_ack == 0.0
     c2.note(c2.advance(FIN | ACK))
@@ -224,6 +224,21 @@ def test_data_half_the_sequence_space_away(profile) -> None:
         assert "LINUX-tcp_send_dupack-half-space" in r.rules()
     else:  # RFC 1982 3.2: undefined; not taken as old
         assert ack.sack_blocks == ()
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_paws_rejected_fin_half_the_sequence_space_away(profile) -> None:
+    c = ts_conn(profile)  # passive, timestamps from 1000
+    seq = (c.snd_nxt + (1 << 31)) & 0xFFFFFFFF
+    r = c.seg(ACK | FIN, seq=seq, payload=b"xy", options=(
+        TcpOptNop(), TcpOptNop(), TcpOptTimestamps(20, c.tcb().ts_recent)))
+    assert "RFC7323-5.3-MUST-paws" in r.rules()
+    (ack,) = c.note(r)
+    # PAWS refuses it through the same tcp_send_dupack as the first check: before() takes
+    # SEG.SEQ = RCV.NXT + 2**31 as old, a D-SACK of the data and the FIN
+    linux = profile is LINUX
+    assert ack.sack_blocks == (((seq, (seq + 3) & 0xFFFFFFFF),) if linux else ())
+    assert ("LINUX-tcp_send_dupack-half-space" in r.rules()) is linux
 
 
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])

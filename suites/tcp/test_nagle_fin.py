@@ -1,0 +1,31 @@
+"""RFC 1122 4.2.3.4 (Nagle): while data is unacknowledged, a sender buffers further partial
+segments until the ACK comes or a full segment can go. What a close() does to data so held
+is the implementation's choice: the RFC holds it (and the FIN behind it) until the ACK; Linux's
+tcp_nagle_test never holds the segment that carries the FIN, so the held data goes at once
+with it. Every stack owes the data, then the FIN (RFC 9293 3.10.4); when the data goes is
+judged by the lockstep oracle with the target's profile (the `linux` profile models
+tcp_nagle_test, measured on Linux 6.18: with the FIN at close()).
+
+Waits: none on Linux (an RFC stack's data waits for the tester's ACK)."""
+
+import pytest
+
+from reference_stack.wire.tcp import FIN
+
+from .states import reach
+
+
+@pytest.mark.requirement("RFC1122-4.2.3.4-MUST-sender-sws-avoidance",
+                         "RFC9293-3.6-MUST-orderly-close")
+def test_data_held_by_nagle_goes_before_the_fin(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    dut.send(peer.fd, b"1")
+    peer.conn.expect_data(b"1")
+    dut.send(peer.fd, b"2")  # a partial segment while "1" is unacknowledged: held
+    peer.conn.expect_nothing()
+    dut.close(peer.fd)
+    peer.conn.ack()  # "1" (the oracle judges whether "2" went before this ACK)
+    data = peer.conn.expect(b"2", flags=None, timeout=2.0)
+    if not data.flags & FIN:  # RFC 9293 3.10.4: the FIN follows all preceding SENDs
+        peer.conn.expect(flags="FA", timeout=2.0)
+    peer.conn.ack()

@@ -1,0 +1,47 @@
+"""RFC 8985 7.2-7.3: the tail loss probe's timeout, PTO = 2 * SRTT, plus the worst-case
+delayed-ACK time when FlightSize is one segment. "One segment" counts segments as sent (Linux
+tcp_schedule_loss_probe: ``tp->packets_out == 1``): data, then a FIN sent on its own by
+shutdown(), are two segments, so the FIN is probed within milliseconds (2 SRTT +
+TCP_TIMEOUT_MIN), while the data alone waits the delayed-ACK allowance (TCP_RTO_MIN, 200 ms).
+
+Every stack owes the retransmission (RFC 9293 3.8.1); its time is the stack's choice, judged
+by the lockstep oracle with the target's profile (the `linux` profile models
+tcp_schedule_loss_probe, measured on Linux 6.18: the FIN probed within milliseconds, the data
+alone after about 200 ms).
+
+Waits: the DUT's probe (under 1 s); a DUT without tail loss probes retransmits at its RTO."""
+
+import socket
+import time
+
+import pytest
+
+from .states import reach
+
+
+def _probe_delay(ex, dut, endpoints, fin_apart: bool) -> float:
+    """Seconds from the DUT's last new segment to its first retransmission of it."""
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    dut.send(peer.fd, b"probe me")
+    peer.conn.expect_data(b"probe me")
+    t0 = time.monotonic()
+    if fin_apart:
+        dut.shutdown(peer.fd, socket.SHUT_WR)
+        peer.conn.expect(flags="FA")
+        t0 = time.monotonic()
+        peer.conn.expect(flags="FA", timeout=4.0)  # the last segment again: the FIN
+    else:
+        peer.conn.expect(b"probe me", flags=None, timeout=4.0)
+    delay = time.monotonic() - t0
+    peer.conn.ack()
+    return delay
+
+
+@pytest.mark.requirement("RFC8985-7.3-MAY-tail-loss-probe", "RFC9293-3.8.1-MUST-retransmit")
+@pytest.mark.parametrize("fin_apart", [False, True], ids=["one-segment", "data-then-fin"])
+def test_last_segment_retransmitted(ex, dut, endpoints, fin_apart):
+    # Every stack retransmits the unacknowledged last segment; when is judged by the lockstep
+    # oracle (the `linux` profile: 2 SRTT + 200 ms for one segment, + 2 ms for two, i.e.
+    # within milliseconds on a veth link whose RTT is well under one).
+    delay = _probe_delay(ex, dut, endpoints, fin_apart)
+    assert delay < 4.0
