@@ -130,6 +130,12 @@ class Profile:
     # 3.10.7.4 accepts one only below RCV.NXT + RCV.WND), and tcp_data_queue takes text up to
     # the edge.
     window_align_up: bool = False
+    # RFC 9293 3.10.7.4: text beyond the receive window is trimmed. Linux tcp_sequence (6.17+,
+    # "do not accept packets beyond window") lets a segment that starts within the advertised
+    # edge but ends beyond it through whole while the receive queue is empty, and
+    # tcp_data_queue / tcp_data_queue_ofo queue it untrimmed (its SACK block reaches its end).
+    # (With data in the receive queue Linux drops it, TCP_INVALID_END_SEQUENCE: not modelled.)
+    text_beyond_edge_kept: bool = False
     # Linux tcp_data_queue (reached from CLOSE-WAIT, CLOSING and LAST-ACK too when SEG.SEQ <
     # RCV.NXT, tcp_rcv_state_process): an accepted segment whose sequence space (text, SYN or
     # FIN) lies before RCV.NXT is a duplicate: a D-SACK block (RFC 2883, tcp_dsack_set) and an
@@ -267,6 +273,7 @@ LINUX = Profile(
     old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
     window_align_up=True,  # __tcp_select_window, tcp_select_window
+    text_beyond_edge_kept=True,  # tcp_sequence, tcp_data_queue_ofo
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack
     simultaneous_open_keeps_syn_window=True,
     syn_linear_timeouts=4,  # net.ipv4.tcp_syn_linear_timeouts

@@ -417,6 +417,13 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             else:
                 room = rcv_wnd
             room -= seq_diff(start, tcb.rcv_nxt)
+            if (len(data) > room > 0 and p.text_beyond_edge_kept and tcb.rcv_edge is not None
+                    and not tcb.recv.ready):
+                # Linux tcp_sequence + tcp_data_queue(_ofo): a segment starting within the
+                # advertised edge is queued whole while the receive queue is empty.
+                trace.add("tcp", ACCEPT, "LINUX-tcp_sequence-text-beyond-edge-kept",
+                          f"{len(data) - room} octets beyond the right edge not trimmed")
+                room = len(data)
             if len(data) > room:
                 data = data[:max(0, room)]
                 fin_ok = False  # RFC 9293 3.10.7.4: a FIN beyond the window is trimmed

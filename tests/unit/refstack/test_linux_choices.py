@@ -181,6 +181,22 @@ def test_text_in_the_last_scale_unit(profile) -> None:
     assert blocks == [(edge - 10, right)]
 
 
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_text_beyond_the_advertised_right_edge(profile) -> None:
+    c, ack = _scaled_conn(profile)
+    c.tcb().recv.ready.clear()  # the application has read the octet: the receive queue is empty
+    edge = _rounded_up_edge(c, ack)
+    r = c.seg(ACK | PSH, seq=edge - 2, payload=b"z" * 3)  # one octet beyond the edge
+    (reply,) = c.note(r)
+    blocks = [b for o in reply.options if isinstance(o, TcpOptSack) for b in o.blocks]
+    # RFC 9293 3.10.7.4 trims the text to the window; Linux tcp_sequence lets the segment
+    # through whole (empty receive queue) and tcp_data_queue_ofo queues it untrimmed.
+    right = edge + 1 if profile is LINUX else ack.ack + c.tcb().rcv_wnd()
+    assert blocks == [(edge - 2, right)]
+    kept = "LINUX-tcp_sequence-text-beyond-edge-kept"
+    assert (kept in r.rules()) is (profile is LINUX)
+
+
 RFC_DSACK = dataclasses.replace(RFC, dsack=True)
 
 
