@@ -98,7 +98,8 @@ class Profile:
     inbound_auth_check: bool = False
     # RFC 1982 3.2 leaves a comparison of sequence numbers 2**31 apart undefined; Linux's
     # before() ((s32)(a - b) < 0) says "before": tcp_send_dupack reports such a segment's
-    # data in a D-SACK block as old (RFC 2883 4).
+    # data in a D-SACK block as old (RFC 2883 4), on the first check's path and on PAWS's,
+    # where tcp_disordered_ack_check drops such a pure ACK silently (paws_old_ack_silent).
     half_space_is_before: bool = False
     # RFC 9293 3.10.7.4 (eighth check) acknowledges a FIN, RFC 1122 4.2.3.2 lets the ACK be
     # delayed; Linux tcp_fin (ESTABLISHED -> CLOSE-WAIT, inet_csk_enter_pingpong_mode) delays

@@ -195,14 +195,14 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             and not (p.paws_disordered_ack and not in_request
                      and _disordered_ack(layer, tcb, seg, ts[0]))):
         if (p.paws_old_ack_silent and flags & (ACK | SYN | FIN) == ACK and not seg.payload
-                and seq_lt(seg.seq, tcb.rcv_nxt) and not in_request):
+                and not in_request and _before_rcv_nxt(layer, tcb, seg.seq)):
             # Linux tcp_disordered_ack_check: an old pure ACK, no duplicate ACK for it.
             trace.add("tcp", DROP, "LINUX-tcp_validate_incoming-paws-old-ack",
                       f"pure ACK before RCV.NXT, TSval {ts[0]} < TS.Recent {tcb.ts_recent}")
             return
         trace.add("tcp", DROP, "RFC7323-5.3-MUST-paws", f"TSval {ts[0]} < TS.Recent "
                   f"{tcb.ts_recent}")
-        if length and not flags & SYN and seq_lt(seg.seq, tcb.rcv_nxt):
+        if length and not flags & SYN and _before_rcv_nxt(layer, tcb, seg.seq):
             # RFC 2883 4: the rejected segment is a duplicate: a D-SACK block (Linux
             # tcp_send_dupack, to SEG.SEQ + SEG.LEN at most RCV.NXT).
             note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
@@ -263,11 +263,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
-        old = seq_lt(seg.seq, tcb.rcv_nxt)
-        if not old and p.half_space_is_before and before_at_half(seg.seq, tcb.rcv_nxt):
-            old = True  # exactly 2**31 away: Linux's before() calls it old
-            trace.add("tcp", DROP, "LINUX-tcp_send_dupack-half-space",
-                      "SEG.SEQ = RCV.NXT + 2**31 taken as old sequence space")
+        old = _before_rcv_nxt(layer, tcb, seg.seq)
         if old and (seg.payload or (
                 p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
             # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
@@ -472,6 +468,19 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             may_delay = True
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=may_delay)
     send.transmit(tcb, now)
+
+
+def _before_rcv_nxt(layer: Connections, tcb: Tcb, seq: int) -> bool:
+    """Is SEG.SEQ old sequence space (before RCV.NXT)? RFC 1982 3.2 leaves a distance of
+    exactly 2**31 undefined (seq_lt says no); Linux's before() (tcp_send_dupack,
+    tcp_disordered_ack_check) says yes: profile half_space_is_before."""
+    if seq_lt(seq, tcb.rcv_nxt):
+        return True
+    if layer.profile.half_space_is_before and before_at_half(seq, tcb.rcv_nxt):
+        layer.trace.add("tcp", DROP, "LINUX-tcp_send_dupack-half-space",
+                        "SEG.SEQ = RCV.NXT + 2**31 taken as old sequence space")
+        return True
+    return False
 
 
 def _within_paws_window(layer: Connections, tcb: Tcb, tsval: int, in_request: bool) -> bool:

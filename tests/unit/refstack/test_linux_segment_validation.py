@@ -227,6 +227,27 @@ def test_data_half_the_sequence_space_away(profile) -> None:
 
 
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("payload", [b"", b"x"], ids=["pure-ack", "data"])
+def test_paws_half_the_sequence_space_away(profile, payload) -> None:
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=None, ts=(1000, 0))))
+    stamp = (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(1001, 0))
+    c.note(c.seg(ACK, options=stamp))
+    seq = (c.snd_nxt + (1 << 31)) & 0xFFFFFFFF
+    old = (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(1, 0))  # fails PAWS
+    r = c.seg(ACK, seq=seq, payload=payload, options=old)
+    replies = c.note(r)
+    half = "LINUX-tcp_send_dupack-half-space" in r.rules()
+    assert half is (profile is LINUX)
+    if profile is RFC:  # RFC 7323 5.3: an ACK, no D-SACK (RFC 1982 3.2: not taken as old)
+        assert [s.sack_blocks for s in replies] == [()]
+    elif payload:  # tcp_send_dupack: before() says old, a D-SACK block
+        assert [s.sack_blocks for s in replies] == [((seq, (seq + 1) & 0xFFFFFFFF),)]
+    else:  # tcp_disordered_ack_check: an old pure ACK, dropped silently
+        assert replies == []
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
 @pytest.mark.parametrize("payload", [b"", b"last words"], ids=["fin", "data-fin"])
 def test_ack_of_an_in_order_fin_may_be_delayed(profile, payload) -> None:
     c = bring_to(State.ESTABLISHED, profile)
