@@ -438,6 +438,13 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         fin_at = seq_add(seg.seq, len(seg.payload))
         if tcb.peer_fin_seq is None:
             tcb.peer_fin_seq = fin_at
+        if (p.sack_edge_counts_fin and not seg.payload and tcb.sack_ok
+                and seq_gt(fin_at, tcb.rcv_nxt)):
+            # RFC 2018 4 reports out-of-order data; Linux tcp_data_queue_ofo queues a FIN
+            # without text too (its end_seq counts the FIN): a SACK block [FIN, FIN + 1).
+            tcb.recv.insert(fin_at, b"", tcb.rcv_nxt)
+            trace.add("tcp", ACCEPT, "LINUX-tcp_data_queue_ofo-bare-fin-sacked",
+                      f"out-of-order FIN at {fin_at}: SACK block up to {seq_add(fin_at, 1)}")
         need_ack = True
     if tcb.peer_fin_seq is not None and tcb.rcv_nxt == tcb.peer_fin_seq:
         # The FIN is in order: it advances RCV.NXT over itself. Nothing can follow it, so

@@ -226,6 +226,21 @@ def test_sack_edge_of_text_and_fin(profile) -> None:
 
 
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_out_of_order_bare_fin(profile) -> None:
+    c = _sack_conn(profile)
+    nxt = c.snd_nxt
+    r = c.seg(FIN | ACK, seq=nxt + 1)  # one octet missing before it
+    (ack,) = c.note(r)
+    assert ack.ack == nxt
+    # RFC 2018 4 reports data; Linux tcp_data_queue_ofo queues the FIN and SACKs its octet
+    assert _blocks(ack) == ([(nxt + 1, nxt + 2)] if profile is LINUX else [])
+    assert ("LINUX-tcp_data_queue_ofo-bare-fin-sacked" in r.rules()) is (profile is LINUX)
+    (ack,) = c.note(c.seg(ACK, seq=nxt, payload=b"h"))  # the hole filled: the FIN in order
+    assert ack.ack == nxt + 2 and _blocks(ack) == []
+    assert c.tcb().state is State.CLOSE_WAIT
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
 def test_sack_blocks_most_recently_reported_first(profile) -> None:
     c = _sack_conn(profile)
     base = c.snd_nxt
