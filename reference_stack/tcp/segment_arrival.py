@@ -427,6 +427,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             if data:
                 tcb.rcv_nxt = tcb.recv.insert(start, data, tcb.rcv_nxt)
                 in_order_text = start == before and not tcb.recv.ooo
+            elif off > 0 and not tcb.recv.ooo:
+                # All its text old, its FIN at RCV.NXT: for Linux tcp_data_queue a partial
+                # duplicate, queued in sequence (queue_and_out), then tcp_fin.
+                in_order_text = True
             trace.add("socket", "deliver", arm.rule,
                       f"{len(data)} bytes, RCV.NXT {before} -> {tcb.rcv_nxt}")
             need_ack = True

@@ -258,6 +258,18 @@ def test_ack_of_an_in_order_fin_may_be_delayed(profile, payload) -> None:
     assert ("timing.delay_ms" in prediction.variance) is (profile is LINUX)
 
 
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_ack_of_a_fin_after_an_old_octet_may_be_delayed(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.advance(ACK | PSH, payload=b"x"))
+    r = c.seg(FIN | ACK, seq=c.snd_nxt - 1, payload=b"x")  # the octet again, then a FIN
+    assert c.state() is State.CLOSE_WAIT
+    (prediction,) = r.predictions
+    # Linux tcp_data_queue: a partial duplicate goes to queue_and_out, then tcp_fin (ping-pong
+    # mode, the delayed-ACK timer); the RFC oracle acknowledges at once.
+    assert ("timing.delay_ms" in prediction.variance) is (profile is LINUX)
+
+
 def test_ack_of_a_fin_in_fin_wait_2_is_not_delayed_linux() -> None:
     c = bring_to(State.FIN_WAIT_2, LINUX)
     (prediction,) = c.advance(FIN | ACK).predictions
