@@ -263,12 +263,13 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
+        merged = _acceptable_before_held_ack(layer, tcb, seg, length, rcv_wnd, now)
         old = _before_rcv_nxt(layer, tcb, seg.seq)
         if old and (seg.payload or (
                 p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
             # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
             note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
-        send.oow_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-first-check")
+        send.oow_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-first-check", may_delay=merged)
         return
     # RFC 7323 4.3: TS.Recent follows the newest in-order timestamp (a Linux profile does so
     # only once the ACK checks passed, below).
@@ -479,6 +480,25 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             may_delay = True
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=may_delay)
     send.transmit(tcb, now)
+
+
+def _acceptable_before_held_ack(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int,
+                                rcv_wnd: int, now: float) -> bool:
+    """Would Linux tcp_sequence (profile seq_check_end_at_wup) have accepted this segment
+    with the RCV.WUP it had before the delayed ACK it may still hold back (Tcb.held_ack)?
+    Then a pure ACK is either taken silently (the delayed ACK follows) or answered with the
+    first check's ACK (the delayed ACK sent): the same ACK once or twice."""
+    held = tcb.held_ack
+    if (held is None or now > held[1] or not layer.profile.seq_check_end_at_wup or length
+            or seg.flags & (SYN | FIN | RST)):
+        return False
+    if not segment_acceptable_at_wup(seg.seq, length, held[0], tcb.rcv_nxt, rcv_wnd,
+                                     tcb.rcv_edge):
+        return False
+    layer.trace.add("tcp", DROP, "LINUX-tcp_sequence-wup-before-delayed-ack",
+                    f"acceptable at RCV.WUP {held[0]} while the delayed ACK may be held back: "
+                    "its ACK may merge with that one")
+    return True
 
 
 def _before_rcv_nxt(layer: Connections, tcb: Tcb, seq: int) -> bool:

@@ -270,6 +270,22 @@ def test_ack_of_a_fin_after_an_old_octet_may_be_delayed(profile) -> None:
     assert ("timing.delay_ms" in prediction.variance) is (profile is LINUX)
 
 
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("after", [0.01, 0.6], ids=["ack-maybe-held", "ack-surely-sent"])
+def test_old_pure_ack_while_the_fin_ack_may_be_held(profile, after) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    start = c.snd_nxt
+    c.note(c.advance(FIN | ACK, payload=b"x"))  # Linux: its ACK delayed (tcp_fin)
+    c.tester.now += after
+    r = c.seg(ACK, seq=start)  # ends at the RCV.WUP Linux had before that ACK
+    (prediction,) = r.predictions  # the first check's ACK (RFC 9293 3.10.7.4)
+    held = profile is LINUX and after < 0.5
+    # Linux tcp_sequence: with the delayed ACK unsent, RCV.WUP is still `start`: the segment
+    # is taken silently and the delayed ACK follows; the peer sees that ACK once or twice.
+    assert ("timing.delay_ms" in prediction.variance) is held
+    assert ("LINUX-tcp_sequence-wup-before-delayed-ack" in r.rules()) is held
+
+
 def test_ack_of_a_fin_in_fin_wait_2_is_not_delayed_linux() -> None:
     c = bring_to(State.FIN_WAIT_2, LINUX)
     (prediction,) = c.advance(FIN | ACK).predictions
