@@ -164,12 +164,12 @@ class Sender:
         merged into the next ACK). The oracle itself always acknowledges at once.
         """
         extra = MAY_DELAY if may_delay else None
-        prior = tcb.last_ack_sent
+        prior = (tcb.last_ack_sent, tcb.rcv_edge)
         self.emit(tcb, ACK, tcb.snd_nxt, now, rule, extra_variance=extra)
-        if may_delay and prior != tcb.last_ack_sent:
-            # The target may not have sent it yet: its Last.ACK.sent (Linux's RCV.WUP) may
-            # still be the prior one for as long as the delay allows.
-            tcb.held_ack = (prior, now + DELAYED_ACK.hi / 1000)
+        if may_delay and prior != (tcb.last_ack_sent, tcb.rcv_edge):
+            # The target may not have sent it yet: its Last.ACK.sent (Linux's RCV.WUP) and
+            # right edge may still be the prior ones for as long as the delay allows.
+            tcb.held_ack = (*prior, now + DELAYED_ACK.hi / 1000)
 
     def oow_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str,
                 may_delay: bool = False) -> None:
@@ -179,11 +179,12 @@ class Sender:
         if not ack_throttle.limited(self.profile, self.trace, tcb, seg, now, challenge=False):
             self.send_ack(tcb, now, rule, may_delay=may_delay)
 
-    def challenge_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
+    def challenge_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str,
+                      may_delay: bool = False) -> None:
         """A challenge ACK (RFC 5961 3.2, 4.2, 5.2), subject to the profile's ACK throttling
-        (RFC 5961 7; tcp/ack_throttle.py)."""
+        (RFC 5961 7; tcp/ack_throttle.py). `may_delay` as for oow_ack."""
         if not ack_throttle.limited(self.profile, self.trace, tcb, seg, now, challenge=True):
-            self.send_ack(tcb, now, rule)
+            self.send_ack(tcb, now, rule, may_delay=may_delay)
 
     # -- segments without a connection ---------------------------------------------------
 

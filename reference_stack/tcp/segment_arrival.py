@@ -263,7 +263,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
-        merged = _acceptable_before_held_ack(layer, tcb, seg, length, rcv_wnd, now)
+        merged = _held_ack_turns(layer, tcb, seg, length, rcv_wnd, now, False)
         old = _before_rcv_nxt(layer, tcb, seg.seq)
         if old and (seg.payload or (
                 p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
@@ -285,7 +285,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
                       "RST in window but not at RCV.NXT")
             if not p.breaks("RFC5961-3.2-MUST-rst-challenge-ack"):
-                send.challenge_ack(tcb, seg, now, "RFC5961-3.2-MUST-rst-challenge-ack")
+                merged = _held_ack_turns(layer, tcb, seg, length, rcv_wnd, now, True)
+                send.challenge_ack(tcb, seg, now, "RFC5961-3.2-MUST-rst-challenge-ack",
+                                   may_delay=merged)
             return
         if tcb.state is State.SYN_RECEIVED and tcb.passive:
             trace.add("tcp", "state", "RFC9293-3.10.7.4-MUST-syn-received-rst-listen",
@@ -482,22 +484,24 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     send.transmit(tcb, now)
 
 
-def _acceptable_before_held_ack(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int,
-                                rcv_wnd: int, now: float) -> bool:
-    """Would Linux tcp_sequence (profile seq_check_end_at_wup) have accepted this segment
-    with the RCV.WUP it had before the delayed ACK it may still hold back (Tcb.held_ack)?
-    Then a pure ACK is either taken silently (the delayed ACK follows) or answered with the
-    first check's ACK (the delayed ACK sent): the same ACK once or twice."""
+def _held_ack_turns(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int, rcv_wnd: int,
+                    now: float, acceptable: bool) -> bool:
+    """Would Linux tcp_sequence (profile seq_check_end_at_wup) judge this segment otherwise
+    with the RCV.WUP and right edge it had before the delayed ACK it may still hold back
+    (Tcb.held_ack)? For a RST or a pure ACK, the answer is then either nothing (the delayed
+    ACK follows) or an ACK (the delayed ACK sent, then the challenge or first check's ACK):
+    the same ACK once or twice, so it may merge with the held one."""
     held = tcb.held_ack
-    if (held is None or now > held[1] or not layer.profile.seq_check_end_at_wup or length
-            or seg.flags & (SYN | FIN | RST)):
+    if (held is None or now > held[2] or not layer.profile.seq_check_end_at_wup or length
+            or seg.flags & (SYN | FIN)):
         return False
-    if not segment_acceptable_at_wup(seg.seq, length, held[0], tcb.rcv_nxt, rcv_wnd,
-                                     tcb.rcv_edge):
+    if segment_acceptable_at_wup(seg.seq, length, held[0], tcb.rcv_nxt, rcv_wnd,
+                                 held[1]) is acceptable:
         return False
-    layer.trace.add("tcp", DROP, "LINUX-tcp_sequence-wup-before-delayed-ack",
-                    f"acceptable at RCV.WUP {held[0]} while the delayed ACK may be held back: "
-                    "its ACK may merge with that one")
+    layer.trace.add("tcp", DROP if acceptable else ACCEPT,
+                    "LINUX-tcp_sequence-wup-before-delayed-ack",
+                    f"{'un' if acceptable else ''}acceptable at RCV.WUP {held[0]}, edge "
+                    f"{held[1]}, while the delayed ACK may be held back: its ACK may merge")
     return True
 
 

@@ -286,6 +286,23 @@ def test_old_pure_ack_while_the_fin_ack_may_be_held(profile, after) -> None:
     assert ("LINUX-tcp_sequence-wup-before-delayed-ack" in r.rules()) is held
 
 
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_rst_beyond_the_edge_before_the_held_fin_ack(profile) -> None:
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=None)))  # window scale 7
+    c.note(c.seg(ACK))
+    # beyond the SYN,ACK's window (Linux's edge, itself included), within the next one
+    edge = c.snd_nxt + c.tcb().rcv_wnd() + (profile is LINUX)
+    c.note(c.advance(FIN | ACK))  # its ACK (Linux: delayed) advertises a wider, scaled window
+    r = c.seg(RST | ACK, seq=edge)
+    (prediction,) = r.predictions  # RFC 5961 3.2: a challenge ACK
+    held = profile is LINUX
+    # Linux tcp_sequence: until the delayed ACK is sent, its right edge is the SYN,ACK's: the
+    # RST is out of the window, dropped; the peer sees the delayed ACK (or it and the challenge).
+    assert ("timing.delay_ms" in prediction.variance) is held
+    assert ("LINUX-tcp_sequence-wup-before-delayed-ack" in r.rules()) is held
+
+
 def test_ack_of_a_fin_in_fin_wait_2_is_not_delayed_linux() -> None:
     c = bring_to(State.FIN_WAIT_2, LINUX)
     (prediction,) = c.advance(FIN | ACK).predictions
