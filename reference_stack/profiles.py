@@ -99,7 +99,8 @@ class Profile:
     inbound_auth_check: bool = False
     # RFC 1982 3.2 leaves a comparison of sequence numbers 2**31 apart undefined; Linux's
     # before() ((s32)(a - b) < 0) says "before": tcp_send_dupack reports such a segment's
-    # data in a D-SACK block as old (RFC 2883 4).
+    # data in a D-SACK block as old (RFC 2883 4), on the first check's path and on PAWS's,
+    # where tcp_disordered_ack_check drops such a pure ACK silently (paws_old_ack_silent).
     half_space_is_before: bool = False
     # RFC 9293 3.10.7.4 (eighth check) acknowledges a FIN, RFC 1122 4.2.3.2 lets the ACK be
     # delayed; Linux tcp_fin (ESTABLISHED -> CLOSE-WAIT, inet_csk_enter_pingpong_mode) delays
@@ -131,6 +132,12 @@ class Profile:
     # 3.10.7.4 accepts one only below RCV.NXT + RCV.WND), and tcp_data_queue takes text up to
     # the edge.
     window_align_up: bool = False
+    # RFC 9293 3.10.7.4: text beyond the receive window is trimmed. Linux tcp_sequence (6.17+,
+    # "do not accept packets beyond window") lets a segment that starts within the advertised
+    # edge but ends beyond it through whole while the receive queue is empty, and
+    # tcp_data_queue / tcp_data_queue_ofo queue it untrimmed (its SACK block reaches its end).
+    # (With data in the receive queue Linux drops it, TCP_INVALID_END_SEQUENCE: not modelled.)
+    text_beyond_edge_kept: bool = False
     # Linux tcp_data_queue (reached from CLOSE-WAIT, CLOSING and LAST-ACK too when SEG.SEQ <
     # RCV.NXT, tcp_rcv_state_process): an accepted segment whose sequence space (text, SYN or
     # FIN) lies before RCV.NXT is a duplicate: a D-SACK block (RFC 2883, tcp_dsack_set) and an
@@ -282,6 +289,7 @@ LINUX = Profile(
     old_ack_bound_acked=True,  # tcp_ack: max_window bounded by bytes_acked
     seq_check_end_at_wup=True,  # tcp_sequence
     window_align_up=True,  # __tcp_select_window, tcp_select_window
+    text_beyond_edge_kept=True,  # tcp_sequence, tcp_data_queue_ofo
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack
     simultaneous_open_keeps_syn_window=True,
     syn_linear_timeouts=4,  # net.ipv4.tcp_syn_linear_timeouts

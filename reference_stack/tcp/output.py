@@ -112,6 +112,7 @@ class Sender:
         ack = tcb.rcv_nxt if flags & ACK else 0
         if flags & ACK:
             tcb.last_ack_sent = tcb.rcv_nxt  # RFC 7323 4.3 Last.ACK.sent
+            tcb.held_ack = None
             if self.profile.window_align_up and tcb.rcv_wscale:
                 # (Only with window scaling: an unscaled Linux window is rounded down to the
                 # MSS, __tcp_select_window, which the oracle's RCV.WND does not follow.)
@@ -178,19 +179,27 @@ class Sender:
         merged into the next ACK). The oracle itself always acknowledges at once.
         """
         extra = MAY_DELAY if may_delay else None
+        prior = (tcb.last_ack_sent, tcb.rcv_edge)
         self.emit(tcb, ACK, tcb.snd_nxt, now, rule, extra_variance=extra)
+        if may_delay and prior != (tcb.last_ack_sent, tcb.rcv_edge):
+            # The target may not have sent it yet: its Last.ACK.sent (Linux's RCV.WUP) and
+            # right edge may still be the prior ones for as long as the delay allows.
+            tcb.held_ack = (*prior, now + DELAYED_ACK.hi / 1000)
 
-    def oow_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
+    def oow_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str,
+                may_delay: bool = False) -> None:
         """The ACK answering an unacceptable segment (RFC 9293 3.10.7.4 first check, RFC 7323
-        5.3), subject to the profile's ACK throttling (tcp/ack_throttle.py)."""
+        5.3), subject to the profile's ACK throttling (tcp/ack_throttle.py). `may_delay`: it
+        may be merged into an ACK the target still holds back (send_ack)."""
         if not ack_throttle.limited(self.profile, self.trace, tcb, seg, now, challenge=False):
-            self.send_ack(tcb, now, rule)
+            self.send_ack(tcb, now, rule, may_delay=may_delay)
 
-    def challenge_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
+    def challenge_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str,
+                      may_delay: bool = False) -> None:
         """A challenge ACK (RFC 5961 3.2, 4.2, 5.2), subject to the profile's ACK throttling
-        (RFC 5961 7; tcp/ack_throttle.py)."""
+        (RFC 5961 7; tcp/ack_throttle.py). `may_delay` as for oow_ack."""
         if not ack_throttle.limited(self.profile, self.trace, tcb, seg, now, challenge=True):
-            self.send_ack(tcb, now, rule)
+            self.send_ack(tcb, now, rule, may_delay=may_delay)
 
     # -- segments without a connection ---------------------------------------------------
 

@@ -197,7 +197,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             and not (p.paws_disordered_ack and not in_request
                      and _disordered_ack(layer, tcb, seg, ts[0]))):
         if (p.paws_old_ack_silent and flags & (ACK | SYN | FIN) == ACK and not seg.payload
-                and seq_lt(seg.seq, tcb.rcv_nxt) and not in_request):
+                and not in_request and _before_rcv_nxt(layer, tcb, seg.seq)):
             # Linux tcp_disordered_ack_check: an old pure ACK, no duplicate ACK for it.
             trace.add("tcp", DROP, "LINUX-tcp_validate_incoming-paws-old-ack",
                       f"pure ACK before RCV.NXT, TSval {ts[0]} < TS.Recent {tcb.ts_recent}")
@@ -263,8 +263,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             return
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-first-check",
                   f"seq={seg.seq} len={length} outside RCV.NXT={tcb.rcv_nxt} WND={rcv_wnd}")
+        merged = _held_ack_turns(layer, tcb, seg, length, rcv_wnd, now, False)
         rejected_duplicate(layer, tcb, seg, length)
-        send.oow_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-first-check")
+        send.oow_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-first-check", may_delay=merged)
         return
     # RFC 7323 4.3: TS.Recent follows the newest in-order timestamp (a Linux profile does so
     # only once the ACK checks passed, below).
@@ -282,7 +283,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
                       "RST in window but not at RCV.NXT")
             if not p.breaks("RFC5961-3.2-MUST-rst-challenge-ack"):
-                send.challenge_ack(tcb, seg, now, "RFC5961-3.2-MUST-rst-challenge-ack")
+                merged = _held_ack_turns(layer, tcb, seg, length, rcv_wnd, now, True)
+                send.challenge_ack(tcb, seg, now, "RFC5961-3.2-MUST-rst-challenge-ack",
+                                   may_delay=merged)
             return
         if tcb.state is State.SYN_RECEIVED and tcb.passive:
             trace.add("tcp", "state", "RFC9293-3.10.7.4-MUST-syn-received-rst-listen",
@@ -416,6 +419,13 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             else:
                 room = rcv_wnd
             room -= seq_diff(start, tcb.rcv_nxt)
+            if (len(data) > room > 0 and p.text_beyond_edge_kept and tcb.rcv_edge is not None
+                    and not tcb.recv.ready):
+                # Linux tcp_sequence + tcp_data_queue(_ofo): a segment starting within the
+                # advertised edge is queued whole while the receive queue is empty.
+                trace.add("tcp", ACCEPT, "LINUX-tcp_sequence-text-beyond-edge-kept",
+                          f"{len(data) - room} octets beyond the right edge not trimmed")
+                room = len(data)
             if len(data) > room:
                 data = data[:max(0, room)]
                 fin_ok = False  # RFC 9293 3.10.7.4: a FIN beyond the window is trimmed
@@ -423,6 +433,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             if data:
                 tcb.rcv_nxt = tcb.recv.insert(start, data, tcb.rcv_nxt)
                 in_order_text = start == before and not tcb.recv.ooo
+            elif off > 0 and not tcb.recv.ooo:
+                # All its text old, its FIN at RCV.NXT: for Linux tcp_data_queue a partial
+                # duplicate, queued in sequence (queue_and_out), then tcp_fin.
+                in_order_text = True
             trace.add("socket", "deliver", arm.rule,
                       f"{len(data)} bytes, RCV.NXT {before} -> {tcb.rcv_nxt}")
             need_ack = True
@@ -434,6 +448,13 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         fin_at = seq_add(seg.seq, len(seg.payload))
         if tcb.peer_fin_seq is None:
             tcb.peer_fin_seq = fin_at
+        if (p.sack_edge_counts_fin and not seg.payload and tcb.sack_ok
+                and seq_gt(fin_at, tcb.rcv_nxt)):
+            # RFC 2018 4 reports out-of-order data; Linux tcp_data_queue_ofo queues a FIN
+            # without text too (its end_seq counts the FIN): a SACK block [FIN, FIN + 1).
+            tcb.recv.insert(fin_at, b"", tcb.rcv_nxt)
+            trace.add("tcp", ACCEPT, "LINUX-tcp_data_queue_ofo-bare-fin-sacked",
+                      f"out-of-order FIN at {fin_at}: SACK block up to {seq_add(fin_at, 1)}")
         need_ack = True
     if tcb.peer_fin_seq is not None and tcb.rcv_nxt == tcb.peer_fin_seq:
         # The FIN is in order: it advances RCV.NXT over itself. Nothing can follow it, so
@@ -464,6 +485,40 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             may_delay = True
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=may_delay)
     send.transmit(tcb, now)
+
+
+def _held_ack_turns(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int, rcv_wnd: int,
+                    now: float, acceptable: bool) -> bool:
+    """Would Linux tcp_sequence (profile seq_check_end_at_wup) judge this segment otherwise
+    with the RCV.WUP and right edge it had before the delayed ACK it may still hold back
+    (Tcb.held_ack)? For a RST or a pure ACK, the answer is then either nothing (the delayed
+    ACK follows) or an ACK (the delayed ACK sent, then the challenge or first check's ACK):
+    the same ACK once or twice, so it may merge with the held one."""
+    held = tcb.held_ack
+    if (held is None or now > held[2] or not layer.profile.seq_check_end_at_wup or length
+            or seg.flags & (SYN | FIN)):
+        return False
+    if segment_acceptable_at_wup(seg.seq, length, held[0], tcb.rcv_nxt, rcv_wnd,
+                                 held[1]) is acceptable:
+        return False
+    layer.trace.add("tcp", DROP if acceptable else ACCEPT,
+                    "LINUX-tcp_sequence-wup-before-delayed-ack",
+                    f"{'un' if acceptable else ''}acceptable at RCV.WUP {held[0]}, edge "
+                    f"{held[1]}, while the delayed ACK may be held back: its ACK may merge")
+    return True
+
+
+def _before_rcv_nxt(layer: Connections, tcb: Tcb, seq: int) -> bool:
+    """Is SEG.SEQ old sequence space (before RCV.NXT)? RFC 1982 3.2 leaves a distance of
+    exactly 2**31 undefined (seq_lt says no); Linux's before() (tcp_send_dupack,
+    tcp_disordered_ack_check) says yes: profile half_space_is_before."""
+    if seq_lt(seq, tcb.rcv_nxt):
+        return True
+    if layer.profile.half_space_is_before and before_at_half(seq, tcb.rcv_nxt):
+        layer.trace.add("tcp", DROP, "LINUX-tcp_send_dupack-half-space",
+                        "SEG.SEQ = RCV.NXT + 2**31 taken as old sequence space")
+        return True
+    return False
 
 
 def _within_paws_window(layer: Connections, tcb: Tcb, tsval: int, in_request: bool) -> bool:
@@ -541,12 +596,7 @@ def rejected_duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int) 
     if time_wait.in_fin_wait_2_minisock(p, tcb):
         return  # (Linux tcp_v4_timewait_ack: the minisocket's ACK carries no SACK option)
     flags = seg.flags
-    old = seq_lt(seg.seq, tcb.rcv_nxt)
-    if not old and p.half_space_is_before and before_at_half(seg.seq, tcb.rcv_nxt):
-        old = True  # exactly 2**31 away: Linux's before() calls it old
-        layer.trace.add("tcp", DROP, "LINUX-tcp_send_dupack-half-space",
-                        "SEG.SEQ = RCV.NXT + 2**31 taken as old sequence space")
-    if old and (seg.payload or (
+    if _before_rcv_nxt(layer, tcb, seg.seq) and (seg.payload or (
             p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
         # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
         note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))

@@ -53,6 +53,9 @@ class Tcb:
     ts_recent: int = 0
     ts_offset: int = 0
     last_ack_sent: int = 0
+    # (Last.ACK.sent and rcv_edge before an ACK the target may still hold back, a delayed
+    # ACK; until when)
+    held_ack: tuple[int, int | None, float] | None = None
     rcv_edge: int | None = None  # RCV.WUP + the window last advertised (profile.window_align_up)
     sack_ok: bool = False
     ecn_ok: bool = False  # RFC 3168 6.1.1: ECN negotiated (profile.ecn_accept)

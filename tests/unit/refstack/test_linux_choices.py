@@ -199,6 +199,22 @@ def test_text_in_the_last_scale_unit(profile) -> None:
     assert blocks == [(edge - 10, right)]
 
 
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_text_beyond_the_advertised_right_edge(profile) -> None:
+    c, ack = _scaled_conn(profile)
+    c.tcb().recv.ready.clear()  # the application has read the octet: the receive queue is empty
+    edge = _rounded_up_edge(c, ack)
+    r = c.seg(ACK | PSH, seq=edge - 2, payload=b"z" * 3)  # one octet beyond the edge
+    (reply,) = c.note(r)
+    blocks = [b for o in reply.options if isinstance(o, TcpOptSack) for b in o.blocks]
+    # RFC 9293 3.10.7.4 trims the text to the window; Linux tcp_sequence lets the segment
+    # through whole (empty receive queue) and tcp_data_queue_ofo queues it untrimmed.
+    right = edge + 1 if profile is LINUX else ack.ack + c.tcb().rcv_wnd()
+    assert blocks == [(edge - 2, right)]
+    kept = "LINUX-tcp_sequence-text-beyond-edge-kept"
+    assert (kept in r.rules()) is (profile is LINUX)
+
+
 RFC_DSACK = dataclasses.replace(RFC, dsack=True)
 
 
@@ -225,6 +241,21 @@ def test_sack_edge_of_text_and_fin(profile) -> None:
     (ack,) = c.note(c.seg(ACK | FIN, seq=left, payload=b"o" * 100))
     # RFC 2018 3: the data's edges; Linux tcp_sack_new_ofo_skb: the segment's end_seq
     assert _blocks(ack) == [(left, left + 100 + (profile is LINUX))]
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_out_of_order_bare_fin(profile) -> None:
+    c = _sack_conn(profile)
+    nxt = c.snd_nxt
+    r = c.seg(FIN | ACK, seq=nxt + 1)  # one octet missing before it
+    (ack,) = c.note(r)
+    assert ack.ack == nxt
+    # RFC 2018 4 reports data; Linux tcp_data_queue_ofo queues the FIN and SACKs its octet
+    assert _blocks(ack) == ([(nxt + 1, nxt + 2)] if profile is LINUX else [])
+    assert ("LINUX-tcp_data_queue_ofo-bare-fin-sacked" in r.rules()) is (profile is LINUX)
+    (ack,) = c.note(c.seg(ACK, seq=nxt, payload=b"h"))  # the hole filled: the FIN in order
+    assert ack.ack == nxt + 2 and _blocks(ack) == []
+    assert c.tcb().state is State.CLOSE_WAIT
 
 
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])

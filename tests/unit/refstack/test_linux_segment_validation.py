@@ -242,6 +242,27 @@ def test_paws_rejected_fin_half_the_sequence_space_away(profile) -> None:
 
 
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("payload", [b"", b"x"], ids=["pure-ack", "data"])
+def test_paws_half_the_sequence_space_away(profile, payload) -> None:
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=None, ts=(1000, 0))))
+    stamp = (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(1001, 0))
+    c.note(c.seg(ACK, options=stamp))
+    seq = (c.snd_nxt + (1 << 31)) & 0xFFFFFFFF
+    old = (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(1, 0))  # fails PAWS
+    r = c.seg(ACK, seq=seq, payload=payload, options=old)
+    replies = c.note(r)
+    half = "LINUX-tcp_send_dupack-half-space" in r.rules()
+    assert half is (profile is LINUX)
+    if profile is RFC:  # RFC 7323 5.3: an ACK, no D-SACK (RFC 1982 3.2: not taken as old)
+        assert [s.sack_blocks for s in replies] == [()]
+    elif payload:  # tcp_send_dupack: before() says old, a D-SACK block
+        assert [s.sack_blocks for s in replies] == [((seq, (seq + 1) & 0xFFFFFFFF),)]
+    else:  # tcp_disordered_ack_check: an old pure ACK, dropped silently
+        assert replies == []
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
 @pytest.mark.parametrize("payload", [b"", b"last words"], ids=["fin", "data-fin"])
 def test_ack_of_an_in_order_fin_may_be_delayed(profile, payload) -> None:
     c = bring_to(State.ESTABLISHED, profile)
@@ -250,6 +271,51 @@ def test_ack_of_an_in_order_fin_may_be_delayed(profile, payload) -> None:
     (prediction,) = r.predictions
     # Linux tcp_fin: ping-pong mode, the delayed-ACK timer; the RFC oracle: at once.
     assert ("timing.delay_ms" in prediction.variance) is (profile is LINUX)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_ack_of_a_fin_after_an_old_octet_may_be_delayed(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.advance(ACK | PSH, payload=b"x"))
+    r = c.seg(FIN | ACK, seq=c.snd_nxt - 1, payload=b"x")  # the octet again, then a FIN
+    assert c.state() is State.CLOSE_WAIT
+    (prediction,) = r.predictions
+    # Linux tcp_data_queue: a partial duplicate goes to queue_and_out, then tcp_fin (ping-pong
+    # mode, the delayed-ACK timer); the RFC oracle acknowledges at once.
+    assert ("timing.delay_ms" in prediction.variance) is (profile is LINUX)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("after", [0.01, 0.6], ids=["ack-maybe-held", "ack-surely-sent"])
+def test_old_pure_ack_while_the_fin_ack_may_be_held(profile, after) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    start = c.snd_nxt
+    c.note(c.advance(FIN | ACK, payload=b"x"))  # Linux: its ACK delayed (tcp_fin)
+    c.tester.now += after
+    r = c.seg(ACK, seq=start)  # ends at the RCV.WUP Linux had before that ACK
+    (prediction,) = r.predictions  # the first check's ACK (RFC 9293 3.10.7.4)
+    held = profile is LINUX and after < 0.5
+    # Linux tcp_sequence: with the delayed ACK unsent, RCV.WUP is still `start`: the segment
+    # is taken silently and the delayed ACK follows; the peer sees that ACK once or twice.
+    assert ("timing.delay_ms" in prediction.variance) is held
+    assert ("LINUX-tcp_sequence-wup-before-delayed-ack" in r.rules()) is held
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_rst_beyond_the_edge_before_the_held_fin_ack(profile) -> None:
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=None)))  # window scale 7
+    c.note(c.seg(ACK))
+    # beyond the SYN,ACK's window (Linux's edge, itself included), within the next one
+    edge = c.snd_nxt + c.tcb().rcv_wnd() + (profile is LINUX)
+    c.note(c.advance(FIN | ACK))  # its ACK (Linux: delayed) advertises a wider, scaled window
+    r = c.seg(RST | ACK, seq=edge)
+    (prediction,) = r.predictions  # RFC 5961 3.2: a challenge ACK
+    held = profile is LINUX
+    # Linux tcp_sequence: until the delayed ACK is sent, its right edge is the SYN,ACK's: the
+    # RST is out of the window, dropped; the peer sees the delayed ACK (or it and the challenge).
+    assert ("timing.delay_ms" in prediction.variance) is held
+    assert ("LINUX-tcp_sequence-wup-before-delayed-ack" in r.rules()) is held
 
 
 def test_ack_of_a_fin_in_fin_wait_2_is_not_delayed_linux() -> None:
