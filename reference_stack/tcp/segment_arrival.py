@@ -451,8 +451,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         if (p.sack_edge_counts_fin and not seg.payload and tcb.sack_ok
                 and seq_gt(fin_at, tcb.rcv_nxt)):
             # RFC 2018 4 reports out-of-order data; Linux tcp_data_queue_ofo queues a FIN
-            # without text too (its end_seq counts the FIN): a SACK block [FIN, FIN + 1).
-            tcb.recv.insert(fin_at, b"", tcb.rcv_nxt)
+            # without text too: its ACK's SACK block [FIN, FIN + 1) (tcp/output.py).
             trace.add("tcp", ACCEPT, "LINUX-tcp_data_queue_ofo-bare-fin-sacked",
                       f"out-of-order FIN at {fin_at}: SACK block up to {seq_add(fin_at, 1)}")
         need_ack = True
