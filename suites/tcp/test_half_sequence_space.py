@@ -12,6 +12,7 @@ import pytest
 
 from conformance.author.tcp_connection import seq_add
 
+from .options import ts_option
 from .states import reach
 
 
@@ -21,3 +22,19 @@ def test_data_half_the_sequence_space_away_is_old(ex, dut, endpoints):
     seq = seq_add(peer.conn.snd_nxt, 1 << 31)
     peer.send(b"X" * 100, flags="PA", seq=seq)
     peer.expect_ack()  # Linux: with the D-SACK block (seq, seq + 100)
+
+
+@pytest.mark.requirement("RFC7323-5.3-MUST-paws")
+@pytest.mark.parametrize("payload", [b"", b"X"], ids=["pure-ack", "data"])
+def test_paws_half_the_sequence_space_away(ex, dut, endpoints, payload):
+    """PAWS (RFC 7323 5.3) fails first: an ACK is owed. Linux's before() takes the segment as
+    old: tcp_disordered_ack_check drops the pure ACK silently, tcp_send_dupack D-SACKs the
+    data (measured, 6.18)."""
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    seq = seq_add(peer.conn.snd_nxt, 1 << 31)
+    old = (peer.conn.ts_val - 100_000) & 0xFFFF_FFFF
+    peer.send(payload, flags="A", seq=seq, options=ts_option(old, 0))
+    if payload:
+        ack = peer.expect_ack(timeout=1.0)
+        assert ack.sack_blocks in ((), ((seq, seq_add(seq, 1)),)), ack.summary()
+    peer.expect_alive()
