@@ -36,6 +36,9 @@ def check(seg: TcpRepr) -> str | None:
     options = seg.options
     if not options:
         return None
+    doff = seg.data_offset  # (set on every parsed segment; None on a Repr not yet emitted)
+    if doff is not None and doff * 4 - 20 < TCPOLEN_MD5SIG:
+        return None  # the option area doff gives, as Linux reads it: too short to look at
     lengths = [_length(o) for o in options]
     remaining = sum(lengths)
     md5 = False
