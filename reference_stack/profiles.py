@@ -332,4 +332,10 @@ PYTCP = Profile(
     echo_ignore_broadcasts=True,  # RFC 1122 3.2.2.6 MAY: no reply to broadcast or multicast echo
 )
 
-PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP}
+# gVisor's netstack (the `gvisor` target: runsc 0.0~20221219, Debian) where it makes a choice
+# the RFCs leave open; each flag names netstack's source file (pkg/tcpip of that release).
+GVISOR = Profile(
+    name="gvisor",
+)
+
+PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR}
