@@ -44,14 +44,12 @@ from typing import Any
 from conformance.fabric import netns as netns_mod
 from conformance.fabric.namespaces import DutConfig, DutNetns, FabricError
 from conformance.fabric.naming import WorkerPlan
+from conformance.fabric.reaper import RUNSC_STATE_DIR
 from conformance.targets.agent_target import AgentDut, AgentTarget, checkout_root
 from conformance.targets.base import Capabilities
 
 AGENT_MODULE = "conformance.targets.gvisor_agent"
 RUNSC = "runsc"
-# Where each worker keeps its runsc state (--root): <RUNSC_STATE_DIR>/<worker stem>, a harness
-# name, so the reaper can remove it once its run is gone.
-RUNSC_STATE_DIR = "/run/netconform/runsc"
 RUNSC_FLAGS = (
     "--network=sandbox", "--platform=ptrace", "--ignore-cgroups",
     "--rx-checksum-offload=false", "--gso=false", "--software-gso=false",
@@ -83,6 +81,7 @@ def host_drop_ruleset(dut_if: str) -> str:
 
 
 def runsc_root(plan: WorkerPlan) -> str:
+    """Each worker's runsc state (--root), named so the reaper removes it once its run is gone."""
     return os.path.join(RUNSC_STATE_DIR, plan.stem)
 
 

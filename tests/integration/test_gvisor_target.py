@@ -1,0 +1,124 @@
+"""The ``gvisor`` target through the real ``netconform`` command: a smoke subset passes with a
+fresh sandbox per test, netstack (not the DUT kernel) answers, and a sandbox killed or hung
+mid-test fails that test (and only that test) with a clear message while the run goes on.
+
+runsc and nft must be installed by the environment (.ci/install-system-deps)."""
+
+import os
+import shutil
+
+import pytest
+
+from conformance.fabric.reaper import RUNSC_STATE_DIR
+
+from .runner import netconform, results, write_suite
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("runsc") is None or shutil.which("nft") is None or os.geteuid() != 0,
+    reason="needs root, runsc and nft (.ci/install-system-deps)")
+
+SMOKE = [
+    "suites/icmp/test_echo.py",
+    "suites/udp/test_delivery.py",
+    "suites/tcp/test_data_both_ways.py",
+]
+
+FAULTS = '''
+import os
+import signal
+import socket
+
+from conformance.author.templates import ICMPv4, Payload
+
+
+def test_1_killed_during_a_call(dut, bed):
+    os.kill(bed.evidence["gvisor"]["pid"], signal.SIGKILL)
+    dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+
+def test_2_killed_between_calls(bed):
+    os.kill(bed.evidence["gvisor"]["pid"], signal.SIGKILL)
+
+
+def test_3_next_test_gets_a_fresh_sandbox(ex):
+    ex.send(ICMPv4(type=8, rest=0x00420001), Payload(b"alive"))
+    ex.expect(ICMPv4(type=0, rest=0x00420001), Payload(b"alive"))
+'''
+
+SENTRY = '''
+import socket
+import subprocess
+
+
+def test_netstack_has_the_address_and_the_kernel_none(dut, bed):
+    fd = dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dut.bind(fd, (bed.endpoints.dut_ipv4, 0))  # netstack has the address
+    ns = bed.handle.netns.name
+    addrs = subprocess.run(["ip", "-n", ns, "-o", "addr"], capture_output=True, text=True)
+    assert bed.endpoints.dut_ipv4 not in addrs.stdout, addrs.stdout
+    assert bed.endpoints.dut_ipv6 not in addrs.stdout, addrs.stdout
+    rules = subprocess.run(["ip", "netns", "exec", ns, "nft", "list", "ruleset"],
+                           capture_output=True, text=True)
+    assert "hook ingress" in rules.stdout and "policy drop" in rules.stdout, rules.stdout
+'''
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_smoke_subset_passes_with_a_sandbox_per_test(tmp_path):
+    out = tmp_path / "out"
+    args = ["run", "--target", "gvisor", "--out", str(out)]
+    for suite in SMOKE:
+        args += ["--suite", suite]
+    proc = netconform(*args)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    data = results(out)
+    assert data["target"] == "gvisor"
+    assert data["environment"]["runsc"]
+    assert 0 < data["environment"]["gvisor_startup_s"] < 30
+    outcomes = {t["id"]: t["outcome"] for t in data["tests"]}
+    assert len(outcomes) >= 5 and set(outcomes.values()) == {"passed"}, outcomes
+    pids = [t["gvisor"]["pid"] for t in data["tests"]]
+    assert len(set(pids)) == len(pids), "each test has its own sandbox"
+    assert not any(pid_alive(pid) for pid in pids), "a sandbox outlived the run"
+    assert not os.listdir(RUNSC_STATE_DIR) if os.path.isdir(RUNSC_STATE_DIR) else True
+
+
+def test_netstack_owns_the_link_and_the_dut_kernel_is_silent(tmp_path):
+    """runsc took the addresses into netstack (a socket binds there), the DUT kernel has none
+    left, and its ingress hook drops every frame on the veth."""
+    suite = write_suite(tmp_path / "suite", SENTRY, name="test_gvisor_sentry.py")
+    out = tmp_path / "out"
+    proc = netconform("run", "--target", "gvisor", "--suite", str(suite), "--out", str(out))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+def test_sandbox_killed_mid_test_fails_only_that_test(tmp_path):
+    suite = write_suite(tmp_path / "suite", FAULTS, name="test_gvisor_faults.py")
+    out = tmp_path / "out"
+    proc = netconform("run", "--target", "gvisor", "--suite", str(suite), "--out", str(out))
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    tests = {t["id"].rsplit("::", 1)[1]: t for t in results(out)["tests"]}
+    killed_in_call = tests["test_1_killed_during_a_call"]
+    assert killed_in_call["outcome"] == "failed"
+    assert "gVisor sandbox agent" in killed_in_call["message"]
+    assert "killed by SIGKILL" in killed_in_call["message"]
+    killed_between = tests["test_2_killed_between_calls"]
+    assert killed_between["outcome"] == "error"
+    assert "gVisor sandbox process ended during the test" in killed_between["message"]
+    assert "killed by SIGKILL" in killed_between["message"]
+    assert tests["test_3_next_test_gets_a_fresh_sandbox"]["outcome"] == "passed"
+    assert not any(pid_alive(t["gvisor"]["pid"]) for t in tests.values() if "gvisor" in t)
+
+
+def test_listed_as_available():
+    proc = netconform("targets")
+    assert proc.returncode == 0
+    (line,) = [line for line in proc.stdout.splitlines() if line.startswith("gvisor ")]
+    assert "available" in line and "unavailable" not in line
