@@ -333,9 +333,38 @@ PYTCP = Profile(
 )
 
 # gVisor's netstack (the `gvisor` target: runsc 0.0~20221219, Debian) where it makes a choice
-# the RFCs leave open; each flag names netstack's source file (pkg/tcpip of that release).
+# the RFCs leave open; each flag names netstack's source file (pkg/tcpip of that release;
+# runsc/boot/loader.go sets the stack options). Its non-conformances are not modelled: they
+# are expected failures in suites/expectations/gvisor.toml.
 GVISOR = Profile(
     name="gvisor",
+    ttl=64,  # network/ipv4/ipv4.go DefaultTTL (RFC 1122 3.2.1.7)
+    # RFC 791 leaves overlaps open: network/internal/fragmentation/reassembler.go process
+    # abandons the datagram (ErrFragmentOverlap, "to keep parity with Linux").
+    fragment_overlap=OVERLAP_DISCARD,
+    # RFC 826's merge adds any sender targeting us; network/arp/arp.go hands a reply to
+    # HandleNeighborConfirmation, which only updates an existing entry.
+    arp_accept=False,
+    # RFC 1122 4.2.3.9 (soft errors MUST NOT abort): transport/tcp/endpoint.go HandleError
+    # -> onICMPError aborts on Host Unreachable, in SYN-SENT too (as Linux, RFC 5461 4).
+    syn_sent_aborts_on_soft_error=True,
+    # RFC 7323 3.2 SHOULD drop a segment without timestamps on a timestamped connection;
+    # transport/tcp/rcv.go accepts it.
+    drop_segment_without_ts=False,
+    window_scale=7,  # transport/tcp/endpoint.go rcvWndScaleForHandshake (4 MiB buffer max)
+    sack=True,  # runsc/boot/loader.go: tcpip.TCPSACKEnabled(true) (RFC 2018)
+    # RFC 9293 3.10.7.2 leaves the SYN's window free: transport/tcp/endpoint.go
+    # initialReceiveWindow offers min(the buffer's window, 2 * InitialCwnd * MSS) rounded
+    # down to the window scale: 2 * 10 * 1460 = 29200 -> 29184 (1 << 7 granularity).
+    initial_window_space=29184,
+    initial_cwnd_segments=10,  # transport/tcp/snd.go InitialCwnd (RFC 6928)
+    rto_initial=1.0,  # transport/tcp/connect.go InitialRTO (RFC 6298 2.1)
+    rto_min=0.2,  # transport/tcp/snd.go MinRTO (RFC 6298 2.4 SHOULD 1 s)
+    rto_max=120.0,  # transport/tcp/snd.go MaxRTO
+    syn_retries=6,  # transport/tcp/protocol.go DefaultSynRetries
+    data_retries=15,  # transport/tcp/snd.go MaxRetries
+    time_wait=60.0,  # transport/tcp/protocol.go DefaultTCPTimeWaitTimeout (RFC 9293: 2 MSL)
+    ephemeral_ports=(16000, 65535),  # ports/ports.go firstEphemeral (RFC 6335 6: 49152-)
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR}

@@ -1,0 +1,38 @@
+"""The `gvisor` profile's modelled choices of netstack (runsc 0.0~20221219) against the `rfc`
+profile: the SYN-ACK's window (initialReceiveWindow), the ephemeral port range (ports.go), soft
+ICMP errors in SYN-SENT (HandleError), the 200 ms RTO floor (snd.go MinRTO)."""
+
+from __future__ import annotations
+
+from reference_stack.profiles import GVISOR, RFC
+from reference_stack.socket_api import AF_INET, SOCK_STREAM
+from reference_stack.tcp.state import State
+from reference_stack.wire.frame import dissect
+from reference_stack.wire.tcp import ACK, SYN
+from tests.unit.refstack.conn import bring_to
+from tests.unit.refstack.harness import make_stack, syn_options, tcp_of
+
+
+def test_synack_window_is_two_initial_windows_of_segments() -> None:
+    for profile, window in ((GVISOR, 29184), (RFC, 65535)):
+        c = bring_to(State.LISTEN, profile)
+        seg = tcp_of(c.seg(SYN, options=syn_options()))[0]
+        assert seg.flags == SYN | ACK
+        assert seg.window == window, profile.name
+        assert seg.window_scale == 7 and seg.sack_permitted and seg.timestamps[1] == 100
+
+
+def test_active_open_picks_a_port_from_16000() -> None:
+    ports = {}
+    for profile in (GVISOR, RFC):
+        s = make_stack(profile)
+        fd = s.socket(AF_INET, SOCK_STREAM).value
+        frame = s.connect(fd, ("198.18.0.11", 80), 0.0).reaction.frames[0]
+        ports[profile.name] = dissect(frame).tcp.src_port
+    assert 16000 <= ports["gvisor"] <= 65535
+    assert 49152 <= ports["rfc"] <= 65535
+
+
+def test_retransmission_floor_is_200_ms() -> None:
+    assert GVISOR.rto_min == 0.2 and RFC.rto_min == 1.0
+    assert GVISOR.syn_sent_aborts_on_soft_error and not RFC.syn_sent_aborts_on_soft_error
