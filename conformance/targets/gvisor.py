@@ -45,7 +45,12 @@ from conformance.fabric import netns as netns_mod
 from conformance.fabric.namespaces import DutConfig, DutNetns, FabricError
 from conformance.fabric.naming import WorkerPlan
 from conformance.fabric.reaper import RUNSC_STATE_DIR
-from conformance.targets.agent_target import AgentDut, AgentTarget, checkout_root
+from conformance.targets.agent_target import (
+    READY_TIMEOUT_S,
+    AgentDut,
+    AgentTarget,
+    checkout_root,
+)
 from conformance.targets.base import Capabilities
 
 AGENT_MODULE = "conformance.targets.gvisor_agent"
@@ -192,6 +197,12 @@ class GvisorTarget(AgentTarget):
             self._end(dut)
             raise
         return dut
+
+    def _counters(self, dut: AgentDut) -> dict[str, int]:
+        """netstack's MIB counters now (/proc/net/snmp and netstat inside the sandbox)."""
+        reply = dut.agent.request("net_counters", [], timeout=READY_TIMEOUT_S)
+        value = reply.get("value")
+        return value if isinstance(value, dict) else {}
 
     def _write_bundle(self, netns: DutNetns) -> str:
         bundle = Path(self.root) / f"bundle-{netns.name}"

@@ -8,7 +8,8 @@ sandbox's root file system is the host's ``/``, read-only)::
 Its system calls are served by gVisor's Sentry, so the sockets it makes are netstack's: it
 executes the DUT API calls with the ordinary socket module (the ``linux`` target's
 :class:`~conformance.dut.kernel_sockets.KernelSocketApi`, without a namespace to enter), one
-JSON line in, one JSON line out (protocol: :mod:`conformance.dut.agent`). It first says
+JSON line in, one JSON line out (protocol: :mod:`conformance.dut.agent`), plus
+``net_counters`` (netstack's MIB counters). It first says
 ``{"ready": true, ...}`` and ends when its input closes (the harness went away), which ends
 the sandbox.
 """
@@ -26,8 +27,23 @@ from typing import Any, BinaryIO
 
 from conformance.dut.agent import decode, encode, protocol_stream
 from conformance.dut.kernel_sockets import KernelSocketApi
+from conformance.evidence.mib import Counters, parse_paired
 
 CRASH_STATUS = 70
+
+
+def net_counters(proc_net: str = "/proc/net") -> dict[str, int]:
+    """netstack's MIB counters as the Sentry shows them (``/proc/net/snmp`` and ``netstat``),
+    flat as ``Group.Name`` (the evidence of what it dropped or answered)."""
+    counters: Counters = {}
+    for name in ("snmp", "netstat"):
+        try:
+            with open(f"{proc_net}/{name}") as f:
+                parse_paired(f.read(), counters)
+        except OSError:
+            continue
+    return {f"{group}.{key}": value for group, values in counters.items()
+            for key, value in values.items()}
 
 
 def handle(api: KernelSocketApi, message: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +53,8 @@ def handle(api: KernelSocketApi, message: dict[str, Any]) -> dict[str, Any]:
     if call == "close_all":
         api.close_all()
         return {**reply, "value": None, "errno": 0}
+    if call == "net_counters":
+        return {**reply, "value": net_counters(), "errno": 0}
     method = getattr(api, f"{call}_with_errno", None)
     if method is None or call.startswith("_"):
         return {**reply, "value": None, "errno": errno.ENOSYS, "detail": "no such call"}

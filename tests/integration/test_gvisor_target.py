@@ -21,6 +21,7 @@ SMOKE = [
     "suites/icmp/test_echo.py",
     "suites/udp/test_delivery.py",
     "suites/tcp/test_data_both_ways.py",
+    "suites/ipv4/test_bad_version.py",  # netstack itself must see and drop these
 ]
 
 FAULTS = '''
@@ -88,6 +89,10 @@ def test_smoke_subset_passes_with_a_sandbox_per_test(tmp_path):
     assert len(set(pids)) == len(pids), "each test has its own sandbox"
     assert not any(pid_alive(pid) for pid in pids), "a sandbox outlived the run"
     assert not os.listdir(RUNSC_STATE_DIR) if os.path.isdir(RUNSC_STATE_DIR) else True
+    bad_versions = [t for t in data["tests"] if "test_bad_version" in t["id"]]
+    assert bad_versions and all(
+        t["gvisor"]["counter_deltas"].get("Ip.InReceives") == 1 for t in bad_versions
+    ), "malformed datagrams must reach netstack (its own MIB counts them), not the DUT kernel"
 
 
 def test_netstack_owns_the_link_and_the_dut_kernel_is_silent(tmp_path):

@@ -11,7 +11,7 @@ from conformance.dut.kernel_sockets import KernelSocketApi
 from conformance.fabric import reaper
 from conformance.fabric.naming import WorkerPlan, parse_name
 from conformance.targets import gvisor
-from conformance.targets.gvisor_agent import handle
+from conformance.targets.gvisor_agent import handle, net_counters
 
 
 def test_spec_joins_the_dut_namespace_by_path_on_the_hosts_root_read_only():
@@ -101,3 +101,11 @@ def test_unavailable_names_the_missing_package(monkeypatch):
     assert "Debian package runsc" in gvisor.GvisorTarget.unavailable_reason()
     monkeypatch.setattr(gvisor.shutil, "which", lambda name: None if name == "nft" else name)
     assert "Debian package nftables" in gvisor.GvisorTarget.unavailable_reason()
+
+
+def test_net_counters_are_flat_group_dot_name(tmp_path):
+    (tmp_path / "snmp").write_text("Ip: Forwarding InReceives\nIp: 2 7\n"
+                                   "Tcp: InSegs OutRsts\nTcp: 5 1\n")
+    counters = net_counters(str(tmp_path))  # no netstat file: skipped
+    assert counters == {"Ip.Forwarding": 2, "Ip.InReceives": 7, "Tcp.InSegs": 5,
+                        "Tcp.OutRsts": 1}
