@@ -143,6 +143,11 @@ class Profile:
     # FIN) lies before RCV.NXT is a duplicate: a D-SACK block (RFC 2883, tcp_dsack_set) and an
     # immediate ACK. RFC 9293 never sees such a segment (its first check rejects it).
     ack_duplicate_sequence_space: bool = False
+    # RFC 6691 2: the sender deducts the options it sends from the peer's MSS. gVisor's
+    # netstack (transport/tcp/snd.go newSender: `int(mss) - ep.maxOptionSize()`) deducts its
+    # largest possible option area, the SACK option with as many blocks as fit included, so
+    # every data segment is smaller than the MSS allows (36 octets without timestamps).
+    mss_reserves_sack: bool = False
     initial_window_space: int = 65535  # receive window offered in SYN and SYN-ACK
     round_initial_window_to_mss: bool = False  # Linux: rounddown(space, mss)
     listen_drop_syn_fin: bool = False  # Linux discards SYN+FIN in LISTEN
@@ -358,6 +363,7 @@ GVISOR = Profile(
     # down to the window scale: 2 * 10 * 1460 = 29200 -> 29184 (1 << 7 granularity).
     initial_window_space=29184,
     initial_cwnd_segments=10,  # transport/tcp/snd.go InitialCwnd (RFC 6928)
+    mss_reserves_sack=True,  # transport/tcp/snd.go newSender, endpoint.go maxOptionSize
     rto_initial=1.0,  # transport/tcp/connect.go InitialRTO (RFC 6298 2.1)
     rto_min=0.2,  # transport/tcp/snd.go MinRTO (RFC 6298 2.4 SHOULD 1 s)
     rto_max=120.0,  # transport/tcp/snd.go MaxRTO

@@ -8,7 +8,7 @@ import errno
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp import request_sock, sack_compression, time_wait, urgent
-from reference_stack.tcp.options import negotiate, segment_timestamps
+from reference_stack.tcp.options import negotiate, segment_timestamps, send_option_reserve
 from reference_stack.tcp.seq import (
     before_at_half,
     segment_acceptable,
@@ -99,7 +99,8 @@ def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr) -> None:
         tcb.ts_recent = segment_timestamps(p.last_timestamps_option, seg)[0]
     tcb.sack_ok = neg.sack_ok
     # RFC 6691 / RFC 9293 3.7.1: the effective send MSS deducts the options we always send.
-    tcb.mss = max(1, min(neg.peer_mss, tcb.adv_mss) - (12 if neg.ts_ok else 0))
+    reserve = send_option_reserve(neg.ts_ok, neg.sack_ok, p.mss_reserves_sack)
+    tcb.mss = max(1, min(neg.peer_mss, tcb.adv_mss) - reserve)
     tcb.cwnd = layer.initial_cwnd(tcb.mss)
     # RFC 7323 2.2: the window field of a SYN is never scaled.
     tcb.snd_wnd = seg.window

@@ -4,6 +4,8 @@ ICMP errors in SYN-SENT (HandleError), the 200 ms RTO floor (snd.go MinRTO)."""
 
 from __future__ import annotations
 
+import pytest
+
 from reference_stack.profiles import GVISOR, RFC
 from reference_stack.socket_api import AF_INET, SOCK_STREAM
 from reference_stack.tcp.state import State
@@ -36,3 +38,17 @@ def test_active_open_picks_a_port_from_16000() -> None:
 def test_retransmission_floor_is_200_ms() -> None:
     assert GVISOR.rto_min == 0.2 and RFC.rto_min == 1.0
     assert GVISOR.syn_sent_aborts_on_soft_error and not RFC.syn_sent_aborts_on_soft_error
+
+
+@pytest.mark.parametrize("ts, gvisor_mss, rfc_mss", [(None, 500, 536), ((100, 0), 496, 524)],
+                         ids=["without-ts", "with-ts"])
+def test_send_mss_reserves_the_largest_option_area(ts, gvisor_mss, rfc_mss) -> None:
+    """netstack (snd.go newSender) deducts timestamps plus a SACK option of as many blocks as
+    fit (36 octets without timestamps, 28 more with them); the rfc profile only what it
+    sends, so its first segment of a long write is 536 octets, or 524 with timestamps."""
+    for profile, expected in ((GVISOR, gvisor_mss), (RFC, rfc_mss)):
+        c = bring_to(State.SYN_SENT, profile)
+        c.note(c.advance(SYN | ACK, options=syn_options(mss=536, wscale=None, ts=ts)))
+        assert c.tcb().mss == expected, profile.name
+        sent = tcp_of(c.stack.send(c.fd, bytes(4000), 0.01).reaction)
+        assert sent and len(sent[0].payload) == expected, profile.name
