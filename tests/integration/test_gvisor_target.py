@@ -5,13 +5,18 @@ mid-test fails that test (and only that test) with a clear message while the run
 runsc and nft must be installed by the environment (.ci/install-system-deps)."""
 
 import os
+import secrets
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
 from conformance.fabric.reaper import RUNSC_STATE_DIR
 
-from .runner import netconform, results, write_suite
+from .runner import REPO, nc_namespaces, netconform, results, write_suite
 
 pytestmark = pytest.mark.skipif(
     shutil.which("runsc") is None or shutil.which("nft") is None or os.geteuid() != 0,
@@ -127,3 +132,49 @@ def test_listed_as_available():
     assert proc.returncode == 0
     (line,) = [line for line in proc.stdout.splitlines() if line.startswith("gvisor ")]
     assert "available" in line and "unavailable" not in line
+
+
+SLOW = '''
+import time
+
+
+def test_slow(ex):
+    time.sleep(60)
+'''
+
+
+def sandbox_pids(run_id: str) -> list[int]:
+    """PIDs of the processes in this run's DUT namespaces (runsc, its gofer and sandbox)."""
+    pids = []
+    for ns in nc_namespaces(run_id):
+        out = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True)
+        pids += [int(p) for p in out.stdout.split()]
+    return pids
+
+
+def test_sandboxes_of_a_killed_run_are_reaped_by_the_next(tmp_path):
+    """kill -9 of the harness (only its own PID) leaves its sandboxes running; the next run's
+    reaper kills them by PID, deletes their namespaces and the run's runsc state folder."""
+    suite = write_suite(tmp_path / "slow", SLOW, name="test_gvisor_slow.py")
+    run_id = secrets.token_hex(2)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli.main", "run", "--target", "gvisor", "--suite",
+         str(suite), "--out", str(tmp_path / "out-slow")],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=dict(os.environ, NETCONFORM_RUN_ID=run_id))
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not sandbox_pids(run_id):
+        time.sleep(0.2)
+    time.sleep(2)  # the test is running on its sandbox
+    pids = sandbox_pids(run_id)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert pids and any(pid_alive(pid) for pid in pids), "the sandboxes should survive kill -9"
+    states = [n for n in os.listdir(RUNSC_STATE_DIR) if n.startswith(f"nc-{run_id}-")]
+    assert states, "the killed run's runsc state is left behind"
+    quick = write_suite(tmp_path / "quick", "def test_quick(ex):\n    ex.expect_nothing()\n")
+    done = netconform("run", "--suite", str(quick), "--out", str(tmp_path / "out-quick"))
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert nc_namespaces(run_id) == []
+    assert not any(pid_alive(pid) for pid in pids), "the reaper kills the sandboxes"
+    assert not [n for n in os.listdir(RUNSC_STATE_DIR) if n.startswith(f"nc-{run_id}-")]
