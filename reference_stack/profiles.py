@@ -218,6 +218,11 @@ class Profile:
     # -> tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)); tcp_timewait_state_process then ends it on
     # any RST in the window and answers a SYN at or beyond RCV.NXT with a RST.
     fin_wait_2_minisock: bool = False
+    # RFC 5961 3.2: a RST resets only at exactly RCV.NXT; elsewhere in the window it draws a
+    # challenge ACK, outside it is dropped. Linux tcp_validate_incoming -> tcp_reset_check also
+    # resets on a RST at RCV.NXT - 1 in CLOSE-WAIT, CLOSING and LAST-ACK (the peer's FIN taken:
+    # a RST sent before our ACK of that FIN reached it), whether tcp_sequence accepted it or not.
+    rst_after_fin_at_rcv_nxt_minus_1: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -318,6 +323,7 @@ LINUX = Profile(
     synrecv_minisock=True,
     time_wait_minisock=True,
     fin_wait_2_minisock=True,  # tcp_timewait_state_process, tw_substate TCP_FIN_WAIT2
+    rst_after_fin_at_rcv_nxt_minus_1=True,  # tcp_reset_check
     exact_choices=True,
 )
 

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from reference_stack.tcp.listener import Listener
 
 
+RULE_RST_AFTER_FIN = "LINUX-tcp_reset_check-rst-after-fin"
+
+
 # -- CLOSED (RFC 9293 3.10.7.1) -------------------------------------------------------------
 
 def closed(layer: Connections, src: bytes, dst: bytes, seg: TcpRepr) -> None:
@@ -244,6 +247,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         acceptable = segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd)
     if not acceptable:
         if flags & RST:
+            if _reset_after_fin(layer, tcb, seg):
+                layer.transition(tcb, TABLES[tcb.state].rst, now)
+                return
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-out-of-window")
             return
         if (tcb.state is State.TIME_WAIT and flags & FIN
@@ -279,7 +285,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         return
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
-        if seg.seq != tcb.rcv_nxt:
+        if seg.seq != tcb.rcv_nxt and not _reset_after_fin(layer, tcb, seg):
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
                       "RST in window but not at RCV.NXT")
             if not p.breaks("RFC5961-3.2-MUST-rst-challenge-ack"):
@@ -504,6 +510,19 @@ def _held_ack_turns(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int, rcv
                     "LINUX-tcp_sequence-wup-before-delayed-ack",
                     f"{'un' if acceptable else ''}acceptable at RCV.WUP {held[0]}, edge "
                     f"{held[1]}, while the delayed ACK may be held back: its ACK may merge")
+    return True
+
+
+def _reset_after_fin(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
+    """Linux tcp_reset_check (profile rst_after_fin_at_rcv_nxt_minus_1): once the peer's FIN is
+    taken (CLOSE-WAIT, CLOSING, LAST-ACK), a RST at RCV.NXT - 1 resets the connection, in the
+    window or not (RFC 5961 3.2 resets only at RCV.NXT). Recorded when it decides."""
+    if not (layer.profile.rst_after_fin_at_rcv_nxt_minus_1
+            and tcb.state in (State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK)
+            and seg.seq == seq_add(tcb.rcv_nxt, -1)):
+        return False
+    layer.trace.add("tcp", ACCEPT, RULE_RST_AFTER_FIN,
+                    "RST at RCV.NXT - 1 after the peer's FIN: reset")
     return True
 
 
