@@ -223,6 +223,11 @@ class Profile:
     # resets on a RST at RCV.NXT - 1 in CLOSE-WAIT, CLOSING and LAST-ACK (the peer's FIN taken:
     # a RST sent before our ACK of that FIN reached it), whether tcp_sequence accepted it or not.
     rst_after_fin_at_rcv_nxt_minus_1: bool = False
+    # RFC 9293 3.10.7.4 (eighth check) acknowledges a FIN in CLOSE-WAIT, CLOSING and LAST-ACK
+    # again. Linux tcp_rcv_state_process (step 7) passes a segment to tcp_data_queue in these
+    # states only if it starts before RCV.NXT (an old one: a D-SACK and an ACK); one at or
+    # beyond RCV.NXT, a FIN after the FIN, is dropped after the ACK checks, unacknowledged.
+    after_fin_ignores_new_sequence: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -324,6 +329,7 @@ LINUX = Profile(
     time_wait_minisock=True,
     fin_wait_2_minisock=True,  # tcp_timewait_state_process, tw_substate TCP_FIN_WAIT2
     rst_after_fin_at_rcv_nxt_minus_1=True,  # tcp_reset_check
+    after_fin_ignores_new_sequence=True,  # tcp_rcv_state_process
     exact_choices=True,
 )
 

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 
 RULE_RST_AFTER_FIN = "LINUX-tcp_reset_check-rst-after-fin"
+RULE_AFTER_FIN_IGNORED = "LINUX-tcp_rcv_state_process-after-fin-ignored"
+# The states in which the peer's FIN has been taken (Linux tcp_reset_check,
+# tcp_rcv_state_process's step 7).
+AFTER_PEER_FIN = (State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK)
 
 
 # -- CLOSED (RFC 9293 3.10.7.1) -------------------------------------------------------------
@@ -317,6 +321,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     if not flags & ACK:
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fifth-check-no-ack")
         return
+    # (Linux: in these states a segment at or beyond RCV.NXT goes no further than the ACK.)
+    new_after_fin = (p.after_fin_ignores_new_sequence and tcb.state in AFTER_PEER_FIN
+                     and not seq_lt(seg.seq, tcb.rcv_nxt))
     old_ack = seq_lt(seg.ack, tcb.snd_una)
     if tcb.state is State.SYN_RECEIVED:
         if not (seq_lt(tcb.snd_una, seg.ack) and seq_le(seg.ack, tcb.snd_nxt)):
@@ -369,6 +376,13 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             table = TABLES[tcb.state]
     if update_ts and p.ts_recent_after_ack_check and not old_ack:
         tcb.ts_recent = ts[0]
+    if new_after_fin:
+        # RFC 9293 3.10.7.4 would acknowledge its FIN again (the text is ignored either way).
+        trace.add("tcp", DROP, RULE_AFTER_FIN_IGNORED,
+                  f"SEG.SEQ {seg.seq} at or beyond RCV.NXT after the peer's FIN: not queued, "
+                  "not acknowledged")
+        send.transmit(tcb, now)
+        return
     # Sixth check: URG. The urgent pointer is noted and the data stays in line (RFC 6093 4:
     # SO_OOBINLINE behaviour), unless the profile models Linux's out-of-band byte, which a read
     # then skips (tcp/urgent.py).
@@ -518,8 +532,7 @@ def _reset_after_fin(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
     taken (CLOSE-WAIT, CLOSING, LAST-ACK), a RST at RCV.NXT - 1 resets the connection, in the
     window or not (RFC 5961 3.2 resets only at RCV.NXT). Recorded when it decides."""
     if not (layer.profile.rst_after_fin_at_rcv_nxt_minus_1
-            and tcb.state in (State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK)
-            and seg.seq == seq_add(tcb.rcv_nxt, -1)):
+            and tcb.state in AFTER_PEER_FIN and seg.seq == seq_add(tcb.rcv_nxt, -1)):
         return False
     layer.trace.add("tcp", ACCEPT, RULE_RST_AFTER_FIN,
                     "RST at RCV.NXT - 1 after the peer's FIN: reset")

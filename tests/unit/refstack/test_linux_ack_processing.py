@@ -10,10 +10,11 @@ import pytest
 
 from reference_stack.profiles import LINUX, RFC
 from reference_stack.tcp.state import State
-from reference_stack.wire.tcp import ACK, RST
+from reference_stack.wire.tcp import ACK, FIN, RST
 from tests.unit.refstack.conn import bring_to
 
 RST_AFTER_FIN = "LINUX-tcp_reset_check-rst-after-fin"
+AFTER_FIN_IGNORED = "LINUX-tcp_rcv_state_process-after-fin-ignored"
 PROFILES = pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
 AFTER_FIN = (State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK)
 
@@ -51,3 +52,28 @@ def test_rst_at_rcv_nxt_minus_1_before_any_fin(profile, state) -> None:
     r = c.seg(RST | ACK, seq=c.snd_nxt - 1)
     assert c.note(r) == [] and c.state() is state  # no FIN taken: dropped by both
     assert RST_AFTER_FIN not in r.rules()
+
+
+@PROFILES
+@pytest.mark.parametrize("state", AFTER_FIN, ids=lambda s: s.name)
+@pytest.mark.parametrize("beyond", [0, 18], ids=["at-rcv-nxt", "beyond"])
+def test_fin_after_the_fin(profile, state, beyond) -> None:
+    c = bring_to(state, profile)
+    tcb = c.tcb()
+    rcv_nxt = tcb.rcv_nxt
+    r = c.seg(FIN | ACK, seq=c.snd_nxt + beyond, ack=tcb.snd_una)  # our FIN unacknowledged
+    replies = c.note(r)
+    assert c.state() is state and tcb.rcv_nxt == rcv_nxt
+    if profile is LINUX:  # tcp_rcv_state_process: not passed to tcp_data_queue
+        assert replies == [] and AFTER_FIN_IGNORED in r.rules()
+    else:  # RFC 9293 3.10.7.4 eighth check: remain in the state, acknowledge the FIN
+        assert [s.flags for s in replies] == [ACK] and replies[0].ack == rcv_nxt
+        assert "RFC9293-3.10.7.4-MUST-ack-text-fin" in r.rules()
+
+
+@PROFILES
+def test_old_fin_after_the_fin_is_acknowledged(profile) -> None:
+    c = bring_to(State.CLOSE_WAIT, profile)
+    r = c.seg(FIN | ACK, seq=c.snd_nxt - 1)  # the peer's FIN again
+    assert [s.flags for s in c.note(r)] == [ACK]  # both: Linux's D-SACK path, RFC's first check
+    assert AFTER_FIN_IGNORED not in r.rules()
