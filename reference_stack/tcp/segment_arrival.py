@@ -321,9 +321,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     if not flags & ACK:
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fifth-check-no-ack")
         return
-    # (Linux: in these states a segment at or beyond RCV.NXT goes no further than the ACK.)
-    new_after_fin = (p.after_fin_ignores_new_sequence and tcb.state in AFTER_PEER_FIN
-                     and not seq_lt(seg.seq, tcb.rcv_nxt))
+    # (Linux: in these states a segment at or beyond RCV.NXT goes no further than the ACK
+    # checks; what differs from RFC 9293, which ignores its text too, is its FIN.)
+    new_after_fin = (p.after_fin_ignores_new_sequence and flags & FIN
+                     and tcb.state in AFTER_PEER_FIN and not seq_lt(seg.seq, tcb.rcv_nxt))
     old_ack = seq_lt(seg.ack, tcb.snd_una)
     if tcb.state is State.SYN_RECEIVED:
         if not (seq_lt(tcb.snd_una, seg.ack) and seq_le(seg.ack, tcb.snd_nxt)):
@@ -379,8 +380,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     if new_after_fin:
         # RFC 9293 3.10.7.4 would acknowledge its FIN again (the text is ignored either way).
         trace.add("tcp", DROP, RULE_AFTER_FIN_IGNORED,
-                  f"SEG.SEQ {seg.seq} at or beyond RCV.NXT after the peer's FIN: not queued, "
-                  "not acknowledged")
+                  f"FIN, SEG.SEQ {seg.seq} at or beyond RCV.NXT after the peer's FIN: not "
+                  "acknowledged")
         send.transmit(tcb, now)
         return
     # Sixth check: URG. The urgent pointer is noted and the data stays in line (RFC 6093 4:
@@ -468,12 +469,15 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         fin_at = seq_add(seg.seq, len(seg.payload))
         if tcb.peer_fin_seq is None:
             tcb.peer_fin_seq = fin_at
-        if (p.sack_edge_counts_fin and not seg.payload and tcb.sack_ok
-                and seq_gt(fin_at, tcb.rcv_nxt)):
-            # RFC 2018 4 reports out-of-order data; Linux tcp_data_queue_ofo queues a FIN
-            # without text too: its ACK's SACK block [FIN, FIN + 1) (tcp/output.py).
-            trace.add("tcp", ACCEPT, "LINUX-tcp_data_queue_ofo-bare-fin-sacked",
-                      f"out-of-order FIN at {fin_at}: SACK block up to {seq_add(fin_at, 1)}")
+        if p.sack_edge_counts_fin and seq_gt(fin_at, tcb.rcv_nxt):
+            # RFC 2018 4 reports out-of-order data; Linux tcp_data_queue_ofo queues an
+            # out-of-order FIN as a segment, text or not: it is held among the out-of-order
+            # data in its order of arrival, and its SACK block reaches FIN + 1 (tcp/output.py).
+            tcb.recv.insert(fin_at, b"", tcb.rcv_nxt)
+            if not seg.payload and tcb.sack_ok:
+                trace.add("tcp", ACCEPT, "LINUX-tcp_data_queue_ofo-bare-fin-sacked",
+                          f"out-of-order FIN at {fin_at}: SACK block up to "
+                          f"{seq_add(fin_at, 1)}")
         need_ack = True
     if tcb.peer_fin_seq is not None and tcb.rcv_nxt == tcb.peer_fin_seq:
         # The FIN is in order: it advances RCV.NXT over itself. Nothing can follow it, so

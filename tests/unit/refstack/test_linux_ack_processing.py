@@ -10,7 +10,7 @@ import pytest
 
 from reference_stack.profiles import LINUX, RFC
 from reference_stack.tcp.state import State
-from reference_stack.wire.tcp import ACK, FIN, RST
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, TcpOptSack
 from tests.unit.refstack.conn import bring_to
 
 RST_AFTER_FIN = "LINUX-tcp_reset_check-rst-after-fin"
@@ -77,3 +77,18 @@ def test_old_fin_after_the_fin_is_acknowledged(profile) -> None:
     r = c.seg(FIN | ACK, seq=c.snd_nxt - 1)  # the peer's FIN again
     assert [s.flags for s in c.note(r)] == [ACK]  # both: Linux's D-SACK path, RFC's first check
     assert AFTER_FIN_IGNORED not in r.rules()
+
+
+@PROFILES
+def test_out_of_order_fin_ranks_by_arrival_in_sack_blocks(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.tcb().sack_ok = True  # (as if negotiated, RFC 2018 2)
+    fin = c.snd_nxt + 18
+    c.note(c.seg(FIN | ACK, seq=fin))
+    (ack,) = c.note(c.seg(ACK | PSH, seq=c.snd_nxt + 1000, payload=b"t"))
+    blocks = [b for o in ack.options if isinstance(o, TcpOptSack) for b in o.blocks]
+    text = ((c.snd_nxt + 1000) & 0xFFFFFFFF, (c.snd_nxt + 1001) & 0xFFFFFFFF)
+    if profile is LINUX:  # tcp_sack_new_ofo_skb: the latest segment's block first
+        assert blocks == [text, (fin, fin + 1)]
+    else:  # RFC 2018 reports data: the FIN is no block of its own
+        assert blocks == [text]
