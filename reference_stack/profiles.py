@@ -136,7 +136,9 @@ class Profile:
     # "do not accept packets beyond window") lets a segment that starts within the advertised
     # edge but ends beyond it through whole while the receive queue is empty, and
     # tcp_data_queue / tcp_data_queue_ofo queue it untrimmed (its SACK block reaches its end).
-    # (With data in the receive queue Linux drops it, TCP_INVALID_END_SEQUENCE: not modelled.)
+    # While the receive queue holds anything (unread text, or the peer's FIN not yet read)
+    # tcp_sequence refuses it instead (TCP_INVALID_END_SEQUENCE: the first check's ACK), unless
+    # only its FIN lies beyond the edge ("some stacks are known to handle FIN incorrectly").
     text_beyond_edge_kept: bool = False
     # Linux tcp_data_queue (reached from CLOSE-WAIT, CLOSING and LAST-ACK too when SEG.SEQ <
     # RCV.NXT, tcp_rcv_state_process): an accepted segment whose sequence space (text, SYN or

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 RULE_RST_AFTER_FIN = "LINUX-tcp_reset_check-rst-after-fin"
 RULE_AFTER_FIN_IGNORED = "LINUX-tcp_rcv_state_process-after-fin-ignored"
+RULE_INVALID_END_SEQUENCE = "LINUX-tcp_sequence-invalid-end-sequence"
 # The states in which the peer's FIN has been taken (Linux tcp_reset_check,
 # tcp_rcv_state_process's step 7).
 AFTER_PEER_FIN = (State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK)
@@ -247,6 +248,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             # RFC 9293 3.10.7.4 would refuse it: it starts at or beyond RCV.NXT + RCV.WND.
             trace.add("tcp", ACCEPT, "LINUX-tcp_sequence-advertised-right-edge",
                       "up to RCV.WUP + the advertised window, its edge included")
+        if acceptable and p.text_beyond_edge_kept and _ends_beyond_edge_queue_held(layer, tcb,
+                                                                                   seg, length):
+            acceptable = False
     else:
         acceptable = segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd)
     if not acceptable:
@@ -483,6 +487,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         # The FIN is in order: it advances RCV.NXT over itself. Nothing can follow it, so
         # out-of-order data beyond it is discarded (as Linux tcp_fin does).
         tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
+        tcb.peer_fin_unread = True
         if tcb.recv.ooo:
             tcb.recv.ooo.clear()
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fin-ends-stream",
@@ -528,6 +533,23 @@ def _held_ack_turns(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int, rcv
                     "LINUX-tcp_sequence-wup-before-delayed-ack",
                     f"{'un' if acceptable else ''}acceptable at RCV.WUP {held[0]}, edge "
                     f"{held[1]}, while the delayed ACK may be held back: its ACK may merge")
+    return True
+
+
+def _ends_beyond_edge_queue_held(layer: Connections, tcb: Tcb, seg: TcpRepr,
+                                 length: int) -> bool:
+    """Linux tcp_sequence (profile text_beyond_edge_kept): a segment that ends beyond the
+    advertised right edge (its FIN aside) is refused while the receive queue holds unread text
+    or the peer's unread FIN (TCP_INVALID_END_SEQUENCE); with the queue empty it is taken whole.
+    RFC 9293 3.10.7.4 takes what lies in the window. Recorded when it decides."""
+    edge = tcb.rcv_edge
+    if edge is None or not seq_gt(seq_add(seg.seq, length - bool(seg.flags & FIN)), edge):
+        return False
+    if not (tcb.recv.ready or tcb.peer_fin_unread):
+        return False
+    layer.trace.add("tcp", DROP, RULE_INVALID_END_SEQUENCE,
+                    f"ends beyond the right edge {edge} while the receive queue holds "
+                    f"{len(tcb.recv.ready)} octets{' and the FIN' if tcb.peer_fin_unread else ''}")
     return True
 
 

@@ -10,8 +10,9 @@ import pytest
 
 from reference_stack.profiles import LINUX, RFC
 from reference_stack.tcp.state import State
-from reference_stack.wire.tcp import ACK, FIN, PSH, RST, TcpOptSack
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpOptSack
 from tests.unit.refstack.conn import bring_to
+from tests.unit.refstack.harness import syn_options
 
 RST_AFTER_FIN = "LINUX-tcp_reset_check-rst-after-fin"
 AFTER_FIN_IGNORED = "LINUX-tcp_rcv_state_process-after-fin-ignored"
@@ -92,3 +93,63 @@ def test_out_of_order_fin_ranks_by_arrival_in_sack_blocks(profile) -> None:
         assert blocks == [text, (fin, fin + 1)]
     else:  # RFC 2018 reports data: the FIN is no block of its own
         assert blocks == [text]
+
+
+INVALID_END = "LINUX-tcp_sequence-invalid-end-sequence"
+
+
+def _scaled(profile):
+    """ESTABLISHED with window scaling, one octet received and unread; the edge Linux
+    advertised (RCV.NXT plus RCV.WND rounded up to the scale unit)."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=None)))
+    c.note(c.seg(ACK))
+    (ack,) = c.note(c.advance(ACK | PSH, payload=b"x"))
+    return c, ack.ack + (-(-c.tcb().rcv_wnd() >> 7) << 7)
+
+
+def _read(c, n: int = 10) -> bytes:
+    """The application reads from the accepted connection."""
+    fd = c.stack.accept(c.listen_fd).value[0] if c.fd == c.listen_fd else c.fd
+    c.fd = fd
+    return c.stack.recv(fd, n, 0.0).value
+
+
+@PROFILES
+def test_text_beyond_the_edge_with_unread_text(profile) -> None:
+    c, edge = _scaled(profile)
+    tcb = c.tcb()
+    rcv_nxt = tcb.rcv_nxt
+    r = c.seg(ACK | PSH, seq=edge - 2, payload=b"z" * 3)  # one octet beyond the edge
+    (reply,) = c.note(r)
+    assert reply.ack == rcv_nxt
+    if profile is LINUX:  # tcp_sequence: TCP_INVALID_END_SEQUENCE, the first check's ACK
+        assert INVALID_END in r.rules() and not tcb.recv.ooo
+    else:  # RFC 9293 3.10.7.4: the part in the window is taken (out of order)
+        assert INVALID_END not in r.rules() and tcb.recv.ooo
+
+
+def test_text_beyond_the_edge_once_read() -> None:
+    c, edge = _scaled(LINUX)
+    assert _read(c) == b"x"  # the receive queue is empty
+    r = c.seg(ACK | PSH, seq=edge - 2, payload=b"z" * 3)
+    assert INVALID_END not in r.rules()
+    assert "LINUX-tcp_sequence-text-beyond-edge-kept" in r.rules()
+
+
+def test_only_the_fin_beyond_the_edge_with_unread_text() -> None:
+    c, edge = _scaled(LINUX)
+    r = c.seg(FIN | ACK | PSH, seq=edge - 3, payload=b"z" * 3)  # text up to the edge, FIN beyond
+    assert INVALID_END not in r.rules() and c.tcb().recv.ooo  # "some stacks ... FIN": taken
+
+
+@pytest.mark.parametrize("read", [False, True], ids=["fin-unread", "fin-read"])
+def test_text_beyond_the_edge_with_the_fin_unread(read) -> None:
+    c, edge = _scaled(LINUX)
+    assert _read(c) == b"x"
+    c.note(c.advance(FIN | ACK))  # CLOSE-WAIT: the FIN waits in the receive queue
+    if read:
+        assert _read(c) == b""  # the end of file: the FIN is read
+    edge = c.tcb().rcv_edge  # (advertised again with the ACK of the FIN)
+    r = c.seg(ACK | PSH, seq=edge - 2, payload=b"z" * 3)
+    assert (INVALID_END in r.rules()) is not read
