@@ -230,6 +230,12 @@ class Profile:
     # states only if it starts before RCV.NXT (an old one: a D-SACK and an ACK); one at or
     # beyond RCV.NXT, a FIN after the FIN, is dropped after the ACK checks, unacknowledged.
     after_fin_ignores_new_sequence: bool = False
+    # RFC 9293 3.10.7.4 goes on to the text and FIN checks after an ACK of our FIN. Linux
+    # tcp_rcv_state_process consumes the segment whose ACK takes CLOSING to TIME-WAIT
+    # (tcp_time_wait), or an orphaned FIN-WAIT-1 without FIN or new text to its FIN-WAIT-2
+    # minisocket (tcp_time_wait(sk, TCP_FIN_WAIT2, ..)), there ("goto consume"): its old text
+    # or FIN is neither acknowledged nor reported in a D-SACK block.
+    ack_of_fin_consumes: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -332,6 +338,7 @@ LINUX = Profile(
     fin_wait_2_minisock=True,  # tcp_timewait_state_process, tw_substate TCP_FIN_WAIT2
     rst_after_fin_at_rcv_nxt_minus_1=True,  # tcp_reset_check
     after_fin_ignores_new_sequence=True,  # tcp_rcv_state_process
+    ack_of_fin_consumes=True,  # tcp_rcv_state_process -> tcp_time_wait
     exact_choices=True,
 )
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 RULE_RST_AFTER_FIN = "LINUX-tcp_reset_check-rst-after-fin"
 RULE_AFTER_FIN_IGNORED = "LINUX-tcp_rcv_state_process-after-fin-ignored"
 RULE_INVALID_END_SEQUENCE = "LINUX-tcp_sequence-invalid-end-sequence"
+RULE_ACK_OF_FIN_CONSUMED = "LINUX-tcp_rcv_state_process-ack-of-fin-consumed"
 # The states in which the peer's FIN has been taken (Linux tcp_reset_check,
 # tcp_rcv_state_process's step 7).
 AFTER_PEER_FIN = (State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK)
@@ -329,6 +330,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     # checks; what differs from RFC 9293, which ignores its text too, is its FIN.)
     new_after_fin = (p.after_fin_ignores_new_sequence and flags & FIN
                      and tcb.state in AFTER_PEER_FIN and not seq_lt(seg.seq, tcb.rcv_nxt))
+    consumed = False  # (by the ACK of our FIN, Linux: see _consumed_by_ack_of_fin)
     old_ack = seq_lt(seg.ack, tcb.snd_una)
     if tcb.state is State.SYN_RECEIVED:
         if not (seq_lt(tcb.snd_una, seg.ack) and seq_le(seg.ack, tcb.snd_nxt)):
@@ -378,9 +380,12 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             layer.transition(tcb, table.ack_of_fin, now)
             if tcb.state is State.CLOSED:
                 return
+            consumed = p.ack_of_fin_consumes and _consumed_by_ack_of_fin(layer, tcb, seg)
             table = TABLES[tcb.state]
     if update_ts and p.ts_recent_after_ack_check and not old_ack:
         tcb.ts_recent = ts[0]
+    if consumed:
+        return
     if new_after_fin:
         # RFC 9293 3.10.7.4 would acknowledge its FIN again (the text is ignored either way).
         trace.add("tcp", DROP, RULE_AFTER_FIN_IGNORED,
@@ -550,6 +555,24 @@ def _ends_beyond_edge_queue_held(layer: Connections, tcb: Tcb, seg: TcpRepr,
     layer.trace.add("tcp", DROP, RULE_INVALID_END_SEQUENCE,
                     f"ends beyond the right edge {edge} while the receive queue holds "
                     f"{len(tcb.recv.ready)} octets{' and the FIN' if tcb.peer_fin_unread else ''}")
+    return True
+
+
+def _consumed_by_ack_of_fin(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
+    """Linux tcp_rcv_state_process (profile ack_of_fin_consumes), just after an ACK of our
+    FIN: CLOSING -> TIME-WAIT (tcp_time_wait), and an orphaned FIN-WAIT-1 -> FIN-WAIT-2 made
+    a minisocket (tcp_time_wait(sk, TCP_FIN_WAIT2, ..): no FIN in the segment, no text beyond
+    RCV.NXT, which would abort), consume the segment: the checks after the ACK's (URG, text,
+    FIN) do not run. Recorded when it decides."""
+    if tcb.state is State.TIME_WAIT:
+        how = "CLOSING -> TIME-WAIT"
+    elif (time_wait.in_fin_wait_2_minisock(layer.profile, tcb) and not seg.flags & FIN
+          and not seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt)):
+        how = "orphaned FIN-WAIT-1 -> FIN-WAIT-2 minisocket"
+    else:
+        return False
+    layer.trace.add("tcp", DROP, RULE_ACK_OF_FIN_CONSUMED,
+                    f"{how}: the rest of the segment is not processed")
     return True
 
 

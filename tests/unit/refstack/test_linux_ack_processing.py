@@ -153,3 +153,32 @@ def test_text_beyond_the_edge_with_the_fin_unread(read) -> None:
     edge = c.tcb().rcv_edge  # (advertised again with the ACK of the FIN)
     r = c.seg(ACK | PSH, seq=edge - 2, payload=b"z" * 3)
     assert (INVALID_END in r.rules()) is not read
+
+
+ACK_OF_FIN_CONSUMED = "LINUX-tcp_rcv_state_process-ack-of-fin-consumed"
+
+
+@PROFILES
+def test_closing_acked_by_a_retransmitted_fin(profile) -> None:
+    c = bring_to(State.CLOSING, profile)
+    r = c.seg(FIN | ACK, seq=c.snd_nxt - 1)  # the peer's FIN again, now acknowledging ours
+    replies = c.note(r)
+    if profile is LINUX:  # tcp_sequence takes it; tcp_time_wait, then "goto consume"
+        assert replies == [] and ACK_OF_FIN_CONSUMED in r.rules()
+        assert c.state() is State.TIME_WAIT
+    else:  # RFC 9293 3.10.7.4: old, refused by the first check, which answers it
+        assert [s.flags for s in replies] == [ACK] and c.state() is State.CLOSING
+
+
+@PROFILES
+@pytest.mark.parametrize("orphan", [True, False], ids=["orphan", "shutdown"])
+def test_fin_wait_1_acked_by_old_text(profile, orphan) -> None:
+    c = bring_to(State.FIN_WAIT_1, profile, half_close=not orphan)
+    r = c.seg(ACK | PSH, seq=c.snd_nxt - 1, payload=b"x")  # old text, acknowledging our FIN
+    replies = c.note(r)
+    # (Linux's tcp_sequence takes the old segment and its ACK; RFC 9293's first check not)
+    assert c.state() is (State.FIN_WAIT_2 if profile is LINUX else State.FIN_WAIT_1)
+    if profile is LINUX and orphan:  # tcp_time_wait(TCP_FIN_WAIT2), "goto consume"
+        assert replies == [] and ACK_OF_FIN_CONSUMED in r.rules()
+    else:  # the duplicate is answered (Linux: tcp_data_queue's D-SACK; RFC: the first check)
+        assert [s.flags for s in replies] == [ACK] and ACK_OF_FIN_CONSUMED not in r.rules()
