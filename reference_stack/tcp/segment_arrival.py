@@ -7,7 +7,13 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp import request_sock, sack_compression, time_wait, urgent
+from reference_stack.tcp import (
+    linux_arrival,
+    request_sock,
+    sack_compression,
+    time_wait,
+    urgent,
+)
 from reference_stack.tcp.options import negotiate, segment_timestamps
 from reference_stack.tcp.seq import (
     before_at_half,
@@ -30,15 +36,6 @@ if TYPE_CHECKING:
     from reference_stack.profiles import Profile
     from reference_stack.tcp.connections import Connections
     from reference_stack.tcp.listener import Listener
-
-
-RULE_RST_AFTER_FIN = "LINUX-tcp_reset_check-rst-after-fin"
-RULE_AFTER_FIN_IGNORED = "LINUX-tcp_rcv_state_process-after-fin-ignored"
-RULE_INVALID_END_SEQUENCE = "LINUX-tcp_sequence-invalid-end-sequence"
-RULE_ACK_OF_FIN_CONSUMED = "LINUX-tcp_rcv_state_process-ack-of-fin-consumed"
-# The states in which the peer's FIN has been taken (Linux tcp_reset_check,
-# tcp_rcv_state_process's step 7).
-AFTER_PEER_FIN = (State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK)
 
 
 # -- CLOSED (RFC 9293 3.10.7.1) -------------------------------------------------------------
@@ -249,14 +246,14 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             # RFC 9293 3.10.7.4 would refuse it: it starts at or beyond RCV.NXT + RCV.WND.
             trace.add("tcp", ACCEPT, "LINUX-tcp_sequence-advertised-right-edge",
                       "up to RCV.WUP + the advertised window, its edge included")
-        if acceptable and p.text_beyond_edge_kept and _ends_beyond_edge_queue_held(layer, tcb,
-                                                                                   seg, length):
+        if acceptable and p.text_beyond_edge_kept and linux_arrival.ends_beyond_edge_queue_held(
+                layer, tcb, seg, length):
             acceptable = False
     else:
         acceptable = segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd)
     if not acceptable:
         if flags & RST:
-            if _reset_after_fin(layer, tcb, seg):
+            if linux_arrival.reset_after_fin(layer, tcb, seg):
                 layer.transition(tcb, TABLES[tcb.state].rst, now)
                 return
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-out-of-window")
@@ -294,7 +291,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         return
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
-        if seg.seq != tcb.rcv_nxt and not _reset_after_fin(layer, tcb, seg):
+        if seg.seq != tcb.rcv_nxt and not linux_arrival.reset_after_fin(layer, tcb, seg):
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
                       "RST in window but not at RCV.NXT")
             if not p.breaks("RFC5961-3.2-MUST-rst-challenge-ack"):
@@ -328,9 +325,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         return
     # (Linux: in these states a segment at or beyond RCV.NXT goes no further than the ACK
     # checks; what differs from RFC 9293, which ignores its text too, is its FIN.)
-    new_after_fin = (p.after_fin_ignores_new_sequence and flags & FIN
-                     and tcb.state in AFTER_PEER_FIN and not seq_lt(seg.seq, tcb.rcv_nxt))
-    consumed = False  # (by the ACK of our FIN, Linux: see _consumed_by_ack_of_fin)
+    new_after_fin = p.after_fin_ignores_new_sequence and linux_arrival.fin_after_fin(tcb, seg)
+    consumed = False  # (by the ACK of our FIN: linux_arrival.consumed_by_ack_of_fin)
     old_ack = seq_lt(seg.ack, tcb.snd_una)
     if tcb.state is State.SYN_RECEIVED:
         if not (seq_lt(tcb.snd_una, seg.ack) and seq_le(seg.ack, tcb.snd_nxt)):
@@ -380,7 +376,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             layer.transition(tcb, table.ack_of_fin, now)
             if tcb.state is State.CLOSED:
                 return
-            consumed = p.ack_of_fin_consumes and _consumed_by_ack_of_fin(layer, tcb, seg)
+            consumed = (p.ack_of_fin_consumes
+                        and linux_arrival.consumed_by_ack_of_fin(layer, tcb, seg))
             table = TABLES[tcb.state]
     if update_ts and p.ts_recent_after_ack_check and not old_ack:
         tcb.ts_recent = ts[0]
@@ -388,7 +385,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         return
     if new_after_fin:
         # RFC 9293 3.10.7.4 would acknowledge its FIN again (the text is ignored either way).
-        trace.add("tcp", DROP, RULE_AFTER_FIN_IGNORED,
+        trace.add("tcp", DROP, linux_arrival.RULE_AFTER_FIN_IGNORED,
                   f"FIN, SEG.SEQ {seg.seq} at or beyond RCV.NXT after the peer's FIN: not "
                   "acknowledged")
         send.transmit(tcb, now)
@@ -538,53 +535,6 @@ def _held_ack_turns(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int, rcv
                     "LINUX-tcp_sequence-wup-before-delayed-ack",
                     f"{'un' if acceptable else ''}acceptable at RCV.WUP {held[0]}, edge "
                     f"{held[1]}, while the delayed ACK may be held back: its ACK may merge")
-    return True
-
-
-def _ends_beyond_edge_queue_held(layer: Connections, tcb: Tcb, seg: TcpRepr,
-                                 length: int) -> bool:
-    """Linux tcp_sequence (profile text_beyond_edge_kept): a segment that ends beyond the
-    advertised right edge (its FIN aside) is refused while the receive queue holds unread text
-    or the peer's unread FIN (TCP_INVALID_END_SEQUENCE); with the queue empty it is taken whole.
-    RFC 9293 3.10.7.4 takes what lies in the window. Recorded when it decides."""
-    edge = tcb.rcv_edge
-    if edge is None or not seq_gt(seq_add(seg.seq, length - bool(seg.flags & FIN)), edge):
-        return False
-    if not (tcb.recv.ready or tcb.peer_fin_unread):
-        return False
-    layer.trace.add("tcp", DROP, RULE_INVALID_END_SEQUENCE,
-                    f"ends beyond the right edge {edge} while the receive queue holds "
-                    f"{len(tcb.recv.ready)} octets{' and the FIN' if tcb.peer_fin_unread else ''}")
-    return True
-
-
-def _consumed_by_ack_of_fin(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
-    """Linux tcp_rcv_state_process (profile ack_of_fin_consumes), just after an ACK of our
-    FIN: CLOSING -> TIME-WAIT (tcp_time_wait), and an orphaned FIN-WAIT-1 -> FIN-WAIT-2 made
-    a minisocket (tcp_time_wait(sk, TCP_FIN_WAIT2, ..): no FIN in the segment, no text beyond
-    RCV.NXT, which would abort), consume the segment: the checks after the ACK's (URG, text,
-    FIN) do not run. Recorded when it decides."""
-    if tcb.state is State.TIME_WAIT:
-        how = "CLOSING -> TIME-WAIT"
-    elif (time_wait.in_fin_wait_2_minisock(layer.profile, tcb) and not seg.flags & FIN
-          and not seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt)):
-        how = "orphaned FIN-WAIT-1 -> FIN-WAIT-2 minisocket"
-    else:
-        return False
-    layer.trace.add("tcp", DROP, RULE_ACK_OF_FIN_CONSUMED,
-                    f"{how}: the rest of the segment is not processed")
-    return True
-
-
-def _reset_after_fin(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
-    """Linux tcp_reset_check (profile rst_after_fin_at_rcv_nxt_minus_1): once the peer's FIN is
-    taken (CLOSE-WAIT, CLOSING, LAST-ACK), a RST at RCV.NXT - 1 resets the connection, in the
-    window or not (RFC 5961 3.2 resets only at RCV.NXT). Recorded when it decides."""
-    if not (layer.profile.rst_after_fin_at_rcv_nxt_minus_1
-            and tcb.state in AFTER_PEER_FIN and seg.seq == seq_add(tcb.rcv_nxt, -1)):
-        return False
-    layer.trace.add("tcp", ACCEPT, RULE_RST_AFTER_FIN,
-                    "RST at RCV.NXT - 1 after the peer's FIN: reset")
     return True
 
 
