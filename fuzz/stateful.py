@@ -20,7 +20,6 @@ finding whose ``steps`` (frames and calls, JSON-safe) :func:`run_steps` replays.
 from __future__ import annotations
 
 import socket
-import time
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
@@ -33,9 +32,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from conformance.judge.matching import TIMER_EARLY_S, TIMER_LATE_S
 from fuzz.findings import Finding
-from fuzz.frames import tcp_ports
 from fuzz.runner import Campaign
 from fuzz.scenarios import (
     CANONICAL_DUT_PORT,
@@ -130,7 +127,6 @@ class ConnectionDriver:
     def step(self, step: dict[str, str]) -> None:
         """Run one step on both stacks (timers due on the oracle fire first)."""
         session = self.session
-        self._settle_timer()
         session.run_oracle_timers()
         self.record.steps.append(dict(step))
         if "frame" in step:
@@ -160,43 +156,6 @@ class ConnectionDriver:
             raise ValueError(f"unknown step call {name!r}")
         target_call, oracle_call = calls[name]
         session.call_both(self.ctx, name, target_call, oracle_call, self.record)
-
-    def _settle_timer(self) -> None:
-        """No step goes out while a timer of the case's connection is about to fire (DESIGN
-        principle 6: timer-driven behaviour with explicit waits). The oracle's timer and the
-        target's copy run on two clocks, which the judge lets part by TIMER_EARLY_S and
-        TIMER_LATE_S, and what the timer sends depends on whether the step came first (a tail
-        loss probe's ACK field and SACK blocks, say, or an ACK of a FIN in its place). A step
-        due within TIMER_EARLY_S of the oracle's deadline waits for it; the oracle fires the
-        timer, and the target's copy (a segment on the case's connection) is awaited, up to
-        TIMER_LATE_S, and left for the step's answers, where the judge matches it."""
-        session = self.session
-        due = self._timer_due()
-        if due is None:
-            return
-        wait = due - session.now()
-        if wait > TIMER_EARLY_S:
-            return
-        if wait > 0:
-            time.sleep(wait)
-        session.run_oracle_timers()
-        if not any(item.t >= due for item in session.matcher.timers):
-            return  # the oracle's timer sent nothing
-        want = (self.ctx.ports.dut, self.ctx.ports.actual)
-        got, skipped = session.link.expect(lambda f: tcp_ports(f) == want, TIMER_LATE_S)
-        if got is not None:
-            session.link.pending.insert(len(skipped), got)
-
-    def _timer_due(self) -> float | None:
-        """When the oracle's next timer of the case's connection falls due, if any."""
-        port = self.ctx.ports.actual
-        due = None
-        for tcb in self.session.oracle.tcp.conns.values():
-            if tcb.remote_port == port:
-                t = tcb.timers.earliest()
-                if t is not None and (due is None or t < due):
-                    due = t
-        return due
 
     def _tester_addr(self) -> tuple[str, int]:
         return self.session.bed.endpoints.tester_ipv4, self.ctx.ports.actual
