@@ -136,7 +136,9 @@ class Profile:
     # "do not accept packets beyond window") lets a segment that starts within the advertised
     # edge but ends beyond it through whole while the receive queue is empty, and
     # tcp_data_queue / tcp_data_queue_ofo queue it untrimmed (its SACK block reaches its end).
-    # (With data in the receive queue Linux drops it, TCP_INVALID_END_SEQUENCE: not modelled.)
+    # While the receive queue holds anything (unread text, or the peer's FIN not yet read)
+    # tcp_sequence refuses it instead (TCP_INVALID_END_SEQUENCE: the first check's ACK), unless
+    # only its FIN lies beyond the edge ("some stacks are known to handle FIN incorrectly").
     text_beyond_edge_kept: bool = False
     # Linux tcp_data_queue (reached from CLOSE-WAIT, CLOSING and LAST-ACK too when SEG.SEQ <
     # RCV.NXT, tcp_rcv_state_process): an accepted segment whose sequence space (text, SYN or
@@ -223,6 +225,22 @@ class Profile:
     # -> tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)); tcp_timewait_state_process then ends it on
     # any RST in the window and answers a SYN at or beyond RCV.NXT with a RST.
     fin_wait_2_minisock: bool = False
+    # RFC 5961 3.2: a RST resets only at exactly RCV.NXT; elsewhere in the window it draws a
+    # challenge ACK, outside it is dropped. Linux tcp_validate_incoming -> tcp_reset_check also
+    # resets on a RST at RCV.NXT - 1 in CLOSE-WAIT, CLOSING and LAST-ACK (the peer's FIN taken:
+    # a RST sent before our ACK of that FIN reached it), whether tcp_sequence accepted it or not.
+    rst_after_fin_at_rcv_nxt_minus_1: bool = False
+    # RFC 9293 3.10.7.4 (eighth check) acknowledges a FIN in CLOSE-WAIT, CLOSING and LAST-ACK
+    # again. Linux tcp_rcv_state_process (step 7) passes a segment to tcp_data_queue in these
+    # states only if it starts before RCV.NXT (an old one: a D-SACK and an ACK); one at or
+    # beyond RCV.NXT, a FIN after the FIN, is dropped after the ACK checks, unacknowledged.
+    after_fin_ignores_new_sequence: bool = False
+    # RFC 9293 3.10.7.4 goes on to the text and FIN checks after an ACK of our FIN. Linux
+    # tcp_rcv_state_process consumes the segment whose ACK takes CLOSING to TIME-WAIT
+    # (tcp_time_wait), or an orphaned FIN-WAIT-1 without FIN or new text to its FIN-WAIT-2
+    # minisocket (tcp_time_wait(sk, TCP_FIN_WAIT2, ..)), there ("goto consume"): its old text
+    # or FIN is neither acknowledged nor reported in a D-SACK block.
+    ack_of_fin_consumes: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -323,6 +341,9 @@ LINUX = Profile(
     synrecv_minisock=True,
     time_wait_minisock=True,
     fin_wait_2_minisock=True,  # tcp_timewait_state_process, tw_substate TCP_FIN_WAIT2
+    rst_after_fin_at_rcv_nxt_minus_1=True,  # tcp_reset_check
+    after_fin_ignores_new_sequence=True,  # tcp_rcv_state_process
+    ack_of_fin_consumes=True,  # tcp_rcv_state_process -> tcp_time_wait
     exact_choices=True,
 )
 

@@ -72,6 +72,9 @@ class Tcb:
     fin_queued: bool = False  # the user closed the sending direction
     fin_seq: int | None = None  # seq of our FIN once its place is fixed
     peer_fin_seq: int | None = None  # seq of the peer's FIN, possibly beyond RCV.NXT
+    # The peer's FIN taken in order and not yet met by a read (Linux: its segment stays in
+    # sk_receive_queue until tcp_recvmsg reaches it or close() purges the queue).
+    peer_fin_unread: bool = False
     # Urgent data (RFC 9293 3.8.5, RFC 6093): SND.UP and RCV.UP point just past it.
     snd_up: int | None = None
     rcv_up: int | None = None
