@@ -140,15 +140,19 @@ class ReferenceStack:
         self.out: Output = []
         self.api = SocketApi(self.iface, self.out)
         self._tcp_out: list[OutSegment] = []
+        # One Trace for the stack's life, bound to the TCP layer once; each call gives it a
+        # fresh record list (_begin), which the call's Reaction then keeps.
+        self._trace = Trace()
+        self.tcp.bind(self._trace, self._tcp_out)
 
     # -- call framing ----------------------------------------------------------------------
 
     def _begin(self) -> Trace:
-        trace = Trace()
+        trace = self._trace
+        trace.records = []
         if self.out or self._tcp_out:  # left over only if the previous call raised
             self.out.clear()
             self._tcp_out.clear()
-        self.tcp.bind(trace, self._tcp_out)
         return trace
 
     def _finish(self, trace: Trace, now: float) -> Reaction:
