@@ -4,7 +4,7 @@ import struct
 from dataclasses import dataclass
 
 from reference_stack.wire.addr import ip4_str
-from reference_stack.wire.checksum import fold, internet_checksum, pseudo_header_sum, with_checksum
+from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum, with_checksum
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.fields import bits, octets, pack
 from reference_stack.wire.ipv4_options import (
@@ -244,8 +244,13 @@ class Ipv4Template:
     def header(self, payload_len: int, ident: int) -> bytes:
         tos, flags_frag, ttl, protocol, src, dst = self._fields
         total_length = HEADER_LEN + payload_len
-        return pack(_PLAIN, 0x45, tos, total_length, ident, flags_frag, ttl, protocol,
-                    fold(self._sum + total_length + ident), src, dst)
+        # fold(), inline: the sum is never zero (it holds 0x4500).
+        checksum = ~((self._sum + total_length + ident) % 0xFFFF or 0xFFFF) & 0xFFFF
+        try:
+            return _PLAIN.pack(0x45, tos, total_length, ident, flags_frag, ttl, protocol,
+                               checksum, src, dst)
+        except struct.error as e:  # (fields.pack, inline)
+            raise WireError(f"cannot emit: {e}") from None
 
 
 def emit_plain_header(src: bytes, dst: bytes, protocol: int, payload_len: int, ttl: int,
