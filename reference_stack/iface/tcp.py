@@ -50,8 +50,7 @@ def receive(st: IfaceState, src: bytes, dst: bytes, payload: bytes, now: float,
 def send(st: IfaceState, segs: list[OutSegment], now: float, trace: Trace,
          out: Output) -> None:
     df = st.profile.tcp_df
-    for s in segs:
-        wire = s.wire
+    for src, dst, seg, rule, variance, wire in segs:
         if wire is None:
-            wire = s.tcp.emit(s.src, s.dst)
-        send_ip(st, s.dst, IPPROTO_TCP, wire, s.rule, s.variance, now, trace, out, 0, df)
+            wire = seg.emit(src, dst)
+        send_ip(st, dst, IPPROTO_TCP, wire, rule, variance, now, trace, out, 0, df)
