@@ -18,20 +18,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from boofuzz import (
-    Block,
-    Byte,
-    Bytes,
-    Checksum,
-    DWord,
-    Request,
-    Session,
-    Size,
-    Target,
-    Word,
-)
+from boofuzz import Block, Bytes, Checksum, Request, Session, Size, Target
 from boofuzz.connections import ITargetConnection
 
+from fuzz.boofuzz_fast import Byte, CountedRequest, DWord, Word
 from fuzz.frames import tcp_ports
 from fuzz.runner import Campaign
 from fuzz.scenarios import Established, Listen
@@ -69,20 +59,6 @@ def _ipv4_header(addrs: LinkAddresses, protocol: int, fuzz_header: bool) -> list
         Bytes("src", addrs.tester_ip, size=4, fuzzable=False),
         Bytes("dst", addrs.dut_ip, size=4, fuzzable=False),
     ))]
-
-
-class CountedRequest(Request):
-    """boofuzz's Request, its number of mutations counted once. boofuzz's Session asks the
-    request being fuzzed for that number on every case (for the line it opens each case's log
-    with), and counting exhausts the mutation generator of every primitive: a quarter of a
-    case's time. A model does not change once built, so neither does the count."""
-
-    _num_mutations: int | None = None
-
-    def get_num_mutations(self) -> int:
-        if self._num_mutations is None:
-            self._num_mutations = super().get_num_mutations()
-        return self._num_mutations
 
 
 def _packet(name: str, addrs: LinkAddresses, protocol: int, l4: Block,
