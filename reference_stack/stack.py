@@ -26,7 +26,7 @@ from reference_stack.socket_api import SocketApi
 from reference_stack.tcp.layer import TcpLayer
 from reference_stack.tcp.output import OutSegment
 from reference_stack.tcp.state import State
-from reference_stack.trace import Decision, Record, Trace, decisions_of
+from reference_stack.trace import Decision, Trace, decisions_of
 from reference_stack.variance import Prediction
 
 _new = object.__new__
@@ -41,8 +41,9 @@ class Reaction:
 
     __slots__ = ("_frames", "_predictions", "_trace", "_records")
 
-    # Read-only (properties without a setter; the private slots are written only here and by
-    # `trace`): plain stores are cheaper than the object.__setattr__ a guard would need.
+    # Read-only (properties without a setter; the private slots are written only by
+    # __init__, `trace` and ReferenceStack._finish, which hands over a call's trace records
+    # as they are): plain stores are cheaper than the object.__setattr__ a guard would need.
     frames: tuple[bytes, ...] = property(attrgetter("_frames"))  # type: ignore[assignment]
     predictions: tuple[Prediction, ...] = property(  # type: ignore[assignment]
         attrgetter("_predictions"))
@@ -53,16 +54,6 @@ class Reaction:
         self._predictions = predictions
         self._trace = tuple(trace)
         self._records = None
-
-    @classmethod
-    def of_records(cls, frames: tuple[bytes, ...], predictions: tuple[Prediction, ...],
-                   records: list[Record]) -> Reaction:
-        r = _new(cls)
-        r._frames = frames
-        r._predictions = predictions
-        r._trace = None
-        r._records = records
-        return r
 
     @property
     def trace(self) -> tuple[Decision, ...]:
@@ -172,15 +163,21 @@ class ReferenceStack:
         if tcp_out:
             self.iface.send_tcp(tcp_out, now, trace, out)
             tcp_out.clear()
+        # The call's Reaction, its slots written directly (no __init__ on every call).
+        r = _new(Reaction)
+        r._trace = None
+        r._records = trace.records
         if not out:
-            return Reaction.of_records((), (), trace.records)
-        if len(out) == 1:
+            r._frames = r._predictions = ()
+        elif len(out) == 1:
             frame, prediction = out[0]
+            r._frames = (frame,)
+            r._predictions = (prediction,)
             out.clear()
-            return Reaction.of_records((frame,), (prediction,), trace.records)
-        frames, predictions = zip(*out, strict=True)
-        out.clear()
-        return Reaction.of_records(frames, predictions, trace.records)
+        else:
+            r._frames, r._predictions = zip(*out, strict=True)
+            out.clear()
+        return r
 
     def _call(self, now: float, fn, *args) -> CallResult:
         trace = self._begin()
