@@ -3,8 +3,8 @@
 
 Two stacks, identical but for `tcp_fast_path` and send_ip's cache of headers, get the same
 random sequences of segments (in order, out of window, duplicate ACKs, data, window changes,
-timestamps old and new, FIN, RST, URG) and socket calls; after every step their frames, predictions, decision records,
-socket results and connection state must be identical.
+timestamps old and new, FIN, RST, URG) and socket calls; after every step their frames,
+predictions, decision records, socket results and connection state must be identical.
 """
 
 from __future__ import annotations
