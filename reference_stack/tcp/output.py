@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import NamedTuple
 
 from reference_stack.profiles import Profile
 from reference_stack.tcp import ack_throttle, loss_probe
@@ -27,23 +28,20 @@ def _reply_detail(flags: int, seq: int, ack: int, length: int) -> str:
     return f"[{flags_str(flags)}] seq={seq} ack={ack} len={length}"
 
 
-class OutSegment:
+class OutSegment(NamedTuple):
     """A segment for the IP layer, with the rule that produced it and its allowed variance.
 
     Either `tcp` (a TcpRepr the IP layer emits) or `wire` (the segment's octets, written from
     the connection's template) is set; `variance` is a dict, or a function of no arguments
-    that builds it (the IP layer builds it only if the prediction's variance is read)."""
+    that builds it (the IP layer builds it only if the prediction's variance is read).
+    (A named tuple: made and unpacked without a Python-level __init__, per segment sent.)"""
 
-    __slots__ = ("src", "dst", "tcp", "rule", "variance", "wire")
-
-    def __init__(self, src: bytes, dst: bytes, tcp: TcpRepr | None, rule: str,
-                 variance: dict | Callable[[], dict], wire: bytes | None = None) -> None:
-        self.src = src
-        self.dst = dst
-        self.tcp = tcp
-        self.rule = rule
-        self.variance = variance
-        self.wire = wire
+    src: bytes
+    dst: bytes
+    tcp: TcpRepr | None
+    rule: str
+    variance: dict | Callable[[], dict]
+    wire: bytes | None = None
 
 
 def _template_variance(profile: Profile, view: SegmentTemplate, seq: int, ack: int, flags: int,

@@ -105,9 +105,15 @@ class Tcb:
     def rcv_wnd(self) -> int:
         """RCV.WND: free receive buffer space, as far as the window field can express it."""
         # (ReceiveBuffer.window inline: called for every segment sent and received.)
+        # (min(max(free, 0), clamp, 0xFFFF << scale), without the builtin calls)
         recv = self.recv
-        free = recv.capacity - len(recv.ready)
-        return min(free if free > 0 else 0, self.rcv_wnd_clamp, 0xFFFF << self.rcv_wscale)
+        window = recv.capacity - len(recv.ready)
+        if window > self.rcv_wnd_clamp:
+            window = self.rcv_wnd_clamp
+        limit = 0xFFFF << self.rcv_wscale
+        if window > limit:
+            window = limit
+        return window if window > 0 else 0
 
     def advertised_window(self) -> int:
         window = self.rcv_wnd() >> self.rcv_wscale
