@@ -106,6 +106,25 @@ def check_data_files(target: str) -> None:
         raise UsageFailure(str(exc)) from None
 
 
+def check_dut_config(target: str, sysctls: list[str], setup: list[str]) -> None:
+    """Every --dut-sysctl and --dut-setup item tried on a scratch DUT namespace before the
+    first test: a bad one is one line naming it (exit 2), and no test runs."""
+    from conformance.fabric.namespaces import DutConfig, parse_sysctl_items
+    from conformance.targets.namespaced import DutConfigError
+    from conformance.targets.namespaced import check_dut_config as check
+
+    try:
+        config = DutConfig(extra_sysctls=parse_sysctl_items(sysctls), setup_commands=tuple(setup))
+    except ValueError as exc:
+        raise UsageFailure(str(exc)) from None
+    if not target_class(target).needs_privileges:
+        return  # no DUT namespace: nothing the kernel could refuse
+    try:
+        check(config)
+    except DutConfigError as exc:
+        raise UsageFailure(f"DUT configuration refused: {exc}") from None
+
+
 def pytest_args(args: argparse.Namespace) -> list[str]:
     suites = args.suite or [str(SUITES_DIR)]
     for suite in suites:
@@ -124,8 +143,6 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     if args.keyword:
         out += ["-k", args.keyword]
     for item in args.dut_sysctl:
-        if "=" not in item:
-            raise UsageFailure(f"--dut-sysctl expects NAME=VALUE, got {item!r}")
         out += ["--dut-sysctl", item]
     for cmd in args.dut_setup:
         out += ["--dut-setup", cmd]
@@ -141,6 +158,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_target(args.target)
     check_data_files(args.target)
     argv = pytest_args(args)
+    check_dut_config(args.target, args.dut_sysctl, args.dut_setup)
     try:
         os.makedirs(args.out, exist_ok=True)
     except OSError as exc:

@@ -22,7 +22,7 @@ import pytest
 
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.fabric import naming, reaper
-from conformance.fabric.namespaces import DutConfig
+from conformance.fabric.namespaces import DutConfig, parse_sysctl_items
 from conformance.judge import expectations, store
 from conformance.judge.divergence import Divergence
 from conformance.judge.oracle import OracleSetup, oracle_setup
@@ -85,13 +85,10 @@ class RunState:
 
 
 def parse_sysctls(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not re.fullmatch(r"[a-z0-9_.\-]+", name.strip()):
-            raise pytest.UsageError(f"--dut-sysctl expects NAME=VALUE, got {item!r}")
-        out[name.strip()] = value.strip()
-    return out
+    try:
+        return parse_sysctl_items(items)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -161,10 +158,26 @@ def _collect(config: pytest.Config, report: pytest.TestReport) -> None:
         state.collector.add_report(report)
 
 
-@pytest.hookimpl(hookwrapper=True)
+def setup_error_is_error(item: pytest.Item, call: pytest.CallInfo[Any],
+                         report: pytest.TestReport) -> None:
+    """A set-up that raised is an ``error``, never ``xfailed``: pytest's xfail marker (from
+    the expectations file) covers set-up too, but an expected failure is the target's, and a
+    fixture that could not build the bed says nothing about it."""
+    excinfo = call.excinfo
+    if call.when != "setup" or excinfo is None or not hasattr(report, "wasxfail"):
+        return
+    if excinfo.errisinstance((pytest.skip.Exception, pytest.xfail.Exception)):
+        return
+    del report.wasxfail
+    report.outcome = "failed"
+    report.longrepr = item._repr_failure_py(excinfo, style=item.config.getoption("tbstyle"))
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
     outcome = yield
     report = outcome.get_result()
+    setup_error_is_error(item, call, report)
     if call.when == "teardown":
         data = getattr(item, "_netconform_record", {})
         data["requirements"] = requirement_ids(item)
