@@ -21,11 +21,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from conformance.cli import rootless
+from conformance.cli import lifetime, rootless
 from conformance.cli.rootless import UsageFailure
+from conformance.fabric import reaper
 from conformance.judge import expectations, store
 from conformance.requirements import catalogue
 from conformance.targets import UnknownTarget, availability, target_class, target_names
+from reports.banners import limits
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "suites"
 PYTEST_EXIT = {0: 0, 1: 1}
@@ -50,6 +52,9 @@ def build_parser() -> Parser:
                      help="suite folder, file or test id (repeatable; default: all suites)")
     run.add_argument("-n", dest="workers", type=int, default=0, help="parallel workers (xdist)")
     run.add_argument("--out", default="netconform-out")
+    run.add_argument("--force", action="store_true",
+                     help="write into an --out folder that holds other files (netconform's "
+                          "own files from an earlier run are always replaced)")
     run.add_argument("--dut-sysctl", action="append", default=[], metavar="NAME=VALUE")
     run.add_argument("--dut-setup", action="append", default=[], metavar="CMD")
     run.add_argument("--lockstep", choices=("enforce", "record", "off"), default=None,
@@ -160,21 +165,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     argv = pytest_args(args)
     check_dut_config(args.target, args.dut_sysctl, args.dut_setup)
     try:
+        lifetime.prepare_out(args.out, args.force)
         os.makedirs(args.out, exist_ok=True)
+    except lifetime.OutDirRefused as exc:
+        raise UsageFailure(str(exc)) from None
     except OSError as exc:
         raise UsageFailure(f"--out {args.out}: {exc.strerror}") from None
     code = pytest.main(argv)
-    results_path = os.path.join(args.out, "results.json")
+    results = read_results(args.out)
     if code == 5:
         raise UsageFailure("no tests were collected (check --suite and -k)")
+    if results is not None and not results.get("complete", True):  # the report has a banner
+        raise UsageFailure(f"the run is incomplete ({results.get('incomplete_reason')}); "
+                           f"the tests that ran are in {args.out}/ marked complete: false")
     if code not in PYTEST_EXIT:
         raise UsageFailure(f"the test run did not complete (pytest exit code {int(code)})")
-    if os.path.exists(results_path):
-        with open(results_path) as f:
-            summary = json.load(f)["summary"]
-        counts = ", ".join(f"{n} {k}" for k, n in summary.items() if n)
+    if results is not None:
+        counts = ", ".join(f"{n} {k}" for k, n in results["summary"].items() if n)
         print(f"netconform: {counts}; results in {args.out}/ (index.html, results.json, junit.xml)")
+        for line in limits(results):  # also a banner in the report
+            print(f"netconform: note: {line}")
     return PYTEST_EXIT[int(code)]
+
+
+def read_results(out: str) -> dict[str, Any] | None:
+    try:
+        with open(os.path.join(out, "results.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
 
 
 def cmd_targets(args: argparse.Namespace) -> int:
@@ -203,7 +222,9 @@ PRIVILEGED = ("run",)  # verbs that drive a target (a plugin's say so with needs
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
+        lifetime.on_stop_signals()  # SIGINT works even when started with it ignored (cmd &)
         args = build_parser().parse_args(argv)
+        reaper.reap()  # every verb: what a killed run left behind (as root; see rootless)
         if args.command in PRIVILEGED or getattr(args, "needs_target", False):
             if args.target not in target_names():
                 check_target(args.target)
@@ -216,8 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageFailure as exc:
         print(f"netconform: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("netconform: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"netconform: interrupted ({exc or 'SIGINT'})", file=sys.stderr)
         return 2
 
 

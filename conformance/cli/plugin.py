@@ -14,12 +14,12 @@ import json
 import os
 import re
 import shlex
-import signal
 from importlib import metadata
 from typing import Any
 
 import pytest
 
+from conformance.cli import lifetime
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.fabric import naming, reaper
 from conformance.fabric.namespaces import DutConfig, parse_sysctl_items
@@ -32,6 +32,9 @@ from conformance.targets import UnknownTarget, make_target, target_class
 
 STASH_STATE = pytest.StashKey["RunState"]()
 LOCKSTEP_MODES = ("off", "record", "enforce")
+# pytest exit statuses of a session that ran every selected test: ok, tests failed, none found.
+COMPLETE_EXIT = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
+                 pytest.ExitCode.NO_TESTS_COLLECTED)
 
 
 def harness_version() -> str:
@@ -82,6 +85,10 @@ class RunState:
         self.oracle: OracleSetup | None = None
         self.collector: ResultsCollector | None = None
         self.target_env: dict[str, Any] = {}
+        self.stopped_by: str | None = None  # the signal that stopped the run, if one did
+
+    def stopped(self, signal_name: str) -> None:
+        self.stopped_by = signal_name
 
 
 def parse_sysctls(items: list[str]) -> dict[str, str]:
@@ -89,10 +96,6 @@ def parse_sysctls(items: list[str]) -> dict[str, str]:
         return parse_sysctl_items(items)
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -106,14 +109,21 @@ def pytest_configure(config: pytest.Config) -> None:
     except (UnknownTarget, catalogue.CatalogueError, expectations.ExpectationsError) as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[STASH_STATE] = state
-    # SIGTERM tears down like Ctrl-C: fixtures' finalizers remove what we made.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    # SIGTERM and SIGINT tear down like Ctrl-C however we were started: fixtures' finalizers
+    # remove what we made, and results.json says the run is incomplete.
+    lifetime.on_stop_signals(state.stopped)
+    if state.is_worker:
+        lifetime.die_with_parent()  # no orphaned worker after the controller's kill -9
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(state), "netconform-xdist")
     if not state.is_worker:
         reaper.reap()
         state.collector = ResultsCollector(state.target_name, command_line(), harness_version())
         if state.out_dir:
+            try:  # an earlier run's outputs go: never old pcaps beside new ones
+                lifetime.prepare_out(state.out_dir, force=True)
+            except lifetime.OutDirRefused as exc:
+                raise pytest.UsageError(str(exc)) from None
             os.makedirs(os.path.join(state.out_dir, "pcaps"), exist_ok=True)
 
 
@@ -263,6 +273,17 @@ class _ReportSink:
         _collect(self.config, report)
 
 
+def incomplete_reason(session: pytest.Session, state: RunState, exitstatus: int) -> str | None:
+    """Why the session did not run every selected test, or None when it did."""
+    if state.stopped_by:
+        return f"stopped by {state.stopped_by}"
+    if session.shouldfail or session.shouldstop:
+        return f"stopped early: {session.shouldfail or session.shouldstop}"
+    if exitstatus not in COMPLETE_EXIT:
+        return f"the session ended early (pytest exit status {int(exitstatus)})"
+    return None
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state: RunState = session.config.stash[STASH_STATE]
     if state.is_worker or state.collector is None:
@@ -275,6 +296,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     judged = [t["judged_with"] for t in state.collector.tests.values() if t.get("judged_with")]
     if judged:  # the oracle's profile and the DUT sysctls it followed (set on the workers)
         state.collector.environment.setdefault("oracle", judged[0])
+    why = incomplete_reason(session, state, exitstatus)
+    if why:
+        state.collector.mark_incomplete(why)
     reaper.reap()  # anything a killed xdist worker left behind
     if state.out_dir and state.collector.tests:
         from conformance.cli.output import write_outputs
