@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
 
     replay = sub.add_parser("replay", help="rerun one saved fuzz finding")
     replay.add_argument("finding", help="a findings/<id>/ directory")
-    replay.set_defaults(handler=cmd_replay, needs_target=False)
+    replay.set_defaults(handler=cmd_replay, needs_target=True)  # rootless: the finding's target
 
 
 def _sysctls(items: list[str]) -> dict[str, str] | None:

@@ -19,9 +19,13 @@ def limits(run: dict) -> list[str]:
     env = run.get("environment") or {}
     drops = env.get("drop_reasons")
     if isinstance(drops, str) and drops != "available":
-        out.append(f"kernel drop reasons unavailable: {drops}")
-    out += [str(item) for item in env.get("unavailable") or []]
+        out.append(drop_reasons_note(drops))
+    out += [str(item) for item in env.get("unavailable") or [] if item not in out]
     return out
+
+
+def drop_reasons_note(why: str) -> str:
+    return f"kernel drop reasons unavailable: {why}"
 
 
 def banners(runs: list[dict]) -> list[str]:

@@ -197,8 +197,13 @@ def read_results(out: str) -> dict[str, Any] | None:
 
 
 def cmd_targets(args: argparse.Namespace) -> int:
+    rootless_note = " (rootless: in a user namespace)" if rootless.inside() else ""
     for spec, reason in availability():
-        status = "available" if reason is None else f"unavailable: {reason}"
+        if reason is None:
+            status = "available" + (rootless_note if target_class(spec.name).needs_privileges
+                                    else "")
+        else:
+            status = f"unavailable: {reason}"
         print(f"{spec.name:10} {status}  ({spec.summary})")
     return 0
 
@@ -217,21 +222,38 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": cmd_run, "targets": cmd_targets, "report": cmd_report, "gate": cmd_gate}
 PRIVILEGED = ("run",)  # verbs that drive a target (a plugin's say so with needs_target)
+PROBING = ("targets",)  # verbs that look at what a target could do: rootless when possible
+
+
+def needs_privileges(args: argparse.Namespace) -> bool | None:
+    """Whether this verb must run as root, or as root of a user namespace (True: it cannot
+    work otherwise; False: it works better there, e.g. ``targets``); None: it never needs it.
+    A verb without a --target (``replay``: the finding names it) counts as privileged."""
+    if args.command in PROBING:
+        return False
+    if args.command not in PRIVILEGED and not getattr(args, "needs_target", False):
+        return None
+    target = getattr(args, "target", None)
+    if target is None:
+        return True
+    if target not in target_names():
+        check_target(target)
+    return True if target_class(target).needs_privileges else None
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         lifetime.on_stop_signals()  # SIGINT works even when started with it ignored (cmd &)
+        if rootless.inside():
+            lifetime.die_with_parent()  # the unprivileged parent that re-executed us
         args = build_parser().parse_args(argv)
         reaper.reap()  # every verb: what a killed run left behind (as root; see rootless)
-        if args.command in PRIVILEGED or getattr(args, "needs_target", False):
-            if args.target not in target_names():
-                check_target(args.target)
-            if target_class(args.target).needs_privileges:
-                reexec = rootless.reexec_if_needed(argv)
-                if reexec is not None:
-                    return reexec
+        required = needs_privileges(args)
+        if required is not None:  # as root already: None; rootless: the re-executed verb
+            reexec = rootless.reexec_if_needed(argv, required)
+            if reexec is not None:
+                return reexec
         handler = getattr(args, "handler", None) or COMMANDS[args.command]
         return handler(args)
     except UsageFailure as exc:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from conformance.author import barriers, templates
 from conformance.cli import lifetime
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.fabric import naming, reaper
@@ -29,6 +30,7 @@ from conformance.judge.oracle import OracleSetup, oracle_setup
 from conformance.judge.timeline import RecordingDutApi, check_bed, record_sysctls
 from conformance.requirements import catalogue
 from conformance.targets import UnknownTarget, make_target, target_class
+from reports.banners import drop_reasons_note
 
 STASH_STATE = pytest.StashKey["RunState"]()
 LOCKSTEP_MODES = ("off", "record", "enforce")
@@ -86,6 +88,8 @@ class RunState:
         self.collector: ResultsCollector | None = None
         self.target_env: dict[str, Any] = {}
         self.stopped_by: str | None = None  # the signal that stopped the run, if one did
+        self.barrier: str | None = "echo"  # the probe bed set-up found answered (None: none)
+        self.unavailable: list[str] = []  # what this worker's target cannot do here
 
     def stopped(self, signal_name: str) -> None:
         self.stopped_by = signal_name
@@ -321,9 +325,42 @@ def target(pytestconfig: pytest.Config) -> Any:
         tgt.start()
         state.oracle = oracle_setup(tgt)
         state.target_env = tgt.environment() | {"oracle": state.oracle.record()}
+        state.barrier = check_barrier(tgt)
+        state.unavailable = worker_limits(state)
         yield tgt
     finally:
         tgt.stop()  # also after a partial start (Ctrl-C or SIGTERM during set-up)
+
+
+def check_barrier(tgt: Any) -> str | None:
+    """Once a worker, at bed set-up: the barrier probe the target answers
+    (conformance.author.barriers.choose), on a bed of its own so no test's timeline holds the
+    unanswered candidates. None: no probe is answered, "expect nothing" uses quiescence."""
+    if not tgt.capabilities.replies_synchronously:
+        return tgt.capabilities.barrier
+    bed = tgt.begin_test("netconform-barrier-check")
+    try:
+        return barriers.choose(bed.link, templates.link_defaults(bed.endpoints))
+    finally:
+        tgt.end_test(bed)
+
+
+def worker_limits(state: RunState) -> list[str]:
+    """What this worker's target cannot do here, one line each (reports.banners)."""
+    lines = []
+    if state.barrier != "echo" and (note := barriers.fallback_note(state.barrier)):
+        lines.append(note)
+    drops = state.target_env.get("drop_reasons")
+    if isinstance(drops, str) and drops != "available":
+        lines.append(drop_reasons_note(drops))
+    return lines
+
+
+def with_barrier(caps: Any, kind: str | None) -> Any:
+    """A bed's capabilities with the barrier bed set-up chose (None: quiescence)."""
+    if kind is None:
+        return dataclasses.replace(caps, replies_synchronously=False)
+    return dataclasses.replace(caps, barrier=kind)
 
 
 def _safe_name(nodeid: str) -> str:
@@ -336,6 +373,8 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
     nodeid = request.node.nodeid
     test_bed = target.begin_test(nodeid)
     test_bed.oracle_profile = state.oracle.profile if state.oracle else target.oracle_profile()
+    if test_bed.capabilities.replies_synchronously:
+        test_bed.capabilities = with_barrier(test_bed.capabilities, state.barrier)
     if state.fixed_wait is not None:
         test_bed.capabilities = dataclasses.replace(
             test_bed.capabilities, replies_synchronously=False,
@@ -344,6 +383,8 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
         test_bed.dut = RecordingDutApi(test_bed.dut)
         record_sysctls(test_bed)
     record: dict[str, Any] = {"setup_s": round(test_bed.setup_s, 6)}
+    if state.unavailable:
+        record["unavailable"] = state.unavailable  # to the controller's environment
     if state.oracle is not None:  # what the oracle judged this test with (profile, sysctls)
         record["judged_with"] = state.oracle.record()
     request.node._netconform_record = record

@@ -46,6 +46,12 @@ class ResultsCollector:
         self.incomplete_reason: str | None = None
         self.torn_down: set[str] = set()  # tests whose every phase was reported
 
+    def add_unavailable(self, lines: list[str]) -> None:
+        """What a worker could not do (a fallback barrier, no drop reasons): one line each in
+        ``environment.unavailable``, whichever worker said it first (reports.banners)."""
+        known = self.environment.setdefault("unavailable", [])
+        known.extend(line for line in lines if line not in known)
+
     def mark_incomplete(self, reason: str) -> None:
         """The run stopped early: a test it stopped in (no teardown report) is an error."""
         self.complete = False
@@ -72,7 +78,9 @@ class ResultsCollector:
         entry["duration_s"] = round(entry["duration_s"] + report.duration, 6)
         for key, value in report.user_properties:
             if key == PROPERTY_KEY:
-                entry.update(json.loads(value))
+                data = json.loads(value)
+                self.add_unavailable(data.pop("unavailable", []))
+                entry.update(data)
         wasxfail = getattr(report, "wasxfail", None)
         message = _message(report)
         if report.when == "call":
