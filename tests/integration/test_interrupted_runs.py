@@ -13,7 +13,18 @@ import time
 
 import pytest
 
-from .runner import REPO, nc_namespaces, netconform, results, write_suite
+from tests.timing import bound
+
+from .runner import (
+    PROCESS_MARGIN,
+    REPO,
+    RUN_UP_IDLE_S,
+    STOP_IDLE_S,
+    nc_namespaces,
+    netconform,
+    results,
+    write_suite,
+)
 
 # test_a passes at once; test_b reports its PID through a file, then hangs.
 HANGING_SUITE = '''
@@ -27,7 +38,7 @@ def test_b(ex):
         f.write(f"{os.getpid()}\\n")
     time.sleep(120)
 '''
-WORKER_DEATH_BOUND_S = 4.0
+WORKER_DEATH_IDLE_S = 1.0
 QUICK_SUITE = '''
 def test_quick(ex):
     ex.expect_nothing()
@@ -49,7 +60,7 @@ def start_hanging_run(tmp_path, *extra, sigint_ignored=False):
          "--out", str(tmp_path / "out"), *extra],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
         env=env, preexec_fn=ignore_sigint if sigint_ignored else None, text=True)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + bound(RUN_UP_IDLE_S, PROCESS_MARGIN)
     while time.monotonic() < deadline and proc.poll() is None:
         if mark.exists() and mark.read_text().strip():
             return proc, run_id, [int(p) for p in mark.read_text().split()]
@@ -70,7 +81,7 @@ def alive(pid):
 def test_a_stopped_run_is_marked_incomplete_even_with_sigint_ignored(tmp_path, sig):
     proc, run_id, _ = start_hanging_run(tmp_path, sigint_ignored=True)
     os.kill(proc.pid, sig)
-    output, _ = proc.communicate(timeout=60)
+    output, _ = proc.communicate(timeout=bound(STOP_IDLE_S, PROCESS_MARGIN))
     name = signal.Signals(sig).name
     assert proc.returncode == 2, output
     assert "incomplete" in output and name in output
@@ -103,8 +114,8 @@ def test_workers_die_with_a_killed_controller(tmp_path):
     proc.wait(timeout=30)
     # Measured on an idle 2-CPU machine: gone 1.0 s after the kill with PR_SET_PDEATHSIG
     # (the SIGTERM tears the test down), 6.5 s without (execnet notices the lost channel);
-    # the bound sits between with a margin of four for load.
-    deadline = time.monotonic() + WORKER_DEATH_BOUND_S
+    # the bound is four times the first, scaled by the slowdown measured now.
+    deadline = time.monotonic() + bound(WORKER_DEATH_IDLE_S)
     while time.monotonic() < deadline and any(alive(p) for p in worker_pids):
         time.sleep(0.05)
     survivors = [p for p in worker_pids if alive(p)]
