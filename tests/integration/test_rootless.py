@@ -13,14 +13,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sysconfig
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
-from .runner import REPO
+from tests.timing import bound
+
+from .runner import PROCESS_MARGIN, REPO, RUN_UP_IDLE_S, STOP_IDLE_S
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
@@ -137,3 +141,39 @@ def linux_finding(where: Path) -> Path:
     (path / "finding.json").write_text(json.dumps(meta))
     subprocess.run(["chmod", "-R", "a+rwX", str(where)], check=True)
     return path
+
+
+HANGING = '''
+import os, time
+
+def test_a(ex):
+    ex.expect_nothing()
+
+def test_b(ex):
+    open(os.path.join(os.environ["HOME"], "hang-mark"), "w").close()
+    time.sleep(120)
+'''
+
+
+def test_sigint_to_a_rootless_run_reaches_the_run_inside(nobody):
+    """The unprivileged parent passes the signal on to the re-executed run (its own process
+    group), which stops and marks its results incomplete."""
+    python, repo = nobody
+    (repo / "hang").mkdir(exist_ok=True)
+    (repo / "hang" / "test_hang.py").write_text(HANGING)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(repo), "LANG": "C.UTF-8"}
+    proc = subprocess.Popen([*AS_NOBODY, python, "-m", "conformance.cli.main", "run", "--suite",
+                             "hang/test_hang.py", "--out", "hang-out"], cwd=repo, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + bound(RUN_UP_IDLE_S, PROCESS_MARGIN)
+    while not (repo / "hang-mark").exists():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail(f"the run never reached its hanging test: {proc.communicate()[0]}")
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGINT)
+    output, _ = proc.communicate(timeout=bound(STOP_IDLE_S, PROCESS_MARGIN))
+    assert proc.returncode == 2, output
+    doc = json.loads((repo / "hang-out" / "results.json").read_text())
+    assert doc["complete"] is False and doc["incomplete_reason"] == "stopped by SIGINT"
