@@ -105,6 +105,12 @@ class LinkDefaults:
     dst_ipv4: str
 
 
+def link_defaults(endpoints: Any) -> LinkDefaults:
+    """The tester-to-DUT defaults of a bed's :class:`~conformance.targets.base.Endpoints`."""
+    return LinkDefaults(endpoints.tester_mac, endpoints.dut_mac, endpoints.tester_ipv4,
+                        endpoints.dut_ipv4)
+
+
 def _fields(layer: Layer) -> dict[str, Any]:
     return {k: normalize(layer.kind, k, v) for k, v in layer.fields.items()}
 
