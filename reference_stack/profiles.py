@@ -218,6 +218,11 @@ class Profile:
     # -> tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)); tcp_timewait_state_process then ends it on
     # any RST in the window and answers a SYN at or beyond RCV.NXT with a RST.
     fin_wait_2_minisock: bool = False
+    # RFC 7323 5.3 R1 exempts a RST from PAWS (Linux's full sockets too, tcp_validate_incoming).
+    # Linux's timewait socket (TIME-WAIT, orphaned FIN-WAIT-2) applies it to a RST as well:
+    # tcp_timewait_state_process -> tcp_paws_reject(&tmp_opt, th->rst) refuses a RST older
+    # than TS.Recent (ignored in TIME-WAIT, answered with an ACK in FIN-WAIT-2).
+    time_wait_paws_rst: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -318,6 +323,7 @@ LINUX = Profile(
     synrecv_minisock=True,
     time_wait_minisock=True,
     fin_wait_2_minisock=True,  # tcp_timewait_state_process, tw_substate TCP_FIN_WAIT2
+    time_wait_paws_rst=True,  # tcp_timewait_state_process: tcp_paws_reject(.., th->rst)
     exact_choices=True,
 )
 

@@ -207,8 +207,7 @@ class TcpLayer:
             reopen_above = seq_add(tcb.snd_nxt, 0xFFFF + 2)  # Linux: tw snd_nxt + 65535 + 2
             tcb = None
         if self.profile.inbound_auth_check and seg.options and not (
-                tcb is not None and tcb.state is State.TIME_WAIT
-                and self.profile.time_wait_minisock):
+                tcb is not None and time_wait.in_minisock(self.profile, tcb)):
             rule = auth_options.check(seg)
             if rule is not None:
                 # Linux tcp_inbound_hash, before any state processing (tcp/auth_options.py);
@@ -224,6 +223,8 @@ class TcpLayer:
                 segment_arrival.syn_sent(self, tcb, seg, now)
             elif tcb.state is State.TIME_WAIT and self.profile.time_wait_minisock:
                 time_wait.linux_time_wait(self, tcb, seg, now)
+            elif time_wait.in_fin_wait_2_minisock(self.profile, tcb):
+                time_wait.linux_fin_wait_2(self, tcb, seg, now)
             else:
                 segment_arrival.synchronized(self, tcb, seg, now)
             return

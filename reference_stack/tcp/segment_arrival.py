@@ -7,7 +7,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp import request_sock, sack_compression, time_wait, urgent
+from reference_stack.tcp import request_sock, sack_compression, urgent
 from reference_stack.tcp.options import negotiate, segment_timestamps
 from reference_stack.tcp.seq import (
     before_at_half,
@@ -169,9 +169,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
 
     # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.
     in_request = tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock
-    fw2_minisock = time_wait.in_fin_wait_2_minisock(p, tcb)
-    if (p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request
-            and not fw2_minisock):  # (tcp_timewait_state_process checks the window first)
+    if p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request:
         # RFC 9293 3.10.7.4 drops a segment without ACK at the fifth check, after the sequence
         # check has answered an unacceptable one; Linux drops it before any check.
         trace.add("tcp", DROP, "LINUX-tcp_rcv_established-no-ack-flag",
@@ -275,8 +273,6 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         tcb.ts_recent = ts[0]
 
     table = TABLES[tcb.state]
-    if flags & (RST | SYN) and fw2_minisock and time_wait.linux_fin_wait_2(layer, tcb, seg):
-        return
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
         if seg.seq != tcb.rcv_nxt:
@@ -592,8 +588,6 @@ def rejected_duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int) 
     tcp_send_dupack, the one path of both refusals: ``end_seq != seq && before(seq,
     rcv_nxt)``, to SEG.SEQ + SEG.LEN at most RCV.NXT)."""
     p = layer.profile
-    if time_wait.in_fin_wait_2_minisock(p, tcb):
-        return  # (Linux tcp_v4_timewait_ack: the minisocket's ACK carries no SACK option)
     flags = seg.flags
     if _before_rcv_nxt(layer, tcb, seg.seq) and (seg.payload or (
             p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
