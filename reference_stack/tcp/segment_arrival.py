@@ -614,17 +614,25 @@ def time_wait_entered(layer: Connections, tcb: Tcb, now: float) -> None:
 
 
 def time_wait_reopen(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
-    """RFC 1122 4.2.2.13 (MAY): a new SYN, above the old connection's sequence space (and
-    with a newer timestamp, RFC 6191), may reopen the connection from TIME-WAIT. The caller
-    then hands the SYN to the listener; the new ISS must lie above the old SND.NXT."""
+    """RFC 1122 4.2.2.13 (MAY): a new SYN may reopen the connection from TIME-WAIT. RFC 6191 2
+    says which: with timestamps on both incarnations, one whose TSval is newer than TS.Recent
+    (or equal to it, above the old sequence space); else one above the old sequence space
+    (RFC 1122). Linux tcp_timewait_state_process (TCP_TW_SYN): not PAWS-rejected, and after
+    RCV.NXT or with a TSval newer than TS.Recent. The caller then hands the SYN to the
+    listener; the new ISS must lie above the old SND.NXT."""
     if not (layer.profile.time_wait_accepts_syn and tcb.state is State.TIME_WAIT
-            and seg.flags & (SYN | ACK | RST) == SYN and seq_gt(seg.seq, tcb.rcv_nxt)):
+            and seg.flags & (SYN | ACK | RST) == SYN):
         return False
     ts = (segment_timestamps(layer.profile.last_timestamps_option, seg) if tcb.ts_ok
           else None)
-    if ts is not None and not seq_gt(ts[0], tcb.ts_recent):
+    if ts is not None and seq_lt(ts[0], tcb.ts_recent):
+        return False  # PAWS (RFC 7323 5.3): an old duplicate
+    if seq_gt(seg.seq, tcb.rcv_nxt):
+        detail = "new SYN above the old sequence space"
+    elif ts is not None and seq_gt(ts[0], tcb.ts_recent):
+        detail = f"new SYN with TSval {ts[0]} newer than TS.Recent {tcb.ts_recent} (RFC 6191)"
+    else:
         return False
-    layer.trace.add("tcp", "state", "RFC1122-4.2.2.13-MAY-time-wait-reopen",
-                    "new SYN above the old sequence space")
+    layer.trace.add("tcp", "state", "RFC1122-4.2.2.13-MAY-time-wait-reopen", detail)
     layer.delete(tcb)
     return True

@@ -82,3 +82,18 @@ def test_fin_wait_2_fin_enters_time_wait(profile) -> None:
     assert ack.flags == ACK and ack.ack == c.snd_nxt
     assert c.state() is State.TIME_WAIT
     assert c.tcb().ts_recent == TSVAL + 10
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("newer", [True, False], ids=["newer-tsval", "older-tsval"])
+def test_time_wait_reopened_by_a_newer_timestamp(profile, newer) -> None:
+    c = _orphan(profile, State.TIME_WAIT)
+    tsval = TSVAL + 100 if newer else TSVAL - 100
+    r = c.seg(SYN, seq=c.snd_nxt - 1000, options=_stamp(tsval))  # below the old RCV.NXT
+    replies = c.note(r)
+    # RFC 9293: a SYN in TIME-WAIT draws a challenge ACK (RFC 5961 4.2); RFC 1122 4.2.2.13 MAY
+    # reopen, and RFC 6191 2 lets a newer TSval do so whatever the sequence number (Linux
+    # tcp_timewait_state_process: TCP_TW_SYN); an older one is PAWS-rejected: an ACK
+    reopened = profile is LINUX and newer
+    assert [x.flags for x in replies] == [SYN | ACK if reopened else ACK]
+    assert ("RFC1122-4.2.2.13-MAY-time-wait-reopen" in r.rules()) is reopened
