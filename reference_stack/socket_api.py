@@ -348,6 +348,14 @@ class SocketApi:
             return None, errno.EINVAL
         if s.type == SOCK_STREAM and (s.tcb is None or s.tcb.state is State.CLOSED):
             return None, errno.ENOTCONN
+        if (s.tcb is not None and s.tcb.state is State.TIME_WAIT
+                and self.tcp.profile.time_wait_minisock):
+            # RFC 9293 3.10.4 answers a CLOSE in TIME-WAIT with "connection closing"; Linux
+            # hands the connection to a timewait socket (tcp_time_wait -> tcp_done: the socket
+            # itself is TCP_CLOSE), so inet_shutdown fails with ENOTCONN.
+            self.tcp.trace.add("socket", STATE, "LINUX-tcp_time_wait-socket-closed",
+                               "TIME-WAIT is a timewait socket: shutdown() -> ENOTCONN")
+            return None, errno.ENOTCONN
         if how in (SHUT_RD, SHUT_RDWR):
             s.shut_rd = True
         if how in (SHUT_WR, SHUT_RDWR) and not s.shut_wr and s.tcb is not None:

@@ -4,6 +4,8 @@ the segments it drops without a reply (tcp/time_wait.py)."""
 
 from __future__ import annotations
 
+import errno
+
 import pytest
 
 from reference_stack.profiles import LINUX, RFC
@@ -97,3 +99,13 @@ def test_time_wait_reopened_by_a_newer_timestamp(profile, newer) -> None:
     reopened = profile is LINUX and newer
     assert [x.flags for x in replies] == [SYN | ACK if reopened else ACK]
     assert ("RFC1122-4.2.2.13-MAY-time-wait-reopen" in r.rules()) is reopened
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_shutdown_in_time_wait(profile) -> None:
+    c = bring_to(State.TIME_WAIT, profile, half_close=True)  # the socket still open
+    result = c.stack.shutdown(c.fd, 1, 0.0)
+    # RFC 9293 3.10.4: the FIN already went, a second CLOSE changes nothing; Linux's socket is
+    # TCP_CLOSE once its connection is a timewait socket (tcp_time_wait): ENOTCONN
+    assert result.errno == (errno.ENOTCONN if profile is LINUX else 0)
+    assert ("LINUX-tcp_time_wait-socket-closed" in result.reaction.rules()) is (profile is LINUX)
