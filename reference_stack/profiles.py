@@ -204,6 +204,10 @@ class Profile:
     # rides on unsent data) and tcp_write_xmit's tcp_cwnd_test holds it while the segments in
     # flight fill the congestion window (a tail loss probe may force it out).
     fin_obeys_cwnd: bool = False
+    # RFC 9293 3.10.4 sends the FIN after the queued data; Linux's tcp_write_xmit holds the
+    # FIN's segment like data while the peer's window does not cover it (tcp_snd_wnd_test:
+    # end_seq after SND.UNA + SND.WND), probing a zero window meanwhile (tcp_check_probe_timer).
+    fin_obeys_send_window: bool = False
     recv_buffer: int = 131072
     ephemeral_ports: tuple[int, int] = (49152, 65535)  # RFC 6335 6
     # Sockets
@@ -303,6 +307,7 @@ LINUX = Profile(
     nagle_exempts_fin=True,  # tcp_nagle_test
     fin_gap_aborts_after_close=True,  # tcp_rcv_state_process: TCPABORTONDATA
     fin_obeys_cwnd=True,  # tcp_send_fin -> tcp_write_xmit -> tcp_cwnd_test
+    fin_obeys_send_window=True,  # tcp_write_xmit -> tcp_snd_wnd_test
     urgent_oob_byte=True,
     rto_min=0.2,  # TCP_RTO_MIN
     rto_max=120.0,  # TCP_RTO_MAX

@@ -316,7 +316,8 @@ class TcpLayer:
 
     def _persist_timeout(self, tcb: Tcb, now: float) -> None:
         """RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: probe the zero window, backing off."""
-        if tcb.snd_wnd or tcb.unsent() == 0:
+        if tcb.snd_wnd or (tcb.unsent() == 0 and not (
+                self.profile.fin_obeys_send_window and tcb.fin_queued and not tcb.fin_sent())):
             return
         from reference_stack.profiles import PROBE_OLD_SEQ
         if self.profile.zero_window_probe == PROBE_OLD_SEQ:

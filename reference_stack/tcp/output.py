@@ -280,6 +280,14 @@ class Sender:
                     self.trace.add("tcp", "event", "LINUX-tcp_cwnd_test-fin-held",
                                    "segments in flight fill the congestion window")
                     break
+                if self.profile.fin_obeys_send_window and seq_diff(
+                        seq_add(end, 1), seq_add(tcb.snd_una, tcb.snd_wnd)) > 0:
+                    # Linux: the FIN waits for the peer's window to cover it (a zero window
+                    # is probed meanwhile, _arm_timers)
+                    self.trace.add("tcp", "event", "LINUX-tcp_snd_wnd_test-fin-held",
+                                   f"FIN at {end} beyond SND.UNA {tcb.snd_una} + SND.WND "
+                                   f"{tcb.snd_wnd}")
+                    break
                 # RFC 9293 3.10.4: the FIN follows all preceding SENDs.
                 tcb.fin_seq = end
                 self.emit(tcb, FIN | ACK, end, now, "RFC9293-3.10.4-MUST-send-fin")
@@ -310,6 +318,12 @@ class Sender:
         counted in segments of the MSS)."""
         mss = tcb.mss
         return -(-tcb.in_flight() // mss) >= max(1, tcb.cwnd // mss)
+
+    def _fin_held(self, tcb: Tcb) -> bool:
+        """A FIN the profile holds back for the peer's window (fin_obeys_send_window): the
+        zero window is probed for it as for data (Linux tcp_check_probe_timer)."""
+        return (self.profile.fin_obeys_send_window and tcb.fin_queued
+                and not tcb.fin_sent())
 
     def _fin_exempt(self, tcb: Tcb) -> bool:
         """The last segment carries the FIN and the profile lets it pass Nagle (Linux
@@ -349,7 +363,7 @@ class Sender:
                 tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
             tcb.timers.cancel(T_PERSIST)
         elif (tcb.state in SENDING_STATES and tcb.snd_wnd == 0
-              and seq_diff(tcb.send.end(), tcb.snd_nxt) > 0
+              and (seq_diff(tcb.send.end(), tcb.snd_nxt) > 0 or self._fin_held(tcb))
               and not tcb.timers.is_set(T_PERSIST)):
             # RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window.
             interval = min(tcb.rto.rto * (1 << tcb.persist_backoff), tcb.rto.rto_max)

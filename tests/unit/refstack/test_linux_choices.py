@@ -468,3 +468,23 @@ def test_fourth_out_of_order_ack_may_wait(profile) -> None:
         delays.append("timing.delay_ms" in pred.variance)
     # RFC 5681 4.2: at once; Linux __tcp_ack_snd_check compresses after the third
     assert delays == [False, False, False, profile is LINUX]
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_fin_held_by_a_zero_window(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.seg(ACK, window=0))  # the peer's window closes
+    r = c.stack.close(c.fd, 0.0).reaction
+    fins = [x for x in c.note(r) if x.flags & FIN]
+    # RFC 9293 3.10.4: the FIN follows the data at once; Linux tcp_snd_wnd_test holds it
+    # until the window covers it, and the persist timer probes the zero window meanwhile
+    linux = profile is LINUX
+    assert len(fins) == (0 if linux else 1)
+    assert ("LINUX-tcp_snd_wnd_test-fin-held" in r.rules()) is linux
+    if linux:
+        tcb = c.tcb()
+        due = c.stack.poll_at()
+        probe = c.note(c.stack.poll(due))
+        assert [(x.flags, x.seq) for x in probe] == [(ACK, (tcb.snd_una - 1) & 0xFFFFFFFF)]
+        (fin,) = c.note(c.seg(ACK, window=1000))  # the window opens: the FIN goes
+        assert fin.flags & FIN and fin.seq == tcb.snd_una
