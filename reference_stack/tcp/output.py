@@ -260,7 +260,7 @@ class Sender:
                     break
                 seq = tcb.snd_nxt
                 last = n == unsent
-                fin = last and tcb.fin_queued
+                fin = last and tcb.fin_queued and not self._fin_apart(tcb, seq)
                 flags = ACK | (PSH if last else 0) | (FIN if fin else 0)
                 if fin:
                     tcb.fin_seq = end
@@ -318,6 +318,14 @@ class Sender:
         counted in segments of the MSS)."""
         mss = tcb.mss
         return -(-tcb.in_flight() // mss) >= max(1, tcb.cwnd // mss)
+
+    def _fin_apart(self, tcb: Tcb, seq: int) -> bool:
+        """A retransmission (from `seq`) before the FIN was ever sent does not carry it where
+        the profile queues the FIN as a segment of its own (fin_obeys_cwnd: Linux retransmits
+        a segment of the retransmission queue, tcp_retransmit_skb; the FIN, still in the
+        write queue, goes after it as new data, subject to tcp_cwnd_test)."""
+        return (self.profile.fin_obeys_cwnd and tcb.fin_seq is None
+                and seq_lt(seq, tcb.snd_max))
 
     def _fin_held(self, tcb: Tcb) -> bool:
         """A FIN the profile holds back for the peer's window (fin_obeys_send_window): the

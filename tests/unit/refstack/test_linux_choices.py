@@ -488,3 +488,22 @@ def test_fin_held_by_a_zero_window(profile) -> None:
         assert [(x.flags, x.seq) for x in probe] == [(ACK, (tcb.snd_una - 1) & 0xFFFFFFFF)]
         (fin,) = c.note(c.seg(ACK, window=1000))  # the window opens: the FIN goes
         assert fin.flags & FIN and fin.seq == tcb.snd_una
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_retransmission_before_the_fin_was_sent_does_not_carry_it(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.stack.send(c.fd, b"d", 0.0).reaction)
+    due = c.stack.poll_at()
+    while c.stack.tcp.conns and c.tcb().retries == 0:  # (a loss probe may come first)
+        c.note(c.stack.poll(due))
+        due = c.stack.poll_at()
+    r = c.stack.close(c.fd, due - 0.01).reaction  # after an RTO: cwnd is one segment
+    at_close = [x.flags & FIN for x in c.note(r)]
+    (again,) = c.note(c.stack.poll(c.stack.poll_at()))  # the next RTO
+    # RFC 9293 3.10.4: the FIN follows the data at once, and a retransmission carries it;
+    # Linux queues the FIN as a segment of its own, held by tcp_cwnd_test, and retransmits
+    # only the data segment (tcp_retransmit_skb)
+    linux = profile is LINUX
+    assert at_close == ([] if linux else [FIN])
+    assert again.payload == b"d" and bool(again.flags & FIN) is not linux
