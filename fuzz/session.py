@@ -337,5 +337,6 @@ class DifferentialSession:
         for frame in answers:
             found += matcher.observe(frame, now)
         found += matcher.close_step()
+        matcher.settle(now)
         ctx.learn(answers, reaction.frames)
         return found
