@@ -208,6 +208,12 @@ class Profile:
     # FIN's segment like data while the peer's window does not cover it (tcp_snd_wnd_test:
     # end_seq after SND.UNA + SND.WND), probing a zero window meanwhile (tcp_check_probe_timer).
     fin_obeys_send_window: bool = False
+    # RFC 6298 5.4 retransmits the earliest unacknowledged segment (RFC 9293 3.8.1 lets it be
+    # repacketized with the data after it). Linux's retransmission timer sends the head of its
+    # retransmission queue alone (tcp_retransmit_timer -> tcp_retransmit_skb, later sent
+    # segments collapsed into it up to an MSS by tcp_retrans_try_collapse): never data that
+    # was not sent before, and no new data beside it.
+    rto_retransmits_head: bool = False
     recv_buffer: int = 131072
     ephemeral_ports: tuple[int, int] = (49152, 65535)  # RFC 6335 6
     # Sockets
@@ -308,6 +314,7 @@ LINUX = Profile(
     fin_gap_aborts_after_close=True,  # tcp_rcv_state_process: TCPABORTONDATA
     fin_obeys_cwnd=True,  # tcp_send_fin -> tcp_write_xmit -> tcp_cwnd_test
     fin_obeys_send_window=True,  # tcp_write_xmit -> tcp_snd_wnd_test
+    rto_retransmits_head=True,  # tcp_retransmit_timer -> tcp_retransmit_skb
     urgent_oob_byte=True,
     rto_min=0.2,  # TCP_RTO_MIN
     rto_max=120.0,  # TCP_RTO_MAX

@@ -296,7 +296,13 @@ class TcpLayer:
         self.trace.add("tcp", EVENT, "RFC6298-5.4-MUST-retransmit-earliest",
                        f"RTO expired, retry {tcb.retries}, next RTO {tcb.rto.rto:g}s")
         tcb.snd_nxt = tcb.snd_una  # retransmit from the earliest unacknowledged segment
-        self.sender.transmit(tcb, now)
+        if p.rto_retransmits_head:
+            # Linux tcp_retransmit_timer -> tcp_retransmit_skb: the head of the retransmission
+            # queue alone (later segments sent before collapsed into it up to an MSS), never
+            # data not sent before, and nothing new.
+            self.trace.add("tcp", EVENT, "LINUX-tcp_retransmit_timer-head-only",
+                           "one segment, of sequence space sent before")
+        self.sender.transmit(tcb, now, head=p.rto_retransmits_head)
         # RFC 6298 5.6: restart the timer with the backed-off value.
         tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
 

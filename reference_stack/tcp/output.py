@@ -220,9 +220,12 @@ class Sender:
 
     # -- the transmit loop ---------------------------------------------------------------
 
-    def transmit(self, tcb: Tcb, now: float, probe: bool = False) -> None:
+    def transmit(self, tcb: Tcb, now: float, probe: bool = False, head: bool = False) -> None:
         """Send what the state, windows and Nagle allow (RFC 9293 3.8.6, RFC 1122 4.2.3.4);
-        `probe`: one segment at most, as a tail loss probe (RFC 8985 7.3)."""
+        `probe`: one segment at most, as a tail loss probe (RFC 8985 7.3); `head`: one
+        segment at most too, of sequence space sent before only (profile
+        rto_retransmits_head)."""
+        probe = probe or head
         state = tcb.state
         if state in OPENING_STATES:
             if tcb.snd_nxt == tcb.iss:
@@ -249,14 +252,18 @@ class Sender:
                     # congestion window (Linux tcp_write_xmit, push_one == 2).
                     usable = min(usable, tcb.cwnd - tcb.in_flight())
                 n = min(mss, unsent, usable)
+                if head and seq_lt(tcb.snd_nxt, tcb.snd_max):
+                    n = min(n, seq_diff(tcb.snd_max, tcb.snd_nxt))
                 if n <= 0:
                     break
                 # RFC 1122 4.2.3.4: send a partial segment only if it holds all the queued
                 # data and Nagle allows it (nothing unacknowledged, or TCP_NODELAY), or it
-                # fills at least half the largest window the peer offered.
-                if n < mss and not ((n == unsent and (tcb.nodelay or self._nagle_idle(tcb)
-                                                      or self._fin_exempt(tcb)))
-                                    or 2 * n >= tcb.max_snd_wnd > 0):
+                # fills at least half the largest window the peer offered (a retransmitted
+                # head segment is not new data: `head` skips it).
+                if n < mss and not head and not (
+                        (n == unsent and (tcb.nodelay or self._nagle_idle(tcb)
+                                          or self._fin_exempt(tcb)))
+                        or 2 * n >= tcb.max_snd_wnd > 0):
                     break
                 seq = tcb.snd_nxt
                 last = n == unsent

@@ -507,3 +507,20 @@ def test_retransmission_before_the_fin_was_sent_does_not_carry_it(profile) -> No
     linux = profile is LINUX
     assert at_close == ([] if linux else [FIN])
     assert again.payload == b"d" and bool(again.flags & FIN) is not linux
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_rto_retransmits_the_head_segment_alone(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.stack.send(c.fd, b"1", 0.0).reaction)
+    c.note(c.stack.send(c.fd, b"23", 0.0).reaction)  # held by Nagle: "1" is unacknowledged
+    tcb = c.tcb()
+    while tcb.retries == 0:  # (a loss probe may come first)
+        r = c.stack.poll(c.stack.poll_at())
+        sent = c.note(r)
+    # RFC 6298 5.4 / RFC 9293 3.8.1: the earliest segment, repacketized with the data after
+    # it; Linux tcp_retransmit_timer sends its retransmission queue's head alone, never data
+    # it had not sent before
+    linux = profile is LINUX
+    assert [x.payload for x in sent] == [b"1" if linux else b"123"]
+    assert ("LINUX-tcp_retransmit_timer-head-only" in r.rules()) is linux
