@@ -112,7 +112,7 @@ class TcpLayer:
         limit = self.profile.fin_wait_2_timeout
         if tcb.orphan and limit is not None and tcb.state is State.FIN_WAIT_2:
             tcb.timers.set(T_FIN_WAIT_2, now + limit)
-        if tcb.orphan and tcb.state is State.FIN_WAIT_2 and self.profile.fin_wait_2_minisock:
+        if time_wait.in_fin_wait_2_minisock(self.profile, tcb):
             # Linux tcp_time_wait(sk, TCP_FIN_WAIT2, ..): the minisocket's own ACK-throttling
             # timestamp starts unarmed (tw_last_oow_ack_time = 0; RFC 5961 7).
             tcb.last_oow_ack = None

@@ -353,6 +353,14 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                 tcb.timers.cancel(T_PERSIST)
                 tcb.persist_backoff = 0
         if table.ack_of_fin is not None and tcb.fin_acked():
+            if flags & FIN and tcb.orphan and tcb.state is State.FIN_WAIT_1 and \
+                    p.fin_wait_2_minisock:
+                # Linux tcp_rcv_state_process (FIN-WAIT-1, SOCK_DEAD): with th->fin the full
+                # socket stays in FIN-WAIT-2 ("we could lose such FIN otherwise"), its
+                # keepalive timer armed; no minisocket.
+                tcb.fin_wait_2_full = True
+                trace.add("tcp", "state", "LINUX-tcp_rcv_state_process-fin-wait-2-full-socket",
+                          "FIN acknowledged by a segment with FIN: the full socket stays")
             layer.transition(tcb, table.ack_of_fin, now)
             if tcb.state is State.CLOSED:
                 return

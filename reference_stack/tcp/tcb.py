@@ -67,6 +67,9 @@ class Tcb:
     rcv_wnd_clamp: int = 0xFFFF  # the receive window we offer at most
     ephemeral: bool = False  # local port chosen by the stack
     orphan: bool = False  # the user closed the socket; the connection lives on
+    # An orphan's FIN acknowledged by a segment that carries a FIN: Linux keeps the full socket
+    # in FIN-WAIT-2 (tcp_rcv_state_process), not its minisocket (tcp/time_wait.py).
+    fin_wait_2_full: bool = False
     isn_name: str = ""  # the variance name of our ISN, fixed at creation (tcp.variance)
     # FIN bookkeeping.
     fin_queued: bool = False  # the user closed the sending direction

@@ -67,7 +67,8 @@ def linux_time_wait(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> N
 
 def in_fin_wait_2_minisock(profile: Profile, tcb: Tcb) -> bool:
     """An orphaned FIN-WAIT-2 that the profile keeps as Linux's minisocket."""
-    return profile.fin_wait_2_minisock and tcb.orphan and tcb.state is State.FIN_WAIT_2
+    return (profile.fin_wait_2_minisock and tcb.orphan and tcb.state is State.FIN_WAIT_2
+            and not tcb.fin_wait_2_full)
 
 
 def in_minisock(profile: Profile, tcb: Tcb) -> bool:

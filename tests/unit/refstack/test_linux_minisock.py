@@ -109,3 +109,21 @@ def test_shutdown_in_time_wait(profile) -> None:
     # TCP_CLOSE once its connection is a timewait socket (tcp_time_wait): ENOTCONN
     assert result.errno == (errno.ENOTCONN if profile is LINUX else 0)
     assert ("LINUX-tcp_time_wait-socket-closed" in result.reaction.rules()) is (profile is LINUX)
+
+
+@pytest.mark.parametrize("profile,with_fin", [(RFC, False), (LINUX, False), (LINUX, True)],
+                         ids=["rfc-ack", "linux-ack", "linux-ack-with-old-fin"])
+def test_fin_acked_by_a_segment_with_fin_keeps_the_full_socket(profile, with_fin) -> None:
+    c = bring_to(State.FIN_WAIT_1, profile)  # closed: an orphan, its FIN unacknowledged
+    if with_fin:  # an old FIN (RFC 9293's first check refuses it: Linux's tcp_sequence not)
+        c.note(c.seg(ACK | FIN, seq=c.snd_nxt - 1))
+    else:
+        c.note(c.seg(ACK))
+    assert c.state() is State.FIN_WAIT_2
+    replies = c.note(c.seg(SYN, seq=c.snd_nxt))
+    # RFC 5961 4.2: a SYN draws a challenge ACK; Linux's minisocket answers it with a RST,
+    # but when the segment acknowledging the FIN carries a FIN the full socket stays
+    # (tcp_rcv_state_process), and challenges it
+    minisock = profile is LINUX and not with_fin
+    assert [x.flags & RST for x in replies] == [RST if minisock else 0]
+    assert c.state() is (State.CLOSED if minisock else State.FIN_WAIT_2)
