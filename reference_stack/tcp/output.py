@@ -258,9 +258,11 @@ class Sender:
                     break
                 # RFC 1122 4.2.3.4: send a partial segment only if it holds all the queued
                 # data and Nagle allows it (nothing unacknowledged, or TCP_NODELAY), or it
-                # fills at least half the largest window the peer offered (a retransmitted
-                # head segment is not new data: `head` skips it).
-                if n < mss and not head and not (
+                # fills at least half the largest window the peer offered. A probe skips it
+                # (RFC 8985 7.3 sends "a previously unsent segment" if the window allows:
+                # Linux tcp_send_loss_probe -> tcp_write_xmit with TCP_NAGLE_OFF), and so
+                # does a retransmitted head segment, which is not new data.
+                if n < mss and not probe and not (
                         (n == unsent and (tcb.nodelay or self._nagle_idle(tcb)
                                           or self._fin_exempt(tcb)))
                         or 2 * n >= tcb.max_snd_wnd > 0):

@@ -524,3 +524,14 @@ def test_rto_retransmits_the_head_segment_alone(profile) -> None:
     linux = profile is LINUX
     assert [x.payload for x in sent] == [b"1" if linux else b"123"]
     assert ("LINUX-tcp_retransmit_timer-head-only" in r.rules()) is linux
+
+
+def test_tail_loss_probe_sends_data_held_by_nagle_linux() -> None:
+    c = bring_to(State.ESTABLISHED, LINUX)
+    c.note(c.stack.send(c.fd, b"1", 0.0).reaction)
+    c.note(c.stack.send(c.fd, b"234", 0.0).reaction)  # held by Nagle: "1" is unacknowledged
+    r = c.stack.poll(c.stack.poll_at())
+    # RFC 8985 7.3: the probe is "a previously unsent segment" if the window allows, Nagle
+    # aside (Linux tcp_send_loss_probe -> tcp_write_xmit with TCP_NAGLE_OFF)
+    assert "RFC8985-7.3-MAY-tail-loss-probe" in r.rules()
+    assert [x.payload for x in c.note(r)] == [b"234"]
