@@ -527,9 +527,10 @@ def test_rto_retransmits_the_head_segment_alone(profile) -> None:
 
 
 def test_tail_loss_probe_sends_data_held_by_nagle_linux() -> None:
-    c = bring_to(State.ESTABLISHED, LINUX)
-    c.note(c.stack.send(c.fd, b"1", 0.0).reaction)
-    c.note(c.stack.send(c.fd, b"234", 0.0).reaction)  # held by Nagle: "1" is unacknowledged
+    c = _sack_conn(LINUX)  # (a loss probe needs SACK)
+    fd = c.stack.accept(c.fd, 0.0).value[0]
+    c.note(c.stack.send(fd, b"1", 0.0).reaction)
+    c.note(c.stack.send(fd, b"234", 0.0).reaction)  # held by Nagle: "1" is unacknowledged
     r = c.stack.poll(c.stack.poll_at())
     # RFC 8985 7.3: the probe is "a previously unsent segment" if the window allows, Nagle
     # aside (Linux tcp_send_loss_probe -> tcp_write_xmit with TCP_NAGLE_OFF)
