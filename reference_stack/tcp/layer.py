@@ -158,6 +158,8 @@ class TcpLayer:
             tcb.cwnd += max(1, tcb.mss * tcb.mss // max(tcb.cwnd, 1))
         # RFC 6298 5.2-5.3: stop the timer when all is acknowledged, else restart it.
         loss_probe.acknowledged(tcb, ack)
+        if tcb.sent_at:
+            loss_probe.forget_sent(tcb, ack)
         if tcb.in_flight() == 0:
             tcb.timers.cancel(T_RETRANSMIT)
             tcb.timers.cancel(T_LOSS_PROBE)

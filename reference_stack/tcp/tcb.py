@@ -94,6 +94,10 @@ class Tcb:
     snd_sml: int | None = None  # end of the last partial segment sent (Minshall's Nagle)
     tail_seq: int | None = None  # start of the last new segment sent (RFC 8985 7.3 probe)
     tlp_high: int | None = None  # SND.NXT when a tail loss probe went out (RFC 8985 7.3)
+    # Each segment in flight by its first sequence number: its end and when it was last
+    # (re)transmitted (profiles with tail_loss_probe: Linux times the RTO from the head's,
+    # tcp_rto_delta_us).
+    sent_at: dict[int, tuple[int, float]] = field(default_factory=dict)
     error: int = 0  # pending error for the socket (ECONNRESET, ECONNREFUSED, ETIMEDOUT)
     timers: Timers = field(default_factory=Timers)
     out_template: object | None = None  # tcp/segment_template.py, made on the first segment

@@ -536,3 +536,28 @@ def test_tail_loss_probe_sends_data_held_by_nagle_linux() -> None:
     # aside (Linux tcp_send_loss_probe -> tcp_write_xmit with TCP_NAGLE_OFF)
     assert "RFC8985-7.3-MAY-tail-loss-probe" in r.rules()
     assert [x.payload for x in c.note(r)] == [b"234"]
+
+
+def test_second_probe_timeout_of_an_episode_fires_the_overdue_rto_linux() -> None:
+    # Measured on Linux 6.18 (fuzz finding c513 replayed with 0.5 s between steps): after a
+    # loss probe sent new data, close()'s FIN re-arms the probe timer in place of the RTO
+    # (one timer, tcp_schedule_loss_probe; the RTO measured from the head segment's sending
+    # is already past, so it does not cap the PTO); when it fires, a probe is already out
+    # (tlp_high_seq), so tcp_rearm_rto fires the overdue RTO at once: the head segment, the
+    # later ones collapsed into it, with the FIN.
+    c = bring_to(State.SYN_SENT, LINUX)
+    c.tester.now = 0.5
+    c.note(c.advance(SYN | ACK, options=syn_options(ts=None)))  # SRTT 0.5 s, RTO 1.5 s
+    c.note(c.stack.send(c.fd, b"z", 1.0).reaction)
+    c.note(c.stack.send(c.fd, b"4444", 1.5).reaction)  # held by Nagle
+    (probe,) = c.note(c.stack.poll(c.stack.poll_at()))
+    assert probe.payload == b"4444"  # the probe: new data
+    c.note(c.stack.close(c.fd, 3.0).reaction)  # its FIN
+    due = c.stack.poll_at()
+    assert due == pytest.approx(3.0 + 2 * 0.5 + LINUX.tlp_min_timeout)  # the PTO, uncapped
+    assert c.note(c.stack.poll(due)) == []  # no second probe: the RTO re-armed, now
+    assert c.stack.poll_at() == pytest.approx(due)
+    r = c.stack.poll(due)
+    (again,) = c.note(r)
+    assert again.payload == b"z4444" and again.flags & FIN
+    assert "RFC6298-5.4-MUST-retransmit-earliest" in r.rules()
