@@ -214,6 +214,10 @@ class Profile:
     # segments collapsed into it up to an MSS by tcp_retrans_try_collapse): never data that
     # was not sent before, and no new data beside it.
     rto_retransmits_head: bool = False
+    # RFC 1122 4.2.2.13: closing with unread data SHOULD send a RST (an ABORT, which RFC 9293
+    # 3.10.5 sends in no state past CLOSE-WAIT). Linux tcp_close resets on unread data in any
+    # state, CLOSING and LAST-ACK too (tcp_send_active_reset).
+    close_unread_resets_any_state: bool = False
     recv_buffer: int = 131072
     ephemeral_ports: tuple[int, int] = (49152, 65535)  # RFC 6335 6
     # Sockets
@@ -315,6 +319,7 @@ LINUX = Profile(
     fin_obeys_cwnd=True,  # tcp_send_fin -> tcp_write_xmit -> tcp_cwnd_test
     fin_obeys_send_window=True,  # tcp_write_xmit -> tcp_snd_wnd_test
     rto_retransmits_head=True,  # tcp_retransmit_timer -> tcp_retransmit_skb
+    close_unread_resets_any_state=True,  # tcp_close: data_was_unread
     urgent_oob_byte=True,
     rto_min=0.2,  # TCP_RTO_MIN
     rto_max=120.0,  # TCP_RTO_MAX

@@ -379,7 +379,8 @@ class SocketApi:
             # RFC 9293 3.10.4 / RFC 1122 4.2.2.13: closing with unread data, or SO_LINGER with
             # a zero timeout, aborts the connection with a RST.
             tcp.abort(tcb, now, "RFC1122-4.2.2.13-SHOULD-rst-on-close-with-data"
-                      if tcb.recv.ready else "RFC9293-3.10.5-MUST-abort-rst")
+                      if tcb.recv.ready else "RFC9293-3.10.5-MUST-abort-rst",
+                      unread=bool(tcb.recv.ready))
             return 0, 0
         tcb.orphan = True
         if not s.shut_wr:

@@ -378,10 +378,19 @@ class TcpLayer:
         self.sender.transmit(tcb, now)
         return 0
 
-    def abort(self, tcb: Tcb, now: float, rule: str = "RFC9293-3.10.5-MUST-abort-rst") -> None:
-        """ABORT (RFC 9293 3.10.5): send <SEQ=SND.NXT><CTL=RST> in synchronized states."""
-        if tcb.state in (State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1,
-                         State.FIN_WAIT_2, State.CLOSE_WAIT):
+    def abort(self, tcb: Tcb, now: float, rule: str = "RFC9293-3.10.5-MUST-abort-rst",
+              unread: bool = False) -> None:
+        """ABORT (RFC 9293 3.10.5): send <SEQ=SND.NXT><CTL=RST> in synchronized states.
+        `unread`: a close() that discards unread data (RFC 1122 4.2.2.13)."""
+        if unread and tcb.state in (State.CLOSING, State.LAST_ACK) and \
+                self.profile.close_unread_resets_any_state:
+            # RFC 9293 3.10.5 sends no RST in CLOSING or LAST-ACK; Linux tcp_close resets a
+            # connection whose unread data it discards in any state (tcp_send_active_reset).
+            self.trace.add("tcp", EVENT, "LINUX-tcp_close-unread-data-reset",
+                           f"unread data discarded in {tcb.state.value}: RST")
+            self.sender.emit(tcb, RST | ACK, tcb.snd_nxt, now, rule)
+        elif tcb.state in (State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1,
+                           State.FIN_WAIT_2, State.CLOSE_WAIT):
             # RFC 9293 3.10.5: <SEQ=SND.NXT><CTL=RST>; the ACK bit is set as Linux does
             # (tcp_send_active_reset), which RFC 9293 3.5.2 permits.
             self.sender.emit(tcb, RST | ACK, tcb.snd_nxt, now, rule)

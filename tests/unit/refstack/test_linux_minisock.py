@@ -127,3 +127,19 @@ def test_fin_acked_by_a_segment_with_fin_keeps_the_full_socket(profile, with_fin
     minisock = profile is LINUX and not with_fin
     assert [x.flags & RST for x in replies] == [RST if minisock else 0]
     assert c.state() is (State.CLOSED if minisock else State.FIN_WAIT_2)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_close_with_unread_data_in_closing_resets(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.stack.shutdown(c.fd, 1, 0.0).reaction)  # FIN-WAIT-1
+    c.note(c.advance(FIN | ACK | 0x08, payload=b"unread", ack=c.rcv_nxt - 1))  # CLOSING
+    assert c.state() is State.CLOSING
+    r = c.stack.close(c.fd, 0.0).reaction
+    replies = c.note(r)
+    # RFC 1122 4.2.2.13 makes it an ABORT, which RFC 9293 3.10.5 answers in CLOSING without
+    # a RST; Linux tcp_close resets on unread data in any state
+    linux = profile is LINUX
+    assert [x.flags & RST for x in replies] == ([RST] if linux else [])
+    assert ("LINUX-tcp_close-unread-data-reset" in r.rules()) is linux
+    assert c.state() is State.CLOSED
