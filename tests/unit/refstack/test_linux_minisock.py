@@ -10,7 +10,7 @@ import pytest
 
 from reference_stack.profiles import LINUX, RFC
 from reference_stack.tcp.state import State
-from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpOptNop, TcpOptTimestamps
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpOptNop, TcpOptTimestamps
 from tests.unit.refstack.conn import bring_to
 from tests.unit.refstack.harness import syn_options
 
@@ -133,7 +133,7 @@ def test_fin_acked_by_a_segment_with_fin_keeps_the_full_socket(profile, with_fin
 def test_close_with_unread_data_in_closing_resets(profile) -> None:
     c = bring_to(State.ESTABLISHED, profile)
     c.note(c.stack.shutdown(c.fd, 1, 0.0).reaction)  # FIN-WAIT-1
-    c.note(c.advance(FIN | ACK | 0x08, payload=b"unread", ack=c.rcv_nxt - 1))  # CLOSING
+    c.note(c.advance(FIN | ACK | PSH, payload=b"unread", ack=c.rcv_nxt - 1))  # CLOSING
     assert c.state() is State.CLOSING
     r = c.stack.close(c.fd, 0.0).reaction
     replies = c.note(r)
