@@ -45,6 +45,13 @@ from reference_stack.tcp.state import State
 from reference_stack.wire.tcp import RST
 
 BARRIER_TIMEOUT = 2.0
+# A step is not sent while the target's copy of the oracle's timer on the case's connection may
+# be firing (DifferentialSession.clear_of_timer): up to TIMER_RACE_EARLY_S before the oracle's
+# deadline (the two stacks' RTT estimates differ by a few ms) and TIMER_RACE_LATE_S after it
+# (Linux's timers run on jiffies, 4 ms at HZ = 250, and its timer wheel rounds a timeout of 64
+# jiffies or more up by up to 8 jiffies, 32 ms).
+TIMER_RACE_EARLY_S = 0.01
+TIMER_RACE_LATE_S = 0.04
 FIRST_TESTER_PORT = 1024
 LAST_TESTER_PORT = 65000
 SETTLED_STATES = (State.CLOSED, State.LISTEN, State.TIME_WAIT)
@@ -198,6 +205,25 @@ class DifferentialSession:
         by the judge's timer rule (a target's copy may come in any later step)."""
         self.matcher.advance(self.now())
 
+    def clear_of_timer(self, ports: PortMap) -> None:
+        """Wait, before a step on the case's connection, while the target may be firing its
+        copy of the oracle's next timer on it (from TIMER_RACE_EARLY_S before the oracle's
+        deadline to TIMER_RACE_LATE_S after it): a step
+        (a socket call, a segment) that lands between the oracle's timer and the target's own
+        copy of it meets a different state on each stack (e.g. close() before the RTO on one,
+        after it on the other: the FIN sent, or held by the reduced congestion window), a
+        divergence of the harness's timing, not of the stacks. Waiting past the deadline lets
+        both fire it first; the oracle's then fires at the step (run_oracle_timers)."""
+        key = (self.oracle.ip, ports.dut, self.addrs.tester_ip, ports.actual)
+        for _ in range(8):  # (a timer re-armed in the window again: wait once more)
+            tcb = self.oracle.tcp.conns.get(key)
+            due = tcb.timers.earliest() if tcb is not None else None
+            now = self.now()
+            if due is None or not due - TIMER_RACE_EARLY_S <= now < due + TIMER_RACE_LATE_S:
+                return
+            time.sleep(due + TIMER_RACE_LATE_S - now)
+            self.run_oracle_timers()
+
     def fresh_ident(self) -> int:
         """The next IP identification for a case's fragments (:class:`fuzz.seqspace.IdentMap`):
         65536 fragmented datagrams go by before one comes back."""
@@ -337,5 +363,6 @@ class DifferentialSession:
         for frame in answers:
             found += matcher.observe(frame, now)
         found += matcher.close_step()
+        matcher.settle(now)
         ctx.learn(answers, reaction.frames)
         return found

@@ -127,6 +127,7 @@ class ConnectionDriver:
     def step(self, step: dict[str, str]) -> None:
         """Run one step on both stacks (timers due on the oracle fire first)."""
         session = self.session
+        session.clear_of_timer(self.ctx.ports)
         session.run_oracle_timers()
         self.record.steps.append(dict(step))
         if "frame" in step:

@@ -211,6 +211,20 @@ class Profile:
     # rides on unsent data) and tcp_write_xmit's tcp_cwnd_test holds it while the segments in
     # flight fill the congestion window (a tail loss probe may force it out).
     fin_obeys_cwnd: bool = False
+    # RFC 9293 3.10.4 sends the FIN after the queued data; Linux's tcp_write_xmit holds the
+    # FIN's segment like data while the peer's window does not cover it (tcp_snd_wnd_test:
+    # end_seq after SND.UNA + SND.WND), probing a zero window meanwhile (tcp_check_probe_timer).
+    fin_obeys_send_window: bool = False
+    # RFC 6298 5.4 retransmits the earliest unacknowledged segment (RFC 9293 3.8.1 lets it be
+    # repacketized with the data after it). Linux's retransmission timer sends the head of its
+    # retransmission queue alone (tcp_retransmit_timer -> tcp_retransmit_skb, later sent
+    # segments collapsed into it up to an MSS by tcp_retrans_try_collapse): never data that
+    # was not sent before, and no new data beside it.
+    rto_retransmits_head: bool = False
+    # RFC 1122 4.2.2.13: closing with unread data SHOULD send a RST (an ABORT, which RFC 9293
+    # 3.10.5 sends in no state past CLOSE-WAIT). Linux tcp_close resets on unread data in any
+    # state, CLOSING and LAST-ACK too (tcp_send_active_reset).
+    close_unread_resets_any_state: bool = False
     recv_buffer: int = 131072
     ephemeral_ports: tuple[int, int] = (49152, 65535)  # RFC 6335 6
     # Sockets
@@ -241,6 +255,11 @@ class Profile:
     # minisocket (tcp_time_wait(sk, TCP_FIN_WAIT2, ..)), there ("goto consume"): its old text
     # or FIN is neither acknowledged nor reported in a D-SACK block.
     ack_of_fin_consumes: bool = False
+    # RFC 7323 5.3 R1 exempts a RST from PAWS (Linux's full sockets too, tcp_validate_incoming).
+    # Linux's timewait socket (TIME-WAIT, orphaned FIN-WAIT-2) applies it to a RST as well:
+    # tcp_timewait_state_process -> tcp_paws_reject(&tmp_opt, th->rst) refuses a RST older
+    # than TS.Recent (ignored in TIME-WAIT, answered with an ACK in FIN-WAIT-2).
+    time_wait_paws_rst: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -321,6 +340,9 @@ LINUX = Profile(
     nagle_exempts_fin=True,  # tcp_nagle_test
     fin_gap_aborts_after_close=True,  # tcp_rcv_state_process: TCPABORTONDATA
     fin_obeys_cwnd=True,  # tcp_send_fin -> tcp_write_xmit -> tcp_cwnd_test
+    fin_obeys_send_window=True,  # tcp_write_xmit -> tcp_snd_wnd_test
+    rto_retransmits_head=True,  # tcp_retransmit_timer -> tcp_retransmit_skb
+    close_unread_resets_any_state=True,  # tcp_close: data_was_unread
     urgent_oob_byte=True,
     rto_min=0.2,  # TCP_RTO_MIN
     rto_max=120.0,  # TCP_RTO_MAX
@@ -344,6 +366,7 @@ LINUX = Profile(
     rst_after_fin_at_rcv_nxt_minus_1=True,  # tcp_reset_check
     after_fin_ignores_new_sequence=True,  # tcp_rcv_state_process
     ack_of_fin_consumes=True,  # tcp_rcv_state_process -> tcp_time_wait
+    time_wait_paws_rst=True,  # tcp_timewait_state_process: tcp_paws_reject(.., th->rst)
     exact_choices=True,
 )
 

@@ -351,6 +351,14 @@ class SocketApi:
             return None, errno.EINVAL
         if s.type == SOCK_STREAM and (s.tcb is None or s.tcb.state is State.CLOSED):
             return None, errno.ENOTCONN
+        if (s.tcb is not None and s.tcb.state is State.TIME_WAIT
+                and self.tcp.profile.time_wait_minisock):
+            # RFC 9293 3.10.4 answers a CLOSE in TIME-WAIT with "connection closing"; Linux
+            # hands the connection to a timewait socket (tcp_time_wait -> tcp_done: the socket
+            # itself is TCP_CLOSE), so inet_shutdown fails with ENOTCONN.
+            self.tcp.trace.add("socket", STATE, "LINUX-tcp_time_wait-socket-closed",
+                               "TIME-WAIT is a timewait socket: shutdown() -> ENOTCONN")
+            return None, errno.ENOTCONN
         if how in (SHUT_RD, SHUT_RDWR):
             s.shut_rd = True
         if how in (SHUT_WR, SHUT_RDWR) and not s.shut_wr and s.tcb is not None:
@@ -374,7 +382,8 @@ class SocketApi:
             # RFC 9293 3.10.4 / RFC 1122 4.2.2.13: closing with unread data, or SO_LINGER with
             # a zero timeout, aborts the connection with a RST.
             tcp.abort(tcb, now, "RFC1122-4.2.2.13-SHOULD-rst-on-close-with-data"
-                      if tcb.recv.ready else "RFC9293-3.10.5-MUST-abort-rst")
+                      if tcb.recv.ready else "RFC9293-3.10.5-MUST-abort-rst",
+                      unread=bool(tcb.recv.ready))
             return 0, 0
         tcb.orphan = True
         tcb.peer_fin_unread = False  # (Linux tcp_close purges the receive queue)

@@ -19,9 +19,13 @@ the matcher sees: one that sees every frame the target sent (``complete``: the s
 timeline) keeps it to the end of the recording, where it is missing if it was due before
 ``end - TIMER_EARLY_S`` (a target's timer may run late: PyTCP's Python timers retransmit up to
 355 ms after the oracle's deadline, measured); one that sees only a case's frames (the fuzzers:
-a timer of an earlier case answers on a port the case filters out) drops it silently
-``TIMER_LATE_S`` after it was due, so a frame equal to an old timer frame is a divergence
-again. RFC 6298 and RFC 9293 fix no timer to the millisecond. Why these bounds: the
+a timer of an earlier case answers on a port the case filters out) drops it silently at
+the first barrier (``settle``) ``TIMER_LATE_S`` after it was due, so a frame equal to an old
+timer frame is a divergence again. The barrier, not the time a step starts: the fuzzers read
+the target's frames only at a step's barrier, so a timer frame the target sent on time
+between two steps is seen at the next step's barrier, however long after its deadline that
+step came (a stateful run's steps are paced by hypothesis's drawing). RFC 6298 and RFC 9293
+fix no timer to the millisecond. Why these bounds: the
 timeline's times are the tester's capture times (a Python thread reading AF_PACKET, several
 ms late under load), and Linux's timers run on jiffies (4 ms at HZ = 250); 50 ms early is a
 quarter of the smallest timer the profiles compare (Linux's 200 ms RTO floor), so a wrong
@@ -116,8 +120,7 @@ class Matcher:
             self.rule = deciding_rule(reaction)
 
     def advance(self, t: float) -> list[Divergence]:
-        """Fire the oracle's timers due by ``t``; a partial matcher drops the timer
-        predictions overdue at ``t`` (see the module docstring)."""
+        """Fire the oracle's timers due by ``t`` (their predictions wait: ``settle``)."""
         oracle = self.oracle
         if oracle is not None:
             due = oracle.poll_at()
@@ -130,7 +133,14 @@ class Matcher:
                 if nxt is not None and nxt <= due:
                     break
                 due = nxt
-        return [] if self.complete else self._expire(t - TIMER_LATE_S)
+        return []
+
+    def settle(self, t: float) -> None:
+        """Every frame the target sent up to ``t`` has been observed (a barrier): a partial
+        matcher drops the timer predictions overdue by then, due before ``t - TIMER_LATE_S``
+        (see the module docstring); a complete one keeps them to ``finish``."""
+        if not self.complete:
+            self._expire(t - TIMER_LATE_S)
 
     def _expire(self, before: float) -> list[Divergence]:
         """Timer predictions due before ``before`` leave: missing, for a complete matcher."""

@@ -112,7 +112,7 @@ class TcpLayer:
         limit = self.profile.fin_wait_2_timeout
         if tcb.orphan and limit is not None and tcb.state is State.FIN_WAIT_2:
             tcb.timers.set(T_FIN_WAIT_2, now + limit)
-        if tcb.orphan and tcb.state is State.FIN_WAIT_2 and self.profile.fin_wait_2_minisock:
+        if time_wait.in_fin_wait_2_minisock(self.profile, tcb):
             # Linux tcp_time_wait(sk, TCP_FIN_WAIT2, ..): the minisocket's own ACK-throttling
             # timestamp starts unarmed (tw_last_oow_ack_time = 0; RFC 5961 7).
             tcb.last_oow_ack = None
@@ -158,6 +158,8 @@ class TcpLayer:
             tcb.cwnd += max(1, tcb.mss * tcb.mss // max(tcb.cwnd, 1))
         # RFC 6298 5.2-5.3: stop the timer when all is acknowledged, else restart it.
         loss_probe.acknowledged(tcb, ack)
+        if tcb.sent_at:
+            loss_probe.forget_sent(tcb, ack)
         if tcb.in_flight() == 0:
             tcb.timers.cancel(T_RETRANSMIT)
             tcb.timers.cancel(T_LOSS_PROBE)
@@ -207,8 +209,7 @@ class TcpLayer:
             reopen_above = seq_add(tcb.snd_nxt, 0xFFFF + 2)  # Linux: tw snd_nxt + 65535 + 2
             tcb = None
         if self.profile.inbound_auth_check and seg.options and not (
-                tcb is not None and tcb.state is State.TIME_WAIT
-                and self.profile.time_wait_minisock):
+                tcb is not None and time_wait.in_minisock(self.profile, tcb)):
             rule = auth_options.check(seg)
             if rule is not None:
                 # Linux tcp_inbound_hash, before any state processing (tcp/auth_options.py);
@@ -224,6 +225,8 @@ class TcpLayer:
                 segment_arrival.syn_sent(self, tcb, seg, now)
             elif tcb.state is State.TIME_WAIT and self.profile.time_wait_minisock:
                 time_wait.linux_time_wait(self, tcb, seg, now)
+            elif time_wait.in_fin_wait_2_minisock(self.profile, tcb):
+                time_wait.linux_fin_wait_2(self, tcb, seg, now)
             else:
                 segment_arrival.synchronized(self, tcb, seg, now)
             return
@@ -295,7 +298,13 @@ class TcpLayer:
         self.trace.add("tcp", EVENT, "RFC6298-5.4-MUST-retransmit-earliest",
                        f"RTO expired, retry {tcb.retries}, next RTO {tcb.rto.rto:g}s")
         tcb.snd_nxt = tcb.snd_una  # retransmit from the earliest unacknowledged segment
-        self.sender.transmit(tcb, now)
+        if p.rto_retransmits_head:
+            # Linux tcp_retransmit_timer -> tcp_retransmit_skb: the head of the retransmission
+            # queue alone (later segments sent before collapsed into it up to an MSS), never
+            # data not sent before, and nothing new.
+            self.trace.add("tcp", EVENT, "LINUX-tcp_retransmit_timer-head-only",
+                           "one segment, of sequence space sent before")
+        self.sender.transmit(tcb, now, head=p.rto_retransmits_head)
         # RFC 6298 5.6: restart the timer with the backed-off value.
         tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
 
@@ -315,7 +324,8 @@ class TcpLayer:
 
     def _persist_timeout(self, tcb: Tcb, now: float) -> None:
         """RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: probe the zero window, backing off."""
-        if tcb.snd_wnd or tcb.unsent() == 0:
+        if tcb.snd_wnd or (tcb.unsent() == 0 and not (
+                self.profile.fin_obeys_send_window and tcb.fin_queued and not tcb.fin_sent())):
             return
         from reference_stack.profiles import PROBE_OLD_SEQ
         if self.profile.zero_window_probe == PROBE_OLD_SEQ:
@@ -368,10 +378,19 @@ class TcpLayer:
         self.sender.transmit(tcb, now)
         return 0
 
-    def abort(self, tcb: Tcb, now: float, rule: str = "RFC9293-3.10.5-MUST-abort-rst") -> None:
-        """ABORT (RFC 9293 3.10.5): send <SEQ=SND.NXT><CTL=RST> in synchronized states."""
-        if tcb.state in (State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1,
-                         State.FIN_WAIT_2, State.CLOSE_WAIT):
+    def abort(self, tcb: Tcb, now: float, rule: str = "RFC9293-3.10.5-MUST-abort-rst",
+              unread: bool = False) -> None:
+        """ABORT (RFC 9293 3.10.5): send <SEQ=SND.NXT><CTL=RST> in synchronized states.
+        `unread`: a close() that discards unread data (RFC 1122 4.2.2.13)."""
+        if unread and tcb.state in (State.CLOSING, State.LAST_ACK) and \
+                self.profile.close_unread_resets_any_state:
+            # RFC 9293 3.10.5 sends no RST in CLOSING or LAST-ACK; Linux tcp_close resets a
+            # connection whose unread data it discards in any state (tcp_send_active_reset).
+            self.trace.add("tcp", EVENT, "LINUX-tcp_close-unread-data-reset",
+                           f"unread data discarded in {tcb.state.value}: RST")
+            self.sender.emit(tcb, RST | ACK, tcb.snd_nxt, now, rule)
+        elif tcb.state in (State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1,
+                           State.FIN_WAIT_2, State.CLOSE_WAIT):
             # RFC 9293 3.10.5: <SEQ=SND.NXT><CTL=RST>; the ACK bit is set as Linux does
             # (tcp_send_active_reset), which RFC 9293 3.5.2 permits.
             self.sender.emit(tcb, RST | ACK, tcb.snd_nxt, now, rule)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp.seq import seq_ge, seq_lt
+from reference_stack.tcp.seq import seq_diff, seq_ge, seq_le, seq_lt
 from reference_stack.tcp.state import SENDING_STATES
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_RETRANSMIT, Tcb
 from reference_stack.trace import EVENT
@@ -36,9 +36,39 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
         # RFC 8985 7.2: PTO = 2 * SRTT, plus the worst-case delayed ACK when one segment is
         # in flight (Linux: TCP_RTO_MIN), else Linux's TCP_TIMEOUT_MIN.
         pto = 2 * srtt + (p.rto_min if one_segment_in_flight(tcb) else p.tlp_min_timeout)
-    rto_due = tcb.timers.get(T_RETRANSMIT)
-    cap = now + tcb.rto.rto if advancing or rto_due is None else rto_due
-    tcb.timers.set(T_LOSS_PROBE, min(now + pto, cap))
+    # RFC 8985 7.2: no later than the RTO would fire. Linux tcp_schedule_loss_probe: after an
+    # ACK, the RTO from now; else the RTO measured from the head segment's last transmission
+    # (tcp_rto_delta_us), only if that is still ahead.
+    if advancing:
+        cap: float | None = now + tcb.rto.rto
+    else:
+        cap = rto_deadline(tcb)
+        if cap is None:
+            cap = tcb.timers.get(T_RETRANSMIT) or now + tcb.rto.rto
+        elif cap <= now:
+            cap = None
+    # (Linux has one timer for both: the probe's replaces the pending RTO, which the probe
+    # re-arms when it fires.)
+    tcb.timers.cancel(T_RETRANSMIT)
+    tcb.timers.set(T_LOSS_PROBE, now + pto if cap is None else min(now + pto, cap))
+
+
+def rto_deadline(tcb: Tcb) -> float | None:
+    """When the RTO measured from the last transmission of the head segment (the one holding
+    SND.UNA) falls (Linux tcp_rto_delta_us); None when no send time is known."""
+    sent = tcb.sent_at
+    if not sent:
+        return None
+    una = tcb.snd_una
+    head = min(sent, key=lambda s: seq_diff(s, una))  # (none ends at or before SND.UNA)
+    return sent[head][1] + tcb.rto.rto
+
+
+def forget_sent(tcb: Tcb, ack: int) -> None:
+    """SND.UNA moved to `ack`: the segments wholly acknowledged are forgotten."""
+    sent = tcb.sent_at
+    for start in [s for s, (end, _) in sent.items() if seq_le(end, ack)]:
+        del sent[start]
 
 
 def one_segment_in_flight(tcb: Tcb) -> bool:
@@ -67,16 +97,22 @@ class ProbeSender(Protocol):
 def fire(sender: ProbeSender, tcb: Tcb, now: float) -> None:
     """RFC 8985 7.3: send the probe (once per episode), then re-arm the RTO (Linux
     tcp_rearm_rto, not backed off)."""
-    if tcb.in_flight() == 0 or tcb.state not in SENDING_STATES:
+    if tcb.in_flight() == 0:
         return
-    if tcb.tlp_high is None:
+    if tcb.tlp_high is None and tcb.state in SENDING_STATES:
         tcb.tlp_high = tcb.snd_nxt
         sender.trace.add("tcp", EVENT, RULE, "probe timeout: tail loss probe")
         before = tcb.snd_nxt
         sender.transmit(tcb, now, probe=True)  # new data, if the windows allow
         if tcb.snd_nxt == before:
             sender.retransmit_tail(tcb, now, RULE)
-    tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+        tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+        return
+    # A probe is already out (RFC 8985 7.3: one per episode), or none can go: the RTO,
+    # measured from the head segment's last transmission (Linux tcp_send_loss_probe ->
+    # tcp_rearm_rto with the probe timer pending: tcp_rto_delta_us), at once if passed.
+    deadline = rto_deadline(tcb)
+    tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto if deadline is None else max(deadline, now))
 
 
 def acknowledged(tcb: Tcb, ack: int) -> None:

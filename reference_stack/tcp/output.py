@@ -203,9 +203,12 @@ class Sender:
 
     # -- the transmit loop ---------------------------------------------------------------
 
-    def transmit(self, tcb: Tcb, now: float, probe: bool = False) -> None:
+    def transmit(self, tcb: Tcb, now: float, probe: bool = False, head: bool = False) -> None:
         """Send what the state, windows and Nagle allow (RFC 9293 3.8.6, RFC 1122 4.2.3.4);
-        `probe`: one segment at most, as a tail loss probe (RFC 8985 7.3)."""
+        `probe`: one segment at most, as a tail loss probe (RFC 8985 7.3); `head`: one
+        segment at most too, of sequence space sent before only (profile
+        rto_retransmits_head)."""
+        probe = probe or head
         state = tcb.state
         if state in OPENING_STATES:
             if tcb.snd_nxt == tcb.iss:
@@ -232,18 +235,24 @@ class Sender:
                     # congestion window (Linux tcp_write_xmit, push_one == 2).
                     usable = min(usable, tcb.cwnd - tcb.in_flight())
                 n = min(mss, unsent, usable)
+                if head and seq_lt(tcb.snd_nxt, tcb.snd_max):
+                    n = min(n, seq_diff(tcb.snd_max, tcb.snd_nxt))
                 if n <= 0:
                     break
                 # RFC 1122 4.2.3.4: send a partial segment only if it holds all the queued
                 # data and Nagle allows it (nothing unacknowledged, or TCP_NODELAY), or it
-                # fills at least half the largest window the peer offered.
-                if n < mss and not ((n == unsent and (tcb.nodelay or self._nagle_idle(tcb)
-                                                      or self._fin_exempt(tcb)))
-                                    or 2 * n >= tcb.max_snd_wnd > 0):
+                # fills at least half the largest window the peer offered. A probe skips it
+                # (RFC 8985 7.3 sends "a previously unsent segment" if the window allows:
+                # Linux tcp_send_loss_probe -> tcp_write_xmit with TCP_NAGLE_OFF), and so
+                # does a retransmitted head segment, which is not new data.
+                if n < mss and not probe and not (
+                        (n == unsent and (tcb.nodelay or self._nagle_idle(tcb)
+                                          or self._fin_exempt(tcb)))
+                        or 2 * n >= tcb.max_snd_wnd > 0):
                     break
                 seq = tcb.snd_nxt
                 last = n == unsent
-                fin = last and tcb.fin_queued
+                fin = last and tcb.fin_queued and not self._fin_apart(tcb, seq)
                 flags = ACK | (PSH if last else 0) | (FIN if fin else 0)
                 if fin:
                     tcb.fin_seq = end
@@ -262,6 +271,14 @@ class Sender:
                     # Linux: the FIN waits for room in the congestion window
                     self.trace.add("tcp", "event", "LINUX-tcp_cwnd_test-fin-held",
                                    "segments in flight fill the congestion window")
+                    break
+                if self.profile.fin_obeys_send_window and seq_diff(
+                        seq_add(end, 1), seq_add(tcb.snd_una, tcb.snd_wnd)) > 0:
+                    # Linux: the FIN waits for the peer's window to cover it (a zero window
+                    # is probed meanwhile, _arm_timers)
+                    self.trace.add("tcp", "event", "LINUX-tcp_snd_wnd_test-fin-held",
+                                   f"FIN at {end} beyond SND.UNA {tcb.snd_una} + SND.WND "
+                                   f"{tcb.snd_wnd}")
                     break
                 # RFC 9293 3.10.4: the FIN follows all preceding SENDs.
                 tcb.fin_seq = end
@@ -294,6 +311,20 @@ class Sender:
         mss = tcb.mss
         return -(-tcb.in_flight() // mss) >= max(1, tcb.cwnd // mss)
 
+    def _fin_apart(self, tcb: Tcb, seq: int) -> bool:
+        """A retransmission (from `seq`) before the FIN was ever sent does not carry it where
+        the profile queues the FIN as a segment of its own (fin_obeys_cwnd: Linux retransmits
+        a segment of the retransmission queue, tcp_retransmit_skb; the FIN, still in the
+        write queue, goes after it as new data, subject to tcp_cwnd_test)."""
+        return (self.profile.fin_obeys_cwnd and tcb.fin_seq is None
+                and seq_lt(seq, tcb.snd_max))
+
+    def _fin_held(self, tcb: Tcb) -> bool:
+        """A FIN the profile holds back for the peer's window (fin_obeys_send_window): the
+        zero window is probed for it as for data (Linux tcp_check_probe_timer)."""
+        return (self.profile.fin_obeys_send_window and tcb.fin_queued
+                and not tcb.fin_sent())
+
     def _fin_exempt(self, tcb: Tcb) -> bool:
         """The last segment carries the FIN and the profile lets it pass Nagle (Linux
         tcp_nagle_test), recorded."""
@@ -313,6 +344,8 @@ class Sender:
 
     def _sent(self, tcb: Tcb, seq: int, length: int, now: float) -> None:
         end = seq_add(seq, length)
+        if self.profile.tail_loss_probe:
+            tcb.sent_at[seq] = (end, now)  # (loss_probe.rto_deadline)
         if seq_lt(seq, tcb.snd_max):
             # Karn (RFC 6298 3): never take an RTT sample across a retransmission.
             tcb.rtt_seq = None
@@ -332,7 +365,7 @@ class Sender:
                 tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
             tcb.timers.cancel(T_PERSIST)
         elif (tcb.state in SENDING_STATES and tcb.snd_wnd == 0
-              and seq_diff(tcb.send.end(), tcb.snd_nxt) > 0
+              and (seq_diff(tcb.send.end(), tcb.snd_nxt) > 0 or self._fin_held(tcb))
               and not tcb.timers.is_set(T_PERSIST)):
             # RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window.
             interval = min(tcb.rto.rto * (1 << tcb.persist_backoff), tcb.rto.rto_max)

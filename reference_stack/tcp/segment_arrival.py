@@ -7,13 +7,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp import (
-    linux_arrival,
-    request_sock,
-    sack_compression,
-    time_wait,
-    urgent,
-)
+from reference_stack.tcp import linux_arrival, request_sock, sack_compression, urgent
 from reference_stack.tcp.options import negotiate, segment_timestamps, send_option_reserve
 from reference_stack.tcp.seq import (
     before_at_half,
@@ -176,9 +170,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
 
     # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.
     in_request = tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock
-    fw2_minisock = time_wait.in_fin_wait_2_minisock(p, tcb)
-    if (p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request
-            and not fw2_minisock):  # (tcp_timewait_state_process checks the window first)
+    if p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request:
         # RFC 9293 3.10.7.4 drops a segment without ACK at the fifth check, after the sequence
         # check has answered an unacceptable one; Linux drops it before any check.
         trace.add("tcp", DROP, "LINUX-tcp_rcv_established-no-ack-flag",
@@ -288,8 +280,6 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         tcb.ts_recent = ts[0]
 
     table = TABLES[tcb.state]
-    if flags & (RST | SYN) and fw2_minisock and time_wait.linux_fin_wait_2(layer, tcb, seg):
-        return
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
         if seg.seq != tcb.rcv_nxt and not linux_arrival.reset_after_fin(layer, tcb, seg):
@@ -374,6 +364,14 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                 tcb.timers.cancel(T_PERSIST)
                 tcb.persist_backoff = 0
         if table.ack_of_fin is not None and tcb.fin_acked():
+            if flags & FIN and tcb.orphan and tcb.state is State.FIN_WAIT_1 and \
+                    p.fin_wait_2_minisock:
+                # Linux tcp_rcv_state_process (FIN-WAIT-1, SOCK_DEAD): with th->fin the full
+                # socket stays in FIN-WAIT-2 ("we could lose such FIN otherwise"), its
+                # keepalive timer armed; no minisocket.
+                tcb.fin_wait_2_full = True
+                trace.add("tcp", "state", "LINUX-tcp_rcv_state_process-fin-wait-2-full-socket",
+                          "FIN acknowledged by a segment with FIN: the full socket stays")
             layer.transition(tcb, table.ack_of_fin, now)
             if tcb.state is State.CLOSED:
                 return
@@ -624,8 +622,6 @@ def rejected_duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int) 
     tcp_send_dupack, the one path of both refusals: ``end_seq != seq && before(seq,
     rcv_nxt)``, to SEG.SEQ + SEG.LEN at most RCV.NXT)."""
     p = layer.profile
-    if time_wait.in_fin_wait_2_minisock(p, tcb):
-        return  # (Linux tcp_v4_timewait_ack: the minisocket's ACK carries no SACK option)
     flags = seg.flags
     if _before_rcv_nxt(layer, tcb, seg.seq) and (seg.payload or (
             p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
@@ -652,17 +648,25 @@ def time_wait_entered(layer: Connections, tcb: Tcb, now: float) -> None:
 
 
 def time_wait_reopen(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
-    """RFC 1122 4.2.2.13 (MAY): a new SYN, above the old connection's sequence space (and
-    with a newer timestamp, RFC 6191), may reopen the connection from TIME-WAIT. The caller
-    then hands the SYN to the listener; the new ISS must lie above the old SND.NXT."""
+    """RFC 1122 4.2.2.13 (MAY): a new SYN may reopen the connection from TIME-WAIT. RFC 6191 2
+    says which: with timestamps on both incarnations, one whose TSval is newer than TS.Recent
+    (or equal to it, above the old sequence space); else one above the old sequence space
+    (RFC 1122). Linux tcp_timewait_state_process (TCP_TW_SYN): not PAWS-rejected, and after
+    RCV.NXT or with a TSval newer than TS.Recent. The caller then hands the SYN to the
+    listener; the new ISS must lie above the old SND.NXT."""
     if not (layer.profile.time_wait_accepts_syn and tcb.state is State.TIME_WAIT
-            and seg.flags & (SYN | ACK | RST) == SYN and seq_gt(seg.seq, tcb.rcv_nxt)):
+            and seg.flags & (SYN | ACK | RST) == SYN):
         return False
     ts = (segment_timestamps(layer.profile.last_timestamps_option, seg) if tcb.ts_ok
           else None)
-    if ts is not None and not seq_gt(ts[0], tcb.ts_recent):
+    if ts is not None and seq_lt(ts[0], tcb.ts_recent):
+        return False  # PAWS (RFC 7323 5.3): an old duplicate
+    if seq_gt(seg.seq, tcb.rcv_nxt):
+        detail = "new SYN above the old sequence space"
+    elif ts is not None and seq_gt(ts[0], tcb.ts_recent):
+        detail = f"new SYN with TSval {ts[0]} newer than TS.Recent {tcb.ts_recent} (RFC 6191)"
+    else:
         return False
-    layer.trace.add("tcp", "state", "RFC1122-4.2.2.13-MAY-time-wait-reopen",
-                    "new SYN above the old sequence space")
+    layer.trace.add("tcp", "state", "RFC1122-4.2.2.13-MAY-time-wait-reopen", detail)
     layer.delete(tcb)
     return True

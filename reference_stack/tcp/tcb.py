@@ -67,6 +67,9 @@ class Tcb:
     rcv_wnd_clamp: int = 0xFFFF  # the receive window we offer at most
     ephemeral: bool = False  # local port chosen by the stack
     orphan: bool = False  # the user closed the socket; the connection lives on
+    # An orphan's FIN acknowledged by a segment that carries a FIN: Linux keeps the full socket
+    # in FIN-WAIT-2 (tcp_rcv_state_process), not its minisocket (tcp/time_wait.py).
+    fin_wait_2_full: bool = False
     isn_name: str = ""  # the variance name of our ISN, fixed at creation (tcp.variance)
     # FIN bookkeeping.
     fin_queued: bool = False  # the user closed the sending direction
@@ -94,6 +97,10 @@ class Tcb:
     snd_sml: int | None = None  # end of the last partial segment sent (Minshall's Nagle)
     tail_seq: int | None = None  # start of the last new segment sent (RFC 8985 7.3 probe)
     tlp_high: int | None = None  # SND.NXT when a tail loss probe went out (RFC 8985 7.3)
+    # Each segment in flight by its first sequence number: its end and when it was last
+    # (re)transmitted (profiles with tail_loss_probe: Linux times the RTO from the head's,
+    # tcp_rto_delta_us).
+    sent_at: dict[int, tuple[int, float]] = field(default_factory=dict)
     error: int = 0  # pending error for the socket (ECONNRESET, ECONNREFUSED, ETIMEDOUT)
     timers: Timers = field(default_factory=Timers)
     out_template: object | None = None  # tcp/segment_template.py, made on the first segment

@@ -15,6 +15,7 @@ import pytest
 
 from conformance.author.tcp_connection import seq_add
 
+from .options import ts_option
 from .states import reach
 
 
@@ -67,3 +68,29 @@ def test_old_segment_in_orphaned_fin_wait_2_is_answered(ex, dut, endpoints, flag
     peer = _orphaned_fin_wait_2(ex, dut, endpoints)
     peer.conn.send(b"o" * 9, flags=flags, seq=seq_add(peer.conn.snd_nxt, -20))
     peer.conn.expect(flags="A", timeout=1.0)
+
+
+@pytest.mark.requirement("RFC7323-5.3-MUST-paws")
+def test_old_rst_in_orphaned_fin_wait_2(ex, dut, endpoints):
+    # RFC 7323 5.3 R1 exempts a RST from PAWS: a RST at RCV.NXT ends the connection whatever
+    # its TSval. Linux's FIN-WAIT-2 minisocket applies PAWS to it (tcp_paws_reject(..,
+    # th->rst)) and answers with an ACK, the connection kept; judged by the lockstep oracle
+    # (measured on Linux 6.18). A RST with a current TSval then ends it on any stack.
+    peer = _orphaned_fin_wait_2(ex, dut, endpoints)
+    stale = (peer.conn.ts_val - 100) & 0xFFFF_FFFF
+    peer.conn.send(flags="R", options=ts_option(stale, 0))
+    time.sleep(0.2)  # the answer, if any, in the recording the oracle judges
+    peer.conn.send(flags="R", options=ts_option(peer.conn.ts_val + 1, 0))
+    peer.conn.send(flags="A", seq=peer.conn.snd_nxt)  # the oracle judges the answer
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-rst-reset")
+def test_syn_rst_in_orphaned_fin_wait_2(ex, dut, endpoints):
+    # A SYN with RST at RCV.NXT: RFC 9293 3.10.7.4 checks the RST before the SYN, and the RST
+    # ends the connection without a reply; so does Linux's minisocket (its RST check comes
+    # before its SYN check, tcp_timewait_state_process; measured on Linux 6.18). Judged by
+    # the lockstep oracle, then the connection is probed.
+    peer = _orphaned_fin_wait_2(ex, dut, endpoints)
+    peer.conn.send(flags="SR", seq=peer.conn.snd_nxt, ack=0)
+    time.sleep(0.2)
+    peer.conn.send(flags="A", seq=peer.conn.snd_nxt)

@@ -6,6 +6,8 @@ Waits: the DUT's persist timer (its RTO, about 0.2 s on Linux, then doubling): u
 
 import pytest
 
+from reference_stack.wire import tcp as tcpw
+
 from .states import LISTEN_PORT, listen
 
 
@@ -34,3 +36,27 @@ def test_zero_window_is_probed_and_reopens(ex, dut, endpoints):
     conn.send(flags="A")
     data = conn.expect(b"waiting for a window", flags=None, timeout=3.0)
     assert data.seq == una
+
+
+@pytest.mark.requirement("RFC9293-3.10.4-MUST-send-fin")
+def test_fin_after_close_on_a_zero_window(ex, dut, endpoints):
+    # RFC 9293 3.10.4: after CLOSE the FIN follows the data sent. Whether it goes into a zero
+    # window at once or waits for the window (a probe meanwhile) is judged by the lockstep
+    # oracle with the target's profile (measured on Linux 6.18: tcp_snd_wnd_test holds it,
+    # the persist timer probes with <SEQ=SND.UNA-1> after its RTO); once the window opens it
+    # comes.
+    listener = listen(dut, endpoints)
+    conn = ex.tcp(dut_port=LISTEN_PORT)
+    conn.send(flags="S")
+    conn.expect(flags="SA", ack=conn.snd_nxt)
+    conn.send(flags="A", window=0)
+    fd, _ = dut.accept(listener)
+    conn.window = 0
+    una = conn.rcv_nxt
+    dut.close(fd)
+    first = conn.expect(flags=None, timeout=2.0)  # the FIN at once, or a window probe
+    if not first.flags & tcpw.FIN:
+        conn.window = 64240
+        conn.send(flags="A")  # the window opens
+        first = conn.expect(flags="FA", timeout=2.0)
+    assert first.seq == una, first.summary()

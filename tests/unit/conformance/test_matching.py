@@ -64,7 +64,8 @@ def test_a_timer_frame_is_allowed_only_within_its_window():
     assert step(late, (), [FIN_AGAIN], 1.0 + TIMER_LATE_S / 2) == []
     late = Matcher(FakeTimers(1.0, FIN_AGAIN), complete=False)
     late.advance(1.0)
-    late.advance(1.0 + 2 * TIMER_LATE_S)  # expired, silently: the matcher is not complete
+    late.advance(1.0 + 2 * TIMER_LATE_S)
+    late.settle(1.0 + 2 * TIMER_LATE_S)  # a barrier saw nothing: expired, silently (partial)
     assert [d.kind for d in step(late, (), [FIN_AGAIN], 1.0 + 2 * TIMER_LATE_S)] == ["unexpected"]
 
 
@@ -120,6 +121,18 @@ def test_a_delayable_answer_may_come_after_the_barrier_but_not_late():
         matcher.expect(delayable, 1.0)
         assert matcher.close_step() == []  # not missing at the barrier
         matcher.advance(1.0 + lateness)
+        matcher.settle(1.0 + lateness)  # a barrier then that saw nothing
         matcher.expect(reaction(), 1.0 + lateness)
         found = matcher.observe(ACK_FRAME, 1.0 + lateness) + matcher.close_step()
         assert [d.kind for d in found] == divergences
+
+
+def test_a_timer_frame_read_at_a_late_barrier_is_allowed():
+    # The fuzzers read the target's frames only at a step's barrier: a timer frame sent on
+    # time between two steps is observed when the next step comes, however late that is;
+    # the prediction waits for a barrier TIMER_LATE_S after its deadline (settle)
+    matcher = Matcher(FakeTimers(1.0, FIN_AGAIN), complete=False)
+    matcher.settle(0.9)  # the step before the deadline
+    later = 1.0 + 3 * TIMER_LATE_S
+    matcher.advance(later)  # the next step starts long after the deadline
+    assert step(matcher, (), [FIN_AGAIN], later) == []

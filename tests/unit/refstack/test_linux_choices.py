@@ -331,10 +331,13 @@ def test_fin_beyond_rcv_nxt_after_close(profile, state) -> None:
     r = c.seg(ACK | FIN, seq=c.snd_nxt + 100)
     replies = c.note(r)
     # RFC 1122 4.2.2.13: new data after CLOSE draws a RST; Linux tcp_rcv_state_process
-    # counts a FIN beyond RCV.NXT as new data (end_seq - fin after RCV.NXT): a RST, and gone
+    # counts a FIN beyond RCV.NXT as new data (end_seq - fin after RCV.NXT): a RST, and gone;
+    # so does the orphaned FIN-WAIT-2's minisocket (tcp_timewait_state_process: TCP_TW_RST)
     linux = profile is LINUX
     assert [x.flags & RST for x in replies] == [RST if linux else 0]
-    assert ("LINUX-tcp_rcv_state_process-fin-beyond-rcv-nxt" in r.rules()) is linux
+    rule = ("LINUX-tcp_rcv_state_process-fin-beyond-rcv-nxt" if state is State.FIN_WAIT_1
+            else "LINUX-tcp_timewait_state_process-fin-wait-2-fin-gap")
+    assert (rule in r.rules()) is linux
     assert (c.state() is State.CLOSED) is linux
 
 
@@ -465,3 +468,96 @@ def test_fourth_out_of_order_ack_may_wait(profile) -> None:
         delays.append("timing.delay_ms" in pred.variance)
     # RFC 5681 4.2: at once; Linux __tcp_ack_snd_check compresses after the third
     assert delays == [False, False, False, profile is LINUX]
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_fin_held_by_a_zero_window(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.seg(ACK, window=0))  # the peer's window closes
+    r = c.stack.close(c.fd, 0.0).reaction
+    fins = [x for x in c.note(r) if x.flags & FIN]
+    # RFC 9293 3.10.4: the FIN follows the data at once; Linux tcp_snd_wnd_test holds it
+    # until the window covers it, and the persist timer probes the zero window meanwhile
+    linux = profile is LINUX
+    assert len(fins) == (0 if linux else 1)
+    assert ("LINUX-tcp_snd_wnd_test-fin-held" in r.rules()) is linux
+    if linux:
+        tcb = c.tcb()
+        due = c.stack.poll_at()
+        probe = c.note(c.stack.poll(due))
+        assert [(x.flags, x.seq) for x in probe] == [(ACK, (tcb.snd_una - 1) & 0xFFFFFFFF)]
+        (fin,) = c.note(c.seg(ACK, window=1000))  # the window opens: the FIN goes
+        assert fin.flags & FIN and fin.seq == tcb.snd_una
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_retransmission_before_the_fin_was_sent_does_not_carry_it(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.stack.send(c.fd, b"d", 0.0).reaction)
+    due = c.stack.poll_at()
+    while c.stack.tcp.conns and c.tcb().retries == 0:  # (a loss probe may come first)
+        c.note(c.stack.poll(due))
+        due = c.stack.poll_at()
+    r = c.stack.close(c.fd, due - 0.01).reaction  # after an RTO: cwnd is one segment
+    at_close = [x.flags & FIN for x in c.note(r)]
+    (again,) = c.note(c.stack.poll(c.stack.poll_at()))  # the next RTO
+    # RFC 9293 3.10.4: the FIN follows the data at once, and a retransmission carries it;
+    # Linux queues the FIN as a segment of its own, held by tcp_cwnd_test, and retransmits
+    # only the data segment (tcp_retransmit_skb)
+    linux = profile is LINUX
+    assert at_close == ([] if linux else [FIN])
+    assert again.payload == b"d" and bool(again.flags & FIN) is not linux
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_rto_retransmits_the_head_segment_alone(profile) -> None:
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.stack.send(c.fd, b"1", 0.0).reaction)
+    c.note(c.stack.send(c.fd, b"23", 0.0).reaction)  # held by Nagle: "1" is unacknowledged
+    tcb = c.tcb()
+    while tcb.retries == 0:  # (a loss probe may come first)
+        r = c.stack.poll(c.stack.poll_at())
+        sent = c.note(r)
+    # RFC 6298 5.4 / RFC 9293 3.8.1: the earliest segment, repacketized with the data after
+    # it; Linux tcp_retransmit_timer sends its retransmission queue's head alone, never data
+    # it had not sent before
+    linux = profile is LINUX
+    assert [x.payload for x in sent] == [b"1" if linux else b"123"]
+    assert ("LINUX-tcp_retransmit_timer-head-only" in r.rules()) is linux
+
+
+def test_tail_loss_probe_sends_data_held_by_nagle_linux() -> None:
+    c = _sack_conn(LINUX)  # (a loss probe needs SACK)
+    fd = c.stack.accept(c.fd, 0.0).value[0]
+    c.note(c.stack.send(fd, b"1", 0.0).reaction)
+    c.note(c.stack.send(fd, b"234", 0.0).reaction)  # held by Nagle: "1" is unacknowledged
+    r = c.stack.poll(c.stack.poll_at())
+    # RFC 8985 7.3: the probe is "a previously unsent segment" if the window allows, Nagle
+    # aside (Linux tcp_send_loss_probe -> tcp_write_xmit with TCP_NAGLE_OFF)
+    assert "RFC8985-7.3-MAY-tail-loss-probe" in r.rules()
+    assert [x.payload for x in c.note(r)] == [b"234"]
+
+
+def test_second_probe_timeout_of_an_episode_fires_the_overdue_rto_linux() -> None:
+    # Measured on Linux 6.18 (fuzz finding c513 replayed with 0.5 s between steps): after a
+    # loss probe sent new data, close()'s FIN re-arms the probe timer in place of the RTO
+    # (one timer, tcp_schedule_loss_probe; the RTO measured from the head segment's sending
+    # is already past, so it does not cap the PTO); when it fires, a probe is already out
+    # (tlp_high_seq), so tcp_rearm_rto fires the overdue RTO at once: the head segment, the
+    # later ones collapsed into it, with the FIN.
+    c = bring_to(State.SYN_SENT, LINUX)
+    c.tester.now = 0.5
+    c.note(c.advance(SYN | ACK, options=syn_options(ts=None)))  # SRTT 0.5 s, RTO 1.5 s
+    c.note(c.stack.send(c.fd, b"z", 1.0).reaction)
+    c.note(c.stack.send(c.fd, b"4444", 1.5).reaction)  # held by Nagle
+    (probe,) = c.note(c.stack.poll(c.stack.poll_at()))
+    assert probe.payload == b"4444"  # the probe: new data
+    c.note(c.stack.close(c.fd, 3.0).reaction)  # its FIN
+    due = c.stack.poll_at()
+    assert due == pytest.approx(3.0 + 2 * 0.5 + LINUX.tlp_min_timeout)  # the PTO, uncapped
+    assert c.note(c.stack.poll(due)) == []  # no second probe: the RTO re-armed, now
+    assert c.stack.poll_at() == pytest.approx(due)
+    r = c.stack.poll(due)
+    (again,) = c.note(r)
+    assert again.payload == b"z4444" and again.flags & FIN
+    assert "RFC6298-5.4-MUST-retransmit-earliest" in r.rules()
