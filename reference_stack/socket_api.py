@@ -41,6 +41,8 @@ TCP_MAXSEG = pysock.TCP_MAXSEG
 SO_KEEPALIVE = pysock.SO_KEEPALIVE
 SO_OOBINLINE = pysock.SO_OOBINLINE
 TCP_KEEPIDLE = pysock.TCP_KEEPIDLE
+TCP_KEEPINTVL = pysock.TCP_KEEPINTVL
+TCP_KEEPCNT = pysock.TCP_KEEPCNT
 SHUT_RD, SHUT_WR, SHUT_RDWR = pysock.SHUT_RD, pysock.SHUT_WR, pysock.SHUT_RDWR
 MSG_OOB = int(pysock.MSG_OOB)  # a plain int: IntFlag arithmetic is slow on the send path
 
@@ -72,6 +74,8 @@ class Socket:
     # less than two hours. The options are kept; keep-alive probes themselves are not modelled.
     keepalive: bool = False
     keepidle: int | None = None
+    keepintvl: int | None = None
+    keepcnt: int | None = None
     shut_rd: bool = False
     shut_wr: bool = False
     connect_reported: bool = False
@@ -406,6 +410,14 @@ class SocketApi:
             if not 1 <= int(value) <= 32767:  # Linux MAX_TCP_KEEPIDLE
                 return None, errno.EINVAL
             s.keepidle = int(value)
+        elif level == IPPROTO_TCP and name == TCP_KEEPINTVL and s.type == SOCK_STREAM:
+            if not 1 <= int(value) <= 32767:  # Linux MAX_TCP_KEEPINTVL
+                return None, errno.EINVAL
+            s.keepintvl = int(value)
+        elif level == IPPROTO_TCP and name == TCP_KEEPCNT and s.type == SOCK_STREAM:
+            if not 1 <= int(value) <= 127:  # Linux MAX_TCP_KEEPCNT
+                return None, errno.EINVAL
+            s.keepcnt = int(value)
         elif level == SOL_SOCKET and name == SO_LINGER:
             onoff, secs = value
             s.linger = (int(onoff), int(secs))
@@ -449,6 +461,10 @@ class SocketApi:
                 return int(s.nodelay), 0
             if name == TCP_KEEPIDLE:
                 return s.keepidle or self.iface.profile.keepalive_idle, 0
+            if name == TCP_KEEPINTVL:  # Linux keepalive_intvl_when
+                return s.keepintvl or self.iface.profile.keepalive_interval, 0
+            if name == TCP_KEEPCNT:  # Linux keepalive_probes
+                return s.keepcnt or self.iface.profile.keepalive_probes, 0
             if name == TCP_MAXSEG:
                 if s.tcb is not None and s.tcb.negotiated:
                     return s.tcb.mss, 0

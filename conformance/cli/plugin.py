@@ -103,6 +103,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "requirement(*ids): RFC requirement ids this test checks (see suites/requirements)",
     )
+    config.addinivalue_line(
+        "markers",
+        "needs(**features): profile features the test assumes (e.g. timestamps=True), resolved "
+        "against the DUT's sysctls; skipped with the reason when the DUT has them off "
+        "(conformance.author.needs)",
+    )
     try:
         state = RunState(config)
         target_class(state.target_name)
@@ -297,6 +303,7 @@ def _safe_name(nodeid: str) -> str:
 def bed(target: Any, request: pytest.FixtureRequest) -> Any:
     state: RunState = request.config.stash[STASH_STATE]
     nodeid = request.node.nodeid
+    _skip_unless_features(request.node, state, target)
     test_bed = target.begin_test(nodeid)
     test_bed.oracle_profile = state.oracle.profile if state.oracle else target.oracle_profile()
     if state.fixed_wait is not None:
@@ -317,6 +324,25 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
             record.update(target.end_test(test_bed))
         finally:  # the pcap and the record are kept even when tear-down fails
             _keep_evidence(state, nodeid, test_bed, record)
+
+
+def _skip_unless_features(node: pytest.Item, state: RunState, target: Any) -> None:
+    """Skip a test whose ``needs`` marker asks for a feature the DUT has off."""
+    from conformance.author.needs import unmet
+
+    features: dict[str, Any] = {}
+    for mark in node.iter_markers("needs"):
+        features.update(mark.kwargs)
+    if not features:
+        return
+    profile = state.oracle.profile if state.oracle else target.oracle_profile()
+    sysctls = state.oracle.sysctls if state.oracle else {}
+    try:
+        reason = unmet(profile, features, sysctls)
+    except ValueError as exc:
+        raise pytest.UsageError(f"{node.nodeid}: {exc}") from None
+    if reason is not None:
+        pytest.skip(reason)
 
 
 def _keep_evidence(state: RunState, nodeid: str, test_bed: Any, record: dict[str, Any]) -> None:

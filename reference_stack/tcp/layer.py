@@ -269,14 +269,19 @@ class TcpLayer:
 
     def _retransmit_timeout(self, tcb: Tcb, now: float) -> None:
         p = self.profile
+        rule = "RFC9293-3.8.3-MUST-r2-abort"
         if tcb.state is State.SYN_RECEIVED and tcb.passive:
             limit = p.synack_retries
         elif tcb.state in (State.SYN_SENT, State.SYN_RECEIVED):
             limit = p.syn_retries
+        elif tcb.orphan and p.orphan_retries is not None:
+            # RFC 9293 3.8.3 R2; Linux tcp_write_timeout bounds an orphan by
+            # tcp_orphan_retries() (net.ipv4.tcp_orphan_retries)
+            limit, rule = p.orphan_retries, "LINUX-tcp_write_timeout-orphan-retries"
         else:
             limit = p.data_retries
         if tcb.retries >= limit:
-            self.trace.add("tcp", STATE, "RFC9293-3.8.3-MUST-r2-abort",
+            self.trace.add("tcp", STATE, rule,
                            f"{tcb.retries} retransmissions: connection timed out")
             tcb.error = errno.ETIMEDOUT
             self.delete(tcb)
