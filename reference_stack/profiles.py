@@ -169,6 +169,10 @@ class Profile:
     tlp_min_timeout: float = 0.008  # Linux TCP_TIMEOUT_MIN: 2 jiffies (HZ = 250)
     synack_retries: int = 6  # retransmissions of a passive open's SYN,ACK
     data_retries: int = 15
+    # RFC 5681 3.2: the third duplicate ACK starts fast retransmit. Linux tcp_time_to_recover
+    # (and RACK's reordering window, tcp_rack_reo_wnd) count against tp->reordering, which
+    # starts at net.ipv4.tcp_reordering (3).
+    dupthresh: int = 3
     # RFC 9293 3.8.3 (R2) applies to every connection; Linux tcp_write_timeout bounds an
     # orphan's (its socket closed) retransmissions by tcp_orphan_retries() instead
     # (net.ipv4.tcp_orphan_retries, 0 meaning 8). None: data_retries.

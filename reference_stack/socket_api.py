@@ -17,7 +17,7 @@ from typing import Any
 from reference_stack.iface.interface import Interface
 from reference_stack.iface.state import Output
 from reference_stack.iface.udp_sockets import UdpEndpoint
-from reference_stack.tcp import urgent
+from reference_stack.tcp import keepalive, urgent
 from reference_stack.tcp.layer import ANY
 from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.seq import seq_diff, seq_gt
@@ -404,20 +404,24 @@ class SocketApi:
                     s.tcb.send.capacity = size
         elif level == SOL_SOCKET and name == SO_KEEPALIVE:
             s.keepalive = bool(value)
+            self._keepalive(s, now)
         elif level == SOL_SOCKET and name == SO_OOBINLINE:
             s.oobinline = bool(value)
         elif level == IPPROTO_TCP and name == TCP_KEEPIDLE and s.type == SOCK_STREAM:
             if not 1 <= int(value) <= 32767:  # Linux MAX_TCP_KEEPIDLE
                 return None, errno.EINVAL
             s.keepidle = int(value)
+            self._keepalive(s, now)
         elif level == IPPROTO_TCP and name == TCP_KEEPINTVL and s.type == SOCK_STREAM:
             if not 1 <= int(value) <= 32767:  # Linux MAX_TCP_KEEPINTVL
                 return None, errno.EINVAL
             s.keepintvl = int(value)
+            self._keepalive(s, now)
         elif level == IPPROTO_TCP and name == TCP_KEEPCNT and s.type == SOCK_STREAM:
             if not 1 <= int(value) <= 127:  # Linux MAX_TCP_KEEPCNT
                 return None, errno.EINVAL
             s.keepcnt = int(value)
+            self._keepalive(s, now)
         elif level == SOL_SOCKET and name == SO_LINGER:
             onoff, secs = value
             s.linger = (int(onoff), int(secs))
@@ -433,6 +437,16 @@ class SocketApi:
         else:
             return None, errno.ENOPROTOOPT
         return 0, 0
+
+    def _keepalive(self, s: Socket, now: float) -> None:
+        """SO_KEEPALIVE or a keep-alive time changed on a connected socket: (re)start its
+        keep-alive timer (RFC 1122 4.2.3.6; Linux tcp_set_keepalive, tcp_sock_set_keepidle)."""
+        if s.tcb is None:
+            return
+        p = self.iface.profile
+        settings = (s.keepidle or p.keepalive_idle, s.keepintvl or p.keepalive_interval,
+                    s.keepcnt or p.keepalive_probes) if s.keepalive else None
+        keepalive.configure(s.tcb, settings, now)
 
     def getsockopt(self, fd: int, level: int, name: int) -> tuple[Any, int]:
         s = self.get(fd)

@@ -113,6 +113,9 @@ MODELLED: dict[str, Change] = {
     "net.ipv4.tcp_ecn": _ecn,
     "net.ipv4.tcp_early_retrans": _early_retrans,
     "net.ipv4.tcp_syn_linear_timeouts": _field("syn_linear_timeouts", int),
+    # tcp_init_sock: tp->reordering = tcp_reordering; tcp_time_to_recover and RACK's
+    # tcp_rack_reo_wnd count duplicate (SACKed) segments against it (RFC 5681 3.2 DupThresh)
+    "net.ipv4.tcp_reordering": _field("dupthresh", int),
     # arp_process: IN_DEV_ARP_ACCEPT (the maximum of conf.all and the device's)
     "net.ipv4.conf.all.arp_accept": _field("arp_accept", _on),
     # fib_validate_source: IN_DEV_ACCEPT_LOCAL (conf.all or the device's) lets a datagram
@@ -161,8 +164,6 @@ UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
 UNMODELLED: dict[str, tuple[str, str]] = {
     "net.ipv4.tcp_ecn_fallback": ("1", "an ECN-setup SYN retransmitted without ECE/CWR "
                                   "(tcp_ecn_clear_syn)"),
-    "net.ipv4.tcp_reordering": ("3", "the duplicate-ACK threshold of fast retransmit on a "
-                                "connection without SACK (tcp_time_to_recover: tp->reordering)"),
     "net.ipv4.tcp_rfc1337": ("0", "a RST in TIME-WAIT no longer ends it "
                              "(tcp_timewait_state_process; RFC 1337)"),
     "net.ipv4.tcp_abort_on_overflow": ("0", "the handshake's last ACK to a full accept queue "

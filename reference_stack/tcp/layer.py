@@ -7,7 +7,13 @@ import errno
 import random
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp import auth_options, loss_probe, segment_arrival, time_wait
+from reference_stack.tcp import (
+    auth_options,
+    keepalive,
+    loss_probe,
+    segment_arrival,
+    time_wait,
+)
 from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
 from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.output import OutSegment, Sender
@@ -17,6 +23,7 @@ from reference_stack.tcp.state import Arm, State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import (
     T_FIN_WAIT_2,
+    T_KEEPALIVE,
     T_LOSS_PROBE,
     T_PERSIST,
     T_RETRANSMIT,
@@ -148,7 +155,7 @@ class TcpLayer:
         tcb.retries = 0
         if tcb.snd_up is not None and seq_diff(ack, tcb.snd_up) >= 0:
             tcb.snd_up = None  # the urgent data is acknowledged: urgent mode ends
-        if tcb.dupacks >= 3:
+        if tcb.dupacks >= self.profile.dupthresh:
             tcb.cwnd = tcb.ssthresh  # RFC 5681 3.2 step 6: deflate after recovery
         tcb.dupacks = 0
         # RFC 5681 3.1: slow start, then congestion avoidance.
@@ -218,6 +225,7 @@ class TcpLayer:
                 self.trace.add("tcp", DROP, rule, "TCP MD5 option unexpected or broken framing")
                 return
         if tcb is not None:
+            tcb.last_rcv = now
             self.trace.note("tcp", "accept", "RFC9293-3.10.7-MUST-demux", "connection in {}",
                             tcb.state.value)
             if tcb.state is State.SYN_SENT:
@@ -258,6 +266,8 @@ class TcpLayer:
                     self._retransmit_timeout(tcb, now)
                 elif name == T_LOSS_PROBE:
                     loss_probe.fire(self.sender, tcb, now)
+                elif name == T_KEEPALIVE:
+                    keepalive.fire(self, tcb, now)
                 elif name == T_PERSIST:
                     self._persist_timeout(tcb, now)
                 elif name == T_TIME_WAIT:

@@ -366,10 +366,11 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             layer.acknowledge(tcb, seg.ack, now)
         elif (seg.ack == tcb.snd_una and not seg.payload and not flags & FIN
               and seg.window << tcb.snd_wscale == tcb.snd_wnd and tcb.in_flight() > 0):
-            # RFC 5681 2 (definition of a duplicate ACK) and 3.2: the third one triggers a
-            # fast retransmit of the earliest unacknowledged segment.
+            # RFC 5681 2 (definition of a duplicate ACK) and 3.2: the third one (the
+            # profile's dupthresh) triggers a fast retransmit of the earliest unacknowledged
+            # segment.
             tcb.dupacks += 1
-            if tcb.dupacks == 3:
+            if tcb.dupacks == p.dupthresh:
                 layer.fast_retransmit(tcb, now)
         # RFC 9293 3.10.7.4: if SND.UNA =< SEG.ACK =< SND.NXT, update the send window, only
         # from newer segments (an old ACK is ignored: Linux tcp_ack's old_ack path too).

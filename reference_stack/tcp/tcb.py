@@ -16,6 +16,7 @@ T_PERSIST = "persist"
 T_TIME_WAIT = "time_wait"
 T_FIN_WAIT_2 = "fin_wait_2"
 T_LOSS_PROBE = "loss_probe"
+T_KEEPALIVE = "keepalive"
 
 ConnKey = tuple[bytes, int, bytes, int]  # local ip, local port, remote ip, remote port
 
@@ -67,6 +68,10 @@ class Tcb:
     rcv_wnd_clamp: int = 0xFFFF  # the receive window we offer at most
     ephemeral: bool = False  # local port chosen by the stack
     orphan: bool = False  # the user closed the socket; the connection lives on
+    # Keep-alives (tcp/keepalive.py): (idle, interval, probes) while SO_KEEPALIVE is on.
+    keepalive: tuple[int, int, int] | None = None
+    keepalive_probes_out: int = 0
+    last_rcv: float = 0.0  # when a segment last arrived (Linux tp->rcv_tstamp)
     isn_name: str = ""  # the variance name of our ISN, fixed at creation (tcp.variance)
     # FIN bookkeeping.
     fin_queued: bool = False  # the user closed the sending direction
