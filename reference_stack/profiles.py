@@ -173,6 +173,11 @@ class Profile:
     # (and RACK's reordering window, tcp_rack_reo_wnd) count against tp->reordering, which
     # starts at net.ipv4.tcp_reordering (3).
     dupthresh: int = 3
+    # RFC 9293 3.8.3 R2 counts retransmissions. Linux tcp_write_timeout (synchronized states)
+    # gives up by time instead (retransmits_timed_out): once the time since the first
+    # retransmission reaches what `limit` retransmissions backed off from TCP_RTO_MIN would
+    # take (tcp_model_timeout), at a timer expiry.
+    retries_by_time: bool = False
     # RFC 9293 3.8.3 (R2) applies to every connection; Linux tcp_write_timeout bounds an
     # orphan's (its socket closed) retransmissions by tcp_orphan_retries() instead
     # (net.ipv4.tcp_orphan_retries, 0 meaning 8). None: data_retries.
@@ -323,6 +328,7 @@ LINUX = Profile(
     syn_retries=6,  # net.ipv4.tcp_syn_retries
     synack_retries=5,  # net.ipv4.tcp_synack_retries
     orphan_retries=8,  # net.ipv4.tcp_orphan_retries = 0: tcp_orphan_retries() gives 8
+    retries_by_time=True,  # retransmits_timed_out
     syncookies=1,  # net.ipv4.tcp_syncookies
     keepalive_interval=75,  # net.ipv4.tcp_keepalive_intvl
     keepalive_probes=9,  # net.ipv4.tcp_keepalive_probes

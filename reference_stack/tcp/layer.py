@@ -282,7 +282,13 @@ class TcpLayer:
         rule = "RFC9293-3.8.3-MUST-r2-abort"
         if tcb.state is State.SYN_RECEIVED and tcb.passive:
             limit = p.synack_retries
-        elif tcb.state in (State.SYN_SENT, State.SYN_RECEIVED):
+        elif tcb.state is State.SYN_SENT:
+            # RFC 9293 3.8.3 R2; Linux tcp_write_timeout: in SYN-SENT, max_retransmits =
+            # tcp_syn_retries + tcp_syn_linear_timeouts (the linear ones come on top)
+            limit = p.syn_retries + p.syn_linear_timeouts
+            if p.syn_linear_timeouts:
+                rule = "LINUX-tcp_write_timeout-syn-linear-retries"
+        elif tcb.state is State.SYN_RECEIVED:
             limit = p.syn_retries
         elif tcb.orphan and p.orphan_retries is not None:
             # RFC 9293 3.8.3 R2; Linux tcp_write_timeout bounds an orphan by
@@ -290,13 +296,17 @@ class TcpLayer:
             limit, rule = p.orphan_retries, "LINUX-tcp_write_timeout-orphan-retries"
         else:
             limit = p.data_retries
-        if tcb.retries >= limit:
+            if p.retries_by_time:
+                rule = "LINUX-retransmits_timed_out-r2-by-time"
+        if self._given_up(tcb, limit, now):
             self.trace.add("tcp", STATE, rule,
                            f"{tcb.retries} retransmissions: connection timed out")
             tcb.error = errno.ETIMEDOUT
             self.delete(tcb)
             return
         tcb.retries += 1
+        if tcb.retries == 1:
+            tcb.retrans_stamp = now
         loss_probe.cancel(tcb)
         # RFC 6298 5.5: back off (a profile may keep a SYN's first timeouts linear, Linux
         # tcp_syn_linear_timeouts); RFC 5681 3.1 eq. 4: ssthresh, cwnd = 1 segment.
@@ -313,6 +323,26 @@ class TcpLayer:
         self.sender.transmit(tcb, now)
         # RFC 6298 5.6: restart the timer with the backed-off value.
         tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+
+    def _given_up(self, tcb: Tcb, limit: int, now: float) -> bool:
+        """RFC 9293 3.8.3 R2: `limit` retransmissions made. A profile with retries_by_time
+        (Linux retransmits_timed_out) compares, in synchronized states, the time since the
+        first retransmission with what `limit` backed-off retransmissions from the minimum
+        RTO take (tcp_model_timeout)."""
+        p = self.profile
+        if not p.retries_by_time or tcb.state in (State.SYN_SENT, State.SYN_RECEIVED):
+            return tcb.retries >= limit
+        if tcb.retries == 0:
+            return False
+        # tcp_model_timeout: doubling from rto_min up to rto_max, then rto_max each
+        linear = 0
+        while p.rto_min * (2 << linear) <= p.rto_max:
+            linear += 1
+        if limit <= linear:
+            budget = ((2 << limit) - 1) * p.rto_min
+        else:
+            budget = ((2 << linear) - 1) * p.rto_min + (limit - linear) * p.rto_max
+        return now - tcb.retrans_stamp >= budget - 1e-9
 
     def fast_retransmit(self, tcb: Tcb, now: float) -> None:
         """RFC 5681 3.2 steps 2-4: ssthresh = max(FlightSize / 2, 2 * SMSS), retransmit the

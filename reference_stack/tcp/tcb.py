@@ -87,6 +87,7 @@ class Tcb:
     rtt_seq: int | None = None
     rtt_start: float = 0.0
     retries: int = 0
+    retrans_stamp: float = 0.0  # when the first of `retries` went out (Linux tp->retrans_stamp)
     dupacks: int = 0  # consecutive duplicate ACKs (RFC 5681 2)
     ooo_acks: int = 0  # ACKs sent for out-of-order data at RCV.NXT = ooo_acks_at
     ooo_acks_at: int | None = None  # (tcp/sack_compression.py)
