@@ -150,7 +150,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 f"{item.nodeid}: unknown requirement id(s) {', '.join(unknown)}"
             )
         exp = expectations.find(state.expectations, item.nodeid)
-        if exp is not None:
+        if exp is not None and not exp.lifted_by(state.dut_config.extra_sysctls):
             reason = exp.reason + (f" ({exp.link})" if exp.link else "")
             item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
 
