@@ -20,7 +20,7 @@ from reference_stack.tcp.tcb import T_KEEPALIVE, Tcb
 from reference_stack.wire.tcp import ACK
 
 if TYPE_CHECKING:
-    from reference_stack.tcp.layer import Connections
+    from reference_stack.tcp.connections import Connections
 
 RULE_PROBE = "RFC1122-4.2.3.6-MAY-keepalive-probe"
 RULE_ABORT = "LINUX-tcp_keepalive_timer-reset"
