@@ -73,6 +73,11 @@ class Profile:
     # SYN-ACK (ECE); the RFC profile does not use ECN. Linux net.ipv4.tcp_ecn = 2 accepts it on
     # passive opens (tcp_ecn_create_request, tcp_ecn_make_synack).
     ecn_accept: bool = False
+    # RFC 3168 6.1.1: a host MAY send an ECN-setup SYN (ECE and CWR) on an active open; Linux
+    # does with net.ipv4.tcp_ecn = 1 (tcp_ecn_send_syn) and, with tcp_ecn_fallback = 1 (the
+    # default), retransmits the SYN without them (tcp_ecn_clear_syn).
+    ecn_request: bool = False
+    ecn_fallback: bool = True
     dsack: bool = False  # RFC 2883 D-SACK (optional); Linux: net.ipv4.tcp_dsack = 1
     # RFC 2018 3: a SACK block's right edge follows the last octet of the data received. Linux
     # tcp_sack_new_ofo_skb(sk, seq, end_seq) counts an out-of-order segment's FIN in it, and

@@ -75,8 +75,10 @@ def _ratelimit(value: str) -> dict[str, object]:
 
 def _ecn(value: str) -> dict[str, object]:
     """tcp_ecn: tcp_ecn_create_request answers an ECN-setup SYN (RFC 3168 6.1.1) for any value
-    but 0 (1 and 2; 3+ are AccECN's, which changes the SYN-ACK: UNMODELLED_VALUES)."""
-    return {"ecn_accept": int(value) != 0}
+    but 0 (1 and 2; 3+ are AccECN's, which changes the SYN-ACK: UNMODELLED_VALUES);
+    tcp_ecn_send_syn sends one on active opens with 1."""
+    mode = int(value)
+    return {"ecn_accept": mode != 0, "ecn_request": mode == 1}
 
 
 def _early_retrans(value: str) -> dict[str, object]:
@@ -111,6 +113,8 @@ MODELLED: dict[str, Change] = {
     # tcp_dsack_set, tcp_dsack_extend: no D-SACK block when 0 (RFC 2883)
     "net.ipv4.tcp_dsack": _field("dsack", _on),
     "net.ipv4.tcp_ecn": _ecn,
+    # tcp_ecn_clear_syn: a retransmitted ECN-setup SYN drops ECE and CWR
+    "net.ipv4.tcp_ecn_fallback": _field("ecn_fallback", _on),
     "net.ipv4.tcp_early_retrans": _early_retrans,
     "net.ipv4.tcp_syn_linear_timeouts": _field("syn_linear_timeouts", int),
     # tcp_init_sock: tp->reordering = tcp_reordering; tcp_time_to_recover and RACK's
@@ -150,8 +154,8 @@ MODELLED: dict[str, Change] = {
 # Values of a modelled sysctl whose other effects the oracle does not predict.
 UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
     "net.ipv4.tcp_ecn": lambda v: (
-        "active opens send an ECN-setup SYN (tcp_ecn_send_syn)" if int(v) == 1 else
-        "AccECN (tcp_ecn >= 3: tcp_accecn_*)" if int(v) >= 3 else None),
+        "ECT marking and CWR/ECE on an ECN connection (tcp_ecn_send, tcp_ecn_check_ce)"
+        if int(v) == 1 else "AccECN (tcp_ecn >= 3: tcp_accecn_*)" if int(v) >= 3 else None),
     "net.ipv4.tcp_syncookies": lambda v: (
         "a cookie SYN,ACK is never retransmitted and the ACK that completes it creates the "
         "socket (cookie_v4_check)" if int(v) == 2 else None),
@@ -162,8 +166,6 @@ UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
 
 # sysctl: (the kernel's default, what it changes that the oracle does not predict)
 UNMODELLED: dict[str, tuple[str, str]] = {
-    "net.ipv4.tcp_ecn_fallback": ("1", "an ECN-setup SYN retransmitted without ECE/CWR "
-                                  "(tcp_ecn_clear_syn)"),
     "net.ipv4.tcp_rfc1337": ("0", "a RST in TIME-WAIT no longer ends it "
                              "(tcp_timewait_state_process; RFC 1337)"),
     "net.ipv4.tcp_abort_on_overflow": ("0", "the handshake's last ACK to a full accept queue "

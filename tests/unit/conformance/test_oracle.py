@@ -91,15 +91,15 @@ def test_the_rest_of_the_modelled_sysctls_reach_the_profile():
 
 
 def test_an_unmodelled_setting_is_noted_only_when_not_the_default():
-    defaults = {"net.ipv4.tcp_ecn_fallback": "1", "net.ipv4.tcp_rfc1337": "0",
+    defaults = {"net.ipv4.tcp_mtu_probing": "0", "net.ipv4.tcp_rfc1337": "0",
                 "net.ipv4.tcp_ecn": "2", "net.ipv4.tcp_retries1": "3"}
     assert "not_modelled" not in oracle_setup(StubTarget(LINUX, defaults)).record()
-    changed = dict(defaults, **{"net.ipv4.tcp_ecn_fallback": "0", "net.ipv4.tcp_ecn": "1",
+    changed = dict(defaults, **{"net.ipv4.tcp_mtu_probing": "2", "net.ipv4.tcp_ecn": "1",
                                "net.ipv4.tcp_retries1": "5"})
     notes = oracle_setup(StubTarget(LINUX, changed)).record()["not_modelled"]
-    assert set(notes) == {"net.ipv4.tcp_ecn_fallback", "net.ipv4.tcp_ecn",
+    assert set(notes) == {"net.ipv4.tcp_mtu_probing", "net.ipv4.tcp_ecn",
                           "net.ipv4.tcp_retries1"}
-    assert "tcp_ecn_clear_syn" in notes["net.ipv4.tcp_ecn_fallback"]
+    assert "tcp_mtup_init" in notes["net.ipv4.tcp_mtu_probing"]
     assert "no effect" in notes["net.ipv4.tcp_retries1"]
 
 

@@ -162,18 +162,24 @@ CASES = {  # scenario, sysctl, the DUT's value, a planted other value
     "reordering": (reordering, "net.ipv4.tcp_reordering", "3", "10"),
     "ecn-on": (ecn, "net.ipv4.tcp_ecn", "2", "0"),
     "ecn-off": (ecn, "net.ipv4.tcp_ecn", "0", "2"),
+    "ecn-active-open": (syn_retries, "net.ipv4.tcp_ecn", "1", "2"),
+    "ecn-fallback": (syn_retries, "net.ipv4.tcp_ecn_fallback", "0", "1"),
     "keepalive": (keepalive, "net.ipv4.tcp_keepalive_time", "10", "20"),
     "keepalive-probes": (keepalive, "net.ipv4.tcp_keepalive_probes", "1", "3"),
     "orphan-retries": (orphan_retries, "net.ipv4.tcp_orphan_retries", "1", "3"),
 }
 KEEPALIVE_FAST = {"net.ipv4.tcp_keepalive_time": "5", "net.ipv4.tcp_keepalive_intvl": "2"}
+COMPANIONS = {  # what a case's DUT sets besides the sysctl under test
+    "net.ipv4.tcp_keepalive_time": KEEPALIVE_FAST,
+    "net.ipv4.tcp_keepalive_probes": KEEPALIVE_FAST,
+    "net.ipv4.tcp_ecn_fallback": {"net.ipv4.tcp_ecn": "1"},  # ECN-setup SYNs to fall back
+}
 
 
 def _profile(key: str, value: str) -> Profile:
     p = LINUX
-    if key.startswith("net.ipv4.tcp_keepalive"):
-        for k, v in KEEPALIVE_FAST.items():
-            p = profile_with_sysctl(p, k, v)
+    for k, v in COMPANIONS.get(key, {}).items():
+        p = profile_with_sysctl(p, k, v)
     changed = profile_with_sysctl(p, key, value)
     assert changed is not None, f"{key} is not modelled"
     return changed
@@ -204,6 +210,11 @@ def test_the_scenarios_show_the_behaviour_each_sysctl_sets():
                if s.flags == SYN | ACK]
     assert len(synacks) == 2
     assert [s.flags & ECE for s in run(ecn, "net.ipv4.tcp_ecn", "0")] == [0]
+    # tcp_ecn = 1: an ECN-setup SYN, its retransmissions plain (tcp_ecn_fallback = 1)
+    syn_flags = [s.flags for s in run(syn_retries, "net.ipv4.tcp_ecn", "1")]
+    assert syn_flags[0] == SYN | ECE | CWR and set(syn_flags[1:]) == {SYN}
+    no_fallback = run(syn_retries, "net.ipv4.tcp_ecn_fallback", "0")
+    assert {s.flags for s in no_fallback} == {SYN | ECE | CWR}
     # orphan, tcp_orphan_retries = 1: given up once 0.6 s (tcp_model_timeout) passed since the
     # first retransmission: two retransmissions of the data with the FIN (as measured on 6.18)
     orphan = [s for s in run(orphan_retries, "net.ipv4.tcp_orphan_retries", "1")
