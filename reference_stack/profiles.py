@@ -207,6 +207,9 @@ class Profile:
     oow_limit_exempts_data: bool = False
     fin_wait_2_timeout: float | None = None  # orphaned FIN-WAIT-2 lifetime (Linux 60 s)
     time_wait_accepts_syn: bool = False  # RFC 1122 4.2.2.13 MAY: reopen from TIME-WAIT
+    # RFC 9293 3.10.7.4: a RST (at RCV.NXT) ends TIME-WAIT; RFC 1337 3 proposes ignoring it.
+    # Linux does with net.ipv4.tcp_rfc1337 = 1 (tcp_timewait_state_process), default 0.
+    time_wait_ignores_rst: bool = False
     drop_segment_without_ts: bool = True  # RFC 7323 3.2 SHOULD; Linux accepts them
     # RFC 9293 3.8.5 / RFC 6093: urgent data stays in line. Linux (without SO_OOBINLINE) takes
     # the last urgent octet out of the stream as an out-of-band byte (tcp_urg, tcp_recvmsg).

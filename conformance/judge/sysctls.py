@@ -136,6 +136,8 @@ MODELLED: dict[str, Change] = {
     # connection (counted here, RFC 9293 3.8.3 R2)
     "net.ipv4.tcp_retries2": _field("data_retries", int),
     "net.ipv4.tcp_orphan_retries": _orphan_retries,
+    # tcp_timewait_state_process: a RST in TIME-WAIT ignored (RFC 1337 3)
+    "net.ipv4.tcp_rfc1337": _field("time_wait_ignores_rst", _on),
     # tcp_fin_time: an orphaned FIN-WAIT-2's lifetime, in seconds
     "net.ipv4.tcp_fin_timeout": _field("fin_wait_2_timeout", float),
     # keepalive_time_when / keepalive_intvl_when / keepalive_probes: the socket's defaults
@@ -166,8 +168,6 @@ UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
 
 # sysctl: (the kernel's default, what it changes that the oracle does not predict)
 UNMODELLED: dict[str, tuple[str, str]] = {
-    "net.ipv4.tcp_rfc1337": ("0", "a RST in TIME-WAIT no longer ends it "
-                             "(tcp_timewait_state_process; RFC 1337)"),
     "net.ipv4.tcp_abort_on_overflow": ("0", "the handshake's last ACK to a full accept queue "
                                        "draws a RST (tcp_check_req: embryonic_reset)"),
     "net.ipv4.tcp_challenge_ack_limit": ("2147483647", "challenge ACKs per second per "

@@ -38,6 +38,11 @@ def linux_time_wait(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> N
     length = seg.segment_len
     restart = now + layer.profile.time_wait
     if not paws_reject and seg.seq == tcb.rcv_nxt and (length == 0 or flags & RST):
+        if flags & RST and layer.profile.time_wait_ignores_rst:
+            # RFC 1337 3 (F1) against TIME-WAIT assassination: the RST is ignored, the timer
+            # left as it is (Linux tcp_timewait_state_process with net.ipv4.tcp_rfc1337 = 1)
+            trace.add("tcp", DROP, "LINUX-tcp_timewait_state_process-rfc1337")
+            return
         if flags & RST:
             layer.transition(tcb, TABLES[State.TIME_WAIT].rst, now)
             return

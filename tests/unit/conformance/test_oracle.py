@@ -91,7 +91,7 @@ def test_the_rest_of_the_modelled_sysctls_reach_the_profile():
 
 
 def test_an_unmodelled_setting_is_noted_only_when_not_the_default():
-    defaults = {"net.ipv4.tcp_mtu_probing": "0", "net.ipv4.tcp_rfc1337": "0",
+    defaults = {"net.ipv4.tcp_mtu_probing": "0", "net.ipv4.tcp_abort_on_overflow": "0",
                 "net.ipv4.tcp_ecn": "2", "net.ipv4.tcp_retries1": "3"}
     assert "not_modelled" not in oracle_setup(StubTarget(LINUX, defaults)).record()
     changed = dict(defaults, **{"net.ipv4.tcp_mtu_probing": "2", "net.ipv4.tcp_ecn": "1",

@@ -82,3 +82,14 @@ def test_an_orphans_retransmissions(profile):
         assert sent == 2 and not tcb_left  # retransmission: at the second RTO's expiry
     else:  # RFC 9293 3.8.3 R2: data_retries (15), well beyond 300 s of backoff here
         assert sent > 1
+
+
+@pytest.mark.parametrize("rfc1337", [False, True])
+def test_rst_in_time_wait(rfc1337):
+    from reference_stack.tcp.state import State
+    from tests.unit.refstack.conn import bring_to
+
+    c = bring_to(State.TIME_WAIT, dataclasses.replace(LINUX, time_wait_ignores_rst=rfc1337))
+    r = c.seg(0x04, seq=c.snd_nxt)  # RST at RCV.NXT
+    assert c.state() is (State.TIME_WAIT if rfc1337 else State.CLOSED)
+    assert ("LINUX-tcp_timewait_state_process-rfc1337" in r.rules()) is rfc1337
