@@ -158,9 +158,6 @@ UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
     "net.ipv4.tcp_ecn": lambda v: (
         "ECT marking and CWR/ECE on an ECN connection (tcp_ecn_send, tcp_ecn_check_ce)"
         if int(v) == 1 else "AccECN (tcp_ecn >= 3: tcp_accecn_*)" if int(v) >= 3 else None),
-    "net.ipv4.tcp_syncookies": lambda v: (
-        "a cookie SYN,ACK is never retransmitted and the ACK that completes it creates the "
-        "socket (cookie_v4_check)" if int(v) == 2 else None),
     "net.ipv4.ip_no_pmtu_disc": lambda v: (
         "Fragmentation Needed handling (icmp_unreach, ip_rt_update_pmtu)" if int(v) >= 2
         else None),

@@ -281,6 +281,13 @@ class TcpLayer:
         p = self.profile
         rule = "RFC9293-3.8.3-MUST-r2-abort"
         if tcb.state is State.SYN_RECEIVED and tcb.passive:
+            lst = tcb.listener
+            if isinstance(lst, Listener) and lst.pending.get(tcb.key):
+                # a SYN cookie's SYN,ACK (Linux tcp_conn_request, no request socket): never
+                # retransmitted; the ACK that echoes the cookie may still complete it
+                self.trace.add("tcp", EVENT, "LINUX-tcp_conn_request-syn-cookie",
+                               "no retransmission of a cookie SYN,ACK")
+                return
             limit = p.synack_retries
         elif tcb.state is State.SYN_SENT:
             # RFC 9293 3.8.3 R2; Linux tcp_write_timeout: in SYN-SENT, max_retransmits =

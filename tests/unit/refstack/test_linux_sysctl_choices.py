@@ -48,6 +48,7 @@ def test_syn_cookies_with_timestamps_keep_the_options_and_zero_drops():
     r = peer.send(peer.tcp(41000, PORT, SYN, seq=1000, options=syn_options()))
     (synack,) = tcp_of(r)
     assert COOKIE in r.rules() and synack.window_scale is not None and synack.sack_permitted
+    assert not stack.poll(5.0).frames  # a cookie's SYN,ACK is never retransmitted
     stack, peer = _listener(dataclasses.replace(LINUX, syncookies=0))
     replies = [tcp_of(peer.send(peer.tcp(41000 + i, PORT, SYN, seq=1000))) for i in range(3)]
     assert [len(x) for x in replies] == [1, 1, 0]
