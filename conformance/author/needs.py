@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.judge.sysctls import MODELLED
+from conformance.judge.sysctls import MODELLED, ROUTE_FIELDS
 from reference_stack.profiles import Profile
 
 
@@ -37,21 +37,25 @@ def at_least(floor: float) -> AtLeast:
     return AtLeast(floor)
 
 
-def _set_by(name: str, sysctls: Mapping[str, str]) -> list[str]:
-    """The DUT sysctls (of those the oracle followed) that set profile field ``name``."""
+def _set_by(name: str, sysctls: Mapping[str, str], route: Mapping[str, object]) -> list[str]:
+    """The DUT sysctls and route attributes (of those the oracle followed) that set profile
+    field ``name``."""
     out = []
-    for key, value in sysctls.items():
-        change = MODELLED.get(key)
-        try:
-            if change is not None and name in change(value):
-                out.append(f"{key}={value}")
-        except (ValueError, IndexError):
-            continue
+    for table, settings, label in ((MODELLED, sysctls, "{}={}"), (ROUTE_FIELDS, route,
+                                                                   "route {} {}")):
+        for key, value in settings.items():
+            change = table.get(key)
+            try:
+                if change is not None and name in change(str(value)):
+                    out.append(label.format(key, value))
+            except (ValueError, IndexError):
+                continue
     return out
 
 
 def unmet(profile: Profile, features: Mapping[str, Any],
-          sysctls: Mapping[str, str] | None = None) -> str | None:
+          sysctls: Mapping[str, str] | None = None,
+          route: Mapping[str, object] | None = None) -> str | None:
     """Why ``profile`` lacks one of ``features`` (the skip reason), or None when it has them
     all. A name that is not a profile field is a test-authoring error (ValueError)."""
     for name, want in features.items():
@@ -62,7 +66,7 @@ def unmet(profile: Profile, features: Mapping[str, Any],
         if ok:
             continue
         wanted = f"{name} {want}" if callable(want) else f"{name}={want!r}"
-        why = ", ".join(_set_by(name, sysctls or {}))
+        why = ", ".join(_set_by(name, sysctls or {}, route or {}))
         return (f"needs {wanted}; the DUT has {name}={have!r}"
                 + (f" ({why})" if why else f" (profile {profile.name})"))
     return None

@@ -337,8 +337,9 @@ def _skip_unless_features(node: pytest.Item, state: RunState, target: Any) -> No
         return
     profile = state.oracle.profile if state.oracle else target.oracle_profile()
     sysctls = state.oracle.sysctls if state.oracle else {}
+    route = state.oracle.route if state.oracle else {}
     try:
-        reason = unmet(profile, features, sysctls)
+        reason = unmet(profile, features, sysctls, route)
     except ValueError as exc:
         raise pytest.UsageError(f"{node.nodeid}: {exc}") from None
     if reason is not None:
