@@ -125,6 +125,12 @@ MODELLED: dict[str, Change] = {
     # fib_validate_source: IN_DEV_ACCEPT_LOCAL (conf.all or the device's) lets a datagram
     # with one of our own addresses as source through
     "net.ipv4.conf.all.accept_local": _field("accept_own_source", _on),
+    # ip_rcv_options: IN_DEV_SOURCE_ROUTE needs conf.all and the device's (the device's
+    # comes from conf.default, 1 in a fresh namespace): conf.all decides here
+    "net.ipv4.conf.all.accept_source_route": lambda v: {"drop_source_routed": not _on(v)},
+    # fib_validate_source looks the source up only with rp_filter (the maximum of conf.all
+    # and the device's) on: a directed-broadcast source is then a martian (RFC 1122 3.2.1.3)
+    "net.ipv4.conf.all.rp_filter": _field("directed_broadcast_source_martian", _on),
     "net.ipv4.tcp_rmem": _rmem,
     "net.ipv4.tcp_wmem": _wmem,
     # tcp_oow_rate_limited / tcp_send_challenge_ack (reference_stack/tcp/ack_throttle.py)
@@ -158,6 +164,9 @@ UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
     "net.ipv4.tcp_ecn": lambda v: (
         "ECT marking and CWR/ECE on an ECN connection (tcp_ecn_send, tcp_ecn_check_ce)"
         if int(v) == 1 else "AccECN (tcp_ecn >= 3: tcp_accecn_*)" if int(v) >= 3 else None),
+    "net.ipv4.conf.all.rp_filter": lambda v: (
+        "a source with no route back through the link is dropped (fib_validate_source; "
+        "RFC 3704)" if int(v) else None),
     "net.ipv4.ip_no_pmtu_disc": lambda v: (
         "Fragmentation Needed handling (icmp_unreach, ip_rt_update_pmtu)" if int(v) >= 2
         else None),
@@ -179,10 +188,6 @@ UNMODELLED: dict[str, tuple[str, str]] = {
     "net.ipv4.ipfrag_high_thresh": ("4194304", "reassembly memory: a smaller limit drops "
                                     "fragments (ip_frag_queue -> inet_frag_find)"),
     "net.ipv4.conf.all.arp_ignore": ("0", "which ARP requests are answered (arp_ignore)"),
-    "net.ipv4.conf.all.rp_filter": ("0", "reverse-path filtering of sources "
-                                    "(fib_validate_source; RFC 3704)"),
-    "net.ipv4.conf.all.accept_source_route": ("0", "source-routed datagrams (ip_rcv_options: "
-                                              "IN_DEV_SOURCE_ROUTE, conf.all and the device's)"),
     "net.ipv4.conf.all.route_localnet": ("0", "127/8 sources and destinations on the link "
                                          "(ip_route_input_slow: martian_source)"),
 }
