@@ -13,7 +13,7 @@ import errno
 import pytest
 
 from ..ipv4.dut_sysctl import dut_profile, set_dut_sysctl
-from .states import connect_error, start_active_open
+from .states import connect_error, is_syn, start_active_open
 
 RETRIES = 1
 RTO_S = 1.0  # RFC 6298 2.1: the initial RTO
@@ -40,7 +40,7 @@ def test_syn_retransmitted_then_given_up(ex, dut, endpoints, bed, linear):
     count = profile.syn_retries + profile.syn_linear_timeouts  # RETRIES + linear on Linux
     timeouts = _timeouts(count, linear)
     for wait in timeouts[:-1]:
-        again = conn.expect(flags="S", timeout=wait + 0.5)
+        again = conn.expect(flags=is_syn, timeout=wait + 0.5)
         assert again.seq == syn.seq
     assert connect_error(dut, fd, timeout=timeouts[-1] + 1.0) == errno.ETIMEDOUT
     conn.expect_nothing()  # no further SYN
