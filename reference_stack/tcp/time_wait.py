@@ -42,6 +42,8 @@ def linux_time_wait(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> N
             # RFC 1337 3 (F1) against TIME-WAIT assassination: the RST is ignored, the timer
             # left as it is (Linux tcp_timewait_state_process with net.ipv4.tcp_rfc1337 = 1)
             trace.add("tcp", DROP, "LINUX-tcp_timewait_state_process-rfc1337")
+            if ts is not None:
+                tcb.ts_recent = ts[0]  # (the in-window path goes on to take its TSval)
             return
         if flags & RST:
             layer.transition(tcb, TABLES[State.TIME_WAIT].rst, now)

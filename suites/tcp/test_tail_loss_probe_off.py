@@ -2,21 +2,18 @@
 retransmitted when the retransmission timer expires (RFC 6298 5.4, RFC 9293 3.8.1), no
 earlier. Linux turns probes off with net.ipv4.tcp_early_retrans < 3
 (tcp_schedule_loss_probe), set here per test; a FIN sent apart from its data is then not
-probed within milliseconds (test_tail_loss_probe.py) but retransmitted at the RTO, no sooner
-than the RTO's floor (Linux TCP_RTO_MIN, 200 ms). The lockstep oracle, told the sysctl,
-judges the time and the segment (Linux retransmits data and FIN together).
+probed within milliseconds (test_tail_loss_probe.py) but retransmitted with its data at the
+RTO (Linux TCP_RTO_MIN, 200 ms, at the least). The lockstep oracle, told the sysctl, judges
+the time.
 
 Waits: the RTO (under 4 s)."""
 
 import socket
-import time
 
 import pytest
 
 from ..ipv4.dut_sysctl import set_dut_sysctl
 from .states import reach
-
-RTO_FLOOR_S = 0.2  # the smallest RTO of a stack (Linux TCP_RTO_MIN); RFC 6298 2.4 says 1 s
 
 
 @pytest.mark.requirement("RFC9293-3.8.1-MUST-retransmit", "RFC6298-5.4-MUST-retransmit-earliest")
@@ -27,9 +24,7 @@ def test_without_probes_the_tail_waits_for_the_rto(ex, dut, endpoints, bed):
     peer.conn.expect_data(b"probe me")
     dut.shutdown(peer.fd, socket.SHUT_WR)
     peer.conn.expect(flags="FA")
-    t0 = time.monotonic()
     again = peer.conn.expect(flags=None, timeout=4.0)  # the earliest unacknowledged octet
-    delay = time.monotonic() - t0
+    # (a probe would resend the last segment, the FIN alone; its time the oracle judges)
     assert again.payload.startswith(b"probe me"), again.summary()
-    assert delay >= RTO_FLOOR_S * 0.9, f"retransmitted after {delay:.3f} s"
     peer.conn.ack()
