@@ -164,6 +164,11 @@ UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
     "net.ipv4.tcp_ecn": lambda v: (
         "ECT marking and CWR/ECE on an ECN connection (tcp_ecn_send, tcp_ecn_check_ce)"
         if int(v) == 1 else "AccECN (tcp_ecn >= 3: tcp_accecn_*)" if int(v) >= 3 else None),
+    "net.ipv4.tcp_syncookies": lambda v: (
+        "every passive open is a cookie connection: the MSS rounded down to the cookie table "
+        "(cookie_v4_init_sequence: 536, 1300, 1440, 1460), no request socket to answer in "
+        "SYN-RECEIVED (tcp_check_req), the ACK alone creates the socket (cookie_v4_check)"
+        if int(v) == 2 else None),
     "net.ipv4.conf.all.rp_filter": lambda v: (
         "a source with no route back through the link is dropped (fib_validate_source; "
         "RFC 3704)" if int(v) else None),
