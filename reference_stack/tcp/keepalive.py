@@ -45,11 +45,12 @@ def fire(layer: Connections, tcb: Tcb, now: float) -> None:
         return
     idle, interval, probes = tcb.keepalive
     elapsed = now - tcb.last_rcv
+    if tcb.last_rcv >= tcb.keepalive_probe_at:
+        tcb.keepalive_probes_out = 0  # answered (Linux tcp_ack: icsk_probes_out = 0)
     if tcb.in_flight() or tcb.unsent():
         tcb.timers.set(T_KEEPALIVE, now + idle)  # the retransmission timer watches it
         return
     if elapsed < idle:
-        tcb.keepalive_probes_out = 0  # heard from the peer since: start over
         tcb.timers.set(T_KEEPALIVE, now + idle - elapsed)
         return
     if tcb.keepalive_probes_out >= probes:
@@ -58,4 +59,5 @@ def fire(layer: Connections, tcb: Tcb, now: float) -> None:
         return
     layer.sender.emit(tcb, ACK, seq_add(tcb.snd_una, -1), now, RULE_PROBE)
     tcb.keepalive_probes_out += 1
+    tcb.keepalive_probe_at = now
     tcb.timers.set(T_KEEPALIVE, now + interval)

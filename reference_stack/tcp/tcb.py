@@ -71,6 +71,7 @@ class Tcb:
     # Keep-alives (tcp/keepalive.py): (idle, interval, probes) while SO_KEEPALIVE is on.
     keepalive: tuple[int, int, int] | None = None
     keepalive_probes_out: int = 0
+    keepalive_probe_at: float = float("inf")  # when the last probe went out
     last_rcv: float = 0.0  # when a segment last arrived (Linux tp->rcv_tstamp)
     isn_name: str = ""  # the variance name of our ISN, fixed at creation (tcp.variance)
     # FIN bookkeeping.
