@@ -46,6 +46,9 @@ class Profile:
     icmp_error_max_len: int = 576  # RFC 1812 4.3.2.3: up to 576 octets in total
     icmp_quote_exact: bool = False  # False: any prefix of >= header + 8 octets is allowed
     echo_ignore_broadcasts: bool = False  # RFC 1122 3.2.2.6: MAY ignore broadcast echo
+    # RFC 1122 3.2.2.6: every host MUST answer an Echo Request. Linux icmp_echo drops them all
+    # while net.ipv4.icmp_echo_ignore_all is set (off by default).
+    echo_ignore_all: bool = False
     # RFC 1122 4.2.3.9: a soft error (Destination Unreachable codes 0, 1, 5, ...) MUST NOT
     # abort a connection; Linux tcp_v4_err aborts one in SYN-SENT (RFC 5461 4: common practice).
     syn_sent_aborts_on_soft_error: bool = False
@@ -70,6 +73,11 @@ class Profile:
     # SYN-ACK (ECE); the RFC profile does not use ECN. Linux net.ipv4.tcp_ecn = 2 accepts it on
     # passive opens (tcp_ecn_create_request, tcp_ecn_make_synack).
     ecn_accept: bool = False
+    # RFC 3168 6.1.1: a host MAY send an ECN-setup SYN (ECE and CWR) on an active open; Linux
+    # does with net.ipv4.tcp_ecn = 1 (tcp_ecn_send_syn) and, with tcp_ecn_fallback = 1 (the
+    # default), retransmits the SYN without them (tcp_ecn_clear_syn).
+    ecn_request: bool = False
+    ecn_fallback: bool = True
     dsack: bool = False  # RFC 2883 D-SACK (optional); Linux: net.ipv4.tcp_dsack = 1
     # RFC 2018 3: a SACK block's right edge follows the last octet of the data received. Linux
     # tcp_sack_new_ofo_skb(sk, seq, end_seq) counts an out-of-order segment's FIN in it, and
@@ -173,8 +181,29 @@ class Profile:
     tlp_min_timeout: float = 0.008  # Linux TCP_TIMEOUT_MIN: 2 jiffies (HZ = 250)
     synack_retries: int = 6  # retransmissions of a passive open's SYN,ACK
     data_retries: int = 15
+    # RFC 5681 3.2: the third duplicate ACK starts fast retransmit. Linux tcp_time_to_recover
+    # (and RACK's reordering window, tcp_rack_reo_wnd) count against tp->reordering, which
+    # starts at net.ipv4.tcp_reordering (3).
+    dupthresh: int = 3
+    # RFC 9293 3.8.3 R2 counts retransmissions. Linux tcp_write_timeout (synchronized states)
+    # gives up by time instead (retransmits_timed_out): once the time since the first
+    # retransmission reaches what `limit` retransmissions backed off from TCP_RTO_MIN would
+    # take (tcp_model_timeout), at a timer expiry.
+    retries_by_time: bool = False
+    # RFC 9293 3.8.3 (R2) applies to every connection; Linux tcp_write_timeout bounds an
+    # orphan's (its socket closed) retransmissions by tcp_orphan_retries() instead
+    # (net.ipv4.tcp_orphan_retries, 0 meaning 8). None: data_retries.
+    orphan_retries: int | None = None
+    # RFC 9293 3.10.7.2 keeps state for each SYN in LISTEN. Linux tcp_conn_request answers
+    # statelessly with a SYN cookie while the request queue is over the backlog
+    # (net.ipv4.tcp_syncookies = 1; 2: always); a cookie keeps window scale and SACK only in
+    # the timestamp, so a SYN without one is answered with the MSS option alone. None: no
+    # request-queue limit; 0: a SYN over it is dropped.
+    syncookies: int | None = None
     time_wait: float = 240.0  # 2 * MSL, MSL = 2 minutes (RFC 9293 3.4.2)
     keepalive_idle: int = 7200  # RFC 1122 4.2.3.6: no less than two hours by default
+    keepalive_interval: int = 75  # RFC 1122 4.2.3.6 sets none (BSD's 75 s)
+    keepalive_probes: int = 9  # RFC 1122 4.2.3.6 sets none (BSD's 9)
     zero_window_probe: str = PROBE_ONE_BYTE
     # RFC 5961 7 (SHOULD) ACK throttling: at most one challenge ACK or out-of-window ACK per
     # interval and connection (Linux __tcp_oow_rate_limited: net.ipv4.tcp_invalid_ratelimit);
@@ -185,6 +214,9 @@ class Profile:
     oow_limit_exempts_data: bool = False
     fin_wait_2_timeout: float | None = None  # orphaned FIN-WAIT-2 lifetime (Linux 60 s)
     time_wait_accepts_syn: bool = False  # RFC 1122 4.2.2.13 MAY: reopen from TIME-WAIT
+    # RFC 9293 3.10.7.4: a RST (at RCV.NXT) ends TIME-WAIT; RFC 1337 3 proposes ignoring it.
+    # Linux does with net.ipv4.tcp_rfc1337 = 1 (tcp_timewait_state_process), default 0.
+    time_wait_ignores_rst: bool = False
     drop_segment_without_ts: bool = True  # RFC 7323 3.2 SHOULD; Linux accepts them
     # RFC 9293 3.8.5 / RFC 6093: urgent data stays in line. Linux (without SO_OOBINLINE) takes
     # the last urgent octet out of the stream as an out-of-band byte (tcp_urg, tcp_recvmsg).
@@ -348,6 +380,11 @@ LINUX = Profile(
     rto_max=120.0,  # TCP_RTO_MAX
     syn_retries=6,  # net.ipv4.tcp_syn_retries
     synack_retries=5,  # net.ipv4.tcp_synack_retries
+    orphan_retries=8,  # net.ipv4.tcp_orphan_retries = 0: tcp_orphan_retries() gives 8
+    retries_by_time=True,  # retransmits_timed_out
+    syncookies=1,  # net.ipv4.tcp_syncookies
+    keepalive_interval=75,  # net.ipv4.tcp_keepalive_intvl
+    keepalive_probes=9,  # net.ipv4.tcp_keepalive_probes
     time_wait=60.0,  # TCP_TIMEWAIT_LEN
     zero_window_probe=PROBE_OLD_SEQ,
     oow_ack_interval=0.5,  # net.ipv4.tcp_invalid_ratelimit = 500 ms

@@ -17,7 +17,7 @@ from typing import Any
 from reference_stack.iface.interface import Interface
 from reference_stack.iface.state import Output
 from reference_stack.iface.udp_sockets import UdpEndpoint
-from reference_stack.tcp import urgent
+from reference_stack.tcp import keepalive, urgent
 from reference_stack.tcp.layer import ANY
 from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.seq import seq_diff, seq_gt
@@ -41,6 +41,8 @@ TCP_MAXSEG = pysock.TCP_MAXSEG
 SO_KEEPALIVE = pysock.SO_KEEPALIVE
 SO_OOBINLINE = pysock.SO_OOBINLINE
 TCP_KEEPIDLE = pysock.TCP_KEEPIDLE
+TCP_KEEPINTVL = pysock.TCP_KEEPINTVL
+TCP_KEEPCNT = pysock.TCP_KEEPCNT
 SHUT_RD, SHUT_WR, SHUT_RDWR = pysock.SHUT_RD, pysock.SHUT_WR, pysock.SHUT_RDWR
 MSG_OOB = int(pysock.MSG_OOB)  # a plain int: IntFlag arithmetic is slow on the send path
 
@@ -72,6 +74,8 @@ class Socket:
     # less than two hours. The options are kept; keep-alive probes themselves are not modelled.
     keepalive: bool = False
     keepidle: int | None = None
+    keepintvl: int | None = None
+    keepcnt: int | None = None
     shut_rd: bool = False
     shut_wr: bool = False
     connect_reported: bool = False
@@ -413,12 +417,24 @@ class SocketApi:
                     s.tcb.send.capacity = size
         elif level == SOL_SOCKET and name == SO_KEEPALIVE:
             s.keepalive = bool(value)
+            self._keepalive(s, now)
         elif level == SOL_SOCKET and name == SO_OOBINLINE:
             s.oobinline = bool(value)
         elif level == IPPROTO_TCP and name == TCP_KEEPIDLE and s.type == SOCK_STREAM:
             if not 1 <= int(value) <= 32767:  # Linux MAX_TCP_KEEPIDLE
                 return None, errno.EINVAL
             s.keepidle = int(value)
+            self._keepalive(s, now)
+        elif level == IPPROTO_TCP and name == TCP_KEEPINTVL and s.type == SOCK_STREAM:
+            if not 1 <= int(value) <= 32767:  # Linux MAX_TCP_KEEPINTVL
+                return None, errno.EINVAL
+            s.keepintvl = int(value)
+            self._keepalive(s, now)
+        elif level == IPPROTO_TCP and name == TCP_KEEPCNT and s.type == SOCK_STREAM:
+            if not 1 <= int(value) <= 127:  # Linux MAX_TCP_KEEPCNT
+                return None, errno.EINVAL
+            s.keepcnt = int(value)
+            self._keepalive(s, now)
         elif level == SOL_SOCKET and name == SO_LINGER:
             onoff, secs = value
             s.linger = (int(onoff), int(secs))
@@ -434,6 +450,16 @@ class SocketApi:
         else:
             return None, errno.ENOPROTOOPT
         return 0, 0
+
+    def _keepalive(self, s: Socket, now: float) -> None:
+        """SO_KEEPALIVE or a keep-alive time changed on a connected socket: (re)start its
+        keep-alive timer (RFC 1122 4.2.3.6; Linux tcp_set_keepalive, tcp_sock_set_keepidle)."""
+        if s.tcb is None:
+            return
+        p = self.iface.profile
+        settings = (s.keepidle or p.keepalive_idle, s.keepintvl or p.keepalive_interval,
+                    s.keepcnt or p.keepalive_probes) if s.keepalive else None
+        keepalive.configure(s.tcb, settings, now)
 
     def getsockopt(self, fd: int, level: int, name: int) -> tuple[Any, int]:
         s = self.get(fd)
@@ -462,6 +488,10 @@ class SocketApi:
                 return int(s.nodelay), 0
             if name == TCP_KEEPIDLE:
                 return s.keepidle or self.iface.profile.keepalive_idle, 0
+            if name == TCP_KEEPINTVL:  # Linux keepalive_intvl_when
+                return s.keepintvl or self.iface.profile.keepalive_interval, 0
+            if name == TCP_KEEPCNT:  # Linux keepalive_probes
+                return s.keepcnt or self.iface.profile.keepalive_probes, 0
             if name == TCP_MAXSEG:
                 if s.tcb is not None and s.tcb.negotiated:
                     return s.tcb.mss, 0

@@ -13,7 +13,6 @@ with a field-level diff against the template; the diff also goes into results.js
 from __future__ import annotations
 
 import itertools
-import time
 from typing import Any
 
 from conformance.author import barriers, templates
@@ -118,8 +117,9 @@ class Exchange:
 
     # -- conveniences -------------------------------------------------------------------
     def sleep(self, seconds: float) -> None:
-        """An explicit, documented wait (timer-driven behaviour only)."""
-        time.sleep(seconds)
+        """An explicit, documented wait (timer-driven behaviour only); frames the target sends
+        meanwhile are recorded as they arrive and stay there for later expectations."""
+        self.link.watch(seconds)
 
     def tcp(self, dut_port: int, **kwargs: Any) -> Any:
         from conformance.author.tcp_connection import TcpConnection

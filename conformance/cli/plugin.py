@@ -107,6 +107,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "requirement(*ids): RFC requirement ids this test checks (see suites/requirements)",
     )
+    config.addinivalue_line(
+        "markers",
+        "needs(**features): profile features the test assumes (e.g. timestamps=True), resolved "
+        "against the DUT's sysctls; skipped with the reason when the DUT has them off "
+        "(conformance.author.needs)",
+    )
     try:
         state = RunState(config)
         target_class(state.target_name)
@@ -155,7 +161,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 f"{item.nodeid}: unknown requirement id(s) {', '.join(unknown)}"
             )
         exp = expectations.find(state.expectations, item.nodeid)
-        if exp is not None:
+        if exp is not None and not exp.lifted_by(state.dut_config.extra_sysctls):
             reason = exp.reason + (f" ({exp.link})" if exp.link else "")
             item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
 
@@ -371,6 +377,7 @@ def _safe_name(nodeid: str) -> str:
 def bed(target: Any, request: pytest.FixtureRequest) -> Any:
     state: RunState = request.config.stash[STASH_STATE]
     nodeid = request.node.nodeid
+    _skip_unless_features(request.node, state, target)
     test_bed = target.begin_test(nodeid)
     test_bed.oracle_profile = state.oracle.profile if state.oracle else target.oracle_profile()
     if test_bed.capabilities.replies_synchronously:
@@ -395,6 +402,26 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
             record.update(target.end_test(test_bed))
         finally:  # the pcap and the record are kept even when tear-down fails
             _keep_evidence(state, nodeid, test_bed, record)
+
+
+def _skip_unless_features(node: pytest.Item, state: RunState, target: Any) -> None:
+    """Skip a test whose ``needs`` marker asks for a feature the DUT has off."""
+    from conformance.author.needs import unmet
+
+    features: dict[str, Any] = {}
+    for mark in node.iter_markers("needs"):
+        features.update(mark.kwargs)
+    if not features:
+        return
+    profile = state.oracle.profile if state.oracle else target.oracle_profile()
+    sysctls = state.oracle.sysctls if state.oracle else {}
+    route = state.oracle.route if state.oracle else {}
+    try:
+        reason = unmet(profile, features, sysctls, route)
+    except ValueError as exc:
+        raise pytest.UsageError(f"{node.nodeid}: {exc}") from None
+    if reason is not None:
+        pytest.skip(reason)
 
 
 def _keep_evidence(state: RunState, nodeid: str, test_bed: Any, record: dict[str, Any]) -> None:

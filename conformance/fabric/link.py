@@ -168,6 +168,15 @@ class TesterLink:
         self.pending = []
         return before
 
+    def watch(self, seconds: float) -> None:
+        """Wait ``seconds``, reading what arrives meanwhile (kept pending for later
+        expectations), so the recording has each frame at its arrival, not after the wait."""
+        deadline = time.monotonic() + seconds
+        pending, self.pending = self.pending, []
+        while (frame := self.recv(deadline)) is not None:
+            pending.append(frame)
+        self.pending = pending
+
     def quiesce(self, window: float) -> list[bytes]:
         """Collect frames until none has arrived for ``window`` seconds (bounded at 10 windows)."""
         frames = self.drain()

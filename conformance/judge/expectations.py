@@ -6,9 +6,12 @@
     test = "suites/tcp/test_foo.py::test_bar[case]"   # exact test id (or prefix ending in '*')
     reason = "Linux sends ... where RFC 9293 3.10.7.4 says ...; allowed by ..."
     link = "https://..."                              # optional
+    unless_sysctl = { "net.ipv4.tcp_syn_linear_timeouts" = "0" }   # optional
 
 Strict: an expected failure that passes is reported as xpassed and fails the run, so the file is
-kept true. Every entry needs a reason.
+kept true. Every entry needs a reason. An entry about a behaviour a sysctl switches names the
+run-wide settings (``--dut-sysctl``, a value or a list of values) under which the target
+behaves as the test expects, so it does not apply there (``unless_sysctl``).
 
 Analysed differences between the target and the oracle (``[[divergence]]`` entries) live in the
 same file; :mod:`conformance.judge.store` reads them.
@@ -33,6 +36,12 @@ class Expectation:
     test: str
     reason: str
     link: str | None = None
+    unless_sysctl: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def lifted_by(self, sysctls: dict[str, str]) -> bool:
+        """The run's DUT sysctls make the target do what the test expects."""
+        return any(sysctls.get(key, "").split() in [v.split() for v in values]
+                   for key, values in self.unless_sysctl)
 
     def matches(self, test_id: str) -> bool:
         if self.test.endswith("*"):
@@ -60,7 +69,13 @@ def load(target: str, directory: Path | str | None = None) -> list[Expectation]:
         if not isinstance(test, str) or not isinstance(reason, str) or not reason.strip():
             raise ExpectationsError(f"{path}: xfail #{i + 1} needs a test id and a reason")
         link = entry.get("link")
-        out.append(Expectation(test, reason.strip(), link if isinstance(link, str) else None))
+        unless = entry.get("unless_sysctl", {})
+        if not isinstance(unless, dict):
+            raise ExpectationsError(f"{path}: xfail #{i + 1}: unless_sysctl is a table")
+        lifted = tuple((str(k), tuple(str(x) for x in (v if isinstance(v, list) else [v])))
+                       for k, v in unless.items())
+        out.append(Expectation(test, reason.strip(), link if isinstance(link, str) else None,
+                               lifted))
     return out
 
 

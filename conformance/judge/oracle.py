@@ -10,7 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from conformance.judge.sysctls import profile_with_sysctl, profile_with_sysctls
+from conformance.judge.sysctls import (
+    not_modelled,
+    profile_with_route,
+    profile_with_sysctl,
+    profile_with_sysctls,
+)
 from reference_stack.profiles import Profile
 from reference_stack.stack import ReferenceStack
 from reference_stack.wire.addr import ip4, mac
@@ -31,26 +36,38 @@ class JudgedTarget(Protocol):
 
     def dut_sysctls(self) -> Mapping[str, str]: ...
 
+    # and optionally dut_route() -> Mapping[str, object] (Target.dut_route)
+
 
 @dataclass(frozen=True)
 class OracleSetup:
-    """The profile the oracle judges a DUT with and the DUT's sysctls that shaped it."""
+    """The profile the oracle judges a DUT with, the DUT's sysctls and route attributes that
+    shaped it, and the DUT settings whose effect it does not predict (not_modelled)."""
 
     profile: Profile
     sysctls: dict[str, str] = field(default_factory=dict)
+    route: dict[str, object] = field(default_factory=dict)
+    not_modelled: dict[str, str] = field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
         """JSON-safe: what results.json and a campaign summary say the oracle used."""
         out: dict[str, Any] = {"profile": self.profile.name, "sysctls": dict(self.sysctls)}
+        if self.route:
+            out["route"] = dict(self.route)
+        if self.not_modelled:
+            out["not_modelled"] = dict(self.not_modelled)
         if self.profile.broken_rules:
             out["broken_rules"] = sorted(self.profile.broken_rules)
         return out
 
 
 def oracle_setup(target: JudgedTarget) -> OracleSetup:
-    """The target's profile following the sysctls in force in its DUT."""
-    profile, used = profile_with_sysctls(target.oracle_profile(), target.dut_sysctls())
-    return OracleSetup(profile, used)
+    """The target's profile following the sysctls and route attributes in force in its DUT."""
+    sysctls = target.dut_sysctls()
+    route = dict(target.dut_route()) if hasattr(target, "dut_route") else {}
+    profile, used = profile_with_sysctls(target.oracle_profile(), sysctls)
+    profile = profile_with_route(profile, route)
+    return OracleSetup(profile, used, route, not_modelled(sysctls, route))
 
 
 def build_oracle(profile: Profile, addrs: Addresses, seed: int = 0) -> ReferenceStack:

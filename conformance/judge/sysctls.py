@@ -1,7 +1,18 @@
-"""Kernel sysctls the oracle follows, and the reference-profile parameter each one means, so
+"""Kernel sysctls the oracle follows, and the reference-profile parameters each one means, so
 the reference stack (as a target, or as the oracle judging a DUT) behaves as the sysctls in
 force in that DUT make a kernel behave (a test that shortens a timer, a run's
-``--dut-sysctl``, a host whose tcp_rmem gives another window scale)."""
+``--dut-sysctl``, a host whose tcp_rmem gives another window scale).
+
+Three kinds of sysctl, each mapping naming the (Linux 6.18) kernel code that reads it:
+
+- ``MODELLED``: the profile follows the value (one or more fields).
+- ``UNMODELLED``: the value changes what a kernel puts on the wire, the oracle does not model
+  that; a DUT whose value is not the kernel's default gets a "not modelled" note in the
+  oracle's record (results.json ``environment.oracle.not_modelled``), so a verdict about that
+  behaviour is never silently wrong.
+- ``NO_EFFECT``: known, and without effect on what the oracle predicts here (a fresh DUT
+  namespace per test, one address on the DUT's link); recorded the same way when changed.
+"""
 
 from __future__ import annotations
 
@@ -10,51 +21,273 @@ from collections.abc import Callable, Mapping
 
 from reference_stack.profiles import Profile, linux_window_scale
 
-
-def _rmem_scale(value: str) -> int:
-    """tcp_rmem is "min default max": the window scale follows its max (RFC 7323 2.3 leaves
-    the shift to the receiver; Linux's tcp_select_initial_window, see linux_window_scale)."""
-    return linux_window_scale(int(value.split()[2]))
+Change = Callable[[str], dict[str, object]]
 
 
-def _ratelimit(value: str) -> float | None:
+def _field(name: str, kind: Callable[[str], object]) -> Change:
+    return lambda value: {name: kind(value)}
+
+
+def _on(value: str) -> bool:
+    return int(value) != 0
+
+
+def _ints(value: str) -> list[int]:
+    return [int(v) for v in value.split()]
+
+
+def _rmem(value: str) -> dict[str, object]:
+    """tcp_rmem is "min default max". tcp_init_sock: sk_rcvbuf = tcp_rmem[1]; the SYN's window
+    is tcp_full_space = tcp_win_from_space(sk_rcvbuf), half of it at the default scaling ratio
+    (TCP_DEFAULT_SCALING_RATIO). The shift: window_scale_of."""
+    default = _ints(value)[1]
+    return {"recv_buffer": default, "initial_window_space": default // 2}
+
+
+# tcp_select_initial_window offers the shift that covers max(tcp_rmem[2], net.core.rmem_max)
+# (RFC 7323 2.3 leaves the shift to the receiver): two sysctls, one field.
+WINDOW_SCALE_INPUTS = ("net.ipv4.tcp_rmem", "net.core.rmem_max")
+
+
+def window_scale_of(sysctls: Mapping[str, str]) -> dict[str, object]:
+    """The window_scale field the DUT's tcp_rmem and rmem_max give ({} without them)."""
+    try:
+        high = _ints(sysctls["net.ipv4.tcp_rmem"])[2] if WINDOW_SCALE_INPUTS[0] in sysctls else 0
+        rmem_max = int(sysctls.get(WINDOW_SCALE_INPUTS[1], "0"))
+    except (ValueError, IndexError):
+        return {}
+    if not high and not rmem_max:
+        return {}
+    return {"window_scale": linux_window_scale(high, rmem_max)}
+
+
+def _wmem(value: str) -> dict[str, object]:
+    """tcp_wmem is "min default max"; tcp_init_sock: sk_sndbuf = tcp_wmem[1]."""
+    return {"send_buffer": _ints(value)[1]}
+
+
+def _ratelimit(value: str) -> dict[str, object]:
     """tcp_invalid_ratelimit is in milliseconds; 0 turns the limit off (__tcp_oow_rate_limited
     compares the elapsed jiffies against it)."""
     ms = int(value)
-    return ms / 1000 if ms > 0 else None
+    return {"oow_ack_interval": ms / 1000 if ms > 0 else None}
 
 
-SYSCTL_PROFILE_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
-    "net.ipv4.ipfrag_time": ("reassembly_timeout", float),
-    "net.ipv4.ip_default_ttl": ("ttl", int),
-    "net.ipv4.tcp_timestamps": ("timestamps", lambda v: v != "0"),
-    "net.ipv4.tcp_sack": ("sack", lambda v: v != "0"),
-    "net.ipv4.tcp_window_scaling": ("window_scaling", lambda v: v != "0"),
-    "net.ipv4.tcp_syn_linear_timeouts": ("syn_linear_timeouts", int),
-    "net.ipv4.conf.all.arp_accept": ("arp_accept", lambda v: v != "0"),
-    "net.ipv4.tcp_rmem": ("window_scale", _rmem_scale),
+def _ecn(value: str) -> dict[str, object]:
+    """tcp_ecn: tcp_ecn_create_request answers an ECN-setup SYN (RFC 3168 6.1.1) for any value
+    but 0 (1 and 2; 3+ are AccECN's, which changes the SYN-ACK: UNMODELLED_VALUES);
+    tcp_ecn_send_syn sends one on active opens with 1."""
+    mode = int(value)
+    return {"ecn_accept": mode != 0, "ecn_request": mode == 1}
+
+
+def _early_retrans(value: str) -> dict[str, object]:
+    """tcp_early_retrans: tcp_schedule_loss_probe returns early unless it is 3 or 4 (RFC 8985 7
+    tail loss probes; 0-2 turn TLP off)."""
+    return {"tail_loss_probe": int(value) in (3, 4)}
+
+
+def _orphan_retries(value: str) -> dict[str, object]:
+    """tcp_orphan_retries (tcp_orphan_retries(): 0 means 8 while the peer is alive, i.e. its
+    last RTO was not backed off to the maximum) bounds an orphan's retransmissions
+    (tcp_write_timeout, RFC 9293 3.8.3 R2)."""
+    n = int(value)
+    return {"orphan_retries": n if n else 8}
+
+
+MODELLED: dict[str, Change] = {
+    "net.ipv4.ipfrag_time": _field("reassembly_timeout", float),  # ip_expire (qp->q.timer)
+    "net.ipv4.ip_default_ttl": _field("ttl", int),  # ip_select_ttl
+    # tcp_syn_options / tcp_synack_options, tcp_parse_options (!estab: the sysctl decides)
+    "net.ipv4.tcp_timestamps": _field("timestamps", _on),
+    "net.ipv4.tcp_sack": _field("sack", _on),
+    "net.ipv4.tcp_window_scaling": _field("window_scaling", _on),
+    # tcp_dsack_set, tcp_dsack_extend: no D-SACK block when 0 (RFC 2883)
+    "net.ipv4.tcp_dsack": _field("dsack", _on),
+    "net.ipv4.tcp_ecn": _ecn,
+    # tcp_ecn_clear_syn: a retransmitted ECN-setup SYN drops ECE and CWR
+    "net.ipv4.tcp_ecn_fallback": _field("ecn_fallback", _on),
+    "net.ipv4.tcp_early_retrans": _early_retrans,
+    "net.ipv4.tcp_syn_linear_timeouts": _field("syn_linear_timeouts", int),
+    # tcp_init_sock: tp->reordering = tcp_reordering; tcp_time_to_recover and RACK's
+    # tcp_rack_reo_wnd count duplicate (SACKed) segments against it (RFC 5681 3.2 DupThresh)
+    "net.ipv4.tcp_reordering": _field("dupthresh", int),
+    # arp_process: IN_DEV_ARP_ACCEPT (the maximum of conf.all and the device's)
+    "net.ipv4.conf.all.arp_accept": _field("arp_accept", _on),
+    # fib_validate_source: IN_DEV_ACCEPT_LOCAL (conf.all or the device's) lets a datagram
+    # with one of our own addresses as source through
+    "net.ipv4.conf.all.accept_local": _field("accept_own_source", _on),
+    # ip_rcv_options: IN_DEV_SOURCE_ROUTE needs conf.all and the device's (the device's
+    # comes from conf.default, 1 in a fresh namespace): conf.all decides here
+    "net.ipv4.conf.all.accept_source_route": lambda v: {"drop_source_routed": not _on(v)},
+    # fib_validate_source looks the source up only with rp_filter (the maximum of conf.all
+    # and the device's) on: a directed-broadcast source is then a martian (RFC 1122 3.2.1.3)
+    "net.ipv4.conf.all.rp_filter": _field("directed_broadcast_source_martian", _on),
+    "net.ipv4.tcp_rmem": _rmem,
+    "net.ipv4.tcp_wmem": _wmem,
     # tcp_oow_rate_limited / tcp_send_challenge_ack (reference_stack/tcp/ack_throttle.py)
-    "net.ipv4.tcp_invalid_ratelimit": ("oow_ack_interval", _ratelimit),
+    "net.ipv4.tcp_invalid_ratelimit": _ratelimit,
     # tcp_write_timeout: icsk_syn_retries or tcp_syn_retries; tcp_synack_timer / reqsk_timer_handler
-    "net.ipv4.tcp_syn_retries": ("syn_retries", int),
-    "net.ipv4.tcp_synack_retries": ("synack_retries", int),
+    "net.ipv4.tcp_syn_retries": _field("syn_retries", int),
+    "net.ipv4.tcp_synack_retries": _field("synack_retries", int),
+    # tcp_write_timeout: retransmits_timed_out(sk, tcp_retries2, ...) for a synchronized
+    # connection (counted here, RFC 9293 3.8.3 R2)
+    "net.ipv4.tcp_retries2": _field("data_retries", int),
+    "net.ipv4.tcp_orphan_retries": _orphan_retries,
+    # tcp_timewait_state_process: a RST in TIME-WAIT ignored (RFC 1337 3)
+    "net.ipv4.tcp_rfc1337": _field("time_wait_ignores_rst", _on),
     # tcp_fin_time: an orphaned FIN-WAIT-2's lifetime, in seconds
-    "net.ipv4.tcp_fin_timeout": ("fin_wait_2_timeout", float),
+    "net.ipv4.tcp_fin_timeout": _field("fin_wait_2_timeout", float),
+    # keepalive_time_when / keepalive_intvl_when / keepalive_probes: the socket's defaults
+    # (getsockopt TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT; RFC 1122 4.2.3.6)
+    "net.ipv4.tcp_keepalive_time": _field("keepalive_idle", int),
+    "net.ipv4.tcp_keepalive_intvl": _field("keepalive_interval", int),
+    "net.ipv4.tcp_keepalive_probes": _field("keepalive_probes", int),
+    # tcp_conn_request: want_cookie when the request queue is over the backlog (1) or always
+    # (2); 0: never (the SYN is dropped)
+    "net.ipv4.tcp_syncookies": _field("syncookies", int),
+    "net.ipv4.icmp_echo_ignore_all": _field("echo_ignore_all", _on),  # icmp_echo
+    "net.ipv4.icmp_echo_ignore_broadcasts": _field("echo_ignore_broadcasts", _on),  # icmp_rcv
 }
+
+# Values of a modelled sysctl whose other effects the oracle does not predict.
+UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
+    "net.ipv4.tcp_ecn": lambda v: (
+        "ECT marking and CWR/ECE on an ECN connection (tcp_ecn_send, tcp_ecn_check_ce)"
+        if int(v) == 1 else "AccECN (tcp_ecn >= 3: tcp_accecn_*)" if int(v) >= 3 else None),
+    "net.ipv4.tcp_syncookies": lambda v: (
+        "every passive open is a cookie connection: the MSS rounded down to the cookie table "
+        "(cookie_v4_init_sequence: 536, 1300, 1440, 1460), no request socket to answer in "
+        "SYN-RECEIVED (tcp_check_req), the ACK alone creates the socket (cookie_v4_check)"
+        if int(v) == 2 else None),
+    "net.ipv4.conf.all.rp_filter": lambda v: (
+        "a source with no route back through the link is dropped (fib_validate_source; "
+        "RFC 3704)" if int(v) else None),
+}
+
+# sysctl: (the kernel's default, what it changes that the oracle does not predict)
+UNMODELLED: dict[str, tuple[str, str]] = {
+    "net.ipv4.tcp_abort_on_overflow": ("0", "the handshake's last ACK to a full accept queue "
+                                       "draws a RST (tcp_check_req: embryonic_reset)"),
+    "net.ipv4.tcp_challenge_ack_limit": ("2147483647", "challenge ACKs per second per "
+                                         "namespace (tcp_send_challenge_ack; RFC 5961 7)"),
+    "net.ipv4.tcp_min_snd_mss": ("48", "the floor of the peer's MSS (tcp_mss_to_mtu / "
+                                 "tcp_sync_mss)"),
+    "net.ipv4.tcp_mtu_probing": ("0", "packetization-layer path MTU probes, segments sized "
+                                 "from tcp_base_mss (tcp_mtup_init, tcp_mtu_probe; RFC 4821)"),
+    "net.ipv4.tcp_base_mss": ("1024", "the MSS that MTU probing starts from (tcp_mtup_init)"),
+    "net.ipv4.tcp_slow_start_after_idle": ("1", "the congestion window after an idle period "
+                                           "(tcp_cwnd_restart; RFC 5681 4.1)"),
+    # measured on 6.18 with 1: a full socket's segments (and UDP) leave without DF
+    # (inet_create: IP_PMTUDISC_DONT), a SYN,ACK (request socket) and the control socket's
+    # RSTs and TIME-WAIT ACKs keep it (RFC 1191 makes path MTU discovery a choice)
+    "net.ipv4.ip_no_pmtu_disc": ("0", "DF on a full socket's segments and UDP, not on SYN,ACKs "
+                                 "or RSTs (ip_dont_fragment); Fragmentation Needed handling"),
+    "net.ipv4.ipfrag_high_thresh": ("4194304", "reassembly memory: a smaller limit drops "
+                                    "fragments (ip_frag_queue -> inet_frag_find)"),
+    "net.ipv4.conf.all.arp_ignore": ("0", "which ARP requests are answered (arp_ignore)"),
+    "net.ipv4.conf.all.route_localnet": ("0", "127/8 sources and destinations on the link "
+                                         "(ip_route_input_slow: martian_source)"),
+}
+
+# Unmodelled limits that change nothing the suites send when raised (only a lower value does).
+ONLY_BELOW_DEFAULT = frozenset({"net.ipv4.ipfrag_high_thresh"})
+
+# sysctl: (the kernel's default, why the oracle's predictions here do not depend on it)
+NO_EFFECT: dict[str, tuple[str, str]] = {
+    "net.ipv4.tcp_retries1": ("3", "only a route's negative advice (tcp_write_timeout -> "
+                              "__dst_negative_advice), nothing on the wire"),
+    "net.ipv4.tcp_no_metrics_save": ("0", "tcp_update_metrics seeds the next connection to "
+                                     "the same peer; the oracle starts each from defaults"),
+    "net.ipv4.icmp_ignore_bogus_error_responses": ("1", "only a log line (icmp_unreach)"),
+    "net.ipv4.conf.all.arp_announce": ("0", "the source of the DUT's ARP requests "
+                                       "(arp_solicit): the DUT has one address on the link"),
+}
+
 # What a kernel target reads from its DUT namespace for the oracle (Target.dut_sysctls).
-ORACLE_SYSCTLS: tuple[str, ...] = tuple(SYSCTL_PROFILE_FIELDS)
+ORACLE_SYSCTLS: tuple[str, ...] = (*MODELLED, WINDOW_SCALE_INPUTS[1], *UNMODELLED, *NO_EFFECT)
+
+# Route attributes (`ip route ... initcwnd 4`) read from the DUT's route to the tester, in
+# `ip -j route get` spelling: the profile field each sets (tcp_init_cwnd, tcp_rto_min,
+# tcp_select_initial_window / tcp_init_transfer, rt_mtu / tcp_sync_mss, tcp_advertise_mss).
+ROUTE_FIELDS: dict[str, Change] = {
+    "initcwnd": _field("initial_cwnd_segments", int),
+    "rto_min": lambda v: {"rto_min": int(v) / 1000},  # ms (RTAX_RTO_MIN)
+    "mtu": _field("mtu", int),
+}
+ROUTE_UNMODELLED: dict[str, str] = {
+    "initrwnd": "the SYN's window bound (tcp_select_initial_window: init_rcv_wnd * mss)",
+    "advmss": "the MSS offered (tcp_advertise_mss: dst_metric_advmss)",
+    "quickack": "delayed ACKs off (tcp_in_quickack_mode: RTAX_QUICKACK)",
+}
+
+
+def _same(a: str, b: str) -> bool:
+    return a.split() == b.split()
+
+
+def _int_at_least(value: str, floor: str) -> bool:
+    try:
+        return int(value) >= int(floor)
+    except ValueError:
+        return False
 
 
 def profile_with_sysctl(profile: Profile, key: str, value: str) -> Profile | None:
     """``profile`` changed as sysctl ``key`` = ``value`` would change a kernel; None when the
     reference stack has no equivalent parameter."""
-    if key not in SYSCTL_PROFILE_FIELDS:
+    change = MODELLED.get(key)
+    if change is None:
         return None
-    name, kind = SYSCTL_PROFILE_FIELDS[key]
     try:
-        return dataclasses.replace(profile, **{name: kind(value)})
-    except (ValueError, IndexError):
+        fields = change(value)
+        if key in WINDOW_SCALE_INPUTS:  # a test's own tcp_rmem: its max gives the shift
+            fields.update(window_scale_of({key: value}))
+        return dataclasses.replace(profile, **fields)
+    except (ValueError, IndexError, TypeError):
         return None
+
+
+def profile_with_route(profile: Profile, metrics: Mapping[str, object]) -> Profile:
+    """``profile`` following the DUT route's attributes it has an equivalent for."""
+    for name, value in metrics.items():
+        change = ROUTE_FIELDS.get(name)
+        if change is not None:
+            try:
+                profile = dataclasses.replace(profile, **change(str(value)))
+            except (ValueError, TypeError):
+                continue
+    return profile
+
+
+def not_modelled(sysctls: Mapping[str, str], metrics: Mapping[str, object] | None = None
+                 ) -> dict[str, str]:
+    """The DUT settings whose effect the oracle does not predict: each with its value and
+    what it changes (for results.json's environment.oracle)."""
+    notes: dict[str, str] = {}
+    for key, value in sysctls.items():
+        if key in UNMODELLED:
+            default, what = UNMODELLED[key]
+        elif key in NO_EFFECT:
+            default, what = NO_EFFECT[key]
+            what = "no effect on the oracle's predictions: " + what
+        elif key in UNMODELLED_VALUES:
+            try:
+                note = UNMODELLED_VALUES[key](value)
+            except ValueError:
+                note = None
+            if note:
+                notes[key] = f"{value}: not modelled: {note}"
+            continue
+        else:
+            continue
+        if _same(value, default) or (key in ONLY_BELOW_DEFAULT and _int_at_least(value, default)):
+            continue
+        notes[key] = f"{value} (kernel default {default}): not modelled: {what}"
+    for name, value in (metrics or {}).items():
+        if name in ROUTE_UNMODELLED:
+            notes[f"route {name}"] = f"{value}: not modelled: {ROUTE_UNMODELLED[name]}"
+    return notes
 
 
 def profile_with_sysctls(profile: Profile, sysctls: Mapping[str, str]
@@ -66,4 +299,8 @@ def profile_with_sysctls(profile: Profile, sysctls: Mapping[str, str]
         if changed is not None:
             profile = changed
             used[key] = value
+    scale = window_scale_of(sysctls)
+    if scale:
+        profile = dataclasses.replace(profile, **scale)
+        used.update({k: sysctls[k] for k in WINDOW_SCALE_INPUTS if k in sysctls})
     return profile, used

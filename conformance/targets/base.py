@@ -124,3 +124,8 @@ class Target(ABC):
         """The sysctls in force in this target's DUT that the oracle follows
         (conformance.judge.sysctls), read from the DUT itself; {} for a stack without them."""
         return {}
+
+    def dut_route(self) -> dict[str, object]:
+        """The attributes of the DUT's route to the tester (initcwnd, rto_min, mtu, ...: `ip -j
+        route get` metrics) the oracle follows; {} for a stack without them."""
+        return {}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import platform
+import subprocess
 import time
 from typing import Any
 
@@ -27,6 +29,7 @@ class LinuxTarget(NamespacedTarget):
         super().__init__(plan, config, pool_size)
         self.drops: DropMonitor | None = None
         self._dut_sysctls: dict[str, str] = {}
+        self._dut_route: dict[str, object] = {}
 
     @property
     def capabilities(self) -> Capabilities:
@@ -36,12 +39,12 @@ class LinuxTarget(NamespacedTarget):
     def start(self) -> None:
         super().start()
         self.drops = DropMonitor(f"{self.plan.stem}-k")
-        self._dut_sysctls = self._read_dut_sysctls()
+        self._dut_sysctls, self._dut_route = self._read_dut_config()
 
-    def _read_dut_sysctls(self) -> dict[str, str]:
-        """The sysctls the oracle follows, as a fresh DUT namespace has them: its defaults
-        (tcp_rmem and rmem_max follow the host's at namespace creation) and the run's
-        --dut-sysctl settings, read from the namespace itself."""
+    def _read_dut_config(self) -> tuple[dict[str, str], dict[str, object]]:
+        """The sysctls and route attributes the oracle follows, as a fresh DUT namespace has
+        them: its defaults (tcp_rmem and rmem_max follow the host's at namespace creation), the
+        run's --dut-sysctl settings and what --dut-setup changed, read from the namespace."""
         dut = self.fabric.acquire()
         try:
             values = {}
@@ -50,12 +53,31 @@ class LinuxTarget(NamespacedTarget):
                     values[key] = netns.read_sysctl(dut.name, key)
                 except OSError:
                     continue  # not in this kernel: the profile keeps its value
-            return values
+            return values, self._route_metrics(dut.name)
         finally:
             self.fabric.release(dut)
 
+    def _route_metrics(self, ns: str) -> dict[str, object]:
+        """The metrics of the DUT's route to the tester (`ip -j route get`: initcwnd,
+        rto_min in ms, mtu, advmss, initrwnd, quickack), {} when it has none."""
+        proc = subprocess.run(["ip", "-n", ns, "-j", "route", "get", self.plan.tester_ipv4],
+                              capture_output=True, text=True, check=False)
+        try:
+            routes = json.loads(proc.stdout or "[]")
+        except json.JSONDecodeError:
+            return {}
+        metrics: dict[str, object] = {}
+        for route in routes[:1]:
+            for item in route.get("metrics", []):
+                if isinstance(item, dict):
+                    metrics.update(item)
+        return metrics
+
     def dut_sysctls(self) -> dict[str, str]:
         return dict(self._dut_sysctls)
+
+    def dut_route(self) -> dict[str, object]:
+        return dict(self._dut_route)
 
     def stop(self) -> None:
         try:

@@ -41,6 +41,10 @@ def _to_broadcast(st: IfaceState, ip: Ipv4Repr, link_bcast: bool) -> bool:
 def _echo(st: IfaceState, ip: Ipv4Repr, msg: Icmpv4Repr, link_bcast: bool, now: float,
           trace: Trace, out: Output) -> None:
     profile = st.profile
+    if profile.echo_ignore_all:
+        # RFC 1122 3.2.2.6 MUST answer; Linux icmp_echo: net.ipv4.icmp_echo_ignore_all
+        trace.add("icmp", DROP, "LINUX-icmp_echo-ignore-all")
+        return
     if profile.echo_ignore_broadcasts and _to_broadcast(st, ip, link_bcast):
         trace.add("icmp", DROP, "RFC1122-3.2.2.6-MAY-ignore-broadcast-echo")
         return

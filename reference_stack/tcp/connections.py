@@ -1,7 +1,7 @@
 """What the rules of segment arrival ask of the TCP layer that holds the connections.
 
 The rooms that apply RFC 9293 3.10.7 and Linux's minisockets (``segment_arrival``,
-``request_sock``, ``time_wait``, ``fast_path``, ``loss_probe``) take the layer as a
+``request_sock``, ``time_wait``, ``fast_path``, ``loss_probe``, ``keepalive``) take the layer as a
 :class:`Connections`, which :class:`reference_stack.tcp.layer.TcpLayer` fulfils: imports run
 from the layer down to them, never back up.
 """
@@ -49,3 +49,6 @@ class Connections(Protocol):
 
     def fast_retransmit(self, tcb: Tcb, now: float) -> None:
         """RFC 5681 3.2's fast retransmit."""
+
+    def abort(self, tcb: Tcb, now: float, rule: str = ...) -> None:
+        """ABORT (RFC 9293 3.10.5): a RST in synchronized states, then CLOSED."""

@@ -92,6 +92,7 @@ def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, s
 
     p = layer.profile
     trace = layer.trace
+    tcb.last_rcv = now  # (as Connections.input does)
     trace.note("tcp", "accept", RULE_DEMUX, "connection in {}", ESTABLISHED_NAME)
     # RFC 7323 4.3: TS.Recent <- SEG.TSval (a Linux profile does so after the ACK checks).
     if ts is not None and not p.ts_recent_after_ack_check:

@@ -7,7 +7,13 @@ import errno
 import random
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp import auth_options, loss_probe, segment_arrival, time_wait
+from reference_stack.tcp import (
+    auth_options,
+    keepalive,
+    loss_probe,
+    segment_arrival,
+    time_wait,
+)
 from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
 from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.output import OutSegment, Sender
@@ -17,6 +23,7 @@ from reference_stack.tcp.state import Arm, State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import (
     T_FIN_WAIT_2,
+    T_KEEPALIVE,
     T_LOSS_PROBE,
     T_PERSIST,
     T_RETRANSMIT,
@@ -148,7 +155,7 @@ class TcpLayer:
         tcb.retries = 0
         if tcb.snd_up is not None and seq_diff(ack, tcb.snd_up) >= 0:
             tcb.snd_up = None  # the urgent data is acknowledged: urgent mode ends
-        if tcb.dupacks >= 3:
+        if tcb.dupacks >= self.profile.dupthresh:
             tcb.cwnd = tcb.ssthresh  # RFC 5681 3.2 step 6: deflate after recovery
         tcb.dupacks = 0
         # RFC 5681 3.1: slow start, then congestion avoidance.
@@ -219,6 +226,7 @@ class TcpLayer:
                 self.trace.add("tcp", DROP, rule, "TCP MD5 option unexpected or broken framing")
                 return
         if tcb is not None:
+            tcb.last_rcv = now
             self.trace.note("tcp", "accept", "RFC9293-3.10.7-MUST-demux", "connection in {}",
                             tcb.state.value)
             if tcb.state is State.SYN_SENT:
@@ -261,6 +269,8 @@ class TcpLayer:
                     self._retransmit_timeout(tcb, now)
                 elif name == T_LOSS_PROBE:
                     loss_probe.fire(self.sender, tcb, now)
+                elif name == T_KEEPALIVE:
+                    keepalive.fire(self, tcb, now)
                 elif name == T_PERSIST:
                     self._persist_timeout(tcb, now)
                 elif name == T_TIME_WAIT:
@@ -272,19 +282,41 @@ class TcpLayer:
 
     def _retransmit_timeout(self, tcb: Tcb, now: float) -> None:
         p = self.profile
+        rule = "RFC9293-3.8.3-MUST-r2-abort"
         if tcb.state is State.SYN_RECEIVED and tcb.passive:
+            lst = tcb.listener
+            if isinstance(lst, Listener) and lst.pending.get(tcb.key):
+                # a SYN cookie's SYN,ACK (Linux tcp_conn_request, no request socket): never
+                # retransmitted; the ACK that echoes the cookie may still complete it
+                self.trace.add("tcp", EVENT, "LINUX-tcp_conn_request-syn-cookie",
+                               "no retransmission of a cookie SYN,ACK")
+                return
             limit = p.synack_retries
-        elif tcb.state in (State.SYN_SENT, State.SYN_RECEIVED):
+        elif tcb.state is State.SYN_SENT:
+            # RFC 9293 3.8.3 R2; Linux tcp_write_timeout: in SYN-SENT, max_retransmits =
+            # tcp_syn_retries + tcp_syn_linear_timeouts (the linear ones come on top)
+            limit = p.syn_retries + p.syn_linear_timeouts
+            if p.syn_linear_timeouts:
+                rule = "LINUX-tcp_write_timeout-syn-linear-retries"
+        elif tcb.state is State.SYN_RECEIVED:
             limit = p.syn_retries
+        elif tcb.orphan and p.orphan_retries is not None:
+            # RFC 9293 3.8.3 R2; Linux tcp_write_timeout bounds an orphan by
+            # tcp_orphan_retries() (net.ipv4.tcp_orphan_retries)
+            limit, rule = p.orphan_retries, "LINUX-tcp_write_timeout-orphan-retries"
         else:
             limit = p.data_retries
-        if tcb.retries >= limit:
-            self.trace.add("tcp", STATE, "RFC9293-3.8.3-MUST-r2-abort",
+            if p.retries_by_time:
+                rule = "LINUX-retransmits_timed_out-r2-by-time"
+        if self._given_up(tcb, limit, now):
+            self.trace.add("tcp", STATE, rule,
                            f"{tcb.retries} retransmissions: connection timed out")
             tcb.error = errno.ETIMEDOUT
             self.delete(tcb)
             return
         tcb.retries += 1
+        if tcb.retries == 1:
+            tcb.retrans_stamp = now
         loss_probe.cancel(tcb)
         # RFC 6298 5.5: back off (a profile may keep a SYN's first timeouts linear, Linux
         # tcp_syn_linear_timeouts); RFC 5681 3.1 eq. 4: ssthresh, cwnd = 1 segment.
@@ -307,6 +339,26 @@ class TcpLayer:
         self.sender.transmit(tcb, now, head=p.rto_retransmits_head)
         # RFC 6298 5.6: restart the timer with the backed-off value.
         tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+
+    def _given_up(self, tcb: Tcb, limit: int, now: float) -> bool:
+        """RFC 9293 3.8.3 R2: `limit` retransmissions made. A profile with retries_by_time
+        (Linux retransmits_timed_out) compares, in synchronized states, the time since the
+        first retransmission with what `limit` backed-off retransmissions from the minimum
+        RTO take (tcp_model_timeout)."""
+        p = self.profile
+        if not p.retries_by_time or tcb.state in (State.SYN_SENT, State.SYN_RECEIVED):
+            return tcb.retries >= limit
+        if tcb.retries == 0:
+            return False
+        # tcp_model_timeout: doubling from rto_min up to rto_max, then rto_max each
+        linear = 0
+        while p.rto_min * (2 << linear) <= p.rto_max:
+            linear += 1
+        if limit <= linear:
+            budget = ((2 << limit) - 1) * p.rto_min
+        else:
+            budget = ((2 << linear) - 1) * p.rto_min + (limit - linear) * p.rto_max
+        return now - tcb.retrans_stamp >= budget - 1e-9
 
     def fast_retransmit(self, tcb: Tcb, now: float) -> None:
         """RFC 5681 3.2 steps 2-4: ssthresh = max(FlightSize / 2, 2 * SMSS), retransmit the

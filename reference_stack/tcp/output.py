@@ -17,7 +17,7 @@ from reference_stack.tcp.tcb import T_LOSS_PROBE, T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
 from reference_stack.trace import EVENT, REPLY, Trace
 from reference_stack.variance import Range
-from reference_stack.wire.tcp import ACK, ECE, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
+from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
 
 DELAYED_ACK = Range(0, 500)
 MAY_DELAY = {"timing.delay_ms": DELAYED_ACK}  # extra variance of a delayable ACK (read only)
@@ -213,7 +213,14 @@ class Sender:
         if state in OPENING_STATES:
             if tcb.snd_nxt == tcb.iss:
                 if state is State.SYN_SENT:
-                    self.emit(tcb, SYN, tcb.iss, now, "RFC9293-3.10.1-MUST-active-open-syn")
+                    p = self.profile
+                    if p.ecn_request and not (tcb.retries and p.ecn_fallback):
+                        # RFC 3168 6.1.1: an ECN-setup SYN (Linux tcp_ecn_send_syn, tcp_ecn
+                        # = 1); tcp_ecn_clear_syn sends a retransmission without ECE/CWR
+                        self.emit(tcb, SYN | ECE | CWR, tcb.iss, now,
+                                  "LINUX-tcp_ecn_send_syn-ecn-setup")
+                    else:
+                        self.emit(tcb, SYN, tcb.iss, now, "RFC9293-3.10.1-MUST-active-open-syn")
                 else:
                     # RFC 3168 6.1.1: ECE in the SYN-ACK once ECN is agreed (tcb.ecn_ok).
                     self.emit(tcb, SYN | ACK | (ECE if tcb.ecn_ok else 0), tcb.iss, now,

@@ -23,7 +23,7 @@ from reference_stack.tcp.seq import (
 from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import T_PERSIST, T_TIME_WAIT, Tcb
-from reference_stack.trace import ACCEPT, DROP
+from reference_stack.trace import ACCEPT, DROP, EVENT
 from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, RST, SYN, URG, TcpRepr
 
 if TYPE_CHECKING:
@@ -65,13 +65,16 @@ def listen(layer: Connections, lst: Listener, src: bytes, dst: bytes, seg: TcpRe
     if lst.queue_full():
         trace.add("tcp", DROP, "LINUX-listen-overflow", "accept queue full")
         return
+    cookie = _syn_cookie(layer, lst)
+    if cookie is None:
+        return
     arm = TABLES[State.LISTEN].syn
     tcb = layer.new_tcb(dst, lst.port, src, seg.src_port, State.SYN_RECEIVED, now,
                         opts=lst.opts, iss=iss)
     tcb.passive = True
     tcb.listener = lst
-    lst.pending[tcb.key] = None
-    _take_syn(layer, tcb, seg)
+    lst.pending[tcb.key] = cookie
+    _take_syn(layer, tcb, seg, cookie)
     if layer.profile.ecn_accept and seg.flags & (ECE | CWR) == ECE | CWR:
         # RFC 3168 6.1.1: an ECN-setup SYN; answered with an ECN-setup SYN-ACK (Linux
         # tcp_ecn_create_request; it also refuses a SYN that is itself ECT, which the TCP
@@ -83,12 +86,35 @@ def listen(layer: Connections, lst: Listener, src: bytes, dst: bytes, seg: TcpRe
     layer.sender.transmit(tcb, now)
 
 
-def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr) -> None:
+def _syn_cookie(layer: Connections, lst: Listener) -> bool | None:
+    """Whether a SYN in LISTEN is answered with a SYN cookie; None: dropped. RFC 9293
+    3.10.7.2 keeps state for every SYN (profile.syncookies None); Linux tcp_conn_request does
+    so while the request queue holds no more than the backlog (inet_csk_reqsk_queue_is_full),
+    then answers with a cookie (net.ipv4.tcp_syncookies = 1; 2: always) or drops (0)."""
+    mode = layer.profile.syncookies
+    if mode is None:
+        return False
+    if mode != 2 and sum(1 for c in lst.pending.values() if not c) <= lst.backlog:
+        return False
+    if not mode:
+        layer.trace.add("tcp", DROP, "LINUX-tcp_conn_request-queue-full",
+                        "request queue over the backlog, tcp_syncookies = 0")
+        return None
+    layer.trace.add("tcp", EVENT, "LINUX-tcp_conn_request-syn-cookie",
+                    "SYN answered with a cookie (no request socket)")
+    return True
+
+
+def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr, cookie: bool = False) -> None:
     """IRS, RCV.NXT and the option negotiation from a SYN (RFC 9293 3.10.7.2-3)."""
     p = layer.profile
     tcb.irs = seg.seq
     tcb.rcv_nxt = seq_add(seg.seq, 1)
     neg = negotiate(seg, p.window_scaling, p.timestamps, p.sack)
+    if cookie and not neg.ts_ok:
+        # Linux tcp_conn_request: `want_cookie && !tmp_opt.saw_tstamp` -> tcp_clear_options:
+        # a cookie carries window scale and SACK-permitted only in the timestamp.
+        neg = negotiate(seg, False, False, False)
     tcb.negotiated = True
     tcb.ws_ok = neg.snd_wscale is not None
     tcb.snd_wscale = neg.snd_wscale or 0
@@ -347,10 +373,11 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             layer.acknowledge(tcb, seg.ack, now)
         elif (seg.ack == tcb.snd_una and not seg.payload and not flags & FIN
               and seg.window << tcb.snd_wscale == tcb.snd_wnd and tcb.in_flight() > 0):
-            # RFC 5681 2 (definition of a duplicate ACK) and 3.2: the third one triggers a
-            # fast retransmit of the earliest unacknowledged segment.
+            # RFC 5681 2 (definition of a duplicate ACK) and 3.2: the third one (the
+            # profile's dupthresh) triggers a fast retransmit of the earliest unacknowledged
+            # segment.
             tcb.dupacks += 1
-            if tcb.dupacks == 3:
+            if tcb.dupacks == p.dupthresh:
                 layer.fast_retransmit(tcb, now)
         # RFC 9293 3.10.7.4: if SND.UNA =< SEG.ACK =< SND.NXT, update the send window, only
         # from newer segments (an old ACK is ignored: Linux tcp_ack's old_ack path too).

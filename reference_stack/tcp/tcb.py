@@ -16,6 +16,7 @@ T_PERSIST = "persist"
 T_TIME_WAIT = "time_wait"
 T_FIN_WAIT_2 = "fin_wait_2"
 T_LOSS_PROBE = "loss_probe"
+T_KEEPALIVE = "keepalive"
 
 ConnKey = tuple[bytes, int, bytes, int]  # local ip, local port, remote ip, remote port
 
@@ -70,6 +71,11 @@ class Tcb:
     # An orphan's FIN acknowledged by a segment that carries a FIN: Linux keeps the full socket
     # in FIN-WAIT-2 (tcp_rcv_state_process), not its minisocket (tcp/time_wait.py).
     fin_wait_2_full: bool = False
+    # Keep-alives (tcp/keepalive.py): (idle, interval, probes) while SO_KEEPALIVE is on.
+    keepalive: tuple[int, int, int] | None = None
+    keepalive_probes_out: int = 0
+    keepalive_probe_at: float = float("inf")  # when the last probe went out
+    last_rcv: float = 0.0  # when a segment last arrived (Linux tp->rcv_tstamp)
     isn_name: str = ""  # the variance name of our ISN, fixed at creation (tcp.variance)
     # FIN bookkeeping.
     fin_queued: bool = False  # the user closed the sending direction
@@ -88,6 +94,7 @@ class Tcb:
     rtt_seq: int | None = None
     rtt_start: float = 0.0
     retries: int = 0
+    retrans_stamp: float = 0.0  # when the first of `retries` went out (Linux tp->retrans_stamp)
     dupacks: int = 0  # consecutive duplicate ACKs (RFC 5681 2)
     ooo_acks: int = 0  # ACKs sent for out-of-order data at RCV.NXT = ooo_acks_at
     ooo_acks_at: int | None = None  # (tcp/sack_compression.py)

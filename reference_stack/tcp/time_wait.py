@@ -35,14 +35,21 @@ def linux_time_wait(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> N
     flags = seg.flags
     trace = layer.trace
     paws_reject = paws_rejects(layer.profile, tcb, seg)
+    ts = segment_timestamps(layer.profile.last_timestamps_option, seg) if tcb.ts_ok else None
     length = seg.segment_len
     restart = now + layer.profile.time_wait
     if not paws_reject and seg.seq == tcb.rcv_nxt and (length == 0 or flags & RST):
+        if flags & RST and layer.profile.time_wait_ignores_rst:
+            # RFC 1337 3 (F1) against TIME-WAIT assassination: the RST is ignored, the timer
+            # left as it is (Linux tcp_timewait_state_process with net.ipv4.tcp_rfc1337 = 1)
+            trace.add("tcp", DROP, "LINUX-tcp_timewait_state_process-rfc1337")
+            if ts is not None:
+                tcb.ts_recent = ts[0]  # (the in-window path goes on to take its TSval)
+            return
         if flags & RST:
             layer.transition(tcb, TABLES[State.TIME_WAIT].rst, now)
             return
         tcb.timers.set(T_TIME_WAIT, restart)
-        ts = segment_timestamps(layer.profile.last_timestamps_option, seg) if tcb.ts_ok else None
         if ts is not None:
             tcb.ts_recent = ts[0]  # (tw_ts_recent follows an accepted bare ACK)
         trace.add("tcp", ACCEPT, "LINUX-tcp_timewait_state_process-bare-ack",

@@ -12,6 +12,8 @@ from ..ipv4.addresses import GROUP_DESTINATIONS, group_destinations
 
 @pytest.mark.requirement("RFC1122-3.2.2.6-MAY-ignore-broadcast-echo")
 @pytest.mark.parametrize("destination", GROUP_DESTINATIONS)
+# (a MAY: Linux does with net.ipv4.icmp_echo_ignore_broadcasts = 1, the default)
+@pytest.mark.needs(echo_ignore_broadcasts=True)
 def test_echo_to_broadcast_is_discarded(ex, endpoints, destination):
     ip, mac = group_destinations(endpoints)[destination]
     ex.send(Ether(dst=mac), IPv4(dst=ip), ICMPv4(type=ICMP_ECHO_REQUEST, rest=0x00490001),

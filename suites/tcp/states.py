@@ -117,6 +117,11 @@ def passive_open(ex: Any, dut: Any, endpoints: Any, listener: int,
     return conn, fd
 
 
+def is_syn(flags: int) -> bool:
+    """a SYN, plain or ECN-setup (RFC 3168 6.1.1: ECE and CWR too; Linux with tcp_ecn=1)"""
+    return flags & ~(tcpw.ECE | tcpw.CWR) == tcpw.SYN
+
+
 def start_active_open(ex: Any, dut: Any, endpoints: Any, **conn_args: Any
                       ) -> tuple[TcpConnection, int, tcpw.TcpRepr]:
     """The DUT starts connecting to the tester (it is in SYN-SENT): (conn, fd, its SYN)."""
@@ -125,7 +130,7 @@ def start_active_open(ex: Any, dut: Any, endpoints: Any, **conn_args: Any
     dut.bind(fd, (endpoints.dut_ipv4, DUT_CLIENT_PORT))
     conn = ex.tcp(dut_port=DUT_CLIENT_PORT, tester_port=TESTER_SERVER_PORT, **conn_args)
     dut.connect(fd, (endpoints.tester_ipv4, TESTER_SERVER_PORT), timeout=0)
-    syn = conn.expect(flags="S", ack=0)
+    syn = conn.expect(flags=is_syn, ack=0)
     return conn, fd, syn
 
 

@@ -114,6 +114,7 @@ def test_ack_of_unsent_data_is_limited_with_its_data(ex, dut, endpoints):
 
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
                          "RFC5961-3.2-MUST-rst-challenge-ack")
+@pytest.mark.needs(timestamps=True)
 def test_the_accepted_connection_starts_unlimited(ex, dut, endpoints):
     """tcp_create_openreq_child: the child's last_oow_ack_time starts at 0, whatever the
     request socket (its own timestamp) answered."""

@@ -27,6 +27,7 @@ def _has_fin(flags: int) -> bool:
 
 
 @pytest.mark.requirement("RFC9293-3.6-MUST-orderly-close", "RFC9293-3.8.2-MUST-congestion-control")
+@pytest.mark.needs(initial_cwnd_segments=SEGMENTS)  # (a route's initcwnd changes it)
 def test_fin_after_data_filling_the_congestion_window(ex, dut, endpoints):
     lst = listen(dut, endpoints)
     conn, fd = passive_open(ex, dut, endpoints, lst)

@@ -10,6 +10,7 @@ from .states import reach
 
 @pytest.mark.requirement("RFC7323-5.3-MUST-paws")
 @pytest.mark.parametrize("age", [2, 1000, 1 << 30])
+@pytest.mark.needs(timestamps=True)
 def test_segment_with_old_timestamp_is_acked_and_dropped(ex, dut, endpoints, age):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     peer.conn.ts_val += 10

@@ -38,6 +38,7 @@ def test_old_pure_ack_before_rcv_nxt(ex, dut, endpoints):
 
 @pytest.mark.requirement("RFC7323-5.3-MUST-paws")
 @pytest.mark.parametrize("offset", [0, 100])
+@pytest.mark.needs(timestamps=True)
 def test_old_pure_ack_at_or_after_rcv_nxt_is_answered(ex, dut, endpoints, offset):
     peer = _after_fresh_data(ex, dut, endpoints)
     old = (peer.conn.ts_val - AGE) & 0xFFFF_FFFF

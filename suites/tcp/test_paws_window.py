@@ -16,6 +16,7 @@ from .states import reach
 
 
 @pytest.mark.requirement("RFC7323-5.3-MUST-paws")
+@pytest.mark.needs(timestamps=True)
 def test_timestamp_one_tick_old(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     peer.conn.ts_val += 10

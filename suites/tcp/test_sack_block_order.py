@@ -18,6 +18,7 @@ def _out_of_order(peer, offset: int, size: int = 100) -> tuple[int, int]:
 
 @pytest.mark.requirement("RFC2018-4-MUST-first-block-most-recent",
                          "RFC2018-4-SHOULD-repeat-recent-blocks")
+@pytest.mark.needs(sack=True)
 def test_blocks_are_reported_most_recent_first(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     blocks = []
@@ -29,6 +30,7 @@ def test_blocks_are_reported_most_recent_first(ex, dut, endpoints):
 
 @pytest.mark.requirement("RFC2018-4-MUST-first-block-most-recent",
                          "RFC2018-4-SHOULD-repeat-recent-blocks")
+@pytest.mark.needs(sack=True)
 def test_extended_block_moves_to_the_front(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     first = _out_of_order(peer, 1000)

@@ -13,6 +13,7 @@ from .states import reach
 
 @pytest.mark.requirement("RFC2018-4-SHOULD-sack-on-out-of-order",
                          "RFC2018-4-MUST-first-block-most-recent")
+@pytest.mark.needs(sack=True)
 def test_fourth_out_of_order_segment_is_sacked(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     base = peer.conn.snd_nxt

@@ -10,6 +10,7 @@ from .states import reach
 
 
 @pytest.mark.requirement("RFC2018-4-SHOULD-sack-on-out-of-order")
+@pytest.mark.needs(sack=True)
 def test_sack_block_of_text_and_fin(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     left = seq_add(peer.conn.snd_nxt, 1000)

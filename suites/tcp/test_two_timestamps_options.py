@@ -15,6 +15,7 @@ from .states import LISTEN_PORT, listen, reach
 
 
 @pytest.mark.requirement("RFC7323-3.2-MUST-tsecr-echoes-ts-recent")
+@pytest.mark.needs(timestamps=True)
 def test_syn_ack_echoes_the_last_timestamp(ex, dut, endpoints):
     listen(dut, endpoints)
     conn = ex.tcp(dut_port=LISTEN_PORT)
@@ -26,6 +27,7 @@ def test_syn_ack_echoes_the_last_timestamp(ex, dut, endpoints):
 
 @pytest.mark.requirement("RFC7323-5.3-MUST-paws")
 @pytest.mark.parametrize("last_is_old", [False, True])
+@pytest.mark.needs(timestamps=True)
 def test_paws_judges_the_last_timestamp(ex, dut, endpoints, last_is_old):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     peer.conn.ts_val += 10

@@ -52,6 +52,7 @@ def test_pure_ack_at_the_right_edge(ex, dut, endpoints, offset, answered):
 
 
 @pytest.mark.requirement("RFC2018-4-SHOULD-sack-on-out-of-order")
+@pytest.mark.needs(sack=True)
 def test_text_in_the_last_scale_unit_is_queued(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     left = seq_add(_edge(peer), -10)

@@ -57,3 +57,56 @@ def test_the_timer_and_rate_limit_sysctls_reach_the_profile():
         0.25, 2, 3, 7.0)
     off = oracle_setup(StubTarget(LINUX, {"net.ipv4.tcp_invalid_ratelimit": "0"}))
     assert off.profile.oow_ack_interval is None and LINUX.oow_ack_interval == 0.5
+
+
+class RoutedStub(StubTarget):
+    def __init__(self, profile, sysctls, route):
+        super().__init__(profile, sysctls)
+        self.route = route
+
+    def dut_route(self):
+        return self.route
+
+
+def test_the_rest_of_the_modelled_sysctls_reach_the_profile():
+    p = oracle_setup(StubTarget(LINUX, {
+        "net.ipv4.tcp_dsack": "0", "net.ipv4.tcp_ecn": "0", "net.ipv4.tcp_early_retrans": "2",
+        "net.ipv4.tcp_wmem": "4096 32768 4194304", "net.ipv4.tcp_rmem": "4096 65536 262144",
+        "net.ipv4.tcp_orphan_retries": "2", "net.ipv4.tcp_retries2": "5",
+        "net.ipv4.tcp_keepalive_time": "60", "net.ipv4.tcp_keepalive_intvl": "5",
+        "net.ipv4.tcp_keepalive_probes": "3", "net.ipv4.tcp_syncookies": "2",
+        "net.ipv4.icmp_echo_ignore_all": "1",
+        "net.ipv4.conf.all.accept_local": "1"})).profile
+    assert (p.dsack, p.ecn_accept, p.tail_loss_probe) == (False, False, False)
+    assert (p.send_buffer, p.recv_buffer, p.initial_window_space, p.window_scale) == (
+        32768, 65536, 32768, 3)
+    assert (p.orphan_retries, p.data_retries) == (2, 5)
+    assert (p.keepalive_idle, p.keepalive_interval, p.keepalive_probes) == (60, 5, 3)
+    assert (p.syncookies, p.echo_ignore_all, p.accept_own_source) == (2, True, True)
+    # tcp_orphan_retries = 0 means 8 (tcp_orphan_retries()); TLP is on for 3 and 4
+    p = oracle_setup(StubTarget(LINUX, {"net.ipv4.tcp_orphan_retries": "0",
+                                        "net.ipv4.tcp_early_retrans": "4"})).profile
+    assert (p.orphan_retries, p.tail_loss_probe) == (8, True)
+
+
+def test_an_unmodelled_setting_is_noted_only_when_not_the_default():
+    defaults = {"net.ipv4.tcp_mtu_probing": "0", "net.ipv4.tcp_abort_on_overflow": "0",
+                "net.ipv4.tcp_ecn": "2", "net.ipv4.tcp_retries1": "3"}
+    assert "not_modelled" not in oracle_setup(StubTarget(LINUX, defaults)).record()
+    changed = dict(defaults, **{"net.ipv4.tcp_mtu_probing": "2", "net.ipv4.tcp_ecn": "1",
+                               "net.ipv4.tcp_retries1": "5"})
+    notes = oracle_setup(StubTarget(LINUX, changed)).record()["not_modelled"]
+    assert set(notes) == {"net.ipv4.tcp_mtu_probing", "net.ipv4.tcp_ecn",
+                          "net.ipv4.tcp_retries1"}
+    assert "tcp_mtup_init" in notes["net.ipv4.tcp_mtu_probing"]
+    assert "no effect" in notes["net.ipv4.tcp_retries1"]
+
+
+def test_route_attributes_shape_the_profile_or_are_noted():
+    setup = oracle_setup(RoutedStub(LINUX, {}, {"initcwnd": 4, "rto_min": 50, "mtu": 1400,
+                                                "quickack": 1}))
+    p = setup.profile
+    assert (p.initial_cwnd_segments, p.rto_min, p.mtu) == (4, 0.05, 1400)
+    record = json.loads(json.dumps(setup.record()))
+    assert record["route"]["initcwnd"] == 4
+    assert set(record["not_modelled"]) == {"route quickack"}

@@ -99,8 +99,10 @@ def _syn_gaps(profile):
 
 def test_syn_timeouts_linear_then_doubling_linux() -> None:
     # Linux tcp_retransmit_timer: no backoff for the first tcp_syn_linear_timeouts (4) SYN
-    # retransmissions, then RFC 6298 5.5 doubling.
-    assert _syn_gaps(LINUX) == [1.0, 1.0, 1.0, 1.0, 1.0, 2.0]
+    # retransmissions, then RFC 6298 5.5 doubling; tcp_write_timeout allows tcp_syn_retries (6)
+    # + tcp_syn_linear_timeouts (4) retransmissions (measured on 6.18: suites/tcp/
+    # test_syn_retries.py).
+    assert _syn_gaps(LINUX) == [1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
     assert _syn_gaps(dataclasses.replace(LINUX, syn_linear_timeouts=0)) == [
         1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
 

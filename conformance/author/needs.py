@@ -1,0 +1,72 @@
+"""Features a test assumes, declared with ``@pytest.mark.needs(timestamps=True)``.
+
+Each keyword names a field of the profile the oracle judges the DUT with (the target's
+profile following the DUT's sysctls, conformance.judge.oracle): ``timestamps``, ``sack``,
+``window_scaling``, ``dsack``, ``ecn_accept``, ``tail_loss_probe``, ``keepalive_idle``, ...
+The value is what the test needs: a value the field must equal, or a predicate such as
+``at_least(7200)``. A test whose DUT has the feature otherwise is skipped with that reason
+(naming the sysctl that set it), so a harness assumption is never reported as a stack's bug.
+A test that can check the feature's absence instead (what the RFC says happens then) reads
+``bed.oracle_profile`` and does not declare it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.judge.sysctls import MODELLED, ROUTE_FIELDS
+from reference_stack.profiles import Profile
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    """A numeric feature no smaller than ``floor`` (e.g. a timer's default)."""
+
+    floor: float
+
+    def __call__(self, value: Any) -> bool:
+        return value is not None and value >= self.floor
+
+    def __str__(self) -> str:
+        return f">= {self.floor:g}"
+
+
+def at_least(floor: float) -> AtLeast:
+    return AtLeast(floor)
+
+
+def _set_by(name: str, sysctls: Mapping[str, str], route: Mapping[str, object]) -> list[str]:
+    """The DUT sysctls and route attributes (of those the oracle followed) that set profile
+    field ``name``."""
+    out = []
+    for table, settings, label in ((MODELLED, sysctls, "{}={}"), (ROUTE_FIELDS, route,
+                                                                   "route {} {}")):
+        for key, value in settings.items():
+            change = table.get(key)
+            try:
+                if change is not None and name in change(str(value)):
+                    out.append(label.format(key, value))
+            except (ValueError, IndexError):
+                continue
+    return out
+
+
+def unmet(profile: Profile, features: Mapping[str, Any],
+          sysctls: Mapping[str, str] | None = None,
+          route: Mapping[str, object] | None = None) -> str | None:
+    """Why ``profile`` lacks one of ``features`` (the skip reason), or None when it has them
+    all. A name that is not a profile field is a test-authoring error (ValueError)."""
+    for name, want in features.items():
+        if not hasattr(profile, name):
+            raise ValueError(f"needs({name}=...): the profile has no feature {name!r}")
+        have = getattr(profile, name)
+        ok = want(have) if callable(want) else have == want
+        if ok:
+            continue
+        wanted = f"{name} {want}" if callable(want) else f"{name}={want!r}"
+        why = ", ".join(_set_by(name, sysctls or {}, route or {}))
+        return (f"needs {wanted}; the DUT has {name}={have!r}"
+                + (f" ({why})" if why else f" (profile {profile.name})"))
+    return None

@@ -1,0 +1,168 @@
+"""The suite's precision against one sysctl at a time: ``python -m suites.precision``.
+
+Runs the suites once with the DUT's defaults, then once per sysctl in the list with a
+non-default value set run-wide (``netconform run --dut-sysctl``), and prints, per sysctl, how
+many tests changed outcome against the default run and how many lockstep divergences were
+unexplained (issue 18: each at most 15 changed, each with its reason, and 0 unexplained).
+``-v`` lists the tests that changed, with their new outcome and its one-line reason.
+
+    python -m suites.precision -k tcp --only tcp_sack tcp_dsack   # a subset while developing
+    python -m suites.precision --out /tmp/precision                # the whole list
+
+Exit status: 0 when every sysctl meets both bounds, 1 otherwise, 2 on a run that gave no
+results (a sysctl this kernel refuses is reported and skipped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from suites.divergences import count
+
+# One non-default value per sysctl of issue 18, each one that changes behaviour.
+# (icmp_echo_ignore_all=1 is left out: every test's barrier is an echo probe, issue 17.)
+SYSCTLS: tuple[str, ...] = (
+    "net.ipv4.tcp_rmem=4096 131072 262144",
+    "net.ipv4.tcp_wmem=4096 32768 4194304",
+    "net.ipv4.tcp_dsack=0",
+    "net.ipv4.tcp_timestamps=0",
+    "net.ipv4.tcp_sack=0",
+    "net.ipv4.tcp_window_scaling=0",
+    "net.ipv4.tcp_ecn=0",
+    "net.ipv4.tcp_ecn=1",
+    "net.ipv4.tcp_ecn_fallback=0",
+    "net.ipv4.tcp_early_retrans=0",
+    "net.ipv4.tcp_reordering=10",
+    "net.ipv4.tcp_syn_retries=2",
+    "net.ipv4.tcp_synack_retries=2",
+    "net.ipv4.tcp_syn_linear_timeouts=0",
+    "net.ipv4.tcp_retries1=1",
+    "net.ipv4.tcp_retries2=5",
+    "net.ipv4.tcp_orphan_retries=1",
+    "net.ipv4.tcp_fin_timeout=10",
+    "net.ipv4.tcp_keepalive_time=60",
+    "net.ipv4.tcp_keepalive_intvl=5",
+    "net.ipv4.tcp_keepalive_probes=2",
+    "net.ipv4.tcp_rfc1337=1",
+    "net.ipv4.tcp_abort_on_overflow=1",
+    "net.ipv4.tcp_syncookies=0",
+    "net.ipv4.tcp_syncookies=2",
+    "net.ipv4.tcp_challenge_ack_limit=2",
+    "net.ipv4.tcp_invalid_ratelimit=0",
+    "net.ipv4.tcp_min_snd_mss=536",
+    "net.ipv4.tcp_mtu_probing=2",
+    "net.ipv4.tcp_base_mss=512",
+    "net.ipv4.tcp_no_metrics_save=1",
+    "net.ipv4.tcp_slow_start_after_idle=0",
+    "net.ipv4.ip_default_ttl=32",
+    "net.ipv4.ip_no_pmtu_disc=1",
+    "net.ipv4.ipfrag_time=10",
+    "net.ipv4.ipfrag_high_thresh=3145728",
+    "net.ipv4.icmp_echo_ignore_broadcasts=0",
+    "net.ipv4.icmp_ignore_bogus_error_responses=0",
+    "net.ipv4.conf.all.arp_ignore=1",
+    "net.ipv4.conf.all.arp_announce=2",
+    "net.ipv4.conf.all.arp_accept=1",
+    "net.ipv4.conf.all.rp_filter=1",
+    "net.ipv4.conf.all.accept_source_route=1",
+    "net.ipv4.conf.all.accept_local=1",
+    "net.ipv4.conf.all.route_localnet=1",
+)
+MAX_CHANGED = 15
+
+
+def run_suite(out: str, args: argparse.Namespace, sysctl: str | None) -> dict[str, Any] | None:
+    """One `netconform run` into ``out``; its results.json, or None when it wrote none."""
+    cmd = ["netconform", "run", "--target", args.target, "-n", str(args.workers), "--out", out]
+    if args.keyword:
+        cmd += ["-k", args.keyword]
+    if sysctl:
+        cmd += ["--dut-sysctl", sysctl]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    path = os.path.join(out, "results.json")
+    if not os.path.exists(path):
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        print(f"  {sysctl or 'default'}: no results (exit {proc.returncode}): {tail[0]}",
+              file=sys.stderr)
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def outcomes(results: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """test id -> (outcome, one-line reason)."""
+    out = {}
+    for t in results.get("tests", []):
+        text = str(t.get("message") or t.get("longrepr") or "")
+        reason = next((ln.strip() for ln in reversed(text.splitlines())
+                       if ln.strip().startswith(("E ", "Skipped"))), text.strip()[-160:])
+        out[t["id"]] = (t["outcome"], re.sub(r"\s+", " ", reason)[:200])
+    return out
+
+
+def compare(base: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
+    """Tests whose outcome differs from the default run, and the run's divergence counts."""
+    before, after = outcomes(base), outcomes(run)
+    changed = {tid: after[tid] for tid in after
+               if tid in before and after[tid][0] != before[tid][0]}
+    div = count(run)
+    oracle = (run.get("environment") or {}).get("oracle") or {}
+    return {"changed": changed, "unexplained": div["unexplained"],
+            "failed": sum(1 for o, _ in after.values() if o in ("failed", "error")),
+            "not_modelled": oracle.get("not_modelled", {})}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m suites.precision",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--target", default="linux")
+    parser.add_argument("-n", "--workers", type=int, default=2)
+    parser.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
+    parser.add_argument("--only", nargs="*", default=None, metavar="NAME",
+                        help="sysctls of the list whose name contains one of these")
+    parser.add_argument("--sysctl", action="append", default=[], metavar="NAME=VALUE",
+                        help="measure this setting instead of the list (repeatable)")
+    parser.add_argument("--out", default=None, help="keep each run's output here")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    chosen = list(args.sysctl) or [s for s in SYSCTLS if not args.only
+                                   or any(o in s.split("=")[0] for o in args.only)]
+    root = args.out or tempfile.mkdtemp(prefix="nc-precision-")
+    t0 = time.monotonic()
+    base = run_suite(os.path.join(root, "default"), args, None)
+    if base is None:
+        return 2
+    print(f"default: {len(base.get('tests', []))} tests, "
+          f"{sum(1 for t in base['tests'] if t['outcome'] in ('failed', 'error'))} failed, "
+          f"{count(base)['unexplained']} unexplained divergences")
+    print(f"{'sysctl':52} {'changed':>7} {'unexplained':>11} {'failed':>6}")
+    ok = True
+    for sysctl in chosen:
+        name = re.sub(r"[^A-Za-z0-9_.]+", "_", sysctl)[:80]
+        run = run_suite(os.path.join(root, name), args, sysctl)
+        if run is None:
+            continue
+        c = compare(base, run)
+        good = len(c["changed"]) <= MAX_CHANGED and c["unexplained"] == 0
+        ok = ok and good
+        print(f"{sysctl:52} {len(c['changed']):7d} {c['unexplained']:11d} {c['failed']:6d}"
+              f"{'' if good else '  <-'}")
+        if args.verbose:
+            for tid, (outcome, reason) in sorted(c["changed"].items()):
+                print(f"    {outcome:8} {tid}: {reason}")
+            for key, note in c["not_modelled"].items():
+                print(f"    not modelled: {key} = {note}")
+    print(f"({time.monotonic() - t0:.0f} s; runs in {root})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""An orphaned FIN-WAIT-2 (the application closed the socket, the peer acknowledged the FIN
+and never sends its own) does not last for ever: RFC 9293 sets no limit; Linux drops it after
+net.ipv4.tcp_fin_timeout (tcp_fin_time), set here per test to 1 s. A segment of the peer's
+after that meets no connection and is answered with a RST (RFC 9293 3.10.7.1); the lockstep
+oracle, told the sysctl, judges the rest.
+
+Waits: the timeout plus 0.5 s."""
+
+
+import pytest
+
+from ..ipv4.dut_sysctl import set_dut_sysctl
+from .states import has_rst, reach
+
+FIN_TIMEOUT_S = 1
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.1-MUST-closed-ack-rst")
+def test_orphaned_fin_wait_2_ends_after_tcp_fin_timeout(ex, dut, endpoints, bed):
+    set_dut_sysctl(bed, "net.ipv4.tcp_fin_timeout", str(FIN_TIMEOUT_S))
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    dut.close(peer.fd)
+    peer.conn.expect(flags="FA")
+    peer.conn.ack()
+    ex.sleep(FIN_TIMEOUT_S + 0.5)
+    peer.conn.send(b"late", flags="PA")
+    peer.conn.expect(flags=has_rst)

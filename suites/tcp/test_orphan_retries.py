@@ -1,0 +1,27 @@
+"""RFC 9293 3.8.3 (R2): a connection whose data is never acknowledged is given up. For an
+orphan (the application closed the socket) Linux stops after net.ipv4.tcp_orphan_retries
+retransmissions (tcp_orphan_retries(), tcp_write_timeout; 0 means 8), set here per test to 1,
+silently: the peer's later segment meets no connection and draws a RST (RFC 9293 3.10.7.1).
+The lockstep oracle, told the sysctl, judges each retransmission (a tail loss probe first).
+
+Waits: the retransmissions (RTO of about 200 ms on a veth, doubled) and margin: 3 s."""
+
+
+import pytest
+
+from ..ipv4.dut_sysctl import set_dut_sysctl
+from .states import has_rst, reach
+
+GIVEN_UP_S = 3.0  # TLP, then RTO 0.2 s and 0.4 s: well under 3 s
+
+
+@pytest.mark.requirement("RFC9293-3.8.3-MUST-r2-abort", "RFC9293-3.10.7.1-MUST-closed-ack-rst")
+def test_orphan_gives_up_after_tcp_orphan_retries(ex, dut, endpoints, bed):
+    set_dut_sysctl(bed, "net.ipv4.tcp_orphan_retries", "1")
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    dut.send(peer.fd, b"never acknowledged")
+    dut.close(peer.fd)
+    peer.conn.expect_data(b"never acknowledged")
+    ex.sleep(GIVEN_UP_S)
+    peer.conn.send(flags="A")
+    peer.conn.expect(flags=has_rst)

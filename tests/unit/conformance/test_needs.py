@@ -1,0 +1,31 @@
+"""The needs() marker's resolution: a feature the DUT has off gives the skip reason, naming
+the sysctl or route attribute that set it; a feature on, or a predicate met, gives none."""
+
+import dataclasses
+
+import pytest
+
+from conformance.author.needs import at_least, unmet
+from reference_stack.profiles import LINUX
+
+
+def test_a_feature_switched_off_by_a_sysctl_names_it():
+    off = dataclasses.replace(LINUX, timestamps=False)
+    reason = unmet(off, {"timestamps": True}, {"net.ipv4.tcp_timestamps": "0"})
+    assert reason == ("needs timestamps=True; the DUT has timestamps=False "
+                      "(net.ipv4.tcp_timestamps=0)")
+    assert unmet(LINUX, {"timestamps": True, "sack": True}) is None
+
+
+def test_route_attributes_and_predicates():
+    four = dataclasses.replace(LINUX, initial_cwnd_segments=4)
+    assert "route initcwnd 4" in unmet(four, {"initial_cwnd_segments": 10}, {}, {"initcwnd": 4})
+    assert unmet(LINUX, {"keepalive_idle": at_least(7200)}) is None
+    short = dataclasses.replace(LINUX, keepalive_idle=60)
+    assert unmet(short, {"keepalive_idle": at_least(7200)}).startswith(
+        "needs keepalive_idle >= 7200")
+
+
+def test_an_unknown_feature_is_an_authoring_error():
+    with pytest.raises(ValueError):
+        unmet(LINUX, {"timestamp": True})

@@ -1,0 +1,96 @@
+"""The `linux` profile's sysctl-driven choices (issue 18) against the `rfc` profile: SYN
+cookies over the backlog (tcp_syncookies), icmp_echo_ignore_all, an orphan's retries
+(tcp_orphan_retries), the duplicate-ACK threshold (tcp_reordering)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from reference_stack.profiles import LINUX, RFC
+from reference_stack.socket_api import AF_INET, SOCK_STREAM
+from reference_stack.wire.icmpv4 import Icmpv4Repr
+from reference_stack.wire.ipv4 import IPPROTO_ICMP
+from reference_stack.wire.tcp import ACK, SYN
+from tests.unit.refstack.harness import RawPeer, make_stack, syn_options, tcp_of
+
+PORT = 8080
+COOKIE = "LINUX-tcp_conn_request-syn-cookie"
+
+
+def _listener(profile, backlog: int = 1):
+    stack = make_stack(profile)
+    fd = stack.socket(AF_INET, SOCK_STREAM).value
+    stack.bind(fd, ("0.0.0.0", PORT))
+    stack.listen(fd, backlog)
+    return stack, RawPeer(stack)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_syns_over_the_backlog_without_timestamps(profile):
+    stack, peer = _listener(profile)
+    answers = []
+    for i in range(4):  # backlog 1: the request queue holds two before it is over
+        r = peer.send(peer.tcp(41000 + i, PORT, SYN, seq=1000,
+                               options=syn_options(ts=None)))
+        (synack,) = tcp_of(r)
+        answers.append((synack.window_scale is not None, synack.sack_permitted,
+                        COOKIE in r.rules()))
+    if profile is LINUX:  # the third and fourth are cookies: window scale and SACK dropped
+        assert answers == [(True, True, False)] * 2 + [(False, False, True)] * 2
+    else:
+        assert answers == [(True, True, False)] * 4
+
+
+def test_syn_cookies_with_timestamps_keep_the_options_and_zero_drops():
+    stack, peer = _listener(dataclasses.replace(LINUX, syncookies=2))
+    r = peer.send(peer.tcp(41000, PORT, SYN, seq=1000, options=syn_options()))
+    (synack,) = tcp_of(r)
+    assert COOKIE in r.rules() and synack.window_scale is not None and synack.sack_permitted
+    assert not stack.poll(5.0).frames  # a cookie's SYN,ACK is never retransmitted
+    stack, peer = _listener(dataclasses.replace(LINUX, syncookies=0))
+    replies = [tcp_of(peer.send(peer.tcp(41000 + i, PORT, SYN, seq=1000))) for i in range(3)]
+    assert [len(x) for x in replies] == [1, 1, 0]
+
+
+@pytest.mark.parametrize("ignore", [False, True])
+def test_echo_ignore_all(ignore):
+    stack = make_stack(dataclasses.replace(LINUX, echo_ignore_all=ignore))
+    peer = RawPeer(stack)
+    r = peer.send(peer.ip_frame(IPPROTO_ICMP, Icmpv4Repr.echo_request(1, 1, b"x").emit()))
+    assert (len(r.frames) == 0) is ignore
+    assert ("LINUX-icmp_echo-ignore-all" in r.rules()) is ignore
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_an_orphans_retransmissions(profile):
+    profile = dataclasses.replace(profile, orphan_retries=None if profile is RFC else 1,
+                                  tail_loss_probe=False)  # (a probe is no retransmission)
+    stack, peer = _listener(profile, backlog=4)
+    (synack,) = tcp_of(peer.send(peer.tcp(41000, PORT, SYN, seq=1000, options=syn_options())))
+    peer.send(peer.tcp(41000, PORT, ACK, seq=1001, ack=synack.seq + 1,
+                       options=syn_options()[2:]))
+    fd = stack.accept(3).value[0]
+    stack.send(fd, b"data", 0.0)
+    stack.close(fd, 0.0)
+    t, sent = 0.0, 0
+    while (due := stack.poll_at()) is not None and due < 300 and sent < 20:
+        t = due
+        sent += len(stack.poll(t).frames)
+    tcb_left = bool(stack.tcp.conns)
+    if profile.orphan_retries == 1:  # given up 0.6 s (tcp_model_timeout(1)) after the first
+        assert sent == 2 and not tcb_left  # retransmission: at the second RTO's expiry
+    else:  # RFC 9293 3.8.3 R2: data_retries (15), well beyond 300 s of backoff here
+        assert sent > 1
+
+
+@pytest.mark.parametrize("rfc1337", [False, True])
+def test_rst_in_time_wait(rfc1337):
+    from reference_stack.tcp.state import State
+    from tests.unit.refstack.conn import bring_to
+
+    c = bring_to(State.TIME_WAIT, dataclasses.replace(LINUX, time_wait_ignores_rst=rfc1337))
+    r = c.seg(0x04, seq=c.snd_nxt)  # RST at RCV.NXT
+    assert c.state() is (State.TIME_WAIT if rfc1337 else State.CLOSED)
+    assert ("LINUX-tcp_timewait_state_process-rfc1337" in r.rules()) is rfc1337
