@@ -6,6 +6,7 @@ campaign goes on and ends cleanly."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -30,12 +31,21 @@ def plant_kernel_line(text: str) -> None:
         kmsg.write(f"<4>{text}\n")
 
 
+@pytest.fixture
+def kernel_log_to_ourselves():
+    """Held by every test that plants a WARNING line: pytest-xdist runs two tests at once, and a
+    line planted by one would be read as a problem by the other's kernel-log reader."""
+    with open("/tmp/netconform-test-kernel-log.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def findings_of(out) -> list[dict]:
     return json.loads((out / "findings.json").read_text())
 
 
 @needs_root
-def test_kernel_log_reader_reports_only_new_alarming_lines():
+def test_kernel_log_reader_reports_only_new_alarming_lines(kernel_log_to_ourselves):
     log = KernelLog()
     try:
         assert log.available
@@ -50,7 +60,8 @@ def test_kernel_log_reader_reports_only_new_alarming_lines():
 
 
 @needs_root
-def test_kernel_warning_during_a_linux_campaign_is_a_finding_with_its_batch(tmp_path):
+def test_kernel_warning_during_a_linux_campaign_is_a_finding_with_its_batch(
+        tmp_path, kernel_log_to_ourselves):
     tag = uuid.uuid4().hex
     target = build_target("linux")
     target.start()
