@@ -332,4 +332,14 @@ PYTCP = Profile(
     echo_ignore_broadcasts=True,  # RFC 1122 3.2.2.6 MAY: no reply to broadcast or multicast echo
 )
 
-PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP}
+# lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:
+# TCP_MSS 1460, TCP_WND 0xFFFF, LWIP_WND_SCALE with TCP_RCV_SCALE 1): where it makes a choice
+# the RFCs leave open. Source: lwip-tcpip/lwip STABLE-2_1_3_RELEASE, src/core/.
+LWIP = Profile(
+    name="lwip",
+    window_scale=1,  # lwipopts.h TCP_RCV_SCALE; tcp_out.c tcp_build_wnd_scale_option
+    timestamps=False,  # LWIP_TCP_TIMESTAMPS 0 (opt.h default)
+    sack=False,  # LWIP_TCP_SACK_OUT 0 (opt.h default)
+)
+
+PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "lwip": LWIP}

@@ -28,6 +28,8 @@ TARGET_SPECS: tuple[TargetSpec, ...] = (
                "the reference stack in-process on a virtual link (no privileges)"),
     TargetSpec("pytcp", "conformance.targets.pytcp", "PytcpTarget",
                "PyTCP 2.7 (userspace, Python) on a TAP device, a fresh process per test"),
+    TargetSpec("lwip", "conformance.targets.lwip", "LwipTarget",
+               "lwIP 2.1.3 (Debian liblwip0) on a TAP device, a fresh process per test"),
 )
 
 

@@ -264,21 +264,26 @@ class PytcpTarget(Target):
             tap = tap_name(self.plan, netns)
             bridge_without_netfilter(netns.name)
             run_ip(["-n", netns.name], tap_bridge_script(self.plan, netns, tap))
-            agent = AgentProcess(agent_argv(self.plan, netns.name, tap), env=agent_env(),
-                                 label="pytcp agent")
+            agent = self._spawn_agent(netns.name, tap)
         except BaseException:
             self.fabric.release(netns)
             raise
         try:
-            facts = agent.read_message(READY_TIMEOUT_S, "starting pytcp")
+            facts = agent.read_message(READY_TIMEOUT_S, f"starting {self.name}")
             if not facts.get("ready"):
-                raise AgentFailure(f"pytcp agent's first line is not 'ready': {facts!r}")
+                raise AgentFailure(f"{self.name} agent's first line is not 'ready': {facts!r}")
         except BaseException:
             agent.kill()
             self.fabric.release(netns)
             raise
         return PytcpDut(netns, agent, facts, time.perf_counter() - agent.started,
                         AgentDutApi(agent))
+
+    def _spawn_agent(self, netns: str, tap: str) -> AgentProcess:
+        """The stack's process with its agent, started in ``netns`` on ``tap`` (a subclass
+        driving another stack on a TAP, e.g. the ``lwip`` target, starts its own here)."""
+        return AgentProcess(agent_argv(self.plan, netns, tap), env=agent_env(),
+                            label="pytcp agent")
 
     def _end(self, dut: PytcpDut) -> None:
         try:
@@ -298,7 +303,7 @@ class PytcpTarget(Target):
         try:
             return future.result(timeout=READY_TIMEOUT_S + 60)
         except FabricError as exc:
-            raise FabricError(f"pytcp DUT set-up failed: {exc}") from None
+            raise FabricError(f"{self.name} DUT set-up failed: {exc}") from None
 
     def _await_echo(self, dut: PytcpDut) -> None:
         """Readiness over the wire: pytcp answers an ICMP echo on the test link."""
@@ -312,7 +317,7 @@ class PytcpTarget(Target):
                          timeout=ECHO_TIMEOUT_S)
         except LinkTimeout:
             status = dut.agent.describe_end()
-            raise AgentFailure(f"pytcp said it was ready but did not answer an ICMP echo "
+            raise AgentFailure(f"{self.name} said it was ready but did not answer an ICMP echo "
                                f"within {ECHO_TIMEOUT_S:g} s ({status})") from None
 
     def begin_test(self, test_id: str) -> TestBed:
@@ -332,7 +337,7 @@ class PytcpTarget(Target):
         link = TesterLink(self.packet_socket, dut.netns.tester_ifname, Recorder())
         bed = TestBed(link=link, dut=dut.api, endpoints=endpoints_of(self.plan),
                       capabilities=self.capabilities, handle=dut)
-        bed.evidence["pytcp"] = dut.evidence(echo_s=time.perf_counter() - t_echo)
+        bed.evidence[self.name] = dut.evidence(echo_s=time.perf_counter() - t_echo)
         bed.setup_s = time.perf_counter() - t0
         return bed
 
@@ -343,27 +348,27 @@ class PytcpTarget(Target):
         dut: PytcpDut = bed.handle
         try:
             counters = self._counter_deltas(dut)
-            failure = self._failure_during_test(dut)
+            failure = self._failure_during_test(dut, self.name)
         finally:
             bed.link.close()
             self._end(dut)
-        evidence = {"pytcp": bed.evidence["pytcp"]}
-        evidence["pytcp"]["counter_deltas"] = counters
+        evidence = {self.name: bed.evidence[self.name]}
+        evidence[self.name]["counter_deltas"] = counters
         if failure is not None:
             if expectations.find(self.expected_failures, dut.test_id) is None:
                 raise AgentFailure(failure)
-            evidence["pytcp"]["failure"] = failure
+            evidence[self.name]["failure"] = failure
         if dut.api.details:
-            evidence["pytcp"]["call_details"] = dut.api.details[-20:]
+            evidence[self.name]["call_details"] = dut.api.details[-20:]
         return evidence
 
     @staticmethod
-    def _failure_during_test(dut: PytcpDut) -> str | None:
-        """Why the test must fail because of pytcp itself, if it must (None: it is healthy)."""
+    def _failure_during_test(dut: PytcpDut, stack: str) -> str | None:
+        """Why the test must fail because of the stack itself, if it must (None: healthy)."""
         if dut.agent.broken is not None:
             return None  # a DUT call already failed the test with the reason
         if dut.agent.exit_status() is not None:
-            return f"pytcp process ended during the test: {dut.agent.describe_end()}"
+            return f"{stack} process ended during the test: {dut.agent.describe_end()}"
         try:
             dut.api.close_all()  # also a liveness check: a hung pytcp does not answer
         except AgentFailure as exc:
