@@ -67,6 +67,15 @@ def load_stack(shim: str, tap: str, mac: str, ipv4: str) -> ctypes.CDLL:
     """Load the shim (and through it liblwip) and start lwIP on ``tap``."""
     lib = ctypes.CDLL(shim, use_errno=True)
     lib.nc_counter.restype = ctypes.c_uint64
+    # The calls with size_t lengths and ssize_t results (the others take and return ints).
+    size, ssize, ptr = ctypes.c_size_t, ctypes.c_ssize_t, ctypes.c_void_p
+    for name, argtypes in (("lwip_send", [ctypes.c_int, ctypes.c_char_p, size, ctypes.c_int]),
+                           ("lwip_recv", [ctypes.c_int, ptr, size, ctypes.c_int]),
+                           ("lwip_sendto", [ctypes.c_int, ctypes.c_char_p, size, ctypes.c_int,
+                                            ctypes.c_char_p, ctypes.c_uint32]),
+                           ("lwip_recvfrom", [ctypes.c_int, ptr, size, ctypes.c_int, ptr, ptr])):
+        getattr(lib, name).argtypes = argtypes
+        getattr(lib, name).restype = ssize
     iface = ipaddress.IPv4Interface(ipv4)
     status = lib.nc_start(tap.encode(), bytes.fromhex(mac.replace(":", "")),
                           ctypes.c_uint32(int.from_bytes(iface.ip.packed, "little")),
@@ -165,7 +174,8 @@ class LwipCalls:
         if timeout > 0 and not self._wait(self._fd(fd), POLLIN, timeout):
             raise CallError(errno.EAGAIN)
         buf = ctypes.create_string_buffer(max(n, 1))
-        got = self._check(self.lib.lwip_recv(self._fd(fd), buf, n, flags | socket.MSG_DONTWAIT))
+        got = self._check(self.lib.lwip_recv(self._fd(fd), ctypes.addressof(buf), n,
+                                             flags | socket.MSG_DONTWAIT))
         return buf.raw[:got]
 
     def recvfrom(self, fd: int, n: int, timeout: float) -> tuple[bytes, tuple[str, int]]:
@@ -174,8 +184,9 @@ class LwipCalls:
         buf = ctypes.create_string_buffer(max(n, 1))
         raw = ctypes.create_string_buffer(16)
         size = ctypes.c_uint32(16)
-        got = self._check(self.lib.lwip_recvfrom(self._fd(fd), buf, n, socket.MSG_DONTWAIT,
-                                                 raw, ctypes.byref(size)))
+        got = self._check(self.lib.lwip_recvfrom(self._fd(fd), ctypes.addressof(buf), n,
+                                                 socket.MSG_DONTWAIT, ctypes.addressof(raw),
+                                                 ctypes.addressof(size)))
         return buf.raw[:got], address_of(raw.raw)
 
     def shutdown(self, fd: int, how: int) -> None:
