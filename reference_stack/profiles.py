@@ -337,6 +337,7 @@ PYTCP = Profile(
 # the RFCs leave open. Source: lwip-tcpip/lwip STABLE-2_1_3_RELEASE, src/core/.
 LWIP = Profile(
     name="lwip",
+    ttl=255,  # opt.h IP_DEFAULT_TTL 255 (RFC 1122 3.2.1.7 leaves the value open; 64 is usual)
     window_scale=1,  # lwipopts.h TCP_RCV_SCALE; tcp_out.c tcp_build_wnd_scale_option
     timestamps=False,  # LWIP_TCP_TIMESTAMPS 0 (opt.h default)
     sack=False,  # LWIP_TCP_SACK_OUT 0 (opt.h default)
