@@ -341,6 +341,15 @@ LWIP = Profile(
     window_scale=1,  # lwipopts.h TCP_RCV_SCALE; tcp_out.c tcp_build_wnd_scale_option
     timestamps=False,  # LWIP_TCP_TIMESTAMPS 0 (opt.h default)
     sack=False,  # LWIP_TCP_SACK_OUT 0 (opt.h default)
+    # RFC 1122 3.2.2.6 MAY: icmp.c icmp_input drops an echo to a broadcast or multicast address
+    # (LWIP_BROADCAST_PING 0, LWIP_MULTICAST_PING 0, the opt.h defaults).
+    echo_ignore_broadcasts=True,
+    # RFC 792: echo reply code 0; icmp.c icmp_input turns the request into the reply in place
+    # and sets only the type (ICMPH_TYPE_SET(iecho, ICMP_ER)): the request's code is echoed.
+    echo_reply_copies_code=True,
+    # RFC 3828: lwipopts.h LWIP_UDPLITE 1, so UDP-Lite (protocol 136) is a transport here and a
+    # datagram to a port without a socket draws Port Unreachable (udp.c udp_input).
+    udplite=True,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "lwip": LWIP}
