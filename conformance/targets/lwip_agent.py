@@ -26,8 +26,8 @@ from __future__ import annotations
 import argparse
 import ctypes
 import errno
-import json
 import ipaddress
+import json
 import os
 import socket
 import struct

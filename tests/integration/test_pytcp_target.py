@@ -58,7 +58,8 @@ def test_smoke_subset_runs_as_expected(tmp_path):
 
 
 def test_crash_or_hang_fails_only_that_test(tmp_path):
-    suite = write_suite(tmp_path / "suite", agent_faults_suite("pytcp"), name="test_pytcp_faults.py")
+    suite = write_suite(tmp_path / "suite", agent_faults_suite("pytcp"),
+                        name="test_pytcp_faults.py")
     out = tmp_path / "out"
     proc = netconform("run", "--target", "pytcp", "--suite", str(suite), "--out", str(out))
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
