@@ -33,6 +33,7 @@ import socket
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from conformance.author.templates import ARP, LinkDefaults, build
@@ -49,7 +50,7 @@ from conformance.targets.pytcp import (
     agent_env,
 )
 
-AGENT_MODULE = "conformance.targets.lwip_agent"
+AGENT_SCRIPT = Path(__file__).with_name("lwip_agent.py")  # run by path: see lwip_agent.py
 LWIP_VERSION = "2.1.3"
 ETH_P_ARP = b"\x08\x06"
 ARP_REPLY = b"\x00\x02"
@@ -96,7 +97,7 @@ class LwipTarget(PytcpTarget):
 
     def _spawn_agent(self, netns: str, tap: str) -> AgentProcess:
         argv = ["nice", "-n", str(PREPARED_NICE),
-                "ip", "netns", "exec", netns, sys.executable, "-m", AGENT_MODULE,
+                "ip", "netns", "exec", netns, sys.executable, str(AGENT_SCRIPT),
                 "--shim", str(self.shim), "--tap", tap, "--mac", self.plan.dut_mac,
                 "--ipv4", f"{self.plan.dut_ipv4}/{self.plan.ipv4_prefix_len}"]
         return AgentProcess(argv, env=agent_env(), label="lwip agent")

@@ -2,13 +2,16 @@
 
 Started by the target inside the DUT namespace::
 
-    python -m conformance.targets.lwip_agent --shim LIBNCLWIP.so --tap TAP --mac MAC \\
+    python .../conformance/targets/lwip_agent.py --shim LIBNCLWIP.so --tap TAP --mac MAC \\
         --ipv4 ADDR/LEN
+
+(by its path, with the checkout on PYTHONPATH: ``-m`` would import the conformance.targets
+package and its fabric first, which tripled the agent's start-up under load).
 
 It loads the project's C shim (lwip_shim.c, built by lwip_build.py), which starts lwIP with
 ``tcpip_init`` and a netif of its own on the TAP device, then says ``{"ready": true, ...}`` and
 executes DUT API calls as ``lwip_*`` socket calls, one JSON line in, one JSON line out (the
-protocol of :mod:`conformance.dut.agent`, served by the pytcp agent's ``serve``).
+protocol of :mod:`conformance.dut.agent`, served by :mod:`conformance.dut.agent_server`).
 
 Why ctypes plus a small C shim rather than a C agent: the netif needs lwIP's struct layouts,
 so it is C, compiled against Debian's headers; everything else (the JSON-lines protocol, socket
@@ -36,13 +39,14 @@ import time
 import traceback
 from typing import Any
 
-from conformance.targets.pytcp_agent import CallError, protocol_stream, serve
+from conformance.dut.agent_server import CallError, protocol_stream, serve
 
 CRASH_STATUS = 70
 F_GETFL, F_SETFL, O_NONBLOCK = 3, 4, 0o4000  # glibc <fcntl.h>
 POLLIN, POLLOUT = 0x001, 0x004  # glibc <poll.h>
 SOCKADDR_IN = struct.Struct("=H2s4s8x")  # sin_family (host order), sin_port, sin_addr, zero
 COUNTERS = ("rx.frames", "tx.frames", "rx.refused", "tx.errors")  # nc_counter(0..3)
+SETTLE_MAX_US = 200_000  # a frame takes lwIP microseconds; this bounds a stuck reader
 
 
 class PollFd(ctypes.Structure):
@@ -229,6 +233,23 @@ class LwipCalls:
         self.sockets.clear()
 
 
+class Settled:
+    """The DUT calls of ``calls``, each made once lwIP has taken the frames the tester already
+    sent (lwip_shim.c nc_settle), so a call never races the frames sent before it."""
+
+    def __init__(self, calls: LwipCalls) -> None:
+        self.calls = calls
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.calls, name)
+
+        def settled(*args: Any) -> Any:
+            self.calls.lib.nc_settle(SETTLE_MAX_US)
+            return method(*args)
+
+        return settled
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shim", required=True, help="the built lwip_shim.c shared object")
@@ -247,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
              "stack_start_s": round(time.perf_counter() - t0, 4)}
     out.write(json.dumps(facts).encode() + b"\n")
     out.flush()
-    serve(LwipCalls(lib), sys.stdin.buffer, out)
+    serve(Settled(LwipCalls(lib)), sys.stdin.buffer, out)
     # lwIP's threads (tcpip, the TAP reader) never end: leave without waiting for them.
     os._exit(0)
 
@@ -255,6 +276,8 @@ def main(argv: list[str] | None = None) -> None:
 if __name__ == "__main__":
     try:
         main()
+    except SystemExit:
+        raise
     except BaseException:
         traceback.print_exc()
         sys.stderr.flush()

@@ -21,7 +21,9 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,10 @@ static pthread_mutex_t nc_init_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t nc_init_cond = PTHREAD_COND_INITIALIZER;
 static int nc_init_done;
 static unsigned char nc_mac[ETH_HWADDR_LEN];
+
+/* Set by the reader from the moment a frame is readable until lwIP has processed it (see
+ * nc_settle). */
+static atomic_int nc_reader_busy;
 
 /* Frame counters (lwIP's own statistics are compiled out: LWIP_STATS 0). */
 static volatile uint64_t nc_rx_frames, nc_tx_frames, nc_rx_refused, nc_tx_errors;
@@ -98,10 +104,18 @@ static void *nc_read_loop(void *arg)
     unsigned char *frame = malloc(NC_MAX_FRAME);
     if (frame == NULL)
         abort();
+    struct pollfd pfd = {.fd = nc_tap_fd, .events = POLLIN};
     for (;;) {
+        atomic_store(&nc_reader_busy, 0);
+        if (poll(&pfd, 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            abort();
+        }
+        atomic_store(&nc_reader_busy, 1); /* before the frame leaves the TAP's queue */
         ssize_t n = read(nc_tap_fd, frame, NC_MAX_FRAME);
         if (n < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR || errno == EAGAIN)
                 continue;
             abort(); /* the TAP went away: the harness sees the process die */
         }
@@ -148,6 +162,25 @@ static int nc_open_tap(const char *name)
         return -err;
     }
     return fd;
+}
+
+/*
+ * Wait (at most `max_us` microseconds) until every frame the TAP holds has gone through lwIP:
+ * the agent calls it before each socket call, so a call sees the frames the tester sent before
+ * it, as a call on the kernel DUT does (the kernel handles a veth frame within the sender's
+ * system call). A frame is either queued on the TAP (readable) or being processed (busy, set
+ * before it is read), so there is no moment when it is neither. Returns 0 once settled, -1 on
+ * the time limit.
+ */
+int nc_settle(int max_us)
+{
+    struct pollfd pfd = {.fd = nc_tap_fd, .events = POLLIN};
+    for (int waited = 0; waited <= max_us; waited += 20) {
+        if (!atomic_load(&nc_reader_busy) && poll(&pfd, 1, 0) == 0)
+            return 0;
+        usleep(20);
+    }
+    return -1;
 }
 
 /*
