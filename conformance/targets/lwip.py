@@ -39,6 +39,7 @@ from typing import Any
 from conformance.author.templates import ARP, LinkDefaults, build
 from conformance.dut.agent import AgentFailure, AgentProcess
 from conformance.fabric.link import Barrier, LinkTimeout, TesterLink
+from conformance.fabric.pcap import Recorder
 from conformance.targets import lwip_build
 from conformance.targets.base import Capabilities
 from conformance.targets.linux import endpoints_of
@@ -65,6 +66,25 @@ def arp_reply_predicate(sender_ipv4: bytes) -> Any:
                 and frame[28:32] == sender_ipv4)
 
     return is_reply
+
+
+class ProcessLink(TesterLink):
+    """A test's link to an lwIP process: a barrier the process cannot answer because it has
+    ended fails the test with how it ended (its exit status and last words), where a bare
+    LinkTimeout would let the lockstep report only a missing echo reply."""
+
+    def __init__(self, *args: Any, agent: AgentProcess, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agent = agent
+
+    def barrier(self, barrier: Barrier, timeout: float = 5.0) -> list[bytes]:
+        try:
+            return super().barrier(barrier, timeout)
+        except LinkTimeout:
+            if self.agent.exit_status() is not None:
+                raise AgentFailure(f"lwip process ended during the test: "
+                                   f"{self.agent.describe_end()}") from None
+            raise
 
 
 class LwipTarget(PytcpTarget):
@@ -129,6 +149,11 @@ class LwipTarget(PytcpTarget):
                         f"lwip said it was ready but did not answer the tester's ARP requests "
                         f"within {ECHO_TIMEOUT_S:g} s ({dut.agent.describe_end()})") from None
         super()._await_echo(dut)
+
+    def _test_link(self, dut: PytcpDut) -> TesterLink:
+        assert self.packet_socket is not None
+        return ProcessLink(self.packet_socket, dut.netns.tester_ifname, Recorder(),
+                           agent=dut.agent)
 
     def environment(self) -> dict[str, Any]:
         startup = self.startups_s or ([self.first_startup_s] if self.first_startup_s else [])

@@ -285,6 +285,11 @@ class PytcpTarget(Target):
         return AgentProcess(agent_argv(self.plan, netns, tap), env=agent_env(),
                             label="pytcp agent")
 
+    def _test_link(self, dut: PytcpDut) -> TesterLink:
+        """The tester's link to ``dut`` for one test, recorded."""
+        assert self.packet_socket is not None
+        return TesterLink(self.packet_socket, dut.netns.tester_ifname, Recorder())
+
     def _end(self, dut: PytcpDut) -> None:
         try:
             dut.agent.kill()
@@ -334,7 +339,7 @@ class PytcpTarget(Target):
             raise
         self.startups_s.append(dut.startup_s)
         assert self.packet_socket is not None
-        link = TesterLink(self.packet_socket, dut.netns.tester_ifname, Recorder())
+        link = self._test_link(dut)
         bed = TestBed(link=link, dut=dut.api, endpoints=endpoints_of(self.plan),
                       capabilities=self.capabilities, handle=dut)
         bed.evidence[self.name] = dut.evidence(echo_s=time.perf_counter() - t_echo)
