@@ -350,6 +350,10 @@ LWIP = Profile(
     # RFC 3828: lwipopts.h LWIP_UDPLITE 1, so UDP-Lite (protocol 136) is a transport here and a
     # datagram to a port without a socket draws Port Unreachable (udp.c udp_input).
     udplite=True,
+    # RFC 1122 3.2.2.1: no Protocol Unreachable for a protocol the host runs: lwipopts.h
+    # LWIP_IGMP 1, so ip4.c ip4_input hands protocol 2 to igmp_input (which drops what it
+    # cannot use) rather than to icmp_dest_unreach (found by boofuzz, finding c8612558b6ed).
+    igmp_host=True,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "lwip": LWIP}
