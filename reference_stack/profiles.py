@@ -454,4 +454,29 @@ GVISOR = Profile(
     ephemeral_ports=(16000, 65535),  # ports/ports.go firstEphemeral (RFC 6335 6: 49152-)
 )
 
-PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR}
+# lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:
+# TCP_MSS 1460, TCP_WND 0xFFFF, LWIP_WND_SCALE with TCP_RCV_SCALE 1): where it makes a choice
+# the RFCs leave open. Source: lwip-tcpip/lwip STABLE-2_1_3_RELEASE, src/core/.
+LWIP = Profile(
+    name="lwip",
+    ttl=255,  # opt.h IP_DEFAULT_TTL 255 (RFC 1122 3.2.1.7 leaves the value open; 64 is usual)
+    window_scale=1,  # lwipopts.h TCP_RCV_SCALE; tcp_out.c tcp_build_wnd_scale_option
+    timestamps=False,  # LWIP_TCP_TIMESTAMPS 0 (opt.h default)
+    sack=False,  # LWIP_TCP_SACK_OUT 0 (opt.h default)
+    # RFC 1122 3.2.2.6 MAY: icmp.c icmp_input drops an echo to a broadcast or multicast address
+    # (LWIP_BROADCAST_PING 0, LWIP_MULTICAST_PING 0, the opt.h defaults).
+    echo_ignore_broadcasts=True,
+    # RFC 792: echo reply code 0; icmp.c icmp_input turns the request into the reply in place
+    # and sets only the type (ICMPH_TYPE_SET(iecho, ICMP_ER)): the request's code is echoed.
+    echo_reply_copies_code=True,
+    # RFC 3828: lwipopts.h LWIP_UDPLITE 1, so UDP-Lite (protocol 136) is a transport here and a
+    # datagram to a port without a socket draws Port Unreachable (udp.c udp_input).
+    udplite=True,
+    # RFC 1122 3.2.2.1: no Protocol Unreachable for a protocol the host runs: lwipopts.h
+    # LWIP_IGMP 1, so ip4.c ip4_input hands protocol 2 to igmp_input (which drops what it
+    # cannot use) rather than to icmp_dest_unreach (found by boofuzz, finding c8612558b6ed).
+    igmp_host=True,
+)
+
+PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,
+                                "lwip": LWIP}

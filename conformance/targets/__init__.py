@@ -30,6 +30,8 @@ TARGET_SPECS: tuple[TargetSpec, ...] = (
                "PyTCP 2.7 (userspace, Python) on a TAP device, a fresh process per test"),
     TargetSpec("gvisor", "conformance.targets.gvisor", "GvisorTarget",
                "gVisor's netstack under runsc (ptrace), a fresh sandbox per test"),
+    TargetSpec("lwip", "conformance.targets.lwip", "LwipTarget",
+               "lwIP 2.1.3 (Debian liblwip0) on a TAP device, a fresh process per test"),
 )
 
 

@@ -141,6 +141,11 @@ class AgentTarget(Target):
         """The stack's own counters now ({} when it keeps none)."""
         return {}
 
+    def _test_link(self, dut: AgentDut) -> TesterLink:
+        """The tester's link to ``dut`` for one test, recorded."""
+        assert self.packet_socket is not None
+        return TesterLink(self.packet_socket, dut.netns.tester_ifname, Recorder())
+
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> None:
         ownership.register(self.plan.run_id, base36(self.plan.worker))
@@ -214,7 +219,7 @@ class AgentTarget(Target):
             raise
         self.startups_s.append(dut.startup_s)
         assert self.packet_socket is not None
-        link = TesterLink(self.packet_socket, dut.netns.tester_ifname, Recorder())
+        link = self._test_link(dut)
         bed = TestBed(link=link, dut=dut.api, endpoints=endpoints_of(self.plan),
                       capabilities=self.capabilities, handle=dut)
         bed.evidence[self.name] = dut.evidence(echo_s=time.perf_counter() - t_echo)

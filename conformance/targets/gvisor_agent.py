@@ -26,6 +26,7 @@ import traceback
 from typing import Any, BinaryIO
 
 from conformance.dut.agent import decode, encode, protocol_stream
+from conformance.dut.agent_server import serve_each
 from conformance.dut.kernel_sockets import KernelSocketApi
 from conformance.evidence.mib import Counters, parse_paired
 
@@ -69,13 +70,7 @@ def handle(api: KernelSocketApi, message: dict[str, Any]) -> dict[str, Any]:
 
 
 def serve(api: KernelSocketApi, inp: BinaryIO, out: BinaryIO) -> None:
-    for line in inp:
-        try:
-            message = json.loads(line)
-        except ValueError:
-            message = {"id": None, "call": "_invalid"}
-        out.write(json.dumps(handle(api, message)).encode() + b"\n")
-        out.flush()
+    serve_each(lambda message: handle(api, message), inp, out)
 
 
 def main() -> None:

@@ -172,10 +172,15 @@ class PytcpTarget(AgentTarget):
             tap = tap_name(self.plan, netns)
             bridge_without_netfilter(netns.name)
             run_ip(["-n", netns.name], tap_bridge_script(self.plan, netns, tap))
-            return self._start_agent(netns, agent_argv(self.plan, netns.name, tap), agent_env())
+            return self._start_agent(netns, self._agent_argv(netns.name, tap), agent_env())
         except BaseException:
             self.fabric.release(netns)
             raise
+
+    def _agent_argv(self, netns: str, tap: str) -> list[str]:
+        """The command that starts the stack with its agent in ``netns`` on ``tap`` (a subclass
+        driving another stack on a TAP, the ``lwip`` target, starts its own)."""
+        return agent_argv(self.plan, netns, tap)
 
     def _before_echo(self, dut: AgentDut) -> None:
         renice_all_threads(dut.agent.pid, 0)

@@ -32,11 +32,12 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
 from importlib import metadata
 from typing import Any, BinaryIO
 
-from conformance.dut.agent import decode, encode, protocol_stream
+from conformance.dut import agent_server
+from conformance.dut.agent import protocol_stream
+from conformance.dut.agent_server import CallError
 
 CRASH_STATUS = 70
 POLL_STEP_S = 0.002
@@ -45,14 +46,6 @@ AF_INET, SOCK_STREAM, SOCK_DGRAM = 2, 1, 2
 SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
 POLLIN, POLLOUT, POLLERR = 0x001, 0x004, 0x008
 ERRNO_IN_MESSAGE = re.compile(r"\[Errno (-?\d+)\]")
-
-
-class CallError(Exception):
-    """A call failed with ``errno`` (the agent's own refusals)."""
-
-    def __init__(self, code: int, detail: str = "") -> None:
-        super().__init__(detail or os.strerror(code))
-        self.errno = code
 
 
 def errno_of(exc: BaseException) -> int:
@@ -348,29 +341,12 @@ class PytcpCalls:
 # -- the line protocol ------------------------------------------------------------------
 
 def handle(calls: PytcpCalls, message: dict[str, Any]) -> dict[str, Any]:
-    """Execute one request; every outcome is a reply (errno 0 on success)."""
-    reply: dict[str, Any] = {"id": message.get("id")}
-    method: Callable[..., Any] | None = getattr(calls, str(message.get("call")), None)
-    if method is None or str(message.get("call")).startswith("_"):
-        return {**reply, "value": None, "errno": errno.ENOSYS, "detail": "no such call"}
-    try:
-        value = method(*decode(message.get("args", [])))
-    except CallError as exc:
-        return {**reply, "value": None, "errno": exc.errno, "detail": str(exc)}
-    except Exception as exc:  # noqa: BLE001 - pytcp's failures become errno values
-        return {**reply, "value": None, "errno": errno_of(exc),
-                "detail": f"{type(exc).__name__}: {exc}"}
-    return {**reply, "value": encode(value), "errno": 0}
+    """Execute one request (conformance.dut.agent_server), pytcp's exceptions as errno values."""
+    return agent_server.handle(calls, message, errno_of)
 
 
 def serve(calls: PytcpCalls, inp: BinaryIO, out: BinaryIO) -> None:
-    for line in inp:
-        try:
-            message = json.loads(line)
-        except ValueError:
-            message = {"id": None, "call": "_invalid"}
-        out.write(json.dumps(handle(calls, message)).encode() + b"\n")
-        out.flush()
+    agent_server.serve(calls, inp, out, errno_of)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

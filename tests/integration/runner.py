@@ -40,3 +40,35 @@ def nc_namespaces(run_id: str | None = None) -> list[str]:
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     names = [line.split()[0] for line in out.splitlines() if line.startswith("nc-")]
     return [n for n in names if run_id is None or n.startswith(f"nc-{run_id}-")]
+
+
+def agent_faults_suite(stack: str) -> str:
+    """A suite that kills (or stops) the process of a stack run by a DUT agent (the ``pytcp``
+    and ``lwip`` targets), its PID read from the test's ``bed.evidence[stack]``: killed during
+    a call, killed between calls, hung; then a test that must get a fresh process."""
+    return f'''
+import os
+import signal
+import socket
+
+from conformance.author.templates import ICMPv4, Payload
+
+
+def test_1_killed_during_a_call(dut, bed):
+    os.kill(bed.evidence["{stack}"]["pid"], signal.SIGKILL)
+    dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+
+def test_2_killed_between_calls(bed):
+    os.kill(bed.evidence["{stack}"]["pid"], signal.SIGKILL)
+
+
+def test_3_hung(dut, bed):
+    os.kill(bed.evidence["{stack}"]["pid"], signal.SIGSTOP)
+    dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+
+def test_4_next_test_gets_a_fresh_process(ex):
+    ex.send(ICMPv4(type=8, rest=0x00420001), Payload(b"alive"))
+    ex.expect(ICMPv4(type=0, rest=0x00420001), Payload(b"alive"))
+'''

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from .runner import netconform, results, write_suite
+from .runner import agent_faults_suite, netconform, results, write_suite
 
 pytest.importorskip("pytcp", reason="pytcp is not installed (pip install 'netconform[pytcp]')")
 
@@ -20,32 +20,6 @@ SMOKE = [
     "suites/ipv4/test_bad_version.py",  # pytcp itself must drop these, not the bridge before it
 ]
 
-FAULTS = '''
-import os
-import signal
-import socket
-
-from conformance.author.templates import ICMPv4, Payload
-
-
-def test_1_killed_during_a_call(dut, bed):
-    os.kill(bed.evidence["pytcp"]["pid"], signal.SIGKILL)
-    dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
-
-
-def test_2_killed_between_calls(bed):
-    os.kill(bed.evidence["pytcp"]["pid"], signal.SIGKILL)
-
-
-def test_3_hung(dut, bed):
-    os.kill(bed.evidence["pytcp"]["pid"], signal.SIGSTOP)
-    dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
-
-
-def test_4_next_test_gets_a_fresh_pytcp(ex):
-    ex.send(ICMPv4(type=8, rest=0x00420001), Payload(b"alive"))
-    ex.expect(ICMPv4(type=0, rest=0x00420001), Payload(b"alive"))
-'''
 
 
 def pid_alive(pid: int) -> bool:
@@ -84,7 +58,8 @@ def test_smoke_subset_runs_as_expected(tmp_path):
 
 
 def test_crash_or_hang_fails_only_that_test(tmp_path):
-    suite = write_suite(tmp_path / "suite", FAULTS, name="test_pytcp_faults.py")
+    suite = write_suite(tmp_path / "suite", agent_faults_suite("pytcp"),
+                        name="test_pytcp_faults.py")
     out = tmp_path / "out"
     proc = netconform("run", "--target", "pytcp", "--suite", str(suite), "--out", str(out))
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -99,7 +74,7 @@ def test_crash_or_hang_fails_only_that_test(tmp_path):
     hung = tests["test_3_hung"]
     assert hung["outcome"] == "failed"
     assert "did not answer within" in hung["message"]
-    assert tests["test_4_next_test_gets_a_fresh_pytcp"]["outcome"] == "passed"
+    assert tests["test_4_next_test_gets_a_fresh_process"]["outcome"] == "passed"
     assert not any(pid_alive(t["pytcp"]["pid"]) for t in tests.values() if "pytcp" in t)
 
 

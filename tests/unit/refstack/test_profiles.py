@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from reference_stack.profiles import GVISOR, LINUX, PROFILES, PYTCP, RFC
+from reference_stack.profiles import GVISOR, LINUX, LWIP, PROFILES, PYTCP, RFC
 from reference_stack.socket_api import AF_INET, SOCK_STREAM
 from reference_stack.tcp.state import State
 from reference_stack.wire.frame import dissect
@@ -16,12 +16,32 @@ from tests.unit.refstack.harness import Link, make_stack, syn_options, tcp_of
 
 
 def test_profiles_are_frozen_and_registered() -> None:
-    assert PROFILES == {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR}
+    assert PROFILES == {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,
+                        "lwip": LWIP}
     assert not (PYTCP.window_scaling or PYTCP.sack or PYTCP.timestamps)  # MSS-only SYNs
     with pytest.raises(dataclasses.FrozenInstanceError):
         LINUX.ttl = 1  # type: ignore[misc]
     assert LINUX.breaking("X").broken_rules == frozenset({"X"})
     assert LINUX.broken_rules == frozenset()
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_lwip_syn_layout(profile) -> None:
+    """lwIP 2.1.3's SYN as measured on the lwip target: TTL 255, window 65535 unscaled, MSS
+    then NOP and window scale 1, no SACK-permitted nor timestamps (the RFC profile offers
+    them all, with a shift of 7)."""
+    s = make_stack(profile)
+    fd = s.socket(AF_INET, SOCK_STREAM).value
+    d = dissect(s.connect(fd, ("198.18.0.11", 80), 0.0).reaction.frames[0])
+    kinds = [type(o).__name__ for o in d.tcp.options]
+    if profile is LWIP:
+        assert d.ipv4.ttl == 255 and d.tcp.window == 65535
+        assert kinds == ["TcpOptMss", "TcpOptNop", "TcpOptWindowScale"]
+        assert d.tcp.mss == 1460 and d.tcp.window_scale == 1
+    else:
+        assert d.ipv4.ttl == 64
+        assert "TcpOptTimestamps" in kinds and "TcpOptSackPermitted" in kinds
+        assert d.tcp.window_scale == 7
 
 
 def test_linux_syn_layout() -> None:

@@ -1,0 +1,66 @@
+"""The agent's side of the DUT line protocol (:mod:`conformance.dut.agent`): one JSON request
+line in, one JSON reply line out, executed on an object whose public methods are the DUT calls.
+
+Used by the agents of the ``pytcp`` and ``lwip`` targets. Stdlib only, and it imports nothing
+of :mod:`conformance.targets`, so an agent process started by its file path starts fast.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+from conformance.dut.agent import decode, encode
+
+
+class CallError(Exception):
+    """A call failed with ``errno`` (the agent's own refusals)."""
+
+    def __init__(self, code: int, detail: str = "") -> None:
+        super().__init__(detail or os.strerror(code))
+        self.errno = code
+
+
+def plain_errno(exc: BaseException) -> int:
+    """An exception's own errno, else EIO."""
+    code = getattr(exc, "errno", None)
+    return code if isinstance(code, int) and code > 0 else errno.EIO
+
+
+def handle(calls: Any, message: dict[str, Any],
+           errno_of: Callable[[BaseException], int] = plain_errno) -> dict[str, Any]:
+    """Execute one request; every outcome is a reply (errno 0 on success). ``errno_of`` maps
+    the stack's own exceptions to errno values."""
+    reply: dict[str, Any] = {"id": message.get("id")}
+    method: Callable[..., Any] | None = getattr(calls, str(message.get("call")), None)
+    if method is None or str(message.get("call")).startswith("_"):
+        return {**reply, "value": None, "errno": errno.ENOSYS, "detail": "no such call"}
+    try:
+        value = method(*decode(message.get("args", [])))
+    except CallError as exc:
+        return {**reply, "value": None, "errno": exc.errno, "detail": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - the stack's failures become errno values
+        return {**reply, "value": None, "errno": errno_of(exc),
+                "detail": f"{type(exc).__name__}: {exc}"}
+    return {**reply, "value": encode(value), "errno": 0}
+
+
+def serve(calls: Any, inp: BinaryIO, out: BinaryIO,
+          errno_of: Callable[[BaseException], int] = plain_errno) -> None:
+    serve_each(lambda message: handle(calls, message, errno_of), inp, out)
+
+
+def serve_each(handle_one: Callable[[dict[str, Any]], dict[str, Any]], inp: BinaryIO,
+               out: BinaryIO) -> None:
+    """One reply line per request line, in order, until ``inp`` ends (a line that is not
+    JSON is answered as the invalid call ``_invalid``)."""
+    for line in inp:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            message = {"id": None, "call": "_invalid"}
+        out.write(json.dumps(handle_one(message)).encode() + b"\n")
+        out.flush()

@@ -1,0 +1,37 @@
+"""The `lwip` profile's modelled choices against the `rfc` profile: lwIP 2.1.3's ICMP echo
+reply keeps the request's code (icmp.c icmp_input), an echo to a broadcast address is not
+answered (LWIP_BROADCAST_PING 0), and IGMP is a protocol it runs (LWIP_IGMP 1: no Protocol
+Unreachable)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reference_stack.profiles import LWIP, RFC
+from reference_stack.wire.frame import dissect
+from reference_stack.wire.icmpv4 import Icmpv4Repr
+from reference_stack.wire.ipv4 import IPPROTO_ICMP
+from tests.unit.refstack.harness import make_stack
+from tests.unit.refstack.test_iface_linux_icmp import ip_frame
+
+ECHO, ECHO_REPLY = 8, 0
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_echo_reply_code(profile) -> None:
+    request = ip_frame(IPPROTO_ICMP, Icmpv4Repr(ECHO, 5, 0x00010001, b"ping").emit())
+    (reply,) = make_stack(profile).receive(request, 1.0).frames
+    icmp = dissect(reply).icmpv4
+    assert icmp.type == ECHO_REPLY
+    assert icmp.code == (5 if profile is LWIP else 0)
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_igmp_datagram(profile) -> None:
+    igmp_query = bytes.fromhex("11640000") + bytes(4)
+    frames = make_stack(profile).receive(ip_frame(2, igmp_query), 1.0).frames
+    if profile is LWIP:
+        assert frames == ()
+    else:
+        (error,) = frames
+        assert dissect(error).icmpv4.type == 3 and dissect(error).icmpv4.code == 2
