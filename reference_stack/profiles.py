@@ -218,6 +218,20 @@ class Profile:
     # -> tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)); tcp_timewait_state_process then ends it on
     # any RST in the window and answers a SYN at or beyond RCV.NXT with a RST.
     fin_wait_2_minisock: bool = False
+    # IPv6 (RFC 8200, RFC 4443, RFC 4861)
+    ipv6_hop_limit: int = 64  # RFC 8200 3: the sender's choice (Linux hop_limit sysctl: 64)
+    # Linux ip6_parse_tlv drops a packet whose padding runs over 7 octets or whose PadN
+    # carries non-zero data (RFC 4942 2.1.9.5); RFC 8200 4.2 only skips padding.
+    ipv6_padn_checks: bool = False
+    # Linux ipv6_srh_rcv drops a Segment Routing Header silently with seg6_enabled = 0 (the
+    # default); RFC 8200 4.4 answers an unprocessed routing type with a Parameter Problem.
+    ipv6_srh_disabled: bool = False
+    # ESP over IPv6 is a protocol the host knows (RFC 4303; Linux: esp6 is a module, absent
+    # from the development kernel, so ip6_protocol_deliver_rcu finds no handler).
+    ipv6_esp: bool = True
+    # RFC 4861 7.2.4 MAY omit the target link-layer address from an NA answering a unicast
+    # solicitation; Linux's ndisc_recv_ns includes it only for a multicast one.
+    nd_tlla_multicast_only: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -318,6 +332,10 @@ LINUX = Profile(
     synrecv_minisock=True,
     time_wait_minisock=True,
     fin_wait_2_minisock=True,  # tcp_timewait_state_process, tw_substate TCP_FIN_WAIT2
+    ipv6_padn_checks=True,  # ip6_parse_tlv
+    ipv6_srh_disabled=True,  # ipv6_srh_rcv: net.ipv6.conf.all.seg6_enabled = 0
+    ipv6_esp=False,  # no esp6 module on the development kernel (ip6_protocol_deliver_rcu)
+    nd_tlla_multicast_only=True,  # ndisc_recv_ns: inc_opt only for a multicast destination
     exact_choices=True,
 )
 

@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from conformance.author import templates
+from conformance.author.background import is_background
 from conformance.author.templates import Layer, LinkDefaults
 from conformance.fabric.link import Barrier
 from conformance.targets.base import TestBed
@@ -30,12 +31,6 @@ BARRIER_IDENT = 0xBA55
 
 class ExpectationFailed(AssertionError):
     """The target did not do what the test expected (fails the test with the near misses)."""
-
-
-def is_background(frame: bytes) -> bool:
-    """Traffic a host emits on its own and that no test here provokes: IPv6 multicast
-    (MLD reports, neighbour/router solicitations), to destination MAC 33:33:xx:xx:xx:xx."""
-    return frame[:2] == b"\x33\x33"
 
 
 def echo_reply_predicate(ident: int, seq: int) -> Any:
@@ -57,7 +52,8 @@ class Exchange:
         self.bed = bed
         self.link = bed.link
         ep = bed.endpoints
-        self.defaults = LinkDefaults(ep.tester_mac, ep.dut_mac, ep.tester_ipv4, ep.dut_ipv4)
+        self.defaults = LinkDefaults(ep.tester_mac, ep.dut_mac, ep.tester_ipv4, ep.dut_ipv4,
+                                     ep.tester_ipv6, ep.dut_ipv6)
         self._barrier_seq = itertools.count(1)
         self.near_misses: list[dict[str, str]] = []
 

@@ -204,6 +204,10 @@ def build_dut(plan: WorkerPlan, seq: int, config: DutConfig) -> DutNetns:
                 # is not about ARP (ARP tests use spare source addresses).
                 f"neigh replace {plan.tester_ipv4} lladdr {plan.tester_mac} dev {dif} "
                 "nud permanent\n"
+                # Likewise for IPv6 (RFC 4861 7.3: a static entry, no Neighbor Solicitation
+                # before each reply); NDP tests use other source addresses.
+                f"neigh replace {plan.tester_ipv6} lladdr {plan.tester_mac} dev {dif} "
+                "nud permanent\n"
             )
         script += f"link set {dif} up\n"
         run_ip(["-n", ns], script)
