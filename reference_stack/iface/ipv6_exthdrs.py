@@ -29,7 +29,6 @@ ROUTING_TYPE_SRH = 4  # RFC 8754
 ROUTING_TYPE_RH2 = 2  # RFC 6275 6.4
 
 RULE_OPTIONS_OK = "RFC8200-4.2-MUST-process-options"
-RULE_PAD = "RFC8200-4.2-MUST-pad"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +64,7 @@ def options(raw_header: bytes, offset: int, dst_multicast: bool, hop_by_hop: boo
     packet (for the pointer)."""
     area = raw_header[2:]
     pad_run = 0
+    skipped = False
     for at, opt_type, data in _walk(area):
         pointer = offset + 2 + at
         if opt_type == -1:
@@ -87,6 +87,7 @@ def options(raw_header: bytes, offset: int, dst_multicast: bool, hop_by_hop: boo
         detail = f"unrecognised option {opt_type:#04x}"
         # RFC 8200 4.2: the action of the two highest-order bits of the option type.
         if bits == ACTION_SKIP:
+            skipped = True
             continue
         if bits == ACTION_DISCARD:
             return Verdict(DROP, "RFC8200-4.2-MUST-option-discard", detail)
@@ -99,7 +100,7 @@ def options(raw_header: bytes, offset: int, dst_multicast: bool, hop_by_hop: boo
                                detail + " to a multicast destination")
             return Verdict(PARAM, "RFC8200-4.2-MUST-option-param-problem-unicast", detail,
                            PARAM_OPTION, pointer, bits)
-    return Verdict(OK, RULE_OPTIONS_OK)
+    return Verdict(OK, "RFC8200-4.2-MUST-option-skip" if skipped else RULE_OPTIONS_OK)
 
 
 def routing(header: Ipv6Routing, offset: int, profile: Profile) -> Verdict:

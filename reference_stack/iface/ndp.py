@@ -33,22 +33,43 @@ from reference_stack.wire.ndp import (
 )
 
 ND_TYPES = frozenset(MIN_LENGTH)
-# The section whose validation rules each message follows.
-_SECTION = {ND_ROUTER_SOLICIT: "6.1.1", ND_ROUTER_ADVERT: "6.1.2",
-            ND_NEIGHBOR_SOLICIT: "7.1.1", ND_NEIGHBOR_ADVERT: "7.1.2", ND_REDIRECT: "8.1"}
+# RFC 4861 validation per message (6.1.1 RS, 6.1.2 RA, 7.1.1 NS, 7.1.2 NA, 8.1 Redirect): the
+# rule of each check, (hop limit 255, code 0, ICMP length, option lengths > 0).
+_VALIDATION = {
+    ND_ROUTER_SOLICIT: ("RFC4861-6.1.1-MUST-validate-hop-limit",
+                        "RFC4861-6.1.1-MUST-validate-code",
+                        "RFC4861-6.1.1-MUST-validate-length",
+                        "RFC4861-6.1.1-MUST-validate-options"),
+    ND_ROUTER_ADVERT: ("RFC4861-6.1.2-MUST-validate-hop-limit",
+                       "RFC4861-6.1.2-MUST-validate-code",
+                       "RFC4861-6.1.2-MUST-validate-length",
+                       "RFC4861-6.1.2-MUST-validate-options"),
+    ND_NEIGHBOR_SOLICIT: ("RFC4861-7.1.1-MUST-validate-hop-limit",
+                          "RFC4861-7.1.1-MUST-validate-code",
+                          "RFC4861-7.1.1-MUST-validate-length",
+                          "RFC4861-7.1.1-MUST-validate-options"),
+    ND_NEIGHBOR_ADVERT: ("RFC4861-7.1.2-MUST-validate-hop-limit",
+                         "RFC4861-7.1.2-MUST-validate-code",
+                         "RFC4861-7.1.2-MUST-validate-length",
+                         "RFC4861-7.1.2-MUST-validate-options"),
+    ND_REDIRECT: ("RFC4861-8.1-MUST-validate-hop-limit", "RFC4861-8.1-MUST-validate-code",
+                  "RFC4861-8.1-MUST-validate-length", "RFC4861-8.1-MUST-validate-options"),
+}
+_SOURCE_LINK_LOCAL = {ND_ROUTER_ADVERT: "RFC4861-6.1.2-MUST-validate-source-link-local",
+                      ND_REDIRECT: "RFC4861-8.1-MUST-validate-source-link-local"}
 
 
 def invalid(ip: Ipv6Repr, chain: Ipv6Chain, icmp: Icmpv6Repr) -> tuple[str, str] | None:
     """RFC 4861 validation common to every ND message: (rule, detail) of the check that
     fails, or None. (The checksum was verified by ICMPv6 input.)"""
-    section = _SECTION[icmp.type]
+    hop_limit, code, length, _ = _VALIDATION[icmp.type]
     if ip.hop_limit != ND_HOP_LIMIT:
         # The IP Hop Limit field has a value of 255 (the message was not forwarded).
-        return f"RFC4861-{section}-MUST-validate-hop-limit", f"hop limit {ip.hop_limit}"
+        return hop_limit, f"hop limit {ip.hop_limit}"
     if icmp.code != 0:
-        return f"RFC4861-{section}-MUST-validate-code", f"code {icmp.code}"
+        return code, f"code {icmp.code}"
     if len(chain.upper) < MIN_LENGTH[icmp.type]:
-        return f"RFC4861-{section}-MUST-validate-length", f"ICMP length {len(chain.upper)}"
+        return length, f"ICMP length {len(chain.upper)}"
     return None
 
 
@@ -58,15 +79,15 @@ def receive(st: IfaceState, ip: Ipv6Repr, chain: Ipv6Chain, icmp: Icmpv6Repr, no
     if failed is not None:
         trace.add("ndp", DROP, *failed)
         return
+    _, _, length, options_rule = _VALIDATION[icmp.type]
     try:
         message = from_icmp(icmp)
     except WireError as e:
-        trace.add("ndp", DROP, f"RFC4861-{_SECTION[icmp.type]}-MUST-validate-length", e.reason)
+        trace.add("ndp", DROP, length, e.reason)
         return
-    section = _SECTION[icmp.type]
     if any(isinstance(o, NdOptMalformed) for o in message.options):
         # All included options have a length that is greater than zero.
-        trace.add("ndp", DROP, f"RFC4861-{section}-MUST-validate-options", "bad option length")
+        trace.add("ndp", DROP, options_rule, "bad option length")
         return
     if isinstance(message, NeighborSolicit):
         _solicitation(st, ip, message, trace, out)
@@ -78,8 +99,7 @@ def receive(st: IfaceState, ip: Ipv6Repr, chain: Ipv6Chain, icmp: Icmpv6Repr, no
     elif ip.src[:2] != b"\xfe\x80":
         # RFC 4861 6.1.2, 8.1: Router Advertisements and Redirects come from link-local
         # addresses only.
-        trace.add("ndp", DROP, f"RFC4861-{section}-MUST-validate-source-link-local",
-                  "source not link-local")
+        trace.add("ndp", DROP, _SOURCE_LINK_LOCAL[icmp.type], "source not link-local")
     else:
         # RFC 4861 6.3.4: a host processes a valid Router Advertisement; the DUT namespace
         # runs with accept_ra = 0 and accept_redirects as default, which Linux's
