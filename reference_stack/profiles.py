@@ -232,6 +232,9 @@ class Profile:
     # RFC 4861 7.2.4 MAY omit the target link-layer address from an NA answering a unicast
     # solicitation; Linux's ndisc_recv_ns includes it only for a multicast one.
     nd_tlla_multicast_only: bool = False
+    # RFC 4291 2.8: a packet not for us is discarded; Linux routes it and, finding no route
+    # (an off-link destination, no default route), answers from ip6_pkt_discard.
+    ipv6_no_route_unreachable: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -336,6 +339,7 @@ LINUX = Profile(
     ipv6_srh_disabled=True,  # ipv6_srh_rcv: net.ipv6.conf.all.seg6_enabled = 0
     ipv6_esp=False,  # no esp6 module on the development kernel (ip6_protocol_deliver_rcu)
     nd_tlla_multicast_only=True,  # ndisc_recv_ns: inc_opt only for a multicast destination
+    ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE
     exact_choices=True,
 )
 

@@ -11,7 +11,12 @@ from reference_stack.iface.ipv6_exthdrs import PARAM, options, routing
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import ACCEPT, DROP, Trace
 from reference_stack.wire.errors import WireError
-from reference_stack.wire.icmpv6 import ICMP6_PARAM_PROB, PARAM_NEXT_HEADER
+from reference_stack.wire.icmpv6 import (
+    ICMP6_DST_UNREACH,
+    ICMP6_PARAM_PROB,
+    PARAM_NEXT_HEADER,
+    UNREACH_NO_ROUTE,
+)
 from reference_stack.wire.ipv6 import (
     HEADER_LEN,
     IPPROTO_AH,
@@ -27,6 +32,7 @@ from reference_stack.wire.ipv6 import (
 from reference_stack.wire.ipv6_ext import Ipv6Chain, Ipv6Fragment, Ipv6Routing, parse_chain
 
 RULE_UNRECOGNIZED_NH = "RFC8200-4-SHOULD-unrecognized-next-header"
+RULE_NOT_OURS = "RFC4291-2.8-MUST-dst-not-ours"
 
 
 def validate(ip: Ipv6Repr, raw_len: int, st: IfaceState) -> tuple[bool, str, str]:
@@ -44,7 +50,7 @@ def validate(ip: Ipv6Repr, raw_len: int, st: IfaceState) -> tuple[bool, str, str
     if not st.ip6.is_ours(ip.dst):
         # RFC 4291 2.8: a host takes packets for its addresses and groups; it does not
         # forward (RFC 8200 3: only routers forward).
-        return False, "RFC4291-2.8-MUST-dst-not-ours", "not for us"
+        return False, RULE_NOT_OURS, "not for us"
     return True, "RFC4291-2.8-MUST-recognize-addresses", ""
 
 
@@ -58,6 +64,17 @@ def receive(st: IfaceState, link_dst: bytes, raw: bytes, now: float, trace: Trac
     ok, rule, detail = validate(ip, len(raw), st)
     trace.add("ipv6", ACCEPT if ok else DROP, rule, detail)
     if not ok:
+        if (rule == RULE_NOT_OURS and st.profile.ipv6_no_route_unreachable
+                and ip.dst[0] != 0xFF and not st.ip6.on_link(ip.dst)):
+            # Linux routes a packet that is not for us; a host without a route to its
+            # destination answers from ip6_pkt_discard (Destination Unreachable code 0, no
+            # route, RFC 4443 3.1), where RFC 4291 2.8 only discards it. An on-link
+            # destination finds a route and ip6_forward drops it (forwarding off).
+            rule = "LINUX-ip6_pkt_discard-no-route"
+            chain = parse_chain(ip.next_header, ip.payload)
+            send_error6(st, ip, raw[:HEADER_LEN + len(ip.payload)], chain,
+                        link_dst[0] & 1 == 1, ICMP6_DST_UNREACH, UNREACH_NO_ROUTE, rule,
+                        trace, out)
         return
     if ip.hop_limit == 0:
         # RFC 8200 3: a destination should not discard a packet whose Hop Limit is 0.

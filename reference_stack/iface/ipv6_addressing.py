@@ -22,10 +22,11 @@ PERMANENT = "PERMANENT"  # a static entry (Linux NUD_PERMANENT), never changed b
 class Ipv6Addressing:
     """Our one unicast address and the groups it implies (all-nodes, its solicited-node)."""
 
-    __slots__ = ("ip", "groups", "group_macs")
+    __slots__ = ("ip", "groups", "group_macs", "prefix")
 
-    def __init__(self, ip: bytes) -> None:
+    def __init__(self, ip: bytes, prefix_len: int = 64) -> None:
         self.ip = ip
+        self.prefix = (int.from_bytes(ip, "big") >> (128 - prefix_len), prefix_len)
         # RFC 4291 2.8: all-nodes, and the solicited-node group of each unicast address.
         self.groups = frozenset((ALL_NODES, solicited_node(ip)))
         self.group_macs = frozenset(multicast_mac(g) for g in self.groups)
@@ -33,6 +34,11 @@ class Ipv6Addressing:
     def is_ours(self, dst: bytes) -> bool:
         """RFC 4291 2.8: our unicast address or a group we belong to."""
         return dst == self.ip or dst in self.groups
+
+    def on_link(self, addr: bytes) -> bool:
+        """RFC 4861 5.2: an address of our on-link prefix (the /64 of our address)."""
+        value, length = self.prefix
+        return int.from_bytes(addr, "big") >> (128 - length) == value
 
     def for_us_link(self, mac: bytes) -> bool:
         """RFC 2464 7: the Ethernet address of a group we belong to (33:33 + low 32 bits)."""
