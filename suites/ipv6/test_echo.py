@@ -5,7 +5,7 @@ Hop Limit is 0."""
 
 import pytest
 
-from conformance.author.templates import ICMPv6, IPv6, Ether, Payload
+from conformance.author.templates import Ether, ICMPv6, IPv6, Payload
 from reference_stack.wire.icmpv6 import ICMP6_ECHO_REPLY, ICMP6_ECHO_REQUEST
 
 from .addresses import ALL_NODES, ALL_NODES_MAC

@@ -6,7 +6,7 @@ gets its Parameter Problem."""
 
 import pytest
 
-from conformance.author.templates import ICMPv6, IPv6, IPv6Ext, Ether, Payload
+from conformance.author.templates import Ether, ICMPv6, IPv6, IPv6Ext, Payload
 from reference_stack.wire.icmpv6 import (
     ICMP6_DST_UNREACH,
     ICMP6_ECHO_REQUEST,

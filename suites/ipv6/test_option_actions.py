@@ -5,7 +5,7 @@ multicast (RFC 4443 2.4(e) names the 10 exception). Both options headers follow 
 
 import pytest
 
-from conformance.author.templates import ICMPv6, IPv6, IPv6Ext, Ether, Payload
+from conformance.author.templates import Ether, ICMPv6, IPv6, IPv6Ext, Payload
 from reference_stack.wire.icmpv6 import (
     ICMP6_ECHO_REPLY,
     ICMP6_ECHO_REQUEST,

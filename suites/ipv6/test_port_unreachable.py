@@ -4,7 +4,7 @@ octets (the whole of a small packet)."""
 
 import pytest
 
-from conformance.author.templates import ICMPv6, IPv6, UDP, Payload
+from conformance.author.templates import UDP, ICMPv6, IPv6, Payload
 from reference_stack.wire.icmpv6 import ICMP6_DST_UNREACH, UNREACH_PORT
 
 

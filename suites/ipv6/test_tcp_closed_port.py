@@ -4,7 +4,7 @@ without an ACK bit, <SEQ=SEG.ACK><CTL=RST> with one; a RST is not answered."""
 
 import pytest
 
-from conformance.author.templates import IPv6, TCP, Payload
+from conformance.author.templates import TCP, IPv6, Payload
 
 
 @pytest.mark.requirement("RFC9293-3.10.7.1-MUST-closed-rst-ack")

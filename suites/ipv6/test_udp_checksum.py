@@ -3,7 +3,7 @@ with a zero checksum field, or one that does not verify, is discarded: no Port U
 
 import pytest
 
-from conformance.author.templates import IPv6, UDP, Payload
+from conformance.author.templates import UDP, IPv6, Payload
 
 
 @pytest.mark.requirement("RFC8200-8.1-MUST-discard-zero-udp-checksum")

@@ -5,7 +5,7 @@ packet to a multicast group."""
 
 import pytest
 
-from conformance.author.templates import ICMPv6, IPv6, IPv6Ext, Ether, Payload
+from conformance.author.templates import Ether, ICMPv6, IPv6, IPv6Ext, Payload
 from reference_stack.wire.icmpv6 import ICMP6_PARAM_PROB, PARAM_NEXT_HEADER
 from reference_stack.wire.ipv6 import IPPROTO_DSTOPTS
 from reference_stack.wire.ipv6_ext import Ipv6OptionsHeader
