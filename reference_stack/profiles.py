@@ -220,6 +220,7 @@ class Profile:
     fin_wait_2_minisock: bool = False
     # IPv6 (RFC 8200, RFC 4443, RFC 4861)
     ipv6_hop_limit: int = 64  # RFC 8200 3: the sender's choice (Linux hop_limit sysctl: 64)
+    ipv6_reassembly_timeout: float = 60.0  # RFC 8200 4.5 (Linux net.ipv6.ip6frag_time: 60)
     # Linux ip6_parse_tlv drops a packet whose padding runs over 7 octets or whose PadN
     # carries non-zero data (RFC 4942 2.1.9.5); RFC 8200 4.2 only skips padding.
     ipv6_padn_checks: bool = False

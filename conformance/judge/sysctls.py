@@ -26,6 +26,7 @@ def _ratelimit(value: str) -> float | None:
 
 SYSCTL_PROFILE_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "net.ipv4.ipfrag_time": ("reassembly_timeout", float),
+    "net.ipv6.ip6frag_time": ("ipv6_reassembly_timeout", float),  # RFC 8200 4.5
     "net.ipv4.ip_default_ttl": ("ttl", int),
     "net.ipv4.tcp_timestamps": ("timestamps", lambda v: v != "0"),
     "net.ipv4.tcp_sack": ("sack", lambda v: v != "0"),

@@ -26,10 +26,8 @@ RULE_FIT = "RFC4443-2.4-MUST-error-fit-minimum-mtu"
 def forbidden(packet: Ipv6Repr, chain: Ipv6Chain, link_mcast: bool, icmp_type: int,
               code: int, option_action: int | None) -> str | None:
     """The RFC 4443 2.4(e) rule forbidding an error about ``packet``, or None."""
-    if chain.upper_protocol == IPPROTO_ICMPV6 and chain.error is None and (
-            not chain.upper or is_error(chain.upper[0])):
-        # (e.1) not in response to an ICMPv6 error message (an unreadable type counts, as
-        # Linux's is_ineligible treats a type it cannot read).
+    if _is_icmpv6_error(chain):
+        # (e.1) not in response to an ICMPv6 error message.
         return RULE_ABOUT_ERROR
     if packet.dst[0] == 0xFF or link_mcast:
         # (e.3), (e.4): not about a packet to a multicast address or link-layer multicast,
@@ -43,6 +41,20 @@ def forbidden(packet: Ipv6Repr, chain: Ipv6Chain, link_mcast: bool, icmp_type: i
         # (e.6): not about a packet whose source does not identify a single node.
         return RULE_SOURCE
     return None
+
+
+def _is_icmpv6_error(chain: Ipv6Chain) -> bool:
+    """Whether the packet is an ICMPv6 error as far as its octets show: a later fragment
+    shows no ICMPv6 header (RFC 8200 4.5); an unfragmented packet whose ICMPv6 type cannot
+    be read counts as one, a first fragment without it does not (Linux's is_ineligible)."""
+    if chain.upper_protocol != IPPROTO_ICMPV6 or chain.error is not None:
+        return False
+    fragment = chain.fragment
+    if fragment is not None and fragment.frag_offset:
+        return False
+    if not chain.upper:
+        return fragment is None or not fragment.m
+    return is_error(chain.upper[0])
 
 
 def send_error6(st: IfaceState, packet: Ipv6Repr, raw: bytes, chain: Ipv6Chain,

@@ -11,6 +11,7 @@ from reference_stack.iface.addressing import Addressing
 from reference_stack.iface.arp import ArpCache
 from reference_stack.iface.ipv6_addressing import Ipv6Addressing, NeighborCache
 from reference_stack.iface.reassembly import Reassembler
+from reference_stack.iface.reassembly6 import Reassembler6
 from reference_stack.iface.udp_sockets import UdpLayer
 from reference_stack.profiles import Profile
 from reference_stack.tcp.layer import TcpLayer
@@ -46,6 +47,7 @@ class IfaceState:
         self.ip6 = Ipv6Addressing(ip6) if ip6 is not None else None
         self.nd = NeighborCache()
         self.nd_pending: dict[bytes, list[tuple]] = {}
+        self.reasm6 = Reassembler6(profile.ipv6_reassembly_timeout)
         # IP-level latitude (RFC 6864: the ident of an atomic datagram is free; RFC 1122
         # 3.2.1.7: any non-zero TTL; RFC 1191: DF is the sender's choice).
         self.ip_variance: dict = {"ipv4.ident": AnyValue()}
@@ -55,3 +57,4 @@ class IfaceState:
     def set_profile(self, profile: Profile) -> None:
         self.profile = profile
         self.reasm.profile = profile
+        self.reasm6.timeout = profile.ipv6_reassembly_timeout

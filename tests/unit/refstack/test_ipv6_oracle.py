@@ -293,3 +293,52 @@ def test_a_stack_without_ipv6_ignores_ipv6_frames():
     s = ReferenceStack(LINUX, DUT_MAC, ip4("198.18.0.1"), 24)
     r = s.receive(frame(echo()), 0.0)
     assert r.frames == () and "RFC894-MUST-ethertype-unknown" in r.rules()
+
+
+def _fragments(s, pieces, ident=9):
+    """Send (start, data, more) fragments of one packet; the reactions."""
+    return [s.receive(frame(nh=IPPROTO_FRAGMENT, payload=Ipv6Fragment(
+        IPPROTO_ICMPV6, start // 8, more, ident).emit() + data), 0.0) for start, data, more in
+        pieces]
+
+
+def test_reassembly_in_any_order_then_echo():
+    message = echo(data=bytes(100)).emit(TESTER, DUT)
+    s = stack()
+    *_, last = _fragments(s, [(56, message[56:], False), (0, message[:56], True)])
+    d = only(last)
+    assert d.icmpv6.type == 129 and d.icmpv6.payload == bytes(100)
+    assert s.iface.reasm6.datagrams == {}
+
+
+def test_overlap_discards_the_whole_packet_and_a_duplicate_does_not():
+    message = echo(data=bytes(100)).emit(TESTER, DUT)
+    s = stack()
+    rs = _fragments(s, [(0, message[:64], True), (32, message[32:96], True),
+                        (64, message[64:], False)])
+    assert "RFC5722-4-MUST-overlap-discard" in rs[1].rules()
+    assert all(r.frames == () for r in rs)
+    rs = _fragments(stack(), [(0, message[:64], True), (0, message[:64], True),
+                              (64, message[64:], False)], ident=10)
+    assert "RFC8200-4.5-MAY-drop-exact-duplicate" in rs[1].rules()
+    assert only(rs[2]).icmpv6.type == 129
+
+
+def test_timeout_sends_time_exceeded_only_with_the_first_fragment():
+    message = echo(data=bytes(100)).emit(TESTER, DUT)
+    s = stack()
+    _fragments(s, [(0, message[:64], True)])
+    _fragments(s, [(64, message[64:], False)], ident=11)
+    assert s.poll_at() == 60.0
+    r = s.poll(60.0)
+    (error,) = r.frames
+    d = dissect(error)
+    assert (d.icmpv6.type, d.icmpv6.code) == (3, 1)
+    assert r.rules().count("RFC8200-4.5-MUST-reassembly-timeout") == 2
+
+
+def test_later_fragment_with_zero_octets_is_no_icmpv6_error():
+    """A fragment past offset 0 shows no upper-layer header: its errors are allowed."""
+    r = _fragments(stack(), [(65528, bytes(16), False)])[0]
+    d = only(r)
+    assert (d.icmpv6.type, d.icmpv6.code, d.icmpv6.pointer) == (ICMP6_PARAM_PROB, 0, 42)
