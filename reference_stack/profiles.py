@@ -227,9 +227,10 @@ class Profile:
     # Linux ipv6_srh_rcv drops a Segment Routing Header silently with seg6_enabled = 0 (the
     # default); RFC 8200 4.4 answers an unprocessed routing type with a Parameter Problem.
     ipv6_srh_disabled: bool = False
-    # ESP over IPv6 is a protocol the host knows (RFC 4303; Linux: esp6 is a module, absent
-    # from the development kernel, so ip6_protocol_deliver_rcu finds no handler).
-    ipv6_esp: bool = True
+    # AH and ESP over IPv6 are protocols the host knows (RFC 4302, RFC 4303; Linux: ah6 and
+    # esp6 are modules, absent from the development kernel, so ip6_protocol_deliver_rcu finds
+    # no handler for either).
+    ipv6_ipsec: bool = True
     # RFC 4861 7.2.4 MAY omit the target link-layer address from an NA answering a unicast
     # solicitation; Linux's ndisc_recv_ns includes it only for a multicast one.
     nd_tlla_multicast_only: bool = False
@@ -338,7 +339,7 @@ LINUX = Profile(
     fin_wait_2_minisock=True,  # tcp_timewait_state_process, tw_substate TCP_FIN_WAIT2
     ipv6_padn_checks=True,  # ip6_parse_tlv
     ipv6_srh_disabled=True,  # ipv6_srh_rcv: net.ipv6.conf.all.seg6_enabled = 0
-    ipv6_esp=False,  # no esp6 module on the development kernel (ip6_protocol_deliver_rcu)
+    ipv6_ipsec=False,  # no ah6/esp6 modules on the development kernel (ip6_protocol_deliver_rcu)
     nd_tlla_multicast_only=True,  # ndisc_recv_ns: inc_opt only for a multicast destination
     ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE
     exact_choices=True,

@@ -187,9 +187,9 @@ def _headers(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
             # RFC 6946 4: an atomic fragment is processed in isolation.
             trace.add("ipv6", ACCEPT, "RFC6946-4-MUST-process-atomic-fragment")
         elif protocol in (IPPROTO_AH, IPPROTO_ESP):
-            if protocol == IPPROTO_ESP and not profile.ipv6_esp:
+            if not profile.ipv6_ipsec:
                 _unrecognized(st, ip, original, chain, link_mcast, nh_at, protocol, trace,
-                              out, "LINUX-ip6_protocol_deliver_rcu-no-esp6")
+                              out, "LINUX-ip6_protocol_deliver_rcu-no-ipsec")
                 return
             # RFC 4302 3.4.2, RFC 4303 3.4.2: no Security Association here: discard.
             trace.add("ipv6", DROP, "RFC4303-3.4.2-MUST-discard-no-sa",

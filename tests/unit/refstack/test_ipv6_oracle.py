@@ -284,7 +284,7 @@ def test_esp_without_the_module_is_an_unknown_next_header_to_linux(profile):
     r = stack(profile).receive(frame(nh=50, payload=b"12345678abcdefgh"), 0.0)
     if profile is LINUX:
         assert only(r).icmpv6.code == 1
-        assert "LINUX-ip6_protocol_deliver_rcu-no-esp6" in r.rules()
+        assert "LINUX-ip6_protocol_deliver_rcu-no-ipsec" in r.rules()
     else:  # RFC 4303 3.4.2: no Security Association: discarded
         assert r.frames == () and "RFC4303-3.4.2-MUST-discard-no-sa" in r.rules()
 
