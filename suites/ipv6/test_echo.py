@@ -13,7 +13,8 @@ from .addresses import ALL_NODES, ALL_NODES_MAC
 IDENT_SEQ = (0x4E43 << 16) | 0x0006
 
 
-@pytest.mark.requirement("RFC4443-4.2-MUST-echo-reply", "RFC4443-4.2-MUST-echo-data-returned")
+@pytest.mark.requirement("RFC4443-4.2-MUST-echo-reply", "RFC4443-4.2-MUST-echo-data-returned",
+                         "RFC2464-3-MUST-ethertype-ipv6", "RFC4291-2.8-MUST-recognize-addresses")
 @pytest.mark.parametrize("size", [0, 56, 1232], ids=lambda n: f"{n}B")
 def test_echo_reply_mirrors_id_sequence_and_data(ex, endpoints, size):
     data = bytes(i & 0xFF for i in range(size))
@@ -22,7 +23,8 @@ def test_echo_reply_mirrors_id_sequence_and_data(ex, endpoints, size):
               ICMPv6(type=ICMP6_ECHO_REPLY, code=0, rest=IDENT_SEQ), Payload(data))
 
 
-@pytest.mark.requirement("RFC4443-4.2-SHOULD-echo-multicast")
+@pytest.mark.requirement("RFC4443-4.2-SHOULD-echo-multicast",
+                         "RFC4291-2.8-MUST-recognize-addresses")
 def test_echo_to_all_nodes_answered_from_a_unicast_address(ex, endpoints):
     ex.send(Ether(dst=ALL_NODES_MAC), IPv6(dst=ALL_NODES),
             ICMPv6(type=ICMP6_ECHO_REQUEST, rest=IDENT_SEQ), Payload(b"all nodes"))

@@ -15,7 +15,8 @@ from .addresses import spare
 from .nd import nd_layers
 
 
-@pytest.mark.requirement("RFC4861-7.2.2-MUST-solicit", "RFC4861-7.2.5-MUST-update-entry")
+@pytest.mark.requirement("RFC4861-7.2.2-MUST-solicit", "RFC4861-7.2.5-MUST-update-entry",
+                         "RFC2464-7-MUST-multicast-mapping")
 def test_echo_from_unknown_neighbor_resolves_it_first(ex, endpoints):
     source = spare(endpoints, 0x77)
     group = solicited_node(ip6(source))

@@ -52,7 +52,8 @@ def test_solicitation_from_a_new_neighbor_is_answered_to_it(ex, endpoints, host)
               ICMPv6(type=ND_NEIGHBOR_ADVERT))
 
 
-@pytest.mark.requirement("RFC4861-7.2.4-MUST-dad-reply-all-nodes")
+@pytest.mark.requirement("RFC4861-7.2.4-MUST-dad-reply-all-nodes",
+                         "RFC2464-7-MUST-multicast-mapping")
 def test_dad_solicitation_gets_unsolicited_advertisement_to_all_nodes(ex, endpoints):
     group, group_mac = solicited(endpoints)
     target = ip6(endpoints.dut_ipv6)
