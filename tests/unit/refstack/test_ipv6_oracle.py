@@ -342,3 +342,21 @@ def test_later_fragment_with_zero_octets_is_no_icmpv6_error():
     r = _fragments(stack(), [(65528, bytes(16), False)])[0]
     d = only(r)
     assert (d.icmpv6.type, d.icmpv6.code, d.icmpv6.pointer) == (ICMP6_PARAM_PROB, 0, 42)
+
+
+def test_mld_query_is_answered_by_a_report_after_a_random_delay():
+    from reference_stack.wire import mld
+
+    s = stack()
+    query = mld.MldV2Query(bytes(16), max_resp_code=1000).to_icmp()
+    r = s.receive(frame(query, src=ip6("fe80::1"), dst=ALL_NODES, hop_limit=1,
+                        eth_dst=multicast_mac(ALL_NODES)), 0.0)
+    assert r.frames == () and "RFC3810-6.2-MUST-respond-to-query" in r.rules()
+    due = s.poll_at()
+    assert due is not None and 0.0 <= due <= 1.0
+    (report,) = s.poll(due).frames
+    d = dissect(report)
+    assert (d.ipv6.src, d.ipv6.dst, d.ipv6.hop_limit) == (bytes(16), ip6("ff02::16"), 1)
+    records = mld.from_icmp(d.icmpv6).records
+    assert [rec.group for rec in records] == [solicited_node(DUT)]
+    assert d.icmpv6.checksum_ok(d.ipv6.src, d.ipv6.dst)
