@@ -18,20 +18,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from boofuzz import (
-    Block,
-    Byte,
-    Bytes,
-    Checksum,
-    DWord,
-    Request,
-    Session,
-    Size,
-    Target,
-    Word,
-)
+from boofuzz import Block, Bytes, Checksum, Request, Session, Size, Target
 from boofuzz.connections import ITargetConnection
 
+from fuzz.boofuzz_fast import Byte, CountedRequest, DWord, Word
 from fuzz.frames import tcp_ports
 from fuzz.runner import Campaign
 from fuzz.scenarios import Established, Listen
@@ -73,7 +63,7 @@ def _ipv4_header(addrs: LinkAddresses, protocol: int, fuzz_header: bool) -> list
 
 def _packet(name: str, addrs: LinkAddresses, protocol: int, l4: Block,
             fuzz_header: bool = False) -> Request:
-    return Request(name, children=(
+    return CountedRequest(name, children=(
         Block("ipv4", children=(*_ipv4_header(addrs, protocol, fuzz_header), l4)),
     ))
 

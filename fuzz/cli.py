@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
 
     replay = sub.add_parser("replay", help="rerun one saved fuzz finding")
     replay.add_argument("finding", help="a findings/<id>/ directory")
-    replay.set_defaults(handler=cmd_replay, needs_target=False)
+    replay.set_defaults(handler=cmd_replay, needs_target=True)  # rootless: the finding's target
 
 
 def _sysctls(items: list[str]) -> dict[str, str] | None:
@@ -52,6 +52,9 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
         print(f"netconform: error: --dut-sysctl expects NAME=VALUE, got {args.dut_sysctl!r}",
               file=sys.stderr)
         return 2
+    from conformance.cli.main import check_dut_config
+
+    check_dut_config(args.target, args.dut_sysctl, [])  # a bad item: one line, exit 2
     code = fuzz_command(args.target, args.engine, args.budget, args.seed, args.out,
                         args.web_ui, sysctls)
     if code in (0, 1):

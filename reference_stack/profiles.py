@@ -136,13 +136,20 @@ class Profile:
     # "do not accept packets beyond window") lets a segment that starts within the advertised
     # edge but ends beyond it through whole while the receive queue is empty, and
     # tcp_data_queue / tcp_data_queue_ofo queue it untrimmed (its SACK block reaches its end).
-    # (With data in the receive queue Linux drops it, TCP_INVALID_END_SEQUENCE: not modelled.)
+    # While the receive queue holds anything (unread text, or the peer's FIN not yet read)
+    # tcp_sequence refuses it instead (TCP_INVALID_END_SEQUENCE: the first check's ACK), unless
+    # only its FIN lies beyond the edge ("some stacks are known to handle FIN incorrectly").
     text_beyond_edge_kept: bool = False
     # Linux tcp_data_queue (reached from CLOSE-WAIT, CLOSING and LAST-ACK too when SEG.SEQ <
     # RCV.NXT, tcp_rcv_state_process): an accepted segment whose sequence space (text, SYN or
     # FIN) lies before RCV.NXT is a duplicate: a D-SACK block (RFC 2883, tcp_dsack_set) and an
     # immediate ACK. RFC 9293 never sees such a segment (its first check rejects it).
     ack_duplicate_sequence_space: bool = False
+    # RFC 6691 2: the sender deducts the options it sends from the peer's MSS. gVisor's
+    # netstack (transport/tcp/snd.go newSender: `int(mss) - ep.maxOptionSize()`) deducts its
+    # largest possible option area, the SACK option with as many blocks as fit included, so
+    # every data segment is smaller than the MSS allows (36 octets without timestamps).
+    mss_reserves_sack: bool = False
     initial_window_space: int = 65535  # receive window offered in SYN and SYN-ACK
     round_initial_window_to_mss: bool = False  # Linux: rounddown(space, mss)
     listen_drop_syn_fin: bool = False  # Linux discards SYN+FIN in LISTEN
@@ -218,6 +225,22 @@ class Profile:
     # -> tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)); tcp_timewait_state_process then ends it on
     # any RST in the window and answers a SYN at or beyond RCV.NXT with a RST.
     fin_wait_2_minisock: bool = False
+    # RFC 5961 3.2: a RST resets only at exactly RCV.NXT; elsewhere in the window it draws a
+    # challenge ACK, outside it is dropped. Linux tcp_validate_incoming -> tcp_reset_check also
+    # resets on a RST at RCV.NXT - 1 in CLOSE-WAIT, CLOSING and LAST-ACK (the peer's FIN taken:
+    # a RST sent before our ACK of that FIN reached it), whether tcp_sequence accepted it or not.
+    rst_after_fin_at_rcv_nxt_minus_1: bool = False
+    # RFC 9293 3.10.7.4 (eighth check) acknowledges a FIN in CLOSE-WAIT, CLOSING and LAST-ACK
+    # again. Linux tcp_rcv_state_process (step 7) passes a segment to tcp_data_queue in these
+    # states only if it starts before RCV.NXT (an old one: a D-SACK and an ACK); one at or
+    # beyond RCV.NXT, a FIN after the FIN, is dropped after the ACK checks, unacknowledged.
+    after_fin_ignores_new_sequence: bool = False
+    # RFC 9293 3.10.7.4 goes on to the text and FIN checks after an ACK of our FIN. Linux
+    # tcp_rcv_state_process consumes the segment whose ACK takes CLOSING to TIME-WAIT
+    # (tcp_time_wait), or an orphaned FIN-WAIT-1 without FIN or new text to its FIN-WAIT-2
+    # minisocket (tcp_time_wait(sk, TCP_FIN_WAIT2, ..)), there ("goto consume"): its old text
+    # or FIN is neither acknowledged nor reported in a D-SACK block.
+    ack_of_fin_consumes: bool = False
     # IPv6 (RFC 8200, RFC 4443, RFC 4861)
     ipv6_hop_limit: int = 64  # RFC 8200 3: the sender's choice (Linux hop_limit sysctl: 64)
     ipv6_reassembly_timeout: float = 60.0  # RFC 8200 4.5 (Linux net.ipv6.ip6frag_time: 60)
@@ -337,6 +360,9 @@ LINUX = Profile(
     synrecv_minisock=True,
     time_wait_minisock=True,
     fin_wait_2_minisock=True,  # tcp_timewait_state_process, tw_substate TCP_FIN_WAIT2
+    rst_after_fin_at_rcv_nxt_minus_1=True,  # tcp_reset_check
+    after_fin_ignores_new_sequence=True,  # tcp_rcv_state_process
+    ack_of_fin_consumes=True,  # tcp_rcv_state_process -> tcp_time_wait
     ipv6_padn_checks=True,  # ip6_parse_tlv
     ipv6_srh_disabled=True,  # ipv6_srh_rcv: net.ipv6.conf.all.seg6_enabled = 0
     ipv6_ipsec=False,  # no ah6/esp6 modules on the development kernel (ip6_protocol_deliver_rcu)
@@ -356,4 +382,40 @@ PYTCP = Profile(
     echo_ignore_broadcasts=True,  # RFC 1122 3.2.2.6 MAY: no reply to broadcast or multicast echo
 )
 
-PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP}
+# gVisor's netstack (the `gvisor` target: runsc 0.0~20221219, Debian) where it makes a choice
+# the RFCs leave open; each flag names netstack's source file (pkg/tcpip of that release;
+# runsc/boot/loader.go sets the stack options). Its non-conformances are not modelled: they
+# are expected failures in suites/expectations/gvisor.toml.
+GVISOR = Profile(
+    name="gvisor",
+    ttl=64,  # network/ipv4/ipv4.go DefaultTTL (RFC 1122 3.2.1.7)
+    # RFC 791 leaves overlaps open: network/internal/fragmentation/reassembler.go process
+    # abandons the datagram (ErrFragmentOverlap, "to keep parity with Linux").
+    fragment_overlap=OVERLAP_DISCARD,
+    # RFC 826's merge adds any sender targeting us; network/arp/arp.go hands a reply to
+    # HandleNeighborConfirmation, which only updates an existing entry.
+    arp_accept=False,
+    # RFC 1122 4.2.3.9 (soft errors MUST NOT abort): transport/tcp/endpoint.go HandleError
+    # -> onICMPError aborts on Host Unreachable, in SYN-SENT too (as Linux, RFC 5461 4).
+    syn_sent_aborts_on_soft_error=True,
+    # RFC 7323 3.2 SHOULD drop a segment without timestamps on a timestamped connection;
+    # transport/tcp/rcv.go accepts it.
+    drop_segment_without_ts=False,
+    window_scale=7,  # transport/tcp/endpoint.go rcvWndScaleForHandshake (4 MiB buffer max)
+    sack=True,  # runsc/boot/loader.go: tcpip.TCPSACKEnabled(true) (RFC 2018)
+    # RFC 9293 3.10.7.2 leaves the SYN's window free: transport/tcp/endpoint.go
+    # initialReceiveWindow offers min(the buffer's window, 2 * InitialCwnd * MSS) rounded
+    # down to the window scale: 2 * 10 * 1460 = 29200 -> 29184 (1 << 7 granularity).
+    initial_window_space=29184,
+    initial_cwnd_segments=10,  # transport/tcp/snd.go InitialCwnd (RFC 6928)
+    mss_reserves_sack=True,  # transport/tcp/snd.go newSender, endpoint.go maxOptionSize
+    rto_initial=1.0,  # transport/tcp/connect.go InitialRTO (RFC 6298 2.1)
+    rto_min=0.2,  # transport/tcp/snd.go MinRTO (RFC 6298 2.4 SHOULD 1 s)
+    rto_max=120.0,  # transport/tcp/snd.go MaxRTO
+    syn_retries=6,  # transport/tcp/protocol.go DefaultSynRetries
+    data_retries=15,  # transport/tcp/snd.go MaxRetries
+    time_wait=60.0,  # transport/tcp/protocol.go DefaultTCPTimeWaitTimeout (RFC 9293: 2 MSL)
+    ephemeral_ports=(16000, 65535),  # ports/ports.go firstEphemeral (RFC 6335 6: 49152-)
+)
+
+PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR}

@@ -310,6 +310,8 @@ class SocketApi:
         if tcb.oob_seq is not None and tcb.recv.ready:  # (before_read keeps n without one)
             n = urgent.before_read(tcb, n, s.oobinline)
         if tcb.recv.ready:
+            if n > len(tcb.recv.ready):
+                tcb.peer_fin_unread = False  # (Linux tcp_recvmsg reads on into the FIN, if queued)
             data = self.tcp.receive(tcb, n, now)
             if tcb.rcv_up is not None and seq_diff(tcb.rcv_nxt, tcb.rcv_up) >= len(
                     tcb.recv.ready):
@@ -318,6 +320,7 @@ class SocketApi:
         if tcb.error:
             err, tcb.error = tcb.error, 0
             return None, err
+        tcb.peer_fin_unread = False  # an end of file reads the FIN
         if s.shut_rd or tcb.state in PEER_CLOSED or tcb.state is State.CLOSED:
             return b"", 0
         if tcb.peer_fin_seq is not None and seq_gt(tcb.rcv_nxt, tcb.peer_fin_seq):
@@ -374,6 +377,7 @@ class SocketApi:
                       if tcb.recv.ready else "RFC9293-3.10.5-MUST-abort-rst")
             return 0, 0
         tcb.orphan = True
+        tcb.peer_fin_unread = False  # (Linux tcp_close purges the receive queue)
         if not s.shut_wr:
             tcp.close(tcb, now)
         else:

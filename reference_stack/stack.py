@@ -14,7 +14,7 @@ emits are returned in its `CallResult.reaction`, never deferred to a later poll.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from reference_stack.clock import earliest
@@ -26,11 +26,10 @@ from reference_stack.socket_api import SocketApi
 from reference_stack.tcp.layer import TcpLayer
 from reference_stack.tcp.output import OutSegment
 from reference_stack.tcp.state import State
-from reference_stack.trace import Decision, Record, Trace, decisions_of
+from reference_stack.trace import Decision, Trace, decisions_of
 from reference_stack.variance import Prediction
 
 _new = object.__new__
-_set = object.__setattr__
 
 
 class Reaction:
@@ -40,40 +39,29 @@ class Reaction:
     The stack hands over its trace records as they are; the `Decision`s are built when
     `trace` is first read (trace.py: recording is cheap, reading gives the same content)."""
 
-    __slots__ = ("frames", "predictions", "_trace", "_records")
+    __slots__ = ("_frames", "_predictions", "_trace", "_records")
 
-    frames: tuple[bytes, ...]
-    predictions: tuple[Prediction, ...]
+    # Read-only (properties without a setter; the private slots are written only by
+    # __init__, `trace` and ReferenceStack._finish, which hands over a call's trace records
+    # as they are): plain stores are cheaper than the object.__setattr__ a guard would need.
+    frames: tuple[bytes, ...] = property(attrgetter("_frames"))  # type: ignore[assignment]
+    predictions: tuple[Prediction, ...] = property(  # type: ignore[assignment]
+        attrgetter("_predictions"))
 
     def __init__(self, frames: tuple[bytes, ...] = (), predictions: tuple[Prediction, ...] = (),
                  trace: tuple[Decision, ...] = ()) -> None:
-        setter = object.__setattr__
-        setter(self, "frames", frames)
-        setter(self, "predictions", predictions)
-        setter(self, "_trace", tuple(trace))
-        setter(self, "_records", None)
-
-    @classmethod
-    def of_records(cls, frames: tuple[bytes, ...], predictions: tuple[Prediction, ...],
-                   records: list[Record]) -> Reaction:
-        r = _new(cls)
-        _set_frames(r, frames)  # the slots' own setters: cheaper than object.__setattr__
-        _set_predictions(r, predictions)
-        _set_trace(r, None)
-        _set_records(r, records)
-        return r
+        self._frames = frames
+        self._predictions = predictions
+        self._trace = tuple(trace)
+        self._records = None
 
     @property
     def trace(self) -> tuple[Decision, ...]:
         trace = self._trace
         if trace is None:
-            trace = decisions_of(self._records)
-            object.__setattr__(self, "_trace", trace)
-            object.__setattr__(self, "_records", None)
+            trace = self._trace = decisions_of(self._records)
+            self._records = None
         return trace
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"Reaction is immutable: cannot assign {name!r}")
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not Reaction:
@@ -99,28 +87,42 @@ class Reaction:
                 "trace": [d.to_dict() for d in self.trace]}
 
 
-_set_frames = Reaction.frames.__set__  # type: ignore[attr-defined]
-_set_predictions = Reaction.predictions.__set__  # type: ignore[attr-defined]
-_set_trace = Reaction._trace.__set__  # type: ignore[attr-defined]
-_set_records = Reaction._records.__set__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True, slots=True)
 class CallResult:
-    """A socket call's outcome: `value` on success, else `errno` != 0."""
+    """A socket call's outcome: `value` on success, else `errno` != 0 (immutable: read-only
+    properties over private slots, as Reaction)."""
 
-    value: Any = None
-    errno: int = 0
-    reaction: Reaction = field(default_factory=Reaction)
+    __slots__ = ("_value", "_errno", "_reaction")
+
+    value: Any = property(attrgetter("_value"))
+    errno: int = property(attrgetter("_errno"))  # type: ignore[assignment]
+    reaction: Reaction = property(attrgetter("_reaction"))  # type: ignore[assignment]
+
+    def __init__(self, value: Any = None, errno: int = 0,
+                 reaction: Reaction | None = None) -> None:
+        self._value = value
+        self._errno = errno
+        self._reaction = Reaction() if reaction is None else reaction
 
     @property
     def ok(self) -> bool:
-        return self.errno == 0
+        return self._errno == 0
 
+    def _key(self) -> tuple:
+        return (self._value, self._errno, self._reaction)
 
-_set_value = CallResult.value.__set__  # type: ignore[attr-defined]
-_set_errno = CallResult.errno.__set__  # type: ignore[attr-defined]
-_set_reaction = CallResult.reaction.__set__  # type: ignore[attr-defined]
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not CallResult:
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # a Reaction is not hashable
+
+    def __reduce__(self) -> tuple:
+        return (CallResult, self._key())
+
+    def __repr__(self) -> str:
+        return (f"CallResult(value={self._value!r}, errno={self._errno!r}, "
+                f"reaction={self._reaction!r})")
 
 
 class ReferenceStack:
@@ -142,15 +144,19 @@ class ReferenceStack:
         self.out: Output = []
         self.api = SocketApi(self.iface, self.out)
         self._tcp_out: list[OutSegment] = []
+        # One Trace for the stack's life, bound to the TCP layer once; each call gives it a
+        # fresh record list (_begin), which the call's Reaction then keeps.
+        self._trace = Trace()
+        self.tcp.bind(self._trace, self._tcp_out)
 
     # -- call framing ----------------------------------------------------------------------
 
     def _begin(self) -> Trace:
-        trace = Trace()
+        trace = self._trace
+        trace.records = []
         if self.out or self._tcp_out:  # left over only if the previous call raised
             self.out.clear()
             self._tcp_out.clear()
-        self.tcp.bind(trace, self._tcp_out)
         return trace
 
     def _finish(self, trace: Trace, now: float) -> Reaction:
@@ -159,25 +165,30 @@ class ReferenceStack:
         if tcp_out:
             self.iface.send_tcp(tcp_out, now, trace, out)
             tcp_out.clear()
+        # The call's Reaction, its slots written directly (no __init__ on every call).
+        r = _new(Reaction)
+        r._trace = None
+        r._records = trace.records
         if not out:
-            return Reaction.of_records((), (), trace.records)
-        if len(out) == 1:
+            r._frames = r._predictions = ()
+        elif len(out) == 1:
             frame, prediction = out[0]
+            r._frames = (frame,)
+            r._predictions = (prediction,)
             out.clear()
-            return Reaction.of_records((frame,), (prediction,), trace.records)
-        frames, predictions = zip(*out, strict=True)
-        out.clear()
-        return Reaction.of_records(frames, predictions, trace.records)
+        else:
+            r._frames, r._predictions = zip(*out, strict=True)
+            out.clear()
+        return r
 
     def _call(self, now: float, fn, *args) -> CallResult:
         trace = self._begin()
         value, err = fn(*args)
-        # CallResult(value, err, reaction), through its slots' setters (a frozen dataclass's
-        # __init__ costs three object.__setattr__ calls, on every socket call).
+        # CallResult(value, err, reaction), without running its __init__ (every socket call).
         result = _new(CallResult)
-        _set_value(result, value)
-        _set_errno(result, err)
-        _set_reaction(result, self._finish(trace, now))
+        result._value = value
+        result._errno = err
+        result._reaction = self._finish(trace, now)
         return result
 
     # -- frames and timers -----------------------------------------------------------------

@@ -99,7 +99,8 @@ def decisions_of(records: list[Record]) -> tuple[Decision, ...]:
 
 
 class Trace:
-    """An append-only collector of decisions for one entry-point call (not shared between calls)."""
+    """An append-only collector of decisions: `records` are one entry-point call's (the stack
+    gives its Trace a new list at the start of every call; the call's Reaction keeps it)."""
 
     __slots__ = ("records",)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from reference_stack.wire.frame import Dissected, dissect
@@ -144,7 +145,6 @@ class Divergence:
 
 
 _new = object.__new__
-_set = object.__setattr__
 
 
 class Prediction:
@@ -158,26 +158,29 @@ class Prediction:
     test_lazy_predictions.py)."""
 
     # `_variance`: the dict, or (make, args) until first read; `_cache`: the dissection.
-    __slots__ = ("frame", "rule", "_variance", "_cache")
+    __slots__ = ("_frame", "_rule", "_variance", "_cache")
 
-    frame: bytes
-    rule: str
+    # Read-only (properties without a setter; the private slots are written only by the
+    # constructors and the caches below): plain stores are cheaper than the object.__setattr__
+    # a __setattr__ guard would need, on every frame the stack emits.
+    frame = property(attrgetter("_frame"))
+    rule = property(attrgetter("_rule"))
 
     def __init__(self, frame: bytes, rule: str,
                  variance: Mapping[str, Constraint] | None = None) -> None:
-        _set(self, "frame", frame)
-        _set(self, "rule", rule)
-        _set(self, "_variance", {} if variance is None else variance)
-        _set(self, "_cache", None)
+        self._frame = frame
+        self._rule = rule
+        self._variance = {} if variance is None else variance
+        self._cache = None
 
     @classmethod
     def lazy(cls, frame: bytes, rule: str, make: Any, *args: Any) -> Prediction:
         """A prediction whose variance is `make(*args)`, built when first read."""
         p = _new(cls)
-        _set(p, "frame", frame)
-        _set(p, "rule", rule)
-        _set(p, "_variance", (make, args))
-        _set(p, "_cache", None)
+        p._frame = frame
+        p._rule = rule
+        p._variance = (make, args)
+        p._cache = None
         return p
 
     @property
@@ -185,23 +188,15 @@ class Prediction:
         v = self._variance
         if type(v) is tuple:
             make, args = v
-            v = make(*args)
-            _set(self, "_variance", v)
+            v = self._variance = make(*args)
         return v
 
     @property
     def dissected(self) -> Dissected:
         d = self._cache
         if d is None:
-            d = dissect(self.frame)
-            _set(self, "_cache", d)
+            d = self._cache = dissect(self._frame)
         return d
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:

@@ -44,6 +44,11 @@ def gate_command(baseline_path: str, new_path: str, allow_target_change: bool = 
     """
     def run() -> int:
         baseline, new = load_results(baseline_path), load_results(new_path)
+        for path, doc in ((new_path, new), (baseline_path, baseline)):
+            if doc.get("complete") is False:  # a partial run's missing tests are no verdict
+                raise ResultsError(f"{path} is an incomplete run "
+                                   f"({doc.get('incomplete_reason') or 'no reason recorded'}): "
+                                   "gate compares complete runs only")
         changes = mismatch(baseline, new)
         if changes and not allow_target_change:
             raise ResultsError(

@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from reports.anchors import anchors_for
+from reports.banners import banners
 from reports.failures import Failure, explain
 from reports.ladder import Ladder, build_ladder
 from reports.links import rebase_pcaps, safe_href
@@ -118,6 +119,7 @@ def render_html(targets: list[dict]) -> str:
     }
     return env.get_template("index.html.j2").render(
         targets=targets,
+        banners=banners(targets),
         views=views,
         failures=failures[:FAILURES_LIMIT],
         failures_total=len(failures),

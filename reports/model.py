@@ -24,6 +24,8 @@ OPTIONAL_TOP = {
     "requirements": dict,
     "summary": dict,
     "findings": list,
+    "complete": bool,  # false: the run stopped early (incomplete_reason says why)
+    "incomplete_reason": (str, type(None)),
 }
 TEST_LISTS = ("requirements", "divergences", "frames", "diff", "oracle", "drop_reasons")
 TEST_DICTS = ("mib_deltas",)

@@ -16,44 +16,31 @@ import itertools
 import time
 from typing import Any
 
-from conformance.author import templates
+from conformance.author import barriers, templates
 from conformance.author.background import is_background
-from conformance.author.templates import Layer, LinkDefaults
-from conformance.fabric.link import Barrier
+from conformance.author.barriers import BARRIER_IDENT, echo_reply_predicate
+from conformance.author.templates import Layer
 from conformance.targets.base import TestBed
 from reference_stack.wire.frame import Dissected, dissect
 
 # Generous: expect() returns as soon as the frame arrives, so this only bounds a failure,
 # and a loaded 2-core CI machine can delay softirq processing noticeably.
 DEFAULT_TIMEOUT = 3.0
-BARRIER_IDENT = 0xBA55
+__all__ = ["BARRIER_IDENT", "Exchange", "ExpectationFailed", "echo_reply_predicate",
+           "is_background"]
 
 
 class ExpectationFailed(AssertionError):
     """The target did not do what the test expected (fails the test with the near misses)."""
 
 
-def echo_reply_predicate(ident: int, seq: int) -> Any:
-    """Byte-level match for an ICMPv4 echo reply with this ident and sequence (no dissect)."""
-    type_code = b"\x00\x00"  # echo reply, code 0
-    id_seq = ident.to_bytes(2, "big") + seq.to_bytes(2, "big")
-
-    def is_reply(frame: bytes) -> bool:
-        if frame[12:14] != b"\x08\x00" or len(frame) < 42 or frame[23] != 1:
-            return False
-        off = 14 + (frame[14] & 0x0F) * 4
-        return frame[off : off + 2] == type_code and frame[off + 4 : off + 8] == id_seq
-
-    return is_reply
 
 
 class Exchange:
     def __init__(self, bed: TestBed) -> None:
         self.bed = bed
         self.link = bed.link
-        ep = bed.endpoints
-        self.defaults = LinkDefaults(ep.tester_mac, ep.dut_mac, ep.tester_ipv4, ep.dut_ipv4,
-                                     ep.tester_ipv6, ep.dut_ipv6)
+        self.defaults = templates.link_defaults(bed.endpoints)
         self._barrier_seq = itertools.count(1)
         self.near_misses: list[dict[str, str]] = []
 
@@ -96,14 +83,11 @@ class Exchange:
     def settle(self) -> list[bytes]:
         """Read everything the target has sent so far (it goes into the recording), without
         judging it: a barrier for synchronous targets, else a quiescence window."""
-        if not self.bed.capabilities.replies_synchronously:
-            return self.link.quiesce(self.bed.capabilities.quiescence_window_s)
-        seq = next(self._barrier_seq)
-        probe = self.build(
-            templates.ICMPv4(type=8, rest=(BARRIER_IDENT << 16) | seq),
-            templates.Payload(b"netconform-barrier"),
-        )
-        return self.link.barrier(Barrier(probe, echo_reply_predicate(BARRIER_IDENT, seq)))
+        caps = self.bed.capabilities
+        if not caps.replies_synchronously:
+            return self.link.quiesce(caps.quiescence_window_s)
+        probe = barriers.probe(caps.barrier, self.defaults, next(self._barrier_seq))
+        return self.link.barrier(probe)
 
     # -- failure reporting --------------------------------------------------------------
     @staticmethod

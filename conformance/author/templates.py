@@ -121,6 +121,13 @@ class LinkDefaults:
     dst_ipv6: str | None = None
 
 
+def link_defaults(endpoints: Any) -> LinkDefaults:
+    """The tester-to-DUT defaults of a bed's :class:`~conformance.targets.base.Endpoints`."""
+    return LinkDefaults(endpoints.tester_mac, endpoints.dut_mac, endpoints.tester_ipv4,
+                        endpoints.dut_ipv4, endpoints.tester_ipv6 or None,
+                        endpoints.dut_ipv6 or None)
+
+
 def _fields(layer: Layer) -> dict[str, Any]:
     return {k: normalize(layer.kind, k, v) for k, v in layer.fields.items()}
 

@@ -21,11 +21,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from conformance.cli import rootless
+from conformance.cli import lifetime, rootless
 from conformance.cli.rootless import UsageFailure
+from conformance.fabric import reaper
 from conformance.judge import expectations, store
 from conformance.requirements import catalogue
 from conformance.targets import UnknownTarget, availability, target_class, target_names
+from reports.banners import limits
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "suites"
 PYTEST_EXIT = {0: 0, 1: 1}
@@ -50,6 +52,9 @@ def build_parser() -> Parser:
                      help="suite folder, file or test id (repeatable; default: all suites)")
     run.add_argument("-n", dest="workers", type=int, default=0, help="parallel workers (xdist)")
     run.add_argument("--out", default="netconform-out")
+    run.add_argument("--force", action="store_true",
+                     help="write into an --out folder that holds other files (netconform's "
+                          "own files from an earlier run are always replaced)")
     run.add_argument("--dut-sysctl", action="append", default=[], metavar="NAME=VALUE")
     run.add_argument("--dut-setup", action="append", default=[], metavar="CMD")
     run.add_argument("--lockstep", choices=("enforce", "record", "off"), default=None,
@@ -106,6 +111,25 @@ def check_data_files(target: str) -> None:
         raise UsageFailure(str(exc)) from None
 
 
+def check_dut_config(target: str, sysctls: list[str], setup: list[str]) -> None:
+    """Every --dut-sysctl and --dut-setup item tried on a scratch DUT namespace before the
+    first test: a bad one is one line naming it (exit 2), and no test runs."""
+    from conformance.fabric.namespaces import DutConfig, parse_sysctl_items
+    from conformance.targets.namespaced import DutConfigError
+    from conformance.targets.namespaced import check_dut_config as check
+
+    try:
+        config = DutConfig(extra_sysctls=parse_sysctl_items(sysctls), setup_commands=tuple(setup))
+    except ValueError as exc:
+        raise UsageFailure(str(exc)) from None
+    if not target_class(target).needs_privileges:
+        return  # no DUT namespace: nothing the kernel could refuse
+    try:
+        check(config)
+    except DutConfigError as exc:
+        raise UsageFailure(f"DUT configuration refused: {exc}") from None
+
+
 def pytest_args(args: argparse.Namespace) -> list[str]:
     suites = args.suite or [str(SUITES_DIR)]
     for suite in suites:
@@ -124,8 +148,6 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     if args.keyword:
         out += ["-k", args.keyword]
     for item in args.dut_sysctl:
-        if "=" not in item:
-            raise UsageFailure(f"--dut-sysctl expects NAME=VALUE, got {item!r}")
         out += ["--dut-sysctl", item]
     for cmd in args.dut_setup:
         out += ["--dut-setup", cmd]
@@ -141,27 +163,47 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_target(args.target)
     check_data_files(args.target)
     argv = pytest_args(args)
+    check_dut_config(args.target, args.dut_sysctl, args.dut_setup)
     try:
+        lifetime.prepare_out(args.out, args.force)
         os.makedirs(args.out, exist_ok=True)
+    except lifetime.OutDirRefused as exc:
+        raise UsageFailure(str(exc)) from None
     except OSError as exc:
         raise UsageFailure(f"--out {args.out}: {exc.strerror}") from None
     code = pytest.main(argv)
-    results_path = os.path.join(args.out, "results.json")
+    results = read_results(args.out)
     if code == 5:
         raise UsageFailure("no tests were collected (check --suite and -k)")
+    if results is not None and not results.get("complete", True):  # the report has a banner
+        raise UsageFailure(f"the run is incomplete ({results.get('incomplete_reason')}); "
+                           f"the tests that ran are in {args.out}/ marked complete: false")
     if code not in PYTEST_EXIT:
         raise UsageFailure(f"the test run did not complete (pytest exit code {int(code)})")
-    if os.path.exists(results_path):
-        with open(results_path) as f:
-            summary = json.load(f)["summary"]
-        counts = ", ".join(f"{n} {k}" for k, n in summary.items() if n)
+    if results is not None:
+        counts = ", ".join(f"{n} {k}" for k, n in results["summary"].items() if n)
         print(f"netconform: {counts}; results in {args.out}/ (index.html, results.json, junit.xml)")
+        for line in limits(results):  # also a banner in the report
+            print(f"netconform: note: {line}")
     return PYTEST_EXIT[int(code)]
 
 
+def read_results(out: str) -> dict[str, Any] | None:
+    try:
+        with open(os.path.join(out, "results.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
 def cmd_targets(args: argparse.Namespace) -> int:
+    rootless_note = " (rootless: in a user namespace)" if rootless.inside() else ""
     for spec, reason in availability():
-        status = "available" if reason is None else f"unavailable: {reason}"
+        if reason is None:
+            status = "available" + (rootless_note if target_class(spec.name).needs_privileges
+                                    else "")
+        else:
+            status = f"unavailable: {reason}"
         print(f"{spec.name:10} {status}  ({spec.summary})")
     return 0
 
@@ -180,26 +222,45 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": cmd_run, "targets": cmd_targets, "report": cmd_report, "gate": cmd_gate}
 PRIVILEGED = ("run",)  # verbs that drive a target (a plugin's say so with needs_target)
+PROBING = ("targets",)  # verbs that look at what a target could do: rootless when possible
+
+
+def needs_privileges(args: argparse.Namespace) -> bool | None:
+    """Whether this verb must run as root, or as root of a user namespace (True: it cannot
+    work otherwise; False: it works better there, e.g. ``targets``); None: it never needs it.
+    A verb without a --target (``replay``: the finding names it) counts as privileged."""
+    if args.command in PROBING:
+        return False
+    if args.command not in PRIVILEGED and not getattr(args, "needs_target", False):
+        return None
+    target = getattr(args, "target", None)
+    if target is None:
+        return True
+    if target not in target_names():
+        check_target(target)
+    return True if target_class(target).needs_privileges else None
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
+        lifetime.on_stop_signals()  # SIGINT works even when started with it ignored (cmd &)
+        if rootless.inside():
+            lifetime.die_with_parent()  # the unprivileged parent that re-executed us
         args = build_parser().parse_args(argv)
-        if args.command in PRIVILEGED or getattr(args, "needs_target", False):
-            if args.target not in target_names():
-                check_target(args.target)
-            if target_class(args.target).needs_privileges:
-                reexec = rootless.reexec_if_needed(argv)
-                if reexec is not None:
-                    return reexec
+        reaper.reap()  # every verb: what a killed run left behind (as root; see rootless)
+        required = needs_privileges(args)
+        if required is not None:  # as root already: None; rootless: the re-executed verb
+            reexec = rootless.reexec_if_needed(argv, required)
+            if reexec is not None:
+                return reexec
         handler = getattr(args, "handler", None) or COMMANDS[args.command]
         return handler(args)
     except UsageFailure as exc:
         print(f"netconform: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("netconform: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"netconform: interrupted ({exc or 'SIGINT'})", file=sys.stderr)
         return 2
 
 

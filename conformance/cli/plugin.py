@@ -14,24 +14,29 @@ import json
 import os
 import re
 import shlex
-import signal
 from importlib import metadata
 from typing import Any
 
 import pytest
 
+from conformance.author import barriers, templates
+from conformance.cli import lifetime
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.fabric import naming, reaper
-from conformance.fabric.namespaces import DutConfig
+from conformance.fabric.namespaces import DutConfig, parse_sysctl_items
 from conformance.judge import expectations, store
 from conformance.judge.divergence import Divergence
 from conformance.judge.oracle import OracleSetup, oracle_setup
 from conformance.judge.timeline import RecordingDutApi, check_bed, record_sysctls
 from conformance.requirements import catalogue
 from conformance.targets import UnknownTarget, make_target, target_class
+from reports.banners import drop_reasons_note
 
 STASH_STATE = pytest.StashKey["RunState"]()
 LOCKSTEP_MODES = ("off", "record", "enforce")
+# pytest exit statuses of a session that ran every selected test: ok, tests failed, none found.
+COMPLETE_EXIT = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
+                 pytest.ExitCode.NO_TESTS_COLLECTED)
 
 
 def harness_version() -> str:
@@ -82,20 +87,19 @@ class RunState:
         self.oracle: OracleSetup | None = None
         self.collector: ResultsCollector | None = None
         self.target_env: dict[str, Any] = {}
+        self.stopped_by: str | None = None  # the signal that stopped the run, if one did
+        self.barrier: str | None = "echo"  # the probe bed set-up found answered (None: none)
+        self.unavailable: list[str] = []  # what this worker's target cannot do here
+
+    def stopped(self, signal_name: str) -> None:
+        self.stopped_by = signal_name
 
 
 def parse_sysctls(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not re.fullmatch(r"[a-z0-9_.\-]+", name.strip()):
-            raise pytest.UsageError(f"--dut-sysctl expects NAME=VALUE, got {item!r}")
-        out[name.strip()] = value.strip()
-    return out
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+    try:
+        return parse_sysctl_items(items)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -109,14 +113,21 @@ def pytest_configure(config: pytest.Config) -> None:
     except (UnknownTarget, catalogue.CatalogueError, expectations.ExpectationsError) as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[STASH_STATE] = state
-    # SIGTERM tears down like Ctrl-C: fixtures' finalizers remove what we made.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    # SIGTERM and SIGINT tear down like Ctrl-C however we were started: fixtures' finalizers
+    # remove what we made, and results.json says the run is incomplete.
+    lifetime.on_stop_signals(state.stopped)
+    if state.is_worker:
+        lifetime.die_with_parent()  # no orphaned worker after the controller's kill -9
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(state), "netconform-xdist")
     if not state.is_worker:
         reaper.reap()
         state.collector = ResultsCollector(state.target_name, command_line(), harness_version())
         if state.out_dir:
+            try:  # an earlier run's outputs go: never old pcaps beside new ones
+                lifetime.prepare_out(state.out_dir, force=True)
+            except lifetime.OutDirRefused as exc:
+                raise pytest.UsageError(str(exc)) from None
             os.makedirs(os.path.join(state.out_dir, "pcaps"), exist_ok=True)
 
 
@@ -161,10 +172,26 @@ def _collect(config: pytest.Config, report: pytest.TestReport) -> None:
         state.collector.add_report(report)
 
 
-@pytest.hookimpl(hookwrapper=True)
+def setup_error_is_error(item: pytest.Item, call: pytest.CallInfo[Any],
+                         report: pytest.TestReport) -> None:
+    """A set-up that raised is an ``error``, never ``xfailed``: pytest's xfail marker (from
+    the expectations file) covers set-up too, but an expected failure is the target's, and a
+    fixture that could not build the bed says nothing about it."""
+    excinfo = call.excinfo
+    if call.when != "setup" or excinfo is None or not hasattr(report, "wasxfail"):
+        return
+    if excinfo.errisinstance((pytest.skip.Exception, pytest.xfail.Exception)):
+        return
+    del report.wasxfail
+    report.outcome = "failed"
+    report.longrepr = item._repr_failure_py(excinfo, style=item.config.getoption("tbstyle"))
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
     outcome = yield
     report = outcome.get_result()
+    setup_error_is_error(item, call, report)
     if call.when == "teardown":
         data = getattr(item, "_netconform_record", {})
         data["requirements"] = requirement_ids(item)
@@ -250,6 +277,17 @@ class _ReportSink:
         _collect(self.config, report)
 
 
+def incomplete_reason(session: pytest.Session, state: RunState, exitstatus: int) -> str | None:
+    """Why the session did not run every selected test, or None when it did."""
+    if state.stopped_by:
+        return f"stopped by {state.stopped_by}"
+    if session.shouldfail or session.shouldstop:
+        return f"stopped early: {session.shouldfail or session.shouldstop}"
+    if exitstatus not in COMPLETE_EXIT:
+        return f"the session ended early (pytest exit status {int(exitstatus)})"
+    return None
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state: RunState = session.config.stash[STASH_STATE]
     if state.is_worker or state.collector is None:
@@ -262,6 +300,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     judged = [t["judged_with"] for t in state.collector.tests.values() if t.get("judged_with")]
     if judged:  # the oracle's profile and the DUT sysctls it followed (set on the workers)
         state.collector.environment.setdefault("oracle", judged[0])
+    why = incomplete_reason(session, state, exitstatus)
+    if why:
+        state.collector.mark_incomplete(why)
     reaper.reap()  # anything a killed xdist worker left behind
     if state.out_dir and state.collector.tests:
         from conformance.cli.output import write_outputs
@@ -284,9 +325,42 @@ def target(pytestconfig: pytest.Config) -> Any:
         tgt.start()
         state.oracle = oracle_setup(tgt)
         state.target_env = tgt.environment() | {"oracle": state.oracle.record()}
+        state.barrier = check_barrier(tgt)
+        state.unavailable = worker_limits(state)
         yield tgt
     finally:
         tgt.stop()  # also after a partial start (Ctrl-C or SIGTERM during set-up)
+
+
+def check_barrier(tgt: Any) -> str | None:
+    """Once a worker, at bed set-up: the barrier probe the target answers
+    (conformance.author.barriers.choose), on a bed of its own so no test's timeline holds the
+    unanswered candidates. None: no probe is answered, "expect nothing" uses quiescence."""
+    if not tgt.capabilities.replies_synchronously:
+        return tgt.capabilities.barrier
+    bed = tgt.begin_test("netconform-barrier-check")
+    try:
+        return barriers.choose(bed.link, templates.link_defaults(bed.endpoints))
+    finally:
+        tgt.end_test(bed)
+
+
+def worker_limits(state: RunState) -> list[str]:
+    """What this worker's target cannot do here, one line each (reports.banners)."""
+    lines = []
+    if state.barrier != "echo" and (note := barriers.fallback_note(state.barrier)):
+        lines.append(note)
+    drops = state.target_env.get("drop_reasons")
+    if isinstance(drops, str) and drops != "available":
+        lines.append(drop_reasons_note(drops))
+    return lines
+
+
+def with_barrier(caps: Any, kind: str | None) -> Any:
+    """A bed's capabilities with the barrier bed set-up chose (None: quiescence)."""
+    if kind is None:
+        return dataclasses.replace(caps, replies_synchronously=False)
+    return dataclasses.replace(caps, barrier=kind)
 
 
 def _safe_name(nodeid: str) -> str:
@@ -299,6 +373,8 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
     nodeid = request.node.nodeid
     test_bed = target.begin_test(nodeid)
     test_bed.oracle_profile = state.oracle.profile if state.oracle else target.oracle_profile()
+    if test_bed.capabilities.replies_synchronously:
+        test_bed.capabilities = with_barrier(test_bed.capabilities, state.barrier)
     if state.fixed_wait is not None:
         test_bed.capabilities = dataclasses.replace(
             test_bed.capabilities, replies_synchronously=False,
@@ -307,6 +383,8 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
         test_bed.dut = RecordingDutApi(test_bed.dut)
         record_sysctls(test_bed)
     record: dict[str, Any] = {"setup_s": round(test_bed.setup_s, 6)}
+    if state.unavailable:
+        record["unavailable"] = state.unavailable  # to the controller's environment
     if state.oracle is not None:  # what the oracle judged this test with (profile, sysctls)
         record["judged_with"] = state.oracle.record()
     request.node._netconform_record = record

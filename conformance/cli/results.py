@@ -40,6 +40,26 @@ class ResultsCollector:
         self.t0 = time.monotonic()
         self.tests: dict[str, dict[str, Any]] = {}
         self.environment: dict[str, Any] = {}
+        # False when the run stopped early (a signal, a session error): counts cover only the
+        # tests that ran, and the report and gate say so.
+        self.complete = True
+        self.incomplete_reason: str | None = None
+        self.torn_down: set[str] = set()  # tests whose every phase was reported
+
+    def add_unavailable(self, lines: list[str]) -> None:
+        """What a worker could not do (a fallback barrier, no drop reasons): one line each in
+        ``environment.unavailable``, whichever worker said it first (reports.banners)."""
+        known = self.environment.setdefault("unavailable", [])
+        known.extend(line for line in lines if line not in known)
+
+    def mark_incomplete(self, reason: str) -> None:
+        """The run stopped early: a test it stopped in (no teardown report) is an error."""
+        self.complete = False
+        self.incomplete_reason = reason
+        for nodeid, entry in self.tests.items():
+            if nodeid not in self.torn_down and entry["outcome"] in ("passed", "skipped"):
+                entry["outcome"] = "error"
+                entry["message"] = f"not finished: the run was {reason} during this test"
 
     def _entry(self, nodeid: str) -> dict[str, Any]:
         if nodeid not in self.tests:
@@ -53,10 +73,14 @@ class ResultsCollector:
 
     def add_report(self, report: Any) -> None:
         entry = self._entry(report.nodeid)
+        if report.when == "teardown":
+            self.torn_down.add(report.nodeid)
         entry["duration_s"] = round(entry["duration_s"] + report.duration, 6)
         for key, value in report.user_properties:
             if key == PROPERTY_KEY:
-                entry.update(json.loads(value))
+                data = json.loads(value)
+                self.add_unavailable(data.pop("unavailable", []))
+                entry.update(data)
         wasxfail = getattr(report, "wasxfail", None)
         message = _message(report)
         if report.when == "call":
@@ -107,6 +131,8 @@ class ResultsCollector:
             "tests": list(self.tests.values()),
             "summary": self.summary(),
             "findings": findings or [],
+            "complete": self.complete,
+            "incomplete_reason": self.incomplete_reason,
         }
 
     def write(self, path: str, requirements: dict[str, dict[str, str]],

@@ -26,7 +26,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from conformance.dut.api import Address, DutApi, Result
 
@@ -55,6 +55,14 @@ def decode(data: Any) -> Any:
     if isinstance(data, list):
         return tuple(decode(v) for v in data)
     return data
+
+
+def protocol_stream() -> BinaryIO:
+    """Agent side: the real stdout for the protocol; fd 1 then points at stderr so that
+    anything the stack under test prints cannot corrupt the protocol."""
+    protocol = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    return protocol
 
 
 class AgentProcess:

@@ -1,5 +1,8 @@
 """The DUT socket API for a kernel stack reached from this process: real sockets, created inside
-the DUT namespace with setns (so they live there), driven with ordinary system calls."""
+the DUT namespace with setns (so they live there), driven with ordinary system calls.
+
+With no namespace name the sockets are made where the process already is: the ``gvisor``
+target's agent runs these calls inside a runsc sandbox, whose system calls netstack serves."""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ def _call(fn: Callable[[], Any]) -> Result:
 
 
 class KernelSocketApi(DutApi):
-    def __init__(self, netns_name: str) -> None:
+    def __init__(self, netns_name: str | None) -> None:
         self.netns = netns_name
         self.sockets: dict[int, socket.socket] = {}
 
@@ -39,6 +42,8 @@ class KernelSocketApi(DutApi):
 
     def socket_with_errno(self, family: int, type_: int, proto: int = 0) -> Result:
         def make() -> int:
+            if self.netns is None:
+                return self._register(socket.socket(family, type_, proto))
             with netns.entered(self.netns):
                 return self._register(socket.socket(family, type_, proto))
 

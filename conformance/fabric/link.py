@@ -162,8 +162,8 @@ class TesterLink:
         reply, before = self.expect(barrier.is_reply, timeout)
         if reply is None:
             raise LinkTimeout(
-                f"barrier probe unanswered within {timeout:g} s: the target did not answer an "
-                "ICMP echo request, so 'expect nothing' cannot be decided"
+                f"barrier probe unanswered within {timeout:g} s: the target did not answer "
+                "it, so 'expect nothing' cannot be decided"
             )
         self.pending = []
         return before

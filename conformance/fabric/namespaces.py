@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import queue
+import re
 import socket
 import struct
 import subprocess
@@ -161,6 +162,20 @@ def attach_to_sink(ns: str, ifname: str, bridge: str) -> None:
     with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         ifindex = socket.if_nametoindex(ifname)
         fcntl.ioctl(s, SIOCBRADDIF, struct.pack("16si12x", bridge.encode(), ifindex))
+
+
+SYSCTL_NAME = re.compile(r"[a-z0-9_.\-]+")
+
+
+def parse_sysctl_items(items: list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` strings (--dut-sysctl) as a dict; ValueError naming a malformed one."""
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not SYSCTL_NAME.fullmatch(name.strip()):
+            raise ValueError(f"--dut-sysctl expects NAME=VALUE, got {item!r}")
+        out[name.strip()] = value.strip()
+    return out
 
 
 @dataclass(frozen=True)

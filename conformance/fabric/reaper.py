@@ -3,12 +3,14 @@
 Runs at start-up. It only ever touches names the harness makes (``nc-<run>-<worker>-...``) whose
 owning process is gone (see :mod:`conformance.fabric.ownership`): namespaces (after killing,
 by PID, the processes inside them, which only the harness can have started there), interfaces
-in the current namespace, and ftrace instances.
+in the current namespace, ftrace instances, and the state folders of runsc (the ``gvisor``
+target: ``/run/netconform/runsc/nc-<run>-<worker>``, whose sandboxes die with their namespace).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 
@@ -16,6 +18,9 @@ from conformance.fabric import netns, ownership
 from conformance.fabric.naming import parse_name
 
 TRACE_INSTANCES = "/sys/kernel/tracing/instances"
+# runsc's state (--root) of each worker of the gvisor target, in a folder named after the
+# worker's stem nc-<run>-<worker> (a harness name once a kind letter is added).
+RUNSC_STATE_DIR = "/run/netconform/runsc"
 
 
 def _stale(name: str) -> bool:
@@ -58,7 +63,8 @@ def _stale_links() -> list[str]:
 
 def reap() -> dict[str, list[str]]:
     """Remove everything whose owner is gone; returns what was removed, by kind."""
-    removed: dict[str, list[str]] = {"netns": [], "links": [], "trace_instances": [], "pids": []}
+    removed: dict[str, list[str]] = {"netns": [], "links": [], "trace_instances": [], "pids": [],
+                                      "state_dirs": []}
     if os.geteuid() != 0:
         return removed  # an unprivileged run made nothing to reap (see conformance.cli.rootless)
     stale_ns = [n for n in netns.list_named() if _stale(n)]
@@ -79,6 +85,10 @@ def reap() -> dict[str, list[str]]:
                     removed["trace_instances"].append(inst)
                 except OSError:
                     pass
+    for stem in os.listdir(RUNSC_STATE_DIR) if os.path.isdir(RUNSC_STATE_DIR) else ():
+        if _stale(f"{stem}-t"):
+            shutil.rmtree(os.path.join(RUNSC_STATE_DIR, stem), ignore_errors=True)
+            removed["state_dirs"].append(stem)
     for run_id, worker in ownership.registered():
         if not ownership.is_alive(run_id, worker):
             ownership.unregister(run_id, worker)

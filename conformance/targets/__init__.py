@@ -28,6 +28,8 @@ TARGET_SPECS: tuple[TargetSpec, ...] = (
                "the reference stack in-process on a virtual link (no privileges)"),
     TargetSpec("pytcp", "conformance.targets.pytcp", "PytcpTarget",
                "PyTCP 2.7 (userspace, Python) on a TAP device, a fresh process per test"),
+    TargetSpec("gvisor", "conformance.targets.gvisor", "GvisorTarget",
+               "gVisor's netstack under runsc (ptrace), a fresh sandbox per test"),
 )
 
 

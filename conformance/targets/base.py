@@ -23,6 +23,9 @@ class Capabilities:
     # frame is a barrier for "expect nothing"; False: use a quiescence window instead.
     replies_synchronously: bool
     quiescence_window_s: float = 0.3
+    # The barrier probe (conformance.author.barriers): "echo", or the fallback bed set-up
+    # found the target answers when it ignores echo ("udp", "tcp").
+    barrier: str = "echo"
     has_esp: bool = False
     has_ipv6: bool = True
     # Kernel-side evidence (MIB counters, drop reasons) is available.

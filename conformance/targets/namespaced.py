@@ -8,10 +8,10 @@ import os
 import shutil
 import socket
 
-from conformance.fabric import ownership
+from conformance.fabric import netns, ownership
 from conformance.fabric.link import TesterLink, open_packet_socket
-from conformance.fabric.namespaces import DutConfig, DutNetns, Fabric
-from conformance.fabric.naming import WorkerPlan, base36
+from conformance.fabric.namespaces import DutConfig, DutNetns, Fabric, FabricError
+from conformance.fabric.naming import WorkerPlan, base36, new_run_id
 from conformance.fabric.pcap import Recorder
 from conformance.targets.base import Endpoints, Target
 
@@ -34,6 +34,33 @@ def fabric_unavailable_reason() -> str | None:
     if not os.path.exists("/proc/self/ns/net"):
         return "the kernel has no network namespaces"
     return None
+
+
+class DutConfigError(ValueError):
+    """A --dut-sysctl or --dut-setup item the kernel refuses (one line naming it)."""
+
+
+def check_dut_config(config: DutConfig) -> None:
+    """Build one scratch DUT namespace with ``config`` (every sysctl written, every set-up
+    command run there) and remove it: a bad item is one :class:`DutConfigError` naming it,
+    before any test runs, instead of an error in every test."""
+    if not config.extra_sysctls and not config.setup_commands:
+        return
+    plan = WorkerPlan(new_run_id(), 0)
+    ownership.register(plan.run_id, base36(plan.worker))  # alive: no other run's reaper takes it
+    fabric = Fabric(plan, config, pool_size=0)
+    try:
+        fabric.start()
+        fabric.release(fabric.acquire())
+    except netns.NetnsError as exc:
+        raise DutConfigError(exc.strerror) from None
+    except FabricError as exc:
+        raise DutConfigError(str(exc).replace("\n", " ")) from None
+    finally:
+        try:
+            fabric.close()
+        finally:
+            ownership.unregister(plan.run_id, base36(plan.worker))
 
 
 class NamespacedTarget(Target):

@@ -29,36 +29,18 @@ import dataclasses
 import importlib.util
 import os
 import shutil
-import signal
-import socket
-import statistics
 import sys
-import time
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
-from conformance.author.exchange import echo_reply_predicate
-from conformance.author.templates import ICMPv4, LinkDefaults, Payload, build
-from conformance.dut.agent import AgentDutApi, AgentFailure, AgentProcess
-from conformance.fabric import ownership, threads
-from conformance.fabric.link import Barrier, LinkTimeout, TesterLink, open_packet_socket
-from conformance.fabric.namespaces import DutConfig, DutNetns, Fabric, FabricError, run_ip
+from conformance.fabric.namespaces import DutConfig, DutNetns, run_ip
 from conformance.fabric.naming import SEQ_WRAP, WorkerPlan, base36
 from conformance.fabric.netns import entered, sysctl_path, write_sysctls
-from conformance.fabric.pcap import Recorder
-from conformance.judge import expectations
-from conformance.targets.base import Capabilities, Target, TestBed
-from conformance.targets.linux import endpoints_of
+from conformance.targets.agent_target import READY_TIMEOUT_S, AgentDut, AgentTarget, agent_env
+from conformance.targets.base import Capabilities
 
 SUPPORTED_SERIES = "2.7."
 AGENT_MODULE = "conformance.targets.pytcp_agent"
-READY_TIMEOUT_S = 30.0
-ECHO_TIMEOUT_S = 5.0
-READINESS_IDENT = 0x5EAD
 # DUTs being prepared ahead of the tests: most of a start-up is pytcp's own sleeps (0.1 s for
 # each of its five threads), so several overlap well; an idle pytcp costs ~2 % of a CPU.
 PREPARED_DUTS = 3
@@ -93,30 +75,6 @@ def bridge_without_netfilter(ns: str) -> None:
     with entered(ns):
         present = [key for key in BRIDGE_NETFILTER_SYSCTLS if os.path.exists(sysctl_path(key))]
     write_sysctls(ns, dict.fromkeys(present, "0"))
-
-
-@dataclass
-class PytcpDut:
-    """One DUT: its namespace and the pytcp process running in it."""
-
-    netns: DutNetns
-    agent: AgentProcess
-    facts: dict[str, Any]
-    startup_s: float  # from spawning the process to the agent's ready line
-    api: AgentDutApi  # the DUT API on this process's agent
-    test_id: str = ""  # the test using it
-    counters_before: dict[str, int] = dataclasses.field(default_factory=dict)
-
-    def packet_counters(self) -> dict[str, int]:
-        """pytcp's packet counters now (see the agent's ``packet_stats``)."""
-        reply = self.agent.request("packet_stats", [], timeout=READY_TIMEOUT_S)
-        value = reply.get("value")
-        return value if isinstance(value, dict) else {}
-
-    def evidence(self, echo_s: float) -> dict[str, Any]:
-        return {"pid": self.agent.pid, "startup_s": round(self.startup_s, 4),
-                "stack_start_s": self.facts.get("stack_start_s"),
-                "readiness_echo_s": round(echo_s, 4)}
 
 
 def silent_config(config: DutConfig) -> DutConfig:
@@ -173,19 +131,7 @@ def renice_all_threads(pid: int, niceness: int) -> None:
             pass
 
 
-def block_main_thread_signals() -> None:
-    """Launcher threads leave Ctrl-C and SIGTERM to the main thread (conformance.fabric.threads)."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, threads.MAIN_THREAD_SIGNALS)
-
-
-def agent_env() -> dict[str, str]:
-    """The harness's environment, with this checkout importable by the agent."""
-    root = str(Path(__file__).resolve().parents[2])
-    path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
-
-
-class PytcpTarget(Target):
+class PytcpTarget(AgentTarget):
     name = "pytcp"
     description = "PyTCP 2.7 (userspace, Python) on a TAP device, a fresh process per test"
     # The lockstep oracle judges pytcp with its `pytcp` profile (MSS-only SYNs, IW of two
@@ -193,19 +139,10 @@ class PytcpTarget(Target):
     # unexplained divergence in a passing test (those of its expected failures are the failures'
     # own symptoms), and the analysed ones are filed in pytcp.toml.
 
-    def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
-        self.plan = plan
-        self.config = silent_config(config)
-        self.fabric = Fabric(plan, self.config, pool_size=PREPARED_DUTS + 1)
-        self.packet_socket: socket.socket | None = None
-        self.launcher = ThreadPoolExecutor(max_workers=PREPARED_DUTS,
-                                           thread_name_prefix="nc-pytcp",
-                                           initializer=block_main_thread_signals)
-        self.prepared: deque[Future[PytcpDut]] = deque()
-        self.startups_s: list[float] = []
-        self.first_startup_s: float | None = None
-        # A crash in a test listed as an expected failure is evidence, not an extra error.
-        self.expected_failures = expectations.load(self.name)
+    prepared_duts = PREPARED_DUTS
+
+    def dut_config(self, config: DutConfig) -> DutConfig:
+        return silent_config(config)
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -227,168 +164,34 @@ class PytcpTarget(Target):
         return Capabilities(replies_synchronously=False, quiescence_window_s=QUIESCENCE_WINDOW_S,
                             has_ipv6=False, oracle_profile="pytcp")
 
-    # -- life cycle ---------------------------------------------------------------------
-    def start(self) -> None:
-        ownership.register(self.plan.run_id, base36(self.plan.worker))
-        self.fabric.start()
-        self.packet_socket = open_packet_socket(self.plan.tester_netns)
-        self._prepare()
-        # Waited for here, so that the first start-up is measured and environment() has it.
-        self.first_startup_s = self.prepared[0].result(timeout=READY_TIMEOUT_S + 60).startup_s
-
-    def stop(self) -> None:
-        try:
-            for future in self.prepared:
-                future.cancel()
-            while self.prepared:
-                self._discard(self.prepared.popleft())
-            self.launcher.shutdown(wait=True)
-            if self.packet_socket is not None:
-                self.packet_socket.close()
-            self.fabric.close()
-        finally:
-            ownership.unregister(self.plan.run_id, base36(self.plan.worker))
-
-    def _discard(self, future: Future[PytcpDut]) -> None:
-        try:
-            dut = future.result(timeout=READY_TIMEOUT_S + 10)
-        except BaseException:  # it failed to start, or was cancelled: nothing runs
-            return
-        self._end(dut)
-
     # -- one DUT ------------------------------------------------------------------------
-    def _launch(self) -> PytcpDut:
+    def _launch(self) -> AgentDut:
         """A fresh namespace with a TAP bridged to its veth and pytcp started on the TAP."""
         netns = self.fabric.acquire()
         try:
             tap = tap_name(self.plan, netns)
             bridge_without_netfilter(netns.name)
             run_ip(["-n", netns.name], tap_bridge_script(self.plan, netns, tap))
-            agent = AgentProcess(agent_argv(self.plan, netns.name, tap), env=agent_env(),
-                                 label="pytcp agent")
+            return self._start_agent(netns, agent_argv(self.plan, netns.name, tap), agent_env())
         except BaseException:
             self.fabric.release(netns)
             raise
-        try:
-            facts = agent.read_message(READY_TIMEOUT_S, "starting pytcp")
-            if not facts.get("ready"):
-                raise AgentFailure(f"pytcp agent's first line is not 'ready': {facts!r}")
-        except BaseException:
-            agent.kill()
-            self.fabric.release(netns)
-            raise
-        return PytcpDut(netns, agent, facts, time.perf_counter() - agent.started,
-                        AgentDutApi(agent))
 
-    def _end(self, dut: PytcpDut) -> None:
-        try:
-            dut.agent.kill()
-        finally:
-            self.fabric.release(dut.netns)
+    def _before_echo(self, dut: AgentDut) -> None:
+        renice_all_threads(dut.agent.pid, 0)
 
-    def _prepare(self) -> None:
-        while len(self.prepared) < PREPARED_DUTS:
-            self.prepared.append(self.launcher.submit(self._launch))
-
-    def _take_dut(self) -> PytcpDut:
-        """The oldest DUT prepared in the background; another starts preparing now."""
-        self._prepare()
-        future = self.prepared.popleft()
-        self._prepare()
-        try:
-            return future.result(timeout=READY_TIMEOUT_S + 60)
-        except FabricError as exc:
-            raise FabricError(f"pytcp DUT set-up failed: {exc}") from None
-
-    def _await_echo(self, dut: PytcpDut) -> None:
-        """Readiness over the wire: pytcp answers an ICMP echo on the test link."""
-        assert self.packet_socket is not None
-        link = TesterLink(self.packet_socket, dut.netns.tester_ifname, recorder=None)
-        ep = endpoints_of(self.plan)
-        probe = build((ICMPv4(type=8, rest=READINESS_IDENT << 16 | 1), Payload(b"ready?")),
-                      LinkDefaults(ep.tester_mac, ep.dut_mac, ep.tester_ipv4, ep.dut_ipv4))
-        try:
-            link.barrier(Barrier(probe, echo_reply_predicate(READINESS_IDENT, 1)),
-                         timeout=ECHO_TIMEOUT_S)
-        except LinkTimeout:
-            status = dut.agent.describe_end()
-            raise AgentFailure(f"pytcp said it was ready but did not answer an ICMP echo "
-                               f"within {ECHO_TIMEOUT_S:g} s ({status})") from None
-
-    def begin_test(self, test_id: str) -> TestBed:
-        t0 = time.perf_counter()
-        dut = self._take_dut()
-        dut.test_id = test_id
-        t_echo = time.perf_counter()
-        try:
-            renice_all_threads(dut.agent.pid, 0)
-            self._await_echo(dut)
-            dut.counters_before = dut.packet_counters()  # after the readiness echo
-        except BaseException:
-            self._end(dut)
-            raise
-        self.startups_s.append(dut.startup_s)
-        assert self.packet_socket is not None
-        link = TesterLink(self.packet_socket, dut.netns.tester_ifname, Recorder())
-        bed = TestBed(link=link, dut=dut.api, endpoints=endpoints_of(self.plan),
-                      capabilities=self.capabilities, handle=dut)
-        bed.evidence["pytcp"] = dut.evidence(echo_s=time.perf_counter() - t_echo)
-        bed.setup_s = time.perf_counter() - t0
-        return bed
-
-    def end_test(self, bed: TestBed) -> dict[str, Any]:
-        """Fails the test (AgentFailure) when pytcp crashed or stopped answering during it,
-        unless the test is a listed expected failure: then the crash is recorded as evidence
-        (the test's own failure is the expected one, already explained in the expectations)."""
-        dut: PytcpDut = bed.handle
-        try:
-            counters = self._counter_deltas(dut)
-            failure = self._failure_during_test(dut)
-        finally:
-            bed.link.close()
-            self._end(dut)
-        evidence = {"pytcp": bed.evidence["pytcp"]}
-        evidence["pytcp"]["counter_deltas"] = counters
-        if failure is not None:
-            if expectations.find(self.expected_failures, dut.test_id) is None:
-                raise AgentFailure(failure)
-            evidence["pytcp"]["failure"] = failure
-        if dut.api.details:
-            evidence["pytcp"]["call_details"] = dut.api.details[-20:]
-        return evidence
-
-    @staticmethod
-    def _failure_during_test(dut: PytcpDut) -> str | None:
-        """Why the test must fail because of pytcp itself, if it must (None: it is healthy)."""
-        if dut.agent.broken is not None:
-            return None  # a DUT call already failed the test with the reason
-        if dut.agent.exit_status() is not None:
-            return f"pytcp process ended during the test: {dut.agent.describe_end()}"
-        try:
-            dut.api.close_all()  # also a liveness check: a hung pytcp does not answer
-        except AgentFailure as exc:
-            return str(exc)
-        return None
-
-    @staticmethod
-    def _counter_deltas(dut: PytcpDut) -> dict[str, int]:
-        """What pytcp counted during the test (its drop and answer reasons), if it can say."""
-        if dut.agent.broken is not None or dut.agent.exit_status() is not None:
-            return {}
-        try:
-            after = dut.packet_counters()
-        except AgentFailure:
-            return {}
-        return {name: value - dut.counters_before.get(name, 0) for name, value in after.items()
-                if value != dut.counters_before.get(name, 0)}
+    def _counters(self, dut: AgentDut) -> dict[str, int]:
+        """pytcp's packet counters now (see the agent's ``packet_stats``)."""
+        reply = dut.agent.request("packet_stats", [], timeout=READY_TIMEOUT_S)
+        value = reply.get("value")
+        return value if isinstance(value, dict) else {}
 
     def environment(self) -> dict[str, Any]:
-        startup = self.startups_s or ([self.first_startup_s] if self.first_startup_s else [])
         return {
             "pytcp": metadata.version("pytcp"),
             "python": f"{sys.executable} -O",
             "quiescence_window_s": QUIESCENCE_WINDOW_S,
             "sysctls": self.config.recorded_sysctls(),
             "setup_commands": list(self.config.setup_commands),
-            "pytcp_startup_s": round(statistics.median(startup), 4) if startup else None,
+            "pytcp_startup_s": self.startup_median_s(),
         }

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import Any, BinaryIO
 
-from conformance.dut.agent import decode, encode
+from conformance.dut.agent import decode, encode, protocol_stream
 
 CRASH_STATUS = 70
 POLL_STEP_S = 0.002
@@ -371,14 +371,6 @@ def serve(calls: PytcpCalls, inp: BinaryIO, out: BinaryIO) -> None:
             message = {"id": None, "call": "_invalid"}
         out.write(json.dumps(handle(calls, message)).encode() + b"\n")
         out.flush()
-
-
-def protocol_stream() -> BinaryIO:
-    """The real stdout for the protocol; fd 1 then points at stderr so that anything pytcp
-    prints cannot corrupt the protocol."""
-    protocol = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    return protocol
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

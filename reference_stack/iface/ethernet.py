@@ -16,7 +16,7 @@ def receive(st: IfaceState, frame: bytes, now: float, trace: Trace, out: Output)
         # The common frame, untagged IPv4 (RFC 894), read in place: the same decisions as
         # the general path below, without building an EthernetRepr.
         dst = frame[0:6]
-        if not st.addr.for_us_link(dst, st.mac):
+        if dst != st.mac and not st.addr.for_us_link(dst, st.mac):  # (ours, first: common)
             trace.add("ethernet", DROP, "IEEE802.3-4.2.4.1.2-MUST-dst-filter", "not our MAC")
             return
         trace.add("ethernet", ACCEPT, "RFC894-MUST-ethertype-ipv4")

@@ -9,7 +9,7 @@ from reference_stack.iface.icmp_error import send_error
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.profiles import Profile
 from reference_stack.trace import ACCEPT, DROP, Trace
-from reference_stack.wire.checksum import internet_checksum
+from reference_stack.wire.checksum import verify
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.icmpv4 import (
     ICMP_DEST_UNREACH,
@@ -49,7 +49,7 @@ def validate(ip: Ipv4Repr, raw: bytes, addr: Addressing, profile: Profile,
         return False, RULE_IHL, f"IHL {ip.ihl}"
     if ip.total_length < header_len or ip.total_length > raw_len:
         return False, RULE_TOTAL_LENGTH, f"total length {ip.total_length}, have {raw_len}"
-    if internet_checksum(raw[:header_len]) != 0 and not profile.breaks(RULE_CHECKSUM):
+    if not verify(raw[:header_len]) and not profile.breaks(RULE_CHECKSUM):
         # RFC 1122 3.2.1.2: a host MUST verify the header checksum and silently discard a
         # datagram whose checksum is bad.
         return False, RULE_CHECKSUM, "bad header checksum"

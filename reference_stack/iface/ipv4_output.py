@@ -17,7 +17,7 @@ ETHERTYPE_IP = ETH_P_IP.to_bytes(2, "big")
 LIMITED_BROADCAST = b"\xff\xff\xff\xff"
 MULTICAST_TTL = 1  # RFC 1112 6.1: a multicast datagram's TTL defaults to 1 (Linux mc_ttl)
 MULTICAST_MAC_PREFIX = b"\x01\x00\x5e"
-IP_TEMPLATES = 64  # headers of recent (source, destination, protocol, ...) kept precomputed
+IP_TEMPLATES = 64  # headers of recent unicast destinations kept precomputed
 
 
 def _with_ip_variance(ip_variance: dict, variance: dict | Callable[[], dict]) -> dict:
@@ -32,6 +32,16 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
     common datagram's prediction merges it with the IP layer's only when read."""
     ttl = st.profile.ttl
     ident = st.rng.getrandbits(16)
+    key = (dst, protocol, ttl, tos, df)
+    template = st.ip_templates.get(key)
+    if template is not None and not options:
+        # A destination met before and found unicast on our link (below, where the template
+        # was made): the checks below decide the same; only its neighbour entry and the MTU
+        # are looked at again.
+        mac = st.arp.lookup(dst)
+        if mac is not None and len(payload) + 20 <= st.profile.mtu:
+            _emit_common(st, template, mac, payload, ident, rule, variance, out)
+            return
     addr = st.addr
     if dst == st.ip:
         # To this host: looped back inside it, nothing on the link (Linux routes our own
@@ -47,18 +57,14 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
     mac = st.arp.lookup(dst)
     if mac is not None and not options and len(payload) + 20 <= st.profile.mtu \
             and not addr.is_broadcast(dst):
-        # The common datagram (resolved next hop, no options, no fragmentation): the
-        # bytes emit_ip would write, in one join (RFC 894 framing, RFC 791 3.1 header).
-        key = (st.ip, dst, protocol, ttl, tos, df)
-        template = st.ip_templates.get(key)
-        if template is None:
+        # The common datagram (resolved next hop, no options, no fragmentation). Its header
+        # is kept precomputed for a unicast destination (the shortcut above).
+        template = Ipv4Template(st.ip, dst, protocol, ttl, tos, df)
+        if not group:
             if len(st.ip_templates) >= IP_TEMPLATES:
                 st.ip_templates.clear()
-            template = st.ip_templates[key] = Ipv4Template(st.ip, dst, protocol, ttl, tos, df)
-        header = template.header(len(payload), ident)
-        frame = b"".join((mac, st.mac, ETHERTYPE_IP, header, payload))
-        out.append((frame, Prediction.lazy(frame, rule, _with_ip_variance, st.ip_variance,
-                                           variance)))
+            st.ip_templates[key] = template
+        _emit_common(st, template, mac, payload, ident, rule, variance, out)
         return
     if callable(variance):
         variance = variance()
@@ -73,6 +79,16 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
         link.hold(st, dst, (ip, rule, variance), now, trace, out)
     else:
         emit_ip(st, ip, dst, rule, variance, trace, out)
+
+
+def _emit_common(st: IfaceState, template: Ipv4Template, mac: bytes, payload: bytes,
+                 ident: int, rule: str, variance: dict | Callable[[], dict],
+                 out: Output) -> None:
+    """The bytes emit_ip would write for a datagram without options that needs no
+    fragmenting, to a resolved next hop, in one join (RFC 894 framing, RFC 791 3.1 header)."""
+    frame = b"".join((mac, st.mac, ETHERTYPE_IP, template.header(len(payload), ident), payload))
+    out.append((frame, Prediction.lazy(frame, rule, _with_ip_variance, st.ip_variance,
+                                       variance)))
 
 
 def emit_ip(st: IfaceState, ip: Ipv4Repr, hop: bytes | None, rule: str, variance: dict,

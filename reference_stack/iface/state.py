@@ -38,7 +38,8 @@ class IfaceState:
         self.udp = udp
         # Header prediction (tcp/fast_path.py); off only to check it against the full path.
         self.tcp_fast_path = tcp_fast_path
-        # Precomputed IPv4 headers of recent destinations (ipv4_output), keyed by what they fix.
+        # Precomputed IPv4 headers of recent unicast destinations on our link (ipv4_output),
+        # keyed by (destination, protocol, TTL, TOS, DF).
         self.ip_templates: dict[tuple, Ipv4Template] = {}
         self.pending: dict[bytes, list[Held]] = {}  # next hop -> datagrams awaiting ARP
         self.arp_retry: dict[bytes, tuple[float, int]] = {}  # next hop -> (deadline, tries)

@@ -8,7 +8,7 @@ from reference_stack.iface.state import IfaceState, Output
 from reference_stack.tcp import fast_path
 from reference_stack.tcp.output import OutSegment
 from reference_stack.trace import DROP, Trace
-from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
+from reference_stack.wire.checksum import pseudo_header_sum, verify
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.ipv4 import IPPROTO_TCP
 from reference_stack.wire.tcp import TcpRepr, common_fields
@@ -32,7 +32,7 @@ def receive(st: IfaceState, src: bytes, dst: bytes, payload: bytes, now: float,
             return
     rule = "RFC9293-3.1-MUST-checksum"
     # Verified on the received octets (RFC 9293 3.1: pseudo-header, header and data).
-    if (internet_checksum(payload, pseudo_header_sum(src, dst, IPPROTO_TCP, len(payload))) != 0
+    if (not verify(payload, pseudo_header_sum(src, dst, IPPROTO_TCP, len(payload)))
             and not st.profile.breaks(rule)):
         trace.add("tcp", DROP, rule, "bad checksum")
         return
@@ -50,8 +50,7 @@ def receive(st: IfaceState, src: bytes, dst: bytes, payload: bytes, now: float,
 def send(st: IfaceState, segs: list[OutSegment], now: float, trace: Trace,
          out: Output) -> None:
     df = st.profile.tcp_df
-    for s in segs:
-        wire = s.wire
+    for src, dst, seg, rule, variance, wire in segs:
         if wire is None:
-            wire = s.tcp.emit(s.src, s.dst)
-        send_ip(st, s.dst, IPPROTO_TCP, wire, s.rule, s.variance, now, trace, out, 0, df)
+            wire = seg.emit(src, dst)
+        send_ip(st, dst, IPPROTO_TCP, wire, rule, variance, now, trace, out, 0, df)

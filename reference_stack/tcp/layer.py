@@ -12,7 +12,7 @@ from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
 from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.output import OutSegment, Sender
 from reference_stack.tcp.rto import RtoEstimator
-from reference_stack.tcp.seq import seq_add, seq_diff, seq_gt
+from reference_stack.tcp.seq import seq_add, seq_diff, seq_gt, seq_lt
 from reference_stack.tcp.state import Arm, State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import (
@@ -140,7 +140,7 @@ class TcpLayer:
         tcb.bytes_acked += acked
         tcb.send.acknowledge(ack)
         tcb.snd_una = ack
-        if seq_diff(tcb.snd_nxt, ack) < 0:
+        if seq_lt(tcb.snd_nxt, ack):
             tcb.snd_nxt = ack
         if tcb.rtt_seq is not None and seq_gt(ack, tcb.rtt_seq):
             tcb.rto.sample(now - tcb.rtt_start)  # RFC 6298 2.2-2.3, Karn-valid sample

@@ -49,6 +49,21 @@ def syn_options(mss: int, wscale: int | None, sack: bool, ts: tuple[int, int] | 
     return tuple(opts)
 
 
+MAX_OPTION_SPACE = 40  # RFC 9293 3.1: a data offset of 15 words leaves 40 octets for options
+MAX_SACK_BLOCKS = 4  # RFC 2018 3: at most 4 blocks fit in the option space
+
+
+def send_option_reserve(ts_ok: bool, sack_ok: bool, reserve_sack: bool) -> int:
+    """Octets deducted from the peer's MSS for our options (RFC 6691 2, RFC 9293 3.7.1): the
+    Timestamps option we always send (12 with its NOPs); with ``reserve_sack`` (a stack that
+    sizes segments for its largest option area) also the largest SACK option that fits after
+    it (2 NOPs, kind, length and 8 octets a block, RFC 2018 3)."""
+    reserve = 12 if ts_ok else 0
+    if reserve_sack and sack_ok:
+        reserve += 4 + 8 * min(MAX_SACK_BLOCKS, (MAX_OPTION_SPACE - reserve - 4) // 8)
+    return reserve
+
+
 def data_options(ts: tuple[int, int] | None, sack_blocks: tuple[tuple[int, int], ...]) -> tuple:
     """Options of a non-SYN segment: timestamps (RFC 7323 3.2) and SACK blocks (RFC 2018 3)."""
     opts: list = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import NamedTuple
 
 from reference_stack.profiles import Profile
 from reference_stack.tcp import ack_throttle, loss_probe
@@ -27,23 +28,20 @@ def _reply_detail(flags: int, seq: int, ack: int, length: int) -> str:
     return f"[{flags_str(flags)}] seq={seq} ack={ack} len={length}"
 
 
-class OutSegment:
+class OutSegment(NamedTuple):
     """A segment for the IP layer, with the rule that produced it and its allowed variance.
 
     Either `tcp` (a TcpRepr the IP layer emits) or `wire` (the segment's octets, written from
     the connection's template) is set; `variance` is a dict, or a function of no arguments
-    that builds it (the IP layer builds it only if the prediction's variance is read)."""
+    that builds it (the IP layer builds it only if the prediction's variance is read).
+    (A named tuple: made and unpacked without a Python-level __init__, per segment sent.)"""
 
-    __slots__ = ("src", "dst", "tcp", "rule", "variance", "wire")
-
-    def __init__(self, src: bytes, dst: bytes, tcp: TcpRepr | None, rule: str,
-                 variance: dict | Callable[[], dict], wire: bytes | None = None) -> None:
-        self.src = src
-        self.dst = dst
-        self.tcp = tcp
-        self.rule = rule
-        self.variance = variance
-        self.wire = wire
+    src: bytes
+    dst: bytes
+    tcp: TcpRepr | None
+    rule: str
+    variance: dict | Callable[[], dict]
+    wire: bytes | None = None
 
 
 def _template_variance(profile: Profile, view: SegmentTemplate, seq: int, ack: int, flags: int,
@@ -88,15 +86,13 @@ class Sender:
             window = (self._aligned_window(tcb) if self.profile.window_align_up
                       else tcb.advertised_window())
             blocks: tuple = ()
-            fin = tcb.peer_fin_seq if self.profile.sack_edge_counts_fin else None
-            ooo_fin = fin is not None and seq_lt(tcb.rcv_nxt, fin)
-            if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack or ooo_fin):
+            if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack):
                 limit = 3 if ts is not None else 4  # RFC 2018 3: room in 40 option bytes
                 dsack = tcb.dsack
-                blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit - (dsack is not None))
-                if fin is not None:
-                    blocks = self._fin_in_blocks(blocks, fin, ooo_fin,
-                                                 limit - (dsack is not None))
+                # Linux's SACK blocks count the peer's out-of-order FIN (profile
+                # sack_edge_counts_fin: tcp_data_queue_ofo queues its segment with its end_seq).
+                fin = tcb.peer_fin_seq if self.profile.sack_edge_counts_fin else None
+                blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit - (dsack is not None), fin)
                 if dsack is not None:
                     # RFC 2883 4: the D-SACK block comes first, once.
                     blocks = (dsack,) + blocks
@@ -129,19 +125,6 @@ class Sender:
         if extra_variance:
             variance.update(extra_variance)
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance)
-
-    @staticmethod
-    def _fin_in_blocks(blocks: tuple, fin: int, ooo_fin: bool, limit: int) -> tuple:
-        """Linux's SACK blocks count the peer's out-of-order FIN (profile
-        sack_edge_counts_fin): tcp_data_queue_ofo queues the FIN's segment with its end_seq,
-        so a block ending at the FIN covers it, and a FIN that no data block reaches has a
-        block of its own, [FIN, FIN + 1). That block ranks first (RFC 2018 4: the most
-        recently received segment; the FIN ends the stream, so it is taken as the last)."""
-        end = seq_add(fin, 1)
-        blocks = tuple((a, end) if b == fin else (a, b) for a, b in blocks)
-        if ooo_fin and not any(b == end for _, b in blocks):
-            blocks = ((fin, end),) + blocks[:limit - 1]
-        return blocks
 
     @staticmethod
     def _aligned_window(tcb: Tcb) -> int:

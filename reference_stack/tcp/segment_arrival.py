@@ -7,8 +7,14 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp import request_sock, sack_compression, time_wait, urgent
-from reference_stack.tcp.options import negotiate, segment_timestamps
+from reference_stack.tcp import (
+    linux_arrival,
+    request_sock,
+    sack_compression,
+    time_wait,
+    urgent,
+)
+from reference_stack.tcp.options import negotiate, segment_timestamps, send_option_reserve
 from reference_stack.tcp.seq import (
     before_at_half,
     segment_acceptable,
@@ -99,7 +105,8 @@ def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr) -> None:
         tcb.ts_recent = segment_timestamps(p.last_timestamps_option, seg)[0]
     tcb.sack_ok = neg.sack_ok
     # RFC 6691 / RFC 9293 3.7.1: the effective send MSS deducts the options we always send.
-    tcb.mss = max(1, min(neg.peer_mss, tcb.adv_mss) - (12 if neg.ts_ok else 0))
+    reserve = send_option_reserve(neg.ts_ok, neg.sack_ok, p.mss_reserves_sack)
+    tcb.mss = max(1, min(neg.peer_mss, tcb.adv_mss) - reserve)
     tcb.cwnd = layer.initial_cwnd(tcb.mss)
     # RFC 7323 2.2: the window field of a SYN is never scaled.
     tcb.snd_wnd = seg.window
@@ -240,10 +247,16 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             # RFC 9293 3.10.7.4 would refuse it: it starts at or beyond RCV.NXT + RCV.WND.
             trace.add("tcp", ACCEPT, "LINUX-tcp_sequence-advertised-right-edge",
                       "up to RCV.WUP + the advertised window, its edge included")
+        if acceptable and p.text_beyond_edge_kept and linux_arrival.ends_beyond_edge_queue_held(
+                layer, tcb, seg, length):
+            acceptable = False
     else:
         acceptable = segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd)
     if not acceptable:
         if flags & RST:
+            if linux_arrival.reset_after_fin(layer, tcb, seg):
+                layer.transition(tcb, TABLES[tcb.state].rst, now)
+                return
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-out-of-window")
             return
         if (tcb.state is State.TIME_WAIT and flags & FIN
@@ -279,7 +292,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         return
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
-        if seg.seq != tcb.rcv_nxt:
+        if seg.seq != tcb.rcv_nxt and not linux_arrival.reset_after_fin(layer, tcb, seg):
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
                       "RST in window but not at RCV.NXT")
             if not p.breaks("RFC5961-3.2-MUST-rst-challenge-ack"):
@@ -311,6 +324,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     if not flags & ACK:
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fifth-check-no-ack")
         return
+    # (Linux: in these states a segment at or beyond RCV.NXT goes no further than the ACK
+    # checks; what differs from RFC 9293, which ignores its text too, is its FIN.)
+    new_after_fin = p.after_fin_ignores_new_sequence and linux_arrival.fin_after_fin(tcb, seg)
+    consumed = False  # (by the ACK of our FIN: linux_arrival.consumed_by_ack_of_fin)
     old_ack = seq_lt(seg.ack, tcb.snd_una)
     if tcb.state is State.SYN_RECEIVED:
         if not (seq_lt(tcb.snd_una, seg.ack) and seq_le(seg.ack, tcb.snd_nxt)):
@@ -360,9 +377,20 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             layer.transition(tcb, table.ack_of_fin, now)
             if tcb.state is State.CLOSED:
                 return
+            consumed = (p.ack_of_fin_consumes
+                        and linux_arrival.consumed_by_ack_of_fin(layer, tcb, seg))
             table = TABLES[tcb.state]
     if update_ts and p.ts_recent_after_ack_check and not old_ack:
         tcb.ts_recent = ts[0]
+    if consumed:
+        return
+    if new_after_fin:
+        # RFC 9293 3.10.7.4 would acknowledge its FIN again (the text is ignored either way).
+        trace.add("tcp", DROP, linux_arrival.RULE_AFTER_FIN_IGNORED,
+                  f"FIN, SEG.SEQ {seg.seq} at or beyond RCV.NXT after the peer's FIN: not "
+                  "acknowledged")
+        send.transmit(tcb, now)
+        return
     # Sixth check: URG. The urgent pointer is noted and the data stays in line (RFC 6093 4:
     # SO_OOBINLINE behaviour), unless the profile models Linux's out-of-band byte, which a read
     # then skips (tcp/urgent.py).
@@ -448,17 +476,21 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         fin_at = seq_add(seg.seq, len(seg.payload))
         if tcb.peer_fin_seq is None:
             tcb.peer_fin_seq = fin_at
-        if (p.sack_edge_counts_fin and not seg.payload and tcb.sack_ok
-                and seq_gt(fin_at, tcb.rcv_nxt)):
-            # RFC 2018 4 reports out-of-order data; Linux tcp_data_queue_ofo queues a FIN
-            # without text too: its ACK's SACK block [FIN, FIN + 1) (tcp/output.py).
-            trace.add("tcp", ACCEPT, "LINUX-tcp_data_queue_ofo-bare-fin-sacked",
-                      f"out-of-order FIN at {fin_at}: SACK block up to {seq_add(fin_at, 1)}")
+        if p.sack_edge_counts_fin and seq_gt(fin_at, tcb.rcv_nxt):
+            # RFC 2018 4 reports out-of-order data; Linux tcp_data_queue_ofo queues an
+            # out-of-order FIN as a segment, text or not: it is held among the out-of-order
+            # data in its order of arrival, and its SACK block reaches FIN + 1 (tcp/output.py).
+            tcb.recv.insert(fin_at, b"", tcb.rcv_nxt)
+            if not seg.payload and tcb.sack_ok:
+                trace.add("tcp", ACCEPT, "LINUX-tcp_data_queue_ofo-bare-fin-sacked",
+                          f"out-of-order FIN at {fin_at}: SACK block up to "
+                          f"{seq_add(fin_at, 1)}")
         need_ack = True
     if tcb.peer_fin_seq is not None and tcb.rcv_nxt == tcb.peer_fin_seq:
         # The FIN is in order: it advances RCV.NXT over itself. Nothing can follow it, so
         # out-of-order data beyond it is discarded (as Linux tcp_fin does).
         tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
+        tcb.peer_fin_unread = True
         if tcb.recv.ooo:
             tcb.recv.ooo.clear()
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fin-ends-stream",

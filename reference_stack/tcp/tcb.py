@@ -72,6 +72,9 @@ class Tcb:
     fin_queued: bool = False  # the user closed the sending direction
     fin_seq: int | None = None  # seq of our FIN once its place is fixed
     peer_fin_seq: int | None = None  # seq of the peer's FIN, possibly beyond RCV.NXT
+    # The peer's FIN taken in order and not yet met by a read (Linux: its segment stays in
+    # sk_receive_queue until tcp_recvmsg reaches it or close() purges the queue).
+    peer_fin_unread: bool = False
     # Urgent data (RFC 9293 3.8.5, RFC 6093): SND.UP and RCV.UP point just past it.
     snd_up: int | None = None
     rcv_up: int | None = None
@@ -102,9 +105,15 @@ class Tcb:
     def rcv_wnd(self) -> int:
         """RCV.WND: free receive buffer space, as far as the window field can express it."""
         # (ReceiveBuffer.window inline: called for every segment sent and received.)
+        # (min(max(free, 0), clamp, 0xFFFF << scale), without the builtin calls)
         recv = self.recv
-        free = recv.capacity - len(recv.ready)
-        return min(free if free > 0 else 0, self.rcv_wnd_clamp, 0xFFFF << self.rcv_wscale)
+        window = recv.capacity - len(recv.ready)
+        if window > self.rcv_wnd_clamp:
+            window = self.rcv_wnd_clamp
+        limit = 0xFFFF << self.rcv_wscale
+        if window > limit:
+            window = limit
+        return window if window > 0 else 0
 
     def advertised_window(self) -> int:
         window = self.rcv_wnd() >> self.rcv_wscale

@@ -41,6 +41,14 @@ def internet_checksum(data: bytes, initial: int = 0) -> int:
     return fold(word_sum(data) + initial)
 
 
+def verify(data: bytes, initial: int = 0) -> bool:
+    """``internet_checksum(data, initial) == 0``: the buffer holds its correct checksum (with
+    the pseudo-header's sum as ``initial``). RFC 1071 1(3): the sum over the data and its
+    checksum is then all ones, i.e. a non-zero multiple of 0xFFFF before folding."""
+    total = word_sum(data) + initial
+    return total % _FOLD == 0 and total != 0
+
+
 def pseudo_header_sum(src: bytes, dst: bytes, proto: int, length: int) -> int:
     """Unfolded sum of the pseudo-header words: src, dst, zero+protocol, length.
 

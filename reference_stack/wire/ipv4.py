@@ -4,7 +4,7 @@ import struct
 from dataclasses import dataclass
 
 from reference_stack.wire.addr import ip4_str
-from reference_stack.wire.checksum import fold, internet_checksum, pseudo_header_sum, with_checksum
+from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum, with_checksum
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.fields import bits, octets, pack
 from reference_stack.wire.ipv4_options import (
@@ -60,31 +60,73 @@ _FLAG_MF = 0x2000
 _FRAG_MASK = 0x1FFF
 
 
-class Ipv4Header:
-    """The fixed header fields of a packet with IHL 5, read with one unpack into plain
-    attributes: a cheap stand-in for ``Ipv4Repr`` where only these fields and the payload are
-    read (the input hot path). ``payload`` is the octets up to the total length when that
-    lies within the buffer, else all octets after the header, as ``Ipv4Repr.parse`` keeps."""
+_LENGTH_ADDRS = struct.Struct("!2xH8x4s4s")  # total length, source, destination
 
-    __slots__ = ("version", "ihl", "tos", "total_length", "ident", "flag_reserved", "df", "mf",
-                 "frag_offset", "ttl", "protocol", "checksum", "src", "dst", "options",
-                 "payload")
+
+class Ipv4Header:
+    """The fixed header fields of a packet with IHL 5: a cheap stand-in for ``Ipv4Repr``
+    where only these fields and the payload are read (the input hot path). ``payload`` is the
+    octets up to the total length when that lies within the buffer, else all octets after the
+    header, as ``Ipv4Repr.parse`` keeps. What the input path reads (total length, addresses,
+    payload) is unpacked at construction; version 4, IHL 5 and no options are the class's
+    (it takes no other header); the other fields are read from the header octets when asked."""
+
+    __slots__ = ("_data", "total_length", "src", "dst", "payload")
+
+    # Every field, as Ipv4Repr names them.
+    FIELDS = ("version", "ihl", "tos", "total_length", "ident", "flag_reserved", "df", "mf",
+              "frag_offset", "ttl", "protocol", "checksum", "src", "dst", "options", "payload")
+    version = 4
+    ihl = 5
+    options = ()
 
     def __init__(self, data: bytes) -> None:
-        (vihl, self.tos, total_length, self.ident, flags_frag, self.ttl, self.protocol,
-         self.checksum, self.src, self.dst) = _PLAIN.unpack_from(data)
-        if vihl != 0x45:
+        total_length, self.src, self.dst = _LENGTH_ADDRS.unpack_from(data)
+        if data[0] != 0x45:
             raise WireError("not a 20-octet IPv4 header")
-        self.version = 4
-        self.ihl = 5
+        self._data = data
         self.total_length = total_length
-        self.flag_reserved = bool(flags_frag & _FLAG_RESERVED)
-        self.df = bool(flags_frag & _FLAG_DF)
-        self.mf = bool(flags_frag & _FLAG_MF)
-        self.frag_offset = flags_frag & _FRAG_MASK
-        self.options = ()
         self.payload = data[HEADER_LEN:total_length] if HEADER_LEN <= total_length <= len(
             data) else data[HEADER_LEN:]
+
+    def _word(self, offset: int) -> int:
+        return int.from_bytes(self._data[offset:offset + 2], "big")
+
+    @property
+    def tos(self) -> int:
+        return self._data[1]
+
+    @property
+    def ident(self) -> int:
+        return self._word(4)
+
+    @property
+    def flag_reserved(self) -> bool:
+        return bool(self._word(6) & _FLAG_RESERVED)
+
+    @property
+    def df(self) -> bool:
+        return bool(self._word(6) & _FLAG_DF)
+
+    @property
+    def mf(self) -> bool:
+        return bool(self._word(6) & _FLAG_MF)
+
+    @property
+    def frag_offset(self) -> int:
+        return self._word(6) & _FRAG_MASK
+
+    @property
+    def ttl(self) -> int:
+        return self._data[8]
+
+    @property
+    def protocol(self) -> int:
+        return self._data[9]
+
+    @property
+    def checksum(self) -> int:
+        return self._word(_CHECKSUM_AT)
 
 
 class Ipv4Packet(CheckedView):
@@ -202,8 +244,13 @@ class Ipv4Template:
     def header(self, payload_len: int, ident: int) -> bytes:
         tos, flags_frag, ttl, protocol, src, dst = self._fields
         total_length = HEADER_LEN + payload_len
-        return pack(_PLAIN, 0x45, tos, total_length, ident, flags_frag, ttl, protocol,
-                    fold(self._sum + total_length + ident), src, dst)
+        # fold(), inline: the sum is never zero (it holds 0x4500).
+        checksum = ~((self._sum + total_length + ident) % 0xFFFF or 0xFFFF) & 0xFFFF
+        try:
+            return _PLAIN.pack(0x45, tos, total_length, ident, flags_frag, ttl, protocol,
+                               checksum, src, dst)
+        except struct.error as e:  # (fields.pack, inline)
+            raise WireError(f"cannot emit: {e}") from None
 
 
 def emit_plain_header(src: bytes, dst: bytes, protocol: int, payload_len: int, ttl: int,

@@ -129,3 +129,19 @@ def test_the_accepted_connection_starts_unlimited(ex, dut, endpoints):
     fd, _ = dut.accept(listener)
     peer = Peer(conn, fd, "ESTABLISHED", listener)
     _challenge(peer)
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit", "RFC9293-3.10.7.4-MUST-ack-unsent")
+@pytest.mark.parametrize("state", ["ESTABLISHED", "CLOSE-WAIT"])
+def test_ack_of_unsent_data_is_a_limited_challenge(ex, dut, endpoints, state):
+    # An ACK of data never sent is answered with an ACK (RFC 9293 3.10.7.4); Linux's tcp_ack
+    # (tcp_rcv_established, tcp_rcv_state_process) sends it as a challenge ACK: limited by, and
+    # arming, the same per-socket timestamp.
+    peer = reach(state, ex, dut, endpoints)
+    _challenge(peer)
+    unsent = seq_add(peer.dut_snd_nxt, 1000)
+    peer.send(flags="A", ack=unsent)  # Linux: limited, no answer
+    time.sleep(INTERVAL + 0.2)
+    peer.send(flags="A", ack=unsent)
+    peer.expect_ack(timeout=1.0)
+    peer.expect_alive()

@@ -30,3 +30,17 @@ def test_out_of_order_fin_alone(ex, dut, endpoints):
     peer.send(flags="FA", seq=fin)
     ack = peer.expect_ack(timeout=1.0)
     assert all(left == fin for left, _ in ack.sack_blocks), ack.summary()
+
+
+@pytest.mark.requirement("RFC2018-4-MUST-first-block-most-recent")
+def test_data_after_an_out_of_order_fin_ranks_first(ex, dut, endpoints):
+    # RFC 2018 4: the first block reports the most recently received segment. An out-of-order
+    # FIN (a block of its own at Linux, above) then text beyond another gap: the text's block
+    # comes first; a second block, if any (the FIN's), is judged by the lockstep oracle.
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    peer.send(flags="FA", seq=seq_add(peer.conn.snd_nxt, 1000))
+    peer.expect_ack(timeout=1.0)
+    text = seq_add(peer.conn.snd_nxt, 3000)
+    peer.send(b"t", flags="PA", seq=text)
+    ack = peer.expect_ack(timeout=1.0)
+    assert ack.sack_blocks and ack.sack_blocks[0] == (text, seq_add(text, 1)), ack.summary()

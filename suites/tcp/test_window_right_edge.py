@@ -58,3 +58,19 @@ def test_text_in_the_last_scale_unit_is_queued(ex, dut, endpoints):
     peer.send(b"y" * 10, flags="PA", seq=left)
     ack = peer.expect_ack(timeout=1.0)
     assert ack.sack_blocks[:1] == ((left, seq_add(left, 10)),), ack.summary()
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-first-check",
+                         "RFC9293-3.10.7.4-MUST-trim-to-window")
+@pytest.mark.parametrize("queue", ["unread-text", "read"])
+def test_text_ending_beyond_the_right_edge(ex, dut, endpoints, queue):
+    # RFC 9293 3.10.7.4 takes the part in the window; Linux tcp_sequence refuses the whole
+    # segment while its receive queue holds unread text (TCP_INVALID_END_SEQUENCE) and takes it
+    # whole once the queue is empty. Either way an ACK at RCV.NXT answers at once (out of order
+    # or refused); its SACK blocks are judged by the lockstep oracle (measured on Linux 6.18).
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    edge = _edge(peer)
+    if queue == "read":
+        assert dut.recv(peer.fd, 100) == b"x"
+    peer.send(b"z" * 20, flags="PA", seq=seq_add(edge, -10))
+    peer.expect_ack(timeout=1.0)

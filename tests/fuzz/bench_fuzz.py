@@ -54,7 +54,7 @@ def bench_hypothesis(seconds: float) -> None:
             finally:
                 target.stop()
         emit("hypothesis_differential_cases_per_s", summary["cases_per_s"], "1/s",
-             goal=">= 2000", cases=summary["cases"], divergences=summary["divergences"],
+             goal=">= 3000", cases=summary["cases"], divergences=summary["divergences"],
              unique_findings=summary["unique_findings"], states=3)
 
 
@@ -69,7 +69,7 @@ def bench_boofuzz(seconds: float) -> None:
             summary = campaign.finish()
         finally:
             target.stop()
-    emit("boofuzz_differential_cases_per_s", summary["cases_per_s"], "1/s", goal=">= 1000",
+    emit("boofuzz_differential_cases_per_s", summary["cases_per_s"], "1/s", goal=">= 1500",
          cases=summary["cases"], divergences=summary["divergences"])
 
 

@@ -10,7 +10,17 @@ import time
 
 import pytest
 
-from .runner import REPO, nc_namespaces, netconform, write_suite
+from tests.timing import bound
+
+from .runner import (
+    PROCESS_MARGIN,
+    REPO,
+    RUN_UP_IDLE_S,
+    STOP_IDLE_S,
+    nc_namespaces,
+    netconform,
+    write_suite,
+)
 
 SLOW_SUITE = '''
 import time
@@ -35,7 +45,7 @@ def start_slow_run(tmp_path):
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
         env=dict(os.environ, NETCONFORM_RUN_ID=run_id),
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + bound(RUN_UP_IDLE_S, PROCESS_MARGIN)
     while time.monotonic() < deadline:
         if any("-d" in name for name in nc_namespaces(run_id)):
             return proc, run_id
@@ -48,14 +58,14 @@ def start_slow_run(tmp_path):
 def test_signal_tears_everything_down(tmp_path, sig):
     proc, run_id = start_slow_run(tmp_path)
     os.kill(proc.pid, sig)
-    proc.wait(timeout=60)
+    proc.wait(timeout=bound(STOP_IDLE_S, PROCESS_MARGIN))
     assert nc_namespaces(run_id) == []
 
 
 def test_kill_9_leftovers_are_reaped_by_the_next_run(tmp_path):
     proc, run_id = start_slow_run(tmp_path)
     os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.wait(timeout=bound(STOP_IDLE_S, PROCESS_MARGIN))
     assert nc_namespaces(run_id), "kill -9 should leave the namespaces behind"
     quick = write_suite(tmp_path / "quick", QUICK_SUITE)
     done = netconform("run", "--suite", str(quick), "--out", str(tmp_path / "out-quick"))

@@ -11,13 +11,23 @@ import base64
 import fcntl
 import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from tests.timing import Pace
+
 CHROMIUM = "/usr/bin/chromium"
+# Waits (tests/timing.py): on an idle 2-CPU machine Chromium starts in ~0.5 s, loads the sample
+# report in ~0.1 s and answers a DevTools call in milliseconds (measured). The bounds are the
+# fixed ones these waits had (10 s a page step, 30 s a call) on an idle machine, scaled by the
+# slowdown measured when the wait starts.
+STEP_IDLE_S = 0.5
+CALL_IDLE_S = 1.5
+STEP_MARGIN = 20.0
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -49,6 +59,7 @@ class Browser:
     """One Chromium process with one page; records console errors, exceptions and dialogs."""
 
     def __init__(self, executable: str, width: int = 1280, height: int = 900):
+        self.pace = Pace()  # waits scale with the machine's measured slowdown
         self._profile = tempfile.mkdtemp(prefix="nc-chromium-")
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
@@ -87,7 +98,9 @@ class Browser:
 
     def _read_message(self, deadline: float) -> dict:
         while b"\0" not in self._buffer:
-            if time.monotonic() > deadline:
+            remaining = deadline - time.monotonic()
+            # select: a read would block past the deadline if Chromium said nothing
+            if remaining <= 0 or not select.select([self._from_browser], [], [], remaining)[0]:
                 raise BrowserError("timed out waiting for Chromium")
             chunk = os.read(self._from_browser, 1 << 20)
             if not chunk:
@@ -115,7 +128,8 @@ class Browser:
             self._send("Page.handleJavaScriptDialog", {"accept": True}, session=True)
 
     def _call(self, method: str, params: dict | None = None, session: bool = True,
-              timeout: float = 30.0) -> dict:
+              timeout: float | None = None) -> dict:
+        timeout = timeout or self.pace.bound(CALL_IDLE_S, STEP_MARGIN)
         wanted = self._send(method, params or {}, session)
         deadline = time.monotonic() + timeout
         while True:
@@ -125,7 +139,8 @@ class Browser:
                     raise BrowserError(f"{method}: {message['error']}")
                 return message.get("result", {})
 
-    def _wait_event(self, method: str, timeout: float = 30.0) -> dict:
+    def _wait_event(self, method: str, timeout: float | None = None) -> dict:
+        timeout = timeout or self.pace.bound(CALL_IDLE_S, STEP_MARGIN)
         deadline = time.monotonic() + timeout
         while True:
             message = self._read_message(deadline)
@@ -133,7 +148,7 @@ class Browser:
                 return message
 
     # -- what a test uses ---------------------------------------------------------------
-    def open(self, path: Path, timeout: float = 30.0) -> float:
+    def open(self, path: Path, timeout: float | None = None) -> float:
         """Load a file:// page; return seconds until its load event."""
         self.console_errors.clear()
         self.dialogs.clear()
@@ -150,13 +165,13 @@ class Browser:
             raise BrowserError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    def wait_for(self, expression: str, timeout: float = 10.0):
+    def wait_for(self, expression: str, timeout: float | None = None):
         """Poll a JavaScript expression until it is truthy; return its value.
 
         The value must be JSON (a DOM node arrives as {}, which is falsy here): compare
         with null instead.
         """
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (timeout or self.pace.bound(STEP_IDLE_S, STEP_MARGIN))
         while True:
             value = self.evaluate(expression)
             if value:

@@ -70,7 +70,7 @@ def bench_data_path(seconds: float) -> dict:
     elapsed = clock() - start
     in_receive = t_data + t_ack
     return {"bench": "data_path", "frames": frames, "seconds": round(elapsed, 3),
-            "frames_per_s": round(frames / elapsed),
+            "frames_per_s": round(frames / elapsed), "goal": ">= 50000",
             "frames_per_s_receive_only": round(frames / in_receive),
             "us_per_call": {"send": round(t_send / calls * 1e6, 2),
                             "receive_data": round(t_data / calls * 1e6, 2),

@@ -1,9 +1,10 @@
-"""Header prediction (reference_stack/tcp/fast_path.py) changes nothing but speed.
+"""Header prediction (reference_stack/tcp/fast_path.py) and the other hot-path shortcuts
+(send_ip's header templates) change nothing but speed.
 
-Two stacks, identical but for `tcp_fast_path`, get the same random sequences of segments
-(in order, out of window, duplicate ACKs, data, window changes, timestamps old and new, FIN,
-RST, URG) and socket calls; after every step their frames, predictions, decision records,
-socket results and connection state must be identical.
+Two stacks, identical but for `tcp_fast_path` and send_ip's cache of headers, get the same
+random sequences of segments (in order, out of window, duplicate ACKs, data, window changes,
+timestamps old and new, FIN, RST, URG) and socket calls; after every step their frames,
+predictions, decision records, socket results and connection state must be identical.
 """
 
 from __future__ import annotations
@@ -38,9 +39,19 @@ FLAG_CHOICES = (ACK, ACK, ACK | PSH, ACK | PSH, ACK | FIN, ACK | RST, RST, ACK |
                 ACK | PSH | FIN)
 
 
+class NoTemplates(dict):
+    """An IPv4 header cache that keeps nothing: every datagram then takes send_ip's general
+    path (iface/ipv4_output.py), which the cached shortcut must match."""
+
+    def __setitem__(self, key: object, value: object) -> None:
+        pass
+
+
 def stack(profile: Profile, fast: bool) -> ReferenceStack:
     s = ReferenceStack(profile, MAC_A, IP_A, PREFIX, rng_seed=7, tcp_fast_path=fast)
     s.add_neighbor(IP_B, MAC_B)
+    if not fast:
+        s.iface.ip_templates = NoTemplates()
     return s
 
 

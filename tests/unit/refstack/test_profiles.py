@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from reference_stack.profiles import LINUX, PROFILES, PYTCP, RFC
+from reference_stack.profiles import GVISOR, LINUX, PROFILES, PYTCP, RFC
 from reference_stack.socket_api import AF_INET, SOCK_STREAM
 from reference_stack.tcp.state import State
 from reference_stack.wire.frame import dissect
@@ -16,7 +16,7 @@ from tests.unit.refstack.harness import Link, make_stack, syn_options, tcp_of
 
 
 def test_profiles_are_frozen_and_registered() -> None:
-    assert PROFILES == {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP}
+    assert PROFILES == {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR}
     assert not (PYTCP.window_scaling or PYTCP.sack or PYTCP.timestamps)  # MSS-only SYNs
     with pytest.raises(dataclasses.FrozenInstanceError):
         LINUX.ttl = 1  # type: ignore[misc]

@@ -161,7 +161,11 @@ def test_karn_no_rtt_sample_from_retransmission() -> None:
 def test_zero_window_probe_linux_style() -> None:
     link, a, _, b = connected_pair(LINUX)
     tb = next(iter(link.b.tcp.conns.values()))
-    tb.recv.capacity = 2000  # b's application never reads
+    tb.recv.capacity = 2 * 1448  # b's application never reads; two full segments fill it
+    # b's next segment advertises the smaller window (a does not send beyond it: Linux
+    # tcp_sequence would refuse a segment ending beyond the edge while b's queue holds data)
+    link.call(link.b, "send", b, b"w")
+    link.deliver()
     ta = next(iter(link.a.tcp.conns.values()))
     link.call(link.a, "setsockopt", a, 6, 1, 1)  # TCP_NODELAY
     link.call(link.a, "send", a, b"y" * 12000)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference_stack.wire.checksum import fold, internet_checksum, word_sum
+from reference_stack.wire.checksum import fold, internet_checksum, verify, word_sum
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.ipv4 import Ipv4Header, Ipv4Packet, Ipv4Repr, emit_plain_header
 from reference_stack.wire.tcp import (
@@ -22,6 +22,14 @@ from tests.unit.wire.wire_strategies import ip_addr, ipv4_reprs, tcp_reprs, u8, 
 @given(st.binary(max_size=300), st.integers(0, 0x3FFFF))
 def test_internet_checksum_is_word_loop_checksum(data, initial) -> None:
     assert internet_checksum(data, initial) == word_loop_checksum(data, initial)
+
+
+@given(st.binary(max_size=300), st.integers(0, 0x3FFFF))
+def test_verify_is_a_zero_checksum(data, initial) -> None:
+    assert verify(data, initial) == (internet_checksum(data, initial) == 0)
+    fixed = data[:2] + internet_checksum(data[:2] + b"\0\0" + data[4:], initial).to_bytes(
+        2, "big") + data[4:]
+    assert verify(fixed, initial) or len(data) < 4
 
 
 @given(st.binary(max_size=100).map(lambda b: b[: len(b) & ~1]), st.binary(max_size=100))
@@ -47,7 +55,7 @@ def test_header_fields_match_the_repr(r, padding) -> None:
             Ipv4Header(data)
         return
     header = Ipv4Header(data)
-    for name in Ipv4Header.__slots__:
+    for name in Ipv4Header.FIELDS:
         assert getattr(header, name) == getattr(parsed, name), name
 
 

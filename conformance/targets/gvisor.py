@@ -1,0 +1,240 @@
+"""The ``gvisor`` target: gVisor's netstack, in a runsc sandbox that owns the DUT's veth end.
+
+::
+
+    tester netns                 DUT netns nc-<run>-<w>-d<seq>
+      veth ...-v<seq>  <------>    veth ...-d<seq>  (addresses and the tester's neighbour entry
+                                   set before the start; runsc takes them into netstack and
+                                   deletes them from the kernel; then the kernel is silenced)
+                                   runsc sandbox (--network=sandbox, ptrace platform):
+                                     netstack on an AF_PACKET socket bound to the veth,
+                                     the agent (host python, root fs = the host's /, read-only)
+
+Each test gets a fresh DUT namespace and a fresh sandbox in it (the bed is per test: a sandbox
+kept across tests would keep netstack's TIME-WAIT connections, neighbour entries and ports),
+prepared in the background while a test runs. The agent speaks the JSON-lines DUT protocol
+over the sandbox's standard input and output (runsc hands its own stdio to the container).
+
+Facts of Debian's runsc 0.0~20221219 on a 6.18 kernel, each measured here:
+  * it refuses ``--network=sandbox`` when ``/proc/sys/net/core/rmem_default`` exists, its test
+    for the root namespace, and newer kernels have that file in every namespace: the launch
+    command masks ``/proc/sys/net/core`` with a tmpfs in the mount namespace ``ip netns exec``
+    makes (private to that command);
+  * the OCI spec's network namespace must name the DUT namespace by path (no path: runsc makes
+    a new, empty one);
+  * ``--ignore-cgroups`` (under ``ip netns exec``), ``--rx-checksum-offload=false`` (else
+    netstack accepts bad checksums; the DUT veth's TX checksum offload is off already, see
+    conformance.fabric.namespaces), ``--gso=false --software-gso=false`` (else the tester sees
+    segments of 60 kB);
+  * ``runsc run`` is attached: SIGKILL to it (by its PID, which is the one we spawn: ``ip``
+    and ``sh`` exec it) takes the sandbox and the gofer down too; the per-worker state root
+    is removed at the end of the run and by the reaper after a kill.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from conformance.fabric import netns as netns_mod
+from conformance.fabric.namespaces import DutConfig, DutNetns, FabricError
+from conformance.fabric.naming import WorkerPlan
+from conformance.fabric.reaper import RUNSC_STATE_DIR
+from conformance.targets.agent_target import (
+    READY_TIMEOUT_S,
+    AgentDut,
+    AgentTarget,
+    checkout_root,
+)
+from conformance.targets.base import Capabilities
+
+AGENT_MODULE = "conformance.targets.gvisor_agent"
+RUNSC = "runsc"
+RUNSC_FLAGS = (
+    "--network=sandbox", "--platform=ptrace", "--ignore-cgroups",
+    "--rx-checksum-offload=false", "--gso=false", "--software-gso=false",
+)
+MASK_AND_RUN = 'mount -t tmpfs nc-mask /proc/sys/net/core && exec "$@"'
+# Sandboxes prepared ahead of the tests (each ~50 MiB PSS).
+PREPARED_SANDBOXES = 2
+# netstack answers an echo in the sandbox's own goroutines; a frame it sends on its own (its
+# delayed ACK: 200 ms, pkg/tcpip/transport/tcp/snd.go) must fall inside the quiescence window.
+QUIESCENCE_WINDOW_S = 0.3
+
+# After the start the kernel has no address on the veth any more, but it must not answer
+# there at all: no IPv6 (link-local, MLD, ND), no ARP; the ingress hook drops everything the
+# kernel would process (netstack's AF_PACKET socket has its copy before that hook runs).
+HOST_SILENT_SYSCTLS = {
+    "net.ipv6.conf.{dut_if}.disable_ipv6": "1",
+    "net.ipv4.conf.{dut_if}.arp_ignore": "8",
+}
+
+
+def host_drop_ruleset(dut_if: str) -> str:
+    """nftables: the DUT namespace's kernel drops every frame arriving on ``dut_if``."""
+    return (
+        "table netdev nc_gvisor {\n"
+        f"  chain ingress {{ type filter hook ingress device \"{dut_if}\" priority 0; "
+        "policy drop; }\n"
+        "}\n"
+    )
+
+
+def runsc_root(plan: WorkerPlan) -> str:
+    """Each worker's runsc state (--root), named so the reaper removes it once its run is gone."""
+    return os.path.join(RUNSC_STATE_DIR, plan.stem)
+
+
+def sandbox_spec(netns_path: str, python: str, pythonpath: str) -> dict[str, Any]:
+    """The OCI runtime spec of one sandbox: the agent on the host's file system (read-only),
+    in the DUT namespace, with only the capabilities its sockets need."""
+    caps = ["CAP_NET_RAW", "CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE"]
+    return {
+        "ociVersion": "1.0.0",
+        "process": {
+            "user": {"uid": 0, "gid": 0},
+            # -S: no site (the agent needs only the standard library and this checkout).
+            "args": [python, "-S", "-m", AGENT_MODULE],
+            "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"PYTHONPATH={pythonpath}",
+                    "PYTHONDONTWRITEBYTECODE=1"],
+            "cwd": "/",
+            "capabilities": dict.fromkeys(
+                ("bounding", "effective", "inheritable", "permitted"), caps),
+            "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 4096, "soft": 4096}],
+        },
+        "root": {"path": "/", "readonly": True},
+        "hostname": "nc-gvisor",
+        "mounts": [
+            {"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs"},
+            {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"},
+        ],
+        "linux": {"namespaces": [
+            {"type": "pid"}, {"type": "network", "path": netns_path}, {"type": "ipc"},
+            {"type": "uts"}, {"type": "mount"},
+        ]},
+    }
+
+
+def runsc_argv(netns_name: str, root: str, bundle: str, container_id: str) -> list[str]:
+    """``runsc run`` inside the DUT namespace with /proc/sys/net/core masked (module notes)."""
+    return ["ip", "netns", "exec", netns_name, "sh", "-c", MASK_AND_RUN, "sh",
+            RUNSC, "--root", root, *RUNSC_FLAGS, "run", "--bundle", bundle, container_id]
+
+
+def runsc_version() -> str | None:
+    try:
+        out = subprocess.run([RUNSC, "--version"], capture_output=True, text=True, timeout=10,
+                             check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    first = out.splitlines()[0] if out else ""
+    return first.removeprefix("runsc version ").strip() or None
+
+
+class GvisorTarget(AgentTarget):
+    name = "gvisor"
+    description = "gVisor's netstack under runsc (ptrace), a fresh sandbox per test"
+    stack_label = "gVisor sandbox"
+    prepared_duts = PREPARED_SANDBOXES
+    # The oracle's `gvisor` profile models some of netstack's choices so far (its timers, its
+    # SYN options, ...: reference_stack/profiles.py); the lockstep check records divergences
+    # as data (results.json, `python -m suites.divergences`) until the profile models the
+    # rest and the analysed ones are filed in gvisor.toml: then this becomes "enforce".
+    default_lockstep = "record"
+
+    def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
+        super().__init__(plan, config)
+        self.root = runsc_root(plan)
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        if shutil.which(RUNSC) is None:
+            return "runsc is not installed (Debian package runsc; .ci/install-system-deps)"
+        if shutil.which("nft") is None:
+            return "nft is not installed (Debian package nftables; .ci/install-system-deps)"
+        if os.geteuid() != 0:
+            return "needs root (network namespaces, runsc sandboxes and raw sockets)"
+        if shutil.which("ip") is None:
+            return "iproute2's ip command is not installed"
+        return None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(replies_synchronously=False, quiescence_window_s=QUIESCENCE_WINDOW_S,
+                            oracle_profile="gvisor")
+
+    def start(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        os.makedirs(self.root, mode=0o700)
+        super().start()
+
+    def stop(self) -> None:
+        try:
+            super().stop()
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    # -- one DUT ------------------------------------------------------------------------
+    def _launch(self) -> AgentDut:
+        """A fresh namespace (addresses set), a sandbox started in it, the kernel silenced."""
+        netns = self.fabric.acquire()
+        try:
+            bundle = self._write_bundle(netns)
+            dut = self._start_agent(netns, runsc_argv(netns.name, self.root, bundle, netns.name),
+                                    env=dict(os.environ))
+        except BaseException:
+            self.fabric.release(netns)
+            raise
+        try:
+            silence_host(netns)
+        except BaseException:
+            self._end(dut)
+            raise
+        return dut
+
+    def _counters(self, dut: AgentDut) -> dict[str, int]:
+        """netstack's MIB counters now (/proc/net/snmp and netstat inside the sandbox)."""
+        reply = dut.agent.request("net_counters", [], timeout=READY_TIMEOUT_S)
+        value = reply.get("value")
+        return value if isinstance(value, dict) else {}
+
+    def _write_bundle(self, netns: DutNetns) -> str:
+        bundle = Path(self.root) / f"bundle-{netns.name}"
+        bundle.mkdir()
+        spec = sandbox_spec(netns_mod.netns_path(netns.name), sys.executable, checkout_root())
+        (bundle / "config.json").write_text(json.dumps(spec))
+        return str(bundle)
+
+    def _end(self, dut: AgentDut) -> None:
+        try:
+            super()._end(dut)
+        finally:
+            shutil.rmtree(Path(self.root) / f"bundle-{dut.netns.name}", ignore_errors=True)
+
+    def environment(self) -> dict[str, Any]:
+        return {
+            "runsc": runsc_version(),
+            "runsc_flags": list(RUNSC_FLAGS),
+            "quiescence_window_s": QUIESCENCE_WINDOW_S,
+            "sysctls": self.config.recorded_sysctls(),
+            "setup_commands": list(self.config.setup_commands),
+            "gvisor_startup_s": self.startup_median_s(),
+        }
+
+
+def silence_host(netns: DutNetns) -> None:
+    """The DUT namespace's kernel off the link once runsc has taken the veth's addresses."""
+    dut_if = netns.dut_ifname
+    netns_mod.write_sysctls(netns.name, {k.format(dut_if=dut_if): v
+                                         for k, v in HOST_SILENT_SYSCTLS.items()})
+    result = subprocess.run(["ip", "netns", "exec", netns.name, "nft", "-f", "-"],
+                            input=host_drop_ruleset(dut_if), capture_output=True, text=True,
+                            check=False, timeout=30)
+    if result.returncode != 0:
+        raise FabricError(f"nft in {netns.name} failed: {result.stderr.strip()[:300]}")

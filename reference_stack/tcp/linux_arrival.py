@@ -1,0 +1,82 @@
+"""Choices of Linux on SEGMENT ARRIVES (RFC 9293 3.10.7.4) that the `linux` profile models
+around the peer's FIN and the window's right edge, each behind its profile flag and recording
+its LINUX- rule id (suites/requirements/linux.toml): tcp_sequence's refusal of a segment
+ending beyond the advertised edge while the receive queue holds something, tcp_reset_check's
+RST at RCV.NXT - 1 after a FIN, and tcp_rcv_state_process's segments that go no further than
+the ACK check (a FIN after the FIN; the ACK of our FIN that makes a timewait socket)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reference_stack.tcp import time_wait
+from reference_stack.tcp.seq import seq_add, seq_gt, seq_lt
+from reference_stack.tcp.state import State
+from reference_stack.trace import ACCEPT, DROP
+from reference_stack.wire.tcp import FIN, TcpRepr
+
+if TYPE_CHECKING:
+    from reference_stack.tcp.connections import Connections
+    from reference_stack.tcp.tcb import Tcb
+
+RULE_RST_AFTER_FIN = "LINUX-tcp_reset_check-rst-after-fin"
+RULE_AFTER_FIN_IGNORED = "LINUX-tcp_rcv_state_process-after-fin-ignored"
+RULE_INVALID_END_SEQUENCE = "LINUX-tcp_sequence-invalid-end-sequence"
+RULE_ACK_OF_FIN_CONSUMED = "LINUX-tcp_rcv_state_process-ack-of-fin-consumed"
+# The states in which the peer's FIN has been taken (Linux tcp_reset_check,
+# tcp_rcv_state_process's step 7).
+AFTER_PEER_FIN = (State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK)
+
+
+def fin_after_fin(tcb: Tcb, seg: TcpRepr) -> bool:
+    """A FIN at or beyond RCV.NXT once the peer's FIN is taken: Linux tcp_rcv_state_process
+    (step 7) does not pass it to tcp_data_queue (profile after_fin_ignores_new_sequence)."""
+    return bool(seg.flags & FIN) and tcb.state in AFTER_PEER_FIN and not seq_lt(seg.seq,
+                                                                              tcb.rcv_nxt)
+
+
+def ends_beyond_edge_queue_held(layer: Connections, tcb: Tcb, seg: TcpRepr,
+                                 length: int) -> bool:
+    """Linux tcp_sequence (profile text_beyond_edge_kept): a segment that ends beyond the
+    advertised right edge (its FIN aside) is refused while the receive queue holds unread text
+    or the peer's unread FIN (TCP_INVALID_END_SEQUENCE); with the queue empty it is taken whole.
+    RFC 9293 3.10.7.4 takes what lies in the window. Recorded when it decides."""
+    edge = tcb.rcv_edge
+    if edge is None or not seq_gt(seq_add(seg.seq, length - bool(seg.flags & FIN)), edge):
+        return False
+    if not (tcb.recv.ready or tcb.peer_fin_unread):
+        return False
+    layer.trace.add("tcp", DROP, RULE_INVALID_END_SEQUENCE,
+                    f"ends beyond the right edge {edge} while the receive queue holds "
+                    f"{len(tcb.recv.ready)} octets{' and the FIN' if tcb.peer_fin_unread else ''}")
+    return True
+
+
+def consumed_by_ack_of_fin(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
+    """Linux tcp_rcv_state_process (profile ack_of_fin_consumes), just after an ACK of our
+    FIN: CLOSING -> TIME-WAIT (tcp_time_wait), and an orphaned FIN-WAIT-1 -> FIN-WAIT-2 made
+    a minisocket (tcp_time_wait(sk, TCP_FIN_WAIT2, ..): no FIN in the segment, no text beyond
+    RCV.NXT, which would abort), consume the segment: the checks after the ACK's (URG, text,
+    FIN) do not run. Recorded when it decides."""
+    if tcb.state is State.TIME_WAIT:
+        how = "CLOSING -> TIME-WAIT"
+    elif (time_wait.in_fin_wait_2_minisock(layer.profile, tcb) and not seg.flags & FIN
+          and not seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt)):
+        how = "orphaned FIN-WAIT-1 -> FIN-WAIT-2 minisocket"
+    else:
+        return False
+    layer.trace.add("tcp", DROP, RULE_ACK_OF_FIN_CONSUMED,
+                    f"{how}: the rest of the segment is not processed")
+    return True
+
+
+def reset_after_fin(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
+    """Linux tcp_reset_check (profile rst_after_fin_at_rcv_nxt_minus_1): once the peer's FIN is
+    taken (CLOSE-WAIT, CLOSING, LAST-ACK), a RST at RCV.NXT - 1 resets the connection, in the
+    window or not (RFC 5961 3.2 resets only at RCV.NXT). Recorded when it decides."""
+    if not (layer.profile.rst_after_fin_at_rcv_nxt_minus_1
+            and tcb.state in AFTER_PEER_FIN and seg.seq == seq_add(tcb.rcv_nxt, -1)):
+        return False
+    layer.trace.add("tcp", ACCEPT, RULE_RST_AFTER_FIN,
+                    "RST at RCV.NXT - 1 after the peer's FIN: reset")
+    return True

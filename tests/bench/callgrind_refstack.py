@@ -1,0 +1,81 @@
+"""Instructions per frame of the reference stack's data path, counted by callgrind.
+
+    python tests/bench/callgrind_refstack.py [--rounds 2000] [--repo DIR]
+
+Wall-clock figures on a shared machine drift with its load; the number of instructions the
+interpreter executes does not. This runs the data path of bench_refstack.py (one side sends
+a full segment, the other receives it, reads it and acknowledges, the ACK is received) under
+``valgrind --tool=callgrind`` twice, for a few rounds and for ``--rounds`` more, and prints
+the difference of the two totals divided by the frames it adds (two a round), as a JSON
+line: start-up, imports and the connection's set-up cancel out. ``--repo`` measures the
+reference stack of another checkout (its tests/unit/refstack/harness.py drives it).
+Needs valgrind; takes about a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+WARM_ROUNDS = 100
+
+
+def run_rounds(rounds: int) -> None:
+    """The child: set up a connection, then `rounds` data-path rounds."""
+    from reference_stack.profiles import LINUX
+    from reference_stack.socket_api import TCP_NODELAY
+    from tests.unit.refstack.harness import connected_pair
+
+    link, a, _, b = connected_pair(LINUX)
+    link.a.setsockopt(a, 6, TCP_NODELAY, 1)
+    chunk = b"d" * 1448
+    sender, receiver, now = link.a, link.b, link.now
+    for _ in range(rounds):
+        for frame in sender.send(a, chunk, now).reaction.frames:
+            acks = receiver.receive(frame, now).frames
+            receiver.recv(b, 1 << 16, now)
+            for ack in acks:
+                sender.receive(ack, now)
+
+
+def instructions(repo: Path, rounds: int) -> int:
+    """Total instructions (callgrind's Ir) of a child running `rounds` rounds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        env = dict(os.environ, PYTHONPATH=str(repo), PYTHONHASHSEED="0")
+        proc = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+             sys.executable, __file__, "--child", str(rounds)],
+            cwd=repo, env=env, capture_output=True, text=True, check=True)
+        match = re.search(r"Collected\s*:\s*(\d+)", proc.stderr)
+        if match is None:
+            raise RuntimeError(f"no instruction count in valgrind's output:\n{proc.stderr}")
+        return int(match.group(1))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=2000)
+    ap.add_argument("--repo", type=Path, default=REPO)
+    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child is not None:
+        run_rounds(args.child)
+        return
+    base = instructions(args.repo, WARM_ROUNDS)
+    more = instructions(args.repo, WARM_ROUNDS + args.rounds)
+    frames = 2 * args.rounds
+    print(json.dumps({"bench": "data_path_instructions_per_frame",
+                      "value": round((more - base) / frames),
+                      "frames": frames, "repo": str(args.repo.resolve())}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""The gvisor target's pure parts: the sandbox's OCI spec, the runsc command line (the
+/proc/sys/net/core mask, the measured flags), the DUT kernel's drop rule, the state folder the
+reaper owns, and the agent's dispatch of DUT calls onto real sockets (in this process)."""
+
+import errno
+import json
+import socket
+import subprocess
+
+from conformance.dut.kernel_sockets import KernelSocketApi
+from conformance.fabric import reaper
+from conformance.fabric.naming import WorkerPlan, parse_name
+from conformance.targets import gvisor
+from conformance.targets.gvisor_agent import handle, net_counters
+
+
+def test_spec_joins_the_dut_namespace_by_path_on_the_hosts_root_read_only():
+    spec = gvisor.sandbox_spec("/run/netns/nc-beef-1-d5", "/usr/bin/python3", "/repo")
+    (net,) = [ns for ns in spec["linux"]["namespaces"] if ns["type"] == "network"]
+    assert net["path"] == "/run/netns/nc-beef-1-d5", "no path: runsc makes an empty netns"
+    assert spec["root"] == {"path": "/", "readonly": True}
+    assert spec["process"]["args"][:2] == ["/usr/bin/python3", "-S"]
+    assert spec["process"]["args"][-1] == gvisor.AGENT_MODULE
+    assert "PYTHONPATH=/repo" in spec["process"]["env"]
+    json.dumps(spec)  # it is written as config.json
+
+
+def test_runsc_runs_in_the_dut_namespace_with_proc_sys_net_core_masked():
+    argv = gvisor.runsc_argv("nc-beef-1-d5", "/run/x", "/run/x/b", "nc-beef-1-d5")
+    assert argv[:4] == ["ip", "netns", "exec", "nc-beef-1-d5"]
+    script = argv[argv.index("-c") + 1]
+    assert "mount -t tmpfs" in script and "/proc/sys/net/core" in script and "exec" in script
+    run = argv.index("run")
+    for flag in ("--network=sandbox", "--platform=ptrace", "--ignore-cgroups",
+                 "--rx-checksum-offload=false", "--gso=false", "--software-gso=false"):
+        assert flag in argv[:run]
+    assert argv[run:] == ["run", "--bundle", "/run/x/b", "nc-beef-1-d5"]
+
+
+def test_the_script_masks_only_in_its_own_mount_namespace():
+    """The mask is a plain mount in the command's mount namespace (ip netns exec makes one):
+    the shell passes its arguments on to exec."""
+    out = subprocess.run(["sh", "-c", gvisor.MASK_AND_RUN.replace("mount -t tmpfs nc-mask "
+                                                                  "/proc/sys/net/core", "true"),
+                          "sh", "echo", "exec'd"], capture_output=True, text=True)
+    assert out.stdout == "exec'd\n"
+
+
+def test_drop_rule_names_the_dut_interface_and_drops_by_default():
+    rules = gvisor.host_drop_ruleset("nc-beef-1-d5")
+    assert 'device "nc-beef-1-d5"' in rules
+    assert "hook ingress" in rules and "policy drop" in rules
+    assert "table netdev" in rules
+
+
+def test_state_folder_is_a_harness_name_under_the_reapers_folder():
+    plan = WorkerPlan("beef", 3)
+    root = gvisor.runsc_root(plan)
+    parent, stem = root.rsplit("/", 1)
+    assert parent == reaper.RUNSC_STATE_DIR
+    assert parse_name(f"{stem}-t") == ("beef", "3")
+
+
+def test_reaper_removes_a_dead_runs_state_folder_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(reaper, "RUNSC_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(reaper.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(reaper.netns, "list_named", lambda: [])
+    monkeypatch.setattr(reaper, "_stale_links", lambda: [])
+    monkeypatch.setattr(reaper.ownership, "registered", lambda: [])
+    monkeypatch.setattr(reaper.ownership, "is_alive", lambda run, worker: run == "a11e")
+    for stem in ("nc-dead-1", "nc-a11e-1"):
+        (tmp_path / stem / "bundle").mkdir(parents=True)
+    removed = reaper.reap()
+    assert removed["state_dirs"] == ["nc-dead-1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nc-a11e-1"]
+
+
+def test_agent_dispatches_calls_onto_real_sockets_in_its_own_namespace():
+    api = KernelSocketApi(None)
+    try:
+        made = handle(api, {"id": 1, "call": "socket",
+                            "args": [socket.AF_INET, socket.SOCK_DGRAM, 0]})
+        assert made["errno"] == 0 and made["id"] == 1
+        fd = made["value"]
+        bound = handle(api, {"id": 2, "call": "bind", "args": [fd, ["127.0.0.1", 0]]})
+        assert bound == {"id": 2, "value": None, "errno": 0}
+        name = handle(api, {"id": 3, "call": "getsockname", "args": [fd]})
+        assert name["value"][0] == "127.0.0.1"
+        unknown_fd = handle(api, {"id": 4, "call": "close", "args": [fd + 1000]})
+        assert unknown_fd["errno"] == errno.EBADF
+        assert handle(api, {"id": 5, "call": "frobnicate"})["errno"] == errno.ENOSYS
+        assert handle(api, {"id": 6, "call": "_sock", "args": [fd]})["errno"] == errno.ENOSYS
+        assert handle(api, {"id": 7, "call": "close_all"})["errno"] == 0
+        assert api.sockets == {}
+    finally:
+        api.close_all()
+
+
+def test_unavailable_names_the_missing_package(monkeypatch):
+    monkeypatch.setattr(gvisor.shutil, "which", lambda name: None if name == "runsc" else name)
+    assert "Debian package runsc" in gvisor.GvisorTarget.unavailable_reason()
+    monkeypatch.setattr(gvisor.shutil, "which", lambda name: None if name == "nft" else name)
+    assert "Debian package nftables" in gvisor.GvisorTarget.unavailable_reason()
+
+
+def test_net_counters_are_flat_group_dot_name(tmp_path):
+    (tmp_path / "snmp").write_text("Ip: Forwarding InReceives\nIp: 2 7\n"
+                                   "Tcp: InSegs OutRsts\nTcp: 5 1\n")
+    counters = net_counters(str(tmp_path))  # no netstat file: skipped
+    assert counters == {"Ip.Forwarding": 2, "Ip.InReceives": 7, "Tcp.InSegs": 5,
+                        "Tcp.OutRsts": 1}
