@@ -5,7 +5,8 @@ of frame a case is (the coverage cells' column) is the judge's frame_kind
 
 from __future__ import annotations
 
-from conformance.author.exchange import BARRIER_IDENT, echo_reply_predicate, is_background
+from conformance.author.background import is_background
+from conformance.author.exchange import BARRIER_IDENT, echo_reply_predicate
 from conformance.fabric.link import Barrier
 from fuzz.strategies import LinkAddresses
 from reference_stack.wire.frame import build_frame

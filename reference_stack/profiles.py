@@ -292,6 +292,25 @@ class Profile:
     # tcp_timewait_state_process -> tcp_paws_reject(&tmp_opt, th->rst) refuses a RST older
     # than TS.Recent (ignored in TIME-WAIT, answered with an ACK in FIN-WAIT-2).
     time_wait_paws_rst: bool = False
+    # IPv6 (RFC 8200, RFC 4443, RFC 4861)
+    ipv6_hop_limit: int = 64  # RFC 8200 3: the sender's choice (Linux hop_limit sysctl: 64)
+    ipv6_reassembly_timeout: float = 60.0  # RFC 8200 4.5 (Linux net.ipv6.ip6frag_time: 60)
+    # Linux ip6_parse_tlv drops a packet whose padding runs over 7 octets or whose PadN
+    # carries non-zero data (RFC 4942 2.1.9.5); RFC 8200 4.2 only skips padding.
+    ipv6_padn_checks: bool = False
+    # Linux ipv6_srh_rcv drops a Segment Routing Header silently with seg6_enabled = 0 (the
+    # default); RFC 8200 4.4 answers an unprocessed routing type with a Parameter Problem.
+    ipv6_srh_disabled: bool = False
+    # AH and ESP over IPv6 are protocols the host knows (RFC 4302, RFC 4303; Linux: ah6 and
+    # esp6 are modules, absent from the development kernel, so ip6_protocol_deliver_rcu finds
+    # no handler for either).
+    ipv6_ipsec: bool = True
+    # RFC 4861 7.2.4 MAY omit the target link-layer address from an NA answering a unicast
+    # solicitation; Linux's ndisc_recv_ns includes it only for a multicast one.
+    nd_tlla_multicast_only: bool = False
+    # RFC 4291 2.8: a packet not for us is discarded; Linux routes it and, finding no route
+    # (an off-link destination, no default route), answers from ip6_pkt_discard.
+    ipv6_no_route_unreachable: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -404,6 +423,11 @@ LINUX = Profile(
     after_fin_ignores_new_sequence=True,  # tcp_rcv_state_process
     ack_of_fin_consumes=True,  # tcp_rcv_state_process -> tcp_time_wait
     time_wait_paws_rst=True,  # tcp_timewait_state_process: tcp_paws_reject(.., th->rst)
+    ipv6_padn_checks=True,  # ip6_parse_tlv
+    ipv6_srh_disabled=True,  # ipv6_srh_rcv: net.ipv6.conf.all.seg6_enabled = 0
+    ipv6_ipsec=False,  # no ah6/esp6 modules on the development kernel (ip6_protocol_deliver_rcu)
+    nd_tlla_multicast_only=True,  # ndisc_recv_ns: inc_opt only for a multicast destination
+    ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE
     exact_choices=True,
 )
 

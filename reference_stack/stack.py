@@ -127,10 +127,12 @@ class CallResult:
 
 class ReferenceStack:
     def __init__(self, profile: Profile, mac: bytes, ipv4: bytes, prefix_len: int,
-                 rng_seed: int = 0, tcp_fast_path: bool = True) -> None:
+                 rng_seed: int = 0, tcp_fast_path: bool = True,
+                 ipv6: bytes | None = None) -> None:
         """`tcp_fast_path=False` turns header prediction off (tcp/fast_path.py): every segment
         then takes the full RFC 9293 3.10.7 path. The results are the same; the switch exists
-        for the test that shows it."""
+        for the test that shows it. `ipv6`: our IPv6 address (None: IPv6 frames are not
+        taken, as a host without IPv6)."""
         self.profile = profile
         self.mac = mac
         self.ip = ipv4
@@ -138,7 +140,7 @@ class ReferenceStack:
         self.tcp = TcpLayer(profile, self.rng)
         self.udp = UdpLayer()
         self.iface = Interface(profile, mac, ipv4, prefix_len, self.rng, self.tcp, self.udp,
-                               tcp_fast_path)
+                               tcp_fast_path, ipv6)
         self.out: Output = []
         self.api = SocketApi(self.iface, self.out)
         self._tcp_out: list[OutSegment] = []
@@ -208,7 +210,11 @@ class ReferenceStack:
     # -- configuration ---------------------------------------------------------------------
 
     def add_neighbor(self, ip: bytes, mac: bytes) -> None:
-        """A static neighbour entry (never overwritten by ARP)."""
+        """A static neighbour entry (never overwritten by ARP, or for an IPv6 address by
+        Neighbor Discovery)."""
+        if len(ip) == 16:
+            self.iface.nd.add_static(ip, mac)
+            return
         self.iface.arp.add_static(ip, mac)
 
     def adopt(self, bindings: dict[str, int]) -> None:

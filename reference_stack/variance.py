@@ -248,14 +248,15 @@ class Prediction:
                 "variance": {k: v.describe() for k, v in self.variance.items()}}
 
 
-_CONTAINER_PAYLOAD = {"eth": "arp ipv4", "ipv4": "icmpv4 udp tcp"}
+_CONTAINER_PAYLOAD = {"eth": "arp ipv4 ipv6", "ipv4": "icmpv4 udp tcp",
+                      "ipv6": "icmpv6 udp tcp"}
 
 
 def flatten(d: Dissected) -> dict[str, Any]:
     """Field path -> value for every parsed layer of a dissected frame."""
     out: dict[str, Any] = {}
-    ip = d.ipv4
-    for layer in ("eth", "arp", "ipv4", "icmpv4", "udp", "tcp"):
+    ip = d.ipv4 or d.ipv6
+    for layer in ("eth", "arp", "ipv4", "ipv6", "icmpv4", "icmpv6", "udp", "tcp"):
         r = getattr(d, layer)
         if r is None:
             continue
@@ -272,6 +273,9 @@ def flatten(d: Dissected) -> dict[str, Any]:
                 out.update(_tcp_option_fields(r))
                 value = tuple(type(o).__name__ for o in value)
             out[f"{layer}.{name}"] = value
+    if d.ipv6_ext is not None and d.ipv6_ext.headers:
+        # The extension headers as a whole, by their octets (RFC 8200 4).
+        out["ipv6.ext"] = b"".join(h.emit() for _, _, h in d.ipv6_ext.headers)
     if d.error is not None:
         out["error"] = d.error
     return out
@@ -285,6 +289,8 @@ def _checksum_valid(layer: str, r: Any, ip: Any) -> bool | None:
             return bool(r.checksum_ok(ip.src, ip.dst)) if ip is not None else None
         if layer == "icmpv4":
             return bool(r.checksum_ok()) or _zero_icmp_message(r)
+        if layer == "icmpv6":
+            return bool(r.checksum_ok(ip.src, ip.dst)) if ip is not None else None
         return bool(r.checksum_ok())
     except Exception:  # a layer without a checkable checksum
         return None

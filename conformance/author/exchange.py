@@ -16,6 +16,7 @@ import itertools
 from typing import Any
 
 from conformance.author import barriers, templates
+from conformance.author.background import is_background
 from conformance.author.barriers import BARRIER_IDENT, echo_reply_predicate
 from conformance.author.templates import Layer
 from conformance.targets.base import TestBed
@@ -32,10 +33,6 @@ class ExpectationFailed(AssertionError):
     """The target did not do what the test expected (fails the test with the near misses)."""
 
 
-def is_background(frame: bytes) -> bool:
-    """Traffic a host emits on its own and that no test here provokes: IPv6 multicast
-    (MLD reports, neighbour/router solicitations), to destination MAC 33:33:xx:xx:xx:xx."""
-    return frame[:2] == b"\x33\x33"
 
 
 class Exchange:

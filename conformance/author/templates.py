@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reference_stack.wire import arp, ethernet, icmpv4, ipv4, tcp, udp
-from reference_stack.wire.addr import ip4, ip4_str, mac, mac_str
+from reference_stack.wire import arp, ethernet, icmpv4, icmpv6, ipv4, ipv6, ipv6_ext, tcp, udp
+from reference_stack.wire.addr import ip4, ip4_str, ip6, ip6_str, mac, mac_str
 from reference_stack.wire.frame import Dissected, dissect
 
 ADDRESS_FIELDS = {"src", "dst", "sha", "spa", "tha", "tpa"}
@@ -56,16 +56,26 @@ IPv4 = _layer("IPv4")
 ICMPv4 = _layer("ICMPv4")
 UDP = _layer("UDP")
 TCP = _layer("TCP")
+IPv6 = _layer("IPv6")
+ICMPv6 = _layer("ICMPv6")
+
+
+def IPv6Ext(*headers: Any) -> Layer:  # noqa: N802 - reads like the other layer constructors
+    """Extension headers (``reference_stack.wire.ipv6_ext`` Reprs, each naming its own Next
+    Header) between the IPv6 header and the upper layer; sent as given, matched as a whole."""
+    return Layer("IPv6Ext", {"headers": tuple(headers)})
 
 
 def Payload(data: bytes) -> Layer:  # noqa: N802 - reads like the other layer constructors
     return Layer("Payload", {"data": bytes(data)})
 
 
-L4_KINDS = ("ICMPv4", "UDP", "TCP")
-PROTO_OF = {"ICMPv4": ipv4.IPPROTO_ICMP, "UDP": ipv4.IPPROTO_UDP, "TCP": ipv4.IPPROTO_TCP}
+L4_KINDS = ("ICMPv4", "UDP", "TCP", "ICMPv6")
+IP_KINDS = ("IPv4", "IPv6")
+PROTO_OF = {"ICMPv4": ipv4.IPPROTO_ICMP, "UDP": ipv4.IPPROTO_UDP, "TCP": ipv4.IPPROTO_TCP,
+            "ICMPv6": ipv6.IPPROTO_ICMPV6}
 ATTR_OF = {"Ether": "eth", "ARP": "arp", "IPv4": "ipv4", "ICMPv4": "icmpv4", "UDP": "udp",
-           "TCP": "tcp"}
+           "TCP": "tcp", "IPv6": "ipv6", "ICMPv6": "icmpv6", "IPv6Ext": "ipv6_ext"}
 
 
 # -- normalising values given by test authors ----------------------------------------------
@@ -73,7 +83,9 @@ ATTR_OF = {"Ether": "eth", "ARP": "arp", "IPv4": "ipv4", "ICMPv4": "icmpv4", "UD
 def normalize(kind: str, name: str, value: Any) -> Any:
     """Turn a friendly value into what the Repr holds ("198.18.0.1" -> bytes, "SA" -> int)."""
     if name in ADDRESS_FIELDS and isinstance(value, str):
-        return mac(value) if kind == "Ether" or name in ("sha", "tha") else ip4(value)
+        if kind == "Ether" or name in ("sha", "tha"):
+            return mac(value)
+        return ip6(value) if ":" in value else ip4(value)
     if kind == "TCP" and name == "flags" and isinstance(value, str):
         return tcp.parse_flags(value)
     return value
@@ -82,6 +94,8 @@ def normalize(kind: str, name: str, value: Any) -> Any:
 def display(kind: str, name: str, value: Any) -> str:
     """A value as a person reads it in a diff."""
     if isinstance(value, bytes) and name in ADDRESS_FIELDS:
+        if len(value) == 16:
+            return ip6_str(value)
         return mac_str(value) if len(value) == 6 else ip4_str(value)
     if kind == "TCP" and name == "flags" and isinstance(value, int):
         return tcp.flags_str(value)
@@ -103,12 +117,15 @@ class LinkDefaults:
     dst_mac: str
     src_ipv4: str
     dst_ipv4: str
+    src_ipv6: str | None = None
+    dst_ipv6: str | None = None
 
 
 def link_defaults(endpoints: Any) -> LinkDefaults:
     """The tester-to-DUT defaults of a bed's :class:`~conformance.targets.base.Endpoints`."""
     return LinkDefaults(endpoints.tester_mac, endpoints.dut_mac, endpoints.tester_ipv4,
-                        endpoints.dut_ipv4)
+                        endpoints.dut_ipv4, endpoints.tester_ipv6 or None,
+                        endpoints.dut_ipv6 or None)
 
 
 def _fields(layer: Layer) -> dict[str, Any]:
@@ -116,12 +133,14 @@ def _fields(layer: Layer) -> dict[str, Any]:
 
 
 def complete(layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
-    """Add the Ether (and IPv4 under an L4 layer) a template leaves implicit."""
+    """Add the Ether (and IPv4, or IPv6 under ICMPv6 or extension headers, under an L4 layer)
+    a template leaves implicit."""
     kinds = [layer.kind for layer in layers]
     out = list(layers)
-    if any(k in L4_KINDS for k in kinds) and "IPv4" not in kinds:
-        first_l4 = next(i for i, k in enumerate(kinds) if k in L4_KINDS)
-        out.insert(first_l4, IPv4())
+    if any(k in L4_KINDS for k in kinds) and not any(k in IP_KINDS for k in kinds):
+        first_l4 = next(i for i, k in enumerate(kinds) if k in L4_KINDS or k == "IPv6Ext")
+        v6 = "ICMPv6" in kinds or "IPv6Ext" in kinds
+        out.insert(first_l4, IPv6() if v6 else IPv4())
     if not out or out[0].kind != "Ether":
         out.insert(0, Ether())
     return tuple(out)
@@ -133,7 +152,11 @@ def build(layers: tuple[Layer, ...], defaults: LinkDefaults) -> bytes:
     payload = b""
     src_ip, dst_ip = ip4(defaults.src_ipv4), ip4(defaults.dst_ipv4)
     for layer in layers:
-        if layer.kind == "IPv4":
+        if layer.kind == "IPv6":
+            if defaults.src_ipv6 is None or defaults.dst_ipv6 is None:
+                raise ValueError("an IPv6 template on a link without IPv6 addresses")
+            src_ip, dst_ip = ip6(defaults.src_ipv6), ip6(defaults.dst_ipv6)
+        if layer.kind in IP_KINDS:
             f = _fields(layer)
             src_ip, dst_ip = f.get("src", src_ip), f.get("dst", dst_ip)
     upper_kind = None
@@ -152,6 +175,17 @@ def build(layers: tuple[Layer, ...], defaults: LinkDefaults) -> bytes:
             payload = udp.UdpRepr(**{**base, "payload": payload, **f}).emit(src_ip, dst_ip)
         elif kind == "ICMPv4":
             payload = icmpv4.Icmpv4Repr(**{"payload": payload, **f}).emit()
+        elif kind == "ICMPv6":
+            payload = icmpv6.Icmpv6Repr(**{"payload": payload, **f}).emit(src_ip, dst_ip)
+        elif kind == "IPv6Ext":
+            headers = f["headers"]
+            payload = b"".join(h.emit() for h in headers) + payload
+            kind = _ext_protocol(headers[0]) if headers else upper_kind
+        elif kind == "IPv6":
+            base = {"src": src_ip, "dst": dst_ip,
+                    "next_header": upper_kind if isinstance(upper_kind, int)
+                    else PROTO_OF.get(upper_kind, ipv6.IPPROTO_NONE)}
+            payload = ipv6.Ipv6Repr(**{**base, "payload": payload, **f}).emit()
         elif kind == "IPv4":
             base = {"src": src_ip, "dst": dst_ip, "protocol": PROTO_OF.get(upper_kind, 0)}
             payload = ipv4.Ipv4Repr(**{**base, "payload": payload, **f}).emit()
@@ -160,7 +194,8 @@ def build(layers: tuple[Layer, ...], defaults: LinkDefaults) -> bytes:
                     "tha": bytes(6), "tpa": dst_ip}
             payload = arp.ArpRepr(**{**base, **f}).emit()
         elif kind == "Ether":
-            ethertype = {"IPv4": ethernet.ETH_P_IP, "ARP": ethernet.ETH_P_ARP}.get(upper_kind, 0)
+            ethertype = {"IPv4": ethernet.ETH_P_IP, "ARP": ethernet.ETH_P_ARP,
+                         "IPv6": ethernet.ETH_P_IPV6}.get(upper_kind, 0)
             base = {"dst": mac(defaults.dst_mac), "src": mac(defaults.src_mac),
                     "ethertype": ethertype}
             payload = ethernet.EthernetRepr(**{**base, "payload": payload, **f}).emit()
@@ -168,6 +203,15 @@ def build(layers: tuple[Layer, ...], defaults: LinkDefaults) -> bytes:
             raise ValueError(f"unknown layer kind {kind}")
         upper_kind = kind
     return payload
+
+
+def _ext_protocol(header: Any) -> int:
+    """The Next Header value that names an extension header Repr."""
+    if isinstance(header, ipv6_ext.Ipv6OptionsHeader):
+        return header.protocol
+    return {ipv6_ext.Ipv6Routing: ipv6.IPPROTO_ROUTING, ipv6_ext.Ipv6Fragment:
+            ipv6.IPPROTO_FRAGMENT, ipv6_ext.Ipv6Ah: ipv6.IPPROTO_AH,
+            ipv6_ext.Ipv6Esp: ipv6.IPPROTO_ESP}[type(header)]
 
 
 # -- matching ------------------------------------------------------------------------------
@@ -183,12 +227,14 @@ class FieldDiff:
 
 
 def innermost_payload(d: Dissected) -> bytes | None:
-    for attr in ("tcp", "udp", "icmpv4"):
+    for attr in ("tcp", "udp", "icmpv4", "icmpv6"):
         layer = getattr(d, attr)
         if layer is not None:
             return layer.payload
     if d.ipv4 is not None:
         return d.ipv4.payload
+    if d.ipv6_ext is not None:
+        return d.ipv6_ext.upper
     return None
 
 
@@ -208,6 +254,13 @@ def diff(layers: tuple[Layer, ...], frame: bytes | Dissected) -> list[FieldDiff]
         repr_ = getattr(d, attr)
         if repr_ is None:
             out.append(FieldDiff(attr, "present", f"absent ({d.summary()})"))
+            continue
+        if layer.kind == "IPv6Ext":  # the chain as a whole, by its octets
+            want_raw = b"".join(h.emit() for h in layer.fields["headers"])
+            got_raw = b"".join(h.emit() for _, _, h in repr_.headers)
+            if want_raw != got_raw:
+                wanted = " ".join(h.summary() for h in layer.fields["headers"]) or "none"
+                out.append(FieldDiff("ipv6_ext", wanted, repr_.summary() or "none"))
             continue
         for name, value in layer.fields.items():
             want = normalize(layer.kind, name, value)

@@ -26,10 +26,14 @@ def frame_row(t0: float, rec: FrameRecord) -> dict[str, Any]:
         row.update(proto="UDP", len=len(d.udp.payload))
     elif d.icmpv4 is not None:
         row.update(proto="ICMP", len=len(d.icmpv4.payload))
+    elif d.icmpv6 is not None:
+        row.update(proto="ICMPv6", len=len(d.icmpv6.payload))
     elif d.arp is not None:
         row.update(proto="ARP")
     elif d.ipv4 is not None:
         row.update(proto="IPv4", len=len(d.ipv4.payload))
+    elif d.ipv6 is not None:
+        row.update(proto="IPv6", len=len(d.ipv6.payload))
     elif d.eth is not None:
         row.update(proto=f"0x{d.eth.ethertype:04x}")
     return row

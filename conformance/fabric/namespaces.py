@@ -106,6 +106,37 @@ def wait_running(ns: str, ifname: str, timeout: float = 3.0) -> None:
         time.sleep(0.001)
 
 
+IFA_F_TENTATIVE = 0x40  # include/uapi/linux/if_addr.h
+
+
+def ipv6_ready(ns: str, ifname: str, address: str) -> bool:
+    """``address`` is on ``ifname`` and no longer tentative, with its /64 prefix route and its
+    local /128 route in place. They are set up asynchronously after the link comes up
+    (addrconf inserts the local route from its DAD work even for a ``nodad`` address; measured
+    up to 5 ms after the address itself, more under load): a packet arriving before is
+    routed, not delivered (drop reason IP_INADDRERRORS in ip6_forward)."""
+    packed = socket.inet_pton(socket.AF_INET6, address).hex()
+    prefix = packed[:16] + "0" * 16
+    with netns.entered(ns):
+        with open("/proc/thread-self/net/if_inet6") as f:
+            addrs = [line.split() for line in f]
+        with open("/proc/thread-self/net/ipv6_route") as f:
+            routes = [line.split() for line in f]
+    address_ok = any(a[0] == packed and a[5] == ifname and not int(a[4], 16) & IFA_F_TENTATIVE
+                     for a in addrs)
+    prefix_ok = any(r[0] == prefix and r[1] == "40" and r[9] == ifname for r in routes)
+    local_ok = any(r[0] == packed and r[1] == "80" for r in routes)
+    return address_ok and prefix_ok and local_ok
+
+
+def wait_ipv6_ready(ns: str, ifname: str, address: str, timeout: float = 3.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not ipv6_ready(ns, ifname, address):
+        if time.monotonic() > deadline:
+            raise FabricError(f"{address} on {ifname} in {ns} not ready within {timeout:g} s")
+        time.sleep(0.001)
+
+
 def disable_tx_checksum_offload(ns: str, ifname: str) -> None:
     """Make the kernel compute checksums of what it sends on ``ifname`` (ETHTOOL_STXCSUM off).
 
@@ -219,11 +250,19 @@ def build_dut(plan: WorkerPlan, seq: int, config: DutConfig) -> DutNetns:
                 # is not about ARP (ARP tests use spare source addresses).
                 f"neigh replace {plan.tester_ipv4} lladdr {plan.tester_mac} dev {dif} "
                 "nud permanent\n"
+                # Likewise for IPv6 (RFC 4861 7.3: a static entry, no Neighbor Solicitation
+                # before each reply); NDP tests use other source addresses.
+                f"neigh replace {plan.tester_ipv6} lladdr {plan.tester_mac} dev {dif} "
+                "nud permanent\n"
             )
         script += f"link set {dif} up\n"
         run_ip(["-n", ns], script)
         wait_running(ns, dif)
         wait_running(plan.tester_netns, tif)
+        if not config.kernel_silent and not any(
+                key.endswith(".disable_ipv6") and value.strip() == "1"
+                for key, value in config.extra_sysctls.items()):
+            wait_ipv6_ready(ns, dif, plan.dut_ipv6)
         for command in config.setup_commands:
             result = subprocess.run(
                 ["ip", "netns", "exec", ns, "sh", "-c", command],

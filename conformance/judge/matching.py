@@ -40,6 +40,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from conformance.author.background import is_background
 from conformance.judge.divergence import Divergence, frame_kind, text
 from reference_stack.stack import CallResult, Reaction
 from reference_stack.variance import Prediction, Relation
@@ -115,6 +116,10 @@ class Matcher:
         translate = self.translate
         into = self.timers if timer else self.steps
         for p in reaction.predictions:
+            if is_background(p.frame):
+                # Background traffic (an MLD report, due at a random time) is neither
+                # predicted nor judged: the target's is ignored too (author/background.py).
+                continue
             into.append(Outstanding(translate(p) if translate else p, t, timer, self.rule))
         if not timer:
             self.rule = deciding_rule(reaction)

@@ -18,7 +18,7 @@ from conformance.judge.sysctls import (
 )
 from reference_stack.profiles import Profile
 from reference_stack.stack import ReferenceStack
-from reference_stack.wire.addr import ip4, mac
+from reference_stack.wire.addr import ip4, ip6, mac
 
 
 class Addresses(Protocol):
@@ -29,6 +29,8 @@ class Addresses(Protocol):
     ipv4_prefix_len: int
     tester_mac: str
     tester_ipv4: str
+    dut_ipv6: str  # "" when the link has no IPv6
+    tester_ipv6: str
 
 
 class JudgedTarget(Protocol):
@@ -71,11 +73,15 @@ def oracle_setup(target: JudgedTarget) -> OracleSetup:
 
 
 def build_oracle(profile: Profile, addrs: Addresses, seed: int = 0) -> ReferenceStack:
-    """A reference stack with the DUT's addresses and the tester as a static neighbour (as the
-    fabric configures the DUT namespace)."""
+    """A reference stack with the DUT's addresses and the tester as a static neighbour, for
+    IPv4 and, where the addresses name them, IPv6 (as the fabric configures the DUT
+    namespace)."""
     stack = ReferenceStack(profile, mac(addrs.dut_mac), ip4(addrs.dut_ipv4),
-                           addrs.ipv4_prefix_len, rng_seed=seed)
+                           addrs.ipv4_prefix_len, rng_seed=seed,
+                           ipv6=ip6(addrs.dut_ipv6) if addrs.dut_ipv6 else None)
     stack.add_neighbor(ip4(addrs.tester_ipv4), mac(addrs.tester_mac))
+    if addrs.dut_ipv6 and addrs.tester_ipv6:
+        stack.add_neighbor(ip6(addrs.tester_ipv6), mac(addrs.tester_mac))
     return stack
 
 

@@ -97,6 +97,8 @@ def _orphan_retries(value: str) -> dict[str, object]:
 
 MODELLED: dict[str, Change] = {
     "net.ipv4.ipfrag_time": _field("reassembly_timeout", float),  # ip_expire (qp->q.timer)
+    # ip6_frag_expire (fq->q.timer, net.ipv6.ip6frag_time): RFC 8200 4.5
+    "net.ipv6.ip6frag_time": _field("ipv6_reassembly_timeout", float),
     "net.ipv4.ip_default_ttl": _field("ttl", int),  # ip_select_ttl
     # tcp_syn_options / tcp_synack_options, tcp_parse_options (!estab: the sysctl decides)
     "net.ipv4.tcp_timestamps": _field("timestamps", _on),

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.author.exchange import is_background
+from conformance.author.background import is_background
 from conformance.dut.api import DutApi
 from conformance.fabric.pcap import FrameRecord
 from conformance.judge.divergence import HOST_STATE, Divergence

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from reference_stack.iface import ipv4, link
+from reference_stack.iface import ipv4, ipv6, link
 from reference_stack.iface.ipv4_output import ETHERTYPE_IP, emit_ip
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import ACCEPT, DROP, Trace
 from reference_stack.wire.arp import ArpRepr
 from reference_stack.wire.errors import WireError
-from reference_stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, EthernetRepr
+from reference_stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, EthernetRepr
 
 
 def receive(st: IfaceState, frame: bytes, now: float, trace: Trace, out: Output) -> None:
@@ -27,7 +27,9 @@ def receive(st: IfaceState, frame: bytes, now: float, trace: Trace, out: Output)
     except WireError as e:
         trace.add("ethernet", DROP, "IEEE802.3-3.1-MUST-frame-header", e.reason)
         return
-    if not st.addr.for_us_link(eth.dst, st.mac):
+    if not st.addr.for_us_link(eth.dst, st.mac) and not (
+            eth.ethertype == ETH_P_IPV6 and st.ip6 is not None
+            and st.ip6.for_us_link(eth.dst)):
         trace.add("ethernet", DROP, "IEEE802.3-4.2.4.1.2-MUST-dst-filter", "not our MAC")
         return
     if eth.vlans:
@@ -39,6 +41,9 @@ def receive(st: IfaceState, frame: bytes, now: float, trace: Trace, out: Output)
     elif eth.ethertype == ETH_P_IP:
         trace.add("ethernet", ACCEPT, "RFC894-MUST-ethertype-ipv4")
         ipv4.receive(st, eth.dst, eth.payload, now, trace, out)
+    elif eth.ethertype == ETH_P_IPV6 and st.ip6 is not None:
+        trace.add("ethernet", ACCEPT, "RFC2464-3-MUST-ethertype-ipv6")
+        ipv6.receive(st, eth.dst, eth.payload, now, trace, out)
     else:
         trace.add("ethernet", DROP, "RFC894-MUST-ethertype-unknown",
                   f"ethertype {eth.ethertype:#06x}")

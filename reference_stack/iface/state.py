@@ -9,7 +9,9 @@ import random
 
 from reference_stack.iface.addressing import Addressing
 from reference_stack.iface.arp import ArpCache
+from reference_stack.iface.ipv6_addressing import Ipv6Addressing, NeighborCache
 from reference_stack.iface.reassembly import Reassembler
+from reference_stack.iface.reassembly6 import Reassembler6
 from reference_stack.iface.udp_sockets import UdpLayer
 from reference_stack.profiles import Profile
 from reference_stack.tcp.layer import TcpLayer
@@ -24,7 +26,7 @@ Held = tuple[Ipv4Repr, str, dict]
 class IfaceState:
     def __init__(self, profile: Profile, mac: bytes, ip: bytes, prefix_len: int,
                  rng: random.Random, tcp: TcpLayer, udp: UdpLayer,
-                 tcp_fast_path: bool = True) -> None:
+                 tcp_fast_path: bool = True, ip6: bytes | None = None) -> None:
         self.profile = profile
         self.mac = mac
         self.ip = ip
@@ -41,6 +43,13 @@ class IfaceState:
         self.ip_templates: dict[tuple, Ipv4Template] = {}
         self.pending: dict[bytes, list[Held]] = {}  # next hop -> datagrams awaiting ARP
         self.arp_retry: dict[bytes, tuple[float, int]] = {}  # next hop -> (deadline, tries)
+        # IPv6 (iface/ipv6.py): our address, if any, the neighbour cache (RFC 4861 5.1) and
+        # the packets waiting for a neighbour's link-layer address.
+        self.ip6 = Ipv6Addressing(ip6) if ip6 is not None else None
+        self.nd = NeighborCache()
+        self.nd_pending: dict[bytes, list[tuple]] = {}
+        self.reasm6 = Reassembler6(profile.ipv6_reassembly_timeout)
+        self.mld_due: float | None = None  # when our MLD report answering a query is due
         # IP-level latitude (RFC 6864: the ident of an atomic datagram is free; RFC 1122
         # 3.2.1.7: any non-zero TTL; RFC 1191: DF is the sender's choice).
         self.ip_variance: dict = {"ipv4.ident": AnyValue()}
@@ -50,3 +59,4 @@ class IfaceState:
     def set_profile(self, profile: Profile) -> None:
         self.profile = profile
         self.reasm.profile = profile
+        self.reasm6.timeout = profile.ipv6_reassembly_timeout

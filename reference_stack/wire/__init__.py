@@ -1,9 +1,14 @@
 """The reference stack's wire layer: strict struct-based codecs, one module per protocol.
 
 Modules: ``ethernet`` (Ethernet II, 802.1Q/802.1ad tags), ``arp``, ``ipv4`` (+ ``ipv4_options``),
-``icmpv4``, ``udp``, ``tcp`` (+ ``tcp_options``, re-exported by ``tcp``), ``frame`` (``dissect``,
-``build_frame``), ``addr`` (text <-> raw address bytes), ``checksum`` (RFC 1071), ``errors``
-(``WireError``). ``fields``, ``options_tlv`` and ``view`` are shared internals.
+``icmpv4``, ``udp``, ``tcp`` (+ ``tcp_options``, re-exported by ``tcp``), ``ipv6`` (the fixed
+header), ``ipv6_ext`` (extension headers and ``parse_chain``), ``ipv6_options`` (Hop-by-Hop and
+Destination options), ``icmpv6`` (checksum over the RFC 8200 8.1 pseudo-header), ``ndp``
+(Neighbor Discovery messages and options), ``mld`` (MLDv1/v2), ``frame`` (``dissect``,
+``build_frame``, ``build_frame_v6``), ``addr`` (text <-> raw address bytes), ``checksum``
+(RFC 1071; the pseudo-header sum takes 4- or 16-octet addresses, so the UDP and TCP codecs
+serve both families), ``errors`` (``WireError``). ``fields``, ``options_tlv`` and ``view`` are
+shared internals.
 
 Each protocol has a checked view (``EthernetFrame``, ``ArpPacket``, ``Ipv4Packet``,
 ``Icmpv4Packet``, ``UdpPacket``, ``TcpPacket``: accessors at fixed offsets, ``new_checked`` /

@@ -1,4 +1,7 @@
-"""Text <-> raw-bytes conversion of MAC and IPv4 addresses (addresses are raw bytes everywhere)."""
+"""Text <-> raw-bytes conversion of MAC, IPv4 and IPv6 addresses (addresses are raw bytes
+everywhere)."""
+
+import ipaddress
 
 from reference_stack.wire.errors import WireError
 
@@ -35,3 +38,23 @@ def mac_str(raw: bytes) -> str:
 def ip4_str(raw: bytes) -> str:
     """Raw IPv4 bytes -> dotted quad (any length, so odd protocol addresses print)."""
     return ".".join(str(b) for b in raw)
+
+
+def ip6(text: str) -> bytes:
+    """RFC 4291 2.2 text form ``"2001:db8::1"`` -> 16 bytes."""
+    try:
+        return ipaddress.IPv6Address(text).packed
+    except ValueError:
+        raise WireError(f"bad IPv6 address {text!r}") from None
+
+
+def ip6_str(raw: bytes) -> str:
+    """Raw IPv6 bytes -> RFC 5952 text (other lengths print as hex, so odd addresses print)."""
+    if len(raw) != 16:
+        return raw.hex()
+    return str(ipaddress.IPv6Address(raw))
+
+
+def ip_str(raw: bytes) -> str:
+    """An IPv4 or IPv6 address as text, by its length."""
+    return ip6_str(raw) if len(raw) == 16 else ip4_str(raw)

@@ -1,4 +1,5 @@
-"""The Internet checksum (RFC 1071) and the IPv4 pseudo-header sum (RFC 9293 3.1, RFC 768)."""
+"""The Internet checksum (RFC 1071) and the pseudo-header sums of IPv4 (RFC 9293 3.1, RFC 768)
+and IPv6 (RFC 8200 8.1)."""
 
 _FOLD = 0xFFFF
 
@@ -49,13 +50,24 @@ def verify(data: bytes, initial: int = 0) -> bool:
 
 
 def pseudo_header_sum(src: bytes, dst: bytes, proto: int, length: int) -> int:
-    """Unfolded sum of the IPv4 pseudo-header words: src, dst, zero+protocol, length.
+    """Unfolded sum of the pseudo-header words: src, dst, zero+protocol, length.
 
-    RFC 9293 3.1 (TCP) and RFC 768 (UDP). Pass it as ``initial`` to ``internet_checksum``.
+    RFC 9293 3.1 (TCP) and RFC 768 (UDP) over IPv4 addresses (4 octets); over IPv6 addresses
+    (16 octets) the RFC 8200 8.1 pseudo-header: the addresses, a 32-bit upper-layer packet
+    length, 24 zero bits and the next header. Pass it as ``initial`` to ``internet_checksum``.
     """
+    if len(src) != 4:
+        return ipv6_pseudo_header_sum(src, dst, proto, length)
     s = int.from_bytes(src, "big")
     d = int.from_bytes(dst, "big")
     return (s >> 16) + (s & 0xFFFF) + (d >> 16) + (d & 0xFFFF) + proto + length
+
+
+def ipv6_pseudo_header_sum(src: bytes, dst: bytes, next_header: int, length: int) -> int:
+    """RFC 8200 8.1: the unfolded sum of the IPv6 pseudo-header (source and destination
+    addresses, upper-layer packet length as 32 bits, zeros, next header)."""
+    return (word_sum(src) + word_sum(dst) + (length >> 16) + (length & 0xFFFF)
+            + next_header)
 
 
 def with_checksum(data: bytes, offset: int, value: int) -> bytes:

@@ -1,0 +1,120 @@
+"""The rules of IPv6 extension headers a destination applies (RFC 8200 4.2 options, 4.4
+Routing, RFC 5095 type 0), each returning a verdict, the rule applied and, for a Parameter
+Problem, its code and pointer. No I/O: iface/ipv6.py acts on the verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reference_stack.profiles import Profile
+from reference_stack.wire.icmpv6 import PARAM_HEADER_FIELD, PARAM_OPTION
+from reference_stack.wire.ipv6_ext import Ipv6Routing
+from reference_stack.wire.ipv6_options import (
+    ACTION_DISCARD,
+    ACTION_PARAM_PROBLEM,
+    ACTION_PARAM_PROBLEM_UNICAST,
+    ACTION_SKIP,
+    OPT_JUMBO,
+    OPT_PAD1,
+    OPT_PADN,
+    OPT_ROUTER_ALERT,
+    action,
+)
+
+OK = "ok"
+DROP = "drop"
+PARAM = "param"  # discard and answer Parameter Problem
+
+ROUTING_TYPE_SRH = 4  # RFC 8754
+ROUTING_TYPE_RH2 = 2  # RFC 6275 6.4
+
+RULE_OPTIONS_OK = "RFC8200-4.2-MUST-process-options"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: str
+    rule: str
+    detail: str = ""
+    code: int = 0
+    pointer: int = 0
+    action: int | None = None  # the unrecognised option's action bits (RFC 4443 2.4(e))
+
+
+def _walk(area: bytes) -> list[tuple[int, int, bytes]]:
+    """(offset, type, data) of each option of a well-framed area (the codec's framing)."""
+    out, i, n = [], 0, len(area)
+    while i < n:
+        if area[i] == OPT_PAD1:
+            out.append((i, OPT_PAD1, b""))
+            i += 1
+            continue
+        if i + 1 >= n or i + 2 + area[i + 1] > n:
+            out.append((i, -1, area[i:]))
+            break
+        out.append((i, area[i], area[i + 2 : i + 2 + area[i + 1]]))
+        i += 2 + area[i + 1]
+    return out
+
+
+def options(raw_header: bytes, offset: int, dst_multicast: bool, hop_by_hop: bool,
+            profile: Profile) -> Verdict:
+    """RFC 8200 4.2: each option in turn; an unrecognised one acts as its two high-order
+    type bits say. ``raw_header`` holds the header's octets, ``offset`` its place in the
+    packet (for the pointer)."""
+    area = raw_header[2:]
+    pad_run = 0
+    skipped = False
+    for at, opt_type, data in _walk(area):
+        pointer = offset + 2 + at
+        if opt_type == -1:
+            # An option running past the header: Linux's ip6_parse_tlv drops the packet.
+            return Verdict(DROP, "RFC8200-4.2-MUST-option-framing", "option past the header")
+        if opt_type in (OPT_PAD1, OPT_PADN):
+            pad_run += 1 if opt_type == OPT_PAD1 else 2 + len(data)
+            if profile.ipv6_padn_checks and pad_run > 7:
+                # Linux ip6_parse_tlv: more than 7 consecutive padding octets is not padding
+                # (RFC 4942 2.1.9.5 recommends the check; RFC 8200 4.2 asks only to skip).
+                return Verdict(DROP, "LINUX-ip6_parse_tlv-padding-too-long",
+                               f"{pad_run} padding octets")
+            if profile.ipv6_padn_checks and any(data):
+                return Verdict(DROP, "LINUX-ip6_parse_tlv-padn-nonzero", "PadN data not zero")
+            continue
+        pad_run = 0
+        if hop_by_hop and opt_type in (OPT_ROUTER_ALERT, OPT_JUMBO):
+            continue  # RFC 2711, RFC 2675: recognised Hop-by-Hop options
+        bits = action(opt_type)
+        detail = f"unrecognised option {opt_type:#04x}"
+        # RFC 8200 4.2: the action of the two highest-order bits of the option type.
+        if bits == ACTION_SKIP:
+            skipped = True
+            continue
+        if bits == ACTION_DISCARD:
+            return Verdict(DROP, "RFC8200-4.2-MUST-option-discard", detail)
+        if bits == ACTION_PARAM_PROBLEM:
+            return Verdict(PARAM, "RFC8200-4.2-MUST-option-param-problem", detail,
+                           PARAM_OPTION, pointer, bits)
+        if bits == ACTION_PARAM_PROBLEM_UNICAST:
+            if dst_multicast:
+                return Verdict(DROP, "RFC8200-4.2-MUST-option-param-problem-unicast",
+                               detail + " to a multicast destination")
+            return Verdict(PARAM, "RFC8200-4.2-MUST-option-param-problem-unicast", detail,
+                           PARAM_OPTION, pointer, bits)
+    return Verdict(OK, "RFC8200-4.2-MUST-option-skip" if skipped else RULE_OPTIONS_OK)
+
+
+def routing(header: Ipv6Routing, offset: int, profile: Profile) -> Verdict:
+    """RFC 8200 4.4 for a destination: Segments Left 0 means ignore the header; otherwise an
+    unrecognised Routing Type (type 0 included, RFC 5095 3) is a Parameter Problem code 0
+    pointing at the type."""
+    if header.segments_left == 0:
+        return Verdict(OK, "RFC8200-4.4-MUST-ignore-segments-left-zero")
+    if header.routing_type == ROUTING_TYPE_SRH and profile.ipv6_srh_disabled:
+        # Linux ipv6_srh_rcv: with net.ipv6.conf.*.seg6_enabled = 0 (the default) a Segment
+        # Routing Header is dropped silently, where RFC 8200 4.4 would answer an unrecognised
+        # type with a Parameter Problem.
+        return Verdict(DROP, "LINUX-ipv6_srh_rcv-seg6-disabled", "seg6_enabled = 0")
+    rule = ("RFC5095-3-MUST-NOT-process-type-0" if header.routing_type == 0
+            else "RFC8200-4.4-MUST-unrecognized-routing-type")
+    return Verdict(PARAM, rule, f"routing type {header.routing_type}, segments left "
+                   f"{header.segments_left}", PARAM_HEADER_FIELD, offset + 2)

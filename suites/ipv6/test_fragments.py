@@ -1,0 +1,118 @@
+"""RFC 8200 4.5: fragments are reassembled into the original packet whatever their order; a
+fragment with M set whose length is not a multiple of 8 gets a Parameter Problem code 0 at the
+Payload Length, one that would make the payload exceed 65,535 octets a Parameter Problem at
+its Fragment Offset; an exact duplicate may be dropped alone. RFC 5722: an overlap discards the
+whole packet. RFC 7112: a first fragment without the whole header chain gets a Parameter
+Problem code 3. The reassembly timer (here shortened to 1 s with ip6frag_time) ends in a Time
+Exceeded code 1 only if the first fragment arrived."""
+
+import pytest
+
+from conformance.author.templates import ICMPv6, IPv6, Payload
+from reference_stack.wire.addr import ip6
+from reference_stack.wire.icmpv6 import (
+    ICMP6_ECHO_REPLY,
+    ICMP6_PARAM_PROB,
+    ICMP6_TIME_EXCEEDED,
+    PARAM_FIRST_FRAGMENT_CHAIN,
+    PARAM_HEADER_FIELD,
+    TIME_EXCEEDED_REASSEMBLY,
+    Icmpv6Repr,
+)
+from reference_stack.wire.ipv6 import IPPROTO_DSTOPTS, IPPROTO_FRAGMENT, IPPROTO_ICMPV6
+from reference_stack.wire.ipv6_ext import Ipv6Fragment, Ipv6OptionsHeader
+
+from ..ipv4.dut_sysctl import set_dut_sysctl
+
+DATA = bytes(i & 0xFF for i in range(200))
+IDENT_SEQ = 0x4E430009
+
+
+def _echo_bytes(endpoints) -> bytes:
+    request = Icmpv6Repr(128, 0, IDENT_SEQ, DATA)
+    return request.emit(ip6(endpoints.tester_ipv6), ip6(endpoints.dut_ipv6))
+
+
+def _send_fragment(ex, data: bytes, start: int, more: bool, ident: int = 0x4E43,
+                   next_header: int = IPPROTO_ICMPV6) -> bytes:
+    header = Ipv6Fragment(next_header, start // 8, more, ident).emit()
+    return ex.send(IPv6(next_header=IPPROTO_FRAGMENT), Payload(header + data))
+
+
+def _expect_reply(ex, endpoints):
+    ex.expect(IPv6(src=endpoints.dut_ipv6, dst=endpoints.tester_ipv6),
+              ICMPv6(type=ICMP6_ECHO_REPLY, rest=IDENT_SEQ), Payload(DATA))
+
+
+@pytest.mark.requirement("RFC8200-4.5-MUST-reassemble", "RFC4443-4.2-MUST-echo-reply")
+@pytest.mark.parametrize("order", ["in-order", "reversed"])
+@pytest.mark.parametrize("size", [8, 56, 104])
+def test_fragmented_echo_is_reassembled(ex, endpoints, order, size):
+    message = _echo_bytes(endpoints)
+    pieces = [(at, message[at:at + size]) for at in range(0, len(message), size)]
+    if order == "reversed":
+        pieces.reverse()
+    for at, piece in pieces:
+        _send_fragment(ex, piece, at, at + size < len(message))
+    _expect_reply(ex, endpoints)
+
+
+@pytest.mark.requirement("RFC8200-4.5-MAY-drop-exact-duplicate", "RFC8200-4.5-MUST-reassemble")
+def test_exact_duplicate_fragment_is_harmless(ex, endpoints):
+    message = _echo_bytes(endpoints)
+    _send_fragment(ex, message[:64], 0, True)
+    _send_fragment(ex, message[:64], 0, True)
+    _send_fragment(ex, message[64:], 64, False)
+    _expect_reply(ex, endpoints)
+
+
+@pytest.mark.requirement("RFC5722-4-MUST-overlap-discard")
+@pytest.mark.parametrize("overlap_at", [0, 32, 56])
+def test_overlapping_fragment_discards_the_packet(ex, endpoints, overlap_at):
+    message = _echo_bytes(endpoints)
+    _send_fragment(ex, message[:64], 0, True)
+    _send_fragment(ex, message[overlap_at + 8:overlap_at + 72], overlap_at + 8, True)
+    _send_fragment(ex, message[64:], 64, False)
+    ex.expect_nothing()
+
+
+@pytest.mark.requirement("RFC8200-4.5-SHOULD-fragment-multiple-of-8")
+@pytest.mark.parametrize("length", [9, 60, 100])
+def test_fragment_not_multiple_of_8_gets_parameter_problem(ex, endpoints, length):
+    _send_fragment(ex, _echo_bytes(endpoints)[:length], 0, True)
+    ex.expect(IPv6(src=endpoints.dut_ipv6),
+              ICMPv6(type=ICMP6_PARAM_PROB, code=PARAM_HEADER_FIELD, rest=4))
+
+
+@pytest.mark.requirement("RFC8200-4.5-SHOULD-fragment-too-long")
+def test_fragment_past_65535_gets_parameter_problem(ex, endpoints):
+    _send_fragment(ex, bytes(16), 65528, False)
+    ex.expect(IPv6(src=endpoints.dut_ipv6),
+              ICMPv6(type=ICMP6_PARAM_PROB, code=PARAM_HEADER_FIELD, rest=42))
+
+
+@pytest.mark.requirement("RFC7112-5-SHOULD-incomplete-chain")
+def test_first_fragment_without_upper_header_gets_parameter_problem(ex, endpoints):
+    options = Ipv6OptionsHeader(IPPROTO_DSTOPTS, IPPROTO_ICMPV6).emit()
+    _send_fragment(ex, options, 0, True, next_header=IPPROTO_DSTOPTS)
+    ex.expect(IPv6(src=endpoints.dut_ipv6),
+              ICMPv6(type=ICMP6_PARAM_PROB, code=PARAM_FIRST_FRAGMENT_CHAIN, rest=0))
+
+
+@pytest.mark.requirement("RFC8200-4.5-SHOULD-time-exceeded-reassembly",
+                         "RFC8200-4.5-MUST-reassembly-timeout")
+def test_timeout_with_first_fragment_gets_time_exceeded(ex, bed, endpoints):
+    set_dut_sysctl(bed, "net.ipv6.ip6frag_time", "1")
+    first = _send_fragment(ex, _echo_bytes(endpoints)[:64], 0, True)
+    error = ex.expect(IPv6(src=endpoints.dut_ipv6),
+                      ICMPv6(type=ICMP6_TIME_EXCEEDED, code=TIME_EXCEEDED_REASSEMBLY),
+                      timeout=4.0)
+    assert error.icmpv6.payload == first[14:]
+
+
+@pytest.mark.requirement("RFC8200-4.5-MUST-reassembly-timeout")
+def test_timeout_without_first_fragment_gets_nothing(ex, bed, endpoints):
+    set_dut_sysctl(bed, "net.ipv6.ip6frag_time", "1")
+    _send_fragment(ex, _echo_bytes(endpoints)[64:], 64, False)
+    ex.sleep(1.5)  # the reassembly timer (1 s) runs out: no Time Exceeded is due
+    ex.expect_nothing()

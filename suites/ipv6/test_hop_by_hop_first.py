@@ -1,0 +1,37 @@
+"""RFC 8200 4.1: the Hop-by-Hop Options header may only follow the IPv6 header; a Next Header
+value of 0 in any other header is treated as unrecognised (4): Parameter Problem code 1, the
+pointer at that Next Header field. Hop-by-Hop first, with a Router Alert, is processed."""
+
+import pytest
+
+from conformance.author.templates import ICMPv6, IPv6, IPv6Ext, Payload
+from reference_stack.wire.icmpv6 import (
+    ICMP6_ECHO_REPLY,
+    ICMP6_ECHO_REQUEST,
+    ICMP6_PARAM_PROB,
+    PARAM_NEXT_HEADER,
+)
+from reference_stack.wire.ipv6 import IPPROTO_DSTOPTS, IPPROTO_HOPOPTS, IPPROTO_ICMPV6
+from reference_stack.wire.ipv6_ext import Ipv6Fragment, Ipv6OptionsHeader
+from reference_stack.wire.ipv6_options import Ipv6OptRouterAlert
+
+
+@pytest.mark.requirement("RFC8200-4-SHOULD-hop-by-hop-only-first",
+                         "RFC4443-3.4-SHOULD-parameter-problem")
+@pytest.mark.parametrize("first", ["dstopts", "fragment"])
+def test_hop_by_hop_after_another_header_gets_parameter_problem(ex, endpoints, first):
+    before = (Ipv6OptionsHeader(IPPROTO_DSTOPTS, IPPROTO_HOPOPTS) if first == "dstopts"
+              else Ipv6Fragment(IPPROTO_HOPOPTS, 0, False, 0x4E43))
+    ex.send(IPv6(), IPv6Ext(before, Ipv6OptionsHeader(IPPROTO_HOPOPTS, IPPROTO_ICMPV6)),
+            ICMPv6(type=ICMP6_ECHO_REQUEST, rest=5))
+    ex.expect(IPv6(src=endpoints.dut_ipv6),
+              ICMPv6(type=ICMP6_PARAM_PROB, code=PARAM_NEXT_HEADER, rest=40))
+
+
+@pytest.mark.requirement("RFC8200-4.2-MUST-process-options", "RFC4443-4.2-MUST-echo-reply")
+@pytest.mark.parametrize("options", [(), (Ipv6OptRouterAlert(0),)], ids=["empty", "router-alert"])
+def test_hop_by_hop_first_is_processed(ex, endpoints, options):
+    ex.send(IPv6(), IPv6Ext(Ipv6OptionsHeader(IPPROTO_HOPOPTS, IPPROTO_ICMPV6, options)),
+            ICMPv6(type=ICMP6_ECHO_REQUEST, rest=6), Payload(b"hbh"))
+    ex.expect(IPv6(src=endpoints.dut_ipv6), ICMPv6(type=ICMP6_ECHO_REPLY, rest=6),
+              Payload(b"hbh"))

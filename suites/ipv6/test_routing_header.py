@@ -1,0 +1,50 @@
+"""RFC 8200 4.4: a Routing header whose Segments Left is 0 is ignored; one of a type the node
+does not process with Segments Left non-zero is a Parameter Problem code 0 pointing at the
+Routing Type. RFC 5095 3: type 0 is never processed (treated as unrecognised)."""
+
+import pytest
+
+from conformance.author.templates import ICMPv6, IPv6, IPv6Ext
+from reference_stack.wire.addr import ip6
+from reference_stack.wire.icmpv6 import (
+    ICMP6_ECHO_REPLY,
+    ICMP6_ECHO_REQUEST,
+    ICMP6_PARAM_PROB,
+    PARAM_HEADER_FIELD,
+)
+from reference_stack.wire.ipv6 import IPPROTO_ICMPV6
+from reference_stack.wire.ipv6_ext import Ipv6Routing
+
+
+def _routing(endpoints, routing_type, segments_left, hops=1):
+    addresses = b"".join(ip6(endpoints.dut_ipv6) for _ in range(hops))
+    return IPv6Ext(Ipv6Routing(IPPROTO_ICMPV6, routing_type, segments_left, bytes(4) + addresses))
+
+
+@pytest.mark.requirement("RFC5095-3-MUST-NOT-process-type-0",
+                         "RFC4443-3.4-SHOULD-parameter-problem")
+@pytest.mark.parametrize("segments_left", [1, 2])
+def test_type_0_with_segments_left_gets_parameter_problem(ex, endpoints, segments_left):
+    ex.send(IPv6(), _routing(endpoints, 0, segments_left, hops=2),
+            ICMPv6(type=ICMP6_ECHO_REQUEST, rest=7))
+    ex.expect(IPv6(src=endpoints.dut_ipv6),
+              ICMPv6(type=ICMP6_PARAM_PROB, code=PARAM_HEADER_FIELD, rest=42))
+
+
+@pytest.mark.requirement("RFC8200-4.4-MUST-unrecognized-routing-type",
+                         "RFC4443-3.4-SHOULD-parameter-problem")
+@pytest.mark.parametrize("routing_type", [5, 200, 254])
+def test_unknown_type_with_segments_left_gets_parameter_problem(ex, endpoints, routing_type):
+    ex.send(IPv6(), _routing(endpoints, routing_type, 1),
+            ICMPv6(type=ICMP6_ECHO_REQUEST, rest=8))
+    ex.expect(IPv6(src=endpoints.dut_ipv6),
+              ICMPv6(type=ICMP6_PARAM_PROB, code=PARAM_HEADER_FIELD, rest=42))
+
+
+@pytest.mark.requirement("RFC8200-4.4-MUST-ignore-segments-left-zero",
+                         "RFC4443-4.2-MUST-echo-reply")
+@pytest.mark.parametrize("routing_type", [0, 2, 5, 254])
+def test_segments_left_zero_is_ignored(ex, endpoints, routing_type):
+    ex.send(IPv6(), _routing(endpoints, routing_type, 0),
+            ICMPv6(type=ICMP6_ECHO_REQUEST, rest=9))
+    ex.expect(IPv6(src=endpoints.dut_ipv6), ICMPv6(type=ICMP6_ECHO_REPLY, rest=9))
