@@ -27,8 +27,6 @@ replies are synchronous and "expect nothing" uses the echo barrier, as for the k
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import sys
 import time
@@ -43,7 +41,7 @@ from conformance.targets import lwip_build
 from conformance.targets.agent_target import ECHO_TIMEOUT_S, AgentDut
 from conformance.targets.base import Capabilities
 from conformance.targets.linux import endpoints_of
-from conformance.targets.pytcp import PREPARED_NICE, PytcpTarget
+from conformance.targets.pytcp import PREPARED_NICE, PytcpTarget, tap_fabric_unavailable
 
 AGENT_SCRIPT = Path(__file__).with_name("lwip_agent.py")  # run by path: see lwip_agent.py
 LWIP_VERSION = "2.1.3"
@@ -93,13 +91,7 @@ class LwipTarget(PytcpTarget):
         if missing:
             return ("missing " + "; ".join(missing)
                     + " (.ci/install-system-deps installs them)")
-        if os.geteuid() != 0:
-            return "needs root (network namespaces, TAP devices and raw sockets)"
-        if shutil.which("ip") is None:
-            return "iproute2's ip command is not installed"
-        if not os.path.exists("/dev/net/tun"):
-            return "no /dev/net/tun (TUN/TAP driver missing)"
-        return None
+        return tap_fabric_unavailable()
 
     @property
     def capabilities(self) -> Capabilities:

@@ -131,6 +131,17 @@ def renice_all_threads(pid: int, niceness: int) -> None:
             pass
 
 
+def tap_fabric_unavailable() -> str | None:
+    """Why a stack on a TAP bridged to the DUT veth cannot run here (None: it can)."""
+    if os.geteuid() != 0:
+        return "needs root (network namespaces, TAP devices and raw sockets)"
+    if shutil.which("ip") is None:
+        return "iproute2's ip command is not installed"
+    if not os.path.exists("/dev/net/tun"):
+        return "no /dev/net/tun (TUN/TAP driver missing)"
+    return None
+
+
 class PytcpTarget(AgentTarget):
     name = "pytcp"
     description = "PyTCP 2.7 (userspace, Python) on a TAP device, a fresh process per test"
@@ -151,13 +162,7 @@ class PytcpTarget(AgentTarget):
         version = metadata.version("pytcp")
         if not version.startswith(SUPPORTED_SERIES):
             return f"pytcp {version} is installed; this target drives pytcp {SUPPORTED_SERIES}x"
-        if os.geteuid() != 0:
-            return "needs root (network namespaces, TAP devices and raw sockets)"
-        if shutil.which("ip") is None:
-            return "iproute2's ip command is not installed"
-        if not os.path.exists("/dev/net/tun"):
-            return "no /dev/net/tun (TUN/TAP driver missing)"
-        return None
+        return tap_fabric_unavailable()
 
     @property
     def capabilities(self) -> Capabilities:
