@@ -92,7 +92,12 @@ def runsc_root(plan: WorkerPlan) -> str:
 
 def sandbox_spec(netns_path: str, python: str, pythonpath: str) -> dict[str, Any]:
     """The OCI runtime spec of one sandbox: the agent on the host's file system (read-only),
-    in the DUT namespace, with only the capabilities its sockets need."""
+    in the DUT namespace, with only the capabilities its sockets need.
+
+    The sandbox's /tmp is its own tmpfs, so the checkout (``pythonpath``) is bound in again at
+    its own path, read-only: a checkout under /tmp (a CI clone) is then still seen. ``python``
+    must be a real interpreter, not a venv's link to one that may live under /tmp too
+    (:func:`agent_python`)."""
     caps = ["CAP_NET_RAW", "CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE"]
     return {
         "ociVersion": "1.0.0",
@@ -113,12 +118,21 @@ def sandbox_spec(netns_path: str, python: str, pythonpath: str) -> dict[str, Any
             {"destination": "/proc", "type": "proc", "source": "proc"},
             {"destination": "/dev", "type": "tmpfs", "source": "tmpfs"},
             {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"},
+            {"destination": pythonpath, "type": "bind", "source": pythonpath,
+             "options": ["rbind", "ro"]},
         ],
         "linux": {"namespaces": [
             {"type": "pid"}, {"type": "network", "path": netns_path}, {"type": "ipc"},
             {"type": "uts"}, {"type": "mount"},
         ]},
     }
+
+
+def agent_python() -> str:
+    """The interpreter itself behind ``sys.executable`` (a venv's bin/python is a link to it;
+    the venv may sit where the sandbox does not see it, e.g. tox's under a clone in /tmp). The
+    agent runs with -S and needs only the standard library and the checkout."""
+    return os.path.realpath(sys.executable)
 
 
 def runsc_argv(netns_name: str, root: str, bundle: str, container_id: str) -> list[str]:
@@ -207,7 +221,7 @@ class GvisorTarget(AgentTarget):
     def _write_bundle(self, netns: DutNetns) -> str:
         bundle = Path(self.root) / f"bundle-{netns.name}"
         bundle.mkdir()
-        spec = sandbox_spec(netns_mod.netns_path(netns.name), sys.executable, checkout_root())
+        spec = sandbox_spec(netns_mod.netns_path(netns.name), agent_python(), checkout_root())
         (bundle / "config.json").write_text(json.dumps(spec))
         return str(bundle)
 

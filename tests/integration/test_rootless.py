@@ -40,6 +40,19 @@ def _userns_for_nobody() -> bool:
     return probe.returncode == 0
 
 
+def _packages_for_nobody(base: Path) -> str:
+    """This venv's packages, where nobody can read them: in place, or a copy under ``base``
+    when a folder on the way is root's alone (tox makes .tox/ mode 0700)."""
+    purelib = sysconfig.get_paths()["purelib"]
+    readable = subprocess.run([*AS_NOBODY, "test", "-r", purelib, "-a", "-x", purelib],
+                              check=False).returncode == 0
+    if readable:
+        return purelib
+    copy = base / "site-packages"
+    shutil.copytree(purelib, copy, symlinks=True)
+    return str(copy)
+
+
 @pytest.fixture(scope="module")
 def nobody(tmp_path_factory):
     """(python, repository copy) usable by nobody; removed afterwards."""
@@ -61,7 +74,7 @@ def nobody(tmp_path_factory):
         subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(venv)], check=True)
         site = venv / "lib" / "python3.11" / "site-packages"
         (site / "netconform-deps.pth").write_text(
-            f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+            f"import site; site.addsitedir({_packages_for_nobody(base)!r})\n")
         subprocess.run(["chmod", "-R", "a+rX", str(base)], check=True)
         os.chmod(repo, 0o777)
         yield str(venv / "bin" / "python"), repo

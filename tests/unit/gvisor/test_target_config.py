@@ -22,6 +22,9 @@ def test_spec_joins_the_dut_namespace_by_path_on_the_hosts_root_read_only():
     assert spec["process"]["args"][:2] == ["/usr/bin/python3", "-S"]
     assert spec["process"]["args"][-1] == gvisor.AGENT_MODULE
     assert "PYTHONPATH=/repo" in spec["process"]["env"]
+    # The sandbox's /tmp is a tmpfs: the checkout is bound in again (a CI clone lives in /tmp).
+    mounts = [m["destination"] for m in spec["mounts"]]
+    assert mounts.index("/repo") > mounts.index("/tmp")
     json.dumps(spec)  # it is written as config.json
 
 
