@@ -92,18 +92,19 @@ class ReceiveBuffer:
         del self.ready[:n]
         return out
 
-    def sack_blocks(self, rcv_nxt: int, limit: int,
-                    fin: int | None = None) -> tuple[tuple[int, int], ...]:
-        """SACK blocks (left, right) for queued out-of-order data (RFC 2018 3, 4); `fin`: the
-        sequence number of a FIN held out of order as an empty segment, which counts one
-        octet.
+    def sack_blocks(self, rcv_nxt: int, limit: int) -> tuple[tuple[int, int], ...]:
+        """SACK blocks (left, right) for queued out-of-order data (RFC 2018 3, 4). An empty
+        queued segment is a FIN held out of order (only a profile with sack_edge_counts_fin
+        queues one, tcp/segment_arrival.py) and counts one octet, each FIN at its own
+        sequence number, as Linux's tcp_data_queue_ofo queues every such segment with its
+        end_seq.
 
         RFC 2018 4: the first block MUST specify the block holding the most recently received
         segment; the others SHOULD repeat the most recently reported ones: here each block
         ranks by the latest arrival among its segments (as Linux's tcp_sack_new_ofo_skb
         rotates the block a segment extends to the front).
         """
-        spans = sorted((seq_diff(s, rcv_nxt), len(d) or int(s == fin), i) for i, (s, d) in
+        spans = sorted((seq_diff(s, rcv_nxt), len(d) or 1, i) for i, (s, d) in
                        enumerate(self.ooo.items()))
         merged: list[list[int]] = []  # [left offset, right offset, latest arrival]
         for off, n, arrival in spans:

@@ -91,8 +91,7 @@ class Sender:
                 dsack = tcb.dsack
                 # Linux's SACK blocks count the peer's out-of-order FIN (profile
                 # sack_edge_counts_fin: tcp_data_queue_ofo queues its segment with its end_seq).
-                fin = tcb.peer_fin_seq if self.profile.sack_edge_counts_fin else None
-                blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit - (dsack is not None), fin)
+                blocks = tcb.recv.sack_blocks(tcb.rcv_nxt, limit - (dsack is not None))
                 if dsack is not None:
                     # RFC 2883 4: the D-SACK block comes first, once.
                     blocks = (dsack,) + blocks

@@ -87,6 +87,17 @@ def test_receive_buffer_out_of_order_and_sack() -> None:
     assert r.read(4) == b"0123" and r.window() == 100 - 11
 
 
+def test_each_out_of_order_fin_counts_one_octet_at_its_own_sequence() -> None:
+    # Linux tcp_data_queue_ofo queues every out-of-order FIN segment with its end_seq: a
+    # second FIN elsewhere (stateful finding 85b553f615f1) is reported as [seq, seq + 1) too,
+    # not as an empty block because the first FIN's sequence number was remembered.
+    r = ReceiveBuffer(100)
+    nxt = r.insert(50, b"", 10)  # the first FIN, out of order
+    nxt = r.insert(20, b"", nxt)  # a later FIN at another sequence number
+    assert nxt == 10
+    assert r.sack_blocks(10, 4) == ((20, 21), (50, 51))
+
+
 def test_timers() -> None:
     t = Timers()
     t.set("a", 5.0)
