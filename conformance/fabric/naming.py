@@ -67,6 +67,10 @@ class WorkerPlan:
     def __post_init__(self) -> None:
         if not 0 <= self.worker < MAX_WORKERS:
             raise ValueError(f"worker index {self.worker} out of range")
+        if not RUN_ID_RE.match(self.run_id):
+            # parse_name (the reaper's test of what the harness made) reads only these: a plan
+            # with another run id would make names no later run could clean up.
+            raise ValueError(f"run id {self.run_id!r} is not 4 hex digits")
 
     @property
     def stem(self) -> str:

@@ -36,3 +36,10 @@ def test_workers_never_share_addresses():
     a, b = WorkerPlan("beef", 1), WorkerPlan("beef", 2)
     assert {a.dut_ipv4, a.tester_ipv4}.isdisjoint({b.dut_ipv4, b.tester_ipv4})
     assert a.tester_mac != b.tester_mac
+
+
+def test_a_plan_makes_only_names_the_reaper_can_read():
+    # A plan named "ip6p" once left namespaces behind that parse_name ignored: refused now.
+    with pytest.raises(ValueError, match="4 hex digits"):
+        WorkerPlan("ip6p", 7)
+    assert parse_name(WorkerPlan("beef", 7).stem + "-d1") == ("beef", "7")

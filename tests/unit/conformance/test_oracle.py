@@ -40,7 +40,7 @@ def test_the_duts_sysctls_shape_the_profile_and_are_recorded():
 
 
 def test_a_planted_bug_is_recorded_and_the_stack_has_the_beds_addresses():
-    target = InprocReferenceTarget(WorkerPlan("t", 0), DutConfig())
+    target = InprocReferenceTarget(WorkerPlan("0000", 0), DutConfig())
     assert oracle_setup(target).profile.name == "linux"
     broken = oracle_setup(StubTarget(LINUX.breaking("R1"), {}))
     assert broken.record()["broken_rules"] == ["R1"]
