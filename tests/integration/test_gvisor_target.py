@@ -169,8 +169,9 @@ def sandbox_pids(run_id: str) -> list[int]:
 
 
 def test_sandboxes_of_a_killed_run_are_reaped_by_the_next(tmp_path):
-    """kill -9 of the harness (only its own PID) leaves its sandboxes running; the next run's
-    reaper kills them by PID, deletes their namespaces and the run's runsc state folder."""
+    """kill -9 of the harness (only its own PID) can leave its sandboxes running and always
+    leaves their namespaces and runsc state; the next run's reaper kills what runs by PID and
+    deletes the namespaces and the run's runsc state folder."""
     suite = write_suite(tmp_path / "slow", SLOW, name="test_gvisor_slow.py")
     run_id = secrets.token_hex(2)
     proc = subprocess.Popen(
@@ -185,7 +186,9 @@ def test_sandboxes_of_a_killed_run_are_reaped_by_the_next(tmp_path):
     pids = sandbox_pids(run_id)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    assert pids and any(pid_alive(pid) for pid in pids), "the sandboxes should survive kill -9"
+    assert pids, "the run had started its sandboxes"
+    # Whether a sandbox outlives the kill depends on how far runsc got (a worker's death signal
+    # may take it down first); whatever is left, the next run must remove it.
     states = [n for n in os.listdir(RUNSC_STATE_DIR) if n.startswith(f"nc-{run_id}-")]
     assert states, "the killed run's runsc state is left behind"
     quick = write_suite(tmp_path / "quick", "def test_quick(ex):\n    ex.expect_nothing()\n")
