@@ -27,7 +27,8 @@ OPTIONAL_TOP = {
     "complete": bool,  # false: the run stopped early (incomplete_reason says why)
     "incomplete_reason": (str, type(None)),
 }
-TEST_LISTS = ("requirements", "divergences", "frames", "diff", "oracle", "drop_reasons")
+TEST_LISTS = ("requirements", "divergences", "frames", "diff", "oracle", "drop_reasons",
+              "behaviour")
 TEST_DICTS = ("mib_deltas",)
 TEST_TEXTS = ("message", "xfail_reason", "xfail_link", "pcap", "rerun")
 
@@ -189,7 +190,7 @@ def _normalise_test(test: object, index: int, seen: set[str]) -> dict:
             _check_type(test[key], str, f"{where}.{key}")
     for req in test["requirements"]:
         _check_type(req, str, f"{where}.requirements[]")
-    for key in ("divergences", "frames", "diff", "oracle", "drop_reasons"):
+    for key in ("divergences", "frames", "diff", "oracle", "drop_reasons", "behaviour"):
         for item in test[key]:
             _check_type(item, dict, f"{where}.{key}[]")
     return test

@@ -240,7 +240,7 @@ def _lockstep(bed: Any, state: RunState, test_id: str
     outcome = check_bed(bed)
     divergences, stale = state.store.explain_test(test_id, outcome.divergences)
     bed.evidence["lockstep"] = {"divergences": [d.to_dict() for d in divergences],
-                                "oracle": outcome.decisions}
+                                "oracle": outcome.decisions, "behaviour": outcome.behaviour}
     if stale:  # reported in every mode; enforce also fails the test
         bed.evidence["lockstep"]["stale_divergence_entries"] = [e.key() for e in stale]
     return [d for d in divergences if not d.explained], stale

@@ -67,6 +67,7 @@ class ResultsCollector:
                 "id": nodeid, "requirements": [], "outcome": "passed", "duration_s": 0.0,
                 "message": None, "xfail_reason": None, "xfail_link": None, "divergences": [],
                 "frames": [], "diff": [], "oracle": [], "mib_deltas": {}, "drop_reasons": [],
+                "behaviour": [],
                 "pcap": None, "rerun": None,
             }
         return self.tests[nodeid]

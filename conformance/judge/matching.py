@@ -96,12 +96,17 @@ class Matcher:
     def __init__(self, oracle: Timers | None = None, complete: bool = True,
                  adopt: Callable[[dict[str, int]], None] | None = None,
                  on_reaction: Callable[[Reaction], None] | None = None,
-                 state_of: Callable[[bytes], str] | None = None) -> None:
+                 state_of: Callable[[bytes], str] | None = None,
+                 on_match: Callable[[Prediction, float, bool, bytes, float], None] | None = None
+                 ) -> None:
         self.oracle = oracle
         self.complete = complete
         self.adopt = adopt  # told the bindings each match settles (the oracle follows them)
         self.on_reaction = on_reaction  # told every timer reaction (its decision records)
         self.state_of = state_of  # the oracle's state for a frame's connection (divergences)
+        # told each prediction a target frame answered: (prediction, made at, by a timer,
+        # frame, at), for the behaviour fingerprint (conformance.judge.fingerprint)
+        self.on_match = on_match
         self.steps: list[Outstanding] = []  # predictions of the steps, in order
         self.timers: deque[Outstanding] = deque()  # of the oracle's timers, oldest first
         self.bindings: dict[str, int] = {}
@@ -160,7 +165,7 @@ class Matcher:
     # -- the target's side ---------------------------------------------------------------
     def observe(self, frame: bytes, t: float) -> list[Divergence]:
         """A frame the target sent at ``t``: [] when a prediction allows it."""
-        best = self._match(frame)
+        best = self._match(frame, t)
         if best is None:
             return []
         if self.oracle is not None:
@@ -168,10 +173,10 @@ class Matcher:
             if due is not None and due <= t + TIMER_EARLY_S:
                 # Perhaps the frame of a timer the oracle fires a little later (see above).
                 self.advance(max(due, t))
-                best = self._match(frame)
+                best = self._match(frame, t)
                 if best is None:
                     return []
-        return self._judge(frame, best)
+        return self._judge(frame, best, t)
 
     def close_step(self) -> list[Divergence]:
         """The target answered everything so far: what the oracle predicted and it did not
@@ -197,7 +202,7 @@ class Matcher:
         return out
 
     # -- matching ------------------------------------------------------------------------
-    def _match(self, frame: bytes) -> tuple | None:
+    def _match(self, frame: bytes, t: float) -> tuple | None:
         """Consume the outstanding prediction that allows ``frame`` (None): a step's, else a
         timer's with the frame's flow key; else the closest on the frame's flow, a step's
         before a timer's (a timer's frame is met only by a frame it allows, unless no step
@@ -220,6 +225,8 @@ class Matcher:
                     self._settle(trial)
                     pool.remove(item)
                     self.matched += 1
+                    if self.on_match is not None:
+                        self.on_match(item.prediction, item.t, item.timer, frame, t)
                     return None
                 if actual is None:
                     actual = dissect(frame)
@@ -229,7 +236,7 @@ class Matcher:
                     best = (pool, item, diffs, trial)
         return best if best is not None else (None, None, [], None)
 
-    def _judge(self, frame: bytes, best: tuple) -> list[Divergence]:
+    def _judge(self, frame: bytes, best: tuple, t: float) -> list[Divergence]:
         summary = dissect(frame).summary()
         state = self.state_of(frame) if self.state_of is not None else ""
         pool, item, diffs, trial = best
@@ -237,6 +244,8 @@ class Matcher:
             # The frame answers this prediction, but not as the oracle would.
             pool.remove(item)
             self._settle(trial)
+            if self.on_match is not None:
+                self.on_match(item.prediction, item.t, item.timer, frame, t)
             return [Divergence("field", d.field, text(d.expected), text(d.actual), d.rule,
                                summary, state) for d in diffs]
         return [Divergence("unexpected", "frame", "nothing", summary, self.rule, summary,

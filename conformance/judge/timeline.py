@@ -25,6 +25,7 @@ from conformance.author.background import is_background
 from conformance.dut.api import DutApi
 from conformance.fabric.pcap import FrameRecord
 from conformance.judge.divergence import HOST_STATE, Divergence
+from conformance.judge.fingerprint import Fingerprint
 from conformance.judge.matching import Matcher, compare_call
 from conformance.judge.oracle import Addresses, apply_sysctl, build_oracle
 from reference_stack.profiles import PROFILES, Profile
@@ -92,6 +93,7 @@ class LockstepResult:
     divergences: list[Divergence] = field(default_factory=list)
     decisions: list[dict[str, str]] = field(default_factory=list)
     matched: int = 0
+    behaviour: list[dict[str, Any]] = field(default_factory=list)  # judge.fingerprint
 
     def divergence_dicts(self) -> list[dict[str, Any]]:
         return [d.to_dict() for d in self.divergences]
@@ -105,8 +107,10 @@ class Lockstep:
         self.stack = build_oracle(profile, addrs, seed)
         self.fds: dict[int, int] = {}  # target fd -> oracle fd
         self.result = LockstepResult()
+        self.fingerprint = Fingerprint()
         self.matcher = Matcher(self.stack, complete=True, adopt=self.stack.adopt,
-                               on_reaction=self._decisions, state_of=self._state_of)
+                               on_reaction=self._decisions, state_of=self._state_of,
+                               on_match=self.fingerprint.on_match)
 
     # timeline events
     def _decisions(self, reaction: Reaction) -> None:
@@ -134,6 +138,7 @@ class Lockstep:
 
     def tester_frame(self, frame: bytes, t: float) -> None:
         self.advance(t)
+        self.fingerprint.tester_frame(frame, t)
         self._absorb(self.stack.receive(frame, t), t)
 
     def target_frame(self, frame: bytes, t: float) -> None:
@@ -159,6 +164,7 @@ class Lockstep:
     def finish(self, end: float | None = None) -> LockstepResult:
         self._diverged(self.matcher.finish(end if end is not None else float("inf")))
         self.result.matched = self.matcher.matched
+        self.result.behaviour = self.fingerprint.entries()
         return self.result
 
     # helpers
