@@ -4,7 +4,8 @@
     netconform fuzz   [--target T] [--engine hypothesis|boofuzz] [--budget S] [--seed S] [--out DIR]
     netconform replay FINDING_DIR
     netconform report RESULTS.json [MORE.json ...] [--out DIR]
-    netconform gate   --baseline OLD.json RESULTS.json
+    netconform gate   --baseline OLD.json RESULTS.json [--behaviour [--accept FILE]]
+    netconform diff   BASE.json CANDIDATE.json
     netconform targets
 
 Exit codes: 0 all as expected, 1 failures (or a regression, for gate), 2 usage or environment
@@ -40,6 +41,29 @@ class Parser(argparse.ArgumentParser):
 
 COMMANDS_GROUP = "netconform.commands"
 
+GATE_DESCRIPTION = """\
+Compare a candidate run with a baseline run. Without --behaviour: exit 1 on a regression (a
+test that passed now fails, a new unexplained divergence, lost coverage); runs of another
+target or kernel are refused (exit 2) unless --allow-target-change. With --behaviour: exit 1
+on any change, test by test, in the choices the stack made where the RFCs leave latitude
+(TTL, window, window scale, MSS, options, initial window, IP ID policy, timer classes, ICMP
+errors sent) that the --accept file does not list; a kernel change is what it compares.
+Bad input (unreadable results, a bad accept file): one line, exit 2."""
+
+GATE_WORKFLOW = """\
+the kernel CI gate, end to end:
+  netconform run --out base       # 1. the baseline kernel (or --target vm --kernel OLD)
+  netconform run --out cand       # 2. the candidate kernel (or --target vm --kernel NEW)
+  netconform gate --baseline base/results.json cand/results.json --allow-target-change
+                                  # 3. verdicts: exit 1 on a regression
+  netconform gate --behaviour --baseline base/results.json cand/results.json \\
+      --accept accepted.toml      # 4. behaviour: exit 1 on an unlisted change
+  netconform diff base/results.json cand/results.json   # what changed, per test
+  netconform report base/results.json cand/results.json --out report
+                                  # both columns and the behaviour diff, in HTML
+each run also writes OUT/junit.xml for the CI system; examples/ holds GitHub Actions and
+GitLab CI jobs a kernel tree can copy."""
+
 
 def build_parser() -> Parser:
     parser = Parser(prog="netconform", description="Conformance and fuzz testing of network stacks")
@@ -65,11 +89,27 @@ def build_parser() -> Parser:
     report.add_argument("results", nargs="+")
     report.add_argument("--out", default="netconform-report")
 
-    gate = sub.add_parser("gate", help="exit 1 on any regression against a baseline")
-    gate.add_argument("--baseline", required=True)
-    gate.add_argument("results")
+    gate = sub.add_parser("gate", help="exit 1 on any regression against a baseline",
+                          description=GATE_DESCRIPTION, epilog=GATE_WORKFLOW,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    gate.add_argument("--baseline", required=True, help="the baseline run's results.json")
+    gate.add_argument("results", help="the candidate run's results.json")
     gate.add_argument("--allow-target-change", action="store_true",
-                      help="compare runs of different targets or kernels")
+                      help="compare runs of different targets (or, without --behaviour, "
+                           "kernels)")
+    gate.add_argument("--behaviour", action="store_true",
+                      help="gate on behaviour changes inside the RFCs' latitude instead of "
+                           "verdicts: exit 1 on any change the --accept file does not list")
+    gate.add_argument("--accept", metavar="FILE",
+                      help="with --behaviour: a TOML file of accepted changes "
+                           "([[accept]] test = PATTERN, field = FIELD, reason = TEXT)")
+
+    diff = sub.add_parser("diff", help="behaviour changes inside the RFCs' latitude between "
+                                       "two runs, per test")
+    diff.add_argument("baseline", metavar="BASE.json")
+    diff.add_argument("results", metavar="CANDIDATE.json")
+    diff.add_argument("--allow-target-change", action="store_true",
+                      help="compare runs of different targets")
 
     sub.add_parser("targets", help="list targets and whether each is usable here")
     for verbs in command_plugins():
@@ -215,12 +255,24 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
-    from reports.commands import gate_command
+    from reports.commands import behaviour_gate_command, gate_command
 
+    if args.behaviour:
+        return behaviour_gate_command(args.baseline, args.results, args.accept,
+                                      args.allow_target_change)
+    if args.accept:
+        raise UsageFailure("--accept goes with --behaviour")
     return gate_command(args.baseline, args.results, args.allow_target_change)
 
 
-COMMANDS = {"run": cmd_run, "targets": cmd_targets, "report": cmd_report, "gate": cmd_gate}
+def cmd_diff(args: argparse.Namespace) -> int:
+    from reports.commands import diff_command
+
+    return diff_command(args.baseline, args.results, args.allow_target_change)
+
+
+COMMANDS = {"run": cmd_run, "targets": cmd_targets, "report": cmd_report, "gate": cmd_gate,
+            "diff": cmd_diff}
 PRIVILEGED = ("run",)  # verbs that drive a target (a plugin's say so with needs_target)
 PROBING = ("targets",)  # verbs that look at what a target could do: rootless when possible
 

@@ -1,0 +1,221 @@
+"""The behaviour diff: what changed, test by test, in the choices a target made inside the
+RFCs' latitude (each test's ``behaviour`` list in results.json, recorded by the lockstep
+replay: conformance/judge/fingerprint.py), and the behaviour gate over it.
+
+A choice is identified by (field, frame kind, the oracle's rule for the frame); it changed
+when its value differs between the two runs, or it is in one run only (``absent``: e.g. an
+ICMP error no longer sent). Only tests that ran in both runs are compared (not skipped, not
+missing in either): a test that could not run says nothing about a choice.
+
+``gate --behaviour`` fails on any change that no entry of an accept file lists. The accept
+file is TOML::
+
+    [[accept]]
+    test = "suites/tcp/*"          # a test id pattern (fnmatch: * ? [..])
+    field = "ipv4.ttl"             # a field, or a pattern ("tcp.opt.*")
+    reason = "the new default TTL" # optional, shown when the change is accepted
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from reports.model import ResultsError
+
+NOT_RUN = ("skipped",)
+ABSENT = "absent"
+ACCEPT_KEYS = {"test", "field", "reason"}
+
+
+@dataclass(frozen=True)
+class BehaviourChange:
+    test: str
+    field: str
+    old: Any  # ABSENT when the choice is not in the baseline's test
+    new: Any  # ABSENT when it is not in the candidate's
+    kind: str  # the frame's kind (tcp:S., icmp:3)
+    rule: str  # the oracle's rule for the frame
+    frame: str  # the frame, summarised (the candidate's, else the baseline's)
+    allows: str  # the RFC text that leaves the field to the stack
+    accepted_by: str | None = None  # the accept entry's reason (or pattern) that lists it
+
+    def describe(self) -> str:
+        return (f"{self.field}: {show(self.old)} -> {show(self.new)} "
+                f"({self.kind}, {self.rule}; allowed by {self.allows})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"test": self.test, "field": self.field, "old": self.old, "new": self.new,
+                "kind": self.kind, "rule": self.rule, "frame": self.frame,
+                "allows": self.allows, "accepted_by": self.accepted_by}
+
+
+@dataclass(frozen=True)
+class BehaviourDiff:
+    changes: tuple[BehaviourChange, ...]
+    compared: int  # tests that ran in both runs
+    not_compared: tuple[str, ...]  # tests skipped or missing in one of them
+
+    def by_test(self) -> dict[str, list[BehaviourChange]]:
+        out: dict[str, list[BehaviourChange]] = {}
+        for change in self.changes:
+            out.setdefault(change.test, []).append(change)
+        return out
+
+    def lines(self, limit: int = 200) -> list[str]:
+        """Per test, each change and its frame; at most ``limit`` changes."""
+        tests = self.by_test()
+        lines = [f"diff: {len(self.changes)} behaviour change(s) in {len(tests)} test(s), "
+                 f"{self.compared} test(s) compared"
+                 + (f", {len(self.not_compared)} not run in both" if self.not_compared
+                    else "")]
+        shown = 0
+        for test, changes in tests.items():
+            if shown >= limit:
+                lines.append(f"... and {len(self.changes) - shown} more change(s)")
+                break
+            lines.append(test)
+            for change in changes:
+                mark = f"  [accepted: {change.accepted_by}]" if change.accepted_by else ""
+                lines.append(f"  {change.describe()}{mark}")
+                lines.append(f"    frame: {change.frame}")
+                shown += 1
+        return lines
+
+
+def fingerprint_of(test: dict) -> dict[tuple[str, str, str], dict]:
+    """A test's behaviour entries by (field, kind, rule)."""
+    out = {}
+    for entry in test.get("behaviour", []):
+        key = (str(entry.get("field")), str(entry.get("kind")), str(entry.get("rule")))
+        out[key] = entry
+    return out
+
+
+def has_fingerprint(results: dict) -> bool:
+    return any(test.get("behaviour") for test in results["tests"])
+
+
+def behaviour_diff(baseline: dict, candidate: dict) -> BehaviourDiff:
+    """Compare the fingerprints of two validated results documents, test by test."""
+    old_tests = {t["id"]: t for t in baseline["tests"]}
+    new_tests = {t["id"]: t for t in candidate["tests"]}
+    changes: list[BehaviourChange] = []
+    compared = 0
+    not_compared = []
+    for test_id in sorted(old_tests.keys() | new_tests.keys()):
+        old, new = old_tests.get(test_id), new_tests.get(test_id)
+        if old is None or new is None or old["outcome"] in NOT_RUN or new["outcome"] in NOT_RUN:
+            not_compared.append(test_id)
+            continue
+        compared += 1
+        changes += _test_changes(test_id, fingerprint_of(old), fingerprint_of(new))
+    return BehaviourDiff(tuple(changes), compared, tuple(not_compared))
+
+
+def _test_changes(test_id: str, old: dict, new: dict) -> list[BehaviourChange]:
+    out = []
+    for key in sorted(old.keys() | new.keys()):
+        before, after = old.get(key), new.get(key)
+        old_value = before["value"] if before is not None else ABSENT
+        new_value = after["value"] if after is not None else ABSENT
+        if before is not None and after is not None and old_value == new_value:
+            continue
+        shown = after if after is not None else before
+        field, kind, rule = key
+        out.append(BehaviourChange(test_id, field, old_value, new_value, kind, rule,
+                                   str(shown.get("frame", "")), str(shown.get("allows", ""))))
+    return out
+
+
+def show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    return "none" if value is None else str(value)
+
+
+# -- the accept file -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Accept:
+    test: str
+    field: str
+    reason: str = ""
+
+    def lists(self, change: BehaviourChange) -> bool:
+        return fnmatchcase(change.test, self.test) and fnmatchcase(change.field, self.field)
+
+    def label(self) -> str:
+        return self.reason or f"test {self.test!r}, field {self.field!r}"
+
+
+def load_accept(path: str) -> tuple[Accept, ...]:
+    """Read an accept file; ResultsError (one line, naming the file) when it is bad."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"{path}: not valid TOML: {exc}") from None
+    extra = set(data) - {"accept"}
+    if extra:
+        raise ResultsError(f"{path}: unknown key {sorted(extra)[0]!r} (expected [[accept]] "
+                           "entries)")
+    entries = data.get("accept", [])
+    if not isinstance(entries, list):
+        raise ResultsError(f"{path}: 'accept' must be an array of tables ([[accept]])")
+    return tuple(_accept_entry(path, i, entry) for i, entry in enumerate(entries))
+
+
+def _accept_entry(path: str, index: int, entry: object) -> Accept:
+    where = f"{path}: accept[{index}]"
+    if not isinstance(entry, dict):
+        raise ResultsError(f"{where}: expected a table")
+    unknown = set(entry) - ACCEPT_KEYS
+    if unknown:
+        raise ResultsError(f"{where}: unknown key {sorted(unknown)[0]!r} "
+                           f"(keys: {', '.join(sorted(ACCEPT_KEYS))})")
+    for key in ("test", "field"):
+        if not isinstance(entry.get(key), str) or not entry[key]:
+            raise ResultsError(f"{where}: {key!r} must be a non-empty string")
+    reason = entry.get("reason", "")
+    if not isinstance(reason, str):
+        raise ResultsError(f"{where}: 'reason' must be a string")
+    return Accept(entry["test"], entry["field"], reason)
+
+
+def apply_accept(diff: BehaviourDiff, accept: tuple[Accept, ...]) -> BehaviourDiff:
+    """The diff with each change an accept entry lists marked as accepted."""
+    changes = []
+    for change in diff.changes:
+        entry = next((a for a in accept if a.lists(change)), None)
+        if entry is not None:
+            change = BehaviourChange(**{**change.__dict__, "accepted_by": entry.label()})
+        changes.append(change)
+    return BehaviourDiff(tuple(changes), diff.compared, diff.not_compared)
+
+
+def gate_lines(diff: BehaviourDiff, limit: int = 50) -> tuple[int, list[str]]:
+    """The behaviour gate's verdict: (1 when a change is not accepted, else 0; its lines)."""
+    refused = [c for c in diff.changes if c.accepted_by is None]
+    accepted = [c for c in diff.changes if c.accepted_by is not None]
+    if refused:
+        head = f"gate --behaviour: FAILED, {len(refused)} behaviour change(s) not accepted"
+    else:
+        head = "gate --behaviour: ok, no behaviour change outside the accept file"
+    lines = [head + f" ({diff.compared} test(s) compared)"]
+    for kind, changes in (("behaviour-changed", refused), ("accepted", accepted)):
+        for change in changes[:limit]:
+            note = f" [{change.accepted_by}]" if change.accepted_by else ""
+            lines.append(f"  {kind}: {change.test}: {change.describe()}{note}")
+        if len(changes) > limit:
+            lines.append(f"  ... and {len(changes) - limit} more {kind}")
+    if refused:
+        lines.append("  to accept a change, list it in an accept file: [[accept]] test = "
+                     "\"<test id pattern>\", field = \"<field>\", reason = \"...\"")
+    return (1 if refused else 0), lines
