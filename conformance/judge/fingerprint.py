@@ -16,9 +16,10 @@ and not noise:
   SYN's window, window scale and MSS, the TCP option layout;
 - free values that are random per connection (ISN, TSval, ephemeral port, a flow label, the
   IP ID) only as a policy class (``zero``/``nonzero``, the IP ID's step on a connection);
-- timing as a class on a 1-2-5 ladder (``immediate`` under 25 ms, then ``~50ms`` for 25-71 ms,
-  ``~100ms`` for 71-141 ms, ``~200ms``, ``~500ms``, ``~1s``, ...: each class spans a factor of
-  two or more around its name, so a timer's jitter stays inside it);
+- timing as a class: a timer's interval on a 1-2-5 ladder (``immediate`` under 25 ms, then
+  ``~50ms`` for 25-71 ms, ``~100ms`` for 71-141 ms, ``~200ms``, ``~500ms``, ``~1s``, ...: each
+  class spans a factor of two or more around its name, so a timer's jitter stays inside it);
+  an ACK's delay as ``immediate``, ``delayed`` or ``delayed >300ms`` (:func:`delay_class`);
 - the initial window as the number of data segments a connection's first flight held (the
   predictions of one step of the oracle, which the target's segments met);
 - which ICMP errors the target sent (type/code).
@@ -67,6 +68,7 @@ _SYN_ONLY = ("tcp.window", "tcp.opt.wscale", "tcp.opt.mss")
 ICMPV4_ERRORS = frozenset((3, 4, 5, 11, 12))  # RFC 792
 ICMPV6_ERRORS = frozenset((1, 2, 3, 4))  # RFC 4443 2.1
 IMMEDIATE_S = 0.025
+DELAYED_MAX_S = 0.3
 IDENT_STEP_MAX = 8  # a per-connection counter's step (Linux: inet_id += segments)
 
 
@@ -80,6 +82,16 @@ def timing_class(seconds: float) -> str:
     best = min((step * decade for step in (1, 2, 5, 10)),
                key=lambda v: abs(math.log(ms / v)))
     return f"~{best / 1000:g}s" if best >= 1000 else f"~{best:g}ms"
+
+
+def delay_class(seconds: float) -> str:
+    """An ACK's delay as a class: ``immediate`` (under 25 ms), ``delayed`` (up to 300 ms:
+    Linux's delayed-ACK timeout adapts between TCP_ATO_MIN, 40 ms, and TCP_DELACK_MAX, 200 ms,
+    to the arrival pattern, so two runs of one kernel land anywhere in it: measured 40 ms and
+    80-100 ms in one test), ``delayed >300ms`` (towards RFC 1122's 0.5 s bound)."""
+    if seconds < IMMEDIATE_S:
+        return "immediate"
+    return "delayed" if seconds <= DELAYED_MAX_S else "delayed >300ms"
 
 
 def kind_of(frame: bytes, d: Dissected) -> str:
@@ -161,7 +173,7 @@ class Fingerprint:
         self._tcp_choices(d, put)
         self._icmp_choice(d, put)
         if DELAY_KEY in prediction.variance:
-            put("timing.ack_delay", timing_class(t - made_at))
+            put("timing.ack_delay", delay_class(t - made_at))
         if timer and flow in self.last_seen:
             put("timing.retransmission", timing_class(t - self.last_seen[flow]))
         if d.tcp is not None and d.tcp.payload and not timer:

@@ -10,7 +10,7 @@ import pytest
 from conformance.author.exchange import Exchange
 from conformance.fabric import naming
 from conformance.fabric.namespaces import DutConfig
-from conformance.judge.fingerprint import CHOICES, Fingerprint, timing_class
+from conformance.judge.fingerprint import CHOICES, Fingerprint, delay_class, timing_class
 from conformance.judge.timeline import RecordingDutApi, check_bed
 from conformance.targets.reference import InprocReferenceTarget
 from fuzz.frames import FrameFactory
@@ -98,6 +98,11 @@ def test_timing_is_a_class_on_a_1_2_5_ladder(seconds, klass):
     assert timing_class(seconds) == klass
 
 
+def test_an_ack_delay_is_immediate_delayed_or_late():
+    assert [delay_class(s) for s in (0.003, 0.04, 0.1, 0.2, 0.45)] == [
+        "immediate", "delayed", "delayed", "delayed", "delayed >300ms"]
+
+
 def test_a_delayable_ack_records_its_delay_class_and_a_timer_frame_its_interval():
     factory = FrameFactory(LinkAddresses.from_text("02:00:00:00:00:02", "02:00:00:00:00:01",
                                                    "198.18.0.2", "198.18.0.1"))
@@ -107,7 +112,7 @@ def test_a_delayable_ack_records_its_delay_class_and_a_timer_frame_its_interval(
     fp.on_match(Prediction(ack, "R1", {"timing.delay_ms": None}), 1.0, False, ack, 1.043)
     fp.on_match(Prediction(ack, "R2", {}), 1.5, True, ack, 1.25)
     got = {(e["field"], e["rule"]): e["value"] for e in fp.entries()}
-    assert got[("timing.ack_delay", "R1")] == "~50ms"
+    assert got[("timing.ack_delay", "R1")] == "delayed"
     assert got[("timing.retransmission", "R2")] == "~200ms"
 
 
