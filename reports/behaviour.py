@@ -219,3 +219,48 @@ def gate_lines(diff: BehaviourDiff, limit: int = 50) -> tuple[int, list[str]]:
         lines.append("  to accept a change, list it in an accept file: [[accept]] test = "
                      "\"<test id pattern>\", field = \"<field>\", reason = \"...\"")
     return (1 if refused else 0), lines
+
+
+# -- the report's section --------------------------------------------------------------------
+
+REPORT_LIMIT = 2000  # rows of one comparison in the HTML report; the rest is a count
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    change: BehaviourChange
+    anchor: str  # the candidate's test in the report (its base's when only there)
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    base: str  # column labels
+    candidate: str
+    diff: BehaviourDiff
+    rows: tuple[ReportRow, ...]
+
+    @property
+    def tests(self) -> int:
+        return len(self.diff.by_test())
+
+
+def report_sections(columns: list[dict], anchors: list[list[str]]) -> list[ReportSection]:
+    """The behaviour diff of the first column against each other column, where both hold a
+    fingerprint (labelled, validated documents and their tests' anchors, column by column)."""
+    if not columns or not has_fingerprint(columns[0]):
+        return []
+    base = columns[0]
+    sections = []
+    for column, column_anchors in zip(columns[1:], anchors[1:], strict=True):
+        if not has_fingerprint(column):
+            continue
+        diff = behaviour_diff(base, column)
+        where = {test["id"]: a for test, a in zip(column["tests"], column_anchors, strict=True)}
+        where_base = {t["id"]: a for t, a in zip(base["tests"], anchors[0], strict=True)}
+        rows = tuple(ReportRow(c, where.get(c.test) or where_base.get(c.test, ""),
+                               show(c.old), show(c.new))
+                     for c in diff.changes[:REPORT_LIMIT])
+        sections.append(ReportSection(base["label"], column["label"], diff, rows))
+    return sections

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from reports.anchors import anchors_for
 from reports.banners import banners
+from reports.behaviour import report_sections
 from reports.failures import Failure, explain
 from reports.ladder import Ladder, build_ladder
 from reports.links import rebase_pcaps, safe_href
@@ -125,6 +126,7 @@ def render_html(targets: list[dict]) -> str:
         failures_total=len(failures),
         open_failures=len(failures) <= OPEN_LIMIT,
         matrix=matrix,
+        behaviour=report_sections(targets, anchors),
         summary=summary,
         outcomes=OUTCOMES,
         rfcs=rfcs,
