@@ -175,7 +175,12 @@ class Fingerprint:
         if DELAY_KEY in prediction.variance:
             put("timing.ack_delay", delay_class(t - made_at))
         if timer and flow in self.last_seen:
-            put("timing.retransmission", timing_class(t - self.last_seen[flow]))
+            interval = timing_class(t - self.last_seen[flow])
+            if interval != "immediate":
+                # A timer frame right after the flow's previous frame: the matcher may have
+                # met it with a timer's prediction or a step's (run to run), and it shows
+                # nothing of the timer's interval.
+                put("timing.retransmission", interval)
         if d.tcp is not None and d.tcp.payload and not timer:
             self._flight(flow, made_at, kind, rule, summary)
         if flow:

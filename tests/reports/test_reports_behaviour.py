@@ -129,3 +129,21 @@ def test_bad_results_are_one_line_exit_2(tmp_path, capsys):
     other = write(tmp_path, "other.json", dict(run(), target="pytcp"))
     assert behaviour_gate_command(good, other) == 2
     assert_one_line_error(capsys, "not comparable", "--allow-target-change")
+
+
+def delays(*classes):
+    """A run whose tests each have one delayable ACK, with these delay classes."""
+    tests = [sample.make_test(f"suites/tcp/test_d.py::test_{i}", behaviour=[
+        choice("timing.ack_delay", c, "tcp:.", "R-ack", "RFC 1122 4.2.3.2")])
+        for i, c in enumerate(classes)]
+    return validate_results(sample.make_results(tests))
+
+
+def test_ack_delay_classes_are_compared_over_the_whole_run():
+    flipped = behaviour_diff(delays("delayed", "immediate", "delayed"),
+                             delays("immediate", "immediate", "delayed"))
+    assert flipped.changes == ()  # one ACK's timing inside the kernel: not a change
+    none_delayed = behaviour_diff(delays("delayed", "immediate"), delays("immediate",
+                                                                        "immediate"))
+    assert [(c.test, c.field, c.old, c.new) for c in none_delayed.changes] == [
+        ("(whole run)", "timing.ack_delay", ["delayed", "immediate"], ["immediate"])]
