@@ -2,7 +2,7 @@
 RFCs' latitude (each test's ``behaviour`` list in results.json, recorded by the lockstep
 replay: conformance/judge/fingerprint.py), and the behaviour gate over it.
 
-A choice is identified by (field, frame kind, the oracle's rule for the frame); it changed
+A choice is identified by (field, frame kind); it changed
 when its value differs between the two runs, or it is in one run only (``absent``: e.g. an
 ICMP error no longer sent). Only tests that ran in both runs are compared (not skipped, not
 missing in either): a test that could not run says nothing about a choice.
@@ -94,11 +94,11 @@ class BehaviourDiff:
         return lines
 
 
-def fingerprint_of(test: dict) -> dict[tuple[str, str, str], dict]:
-    """A test's behaviour entries by (field, kind, rule)."""
+def fingerprint_of(test: dict) -> dict[tuple[str, str], dict]:
+    """A test's behaviour entries by (field, kind)."""
     out = {}
     for entry in test.get("behaviour", []):
-        key = (str(entry.get("field")), str(entry.get("kind")), str(entry.get("rule")))
+        key = (str(entry.get("field")), str(entry.get("kind")))
         out[key] = entry
     return out
 
@@ -137,7 +137,7 @@ def _values(entry: dict) -> list:
 
 def _collect_run_level(choices: dict, into: dict[str, dict[Any, dict]]) -> None:
     """The classes of the :data:`RUN_LEVEL` fields, each with the first entry that took it."""
-    for (field, _, _), entry in choices.items():
+    for (field, _), entry in choices.items():
         if field in RUN_LEVEL:
             for value in _values(entry):
                 into.setdefault(field, {}).setdefault(json_key(value), entry)
@@ -173,9 +173,10 @@ def _test_changes(test_id: str, old: dict, new: dict) -> list[BehaviourChange]:
         if before is not None and after is not None and old_value == new_value:
             continue
         shown = after if after is not None else before
-        field, kind, rule = key
-        out.append(BehaviourChange(test_id, field, old_value, new_value, kind, rule,
-                                   str(shown.get("frame", "")), str(shown.get("allows", ""))))
+        field, kind = key
+        out.append(BehaviourChange(test_id, field, old_value, new_value, kind,
+                                   str(shown.get("rule", "")), str(shown.get("frame", "")),
+                                   str(shown.get("allows", ""))))
     return out
 
 

@@ -24,8 +24,10 @@ and not noise:
   predictions of one step of the oracle, which the target's segments met);
 - which ICMP errors the target sent (type/code).
 
-Entries are aggregated per (field, frame kind, oracle rule): the distinct values in the
-order they were first seen, sorted, with the first such frame's summary. JSON-safe.
+Entries are aggregated per (field, frame kind): the distinct values, sorted, with the first
+such frame's summary and the oracle's rules for those frames (the first one as ``rule``).
+Not per rule: one frame may meet a timer's prediction in one run and a step's in the next
+(a tail loss probe racing the tester's ACK), so the rule is shown, not compared. JSON-safe.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ ICMPV4_ERRORS = frozenset((3, 4, 5, 11, 12))  # RFC 792
 ICMPV6_ERRORS = frozenset((1, 2, 3, 4))  # RFC 4443 2.1
 IMMEDIATE_S = 0.025
 DELAYED_MAX_S = 0.3
+SHORT_TIMER_S = 0.071  # below the "~100ms" class: see Fingerprint.on_match
 IDENT_STEP_MAX = 8  # a per-connection counter's step (Linux: inet_id += segments)
 
 
@@ -121,19 +124,19 @@ def flow_of(d: Dissected) -> tuple:
 
 @dataclass
 class Choice:
-    """One (field, frame kind, rule) of a test: the values the target took there."""
+    """One (field, frame kind) of a test: the values the target took there."""
 
     field: str
     kind: str
-    rule: str
+    rules: list[str]  # the oracle's rules for these frames, the first frame's first
     frame: str  # the first such frame, summarised
     values: list[Any] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         values = sorted(self.values, key=repr)
         return {"field": self.field, "value": values[0] if len(values) == 1 else values,
-                "kind": self.kind, "rule": self.rule, "frame": self.frame,
-                "allows": CHOICES[self.field]}
+                "kind": self.kind, "rule": self.rules[0], "rules": sorted(self.rules),
+                "frame": self.frame, "allows": CHOICES[self.field]}
 
 
 class Fingerprint:
@@ -141,7 +144,7 @@ class Fingerprint:
     (``tester_frame``, for the timing of a flow)."""
 
     def __init__(self) -> None:
-        self.choices: dict[tuple[str, str, str], Choice] = {}
+        self.choices: dict[tuple[str, str], Choice] = {}
         self.last_seen: dict[tuple, float] = {}  # flow -> time of its latest frame
         self.last_ident: dict[tuple, int] = {}  # TCP flow -> the target's latest IP ID
         self.first_flight: dict[tuple, tuple[float, int, str, str, str]] = {}
@@ -161,10 +164,12 @@ class Fingerprint:
         flow = flow_of(d)
 
         def put(name: str, value: Any) -> None:
-            key = (name, kind, rule)
+            key = (name, kind)
             choice = self.choices.get(key)
             if choice is None:
-                choice = self.choices[key] = Choice(name, kind, rule, summary)
+                choice = self.choices[key] = Choice(name, kind, [rule], summary)
+            elif rule not in choice.rules:
+                choice.rules.append(rule)
             value = jsonable(value)
             if value not in choice.values:
                 choice.values.append(value)
@@ -175,12 +180,12 @@ class Fingerprint:
         if DELAY_KEY in prediction.variance:
             put("timing.ack_delay", delay_class(t - made_at))
         if timer and flow in self.last_seen:
-            interval = timing_class(t - self.last_seen[flow])
-            if interval != "immediate":
-                # A timer frame right after the flow's previous frame: the matcher may have
-                # met it with a timer's prediction or a step's (run to run), and it shows
-                # nothing of the timer's interval.
-                put("timing.retransmission", interval)
+            interval = t - self.last_seen[flow]
+            if interval >= SHORT_TIMER_S:
+                # A timer frame sooner after the flow's previous frame races the tester's
+                # answer (a tail loss probe's 2 RTT on a veth against a Python tester's ACK):
+                # one run meets it with a timer's prediction, the next the ACK came first.
+                put("timing.retransmission", timing_class(interval))
         if d.tcp is not None and d.tcp.payload and not timer:
             self._flight(flow, made_at, kind, rule, summary)
         if flow:
@@ -240,11 +245,11 @@ class Fingerprint:
 
     # -- the result ----------------------------------------------------------------------------
     def entries(self) -> list[dict[str, Any]]:
-        """The choices, JSON-safe, in a stable order (field, kind, rule)."""
+        """The choices, JSON-safe, in a stable order (field, kind)."""
         choices = dict(self.choices)
         for _, count, kind, rule, summary in self.first_flight.values():
-            key = ("tcp.initial_window", kind, rule)
-            choice = choices.setdefault(key, Choice(key[0], kind, rule, summary))
+            key = ("tcp.initial_window", kind)
+            choice = choices.setdefault(key, Choice(key[0], kind, [rule], summary))
             if count not in choice.values:
                 choice.values.append(count)
         return [choices[key].to_dict() for key in sorted(choices)]
