@@ -30,20 +30,25 @@ def gate_script(out: Path, cand_args: str, accept: str = "") -> subprocess.Compl
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network namespaces)")
-def test_the_example_job_fails_on_a_behaviour_change_and_passes_once_accepted(tmp_path):
-    proc = gate_script(tmp_path / "ci", "--dut-sysctl net.ipv4.ip_default_ttl=100")
+def test_the_example_job_fails_on_an_unaccepted_behaviour_change(tmp_path):
+    """A candidate with another default TTL and no window scaling, the TTL accepted: the job
+    fails naming the window scale, lists the TTL as accepted, and leaves JUnit and one
+    report with both runs and the behaviour section."""
+    accept = tmp_path / "accept.toml"
+    accept.write_text('[[accept]]\ntest = "*"\nfield = "ipv4.ttl"\nreason = "new TTL"\n')
+    proc = gate_script(tmp_path / "ci", "--dut-sysctl net.ipv4.ip_default_ttl=100 "
+                       "--dut-sysctl net.ipv4.tcp_window_scaling=0", str(accept))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "gate: ok, no regression" in proc.stdout  # both runs pass
-    assert "behaviour-changed:" in proc.stdout and "ipv4.ttl: 64 -> 100" in proc.stdout
+    refused = [line for line in proc.stdout.splitlines() if "behaviour-changed:" in line]
+    assert any("tcp.opt.wscale: 10 -> none" in line for line in refused), proc.stdout
+    assert not any("ipv4.ttl" in line for line in refused)
+    assert "accepted: suites/tcp/test_handshake_accept.py" in proc.stdout
+    assert "ipv4.ttl: 64 -> 100" in proc.stdout and "[new TTL]" in proc.stdout
     for run in ("base", "candidate"):
         assert (tmp_path / "ci" / run / "junit.xml").read_text().startswith("<?xml")
     html = (tmp_path / "ci" / "report" / "index.html").read_text()
     assert 'id="behaviour"' in html and "linux (base)" in html and "linux (candidate)" in html
-    accept = tmp_path / "accept.toml"
-    accept.write_text('[[accept]]\ntest = "*"\nfield = "ipv4.ttl"\nreason = "new TTL"\n')
-    again = gate_script(tmp_path / "ci2", "--dut-sysctl net.ipv4.ip_default_ttl=100",
-                        str(accept))
-    assert again.returncode == 0, again.stdout + again.stderr
 
 
 def test_the_ci_files_parse_and_call_the_script():
