@@ -111,6 +111,12 @@ def kind_of(frame: bytes, d: Dissected) -> str:
     return "ipv6 udp" if d.udp is not None else "ipv6"
 
 
+def summary_of(d: Dissected) -> str:
+    """The frame's summary from the IP layer on (its Ethernet header is the link's)."""
+    parts = d.summary().split(" | ")
+    return " | ".join(parts[1:] if len(parts) > 1 and parts[0].startswith("Ether") else parts)
+
+
 def flow_of(d: Dissected) -> tuple:
     """Both directions of a flow alike: protocol and the unordered pair of endpoints."""
     ip = d.ipv4 or d.ipv6
@@ -160,7 +166,7 @@ class Fingerprint:
         """A target frame at ``t`` answered ``prediction`` (made at ``made_at``, by one of
         the oracle's timers when ``timer``)."""
         d = dissect(frame)
-        kind, rule, summary = kind_of(frame, d), prediction.rule, d.summary()
+        kind, rule, summary = kind_of(frame, d), prediction.rule, summary_of(d)
         flow = flow_of(d)
 
         def put(name: str, value: Any) -> None:
