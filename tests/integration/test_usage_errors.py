@@ -14,6 +14,12 @@ from .runner import netconform
         (["run", "--dut-sysctl", "novalue"], "NAME=VALUE"),
         (["run", "--bogus-option"], "unrecognized arguments"),
         (["frobnicate"], "invalid choice"),
+        (["gate", "--accept", "ok.toml", "--baseline", "a.json", "b.json"],
+         "--accept goes with --behaviour"),
+        (["gate", "--behaviour", "--baseline", "/nonexistent/a.json", "b.json"],
+         "no such file"),
+        (["diff", "/nonexistent/a.json", "b.json"], "no such file"),
+        (["diff", "a.json"], "CANDIDATE.json"),
     ],
 )
 def test_usage_error_is_one_line_exit_2(args, fragment):
