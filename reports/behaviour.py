@@ -131,7 +131,7 @@ def behaviour_diff(baseline: dict, candidate: dict) -> BehaviourDiff:
 
 
 def _values(entry: dict) -> list:
-    value = entry["value"]
+    value = entry.get("value")
     return value if isinstance(value, list) else [value]
 
 
@@ -168,8 +168,8 @@ def _test_changes(test_id: str, old: dict, new: dict) -> list[BehaviourChange]:
         if key[0] in RUN_LEVEL:
             continue
         before, after = old.get(key), new.get(key)
-        old_value = before["value"] if before is not None else ABSENT
-        new_value = after["value"] if after is not None else ABSENT
+        old_value = before.get("value") if before is not None else ABSENT
+        new_value = after.get("value") if after is not None else ABSENT
         if before is not None and after is not None and old_value == new_value:
             continue
         shown = after if after is not None else before
