@@ -73,6 +73,16 @@ class BehaviourDiff:
             out.setdefault(change.test, []).append(change)
         return out
 
+    def by_field(self) -> str:
+        """``field: changes in tests`` per field, most changes first (a summary line)."""
+        counts: dict[str, set[str]] = {}
+        total: dict[str, int] = {}
+        for change in self.changes:
+            counts.setdefault(change.field, set()).add(change.test)
+            total[change.field] = total.get(change.field, 0) + 1
+        order = sorted(total, key=lambda f: (-total[f], f))
+        return ", ".join(f"{f} {total[f]} in {len(counts[f])} test(s)" for f in order)
+
     def lines(self, limit: int = 200) -> list[str]:
         """Per test, each change and its frame; at most ``limit`` changes."""
         tests = self.by_test()
@@ -80,6 +90,8 @@ class BehaviourDiff:
                  f"{self.compared} test(s) compared"
                  + (f", {len(self.not_compared)} not run in both" if self.not_compared
                     else "")]
+        if self.changes:
+            lines.append(f"by field: {self.by_field()}")
         shown = 0
         for test, changes in tests.items():
             if shown >= limit:
@@ -259,6 +271,8 @@ def gate_lines(diff: BehaviourDiff, limit: int = 50) -> tuple[int, list[str]]:
     else:
         head = "gate --behaviour: ok, no behaviour change outside the accept file"
     lines = [head + f" ({diff.compared} test(s) compared)"]
+    if refused:
+        lines.append("  by field: " + BehaviourDiff(tuple(refused), diff.compared, ()).by_field())
     for kind, changes in (("behaviour-changed", refused), ("accepted", accepted)):
         for change in changes[:limit]:
             note = f" [{change.accepted_by}]" if change.accepted_by else ""

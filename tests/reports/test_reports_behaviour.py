@@ -78,6 +78,7 @@ def test_gate_behaviour_fails_naming_the_change_and_an_accept_file_lets_it_pass(
     assert behaviour_gate_command(base, cand) == 1
     out = capsys.readouterr().out
     assert "FAILED, 2 behaviour change(s) not accepted" in out
+    assert "by field: ipv4.ttl 2 in 2 test(s)" in out
     assert "behaviour-changed: suites/tcp/test_a.py::test_a: ipv4.ttl: 64 -> 128" in out
     partial = write(tmp_path, "partial.toml",
                     '[[accept]]\ntest = "suites/tcp/*"\nfield = "ipv4.ttl"\n')
