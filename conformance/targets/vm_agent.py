@@ -23,6 +23,7 @@ import platform
 import sys
 import time
 import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from conformance.dut.agent import decode, encode
@@ -45,6 +46,9 @@ class VmCalls:
     def __init__(self) -> None:
         self.ns: str | None = None
         self.seq = 0
+        self.setup: dict[str, Any] | None = None
+        self.next_ns: Future[str] | None = None  # the next test's, being prepared
+        self.preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nc-vm-prepare")
         self.api = KernelSocketApi(None)
         self.drops = DropMonitor(DROPS_INSTANCE, all_pids=True)  # the VM carries only our traffic
         self.kernel_log = kmsg.KernelLog()
@@ -56,16 +60,38 @@ class VmCalls:
         t0 = time.perf_counter()
         if self.ns is not None:
             self.dut_end()
-        self.seq += 1
-        name = f"dut{self.seq}"
-        vm_netns.create(name)
+        if setup != self.setup and self.next_ns is not None:  # prepared for another set-up
+            self._discard_prepared()
+        self.setup = setup
+        if self.next_ns is None:
+            self._prepare_next()
+        assert self.next_ns is not None
+        next_ns, self.next_ns = self.next_ns, None
+        name = next_ns.result()
+        t_prepared = time.perf_counter()
         self.ns = name
         vm_netns.configure(name, NIC, setup)
         self.api = KernelSocketApi(name)
         self.mib_before = mib.snapshot(name)
         self.drops.clear()
         self.kernel_log.new_problems()
-        return {"netns": name, "begin_s": round(time.perf_counter() - t0, 4)}
+        return {"netns": name, "begin_s": round(time.perf_counter() - t0, 4),
+                "prepared_wait_s": round(t_prepared - t0, 4)}
+
+    def _prepare_next(self) -> None:
+        """The next test's namespace and its sysctls, made while the harness does other work."""
+        assert self.setup is not None
+        self.seq += 1
+        name, setup = f"dut{self.seq}", self.setup
+        self.next_ns = self.preparer.submit(lambda: (vm_netns.prepare(name, NIC, setup), name)[1])
+
+    def _discard_prepared(self) -> None:
+        assert self.next_ns is not None
+        try:
+            vm_netns.delete(self.next_ns.result())
+        except OSError:
+            pass
+        self.next_ns = None
 
     def dut_end(self) -> dict[str, Any]:
         """The test's evidence; the sockets closed, the NIC back and the namespace gone."""
@@ -78,6 +104,7 @@ class VmCalls:
         self.api.close_all()
         self.api = KernelSocketApi(None)
         vm_netns.release(name, NIC)
+        self._prepare_next()
         return evidence
 
     def drop_reasons(self) -> list[dict[str, object]]:

@@ -33,12 +33,14 @@ from conformance.fabric.namespaces import (
     wait_ipv6_ready,
     wait_running,
 )
+from conformance.targets.vm_rtnl import Rtnl, link_index
 
 MS_BIND = 0x1000
 MNT_DETACH = 0x2
 SIOCETHTOOL = 0x8946
 ETHTOOL_SGRO = 0x2C  # include/uapi/linux/ethtool.h
 IP = "ip"
+LOOPBACK_INDEX = 1  # lo is the first link of every namespace
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -84,13 +86,6 @@ def delete(name: str) -> None:
     os.unlink(path)
 
 
-def _ip(args: list[str], script: str | None = None) -> None:
-    cmd = [IP, *args] if script is None else [IP, *args, "-batch", "-"]
-    result = subprocess.run(cmd, input=script, text=True, capture_output=True, check=False)
-    if result.returncode != 0:
-        raise VmNetnsError(0, f"ip {' '.join(args)} failed: {result.stderr.strip()}")
-
-
 def gro_off(name: str, nic: str) -> None:
     """Generic receive offload off on the NIC (ETHTOOL_SGRO), as on the ``linux`` target's veth:
     the DUT's TCP sees each segment the tester sent, never a coalesced one."""
@@ -111,26 +106,40 @@ def split_sysctls(sysctls: dict[str, str], nic: str) -> tuple[dict[str, str], di
     return before, after
 
 
+def prepare(name: str, nic: str, setup: dict[str, Any]) -> None:
+    """What can be done before the NIC is free: the namespace and its sysctls (the per-device
+    ones of the NIC as ``default`` ones, which the NIC inherits as it arrives)."""
+    create(name)
+    try:
+        netns.write_sysctls(name, split_sysctls(dict(setup.get("sysctls", {})), nic)[0])
+    except BaseException:
+        delete(name)
+        raise
+
+
 def configure(name: str, nic: str, setup: dict[str, Any]) -> None:
-    """Move ``nic`` into namespace ``name`` and configure it as ``setup`` says: ``sysctls``
-    (``{dut_if}`` already resolved to ``nic``), ``ipv4`` (address/prefix), ``ipv6``,
-    ``neighbours`` ([(address, MAC)] made permanent), ``setup_commands`` (shell, in the
-    namespace; a failure is an error naming the command)."""
-    before, after = split_sysctls(dict(setup.get("sysctls", {})), nic)
-    netns.write_sysctls(name, before)
-    _ip([], f"link set {nic} netns {name}\n")
-    netns.write_sysctls(name, after)
-    script = "link set lo up\n"
-    if setup.get("ipv4") or setup.get("ipv6"):
-        script += f"link set {nic} addrgenmode none\n"
-    if setup.get("ipv4"):
-        script += f"addr add {setup['ipv4']} dev {nic}\n"
-    if setup.get("ipv6"):
-        script += f"addr add {setup['ipv6']} dev {nic} nodad\n"
-    for address, mac in setup.get("neighbours", []):
-        script += f"neigh replace {address} lladdr {mac} dev {nic} nud permanent\n"
-    script += f"link set {nic} up\n"
-    _ip(["-n", name], script)
+    """Move ``nic`` into the prepared namespace ``name`` and configure it as ``setup`` says:
+    ``sysctls`` (``{dut_if}`` already resolved to ``nic``), ``ipv4`` (address/prefix),
+    ``ipv6``, ``neighbours`` ([(address, MAC)] made permanent), ``setup_commands`` (shell, in
+    the namespace; a failure is an error naming the command)."""
+    fd = os.open(netns.netns_path(name), os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        with Rtnl() as here:
+            here.move_link(socket.if_nametoindex(nic), netns_fd=fd)
+    finally:
+        os.close(fd)
+    netns.write_sysctls(name, split_sysctls(dict(setup.get("sysctls", {})), nic)[1])
+    index = link_index(name, nic)
+    with Rtnl(name) as there:
+        there.link_up(LOOPBACK_INDEX)
+        if setup.get("ipv4") or setup.get("ipv6"):
+            there.addrgenmode_none(index)
+        for key in ("ipv4", "ipv6"):
+            if setup.get(key):
+                there.add_address(index, str(setup[key]))
+        for address, mac in setup.get("neighbours", []):
+            there.add_permanent_neighbour(index, address, mac)
+        there.link_up(index)
     for offload_off in (disable_tx_checksum_offload, gro_off):
         try:
             offload_off(name, nic)
@@ -152,7 +161,8 @@ def configure(name: str, nic: str, setup: dict[str, Any]) -> None:
 def release(name: str, nic: str) -> None:
     """The NIC back to the VM's first namespace (PID 1's), then the namespace deleted."""
     try:
-        _ip(["-n", name], f"link set {nic} netns 1\n")
+        with Rtnl(name) as there:
+            there.move_link(link_index(name, nic), pid=1)
     finally:
         delete(name)
 
