@@ -44,7 +44,8 @@ class VmCalls:
     """The calls the harness makes of the VM beside the DUT socket calls."""
 
     def __init__(self) -> None:
-        self.ns: str | None = None
+        self.ns: str | None = None  # the running test's namespace
+        self.holder: str | None = None  # the namespace holding the NIC (None: the VM's first)
         self.seq = 0
         self.setup: dict[str, Any] | None = None
         self.next_ns: Future[str] | None = None  # the next test's, being prepared
@@ -70,13 +71,19 @@ class VmCalls:
         name = next_ns.result()
         t_prepared = time.perf_counter()
         self.ns = name
-        vm_netns.configure(name, NIC, setup)
+        timings = vm_netns.configure(name, NIC, setup, self.holder)
+        t_configured = time.perf_counter()
+        if self.holder is not None:  # the last test's namespace goes, in the background
+            self.preparer.submit(vm_netns.delete, self.holder)
+        self.holder = name
         self.api = KernelSocketApi(name)
         self.mib_before = mib.snapshot(name)
         self.drops.clear()
         self.kernel_log.new_problems()
-        return {"netns": name, "begin_s": round(time.perf_counter() - t0, 4),
-                "prepared_wait_s": round(t_prepared - t0, 4)}
+        t1 = time.perf_counter()
+        return {"netns": name, "begin_s": round(t1 - t0, 4),
+                "prepared_wait_s": round(t_prepared - t0, 4), **timings,
+                "evidence_start_s": round(t1 - t_configured, 4)}
 
     def _prepare_next(self) -> None:
         """The next test's namespace and its sysctls, made while the harness does other work."""
@@ -94,7 +101,10 @@ class VmCalls:
         self.next_ns = None
 
     def dut_end(self) -> dict[str, Any]:
-        """The test's evidence; the sockets closed, the NIC back and the namespace gone."""
+        """The test's evidence; its sockets closed. The NIC stays in its namespace until the
+        next test moves it straight into its own (one move a test; the tester's link of the next
+        test starts after that move, so nothing this namespace still sends reaches it); the
+        next namespace is prepared meanwhile."""
         if self.ns is None:
             return {}
         name, self.ns = self.ns, None
@@ -103,7 +113,6 @@ class VmCalls:
                     "kernel_log": self.kernel_log.new_problems()}
         self.api.close_all()
         self.api = KernelSocketApi(None)
-        vm_netns.release(name, NIC)
         self._prepare_next()
         return evidence
 

@@ -5,8 +5,8 @@ veth. A test gets a namespace nobody has used (no socket, neighbour entry, route
 TIME-WAIT from the test before, without a reboot), configured as the ``linux`` target's DUT
 namespaces are (:func:`conformance.fabric.namespaces.build_dut`: the determinism sysctls of
 principle 8, addresses, static neighbour entries for the tester, ``--dut-sysctl`` and
-``--dut-setup``); at its end the NIC goes back to the VM's first namespace before the test's is
-deleted, so the next test can take it at once.
+``--dut-setup``); the next test moves the NIC straight from the last test's namespace into its
+own (prepared in the background meanwhile), and the last one is deleted in the background.
 
 A device moving into a namespace gets that namespace's ``default`` IPv6 settings, so the
 per-device determinism sysctls are also written as ``default`` ones before the move: no DAD,
@@ -25,6 +25,7 @@ import socket
 import struct
 import subprocess
 import threading
+import time
 from typing import Any
 
 from conformance.fabric import netns
@@ -117,18 +118,24 @@ def prepare(name: str, nic: str, setup: dict[str, Any]) -> None:
         raise
 
 
-def configure(name: str, nic: str, setup: dict[str, Any]) -> None:
-    """Move ``nic`` into the prepared namespace ``name`` and configure it as ``setup`` says:
+def configure(name: str, nic: str, setup: dict[str, Any],
+              source: str | None = None) -> dict[str, float]:
+    """Move ``nic`` from namespace ``source`` (None: the VM's first) into the prepared
+    namespace ``name`` and configure it as ``setup`` says:
     ``sysctls`` (``{dut_if}`` already resolved to ``nic``), ``ipv4`` (address/prefix),
     ``ipv6``, ``neighbours`` ([(address, MAC)] made permanent), ``setup_commands`` (shell, in
-    the namespace; a failure is an error naming the command)."""
+    the namespace; a failure is an error naming the command). Returns how long the steps took
+    (``move_s``, ``link_s``, ``link_ready_s``)."""
+    t0 = time.perf_counter()
     fd = os.open(netns.netns_path(name), os.O_RDONLY | os.O_CLOEXEC)
     try:
-        with Rtnl() as here:
-            here.move_link(socket.if_nametoindex(nic), netns_fd=fd)
+        index = link_index(source, nic) if source else socket.if_nametoindex(nic)
+        with Rtnl(source) as there:
+            there.move_link(index, netns_fd=fd)
     finally:
         os.close(fd)
     netns.write_sysctls(name, split_sysctls(dict(setup.get("sysctls", {})), nic)[1])
+    t_moved = time.perf_counter()
     index = link_index(name, nic)
     with Rtnl(name) as there:
         there.link_up(LOOPBACK_INDEX)
@@ -146,6 +153,7 @@ def configure(name: str, nic: str, setup: dict[str, Any]) -> None:
         except OSError as exc:  # a NIC without the feature has it off already
             if exc.errno != errno.EOPNOTSUPP:
                 raise
+    t_link = time.perf_counter()
     wait_running(name, nic)
     if setup.get("ipv6") and netns.read_sysctl(name, f"net.ipv6.conf.{nic}.disable_ipv6") != "1":
         wait_ipv6_ready(name, nic, str(setup["ipv6"]).split("/")[0])
@@ -156,15 +164,8 @@ def configure(name: str, nic: str, setup: dict[str, Any]) -> None:
             raise VmNetnsError(0, f"--dut-setup {command!r} failed with exit "
                                   f"{result.returncode}: "
                                   f"{(result.stderr or result.stdout).strip()[:300]}")
-
-
-def release(name: str, nic: str) -> None:
-    """The NIC back to the VM's first namespace (PID 1's), then the namespace deleted."""
-    try:
-        with Rtnl(name) as there:
-            there.move_link(link_index(name, nic), pid=1)
-    finally:
-        delete(name)
+    return {"move_s": round(t_moved - t0, 4), "link_s": round(t_link - t_moved, 4),
+            "link_ready_s": round(time.perf_counter() - t_link, 4)}
 
 
 def route_metrics(name: str, destination: str) -> dict[str, object]:
