@@ -38,7 +38,7 @@ from conformance.dut.agent import AgentDutApi, AgentFailure, AgentProcess
 from conformance.fabric import ownership
 from conformance.fabric.link import TesterLink, open_packet_socket
 from conformance.fabric.namespaces import DUT_DEFAULT_SYSCTLS, DutConfig, DutNetns, Fabric, run_ip
-from conformance.fabric.naming import WorkerPlan, base36
+from conformance.fabric.naming import WorkerPlan, base36, new_run_id
 from conformance.fabric.pcap import Recorder
 from conformance.judge.sysctls import ORACLE_SYSCTLS
 from conformance.targets import vm_initramfs, vm_kernel
@@ -67,6 +67,36 @@ CONSOLE_TAIL = 2000
 
 class VmBootError(RuntimeError):
     """The VM did not come up; one line saying why (a missing kernel option names it)."""
+
+
+class KernelUnusable(RuntimeError):
+    """A --kernel the target cannot use (one line naming what it lacks)."""
+
+
+def use_kernel(image: str, modules: str | None) -> None:
+    """Select a user's kernel for this process and the workers it starts (the environment).
+    With a modules folder the required options are checked there; without one the kernel must
+    have them built in, which only a boot can tell: one probe boot, before any test runs."""
+    try:
+        kernel = vm_kernel.user_kernel(image, modules)
+        vm_kernel.bootable_image(kernel)  # an image qemu cannot boot is named now
+    except vm_kernel.KernelError as exc:
+        raise KernelUnusable(str(exc)) from None
+    os.environ[KERNEL_ENV] = str(kernel.image)
+    os.environ.pop(MODULES_ENV, None)
+    if kernel.modules is not None:
+        os.environ[MODULES_ENV] = str(kernel.modules)
+    lacking = vm_kernel.missing_features(kernel)
+    if lacking:
+        raise KernelUnusable(f"kernel {image} lacks " + ", ".join(lacking))
+    if kernel.modules is None and VmTarget.unavailable_reason() is None:
+        probe = VmTarget(WorkerPlan(new_run_id(), 0), DutConfig())
+        try:
+            probe.start()
+        except (VmBootError, vm_kernel.KernelError) as exc:
+            raise KernelUnusable(str(exc)) from None
+        finally:
+            probe.stop()
 
 
 def selected_kernel() -> vm_kernel.Kernel:
