@@ -41,7 +41,7 @@ from conformance.fabric.namespaces import DUT_DEFAULT_SYSCTLS, DutConfig, DutNet
 from conformance.fabric.naming import WorkerPlan, base36, new_run_id
 from conformance.fabric.pcap import Recorder
 from conformance.judge.sysctls import ORACLE_SYSCTLS
-from conformance.targets import vm_initramfs, vm_kernel
+from conformance.targets import vm_initramfs, vm_kernel, vm_profile
 from conformance.targets.agent_target import checkout_root
 from conformance.targets.base import Capabilities, Target, TestBed
 from conformance.targets.namespaced import endpoints_of
@@ -52,6 +52,7 @@ from conformance.targets.pytcp import (
     tap_fabric_unavailable,
     tap_name,
 )
+from reference_stack.profiles import Profile
 
 QEMU = "qemu-system-x86_64"
 # Where the CLI's --kernel/--modules reach every worker (xdist workers inherit the environment).
@@ -199,6 +200,7 @@ class VmTarget(Target):
         self.boots_s: list[float] = []
         self._dut_sysctls: dict[str, str] = {}
         self._dut_route: dict[str, object] = {}
+        self.choices_modelled = False
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -329,7 +331,7 @@ class VmTarget(Target):
         bed = TestBed(link=link, dut=AgentDutApi(vm.agent), endpoints=endpoints_of(self.plan),
                       capabilities=self.capabilities, handle=vm)
         bed.evidence["drops"] = []
-        bed.evidence["vm"] = {"qemu_pid": vm.agent.pid, **timings}
+        bed.evidence["vm"] = {"pid": vm.agent.pid, **timings}  # qemu's
         bed.set_dut_sysctl = lambda key, value: self._set_sysctl(bed, key, value)
         bed.drop_reasons = lambda: self._drops_so_far(bed)
         bed.setup_s = time.perf_counter() - t0
@@ -341,6 +343,9 @@ class VmTarget(Target):
         vm: Vm = bed.handle
         evidence: dict[str, Any] = {"vm": bed.evidence["vm"]}
         try:
+            if vm.agent.broken is not None:
+                evidence["vm"]["failure"] = self._death(vm)
+                return evidence  # a DUT call already failed the test, saying why
             if not vm.alive():
                 raise AgentFailure(self._death(vm))
             try:
@@ -381,6 +386,13 @@ class VmTarget(Target):
         return merge_drop_counts(bed.evidence["drops"])
 
     # -- what the oracle follows ---------------------------------------------------------
+    def oracle_profile(self) -> Profile:
+        """The linux profile with the VM kernel's own choices (conformance.targets.vm_profile)."""
+        facts = self.vm.facts if self.vm is not None else {}
+        profile, self.choices_modelled = vm_profile.vm_profile(
+            str(facts.get("kernel", "")), self._dut_sysctls, bool(facts.get("ipv6_ipsec")))
+        return profile
+
     def dut_sysctls(self) -> dict[str, str]:
         return dict(self._dut_sysctls)
 
@@ -396,6 +408,8 @@ class VmTarget(Target):
             "kernel_modules": str(self.kernel.modules) if self.kernel.modules else None,
             "accel": self.accel,
             "vm_boot_s": round(self.boots_s[0], 3) if self.boots_s else None,
+            # False: the oracle judges this kernel as 6.18 (its series is not analysed)
+            "kernel_choices_modelled": self.choices_modelled,
             "sysctls": self.config.recorded_sysctls(),
             "setup_commands": list(self.config.setup_commands),
             "drop_reasons": facts.get("drop_reasons", "not started"),

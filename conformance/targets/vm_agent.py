@@ -167,6 +167,8 @@ def main() -> None:
     facts = {"ready": True, "pid": os.getpid(), "kernel": platform.release(),
              "python": platform.python_version(), "drop_reasons": calls.drops.unavailable
              or "available", "uptime_s": float(open("/proc/uptime").read().split()[0]),
+             # AH and ESP over IPv6 are protocols this kernel knows (the oracle's ipv6_ipsec)
+             "ipv6_ipsec": all(os.path.isdir(f"/sys/module/{m}") for m in ("esp6", "ah6")),
              "agent_start_s": round(time.perf_counter() - t0, 4)}
     out.write(json.dumps(facts).encode() + b"\n")
     out.flush()

@@ -42,8 +42,9 @@ REQUIRED: tuple[tuple[str, str, str], ...] = (
 )
 # Loaded when present: kernel IPsec (ESP SAs need drbg and jitterentropy_rng to seed their IVs).
 OPTIONAL: tuple[str, ...] = (
-    "veth", "xfrm_user", "esp4", "esp6", "xfrm4_tunnel", "xfrm6_tunnel", "authenc", "gcm",
-    "ghash_generic", "ctr", "cbc", "sha256_generic", "hmac", "jitterentropy_rng", "drbg",
+    "veth", "xfrm_user", "esp4", "esp6", "ah4", "ah6", "xfrm4_tunnel", "xfrm6_tunnel",
+    "authenc", "gcm", "ghash_generic", "ctr", "cbc", "sha256_generic", "hmac",
+    "jitterentropy_rng", "drbg",
     "aesni_intel", "aes_generic", "echainiv", "seqiv",
 )
 
