@@ -474,9 +474,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                 room = rcv_wnd
             room -= seq_diff(start, tcb.rcv_nxt)
             if (len(data) > room > 0 and p.text_beyond_edge_kept and tcb.rcv_edge is not None
-                    and not tcb.recv.ready):
+                    and not (tcb.recv.ready and p.beyond_edge_refused_while_queued)):
                 # Linux tcp_sequence + tcp_data_queue(_ofo): a segment starting within the
-                # advertised edge is queued whole while the receive queue is empty.
+                # advertised edge is queued whole while the receive queue is empty (6.1:
+                # whatever the queue holds).
                 trace.add("tcp", ACCEPT, "LINUX-tcp_sequence-text-beyond-edge-kept",
                           f"{len(data) - room} octets beyond the right edge not trimmed")
                 room = len(data)

@@ -63,3 +63,5 @@ def test_text_beyond_the_edge_while_text_is_unread(profile) -> None:
     # order; RFC 9293 3.10.7.4 queues the part in the window.
     assert (INVALID_END in r.rules()) is (profile is LINUX)
     assert bool(tcb.recv.ooo) is (profile is not LINUX)
+    kept = "LINUX-tcp_sequence-text-beyond-edge-kept" in r.rules()
+    assert kept is (profile is LINUX_6_1)  # RFC: trimmed to the window
