@@ -16,11 +16,14 @@ evidence inside the VM: MIB counters, ``skb:kfree_skb`` drop reasons and new ker
 from __future__ import annotations
 
 import argparse
+import bisect
 import errno
 import json
 import os
 import platform
+import re
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,12 +35,46 @@ from conformance.dut.kernel_sockets import KernelSocketApi
 from conformance.evidence import kmsg, mib
 from conformance.evidence.drops import DropMonitor
 from conformance.fabric import netns
-from conformance.targets import vm_netns
+from conformance.targets import vm_netns, vm_rtnl
 from conformance.targets.gvisor_agent import handle as socket_call
 
 CRASH_STATUS = 70
 NIC = "eth0"
 DROPS_INSTANCE = "nc-vm-drops"
+RAW_POINTER = re.compile(r"(0x)?[0-9a-f]{16}")
+
+
+class KernelSymbols:
+    """Kernel addresses by function name (/proc/kallsyms), for drop locations that an older
+    kernel's tracepoint prints as a pointer (``location=ffffffff8...``) where a newer one
+    prints ``func+0x12/0x40`` (conformance.evidence.drops keeps the name)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.names: list[str] = []
+        self.loaded = threading.Event()
+
+    def load(self) -> None:
+        try:
+            with open("/proc/kallsyms") as f:
+                table = sorted((int(a, 16), n) for a, kind, n, *_ in map(str.split, f)
+                               if kind in "tTwW")
+            self.starts = [a for a, _ in table]
+            self.names = [n for _, n in table]
+        finally:
+            self.loaded.set()
+
+    def name(self, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+        self.loaded.wait(timeout=30)
+        out = []
+        for row in rows:
+            location = str(row["location"])
+            if RAW_POINTER.fullmatch(location) and self.starts:
+                i = bisect.bisect_right(self.starts, int(location, 16)) - 1
+                if i >= 0 and self.starts[i]:
+                    location = self.names[i]
+            out.append({**row, "location": location})
+        return out
 
 
 class VmCalls:
@@ -48,76 +85,105 @@ class VmCalls:
         self.holder: str | None = None  # the namespace holding the NIC (None: the VM's first)
         self.seq = 0
         self.setup: dict[str, Any] | None = None
-        self.next_ns: Future[str] | None = None  # the next test's, being prepared
+        # The next test's namespace, being made ready in the background: (name, set-up, job).
+        self.ready: tuple[str, dict[str, Any], Future[dict[str, float]]] | None = None
         self.preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nc-vm-prepare")
         self.api = KernelSocketApi(None)
         self.drops = DropMonitor(DROPS_INSTANCE, all_pids=True)  # the VM carries only our traffic
         self.kernel_log = kmsg.KernelLog()
         self.mib_before: mib.Counters = {}
+        self.symbols = KernelSymbols()
+        self.preparer.submit(self.symbols.load)  # before any test needs it
 
     def dut_begin(self, setup: dict[str, Any]) -> dict[str, Any]:
         """A fresh network namespace with the NIC in it, configured as ``setup`` says
-        (:func:`conformance.targets.vm_netns.configure`); the evidence windows start."""
+        (:func:`conformance.targets.vm_netns.configure`; made ready in the background since
+        the last test ended); the evidence windows start."""
         t0 = time.perf_counter()
         if self.ns is not None:
             self.dut_end()
-        if setup != self.setup and self.next_ns is not None:  # prepared for another set-up
-            self._discard_prepared()
-        self.setup = setup
-        if self.next_ns is None:
-            self._prepare_next()
-        assert self.next_ns is not None
-        next_ns, self.next_ns = self.next_ns, None
-        name = next_ns.result()
-        t_prepared = time.perf_counter()
-        self.ns = name
-        timings = vm_netns.configure(name, NIC, setup, self.holder)
-        t_configured = time.perf_counter()
-        if self.holder is not None:  # the last test's namespace goes, in the background
-            self.preparer.submit(vm_netns.delete, self.holder)
+        if self.ready is not None and self.ready[1] != setup:
+            self._settle()  # made for another set-up: it becomes the next one's source
+        if self.ready is None:
+            self._make_ready(setup)
+        assert self.ready is not None
+        name, _, job = self.ready
+        self.ready = None
+        try:
+            timings = job.result()
+        except BaseException:
+            self.holder = self._nic_namespace(name)
+            raise
         self.holder = name
+        t_ready = time.perf_counter()
+        self.ns = name
         self.api = KernelSocketApi(name)
         self.mib_before = mib.snapshot(name)
         self.drops.clear()
         self.kernel_log.new_problems()
         t1 = time.perf_counter()
         return {"netns": name, "begin_s": round(t1 - t0, 4),
-                "prepared_wait_s": round(t_prepared - t0, 4), **timings,
-                "evidence_start_s": round(t1 - t_configured, 4)}
+                "ready_wait_s": round(t_ready - t0, 4), **timings,
+                "evidence_start_s": round(t1 - t_ready, 4)}
 
-    def _prepare_next(self) -> None:
-        """The next test's namespace and its sysctls, made while the harness does other work."""
-        assert self.setup is not None
+    def _make_ready(self, setup: dict[str, Any]) -> None:
+        """In the background: a new namespace with its sysctls, the NIC moved in from the
+        namespace holding it, configured and up; then that namespace deleted."""
+        self.setup = setup
         self.seq += 1
-        name, setup = f"dut{self.seq}", self.setup
-        self.next_ns = self.preparer.submit(lambda: (vm_netns.prepare(name, NIC, setup), name)[1])
+        name, source = f"dut{self.seq}", self.holder
 
-    def _discard_prepared(self) -> None:
-        assert self.next_ns is not None
+        def work() -> dict[str, float]:
+            vm_netns.prepare(name, NIC, setup)
+            timings = vm_netns.configure(name, NIC, setup, source)
+            if source is not None:
+                vm_netns.delete(source)
+            return timings
+
+        self.ready = (name, setup, self.preparer.submit(work))
+
+    def _settle(self) -> None:
+        """Wait for the background job; where the NIC is then (its namespace or not)."""
+        assert self.ready is not None
+        name, _, job = self.ready
+        self.ready = None
         try:
-            vm_netns.delete(self.next_ns.result())
-        except OSError:
-            pass
-        self.next_ns = None
+            job.result()
+            self.holder = name
+        except BaseException:  # noqa: BLE001 - the NIC is wherever the job left it
+            self.holder = self._nic_namespace(name)
+
+    def _nic_namespace(self, candidate: str) -> str | None:
+        """The namespace the NIC is in after a failed job: ``candidate``, the old holder or
+        the VM's first (None)."""
+        for name in (candidate, self.holder):
+            if name is not None:
+                try:
+                    vm_rtnl.link_index(name, NIC)
+                    return name
+                except OSError:
+                    continue
+        return None
 
     def dut_end(self) -> dict[str, Any]:
-        """The test's evidence; its sockets closed. The NIC stays in its namespace until the
-        next test moves it straight into its own (one move a test; the tester's link of the next
-        test starts after that move, so nothing this namespace still sends reaches it); the
-        next namespace is prepared meanwhile."""
+        """The test's evidence; its sockets closed; the next namespace is made ready in the
+        background while the harness judges this test (the NIC leaves this namespace then:
+        the next test's tester link starts after, so nothing this one still sends reaches
+        it)."""
         if self.ns is None:
             return {}
         name, self.ns = self.ns, None
         evidence = {"mib_deltas": mib.delta(self.mib_before, mib.snapshot(name)),
-                    "drop_reasons": self.drops.collect(),
+                    "drop_reasons": self.symbols.name(self.drops.collect()),
                     "kernel_log": self.kernel_log.new_problems()}
         self.api.close_all()
         self.api = KernelSocketApi(None)
-        self._prepare_next()
+        assert self.setup is not None
+        self._make_ready(self.setup)
         return evidence
 
     def drop_reasons(self) -> list[dict[str, object]]:
-        return self.drops.collect()
+        return self.symbols.name(self.drops.collect())
 
     def read_sysctls(self, keys: list[str]) -> dict[str, str]:
         """The sysctls of the current DUT namespace (absent ones left out)."""
