@@ -265,8 +265,7 @@ class VmTarget(Target):
         console = vm.console_tail()
         for line in console.splitlines():
             if line.startswith(vm_initramfs.MISSING_MARK):
-                return (f"kernel {self.kernel.image} lacks"
-                        f"{line[len(vm_initramfs.MISSING_MARK):]}")
+                return f"kernel {self.kernel.image} lacks {vm_initramfs.missing_options(line)}"
         last = " | ".join(console.splitlines()[-8:])
         return f"the VM did not come up: {exc}; console: {last}"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -72,6 +73,12 @@ $B chroot $R /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PYTHONPATH="$ncr
 echo "@EXIT@ $?" >/dev/ttyS0
 $B poweroff -f
 """
+
+
+def missing_options(line: str) -> str:
+    """The options an init's ``NC-MISSING:`` console line names, as one readable list."""
+    found = re.findall(r"CONFIG_\w+ \([^)]*\)", line)
+    return ", ".join(found) or line[len(MISSING_MARK):].strip()
 
 
 def init_script() -> str:
