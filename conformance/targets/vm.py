@@ -131,6 +131,8 @@ def qemu_argv(image: Path, initrd: Path, console: Path, tap: str, mac: str,
         # Raw pointers in trace output: the agent names each drop's location from kallsyms
         # (6.1's skb:kfree_skb prints it with %p, hashed by default).
         "no_hash_pointers",
+        *(f"{module}.{param}" for module, params in vm_kernel.MODULE_PARAMS.items()
+          for param in params.split()),
         f"ncpy={os.path.realpath(_python())}", f"ncroot={checkout_root()}",
     ))
     return [
@@ -409,6 +411,7 @@ class VmTarget(Target):
             "kernel_image": str(self.kernel.image),
             "kernel_modules": str(self.kernel.modules) if self.kernel.modules else None,
             "accel": self.accel,
+            "virtio_net_napi_tx": facts.get("virtio_net_napi_tx"),  # "N": sent skbs orphaned
             "vm_boot_s": round(self.boots_s[0], 3) if self.boots_s else None,
             # False: the oracle judges this kernel as 6.18 (its series is not analysed)
             "kernel_choices_modelled": self.choices_modelled,

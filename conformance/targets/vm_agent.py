@@ -222,6 +222,14 @@ def handle(calls: VmCalls, message: dict[str, Any]) -> dict[str, Any]:
     return {**reply, "value": encode(value), "errno": 0}
 
 
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def main() -> None:
     t0 = time.perf_counter()
     parser = argparse.ArgumentParser()
@@ -235,6 +243,7 @@ def main() -> None:
              or "available", "uptime_s": float(open("/proc/uptime").read().split()[0]),
              # AH and ESP over IPv6 are protocols this kernel knows (the oracle's ipv6_ipsec)
              "ipv6_ipsec": all(os.path.isdir(f"/sys/module/{m}") for m in ("esp6", "ah6")),
+             "virtio_net_napi_tx": _read("/sys/module/virtio_net/parameters/napi_tx"),
              "agent_start_s": round(time.perf_counter() - t0, 4)}
     out.write(json.dumps(facts).encode() + b"\n")
     out.flush()

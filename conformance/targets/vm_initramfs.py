@@ -16,7 +16,14 @@ import re
 import shutil
 from pathlib import Path
 
-from conformance.targets.vm_kernel import CACHE_ROOT, REQUIRED, Kernel, modules_to_load
+from conformance.targets.vm_kernel import (
+    CACHE_ROOT,
+    MODULE_PARAMS,
+    REQUIRED,
+    Kernel,
+    modules_to_load,
+    norm,
+)
 
 BUSYBOX = Path("/bin/busybox")
 AGENT_PORT = "nc.agent"  # the virtserialport's name
@@ -42,9 +49,10 @@ B=/bin/busybox
 $B mount -t devtmpfs dev /dev
 $B mount -t proc proc /proc
 $B mount -t sysfs sys /sys
-for m in $($B cat /modules.order); do
-    $B insmod /lib/modules/$m 2>/dev/null || echo "netconform init: insmod $m failed" >/dev/ttyS0
-done
+while read m params; do
+    $B insmod /lib/modules/$m $params 2>/dev/null ||
+        echo "netconform init: insmod $m failed" >/dev/ttyS0
+done </modules.order
 missing=""
 @CHECKS@
 if [ -n "$missing" ]; then
@@ -123,8 +131,8 @@ def archive_entries(kernel: Kernel) -> list[tuple[str, int, bytes]]:
     entries.append(("bin/busybox", 0o100755, BUSYBOX.read_bytes()))
     entries.append(("bin/sh", 0o100755, BUSYBOX.read_bytes()))
     entries.append(("init", 0o100755, init_script().encode()))
-    entries.append(("modules.order", 0o100644,
-                    "".join(f"{m.name}\n" for m in modules).encode()))
+    entries.append(("modules.order", 0o100644, "".join(
+        f"{m.name} {MODULE_PARAMS.get(norm(m.name[:-3]), '')}\n" for m in modules).encode()))
     entries.extend((f"lib/modules/{m.name}", 0o100644, m.read_bytes()) for m in modules)
     return entries
 

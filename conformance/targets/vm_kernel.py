@@ -48,6 +48,14 @@ OPTIONAL: tuple[str, ...] = (
     "aesni_intel", "aes_generic", "echainiv", "seqiv",
 )
 
+# Module parameters the harness needs. virtio_net frees a sent skb only when the device says
+# it was sent (a TX interrupt, NAPI) unless napi_tx is off, when start_xmit orphans it at once,
+# as a veth does: TCP small queues (tcp_small_queue_check) then never hold a burst back waiting
+# for that completion, so a segment the DUT sends comes out before its answer to a later
+# barrier probe (replies in order, as on the linux target). For a built-in driver the same
+# goes on the kernel command line (vm.qemu_argv).
+MODULE_PARAMS: dict[str, str] = {"virtio_net": "napi_tx=0"}
+
 BZIMAGE_MAGIC_OFFSET = 0x202  # "HdrS" (Documentation/arch/x86/boot.rst)
 DECOMPRESSORS = (
     (b"\xfd7zXZ\x00", "xz", lambda: lzma.LZMADecompressor(format=lzma.FORMAT_XZ)),
