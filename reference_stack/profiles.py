@@ -89,6 +89,10 @@ class Profile:
     ts_recent_after_ack_check: bool = False  # Linux updates TS.Recent in tcp_ack, after the
     # ACK checks (and not at all for an old ACK, SEG.ACK < SND.UNA: tcp_ack returns at old_ack
     # before tcp_replace_ts_recent); RFC 7323 4.3 right after the sequence check
+    # RFC 7323 4.3 takes TS.Recent from any acceptable segment, an old ACK's too; with
+    # ts_recent_after_ack_check, Linux 6.18's tcp_ack skips it for an old ACK (SEG.ACK <
+    # SND.UNA), while 6.1's updates it at old_ack ("An old ACK can carry new data").
+    old_ack_skips_ts_recent: bool = False
     # RFC 9293 3.10.7.4 fifth check drops a segment without ACK after the sequence check (which
     # answers an unacceptable one); Linux tcp_rcv_established / tcp_rcv_state_process drop a
     # segment with none of ACK, RST, SYN before any check (drop reason TCP_FLAGS), silently.
@@ -105,6 +109,10 @@ class Profile:
     # option (RFC 2385) for a socket without a key, or with broken framing in an option area
     # of 18 octets or more (tcp_inbound_hash; tcp/auth_options.py), and sends no RST for one.
     inbound_auth_check: bool = False
+    # With inbound_auth_check: broken option framing in that area is dropped too (6.18's
+    # tcp_do_parse_auth_options: -EINVAL, TCP_AUTH_HDR); 6.1's tcp_parse_md5sig_option stops
+    # at it and finds no signature, so only a well-formed first MD5 option drops.
+    auth_framing_checked: bool = False
     # RFC 1982 3.2 leaves a comparison of sequence numbers 2**31 apart undefined; Linux's
     # before() ((s32)(a - b) < 0) says "before": tcp_send_dupack reports such a segment's
     # data in a D-SACK block as old (RFC 2883 4), on the first check's path and on PAWS's,
@@ -148,6 +156,10 @@ class Profile:
     # tcp_sequence refuses it instead (TCP_INVALID_END_SEQUENCE: the first check's ACK), unless
     # only its FIN lies beyond the edge ("some stacks are known to handle FIN incorrectly").
     text_beyond_edge_kept: bool = False
+    # With text_beyond_edge_kept: the refusal while the receive queue holds anything
+    # (TCP_INVALID_END_SEQUENCE, 6.17+); 6.1's tcp_sequence checks only SEG.SEQ against the
+    # edge, so such a segment is queued whole out of order (its SACK block reaches its end).
+    beyond_edge_refused_while_queued: bool = False
     # Linux tcp_data_queue (reached from CLOSE-WAIT, CLOSING and LAST-ACK too when SEG.SEQ <
     # RCV.NXT, tcp_rcv_state_process): an accepted segment whose sequence space (text, SYN or
     # FIN) lies before RCV.NXT is a duplicate: a D-SACK block (RFC 2883, tcp_dsack_set) and an
@@ -370,10 +382,12 @@ LINUX = Profile(
     sack_edge_counts_fin=True,  # tcp_data_queue_ofo -> tcp_sack_new_ofo_skb
     sack_compression=True,  # __tcp_ack_snd_check, net.ipv4.tcp_comp_sack_nr = 44
     ts_recent_after_ack_check=True,
+    old_ack_skips_ts_recent=True,  # tcp_ack: old_ack returns before tcp_replace_ts_recent
     drop_without_ack_first=True,  # tcp_rcv_established: TCP_FLAGS
     last_timestamps_option=True,  # tcp_parse_options
     paws_old_ack_silent=True,  # tcp_disordered_ack_check (6.14+)
     inbound_auth_check=True,  # tcp_inbound_hash
+    auth_framing_checked=True,  # tcp_do_parse_auth_options
     half_space_is_before=True,  # before() in tcp_send_dupack
     fin_ack_delayed=True,  # tcp_fin: ping-pong mode in CLOSE-WAIT
     paws_window=1,  # TCP_PAWS_WINDOW
@@ -383,6 +397,7 @@ LINUX = Profile(
     seq_check_end_at_wup=True,  # tcp_sequence
     window_align_up=True,  # __tcp_select_window, tcp_select_window
     text_beyond_edge_kept=True,  # tcp_sequence, tcp_data_queue_ofo
+    beyond_edge_refused_while_queued=True,  # tcp_sequence: TCP_INVALID_END_SEQUENCE
     ack_duplicate_sequence_space=True,  # tcp_data_queue, tcp_send_dupack
     simultaneous_open_keeps_syn_window=True,
     syn_linear_timeouts=4,  # net.ipv4.tcp_syn_linear_timeouts

@@ -83,6 +83,10 @@ def build_parser() -> Parser:
     run.add_argument("--dut-setup", action="append", default=[], metavar="CMD")
     run.add_argument("--lockstep", choices=("enforce", "record", "off"), default=None,
                      help="the oracle check of each test (default: the target's)")
+    run.add_argument("--kernel", default=None, metavar="IMAGE",
+                     help="--target vm: boot this kernel (bzImage or vmlinux) instead of Debian's")
+    run.add_argument("--modules", default=None, metavar="DIR",
+                     help="--target vm: the kernel's lib/modules/<version> folder")
     run.add_argument("-v", "--verbose", action="store_true")
 
     report = sub.add_parser("report", help="render results.json files as an HTML report")
@@ -137,6 +141,24 @@ def check_target(name: str) -> None:
         raise UsageFailure(str(exc)) from None
     if reason:
         raise UsageFailure(f"target {name} is not usable here: {reason}")
+
+
+def use_kernel(args: argparse.Namespace) -> None:
+    """--kernel/--modules go to the vm target (and its xdist workers) through the environment;
+    a kernel that lacks a required option is one line naming it (conformance.targets.vm)."""
+    if args.kernel is None and args.modules is None:
+        return
+    if args.target != "vm":
+        raise UsageFailure("--kernel and --modules are for --target vm")
+    if args.kernel is None:
+        raise UsageFailure("--modules needs --kernel")
+    from conformance.targets.vm import KernelUnusable
+    from conformance.targets.vm import use_kernel as select
+
+    try:
+        select(args.kernel, args.modules)
+    except KernelUnusable as exc:
+        raise UsageFailure(str(exc)) from None
 
 
 def check_data_files(target: str) -> None:
@@ -200,6 +222,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     import pytest
 
+    use_kernel(args)
     check_target(args.target)
     check_data_files(args.target)
     argv = pytest_args(args)

@@ -87,6 +87,7 @@ class RunState:
         self.oracle: OracleSetup | None = None
         self.collector: ResultsCollector | None = None
         self.target_env: dict[str, Any] = {}
+        self.target_env_sent = False  # sent to the controller with this worker's first test
         self.stopped_by: str | None = None  # the signal that stopped the run, if one did
         self.barrier: str | None = "echo"  # the probe bed set-up found answered (None: none)
         self.unavailable: list[str] = []  # what this worker's target cannot do here
@@ -392,6 +393,9 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
     record: dict[str, Any] = {"setup_s": round(test_bed.setup_s, 6)}
     if state.unavailable:
         record["unavailable"] = state.unavailable  # to the controller's environment
+    if state.target_env and not state.target_env_sent:  # a worker's target's facts, once
+        record["target_environment"] = state.target_env
+        state.target_env_sent = True
     if state.oracle is not None:  # what the oracle judged this test with (profile, sysctls)
         record["judged_with"] = state.oracle.record()
     request.node._netconform_record = record

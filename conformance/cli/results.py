@@ -81,6 +81,8 @@ class ResultsCollector:
             if key == PROPERTY_KEY:
                 data = json.loads(value)
                 self.add_unavailable(data.pop("unavailable", []))
+                for key, fact in data.pop("target_environment", {}).items():
+                    self.environment.setdefault(key, fact)  # the first worker's word
                 entry.update(data)
         wasxfail = getattr(report, "wasxfail", None)
         message = _message(report)

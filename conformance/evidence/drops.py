@@ -37,7 +37,10 @@ def ensure_tracefs() -> str | None:
 
 
 class DropMonitor:
-    def __init__(self, instance_name: str, pid: int | None = None) -> None:
+    def __init__(self, instance_name: str, pid: int | None = None,
+                 all_pids: bool = False) -> None:
+        """``all_pids``: no PID filter, for a kernel that carries only the harness's traffic
+        (the ``vm`` target's, where frames arrive in softirq context of whatever task runs)."""
         self.unavailable = ensure_tracefs()
         self.path = os.path.join(TRACEFS, "instances", instance_name)
         self.pid = os.getpid() if pid is None else pid
@@ -46,7 +49,7 @@ class DropMonitor:
             return
         try:
             os.makedirs(self.path, exist_ok=True)
-            self._write(f"{EVENT}/filter", f"common_pid == {self.pid}")
+            self._write(f"{EVENT}/filter", "0" if all_pids else f"common_pid == {self.pid}")
             self._write(f"{EVENT}/enable", "1")
             self._write("buffer_size_kb", "512")
             # Reading trace_pipe consumes events: no need to reset the buffer between tests

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import json
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -89,3 +91,20 @@ def write_sysctls(name: str, settings: dict[str, str]) -> None:
 def read_sysctl(name: str, key: str) -> str:
     with entered(name), open(sysctl_path(key)) as f:
         return f.read().strip()
+
+
+def route_metrics(name: str, destination: str) -> dict[str, object]:
+    """The metrics of namespace ``name``'s route to ``destination`` (`ip -j route get`:
+    initcwnd, rto_min in ms, mtu, advmss, initrwnd, quickack), {} when it has none."""
+    proc = subprocess.run(["ip", "-n", name, "-j", "route", "get", destination],
+                          capture_output=True, text=True, check=False)
+    try:
+        routes = json.loads(proc.stdout or "[]")
+    except json.JSONDecodeError:
+        return {}
+    metrics: dict[str, object] = {}
+    for route in routes[:1]:
+        for item in route.get("metrics", []):
+            if isinstance(item, dict):
+                metrics.update(item)
+    return metrics

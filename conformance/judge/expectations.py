@@ -13,6 +13,11 @@ kept true. Every entry needs a reason. An entry about a behaviour a sysctl switc
 run-wide settings (``--dut-sysctl``, a value or a list of values) under which the target
 behaves as the test expects, so it does not apply there (``unless_sysctl``).
 
+A target whose expected failures are another's (the ``vm`` target runs Linux, as ``linux``
+does) says ``inherit = "linux"`` at the top: that file's expected failures apply too, except the
+ones its ``[[not_inherited]]`` entries name (test id and reason: a kernel version or build
+that behaves otherwise); a ``not_inherited`` test the other file does not list is an error.
+
 Analysed differences between the target and the oracle (``[[divergence]]`` entries) live in the
 same file; :mod:`conformance.judge.store` reads them.
 """
@@ -63,7 +68,7 @@ def read(target: str, directory: Path | str | None) -> tuple[Path, dict]:
 
 def load(target: str, directory: Path | str | None = None) -> list[Expectation]:
     path, data = read(target, directory)
-    out = []
+    out = _inherited(path, data, directory)
     for i, entry in enumerate(data.get("xfail", [])):
         test, reason = entry.get("test"), entry.get("reason")
         if not isinstance(test, str) or not isinstance(reason, str) or not reason.strip():
@@ -84,3 +89,23 @@ def find(expectations: list[Expectation], test_id: str) -> Expectation | None:
         if exp.matches(test_id):
             return exp
     return None
+
+
+def _inherited(path: Path, data: dict, directory: Path | str | None) -> list[Expectation]:
+    """The entries of the file ``inherit`` names, less those ``[[not_inherited]]`` names."""
+    parent = data.get("inherit")
+    if parent is None:
+        return []
+    if not isinstance(parent, str) or parent == path.stem:
+        raise ExpectationsError(f"{path}: inherit names another target's file")
+    entries = load(parent, directory)
+    dropped = set()
+    for i, entry in enumerate(data.get("not_inherited", [])):
+        test, reason = entry.get("test"), entry.get("reason")
+        if not isinstance(test, str) or not isinstance(reason, str) or not reason.strip():
+            raise ExpectationsError(f"{path}: not_inherited #{i + 1} needs a test id and a reason")
+        if not any(e.test == test for e in entries):
+            raise ExpectationsError(f"{path}: not_inherited #{i + 1}: {parent}.toml has no "
+                                    f"entry for {test}")
+        dropped.add(test)
+    return [e for e in entries if e.test not in dropped]

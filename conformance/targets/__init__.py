@@ -32,6 +32,8 @@ TARGET_SPECS: tuple[TargetSpec, ...] = (
                "gVisor's netstack under runsc (ptrace), a fresh sandbox per test"),
     TargetSpec("lwip", "conformance.targets.lwip", "LwipTarget",
                "lwIP 2.1.3 (Debian liblwip0) on a TAP device, a fresh process per test"),
+    TargetSpec("vm", "conformance.targets.vm", "VmTarget",
+               "a Linux kernel under qemu (Debian's or --kernel), a fresh namespace per test"),
 )
 
 

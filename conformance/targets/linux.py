@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import platform
-import subprocess
 import time
 from typing import Any
 
@@ -53,25 +51,9 @@ class LinuxTarget(NamespacedTarget):
                     values[key] = netns.read_sysctl(dut.name, key)
                 except OSError:
                     continue  # not in this kernel: the profile keeps its value
-            return values, self._route_metrics(dut.name)
+            return values, netns.route_metrics(dut.name, self.plan.tester_ipv4)
         finally:
             self.fabric.release(dut)
-
-    def _route_metrics(self, ns: str) -> dict[str, object]:
-        """The metrics of the DUT's route to the tester (`ip -j route get`: initcwnd,
-        rto_min in ms, mtu, advmss, initrwnd, quickack), {} when it has none."""
-        proc = subprocess.run(["ip", "-n", ns, "-j", "route", "get", self.plan.tester_ipv4],
-                              capture_output=True, text=True, check=False)
-        try:
-            routes = json.loads(proc.stdout or "[]")
-        except json.JSONDecodeError:
-            return {}
-        metrics: dict[str, object] = {}
-        for route in routes[:1]:
-            for item in route.get("metrics", []):
-                if isinstance(item, dict):
-                    metrics.update(item)
-        return metrics
 
     def dut_sysctls(self) -> dict[str, str]:
         return dict(self._dut_sysctls)

@@ -31,8 +31,11 @@ def _length(option: object) -> int:
     return 1 if type(option) is TcpOptNop else len(option.emit())
 
 
-def check(seg: TcpRepr) -> str | None:
-    """The rule by which Linux's tcp_inbound_hash drops `seg` (no MD5 key anywhere), or None."""
+def check(seg: TcpRepr, framing: bool = True) -> str | None:
+    """The rule by which Linux's tcp_inbound_hash drops `seg` (no MD5 key anywhere), or None.
+    ``framing`` False: an older kernel's tcp_parse_md5sig_option (6.1), which gives up at broken
+    framing or a signature of the wrong length (no signature: not dropped) and stops at the
+    first signature."""
     options = seg.options
     if not options:
         return None
@@ -49,8 +52,10 @@ def check(seg: TcpRepr) -> str | None:
         if kind is TcpOptEol:
             break
         if kind is TcpOptMalformed:
-            return RULE_AUTH_HDR  # opsize < 2 || opsize > length: -EINVAL
+            return RULE_AUTH_HDR if framing else None  # opsize < 2 || opsize > length: -EINVAL
         if kind is TcpOptUnknown and option.kind == TCPOPT_MD5SIG:
+            if not framing:
+                return RULE_MD5 if length == TCPOLEN_MD5SIG else None
             if length != TCPOLEN_MD5SIG or md5:
                 return RULE_AUTH_HDR  # -EINVAL, or -EEXIST for a second signature
             md5 = True

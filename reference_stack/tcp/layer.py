@@ -217,7 +217,7 @@ class TcpLayer:
             tcb = None
         if self.profile.inbound_auth_check and seg.options and not (
                 tcb is not None and time_wait.in_minisock(self.profile, tcb)):
-            rule = auth_options.check(seg)
+            rule = auth_options.check(seg, self.profile.auth_framing_checked)
             if rule is not None:
                 # Linux tcp_inbound_hash, before any state processing (tcp/auth_options.py);
                 # without a socket tcp_v4_send_reset sends no RST either.

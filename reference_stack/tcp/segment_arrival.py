@@ -265,7 +265,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             # RFC 9293 3.10.7.4 would refuse it: it starts at or beyond RCV.NXT + RCV.WND.
             trace.add("tcp", ACCEPT, "LINUX-tcp_sequence-advertised-right-edge",
                       "up to RCV.WUP + the advertised window, its edge included")
-        if acceptable and p.text_beyond_edge_kept and linux_arrival.ends_beyond_edge_queue_held(
+        if acceptable and p.beyond_edge_refused_while_queued and \
+                linux_arrival.ends_beyond_edge_queue_held(
                 layer, tcb, seg, length):
             acceptable = False
     else:
@@ -405,7 +406,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             consumed = (p.ack_of_fin_consumes
                         and linux_arrival.consumed_by_ack_of_fin(layer, tcb, seg))
             table = TABLES[tcb.state]
-    if update_ts and p.ts_recent_after_ack_check and not old_ack:
+    if update_ts and p.ts_recent_after_ack_check and not (old_ack and p.old_ack_skips_ts_recent):
         tcb.ts_recent = ts[0]
     if consumed:
         return
@@ -473,9 +474,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                 room = rcv_wnd
             room -= seq_diff(start, tcb.rcv_nxt)
             if (len(data) > room > 0 and p.text_beyond_edge_kept and tcb.rcv_edge is not None
-                    and not tcb.recv.ready):
+                    and not (tcb.recv.ready and p.beyond_edge_refused_while_queued)):
                 # Linux tcp_sequence + tcp_data_queue(_ofo): a segment starting within the
-                # advertised edge is queued whole while the receive queue is empty.
+                # advertised edge is queued whole while the receive queue is empty (6.1:
+                # whatever the queue holds).
                 trace.add("tcp", ACCEPT, "LINUX-tcp_sequence-text-beyond-edge-kept",
                           f"{len(data) - room} octets beyond the right edge not trimmed")
                 room = len(data)

@@ -14,6 +14,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = (
     "tests/bench/harness.py",
+    "tests/bench/vm.py",
     "tests/unit/wire/bench_wire.py",
     "tests/unit/refstack/bench_refstack.py",
     "tests/reports/bench_report.py",

@@ -20,6 +20,7 @@ from conformance.author.exchange import echo_reply_predicate
 from conformance.author.templates import ICMPv4, LinkDefaults, Payload, build
 from conformance.fabric import naming, reaper
 from conformance.fabric.namespaces import DutConfig
+from conformance.targets.base import Target
 from conformance.targets.linux import LinuxTarget
 from tests.first_suite import FIRST_SUITE
 
@@ -28,7 +29,7 @@ def emit(name: str, value: float, unit: str, **extra: object) -> None:
     print(json.dumps({"name": name, "value": round(value, 3), "unit": unit, **extra}), flush=True)
 
 
-def echo_frame(target: LinuxTarget, ident: int, seq: int) -> bytes:
+def echo_frame(target: Target, ident: int, seq: int) -> bytes:
     plan = target.plan
     defaults = LinkDefaults(plan.tester_mac, plan.dut_mac, plan.tester_ipv4, plan.dut_ipv4)
     return build((ICMPv4(type=8, rest=(ident << 16) | seq), Payload(b"bench")), defaults)
@@ -52,7 +53,8 @@ def bench_link(target: LinuxTarget, seconds: float = 2.0) -> None:
         target.end_test(bed)
 
 
-def bench_clean_dut(target: LinuxTarget, tests: int = 100) -> None:
+def bench_clean_dut(target: Target, tests: int = 100, name: str = "clean_dut_overhead_median_ms",
+                    goal: str = "<= 20") -> None:
     overheads = []
     for i in range(tests):
         t0 = time.perf_counter()
@@ -64,8 +66,8 @@ def bench_clean_dut(target: LinuxTarget, tests: int = 100) -> None:
         t2 = time.perf_counter()
         target.end_test(bed)
         overheads.append((t1 - t0) + (time.perf_counter() - t2))
-    emit("clean_dut_overhead_median_ms", statistics.median(overheads) * 1000, "ms",
-         goal="<= 20", p90_ms=round(sorted(overheads)[int(0.9 * tests)] * 1000, 3))
+    emit(name, statistics.median(overheads) * 1000, "ms",
+         goal=goal, p90_ms=round(sorted(overheads)[int(0.9 * tests)] * 1000, 3))
 
 
 def bench_first_suite() -> None:

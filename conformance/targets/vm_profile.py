@@ -1,0 +1,66 @@
+"""The oracle's profile for the ``vm`` target: the ``linux`` profile (which models the host's
+6.18), with the choices of the kernel the VM runs where its release series was analysed.
+
+What a kernel has is read from the kernel itself where it can be: a sysctl the VM's DUT
+namespace lacks turns its feature off (``tcp_syn_linear_timeouts``, 6.5+: none means SYN
+retransmissions back off from the first, RFC 6298 5.5); ESP and AH over IPv6 are known when
+the VM loaded esp6 and ah6. What only the source tells is data per release series
+(:data:`SERIES_CHOICES`), each entry naming the function of that series' source that makes the
+choice (read in Debian's linux-source-6.1, 6.1.x) and measured on the VM; a series not listed
+is judged as 6.18 and the run records that its choices are not modelled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from reference_stack.profiles import LINUX, Profile
+
+# Per release series, the profile fields whose value differs from the linux profile's (6.18).
+SERIES_CHOICES: dict[tuple[int, int], dict[str, Any]] = {
+    (6, 1): {
+        # tcp_ack, old_ack: "An old ACK can carry new data. Update TS.Recent before SACK
+        # processing" (tcp_replace_ts_recent), as RFC 7323 4.3 does for any acceptable segment.
+        "old_ack_skips_ts_recent": False,
+        # tcp_inbound_md5_hash -> tcp_parse_md5sig_option returns NULL at broken framing or a
+        # signature of the wrong length: only a well-formed unexpected signature is dropped.
+        "auth_framing_checked": False,
+        # tcp_validate_incoming has no tcp_disordered_ack_check (6.14+): a PAWS-rejected pure
+        # ACK before RCV.NXT gets its duplicate ACK (RFC 7323 5.3 R1).
+        "paws_old_ack_silent": False,
+        # tcp_cwnd_test: "Don't be strict about the congestion window for the final FIN": a
+        # lone FIN goes out with the congestion window full.
+        "fin_obeys_cwnd": False,
+        # tcp_sequence checks SEG.SEQ against the edge only (no TCP_INVALID_END_SEQUENCE,
+        # 6.17+): text ending beyond the edge is queued whole while unread text waits.
+        "beyond_edge_refused_while_queued": False,
+    },
+}
+
+# Sysctls whose absence from the DUT means a feature the kernel does not have, and the profile
+# field's value without it.
+ABSENT_SYSCTLS: dict[str, tuple[str, Any]] = {
+    "net.ipv4.tcp_syn_linear_timeouts": ("syn_linear_timeouts", 0),
+}
+
+RELEASE = re.compile(r"^(\d+)\.(\d+)")
+
+
+def series(release: str) -> tuple[int, int] | None:
+    m = RELEASE.match(release)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def vm_profile(release: str, sysctls: dict[str, str], ipv6_ipsec: bool) -> tuple[Profile, bool]:
+    """The profile for a VM running ``release`` whose DUT namespace has ``sysctls`` (as read
+    there: an absent key is a missing feature); True when the series' choices are modelled."""
+    changes: dict[str, Any] = {"ipv6_ipsec": ipv6_ipsec}
+    for key, (field, value) in ABSENT_SYSCTLS.items():
+        if key not in sysctls:
+            changes[field] = value
+    known = series(release) in SERIES_CHOICES
+    if known:
+        changes.update(SERIES_CHOICES[series(release)])  # type: ignore[index]
+    return dataclasses.replace(LINUX, **changes), known or series(release) == (6, 18)
