@@ -233,7 +233,7 @@ def _deliver(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
     elif protocol == IPPROTO_UDP:
         udp6.receive(st, ip, original, chain, link_mcast, trace, out)
     elif protocol == IPPROTO_TCP:
-        tcp6.receive(st, ip, chain.upper, trace, out)
+        tcp6.receive(st, ip, chain.upper, now, trace)
     else:
         _unrecognized(st, ip, original, chain, link_mcast, chain.next_header_at, protocol,
                       trace, out)

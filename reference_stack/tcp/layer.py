@@ -35,6 +35,8 @@ from reference_stack.trace import DELIVER, DROP, EVENT, STATE, Trace
 from reference_stack.wire.tcp import ACK, RST, TcpRepr
 
 ANY = b"\0\0\0\0"
+ANY6 = bytes(16)  # the IPv6 unspecified address (RFC 4291 2.5.2)
+IPV6_EXTRA_HEADER = 20  # the IPv6 header's 40 octets against IPv4's 20
 # States whose receiver announces a reopened window after a read (receive()); a constant
 # tuple, as an Enum member's attribute lookup is slow on the hot path.
 WINDOW_UPDATE_STATES = (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2)
@@ -71,7 +73,10 @@ class TcpLayer:
         tcb.ts_offset = self.rng.getrandbits(32)
         tcb.rcv_wscale = p.window_scale if p.window_scaling else 0
         tcb.nodelay = opts.nodelay
-        tcb.adv_mss = min(p.mss, opts.maxseg) if opts.maxseg else p.mss
+        # RFC 9293 3.7.1 (RFC 6691): the MSS we announce is the MTU less the fixed IP and TCP
+        # headers: 20 octets more of IP header over IPv6 (RFC 8200 3).
+        mss = p.mss if len(remote_ip) == 4 else p.mss - IPV6_EXTRA_HEADER
+        tcb.adv_mss = min(mss, opts.maxseg) if opts.maxseg else mss
         tcb.syn_window = self.initial_window(tcb)
         tcb.rcv_wnd_clamp = tcb.syn_window
         self.conns[tcb.key] = tcb
@@ -246,7 +251,17 @@ class TcpLayer:
         segment_arrival.closed(self, src, dst, seg)
 
     def _listener(self, dst: bytes, seg: TcpRepr) -> Listener | None:
-        return self.listeners.get((dst, seg.dst_port)) or self.listeners.get((ANY, seg.dst_port))
+        port = seg.dst_port
+        if len(dst) == 16:
+            return self.listeners.get((dst, port)) or self.listeners.get((ANY6, port))
+        lst = self.listeners.get((dst, port)) or self.listeners.get((ANY, port))
+        if lst is None:
+            # RFC 4291 2.5.5.2 (RFC 3493 3.7): a listener on the IPv6 unspecified address
+            # without IPV6_V6ONLY takes IPv4 connections too, as IPv4-mapped peers.
+            lst = self.listeners.get((ANY6, port))
+            if lst is not None and lst.v6only:
+                return None
+        return lst
 
     # -- timers (RFC 9293 3.10.8, RFC 6298 5) ----------------------------------------------
 
