@@ -3,6 +3,7 @@
 import pytest
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(
     "RFC9293-3.5-MUST-three-way-handshake",
     "RFC9293-3.10.1-MUST-passive-open",
