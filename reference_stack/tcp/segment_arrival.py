@@ -142,7 +142,13 @@ def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr, cookie: bool = False) 
     tcb.snd_wl1 = seg.seq
     if tcb.passive or tcb.state is State.SYN_RECEIVED:
         tcb.syn_window = layer.initial_window(tcb)
-    tcb.rcv_wnd_clamp = max(tcb.syn_window, tcb.rcv_wnd_clamp if tcb.ws_ok else 0)
+    if tcb.passive:
+        # The SYN-ACK's window, computed with the options now known, bounds the window (Linux
+        # tcp_openreq_init_rwin: rcv_ssthresh = the request's window); the one new_tcb
+        # guessed before the SYN (MSS without the timestamps) does not.
+        tcb.rcv_wnd_clamp = tcb.syn_window
+    else:
+        tcb.rcv_wnd_clamp = max(tcb.syn_window, tcb.rcv_wnd_clamp if tcb.ws_ok else 0)
     if not tcb.ws_ok:
         tcb.rcv_wnd_clamp = min(tcb.rcv_wnd_clamp, 0xFFFF)
 

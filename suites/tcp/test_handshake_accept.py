@@ -2,8 +2,9 @@
 
 import pytest
 
+pytestmark = pytest.mark.families()
 
-@pytest.mark.families()
+
 @pytest.mark.requirement(
     "RFC9293-3.5-MUST-three-way-handshake",
     "RFC9293-3.10.1-MUST-passive-open",
