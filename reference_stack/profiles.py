@@ -311,6 +311,12 @@ class Profile:
     # RFC 4291 2.8: a packet not for us is discarded; Linux routes it and, finding no route
     # (an off-link destination, no default route), answers from ip6_pkt_discard.
     ipv6_no_route_unreachable: bool = False
+    # RFC 8201 4: a Packet Too Big reporting less than 1280 leaves a PMTU estimate of 1280;
+    # Linux's tcp_v6_err ignores it (`mtu < IPV6_MIN_MTU`: the connection keeps its MSS).
+    ptb_below_minimum_ignored: bool = False
+    # RFC 8201 4 reduces the PMTU on any Packet Too Big; Linux's tcp_v6_err takes one only if
+    # the quoted segment's sequence number lies in SND.UNA..SND.NXT (RFC 5927 4.1).
+    ptb_checks_sequence: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -428,6 +434,8 @@ LINUX = Profile(
     ipv6_ipsec=False,  # no ah6/esp6 modules on the development kernel (ip6_protocol_deliver_rcu)
     nd_tlla_multicast_only=True,  # ndisc_recv_ns: inc_opt only for a multicast destination
     ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE
+    ptb_below_minimum_ignored=True,  # tcp_v6_err: mtu < IPV6_MIN_MTU
+    ptb_checks_sequence=True,  # tcp_v6_err: !between(seq, snd_una, snd_nxt)
     exact_choices=True,
 )
 

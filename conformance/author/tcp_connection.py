@@ -119,6 +119,13 @@ class TcpConnection:
         self._learn(seg)
         return seg
 
+    def expect_frame(self, payload: bytes | None = None, timeout: float = 3.0,
+                     **fields: Any) -> Dissected:
+        """As ``expect``, the whole frame (e.g. to quote it in an ICMP error)."""
+        got: Dissected = self.ex.expect(*self.template(payload, **fields), timeout=timeout)
+        self._learn(got.tcp)
+        return got
+
     def _learn(self, seg: tcpw.TcpRepr) -> None:
         self.last = seg
         if seg.flags & tcpw.SYN:
