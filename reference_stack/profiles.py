@@ -301,6 +301,13 @@ class Profile:
     # Linux ipv6_srh_rcv drops a Segment Routing Header silently with seg6_enabled = 0 (the
     # default); RFC 8200 4.4 answers an unprocessed routing type with a Parameter Problem.
     ipv6_srh_disabled: bool = False
+    # Linux ipv6_rpl_srh_rcv drops an RPL Source Route Header (type 3, RFC 6554) silently
+    # with rpl_seg_enabled = 0 (the default); RFC 8200 4.4 ignores a header with Segments
+    # Left 0 and answers an unprocessed type with a Parameter Problem.
+    ipv6_rpl_disabled: bool = False
+    # Linux ipv6_hop_jumbo drops a Jumbo Payload option of the wrong length or alignment
+    # silently; RFC 2675 3 names no error for it (the rfc profile checks the length fields).
+    jumbo_option_checks: bool = False
     # AH and ESP over IPv6 are protocols the host knows (RFC 4302, RFC 4303; Linux: ah6 and
     # esp6 are modules, absent from the development kernel, so ip6_protocol_deliver_rcu finds
     # no handler for either).
@@ -431,6 +438,8 @@ LINUX = Profile(
     time_wait_paws_rst=True,  # tcp_timewait_state_process: tcp_paws_reject(.., th->rst)
     ipv6_padn_checks=True,  # ip6_parse_tlv
     ipv6_srh_disabled=True,  # ipv6_srh_rcv: net.ipv6.conf.all.seg6_enabled = 0
+    ipv6_rpl_disabled=True,  # ipv6_rpl_srh_rcv: net.ipv6.conf.all.rpl_seg_enabled = 0
+    jumbo_option_checks=True,  # ipv6_hop_jumbo: nh[optoff + 1] != 4 || (optoff & 3) != 2
     ipv6_ipsec=False,  # no ah6/esp6 modules on the development kernel (ip6_protocol_deliver_rcu)
     nd_tlla_multicast_only=True,  # ndisc_recv_ns: inc_opt only for a multicast destination
     ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE

@@ -176,7 +176,7 @@ def _headers(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
         if protocol in (IPPROTO_HOPOPTS, IPPROTO_DSTOPTS):
             raw_header = original[offset:offset + len(header.emit())]
             verdict = options(raw_header, offset, dst_multicast, protocol == IPPROTO_HOPOPTS,
-                              profile)
+                              profile, ip.payload_length)
         elif isinstance(header, Ipv6Routing):
             verdict = routing(header, offset, profile)
         elif isinstance(header, Ipv6Fragment):

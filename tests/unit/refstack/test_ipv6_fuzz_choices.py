@@ -1,0 +1,57 @@
+"""The `linux` profile's IPv6 choices the hypothesis engine found over IPv6, against the
+`rfc` profile: ipv6_rpl_srh_rcv (an RPL Source Route Header dropped whatever its Segments
+Left), ipv6_srh_rcv (the same for a Segment Routing Header), ipv6_hop_jumbo (a misaligned
+Jumbo Payload option dropped); and RFC 2675 3's errors, which both profiles apply."""
+
+from __future__ import annotations
+
+import pytest
+
+from reference_stack.profiles import LINUX, RFC
+from reference_stack.wire.frame import dissect
+from reference_stack.wire.icmpv6 import ICMP6_ECHO_REPLY, ICMP6_PARAM_PROB, Icmpv6Repr
+from reference_stack.wire.ipv6 import IPPROTO_HOPOPTS, IPPROTO_ICMPV6, IPPROTO_ROUTING
+from reference_stack.wire.ipv6_ext import Ipv6OptionsHeader, Ipv6Routing
+from reference_stack.wire.ipv6_options import Ipv6OptJumbo, Ipv6OptPadN
+
+from .test_ipv6_oracle import frame, stack
+
+ECHO = Icmpv6Repr(128, 0, 7, b"")
+BOTH = pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+
+
+def _answer(profile, nh, ext):
+    r = stack(profile).receive(frame(ECHO, nh=nh, ext=ext), 0.0)
+    icmp = [dissect(f).icmpv6 for f in r.frames]
+    return (icmp[0] if icmp else None), r.rules()
+
+
+@pytest.mark.parametrize("routing_type,rule", [
+    (3, "LINUX-ipv6_rpl_srh_rcv-rpl-disabled"), (4, "LINUX-ipv6_srh_rcv-seg6-disabled")])
+def test_rpl_and_srh_with_segments_left_zero(routing_type, rule):
+    ext = Ipv6Routing(IPPROTO_ICMPV6, routing_type, 0).emit()
+    answer, _ = _answer(RFC, IPPROTO_ROUTING, ext)
+    assert answer.type == ICMP6_ECHO_REPLY  # RFC 8200 4.4: ignored
+    answer, rules = _answer(LINUX, IPPROTO_ROUTING, ext)
+    assert answer is None and rule in rules
+
+
+@BOTH
+@pytest.mark.parametrize("length,pointer,rule", [
+    (100, 46 + 2, "RFC2675-3-MUST-jumbo-length-too-small"),
+    (70000, 46, "RFC2675-3-MUST-jumbo-with-payload-length")])
+def test_jumbo_option_errors(profile, length, pointer, rule):
+    ext = Ipv6OptionsHeader(IPPROTO_HOPOPTS, IPPROTO_ICMPV6,
+                            (Ipv6OptPadN(bytes(2)), Ipv6OptJumbo(length))).emit()
+    answer, rules = _answer(profile, IPPROTO_HOPOPTS, ext)
+    assert (answer.type, answer.code, answer.rest) == (ICMP6_PARAM_PROB, 0, pointer)
+    assert rule in rules
+
+
+def test_misaligned_jumbo_option_linux_drops():
+    ext = Ipv6OptionsHeader(IPPROTO_HOPOPTS, IPPROTO_ICMPV6,
+                            (Ipv6OptPadN(b""), Ipv6OptJumbo(70000))).emit()  # at 44: 4n
+    answer, _ = _answer(RFC, IPPROTO_HOPOPTS, ext)
+    assert answer.type == ICMP6_PARAM_PROB
+    answer, rules = _answer(LINUX, IPPROTO_HOPOPTS, ext)
+    assert answer is None and "LINUX-ipv6_hop_jumbo-length-alignment" in rules
