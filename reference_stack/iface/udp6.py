@@ -36,6 +36,10 @@ def receive(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
     ep = st.udp.lookup(ip.dst, dgram.dst_port)
     if ep is None:
         trace.add("udp", DROP, RULE_PORT_UNREACHABLE, f"no socket on port {dgram.dst_port}")
+        if st.profile.icmp_quote_udp_length and dgram.length < len(chain.upper):
+            # Linux __udp6_lib_rcv trims the datagram to the UDP length first (as over IPv4,
+            # iface/udp.py): the error quotes the trimmed packet.
+            original = original[:len(original) - len(chain.upper) + dgram.length]
         send_error6(st, ip, original, chain, link_mcast, ICMP6_DST_UNREACH, UNREACH_PORT,
                     RULE_PORT_UNREACHABLE, trace, out)
         return

@@ -55,3 +55,17 @@ def test_misaligned_jumbo_option_linux_drops():
     assert answer.type == ICMP6_PARAM_PROB
     answer, rules = _answer(LINUX, IPPROTO_HOPOPTS, ext)
     assert answer is None and "LINUX-ipv6_hop_jumbo-length-alignment" in rules
+
+
+def test_port_unreachable_quotes_the_datagram_trimmed_to_its_udp_length():
+    """Linux __udp6_lib_rcv trims octets beyond the UDP length before the port lookup (the
+    profile's icmp_quote_udp_length, as over IPv4); the rfc profile quotes what arrived."""
+    from reference_stack.wire.ipv6 import IPPROTO_UDP
+    from reference_stack.wire.udp import UdpRepr
+
+    udp = UdpRepr(1024, 5353, b"\0", length=8)
+    quotes = {}
+    for profile in (RFC, LINUX):
+        r = stack(profile).receive(frame(udp, nh=IPPROTO_UDP), 0.0)
+        quotes[profile.name] = len(dissect(r.frames[0]).icmpv6.payload)
+    assert quotes == {"rfc": 40 + 9, "linux": 40 + 8}
