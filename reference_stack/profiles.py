@@ -308,6 +308,10 @@ class Profile:
     # Linux ipv6_hop_jumbo drops a Jumbo Payload option of the wrong length or alignment
     # silently; RFC 2675 3 names no error for it (the rfc profile checks the length fields).
     jumbo_option_checks: bool = False
+    # Linux ipv6_frag_rcv: a Fragment header after another (an atomic fragment's, or in a
+    # reassembled packet) is a Parameter Problem code 0; RFC 8200 4.1 only says the header
+    # SHOULD occur once (the rfc profile processes each in turn).
+    ipv6_one_fragment_header: bool = False
     # AH and ESP over IPv6 are protocols the host knows (RFC 4302, RFC 4303; Linux: ah6 and
     # esp6 are modules, absent from the development kernel, so ip6_protocol_deliver_rcu finds
     # no handler for either).
@@ -440,6 +444,7 @@ LINUX = Profile(
     ipv6_srh_disabled=True,  # ipv6_srh_rcv: net.ipv6.conf.all.seg6_enabled = 0
     ipv6_rpl_disabled=True,  # ipv6_rpl_srh_rcv: net.ipv6.conf.all.rpl_seg_enabled = 0
     jumbo_option_checks=True,  # ipv6_hop_jumbo: nh[optoff + 1] != 4 || (optoff & 3) != 2
+    ipv6_one_fragment_header=True,  # ipv6_frag_rcv: IP6SKB_FRAGMENTED -> fail_hdr
     ipv6_ipsec=False,  # no ah6/esp6 modules on the development kernel (ip6_protocol_deliver_rcu)
     nd_tlla_multicast_only=True,  # ndisc_recv_ns: inc_opt only for a multicast destination
     ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE

@@ -143,7 +143,8 @@ def _packet(st: IfaceState, raw: bytes, link_mcast: bool, now: float, trace: Tra
     """A reassembled packet: its header chain from the start (RFC 8200 4.5)."""
     ip = Ipv6Repr.parse(raw)
     trace.add("ipv6", ACCEPT, "RFC8200-4.5-MUST-reassemble", f"{len(raw)} octets whole")
-    _headers(st, ip, raw, parse_chain(ip.next_header, ip.payload), link_mcast, now, trace, out)
+    _headers(st, ip, raw, parse_chain(ip.next_header, ip.payload), link_mcast, now, trace, out,
+             fragmented=True)
 
 
 def expire_reassembly(st: IfaceState, now: float, trace: Trace, out: Output) -> None:
@@ -157,8 +158,10 @@ def expire_reassembly(st: IfaceState, now: float, trace: Trace, out: Output) -> 
 
 
 def _headers(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
-             link_mcast: bool, now: float, trace: Trace, out: Output) -> None:
-    """RFC 8200 4: extension headers are processed strictly in the order they appear."""
+             link_mcast: bool, now: float, trace: Trace, out: Output,
+             fragmented: bool = False) -> None:
+    """RFC 8200 4: extension headers are processed strictly in the order they appear;
+    ``fragmented``: the packet was reassembled (RFC 8200 4.5)."""
     profile = st.profile
     dst_multicast = ip.dst[0] == 0xFF
     nh_at = 6
@@ -180,6 +183,17 @@ def _headers(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
         elif isinstance(header, Ipv6Routing):
             verdict = routing(header, offset, profile)
         elif isinstance(header, Ipv6Fragment):
+            if fragmented and profile.ipv6_one_fragment_header:
+                # RFC 8200 4.1 lets a Fragment header occur once (SHOULD) without saying what
+                # a second one means; Linux ipv6_frag_rcv (IP6SKB_FRAGMENTED) answers a second
+                # one, after an atomic or a reassembled packet's, with a Parameter Problem
+                # code 0 pointing at it.
+                rule = "LINUX-ipv6_frag_rcv-fragment-header-twice"
+                trace.add("ipv6", DROP, rule, f"second Fragment header at {offset}")
+                send_error6(st, ip, original, chain, link_mcast, ICMP6_PARAM_PROB,
+                            PARAM_HEADER_FIELD, rule, trace, out, offset)
+                return
+            fragmented = True
             if not header.atomic:
                 _fragment(st, ip, original, offset, nh_at, header, link_mcast, now, trace,
                           out)

@@ -69,3 +69,16 @@ def test_port_unreachable_quotes_the_datagram_trimmed_to_its_udp_length():
         r = stack(profile).receive(frame(udp, nh=IPPROTO_UDP), 0.0)
         quotes[profile.name] = len(dissect(r.frames[0]).icmpv6.payload)
     assert quotes == {"rfc": 40 + 9, "linux": 40 + 8}
+
+
+def test_second_fragment_header_linux_parameter_problem():
+    from reference_stack.wire.ipv6 import IPPROTO_FRAGMENT
+    from reference_stack.wire.ipv6_ext import Ipv6Fragment
+
+    ext = Ipv6Fragment(IPPROTO_FRAGMENT, 0, False, 1).emit() + Ipv6Fragment(
+        IPPROTO_ICMPV6, 0, False, 2).emit()
+    answer, _ = _answer(RFC, IPPROTO_FRAGMENT, ext)
+    assert answer.type == ICMP6_ECHO_REPLY  # two atomic fragments, each processed
+    answer, rules = _answer(LINUX, IPPROTO_FRAGMENT, ext)
+    assert (answer.type, answer.code, answer.rest) == (ICMP6_PARAM_PROB, 0, 48)
+    assert "LINUX-ipv6_frag_rcv-fragment-header-twice" in rules
