@@ -312,6 +312,9 @@ class Profile:
     # reassembled packet) is a Parameter Problem code 0; RFC 8200 4.1 only says the header
     # SHOULD occur once (the rfc profile processes each in turn).
     ipv6_one_fragment_header: bool = False
+    # Linux ipv6_hop_ra drops a packet whose Router Alert option is not 2 octets long; RFC
+    # 2711 defines the format, not what a malformed one means (the rfc profile takes it).
+    router_alert_length_check: bool = False
     # AH and ESP over IPv6 are protocols the host knows (RFC 4302, RFC 4303; Linux: ah6 and
     # esp6 are modules, absent from the development kernel, so ip6_protocol_deliver_rcu finds
     # no handler for either).
@@ -445,6 +448,7 @@ LINUX = Profile(
     ipv6_rpl_disabled=True,  # ipv6_rpl_srh_rcv: net.ipv6.conf.all.rpl_seg_enabled = 0
     jumbo_option_checks=True,  # ipv6_hop_jumbo: nh[optoff + 1] != 4 || (optoff & 3) != 2
     ipv6_one_fragment_header=True,  # ipv6_frag_rcv: IP6SKB_FRAGMENTED -> fail_hdr
+    router_alert_length_check=True,  # ipv6_hop_ra: nh[optoff + 1] != 2
     ipv6_ipsec=False,  # no ah6/esp6 modules on the development kernel (ip6_protocol_deliver_rcu)
     nd_tlla_multicast_only=True,  # ndisc_recv_ns: inc_opt only for a multicast destination
     ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE

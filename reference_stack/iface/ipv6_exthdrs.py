@@ -88,6 +88,11 @@ def options(raw_header: bytes, offset: int, dst_multicast: bool, hop_by_hop: boo
                 return verdict
             continue
         if hop_by_hop and opt_type == OPT_ROUTER_ALERT:
+            if profile.router_alert_length_check and len(data) != 2:
+                # Linux ipv6_hop_ra drops a Router Alert whose length is not 2 (RFC 2711 2.1's
+                # format) silently; RFC 2711 names no error for it.
+                return Verdict(DROP, "LINUX-ipv6_hop_ra-wrong-length",
+                               f"router alert of {len(data)} octets")
             continue  # RFC 2711: a recognised Hop-by-Hop option
         bits = action(opt_type)
         detail = f"unrecognised option {opt_type:#04x}"

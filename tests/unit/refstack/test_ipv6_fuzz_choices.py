@@ -82,3 +82,13 @@ def test_second_fragment_header_linux_parameter_problem():
     answer, rules = _answer(LINUX, IPPROTO_FRAGMENT, ext)
     assert (answer.type, answer.code, answer.rest) == (ICMP6_PARAM_PROB, 0, 48)
     assert "LINUX-ipv6_frag_rcv-fragment-header-twice" in rules
+
+
+def test_router_alert_of_the_wrong_length_linux_drops():
+    from reference_stack.wire.ipv6_options import Ipv6OptUnknown
+
+    ext = Ipv6OptionsHeader(IPPROTO_HOPOPTS, IPPROTO_ICMPV6, (Ipv6OptUnknown(5, b""),)).emit()
+    answer, _ = _answer(RFC, IPPROTO_HOPOPTS, ext)
+    assert answer.type == ICMP6_ECHO_REPLY
+    answer, rules = _answer(LINUX, IPPROTO_HOPOPTS, ext)
+    assert answer is None and "LINUX-ipv6_hop_ra-wrong-length" in rules
