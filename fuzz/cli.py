@@ -28,7 +28,7 @@ def register(sub: Any) -> None:
     fuzz.add_argument("--family", choices=("ipv4", "ipv6"), default="ipv4",
                       help="the frames' family: ipv6 draws IPv6 header chains, extension "
                            "headers and options, fragment trains, ICMPv6 and ND "
-                           "(hypothesis engine)")
+                           "(hypothesis and boofuzz engines)")
     fuzz.add_argument("--web-ui", action="store_true", help="boofuzz's web UI (off by default)")
     fuzz.set_defaults(handler=cmd_fuzz, needs_target=True)
 

@@ -20,7 +20,7 @@ from fuzz.targets import build_target
 ENGINES = ("hypothesis", "boofuzz", "stateful")
 FAMILIES = ("ipv4", "ipv6")
 # The engines that fuzz over IPv6 so far (--family ipv6).
-IPV6_ENGINES = ("hypothesis",)
+IPV6_ENGINES = ("hypothesis", "boofuzz")
 SUMMARY_FILE = "fuzz-summary.json"
 
 
@@ -94,7 +94,7 @@ def fuzz_command(target: str, engine: str, budget_s: float, seed: int, out_dir: 
         else:
             from fuzz.boofuzz_engine import run_boofuzz
 
-            run_boofuzz(campaign, web_ui=web_ui)
+            run_boofuzz(campaign, web_ui=web_ui, family=family)
         summary = campaign.finish()
     finally:
         tgt.stop()

@@ -315,6 +315,9 @@ class Profile:
     # Linux ipv6_hop_ra drops a packet whose Router Alert option is not 2 octets long; RFC
     # 2711 defines the format, not what a malformed one means (the rfc profile takes it).
     router_alert_length_check: bool = False
+    # Linux __udp6_lib_rcv reads a UDP Length of 0 as the IPv6 payload's length (RFC 2675 4's
+    # jumbogram rule, applied to any packet); RFC 768 discards a length below 8.
+    udp6_zero_length_whole: bool = False
     # AH and ESP over IPv6 are protocols the host knows (RFC 4302, RFC 4303; Linux: ah6 and
     # esp6 are modules, absent from the development kernel, so ip6_protocol_deliver_rcu finds
     # no handler for either).
@@ -449,6 +452,7 @@ LINUX = Profile(
     jumbo_option_checks=True,  # ipv6_hop_jumbo: nh[optoff + 1] != 4 || (optoff & 3) != 2
     ipv6_one_fragment_header=True,  # ipv6_frag_rcv: IP6SKB_FRAGMENTED -> fail_hdr
     router_alert_length_check=True,  # ipv6_hop_ra: nh[optoff + 1] != 2
+    udp6_zero_length_whole=True,  # __udp6_lib_rcv: if (ulen == 0) ulen = skb->len
     ipv6_ipsec=False,  # no ah6/esp6 modules on the development kernel (ip6_protocol_deliver_rcu)
     nd_tlla_multicast_only=True,  # ndisc_recv_ns: inc_opt only for a multicast destination
     ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE

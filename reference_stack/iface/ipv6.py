@@ -4,7 +4,7 @@ layer's Next Header value (ICMPv6, UDP) or a Parameter Problem code 1 (4)."""
 
 from __future__ import annotations
 
-from reference_stack.iface import icmpv6, tcp6, udp6
+from reference_stack.iface import icmpv6, tcp6, udp6, udplite
 from reference_stack.iface.icmpv6_error import send_error6
 from reference_stack.iface.ipv6_exthdrs import DROP as V_DROP
 from reference_stack.iface.ipv6_exthdrs import PARAM, options, routing
@@ -107,17 +107,19 @@ def _fragment(st: IfaceState, ip: Ipv6Repr, original: bytes, offset: int, nh_at:
         send_error6(st, ip, original, chain, link_mcast, ICMP6_PARAM_PROB,
                     PARAM_FIRST_FRAGMENT_CHAIN, rule, trace, out, 0)
         return
+    if offset - HEADER_LEN + start + len(data) > MAX_PAYLOAD:
+        # (checked before the multiple of 8, as Linux's ip6_frag_queue does: RFC 8200 4.5
+        # names both errors without an order)
+        rule = "RFC8200-4.5-SHOULD-fragment-too-long"
+        trace.add("ipv6", DROP, rule, f"fragment ends at {start + len(data)}")
+        send_error6(st, ip, original, chain, link_mcast, ICMP6_PARAM_PROB, PARAM_HEADER_FIELD,
+                    rule, trace, out, offset + 2)
+        return
     if header.m and len(data) % 8:
         rule = "RFC8200-4.5-SHOULD-fragment-multiple-of-8"
         trace.add("ipv6", DROP, rule, f"{len(data)} octets with M set")
         send_error6(st, ip, original, chain, link_mcast, ICMP6_PARAM_PROB, PARAM_HEADER_FIELD,
                     rule, trace, out, 4)
-        return
-    if offset - HEADER_LEN + start + len(data) > MAX_PAYLOAD:
-        rule = "RFC8200-4.5-SHOULD-fragment-too-long"
-        trace.add("ipv6", DROP, rule, f"fragment ends at {start + len(data)}")
-        send_error6(st, ip, original, chain, link_mcast, ICMP6_PARAM_PROB, PARAM_HEADER_FIELD,
-                    rule, trace, out, offset + 2)
         return
     frag = Fragment((ip.src, ip.dst, header.ident), start, header.m, data, original, offset,
                     nh_at, header.next_header)
@@ -248,6 +250,8 @@ def _deliver(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
         udp6.receive(st, ip, original, chain, link_mcast, trace, out)
     elif protocol == IPPROTO_TCP:
         tcp6.receive(st, ip, chain.upper, now, trace)
+    elif protocol == udplite.IPPROTO_UDPLITE and st.profile.udplite:
+        udplite.receive6(st, ip, original, chain, link_mcast, trace, out)
     else:
         _unrecognized(st, ip, original, chain, link_mcast, chain.next_header_at, protocol,
                       trace, out)

@@ -8,7 +8,8 @@ from reference_stack.iface import udp
 from reference_stack.iface.icmpv6_error import send_error6
 from reference_stack.iface.ipv6_output import send_ip6, variance
 from reference_stack.iface.state import IfaceState, Output
-from reference_stack.trace import DROP, REPLY, Trace
+from reference_stack.trace import ACCEPT, DROP, REPLY, Trace
+from reference_stack.wire.checksum import pseudo_header_sum, verify
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.icmpv6 import ICMP6_DST_UNREACH, UNREACH_PORT
 from reference_stack.wire.ipv6 import IPPROTO_UDP, Ipv6Repr
@@ -29,14 +30,17 @@ def receive(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
         # RFC 8200 8.1: IPv6 receivers must discard UDP packets with a zero checksum.
         trace.add("udp", DROP, "RFC8200-8.1-MUST-discard-zero-udp-checksum")
         return
-    data = udp.validate(dgram, len(chain.upper), ip.src, ip.dst, trace,
-                        not st.profile.breaks("RFC1122-4.1.3.4-MUST-discard-bad-checksum"))
+    if dgram.length == 0 and st.profile.udp6_zero_length_whole:
+        data = _zero_length(ip, chain.upper, dgram, trace)
+    else:
+        data = udp.validate(dgram, len(chain.upper), ip.src, ip.dst, trace,
+                            not st.profile.breaks("RFC1122-4.1.3.4-MUST-discard-bad-checksum"))
     if data is None:
         return
     ep = st.udp.lookup(ip.dst, dgram.dst_port)
     if ep is None:
         trace.add("udp", DROP, RULE_PORT_UNREACHABLE, f"no socket on port {dgram.dst_port}")
-        if st.profile.icmp_quote_udp_length and dgram.length < len(chain.upper):
+        if st.profile.icmp_quote_udp_length and 0 < dgram.length < len(chain.upper):
             # Linux __udp6_lib_rcv trims the datagram to the UDP length first (as over IPv4,
             # iface/udp.py): the error quotes the trimmed packet.
             original = original[:len(original) - len(chain.upper) + dgram.length]
@@ -44,6 +48,18 @@ def receive(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
                     RULE_PORT_UNREACHABLE, trace, out)
         return
     udp.deliver(ep, ip.src, dgram.src_port, data, trace)
+
+
+def _zero_length(ip: Ipv6Repr, raw: bytes, dgram: UdpRepr, trace: Trace) -> bytes | None:
+    """Linux __udp6_lib_rcv reads a Length of 0 as the IPv6 payload's (RFC 2675 4's UDP
+    jumbogram, for a packet of any size), the pseudo-header's length too; RFC 768 would
+    discard the datagram (a length below 8)."""
+    if not verify(raw, pseudo_header_sum(ip.src, ip.dst, IPPROTO_UDP, len(raw))):
+        trace.add("udp", DROP, "RFC1122-4.1.3.4-MUST-discard-bad-checksum")
+        return None
+    trace.add("udp", ACCEPT, "LINUX-__udp6_lib_rcv-zero-length",
+              f"length 0 read as {len(raw)}")
+    return dgram.payload
 
 
 def send(st: IfaceState, src_port: int, dst: bytes, dst_port: int, data: bytes,

@@ -92,3 +92,34 @@ def test_router_alert_of_the_wrong_length_linux_drops():
     assert answer.type == ICMP6_ECHO_REPLY
     answer, rules = _answer(LINUX, IPPROTO_HOPOPTS, ext)
     assert answer is None and "LINUX-ipv6_hop_ra-wrong-length" in rules
+
+
+def _udp_raw(length_field: int, payload: bytes, protocol: int = 17) -> bytes:
+    from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
+
+    from .test_ipv6_oracle import DUT, TESTER
+
+    raw = bytearray((40001).to_bytes(2, "big") + (9).to_bytes(2, "big")
+                    + length_field.to_bytes(2, "big") + bytes(2) + payload)
+    raw[6:8] = internet_checksum(bytes(raw), pseudo_header_sum(TESTER, DUT, protocol,
+                                                              len(raw))).to_bytes(2, "big")
+    return bytes(raw)
+
+
+def test_udp_length_zero_linux_reads_the_ipv6_payload_length():
+    from reference_stack.wire.ipv6 import IPPROTO_UDP
+
+    f = frame(nh=IPPROTO_UDP, payload=_udp_raw(0, b"netconform"))
+    assert stack(RFC).receive(f, 0.0).frames == ()  # RFC 768: length below 8
+    r = stack(LINUX).receive(f, 0.0)
+    assert "LINUX-__udp6_lib_rcv-zero-length" in r.rules()
+    assert dissect(r.frames[0]).icmpv6.code == 4  # port unreachable: the datagram was taken
+
+
+@BOTH
+def test_udplite_over_ipv6(profile):
+    """Linux speaks UDP-Lite over IPv6 too (udplitev6): Port Unreachable, where a host that
+    does not answers an unrecognised Next Header."""
+    r = stack(profile).receive(frame(nh=136, payload=_udp_raw(0, b"lite", 136)), 0.0)
+    icmp = dissect(r.frames[0]).icmpv6
+    assert (icmp.type, icmp.code) == ((1, 4) if profile.udplite else (4, 1))
