@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reports.family_ids import canonical
 from reports.outcomes import COVERING, FAILING, PASSING, failed_run
-from reports.test_ids import canonical
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def gate(baseline: dict, new: dict) -> GateResult:
     whether the runs may be compared at all.
     """
     # Ids compared in their canonical form: a baseline from before the address families has
-    # `test_x` where the new run has `test_x[ipv4]` (reports/test_ids.py).
+    # `test_x` where the new run has `test_x[ipv4]` (reports/family_ids.py).
     old_tests = {canonical(test["id"]): test for test in baseline["tests"]}
     new_tests = {canonical(test["id"]): test for test in new["tests"]}
     regressions: list[Change] = []

@@ -24,7 +24,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.test_ids import canonical
+from reports.family_ids import canonical
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "suites" / "expectations"
 
@@ -47,7 +47,7 @@ class Expectation:
 
     def matches(self, test_id: str) -> bool:
         # An entry written before the address families names a test's IPv4 run without
-        # the family (reports/test_ids.py).
+        # the family (reports/family_ids.py).
         test_id = canonical(test_id)
         if self.test.endswith("*"):
             return test_id.startswith(self.test[:-1])

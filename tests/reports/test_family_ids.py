@@ -1,9 +1,9 @@
 """Test ids across address families: the IPv4 run of a test keeps the id a baseline from
-before the families has (reports/test_ids.py), in the gate and the expectation files."""
+before the families has (reports/family_ids.py), in the gate and the expectation files."""
 
 from conformance.judge.expectations import Expectation
+from reports.family_ids import canonical
 from reports.gate import gate
-from reports.test_ids import canonical
 
 
 def test_canonical_takes_out_the_ipv4_family_only():
