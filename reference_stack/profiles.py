@@ -318,6 +318,10 @@ class Profile:
     # Linux __udp6_lib_rcv reads a UDP Length of 0 as the IPv6 payload's length (RFC 2675 4's
     # jumbogram rule, applied to any packet); RFC 768 discards a length below 8.
     udp6_zero_length_whole: bool = False
+    # Linux knows two more Hop-by-Hop options (ipv6_hop_ioam: IOAM, RFC 9486, dropped when
+    # misaligned; ipv6_hop_calipso: CALIPSO, RFC 5570, dropped unless valid) that RFC 8200
+    # 4.2 skips as unrecognised (their action bits are 00).
+    ipv6_hbh_ioam_calipso: bool = False
     # AH and ESP over IPv6 are protocols the host knows (RFC 4302, RFC 4303; Linux: ah6 and
     # esp6 are modules, absent from the development kernel, so ip6_protocol_deliver_rcu finds
     # no handler for either).
@@ -453,6 +457,7 @@ LINUX = Profile(
     ipv6_one_fragment_header=True,  # ipv6_frag_rcv: IP6SKB_FRAGMENTED -> fail_hdr
     router_alert_length_check=True,  # ipv6_hop_ra: nh[optoff + 1] != 2
     udp6_zero_length_whole=True,  # __udp6_lib_rcv: if (ulen == 0) ulen = skb->len
+    ipv6_hbh_ioam_calipso=True,  # ipv6_hop_ioam, ipv6_hop_calipso (tlvprochopopt_lst)
     ipv6_ipsec=False,  # no ah6/esp6 modules on the development kernel (ip6_protocol_deliver_rcu)
     nd_tlla_multicast_only=True,  # ndisc_recv_ns: inc_opt only for a multicast destination
     ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE

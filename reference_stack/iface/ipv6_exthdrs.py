@@ -28,6 +28,8 @@ PARAM = "param"  # discard and answer Parameter Problem
 ROUTING_TYPE_SRH = 4  # RFC 8754
 ROUTING_TYPE_RH2 = 2  # RFC 6275 6.4
 ROUTING_TYPE_RPL = 3  # RFC 6554
+OPT_IOAM = 0x31  # RFC 9486 (Linux IPV6_TLV_IOAM)
+OPT_CALIPSO = 0x07  # RFC 5570 (Linux IPV6_TLV_CALIPSO)
 
 RULE_OPTIONS_OK = "RFC8200-4.2-MUST-process-options"
 
@@ -87,6 +89,12 @@ def options(raw_header: bytes, offset: int, dst_multicast: bool, hop_by_hop: boo
             if verdict is not None:
                 return verdict
             continue
+        if hop_by_hop and profile.ipv6_hbh_ioam_calipso and opt_type in (OPT_IOAM,
+                                                                         OPT_CALIPSO):
+            verdict = _linux_hop_option(opt_type, data, pointer)
+            if verdict is not None:
+                return verdict
+            continue
         if hop_by_hop and opt_type == OPT_ROUTER_ALERT:
             if profile.router_alert_length_check and len(data) != 2:
                 # Linux ipv6_hop_ra drops a Router Alert whose length is not 2 (RFC 2711 2.1's
@@ -112,6 +120,19 @@ def options(raw_header: bytes, offset: int, dst_multicast: bool, hop_by_hop: boo
             return Verdict(PARAM, "RFC8200-4.2-MUST-option-param-problem-unicast", detail,
                            PARAM_OPTION, pointer, bits)
     return Verdict(OK, "RFC8200-4.2-MUST-option-skip" if skipped else RULE_OPTIONS_OK)
+
+
+def _linux_hop_option(opt_type: int, data: bytes, pointer: int) -> Verdict | None:
+    """Two Hop-by-Hop options Linux knows that RFC 8200 4.2 would skip as unrecognised (action
+    00): IOAM (RFC 9486; ipv6_hop_ioam: dropped when not 4n-aligned, else ignored with
+    ioam6_enabled = 0, the default) and CALIPSO (RFC 5570; ipv6_hop_calipso: dropped unless
+    calipso_validate accepts it, which needs its CRC-16 and a length of 8 or more)."""
+    if opt_type == OPT_IOAM:
+        if pointer & 3:
+            return Verdict(DROP, "LINUX-ipv6_hop_ioam-alignment", f"IOAM option at {pointer}")
+        return None
+    return Verdict(DROP, "LINUX-ipv6_hop_calipso-invalid",
+                   f"CALIPSO option of {len(data)} octets not validated")
 
 
 def _jumbo(data: bytes, pointer: int, payload_length: int | None,

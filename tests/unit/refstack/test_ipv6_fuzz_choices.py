@@ -123,3 +123,18 @@ def test_udplite_over_ipv6(profile):
     r = stack(profile).receive(frame(nh=136, payload=_udp_raw(0, b"lite", 136)), 0.0)
     icmp = dissect(r.frames[0]).icmpv6
     assert (icmp.type, icmp.code) == ((1, 4) if profile.udplite else (4, 1))
+
+
+@pytest.mark.parametrize("options,rule", [
+    ((Ipv6OptPadN(b"\0"), "ioam"), "LINUX-ipv6_hop_ioam-alignment"),  # IOAM at 43: not 4n
+    (("calipso",), "LINUX-ipv6_hop_calipso-invalid")])
+def test_ioam_and_calipso_hop_options_linux_drops(options, rule):
+    from reference_stack.wire.ipv6_options import Ipv6OptUnknown
+
+    made = {"ioam": Ipv6OptUnknown(0x31, b""), "calipso": Ipv6OptUnknown(0x07, bytes(4))}
+    opts = tuple(made.get(o, o) if isinstance(o, str) else o for o in options)
+    ext = Ipv6OptionsHeader(IPPROTO_HOPOPTS, IPPROTO_ICMPV6, opts).emit()
+    answer, _ = _answer(RFC, IPPROTO_HOPOPTS, ext)
+    assert answer.type == ICMP6_ECHO_REPLY  # action 00: skipped
+    answer, rules = _answer(LINUX, IPPROTO_HOPOPTS, ext)
+    assert answer is None and rule in rules
