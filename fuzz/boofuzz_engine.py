@@ -22,14 +22,16 @@ from boofuzz import Block, Bytes, Checksum, Request, Session, Size, Target
 from boofuzz.connections import ITargetConnection
 
 from fuzz.boofuzz_fast import Byte, CountedRequest, DWord, Word
+from fuzz.boofuzz_ipv6 import requests6
 from fuzz.frames import tcp_ports
 from fuzz.runner import Campaign
 from fuzz.scenarios import Established, Listen
 from fuzz.seqspace import PortMap
 from fuzz.session import CaseRecord, DifferentialSession, TargetUnresponsive, pad
 from fuzz.strategies import LinkAddresses
+from fuzz.strategies_ipv6 import Link6
 from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
-from reference_stack.wire.ethernet import ETH_P_IP, EthernetRepr
+from reference_stack.wire.ethernet import ETH_P_IP, ETH_P_IPV6, EthernetRepr
 from reference_stack.wire.ipv4 import IPPROTO_TCP
 
 CASES_PER_BATCH = 20000
@@ -137,7 +139,8 @@ class LinkConnection(ITargetConnection):
 
     def send(self, data: bytes) -> int:
         addrs = self.engine.session.addrs
-        frame = pad(EthernetRepr(addrs.dut_mac, addrs.tester_mac, ETH_P_IP,
+        ethertype = ETH_P_IPV6 if self.engine.family == "ipv6" else ETH_P_IP
+        frame = pad(EthernetRepr(addrs.dut_mac, addrs.tester_mac, ethertype,
                                  payload=bytes(data)).emit())
         self.engine.session.link.send(frame)
         self.last_frame = frame
@@ -160,14 +163,16 @@ def state_of(frame: bytes) -> tuple[str, PortMap]:
 
 class BoofuzzEngine:
     def __init__(self, campaign: Campaign, web_ui: bool = False,
-                 cases_per_batch: int = CASES_PER_BATCH) -> None:
+                 cases_per_batch: int = CASES_PER_BATCH, family: str = "ipv4") -> None:
         self.campaign = campaign
+        self.family = family  # ipv6: the models of fuzz/boofuzz_ipv6.py
         self.web_ui = web_ui
         self.cases_per_batch = cases_per_batch
         self.session: DifferentialSession = campaign.open_batch()
         self.batch_cases = 0
         self.connection = LinkConnection(self)
-        self.progress_path = campaign.out / PROGRESS_FILE
+        suffix = "-ipv6" if family == "ipv6" else ""
+        self.progress_path = campaign.out / PROGRESS_FILE.replace(".json", f"{suffix}.json")
         self.fuzzer: Session | None = None
 
     def _start_index(self) -> int:
@@ -186,7 +191,9 @@ class BoofuzzEngine:
             reuse_target_connection=True, index_start=start,
             post_test_case_callbacks=[self.after_case],
         )
-        for request in requests(self.session.addrs):
+        models = (requests6(Link6.from_endpoints(self.session.bed.endpoints))
+                  if self.family == "ipv6" else requests(self.session.addrs))
+        for request in models:
             self.fuzzer.connect(request)
         try:
             self.fuzzer.fuzz()

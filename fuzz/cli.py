@@ -25,6 +25,10 @@ def register(sub: Any) -> None:
     fuzz.add_argument("--dut-sysctl", action="append", default=[], metavar="NAME=VALUE",
                       help="sysctl set in every fresh DUT namespace (repeatable); the oracle "
                            "follows the ones it models")
+    fuzz.add_argument("--family", choices=("ipv4", "ipv6"), default="ipv4",
+                      help="the frames' family: ipv6 draws IPv6 header chains, extension "
+                           "headers and options, fragment trains, ICMPv6 and ND "
+                           "(hypothesis and boofuzz engines)")
     fuzz.add_argument("--web-ui", action="store_true", help="boofuzz's web UI (off by default)")
     fuzz.set_defaults(handler=cmd_fuzz, needs_target=True)
 
@@ -56,7 +60,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
     check_dut_config(args.target, args.dut_sysctl, [])  # a bad item: one line, exit 2
     code = fuzz_command(args.target, args.engine, args.budget, args.seed, args.out,
-                        args.web_ui, sysctls)
+                        args.web_ui, sysctls, args.family)
     if code in (0, 1):
         summary_path = Path(args.out) / SUMMARY_FILE
         summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}

@@ -18,6 +18,9 @@ from fuzz.runner import Campaign
 from fuzz.targets import build_target
 
 ENGINES = ("hypothesis", "boofuzz", "stateful")
+FAMILIES = ("ipv4", "ipv6")
+# The engines that fuzz over IPv6 so far (--family ipv6).
+IPV6_ENGINES = ("hypothesis", "boofuzz")
 SUMMARY_FILE = "fuzz-summary.json"
 
 
@@ -30,7 +33,13 @@ def _error(message: str) -> int:
     return 2
 
 
-def _check(target: str, engine: str, budget_s: float, out_dir: str) -> None:
+def _check(target: str, engine: str, budget_s: float, out_dir: str,
+           family: str = "ipv4") -> None:
+    if family not in FAMILIES:
+        raise BadInput(f"unknown family {family!r} (known: {', '.join(FAMILIES)})")
+    if family == "ipv6" and engine not in IPV6_ENGINES:
+        raise BadInput(f"--family ipv6 is not available with the {engine} engine yet "
+                       f"(engines over IPv6: {', '.join(IPV6_ENGINES)})")
     if target not in target_names():
         raise BadInput(f"unknown target {target!r} (known: {', '.join(target_names())})")
     if engine not in ENGINES:
@@ -57,11 +66,12 @@ def _check(target: str, engine: str, budget_s: float, out_dir: str) -> None:
 
 
 def fuzz_command(target: str, engine: str, budget_s: float, seed: int, out_dir: str,
-                 web_ui: bool = False, dut_sysctls: dict[str, str] | None = None) -> int:
+                 web_ui: bool = False, dut_sysctls: dict[str, str] | None = None,
+                 family: str = "ipv4") -> int:
     """Run a differential fuzz campaign; findings under ``out_dir/findings/``, their index in
     ``out_dir/findings.json``, the summary in ``out_dir/fuzz-summary.json``."""
     try:
-        _check(target, engine, budget_s, out_dir)
+        _check(target, engine, budget_s, out_dir, family)
         Path(out_dir).mkdir(parents=True, exist_ok=True)
     except (BadInput, UnknownTarget) as exc:
         return _error(str(exc))
@@ -76,7 +86,7 @@ def fuzz_command(target: str, engine: str, budget_s: float, seed: int, out_dir: 
         if engine == "hypothesis":
             from fuzz.hypothesis_engine import run_hypothesis
 
-            run_hypothesis(campaign)
+            run_hypothesis(campaign, family=family)
         elif engine == "stateful":
             from fuzz.stateful import run_stateful
 
@@ -84,7 +94,7 @@ def fuzz_command(target: str, engine: str, budget_s: float, seed: int, out_dir: 
         else:
             from fuzz.boofuzz_engine import run_boofuzz
 
-            run_boofuzz(campaign, web_ui=web_ui)
+            run_boofuzz(campaign, web_ui=web_ui, family=family)
         summary = campaign.finish()
     finally:
         tgt.stop()

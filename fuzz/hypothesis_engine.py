@@ -37,10 +37,14 @@ from hypothesis.internal.conjecture.engine import ConjectureRunner
 from hypothesis.internal.escalation import InterestingOrigin
 
 from fuzz.compact import ENTROPY, FRAME_TEMPLATES, CompactDecoder
+from fuzz.compact_ipv6 import FRAME_TEMPLATES_V6, CompactDecoder6
 from fuzz.findings import Finding
 from fuzz.runner import Campaign
 from fuzz.scenarios import CANONICAL_VIEW, STATE_NAMES, on_connection
 from fuzz.session import CaseRecord, DifferentialSession, TargetUnresponsive
+from fuzz.strategies_ipv6 import Link6
+
+FAMILIES = ("ipv4", "ipv6")  # --family: the compact templates of IPv4 or of IPv6
 
 CASES_PER_BATCH = 20000
 DATABASE_DIR = "hypothesis-db"
@@ -55,16 +59,17 @@ class Diverged(Exception):
 DIVERGED = InterestingOrigin.from_exception(Diverged())
 
 
-def draw_case(data: ConjectureData, decoder: CompactDecoder,
-              max_frames: int) -> tuple[bytes, ...]:
+def draw_case(data: ConjectureData, decoder: CompactDecoder | CompactDecoder6,
+              max_frames: int, templates: tuple[str, ...] = FRAME_TEMPLATES
+              ) -> tuple[bytes, ...]:
     """One case from ``data``: the choices of ``compact_cases(addrs, view, max_frames)``
     (a shape when ``max_frames`` > 1: single, pair, fragment train; per frame a template
     index and ``ENTROPY`` octets), drawn without the strategy layers."""
     shape = data.draw_integer(0, 2) if max_frames > 1 else 0
     if shape == 2:
         return decoder.case((("fragments", data.draw_bytes(ENTROPY, ENTROPY)),), max_frames)
-    last = len(FRAME_TEMPLATES) - 1
-    parts = tuple((FRAME_TEMPLATES[data.draw_integer(0, last)],
+    last = len(templates) - 1
+    parts = tuple((templates[data.draw_integer(0, last)],
                    data.draw_bytes(ENTROPY, ENTROPY)) for _ in range(1 + shape))
     return decoder.case(parts, max_frames)
 
@@ -75,8 +80,12 @@ def _size(frames: tuple[bytes, ...]) -> tuple[int, int]:
 
 class HypothesisEngine:
     def __init__(self, campaign: Campaign, states: tuple[str, ...] = STATE_NAMES,
-                 max_frames: int = 2, cases_per_batch: int = CASES_PER_BATCH) -> None:
+                 max_frames: int = 2, cases_per_batch: int = CASES_PER_BATCH,
+                 family: str = "ipv4") -> None:
         self.campaign = campaign
+        # ipv6: IPv6, ICMPv6 and ND frames (fuzz/compact_ipv6.py), host-level (one state)
+        self.family = family
+        self.templates = FRAME_TEMPLATES_V6 if family == "ipv6" else FRAME_TEMPLATES
         self.states = states
         self.max_frames = max_frames
         self.cases_per_batch = cases_per_batch
@@ -87,7 +96,13 @@ class HypothesisEngine:
         # New findings met while shrinking another, with their choices: shrunk after it.
         self.pending: list[tuple[Finding, Any]] = []
         self.database = DirectoryBasedExampleDatabase(Path(campaign.out) / DATABASE_DIR)
-        self.db_key = f"netconform:{max_frames}:{','.join(states)}".encode()
+        suffix = ":ipv6" if family == "ipv6" else ""
+        self.db_key = f"netconform:{max_frames}:{','.join(states)}{suffix}".encode()
+
+    def decoder(self, session: DifferentialSession) -> CompactDecoder | CompactDecoder6:
+        if self.family == "ipv6":
+            return CompactDecoder6(Link6.from_endpoints(session.bed.endpoints))
+        return CompactDecoder(session.addrs, CANONICAL_VIEW)
 
     def run(self) -> None:
         campaign = self.campaign
@@ -95,20 +110,20 @@ class HypothesisEngine:
         while not campaign.done():
             self.unresponsive = False
             with campaign.batch() as session:
-                decoder = CompactDecoder(session.addrs, CANONICAL_VIEW)
+                decoder = self.decoder(session)
                 start = campaign.stats.cases
                 while replay and not campaign.done() and not self.unresponsive:
                     self._replay(session, decoder, replay.pop(0))
                 while (not campaign.done() and not self.unresponsive
                        and campaign.stats.cases - start < self.cases_per_batch):
                     data = ConjectureData(random=self.random)
-                    frames = draw_case(data, decoder, self.max_frames)
+                    frames = draw_case(data, decoder, self.max_frames, self.templates)
                     data.freeze()
                     finding = self._run(session, frames)
                     if finding is not None and not self.unresponsive:
                         self._shrink_all(session, decoder, data.choices, finding)
 
-    def _replay(self, session: DifferentialSession, decoder: CompactDecoder,
+    def _replay(self, session: DifferentialSession, decoder: CompactDecoder | CompactDecoder6,
                 saved: bytes) -> None:
         """A failing example of an earlier run, first; dropped if it no longer diverges."""
         choices = choices_from_bytes(saved)
@@ -117,7 +132,7 @@ class HypothesisEngine:
             return
         data = ConjectureData.for_choices(choices)
         try:
-            frames = draw_case(data, decoder, self.max_frames)
+            frames = draw_case(data, decoder, self.max_frames, self.templates)
         except Exception:  # noqa: BLE001 - saved by another shape of the engine: stale
             self.database.delete(self.db_key, saved)
             return
@@ -128,7 +143,8 @@ class HypothesisEngine:
         if finding is not None and not self.unresponsive:
             self._shrink_all(session, decoder, choices, finding)
 
-    def _shrink_all(self, session: DifferentialSession, decoder: CompactDecoder,
+    def _shrink_all(self, session: DifferentialSession,
+                    decoder: CompactDecoder | CompactDecoder6,
                     choices: Any, finding: Finding) -> None:
         """Shrink ``finding``, then the new findings met on the way (while time is left)."""
         self._shrink(session, decoder, choices, finding)
@@ -173,13 +189,13 @@ class HypothesisEngine:
                 self.pending.append((finding, None))
         return None
 
-    def _shrink(self, session: DifferentialSession, decoder: CompactDecoder,
+    def _shrink(self, session: DifferentialSession, decoder: CompactDecoder | CompactDecoder6,
                 choices: Any, finding: Finding) -> None:
         """hypothesis's shrinker on the case's choice sequence, each attempt run on both
         stacks; the finding keeps the smallest case that still diverges the same way, and
         the example database its choices."""
         def test_function(data: ConjectureData) -> None:
-            frames = draw_case(data, decoder, self.max_frames)
+            frames = draw_case(data, decoder, self.max_frames, self.templates)
             if self.unresponsive or self.campaign.time_left() <= 0:
                 return
             met = len(self.pending)

@@ -18,7 +18,8 @@ from reference_stack.profiles import LINUX
 # the DUT's reassembly queues for ipfrag_time (30 s); past the default 4 MiB of
 # ipfrag_high_thresh Linux drops every new fragment (inet_frag_find, ReasmFails: 5,598 in a
 # 20,000-case batch), which no single case explains and the oracle does not model.
-FUZZ_DUT_SYSCTLS = {"net.ipv4.ipfrag_high_thresh": str(256 << 20)}
+FUZZ_DUT_SYSCTLS = {"net.ipv4.ipfrag_high_thresh": str(256 << 20),
+                    "net.ipv6.ip6frag_high_thresh": str(256 << 20)}
 
 
 def build_target(name: str, broken_rules: tuple[str, ...] = (), worker: int | None = None,

@@ -313,6 +313,27 @@ class Profile:
     # Linux ipv6_srh_rcv drops a Segment Routing Header silently with seg6_enabled = 0 (the
     # default); RFC 8200 4.4 answers an unprocessed routing type with a Parameter Problem.
     ipv6_srh_disabled: bool = False
+    # Linux ipv6_rpl_srh_rcv drops an RPL Source Route Header (type 3, RFC 6554) silently
+    # with rpl_seg_enabled = 0 (the default); RFC 8200 4.4 ignores a header with Segments
+    # Left 0 and answers an unprocessed type with a Parameter Problem.
+    ipv6_rpl_disabled: bool = False
+    # Linux ipv6_hop_jumbo drops a Jumbo Payload option of the wrong length or alignment
+    # silently; RFC 2675 3 names no error for it (the rfc profile checks the length fields).
+    jumbo_option_checks: bool = False
+    # Linux ipv6_frag_rcv: a Fragment header after another (an atomic fragment's, or in a
+    # reassembled packet) is a Parameter Problem code 0; RFC 8200 4.1 only says the header
+    # SHOULD occur once (the rfc profile processes each in turn).
+    ipv6_one_fragment_header: bool = False
+    # Linux ipv6_hop_ra drops a packet whose Router Alert option is not 2 octets long; RFC
+    # 2711 defines the format, not what a malformed one means (the rfc profile takes it).
+    router_alert_length_check: bool = False
+    # Linux __udp6_lib_rcv reads a UDP Length of 0 as the IPv6 payload's length (RFC 2675 4's
+    # jumbogram rule, applied to any packet); RFC 768 discards a length below 8.
+    udp6_zero_length_whole: bool = False
+    # Linux knows two more Hop-by-Hop options (ipv6_hop_ioam: IOAM, RFC 9486, dropped when
+    # misaligned; ipv6_hop_calipso: CALIPSO, RFC 5570, dropped unless valid) that RFC 8200
+    # 4.2 skips as unrecognised (their action bits are 00).
+    ipv6_hbh_ioam_calipso: bool = False
     # AH and ESP over IPv6 are protocols the host knows (RFC 4302, RFC 4303; Linux: ah6 and
     # esp6 are modules, absent from the development kernel, so ip6_protocol_deliver_rcu finds
     # no handler for either).
@@ -323,6 +344,12 @@ class Profile:
     # RFC 4291 2.8: a packet not for us is discarded; Linux routes it and, finding no route
     # (an off-link destination, no default route), answers from ip6_pkt_discard.
     ipv6_no_route_unreachable: bool = False
+    # RFC 8201 4: a Packet Too Big reporting less than 1280 leaves a PMTU estimate of 1280;
+    # Linux's tcp_v6_err ignores it (`mtu < IPV6_MIN_MTU`: the connection keeps its MSS).
+    ptb_below_minimum_ignored: bool = False
+    # RFC 8201 4 reduces the PMTU on any Packet Too Big; Linux's tcp_v6_err takes one only if
+    # the quoted segment's sequence number lies in SND.UNA..SND.NXT (RFC 5927 4.1).
+    ptb_checks_sequence: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -440,9 +467,17 @@ LINUX = Profile(
     time_wait_paws_rst=True,  # tcp_timewait_state_process: tcp_paws_reject(.., th->rst)
     ipv6_padn_checks=True,  # ip6_parse_tlv
     ipv6_srh_disabled=True,  # ipv6_srh_rcv: net.ipv6.conf.all.seg6_enabled = 0
+    ipv6_rpl_disabled=True,  # ipv6_rpl_srh_rcv: net.ipv6.conf.all.rpl_seg_enabled = 0
+    jumbo_option_checks=True,  # ipv6_hop_jumbo: nh[optoff + 1] != 4 || (optoff & 3) != 2
+    ipv6_one_fragment_header=True,  # ipv6_frag_rcv: IP6SKB_FRAGMENTED -> fail_hdr
+    router_alert_length_check=True,  # ipv6_hop_ra: nh[optoff + 1] != 2
+    udp6_zero_length_whole=True,  # __udp6_lib_rcv: if (ulen == 0) ulen = skb->len
+    ipv6_hbh_ioam_calipso=True,  # ipv6_hop_ioam, ipv6_hop_calipso (tlvprochopopt_lst)
     ipv6_ipsec=False,  # no ah6/esp6 modules on the development kernel (ip6_protocol_deliver_rcu)
     nd_tlla_multicast_only=True,  # ndisc_recv_ns: inc_opt only for a multicast destination
     ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE
+    ptb_below_minimum_ignored=True,  # tcp_v6_err: mtu < IPV6_MIN_MTU
+    ptb_checks_sequence=True,  # tcp_v6_err: !between(seq, snd_una, snd_nxt)
     exact_choices=True,
 )
 

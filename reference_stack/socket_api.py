@@ -14,9 +14,11 @@ import socket as pysock
 from dataclasses import dataclass
 from typing import Any
 
+from reference_stack import socket_family as family_addr
 from reference_stack.iface.interface import Interface
 from reference_stack.iface.state import Output
 from reference_stack.iface.udp_sockets import UdpEndpoint
+from reference_stack.socket_family import AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY
 from reference_stack.tcp import keepalive, urgent
 from reference_stack.tcp.layer import ANY
 from reference_stack.tcp.listener import ConnOptions, Listener
@@ -24,7 +26,6 @@ from reference_stack.tcp.seq import seq_diff, seq_gt
 from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb
 from reference_stack.trace import STATE
-from reference_stack.wire.addr import ip4, ip4_str
 
 AF_INET = pysock.AF_INET
 SOCK_STREAM = pysock.SOCK_STREAM
@@ -59,6 +60,10 @@ Addr = tuple[str, int]
 class Socket:
     fd: int
     type: int
+    family: int = AF_INET
+    # IPV6_V6ONLY (RFC 3493 5.3): off by default, as Linux's net.ipv6.bindv6only = 0: an
+    # AF_INET6 socket also speaks IPv4 through IPv4-mapped addresses (RFC 4291 2.5.5.2).
+    v6only: bool = False
     local: tuple[bytes, int] | None = None
     listener: Listener | None = None
     tcb: Tcb | None = None
@@ -84,14 +89,6 @@ class Socket:
         return ConnOptions(self.rcvbuf, self.sndbuf, self.nodelay, self.maxseg)
 
 
-def to_ip(addr: bytes | str) -> bytes:
-    if isinstance(addr, bytes) and len(addr) == 4:
-        return addr
-    if isinstance(addr, str):
-        return ip4(addr)
-    raise TypeError(f"not an IPv4 address: {addr!r}")
-
-
 class SocketApi:
     """The calls themselves; `ReferenceStack` wraps each in a Reaction."""
 
@@ -110,11 +107,12 @@ class SocketApi:
     def get(self, fd: int) -> Socket | None:
         return self.sockets.get(fd)
 
-    def _port_in_use(self, ip: bytes, port: int, reuse: bool, sock_type: int) -> bool:
+    def _port_in_use(self, ip: bytes, port: int, reuse: bool, sock_type: int,
+                     v6only: bool = False) -> bool:
         for s in self.sockets.values():
             if s.type != sock_type or s.local is None or s.local[1] != port:
                 continue
-            if s.local[0] not in (ip, ANY) and ip != ANY:
+            if not family_addr.overlaps(s.local[0], s.v6only, ip, v6only):
                 continue
             # Linux inet_csk_bind_conflict: both SO_REUSEADDR and the holder not listening.
             if not (reuse and s.reuseaddr and s.listener is None):
@@ -124,58 +122,73 @@ class SocketApi:
             return any(key[1] == port for key in self.tcp.conns)
         return False
 
-    def _ephemeral(self, ip: bytes, sock_type: int) -> int | None:
+    def _ephemeral(self, ip: bytes, sock_type: int, v6only: bool = False) -> int | None:
         lo, hi = self.iface.profile.ephemeral_ports
         rng = self.iface.rng
         for _ in range(64):
             port = rng.randint(lo, hi)
-            if not self._port_in_use(ip, port, False, sock_type):
+            if not self._port_in_use(ip, port, False, sock_type, v6only):
                 return port
         return None
 
     def _autobind(self, s: Socket) -> int:
         if s.local is not None:
             return 0
-        port = self._ephemeral(ANY, s.type)
+        wild = family_addr.wildcard(s.family)
+        port = self._ephemeral(wild, s.type, s.v6only)
         if port is None:
             return errno.EAGAIN
-        s.local = (ANY, port)
+        s.local = (wild, port)
         if s.type == SOCK_DGRAM:
             s.udp = self._udp_endpoint(s)
         return 0
 
     def _udp_endpoint(self, s: Socket) -> UdpEndpoint:
-        ep = UdpEndpoint(s.local[0], s.local[1], s.rcvbuf)
+        ep = UdpEndpoint(s.local[0], s.local[1], s.rcvbuf, v6only=s.v6only)
         self.udp.endpoints[s.local] = ep
         return ep
 
     # -- calls -----------------------------------------------------------------------------
 
+    def _addr(self, s: Socket, addr: tuple) -> tuple[bytes | None, int]:
+        """The raw address of a call's ``addr`` for the socket's family (socket_family)."""
+        return family_addr.parse(s.family, addr[0], s.v6only)
+
+    def _our_ip(self, remote: bytes) -> bytes:
+        """Our address of the remote address's family."""
+        return self.iface.ip if len(remote) == 4 else self.iface.ip6.ip
+
     def socket(self, family: int, sock_type: int) -> tuple[Any, int]:
-        if family != AF_INET:
+        if family not in (AF_INET, AF_INET6) or (family == AF_INET6 and self.iface.ip6 is None):
             return None, errno.EAFNOSUPPORT
         if sock_type not in (SOCK_STREAM, SOCK_DGRAM):
             return None, errno.EPROTONOSUPPORT
         p = self.iface.profile
         fd = self.next_fd
         self.next_fd += 1
-        self.sockets[fd] = Socket(fd, sock_type, rcvbuf=p.recv_buffer, sndbuf=p.send_buffer)
+        self.sockets[fd] = Socket(fd, sock_type, family, rcvbuf=p.recv_buffer,
+                                  sndbuf=p.send_buffer)
         return fd, 0
 
     def bind(self, fd: int, addr: tuple[bytes | str, int]) -> tuple[Any, int]:
         s = self.get(fd)
         if s is None:
             return None, errno.EBADF
-        ip, port = to_ip(addr[0]), int(addr[1])
+        ip, err = self._addr(s, addr)
+        if err:
+            return None, err
+        port = int(addr[1])
         if s.local is not None:
             return None, errno.EINVAL
-        if ip not in (ANY, self.iface.ip):
+        ip6 = self.iface.ip6
+        if ip not in (ANY, self.iface.ip) and not (
+                s.family == AF_INET6 and ip in (family_addr.ANY6, ip6.ip)):
             return None, errno.EADDRNOTAVAIL
         if port == 0:
-            port = self._ephemeral(ip, s.type)
+            port = self._ephemeral(ip, s.type, s.v6only)
             if port is None:
                 return None, errno.EADDRINUSE
-        elif self._port_in_use(ip, port, s.reuseaddr, s.type):
+        elif self._port_in_use(ip, port, s.reuseaddr, s.type, s.v6only):
             return None, errno.EADDRINUSE
         s.local = (ip, port)
         if s.type == SOCK_DGRAM:
@@ -196,7 +209,8 @@ class SocketApi:
         err = self._autobind(s)
         if err:
             return None, err
-        lst = Listener(s.local[0], s.local[1], max(0, backlog), s.conn_options())
+        lst = Listener(s.local[0], s.local[1], max(0, backlog), s.conn_options(),
+                       v6only=s.v6only)
         self.tcp.listeners[s.local] = lst
         s.listener = lst
         self.tcp.trace.add("socket", STATE, "RFC9293-3.10.1-MUST-passive-open",
@@ -211,7 +225,7 @@ class SocketApi:
             return None, errno.EINVAL
         while s.listener.accept_queue:
             tcb = s.listener.accept_queue.popleft()
-            child = self.sockets[self.socket(AF_INET, SOCK_STREAM)[0]]
+            child = self.sockets[self.socket(s.family, SOCK_STREAM)[0]]
             child.local = (tcb.local_ip, tcb.local_port)
             child.tcb = tcb
             child.connect_reported = True
@@ -219,14 +233,17 @@ class SocketApi:
             child.nodelay, child.maxseg = s.nodelay, s.maxseg
             child.oobinline = s.oobinline
             tcb.listener = None
-            return (child.fd, (ip4_str(tcb.remote_ip), tcb.remote_port)), 0
+            return (child.fd, family_addr.text(s.family, tcb.remote_ip, tcb.remote_port)), 0
         return None, errno.EAGAIN
 
     def connect(self, fd: int, addr: tuple[bytes | str, int], now: float) -> tuple[Any, int]:
         s = self.get(fd)
         if s is None:
             return None, errno.EBADF
-        ip, port = to_ip(addr[0]), int(addr[1])
+        ip, err = self._addr(s, addr)
+        if err:
+            return None, err
+        port = int(addr[1])
         if s.type == SOCK_DGRAM:
             err = self._autobind(s)
             if err:
@@ -250,7 +267,9 @@ class SocketApi:
         err = self._autobind(s)
         if err:
             return None, err
-        local_ip = self.iface.ip if s.local[0] == ANY else s.local[0]
+        local_ip = self._our_ip(ip) if s.local[0] in (ANY, family_addr.ANY6) else s.local[0]
+        if len(local_ip) != len(ip):
+            return None, errno.ENETUNREACH  # bound to an address of the other family
         if (local_ip, s.local[1], ip, port) in self.tcp.conns:
             return None, errno.EADDRNOTAVAIL
         tcb = self.tcp.open_active(local_ip, s.local[1], ip, port, now,
@@ -292,10 +311,13 @@ class SocketApi:
             return self.send(fd, data, now)
         if len(data) > 65507:
             return None, errno.EMSGSIZE
+        dst, err = self._addr(s, addr)
+        if err:
+            return None, err
         err = self._autobind(s)
         if err:
             return None, err
-        self.iface.send_udp(s.local[1], to_ip(addr[0]), int(addr[1]), bytes(data), now,
+        self.iface.send_udp(s.local[1], dst, int(addr[1]), bytes(data), now,
                             self.tcp.trace, self.out)
         return len(data), 0
 
@@ -345,7 +367,7 @@ class SocketApi:
         if item is None:
             return None, errno.EAGAIN
         src, sport, data = item
-        return (data[:n], (ip4_str(src), sport)), 0
+        return (data[:n], family_addr.text(s.family, src, sport)), 0
 
     def shutdown(self, fd: int, how: int, now: float) -> tuple[Any, int]:
         s = self.get(fd)
@@ -447,6 +469,10 @@ class SocketApi:
             if not 88 <= int(value) <= 32767:  # Linux TCP_MIN_MSS .. MAX_TCP_WINDOW
                 return None, errno.EINVAL
             s.maxseg = int(value)
+        elif level == IPPROTO_IPV6 and name == IPV6_V6ONLY and s.family == AF_INET6:
+            if s.local is not None:
+                return None, errno.EINVAL  # Linux do_ipv6_setsockopt: not once bound
+            s.v6only = bool(value)
         else:
             return None, errno.ENOPROTOOPT
         return 0, 0
@@ -483,6 +509,8 @@ class SocketApi:
                 elif s.udp is not None:
                     err, s.udp.error = s.udp.error, 0
                 return err, 0
+        if level == IPPROTO_IPV6 and name == IPV6_V6ONLY and s.family == AF_INET6:
+            return int(s.v6only), 0
         if level == IPPROTO_TCP and s.type == SOCK_STREAM:
             if name == TCP_NODELAY:
                 return int(s.nodelay), 0

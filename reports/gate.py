@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reports.family_ids import canonical
 from reports.outcomes import COVERING, FAILING, PASSING, failed_run
 
 
@@ -87,8 +88,10 @@ def gate(baseline: dict, new: dict) -> GateResult:
     A target or kernel change (``mismatch``) is listed as a note: the caller decides first
     whether the runs may be compared at all.
     """
-    old_tests = {test["id"]: test for test in baseline["tests"]}
-    new_tests = {test["id"]: test for test in new["tests"]}
+    # Ids compared in their canonical form: a baseline from before the address families has
+    # `test_x` where the new run has `test_x[ipv4]` (reports/family_ids.py).
+    old_tests = {canonical(test["id"]): test for test in baseline["tests"]}
+    new_tests = {canonical(test["id"]): test for test in new["tests"]}
     regressions: list[Change] = []
     notes: list[Change] = list(mismatch(baseline, new))
     for test_id, test in new_tests.items():

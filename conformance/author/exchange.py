@@ -18,6 +18,7 @@ from typing import Any
 from conformance.author import barriers, templates
 from conformance.author.background import is_background
 from conformance.author.barriers import BARRIER_IDENT, echo_reply_predicate
+from conformance.author.family import IPV4, Family
 from conformance.author.templates import Layer
 from conformance.targets.base import TestBed
 from reference_stack.wire.frame import Dissected, dissect
@@ -42,6 +43,9 @@ class Exchange:
         self.defaults = templates.link_defaults(bed.endpoints)
         self._barrier_seq = itertools.count(1)
         self.near_misses: list[dict[str, str]] = []
+        # The address family of the test (conformance/author/family.py): a test run per
+        # family gets its own; every other test is IPv4.
+        self.family: Family = IPV4
 
     # -- sending ------------------------------------------------------------------------
     def build(self, *layers: Layer) -> bytes:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from conformance.author.templates import TCP, IPv4, Layer, Payload
+from conformance.author.templates import TCP, Layer, Payload
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import Dissected
 
@@ -85,9 +85,9 @@ class TcpConnection:
         }
         if not flag_bits & tcpw.ACK and "ack" not in fields:
             tcp_fields["ack"] = 0
-        ip_fields = fields.pop("ipv4", {})
+        ip_fields = {**fields.pop("ipv4", {}), **fields.pop("ip", {})}
         tcp_fields.update(fields)
-        layers: tuple[Layer, ...] = (IPv4(**ip_fields), TCP(**tcp_fields))
+        layers: tuple[Layer, ...] = (self.ex.family.ip(**ip_fields), TCP(**tcp_fields))
         return layers + ((Payload(payload),) if payload else ())
 
     def send(self, payload: bytes = b"", advance: bool = True, **fields: Any) -> bytes:
@@ -103,8 +103,9 @@ class TcpConnection:
     # -- expecting ------------------------------------------------------------------------
     def template(self, payload: bytes | None = None, **fields: Any) -> tuple[Layer, ...]:
         ep = self.ex.bed.endpoints
+        family = self.ex.family
         layers: tuple[Layer, ...] = (
-            IPv4(src=ep.dut_ipv4, dst=ep.tester_ipv4),
+            family.ip(src=family.dut_ip(ep), dst=family.tester_ip(ep)),
             TCP(src_port=self.dut_port, dst_port=self.tester_port, **fields),
         )
         return layers + ((Payload(payload),) if payload is not None else ())
@@ -117,6 +118,13 @@ class TcpConnection:
         assert seg is not None
         self._learn(seg)
         return seg
+
+    def expect_frame(self, payload: bytes | None = None, timeout: float = 3.0,
+                     **fields: Any) -> Dissected:
+        """As ``expect``, the whole frame (e.g. to quote it in an ICMP error)."""
+        got: Dissected = self.ex.expect(*self.template(payload, **fields), timeout=timeout)
+        self._learn(got.tcp)
+        return got
 
     def _learn(self, seg: tcpw.TcpRepr) -> None:
         self.last = seg

@@ -23,6 +23,9 @@ ETH_P_IP = b"\x08\x00"
 ETH_P_ARP = b"\x08\x06"
 _L4_NAMES = {1: "icmp", 6: "tcp", 17: "udp"}
 ICMP_TYPES = frozenset((0, 3, 4, 5, 8, 11, 12, 13, 14, 15, 16, 17, 18))  # RFC 792, RFC 950
+ETH_P_IPV6_OCTETS = b"\x86\xdd"
+# RFC 4443 errors and echo, MLD (RFC 2710, 3810), ND (RFC 4861)
+ICMPV6_TYPES = frozenset((1, 2, 3, 4, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 143))
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ def frame_kind(frame: bytes) -> str:
     ethertype = frame[12:14]
     if ethertype == ETH_P_ARP:
         return "arp"
+    if ethertype == ETH_P_IPV6_OCTETS and len(frame) >= 54:
+        return _ipv6_kind(frame)
     if ethertype != ETH_P_IP or len(frame) < 34:
         return "eth-other"
     if frame[14] >> 4 != 4 or frame[14] & 0x0F < 5:
@@ -87,6 +92,28 @@ def frame_kind(frame: bytes) -> str:
     if protocol == 1 and len(frame) > off:
         return f"icmp:{frame[off]}" if frame[off] in ICMP_TYPES else "icmp:other"
     return name
+
+
+# IPv6 extension headers (RFC 8200 4): Hop-by-Hop, Routing, Fragment, ESP, AH, Dest. Options.
+_IPV6_EXT = frozenset((0, 43, 44, 50, 51, 60))
+
+
+def _ipv6_kind(frame: bytes) -> str:
+    """``tcp6:S``, ``udp6``, ``icmpv6:128`` (RFC 4443 and 4861 types by number, others
+    ``icmpv6:other``), ``ipv6-frag``, ``ipv6-ext`` (another extension header first),
+    ``ipv6-other``, ``ipv6-bad`` (not version 6): the header right after the fixed one."""
+    if frame[14] >> 4 != 6:
+        return "ipv6-bad"
+    nh = frame[20]
+    if nh == 6 and len(frame) >= 68:
+        return f"tcp6:{flags_str(frame[67])}"
+    if nh == 17:
+        return "udp6"
+    if nh == 58:
+        return f"icmpv6:{frame[54]}" if frame[54] in ICMPV6_TYPES else "icmpv6:other"
+    if nh == 44:
+        return "ipv6-frag"
+    return "ipv6-ext" if nh in _IPV6_EXT else "ipv6-other"
 
 
 def response_class(divergences: list[Divergence] | tuple[Divergence, ...]) -> str:

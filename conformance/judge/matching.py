@@ -277,10 +277,17 @@ class Matcher:
 
 
 def _is_syn(frame: bytes) -> bool:
-    """An unfragmented IPv4 TCP segment with SYN, byte-level."""
-    if frame[12:14] != b"\x08\x00" or len(frame) < 34 or frame[23] != 6:
+    """An unfragmented IPv4 TCP segment, or an IPv6 one without extension headers, with
+    SYN, byte-level."""
+    ethertype = frame[12:14]
+    if ethertype == b"\x86\xdd":
+        if len(frame) < 54 or frame[20] != 6:
+            return False
+        off = 54
+    elif ethertype != b"\x08\x00" or len(frame) < 34 or frame[23] != 6:
         return False
-    off = 14 + (frame[14] & 0x0F) * 4
+    else:
+        off = 14 + (frame[14] & 0x0F) * 4
     return len(frame) > off + 13 and bool(frame[off + 13] & tcpw.SYN)
 
 

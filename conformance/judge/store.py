@@ -44,6 +44,7 @@ from conformance.judge.expectations import ExpectationsError, read
 from reference_stack.variance import flatten
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.tcp import flags_str
+from reports.family_ids import canonical
 
 KEYS = ("test", "rule", "state", "field", "response", "frame", "analysis")
 FLAG_LETTERS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, ".": 0x10, "U": 0x20, "E": 0x40,
@@ -158,9 +159,10 @@ def _one(value: Any) -> Any:
 
 
 def _match(pattern: str, value: str) -> bool:
+    value = canonical(value)  # `x[ipv4]` is `x` of an entry written before the families
     if pattern.endswith("*"):
         return value.startswith(pattern[:-1])
-    return value == pattern
+    return value == canonical(pattern)
 
 
 def _frame_field(name: str, want: Any, ctx: Context) -> bool:

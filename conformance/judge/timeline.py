@@ -128,9 +128,10 @@ class Lockstep:
     def _state_of(self, frame: bytes) -> str:
         """The oracle's TCP state of the connection a DUT's frame belongs to, else "host"."""
         d = dissect(frame)
-        if d.tcp is None or d.ipv4 is None:
+        ip = d.ipv4 if d.ipv4 is not None else d.ipv6
+        if d.tcp is None or ip is None:
             return HOST_STATE
-        tcb = self.stack.tcp.conns.get((d.ipv4.src, d.tcp.src_port, d.ipv4.dst, d.tcp.dst_port))
+        tcb = self.stack.tcp.conns.get((ip.src, d.tcp.src_port, ip.dst, d.tcp.dst_port))
         return tcb.state.value if tcb is not None else "CLOSED"
 
     def advance(self, t: float) -> None:

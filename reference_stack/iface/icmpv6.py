@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from reference_stack.iface import mld, ndp
+from reference_stack.iface import mld, ndp, pmtu6
 from reference_stack.iface.ipv6_output import send_ip6, variance
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import ACCEPT, DROP, REPLY, Trace
@@ -11,6 +11,7 @@ from reference_stack.wire.errors import WireError
 from reference_stack.wire.icmpv6 import (
     ICMP6_ECHO_REPLY,
     ICMP6_ECHO_REQUEST,
+    ICMP6_PACKET_TOO_BIG,
     MLD_LISTENER_DONE,
     MLD_LISTENER_QUERY,
     MLD_LISTENER_REPORT,
@@ -53,6 +54,8 @@ def receive(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
     elif t == ICMP6_ECHO_REPLY:
         trace.add("icmpv6", DROP, "RFC4443-4.2-MUST-echo-reply-to-process",
                   "no echo request outstanding")
+    elif t == ICMP6_PACKET_TOO_BIG:
+        pmtu6.packet_too_big(st, icmp, now, trace)
     elif is_error(t):
         # RFC 4443 2.4(a): an error of unknown type (or any error: no IPv6 socket here to
         # pass it to) goes to the upper layer process, if any.

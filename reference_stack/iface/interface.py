@@ -5,7 +5,7 @@ frame with its prediction; timers (ARP retries, reassembly). Every entry point t
 from __future__ import annotations
 
 from reference_stack.clock import earliest
-from reference_stack.iface import ethernet, ipv4, ipv6, link, mld, tcp, udp
+from reference_stack.iface import ethernet, ipv4, ipv6, link, mld, tcp, udp, udp6
 from reference_stack.iface.arp import BROADCAST_MAC
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import REPLY, Trace
@@ -21,6 +21,9 @@ class Interface(IfaceState):
 
     def send_udp(self, src_port: int, dst: bytes, dst_port: int, data: bytes, now: float,
                  trace: Trace, out: Output) -> None:
+        if len(dst) == 16:
+            udp6.send(self, src_port, dst, dst_port, data, trace, out)
+            return
         udp.send(self, src_port, dst, dst_port, data, now, trace, out)
 
     def announce(self, trace: Trace, out: Output) -> None:

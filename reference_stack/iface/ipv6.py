@@ -4,7 +4,7 @@ layer's Next Header value (ICMPv6, UDP) or a Parameter Problem code 1 (4)."""
 
 from __future__ import annotations
 
-from reference_stack.iface import icmpv6, tcp6, udp6
+from reference_stack.iface import icmpv6, tcp6, udp6, udplite
 from reference_stack.iface.icmpv6_error import send_error6
 from reference_stack.iface.ipv6_exthdrs import DROP as V_DROP
 from reference_stack.iface.ipv6_exthdrs import PARAM, options, routing
@@ -107,17 +107,19 @@ def _fragment(st: IfaceState, ip: Ipv6Repr, original: bytes, offset: int, nh_at:
         send_error6(st, ip, original, chain, link_mcast, ICMP6_PARAM_PROB,
                     PARAM_FIRST_FRAGMENT_CHAIN, rule, trace, out, 0)
         return
+    if offset - HEADER_LEN + start + len(data) > MAX_PAYLOAD:
+        # (checked before the multiple of 8, as Linux's ip6_frag_queue does: RFC 8200 4.5
+        # names both errors without an order)
+        rule = "RFC8200-4.5-SHOULD-fragment-too-long"
+        trace.add("ipv6", DROP, rule, f"fragment ends at {start + len(data)}")
+        send_error6(st, ip, original, chain, link_mcast, ICMP6_PARAM_PROB, PARAM_HEADER_FIELD,
+                    rule, trace, out, offset + 2)
+        return
     if header.m and len(data) % 8:
         rule = "RFC8200-4.5-SHOULD-fragment-multiple-of-8"
         trace.add("ipv6", DROP, rule, f"{len(data)} octets with M set")
         send_error6(st, ip, original, chain, link_mcast, ICMP6_PARAM_PROB, PARAM_HEADER_FIELD,
                     rule, trace, out, 4)
-        return
-    if offset - HEADER_LEN + start + len(data) > MAX_PAYLOAD:
-        rule = "RFC8200-4.5-SHOULD-fragment-too-long"
-        trace.add("ipv6", DROP, rule, f"fragment ends at {start + len(data)}")
-        send_error6(st, ip, original, chain, link_mcast, ICMP6_PARAM_PROB, PARAM_HEADER_FIELD,
-                    rule, trace, out, offset + 2)
         return
     frag = Fragment((ip.src, ip.dst, header.ident), start, header.m, data, original, offset,
                     nh_at, header.next_header)
@@ -143,7 +145,8 @@ def _packet(st: IfaceState, raw: bytes, link_mcast: bool, now: float, trace: Tra
     """A reassembled packet: its header chain from the start (RFC 8200 4.5)."""
     ip = Ipv6Repr.parse(raw)
     trace.add("ipv6", ACCEPT, "RFC8200-4.5-MUST-reassemble", f"{len(raw)} octets whole")
-    _headers(st, ip, raw, parse_chain(ip.next_header, ip.payload), link_mcast, now, trace, out)
+    _headers(st, ip, raw, parse_chain(ip.next_header, ip.payload), link_mcast, now, trace, out,
+             fragmented=True)
 
 
 def expire_reassembly(st: IfaceState, now: float, trace: Trace, out: Output) -> None:
@@ -157,8 +160,10 @@ def expire_reassembly(st: IfaceState, now: float, trace: Trace, out: Output) -> 
 
 
 def _headers(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
-             link_mcast: bool, now: float, trace: Trace, out: Output) -> None:
-    """RFC 8200 4: extension headers are processed strictly in the order they appear."""
+             link_mcast: bool, now: float, trace: Trace, out: Output,
+             fragmented: bool = False) -> None:
+    """RFC 8200 4: extension headers are processed strictly in the order they appear;
+    ``fragmented``: the packet was reassembled (RFC 8200 4.5)."""
     profile = st.profile
     dst_multicast = ip.dst[0] == 0xFF
     nh_at = 6
@@ -176,10 +181,21 @@ def _headers(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
         if protocol in (IPPROTO_HOPOPTS, IPPROTO_DSTOPTS):
             raw_header = original[offset:offset + len(header.emit())]
             verdict = options(raw_header, offset, dst_multicast, protocol == IPPROTO_HOPOPTS,
-                              profile)
+                              profile, ip.payload_length)
         elif isinstance(header, Ipv6Routing):
             verdict = routing(header, offset, profile)
         elif isinstance(header, Ipv6Fragment):
+            if fragmented and profile.ipv6_one_fragment_header:
+                # RFC 8200 4.1 lets a Fragment header occur once (SHOULD) without saying what
+                # a second one means; Linux ipv6_frag_rcv (IP6SKB_FRAGMENTED) answers a second
+                # one, after an atomic or a reassembled packet's, with a Parameter Problem
+                # code 0 pointing at it.
+                rule = "LINUX-ipv6_frag_rcv-fragment-header-twice"
+                trace.add("ipv6", DROP, rule, f"second Fragment header at {offset}")
+                send_error6(st, ip, original, chain, link_mcast, ICMP6_PARAM_PROB,
+                            PARAM_HEADER_FIELD, rule, trace, out, offset)
+                return
+            fragmented = True
             if not header.atomic:
                 _fragment(st, ip, original, offset, nh_at, header, link_mcast, now, trace,
                           out)
@@ -233,7 +249,9 @@ def _deliver(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
     elif protocol == IPPROTO_UDP:
         udp6.receive(st, ip, original, chain, link_mcast, trace, out)
     elif protocol == IPPROTO_TCP:
-        tcp6.receive(st, ip, chain.upper, trace, out)
+        tcp6.receive(st, ip, chain.upper, now, trace)
+    elif protocol == udplite.IPPROTO_UDPLITE and st.profile.udplite:
+        udplite.receive6(st, ip, original, chain, link_mcast, trace, out)
     else:
         _unrecognized(st, ip, original, chain, link_mcast, chain.next_header_at, protocol,
                       trace, out)

@@ -3,6 +3,7 @@ broadcast discarded (RFC 1122 4.2.3.10), then the TCP layer (header prediction f
 
 from __future__ import annotations
 
+from reference_stack.iface import tcp6
 from reference_stack.iface.ipv4_output import send_ip
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.tcp import fast_path
@@ -53,4 +54,7 @@ def send(st: IfaceState, segs: list[OutSegment], now: float, trace: Trace,
     for src, dst, seg, rule, variance, wire in segs:
         if wire is None:
             wire = seg.emit(src, dst)
+        if len(dst) == 16:  # a connection over IPv6 (iface/tcp6.py)
+            tcp6.send(st, src, dst, wire, rule, variance, trace, out)
+            continue
         send_ip(st, dst, IPPROTO_TCP, wire, rule, variance, now, trace, out, 0, df)

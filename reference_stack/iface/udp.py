@@ -6,6 +6,7 @@ from __future__ import annotations
 from reference_stack.iface.icmp_error import send_error
 from reference_stack.iface.ipv4_output import send_ip
 from reference_stack.iface.state import IfaceState, Output
+from reference_stack.iface.udp_sockets import UdpEndpoint
 from reference_stack.trace import ACCEPT, DELIVER, DROP, REPLY, Trace
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.icmpv4 import ICMP_DEST_UNREACH, ICMP_PORT_UNREACH
@@ -57,10 +58,15 @@ def receive(st: IfaceState, ip: Ipv4Repr, original: bytes, link_bcast: bool, now
         send_error(st, ip, original, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, link_bcast, now,
                    trace, out)
         return
-    if ep.connected is not None and ep.connected != (ip.src, dgram.src_port):
+    deliver(ep, ip.src, dgram.src_port, data, trace)
+
+
+def deliver(ep: UdpEndpoint, src: bytes, src_port: int, data: bytes, trace: Trace) -> None:
+    """A datagram to a bound socket (either family)."""
+    if ep.connected is not None and ep.connected != (src, src_port):
         trace.add("udp", DROP, "RFC1122-4.1.3.5-MAY-connected-filter")
         return
-    if ep.deliver(ip.src, dgram.src_port, data):
+    if ep.deliver(src, src_port, data):
         trace.add("udp", DELIVER, "RFC768-MUST-deliver", f"{len(data)} bytes")
     else:
         trace.add("udp", DROP, "RFC1122-4.1.3.5-MAY-receive-buffer-full")

@@ -17,6 +17,7 @@ class UdpEndpoint:
     queued: int = 0
     connected: tuple[bytes, int] | None = None
     error: int = 0
+    v6only: bool = True  # bound to the IPv6 unspecified address: no IPv4 datagrams
 
     def deliver(self, src: bytes, sport: int, data: bytes) -> bool:
         if self.queued + len(data) > self.rcvbuf:
@@ -33,12 +34,26 @@ class UdpEndpoint:
         return item
 
 
+ANY4 = bytes(4)
+ANY6 = bytes(16)
+
+
 class UdpLayer:
     def __init__(self) -> None:
         self.endpoints: dict[tuple[bytes, int], UdpEndpoint] = {}
 
     def lookup(self, dst: bytes, port: int) -> UdpEndpoint | None:
-        return self.endpoints.get((dst, port)) or self.endpoints.get((b"\0\0\0\0", port))
+        endpoints = self.endpoints
+        if len(dst) == 16:
+            return endpoints.get((dst, port)) or endpoints.get((ANY6, port))
+        ep = endpoints.get((dst, port)) or endpoints.get((ANY4, port))
+        if ep is None:
+            # RFC 4291 2.5.5.2 (RFC 3493 3.7): a socket on the IPv6 unspecified address without
+            # IPV6_V6ONLY receives IPv4 datagrams too, from IPv4-mapped sources.
+            ep = endpoints.get((ANY6, port))
+            if ep is not None and ep.v6only:
+                return None
+        return ep
 
     def icmp_error(self, local: tuple[bytes, int], remote: tuple[bytes, int],
                    hard_errno: int | None) -> None:

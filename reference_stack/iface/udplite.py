@@ -6,11 +6,15 @@ that does not speak UDP-Lite answers IP protocol 136 with Protocol Unreachable i
 from __future__ import annotations
 
 from reference_stack.iface.icmp_error import send_error
+from reference_stack.iface.icmpv6_error import send_error6
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import DROP, Trace
 from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
 from reference_stack.wire.icmpv4 import ICMP_DEST_UNREACH, ICMP_PORT_UNREACH
+from reference_stack.wire.icmpv6 import ICMP6_DST_UNREACH, UNREACH_PORT
 from reference_stack.wire.ipv4 import Ipv4Repr
+from reference_stack.wire.ipv6 import Ipv6Repr
+from reference_stack.wire.ipv6_ext import Ipv6Chain
 
 IPPROTO_UDPLITE = 136  # RFC 3828
 HEADER = 8
@@ -35,6 +39,20 @@ def check(src: bytes, dst: bytes, dgram: bytes) -> tuple[bool, str, str]:
                                                     len(dgram))) != 0:
         return False, "RFC3828-3.2-MUST-discard-bad-checksum", "bad checksum"
     return True, "", ""
+
+
+def receive6(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
+             link_mcast: bool, trace: Trace, out: Output) -> None:
+    """The same over IPv6 (Linux udplitev6_rcv; RFC 3828 3.2 with the RFC 8200 8.1
+    pseudo-header): Port Unreachable is Destination Unreachable code 4 (RFC 4443 3.1)."""
+    ok, rule, detail = check(ip.src, ip.dst, chain.upper)
+    if not ok:
+        trace.add("udp", DROP, rule, detail)
+        return
+    dport = int.from_bytes(chain.upper[2:4], "big")
+    trace.add("udp", DROP, "LINUX-udplite_rcv-port-unreachable", f"no socket on port {dport}")
+    send_error6(st, ip, original, chain, link_mcast, ICMP6_DST_UNREACH, UNREACH_PORT,
+                "LINUX-udplite_rcv-port-unreachable", trace, out)
 
 
 def receive(st: IfaceState, ip: Ipv4Repr, original: bytes, link_bcast: bool, now: float,

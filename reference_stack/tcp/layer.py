@@ -16,9 +16,10 @@ from reference_stack.tcp import (
 )
 from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
 from reference_stack.tcp.listener import ConnOptions, Listener
+from reference_stack.tcp.options import send_option_reserve
 from reference_stack.tcp.output import OutSegment, Sender
 from reference_stack.tcp.rto import RtoEstimator
-from reference_stack.tcp.seq import seq_add, seq_diff, seq_gt, seq_lt
+from reference_stack.tcp.seq import seq_add, seq_diff, seq_gt, seq_le, seq_lt
 from reference_stack.tcp.state import Arm, State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import (
@@ -35,6 +36,10 @@ from reference_stack.trace import DELIVER, DROP, EVENT, STATE, Trace
 from reference_stack.wire.tcp import ACK, RST, TcpRepr
 
 ANY = b"\0\0\0\0"
+ANY6 = bytes(16)  # the IPv6 unspecified address (RFC 4291 2.5.2)
+IPV6_EXTRA_HEADER = 20  # the IPv6 header's 40 octets against IPv4's 20
+IPV6_MIN_MTU = 1280  # RFC 8200 5
+RULE_PTB_REDUCE = "RFC8201-4-MUST-reduce-on-packet-too-big"
 # States whose receiver announces a reopened window after a read (receive()); a constant
 # tuple, as an Enum member's attribute lookup is slow on the hot path.
 WINDOW_UPDATE_STATES = (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2)
@@ -71,7 +76,10 @@ class TcpLayer:
         tcb.ts_offset = self.rng.getrandbits(32)
         tcb.rcv_wscale = p.window_scale if p.window_scaling else 0
         tcb.nodelay = opts.nodelay
-        tcb.adv_mss = min(p.mss, opts.maxseg) if opts.maxseg else p.mss
+        # RFC 9293 3.7.1 (RFC 6691): the MSS we announce is the MTU less the fixed IP and TCP
+        # headers: 20 octets more of IP header over IPv6 (RFC 8200 3).
+        mss = p.mss if len(remote_ip) == 4 else p.mss - IPV6_EXTRA_HEADER
+        tcb.adv_mss = min(mss, opts.maxseg) if opts.maxseg else mss
         tcb.syn_window = self.initial_window(tcb)
         tcb.rcv_wnd_clamp = tcb.syn_window
         self.conns[tcb.key] = tcb
@@ -246,7 +254,17 @@ class TcpLayer:
         segment_arrival.closed(self, src, dst, seg)
 
     def _listener(self, dst: bytes, seg: TcpRepr) -> Listener | None:
-        return self.listeners.get((dst, seg.dst_port)) or self.listeners.get((ANY, seg.dst_port))
+        port = seg.dst_port
+        if len(dst) == 16:
+            return self.listeners.get((dst, port)) or self.listeners.get((ANY6, port))
+        lst = self.listeners.get((dst, port)) or self.listeners.get((ANY, port))
+        if lst is None:
+            # RFC 4291 2.5.5.2 (RFC 3493 3.7): a listener on the IPv6 unspecified address
+            # without IPV6_V6ONLY takes IPv4 connections too, as IPv4-mapped peers.
+            lst = self.listeners.get((ANY6, port))
+            if lst is not None and lst.v6only:
+                return None
+        return lst
 
     # -- timers (RFC 9293 3.10.8, RFC 6298 5) ----------------------------------------------
 
@@ -462,6 +480,45 @@ class TcpLayer:
         while lst.accept_queue:
             self.abort(lst.accept_queue.popleft(), now)
         self.trace.add("tcp", DROP, "RFC9293-3.10.4-MUST-close-listen")
+
+    def packet_too_big(self, key: ConnKey, seq: int, mtu: int, now: float) -> None:
+        """RFC 8201 4, 5.2: a Packet Too Big about a segment of connection `key` (sequence
+        number `seq`) reporting `mtu`: the segment size shrinks to fit (MSS = MTU - 60, the
+        options deducted as at the handshake), never below what 1280 allows, never up; what
+        is in flight is sent again in segments that fit (Linux tcp_v6_mtu_reduced ->
+        tcp_simple_retransmit, which leaves the congestion window as it is)."""
+        p = self.profile
+        tcb = self.conns.get(key)
+        if tcb is None or tcb.state in (State.SYN_SENT, State.CLOSED) or not tcb.negotiated:
+            self.trace.add("tcp", DROP, RULE_PTB_REDUCE, "no connection to tell")
+            return
+        if p.ptb_checks_sequence and not (seq_le(tcb.snd_una, seq) and seq_le(seq,
+                                                                            tcb.snd_nxt)):
+            self.trace.add("tcp", DROP, "LINUX-tcp_v6_err-sequence-check",
+                           "quoted sequence number outside SND.UNA..SND.NXT")
+            return
+        if mtu < IPV6_MIN_MTU:
+            if p.ptb_below_minimum_ignored:
+                self.trace.add("tcp", DROP, "LINUX-tcp_v6_err-below-minimum",
+                               f"MTU {mtu} below 1280: ignored")
+                return
+            self.trace.add("tcp", EVENT, "RFC8201-4-MUST-NOT-below-minimum-mtu",
+                           f"MTU {mtu}: the estimate is 1280")
+            mtu = IPV6_MIN_MTU
+        reserve = send_option_reserve(tcb.ts_ok, tcb.sack_ok, p.mss_reserves_sack)
+        mss = mtu - 60 - reserve
+        if mss >= tcb.mss:
+            self.trace.add("tcp", DROP, "RFC8201-4-MUST-NOT-increase-on-packet-too-big",
+                           f"MTU {mtu} allows {mss}, the MSS is {tcb.mss}")
+            return
+        self.trace.add("tcp", EVENT, RULE_PTB_REDUCE, f"path MTU {mtu}: MSS {tcb.mss} -> {mss}")
+        tcb.mss = mss
+        if tcb.in_flight() > 0:
+            self.trace.add("tcp", EVENT, "RFC8201-5.2-SHOULD-tcp-segments-fit-pmtu",
+                           "what is in flight again, in segments that fit")
+            tcb.snd_nxt = tcb.snd_una
+            self.sender.transmit(tcb, now)
+            tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
 
     def icmp_error(self, key: ConnKey, icmp_type: int, code: int, err: int | None,
                    hard: bool) -> None:

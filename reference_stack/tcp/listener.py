@@ -25,6 +25,7 @@ class Listener:
     opts: ConnOptions
     pending: dict = field(default_factory=dict)  # embryonic connection keys, in arrival order
     accept_queue: deque = field(default_factory=deque)
+    v6only: bool = True  # on the IPv6 unspecified address: IPv4 connections refused
 
     def queue_full(self) -> bool:
         # Linux sk_acceptq_is_full: more than `backlog` connections waiting.

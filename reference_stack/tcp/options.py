@@ -17,6 +17,7 @@ from reference_stack.wire.tcp import (
 )
 
 DEFAULT_MSS = 536  # RFC 9293 3.7.1: MUST assume 536 when no MSS option was received
+DEFAULT_MSS_IPV6 = 1220  # RFC 9293 3.7.1: 1220 (1280 - 60) over IPv6 (MUST-15)
 MAX_WSCALE = 14  # RFC 7323 2.3
 TS_OPTION_LEN = 12  # NOP NOP TS, as sent on every non-SYN segment (RFC 7323 3.2)
 MAX_SACK_BLOCKS_WITH_TS = 3  # RFC 2018 3: 40 bytes of options hold 3 blocks next to timestamps
@@ -99,15 +100,17 @@ def segment_timestamps(last: bool, seg: TcpRepr) -> tuple[int, int] | None:
     return last_timestamps_of(seg) if last else timestamps_of(seg)
 
 
-def negotiate(syn: TcpRepr, want_wscale: bool, want_ts: bool, want_sack: bool) -> Negotiated:
-    """Settle the options of a connection from the peer's SYN (or SYN-ACK)."""
+def negotiate(syn: TcpRepr, want_wscale: bool, want_ts: bool, want_sack: bool,
+              default_mss: int = DEFAULT_MSS) -> Negotiated:
+    """Settle the options of a connection from the peer's SYN (or SYN-ACK); `default_mss`:
+    the send MSS assumed without an MSS option (the family's, RFC 9293 3.7.1)."""
     mss = syn.mss
     ws = syn.window_scale
     if ws is not None:
         # RFC 7323 2.3: a shift above 14 is used as 14 (and SHOULD be logged).
         ws = min(ws, MAX_WSCALE)
     return Negotiated(
-        peer_mss=mss if mss is not None else DEFAULT_MSS,
+        peer_mss=mss if mss is not None else default_mss,
         # RFC 7323 2.2: scaling only if both sides sent the option in their SYNs.
         snd_wscale=ws if (want_wscale and ws is not None) else None,
         # RFC 7323 3.2: timestamps only if both SYNs carried TSopt.

@@ -8,7 +8,13 @@ import errno
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp import linux_arrival, request_sock, sack_compression, urgent
-from reference_stack.tcp.options import negotiate, segment_timestamps, send_option_reserve
+from reference_stack.tcp.options import (
+    DEFAULT_MSS,
+    DEFAULT_MSS_IPV6,
+    negotiate,
+    segment_timestamps,
+    send_option_reserve,
+)
 from reference_stack.tcp.seq import (
     before_at_half,
     segment_acceptable,
@@ -110,11 +116,13 @@ def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr, cookie: bool = False) 
     p = layer.profile
     tcb.irs = seg.seq
     tcb.rcv_nxt = seq_add(seg.seq, 1)
-    neg = negotiate(seg, p.window_scaling, p.timestamps, p.sack)
+    # RFC 9293 3.7.1: without an MSS option, 536 over IPv4, 1220 over IPv6.
+    default_mss = DEFAULT_MSS_IPV6 if len(tcb.remote_ip) == 16 else DEFAULT_MSS
+    neg = negotiate(seg, p.window_scaling, p.timestamps, p.sack, default_mss)
     if cookie and not neg.ts_ok:
         # Linux tcp_conn_request: `want_cookie && !tmp_opt.saw_tstamp` -> tcp_clear_options:
         # a cookie carries window scale and SACK-permitted only in the timestamp.
-        neg = negotiate(seg, False, False, False)
+        neg = negotiate(seg, False, False, False, default_mss)
     tcb.negotiated = True
     tcb.ws_ok = neg.snd_wscale is not None
     tcb.snd_wscale = neg.snd_wscale or 0
@@ -134,7 +142,13 @@ def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr, cookie: bool = False) 
     tcb.snd_wl1 = seg.seq
     if tcb.passive or tcb.state is State.SYN_RECEIVED:
         tcb.syn_window = layer.initial_window(tcb)
-    tcb.rcv_wnd_clamp = max(tcb.syn_window, tcb.rcv_wnd_clamp if tcb.ws_ok else 0)
+    if tcb.passive:
+        # The SYN-ACK's window, computed with the options now known, bounds the window (Linux
+        # tcp_openreq_init_rwin: rcv_ssthresh = the request's window); the one new_tcb
+        # guessed before the SYN (MSS without the timestamps) does not.
+        tcb.rcv_wnd_clamp = tcb.syn_window
+    else:
+        tcb.rcv_wnd_clamp = max(tcb.syn_window, tcb.rcv_wnd_clamp if tcb.ws_ok else 0)
     if not tcb.ws_ok:
         tcb.rcv_wnd_clamp = min(tcb.rcv_wnd_clamp, 0xFFFF)
 

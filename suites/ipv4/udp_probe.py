@@ -6,16 +6,19 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from conformance.author.family import IPV4, Family
 from conformance.author.templates import UDP, Payload
 
 PROBE_PORT = 5353
 PROBE_DATA = b"is this delivered?"
 
 
-def bound_socket(dut: Any, address: str = "0.0.0.0", port: int = PROBE_PORT) -> int:
-    fd = dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def bound_socket(dut: Any, address: str | None = None, port: int = PROBE_PORT,
+                 family: Family = IPV4) -> int:
+    """A UDP socket of ``family`` bound to ``address`` (its wildcard address by default)."""
+    fd = dut.socket(family.socket_family, socket.SOCK_DGRAM)
     dut.setsockopt(fd, socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    dut.bind(fd, (address, port))
+    dut.bind(fd, (family.wildcard if address is None else address, port))
     return fd
 
 

@@ -11,9 +11,9 @@ __all__ = ["LISTEN_PORT"]
 
 
 @pytest.fixture
-def listener(dut, endpoints):
-    """A DUT socket listening on LISTEN_PORT; returns its descriptor."""
-    return listen(dut, endpoints)
+def listener(ex, dut, endpoints):
+    """A DUT socket of the test's family listening on LISTEN_PORT; returns its descriptor."""
+    return listen(dut, endpoints, family=ex.family)
 
 
 @pytest.fixture

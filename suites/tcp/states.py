@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.author.family import IPV4, Family
 from conformance.author.tcp_connection import TcpConnection, seq_add
-from conformance.author.templates import TCP, IPv4
+from conformance.author.templates import TCP
 from reference_stack.wire import tcp as tcpw
 
 LISTEN_PORT = 8080
@@ -66,8 +67,9 @@ class Peer:
         """Nothing from the DUT on this connection, except a retransmission of its own FIN
         (in FIN-WAIT-1, CLOSING and LAST-ACK its FIN is unacknowledged and its retransmission
         timer may fire at any time)."""
+        ex = self.conn.ex
         self.conn.ex.expect_nothing(
-            IPv4(src=self.conn.ex.bed.endpoints.dut_ipv4),
+            ex.family.ip(src=ex.family.dut_ip(ex.bed.endpoints)),
             TCP(src_port=self.conn.dut_port, dst_port=self.conn.tester_port, flags=not_a_fin),
         )
 
@@ -98,11 +100,11 @@ def has_rst(flags: int) -> bool:
 
 
 def listen(dut: Any, endpoints: Any, port: int = LISTEN_PORT, backlog: int = 8,
-           address: str | None = None) -> int:
-    """A DUT socket listening on ``port``; returns its descriptor."""
-    fd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
+           address: str | None = None, family: Family = IPV4) -> int:
+    """A DUT socket of ``family`` listening on ``port``; returns its descriptor."""
+    fd = dut.socket(family.socket_family, socket.SOCK_STREAM)
     dut.setsockopt(fd, socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    dut.bind(fd, (endpoints.dut_ipv4 if address is None else address, port))
+    dut.bind(fd, (family.dut_host(endpoints) if address is None else address, port))
     dut.listen(fd, backlog)
     return fd
 
@@ -113,7 +115,7 @@ def passive_open(ex: Any, dut: Any, endpoints: Any, listener: int,
     conn = ex.tcp(dut_port=LISTEN_PORT, **conn_args)
     conn.handshake()
     fd, peer = dut.accept(listener)
-    assert peer == (endpoints.tester_ipv4, conn.tester_port)
+    assert peer == ex.family.peer(endpoints, conn.tester_port)
     return conn, fd
 
 
@@ -125,11 +127,12 @@ def is_syn(flags: int) -> bool:
 def start_active_open(ex: Any, dut: Any, endpoints: Any, **conn_args: Any
                       ) -> tuple[TcpConnection, int, tcpw.TcpRepr]:
     """The DUT starts connecting to the tester (it is in SYN-SENT): (conn, fd, its SYN)."""
-    fd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family = ex.family
+    fd = dut.socket(family.socket_family, socket.SOCK_STREAM)
     dut.setsockopt(fd, socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    dut.bind(fd, (endpoints.dut_ipv4, DUT_CLIENT_PORT))
+    dut.bind(fd, (family.dut_host(endpoints), DUT_CLIENT_PORT))
     conn = ex.tcp(dut_port=DUT_CLIENT_PORT, tester_port=TESTER_SERVER_PORT, **conn_args)
-    dut.connect(fd, (endpoints.tester_ipv4, TESTER_SERVER_PORT), timeout=0)
+    dut.connect(fd, (family.tester_host(endpoints), TESTER_SERVER_PORT), timeout=0)
     syn = conn.expect(flags=is_syn, ack=0)
     return conn, fd, syn
 
@@ -143,7 +146,7 @@ def connect_error(dut: Any, fd: int, timeout: float = 1.0) -> int:
 # -- synchronized states -----------------------------------------------------------------
 
 def _established(ex: Any, dut: Any, endpoints: Any, **conn_args: Any) -> Peer:
-    listener = listen(dut, endpoints)
+    listener = listen(dut, endpoints, family=ex.family)
     conn, fd = passive_open(ex, dut, endpoints, listener, **conn_args)
     return Peer(conn, fd, "ESTABLISHED", listener)
 
@@ -181,7 +184,7 @@ def reach(state: str, ex: Any, dut: Any, endpoints: Any, **conn_args: Any) -> Pe
 
 def half_open_syn_received(ex: Any, dut: Any, endpoints: Any) -> tuple[TcpConnection, int]:
     """SYN-RECEIVED from a passive open: the tester's SYN was answered, not yet acknowledged."""
-    listener = listen(dut, endpoints)
+    listener = listen(dut, endpoints, family=ex.family)
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="S")
     conn.expect(flags="SA", ack=conn.snd_nxt)

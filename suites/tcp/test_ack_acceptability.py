@@ -10,6 +10,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import SYNCHRONIZED, reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 DATA = b"injected?"
 # SEG.ACK relative to the DUT's SND.NXT (= SND.UNA here: everything the DUT sent is acked)
 CASES = {

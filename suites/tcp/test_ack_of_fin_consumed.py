@@ -16,6 +16,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-closing-ack", "RFC9293-3.10.7.4-MUST-ack-text-fin")
 def test_closing_acked_by_a_retransmitted_fin(ex, dut, endpoints):

@@ -16,6 +16,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import Peer, reach, start_active_open
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 DATA = b"injected?"
 
 

@@ -6,6 +6,8 @@ from conformance.author.templates import TCP
 
 from .conftest import LISTEN_PORT
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC9293-3.1-MUST-checksum")
 def test_syn_with_bad_checksum_is_dropped(ex, bed, listener):

@@ -7,6 +7,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 
+pytestmark = pytest.mark.families()
+
 
 @pytest.mark.requirement("RFC1122-4.2.2.13-SHOULD-rst-on-close-with-data")
 def test_close_with_unread_data_sends_rst(ex, dut, endpoints):

@@ -5,6 +5,7 @@ import pytest
 from conformance.author.tcp_connection import seq_add
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC9293-3.10.7.1-MUST-closed-rst-ack")
 def test_syn_to_closed_port_gets_rst_ack(ex):
     conn = ex.tcp(dut_port=9)

@@ -6,6 +6,8 @@ import pytest
 
 from conformance.author.tcp_connection import seq_add
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 CLOSED_PORT = 9
 SEQ = 0x2000_0000
 ACK = 0x3000_0000

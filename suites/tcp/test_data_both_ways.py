@@ -2,6 +2,8 @@
 
 import pytest
 
+pytestmark = pytest.mark.families()
+
 
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-text-deliver", "RFC9293-3.10.2-MUST-send-data")
 def test_data_both_ways(established, dut):

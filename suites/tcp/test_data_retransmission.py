@@ -11,6 +11,8 @@ import pytest
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 def _retransmissions(ex, dut, endpoints, count: int) -> list[float]:
     peer = reach("ESTABLISHED", ex, dut, endpoints)

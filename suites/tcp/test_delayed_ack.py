@@ -9,6 +9,8 @@ import pytest
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 DELAY_LIMIT_S = 0.5
 
 

@@ -10,6 +10,8 @@ from reference_stack.wire import tcp as tcpw
 
 from .states import LISTEN_PORT
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 def _syn_ack(flags: int) -> bool:
     """a SYN-ACK"""

@@ -12,6 +12,8 @@ import pytest
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-ack-text-fin",
                          "RFC1122-4.2.3.2-MUST-ack-delay-under-half-second")

@@ -16,6 +16,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-fin-stay")
 @pytest.mark.parametrize("beyond", [0, 100], ids=["at-rcv-nxt", "beyond-rcv-nxt"])

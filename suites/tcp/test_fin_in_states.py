@@ -9,6 +9,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import FIN_RECEIVED, SYNCHRONIZED, reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 FIRST_FIN = ("ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2")
 
 

@@ -15,6 +15,8 @@ from conformance.author.tcp_connection import seq_add
 from .options import ts_option
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-first-check")
 def test_data_half_the_sequence_space_away_is_old(ex, dut, endpoints):

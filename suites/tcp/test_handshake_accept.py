@@ -2,6 +2,8 @@
 
 import pytest
 
+pytestmark = pytest.mark.families()
+
 
 @pytest.mark.requirement(
     "RFC9293-3.5-MUST-three-way-handshake",

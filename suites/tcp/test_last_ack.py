@@ -5,6 +5,8 @@ import pytest
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-last-ack-ack")
 def test_ack_of_fin_in_last_ack_closes(ex, dut, endpoints):

@@ -7,6 +7,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import LISTEN_PORT
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 SEGMENTS = {
     "bare-ack": dict(flags="A", ack=0x5555_0000),
     "data-with-ack": dict(flags="PA", ack=0x5555_0000, payload=b"data"),

@@ -6,6 +6,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .conftest import LISTEN_PORT
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC9293-3.10.7.2-MUST-listen-rst-ignore")
 def test_rst_to_listener_is_ignored(ex, listener):

@@ -14,6 +14,8 @@ from reference_stack.wire.tcp import FIN
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC1122-4.2.3.4-MUST-sender-sws-avoidance",
                          "RFC9293-3.6-MUST-orderly-close")

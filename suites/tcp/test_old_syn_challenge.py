@@ -15,6 +15,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC5961-4.2-MUST-syn-challenge-ack")
 def test_old_syn_with_data_draws_an_ack(ex, dut, endpoints):

@@ -4,6 +4,8 @@ import socket
 
 import pytest
 
+pytestmark = pytest.mark.families()
+
 
 @pytest.mark.requirement(
     "RFC9293-3.6-MUST-orderly-close",

@@ -18,6 +18,8 @@ from conformance.author.tcp_connection import seq_add
 from .options import ts_option
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 def _orphaned_fin_wait_2(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)

@@ -8,6 +8,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement(
     "RFC1122-4.2.2.20-SHOULD-queue-out-of-order",

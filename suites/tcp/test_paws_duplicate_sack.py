@@ -9,6 +9,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC7323-5.3-MUST-paws")
 def test_paws_rejected_duplicate_is_acked(ex, dut, endpoints):

@@ -16,6 +16,8 @@ from conformance.author.tcp_connection import seq_add
 from .options import ts_option
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 AGE = 100_000  # far older than any replay window (tcp_tsval_replay)
 
 

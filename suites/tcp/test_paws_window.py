@@ -14,6 +14,8 @@ import pytest
 from .options import ts_option
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC7323-5.3-MUST-paws")
 @pytest.mark.needs(timestamps=True)

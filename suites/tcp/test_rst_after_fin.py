@@ -17,6 +17,8 @@ from reference_stack.wire import tcp as tcpw
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 def ack_or_rst(flags: int) -> bool:
     """an ACK (the connection lives on) or a RST (it is gone)"""

@@ -16,6 +16,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 CARRIES = {"data": ("RA", b"x"), "fin": ("RFA", b""), "syn": ("RS", b"")}
 
 

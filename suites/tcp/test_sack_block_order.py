@@ -9,6 +9,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 def _out_of_order(peer, offset: int, size: int = 100) -> tuple[int, int]:
     left = seq_add(peer.conn.snd_nxt, offset)

@@ -10,6 +10,8 @@ from reference_stack.wire.frame import dissect
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC2018-4-SHOULD-sack-on-out-of-order",
                          "RFC2018-4-MUST-first-block-most-recent")

@@ -8,6 +8,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC2018-4-SHOULD-sack-on-out-of-order")
 @pytest.mark.needs(sack=True)

@@ -17,6 +17,8 @@ from conformance.author.tcp_connection import seq_add
 from .options import ts_option
 from .states import SYNCHRONIZED, reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 WHERE = {"left-of-window": -3000, "right-of-window": 1 << 30}
 
 

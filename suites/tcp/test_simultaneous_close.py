@@ -8,6 +8,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement(
     "RFC9293-3.6-MUST-simultaneous-close",

@@ -8,6 +8,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import connect_error, has_rst, start_active_open
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement(
     "RFC9293-3.5-MUST-simultaneous-open",

@@ -9,6 +9,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .conftest import LISTEN_PORT
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 GARBAGE_ACK = 0x8000_0001
 
 

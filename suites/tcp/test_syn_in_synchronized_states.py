@@ -8,6 +8,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import SYNCHRONIZED, reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 OFFSETS = {"at-rcv-nxt": 0, "in-window": 100, "left-of-window": -5000, "right-of-window": 1 << 30}
 
 

@@ -8,6 +8,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import half_open_syn_received
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-syn-received-ack")
 def test_ack_with_data_establishes_and_delivers(ex, dut, endpoints):

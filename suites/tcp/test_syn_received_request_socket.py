@@ -12,6 +12,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import half_open_syn_received
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 def _still_half_open(conn, dut, listener, synack) -> None:
     """The half-open connection survived: the ACK of the SYN,ACK completes it. Its TSecr

@@ -10,6 +10,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import connect_error, start_active_open
 
+pytestmark = pytest.mark.families()
+
 
 @pytest.mark.requirement(
     "RFC9293-3.10.7.3-MUST-synack-established",

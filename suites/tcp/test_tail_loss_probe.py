@@ -18,6 +18,8 @@ import pytest
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 def _probe_delay(ex, dut, endpoints, fin_apart: bool) -> float:
     """Seconds from the DUT's last new segment to its first retransmission of it."""

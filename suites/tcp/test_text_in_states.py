@@ -6,6 +6,8 @@ import pytest
 
 from .states import has_rst, reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 DELIVERED = ("ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2")
 IGNORED = ("CLOSE-WAIT", "CLOSING", "LAST-ACK")
 

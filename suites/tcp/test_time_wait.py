@@ -8,6 +8,8 @@ from conformance.author.tcp_connection import seq_add
 from .options import ts_option
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-time-wait-fin")
 def test_retransmitted_fin_is_acked_in_time_wait(ex, dut, endpoints):

@@ -8,6 +8,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import ALL_SYNCHRONIZED, reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 OFFSETS = {"left-of-window": -3000, "right-of-window": 1 << 30}
 
 

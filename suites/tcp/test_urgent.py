@@ -9,6 +9,8 @@ import pytest
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement(
     "RFC9293-3.8.5-MUST-urgent-pointer-after-data",

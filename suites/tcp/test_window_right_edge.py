@@ -12,6 +12,8 @@ from conformance.author.tcp_connection import seq_add
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 def _edge(peer):
     """The right edge the DUT last advertised, after an ACK of one octet of data."""

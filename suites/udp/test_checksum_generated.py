@@ -6,17 +6,19 @@ import socket
 
 import pytest
 
-from conformance.author.templates import UDP, IPv4, Payload
-from reference_stack.wire.addr import ip4
+from conformance.author.templates import UDP, Payload, normalize
+
+pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 
 @pytest.mark.requirement("RFC1122-4.1.3.4-MUST-generate-checksum-by-default")
 @pytest.mark.parametrize("size", [0, 1, 1000], ids=lambda n: f"{n}B")
-def test_datagrams_sent_carry_a_valid_checksum(ex, dut, endpoints, size):
-    fd = dut.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    dut.bind(fd, (endpoints.dut_ipv4, 5300))
+def test_datagrams_sent_carry_a_valid_checksum(ex, dut, endpoints, size, family):
+    fd = dut.socket(family.socket_family, socket.SOCK_DGRAM)
+    dut.bind(fd, (family.dut_host(endpoints), 5300))
     data = bytes(i * 7 & 0xFF for i in range(size))
-    dut.sendto(fd, data, (endpoints.tester_ipv4, 40000))
-    got = ex.expect(IPv4(src=endpoints.dut_ipv4), UDP(src_port=5300, dst_port=40000), Payload(data))
+    dut.sendto(fd, data, (family.tester_host(endpoints), 40000))
+    src, dst = family.dut_ip(endpoints), family.tester_ip(endpoints)
+    got = ex.expect(family.ip(src=src), UDP(src_port=5300, dst_port=40000), Payload(data))
     assert got.udp.checksum != 0, "the DUT sent a datagram without a checksum"
-    assert got.udp.checksum_ok(ip4(endpoints.dut_ipv4), ip4(endpoints.tester_ipv4))
+    assert got.udp.checksum_ok(normalize("IP", "src", src), normalize("IP", "dst", dst))

@@ -23,8 +23,9 @@ def test_impossible_length_is_discarded(ex, dut, length):
     assert err != 0, f"delivered a datagram with length field {length}: {value!r}"
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC768-MUST-length")
-def test_octets_beyond_length_are_not_data(ex, dut):
-    fd = bound_socket(dut)
-    ex.send(UDP(src_port=40000, dst_port=PORT, length=8 + 6), Payload(DATA))
+def test_octets_beyond_length_are_not_data(ex, dut, family):
+    fd = bound_socket(dut, family=family)
+    ex.send(family.ip(), UDP(src_port=40000, dst_port=PORT, length=8 + 6), Payload(DATA))
     assert dut.recvfrom(fd, 100)[0] == DATA[:6]
