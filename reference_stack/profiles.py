@@ -311,6 +311,11 @@ class Profile:
     # RFC 4291 2.8: a packet not for us is discarded; Linux routes it and, finding no route
     # (an off-link destination, no default route), answers from ip6_pkt_discard.
     ipv6_no_route_unreachable: bool = False
+    # Socket API (issue 12). POSIX poll(): POLLHUP and POLLOUT are mutually exclusive (RFC
+    # 9293 3.9.1.10 leaves STATUS to the implementation). Linux tcp_poll sets POLLOUT once the
+    # sending side is shut (SEND_SHUTDOWN: shutdown(SHUT_WR), or a reset or failed connect,
+    # tcp_done's SHUTDOWN_MASK), beside POLLHUP and POLLERR.
+    poll_out_after_shutdown: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -344,6 +349,7 @@ def linux_window_scale(tcp_rmem_max: int, rmem_max: int = 0) -> int:
 RFC = Profile(name="rfc")
 
 LINUX = Profile(
+    poll_out_after_shutdown=True,  # tcp_poll (LINUX-tcp_poll-pollout-when-shut)
     name="linux",
     ttl=64,  # net.ipv4.ip_default_ttl
     window_scale=7,  # linux_window_scale(6 MiB), the default tcp_rmem[2]

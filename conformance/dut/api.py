@@ -17,6 +17,8 @@ import errno as errno_mod
 from abc import ABC, abstractmethod
 from typing import Any
 
+from reference_stack.sockopt import option_name
+
 Address = tuple[Any, ...]
 Result = tuple[Any, int]  # (value, errno); errno 0 means success
 
@@ -66,14 +68,20 @@ class DutApi(ABC):
     def close_with_errno(self, fd: int) -> Result: ...
 
     @abstractmethod
-    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:
-        ...
+    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: Any) -> Result:
+        """``value``: an int, a :class:`~reference_stack.sockopt.Linger` pair for SO_LINGER,
+        or the raw bytes a kernel takes (reference_stack/sockopt.py converts)."""
 
     @abstractmethod
-    def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result: ...
+    def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result:
+        """The option's value (an int, a Linger, a TcpInfo for TCP_INFO); ``size`` > 0: the
+        raw bytes instead, as ``socket.getsockopt`` returns them."""
 
     @abstractmethod
     def getsockname_with_errno(self, fd: int) -> Result: ...
+
+    @abstractmethod
+    def getpeername_with_errno(self, fd: int) -> Result: ...
 
     @abstractmethod
     def poll_with_errno(self, fd: int, events: int, timeout: float) -> Result:
@@ -126,14 +134,19 @@ class DutApi(ABC):
     def close(self, fd: int) -> None:
         self._ok("close", self.close_with_errno(fd))
 
-    def setsockopt(self, fd: int, level: int, name: int, value: int | bytes) -> None:
-        self._ok("setsockopt", self.setsockopt_with_errno(fd, level, name, value))
+    def setsockopt(self, fd: int, level: int, name: int, value: Any) -> None:
+        self._ok(f"setsockopt({option_name(level, name)})",
+                 self.setsockopt_with_errno(fd, level, name, value))
 
-    def getsockopt(self, fd: int, level: int, name: int, size: int = 0) -> int | bytes:
-        return self._ok("getsockopt", self.getsockopt_with_errno(fd, level, name, size))
+    def getsockopt(self, fd: int, level: int, name: int, size: int = 0) -> Any:
+        return self._ok(f"getsockopt({option_name(level, name)})",
+                        self.getsockopt_with_errno(fd, level, name, size))
 
     def getsockname(self, fd: int) -> Address:
         return self._ok("getsockname", self.getsockname_with_errno(fd))
+
+    def getpeername(self, fd: int) -> Address:
+        return self._ok("getpeername", self.getpeername_with_errno(fd))
 
     def poll(self, fd: int, events: int, timeout: float) -> int:
         return self._ok("poll", self.poll_with_errno(fd, events, timeout))

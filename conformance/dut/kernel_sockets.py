@@ -14,6 +14,8 @@ from typing import Any
 
 from conformance.dut.api import Address, DutApi, Result
 from conformance.fabric import netns
+from reference_stack import sockopt
+from reference_stack.tcp.info import TcpInfo
 
 
 def _call(fn: Callable[[], Any]) -> Result:
@@ -116,16 +118,28 @@ class KernelSocketApi(DutApi):
             return None, errno.EBADF
         return _call(sock.close)
 
-    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:
+    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: Any) -> Result:
+        if sockopt.kind(level, name) is not None:  # a value (an int, a Linger) or its bytes
+            value = sockopt.for_kernel(level, name, value)
         return _call(lambda: self._sock(fd).setsockopt(level, name, value))
 
     def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result:
         sock = self._sock(fd)
-        return _call(lambda: sock.getsockopt(level, name, size) if size else
-                     sock.getsockopt(level, name))
+        if size:
+            return _call(lambda: sock.getsockopt(level, name, size))
+        what = sockopt.kind(level, name)
+        if what == "linger":
+            return _call(lambda: sockopt.as_value(
+                level, name, sock.getsockopt(level, name, sockopt.LINGER.size)))
+        if what == "tcp_info":
+            return _call(lambda: TcpInfo.parse(sock.getsockopt(level, name, TcpInfo.SIZE)))
+        return _call(lambda: sock.getsockopt(level, name))
 
     def getsockname_with_errno(self, fd: int) -> Result:
         return _call(lambda: self._sock(fd).getsockname())
+
+    def getpeername_with_errno(self, fd: int) -> Result:
+        return _call(lambda: self._sock(fd).getpeername())
 
     def poll_with_errno(self, fd: int, events: int, timeout: float) -> Result:
         def poll() -> int:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import errno
 import select
-import socket
-import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -82,7 +80,7 @@ class ReferenceSocketApi(DutApi):
         return self._do(lambda now: self.stack.sendto(fd, data, addr, now))
 
     def recv_with_errno(self, fd: int, n: int, timeout: float = 2.0, flags: int = 0) -> Result:
-        return self._blocking(lambda now: self.stack.recv(fd, n, now), timeout)
+        return self._blocking(lambda now: self.stack.recv(fd, n, now, flags), timeout)
 
     def recvfrom_with_errno(self, fd: int, n: int, timeout: float = 2.0) -> Result:
         return self._blocking(lambda now: self.stack.recvfrom(fd, n, now), timeout)
@@ -95,18 +93,16 @@ class ReferenceSocketApi(DutApi):
         return self._do(lambda now: self.stack.close(fd, now))
 
     def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:
-        if (level, name) == (socket.SOL_SOCKET, socket.SO_LINGER) and isinstance(value, bytes):
-            value = struct.unpack("ii", value)  # struct linger, as a kernel takes it
         return self._do(lambda now: self.stack.setsockopt(fd, level, name, value, now))
 
     def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result:
         return self._do(lambda now: self.stack.getsockopt(fd, level, name))
 
     def getsockname_with_errno(self, fd: int) -> Result:
-        sock = self.stack.api.get(fd)
-        if sock is None:
-            return None, errno.EBADF
-        return sock.local, 0
+        return self._do(lambda now: self.stack.getsockname(fd, now))
+
+    def getpeername_with_errno(self, fd: int) -> Result:
+        return self._do(lambda now: self.stack.getpeername(fd, now))
 
     def poll_with_errno(self, fd: int, events: int, timeout: float) -> Result:
         if self.stack.tcp_state(fd) is None and self.stack.api.get(fd) is None:

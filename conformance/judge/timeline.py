@@ -154,7 +154,7 @@ class Lockstep:
         self._absorb(outcome.reaction, t)
         self._map_new_fds(call, outcome)
         detail = repr(call.args[:1]) if call.name.startswith("recv") else repr(call.args)
-        self._diverged(compare_call(call.name, call.result, outcome, detail))
+        self._diverged(compare_call(call.name, call.result, outcome, detail, call.args))
 
     def finish(self, end: float | None = None) -> LockstepResult:
         self._diverged(self.matcher.finish(end if end is not None else float("inf")))
@@ -193,12 +193,16 @@ CALLS: dict[str, Callable[[Lockstep, tuple, float], CallResult | None]] = {
     "connect_with_errno": lambda ls, a, t: ls.stack.connect(ls._fd(a[0]), a[1], t),
     "send_with_errno": lambda ls, a, t: ls.stack.send(ls._fd(a[0]), a[1], t, a[2]),
     "sendto_with_errno": lambda ls, a, t: ls.stack.sendto(ls._fd(a[0]), a[1], a[2], t),
-    "recv_with_errno": lambda ls, a, t: ls.stack.recv(ls._fd(a[0]), a[1], t),
+    "recv_with_errno": lambda ls, a, t: ls.stack.recv(ls._fd(a[0]), a[1], t, a[3]),
     "recvfrom_with_errno": lambda ls, a, t: ls.stack.recvfrom(ls._fd(a[0]), a[1], t),
     "shutdown_with_errno": lambda ls, a, t: ls.stack.shutdown(ls._fd(a[0]), a[1], t),
     "close_with_errno": lambda ls, a, t: ls.stack.close(ls._fd(a[0]), t),
     "setsockopt_with_errno":
         lambda ls, a, t: ls.stack.setsockopt(ls._fd(a[0]), a[1], a[2], a[3], t),
+    "getsockopt_with_errno": lambda ls, a, t: ls.stack.getsockopt(ls._fd(a[0]), a[1], a[2], t),
+    "getsockname_with_errno": lambda ls, a, t: ls.stack.getsockname(ls._fd(a[0]), t),
+    "getpeername_with_errno": lambda ls, a, t: ls.stack.getpeername(ls._fd(a[0]), t),
+    "poll_with_errno": lambda ls, a, t: ls.stack.poll_fd(ls._fd(a[0]), t),  # when it returned
 }
 
 

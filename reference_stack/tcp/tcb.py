@@ -88,6 +88,7 @@ class Tcb:
     snd_up: int | None = None
     rcv_up: int | None = None
     oob_seq: int | None = None  # the out-of-band byte taken out of the stream (tcp/urgent.py)
+    oob_read: bool = False  # recv(MSG_OOB) took it (Linux urg_data = TCP_URG_READ)
     # Congestion control (RFC 5681) and RTT timing (Karn, RFC 6298 3).
     cwnd: int = 0
     ssthresh: int = 1 << 30
