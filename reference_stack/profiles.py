@@ -316,6 +316,11 @@ class Profile:
     # sending side is shut (SEND_SHUTDOWN: shutdown(SHUT_WR), or a reset or failed connect,
     # tcp_done's SHUTDOWN_MASK), beside POLLHUP and POLLERR.
     poll_out_after_shutdown: bool = False
+    # RFC 9293 3.8.6.2.2 leaves the window offered to the buffer the user allotted. Linux, once
+    # the user set SO_RCVBUF (SOCK_RCVBUF_LOCK), offers tcp_full_space = tcp_win_from_space of
+    # the (doubled) buffer, half of it at the start (TCP_DEFAULT_SCALING_RATIO), and clamps
+    # the window scale to that space (tcp_select_initial_window, tcp_openreq_init_rwin).
+    rcvbuf_lock_window: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -350,6 +355,7 @@ RFC = Profile(name="rfc")
 
 LINUX = Profile(
     poll_out_after_shutdown=True,  # tcp_poll (LINUX-tcp_poll-pollout-when-shut)
+    rcvbuf_lock_window=True,  # tcp_select_initial_window (LINUX-...-rcvbuf-lock)
     name="linux",
     ttl=64,  # net.ipv4.ip_default_ttl
     window_scale=7,  # linux_window_scale(6 MiB), the default tcp_rmem[2]

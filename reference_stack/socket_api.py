@@ -94,9 +94,11 @@ class Socket:
     shut_rd: bool = False
     shut_wr: bool = False
     connect_reported: bool = False
+    rcvbuf_locked: bool = False  # SO_RCVBUF set by the user (Linux SOCK_RCVBUF_LOCK)
 
     def conn_options(self) -> ConnOptions:
-        return ConnOptions(self.rcvbuf, self.sndbuf, self.nodelay, self.maxseg)
+        return ConnOptions(self.rcvbuf, self.sndbuf, self.nodelay, self.maxseg,
+                           self.rcvbuf_locked)
 
 
 def to_ip(addr: bytes | str) -> bytes:
@@ -469,6 +471,7 @@ class SocketApi:
             size = int(value) * (2 if doubling else 1)
             if name == SO_RCVBUF:
                 s.rcvbuf = size
+                s.rcvbuf_locked = True
                 if s.udp is not None:
                     s.udp.rcvbuf = size
             else:

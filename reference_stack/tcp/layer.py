@@ -70,12 +70,25 @@ class TcpLayer:
         tcb.isn_name = f"isn:{local_port}>{remote_port}"
         tcb.ts_offset = self.rng.getrandbits(32)
         tcb.rcv_wscale = p.window_scale if p.window_scaling else 0
+        if opts.rcvbuf_locked and p.rcvbuf_lock_window:
+            self._locked_rcvbuf(tcb, opts.rcvbuf)
         tcb.nodelay = opts.nodelay
         tcb.adv_mss = min(p.mss, opts.maxseg) if opts.maxseg else p.mss
         tcb.syn_window = self.initial_window(tcb)
         tcb.rcv_wnd_clamp = tcb.syn_window
         self.conns[tcb.key] = tcb
         return tcb
+
+    def _locked_rcvbuf(self, tcb: Tcb, rcvbuf: int) -> None:
+        """RFC 9293 3.8.6.2.2: the window reflects the buffer the user set. Linux offers half
+        the (doubled) SO_RCVBUF (tcp_win_from_space at TCP_DEFAULT_SCALING_RATIO) and scales
+        the window no further than that space needs (tcp_select_initial_window)."""
+        space = rcvbuf // 2
+        tcb.recv.capacity = space
+        if tcb.rcv_wscale:
+            tcb.rcv_wscale = max(0, min(tcb.rcv_wscale, space.bit_length() - 1 - 15))
+        self.trace.add("tcp", "event", "LINUX-tcp_select_initial_window-rcvbuf-lock",
+                       f"SO_RCVBUF set: window space {space}, wscale {tcb.rcv_wscale}")
 
     def initial_window(self, tcb: Tcb) -> int:
         """The window of our SYN or SYN-ACK: at most 65535 (RFC 7323 2.2: never scaled)."""
