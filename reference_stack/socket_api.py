@@ -577,7 +577,7 @@ class SocketApi:
             return info.of_listener(len(s.listener.accept_queue), s.listener.backlog, cwnd)
         if s.tcb is None:
             return info.of_unconnected(p.rto_initial, cwnd)
-        return info.of_tcb(s.tcb)
+        return info.of_tcb(s.tcb, cwnd, p.timestamps)
 
     def poll(self, fd: int) -> tuple[Any, int]:
         """poll(2) as a call (RFC 9293 3.9.1.10 STATUS): its readiness, the choices recorded."""

