@@ -321,6 +321,9 @@ class Profile:
     # the (doubled) buffer, half of it at the start (TCP_DEFAULT_SCALING_RATIO), and clamps
     # the window scale to that space (tcp_select_initial_window, tcp_openreq_init_rwin).
     rcvbuf_lock_window: bool = False
+    # RFC 9293 3.10.7.4: a RST in CLOSE-WAIT signals "connection reset" (ECONNRESET); Linux
+    # tcp_reset reports EPIPE there (the peer had closed its side already).
+    reset_close_wait_epipe: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -356,6 +359,7 @@ RFC = Profile(name="rfc")
 LINUX = Profile(
     poll_out_after_shutdown=True,  # tcp_poll (LINUX-tcp_poll-pollout-when-shut)
     rcvbuf_lock_window=True,  # tcp_select_initial_window (LINUX-...-rcvbuf-lock)
+    reset_close_wait_epipe=True,  # tcp_reset (LINUX-tcp_reset-close-wait-epipe)
     name="linux",
     ttl=64,  # net.ipv4.ip_default_ttl
     window_scale=7,  # linux_window_scale(6 MiB), the default tcp_rmem[2]

@@ -117,6 +117,13 @@ class TcpLayer:
         self.trace.add("tcp", STATE, arm.rule, f"{old.value} -> {tcb.state.value}")
         if arm.errno:
             tcb.error = arm.errno
+            if old is State.CLOSE_WAIT and arm.errno == errno.ECONNRESET and \
+                    self.profile.reset_close_wait_epipe:
+                # RFC 9293 3.10.7.4 signals "connection reset"; Linux tcp_reset reports EPIPE
+                # for a reset in CLOSE-WAIT (the peer had already closed its side).
+                tcb.error = errno.EPIPE
+                self.trace.add("tcp", "event", "LINUX-tcp_reset-close-wait-epipe",
+                               "reset in CLOSE-WAIT: EPIPE")
         if arm.send_fin:
             tcb.fin_queued = True
         if tcb.state is State.TIME_WAIT and old is not State.TIME_WAIT:

@@ -48,3 +48,23 @@ def test_linux_offers_half_the_doubled_rcvbuf_and_clamps_the_window_scale():
     assert (rfc.window, rfc.window_scale) == (4096, RFC.window_scale)  # the buffer, unclamped
     assert "LINUX-tcp_select_initial_window-rcvbuf-lock" in reaction.rules()
     assert "LINUX-tcp_select_initial_window-rcvbuf-lock" not in rfc_reaction.rules()
+
+
+def _reset_in_close_wait(profile):
+    from reference_stack.tcp.state import State
+    from reference_stack.wire.tcp import ACK, RST
+    from tests.unit.refstack.conn import bring_to
+
+    c = bring_to(State.CLOSE_WAIT, profile)
+    tcb = c.tcb()
+    reaction = c.seg(RST | ACK)
+    return tcb.error, reaction
+
+
+def test_linux_reports_epipe_for_a_reset_in_close_wait():
+    import errno
+
+    linux, reaction = _reset_in_close_wait(LINUX)
+    rfc, _ = _reset_in_close_wait(RFC)
+    assert (linux, rfc) == (errno.EPIPE, errno.ECONNRESET)
+    assert "LINUX-tcp_reset-close-wait-epipe" in reaction.rules()
