@@ -9,8 +9,7 @@ import socket
 
 import pytest
 
-from .states import LISTEN_PORT, TESTER_SERVER_PORT, listen, passive_open, reach, \
-    start_active_open
+from .states import LISTEN_PORT, TESTER_SERVER_PORT, listen, passive_open, reach, start_active_open
 
 STATUS = "RFC9293-3.9.1.10-MAY-status"
 
