@@ -35,11 +35,14 @@ def pointer_received(profile: Profile, tcb: Tcb, seq: int, pointer: int) -> None
 
 def before_read(tcb: Tcb, n: int, oobinline: bool) -> int:
     """How many octets a read of `n` may return: it skips the out-of-band byte when that is
-    next (Linux urg_hole) and otherwise stops just before it."""
-    if tcb.oob_seq is None or oobinline:
+    next (Linux urg_hole) and otherwise stops just before it; with SO_OOBINLINE the byte is
+    read in line, a read still stopping before it."""
+    if tcb.oob_seq is None:
         return n
     ready = tcb.recv.ready
     off = seq_diff(tcb.oob_seq, seq_add(tcb.rcv_nxt, -len(ready)))
+    if oobinline:  # in the stream, but a read still stops at the mark (tcp_recvmsg: "if
+        return off if 0 < off < n else n  # (copied) break" at urg_seq)
     if off < 0:
         tcb.oob_seq = None  # already read past
     elif off == 0 and ready:
@@ -78,9 +81,11 @@ def read_oob(tcb: Tcb, oobinline: bool, peek: bool) -> tuple[bytes | None, int]:
 def peek_span(tcb: Tcb, n: int, oobinline: bool) -> tuple[int, int]:
     """The ready octets a recv(MSG_PEEK) of `n` returns, as ``ready[start:end]``: as a read
     would, without taking anything (Linux tcp_recvmsg on peek_seq)."""
-    if tcb.oob_seq is None or oobinline:
+    if tcb.oob_seq is None:
         return 0, n
     off = _offset(tcb)
+    if oobinline:
+        return 0, off if 0 < off < n else n
     if off == 0:
         return 1, n + 1  # the byte is not part of the stream
     if 0 < off < n:
