@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import select
 import socket
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -99,9 +100,24 @@ class KernelSocketApi(DutApi):
 
     def recv_with_errno(self, fd: int, n: int, timeout: float = 2.0, flags: int = 0) -> Result:
         sock = self._sock(fd)
+        if flags & socket.MSG_WAITALL and not flags & socket.MSG_DONTWAIT and timeout > 0:
+            return self._recv_blocking(sock, n, timeout, flags)
         if timeout > 0 and not self._wait_readable(sock, timeout):
             return None, errno.EAGAIN
         return _call(lambda: sock.recv(n, flags | socket.MSG_DONTWAIT))
+
+    def _recv_blocking(self, sock: socket.socket, n: int, timeout: float, flags: int) -> Result:
+        """A blocking recv (MSG_WAITALL: until ``n`` octets, end of file or an error), up to
+        ``timeout`` seconds."""
+        # (a Python timeout would make the descriptor non-blocking, where MSG_WAITALL returns
+        # what there is: the kernel's own receive timeout keeps the call blocking)
+        seconds = int(timeout)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                        struct.pack("ll", seconds, int((timeout - seconds) * 1e6)))
+        try:
+            return _call(lambda: sock.recv(n, flags))
+        finally:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 0, 0))
 
     def recvfrom_with_errno(self, fd: int, n: int, timeout: float = 2.0) -> Result:
         sock = self._sock(fd)
