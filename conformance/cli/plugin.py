@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from conformance.author import barriers, templates
+from conformance.author.link_mtu import set_link_mtu
 from conformance.cli import lifetime
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.fabric import naming, reaper
@@ -106,6 +107,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "requirement(*ids): RFC requirement ids this test checks (see suites/requirements)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "link_mtu(mtu): the test link's MTU for this test, both ends, the oracle following "
+        "(conformance.author.link_mtu); skipped where the target cannot set it",
     )
     config.addinivalue_line(
         "markers",
@@ -396,6 +402,9 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
         record["judged_with"] = state.oracle.record()
     request.node._netconform_record = record
     try:
+        mtu = request.node.get_closest_marker("link_mtu")
+        if mtu is not None:
+            set_link_mtu(test_bed, *mtu.args)
         yield test_bed
     finally:
         try:

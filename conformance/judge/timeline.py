@@ -15,6 +15,7 @@ tester crafts against the target's numbers mean the same to both stacks.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import inspect
 import time
@@ -174,6 +175,9 @@ class Lockstep:
         self.advance(t)
         if call.name == "set_dut_sysctl":
             apply_sysctl(self.stack, *call.args)
+            return
+        if call.name == "set_link_mtu":  # (conformance.author.link_mtu)
+            self.stack.set_profile(dataclasses.replace(self.stack.profile, mtu=call.args[0]))
             return
         replay = CALLS.get(call.name)
         if replay is None:

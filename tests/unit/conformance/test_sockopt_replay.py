@@ -87,3 +87,22 @@ def test_poll_compares_the_requested_events_and_errors_only():
     args = (3, select.POLLIN, 1.0)
     assert value_diffs("poll", args, select.POLLIN | select.POLLRDNORM, select.POLLIN) == []
     assert value_diffs("poll", args, select.POLLIN | select.POLLERR, select.POLLIN) != []
+
+
+def test_link_mtu_on_the_timeline_moves_the_oracles_mtu():
+    from conformance.judge.timeline import DutCall, Lockstep
+    from conformance.targets.base import Endpoints
+
+    ls = Lockstep(LINUX, Endpoints("02:00:00:00:00:02", "198.18.0.2", "02:00:00:00:00:01",
+                                   "198.18.0.1", "", "", 24))
+    ls.dut_call(DutCall(0.0, "set_link_mtu", (9000,), (None, 0)), 0.0)
+    assert ls.stack.profile.mtu == 9000 and ls.stack.profile.mss == 8960
+
+
+def test_a_pending_call_replays_at_its_start_or_its_return():
+    from conformance.judge.timeline import DutCall
+
+    close = DutCall(2.0, "close_with_errno", (3,), (0, 0), started=1.0)
+    recv = DutCall(2.0, "recv_with_errno", (3, 10, 5.0, 0), (b"x", 0), started=1.0)
+    assert (close.replay_at, recv.replay_at) == (1.0, 2.0)
+    assert DutCall(2.0, "close_with_errno", (3,), (0, 0)).replay_at == 2.0  # (older records)
