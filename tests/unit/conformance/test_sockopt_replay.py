@@ -69,16 +69,16 @@ def test_getsockopt_value_difference_is_a_divergence():
 
 
 def test_tcp_info_compared_only_on_the_fields_the_model_fixes():
-    oracle = blank(State.ESTABLISHED, snd_mss=1448, snd_cwnd=10, rtt=100)
-    same_but_clock = blank(State.ESTABLISHED, snd_mss=1448, snd_cwnd=10, rtt=3777)
-    other_cwnd = blank(State.ESTABLISHED, snd_mss=1448, snd_cwnd=4, rtt=100)
+    oracle = blank(State.ESTABLISHED, snd_mss=1448, unacked=2, rtt=100)
+    same_but_clock = blank(State.ESTABLISHED, snd_mss=1448, unacked=2, rtt=3777)
+    other_cwnd = blank(State.ESTABLISHED, snd_mss=1448, unacked=4, rtt=100)
     args = (3, socket.IPPROTO_TCP, TCP_INFO, 0)
     assert value_diffs("getsockopt", args, same_but_clock, oracle) == []
-    assert value_diffs("getsockopt", args, other_cwnd, oracle) == [("TCP_INFO.snd_cwnd", 10, 4)]
+    assert value_diffs("getsockopt", args, other_cwnd, oracle) == [("TCP_INFO.unacked", 2, 4)]
     # raw bytes a test asked for by size are decoded before comparing
     raw_args = (3, socket.IPPROTO_TCP, TCP_INFO, TcpInfo.SIZE)
     assert value_diffs("getsockopt", raw_args, other_cwnd.to_bytes(), oracle) == [
-        ("TCP_INFO.snd_cwnd", 10, 4)]
+        ("TCP_INFO.unacked", 2, 4)]
 
 
 def test_poll_compares_the_requested_events_and_errors_only():
