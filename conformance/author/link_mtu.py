@@ -8,12 +8,9 @@ within. A target that cannot (a userspace stack on a TAP) skips the test, with t
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
-
-from conformance.judge.timeline import DutCall, RecordingDutApi
 
 LINK_MTU = "link_mtu"  # bed.evidence key
 MIN_MTU, MAX_MTU = 576, 9000  # RFC 791's every-host datagram; the veth jumbo ceiling we test
@@ -24,7 +21,5 @@ def set_link_mtu(bed: Any, mtu: int) -> None:
         raise ValueError(f"link MTU {mtu} is outside {MIN_MTU}..{MAX_MTU}")
     if bed.set_link_mtu is None:
         pytest.skip(f"the target offers no per-test link MTU ({mtu})")
-    bed.set_link_mtu(mtu)
+    bed.set_link_mtu(mtu)  # (on the lockstep's timeline: conformance.judge.timeline)
     bed.evidence[LINK_MTU] = mtu
-    if isinstance(bed.dut, RecordingDutApi):  # on the timeline: the oracle follows
-        bed.dut.calls.append(DutCall(time.time(), "set_link_mtu", (mtu,), (None, 0)))

@@ -61,6 +61,13 @@ WAITING = {"accept_with_errno": 1, "recv_with_errno": 2, "recvfrom_with_errno": 
 LATE = (errno.EAGAIN, errno.ETIMEDOUT)  # a blocking call's deadline passed
 PENDING_SLACK_S = 0.05
 
+
+
+def blocking_connect(call: DutCall) -> bool:
+    """A connect with a timeout: it waited for the handshake."""
+    return call.name == "connect_with_errno" and len(call.args) > 2 and call.args[2] > 0
+
+
 # Calls replayed when they started (they emit frames); the others when they returned.
 AT_START = frozenset(("socket_with_errno", "bind_with_errno", "listen_with_errno",
                       "connect_with_errno", "send_with_errno", "sendto_with_errno",
@@ -83,17 +90,23 @@ def _recorded(name: str) -> Callable[..., Any]:
 
 
 def record_sysctls(bed: Any) -> None:
-    """Put the test's per-test sysctls on the timeline too, so the oracle follows them."""
-    setter = bed.set_dut_sysctl
-    if setter is None or not isinstance(bed.dut, RecordingDutApi):
+    """Put the test's per-test sysctls and link MTU on the timeline too, so the oracle follows
+    them."""
+    if not isinstance(bed.dut, RecordingDutApi):
         return
     calls = bed.dut.calls
 
-    def recorded(key: str, value: str) -> None:
-        setter(key, value)
-        calls.append(DutCall(time.time(), "set_dut_sysctl", (key, value), (None, 0)))
+    def recording(name: str, setter: Any) -> Any:
+        def recorded(*args: Any) -> None:
+            setter(*args)
+            calls.append(DutCall(time.time(), name, args, (None, 0)))
 
-    bed.set_dut_sysctl = recorded
+        return recorded
+
+    if bed.set_dut_sysctl is not None:
+        bed.set_dut_sysctl = recording("set_dut_sysctl", bed.set_dut_sysctl)
+    if getattr(bed, "set_link_mtu", None) is not None:
+        bed.set_link_mtu = recording("set_link_mtu", bed.set_link_mtu)
 
 
 class RecordingDutApi(DutApi):
@@ -211,7 +224,8 @@ class Lockstep:
         returned (the recorder's times are the tester's), so the oracle's call stays pending
         for PENDING_SLACK_S more."""
         timeout = WAITING.get(call.name)
-        if timeout is None or not call.args[timeout] or call.result[1] == errno.EAGAIN:
+        if timeout is None or len(call.args) <= timeout or not call.args[timeout] or \
+                call.result[1] == errno.EAGAIN:
             return False
         if call.name == "poll_with_errno":
             return not outcome.value and bool(call.result[0])
@@ -235,8 +249,7 @@ class Lockstep:
     def _completes_later(call: DutCall, outcome: CallResult) -> bool:
         """A blocking connect (a timeout) the oracle started: its outcome is the handshake's,
         known when the target's call returned."""
-        return (call.name == "connect_with_errno" and call.args[2] > 0
-                and outcome.errno == errno.EINPROGRESS)
+        return blocking_connect(call) and outcome.errno == errno.EINPROGRESS
 
     def dut_return(self, call: DutCall, t: float) -> None:
         """A pending blocking connect returned on the target: the oracle's outcome by then
@@ -286,7 +299,8 @@ def _accept(ls: Lockstep, args: tuple, t: float) -> CallResult:
 def _recv(ls: Lockstep, args: tuple, t: float) -> CallResult:
     """recv; a blocking MSG_WAITALL one would still block (EAGAIN, nothing taken) while fewer
     than the octets asked for are queued and more may come."""
-    fd, n, timeout, flags = ls._fd(args[0]), args[1], args[2], args[3]
+    fd, n = ls._fd(args[0]), args[1]
+    timeout, flags = (args[2], args[3]) if len(args) > 3 else (0.0, 0)
     if flags & MSG_WAITALL and timeout > 0 and not flags & MSG_DONTWAIT:
         peek = ls.stack.recv(fd, n, t, (flags & ~MSG_WAITALL) | MSG_PEEK)
         if peek.ok and peek.value and len(peek.value) < n:
@@ -319,7 +333,7 @@ def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall]) -> Loc
     """Replay one test's timeline (frames and calls merged by time) through the oracle."""
     events: list[tuple[float, int, Any]] = [(f.t, 0, f) for f in frames]
     events += [(c.replay_at, 1, c) for c in calls]
-    events += [(c.t, 2, c) for c in calls if c.name == "connect_with_errno" and c.args[2] > 0]
+    events += [(c.t, 2, c) for c in calls if blocking_connect(c)]
     events.sort(key=lambda e: (e[0], e[1]))
     t0 = events[0][0] if events else 0.0
     now = 0.0
