@@ -15,6 +15,7 @@ import os
 import re
 import shlex
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +36,7 @@ from reports.banners import drop_reasons_note
 
 STASH_STATE = pytest.StashKey["RunState"]()
 LOCKSTEP_MODES = ("off", "record", "enforce")
+PROJECT_DIR = Path(__file__).resolve().parents[2]  # (holds suites/)
 # pytest exit statuses of a session that ran every selected test: ok, tests failed, none found.
 COMPLETE_EXIT = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
                  pytest.ExitCode.NO_TESTS_COLLECTED)
@@ -59,6 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--expect-nothing-wait", type=float, default=None, metavar="SECONDS",
                     help="decide 'expect nothing' by a fixed quiet period instead of a barrier "
                          "(the way packetimpact waits; for comparison benchmarks)")
+    group.addoption("--requirements", action="append", default=[], metavar="DIR",
+                    help="a folder of the user's own catalogue files (*.toml), added to the "
+                         "built-in requirements (repeatable)")
     group.addoption("--lockstep", choices=LOCKSTEP_MODES, default=None,
                     help="replay each test into the reference oracle: enforce (an unexplained "
                          "divergence fails the test), record (divergences are data) or off; "
@@ -82,7 +87,7 @@ class RunState:
         workerinput = getattr(config, "workerinput", None)
         self.is_worker = workerinput is not None
         self.run_id: str = workerinput["netconform_run_id"] if workerinput else naming.new_run_id()
-        self.catalogue = catalogue.load()
+        self.catalogue = catalogue.load_with_user(config.getoption("requirements"))
         self.expectations = expectations.load(target.expectations_file())
         self.store = store.load(target.expectations_file(), None, target.analyses_module)
         self.oracle: OracleSetup | None = None
@@ -163,13 +168,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         unknown = [r for r in requirement_ids(item) if r not in state.catalogue]
         if unknown:
-            raise pytest.UsageError(
-                f"{item.nodeid}: unknown requirement id(s) {', '.join(unknown)}"
-            )
+            fail_unknown_requirements(item, unknown)
         exp = expectations.find(state.expectations, item.nodeid)
         if exp is not None and not exp.lifted_by(state.dut_config.extra_sysctls):
             reason = exp.reason + (f" ({exp.link})" if exp.link else "")
             item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+
+
+def fail_unknown_requirements(item: pytest.Item, unknown: list[str]) -> None:
+    """The test fails with one line, the run goes on (a typo in a user's suite)."""
+    message = (f"unknown requirement id(s) {', '.join(unknown)}: not in the catalogue "
+               "(suites/requirements/, or a folder given with --requirements)")
+
+    def runtest() -> None:
+        pytest.fail(message, pytrace=False)
+
+    item.runtest = runtest  # type: ignore[method-assign]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -207,6 +221,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     if call.when == "teardown":
         data = getattr(item, "_netconform_record", {})
         data["requirements"] = requirement_ids(item)
+        if not data["requirements"]:
+            data["no_requirement"] = True  # reported as such (terminal summary, report)
         report.user_properties.append((PROPERTY_KEY, json.dumps(data)))
 
 
@@ -298,6 +314,27 @@ def incomplete_reason(session: pytest.Session, state: RunState, exitstatus: int)
     if exitstatus not in COMPLETE_EXIT:
         return f"the session ended early (pytest exit status {int(exitstatus)})"
     return None
+
+
+def rerun_id(item: pytest.Item) -> str:
+    """The test's id as ``--suite`` takes it from anywhere: the project's own suites by their
+    id ("suites/tcp/..."), a user's suite outside the project by its file's absolute path."""
+    path = Path(str(item.path))
+    if path.is_relative_to(PROJECT_DIR):
+        return item.nodeid
+    return str(path) + "::" + item.nodeid.split("::", 1)[1]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    state: RunState = config.stash[STASH_STATE]
+    if state.collector is None or not state.out_dir:  # (a run with results, not tests/)
+        return
+    unmarked = sorted(t["id"] for t in state.collector.tests.values()
+                      if t.get("no_requirement"))
+    if unmarked:
+        terminalreporter.write_line(
+            f"netconform: {len(unmarked)} test(s) without a requirement marker: "
+            + ", ".join(unmarked[:5]) + (" ..." if len(unmarked) > 5 else ""))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -410,7 +447,7 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
         try:
             record.update(target.end_test(test_bed))
         finally:  # the pcap and the record are kept even when tear-down fails
-            _keep_evidence(state, nodeid, test_bed, record)
+            _keep_evidence(state, nodeid, test_bed, record, rerun_id(request.node))
 
 
 def _skip_unless_features(node: pytest.Item, state: RunState, target: Any) -> None:
@@ -433,7 +470,8 @@ def _skip_unless_features(node: pytest.Item, state: RunState, target: Any) -> No
         pytest.skip(reason)
 
 
-def _keep_evidence(state: RunState, nodeid: str, test_bed: Any, record: dict[str, Any]) -> None:
+def _keep_evidence(state: RunState, nodeid: str, test_bed: Any, record: dict[str, Any],
+                   suite_id: str) -> None:
     """The test's frames, pcap, lockstep outcome and rerun command, into its record."""
     record.update(test_bed.evidence.get("exchange_record", {}))
     record.update(test_bed.evidence.get("lockstep", {}))
@@ -447,7 +485,9 @@ def _keep_evidence(state: RunState, nodeid: str, test_bed: Any, record: dict[str
             recorder.write_pcap(os.path.join(state.out_dir, rel))
             record["pcap"] = rel
     record["rerun"] = shlex.join(
-        ["netconform", "run", "--target", state.target_name, "--suite", nodeid]
+        ["netconform", "run", "--target", state.target_name, "--suite", suite_id]
+        + [arg for folder in state.config.getoption("requirements")
+           for arg in ("--requirements", os.path.abspath(folder))]
     )
 
 
