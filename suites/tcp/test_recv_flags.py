@@ -81,10 +81,14 @@ def test_oob_peek_leaves_the_urgent_byte(ex, dut, endpoints):
 
 
 @pytest.mark.requirement(URGENT)
-def test_stream_read_stops_before_the_urgent_byte(ex, dut, endpoints):
+def test_stream_read_stops_at_the_urgent_mark(ex, dut, endpoints):
+    # RFC 6093 keeps urgent data in line; BSD and Linux take the last urgent octet out of the
+    # stream (the linux profile models it: the lockstep judges which one a stack did)
     peer = urgent_peer(ex, dut, endpoints)
-    assert dut.recv(peer.fd, 10, 0.0) == b"abc"
-    assert dut.recv_with_errno(peer.fd, 10, 0.0)[1] == errno.EAGAIN  # X is out of band
+    first = dut.recv(peer.fd, 10, 0.0)
+    assert first in (b"abc", b"abcX")
+    if first == b"abc":
+        assert dut.recv_with_errno(peer.fd, 10, 0.0)[1] in (0, errno.EAGAIN)
 
 
 @pytest.mark.requirement(URGENT)

@@ -23,6 +23,7 @@ def info(dut, fd):
                                    "CLOSING", "LAST-ACK"])
 def test_tcp_info_reports_the_state(ex, dut, endpoints, state):
     peer = reach(state, ex, dut, endpoints)
+    ex.settle()  # (a stack answering asynchronously has taken the last segment)
     assert info(dut, peer.fd).state == state
 
 
