@@ -59,6 +59,7 @@ TCP_KEEPCNT = pysock.TCP_KEEPCNT
 SHUT_RD, SHUT_WR, SHUT_RDWR = pysock.SHUT_RD, pysock.SHUT_WR, pysock.SHUT_RDWR
 MSG_OOB = int(pysock.MSG_OOB)  # a plain int: IntFlag arithmetic is slow on the send path
 
+SEND_FLAGS = MSG_OOB | MSG_DONTWAIT | MSG_NOSIGNAL  # (MSG_MORE: not modelled, refused)
 RECV_FLAGS = MSG_PEEK | MSG_OOB | MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL
 
 # States in which the peer has closed its direction (a read returns end of file).
@@ -278,6 +279,8 @@ class SocketApi:
     def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> tuple[Any, int]:
         if not isinstance(data, BYTES_LIKE):
             raise TypeError("send() takes bytes")
+        if flags & ~SEND_FLAGS:
+            refuse_flags(flags, SEND_FLAGS, "the reference stack's send")
         s = self.get(fd)
         if s is None:
             return None, errno.EBADF

@@ -260,7 +260,8 @@ class ReferenceStack:
         return self._call(now, self.api.connect, fd, addr, now)
 
     def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> CallResult:
-        """`flags`: MSG_OOB sends the data as urgent (RFC 9293 3.8.5); others are ignored."""
+        """`flags`: MSG_OOB sends the data as urgent (RFC 9293 3.8.5); MSG_DONTWAIT and
+        MSG_NOSIGNAL change nothing here; others raise (sockopt.Unsupported), naming them."""
         return self._call(now, self.api.send, fd, data, now, flags)
 
     def sendto(self, fd: int, data: bytes, addr: tuple, now: float) -> CallResult:
