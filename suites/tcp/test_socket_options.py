@@ -14,28 +14,33 @@ from .states import reach
 
 TCP, SOL = socket.IPPROTO_TCP, socket.SOL_SOCKET
 
-# (requirement, level, option, value set, value read back)
+NAGLE = "RFC1122-4.2.3.4-MUST-nagle-disable"
+KEEPALIVE = "RFC1122-4.2.3.6-MUST-keepalive-configurable"
+LINGER = "RFC9293-3.9.1.4-MAY-close-linger"
+
+
+def case(requirement, level, name, value, read, case_id):
+    """(level, option, value set, value read back), marked with the requirement it checks."""
+    return pytest.param(level, name, value, read, id=case_id,
+                        marks=pytest.mark.requirement(requirement))
+
+
 ROUND_TRIPS = [
-    ("RFC1122-4.2.3.4-MUST-nagle-disable", TCP, socket.TCP_NODELAY, 1, 1),
-    ("RFC1122-4.2.3.4-MUST-nagle-disable", TCP, socket.TCP_NODELAY, 0, 0),
-    ("RFC1122-4.2.3.6-MUST-keepalive-configurable", SOL, socket.SO_KEEPALIVE, 1, 1),
-    ("RFC1122-4.2.3.6-MUST-keepalive-configurable", TCP, socket.TCP_KEEPIDLE, 30, 30),
-    ("RFC1122-4.2.3.6-MUST-keepalive-configurable", TCP, socket.TCP_KEEPINTVL, 7, 7),
-    ("RFC1122-4.2.3.6-MUST-keepalive-configurable", TCP, socket.TCP_KEEPCNT, 3, 3),
-    ("RFC9293-3.9.1.4-MAY-close-linger", SOL, socket.SO_LINGER, Linger(1, 5), Linger(1, 5)),
-    ("RFC9293-3.9.1.4-MAY-close-linger", SOL, socket.SO_LINGER, (1, 0), Linger(1, 0)),
-    ("RFC9293-3.9.1.4-MAY-close-linger", SOL, socket.SO_LINGER, b"\x01\0\0\0\x02\0\0\0",
-     Linger(1, 2)),
+    case(NAGLE, TCP, socket.TCP_NODELAY, 1, 1, "nodelay-on"),
+    case(NAGLE, TCP, socket.TCP_NODELAY, 0, 0, "nodelay-off"),
+    case(KEEPALIVE, SOL, socket.SO_KEEPALIVE, 1, 1, "keepalive"),
+    case(KEEPALIVE, TCP, socket.TCP_KEEPIDLE, 30, 30, "keepidle"),
+    case(KEEPALIVE, TCP, socket.TCP_KEEPINTVL, 7, 7, "keepintvl"),
+    case(KEEPALIVE, TCP, socket.TCP_KEEPCNT, 3, 3, "keepcnt"),
+    case(LINGER, SOL, socket.SO_LINGER, Linger(1, 5), Linger(1, 5), "linger-pair"),
+    case(LINGER, SOL, socket.SO_LINGER, (1, 0), Linger(1, 0), "linger-tuple"),
+    case(LINGER, SOL, socket.SO_LINGER, b"\x01\0\0\0\x02\0\0\0", Linger(1, 2), "linger-bytes"),
 ]
-IDS = ["nodelay-on", "nodelay-off", "keepalive", "keepidle", "keepintvl", "keepcnt",
-       "linger-pair", "linger-tuple", "linger-bytes"]
 
 
 @pytest.mark.parametrize("where", ["fresh", "connected"])
-@pytest.mark.parametrize(("requirement", "level", "name", "value", "read"), ROUND_TRIPS, ids=IDS)
-def test_option_reads_back_what_was_set(request, ex, dut, endpoints, where, requirement, level,
-                                        name, value, read):
-    request.node.add_marker(pytest.mark.requirement(requirement))
+@pytest.mark.parametrize(("level", "name", "value", "read"), ROUND_TRIPS)
+def test_option_reads_back_what_was_set(ex, dut, endpoints, where, level, name, value, read):
     if where == "fresh":
         fd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
     else:
