@@ -324,6 +324,10 @@ class Profile:
     # RFC 9293 3.10.7.4: a RST in CLOSE-WAIT signals "connection reset" (ECONNRESET); Linux
     # tcp_reset reports EPIPE there (the peer had closed its side already).
     reset_close_wait_epipe: bool = False
+    # RFC 1122 4.2.3.5 lets the application set R2 (TCP_USER_TIMEOUT); the RFCs retransmit at
+    # the RTO until then. Linux cuts the last RTO to what is left of the user timeout
+    # (tcp_clamp_rto_to_user_timeout), so the connection is given up on time.
+    user_timeout_clamps_rto: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -360,6 +364,7 @@ LINUX = Profile(
     poll_out_after_shutdown=True,  # tcp_poll (LINUX-tcp_poll-pollout-when-shut)
     rcvbuf_lock_window=True,  # tcp_select_initial_window (LINUX-...-rcvbuf-lock)
     reset_close_wait_epipe=True,  # tcp_reset (LINUX-tcp_reset-close-wait-epipe)
+    user_timeout_clamps_rto=True,  # tcp_clamp_rto_to_user_timeout
     name="linux",
     ttl=64,  # net.ipv4.ip_default_ttl
     window_scale=7,  # linux_window_scale(6 MiB), the default tcp_rmem[2]

@@ -23,6 +23,7 @@ from reference_stack.sockopt import (
     MSG_PEEK,
     MSG_WAITALL,
     TCP_INFO,
+    TCP_USER_TIMEOUT,
     Linger,
     Unsupported,
     as_value,
@@ -92,6 +93,7 @@ class Socket:
     keepidle: int | None = None
     keepintvl: int | None = None
     keepcnt: int | None = None
+    user_timeout: int = 0  # TCP_USER_TIMEOUT, ms (RFC 1122 4.2.3.5: R2 set by the application)
     shut_rd: bool = False
     shut_wr: bool = False
     connect_reported: bool = False
@@ -236,6 +238,8 @@ class SocketApi:
             child.rcvbuf, child.sndbuf = s.rcvbuf, s.sndbuf
             child.nodelay, child.maxseg = s.nodelay, s.maxseg
             child.oobinline = s.oobinline
+            child.user_timeout = s.user_timeout  # (inet_csk_clone_lock copies it)
+            tcb.user_timeout = s.user_timeout / 1000
             tcb.listener = None
             return (child.fd, (ip4_str(tcb.remote_ip), tcb.remote_port)), 0
         return None, errno.EAGAIN
@@ -274,6 +278,7 @@ class SocketApi:
         tcb = self.tcp.open_active(local_ip, s.local[1], ip, port, now,
                                          s.conn_options(), ephemeral=True)
         s.tcb = tcb
+        tcb.user_timeout = s.user_timeout / 1000
         return None, errno.EINPROGRESS
 
     def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> tuple[Any, int]:
@@ -503,6 +508,12 @@ class SocketApi:
             self._keepalive(s, now)
         elif level == SOL_SOCKET and name == SO_LINGER:
             s.linger = Linger(value.onoff, max(0, value.seconds))
+        elif level == IPPROTO_TCP and name == TCP_USER_TIMEOUT and s.type == SOCK_STREAM:
+            if int(value) < 0:  # (Linux do_tcp_setsockopt: EINVAL)
+                return None, errno.EINVAL
+            s.user_timeout = int(value)
+            if s.tcb is not None:
+                s.tcb.user_timeout = s.user_timeout / 1000
         elif level == IPPROTO_TCP and name == TCP_NODELAY and s.type == SOCK_STREAM:
             s.nodelay = bool(value)
             if s.tcb is not None:
@@ -565,6 +576,8 @@ class SocketApi:
                 return s.keepintvl or self.iface.profile.keepalive_interval, 0
             if name == TCP_KEEPCNT:  # Linux keepalive_probes
                 return s.keepcnt or self.iface.profile.keepalive_probes, 0
+            if name == TCP_USER_TIMEOUT:
+                return s.user_timeout, 0
             if name == TCP_INFO:  # (Linux tcp_get_info)
                 return self._tcp_info(s), 0
             if name == TCP_MAXSEG:

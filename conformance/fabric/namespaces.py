@@ -94,6 +94,12 @@ def set_mtu(ns: str, ifname: str, mtu: int) -> None:
         fcntl.ioctl(s, SIOCSIFMTU, struct.pack("16si12x", ifname.encode(), mtu))
 
 
+def set_veth_mtu(dut: DutNetns, mtu: int) -> None:
+    """Both ends of a DUT's veth (a per-test change: the namespace is discarded after it)."""
+    set_mtu(dut.name, dut.dut_ifname, mtu)
+    set_mtu(dut.tester_netns, dut.tester_ifname, mtu)
+
+
 def link_flags(ns: str, ifname: str) -> int:
     with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         ifreq = struct.pack("16sH14x", ifname.encode(), 0)

@@ -94,7 +94,7 @@ class LinuxTarget(NamespacedTarget):
             endpoints=endpoints_of(self.plan), capabilities=self.capabilities, handle=dut,
         )
         bed.set_dut_sysctl = lambda key, value: self._set_sysctl(bed, key, value)
-        bed.set_link_mtu = lambda mtu: self._set_link_mtu(dut, mtu)
+        bed.set_link_mtu = lambda mtu: namespaces.set_veth_mtu(dut, mtu)
         bed.evidence["mib_before"] = mib.snapshot(dut.name)
         bed.evidence["drops"] = []
         if self.drops is not None:
@@ -116,12 +116,6 @@ class LinuxTarget(NamespacedTarget):
             bed.link.close()
             self.fabric.release(dut)
         return evidence
-
-    @staticmethod
-    def _set_link_mtu(dut: Any, mtu: int) -> None:
-        """Both ends of this test's veth (the DUT namespace is discarded after the test)."""
-        namespaces.set_mtu(dut.name, dut.dut_ifname, mtu)
-        namespaces.set_mtu(dut.tester_netns, dut.tester_ifname, mtu)
 
     @staticmethod
     def _set_sysctl(bed: TestBed, key: str, value: str) -> None:

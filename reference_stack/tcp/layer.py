@@ -40,6 +40,9 @@ ANY = b"\0\0\0\0"
 WINDOW_UPDATE_STATES = (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2)
 
 
+JIFFY = 0.004  # Linux's timer granularity at HZ = 250 (the kernel's "fire ASAP": 1 jiffy)
+
+
 class TcpLayer:
     def __init__(self, profile: Profile, rng: random.Random) -> None:
         self.profile = profile
@@ -328,7 +331,14 @@ class TcpLayer:
             limit = p.data_retries
             if p.retries_by_time:
                 rule = "LINUX-retransmits_timed_out-r2-by-time"
-        if self._given_up(tcb, limit, now):
+        expired = self._given_up(tcb, limit, now)
+        if tcb.user_timeout and tcb.retries and \
+                now - tcb.retrans_stamp >= tcb.user_timeout - 1e-9:
+            # RFC 1122 4.2.3.5: the application sets R2 for its connection; RFC 9293 3.9.1.1
+            # OPEN's timeout: data not delivered within it aborts the connection (Linux
+            # retransmits_timed_out with icsk_user_timeout, any state)
+            rule, expired = "RFC1122-4.2.3.5-MUST-r2-settable", True
+        if expired:
             self.trace.add("tcp", STATE, rule,
                            f"{tcb.retries} retransmissions: connection timed out")
             tcb.error = errno.ETIMEDOUT
@@ -358,7 +368,21 @@ class TcpLayer:
                            "one segment, of sequence space sent before")
         self.sender.transmit(tcb, now, head=p.rto_retransmits_head)
         # RFC 6298 5.6: restart the timer with the backed-off value.
-        tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+        tcb.timers.set(T_RETRANSMIT, now + self._rto_within_user_timeout(tcb, now))
+
+    def _rto_within_user_timeout(self, tcb: Tcb, now: float) -> float:
+        """The backed-off RTO, cut to what is left of the user timeout (Linux
+        tcp_clamp_rto_to_user_timeout: the connection is given up when the user timeout
+        passes, not at the next full RTO; one jiffy once it has passed)."""
+        rto = tcb.rto.rto
+        if not tcb.user_timeout or not self.profile.user_timeout_clamps_rto:
+            return rto
+        remaining = tcb.user_timeout - (now - tcb.retrans_stamp)
+        if remaining >= rto:
+            return rto
+        self.trace.add("tcp", EVENT, "LINUX-tcp_clamp_rto_to_user_timeout",
+                       f"RTO {rto:g}s cut to the user timeout's remaining {max(remaining, 0):g}s")
+        return max(remaining, JIFFY)
 
     def _given_up(self, tcb: Tcb, limit: int, now: float) -> bool:
         """RFC 9293 3.8.3 R2: `limit` retransmissions made. A profile with retries_by_time

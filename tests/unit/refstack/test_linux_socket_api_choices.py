@@ -68,3 +68,36 @@ def test_linux_reports_epipe_for_a_reset_in_close_wait():
     rfc, _ = _reset_in_close_wait(RFC)
     assert (linux, rfc) == (errno.EPIPE, errno.ECONNRESET)
     assert "LINUX-tcp_reset-close-wait-epipe" in reaction.rules()
+
+
+def _user_timeout_run(profile, ms):
+    """Data never acknowledged with TCP_USER_TIMEOUT = ms: (when the connection was given up,
+    the error, the rules recorded on the way)."""
+    import errno
+
+    from reference_stack.sockopt import TCP_USER_TIMEOUT
+    from reference_stack.tcp.state import State
+    from tests.unit.refstack.conn import bring_to
+
+    c = bring_to(State.ESTABLISHED, profile)
+    tcb = c.tcb()
+    c.stack.setsockopt(c.fd, socket.IPPROTO_TCP, TCP_USER_TIMEOUT, ms, 0.0)
+    c.stack.send(c.fd, b"lost", 0.0)
+    rules = []
+    now = 0.0
+    while tcb.state is not State.CLOSED and now < 60:
+        now = c.stack.poll_at()
+        rules += c.stack.poll(now).rules()
+    assert tcb.error == errno.ETIMEDOUT
+    return now, rules
+
+
+def test_user_timeout_gives_up_on_time_only_where_linux_cuts_the_rto():
+    linux_at, linux_rules = _user_timeout_run(LINUX, 1500)
+    rfc_at, rfc_rules = _user_timeout_run(RFC, 1500)
+    assert "RFC1122-4.2.3.5-MUST-r2-settable" in linux_rules
+    assert "RFC1122-4.2.3.5-MUST-r2-settable" in rfc_rules
+    assert "LINUX-tcp_clamp_rto_to_user_timeout" in linux_rules
+    assert "LINUX-tcp_clamp_rto_to_user_timeout" not in rfc_rules
+    # linux: at the first retransmission's time + 1.5 s exactly; rfc: at a later full RTO
+    assert rfc_at > linux_at
