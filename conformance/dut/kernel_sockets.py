@@ -28,6 +28,14 @@ def _call(fn: Callable[[], Any]) -> Result:
         return None, exc.errno or errno.EIO
 
 
+def _stop_lingering(sock: socket.socket) -> None:
+    """SO_LINGER off on a socket that would linger: its close returns at once."""
+    onoff, seconds = sockopt.LINGER.unpack(
+        sock.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, sockopt.LINGER.size))
+    if onoff and seconds > 0:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, sockopt.LINGER.pack(0, 0))
+
+
 class KernelSocketApi(DutApi):
     def __init__(self, netns_name: str | None) -> None:
         self.netns = netns_name
@@ -169,6 +177,7 @@ class KernelSocketApi(DutApi):
     def close_all(self) -> None:
         for sock in self.sockets.values():
             try:
+                _stop_lingering(sock)  # (the test is over: no close may block its tear-down)
                 sock.close()
             except OSError:
                 pass
