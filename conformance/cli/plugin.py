@@ -32,6 +32,7 @@ from conformance.judge.oracle import OracleSetup, oracle_setup
 from conformance.judge.timeline import RecordingDutApi, check_bed, record_sysctls
 from conformance.requirements import catalogue
 from conformance.targets import UnknownTarget, make_target, target_class
+from reference_stack.sockopt import Unsupported
 from reports.banners import drop_reasons_note
 
 STASH_STATE = pytest.StashKey["RunState"]()
@@ -259,7 +260,10 @@ def _lockstep(bed: Any, state: RunState, test_id: str
         Exchange(bed).settle()  # record whatever the target has still to say
     except (LinkTimeout, OSError):
         pass
-    outcome = check_bed(bed)
+    try:
+        outcome = check_bed(bed)
+    except Unsupported as exc:  # a test using an option or flag the oracle does not model
+        pytest.fail(f"the oracle cannot judge this test: {exc}", pytrace=False)
     divergences, stale = state.store.explain_test(test_id, outcome.divergences)
     bed.evidence["lockstep"] = {"divergences": [d.to_dict() for d in divergences],
                                 "oracle": outcome.decisions}
