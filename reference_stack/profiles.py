@@ -350,6 +350,23 @@ class Profile:
     # RFC 8201 4 reduces the PMTU on any Packet Too Big; Linux's tcp_v6_err takes one only if
     # the quoted segment's sequence number lies in SND.UNA..SND.NXT (RFC 5927 4.1).
     ptb_checks_sequence: bool = False
+    # Socket API (issue 12). POSIX poll(): POLLHUP and POLLOUT are mutually exclusive (RFC
+    # 9293 3.9.1.10 leaves STATUS to the implementation). Linux tcp_poll sets POLLOUT once the
+    # sending side is shut (SEND_SHUTDOWN: shutdown(SHUT_WR), or a reset or failed connect,
+    # tcp_done's SHUTDOWN_MASK), beside POLLHUP and POLLERR.
+    poll_out_after_shutdown: bool = False
+    # RFC 9293 3.8.6.2.2 leaves the window offered to the buffer the user allotted. Linux, once
+    # the user set SO_RCVBUF (SOCK_RCVBUF_LOCK), offers tcp_full_space = tcp_win_from_space of
+    # the (doubled) buffer, half of it at the start (TCP_DEFAULT_SCALING_RATIO), and clamps
+    # the window scale to that space (tcp_select_initial_window, tcp_openreq_init_rwin).
+    rcvbuf_lock_window: bool = False
+    # RFC 9293 3.10.7.4: a RST in CLOSE-WAIT signals "connection reset" (ECONNRESET); Linux
+    # tcp_reset reports EPIPE there (the peer had closed its side already).
+    reset_close_wait_epipe: bool = False
+    # RFC 1122 4.2.3.5 lets the application set R2 (TCP_USER_TIMEOUT); the RFCs retransmit at
+    # the RTO until then. Linux cuts the last RTO to what is left of the user timeout
+    # (tcp_clamp_rto_to_user_timeout), so the connection is given up on time.
+    user_timeout_clamps_rto: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -383,6 +400,10 @@ def linux_window_scale(tcp_rmem_max: int, rmem_max: int = 0) -> int:
 RFC = Profile(name="rfc")
 
 LINUX = Profile(
+    poll_out_after_shutdown=True,  # tcp_poll (LINUX-tcp_poll-pollout-when-shut)
+    rcvbuf_lock_window=True,  # tcp_select_initial_window (LINUX-...-rcvbuf-lock)
+    reset_close_wait_epipe=True,  # tcp_reset (LINUX-tcp_reset-close-wait-epipe)
+    user_timeout_clamps_rto=True,  # tcp_clamp_rto_to_user_timeout
     name="linux",
     ttl=64,  # net.ipv4.ip_default_ttl
     window_scale=7,  # linux_window_scale(6 MiB), the default tcp_rmem[2]

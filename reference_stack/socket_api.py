@@ -19,7 +19,21 @@ from reference_stack.iface.interface import Interface
 from reference_stack.iface.state import Output
 from reference_stack.iface.udp_sockets import UdpEndpoint
 from reference_stack.socket_family import AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY
-from reference_stack.tcp import keepalive, urgent
+from reference_stack.sockopt import (
+    MSG_DONTWAIT,
+    MSG_NOSIGNAL,
+    MSG_PEEK,
+    MSG_WAITALL,
+    TCP_INFO,
+    TCP_USER_TIMEOUT,
+    Linger,
+    Unsupported,
+    as_value,
+    kind,
+    option_name,
+    refuse_flags,
+)
+from reference_stack.tcp import info, keepalive, urgent
 from reference_stack.tcp.layer import ANY
 from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.seq import seq_diff, seq_gt
@@ -46,6 +60,9 @@ TCP_KEEPINTVL = pysock.TCP_KEEPINTVL
 TCP_KEEPCNT = pysock.TCP_KEEPCNT
 SHUT_RD, SHUT_WR, SHUT_RDWR = pysock.SHUT_RD, pysock.SHUT_WR, pysock.SHUT_RDWR
 MSG_OOB = int(pysock.MSG_OOB)  # a plain int: IntFlag arithmetic is slow on the send path
+
+SEND_FLAGS = MSG_OOB | MSG_DONTWAIT | MSG_NOSIGNAL  # (MSG_MORE: not modelled, refused)
+RECV_FLAGS = MSG_PEEK | MSG_OOB | MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL
 
 # States in which the peer has closed its direction (a read returns end of file).
 PEER_CLOSED = (State.CLOSE_WAIT, State.LAST_ACK, State.CLOSING, State.TIME_WAIT)
@@ -74,19 +91,22 @@ class Socket:
     nodelay: bool = False
     oobinline: bool = False  # SO_OOBINLINE: urgent data stays in the stream (tcp/urgent.py)
     maxseg: int | None = None
-    linger: tuple[int, int] = (0, 0)
+    linger: Linger = Linger(0, 0)
     # RFC 1122 4.2.3.6: keep-alives MUST default to off; the idle interval MUST default to no
     # less than two hours. The options are kept; keep-alive probes themselves are not modelled.
     keepalive: bool = False
     keepidle: int | None = None
     keepintvl: int | None = None
     keepcnt: int | None = None
+    user_timeout: int = 0  # TCP_USER_TIMEOUT, ms (RFC 1122 4.2.3.5: R2 set by the application)
     shut_rd: bool = False
     shut_wr: bool = False
     connect_reported: bool = False
+    rcvbuf_locked: bool = False  # SO_RCVBUF set by the user (Linux SOCK_RCVBUF_LOCK)
 
     def conn_options(self) -> ConnOptions:
-        return ConnOptions(self.rcvbuf, self.sndbuf, self.nodelay, self.maxseg)
+        return ConnOptions(self.rcvbuf, self.sndbuf, self.nodelay, self.maxseg,
+                           self.rcvbuf_locked)
 
 
 class SocketApi:
@@ -232,6 +252,8 @@ class SocketApi:
             child.rcvbuf, child.sndbuf = s.rcvbuf, s.sndbuf
             child.nodelay, child.maxseg = s.nodelay, s.maxseg
             child.oobinline = s.oobinline
+            child.user_timeout = s.user_timeout  # (inet_csk_clone_lock copies it)
+            tcb.user_timeout = s.user_timeout / 1000
             tcb.listener = None
             return (child.fd, family_addr.text(s.family, tcb.remote_ip, tcb.remote_port)), 0
         return None, errno.EAGAIN
@@ -275,11 +297,14 @@ class SocketApi:
         tcb = self.tcp.open_active(local_ip, s.local[1], ip, port, now,
                                          s.conn_options(), ephemeral=True)
         s.tcb = tcb
+        tcb.user_timeout = s.user_timeout / 1000
         return None, errno.EINPROGRESS
 
     def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> tuple[Any, int]:
         if not isinstance(data, BYTES_LIKE):
             raise TypeError("send() takes bytes")
+        if flags & ~SEND_FLAGS:
+            refuse_flags(flags, SEND_FLAGS, "the reference stack's send")
         s = self.get(fd)
         if s is None:
             return None, errno.EBADF
@@ -321,12 +346,19 @@ class SocketApi:
                             self.tcp.trace, self.out)
         return len(data), 0
 
-    def recv(self, fd: int, n: int, now: float) -> tuple[Any, int]:
+    def recv(self, fd: int, n: int, now: float, flags: int = 0) -> tuple[Any, int]:
+        """`flags`: MSG_PEEK reads without consuming; MSG_OOB reads the out-of-band byte;
+        MSG_DONTWAIT and MSG_WAITALL change nothing in a call that never waits (a blocking
+        MSG_WAITALL is the caller's: it retries until `n` octets are ready)."""
         if n < 0:
             raise ValueError("recv() size must be >= 0")
+        if flags:
+            refuse_flags(flags, RECV_FLAGS, "the reference stack's recv")
         s = self.get(fd)
         if s is None:
             return None, errno.EBADF
+        if flags & (MSG_PEEK | MSG_OOB) and s.tcb is not None:
+            return self._recv_special(s, s.tcb, n, flags)
         if s.type == SOCK_DGRAM:
             res, err = self.recvfrom(fd, n)
             return (res[0] if res is not None else None), err
@@ -353,6 +385,42 @@ class SocketApi:
             return b"", 0  # the FIN taken in order (RFC 9293 3.10.7.4 eighth check), not one
             # still beyond RCV.NXT (out of order: more data may come before it)
         return None, errno.EAGAIN
+
+    def _recv_special(self, s: Socket, tcb: Tcb, n: int, flags: int) -> tuple[Any, int]:
+        """recv with MSG_OOB or MSG_PEEK on a TCP socket."""
+        if flags & MSG_OOB:
+            return urgent.read_oob(tcb, s.oobinline, peek=bool(flags & MSG_PEEK))
+        ready = tcb.recv.ready
+        if ready:
+            start, end = urgent.peek_span(tcb, n, s.oobinline)
+            return bytes(ready[start:end]), 0
+        if tcb.error:  # (Linux tcp_recvmsg: sock_error takes it, peeking or not)
+            err, tcb.error = tcb.error, 0
+            return None, err
+        if s.shut_rd or tcb.state in PEER_CLOSED or tcb.state is State.CLOSED:
+            return b"", 0
+        return None, errno.EAGAIN
+
+    def getsockname(self, fd: int) -> tuple[Any, int]:
+        """The local address; a connection's own address when bound to the wildcard."""
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        if s.tcb is not None:
+            return (ip4_str(s.tcb.local_ip), s.tcb.local_port), 0
+        ip, port = s.local if s.local is not None else (ANY, 0)
+        return (ip4_str(ip), port), 0
+
+    def getpeername(self, fd: int) -> tuple[Any, int]:
+        s = self.get(fd)
+        if s is None:
+            return None, errno.EBADF
+        tcb = s.tcb
+        if s.udp is not None and s.udp.connected is not None:
+            return (ip4_str(s.udp.connected[0]), s.udp.connected[1]), 0
+        if tcb is None or tcb.state in (State.CLOSED, State.SYN_SENT):
+            return None, errno.ENOTCONN  # (Linux inet_getname: TCPF_CLOSE | TCPF_SYN_SENT)
+        return (ip4_str(tcb.remote_ip), tcb.remote_port), 0
 
     def recvfrom(self, fd: int, n: int) -> tuple[Any, int]:
         s = self.get(fd)
@@ -424,6 +492,8 @@ class SocketApi:
         s = self.get(fd)
         if s is None:
             return None, errno.EBADF
+        if kind(level, name) is not None:  # a known option: its value (an int, a Linger),
+            value = as_value(level, name, value)  # raw bytes accepted as a kernel takes them
         doubling = self.iface.profile.sockbuf_doubling
         if level == SOL_SOCKET and name == SO_REUSEADDR:
             s.reuseaddr = bool(value)
@@ -431,6 +501,7 @@ class SocketApi:
             size = int(value) * (2 if doubling else 1)
             if name == SO_RCVBUF:
                 s.rcvbuf = size
+                s.rcvbuf_locked = True
                 if s.udp is not None:
                     s.udp.rcvbuf = size
             else:
@@ -458,8 +529,13 @@ class SocketApi:
             s.keepcnt = int(value)
             self._keepalive(s, now)
         elif level == SOL_SOCKET and name == SO_LINGER:
-            onoff, secs = value
-            s.linger = (int(onoff), int(secs))
+            s.linger = Linger(value.onoff, max(0, value.seconds))
+        elif level == IPPROTO_TCP and name == TCP_USER_TIMEOUT and s.type == SOCK_STREAM:
+            if int(value) < 0:  # (Linux do_tcp_setsockopt: EINVAL)
+                return None, errno.EINVAL
+            s.user_timeout = int(value)
+            if s.tcb is not None:
+                s.tcb.user_timeout = s.user_timeout / 1000
         elif level == IPPROTO_TCP and name == TCP_NODELAY and s.type == SOCK_STREAM:
             s.nodelay = bool(value)
             if s.tcb is not None:
@@ -474,8 +550,17 @@ class SocketApi:
                 return None, errno.EINVAL  # Linux do_ipv6_setsockopt: not once bound
             s.v6only = bool(value)
         else:
-            return None, errno.ENOPROTOOPT
+            return None, self._not_an_option("setsockopt", s, level, name)
         return 0, 0
+
+    @staticmethod
+    def _not_an_option(call: str, s: Socket, level: int, name: int) -> int:
+        """ENOPROTOOPT for an option that is none (or none of this socket's protocol); an
+        option the oracle knows by name but does not model raises, naming it."""
+        if (kind(level, name) is None or (level == IPPROTO_TCP and s.type != SOCK_STREAM)
+                or (level == IPPROTO_IPV6 and s.family != AF_INET6)):
+            return errno.ENOPROTOOPT
+        raise Unsupported(f"the reference stack does not model {call} {option_name(level, name)}")
 
     def _keepalive(self, s: Socket, now: float) -> None:
         """SO_KEEPALIVE or a keep-alive time changed on a connected socket: (re)start its
@@ -520,15 +605,35 @@ class SocketApi:
                 return s.keepintvl or self.iface.profile.keepalive_interval, 0
             if name == TCP_KEEPCNT:  # Linux keepalive_probes
                 return s.keepcnt or self.iface.profile.keepalive_probes, 0
+            if name == TCP_USER_TIMEOUT:
+                return s.user_timeout, 0
+            if name == TCP_INFO:  # (Linux tcp_get_info)
+                return self._tcp_info(s), 0
             if name == TCP_MAXSEG:
                 if s.tcb is not None and s.tcb.negotiated:
                     return s.tcb.mss, 0
                 return s.maxseg or self.iface.profile.mss, 0
-        return None, errno.ENOPROTOOPT
+        return None, self._not_an_option("getsockopt", s, level, name)
 
-    def poll_events(self, fd: int) -> int:
+    def _tcp_info(self, s: Socket) -> info.TcpInfo:
+        p = self.iface.profile
+        cwnd = self.tcp.initial_cwnd(p.mss) // p.mss  # (segments, as Linux reports it)
+        if s.listener is not None:
+            return info.of_listener(len(s.listener.accept_queue), s.listener.backlog, cwnd)
+        if s.tcb is None:
+            return info.of_unconnected(p.rto_initial, cwnd)
+        return info.of_tcb(s.tcb, cwnd, p.timestamps)
+
+    def poll(self, fd: int) -> tuple[Any, int]:
+        """poll(2) as a call (RFC 9293 3.9.1.10 STATUS): its readiness, the choices recorded."""
+        if self.get(fd) is None:
+            return None, errno.EBADF
+        return self.poll_events(fd, record=True), 0
+
+    def poll_events(self, fd: int, record: bool = False) -> int:
         """poll(2) readiness without waiting or consuming: POLLIN, POLLPRI (urgent data
-        pending, RFC 9293 3.10.7.4), POLLOUT, POLLERR, POLLHUP; POLLNVAL for a bad fd."""
+        pending, RFC 9293 3.10.7.4), POLLOUT, POLLERR, POLLHUP; POLLNVAL for a bad fd.
+        `record`: a call's (a trace is open), not a driver's look."""
         s = self.get(fd)
         if s is None:
             return select.POLLNVAL
@@ -551,6 +656,11 @@ class SocketApi:
             ev |= select.POLLERR
         if tcb.state is State.CLOSED:
             ev |= select.POLLHUP
+        if (s.shut_wr or tcb.state is State.CLOSED) and self.iface.profile.poll_out_after_shutdown:
+            ev |= select.POLLOUT  # (POSIX: never with POLLHUP)
+            if record:
+                self.tcp.trace.add("socket", STATE, "LINUX-tcp_poll-pollout-when-shut",
+                                   "sending side shut: POLLOUT")
         return ev
 
     def rebase_port(self, remote_port: int, port: int) -> None:

@@ -260,14 +260,16 @@ class ReferenceStack:
         return self._call(now, self.api.connect, fd, addr, now)
 
     def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> CallResult:
-        """`flags`: MSG_OOB sends the data as urgent (RFC 9293 3.8.5); others are ignored."""
+        """`flags`: MSG_OOB sends the data as urgent (RFC 9293 3.8.5); MSG_DONTWAIT and
+        MSG_NOSIGNAL change nothing here; others raise (sockopt.Unsupported), naming them."""
         return self._call(now, self.api.send, fd, data, now, flags)
 
     def sendto(self, fd: int, data: bytes, addr: tuple, now: float) -> CallResult:
         return self._call(now, self.api.sendto, fd, data, addr, now)
 
-    def recv(self, fd: int, n: int, now: float) -> CallResult:
-        return self._call(now, self.api.recv, fd, n, now)
+    def recv(self, fd: int, n: int, now: float, flags: int = 0) -> CallResult:
+        """`flags`: MSG_PEEK, MSG_OOB (MSG_DONTWAIT, MSG_WAITALL: the oracle never waits)."""
+        return self._call(now, self.api.recv, fd, n, now, flags)
 
     def recvfrom(self, fd: int, n: int, now: float = 0.0) -> CallResult:
         return self._call(now, self.api.recvfrom, fd, n)
@@ -284,6 +286,16 @@ class ReferenceStack:
 
     def getsockopt(self, fd: int, level: int, name: int, now: float = 0.0) -> CallResult:
         return self._call(now, self.api.getsockopt, fd, level, name)
+
+    def getsockname(self, fd: int, now: float = 0.0) -> CallResult:
+        return self._call(now, self.api.getsockname, fd)
+
+    def getpeername(self, fd: int, now: float = 0.0) -> CallResult:
+        return self._call(now, self.api.getpeername, fd)
+
+    def poll_fd(self, fd: int, now: float = 0.0) -> CallResult:
+        """poll(2) as a call: the socket's readiness now (the oracle never waits)."""
+        return self._call(now, self.api.poll, fd)
 
     def poll_events(self, fd: int) -> int:
         """poll(2)-style readiness of a socket (select.POLL* bits), without waiting."""

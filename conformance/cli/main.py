@@ -74,6 +74,9 @@ def build_parser() -> Parser:
     run.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
     run.add_argument("--suite", action="append", default=[],
                      help="suite folder, file or test id (repeatable; default: all suites)")
+    run.add_argument("--requirements", action="append", default=[], metavar="DIR",
+                     help="a folder of your own catalogue files (*.toml), added to the built-in "
+                          "requirements (repeatable)")
     run.add_argument("-n", dest="workers", type=int, default=0, help="parallel workers (xdist)")
     run.add_argument("--out", default="netconform-out")
     run.add_argument("--force", action="store_true",
@@ -161,11 +164,11 @@ def use_kernel(args: argparse.Namespace) -> None:
         raise UsageFailure(str(exc)) from None
 
 
-def check_data_files(target: str) -> None:
+def check_data_files(target: str, user_requirements: tuple[str, ...] = ()) -> None:
     """Load the requirement catalogue and the target's expectations now, so that a malformed
     file is one clear line (exit 2) instead of a test-session error."""
     try:
-        catalogue.load()
+        catalogue.load_with_user(list(user_requirements))
         cls = target_class(target)
         expectations.load(cls.expectations_file())
         store.load(cls.expectations_file(), None, cls.analyses_module)
@@ -192,6 +195,18 @@ def check_dut_config(target: str, sysctls: list[str], setup: list[str]) -> None:
         raise UsageFailure(f"DUT configuration refused: {exc}") from None
 
 
+def rootdir(suites: list[str]) -> Path:
+    """Where test ids start. The project's suites: the folder holding suites/, so that ids
+    match the expectations files ("suites/tcp/..."). A user's suites outside the project
+    (all of them): their common folder, so that an id keeps each file's path below it (two
+    files with a same-named test are two results)."""
+    paths = [Path(s.split("::", 1)[0]).resolve() for s in suites]
+    if not paths or any(p.is_relative_to(SUITES_DIR.parent) for p in paths):
+        return SUITES_DIR.parent
+    common = Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in paths]))
+    return common
+
+
 def pytest_args(args: argparse.Namespace) -> list[str]:
     suites = args.suite or [str(SUITES_DIR)]
     for suite in suites:
@@ -201,7 +216,10 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         raise UsageFailure("-n must be 0 or more")
     # Test ids are relative to the folder holding suites/, wherever the package is installed,
     # so they match the expectations files ("suites/tcp/...").
-    out = [*suites, *plugin_args(), f"--rootdir={SUITES_DIR.parent}",
+    for folder in args.requirements:
+        if not Path(folder).is_dir():
+            raise UsageFailure(f"--requirements {folder}: not a folder")
+    out = [*suites, *plugin_args(), f"--rootdir={rootdir(suites)}",
            "--target", args.target, "--netconform-out", args.out,
            "-p", "no:cacheprovider", "--tb=short", "-rfEX",
            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
@@ -215,6 +233,11 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         out += ["--dut-setup", cmd]
     if args.lockstep:
         out += ["--lockstep", args.lockstep]
+    for folder in args.requirements:
+        out += ["--requirements", os.path.abspath(folder)]
+    if rootdir(suites) != SUITES_DIR.parent:
+        # a user's suite: files of one name in two folders are two modules (no packages)
+        out += ["--import-mode=importlib"]
     out += ["-v"] if args.verbose else ["-q"]
     return out
 
@@ -224,7 +247,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     use_kernel(args)
     check_target(args.target)
-    check_data_files(args.target)
+    check_data_files(args.target, tuple(args.requirements))
     argv = pytest_args(args)
     check_dut_config(args.target, args.dut_sysctl, args.dut_setup)
     try:

@@ -15,11 +15,13 @@ import os
 import re
 import shlex
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance.author import barriers, templates
+from conformance.author.link_mtu import set_link_mtu
 from conformance.cli import lifetime
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.fabric import naming, reaper
@@ -30,10 +32,12 @@ from conformance.judge.oracle import OracleSetup, oracle_setup
 from conformance.judge.timeline import RecordingDutApi, check_bed, record_sysctls
 from conformance.requirements import catalogue
 from conformance.targets import UnknownTarget, make_target, target_class
+from reference_stack.sockopt import Unsupported
 from reports.banners import drop_reasons_note
 
 STASH_STATE = pytest.StashKey["RunState"]()
 LOCKSTEP_MODES = ("off", "record", "enforce")
+PROJECT_DIR = Path(__file__).resolve().parents[2]  # (holds suites/)
 # pytest exit statuses of a session that ran every selected test: ok, tests failed, none found.
 COMPLETE_EXIT = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
                  pytest.ExitCode.NO_TESTS_COLLECTED)
@@ -58,6 +62,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--expect-nothing-wait", type=float, default=None, metavar="SECONDS",
                     help="decide 'expect nothing' by a fixed quiet period instead of a barrier "
                          "(the way packetimpact waits; for comparison benchmarks)")
+    group.addoption("--requirements", action="append", default=[], metavar="DIR",
+                    help="a folder of the user's own catalogue files (*.toml), added to the "
+                         "built-in requirements (repeatable)")
     group.addoption("--lockstep", choices=LOCKSTEP_MODES, default=None,
                     help="replay each test into the reference oracle: enforce (an unexplained "
                          "divergence fails the test), record (divergences are data) or off; "
@@ -81,7 +88,7 @@ class RunState:
         workerinput = getattr(config, "workerinput", None)
         self.is_worker = workerinput is not None
         self.run_id: str = workerinput["netconform_run_id"] if workerinput else naming.new_run_id()
-        self.catalogue = catalogue.load()
+        self.catalogue = catalogue.load_with_user(config.getoption("requirements"))
         self.expectations = expectations.load(target.expectations_file())
         self.store = store.load(target.expectations_file(), None, target.analyses_module)
         self.oracle: OracleSetup | None = None
@@ -107,6 +114,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "requirement(*ids): RFC requirement ids this test checks (see suites/requirements)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "link_mtu(mtu): the test link's MTU for this test, both ends, the oracle following "
+        "(conformance.author.link_mtu); skipped where the target cannot set it",
     )
     config.addinivalue_line(
         "markers",
@@ -158,13 +170,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         unknown = [r for r in requirement_ids(item) if r not in state.catalogue]
         if unknown:
-            raise pytest.UsageError(
-                f"{item.nodeid}: unknown requirement id(s) {', '.join(unknown)}"
-            )
+            fail_unknown_requirements(item, unknown)
         exp = expectations.find(state.expectations, item.nodeid)
         if exp is not None and not exp.lifted_by(state.dut_config.extra_sysctls):
             reason = exp.reason + (f" ({exp.link})" if exp.link else "")
             item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+
+
+def fail_unknown_requirements(item: pytest.Item, unknown: list[str]) -> None:
+    """The test fails with one line, the run goes on (a typo in a user's suite)."""
+    message = (f"unknown requirement id(s) {', '.join(unknown)}: not in the catalogue "
+               "(suites/requirements/, or a folder given with --requirements)")
+
+    def runtest() -> None:
+        pytest.fail(message, pytrace=False)
+
+    item.runtest = runtest  # type: ignore[method-assign]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -202,6 +223,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     if call.when == "teardown":
         data = getattr(item, "_netconform_record", {})
         data["requirements"] = requirement_ids(item)
+        if not data["requirements"]:
+            data["no_requirement"] = True  # reported as such (terminal summary, report)
         report.user_properties.append((PROPERTY_KEY, json.dumps(data)))
 
 
@@ -238,7 +261,10 @@ def _lockstep(bed: Any, state: RunState, test_id: str
         Exchange(bed).settle()  # record whatever the target has still to say
     except (LinkTimeout, OSError):
         pass
-    outcome = check_bed(bed)
+    try:
+        outcome = check_bed(bed)
+    except Unsupported as exc:  # a test using an option or flag the oracle does not model
+        pytest.fail(f"the oracle cannot judge this test: {exc}", pytrace=False)
     divergences, stale = state.store.explain_test(test_id, outcome.divergences)
     bed.evidence["lockstep"] = {"divergences": [d.to_dict() for d in divergences],
                                 "oracle": outcome.decisions, "behaviour": outcome.behaviour}
@@ -293,6 +319,27 @@ def incomplete_reason(session: pytest.Session, state: RunState, exitstatus: int)
     if exitstatus not in COMPLETE_EXIT:
         return f"the session ended early (pytest exit status {int(exitstatus)})"
     return None
+
+
+def rerun_id(item: pytest.Item) -> str:
+    """The test's id as ``--suite`` takes it from anywhere: the project's own suites by their
+    id ("suites/tcp/..."), a user's suite outside the project by its file's absolute path."""
+    path = Path(str(item.path))
+    if path.is_relative_to(PROJECT_DIR):
+        return item.nodeid
+    return str(path) + "::" + item.nodeid.split("::", 1)[1]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    state: RunState = config.stash[STASH_STATE]
+    if state.collector is None or not state.out_dir:  # (a run with results, not tests/)
+        return
+    unmarked = sorted(t["id"] for t in state.collector.tests.values()
+                      if t.get("no_requirement"))
+    if unmarked:
+        terminalreporter.write_line(
+            f"netconform: {len(unmarked)} test(s) without a requirement marker: "
+            + ", ".join(unmarked[:5]) + (" ..." if len(unmarked) > 5 else ""))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -400,12 +447,15 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
         record["judged_with"] = state.oracle.record()
     request.node._netconform_record = record
     try:
+        mtu = request.node.get_closest_marker("link_mtu")
+        if mtu is not None:
+            set_link_mtu(test_bed, *mtu.args)
         yield test_bed
     finally:
         try:
             record.update(target.end_test(test_bed))
         finally:  # the pcap and the record are kept even when tear-down fails
-            _keep_evidence(state, nodeid, test_bed, record)
+            _keep_evidence(state, nodeid, test_bed, record, rerun_id(request.node))
 
 
 def _skip_unless_features(node: pytest.Item, state: RunState, target: Any) -> None:
@@ -428,7 +478,8 @@ def _skip_unless_features(node: pytest.Item, state: RunState, target: Any) -> No
         pytest.skip(reason)
 
 
-def _keep_evidence(state: RunState, nodeid: str, test_bed: Any, record: dict[str, Any]) -> None:
+def _keep_evidence(state: RunState, nodeid: str, test_bed: Any, record: dict[str, Any],
+                   suite_id: str) -> None:
     """The test's frames, pcap, lockstep outcome and rerun command, into its record."""
     record.update(test_bed.evidence.get("exchange_record", {}))
     record.update(test_bed.evidence.get("lockstep", {}))
@@ -442,7 +493,9 @@ def _keep_evidence(state: RunState, nodeid: str, test_bed: Any, record: dict[str
             recorder.write_pcap(os.path.join(state.out_dir, rel))
             record["pcap"] = rel
     record["rerun"] = shlex.join(
-        ["netconform", "run", "--target", state.target_name, "--suite", nodeid]
+        ["netconform", "run", "--target", state.target_name, "--suite", suite_id]
+        + [arg for folder in state.config.getoption("requirements")
+           for arg in ("--requirements", os.path.abspath(folder))]
     )
 
 

@@ -29,6 +29,8 @@ import time
 from typing import IO, Any, BinaryIO
 
 from conformance.dut.api import Address, DutApi, Result
+from reference_stack import sockopt
+from reference_stack.tcp.info import TcpInfo
 
 # A reply may take the call's own timeout (accept, recv, poll) plus this much.
 REPLY_MARGIN_S = 5.0
@@ -40,7 +42,10 @@ class AgentFailure(AssertionError):
 
 
 def encode(value: Any) -> Any:
-    """A DUT API value as JSON-safe data (bytes as {"b64": ...}, tuples as lists)."""
+    """A DUT API value as JSON-safe data (bytes as {"b64": ...}, tuples as lists, a TCP_INFO
+    record as its struct's bytes)."""
+    if isinstance(value, TcpInfo):  # as the kernel's struct (AgentDutApi parses it back)
+        value = value.to_bytes()
     if isinstance(value, bytes | bytearray | memoryview):
         return {"b64": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, tuple | list):
@@ -228,14 +233,27 @@ class AgentDutApi(DutApi):
     def close_with_errno(self, fd: int) -> Result:
         return self._call("close", fd)
 
-    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:
+    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: Any) -> Result:
+        if sockopt.kind(level, name) is not None:  # a value on the wire (an int, a pair)
+            value = sockopt.as_value(level, name, value)
         return self._call("setsockopt", fd, level, name, value)
 
     def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result:
-        return self._call("getsockopt", fd, level, name, size)
+        value, err = self._call("getsockopt", fd, level, name, size)
+        if err or size:
+            return value, err
+        what = sockopt.kind(level, name)
+        if what == "linger" and isinstance(value, tuple):
+            return sockopt.Linger(*value), 0
+        if what == "tcp_info" and isinstance(value, bytes):
+            return TcpInfo.parse(value), 0
+        return value, 0
 
     def getsockname_with_errno(self, fd: int) -> Result:
         return self._call("getsockname", fd)
+
+    def getpeername_with_errno(self, fd: int) -> Result:
+        return self._call("getpeername", fd)
 
     def poll_with_errno(self, fd: int, events: int, timeout: float) -> Result:
         return self._call("poll", fd, events, timeout, wait=timeout)

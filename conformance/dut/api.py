@@ -14,8 +14,14 @@ in the same thread, can answer the SYN.
 from __future__ import annotations
 
 import errno as errno_mod
+import threading
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
+
+from conformance.fabric.threads import start_daemon
+from reference_stack.sockopt import option_name
 
 Address = tuple[Any, ...]
 Result = tuple[Any, int]  # (value, errno); errno 0 means success
@@ -27,6 +33,48 @@ class DutCallFailed(AssertionError):
 
 def errno_name(code: int) -> str:
     return errno_mod.errorcode.get(code, str(code))
+
+
+class PendingCall:
+    """A DUT call running in a thread of its own while the test goes on (issue 12 item 3: a
+    blocking accept, recv, connect, or a close that lingers), awaited with a deadline. The
+    recording DUT API notes when it started and when it returned; the lockstep replays it
+    as pending over that interval."""
+
+    def __init__(self, name: str, run: Callable[[], Any]) -> None:
+        self.name = name
+        self.started = time.time()
+        self._run = run
+        self._done = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self.returned: float | None = None  # time.time() when it returned
+        self.thread = start_daemon(self._body, f"nc-dut-{name}")
+
+    def _body(self) -> None:
+        try:
+            self._value = self._run()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting test
+            self._error = exc
+        finally:
+            self.returned = time.time()
+            self._done.set()
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, deadline: float) -> Any:
+        """The call's result, once it returned within ``deadline`` seconds; else fails the
+        test (the call was still pending)."""
+        if not self._done.wait(deadline):
+            raise DutCallFailed(f"DUT {self.name} still pending after {deadline:g} s")
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.returned is None else self.returned - self.started
 
 
 class DutApi(ABC):
@@ -66,14 +114,20 @@ class DutApi(ABC):
     def close_with_errno(self, fd: int) -> Result: ...
 
     @abstractmethod
-    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:
-        ...
+    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: Any) -> Result:
+        """``value``: an int, a :class:`~reference_stack.sockopt.Linger` pair for SO_LINGER,
+        or the raw bytes a kernel takes (reference_stack/sockopt.py converts)."""
 
     @abstractmethod
-    def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result: ...
+    def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result:
+        """The option's value (an int, a Linger, a TcpInfo for TCP_INFO); ``size`` > 0: the
+        raw bytes instead, as ``socket.getsockopt`` returns them."""
 
     @abstractmethod
     def getsockname_with_errno(self, fd: int) -> Result: ...
+
+    @abstractmethod
+    def getpeername_with_errno(self, fd: int) -> Result: ...
 
     @abstractmethod
     def poll_with_errno(self, fd: int, events: int, timeout: float) -> Result:
@@ -82,6 +136,16 @@ class DutApi(ABC):
     @abstractmethod
     def close_all(self) -> None:
         """Close every socket this API opened (end of test)."""
+
+    def start(self, call: str, *args: Any) -> PendingCall:
+        """Start ``call`` (a method of this API, e.g. ``"recv_with_errno"`` or ``"close"``)
+        and return at once; ``.wait(deadline)`` gives its result. The stack under test keeps
+        answering the tester meanwhile. An agent serves one call at a time: other DUT calls
+        wait for a pending one to return."""
+        method = getattr(self, call, None)
+        if call.startswith("_") or not callable(method) or call in ("start", "close_all"):
+            raise ValueError(f"{call!r} is not a DUT call")
+        return PendingCall(call, lambda: method(*args))
 
     # The failing variants, written once for every implementation.
     @staticmethod
@@ -126,14 +190,19 @@ class DutApi(ABC):
     def close(self, fd: int) -> None:
         self._ok("close", self.close_with_errno(fd))
 
-    def setsockopt(self, fd: int, level: int, name: int, value: int | bytes) -> None:
-        self._ok("setsockopt", self.setsockopt_with_errno(fd, level, name, value))
+    def setsockopt(self, fd: int, level: int, name: int, value: Any) -> None:
+        self._ok(f"setsockopt({option_name(level, name)})",
+                 self.setsockopt_with_errno(fd, level, name, value))
 
-    def getsockopt(self, fd: int, level: int, name: int, size: int = 0) -> int | bytes:
-        return self._ok("getsockopt", self.getsockopt_with_errno(fd, level, name, size))
+    def getsockopt(self, fd: int, level: int, name: int, size: int = 0) -> Any:
+        return self._ok(f"getsockopt({option_name(level, name)})",
+                        self.getsockopt_with_errno(fd, level, name, size))
 
     def getsockname(self, fd: int) -> Address:
         return self._ok("getsockname", self.getsockname_with_errno(fd))
+
+    def getpeername(self, fd: int) -> Address:
+        return self._ok("getpeername", self.getpeername_with_errno(fd))
 
     def poll(self, fd: int, events: int, timeout: float) -> int:
         return self._ok("poll", self.poll_with_errno(fd, events, timeout))

@@ -9,11 +9,14 @@ from __future__ import annotations
 import errno
 import select
 import socket
+import struct
 from collections.abc import Callable
 from typing import Any
 
 from conformance.dut.api import Address, DutApi, Result
 from conformance.fabric import netns
+from reference_stack import sockopt
+from reference_stack.tcp.info import TcpInfo
 
 
 def _call(fn: Callable[[], Any]) -> Result:
@@ -23,6 +26,14 @@ def _call(fn: Callable[[], Any]) -> Result:
         return None, errno.EAGAIN
     except OSError as exc:
         return None, exc.errno or errno.EIO
+
+
+def _stop_lingering(sock: socket.socket) -> None:
+    """SO_LINGER off on a socket that would linger: its close returns at once."""
+    onoff, seconds = sockopt.LINGER.unpack(
+        sock.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, sockopt.LINGER.size))
+    if onoff and seconds > 0:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, sockopt.LINGER.pack(0, 0))
 
 
 class KernelSocketApi(DutApi):
@@ -97,9 +108,24 @@ class KernelSocketApi(DutApi):
 
     def recv_with_errno(self, fd: int, n: int, timeout: float = 2.0, flags: int = 0) -> Result:
         sock = self._sock(fd)
+        if flags & socket.MSG_WAITALL and not flags & socket.MSG_DONTWAIT and timeout > 0:
+            return self._recv_blocking(sock, n, timeout, flags)
         if timeout > 0 and not self._wait_readable(sock, timeout):
             return None, errno.EAGAIN
         return _call(lambda: sock.recv(n, flags | socket.MSG_DONTWAIT))
+
+    def _recv_blocking(self, sock: socket.socket, n: int, timeout: float, flags: int) -> Result:
+        """A blocking recv (MSG_WAITALL: until ``n`` octets, end of file or an error), up to
+        ``timeout`` seconds."""
+        # (a Python timeout would make the descriptor non-blocking, where MSG_WAITALL returns
+        # what there is: the kernel's own receive timeout keeps the call blocking)
+        seconds = int(timeout)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                        struct.pack("ll", seconds, int((timeout - seconds) * 1e6)))
+        try:
+            return _call(lambda: sock.recv(n, flags))
+        finally:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 0, 0))
 
     def recvfrom_with_errno(self, fd: int, n: int, timeout: float = 2.0) -> Result:
         sock = self._sock(fd)
@@ -116,16 +142,28 @@ class KernelSocketApi(DutApi):
             return None, errno.EBADF
         return _call(sock.close)
 
-    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:
+    def setsockopt_with_errno(self, fd: int, level: int, name: int, value: Any) -> Result:
+        if sockopt.kind(level, name) is not None:  # a value (an int, a Linger) or its bytes
+            value = sockopt.for_kernel(level, name, value)
         return _call(lambda: self._sock(fd).setsockopt(level, name, value))
 
     def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result:
         sock = self._sock(fd)
-        return _call(lambda: sock.getsockopt(level, name, size) if size else
-                     sock.getsockopt(level, name))
+        if size:
+            return _call(lambda: sock.getsockopt(level, name, size))
+        what = sockopt.kind(level, name)
+        if what == "linger":
+            return _call(lambda: sockopt.as_value(
+                level, name, sock.getsockopt(level, name, sockopt.LINGER.size)))
+        if what == "tcp_info":
+            return _call(lambda: TcpInfo.parse(sock.getsockopt(level, name, TcpInfo.SIZE)))
+        return _call(lambda: sock.getsockopt(level, name))
 
     def getsockname_with_errno(self, fd: int) -> Result:
         return _call(lambda: self._sock(fd).getsockname())
+
+    def getpeername_with_errno(self, fd: int) -> Result:
+        return _call(lambda: self._sock(fd).getpeername())
 
     def poll_with_errno(self, fd: int, events: int, timeout: float) -> Result:
         def poll() -> int:
@@ -139,6 +177,7 @@ class KernelSocketApi(DutApi):
     def close_all(self) -> None:
         for sock in self.sockets.values():
             try:
+                _stop_lingering(sock)  # (the test is over: no close may block its tear-down)
                 sock.close()
             except OSError:
                 pass

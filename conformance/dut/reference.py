@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import errno
 import select
-import socket
-import struct
 from collections.abc import Callable
 from typing import Any
 
 from conformance.dut.api import Address, DutApi, Result
+from reference_stack.sockopt import MSG_WAITALL
 from reference_stack.stack import CallResult
 from reference_stack.tcp.state import State
+
+LINGERING = (State.FIN_WAIT_1, State.CLOSING, State.LAST_ACK)  # (Linux sk_stream_closing)
 
 
 class ReferenceSocketApi(DutApi):
@@ -82,7 +83,19 @@ class ReferenceSocketApi(DutApi):
         return self._do(lambda now: self.stack.sendto(fd, data, addr, now))
 
     def recv_with_errno(self, fd: int, n: int, timeout: float = 2.0, flags: int = 0) -> Result:
-        return self._blocking(lambda now: self.stack.recv(fd, n, now), timeout)
+        if flags & MSG_WAITALL and timeout > 0:  # a blocking read of all n octets
+            ready = self.driver.wait_until(lambda: self._queued(fd) >= n, timeout)
+            if not ready:
+                return None, errno.EAGAIN
+        return self._blocking(lambda now: self.stack.recv(fd, n, now, flags), timeout)
+
+    def _queued(self, fd: int) -> int:
+        sock = self.stack.api.get(fd)
+        tcb = sock.tcb if sock is not None else None
+        if tcb is None or tcb.state not in (State.ESTABLISHED, State.FIN_WAIT_1,
+                                            State.FIN_WAIT_2):
+            return 1 << 30  # nothing more will come: the read returns what there is
+        return len(tcb.recv.ready)
 
     def recvfrom_with_errno(self, fd: int, n: int, timeout: float = 2.0) -> Result:
         return self._blocking(lambda now: self.stack.recvfrom(fd, n, now), timeout)
@@ -92,21 +105,28 @@ class ReferenceSocketApi(DutApi):
 
     def close_with_errno(self, fd: int) -> Result:
         self.open_fds.discard(fd)
-        return self._do(lambda now: self.stack.close(fd, now))
+        sock = self.stack.api.get(fd)
+        linger = sock.linger if sock is not None else None
+        tcb = sock.tcb if sock is not None else None
+        value, err = self._do(lambda now: self.stack.close(fd, now))
+        if not err and linger is not None and linger.onoff and linger.seconds > 0 and \
+                tcb is not None:
+            # SO_LINGER: close returns once the FIN is acknowledged or the time is up
+            # (RFC 9293 3.9.1.4 leaves the wait to the interface; Linux sk_stream_wait_close)
+            self.driver.wait_until(lambda: tcb.state not in LINGERING, linger.seconds)
+        return value, err
 
     def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:
-        if (level, name) == (socket.SOL_SOCKET, socket.SO_LINGER) and isinstance(value, bytes):
-            value = struct.unpack("ii", value)  # struct linger, as a kernel takes it
         return self._do(lambda now: self.stack.setsockopt(fd, level, name, value, now))
 
     def getsockopt_with_errno(self, fd: int, level: int, name: int, size: int = 0) -> Result:
         return self._do(lambda now: self.stack.getsockopt(fd, level, name))
 
     def getsockname_with_errno(self, fd: int) -> Result:
-        sock = self.stack.api.get(fd)
-        if sock is None:
-            return None, errno.EBADF
-        return sock.local, 0
+        return self._do(lambda now: self.stack.getsockname(fd, now))
+
+    def getpeername_with_errno(self, fd: int) -> Result:
+        return self._do(lambda now: self.stack.getpeername(fd, now))
 
     def poll_with_errno(self, fd: int, events: int, timeout: float) -> Result:
         if self.stack.tcp_state(fd) is None and self.stack.api.get(fd) is None:

@@ -34,6 +34,7 @@ from conformance.fabric.threads import start_daemon
 
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
+SIOCSIFMTU = 0x8922
 SIOCBRADDIF = 0x89A2
 SIOCETHTOOL = 0x8946
 ETHTOOL_STXCSUM = 0x17
@@ -85,6 +86,18 @@ def set_link_up(ns: str, ifname: str) -> None:
     flags = link_flags(ns, ifname)
     with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH14x", ifname.encode(), flags | IFF_UP))
+
+
+def set_mtu(ns: str, ifname: str, mtu: int) -> None:
+    """Set ``ifname``'s MTU inside ``ns`` with SIOCSIFMTU (no process spawn)."""
+    with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        fcntl.ioctl(s, SIOCSIFMTU, struct.pack("16si12x", ifname.encode(), mtu))
+
+
+def set_veth_mtu(dut: DutNetns, mtu: int) -> None:
+    """Both ends of a DUT's veth (a per-test change: the namespace is discarded after it)."""
+    set_mtu(dut.name, dut.dut_ifname, mtu)
+    set_mtu(dut.tester_netns, dut.tester_ifname, mtu)
 
 
 def link_flags(ns: str, ifname: str) -> int:

@@ -41,6 +41,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from conformance.author.background import is_background
+from conformance.judge.call_values import value_diffs
 from conformance.judge.divergence import Divergence, frame_kind, text
 from reference_stack.stack import CallResult, Reaction
 from reference_stack.variance import Prediction, Relation
@@ -50,7 +51,6 @@ from reference_stack.wire.frame import Dissected, dissect
 TIMER_EARLY_S = 0.05
 TIMER_LATE_S = 0.2
 DELAY_KEY = "timing.delay_ms"
-VALUE_CALLS = ("send", "recv", "recvfrom")  # calls whose value (not only errno) is compared
 
 
 class Timers(Protocol):
@@ -303,10 +303,11 @@ def same_flow(p: Dissected, a: Dissected) -> bool:
 
 
 def compare_call(name: str, target: tuple[Any, int], oracle: CallResult,
-                 detail: str = "") -> list[Divergence]:
+                 detail: str = "", args: tuple = ()) -> list[Divergence]:
     """A DUT socket call's result on the target, (value, errno), against the oracle's: the
     errno always (POSIX; a non-blocking connect's EINPROGRESS and an immediate success are
-    the same call), the value of the calls in :data:`VALUE_CALLS`."""
+    the same call), the value as conformance.judge.call_values compares it (``args``: the
+    call's arguments, e.g. a getsockopt's option)."""
     value, err = target
     name = name.removesuffix("_with_errno")
     rule = f"socket-api-{name}"
@@ -317,6 +318,8 @@ def compare_call(name: str, target: tuple[Any, int], oracle: CallResult,
         return [Divergence("call", f"dut.{name}.errno",
                            text(errno.errorcode.get(oracle.errno, oracle.errno)),
                            text(errno.errorcode.get(err, err)), rule, frame)]
-    if name in VALUE_CALLS and not err and value != oracle.value:
-        return [Divergence("call", f"dut.{name}", text(oracle.value), text(value), rule, frame)]
-    return []
+    if err:
+        return []
+    return [Divergence("call", f"dut.{name}" + (f".{key}" if key else ""), text(mine),
+                       text(theirs), rule, frame)
+            for key, mine, theirs in value_diffs(name, args, value, oracle.value)]

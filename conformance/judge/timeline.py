@@ -15,6 +15,8 @@ tester crafts against the target's numbers mean the same to both stacks.
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import inspect
 import time
 from collections.abc import Callable
@@ -29,6 +31,7 @@ from conformance.judge.fingerprint import Fingerprint
 from conformance.judge.matching import Matcher, compare_call
 from conformance.judge.oracle import Addresses, apply_sysctl, build_oracle
 from reference_stack.profiles import PROFILES, Profile
+from reference_stack.sockopt import MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL
 from reference_stack.stack import CallResult, Reaction
 from reference_stack.wire.frame import dissect
 
@@ -40,16 +43,47 @@ class DutCall:
     name: str  # e.g. "recv_with_errno"
     args: tuple[Any, ...]
     result: tuple[Any, int]
+    started: float | None = None  # when it was made (a pending call: well before ``t``)
+
+    @property
+    def replay_at(self) -> float:
+        """When the oracle makes the call: a call that emits frames (a close's FIN, a
+        connect's SYN) when it started, so that what the target sent while it was pending
+        is the call's; a call that waits for something (accept, recv, poll) when it
+        returned, having seen what it waited for."""
+        if self.started is not None and self.name in AT_START:
+            return self.started
+        return self.t
+
+
+# Blocking calls (by the index of their timeout argument) the oracle keeps pending a moment.
+WAITING = {"accept_with_errno": 1, "recv_with_errno": 2, "recvfrom_with_errno": 2,
+           "poll_with_errno": 2, "connect_with_errno": 2}
+LATE = (errno.EAGAIN, errno.ETIMEDOUT)  # a blocking call's deadline passed
+PENDING_SLACK_S = 0.05
+
+
+
+def blocking_connect(call: DutCall) -> bool:
+    """A connect with a timeout: it waited for the handshake."""
+    return call.name == "connect_with_errno" and len(call.args) > 2 and call.args[2] > 0
+
+
+# Calls replayed when they started (they emit frames); the others when they returned.
+AT_START = frozenset(("socket_with_errno", "bind_with_errno", "listen_with_errno",
+                      "connect_with_errno", "send_with_errno", "sendto_with_errno",
+                      "shutdown_with_errno", "close_with_errno", "setsockopt_with_errno"))
 
 
 def _recorded(name: str) -> Callable[..., Any]:
     signature = inspect.signature(getattr(DutApi, name))
 
     def method(self: RecordingDutApi, *args: Any, **kwargs: Any) -> Any:
+        started = time.time()
         result = getattr(self.inner, name)(*args, **kwargs)
         bound = signature.bind(self, *args, **kwargs)
         bound.apply_defaults()  # positional, in signature order, whatever the caller wrote
-        self.calls.append(DutCall(time.time(), name, bound.args[1:], result))
+        self.calls.append(DutCall(time.time(), name, bound.args[1:], result, started))
         return result
 
     method.__name__ = name
@@ -57,17 +91,23 @@ def _recorded(name: str) -> Callable[..., Any]:
 
 
 def record_sysctls(bed: Any) -> None:
-    """Put the test's per-test sysctls on the timeline too, so the oracle follows them."""
-    setter = bed.set_dut_sysctl
-    if setter is None or not isinstance(bed.dut, RecordingDutApi):
+    """Put the test's per-test sysctls and link MTU on the timeline too, so the oracle follows
+    them."""
+    if not isinstance(bed.dut, RecordingDutApi):
         return
     calls = bed.dut.calls
 
-    def recorded(key: str, value: str) -> None:
-        setter(key, value)
-        calls.append(DutCall(time.time(), "set_dut_sysctl", (key, value), (None, 0)))
+    def recording(name: str, setter: Any) -> Any:
+        def recorded(*args: Any) -> None:
+            setter(*args)
+            calls.append(DutCall(time.time(), name, args, (None, 0)))
 
-    bed.set_dut_sysctl = recorded
+        return recorded
+
+    if bed.set_dut_sysctl is not None:
+        bed.set_dut_sysctl = recording("set_dut_sysctl", bed.set_dut_sysctl)
+    if getattr(bed, "set_link_mtu", None) is not None:
+        bed.set_link_mtu = recording("set_link_mtu", bed.set_link_mtu)
 
 
 class RecordingDutApi(DutApi):
@@ -106,6 +146,8 @@ class Lockstep:
     def __init__(self, profile: Profile, addrs: Addresses, seed: int = 0) -> None:
         self.stack = build_oracle(profile, addrs, seed)
         self.fds: dict[int, int] = {}  # target fd -> oracle fd
+        self.deferred: set[int] = set()  # blocking connects compared when they returned
+        self.waiting: list[tuple[DutCall, float, CallResult]] = []  # (call, until, last)
         self.result = LockstepResult()
         self.fingerprint = Fingerprint()
         self.matcher = Matcher(self.stack, complete=True, adopt=self.stack.adopt,
@@ -141,6 +183,8 @@ class Lockstep:
         self.advance(t)
         self.fingerprint.tester_frame(frame, t)
         self._absorb(self.stack.receive(frame, t), t)
+        if self.waiting:
+            self._retry_waiting(t)
 
     def target_frame(self, frame: bytes, t: float) -> None:
         self.advance(t)
@@ -151,6 +195,9 @@ class Lockstep:
         if call.name == "set_dut_sysctl":
             apply_sysctl(self.stack, *call.args)
             return
+        if call.name == "set_link_mtu":  # (conformance.author.link_mtu)
+            self.stack.set_profile(dataclasses.replace(self.stack.profile, mtu=call.args[0]))
+            return
         replay = CALLS.get(call.name)
         if replay is None:
             return
@@ -158,11 +205,75 @@ class Lockstep:
         if outcome is None:
             return
         self._absorb(outcome.reaction, t)
+        if self._waits(call, outcome):
+            self.waiting.append((call, t + PENDING_SLACK_S, outcome))
+            return  # tried again as the tester's frames come in (_retry_waiting)
+        self._compared(call, outcome)
+
+    def _compared(self, call: DutCall, outcome: CallResult) -> None:
+        if call.name == "connect_with_errno" and outcome.errno == errno.EALREADY:
+            # still opening in the oracle when the call's deadline passed (a DUT API says
+            # EAGAIN or ETIMEDOUT for that)
+            late = call.result[1] if call.result[1] in LATE else errno.ETIMEDOUT
+            outcome = CallResult(None, late, outcome.reaction)
         self._map_new_fds(call, outcome)
+        if self._completes_later(call, outcome):
+            self.deferred.add(id(call))
+            return  # compared when it returned (dut_return)
         detail = repr(call.args[:1]) if call.name.startswith("recv") else repr(call.args)
-        self._diverged(compare_call(call.name, call.result, outcome, detail))
+        self._diverged(compare_call(call.name, call.result, outcome, detail, call.args))
+
+    @staticmethod
+    def _waits(call: DutCall, outcome: CallResult) -> bool:
+        """A blocking call the target completed that the oracle, at its return, would still
+        block in: what woke the target may be a tester frame recorded a moment after the call
+        returned (the recorder's times are the tester's), so the oracle's call stays pending
+        for PENDING_SLACK_S more."""
+        timeout = WAITING.get(call.name)
+        if timeout is None or len(call.args) <= timeout or not call.args[timeout] or \
+                call.result[1] == errno.EAGAIN:
+            return False
+        if call.name == "poll_with_errno":
+            return not outcome.value and bool(call.result[0])
+        if call.name == "connect_with_errno":
+            return outcome.errno == errno.EALREADY
+        return outcome.errno == errno.EAGAIN
+
+    def _retry_waiting(self, t: float) -> None:
+        """Pending calls tried again now; one past its slack is compared as it stands."""
+        still = []
+        for call, deadline, last in self.waiting:
+            outcome = CALLS[call.name](self, call.args, t)
+            self._absorb(outcome.reaction, t)
+            if self._waits(call, outcome) and t <= deadline:
+                still.append((call, deadline, outcome))
+            else:
+                self._compared(call, outcome if t <= deadline else last)
+        self.waiting = still
+
+    @staticmethod
+    def _completes_later(call: DutCall, outcome: CallResult) -> bool:
+        """A blocking connect (a timeout) the oracle started: its outcome is the handshake's,
+        known when the target's call returned."""
+        return blocking_connect(call) and outcome.errno == errno.EINPROGRESS
+
+    def dut_return(self, call: DutCall, t: float) -> None:
+        """A pending blocking connect returned on the target: the oracle's outcome by then
+        (connect again: 0 once established, the error once refused), pending a moment more
+        while the oracle's handshake is still under way."""
+        if id(call) not in self.deferred:
+            return
+        self.advance(t)
+        outcome = self.stack.connect(self._fd(call.args[0]), call.args[1], t)
+        self._absorb(outcome.reaction, t)
+        if outcome.errno == errno.EALREADY and call.result[1] not in LATE:
+            self.waiting.append((call, t + PENDING_SLACK_S, outcome))
+            return
+        self._compared(call, outcome)
 
     def finish(self, end: float | None = None) -> LockstepResult:
+        if self.waiting:
+            self._retry_waiting(float("inf"))
         self._diverged(self.matcher.finish(end if end is not None else float("inf")))
         self.result.matched = self.matcher.matched
         self.result.behaviour = self.fingerprint.entries()
@@ -192,6 +303,18 @@ def _accept(ls: Lockstep, args: tuple, t: float) -> CallResult:
     return ls.stack.accept(ls._fd(args[0]), t)
 
 
+def _recv(ls: Lockstep, args: tuple, t: float) -> CallResult:
+    """recv; a blocking MSG_WAITALL one would still block (EAGAIN, nothing taken) while fewer
+    than the octets asked for are queued and more may come."""
+    fd, n = ls._fd(args[0]), args[1]
+    timeout, flags = (args[2], args[3]) if len(args) > 3 else (0.0, 0)
+    if flags & MSG_WAITALL and timeout > 0 and not flags & MSG_DONTWAIT:
+        peek = ls.stack.recv(fd, n, t, (flags & ~MSG_WAITALL) | MSG_PEEK)
+        if peek.ok and peek.value and len(peek.value) < n:
+            return CallResult(None, errno.EAGAIN, peek.reaction)
+    return ls.stack.recv(fd, n, t, flags)
+
+
 CALLS: dict[str, Callable[[Lockstep, tuple, float], CallResult | None]] = {
     "socket_with_errno": _socket,
     "bind_with_errno": lambda ls, a, t: ls.stack.bind(ls._fd(a[0]), a[1], t),
@@ -200,19 +323,24 @@ CALLS: dict[str, Callable[[Lockstep, tuple, float], CallResult | None]] = {
     "connect_with_errno": lambda ls, a, t: ls.stack.connect(ls._fd(a[0]), a[1], t),
     "send_with_errno": lambda ls, a, t: ls.stack.send(ls._fd(a[0]), a[1], t, a[2]),
     "sendto_with_errno": lambda ls, a, t: ls.stack.sendto(ls._fd(a[0]), a[1], a[2], t),
-    "recv_with_errno": lambda ls, a, t: ls.stack.recv(ls._fd(a[0]), a[1], t),
+    "recv_with_errno": _recv,
     "recvfrom_with_errno": lambda ls, a, t: ls.stack.recvfrom(ls._fd(a[0]), a[1], t),
     "shutdown_with_errno": lambda ls, a, t: ls.stack.shutdown(ls._fd(a[0]), a[1], t),
     "close_with_errno": lambda ls, a, t: ls.stack.close(ls._fd(a[0]), t),
     "setsockopt_with_errno":
         lambda ls, a, t: ls.stack.setsockopt(ls._fd(a[0]), a[1], a[2], a[3], t),
+    "getsockopt_with_errno": lambda ls, a, t: ls.stack.getsockopt(ls._fd(a[0]), a[1], a[2], t),
+    "getsockname_with_errno": lambda ls, a, t: ls.stack.getsockname(ls._fd(a[0]), t),
+    "getpeername_with_errno": lambda ls, a, t: ls.stack.getpeername(ls._fd(a[0]), t),
+    "poll_with_errno": lambda ls, a, t: ls.stack.poll_fd(ls._fd(a[0]), t),  # when it returned
 }
 
 
 def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall]) -> LockstepResult:
     """Replay one test's timeline (frames and calls merged by time) through the oracle."""
     events: list[tuple[float, int, Any]] = [(f.t, 0, f) for f in frames]
-    events += [(c.t, 1, c) for c in calls]
+    events += [(c.replay_at, 1, c) for c in calls]
+    events += [(c.t, 2, c) for c in calls if blocking_connect(c)]
     events.sort(key=lambda e: (e[0], e[1]))
     t0 = events[0][0] if events else 0.0
     now = 0.0
@@ -220,6 +348,8 @@ def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall]) -> Loc
         now = t - t0
         if kind == 1:
             ls.dut_call(item, now)
+        elif kind == 2:
+            ls.dut_return(item, now)
         elif item.direction == "out":
             ls.tester_frame(item.data, now)
         elif not is_background(item.data):

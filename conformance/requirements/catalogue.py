@@ -83,7 +83,7 @@ def _missing(entry: dict, keys: tuple[str, ...]) -> list[str]:
     return [k for k in keys if not isinstance(entry.get(k), str)]
 
 
-def _requirements(path: Path, data: dict) -> list[Requirement]:
+def _requirements(path: Path, data: dict, id_re: re.Pattern[str] = ID_RE) -> list[Requirement]:
     rfc = data.get("rfc", data.get("standard"))  # standard: a non-RFC one, "IEEE 802.3"
     if not isinstance(rfc, str):
         raise CatalogueError(f"{path}: missing top-level rfc = \"RFC <n>\"")
@@ -96,7 +96,7 @@ def _requirements(path: Path, data: dict) -> list[Requirement]:
             raise CatalogueError(f"{where}: missing {', '.join(missing)}")
         if entry["level"] not in LEVELS:
             raise CatalogueError(f"{where}: level {entry['level']!r} is not one of {LEVELS}")
-        match = ID_RE.match(entry["id"])
+        match = id_re.match(entry["id"])
         if not match:
             raise CatalogueError(
                 f"{where}: id {entry['id']!r} is not RFC<n>-<section>-<LEVEL>-<slug>"
@@ -161,3 +161,27 @@ def load_vocabulary(directory: Path | str | None = None) -> Vocabulary:
 def load(directory: Path | str | None = None) -> dict[str, Requirement]:
     """The catalogue's requirements by id (the profile files validated too)."""
     return load_vocabulary(directory).requirements
+
+
+# A user's catalogue (``--requirements DIR``) may name its own standard: ids are
+# <STANDARD>[-<section>]-<LEVEL>-<slug>, the standard's name without spaces as the prefix.
+USER_ID_RE = re.compile(
+    r"^[A-Za-z][A-Za-z0-9.]*(?:-(?P<section>[0-9A-Za-z.]+))?-(?P<level>MUST-NOT|SHOULD-NOT|MUST|"
+    r"SHOULD|MAY)-[a-z0-9-]+$")
+
+
+def load_with_user(user_dirs: list[str]) -> dict[str, Requirement]:
+    """The built-in catalogue plus the requirements of each user's folder of ``*.toml`` files
+    (``rfc = "RFC 9293"`` or ``standard = "MYLAB"`` at the top, ``[[requirement]]`` entries as
+    in suites/requirements/); an id given twice is an error naming both places."""
+    merged = dict(load())
+    for folder in user_dirs:
+        directory = Path(folder)
+        if not directory.is_dir():
+            raise CatalogueError(f"--requirements {folder}: not a folder")
+        for path in sorted(directory.glob("*.toml")):
+            for entry in _requirements(path, _read(path), USER_ID_RE):
+                if entry.id in merged:
+                    raise CatalogueError(f"{path}: {entry.id} is already in the catalogue")
+                merged[entry.id] = entry
+    return merged

@@ -68,6 +68,8 @@ class TestBed:
     drop_reasons: Callable[[], list[dict[str, Any]]] | None = None
     # Set a sysctl in this test's DUT only (None: the target has no sysctls).
     set_dut_sysctl: Callable[[str, str], None] | None = None
+    # Set the test link's MTU, both ends, for this test only (None: the target cannot).
+    set_link_mtu: Callable[[int], None] | None = None
 
 
 class Target(ABC):

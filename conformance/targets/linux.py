@@ -9,7 +9,7 @@ from typing import Any
 from conformance.dut.kernel_sockets import KernelSocketApi
 from conformance.evidence import mib
 from conformance.evidence.drops import DropMonitor, merge_drop_counts
-from conformance.fabric import netns
+from conformance.fabric import namespaces, netns
 from conformance.fabric.namespaces import DutConfig
 from conformance.fabric.naming import WorkerPlan
 from conformance.judge.sysctls import ORACLE_SYSCTLS
@@ -76,6 +76,7 @@ class LinuxTarget(NamespacedTarget):
             endpoints=endpoints_of(self.plan), capabilities=self.capabilities, handle=dut,
         )
         bed.set_dut_sysctl = lambda key, value: self._set_sysctl(bed, key, value)
+        bed.set_link_mtu = lambda mtu: namespaces.set_veth_mtu(dut, mtu)
         bed.evidence["mib_before"] = mib.snapshot(dut.name)
         bed.evidence["drops"] = []
         if self.drops is not None:

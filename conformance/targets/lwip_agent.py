@@ -41,6 +41,7 @@ from typing import Any
 
 from conformance.dut.agent import protocol_stream
 from conformance.dut.agent_server import CallError, serve
+from reference_stack import sockopt
 
 CRASH_STATUS = 70
 F_GETFL, F_SETFL, O_NONBLOCK = 3, 4, 0o4000  # glibc <fcntl.h>
@@ -202,7 +203,8 @@ class LwipCalls:
         self.sockets.discard(fd)
 
     def setsockopt(self, fd: int, level: int, name: int, value: Any) -> None:
-        raw = bytes(value) if isinstance(value, bytes | tuple) else struct.pack("=i", int(value))
+        raw = (sockopt.as_bytes(level, name, value) if sockopt.kind(level, name)
+               else bytes(value) if isinstance(value, bytes) else struct.pack("=i", int(value)))
         self._check(self.lib.lwip_setsockopt(self._fd(fd), level, name, raw, len(raw)))
 
     def getsockopt(self, fd: int, level: int, name: int, size: int) -> int | bytes:
@@ -218,6 +220,12 @@ class LwipCalls:
         raw = ctypes.create_string_buffer(16)
         size = ctypes.c_uint32(16)
         self._check(self.lib.lwip_getsockname(self._fd(fd), raw, ctypes.byref(size)))
+        return address_of(raw.raw)
+
+    def getpeername(self, fd: int) -> tuple[str, int]:
+        raw = ctypes.create_string_buffer(16)
+        size = ctypes.c_uint32(16)
+        self._check(self.lib.lwip_getpeername(self._fd(fd), raw, ctypes.byref(size)))
         return address_of(raw.raw)
 
     def poll(self, fd: int, events: int, timeout: float) -> int:

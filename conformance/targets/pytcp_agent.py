@@ -38,6 +38,7 @@ from typing import Any, BinaryIO
 from conformance.dut import agent_server
 from conformance.dut.agent import protocol_stream
 from conformance.dut.agent_server import CallError
+from reference_stack.sockopt import flag_names, option_name
 
 CRASH_STATUS = 70
 POLL_STEP_S = 0.002
@@ -233,7 +234,8 @@ class PytcpCalls:
 
     def recv(self, fd: int, n: int, timeout: float, flags: int) -> bytes:
         if flags:
-            raise CallError(errno.EOPNOTSUPP, "pytcp's recv takes no flags")
+            raise CallError(errno.EOPNOTSUPP,
+                            f"pytcp's recv takes no flags ({', '.join(flag_names(flags))})")
         sock = self._sock(fd)
         if not self._is_tcp(sock):  # pytcp's recv, unlike recvfrom, reports ICMP unreachables
             try:
@@ -281,7 +283,8 @@ class PytcpCalls:
         fresh pytcp with no TIME-WAIT connection for it to act on."""
         self._sock(fd)
         if (level, name) != (SOL_SOCKET, SO_REUSEADDR):
-            raise CallError(errno.ENOPROTOOPT, "pytcp has no socket options")
+            raise CallError(errno.ENOPROTOOPT,
+                            f"pytcp has no socket options ({option_name(level, name)})")
 
     def getsockopt(self, fd: int, level: int, name: int, size: int) -> int:
         """What pytcp's behaviour answers: SO_ERROR, the outcome of its connect (read once, as
@@ -291,11 +294,18 @@ class PytcpCalls:
             return self.connect_errors.pop(fd, 0)
         if (level, name) == (SOL_SOCKET, SO_KEEPALIVE):
             return 0
-        raise CallError(errno.ENOPROTOOPT, "pytcp has no socket options")
+        raise CallError(errno.ENOPROTOOPT,
+                        f"pytcp has no socket options ({option_name(level, name)})")
 
     def getsockname(self, fd: int) -> tuple[str, int]:
         sock = self._sock(fd)
         return str(sock.local_ip_address), int(sock.local_port)
+
+    def getpeername(self, fd: int) -> tuple[str, int]:
+        sock = self._sock(fd)
+        if not self._is_tcp(sock) or sock.tcp_session is None:
+            raise CallError(errno.ENOTCONN)
+        return str(sock.remote_ip_address), int(sock.remote_port)
 
     def _revents(self, fd: int, events: int) -> int:
         sock = self._sock(fd)

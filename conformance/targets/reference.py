@@ -12,13 +12,14 @@ lockstep oracle uses.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import time
 from typing import Any
 
 from conformance.dut.reference import ReferenceSocketApi
 from conformance.dut.stack_driver import InlineDriver, LiveDriver
-from conformance.fabric import netns
+from conformance.fabric import namespaces, netns
 from conformance.fabric.link import ETH_P_ALL, PACKET_IGNORE_OUTGOING, SOL_PACKET
 from conformance.fabric.namespaces import DutConfig
 from conformance.fabric.naming import WorkerPlan
@@ -45,6 +46,19 @@ def sysctl_setter(driver: Any) -> Any:
             raise ValueError(f"the reference stack has no equivalent of sysctl {key}")
 
     return lambda key, value: driver.with_stack(lambda stack: apply(stack, key, value))
+
+
+def mtu_setter(driver: Any, dut: Any = None) -> Any:
+    """``bed.set_link_mtu`` for the reference stack: its profile's MTU, and the veth's ends
+    when it answers on one."""
+
+    def apply(mtu: int) -> None:
+        if dut is not None:
+            namespaces.set_veth_mtu(dut, mtu)
+        driver.with_stack(lambda stack: stack.set_profile(
+            dataclasses.replace(stack.profile, mtu=mtu)))
+
+    return apply
 
 
 def dut_packet_socket(ns: str, ifname: str) -> socket.socket:
@@ -79,6 +93,7 @@ class ReferenceTarget(NamespacedTarget):
             link=self.tester_link(dut), dut=ReferenceSocketApi(driver),
             endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
             handle=(dut, driver), set_dut_sysctl=sysctl_setter(driver),
+            set_link_mtu=mtu_setter(driver, dut),
         )
         bed.setup_s = time.perf_counter() - t0
         return bed
@@ -129,7 +144,8 @@ class InprocReferenceTarget(Target):
         driver = InlineDriver(new_stack(self.plan, self.tests, self.profile))
         return TestBed(link=VirtualLink(driver, Recorder()), dut=ReferenceSocketApi(driver),
                        endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
-                       handle=driver, set_dut_sysctl=sysctl_setter(driver))
+                       handle=driver, set_dut_sysctl=sysctl_setter(driver),
+                       set_link_mtu=mtu_setter(driver))
 
     def end_test(self, bed: TestBed) -> dict[str, Any]:
         driver = bed.handle

@@ -45,6 +45,9 @@ RULE_PTB_REDUCE = "RFC8201-4-MUST-reduce-on-packet-too-big"
 WINDOW_UPDATE_STATES = (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2)
 
 
+JIFFY = 0.004  # Linux's timer granularity at HZ = 250 (the kernel's "fire ASAP": 1 jiffy)
+
+
 class TcpLayer:
     def __init__(self, profile: Profile, rng: random.Random) -> None:
         self.profile = profile
@@ -75,6 +78,8 @@ class TcpLayer:
         tcb.isn_name = f"isn:{local_port}>{remote_port}"
         tcb.ts_offset = self.rng.getrandbits(32)
         tcb.rcv_wscale = p.window_scale if p.window_scaling else 0
+        if opts.rcvbuf_locked and p.rcvbuf_lock_window:
+            self._locked_rcvbuf(tcb, opts.rcvbuf)
         tcb.nodelay = opts.nodelay
         # RFC 9293 3.7.1 (RFC 6691): the MSS we announce is the MTU less the fixed IP and TCP
         # headers: 20 octets more of IP header over IPv6 (RFC 8200 3).
@@ -84,6 +89,17 @@ class TcpLayer:
         tcb.rcv_wnd_clamp = tcb.syn_window
         self.conns[tcb.key] = tcb
         return tcb
+
+    def _locked_rcvbuf(self, tcb: Tcb, rcvbuf: int) -> None:
+        """RFC 9293 3.8.6.2.2: the window reflects the buffer the user set. Linux offers half
+        the (doubled) SO_RCVBUF (tcp_win_from_space at TCP_DEFAULT_SCALING_RATIO) and scales
+        the window no further than that space needs (tcp_select_initial_window)."""
+        space = rcvbuf // 2
+        tcb.recv.capacity = space
+        if tcb.rcv_wscale:
+            tcb.rcv_wscale = max(0, min(tcb.rcv_wscale, space.bit_length() - 1 - 15))
+        self.trace.add("tcp", "event", "LINUX-tcp_select_initial_window-rcvbuf-lock",
+                       f"SO_RCVBUF set: window space {space}, wscale {tcb.rcv_wscale}")
 
     def initial_window(self, tcb: Tcb) -> int:
         """The window of our SYN or SYN-ACK: at most 65535 (RFC 7323 2.2: never scaled)."""
@@ -112,6 +128,13 @@ class TcpLayer:
         self.trace.add("tcp", STATE, arm.rule, f"{old.value} -> {tcb.state.value}")
         if arm.errno:
             tcb.error = arm.errno
+            if old is State.CLOSE_WAIT and arm.errno == errno.ECONNRESET and \
+                    self.profile.reset_close_wait_epipe:
+                # RFC 9293 3.10.7.4 signals "connection reset"; Linux tcp_reset reports EPIPE
+                # for a reset in CLOSE-WAIT (the peer had already closed its side).
+                tcb.error = errno.EPIPE
+                self.trace.add("tcp", "event", "LINUX-tcp_reset-close-wait-epipe",
+                               "reset in CLOSE-WAIT: EPIPE")
         if arm.send_fin:
             tcb.fin_queued = True
         if tcb.state is State.TIME_WAIT and old is not State.TIME_WAIT:
@@ -326,7 +349,14 @@ class TcpLayer:
             limit = p.data_retries
             if p.retries_by_time:
                 rule = "LINUX-retransmits_timed_out-r2-by-time"
-        if self._given_up(tcb, limit, now):
+        expired = self._given_up(tcb, limit, now)
+        if tcb.user_timeout and tcb.retries and \
+                now - tcb.retrans_stamp >= tcb.user_timeout - 1e-9:
+            # RFC 1122 4.2.3.5: the application sets R2 for its connection; RFC 9293 3.9.1.1
+            # OPEN's timeout: data not delivered within it aborts the connection (Linux
+            # retransmits_timed_out with icsk_user_timeout, any state)
+            rule, expired = "RFC1122-4.2.3.5-MUST-r2-settable", True
+        if expired:
             self.trace.add("tcp", STATE, rule,
                            f"{tcb.retries} retransmissions: connection timed out")
             tcb.error = errno.ETIMEDOUT
@@ -356,7 +386,21 @@ class TcpLayer:
                            "one segment, of sequence space sent before")
         self.sender.transmit(tcb, now, head=p.rto_retransmits_head)
         # RFC 6298 5.6: restart the timer with the backed-off value.
-        tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
+        tcb.timers.set(T_RETRANSMIT, now + self._rto_within_user_timeout(tcb, now))
+
+    def _rto_within_user_timeout(self, tcb: Tcb, now: float) -> float:
+        """The backed-off RTO, cut to what is left of the user timeout (Linux
+        tcp_clamp_rto_to_user_timeout: the connection is given up when the user timeout
+        passes, not at the next full RTO; one jiffy once it has passed)."""
+        rto = tcb.rto.rto
+        if not tcb.user_timeout or not self.profile.user_timeout_clamps_rto:
+            return rto
+        remaining = tcb.user_timeout - (now - tcb.retrans_stamp)
+        if remaining >= rto:
+            return rto
+        self.trace.add("tcp", EVENT, "LINUX-tcp_clamp_rto_to_user_timeout",
+                       f"RTO {rto:g}s cut to the user timeout's remaining {max(remaining, 0):g}s")
+        return max(remaining, JIFFY)
 
     def _given_up(self, tcb: Tcb, limit: int, now: float) -> bool:
         """RFC 9293 3.8.3 R2: `limit` retransmissions made. A profile with retries_by_time

@@ -15,6 +15,7 @@ class ConnOptions:
     sndbuf: int
     nodelay: bool = False
     maxseg: int | None = None
+    rcvbuf_locked: bool = False  # the user set SO_RCVBUF (Linux SOCK_RCVBUF_LOCK)
 
 
 @dataclass(slots=True, eq=False)

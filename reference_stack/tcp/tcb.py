@@ -88,6 +88,7 @@ class Tcb:
     snd_up: int | None = None
     rcv_up: int | None = None
     oob_seq: int | None = None  # the out-of-band byte taken out of the stream (tcp/urgent.py)
+    oob_read: bool = False  # recv(MSG_OOB) took it (Linux urg_data = TCP_URG_READ)
     # Congestion control (RFC 5681) and RTT timing (Karn, RFC 6298 3).
     cwnd: int = 0
     ssthresh: int = 1 << 30
@@ -95,6 +96,7 @@ class Tcb:
     rtt_start: float = 0.0
     retries: int = 0
     retrans_stamp: float = 0.0  # when the first of `retries` went out (Linux tp->retrans_stamp)
+    user_timeout: float = 0.0  # TCP_USER_TIMEOUT, s (0: none; RFC 1122 4.2.3.5 R2 by time)
     dupacks: int = 0  # consecutive duplicate ACKs (RFC 5681 2)
     ooo_acks: int = 0  # ACKs sent for out-of-order data at RCV.NXT = ooo_acks_at
     ooo_acks_at: int | None = None  # (tcp/sack_compression.py)

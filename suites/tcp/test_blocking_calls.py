@@ -1,0 +1,128 @@
+"""Blocking and concurrent DUT calls (issue 12 item 3): a call started and left pending while
+the tester sends, then awaited with a deadline. A blocking accept, recv (woken by data, by
+the peer's FIN, by a reset; MSG_WAITALL until all has come), connect (completed, refused) and
+a close that lingers (RFC 9293 3.9.1.4: until the FIN is acknowledged or the linger time is
+up). The lockstep replays each call as pending over its interval: the frames the target sent
+meanwhile are the call's (a lingering close's FIN and its retransmissions)."""
+
+import errno
+import socket
+
+import pytest
+
+from reference_stack.sockopt import Linger
+
+from .states import DUT_CLIENT_PORT, LISTEN_PORT, TESTER_SERVER_PORT, is_syn, listen, reach
+
+OPEN = "RFC9293-3.10.1-MUST-passive-open-complete"
+DELIVER = "RFC9293-3.10.7.4-MUST-text-deliver"
+LINGER = "RFC9293-3.9.1.4-MAY-close-linger"
+
+
+@pytest.mark.requirement(OPEN)
+def test_blocking_accept_returns_when_a_connection_completes(ex, dut, endpoints):
+    fd = listen(dut, endpoints)
+    pending = dut.start("accept", fd, 5.0)
+    conn = ex.tcp(dut_port=LISTEN_PORT)
+    conn.handshake()
+    child, peer = pending.wait(5.0)
+    assert peer == (endpoints.tester_ipv4, conn.tester_port)
+    assert dut.getpeername(child) == peer
+
+
+@pytest.mark.requirement(OPEN)
+def test_blocking_accept_times_out_without_a_connection(ex, dut, endpoints):
+    fd = listen(dut, endpoints)
+    pending = dut.start("accept_with_errno", fd, 0.3)
+    assert pending.wait(5.0)[1] == errno.EAGAIN
+
+
+@pytest.mark.requirement(DELIVER)
+@pytest.mark.parametrize("size", [1, 100, 1000], ids=["1", "100", "1000"])
+def test_blocking_recv_returns_the_data_that_arrives(ex, dut, endpoints, size):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    pending = dut.start("recv", peer.fd, 4096, 5.0)
+    data = bytes(range(256)) * 4
+    peer.send(data[:size], flags="PA", advance=True)
+    peer.expect_ack()
+    assert pending.wait(5.0) == data[:size]
+
+
+@pytest.mark.requirement(DELIVER)
+def test_blocking_waitall_recv_waits_for_every_octet(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    pending = dut.start("recv", peer.fd, 30, 5.0, socket.MSG_WAITALL)
+    for chunk in (b"a" * 10, b"b" * 10, b"c" * 10):
+        peer.send(chunk, flags="PA", advance=True)
+        peer.expect_ack()
+    assert pending.wait(5.0) == b"a" * 10 + b"b" * 10 + b"c" * 10
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-fin-close-wait")
+def test_blocking_recv_woken_by_the_peers_fin(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    pending = dut.start("recv", peer.fd, 100, 5.0)
+    peer.send(flags="FA", advance=True)
+    peer.expect_ack()
+    assert pending.wait(5.0) == b""
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-rst-reset")
+def test_blocking_recv_woken_by_a_reset(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    pending = dut.start("recv_with_errno", peer.fd, 100, 5.0)
+    peer.send(flags="RA", seq=peer.conn.snd_nxt)
+    assert pending.wait(5.0)[1] == errno.ECONNRESET
+
+
+def blocking_connect(ex, dut, endpoints):
+    """The DUT connects to the tester with a blocking connect: (conn, fd, pending, its SYN)."""
+    fd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
+    dut.setsockopt(fd, socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    dut.bind(fd, (endpoints.dut_ipv4, DUT_CLIENT_PORT))
+    conn = ex.tcp(dut_port=DUT_CLIENT_PORT, tester_port=TESTER_SERVER_PORT)
+    pending = dut.start("connect_with_errno", fd, (endpoints.tester_ipv4, TESTER_SERVER_PORT),
+                        5.0)
+    syn = conn.expect(flags=is_syn, ack=0)
+    return conn, fd, pending, syn
+
+
+@pytest.mark.requirement("RFC9293-3.10.1-MUST-active-open")
+def test_blocking_connect_returns_once_established(ex, dut, endpoints):
+    conn, fd, pending, syn = blocking_connect(ex, dut, endpoints)
+    assert not pending.done()
+    conn.send(flags="SA", ack=(syn.seq + 1) & 0xFFFFFFFF)
+    conn.expect(flags="A")
+    assert pending.wait(5.0)[1] == 0
+    assert dut.getpeername(fd) == (endpoints.tester_ipv4, TESTER_SERVER_PORT)
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.3-MUST-rst-refused")
+def test_blocking_connect_refused(ex, dut, endpoints):
+    conn, fd, pending, syn = blocking_connect(ex, dut, endpoints)
+    conn.send(flags="RA", seq=0, ack=(syn.seq + 1) & 0xFFFFFFFF)
+    assert pending.wait(5.0)[1] == errno.ECONNREFUSED
+
+
+@pytest.mark.requirement(LINGER)
+def test_lingering_close_returns_when_the_fin_is_acknowledged(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    dut.setsockopt(peer.fd, socket.SOL_SOCKET, socket.SO_LINGER, Linger(1, 5))
+    pending = dut.start("close", peer.fd)
+    peer.conn.expect(flags="FA")
+    assert not pending.done()  # lingering: the FIN is not acknowledged yet
+    peer.conn.send(flags="A", ack=peer.conn.rcv_nxt)
+    pending.wait(3.0)
+    assert pending.duration < 3.0
+
+
+@pytest.mark.requirement(LINGER)
+def test_lingering_close_gives_up_after_the_linger_time(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    dut.setsockopt(peer.fd, socket.SOL_SOCKET, socket.SO_LINGER, Linger(1, 1))
+    pending = dut.start("close", peer.fd)
+    fin = peer.conn.expect(flags="FA")
+    pending.wait(4.0)
+    assert pending.duration >= 0.9
+    peer.conn.send(flags="A", ack=(fin.seq + 1) & 0xFFFFFFFF)  # (the connection lives on)
+    ex.settle()
