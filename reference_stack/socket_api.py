@@ -407,9 +407,9 @@ class SocketApi:
         if s is None:
             return None, errno.EBADF
         if s.tcb is not None:
-            return (ip4_str(s.tcb.local_ip), s.tcb.local_port), 0
-        ip, port = s.local if s.local is not None else (ANY, 0)
-        return (ip4_str(ip), port), 0
+            return family_addr.text(s.family, s.tcb.local_ip, s.tcb.local_port), 0
+        ip, port = s.local if s.local is not None else (family_addr.wildcard(s.family), 0)
+        return family_addr.text(s.family, ip, port), 0
 
     def getpeername(self, fd: int) -> tuple[Any, int]:
         s = self.get(fd)
@@ -417,10 +417,10 @@ class SocketApi:
             return None, errno.EBADF
         tcb = s.tcb
         if s.udp is not None and s.udp.connected is not None:
-            return (ip4_str(s.udp.connected[0]), s.udp.connected[1]), 0
+            return family_addr.text(s.family, *s.udp.connected), 0
         if tcb is None or tcb.state in (State.CLOSED, State.SYN_SENT):
             return None, errno.ENOTCONN  # (Linux inet_getname: TCPF_CLOSE | TCPF_SYN_SENT)
-        return (ip4_str(tcb.remote_ip), tcb.remote_port), 0
+        return family_addr.text(s.family, tcb.remote_ip, tcb.remote_port), 0
 
     def recvfrom(self, fd: int, n: int) -> tuple[Any, int]:
         s = self.get(fd)
