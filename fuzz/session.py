@@ -213,7 +213,14 @@ class DifferentialSession:
         copy of it meets a different state on each stack (e.g. close() before the RTO on one,
         after it on the other: the FIN sent, or held by the reduced congestion window), a
         divergence of the harness's timing, not of the stacks. Waiting past the deadline lets
-        both fire it first; the oracle's then fires at the step (run_oracle_timers)."""
+        both fire it first; the oracle's then fires at the step (run_oracle_timers).
+
+        The wait reads the link (kept pending for the step's barrier): a frame left unread in
+        the tester's packet socket keeps the target's copy of it referenced, and Linux's RTO
+        then retransmits the data alone, without the FIN or the later segments the loss
+        probe sent last (tcp_retrans_try_collapse -> tcp_can_collapse: skb_cloned), where
+        with the frame read it merges them as the oracle does (stateful findings 032f2d063c78,
+        7448516a8e73, b902698dc101: 4/4 without reading, 0/4 with)."""
         key = (self.oracle.ip, ports.dut, self.addrs.tester_ip, ports.actual)
         for _ in range(8):  # (a timer re-armed in the window again: wait once more)
             tcb = self.oracle.tcp.conns.get(key)
@@ -221,7 +228,7 @@ class DifferentialSession:
             now = self.now()
             if due is None or not due - TIMER_RACE_EARLY_S <= now < due + TIMER_RACE_LATE_S:
                 return
-            time.sleep(due + TIMER_RACE_LATE_S - now)
+            self.link.watch(due + TIMER_RACE_LATE_S - now)
             self.run_oracle_timers()
 
     def fresh_ident(self) -> int:

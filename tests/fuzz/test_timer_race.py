@@ -4,13 +4,19 @@ case's connection."""
 
 from __future__ import annotations
 
+import os
+import time
 from types import SimpleNamespace
 
 import pytest
 
 import fuzz.session as session_module
+from conformance.judge.oracle import oracle_setup
+from fuzz.frames import tcp_ports
 from fuzz.seqspace import PortMap
 from fuzz.session import TIMER_RACE_EARLY_S, TIMER_RACE_LATE_S, DifferentialSession
+from fuzz.stateful import ConnectionDriver, active_open_steps
+from fuzz.targets import build_target
 
 ORACLE_IP = b"\xc6\x12\x00\x01"
 TESTER_IP = b"\xc6\x12\x00\x02"
@@ -42,6 +48,7 @@ def _session(due: float | None, now: float, slept: list[float]) -> SimpleNamespa
         tcb.timers.due = None  # the oracle's timer fired (nothing re-armed)
 
     fake.sleep = sleep
+    fake.link = SimpleNamespace(watch=sleep)  # the wait reads the link meanwhile
     fake.run_oracle_timers = run_oracle_timers
     return fake
 
@@ -56,9 +63,52 @@ def test_a_step_waits_out_a_timer_due_around_it(monkeypatch, offset, waits) -> N
     slept: list[float] = []
     now = 10.0
     fake = _session(now + offset, now, slept)
-    monkeypatch.setattr(session_module.time, "sleep", fake.sleep)
+    monkeypatch.setattr(session_module.time, "sleep", lambda s: pytest.fail("slept unread"))
     DifferentialSession.clear_of_timer(fake, PORTS)
     assert bool(slept) is waits
     if waits:  # until the target's copy has surely fired, the oracle's fired then
         assert fake.now() == pytest.approx(now + offset + TIMER_RACE_LATE_S)
         assert fake.fired == 1
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (netns)")
+
+
+def _retransmission_after_a_wait(session: DifferentialSession, wait) -> list[bytes]:
+    """Active open, 7 octets, shutdown (data and FIN in flight, unacknowledged), then
+    ``wait`` across the loss probe (the FIN again) and the RTO; the target's TCP segments."""
+    driver = ConnectionDriver(session, "active")
+    try:
+        for step in active_open_steps(session):
+            driver.step(step)
+        driver.step({"call": "send", "data": "aa" * 7})
+        driver.step({"call": "shutdown"})
+        wait(0.6)
+        return [f for f in session.barrier() if tcp_ports(f) is not None]
+    finally:
+        driver.finish()
+
+
+@needs_root
+def test_linux_merges_the_fin_into_the_rto_retransmission_only_once_its_copy_was_read():
+    """Why clear_of_timer reads while it waits: the loss probe's FIN left unread in the
+    tester's packet socket keeps Linux's copy referenced, and the RTO then retransmits the
+    data alone (tcp_can_collapse: skb_cloned); read at once, the data and the FIN go together
+    as the oracle predicts (RFC 9293 3.8.1 lets a retransmission repacketize)."""
+    target = build_target("linux")
+    target.start()
+    try:
+        bed = target.begin_test("fuzz-collapse")
+        try:
+            session = DifferentialSession(bed, oracle_setup(target).profile)
+            unread = _retransmission_after_a_wait(session, time.sleep)
+            read = _retransmission_after_a_wait(session, session.link.watch)
+        finally:
+            target.end_test(bed)
+    finally:
+        target.stop()
+    fin, psh = 0x01, 0x08
+    flags = [[f[14 + (f[14] & 0x0F) * 4 + 13] & (fin | psh) for f in frames]
+             for frames in (unread, read)]
+    # the loss probe (the FIN), then the RTO's retransmission of the data
+    assert flags == [[fin, psh], [fin, fin | psh]], (unread, read)
