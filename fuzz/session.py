@@ -64,6 +64,13 @@ class TargetUnresponsive(RuntimeError):
     """The target stopped answering the barrier probe (a liveness finding)."""
 
 
+def frame_ports(frame: bytes) -> PortMap:
+    """A frame's own TCP ports as the case's port map (no canonical space: both stacks see
+    them as sent); zeros for a frame that is not TCP."""
+    sport, dport = tcp_ports(frame) or (0, 0)
+    return PortMap(sport, sport, dport, dport)
+
+
 def pad(frame: bytes) -> bytes:
     """Zero padding to the Ethernet minimum (IEEE 802.3: 60 octets without the FCS)."""
     return frame + bytes(MIN_FRAME - len(frame)) if len(frame) < MIN_FRAME else frame
@@ -85,6 +92,9 @@ class CaseRecord:
     # The mismatches of the first step (frame or call) that left the allowed set: what the
     # finding is about; later ones may only be its consequences (the stacks have parted).
     first_mismatches: list[Divergence] = field(default_factory=list)
+    # The frame went to the target as drawn, no scenario's space (boofuzz: judge_sent); a
+    # replay sends it again as it is.
+    as_sent: bool = False
     calls: list[str] = field(default_factory=list)  # socket calls made (stateful engine)
     steps: list[dict[str, str]] = field(default_factory=list)  # frames and calls, in order
     call_answers: list[list[bytes]] = field(default_factory=list)
@@ -132,6 +142,8 @@ class CaseRecord:
                                  "canonical": [f.hex() for f in self.canonical]}
         if self.steps:
             entry["steps"] = self.steps
+        if self.as_sent:
+            entry["as_sent"] = True
         return entry
 
     def trace(self) -> list[dict[str, Any]]:
@@ -306,11 +318,17 @@ class DifferentialSession:
     def judge_sent(self, state: str, frame: bytes, ports: PortMap) -> CaseRecord:
         """A frame another engine already sent to the target (boofuzz): the oracle gets the
         same octets, the target's answers are collected and compared, leftovers reset."""
-        record = CaseRecord(state, (frame,))
+        record = CaseRecord(state, (frame,), as_sent=True)
         ctx = CaseContext(CANONICAL_VIEW, ports)
         self._judge(ctx, frame, frame, self.oracle_receive(frame), record)
         self.reset_leftover(ports)
         return record
+
+    def resend(self, state: str, frame: bytes) -> CaseRecord:
+        """A frame judged as sent (:meth:`judge_sent`), sent to the target again as it is and
+        judged again (a replay)."""
+        self.link.send(frame)
+        return self.judge_sent(state, frame, frame_ports(frame))
 
     def exchange(self, ctx: CaseContext, frame: bytes, record: CaseRecord) -> None:
         """One canonical frame to both stacks, each in its own space; answers compared."""
