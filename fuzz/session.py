@@ -5,8 +5,9 @@ A case (a few canonical frames, drawn by a strategy) runs like this:
 1. the scenario brings both stacks to its state on a fresh tester port (``open``);
 2. each frame is shifted into the target's and the oracle's sequence space
    (:mod:`fuzz.seqspace`), sent to the target and fed to the oracle;
-3. the target's answers are collected up to a barrier (an ICMP echo probe: the target
-   answers in order, DESIGN principle 6) and compared with the oracle's predictions;
+3. the target's answers are collected up to a barrier (the probe bed set-up chose,
+   conformance.author.barriers: an ICMP echo, or a fallback when the DUT ignores echo; the
+   target answers in order, DESIGN principle 6) and compared with the oracle's predictions;
 4. the scenario resets what the case left (``close``).
 
 The hot path uses prebuilt bytes and byte-level matching; the link records nothing, the
@@ -21,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.author import barriers
+from conformance.author.templates import link_defaults
 from conformance.fabric.link import MIN_FRAME, LinkTimeout
 from conformance.judge.divergence import HOST_STATE, Divergence, frame_kind, response_class
 from conformance.judge.matching import Matcher, compare_call
@@ -58,6 +61,10 @@ SETTLED_STATES = (State.CLOSED, State.LISTEN, State.TIME_WAIT)
 # The canonical connection's numbers, for the analyses of a target's store (judge.store.Context).
 CANONICAL_CONSTANTS = {"tester_iss": TESTER_ISS, "tester_tsval": TESTER_TSVAL,
                        "dut_isn": CANONICAL_DUT_ISN}
+
+
+# DifferentialSession's default barrier: chosen on its own bed (barriers.for_bed).
+CHOOSE_BARRIER = object()
 
 
 class TargetUnresponsive(RuntimeError):
@@ -151,10 +158,17 @@ class CaseRecord:
 
 
 class DifferentialSession:
-    def __init__(self, bed: TestBed, oracle_profile: Profile, seed: int = 0) -> None:
+    def __init__(self, bed: TestBed, oracle_profile: Profile, seed: int = 0,
+                 barrier: str | None | object = CHOOSE_BARRIER) -> None:
         self.bed = bed
         self.link = bed.link
         self.link.recorder = None  # the hot path records nothing; case records keep frames
+        # The barrier probe (conformance.author.barriers): the campaign's choice, else this
+        # bed's; None: no probe is answered, the quiescence window instead.
+        kind = barriers.for_bed(bed) if barrier is CHOOSE_BARRIER else barrier
+        self.caps = barriers.with_probe(bed.capabilities, kind)  # type: ignore[arg-type]
+        self.link_defaults = link_defaults(bed.endpoints)
+        self._barrier_seq = 0
         self.addrs = LinkAddresses.from_endpoints(bed.endpoints)
         self.factory = FrameFactory(self.addrs)
         self.oracle = build_oracle(oracle_profile, bed.endpoints, seed)
@@ -185,16 +199,24 @@ class DifferentialSession:
 
     def barrier(self) -> list[bytes]:
         """The target's answers so far: up to the barrier probe's reply, and for a target that
-        does not reply synchronously (its timers or threads may answer later) also what comes
-        within its quiescence window."""
+        does not reply synchronously (its timers or threads may answer later, or it answers
+        no probe) also what comes within its quiescence window."""
+        frames = self.probe()
+        if not self.caps.replies_synchronously:
+            frames += self.link.quiesce(self.caps.quiescence_window_s)
+        return frames
+
+    def probe(self) -> list[bytes]:
+        """The frames before the answer to the barrier probe (sent to the target only; none
+        when no probe is answered). TargetUnresponsive when it goes unanswered."""
+        if self.caps.barrier is None:
+            return []
+        self._barrier_seq = self._barrier_seq % 0xFFFF + 1
+        probe = barriers.probe(self.caps.barrier, self.link_defaults, self._barrier_seq)
         try:
-            frames = self.link.barrier(self.factory.barrier(), BARRIER_TIMEOUT)
+            return self.link.barrier(probe, BARRIER_TIMEOUT)
         except LinkTimeout as exc:
             raise TargetUnresponsive(str(exc)) from None
-        caps = self.bed.capabilities
-        if not caps.replies_synchronously:
-            frames += self.link.quiesce(caps.quiescence_window_s)
-        return frames
 
     def expect_tcp(self, frame: bytes, ports: PortMap, flags: int, timeout: float) -> list[bytes]:
         """Send ``frame`` to the target only and wait for a segment with ``flags`` on the
