@@ -167,8 +167,8 @@ class DifferentialSession:
         # bed's; None: no probe is answered, the quiescence window instead.
         kind = barriers.for_bed(bed) if barrier is CHOOSE_BARRIER else barrier
         self.caps = barriers.with_probe(bed.capabilities, kind)  # type: ignore[arg-type]
-        self.link_defaults = link_defaults(bed.endpoints)
-        self._barrier_seq = 0
+        self.probes = (barriers.ProbeRing(self.caps.barrier, link_defaults(bed.endpoints))
+                       if self.caps.barrier is not None else None)
         self.addrs = LinkAddresses.from_endpoints(bed.endpoints)
         self.factory = FrameFactory(self.addrs)
         self.oracle = build_oracle(oracle_profile, bed.endpoints, seed)
@@ -209,12 +209,10 @@ class DifferentialSession:
     def probe(self) -> list[bytes]:
         """The frames before the answer to the barrier probe (sent to the target only; none
         when no probe is answered). TargetUnresponsive when it goes unanswered."""
-        if self.caps.barrier is None:
+        if self.probes is None:
             return []
-        self._barrier_seq = self._barrier_seq % 0xFFFF + 1
-        probe = barriers.probe(self.caps.barrier, self.link_defaults, self._barrier_seq)
         try:
-            return self.link.barrier(probe, BARRIER_TIMEOUT)
+            return self.link.barrier(self.probes.next(), BARRIER_TIMEOUT)
         except LinkTimeout as exc:
             raise TargetUnresponsive(str(exc)) from None
 
