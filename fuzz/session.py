@@ -44,7 +44,9 @@ from fuzz.seqspace import CANONICAL_DUT_ISN, PortMap
 from fuzz.strategies import LinkAddresses
 from reference_stack.profiles import Profile
 from reference_stack.stack import CallResult, Reaction
+from reference_stack.tcp import ack_throttle
 from reference_stack.tcp.state import State
+from reference_stack.tcp.tcb import Tcb
 from reference_stack.wire.tcp import RST
 
 BARRIER_TIMEOUT = 2.0
@@ -255,13 +257,24 @@ class DifferentialSession:
         7448516a8e73, b902698dc101: 4/4 without reading, 0/4 with)."""
         key = (self.oracle.ip, ports.dut, self.addrs.tester_ip, ports.actual)
         for _ in range(8):  # (a timer re-armed in the window again: wait once more)
-            tcb = self.oracle.tcp.conns.get(key)
-            due = tcb.timers.earliest() if tcb is not None else None
             now = self.now()
-            if due is None or not due - TIMER_RACE_EARLY_S <= now < due + TIMER_RACE_LATE_S:
+            due = next((d for d in self._deadlines(self.oracle.tcp.conns.get(key))
+                        if d - TIMER_RACE_EARLY_S <= now < d + TIMER_RACE_LATE_S), None)
+            if due is None:
                 return
             self.link.watch(due + TIMER_RACE_LATE_S - now)
             self.run_oracle_timers()
+
+    def _deadlines(self, tcb: Tcb | None) -> list[float]:
+        """The oracle's deadlines on a connection that a step keeps clear of: its next timer,
+        and the end of its ACK rate limit (RFC 5961 7; Linux __tcp_oow_rate_limited counts
+        tcp_invalid_ratelimit in jiffies from its own clock: a challenge step 497 ms after the
+        last challenge ACK, by the DUT's timestamps, was answered where the oracle, 500 ms,
+        held it back; stateful finding 7ba9159982c0)."""
+        if tcb is None:
+            return []
+        found = (tcb.timers.earliest(), ack_throttle.limit_ends(self.oracle.profile, tcb))
+        return [d for d in found if d is not None]
 
     def fresh_ident(self) -> int:
         """The next IP identification for a case's fragments (:class:`fuzz.seqspace.IdentMap`):

@@ -17,6 +17,7 @@ from fuzz.seqspace import PortMap
 from fuzz.session import TIMER_RACE_EARLY_S, TIMER_RACE_LATE_S, DifferentialSession
 from fuzz.stateful import ConnectionDriver, active_open_steps
 from fuzz.targets import build_target
+from reference_stack.profiles import LINUX
 
 ORACLE_IP = b"\xc6\x12\x00\x01"
 TESTER_IP = b"\xc6\x12\x00\x02"
@@ -31,13 +32,16 @@ class FakeTimers:
         return self.due
 
 
-def _session(due: float | None, now: float, slept: list[float]) -> SimpleNamespace:
+def _session(due: float | None, now: float, slept: list[float],
+             oow: float | None = None) -> SimpleNamespace:
     clock = {"now": now}
-    tcb = SimpleNamespace(timers=FakeTimers(due))
+    tcb = SimpleNamespace(timers=FakeTimers(due), last_oow_ack=oow)
     key = (ORACLE_IP, PORTS.dut, TESTER_IP, PORTS.actual)
-    fake = SimpleNamespace(oracle=SimpleNamespace(ip=ORACLE_IP, tcp=SimpleNamespace(
-        conns={key: tcb})), addrs=SimpleNamespace(tester_ip=TESTER_IP),
-        now=lambda: clock["now"], fired=0)
+    fake = SimpleNamespace(oracle=SimpleNamespace(ip=ORACLE_IP, profile=LINUX,
+                                                  tcp=SimpleNamespace(conns={key: tcb})),
+                           addrs=SimpleNamespace(tester_ip=TESTER_IP),
+                           now=lambda: clock["now"], fired=0)
+    fake._deadlines = lambda tcb: DifferentialSession._deadlines(fake, tcb)
 
     def sleep(seconds: float) -> None:
         slept.append(seconds)
@@ -71,6 +75,22 @@ def test_a_step_waits_out_a_timer_due_around_it(monkeypatch, offset, waits) -> N
         assert fake.fired == 1
 
 
+@pytest.mark.parametrize("offset,waits", [
+    (-1.0, False), (-TIMER_RACE_LATE_S / 2, True), (TIMER_RACE_EARLY_S / 2, True), (1.0, False),
+])
+def test_a_step_waits_out_the_end_of_the_ack_rate_limit_around_it(monkeypatch, offset, waits):
+    """RFC 5961 7's limit ends LINUX.oow_ack_interval after the last challenge ACK: a step at
+    that boundary may be answered by one stack and not the other (Linux counts in jiffies)."""
+    slept: list[float] = []
+    now = 10.0
+    fake = _session(None, now, slept, oow=now + offset - LINUX.oow_ack_interval)
+    monkeypatch.setattr(session_module.time, "sleep", lambda s: pytest.fail("slept unread"))
+    DifferentialSession.clear_of_timer(fake, PORTS)
+    assert bool(slept) is waits
+    if waits:
+        assert fake.now() == pytest.approx(now + offset + TIMER_RACE_LATE_S)
+
+
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (netns)")
 
 
@@ -91,18 +111,24 @@ def _retransmission_after_a_wait(session: DifferentialSession, wait) -> list[byt
 
 @needs_root
 def test_linux_merges_the_fin_into_the_rto_retransmission_only_once_its_copy_was_read():
-    """Why clear_of_timer reads while it waits: the loss probe's FIN left unread in the
-    tester's packet socket keeps Linux's copy referenced, and the RTO then retransmits the
-    data alone (tcp_can_collapse: skb_cloned); read at once, the data and the FIN go together
-    as the oracle predicts (RFC 9293 3.8.1 lets a retransmission repacketize)."""
+    """Why the stateful engine's link reads frames as they arrive (TesterLink.read_promptly)
+    and clear_of_timer reads while it waits: the loss probe's FIN left unread in the tester's
+    packet socket keeps Linux's copy referenced, and the RTO then retransmits the data alone
+    (tcp_can_collapse: skb_cloned); read at once, the data and the FIN go together as the
+    oracle predicts (RFC 9293 3.8.1 lets a retransmission repacketize). A stall of the harness
+    (a plain sleep, as on a loaded machine) no longer changes that."""
     target = build_target("linux")
     target.start()
     try:
         bed = target.begin_test("fuzz-collapse")
         try:
             session = DifferentialSession(bed, oracle_setup(target).profile)
+            prompt = session.link.read_promptly
+            session.link.read_promptly = lambda: None  # as the link was: read at each step
             unread = _retransmission_after_a_wait(session, time.sleep)
             read = _retransmission_after_a_wait(session, session.link.watch)
+            session.link.read_promptly = prompt
+            stalled = _retransmission_after_a_wait(session, time.sleep)
         finally:
             target.end_test(bed)
     finally:
@@ -121,3 +147,4 @@ def test_linux_merges_the_fin_into_the_rto_retransmission_only_once_its_copy_was
 
     assert data_retransmissions(unread)[:1] == [psh], unread
     assert data_retransmissions(read)[:1] == [fin | psh], read
+    assert data_retransmissions(stalled)[:1] == [fin | psh], stalled
