@@ -196,8 +196,9 @@ class DifferentialSession:
         """The same frame (in each one's sequence space) to both stacks, padded to the
         Ethernet minimum as the link would: the oracle must see the octets the target sees."""
         target_frame, oracle_frame = pad(target_frame), pad(oracle_frame)
+        now = self.now()  # before the target acts (see call_both)
         self.link.send(target_frame)
-        return self.oracle_receive(oracle_frame)
+        return self.oracle.receive(oracle_frame, now)
 
     def barrier(self) -> list[bytes]:
         """The target's answers so far: up to the barrier probe's reply, and for a target that
@@ -372,9 +373,16 @@ class DifferentialSession:
     def call_both(self, ctx: CaseContext, name: str, target_call: Callable[[], Any],
                   oracle_call: Callable[[float], CallResult], record: CaseRecord) -> Any:
         """The same socket call on both stacks: results (value, errno) compared, then the
-        frames each emitted. Returns the target's result."""
+        frames each emitted. Returns the target's result.
+
+        The oracle acts at the time the target was asked, not when it answered: a stall of
+        the harness between the two (a loaded machine) would otherwise start the oracle's
+        timers late, and the target's loss probe or RTO would come before the oracle's window
+        for it (the judge allows a timer frame TIMER_EARLY_S early but TIMER_LATE_S late;
+        stateful finding abc597722c51: the FIN's loss probe ahead of the oracle's)."""
+        now = self.now()
         value, err = target_call()
-        result = oracle_call(self.now())
+        result = oracle_call(now)
         found = compare_call(name, (value, err), result)
         record.calls.append(f"{name}: target {(value, err)!r}, oracle "
                             f"{(result.value, result.errno)!r}")

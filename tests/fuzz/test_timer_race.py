@@ -148,3 +148,18 @@ def test_linux_merges_the_fin_into_the_rto_retransmission_only_once_its_copy_was
     assert data_retransmissions(unread)[:1] == [psh], unread
     assert data_retransmissions(read)[:1] == [fin | psh], read
     assert data_retransmissions(stalled)[:1] == [fin | psh], stalled
+
+
+def test_the_oracle_acts_at_the_time_the_target_was_asked_not_after_a_stall():
+    """A harness stalled while the target takes a frame (a loaded machine) must not start the
+    oracle's timers late: the judge allows a target's timer frame only TIMER_EARLY_S early."""
+    clock = {"now": 5.0}
+    seen: list[float] = []
+
+    def stalled_send(frame: bytes) -> None:
+        clock["now"] += 0.3
+
+    fake = SimpleNamespace(now=lambda: clock["now"], link=SimpleNamespace(send=stalled_send),
+                           oracle=SimpleNamespace(receive=lambda f, t: seen.append(t)))
+    DifferentialSession.send_both(fake, b"\x00" * 60, b"\x00" * 60)
+    assert seen == [5.0]
