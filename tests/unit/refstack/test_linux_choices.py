@@ -409,6 +409,7 @@ def test_orphaned_fin_wait_2_starts_with_the_ack_limit_unarmed(profile) -> None:
 
 
 FULL_SOCKET_FW2 = dataclasses.replace(LINUX, fin_wait_2_minisock=False)
+FREED = "LINUX-tcp_time_wait-fin-wait-2-ofo-freed"
 
 
 @pytest.mark.parametrize("profile", [RFC, FULL_SOCKET_FW2, LINUX],
@@ -431,6 +432,26 @@ def test_orphaned_fin_wait_2_answers_old_segments_without_sack(profile, ack_flag
         (ack,) = replies
         dsack = profile is FULL_SOCKET_FW2  # tcp_send_dupack's D-SACK
         assert ack.flags == ACK and bool(_blocks(ack)) is dsack
+
+
+@pytest.mark.parametrize("profile", [RFC, FULL_SOCKET_FW2, LINUX],
+                         ids=["rfc", "linux-full-socket", "linux"])
+def test_orphaned_fin_wait_2_forgets_out_of_order_data(profile) -> None:
+    """Stateful findings 01f4be5f1c0c, 5de5fa58229f: data held out of order when the socket
+    is closed in FIN-WAIT-2."""
+    c = _sack_conn(profile)
+    fd = c.stack.accept(c.fd, 0.0).value[0]
+    c.note(c.stack.shutdown(fd, 1, 0.0).reaction)  # its FIN
+    c.note(c.seg(ACK))  # the FIN acknowledged: FIN-WAIT-2
+    left = c.snd_nxt + 1000
+    (ack,) = c.note(c.seg(ACK, seq=left, payload=b"o" * 4))  # held out of order
+    assert _blocks(ack) == [(left, left + 4)]
+    r = c.stack.close(fd, 0.0)  # orphaned: Linux's minisocket replaces the full socket
+    c.note(r.reaction)
+    assert (FREED in r.reaction.rules()) is (profile is LINUX)
+    (ack,) = c.note(c.seg(ACK, seq=c.snd_nxt + (1 << 20)))  # out of the window: an ACK
+    # RFC 2018 4: the out-of-order data is still reported; Linux's minisocket holds none
+    assert _blocks(ack) == ([] if profile is LINUX else [(left, left + 4)])
 
 
 def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
