@@ -142,6 +142,17 @@ def test_out_of_band_byte_linux(inline) -> None:
         assert c.stack.recv(c.fd, 100, 0.0).errno == errno.EAGAIN
 
 
+@pytest.mark.parametrize("fin", [0, FIN], ids=["text", "text-and-fin"])
+def test_out_of_band_byte_at_urgent_pointer_zero_linux(fin) -> None:
+    """Linux tcp_check_urg: SEG.UP = 0 makes the segment's first octet the out-of-band byte,
+    also when the segment carries the FIN (stateful finding 00f9f9ecb326)."""
+    c = bring_to(State.ESTABLISHED, LINUX)
+    frame = c.tester.tcp(c.sport, c.dport, ACK | PSH | URG | fin, c.snd_nxt, c.rcv_nxt, b"!abc",
+                         urgent=0)
+    c.stack.receive(frame, 0.0)
+    assert c.stack.recv(c.fd, 100, 0.0).value == b"abc"
+
+
 @pytest.mark.parametrize("keep,window", [(True, 64240), (False, 65160)],
                          ids=["linux", "recomputed"])
 def test_simultaneous_open_syn_ack_window(keep, window) -> None:
