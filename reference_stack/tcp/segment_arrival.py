@@ -275,6 +275,16 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             if linux_arrival.reset_after_fin(layer, tcb, seg):
                 layer.transition(tcb, TABLES[tcb.state].rst, now)
                 return
+            if seq_lt(seg.seq, tcb.rcv_nxt) and _held_ack_turns(layer, tcb, seg, length,
+                                                                 rcv_wnd, now, False):
+                # Linux tcp_sequence, its RCV.WUP still where the ACK it holds back left it
+                # (tcp_fin's ping-pong mode): the RST below RCV.NXT is in its window, not at
+                # RCV.NXT, so it draws a challenge ACK (RFC 5961 3.2; the held ACK's twin, they
+                # may merge), which arms the rate limit (RFC 5961 7): a RST in the window soon
+                # after gets none (stateful finding b4f2bcf6740c).
+                send.challenge_ack(tcb, seg, now, "RFC5961-3.2-MUST-rst-challenge-ack",
+                                   may_delay=True)
+                return
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-out-of-window")
             return
         if (tcb.state is State.TIME_WAIT and flags & FIN
