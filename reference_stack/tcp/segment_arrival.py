@@ -447,6 +447,11 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     need_ack = False
     in_order_text = False
     fin_ok = bool(flags & FIN)
+    if linux_arrival.text_after_fin_aborts(layer, tcb, seg):
+        layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg, linux_arrival.RULE_TEXT_AFTER_FIN)
+        tcb.error = errno.ECONNRESET
+        layer.delete(tcb)
+        return
     if ((seg.payload or (fin_ok and p.fin_gap_aborts_after_close)) and tcb.orphan
             and tcb.state in (State.FIN_WAIT_1, State.FIN_WAIT_2)
             and seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt)):

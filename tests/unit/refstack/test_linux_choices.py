@@ -593,3 +593,19 @@ def test_second_probe_timeout_of_an_episode_fires_the_overdue_rto_linux() -> Non
     (again,) = c.note(r)
     assert again.payload == b"z4444" and again.flags & FIN
     assert "RFC6298-5.4-MUST-retransmit-earliest" in r.rules()
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("state", [State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK])
+def test_text_after_the_peers_fin_starting_before_rcv_nxt(profile, state) -> None:
+    """Stateful finding 3826bb2af871: CLOSING, text from RCV.NXT - 1 (the FIN's octet)."""
+    c = bring_to(state, profile, half_close=True)
+    ours = state is not State.CLOSE_WAIT  # our FIN sent: not acknowledged by the segment
+    r = c.seg(ACK | PSH, seq=c.snd_nxt - 1, ack=c.rcv_nxt - ours, payload=b"abcdef")
+    replies = c.note(r)
+    if profile is LINUX:  # tcp_rcv_state_process: TCPABORTONDATA, then tcp_v4_send_reset
+        assert [s.flags for s in replies] == [RST] and replies[0].seq == c.rcv_nxt - ours
+        assert c.state() is State.CLOSED
+        assert "LINUX-tcp_rcv_state_process-text-after-fin-abort" in r.rules()
+    else:  # RFC 9293 3.10.7.4 seventh check: the text is ignored
+        assert all(s.flags & RST == 0 for s in replies) and c.state() is state
