@@ -499,7 +499,12 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                 fin_ok = False  # RFC 9293 3.10.7.4: a FIN beyond the window is trimmed
             before = tcb.rcv_nxt
             if data:
+                overlap = _ofo_overlap(tcb, start, len(data))
                 tcb.rcv_nxt = tcb.recv.insert(start, data, tcb.rcv_nxt)
+                if overlap is not None and p.dsack and tcb.sack_ok:
+                    # RFC 2883 4: octets received again, in order now and held out of order
+                    # before (Linux tcp_ofo_queue: tcp_dsack_extend(skb->seq, dsack_high)).
+                    tcb.dsack = overlap
                 in_order_text = start == before and not tcb.recv.ooo
             elif off > 0 and not tcb.recv.ooo:
                 # All its text old, its FIN at RCV.NXT: for Linux tcp_data_queue a partial
@@ -669,6 +674,19 @@ def rejected_duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int) 
             p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
         # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
         note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
+
+
+def _ofo_overlap(tcb: Tcb, start: int, length: int) -> tuple[int, int] | None:
+    """In-order text [start, start + length) that reaches data held out of order: the D-SACK
+    block Linux's tcp_ofo_queue reports, from the first such segment to the text's end."""
+    if start != tcb.rcv_nxt or not tcb.recv.ooo:
+        return None
+    end = seq_add(start, length)
+    firsts = [s for s, d in tcb.recv.ooo.items() if d and seq_lt(s, end)]
+    if not firsts:
+        return None
+    first = min(firsts, key=lambda s: seq_diff(s, start))
+    return first, end
 
 
 def note_duplicate(layer: Connections, tcb: Tcb, start: int, end: int) -> None:

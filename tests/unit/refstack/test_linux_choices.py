@@ -609,3 +609,17 @@ def test_text_after_the_peers_fin_starting_before_rcv_nxt(profile, state) -> Non
         assert "LINUX-tcp_rcv_state_process-text-after-fin-abort" in r.rules()
     else:  # RFC 9293 3.10.7.4 seventh check: the text is ignored
         assert all(s.flags & RST == 0 for s in replies) and c.state() is state
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_in_order_text_reaching_data_held_out_of_order_is_d_sacked(profile) -> None:
+    """Stateful finding 90162d597df9: 6 octets one past RCV.NXT, then 6 at RCV.NXT."""
+    c = _sack_conn(profile)
+    start = c.snd_nxt
+    (ack,) = c.note(c.seg(ACK, seq=start + 1, payload=b"b" * 6))  # held out of order
+    assert _blocks(ack) == [(start + 1, start + 7)]
+    replies = c.note(c.seg(ACK, seq=start, payload=b"a" * 6))  # fills the hole, 5 again
+    assert replies[-1].ack == start + 7
+    # RFC 2883 (D-SACK, the linux profile): the octets received twice, as Linux's
+    # tcp_ofo_queue reports them; the rfc profile sends no D-SACK
+    assert _blocks(replies[-1]) == ([(start + 1, start + 6)] if profile is LINUX else [])
