@@ -23,11 +23,16 @@ from boofuzz.connections import ITargetConnection
 
 from fuzz.boofuzz_fast import Byte, CountedRequest, DWord, Word
 from fuzz.boofuzz_ipv6 import requests6
-from fuzz.frames import tcp_ports
 from fuzz.runner import Campaign
 from fuzz.scenarios import Established, Listen
 from fuzz.seqspace import PortMap
-from fuzz.session import CaseRecord, DifferentialSession, TargetUnresponsive, pad
+from fuzz.session import (
+    CaseRecord,
+    DifferentialSession,
+    TargetUnresponsive,
+    frame_ports,
+    pad,
+)
 from fuzz.strategies import LinkAddresses
 from fuzz.strategies_ipv6 import Link6
 from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
@@ -153,12 +158,8 @@ class LinkConnection(ITargetConnection):
 
 def state_of(frame: bytes) -> tuple[str, PortMap]:
     """The scenario a boofuzz frame lands in (by its TCP destination port) and its ports."""
-    ports = tcp_ports(frame)
-    if ports is None:
-        return "CLOSED", PortMap(0, 0, 0, 0)
-    sport, dport = ports
-    state = "LISTEN" if dport in LISTENING_PORTS else "CLOSED"
-    return state, PortMap(sport, sport, dport, dport)
+    ports = frame_ports(frame)
+    return ("LISTEN" if ports.dut in LISTENING_PORTS else "CLOSED"), ports
 
 
 class BoofuzzEngine:

@@ -64,7 +64,9 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     if code in (0, 1):
         summary_path = Path(args.out) / SUMMARY_FILE
         summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
-        environment = {"oracle": summary.get("oracle"), "dut_sysctls": summary.get("dut_sysctls")}
+        environment = {"oracle": summary.get("oracle"), "dut_sysctls": summary.get("dut_sysctls"),
+                       "barrier": summary.get("barrier"),
+                       "unavailable": summary.get("unavailable") or []}
         write_fuzz_outputs(args.target, args.out, findings_of(args.out), harness_version(),
                            environment)
         print(f"netconform: findings in {args.out}/ (index.html, results.json, findings/)")

@@ -100,6 +100,7 @@ class Finding:
             "found_at": self.found_at, "frames": len(r.canonical),
             "canonical": [f.hex() for f in r.canonical],
             "steps": r.steps, "calls": r.calls, "batch_cases": len(self.batch),
+            "as_sent": r.as_sent,
             "sent": [f.hex() for f in r.sent],
             "sent_summary": [dissect(f).summary() for f in r.sent],
             "responses": [[f.hex() for f in frames] for frames in r.responses],

@@ -1,17 +1,14 @@
 """Byte-level looks at frames on the fuzz hot path: which frames the target sent belong to a
-case, and the frames the runner itself crafts (barrier probes, handshakes, resets). What kind
-of frame a case is (the coverage cells' column) is the judge's frame_kind
-(conformance.judge.divergence)."""
+case, and the frames the runner itself crafts (handshakes, resets; the barrier probes are
+conformance.author.barriers', as for the suites). What kind of frame a case is (the coverage
+cells' column) is the judge's frame_kind (conformance.judge.divergence)."""
 
 from __future__ import annotations
 
 from conformance.author.background import is_background
-from conformance.author.exchange import BARRIER_IDENT, echo_reply_predicate
-from conformance.fabric.link import Barrier
 from fuzz.strategies import LinkAddresses
 from reference_stack.wire.frame import build_frame
-from reference_stack.wire.icmpv4 import Icmpv4Repr
-from reference_stack.wire.ipv4 import IPPROTO_ICMP, IPPROTO_TCP, Ipv4Repr
+from reference_stack.wire.ipv4 import IPPROTO_TCP, Ipv4Repr
 from reference_stack.wire.tcp import TcpOption, TcpRepr
 
 ETH_P_IP = b"\x08\x00"
@@ -62,17 +59,6 @@ class FrameFactory:
 
     def __init__(self, addrs: LinkAddresses) -> None:
         self.addrs = addrs
-        self._barrier_seq = 0
-
-    def barrier(self) -> Barrier:
-        """An ICMP echo request whose reply marks the end of the target's answers
-        (DESIGN principle 6) and the predicate recognising that reply."""
-        self._barrier_seq = (self._barrier_seq + 1) & 0xFFFF
-        seq = self._barrier_seq
-        ip = Ipv4Repr(src=self.addrs.tester_ip, dst=self.addrs.dut_ip, protocol=IPPROTO_ICMP)
-        probe = build_frame(self.addrs.tester_mac, self.addrs.dut_mac, ip,
-                            Icmpv4Repr(8, 0, (BARRIER_IDENT << 16) | seq, b"netconform-fuzz"))
-        return Barrier(probe, echo_reply_predicate(BARRIER_IDENT, seq))
 
     def tcp(self, sport: int, dport: int, flags: int, seq: int, ack: int = 0,
             options: tuple[TcpOption, ...] = (), window: int = 64240) -> bytes:

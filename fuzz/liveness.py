@@ -1,6 +1,7 @@
 """Liveness: is the target still there after a batch, and did its kernel complain?
 
-- :func:`health_probe`: an ICMP echo and a fresh handshake (SYN to the listening port, the
+- :func:`health_probe`: the barrier probe (an ICMP echo, or the fallback bed set-up chose,
+  conformance.author.barriers) and a fresh handshake (SYN to the listening port, the
   SYN,ACK, then a RST to clear it). A failure is a liveness finding (a hung or dead target).
 - :class:`KernelLog` (:mod:`conformance.evidence.kmsg`): new ``WARNING``/``BUG``/``KASAN``
   (and similar) lines in the kernel log
@@ -9,10 +10,10 @@
 
 from __future__ import annotations
 
+from conformance.author import barriers
 from conformance.evidence.kmsg import KMSG, KernelLog
-from conformance.fabric.link import LinkTimeout
 from fuzz.seqspace import PortMap
-from fuzz.session import BARRIER_TIMEOUT, DifferentialSession
+from fuzz.session import BARRIER_TIMEOUT, DifferentialSession, TargetUnresponsive
 from reference_stack.wire.tcp import ACK, RST, SYN
 
 __all__ = ["KMSG", "KernelLog", "health_probe"]
@@ -22,11 +23,11 @@ HEALTH_ISS = 0x12345678
 
 
 def health_probe(session: DifferentialSession, listen_port: int) -> str | None:
-    """None when the target answers an echo and a handshake, else what failed."""
+    """None when the target answers the barrier probe and a handshake, else what failed."""
     try:
-        session.link.barrier(session.factory.barrier(), BARRIER_TIMEOUT)
-    except LinkTimeout:
-        return "no reply to an ICMP echo request"
+        session.probe()
+    except TargetUnresponsive:
+        return f"no reply to the barrier probe ({barriers.DESCRIPTIONS[session.caps.barrier]})"
     ports = PortMap(HEALTH_PORT, HEALTH_PORT, listen_port, listen_port)
     syn = session.factory.tcp(HEALTH_PORT, listen_port, SYN, HEALTH_ISS)
     if not session.expect_tcp(syn, ports, SYN | ACK, BARRIER_TIMEOUT):

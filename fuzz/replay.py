@@ -65,12 +65,19 @@ def _broken_rules(recorded: list[str]) -> tuple[str, ...]:
 
 
 def replay_case(session: DifferentialSession, entry: dict[str, Any]) -> CaseRecord:
-    """One case (``CaseRecord.case_entry``): a stateful run's steps, or frames from a state."""
-    if entry.get("steps"):
-        from fuzz.stateful import run_steps  # the stateful engine needs hypothesis's stateful
+    """One case (``CaseRecord.case_entry``): frames from a scenario's state (hypothesis,
+    boofuzz), or a stateful run's steps from its opening, none at all included (a run that
+    ended before its first step)."""
+    state = entry["state"]
+    if entry.get("as_sent"):  # a boofuzz frame, sent as it was
+        return session.resend(state, bytes.fromhex(entry["canonical"][0]))
+    if state in session.scenarios:
+        return session.run_case(state, tuple(bytes.fromhex(h) for h in entry["canonical"]))
+    from fuzz.stateful import OPENING_OF, run_steps  # needs hypothesis's stateful
 
-        return run_steps(session, entry["state"], entry["steps"])
-    return session.run_case(entry["state"], tuple(bytes.fromhex(h) for h in entry["canonical"]))
+    if state not in OPENING_OF:
+        raise ValueError(f"a case from an unknown state {state!r}")
+    return run_steps(session, state, entry.get("steps") or [])
 
 
 def _replay_batch(session: DifferentialSession, batch: list[dict[str, Any]],
@@ -132,7 +139,8 @@ def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None)
                     result.mismatches.append(_liveness(f"target failed: {exc}"))
                 return result
             entry = {"state": rec.get("scenario", rec["state"]), "canonical": rec["canonical"],
-                     "steps": rec.get("steps") or []}
+                     "steps": rec.get("steps") or [],
+                     "as_sent": rec.get("as_sent", rec.get("engine") == "boofuzz")}
             record = replay_case(session, entry)
         finally:
             if not ended:

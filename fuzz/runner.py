@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance.author import barriers
 from conformance.judge import store
 from conformance.judge.oracle import oracle_setup
 from conformance.targets.base import Target
@@ -83,6 +84,10 @@ class Campaign:
         # finding: the input that may have crashed or hung it, replayable).
         self.unprobed: list[dict[str, Any]] = []
         self.dut_sysctls: dict[str, str] = {}
+        # The barrier probe (conformance.author.barriers), chosen on the first batch's bed;
+        # the one line saying so when it is not the echo.
+        self.barrier: str | None = target.capabilities.barrier
+        self.barrier_note: str | None = None
 
     # -- time ----------------------------------------------------------------------------
     def time_left(self) -> float:
@@ -111,7 +116,13 @@ class Campaign:
         self.batches += 1
         bed = self.target.begin_test(f"fuzz-batch-{self.batches}")
         self.dut_sysctls = prepare_bed(bed)
-        return DifferentialSession(bed, self.oracle.profile, self.seed + self.batches)
+        if self.batches == 1:  # the barrier probe the target answers, chosen once
+            self.barrier = barriers.for_bed(bed)
+            self.barrier_note = barriers.fallback_note(self.barrier)
+            if self.barrier_note and self.progress is not None:
+                self.progress.write(f"netconform: {self.barrier_note}\n")
+        return DifferentialSession(bed, self.oracle.profile, self.seed + self.batches,
+                                   barrier=self.barrier)
 
     def close_batch(self, session: DifferentialSession, probe: bool = True) -> None:
         """Health probe (echo and a fresh handshake), kernel log, then the bed goes; the
@@ -238,4 +249,6 @@ class Campaign:
             "unexplained": [rec["id"] for rec in self.store.unexplained()],
             "cells": len(totals.cells), "total_cases": totals.cases,
             "dut_sysctls": self.dut_sysctls, "oracle": self.oracle.record(),
+            "barrier": self.barrier,
+            "unavailable": [self.barrier_note] if self.barrier_note else [],
         }

@@ -5,8 +5,9 @@ A case (a few canonical frames, drawn by a strategy) runs like this:
 1. the scenario brings both stacks to its state on a fresh tester port (``open``);
 2. each frame is shifted into the target's and the oracle's sequence space
    (:mod:`fuzz.seqspace`), sent to the target and fed to the oracle;
-3. the target's answers are collected up to a barrier (an ICMP echo probe: the target
-   answers in order, DESIGN principle 6) and compared with the oracle's predictions;
+3. the target's answers are collected up to a barrier (the probe bed set-up chose,
+   conformance.author.barriers: an ICMP echo, or a fallback when the DUT ignores echo; the
+   target answers in order, DESIGN principle 6) and compared with the oracle's predictions;
 4. the scenario resets what the case left (``close``).
 
 The hot path uses prebuilt bytes and byte-level matching; the link records nothing, the
@@ -21,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.author import barriers
+from conformance.author.templates import link_defaults
 from conformance.fabric.link import MIN_FRAME, LinkTimeout
 from conformance.judge.divergence import HOST_STATE, Divergence, frame_kind, response_class
 from conformance.judge.matching import Matcher, compare_call
@@ -41,7 +44,9 @@ from fuzz.seqspace import CANONICAL_DUT_ISN, PortMap
 from fuzz.strategies import LinkAddresses
 from reference_stack.profiles import Profile
 from reference_stack.stack import CallResult, Reaction
+from reference_stack.tcp import ack_throttle
 from reference_stack.tcp.state import State
+from reference_stack.tcp.tcb import Tcb
 from reference_stack.wire.tcp import RST
 
 BARRIER_TIMEOUT = 2.0
@@ -60,8 +65,19 @@ CANONICAL_CONSTANTS = {"tester_iss": TESTER_ISS, "tester_tsval": TESTER_TSVAL,
                        "dut_isn": CANONICAL_DUT_ISN}
 
 
+# DifferentialSession's default barrier: chosen on its own bed (barriers.for_bed).
+CHOOSE_BARRIER = object()
+
+
 class TargetUnresponsive(RuntimeError):
     """The target stopped answering the barrier probe (a liveness finding)."""
+
+
+def frame_ports(frame: bytes) -> PortMap:
+    """A frame's own TCP ports as the case's port map (no canonical space: both stacks see
+    them as sent); zeros for a frame that is not TCP."""
+    sport, dport = tcp_ports(frame) or (0, 0)
+    return PortMap(sport, sport, dport, dport)
 
 
 def pad(frame: bytes) -> bytes:
@@ -85,6 +101,9 @@ class CaseRecord:
     # The mismatches of the first step (frame or call) that left the allowed set: what the
     # finding is about; later ones may only be its consequences (the stacks have parted).
     first_mismatches: list[Divergence] = field(default_factory=list)
+    # The frame went to the target as drawn, no scenario's space (boofuzz: judge_sent); a
+    # replay sends it again as it is.
+    as_sent: bool = False
     calls: list[str] = field(default_factory=list)  # socket calls made (stateful engine)
     steps: list[dict[str, str]] = field(default_factory=list)  # frames and calls, in order
     call_answers: list[list[bytes]] = field(default_factory=list)
@@ -132,6 +151,8 @@ class CaseRecord:
                                  "canonical": [f.hex() for f in self.canonical]}
         if self.steps:
             entry["steps"] = self.steps
+        if self.as_sent:
+            entry["as_sent"] = True
         return entry
 
     def trace(self) -> list[dict[str, Any]]:
@@ -139,10 +160,17 @@ class CaseRecord:
 
 
 class DifferentialSession:
-    def __init__(self, bed: TestBed, oracle_profile: Profile, seed: int = 0) -> None:
+    def __init__(self, bed: TestBed, oracle_profile: Profile, seed: int = 0,
+                 barrier: str | None | object = CHOOSE_BARRIER) -> None:
         self.bed = bed
         self.link = bed.link
         self.link.recorder = None  # the hot path records nothing; case records keep frames
+        # The barrier probe (conformance.author.barriers): the campaign's choice, else this
+        # bed's; None: no probe is answered, the quiescence window instead.
+        kind = barriers.for_bed(bed) if barrier is CHOOSE_BARRIER else barrier
+        self.caps = barriers.with_probe(bed.capabilities, kind)  # type: ignore[arg-type]
+        self.probes = (barriers.ProbeRing(self.caps.barrier, link_defaults(bed.endpoints))
+                       if self.caps.barrier is not None else None)
         self.addrs = LinkAddresses.from_endpoints(bed.endpoints)
         self.factory = FrameFactory(self.addrs)
         self.oracle = build_oracle(oracle_profile, bed.endpoints, seed)
@@ -168,21 +196,28 @@ class DifferentialSession:
         """The same frame (in each one's sequence space) to both stacks, padded to the
         Ethernet minimum as the link would: the oracle must see the octets the target sees."""
         target_frame, oracle_frame = pad(target_frame), pad(oracle_frame)
+        now = self.now()  # before the target acts (see call_both)
         self.link.send(target_frame)
-        return self.oracle_receive(oracle_frame)
+        return self.oracle.receive(oracle_frame, now)
 
     def barrier(self) -> list[bytes]:
         """The target's answers so far: up to the barrier probe's reply, and for a target that
-        does not reply synchronously (its timers or threads may answer later) also what comes
-        within its quiescence window."""
+        does not reply synchronously (its timers or threads may answer later, or it answers
+        no probe) also what comes within its quiescence window."""
+        frames = self.probe()
+        if not self.caps.replies_synchronously:
+            frames += self.link.quiesce(self.caps.quiescence_window_s)
+        return frames
+
+    def probe(self) -> list[bytes]:
+        """The frames before the answer to the barrier probe (sent to the target only; none
+        when no probe is answered). TargetUnresponsive when it goes unanswered."""
+        if self.probes is None:
+            return []
         try:
-            frames = self.link.barrier(self.factory.barrier(), BARRIER_TIMEOUT)
+            return self.link.barrier(self.probes.next(), BARRIER_TIMEOUT)
         except LinkTimeout as exc:
             raise TargetUnresponsive(str(exc)) from None
-        caps = self.bed.capabilities
-        if not caps.replies_synchronously:
-            frames += self.link.quiesce(caps.quiescence_window_s)
-        return frames
 
     def expect_tcp(self, frame: bytes, ports: PortMap, flags: int, timeout: float) -> list[bytes]:
         """Send ``frame`` to the target only and wait for a segment with ``flags`` on the
@@ -213,16 +248,34 @@ class DifferentialSession:
         copy of it meets a different state on each stack (e.g. close() before the RTO on one,
         after it on the other: the FIN sent, or held by the reduced congestion window), a
         divergence of the harness's timing, not of the stacks. Waiting past the deadline lets
-        both fire it first; the oracle's then fires at the step (run_oracle_timers)."""
+        both fire it first; the oracle's then fires at the step (run_oracle_timers).
+
+        The wait reads the link (kept pending for the step's barrier): a frame left unread in
+        the tester's packet socket keeps the target's copy of it referenced, and Linux's RTO
+        then retransmits the data alone, without the FIN or the later segments the loss
+        probe sent last (tcp_retrans_try_collapse -> tcp_can_collapse: skb_cloned), where
+        with the frame read it merges them as the oracle does (stateful findings 032f2d063c78,
+        7448516a8e73, b902698dc101: 4/4 without reading, 0/4 with)."""
         key = (self.oracle.ip, ports.dut, self.addrs.tester_ip, ports.actual)
         for _ in range(8):  # (a timer re-armed in the window again: wait once more)
-            tcb = self.oracle.tcp.conns.get(key)
-            due = tcb.timers.earliest() if tcb is not None else None
             now = self.now()
-            if due is None or not due - TIMER_RACE_EARLY_S <= now < due + TIMER_RACE_LATE_S:
+            due = next((d for d in self._deadlines(self.oracle.tcp.conns.get(key))
+                        if d - TIMER_RACE_EARLY_S <= now < d + TIMER_RACE_LATE_S), None)
+            if due is None:
                 return
-            time.sleep(due + TIMER_RACE_LATE_S - now)
+            self.link.watch(due + TIMER_RACE_LATE_S - now)
             self.run_oracle_timers()
+
+    def _deadlines(self, tcb: Tcb | None) -> list[float]:
+        """The oracle's deadlines on a connection that a step keeps clear of: its next timer,
+        and the end of its ACK rate limit (RFC 5961 7; Linux __tcp_oow_rate_limited counts
+        tcp_invalid_ratelimit in jiffies from its own clock: a challenge step 497 ms after the
+        last challenge ACK, by the DUT's timestamps, was answered where the oracle, 500 ms,
+        held it back; stateful finding 7ba9159982c0)."""
+        if tcb is None:
+            return []
+        found = (tcb.timers.earliest(), ack_throttle.limit_ends(self.oracle.profile, tcb))
+        return [d for d in found if d is not None]
 
     def fresh_ident(self) -> int:
         """The next IP identification for a case's fragments (:class:`fuzz.seqspace.IdentMap`):
@@ -299,11 +352,17 @@ class DifferentialSession:
     def judge_sent(self, state: str, frame: bytes, ports: PortMap) -> CaseRecord:
         """A frame another engine already sent to the target (boofuzz): the oracle gets the
         same octets, the target's answers are collected and compared, leftovers reset."""
-        record = CaseRecord(state, (frame,))
+        record = CaseRecord(state, (frame,), as_sent=True)
         ctx = CaseContext(CANONICAL_VIEW, ports)
         self._judge(ctx, frame, frame, self.oracle_receive(frame), record)
         self.reset_leftover(ports)
         return record
+
+    def resend(self, state: str, frame: bytes) -> CaseRecord:
+        """A frame judged as sent (:meth:`judge_sent`), sent to the target again as it is and
+        judged again (a replay)."""
+        self.link.send(frame)
+        return self.judge_sent(state, frame, frame_ports(frame))
 
     def exchange(self, ctx: CaseContext, frame: bytes, record: CaseRecord) -> None:
         """One canonical frame to both stacks, each in its own space; answers compared."""
@@ -314,9 +373,16 @@ class DifferentialSession:
     def call_both(self, ctx: CaseContext, name: str, target_call: Callable[[], Any],
                   oracle_call: Callable[[float], CallResult], record: CaseRecord) -> Any:
         """The same socket call on both stacks: results (value, errno) compared, then the
-        frames each emitted. Returns the target's result."""
+        frames each emitted. Returns the target's result.
+
+        The oracle acts at the time the target was asked, not when it answered: a stall of
+        the harness between the two (a loaded machine) would otherwise start the oracle's
+        timers late, and the target's loss probe or RTO would come before the oracle's window
+        for it (the judge allows a timer frame TIMER_EARLY_S early but TIMER_LATE_S late;
+        stateful finding abc597722c51: the FIN's loss probe ahead of the oracle's)."""
+        now = self.now()
         value, err = target_call()
-        result = oracle_call(self.now())
+        result = oracle_call(now)
         found = compare_call(name, (value, err), result)
         record.calls.append(f"{name}: target {(value, err)!r}, oracle "
                             f"{(result.value, result.errno)!r}")

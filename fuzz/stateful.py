@@ -105,6 +105,10 @@ class ConnectionDriver:
 
     def __init__(self, session: DifferentialSession, opening: str) -> None:
         self.session = session
+        # Steps wait out timers and the machine may stall: the target's frames are read as
+        # they arrive, so its retransmissions do not depend on when the harness looks
+        # (TesterLink.read_promptly).
+        session.link.read_promptly()
         self.record = CaseRecord(STATE_OF[opening], ())
         self.fds: tuple[int, int] | None = None
         if opening == "passive":

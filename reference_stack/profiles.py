@@ -250,6 +250,11 @@ class Profile:
     # (FIN-WAIT-1/2 after close()) aborts on any segment with data or FIN whose `end_seq - fin`
     # is after RCV.NXT: a FIN alone beyond RCV.NXT (a gap before it) aborts too.
     fin_gap_aborts_after_close: bool = False
+    # RFC 9293 3.10.7.4 (seventh check) ignores text in CLOSE-WAIT, CLOSING and LAST-ACK.
+    # Linux tcp_rcv_state_process lets a segment there that starts before RCV.NXT fall through
+    # to FIN-WAIT's check, and the peer's FIN set RCV_SHUTDOWN (tcp_fin): text ending after
+    # RCV.NXT aborts the connection with a RST (TCPABORTONDATA).
+    text_after_fin_aborts: bool = False
     # RFC 9293 3.10.4: after CLOSE the FIN follows the data already sent; RFC 5681 limits data,
     # not a lone FIN. Linux queues the FIN as a segment of its own (tcp_send_fin, unless it
     # rides on unsent data) and tcp_write_xmit's tcp_cwnd_test holds it while the segments in
@@ -453,6 +458,7 @@ LINUX = Profile(
     nagle_minshall=True,
     nagle_exempts_fin=True,  # tcp_nagle_test
     fin_gap_aborts_after_close=True,  # tcp_rcv_state_process: TCPABORTONDATA
+    text_after_fin_aborts=True,  # tcp_rcv_state_process: TCPABORTONDATA after the peer's FIN
     fin_obeys_cwnd=True,  # tcp_send_fin -> tcp_write_xmit -> tcp_cwnd_test
     fin_obeys_send_window=True,  # tcp_write_xmit -> tcp_snd_wnd_test
     rto_retransmits_head=True,  # tcp_retransmit_timer -> tcp_retransmit_skb

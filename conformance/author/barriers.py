@@ -13,16 +13,20 @@ checks which probe the target answers (:func:`choose`), in this order:
 
 and when none is answered, the target's quiescence window. Every probe is an ordinary frame
 on the test's timeline: the lockstep oracle predicts its answer like any other, so no probe is
-hidden from the comparison.
+hidden from the comparison. The suites (conformance.author.exchange) and the fuzzers
+(fuzz.session, which send the probe to the target only) use the probes, the choice and the
+capabilities it gives (:func:`for_bed`, :func:`with_probe`) from here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from conformance.author import templates
 from conformance.author.templates import LinkDefaults
 from conformance.fabric.link import Barrier, LinkTimeout, TesterLink
+from conformance.targets.base import Capabilities, TestBed
 
 BARRIER_IDENT = 0xBA55
 BARRIER_PAYLOAD = b"netconform-barrier"
@@ -103,6 +107,22 @@ def probe(kind: str, defaults: LinkDefaults, seq: int) -> Barrier:
     raise ValueError(f"unknown barrier probe {kind!r}")
 
 
+class ProbeRing:
+    """``size`` probes of one kind built once and sent in turn, for a hot path (the fuzzers
+    send one a step; building one costs ~50-100 us): probe ``n`` shares its number with probe
+    ``n - size`` only, whose answer was taken (or waited out) long before."""
+
+    def __init__(self, kind: str, defaults: LinkDefaults, size: int = 16) -> None:
+        self.kind = kind
+        self._probes = [probe(kind, defaults, seq) for seq in range(1, size + 1)]
+        self._next = 0
+
+    def next(self) -> Barrier:
+        barrier = self._probes[self._next]
+        self._next = (self._next + 1) % len(self._probes)
+        return barrier
+
+
 KINDS = ("echo", "udp", "tcp")
 DESCRIPTIONS = {
     "echo": "ICMP echo request",
@@ -120,6 +140,23 @@ def choose(link: TesterLink, defaults: LinkDefaults) -> str | None:
             continue
         return kind
     return None
+
+
+def for_bed(bed: TestBed) -> str | None:
+    """Bed set-up's choice for a target's beds, made on ``bed``: the first probe the target
+    answers (:func:`choose`; None: none is); a target that does not reply synchronously
+    waits out its quiescence window anyway and keeps its own probe."""
+    if not bed.capabilities.replies_synchronously:
+        return bed.capabilities.barrier
+    return choose(bed.link, templates.link_defaults(bed.endpoints))
+
+
+def with_probe(caps: Capabilities, kind: str | None) -> Capabilities:
+    """A bed's capabilities with the probe bed set-up chose; None: no probe is answered, so
+    "expect nothing" waits out the quiescence window (and sends no probe)."""
+    if kind is None:
+        return dataclasses.replace(caps, replies_synchronously=False, barrier=None)
+    return dataclasses.replace(caps, barrier=kind)
 
 
 def fallback_note(kind: str | None) -> str | None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from conformance.author import barriers, templates
+from conformance.author import barriers
 from conformance.author.link_mtu import set_link_mtu
 from conformance.cli import lifetime
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
@@ -394,7 +394,7 @@ def check_barrier(tgt: Any) -> str | None:
         return tgt.capabilities.barrier
     bed = tgt.begin_test("netconform-barrier-check")
     try:
-        return barriers.choose(bed.link, templates.link_defaults(bed.endpoints))
+        return barriers.for_bed(bed)
     finally:
         tgt.end_test(bed)
 
@@ -410,13 +410,6 @@ def worker_limits(state: RunState) -> list[str]:
     return lines
 
 
-def with_barrier(caps: Any, kind: str | None) -> Any:
-    """A bed's capabilities with the barrier bed set-up chose (None: quiescence)."""
-    if kind is None:
-        return dataclasses.replace(caps, replies_synchronously=False)
-    return dataclasses.replace(caps, barrier=kind)
-
-
 def _safe_name(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-\[\]]+", "_", nodeid)[-180:]
 
@@ -429,7 +422,7 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
     test_bed = target.begin_test(nodeid)
     test_bed.oracle_profile = state.oracle.profile if state.oracle else target.oracle_profile()
     if test_bed.capabilities.replies_synchronously:
-        test_bed.capabilities = with_barrier(test_bed.capabilities, state.barrier)
+        test_bed.capabilities = barriers.with_probe(test_bed.capabilities, state.barrier)
     if state.fixed_wait is not None:
         test_bed.capabilities = dataclasses.replace(
             test_bed.capabilities, replies_synchronously=False,

@@ -13,8 +13,10 @@ guarantee that, wait for a bounded quiescence window instead.
 
 from __future__ import annotations
 
+import queue
 import select
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ SOL_PACKET = 263
 PACKET_IGNORE_OUTGOING = 23
 MIN_FRAME = 60  # Ethernet minimum without FCS; the veth does not pad for us
 MSG_DONTWAIT = socket.MSG_DONTWAIT
+READER_POLL_S = 0.05  # how often read_promptly's thread looks whether the link closed
 
 Predicate = Callable[[bytes], bool]
 
@@ -63,12 +66,17 @@ def open_packet_socket(netns_name: str) -> socket.socket:
 class TesterLink:
     """The tester's end of one test link: frames out on ``ifname``, frames in from it only."""
 
+    # read_promptly(): a thread moves this link's frames from the socket to the inbox
+    _inbox: queue.SimpleQueue[bytes] | None = None
+    _reader: threading.Thread | None = None
+
     def __init__(self, sock: socket.socket, ifname: str, recorder: Recorder | None = None) -> None:
         self.sock = sock
         self.ifname = ifname
         self.address = (ifname, ETH_P_ALL)
         self.recorder = recorder
         self.pending: list[bytes] = []  # received but not yet consumed by an expectation
+        self._stop_reading = threading.Event()
         self.discard_stale()
 
     def discard_stale(self) -> None:
@@ -81,7 +89,35 @@ class TesterLink:
 
     def close(self) -> None:
         """The socket is shared by the worker's links and outlives this one."""
+        if self._reader is not None:
+            self._stop_reading.set()
+            self._reader.join()
+            self._reader = None
         self.pending = []
+
+    def read_promptly(self) -> None:
+        """From now until close(), a thread reads the socket as frames arrive, and the link
+        takes its frames from what the thread read, in order. A frame left unread in the socket
+        keeps the target's copy of it referenced: Linux's RTO then retransmits the first
+        segment alone instead of merging the later ones, the FIN among them, into it
+        (tcp_retrans_try_collapse -> tcp_can_collapse: skb_cloned). A harness that pauses
+        (a wait, a loaded machine) must not change what the target sends."""
+        if self._reader is not None:
+            return
+        self._inbox = queue.SimpleQueue()
+        self._stop_reading.clear()
+        self._reader = threading.Thread(target=self._read_loop, name=f"link-{self.ifname}",
+                                        daemon=True)
+        self._reader.start()
+
+    def _read_loop(self) -> None:
+        inbox = self._inbox
+        assert inbox is not None
+        while not self._stop_reading.is_set():
+            if not select.select([self.sock], [], [], READER_POLL_S)[0]:
+                continue
+            while (frame := self._recv_from_socket()) is not None:
+                inbox.put(frame)
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -95,21 +131,40 @@ class TesterLink:
             self.recorder.add("out", frame)
 
     # -- receiving ----------------------------------------------------------------------
-    def _recv_nowait(self) -> bytes | None:
+    def _recv_from_socket(self) -> bytes | None:
+        """The next frame of this link's interface queued in the socket, without waiting."""
         while True:
             try:
                 frame, addr = self.sock.recvfrom(65536, MSG_DONTWAIT)
             except BlockingIOError:
                 return None
             if addr[0] == self.ifname:
-                break
-        if self.recorder is not None:
+                return frame
+
+    def _recv_nowait(self) -> bytes | None:
+        if self._inbox is not None:
+            try:
+                frame: bytes | None = self._inbox.get_nowait()
+            except queue.Empty:
+                frame = None
+        else:
+            frame = self._recv_from_socket()
+        if frame is not None and self.recorder is not None:
             self.recorder.add("in", frame)
         return frame
 
     def _wait(self, timeout: float) -> None:
         """Block until a frame may be there, or ``timeout`` seconds pass."""
-        select.select([self.sock], [], [], timeout)
+        if self._inbox is None:
+            select.select([self.sock], [], [], timeout)
+            return
+        try:
+            frame = self._inbox.get(timeout=timeout)
+        except queue.Empty:
+            return
+        if self.recorder is not None:
+            self.recorder.add("in", frame)
+        self.pending.insert(0, frame)  # the next frame recv() returns
 
     def recv(self, deadline: float) -> bytes | None:
         """The next frame (pending ones first), or None once ``deadline`` (monotonic) passes."""
@@ -121,6 +176,8 @@ class TesterLink:
             if remaining <= 0:
                 return None
             self._wait(remaining)
+            if self.pending:
+                return self.pending.pop(0)
             frame = self._recv_nowait()
         return frame
 

@@ -40,5 +40,8 @@ class VirtualLink(TesterLink):
     def _wait(self, timeout: float) -> None:
         time.sleep(self.driver.sleep_hint(min(timeout, 0.01)))
 
+    def read_promptly(self) -> None:
+        """Nothing to do: no kernel socket holds the stack's frames."""
+
     def fileno(self) -> int:
         raise OSError("a virtual link has no file descriptor")

@@ -24,8 +24,9 @@ class Capabilities:
     replies_synchronously: bool
     quiescence_window_s: float = 0.3
     # The barrier probe (conformance.author.barriers): "echo", or the fallback bed set-up
-    # found the target answers when it ignores echo ("udp", "tcp").
-    barrier: str = "echo"
+    # found the target answers when it ignores echo ("udp", "tcp"); None: none is answered
+    # (then replies_synchronously is False too: the quiescence window).
+    barrier: str | None = "echo"
     has_esp: bool = False
     has_ipv6: bool = True
     # Kernel-side evidence (MIB counters, drop reasons) is available.

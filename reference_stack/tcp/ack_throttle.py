@@ -43,6 +43,15 @@ def _within(tcb: Tcb, now: float, interval: float) -> bool:
     return last is not None and 0 <= now - last < interval
 
 
+def limit_ends(profile: Profile, tcb: Tcb) -> float | None:
+    """When the limit armed last lets the next answer through (None: not armed, or no limit):
+    a deadline like a timer's, which a caller pacing its input by the stack's clock keeps
+    clear of."""
+    interval = profile.oow_ack_interval
+    last = tcb.last_oow_ack
+    return None if interval is None or last is None else last + interval
+
+
 def limited(profile: Profile, trace: Trace, tcb: Tcb, seg: TcpRepr | None, now: float,
             challenge: bool) -> bool:
     """Whether the answer to `seg` is suppressed by the limit (recorded); when it is not and

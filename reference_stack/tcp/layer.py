@@ -154,6 +154,7 @@ class TcpLayer:
             # Linux tcp_time_wait(sk, TCP_FIN_WAIT2, ..): the minisocket's own ACK-throttling
             # timestamp starts unarmed (tw_last_oow_ack_time = 0; RFC 5961 7).
             tcb.last_oow_ack = None
+            time_wait.full_socket_freed(self, tcb)
 
     def delete(self, tcb: Tcb) -> None:
         tcb.state = State.CLOSED

@@ -23,6 +23,7 @@ RULE_RST_AFTER_FIN = "LINUX-tcp_reset_check-rst-after-fin"
 RULE_AFTER_FIN_IGNORED = "LINUX-tcp_rcv_state_process-after-fin-ignored"
 RULE_INVALID_END_SEQUENCE = "LINUX-tcp_sequence-invalid-end-sequence"
 RULE_ACK_OF_FIN_CONSUMED = "LINUX-tcp_rcv_state_process-ack-of-fin-consumed"
+RULE_TEXT_AFTER_FIN = "LINUX-tcp_rcv_state_process-text-after-fin-abort"
 # The states in which the peer's FIN has been taken (Linux tcp_reset_check,
 # tcp_rcv_state_process's step 7).
 AFTER_PEER_FIN = (State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK)
@@ -33,6 +34,22 @@ def fin_after_fin(tcb: Tcb, seg: TcpRepr) -> bool:
     (step 7) does not pass it to tcp_data_queue (profile after_fin_ignores_new_sequence)."""
     return bool(seg.flags & FIN) and tcb.state in AFTER_PEER_FIN and not seq_lt(seg.seq,
                                                                               tcb.rcv_nxt)
+
+
+def text_after_fin_aborts(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
+    """Linux tcp_rcv_state_process, step 7 (profile text_after_fin_aborts): in CLOSE-WAIT,
+    CLOSING or LAST-ACK a segment starting before RCV.NXT falls through to FIN-WAIT's case,
+    where RCV_SHUTDOWN (set by the peer's FIN, tcp_fin) makes text ending after RCV.NXT
+    (`end_seq - fin`) abort the connection (TCPABORTONDATA) and tcp_v4_do_rcv answer it with
+    a RST. RFC 9293 3.10.7.4 ignores the text. Recorded when it decides."""
+    if not (layer.profile.text_after_fin_aborts and seg.payload
+            and tcb.state in AFTER_PEER_FIN and seq_lt(seg.seq, tcb.rcv_nxt)
+            and seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt)):
+        return False
+    layer.trace.add("tcp", "state", RULE_TEXT_AFTER_FIN,
+                    f"text beyond RCV.NXT {tcb.rcv_nxt} after the peer's FIN: "
+                    f"{tcb.state.value} -> CLOSED, a RST")
+    return True
 
 
 def ends_beyond_edge_queue_held(layer: Connections, tcb: Tcb, seg: TcpRepr,

@@ -290,6 +290,16 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             if linux_arrival.reset_after_fin(layer, tcb, seg):
                 layer.transition(tcb, TABLES[tcb.state].rst, now)
                 return
+            if seq_lt(seg.seq, tcb.rcv_nxt) and _held_ack_turns(layer, tcb, seg, length,
+                                                                 rcv_wnd, now, False):
+                # Linux tcp_sequence, its RCV.WUP still where the ACK it holds back left it
+                # (tcp_fin's ping-pong mode): the RST below RCV.NXT is in its window, not at
+                # RCV.NXT, so it draws a challenge ACK (RFC 5961 3.2; the held ACK's twin, they
+                # may merge), which arms the rate limit (RFC 5961 7): a RST in the window soon
+                # after gets none (stateful finding b4f2bcf6740c).
+                send.challenge_ack(tcb, seg, now, "RFC5961-3.2-MUST-rst-challenge-ack",
+                                   may_delay=True)
+                return
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-out-of-window")
             return
         if (tcb.state is State.TIME_WAIT and flags & FIN
@@ -452,6 +462,11 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     need_ack = False
     in_order_text = False
     fin_ok = bool(flags & FIN)
+    if linux_arrival.text_after_fin_aborts(layer, tcb, seg):
+        layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg, linux_arrival.RULE_TEXT_AFTER_FIN)
+        tcb.error = errno.ECONNRESET
+        layer.delete(tcb)
+        return
     if ((seg.payload or (fin_ok and p.fin_gap_aborts_after_close)) and tcb.orphan
             and tcb.state in (State.FIN_WAIT_1, State.FIN_WAIT_2)
             and seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt)):
@@ -500,7 +515,12 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                 fin_ok = False  # RFC 9293 3.10.7.4: a FIN beyond the window is trimmed
             before = tcb.rcv_nxt
             if data:
+                overlap = _ofo_overlap(tcb, start, len(data))
                 tcb.rcv_nxt = tcb.recv.insert(start, data, tcb.rcv_nxt)
+                if overlap is not None and p.dsack and tcb.sack_ok:
+                    # RFC 2883 4: octets received again, in order now and held out of order
+                    # before (Linux tcp_ofo_queue: tcp_dsack_extend(skb->seq, dsack_high)).
+                    tcb.dsack = overlap
                 in_order_text = start == before and not tcb.recv.ooo
             elif off > 0 and not tcb.recv.ooo:
                 # All its text old, its FIN at RCV.NXT: for Linux tcp_data_queue a partial
@@ -670,6 +690,19 @@ def rejected_duplicate(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int) 
             p.ack_duplicate_sequence_space and flags & FIN and not flags & SYN)):
         # Linux tcp_send_dupack: a D-SACK for any old sequence space, a FIN's included.
         note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
+
+
+def _ofo_overlap(tcb: Tcb, start: int, length: int) -> tuple[int, int] | None:
+    """In-order text [start, start + length) that reaches data held out of order: the D-SACK
+    block Linux's tcp_ofo_queue reports, from the first such segment to the text's end."""
+    if start != tcb.rcv_nxt or not tcb.recv.ooo:
+        return None
+    end = seq_add(start, length)
+    firsts = [s for s, d in tcb.recv.ooo.items() if d and seq_lt(s, end)]
+    if not firsts:
+        return None
+    first = min(firsts, key=lambda s: seq_diff(s, start))
+    return first, end
 
 
 def note_duplicate(layer: Connections, tcb: Tcb, start: int, end: int) -> None:

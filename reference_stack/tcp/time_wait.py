@@ -30,6 +30,8 @@ from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpRepr
 if TYPE_CHECKING:
     from reference_stack.tcp.connections import Connections
 
+RULE_OFO_FREED = "LINUX-tcp_time_wait-fin-wait-2-ofo-freed"
+
 
 def linux_time_wait(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     flags = seg.flags
@@ -83,6 +85,20 @@ def in_minisock(profile: Profile, tcb: Tcb) -> bool:
     substate): tcp_v4_rcv hands its segments to tcp_timewait_state_process alone."""
     return ((tcb.state is State.TIME_WAIT and profile.time_wait_minisock)
             or in_fin_wait_2_minisock(profile, tcb))
+
+
+def full_socket_freed(layer: Connections, tcb: Tcb) -> None:
+    """The full socket an orphaned FIN-WAIT-2 minisocket replaces is freed (Linux
+    tcp_time_wait -> tcp_done), its out-of-order queue with it: the minisocket's ACKs
+    (tcp_v4_timewait_ack) carry no SACK block for data it held (RFC 2018 4 would report it).
+    Recorded when it drops something."""
+    if not (tcb.recv.ooo or tcb.dsack):
+        return
+    held = sum(len(d) or 1 for d in tcb.recv.ooo.values())
+    tcb.recv.ooo.clear()
+    tcb.dsack = None
+    layer.trace.add("tcp", DROP, RULE_OFO_FREED,
+                    f"{held} out-of-order octets freed with the full socket: no SACK")
 
 
 def paws_rejects(profile: Profile, tcb: Tcb, seg: TcpRepr) -> bool:

@@ -40,7 +40,11 @@ def before_read(tcb: Tcb, n: int, oobinline: bool) -> int:
     if tcb.oob_seq is None:
         return n
     ready = tcb.recv.ready
-    off = seq_diff(tcb.oob_seq, seq_add(tcb.rcv_nxt, -len(ready)))
+    # The stream ends at RCV.NXT, or at the peer's FIN once that is taken (its octet counts
+    # in RCV.NXT, not in the data: stateful finding 00f9f9ecb326, text with URG and FIN).
+    fin = tcb.peer_fin_seq
+    end = fin if fin is not None and seq_gt(tcb.rcv_nxt, fin) else tcb.rcv_nxt
+    off = seq_diff(tcb.oob_seq, seq_add(end, -len(ready)))
     if oobinline:  # in the stream, but a read still stops at the mark (tcp_recvmsg: "if
         return off if 0 < off < n else n  # (copied) break" at urg_seq)
     if off < 0:

@@ -2,7 +2,12 @@
 unanswered and falls back to a probe the target does answer (a UDP datagram to a closed port:
 ICMP port unreachable), says so once, and "expect nothing" costs what it costs with the echo
 instead of a barrier timeout per test. The fallback probe is on the timeline like any frame:
-the lockstep oracle predicts its answer (no divergence under enforce)."""
+the lockstep oracle predicts its answer (no divergence under enforce). The fuzz engines use
+the same probes and choice."""
+
+import json
+
+import pytest
 
 from .runner import netconform, results, write_suite
 
@@ -47,3 +52,30 @@ def test_an_answering_dut_keeps_the_echo_and_says_nothing(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "ICMP echo" not in proc.stdout
     assert not results(tmp_path / "out")["environment"].get("unavailable")
+
+
+@pytest.mark.parametrize("engine", ["hypothesis", "stateful", "boofuzz"])
+def test_a_fuzz_campaign_against_a_dut_ignoring_echo_runs_on_the_fallback(tmp_path, engine):
+    """The fuzzers' barrier is the suites' (conformance.author.barriers): with echo ignored a
+    campaign chooses the UDP probe once, says so once (terminal, results.json, report), and
+    runs its cases with no finding, where the echo barrier went unanswered on every case."""
+    out = tmp_path / "fz"
+    proc = netconform("fuzz", "--engine", engine, "--budget", "8", "--out", str(out),
+                      *IGNORE_ECHO)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = json.loads((out / "fuzz-summary.json").read_text())
+    assert summary["barrier"] == "udp"
+    assert summary["cases"] >= 20 and summary["unique_findings"] == 0, summary
+    notes = [line for line in proc.stderr.splitlines() if "does not answer ICMP echo" in line]
+    assert len(notes) == 1 and "UDP datagram to a closed port" in notes[0], proc.stderr
+    assert any("ICMP echo" in n for n in results(out)["environment"]["unavailable"])
+    assert "does not answer ICMP echo" in (out / "index.html").read_text()
+
+
+def test_a_fuzz_campaign_against_an_answering_dut_keeps_the_echo(tmp_path):
+    out = tmp_path / "fz"
+    proc = netconform("fuzz", "--engine", "boofuzz", "--budget", "3", "--out", str(out))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert json.loads((out / "fuzz-summary.json").read_text())["barrier"] == "echo"
+    assert "ICMP echo" not in proc.stderr
+    assert not results(out)["environment"].get("unavailable")

@@ -56,3 +56,15 @@ def test_no_probe_answered_means_quiescence():
     link = SilentForEcho(answers=())
     assert barriers.choose(link, DEFAULTS) is None and link.tried == list(barriers.KINDS)
     assert "quiescence" in barriers.fallback_note(None)
+
+
+@pytest.mark.parametrize("kind", barriers.KINDS)
+def test_a_probe_ring_sends_its_probes_in_turn_each_recognising_only_its_answer(kind):
+    stack = build_oracle(LINUX, PLAN)
+    ring = barriers.ProbeRing(kind, DEFAULTS, size=3)
+    sent = [ring.next() for _ in range(4)]
+    assert [b.probe for b in sent[3:]] == [sent[0].probe]  # around again after three
+    assert len({b.probe for b in sent}) == 3
+    answers = [stack.receive(b.probe, 0.0).frames[0] for b in sent[:3]]
+    for i, barrier in enumerate(sent[:3]):
+        assert [barrier.is_reply(a) for a in answers] == [j == i for j in range(3)]

@@ -144,6 +144,17 @@ def test_out_of_band_byte_linux(inline) -> None:
         assert c.stack.recv(c.fd, 100, 0.0).value == b"!"
 
 
+@pytest.mark.parametrize("fin", [0, FIN], ids=["text", "text-and-fin"])
+def test_out_of_band_byte_at_urgent_pointer_zero_linux(fin) -> None:
+    """Linux tcp_check_urg: SEG.UP = 0 makes the segment's first octet the out-of-band byte,
+    also when the segment carries the FIN (stateful finding 00f9f9ecb326)."""
+    c = bring_to(State.ESTABLISHED, LINUX)
+    frame = c.tester.tcp(c.sport, c.dport, ACK | PSH | URG | fin, c.snd_nxt, c.rcv_nxt, b"!abc",
+                         urgent=0)
+    c.stack.receive(frame, 0.0)
+    assert c.stack.recv(c.fd, 100, 0.0).value == b"abc"
+
+
 @pytest.mark.parametrize("keep,window", [(True, 64240), (False, 65160)],
                          ids=["linux", "recomputed"])
 def test_simultaneous_open_syn_ack_window(keep, window) -> None:
@@ -411,6 +422,7 @@ def test_orphaned_fin_wait_2_starts_with_the_ack_limit_unarmed(profile) -> None:
 
 
 FULL_SOCKET_FW2 = dataclasses.replace(LINUX, fin_wait_2_minisock=False)
+FREED = "LINUX-tcp_time_wait-fin-wait-2-ofo-freed"
 
 
 @pytest.mark.parametrize("profile", [RFC, FULL_SOCKET_FW2, LINUX],
@@ -433,6 +445,26 @@ def test_orphaned_fin_wait_2_answers_old_segments_without_sack(profile, ack_flag
         (ack,) = replies
         dsack = profile is FULL_SOCKET_FW2  # tcp_send_dupack's D-SACK
         assert ack.flags == ACK and bool(_blocks(ack)) is dsack
+
+
+@pytest.mark.parametrize("profile", [RFC, FULL_SOCKET_FW2, LINUX],
+                         ids=["rfc", "linux-full-socket", "linux"])
+def test_orphaned_fin_wait_2_forgets_out_of_order_data(profile) -> None:
+    """Stateful findings 01f4be5f1c0c, 5de5fa58229f: data held out of order when the socket
+    is closed in FIN-WAIT-2."""
+    c = _sack_conn(profile)
+    fd = c.stack.accept(c.fd, 0.0).value[0]
+    c.note(c.stack.shutdown(fd, 1, 0.0).reaction)  # its FIN
+    c.note(c.seg(ACK))  # the FIN acknowledged: FIN-WAIT-2
+    left = c.snd_nxt + 1000
+    (ack,) = c.note(c.seg(ACK, seq=left, payload=b"o" * 4))  # held out of order
+    assert _blocks(ack) == [(left, left + 4)]
+    r = c.stack.close(fd, 0.0)  # orphaned: Linux's minisocket replaces the full socket
+    c.note(r.reaction)
+    assert (FREED in r.reaction.rules()) is (profile is LINUX)
+    (ack,) = c.note(c.seg(ACK, seq=c.snd_nxt + (1 << 20)))  # out of the window: an ACK
+    # RFC 2018 4: the out-of-order data is still reported; Linux's minisocket holds none
+    assert _blocks(ack) == ([] if profile is LINUX else [(left, left + 4)])
 
 
 def test_tail_loss_probe_sends_new_data_beyond_cwnd_linux() -> None:
@@ -563,3 +595,33 @@ def test_second_probe_timeout_of_an_episode_fires_the_overdue_rto_linux() -> Non
     (again,) = c.note(r)
     assert again.payload == b"z4444" and again.flags & FIN
     assert "RFC6298-5.4-MUST-retransmit-earliest" in r.rules()
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("state", [State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK])
+def test_text_after_the_peers_fin_starting_before_rcv_nxt(profile, state) -> None:
+    """Stateful finding 3826bb2af871: CLOSING, text from RCV.NXT - 1 (the FIN's octet)."""
+    c = bring_to(state, profile, half_close=True)
+    ours = state is not State.CLOSE_WAIT  # our FIN sent: not acknowledged by the segment
+    r = c.seg(ACK | PSH, seq=c.snd_nxt - 1, ack=c.rcv_nxt - ours, payload=b"abcdef")
+    replies = c.note(r)
+    if profile is LINUX:  # tcp_rcv_state_process: TCPABORTONDATA, then tcp_v4_send_reset
+        assert [s.flags for s in replies] == [RST] and replies[0].seq == c.rcv_nxt - ours
+        assert c.state() is State.CLOSED
+        assert "LINUX-tcp_rcv_state_process-text-after-fin-abort" in r.rules()
+    else:  # RFC 9293 3.10.7.4 seventh check: the text is ignored
+        assert all(s.flags & RST == 0 for s in replies) and c.state() is state
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_in_order_text_reaching_data_held_out_of_order_is_d_sacked(profile) -> None:
+    """Stateful finding 90162d597df9: 6 octets one past RCV.NXT, then 6 at RCV.NXT."""
+    c = _sack_conn(profile)
+    start = c.snd_nxt
+    (ack,) = c.note(c.seg(ACK, seq=start + 1, payload=b"b" * 6))  # held out of order
+    assert _blocks(ack) == [(start + 1, start + 7)]
+    replies = c.note(c.seg(ACK, seq=start, payload=b"a" * 6))  # fills the hole, 5 again
+    assert replies[-1].ack == start + 7
+    # RFC 2883 (D-SACK, the linux profile): the octets received twice, as Linux's
+    # tcp_ofo_queue reports them; the rfc profile sends no D-SACK
+    assert _blocks(replies[-1]) == ([(start + 1, start + 6)] if profile is LINUX else [])
