@@ -4,8 +4,6 @@ RFC 1122 4.2.3.4 Nagle and sender SWS avoidance; RFC 5681 congestion window)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
-from typing import NamedTuple
 
 from reference_stack.profiles import Profile
 from reference_stack.tcp import ack_throttle, loss_probe
@@ -28,20 +26,14 @@ def _reply_detail(flags: int, seq: int, ack: int, length: int) -> str:
     return f"[{flags_str(flags)}] seq={seq} ack={ack} len={length}"
 
 
-class OutSegment(NamedTuple):
-    """A segment for the IP layer, with the rule that produced it and its allowed variance.
-
-    Either `tcp` (a TcpRepr the IP layer emits) or `wire` (the segment's octets, written from
-    the connection's template) is set; `variance` is a dict, or a function of no arguments
-    that builds it (the IP layer builds it only if the prediction's variance is read).
-    (A named tuple: made and unpacked without a Python-level __init__, per segment sent.)"""
-
-    src: bytes
-    dst: bytes
-    tcp: TcpRepr | None
-    rule: str
-    variance: dict | Callable[[], dict]
-    wire: bytes | None = None
+# A segment for the IP layer: (src, dst, tcp, rule, variance, wire), with the rule that
+# produced it and its allowed variance. Either `tcp` (a TcpRepr the IP layer emits) or `wire`
+# (the segment's octets, written from the connection's template) is set; `variance` is a
+# dict, or (function, args) that builds it (the IP layer builds it only if the prediction's
+# variance is read). (A plain tuple: a named tuple's constructor runs a Python-level __new__,
+# per segment sent.)
+OutSegment = tuple[bytes, bytes, "TcpRepr | None", str, "dict | tuple[Callable, tuple]",
+                   "bytes | None"]
 
 
 def _template_variance(profile: Profile, view: SegmentTemplate, seq: int, ack: int, flags: int,
@@ -145,10 +137,10 @@ class Sender:
         if template is None or template.iss != tcb.iss or template.local_port != tcb.local_port:
             # New, or renumbered (TcpLayer.rebase_isn, rebase_port; the rest is fixed).
             template = tcb.out_template = SegmentTemplate(tcb)
-        self.out.append(OutSegment(
+        self.out.append((
             tcb.local_ip, tcb.remote_ip, None, rule,
-            partial(_template_variance, self.profile, template, seq, ack, flags, window, ts,
-                    payload, extra_variance),
+            (_template_variance, (self.profile, template, seq, ack, flags, window, ts,
+                                  payload, extra_variance)),
             template.segment(seq, ack, flags, window, ts, payload)))
         self.trace.note("tcp", REPLY, rule, _reply_detail, flags, seq, ack, len(payload))
 
@@ -196,7 +188,7 @@ class Sender:
         self._put(src, dst, rst, rule, segment_variance(self.profile, None, rst))
 
     def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict) -> None:
-        self.out.append(OutSegment(src, dst, seg, rule, variance))
+        self.out.append((src, dst, seg, rule, variance, None))
         self.trace.note("tcp", REPLY, rule, _reply_detail, seg.flags, seg.seq, seg.ack,
                         len(seg.payload))
 
