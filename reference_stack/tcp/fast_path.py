@@ -34,6 +34,7 @@ _TABLE = TABLES[State.ESTABLISHED]
 RULE_DEMUX = "RFC9293-3.10.7-MUST-demux"
 RULE_ACK_TEXT = "RFC9293-3.10.7.4-MUST-ack-text-fin"
 DELIVER_DETAIL = "{} bytes, RCV.NXT {} -> {}"
+DEMUX_RECORD = ("tcp", "accept", RULE_DEMUX, ("connection in {}", (ESTABLISHED_NAME,)))
 # Sequence comparisons below are seq_diff's, inline (RFC 1982 serial arithmetic): with
 # d = (a - b) & MASK, a - b < 0 iff d > HALF, a - b > 0 iff 0 < d <= HALF.
 MASK = 0xFFFFFFFF
@@ -93,7 +94,8 @@ def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, s
     p = layer.profile
     trace = layer.trace
     tcb.last_rcv = now  # (as Connections.input does)
-    trace.note("tcp", "accept", RULE_DEMUX, "connection in {}", ESTABLISHED_NAME)
+    records = trace.records
+    records.append(DEMUX_RECORD)  # (trace.note of a constant record, as Connections.input's)
     # RFC 7323 4.3: TS.Recent <- SEG.TSval (a Linux profile does so after the ACK checks).
     if ts is not None and not p.ts_recent_after_ack_check:
         tcb.ts_recent = ts[0]
@@ -119,8 +121,8 @@ def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, s
         # Seventh check: the text goes to the receive buffer; RCV.NXT advances over it and
         # the ACK of in-order data may be delayed (RFC 9293 3.8.6.3, RFC 1122 4.2.3.2).
         tcb.rcv_nxt = tcb.recv.insert(seq, segment[header_len:], rcv_nxt)
-        trace.note("socket", "deliver", _TABLE.text.rule, DELIVER_DETAIL, n, rcv_nxt,
-                   tcb.rcv_nxt)
+        records.append(("socket", "deliver", _TABLE.text.rule,
+                        (DELIVER_DETAIL, (n, rcv_nxt, tcb.rcv_nxt))))  # (trace.note, inline)
         send.send_ack(tcb, now, RULE_ACK_TEXT, may_delay=True)
     snd_nxt = tcb.snd_nxt
     if snd_nxt != tcb.snd_una or snd_nxt != tcb.send.end() or tcb.fin_queued:

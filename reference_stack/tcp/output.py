@@ -142,7 +142,8 @@ class Sender:
             (_template_variance, (self.profile, template, seq, ack, flags, window, ts,
                                   payload, extra_variance)),
             template.segment(seq, ack, flags, window, ts, payload)))
-        self.trace.note("tcp", REPLY, rule, _reply_detail, flags, seq, ack, len(payload))
+        self.trace.records.append(("tcp", REPLY, rule, (_reply_detail, (
+            flags, seq, ack, len(payload)))))  # (trace.note, inline: every segment sent)
 
     def send_ack(self, tcb: Tcb, now: float, rule: str, may_delay: bool = False) -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 3.10.7.4).
