@@ -191,6 +191,9 @@ class TcpLayer:
                 for name in ("rtt_seq", "snd_sml", "tail_seq", "tlp_high"):
                     if getattr(tcb, name) is not None:
                         setattr(tcb, name, seq_add(getattr(tcb, name), delta))
+                # (the segments in flight too: loss_probe reads them in sequence order)
+                tcb.sent_at = {seq_add(start, delta): (seq_add(end, delta), at)
+                               for start, (end, at) in tcb.sent_at.items()}
                 return True
         return False
 

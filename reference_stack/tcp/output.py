@@ -344,7 +344,7 @@ class Sender:
     def _sent(self, tcb: Tcb, seq: int, length: int, now: float) -> None:
         end = seq_add(seq, length)
         if self.profile.tail_loss_probe:
-            tcb.sent_at[seq] = (end, now)  # (loss_probe.rto_deadline)
+            loss_probe.sent(tcb, seq, end, now)
         if seq_lt(seq, tcb.snd_max):
             # Karn (RFC 6298 3): never take an RTT sample across a retransmission.
             tcb.rtt_seq = None
