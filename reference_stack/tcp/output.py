@@ -63,21 +63,35 @@ class Sender:
 
     def emit(self, tcb: Tcb, flags: int, seq: int, now: float, rule: str,
              payload: bytes = b"", extra_variance: dict | None = None) -> None:
-        syn = bool(flags & SYN)
+        # (Every segment sent comes here: the helpers of the common segment are inline.)
+        p = self.profile
+        syn = flags & SYN
         ts = None
-        if tcb.ts_ok or (syn and not tcb.negotiated and self.profile.timestamps):
-            ts = (tcb.ts_now(now), tcb.ts_recent if flags & ACK else 0)
+        if tcb.ts_ok or (syn and not tcb.negotiated and p.timestamps):
+            # RFC 7323 5.4: TSval, tcb.ts_now(now) inline.
+            ts = ((tcb.ts_offset + int(now * 1000)) & 0xFFFFFFFF,
+                  tcb.ts_recent if flags & ACK else 0)
+        opts = None
         if syn:
             window = tcb.syn_window
             opts = syn_options(
                 tcb.adv_mss,
                 tcb.rcv_wscale if (tcb.ws_ok or not tcb.negotiated) and
-                self.profile.window_scaling else None,
-                tcb.sack_ok or (not tcb.negotiated and self.profile.sack), ts)
+                p.window_scaling else None,
+                tcb.sack_ok or (not tcb.negotiated and p.sack), ts)
         else:
-            window = (self._aligned_window(tcb) if self.profile.window_align_up
-                      else tcb.advertised_window())
-            blocks: tuple = ()
+            if p.window_align_up:
+                # The window field as Linux picks it: RCV.WND rounded up to the scale unit
+                # (__tcp_select_window's ALIGN; RFC 7323 2.3 leaves the rounding free).
+                # (Linux's tcp_select_window also never moves the advertised edge back,
+                # which this does not model: the oracle's RCV.WND is free buffer space, not
+                # Linux's rcv_ssthresh.)
+                shift = tcb.rcv_wscale
+                window = (tcb.rcv_wnd() + (1 << shift) - 1) >> shift
+                if window > 0xFFFF:
+                    window = 0xFFFF
+            else:
+                window = tcb.advertised_window()
             if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack):
                 limit = 3 if ts is not None else 4  # RFC 2018 3: room in 40 option bytes
                 dsack = tcb.dsack
@@ -88,7 +102,8 @@ class Sender:
                     # RFC 2883 4: the D-SACK block comes first, once.
                     blocks = (dsack,) + blocks
                     tcb.dsack = None
-            opts = data_options(ts, blocks) if blocks else None  # None: timestamps at most
+                if blocks:
+                    opts = data_options(ts, blocks)  # (else: timestamps at most)
         urgent = 0
         up = tcb.snd_up
         if up is not None and not syn and flags & ACK and 0 < seq_diff(up, seq) < 0x10000:
@@ -96,54 +111,42 @@ class Sender:
             # follows the urgent data (MUST-30..31).
             flags |= URG
             urgent = seq_diff(up, seq)
-        ack = tcb.rcv_nxt if flags & ACK else 0
         if flags & ACK:
-            tcb.last_ack_sent = tcb.rcv_nxt  # RFC 7323 4.3 Last.ACK.sent
+            ack = tcb.last_ack_sent = tcb.rcv_nxt  # RFC 7323 4.3 Last.ACK.sent
             tcb.held_ack = None
-            if self.profile.window_align_up and tcb.rcv_wscale:
+            if p.window_align_up and tcb.rcv_wscale:
                 # (Only with window scaling: an unscaled Linux window is rounded down to the
                 # MSS, __tcp_select_window, which the oracle's RCV.WND does not follow.)
-                tcb.rcv_edge = seq_add(tcb.rcv_nxt, window if syn else window << tcb.rcv_wscale)
+                tcb.rcv_edge = (ack + (window if syn else window << tcb.rcv_wscale)
+                                ) & 0xFFFFFFFF  # (seq_add)
+        else:
+            ack = 0
+        if opts is None and not urgent:
+            # The common segment, written from the connection's template (the output hot
+            # path, tcp/segment_template.py: the octets TcpRepr.emit writes); its variance is
+            # built only when a prediction's variance is read (from values fixed now: the
+            # same dict).
+            template = tcb.out_template
+            if (template is None or template.iss != tcb.iss
+                    or template.local_port != tcb.local_port):
+                # New, or renumbered (TcpLayer.rebase_isn, rebase_port; the rest is fixed).
+                template = tcb.out_template = SegmentTemplate(tcb)
+            self.out.append((
+                tcb.local_ip, tcb.remote_ip, None, rule,
+                (_template_variance, (p, template, seq, ack, flags, window, ts, payload,
+                                      extra_variance)),
+                template.segment(seq, ack, flags, window, ts, payload)))
+            self.trace.records.append(("tcp", REPLY, rule, (_reply_detail, (
+                flags, seq, ack, len(payload)))))  # (trace.note, inline)
+            return
         if opts is None:
-            if not urgent:
-                self._put_common(tcb, flags, seq, ack, window, ts, payload, rule,
-                                 extra_variance)
-                return
             opts = data_options(ts, ())
         seg = TcpRepr(tcb.local_port, tcb.remote_port, seq=seq, ack=ack, flags=flags,
                       window=window, payload=payload, options=opts, urgent=urgent)
-        variance = segment_variance(self.profile, tcb, seg)
+        variance = segment_variance(p, tcb, seg)
         if extra_variance:
             variance.update(extra_variance)
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance)
-
-    @staticmethod
-    def _aligned_window(tcb: Tcb) -> int:
-        """The window field as Linux picks it: RCV.WND rounded up to the scale unit
-        (__tcp_select_window's ALIGN; RFC 7323 2.3 leaves the rounding free). (Linux's
-        tcp_select_window also never moves the advertised edge back, which this does not
-        model: the oracle's RCV.WND is free buffer space, not Linux's rcv_ssthresh.)"""
-        shift = tcb.rcv_wscale
-        window = (tcb.rcv_wnd() + (1 << shift) - 1) >> shift
-        return window if window < 0xFFFF else 0xFFFF
-
-    def _put_common(self, tcb: Tcb, flags: int, seq: int, ack: int, window: int,
-                    ts: tuple[int, int] | None, payload: bytes, rule: str,
-                    extra_variance: dict | None) -> None:
-        """The segment `emit` would build, written from the connection's template (the
-        output hot path, tcp/segment_template.py: same octets); its variance is built only
-        when a prediction's variance is read (from values fixed now: same dict)."""
-        template = tcb.out_template
-        if template is None or template.iss != tcb.iss or template.local_port != tcb.local_port:
-            # New, or renumbered (TcpLayer.rebase_isn, rebase_port; the rest is fixed).
-            template = tcb.out_template = SegmentTemplate(tcb)
-        self.out.append((
-            tcb.local_ip, tcb.remote_ip, None, rule,
-            (_template_variance, (self.profile, template, seq, ack, flags, window, ts,
-                                  payload, extra_variance)),
-            template.segment(seq, ack, flags, window, ts, payload)))
-        self.trace.records.append(("tcp", REPLY, rule, (_reply_detail, (
-            flags, seq, ack, len(payload)))))  # (trace.note, inline: every segment sent)
 
     def send_ack(self, tcb: Tcb, now: float, rule: str, may_delay: bool = False) -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 3.10.7.4).
