@@ -184,6 +184,9 @@ class ReferenceStack:
     def _call(self, now: float, fn, *args) -> CallResult:
         trace = self._begin()
         value, err = fn(*args)
+        return self._result(value, err, trace, now)
+
+    def _result(self, value: Any, err: int, trace: Trace, now: float) -> CallResult:
         # CallResult(value, err, reaction), without running its __init__ (every socket call).
         result = _new(CallResult)
         result._value = value
@@ -194,8 +197,14 @@ class ReferenceStack:
     # -- frames and timers -----------------------------------------------------------------
 
     def receive(self, frame: bytes, now: float) -> Reaction:
-        trace = self._begin()
-        self.iface.receive(frame, now, trace, self.out)
+        # (_begin, inline: every frame)
+        trace = self._trace
+        trace.records = []
+        out = self.out
+        if out or self._tcp_out:
+            out.clear()
+            self._tcp_out.clear()
+        self.iface.receive(frame, now, trace, out)
         return self._finish(trace, now)
 
     def poll(self, now: float) -> Reaction:
@@ -261,13 +270,18 @@ class ReferenceStack:
 
     def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> CallResult:
         """`flags`: MSG_OOB sends the data as urgent (RFC 9293 3.8.5); others are ignored."""
-        return self._call(now, self.api.send, fd, data, now, flags)
+        # (_call, without its argument tuple: send and recv are the data path's calls)
+        trace = self._begin()
+        value, err = self.api.send(fd, data, now, flags)
+        return self._result(value, err, trace, now)
 
     def sendto(self, fd: int, data: bytes, addr: tuple, now: float) -> CallResult:
         return self._call(now, self.api.sendto, fd, data, addr, now)
 
     def recv(self, fd: int, n: int, now: float) -> CallResult:
-        return self._call(now, self.api.recv, fd, n, now)
+        trace = self._begin()  # (as send)
+        value, err = self.api.recv(fd, n, now)
+        return self._result(value, err, trace, now)
 
     def recvfrom(self, fd: int, n: int, now: float = 0.0) -> CallResult:
         return self._call(now, self.api.recvfrom, fd, n)
