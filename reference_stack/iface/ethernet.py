@@ -22,7 +22,8 @@ def receive(st: IfaceState, frame: bytes, now: float, trace: Trace, out: Output)
             trace.add("ethernet", DROP, "IEEE802.3-4.2.4.1.2-MUST-dst-filter", "not our MAC")
             return
         trace.records.append(ACCEPT_IPV4)  # (trace.add of a constant record)
-        ipv4.receive(st, dst, frame[14:], now, trace, out)
+        if not (st.tcp_fast_path and ipv4.receive_in_frame(st, frame, now, trace)):
+            ipv4.receive(st, dst, frame[14:], now, trace, out)
         return
     try:
         eth = EthernetRepr.parse(frame)
