@@ -147,7 +147,7 @@ class TcpLayer:
         tcb.bytes_acked += acked
         tcb.send.acknowledge(ack)
         tcb.snd_una = ack
-        if seq_lt(tcb.snd_nxt, ack):
+        if tcb.snd_nxt != ack and seq_lt(tcb.snd_nxt, ack):  # (common: all acknowledged)
             tcb.snd_nxt = ack
         if tcb.rtt_seq is not None and seq_gt(ack, tcb.rtt_seq):
             tcb.rto.sample(now - tcb.rtt_start)  # RFC 6298 2.2-2.3, Karn-valid sample
@@ -164,10 +164,11 @@ class TcpLayer:
         else:
             tcb.cwnd += max(1, tcb.mss * tcb.mss // max(tcb.cwnd, 1))
         # RFC 6298 5.2-5.3: stop the timer when all is acknowledged, else restart it.
-        loss_probe.acknowledged(tcb, ack)
+        if tcb.tlp_high is not None:
+            loss_probe.acknowledged(tcb, ack)
         if tcb.sent_at:
             loss_probe.forget_sent(tcb, ack)
-        if tcb.in_flight() == 0:
+        if tcb.snd_nxt == ack:  # (in_flight() == 0: SND.UNA is `ack`)
             tcb.timers.cancel(T_RETRANSMIT)
             tcb.timers.cancel(T_LOSS_PROBE)
         else:

@@ -102,9 +102,9 @@ def one_segment_in_flight(tcb: Tcb) -> bool:
     segment when the last new segment sent starts at or before SND.UNA and holds at most an
     MSS of data (a FIN occupies one sequence number and no payload)."""
     tail = tcb.tail_seq
-    if tail is not None and seq_lt(tcb.snd_una, tail):
+    if tail is not None and tail != tcb.snd_una and seq_lt(tcb.snd_una, tail):
         return False
-    data = tcb.in_flight() - (1 if tcb.fin_sent() else 0)
+    data = tcb.in_flight() - (1 if tcb.fin_seq is not None and tcb.fin_sent() else 0)
     return data <= tcb.mss
 
 

@@ -231,7 +231,8 @@ class Sender:
             end = tcb.send.end()
             unsent = seq_diff(end, tcb.snd_nxt)
             if unsent > 0:
-                usable = seq_diff(seq_add(tcb.snd_una, tcb.snd_wnd), tcb.snd_nxt)
+                # SND.UNA + SND.WND - SND.NXT (seq_diff reduces the sum modulo 2**32)
+                usable = seq_diff(tcb.snd_una + tcb.snd_wnd, tcb.snd_nxt)
                 if not probe:
                     # RFC 5681; RFC 8985 7.3 sends a probe's new segment whatever the
                     # congestion window (Linux tcp_write_xmit, push_one == 2).
@@ -258,7 +259,9 @@ class Sender:
                 flags = ACK | (PSH if last else 0) | (FIN if fin else 0)
                 if fin:
                     tcb.fin_seq = end
-                rule = ("RFC9293-3.8.1-MUST-retransmit" if seq_lt(seq, tcb.snd_max)
+                # (seq_lt(seq, SND.MAX), whose common case, new data, is SND.NXT = SND.MAX)
+                rule = ("RFC9293-3.8.1-MUST-retransmit"
+                        if seq != tcb.snd_max and seq_lt(seq, tcb.snd_max)
                         else "RFC9293-3.10.2-MUST-send-data")
                 self.emit(tcb, flags, seq, now, rule, tcb.send.chunk(seq, n))
                 self._sent(tcb, seq, n + fin, now)
@@ -345,10 +348,10 @@ class Sender:
         return tcb.in_flight() == 0
 
     def _sent(self, tcb: Tcb, seq: int, length: int, now: float) -> None:
-        end = seq_add(seq, length)
+        end = (seq + length) & 0xFFFFFFFF  # (seq_add)
         if self.profile.tail_loss_probe:
             loss_probe.sent(tcb, seq, end, now)
-        if seq_lt(seq, tcb.snd_max):
+        if seq != tcb.snd_max and seq_lt(seq, tcb.snd_max):  # (new data: SND.MAX)
             # Karn (RFC 6298 3): never take an RTT sample across a retransmission.
             tcb.rtt_seq = None
         else:
