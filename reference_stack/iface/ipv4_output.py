@@ -43,7 +43,11 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
         # are looked at again.
         mac = st.arp.lookup(dst)
         if mac is not None and len(payload) + 20 <= st.profile.mtu:
-            _emit_common(st, template, mac, payload, ident, rule, variance, out)
+            # (_emit_common, inline: every datagram of a known destination)
+            frame = b"".join((mac, st.mac, ETHERTYPE_IP, template.header(len(payload), ident),
+                              payload))
+            out.append((frame, lazy_prediction(frame, rule, _with_ip_variance,
+                                               (st.ip_variance, variance))))
             return
     addr = st.addr
     if dst == st.ip:

@@ -64,14 +64,17 @@ def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, s
         # RFC 7323 3.2: TSopt on every segment once negotiated; 5.3 R1 (PAWS): not older than
         # TS.Recent. 4.3: TS.Recent follows a segment at or below Last.ACK.sent; requiring
         # RCV.NXT == Last.ACK.sent (Linux: rcv_wup) makes that update certain.
-        if ts is None or (ts[0] - tcb.ts_recent) & MASK > HALF or tcb.last_ack_sent != rcv_nxt:
+        if ts is None or tcb.last_ack_sent != rcv_nxt or (
+                ts[0] != tcb.ts_recent and (ts[0] - tcb.ts_recent) & MASK > HALF):
             return False
     elif ts is not None:
         return False
     # Fifth check (RFC 9293 3.10.7.4, RFC 5961 5.2): SND.UNA =< SEG.ACK =< SND.NXT; an ACK
     # that acknowledges nothing new and carries no data is a duplicate (RFC 5681 2).
-    acked = (ack - tcb.snd_una) & MASK
-    if acked > HALF or 0 < (ack - tcb.snd_nxt) & MASK <= HALF:
+    # (Equality first: the common ACKs acknowledge all or nothing, and the arithmetic
+    # allocates on 32-bit numbers.)
+    acked = 0 if ack == tcb.snd_una else (ack - tcb.snd_una) & MASK
+    if acked > HALF or ack != tcb.snd_nxt and 0 < (ack - tcb.snd_nxt) & MASK <= HALF:
         return False
     # The send window is unchanged (Van Jacobson's prediction: no window update to weigh).
     if window << tcb.snd_wscale != tcb.snd_wnd:

@@ -19,6 +19,7 @@ from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, PSH, RST, SYN, URG, Tcp
 
 DELAYED_ACK = Range(0, 500)
 MAY_DELAY = {"timing.delay_ms": DELAYED_ACK}  # extra variance of a delayable ACK (read only)
+DELAYED_ACK_S = DELAYED_ACK.hi / 1000
 OPENING_STATES = (State.SYN_SENT, State.SYN_RECEIVED)  # (a constant: Enum lookups are slow)
 
 
@@ -156,13 +157,12 @@ class Sender:
         prediction says so with a `timing.delay_ms` entry (the frame may come later, or be
         merged into the next ACK). The oracle itself always acknowledges at once.
         """
-        extra = MAY_DELAY if may_delay else None
-        prior = (tcb.last_ack_sent, tcb.rcv_edge)
-        self.emit(tcb, ACK, tcb.snd_nxt, now, rule, extra_variance=extra)
-        if may_delay and prior != (tcb.last_ack_sent, tcb.rcv_edge):
+        last_ack_sent, rcv_edge = tcb.last_ack_sent, tcb.rcv_edge
+        self.emit(tcb, ACK, tcb.snd_nxt, now, rule, b"", MAY_DELAY if may_delay else None)
+        if may_delay and (last_ack_sent != tcb.last_ack_sent or rcv_edge != tcb.rcv_edge):
             # The target may not have sent it yet: its Last.ACK.sent (Linux's RCV.WUP) and
             # right edge may still be the prior ones for as long as the delay allows.
-            tcb.held_ack = (*prior, now + DELAYED_ACK.hi / 1000)
+            tcb.held_ack = (last_ack_sent, rcv_edge, now + DELAYED_ACK_S)
 
     def oow_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str,
                 may_delay: bool = False) -> None:
