@@ -270,8 +270,13 @@ class ReferenceStack:
 
     def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> CallResult:
         """`flags`: MSG_OOB sends the data as urgent (RFC 9293 3.8.5); others are ignored."""
-        # (_call, without its argument tuple: send and recv are the data path's calls)
-        trace = self._begin()
+        # (_call, without its argument tuple, _begin inline: send and recv are the data
+        # path's calls)
+        trace = self._trace
+        trace.records = []
+        if self.out or self._tcp_out:
+            self.out.clear()
+            self._tcp_out.clear()
         value, err = self.api.send(fd, data, now, flags)
         return self._result(value, err, trace, now)
 
@@ -279,7 +284,11 @@ class ReferenceStack:
         return self._call(now, self.api.sendto, fd, data, addr, now)
 
     def recv(self, fd: int, n: int, now: float) -> CallResult:
-        trace = self._begin()  # (as send)
+        trace = self._trace  # (as send)
+        trace.records = []
+        if self.out or self._tcp_out:
+            self.out.clear()
+            self._tcp_out.clear()
         value, err = self.api.recv(fd, n, now)
         return self._result(value, err, trace, now)
 

@@ -419,10 +419,9 @@ class TcpLayer:
         data = tcb.recv.read(n)
         # RFC 9293 3.8.6.2.2 / RFC 1122 4.2.3.3: announce a window that reopened by at least
         # one MSS (or half the buffer) after the application read (receiver SWS avoidance).
-        after = tcb.advertised_window()
-        grown = (after - before) << tcb.rcv_wscale
         if data and tcb.state in WINDOW_UPDATE_STATES and (
-                before == 0 or grown >= min(tcb.mss, tcb.recv.capacity // 2)):
+                before == 0 or (tcb.advertised_window() - before) << tcb.rcv_wscale
+                >= min(tcb.mss, tcb.recv.capacity // 2)):
             self.sender.send_ack(tcb, now, "RFC9293-3.8.6.2.2-SHOULD-window-update")
         return data
 
