@@ -184,6 +184,9 @@ class ReferenceStack:
     def _call(self, now: float, fn, *args) -> CallResult:
         trace = self._begin()
         value, err = fn(*args)
+        return self._result(value, err, trace, now)
+
+    def _result(self, value: Any, err: int, trace: Trace, now: float) -> CallResult:
         # CallResult(value, err, reaction), without running its __init__ (every socket call).
         result = _new(CallResult)
         result._value = value
@@ -194,8 +197,14 @@ class ReferenceStack:
     # -- frames and timers -----------------------------------------------------------------
 
     def receive(self, frame: bytes, now: float) -> Reaction:
-        trace = self._begin()
-        self.iface.receive(frame, now, trace, self.out)
+        # (_begin, inline: every frame)
+        trace = self._trace
+        trace.records = []
+        out = self.out
+        if out or self._tcp_out:
+            out.clear()
+            self._tcp_out.clear()
+        self.iface.receive(frame, now, trace, out)
         return self._finish(trace, now)
 
     def poll(self, now: float) -> Reaction:
@@ -262,14 +271,28 @@ class ReferenceStack:
     def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> CallResult:
         """`flags`: MSG_OOB sends the data as urgent (RFC 9293 3.8.5); MSG_DONTWAIT and
         MSG_NOSIGNAL change nothing here; others raise (sockopt.Unsupported), naming them."""
-        return self._call(now, self.api.send, fd, data, now, flags)
+        # (_call, without its argument tuple, _begin inline: send and recv are the data
+        # path's calls)
+        trace = self._trace
+        trace.records = []
+        if self.out or self._tcp_out:
+            self.out.clear()
+            self._tcp_out.clear()
+        value, err = self.api.send(fd, data, now, flags)
+        return self._result(value, err, trace, now)
 
     def sendto(self, fd: int, data: bytes, addr: tuple, now: float) -> CallResult:
         return self._call(now, self.api.sendto, fd, data, addr, now)
 
     def recv(self, fd: int, n: int, now: float, flags: int = 0) -> CallResult:
         """`flags`: MSG_PEEK, MSG_OOB (MSG_DONTWAIT, MSG_WAITALL: the oracle never waits)."""
-        return self._call(now, self.api.recv, fd, n, now, flags)
+        trace = self._trace  # (as send)
+        trace.records = []
+        if self.out or self._tcp_out:
+            self.out.clear()
+            self._tcp_out.clear()
+        value, err = self.api.recv(fd, n, now, flags)
+        return self._result(value, err, trace, now)
 
     def recvfrom(self, fd: int, n: int, now: float = 0.0) -> CallResult:
         return self._call(now, self.api.recvfrom, fd, n)

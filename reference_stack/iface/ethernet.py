@@ -10,6 +10,8 @@ from reference_stack.wire.arp import ArpRepr
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, EthernetRepr
 
+ACCEPT_IPV4 = ("ethernet", ACCEPT, "RFC894-MUST-ethertype-ipv4", "")
+
 
 def receive(st: IfaceState, frame: bytes, now: float, trace: Trace, out: Output) -> None:
     if type(frame) is bytes and frame[12:14] == ETHERTYPE_IP:
@@ -19,8 +21,9 @@ def receive(st: IfaceState, frame: bytes, now: float, trace: Trace, out: Output)
         if dst != st.mac and not st.addr.for_us_link(dst, st.mac):  # (ours, first: common)
             trace.add("ethernet", DROP, "IEEE802.3-4.2.4.1.2-MUST-dst-filter", "not our MAC")
             return
-        trace.add("ethernet", ACCEPT, "RFC894-MUST-ethertype-ipv4")
-        ipv4.receive(st, dst, frame[14:], now, trace, out)
+        trace.records.append(ACCEPT_IPV4)  # (trace.add of a constant record)
+        if not (st.tcp_fast_path and ipv4.receive_in_frame(st, frame, now, trace)):
+            ipv4.receive(st, dst, frame[14:], now, trace, out)
         return
     try:
         eth = EthernetRepr.parse(frame)

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import struct
+
 from reference_stack.iface import icmp, ip_options, tcp, udp, udplite
 from reference_stack.iface.addressing import Addressing
 from reference_stack.iface.icmp_error import send_error
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.profiles import Profile
 from reference_stack.trace import ACCEPT, DROP, Trace
-from reference_stack.wire.checksum import verify
+from reference_stack.wire.checksum import pseudo_header_sum, verify
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.icmpv4 import (
     ICMP_DEST_UNREACH,
@@ -35,6 +37,13 @@ RULE_CHECKSUM = "RFC1122-3.2.1.2-MUST-verify-checksum"
 RULE_SRC = "RFC1122-3.2.1.3-MUST-src-martian"
 RULE_DST = "RFC1122-3.2.1.3-MUST-dst-not-ours"
 RULE_ACCEPT = "RFC1122-3.2.1-MUST-validate"
+# In an Ethernet frame (RFC 894: the datagram at octet 14), the IPv4 header's version/IHL,
+# total length, flags/fragment offset, protocol, source and destination (RFC 791 3.1).
+IN_FRAME = struct.Struct("!14xBxH2xHxB2x4s4s")
+TCP_PAIRS = 64  # address pairs of TCP datagrams whose checks are kept (tcp_pair)
+# tcp_pair's entry: (validate_addresses accepts, its trace record, the TCP pseudo-header's sum
+# with length 0, the destination is a broadcast or multicast address)
+TcpPair = tuple[bool, tuple[str, str, str, str], int, bool]
 
 
 def validate(ip: Ipv4Repr, raw: bytes, addr: Addressing, profile: Profile,
@@ -53,18 +62,69 @@ def validate(ip: Ipv4Repr, raw: bytes, addr: Addressing, profile: Profile,
         # RFC 1122 3.2.1.2: a host MUST verify the header checksum and silently discard a
         # datagram whose checksum is bad.
         return False, RULE_CHECKSUM, "bad header checksum"
-    why = addr.martian_source(ip.src, profile.directed_broadcast_source_martian)
-    if why is None and ip.src == addr.ip and not profile.accept_own_source:
+    return validate_addresses(ip.src, ip.dst, addr, profile)
+
+
+def validate_addresses(src: bytes, dst: bytes, addr: Addressing, profile: Profile,
+                       ) -> tuple[bool, str, str]:
+    """validate's checks of the source and destination addresses (its last ones): a function
+    of the address pair, our addressing and the profile only."""
+    why = addr.martian_source(src, profile.directed_broadcast_source_martian)
+    if why is None and src == addr.ip and not profile.accept_own_source:
         why = "our own address as source"
     if why is not None:
         return False, RULE_SRC, why
-    if ip.dst != addr.ip and not addr.is_broadcast(ip.dst) and not addr.is_member(ip.dst):
+    if dst != addr.ip and not addr.is_broadcast(dst) and not addr.is_member(dst):
         # RFC 1122 3.2.1.3: a datagram not destined for the host (our address, a broadcast
         # address, or a group we belong to) is silently discarded
         # (a host does not forward, RFC 1122 3.3.1.6).
         return False, RULE_DST, "not for us"
     return True, RULE_ACCEPT, ""
 
+
+
+def tcp_pair(st: IfaceState, src: bytes, dst: bytes) -> TcpPair:
+    """What the common TCP datagram's checks need of its address pair, computed once per pair
+    (IfaceState.tcp_pairs, emptied when the profile changes): validate_addresses's verdict
+    as the record it adds, the pseudo-header's sum (RFC 9293 3.1) and whether the destination
+    is a broadcast or multicast address (RFC 1122 4.2.3.10)."""
+    pairs = st.tcp_pairs
+    if len(pairs) >= TCP_PAIRS:
+        pairs.clear()
+    ok, rule, detail = validate_addresses(src, dst, st.addr, st.profile)
+    addr = st.addr
+    pair = pairs[(src, dst)] = (
+        ok, ("ipv4", ACCEPT if ok else DROP, rule, detail),
+        pseudo_header_sum(src, dst, IPPROTO_TCP, 0),
+        addr.is_broadcast(dst) or addr.is_multicast(dst))
+    return pair
+
+
+def receive_in_frame(st: IfaceState, frame: bytes, now: float, trace: Trace) -> bool:
+    """`receive` of the common TCP datagram of an Ethernet frame (at octet 14, RFC 894), read
+    in place: True when taken (its decisions recorded), False (nothing done) for `receive`.
+
+    The common datagram: version 4 with IHL 5 (no options), not a fragment (MF and offset
+    zero), carrying TCP, that passes validate()'s first checks, in its order: version and IHL,
+    the total length (RFC 1812 5.2.2), the header checksum (RFC 1122 3.2.1.2: its 20 octets
+    sum to 0xFFFF; word_sum inline, the first word 0x45.. is not zero); then come the
+    address checks (RFC 1122 3.2.1.3), whose verdict is the pair's (tcp_pair). A datagram
+    failing the first ones goes to `receive`, which records why."""
+    if len(frame) < 34:
+        return False
+    version_ihl, total_length, frag, protocol, src, dst = IN_FRAME.unpack_from(frame)
+    if (version_ihl != 0x45 or protocol != IPPROTO_TCP or frag & 0x3FFF
+            or not 20 <= total_length <= len(frame) - 14
+            or int.from_bytes(frame[14:34], "big") % 0xFFFF):
+        return False
+    pair = st.tcp_pairs.get((src, dst))
+    if pair is None:
+        pair = tcp_pair(st, src, dst)
+    trace.records.append(pair[1])  # (trace.add of the verdict's record)
+    if pair[0]:
+        tcp.receive_common(st, src, dst, frame[34:14 + total_length], pair[2], pair[3], now,
+                           trace)
+    return True
 
 
 def receive(st: IfaceState, link_dst: bytes, raw: bytes, now: float, trace: Trace,

@@ -9,7 +9,7 @@ from reference_stack.iface import link
 from reference_stack.iface.arp import BROADCAST_MAC
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import DROP, REPLY, Trace
-from reference_stack.variance import Prediction
+from reference_stack.variance import lazy_prediction
 from reference_stack.wire.ethernet import ETH_P_IP
 from reference_stack.wire.ipv4 import Ipv4Repr, Ipv4Template
 
@@ -20,15 +20,18 @@ MULTICAST_MAC_PREFIX = b"\x01\x00\x5e"
 IP_TEMPLATES = 64  # headers of recent unicast destinations kept precomputed
 
 
-def _with_ip_variance(ip_variance: dict, variance: dict | Callable[[], dict]) -> dict:
+def _with_ip_variance(ip_variance: dict, variance: dict | tuple[Callable, tuple]) -> dict:
     """A datagram's variance: the IP layer's, then its transport's (send_ip)."""
-    return {**ip_variance, **(variance() if callable(variance) else variance)}
+    if type(variance) is tuple:
+        make, args = variance
+        variance = make(*args)
+    return {**ip_variance, **variance}
 
 
 def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str,
-            variance: dict | Callable[[], dict], now: float, trace: Trace, out: Output,
+            variance: dict | tuple[Callable, tuple], now: float, trace: Trace, out: Output,
             tos: int = 0, df: bool = True, options: tuple = ()) -> None:
-    """`variance`: the transport's, or a function that builds it (tcp/output.py); the
+    """`variance`: the transport's, or (function, args) that builds it (tcp/output.py); the
     common datagram's prediction merges it with the IP layer's only when read."""
     ttl = st.profile.ttl
     ident = st.rng.getrandbits(16)
@@ -40,7 +43,11 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
         # are looked at again.
         mac = st.arp.lookup(dst)
         if mac is not None and len(payload) + 20 <= st.profile.mtu:
-            _emit_common(st, template, mac, payload, ident, rule, variance, out)
+            # (_emit_common, inline: every datagram of a known destination)
+            frame = b"".join((mac, st.mac, ETHERTYPE_IP, template.header(len(payload), ident),
+                              payload))
+            out.append((frame, lazy_prediction(frame, rule, _with_ip_variance,
+                                               (st.ip_variance, variance))))
             return
     addr = st.addr
     if dst == st.ip:
@@ -66,8 +73,9 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
             st.ip_templates[key] = template
         _emit_common(st, template, mac, payload, ident, rule, variance, out)
         return
-    if callable(variance):
-        variance = variance()
+    if type(variance) is tuple:
+        make, args = variance
+        variance = make(*args)
     ip = Ipv4Repr(st.ip, dst, protocol, payload, ttl=ttl, tos=tos, ident=ident, df=df,
                   options=options)
     if group or addr.is_broadcast(dst):
@@ -82,13 +90,13 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
 
 
 def _emit_common(st: IfaceState, template: Ipv4Template, mac: bytes, payload: bytes,
-                 ident: int, rule: str, variance: dict | Callable[[], dict],
+                 ident: int, rule: str, variance: dict | tuple[Callable, tuple],
                  out: Output) -> None:
     """The bytes emit_ip would write for a datagram without options that needs no
     fragmenting, to a resolved next hop, in one join (RFC 894 framing, RFC 791 3.1 header)."""
     frame = b"".join((mac, st.mac, ETHERTYPE_IP, template.header(len(payload), ident), payload))
-    out.append((frame, Prediction.lazy(frame, rule, _with_ip_variance, st.ip_variance,
-                                       variance)))
+    out.append((frame, lazy_prediction(frame, rule, _with_ip_variance,
+                                       (st.ip_variance, variance))))
 
 
 def emit_ip(st: IfaceState, ip: Ipv4Repr, hop: bytes | None, rule: str, variance: dict,

@@ -41,6 +41,9 @@ class IfaceState:
         # Precomputed IPv4 headers of recent unicast destinations on our link (ipv4_output),
         # keyed by (destination, protocol, TTL, TOS, DF).
         self.ip_templates: dict[tuple, Ipv4Template] = {}
+        # What the checks of a common TCP datagram need of its address pair (ipv4.tcp_pair),
+        # keyed by (source, destination); a function of the profile too: emptied with it.
+        self.tcp_pairs: dict[tuple[bytes, bytes], tuple] = {}
         self.pending: dict[bytes, list[Held]] = {}  # next hop -> datagrams awaiting ARP
         self.arp_retry: dict[bytes, tuple[float, int]] = {}  # next hop -> (deadline, tries)
         # IPv6 (iface/ipv6.py): our address, if any, the neighbour cache (RFC 4861 5.1) and
@@ -58,5 +61,6 @@ class IfaceState:
 
     def set_profile(self, profile: Profile) -> None:
         self.profile = profile
+        self.tcp_pairs.clear()
         self.reasm.profile = profile
         self.reasm6.timeout = profile.ipv6_reassembly_timeout

@@ -34,6 +34,7 @@ _TABLE = TABLES[State.ESTABLISHED]
 RULE_DEMUX = "RFC9293-3.10.7-MUST-demux"
 RULE_ACK_TEXT = "RFC9293-3.10.7.4-MUST-ack-text-fin"
 DELIVER_DETAIL = "{} bytes, RCV.NXT {} -> {}"
+DEMUX_RECORD = ("tcp", "accept", RULE_DEMUX, ("connection in {}", (ESTABLISHED_NAME,)))
 # Sequence comparisons below are seq_diff's, inline (RFC 1982 serial arithmetic): with
 # d = (a - b) & MASK, a - b < 0 iff d > HALF, a - b > 0 iff 0 < d <= HALF.
 MASK = 0xFFFFFFFF
@@ -63,14 +64,17 @@ def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, s
         # RFC 7323 3.2: TSopt on every segment once negotiated; 5.3 R1 (PAWS): not older than
         # TS.Recent. 4.3: TS.Recent follows a segment at or below Last.ACK.sent; requiring
         # RCV.NXT == Last.ACK.sent (Linux: rcv_wup) makes that update certain.
-        if ts is None or (ts[0] - tcb.ts_recent) & MASK > HALF or tcb.last_ack_sent != rcv_nxt:
+        if ts is None or tcb.last_ack_sent != rcv_nxt or (
+                ts[0] != tcb.ts_recent and (ts[0] - tcb.ts_recent) & MASK > HALF):
             return False
     elif ts is not None:
         return False
     # Fifth check (RFC 9293 3.10.7.4, RFC 5961 5.2): SND.UNA =< SEG.ACK =< SND.NXT; an ACK
     # that acknowledges nothing new and carries no data is a duplicate (RFC 5681 2).
-    acked = (ack - tcb.snd_una) & MASK
-    if acked > HALF or 0 < (ack - tcb.snd_nxt) & MASK <= HALF:
+    # (Equality first: the common ACKs acknowledge all or nothing, and the arithmetic
+    # allocates on 32-bit numbers.)
+    acked = 0 if ack == tcb.snd_una else (ack - tcb.snd_una) & MASK
+    if acked > HALF or ack != tcb.snd_nxt and 0 < (ack - tcb.snd_nxt) & MASK <= HALF:
         return False
     # The send window is unchanged (Van Jacobson's prediction: no window update to weigh).
     if window << tcb.snd_wscale != tcb.snd_wnd:
@@ -93,7 +97,8 @@ def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, s
     p = layer.profile
     trace = layer.trace
     tcb.last_rcv = now  # (as Connections.input does)
-    trace.note("tcp", "accept", RULE_DEMUX, "connection in {}", ESTABLISHED_NAME)
+    records = trace.records
+    records.append(DEMUX_RECORD)  # (trace.note of a constant record, as Connections.input's)
     # RFC 7323 4.3: TS.Recent <- SEG.TSval (a Linux profile does so after the ACK checks).
     if ts is not None and not p.ts_recent_after_ack_check:
         tcb.ts_recent = ts[0]
@@ -119,8 +124,8 @@ def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, s
         # Seventh check: the text goes to the receive buffer; RCV.NXT advances over it and
         # the ACK of in-order data may be delayed (RFC 9293 3.8.6.3, RFC 1122 4.2.3.2).
         tcb.rcv_nxt = tcb.recv.insert(seq, segment[header_len:], rcv_nxt)
-        trace.note("socket", "deliver", _TABLE.text.rule, DELIVER_DETAIL, n, rcv_nxt,
-                   tcb.rcv_nxt)
+        records.append(("socket", "deliver", _TABLE.text.rule,
+                        (DELIVER_DETAIL, (n, rcv_nxt, tcb.rcv_nxt))))  # (trace.note, inline)
         send.send_ack(tcb, now, RULE_ACK_TEXT, may_delay=True)
     snd_nxt = tcb.snd_nxt
     if snd_nxt != tcb.snd_una or snd_nxt != tcb.send.end() or tcb.fin_queued:

@@ -179,7 +179,7 @@ class TcpLayer:
         tcb.bytes_acked += acked
         tcb.send.acknowledge(ack)
         tcb.snd_una = ack
-        if seq_lt(tcb.snd_nxt, ack):
+        if tcb.snd_nxt != ack and seq_lt(tcb.snd_nxt, ack):  # (common: all acknowledged)
             tcb.snd_nxt = ack
         if tcb.rtt_seq is not None and seq_gt(ack, tcb.rtt_seq):
             tcb.rto.sample(now - tcb.rtt_start)  # RFC 6298 2.2-2.3, Karn-valid sample
@@ -196,10 +196,11 @@ class TcpLayer:
         else:
             tcb.cwnd += max(1, tcb.mss * tcb.mss // max(tcb.cwnd, 1))
         # RFC 6298 5.2-5.3: stop the timer when all is acknowledged, else restart it.
-        loss_probe.acknowledged(tcb, ack)
+        if tcb.tlp_high is not None:
+            loss_probe.acknowledged(tcb, ack)
         if tcb.sent_at:
             loss_probe.forget_sent(tcb, ack)
-        if tcb.in_flight() == 0:
+        if tcb.snd_nxt == ack:  # (in_flight() == 0: SND.UNA is `ack`)
             tcb.timers.cancel(T_RETRANSMIT)
             tcb.timers.cancel(T_LOSS_PROBE)
         else:
@@ -223,6 +224,9 @@ class TcpLayer:
                 for name in ("rtt_seq", "snd_sml", "tail_seq", "tlp_high"):
                     if getattr(tcb, name) is not None:
                         setattr(tcb, name, seq_add(getattr(tcb, name), delta))
+                # (the segments in flight too: loss_probe reads them in sequence order)
+                tcb.sent_at = {seq_add(start, delta): (seq_add(end, delta), at)
+                               for start, (end, at) in tcb.sent_at.items()}
                 return True
         return False
 
@@ -478,10 +482,9 @@ class TcpLayer:
         data = tcb.recv.read(n)
         # RFC 9293 3.8.6.2.2 / RFC 1122 4.2.3.3: announce a window that reopened by at least
         # one MSS (or half the buffer) after the application read (receiver SWS avoidance).
-        after = tcb.advertised_window()
-        grown = (after - before) << tcb.rcv_wscale
         if data and tcb.state in WINDOW_UPDATE_STATES and (
-                before == 0 or grown >= min(tcb.mss, tcb.recv.capacity // 2)):
+                before == 0 or (tcb.advertised_window() - before) << tcb.rcv_wscale
+                >= min(tcb.mss, tcb.recv.capacity // 2)):
             self.sender.send_ack(tcb, now, "RFC9293-3.8.6.2.2-SHOULD-window-update")
         return data
 

@@ -53,22 +53,46 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
     tcb.timers.set(T_LOSS_PROBE, now + pto if cap is None else min(now + pto, cap))
 
 
+# `tcb.sent_at` holds the segments in flight in sequence order (the dict's order): the head
+# segment first. New segments go at the end; a retransmission updates its segment's entry in
+# place, and only one that starts where no segment did, before the last one, reorders it
+# (`sent`). Reading the head and forgetting what an ACK covers are then O(1) amortised.
+
+
+def sent(tcb: Tcb, seq: int, end: int, now: float) -> None:
+    """The segment [seq, end) went out at `now` (for rto_deadline)."""
+    sent_at = tcb.sent_at
+    if seq in sent_at or not sent_at or seq_lt(next(reversed(sent_at)), seq):
+        sent_at[seq] = (end, now)
+        return
+    # (A retransmission from a new boundary, e.g. SND.UNA inside a partly acknowledged
+    # segment: put it in its place.)
+    sent_at[seq] = (end, now)
+    una = tcb.snd_una
+    ordered = sorted(sent_at.items(), key=lambda item: seq_diff(item[0], una))
+    sent_at.clear()
+    sent_at.update(ordered)
+
+
 def rto_deadline(tcb: Tcb) -> float | None:
     """When the RTO measured from the last transmission of the head segment (the one holding
     SND.UNA) falls (Linux tcp_rto_delta_us); None when no send time is known."""
-    sent = tcb.sent_at
-    if not sent:
+    sent_at = tcb.sent_at
+    if not sent_at:
         return None
-    una = tcb.snd_una
-    head = min(sent, key=lambda s: seq_diff(s, una))  # (none ends at or before SND.UNA)
-    return sent[head][1] + tcb.rto.rto
+    # The first in sequence order (none ends at or before SND.UNA: forget_sent).
+    return sent_at[next(iter(sent_at))][1] + tcb.rto.rto
 
 
 def forget_sent(tcb: Tcb, ack: int) -> None:
-    """SND.UNA moved to `ack`: the segments wholly acknowledged are forgotten."""
-    sent = tcb.sent_at
-    for start in [s for s, (end, _) in sent.items() if seq_le(end, ack)]:
-        del sent[start]
+    """SND.UNA moved to `ack`: the segments wholly acknowledged are forgotten, from the head
+    (a segment nested in one still partly unacknowledged goes when that one does)."""
+    sent_at = tcb.sent_at
+    while sent_at:
+        head = next(iter(sent_at))
+        if not seq_le(sent_at[head][0], ack):
+            return
+        del sent_at[head]
 
 
 def one_segment_in_flight(tcb: Tcb) -> bool:
@@ -78,9 +102,9 @@ def one_segment_in_flight(tcb: Tcb) -> bool:
     segment when the last new segment sent starts at or before SND.UNA and holds at most an
     MSS of data (a FIN occupies one sequence number and no payload)."""
     tail = tcb.tail_seq
-    if tail is not None and seq_lt(tcb.snd_una, tail):
+    if tail is not None and tail != tcb.snd_una and seq_lt(tcb.snd_una, tail):
         return False
-    data = tcb.in_flight() - (1 if tcb.fin_sent() else 0)
+    data = tcb.in_flight() - (1 if tcb.fin_seq is not None and tcb.fin_sent() else 0)
     return data <= tcb.mss
 
 

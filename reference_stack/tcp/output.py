@@ -4,8 +4,6 @@ RFC 1122 4.2.3.4 Nagle and sender SWS avoidance; RFC 5681 congestion window)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
-from typing import NamedTuple
 
 from reference_stack.profiles import Profile
 from reference_stack.tcp import ack_throttle, loss_probe
@@ -21,6 +19,7 @@ from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, PSH, RST, SYN, URG, Tcp
 
 DELAYED_ACK = Range(0, 500)
 MAY_DELAY = {"timing.delay_ms": DELAYED_ACK}  # extra variance of a delayable ACK (read only)
+DELAYED_ACK_S = DELAYED_ACK.hi / 1000
 OPENING_STATES = (State.SYN_SENT, State.SYN_RECEIVED)  # (a constant: Enum lookups are slow)
 
 
@@ -28,20 +27,14 @@ def _reply_detail(flags: int, seq: int, ack: int, length: int) -> str:
     return f"[{flags_str(flags)}] seq={seq} ack={ack} len={length}"
 
 
-class OutSegment(NamedTuple):
-    """A segment for the IP layer, with the rule that produced it and its allowed variance.
-
-    Either `tcp` (a TcpRepr the IP layer emits) or `wire` (the segment's octets, written from
-    the connection's template) is set; `variance` is a dict, or a function of no arguments
-    that builds it (the IP layer builds it only if the prediction's variance is read).
-    (A named tuple: made and unpacked without a Python-level __init__, per segment sent.)"""
-
-    src: bytes
-    dst: bytes
-    tcp: TcpRepr | None
-    rule: str
-    variance: dict | Callable[[], dict]
-    wire: bytes | None = None
+# A segment for the IP layer: (src, dst, tcp, rule, variance, wire), with the rule that
+# produced it and its allowed variance. Either `tcp` (a TcpRepr the IP layer emits) or `wire`
+# (the segment's octets, written from the connection's template) is set; `variance` is a
+# dict, or (function, args) that builds it (the IP layer builds it only if the prediction's
+# variance is read). (A plain tuple: a named tuple's constructor runs a Python-level __new__,
+# per segment sent.)
+OutSegment = tuple[bytes, bytes, "TcpRepr | None", str, "dict | tuple[Callable, tuple]",
+                   "bytes | None"]
 
 
 def _template_variance(profile: Profile, view: SegmentTemplate, seq: int, ack: int, flags: int,
@@ -71,21 +64,35 @@ class Sender:
 
     def emit(self, tcb: Tcb, flags: int, seq: int, now: float, rule: str,
              payload: bytes = b"", extra_variance: dict | None = None) -> None:
-        syn = bool(flags & SYN)
+        # (Every segment sent comes here: the helpers of the common segment are inline.)
+        p = self.profile
+        syn = flags & SYN
         ts = None
-        if tcb.ts_ok or (syn and not tcb.negotiated and self.profile.timestamps):
-            ts = (tcb.ts_now(now), tcb.ts_recent if flags & ACK else 0)
+        if tcb.ts_ok or (syn and not tcb.negotiated and p.timestamps):
+            # RFC 7323 5.4: TSval, tcb.ts_now(now) inline.
+            ts = ((tcb.ts_offset + int(now * 1000)) & 0xFFFFFFFF,
+                  tcb.ts_recent if flags & ACK else 0)
+        opts = None
         if syn:
             window = tcb.syn_window
             opts = syn_options(
                 tcb.adv_mss,
                 tcb.rcv_wscale if (tcb.ws_ok or not tcb.negotiated) and
-                self.profile.window_scaling else None,
-                tcb.sack_ok or (not tcb.negotiated and self.profile.sack), ts)
+                p.window_scaling else None,
+                tcb.sack_ok or (not tcb.negotiated and p.sack), ts)
         else:
-            window = (self._aligned_window(tcb) if self.profile.window_align_up
-                      else tcb.advertised_window())
-            blocks: tuple = ()
+            if p.window_align_up:
+                # The window field as Linux picks it: RCV.WND rounded up to the scale unit
+                # (__tcp_select_window's ALIGN; RFC 7323 2.3 leaves the rounding free).
+                # (Linux's tcp_select_window also never moves the advertised edge back,
+                # which this does not model: the oracle's RCV.WND is free buffer space, not
+                # Linux's rcv_ssthresh.)
+                shift = tcb.rcv_wscale
+                window = (tcb.rcv_wnd() + (1 << shift) - 1) >> shift
+                if window > 0xFFFF:
+                    window = 0xFFFF
+            else:
+                window = tcb.advertised_window()
             if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack):
                 limit = 3 if ts is not None else 4  # RFC 2018 3: room in 40 option bytes
                 dsack = tcb.dsack
@@ -96,7 +103,8 @@ class Sender:
                     # RFC 2883 4: the D-SACK block comes first, once.
                     blocks = (dsack,) + blocks
                     tcb.dsack = None
-            opts = data_options(ts, blocks) if blocks else None  # None: timestamps at most
+                if blocks:
+                    opts = data_options(ts, blocks)  # (else: timestamps at most)
         urgent = 0
         up = tcb.snd_up
         if up is not None and not syn and flags & ACK and 0 < seq_diff(up, seq) < 0x10000:
@@ -104,53 +112,42 @@ class Sender:
             # follows the urgent data (MUST-30..31).
             flags |= URG
             urgent = seq_diff(up, seq)
-        ack = tcb.rcv_nxt if flags & ACK else 0
         if flags & ACK:
-            tcb.last_ack_sent = tcb.rcv_nxt  # RFC 7323 4.3 Last.ACK.sent
+            ack = tcb.last_ack_sent = tcb.rcv_nxt  # RFC 7323 4.3 Last.ACK.sent
             tcb.held_ack = None
-            if self.profile.window_align_up and tcb.rcv_wscale:
+            if p.window_align_up and tcb.rcv_wscale:
                 # (Only with window scaling: an unscaled Linux window is rounded down to the
                 # MSS, __tcp_select_window, which the oracle's RCV.WND does not follow.)
-                tcb.rcv_edge = seq_add(tcb.rcv_nxt, window if syn else window << tcb.rcv_wscale)
+                tcb.rcv_edge = (ack + (window if syn else window << tcb.rcv_wscale)
+                                ) & 0xFFFFFFFF  # (seq_add)
+        else:
+            ack = 0
+        if opts is None and not urgent:
+            # The common segment, written from the connection's template (the output hot
+            # path, tcp/segment_template.py: the octets TcpRepr.emit writes); its variance is
+            # built only when a prediction's variance is read (from values fixed now: the
+            # same dict).
+            template = tcb.out_template
+            if (template is None or template.iss != tcb.iss
+                    or template.local_port != tcb.local_port):
+                # New, or renumbered (TcpLayer.rebase_isn, rebase_port; the rest is fixed).
+                template = tcb.out_template = SegmentTemplate(tcb)
+            self.out.append((
+                tcb.local_ip, tcb.remote_ip, None, rule,
+                (_template_variance, (p, template, seq, ack, flags, window, ts, payload,
+                                      extra_variance)),
+                template.segment(seq, ack, flags, window, ts, payload)))
+            self.trace.records.append(("tcp", REPLY, rule, (_reply_detail, (
+                flags, seq, ack, len(payload)))))  # (trace.note, inline)
+            return
         if opts is None:
-            if not urgent:
-                self._put_common(tcb, flags, seq, ack, window, ts, payload, rule,
-                                 extra_variance)
-                return
             opts = data_options(ts, ())
         seg = TcpRepr(tcb.local_port, tcb.remote_port, seq=seq, ack=ack, flags=flags,
                       window=window, payload=payload, options=opts, urgent=urgent)
-        variance = segment_variance(self.profile, tcb, seg)
+        variance = segment_variance(p, tcb, seg)
         if extra_variance:
             variance.update(extra_variance)
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance)
-
-    @staticmethod
-    def _aligned_window(tcb: Tcb) -> int:
-        """The window field as Linux picks it: RCV.WND rounded up to the scale unit
-        (__tcp_select_window's ALIGN; RFC 7323 2.3 leaves the rounding free). (Linux's
-        tcp_select_window also never moves the advertised edge back, which this does not
-        model: the oracle's RCV.WND is free buffer space, not Linux's rcv_ssthresh.)"""
-        shift = tcb.rcv_wscale
-        window = (tcb.rcv_wnd() + (1 << shift) - 1) >> shift
-        return window if window < 0xFFFF else 0xFFFF
-
-    def _put_common(self, tcb: Tcb, flags: int, seq: int, ack: int, window: int,
-                    ts: tuple[int, int] | None, payload: bytes, rule: str,
-                    extra_variance: dict | None) -> None:
-        """The segment `emit` would build, written from the connection's template (the
-        output hot path, tcp/segment_template.py: same octets); its variance is built only
-        when a prediction's variance is read (from values fixed now: same dict)."""
-        template = tcb.out_template
-        if template is None or template.iss != tcb.iss or template.local_port != tcb.local_port:
-            # New, or renumbered (TcpLayer.rebase_isn, rebase_port; the rest is fixed).
-            template = tcb.out_template = SegmentTemplate(tcb)
-        self.out.append(OutSegment(
-            tcb.local_ip, tcb.remote_ip, None, rule,
-            partial(_template_variance, self.profile, template, seq, ack, flags, window, ts,
-                    payload, extra_variance),
-            template.segment(seq, ack, flags, window, ts, payload)))
-        self.trace.note("tcp", REPLY, rule, _reply_detail, flags, seq, ack, len(payload))
 
     def send_ack(self, tcb: Tcb, now: float, rule: str, may_delay: bool = False) -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 3.10.7.4).
@@ -160,13 +157,12 @@ class Sender:
         prediction says so with a `timing.delay_ms` entry (the frame may come later, or be
         merged into the next ACK). The oracle itself always acknowledges at once.
         """
-        extra = MAY_DELAY if may_delay else None
-        prior = (tcb.last_ack_sent, tcb.rcv_edge)
-        self.emit(tcb, ACK, tcb.snd_nxt, now, rule, extra_variance=extra)
-        if may_delay and prior != (tcb.last_ack_sent, tcb.rcv_edge):
+        last_ack_sent, rcv_edge = tcb.last_ack_sent, tcb.rcv_edge
+        self.emit(tcb, ACK, tcb.snd_nxt, now, rule, b"", MAY_DELAY if may_delay else None)
+        if may_delay and (last_ack_sent != tcb.last_ack_sent or rcv_edge != tcb.rcv_edge):
             # The target may not have sent it yet: its Last.ACK.sent (Linux's RCV.WUP) and
             # right edge may still be the prior ones for as long as the delay allows.
-            tcb.held_ack = (*prior, now + DELAYED_ACK.hi / 1000)
+            tcb.held_ack = (last_ack_sent, rcv_edge, now + DELAYED_ACK_S)
 
     def oow_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str,
                 may_delay: bool = False) -> None:
@@ -196,7 +192,7 @@ class Sender:
         self._put(src, dst, rst, rule, segment_variance(self.profile, None, rst))
 
     def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict) -> None:
-        self.out.append(OutSegment(src, dst, seg, rule, variance))
+        self.out.append((src, dst, seg, rule, variance, None))
         self.trace.note("tcp", REPLY, rule, _reply_detail, seg.flags, seg.seq, seg.ack,
                         len(seg.payload))
 
@@ -235,7 +231,8 @@ class Sender:
             end = tcb.send.end()
             unsent = seq_diff(end, tcb.snd_nxt)
             if unsent > 0:
-                usable = seq_diff(seq_add(tcb.snd_una, tcb.snd_wnd), tcb.snd_nxt)
+                # SND.UNA + SND.WND - SND.NXT (seq_diff reduces the sum modulo 2**32)
+                usable = seq_diff(tcb.snd_una + tcb.snd_wnd, tcb.snd_nxt)
                 if not probe:
                     # RFC 5681; RFC 8985 7.3 sends a probe's new segment whatever the
                     # congestion window (Linux tcp_write_xmit, push_one == 2).
@@ -262,7 +259,9 @@ class Sender:
                 flags = ACK | (PSH if last else 0) | (FIN if fin else 0)
                 if fin:
                     tcb.fin_seq = end
-                rule = ("RFC9293-3.8.1-MUST-retransmit" if seq_lt(seq, tcb.snd_max)
+                # (seq_lt(seq, SND.MAX), whose common case, new data, is SND.NXT = SND.MAX)
+                rule = ("RFC9293-3.8.1-MUST-retransmit"
+                        if seq != tcb.snd_max and seq_lt(seq, tcb.snd_max)
                         else "RFC9293-3.10.2-MUST-send-data")
                 self.emit(tcb, flags, seq, now, rule, tcb.send.chunk(seq, n))
                 self._sent(tcb, seq, n + fin, now)
@@ -349,10 +348,10 @@ class Sender:
         return tcb.in_flight() == 0
 
     def _sent(self, tcb: Tcb, seq: int, length: int, now: float) -> None:
-        end = seq_add(seq, length)
+        end = (seq + length) & 0xFFFFFFFF  # (seq_add)
         if self.profile.tail_loss_probe:
-            tcb.sent_at[seq] = (end, now)  # (loss_probe.rto_deadline)
-        if seq_lt(seq, tcb.snd_max):
+            loss_probe.sent(tcb, seq, end, now)
+        if seq != tcb.snd_max and seq_lt(seq, tcb.snd_max):  # (new data: SND.MAX)
             # Karn (RFC 6298 3): never take an RTT sample across a retransmission.
             tcb.rtt_seq = None
         else:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import struct
 
 from reference_stack.tcp.tcb import Tcb
-from reference_stack.wire.checksum import fold, pseudo_header_sum, word_sum
+from reference_stack.wire.checksum import pseudo_header_sum, word_sum
 from reference_stack.wire.ipv4 import IPPROTO_TCP
 
 # Fixed header (ports, seq, ack, data offset, flags, window, checksum, urgent pointer), then
@@ -64,22 +64,26 @@ class SegmentTemplate:
     def fits(self, tcb: Tcb) -> bool:
         """Still the connection's. Only TcpLayer.rebase_isn and rebase_port renumber a TCB
         (its ISS, its local port); the rest is fixed before its first non-SYN segment
-        (Sender._put_common checks those two inline)."""
+        (Sender.emit checks those two inline)."""
         return self.iss == tcb.iss and self.local_port == tcb.local_port
 
     def segment(self, seq: int, ack: int, flags: int, window: int,
                 ts: tuple[int, int] | None, payload: bytes) -> bytes:
         """The octets of <SEQ=seq><ACK=ack><CTL=flags><WND=window> with `payload` and, if
         `ts` is given, NOP NOP TSopt(ts): what TcpRepr.emit writes for that segment."""
+        # (The checksum is fold(total), inline: the total is never zero, it holds the
+        # pseudo-header's protocol.)
         if ts is None:
-            total = self._sum_plain + len(payload) + seq + ack + flags + window
+            total = self._sum_plain + len(payload) + flags + window + seq + ack
             if payload:
                 total += word_sum(payload)
             return _PLAIN.pack(self.local_port, self.remote_port, seq, ack, _OFFSET_PLAIN,
-                               flags, window, fold(total), 0) + payload
+                               flags, window, ~(total % 0xFFFF or 0xFFFF) & 0xFFFF,
+                               0) + payload
         tsval, tsecr = ts
-        total = self._sum_ts + len(payload) + seq + ack + flags + window + tsval + tsecr
+        total = self._sum_ts + len(payload) + flags + window + seq + ack + tsval + tsecr
         if payload:
             total += word_sum(payload)
         return _WITH_TS.pack(self.local_port, self.remote_port, seq, ack, _OFFSET_TS, flags,
-                             window, fold(total), 0, _TS_KINDS, tsval, tsecr) + payload
+                             window, ~(total % 0xFFFF or 0xFFFF) & 0xFFFF, 0, _TS_KINDS,
+                             tsval, tsecr) + payload

@@ -10,17 +10,17 @@ def word_sum(data: bytes) -> int:
 
     Since 2**16 == 1 (mod 0xFFFF), the big-endian integer of the whole buffer is congruent to
     the sum of its words (RFC 1071 2(C), deferred carries): one ``int.from_bytes`` and one
-    modulo replace the word loop. Padding an odd buffer with a zero octet multiplies its
-    integer by 256. The sums of consecutive even-length parts add up (mod 0xFFFF, keeping
-    "zero only when all zero") to the sum of their concatenation.
+    modulo replace the word loop. The little-endian integer (which CPython reads faster) is
+    likewise congruent to the sum of the byte-swapped words, zero padding included, and
+    swapping is multiplying by 256 (RFC 1071 2(B), byte order independence: x * 256 ==
+    x_hi + x_lo * 256 (mod 0xFFFF)), whatever the length. The sums of consecutive
+    even-length parts add up (mod 0xFFFF, keeping "zero only when all zero") to the sum of
+    their concatenation.
     """
-    total = int.from_bytes(data, "big")
+    total = int.from_bytes(data, "little")
     if not total:
         return 0
-    total %= _FOLD
-    if len(data) & 1:
-        total = total * 256 % _FOLD
-    return total or _FOLD
+    return total % _FOLD * 256 % _FOLD or _FOLD
 
 
 def fold(total: int) -> int:

@@ -29,6 +29,7 @@ __all__ = [
     "IPPROTO_ICMP",
     "IPPROTO_TCP",
     "IPPROTO_UDP",
+    "LENGTH_ADDRS",
     "Ipv4OptEol",
     "Ipv4Option",
     "Ipv4OptLsrr",
@@ -60,7 +61,7 @@ _FLAG_MF = 0x2000
 _FRAG_MASK = 0x1FFF
 
 
-_LENGTH_ADDRS = struct.Struct("!2xH8x4s4s")  # total length, source, destination
+LENGTH_ADDRS = struct.Struct("!2xH8x4s4s")  # total length, source, destination
 
 
 class Ipv4Header:
@@ -81,7 +82,7 @@ class Ipv4Header:
     options = ()
 
     def __init__(self, data: bytes) -> None:
-        total_length, self.src, self.dst = _LENGTH_ADDRS.unpack_from(data)
+        total_length, self.src, self.dst = LENGTH_ADDRS.unpack_from(data)
         if data[0] != 0x45:
             raise WireError("not a 20-octet IPv4 header")
         self._data = data

@@ -100,8 +100,8 @@ _FIXED = struct.Struct("!HHIIBBHHH")
 _CHECKSUM_AT = 16
 
 
-_TS_PREFIX = b"\x01\x01\x08\x0a"  # NOP, NOP, kind 8, length 10 (RFC 7323 appendix A)
-_TS_VALUES = struct.Struct("!II")
+_TS_KINDS = 0x0101080A  # NOP, NOP, kind 8, length 10 (RFC 7323 appendix A)
+_WITH_TS = struct.Struct("!HHIIBBHHHIII")  # _FIXED, then those four octets, TSval, TSecr
 
 
 def common_fields(data: bytes) -> tuple | None:
@@ -113,12 +113,16 @@ def common_fields(data: bytes) -> tuple | None:
     n = len(data)
     if n < HEADER_LEN:
         return None
-    src_port, dst_port, seq, ack, offset_byte, flags, window, _, urgent = _FIXED.unpack_from(data)
+    offset_byte = data[12]
     if offset_byte == 0x50:
+        src_port, dst_port, seq, ack, _, flags, window, _, urgent = _FIXED.unpack_from(data)
         return src_port, dst_port, seq, ack, flags, window, urgent, HEADER_LEN, None
-    if offset_byte == 0x80 and n >= 32 and data[20:24] == _TS_PREFIX:
-        return (src_port, dst_port, seq, ack, flags, window, urgent, 32,
-                _TS_VALUES.unpack_from(data, 24))
+    if offset_byte == 0x80 and n >= 32:
+        # (the whole 32 octets in one unpack)
+        (src_port, dst_port, seq, ack, _, flags, window, _, urgent, kinds, tsval,
+         tsecr) = _WITH_TS.unpack_from(data)
+        if kinds == _TS_KINDS:
+            return src_port, dst_port, seq, ack, flags, window, urgent, 32, (tsval, tsecr)
     return None
 
 

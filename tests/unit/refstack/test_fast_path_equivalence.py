@@ -20,7 +20,9 @@ from reference_stack.stack import Reaction, ReferenceStack
 from reference_stack.tcp import fast_path
 from reference_stack.tcp.seq import seq_add, seq_diff
 from reference_stack.tcp.tcb import Tcb
+from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
 from reference_stack.wire.frame import dissect
+from reference_stack.wire.ipv4 import IPPROTO_TCP
 from reference_stack.wire.tcp import (
     ACK,
     FIN,
@@ -127,7 +129,7 @@ class Pair:
                 self.stack_nxt = end
 
     def segment(self, flags: int, seq: int, ack: int, payload: bytes, window: int,
-                ts: int | None, sack: bool) -> None:
+                ts: int | None, sack: bool, damage: str | None = None) -> None:
         opts: tuple = ()
         if ts is not None:
             opts = (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(ts, 0))
@@ -135,7 +137,44 @@ class Pair:
             opts += (TcpOptNop(), TcpOptNop(), TcpOptSack(((seq_add(ack, 10), seq_add(ack, 20)),)))
         frame = self.peer.tcp(PEER_PORT, PORT, flags, seq=seq, ack=ack, payload=payload,
                               window=window, options=opts, urgent=1 if flags & URG else 0)
+        if damage is not None:
+            frame = damaged(frame, damage, self.fast.iface.addr.bcast)
         self.both("receive", frame, self.now)
+
+
+def _with_checksums(frame: bytearray) -> bytes:
+    """`frame` (Ethernet, IPv4 without options, TCP) with both checksums computed again."""
+    frame[24:26] = b"\0\0"
+    frame[24:26] = internet_checksum(bytes(frame[14:34])).to_bytes(2, "big")
+    segment = bytes(frame[34:])
+    frame[50:52] = b"\0\0"
+    pseudo = pseudo_header_sum(bytes(frame[26:30]), bytes(frame[30:34]), IPPROTO_TCP,
+                               len(segment))
+    frame[50:52] = internet_checksum(bytes(frame[34:]), pseudo).to_bytes(2, "big")
+    return bytes(frame)
+
+
+def damaged(frame: bytes, how: str, broadcast: bytes) -> bytes:
+    """A frame no fast path may take as it is (ipv4.receive_in_frame, tcp.receive_common):
+    each turns one of their conditions false."""
+    out = bytearray(frame)
+    if how == "ip_checksum":
+        out[24] ^= 0xFF
+        return bytes(out)
+    if how == "tcp_checksum":
+        out[50] ^= 0xFF
+        return bytes(out)
+    if how == "short":
+        return bytes(out[:33])
+    if how == "broadcast":  # (a TCP segment to our subnet's broadcast address)
+        out[30:34] = broadcast
+    elif how == "fragment":  # MF set
+        out[20] |= 0x20
+    elif how == "long":  # a total length beyond the frame
+        out[16:18] = (int.from_bytes(out[16:18], "big") + 4).to_bytes(2, "big")
+    elif how == "udp":
+        out[23] = 17
+    return _with_checksums(out)
 
 
 def open_pair(ts_ok: bool, wscale: int | None, sack: bool, profile: Profile = LINUX) -> Pair:
@@ -187,8 +226,11 @@ call_steps = st.one_of(
     st.tuples(st.just("advance"), st.sampled_from((0.001, 0.2, 1.0, 5.0))),
     st.tuples(st.sampled_from(("close", "shutdown"))),
 )
-steps = st.lists(st.one_of(plain_steps, plain_steps, seg_steps, call_steps), min_size=5,
-                 max_size=40)
+# ... and in-order data the layers below TCP must not hand to it as a common segment.
+damaged_steps = st.tuples(st.just("damaged"), st.sampled_from(
+    ("ip_checksum", "tcp_checksum", "short", "broadcast", "fragment", "long", "udp")))
+steps = st.lists(st.one_of(plain_steps, plain_steps, seg_steps, call_steps, damaged_steps),
+                 min_size=5, max_size=40)
 
 
 def run_step(pair: Pair, fd: int, step: tuple) -> None:
@@ -204,6 +246,9 @@ def run_step(pair: Pair, fd: int, step: tuple) -> None:
         pair.both("close", fd, pair.now)
     elif kind == "shutdown":
         pair.both("shutdown", fd, 1, pair.now)
+    elif kind == "damaged":
+        pair.segment(ACK, pair.rcv_nxt, pair.stack_una, b"d" * 100, pair.window,
+                     pair.tsval if pair.ts_ok else None, False, step[1])
     else:
         _, flags, seq_off, which, n, win_change, ts_step, sack = step
         ack = {"new": pair.stack_nxt, "same": pair.stack_una,
@@ -251,3 +296,20 @@ def test_in_order_data_and_pure_acks_take_the_fast_path(monkeypatch) -> None:
     run_step(pair, 4, ("seg", ACK, 0, "same", 0, 0, 1, False))  # duplicate: full path
     # The handshake's ACK (SYN-RECEIVED) and the duplicate ACK take the full path.
     assert taken == [False, True, True, True, False]
+
+
+def test_address_pairs_change_nothing_but_speed() -> None:
+    """The verdicts kept per address pair (ipv4.tcp_pair) are those of the full checks, for
+    sources good and martian, beyond the number kept (the cache starts over), and after the
+    profile changes (it is emptied)."""
+    fast, slow = stack(LINUX, True), stack(LINUX, False)
+    sources = [bytes((198, 18, 0, 20 + i)) for i in range(70)] + [
+        b"\x7f\0\0\1", b"\xe0\0\0\5", b"\0\0\0\1", IP_A, b"\xc6\x12\0\xff"]
+    for round_ in range(2):
+        for src in sources:
+            for s in (fast, slow):
+                s.add_neighbor(src, MAC_B)
+            frame = RawPeer(fast, src_ip=src).tcp(PEER_PORT, PORT + 1, ACK, seq=5, ack=7)
+            assert observed(fast.receive(frame, 0.0)) == observed(slow.receive(frame, 0.0))
+        for s in (fast, slow):
+            s.set_profile(RFC if round_ == 0 else LINUX)

@@ -1,7 +1,7 @@
 """Predictions built lazily equal those built eagerly.
 
 The common TCP segments are written from a per-connection template and their prediction's
-variance is built only when read (tcp/segment_template.py, `Sender._put_common`,
+variance is built only when read (tcp/segment_template.py, `Sender.emit`,
 `variance.Prediction.lazy`). Two identical stacks get the same random sequences of segments
 and calls (the fast path equivalence test's plans); in one every segment is built as a
 TcpRepr, its variance computed from the live TCB at once and every prediction's variance
