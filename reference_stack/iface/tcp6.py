@@ -37,8 +37,11 @@ def receive(st: IfaceState, ip: Ipv6Repr, segment: bytes, now: float, trace: Tra
 
 
 def send(st: IfaceState, src: bytes, dst: bytes, wire: bytes, rule: str,
-         seg_variance: dict | Callable[[], dict], trace: Trace, out: Output) -> None:
+         seg_variance: dict | tuple[Callable, tuple], trace: Trace, out: Output) -> None:
     """A segment of an IPv6 connection: the IPv6 output's latitude (flow label, hop limit)
-    and the segment's own."""
-    allowed = {**variance(st), **(seg_variance() if callable(seg_variance) else seg_variance)}
+    and the segment's own (a dict, or the (function, args) that builds it: tcp/output.py)."""
+    if type(seg_variance) is tuple:
+        make, args = seg_variance
+        seg_variance = make(*args)
+    allowed = {**variance(st), **seg_variance}
     send_ip6(st, dst, IPPROTO_TCP, wire, rule, allowed, trace, out, src=src)
