@@ -148,6 +148,13 @@ MODELLED: dict[str, Change] = {
     # tcp_conn_request: want_cookie when the request queue is over the backlog (1) or always
     # (2); 0: never (the SYN is dropped)
     "net.ipv4.tcp_syncookies": _field("syncookies", int),
+    # inet_create: IP_PMTUDISC_DONT for a socket made while it is non-zero, so
+    # ip_dont_fragment leaves DF clear on the connection's own segments and UDP's (RFC 1191 3:
+    # path MTU discovery is the host's choice); the control socket's and a small SYN,ACK's
+    # DF stay (profile control_socket_df, small_synack_df: tcp/dont_fragment.py). Measured
+    # on 6.18 (suites/tcp/test_dont_fragment.py). (Fragmentation Needed handling, which the
+    # values 2 and 3 change too, is modelled for no value.)
+    "net.ipv4.ip_no_pmtu_disc": lambda v: {"tcp_df": not _on(v), "udp_df": not _on(v)},
     "net.ipv4.icmp_echo_ignore_all": _field("echo_ignore_all", _on),  # icmp_echo
     "net.ipv4.icmp_echo_ignore_broadcasts": _field("echo_ignore_broadcasts", _on),  # icmp_rcv
 }
@@ -180,11 +187,6 @@ UNMODELLED: dict[str, tuple[str, str]] = {
     "net.ipv4.tcp_base_mss": ("1024", "the MSS that MTU probing starts from (tcp_mtup_init)"),
     "net.ipv4.tcp_slow_start_after_idle": ("1", "the congestion window after an idle period "
                                            "(tcp_cwnd_restart; RFC 5681 4.1)"),
-    # measured on 6.18 with 1: a full socket's segments (and UDP) leave without DF
-    # (inet_create: IP_PMTUDISC_DONT), a SYN,ACK (request socket) and the control socket's
-    # RSTs and TIME-WAIT ACKs keep it (RFC 1191 makes path MTU discovery a choice)
-    "net.ipv4.ip_no_pmtu_disc": ("0", "DF on a full socket's segments and UDP, not on SYN,ACKs "
-                                 "or RSTs (ip_dont_fragment); Fragmentation Needed handling"),
     "net.ipv4.ipfrag_high_thresh": ("4194304", "reassembly memory: a smaller limit drops "
                                     "fragments (ip_frag_queue -> inet_frag_find)"),
     "net.ipv4.conf.all.arp_ignore": ("0", "which ARP requests are answered (arp_ignore)"),

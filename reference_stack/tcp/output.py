@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from reference_stack.profiles import Profile
 from reference_stack.tcp import ack_throttle, loss_probe
+from reference_stack.tcp.dont_fragment import connection_df, reply_df
 from reference_stack.tcp.options import data_options, syn_options
 from reference_stack.tcp.segment_template import SegmentTemplate
 from reference_stack.tcp.seq import seq_add, seq_diff, seq_le, seq_lt
@@ -42,6 +43,7 @@ class OutSegment(NamedTuple):
     rule: str
     variance: dict | Callable[[], dict]
     wire: bytes | None = None
+    df: bool | None = None  # None: the profile's tcp_df (tcp/dont_fragment.py)
 
 
 def _template_variance(profile: Profile, view: SegmentTemplate, seq: int, ack: int, flags: int,
@@ -60,12 +62,15 @@ def _template_variance(profile: Profile, view: SegmentTemplate, seq: int, ack: i
 class Sender:
     """Emits segments of connections into an output list, recording each in the trace."""
 
-    __slots__ = ("profile", "out", "trace")
+    __slots__ = ("profile", "out", "trace", "minisock")
 
     def __init__(self, profile: Profile, out: list[OutSegment], trace: Trace) -> None:
         self.profile = profile
         self.out = out
         self.trace = trace
+        # True while a Linux timewait socket (TIME-WAIT, FIN-WAIT-2) handles a segment: what
+        # it sends leaves from the control socket (tcp/dont_fragment.py)
+        self.minisock = False
 
     # -- segments of a connection --------------------------------------------------------
 
@@ -123,7 +128,10 @@ class Sender:
         variance = segment_variance(self.profile, tcb, seg)
         if extra_variance:
             variance.update(extra_variance)
-        self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance)
+        df = None if self.profile.tcp_df else connection_df(
+            self.profile, tcb, flags, len(seg.emit(tcb.local_ip, tcb.remote_ip)) - 20,
+            self.minisock, self.trace)
+        self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance, df)
 
     @staticmethod
     def _aligned_window(tcb: Tcb) -> int:
@@ -145,11 +153,13 @@ class Sender:
         if template is None or template.iss != tcb.iss or template.local_port != tcb.local_port:
             # New, or renumbered (TcpLayer.rebase_isn, rebase_port; the rest is fixed).
             template = tcb.out_template = SegmentTemplate(tcb)
+        wire = template.segment(seq, ack, flags, window, ts, payload)
+        df = None if self.profile.tcp_df else connection_df(
+            self.profile, tcb, flags, len(wire) - 20, self.minisock, self.trace)
         self.out.append(OutSegment(
             tcb.local_ip, tcb.remote_ip, None, rule,
             partial(_template_variance, self.profile, template, seq, ack, flags, window, ts,
-                    payload, extra_variance),
-            template.segment(seq, ack, flags, window, ts, payload)))
+                    payload, extra_variance), wire, df))
         self.trace.note("tcp", REPLY, rule, _reply_detail, flags, seq, ack, len(payload))
 
     def send_ack(self, tcb: Tcb, now: float, rule: str, may_delay: bool = False) -> None:
@@ -193,10 +203,12 @@ class Sender:
         else:
             rst = TcpRepr(seg.dst_port, seg.src_port, seq=0, ack=seq_add(seg.seq, seg.segment_len),
                           flags=RST | ACK)
-        self._put(src, dst, rst, rule, segment_variance(self.profile, None, rst))
+        df = None if self.profile.tcp_df else reply_df(self.profile, self.trace)
+        self._put(src, dst, rst, rule, segment_variance(self.profile, None, rst), df)
 
-    def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict) -> None:
-        self.out.append(OutSegment(src, dst, seg, rule, variance))
+    def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict,
+             df: bool | None = None) -> None:
+        self.out.append(OutSegment(src, dst, seg, rule, variance, None, df))
         self.trace.note("tcp", REPLY, rule, _reply_detail, seg.flags, seg.seq, seg.ack,
                         len(seg.payload))
 

@@ -94,3 +94,55 @@ def test_rst_in_time_wait(rfc1337):
     r = c.seg(0x04, seq=c.snd_nxt)  # RST at RCV.NXT
     assert c.state() is (State.TIME_WAIT if rfc1337 else State.CLOSED)
     assert ("LINUX-tcp_timewait_state_process-rfc1337" in r.rules()) is rfc1337
+
+
+def _no_pmtu_disc(profile):
+    """The profile as net.ipv4.ip_no_pmtu_disc = 1 makes it (conformance/judge/sysctls.py)."""
+    return dataclasses.replace(profile, tcp_df=False, udp_df=False)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_dont_fragment_without_path_mtu_discovery(profile):
+    """RFC 1191 3: no DF without path MTU discovery. Linux's control socket (a RST answering
+    a segment, TIME-WAIT and request sockets' ACKs) and a small SYN,ACK keep DF."""
+    from reference_stack.wire.frame import dissect
+
+    def df_of(reaction):
+        return [dissect(f).ipv4.df for f in reaction.frames]
+
+    stack, peer = _listener(_no_pmtu_disc(profile), backlog=4)
+    linux = profile is LINUX
+    r = peer.send(peer.tcp(41000, 9, SYN, seq=1000))  # a closed port: RST,ACK
+    assert df_of(r) == [linux]
+    assert ("LINUX-ip_send_unicast_reply-control-socket-df" in r.rules()) is linux
+    r = peer.send(peer.tcp(41000, PORT, SYN, seq=1000, options=syn_options()))
+    (synack,) = tcp_of(r)
+    assert df_of(r) == [linux]
+    assert ("LINUX-ip_build_and_send_pkt-small-synack-df" in r.rules()) is linux
+    r = peer.send(peer.tcp(41000, PORT, ACK, seq=1001 + 0x100000, ack=synack.seq + 1,
+                           options=syn_options()[2:]))  # out of window: the request's ACK
+    assert df_of(r) == [linux]
+    peer.send(peer.tcp(41000, PORT, ACK, seq=1001, ack=synack.seq + 1,
+                       options=syn_options()[2:]))
+    fd = stack.accept(3).value[0]
+    assert df_of(stack.send(fd, b"data", 0.0).reaction) == [False]  # the connection's own
+
+
+def test_dont_fragment_is_the_default_everywhere():
+    stack, peer = _listener(LINUX, backlog=4)
+    from reference_stack.wire.frame import dissect
+
+    r = peer.send(peer.tcp(41000, 9, SYN, seq=1000))
+    assert [dissect(f).ipv4.df for f in r.frames] == [True]
+    assert "LINUX-ip_send_unicast_reply-control-socket-df" not in r.rules()
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_time_wait_ack_without_path_mtu_discovery(profile):
+    from reference_stack.tcp.state import State
+    from reference_stack.wire.frame import dissect
+    from tests.unit.refstack.conn import bring_to
+
+    c = bring_to(State.TIME_WAIT, _no_pmtu_disc(profile))
+    r = c.seg(ACK, seq=c.snd_nxt + 0x100000)  # out of window: answered with an ACK
+    assert [dissect(f).ipv4.df for f in r.frames] == [profile is LINUX]
