@@ -64,6 +64,11 @@ class Profile:
     # RFC 1122 4.2.3.9: a soft error (Destination Unreachable codes 0, 1, 5, ...) MUST NOT
     # abort a connection; Linux tcp_v4_err aborts one in SYN-SENT (RFC 5461 4: common practice).
     syn_sent_aborts_on_soft_error: bool = False
+    # RFC 9293 3.10.7.3 answers an unacceptable ACK in SYN-SENT with a RST (or drops a RST)
+    # and leaves the SYN's retransmission timer alone. Linux tcp_rcv_synsent_state_process
+    # ("previous FIN/ACK or RST/ACK might be ignored") re-arms it to TCP_TIMEOUT_MIN
+    # (tlp_min_timeout) while the SYN has not been retransmitted: the SYN goes again at once.
+    syn_sent_bad_ack_rearms: bool = False
     icmp_timestamp_reply: bool = False  # RFC 1122 3.2.2.8: MAY answer Timestamp (Linux does)
     icmp_error_echo_options: bool = False  # Linux icmp_send: ip_options_echo into errors
     ip_options_compile: bool = False  # Linux: options validated in order (ip_options_compile)
@@ -378,6 +383,7 @@ LINUX = Profile(
     round_initial_window_to_mss=True,  # SYN 64240 = 44 * 1460, SYN-ACK 65160 = 45 * 1448
     listen_drop_syn_fin=True,
     syn_sent_aborts_on_soft_error=True,
+    syn_sent_bad_ack_rearms=True,  # tcp_rcv_synsent_state_process: TCP_TIMEOUT_MIN
     arp_accept=False,  # net.ipv4.conf.all.arp_accept = 0
     dsack=True,
     ecn_accept=True,  # net.ipv4.tcp_ecn = 2

@@ -22,7 +22,7 @@ from reference_stack.tcp.seq import (
 )
 from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
-from reference_stack.tcp.tcb import T_PERSIST, T_TIME_WAIT, Tcb
+from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, T_TIME_WAIT, Tcb
 from reference_stack.trace import ACCEPT, DROP, EVENT
 from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, RST, SYN, URG, TcpRepr
 
@@ -153,6 +153,13 @@ def syn_sent(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             else:
                 layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg,
                                    "RFC9293-3.10.7.3-MUST-bad-ack-rst")
+            if layer.profile.syn_sent_bad_ack_rearms and not tcb.retries:
+                # Linux tcp_rcv_synsent_state_process: the SYN again after TCP_TIMEOUT_MIN
+                # ("previous FIN/ACK or RST/ACK might be ignored"); RFC 9293 3.10.7.3 keeps
+                # its RTO
+                tcb.timers.set(T_RETRANSMIT, now + layer.profile.tlp_min_timeout)
+                trace.add("tcp", EVENT, "LINUX-tcp_rcv_synsent_state_process-bad-ack-rearm",
+                          "SYN retransmission timer re-armed to TCP_TIMEOUT_MIN")
             return
     if flags & RST:
         # Second check; RFC 5961 3.2: in SYN-SENT a RST is valid if its ACK acknowledges the SYN.
