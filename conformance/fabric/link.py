@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import select
 import socket
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,12 @@ from conformance.fabric.pcap import Recorder
 ETH_P_ALL = 0x0003
 SOL_PACKET = 263
 PACKET_IGNORE_OUTGOING = 23
+# The kernel's receive time of each frame (struct timespec, CLOCK_REALTIME as time.time()):
+# the recording has each frame at its arrival, however late the test reads it (asm-generic
+# SO_TIMESTAMPNS_OLD; SCM_TIMESTAMPNS is the same number).
+SO_TIMESTAMPNS = 35
+ANCILLARY_SPACE = socket.CMSG_SPACE(16)
+_TIMESPEC = struct.Struct("=qq")
 MIN_FRAME = 60  # Ethernet minimum without FCS; the veth does not pad for us
 MSG_DONTWAIT = socket.MSG_DONTWAIT
 
@@ -53,11 +60,21 @@ def open_packet_socket(netns_name: str) -> socket.socket:
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     try:
         sock.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
     except OSError:
         sock.close()
         raise
     return sock
+
+
+def _arrival(ancillary: list[tuple[int, int, bytes]]) -> float | None:
+    """The kernel's receive time of a frame (SO_TIMESTAMPNS), else None (now)."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            sec, nsec = _TIMESPEC.unpack_from(data)
+            return sec + nsec / 1e9
+    return None
 
 
 class TesterLink:
@@ -90,21 +107,23 @@ class TesterLink:
     def send(self, frame: bytes) -> None:
         if len(frame) < MIN_FRAME:
             frame = frame + bytes(MIN_FRAME - len(frame))
+        t = time.time()  # before: the target answers within sendto (the veth is synchronous)
         self.sock.sendto(frame, self.address)
         if self.recorder is not None:
-            self.recorder.add("out", frame)
+            self.recorder.add("out", frame, t)
 
     # -- receiving ----------------------------------------------------------------------
     def _recv_nowait(self) -> bytes | None:
         while True:
             try:
-                frame, addr = self.sock.recvfrom(65536, MSG_DONTWAIT)
+                frame, ancillary, _, addr = self.sock.recvmsg(65536, ANCILLARY_SPACE,
+                                                              MSG_DONTWAIT)
             except BlockingIOError:
                 return None
             if addr[0] == self.ifname:
                 break
         if self.recorder is not None:
-            self.recorder.add("in", frame)
+            self.recorder.add("in", frame, _arrival(ancillary))
         return frame
 
     def _wait(self, timeout: float) -> None:

@@ -15,6 +15,7 @@ tester crafts against the target's numbers mean the same to both stacks.
 
 from __future__ import annotations
 
+import bisect
 import inspect
 import time
 from collections.abc import Callable
@@ -39,16 +40,19 @@ class DutCall:
     name: str  # e.g. "recv_with_errno"
     args: tuple[Any, ...]
     result: tuple[Any, int]
+    started: float | None = None  # wall clock when it was made (None: at ``t``)
 
 
 def _recorded(name: str) -> Callable[..., Any]:
     signature = inspect.signature(getattr(DutApi, name))
 
     def method(self: RecordingDutApi, *args: Any, **kwargs: Any) -> Any:
+        started = time.time()
         result = getattr(self.inner, name)(*args, **kwargs)
+        returned = time.time()
         bound = signature.bind(self, *args, **kwargs)
         bound.apply_defaults()  # positional, in signature order, whatever the caller wrote
-        self.calls.append(DutCall(time.time(), name, bound.args[1:], result))
+        self.calls.append(DutCall(returned, name, bound.args[1:], result, started))
         return result
 
     method.__name__ = name
@@ -202,16 +206,41 @@ CALLS: dict[str, Callable[[Lockstep, tuple, float], CallResult | None]] = {
 }
 
 
+# Calls whose frames a kernel sends while the call runs, without waiting for the peer: the
+# oracle makes them at their first frame (call_time).
+ANCHORED_CALLS = frozenset({"connect_with_errno", "send_with_errno", "sendto_with_errno",
+                            "close_with_errno", "shutdown_with_errno", "setsockopt_with_errno",
+                            "recv_with_errno", "recvfrom_with_errno"})
+
+
+def call_time(call: DutCall, target_times: list[float]) -> tuple[float, int]:
+    """When the oracle makes ``call``: at the first frame the target sent while it ran (the
+    frames carry the kernel's receive time, conformance/fabric/link.py), else when it
+    returned. A kernel sends a connect()'s SYN or a send()'s segment from inside the call and
+    starts its timers then, while the call may return much later on a loaded machine; the
+    oracle's timers (RFC 6298 retransmissions, tail loss probes) start at that frame too, so
+    load does not shift its deadlines against the target's. With it, the call's sort key:
+    before that frame; a call at its return after any frame of the same instant."""
+    if call.started is None or call.name not in ANCHORED_CALLS:
+        return call.t, 1
+    i = bisect.bisect_left(target_times, call.started)
+    if i < len(target_times) and target_times[i] <= call.t:
+        return target_times[i], -1
+    return call.t, 1
+
+
 def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall]) -> LockstepResult:
-    """Replay one test's timeline (frames and calls merged by time) through the oracle."""
+    """Replay one test's timeline (frames and calls merged by time) through the oracle; a
+    call comes before the frames it sent (call_time), a frame at a call's return after it."""
     events: list[tuple[float, int, Any]] = [(f.t, 0, f) for f in frames]
-    events += [(c.t, 1, c) for c in calls]
+    target_times = sorted(f.t for f in frames if f.direction == "in")
+    events += [(*call_time(c, target_times), c) for c in calls]
     events.sort(key=lambda e: (e[0], e[1]))
     t0 = events[0][0] if events else 0.0
     now = 0.0
     for t, kind, item in events:
         now = t - t0
-        if kind == 1:
+        if kind:
             ls.dut_call(item, now)
         elif item.direction == "out":
             ls.tester_frame(item.data, now)
