@@ -146,7 +146,9 @@ MODELLED: dict[str, Change] = {
     "net.ipv4.tcp_keepalive_intvl": _field("keepalive_interval", int),
     "net.ipv4.tcp_keepalive_probes": _field("keepalive_probes", int),
     # tcp_conn_request: want_cookie when the request queue is over the backlog (1) or always
-    # (2); 0: never (the SYN is dropped)
+    # (2); 0: never (the SYN is dropped). A cookie connection has no request socket: the
+    # listener answers its segments (cookie_v4_check) and keeps the peer's MSS from msstab
+    # (tcp/syn_cookie.py)
     "net.ipv4.tcp_syncookies": _field("syncookies", int),
     # inet_create: IP_PMTUDISC_DONT for a socket made while it is non-zero, so
     # ip_dont_fragment leaves DF clear on the connection's own segments and UDP's (RFC 1191 3:
@@ -164,11 +166,6 @@ UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
     "net.ipv4.tcp_ecn": lambda v: (
         "ECT marking and CWR/ECE on an ECN connection (tcp_ecn_send, tcp_ecn_check_ce)"
         if int(v) == 1 else "AccECN (tcp_ecn >= 3: tcp_accecn_*)" if int(v) >= 3 else None),
-    "net.ipv4.tcp_syncookies": lambda v: (
-        "every passive open is a cookie connection: the MSS rounded down to the cookie table "
-        "(cookie_v4_init_sequence: 536, 1300, 1440, 1460), no request socket to answer in "
-        "SYN-RECEIVED (tcp_check_req), the ACK alone creates the socket (cookie_v4_check)"
-        if int(v) == 2 else None),
     "net.ipv4.conf.all.rp_filter": lambda v: (
         "a source with no route back through the link is dropped (fib_validate_source; "
         "RFC 3704)" if int(v) else None),

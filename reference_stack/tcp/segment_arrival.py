@@ -7,7 +7,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp import linux_arrival, request_sock, sack_compression, urgent
+from reference_stack.tcp import linux_arrival, request_sock, sack_compression, syn_cookie, urgent
 from reference_stack.tcp.options import negotiate, segment_timestamps, send_option_reserve
 from reference_stack.tcp.seq import (
     before_at_half,
@@ -126,7 +126,10 @@ def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr, cookie: bool = False) 
     tcb.sack_ok = neg.sack_ok
     # RFC 6691 / RFC 9293 3.7.1: the effective send MSS deducts the options we always send.
     reserve = send_option_reserve(neg.ts_ok, neg.sack_ok, p.mss_reserves_sack)
-    tcb.mss = max(1, min(neg.peer_mss, tcb.adv_mss) - reserve)
+    peer_mss = neg.peer_mss
+    if cookie:
+        peer_mss = tcb.cookie_mss = syn_cookie.cookie_mss(layer.trace, peer_mss)
+    tcb.mss = max(1, min(peer_mss, tcb.adv_mss) - reserve)
     tcb.cwnd = layer.initial_cwnd(tcb.mss)
     # RFC 7323 2.2: the window field of a SYN is never scaled.
     tcb.snd_wnd = seg.window
@@ -216,9 +219,11 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         return
     child = False
     if p.synrecv_minisock and tcb.passive and request_sock.is_request(tcb):
-        # Linux's request socket has checks of its own (tcp/request_sock.py); a segment it
-        # passes on makes the child socket, which repeats SEGMENT ARRIVES (tcp_child_process).
-        if request_sock.check_req(layer, tcb, seg, ts, now):
+        # Linux's request socket has checks of its own (tcp/request_sock.py), a cookie
+        # connection has none but the listener's (tcp/syn_cookie.py); a segment either passes
+        # on makes the child socket, which repeats SEGMENT ARRIVES (tcp_child_process).
+        if syn_cookie.check_cookie(layer, tcb, seg, now) if syn_cookie.is_cookie(tcb) \
+                else request_sock.check_req(layer, tcb, seg, ts, now):
             return
         child = True
     # RFC 7323 5.3 R1 (PAWS): before the sequence check, a segment whose TSval is older than

@@ -64,6 +64,7 @@ class Tcb:
     negotiated: bool = False  # options settled by the peer's SYN
     ws_ok: bool = False
     adv_mss: int = 536  # the MSS option we send
+    cookie_mss: int = 0  # the peer's MSS a SYN cookie keeps (tcp/syn_cookie.py); 0: none
     syn_window: int = 0  # the window of our SYN or SYN-ACK (never scaled, RFC 7323 2.2)
     rcv_wnd_clamp: int = 0xFFFF  # the receive window we offer at most
     ephemeral: bool = False  # local port chosen by the stack

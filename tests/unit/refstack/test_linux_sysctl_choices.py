@@ -12,7 +12,7 @@ from reference_stack.profiles import LINUX, RFC
 from reference_stack.socket_api import AF_INET, SOCK_STREAM
 from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP
-from reference_stack.wire.tcp import ACK, SYN
+from reference_stack.wire.tcp import ACK, FIN, RST, SYN
 from tests.unit.refstack.harness import RawPeer, make_stack, syn_options, tcp_of
 
 PORT = 8080
@@ -146,3 +146,59 @@ def test_time_wait_ack_without_path_mtu_discovery(profile):
     c = bring_to(State.TIME_WAIT, _no_pmtu_disc(profile))
     r = c.seg(ACK, seq=c.snd_nxt + 0x100000)  # out of window: answered with an ACK
     assert [dissect(f).ipv4.df for f in r.frames] == [profile is LINUX]
+
+
+def _cookie_open(mss: int = 1460):
+    """A passive open answered with a cookie (tcp_syncookies = 2): (stack, peer, SYN,ACK)."""
+    stack, peer = _listener(dataclasses.replace(LINUX, syncookies=2), backlog=4)
+    r = peer.send(peer.tcp(41000, PORT, SYN, seq=1000, options=syn_options(mss=mss)))
+    (synack,) = tcp_of(r)
+    assert COOKIE in r.rules()
+    assert ("LINUX-cookie_v4_init_sequence-mss-table" in r.rules()) is (mss == 1000)
+    return stack, peer, synack
+
+
+@pytest.mark.parametrize("flags,seq_off,answer", [
+    (RST, 1, []), (RST | ACK, 1, []),  # the listener ignores a RST (no request socket)
+    (ACK, 5, [RST]), (ACK, 0x10000, [RST]),  # not the cookie's sequence number: the RST
+    (FIN | ACK, 1, [ACK]),  # FIN,ACK with the cookie: the child acknowledges the FIN
+], ids=["rst", "rst-ack", "ack-wrong-seq", "ack-far", "fin-with-cookie"])
+def test_a_cookie_connection_is_the_listeners(flags, seq_off, answer):
+    stack, peer, synack = _cookie_open()
+    r = peer.send(peer.tcp(41000, PORT, flags, seq=1000 + seq_off, ack=synack.seq + 1,
+                           options=syn_options()[2:]))
+    assert [s.flags & (RST | ACK) for s in tcp_of(r)] == answer
+    if answer == [RST]:
+        assert "LINUX-cookie_v4_check-listener-answers" in r.rules()
+        assert tcp_of(r)[0].seq == synack.seq + 1  # <SEQ=SEG.ACK><CTL=RST>
+    # the cookie's ACK still completes the handshake unless the FIN did
+    peer.send(peer.tcp(41000, PORT, ACK, seq=1001, ack=synack.seq + 1,
+                       options=syn_options()[2:]))
+    assert stack.accept(3).ok
+
+
+def test_a_cookie_keeps_the_peers_mss_from_its_table():
+    stack, peer, synack = _cookie_open(mss=1000)
+    peer.send(peer.tcp(41000, PORT, ACK, seq=1001, ack=synack.seq + 1,
+                       options=syn_options()[2:]))
+    fd = stack.accept(3).value[0]
+    r = stack.send(fd, b"x" * 3000, 0.0).reaction
+    sizes = [len(s.payload) for s in tcp_of(r)]
+    assert sizes and max(sizes) == 536 - 12  # msstab's 536, less the timestamps option
+
+
+@pytest.mark.parametrize("below,mss", [(1, 1440), (3, 536), (4, None)])
+def test_an_ack_below_the_cookie_decodes_with_a_smaller_mss(below, mss):
+    """check_tcp_syn_cookie: the cookie's MSS index (3: 1460) is added to a hash, so an ACK
+    up to 3 below ISS + 1 decodes (measured: SEG.ACK = ISS completes the handshake)."""
+    stack, peer, synack = _cookie_open()
+    ack = synack.seq + 1 - below
+    r = peer.send(peer.tcp(41000, PORT, ACK, seq=1001, ack=ack, options=syn_options()[2:]))
+    if mss is None:  # no longer a cookie: the listener's RST
+        assert [s.flags for s in tcp_of(r)] == [RST]
+        return
+    assert not tcp_of(r) and "LINUX-check_tcp_syn_cookie-ack-below-iss" in r.rules()
+    fd = stack.accept(3).value[0]
+    r = stack.send(fd, b"x" * 3000, 0.0).reaction
+    segs = tcp_of(r)
+    assert segs[0].seq == ack and max(len(s.payload) for s in segs) == mss - 12
