@@ -19,8 +19,7 @@ Measured on Linux 6.18 with ip_no_pmtu_disc = 1 (suites/tcp/test_dont_fragment.p
 from __future__ import annotations
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp.request_sock import is_request
-from reference_stack.tcp.tcb import Tcb
+from reference_stack.tcp.tcb import Tcb, is_request
 from reference_stack.trace import EVENT, Trace
 from reference_stack.wire.tcp import SYN
 

@@ -22,7 +22,7 @@ from reference_stack.tcp.seq import (
 )
 from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
-from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, T_TIME_WAIT, Tcb
+from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, T_TIME_WAIT, Tcb, is_request
 from reference_stack.trace import ACCEPT, DROP, EVENT
 from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, RST, SYN, URG, TcpRepr
 
@@ -218,7 +218,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         trace.add("tcp", DROP, "RFC7323-3.2-SHOULD-drop-missing-tsopt")
         return
     child = False
-    if p.synrecv_minisock and tcb.passive and request_sock.is_request(tcb):
+    if p.synrecv_minisock and tcb.passive and is_request(tcb):
         # Linux's request socket has checks of its own (tcp/request_sock.py), a cookie
         # connection has none but the listener's (tcp/syn_cookie.py); a segment either passes
         # on makes the child socket, which repeats SEGMENT ARRIVES (tcp_child_process).

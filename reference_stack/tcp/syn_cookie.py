@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING
 
 from reference_stack.tcp.options import segment_timestamps, send_option_reserve
 from reference_stack.tcp.seq import seq_add, seq_diff
-from reference_stack.tcp.state import State
-from reference_stack.tcp.tcb import Tcb
+from reference_stack.tcp.tcb import Tcb, is_request
 from reference_stack.trace import DROP, EVENT, Trace
 from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpRepr
 
@@ -53,9 +52,7 @@ def cookie_mss(trace: Trace, peer_mss: int) -> int:
 
 def is_cookie(tcb: Tcb) -> bool:
     """A passive SYN-RECEIVED connection answered with a SYN cookie (no request socket)."""
-    lst = tcb.listener
-    return (tcb.state is State.SYN_RECEIVED and tcb.passive and lst is not None
-            and lst.pending.get(tcb.key) is True)
+    return is_request(tcb) and tcb.listener.pending[tcb.key] is True
 
 
 def check_cookie(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool:

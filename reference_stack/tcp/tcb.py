@@ -154,3 +154,12 @@ class Tcb:
     def ts_now(self, now: float) -> int:
         """TSval: a millisecond clock with a per-connection random offset (RFC 7323 5.4)."""
         return (self.ts_offset + int(now * 1000)) & 0xFFFFFFFF  # seq_add
+
+
+def is_request(tcb: Tcb) -> bool:
+    """A passive SYN-RECEIVED connection still waiting in its listener's request queue (no
+    child socket yet: Linux's request socket, tcp/request_sock.py, or a SYN cookie,
+    tcp/syn_cookie.py)."""
+    lst = tcb.listener
+    return (tcb.state is State.SYN_RECEIVED and tcb.passive and lst is not None
+            and tcb.key in lst.pending)
