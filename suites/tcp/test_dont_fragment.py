@@ -16,6 +16,9 @@ from conformance.author.templates import UDP, IPv4, Payload
 from .states import LISTEN_PORT, listen
 
 REQ = "RFC1191-3-MAY-df"
+# Whether a stack does path MTU discovery is its choice (a MAY): only a profile that models the
+# target's own choices (the `linux` profile) says which DF bit each segment carries.
+pytestmark = pytest.mark.needs(exact_choices=True)
 
 
 def _df(conn, **fields) -> bool:
