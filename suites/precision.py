@@ -137,6 +137,7 @@ def compare(base: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
     div = count(run)
     oracle = (run.get("environment") or {}).get("oracle") or {}
     return {"changed": changed, "unexplained": div["unexplained"],
+            "started": str(run.get("started", ""))[:16],
             "failed": sum(1 for o, _ in after.values() if o in ("failed", "error")),
             "not_modelled": oracle.get("not_modelled", {})}
 
@@ -151,15 +152,15 @@ def markdown(rows: list[tuple[str, dict[str, Any] | None]], base: dict[str, Any]
              "", f"Default run: {len(base.get('tests', []))} tests, "
              f"{count(base)['unexplained']} unexplained divergences. Bounds: at most "
              f"{MAX_CHANGED} tests change outcome, 0 unexplained divergences.", "",
-             "| sysctl | changed | unexplained | failed | within bounds |",
-             "|---|---:|---:|---:|---|"]
+             "| sysctl | changed | unexplained | failed | within bounds | run started |",
+             "|---|---:|---:|---:|---|---|"]
     for sysctl, c in rows:
         if c is None:
-            lines.append(f"| `{sysctl}` | - | - | - | refused by this kernel or no results |")
+            lines.append(f"| `{sysctl}` | - | - | - | refused by this kernel or no results | |")
             continue
         good = len(c["changed"]) <= MAX_CHANGED and c["unexplained"] == 0
         lines.append(f"| `{sysctl}` | {len(c['changed'])} | {c['unexplained']} | "
-                     f"{c['failed']} | {'yes' if good else '**no**'} |")
+                     f"{c['failed']} | {'yes' if good else '**no**'} | {c['started']} |")
     for sysctl, c in rows:
         if c is None or not (c["changed"] or c["not_modelled"]):
             continue
