@@ -163,6 +163,11 @@ MODELLED: dict[str, Change] = {
 
 # Values of a modelled sysctl whose other effects the oracle does not predict.
 UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
+    "net.ipv4.tcp_syncookies": lambda v: (
+        "an ACK to the listener that decodes to a cookie of an earlier connection on the "
+        "same ports is modelled only when it repeats that connection's first ACK "
+        "(cookie_v4_check after the connection was reset or closed)"
+        if int(v) == 2 else None),
     "net.ipv4.tcp_ecn": lambda v: (
         "ECT marking and CWR/ECE on an ECN connection (tcp_ecn_send, tcp_ecn_check_ce)"
         if int(v) == 1 else "AccECN (tcp_ecn >= 3: tcp_accecn_*)" if int(v) >= 3 else None),

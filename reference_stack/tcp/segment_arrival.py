@@ -53,6 +53,15 @@ def listen(layer: Connections, lst: Listener, src: bytes, dst: bytes, seg: TcpRe
         trace.add("tcp", DROP, "RFC9293-3.10.7.2-MUST-listen-rst-ignore")
         return
     if seg.flags & ACK:
+        again = syn_cookie.remembered(layer, lst, src, dst, seg, now)
+        if again is not None:  # Linux: an ACK carrying an earlier SYN cookie
+            tcb, syn = again
+            _take_syn(layer, tcb, syn, True)
+            ts = segment_timestamps(layer.profile.last_timestamps_option, seg)
+            if tcb.ts_ok and ts is not None:
+                tcb.ts_recent = ts[0]  # cookie_v4_check: TS.Recent is the ACK's TSval
+            synchronized(layer, tcb, seg, now)
+            return
         layer.sender.reset(dst, src, seg, "RFC9293-3.10.7.2-MUST-listen-ack-rst")
         return
     if not seg.flags & SYN:
@@ -75,6 +84,8 @@ def listen(layer: Connections, lst: Listener, src: bytes, dst: bytes, seg: TcpRe
     tcb.listener = lst
     lst.pending[tcb.key] = cookie
     _take_syn(layer, tcb, seg, cookie)
+    if cookie:
+        syn_cookie.remember(lst, tcb, seg)
     if layer.profile.ecn_accept and seg.flags & (ECE | CWR) == ECE | CWR:
         # RFC 3168 6.1.1: an ECN-setup SYN; answered with an ECN-setup SYN-ACK (Linux
         # tcp_ecn_create_request; it also refuses a SYN that is itself ECT, which the TCP

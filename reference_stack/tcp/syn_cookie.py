@@ -26,12 +26,14 @@ from typing import TYPE_CHECKING
 
 from reference_stack.tcp.options import segment_timestamps, send_option_reserve
 from reference_stack.tcp.seq import seq_add, seq_diff
+from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb, is_request
 from reference_stack.trace import DROP, EVENT, Trace
 from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpRepr
 
 if TYPE_CHECKING:
     from reference_stack.tcp.connections import Connections
+    from reference_stack.tcp.listener import Listener
 
 RULE_BAD_COOKIE = "LINUX-cookie_v4_check-listener-answers"
 RULE_MSS = "LINUX-cookie_v4_init_sequence-mss-table"
@@ -55,19 +57,56 @@ def is_cookie(tcb: Tcb) -> bool:
     return is_request(tcb) and tcb.listener.pending[tcb.key] is True
 
 
+def decodes(tcb: Tcb, seg: TcpRepr) -> bool:
+    """Whether an ACK (no RST, no SYN) carries the cookie of ``tcb``'s SYN,ACK: SEG.SEQ =
+    IRS + 1 and SEG.ACK at most the MSS index below ISS + 1 (check_tcp_syn_cookie)."""
+    if seg.flags & (RST | SYN | ACK) != ACK or seg.seq != seq_add(tcb.irs, 1):
+        return False
+    index = COOKIE_MSS.index(tcb.cookie_mss) if tcb.cookie_mss in COOKIE_MSS else 0
+    return 0 <= seq_diff(seq_add(tcb.iss, 1), seg.ack) <= index
+
+
+def remember(lst: Listener, tcb: Tcb, syn: TcpRepr) -> None:
+    """A cookie SYN,ACK sent: the listener, which keeps no state, still takes an ACK carrying
+    the cookie later, while the cookie is valid (two minutes, longer than a test)."""
+    lst.cookies[(tcb.remote_ip, tcb.remote_port)] = (syn, tcb)
+
+
+def remembered(layer: Connections, lst: Listener, src: bytes, dst: bytes, seg: TcpRepr,
+               now: float) -> tuple[Tcb, TcpRepr] | None:
+    """An ACK to the listener that decodes to a cookie it sent, its connection gone since
+    (reset, closed): cookie_v4_check makes a new connection from it, as from the first one.
+    A new SYN-RECEIVED connection with the cookie's ISS and the SYN's negotiation, to take the
+    ACK; with the SYN to negotiate from (tcp/segment_arrival.py)."""
+    record = lst.cookies.get((src, seg.src_port))
+    if record is None or not layer.profile.syncookies:
+        return None
+    syn, old = record
+    if old.key in layer.conns or not decodes(old, seg):
+        return None
+    layer.trace.add("tcp", EVENT, RULE_BAD_COOKIE,
+                    "an ACK carrying an earlier cookie: a new connection (cookie_v4_check)")
+    tcb = layer.new_tcb(dst, lst.port, src, seg.src_port, State.SYN_RECEIVED, now,
+                        opts=lst.opts, iss=old.iss)
+    tcb.isn_name = old.isn_name
+    tcb.snd_nxt = tcb.snd_max = seq_add(old.iss, 1)
+    tcb.passive = True
+    tcb.listener = lst
+    lst.pending[tcb.key] = True
+    return tcb, syn
+
+
 def check_cookie(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool:
     """The listener's handling of a segment to a cookie connection; True if it consumed it."""
     flags = seg.flags
-    ctl = flags & (RST | SYN | ACK)
     trace = layer.trace
-    if ctl == ACK and seg.seq == seq_add(tcb.irs, 1):
+    if decodes(tcb, seg):
         below = seq_diff(seq_add(tcb.iss, 1), seg.ack)
-        index = COOKIE_MSS.index(tcb.cookie_mss) if tcb.cookie_mss in COOKIE_MSS else 0
-        if 0 <= below <= index:
-            if below:
-                _off_by(layer, tcb, seg, COOKIE_MSS[index - below], trace)
-            layer.established_passive(tcb)  # cookie_v4_check: the child socket, from the ACK
-            return False
+        if below:
+            index = COOKIE_MSS.index(tcb.cookie_mss) if tcb.cookie_mss in COOKIE_MSS else 0
+            _off_by(layer, tcb, seg, COOKIE_MSS[index - below], trace)
+        layer.established_passive(tcb)  # cookie_v4_check: the child socket, from the ACK
+        return False
     if flags & RST:
         trace.add("tcp", DROP, "RFC9293-3.10.7.2-MUST-listen-rst-ignore",
                   "no request socket: the listener ignores a RST")

@@ -202,3 +202,18 @@ def test_an_ack_below_the_cookie_decodes_with_a_smaller_mss(below, mss):
     r = stack.send(fd, b"x" * 3000, 0.0).reaction
     segs = tcp_of(r)
     assert segs[0].seq == ack and max(len(s.payload) for s in segs) == mss - 12
+
+
+def test_an_earlier_cookie_still_opens_a_connection():
+    """cookie_v4_check keeps no state: after the cookie's connection is reset, its first ACK
+    again (SEG.SEQ = IRS + 1, SEG.ACK = ISS + 1) makes a new connection, not the listener's RST."""
+    stack, peer, synack = _cookie_open()
+    ack = dict(seq=1001, ack=synack.seq + 1, options=syn_options()[2:])
+    peer.send(peer.tcp(41000, PORT, ACK, **ack))
+    peer.send(peer.tcp(41000, PORT, RST, seq=1001))  # at RCV.NXT: the connection is gone
+    assert not [c for c in stack.tcp.conns.values() if c.remote_port == 41000]
+    r = peer.send(peer.tcp(41000, PORT, ACK | 0x08, payload=b"hi", **ack))
+    assert [s.flags for s in tcp_of(r)] == [ACK] and tcp_of(r)[0].ack == 1003
+    assert "LINUX-cookie_v4_check-listener-answers" in r.rules()
+    r = peer.send(peer.tcp(41001, PORT, ACK, **ack))  # another port: no cookie of its own
+    assert [s.flags for s in tcp_of(r)] == [RST]
