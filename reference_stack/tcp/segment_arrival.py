@@ -57,6 +57,7 @@ def listen(layer: Connections, lst: Listener, src: bytes, dst: bytes, seg: TcpRe
         if again is not None:  # Linux: an ACK carrying an earlier SYN cookie
             tcb, syn = again
             _take_syn(layer, tcb, syn, True)
+            tcb.last_ack_sent = tcb.rcv_nxt  # as if its SYN,ACK had just gone
             ts = segment_timestamps(layer.profile.last_timestamps_option, seg)
             if tcb.ts_ok and ts is not None:
                 tcb.ts_recent = ts[0]  # cookie_v4_check: TS.Recent is the ACK's TSval

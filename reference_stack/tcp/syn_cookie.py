@@ -57,13 +57,21 @@ def is_cookie(tcb: Tcb) -> bool:
     return is_request(tcb) and tcb.listener.pending[tcb.key] is True
 
 
+def _index(tcb: Tcb) -> int:
+    return COOKIE_MSS.index(tcb.cookie_mss) if tcb.cookie_mss in COOKIE_MSS else 0
+
+
+def _below(tcb: Tcb, seg: TcpRepr) -> int:
+    """How far an ACK's cookie reads below the one sent: SEG.ACK below ISS + 1 plus SEG.SEQ
+    beyond IRS + 1 (check_tcp_syn_cookie subtracts SEG.SEQ - 1 and the hash from SEG.ACK - 1;
+    what is left is the MSS index, so both offsets land in it)."""
+    return seq_diff(seq_add(tcb.iss, 1), seg.ack) + seq_diff(seg.seq, seq_add(tcb.irs, 1))
+
+
 def decodes(tcb: Tcb, seg: TcpRepr) -> bool:
-    """Whether an ACK (no RST, no SYN) carries the cookie of ``tcb``'s SYN,ACK: SEG.SEQ =
-    IRS + 1 and SEG.ACK at most the MSS index below ISS + 1 (check_tcp_syn_cookie)."""
-    if seg.flags & (RST | SYN | ACK) != ACK or seg.seq != seq_add(tcb.irs, 1):
-        return False
-    index = COOKIE_MSS.index(tcb.cookie_mss) if tcb.cookie_mss in COOKIE_MSS else 0
-    return 0 <= seq_diff(seq_add(tcb.iss, 1), seg.ack) <= index
+    """Whether an ACK (no RST, no SYN) carries a valid cookie for ``tcb``'s SYN,ACK: what it
+    reads is an MSS index (0 to the one sent)."""
+    return seg.flags & (RST | SYN | ACK) == ACK and 0 <= _below(tcb, seg) <= _index(tcb)
 
 
 def remember(lst: Listener, tcb: Tcb, syn: TcpRepr) -> None:
@@ -101,10 +109,8 @@ def check_cookie(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool
     flags = seg.flags
     trace = layer.trace
     if decodes(tcb, seg):
-        below = seq_diff(seq_add(tcb.iss, 1), seg.ack)
-        if below:
-            index = COOKIE_MSS.index(tcb.cookie_mss) if tcb.cookie_mss in COOKIE_MSS else 0
-            _off_by(layer, tcb, seg, COOKIE_MSS[index - below], trace)
+        if seg.ack != seq_add(tcb.iss, 1) or seg.seq != seq_add(tcb.irs, 1):
+            _off_by(layer, tcb, seg, COOKIE_MSS[_index(tcb) - _below(tcb, seg)], trace)
         layer.established_passive(tcb)  # cookie_v4_check: the child socket, from the ACK
         return False
     if flags & RST:
@@ -134,12 +140,16 @@ def check_cookie(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool
 
 
 def _off_by(layer: Connections, tcb: Tcb, seg: TcpRepr, mss: int, trace: Trace) -> None:
-    """An ACK below ISS + 1 that still decodes (see the module docstring): the child's ISS is
-    SEG.ACK - 1 and its peer MSS the table's entry the cookie then reads."""
+    """An ACK other than the cookie's own that still decodes (see the module docstring): the
+    child's ISS is SEG.ACK - 1 (treq->snt_isn), its IRS SEG.SEQ - 1 (treq->rcv_isn), its
+    peer MSS the table's entry the cookie then reads."""
     trace.add("tcp", EVENT, RULE_OFF_BY,
-              f"ACK {seq_diff(seq_add(tcb.iss, 1), seg.ack)} below ISS + 1 decodes: "
-              f"ISS {seq_add(seg.ack, -1)}, peer MSS {mss}")
+              f"ACK {seg.ack} SEQ {seg.seq} decode: ISS {seq_add(seg.ack, -1)}, "
+              f"IRS {seq_add(seg.seq, -1)}, peer MSS {mss}")
     layer.rebase_isn(tcb.isn_name, seq_add(seg.ack, -1))
+    tcb.isn_name += "'"  # another ISS than the SYN,ACK's: a variable of its own
+    tcb.irs = seq_add(seg.seq, -1)
+    tcb.rcv_nxt = tcb.last_ack_sent = seg.seq
     p = layer.profile
     tcb.cookie_mss = mss
     reserve = send_option_reserve(tcb.ts_ok, tcb.sack_ok, p.mss_reserves_sack)
