@@ -164,9 +164,8 @@ MODELLED: dict[str, Change] = {
 # Values of a modelled sysctl whose other effects the oracle does not predict.
 UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
     "net.ipv4.tcp_syncookies": lambda v: (
-        "an ACK to the listener that decodes to a cookie of an earlier connection on the "
-        "same ports is modelled only when it repeats that connection's first ACK "
-        "(cookie_v4_check after the connection was reset or closed)"
+        "the receive window of a cookie connection, chosen again from the ACK that makes it "
+        "(cookie_v4_check -> tcp_select_initial_window): the right edge it advertises"
         if int(v) == 2 else None),
     "net.ipv4.tcp_ecn": lambda v: (
         "ECT marking and CWR/ECE on an ECN connection (tcp_ecn_send, tcp_ecn_check_ce)"
