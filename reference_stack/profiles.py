@@ -31,9 +31,21 @@ class Profile:
     # IPv4
     ttl: int = 64  # RFC 1122 3.2.1.7: fixed default TTL; RFC 1700 recommends 64
     mtu: int = 1500
-    tcp_df: bool = True  # RFC 1191 PMTU discovery sets DF on TCP
+    # RFC 1191 3: a host doing path MTU discovery sends its datagrams with DF set; one that
+    # does not leaves DF clear (RFC 791 3.2 then lets routers fragment them). Linux: DF on
+    # TCP and UDP sockets unless net.ipv4.ip_no_pmtu_disc (inet_create: IP_PMTUDISC_DONT).
+    tcp_df: bool = True
     udp_df: bool = True
     icmp_df: bool = False
+    # The RFC profile applies tcp_df to every segment. Linux sends a RST answering a segment
+    # and the ACKs of its TIME-WAIT and request sockets from the namespace's control socket
+    # (ip_send_unicast_reply), whose pmtudisc tcp_sk_init sets to IP_PMTUDISC_DO: DF whatever
+    # net.ipv4.ip_no_pmtu_disc made of the connection's own socket.
+    control_socket_df: bool = False
+    # Linux ip_build_and_send_pkt sends a request socket's SYN,ACK with DF when the datagram
+    # is at most 576 octets (IPV4_MIN_MTU: "do not bother generating IPID for small packets"),
+    # whatever the listener's pmtudisc (RFC 1191 3 leaves a host not doing discovery free).
+    small_synack_df: bool = False
     accept_own_source: bool = False  # a datagram from our own address is a martian
     directed_broadcast_source_martian: bool = True  # RFC 1122 3.2.1.3; Linux accepts it
     drop_source_routed: bool = False  # Linux: accept_source_route = 0
@@ -52,6 +64,11 @@ class Profile:
     # RFC 1122 4.2.3.9: a soft error (Destination Unreachable codes 0, 1, 5, ...) MUST NOT
     # abort a connection; Linux tcp_v4_err aborts one in SYN-SENT (RFC 5461 4: common practice).
     syn_sent_aborts_on_soft_error: bool = False
+    # RFC 9293 3.10.7.3 answers an unacceptable ACK in SYN-SENT with a RST (or drops a RST)
+    # and leaves the SYN's retransmission timer alone. Linux tcp_rcv_synsent_state_process
+    # ("previous FIN/ACK or RST/ACK might be ignored") re-arms it to TCP_TIMEOUT_MIN
+    # (tlp_min_timeout) while the SYN has not been retransmitted: the SYN goes again at once.
+    syn_sent_bad_ack_rearms: bool = False
     icmp_timestamp_reply: bool = False  # RFC 1122 3.2.2.8: MAY answer Timestamp (Linux does)
     icmp_error_echo_options: bool = False  # Linux icmp_send: ip_options_echo into errors
     ip_options_compile: bool = False  # Linux: options validated in order (ip_options_compile)
@@ -425,10 +442,13 @@ LINUX = Profile(
     icmp_quote_udp_length=True,  # __udp4_lib_rcv: pskb_trim_rcsum(skb, ulen) before lookup
     echo_reply_copies_code=True,  # icmp_echo
     udplite=True,  # udplite4_register: inet_add_protocol(&udplite_protocol, IPPROTO_UDPLITE)
+    control_socket_df=True,  # tcp_sk_init: the control socket's IP_PMTUDISC_DO
+    small_synack_df=True,  # ip_build_and_send_pkt: skb->len <= IPV4_MIN_MTU
     initial_window_space=65536,  # win_from_space(tcp_rmem[1]) in tcp_select_initial_window
     round_initial_window_to_mss=True,  # SYN 64240 = 44 * 1460, SYN-ACK 65160 = 45 * 1448
     listen_drop_syn_fin=True,
     syn_sent_aborts_on_soft_error=True,
+    syn_sent_bad_ack_rearms=True,  # tcp_rcv_synsent_state_process: TCP_TIMEOUT_MIN
     arp_accept=False,  # net.ipv4.conf.all.arp_accept = 0
     dsack=True,
     ecn_accept=True,  # net.ipv4.tcp_ecn = 2

@@ -37,6 +37,24 @@ def at_least(floor: float) -> AtLeast:
     return AtLeast(floor)
 
 
+@dataclass(frozen=True)
+class OtherThan:
+    """A feature with any value but ``value`` (e.g. syncookies other than 2: a passive open
+    that has a SYN-RECEIVED state, not always a SYN cookie)."""
+
+    value: Any
+
+    def __call__(self, value: Any) -> bool:
+        return value != self.value
+
+    def __str__(self) -> str:
+        return f"!= {self.value!r}"
+
+
+def other_than(value: Any) -> OtherThan:
+    return OtherThan(value)
+
+
 def _set_by(name: str, sysctls: Mapping[str, str], route: Mapping[str, object]) -> list[str]:
     """The DUT sysctls and route attributes (of those the oracle followed) that set profile
     field ``name``."""

@@ -113,16 +113,15 @@ class TcpConnection:
     def expect(self, payload: bytes | None = None, timeout: float = 3.0,
                **fields: Any) -> tcpw.TcpRepr:
         """The next DUT segment of this connection matching ``fields``; tracks RCV.NXT."""
-        got: Dissected = self.ex.expect(*self.template(payload, **fields), timeout=timeout)
-        seg = got.tcp
+        seg = self.expect_frame(payload, timeout, **fields).tcp
         assert seg is not None
-        self._learn(seg)
         return seg
 
     def expect_frame(self, payload: bytes | None = None, timeout: float = 3.0,
                      **fields: Any) -> Dissected:
-        """As ``expect``, the whole frame (e.g. to quote it in an ICMP error)."""
+        """As ``expect``, the whole frame (its IP header too, e.g. to quote it in an ICMP error)."""
         got: Dissected = self.ex.expect(*self.template(payload, **fields), timeout=timeout)
+        assert got.tcp is not None
         self._learn(got.tcp)
         return got
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import queue
 import select
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,12 @@ from conformance.fabric.pcap import Recorder
 ETH_P_ALL = 0x0003
 SOL_PACKET = 263
 PACKET_IGNORE_OUTGOING = 23
+# The kernel's receive time of each frame (struct timespec, CLOCK_REALTIME as time.time()):
+# the recording has each frame at its arrival, however late the test reads it (asm-generic
+# SO_TIMESTAMPNS_OLD; SCM_TIMESTAMPNS is the same number).
+SO_TIMESTAMPNS = 35
+ANCILLARY_SPACE = socket.CMSG_SPACE(16)
+_TIMESPEC = struct.Struct("=qq")
 MIN_FRAME = 60  # Ethernet minimum without FCS; the veth does not pad for us
 MSG_DONTWAIT = socket.MSG_DONTWAIT
 READER_POLL_S = 0.05  # how often read_promptly's thread looks whether the link closed
@@ -56,6 +63,7 @@ def open_packet_socket(netns_name: str) -> socket.socket:
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     try:
         sock.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
     except OSError:
         sock.close()
@@ -63,11 +71,20 @@ def open_packet_socket(netns_name: str) -> socket.socket:
     return sock
 
 
+def _arrival(ancillary: list[tuple[int, int, bytes]]) -> float | None:
+    """The kernel's receive time of a frame (SO_TIMESTAMPNS), else None (now)."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            sec, nsec = _TIMESPEC.unpack_from(data)
+            return sec + nsec / 1e9
+    return None
+
+
 class TesterLink:
     """The tester's end of one test link: frames out on ``ifname``, frames in from it only."""
 
     # read_promptly(): a thread moves this link's frames from the socket to the inbox
-    _inbox: queue.SimpleQueue[bytes] | None = None
+    _inbox: queue.SimpleQueue[tuple[bytes, float | None]] | None = None
     _reader: threading.Thread | None = None
 
     def __init__(self, sock: socket.socket, ifname: str, recorder: Recorder | None = None) -> None:
@@ -116,8 +133,8 @@ class TesterLink:
         while not self._stop_reading.is_set():
             if not select.select([self.sock], [], [], READER_POLL_S)[0]:
                 continue
-            while (frame := self._recv_from_socket()) is not None:
-                inbox.put(frame)
+            while (got := self._recv_from_socket()) is not None:
+                inbox.put(got)
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -126,31 +143,38 @@ class TesterLink:
     def send(self, frame: bytes) -> None:
         if len(frame) < MIN_FRAME:
             frame = frame + bytes(MIN_FRAME - len(frame))
+        t = time.time()  # before: the target answers within sendto (the veth is synchronous)
         self.sock.sendto(frame, self.address)
         if self.recorder is not None:
-            self.recorder.add("out", frame)
+            self.recorder.add("out", frame, t)
 
     # -- receiving ----------------------------------------------------------------------
-    def _recv_from_socket(self) -> bytes | None:
-        """The next frame of this link's interface queued in the socket, without waiting."""
+    def _recv_from_socket(self) -> tuple[bytes, float | None] | None:
+        """The next frame of this link's interface queued in the socket, without waiting, with
+        the kernel's receive time of it (None: unknown)."""
         while True:
             try:
-                frame, addr = self.sock.recvfrom(65536, MSG_DONTWAIT)
+                frame, ancillary, _, addr = self.sock.recvmsg(65536, ANCILLARY_SPACE,
+                                                              MSG_DONTWAIT)
             except BlockingIOError:
                 return None
             if addr[0] == self.ifname:
-                return frame
+                return frame, _arrival(ancillary)
 
     def _recv_nowait(self) -> bytes | None:
+        got: tuple[bytes, float | None] | None
         if self._inbox is not None:
             try:
-                frame: bytes | None = self._inbox.get_nowait()
+                got = self._inbox.get_nowait()
             except queue.Empty:
-                frame = None
+                got = None
         else:
-            frame = self._recv_from_socket()
-        if frame is not None and self.recorder is not None:
-            self.recorder.add("in", frame)
+            got = self._recv_from_socket()
+        if got is None:
+            return None
+        frame, arrival = got
+        if self.recorder is not None:
+            self.recorder.add("in", frame, arrival)
         return frame
 
     def _wait(self, timeout: float) -> None:
@@ -159,11 +183,11 @@ class TesterLink:
             select.select([self.sock], [], [], timeout)
             return
         try:
-            frame = self._inbox.get(timeout=timeout)
+            frame, arrival = self._inbox.get(timeout=timeout)
         except queue.Empty:
             return
         if self.recorder is not None:
-            self.recorder.add("in", frame)
+            self.recorder.add("in", frame, arrival)
         self.pending.insert(0, frame)  # the next frame recv() returns
 
     def recv(self, deadline: float) -> bytes | None:

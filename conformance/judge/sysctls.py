@@ -146,22 +146,30 @@ MODELLED: dict[str, Change] = {
     "net.ipv4.tcp_keepalive_intvl": _field("keepalive_interval", int),
     "net.ipv4.tcp_keepalive_probes": _field("keepalive_probes", int),
     # tcp_conn_request: want_cookie when the request queue is over the backlog (1) or always
-    # (2); 0: never (the SYN is dropped)
+    # (2); 0: never (the SYN is dropped). A cookie connection has no request socket: the
+    # listener answers its segments (cookie_v4_check) and keeps the peer's MSS from msstab
+    # (tcp/syn_cookie.py)
     "net.ipv4.tcp_syncookies": _field("syncookies", int),
+    # inet_create: IP_PMTUDISC_DONT for a socket made while it is non-zero, so
+    # ip_dont_fragment leaves DF clear on the connection's own segments and UDP's (RFC 1191 3:
+    # path MTU discovery is the host's choice); the control socket's and a small SYN,ACK's
+    # DF stay (profile control_socket_df, small_synack_df: tcp/dont_fragment.py). Measured
+    # on 6.18 (suites/tcp/test_dont_fragment.py). (Fragmentation Needed handling, which the
+    # values 2 and 3 change too, is modelled for no value.)
+    "net.ipv4.ip_no_pmtu_disc": lambda v: {"tcp_df": not _on(v), "udp_df": not _on(v)},
     "net.ipv4.icmp_echo_ignore_all": _field("echo_ignore_all", _on),  # icmp_echo
     "net.ipv4.icmp_echo_ignore_broadcasts": _field("echo_ignore_broadcasts", _on),  # icmp_rcv
 }
 
 # Values of a modelled sysctl whose other effects the oracle does not predict.
 UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
+    "net.ipv4.tcp_syncookies": lambda v: (
+        "the receive window of a cookie connection, chosen again from the ACK that makes it "
+        "(cookie_v4_check -> tcp_select_initial_window): the right edge it advertises"
+        if int(v) == 2 else None),
     "net.ipv4.tcp_ecn": lambda v: (
         "ECT marking and CWR/ECE on an ECN connection (tcp_ecn_send, tcp_ecn_check_ce)"
         if int(v) == 1 else "AccECN (tcp_ecn >= 3: tcp_accecn_*)" if int(v) >= 3 else None),
-    "net.ipv4.tcp_syncookies": lambda v: (
-        "every passive open is a cookie connection: the MSS rounded down to the cookie table "
-        "(cookie_v4_init_sequence: 536, 1300, 1440, 1460), no request socket to answer in "
-        "SYN-RECEIVED (tcp_check_req), the ACK alone creates the socket (cookie_v4_check)"
-        if int(v) == 2 else None),
     "net.ipv4.conf.all.rp_filter": lambda v: (
         "a source with no route back through the link is dropped (fib_validate_source; "
         "RFC 3704)" if int(v) else None),
@@ -180,11 +188,6 @@ UNMODELLED: dict[str, tuple[str, str]] = {
     "net.ipv4.tcp_base_mss": ("1024", "the MSS that MTU probing starts from (tcp_mtup_init)"),
     "net.ipv4.tcp_slow_start_after_idle": ("1", "the congestion window after an idle period "
                                            "(tcp_cwnd_restart; RFC 5681 4.1)"),
-    # measured on 6.18 with 1: a full socket's segments (and UDP) leave without DF
-    # (inet_create: IP_PMTUDISC_DONT), a SYN,ACK (request socket) and the control socket's
-    # RSTs and TIME-WAIT ACKs keep it (RFC 1191 makes path MTU discovery a choice)
-    "net.ipv4.ip_no_pmtu_disc": ("0", "DF on a full socket's segments and UDP, not on SYN,ACKs "
-                                 "or RSTs (ip_dont_fragment); Fragmentation Needed handling"),
     "net.ipv4.ipfrag_high_thresh": ("4194304", "reassembly memory: a smaller limit drops "
                                     "fragments (ip_frag_queue -> inet_frag_find)"),
     "net.ipv4.conf.all.arp_ignore": ("0", "which ARP requests are answered (arp_ignore)"),

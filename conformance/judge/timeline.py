@@ -15,6 +15,7 @@ tester crafts against the target's numbers mean the same to both stacks.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import errno
 import inspect
@@ -43,7 +44,7 @@ class DutCall:
     name: str  # e.g. "recv_with_errno"
     args: tuple[Any, ...]
     result: tuple[Any, int]
-    started: float | None = None  # when it was made (a pending call: well before ``t``)
+    started: float | None = None  # wall clock when it was made (a pending call: well before ``t``)
 
     @property
     def replay_at(self) -> float:
@@ -62,6 +63,10 @@ WAITING = {"accept_with_errno": 1, "recv_with_errno": 2, "recvfrom_with_errno": 
 LATE = (errno.EAGAIN, errno.ETIMEDOUT)  # a blocking call's deadline passed
 PENDING_SLACK_S = 0.05
 
+def blocks(call: DutCall) -> bool:
+    """A call made with a timeout (WAITING): it may wait for the peer."""
+    i = WAITING.get(call.name)
+    return i is not None and len(call.args) > i and bool(call.args[i])
 
 
 def blocking_connect(call: DutCall) -> bool:
@@ -81,9 +86,10 @@ def _recorded(name: str) -> Callable[..., Any]:
     def method(self: RecordingDutApi, *args: Any, **kwargs: Any) -> Any:
         started = time.time()
         result = getattr(self.inner, name)(*args, **kwargs)
+        returned = time.time()
         bound = signature.bind(self, *args, **kwargs)
         bound.apply_defaults()  # positional, in signature order, whatever the caller wrote
-        self.calls.append(DutCall(time.time(), name, bound.args[1:], result, started))
+        self.calls.append(DutCall(returned, name, bound.args[1:], result, started))
         return result
 
     method.__name__ = name
@@ -229,9 +235,7 @@ class Lockstep:
         block in: what woke the target may be a tester frame recorded a moment after the call
         returned (the recorder's times are the tester's), so the oracle's call stays pending
         for PENDING_SLACK_S more."""
-        timeout = WAITING.get(call.name)
-        if timeout is None or len(call.args) <= timeout or not call.args[timeout] or \
-                call.result[1] == errno.EAGAIN:
+        if not blocks(call) or call.result[1] == errno.EAGAIN:
             return False
         if call.name == "poll_with_errno":
             return not outcome.value and bool(call.result[0])
@@ -336,20 +340,46 @@ CALLS: dict[str, Callable[[Lockstep, tuple, float], CallResult | None]] = {
 }
 
 
+# Calls whose frames a kernel sends while the call runs, without waiting for the peer: the
+# oracle makes them at their first frame (call_time).
+ANCHORED_CALLS = AT_START | {"recv_with_errno", "recvfrom_with_errno"}
+
+
+def call_time(call: DutCall, target_times: list[float]) -> tuple[float, int]:
+    """When the oracle makes ``call``: at the first frame the target sent while it ran (the
+    frames carry the kernel's receive time, conformance/fabric/link.py), else at its
+    ``replay_at``. A kernel sends a connect()'s SYN or a send()'s segment from inside the call
+    and starts its timers then, while the call may return much later on a loaded machine; the
+    oracle's timers (RFC 6298 retransmissions, tail loss probes) start at that frame too, so
+    load does not shift its deadlines against the target's. A call that blocked waiting for
+    the peer (accept, recv, poll with a timeout) is made when it returned, having seen what it
+    waited for. With it, the call's sort key: before that frame; otherwise after any frame of
+    the same instant."""
+    anchored = call.name in ANCHORED_CALLS and (
+        call.name == "connect_with_errno" or not blocks(call))
+    if call.started is not None and anchored:
+        i = bisect.bisect_left(target_times, call.started)
+        if i < len(target_times) and target_times[i] <= call.t:
+            return target_times[i], -1
+    return call.replay_at, 1
+
+
 def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall]) -> LockstepResult:
-    """Replay one test's timeline (frames and calls merged by time) through the oracle."""
+    """Replay one test's timeline (frames and calls merged by time) through the oracle; a
+    call comes before the frames it sent (call_time), a frame at a call's return after it."""
     events: list[tuple[float, int, Any]] = [(f.t, 0, f) for f in frames]
-    events += [(c.replay_at, 1, c) for c in calls]
+    target_times = sorted(f.t for f in frames if f.direction == "in")
+    events += [(*call_time(c, target_times), c) for c in calls]
     events += [(c.t, 2, c) for c in calls if blocking_connect(c)]
     events.sort(key=lambda e: (e[0], e[1]))
     t0 = events[0][0] if events else 0.0
     now = 0.0
     for t, kind, item in events:
         now = t - t0
-        if kind == 1:
-            ls.dut_call(item, now)
-        elif kind == 2:
+        if kind == 2:
             ls.dut_return(item, now)
+        elif kind:  # -1 or 1 (call_time)
+            ls.dut_call(item, now)
         elif item.direction == "out":
             ls.tester_frame(item.data, now)
         elif not is_background(item.data):

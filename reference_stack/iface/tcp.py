@@ -74,10 +74,13 @@ def receive_common(st: IfaceState, src: bytes, dst: bytes, payload: bytes, pseud
 def send(st: IfaceState, segs: list[OutSegment], now: float, trace: Trace,
          out: Output) -> None:
     df = st.profile.tcp_df
-    for src, dst, seg, rule, variance, wire in segs:
+    for src, dst, seg, rule, variance, wire, seg_df in segs:
         if wire is None:
             wire = seg.emit(src, dst)
         if len(dst) == 16:  # a connection over IPv6 (iface/tcp6.py)
             tcp6.send(st, src, dst, wire, rule, variance, trace, out)
             continue
-        send_ip(st, dst, IPPROTO_TCP, wire, rule, variance, now, trace, out, 0, df)
+        # RFC 1191 3: DF as the profile's path MTU discovery has it, unless another socket
+        # than the connection's sends the segment (tcp/dont_fragment.py)
+        send_ip(st, dst, IPPROTO_TCP, wire, rule, variance, now, trace, out, 0,
+                df if seg_df is None else seg_df)

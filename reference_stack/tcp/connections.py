@@ -44,6 +44,9 @@ class Connections(Protocol):
     def established_passive(self, tcb: Tcb) -> None:
         """A passive open completed: queued for accept()."""
 
+    def rebase_isn(self, isn_name: str, isn: int) -> bool:
+        """Renumber the send sequence space of the connection whose ISN is ``isn_name``."""
+
     def acknowledge(self, tcb: Tcb, ack: int, now: float) -> None:
         """SND.UNA advanced to ``ack`` (RFC 9293 3.10.7.4 fifth check)."""
 

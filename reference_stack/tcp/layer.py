@@ -267,10 +267,17 @@ class TcpLayer:
                             tcb.state.value)
             if tcb.state is State.SYN_SENT:
                 segment_arrival.syn_sent(self, tcb, seg, now)
-            elif tcb.state is State.TIME_WAIT and self.profile.time_wait_minisock:
-                time_wait.linux_time_wait(self, tcb, seg, now)
-            elif time_wait.in_fin_wait_2_minisock(self.profile, tcb):
-                time_wait.linux_fin_wait_2(self, tcb, seg, now)
+            elif time_wait.in_minisock(self.profile, tcb):
+                # Linux's timewait socket answers from the control socket (its DF:
+                # tcp/dont_fragment.py)
+                self.sender.minisock = True
+                try:
+                    if tcb.state is State.TIME_WAIT:
+                        time_wait.linux_time_wait(self, tcb, seg, now)
+                    else:
+                        time_wait.linux_fin_wait_2(self, tcb, seg, now)
+                finally:
+                    self.sender.minisock = False
             else:
                 segment_arrival.synchronized(self, tcb, seg, now)
             return

@@ -27,6 +27,9 @@ class Listener:
     pending: dict = field(default_factory=dict)  # embryonic connection keys, in arrival order
     accept_queue: deque = field(default_factory=deque)
     v6only: bool = True  # on the IPv6 unspecified address: IPv4 connections refused
+    # SYN cookies answered, by peer (address, port): (the SYN, its connection), for an ACK that
+    # still decodes after the connection is gone (tcp/syn_cookie.py)
+    cookies: dict = field(default_factory=dict)
 
     def queue_full(self) -> bool:
         # Linux sk_acceptq_is_full: more than `backlog` connections waiting.

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from reference_stack.profiles import Profile
 from reference_stack.tcp import ack_throttle, loss_probe
+from reference_stack.tcp.dont_fragment import connection_df, reply_df
 from reference_stack.tcp.options import data_options, syn_options
 from reference_stack.tcp.segment_template import SegmentTemplate
 from reference_stack.tcp.seq import seq_add, seq_diff, seq_le, seq_lt
@@ -27,14 +28,14 @@ def _reply_detail(flags: int, seq: int, ack: int, length: int) -> str:
     return f"[{flags_str(flags)}] seq={seq} ack={ack} len={length}"
 
 
-# A segment for the IP layer: (src, dst, tcp, rule, variance, wire), with the rule that
+# A segment for the IP layer: (src, dst, tcp, rule, variance, wire, df), with the rule that
 # produced it and its allowed variance. Either `tcp` (a TcpRepr the IP layer emits) or `wire`
 # (the segment's octets, written from the connection's template) is set; `variance` is a
 # dict, or (function, args) that builds it (the IP layer builds it only if the prediction's
-# variance is read). (A plain tuple: a named tuple's constructor runs a Python-level __new__,
-# per segment sent.)
+# variance is read); `df` None: the profile's tcp_df (tcp/dont_fragment.py). (A plain tuple:
+# a named tuple's constructor runs a Python-level __new__, per segment sent.)
 OutSegment = tuple[bytes, bytes, "TcpRepr | None", str, "dict | tuple[Callable, tuple]",
-                   "bytes | None"]
+                   "bytes | None", "bool | None"]
 
 
 def _template_variance(profile: Profile, view: SegmentTemplate, seq: int, ack: int, flags: int,
@@ -53,12 +54,15 @@ def _template_variance(profile: Profile, view: SegmentTemplate, seq: int, ack: i
 class Sender:
     """Emits segments of connections into an output list, recording each in the trace."""
 
-    __slots__ = ("profile", "out", "trace")
+    __slots__ = ("profile", "out", "trace", "minisock")
 
     def __init__(self, profile: Profile, out: list[OutSegment], trace: Trace) -> None:
         self.profile = profile
         self.out = out
         self.trace = trace
+        # True while a Linux timewait socket (TIME-WAIT, FIN-WAIT-2) handles a segment: what
+        # it sends leaves from the control socket (tcp/dont_fragment.py)
+        self.minisock = False
 
     # -- segments of a connection --------------------------------------------------------
 
@@ -132,11 +136,13 @@ class Sender:
                     or template.local_port != tcb.local_port):
                 # New, or renumbered (TcpLayer.rebase_isn, rebase_port; the rest is fixed).
                 template = tcb.out_template = SegmentTemplate(tcb)
+            wire = template.segment(seq, ack, flags, window, ts, payload)
             self.out.append((
                 tcb.local_ip, tcb.remote_ip, None, rule,
                 (_template_variance, (p, template, seq, ack, flags, window, ts, payload,
                                       extra_variance)),
-                template.segment(seq, ack, flags, window, ts, payload)))
+                wire, None if p.tcp_df else connection_df(
+                    p, tcb, flags, len(wire) - 20, self.minisock, self.trace)))
             self.trace.records.append(("tcp", REPLY, rule, (_reply_detail, (
                 flags, seq, ack, len(payload)))))  # (trace.note, inline)
             return
@@ -147,7 +153,10 @@ class Sender:
         variance = segment_variance(p, tcb, seg)
         if extra_variance:
             variance.update(extra_variance)
-        self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance)
+        df = None if self.profile.tcp_df else connection_df(
+            self.profile, tcb, flags, len(seg.emit(tcb.local_ip, tcb.remote_ip)) - 20,
+            self.minisock, self.trace)
+        self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance, df)
 
     def send_ack(self, tcb: Tcb, now: float, rule: str, may_delay: bool = False) -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 3.10.7.4).
@@ -189,10 +198,12 @@ class Sender:
         else:
             rst = TcpRepr(seg.dst_port, seg.src_port, seq=0, ack=seq_add(seg.seq, seg.segment_len),
                           flags=RST | ACK)
-        self._put(src, dst, rst, rule, segment_variance(self.profile, None, rst))
+        df = None if self.profile.tcp_df else reply_df(self.profile, self.trace)
+        self._put(src, dst, rst, rule, segment_variance(self.profile, None, rst), df)
 
-    def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict) -> None:
-        self.out.append((src, dst, seg, rule, variance, None))
+    def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict,
+             df: bool | None = None) -> None:
+        self.out.append((src, dst, seg, rule, variance, None, df))
         self.trace.note("tcp", REPLY, rule, _reply_detail, seg.flags, seg.seq, seg.ack,
                         len(seg.payload))
 

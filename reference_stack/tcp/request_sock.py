@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING
 
 from reference_stack.tcp import ack_throttle
 from reference_stack.tcp.seq import seq_add, seq_gt, seq_le, seq_lt
-from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb
 from reference_stack.trace import ACCEPT, DROP, STATE
 from reference_stack.wire.tcp import ACK, RST, SYN, TcpRepr
@@ -52,12 +51,6 @@ RULE_BAD_ACK = "RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst"
 RULE_NO_ACK = "RFC9293-3.10.7.4-MUST-fifth-check-no-ack"
 
 
-def is_request(tcb: Tcb) -> bool:
-    """A passive SYN-RECEIVED connection still waiting in its listener's request queue (no
-    child socket yet)."""
-    lst = tcb.listener
-    return (tcb.state is State.SYN_RECEIVED and tcb.passive and lst is not None
-            and tcb.key in lst.pending)
 
 
 def in_window(seq: int, end_seq: int, s_win: int, e_win: int) -> bool:

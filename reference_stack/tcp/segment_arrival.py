@@ -7,7 +7,13 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp import linux_arrival, request_sock, sack_compression, urgent
+from reference_stack.tcp import (
+    linux_arrival,
+    request_sock,
+    sack_compression,
+    syn_cookie,
+    urgent,
+)
 from reference_stack.tcp.options import (
     DEFAULT_MSS,
     DEFAULT_MSS_IPV6,
@@ -28,7 +34,7 @@ from reference_stack.tcp.seq import (
 )
 from reference_stack.tcp.state import State
 from reference_stack.tcp.states import TABLES
-from reference_stack.tcp.tcb import T_PERSIST, T_TIME_WAIT, Tcb
+from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, T_TIME_WAIT, Tcb, is_request
 from reference_stack.trace import ACCEPT, DROP, EVENT
 from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, RST, SYN, URG, TcpRepr
 
@@ -59,6 +65,16 @@ def listen(layer: Connections, lst: Listener, src: bytes, dst: bytes, seg: TcpRe
         trace.add("tcp", DROP, "RFC9293-3.10.7.2-MUST-listen-rst-ignore")
         return
     if seg.flags & ACK:
+        again = syn_cookie.remembered(layer, lst, src, dst, seg, now)
+        if again is not None:  # Linux: an ACK carrying an earlier SYN cookie
+            tcb, syn = again
+            _take_syn(layer, tcb, syn, True)
+            tcb.last_ack_sent = tcb.rcv_nxt  # as if its SYN,ACK had just gone
+            ts = segment_timestamps(layer.profile.last_timestamps_option, seg)
+            if tcb.ts_ok and ts is not None:
+                tcb.ts_recent = ts[0]  # cookie_v4_check: TS.Recent is the ACK's TSval
+            synchronized(layer, tcb, seg, now)
+            return
         layer.sender.reset(dst, src, seg, "RFC9293-3.10.7.2-MUST-listen-ack-rst")
         return
     if not seg.flags & SYN:
@@ -81,6 +97,8 @@ def listen(layer: Connections, lst: Listener, src: bytes, dst: bytes, seg: TcpRe
     tcb.listener = lst
     lst.pending[tcb.key] = cookie
     _take_syn(layer, tcb, seg, cookie)
+    if cookie:
+        syn_cookie.remember(lst, tcb, seg)
     if layer.profile.ecn_accept and seg.flags & (ECE | CWR) == ECE | CWR:
         # RFC 3168 6.1.1: an ECN-setup SYN; answered with an ECN-setup SYN-ACK (Linux
         # tcp_ecn_create_request; it also refuses a SYN that is itself ECT, which the TCP
@@ -134,7 +152,10 @@ def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr, cookie: bool = False) 
     tcb.sack_ok = neg.sack_ok
     # RFC 6691 / RFC 9293 3.7.1: the effective send MSS deducts the options we always send.
     reserve = send_option_reserve(neg.ts_ok, neg.sack_ok, p.mss_reserves_sack)
-    tcb.mss = max(1, min(neg.peer_mss, tcb.adv_mss) - reserve)
+    peer_mss = neg.peer_mss
+    if cookie:
+        peer_mss = tcb.cookie_mss = syn_cookie.cookie_mss(layer.trace, peer_mss)
+    tcb.mss = max(1, min(peer_mss, tcb.adv_mss) - reserve)
     tcb.cwnd = layer.initial_cwnd(tcb.mss)
     # RFC 7323 2.2: the window field of a SYN is never scaled.
     tcb.snd_wnd = seg.window
@@ -167,6 +188,13 @@ def syn_sent(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
             else:
                 layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg,
                                    "RFC9293-3.10.7.3-MUST-bad-ack-rst")
+            if layer.profile.syn_sent_bad_ack_rearms and not tcb.retries:
+                # Linux tcp_rcv_synsent_state_process: the SYN again after TCP_TIMEOUT_MIN
+                # ("previous FIN/ACK or RST/ACK might be ignored"); RFC 9293 3.10.7.3 keeps
+                # its RTO
+                tcb.timers.set(T_RETRANSMIT, now + layer.profile.tlp_min_timeout)
+                trace.add("tcp", EVENT, "LINUX-tcp_rcv_synsent_state_process-bad-ack-rearm",
+                          "SYN retransmission timer re-armed to TCP_TIMEOUT_MIN")
             return
     if flags & RST:
         # Second check; RFC 5961 3.2: in SYN-SENT a RST is valid if its ACK acknowledges the SYN.
@@ -222,10 +250,12 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         trace.add("tcp", DROP, "RFC7323-3.2-SHOULD-drop-missing-tsopt")
         return
     child = False
-    if p.synrecv_minisock and tcb.passive and request_sock.is_request(tcb):
-        # Linux's request socket has checks of its own (tcp/request_sock.py); a segment it
-        # passes on makes the child socket, which repeats SEGMENT ARRIVES (tcp_child_process).
-        if request_sock.check_req(layer, tcb, seg, ts, now):
+    if p.synrecv_minisock and tcb.passive and is_request(tcb):
+        # Linux's request socket has checks of its own (tcp/request_sock.py), a cookie
+        # connection has none but the listener's (tcp/syn_cookie.py); a segment either passes
+        # on makes the child socket, which repeats SEGMENT ARRIVES (tcp_child_process).
+        if syn_cookie.check_cookie(layer, tcb, seg, now) if syn_cookie.is_cookie(tcb) \
+                else request_sock.check_req(layer, tcb, seg, ts, now):
             return
         child = True
     # RFC 7323 5.3 R1 (PAWS): before the sequence check, a segment whose TSval is older than

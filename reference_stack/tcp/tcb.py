@@ -64,6 +64,7 @@ class Tcb:
     negotiated: bool = False  # options settled by the peer's SYN
     ws_ok: bool = False
     adv_mss: int = 536  # the MSS option we send
+    cookie_mss: int = 0  # the peer's MSS a SYN cookie keeps (tcp/syn_cookie.py); 0: none
     syn_window: int = 0  # the window of our SYN or SYN-ACK (never scaled, RFC 7323 2.2)
     rcv_wnd_clamp: int = 0xFFFF  # the receive window we offer at most
     ephemeral: bool = False  # local port chosen by the stack
@@ -155,3 +156,12 @@ class Tcb:
     def ts_now(self, now: float) -> int:
         """TSval: a millisecond clock with a per-connection random offset (RFC 7323 5.4)."""
         return (self.ts_offset + int(now * 1000)) & 0xFFFFFFFF  # seq_add
+
+
+def is_request(tcb: Tcb) -> bool:
+    """A passive SYN-RECEIVED connection still waiting in its listener's request queue (no
+    child socket yet: Linux's request socket, tcp/request_sock.py, or a SYN cookie,
+    tcp/syn_cookie.py)."""
+    lst = tcb.listener
+    return (tcb.state is State.SYN_RECEIVED and tcb.passive and lst is not None
+            and tcb.key in lst.pending)

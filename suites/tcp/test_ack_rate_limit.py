@@ -19,6 +19,7 @@ import time
 
 import pytest
 
+from conformance.author.needs import other_than
 from conformance.author.tcp_connection import seq_add
 
 from .options import ts_option
@@ -114,7 +115,7 @@ def test_ack_of_unsent_data_is_limited_with_its_data(ex, dut, endpoints):
 
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
                          "RFC5961-3.2-MUST-rst-challenge-ack")
-@pytest.mark.needs(timestamps=True)
+@pytest.mark.needs(timestamps=True, syncookies=other_than(2))  # a request socket's ACK
 def test_the_accepted_connection_starts_unlimited(ex, dut, endpoints):
     """tcp_create_openreq_child: the child's last_oow_ack_time starts at 0, whatever the
     request socket (its own timestamp) answered."""

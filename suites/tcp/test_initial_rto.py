@@ -21,7 +21,11 @@ def _retransmission_times(conn, flags: str, count: int, t0: float) -> list[float
 
 @pytest.mark.requirement("RFC6298-2.1-SHOULD-initial-rto-1s", "RFC9293-3.8.1-MUST-initial-rto")
 @pytest.mark.parametrize("segment", ["syn", "syn-ack"])
-def test_first_retransmission_after_one_second(ex, dut, endpoints, segment):
+def test_first_retransmission_after_one_second(ex, dut, endpoints, bed, segment):
+    if segment == "syn-ack" and bed.oracle_profile.syncookies == 2:
+        # a SYN cookie's SYN,ACK is never retransmitted (no request socket; the lockstep
+        # oracle models it)
+        pytest.skip("needs syncookies != 2: a SYN cookie's SYN,ACK is not retransmitted")
     if segment == "syn":
         conn, fd, _ = start_active_open(ex, dut, endpoints)
         flags = "S"

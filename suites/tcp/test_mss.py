@@ -34,6 +34,10 @@ def test_announced_mss_is_mtu_minus_40(ex, dut, endpoints, side):
 @pytest.mark.parametrize("mss", [None, 536, 1000, 1400],
                          ids=["no-mss-option", "mss-536", "mss-1000", "mss-1400"])
 def test_segments_fit_peer_mss(ex, dut, endpoints, bed, mss, timestamps):
+    if mss in (1000, 1400) and bed.oracle_profile.syncookies == 2:
+        # net.ipv4.tcp_syncookies = 2: a SYN cookie keeps the peer's MSS as an msstab entry
+        # (536, 1300, 1440, 1460), which the lockstep oracle models; this test needs the MSS
+        pytest.skip("needs syncookies != 2: a SYN cookie rounds the peer's MSS down")
     listener = listen(dut, endpoints)
     conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(mss=mss, timestamps=timestamps))
     conn.handshake()

@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from conformance.author.needs import other_than
+
 from ..ipv4.dut_sysctl import set_dut_sysctl
 from .states import LISTEN_PORT, has_rst, listen
 
@@ -18,6 +20,7 @@ RTO_S = 1.0  # RFC 6298 2.1: the initial RTO, doubled on each expiry (5.5)
 
 
 @pytest.mark.requirement("RFC9293-3.8.3-MUST-r2-abort", "RFC9293-3.10.7.2-MUST-listen-ack-rst")
+@pytest.mark.needs(syncookies=other_than(2))  # a SYN cookie's SYN,ACK is never retransmitted
 def test_syn_ack_retransmitted_synack_retries_times_then_forgotten(ex, dut, endpoints, bed):
     set_dut_sysctl(bed, "net.ipv4.tcp_synack_retries", str(RETRIES))
     listen(dut, endpoints)

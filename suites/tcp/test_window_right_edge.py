@@ -66,6 +66,10 @@ def test_text_in_the_last_scale_unit_is_queued(ex, dut, endpoints):
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-first-check",
                          "RFC9293-3.10.7.4-MUST-trim-to-window")
 @pytest.mark.parametrize("queue", ["unread-text", "read"])
+# Without window scaling Linux rounds an unscaled window down to the MSS from its previous
+# offer (__tcp_select_window), which the oracle's RCV.WND does not follow: where the edge lies
+# is then not predicted, and this test's SACK blocks are judged against the edge.
+@pytest.mark.needs(window_scaling=True)
 def test_text_ending_beyond_the_right_edge(ex, dut, endpoints, queue):
     # RFC 9293 3.10.7.4 takes the part in the window; Linux tcp_sequence refuses the whole
     # segment while its receive queue holds unread text (TCP_INVALID_END_SEQUENCE) and takes it

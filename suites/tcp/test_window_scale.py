@@ -16,7 +16,10 @@ CASES = {
     "shift-2": (2, 100),
     "shift-5": (5, 10),
 }
-BULK = bytes(range(256)) * 40
+# More than any case allows (400 octets), and no more than a send() takes at once: Linux queues
+# only ~3 KiB for a peer window of 10 octets without window scaling (its send-buffer accounting,
+# which the oracle does not model; measured with net.ipv4.tcp_window_scaling=0)
+BULK = bytes(range(256)) * 8
 
 
 @pytest.mark.requirement("RFC7323-1.3-MUST-wscale-only-if-received")
@@ -38,7 +41,8 @@ def test_syn_ack_carries_window_scale_only_if_syn_did(ex, dut, endpoints, bed, s
     "RFC9293-3.8.6.2.1-SHOULD-sender-window",
 )
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.needs(window_scaling=True)
+# (no needs(window_scaling): without it the DUT must not scale the peer's window either, RFC
+# 7323 2.3, which `allowed` checks; pytcp's expected failures are that very case)
 def test_dut_sends_within_scaled_window(ex, dut, endpoints, case):
     shift, field = CASES[case]
     listener = listen(dut, endpoints)

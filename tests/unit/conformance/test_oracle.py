@@ -75,7 +75,7 @@ def test_the_rest_of_the_modelled_sysctls_reach_the_profile():
         "net.ipv4.tcp_orphan_retries": "2", "net.ipv4.tcp_retries2": "5",
         "net.ipv4.tcp_keepalive_time": "60", "net.ipv4.tcp_keepalive_intvl": "5",
         "net.ipv4.tcp_keepalive_probes": "3", "net.ipv4.tcp_syncookies": "2",
-        "net.ipv4.icmp_echo_ignore_all": "1",
+        "net.ipv4.icmp_echo_ignore_all": "1", "net.ipv4.ip_no_pmtu_disc": "1",
         "net.ipv4.conf.all.accept_local": "1"})).profile
     assert (p.dsack, p.ecn_accept, p.tail_loss_probe) == (False, False, False)
     assert (p.send_buffer, p.recv_buffer, p.initial_window_space, p.window_scale) == (
@@ -83,6 +83,7 @@ def test_the_rest_of_the_modelled_sysctls_reach_the_profile():
     assert (p.orphan_retries, p.data_retries) == (2, 5)
     assert (p.keepalive_idle, p.keepalive_interval, p.keepalive_probes) == (60, 5, 3)
     assert (p.syncookies, p.echo_ignore_all, p.accept_own_source) == (2, True, True)
+    assert (p.tcp_df, p.udp_df, p.control_socket_df, p.icmp_df) == (False, False, True, False)
     # tcp_orphan_retries = 0 means 8 (tcp_orphan_retries()); TLP is on for 3 and 4
     p = oracle_setup(StubTarget(LINUX, {"net.ipv4.tcp_orphan_retries": "0",
                                         "net.ipv4.tcp_early_retrans": "4"})).profile

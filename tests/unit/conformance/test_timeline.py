@@ -51,8 +51,10 @@ def test_a_target_breaking_a_rule_diverges_with_that_rule_cited():
 
 # -- timer-driven frames: a little latitude, not more ------------------------------------------
 
-def _syn_retransmission_replay(at: float | None, end: float | None = None):
-    """A DUT's SYN at 0 and its retransmission recorded at `at` (the oracle's RTO: 1 s)."""
+def _syn_retransmission_replay(at: float | None, end: float | None = None,
+                               returned: float = 0.0, syn_at: float = 0.001):
+    """A DUT's SYN at `syn_at` and its retransmission recorded at `at` (the oracle's RTO:
+    1 s); connect() made at 0 and returning at `returned`."""
     import errno as errno_mod
 
     from conformance.fabric.pcap import FrameRecord
@@ -67,12 +69,12 @@ def _syn_retransmission_replay(at: float | None, end: float | None = None):
     fd = twin.socket(socket.AF_INET, socket.SOCK_STREAM).value
     syn = twin.connect(fd, (tester_ip, 5001), 0.0).reaction.frames[0]
     again = twin.poll(twin.poll_at()).frames[0]  # the same SYN, retransmitted
-    frames = [FrameRecord(0.001, "in", syn)]  # after the call returned
+    frames = [FrameRecord(syn_at, "in", syn)]
     if at is not None:
         frames.append(FrameRecord(at, "in", again))
     calls = [DutCall(0.0, "socket_with_errno", (socket.AF_INET, socket.SOCK_STREAM, 0), (fd, 0)),
-             DutCall(0.0, "connect_with_errno", (fd, (tester_ip, 5001), 0.0),
-                     (None, errno_mod.EINPROGRESS))]
+             DutCall(returned, "connect_with_errno", (fd, (tester_ip, 5001), 0.0),
+                     (None, errno_mod.EINPROGRESS), 0.0)]
     if end is not None:  # a call the oracle does not replay: it only ends the recording
         calls.append(DutCall(end, "poll", (fd, 1, 0.0), (0, 0)))
     from conformance.targets.base import Endpoints
@@ -97,3 +99,13 @@ def test_timer_frame_not_yet_overdue_when_the_recording_ends_is_not_missing():
     assert _syn_retransmission_replay(None, end=1.02).divergences == []
     missing = _syn_retransmission_replay(None, end=1.2).divergence_dicts()
     assert [(d["field"], d["actual"]) for d in missing] == [("frame", "nothing")]
+
+
+def test_timers_start_at_the_targets_frame_not_at_the_calls_return():
+    # A loaded machine: connect() sent its SYN at 1 ms but returned 300 ms later. The kernel's
+    # retransmission comes 1 s after its SYN; the oracle made the call at that SYN (its
+    # kernel receive time), so its deadline is the kernel's, not 300 ms late.
+    assert _syn_retransmission_replay(1.001, returned=0.3, end=1.5).divergences == []
+    # a SYN the target sent after connect() returned is not the call's: the call at its return
+    late = _syn_retransmission_replay(1.001, returned=0.3, syn_at=0.31, end=1.5)
+    assert [d["expected"] for d in late.divergence_dicts()][:1] == ["nothing"]

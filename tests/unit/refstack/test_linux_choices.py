@@ -128,6 +128,27 @@ def test_soft_icmp_error_in_syn_sent(profile, aborted) -> None:
     assert (c.state() is State.CLOSED) is aborted
 
 
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("flags", [SYN | ACK, RST | ACK], ids=["syn-ack", "rst"])
+def test_unacceptable_ack_in_syn_sent_rearms_the_syn_timer(profile, flags) -> None:
+    c = bring_to(State.SYN_SENT, profile)
+    tcb = c.tcb()
+    first_rto = c.stack.poll_at()
+    r = c.stack.receive(c.tester.tcp(c.sport, c.dport, flags, 5000, tcb.iss), 0.1)  # ACK = ISS
+    rule = "LINUX-tcp_rcv_synsent_state_process-bad-ack-rearm"
+    assert (rule in r.rules()) is (profile is LINUX)
+    due = c.stack.poll_at()
+    if profile is LINUX:  # TCP_TIMEOUT_MIN after the segment: the SYN again
+        assert due == pytest.approx(0.1 + LINUX.tlp_min_timeout)
+        (syn,) = c.note(c.stack.poll(due))
+        assert syn.flags == SYN and syn.seq == tcb.iss
+        assert c.stack.poll_at() == pytest.approx(due + 1.0)  # then the RTO (linear)
+        r = c.stack.receive(c.tester.tcp(c.sport, c.dport, flags, 5000, tcb.iss), due + 0.1)
+        assert rule not in r.rules() and c.stack.poll_at() == pytest.approx(due + 1.0)
+    else:  # RFC 9293 3.10.7.3: the RST (or nothing), the SYN's RTO unchanged
+        assert due == first_rto
+
+
 @pytest.mark.parametrize("inline", [False, True], ids=["oob-byte", "oobinline"])
 def test_out_of_band_byte_linux(inline) -> None:
     c = bring_to(State.ESTABLISHED, LINUX)

@@ -1,0 +1,30 @@
+"""suites/precision.py's comparison and table, on hand-made results (pure)."""
+
+from suites.precision import compare, markdown
+
+
+def _results(outcomes, divergences=0):
+    tests = [{"id": tid, "outcome": out, "message": f"Skipped: needs {tid}" if out == "skipped"
+              else ""} for tid, out in outcomes.items()]
+    if divergences:
+        tests[0]["divergences"] = [{"rule": "r", "field": "f"}] * divergences
+    return {"target": "linux", "started": "2026-12-06T07:00:00", "tests": tests,
+            "environment": {"kernel": "6.18", "oracle": {"not_modelled": {"k": "v"}}}}
+
+
+def test_changed_tests_and_unexplained_divergences_are_counted():
+    base = _results({"a": "passed", "b": "passed", "c": "failed"})
+    run = _results({"a": "skipped", "b": "passed", "c": "failed", "new": "passed"}, 2)
+    c = compare(base, run)
+    assert set(c["changed"]) == {"a"} and c["changed"]["a"][0] == "skipped"
+    assert c["unexplained"] == 2 and c["failed"] == 1 and c["not_modelled"] == {"k": "v"}
+
+
+def test_the_table_marks_a_sysctl_outside_the_bounds_and_lists_reasons():
+    base = _results({"a": "passed"})
+    good = compare(base, _results({"a": "skipped"}))
+    bad = compare(base, _results({"a": "passed"}, 1))
+    text = markdown([("x=1", good), ("y=2", bad), ("z=3", None)], base, "cmd")
+    assert "| `x=1` | 1 | 0 | 0 | yes |" in text and "| `y=2` | 0 | 1 | 0 | **no** |" in text
+    assert "refused by this kernel" in text and "- skipped: `a`: Skipped: needs a" in text
+    assert "`cmd`" in text
