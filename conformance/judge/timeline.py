@@ -347,8 +347,8 @@ ANCHORED_CALLS = AT_START | {"recv_with_errno", "recvfrom_with_errno"}
 
 def call_time(call: DutCall, target_times: list[float]) -> tuple[float, int]:
     """When the oracle makes ``call``: at the first frame the target sent while it ran (the
-    frames carry the kernel's receive time, conformance/fabric/link.py), else at its
-    ``replay_at``. A kernel sends a connect()'s SYN or a send()'s segment from inside the call
+    frames carry the kernel's receive time, conformance/fabric/link.py), else when it
+    returned (a call made with a timeout: at its ``replay_at``). A kernel sends a connect()'s SYN or a send()'s segment from inside the call
     and starts its timers then, while the call may return much later on a loaded machine; the
     oracle's timers (RFC 6298 retransmissions, tail loss probes) start at that frame too, so
     load does not shift its deadlines against the target's. A call that blocked waiting for
@@ -361,7 +361,7 @@ def call_time(call: DutCall, target_times: list[float]) -> tuple[float, int]:
         i = bisect.bisect_left(target_times, call.started)
         if i < len(target_times) and target_times[i] <= call.t:
             return target_times[i], -1
-    return call.replay_at, 1
+    return (call.replay_at if blocks(call) else call.t), 1
 
 
 def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall]) -> LockstepResult:
