@@ -125,6 +125,13 @@ class Profile:
     # an unacceptable one with its duplicate ACK (and D-SACK). Linux tcp_validate_incoming sends
     # an unacceptable SYN to syn_challenge: a challenge ACK, no D-SACK.
     syn_challenge_any_seq: bool = False
+    # RFC 7323 4.3 copies SEG.TSval into TS.Recent when an in-order segment arrives, so the
+    # ACK it draws echoes it. gVisor's netstack (transport/tcp/connect.go handleSegmentLocked)
+    # runs the receiver half first (rcv.go handleRcvdSegment: the closing states' ACK check,
+    # text, a FIN's immediate ACK) and updates TS.Recent in the sender half after it (snd.go
+    # handleRcvdSegment -> endpoint.go updateRecentTimestamp), only if the segment was kept;
+    # a SYN's challenge ACK (maybeSendOutOfWindowAck) never updates it.
+    ts_recent_after_receive: bool = False
     # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is too old. Linux tcp_ack bounds
     # MAX.SND.WND by the octets the peer ever acknowledged (min(max_window, bytes_acked)).
     old_ack_bound_acked: bool = False
@@ -461,6 +468,10 @@ GVISOR = Profile(
     # RFC 7323 3.2 SHOULD drop a segment without timestamps on a timestamped connection;
     # transport/tcp/rcv.go accepts it.
     drop_segment_without_ts=False,
+    # RFC 9293 3.10.7.4 sends the first check's ACK for any unacceptable segment; connect.go
+    # handleSegmentLocked processes a segment only with RST, SYN or ACK set (else: ignored).
+    drop_without_ack_first=True,
+    ts_recent_after_receive=True,  # connect.go handleSegmentLocked: rcv, then snd
     window_scale=7,  # transport/tcp/endpoint.go rcvWndScaleForHandshake (4 MiB buffer max)
     sack=True,  # runsc/boot/loader.go: tcpip.TCPSACKEnabled(true) (RFC 2018)
     # RFC 9293 3.10.7.2 leaves the SYN's window free: transport/tcp/endpoint.go
@@ -468,6 +479,11 @@ GVISOR = Profile(
     # down to the window scale: 2 * 10 * 1460 = 29200 -> 29184 (1 << 7 granularity).
     initial_window_space=29184,
     initial_cwnd_segments=10,  # transport/tcp/snd.go InitialCwnd (RFC 6928)
+    # RFC 8985 7 (optional): protocol.go sets tcpip.TCPRACKLossDetection by default; rack.go
+    # schedulePTO: PTO = 2 * SRTT, plus wcDelayedACKTimeout (200 ms, = its MinRTO) with one
+    # segment outstanding, no minimum otherwise, capped by the pending RTO.
+    tail_loss_probe=True,
+    tlp_min_timeout=0.0,
     mss_reserves_sack=True,  # transport/tcp/snd.go newSender, endpoint.go maxOptionSize
     rto_initial=1.0,  # transport/tcp/connect.go InitialRTO (RFC 6298 2.1)
     rto_min=0.2,  # transport/tcp/snd.go MinRTO (RFC 6298 2.4 SHOULD 1 s)

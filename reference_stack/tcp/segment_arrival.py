@@ -302,7 +302,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     # only once the ACK checks passed, below).
     update_ts = (ts is not None and seq_ge(ts[0], tcb.ts_recent)
                  and seq_le(seg.seq, tcb.last_ack_sent))
-    if update_ts and not p.ts_recent_after_ack_check:
+    if update_ts and not p.ts_recent_after_ack_check and not p.ts_recent_after_receive:
         tcb.ts_recent = ts[0]
 
     table = TABLES[tcb.state]
@@ -540,6 +540,13 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                       "fourth or later ACK for out-of-order data at this RCV.NXT: may wait")
             may_delay = True
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=may_delay)
+    if update_ts and p.ts_recent_after_receive and tcb.state is not State.CLOSED:
+        # RFC 7323 4.3 takes SEG.TSval into TS.Recent on arrival; gVisor's sender half does
+        # so only after the receiver half has sent the ACKs it sends at once (a FIN's).
+        trace.add("tcp", "event", "RFC7323-3.2-MUST-tsecr-echoes-ts-recent",
+                  f"TS.Recent {tcb.ts_recent} -> {ts[0]} after the text and FIN checks "
+                  "(gVisor)")
+        tcb.ts_recent = ts[0]
     send.transmit(tcb, now)
 
 
