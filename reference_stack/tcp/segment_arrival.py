@@ -511,7 +511,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                           f"out-of-order FIN at {fin_at}: SACK block up to "
                           f"{seq_add(fin_at, 1)}")
         need_ack = True
-    if tcb.peer_fin_seq is not None and tcb.rcv_nxt == tcb.peer_fin_seq:
+    fin_taken = tcb.peer_fin_seq is not None and tcb.rcv_nxt == tcb.peer_fin_seq
+    if update_ts and p.ts_recent_after_receive and not fin_taken:
+        _take_ts_recent_late(layer, tcb, ts[0])
+    if fin_taken:
         # The FIN is in order: it advances RCV.NXT over itself. Nothing can follow it, so
         # out-of-order data beyond it is discarded (as Linux tcp_fin does).
         tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
@@ -540,14 +543,20 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                       "fourth or later ACK for out-of-order data at this RCV.NXT: may wait")
             may_delay = True
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=may_delay)
-    if update_ts and p.ts_recent_after_receive and tcb.state is not State.CLOSED:
-        # RFC 7323 4.3 takes SEG.TSval into TS.Recent on arrival; gVisor's sender half does
-        # so only after the receiver half has sent the ACKs it sends at once (a FIN's).
-        trace.add("tcp", "event", "RFC7323-3.2-MUST-tsecr-echoes-ts-recent",
-                  f"TS.Recent {tcb.ts_recent} -> {ts[0]} after the text and FIN checks "
-                  "(gVisor)")
-        tcb.ts_recent = ts[0]
+    if update_ts and p.ts_recent_after_receive and fin_taken:
+        # (gVisor rcv.go consumeSegment: a FIN's ACK goes at once, before the sender half.)
+        _take_ts_recent_late(layer, tcb, ts[0])
     send.transmit(tcb, now)
+
+
+def _take_ts_recent_late(layer: Connections, tcb: Tcb, tsval: int) -> None:
+    """RFC 7323 4.3 takes SEG.TSval into TS.Recent on arrival; gVisor's sender half does so
+    after the receiver half (profile ts_recent_after_receive): the ACK of a FIN, sent at
+    once, echoes the TS.Recent from before it; a data segment's ACK, sent after both halves,
+    the new one."""
+    layer.trace.add("tcp", "event", "RFC7323-3.2-MUST-tsecr-echoes-ts-recent",
+                    f"TS.Recent {tcb.ts_recent} -> {tsval} after the receive checks")
+    tcb.ts_recent = tsval
 
 
 def _held_ack_turns(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int, rcv_wnd: int,

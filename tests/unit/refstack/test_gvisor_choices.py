@@ -1,6 +1,7 @@
 """The `gvisor` profile's modelled choices of netstack (runsc 0.0~20221219) against the `rfc`
 profile: the SYN-ACK's window (initialReceiveWindow), the ephemeral port range (ports.go), soft
-ICMP errors in SYN-SENT (HandleError), the 200 ms RTO floor (snd.go MinRTO)."""
+ICMP errors in SYN-SENT (HandleError), the 200 ms RTO floor (snd.go MinRTO), TS.Recent taken
+after the receiver half and segments without ACK ignored (connect.go handleSegmentLocked)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from reference_stack.profiles import GVISOR, RFC
 from reference_stack.socket_api import AF_INET, SOCK_STREAM
 from reference_stack.tcp.state import State
 from reference_stack.wire.frame import dissect
-from reference_stack.wire.tcp import ACK, SYN
+from reference_stack.wire.tcp import ACK, FIN, PSH, SYN, TcpOptNop, TcpOptTimestamps
 from tests.unit.refstack.conn import bring_to
 from tests.unit.refstack.harness import make_stack, syn_options, tcp_of
 
@@ -52,3 +53,47 @@ def test_send_mss_reserves_the_largest_option_area(ts, gvisor_mss, rfc_mss) -> N
         assert c.tcb().mss == expected, profile.name
         sent = tcp_of(c.stack.send(c.fd, bytes(4000), 0.01).reaction)
         assert sent and len(sent[0].payload) == expected, profile.name
+
+
+def _stamp(tsval: int) -> tuple:
+    return (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(tsval, 0))
+
+
+def _timestamped(profile):
+    """ESTABLISHED, passive, timestamps negotiated (TS.Recent 100)."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=None, ts=(100, 0))))
+    c.note(c.seg(ACK, options=_stamp(100)))
+    return c
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_ack_of_a_fin_echoes_the_timestamp_before_it(profile) -> None:
+    """RFC 7323 4.3: the FIN's TSval becomes TS.Recent on arrival, so its ACK echoes it;
+    netstack's receiver half acknowledges the FIN at once (rcv.go consumeSegment) before its
+    sender half takes the TSval (snd.go handleRcvdSegment): the ACK echoes the one before."""
+    c = _timestamped(profile)
+    replies = c.note(c.seg(FIN | ACK, options=_stamp(200)))
+    (ack,) = [s for s in replies if s.flags & ACK]
+    assert ack.timestamps[1] == (100 if profile is GVISOR else 200)
+    assert c.tcb().ts_recent == 200  # taken either way, later for netstack
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_ack_of_data_echoes_its_timestamp(profile) -> None:
+    """Both: a data segment's ACK goes after netstack's sender half took its TSval."""
+    c = _timestamped(profile)
+    acks = c.note(c.seg(ACK | PSH, payload=b"x" * 10, options=_stamp(200)))
+    while not acks:
+        acks = tcp_of(c.stack.poll(c.stack.poll_at()))
+    assert acks[0].ack == c.snd_nxt + 10 and acks[0].timestamps[1] == 200
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_segment_without_ack_flag(profile) -> None:
+    """RFC 9293 3.10.7.4: an unacceptable segment draws an ACK, whatever its flags; netstack
+    (connect.go handleSegmentLocked) ignores a segment with none of RST, SYN, ACK."""
+    c = _timestamped(profile)
+    replies = c.note(c.seg(PSH, seq=c.tcb().rcv_nxt + 100_000, payload=b"x",
+                           options=_stamp(200)))
+    assert bool(replies) is (profile is RFC)
