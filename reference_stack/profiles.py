@@ -54,6 +54,11 @@ class Profile:
     syn_sent_aborts_on_soft_error: bool = False
     icmp_timestamp_reply: bool = False  # RFC 1122 3.2.2.8: MAY answer Timestamp (Linux does)
     icmp_error_echo_options: bool = False  # Linux icmp_send: ip_options_echo into errors
+    # RFC 1122 3.2.2.6 returns Record Route and Timestamp in an echo reply and says nothing of
+    # the other options (the oracle returns none of them). gVisor rebuilds the request's option
+    # area in order: NOP, End of List, Router Alert kept, RR and TS updated, others left out,
+    # zero-padded to a 4-octet multiple (ip_options.echo_option_area).
+    echo_reply_option_area: bool = False
     ip_options_compile: bool = False  # Linux: options validated in order (ip_options_compile)
     igmp_host: bool = False  # RFC 1112 / RFC 2236 host: protocol 2 is IGMP, not unreachable
     icmp_quote_udp_length: bool = False  # Linux: a port unreachable quotes the UDP length only
@@ -472,6 +477,10 @@ GVISOR = Profile(
     # handleSegmentLocked processes a segment only with RST, SYN or ACK set (else: ignored).
     drop_without_ack_first=True,
     ts_recent_after_receive=True,  # connect.go handleSegmentLocked: rcv, then snd
+    echo_reply_option_area=True,  # network/ipv4/icmp.go handleICMP, ipv4.go processIPOptions
+    # RFC 4302 / RFC 4303: netstack runs neither AH nor ESP over IPv6 (network/ipv6/ipv6.go
+    # answers an unknown Next Header with a Parameter Problem, code 1).
+    ipv6_ipsec=False,
     window_scale=7,  # transport/tcp/endpoint.go rcvWndScaleForHandshake (4 MiB buffer max)
     sack=True,  # runsc/boot/loader.go: tcpip.TCPSACKEnabled(true) (RFC 2018)
     # RFC 9293 3.10.7.2 leaves the SYN's window free: transport/tcp/endpoint.go

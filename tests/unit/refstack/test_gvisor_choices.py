@@ -11,9 +11,11 @@ from reference_stack.profiles import GVISOR, RFC
 from reference_stack.socket_api import AF_INET, SOCK_STREAM
 from reference_stack.tcp.state import State
 from reference_stack.wire.frame import dissect
+from reference_stack.wire.icmpv4 import Icmpv4Repr
+from reference_stack.wire.ipv4 import IPPROTO_ICMP, Ipv4OptEol, Ipv4OptNop, Ipv4OptUnknown
 from reference_stack.wire.tcp import ACK, FIN, PSH, SYN, TcpOptNop, TcpOptTimestamps
 from tests.unit.refstack.conn import bring_to
-from tests.unit.refstack.harness import make_stack, syn_options, tcp_of
+from tests.unit.refstack.harness import RawPeer, make_stack, syn_options, tcp_of
 
 
 def test_synack_window_is_two_initial_windows_of_segments() -> None:
@@ -97,3 +99,20 @@ def test_segment_without_ack_flag(profile) -> None:
     replies = c.note(c.seg(PSH, seq=c.tcb().rcv_nxt + 100_000, payload=b"x",
                            options=_stamp(200)))
     assert bool(replies) is (profile is RFC)
+
+
+@pytest.mark.parametrize("options, gvisor_reply", [
+    ((Ipv4OptNop(), Ipv4OptNop(), Ipv4OptEol()), (Ipv4OptNop(), Ipv4OptNop(),
+                                                   Ipv4OptEol(b"\x00"))),
+    ((Ipv4OptUnknown(130, bytes(9)), Ipv4OptEol(b"\x00")), (Ipv4OptEol(b"\x00\x00\x00"),)),
+], ids=["nop-eol", "security-eol"])
+def test_echo_reply_rebuilds_the_option_area(options, gvisor_reply) -> None:
+    """RFC 1122 3.2.2.6 returns RR and TS and is silent on the others (rfc: none returned);
+    netstack (icmp.go, processIPOptions with optionUsageEcho) keeps NOP and End of List,
+    drops unknown options and pads the area to four octets."""
+    for profile, expected in ((GVISOR, gvisor_reply), (RFC, ())):
+        s = make_stack(profile)
+        request = Icmpv4Repr.echo_request(7, 1, b"ping")
+        frame = RawPeer(s).ip_frame(IPPROTO_ICMP, request.emit(), options=options)
+        (reply,) = s.receive(frame, 0.0).frames
+        assert dissect(reply).ipv4.options == expected, profile.name
