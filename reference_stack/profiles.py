@@ -59,6 +59,14 @@ class Profile:
     # area in order: NOP, End of List, Router Alert kept, RR and TS updated, others left out,
     # zero-padded to a 4-octet multiple (ip_options.echo_option_area).
     echo_reply_option_area: bool = False
+    # RFC 7323 3.2: a RST MAY carry the Timestamps option (the oracle's carry none). gVisor's
+    # endpoint sends its resets through sendRaw, whose options hold TS once negotiated
+    # (transport/tcp/connect.go sendRaw / makeOptions; in SYN-RECEIVED: handshake's RST).
+    rst_carries_timestamps: bool = False
+    # RFC 7323 5.3 R3 takes SEG.TSval into TS.Recent only from an acceptable segment; gVisor's
+    # TIME-WAIT (transport/tcp/rcv.go handleTimeWaitSegment) takes it from any ACK with
+    # SEG.SEQ =< Last.ACK.sent before its sequence checks, so its ACK echoes that TSval.
+    time_wait_ts_recent_first: bool = False
     ip_options_compile: bool = False  # Linux: options validated in order (ip_options_compile)
     igmp_host: bool = False  # RFC 1112 / RFC 2236 host: protocol 2 is IGMP, not unreachable
     icmp_quote_udp_length: bool = False  # Linux: a port unreachable quotes the UDP length only
@@ -477,7 +485,11 @@ GVISOR = Profile(
     # handleSegmentLocked processes a segment only with RST, SYN or ACK set (else: ignored).
     drop_without_ack_first=True,
     ts_recent_after_receive=True,  # connect.go handleSegmentLocked: rcv, then snd
+    # RFC 792: echo reply code 0; network/ipv4/icmp.go copies the request and sets the type.
+    echo_reply_copies_code=True,
     echo_reply_option_area=True,  # network/ipv4/icmp.go handleICMP, ipv4.go processIPOptions
+    rst_carries_timestamps=True,  # transport/tcp/connect.go sendRaw, makeOptions
+    time_wait_ts_recent_first=True,  # transport/tcp/rcv.go handleTimeWaitSegment
     # RFC 4302 / RFC 4303: netstack runs neither AH nor ESP over IPv6 (network/ipv6/ipv6.go
     # answers an unknown Next Header with a Parameter Problem, code 1).
     ipv6_ipsec=False,

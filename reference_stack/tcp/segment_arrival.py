@@ -270,6 +270,14 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             acceptable = False
     else:
         acceptable = segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd)
+    if (p.time_wait_ts_recent_first and tcb.state is State.TIME_WAIT and ts is not None
+            and flags & (ACK | RST | SYN) == ACK and seq_ge(ts[0], tcb.ts_recent)
+            and seq_le(seg.seq, tcb.last_ack_sent)):
+        # RFC 7323 5.3 R3 takes TSval only from an acceptable segment; gVisor's TIME-WAIT
+        # (rcv.go handleTimeWaitSegment) takes it from any ACK before its sequence checks.
+        trace.add("tcp", "event", "RFC7323-3.2-MUST-tsecr-echoes-ts-recent",
+                  f"TIME-WAIT: TS.Recent {tcb.ts_recent} -> {ts[0]} before the checks")
+        tcb.ts_recent = ts[0]
     if not acceptable:
         if flags & RST:
             if linux_arrival.reset_after_fin(layer, tcb, seg):
@@ -348,7 +356,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     if tcb.state is State.SYN_RECEIVED:
         if not (seq_lt(tcb.snd_una, seg.ack) and seq_le(seg.ack, tcb.snd_nxt)):
             layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg,
-                               "RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst")
+                               "RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst",
+                               stamped=(tcb, now) if p.rst_carries_timestamps else None)
             return
         _syn_received_acked(layer, tcb, seg, now)
         table = TABLES[tcb.state]

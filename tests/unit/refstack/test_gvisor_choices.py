@@ -13,7 +13,7 @@ from reference_stack.tcp.state import State
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP, Ipv4OptEol, Ipv4OptNop, Ipv4OptUnknown
-from reference_stack.wire.tcp import ACK, FIN, PSH, SYN, TcpOptNop, TcpOptTimestamps
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpOptNop, TcpOptTimestamps
 from tests.unit.refstack.conn import bring_to
 from tests.unit.refstack.harness import RawPeer, make_stack, syn_options, tcp_of
 
@@ -116,3 +116,14 @@ def test_echo_reply_rebuilds_the_option_area(options, gvisor_reply) -> None:
         frame = RawPeer(s).ip_frame(IPPROTO_ICMP, request.emit(), options=options)
         (reply,) = s.receive(frame, 0.0).frames
         assert dissect(reply).ipv4.options == expected, profile.name
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_reset_of_syn_received_carries_timestamps(profile) -> None:
+    """RFC 7323 3.2 lets a RST carry TSopt (rfc: none); netstack's endpoint resets through
+    sendRaw with its negotiated options (connect.go makeOptions)."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=None, ts=(100, 0))))
+    (rst,) = c.note(c.seg(ACK, ack=c.rcv_nxt - 1, options=_stamp(101)))
+    assert rst.flags == RST
+    assert (rst.timestamps is not None and rst.timestamps[1] == 100) is (profile is GVISOR)
