@@ -52,6 +52,9 @@ class Profile:
     # RFC 1122 4.2.3.9: a soft error (Destination Unreachable codes 0, 1, 5, ...) MUST NOT
     # abort a connection; Linux tcp_v4_err aborts one in SYN-SENT (RFC 5461 4: common practice).
     syn_sent_aborts_on_soft_error: bool = False
+    # (With it: gVisor's network/ipv4/icmp.go hands TCP only Host Unreachable among the soft
+    # Destination Unreachable codes; Network Unreachable and the others are dropped.)
+    soft_error_abort_host_only: bool = False
     icmp_timestamp_reply: bool = False  # RFC 1122 3.2.2.8: MAY answer Timestamp (Linux does)
     icmp_error_echo_options: bool = False  # Linux icmp_send: ip_options_echo into errors
     # RFC 1122 3.2.2.6 returns Record Route and Timestamp in an echo reply and says nothing of
@@ -489,6 +492,13 @@ GVISOR = Profile(
     echo_reply_copies_code=True,
     echo_reply_option_area=True,  # network/ipv4/icmp.go handleICMP, ipv4.go processIPOptions
     rst_carries_timestamps=True,  # transport/tcp/connect.go sendRaw, makeOptions
+    soft_error_abort_host_only=True,  # network/ipv4/icmp.go handleICMP: ICMPv4HostUnreachable
+    # RFC 1122 4.2.2.13 MAY: rcv.go handleTimeWaitSegment hands a SYN above RCV.NXT to the
+    # listener (no timestamp test, RFC 6191).
+    time_wait_accepts_syn=True,
+    # RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: snd.go sendZeroWindowProbe sends an empty ACK
+    # with SEQ = SND.UNA - 1 (as Linux), not a byte of new data.
+    zero_window_probe=PROBE_OLD_SEQ,
     time_wait_ts_recent_first=True,  # transport/tcp/rcv.go handleTimeWaitSegment
     # RFC 4302 / RFC 4303: netstack runs neither AH nor ESP over IPv6 (network/ipv6/ipv6.go
     # answers an unknown Next Header with a Parameter Problem, code 1).

@@ -12,8 +12,8 @@ from reference_stack.socket_api import AF_INET, SOCK_STREAM
 from reference_stack.tcp.state import State
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.icmpv4 import Icmpv4Repr
-from reference_stack.wire.ipv4 import IPPROTO_ICMP, Ipv4OptEol, Ipv4OptNop, Ipv4OptUnknown
-from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpOptNop, TcpOptTimestamps
+from reference_stack.wire.ipv4 import IPPROTO_ICMP, Ipv4OptEol, Ipv4OptNop, Ipv4OptUnknown, Ipv4Repr
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpOptNop, TcpOptTimestamps, TcpRepr
 from tests.unit.refstack.conn import bring_to
 from tests.unit.refstack.harness import RawPeer, make_stack, syn_options, tcp_of
 
@@ -127,3 +127,18 @@ def test_reset_of_syn_received_carries_timestamps(profile) -> None:
     (rst,) = c.note(c.seg(ACK, ack=c.rcv_nxt - 1, options=_stamp(101)))
     assert rst.flags == RST
     assert (rst.timestamps is not None and rst.timestamps[1] == 100) is (profile is GVISOR)
+
+
+@pytest.mark.parametrize("profile,code,aborted", [
+    (RFC, 1, False), (GVISOR, 1, True), (GVISOR, 0, False)],
+    ids=["rfc-host", "gvisor-host", "gvisor-net"])
+def test_soft_icmp_error_in_syn_sent(profile, code, aborted) -> None:
+    """RFC 1122 4.2.3.9: a soft error MUST NOT abort; netstack's icmp.go passes Host
+    Unreachable to TCP, which aborts the attempt (HandleError), and drops Net Unreachable."""
+    c = bring_to(State.SYN_SENT, profile)
+    tcb = c.tcb()
+    quoted = Ipv4Repr(c.stack.ip, c.tester.src_ip, 6, TcpRepr(
+        tcb.local_port, tcb.remote_port, seq=tcb.iss, flags=SYN).emit(
+        c.stack.ip, c.tester.src_ip)).emit()[:28]
+    c.stack.receive(c.tester.ip_frame(1, Icmpv4Repr.dest_unreachable(code, quoted).emit()), 0.1)
+    assert (c.state() is State.CLOSED) is aborted
