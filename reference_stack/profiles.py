@@ -500,6 +500,13 @@ GVISOR = Profile(
     # with SEQ = SND.UNA - 1 (as Linux), not a byte of new data.
     zero_window_probe=PROBE_OLD_SEQ,
     time_wait_ts_recent_first=True,  # transport/tcp/rcv.go handleTimeWaitSegment
+    # RFC 7323 does not say which of two Timestamps options counts: header/tcp.go
+    # ParseTCPOptions / ParseSynOptions let each overwrite the last (as Linux).
+    last_timestamps_option=True,
+    # RFC 9293 3.10.7.4 acknowledges a FIN after the peer's FIN; rcv.go
+    # handleRcvdSegmentClosing drops a segment beyond RCV.NXT in CLOSE-WAIT, CLOSING and
+    # LAST-ACK silently (one at RCV.NXT it takes: a non-conformance, gvisor.toml).
+    after_fin_ignores_new_sequence=True,
     # RFC 4302 / RFC 4303: netstack runs neither AH nor ESP over IPv6 (network/ipv6/ipv6.go
     # answers an unknown Next Header with a Parameter Problem, code 1).
     ipv6_ipsec=False,
