@@ -554,6 +554,10 @@ LWIP = Profile(
     # LWIP_IGMP 1, so ip4.c ip4_input hands protocol 2 to igmp_input (which drops what it
     # cannot use) rather than to icmp_dest_unreach (found by boofuzz, finding c8612558b6ed).
     igmp_host=True,
+    # RFC 9293 3.10.7.4 acknowledges a FIN after the peer's FIN (the first check, or its FIN
+    # arm); lwIP in CLOSE_WAIT, CLOSING, LAST_ACK answers one at or beyond RCV.NXT with nothing
+    # (measured, as Linux's tcp_rcv_state_process; tcp_in.c tcp_process -> tcp_receive).
+    after_fin_ignores_new_sequence=True,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

@@ -34,6 +34,7 @@ def test_out_of_order_fin_alone(ex, dut, endpoints):
 
 
 @pytest.mark.requirement("RFC2018-4-MUST-first-block-most-recent")
+@pytest.mark.needs(sack=True)
 def test_data_after_an_out_of_order_fin_ranks_first(ex, dut, endpoints):
     # RFC 2018 4: the first block reports the most recently received segment. An out-of-order
     # FIN (a block of its own at Linux, above) then text beyond another gap: the text's block
