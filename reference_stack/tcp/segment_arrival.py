@@ -522,7 +522,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         need_ack = True
     fin_taken = tcb.peer_fin_seq is not None and tcb.rcv_nxt == tcb.peer_fin_seq
     if update_ts and p.ts_recent_after_receive and not fin_taken:
-        _take_ts_recent_late(layer, tcb, ts[0])
+        tcb.ts_recent = ts[0]  # (before this segment's ACK, as RFC 7323 4.3 has it)
     if fin_taken:
         # The FIN is in order: it advances RCV.NXT over itself. Nothing can follow it, so
         # out-of-order data beyond it is discarded (as Linux tcp_fin does).
@@ -561,8 +561,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
 def _take_ts_recent_late(layer: Connections, tcb: Tcb, tsval: int) -> None:
     """RFC 7323 4.3 takes SEG.TSval into TS.Recent on arrival; gVisor's sender half does so
     after the receiver half (profile ts_recent_after_receive): the ACK of a FIN, sent at
-    once, echoes the TS.Recent from before it; a data segment's ACK, sent after both halves,
-    the new one."""
+    once, echoes the TS.Recent from before it (a data segment's ACK, sent after both halves,
+    the new one: the caller updates it before that ACK)."""
     layer.trace.add("tcp", "event", "RFC7323-3.2-MUST-tsecr-echoes-ts-recent",
                     f"TS.Recent {tcb.ts_recent} -> {tsval} after the receive checks")
     tcb.ts_recent = tsval
