@@ -6,9 +6,12 @@ the non-conformances its expectations record, each with its reproducer.
 
 A non-conformance is an analysed difference whose reason opens with ``NON-CONFORMANCE`` (the
 convention of ``suites/expectations/<target>.toml``): the reason of an expected failure
-(``xfail_reason``) or of a divergence an analysed entry explained. Entries with the same reason
-are one non-conformance, reproduced by each of their tests (``netconform run --target T
---suite <test id>``). The document is generated, never edited by hand (DESIGN.md: docs/).
+(``xfailed`` test's ``xfail_reason``) or of a divergence an analysed entry explained. Reasons
+that open with the same requirement id are one non-conformance (the first reason met describes
+it), reproduced by each of their tests (``netconform run --target T --suite <test id>``). One
+that names a MUST or SHOULD (NOT) requirement is a violation; one naming only MAY requirements
+is listed apart as a deviation from an option. The document is generated, never edited by
+hand (DESIGN.md: docs/).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from reports.requirements import describe, merged_catalogue
 
 MARK = "NON-CONFORMANCE"
 LEVELS = ("MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY")
+BINDING = frozenset(LEVELS[:4])
 ORDER = ("linux", "vm", "gvisor", "lwip", "pytcp")  # the matrix's columns, others after
 REQ_ID = re.compile(r"\b((?:RFC|IEEE)[0-9.]+-[0-9A-Za-z.]*-?(?:MUST|SHOULD|MAY)[A-Za-z0-9_.-]*)")
 
@@ -39,7 +43,8 @@ class NonConformance:
 
 
 def non_conformances(run: dict) -> list[NonConformance]:
-    """The distinct non-conformances of one run, in the order first met."""
+    """The distinct non-conformances of one run (one per requirement first named), in the
+    order first met."""
     found: dict[str, NonConformance] = {}
     for test in run["tests"]:
         reasons = []
@@ -50,14 +55,22 @@ def non_conformances(run: dict) -> list[NonConformance]:
             text = " ".join(reason.split())
             if not text.startswith(MARK):
                 continue
-            entry = found.get(text)
+            reqs = tuple(REQ_ID.findall(text[len(MARK):].split(":", 1)[0]))
+            key = reqs[0] if reqs else text
+            entry = found.get(key)
             if entry is None:
-                head = text[len(MARK):].split(":", 1)[0]
-                entry = found[text] = NonConformance(run["target"], text,
-                                                     tuple(REQ_ID.findall(head)))
+                entry = found[key] = NonConformance(run["target"], text, reqs)
             if test["id"] not in entry.tests:
                 entry.tests.append(test["id"])
     return list(found.values())
+
+
+def violations(found: list[NonConformance], catalogue: dict
+               ) -> tuple[list[NonConformance], list[NonConformance]]:
+    """(those naming a MUST or SHOULD requirement, those naming only MAY ones)."""
+    binding = [nc for nc in found
+               if any(describe(r, catalogue).level in BINDING for r in nc.requirements)]
+    return binding, [nc for nc in found if nc not in binding]
 
 
 def by_rfc_and_level(run: dict, catalogue: dict) -> dict[tuple[str, str], dict[str, int]]:
@@ -88,12 +101,12 @@ def render(runs: list[dict]) -> str:
            "(expected failures in brackets, unexpected failures marked `!`).", "",
            "## Runs", "", "| target | started | tests | passed | failed | xfailed | skipped "
            "| error | non-conformances |", "|---|---|---|---|---|---|---|---|---|"]
-    found = {r["target"]: non_conformances(r) for r in runs}
+    found = {r["target"]: violations(non_conformances(r), catalogue) for r in runs}
     for r in runs:
         s = r["summary"]
         out.append(f"| {r['target']} | {r.get('started', '')} | {len(r['tests'])} | "
                    f"{s.get('passed', 0)} | {s.get('failed', 0)} | {s.get('xfailed', 0)} | "
-                   f"{s.get('skipped', 0)} | {s.get('error', 0)} | {len(found[r['target']])} |")
+                   f"{s.get('skipped', 0)} | {s.get('error', 0)} | {len(found[r['target']][0])} |")
     tables = {r["target"]: by_rfc_and_level(r, catalogue) for r in runs}
     keys = sorted({k for t in tables.values() for k in t},
                   key=lambda k: (_rfc_key(k[0]), LEVELS.index(k[1]) if k[1] in LEVELS else 9))
@@ -103,25 +116,37 @@ def render(runs: list[dict]) -> str:
     for key in keys:
         cells = [_cell(tables[t].get(key, {})) for t in targets]
         out.append(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + " |")
-    out += ["", "## Non-conformances", ""]
+    out += ["", "## Non-conformances", "",
+            "Each names the requirement it breaks (MUST or SHOULD), what the stack does and "
+            "where in its source, and the tests that reproduce it.", ""]
     for r in runs:
-        items = found[r["target"]]
-        out += [f"### {r['target']} ({len(items)})", ""]
-        if not items:
+        binding, optional = found[r["target"]]
+        out += [f"### {r['target']} ({len(binding)})", ""]
+        if not binding:
             out += ["None recorded in this run.", ""]
-        for i, nc in enumerate(items, 1):
-            out.append(f"{i}. **{', '.join(nc.requirements) or 'requirement'}**"
-                       f"{_levels(nc.requirements, catalogue)}: "
-                       f"{_escape(nc.reason[len(MARK):].split(':', 1)[-1].strip())}")
-            for req in nc.requirements[:1]:
-                text = describe(req, catalogue).text
-                if text:
-                    out.append(f"   - requirement: {_escape(text)}")
-            shown = nc.tests[:3]
-            out.append("   - reproducer: " + ", ".join(
-                f"`netconform run --target {r['target']} --suite '{t}'`" for t in shown)
-                + (f" (and {len(nc.tests) - 3} more tests)" if len(nc.tests) > 3 else ""))
-        out.append("")
+        out += _items(r["target"], binding, catalogue)
+        if optional:
+            out += [f"Deviations from a MAY (not violations) on {r['target']}:", ""]
+            out += _items(r["target"], optional, catalogue)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _items(target: str, items: list[NonConformance], catalogue: dict) -> list[str]:
+    out = []
+    for i, nc in enumerate(items, 1):
+        out.append(f"{i}. **{', '.join(nc.requirements) or 'requirement'}**"
+                   f"{_levels(nc.requirements, catalogue)}: "
+                   f"{_escape(nc.reason[len(MARK):].split(':', 1)[-1].strip())}")
+        for req in nc.requirements[:1]:
+            text = describe(req, catalogue).text
+            if text:
+                out.append(f"   - requirement: {_escape(text)}")
+        shown = nc.tests[:3]
+        out.append("   - reproducer: " + ", ".join(
+            f"`netconform run --target {target} --suite '{t}'`" for t in shown)
+            + (f" (and {len(nc.tests) - 3} more tests)" if len(nc.tests) > 3 else ""))
+    out.append("")
+    return out
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -160,8 +185,11 @@ def main(argv: list[str] | None = None) -> int:
     runs = [load_results(p) for p in args.results]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(render(runs))
+    catalogue = merged_catalogue(runs)
     for r in runs:
-        print(f"{r['target']}: {len(non_conformances(r))} non-conformances", file=sys.stderr)
+        binding, optional = violations(non_conformances(r), catalogue)
+        print(f"{r['target']}: {len(binding)} non-conformances ({len(optional)} more at MAY level)",
+              file=sys.stderr)
     return 0
 
 
