@@ -499,6 +499,13 @@ GVISOR = Profile(
     # RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: snd.go sendZeroWindowProbe sends an empty ACK
     # with SEQ = SND.UNA - 1 (as Linux), not a byte of new data.
     zero_window_probe=PROBE_OLD_SEQ,
+    # RFC 5961 7 (SHOULD) ACK throttling: snd.go maybeSendOutOfWindowAck answers a segment with
+    # data at once and others (out-of-window, SYN, ACK of unsent data in the closing states)
+    # only if endpoint.go allowOutOfWindowAck finds the last such ACK at least
+    # stack.TCPInvalidRateLimitOption ago (stack_options.go: 500 ms). (A bare FIN is limited
+    # there, exempt at Linux: not modelled.)
+    oow_ack_interval=0.5,
+    oow_limit_exempts_data=True,
     time_wait_ts_recent_first=True,  # transport/tcp/rcv.go handleTimeWaitSegment
     # RFC 7323 does not say which of two Timestamps options counts: header/tcp.go
     # ParseTCPOptions / ParseSynOptions let each overwrite the last (as Linux).

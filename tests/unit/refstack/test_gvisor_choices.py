@@ -142,3 +142,14 @@ def test_soft_icmp_error_in_syn_sent(profile, code, aborted) -> None:
         c.stack.ip, c.tester.src_ip)).emit()[:28]
     c.stack.receive(c.tester.ip_frame(1, Icmpv4Repr.dest_unreachable(code, quoted).emit()), 0.1)
     assert (c.state() is State.CLOSED) is aborted
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_second_syn_challenge_within_half_a_second(profile) -> None:
+    """RFC 5961 7 SHOULD limit challenge ACKs (rfc: no limit); netstack answers one per
+    500 ms (endpoint.go allowOutOfWindowAck, TCPInvalidRateLimitOption)."""
+    c = _timestamped(profile)
+    first = c.note(c.seg(SYN, seq=c.snd_nxt + 5, options=_stamp(200)))
+    second = c.note(c.seg(SYN, seq=c.snd_nxt + 5, options=_stamp(201)))
+    assert [s.flags for s in first] == [ACK]
+    assert [s.flags for s in second] == ([] if profile is GVISOR else [ACK])
