@@ -491,6 +491,10 @@ GVISOR = Profile(
     # RFC 792: echo reply code 0; network/ipv4/icmp.go copies the request and sets the type.
     echo_reply_copies_code=True,
     echo_reply_option_area=True,  # network/ipv4/icmp.go handleICMP, ipv4.go processIPOptions
+    # RFC 1122 3.2.2.1: no Protocol Unreachable for a protocol the host runs: network/ipv4/
+    # ipv4.go handleValidatedPacket hands protocol 2 to igmp.go handleIGMP (boofuzz finding
+    # c8612558b6ed).
+    igmp_host=True,
     rst_carries_timestamps=True,  # transport/tcp/connect.go sendRaw, makeOptions
     soft_error_abort_host_only=True,  # network/ipv4/icmp.go handleICMP: ICMPv4HostUnreachable
     # RFC 1122 4.2.2.13 MAY: rcv.go handleTimeWaitSegment hands a SYN above RCV.NXT to the
