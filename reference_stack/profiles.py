@@ -69,8 +69,24 @@ class Profile:
     # ("previous FIN/ACK or RST/ACK might be ignored") re-arms it to TCP_TIMEOUT_MIN
     # (tlp_min_timeout) while the SYN has not been retransmitted: the SYN goes again at once.
     syn_sent_bad_ack_rearms: bool = False
+    # (With it: gVisor's network/ipv4/icmp.go hands TCP only Host Unreachable among the soft
+    # Destination Unreachable codes; Network Unreachable and the others are dropped.)
+    soft_error_abort_host_only: bool = False
     icmp_timestamp_reply: bool = False  # RFC 1122 3.2.2.8: MAY answer Timestamp (Linux does)
     icmp_error_echo_options: bool = False  # Linux icmp_send: ip_options_echo into errors
+    # RFC 1122 3.2.2.6 returns Record Route and Timestamp in an echo reply and says nothing of
+    # the other options (the oracle returns none of them). gVisor rebuilds the request's option
+    # area in order: NOP, End of List, Router Alert kept, RR and TS updated, others left out,
+    # zero-padded to a 4-octet multiple (ip_options.echo_option_area).
+    echo_reply_option_area: bool = False
+    # RFC 7323 3.2: a RST MAY carry the Timestamps option (the oracle's carry none). gVisor's
+    # endpoint sends its resets through sendRaw, whose options hold TS once negotiated
+    # (transport/tcp/connect.go sendRaw / makeOptions; in SYN-RECEIVED: handshake's RST).
+    rst_carries_timestamps: bool = False
+    # RFC 7323 5.3 R3 takes SEG.TSval into TS.Recent only from an acceptable segment; gVisor's
+    # TIME-WAIT (transport/tcp/rcv.go handleTimeWaitSegment) takes it from any ACK with
+    # SEG.SEQ =< Last.ACK.sent before its sequence checks, so its ACK echoes that TSval.
+    time_wait_ts_recent_first: bool = False
     ip_options_compile: bool = False  # Linux: options validated in order (ip_options_compile)
     igmp_host: bool = False  # RFC 1112 / RFC 2236 host: protocol 2 is IGMP, not unreachable
     icmp_quote_udp_length: bool = False  # Linux: a port unreachable quotes the UDP length only
@@ -150,6 +166,13 @@ class Profile:
     # an unacceptable one with its duplicate ACK (and D-SACK). Linux tcp_validate_incoming sends
     # an unacceptable SYN to syn_challenge: a challenge ACK, no D-SACK.
     syn_challenge_any_seq: bool = False
+    # RFC 7323 4.3 copies SEG.TSval into TS.Recent when an in-order segment arrives, so the
+    # ACK it draws echoes it. gVisor's netstack (transport/tcp/connect.go handleSegmentLocked)
+    # runs the receiver half first (rcv.go handleRcvdSegment: the closing states' ACK check,
+    # text, a FIN's immediate ACK) and updates TS.Recent in the sender half after it (snd.go
+    # handleRcvdSegment -> endpoint.go updateRecentTimestamp), only if the segment was kept;
+    # a SYN's challenge ACK (maybeSendOutOfWindowAck) never updates it.
+    ts_recent_after_receive: bool = False
     # RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is too old. Linux tcp_ack bounds
     # MAX.SND.WND by the octets the peer ever acknowledged (min(max_window, bytes_acked)).
     old_ack_bound_acked: bool = False
@@ -558,6 +581,43 @@ GVISOR = Profile(
     # RFC 7323 3.2 SHOULD drop a segment without timestamps on a timestamped connection;
     # transport/tcp/rcv.go accepts it.
     drop_segment_without_ts=False,
+    # RFC 9293 3.10.7.4 sends the first check's ACK for any unacceptable segment; connect.go
+    # handleSegmentLocked processes a segment only with RST, SYN or ACK set (else: ignored).
+    drop_without_ack_first=True,
+    ts_recent_after_receive=True,  # connect.go handleSegmentLocked: rcv, then snd
+    # RFC 792: echo reply code 0; network/ipv4/icmp.go copies the request and sets the type.
+    echo_reply_copies_code=True,
+    echo_reply_option_area=True,  # network/ipv4/icmp.go handleICMP, ipv4.go processIPOptions
+    # RFC 1122 3.2.2.1: no Protocol Unreachable for a protocol the host runs: network/ipv4/
+    # ipv4.go handleValidatedPacket hands protocol 2 to igmp.go handleIGMP (boofuzz finding
+    # c8612558b6ed).
+    igmp_host=True,
+    rst_carries_timestamps=True,  # transport/tcp/connect.go sendRaw, makeOptions
+    soft_error_abort_host_only=True,  # network/ipv4/icmp.go handleICMP: ICMPv4HostUnreachable
+    # RFC 1122 4.2.2.13 MAY: rcv.go handleTimeWaitSegment hands a SYN above RCV.NXT to the
+    # listener (no timestamp test, RFC 6191).
+    time_wait_accepts_syn=True,
+    # RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: snd.go sendZeroWindowProbe sends an empty ACK
+    # with SEQ = SND.UNA - 1 (as Linux), not a byte of new data.
+    zero_window_probe=PROBE_OLD_SEQ,
+    # RFC 5961 7 (SHOULD) ACK throttling: snd.go maybeSendOutOfWindowAck answers a segment with
+    # data at once and others (out-of-window, SYN, ACK of unsent data in the closing states)
+    # only if endpoint.go allowOutOfWindowAck finds the last such ACK at least
+    # stack.TCPInvalidRateLimitOption ago (stack_options.go: 500 ms). (A bare FIN is limited
+    # there, exempt at Linux: not modelled.)
+    oow_ack_interval=0.5,
+    oow_limit_exempts_data=True,
+    time_wait_ts_recent_first=True,  # transport/tcp/rcv.go handleTimeWaitSegment
+    # RFC 7323 does not say which of two Timestamps options counts: header/tcp.go
+    # ParseTCPOptions / ParseSynOptions let each overwrite the last (as Linux).
+    last_timestamps_option=True,
+    # RFC 9293 3.10.7.4 acknowledges a FIN after the peer's FIN; rcv.go
+    # handleRcvdSegmentClosing drops a segment beyond RCV.NXT in CLOSE-WAIT, CLOSING and
+    # LAST-ACK silently (one at RCV.NXT it takes: a non-conformance, gvisor.toml).
+    after_fin_ignores_new_sequence=True,
+    # RFC 4302 / RFC 4303: netstack runs neither AH nor ESP over IPv6 (network/ipv6/ipv6.go
+    # answers an unknown Next Header with a Parameter Problem, code 1).
+    ipv6_ipsec=False,
     window_scale=7,  # transport/tcp/endpoint.go rcvWndScaleForHandshake (4 MiB buffer max)
     sack=True,  # runsc/boot/loader.go: tcpip.TCPSACKEnabled(true) (RFC 2018)
     # RFC 9293 3.10.7.2 leaves the SYN's window free: transport/tcp/endpoint.go
@@ -565,6 +625,11 @@ GVISOR = Profile(
     # down to the window scale: 2 * 10 * 1460 = 29200 -> 29184 (1 << 7 granularity).
     initial_window_space=29184,
     initial_cwnd_segments=10,  # transport/tcp/snd.go InitialCwnd (RFC 6928)
+    # RFC 8985 7 (optional): protocol.go sets tcpip.TCPRACKLossDetection by default; rack.go
+    # schedulePTO: PTO = 2 * SRTT, plus wcDelayedACKTimeout (200 ms, = its MinRTO) with one
+    # segment outstanding, no minimum otherwise, capped by the pending RTO.
+    tail_loss_probe=True,
+    tlp_min_timeout=0.0,
     mss_reserves_sack=True,  # transport/tcp/snd.go newSender, endpoint.go maxOptionSize
     rto_initial=1.0,  # transport/tcp/connect.go InitialRTO (RFC 6298 2.1)
     rto_min=0.2,  # transport/tcp/snd.go MinRTO (RFC 6298 2.4 SHOULD 1 s)
@@ -597,6 +662,10 @@ LWIP = Profile(
     # LWIP_IGMP 1, so ip4.c ip4_input hands protocol 2 to igmp_input (which drops what it
     # cannot use) rather than to icmp_dest_unreach (found by boofuzz, finding c8612558b6ed).
     igmp_host=True,
+    # RFC 9293 3.10.7.4 acknowledges a FIN after the peer's FIN (the first check, or its FIN
+    # arm); lwIP in CLOSE_WAIT, CLOSING, LAST_ACK answers one at or beyond RCV.NXT with nothing
+    # (measured, as Linux's tcp_rcv_state_process; tcp_in.c tcp_process -> tcp_receive).
+    after_fin_ignores_new_sequence=True,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

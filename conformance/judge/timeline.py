@@ -348,13 +348,13 @@ ANCHORED_CALLS = AT_START | {"recv_with_errno", "recvfrom_with_errno"}
 def call_time(call: DutCall, target_times: list[float]) -> tuple[float, int]:
     """When the oracle makes ``call``: at the first frame the target sent while it ran (the
     frames carry the kernel's receive time, conformance/fabric/link.py), else when it
-    returned (a call made with a timeout: at its ``replay_at``). A kernel sends a connect()'s SYN or a send()'s segment from inside the call
-    and starts its timers then, while the call may return much later on a loaded machine; the
-    oracle's timers (RFC 6298 retransmissions, tail loss probes) start at that frame too, so
-    load does not shift its deadlines against the target's. A call that blocked waiting for
-    the peer (accept, recv, poll with a timeout) is made when it returned, having seen what it
-    waited for. With it, the call's sort key: before that frame; otherwise after any frame of
-    the same instant."""
+    returned (a call made with a timeout: at its ``replay_at``). A kernel sends a connect()'s
+    SYN or a send()'s segment from inside the call and starts its timers then, while the call
+    may return much later on a loaded machine; the oracle's timers (RFC 6298
+    retransmissions, tail loss probes) start at that frame too, so load does not shift its
+    deadlines against the target's. A call that blocked waiting for the peer (accept, recv,
+    poll with a timeout) is made when it returned, having seen what it waited for. With it,
+    the call's sort key: before that frame; otherwise after any frame of the same instant."""
     anchored = call.name in ANCHORED_CALLS and (
         call.name == "connect_with_errno" or not blocks(call))
     if call.started is not None and anchored:

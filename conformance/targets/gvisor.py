@@ -156,11 +156,9 @@ class GvisorTarget(AgentTarget):
     description = "gVisor's netstack under runsc (ptrace), a fresh sandbox per test"
     stack_label = "gVisor sandbox"
     prepared_duts = PREPARED_SANDBOXES
-    # The oracle's `gvisor` profile models some of netstack's choices so far (its timers, its
-    # SYN options, ...: reference_stack/profiles.py); the lockstep check records divergences
-    # as data (results.json, `python -m suites.divergences`) until the profile models the
-    # rest and the analysed ones are filed in gvisor.toml: then this becomes "enforce".
-    default_lockstep = "record"
+    # The lockstep check enforces the oracle's `gvisor` profile (netstack's choices, each
+    # citing pkg/tcpip: reference_stack/profiles.py); netstack's non-conformances and the
+    # analysed differences are in suites/expectations/gvisor.toml.
 
     def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
         super().__init__(plan, config)

@@ -101,6 +101,8 @@ def _reply_options(st: IfaceState, ip: Ipv4Repr, now: float, trace: Trace
     reversed, the reply sent to its first hop; options it cannot echo mean no reply."""
     if not ip.options:
         return (), ip.src
+    if st.profile.echo_reply_option_area:
+        return ip_options.echo_option_area(ip, st.ip, now), ip.src
     if not st.profile.ip_options_compile:
         return ip_options.echo_options(ip, st.ip, now), ip.src
     echoed = linux_options.echo(ip, st.addr, now)

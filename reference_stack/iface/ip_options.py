@@ -7,14 +7,18 @@ from reference_stack.iface import linux_options
 from reference_stack.iface.addressing import Addressing
 from reference_stack.profiles import Profile
 from reference_stack.wire.ipv4 import (
+    Ipv4OptEol,
     Ipv4Option,
     Ipv4OptLsrr,
     Ipv4OptMalformed,
+    Ipv4OptNop,
     Ipv4OptRecordRoute,
+    Ipv4OptRouterAlert,
     Ipv4OptSsrr,
     Ipv4OptTimestamp,
     Ipv4Repr,
 )
+from reference_stack.wire.ipv4_options import emit_ipv4_options, parse_ipv4_options
 
 RULE_OPTION_FORMAT = "RFC1122-3.2.2.5-SHOULD-parameter-problem"
 RULE_SOURCE_ROUTE = "LINUX-ip_rcv_options-accept_source_route"
@@ -62,6 +66,28 @@ def echo_options(request: Ipv4Repr, our_ip: bytes, now: float) -> tuple[Ipv4Opti
         elif isinstance(opt, Ipv4OptTimestamp):
             out.append(_stamp(opt, our_ip, stamp))
     return tuple(out)
+
+
+def echo_option_area(request: Ipv4Repr, our_ip: bytes, now: float) -> tuple[Ipv4Option, ...]:
+    """The options of an echo reply that rebuilds the request's option area in order (gVisor
+    network/ipv4/icmp.go, ICMPv4Echo, through ipv4.go processIPOptions with optionUsageEcho):
+    Record Route and Timestamp updated with this host (RFC 1122 3.2.2.6), NOP, End of List
+    and Router Alert kept, any other option left out, the area padded with zero octets to a
+    multiple of four (RFC 791 3.1; header.IPv4OptionIterator.Finalize)."""
+    kept: list[Ipv4Option] = []
+    stamp = (int(now * 1000) % MS_PER_DAY).to_bytes(4, "big")
+    for opt in request.options:
+        if isinstance(opt, Ipv4OptEol):
+            kept.append(Ipv4OptEol())
+            break
+        if isinstance(opt, Ipv4OptNop | Ipv4OptRouterAlert):
+            kept.append(opt)
+        elif isinstance(opt, Ipv4OptRecordRoute):
+            kept.append(_record(opt, our_ip))
+        elif isinstance(opt, Ipv4OptTimestamp):
+            kept.append(_stamp(opt, our_ip, stamp))
+    area = emit_ipv4_options(tuple(kept))
+    return parse_ipv4_options(area + bytes(-len(area) % 4))
 
 
 def _record(opt: Ipv4OptRecordRoute, our_ip: bytes) -> Ipv4OptRecordRoute:

@@ -588,7 +588,8 @@ class TcpLayer:
                 tcb.error = err
                 self.delete(tcb)
                 return
-            if self.profile.syn_sent_aborts_on_soft_error:
+            if self.profile.syn_sent_aborts_on_soft_error and (
+                    not self.profile.soft_error_abort_host_only or (icmp_type, code) == (3, 1)):
                 # RFC 1122 4.2.3.9 says a soft error MUST NOT abort; Linux tcp_v4_err ends a
                 # connection attempt on any unreachable quoting the SYN (RFC 5461 4).
                 self.trace.add("tcp", EVENT, "LINUX-tcp_v4_err-syn-sent-abort",

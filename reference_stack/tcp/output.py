@@ -15,8 +15,21 @@ from reference_stack.tcp.state import SENDING_STATES, State
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
 from reference_stack.trace import EVENT, REPLY, Trace
-from reference_stack.variance import Range
-from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, PSH, RST, SYN, URG, TcpRepr, flags_str
+from reference_stack.variance import AnyValue, Range
+from reference_stack.wire.tcp import (
+    ACK,
+    CWR,
+    ECE,
+    FIN,
+    PSH,
+    RST,
+    SYN,
+    URG,
+    TcpOptNop,
+    TcpOptTimestamps,
+    TcpRepr,
+    flags_str,
+)
 
 DELAYED_ACK = Range(0, 500)
 MAY_DELAY = {"timing.delay_ms": DELAYED_ACK}  # extra variance of a delayable ACK (read only)
@@ -190,16 +203,26 @@ class Sender:
 
     # -- segments without a connection ---------------------------------------------------
 
-    def reset(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str) -> None:
+    def reset(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str,
+              stamped: tuple[Tcb, float] | None = None) -> None:
         """RST for a segment that has no connection to go to (RFC 9293 3.10.7.1, 3.5.2):
-        <SEQ=SEG.ACK><CTL=RST> if it had an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>."""
+        <SEQ=SEG.ACK><CTL=RST> if it had an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+        `stamped` (a connection and the time): the RST carries the connection's Timestamps
+        option, which RFC 7323 3.2 allows on a RST (profile rst_carries_timestamps)."""
+        opts: tuple = ()
+        if stamped is not None and stamped[0].ts_ok:
+            tcb, now = stamped
+            opts = (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(tcb.ts_now(now), tcb.ts_recent))
         if seg.flags & ACK:
-            rst = TcpRepr(seg.dst_port, seg.src_port, seq=seg.ack, flags=RST)
+            rst = TcpRepr(seg.dst_port, seg.src_port, seq=seg.ack, flags=RST, options=opts)
         else:
             rst = TcpRepr(seg.dst_port, seg.src_port, seq=0, ack=seq_add(seg.seq, seg.segment_len),
-                          flags=RST | ACK)
+                          flags=RST | ACK, options=opts)
+        variance = segment_variance(self.profile, None, rst)
+        if opts:
+            variance["tcp.opt.tsval"] = AnyValue()  # RFC 7323 5.4: any clock
         df = None if self.profile.tcp_df else reply_df(self.profile, self.trace)
-        self._put(src, dst, rst, rule, segment_variance(self.profile, None, rst), df)
+        self._put(src, dst, rst, rule, variance, df)
 
     def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict,
              df: bool | None = None) -> None:

@@ -315,6 +315,14 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             acceptable = False
     else:
         acceptable = segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd)
+    if (p.time_wait_ts_recent_first and tcb.state is State.TIME_WAIT and ts is not None
+            and flags & (ACK | RST | SYN) == ACK and seq_ge(ts[0], tcb.ts_recent)
+            and seq_le(seg.seq, tcb.last_ack_sent)):
+        # RFC 7323 5.3 R3 takes TSval only from an acceptable segment; gVisor's TIME-WAIT
+        # (rcv.go handleTimeWaitSegment) takes it from any ACK before its sequence checks.
+        trace.add("tcp", "event", "RFC7323-3.2-MUST-tsecr-echoes-ts-recent",
+                  f"TIME-WAIT: TS.Recent {tcb.ts_recent} -> {ts[0]} before the checks")
+        tcb.ts_recent = ts[0]
     if not acceptable:
         if flags & RST:
             if linux_arrival.reset_after_fin(layer, tcb, seg):
@@ -357,7 +365,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     # only once the ACK checks passed, below).
     update_ts = (ts is not None and seq_ge(ts[0], tcb.ts_recent)
                  and seq_le(seg.seq, tcb.last_ack_sent))
-    if update_ts and not p.ts_recent_after_ack_check:
+    if update_ts and not p.ts_recent_after_ack_check and not p.ts_recent_after_receive:
         tcb.ts_recent = ts[0]
 
     table = TABLES[tcb.state]
@@ -403,7 +411,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     if tcb.state is State.SYN_RECEIVED:
         if not (seq_lt(tcb.snd_una, seg.ack) and seq_le(seg.ack, tcb.snd_nxt)):
             layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg,
-                               "RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst")
+                               "RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst",
+                               stamped=(tcb, now) if p.rst_carries_timestamps else None)
             return
         _syn_received_acked(layer, tcb, seg, now)
         table = TABLES[tcb.state]
@@ -577,7 +586,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                           f"out-of-order FIN at {fin_at}: SACK block up to "
                           f"{seq_add(fin_at, 1)}")
         need_ack = True
-    if tcb.peer_fin_seq is not None and tcb.rcv_nxt == tcb.peer_fin_seq:
+    fin_taken = tcb.peer_fin_seq is not None and tcb.rcv_nxt == tcb.peer_fin_seq
+    if update_ts and p.ts_recent_after_receive and not fin_taken:
+        tcb.ts_recent = ts[0]  # (before this segment's ACK, as RFC 7323 4.3 has it)
+    if fin_taken:
         # The FIN is in order: it advances RCV.NXT over itself. Nothing can follow it, so
         # out-of-order data beyond it is discarded (as Linux tcp_fin does).
         tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
@@ -606,7 +618,20 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                       "fourth or later ACK for out-of-order data at this RCV.NXT: may wait")
             may_delay = True
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=may_delay)
+    if update_ts and p.ts_recent_after_receive and fin_taken:
+        # (gVisor rcv.go consumeSegment: a FIN's ACK goes at once, before the sender half.)
+        _take_ts_recent_late(layer, tcb, ts[0])
     send.transmit(tcb, now)
+
+
+def _take_ts_recent_late(layer: Connections, tcb: Tcb, tsval: int) -> None:
+    """RFC 7323 4.3 takes SEG.TSval into TS.Recent on arrival; gVisor's sender half does so
+    after the receiver half (profile ts_recent_after_receive): the ACK of a FIN, sent at
+    once, echoes the TS.Recent from before it (a data segment's ACK, sent after both halves,
+    the new one: the caller updates it before that ACK)."""
+    layer.trace.add("tcp", "event", "RFC7323-3.2-MUST-tsecr-echoes-ts-recent",
+                    f"TS.Recent {tcb.ts_recent} -> {tsval} after the receive checks")
+    tcb.ts_recent = tsval
 
 
 def _held_ack_turns(layer: Connections, tcb: Tcb, seg: TcpRepr, length: int, rcv_wnd: int,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reference_stack.profiles import LINUX, RFC, Profile
+from reference_stack.profiles import GVISOR, LINUX, RFC, Profile
 from reference_stack.socket_api import AF_INET, MSG_OOB, SOCK_STREAM
 from reference_stack.stack import Reaction, ReferenceStack
 from reference_stack.tcp import fast_path
@@ -269,8 +269,8 @@ def run_step(pair: Pair, fd: int, step: tuple) -> None:
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.booleans(), st.sampled_from((None, 0, 7)), st.booleans(), st.sampled_from((LINUX, RFC)),
-       steps)
+@given(st.booleans(), st.sampled_from((None, 0, 7)), st.booleans(),
+       st.sampled_from((LINUX, RFC, GVISOR)), steps)
 def test_fast_path_changes_nothing_but_speed(ts_ok, wscale, sack, profile, plan) -> None:
     pair = open_pair(ts_ok, wscale, sack, profile)
     fd = 4

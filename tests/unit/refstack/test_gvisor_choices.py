@@ -1,6 +1,7 @@
 """The `gvisor` profile's modelled choices of netstack (runsc 0.0~20221219) against the `rfc`
 profile: the SYN-ACK's window (initialReceiveWindow), the ephemeral port range (ports.go), soft
-ICMP errors in SYN-SENT (HandleError), the 200 ms RTO floor (snd.go MinRTO)."""
+ICMP errors in SYN-SENT (HandleError), the 200 ms RTO floor (snd.go MinRTO), TS.Recent taken
+after the receiver half and segments without ACK ignored (connect.go handleSegmentLocked)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from reference_stack.profiles import GVISOR, RFC
 from reference_stack.socket_api import AF_INET, SOCK_STREAM
 from reference_stack.tcp.state import State
 from reference_stack.wire.frame import dissect
-from reference_stack.wire.tcp import ACK, SYN
+from reference_stack.wire.icmpv4 import Icmpv4Repr
+from reference_stack.wire.ipv4 import IPPROTO_ICMP, Ipv4OptEol, Ipv4OptNop, Ipv4OptUnknown, Ipv4Repr
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpOptNop, TcpOptTimestamps, TcpRepr
 from tests.unit.refstack.conn import bring_to
-from tests.unit.refstack.harness import make_stack, syn_options, tcp_of
+from tests.unit.refstack.harness import RawPeer, make_stack, syn_options, tcp_of
 
 
 def test_synack_window_is_two_initial_windows_of_segments() -> None:
@@ -52,3 +55,101 @@ def test_send_mss_reserves_the_largest_option_area(ts, gvisor_mss, rfc_mss) -> N
         assert c.tcb().mss == expected, profile.name
         sent = tcp_of(c.stack.send(c.fd, bytes(4000), 0.01).reaction)
         assert sent and len(sent[0].payload) == expected, profile.name
+
+
+def _stamp(tsval: int) -> tuple:
+    return (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(tsval, 0))
+
+
+def _timestamped(profile):
+    """ESTABLISHED, passive, timestamps negotiated (TS.Recent 100)."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=None, ts=(100, 0))))
+    c.note(c.seg(ACK, options=_stamp(100)))
+    return c
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_ack_of_a_fin_echoes_the_timestamp_before_it(profile) -> None:
+    """RFC 7323 4.3: the FIN's TSval becomes TS.Recent on arrival, so its ACK echoes it;
+    netstack's receiver half acknowledges the FIN at once (rcv.go consumeSegment) before its
+    sender half takes the TSval (snd.go handleRcvdSegment): the ACK echoes the one before."""
+    c = _timestamped(profile)
+    replies = c.note(c.seg(FIN | ACK, options=_stamp(200)))
+    (ack,) = [s for s in replies if s.flags & ACK]
+    assert ack.timestamps[1] == (100 if profile is GVISOR else 200)
+    assert c.tcb().ts_recent == 200  # taken either way, later for netstack
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_ack_of_data_echoes_its_timestamp(profile) -> None:
+    """Both: a data segment's ACK goes after netstack's sender half took its TSval."""
+    c = _timestamped(profile)
+    acks = c.note(c.seg(ACK | PSH, payload=b"x" * 10, options=_stamp(200)))
+    while not acks:
+        acks = tcp_of(c.stack.poll(c.stack.poll_at()))
+    assert acks[0].ack == c.snd_nxt + 10 and acks[0].timestamps[1] == 200
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_segment_without_ack_flag(profile) -> None:
+    """RFC 9293 3.10.7.4: an unacceptable segment draws an ACK, whatever its flags; netstack
+    (connect.go handleSegmentLocked) ignores a segment with none of RST, SYN, ACK."""
+    c = _timestamped(profile)
+    replies = c.note(c.seg(PSH, seq=c.tcb().rcv_nxt + 100_000, payload=b"x",
+                           options=_stamp(200)))
+    assert bool(replies) is (profile is RFC)
+
+
+@pytest.mark.parametrize("options, gvisor_reply", [
+    ((Ipv4OptNop(), Ipv4OptNop(), Ipv4OptEol()), (Ipv4OptNop(), Ipv4OptNop(),
+                                                   Ipv4OptEol(b"\x00"))),
+    ((Ipv4OptUnknown(130, bytes(9)), Ipv4OptEol(b"\x00")), (Ipv4OptEol(b"\x00\x00\x00"),)),
+], ids=["nop-eol", "security-eol"])
+def test_echo_reply_rebuilds_the_option_area(options, gvisor_reply) -> None:
+    """RFC 1122 3.2.2.6 returns RR and TS and is silent on the others (rfc: none returned);
+    netstack (icmp.go, processIPOptions with optionUsageEcho) keeps NOP and End of List,
+    drops unknown options and pads the area to four octets."""
+    for profile, expected in ((GVISOR, gvisor_reply), (RFC, ())):
+        s = make_stack(profile)
+        request = Icmpv4Repr.echo_request(7, 1, b"ping")
+        frame = RawPeer(s).ip_frame(IPPROTO_ICMP, request.emit(), options=options)
+        (reply,) = s.receive(frame, 0.0).frames
+        assert dissect(reply).ipv4.options == expected, profile.name
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_reset_of_syn_received_carries_timestamps(profile) -> None:
+    """RFC 7323 3.2 lets a RST carry TSopt (rfc: none); netstack's endpoint resets through
+    sendRaw with its negotiated options (connect.go makeOptions)."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=None, ts=(100, 0))))
+    (rst,) = c.note(c.seg(ACK, ack=c.rcv_nxt - 1, options=_stamp(101)))
+    assert rst.flags == RST
+    assert (rst.timestamps is not None and rst.timestamps[1] == 100) is (profile is GVISOR)
+
+
+@pytest.mark.parametrize("profile,code,aborted", [
+    (RFC, 1, False), (GVISOR, 1, True), (GVISOR, 0, False)],
+    ids=["rfc-host", "gvisor-host", "gvisor-net"])
+def test_soft_icmp_error_in_syn_sent(profile, code, aborted) -> None:
+    """RFC 1122 4.2.3.9: a soft error MUST NOT abort; netstack's icmp.go passes Host
+    Unreachable to TCP, which aborts the attempt (HandleError), and drops Net Unreachable."""
+    c = bring_to(State.SYN_SENT, profile)
+    tcb = c.tcb()
+    quoted = Ipv4Repr(c.stack.ip, c.tester.src_ip, 6, TcpRepr(
+        tcb.local_port, tcb.remote_port, seq=tcb.iss, flags=SYN).emit(
+        c.stack.ip, c.tester.src_ip)).emit()[:28]
+    c.stack.receive(c.tester.ip_frame(1, Icmpv4Repr.dest_unreachable(code, quoted).emit()), 0.1)
+    assert (c.state() is State.CLOSED) is aborted
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_second_syn_challenge_within_half_a_second(profile) -> None:
+    """RFC 5961 7 SHOULD limit challenge ACKs (rfc: no limit); netstack answers one per
+    500 ms (endpoint.go allowOutOfWindowAck, TCPInvalidRateLimitOption)."""
+    c = _timestamped(profile)
+    first = c.note(c.seg(SYN, seq=c.snd_nxt + 5, options=_stamp(200)))
+    second = c.note(c.seg(SYN, seq=c.snd_nxt + 5, options=_stamp(201)))
+    assert [s.flags for s in first] == [ACK]
+    assert [s.flags for s in second] == ([] if profile is GVISOR else [ACK])

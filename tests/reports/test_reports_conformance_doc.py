@@ -1,0 +1,52 @@
+"""docs/conformance.md from runs: counts by RFC and level, non-conformances with reproducers."""
+
+import json
+
+from reports.conformance_doc import main, non_conformances, render
+from tests.reports import sample
+
+NC = ("NON-CONFORMANCE RFC9293-3.10.7.1-MUST-closed-rst-ack: the stack answers a SYN to a "
+      "closed port with a bare RST; src/tcp.c tcp_rst.")
+
+
+def _run(target="lwip"):
+    tests = [
+        sample.make_test("suites/tcp/test_a.py::test_a[1]", "xfailed", xfail_reason=NC),
+        sample.make_test("suites/tcp/test_a.py::test_a[2]", "xfailed", xfail_reason=NC),
+        sample.make_test("suites/tcp/test_b.py::test_b", "xfailed",
+                         xfail_reason="Stack choice: no SACK (RFC 2018 is optional)."),
+        sample.make_test("suites/tcp/test_c.py::test_c", "passed"),
+    ]
+    return sample.make_results(tests, target=target)
+
+
+def test_one_non_conformance_per_requirement_with_each_test_a_reproducer():
+    (nc,) = non_conformances(_run())
+    assert nc.requirements == ("RFC9293-3.10.7.1-MUST-closed-rst-ack",)
+    assert nc.tests == ["suites/tcp/test_a.py::test_a[1]", "suites/tcp/test_a.py::test_a[2]"]
+
+
+def test_explained_divergences_count_too():
+    run = _run()
+    run["tests"][3]["divergences"] = [{"kind": "field", "field": "tcp.ack", "rule": "r",
+                                       "expected": "1", "actual": "2", "explained": True,
+                                       "reason": NC.replace("closed-rst-ack", "ack-unsent")}]
+    assert len(non_conformances(run)) == 2
+    run["tests"][2]["xfail_reason"] = NC.replace("closed port", "closed port (again)")
+    assert len(non_conformances(run)) == 2  # the same requirement: one non-conformance
+
+
+def test_render_orders_targets_and_lists_reproducers(tmp_path):
+    paths = []
+    for target in ("lwip", "linux"):
+        path = tmp_path / f"{target}.json"
+        path.write_text(json.dumps(_run(target)))
+        paths.append(str(path))
+    out = tmp_path / "docs" / "conformance.md"
+    assert main([*paths, "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text.index("| linux |") < text.index("| lwip |")
+    assert "### lwip (1)" in text and "Stack choice" not in text
+    assert "`netconform run --target lwip --suite 'suites/tcp/test_a.py::test_a[1]'`" in text
+    assert "| RFC 9293 | MUST |" in text
+    assert render([_run()]) == render([_run()])
