@@ -131,6 +131,10 @@ class Campaign:
             problem = health_probe(session, Listen.dut_port) if probe else None
             if problem is not None:
                 self.liveness(f"health probe after batch {self.batches}: {problem}")
+        except Exception as exc:  # noqa: BLE001 - a target that died under the probe (its
+            # agent gone: AgentFailure) is a finding, and the campaign goes on
+            self.liveness(f"target failed in the health probe after batch {self.batches}: "
+                          f"{exc}", response="crash")
         finally:
             self._read_kernel_log()
             self._end_test(session)

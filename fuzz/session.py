@@ -24,6 +24,7 @@ from typing import Any
 
 from conformance.author import barriers
 from conformance.author.templates import link_defaults
+from conformance.dut.agent import AgentFailure
 from conformance.fabric.link import MIN_FRAME, LinkTimeout
 from conformance.judge.divergence import HOST_STATE, Divergence, frame_kind, response_class
 from conformance.judge.matching import Matcher, compare_call
@@ -216,7 +217,7 @@ class DifferentialSession:
             return []
         try:
             return self.link.barrier(self.probes.next(), BARRIER_TIMEOUT)
-        except LinkTimeout as exc:
+        except (LinkTimeout, AgentFailure) as exc:  # (AgentFailure: its process ended)
             raise TargetUnresponsive(str(exc)) from None
 
     def expect_tcp(self, frame: bytes, ports: PortMap, flags: int, timeout: float) -> list[bytes]:
