@@ -10,10 +10,14 @@ from __future__ import annotations
 import errno
 import json
 import os
+import sys
+import traceback
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from conformance.dut.agent import decode, encode
+
+CRASH_STATUS = 70  # an agent ended by an exception (sysexits' EX_SOFTWARE)
 
 
 class CallError(Exception):
@@ -64,3 +68,17 @@ def serve_each(handle_one: Callable[[dict[str, Any]], dict[str, Any]], inp: Bina
             message = {"id": None, "call": "_invalid"}
         out.write(json.dumps(handle_one(message)).encode() + b"\n")
         out.flush()
+
+
+def run_agent(main: Callable[[], None]) -> None:
+    """An agent's entry point: an exception escaping ``main`` is printed (the target shows
+    the agent's last words) and ends the process at once with CRASH_STATUS (no clean-up: a
+    stack's own threads may be stuck); sys.exit keeps its own status."""
+    try:
+        main()
+    except SystemExit:
+        raise
+    except BaseException:
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(CRASH_STATUS)

@@ -22,15 +22,12 @@ import os
 import platform
 import sys
 import time
-import traceback
 from typing import Any, BinaryIO
 
 from conformance.dut.agent import decode, encode, protocol_stream
-from conformance.dut.agent_server import serve_each
+from conformance.dut.agent_server import run_agent, serve_each
 from conformance.dut.kernel_sockets import KernelSocketApi
 from conformance.evidence.mib import Counters, parse_paired
-
-CRASH_STATUS = 70
 
 
 def net_counters(proc_net: str = "/proc/net") -> dict[str, int]:
@@ -87,9 +84,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BaseException:
-        traceback.print_exc()
-        sys.stderr.flush()
-        os._exit(CRASH_STATUS)
+    run_agent(main)

@@ -36,14 +36,12 @@ import socket
 import struct
 import sys
 import time
-import traceback
 from typing import Any
 
 from conformance.dut.agent import protocol_stream
-from conformance.dut.agent_server import CallError, serve
+from conformance.dut.agent_server import CallError, run_agent, serve
 from reference_stack import sockopt
 
-CRASH_STATUS = 70
 F_GETFL, F_SETFL, O_NONBLOCK = 3, 4, 0o4000  # glibc <fcntl.h>
 POLLIN, POLLOUT = 0x001, 0x004  # glibc <poll.h>
 SOCKADDR_IN = struct.Struct("=H2s4s8x")  # sin_family (host order), sin_port, sin_addr, zero
@@ -283,11 +281,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except SystemExit:
-        raise
-    except BaseException:
-        traceback.print_exc()
-        sys.stderr.flush()
-        os._exit(CRASH_STATUS)
+    run_agent(main)

@@ -37,10 +37,9 @@ from typing import Any, BinaryIO
 
 from conformance.dut import agent_server
 from conformance.dut.agent import protocol_stream
-from conformance.dut.agent_server import CallError
+from conformance.dut.agent_server import CRASH_STATUS, CallError, run_agent
 from reference_stack.sockopt import flag_names, option_name
 
-CRASH_STATUS = 70
 POLL_STEP_S = 0.002
 SOL_SOCKET, SO_REUSEADDR, SO_ERROR, SO_KEEPALIVE = 1, 2, 4, 9  # Linux <asm-generic/socket.h>
 AF_INET, SOCK_STREAM, SOCK_DGRAM = 2, 1, 2
@@ -385,9 +384,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BaseException:
-        traceback.print_exc()
-        sys.stderr.flush()
-        os._exit(CRASH_STATUS)
+    run_agent(main)

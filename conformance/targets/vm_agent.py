@@ -22,15 +22,13 @@ import json
 import os
 import platform
 import re
-import sys
 import threading
 import time
-import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from conformance.dut.agent import decode, encode
-from conformance.dut.agent_server import serve_each
+from conformance.dut.agent_server import run_agent, serve_each
 from conformance.dut.kernel_sockets import KernelSocketApi
 from conformance.evidence import kmsg, mib
 from conformance.evidence.drops import DropMonitor
@@ -38,7 +36,6 @@ from conformance.fabric import netns
 from conformance.targets import vm_netns, vm_rtnl
 from conformance.targets.gvisor_agent import handle as socket_call
 
-CRASH_STATUS = 70
 NIC = "eth0"
 DROPS_INSTANCE = "nc-vm-drops"
 RAW_POINTER = re.compile(r"(0x)?[0-9a-f]{16}")
@@ -251,9 +248,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BaseException:
-        traceback.print_exc()
-        sys.stderr.flush()
-        os._exit(CRASH_STATUS)
+    run_agent(main)
