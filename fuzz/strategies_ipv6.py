@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
+from fuzz.strategies import small_payloads, u8, u16, u32
 from reference_stack.wire.addr import ip6, mac
 from reference_stack.wire.ethernet import ETH_P_IPV6, EthernetRepr
 from reference_stack.wire.icmpv6 import Icmpv6Repr
@@ -80,10 +81,6 @@ from reference_stack.wire.udp import UdpRepr
 
 ALL_NODES = ip6("ff02::1")
 OTHER_HOST6 = ip6("2001:db8:ffff::9")  # off the DUT's /64
-u8 = st.integers(0, 0xFF)
-u16 = st.integers(0, 0xFFFF)
-u32 = st.integers(0, 0xFFFFFFFF)
-small_payloads = st.binary(max_size=48)
 
 
 @dataclass(frozen=True)

@@ -53,3 +53,21 @@ def test_a_pytcp_campaign_is_judged_with_the_pytcp_profile(tmp_path):
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
     oracle = json.loads((out / "fuzz-summary.json").read_text())["oracle"]
     assert oracle == {"profile": "pytcp", "sysctls": {}}
+
+
+def test_ipv6_campaigns_draw_ipv6_frames_and_judge_them(tmp_path):
+    """`--family ipv6` (issue 13): the hypothesis and boofuzz engines draw IPv6 header chains,
+    ICMPv6 and NDP (fuzz/strategies_ipv6.py, boofuzz_ipv6.py) and the oracle judges them; the
+    stateful engine refuses the family with one line, exit 2."""
+    for engine in ("hypothesis", "boofuzz"):
+        out = tmp_path / engine
+        proc = netconform("fuzz", "--family", "ipv6", "--engine", engine, "--budget", "3",
+                          "--seed", "1", "--out", str(out))
+        assert proc.returncode in (0, 1), proc.stderr[-2000:]
+        kinds = {kind for _, kind in json.loads((out / "campaign.json").read_text())["cells"]}
+        assert any(k.startswith(("icmpv6", "ipv6", "tcp6", "udp6")) for k in kinds), kinds
+        assert not any(k.startswith(("icmp:", "tcp:")) or k == "udp" for k in kinds), kinds
+        assert json.loads((out / "fuzz-summary.json").read_text())["cases"] > 0
+    refused = netconform("fuzz", "--family", "ipv6", "--engine", "stateful", "--budget", "3",
+                         "--out", str(tmp_path / "st"))
+    assert refused.returncode == 2 and "ipv6" in refused.stderr, refused.stderr[-500:]
