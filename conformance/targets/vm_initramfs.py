@@ -62,11 +62,18 @@ fi
 R=/newroot
 $B mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 @TAG@ $R || {
     echo "@MISSING@ (mounting the host's root over 9p failed)" >/dev/ttyS0; $B poweroff -f; }
+# The checkout kept in sight: one under /tmp or /run (a CI clone) would be hidden by the
+# tmpfs mounted there below; it is bound in again over it.
+$B mkdir -p /checkout
+$B mount -o bind "$R$ncroot" /checkout
 $B mount -t proc proc $R/proc
 $B mount -t sysfs sys $R/sys
 $B mount -t devtmpfs dev $R/dev
 $B mount -t tmpfs run $R/run
 $B mount -t tmpfs tmp $R/tmp
+if [ ! -d "$R$ncroot/conformance" ]; then
+    $B mkdir -p "$R$ncroot" && $B mount -o bind /checkout "$R$ncroot"
+fi
 $B mount -t tracefs nodev $R/sys/kernel/tracing 2>/dev/null
 $B mount -t debugfs nodev $R/sys/kernel/debug 2>/dev/null
 port=""
