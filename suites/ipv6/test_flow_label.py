@@ -17,6 +17,7 @@ def _labels(ex, dut, endpoints, listener):
     dut.send(fd, b"labelled data")
     data = conn.expect_frame(b"labelled data")
     conn.ack()
+    ex.settle()  # the ACK taken (its TSval echoed) before shutdown() sends the FIN
     dut.shutdown(fd, 1)
     fin = conn.expect_frame(flags="FA")
     return conn, [data.ipv6.flow_label, fin.ipv6.flow_label]
