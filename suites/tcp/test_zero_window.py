@@ -11,13 +11,9 @@ from reference_stack.wire import tcp as tcpw
 from .states import LISTEN_PORT, listen
 
 
-@pytest.mark.requirement(
-    "RFC9293-3.8.6.1-MUST-zero-window-probe",
-    "RFC1122-4.2.2.17-MUST-zero-window-probe",
-    "RFC9293-3.8.6.1-MUST-keep-zero-window-open",
-    "RFC1122-4.2.2.17-MUST-not-close-on-zero-window",
-)
-def test_zero_window_is_probed_and_reopens(ex, dut, endpoints):
+def _accepted_into_a_zero_window(ex, dut, endpoints):
+    """A passive open whose handshake's last ACK offers a zero window: (the tester's
+    connection, the accepted fd, SND.UNA of the DUT)."""
     listener = listen(dut, endpoints)
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="S")
@@ -25,8 +21,18 @@ def test_zero_window_is_probed_and_reopens(ex, dut, endpoints):
     conn.send(flags="A", window=0)
     fd, _ = dut.accept(listener)
     conn.window = 0
+    return conn, fd, conn.rcv_nxt
+
+
+@pytest.mark.requirement(
+    "RFC9293-3.8.6.1-MUST-zero-window-probe",
+    "RFC1122-4.2.2.17-MUST-zero-window-probe",
+    "RFC9293-3.8.6.1-MUST-keep-zero-window-open",
+    "RFC1122-4.2.2.17-MUST-not-close-on-zero-window",
+)
+def test_zero_window_is_probed_and_reopens(ex, dut, endpoints):
+    conn, fd, una = _accepted_into_a_zero_window(ex, dut, endpoints)
     dut.send(fd, b"waiting for a window")
-    una = conn.rcv_nxt
     for _ in range(2):
         probe = conn.expect(flags=None, timeout=2.0)
         beyond = (probe.seq - una) & 0xFFFF_FFFF
@@ -45,14 +51,7 @@ def test_fin_after_close_on_a_zero_window(ex, dut, endpoints):
     # oracle with the target's profile (measured on Linux 6.18: tcp_snd_wnd_test holds it,
     # the persist timer probes with <SEQ=SND.UNA-1> after its RTO); once the window opens it
     # comes.
-    listener = listen(dut, endpoints)
-    conn = ex.tcp(dut_port=LISTEN_PORT)
-    conn.send(flags="S")
-    conn.expect(flags="SA", ack=conn.snd_nxt)
-    conn.send(flags="A", window=0)
-    fd, _ = dut.accept(listener)
-    conn.window = 0
-    una = conn.rcv_nxt
+    conn, fd, una = _accepted_into_a_zero_window(ex, dut, endpoints)
     dut.close(fd)
     first = conn.expect(flags=None, timeout=2.0)  # the FIN at once, or a window probe
     if not first.flags & tcpw.FIN:
