@@ -21,9 +21,11 @@ from reference_stack.iface.udp_sockets import UdpEndpoint
 from reference_stack.socket_family import AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY
 from reference_stack.sockopt import (
     MSG_DONTWAIT,
+    MSG_MORE,
     MSG_NOSIGNAL,
     MSG_PEEK,
     MSG_WAITALL,
+    TCP_CORK,
     TCP_INFO,
     TCP_USER_TIMEOUT,
     Linger,
@@ -61,7 +63,7 @@ TCP_KEEPCNT = pysock.TCP_KEEPCNT
 SHUT_RD, SHUT_WR, SHUT_RDWR = pysock.SHUT_RD, pysock.SHUT_WR, pysock.SHUT_RDWR
 MSG_OOB = int(pysock.MSG_OOB)  # a plain int: IntFlag arithmetic is slow on the send path
 
-SEND_FLAGS = MSG_OOB | MSG_DONTWAIT | MSG_NOSIGNAL  # (MSG_MORE: not modelled, refused)
+SEND_FLAGS = MSG_OOB | MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE
 RECV_FLAGS = MSG_PEEK | MSG_OOB | MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL
 
 # States in which the peer has closed its direction (a read returns end of file).
@@ -89,6 +91,7 @@ class Socket:
     rcvbuf: int = 0
     sndbuf: int = 0
     nodelay: bool = False
+    cork: bool = False  # TCP_CORK (RFC 1122 4.2.2.2: SENDs without PUSH; tcp/output.py)
     oobinline: bool = False  # SO_OOBINLINE: urgent data stays in the stream (tcp/urgent.py)
     maxseg: int | None = None
     linger: Linger = Linger(0, 0)
@@ -106,7 +109,7 @@ class Socket:
 
     def conn_options(self) -> ConnOptions:
         return ConnOptions(self.rcvbuf, self.sndbuf, self.nodelay, self.maxseg,
-                           self.rcvbuf_locked)
+                           self.rcvbuf_locked, self.cork)
 
 
 class SocketApi:
@@ -250,7 +253,7 @@ class SocketApi:
             child.tcb = tcb
             child.connect_reported = True
             child.rcvbuf, child.sndbuf = s.rcvbuf, s.sndbuf
-            child.nodelay, child.maxseg = s.nodelay, s.maxseg
+            child.nodelay, child.maxseg, child.cork = s.nodelay, s.maxseg, s.cork
             child.oobinline = s.oobinline
             child.user_timeout = s.user_timeout  # (inet_csk_clone_lock copies it)
             tcb.user_timeout = s.user_timeout / 1000
@@ -309,6 +312,8 @@ class SocketApi:
         if s is None:
             return None, errno.EBADF
         if s.type == SOCK_DGRAM:
+            if flags & MSG_MORE:  # (Linux corks the datagram, udp_sendmsg: not modelled)
+                raise Unsupported("the reference stack does not model MSG_MORE on a UDP socket")
             if s.udp is None or s.udp.connected is None:
                 return None, errno.EDESTADDRREQ
             return self.sendto(fd, bytes(data), s.udp.connected, now)
@@ -322,7 +327,8 @@ class SocketApi:
             return None, errno.EPIPE
         if tcb.state in OPENING:
             return None, errno.EAGAIN
-        n = self.tcp.send(tcb, bytes(data), now, urgent=bool(flags & MSG_OOB))
+        n = self.tcp.send(tcb, bytes(data), now, urgent=bool(flags & MSG_OOB),
+                          more=bool(flags & MSG_MORE))
         if n == 0 and data:
             return None, errno.EAGAIN
         return n, 0
@@ -541,6 +547,13 @@ class SocketApi:
             if s.tcb is not None:
                 s.tcb.nodelay = s.nodelay
                 self.tcp.sender.transmit(s.tcb, now)
+        elif level == IPPROTO_TCP and name == TCP_CORK and s.type == SOCK_STREAM:
+            # Linux __tcp_sock_set_cork: uncorking pushes what waits (tcp_push_pending_frames)
+            s.cork = bool(value)
+            if s.tcb is not None:
+                s.tcb.cork = s.cork
+                if not s.cork:
+                    self.tcp.sender.transmit(s.tcb, now)
         elif level == IPPROTO_TCP and name == TCP_MAXSEG and s.type == SOCK_STREAM:
             if not 88 <= int(value) <= 32767:  # Linux TCP_MIN_MSS .. MAX_TCP_WINDOW
                 return None, errno.EINVAL
@@ -599,6 +612,8 @@ class SocketApi:
         if level == IPPROTO_TCP and s.type == SOCK_STREAM:
             if name == TCP_NODELAY:
                 return int(s.nodelay), 0
+            if name == TCP_CORK:
+                return int(s.cork), 0
             if name == TCP_KEEPIDLE:
                 return s.keepidle or self.iface.profile.keepalive_idle, 0
             if name == TCP_KEEPINTVL:  # Linux keepalive_intvl_when

@@ -269,7 +269,8 @@ class ReferenceStack:
         return self._call(now, self.api.connect, fd, addr, now)
 
     def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> CallResult:
-        """`flags`: MSG_OOB sends the data as urgent (RFC 9293 3.8.5); MSG_DONTWAIT and
+        """`flags`: MSG_OOB sends the data as urgent (RFC 9293 3.8.5); MSG_MORE holds a partial
+        segment for the next send (RFC 1122 4.2.2.2); MSG_DONTWAIT and
         MSG_NOSIGNAL change nothing here; others raise (sockopt.Unsupported), naming them."""
         # (_call, without its argument tuple, _begin inline: send and recv are the data
         # path's calls)

@@ -81,6 +81,7 @@ class TcpLayer:
         if opts.rcvbuf_locked and p.rcvbuf_lock_window:
             self._locked_rcvbuf(tcb, opts.rcvbuf)
         tcb.nodelay = opts.nodelay
+        tcb.cork = opts.cork
         # RFC 9293 3.7.1 (RFC 6691): the MSS we announce is the MTU less the fixed IP and TCP
         # headers: 20 octets more of IP header over IPv6 (RFC 8200 3).
         mss = p.mss if len(remote_ip) == 4 else p.mss - IPV6_EXTRA_HEADER
@@ -449,7 +450,15 @@ class TcpLayer:
         tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
 
     def _persist_timeout(self, tcb: Tcb, now: float) -> None:
-        """RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: probe the zero window, backing off."""
+        """RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: probe the zero window, backing off; in an
+        open window, send what a cork held (RFC 1122 4.2.2.2)."""
+        if tcb.snd_wnd and tcb.unsent() and not tcb.in_flight():
+            # Linux tcp_send_probe0 -> tcp_write_wakeup: the held data goes, up to an MSS, as
+            # far as the window allows, with PSH.
+            self.trace.add("tcp", EVENT, "RFC1122-4.2.2.2-MUST-not-buffer-indefinitely",
+                           "the probe timer sends the data a cork held")
+            self.sender.transmit(tcb, now, probe=True)
+            return
         if tcb.snd_wnd or (tcb.unsent() == 0 and not (
                 self.profile.fin_obeys_send_window and tcb.fin_queued and not tcb.fin_sent())):
             return
@@ -477,11 +486,15 @@ class TcpLayer:
         self.sender.transmit(tcb, now)
         return tcb
 
-    def send(self, tcb: Tcb, data: bytes, now: float, urgent: bool = False) -> int:
+    def send(self, tcb: Tcb, data: bytes, now: float, urgent: bool = False,
+             more: bool = False) -> int:
+        """SEND (RFC 9293 3.10.2); `more`: a SEND without PUSH (MSG_MORE), whose partial
+        segment waits for the next SEND (RFC 1122 4.2.2.2; Linux tcp_push, TCP_NAGLE_CORK for
+        this call only)."""
         n = tcb.send.write(data)
         if urgent and n:
             tcb.snd_up = tcb.send.end()  # RFC 9293 3.10.2: SND.UP past the urgent data
-        self.sender.transmit(tcb, now)
+        self.sender.transmit(tcb, now, corked=more)
         return n
 
     def receive(self, tcb: Tcb, n: int, now: float) -> bytes:

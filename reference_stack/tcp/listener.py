@@ -16,6 +16,7 @@ class ConnOptions:
     nodelay: bool = False
     maxseg: int | None = None
     rcvbuf_locked: bool = False  # the user set SO_RCVBUF (Linux SOCK_RCVBUF_LOCK)
+    cork: bool = False  # TCP_CORK (Linux TCP_NAGLE_CORK; tcp/output.py)
 
 
 @dataclass(slots=True, eq=False)

@@ -232,12 +232,16 @@ class Sender:
 
     # -- the transmit loop ---------------------------------------------------------------
 
-    def transmit(self, tcb: Tcb, now: float, probe: bool = False, head: bool = False) -> None:
+    def transmit(self, tcb: Tcb, now: float, probe: bool = False, head: bool = False,
+                 corked: bool = False) -> None:
         """Send what the state, windows and Nagle allow (RFC 9293 3.8.6, RFC 1122 4.2.3.4);
         `probe`: one segment at most, as a tail loss probe (RFC 8985 7.3); `head`: one
         segment at most too, of sequence space sent before only (profile
-        rto_retransmits_head)."""
+        rto_retransmits_head); `corked`: this call's partial segment waits as under TCP_CORK
+        (a SEND with MSG_MORE)."""
         probe = probe or head
+        corked = corked or tcb.cork
+        cork_held = False
         state = tcb.state
         if state in OPENING_STATES:
             if tcb.snd_nxt == tcb.iss:
@@ -275,6 +279,13 @@ class Sender:
                 if head and seq_lt(tcb.snd_nxt, tcb.snd_max):
                     n = min(n, seq_diff(tcb.snd_max, tcb.snd_nxt))
                 if n <= 0:
+                    break
+                if corked and n < mss and n == unsent and not probe and not tcb.fin_queued:
+                    # RFC 1122 4.2.2.2: SENDs without PUSH (TCP_CORK, MSG_MORE) may be
+                    # aggregated: the partial tail waits, full segments go (Linux
+                    # tcp_nagle_check, TCP_NAGLE_CORK). A CLOSE implies PUSH (RFC 793 3.8), so
+                    # the segment that carries the FIN goes (tcp_nagle_test).
+                    cork_held = True
                     break
                 # RFC 1122 4.2.3.4: send a partial segment only if it holds all the queued
                 # data and Nagle allows it (nothing unacknowledged, or TCP_NODELAY), or it
@@ -325,7 +336,7 @@ class Sender:
                 self._sent(tcb, end, 1, now)
                 sent_new = True
             break
-        self._arm_timers(tcb, now)
+        self._arm_timers(tcb, now, cork_held)
         if sent_new and not probe:
             loss_probe.arm(self.profile, tcb, now, advancing=False)
 
@@ -397,15 +408,17 @@ class Sender:
         if seq_lt(tcb.snd_max, end):
             tcb.snd_max = end
 
-    def _arm_timers(self, tcb: Tcb, now: float) -> None:
+    def _arm_timers(self, tcb: Tcb, now: float, cork_held: bool = False) -> None:
         # RFC 6298 5.1: start the timer when data is sent and it is not running.
         if tcb.in_flight() > 0:
             if not tcb.timers.is_set(T_RETRANSMIT) and not tcb.timers.is_set(T_LOSS_PROBE):
                 tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
             tcb.timers.cancel(T_PERSIST)
-        elif (tcb.state in SENDING_STATES and tcb.snd_wnd == 0
-              and (seq_diff(tcb.send.end(), tcb.snd_nxt) > 0 or self._fin_held(tcb))
+        elif (tcb.state in SENDING_STATES and (cork_held or tcb.snd_wnd == 0 and (
+                seq_diff(tcb.send.end(), tcb.snd_nxt) > 0 or self._fin_held(tcb)))
               and not tcb.timers.is_set(T_PERSIST)):
-            # RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window.
+            # RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window. Data a cork holds
+            # with nothing in flight is not held for ever either (RFC 1122 4.2.2.2): Linux
+            # arms the same probe timer for both (tcp_check_probe_timer, max(RTO, 200 ms)).
             interval = min(tcb.rto.rto * (1 << tcb.persist_backoff), tcb.rto.rto_max)
             tcb.timers.set(T_PERSIST, now + interval)
