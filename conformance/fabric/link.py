@@ -246,6 +246,8 @@ class TesterLink:
                 f"barrier probe unanswered within {timeout:g} s: the target did not answer "
                 "it, so 'expect nothing' cannot be decided"
             )
+        if self.recorder is not None:
+            self.recorder.mark_barrier(reply)
         self.pending = []
         return before
 

@@ -24,13 +24,24 @@ class Recorder:
 
     frames: list[FrameRecord] = field(default_factory=list)
     limit: int = 100_000
+    # when each barrier probe was answered (the reply's time): the target had answered
+    # everything sent before it (conformance.judge.timeline closes the oracle's step there)
+    barriers: list[float] = field(default_factory=list)
 
     def add(self, direction: str, data: bytes, t: float | None = None) -> None:
         if len(self.frames) < self.limit:
             self.frames.append(FrameRecord(time.time() if t is None else t, direction, data))
 
+    def mark_barrier(self, reply: bytes) -> None:
+        """The barrier probe's ``reply`` (a frame recorded as it arrived) answered."""
+        for record in reversed(self.frames):
+            if record.data is reply:
+                self.barriers.append(record.t)
+                return
+
     def clear(self) -> None:
         self.frames.clear()
+        self.barriers.clear()
 
     def write_pcap(self, path: str) -> None:
         write_pcap(path, self.frames)

@@ -275,6 +275,14 @@ class Lockstep:
             return
         self._compared(call, outcome)
 
+    def barrier(self, t: float) -> None:
+        """The target answered everything sent before ``t`` (its barrier probe's reply): a
+        prediction the oracle made before and the target did not meet is missing now, not
+        met by a later frame that looks the same (data a cork or Nagle held, sent only after a
+        later call)."""
+        self.advance(t)
+        self._diverged(self.matcher.close_step())
+
     def finish(self, end: float | None = None) -> LockstepResult:
         if self.waiting:
             self._retry_waiting(float("inf"))
@@ -364,19 +372,24 @@ def call_time(call: DutCall, target_times: list[float]) -> tuple[float, int]:
     return (call.replay_at if blocks(call) else call.t), 1
 
 
-def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall]) -> LockstepResult:
+def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall],
+           barriers: list[float] = ()) -> LockstepResult:
     """Replay one test's timeline (frames and calls merged by time) through the oracle; a
-    call comes before the frames it sent (call_time), a frame at a call's return after it."""
+    call comes before the frames it sent (call_time), a frame at a call's return after it,
+    a barrier after the frames of its instant."""
     events: list[tuple[float, int, Any]] = [(f.t, 0, f) for f in frames]
     target_times = sorted(f.t for f in frames if f.direction == "in")
     events += [(*call_time(c, target_times), c) for c in calls]
     events += [(c.t, 2, c) for c in calls if blocking_connect(c)]
+    events += [(t, 3, None) for t in barriers]
     events.sort(key=lambda e: (e[0], e[1]))
     t0 = events[0][0] if events else 0.0
     now = 0.0
     for t, kind, item in events:
         now = t - t0
-        if kind == 2:
+        if kind == 3:
+            ls.barrier(now)
+        elif kind == 2:
             ls.dut_return(item, now)
         elif kind:  # -1 or 1 (call_time)
             ls.dut_call(item, now)
@@ -391,6 +404,8 @@ def check_bed(bed: Any) -> LockstepResult:
     """Replay a finished test's recorded exchange through the oracle (see module docstring)."""
     profile = bed.oracle_profile or PROFILES[bed.capabilities.oracle_profile]
     lockstep = Lockstep(profile, bed.endpoints)
-    frames = bed.link.recorder.frames if bed.link.recorder is not None else []
+    recorder = bed.link.recorder
     calls = bed.dut.calls if isinstance(bed.dut, RecordingDutApi) else []
-    return replay(lockstep, frames, calls)
+    if recorder is None:
+        return replay(lockstep, [], calls)
+    return replay(lockstep, recorder.frames, calls, recorder.barriers)
