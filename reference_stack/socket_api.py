@@ -20,6 +20,11 @@ from reference_stack.iface.state import Output
 from reference_stack.iface.udp_sockets import UdpEndpoint
 from reference_stack.socket_family import AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY
 from reference_stack.sockopt import (
+    IP_MTU_DISCOVER,
+    IP_PMTUDISC_DONT,
+    IP_PMTUDISC_OMIT,
+    IP_PMTUDISC_WANT,
+    IPPROTO_IP,
     MSG_DONTWAIT,
     MSG_MORE,
     MSG_NOSIGNAL,
@@ -36,6 +41,7 @@ from reference_stack.sockopt import (
     refuse_flags,
 )
 from reference_stack.tcp import info, keepalive, urgent
+from reference_stack.tcp.dont_fragment import pmtudisc_df
 from reference_stack.tcp.layer import ANY
 from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.seq import seq_diff, seq_gt
@@ -92,6 +98,7 @@ class Socket:
     sndbuf: int = 0
     nodelay: bool = False
     cork: bool = False  # TCP_CORK (RFC 1122 4.2.2.2: SENDs without PUSH; tcp/output.py)
+    pmtudisc: int | None = None  # IP_MTU_DISCOVER as set (None: the profile's default)
     oobinline: bool = False  # SO_OOBINLINE: urgent data stays in the stream (tcp/urgent.py)
     maxseg: int | None = None
     linger: Linger = Linger(0, 0)
@@ -109,7 +116,7 @@ class Socket:
 
     def conn_options(self) -> ConnOptions:
         return ConnOptions(self.rcvbuf, self.sndbuf, self.nodelay, self.maxseg,
-                           self.rcvbuf_locked, self.cork)
+                           self.rcvbuf_locked, self.cork, pmtudisc_df(self.pmtudisc))
 
 
 class SocketApi:
@@ -254,6 +261,7 @@ class SocketApi:
             child.connect_reported = True
             child.rcvbuf, child.sndbuf = s.rcvbuf, s.sndbuf
             child.nodelay, child.maxseg, child.cork = s.nodelay, s.maxseg, s.cork
+            child.pmtudisc = s.pmtudisc  # (sk_clone_lock copies inet->pmtudisc)
             child.oobinline = s.oobinline
             child.user_timeout = s.user_timeout  # (inet_csk_clone_lock copies it)
             tcb.user_timeout = s.user_timeout / 1000
@@ -554,6 +562,12 @@ class SocketApi:
                 s.tcb.cork = s.cork
                 if not s.cork:
                     self.tcp.sender.transmit(s.tcb, now)
+        elif level == IPPROTO_IP and name == IP_MTU_DISCOVER and s.type == SOCK_STREAM:
+            if not IP_PMTUDISC_DONT <= int(value) <= IP_PMTUDISC_OMIT:  # do_ip_setsockopt
+                return None, errno.EINVAL
+            s.pmtudisc = int(value)
+            if s.tcb is not None:
+                s.tcb.df = pmtudisc_df(s.pmtudisc)
         elif level == IPPROTO_TCP and name == TCP_MAXSEG and s.type == SOCK_STREAM:
             if not 88 <= int(value) <= 32767:  # Linux TCP_MIN_MSS .. MAX_TCP_WINDOW
                 return None, errno.EINVAL
@@ -609,6 +623,11 @@ class SocketApi:
                 return err, 0
         if level == IPPROTO_IPV6 and name == IPV6_V6ONLY and s.family == AF_INET6:
             return int(s.v6only), 0
+        if level == IPPROTO_IP and name == IP_MTU_DISCOVER and s.type == SOCK_STREAM:
+            if s.pmtudisc is not None:
+                return s.pmtudisc, 0
+            # Linux inet_create: IP_PMTUDISC_DONT where net.ipv4.ip_no_pmtu_disc is set
+            return IP_PMTUDISC_WANT if self.iface.profile.tcp_df else IP_PMTUDISC_DONT, 0
         if level == IPPROTO_TCP and s.type == SOCK_STREAM:
             if name == TCP_NODELAY:
                 return int(s.nodelay), 0

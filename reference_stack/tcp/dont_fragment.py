@@ -19,6 +19,7 @@ Measured on Linux 6.18 with ip_no_pmtu_disc = 1 (suites/tcp/test_dont_fragment.p
 from __future__ import annotations
 
 from reference_stack.profiles import Profile
+from reference_stack.sockopt import IP_PMTUDISC_DO, IP_PMTUDISC_WANT
 from reference_stack.tcp.tcb import Tcb, is_request
 from reference_stack.trace import EVENT, Trace
 from reference_stack.wire.tcp import SYN
@@ -27,6 +28,13 @@ IPV4_MIN_MTU = 576  # RFC 791 3.1: every host accepts a datagram of 576 octets
 IPV4_TCP_HEADERS = 40  # an IPv4 header without options and a TCP header without options
 RULE_CONTROL = "LINUX-ip_send_unicast_reply-control-socket-df"
 RULE_SYNACK = "LINUX-ip_build_and_send_pkt-small-synack-df"
+
+
+def pmtudisc_df(pmtudisc: int | None) -> bool | None:
+    """The DF bit IP_MTU_DISCOVER gives a TCP socket's datagrams (None: not set, the
+    profile's tcp_df): DF for IP_PMTUDISC_DO and IP_PMTUDISC_WANT only (Linux ip_queue_xmit ->
+    ip_dont_fragment; PROBE, INTERFACE and OMIT send without DF, measured on Linux 6.18)."""
+    return None if pmtudisc is None else pmtudisc in (IP_PMTUDISC_DO, IP_PMTUDISC_WANT)
 
 
 def reply_df(profile: Profile, trace: Trace) -> bool | None:
@@ -40,12 +48,16 @@ def reply_df(profile: Profile, trace: Trace) -> bool | None:
 
 def connection_df(profile: Profile, tcb: Tcb, flags: int, length: int, minisock: bool,
                   trace: Trace) -> bool | None:
-    """The DF bit of a segment of ``tcb`` (``length``: its TCP options and payload), when a
-    socket other than the connection's sends it; None: the profile's tcp_df. ``minisock``:
-    Linux's timewait socket sends it, answering a segment (its ACK of the FIN that made it
-    is the full socket's: tcp_fin sends it before tcp_time_wait)."""
-    if profile.tcp_df or not (profile.control_socket_df or profile.small_synack_df):
-        return None
+    """The DF bit of a segment of ``tcb`` (``length``: its TCP options and payload): the one
+    IP_MTU_DISCOVER gave the connection's socket (``tcb.df``: DF for IP_PMTUDISC_DO and
+    IP_PMTUDISC_WANT, Linux ip_dont_fragment), or the one of another socket that sends it;
+    None: the profile's tcp_df. ``minisock``: Linux's timewait socket sends it, answering a
+    segment (its ACK of the FIN that made it is the full socket's: tcp_fin sends it before
+    tcp_time_wait). A request socket's SYN,ACK goes with its listener's choice."""
+    own = tcb.df
+    if (profile.tcp_df and own is None) or not (
+            profile.control_socket_df or profile.small_synack_df):
+        return own
     if minisock or (is_request(tcb) and not flags & SYN):
         if profile.control_socket_df:
             trace.add("tcp", EVENT, RULE_CONTROL,
@@ -55,4 +67,4 @@ def connection_df(profile: Profile, tcb: Tcb, flags: int, length: int, minisock:
             and IPV4_TCP_HEADERS + length <= IPV4_MIN_MTU:
         trace.add("tcp", EVENT, RULE_SYNACK, "request socket's SYN,ACK of at most 576 octets: DF")
         return True
-    return None
+    return own

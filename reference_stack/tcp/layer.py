@@ -82,6 +82,7 @@ class TcpLayer:
             self._locked_rcvbuf(tcb, opts.rcvbuf)
         tcb.nodelay = opts.nodelay
         tcb.cork = opts.cork
+        tcb.df = opts.df
         # RFC 9293 3.7.1 (RFC 6691): the MSS we announce is the MTU less the fixed IP and TCP
         # headers: 20 octets more of IP header over IPv6 (RFC 8200 3).
         mss = p.mss if len(remote_ip) == 4 else p.mss - IPV6_EXTRA_HEADER

@@ -17,6 +17,7 @@ class ConnOptions:
     maxseg: int | None = None
     rcvbuf_locked: bool = False  # the user set SO_RCVBUF (Linux SOCK_RCVBUF_LOCK)
     cork: bool = False  # TCP_CORK (Linux TCP_NAGLE_CORK; tcp/output.py)
+    df: bool | None = None  # IP_MTU_DISCOVER's DF (tcp/dont_fragment.py); None: the profile's
 
 
 @dataclass(slots=True, eq=False)

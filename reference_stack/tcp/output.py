@@ -154,7 +154,7 @@ class Sender:
                 tcb.local_ip, tcb.remote_ip, None, rule,
                 (_template_variance, (p, template, seq, ack, flags, window, ts, payload,
                                       extra_variance)),
-                wire, None if p.tcp_df else connection_df(
+                wire, None if p.tcp_df and tcb.df is None else connection_df(
                     p, tcb, flags, len(wire) - 20, self.minisock, self.trace)))
             self.trace.records.append(("tcp", REPLY, rule, (_reply_detail, (
                 flags, seq, ack, len(payload)))))  # (trace.note, inline)
@@ -166,7 +166,7 @@ class Sender:
         variance = segment_variance(p, tcb, seg)
         if extra_variance:
             variance.update(extra_variance)
-        df = None if self.profile.tcp_df else connection_df(
+        df = None if self.profile.tcp_df and tcb.df is None else connection_df(
             self.profile, tcb, flags, len(seg.emit(tcb.local_ip, tcb.remote_ip)) - 20,
             self.minisock, self.trace)
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance, df)

@@ -105,6 +105,7 @@ class Tcb:
     last_oow_ack: float | None = None
     nodelay: bool = False
     cork: bool = False  # TCP_CORK: partial segments wait (RFC 1122 4.2.2.2, tcp/output.py)
+    df: bool | None = None  # the DF IP_MTU_DISCOVER gives the socket's datagrams (None: profile)
     snd_sml: int | None = None  # end of the last partial segment sent (Minshall's Nagle)
     tail_seq: int | None = None  # start of the last new segment sent (RFC 8985 7.3 probe)
     tlp_high: int | None = None  # SND.NXT when a tail loss probe went out (RFC 8985 7.3)
