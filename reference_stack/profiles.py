@@ -286,6 +286,12 @@ class Profile:
     # nagle rule ... for the final FIN"): data written before close()/shutdown() goes at once
     # with the FIN.
     nagle_exempts_fin: bool = False
+    # RFC 1122 4.2.2.2: a TCP MAY aggregate SENDs without PUSH. A send() with MSG_MORE is one:
+    # Linux holds its partial segment as under TCP_CORK for that call (tcp_push,
+    # TCP_NAGLE_CORK; tcp/output.py). A stack may instead send as Nagle allows and only leave
+    # PSH off the call's segments (msg_more_clears_psh), or ignore the flag.
+    msg_more_holds: bool = True
+    msg_more_clears_psh: bool = False
     # RFC 1122 4.2.2.13: new data after CLOSE SHOULD draw a RST. Linux's tcp_rcv_state_process
     # (FIN-WAIT-1/2 after close()) aborts on any segment with data or FIN whose `end_seq - fin`
     # is after RCV.NXT: a FIN alone beyond RCV.NXT (a gap before it) aborts too.
@@ -638,6 +644,8 @@ GVISOR = Profile(
     data_retries=15,  # transport/tcp/snd.go MaxRetries
     time_wait=60.0,  # transport/tcp/protocol.go DefaultTCPTimeWaitTimeout (RFC 9293: 2 MSL)
     ephemeral_ports=(16000, 65535),  # ports/ports.go firstEphemeral (RFC 6335 6: 49152-)
+    # transport/tcp/endpoint.go Write: "Corking is unimplemented, so opts.More ... ignored"
+    msg_more_holds=False,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:
@@ -658,6 +666,11 @@ LWIP = Profile(
     # RFC 3828: lwipopts.h LWIP_UDPLITE 1, so UDP-Lite (protocol 136) is a transport here and a
     # datagram to a port without a socket draws Port Unreachable (udp.c udp_input).
     udplite=True,
+    # api/sockets.c lwip_send: MSG_MORE -> NETCONN_MORE -> tcp_write(TCP_WRITE_FLAG_MORE), then
+    # tcp_output (api/api_msg.c lwip_netconn_do_writemore): the data goes as Nagle allows,
+    # without PSH on its last segment (tcp_out.c tcp_write).
+    msg_more_holds=False,
+    msg_more_clears_psh=True,
     # RFC 1122 3.2.2.1: no Protocol Unreachable for a protocol the host runs: lwipopts.h
     # LWIP_IGMP 1, so ip4.c ip4_input hands protocol 2 to igmp_input (which drops what it
     # cannot use) rather than to icmp_dest_unreach (found by boofuzz, finding c8612558b6ed).

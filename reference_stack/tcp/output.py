@@ -233,12 +233,13 @@ class Sender:
     # -- the transmit loop ---------------------------------------------------------------
 
     def transmit(self, tcb: Tcb, now: float, probe: bool = False, head: bool = False,
-                 corked: bool = False) -> None:
+                 corked: bool = False, no_push: bool = False) -> None:
         """Send what the state, windows and Nagle allow (RFC 9293 3.8.6, RFC 1122 4.2.3.4);
         `probe`: one segment at most, as a tail loss probe (RFC 8985 7.3); `head`: one
         segment at most too, of sequence space sent before only (profile
         rto_retransmits_head); `corked`: this call's partial segment waits as under TCP_CORK
-        (a SEND with MSG_MORE)."""
+        (a SEND with MSG_MORE); `no_push`: no PSH on this call's segments (profile
+        msg_more_clears_psh)."""
         probe = probe or head
         corked = corked or tcb.cork
         cork_held = False
@@ -301,7 +302,7 @@ class Sender:
                 seq = tcb.snd_nxt
                 last = n == unsent
                 fin = last and tcb.fin_queued and not self._fin_apart(tcb, seq)
-                flags = ACK | (PSH if last else 0) | (FIN if fin else 0)
+                flags = ACK | (PSH if last and not no_push else 0) | (FIN if fin else 0)
                 if fin:
                     tcb.fin_seq = end
                 # (seq_lt(seq, SND.MAX), whose common case, new data, is SND.NXT = SND.MAX)

@@ -146,3 +146,19 @@ def test_cork_reads_back(dut, value):
     fd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
     dut.setsockopt(fd, TCP, TCP_CORK, value)
     assert dut.getsockopt(fd, TCP, TCP_CORK) == value
+
+
+@pytest.mark.requirement(AGGREGATE, "RFC9293-3.10.2-MUST-send-data")
+def test_data_sent_with_msg_more_arrives_with_the_next_send(ex, dut, endpoints):
+    """Whatever the stack's choice (hold it, or send it without PSH, or ignore the flag: the
+    lockstep judges it by the target's profile), the data of both sends arrives in order."""
+    peer = established(ex, dut, endpoints)
+    dut.send(peer.fd, b"a" * 100, MSG_MORE)
+    dut.send(peer.fd, b"b" * 100)
+    data = b"a" * 100 + b"b" * 100
+    got = peer.conn.expect(flags=None, seq=peer.conn.rcv_nxt).payload
+    if got != data:
+        assert got == data[:len(got)]
+        peer.conn.ack()
+        assert peer.conn.expect(flags=None, seq=peer.conn.rcv_nxt).payload == data[len(got):]
+    peer.conn.ack()
