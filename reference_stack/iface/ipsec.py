@@ -24,6 +24,8 @@ ESP_VARIANCE = {"ipv4.payload": AnyValue(), "ipv6.payload": AnyValue(),
 
 
 def _record(verdict: Verdict, trace: Trace, taken: str = ACCEPT) -> bool:
+    for rule, detail in verdict.notes:
+        trace.add("ipsec", ACCEPT, rule, detail)
     trace.add("ipsec", taken if verdict.ok else DROP, verdict.rule, verdict.detail)
     return verdict.ok
 
@@ -34,7 +36,7 @@ def route_errno(st: IfaceState, src: bytes, dst: bytes, proto: int, sport: int, 
     route, so a DISCARD entry fails the call (profile ipsec_block_eperm)."""
     verdict = st.ipsec.route(Flow(src, dst, proto, sport, dport))
     if verdict.errno:
-        trace.add("ipsec", DROP, verdict.rule, verdict.detail)
+        _record(verdict, trace)
     return verdict.errno
 
 

@@ -34,7 +34,11 @@ from reference_stack.wire.errors import WireError
 HEADER = struct.Struct("!II")
 NEXT_HEADER_DUMMY = 59  # RFC 4303 2.6: a dummy packet (IPv6 "No Next Header")
 SALT_LEN = 4  # RFC 4106 8.1, RFC 7634 2
-GCM_ICV_BITS = (64, 96, 128)  # RFC 4106 3: 8, 12 or 16 octets
+GCM_ICV_BITS = (64, 96, 128)  # RFC 4106 6: 8, 12 or 16 octets
+RULE_GCM = "RFC4106-4-MUST-nonce-salt-iv"
+RULE_CHACHA = "RFC7634-2-MUST-nonce-salt-iv"
+RULE_CBC = "RFC3602-2.4-MUST-block-padding"
+RULE_NULL = "RFC2410-2-MUST-null-identity"
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class Transform:
     iv_len = 0
     align = 4  # RFC 4303 2.4: 4-octet alignment of the ICV
     icv_len = 0
+    name = ""
+    rule = ""  # the transform's own requirement, recorded with each packet it seals or opens
 
     def seal(self, header: bytes, seq_hi: bytes, iv: bytes, plaintext: bytes) -> bytes:
         raise NotImplementedError
@@ -94,8 +100,10 @@ class AeadTransform(Transform):
         self.key, self.salt = key[:-SALT_LEN], key[-SALT_LEN:]
         self.icv_len = icv_bits // 8
         self.gcm = name == AES_GCM
+        self.name = name
+        self.rule = RULE_GCM if self.gcm else RULE_CHACHA
         if self.gcm and icv_bits not in GCM_ICV_BITS:
-            raise ValueError(f"AES-GCM ICV of {icv_bits} bits (RFC 4106 3: 64, 96, 128)")
+            raise ValueError(f"AES-GCM ICV of {icv_bits} bits (RFC 4106 6: 64, 96, 128)")
         if not self.gcm and icv_bits != 128:
             raise ValueError("ChaCha20-Poly1305's ICV is 128 bits (RFC 7634 2)")
 
@@ -110,7 +118,7 @@ class AeadTransform(Transform):
         enc = Cipher(algorithms.AES(self.key), modes.GCM(nonce)).encryptor()
         enc.authenticate_additional_data(aad)
         ct = enc.update(plaintext) + enc.finalize()
-        return iv + ct + enc.tag[:self.icv_len]  # RFC 4106 3: the tag's leftmost octets
+        return iv + ct + enc.tag[:self.icv_len]  # RFC 4106 6: the tag's leftmost octets
 
     def open(self, header: bytes, seq_hi: bytes, body: bytes) -> bytes | None:
         if len(body) < self.iv_len + self.icv_len:
@@ -130,7 +138,7 @@ class AeadTransform(Transform):
 
 
 def hmac_sha256_128(key: bytes, data: bytes) -> bytes:
-    """RFC 4868 2.3: HMAC-SHA-256 truncated to its leftmost 128 bits."""
+    """RFC 4868 2.1.2: HMAC-SHA-256 truncated to its leftmost 128 bits."""
     return hmac.new(key, data, sha256).digest()[:16]
 
 
@@ -148,6 +156,8 @@ class EncAuthTransform(Transform):
         if not self.cbc and enc_name != NULL_ENC:
             raise ValueError(f"encryption {enc_name!r}")
         self.enc_key, self.auth_key = enc_key, auth_key
+        self.name = f"{enc_name} + {auth_name}"
+        self.rule = RULE_CBC if self.cbc else RULE_NULL
         self.iv_len = 16 if self.cbc else 0
         self.align = 16 if self.cbc else 4
         self.icv_len = 16

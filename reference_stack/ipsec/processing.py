@@ -8,6 +8,7 @@ profile selects) and a detail; the interface (reference_stack/iface/ipsec.py) re
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import random
 from dataclasses import dataclass
@@ -51,7 +52,6 @@ RULE_SEQ_OVERFLOW = "RFC4303-3.3.3-MUST-no-sequence-cycle"
 RULE_NO_SA_IN = "RFC4303-3.4.2-MUST-discard-no-sa"
 RULE_REPLAY = "RFC4303-3.4.3-MUST-replay-check"
 RULE_ICV = "RFC4303-3.4.4.1-MUST-icv-check"
-RULE_WINDOW_UPDATE = "RFC4303-3.4.3-MUST-window-update-after-icv"
 RULE_PAD_LENGTH = "RFC4303-2.5-MUST-pad-length"
 RULE_PADDING = "RFC4303-2.4-SHOULD-inspect-padding"
 RULE_DUMMY = "RFC4303-2.6-MUST-discard-dummy"
@@ -79,6 +79,9 @@ class Verdict:
     sa: SaState | None = None
     errno: int = 0
     tunnel: tuple[bytes, bytes] | None = None  # outbound tunnel mode: outer (src, dst)
+    # Decisions taken on the way, before this one: (rule, detail) each (the SPD lookup's
+    # order, the transform that opened the packet).
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 class IpsecState:
@@ -111,14 +114,15 @@ class IpsecState:
         policy = self.spd_out.lookup(flow)
         if policy is None:
             return self._no_policy(False)
-        rule = self.spd_out.rule
+        notes = (_lookup_note(self.spd_out, policy),)
         if policy.action == BYPASS:
-            return Verdict(True, RULE_BYPASS, rule)
+            return Verdict(True, RULE_BYPASS, "", notes=notes)
         if policy.action == DISCARD:
             if self.profile.ipsec_block_eperm:
-                return Verdict(False, LINUX_BLOCK_EPERM, rule, errno=errno.EPERM)
-            return Verdict(False, RULE_DISCARD_OUT, rule)
-        return Verdict(True, RULE_PROTECT, rule)
+                return Verdict(False, LINUX_BLOCK_EPERM, "send fails: EPERM", errno=errno.EPERM,
+                               notes=notes)
+            return Verdict(False, RULE_DISCARD_OUT, "", notes=notes)
+        return Verdict(True, RULE_PROTECT, "", notes=notes)
 
     def outbound(self, flow: Flow, data: bytes, proto: int) -> Verdict:
         """RFC 4301 5.1 for a packet: cleartext, dropped, or ESP (RFC 4303 3.3) of `data`
@@ -127,13 +131,16 @@ class IpsecState:
         if policy is None or policy.action != "protect":
             return self.route(flow)
         sa_state, template = self._sa_for(policy, flow)
+        notes = (_lookup_note(self.spd_out, policy),)
         if sa_state is None:
             # RFC 4301 5.1: no SA for a PROTECT entry: the key manager is asked for one and
             # the packet discarded (or queued).
             if self.profile.xfrm_larval_drop:
-                return Verdict(False, LINUX_LARVAL_DROP, "no SA: acquire, packet dropped")
-            return Verdict(False, RULE_NO_SA, "no SA")
-        return self.protect(sa_state, data, proto, template.mode == TUNNEL)
+                return Verdict(False, LINUX_LARVAL_DROP, "no SA: acquire, packet dropped",
+                               notes=notes)
+            return Verdict(False, RULE_NO_SA, "no SA", notes=notes)
+        verdict = self.protect(sa_state, data, proto, template.mode == TUNNEL)
+        return dataclasses.replace(verdict, notes=notes + verdict.notes)
 
     def _sa_for(self, policy: Policy, flow: Flow):
         for template in policy.templates:
@@ -156,8 +163,8 @@ class IpsecState:
         iv = self.rng.getrandbits(8 * s.transform.iv_len).to_bytes(s.transform.iv_len, "big")
         packet = esp.encapsulate(s.transform, s.sa.spi, seq, s.sa.esn, iv, data, proto)
         return Verdict(True, RULE_ENCAPSULATE, f"SPI {s.sa.spi:#x} seq {seq}", packet,
-                       IPPROTO_ESP, s,
-                       tunnel=(s.src, s.dst) if tunnel else None)
+                       IPPROTO_ESP, s, tunnel=(s.src, s.dst) if tunnel else None,
+                       notes=((s.transform.rule, s.transform.name),))
 
     # -- inbound (RFC 4303 3.4) ------------------------------------------------------------
 
@@ -196,7 +203,7 @@ class IpsecState:
             return Verdict(False, RULE_DUMMY, f"SPI {spi:#x} seq {seq}", sa=s)
         rule = LINUX_PADDING if self.profile.esp_padding_unchecked else RULE_DECAPSULATED
         return Verdict(True, rule, f"SPI {spi:#x} seq {seq}", opened.payload,
-                       opened.next_header, s)
+                       opened.next_header, s, notes=((s.transform.rule, s.transform.name),))
 
     def inbound_policy(self, flow: Flow, secpath: tuple[SaState, ...]) -> Verdict:
         """RFC 4301 5.2: a packet about to be delivered (cleartext, or what `secpath`'s SAs
@@ -207,10 +214,15 @@ class IpsecState:
         policy = self.spd_in.lookup(flow)
         if policy is None:
             return self._no_policy(True)
+        verdict = self._inbound_policy(policy, secpath)
+        return dataclasses.replace(verdict, notes=(_lookup_note(self.spd_in, policy),))
+
+    @staticmethod
+    def _inbound_policy(policy: Policy, secpath: tuple[SaState, ...]) -> Verdict:
         if policy.action == DISCARD:
-            return Verdict(False, RULE_DISCARD_IN, self.spd_in.rule)
+            return Verdict(False, RULE_DISCARD_IN)
         if policy.action == BYPASS:
-            return Verdict(True, RULE_BYPASS_IN, self.spd_in.rule)
+            return Verdict(True, RULE_BYPASS_IN)
         used = list(secpath)
         for template in policy.templates:
             match = next((s for s in used if _fits(s, template)), None)
@@ -223,6 +235,10 @@ class IpsecState:
                 # Linux: a template of level `use` is optional (xfrm_policy_ok).
                 return Verdict(True, LINUX_LEVEL_USE, "level use: cleartext allowed")
         return Verdict(True, RULE_PROTECTED_IN, "as the policy asks")
+
+
+def _lookup_note(spd: Spd, policy: Policy) -> tuple[str, str]:
+    return spd.rule, f"{policy.direction} {policy.action} priority {policy.priority}"
 
 
 def _fits(s: SaState, template) -> bool:

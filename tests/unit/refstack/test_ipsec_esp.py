@@ -63,7 +63,7 @@ class _Aad(AeadTransform):
 def test_aes_gcm_matches_the_gcm_spec_vector_and_truncates_its_icv(icv_bits):
     t = _Aad(AES_GCM, GCM4_KEY + GCM4_IV[:4], icv_bits)
     body = t.seal(GCM4_AAD, b"", GCM4_IV[4:], GCM4_PT)
-    # RFC 4106 3: the ICV is the tag's leftmost 8, 12 or 16 octets.
+    # RFC 4106 6: the ICV is the tag's leftmost 8, 12 or 16 octets.
     assert body == GCM4_IV[4:] + GCM4_CT + GCM4_TAG[:icv_bits // 8]
     assert t.open(GCM4_AAD, b"", body) == GCM4_PT
     assert t.open(GCM4_AAD, b"", body[:-1] + bytes([body[-1] ^ 1])) is None
