@@ -298,7 +298,7 @@ def test_bad_padding_is_checked_by_rfc_and_not_by_linux():
 def test_pad_length_past_the_data_is_dropped():
     s, fd, peer, raw = _receiver()
     r = s.receive(raw.ip_frame(50, peer.seal(b"ab", UDP, pad_length=200)), 0.0)
-    assert ipsec_rules(r)[-1] == "RFC4303-2.5-MUST-pad-length" 
+    assert ipsec_rules(r)[-1] == "RFC4303-2.5-MUST-pad-length"
 
 
 def test_esn_receiver_infers_the_high_half():
