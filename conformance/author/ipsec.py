@@ -18,6 +18,7 @@ from conformance.dut.xfrm import describe
 from reference_stack.ipsec.config import IpsecConfig
 
 IPSEC = "ipsec"  # bed.evidence key: the configuration, described
+IPSEC_CONFIG = "ipsec_config"  # bed.evidence key: the IpsecConfig (to open ESP frames)
 
 
 def set_ipsec(bed: Any, config: IpsecConfig) -> None:
@@ -27,3 +28,4 @@ def set_ipsec(bed: Any, config: IpsecConfig) -> None:
         pytest.skip("the target has no ESP transforms (capabilities.has_esp is False)")
     bed.set_ipsec(config)  # (on the lockstep's timeline: conformance.judge.timeline)
     bed.evidence[IPSEC] = describe(config)
+    bed.evidence[IPSEC_CONFIG] = config
