@@ -430,6 +430,12 @@ class Profile:
     # RFC 4303 2.4: the receiver SHOULD inspect the Padding (1, 2, 3, ...); Linux's
     # esp_remove_trailer checks only that the Pad Length fits.
     esp_padding_unchecked: bool = False
+    # RFC 4303 3.3.3: without ESN the counter does not cycle (the packet is not sent); Linux's
+    # xfrm_replay_overflow fails the output with -EOVERFLOW, which a UDP send returns.
+    xfrm_overflow_eoverflow: bool = False
+    # RFC 4301 4.4.2.1: an SA past its hard lifetime is not used; Linux's
+    # xfrm_state_check_expire fails the output with -EINVAL, which a UDP send returns.
+    xfrm_expired_einval: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -572,6 +578,8 @@ LINUX = Profile(
     ipsec_block_eperm=True,  # xfrm_lookup_with_ifid: XFRM_POLICY_BLOCK -> -EPERM
     xfrm_larval_drop=True,  # net.core.xfrm_larval_drop = 1: -EREMOTE, blackhole
     esp_padding_unchecked=True,  # esp_remove_trailer
+    xfrm_overflow_eoverflow=True,  # xfrm_replay_overflow: -EOVERFLOW (XfrmOutStateSeqError)
+    xfrm_expired_einval=True,  # xfrm_state_check_expire: -EINVAL (XfrmOutStateExpired)
     exact_choices=True,
 )
 

@@ -357,6 +357,8 @@ class SocketApi:
                 return None, err
         self.iface.send_udp(s.local[1], dst, int(addr[1]), bytes(data), now,
                             self.tcp.trace, self.out)
+        if self.iface.ipsec is not None and self.iface.ipsec.send_errno:
+            return None, self.iface.ipsec.send_errno  # the SA's output failed (iface/ipsec.py)
         return len(data), 0
 
     def recv(self, fd: int, n: int, now: float, flags: int = 0) -> tuple[Any, int]:

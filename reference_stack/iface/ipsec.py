@@ -53,6 +53,7 @@ def output(st: IfaceState, src: bytes, dst: bytes, protocol: int, payload: bytes
         verdict = ipsec.outbound(flow, inner(), IPPROTO_IPV6 if len(dst) == 16 else IPPROTO_IPIP)
     else:
         verdict = ipsec.outbound(flow, payload, protocol)
+    ipsec.send_errno = verdict.errno
     if not _record(verdict, trace, REPLY if verdict.sa is not None else ACCEPT):
         return None
     if verdict.sa is None:

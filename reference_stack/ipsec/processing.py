@@ -63,6 +63,8 @@ LINUX_BLOCK_EPERM = "LINUX-xfrm_lookup_with_ifid-block-eperm"
 LINUX_LARVAL_DROP = "LINUX-xfrm_lookup_with_ifid-larval-drop"
 LINUX_PADDING = "LINUX-esp_remove_trailer-padding-unchecked"
 LINUX_LEVEL_USE = "LINUX-xfrm_policy_ok-level-use"
+LINUX_OVERFLOW = "LINUX-xfrm_replay_overflow-eoverflow"
+LINUX_EXPIRED = "LINUX-xfrm_state_check_expire-einval"
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ class IpsecState:
         self.spd_out = Spd(config.policies, OUT, priority)
         self.spd_in = Spd(config.policies, IN, priority)
         self.sad = Sad(config.sas)
+        # What the last datagram's output failed with, for the socket that sent it (Linux
+        # returns an SA's output error from the send: xfrm_output_one); 0: nothing.
+        self.send_errno = 0
 
     # -- outbound (RFC 4301 5.1) -----------------------------------------------------------
 
@@ -153,10 +158,17 @@ class IpsecState:
 
     def protect(self, s: SaState, data: bytes, proto: int, tunnel: bool) -> Verdict:
         if s.hard_expired():
+            # RFC 4301 4.4.2.1: past its hard lifetime the SA is not used.
+            if self.profile.xfrm_expired_einval:
+                return Verdict(False, LINUX_EXPIRED, f"SPI {s.sa.spi:#x} expired",
+                               errno=errno.EINVAL)
             return Verdict(False, RULE_HARD_LIFETIME, f"SPI {s.sa.spi:#x} expired")
         seq = s.oseq + 1
         if seq > SEQ_MAX and not s.sa.esn:
             # RFC 4303 3.3.3: without ESN the counter MUST NOT cycle: a new SA is needed.
+            if self.profile.xfrm_overflow_eoverflow:
+                return Verdict(False, LINUX_OVERFLOW, f"SPI {s.sa.spi:#x} at {s.oseq}",
+                               errno=errno.EOVERFLOW)
             return Verdict(False, RULE_SEQ_OVERFLOW, f"SPI {s.sa.spi:#x} at {s.oseq}")
         s.oseq = seq
         s.count(len(data))

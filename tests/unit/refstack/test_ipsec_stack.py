@@ -209,27 +209,34 @@ def test_sequence_numbers_start_at_one_and_count_up():
 
 
 def test_sequence_counter_does_not_cycle_without_esn():
-    s = make_stack(LINUX)
-    a_to_b = sa(0x100, A, B, oseq=0xFFFFFFFE)
-    s.set_ipsec(IpsecConfig((udp_policy(OUT, PROTECT, A, B),), (a_to_b,)))
-    fd = udp_socket(s, 4000)
-    assert len(s.sendto(fd, b"x", (B, 5000), 0.0).reaction.frames) == 1  # 0xFFFFFFFF
-    res = s.sendto(fd, b"x", (B, 5000), 0.0)
-    assert res.reaction.frames == ()
-    assert "RFC4303-3.3.3-MUST-no-sequence-cycle" in ipsec_rules(res.reaction)
+    # RFC 4303 3.3.3; Linux's send returns EOVERFLOW (xfrm_replay_overflow), the rfc profile's
+    # drops silently.
+    for profile, err, rule in ((LINUX, errno.EOVERFLOW, "LINUX-xfrm_replay_overflow-eoverflow"),
+                               (RFC, 0, "RFC4303-3.3.3-MUST-no-sequence-cycle")):
+        s = make_stack(profile)
+        a_to_b = sa(0x100, A, B, oseq=0xFFFFFFFE)
+        s.set_ipsec(IpsecConfig((udp_policy(OUT, PROTECT, A, B),), (a_to_b,)))
+        fd = udp_socket(s, 4000)
+        assert len(s.sendto(fd, b"x", (B, 5000), 0.0).reaction.frames) == 1  # 0xFFFFFFFF
+        res = s.sendto(fd, b"x", (B, 5000), 0.0)
+        assert res.reaction.frames == () and res.errno == err
+        assert rule in ipsec_rules(res.reaction)
 
 
 def test_hard_packet_lifetime_ends_the_sa():
-    s = make_stack(LINUX)
-    a_to_b = sa(0x100, A, B, lifetime=Lifetime(soft_packets=1, hard_packets=2))
-    s.set_ipsec(IpsecConfig((udp_policy(OUT, PROTECT, A, B),), (a_to_b,)))
-    fd = udp_socket(s, 4000)
-    first = s.sendto(fd, b"x", (B, 5000), 0.0).reaction
-    assert "RFC4301-4.4.2.1-MUST-soft-lifetime" in ipsec_rules(first)
-    assert len(s.sendto(fd, b"x", (B, 5000), 0.0).reaction.frames) == 1
-    res = s.sendto(fd, b"x", (B, 5000), 0.0)
-    assert res.reaction.frames == () and "RFC4301-4.4.2.1-MUST-hard-lifetime" in ipsec_rules(
-        res.reaction)
+    # RFC 4301 4.4.2.1; Linux's send returns EINVAL (xfrm_state_check_expire).
+    for profile, err, rule in ((LINUX, errno.EINVAL, "LINUX-xfrm_state_check_expire-einval"),
+                               (RFC, 0, "RFC4301-4.4.2.1-MUST-hard-lifetime")):
+        s = make_stack(profile)
+        a_to_b = sa(0x100, A, B, lifetime=Lifetime(soft_packets=1, hard_packets=2))
+        s.set_ipsec(IpsecConfig((udp_policy(OUT, PROTECT, A, B),), (a_to_b,)))
+        fd = udp_socket(s, 4000)
+        first = s.sendto(fd, b"x", (B, 5000), 0.0).reaction
+        assert "RFC4301-4.4.2.1-MUST-soft-lifetime" in ipsec_rules(first)
+        assert len(s.sendto(fd, b"x", (B, 5000), 0.0).reaction.frames) == 1
+        res = s.sendto(fd, b"x", (B, 5000), 0.0)
+        assert res.reaction.frames == () and res.errno == err
+        assert rule in ipsec_rules(res.reaction)
 
 
 # -- inbound ESP, crafted by the peer -----------------------------------------------------
