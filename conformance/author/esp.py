@@ -32,6 +32,11 @@ class Received:
     seq: int
     opened: Opened | None
     frame: Dissected
+    packet: bytes = b""  # the ESP packet as sent
+
+    @property
+    def iv(self) -> bytes:
+        return self.packet[HEADER.size:HEADER.size + 16]
 
 
 class EspTester:
@@ -64,16 +69,17 @@ class EspTester:
     def send_udp(self, src_port: int, dst_port: int, data: bytes, **seal: Any) -> bytes:
         return self.send(self.udp(src_port, dst_port, data), IPPROTO_UDP, **seal)
 
-    def expect(self, timeout: float = 2.0) -> Received:
-        """The next ESP frame from the DUT, opened with the SA from it."""
+    def expect(self, timeout: float = 2.0, seq_high: int = 0) -> Received:
+        """The next ESP frame from the DUT, opened with the SA from it (`seq_high`: the
+        ESN's high half the tester expects, RFC 4303 2.2.1)."""
         d = self.ex.expect(self.esp_ip(), timeout=timeout)
         packet = (d.ipv6 if self.family.wire == "ipv6" else d.ipv4).payload
         spi, seq = HEADER.unpack_from(packet)
-        opened = self.from_dut.open(packet) if self.from_dut is not None else None
-        return Received(spi, seq, opened, d)
+        opened = self.from_dut.open(packet, seq_high) if self.from_dut is not None else None
+        return Received(spi, seq, opened, d, packet)
 
-    def expect_udp(self, timeout: float = 2.0) -> tuple[Received, UdpRepr]:
-        got = self.expect(timeout)
+    def expect_udp(self, timeout: float = 2.0, seq_high: int = 0) -> tuple[Received, UdpRepr]:
+        got = self.expect(timeout, seq_high)
         assert got.opened is not None, f"the DUT's ESP (SPI {got.spi:#x}) fails its ICV"
         assert got.opened.next_header == IPPROTO_UDP, got.opened.next_header
         return got, UdpRepr.parse(got.opened.payload)

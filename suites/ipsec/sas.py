@@ -31,6 +31,20 @@ from suites.ipsec.spd import UDP, selector
 KEY16, KEY32, SALT = bytes(range(1, 17)), bytes(range(0x41, 0x61)), b"\x0a\x0b\x0c\x0d"
 AUTH = Algorithm(HMAC_SHA256, bytes(range(0x81, 0xA1)), 128)  # RFC 4868: a 256-bit key
 
+# Each transform's own requirements (cited by the tests run per transform).
+TRANSFORM_REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    "aes-gcm-16": ("RFC4106-4-MUST-nonce-salt-iv", "RFC4106-5-MUST-aad",
+                   "RFC4106-6-MUST-icv-length", "RFC8221-5-MUST-aes-gcm-16"),
+    "aes-gcm-8": ("RFC4106-6-MUST-icv-length",),
+    "aes-256-gcm-12": ("RFC4106-6-MUST-icv-length",),
+    "chacha20-poly1305": ("RFC7634-2-MUST-nonce-salt-iv", "RFC7634-2-MUST-icv-16",
+                          "RFC7634-2.1-MUST-aad"),
+    "aes-cbc-hmac-sha256": ("RFC3602-2.4-MUST-block-padding", "RFC4868-2.1.2-MUST-truncate-128",
+                            "RFC4868-2.1.1-MUST-key-length", "RFC8221-6-MUST-hmac-sha2-256-128",
+                            "RFC8221-5-MUST-aes-gcm-16"),
+    "null-hmac-sha256": ("RFC2410-2-MUST-null-identity", "RFC8221-5-MUST-null-with-integrity",
+                         "RFC4868-2.1.2-MUST-truncate-128"),
+}
 TRANSFORMS: dict[str, dict[str, Algorithm]] = {
     "aes-gcm-16": {"aead": Algorithm(AES_GCM, KEY16 + SALT, 128)},  # RFC 4106, RFC 8221 MUST
     "aes-gcm-8": {"aead": Algorithm(AES_GCM, KEY16 + SALT, 64)},
@@ -40,6 +54,14 @@ TRANSFORMS: dict[str, dict[str, Algorithm]] = {
     "null-hmac-sha256": {"enc": Algorithm(NULL_ENC, b""), "auth": AUTH},  # RFC 2410
 }
 SPI_FROM_DUT, SPI_TO_DUT = 0x1000, 0x2000
+
+
+def per_transform() -> list:
+    """The transforms as pytest parameters, each citing its own requirements."""
+    import pytest
+
+    return [pytest.param(name, id=name, marks=pytest.mark.requirement(*reqs))
+            for name, reqs in TRANSFORM_REQUIREMENTS.items()]
 
 
 def esp_pair(bed: Any, ex: Any, family: Any, endpoints: Any, transform: str = "aes-gcm-16",
@@ -64,4 +86,5 @@ def esp_pair(bed: Any, ex: Any, family: Any, endpoints: Any, transform: str = "a
     return EspTester(ex, family, endpoints, sa_in, sa_out)
 
 
-__all__ = ["SPI_FROM_DUT", "SPI_TO_DUT", "TRANSFORMS", "esp_pair", "host_prefix"]
+__all__ = ["SPI_FROM_DUT", "SPI_TO_DUT", "TRANSFORMS", "esp_pair", "host_prefix",
+           "per_transform"]

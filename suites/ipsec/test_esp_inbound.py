@@ -7,7 +7,7 @@ import pytest
 
 from conformance.author.templates import ICMPv4, ICMPv6, Payload
 from reference_stack.ipsec.config import Selector
-from suites.ipsec.sas import TRANSFORMS, esp_pair
+from suites.ipsec.sas import esp_pair, per_transform
 from suites.ipv4.udp_probe import bound_socket, received
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
@@ -21,7 +21,7 @@ def _setup(bed, ex, dut, endpoints, family, **kw):
 
 @pytest.mark.requirement("RFC4303-3.4.4.2-MUST-decrypt", "RFC4301-5.2-MUST-protected-as-policy",
                          "RFC4303-3.1.1-MUST-transport-mode")
-@pytest.mark.parametrize("transform", TRANSFORMS)
+@pytest.mark.parametrize("transform", per_transform())
 def test_esp_datagram_is_delivered(ex, bed, dut, endpoints, family, transform):
     fd, tester = _setup(bed, ex, dut, endpoints, family, transform=transform)
     tester.send_udp(40000, PORT, b"protected")
@@ -119,3 +119,18 @@ def test_decrypted_packet_outside_the_sa_selector_is_dropped(ex, bed, dut, endpo
     tester.send_udp(40000, PORT, b"wrong port for this SA")
     ex.expect_nothing()
     assert received(dut, fd) is None
+
+
+@pytest.mark.requirement("RFC4303-2.2.1-MUST-esn-high-order-icv",
+                         "RFC4303-3.4.3-MUST-replay-check")
+@pytest.mark.parametrize("high,delivered", [(1, True), (0, False)],
+                         ids=["right-high", "wrong-high"])
+def test_esn_receiver_infers_the_high_half(ex, bed, dut, endpoints, family, high, delivered):
+    """The receiver's window is at 2^32 - 2; a packet with low half 3 means 2^32 + 3
+    (RFC 4303 Appendix A2.2): sealed with high half 1 it verifies, with 0 its ICV fails."""
+    fd, tester = _setup(bed, ex, dut, endpoints, family,
+                        to_dut={"esn": True, "replay_window": 32, "replay_seq": 0xFFFFFFFE},
+                        from_dut={"esn": True, "replay_window": 32})
+    tester.send_udp(40000, PORT, b"after the wrap", seq=(high << 32) | 3)
+    ex.expect_nothing()
+    assert received(dut, fd) == (b"after the wrap" if delivered else None)

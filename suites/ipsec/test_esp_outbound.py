@@ -7,7 +7,7 @@ import pytest
 
 from reference_stack.ipsec import esp
 from reference_stack.ipsec.config import Lifetime
-from suites.ipsec.sas import SPI_FROM_DUT, TRANSFORMS, esp_pair
+from suites.ipsec.sas import SPI_FROM_DUT, esp_pair, per_transform
 
 pytestmark = pytest.mark.families()
 PORT, TESTER_PORT = 6200, 7200
@@ -23,7 +23,7 @@ def _sender(dut, family):
                          "RFC4303-3.3.3-MUST-sequence-from-one",
                          "RFC4303-2.4-MUST-padding-alignment",
                          "RFC4303-2.4-MUST-padding-content")
-@pytest.mark.parametrize("transform", TRANSFORMS)
+@pytest.mark.parametrize("transform", per_transform())
 def test_datagram_goes_out_in_esp(ex, bed, dut, endpoints, family, transform):
     tester = esp_pair(bed, ex, family, endpoints, transform=transform)
     fd = _sender(dut, family)
@@ -38,14 +38,47 @@ def test_datagram_goes_out_in_esp(ex, bed, dut, endpoints, family, transform):
 
 
 @pytest.mark.requirement("RFC4303-3.3.3-MUST-sequence-from-one")
-def test_sequence_numbers_count_up(ex, bed, dut, endpoints, family):
-    tester = esp_pair(bed, ex, family, endpoints)
+@pytest.mark.parametrize("transform,iv_requirement", [
+    pytest.param("aes-gcm-16", "RFC4106-3.1-MUST-unique-iv", id="aes-gcm-16",
+                 marks=pytest.mark.requirement("RFC4106-3.1-MUST-unique-iv")),
+    pytest.param("aes-cbc-hmac-sha256", "RFC3602-3-MUST-random-iv", id="aes-cbc",
+                 marks=pytest.mark.requirement("RFC3602-3-MUST-random-iv"))])
+def test_sequence_numbers_count_up_and_ivs_differ(ex, bed, dut, endpoints, family, transform,
+                                                  iv_requirement):
+    tester = esp_pair(bed, ex, family, endpoints, transform=transform)
     fd = _sender(dut, family)
-    seqs = []
+    got = []
     for i in range(3):
         dut.sendto(fd, b"n%d" % i, (family.tester_host(endpoints), TESTER_PORT))
-        seqs.append(tester.expect_udp()[0].seq)
-    assert seqs == [1, 2, 3]
+        got.append(tester.expect_udp()[0])
+    assert [g.seq for g in got] == [1, 2, 3]
+    iv_len = tester.from_dut.transform.iv_len
+    assert len({g.packet[8:8 + iv_len] for g in got}) == 3, iv_requirement
+
+
+@pytest.mark.requirement("RFC4301-4.4.2.1-MUST-soft-lifetime")
+@pytest.mark.families("ipv4", "ipv6")
+def test_sa_works_on_past_its_soft_lifetime(ex, bed, dut, endpoints, family):
+    tester = esp_pair(bed, ex, family, endpoints,
+                      from_dut={"lifetime": Lifetime(soft_packets=1)})
+    fd = _sender(dut, family)
+    for i in range(3):
+        dut.sendto(fd, b"n%d" % i, (family.tester_host(endpoints), TESTER_PORT))
+        assert tester.expect_udp()[0].seq == i + 1
+
+
+@pytest.mark.requirement("RFC4303-2.2.1-MUST-esn-high-order-icv")
+@pytest.mark.families("ipv4", "ipv6")
+def test_esn_counter_crosses_into_the_high_half(ex, bed, dut, endpoints, family):
+    """With ESN the counter goes on past 2^32 - 1: the packet carries the low half 0 and
+    its ICV covers the high half 1 (the tester opens it with that high half only)."""
+    tester = esp_pair(bed, ex, family, endpoints,
+                      from_dut={"esn": True, "oseq": 0xFFFFFFFF, "replay_window": 32},
+                      to_dut={"esn": True, "replay_window": 32})
+    fd = _sender(dut, family)
+    dut.sendto(fd, b"past the wrap", (family.tester_host(endpoints), TESTER_PORT))
+    got, udp = tester.expect_udp(seq_high=1)
+    assert got.seq == 0 and udp.payload == b"past the wrap"
 
 
 @pytest.mark.requirement("RFC4303-3.3.3-MUST-no-sequence-cycle")
