@@ -46,13 +46,8 @@ def output(st: IfaceState, src: bytes, dst: bytes, protocol: int, payload: bytes
     send, cleartext or ESP (RFC 4303 3.3: transport mode protects `payload`; tunnel mode
     `inner()`, the whole datagram, to the tunnel's far end), or None: dropped."""
     ipsec = st.ipsec
-    flow = Flow.of(src, dst, protocol, payload)
-    policy = ipsec.spd_out.lookup(flow)
-    tunnel = policy is not None and any(t.mode == "tunnel" for t in policy.templates)
-    if tunnel:
-        verdict = ipsec.outbound(flow, inner(), IPPROTO_IPV6 if len(dst) == 16 else IPPROTO_IPIP)
-    else:
-        verdict = ipsec.outbound(flow, payload, protocol)
+    verdict = ipsec.outbound(Flow.of(src, dst, protocol, payload), payload, protocol,
+                             lambda: (inner(), IPPROTO_IPV6 if len(dst) == 16 else IPPROTO_IPIP))
     ipsec.send_errno = verdict.errno
     if not _record(verdict, trace, REPLY if verdict.sa is not None else ACCEPT):
         return None

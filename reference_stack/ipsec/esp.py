@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import struct
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from hashlib import sha256
 
@@ -72,7 +73,7 @@ def padding_valid(pad: bytes) -> bool:
     return pad == bytes(range(1, len(pad) + 1))
 
 
-class Transform:
+class Transform(ABC):
     """One SA's cryptography: seal and open the part after the ESP header."""
 
     iv_len = 0
@@ -81,12 +82,13 @@ class Transform:
     name = ""
     rule = ""  # the transform's own requirement, recorded with each packet it seals or opens
 
+    @abstractmethod
     def seal(self, header: bytes, seq_hi: bytes, iv: bytes, plaintext: bytes) -> bytes:
-        raise NotImplementedError
+        """IV, ciphertext and ICV of `plaintext` for the ESP `header`."""
 
+    @abstractmethod
     def open(self, header: bytes, seq_hi: bytes, body: bytes) -> bytes | None:
         """The plaintext, or None when the ICV does not verify (RFC 4303 3.4.4)."""
-        raise NotImplementedError
 
 
 class AeadTransform(Transform):

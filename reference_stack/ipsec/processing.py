@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from reference_stack.ipsec import esp
@@ -25,6 +26,7 @@ from reference_stack.ipsec.config import (
     TUNNEL,
     IpsecConfig,
     Policy,
+    Template,
 )
 from reference_stack.ipsec.replay import OK, REPLAYED, TOO_OLD, ZERO
 from reference_stack.ipsec.sad import Sad, SaState
@@ -129,9 +131,11 @@ class IpsecState:
             return Verdict(False, RULE_DISCARD_OUT, "", notes=notes)
         return Verdict(True, RULE_PROTECT, "", notes=notes)
 
-    def outbound(self, flow: Flow, data: bytes, proto: int) -> Verdict:
+    def outbound(self, flow: Flow, data: bytes, proto: int,
+                 inner: Callable[[], tuple[bytes, int]]) -> Verdict:
         """RFC 4301 5.1 for a packet: cleartext, dropped, or ESP (RFC 4303 3.3) of `data`
-        (the transport; in tunnel mode the whole inner datagram, `proto` 4 or 41)."""
+        of protocol `proto` (transport mode, 3.1.1) or of what `inner()` gives: the whole
+        datagram and its Next Header, 4 or 41 (tunnel mode, 3.1.2)."""
         policy = self.spd_out.lookup(flow)
         if policy is None or policy.action != "protect":
             return self.route(flow)
@@ -144,10 +148,14 @@ class IpsecState:
                 return Verdict(False, LINUX_LARVAL_DROP, "no SA: acquire, packet dropped",
                                notes=notes)
             return Verdict(False, RULE_NO_SA, "no SA", notes=notes)
+        if template.mode == TUNNEL:
+            data, proto = inner()
         verdict = self.protect(sa_state, data, proto, template.mode == TUNNEL)
         return dataclasses.replace(verdict, notes=notes + verdict.notes)
 
-    def _sa_for(self, policy: Policy, flow: Flow):
+    def _sa_for(self, policy: Policy, flow: Flow) -> tuple[SaState | None, Template]:
+        """The SA of the policy's first template that has one (an SA bundle, several
+        templates applied in turn, is not modelled yet); a `required` one without: none."""
         for template in policy.templates:
             found = self.sad.outbound(template, flow.src, flow.dst)
             if found is not None:
@@ -253,7 +261,7 @@ def _lookup_note(spd: Spd, policy: Policy) -> tuple[str, str]:
     return spd.rule, f"{policy.direction} {policy.action} priority {policy.priority}"
 
 
-def _fits(s: SaState, template) -> bool:
+def _fits(s: SaState, template: Template) -> bool:
     sa = s.sa
     return (sa.proto == template.proto and sa.mode == template.mode
             and (not template.reqid or sa.reqid == template.reqid))
