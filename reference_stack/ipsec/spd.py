@@ -34,24 +34,30 @@ class Flow:
         return cls(src, dst, proto)
 
 
+def _prefix(text: str) -> tuple[int, int]:
+    """A prefix as (network, mask) integers, compared with an address's integer."""
+    net = ipaddress.ip_network(text, strict=False)
+    return int(net.network_address), int(net.netmask)
+
+
 class CompiledSelector:
-    __slots__ = ("src", "dst", "proto", "sport", "dport", "v6")
+    __slots__ = ("src", "dst", "proto", "sport", "dport", "length")
 
     def __init__(self, sel: Selector) -> None:
-        self.src = ipaddress.ip_network(sel.src, strict=False)
-        self.dst = ipaddress.ip_network(sel.dst, strict=False)
+        self.src, self.dst = _prefix(sel.src), _prefix(sel.dst)
         self.proto, self.sport, self.dport = sel.proto, sel.sport, sel.dport
-        self.v6 = sel.ipv6
+        self.length = 16 if sel.ipv6 else 4  # the family's address length
 
     def matches(self, flow: Flow) -> bool:
-        if (len(flow.src) == 16) != self.v6:
+        if len(flow.src) != self.length:
             return False
         if self.proto and flow.proto != self.proto:
             return False
         if self.sport and flow.sport != self.sport or self.dport and flow.dport != self.dport:
             return False
-        return (ipaddress.ip_address(flow.src) in self.src
-                and ipaddress.ip_address(flow.dst) in self.dst)
+        (src_net, src_mask), (dst_net, dst_mask) = self.src, self.dst
+        return (int.from_bytes(flow.src, "big") & src_mask == src_net
+                and int.from_bytes(flow.dst, "big") & dst_mask == dst_net)
 
 
 class Spd:
