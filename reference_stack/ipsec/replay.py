@@ -38,7 +38,7 @@ class ReplayWindow:
 
     def check(self, seq: int) -> str:
         """RFC 4303 3.4.3: new (right of the window), in the window and not seen, or not."""
-        if seq == 0 and not self.esn:
+        if seq == 0:
             return ZERO  # the first packet sent has 1 (3.3.3): 0 was never sent
         if seq > self.top:
             return OK
