@@ -134,3 +134,12 @@ def test_esn_receiver_infers_the_high_half(ex, bed, dut, endpoints, family, high
     tester.send_udp(40000, PORT, b"after the wrap", seq=(high << 32) | 3)
     ex.expect_nothing()
     assert received(dut, fd) == (b"after the wrap" if delivered else None)
+
+
+@pytest.mark.requirement("RFC4303-3.4.3-MUST-replay-check", "RFC4303-3.3.3-MUST-sequence-from-one")
+def test_sequence_number_zero_is_refused(ex, bed, dut, endpoints, family):
+    """The first packet a sender sends has 1 (RFC 4303 3.3.3): 0 was never sent."""
+    fd, tester = _setup(bed, ex, dut, endpoints, family)
+    tester.send_udp(40000, PORT, b"zero", seq=0)
+    ex.expect_nothing()
+    assert received(dut, fd) is None
