@@ -418,6 +418,30 @@ class Profile:
     # the RTO until then. Linux cuts the last RTO to what is left of the user timeout
     # (tcp_clamp_rto_to_user_timeout), so the connection is given up on time.
     user_timeout_clamps_rto: bool = False
+    # IPsec (issue 15; reference_stack/ipsec/). RFC 4301 4.4.1 orders the SPD and takes the
+    # first match; Linux orders its policies by priority, lower first, then insertion
+    # (xfrm_policy_insert, xfrm_policy_lookup_bytype).
+    ipsec_policy_priority: bool = False
+    # RFC 4301 4.4.1 discards a packet no SPD entry matches; Linux sends and accepts it in the
+    # clear (xfrm_lookup_with_ifid: no policy, the route as it is; __xfrm_policy_check: no
+    # policy, accepted).
+    ipsec_no_policy_bypass: bool = False
+    # RFC 4301 5.1 discards what a DISCARD entry matches; Linux finds the policy with the
+    # route (xfrm_lookup_with_ifid: XFRM_POLICY_BLOCK -> -EPERM), so a socket's send fails.
+    ipsec_block_eperm: bool = False
+    # RFC 4301 5.1: no SA for a PROTECT entry: ask the key manager, discard or queue; Linux
+    # with net.core.xfrm_larval_drop = 1 (the default) sends an acquire and drops the packet
+    # (xfrm_lookup_with_ifid: -EREMOTE, a blackhole route: the send itself succeeds).
+    xfrm_larval_drop: bool = False
+    # RFC 4303 2.4: the receiver SHOULD inspect the Padding (1, 2, 3, ...); Linux's
+    # esp_remove_trailer checks only that the Pad Length fits.
+    esp_padding_unchecked: bool = False
+    # RFC 4303 3.3.3: without ESN the counter does not cycle (the packet is not sent); Linux's
+    # xfrm_replay_overflow fails the output with -EOVERFLOW, which a UDP send returns.
+    xfrm_overflow_eoverflow: bool = False
+    # RFC 4301 4.4.2.1: an SA past its hard lifetime is not used; Linux's
+    # xfrm_state_check_expire fails the output with -EINVAL, which a UDP send returns.
+    xfrm_expired_einval: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -554,6 +578,14 @@ LINUX = Profile(
     ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE
     ptb_below_minimum_ignored=True,  # tcp_v6_err: mtu < IPV6_MIN_MTU
     ptb_checks_sequence=True,  # tcp_v6_err: !between(seq, snd_una, snd_nxt)
+    # IPsec (issue 15)
+    ipsec_policy_priority=True,  # xfrm_policy_insert, xfrm_policy_lookup_bytype
+    ipsec_no_policy_bypass=True,  # xfrm_lookup_with_ifid, __xfrm_policy_check: no policy
+    ipsec_block_eperm=True,  # xfrm_lookup_with_ifid: XFRM_POLICY_BLOCK -> -EPERM
+    xfrm_larval_drop=True,  # net.core.xfrm_larval_drop = 1: -EREMOTE, blackhole
+    esp_padding_unchecked=True,  # esp_remove_trailer
+    xfrm_overflow_eoverflow=True,  # xfrm_replay_overflow: -EOVERFLOW (XfrmOutStateSeqError)
+    xfrm_expired_einval=True,  # xfrm_state_check_expire: -EINVAL (XfrmOutStateExpired)
     exact_choices=True,
 )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reference_stack import socket_family as family_addr
+from reference_stack.iface import ipsec
 from reference_stack.iface.interface import Interface
 from reference_stack.iface.state import Output
 from reference_stack.iface.udp_sockets import UdpEndpoint
@@ -305,6 +306,11 @@ class SocketApi:
             return None, errno.ENETUNREACH  # bound to an address of the other family
         if (local_ip, s.local[1], ip, port) in self.tcp.conns:
             return None, errno.EADDRNOTAVAIL
+        if self.iface.ipsec is not None:  # the route's SPD-O decision (iface/ipsec.py)
+            err = ipsec.route_errno(self.iface, local_ip, ip, pysock.IPPROTO_TCP, s.local[1],
+                                    port, self.tcp.trace)
+            if err:
+                return None, err
         tcb = self.tcp.open_active(local_ip, s.local[1], ip, port, now,
                                          s.conn_options(), ephemeral=True)
         s.tcb = tcb
@@ -356,8 +362,17 @@ class SocketApi:
         err = self._autobind(s)
         if err:
             return None, err
+        if self.iface.ipsec is not None:  # the route's SPD-O decision (iface/ipsec.py)
+            local_ip = self._our_ip(dst) if s.local[0] in (ANY, family_addr.ANY6) \
+                else s.local[0]
+            err = ipsec.route_errno(self.iface, local_ip, dst, pysock.IPPROTO_UDP, s.local[1],
+                                    int(addr[1]), self.tcp.trace)
+            if err:
+                return None, err
         self.iface.send_udp(s.local[1], dst, int(addr[1]), bytes(data), now,
                             self.tcp.trace, self.out)
+        if self.iface.ipsec is not None and self.iface.ipsec.send_errno:
+            return None, self.iface.ipsec.send_errno  # the SA's output failed (iface/ipsec.py)
         return len(data), 0
 
     def recv(self, fd: int, n: int, now: float, flags: int = 0) -> tuple[Any, int]:

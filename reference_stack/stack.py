@@ -21,6 +21,7 @@ from reference_stack.clock import earliest
 from reference_stack.iface.interface import Interface
 from reference_stack.iface.state import Output
 from reference_stack.iface.udp_sockets import UdpLayer
+from reference_stack.ipsec.config import IpsecConfig
 from reference_stack.profiles import Profile
 from reference_stack.socket_api import SocketApi
 from reference_stack.tcp.layer import TcpLayer
@@ -237,6 +238,11 @@ class ReferenceStack:
         for name, value in bindings.items():
             if name.startswith("port:"):
                 self.api.rebase_port(int(name[5:]), value)
+
+    def set_ipsec(self, config: IpsecConfig | None) -> None:
+        """Install the host's IPsec configuration (RFC 4301 4.4: its SPD and SAD), as a
+        DUT's `ip xfrm` commands would; None removes it."""
+        self.iface.set_ipsec(config)
 
     def set_profile(self, profile: Profile) -> None:
         """Change parameters mid-run (a test shortening a timer, as a sysctl would)."""

@@ -100,6 +100,12 @@ def describe_frame(frame: dict, bases: dict[tuple, int] | None = None) -> tuple[
     acknowledgment numbers are relative to each flow's first segment.
     """
     bases = {} if bases is None else bases
+    esp = frame.get("esp")
+    if isinstance(esp, dict):
+        # An ESP frame opened with the test's SA (conformance/cli/esp_frames.py): the ESP
+        # header on the arrow, the inner packet under it.
+        return (f"ESP spi={esp.get('spi')} seq={esp.get('seq')}",
+                f"\u21b3 {esp.get('inner', '')}", str(esp.get("sa", "")))
     decoded = decode_hex(frame.get("hex"))
     if decoded is not None and decoded.proto:
         return _decoded_label(decoded, bases)

@@ -29,7 +29,7 @@ OPTIONAL_TOP = {
 }
 TEST_LISTS = ("requirements", "divergences", "frames", "diff", "oracle", "drop_reasons",
               "behaviour")
-TEST_DICTS = ("mib_deltas",)
+TEST_DICTS = ("mib_deltas", "ipsec")
 TEST_TEXTS = ("message", "xfail_reason", "xfail_link", "pcap", "rerun")
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from conformance.author import barriers
+from conformance.author.ipsec import IPSEC, IPSEC_CONFIG
 from conformance.author.link_mtu import set_link_mtu
 from conformance.cli import lifetime
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
@@ -476,11 +477,13 @@ def _keep_evidence(state: RunState, nodeid: str, test_bed: Any, record: dict[str
     """The test's frames, pcap, lockstep outcome and rerun command, into its record."""
     record.update(test_bed.evidence.get("exchange_record", {}))
     record.update(test_bed.evidence.get("lockstep", {}))
+    if IPSEC in test_bed.evidence:  # the test's SPD and SAD (conformance.author.ipsec)
+        record["ipsec"] = test_bed.evidence[IPSEC]
     recorder = test_bed.link.recorder
     if recorder is not None:
         from conformance.cli.frames import frames_json
 
-        record["frames"] = frames_json(recorder.frames)
+        record["frames"] = frames_json(recorder.frames, test_bed.evidence.get(IPSEC_CONFIG))
         if state.out_dir:
             rel = os.path.join("pcaps", _safe_name(nodeid) + ".pcap")
             recorder.write_pcap(os.path.join(state.out_dir, rel))

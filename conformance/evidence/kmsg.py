@@ -46,6 +46,31 @@ class KernelLog:
                 out.append(text)
         return out
 
+    def boot_lines(self, pattern: str) -> list[str]:
+        """The records logged since boot that match ``pattern`` (a fresh reader from the
+        start of the log; this reader's position is left alone)."""
+        found = []
+        try:
+            fd = os.open(KMSG, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            return found
+        try:
+            while True:
+                try:
+                    record = os.read(fd, 8192)
+                except OSError as exc:
+                    if exc.errno == errno.EPIPE:
+                        continue
+                    break
+                if not record:
+                    break
+                text = record.decode(errors="replace").split(";", 1)[-1].strip()
+                if re.search(pattern, text):
+                    found.append(text)
+        finally:
+            os.close(fd)
+        return found
+
     def close(self) -> None:
         if self.fd is not None:
             os.close(self.fd)

@@ -2,7 +2,8 @@
 
 Sources: ``/proc/net/snmp`` and ``/proc/net/netstat`` (pairs of header/value lines per group:
 ``Ip``, ``Icmp``, ``Tcp``, ``Udp``, ``TcpExt``, ``IpExt``, ...) and ``/proc/net/snmp6``
-(one ``name value`` pair a line, grouped here under ``Ip6``/``Icmp6``/``Udp6``).
+(one ``name value`` pair a line, grouped here under ``Ip6``/``Icmp6``/``Udp6``), and the XFRM
+MIB of ``/proc/net/xfrm_stat`` (under ``Xfrm``: InNoStates, InTmplMismatch, OutPolBlock, ...).
 """
 
 from __future__ import annotations
@@ -39,11 +40,20 @@ def parse_snmp6(text: str, into: Counters) -> None:
                 break
 
 
+def parse_xfrm_stat(text: str, into: Counters) -> None:
+    """``/proc/net/xfrm_stat``: one ``XfrmInNoStates  0`` pair a line (the XFRM MIB, with
+    CONFIG_XFRM_STATISTICS), grouped under ``Xfrm``."""
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].startswith("Xfrm") and parts[1].isdigit():
+            into.setdefault("Xfrm", {})[parts[0][4:]] = int(parts[1])
+
+
 def snapshot(ns: str) -> Counters:
     counters: Counters = {}
     with netns.entered(ns):
         for name, parser in (("snmp", parse_paired), ("netstat", parse_paired),
-                             ("snmp6", parse_snmp6)):
+                             ("snmp6", parse_snmp6), ("xfrm_stat", parse_xfrm_stat)):
             try:
                 with open(f"/proc/thread-self/net/{name}") as f:
                     parser(f.read(), counters)

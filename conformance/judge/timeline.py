@@ -97,8 +97,8 @@ def _recorded(name: str) -> Callable[..., Any]:
 
 
 def record_sysctls(bed: Any) -> None:
-    """Put the test's per-test sysctls and link MTU on the timeline too, so the oracle follows
-    them."""
+    """Put the test's per-test sysctls, link MTU and IPsec configuration on the timeline too,
+    so the oracle follows them."""
     if not isinstance(bed.dut, RecordingDutApi):
         return
     calls = bed.dut.calls
@@ -114,6 +114,8 @@ def record_sysctls(bed: Any) -> None:
         bed.set_dut_sysctl = recording("set_dut_sysctl", bed.set_dut_sysctl)
     if getattr(bed, "set_link_mtu", None) is not None:
         bed.set_link_mtu = recording("set_link_mtu", bed.set_link_mtu)
+    if getattr(bed, "set_ipsec", None) is not None:
+        bed.set_ipsec = recording("set_ipsec", bed.set_ipsec)
 
 
 class RecordingDutApi(DutApi):
@@ -203,6 +205,9 @@ class Lockstep:
             return
         if call.name == "set_link_mtu":  # (conformance.author.link_mtu)
             self.stack.set_profile(dataclasses.replace(self.stack.profile, mtu=call.args[0]))
+            return
+        if call.name == "set_ipsec":  # (conformance.author.ipsec)
+            self.stack.set_ipsec(call.args[0])
             return
         replay = CALLS.get(call.name)
         if replay is None:

@@ -71,6 +71,9 @@ class TestBed:
     set_dut_sysctl: Callable[[str, str], None] | None = None
     # Set the test link's MTU, both ends, for this test only (None: the target cannot).
     set_link_mtu: Callable[[int], None] | None = None
+    # Install an IPsec configuration (reference_stack.ipsec.config.IpsecConfig) in this
+    # test's DUT (None: the target cannot; conformance.author.ipsec).
+    set_ipsec: Callable[[Any], None] | None = None
 
 
 class Target(ABC):

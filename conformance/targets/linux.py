@@ -6,6 +6,7 @@ import platform
 import time
 from typing import Any
 
+from conformance.dut import xfrm
 from conformance.dut.kernel_sockets import KernelSocketApi
 from conformance.evidence import mib
 from conformance.evidence.drops import DropMonitor, merge_drop_counts
@@ -77,6 +78,7 @@ class LinuxTarget(NamespacedTarget):
         )
         bed.set_dut_sysctl = lambda key, value: self._set_sysctl(bed, key, value)
         bed.set_link_mtu = lambda mtu: namespaces.set_veth_mtu(dut, mtu)
+        bed.set_ipsec = lambda config: xfrm.install(dut.name, config)
         bed.evidence["mib_before"] = mib.snapshot(dut.name)
         bed.evidence["drops"] = []
         if self.drops is not None:

@@ -61,6 +61,11 @@ def mtu_setter(driver: Any, dut: Any = None) -> Any:
     return apply
 
 
+def ipsec_setter(driver: Any) -> Any:
+    """``bed.set_ipsec`` for the reference stack: its own SPD and SAD."""
+    return lambda config: driver.with_stack(lambda stack: stack.set_ipsec(config))
+
+
 def dut_packet_socket(ns: str, ifname: str) -> socket.socket:
     with netns.entered(ns):
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
@@ -81,7 +86,7 @@ class ReferenceTarget(NamespacedTarget):
     @property
     def capabilities(self) -> Capabilities:
         # One thread handles frames in arrival order, so a barrier probe is answered last.
-        return Capabilities(replies_synchronously=True, oracle_profile="linux")
+        return Capabilities(replies_synchronously=True, oracle_profile="linux", has_esp=True)
 
     def begin_test(self, test_id: str) -> TestBed:
         t0 = time.perf_counter()
@@ -93,7 +98,7 @@ class ReferenceTarget(NamespacedTarget):
             link=self.tester_link(dut), dut=ReferenceSocketApi(driver),
             endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
             handle=(dut, driver), set_dut_sysctl=sysctl_setter(driver),
-            set_link_mtu=mtu_setter(driver, dut),
+            set_link_mtu=mtu_setter(driver, dut), set_ipsec=ipsec_setter(driver),
         )
         bed.setup_s = time.perf_counter() - t0
         return bed
@@ -131,7 +136,7 @@ class InprocReferenceTarget(Target):
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(replies_synchronously=True, oracle_profile="linux",
-                            breakable_rules=True)
+                            breakable_rules=True, has_esp=True)
 
     def start(self) -> None:
         pass
@@ -145,7 +150,7 @@ class InprocReferenceTarget(Target):
         return TestBed(link=VirtualLink(driver, Recorder()), dut=ReferenceSocketApi(driver),
                        endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
                        handle=driver, set_dut_sysctl=sysctl_setter(driver),
-                       set_link_mtu=mtu_setter(driver))
+                       set_link_mtu=mtu_setter(driver), set_ipsec=ipsec_setter(driver))
 
     def end_test(self, bed: TestBed) -> dict[str, Any]:
         driver = bed.handle

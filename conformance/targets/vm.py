@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from conformance.dut import xfrm
 from conformance.dut.agent import AgentDutApi, AgentFailure, AgentProcess
 from conformance.fabric import ownership
 from conformance.fabric.link import TesterLink, open_packet_socket
@@ -226,8 +227,10 @@ class VmTarget(Target):
 
     @property
     def capabilities(self) -> Capabilities:
+        facts = self.vm.facts if self.vm is not None else {}
         return Capabilities(replies_synchronously=True, kernel_evidence=True,
-                            oracle_profile="linux", kernel_log=True)
+                            oracle_profile="linux", kernel_log=True,
+                            has_esp=bool(facts.get("esp")))
 
     # -- the VM -------------------------------------------------------------------------
     def _boot(self) -> Vm:
@@ -337,6 +340,7 @@ class VmTarget(Target):
         bed.evidence["drops"] = []
         bed.evidence["vm"] = {"pid": vm.agent.pid, **timings}  # qemu's
         bed.set_dut_sysctl = lambda key, value: self._set_sysctl(bed, key, value)
+        bed.set_ipsec = lambda config: vm.call("ip_batch", xfrm.batch(config))
         bed.drop_reasons = lambda: self._drops_so_far(bed)
         bed.setup_s = time.perf_counter() - t0
         return bed
@@ -412,6 +416,9 @@ class VmTarget(Target):
             "kernel_modules": str(self.kernel.modules) if self.kernel.modules else None,
             "accel": self.accel,
             "virtio_net_napi_tx": facts.get("virtio_net_napi_tx"),  # "N": sent skbs orphaned
+            "esp": facts.get("esp"),  # esp4 and esp6 loaded: ESP tests run (has_esp)
+            "crypto_rng": facts.get("crypto_rng"),  # drbg's stdrng, jitterentropy_rng, ...
+            "crypto_rng_log": facts.get("crypto_rng_log"),  # why one of them is missing
             "vm_boot_s": round(self.boots_s[0], 3) if self.boots_s else None,
             # False: the oracle judges this kernel as 6.18 (its series is not analysed)
             "kernel_choices_modelled": self.choices_modelled,

@@ -33,6 +33,7 @@ from conformance.dut.kernel_sockets import KernelSocketApi
 from conformance.evidence import kmsg, mib
 from conformance.evidence.drops import DropMonitor
 from conformance.fabric import netns
+from conformance.fabric.namespaces import run_ip
 from conformance.targets import vm_netns, vm_rtnl
 from conformance.targets.gvisor_agent import handle as socket_call
 
@@ -201,6 +202,12 @@ class VmCalls:
         assert self.ns is not None, "dut_begin first"
         return vm_netns.route_metrics(self.ns, destination)
 
+    def ip_batch(self, script: str) -> None:
+        """`ip -batch` in the current DUT namespace (a test's XFRM policies and SAs:
+        conformance/dut/xfrm.py)."""
+        assert self.ns is not None, "dut_begin first"
+        run_ip(["-n", self.ns], script)
+
 
 def handle(calls: VmCalls, message: dict[str, Any]) -> dict[str, Any]:
     call = str(message.get("call"))
@@ -217,6 +224,19 @@ def handle(calls: VmCalls, message: dict[str, Any]) -> dict[str, Any]:
         return {**reply, "value": None, "errno": errno.EIO,
                 "detail": f"{call}: {type(exc).__name__}: {exc}"}
     return {**reply, "value": encode(value), "errno": 0}
+
+
+def _crypto_rngs() -> list[str]:
+    """The random number generators the crypto API has (/proc/crypto, type rng): ESP's IV
+    generators (seqiv, echainiv) take the default one, drbg's stdrng."""
+    names, name = [], None
+    for line in (_read("/proc/crypto") or "").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "name":
+            name = value.strip()
+        elif key.strip() == "type" and value.strip() == "rng" and name not in names:
+            names.append(name)
+    return names
 
 
 def _read(path: str) -> str | None:
@@ -240,6 +260,10 @@ def main() -> None:
              or "available", "uptime_s": float(open("/proc/uptime").read().split()[0]),
              # AH and ESP over IPv6 are protocols this kernel knows (the oracle's ipv6_ipsec)
              "ipv6_ipsec": all(os.path.isdir(f"/sys/module/{m}") for m in ("esp6", "ah6")),
+             # ESP SAs can be installed (capabilities.has_esp): esp4/esp6 and an IV source
+             "esp": all(os.path.isdir(f"/sys/module/{m}") for m in ("esp4", "esp6")),
+             "crypto_rng": _crypto_rngs(),
+             "crypto_rng_log": calls.kernel_log.boot_lines(r"(?i)jitter|drbg"),
              "virtio_net_napi_tx": _read("/sys/module/virtio_net/parameters/napi_tx"),
              "agent_start_s": round(time.perf_counter() - t0, 4)}
     out.write(json.dumps(facts).encode() + b"\n")

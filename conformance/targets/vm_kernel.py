@@ -44,8 +44,14 @@ REQUIRED: tuple[tuple[str, str, str], ...] = (
 OPTIONAL: tuple[str, ...] = (
     "veth", "xfrm_user", "esp4", "esp6", "ah4", "ah6", "xfrm4_tunnel", "xfrm6_tunnel",
     "authenc", "gcm", "ghash_generic", "ctr", "cbc", "sha256_generic", "hmac",
-    "jitterentropy_rng", "drbg",
+    # ESP's IV generators take the crypto API's default rng: drbg's, seeded from
+    # jitterentropy_rng; found by name, not by modinfo: jitterentropy_rng conditions with
+    # sha3-256 (its insmod fails without sha3_generic), drbg's default (drbg_nopr_hmac_sha512)
+    # fails its self-test without sha512_generic
+    "sha3_generic", "jitterentropy_rng", "sha512_generic", "drbg",
     "aesni_intel", "aes_generic", "echainiv", "seqiv",
+    # RFC 7634's transform (rfc7539esp): chacha20poly1305 finds its parts by name
+    "chacha_generic", "poly1305_generic", "chacha20poly1305",
 )
 
 # Module parameters the harness needs. virtio_net frees a sent skb only when the device says

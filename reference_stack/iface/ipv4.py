@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import struct
 
-from reference_stack.iface import icmp, ip_options, tcp, udp, udplite
+from reference_stack.iface import icmp, ip_options, ipsec, ipv6, tcp, udp, udplite
 from reference_stack.iface.addressing import Addressing
 from reference_stack.iface.icmp_error import send_error
 from reference_stack.iface.state import IfaceState, Output
@@ -130,7 +130,7 @@ def receive_in_frame(st: IfaceState, frame: bytes, now: float, trace: Trace) -> 
 def receive(st: IfaceState, link_dst: bytes, raw: bytes, now: float, trace: Trace,
             out: Output) -> None:
     if len(raw) >= 20 and raw[0] == 0x45 and raw[9] == IPPROTO_TCP and not (
-            raw[6] & 0x3F or raw[7]):
+            raw[6] & 0x3F or raw[7]) and st.ipsec is None:
         # The common datagram: version 4 with IHL 5 (no options), not a fragment (MF and
         # offset zero), carrying TCP. It is validated by the same rules on its header
         # fields read in one unpack (Ipv4Header) instead of a parsed Ipv4Repr; nothing
@@ -174,6 +174,23 @@ def _deliver(st: IfaceState, ip: Ipv4Repr, original: bytes, link_bcast: bool, no
     """Hand a whole datagram to its protocol (RFC 1122 3.2.2.1: Protocol Unreachable for one
     this host does not speak)."""
     protocol = ip.protocol
+    if st.ipsec is not None:
+        if protocol == ipsec.IPPROTO_ESP:
+            # RFC 4303 3.4: ESP to its SA; what it carried is delivered as if it had come so
+            # (transport mode), or received as the datagram it is (tunnel mode).
+            verdict = ipsec.decapsulate(st, ip.dst, ip.payload, trace)
+            if verdict is None:
+                return
+            if verdict.proto in (ipsec.IPPROTO_IPIP, ipsec.IPPROTO_IPV6):
+                ipsec.deliver_decrypted(st, verdict, lambda: _tunnelled(
+                    st, verdict.data, verdict.proto, link_bcast, now, trace, out))
+                return
+            transport = ipsec.inner_ipv4(ip, verdict)
+            ipsec.deliver_decrypted(st, verdict, lambda: _deliver(
+                st, transport, transport.emit(), link_bcast, now, trace, out))
+            return
+        if not ipsec.allowed(st, ip.src, ip.dst, protocol, ip.payload, trace):
+            return
     if protocol == IPPROTO_TCP:
         tcp.receive(st, ip.src, ip.dst, ip.payload, now, trace)
     elif protocol == IPPROTO_UDP:
@@ -193,6 +210,19 @@ def _deliver(st: IfaceState, ip: Ipv4Repr, original: bytes, link_bcast: bool, no
                   f"protocol {protocol}")
         send_error(st, ip, original, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, link_bcast, now,
                    trace, out)
+
+
+def _tunnelled(st: IfaceState, inner: bytes, proto: int, link_bcast: bool, now: float,
+               trace: Trace, out: Output) -> None:
+    """RFC 4301 5.2, RFC 4303 3.1.2: a tunnel-mode SA's inner datagram, received as one."""
+    link_dst = b"\xff" * 6 if link_bcast else st.mac
+    if proto == ipsec.IPPROTO_IPV6:
+        if st.ip6 is None:
+            trace.add("ipsec", DROP, "RFC4303-3.1.2-MUST-tunnel-inner", "IPv6 inner, no IPv6")
+            return
+        ipv6.receive(st, link_dst, inner, now, trace, out)
+        return
+    receive(st, link_dst, inner, now, trace, out)
 
 
 def expire_reassembly(st: IfaceState, now: float, trace: Trace, out: Output) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reference_stack.iface import link
+from reference_stack.iface import ipsec, link
 from reference_stack.iface.arp import BROADCAST_MAC
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import DROP, REPLY, Trace
@@ -33,6 +33,15 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
             tos: int = 0, df: bool = True, options: tuple = ()) -> None:
     """`variance`: the transport's, or (function, args) that builds it (tcp/output.py); the
     common datagram's prediction merges it with the IP layer's only when read."""
+    if st.ipsec is not None:  # RFC 4301 5.1 (iface/ipsec.py)
+        sent = ipsec.output(st, st.ip, dst, protocol, payload, lambda: Ipv4Repr(
+            st.ip, dst, protocol, payload, ttl=st.profile.ttl, tos=tos, df=df,
+            options=options).emit(), trace)
+        if sent is None:
+            return
+        if sent[1] == ipsec.IPPROTO_ESP:
+            dst, protocol, payload = sent
+            variance = _with_ip_variance(ipsec.ESP_VARIANCE, variance)
     ttl = st.profile.ttl
     ident = st.rng.getrandbits(16)
     key = (dst, protocol, ttl, tos, df)

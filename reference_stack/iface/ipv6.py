@@ -4,7 +4,7 @@ layer's Next Header value (ICMPv6, UDP) or a Parameter Problem code 1 (4)."""
 
 from __future__ import annotations
 
-from reference_stack.iface import icmpv6, tcp6, udp6, udplite
+from reference_stack.iface import icmpv6, ipsec, tcp6, udp6, udplite
 from reference_stack.iface.icmpv6_error import send_error6
 from reference_stack.iface.ipv6_exthdrs import DROP as V_DROP
 from reference_stack.iface.ipv6_exthdrs import PARAM, options, routing
@@ -202,6 +202,9 @@ def _headers(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
                 return
             # RFC 6946 4: an atomic fragment is processed in isolation.
             trace.add("ipv6", ACCEPT, "RFC6946-4-MUST-process-atomic-fragment")
+        elif protocol == IPPROTO_ESP and st.ipsec is not None:
+            _esp(st, ip, original[offset:], link_mcast, now, trace, out)
+            return
         elif protocol in (IPPROTO_AH, IPPROTO_ESP):
             if not profile.ipv6_ipsec:
                 _unrecognized(st, ip, original, chain, link_mcast, nh_at, protocol, trace,
@@ -229,6 +232,30 @@ def _headers(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
     _deliver(st, ip, original, chain, link_mcast, now, trace, out)
 
 
+def _esp(st: IfaceState, ip: Ipv6Repr, packet: bytes, link_mcast: bool, now: float,
+         trace: Trace, out: Output) -> None:
+    """RFC 4303 3.4 (ESP after the extension headers before it, RFC 4303 3.1.1): what the
+    packet carried goes on as the header chain's rest (transport mode) or is received as
+    the datagram it is (tunnel mode)."""
+    verdict = ipsec.decapsulate(st, ip.dst, packet, trace)
+    if verdict is None:
+        return
+    if verdict.proto in (ipsec.IPPROTO_IPIP, ipsec.IPPROTO_IPV6):
+        link_dst = b"\x33\x33" + ip.dst[-4:] if link_mcast else st.mac
+        if verdict.proto == ipsec.IPPROTO_IPIP:
+            trace.add("ipsec", DROP, "RFC4303-3.1.2-MUST-tunnel-inner", "IPv4 in IPv6")
+            return
+        ipsec.deliver_decrypted(st, verdict, lambda: receive(st, link_dst, verdict.data, now,
+                                                             trace, out))
+        return
+    inner = Ipv6Repr(ip.src, ip.dst, verdict.proto, verdict.data, ip.hop_limit,
+                     ip.traffic_class, ip.flow_label)
+    raw = inner.emit()
+    ipsec.deliver_decrypted(st, verdict, lambda: _headers(
+        st, inner, raw, parse_chain(inner.next_header, inner.payload), link_mcast, now, trace,
+        out))
+
+
 def _unrecognized(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
                   link_mcast: bool, nh_at: int, protocol: int, trace: Trace, out: Output,
                   rule: str = RULE_UNRECOGNIZED_NH) -> None:
@@ -241,6 +268,9 @@ def _unrecognized(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chai
 def _deliver(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
              link_mcast: bool, now: float, trace: Trace, out: Output) -> None:
     protocol = chain.upper_protocol
+    if st.ipsec is not None and not ipsec.allowed(st, ip.src, ip.dst, protocol, chain.upper,
+                                                  trace):
+        return
     if protocol == IPPROTO_NONE:
         # RFC 8200 4.7: nothing follows; octets after the header are ignored.
         trace.add("ipv6", DROP, "RFC8200-4.7-MUST-no-next-header")

@@ -4,7 +4,7 @@ the solicited-node group while the packet waits) or a group's (RFC 2464 7), then
 
 from __future__ import annotations
 
-from reference_stack.iface import link
+from reference_stack.iface import ipsec, link
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import REPLY, Trace
 from reference_stack.variance import AnyValue, Range
@@ -31,8 +31,17 @@ def send_ip6(st: IfaceState, dst: bytes, next_header: int, payload: bytes, rule:
              src: bytes | None = None) -> None:
     """A packet from our address (or ``src``) to ``dst``; it waits for the next hop's
     link-layer address when the cache has none."""
-    packet = Ipv6Repr(src if src is not None else st.ip6.ip, dst, next_header, payload,
-                      hop_limit if hop_limit is not None else st.profile.ipv6_hop_limit)
+    source = src if src is not None else st.ip6.ip
+    hops = hop_limit if hop_limit is not None else st.profile.ipv6_hop_limit
+    if st.ipsec is not None:  # RFC 4301 5.1 (iface/ipsec.py)
+        sent = ipsec.output(st, source, dst, next_header, payload, lambda: Ipv6Repr(
+            source, dst, next_header, payload, hops).emit(), trace)
+        if sent is None:
+            return
+        dst, next_header, payload = sent
+        allowed = {**allowed, **ipsec.ESP_VARIANCE} if next_header == ipsec.IPPROTO_ESP \
+            else allowed
+    packet = Ipv6Repr(source, dst, next_header, payload, hops)
     if dst[0] == 0xFF:
         link.emit_eth(st, multicast_mac(dst), ETH_P_IPV6, packet.emit(), rule, allowed, out)
         return

@@ -13,6 +13,9 @@ from reference_stack.iface.ipv6_addressing import Ipv6Addressing, NeighborCache
 from reference_stack.iface.reassembly import Reassembler
 from reference_stack.iface.reassembly6 import Reassembler6
 from reference_stack.iface.udp_sockets import UdpLayer
+from reference_stack.ipsec.config import IpsecConfig
+from reference_stack.ipsec.processing import IpsecState
+from reference_stack.ipsec.sad import SaState
 from reference_stack.profiles import Profile
 from reference_stack.tcp.layer import TcpLayer
 from reference_stack.variance import AnyValue, Prediction, Range
@@ -37,7 +40,11 @@ class IfaceState:
         self.tcp = tcp
         self.udp = udp
         # Header prediction (tcp/fast_path.py); off only to check it against the full path.
-        self.tcp_fast_path = tcp_fast_path
+        self.tcp_fast_path = self.fast_path_wanted = tcp_fast_path
+        # IPsec (iface/ipsec.py): the SPD and SAD when the stack has a configuration, and
+        # the SAs that decrypted the packet being delivered (RFC 4301 5.2).
+        self.ipsec: IpsecState | None = None
+        self.secpath: tuple[SaState, ...] = ()
         # Precomputed IPv4 headers of recent unicast destinations on our link (ipv4_output),
         # keyed by (destination, protocol, TTL, TOS, DF).
         self.ip_templates: dict[tuple, Ipv4Template] = {}
@@ -59,8 +66,18 @@ class IfaceState:
         if not profile.exact_choices:
             self.ip_variance.update({"ipv4.ttl": Range(1, 255), "ipv4.df": AnyValue()})
 
+    def set_ipsec(self, config: IpsecConfig | None) -> None:
+        """Install an IPsec configuration (None: none; a fresh SAD either way). The in-place
+        TCP input (ipv4.receive_in_frame, header prediction) skips the delivery step where
+        the SPD-I check is: with IPsec every datagram takes the full path."""
+        self.ipsec = IpsecState(config, self.profile, self.rng) if config else None
+        self.tcp_fast_path = self.fast_path_wanted and self.ipsec is None
+        self.ip_templates.clear()
+
     def set_profile(self, profile: Profile) -> None:
         self.profile = profile
+        if self.ipsec is not None:
+            self.ipsec.profile = profile
         self.tcp_pairs.clear()
         self.reasm.profile = profile
         self.reasm6.timeout = profile.ipv6_reassembly_timeout

@@ -17,6 +17,7 @@ SCRIPTS = (
     "tests/bench/vm.py",
     "tests/unit/wire/bench_wire.py",
     "tests/unit/refstack/bench_refstack.py",
+    "tests/unit/refstack/bench_ipsec.py",
     "tests/reports/bench_report.py",
     "tests/fuzz/bench_fuzz.py",
 )
