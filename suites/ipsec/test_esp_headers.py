@@ -10,6 +10,7 @@ from reference_stack.wire.ipv6_ext import Ipv6Fragment, Ipv6OptionsHeader
 from suites.ipsec.sas import esp_pair
 from suites.ipv4.udp_probe import bound_socket, received
 
+pytestmark = pytest.mark.esp
 PORT = 6400
 IPPROTO_ESP, IPPROTO_FRAGMENT = 50, 44
 DATA = b"in pieces " * 12  # an ESP packet of some 160 octets: three fragments of 64

@@ -10,7 +10,7 @@ from reference_stack.ipsec.config import Selector
 from suites.ipsec.sas import esp_pair, per_transform
 from suites.ipv4.udp_probe import bound_socket, received
 
-pytestmark = pytest.mark.families("ipv4", "ipv6")
+pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.esp]
 PORT = 6100
 
 

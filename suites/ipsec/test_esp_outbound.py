@@ -9,7 +9,7 @@ from reference_stack.ipsec import esp
 from reference_stack.ipsec.config import Lifetime
 from suites.ipsec.sas import SPI_FROM_DUT, esp_pair, per_transform
 
-pytestmark = pytest.mark.families()
+pytestmark = [pytest.mark.families(), pytest.mark.esp]
 PORT, TESTER_PORT = 6200, 7200
 
 

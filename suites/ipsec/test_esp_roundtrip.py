@@ -11,7 +11,7 @@ from suites.ipsec.sas import SPI_FROM_DUT, esp_pair
 from suites.ipsec.spd import TCP as IPPROTO_TCP
 from suites.ipv4.udp_probe import bound_socket
 
-pytestmark = [pytest.mark.families("ipv4", "ipv6"),
+pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.esp,
               pytest.mark.requirement("RFC4301-5.1-MUST-protect-policy",
                                       "RFC4301-5.2-MUST-protected-as-policy")]
 
