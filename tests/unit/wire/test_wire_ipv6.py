@@ -104,7 +104,9 @@ def test_address_text():
 def test_ipv6_header_agrees_with_scapy(src, dst, tc, hlim, fl, nh, payload):
     r = Ipv6Repr(src, dst, nh, payload, hlim, tc, fl)
     raw = r.emit()
-    p = IPv6(raw)
+    # the fixed header alone: scapy would dissect the payload as the Next Header says and
+    # raises on a truncated extension header (nh 43 with one octet)
+    p = IPv6(raw[:40])
     assert (p.tc, p.fl, p.hlim, p.nh, p.plen) == (tc, fl, hlim, nh, len(payload))
     assert (ip6(p.src), ip6(p.dst)) == (src, dst)
     jumbogram = nh == IPPROTO_HOPOPTS and not payload  # RFC 2675 3: length 0, no padding
