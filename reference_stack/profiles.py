@@ -412,6 +412,20 @@ class Profile:
     # the RTO until then. Linux cuts the last RTO to what is left of the user timeout
     # (tcp_clamp_rto_to_user_timeout), so the connection is given up on time.
     user_timeout_clamps_rto: bool = False
+    # -- gVisor's netstack (issue 16, the `gvisor` profile; tcp/netstack_arrival.py) --------
+    # RFC 1122 4.2.2.13 asks for a RST on new data after CLOSE and fixes no form; the oracle
+    # answers the segment (<SEQ=SEG.ACK><CTL=RST>, RFC 9293 3.10.7.1, as Linux's
+    # tcp_v4_send_reset). netstack aborts the connection (transport/tcp/connect.go
+    # resetConnectionLocked): RST,ACK at SND.NXT (SND.UNA + SND.WND if the peer's window
+    # shrank below it), ACK = RCV.NXT, window 0, the connection's Timestamps option (sendRaw).
+    abort_rst_from_connection: bool = False
+    # RFC 9293 3.10.7.4 processes the ACK field (fifth check) before the text (seventh).
+    # netstack's receiver half (rcv.go handleRcvdSegmentClosing) runs before the sender half
+    # takes the ACK (connect.go handleSegmentLocked): after close() new data in FIN-WAIT-1/2
+    # aborts in the state the segment found, its ACK unprocessed, and in FIN-WAIT-1 a FIN
+    # beyond RCV.NXT is dropped silently (`rcvClosed && !segEnd.LessThanEq(RcvNxt)`), where
+    # RFC 9293 queues it and acknowledges RCV.NXT.
+    after_close_checks_before_ack: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -638,6 +652,14 @@ GVISOR = Profile(
     data_retries=15,  # transport/tcp/snd.go MaxRetries
     time_wait=60.0,  # transport/tcp/protocol.go DefaultTCPTimeWaitTimeout (RFC 9293: 2 MSL)
     ephemeral_ports=(16000, 65535),  # ports/ports.go firstEphemeral (RFC 6335 6: 49152-)
+    # -- session 6 (gvdebt): explanations in gvisor.toml turned into flags ----------------
+    # RFC 1122 4.2.2.13: rcv.go handleRcvdSegmentClosing aborts an orphan's FIN-WAIT-2 on a
+    # FIN beyond RCV.NXT (`closed && (!FIN || SEG.SEQ+SEG.LEN != RCV.NXT+1)`); in FIN-WAIT-1
+    # such a FIN is dropped (after_close_checks_before_ack); connect.go resetConnectionLocked
+    # sends the RST from the connection (abort_rst_from_connection).
+    fin_gap_aborts_after_close=True,
+    after_close_checks_before_ack=True,  # connect.go handleSegmentLocked: rcv before snd
+    abort_rst_from_connection=True,  # connect.go resetConnectionLocked, sendRaw
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

@@ -224,6 +224,26 @@ class Sender:
         df = None if self.profile.tcp_df else reply_df(self.profile, self.trace)
         self._put(src, dst, rst, rule, variance, df)
 
+    def abort_reset(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
+        """The RST that aborts connection `tcb` on segment `seg` (new data after close, RFC
+        1122 4.2.2.13, which fixes no form): the reset a segment without a connection draws
+        (RFC 9293 3.10.7.1, <SEQ=SEG.ACK><CTL=RST>: Linux's tcp_v4_send_reset), or, with the
+        profile's abort_rst_from_connection, one sent from the connection."""
+        if not self.profile.abort_rst_from_connection:
+            self.reset(tcb.local_ip, tcb.remote_ip, seg, rule)
+            return
+        # gVisor transport/tcp/connect.go resetConnectionLocked: sendEmptyRaw(ACK|RST, seq,
+        # RCV.NXT, 0) through sendRaw (the connection's Timestamps option); seq = SND.NXT, or
+        # SND.UNA + SND.WND when the peer's window shrank below SND.NXT (as Linux's
+        # tcp_acceptable_seq). The window field is 0 (free for a RST, RFC 9293 3.10.7.1).
+        seq = tcb.snd_nxt
+        wnd_end = seq_add(tcb.snd_una, tcb.snd_wnd)
+        if seq_lt(wnd_end, seq):
+            seq = wnd_end
+        self.trace.add("tcp", EVENT, "GVISOR-reset_connection_locked-rst-from-connection",
+                       f"RST,ACK at {seq}, ACK = RCV.NXT {tcb.rcv_nxt}")
+        self.emit(tcb, RST | ACK, seq, now, rule)
+
     def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict,
              df: bool | None = None) -> None:
         self.out.append((src, dst, seg, rule, variance, None, df))

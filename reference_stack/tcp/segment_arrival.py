@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from reference_stack.tcp import (
     linux_arrival,
+    netstack_arrival,
     request_sock,
     sack_compression,
     syn_cookie,
@@ -403,6 +404,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     if not flags & ACK:
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fifth-check-no-ack")
         return
+    if p.after_close_checks_before_ack and netstack_arrival.closed_receiver(layer, tcb, seg,
+                                                                            now):
+        return  # (gVisor: its receiver's checks after close(), before the ACK is taken)
     # (Linux: in these states a segment at or beyond RCV.NXT goes no further than the ACK
     # checks; what differs from RFC 9293, which ignores its text too, is its FIN.)
     new_after_fin = p.after_fin_ignores_new_sequence and linux_arrival.fin_after_fin(tcb, seg)
@@ -516,7 +520,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             # Linux: `end_seq - fin` after RCV.NXT, so a FIN beyond RCV.NXT aborts too.
             layer.trace.add("tcp", DROP, "LINUX-tcp_rcv_state_process-fin-beyond-rcv-nxt",
                             "a FIN beyond RCV.NXT after close(): abort")
-        layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg, rule)
+        layer.sender.abort_reset(tcb, seg, now, rule)
         tcb.error = errno.ECONNRESET
         layer.trace.add("tcp", "state", rule, f"{tcb.state.value} -> CLOSED")
         layer.delete(tcb)

@@ -153,3 +153,61 @@ def test_second_syn_challenge_within_half_a_second(profile) -> None:
     second = c.note(c.seg(SYN, seq=c.snd_nxt + 5, options=_stamp(201)))
     assert [s.flags for s in first] == [ACK]
     assert [s.flags for s in second] == ([] if profile is GVISOR else [ACK])
+
+
+# -- data or a FIN gap after close() (rcv.go handleRcvdSegmentClosing, connect.go
+# resetConnectionLocked; profile flags fin_gap_aborts_after_close, after_close_checks_before_ack,
+# abort_rst_from_connection) ------------------------------------------------------------------
+
+def _orphan(profile, state):
+    """An orphaned FIN-WAIT-1 or -2 with timestamps negotiated (TS.Recent 100)."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=None, ts=(100, 0))))
+    c.note(c.seg(ACK, options=_stamp(100)))
+    child = c.stack.accept(c.listen_fd).value[0]
+    c.note(c.stack.close(child, 0.0).reaction)  # our FIN
+    if state is State.FIN_WAIT_2:
+        c.note(c.seg(ACK, options=_stamp(100)))
+    assert c.state() is state
+    return c
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_fin_beyond_rcv_nxt_in_orphaned_fin_wait_2(profile) -> None:
+    """RFC 9293 3.10.7.4 queues a FIN with a gap before it and acknowledges RCV.NXT; netstack's
+    closed FIN-WAIT-2 takes only a FIN at RCV.NXT and aborts with its connection's reset:
+    RST,ACK at SND.NXT, ACK = RCV.NXT, with the Timestamps option."""
+    c = _orphan(profile, State.FIN_WAIT_2)
+    rcv_nxt = c.tcb().rcv_nxt
+    (reply,) = c.note(c.seg(FIN | ACK, seq=c.snd_nxt + 100, options=_stamp(101)))
+    if profile is RFC:
+        assert reply.flags == ACK and reply.ack == rcv_nxt
+        assert c.state() is State.FIN_WAIT_2
+        return
+    assert reply.flags == RST | ACK and reply.seq == c.rcv_nxt and reply.ack == rcv_nxt
+    assert reply.timestamps is not None and reply.timestamps[1] == 100
+    assert c.state() is State.CLOSED
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_data_after_close_reset_form(profile) -> None:
+    """RFC 1122 4.2.2.13 (a RST, its form open): the rfc profile answers the segment
+    (<SEQ=SEG.ACK><CTL=RST>), netstack resets from the connection (RST,ACK, ACK = RCV.NXT)."""
+    c = _orphan(profile, State.FIN_WAIT_2)
+    (rst,) = c.note(c.seg(ACK | PSH, payload=b"too late", options=_stamp(101)))
+    assert rst.seq == c.rcv_nxt and c.state() is State.CLOSED
+    assert rst.flags == (RST | ACK if profile is GVISOR else RST)
+    assert (rst.ack == c.snd_nxt) is (profile is GVISOR)
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_fin_beyond_rcv_nxt_in_orphaned_fin_wait_1(profile) -> None:
+    """In FIN-WAIT-1 netstack drops such a FIN silently, before taking its ACK (rcv.go runs
+    before snd.go): the connection stays in FIN-WAIT-1 though the segment acknowledged our
+    FIN. RFC 9293: the ACK takes it to FIN-WAIT-2 and the FIN is queued, RCV.NXT acknowledged."""
+    c = _orphan(profile, State.FIN_WAIT_1)
+    replies = c.note(c.seg(FIN | ACK, seq=c.snd_nxt + 100, options=_stamp(101)))
+    if profile is GVISOR:
+        assert replies == [] and c.state() is State.FIN_WAIT_1
+    else:
+        assert [r.flags for r in replies] == [ACK] and c.state() is State.FIN_WAIT_2
