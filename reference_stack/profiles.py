@@ -426,6 +426,13 @@ class Profile:
     # beyond RCV.NXT is dropped silently (`rcvClosed && !segEnd.LessThanEq(RcvNxt)`), where
     # RFC 9293 queues it and acknowledges RCV.NXT.
     after_close_checks_before_ack: bool = False
+    # RFC 9293 3.10.7.4 checks a passive SYN-RECEIVED's segment by sequence number first (the
+    # four-case test), then RST, SYN (back to LISTEN), ACK. netstack (transport/tcp/connect.go
+    # handshake.synRcvdState) checks the ACK first (checkAck: SEG.ACK != ISS+1 draws
+    # <SEQ=SEG.ACK><CTL=RST> whatever SEG.SEQ), then SEG.SEQ alone against [RCV.NXT,
+    # RCV.NXT+RCV.WND) (else an ACK: a SYN,ACK repeating the peer's ISN is answered and the
+    # embryo stays), then a SYN in the window resets the embryo with a RST,ACK.
+    synrcvd_ack_first: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -660,6 +667,7 @@ GVISOR = Profile(
     fin_gap_aborts_after_close=True,
     after_close_checks_before_ack=True,  # connect.go handleSegmentLocked: rcv before snd
     abort_rst_from_connection=True,  # connect.go resetConnectionLocked, sendRaw
+    synrcvd_ack_first=True,  # connect.go handshake.synRcvdState, checkAck
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp.seq import seq_add, seq_gt
+from reference_stack.tcp.seq import seq_add, seq_gt, seq_in_window
 from reference_stack.tcp.state import State
 from reference_stack.trace import DROP, STATE
-from reference_stack.wire.tcp import FIN, TcpRepr
+from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpRepr
 
 if TYPE_CHECKING:
     from reference_stack.tcp.connections import Connections
@@ -61,3 +61,47 @@ def closed_receiver(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> b
     trace.add("tcp", STATE, RULE_DATA_AFTER_CLOSE, f"{state.value} -> CLOSED")
     layer.delete(tcb)
     return True
+
+
+RULE_SYN_RECEIVED_ACK_FIRST = "GVISOR-syn_rcvd_state-ack-before-sequence"
+RULE_SYN_RECEIVED_SEQ = "GVISOR-syn_rcvd_state-seq-in-window"
+RULE_SYN_RECEIVED_SYN = "GVISOR-syn_rcvd_state-syn-resets"
+
+
+def syn_received(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool:
+    """netstack's passive SYN-RECEIVED (connect.go handshake.synRcvdState; profile
+    synrcvd_ack_first): the ACK field is checked first (checkAck: SEG.ACK != ISS+1 draws
+    <SEQ=SEG.ACK><CTL=RST>), then SEG.SEQ alone must lie in [RCV.NXT, RCV.NXT+RCV.WND) (else
+    an ACK, rate-limited by allowOutOfWindowAck), then a SYN there resets the embryo
+    (RST,ACK <SEQ=SEG.ACK or 0><ACK=SEG.SEQ+SEG.LEN>); an ACK of ISS+1 that passes completes
+    the handshake. True when the segment was taken here. (RFC 9293 3.10.7.4 checks the
+    sequence number first, with the RFC's acceptability test, and a SYN returns the embryo to
+    LISTEN silently. A RST goes on to the RFC's checks: netstack's differ there, a
+    non-conformance in gvisor.toml.)"""
+    flags = seg.flags
+    if flags & RST or not (tcb.state is State.SYN_RECEIVED and tcb.passive):
+        return False
+    p = layer.profile
+    trace = layer.trace
+    if flags & ACK and seg.ack != seq_add(tcb.iss, 1):
+        trace.add("tcp", DROP, RULE_SYN_RECEIVED_ACK_FIRST,
+                  f"SEG.ACK {seg.ack} is not ISS+1: a RST before the sequence check")
+        layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg,
+                           "RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst",
+                           stamped=(tcb, now) if p.rst_carries_timestamps else None)
+        return True
+    if not seq_in_window(seg.seq, tcb.rcv_nxt, tcb.rcv_wnd()):
+        trace.add("tcp", DROP, RULE_SYN_RECEIVED_SEQ,
+                  f"SEG.SEQ {seg.seq} outside [RCV.NXT {tcb.rcv_nxt}, +RCV.WND)")
+        layer.sender.oow_ack(tcb, seg, now, RULE_SYN_RECEIVED_SEQ)
+        return True
+    if flags & SYN:
+        trace.add("tcp", STATE, RULE_SYN_RECEIVED_SYN,
+                  "a second SYN in the window: RST, the embryo dropped")
+        layer.sender.reset_of(tcb.local_ip, tcb.remote_ip, seg, seg.ack if flags & ACK else 0,
+                              seq_add(seg.seq, seg.segment_len), RST | ACK,
+                              RULE_SYN_RECEIVED_SYN,
+                              stamped=(tcb, now) if p.rst_carries_timestamps else None)
+        layer.delete(tcb)
+        return True
+    return False

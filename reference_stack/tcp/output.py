@@ -209,15 +209,21 @@ class Sender:
         <SEQ=SEG.ACK><CTL=RST> if it had an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
         `stamped` (a connection and the time): the RST carries the connection's Timestamps
         option, which RFC 7323 3.2 allows on a RST (profile rst_carries_timestamps)."""
+        if seg.flags & ACK:
+            self.reset_of(src, dst, seg, seg.ack, 0, RST, rule, stamped)
+        else:
+            self.reset_of(src, dst, seg, 0, seq_add(seg.seq, seg.segment_len), RST | ACK, rule,
+                          stamped)
+
+    def reset_of(self, src: bytes, dst: bytes, seg: TcpRepr, seq: int, ack: int, flags: int,
+                 rule: str, stamped: tuple[Tcb, float] | None = None) -> None:
+        """A RST answering `seg` with the given sequence, acknowledgment and flags (`stamped`
+        as for reset)."""
         opts: tuple = ()
         if stamped is not None and stamped[0].ts_ok:
             tcb, now = stamped
             opts = (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(tcb.ts_now(now), tcb.ts_recent))
-        if seg.flags & ACK:
-            rst = TcpRepr(seg.dst_port, seg.src_port, seq=seg.ack, flags=RST, options=opts)
-        else:
-            rst = TcpRepr(seg.dst_port, seg.src_port, seq=0, ack=seq_add(seg.seq, seg.segment_len),
-                          flags=RST | ACK, options=opts)
+        rst = TcpRepr(seg.dst_port, seg.src_port, seq=seq, ack=ack, flags=flags, options=opts)
         variance = segment_variance(self.profile, None, rst)
         if opts:
             variance["tcp.opt.tsval"] = AnyValue()  # RFC 7323 5.4: any clock

@@ -295,6 +295,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         send.transmit(tcb, now)
         return
 
+    if p.synrcvd_ack_first and netstack_arrival.syn_received(layer, tcb, seg, now):
+        return  # (gVisor: its handshake's own checks, ACK first)
     # First check: sequence number.
     rcv_wnd = tcb.rcv_wnd()
     if child:

@@ -211,3 +211,51 @@ def test_fin_beyond_rcv_nxt_in_orphaned_fin_wait_1(profile) -> None:
         assert replies == [] and c.state() is State.FIN_WAIT_1
     else:
         assert [r.flags for r in replies] == [ACK] and c.state() is State.FIN_WAIT_2
+
+
+# -- a passive SYN-RECEIVED (connect.go handshake.synRcvdState; profile synrcvd_ack_first) ----
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_syn_received_checks_the_ack_before_the_sequence_number(profile) -> None:
+    """An unacceptable ACK outside the window: RFC 9293's first check answers with an ACK;
+    netstack's checkAck answers <SEQ=SEG.ACK><CTL=RST> first. The embryo stays either way."""
+    c = bring_to(State.SYN_RECEIVED, profile)
+    bad = c.rcv_nxt + 5
+    (reply,) = c.note(c.seg(ACK, seq=c.snd_nxt + 100_000, ack=bad))
+    if profile is GVISOR:
+        assert reply.flags == RST and reply.seq == bad
+    else:
+        assert reply.flags == ACK and reply.ack == c.snd_nxt
+    assert c.state() is State.SYN_RECEIVED
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_syn_ack_repeating_the_peer_isn_in_syn_received(profile) -> None:
+    """A SYN,ACK with data at the peer's ISN acknowledging ISS+1: RFC 9293 finds it acceptable
+    (it overlaps RCV.NXT) and its SYN returns the embryo to LISTEN silently; netstack finds
+    SEG.SEQ before RCV.NXT, answers with an ACK and keeps the embryo (the next ACK completes
+    it)."""
+    c = bring_to(State.SYN_RECEIVED, profile)
+    replies = c.note(c.seg(SYN | ACK, seq=c.snd_nxt - 1, payload=b"hello"))
+    if profile is RFC:
+        assert replies == [] and c.state() is State.CLOSED
+        return
+    (ack,) = replies
+    assert ack.flags == ACK and ack.seq == c.rcv_nxt and ack.ack == c.snd_nxt
+    assert c.state() is State.SYN_RECEIVED
+    c.note(c.seg(ACK))
+    assert c.state() is State.ESTABLISHED
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_syn_in_the_window_of_syn_received(profile) -> None:
+    """RFC 9293: a SYN in a passive SYN-RECEIVED returns it to LISTEN, no reply; netstack
+    resets it with RST,ACK <SEQ=0><ACK=SEG.SEQ+SEG.LEN> (no ACK in the SYN)."""
+    c = bring_to(State.SYN_RECEIVED, profile)
+    replies = c.note(c.seg(SYN, seq=c.snd_nxt + 10))
+    assert c.state() is State.CLOSED
+    if profile is RFC:
+        assert replies == []
+    else:
+        (rst,) = replies
+        assert rst.flags == RST | ACK and rst.seq == 0 and rst.ack == c.snd_nxt + 11
