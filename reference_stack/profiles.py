@@ -433,6 +433,17 @@ class Profile:
     # RCV.NXT+RCV.WND) (else an ACK: a SYN,ACK repeating the peer's ISN is answered and the
     # embryo stays), then a SYN in the window resets the embryo with a RST,ACK.
     synrcvd_ack_first: bool = False
+    # RFC 9293 3.8.6 leaves the window to the receiver (the oracle: free buffer space, bounded
+    # by its SYN's window). netstack (transport/tcp/rcv.go getSendParams) keeps the right edge
+    # it advertised unless the octets received since its last ACK reach SegOverheadSize or the
+    # application read since then; its field rounds the window down to the scale unit, and
+    # acceptable() tests against that rounded window (tcp/netstack_window.py).
+    window_edge_held: bool = False
+    # RFC 9293 3.10.7.2 leaves the SYN's window free (the oracle: initial_window_space).
+    # netstack (transport/tcp/endpoint.go initialReceiveWindow) offers at most InitialCwnd *
+    # the advertised MSS * 2 segments, rounded down to the window scale: 29184 over IPv4 (MSS
+    # 1460), 28800 over IPv6 (MSS 1440). 0: not bounded by the MSS.
+    initial_window_mss_segments: int = 0
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -668,6 +679,11 @@ GVISOR = Profile(
     after_close_checks_before_ack=True,  # connect.go handleSegmentLocked: rcv before snd
     abort_rst_from_connection=True,  # connect.go resetConnectionLocked, sendRaw
     synrcvd_ack_first=True,  # connect.go handshake.synRcvdState, checkAck
+    window_edge_held=True,  # rcv.go getSendParams, acceptable; endpoint.go selectWindow
+    initial_window_mss_segments=20,  # endpoint.go initialReceiveWindow: 2 * InitialCwnd
+    # runsc's sentry doubles SO_RCVBUF/SO_SNDBUF (pkg/sentry/socket/netstack/netstack.go
+    # clampBufSize: packetOverheadFactor 2), as Linux does; getsockopt returns the double.
+    sockbuf_doubling=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp import ack_throttle, loss_probe
+from reference_stack.tcp import ack_throttle, loss_probe, netstack_window
 from reference_stack.tcp.dont_fragment import connection_df, reply_df
 from reference_stack.tcp.options import data_options, syn_options
 from reference_stack.tcp.segment_template import SegmentTemplate
@@ -108,6 +108,8 @@ class Sender:
                 window = (tcb.rcv_wnd() + (1 << shift) - 1) >> shift
                 if window > 0xFFFF:
                     window = 0xFFFF
+            elif p.window_edge_held:
+                window = netstack_window.advertise(tcb)  # (gVisor: rcv.go getSendParams)
             else:
                 window = tcb.advertised_window()
             if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from reference_stack.tcp import (
     linux_arrival,
     netstack_arrival,
+    netstack_window,
     request_sock,
     sack_compression,
     syn_cookie,
@@ -316,6 +317,14 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                 linux_arrival.ends_beyond_edge_queue_held(
                 layer, tcb, seg, length):
             acceptable = False
+    elif p.window_edge_held:
+        # gVisor rcv.go acceptable(): against the window its last field expressed.
+        acceptable = netstack_window.acceptable(seg.seq, len(seg.payload), tcb.rcv_nxt,
+                                                netstack_window.acceptance_window(tcb))
+        if acceptable is not segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd):
+            trace.add("tcp", ACCEPT if acceptable else DROP, netstack_window.RULE_ACCEPTABLE,
+                      f"against the advertised window {netstack_window.acceptance_window(tcb)}"
+                      f", RCV.WND {rcv_wnd}")
     else:
         acceptable = segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd)
     if (p.time_wait_ts_recent_first and tcb.state is State.TIME_WAIT and ts is not None

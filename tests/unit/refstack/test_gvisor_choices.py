@@ -5,6 +5,8 @@ after the receiver half and segments without ACK ignored (connect.go handleSegme
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from reference_stack.profiles import GVISOR, RFC
@@ -259,3 +261,59 @@ def test_syn_in_the_window_of_syn_received(profile) -> None:
     else:
         (rst,) = replies
         assert rst.flags == RST | ACK and rst.seq == 0 and rst.ack == c.snd_nxt + 11
+
+
+# -- the receive window (rcv.go getSendParams, acceptable; profile window_edge_held) ----------
+
+def _scaled(profile):
+    """ESTABLISHED, passive, window scaling on both sides (shift 7)."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=7, ts=None)))
+    c.note(c.seg(ACK))
+    return c
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_window_after_one_octet_keeps_the_right_edge(profile) -> None:
+    """netstack keeps the edge of its SYN,ACK's window (29184) for a segment smaller than
+    SegOverheadSize while the application has not read: 29183 rounded down to the scale
+    unit, field 227; a pure ACK at RCV.NXT + 227 << 7 is then beyond its window (answered).
+    The rfc profile offers its free buffer space (bounded by its SYN's 65535: field 511)."""
+    c = _scaled(profile)
+    (ack,) = c.note(c.advance(ACK | PSH, payload=b"x"))
+    assert ack.window == (227 if profile is GVISOR else 511)
+    # header/tcp.go Acceptable: the edge itself is in netstack's window, one beyond is not.
+    assert c.note(c.seg(ACK, seq=c.snd_nxt + (227 << 7))) == []
+    replies = c.note(c.seg(ACK, seq=c.snd_nxt + (227 << 7) + 1))
+    assert bool(replies) is (profile is GVISOR)
+
+
+def test_window_grows_after_a_large_segment() -> None:
+    """A segment of SegOverheadSize octets or more lets netstack move its edge: the window is
+    then half its 1 MiB buffer less what is unread (measured: 4091 after a segment's ACK)."""
+    c = _scaled(GVISOR)
+    (ack,) = c.note(c.advance(ACK | PSH, payload=b"x" * 600))
+    assert ack.window == ((1 << 19) - 600) >> 7
+
+
+@pytest.mark.parametrize("profile, window", [(RFC, 65535), (GVISOR, 19968)],
+                         ids=["rfc", "gvisor"])
+def test_synack_window_follows_the_advertised_mss(profile, window) -> None:
+    """netstack's initialReceiveWindow offers at most 2 * InitialCwnd segments of the MSS it
+    advertises (the route's MTU less 40), rounded down to the scale unit: on a 1040-octet
+    MTU 20 * 1000 -> 19968 (over IPv6 at 1500, MSS 1440: 28800)."""
+    c = bring_to(State.LISTEN, dataclasses.replace(profile, mtu=1040))
+    seg = tcp_of(c.seg(SYN, options=syn_options()))[0]
+    assert seg.flags == SYN | ACK and seg.mss == 1000
+    assert seg.window == window
+
+
+@pytest.mark.parametrize("profile, stored", [(RFC, 4096), (GVISOR, 8192)], ids=["rfc", "gvisor"])
+def test_receive_buffer_option_is_doubled(profile, stored) -> None:
+    """runsc's sentry (netstack.go clampBufSize, packetOverheadFactor 2) stores twice the
+    SO_RCVBUF asked, as Linux does; the rfc profile stores the value as given."""
+    from reference_stack.socket_api import SO_RCVBUF, SOL_SOCKET
+    s = make_stack(profile)
+    fd = s.socket(AF_INET, SOCK_STREAM).value
+    s.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, 4096, 0.0)
+    assert s.getsockopt(fd, SOL_SOCKET, SO_RCVBUF).value == stored
