@@ -444,6 +444,16 @@ class Profile:
     # the advertised MSS * 2 segments, rounded down to the window scale: 29184 over IPv4 (MSS
     # 1460), 28800 over IPv6 (MSS 1440). 0: not bounded by the MSS.
     initial_window_mss_segments: int = 0
+    # RFC 791 3.2 rebuilds a datagram from its fragments; nothing fixes the reassembled
+    # header's checksum, which an ICMP error quotes (RFC 792: "the internet header"). netstack
+    # (network/ipv4/ipv4.go handleValidatedPacket) sets the reassembled total length and
+    # fragment offset but keeps the first fragment's header checksum.
+    reassembled_keeps_first_checksum: bool = False
+    # RFC 8985 7.3: the probe sends a previously unsent segment if the receive window allows
+    # (Linux: whatever the congestion window). netstack (transport/tcp/rack.go
+    # probeTimerExpired) sends new data (or the FIN) only while fewer segments are
+    # outstanding than the congestion window holds; else it resends the last segment sent.
+    tlp_new_data_within_cwnd: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -684,6 +694,11 @@ GVISOR = Profile(
     # runsc's sentry doubles SO_RCVBUF/SO_SNDBUF (pkg/sentry/socket/netstack/netstack.go
     # clampBufSize: packetOverheadFactor 2), as Linux does; getsockopt returns the double.
     sockbuf_doubling=True,
+    reassembled_keeps_first_checksum=True,  # network/ipv4/ipv4.go handleValidatedPacket
+    tlp_new_data_within_cwnd=True,  # transport/tcp/rack.go probeTimerExpired
+    # RFC 5681 limits data, not a lone FIN; netstack's FIN is a segment of the write list
+    # that snd.go sendData sends only while s.Outstanding < s.SndCwnd (as Linux's).
+    fin_obeys_cwnd=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

@@ -317,3 +317,46 @@ def test_receive_buffer_option_is_doubled(profile, stored) -> None:
     fd = s.socket(AF_INET, SOCK_STREAM).value
     s.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, 4096, 0.0)
     assert s.getsockopt(fd, SOL_SOCKET, SO_RCVBUF).value == stored
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_port_unreachable_quotes_the_reassembled_header(profile) -> None:
+    """RFC 792 quotes "the internet header" of the datagram; for a reassembled one the rfc
+    profile quotes a header with its own checksum, netstack (ipv4.go handleValidatedPacket)
+    the first fragment's checksum, which the reassembled length makes wrong."""
+    from reference_stack.wire.checksum import internet_checksum
+    from reference_stack.wire.udp import UdpRepr
+    s = make_stack(profile)
+    peer = RawPeer(s)
+    data = UdpRepr(4000, 7777, bytes(40)).emit(peer.src_ip, s.ip)
+    frames = [peer.ip_frame(17, data[a:b], ident=9, mf=mf, frag_offset=a // 8)
+              for a, b, mf in ((0, 16, True), (16, 48, False))]
+    first_checksum = dissect(frames[0]).ipv4.checksum
+    s.receive(frames[0], 0.0)
+    (error,) = s.receive(frames[1], 0.0).frames
+    quoted = dissect(error).icmpv4.payload[:20]
+    assert (int.from_bytes(quoted[10:12], "big") == first_checksum) is (profile is GVISOR)
+    assert (internet_checksum(quoted) == 0) is (profile is RFC)
+
+
+@pytest.mark.parametrize("profile", [dataclasses.replace(RFC, tail_loss_probe=True,
+                                                         fin_obeys_cwnd=True,
+                                                         initial_cwnd_segments=10), GVISOR],
+                         ids=["rfc-with-tlp", "gvisor"])
+def test_tail_loss_probe_with_the_congestion_window_full(profile) -> None:
+    """RFC 8985 7.3: the probe sends new data if the receive window allows (here the FIN
+    queued behind a full initial window); netstack's probeTimerExpired sends new data only
+    within the congestion window, so it resends the last segment sent."""
+    c = bring_to(State.SYN_SENT, profile)
+    c.note(c.advance(SYN | ACK, options=syn_options(mss=1000, wscale=7, ts=None)))
+    mss = c.tcb().mss
+    sent = tcp_of(c.stack.send(c.fd, bytes(10 * mss), 0.0).reaction)
+    assert len(sent) == 10
+    c.note(c.stack.close(c.fd, 0.0).reaction)  # the FIN waits behind the full window
+    assert not c.tcb().fin_sent()
+    probe = tcp_of(c.stack.poll(c.stack.poll_at()))
+    assert len(probe) == 1
+    if profile is GVISOR:
+        assert probe[0].seq == sent[-1].seq and not probe[0].flags & FIN
+    else:
+        assert probe[0].flags & FIN and probe[0].seq == sent[-1].seq + mss
