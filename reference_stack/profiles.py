@@ -454,6 +454,10 @@ class Profile:
     # probeTimerExpired) sends new data (or the FIN) only while fewer segments are
     # outstanding than the congestion window holds; else it resends the last segment sent.
     tlp_new_data_within_cwnd: bool = False
+    # Socket API: TCP_INFO is Linux's struct tcp_info (no RFC). gVisor's sentry
+    # (pkg/sentry/socket/netstack/netstack.go getsockopt TCP_INFO) fills only state, ca_state,
+    # rto, rtt, rttvar, snd_ssthresh and snd_cwnd from netstack's TCPInfoOption; the rest is 0.
+    tcp_info_partial: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -699,6 +703,15 @@ GVISOR = Profile(
     # RFC 5681 limits data, not a lone FIN; netstack's FIN is a segment of the write list
     # that snd.go sendData sends only while s.Outstanding < s.SndCwnd (as Linux's).
     fin_obeys_cwnd=True,
+    tcp_info_partial=True,  # sentry/socket/netstack/netstack.go getsockopt TCP_INFO
+    # POSIX poll(): netstack's endpoint.go Readiness reports writable once the sending side is
+    # shut (SndClosed) and everything asked in StateClose/StateError (after a reset or a
+    # refused connect), POLLOUT beside POLLHUP and POLLERR, as Linux's tcp_poll.
+    poll_out_after_shutdown=True,
+    # RFC 9293 3.10.7.4: a RST in CLOSE-WAIT signals "connection reset"; netstack's
+    # connect.go handleReset sets ErrAborted there, which the sentry reports as EPIPE
+    # (pkg/syserr/netstack.go), as Linux's tcp_reset.
+    reset_close_wait_epipe=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

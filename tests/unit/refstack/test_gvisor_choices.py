@@ -360,3 +360,30 @@ def test_tail_loss_probe_with_the_congestion_window_full(profile) -> None:
         assert probe[0].seq == sent[-1].seq and not probe[0].flags & FIN
     else:
         assert probe[0].flags & FIN and probe[0].seq == sent[-1].seq + mss
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_tcp_info_reports_what_the_sentry_translates(profile) -> None:
+    """TCP_INFO (Linux's struct tcp_info): gVisor's sentry fills state, ca_state, rto, rtt,
+    rttvar, snd_ssthresh and snd_cwnd only; the MSS values and options read 0 there."""
+    c = _scaled(profile)
+    record = c.stack.getsockopt(c.stack.accept(c.listen_fd).value[0], 6, 11).value
+    assert record.state == "ESTABLISHED" and record.snd_cwnd > 0
+    assert (record.snd_mss == 0 and record.options == 0) is (profile is GVISOR)
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_poll_and_error_after_a_reset_in_close_wait(profile) -> None:
+    """A RST in CLOSE-WAIT: RFC 9293's "connection reset" (ECONNRESET), netstack's ErrAborted
+    (EPIPE, connect.go handleReset); poll() then reports POLLOUT beside POLLHUP and POLLERR
+    (endpoint.go Readiness: everything in StateClose/StateError), the rfc profile not."""
+    import errno
+    import select
+    from reference_stack.socket_api import SO_ERROR, SOL_SOCKET
+    c = _scaled(profile)
+    fd = c.stack.accept(c.listen_fd).value[0]
+    c.note(c.advance(FIN | ACK))
+    c.note(c.seg(RST | ACK))
+    assert c.stack.getsockopt(fd, SOL_SOCKET, SO_ERROR).value == (
+        errno.EPIPE if profile is GVISOR else errno.ECONNRESET)
+    assert bool(c.stack.poll_events(fd) & select.POLLOUT) is (profile is GVISOR)
