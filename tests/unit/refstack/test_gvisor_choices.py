@@ -379,6 +379,7 @@ def test_poll_and_error_after_a_reset_in_close_wait(profile) -> None:
     (endpoint.go Readiness: everything in StateClose/StateError), the rfc profile not."""
     import errno
     import select
+
     from reference_stack.socket_api import SO_ERROR, SOL_SOCKET
     c = _scaled(profile)
     fd = c.stack.accept(c.listen_fd).value[0]
