@@ -458,6 +458,11 @@ class Profile:
     # (pkg/sentry/socket/netstack/netstack.go getsockopt TCP_INFO) fills only state, ca_state,
     # rto, rtt, rttvar, snd_ssthresh and snd_cwnd from netstack's TCPInfoOption; the rest is 0.
     tcp_info_partial: bool = False
+    # RFC 2675 (jumbograms) is optional; a node without it treats the Jumbo Payload option
+    # (type 0xC2) as unrecognised: RFC 8200 4.2's action bits 11, a Parameter Problem code 2
+    # (unless the destination is multicast). netstack's header/ipv6_extension_headers.go
+    # knows Pad1, PadN and Router Alert only (IPv6UnknownExtHdrOption for the rest).
+    jumbograms: bool = True
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -712,6 +717,11 @@ GVISOR = Profile(
     # connect.go handleReset sets ErrAborted there, which the sentry reports as EPIPE
     # (pkg/syserr/netstack.go), as Linux's tcp_reset.
     reset_close_wait_epipe=True,
+    jumbograms=False,  # header/ipv6_extension_headers.go: no Jumbo Payload option
+    # RFC 2711 names no error for a Router Alert of the wrong length; netstack's
+    # header/ipv6_extension_headers.go returns ErrMalformedIPv6ExtHdrOption for one and
+    # network/ipv6/ipv6.go drops the packet silently (as Linux's ipv6_hop_ra).
+    router_alert_length_check=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

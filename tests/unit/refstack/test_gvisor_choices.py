@@ -388,3 +388,33 @@ def test_poll_and_error_after_a_reset_in_close_wait(profile) -> None:
     assert c.stack.getsockopt(fd, SOL_SOCKET, SO_ERROR).value == (
         errno.EPIPE if profile is GVISOR else errno.ECONNRESET)
     assert bool(c.stack.poll_events(fd) & select.POLLOUT) is (profile is GVISOR)
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_jumbo_payload_option_unknown_to_netstack(profile) -> None:
+    """RFC 2675 is optional: the rfc profile applies its errors (length 100 is too small:
+    code 0 at the length field), netstack knows no Jumbo Payload option and applies RFC 8200
+    4.2's action bits of type 0xC2 (code 2, pointing at the option)."""
+    from reference_stack.wire.icmpv6 import ICMP6_PARAM_PROB
+    from reference_stack.wire.ipv6 import IPPROTO_HOPOPTS, IPPROTO_ICMPV6
+    from reference_stack.wire.ipv6_ext import Ipv6OptionsHeader
+    from reference_stack.wire.ipv6_options import Ipv6OptJumbo, Ipv6OptPadN
+    from tests.unit.refstack.test_ipv6_fuzz_choices import _answer
+    ext = Ipv6OptionsHeader(IPPROTO_HOPOPTS, IPPROTO_ICMPV6,
+                            (Ipv6OptPadN(bytes(2)), Ipv6OptJumbo(100))).emit()
+    answer, _ = _answer(profile, IPPROTO_HOPOPTS, ext)
+    assert (answer.type, answer.code, answer.rest) == (
+        (ICMP6_PARAM_PROB, 2, 46) if profile is GVISOR else (ICMP6_PARAM_PROB, 0, 48))
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_router_alert_of_the_wrong_length(profile) -> None:
+    """RFC 2711 names no error for it (rfc: a recognised option, the echo answered); netstack
+    finds the option malformed and drops the packet."""
+    from reference_stack.wire.ipv6 import IPPROTO_HOPOPTS, IPPROTO_ICMPV6
+    from reference_stack.wire.ipv6_ext import Ipv6OptionsHeader
+    from reference_stack.wire.ipv6_options import Ipv6OptUnknown
+    from tests.unit.refstack.test_ipv6_fuzz_choices import _answer
+    ext = Ipv6OptionsHeader(IPPROTO_HOPOPTS, IPPROTO_ICMPV6, (Ipv6OptUnknown(5, b""),)).emit()
+    answer, _ = _answer(profile, IPPROTO_HOPOPTS, ext)
+    assert (answer is None) is (profile is GVISOR)
