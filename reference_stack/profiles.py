@@ -463,6 +463,17 @@ class Profile:
     # (unless the destination is multicast). netstack's header/ipv6_extension_headers.go
     # knows Pad1, PadN and Router Alert only (IPv6UnknownExtHdrOption for the rest).
     jumbograms: bool = True
+    # RFC 792 quotes "the internet header" of the datagram in an ICMP error. netstack
+    # (network/ipv4/ipv4.go processIPOptions -> handleRecordRoute) records its address in a
+    # Record Route option in place on receipt, before an error is generated, so the quote
+    # holds the route as recorded (pointer advanced, checksum as received).
+    icmp_quote_recorded_route: bool = False
+    # RFC 791 3.1: a Timestamp option with "some room but not enough room for a full
+    # timestamp" puts the datagram in error (discarded; an ICMP Parameter Problem MAY be
+    # sent). gVisor (network/ipv4/ipv4.go handleTimestamp) sends one pointing at the option's
+    # pointer. (Without the flag the oracle counts an overflow instead: its reading for the
+    # other profiles, left as it was.)
+    timestamp_no_room_param_problem: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -722,6 +733,8 @@ GVISOR = Profile(
     # header/ipv6_extension_headers.go returns ErrMalformedIPv6ExtHdrOption for one and
     # network/ipv6/ipv6.go drops the packet silently (as Linux's ipv6_hop_ra).
     router_alert_length_check=True,
+    icmp_quote_recorded_route=True,  # network/ipv4/ipv4.go processIPOptions, handleRecordRoute
+    timestamp_no_room_param_problem=True,  # network/ipv4/ipv4.go handleTimestamp
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

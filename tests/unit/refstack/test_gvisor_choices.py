@@ -418,3 +418,38 @@ def test_router_alert_of_the_wrong_length(profile) -> None:
     ext = Ipv6OptionsHeader(IPPROTO_HOPOPTS, IPPROTO_ICMPV6, (Ipv6OptUnknown(5, b""),)).emit()
     answer, _ = _answer(profile, IPPROTO_HOPOPTS, ext)
     assert (answer is None) is (profile is GVISOR)
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_port_unreachable_quotes_the_recorded_route(profile) -> None:
+    """RFC 792 quotes the datagram's header; netstack records its address in a Record Route
+    option on receipt (ipv4.go handleRecordRoute), before the error, so its quote carries it
+    (pointer 4 -> 8); the rfc profile quotes the header as received (hypothesis a0353a37bb9c)."""
+    from reference_stack.wire.ipv4 import Ipv4OptRecordRoute
+    from reference_stack.wire.udp import UdpRepr
+    s = make_stack(profile)
+    peer = RawPeer(s)
+    frame = peer.ip_frame(17, UdpRepr(1024, 7, b"").emit(peer.src_ip, s.ip),
+                          options=(Ipv4OptRecordRoute(4, (bytes(4),)),))
+    (error,) = s.receive(frame, 0.0).frames
+    quoted = dissect(error).icmpv4.payload
+    assert (quoted[22], quoted[23:27]) == ((8, s.ip) if profile is GVISOR else (4, bytes(4)))
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_timestamp_option_without_room_for_an_entry(profile) -> None:
+    """RFC 791 3.1: some room but not enough for a full entry puts the datagram in error (a
+    Parameter Problem MAY follow): netstack's handleTimestamp sends one at the pointer octet
+    (offset 22); the rfc profile counts an overflow and answers the echo (hypothesis
+    8a005804d43b: flag 1, pointer 5, length 8)."""
+    from reference_stack.wire.ipv4 import Ipv4OptTimestamp
+    s = make_stack(profile)
+    request = Icmpv4Repr.echo_request(7, 1, b"")
+    frame = RawPeer(s).ip_frame(IPPROTO_ICMP, request.emit(),
+                                options=(Ipv4OptTimestamp(5, 0, 1, bytes(4)),))
+    (answer,) = s.receive(frame, 0.0).frames
+    icmp = dissect(answer).icmpv4
+    if profile is GVISOR:
+        assert icmp.type == 12 and icmp.rest >> 24 == 22
+    else:
+        assert icmp.type == 0
