@@ -474,6 +474,11 @@ class Profile:
     # pointer. (Without the flag the oracle counts an overflow instead: its reading for the
     # other profiles, left as it was.)
     timestamp_no_room_param_problem: bool = False
+    # RFC 5961 7 limits every challenge and out-of-window ACK. gVisor's snd.go
+    # maybeSendOutOfWindowAck answers any segment with a payload at once (a SYN's or a
+    # challenge's too), the limit untouched; a bare FIN is limited (Linux exempts data or FIN
+    # without SYN, oow_limit_exempts_data).
+    oow_limit_exempts_payload: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -665,10 +670,10 @@ GVISOR = Profile(
     # RFC 5961 7 (SHOULD) ACK throttling: snd.go maybeSendOutOfWindowAck answers a segment with
     # data at once and others (out-of-window, SYN, ACK of unsent data in the closing states)
     # only if endpoint.go allowOutOfWindowAck finds the last such ACK at least
-    # stack.TCPInvalidRateLimitOption ago (stack_options.go: 500 ms). (A bare FIN is limited
-    # there, exempt at Linux: not modelled.)
+    # stack.TCPInvalidRateLimitOption ago (stack_options.go: 500 ms); a bare FIN is limited
+    # there (Linux exempts it), a SYN with a payload is not (oow_limit_exempts_payload).
     oow_ack_interval=0.5,
-    oow_limit_exempts_data=True,
+    oow_limit_exempts_payload=True,  # (session 6: snd.go exempts a payload, not a bare FIN)
     time_wait_ts_recent_first=True,  # transport/tcp/rcv.go handleTimeWaitSegment
     # RFC 7323 does not say which of two Timestamps options counts: header/tcp.go
     # ParseTCPOptions / ParseSynOptions let each overwrite the last (as Linux).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from conformance.judge.store import Context
 from reference_stack.wire.frame import dissect
+from reference_stack.wire.tcp import RST
 
 
 def udp_octets_beyond_length(ctx: Context) -> bool:
@@ -20,4 +21,16 @@ def udp_octets_beyond_length(ctx: Context) -> bool:
     return 8 <= d.udp.length < len(d.ipv4.payload) and d.udp.checksum != 0
 
 
-ANALYSES = {"udp-octets-beyond-length": udp_octets_beyond_length}
+def connection_reset_by_an_earlier_rst(ctx: Context) -> bool:
+    """An earlier frame of the case was a RST (no answer to it) that netstack took as a valid
+    reset (transport/tcp/connect.go handleReset: any RST rcv.acceptable() admits, where RFC
+    5961 3.2 challenges one not at RCV.NXT): the frame that diverged met a closed port."""
+    for frame, answers in ctx.earlier:
+        d = dissect(frame)
+        if d.tcp is not None and d.tcp.flags & RST and not answers:
+            return True
+    return False
+
+
+ANALYSES = {"udp-octets-beyond-length": udp_octets_beyond_length,
+            "connection-reset-by-an-earlier-rst": connection_reset_by_an_earlier_rst}

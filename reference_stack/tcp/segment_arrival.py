@@ -433,7 +433,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         table = TABLES[tcb.state]
     else:
         # RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT.
-        if seq_gt(seg.ack, tcb.snd_nxt):
+        # (SND.NXT of RFC 9293 is the next new sequence number: a retransmission from the
+        # queue does not move it back, so after a timeout's go-back the oracle's snd_nxt lies
+        # below it and SND.MAX is what was sent: netstack and Linux accept an ACK up to it.)
+        if seq_gt(seg.ack, tcb.snd_max):
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-ack-unsent",
                       "ACK acknowledges something not yet sent")
             send.challenge_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-ack-unsent")

@@ -453,3 +453,16 @@ def test_timestamp_option_without_room_for_an_entry(profile) -> None:
         assert icmp.type == 12 and icmp.rest >> 24 == 22
     else:
         assert icmp.type == 0
+
+
+def test_ack_limit_exempts_a_syn_with_a_payload_not_a_bare_fin() -> None:
+    """netstack's maybeSendOutOfWindowAck answers any segment with a payload at once, a SYN
+    with one too (stateful finding c1c12591f476); Linux's rule (data or FIN, no SYN) differs
+    on both: here a SYN with one octet after a SYN's challenge ACK armed the limit."""
+    import dataclasses as dc
+    linux_rule = dc.replace(GVISOR, oow_limit_exempts_payload=False, oow_limit_exempts_data=True)
+    for profile, answered in ((GVISOR, True), (linux_rule, False)):
+        c = _timestamped(profile)
+        assert c.note(c.seg(SYN, seq=c.snd_nxt + 5, options=_stamp(101)))  # arms the limit
+        replies = c.note(c.seg(SYN | ACK, seq=c.snd_nxt - 1, payload=b"x", options=_stamp(101)))
+        assert bool(replies) is answered, profile
