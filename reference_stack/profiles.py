@@ -479,6 +479,10 @@ class Profile:
     # challenge's too), the limit untouched; a bare FIN is limited (Linux exempts data or FIN
     # without SYN, oow_limit_exempts_data).
     oow_limit_exempts_payload: bool = False
+    # RFC 9293 3.10.4 lets the FIN ride on the last data segment (the oracle: it does when
+    # both are unsent). netstack queues the FIN as a segment of its own after the data
+    # (transport/tcp/snd.go maybeSendSegment: "Netstack queues FIN segments without data").
+    fin_own_segment: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -733,6 +737,7 @@ GVISOR = Profile(
     # connect.go handleReset sets ErrAborted there, which the sentry reports as EPIPE
     # (pkg/syserr/netstack.go), as Linux's tcp_reset.
     reset_close_wait_epipe=True,
+    fin_own_segment=True,  # transport/tcp/snd.go maybeSendSegment
     jumbograms=False,  # header/ipv6_extension_headers.go: no Jumbo Payload option
     # RFC 2711 names no error for a Router Alert of the wrong length; netstack's
     # header/ipv6_extension_headers.go returns ErrMalformedIPv6ExtHdrOption for one and

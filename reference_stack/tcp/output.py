@@ -317,7 +317,9 @@ class Sender:
                     break
                 seq = tcb.snd_nxt
                 last = n == unsent
-                fin = last and tcb.fin_queued and not self._fin_apart(tcb, seq)
+                # (gVisor: "Netstack queues FIN segments without data", snd.go: its own.)
+                fin = (last and tcb.fin_queued and not self._fin_apart(tcb, seq)
+                       and not self.profile.fin_own_segment)
                 flags = ACK | (PSH if last else 0) | (FIN if fin else 0)
                 if fin:
                     tcb.fin_seq = end

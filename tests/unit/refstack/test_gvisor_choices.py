@@ -466,3 +466,20 @@ def test_ack_limit_exempts_a_syn_with_a_payload_not_a_bare_fin() -> None:
         assert c.note(c.seg(SYN, seq=c.snd_nxt + 5, options=_stamp(101)))  # arms the limit
         replies = c.note(c.seg(SYN | ACK, seq=c.snd_nxt - 1, payload=b"x", options=_stamp(101)))
         assert bool(replies) is answered, profile
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_fin_after_unsent_data_goes_in_a_segment_of_its_own(profile) -> None:
+    """RFC 9293 3.10.4: the FIN may ride on the last data segment (rfc: it does when both
+    are unsent, here held by a zero window); netstack queues it without data (snd.go)."""
+    c = bring_to(State.SYN_SENT, profile)
+    c.note(c.advance(SYN | ACK, window=0, options=syn_options(wscale=None, ts=None)))
+    c.stack.send(c.fd, b"abc", 0.0)
+    c.stack.close(c.fd, 0.0)
+    sent = c.note(c.seg(ACK, window=65535))  # the window opens
+    sent = [s for s in sent if s.payload or s.flags & FIN]
+    if profile is GVISOR:
+        assert [(bool(s.payload), bool(s.flags & FIN)) for s in sent] == [(True, False),
+                                                                            (False, True)]
+    else:
+        assert [(bool(s.payload), bool(s.flags & FIN)) for s in sent] == [(True, True)]
