@@ -745,6 +745,10 @@ GVISOR = Profile(
     router_alert_length_check=True,
     icmp_quote_recorded_route=True,  # network/ipv4/ipv4.go processIPOptions, handleRecordRoute
     timestamp_no_room_param_problem=True,  # network/ipv4/ipv4.go handleTimestamp
+    # RFC 1122 4.2.3.5 (R2 settable: TCP_USER_TIMEOUT): snd.go retransmitTimerExpired caps
+    # the backed-off RTO to what is left of the user timeout ("Cap RTO to remaining time"),
+    # as Linux's tcp_clamp_rto_to_user_timeout: the connection is given up on time.
+    user_timeout_clamps_rto=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

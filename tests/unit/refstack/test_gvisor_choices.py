@@ -483,3 +483,13 @@ def test_fin_after_unsent_data_goes_in_a_segment_of_its_own(profile) -> None:
                                                                             (False, True)]
     else:
         assert [(bool(s.payload), bool(s.flags & FIN)) for s in sent] == [(True, True)]
+
+
+def test_user_timeout_cuts_the_last_rto() -> None:
+    """snd.go retransmitTimerExpired caps the RTO to what is left of TCP_USER_TIMEOUT (as
+    Linux): the connection is given up on time, where the rfc profile waits a full RTO."""
+    from tests.unit.refstack.test_linux_socket_api_choices import _user_timeout_run
+    gvisor_at, rules = _user_timeout_run(GVISOR, 600)
+    rfc_at, _ = _user_timeout_run(RFC, 600)
+    assert "LINUX-tcp_clamp_rto_to_user_timeout" in rules
+    assert rfc_at > gvisor_at
