@@ -442,6 +442,78 @@ class Profile:
     # RFC 4301 4.4.2.1: an SA past its hard lifetime is not used; Linux's
     # xfrm_state_check_expire fails the output with -EINVAL, which a UDP send returns.
     xfrm_expired_einval: bool = False
+
+    # -- gVisor's netstack (issue 16, the `gvisor` profile; tcp/netstack_arrival.py) --------
+    # RFC 1122 4.2.2.13 asks for a RST on new data after CLOSE and fixes no form; the oracle
+    # answers the segment (<SEQ=SEG.ACK><CTL=RST>, RFC 9293 3.10.7.1, as Linux's
+    # tcp_v4_send_reset). netstack aborts the connection (transport/tcp/connect.go
+    # resetConnectionLocked): RST,ACK at SND.NXT (SND.UNA + SND.WND if the peer's window
+    # shrank below it), ACK = RCV.NXT, window 0, the connection's Timestamps option (sendRaw).
+    abort_rst_from_connection: bool = False
+    # RFC 9293 3.10.7.4 processes the ACK field (fifth check) before the text (seventh).
+    # netstack's receiver half (rcv.go handleRcvdSegmentClosing) runs before the sender half
+    # takes the ACK (connect.go handleSegmentLocked): after close() new data in FIN-WAIT-1/2
+    # aborts in the state the segment found, its ACK unprocessed, and in FIN-WAIT-1 a FIN
+    # beyond RCV.NXT is dropped silently (`rcvClosed && !segEnd.LessThanEq(RcvNxt)`), where
+    # RFC 9293 queues it and acknowledges RCV.NXT.
+    after_close_checks_before_ack: bool = False
+    # RFC 9293 3.10.7.4 checks a passive SYN-RECEIVED's segment by sequence number first (the
+    # four-case test), then RST, SYN (back to LISTEN), ACK. netstack (transport/tcp/connect.go
+    # handshake.synRcvdState) checks the ACK first (checkAck: SEG.ACK != ISS+1 draws
+    # <SEQ=SEG.ACK><CTL=RST> whatever SEG.SEQ), then SEG.SEQ alone against [RCV.NXT,
+    # RCV.NXT+RCV.WND) (else an ACK: a SYN,ACK repeating the peer's ISN is answered and the
+    # embryo stays), then a SYN in the window resets the embryo with a RST,ACK.
+    synrcvd_ack_first: bool = False
+    # RFC 9293 3.8.6 leaves the window to the receiver (the oracle: free buffer space, bounded
+    # by its SYN's window). netstack (transport/tcp/rcv.go getSendParams) keeps the right edge
+    # it advertised unless the octets received since its last ACK reach SegOverheadSize or the
+    # application read since then; its field rounds the window down to the scale unit, and
+    # acceptable() tests against that rounded window (tcp/netstack_window.py).
+    window_edge_held: bool = False
+    # RFC 9293 3.10.7.2 leaves the SYN's window free (the oracle: initial_window_space).
+    # netstack (transport/tcp/endpoint.go initialReceiveWindow) offers at most InitialCwnd *
+    # the advertised MSS * 2 segments, rounded down to the window scale: 29184 over IPv4 (MSS
+    # 1460), 28800 over IPv6 (MSS 1440). 0: not bounded by the MSS.
+    initial_window_mss_segments: int = 0
+    # RFC 791 3.2 rebuilds a datagram from its fragments; nothing fixes the reassembled
+    # header's checksum, which an ICMP error quotes (RFC 792: "the internet header"). netstack
+    # (network/ipv4/ipv4.go handleValidatedPacket) sets the reassembled total length and
+    # fragment offset but keeps the first fragment's header checksum.
+    reassembled_keeps_first_checksum: bool = False
+    # RFC 8985 7.3: the probe sends a previously unsent segment if the receive window allows
+    # (Linux: whatever the congestion window). netstack (transport/tcp/rack.go
+    # probeTimerExpired) sends new data (or the FIN) only while fewer segments are
+    # outstanding than the congestion window holds; else it resends the last segment sent.
+    tlp_new_data_within_cwnd: bool = False
+    # Socket API: TCP_INFO is Linux's struct tcp_info (no RFC). gVisor's sentry
+    # (pkg/sentry/socket/netstack/netstack.go getsockopt TCP_INFO) fills only state, ca_state,
+    # rto, rtt, rttvar, snd_ssthresh and snd_cwnd from netstack's TCPInfoOption; the rest is 0.
+    tcp_info_partial: bool = False
+    # RFC 2675 (jumbograms) is optional; a node without it treats the Jumbo Payload option
+    # (type 0xC2) as unrecognised: RFC 8200 4.2's action bits 11, a Parameter Problem code 2
+    # (unless the destination is multicast). netstack's header/ipv6_extension_headers.go
+    # knows Pad1, PadN and Router Alert only (IPv6UnknownExtHdrOption for the rest).
+    jumbograms: bool = True
+    # RFC 792 quotes "the internet header" of the datagram in an ICMP error. netstack
+    # (network/ipv4/ipv4.go processIPOptions -> handleRecordRoute) records its address in a
+    # Record Route option in place on receipt, before an error is generated, so the quote
+    # holds the route as recorded (pointer advanced, checksum as received).
+    icmp_quote_recorded_route: bool = False
+    # RFC 791 3.1: a Timestamp option with "some room but not enough room for a full
+    # timestamp" puts the datagram in error (discarded; an ICMP Parameter Problem MAY be
+    # sent). gVisor (network/ipv4/ipv4.go handleTimestamp) sends one pointing at the option's
+    # pointer. (Without the flag the oracle counts an overflow instead: its reading for the
+    # other profiles, left as it was.)
+    timestamp_no_room_param_problem: bool = False
+    # RFC 5961 7 limits every challenge and out-of-window ACK. gVisor's snd.go
+    # maybeSendOutOfWindowAck answers any segment with a payload at once (a SYN's or a
+    # challenge's too), the limit untouched; a bare FIN is limited (Linux exempts data or FIN
+    # without SYN, oow_limit_exempts_data).
+    oow_limit_exempts_payload: bool = False
+    # RFC 9293 3.10.4 lets the FIN ride on the last data segment (the oracle: it does when
+    # both are unsent). netstack queues the FIN as a segment of its own after the data
+    # (transport/tcp/snd.go maybeSendSegment: "Netstack queues FIN segments without data").
+    fin_own_segment: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -641,10 +713,10 @@ GVISOR = Profile(
     # RFC 5961 7 (SHOULD) ACK throttling: snd.go maybeSendOutOfWindowAck answers a segment with
     # data at once and others (out-of-window, SYN, ACK of unsent data in the closing states)
     # only if endpoint.go allowOutOfWindowAck finds the last such ACK at least
-    # stack.TCPInvalidRateLimitOption ago (stack_options.go: 500 ms). (A bare FIN is limited
-    # there, exempt at Linux: not modelled.)
+    # stack.TCPInvalidRateLimitOption ago (stack_options.go: 500 ms); a bare FIN is limited
+    # there (Linux exempts it), a SYN with a payload is not (oow_limit_exempts_payload).
     oow_ack_interval=0.5,
-    oow_limit_exempts_data=True,
+    oow_limit_exempts_payload=True,  # (session 6: snd.go exempts a payload, not a bare FIN)
     time_wait_ts_recent_first=True,  # transport/tcp/rcv.go handleTimeWaitSegment
     # RFC 7323 does not say which of two Timestamps options counts: header/tcp.go
     # ParseTCPOptions / ParseSynOptions let each overwrite the last (as Linux).
@@ -678,6 +750,47 @@ GVISOR = Profile(
     ephemeral_ports=(16000, 65535),  # ports/ports.go firstEphemeral (RFC 6335 6: 49152-)
     # transport/tcp/endpoint.go Write: "Corking is unimplemented, so opts.More ... ignored"
     msg_more_holds=False,
+
+    # -- session 6 (gvdebt): explanations in gvisor.toml turned into flags ----------------
+    # RFC 1122 4.2.2.13: rcv.go handleRcvdSegmentClosing aborts an orphan's FIN-WAIT-2 on a
+    # FIN beyond RCV.NXT (`closed && (!FIN || SEG.SEQ+SEG.LEN != RCV.NXT+1)`); in FIN-WAIT-1
+    # such a FIN is dropped (after_close_checks_before_ack); connect.go resetConnectionLocked
+    # sends the RST from the connection (abort_rst_from_connection).
+    fin_gap_aborts_after_close=True,
+    after_close_checks_before_ack=True,  # connect.go handleSegmentLocked: rcv before snd
+    abort_rst_from_connection=True,  # connect.go resetConnectionLocked, sendRaw
+    synrcvd_ack_first=True,  # connect.go handshake.synRcvdState, checkAck
+    window_edge_held=True,  # rcv.go getSendParams, acceptable; endpoint.go selectWindow
+    initial_window_mss_segments=20,  # endpoint.go initialReceiveWindow: 2 * InitialCwnd
+    # runsc's sentry doubles SO_RCVBUF/SO_SNDBUF (pkg/sentry/socket/netstack/netstack.go
+    # clampBufSize: packetOverheadFactor 2), as Linux does; getsockopt returns the double.
+    sockbuf_doubling=True,
+    reassembled_keeps_first_checksum=True,  # network/ipv4/ipv4.go handleValidatedPacket
+    tlp_new_data_within_cwnd=True,  # transport/tcp/rack.go probeTimerExpired
+    # RFC 5681 limits data, not a lone FIN; netstack's FIN is a segment of the write list
+    # that snd.go sendData sends only while s.Outstanding < s.SndCwnd (as Linux's).
+    fin_obeys_cwnd=True,
+    tcp_info_partial=True,  # sentry/socket/netstack/netstack.go getsockopt TCP_INFO
+    # POSIX poll(): netstack's endpoint.go Readiness reports writable once the sending side is
+    # shut (SndClosed) and everything asked in StateClose/StateError (after a reset or a
+    # refused connect), POLLOUT beside POLLHUP and POLLERR, as Linux's tcp_poll.
+    poll_out_after_shutdown=True,
+    # RFC 9293 3.10.7.4: a RST in CLOSE-WAIT signals "connection reset"; netstack's
+    # connect.go handleReset sets ErrAborted there, which the sentry reports as EPIPE
+    # (pkg/syserr/netstack.go), as Linux's tcp_reset.
+    reset_close_wait_epipe=True,
+    fin_own_segment=True,  # transport/tcp/snd.go maybeSendSegment
+    jumbograms=False,  # header/ipv6_extension_headers.go: no Jumbo Payload option
+    # RFC 2711 names no error for a Router Alert of the wrong length; netstack's
+    # header/ipv6_extension_headers.go returns ErrMalformedIPv6ExtHdrOption for one and
+    # network/ipv6/ipv6.go drops the packet silently (as Linux's ipv6_hop_ra).
+    router_alert_length_check=True,
+    icmp_quote_recorded_route=True,  # network/ipv4/ipv4.go processIPOptions, handleRecordRoute
+    timestamp_no_room_param_problem=True,  # network/ipv4/ipv4.go handleTimestamp
+    # RFC 1122 4.2.3.5 (R2 settable: TCP_USER_TIMEOUT): snd.go retransmitTimerExpired caps
+    # the backed-off RTO to what is left of the user timeout ("Cap RTO to remaining time"),
+    # as Linux's tcp_clamp_rto_to_user_timeout: the connection is given up on time.
+    user_timeout_clamps_rto=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

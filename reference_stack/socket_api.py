@@ -665,6 +665,12 @@ class SocketApi:
         return None, self._not_an_option("getsockopt", s, level, name)
 
     def _tcp_info(self, s: Socket) -> info.TcpInfo:
+        record = self._tcp_info_linux(s)
+        if self.iface.profile.tcp_info_partial:
+            return info.netstack_subset(record)
+        return record
+
+    def _tcp_info_linux(self, s: Socket) -> info.TcpInfo:
         p = self.iface.profile
         cwnd = self.tcp.initial_cwnd(p.mss) // p.mss  # (segments, as Linux reports it)
         if s.listener is not None:

@@ -153,6 +153,7 @@ def runsc_version() -> str | None:
 
 class GvisorTarget(AgentTarget):
     name = "gvisor"
+    analyses_module = "conformance.targets.gvisor_analyses"
     description = "gVisor's netstack under runsc (ptrace), a fresh sandbox per test"
     stack_label = "gVisor sandbox"
     prepared_duts = PREPARED_SANDBOXES

@@ -3,7 +3,7 @@ Exceeded, Parameter Problem, Protocol and Port Unreachable."""
 
 from __future__ import annotations
 
-from reference_stack.iface import icmp_messages
+from reference_stack.iface import icmp_messages, ip_options
 from reference_stack.iface.ipv4_output import send_ip
 from reference_stack.iface.linux_options import echo
 from reference_stack.iface.state import IfaceState, Output
@@ -53,6 +53,9 @@ def send_error(st: IfaceState, original: Ipv4Repr, original_bytes: bytes, icmp_t
             trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
             return
         options, dst, changed = echoed.options, echoed.dst, echoed.changed
+    if profile.icmp_quote_recorded_route and original.options:
+        # gVisor: the route recorded on receipt is in the quoted header (ip_options.py).
+        original_bytes = ip_options.recorded_on_receive(original, original_bytes, st.ip)
     options_len = len(emit_ipv4_options(options))
     quoted = icmp_messages.quote(original_bytes, profile, options_len)
     msg, rule = _message(icmp_type, code, pointer, quoted)

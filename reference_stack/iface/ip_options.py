@@ -23,6 +23,7 @@ from reference_stack.wire.ipv4_options import emit_ipv4_options, parse_ipv4_opti
 RULE_OPTION_FORMAT = "RFC1122-3.2.2.5-SHOULD-parameter-problem"
 RULE_SOURCE_ROUTE = "LINUX-ip_rcv_options-accept_source_route"
 RULE_OPTIONS = "RFC1122-3.2.1.8-MUST-pass-options"
+RULE_TIMESTAMP_ROOM = "GVISOR-handle_timestamp-no-room-parameter-problem"
 ROUTE_KINDS = (7, 131, 137)  # Record Route, LSRR, SSRR: pointer >= 4 (RFC 791 3.1)
 TIMESTAMP_KIND = 68  # Internet Timestamp: pointer >= 5
 MS_PER_DAY = 86_400_000
@@ -47,12 +48,28 @@ def check(ip: Ipv4Repr, profile: Profile, addr: Addressing, now: float
                 return "param", RULE_OPTION_FORMAT, offset + 1  # the length octet
             if raw[2] < least:
                 return "param", RULE_OPTION_FORMAT, offset + 2  # the pointer octet
+            if (raw[0] == TIMESTAMP_KIND and profile.timestamp_no_room_param_problem
+                    and _no_room_for_an_entry(raw)):
+                # RFC 791 3.1: "If there is some room but not enough room for a full
+                # timestamp to be inserted ... the original datagram is considered to be in
+                # error and is discarded ... an ICMP parameter problem message may be sent"
+                # (gVisor network/ipv4/ipv4.go handleTimestamp: pointing at the pointer).
+                return "param", RULE_TIMESTAMP_ROOM, offset + 2
         if isinstance(opt, Ipv4OptLsrr | Ipv4OptSsrr) and profile.drop_source_routed:
             # RFC 1122 3.2.1.8 asks hosts to accept source routes; Linux drops them
             # (net.ipv4.conf.*.accept_source_route = 0).
             return "drop", RULE_SOURCE_ROUTE, offset
         offset += len(raw)
     return "ok", RULE_OPTIONS, 0
+
+
+def _no_room_for_an_entry(raw: bytes) -> bool:
+    """A Timestamp option whose pointer lies within its length but whose next entry (4
+    octets, or 8 with addresses: flags 1 and 3) does not fit (RFC 791 3.1)."""
+    if len(raw) < 4:
+        return False
+    entry = 4 if raw[3] & 0x0F == 0 else 8
+    return raw[2] <= len(raw) < raw[2] + entry - 1
 
 
 def echo_options(request: Ipv4Repr, our_ip: bytes, now: float) -> tuple[Ipv4Option, ...]:
@@ -120,3 +137,23 @@ def _check_compiled(ip: Ipv4Repr, profile: Profile, addr: Addressing, now: float
         # ip_rcv_options, after the options compiled: accept_source_route = 0 drops.
         return "drop", RULE_SOURCE_ROUTE, 0
     return "ok", RULE_OPTIONS, 0
+
+
+def recorded_on_receive(original: Ipv4Repr, original_bytes: bytes, our_ip: bytes) -> bytes:
+    """The datagram as gVisor's netstack holds it after its receive-side option processing
+    (network/ipv4/ipv4.go processIPOptions, handleRecordRoute: the Record Route option gets
+    this host's address in place, its pointer advanced; the header checksum is left as it
+    came): what an ICMP error about it quotes (profile icmp_quote_recorded_route). RFC 792
+    quotes "the internet header" of the datagram; RFC 791 3.1 records the route at each
+    host. Other options are quoted as received."""
+    if not any(isinstance(opt, Ipv4OptRecordRoute) for opt in original.options):
+        return original_bytes
+    options = tuple(_record(opt, our_ip) if isinstance(opt, Ipv4OptRecordRoute) else opt
+                    for opt in original.options)
+    area = emit_ipv4_options(options)
+    start = 20
+    end = original.header_len
+    if len(area) > end - start:
+        return original_bytes
+    area += original_bytes[start + len(area):end]
+    return original_bytes[:start] + area + original_bytes[end:]

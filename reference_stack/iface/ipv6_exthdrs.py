@@ -84,7 +84,7 @@ def options(raw_header: bytes, offset: int, dst_multicast: bool, hop_by_hop: boo
                 return Verdict(DROP, "LINUX-ip6_parse_tlv-padn-nonzero", "PadN data not zero")
             continue
         pad_run = 0
-        if hop_by_hop and opt_type == OPT_JUMBO:
+        if hop_by_hop and opt_type == OPT_JUMBO and profile.jumbograms:
             verdict = _jumbo(data, pointer, payload_length, profile)
             if verdict is not None:
                 return verdict

@@ -104,8 +104,16 @@ class Reassembler:
             return None
         del self.buffers[key]
         trace.add("ipv4", "accept", "RFC791-3.2-MUST-reassemble", f"complete, {buf.total} octets")
+        checksum = None  # (the whole datagram's header checksum, computed)
+        if self.profile.reassembled_keeps_first_checksum:
+            # gVisor network/ipv4/ipv4.go handleValidatedPacket: "The reassembler doesn't take
+            # care of fixing up the header": the first fragment's checksum stays (RFC 791
+            # leaves the reassembled header's fields to the implementation).
+            checksum = buf.first.checksum
+            trace.add("ipv4", STATE, "GVISOR-handle_validated_packet-first-fragment-checksum",
+                      f"the reassembled header keeps checksum {checksum:#06x}")
         return dataclasses.replace(buf.first, payload=bytes(buf.data[:buf.total]), mf=False,
-                                   frag_offset=0, total_length=None, checksum=None, ihl=None)
+                                   frag_offset=0, total_length=None, checksum=checksum, ihl=None)
 
     def expire(self, now: float, trace: Trace) -> list[Ipv4Repr]:
         """Drop timed-out buffers; return the first fragments of those that had one."""

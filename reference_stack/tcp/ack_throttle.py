@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 RULE_LIMIT = "RFC5961-7-SHOULD-ack-rate-limit"
 RULE_DATA_EXEMPT = "LINUX-tcp_oow_rate_limited-data-exempt"
+RULE_PAYLOAD_EXEMPT = "GVISOR-maybe_send_out_of_window_ack-payload-exempt"
 
 
 def _within(tcb: Tcb, now: float, interval: float) -> bool:
@@ -60,6 +61,14 @@ def limited(profile: Profile, trace: Trace, tcb: Tcb, seg: TcpRepr | None, now: 
     RFC 7323 5.3)."""
     interval = profile.oow_ack_interval
     if interval is None:
+        return False
+    if profile.oow_limit_exempts_payload and seg is not None and seg.payload:
+        # gVisor snd.go maybeSendOutOfWindowAck: "Data packets are unlikely to be part of an
+        # ACK loop": any segment with a payload is answered (a SYN's or a challenge too; a
+        # bare FIN is limited), the limit untouched.
+        if _within(tcb, now, interval):
+            trace.add("tcp", ACCEPT, RULE_PAYLOAD_EXEMPT,
+                      "segment with a payload: its ACK is not rate-limited")
         return False
     if (not challenge and profile.oow_limit_exempts_data and seg is not None
             and (seg.payload or seg.flags & FIN) and not seg.flags & SYN):

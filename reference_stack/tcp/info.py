@@ -159,3 +159,18 @@ def of_tcb(tcb: Tcb, initial_cwnd: int, timestamps: bool) -> TcpInfo:
         snd_cwnd=tcb.cwnd // mss if tcb.cwnd else initial_cwnd,
         advmss=advmss, reordering=3,
     )
+
+
+# gVisor's sentry (pkg/sentry/socket/netstack/netstack.go, getsockopt TCP_INFO) translates only
+# these fields of netstack's tcpip.TCPInfoOption into struct tcp_info ("TODO: Translate fields
+# once they are added"); reord_seen is not in the prefix this record reads.
+NETSTACK_FIELDS = ("state", "ca_state", "rto", "rtt", "rttvar", "snd_ssthresh", "snd_cwnd")
+
+
+def netstack_subset(record: TcpInfo) -> TcpInfo:
+    """``record`` as gVisor reports it (profile tcp_info_partial): the other fields zero."""
+    return blank(STATE_OF_NAME[record.state],
+                 **{name: getattr(record, name) for name in NETSTACK_FIELDS[1:]})
+
+
+STATE_OF_NAME = {s.value: s for s in LINUX_STATES}

@@ -107,6 +107,11 @@ class TcpLayer:
         """The window of our SYN or SYN-ACK: at most 65535 (RFC 7323 2.2: never scaled)."""
         p = self.profile
         space = min(p.initial_window_space, tcb.recv.capacity)
+        if p.initial_window_mss_segments:
+            # gVisor endpoint.go initialReceiveWindow: at most 2 * InitialCwnd segments of the
+            # advertised MSS, rounded down to the window scale (RFC 9293 3.10.7.2: free).
+            shift = tcb.rcv_wscale if p.window_scaling else 0
+            space = min(space, p.initial_window_mss_segments * tcb.adv_mss) >> shift << shift
         if p.round_initial_window_to_mss:
             mss = tcb.adv_mss - (12 if tcb.ts_ok else 0)
             if space > mss:

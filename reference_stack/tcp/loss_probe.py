@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from reference_stack.trace import Trace
 
 RULE = "RFC8985-7.3-MAY-tail-loss-probe"
+RULE_WITHIN_CWND = "GVISOR-probe_timer_expired-new-data-within-cwnd"
 TIMEOUT_INIT = 1.0  # no RTT sample yet: Linux TCP_TIMEOUT_INIT
 
 
@@ -112,6 +113,7 @@ class ProbeSender(Protocol):
     """What the probe needs of the connection's sender (tcp/output.py's Sender)."""
 
     trace: Trace
+    profile: Profile
 
     def transmit(self, tcb: Tcb, now: float, probe: bool = False) -> None: ...
 
@@ -127,7 +129,14 @@ def fire(sender: ProbeSender, tcb: Tcb, now: float) -> None:
         tcb.tlp_high = tcb.snd_nxt
         sender.trace.add("tcp", EVENT, RULE, "probe timeout: tail loss probe")
         before = tcb.snd_nxt
-        sender.transmit(tcb, now, probe=True)  # new data, if the windows allow
+        if sender.profile.tlp_new_data_within_cwnd and -(-tcb.in_flight() // tcb.mss) >= max(
+                1, tcb.cwnd // tcb.mss):
+            # gVisor rack.go probeTimerExpired: new data only while s.Outstanding <
+            # s.SndCwnd (both in segments); else the last segment sent goes again.
+            sender.trace.add("tcp", EVENT, RULE_WITHIN_CWND,
+                             f"{tcb.in_flight()} octets in flight fill cwnd {tcb.cwnd}")
+        else:
+            sender.transmit(tcb, now, probe=True)  # new data, if the windows allow
         if tcb.snd_nxt == before:
             sender.retransmit_tail(tcb, now, RULE)
         tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)

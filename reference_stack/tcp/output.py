@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp import ack_throttle, loss_probe
+from reference_stack.tcp import ack_throttle, loss_probe, netstack_window
 from reference_stack.tcp.dont_fragment import connection_df, reply_df
 from reference_stack.tcp.options import data_options, syn_options
 from reference_stack.tcp.segment_template import SegmentTemplate
@@ -108,6 +108,8 @@ class Sender:
                 window = (tcb.rcv_wnd() + (1 << shift) - 1) >> shift
                 if window > 0xFFFF:
                     window = 0xFFFF
+            elif p.window_edge_held:
+                window = netstack_window.advertise(tcb)  # (gVisor: rcv.go getSendParams)
             else:
                 window = tcb.advertised_window()
             if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack):
@@ -209,20 +211,46 @@ class Sender:
         <SEQ=SEG.ACK><CTL=RST> if it had an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
         `stamped` (a connection and the time): the RST carries the connection's Timestamps
         option, which RFC 7323 3.2 allows on a RST (profile rst_carries_timestamps)."""
+        if seg.flags & ACK:
+            self.reset_of(src, dst, seg, seg.ack, 0, RST, rule, stamped)
+        else:
+            self.reset_of(src, dst, seg, 0, seq_add(seg.seq, seg.segment_len), RST | ACK, rule,
+                          stamped)
+
+    def reset_of(self, src: bytes, dst: bytes, seg: TcpRepr, seq: int, ack: int, flags: int,
+                 rule: str, stamped: tuple[Tcb, float] | None = None) -> None:
+        """A RST answering `seg` with the given sequence, acknowledgment and flags (`stamped`
+        as for reset)."""
         opts: tuple = ()
         if stamped is not None and stamped[0].ts_ok:
             tcb, now = stamped
             opts = (TcpOptNop(), TcpOptNop(), TcpOptTimestamps(tcb.ts_now(now), tcb.ts_recent))
-        if seg.flags & ACK:
-            rst = TcpRepr(seg.dst_port, seg.src_port, seq=seg.ack, flags=RST, options=opts)
-        else:
-            rst = TcpRepr(seg.dst_port, seg.src_port, seq=0, ack=seq_add(seg.seq, seg.segment_len),
-                          flags=RST | ACK, options=opts)
+        rst = TcpRepr(seg.dst_port, seg.src_port, seq=seq, ack=ack, flags=flags, options=opts)
         variance = segment_variance(self.profile, None, rst)
         if opts:
             variance["tcp.opt.tsval"] = AnyValue()  # RFC 7323 5.4: any clock
         df = None if self.profile.tcp_df else reply_df(self.profile, self.trace)
         self._put(src, dst, rst, rule, variance, df)
+
+    def abort_reset(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
+        """The RST that aborts connection `tcb` on segment `seg` (new data after close, RFC
+        1122 4.2.2.13, which fixes no form): the reset a segment without a connection draws
+        (RFC 9293 3.10.7.1, <SEQ=SEG.ACK><CTL=RST>: Linux's tcp_v4_send_reset), or, with the
+        profile's abort_rst_from_connection, one sent from the connection."""
+        if not self.profile.abort_rst_from_connection:
+            self.reset(tcb.local_ip, tcb.remote_ip, seg, rule)
+            return
+        # gVisor transport/tcp/connect.go resetConnectionLocked: sendEmptyRaw(ACK|RST, seq,
+        # RCV.NXT, 0) through sendRaw (the connection's Timestamps option); seq = SND.NXT, or
+        # SND.UNA + SND.WND when the peer's window shrank below SND.NXT (as Linux's
+        # tcp_acceptable_seq). The window field is 0 (free for a RST, RFC 9293 3.10.7.1).
+        seq = tcb.snd_nxt
+        wnd_end = seq_add(tcb.snd_una, tcb.snd_wnd)
+        if seq_lt(wnd_end, seq):
+            seq = wnd_end
+        self.trace.add("tcp", EVENT, "GVISOR-reset_connection_locked-rst-from-connection",
+                       f"RST,ACK at {seq}, ACK = RCV.NXT {tcb.rcv_nxt}")
+        self.emit(tcb, RST | ACK, seq, now, rule)
 
     def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict,
              df: bool | None = None) -> None:
@@ -301,7 +329,9 @@ class Sender:
                     break
                 seq = tcb.snd_nxt
                 last = n == unsent
-                fin = last and tcb.fin_queued and not self._fin_apart(tcb, seq)
+                # (gVisor: "Netstack queues FIN segments without data", snd.go: its own.)
+                fin = (last and tcb.fin_queued and not self._fin_apart(tcb, seq)
+                       and not self.profile.fin_own_segment)
                 flags = ACK | (PSH if last and not no_push else 0) | (FIN if fin else 0)
                 if fin:
                     tcb.fin_seq = end

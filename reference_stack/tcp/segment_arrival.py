@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from reference_stack.tcp import (
     linux_arrival,
+    netstack_arrival,
+    netstack_window,
     request_sock,
     sack_compression,
     syn_cookie,
@@ -294,6 +296,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         send.transmit(tcb, now)
         return
 
+    if p.synrcvd_ack_first and netstack_arrival.syn_received(layer, tcb, seg, now):
+        return  # (gVisor: its handshake's own checks, ACK first)
     # First check: sequence number.
     rcv_wnd = tcb.rcv_wnd()
     if child:
@@ -313,6 +317,14 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                 linux_arrival.ends_beyond_edge_queue_held(
                 layer, tcb, seg, length):
             acceptable = False
+    elif p.window_edge_held:
+        # gVisor rcv.go acceptable(): against the window its last field expressed.
+        acceptable = netstack_window.acceptable(seg.seq, len(seg.payload), tcb.rcv_nxt,
+                                                netstack_window.acceptance_window(tcb))
+        if acceptable is not segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd):
+            trace.add("tcp", ACCEPT if acceptable else DROP, netstack_window.RULE_ACCEPTABLE,
+                      f"against the advertised window {netstack_window.acceptance_window(tcb)}"
+                      f", RCV.WND {rcv_wnd}")
     else:
         acceptable = segment_acceptable(seg.seq, length, tcb.rcv_nxt, rcv_wnd)
     if (p.time_wait_ts_recent_first and tcb.state is State.TIME_WAIT and ts is not None
@@ -403,6 +415,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     if not flags & ACK:
         trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fifth-check-no-ack")
         return
+    if p.after_close_checks_before_ack and netstack_arrival.closed_receiver(layer, tcb, seg,
+                                                                            now):
+        return  # (gVisor: its receiver's checks after close(), before the ACK is taken)
     # (Linux: in these states a segment at or beyond RCV.NXT goes no further than the ACK
     # checks; what differs from RFC 9293, which ignores its text too, is its FIN.)
     new_after_fin = p.after_fin_ignores_new_sequence and linux_arrival.fin_after_fin(tcb, seg)
@@ -418,7 +433,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         table = TABLES[tcb.state]
     else:
         # RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT.
-        if seq_gt(seg.ack, tcb.snd_nxt):
+        # (SND.NXT of RFC 9293 is the next new sequence number: a retransmission from the
+        # queue does not move it back, so after a timeout's go-back the oracle's snd_nxt lies
+        # below it and SND.MAX is what was sent: netstack and Linux accept an ACK up to it.)
+        if seq_gt(seg.ack, tcb.snd_max):
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-ack-unsent",
                       "ACK acknowledges something not yet sent")
             send.challenge_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-ack-unsent")
@@ -516,7 +534,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             # Linux: `end_seq - fin` after RCV.NXT, so a FIN beyond RCV.NXT aborts too.
             layer.trace.add("tcp", DROP, "LINUX-tcp_rcv_state_process-fin-beyond-rcv-nxt",
                             "a FIN beyond RCV.NXT after close(): abort")
-        layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg, rule)
+        layer.sender.abort_reset(tcb, seg, now, rule)
         tcb.error = errno.ECONNRESET
         layer.trace.add("tcp", "state", rule, f"{tcb.state.value} -> CLOSED")
         layer.delete(tcb)

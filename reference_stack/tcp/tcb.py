@@ -58,6 +58,11 @@ class Tcb:
     # ACK; until when)
     held_ack: tuple[int, int | None, float] | None = None
     rcv_edge: int | None = None  # RCV.WUP + the window last advertised (profile.window_align_up)
+    # gVisor's receiver (profile window_edge_held, tcp/netstack_window.py): the unscaled window
+    # last advertised (None: the SYN's, from IRS+1), RCV.NXT then, and the unread octets then.
+    nst_wnd: int | None = None
+    nst_wup: int = 0
+    nst_unread: int = 0
     sack_ok: bool = False
     ecn_ok: bool = False  # RFC 3168 6.1.1: ECN negotiated (profile.ecn_accept)
     dsack: tuple[int, int] | None = None  # a duplicate range to report first (RFC 2883)

@@ -5,6 +5,8 @@ after the receiver half and segments without ACK ignored (connect.go handleSegme
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from reference_stack.profiles import GVISOR, RFC
@@ -153,3 +155,341 @@ def test_second_syn_challenge_within_half_a_second(profile) -> None:
     second = c.note(c.seg(SYN, seq=c.snd_nxt + 5, options=_stamp(201)))
     assert [s.flags for s in first] == [ACK]
     assert [s.flags for s in second] == ([] if profile is GVISOR else [ACK])
+
+
+# -- data or a FIN gap after close() (rcv.go handleRcvdSegmentClosing, connect.go
+# resetConnectionLocked; profile flags fin_gap_aborts_after_close, after_close_checks_before_ack,
+# abort_rst_from_connection) ------------------------------------------------------------------
+
+def _orphan(profile, state):
+    """An orphaned FIN-WAIT-1 or -2 with timestamps negotiated (TS.Recent 100)."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=None, ts=(100, 0))))
+    c.note(c.seg(ACK, options=_stamp(100)))
+    child = c.stack.accept(c.listen_fd).value[0]
+    c.note(c.stack.close(child, 0.0).reaction)  # our FIN
+    if state is State.FIN_WAIT_2:
+        c.note(c.seg(ACK, options=_stamp(100)))
+    assert c.state() is state
+    return c
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_fin_beyond_rcv_nxt_in_orphaned_fin_wait_2(profile) -> None:
+    """RFC 9293 3.10.7.4 queues a FIN with a gap before it and acknowledges RCV.NXT; netstack's
+    closed FIN-WAIT-2 takes only a FIN at RCV.NXT and aborts with its connection's reset:
+    RST,ACK at SND.NXT, ACK = RCV.NXT, with the Timestamps option."""
+    c = _orphan(profile, State.FIN_WAIT_2)
+    rcv_nxt = c.tcb().rcv_nxt
+    (reply,) = c.note(c.seg(FIN | ACK, seq=c.snd_nxt + 100, options=_stamp(101)))
+    if profile is RFC:
+        assert reply.flags == ACK and reply.ack == rcv_nxt
+        assert c.state() is State.FIN_WAIT_2
+        return
+    assert reply.flags == RST | ACK and reply.seq == c.rcv_nxt and reply.ack == rcv_nxt
+    assert reply.timestamps is not None and reply.timestamps[1] == 100
+    assert c.state() is State.CLOSED
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_data_after_close_reset_form(profile) -> None:
+    """RFC 1122 4.2.2.13 (a RST, its form open): the rfc profile answers the segment
+    (<SEQ=SEG.ACK><CTL=RST>), netstack resets from the connection (RST,ACK, ACK = RCV.NXT)."""
+    c = _orphan(profile, State.FIN_WAIT_2)
+    (rst,) = c.note(c.seg(ACK | PSH, payload=b"too late", options=_stamp(101)))
+    assert rst.seq == c.rcv_nxt and c.state() is State.CLOSED
+    assert rst.flags == (RST | ACK if profile is GVISOR else RST)
+    assert (rst.ack == c.snd_nxt) is (profile is GVISOR)
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_fin_beyond_rcv_nxt_in_orphaned_fin_wait_1(profile) -> None:
+    """In FIN-WAIT-1 netstack drops such a FIN silently, before taking its ACK (rcv.go runs
+    before snd.go): the connection stays in FIN-WAIT-1 though the segment acknowledged our
+    FIN. RFC 9293: the ACK takes it to FIN-WAIT-2 and the FIN is queued, RCV.NXT acknowledged."""
+    c = _orphan(profile, State.FIN_WAIT_1)
+    replies = c.note(c.seg(FIN | ACK, seq=c.snd_nxt + 100, options=_stamp(101)))
+    if profile is GVISOR:
+        assert replies == [] and c.state() is State.FIN_WAIT_1
+    else:
+        assert [r.flags for r in replies] == [ACK] and c.state() is State.FIN_WAIT_2
+
+
+# -- a passive SYN-RECEIVED (connect.go handshake.synRcvdState; profile synrcvd_ack_first) ----
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_syn_received_checks_the_ack_before_the_sequence_number(profile) -> None:
+    """An unacceptable ACK outside the window: RFC 9293's first check answers with an ACK;
+    netstack's checkAck answers <SEQ=SEG.ACK><CTL=RST> first. The embryo stays either way."""
+    c = bring_to(State.SYN_RECEIVED, profile)
+    bad = c.rcv_nxt + 5
+    (reply,) = c.note(c.seg(ACK, seq=c.snd_nxt + 100_000, ack=bad))
+    if profile is GVISOR:
+        assert reply.flags == RST and reply.seq == bad
+    else:
+        assert reply.flags == ACK and reply.ack == c.snd_nxt
+    assert c.state() is State.SYN_RECEIVED
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_syn_ack_repeating_the_peer_isn_in_syn_received(profile) -> None:
+    """A SYN,ACK with data at the peer's ISN acknowledging ISS+1: RFC 9293 finds it acceptable
+    (it overlaps RCV.NXT) and its SYN returns the embryo to LISTEN silently; netstack finds
+    SEG.SEQ before RCV.NXT, answers with an ACK and keeps the embryo (the next ACK completes
+    it)."""
+    c = bring_to(State.SYN_RECEIVED, profile)
+    replies = c.note(c.seg(SYN | ACK, seq=c.snd_nxt - 1, payload=b"hello"))
+    if profile is RFC:
+        assert replies == [] and c.state() is State.CLOSED
+        return
+    (ack,) = replies
+    assert ack.flags == ACK and ack.seq == c.rcv_nxt and ack.ack == c.snd_nxt
+    assert c.state() is State.SYN_RECEIVED
+    c.note(c.seg(ACK))
+    assert c.state() is State.ESTABLISHED
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_syn_in_the_window_of_syn_received(profile) -> None:
+    """RFC 9293: a SYN in a passive SYN-RECEIVED returns it to LISTEN, no reply; netstack
+    resets it with RST,ACK <SEQ=0><ACK=SEG.SEQ+SEG.LEN> (no ACK in the SYN)."""
+    c = bring_to(State.SYN_RECEIVED, profile)
+    replies = c.note(c.seg(SYN, seq=c.snd_nxt + 10))
+    assert c.state() is State.CLOSED
+    if profile is RFC:
+        assert replies == []
+    else:
+        (rst,) = replies
+        assert rst.flags == RST | ACK and rst.seq == 0 and rst.ack == c.snd_nxt + 11
+
+
+# -- the receive window (rcv.go getSendParams, acceptable; profile window_edge_held) ----------
+
+def _scaled(profile):
+    """ESTABLISHED, passive, window scaling on both sides (shift 7)."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=7, ts=None)))
+    c.note(c.seg(ACK))
+    return c
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_window_after_one_octet_keeps_the_right_edge(profile) -> None:
+    """netstack keeps the edge of its SYN,ACK's window (29184) for a segment smaller than
+    SegOverheadSize while the application has not read: 29183 rounded down to the scale
+    unit, field 227; a pure ACK at RCV.NXT + 227 << 7 is then beyond its window (answered).
+    The rfc profile offers its free buffer space (bounded by its SYN's 65535: field 511)."""
+    c = _scaled(profile)
+    (ack,) = c.note(c.advance(ACK | PSH, payload=b"x"))
+    assert ack.window == (227 if profile is GVISOR else 511)
+    # header/tcp.go Acceptable: the edge itself is in netstack's window, one beyond is not.
+    assert c.note(c.seg(ACK, seq=c.snd_nxt + (227 << 7))) == []
+    replies = c.note(c.seg(ACK, seq=c.snd_nxt + (227 << 7) + 1))
+    assert bool(replies) is (profile is GVISOR)
+
+
+def test_window_grows_after_a_large_segment() -> None:
+    """A segment of SegOverheadSize octets or more lets netstack move its edge: the window is
+    then half its 1 MiB buffer less what is unread (measured: 4091 after a segment's ACK)."""
+    c = _scaled(GVISOR)
+    (ack,) = c.note(c.advance(ACK | PSH, payload=b"x" * 600))
+    assert ack.window == ((1 << 19) - 600) >> 7
+
+
+@pytest.mark.parametrize("profile, window", [(RFC, 65535), (GVISOR, 19968)],
+                         ids=["rfc", "gvisor"])
+def test_synack_window_follows_the_advertised_mss(profile, window) -> None:
+    """netstack's initialReceiveWindow offers at most 2 * InitialCwnd segments of the MSS it
+    advertises (the route's MTU less 40), rounded down to the scale unit: on a 1040-octet
+    MTU 20 * 1000 -> 19968 (over IPv6 at 1500, MSS 1440: 28800)."""
+    c = bring_to(State.LISTEN, dataclasses.replace(profile, mtu=1040))
+    seg = tcp_of(c.seg(SYN, options=syn_options()))[0]
+    assert seg.flags == SYN | ACK and seg.mss == 1000
+    assert seg.window == window
+
+
+@pytest.mark.parametrize("profile, stored", [(RFC, 4096), (GVISOR, 8192)], ids=["rfc", "gvisor"])
+def test_receive_buffer_option_is_doubled(profile, stored) -> None:
+    """runsc's sentry (netstack.go clampBufSize, packetOverheadFactor 2) stores twice the
+    SO_RCVBUF asked, as Linux does; the rfc profile stores the value as given."""
+    from reference_stack.socket_api import SO_RCVBUF, SOL_SOCKET
+    s = make_stack(profile)
+    fd = s.socket(AF_INET, SOCK_STREAM).value
+    s.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, 4096, 0.0)
+    assert s.getsockopt(fd, SOL_SOCKET, SO_RCVBUF).value == stored
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_port_unreachable_quotes_the_reassembled_header(profile) -> None:
+    """RFC 792 quotes "the internet header" of the datagram; for a reassembled one the rfc
+    profile quotes a header with its own checksum, netstack (ipv4.go handleValidatedPacket)
+    the first fragment's checksum, which the reassembled length makes wrong."""
+    from reference_stack.wire.checksum import internet_checksum
+    from reference_stack.wire.udp import UdpRepr
+    s = make_stack(profile)
+    peer = RawPeer(s)
+    data = UdpRepr(4000, 7777, bytes(40)).emit(peer.src_ip, s.ip)
+    frames = [peer.ip_frame(17, data[a:b], ident=9, mf=mf, frag_offset=a // 8)
+              for a, b, mf in ((0, 16, True), (16, 48, False))]
+    first_checksum = dissect(frames[0]).ipv4.checksum
+    s.receive(frames[0], 0.0)
+    (error,) = s.receive(frames[1], 0.0).frames
+    quoted = dissect(error).icmpv4.payload[:20]
+    assert (int.from_bytes(quoted[10:12], "big") == first_checksum) is (profile is GVISOR)
+    assert (internet_checksum(quoted) == 0) is (profile is RFC)
+
+
+@pytest.mark.parametrize("profile", [dataclasses.replace(RFC, tail_loss_probe=True,
+                                                         fin_obeys_cwnd=True,
+                                                         initial_cwnd_segments=10), GVISOR],
+                         ids=["rfc-with-tlp", "gvisor"])
+def test_tail_loss_probe_with_the_congestion_window_full(profile) -> None:
+    """RFC 8985 7.3: the probe sends new data if the receive window allows (here the FIN
+    queued behind a full initial window); netstack's probeTimerExpired sends new data only
+    within the congestion window, so it resends the last segment sent."""
+    c = bring_to(State.SYN_SENT, profile)
+    c.note(c.advance(SYN | ACK, options=syn_options(mss=1000, wscale=7, ts=None)))
+    mss = c.tcb().mss
+    sent = tcp_of(c.stack.send(c.fd, bytes(10 * mss), 0.0).reaction)
+    assert len(sent) == 10
+    c.note(c.stack.close(c.fd, 0.0).reaction)  # the FIN waits behind the full window
+    assert not c.tcb().fin_sent()
+    probe = tcp_of(c.stack.poll(c.stack.poll_at()))
+    assert len(probe) == 1
+    if profile is GVISOR:
+        assert probe[0].seq == sent[-1].seq and not probe[0].flags & FIN
+    else:
+        assert probe[0].flags & FIN and probe[0].seq == sent[-1].seq + mss
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_tcp_info_reports_what_the_sentry_translates(profile) -> None:
+    """TCP_INFO (Linux's struct tcp_info): gVisor's sentry fills state, ca_state, rto, rtt,
+    rttvar, snd_ssthresh and snd_cwnd only; the MSS values and options read 0 there."""
+    c = _scaled(profile)
+    record = c.stack.getsockopt(c.stack.accept(c.listen_fd).value[0], 6, 11).value
+    assert record.state == "ESTABLISHED" and record.snd_cwnd > 0
+    assert (record.snd_mss == 0 and record.options == 0) is (profile is GVISOR)
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_poll_and_error_after_a_reset_in_close_wait(profile) -> None:
+    """A RST in CLOSE-WAIT: RFC 9293's "connection reset" (ECONNRESET), netstack's ErrAborted
+    (EPIPE, connect.go handleReset); poll() then reports POLLOUT beside POLLHUP and POLLERR
+    (endpoint.go Readiness: everything in StateClose/StateError), the rfc profile not."""
+    import errno
+    import select
+
+    from reference_stack.socket_api import SO_ERROR, SOL_SOCKET
+    c = _scaled(profile)
+    fd = c.stack.accept(c.listen_fd).value[0]
+    c.note(c.advance(FIN | ACK))
+    c.note(c.seg(RST | ACK))
+    assert c.stack.getsockopt(fd, SOL_SOCKET, SO_ERROR).value == (
+        errno.EPIPE if profile is GVISOR else errno.ECONNRESET)
+    assert bool(c.stack.poll_events(fd) & select.POLLOUT) is (profile is GVISOR)
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_jumbo_payload_option_unknown_to_netstack(profile) -> None:
+    """RFC 2675 is optional: the rfc profile applies its errors (length 100 is too small:
+    code 0 at the length field), netstack knows no Jumbo Payload option and applies RFC 8200
+    4.2's action bits of type 0xC2 (code 2, pointing at the option)."""
+    from reference_stack.wire.icmpv6 import ICMP6_PARAM_PROB
+    from reference_stack.wire.ipv6 import IPPROTO_HOPOPTS, IPPROTO_ICMPV6
+    from reference_stack.wire.ipv6_ext import Ipv6OptionsHeader
+    from reference_stack.wire.ipv6_options import Ipv6OptJumbo, Ipv6OptPadN
+    from tests.unit.refstack.test_ipv6_fuzz_choices import _answer
+    ext = Ipv6OptionsHeader(IPPROTO_HOPOPTS, IPPROTO_ICMPV6,
+                            (Ipv6OptPadN(bytes(2)), Ipv6OptJumbo(100))).emit()
+    answer, _ = _answer(profile, IPPROTO_HOPOPTS, ext)
+    assert (answer.type, answer.code, answer.rest) == (
+        (ICMP6_PARAM_PROB, 2, 46) if profile is GVISOR else (ICMP6_PARAM_PROB, 0, 48))
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_router_alert_of_the_wrong_length(profile) -> None:
+    """RFC 2711 names no error for it (rfc: a recognised option, the echo answered); netstack
+    finds the option malformed and drops the packet."""
+    from reference_stack.wire.ipv6 import IPPROTO_HOPOPTS, IPPROTO_ICMPV6
+    from reference_stack.wire.ipv6_ext import Ipv6OptionsHeader
+    from reference_stack.wire.ipv6_options import Ipv6OptUnknown
+    from tests.unit.refstack.test_ipv6_fuzz_choices import _answer
+    ext = Ipv6OptionsHeader(IPPROTO_HOPOPTS, IPPROTO_ICMPV6, (Ipv6OptUnknown(5, b""),)).emit()
+    answer, _ = _answer(profile, IPPROTO_HOPOPTS, ext)
+    assert (answer is None) is (profile is GVISOR)
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_port_unreachable_quotes_the_recorded_route(profile) -> None:
+    """RFC 792 quotes the datagram's header; netstack records its address in a Record Route
+    option on receipt (ipv4.go handleRecordRoute), before the error, so its quote carries it
+    (pointer 4 -> 8); the rfc profile quotes the header as received (hypothesis a0353a37bb9c)."""
+    from reference_stack.wire.ipv4 import Ipv4OptRecordRoute
+    from reference_stack.wire.udp import UdpRepr
+    s = make_stack(profile)
+    peer = RawPeer(s)
+    frame = peer.ip_frame(17, UdpRepr(1024, 7, b"").emit(peer.src_ip, s.ip),
+                          options=(Ipv4OptRecordRoute(4, (bytes(4),)),))
+    (error,) = s.receive(frame, 0.0).frames
+    quoted = dissect(error).icmpv4.payload
+    assert (quoted[22], quoted[23:27]) == ((8, s.ip) if profile is GVISOR else (4, bytes(4)))
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_timestamp_option_without_room_for_an_entry(profile) -> None:
+    """RFC 791 3.1: some room but not enough for a full entry puts the datagram in error (a
+    Parameter Problem MAY follow): netstack's handleTimestamp sends one at the pointer octet
+    (offset 22); the rfc profile counts an overflow and answers the echo (hypothesis
+    8a005804d43b: flag 1, pointer 5, length 8)."""
+    from reference_stack.wire.ipv4 import Ipv4OptTimestamp
+    s = make_stack(profile)
+    request = Icmpv4Repr.echo_request(7, 1, b"")
+    frame = RawPeer(s).ip_frame(IPPROTO_ICMP, request.emit(),
+                                options=(Ipv4OptTimestamp(5, 0, 1, bytes(4)),))
+    (answer,) = s.receive(frame, 0.0).frames
+    icmp = dissect(answer).icmpv4
+    if profile is GVISOR:
+        assert icmp.type == 12 and icmp.rest >> 24 == 22
+    else:
+        assert icmp.type == 0
+
+
+def test_ack_limit_exempts_a_syn_with_a_payload_not_a_bare_fin() -> None:
+    """netstack's maybeSendOutOfWindowAck answers any segment with a payload at once, a SYN
+    with one too (stateful finding c1c12591f476); Linux's rule (data or FIN, no SYN) differs
+    on both: here a SYN with one octet after a SYN's challenge ACK armed the limit."""
+    import dataclasses as dc
+    linux_rule = dc.replace(GVISOR, oow_limit_exempts_payload=False, oow_limit_exempts_data=True)
+    for profile, answered in ((GVISOR, True), (linux_rule, False)):
+        c = _timestamped(profile)
+        assert c.note(c.seg(SYN, seq=c.snd_nxt + 5, options=_stamp(101)))  # arms the limit
+        replies = c.note(c.seg(SYN | ACK, seq=c.snd_nxt - 1, payload=b"x", options=_stamp(101)))
+        assert bool(replies) is answered, profile
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_fin_after_unsent_data_goes_in_a_segment_of_its_own(profile) -> None:
+    """RFC 9293 3.10.4: the FIN may ride on the last data segment (rfc: it does when both
+    are unsent, here held by a zero window); netstack queues it without data (snd.go)."""
+    c = bring_to(State.SYN_SENT, profile)
+    c.note(c.advance(SYN | ACK, window=0, options=syn_options(wscale=None, ts=None)))
+    c.stack.send(c.fd, b"abc", 0.0)
+    c.stack.close(c.fd, 0.0)
+    sent = c.note(c.seg(ACK, window=65535))  # the window opens
+    sent = [s for s in sent if s.payload or s.flags & FIN]
+    if profile is GVISOR:
+        assert [(bool(s.payload), bool(s.flags & FIN)) for s in sent] == [(True, False),
+                                                                            (False, True)]
+    else:
+        assert [(bool(s.payload), bool(s.flags & FIN)) for s in sent] == [(True, True)]
+
+
+def test_user_timeout_cuts_the_last_rto() -> None:
+    """snd.go retransmitTimerExpired caps the RTO to what is left of TCP_USER_TIMEOUT (as
+    Linux): the connection is given up on time, where the rfc profile waits a full RTO."""
+    from tests.unit.refstack.test_linux_socket_api_choices import _user_timeout_run
+    gvisor_at, rules = _user_timeout_run(GVISOR, 600)
+    rfc_at, _ = _user_timeout_run(RFC, 600)
+    assert "LINUX-tcp_clamp_rto_to_user_timeout" in rules
+    assert rfc_at > gvisor_at
