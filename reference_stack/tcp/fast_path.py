@@ -115,7 +115,7 @@ def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, s
         tcb.snd_wl1 = seq
         tcb.snd_wl2 = ack
         if snd_wnd:
-            tcb.timers.cancel(T_PERSIST)
+            tcb.timers.pop(T_PERSIST, None)  # (cancel: a C call)
             tcb.persist_backoff = 0
     if ts is not None and p.ts_recent_after_ack_check:
         tcb.ts_recent = ts[0]

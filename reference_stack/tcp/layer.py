@@ -201,8 +201,8 @@ class TcpLayer:
         if tcb.sent_at:
             loss_probe.forget_sent(tcb, ack)
         if tcb.snd_nxt == ack:  # (in_flight() == 0: SND.UNA is `ack`)
-            tcb.timers.cancel(T_RETRANSMIT)
-            tcb.timers.cancel(T_LOSS_PROBE)
+            tcb.timers.pop(T_RETRANSMIT, None)  # (cancel: a C call)
+            tcb.timers.pop(T_LOSS_PROBE, None)  # (cancel: a C call)
         else:
             tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
             loss_probe.arm(self.profile, tcb, now, advancing=True)

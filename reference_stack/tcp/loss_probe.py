@@ -49,7 +49,7 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
             cap = None
     # (Linux has one timer for both: the probe's replaces the pending RTO, which the probe
     # re-arms when it fires.)
-    tcb.timers.cancel(T_RETRANSMIT)
+    tcb.timers.pop(T_RETRANSMIT, None)  # (cancel: a C call)
     tcb.timers.set(T_LOSS_PROBE, now + pto if cap is None else min(now + pto, cap))
 
 
