@@ -305,7 +305,7 @@ class SocketApi:
             raise TypeError("send() takes bytes")
         if flags & ~SEND_FLAGS:
             refuse_flags(flags, SEND_FLAGS, "the reference stack's send")
-        s = self.get(fd)
+        s = self.sockets.get(fd)  # (get, inline: the data path's calls)
         if s is None:
             return None, errno.EBADF
         if s.type == SOCK_DGRAM:
@@ -354,7 +354,7 @@ class SocketApi:
             raise ValueError("recv() size must be >= 0")
         if flags:
             refuse_flags(flags, RECV_FLAGS, "the reference stack's recv")
-        s = self.get(fd)
+        s = self.sockets.get(fd)  # (get, inline: the data path's calls)
         if s is None:
             return None, errno.EBADF
         if flags & (MSG_PEEK | MSG_OOB) and s.tcb is not None:

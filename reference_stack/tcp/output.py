@@ -410,7 +410,7 @@ class Sender:
 
     def _arm_timers(self, tcb: Tcb, now: float) -> None:
         # RFC 6298 5.1: start the timer when data is sent and it is not running.
-        if tcb.in_flight() > 0:
+        if 0 < ((tcb.snd_nxt - tcb.snd_una) & 0xFFFFFFFF) <= HALF:  # (in_flight() > 0)
             timers = tcb.timers
             if T_RETRANSMIT not in timers and T_LOSS_PROBE not in timers:  # (is_set)
                 timers[T_RETRANSMIT] = now + tcb.rto.rto  # (set)
