@@ -322,7 +322,7 @@ class SocketApi:
             return None, errno.EPIPE
         if tcb.state in OPENING:
             return None, errno.EAGAIN
-        n = self.tcp.send(tcb, bytes(data), now, urgent=bool(flags & MSG_OOB))
+        n = self.tcp.send(tcb, bytes(data), now, flags & MSG_OOB != 0)
         if n == 0 and data:
             return None, errno.EAGAIN
         return n, 0

@@ -276,7 +276,10 @@ class Sender:
                 if not probe:
                     # RFC 5681; RFC 8985 7.3 sends a probe's new segment whatever the
                     # congestion window (Linux tcp_write_xmit, push_one == 2).
-                    room = tcb.cwnd - tcb.in_flight()
+                    flight = (snd_nxt - tcb.snd_una) & 0xFFFFFFFF  # (in_flight(), inline)
+                    if flight > HALF:
+                        flight -= MOD
+                    room = tcb.cwnd - flight
                     if room < usable:
                         usable = room
                 n = mss if mss < unsent else unsent
