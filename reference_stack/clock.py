@@ -8,38 +8,31 @@ earliest deadline over all owners.
 from __future__ import annotations
 
 
-class Timers:
-    """A small set of named one-shot deadlines."""
+class Timers(dict):
+    """A small set of named one-shot deadlines: a dict of name -> deadline (s).
 
-    __slots__ = ("_deadlines",)
+    Every segment sent or received sets or cancels a timer, so the common operations are
+    the dict's own C methods (no Python frame per call): `set`, `get` and `is_set` are
+    aliases, and a hot caller cancels with ``timers.pop(name, None)``, which is `cancel`."""
 
-    def __init__(self) -> None:
-        self._deadlines: dict[str, float] = {}
+    __slots__ = ()
 
-    def set(self, name: str, deadline: float) -> None:
-        self._deadlines[name] = deadline
+    set = dict.__setitem__
+    get = dict.get
+    is_set = dict.__contains__
 
     def cancel(self, name: str) -> None:
-        self._deadlines.pop(name, None)
-
-    def get(self, name: str) -> float | None:
-        return self._deadlines.get(name)
-
-    def is_set(self, name: str) -> bool:
-        return name in self._deadlines
+        self.pop(name, None)
 
     def earliest(self) -> float | None:
-        return min(self._deadlines.values()) if self._deadlines else None
+        return min(self.values()) if self else None
 
     def pop_due(self, now: float) -> list[str]:
         """Remove and return the names of the deadlines at or before `now`, earliest first."""
-        due = sorted((d, n) for n, d in self._deadlines.items() if d <= now)
+        due = sorted((d, n) for n, d in self.items() if d <= now)
         for _, name in due:
-            del self._deadlines[name]
+            del self[name]
         return [name for _, name in due]
-
-    def clear(self) -> None:
-        self._deadlines.clear()
 
 
 def earliest(*deadlines: float | None) -> float | None:

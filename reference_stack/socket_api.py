@@ -322,7 +322,7 @@ class SocketApi:
             raise TypeError("send() takes bytes")
         if flags & ~SEND_FLAGS:
             refuse_flags(flags, SEND_FLAGS, "the reference stack's send")
-        s = self.get(fd)
+        s = self.sockets.get(fd)  # (get, inline: the data path's calls)
         if s is None:
             return None, errno.EBADF
         if s.type == SOCK_DGRAM:
@@ -341,8 +341,7 @@ class SocketApi:
             return None, errno.EPIPE
         if tcb.state in OPENING:
             return None, errno.EAGAIN
-        n = self.tcp.send(tcb, bytes(data), now, urgent=bool(flags & MSG_OOB),
-                          more=bool(flags & MSG_MORE))
+        n = self.tcp.send(tcb, bytes(data), now, flags & MSG_OOB != 0, flags & MSG_MORE != 0)
         if n == 0 and data:
             return None, errno.EAGAIN
         return n, 0
@@ -383,7 +382,7 @@ class SocketApi:
             raise ValueError("recv() size must be >= 0")
         if flags:
             refuse_flags(flags, RECV_FLAGS, "the reference stack's recv")
-        s = self.get(fd)
+        s = self.sockets.get(fd)  # (get, inline: the data path's calls)
         if s is None:
             return None, errno.EBADF
         if flags & (MSG_PEEK | MSG_OOB) and s.tcb is not None:

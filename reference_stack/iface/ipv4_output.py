@@ -50,8 +50,9 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
         # A destination met before and found unicast on our link (below, where the template
         # was made): the checks below decide the same; only its neighbour entry and the MTU
         # are looked at again.
-        mac = st.arp.lookup(dst)
-        if mac is not None and len(payload) + 20 <= st.profile.mtu:
+        entry = st.arp.entries.get(dst)  # (ArpCache.lookup, inline: every datagram)
+        if entry is not None and len(payload) + 20 <= st.profile.mtu:
+            mac = entry.mac
             # (_emit_common, inline: every datagram of a known destination)
             frame = b"".join((mac, st.mac, ETHERTYPE_IP, template.header(len(payload), ident),
                               payload))

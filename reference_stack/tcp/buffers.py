@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reference_stack.tcp.seq import seq_add, seq_diff
+from reference_stack.tcp.seq import HALF, MOD, seq_add, seq_diff
 
 
 class SendBuffer:
@@ -32,15 +32,23 @@ class SendBuffer:
         return (self.base + len(self.data)) & 0xFFFFFFFF  # seq_add inline (a hot call)
 
     def chunk(self, seq: int, n: int) -> bytes:
-        off = seq_diff(seq, self.base)
+        off = (seq - self.base) & 0xFFFFFFFF  # (seq_diff, inline: every segment sent)
+        if off > HALF:
+            off -= MOD
         return bytes(self.data[off:off + n])
 
     def acknowledge(self, ack: int) -> int:
         """Drop bytes before `ack`; return how many were dropped."""
-        n = max(0, min(seq_diff(ack, self.base), len(self.data)))
+        # (seq_diff, min, max and seq_add inline: every ACK of new data)
+        n = (ack - self.base) & 0xFFFFFFFF
+        if n > HALF:
+            return 0  # (ack before base)
+        data = self.data
+        if n > len(data):
+            n = len(data)
         if n:
-            del self.data[:n]
-            self.base = seq_add(self.base, n)
+            del data[:n]
+            self.base = (self.base + n) & 0xFFFFFFFF
         return n
 
 
@@ -69,7 +77,7 @@ class ReceiveBuffer:
             self.ooo[seq] = data if old is None or len(old) < len(data) else old
             return rcv_nxt
         self.ready += data
-        rcv_nxt = seq_add(rcv_nxt, len(data))
+        rcv_nxt = (rcv_nxt + len(data)) & 0xFFFFFFFF  # (seq_add, inline: in-order data)
         # Pull any out-of-order data that is now contiguous.
         while self.ooo:
             progressed = False

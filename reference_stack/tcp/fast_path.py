@@ -115,7 +115,7 @@ def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, s
         tcb.snd_wl1 = seq
         tcb.snd_wl2 = ack
         if snd_wnd:
-            tcb.timers.cancel(T_PERSIST)
+            tcb.timers.pop(T_PERSIST, None)  # (cancel: a C call)
             tcb.persist_backoff = 0
     if ts is not None and p.ts_recent_after_ack_check:
         tcb.ts_recent = ts[0]
@@ -128,7 +128,10 @@ def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, s
                         (DELIVER_DETAIL, (n, rcv_nxt, tcb.rcv_nxt))))  # (trace.note, inline)
         send.send_ack(tcb, now, RULE_ACK_TEXT, may_delay=True)
     snd_nxt = tcb.snd_nxt
-    if snd_nxt != tcb.snd_una or snd_nxt != tcb.send.end() or tcb.fin_queued:
+    buf = tcb.send
+    # (buf.end(), SendBuffer.end inline)
+    if (snd_nxt != tcb.snd_una or snd_nxt != (buf.base + len(buf.data)) & MASK
+            or tcb.fin_queued):
         send.transmit(tcb, now)
     # (else nothing is queued or in flight: transmit would send nothing and arm no timer)
     return True

@@ -19,7 +19,7 @@ from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.options import send_option_reserve
 from reference_stack.tcp.output import OutSegment, Sender
 from reference_stack.tcp.rto import RtoEstimator
-from reference_stack.tcp.seq import seq_add, seq_diff, seq_gt, seq_le, seq_lt
+from reference_stack.tcp.seq import HALF, MOD, seq_add, seq_diff, seq_le
 from reference_stack.tcp.state import Arm, State
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import (
@@ -182,13 +182,18 @@ class TcpLayer:
 
     def acknowledge(self, tcb: Tcb, ack: int, now: float) -> None:
         """SND.UNA < SEG.ACK =< SND.NXT: advance SND.UNA (RFC 9293 3.10.7.4 fifth check)."""
-        acked = seq_diff(ack, tcb.snd_una)
+        # (seq_diff, seq_lt and seq_gt inline: every ACK that acknowledges new data)
+        acked = (ack - tcb.snd_una) & 0xFFFFFFFF
+        if acked > HALF:
+            acked -= MOD
         tcb.bytes_acked += acked
         tcb.send.acknowledge(ack)
         tcb.snd_una = ack
-        if tcb.snd_nxt != ack and seq_lt(tcb.snd_nxt, ack):  # (common: all acknowledged)
-            tcb.snd_nxt = ack
-        if tcb.rtt_seq is not None and seq_gt(ack, tcb.rtt_seq):
+        snd_nxt = tcb.snd_nxt
+        if snd_nxt != ack and ((snd_nxt - ack) & 0xFFFFFFFF) > HALF:  # (common: all acked)
+            tcb.snd_nxt = snd_nxt = ack
+        rtt_seq = tcb.rtt_seq
+        if rtt_seq is not None and 0 < ((ack - rtt_seq) & 0xFFFFFFFF) <= HALF:
             tcb.rto.sample(now - tcb.rtt_start)  # RFC 6298 2.2-2.3, Karn-valid sample
             tcb.rtt_seq = None
         tcb.retries = 0
@@ -199,7 +204,7 @@ class TcpLayer:
         tcb.dupacks = 0
         # RFC 5681 3.1: slow start, then congestion avoidance.
         if tcb.cwnd < tcb.ssthresh:
-            tcb.cwnd += min(acked, tcb.mss)
+            tcb.cwnd += acked if acked < tcb.mss else tcb.mss  # (min, inline)
         else:
             tcb.cwnd += max(1, tcb.mss * tcb.mss // max(tcb.cwnd, 1))
         # RFC 6298 5.2-5.3: stop the timer when all is acknowledged, else restart it.
@@ -207,9 +212,9 @@ class TcpLayer:
             loss_probe.acknowledged(tcb, ack)
         if tcb.sent_at:
             loss_probe.forget_sent(tcb, ack)
-        if tcb.snd_nxt == ack:  # (in_flight() == 0: SND.UNA is `ack`)
-            tcb.timers.cancel(T_RETRANSMIT)
-            tcb.timers.cancel(T_LOSS_PROBE)
+        if snd_nxt == ack:  # (in_flight() == 0: SND.UNA is `ack`)
+            tcb.timers.pop(T_RETRANSMIT, None)  # (cancel: a C call)
+            tcb.timers.pop(T_LOSS_PROBE, None)  # (cancel: a C call)
         else:
             tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
             loss_probe.arm(self.profile, tcb, now, advancing=True)
@@ -506,12 +511,13 @@ class TcpLayer:
         return n
 
     def receive(self, tcb: Tcb, n: int, now: float) -> bytes:
-        before = tcb.advertised_window()
+        shift = tcb.rcv_wscale
+        before = tcb.rcv_wnd() >> shift  # (advertised_window(), inline, here and below)
         data = tcb.recv.read(n)
         # RFC 9293 3.8.6.2.2 / RFC 1122 4.2.3.3: announce a window that reopened by at least
         # one MSS (or half the buffer) after the application read (receiver SWS avoidance).
         if data and tcb.state in WINDOW_UPDATE_STATES and (
-                before == 0 or (tcb.advertised_window() - before) << tcb.rcv_wscale
+                before == 0 or ((tcb.rcv_wnd() >> shift) - before) << shift
                 >= min(tcb.mss, tcb.recv.capacity // 2)):
             self.sender.send_ack(tcb, now, "RFC9293-3.8.6.2.2-SHOULD-window-update")
         return data

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp.seq import seq_diff, seq_ge, seq_le, seq_lt
+from reference_stack.tcp.seq import HALF, seq_diff, seq_ge, seq_lt
 from reference_stack.tcp.state import SENDING_STATES
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_RETRANSMIT, Tcb
 from reference_stack.trace import EVENT
@@ -27,7 +27,9 @@ TIMEOUT_INIT = 1.0  # no RTT sample yet: Linux TCP_TIMEOUT_INIT
 def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
     """RFC 8985 7.2: schedule the PTO after new data went out (`advancing`: after an ACK that
     re-arms the RTO, which then caps the PTO; else the pending RTO's deadline does)."""
-    if not (p.tail_loss_probe and tcb.sack_ok and tcb.in_flight() > 0
+    # (in_flight() > 0, inline: d = (SND.NXT - SND.UNA) mod 2**32 in (0, HALF])
+    if not (p.tail_loss_probe and tcb.sack_ok
+            and 0 < ((tcb.snd_nxt - tcb.snd_una) & 0xFFFFFFFF) <= HALF
             and tcb.state in SENDING_STATES and tcb.retries == 0 and tcb.dupacks < p.dupthresh):
         return
     srtt = tcb.rto.srtt
@@ -50,7 +52,7 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
             cap = None
     # (Linux has one timer for both: the probe's replaces the pending RTO, which the probe
     # re-arms when it fires.)
-    tcb.timers.cancel(T_RETRANSMIT)
+    tcb.timers.pop(T_RETRANSMIT, None)  # (cancel: a C call)
     tcb.timers.set(T_LOSS_PROBE, now + pto if cap is None else min(now + pto, cap))
 
 
@@ -91,7 +93,8 @@ def forget_sent(tcb: Tcb, ack: int) -> None:
     sent_at = tcb.sent_at
     while sent_at:
         head = next(iter(sent_at))
-        if not seq_le(sent_at[head][0], ack):
+        d = (sent_at[head][0] - ack) & 0xFFFFFFFF  # (seq_le(end, ack), inline: every ACK)
+        if d and d <= HALF:
             return
         del sent_at[head]
 

@@ -10,7 +10,7 @@ from reference_stack.tcp import ack_throttle, loss_probe, netstack_window
 from reference_stack.tcp.dont_fragment import connection_df, reply_df
 from reference_stack.tcp.options import data_options, syn_options
 from reference_stack.tcp.segment_template import SegmentTemplate
-from reference_stack.tcp.seq import seq_add, seq_diff, seq_le, seq_lt
+from reference_stack.tcp.seq import HALF, MOD, seq_add, seq_diff, seq_le, seq_lt
 from reference_stack.tcp.state import SENDING_STATES, State
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_PERSIST, T_RETRANSMIT, Tcb
 from reference_stack.tcp.variance import segment_variance
@@ -293,18 +293,31 @@ class Sender:
         if state not in SENDING_STATES:
             return
         mss = tcb.mss
+        send = tcb.send
         sent_new = False
         while True:
-            end = tcb.send.end()
-            unsent = seq_diff(end, tcb.snd_nxt)
-            if unsent > 0:
-                # SND.UNA + SND.WND - SND.NXT (seq_diff reduces the sum modulo 2**32)
-                usable = seq_diff(tcb.snd_una + tcb.snd_wnd, tcb.snd_nxt)
+            # (The sequence arithmetic below is seq_diff's and SendBuffer.end's, inline: this
+            # loop runs for every segment sent. d = (a - b) mod 2**32 is a - b when d <= HALF.)
+            end = (send.base + len(send.data)) & 0xFFFFFFFF
+            snd_nxt = tcb.snd_nxt
+            unsent = (end - snd_nxt) & 0xFFFFFFFF
+            if 0 < unsent <= HALF:
+                # SND.UNA + SND.WND - SND.NXT
+                usable = (tcb.snd_una + tcb.snd_wnd - snd_nxt) & 0xFFFFFFFF
+                if usable > HALF:
+                    usable -= MOD
                 if not probe:
                     # RFC 5681; RFC 8985 7.3 sends a probe's new segment whatever the
                     # congestion window (Linux tcp_write_xmit, push_one == 2).
-                    usable = min(usable, tcb.cwnd - tcb.in_flight())
-                n = min(mss, unsent, usable)
+                    flight = (snd_nxt - tcb.snd_una) & 0xFFFFFFFF  # (in_flight(), inline)
+                    if flight > HALF:
+                        flight -= MOD
+                    room = tcb.cwnd - flight
+                    if room < usable:
+                        usable = room
+                n = mss if mss < unsent else unsent
+                if usable < n:
+                    n = usable
                 if head and seq_lt(tcb.snd_nxt, tcb.snd_max):
                     n = min(n, seq_diff(tcb.snd_max, tcb.snd_nxt))
                 if n <= 0:
@@ -427,7 +440,8 @@ class Sender:
         end = (seq + length) & 0xFFFFFFFF  # (seq_add)
         if self.profile.tail_loss_probe:
             loss_probe.sent(tcb, seq, end, now)
-        if seq != tcb.snd_max and seq_lt(seq, tcb.snd_max):  # (new data: SND.MAX)
+        snd_max = tcb.snd_max
+        if seq != snd_max and seq_lt(seq, snd_max):  # (new data: SND.MAX)
             # Karn (RFC 6298 3): never take an RTT sample across a retransmission.
             tcb.rtt_seq = None
         else:
@@ -436,15 +450,16 @@ class Sender:
                 tcb.rtt_seq = seq
                 tcb.rtt_start = now
         tcb.snd_nxt = end
-        if seq_lt(tcb.snd_max, end):
+        if ((snd_max - end) & 0xFFFFFFFF) > HALF:  # (seq_lt(SND.MAX, end), inline)
             tcb.snd_max = end
 
     def _arm_timers(self, tcb: Tcb, now: float, cork_held: bool = False) -> None:
         # RFC 6298 5.1: start the timer when data is sent and it is not running.
-        if tcb.in_flight() > 0:
-            if not tcb.timers.is_set(T_RETRANSMIT) and not tcb.timers.is_set(T_LOSS_PROBE):
-                tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
-            tcb.timers.cancel(T_PERSIST)
+        if 0 < ((tcb.snd_nxt - tcb.snd_una) & 0xFFFFFFFF) <= HALF:  # (in_flight() > 0)
+            timers = tcb.timers
+            if T_RETRANSMIT not in timers and T_LOSS_PROBE not in timers:  # (is_set)
+                timers[T_RETRANSMIT] = now + tcb.rto.rto  # (set)
+            timers.pop(T_PERSIST, None)  # (cancel: a C call)
         elif (tcb.state in SENDING_STATES and (cork_held or tcb.snd_wnd == 0 and (
                 seq_diff(tcb.send.end(), tcb.snd_nxt) > 0 or self._fin_held(tcb)))
               and not tcb.timers.is_set(T_PERSIST)):

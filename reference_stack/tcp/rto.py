@@ -24,19 +24,26 @@ class RtoEstimator:
 
     def sample(self, r: float) -> None:
         """Take an RTT measurement R (never from a retransmitted segment: Karn, RFC 6298 3)."""
-        if self.srtt is None:
+        # (abs, min and max as comparisons: one sample per round trip of the data path)
+        srtt = self.srtt
+        if srtt is None:
             # RFC 6298 2.2: first measurement.
-            self.srtt = r
-            self.rttvar = r / 2
+            self.srtt = srtt = r
+            self.rttvar = rttvar = r / 2
         else:
             # RFC 6298 2.3: RTTVAR first, using the old SRTT.
-            self.rttvar = (1 - BETA) * self.rttvar + BETA * abs(self.srtt - r)
-            self.srtt = (1 - ALPHA) * self.srtt + ALPHA * r
-        base = self.srtt + max(CLOCK_GRANULARITY, K * self.rttvar)
+            err = srtt - r
+            self.rttvar = rttvar = (1 - BETA) * self.rttvar + BETA * (err if err >= 0 else -err)
+            self.srtt = srtt = (1 - ALPHA) * srtt + ALPHA * r
+        spread = K * rttvar
+        base = srtt + (spread if spread > CLOCK_GRANULARITY else CLOCK_GRANULARITY)
         # RFC 6298 2.4 (minimum, 1 s in the RFC, a profile may lower it) and 2.5 (maximum);
         # RFC 6298 5.7: a new measurement replaces the backed-off value.
-        self._base = min(max(base, self.rto_min), self.rto_max)
-        self.rto = self._base
+        if base < self.rto_min:
+            base = self.rto_min
+        if base > self.rto_max:
+            base = self.rto_max
+        self._base = self.rto = base
 
     def backoff(self) -> None:
         """RFC 6298 5.5: RTO <- RTO * 2, bounded by the maximum."""

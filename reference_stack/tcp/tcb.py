@@ -140,8 +140,9 @@ class Tcb:
         return window if window > 0 else 0
 
     def advertised_window(self) -> int:
-        window = self.rcv_wnd() >> self.rcv_wscale
-        return window if window < 0xFFFF else 0xFFFF
+        """The window field for RCV.WND (RFC 7323 2.3: scaled down). rcv_wnd() is at most
+        0xFFFF << scale, so the field fits without a clamp."""
+        return self.rcv_wnd() >> self.rcv_wscale
 
     def syn_acked(self) -> bool:
         return seq_diff(self.snd_una, self.iss) > 0

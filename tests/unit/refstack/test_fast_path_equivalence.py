@@ -71,7 +71,7 @@ def tcb_state(tcb: Tcb) -> dict:
         elif f.name == "recv":
             value = (bytes(value.ready), list(value.ooo.items()), value.capacity)
         elif f.name == "timers":
-            value = dict(value._deadlines)
+            value = dict(value)
         out[f.name] = value
     return out
 
