@@ -147,8 +147,8 @@ MODELLED: dict[str, Change] = {
     "net.ipv4.tcp_keepalive_probes": _field("keepalive_probes", int),
     # tcp_conn_request: want_cookie when the request queue is over the backlog (1) or always
     # (2); 0: never (the SYN is dropped). A cookie connection has no request socket: the
-    # listener answers its segments (cookie_v4_check) and keeps the peer's MSS from msstab
-    # (tcp/syn_cookie.py)
+    # listener answers its segments (cookie_v4_check) and keeps the peer's MSS from msstab;
+    # the child's window is chosen again from that MSS (tcp/syn_cookie.py)
     "net.ipv4.tcp_syncookies": _field("syncookies", int),
     # inet_create: IP_PMTUDISC_DONT for a socket made while it is non-zero, so
     # ip_dont_fragment leaves DF clear on the connection's own segments and UDP's (RFC 1191 3:
@@ -163,10 +163,6 @@ MODELLED: dict[str, Change] = {
 
 # Values of a modelled sysctl whose other effects the oracle does not predict.
 UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
-    "net.ipv4.tcp_syncookies": lambda v: (
-        "the receive window of a cookie connection, chosen again from the ACK that makes it "
-        "(cookie_v4_check -> tcp_select_initial_window): the right edge it advertises"
-        if int(v) == 2 else None),
     "net.ipv4.tcp_ecn": lambda v: (
         "ECT marking and CWR/ECE on an ECN connection (tcp_ecn_send, tcp_ecn_check_ce)"
         if int(v) == 1 else "AccECN (tcp_ecn >= 3: tcp_accecn_*)" if int(v) >= 3 else None),

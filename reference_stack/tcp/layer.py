@@ -101,12 +101,15 @@ class TcpLayer:
         self.trace.add("tcp", "event", "LINUX-tcp_select_initial_window-rcvbuf-lock",
                        f"SO_RCVBUF set: window space {space}, wscale {tcb.rcv_wscale}")
 
-    def initial_window(self, tcb: Tcb) -> int:
-        """The window of our SYN or SYN-ACK: at most 65535 (RFC 7323 2.2: never scaled)."""
+    def initial_window(self, tcb: Tcb, mss: int | None = None) -> int:
+        """The window of our SYN or SYN-ACK: at most 65535 (RFC 7323 2.2: never scaled).
+        Rounded down to ``mss`` (default: our MSS less the timestamps option) where the
+        profile rounds (tcp_select_initial_window)."""
         p = self.profile
         space = min(p.initial_window_space, tcb.recv.capacity)
         if p.round_initial_window_to_mss:
-            mss = tcb.adv_mss - (12 if tcb.ts_ok else 0)
+            if mss is None:
+                mss = tcb.adv_mss - (12 if tcb.ts_ok else 0)
             if space > mss:
                 space -= space % mss
         return min(space, 0xFFFF)

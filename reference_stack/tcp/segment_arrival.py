@@ -33,6 +33,7 @@ from reference_stack.tcp.seq import (
     seq_lt,
 )
 from reference_stack.tcp.state import State
+from reference_stack.tcp.listener import Listener
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, T_TIME_WAIT, Tcb, is_request
 from reference_stack.trace import ACCEPT, DROP, EVENT
@@ -41,7 +42,6 @@ from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, RST, SYN, URG, TcpRepr
 if TYPE_CHECKING:
     from reference_stack.profiles import Profile
     from reference_stack.tcp.connections import Connections
-    from reference_stack.tcp.listener import Listener
 
 
 # -- CLOSED (RFC 9293 3.10.7.1) -------------------------------------------------------------
@@ -154,7 +154,9 @@ def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr, cookie: bool = False) 
     reserve = send_option_reserve(neg.ts_ok, neg.sack_ok, p.mss_reserves_sack)
     peer_mss = neg.peer_mss
     if cookie:
-        peer_mss = tcb.cookie_mss = syn_cookie.cookie_mss(layer.trace, peer_mss)
+        peer_mss = tcb.cookie_mss = syn_cookie.cookie_mss(
+            layer.trace, tcb, peer_mss, tcb.listener.opts.maxseg
+            if isinstance(tcb.listener, Listener) else None)
     tcb.mss = max(1, min(peer_mss, tcb.adv_mss) - reserve)
     tcb.cwnd = layer.initial_cwnd(tcb.mss)
     # RFC 7323 2.2: the window field of a SYN is never scaled.
