@@ -14,6 +14,7 @@ from reference_stack.tcp import (
     syn_cookie,
     urgent,
 )
+from reference_stack.tcp.listener import Listener
 from reference_stack.tcp.options import (
     DEFAULT_MSS,
     DEFAULT_MSS_IPV6,
@@ -33,7 +34,6 @@ from reference_stack.tcp.seq import (
     seq_lt,
 )
 from reference_stack.tcp.state import State
-from reference_stack.tcp.listener import Listener
 from reference_stack.tcp.states import TABLES
 from reference_stack.tcp.tcb import T_PERSIST, T_RETRANSMIT, T_TIME_WAIT, Tcb, is_request
 from reference_stack.trace import ACCEPT, DROP, EVENT
