@@ -187,6 +187,15 @@ def reach(state: str, ex: Any, dut: Any, endpoints: Any, **conn_args: Any) -> Pe
     return peer
 
 
+def stateless_listener(bed: Any) -> bool:
+    """Whether the DUT answers every SYN statelessly (Linux net.ipv4.tcp_syncookies = 2: a SYN
+    cookie, no request socket): its SYN-RECEIVED is then only the listener's LISTEN, which
+    answers an ACK other than the cookie's with <SEQ=SEG.ACK><CTL=RST>, ignores a RST and
+    answers a SYN with a SYN,ACK (RFC 9293 3.10.7.2); the cookie's ACK still completes the
+    handshake."""
+    return bed.oracle_profile.syncookies == 2
+
+
 def half_open_syn_received(ex: Any, dut: Any, endpoints: Any) -> tuple[TcpConnection, int]:
     """SYN-RECEIVED from a passive open: the tester's SYN was answered, not yet acknowledged."""
     listener = listen(dut, endpoints, family=ex.family)
