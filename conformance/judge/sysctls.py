@@ -150,6 +150,9 @@ MODELLED: dict[str, Change] = {
     # listener answers its segments (cookie_v4_check) and keeps the peer's MSS from msstab;
     # the child's window is chosen again from that MSS (tcp/syn_cookie.py)
     "net.ipv4.tcp_syncookies": _field("syncookies", int),
+    # tcp_check_req, listen_overflow: the handshake's last ACK to a full accept queue is
+    # dropped (0) or answered with a RST, the request dropped (1: embryonic_reset)
+    "net.ipv4.tcp_abort_on_overflow": _field("abort_on_overflow", _on),
     # inet_create: IP_PMTUDISC_DONT for a socket made while it is non-zero, so
     # ip_dont_fragment leaves DF clear on the connection's own segments and UDP's (RFC 1191 3:
     # path MTU discovery is the host's choice); the control socket's and a small SYN,ACK's
@@ -173,8 +176,6 @@ UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
 
 # sysctl: (the kernel's default, what it changes that the oracle does not predict)
 UNMODELLED: dict[str, tuple[str, str]] = {
-    "net.ipv4.tcp_abort_on_overflow": ("0", "the handshake's last ACK to a full accept queue "
-                                       "draws a RST (tcp_check_req: embryonic_reset)"),
     "net.ipv4.tcp_challenge_ack_limit": ("2147483647", "challenge ACKs per second per "
                                          "namespace (tcp_send_challenge_ack; RFC 5961 7)"),
     "net.ipv4.tcp_min_snd_mss": ("48", "the floor of the peer's MSS (tcp_mss_to_mtu / "

@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp.options import segment_timestamps, send_option_reserve
+from reference_stack.tcp.request_sock import accept_queue_full
 from reference_stack.tcp.seq import seq_add, seq_diff
 from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb, is_request
@@ -48,6 +49,7 @@ RULE_MSS = "LINUX-cookie_v4_init_sequence-mss-table"
 RULE_MSS_IPV6 = "LINUX-cookie_v6_init_sequence-mss-table"
 RULE_OFF_BY = "LINUX-check_tcp_syn_cookie-ack-below-iss"
 RULE_ABOVE = "LINUX-check_tcp_syn_cookie-ack-above-iss"
+RULE_OVERFLOW = "LINUX-tcp_get_cookie_sock-listen-overflow"
 RULE_WINDOW = "LINUX-cookie_v4_check-window-from-cookie-mss"
 # msstab (net/ipv4/syncookies.c): the peer's MSS a cookie can carry, in two bits
 COOKIE_MSS = (536, 1300, 1440, 1460)
@@ -139,6 +141,11 @@ def check_cookie(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool
     flags = seg.flags
     trace = layer.trace
     if decodes(tcb, seg):
+        if accept_queue_full(layer, tcb):
+            # tcp_get_cookie_sock: syn_recv_sock makes no child, cookie_v4_check returns
+            # NULL: the ACK is dropped whatever net.ipv4.tcp_abort_on_overflow says
+            trace.add("tcp", DROP, RULE_OVERFLOW, "accept queue full: the cookie's ACK dropped")
+            return True
         if seg.ack != seq_add(tcb.iss, 1) or seg.seq != seq_add(tcb.irs, 1):
             _off_by(layer, tcb, seg, _table(tcb)[_index(tcb) - _below(tcb, seg)], trace)
         _child_window(layer, tcb)

@@ -302,3 +302,40 @@ def test_a_cookie_keeps_the_peers_mss_clamped_by_the_listeners_maxseg(maxseg):
     fd = stack.accept(lfd).value[0]
     segs = tcp_of(stack.send(fd, b"x" * 3000, 0.0).reaction)
     assert max(len(s.payload) for s in segs) == 536 - 12
+
+
+@pytest.mark.parametrize("profile,answer", [
+    (RFC, "established"), (LINUX, "dropped"),
+    (dataclasses.replace(LINUX, abort_on_overflow=True), "reset"),
+    (dataclasses.replace(LINUX, syncookies=2, abort_on_overflow=True), "cookie-dropped"),
+], ids=["rfc", "linux", "abort-on-overflow", "cookie"])
+def test_the_last_ack_to_a_full_accept_queue(profile, answer):
+    """Backlog 1 with one connection queued: a second handshake fills the queue to two (Linux
+    sk_acceptq_is_full: more than the backlog), a third's last ACK finds it full. RFC 9293
+    3.10.7.4 establishes it; Linux tcp_check_req drops the ACK and keeps the request (its
+    SYN,ACK timer, TS.Recent), or with tcp_abort_on_overflow = 1 answers with a RST; a SYN
+    cookie's ACK is dropped either way (tcp_get_cookie_sock)."""
+    stack, peer = _listener(profile, backlog=1)
+    ports = (41000, 41001, 41002)
+    (synack,) = tcp_of(peer.send(peer.tcp(ports[0], PORT, SYN, seq=1000, options=syn_options())))
+    peer.send(peer.tcp(ports[0], PORT, ACK, seq=1001, ack=synack.seq + 1,
+                       options=syn_options()[2:]))
+    isn = {p: tcp_of(peer.send(peer.tcp(p, PORT, SYN, seq=1000, options=syn_options())))[0].seq
+           for p in ports[1:]}
+    peer.send(peer.tcp(ports[1], PORT, ACK, seq=1001, ack=isn[ports[1]] + 1,
+                       options=syn_options()[2:]))
+    r = peer.send(peer.tcp(ports[2], PORT, ACK, seq=1001, ack=isn[ports[2]] + 1,
+                           options=syn_options()[2:]))
+    third = [c for c in stack.tcp.conns.values() if c.remote_port == ports[2]]
+    if answer == "established":
+        assert not tcp_of(r) and third[0].state.value == "ESTABLISHED"
+    elif answer == "reset":
+        assert [(s.flags, s.seq) for s in tcp_of(r)] == [(RST, isn[ports[2]] + 1)]
+        assert "LINUX-tcp_check_req-abort-on-overflow" in r.rules() and not third
+    else:
+        rule = ("LINUX-tcp_get_cookie_sock-listen-overflow" if answer == "cookie-dropped"
+                else "LINUX-tcp_check_req-listen-overflow")
+        assert not tcp_of(r) and rule in r.rules()
+        assert third[0].state.value == "SYN-RECEIVED"
+        again = tcp_of(stack.poll(1.5))  # the request's SYN,ACK on its timer (not a cookie's)
+        assert [s.flags for s in again] == ([] if answer == "cookie-dropped" else [SYN | ACK])
