@@ -444,6 +444,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             # segment.
             tcb.dupacks += 1
             if tcb.dupacks == p.dupthresh:
+                if update_ts and p.ts_recent_after_ack_check:
+                    # Linux tcp_ack: tcp_replace_ts_recent before tcp_xmit_recovery sends
+                    # the retransmission, which echoes this ACK's TSval (RFC 7323 4.3)
+                    tcb.ts_recent = ts[0]
                 layer.fast_retransmit(tcb, now)
         # RFC 9293 3.10.7.4: if SND.UNA =< SEG.ACK =< SND.NXT, update the send window, only
         # from newer segments (an old ACK is ignored: Linux tcp_ack's old_ack path too).

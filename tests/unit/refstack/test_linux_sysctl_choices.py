@@ -339,3 +339,26 @@ def test_the_last_ack_to_a_full_accept_queue(profile, answer):
         assert third[0].state.value == "SYN-RECEIVED"
         again = tcp_of(stack.poll(1.5))  # the request's SYN,ACK on its timer (not a cookie's)
         assert [s.flags for s in again] == ([] if answer == "cookie-dropped" else [SYN | ACK])
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_a_fast_retransmission_echoes_the_duplicate_ack_that_started_it(profile):
+    """RFC 7323 4.3 takes TS.Recent from the third duplicate ACK before the retransmission it
+    starts (RFC 5681 3.2) goes out; Linux too (tcp_ack: tcp_replace_ts_recent, then
+    tcp_xmit_recovery), though it otherwise updates TS.Recent after the ACK checks (measured
+    on 6.18, suites/tcp/test_reordering_threshold.py)."""
+    from reference_stack.wire.tcp import TcpOptNop, TcpOptTimestamps
+
+    stack, peer = _listener(dataclasses.replace(profile, sack=False), backlog=4)
+    (synack,) = tcp_of(peer.send(peer.tcp(41000, PORT, SYN, seq=1000,
+                                          options=syn_options(sack=False))))
+    peer.send(peer.tcp(41000, PORT, ACK, seq=1001, ack=synack.seq + 1,
+                       options=syn_options()[2:]))
+    fd = stack.accept(3).value[0]
+    sent = tcp_of(stack.send(fd, b"d" * 8000, 0.0).reaction)
+    assert len(sent) >= 3
+    for tsval in (200, 201, 202):  # duplicate ACKs of the first segment
+        r = peer.send(peer.tcp(41000, PORT, ACK, seq=1001, ack=sent[0].seq,
+                               options=(TcpOptNop(), TcpOptNop(), TcpOptTimestamps(tsval, 0))))
+    again = tcp_of(r)[0]  # (the RFC profile may send new data after it: RFC 5681 3.2 step 4)
+    assert again.seq == sent[0].seq and again.timestamps[1] == 202
