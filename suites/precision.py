@@ -18,7 +18,8 @@ reason, and the command); ``--no-run`` then runs nothing and lists a setting wit
 ``--out`` as not measured.
 
 A route attribute of issue 18 (``route initcwnd 4``) is set with ``--dut-setup`` on the DUT's
-route to the tester (its link's prefix route); the oracle reads it back from that route.
+routes to the tester (its link's prefix routes, IPv4 and IPv6); the oracle reads it back from
+the IPv4 one.
 
 Exit status: 0 when every sysctl meets both bounds, 1 otherwise, 2 on a run that gave no
 results (a sysctl this kernel refuses is reported and skipped).
@@ -101,8 +102,11 @@ SYSCTLS: tuple[str, ...] = (
     "route quickack 1",
 )
 ROUTE = "route "  # a route attribute, not a sysctl
-# the DUT's route to the tester (the link's prefix route, added with its address) changed
-ROUTE_SETUP = "ip route change $(ip -4 route show proto kernel scope link | head -n1) {}"
+# the DUT's routes to the tester (the link's prefix routes, added with its addresses) changed,
+# the IPv4 one and the IPv6 one: the oracle reads the IPv4 route's and applies them to both
+ROUTE_SETUP = ("ip -4 route change $(ip -4 route show proto kernel scope link | head -n1) {0}"
+               " && ip -6 route change $(ip -6 route show proto kernel | grep -v ^fe80 | "
+               "head -n1) {0}")
 MAX_CHANGED = 15
 
 

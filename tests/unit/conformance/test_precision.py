@@ -35,7 +35,7 @@ def test_the_list_holds_the_route_attributes_and_a_run_can_be_left_unmeasured():
 
     attrs = {s[len(ROUTE):].split()[0] for s in SYSCTLS if s.startswith(ROUTE)}
     assert attrs == {"initcwnd", "initrwnd", "mtu", "advmss", "rto_min", "quickack"}
-    assert ROUTE_SETUP.format("initcwnd 4").endswith(") initcwnd 4")
+    assert ROUTE_SETUP.format("initcwnd 4").count(") initcwnd 4") == 2  # IPv4 and IPv6
     base = _results({"a": "passed"})
     text = markdown([("x=1", None)], base, "cmd", "not measured in this round")
     assert "| `x=1` | - | - | - | not measured in this round | |" in text
