@@ -4,6 +4,7 @@ from reference_stack.tcp.syn_cookie import table_mss
 from reference_stack.wire import tcp as tcpw
 
 MSS = tcpw.TcpOptMss(1460)
+TS_OPTION_LEN = 12  # NOP, NOP, Timestamps
 SACK_OK = tcpw.TcpOptSackPermitted()
 NOP = tcpw.TcpOptNop()
 
@@ -37,3 +38,10 @@ def passive_peer_mss(profile, mss: int, ipv6: bool = False) -> int:
     (every passive open a SYN cookie) the largest msstab entry not above it (Linux
     __cookie_v4_init_sequence; RFC 9293 3.7.1 lets the sender use less than the peer's MSS)."""
     return table_mss(mss, ipv6) if profile.syncookies == 2 else mss
+
+
+def timestamps_reserve(profile, offered: bool = True) -> int:
+    """The octets the Timestamps option takes from each data segment: 12 once both SYNs
+    carried it (RFC 7323 3.2; the DUT offers it when its profile has timestamps, Linux
+    net.ipv4.tcp_timestamps), else none."""
+    return TS_OPTION_LEN if offered and profile.timestamps else 0

@@ -4,11 +4,10 @@ SYN and SYN-ACK; it sends segments whose data plus TCP options fit the peer's MS
 
 import pytest
 
-from .options import passive_peer_mss, syn_options
+from .options import passive_peer_mss, syn_options, timestamps_reserve
 from .states import LISTEN_PORT, listen, start_active_open
 
 BULK = bytes(range(256)) * 16
-TS_OPTION_LEN = 12  # NOP, NOP, Timestamps
 
 
 @pytest.mark.requirement("RFC6691-2-MUST-mss-from-mtu", "RFC9293-3.7.1-MUST-mss-option-in-syn")
@@ -41,6 +40,5 @@ def test_segments_fit_peer_mss(ex, dut, endpoints, bed, mss, timestamps):
     fd, _ = dut.accept(listener)
     dut.send(fd, BULK)
     first = conn.expect(flags=None)
-    negotiated = timestamps and bed.oracle_profile.timestamps  # RFC 7323 3.2: both SYNs
-    expected = peer_mss - (TS_OPTION_LEN if negotiated else 0)
+    expected = peer_mss - timestamps_reserve(bed.oracle_profile, timestamps)
     assert len(first.payload) == expected, f"{len(first.payload)} octets, expected {expected}"
