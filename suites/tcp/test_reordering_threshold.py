@@ -9,6 +9,7 @@ milliseconds, long before the RTO (200 ms at least)."""
 
 import pytest
 
+from conformance.author.needs import at_least
 from reference_stack.wire import tcp as tcpw
 
 from ..ipv4.dut_sysctl import set_dut_sysctl
@@ -25,6 +26,7 @@ def _data(flags: int) -> bool:
 
 
 @pytest.mark.requirement("RFC5681-3.2-MUST-fast-retransmit")
+@pytest.mark.needs(initial_cwnd_segments=at_least(SEGMENTS))  # (a route's initcwnd sets it)
 @pytest.mark.parametrize("reordering", [3, 5])
 def test_fast_retransmit_at_the_duplicate_ack_threshold(ex, dut, endpoints, bed, reordering):
     set_dut_sysctl(bed, "net.ipv4.tcp_reordering", str(reordering))

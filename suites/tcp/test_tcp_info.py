@@ -80,7 +80,7 @@ def test_tcp_info_counts_segments_in_flight(ex, dut, endpoints, segments):
 
 
 @pytest.mark.requirement(STATUS, "RFC6298-5.5-MUST-backoff-doubles")
-@pytest.mark.needs(tail_loss_probe=True)
+@pytest.mark.needs(tail_loss_probe=True, sack=True)  # (Linux probes SACK connections only)
 def test_tcp_info_counts_timeouts_not_probes(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     dut.send(peer.fd, b"lost")
