@@ -424,6 +424,11 @@ class Profile:
     # <SEQ=SEG.ACK><CTL=RST> and the request is dropped (= 1, embryonic_reset: True); a SYN
     # cookie's ACK is dropped either way (tcp_get_cookie_sock). None: no such limit.
     abort_on_overflow: bool | None = None
+    # RFC 6298 2.4 sets the RTO's floor (rto_min). A Linux route's rto_min (RTAX_RTO_MIN,
+    # tcp_rto_min) replaces it for the RTO only: the zero-window probe's timer
+    # (tcp_probe0_base: max(RTO, TCP_RTO_MIN)) and the time an RTO series takes to give up
+    # (tcp_model_timeout from TCP_RTO_MIN) keep rto_min. None: no route value.
+    route_rto_min: float | None = None
     # Rules deliberately violated (tests of the harness only).
     broken_rules: frozenset[str] = frozenset()
 

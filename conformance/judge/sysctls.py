@@ -214,7 +214,7 @@ ORACLE_SYSCTLS: tuple[str, ...] = (*MODELLED, WINDOW_SCALE_INPUTS[1], *UNMODELLE
 # tcp_select_initial_window / tcp_init_transfer, rt_mtu / tcp_sync_mss, tcp_advertise_mss).
 ROUTE_FIELDS: dict[str, Change] = {
     "initcwnd": _field("initial_cwnd_segments", int),
-    "rto_min": lambda v: {"rto_min": int(v) / 1000},  # ms (RTAX_RTO_MIN)
+    "rto_min": lambda v: {"route_rto_min": int(v) / 1000},  # ms (RTAX_RTO_MIN)
     "mtu": _field("mtu", int),
 }
 ROUTE_UNMODELLED: dict[str, str] = {

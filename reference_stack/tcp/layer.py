@@ -71,7 +71,8 @@ class TcpLayer:
         if iss is None:
             iss = self.rng.getrandbits(32)  # RFC 9293 3.4.1 / RFC 6528: an unpredictable ISN
         tcb = Tcb(local_ip, local_port, remote_ip, remote_port, state, iss,
-                  rto=RtoEstimator(p.rto_initial, p.rto_min, p.rto_max),
+                  rto=RtoEstimator(p.rto_initial, p.rto_min if p.route_rto_min is None
+                                   else p.route_rto_min, p.rto_max),
                   send=SendBuffer(seq_add(iss, 1), opts.sndbuf),
                   recv=ReceiveBuffer(opts.rcvbuf))
         tcb.snd_una = tcb.snd_nxt = tcb.snd_max = iss
@@ -465,8 +466,7 @@ class TcpLayer:
                              "RFC1122-4.2.2.17-MUST-zero-window-probe",
                              tcb.send.chunk(tcb.snd_nxt, 1))
         tcb.persist_backoff += 1
-        interval = min(tcb.rto.rto * (1 << tcb.persist_backoff), tcb.rto.rto_max)
-        tcb.timers.set(T_PERSIST, now + interval)
+        tcb.timers.set(T_PERSIST, now + tcb.persist_interval(self.profile.rto_min))
 
     # -- user calls (RFC 9293 3.10.1-3.10.6) -----------------------------------------------
 

@@ -407,5 +407,4 @@ class Sender:
               and (seq_diff(tcb.send.end(), tcb.snd_nxt) > 0 or self._fin_held(tcb))
               and not tcb.timers.is_set(T_PERSIST)):
             # RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window.
-            interval = min(tcb.rto.rto * (1 << tcb.persist_backoff), tcb.rto.rto_max)
-            tcb.timers.set(T_PERSIST, now + interval)
+            tcb.timers.set(T_PERSIST, now + tcb.persist_interval(self.profile.rto_min))

@@ -362,3 +362,17 @@ def test_a_fast_retransmission_echoes_the_duplicate_ack_that_started_it(profile)
                                options=(TcpOptNop(), TcpOptNop(), TcpOptTimestamps(tsval, 0))))
     again = tcp_of(r)[0]  # (the RFC profile may send new data after it: RFC 5681 3.2 step 4)
     assert again.seq == sent[0].seq and again.timestamps[1] == 202
+
+
+def test_a_routes_rto_min_floors_the_rto_but_not_the_zero_window_probe():
+    """ip route ... rto_min 50ms (tcp_rto_min) lowers the RTO's floor; tcp_probe0_base keeps
+    TCP_RTO_MIN for the zero-window probe (measured on Linux 6.18: suites/tcp/test_zero_window
+    under the route attribute)."""
+    from reference_stack.tcp.state import State
+    from tests.unit.refstack.conn import bring_to
+
+    c = bring_to(State.ESTABLISHED, dataclasses.replace(LINUX, route_rto_min=0.05))
+    tcb = c.tcb()
+    assert tcb.rto.rto_min == 0.05
+    tcb.rto.rto, tcb.persist_backoff = 0.06, 1
+    assert tcb.persist_interval(LINUX.rto_min) == pytest.approx(0.4)  # 2 * 200 ms, not 120
