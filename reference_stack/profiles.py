@@ -517,6 +517,20 @@ class Profile:
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
+    # -- sysctl18 (issue 18): the listener's accept queue at the handshake's last ACK --
+    # RFC 9293 3.10.7.4 moves SYN-RECEIVED to ESTABLISHED on an acceptable ACK whatever the
+    # listener holds (RFC 9293 3.10.1 leaves the backlog to the implementation). Linux
+    # tcp_check_req -> tcp_v4_syn_recv_sock makes no child while the accept queue is full
+    # (sk_acceptq_is_full: listen_overflow): the ACK is dropped and the request keeps its
+    # SYN,ACK timer (net.ipv4.tcp_abort_on_overflow = 0, False here), or the ACK draws
+    # <SEQ=SEG.ACK><CTL=RST> and the request is dropped (= 1, embryonic_reset: True); a SYN
+    # cookie's ACK is dropped either way (tcp_get_cookie_sock). None: no such limit.
+    abort_on_overflow: bool | None = None
+    # RFC 6298 2.4 sets the RTO's floor (rto_min). A Linux route's rto_min (RTAX_RTO_MIN,
+    # tcp_rto_min) replaces it for the RTO only: the zero-window probe's timer
+    # (tcp_probe0_base: max(RTO, TCP_RTO_MIN)) and the time an RTO series takes to give up
+    # (tcp_model_timeout from TCP_RTO_MIN) keep rto_min. None: no route value.
+    route_rto_min: float | None = None
     # Rules deliberately violated (tests of the harness only).
     broken_rules: frozenset[str] = frozenset()
 
@@ -659,6 +673,8 @@ LINUX = Profile(
     xfrm_overflow_eoverflow=True,  # xfrm_replay_overflow: -EOVERFLOW (XfrmOutStateSeqError)
     xfrm_expired_einval=True,  # xfrm_state_check_expire: -EINVAL (XfrmOutStateExpired)
     exact_choices=True,
+    # -- sysctl18 (issue 18) --
+    abort_on_overflow=False,  # net.ipv4.tcp_abort_on_overflow (tcp_check_req: listen_overflow)
 )
 
 # PyTCP 2.7 (the `pytcp` target) where it makes a choice the RFCs leave open: its SYNs carry

@@ -14,7 +14,12 @@ unexplained (issue 18: each at most 15 changed, each with its reason, and 0 unex
 ``--reuse`` takes a run already in ``--out`` (a complete results.json) instead of running it
 again, so the list can be measured a few sysctls at a time on a shared machine and the table
 written from every run at the end (``--markdown``: the table, each changed test with its
-reason, and the command).
+reason, and the command); ``--no-run`` then runs nothing and lists a setting without a run in
+``--out`` as not measured.
+
+A route attribute of issue 18 (``route initcwnd 4``) is set with ``--dut-setup`` on the DUT's
+routes to the tester (its link's prefix routes, IPv4 and IPv6); the oracle reads it back from
+the IPv4 one.
 
 Exit status: 0 when every sysctl meets both bounds, 1 otherwise, 2 on a run that gave no
 results (a sysctl this kernel refuses is reported and skipped).
@@ -34,8 +39,9 @@ from typing import Any
 
 from suites.divergences import count
 
-# One non-default value per sysctl of issue 18, each one that changes behaviour.
-# (icmp_echo_ignore_all=1 is left out: every test's barrier is an echo probe, issue 17.)
+# One non-default value per sysctl of issue 18, each one that changes behaviour (with
+# icmp_echo_ignore_all=1 the suites' barrier falls back to another probe,
+# conformance/author/barriers.py), then the route attributes it names.
 SYSCTLS: tuple[str, ...] = (
     "net.ipv4.tcp_rmem=4096 131072 262144",
     "net.ipv4.tcp_wmem=4096 32768 4194304",
@@ -82,7 +88,25 @@ SYSCTLS: tuple[str, ...] = (
     "net.ipv4.conf.all.accept_source_route=1",
     "net.ipv4.conf.all.accept_local=1",
     "net.ipv4.conf.all.route_localnet=1",
+    "net.ipv4.icmp_echo_ignore_all=1",
+    "net.ipv6.conf.all.hop_limit=32",
+    "net.ipv6.ip6frag_time=10",
+    "net.ipv6.conf.all.accept_ra=0",
+    "net.ipv6.conf.all.dad_transmits=0",
+    "net.ipv6.icmp.echo_ignore_all=1",
+    "route initcwnd 4",
+    "route initrwnd 4",
+    "route mtu 1400",
+    "route advmss 1000",
+    "route rto_min 50ms",
+    "route quickack 1",
 )
+ROUTE = "route "  # a route attribute, not a sysctl
+# the DUT's routes to the tester (the link's prefix routes, added with its addresses) changed,
+# the IPv4 one and the IPv6 one: the oracle reads the IPv4 route's and applies them to both
+ROUTE_SETUP = ("ip -4 route change $(ip -4 route show proto kernel scope link | head -n1) {0}"
+               " && ip -6 route change $(ip -6 route show proto kernel | grep -v ^fe80 | "
+               "head -n1) {0}")
 MAX_CHANGED = 15
 
 
@@ -101,10 +125,14 @@ def run_suite(out: str, args: argparse.Namespace, sysctl: str | None) -> dict[st
     path = os.path.join(out, "results.json")
     if args.reuse and (kept := _load(path)) is not None:
         return kept
+    if args.no_run:
+        return None
     cmd = ["netconform", "run", "--target", args.target, "-n", str(args.workers), "--out", out]
     if args.keyword:
         cmd += ["-k", args.keyword]
-    if sysctl:
+    if sysctl and sysctl.startswith(ROUTE):
+        cmd += ["--dut-setup", ROUTE_SETUP.format(sysctl[len(ROUTE):])]
+    elif sysctl:
         cmd += ["--dut-sysctl", sysctl]
     if os.path.isdir(out):
         cmd.append("--force")  # a run of this sysctl made before: replaced
@@ -143,7 +171,7 @@ def compare(base: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
 
 
 def markdown(rows: list[tuple[str, dict[str, Any] | None]], base: dict[str, Any],
-             command: str) -> str:
+             command: str, missing: str = "refused by this kernel or no results") -> str:
     """The precision table as markdown: one row per sysctl, then each changed test with its
     new outcome and reason, and each DUT setting the oracle noted as not modelled."""
     lines = ["# Suite precision per sysctl (issue 18)", "",
@@ -156,7 +184,7 @@ def markdown(rows: list[tuple[str, dict[str, Any] | None]], base: dict[str, Any]
              "|---|---:|---:|---:|---|---|"]
     for sysctl, c in rows:
         if c is None:
-            lines.append(f"| `{sysctl}` | - | - | - | refused by this kernel or no results | |")
+            lines.append(f"| `{sysctl}` | - | - | - | {missing} | |")
             continue
         good = len(c["changed"]) <= MAX_CHANGED and c["unexplained"] == 0
         lines.append(f"| `{sysctl}` | {len(c['changed'])} | {c['unexplained']} | "
@@ -185,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None, help="keep each run's output here")
     parser.add_argument("--reuse", action="store_true",
                         help="take a complete run already in --out instead of running it again")
+    parser.add_argument("--no-run", action="store_true",
+                        help="with --reuse: run nothing, list a setting without a run as "
+                             "not measured")
     parser.add_argument("--markdown", default=None, metavar="FILE",
                         help="also write the table, with every changed test, to FILE")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -222,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         command = "python -m suites.precision " + " ".join(
             a for a in (argv if argv is not None else sys.argv[1:]))
         with open(args.markdown, "w", encoding="utf-8") as f:
-            f.write(markdown(rows, base, command))
+            f.write(markdown(rows, base, command, "not measured in this round (--no-run)"
+                             if args.no_run else "refused by this kernel or no results"))
     print(f"({time.monotonic() - t0:.0f} s; runs in {root})")
     return 0 if ok else 1
 

@@ -147,9 +147,12 @@ MODELLED: dict[str, Change] = {
     "net.ipv4.tcp_keepalive_probes": _field("keepalive_probes", int),
     # tcp_conn_request: want_cookie when the request queue is over the backlog (1) or always
     # (2); 0: never (the SYN is dropped). A cookie connection has no request socket: the
-    # listener answers its segments (cookie_v4_check) and keeps the peer's MSS from msstab
-    # (tcp/syn_cookie.py)
+    # listener answers its segments (cookie_v4_check) and keeps the peer's MSS from msstab;
+    # the child's window is chosen again from that MSS (tcp/syn_cookie.py)
     "net.ipv4.tcp_syncookies": _field("syncookies", int),
+    # tcp_check_req, listen_overflow: the handshake's last ACK to a full accept queue is
+    # dropped (0) or answered with a RST, the request dropped (1: embryonic_reset)
+    "net.ipv4.tcp_abort_on_overflow": _field("abort_on_overflow", _on),
     # inet_create: IP_PMTUDISC_DONT for a socket made while it is non-zero, so
     # ip_dont_fragment leaves DF clear on the connection's own segments and UDP's (RFC 1191 3:
     # path MTU discovery is the host's choice); the control socket's and a small SYN,ACK's
@@ -163,10 +166,6 @@ MODELLED: dict[str, Change] = {
 
 # Values of a modelled sysctl whose other effects the oracle does not predict.
 UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
-    "net.ipv4.tcp_syncookies": lambda v: (
-        "the receive window of a cookie connection, chosen again from the ACK that makes it "
-        "(cookie_v4_check -> tcp_select_initial_window): the right edge it advertises"
-        if int(v) == 2 else None),
     "net.ipv4.tcp_ecn": lambda v: (
         "ECT marking and CWR/ECE on an ECN connection (tcp_ecn_send, tcp_ecn_check_ce)"
         if int(v) == 1 else "AccECN (tcp_ecn >= 3: tcp_accecn_*)" if int(v) >= 3 else None),
@@ -177,8 +176,6 @@ UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
 
 # sysctl: (the kernel's default, what it changes that the oracle does not predict)
 UNMODELLED: dict[str, tuple[str, str]] = {
-    "net.ipv4.tcp_abort_on_overflow": ("0", "the handshake's last ACK to a full accept queue "
-                                       "draws a RST (tcp_check_req: embryonic_reset)"),
     "net.ipv4.tcp_challenge_ack_limit": ("2147483647", "challenge ACKs per second per "
                                          "namespace (tcp_send_challenge_ack; RFC 5961 7)"),
     "net.ipv4.tcp_min_snd_mss": ("48", "the floor of the peer's MSS (tcp_mss_to_mtu / "
@@ -217,7 +214,7 @@ ORACLE_SYSCTLS: tuple[str, ...] = (*MODELLED, WINDOW_SCALE_INPUTS[1], *UNMODELLE
 # tcp_select_initial_window / tcp_init_transfer, rt_mtu / tcp_sync_mss, tcp_advertise_mss).
 ROUTE_FIELDS: dict[str, Change] = {
     "initcwnd": _field("initial_cwnd_segments", int),
-    "rto_min": lambda v: {"rto_min": int(v) / 1000},  # ms (RTAX_RTO_MIN)
+    "rto_min": lambda v: {"route_rto_min": int(v) / 1000},  # ms (RTAX_RTO_MIN)
     "mtu": _field("mtu", int),
 }
 ROUTE_UNMODELLED: dict[str, str] = {

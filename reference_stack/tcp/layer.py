@@ -71,7 +71,8 @@ class TcpLayer:
         if iss is None:
             iss = self.rng.getrandbits(32)  # RFC 9293 3.4.1 / RFC 6528: an unpredictable ISN
         tcb = Tcb(local_ip, local_port, remote_ip, remote_port, state, iss,
-                  rto=RtoEstimator(p.rto_initial, p.rto_min, p.rto_max),
+                  rto=RtoEstimator(p.rto_initial, p.rto_min if p.route_rto_min is None
+                                   else p.route_rto_min, p.rto_max),
                   send=SendBuffer(seq_add(iss, 1), opts.sndbuf),
                   recv=ReceiveBuffer(opts.rcvbuf))
         tcb.snd_una = tcb.snd_nxt = tcb.snd_max = iss
@@ -103,8 +104,10 @@ class TcpLayer:
         self.trace.add("tcp", "event", "LINUX-tcp_select_initial_window-rcvbuf-lock",
                        f"SO_RCVBUF set: window space {space}, wscale {tcb.rcv_wscale}")
 
-    def initial_window(self, tcb: Tcb) -> int:
-        """The window of our SYN or SYN-ACK: at most 65535 (RFC 7323 2.2: never scaled)."""
+    def initial_window(self, tcb: Tcb, mss: int | None = None) -> int:
+        """The window of our SYN or SYN-ACK: at most 65535 (RFC 7323 2.2: never scaled).
+        Rounded down to ``mss`` (default: our MSS less the timestamps option) where the
+        profile rounds (tcp_select_initial_window)."""
         p = self.profile
         space = min(p.initial_window_space, tcb.recv.capacity)
         if p.initial_window_mss_segments:
@@ -113,7 +116,8 @@ class TcpLayer:
             shift = tcb.rcv_wscale if p.window_scaling else 0
             space = min(space, p.initial_window_mss_segments * tcb.adv_mss) >> shift << shift
         if p.round_initial_window_to_mss:
-            mss = tcb.adv_mss - (12 if tcb.ts_ok else 0)
+            if mss is None:
+                mss = tcb.adv_mss - (12 if tcb.ts_ok else 0)
             if space > mss:
                 space -= space % mss
         return min(space, 0xFFFF)
@@ -482,8 +486,7 @@ class TcpLayer:
                              "RFC1122-4.2.2.17-MUST-zero-window-probe",
                              tcb.send.chunk(tcb.snd_nxt, 1))
         tcb.persist_backoff += 1
-        interval = min(tcb.rto.rto * (1 << tcb.persist_backoff), tcb.rto.rto_max)
-        tcb.timers.set(T_PERSIST, now + interval)
+        tcb.timers.set(T_PERSIST, now + tcb.persist_interval(self.profile.rto_min))
 
     # -- user calls (RFC 9293 3.10.1-3.10.6) -----------------------------------------------
 

@@ -466,5 +466,4 @@ class Sender:
             # RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window. Data a cork holds
             # with nothing in flight is not held for ever either (RFC 1122 4.2.2.2): Linux
             # arms the same probe timer for both (tcp_check_probe_timer, max(RTO, 200 ms)).
-            interval = min(tcb.rto.rto * (1 << tcb.persist_backoff), tcb.rto.rto_max)
-            tcb.timers.set(T_PERSIST, now + interval)
+            tcb.timers.set(T_PERSIST, now + tcb.persist_interval(self.profile.rto_min))

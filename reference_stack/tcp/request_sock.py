@@ -20,7 +20,10 @@ suites/tcp/test_syn_received_request_socket.py):
 5. a SYN at the IRS is truncated (its SYN bit is out of the window); any other SYN resets;
 6. a segment without ACK is dropped; with the valid ACK the child socket is made (it enters the
    accept queue) and processes the same segment as SEGMENT ARRIVES, where a truncated SYN's bit
-   draws the child's challenge ACK (RFC 5961 4.2).
+   draws the child's challenge ACK (RFC 5961 4.2);
+7. unless the accept queue is full (profile `abort_on_overflow` not None): then the ACK is
+   dropped, the request kept with its SYN,ACK timer, or (net.ipv4.tcp_abort_on_overflow = 1)
+   answered with <SEQ=SEG.ACK><CTL=RST> and the request dropped (measured on Linux 6.18).
 
 `check_req` applies 1-5 and returns True when the request socket consumed the segment; on False
 the caller carries on with the child (the connection is no longer a request socket).
@@ -31,6 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp import ack_throttle
+from reference_stack.tcp.listener import Listener
 from reference_stack.tcp.seq import seq_add, seq_gt, seq_le, seq_lt
 from reference_stack.tcp.tcb import Tcb
 from reference_stack.trace import ACCEPT, DROP, STATE
@@ -49,6 +53,8 @@ RULE_SYN_TRUNCATED = "LINUX-tcp_check_req-syn-truncated"
 RULE_RST_RESET = "RFC9293-3.10.7.4-MUST-syn-received-rst-listen"
 RULE_BAD_ACK = "RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst"
 RULE_NO_ACK = "RFC9293-3.10.7.4-MUST-fifth-check-no-ack"
+RULE_OVERFLOW = "LINUX-tcp_check_req-listen-overflow"
+RULE_ABORT_OVERFLOW = "LINUX-tcp_check_req-abort-on-overflow"
 
 
 
@@ -121,6 +127,15 @@ def check_req(layer: Connections, tcb: Tcb, seg: TcpRepr, ts: tuple[int, int] | 
     if not flags & ACK:
         trace.add("tcp", DROP, RULE_NO_ACK)
         return True
+    if accept_queue_full(layer, tcb):
+        if layer.profile.abort_on_overflow:
+            send.reset(tcb.local_ip, tcb.remote_ip, seg, RULE_ABORT_OVERFLOW)
+            trace.add("tcp", STATE, RULE_ABORT_OVERFLOW, "accept queue full: request dropped")
+            layer.delete(tcb)
+        else:
+            trace.add("tcp", DROP, RULE_OVERFLOW, "accept queue full: the ACK dropped, "
+                      "the request, its TS.Recent and its SYN,ACK timer kept")
+        return True
     if ts is not None and seq_le(seg.seq, tcb.rcv_nxt):
         tcb.ts_recent = ts[0]  # RFC 7323 4.3: the child's TS.Recent (tcp_check_req)
     if flags & SYN:
@@ -128,3 +143,12 @@ def check_req(layer: Connections, tcb: Tcb, seg: TcpRepr, ts: tuple[int, int] | 
                   "SYN at IRS: bit truncated, the child socket sees it")
     layer.established_passive(tcb)  # the child socket enters the accept queue
     return False
+
+
+def accept_queue_full(layer: Connections, tcb: Tcb) -> bool:
+    """Whether the listener refuses the child the handshake's last ACK would make: its accept
+    queue holds more than the backlog (Linux sk_acceptq_is_full in tcp_v4_syn_recv_sock, for a
+    profile with `abort_on_overflow` not None; RFC 9293 3.10.1 leaves the backlog open)."""
+    lst = tcb.listener
+    return (layer.profile.abort_on_overflow is not None and isinstance(lst, Listener)
+            and lst.queue_full())

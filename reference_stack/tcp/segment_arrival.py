@@ -16,6 +16,7 @@ from reference_stack.tcp import (
     syn_cookie,
     urgent,
 )
+from reference_stack.tcp.listener import Listener
 from reference_stack.tcp.options import (
     DEFAULT_MSS,
     DEFAULT_MSS_IPV6,
@@ -43,7 +44,6 @@ from reference_stack.wire.tcp import ACK, CWR, ECE, FIN, RST, SYN, URG, TcpRepr
 if TYPE_CHECKING:
     from reference_stack.profiles import Profile
     from reference_stack.tcp.connections import Connections
-    from reference_stack.tcp.listener import Listener
 
 
 # -- CLOSED (RFC 9293 3.10.7.1) -------------------------------------------------------------
@@ -156,7 +156,9 @@ def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr, cookie: bool = False) 
     reserve = send_option_reserve(neg.ts_ok, neg.sack_ok, p.mss_reserves_sack)
     peer_mss = neg.peer_mss
     if cookie:
-        peer_mss = tcb.cookie_mss = syn_cookie.cookie_mss(layer.trace, peer_mss)
+        peer_mss = tcb.cookie_mss = syn_cookie.cookie_mss(
+            layer.trace, tcb, peer_mss, tcb.listener.opts.maxseg
+            if isinstance(tcb.listener, Listener) else None)
     tcb.mss = max(1, min(peer_mss, tcb.adv_mss) - reserve)
     tcb.cwnd = layer.initial_cwnd(tcb.mss)
     # RFC 7323 2.2: the window field of a SYN is never scaled.
@@ -460,6 +462,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             # segment.
             tcb.dupacks += 1
             if tcb.dupacks == p.dupthresh:
+                if update_ts and p.ts_recent_after_ack_check:
+                    # Linux tcp_ack: tcp_replace_ts_recent before tcp_xmit_recovery sends
+                    # the retransmission, which echoes this ACK's TSval (RFC 7323 4.3)
+                    tcb.ts_recent = ts[0]
                 layer.fast_retransmit(tcb, now)
         # RFC 9293 3.10.7.4: if SND.UNA =< SEG.ACK =< SND.NXT, update the send window, only
         # from newer segments (an old ACK is ignored: Linux tcp_ack's old_ack path too).

@@ -13,8 +13,16 @@ cookie, a segment with none of these is dropped. The cookie's SYN,ACK is never r
 
 The cookie's low bits are the index of the MSS it keeps (msstab), added to a hash: an ACK up
 to that index below ISS + 1 decodes to a valid cookie with a smaller MSS (check_tcp_syn_cookie
-subtracts the hash and reads what is left), and the child's ISS is SEG.ACK - 1
-(treq->snt_isn = cookie): measured on Linux 6.18, SEG.ACK = ISS completes the handshake.
+subtracts the hash and reads what is left), one up to the table's last index above it to a
+larger MSS, and the child's ISS is SEG.ACK - 1 (treq->snt_isn = cookie): measured on Linux
+6.18, SEG.ACK = ISS completes the handshake, and over IPv6 (MSS 1440, index 2 of 4)
+SEG.ACK = ISS + 2 does, silently, where IPv4's 1460 (the last index) draws the RST.
+
+The child's receive window is chosen again from the cookie (cookie_v4_check / cookie_v6_check
+call tcp_select_initial_window with req->mss, the table's MSS): the buffer space rounded down
+to that MSS, where the SYN,ACK's (tcp_openreq_init_rwin) was rounded down to our MSS less the
+timestamps: 64240 = 44 * 1460 after a SYN,ACK offering 65160 = 45 * 1448 (measured on Linux
+6.18). RFC 9293 3.10.7.4 lets the receiver choose RCV.WND freely (RFC 7323 2.3 for the edge).
 
 `check_cookie` returns True when the listener consumed the segment; on False the caller
 carries on with the child, as after a request socket (tcp/request_sock.py).
@@ -25,6 +33,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp.options import segment_timestamps, send_option_reserve
+from reference_stack.tcp.request_sock import accept_queue_full
 from reference_stack.tcp.seq import seq_add, seq_diff
 from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb, is_request
@@ -37,18 +46,39 @@ if TYPE_CHECKING:
 
 RULE_BAD_COOKIE = "LINUX-cookie_v4_check-listener-answers"
 RULE_MSS = "LINUX-cookie_v4_init_sequence-mss-table"
+RULE_MSS_IPV6 = "LINUX-cookie_v6_init_sequence-mss-table"
 RULE_OFF_BY = "LINUX-check_tcp_syn_cookie-ack-below-iss"
+RULE_ABOVE = "LINUX-check_tcp_syn_cookie-ack-above-iss"
+RULE_OVERFLOW = "LINUX-tcp_get_cookie_sock-listen-overflow"
+RULE_WINDOW = "LINUX-cookie_v4_check-window-from-cookie-mss"
 # msstab (net/ipv4/syncookies.c): the peer's MSS a cookie can carry, in two bits
 COOKIE_MSS = (536, 1300, 1440, 1460)
+# msstab (net/ipv6/syncookies.c): 1280 - 60 (IPV6_MIN_MTU), 1480 - 60, 1500 - 60, 9000 - 60
+COOKIE_MSS_IPV6 = (1220, 1420, 1440, 8940)
 
 
-def cookie_mss(trace: Trace, peer_mss: int) -> int:
-    """The peer's MSS as the cookie keeps it: rounded down to the table (its first entry at
-    least; cookie_v4_init_sequence -> __cookie_v4_init_sequence). RFC 9293 3.7.1 sends at
-    most the peer's MSS: a smaller one is allowed."""
-    kept = max((m for m in COOKIE_MSS if m <= peer_mss), default=COOKIE_MSS[0])
+def _table(tcb: Tcb) -> tuple[int, ...]:
+    return COOKIE_MSS_IPV6 if len(tcb.remote_ip) == 16 else COOKIE_MSS
+
+
+def table_mss(peer_mss: int, ipv6: bool = False) -> int:
+    """The peer's MSS rounded down to the cookie table of the family (its first entry at
+    least; __cookie_v4_init_sequence, __cookie_v6_init_sequence)."""
+    table = COOKIE_MSS_IPV6 if ipv6 else COOKIE_MSS
+    return max((m for m in table if m <= peer_mss), default=table[0])
+
+
+def cookie_mss(trace: Trace, tcb: Tcb, peer_mss: int, user_mss: int | None) -> int:
+    """The peer's MSS as the cookie keeps it (table_mss), after the listener's TCP_MAXSEG
+    (``user_mss``) clamped it (tcp_parse_options: in_mss = user_mss; measured on Linux 6.18:
+    TCP_MAXSEG 600 or 1000 and a peer's 1460 give 536). RFC 9293 3.7.1 sends at most the
+    peer's MSS: a smaller one is allowed."""
+    table = _table(tcb)
+    clamped = min(peer_mss, user_mss) if user_mss else peer_mss
+    kept = table_mss(clamped, table is COOKIE_MSS_IPV6)
     if kept != peer_mss:
-        trace.add("tcp", EVENT, RULE_MSS, f"peer MSS {peer_mss} kept as {kept} by the cookie")
+        trace.add("tcp", EVENT, RULE_MSS_IPV6 if table is COOKIE_MSS_IPV6 else RULE_MSS,
+                  f"peer MSS {peer_mss} kept as {kept} by the cookie")
     return kept
 
 
@@ -58,7 +88,8 @@ def is_cookie(tcb: Tcb) -> bool:
 
 
 def _index(tcb: Tcb) -> int:
-    return COOKIE_MSS.index(tcb.cookie_mss) if tcb.cookie_mss in COOKIE_MSS else 0
+    table = _table(tcb)
+    return table.index(tcb.cookie_mss) if tcb.cookie_mss in table else 0
 
 
 def _below(tcb: Tcb, seg: TcpRepr) -> int:
@@ -70,8 +101,9 @@ def _below(tcb: Tcb, seg: TcpRepr) -> int:
 
 def decodes(tcb: Tcb, seg: TcpRepr) -> bool:
     """Whether an ACK (no RST, no SYN) carries a valid cookie for ``tcb``'s SYN,ACK: what it
-    reads is an MSS index (0 to the one sent)."""
-    return seg.flags & (RST | SYN | ACK) == ACK and 0 <= _below(tcb, seg) <= _index(tcb)
+    reads is an index of the table (the one sent less how far the ACK reads below it)."""
+    return (seg.flags & (RST | SYN | ACK) == ACK
+            and 0 <= _index(tcb) - _below(tcb, seg) < len(_table(tcb)))
 
 
 def remember(lst: Listener, tcb: Tcb, syn: TcpRepr) -> None:
@@ -109,8 +141,14 @@ def check_cookie(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool
     flags = seg.flags
     trace = layer.trace
     if decodes(tcb, seg):
+        if accept_queue_full(layer, tcb):
+            # tcp_get_cookie_sock: syn_recv_sock makes no child, cookie_v4_check returns
+            # NULL: the ACK is dropped whatever net.ipv4.tcp_abort_on_overflow says
+            trace.add("tcp", DROP, RULE_OVERFLOW, "accept queue full: the cookie's ACK dropped")
+            return True
         if seg.ack != seq_add(tcb.iss, 1) or seg.seq != seq_add(tcb.irs, 1):
-            _off_by(layer, tcb, seg, COOKIE_MSS[_index(tcb) - _below(tcb, seg)], trace)
+            _off_by(layer, tcb, seg, _table(tcb)[_index(tcb) - _below(tcb, seg)], trace)
+        _child_window(layer, tcb)
         layer.established_passive(tcb)  # cookie_v4_check: the child socket, from the ACK
         return False
     if flags & RST:
@@ -139,11 +177,23 @@ def check_cookie(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool
     return True
 
 
+def _child_window(layer: Connections, tcb: Tcb) -> None:
+    """The child's receive window, chosen again from the cookie's MSS (see the module
+    docstring): it bounds what the child offers and accepts, as the SYN,ACK's window bounds a
+    request socket's child (tcp_create_openreq_child: rcv_wnd, rcv_ssthresh)."""
+    window = layer.initial_window(tcb, tcb.cookie_mss)
+    if window != tcb.rcv_wnd_clamp:
+        layer.trace.add("tcp", EVENT, RULE_WINDOW,
+                        f"window {window} from the cookie's MSS {tcb.cookie_mss} "
+                        f"(the SYN,ACK offered {tcb.rcv_wnd_clamp})")
+    tcb.rcv_wnd_clamp = window
+
+
 def _off_by(layer: Connections, tcb: Tcb, seg: TcpRepr, mss: int, trace: Trace) -> None:
     """An ACK other than the cookie's own that still decodes (see the module docstring): the
     child's ISS is SEG.ACK - 1 (treq->snt_isn), its IRS SEG.SEQ - 1 (treq->rcv_isn), its
     peer MSS the table's entry the cookie then reads."""
-    trace.add("tcp", EVENT, RULE_OFF_BY,
+    trace.add("tcp", EVENT, RULE_ABOVE if mss > tcb.cookie_mss else RULE_OFF_BY,
               f"ACK {seg.ack} SEQ {seg.seq} decode: ISS {seq_add(seg.ack, -1)}, "
               f"IRS {seq_add(seg.seq, -1)}, peer MSS {mss}")
     layer.rebase_isn(tcb.isn_name, seq_add(seg.ack, -1))

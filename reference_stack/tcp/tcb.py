@@ -139,6 +139,12 @@ class Tcb:
             window = limit
         return window if window > 0 else 0
 
+    def persist_interval(self, floor: float) -> float:
+        """The zero-window probe's timer (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17): the RTO, at
+        least ``floor`` (Linux tcp_probe0_base: TCP_RTO_MIN, whatever a route's rto_min),
+        backed off per probe, at most the RTO's maximum (tcp_probe0_when)."""
+        return min(max(self.rto.rto, floor) * (1 << self.persist_backoff), self.rto.rto_max)
+
     def advertised_window(self) -> int:
         """The window field for RCV.WND (RFC 7323 2.3: scaled down). rcv_wnd() is at most
         0xFFFF << scale, so the field fits without a clamp."""

@@ -1,8 +1,10 @@
 """SYN option sets for the TCP tests (RFC 9293 3.2, RFC 7323, RFC 2018)."""
 
+from reference_stack.tcp.syn_cookie import table_mss
 from reference_stack.wire import tcp as tcpw
 
 MSS = tcpw.TcpOptMss(1460)
+TS_OPTION_LEN = 12  # NOP, NOP, Timestamps
 SACK_OK = tcpw.TcpOptSackPermitted()
 NOP = tcpw.TcpOptNop()
 
@@ -29,3 +31,17 @@ def syn_options(mss: int | None = 1460, sack: bool = True, timestamps: bool = Tr
 def ts_option(tsval: int, tsecr: int) -> tuple:
     """The options of a non-SYN segment carrying a timestamp (RFC 7323 appendix A layout)."""
     return (NOP, NOP, ts(tsval, tsecr))
+
+
+def passive_peer_mss(profile, mss: int, ipv6: bool = False) -> int:
+    """The peer's MSS a passive open keeps: ``mss``, or with net.ipv4.tcp_syncookies = 2
+    (every passive open a SYN cookie) the largest msstab entry not above it (Linux
+    __cookie_v4_init_sequence; RFC 9293 3.7.1 lets the sender use less than the peer's MSS)."""
+    return table_mss(mss, ipv6) if profile.syncookies == 2 else mss
+
+
+def timestamps_reserve(profile, offered: bool = True) -> int:
+    """The octets the Timestamps option takes from each data segment: 12 once both SYNs
+    carried it (RFC 7323 3.2; the DUT offers it when its profile has timestamps, Linux
+    net.ipv4.tcp_timestamps), else none."""
+    return TS_OPTION_LEN if offered and profile.timestamps else 0

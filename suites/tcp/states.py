@@ -21,6 +21,7 @@ from conformance.author.templates import TCP
 from reference_stack.wire import tcp as tcpw
 
 LISTEN_PORT = 8080
+PROBE_FAR = 1 << 20  # expect_closed's probe: this far beyond RCV.NXT
 DUT_CLIENT_PORT = 47000  # the DUT's port when it opens a connection
 TESTER_SERVER_PORT = 5001  # the tester's port the DUT connects to
 
@@ -74,8 +75,12 @@ class Peer:
         )
 
     def expect_closed(self) -> None:
-        """The DUT no longer has the connection: new data elicits <SEQ=SEG.ACK><CTL=RST>."""
-        self.send(b"are you there?", flags="PA")
+        """The DUT no longer has the connection: new data elicits <SEQ=SEG.ACK><CTL=RST>
+        (RFC 9293 3.10.7.1, 3.10.7.2). The probe's SEG.SEQ lies far beyond RCV.NXT: it cannot
+        repeat the handshake's last ACK, which a stateless listener (a SYN cookie, Linux
+        net.ipv4.tcp_syncookies = 2) would take as a new connection (cookie_v4_check); on a
+        connection still there it would draw an ACK, not a RST."""
+        self.send(b"are you there?", flags="PA", seq=seq_add(self.conn.snd_nxt, PROBE_FAR))
         self.conn.expect(flags="R", seq=self.tester_ack)
 
     def expect_alive(self) -> None:
@@ -180,6 +185,15 @@ def reach(state: str, ex: Any, dut: Any, endpoints: Any, **conn_args: Any) -> Pe
     steps[state]()
     peer.state = state
     return peer
+
+
+def stateless_listener(bed: Any) -> bool:
+    """Whether the DUT answers every SYN statelessly (Linux net.ipv4.tcp_syncookies = 2: a SYN
+    cookie, no request socket): its SYN-RECEIVED is then only the listener's LISTEN, which
+    answers an ACK other than the cookie's with <SEQ=SEG.ACK><CTL=RST>, ignores a RST and
+    answers a SYN with a SYN,ACK (RFC 9293 3.10.7.2); the cookie's ACK still completes the
+    handshake."""
+    return bed.oracle_profile.syncookies == 2
 
 
 def half_open_syn_received(ex: Any, dut: Any, endpoints: Any) -> tuple[TcpConnection, int]:

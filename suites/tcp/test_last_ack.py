@@ -3,17 +3,12 @@ connection: nothing more is sent, and a later segment finds no connection (RST).
 
 import pytest
 
-from conformance.author.needs import other_than
-
 from .states import reach
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-last-ack-ack")
-# the probe that shows the connection gone must draw a RST: with net.ipv4.tcp_syncookies = 2 it
-# carries the first connection's cookie and opens a new one (tcp/syn_cookie.py)
-@pytest.mark.needs(syncookies=other_than(2))
 def test_ack_of_fin_in_last_ack_closes(ex, dut, endpoints):
     peer = reach("LAST-ACK", ex, dut, endpoints)
     peer.conn.ack()  # acknowledges the DUT's FIN

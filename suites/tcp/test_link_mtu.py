@@ -6,7 +6,7 @@ import pytest
 
 from conformance.author.link_mtu import set_link_mtu
 
-from .options import syn_options
+from .options import passive_peer_mss, syn_options, timestamps_reserve
 from .states import LISTEN_PORT, listen, start_active_open
 
 MTUS = [576, 1000, 1280, 4000, 9000]
@@ -31,14 +31,16 @@ def test_announced_mss_follows_the_link_mtu(ex, dut, endpoints, bed, side, mtu):
 @pytest.mark.requirement(MSS, "RFC6691-2-MUST-options-within-mss")
 @pytest.mark.link_mtu(9000)
 @pytest.mark.parametrize("size", [3000, 8000], ids=["3000", "8000"])
-def test_jumbo_segments_sent(ex, dut, endpoints, size):
+def test_jumbo_segments_sent(ex, dut, endpoints, bed, size):
     fd = listen(dut, endpoints)
     conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(mss=8960, timestamps=True))
     conn.handshake()
     child, _ = dut.accept(fd)
     dut.send(child, bytes(size))
     seg = conn.expect(flags=lambda f: True, seq=conn.rcv_nxt)
-    assert len(seg.payload) == size  # one segment: it fits 8960 - 12
+    # one segment: it fits 8960 - 12 (a SYN cookie keeps at most 1460: passive_peer_mss)
+    assert len(seg.payload) == min(size, passive_peer_mss(bed.oracle_profile, 8960)
+                                   - timestamps_reserve(bed.oracle_profile))
 
 
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-text-deliver")
@@ -55,11 +57,11 @@ def test_jumbo_segment_received(ex, dut, endpoints):
 
 @pytest.mark.requirement(MSS, "RFC6691-2-MUST-options-within-mss")
 @pytest.mark.link_mtu(1000)
-def test_small_mtu_splits_what_the_peer_mss_would_allow(ex, dut, endpoints):
+def test_small_mtu_splits_what_the_peer_mss_would_allow(ex, dut, endpoints, bed):
     fd = listen(dut, endpoints)
     conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(mss=1460, timestamps=True))
     conn.handshake()
     child, _ = dut.accept(fd)
     dut.send(child, bytes(2000))
     seg = conn.expect(flags=lambda f: True, seq=conn.rcv_nxt)
-    assert len(seg.payload) <= 1000 - 40 - 12
+    assert len(seg.payload) <= 1000 - 40 - timestamps_reserve(bed.oracle_profile)

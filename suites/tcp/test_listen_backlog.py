@@ -3,7 +3,10 @@ as its backlog allows; a SYN beyond that is not refused with a RST (the peer wil
 
 import pytest
 
-from .states import LISTEN_PORT, has_rst, listen
+from ..ipv4.dut_sysctl import set_dut_sysctl
+from .states import LISTEN_PORT, has_rst, listen, stateless_listener
+
+RTO_S = 1.0  # RFC 6298 2.1: the SYN,ACK's first retransmission
 
 
 @pytest.mark.requirement("RFC9293-3.10.1-MAY-listen-backlog")
@@ -28,3 +31,32 @@ def test_syns_beyond_backlog_are_not_reset(ex, dut, endpoints):
         ex.expect_nothing(*conn.template(flags=has_rst))
     _, peer = dut.accept(listener)
     assert peer == (endpoints.tester_ipv4, first.tester_port)
+
+
+@pytest.mark.requirement("RFC9293-3.10.1-MAY-listen-backlog")
+@pytest.mark.parametrize("abort", ["0", "1"], ids=["drop", "abort"])
+def test_last_ack_to_a_full_accept_queue(ex, dut, endpoints, bed, abort):
+    """The handshake's last ACK while the accept queue holds more than the backlog: Linux
+    (tcp_check_req, listen_overflow; net.ipv4.tcp_abort_on_overflow, set per test) drops it
+    and repeats the SYN,ACK on its timer (0), or answers <SEQ=SEG.ACK><CTL=RST> (1); a SYN
+    cookie's ACK is dropped either way (measured on Linux 6.18). RFC 9293 3.10.1 leaves the
+    backlog open; the lockstep oracle judges the rest. Wait: the SYN,ACK's retransmission
+    after 1 s, 1 s of margin."""
+    set_dut_sysctl(bed, "net.ipv4.tcp_abort_on_overflow", abort)
+    listener = listen(dut, endpoints, backlog=1)
+    first = ex.tcp(dut_port=LISTEN_PORT)
+    first.handshake()  # queued for accept, which nobody calls yet
+    second, third = ex.tcp(dut_port=LISTEN_PORT), ex.tcp(dut_port=LISTEN_PORT)
+    for conn in (second, third):
+        conn.send(flags="S")
+        conn.expect(flags="SA", ack=conn.snd_nxt)
+    second.send(flags="A")  # the queue holds two, one more than the backlog (Linux allows it)
+    third.send(flags="A")  # full now (sk_acceptq_is_full)
+    if stateless_listener(bed):
+        third.expect_nothing()
+    elif abort == "1":
+        third.expect(flags="R", seq=third.rcv_nxt)
+    else:
+        third.expect(flags="SA", seq=third.their_isn, timeout=RTO_S + 1.0)
+    accepted = {dut.accept(listener)[1][1] for _ in range(2)}
+    assert accepted == {first.tester_port, second.tester_port}

@@ -4,11 +4,10 @@ SYN and SYN-ACK; it sends segments whose data plus TCP options fit the peer's MS
 
 import pytest
 
-from .options import syn_options
+from .options import passive_peer_mss, syn_options, timestamps_reserve
 from .states import LISTEN_PORT, listen, start_active_open
 
 BULK = bytes(range(256)) * 16
-TS_OPTION_LEN = 12  # NOP, NOP, Timestamps
 
 
 @pytest.mark.requirement("RFC6691-2-MUST-mss-from-mtu", "RFC9293-3.7.1-MUST-mss-option-in-syn")
@@ -34,16 +33,12 @@ def test_announced_mss_is_mtu_minus_40(ex, dut, endpoints, side):
 @pytest.mark.parametrize("mss", [None, 536, 1000, 1400],
                          ids=["no-mss-option", "mss-536", "mss-1000", "mss-1400"])
 def test_segments_fit_peer_mss(ex, dut, endpoints, bed, mss, timestamps):
-    if mss in (1000, 1400) and bed.oracle_profile.syncookies == 2:
-        # net.ipv4.tcp_syncookies = 2: a SYN cookie keeps the peer's MSS as an msstab entry
-        # (536, 1300, 1440, 1460), which the lockstep oracle models; this test needs the MSS
-        pytest.skip("needs syncookies != 2: a SYN cookie rounds the peer's MSS down")
+    peer_mss = passive_peer_mss(bed.oracle_profile, 536 if mss is None else mss)
     listener = listen(dut, endpoints)
     conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(mss=mss, timestamps=timestamps))
     conn.handshake()
     fd, _ = dut.accept(listener)
     dut.send(fd, BULK)
     first = conn.expect(flags=None)
-    negotiated = timestamps and bed.oracle_profile.timestamps  # RFC 7323 3.2: both SYNs
-    expected = (536 if mss is None else mss) - (TS_OPTION_LEN if negotiated else 0)
+    expected = peer_mss - timestamps_reserve(bed.oracle_profile, timestamps)
     assert len(first.payload) == expected, f"{len(first.payload)} octets, expected {expected}"

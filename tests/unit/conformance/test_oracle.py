@@ -107,7 +107,8 @@ def test_route_attributes_shape_the_profile_or_are_noted():
     setup = oracle_setup(RoutedStub(LINUX, {}, {"initcwnd": 4, "rto_min": 50, "mtu": 1400,
                                                 "quickack": 1}))
     p = setup.profile
-    assert (p.initial_cwnd_segments, p.rto_min, p.mtu) == (4, 0.05, 1400)
+    assert (p.initial_cwnd_segments, p.route_rto_min, p.mtu) == (4, 0.05, 1400)
+    assert p.rto_min == LINUX.rto_min  # TCP_RTO_MIN: the zero-window probe still uses it
     record = json.loads(json.dumps(setup.record()))
     assert record["route"]["initcwnd"] == 4
     assert set(record["not_modelled"]) == {"route quickack"}

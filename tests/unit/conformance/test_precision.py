@@ -28,3 +28,14 @@ def test_the_table_marks_a_sysctl_outside_the_bounds_and_lists_reasons():
     assert "| `x=1` | 1 | 0 | 0 | yes |" in text and "| `y=2` | 0 | 1 | 0 | **no** |" in text
     assert "refused by this kernel" in text and "- skipped: `a`: Skipped: needs a" in text
     assert "`cmd`" in text
+
+
+def test_the_list_holds_the_route_attributes_and_a_run_can_be_left_unmeasured():
+    from suites.precision import ROUTE, ROUTE_SETUP, SYSCTLS
+
+    attrs = {s[len(ROUTE):].split()[0] for s in SYSCTLS if s.startswith(ROUTE)}
+    assert attrs == {"initcwnd", "initrwnd", "mtu", "advmss", "rto_min", "quickack"}
+    assert ROUTE_SETUP.format("initcwnd 4").count(") initcwnd 4") == 2  # IPv4 and IPv6
+    base = _results({"a": "passed"})
+    text = markdown([("x=1", None)], base, "cmd", "not measured in this round")
+    assert "| `x=1` | - | - | - | not measured in this round | |" in text

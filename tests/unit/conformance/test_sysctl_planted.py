@@ -3,7 +3,7 @@ whose profile follows sysctl = the DUT's value) plays a timer-driven exchange on
 clock; the lockstep oracle judges the recording once told the DUT's value (no divergence) and
 once told another (planted) value, which must diverge. One case per behaviour issue 18 names:
 SYN and SYN,ACK retries, TLP on and off, the reordering threshold, ECN, keepalive probes,
-orphan retries."""
+orphan retries; and the last ACK to a full accept queue (tcp_abort_on_overflow)."""
 
 from __future__ import annotations
 
@@ -66,8 +66,8 @@ class Dut:
         return res
 
     def tcp(self, flags: int, seq: int, ack: int = 0, payload: bytes = b"",
-            options: tuple = ()) -> None:
-        frame = self.tester.tcp(TESTER_PORT, DUT_PORT, flags, seq, ack, payload, 65535, options)
+            options: tuple = (), sport: int = TESTER_PORT) -> None:
+        frame = self.tester.tcp(sport, DUT_PORT, flags, seq, ack, payload, 65535, options)
         self.frames.append(FrameRecord(self.now, "out", frame))
         self._out(self.stack.receive(frame, self.now), self.now)
 
@@ -84,10 +84,10 @@ class Dut:
                       [*self.calls, end]).divergence_dicts()
 
 
-def _listen(dut: Dut) -> int:
+def _listen(dut: Dut, backlog: int = 8) -> int:
     fd = dut.call("socket", socket.AF_INET, socket.SOCK_STREAM).value
     dut.call("bind", fd, ("0.0.0.0", DUT_PORT))
-    dut.call("listen", fd, 8)
+    dut.call("listen", fd, backlog)
     dut.now += 0.01  # (a frame and a call at one instant replay frame first)
     return fd
 
@@ -151,6 +151,23 @@ def orphan_retries(dut: Dut) -> None:
     dut.wait(60.0)
 
 
+def accept_overflow(dut: Dut) -> None:
+    """Backlog 1: one connection queued, two more handshakes; the second's last ACK finds the
+    accept queue full (suites/tcp/test_listen_backlog.py)."""
+    _listen(dut, backlog=1)
+    ports = (TESTER_PORT, TESTER_PORT + 1, TESTER_PORT + 2)
+    dut.tcp(SYN, 1000, sport=ports[0])
+    dut.tcp(ACK, 1001, dut.sent[-1].seq + 1, sport=ports[0])
+    synacks = {}
+    for port in ports[1:]:
+        dut.tcp(SYN, 1000, sport=port)
+        synacks[port] = dut.sent[-1].seq
+    for port in ports[1:]:
+        dut.now += 0.001
+        dut.tcp(ACK, 1001, synacks[port] + 1, sport=port)
+    dut.wait(1.5)
+
+
 CASES = {  # scenario, sysctl, the DUT's value, a planted other value
     "syn-retries": (syn_retries, "net.ipv4.tcp_syn_retries", "2", "3"),
     "synack-retries": (synack_retries, "net.ipv4.tcp_synack_retries", "1", "2"),
@@ -167,6 +184,8 @@ CASES = {  # scenario, sysctl, the DUT's value, a planted other value
     "keepalive": (keepalive, "net.ipv4.tcp_keepalive_time", "10", "20"),
     "keepalive-probes": (keepalive, "net.ipv4.tcp_keepalive_probes", "1", "3"),
     "orphan-retries": (orphan_retries, "net.ipv4.tcp_orphan_retries", "1", "3"),
+    "abort-on-overflow": (accept_overflow, "net.ipv4.tcp_abort_on_overflow", "1", "0"),
+    "overflow-dropped": (accept_overflow, "net.ipv4.tcp_abort_on_overflow", "0", "1"),
 }
 KEEPALIVE_FAST = {"net.ipv4.tcp_keepalive_time": "5", "net.ipv4.tcp_keepalive_intvl": "2"}
 COMPANIONS = {  # what a case's DUT sets besides the sysctl under test
@@ -228,3 +247,9 @@ def test_the_scenarios_show_the_behaviour_each_sysctl_sets():
     probes = run(keepalive, "net.ipv4.tcp_keepalive_probes", "2")[1:]  # after the SYN,ACK
     assert [s.flags for s in probes] == [ACK, ACK, RST | ACK]
     assert probes[0].seq == probes[2].seq - 1 and not probes[0].payload
+    # a full accept queue: the last ACK draws a RST (1), or nothing and the SYN,ACK again 1 s
+    # later (0), as measured on 6.18
+    overflow = lambda v: [s.flags for s in  # noqa: E731
+                          run(accept_overflow, "net.ipv4.tcp_abort_on_overflow", v)]
+    assert overflow("1") == [SYN | ACK] * 3 + [RST]
+    assert overflow("0") == [SYN | ACK] * 4

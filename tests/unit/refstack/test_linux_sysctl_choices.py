@@ -217,3 +217,162 @@ def test_an_earlier_cookie_still_opens_a_connection():
     assert "LINUX-cookie_v4_check-listener-answers" in r.rules()
     r = peer.send(peer.tcp(41001, PORT, ACK, **ack))  # another port: no cookie of its own
     assert [s.flags for s in tcp_of(r)] == [RST]
+
+
+@pytest.mark.parametrize("cookies", [False, True], ids=["request-socket", "cookie"])
+def test_a_cookie_childs_window_is_rounded_to_the_cookies_mss(cookies):
+    """cookie_v4_check redoes tcp_select_initial_window with the cookie's MSS (1460): the
+    child offers 64240 = 44 * 1460 where the SYN,ACK offered 65160 = 45 * 1448 (measured on
+    Linux 6.18); a request socket's child keeps the SYN,ACK's window."""
+    profile = dataclasses.replace(LINUX, syncookies=2 if cookies else 1, window_scale=10)
+    stack, peer = _listener(profile, backlog=4)
+    r = peer.send(peer.tcp(41000, PORT, SYN, seq=1000, options=syn_options()))
+    (synack,) = tcp_of(r)
+    assert synack.window == 65160
+    r = peer.send(peer.tcp(41000, PORT, ACK, seq=1001, ack=synack.seq + 1,
+                           options=syn_options()[2:]))
+    assert ("LINUX-cookie_v4_check-window-from-cookie-mss" in r.rules()) is cookies
+    r = peer.send(peer.tcp(41000, PORT, ACK | 0x08, seq=1001, ack=synack.seq + 1,
+                           options=syn_options()[2:], payload=b"x"))
+    (ack,) = tcp_of(r)
+    # 64240 - 1 rounds up to 63 units of 1024 (__tcp_select_window); 65160 - 1 to 64
+    assert ack.window == (63 if cookies else 64)
+
+
+@pytest.mark.parametrize("peer_mss,payload", [(1300, 1208), (1419, 1208), (1420, 1408),
+                                              (1439, 1408), (1460, 1428), (9000, 1428)])
+def test_an_ipv6_cookie_keeps_the_peers_mss_from_ipv6s_table(peer_mss, payload):
+    """net/ipv6/syncookies.c's msstab (1220, 1420, 1440, 8940), not IPv4's: the payloads
+    measured on Linux 6.18 with timestamps (12 octets less; our own MSS is 1440)."""
+    from reference_stack.wire.frame import build_frame_v6
+    from reference_stack.wire.ipv6 import IPPROTO_TCP, Ipv6Repr
+    from reference_stack.wire.tcp import TcpRepr
+
+    from .test_ipv6_sockets import IP6_A, IP6_B, MAC_A, MAC_B, dual_stack
+
+    stack = dual_stack(dataclasses.replace(LINUX, syncookies=2), "b", 2)
+    lfd = stack.socket(10, SOCK_STREAM).value  # AF_INET6
+    stack.bind(lfd, ("::", PORT))
+    stack.listen(lfd, 4)
+
+    def send(seg):
+        ip = Ipv6Repr(IP6_A, IP6_B, IPPROTO_TCP, b"", 64)
+        return stack.receive(build_frame_v6(MAC_A, MAC_B, ip, seg), 0.0)
+
+    r = send(TcpRepr(41000, PORT, seq=1000, flags=SYN, window=65535,
+                     options=syn_options(mss=peer_mss)))
+    (synack,) = tcp_of(r)
+    assert ("LINUX-cookie_v6_init_sequence-mss-table" in r.rules()) is (peer_mss != 1420)
+    send(TcpRepr(41000, PORT, seq=1001, ack=synack.seq + 1, flags=ACK, window=65535,
+                 options=syn_options()[2:]))
+    fd = stack.accept(lfd).value[0]
+    sizes = [len(s.payload) for s in tcp_of(stack.send(fd, bytes(5000), 0.0).reaction)]
+    assert sizes and max(sizes) == payload
+
+
+def test_an_ack_above_the_cookie_decodes_with_a_larger_mss():
+    """check_tcp_syn_cookie reads the index sent less how far the ACK reads below it: a
+    cookie keeping 536 (index 0) decodes from SEG.ACK = ISS + 2 as 1300 (index 1), silently;
+    IPv4's 1460 (the last index) cannot be read above (the listener's RST: see above)."""
+    stack, peer, synack = _cookie_open(mss=1000)
+    r = peer.send(peer.tcp(41000, PORT, ACK, seq=1001, ack=synack.seq + 2,
+                           options=syn_options()[2:]))
+    assert not tcp_of(r) and "LINUX-check_tcp_syn_cookie-ack-above-iss" in r.rules()
+    fd = stack.accept(3).value[0]
+    segs = tcp_of(stack.send(fd, b"x" * 3000, 0.0).reaction)
+    assert segs[0].seq == synack.seq + 2 and max(len(s.payload) for s in segs) == 1300 - 12
+
+
+@pytest.mark.parametrize("maxseg", [600, 1000])
+def test_a_cookie_keeps_the_peers_mss_clamped_by_the_listeners_maxseg(maxseg):
+    """tcp_parse_options clamps the peer's MSS to the listener's TCP_MAXSEG before the cookie
+    keeps it: 536 for both (measured on Linux 6.18: 524-octet payloads with timestamps)."""
+    from reference_stack.socket_api import IPPROTO_TCP, TCP_MAXSEG
+
+    stack = make_stack(dataclasses.replace(LINUX, syncookies=2))
+    lfd = stack.socket(AF_INET, SOCK_STREAM).value
+    assert stack.setsockopt(lfd, IPPROTO_TCP, TCP_MAXSEG, maxseg).ok
+    stack.bind(lfd, ("0.0.0.0", PORT))
+    stack.listen(lfd, 4)
+    peer = RawPeer(stack)
+    (synack,) = tcp_of(peer.send(peer.tcp(41000, PORT, SYN, seq=1000, options=syn_options())))
+    assert synack.mss == maxseg
+    peer.send(peer.tcp(41000, PORT, ACK, seq=1001, ack=synack.seq + 1,
+                       options=syn_options()[2:]))
+    fd = stack.accept(lfd).value[0]
+    segs = tcp_of(stack.send(fd, b"x" * 3000, 0.0).reaction)
+    assert max(len(s.payload) for s in segs) == 536 - 12
+
+
+@pytest.mark.parametrize("profile,answer", [
+    (RFC, "established"), (LINUX, "dropped"),
+    (dataclasses.replace(LINUX, abort_on_overflow=True), "reset"),
+    (dataclasses.replace(LINUX, syncookies=2, abort_on_overflow=True), "cookie-dropped"),
+], ids=["rfc", "linux", "abort-on-overflow", "cookie"])
+def test_the_last_ack_to_a_full_accept_queue(profile, answer):
+    """Backlog 1 with one connection queued: a second handshake fills the queue to two (Linux
+    sk_acceptq_is_full: more than the backlog), a third's last ACK finds it full. RFC 9293
+    3.10.7.4 establishes it; Linux tcp_check_req drops the ACK and keeps the request (its
+    SYN,ACK timer, TS.Recent), or with tcp_abort_on_overflow = 1 answers with a RST; a SYN
+    cookie's ACK is dropped either way (tcp_get_cookie_sock)."""
+    stack, peer = _listener(profile, backlog=1)
+    ports = (41000, 41001, 41002)
+    (synack,) = tcp_of(peer.send(peer.tcp(ports[0], PORT, SYN, seq=1000, options=syn_options())))
+    peer.send(peer.tcp(ports[0], PORT, ACK, seq=1001, ack=synack.seq + 1,
+                       options=syn_options()[2:]))
+    isn = {p: tcp_of(peer.send(peer.tcp(p, PORT, SYN, seq=1000, options=syn_options())))[0].seq
+           for p in ports[1:]}
+    peer.send(peer.tcp(ports[1], PORT, ACK, seq=1001, ack=isn[ports[1]] + 1,
+                       options=syn_options()[2:]))
+    r = peer.send(peer.tcp(ports[2], PORT, ACK, seq=1001, ack=isn[ports[2]] + 1,
+                           options=syn_options()[2:]))
+    third = [c for c in stack.tcp.conns.values() if c.remote_port == ports[2]]
+    if answer == "established":
+        assert not tcp_of(r) and third[0].state.value == "ESTABLISHED"
+    elif answer == "reset":
+        assert [(s.flags, s.seq) for s in tcp_of(r)] == [(RST, isn[ports[2]] + 1)]
+        assert "LINUX-tcp_check_req-abort-on-overflow" in r.rules() and not third
+    else:
+        rule = ("LINUX-tcp_get_cookie_sock-listen-overflow" if answer == "cookie-dropped"
+                else "LINUX-tcp_check_req-listen-overflow")
+        assert not tcp_of(r) and rule in r.rules()
+        assert third[0].state.value == "SYN-RECEIVED"
+        again = tcp_of(stack.poll(1.5))  # the request's SYN,ACK on its timer (not a cookie's)
+        assert [s.flags for s in again] == ([] if answer == "cookie-dropped" else [SYN | ACK])
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_a_fast_retransmission_echoes_the_duplicate_ack_that_started_it(profile):
+    """RFC 7323 4.3 takes TS.Recent from the third duplicate ACK before the retransmission it
+    starts (RFC 5681 3.2) goes out; Linux too (tcp_ack: tcp_replace_ts_recent, then
+    tcp_xmit_recovery), though it otherwise updates TS.Recent after the ACK checks (measured
+    on 6.18, suites/tcp/test_reordering_threshold.py)."""
+    from reference_stack.wire.tcp import TcpOptNop, TcpOptTimestamps
+
+    stack, peer = _listener(dataclasses.replace(profile, sack=False), backlog=4)
+    (synack,) = tcp_of(peer.send(peer.tcp(41000, PORT, SYN, seq=1000,
+                                          options=syn_options(sack=False))))
+    peer.send(peer.tcp(41000, PORT, ACK, seq=1001, ack=synack.seq + 1,
+                       options=syn_options()[2:]))
+    fd = stack.accept(3).value[0]
+    sent = tcp_of(stack.send(fd, b"d" * 8000, 0.0).reaction)
+    assert len(sent) >= 3
+    for tsval in (200, 201, 202):  # duplicate ACKs of the first segment
+        r = peer.send(peer.tcp(41000, PORT, ACK, seq=1001, ack=sent[0].seq,
+                               options=(TcpOptNop(), TcpOptNop(), TcpOptTimestamps(tsval, 0))))
+    again = tcp_of(r)[0]  # (the RFC profile may send new data after it: RFC 5681 3.2 step 4)
+    assert again.seq == sent[0].seq and again.timestamps[1] == 202
+
+
+def test_a_routes_rto_min_floors_the_rto_but_not_the_zero_window_probe():
+    """ip route ... rto_min 50ms (tcp_rto_min) lowers the RTO's floor; tcp_probe0_base keeps
+    TCP_RTO_MIN for the zero-window probe (measured on Linux 6.18: suites/tcp/test_zero_window
+    under the route attribute)."""
+    from reference_stack.tcp.state import State
+    from tests.unit.refstack.conn import bring_to
+
+    c = bring_to(State.ESTABLISHED, dataclasses.replace(LINUX, route_rto_min=0.05))
+    tcb = c.tcb()
+    assert tcb.rto.rto_min == 0.05
+    tcb.rto.rto, tcb.persist_backoff = 0.06, 1
+    assert tcb.persist_interval(LINUX.rto_min) == pytest.approx(0.4)  # 2 * 200 ms, not 120
