@@ -395,6 +395,27 @@ class Profile:
     # RFC 8201 4 reduces the PMTU on any Packet Too Big; Linux's tcp_v6_err takes one only if
     # the quoted segment's sequence number lies in SND.UNA..SND.NXT (RFC 5927 4.1).
     ptb_checks_sequence: bool = False
+    # IPv6 address configuration and the neighbour cache's timers (RFC 4862, RFC 4861 7.3,
+    # 10; issue 13). RFC 4862 5.1 DupAddrDetectTransmits (1; 0: no DAD) and RFC 4861 10
+    # RetransTimer (RETRANS_TIMER, 1 s): Linux net.ipv6.conf.<if>.dad_transmits and
+    # net.ipv6.neigh.<if>.retrans_time_ms (addrconf_dad_kick, addrconf_dad_work).
+    dad_transmits: int = 1
+    retrans_timer: float = 1.0
+    # RFC 4862 5.4 performs DAD on every unicast address; Linux's addrconf_dad_begin skips it
+    # while accept_dad < 1 on the link and on conf.all (the harness's DUT: principle 8).
+    accept_dad: bool = True
+    # RFC 4862 5.4.2 sends a DAD NS without options; Linux (enhanced_dad = 1, RFC 7527) puts a
+    # Nonce option in it (addrconf_dad_kick, ndisc_send_ns) and ndisc_recv_ns takes a DAD NS
+    # carrying that nonce as its own looped back, not as a duplicate (RFC 4862 5.4.3).
+    dad_nonce: bool = False
+    # RFC 4862 5.4.2 delays the first DAD solicitation (by up to MAX_RTR_SOLICITATION_DELAY)
+    # only as the first message after the interface (re)starts: not for an address added to a
+    # link that is up. Linux's addrconf_dad_kick always waits a random time below
+    # router_solicitation_delay (1 s): the oracle sends at the range's start and the matcher
+    # takes the target's later frame, but it assigns the address RetransTimer after its own
+    # last solicitation, up to that delay before the target (suites set the delay to 0, or
+    # send to the address only after the delay and DAD are both over).
+    dad_delay: float = 0.0
     # Socket API (issue 12). POSIX poll(): POLLHUP and POLLOUT are mutually exclusive (RFC
     # 9293 3.9.1.10 leaves STATUS to the implementation). Linux tcp_poll sets POLLOUT once the
     # sending side is shut (SEND_SHUTDOWN: shutdown(SHUT_WR), or a reset or failed connect,
@@ -548,6 +569,9 @@ LINUX = Profile(
     ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE
     ptb_below_minimum_ignored=True,  # tcp_v6_err: mtu < IPV6_MIN_MTU
     ptb_checks_sequence=True,  # tcp_v6_err: !between(seq, snd_una, snd_nxt)
+    # IPv6 address configuration and neighbour timers (issue 13)
+    dad_nonce=True,  # addrconf_dad_kick: enhanced_dad = 1 (RFC 7527 nonce)
+    dad_delay=1.0,  # addrconf_dad_kick: get_random_u32_below(rtr_solicit_delay)
     exact_choices=True,
 )
 

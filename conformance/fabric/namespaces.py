@@ -69,6 +69,16 @@ TESTER_SYSCTLS: dict[str, str] = {
 }
 
 
+# A per-interface sysctl of the DUT's end of the test link names it so (e.g.
+# ``net.ipv6.conf.<test-link>.dad_transmits``): the interface's name differs per test.
+TEST_LINK = "<test-link>"
+
+
+def link_sysctl(key: str, dut_if: str) -> str:
+    """``key`` with the test link's placeholder replaced by the DUT interface's name."""
+    return key.replace(TEST_LINK, dut_if)
+
+
 class FabricError(RuntimeError):
     """The fabric could not be built (a command failed, a sysctl was refused, ...)."""
 
@@ -92,6 +102,13 @@ def set_mtu(ns: str, ifname: str, mtu: int) -> None:
     """Set ``ifname``'s MTU inside ``ns`` with SIOCSIFMTU (no process spawn)."""
     with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         fcntl.ioctl(s, SIOCSIFMTU, struct.pack("16si12x", ifname.encode(), mtu))
+
+
+def add_dut_address(dut: DutNetns, address: str) -> None:
+    """Add ``address`` (``addr/prefix``) to the DUT's end of the test link, as an operator's
+    ``ip addr add`` does: IPv6 Duplicate Address Detection runs as the link's accept_dad and
+    dad_transmits say (RFC 4862 5.4; off by default in the harness, principle 8)."""
+    run_ip(["-n", dut.name], f"addr add {address} dev {dut.dut_ifname}\n")
 
 
 def set_veth_mtu(dut: DutNetns, mtu: int) -> None:
@@ -208,7 +225,7 @@ class DutConfig:
 
     def recorded_sysctls(self) -> dict[str, str]:
         """The sysctls as they go into results.json (the per-test link as ``<test-link>``)."""
-        return self.sysctls("<test-link>")
+        return self.sysctls(TEST_LINK)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.author.background import is_background
+from conformance.author.dut_address import address_of
 from conformance.dut.api import DutApi
 from conformance.fabric.pcap import FrameRecord
 from conformance.judge.divergence import HOST_STATE, Divergence
@@ -97,16 +98,19 @@ def _recorded(name: str) -> Callable[..., Any]:
 
 
 def record_sysctls(bed: Any) -> None:
-    """Put the test's per-test sysctls and link MTU on the timeline too, so the oracle follows
-    them."""
+    """Put the test's per-test sysctls, link MTU and added addresses on the timeline too, so
+    the oracle follows them."""
     if not isinstance(bed.dut, RecordingDutApi):
         return
     calls = bed.dut.calls
 
-    def recording(name: str, setter: Any) -> Any:
+    def recording(name: str, setter: Any, at_start: bool = False) -> Any:
+        """``at_start``: on the timeline when the call was made, not when it returned (the
+        target may send before it returns: an added address's first DAD solicitation)."""
         def recorded(*args: Any) -> None:
+            started = time.time()
             setter(*args)
-            calls.append(DutCall(time.time(), name, args, (None, 0)))
+            calls.append(DutCall(started if at_start else time.time(), name, args, (None, 0)))
 
         return recorded
 
@@ -114,6 +118,8 @@ def record_sysctls(bed: Any) -> None:
         bed.set_dut_sysctl = recording("set_dut_sysctl", bed.set_dut_sysctl)
     if getattr(bed, "set_link_mtu", None) is not None:
         bed.set_link_mtu = recording("set_link_mtu", bed.set_link_mtu)
+    if getattr(bed, "add_dut_address", None) is not None:
+        bed.add_dut_address = recording("add_dut_address", bed.add_dut_address, at_start=True)
 
 
 class RecordingDutApi(DutApi):
@@ -203,6 +209,9 @@ class Lockstep:
             return
         if call.name == "set_link_mtu":  # (conformance.author.link_mtu)
             self.stack.set_profile(dataclasses.replace(self.stack.profile, mtu=call.args[0]))
+            return
+        if call.name == "add_dut_address":  # (conformance.author.dut_address)
+            self._absorb(self.stack.add_address6(address_of(call.args[0]), t), t)
             return
         replay = CALLS.get(call.name)
         if replay is None:

@@ -71,6 +71,9 @@ class TestBed:
     set_dut_sysctl: Callable[[str, str], None] | None = None
     # Set the test link's MTU, both ends, for this test only (None: the target cannot).
     set_link_mtu: Callable[[int], None] | None = None
+    # Add an address ("2001:db8::5/64") to the DUT's end of the test link for this test only,
+    # Duplicate Address Detection as its sysctls say (None: the target cannot).
+    add_dut_address: Callable[[str], None] | None = None
 
 
 class Target(ABC):

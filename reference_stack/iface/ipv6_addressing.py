@@ -20,20 +20,42 @@ PERMANENT = "PERMANENT"  # a static entry (Linux NUD_PERMANENT), never changed b
 
 
 class Ipv6Addressing:
-    """Our one unicast address and the groups it implies (all-nodes, its solicited-node)."""
+    """Our unicast addresses and the groups they imply (all-nodes, each one's solicited-node
+    group). The first is assigned from the start (the harness adds it without DAD); one added
+    later is tentative while Duplicate Address Detection runs (RFC 4862 5.4, iface/dad.py)."""
 
-    __slots__ = ("ip", "groups", "group_macs", "prefix")
+    __slots__ = ("ip", "groups", "group_macs", "prefix", "assigned", "tentative")
 
     def __init__(self, ip: bytes, prefix_len: int = 64) -> None:
         self.ip = ip
         self.prefix = (int.from_bytes(ip, "big") >> (128 - prefix_len), prefix_len)
+        self.assigned = {ip}
+        self.tentative: set[bytes] = set()
         # RFC 4291 2.8: all-nodes, and the solicited-node group of each unicast address.
         self.groups = frozenset((ALL_NODES, solicited_node(ip)))
         self.group_macs = frozenset(multicast_mac(g) for g in self.groups)
 
     def is_ours(self, dst: bytes) -> bool:
-        """RFC 4291 2.8: our unicast address or a group we belong to."""
-        return dst == self.ip or dst in self.groups
+        """RFC 4291 2.8: our unicast address or a group we belong to (RFC 4862 5.4: not a
+        tentative address)."""
+        return dst == self.ip or dst in self.groups or dst in self.assigned
+
+    def add_tentative(self, addr: bytes) -> None:
+        """RFC 4862 5.4.2: before its first Neighbor Solicitation, an interface joins the
+        all-nodes group and the solicited-node group of the tentative address."""
+        self.tentative.add(addr)
+        self.add_group(solicited_node(addr))
+
+    def assign(self, addr: bytes) -> None:
+        """RFC 4862 5.4: the address is unique (or not checked): assigned to the interface."""
+        self.tentative.discard(addr)
+        self.assigned.add(addr)
+        self.add_group(solicited_node(addr))
+
+    def add_group(self, group: bytes) -> None:
+        if group not in self.groups:
+            self.groups = self.groups | {group}
+            self.group_macs = frozenset(multicast_mac(g) for g in self.groups)
 
     def on_link(self, addr: bytes) -> bool:
         """RFC 4861 5.2: an address of our on-link prefix (the /64 of our address)."""
