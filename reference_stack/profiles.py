@@ -416,6 +416,22 @@ class Profile:
     # last solicitation, up to that delay before the target (suites set the delay to 0, or
     # send to the address only after the delay and DAD are both over).
     dad_delay: float = 0.0
+    # RFC 4861 10: BaseReachableTime (REACHABLE_TIME, 30 s), DELAY_FIRST_PROBE_TIME (5 s),
+    # MAX_UNICAST_SOLICIT and MAX_MULTICAST_SOLICIT (3): Linux net.ipv6.neigh.<if>.
+    # base_reachable_time_ms, delay_first_probe_time, ucast_solicit, mcast_solicit (iface/nud.py).
+    base_reachable_time: float = 30.0
+    delay_first_probe_time: float = 5.0
+    max_unicast_solicit: int = 3
+    max_multicast_solicit: int = 3
+    # RFC 4861 7.3.3: a REACHABLE entry goes STALE after ReachableTime. Linux's
+    # neigh_timer_handler makes it DELAY instead when a packet went through it (neigh->used,
+    # not updated through a REACHABLE entry) within delay_first_probe_time, and a DELAY entry
+    # confirmed within that time REACHABLE again.
+    nd_delay_on_recent_use: bool = False
+    # RFC 4861 7.2.2: a solicitation no packet prompted (a PROBE) comes from any of our
+    # addresses; Linux's ndisc_send_ns takes the link's link-local address (ipv6_get_lladdr)
+    # and sends nothing without one (the harness's DUT has none: addrgenmode none).
+    nd_probe_link_local_source: bool = False
     # Socket API (issue 12). POSIX poll(): POLLHUP and POLLOUT are mutually exclusive (RFC
     # 9293 3.9.1.10 leaves STATUS to the implementation). Linux tcp_poll sets POLLOUT once the
     # sending side is shut (SEND_SHUTDOWN: shutdown(SHUT_WR), or a reset or failed connect,
@@ -572,6 +588,8 @@ LINUX = Profile(
     # IPv6 address configuration and neighbour timers (issue 13)
     dad_nonce=True,  # addrconf_dad_kick: enhanced_dad = 1 (RFC 7527 nonce)
     dad_delay=1.0,  # addrconf_dad_kick: get_random_u32_below(rtr_solicit_delay)
+    nd_delay_on_recent_use=True,  # neigh_timer_handler: neigh->used + DELAY_PROBE_TIME
+    nd_probe_link_local_source=True,  # ndisc_send_ns: ipv6_get_lladdr
     exact_choices=True,
 )
 

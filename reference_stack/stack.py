@@ -18,7 +18,7 @@ from operator import attrgetter
 from typing import Any
 
 from reference_stack.clock import earliest
-from reference_stack.iface import dad
+from reference_stack.iface import dad, nud
 from reference_stack.iface.interface import Interface
 from reference_stack.iface.state import Output
 from reference_stack.iface.udp_sockets import UdpLayer
@@ -166,6 +166,8 @@ class ReferenceStack:
         if tcp_out:
             self.iface.send_tcp(tcp_out, now, trace, out)
             tcp_out.clear()
+        if self.iface.nd.unarmed:  # neighbour timers set while sending (iface/nud.py)
+            nud.arm(self.iface, now)
         # The call's Reaction, its slots written directly (no __init__ on every call).
         r = _new(Reaction)
         r._trace = None

@@ -165,6 +165,15 @@ MODELLED: dict[str, Change] = {
     "net.ipv6.conf.<test-link>.dad_transmits": _field("dad_transmits", int),
     "net.ipv6.conf.<test-link>.router_solicitation_delay": _field("dad_delay", float),
     "net.ipv6.neigh.<test-link>.retrans_time_ms": lambda v: {"retrans_timer": int(v) / 1000},
+    # The neighbour cache's timers (RFC 4861 7.3.3): neigh_proc_base_reachable_time (a new
+    # random ReachableTime at once), neigh_timer_handler (delay_first_probe_time, seconds;
+    # neigh_max_probes: ucast_solicit in PROBE, mcast_solicit in INCOMPLETE)
+    "net.ipv6.neigh.<test-link>.base_reachable_time_ms":
+        lambda v: {"base_reachable_time": int(v) / 1000},
+    "net.ipv6.neigh.<test-link>.delay_first_probe_time":
+        _field("delay_first_probe_time", float),
+    "net.ipv6.neigh.<test-link>.ucast_solicit": _field("max_unicast_solicit", int),
+    "net.ipv6.neigh.<test-link>.mcast_solicit": _field("max_multicast_solicit", int),
     "net.ipv4.icmp_echo_ignore_all": _field("echo_ignore_all", _on),  # icmp_echo
     "net.ipv4.icmp_echo_ignore_broadcasts": _field("echo_ignore_broadcasts", _on),  # icmp_rcv
 }

@@ -104,13 +104,11 @@ def record_sysctls(bed: Any) -> None:
         return
     calls = bed.dut.calls
 
-    def recording(name: str, setter: Any, at_start: bool = False) -> Any:
-        """``at_start``: on the timeline when the call was made, not when it returned (the
-        target may send before it returns: an added address's first DAD solicitation)."""
+    def recording(name: str, setter: Any) -> Any:
         def recorded(*args: Any) -> None:
             started = time.time()
             setter(*args)
-            calls.append(DutCall(started if at_start else time.time(), name, args, (None, 0)))
+            calls.append(DutCall(time.time(), name, args, (None, 0), started))
 
         return recorded
 
@@ -119,7 +117,7 @@ def record_sysctls(bed: Any) -> None:
     if getattr(bed, "set_link_mtu", None) is not None:
         bed.set_link_mtu = recording("set_link_mtu", bed.set_link_mtu)
     if getattr(bed, "add_dut_address", None) is not None:
-        bed.add_dut_address = recording("add_dut_address", bed.add_dut_address, at_start=True)
+        bed.add_dut_address = recording("add_dut_address", bed.add_dut_address)
 
 
 class RecordingDutApi(DutApi):
@@ -350,8 +348,10 @@ CALLS: dict[str, Callable[[Lockstep, tuple, float], CallResult | None]] = {
 
 
 # Calls whose frames a kernel sends while the call runs, without waiting for the peer: the
-# oracle makes them at their first frame (call_time).
-ANCHORED_CALLS = AT_START | {"recv_with_errno", "recvfrom_with_errno"}
+# oracle makes them at their first frame (call_time). An added address's first DAD
+# solicitation may go out before `ip addr add` returns, or just after (then the call is made
+# when it returned: a timer frame is met from TIMER_EARLY_S before its time).
+ANCHORED_CALLS = AT_START | {"recv_with_errno", "recvfrom_with_errno", "add_dut_address"}
 
 
 def call_time(call: DutCall, target_times: list[float]) -> tuple[float, int]:
@@ -377,7 +377,9 @@ def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall]) -> Loc
     """Replay one test's timeline (frames and calls merged by time) through the oracle; a
     call comes before the frames it sent (call_time), a frame at a call's return after it."""
     events: list[tuple[float, int, Any]] = [(f.t, 0, f) for f in frames]
-    target_times = sorted(f.t for f in frames if f.direction == "in")
+    # (background frames, never judged, anchor no call: an MLD report may precede its frame)
+    target_times = sorted(f.t for f in frames
+                          if f.direction == "in" and not is_background(f.data))
     events += [(*call_time(c, target_times), c) for c in calls]
     events += [(c.t, 2, c) for c in calls if blocking_connect(c)]
     events.sort(key=lambda e: (e[0], e[1]))

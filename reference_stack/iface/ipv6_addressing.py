@@ -16,6 +16,8 @@ LOOPBACK = bytes(15) + b"\x01"
 INCOMPLETE = "INCOMPLETE"
 REACHABLE = "REACHABLE"
 STALE = "STALE"
+DELAY = "DELAY"
+PROBE = "PROBE"
 PERMANENT = "PERMANENT"  # a static entry (Linux NUD_PERMANENT), never changed by ND
 
 
@@ -81,6 +83,12 @@ class Ipv6Addressing:
 class Neighbor:
     mac: bytes | None
     state: str
+    # The state's timer (RFC 4861 7.3.3, iface/nud.py); None: no timer, or one that starts
+    # when the call that set the state ends (NeighborCache.unarmed).
+    due: float | None = None
+    probes: int = 0  # solicitations sent in INCOMPLETE or PROBE
+    confirmed: float = 0.0  # the last reachability confirmation (a solicited NA)
+    used: float = 0.0  # the last packet sent through it while not REACHABLE (Linux's used)
 
 
 class NeighborCache:
@@ -89,6 +97,9 @@ class NeighborCache:
 
     def __init__(self) -> None:
         self.entries: dict[bytes, Neighbor] = {}
+        # Entries whose timer starts, or whose use is recorded, at the end of the current call
+        # (output has no clock of its own: iface/nud.py arm).
+        self.unarmed: set[bytes] = set()
 
     def add_static(self, ip: bytes, mac: bytes) -> None:
         self.entries[ip] = Neighbor(mac, PERMANENT)
@@ -102,8 +113,11 @@ class NeighborCache:
         return entry.state if entry is not None else None
 
     def incomplete(self, ip: bytes) -> None:
-        """RFC 4861 7.2.2: an entry in INCOMPLETE while its address is being resolved."""
-        self.entries.setdefault(ip, Neighbor(None, INCOMPLETE))
+        """RFC 4861 7.2.2: an entry in INCOMPLETE while its address is being resolved (one
+        solicitation sent; its retransmission timer starts with the call's time)."""
+        if ip not in self.entries:
+            self.entries[ip] = Neighbor(None, INCOMPLETE, probes=1)
+            self.unarmed.add(ip)
 
     def update(self, ip: bytes, mac: bytes, state: str) -> bool:
         """Record ``mac`` for ``ip`` in ``state`` (False: a static entry, left alone)."""

@@ -5,8 +5,9 @@ the solicited-node group while the packet waits) or a group's (RFC 2464 7), then
 from __future__ import annotations
 
 from reference_stack.iface import link
+from reference_stack.iface.ipv6_addressing import DELAY, PROBE, STALE, Neighbor
 from reference_stack.iface.state import IfaceState, Output
-from reference_stack.trace import REPLY, Trace
+from reference_stack.trace import REPLY, STATE, Trace
 from reference_stack.variance import AnyValue, Range
 from reference_stack.wire.ethernet import ETH_P_IPV6
 from reference_stack.wire.ipv6 import IPPROTO_ICMPV6, Ipv6Repr, multicast_mac, solicited_node
@@ -14,6 +15,7 @@ from reference_stack.wire.ndp import OPT_SOURCE_LLADDR, NdOptLinkAddr, NeighborS
 
 ND_HOP_LIMIT = 255  # RFC 4861 6.1, 7.1: every ND message is sent with hop limit 255
 PENDING_LIMIT = 3  # RFC 4861 7.2.2: SHOULD queue at least one packet per address
+USED_STATES = frozenset((STALE, DELAY, PROBE))  # (not REACHABLE, INCOMPLETE or PERMANENT)
 
 
 def variance(st: IfaceState, hop_limit_fixed: bool = False) -> dict:
@@ -36,15 +38,29 @@ def send_ip6(st: IfaceState, dst: bytes, next_header: int, payload: bytes, rule:
     if dst[0] == 0xFF:
         link.emit_eth(st, multicast_mac(dst), ETH_P_IPV6, packet.emit(), rule, allowed, out)
         return
-    mac = st.nd.lookup(dst)
-    if mac is not None:
-        link.emit_eth(st, mac, ETH_P_IPV6, packet.emit(), rule, allowed, out)
+    entry = st.nd.entries.get(dst)
+    if entry is not None and entry.mac is not None:
+        if entry.state in USED_STATES:
+            used(st, dst, entry, trace)
+        link.emit_eth(st, entry.mac, ETH_P_IPV6, packet.emit(), rule, allowed, out)
         return
     queue = st.nd_pending.setdefault(dst, [])
     if not queue:
         solicit(st, dst, trace, out)
     if len(queue) < PENDING_LIMIT:
         queue.append((packet, rule, allowed))
+
+
+def used(st: IfaceState, ip: bytes, entry: Neighbor, trace: Trace) -> None:
+    """A packet sent through an entry that is not REACHABLE (RFC 4861 7.3.3: the first through
+    a STALE entry makes it DELAY, its timer starting as the call ends: iface/nud.py). Linux
+    records the time of such a send (neigh_event_send: neigh->used; through a REACHABLE entry
+    its cached header skips it)."""
+    if entry.state == STALE:
+        entry.state = DELAY
+        entry.due = None
+        trace.add("ndp", STATE, "RFC4861-7.3.3-MUST-stale-to-delay", "DELAY")
+    st.nd.unarmed.add(ip)
 
 
 def solicit(st: IfaceState, target: bytes, trace: Trace, out: Output) -> None:
@@ -64,5 +80,8 @@ def resolved(st: IfaceState, ip: bytes, out: Output) -> None:
     mac = st.nd.lookup(ip)
     if mac is None:
         return
-    for packet, rule, allowed in st.nd_pending.pop(ip, []):
+    waiting = st.nd_pending.pop(ip, [])
+    if waiting:
+        st.nd.unarmed.add(ip)  # used now (Linux: the queue goes out through neigh_output)
+    for packet, rule, allowed in waiting:
         link.emit_eth(st, mac, ETH_P_IPV6, packet.emit(), rule, allowed, out)

@@ -6,6 +6,7 @@ Solicitations discarded (6.2.6) and Router Advertisements and Redirects validate
 from __future__ import annotations
 
 from reference_stack.iface import dad as tentative
+from reference_stack.iface import nud
 from reference_stack.iface.ipv6_addressing import ALL_NODES, REACHABLE, STALE, UNSPECIFIED
 from reference_stack.iface.ipv6_output import ND_HOP_LIMIT, resolved, send_ip6, variance
 from reference_stack.iface.state import IfaceState, Output
@@ -93,7 +94,7 @@ def receive(st: IfaceState, ip: Ipv6Repr, chain: Ipv6Chain, icmp: Icmpv6Repr, no
     if isinstance(message, NeighborSolicit):
         _solicitation(st, ip, message, trace, out)
     elif isinstance(message, NeighborAdvert):
-        _advertisement(st, ip, message, trace, out)
+        _advertisement(st, ip, message, now, trace, out)
     elif icmp.type == ND_ROUTER_SOLICIT:
         # RFC 4861 6.2.6: a host MUST silently discard any Router Solicitation.
         trace.add("ndp", DROP, "RFC4861-6.2.6-MUST-host-discard-rs")
@@ -152,7 +153,7 @@ def _solicitation(st: IfaceState, ip: Ipv6Repr, ns: NeighborSolicit, trace: Trac
              variance(st, True), trace, out, ND_HOP_LIMIT, ns.target)
 
 
-def _advertisement(st: IfaceState, ip: Ipv6Repr, na: NeighborAdvert, trace: Trace,
+def _advertisement(st: IfaceState, ip: Ipv6Repr, na: NeighborAdvert, now: float, trace: Trace,
                    out: Output) -> None:
     if na.target[0] == 0xFF:
         trace.add("ndp", DROP, "RFC4861-7.1.2-MUST-validate-target-not-multicast")
@@ -174,6 +175,7 @@ def _advertisement(st: IfaceState, ip: Ipv6Repr, na: NeighborAdvert, trace: Trac
     if tlla is not None and st.nd.update(na.target, tlla, REACHABLE if na.solicited else STALE):
         trace.add("ndp", STATE, "RFC4861-7.2.5-MUST-update-entry",
                   "REACHABLE" if na.solicited else "STALE")
+        nud.confirm(st, na.target, now)
         resolved(st, na.target, out)
     else:
         trace.add("ndp", DROP, "RFC4861-7.2.5-MUST-update-entry", "entry unchanged")
