@@ -23,6 +23,7 @@ FAR = 0x4000_0000  # far outside any receive window, yet "after" RCV.NXT modulo 
     if s == "TIME-WAIT" else s for s in ALL_SYNCHRONIZED])
 # the probe that shows the connection gone must draw a RST: with net.ipv4.tcp_syncookies = 2 it
 # carries the first connection's cookie and opens a new one (tcp/syn_cookie.py)
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.needs(syncookies=other_than(2))
 def test_rst_at_rcv_nxt_resets_the_connection(ex, dut, endpoints, state):
     peer = reach(state, ex, dut, endpoints)
@@ -41,6 +42,7 @@ def test_rst_in_window_not_exact_gets_challenge_ack(ex, dut, endpoints, state):
     peer.expect_alive()
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC5961-3.2-MUST-rst-out-of-window",
                          "RFC5961-3.2-MUST-rst-out-of-window")
 @pytest.mark.parametrize("side", ["left", "right"])
