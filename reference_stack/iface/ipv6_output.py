@@ -4,7 +4,7 @@ the solicited-node group while the packet waits) or a group's (RFC 2464 7), then
 
 from __future__ import annotations
 
-from reference_stack.iface import link
+from reference_stack.iface import fragment6, link
 from reference_stack.iface.ipv6_addressing import DELAY, PROBE, STALE, Neighbor
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import REPLY, STATE, Trace
@@ -42,13 +42,27 @@ def send_ip6(st: IfaceState, dst: bytes, next_header: int, payload: bytes, rule:
     if entry is not None and entry.mac is not None:
         if entry.state in USED_STATES:
             used(st, dst, entry, trace)
-        link.emit_eth(st, entry.mac, ETH_P_IPV6, packet.emit(), rule, allowed, out)
+        emit(st, entry.mac, packet, rule, allowed, out, trace)
         return
     queue = st.nd_pending.setdefault(dst, [])
     if not queue:
         solicit(st, dst, trace, out)
     if len(queue) < PENDING_LIMIT:
         queue.append((packet, rule, allowed))
+
+
+def emit(st: IfaceState, mac: bytes, packet: Ipv6Repr, rule: str, allowed: dict, out: Output,
+         trace: Trace | None = None) -> None:
+    """The packet to a unicast next hop: whole, or in fragments when it exceeds the path MTU
+    (RFC 8200 5, iface/fragment6.py)."""
+    fragments = fragment6.split(st, packet, allowed)
+    if fragments is None:
+        link.emit_eth(st, mac, ETH_P_IPV6, packet.emit(), rule, allowed, out)
+        return
+    if trace is not None:
+        trace.add("ipv6", REPLY, fragment6.RULE, f"{len(fragments)} fragments")
+    for frame, fragment_allowed in fragments:
+        link.emit_eth(st, mac, ETH_P_IPV6, frame, rule, fragment_allowed, out)
 
 
 def used(st: IfaceState, ip: bytes, entry: Neighbor, trace: Trace) -> None:
@@ -84,4 +98,4 @@ def resolved(st: IfaceState, ip: bytes, out: Output) -> None:
     if waiting:
         st.nd.unarmed.add(ip)  # used now (Linux: the queue goes out through neigh_output)
     for packet, rule, allowed in waiting:
-        link.emit_eth(st, mac, ETH_P_IPV6, packet.emit(), rule, allowed, out)
+        emit(st, mac, packet, rule, allowed, out)
