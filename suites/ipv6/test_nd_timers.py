@@ -27,10 +27,10 @@ LINK_LOCAL = "fe80::1"
 MARGIN_S = 0.5  # a loaded machine's timers
 
 
-def shorten_timers(bed, mcast_solicit=3, ucast_solicit=3):
+def shorten_timers(bed, mcast_solicit=3, ucast_solicit=3, delay_first_probe=DELAY_FIRST_PROBE_S):
     for key, value in (("retrans_time_ms", int(RETRANS_S * 1000)),
                        ("base_reachable_time_ms", int(BASE_REACHABLE_S * 1000)),
-                       ("delay_first_probe_time", DELAY_FIRST_PROBE_S),
+                       ("delay_first_probe_time", delay_first_probe),
                        ("mcast_solicit", mcast_solicit), ("ucast_solicit", ucast_solicit)):
         set_dut_sysctl(bed, f"net.ipv6.neigh.{LINK}.{key}", str(value))
 
@@ -106,3 +106,24 @@ def test_unconfirmed_neighbor_deleted_after_probing(ex, bed, endpoints):
     ex.sleep(DELAY_FIRST_PROBE_S + 3 * RETRANS_S + MARGIN_S)
     _echo_from(ex, source, 4)
     _expect_resolution(ex, endpoints, source)
+
+
+@pytest.mark.requirement("RFC4861-7.3.3-MUST-reachable-to-stale",
+                         "RFC4861-7.3.3-MUST-stale-to-delay", "RFC4861-7.2.5-MUST-update-entry")
+def test_reachable_entry_goes_stale_and_still_carries_packets(ex, bed, endpoints):
+    """DELAY_FIRST_PROBE_TIME 0: when ReachableTime (at most 1.5 x BaseReachableTime, RFC 4861
+    6.3.2) has passed, the entry is STALE (Linux too: nothing used it within that time); the
+    next reply goes out at once with the cached address (STALE -> DELAY), no resolution."""
+    shorten_timers(bed, delay_first_probe=0)
+    source = spare(endpoints, 0x84)
+    _echo_from(ex, source, 5)
+    _expect_resolution(ex, endpoints, source)
+    na = ndp.NeighborAdvert(ip6(source), solicited=True, override=True, options=(
+        ndp.NdOptLinkAddr(ndp.OPT_TARGET_LLADDR, mac(endpoints.tester_mac)),))
+    ex.send(*nd_layers(na, src=source))
+    ex.expect(Ether(dst=endpoints.tester_mac), IPv6(dst=source), ICMPv6(type=129))
+    ex.sleep(1.5 * BASE_REACHABLE_S + MARGIN_S)
+    _echo_from(ex, source, 6)
+    ex.expect(Ether(dst=endpoints.tester_mac), IPv6(dst=source), ICMPv6(type=129))
+    group, group_mac = solicited_of(source)
+    ex.expect_nothing(Ether(dst=group_mac))
