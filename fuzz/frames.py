@@ -12,6 +12,9 @@ from reference_stack.wire.ipv4 import IPPROTO_TCP, Ipv4Repr
 from reference_stack.wire.tcp import TcpOption, TcpRepr
 
 ETH_P_IP = b"\x08\x00"
+ETH_P_IPV6 = b"\x86\xdd"
+ETH_HEADER = 14
+IPV6_QUOTE_KEY = 48  # the IPv6 header and the next 8 octets (a Fragment header's whole)
 ICMP_ERRORS = frozenset((3, 4, 5, 11, 12))  # RFC 792 error messages
 
 
@@ -38,10 +41,26 @@ def belongs_to_case(frame: bytes, tester_port: int, sent: list[bytes]) -> bool:
     ports = tcp_ports(frame)
     if ports is not None:
         return ports[1] == tester_port
+    quoted6 = icmpv6_error_quote(frame)
+    if quoted6 is not None:
+        # RFC 4443 2.4(c): the invoking packet as received; its header (and a fragment's
+        # Fragment header: a reassembly timeout's, RFC 8200 4.5) names the case that sent it
+        head = quoted6[:IPV6_QUOTE_KEY]
+        return any(f[ETH_HEADER:ETH_HEADER + len(head)] == head for f in sent)
     quoted = icmp_error_quote(frame)
     if quoted is None:
         return True
     return any(f[18:20] == quoted[4:6] and f[23:24] == quoted[9:10] for f in sent)
+
+
+def icmpv6_error_quote(frame: bytes) -> bytes | None:
+    """The packet an ICMPv6 error quotes (RFC 4443 2.1: types below 128 are errors), for an
+    error without extension headers of its own, else None."""
+    if frame[12:14] != ETH_P_IPV6 or len(frame) < ETH_HEADER + 48 + 40 or frame[20] != 58:
+        return None
+    if frame[ETH_HEADER + 40] >= 128:
+        return None
+    return frame[ETH_HEADER + 48:]
 
 
 def icmp_error_quote(frame: bytes) -> bytes | None:

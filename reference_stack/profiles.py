@@ -401,6 +401,43 @@ class Profile:
     # RFC 8201 4 reduces the PMTU on any Packet Too Big; Linux's tcp_v6_err takes one only if
     # the quoted segment's sequence number lies in SND.UNA..SND.NXT (RFC 5927 4.1).
     ptb_checks_sequence: bool = False
+    # IPv6 address configuration and the neighbour cache's timers (RFC 4862, RFC 4861 7.3,
+    # 10; issue 13). RFC 4862 5.1 DupAddrDetectTransmits (1; 0: no DAD) and RFC 4861 10
+    # RetransTimer (RETRANS_TIMER, 1 s): Linux net.ipv6.conf.<if>.dad_transmits and
+    # net.ipv6.neigh.<if>.retrans_time_ms (addrconf_dad_kick, addrconf_dad_work).
+    dad_transmits: int = 1
+    retrans_timer: float = 1.0
+    # RFC 4862 5.4 performs DAD on every unicast address; Linux's addrconf_dad_begin skips it
+    # while accept_dad < 1 on the link and on conf.all (the harness's DUT: principle 8).
+    accept_dad: bool = True
+    # RFC 4862 5.4.2 sends a DAD NS without options; Linux (enhanced_dad = 1, RFC 7527) puts a
+    # Nonce option in it (addrconf_dad_kick, ndisc_send_ns) and ndisc_recv_ns takes a DAD NS
+    # carrying that nonce as its own looped back, not as a duplicate (RFC 4862 5.4.3).
+    dad_nonce: bool = False
+    # RFC 4862 5.4.2 delays the first DAD solicitation (by up to MAX_RTR_SOLICITATION_DELAY)
+    # only as the first message after the interface (re)starts: not for an address added to a
+    # link that is up. Linux's addrconf_dad_kick always waits a random time below
+    # router_solicitation_delay (1 s): the oracle sends at the range's start and the matcher
+    # takes the target's later frame, but it assigns the address RetransTimer after its own
+    # last solicitation, up to that delay before the target (suites set the delay to 0, or
+    # send to the address only after the delay and DAD are both over).
+    dad_delay: float = 0.0
+    # RFC 4861 10: BaseReachableTime (REACHABLE_TIME, 30 s), DELAY_FIRST_PROBE_TIME (5 s),
+    # MAX_UNICAST_SOLICIT and MAX_MULTICAST_SOLICIT (3): Linux net.ipv6.neigh.<if>.
+    # base_reachable_time_ms, delay_first_probe_time, ucast_solicit, mcast_solicit (iface/nud.py).
+    base_reachable_time: float = 30.0
+    delay_first_probe_time: float = 5.0
+    max_unicast_solicit: int = 3
+    max_multicast_solicit: int = 3
+    # RFC 4861 7.3.3: a REACHABLE entry goes STALE after ReachableTime. Linux's
+    # neigh_timer_handler makes it DELAY instead when a packet went through it (neigh->used,
+    # not updated through a REACHABLE entry) within delay_first_probe_time, and a DELAY entry
+    # confirmed within that time REACHABLE again.
+    nd_delay_on_recent_use: bool = False
+    # RFC 4861 7.2.2: a solicitation no packet prompted (a PROBE) comes from any of our
+    # addresses; Linux's ndisc_send_ns takes the link's link-local address (ipv6_get_lladdr)
+    # and sends nothing without one (the harness's DUT has none: addrgenmode none).
+    nd_probe_link_local_source: bool = False
     # Socket API (issue 12). POSIX poll(): POLLHUP and POLLOUT are mutually exclusive (RFC
     # 9293 3.9.1.10 leaves STATUS to the implementation). Linux tcp_poll sets POLLOUT once the
     # sending side is shut (SEND_SHUTDOWN: shutdown(SHUT_WR), or a reset or failed connect,
@@ -672,6 +709,12 @@ LINUX = Profile(
     esp_padding_unchecked=True,  # esp_remove_trailer
     xfrm_overflow_eoverflow=True,  # xfrm_replay_overflow: -EOVERFLOW (XfrmOutStateSeqError)
     xfrm_expired_einval=True,  # xfrm_state_check_expire: -EINVAL (XfrmOutStateExpired)
+
+    # IPv6 address configuration and neighbour timers (issue 13)
+    dad_nonce=True,  # addrconf_dad_kick: enhanced_dad = 1 (RFC 7527 nonce)
+    dad_delay=1.0,  # addrconf_dad_kick: get_random_u32_below(rtr_solicit_delay)
+    nd_delay_on_recent_use=True,  # neigh_timer_handler: neigh->used + DELAY_PROBE_TIME
+    nd_probe_link_local_source=True,  # ndisc_send_ns: ipv6_get_lladdr
     exact_choices=True,
     # -- sysctl18 (issue 18) --
     abort_on_overflow=False,  # net.ipv4.tcp_abort_on_overflow (tcp_check_req: listen_overflow)

@@ -18,6 +18,7 @@ from operator import attrgetter
 from typing import Any
 
 from reference_stack.clock import earliest
+from reference_stack.iface import dad, nud
 from reference_stack.iface.interface import Interface
 from reference_stack.iface.state import Output
 from reference_stack.iface.udp_sockets import UdpLayer
@@ -166,6 +167,8 @@ class ReferenceStack:
         if tcp_out:
             self.iface.send_tcp(tcp_out, now, trace, out)
             tcp_out.clear()
+        if self.iface.nd.unarmed:  # neighbour timers set while sending (iface/nud.py)
+            nud.arm(self.iface, now)
         # The call's Reaction, its slots written directly (no __init__ on every call).
         r = _new(Reaction)
         r._trace = None
@@ -230,7 +233,8 @@ class ReferenceStack:
     def adopt(self, bindings: dict[str, int]) -> None:
         """Follow the choices a target made where the RFCs leave them free, as recorded in
         `bindings` by `Prediction.check`: our ISN becomes the target's (`isn:...` names) and
-        an ephemeral port becomes the target's (`port:<remote port>`). After this, frames a
+        an ephemeral port becomes the target's (`port:<remote port>`), a DAD nonce the target's
+        (`nonce:<address>`). After this, frames a
         test crafts against the target's numbers mean the same to the oracle."""
         for name, value in bindings.items():
             if name.startswith("isn:"):
@@ -238,6 +242,8 @@ class ReferenceStack:
         for name, value in bindings.items():
             if name.startswith("port:"):
                 self.api.rebase_port(int(name[5:]), value)
+            elif name.startswith(dad.NONCE_BINDING):
+                dad.adopt_nonce(self.iface, bytes.fromhex(name[len(dad.NONCE_BINDING):]), value)
 
     def set_ipsec(self, config: IpsecConfig | None) -> None:
         """Install the host's IPsec configuration (RFC 4301 4.4: its SPD and SAD), as a
@@ -255,6 +261,16 @@ class ReferenceStack:
         """Send a gratuitous ARP for our address (RFC 5227 3)."""
         trace = self._begin()
         self.iface.announce(trace, self.out)
+        return self._finish(trace, now)
+
+    def add_address6(self, addr: bytes, now: float) -> Reaction:
+        """Add an IPv6 unicast address (as ``ip addr add``): tentative while Duplicate
+        Address Detection runs, as the profile's dad_transmits says (RFC 4862 5.4; its
+        solicitations are timers: poll)."""
+        if self.iface.ip6 is None:
+            raise ValueError("the stack has no IPv6")
+        trace = self._begin()
+        dad.start(self.iface, addr, now, trace, self.out)
         return self._finish(trace, now)
 
     # -- socket API (POSIX-shaped; non-blocking) -------------------------------------------

@@ -111,6 +111,33 @@ class PrefixOf:
         return {"prefix_of": self.value.hex(), "min_len": self.min_len}
 
 
+@dataclass(frozen=True, slots=True)
+class Masked:
+    """A byte string of ``value``'s length equal to it outside the ``free`` spans (start,
+    end): octets the sender draws at random, e.g. a DAD solicitation's nonce (RFC 7527);
+    ``bind`` records the first span's actual octets (as an integer) by that name."""
+
+    value: bytes
+    free: tuple[tuple[int, int], ...]
+    bind: str | None = None
+
+    def allows(self, actual: Any, bindings: dict[str, int]) -> bool:
+        if not isinstance(actual, bytes) or len(actual) != len(self.value):
+            return False
+        fixed = bytearray(actual)
+        for start, end in self.free:
+            fixed[start:end] = self.value[start:end]
+        if bytes(fixed) != self.value:
+            return False
+        if self.bind is not None and self.free:
+            start, end = self.free[0]
+            bindings[self.bind] = int.from_bytes(actual[start:end], "big")
+        return True
+
+    def describe(self) -> Any:
+        return {"masked": self.value.hex(), "free": [list(span) for span in self.free]}
+
+
 IGNORED_OPTION_KINDS = ("TcpOptNop", "TcpOptEol")
 
 
@@ -129,7 +156,7 @@ class Unordered:
         return {"unordered": list(self.value)}
 
 
-Constraint = Exact | AnyValue | Range | OneOf | Relation | PrefixOf | Unordered
+Constraint = Exact | AnyValue | Range | OneOf | Relation | PrefixOf | Masked | Unordered
 
 
 @dataclass(frozen=True, slots=True)

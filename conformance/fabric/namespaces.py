@@ -69,6 +69,16 @@ TESTER_SYSCTLS: dict[str, str] = {
 }
 
 
+# A per-interface sysctl of the DUT's end of the test link names it so (e.g.
+# ``net.ipv6.conf.<test-link>.dad_transmits``): the interface's name differs per test.
+TEST_LINK = "<test-link>"
+
+
+def link_sysctl(key: str, dut_if: str) -> str:
+    """``key`` with the test link's placeholder replaced by the DUT interface's name."""
+    return key.replace(TEST_LINK, dut_if)
+
+
 class FabricError(RuntimeError):
     """The fabric could not be built (a command failed, a sysctl was refused, ...)."""
 
@@ -92,6 +102,19 @@ def set_mtu(ns: str, ifname: str, mtu: int) -> None:
     """Set ``ifname``'s MTU inside ``ns`` with SIOCSIFMTU (no process spawn)."""
     with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         fcntl.ioctl(s, SIOCSIFMTU, struct.pack("16si12x", ifname.encode(), mtu))
+
+
+def add_dut_address(dut: DutNetns, address: str) -> None:
+    """Add ``address`` (``addr/prefix``) to the DUT's end of the test link, as an operator's
+    ``ip addr add`` does: IPv6 Duplicate Address Detection runs as the link's accept_dad and
+    dad_transmits say (RFC 4862 5.4; off by default in the harness, principle 8)."""
+    run_ip(["-n", dut.name], f"addr add {address} dev {dut.dut_ifname}\n")
+    addr = address.partition("/")[0]
+    if not ipv6_tentative(dut.name, dut.dut_ifname, addr):
+        # Assigned at once (no DAD): usable when addrconf has inserted its routes, which it
+        # does asynchronously (ipv6_ready; an echo sent at once was dropped under load). A
+        # tentative address's wait is the test's to observe (RFC 4862 5.4).
+        wait_ipv6_ready(dut.name, dut.dut_ifname, addr)
 
 
 def set_veth_mtu(dut: DutNetns, mtu: int) -> None:
@@ -140,6 +163,15 @@ def ipv6_ready(ns: str, ifname: str, address: str) -> bool:
     prefix_ok = any(r[0] == prefix and r[1] == "40" and r[9] == ifname for r in routes)
     local_ok = any(r[0] == packed and r[1] == "80" for r in routes)
     return address_ok and prefix_ok and local_ok
+
+
+def ipv6_tentative(ns: str, ifname: str, address: str) -> bool:
+    """``address`` is on ``ifname`` and still tentative (IFA_F_TENTATIVE: DAD under way)."""
+    packed = socket.inet_pton(socket.AF_INET6, address).hex()
+    with netns.entered(ns), open("/proc/thread-self/net/if_inet6") as f:
+        addrs = [line.split() for line in f]
+    return any(a[0] == packed and a[5] == ifname and int(a[4], 16) & IFA_F_TENTATIVE
+               for a in addrs)
 
 
 def wait_ipv6_ready(ns: str, ifname: str, address: str, timeout: float = 3.0) -> None:
@@ -208,7 +240,7 @@ class DutConfig:
 
     def recorded_sysctls(self) -> dict[str, str]:
         """The sysctls as they go into results.json (the per-test link as ``<test-link>``)."""
-        return self.sysctls("<test-link>")
+        return self.sysctls(TEST_LINK)
 
 
 @dataclass(frozen=True)

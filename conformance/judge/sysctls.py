@@ -160,6 +160,23 @@ MODELLED: dict[str, Change] = {
     # on 6.18 (suites/tcp/test_dont_fragment.py). (Fragmentation Needed handling, which the
     # values 2 and 3 change too, is modelled for no value.)
     "net.ipv4.ip_no_pmtu_disc": lambda v: {"tcp_df": not _on(v), "udp_df": not _on(v)},
+    # IPv6 Duplicate Address Detection on the test link (RFC 4862 5.4): addrconf_dad_begin
+    # (accept_dad of the link; conf.all's is 0 in a fresh namespace), addrconf_dad_kick
+    # (dad_transmits, the random delay below router_solicitation_delay, in seconds), and
+    # addrconf_dad_work's spacing, the link's RetransTimer (neigh retrans_time_ms)
+    "net.ipv6.conf.<test-link>.accept_dad": lambda v: {"accept_dad": int(v) >= 1},
+    "net.ipv6.conf.<test-link>.dad_transmits": _field("dad_transmits", int),
+    "net.ipv6.conf.<test-link>.router_solicitation_delay": _field("dad_delay", float),
+    "net.ipv6.neigh.<test-link>.retrans_time_ms": lambda v: {"retrans_timer": int(v) / 1000},
+    # The neighbour cache's timers (RFC 4861 7.3.3): neigh_proc_base_reachable_time (a new
+    # random ReachableTime at once), neigh_timer_handler (delay_first_probe_time, seconds;
+    # neigh_max_probes: ucast_solicit in PROBE, mcast_solicit in INCOMPLETE)
+    "net.ipv6.neigh.<test-link>.base_reachable_time_ms":
+        lambda v: {"base_reachable_time": int(v) / 1000},
+    "net.ipv6.neigh.<test-link>.delay_first_probe_time":
+        _field("delay_first_probe_time", float),
+    "net.ipv6.neigh.<test-link>.ucast_solicit": _field("max_unicast_solicit", int),
+    "net.ipv6.neigh.<test-link>.mcast_solicit": _field("max_multicast_solicit", int),
     "net.ipv4.icmp_echo_ignore_all": _field("echo_ignore_all", _on),  # icmp_echo
     "net.ipv4.icmp_echo_ignore_broadcasts": _field("echo_ignore_broadcasts", _on),  # icmp_rcv
 }
@@ -188,6 +205,9 @@ UNMODELLED: dict[str, tuple[str, str]] = {
     "net.ipv4.ipfrag_high_thresh": ("4194304", "reassembly memory: a smaller limit drops "
                                     "fragments (ip_frag_queue -> inet_frag_find)"),
     "net.ipv4.conf.all.arp_ignore": ("0", "which ARP requests are answered (arp_ignore)"),
+    "net.ipv6.conf.all.enhanced_dad": ("1", "the Nonce option of DAD solicitations (RFC "
+                                       "7527; addrconf_dad_kick: on while conf.all's or "
+                                       "the link's enhanced_dad is)"),
     "net.ipv4.conf.all.route_localnet": ("0", "127/8 sources and destinations on the link "
                                          "(ip_route_input_slow: martian_source)"),
 }

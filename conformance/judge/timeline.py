@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.author.background import is_background
+from conformance.author.dut_address import address_of
 from conformance.dut.api import DutApi
 from conformance.fabric.pcap import FrameRecord
 from conformance.judge.divergence import HOST_STATE, Divergence
@@ -99,14 +100,18 @@ def _recorded(name: str) -> Callable[..., Any]:
 def record_sysctls(bed: Any) -> None:
     """Put the test's per-test sysctls, link MTU and IPsec configuration on the timeline too,
     so the oracle follows them."""
+
+    """Put the test's per-test sysctls, link MTU and added addresses on the timeline too, so
+    the oracle follows them."""
     if not isinstance(bed.dut, RecordingDutApi):
         return
     calls = bed.dut.calls
 
     def recording(name: str, setter: Any) -> Any:
         def recorded(*args: Any) -> None:
+            started = time.time()
             setter(*args)
-            calls.append(DutCall(time.time(), name, args, (None, 0)))
+            calls.append(DutCall(time.time(), name, args, (None, 0), started))
 
         return recorded
 
@@ -116,6 +121,9 @@ def record_sysctls(bed: Any) -> None:
         bed.set_link_mtu = recording("set_link_mtu", bed.set_link_mtu)
     if getattr(bed, "set_ipsec", None) is not None:
         bed.set_ipsec = recording("set_ipsec", bed.set_ipsec)
+
+    if getattr(bed, "add_dut_address", None) is not None:
+        bed.add_dut_address = recording("add_dut_address", bed.add_dut_address)
 
 
 class RecordingDutApi(DutApi):
@@ -208,6 +216,9 @@ class Lockstep:
             return
         if call.name == "set_ipsec":  # (conformance.author.ipsec)
             self.stack.set_ipsec(call.args[0])
+            return
+        if call.name == "add_dut_address":  # (conformance.author.dut_address)
+            self._absorb(self.stack.add_address6(address_of(call.args[0]), t), t)
             return
         replay = CALLS.get(call.name)
         if replay is None:
@@ -354,8 +365,10 @@ CALLS: dict[str, Callable[[Lockstep, tuple, float], CallResult | None]] = {
 
 
 # Calls whose frames a kernel sends while the call runs, without waiting for the peer: the
-# oracle makes them at their first frame (call_time).
-ANCHORED_CALLS = AT_START | {"recv_with_errno", "recvfrom_with_errno"}
+# oracle makes them at their first frame (call_time). An added address's first DAD
+# solicitation may go out before `ip addr add` returns, or just after (then the call is made
+# when it returned: a timer frame is met from TIMER_EARLY_S before its time).
+ANCHORED_CALLS = AT_START | {"recv_with_errno", "recvfrom_with_errno", "add_dut_address"}
 
 
 def call_time(call: DutCall, target_times: list[float]) -> tuple[float, int]:
@@ -383,7 +396,9 @@ def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall],
     call comes before the frames it sent (call_time), a frame at a call's return after it,
     a barrier after the frames of its instant."""
     events: list[tuple[float, int, Any]] = [(f.t, 0, f) for f in frames]
-    target_times = sorted(f.t for f in frames if f.direction == "in")
+    # (background frames, never judged, anchor no call: an MLD report may precede its frame)
+    target_times = sorted(f.t for f in frames
+                          if f.direction == "in" and not is_background(f.data))
     events += [(*call_time(c, target_times), c) for c in calls]
     events += [(c.t, 2, c) for c in calls if blocking_connect(c)]
     events += [(t, 3, None) for t in barriers]

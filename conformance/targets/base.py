@@ -75,6 +75,10 @@ class TestBed:
     # test's DUT (None: the target cannot; conformance.author.ipsec).
     set_ipsec: Callable[[Any], None] | None = None
 
+    # Add an address ("2001:db8::5/64") to the DUT's end of the test link for this test only,
+    # Duplicate Address Detection as its sysctls say (None: the target cannot).
+    add_dut_address: Callable[[str], None] | None = None
+
 
 class Target(ABC):
     name: str = ""

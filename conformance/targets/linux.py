@@ -49,7 +49,8 @@ class LinuxTarget(NamespacedTarget):
             values = {}
             for key in ORACLE_SYSCTLS:
                 try:
-                    values[key] = netns.read_sysctl(dut.name, key)
+                    values[key] = netns.read_sysctl(
+                        dut.name, namespaces.link_sysctl(key, dut.dut_ifname))
                 except OSError:
                     continue  # not in this kernel: the profile keeps its value
             return values, netns.route_metrics(dut.name, self.plan.tester_ipv4)
@@ -79,6 +80,8 @@ class LinuxTarget(NamespacedTarget):
         bed.set_dut_sysctl = lambda key, value: self._set_sysctl(bed, key, value)
         bed.set_link_mtu = lambda mtu: namespaces.set_veth_mtu(dut, mtu)
         bed.set_ipsec = lambda config: xfrm.install(dut.name, config)
+
+        bed.add_dut_address = lambda address: namespaces.add_dut_address(dut, address)
         bed.evidence["mib_before"] = mib.snapshot(dut.name)
         bed.evidence["drops"] = []
         if self.drops is not None:
@@ -103,7 +106,8 @@ class LinuxTarget(NamespacedTarget):
 
     @staticmethod
     def _set_sysctl(bed: TestBed, key: str, value: str) -> None:
-        netns.write_sysctls(bed.handle.name, {key: value})
+        netns.write_sysctls(bed.handle.name,
+                            {namespaces.link_sysctl(key, bed.handle.dut_ifname): value})
         bed.evidence.setdefault("sysctls", {})[key] = value
 
     def _drops_so_far(self, bed: TestBed) -> list[dict[str, Any]]:

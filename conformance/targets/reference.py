@@ -17,6 +17,7 @@ import socket
 import time
 from typing import Any
 
+from conformance.author.dut_address import address_of
 from conformance.dut.reference import ReferenceSocketApi
 from conformance.dut.stack_driver import InlineDriver, LiveDriver
 from conformance.fabric import namespaces, netns
@@ -29,7 +30,7 @@ from conformance.judge.oracle import apply_sysctl, build_oracle
 from conformance.targets.base import Capabilities, Target, TestBed
 from conformance.targets.namespaced import NamespacedTarget, endpoints_of
 from reference_stack.profiles import LINUX, Profile
-from reference_stack.stack import ReferenceStack
+from reference_stack.stack import CallResult, ReferenceStack
 
 
 def new_stack(plan: WorkerPlan, seed: int, profile: Profile = LINUX) -> ReferenceStack:
@@ -66,6 +67,12 @@ def ipsec_setter(driver: Any) -> Any:
     return lambda config: driver.with_stack(lambda stack: stack.set_ipsec(config))
 
 
+def address_adder(driver: Any) -> Any:
+    """``bed.add_dut_address`` for the reference stack: DAD as its profile says."""
+    return lambda prefixed: driver.call(
+        lambda now: CallResult(None, 0, driver.stack.add_address6(address_of(prefixed), now)))
+
+
 def dut_packet_socket(ns: str, ifname: str) -> socket.socket:
     with netns.entered(ns):
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
@@ -99,6 +106,7 @@ class ReferenceTarget(NamespacedTarget):
             endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
             handle=(dut, driver), set_dut_sysctl=sysctl_setter(driver),
             set_link_mtu=mtu_setter(driver, dut), set_ipsec=ipsec_setter(driver),
+            add_dut_address=address_adder(driver),
         )
         bed.setup_s = time.perf_counter() - t0
         return bed
@@ -150,7 +158,8 @@ class InprocReferenceTarget(Target):
         return TestBed(link=VirtualLink(driver, Recorder()), dut=ReferenceSocketApi(driver),
                        endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
                        handle=driver, set_dut_sysctl=sysctl_setter(driver),
-                       set_link_mtu=mtu_setter(driver), set_ipsec=ipsec_setter(driver))
+                       set_link_mtu=mtu_setter(driver), set_ipsec=ipsec_setter(driver),
+                       add_dut_address=address_adder(driver))
 
     def end_test(self, bed: TestBed) -> dict[str, Any]:
         driver = bed.handle

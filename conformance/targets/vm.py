@@ -38,7 +38,14 @@ from conformance.dut import xfrm
 from conformance.dut.agent import AgentDutApi, AgentFailure, AgentProcess
 from conformance.fabric import ownership
 from conformance.fabric.link import TesterLink, open_packet_socket
-from conformance.fabric.namespaces import DUT_DEFAULT_SYSCTLS, DutConfig, DutNetns, Fabric, run_ip
+from conformance.fabric.namespaces import (
+    DUT_DEFAULT_SYSCTLS,
+    DutConfig,
+    DutNetns,
+    Fabric,
+    link_sysctl,
+    run_ip,
+)
 from conformance.fabric.naming import WorkerPlan, base36, new_run_id
 from conformance.fabric.pcap import Recorder
 from conformance.judge.sysctls import ORACLE_SYSCTLS
@@ -296,7 +303,9 @@ class VmTarget(Target):
         vm = self._ensure_vm()
         vm.call("dut_begin", self._setup())
         try:
-            self._dut_sysctls = vm.call("read_sysctls", list(ORACLE_SYSCTLS))
+            on_nic = {link_sysctl(key, NIC): key for key in ORACLE_SYSCTLS}
+            read = vm.call("read_sysctls", list(on_nic))
+            self._dut_sysctls = {on_nic[key]: value for key, value in read.items()}
             self._dut_route = vm.call("route_metrics", self.plan.tester_ipv4)
         finally:
             vm.call("dut_end")
@@ -380,7 +389,7 @@ class VmTarget(Target):
                 f"console: {lines or '(empty)'}")
 
     def _set_sysctl(self, bed: TestBed, key: str, value: str) -> None:
-        bed.handle.call("set_sysctl", key, value)
+        bed.handle.call("set_sysctl", link_sysctl(key, NIC), value)
         bed.evidence.setdefault("sysctls", {})[key] = value
 
     def _drops_so_far(self, bed: TestBed) -> list[dict[str, Any]]:

@@ -77,5 +77,6 @@ def _echo(st: IfaceState, ip: Ipv6Repr, request: Icmpv6Repr, trace: Trace,
     code = request.code if st.profile.echo_reply_copies_code else 0
     reply = Icmpv6Repr(ICMP6_ECHO_REPLY, code, request.rest, request.payload)
     trace.add("icmpv6", REPLY, rule, f"id={request.ident} seq={request.seq}")
-    send_ip6(st, ip.src, IPPROTO_ICMPV6, reply.emit(st.ip6.ip, ip.src), rule, variance(st),
-             trace, out)
+    src = st.ip6.ip if ip.dst[0] == 0xFF else ip.dst  # the address the request went to
+    send_ip6(st, ip.src, IPPROTO_ICMPV6, reply.emit(src, ip.src), rule, variance(st),
+             trace, out, src=src)

@@ -5,7 +5,7 @@ frame with its prediction; timers (ARP retries, reassembly). Every entry point t
 from __future__ import annotations
 
 from reference_stack.clock import earliest
-from reference_stack.iface import ethernet, ipv4, ipv6, link, mld, tcp, udp, udp6
+from reference_stack.iface import dad, ethernet, ipv4, ipv6, link, mld, nud, tcp, udp, udp6
 from reference_stack.iface.arp import BROADCAST_MAC
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import REPLY, Trace
@@ -35,10 +35,12 @@ class Interface(IfaceState):
 
     def poll_at(self) -> float | None:
         return earliest(link.poll_at(self), self.reasm.poll_at(), self.reasm6.poll_at(),
-                        mld.poll_at(self))
+                        mld.poll_at(self), dad.poll_at(self), nud.poll_at(self))
 
     def poll(self, now: float, trace: Trace, out: Output) -> None:
         ipv4.expire_reassembly(self, now, trace, out)
         ipv6.expire_reassembly(self, now, trace, out)
         mld.poll(self, now, trace, out)
+        dad.poll(self, now, trace, out)
+        nud.poll(self, now, trace, out)
         link.poll(self, now, trace, out)

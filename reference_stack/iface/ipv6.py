@@ -52,6 +52,10 @@ def validate(ip: Ipv6Repr, raw_len: int, st: IfaceState) -> tuple[bool, str, str
     if why is not None:
         # RFC 4291 2.7: multicast addresses must not be used as source addresses.
         return False, "RFC4291-2.7-MUST-NOT-multicast-source", why
+    if ip.dst in st.ip6.tentative:
+        # RFC 4862 5.4: other packets addressed to a tentative address are silently
+        # discarded (Linux: no local route until addrconf_dad_completed).
+        return False, "RFC4862-5.4-SHOULD-discard-to-tentative", "tentative address"
     if not st.ip6.is_ours(ip.dst):
         # RFC 4291 2.8: a host takes packets for its addresses and groups; it does not
         # forward (RFC 8200 3: only routers forward).

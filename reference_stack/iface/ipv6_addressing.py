@@ -16,24 +16,48 @@ LOOPBACK = bytes(15) + b"\x01"
 INCOMPLETE = "INCOMPLETE"
 REACHABLE = "REACHABLE"
 STALE = "STALE"
+DELAY = "DELAY"
+PROBE = "PROBE"
 PERMANENT = "PERMANENT"  # a static entry (Linux NUD_PERMANENT), never changed by ND
 
 
 class Ipv6Addressing:
-    """Our one unicast address and the groups it implies (all-nodes, its solicited-node)."""
+    """Our unicast addresses and the groups they imply (all-nodes, each one's solicited-node
+    group). The first is assigned from the start (the harness adds it without DAD); one added
+    later is tentative while Duplicate Address Detection runs (RFC 4862 5.4, iface/dad.py)."""
 
-    __slots__ = ("ip", "groups", "group_macs", "prefix")
+    __slots__ = ("ip", "groups", "group_macs", "prefix", "assigned", "tentative")
 
     def __init__(self, ip: bytes, prefix_len: int = 64) -> None:
         self.ip = ip
         self.prefix = (int.from_bytes(ip, "big") >> (128 - prefix_len), prefix_len)
+        self.assigned = {ip}
+        self.tentative: set[bytes] = set()
         # RFC 4291 2.8: all-nodes, and the solicited-node group of each unicast address.
         self.groups = frozenset((ALL_NODES, solicited_node(ip)))
         self.group_macs = frozenset(multicast_mac(g) for g in self.groups)
 
     def is_ours(self, dst: bytes) -> bool:
-        """RFC 4291 2.8: our unicast address or a group we belong to."""
-        return dst == self.ip or dst in self.groups
+        """RFC 4291 2.8: our unicast address or a group we belong to (RFC 4862 5.4: not a
+        tentative address)."""
+        return dst == self.ip or dst in self.groups or dst in self.assigned
+
+    def add_tentative(self, addr: bytes) -> None:
+        """RFC 4862 5.4.2: before its first Neighbor Solicitation, an interface joins the
+        all-nodes group and the solicited-node group of the tentative address."""
+        self.tentative.add(addr)
+        self.add_group(solicited_node(addr))
+
+    def assign(self, addr: bytes) -> None:
+        """RFC 4862 5.4: the address is unique (or not checked): assigned to the interface."""
+        self.tentative.discard(addr)
+        self.assigned.add(addr)
+        self.add_group(solicited_node(addr))
+
+    def add_group(self, group: bytes) -> None:
+        if group not in self.groups:
+            self.groups = self.groups | {group}
+            self.group_macs = frozenset(multicast_mac(g) for g in self.groups)
 
     def on_link(self, addr: bytes) -> bool:
         """RFC 4861 5.2: an address of our on-link prefix (the /64 of our address)."""
@@ -59,6 +83,12 @@ class Ipv6Addressing:
 class Neighbor:
     mac: bytes | None
     state: str
+    # The state's timer (RFC 4861 7.3.3, iface/nud.py); None: no timer, or one that starts
+    # when the call that set the state ends (NeighborCache.unarmed).
+    due: float | None = None
+    probes: int = 0  # solicitations sent in INCOMPLETE or PROBE
+    confirmed: float = 0.0  # the last reachability confirmation (a solicited NA)
+    used: float = 0.0  # the last packet sent through it while not REACHABLE (Linux's used)
 
 
 class NeighborCache:
@@ -67,6 +97,9 @@ class NeighborCache:
 
     def __init__(self) -> None:
         self.entries: dict[bytes, Neighbor] = {}
+        # Entries whose timer starts, or whose use is recorded, at the end of the current call
+        # (output has no clock of its own: iface/nud.py arm).
+        self.unarmed: set[bytes] = set()
 
     def add_static(self, ip: bytes, mac: bytes) -> None:
         self.entries[ip] = Neighbor(mac, PERMANENT)
@@ -80,8 +113,11 @@ class NeighborCache:
         return entry.state if entry is not None else None
 
     def incomplete(self, ip: bytes) -> None:
-        """RFC 4861 7.2.2: an entry in INCOMPLETE while its address is being resolved."""
-        self.entries.setdefault(ip, Neighbor(None, INCOMPLETE))
+        """RFC 4861 7.2.2: an entry in INCOMPLETE while its address is being resolved (one
+        solicitation sent; its retransmission timer starts with the call's time)."""
+        if ip not in self.entries:
+            self.entries[ip] = Neighbor(None, INCOMPLETE, probes=1)
+            self.unarmed.add(ip)
 
     def update(self, ip: bytes, mac: bytes, state: str) -> bool:
         """Record ``mac`` for ``ip`` in ``state`` (False: a static entry, left alone)."""

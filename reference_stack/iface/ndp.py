@@ -5,6 +5,8 @@ Solicitations discarded (6.2.6) and Router Advertisements and Redirects validate
 
 from __future__ import annotations
 
+from reference_stack.iface import dad as tentative
+from reference_stack.iface import nud
 from reference_stack.iface.ipv6_addressing import ALL_NODES, REACHABLE, STALE, UNSPECIFIED
 from reference_stack.iface.ipv6_output import ND_HOP_LIMIT, resolved, send_ip6, variance
 from reference_stack.iface.state import IfaceState, Output
@@ -92,7 +94,7 @@ def receive(st: IfaceState, ip: Ipv6Repr, chain: Ipv6Chain, icmp: Icmpv6Repr, no
     if isinstance(message, NeighborSolicit):
         _solicitation(st, ip, message, trace, out)
     elif isinstance(message, NeighborAdvert):
-        _advertisement(st, ip, message, trace, out)
+        _advertisement(st, ip, message, now, trace, out)
     elif icmp.type == ND_ROUTER_SOLICIT:
         # RFC 4861 6.2.6: a host MUST silently discard any Router Solicitation.
         trace.add("ndp", DROP, "RFC4861-6.2.6-MUST-host-discard-rs")
@@ -119,7 +121,10 @@ def _solicitation(st: IfaceState, ip: Ipv6Repr, ns: NeighborSolicit, trace: Trac
         # From the unspecified address: to a solicited-node group, no SLLA option.
         trace.add("ndp", DROP, "RFC4861-7.1.1-MUST-validate-dad", "bad DAD solicitation")
         return
-    if ns.target != st.ip6.ip:
+    if ns.target in st.ip6.tentative:
+        tentative.solicitation(st, ip, ns, trace)
+        return
+    if ns.target not in st.ip6.assigned:
         # RFC 4861 7.2.3: a target that is not ours: silently discard.
         trace.add("ndp", DROP, "RFC4861-7.2.3-MUST-target-not-ours")
         return
@@ -143,11 +148,12 @@ def _solicitation(st: IfaceState, ip: Ipv6Repr, ns: NeighborSolicit, trace: Trac
     dst = ALL_NODES if dad else ip.src
     trace.add("ndp", REPLY, "RFC4861-7.2.4-MUST-dad-reply-all-nodes" if dad else rule,
               f"NA {'unsolicited to all-nodes' if dad else 'solicited'}")
-    send_ip6(st, dst, IPPROTO_ICMPV6, na.to_icmp().emit(st.ip6.ip, dst), rule,
-             variance(st, True), trace, out, ND_HOP_LIMIT)
+    # From the target address itself (Linux ndisc_send_na: src_addr = solicited_addr).
+    send_ip6(st, dst, IPPROTO_ICMPV6, na.to_icmp().emit(ns.target, dst), rule,
+             variance(st, True), trace, out, ND_HOP_LIMIT, ns.target)
 
 
-def _advertisement(st: IfaceState, ip: Ipv6Repr, na: NeighborAdvert, trace: Trace,
+def _advertisement(st: IfaceState, ip: Ipv6Repr, na: NeighborAdvert, now: float, trace: Trace,
                    out: Output) -> None:
     if na.target[0] == 0xFF:
         trace.add("ndp", DROP, "RFC4861-7.1.2-MUST-validate-target-not-multicast")
@@ -155,6 +161,10 @@ def _advertisement(st: IfaceState, ip: Ipv6Repr, na: NeighborAdvert, trace: Trac
     if ip.dst[0] == 0xFF and na.solicited:
         # If the destination is multicast, the Solicited flag is zero.
         trace.add("ndp", DROP, "RFC4861-7.1.2-MUST-validate-solicited-multicast")
+        return
+    if na.target in st.ip6.tentative:
+        # RFC 4862 5.4.4: an advertisement for a tentative address: it is not unique.
+        tentative.duplicate(st, na.target, "RFC4862-5.4.4-MUST-na-duplicate", trace)
         return
     state = st.nd.state(na.target)
     if state is None:
@@ -165,6 +175,7 @@ def _advertisement(st: IfaceState, ip: Ipv6Repr, na: NeighborAdvert, trace: Trac
     if tlla is not None and st.nd.update(na.target, tlla, REACHABLE if na.solicited else STALE):
         trace.add("ndp", STATE, "RFC4861-7.2.5-MUST-update-entry",
                   "REACHABLE" if na.solicited else "STALE")
+        nud.confirm(st, na.target, now)
         resolved(st, na.target, out)
     else:
         trace.add("ndp", DROP, "RFC4861-7.2.5-MUST-update-entry", "entry unchanged")

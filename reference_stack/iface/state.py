@@ -60,6 +60,10 @@ class IfaceState:
         self.nd_pending: dict[bytes, list[tuple]] = {}
         self.reasm6 = Reassembler6(profile.ipv6_reassembly_timeout)
         self.mld_due: float | None = None  # when our MLD report answering a query is due
+        self.dad: dict = {}  # tentative address -> dad.Probe (RFC 4862 5.4, iface/dad.py)
+        # Path MTU estimates lowered by a Packet Too Big about a datagram (RFC 8201 4, per
+        # destination as Linux's route exceptions: iface/pmtu6.py, fragment6.py).
+        self.pmtu6: dict[bytes, int] = {}
         # IP-level latitude (RFC 6864: the ident of an atomic datagram is free; RFC 1122
         # 3.2.1.7: any non-zero TTL; RFC 1191: DF is the sender's choice).
         self.ip_variance: dict = {"ipv4.ident": AnyValue()}

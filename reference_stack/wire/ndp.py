@@ -28,6 +28,7 @@ OPT_TARGET_LLADDR = 2
 OPT_PREFIX_INFO = 3
 OPT_REDIRECTED_HEADER = 4
 OPT_MTU = 5
+OPT_NONCE = 14  # RFC 7527 4.1: Enhanced DAD's nonce (6 octets or more), as NdOptUnknown
 
 NA_ROUTER = 0x80000000  # RFC 4861 4.4: R, S, O in the high bits of the first word
 NA_SOLICITED = 0x40000000
@@ -158,6 +159,14 @@ def lladdr_option(options: tuple[NdOption, ...], opt_type: int) -> bytes | None:
     for option in options:
         if isinstance(option, NdOptLinkAddr) and option.type == opt_type:
             return option.lladdr
+    return None
+
+
+def nonce_option(options: tuple[NdOption, ...]) -> bytes | None:
+    """The data of the first Nonce option (RFC 7527 4.1), or None."""
+    for option in options:
+        if isinstance(option, NdOptUnknown) and option.type == OPT_NONCE:
+            return option.data
     return None
 
 

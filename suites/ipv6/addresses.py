@@ -21,5 +21,10 @@ def spare(endpoints: Any, host: int) -> str:
 
 def solicited(endpoints: Any) -> tuple[str, str]:
     """The DUT's solicited-node group (RFC 4291 2.7.1) and its MAC."""
-    group = solicited_node(ip6(endpoints.dut_ipv6))
+    return solicited_of(endpoints.dut_ipv6)
+
+
+def solicited_of(address: str) -> tuple[str, str]:
+    """The solicited-node group of ``address`` (RFC 4291 2.7.1) and its MAC (RFC 2464 7)."""
+    group = solicited_node(ip6(address))
     return ip6_str(group), mac_str(multicast_mac(group))

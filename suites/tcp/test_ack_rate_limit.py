@@ -40,6 +40,7 @@ def _old_pure_ack(peer):
     peer.send(flags="A", seq=seq_add(peer.conn.snd_nxt, OUT_OF_WINDOW))
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
                          "RFC5961-3.2-MUST-rst-challenge-ack")
 def test_second_challenge_ack_waits_for_the_interval(ex, dut, endpoints):
@@ -51,6 +52,7 @@ def test_second_challenge_ack_waits_for_the_interval(ex, dut, endpoints):
     peer.expect_alive()
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
                          "RFC9293-3.10.7.4-MUST-first-check")
 def test_challenge_ack_arms_the_out_of_window_limit(ex, dut, endpoints):
@@ -60,6 +62,7 @@ def test_challenge_ack_arms_the_out_of_window_limit(ex, dut, endpoints):
     peer.expect_alive()
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
                          "RFC5961-3.2-MUST-rst-challenge-ack")
 def test_out_of_window_ack_arms_the_challenge_limit(ex, dut, endpoints):
@@ -70,6 +73,7 @@ def test_out_of_window_ack_arms_the_challenge_limit(ex, dut, endpoints):
     peer.expect_alive()
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
                          "RFC9293-3.10.7.4-MUST-first-check")
 @pytest.mark.parametrize("what", ["data", "fin"])
@@ -84,6 +88,7 @@ def test_out_of_window_data_or_fin_is_answered_within_the_interval(ex, dut, endp
     peer.expect_ack()
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
                          "RFC9293-3.10.7.4-MUST-first-check")
 def test_out_of_window_data_leaves_the_limit_unarmed(ex, dut, endpoints):
@@ -94,6 +99,7 @@ def test_out_of_window_data_leaves_the_limit_unarmed(ex, dut, endpoints):
     peer.expect_ack()
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
                          "RFC5961-4.2-MUST-syn-challenge-ack")
 def test_syn_challenge_ack_is_limited(ex, dut, endpoints):
@@ -103,6 +109,7 @@ def test_syn_challenge_ack_is_limited(ex, dut, endpoints):
     peer.expect_alive()
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
                          "RFC5961-5.2-MUST-ack-of-unsent-dropped")
 def test_ack_of_unsent_data_is_limited_with_its_data(ex, dut, endpoints):
@@ -133,6 +140,7 @@ def test_the_accepted_connection_starts_unlimited(ex, dut, endpoints):
     _challenge(peer)
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit", "RFC9293-3.10.7.4-MUST-ack-unsent")
 @pytest.mark.parametrize("state", ["ESTABLISHED", "CLOSE-WAIT"])
 def test_ack_of_unsent_data_is_a_limited_challenge(ex, dut, endpoints, state):

@@ -30,6 +30,7 @@ def test_blocking_accept_returns_when_a_connection_completes(ex, dut, endpoints)
     assert dut.getpeername(child) == peer
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(OPEN)
 def test_blocking_accept_times_out_without_a_connection(ex, dut, endpoints):
     fd = listen(dut, endpoints)
@@ -37,6 +38,7 @@ def test_blocking_accept_times_out_without_a_connection(ex, dut, endpoints):
     assert pending.wait(5.0)[1] == errno.EAGAIN
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(DELIVER)
 @pytest.mark.parametrize("size", [1, 100, 1000], ids=["1", "100", "1000"])
 def test_blocking_recv_returns_the_data_that_arrives(ex, dut, endpoints, size):
@@ -48,6 +50,7 @@ def test_blocking_recv_returns_the_data_that_arrives(ex, dut, endpoints, size):
     assert pending.wait(5.0) == data[:size]
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(DELIVER)
 def test_blocking_waitall_recv_waits_for_every_octet(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
@@ -58,6 +61,7 @@ def test_blocking_waitall_recv_waits_for_every_octet(ex, dut, endpoints):
     assert pending.wait(5.0) == b"a" * 10 + b"b" * 10 + b"c" * 10
 
 
+@pytest.mark.families()
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-fin-close-wait")
 def test_blocking_recv_woken_by_the_peers_fin(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
@@ -67,6 +71,7 @@ def test_blocking_recv_woken_by_the_peers_fin(ex, dut, endpoints):
     assert pending.wait(5.0) == b""
 
 
+@pytest.mark.families()
 @pytest.mark.requirement("RFC9293-3.10.7.4-MUST-rst-reset")
 def test_blocking_recv_woken_by_a_reset(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
@@ -104,6 +109,7 @@ def test_blocking_connect_refused(ex, dut, endpoints):
     assert pending.wait(5.0)[1] == errno.ECONNREFUSED
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(LINGER)
 def test_lingering_close_returns_when_the_fin_is_acknowledged(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
@@ -117,6 +123,7 @@ def test_lingering_close_returns_when_the_fin_is_acknowledged(ex, dut, endpoints
     assert pending.duration < 3.0
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(LINGER)
 def test_lingering_close_gives_up_after_the_linger_time(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)

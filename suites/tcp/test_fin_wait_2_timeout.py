@@ -12,6 +12,8 @@ import pytest
 from ..ipv4.dut_sysctl import set_dut_sysctl
 from .states import has_rst, reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 FIN_TIMEOUT_S = 1
 
 

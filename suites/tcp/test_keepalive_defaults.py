@@ -9,6 +9,8 @@ from conformance.author.needs import at_least
 
 from .states import reach
 
+pytestmark = pytest.mark.families()
+
 TWO_HOURS_S = 2 * 60 * 60
 
 

@@ -17,6 +17,8 @@ from conformance.author.tcp_connection import seq_add
 from ..ipv4.dut_sysctl import set_dut_sysctl
 from .states import has_rst, reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 IDLE_S, INTERVAL_S, PROBES = 1, 1, 2
 
 

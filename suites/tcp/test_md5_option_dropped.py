@@ -55,6 +55,7 @@ def test_signed_syn_to_a_listener(ex, dut, endpoints):
     _listener_still_answers(ex)
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC1122-4.2.2.5-MUST-ignore-unknown-options")
 @pytest.mark.parametrize("flags,payload", [("PA", b"signed"), ("R", b"")], ids=["data", "rst"])
 def test_signed_segment_on_a_connection(ex, dut, endpoints, flags, payload):
@@ -82,6 +83,7 @@ def test_signed_ack_to_a_request_socket(ex, dut, endpoints):
     (20, False, False), (24, False, False),  # Linux: TCP_AUTH_HDR
     (20, True, True),  # the parse stops once fewer than 18 octets remain
 ])
+@pytest.mark.families("ipv4", "ipv6")
 def test_broken_option_area(ex, dut, endpoints, area, at_end, taken_by_all):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     peer.send(b"data", flags="PA", options=_broken(area, at_end), advance=taken_by_all)
@@ -93,6 +95,7 @@ def test_broken_option_area(ex, dut, endpoints, area, at_end, taken_by_all):
         dut.recv_with_errno(peer.fd, 100, 0)  # Linux: nothing delivered (judged by the oracle)
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC9293-3.10.7.1-MUST-closed-rst-ack",
                          "RFC1122-4.2.2.5-MUST-ignore-unknown-options")
 @pytest.mark.parametrize("flags", ["S", "A"])
@@ -104,6 +107,7 @@ def test_signed_segment_to_a_closed_port(ex, dut, endpoints, flags):
     _closed_port_still_answers(ex)
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC9293-3.10.7.1-MUST-closed-rst-ack",
                          "RFC1122-4.2.2.5-MUST-handle-illegal-option-length")
 @pytest.mark.parametrize("at_end", [False, True])
@@ -114,6 +118,7 @@ def test_broken_option_area_to_a_closed_port(ex, dut, endpoints, at_end):
     _closed_port_still_answers(ex)
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC1122-4.2.2.5-MUST-ignore-unknown-options",
                          "RFC9293-3.10.7.4-MUST-first-check")
 def test_signed_segment_in_time_wait_is_answered(ex, dut, endpoints):

@@ -21,6 +21,7 @@ def test_unknown_option_in_syn_is_ignored(ex, dut, endpoints):
     assert synack.mss == 1460
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC1122-4.2.2.5-MUST-ignore-unknown-options")
 def test_unknown_option_in_data_segment_is_ignored(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)

@@ -12,6 +12,8 @@ import pytest
 from ..ipv4.dut_sysctl import set_dut_sysctl
 from .states import has_rst, reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 GIVEN_UP_S = 3.0  # TLP, then RTO 0.2 s and 0.4 s: well under 3 s
 
 

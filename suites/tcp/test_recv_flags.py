@@ -11,6 +11,8 @@ import pytest
 
 from .states import reach
 
+pytestmark = pytest.mark.families()
+
 PEEK = "RFC9293-3.9.1.3-MAY-receive-peek"
 URGENT = "RFC9293-3.8.5-MUST-urgent-signal-application"
 

@@ -20,6 +20,7 @@ FAR = 0x4000_0000  # far outside any receive window, yet "after" RCV.NXT modulo 
 @pytest.mark.parametrize("state", [
     pytest.param(s, marks=pytest.mark.needs(time_wait_ignores_rst=False))
     if s == "TIME-WAIT" else s for s in ALL_SYNCHRONIZED])
+@pytest.mark.families("ipv4", "ipv6")
 def test_rst_at_rcv_nxt_resets_the_connection(ex, dut, endpoints, state):
     peer = reach(state, ex, dut, endpoints)
     peer.send(flags="R")
@@ -37,6 +38,7 @@ def test_rst_in_window_not_exact_gets_challenge_ack(ex, dut, endpoints, state):
     peer.expect_alive()
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC5961-3.2-MUST-rst-out-of-window",
                          "RFC5961-3.2-MUST-rst-out-of-window")
 @pytest.mark.parametrize("side", ["left", "right"])

@@ -34,6 +34,7 @@ def _send_out_of_order(conn, offset: int, size: int) -> tuple[int, int]:
     "RFC2018-4-MUST-first-block-most-recent",
     "RFC2018-4-SHOULD-repeat-recent-blocks",
 )
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.needs(sack=True)
 def test_out_of_order_data_is_sacked_most_recent_first(ex, dut, endpoints, listener):
     conn, fd = passive_open(ex, dut, endpoints, listener)
@@ -45,6 +46,7 @@ def test_out_of_order_data_is_sacked_most_recent_first(ex, dut, endpoints, liste
     assert ack.sack_blocks[:2] == (second, first), ack.summary()
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC2018-3-MUST-NOT-sack-unless-permitted")
 def test_no_sack_blocks_unless_permitted(ex, dut, endpoints, listener):
     conn, fd = passive_open(ex, dut, endpoints, listener, syn_options=syn_options(sack=False))

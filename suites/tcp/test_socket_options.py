@@ -12,6 +12,8 @@ from reference_stack.sockopt import Linger
 
 from .states import reach
 
+pytestmark = pytest.mark.families()
+
 TCP, SOL = socket.IPPROTO_TCP, socket.SOL_SOCKET
 
 NAGLE = "RFC1122-4.2.3.4-MUST-nagle-disable"

@@ -18,6 +18,7 @@ def so_error(dut, fd):
     return dut.getsockopt(fd, socket.SOL_SOCKET, socket.SO_ERROR)
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(STATUS, "RFC9293-3.10.7.4-MUST-rst-reset")
 @pytest.mark.parametrize("state", ["ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT"])
 def test_reset_connection_reports_an_error_once(ex, dut, endpoints, state):
@@ -30,6 +31,7 @@ def test_reset_connection_reports_an_error_once(ex, dut, endpoints, state):
     assert so_error(dut, peer.fd) == 0  # read once
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(STATUS, "RFC9293-3.10.7.3-MUST-rst-refused")
 def test_refused_connect_reports_econnrefused(ex, dut, endpoints):
     conn, fd, syn = start_active_open(ex, dut, endpoints)
@@ -48,6 +50,7 @@ def test_names_of_an_accepted_connection(ex, dut, endpoints):
     assert dut.getpeername_with_errno(fd)[1] == errno.ENOTCONN
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(STATUS)
 def test_names_of_a_connecting_socket(ex, dut, endpoints):
     conn, fd, _ = start_active_open(ex, dut, endpoints)
@@ -64,6 +67,7 @@ def test_names_of_a_connected_socket(ex, dut, endpoints):
     assert dut.getsockname(fd) == (endpoints.dut_ipv4, conn.dut_port)
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(STATUS)
 def test_unbound_socket_name_is_the_wildcard(dut):
     fd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -80,6 +84,7 @@ POLLS = [
 ]
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(STATUS)
 @pytest.mark.parametrize(("state", "events", "ready"), POLLS,
                          ids=["est-out", "est-in", "close-wait-in", "fin-wait-2-in",
@@ -99,6 +104,7 @@ def test_poll_on_a_listener_says_when_a_connection_waits(ex, dut, endpoints):
     assert dut.poll(fd, select.POLLIN, 1.0) & select.POLLIN
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(STATUS, "RFC9293-3.10.7.4-MUST-rst-close")
 def test_poll_after_a_reset(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)

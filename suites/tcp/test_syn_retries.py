@@ -15,6 +15,8 @@ import pytest
 from ..ipv4.dut_sysctl import dut_profile, set_dut_sysctl
 from .states import connect_error, is_syn, start_active_open
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 RETRIES = 1
 RTO_S = 1.0  # RFC 6298 2.1: the initial RTO
 

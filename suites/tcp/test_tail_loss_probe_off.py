@@ -15,6 +15,8 @@ import pytest
 from ..ipv4.dut_sysctl import set_dut_sysctl
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC9293-3.8.1-MUST-retransmit", "RFC6298-5.4-MUST-retransmit-earliest")
 def test_without_probes_the_tail_waits_for_the_rto(ex, dut, endpoints, bed):

@@ -18,6 +18,7 @@ def info(dut, fd):
     return dut.getsockopt(fd, socket.IPPROTO_TCP, TCP_INFO)
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(STATUS)
 @pytest.mark.parametrize("state", ["ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT",
                                    "CLOSING", "LAST-ACK"])
@@ -37,6 +38,7 @@ def test_tcp_info_of_a_listener_counts_its_accept_queue(ex, dut, endpoints):
     assert info(dut, fd).unacked == 1
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(STATUS)
 def test_tcp_info_of_an_unconnected_socket(dut):
     record = info(dut, dut.socket(socket.AF_INET, socket.SOCK_STREAM))
@@ -64,6 +66,7 @@ def test_tcp_info_mss_values(ex, dut, endpoints, bed, timestamps):
     assert record.advmss == record.snd_mss
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(STATUS)
 @pytest.mark.parametrize("segments", [1, 2, 3], ids=["1", "2", "3"])
 def test_tcp_info_counts_segments_in_flight(ex, dut, endpoints, segments):
@@ -79,6 +82,7 @@ def test_tcp_info_counts_segments_in_flight(ex, dut, endpoints, segments):
     assert info(dut, peer.fd).unacked == 0
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(STATUS, "RFC6298-5.5-MUST-backoff-doubles")
 @pytest.mark.needs(tail_loss_probe=True, sack=True)  # (Linux probes SACK connections only)
 def test_tcp_info_counts_timeouts_not_probes(ex, dut, endpoints):
@@ -92,6 +96,7 @@ def test_tcp_info_counts_timeouts_not_probes(ex, dut, endpoints):
     assert record.retransmits == 1 and record.unacked == 1
 
 
+@pytest.mark.families()
 @pytest.mark.requirement(STATUS)
 def test_tcp_info_initial_congestion_window(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)

@@ -34,6 +34,7 @@ def test_syn_ack_timestamps_follow_the_syn(ex, dut, endpoints, bed, offered):
     "RFC7323-3.2-MUST-tsecr-echoes-ts-recent",
     "RFC7323-4.3-MUST-tsval-monotonic",
 )
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.needs(timestamps=True)
 def test_every_segment_carries_timestamps_echoing_ts_recent(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)

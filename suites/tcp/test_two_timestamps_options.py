@@ -25,6 +25,7 @@ def test_syn_ack_echoes_the_last_timestamp(ex, dut, endpoints):
     assert synack.timestamps is not None and synack.timestamps[1] in (100, 200)
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC7323-5.3-MUST-paws")
 @pytest.mark.parametrize("last_is_old", [False, True])
 @pytest.mark.needs(timestamps=True)

@@ -11,6 +11,8 @@ from reference_stack.sockopt import TCP_USER_TIMEOUT
 
 from .states import reach
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 R2 = "RFC1122-4.2.3.5-MUST-r2-settable"
 
 

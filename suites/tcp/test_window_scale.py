@@ -57,6 +57,7 @@ def test_dut_sends_within_scaled_window(ex, dut, endpoints, case):
     conn.expect_nothing()
 
 
+@pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC7323-2.2-MUST-syn-window-unscaled")
 def test_window_of_syn_ack_is_not_scaled(ex, dut, endpoints):
     conn, fd, syn = start_active_open(ex, dut, endpoints, window=300,

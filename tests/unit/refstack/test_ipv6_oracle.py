@@ -232,8 +232,10 @@ def test_solicitation_from_a_new_neighbor_creates_its_entry_and_is_answered_ther
     r = s.receive(_ns(src=SPARE), 0.0)
     d = only(r)
     assert d.ipv6.dst == SPARE and d.eth.dst == TESTER_MAC
-    assert s.iface.nd.state(SPARE) == "STALE"
+    # STALE (7.2.3), then DELAY as the advertisement goes out through it (7.3.3)
+    assert s.iface.nd.state(SPARE) == "DELAY"
     assert "RFC4861-7.2.3-SHOULD-update-cache" in r.rules()
+    assert "RFC4861-7.3.3-MUST-stale-to-delay" in r.rules()
 
 
 def test_address_resolution_then_advertisement_releases_the_packet():

@@ -1,0 +1,37 @@
+"""RFC 4862 5.1: with DupAddrDetectTransmits 0 no Duplicate Address Detection runs: an added
+address is assigned at once, with no solicitation. RFC 4862 5.4.2: the first solicitation
+may wait a random delay (up to MAX_RTR_SOLICITATION_DELAY, 1 s), which Linux takes below
+router_solicitation_delay for every added address (LINUX-addrconf_dad_kick-random-delay)."""
+
+import time
+
+import pytest
+
+from .dad import (
+    add_tentative,
+    dad_solicitation,
+    echo,
+    expect_dad_solicitation,
+    expect_echo_reply,
+)
+
+MAX_DELAY_S = 1  # RFC 4861 10 MAX_RTR_SOLICITATION_DELAY; Linux router_solicitation_delay
+
+
+@pytest.mark.requirement("RFC4862-5.1-MUST-no-dad-when-zero")
+def test_zero_transmits_assigns_at_once(ex, bed, endpoints):
+    address = add_tentative(bed, endpoints, 0x5B, 0)
+    echo(ex, address, 5)
+    expect_echo_reply(ex, endpoints, address, 5)
+    ex.expect_nothing(*dad_solicitation(address))
+
+
+@pytest.mark.requirement("RFC4862-5.4.2-SHOULD-random-delay")
+def test_first_solicitation_within_the_random_delay(ex, bed, endpoints):
+    """(Whether the address answers RetransTimer after this solicitation is not asked here:
+    on 6.18 an echo 460 ms after it went unanswered in 1 run of 6, the address assigned
+    later; measured, not explained.)"""
+    t0 = time.monotonic()
+    address = add_tentative(bed, endpoints, 0x5C, 1, delay_s=MAX_DELAY_S)
+    expect_dad_solicitation(ex, address, timeout=MAX_DELAY_S + 1.0)
+    assert time.monotonic() - t0 < MAX_DELAY_S + 0.5
