@@ -27,7 +27,8 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
     """RFC 8985 7.2: schedule the PTO after new data went out (`advancing`: after an ACK that
     re-arms the RTO, which then caps the PTO; else the pending RTO's deadline does)."""
     if not (p.tail_loss_probe and tcb.sack_ok and tcb.in_flight() > 0
-            and tcb.state in SENDING_STATES and tcb.retries == 0 and tcb.dupacks < p.dupthresh):
+            and tcb.state in SENDING_STATES and tcb.retries == 0 and tcb.dupacks < p.dupthresh
+            and (tcb.board is None or tcb.board.high is None)):
         return
     srtt = tcb.rto.srtt
     if srtt is None:

@@ -270,7 +270,9 @@ class Sender:
                 if not probe:
                     # RFC 5681; RFC 8985 7.3 sends a probe's new segment whatever the
                     # congestion window (Linux tcp_write_xmit, push_one == 2).
-                    usable = min(usable, tcb.cwnd - tcb.in_flight())
+                    # (RFC 6675 pipe: what the scoreboard says left the network is not
+                    # in flight, tcp/recovery.py)
+                    usable = min(usable, tcb.cwnd - tcb.in_flight() + tcb.left_out)
                 n = min(mss, unsent, usable)
                 if head and seq_lt(tcb.snd_nxt, tcb.snd_max):
                     n = min(n, seq_diff(tcb.snd_max, tcb.snd_nxt))
@@ -343,6 +345,16 @@ class Sender:
         self.emit(tcb, flags, seq, now, rule, tcb.send.chunk(seq, n))
         self._sent(tcb, seq, n + fin, now)
 
+    def retransmit_range(self, tcb: Tcb, seq: int, end: int, now: float, rule: str) -> None:
+        """The segment [seq, end) sent before, again (loss recovery, tcp/recovery.py)."""
+        fin = tcb.fin_sent() and seq_lt(seq, end) and seq_add(tcb.fin_seq, 1) == end
+        n = seq_diff(end, seq) - fin
+        flags = ACK | (PSH if n and (fin or end == tcb.snd_max) else 0) | (FIN if fin else 0)
+        self.emit(tcb, flags, seq, now, rule, tcb.send.chunk(seq, n))
+        nxt = tcb.snd_nxt
+        self._sent(tcb, seq, n + fin, now)
+        tcb.snd_nxt = nxt
+
     @staticmethod
     def _cwnd_full(tcb: Tcb) -> bool:
         """Linux tcp_cwnd_test: the segments in flight fill the congestion window (both
@@ -383,8 +395,8 @@ class Sender:
 
     def _sent(self, tcb: Tcb, seq: int, length: int, now: float) -> None:
         end = (seq + length) & 0xFFFFFFFF  # (seq_add)
-        if self.profile.tail_loss_probe:
-            loss_probe.sent(tcb, seq, end, now)
+        # (every segment's send time: tail loss probes, RACK and the SACK scoreboard)
+        loss_probe.sent(tcb, seq, end, now)
         if seq != tcb.snd_max and seq_lt(seq, tcb.snd_max):  # (new data: SND.MAX)
             # Karn (RFC 6298 3): never take an RTT sample across a retransmission.
             tcb.rtt_seq = None

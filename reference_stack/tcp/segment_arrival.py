@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from reference_stack.tcp import (
     linux_arrival,
+    recovery,
     request_sock,
     sack_compression,
     syn_cookie,
@@ -433,16 +434,22 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                       f"acknowledged so far {tcb.bytes_acked}")
             send.challenge_ack(tcb, seg, now, rule)
             return
-        if seq_gt(seg.ack, tcb.snd_una):
+        if update_ts and p.ts_recent_after_ack_check and not old_ack:
+            # Linux tcp_ack: tcp_replace_ts_recent once the ACK passed its checks, before
+            # tcp_clean_rtx_queue and tcp_fastretrans_alert: what this ACK makes the sender
+            # (re)transmit already echoes its TSval (RFC 7323 4.3).
+            tcb.ts_recent = ts[0]
+            update_ts = False
+        # RFC 5681 2 (definition of a duplicate ACK) and 3.2, RFC 6675: duplicate ACKs and
+        # SACK information drive loss recovery (tcp/recovery.py; a connection without a
+        # scoreboard whose ACK carries neither takes the plain path).
+        dup = (seg.ack == tcb.snd_una and recovery.is_dupack(
+            tcb, seg.window, bool(seg.payload or flags & FIN)))
+        blocks = seg.sack_blocks if tcb.sack_ok and seg.options else ()
+        if tcb.board is not None or dup or blocks:
+            recovery.on_ack(layer, tcb, seg.ack, blocks, dup, now)
+        elif seq_gt(seg.ack, tcb.snd_una):
             layer.acknowledge(tcb, seg.ack, now)
-        elif (seg.ack == tcb.snd_una and not seg.payload and not flags & FIN
-              and seg.window << tcb.snd_wscale == tcb.snd_wnd and tcb.in_flight() > 0):
-            # RFC 5681 2 (definition of a duplicate ACK) and 3.2: the third one (the
-            # profile's dupthresh) triggers a fast retransmit of the earliest unacknowledged
-            # segment.
-            tcb.dupacks += 1
-            if tcb.dupacks == p.dupthresh:
-                layer.fast_retransmit(tcb, now)
         # RFC 9293 3.10.7.4: if SND.UNA =< SEG.ACK =< SND.NXT, update the send window, only
         # from newer segments (an old ACK is ignored: Linux tcp_ack's old_ack path too).
         if not old_ack and (seq_lt(tcb.snd_wl1, seg.seq) or (

@@ -1,0 +1,90 @@
+"""A DUT sending a flight of full-sized segments to the tester, for the congestion control and
+loss recovery tests (RFC 5681, 6582, 6675, 8985, 6937): the tester sees each segment, and
+acknowledges (cumulatively, with SACK blocks, or duplicates) as a receiver that lost some.
+
+The tester announces MSS 1000, so each DUT segment carries ``Flight.size`` octets (988 with
+timestamps, RFC 6691): small enough that a flight of tens of segments fits the DUT's send
+buffer in one ``send()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.author.tcp_connection import TcpConnection, seq_add
+from reference_stack.tcp.seq import seq_diff
+from reference_stack.wire import tcp as tcpw
+
+from ..ipv4.dut_sysctl import set_dut_sysctl
+from .options import syn_options
+from .states import listen, passive_open
+
+TESTER_MSS = 1000
+TIMESTAMPS_OPTION = 12  # octets of a segment's Timestamps option with its NOPs (RFC 7323)
+
+
+def data_segment(flags: int) -> bool:
+    """a segment without SYN, FIN or RST"""
+    return not flags & (tcpw.SYN | tcpw.FIN | tcpw.RST)
+
+
+@dataclass
+class Flight:
+    """The tester's side of a connection over which the DUT sends data."""
+
+    conn: TcpConnection
+    fd: int
+    dut: Any
+    size: int  # the DUT's segment size (its MSS less the option space)
+    start: int  # the DUT's sequence number of the first octet written
+    written: int = 0
+    seen: list[tcpw.TcpRepr] = field(default_factory=list)
+
+    def seq(self, index: int) -> int:
+        """The DUT's sequence number of segment ``index`` (0-based) of what was written."""
+        return seq_add(self.start, index * self.size)
+
+    def write(self, segments: int) -> None:
+        """The DUT writes ``segments`` full-sized segments."""
+        data = bytes((self.written + i) & 0xFF for i in range(segments * self.size))
+        sent = self.dut.send(self.fd, data)
+        assert sent == len(data), f"send() took {sent} of {len(data)} octets"
+        self.written += segments * self.size
+
+    def take(self, count: int, timeout: float = 3.0) -> list[tcpw.TcpRepr]:
+        """The next ``count`` data segments the DUT sends, in order of arrival."""
+        got = [self.conn.expect(flags=data_segment, timeout=timeout) for _ in range(count)]
+        self.seen += got
+        return got
+
+    def index(self, seg: tcpw.TcpRepr) -> int:
+        """Which segment of the flight ``seg`` starts (0-based)."""
+        off = seq_diff(seg.seq, self.start)
+        assert off % self.size == 0, f"segment at offset {off} is not segment-aligned"
+        return off // self.size
+
+    def ack(self, upto: int, sack: tuple[tuple[int, int], ...] = ()) -> None:
+        """A cumulative ACK of segments [0, upto), with SACK blocks given as segment index
+        ranges [a, b) (RFC 2018 3)."""
+        blocks = tuple((self.seq(a), self.seq(b)) for a, b in sack)
+        opts = self.conn._options(tcpw.ACK)
+        if blocks:
+            opts = opts + (tcpw.TcpOptNop(), tcpw.TcpOptNop(), tcpw.TcpOptSack(blocks))
+        self.conn.send(flags="A", ack=self.seq(upto), options=opts)
+
+
+def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
+                probes: bool = False) -> Flight:
+    """An established connection the tester opened (MSS 1000, timestamps, SACK-permitted if
+    ``sack``); unless ``probes``, tail loss probes are off in the DUT (Linux:
+    net.ipv4.tcp_early_retrans = 0, tcp_schedule_loss_probe) so that on a link whose RTT is
+    microseconds a probe does not race the tester's ACKs."""
+    if not probes and bed.set_dut_sysctl is not None:
+        set_dut_sysctl(bed, "net.ipv4.tcp_early_retrans", "0")
+    lst = listen(dut, endpoints, family=ex.family)
+    conn, fd = passive_open(ex, dut, endpoints, lst,
+                            syn_options=syn_options(mss=TESTER_MSS, sack=sack))
+    size = TESTER_MSS - (TIMESTAMPS_OPTION if conn.timestamps else 0)
+    assert conn.rcv_nxt is not None
+    return Flight(conn, fd, dut, size, conn.rcv_nxt)
