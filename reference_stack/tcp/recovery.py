@@ -116,8 +116,8 @@ def on_ack(layer: Connections, tcb: Tcb, ack: int, sack_blocks: tuple, dup: bool
             layer.trace.add("tcp", EVENT, "RFC6582-3.2-SHOULD-recover-point",
                             f"SND.UNA {tcb.snd_una} not beyond recover {tcb.recover}")
     if board.high is not None:
-        _reduce(layer, tcb, board, delivered, newly_lost, advanced)
         _update_left_out(tcb, board)
+        _reduce(layer, tcb, board, delivered, newly_lost, advanced)
         xmit(layer, tcb, now)
     _update_left_out(tcb, board)
     if board.empty():
@@ -136,10 +136,10 @@ def reorder_timeout(layer: Connections, tcb: Tcb, now: float) -> None:
     if not n:
         return
     layer.trace.add("tcp", EVENT, RULE_RACK, f"reordering window expired: {n} lost")
+    _update_left_out(tcb, board)
     if board.high is None:
         _enter(layer, tcb, board, now)
         _reduce(layer, tcb, board, 1, n, False)
-    _update_left_out(tcb, board)
     xmit(layer, tcb, now)
     _update_left_out(tcb, board)
 

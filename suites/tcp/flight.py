@@ -15,6 +15,7 @@ from typing import Any
 from conformance.author.tcp_connection import TcpConnection, seq_add
 from reference_stack.tcp.seq import seq_diff
 from reference_stack.wire import tcp as tcpw
+from reference_stack.wire.frame import dissect
 
 from ..ipv4.dut_sysctl import set_dut_sysctl
 from .options import syn_options
@@ -58,6 +59,31 @@ class Flight:
         self.seen += got
         return got
 
+    def drain(self) -> list[int]:
+        """The indices of the data segments the DUT sent up to now (a barrier: what an ACK
+        released arrives before the DUT answers the probe that follows it)."""
+        got = []
+        for frame in self.conn.ex.settle():
+            seg = dissect(frame).tcp
+            if (seg is None or seg.src_port != self.conn.dut_port
+                    or seg.dst_port != self.conn.tester_port or not seg.payload):
+                continue
+            self.conn._learn(seg)
+            self.seen.append(seg)
+            got.append(self.index(seg))
+        return got
+
+    def retransmission(self, index: int, timeout: float = 3.0) -> tcpw.TcpRepr:
+        """The next DUT segment, which must be segment ``index`` sent again."""
+        seg = self.conn.expect(flags=data_segment, timeout=timeout)
+        assert self.index(seg) == index, (
+            f"expected segment {index} again, got segment {self.index(seg)}: {seg.summary()}")
+        return seg
+
+    def ack_all(self) -> None:
+        """Everything written is acknowledged."""
+        self.ack(self.written // self.size)
+
     def index(self, seg: tcpw.TcpRepr) -> int:
         """Which segment of the flight ``seg`` starts (0-based)."""
         off = seq_diff(seg.seq, self.start)
@@ -77,11 +103,16 @@ class Flight:
 def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
                 probes: bool = False) -> Flight:
     """An established connection the tester opened (MSS 1000, timestamps, SACK-permitted if
-    ``sack``); unless ``probes``, tail loss probes are off in the DUT (Linux:
-    net.ipv4.tcp_early_retrans = 0, tcp_schedule_loss_probe) so that on a link whose RTT is
-    microseconds a probe does not race the tester's ACKs."""
-    if not probes and bed.set_dut_sysctl is not None:
-        set_dut_sysctl(bed, "net.ipv4.tcp_early_retrans", "0")
+    ``sack``), with Reno congestion control in a kernel DUT; unless ``probes``, tail loss probes are off in
+    the DUT (Linux: net.ipv4.tcp_early_retrans = 0, tcp_schedule_loss_probe) so that on a
+    link whose RTT is microseconds a probe does not race the tester's ACKs."""
+    if bed.set_dut_sysctl is not None:
+        # Reno, the congestion control every namespace may choose (a host may have chosen
+        # another default, e.g. BBR, whose window the oracle does not model; CUBIC may be
+        # barred from a namespace: tcp_allowed_congestion_control): conformance/judge/sysctls.py
+        set_dut_sysctl(bed, "net.ipv4.tcp_congestion_control", "reno")
+        if not probes:
+            set_dut_sysctl(bed, "net.ipv4.tcp_early_retrans", "0")
     lst = listen(dut, endpoints, family=ex.family)
     conn, fd = passive_open(ex, dut, endpoints, lst,
                             syn_options=syn_options(mss=TESTER_MSS, sack=sack))
