@@ -418,8 +418,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         _syn_received_acked(layer, tcb, seg, now)
         table = TABLES[tcb.state]
     else:
-        # RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT.
-        if seq_gt(seg.ack, tcb.snd_nxt):
+        # RFC 5961 5.2: acceptable iff SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT. (SND.NXT
+        # as RFC 9293 keeps it: the highest sent, SND.MAX, also while a retransmission
+        # timeout made the oracle send again from SND.UNA.)
+        if seq_gt(seg.ack, tcb.snd_max):
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-ack-unsent",
                       "ACK acknowledges something not yet sent")
             send.challenge_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-ack-unsent")
@@ -561,6 +563,13 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                 fin_ok = False  # RFC 9293 3.10.7.4: a FIN beyond the window is trimmed
             before = tcb.rcv_nxt
             if data:
+                if start != before and p.dsack and tcb.sack_ok:
+                    held = _ofo_held(tcb, start, len(data))
+                    if held is not None:
+                        # RFC 2883 4 (examples 4-5): out-of-order text received again, a
+                        # D-SACK block before the block holding it (Linux
+                        # tcp_data_queue_ofo: tcp_dsack_set)
+                        tcb.dsack = held
                 overlap = _ofo_overlap(tcb, start, len(data))
                 tcb.rcv_nxt = tcb.recv.insert(start, data, tcb.rcv_nxt)
                 if overlap is not None and p.dsack and tcb.sack_ok:
@@ -765,6 +774,18 @@ def _ofo_overlap(tcb: Tcb, start: int, length: int) -> tuple[int, int] | None:
         return None
     first = min(firsts, key=lambda s: seq_diff(s, start))
     return first, end
+
+
+def _ofo_held(tcb: Tcb, start: int, length: int) -> tuple[int, int] | None:
+    """Out-of-order text [start, start + length) that starts inside a segment held out of
+    order: the part of it held already (what Linux's tcp_data_queue_ofo reports, from the
+    segment's start to its end or the held segment's)."""
+    for s, d in tcb.recv.ooo.items():
+        if d and seq_le(s, start) and seq_lt(start, seq_add(s, len(d))):
+            end = seq_add(start, length)
+            held_end = seq_add(s, len(d))
+            return start, end if seq_le(end, held_end) else held_end
+    return None
 
 
 def note_duplicate(layer: Connections, tcb: Tcb, start: int, end: int) -> None:

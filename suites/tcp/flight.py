@@ -103,9 +103,10 @@ class Flight:
 def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
                 probes: bool = False) -> Flight:
     """An established connection the tester opened (MSS 1000, timestamps, SACK-permitted if
-    ``sack``), with Reno congestion control in a kernel DUT; unless ``probes``, tail loss probes are off in
-    the DUT (Linux: net.ipv4.tcp_early_retrans = 0, tcp_schedule_loss_probe) so that on a
-    link whose RTT is microseconds a probe does not race the tester's ACKs."""
+    ``sack``), with Reno congestion control in a kernel DUT; unless ``probes``, tail loss
+    probes are off in the DUT (Linux: net.ipv4.tcp_early_retrans = 0,
+    tcp_schedule_loss_probe) so that on a link whose RTT is microseconds a probe does not
+    race the tester's ACKs."""
     if bed.set_dut_sysctl is not None:
         # Reno, the congestion control every namespace may choose (a host may have chosen
         # another default, e.g. BBR, whose window the oracle does not model; CUBIC may be

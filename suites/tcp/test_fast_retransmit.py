@@ -19,8 +19,11 @@ from .flight import open_flight
 pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 
-@pytest.mark.requirement("RFC5681-3.2-MUST-fast-retransmit", "RFC5681-3.2-MUST-retransmit-lost-segment",
-                         "RFC5681-3.2-MUST-ssthresh-on-fast-retransmit")
+@pytest.mark.requirement(
+    "RFC5681-3.2-MUST-fast-retransmit",
+    "RFC5681-3.2-MUST-retransmit-lost-segment",
+    "RFC5681-3.2-MUST-ssthresh-on-fast-retransmit",
+)
 def test_third_duplicate_ack_retransmits_the_first_unacknowledged_segment(ex, dut, endpoints,
                                                                          bed):
     f = open_flight(ex, dut, endpoints, bed, sack=False)
@@ -48,7 +51,10 @@ def test_two_duplicate_acks_retransmit_nothing(ex, dut, endpoints, bed):
     f.ack_all()
 
 
-@pytest.mark.requirement("RFC6582-3.2-SHOULD-partial-ack-retransmit", "RFC5681-3.2-MUST-fast-retransmit")
+@pytest.mark.requirement(
+    "RFC6582-3.2-SHOULD-partial-ack-retransmit",
+    "RFC5681-3.2-MUST-fast-retransmit",
+)
 def test_partial_ack_retransmits_the_next_hole(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed, sack=False)
     f.write(8)

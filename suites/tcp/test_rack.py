@@ -15,8 +15,11 @@ from .flight import open_flight
 pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.needs(sack=True)]
 
 
-@pytest.mark.requirement("RFC8985-6.2-SHOULD-reordering-window", "RFC8985-6.2-SHOULD-rack-time-based-loss",
-                         "RFC8985-6.3-MUST-timer-for-undelivered")
+@pytest.mark.requirement(
+    "RFC8985-6.2-SHOULD-reordering-window",
+    "RFC8985-6.2-SHOULD-rack-time-based-loss",
+    "RFC8985-6.3-MUST-timer-for-undelivered",
+)
 def test_one_sacked_segment_beyond_a_hole(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
     f.write(6)
@@ -26,7 +29,10 @@ def test_one_sacked_segment_beyond_a_hole(ex, dut, endpoints, bed):
     f.ack_all()
 
 
-@pytest.mark.requirement("RFC8985-6.2-SHOULD-rack-time-based-loss", "RFC6675-5-MUST-nextseg-holes-first")
+@pytest.mark.requirement(
+    "RFC8985-6.2-SHOULD-rack-time-based-loss",
+    "RFC6675-5-MUST-nextseg-holes-first",
+)
 def test_segments_sent_before_a_sacked_one_are_lost_in_recovery(ex, dut, endpoints, bed):
     # In recovery the reordering window is zero (RFC 8985 6.2; Linux tcp_rack_reo_wnd): a
     # later SACK beyond a second hole marks it lost at once.

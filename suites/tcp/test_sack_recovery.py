@@ -41,8 +41,11 @@ def test_sacked_segments_are_not_retransmitted(ex, dut, endpoints, bed):
     assert f.drain() == []
 
 
-@pytest.mark.requirement("RFC6675-5-MUST-end-at-recovery-point", "RFC5681-3.2-MUST-deflate-after-recovery",
-                         "RFC2525-2.8-MUST-deflate-window-after-recovery")
+@pytest.mark.requirement(
+    "RFC6675-5-MUST-end-at-recovery-point",
+    "RFC5681-3.2-MUST-deflate-after-recovery",
+    "RFC2525-2.8-MUST-deflate-window-after-recovery",
+)
 def test_window_after_recovery_is_smaller_than_before(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
     f.write(10)
