@@ -4,8 +4,8 @@ more is in flight than ssthresh, it sends about ssthresh / RecoverFS segments pe
 delivered (never a burst, never as much as was delivered); once less is in flight, it rebuilds
 towards ssthresh, at most one segment beyond what an ACK delivered (PRR-SSRB).
 
-The DUT writes 16 segments and sends its initial window of 10; the tester plays a receiver that
-lost segment 0 and SACKs the rest as it arrives. Every conforming sender retransmits segment 0
+The DUT sends its initial window of 10 segments; the tester plays a receiver that lost
+segment 0 and SACKs the rest as it arrives; the DUT has more to send once recovery began. Every conforming sender retransmits segment 0
 and sends less new data than was delivered; the lockstep oracle judges every segment with the
 profile's recovery (the `linux` profile: PRR, with Reno's ssthresh, half the window, as the
 test sets net.ipv4.tcp_congestion_control=reno in the DUT: flight.py).
@@ -23,17 +23,14 @@ pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.needs(sack=True)
                          "RFC5681-3-MUST-NOT-send-beyond-cwnd")
 def test_recovery_sends_in_proportion_to_what_is_delivered(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
-    f.write(16)
+    f.write(10)
     sent = len(f.take(10))
     f.ack(0, sack=((1, 2),))
-    # the SACKed segment left the network: one new segment may go at once (RFC 6675 pipe,
-    # RFC 3042), then the hole when it is deemed lost
-    released = []
-    while (seg := f.take(1, timeout=1.5)[0]) and f.index(seg) != 0:
-        assert f.index(seg) >= sent, seg.summary()
-        released.append(f.index(seg))
-    assert len(released) <= 1, f"before the retransmission: {released}"
-    released = []
+    f.retransmission(0, timeout=1.5)
+    # (new data only now, in recovery: before it, Linux may defer a one-segment opening to
+    # a later ACK, tcp_tso_should_defer, depending on timing)
+    f.write(6)
+    released = f.drain()
     for last in range(3, 9):  # one more segment SACKed per ACK
         f.ack(0, sack=((1, last),))
         got = f.drain()
