@@ -122,6 +122,9 @@ MODELLED: dict[str, Change] = {
     # tcp_init_sock: tp->reordering = tcp_reordering; tcp_time_to_recover and RACK's
     # tcp_rack_reo_wnd count duplicate (SACKed) segments against it (RFC 5681 3.2 DupThresh)
     "net.ipv4.tcp_reordering": _field("dupthresh", int),
+    # tcp_rack_detect_loss runs when bit 0 (TCP_RACK_LOSS_DETECTION) is set (tcp_is_rack);
+    # without it SACKed segments count against DupThresh (RFC 6675 IsLost, tcp/recovery.py)
+    "net.ipv4.tcp_recovery": lambda v: {"rack_loss_detection": bool(int(v) & 1)},
     # the congestion control of new sockets: ssthresh on loss (tcp/recovery.py)
     "net.ipv4.tcp_congestion_control": _congestion_control,
     # arp_process: IN_DEV_ARP_ACCEPT (the maximum of conf.all and the device's)

@@ -28,7 +28,7 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
     re-arms the RTO, which then caps the PTO; else the pending RTO's deadline does)."""
     if not (p.tail_loss_probe and tcb.sack_ok and tcb.in_flight() > 0
             and tcb.state in SENDING_STATES and tcb.retries == 0 and tcb.dupacks < p.dupthresh
-            and (tcb.board is None or tcb.board.high is None)):
+            and tcb.board is None):  # (Linux: only in the Open state, nothing SACKed or lost)
         return
     srtt = tcb.rto.srtt
     if srtt is None:

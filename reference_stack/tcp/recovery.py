@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from reference_stack.profiles import Profile
 from reference_stack.tcp.seq import seq_diff, seq_ge, seq_gt, seq_le
-from reference_stack.tcp.tcb import T_REORDER, T_RETRANSMIT, Tcb
+from reference_stack.tcp.tcb import T_LOSS_PROBE, T_REORDER, T_RETRANSMIT, Tcb
 from reference_stack.trace import EVENT
 
 if TYPE_CHECKING:
@@ -242,6 +242,8 @@ def _detect_losses(layer: Connections, tcb: Tcb, board: Scoreboard, advanced: bo
             if n:
                 layer.trace.add("tcp", EVENT, RULE_RACK, f"{n} sent before a delivered one")
         elif _rack_pending(tcb, board) and not tcb.timers.is_set(T_REORDER):
+            # (Linux's one transmit timer: the reordering timer replaces a loss probe's)
+            tcb.timers.cancel(T_LOSS_PROBE)
             tcb.timers.set(T_REORDER, now + REO_TIMEOUT)
             layer.trace.add("tcp", EVENT, RULE_RACK,
                             "a segment sent earlier is not delivered: reordering timer")
