@@ -53,6 +53,7 @@ def test_window_after_recovery_is_smaller_than_before(ex, dut, endpoints, bed):
     f.ack(0, sack=((1, 10),))
     f.retransmission(0, timeout=0.15)
     f.ack(10)  # recovery point reached: recovery is over
+    assert f.drain() == []  # (a barrier: the DUT took the ACK before the write)
     f.write(14)
     after = f.drain()
     # RFC 5681 3.2: cwnd = ssthresh =< FlightSize / 2 (RFC 6675: the same); Linux CUBIC: 0.7
