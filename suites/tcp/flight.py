@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from conformance.author.tcp_connection import TcpConnection, seq_add
 from reference_stack.tcp.seq import seq_diff
 from reference_stack.wire import tcp as tcpw
@@ -41,6 +43,7 @@ class Flight:
     start: int  # the DUT's sequence number of the first octet written
     written: int = 0
     seen: list[tcpw.TcpRepr] = field(default_factory=list)
+    idents: dict[int, int] = field(default_factory=dict)  # IPv4 Identification by segment
 
     def seq(self, index: int) -> int:
         """The DUT's sequence number of segment ``index`` (0-based) of what was written."""
@@ -53,6 +56,18 @@ class Flight:
         assert sent == len(data), f"send() took {sent} of {len(data)} octets"
         self.written += segments * self.size
 
+    def first_flight(self, segments: int, needs: int | None = None) -> int:
+        """The DUT writes ``segments`` and sends its first flight; a DUT whose initial window
+        is smaller than ``needs`` (all of them by default; RFC 5681 3.1 allows two segments)
+        skips the test, which needs that many in flight. Returns how many arrived."""
+        needs = segments if needs is None else needs
+        self.write(segments)
+        got = self.drain()
+        if len(got) < needs:
+            pytest.skip(f"the DUT's first flight is {len(got)} segments (its initial window, "
+                        f"RFC 5681 3.1): the test needs {needs} in flight")
+        return len(got)
+
     def take(self, count: int, timeout: float = 3.0) -> list[tcpw.TcpRepr]:
         """The next ``count`` data segments the DUT sends, in order of arrival."""
         got = [self.conn.expect(flags=data_segment, timeout=timeout) for _ in range(count)]
@@ -64,13 +79,16 @@ class Flight:
         released arrives before the DUT answers the probe that follows it)."""
         got = []
         for frame in self.conn.ex.settle():
-            seg = dissect(frame).tcp
+            d = dissect(frame)
+            seg = d.tcp
             if (seg is None or seg.src_port != self.conn.dut_port
                     or seg.dst_port != self.conn.tester_port or not seg.payload):
                 continue
             self.conn._learn(seg)
             self.seen.append(seg)
             got.append(self.index(seg))
+            if d.ipv4 is not None:
+                self.idents.setdefault(got[-1], d.ipv4.ident)
         return got
 
     def retransmission(self, index: int, timeout: float = 3.0) -> tcpw.TcpRepr:

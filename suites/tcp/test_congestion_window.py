@@ -44,8 +44,7 @@ def test_first_flight_is_bounded_by_the_initial_window(ex, dut, endpoints, bed):
                          "RFC5681-3.1-MUST-slow-start-congestion-avoidance")
 def test_ack_of_four_segments_grows_the_window(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
-    f.write(16)
-    sent = len(f.drain())
+    sent = f.first_flight(16, needs=4)
     f.ack(4)
     released = f.drain()
     # four segments slid out of the window and slow start (ssthresh is still arbitrarily
@@ -60,8 +59,7 @@ def test_ack_of_two_segments_releases_three_or_four(ex, dut, endpoints, bed):
     # RFC 5681 3.1: cwnd += min(N, SMSS) (three segments go: two slid out, one more), RFC
     # 3465 allows 2 * SMSS (four); Linux adds both segments acknowledged.
     f = open_flight(ex, dut, endpoints, bed)
-    f.write(16)
-    sent = len(f.drain())
+    sent = f.first_flight(16, needs=2)
     f.ack(2)
     released = f.drain()
     assert released == list(range(sent, sent + len(released))), released

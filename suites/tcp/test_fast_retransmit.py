@@ -27,8 +27,7 @@ pytestmark = pytest.mark.families("ipv4", "ipv6")
 def test_third_duplicate_ack_retransmits_the_first_unacknowledged_segment(ex, dut, endpoints,
                                                                          bed):
     f = open_flight(ex, dut, endpoints, bed, sack=False)
-    f.write(8)
-    f.take(8)
+    f.first_flight(8)
     for _ in range(3):
         f.ack(0)  # segments 1, 2, 3 arrived: three duplicate ACKs
     f.retransmission(0, timeout=0.15)  # well before the RTO (200 ms at the least on Linux)
@@ -38,8 +37,7 @@ def test_third_duplicate_ack_retransmits_the_first_unacknowledged_segment(ex, du
 @pytest.mark.requirement("RFC5681-3.2-MUST-fast-retransmit")
 def test_two_duplicate_acks_retransmit_nothing(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed, sack=False)
-    f.write(8)
-    f.take(8)
+    f.first_flight(8)
     t0 = time.monotonic()
     f.ack(0)
     f.ack(0)
@@ -57,8 +55,7 @@ def test_two_duplicate_acks_retransmit_nothing(ex, dut, endpoints, bed):
 )
 def test_partial_ack_retransmits_the_next_hole(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed, sack=False)
-    f.write(8)
-    f.take(8)
+    f.first_flight(8)
     for _ in range(3):  # segments 1, 2, 3 arrived; 0 and 4 were lost
         f.ack(0)
     f.retransmission(0, timeout=0.15)

@@ -5,10 +5,11 @@ delivered (never a burst, never as much as was delivered); once less is in fligh
 towards ssthresh, at most one segment beyond what an ACK delivered (PRR-SSRB).
 
 The DUT sends its initial window of 10 segments; the tester plays a receiver that lost
-segment 0 and SACKs the rest as it arrives; the DUT has more to send once recovery began. Every conforming sender retransmits segment 0
-and sends less new data than was delivered; the lockstep oracle judges every segment with the
-profile's recovery (the `linux` profile: PRR, with Reno's ssthresh, half the window, as the
-test sets net.ipv4.tcp_congestion_control=reno in the DUT: flight.py).
+segment 0 and SACKs the rest as it arrives; the DUT has more to send once recovery began.
+Every conforming sender retransmits segment 0 and sends less new data than was delivered;
+the lockstep oracle judges every segment with the profile's recovery (the `linux` profile:
+PRR, with Reno's ssthresh, half the window, as the test sets
+net.ipv4.tcp_congestion_control=reno in the DUT: flight.py).
 
 Waits: RACK's reordering window or the RTO for the first retransmission (under 1.5 s)."""
 
@@ -23,8 +24,7 @@ pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.needs(sack=True)
                          "RFC5681-3-MUST-NOT-send-beyond-cwnd")
 def test_recovery_sends_in_proportion_to_what_is_delivered(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
-    f.write(10)
-    sent = len(f.take(10))
+    sent = f.first_flight(10)
     f.ack(0, sack=((1, 2),))
     f.retransmission(0, timeout=1.5)
     # (new data only now, in recovery: before it, Linux may defer a one-segment opening to
@@ -47,8 +47,7 @@ def test_recovery_sends_in_proportion_to_what_is_delivered(ex, dut, endpoints, b
                          "RFC6675-5-MUST-nextseg-holes-first")
 def test_recovery_with_little_in_flight_rebuilds_to_ssthresh(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
-    f.write(16)
-    sent = len(f.take(10))
+    sent = f.first_flight(16, needs=10)
     f.ack(0, sack=((1, 10),))  # nine of ten delivered at once: two segments in flight
     got = f.drain()
     assert got and got[0] == 0, f"the hole first: {got}"

@@ -2,8 +2,8 @@
 is answered at once with a duplicate ACK; the segment that fills the gap is answered at once
 with an ACK of everything the receiver held above it (it kept the out-of-order data); full-sized
 segments are acknowledged at least every second one (no stretch ACKs); and no ACK waits more
-than 500 ms. When a delayable ACK goes is judged by the lockstep oracle (the profile's delayed
-ACK)."""
+than 500 ms. "At once" is checked against the 500 ms bound (a userspace stack's timers under
+load); when exactly an ACK goes is judged by the lockstep oracle (the profile's delayed ACK)."""
 
 import pytest
 
@@ -27,7 +27,7 @@ def test_out_of_order_segment_draws_an_immediate_duplicate_ack(ex, dut, endpoint
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     conn = peer.conn
     conn.send(b"o" * 100, flags="PA", seq=seq_add(conn.snd_nxt, 100), advance=False)
-    conn.expect(flags="A", ack=conn.snd_nxt, timeout=0.2)
+    conn.expect(flags="A", ack=conn.snd_nxt, timeout=0.5)
 
 
 @pytest.mark.requirement("RFC5681-3.2-SHOULD-immediate-ack-filling-gap",
@@ -39,7 +39,7 @@ def test_segment_filling_the_gap_is_acknowledged_with_what_lies_above(ex, dut, e
     conn.send(b"b" * 100, flags="PA", seq=seq_add(start, 100), advance=False)
     conn.expect(flags="A", ack=start)
     conn.send(b"a" * 100, flags="PA")  # fills the gap
-    conn.expect(flags="A", ack=seq_add(start, 200), timeout=0.2)
+    conn.expect(flags="A", ack=seq_add(start, 200), timeout=0.5)
     conn.snd_nxt = seq_add(start, 200)
     assert dut.recv(peer.fd, 1000) == b"a" * 100 + b"b" * 100
 

@@ -23,8 +23,7 @@ pytestmark = pytest.mark.families("ipv4", "ipv6")
 )
 def test_rto_retransmits_one_segment(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed, sack=False)
-    f.write(6)
-    f.take(6)
+    f.first_flight(6)
     f.retransmission(0, timeout=3.0)
     assert f.drain() == [], "more than one segment after the RTO"
     f.ack_all()
@@ -37,8 +36,7 @@ def test_rto_retransmits_one_segment(ex, dut, endpoints, bed):
 )
 def test_slow_start_after_rto(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed, sack=False)
-    f.write(6)
-    f.take(6)
+    f.first_flight(6)
     f.retransmission(0, timeout=3.0)
     f.ack(1)  # the retransmission arrived
     second = f.drain()

@@ -20,8 +20,7 @@ pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.needs(sack=True)
                          "RFC6675-4-MUST-islost-dupthresh", "RFC6675-5-MUST-nextseg-holes-first")
 def test_holes_below_sacked_data_are_retransmitted_lowest_first(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
-    f.write(8)
-    f.take(8)
+    f.first_flight(8)
     f.ack(0, sack=((1, 3), (4, 8)))  # segments 0 and 3 lost
     f.retransmission(0, timeout=0.15)
     f.retransmission(3, timeout=0.15)
@@ -31,8 +30,7 @@ def test_holes_below_sacked_data_are_retransmitted_lowest_first(ex, dut, endpoin
 @pytest.mark.requirement("RFC6675-5-MUST-nextseg-holes-first", "RFC6675-5-MUST-pipe-limits-sending")
 def test_sacked_segments_are_not_retransmitted(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
-    f.write(8)
-    f.take(8)
+    f.first_flight(8)
     f.ack(0, sack=((1, 8),))
     f.retransmission(0, timeout=0.15)
     assert f.drain() == [], "a SACKed segment was sent again"
@@ -48,8 +46,7 @@ def test_sacked_segments_are_not_retransmitted(ex, dut, endpoints, bed):
 )
 def test_window_after_recovery_is_smaller_than_before(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
-    f.write(10)
-    before = len(f.take(10))
+    before = f.first_flight(10)
     f.ack(0, sack=((1, 10),))
     f.retransmission(0, timeout=0.15)
     f.ack(10)  # recovery point reached: recovery is over
