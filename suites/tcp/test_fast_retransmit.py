@@ -62,3 +62,27 @@ def test_partial_ack_retransmits_the_next_hole(ex, dut, endpoints, bed):
     f.ack(4)  # the retransmission filled the first hole: a partial ACK
     f.retransmission(4, timeout=0.15)
     f.ack_all()
+
+
+@pytest.mark.requirement(
+    "RFC5681-3.2-MUST-inflate-per-dupack",
+    "RFC5681-3.2-SHOULD-new-data-in-recovery",
+    "RFC5681-3-MUST-NOT-send-beyond-cwnd",
+)
+def test_further_duplicate_acks_release_new_data(ex, dut, endpoints, bed):
+    # RFC 5681 3.2 steps 4-5: each duplicate ACK after the third inflates cwnd by SMSS (a
+    # segment left the network); once cwnd covers the flight, each releases one new segment
+    # (Linux: PRR, with Reno's ssthresh, half the window, flight.py)
+    f = open_flight(ex, dut, endpoints, bed, sack=False)
+    sent = f.first_flight(8)
+    for _ in range(3):
+        f.ack(0)
+    f.retransmission(0, timeout=0.15)
+    f.write(4)  # new data, in recovery
+    released = [f.drain()]
+    for _ in range(3):  # segments 4, 5, 6 arrived
+        f.ack(0)
+        released.append(f.drain())
+    assert all(len(r) <= 1 and all(s >= sent for s in r) for r in released), released
+    assert sum(map(len, released)) >= 1, f"no new data in recovery: {released}"
+    f.ack_all()

@@ -43,6 +43,7 @@ def test_sacked_segments_are_not_retransmitted(ex, dut, endpoints, bed):
     "RFC6675-5-MUST-end-at-recovery-point",
     "RFC5681-3.2-MUST-deflate-after-recovery",
     "RFC2525-2.8-MUST-deflate-window-after-recovery",
+    "RFC6937-3-SHOULD-cwnd-ssthresh-at-exit",
 )
 def test_window_after_recovery_is_smaller_than_before(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
