@@ -17,14 +17,18 @@ pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.needs(sack=True,
     "RFC2883-4-SHOULD-dsack-first-block",
     "RFC2883-4-SHOULD-dsack-below-cumulative-ack",
 )
-def test_duplicate_below_the_cumulative_ack_is_reported(ex, dut, endpoints):
-    peer = reach("ESTABLISHED", ex, dut, endpoints)
-    conn = peer.conn
+def _sent_twice(conn) -> tuple[int, object]:
+    """100 octets in order, acknowledged, then the same segment again: (its start, the ACK
+    of the duplicate)."""
     start = conn.snd_nxt
     conn.send(b"d" * 100, flags="PA")
     conn.expect(flags="A", ack=conn.snd_nxt)
     conn.send(b"d" * 100, flags="PA", seq=start, advance=False)  # the same segment again
-    ack = conn.expect(flags="A", ack=conn.snd_nxt)
+    return start, conn.expect(flags="A", ack=conn.snd_nxt)
+
+
+def test_duplicate_below_the_cumulative_ack_is_reported(ex, dut, endpoints):
+    start, ack = _sent_twice(reach("ESTABLISHED", ex, dut, endpoints).conn)
     assert ack.sack_blocks[:1] == ((start, seq_add(start, 100)),), ack.summary()
 
 
@@ -47,13 +51,8 @@ def test_duplicate_of_out_of_order_data_is_reported_with_its_block(ex, dut, endp
 
 @pytest.mark.requirement("RFC2883-4-SHOULD-dsack-once")
 def test_duplicate_is_reported_once(ex, dut, endpoints):
-    peer = reach("ESTABLISHED", ex, dut, endpoints)
-    conn = peer.conn
-    start = conn.snd_nxt
-    conn.send(b"d" * 100, flags="PA")
-    conn.expect(flags="A", ack=conn.snd_nxt)
-    conn.send(b"d" * 100, flags="PA", seq=start, advance=False)
-    ack = conn.expect(flags="A", ack=conn.snd_nxt)
+    conn = reach("ESTABLISHED", ex, dut, endpoints).conn
+    _, ack = _sent_twice(conn)
     assert ack.sack_blocks, ack.summary()
     conn.send(b"n" * 100, flags="PA")  # new data, in order: nothing to report
     ack = conn.expect(flags="A", ack=conn.snd_nxt)
