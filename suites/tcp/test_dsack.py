@@ -13,10 +13,6 @@ from .states import reach
 pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.needs(sack=True, dsack=True)]
 
 
-@pytest.mark.requirement(
-    "RFC2883-4-SHOULD-dsack-first-block",
-    "RFC2883-4-SHOULD-dsack-below-cumulative-ack",
-)
 def _sent_twice(conn) -> tuple[int, object]:
     """100 octets in order, acknowledged, then the same segment again: (its start, the ACK
     of the duplicate)."""
@@ -27,6 +23,10 @@ def _sent_twice(conn) -> tuple[int, object]:
     return start, conn.expect(flags="A", ack=conn.snd_nxt)
 
 
+@pytest.mark.requirement(
+    "RFC2883-4-SHOULD-dsack-first-block",
+    "RFC2883-4-SHOULD-dsack-below-cumulative-ack",
+)
 def test_duplicate_below_the_cumulative_ack_is_reported(ex, dut, endpoints):
     start, ack = _sent_twice(reach("ESTABLISHED", ex, dut, endpoints).conn)
     assert ack.sack_blocks[:1] == ((start, seq_add(start, 100)),), ack.summary()
