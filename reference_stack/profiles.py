@@ -273,6 +273,23 @@ class Profile:
     # RFC 9293 3.8.5 / RFC 6093: urgent data stays in line. Linux (without SO_OOBINLINE) takes
     # the last urgent octet out of the stream as an out-of-band byte (tcp_urg, tcp_recvmsg).
     urgent_oob_byte: bool = False
+    # -- congestion control and loss recovery (tcp/recovery.py) ---------------------------
+    # RFC 5681 3.1 RECOMMENDS cwnd += min(N, SMSS) per ACK in slow start. Linux tcp_slow_start
+    # adds every segment the ACK delivered (cwnd = min(cwnd + acked, ssthresh); RFC 3465
+    # appropriate byte counting without its L limit).
+    slow_start_counts_segments: bool = False
+    # RFC 5681 3.1 eq. 4: ssthresh = max(FlightSize / 2, 2 * SMSS) on loss. Linux's default
+    # congestion control, CUBIC (bictcp_recalc_ssthresh), takes cwnd * beta / 1024 with
+    # beta = 717 (at least 2 segments): the profile's beta, None for the RFC's halving.
+    recovery_beta: int | None = None
+    # RFC 6675 4 IsLost() deems a segment lost once DupThresh segments above it are SACKed.
+    # Linux (net.ipv4.tcp_recovery & 1) uses RACK (RFC 8985 6, tcp_rack_detect_loss): a
+    # segment is lost once one sent after it is SACKed and the reordering window (RACK.min_RTT
+    # / 4, zero in recovery or with DupThresh segments SACKed: tcp_rack_reo_wnd) has passed.
+    rack_loss_detection: bool = False
+    # RFC 6675 5 keeps cwnd at ssthresh through recovery. Linux tcp_cwnd_reduction runs
+    # Proportional Rate Reduction (RFC 6937 PRR-SSRB, RecoverFS = the cwnd at the start).
+    prr: bool = False
     # TCP data path
     initial_cwnd_segments: int | None = None  # None: RFC 5681 3.1 formula; Linux: 10 (RFC 6928)
     send_buffer: int = 16384
@@ -677,6 +694,11 @@ LINUX = Profile(
     time_wait_accepts_syn=True,  # tcp_timewait_state_process: TCP_TW_SYN
     drop_segment_without_ts=False,
     initial_cwnd_segments=10,  # TCP_INIT_CWND
+    # congestion control and loss recovery (tcp/recovery.py)
+    slow_start_counts_segments=True,  # tcp_slow_start
+    recovery_beta=717,  # tcp_cubic.c bictcp_recalc_ssthresh (BICTCP_BETA_SCALE 1024)
+    rack_loss_detection=True,  # tcp_rack_detect_loss, net.ipv4.tcp_recovery = 1
+    prr=True,  # tcp_cwnd_reduction
     send_buffer=16384,  # tcp_wmem[1]
     recv_buffer=131072,  # tcp_rmem[1]
     ephemeral_ports=(32768, 60999),  # net.ipv4.ip_local_port_range

@@ -87,6 +87,14 @@ def _early_retrans(value: str) -> dict[str, object]:
     return {"tail_loss_probe": int(value) in (3, 4)}
 
 
+def _congestion_control(value: str) -> dict[str, object]:
+    """tcp_congestion_control (a new socket's ca_ops, tcp_assign_congestion_control): CUBIC
+    sets ssthresh to cwnd * 717/1024 on loss (bictcp_recalc_ssthresh), Reno to cwnd / 2
+    (tcp_reno_ssthresh); both leave cwnd in recovery to PRR (tcp_cwnd_reduction). Another
+    algorithm keeps CUBIC's numbers and is named under not_modelled (UNMODELLED_VALUES)."""
+    return {"recovery_beta": 512 if value.strip() == "reno" else 717}
+
+
 def _orphan_retries(value: str) -> dict[str, object]:
     """tcp_orphan_retries (tcp_orphan_retries(): 0 means 8 while the peer is alive, i.e. its
     last RTO was not backed off to the maximum) bounds an orphan's retransmissions
@@ -114,6 +122,11 @@ MODELLED: dict[str, Change] = {
     # tcp_init_sock: tp->reordering = tcp_reordering; tcp_time_to_recover and RACK's
     # tcp_rack_reo_wnd count duplicate (SACKed) segments against it (RFC 5681 3.2 DupThresh)
     "net.ipv4.tcp_reordering": _field("dupthresh", int),
+    # tcp_rack_detect_loss runs when bit 0 (TCP_RACK_LOSS_DETECTION) is set (tcp_is_rack);
+    # without it SACKed segments count against DupThresh (RFC 6675 IsLost, tcp/recovery.py)
+    "net.ipv4.tcp_recovery": lambda v: {"rack_loss_detection": bool(int(v) & 1)},
+    # the congestion control of new sockets: ssthresh on loss (tcp/recovery.py)
+    "net.ipv4.tcp_congestion_control": _congestion_control,
     # arp_process: IN_DEV_ARP_ACCEPT (the maximum of conf.all and the device's)
     "net.ipv4.conf.all.arp_accept": _field("arp_accept", _on),
     # fib_validate_source: IN_DEV_ACCEPT_LOCAL (conf.all or the device's) lets a datagram
@@ -186,6 +199,11 @@ UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
     "net.ipv4.tcp_ecn": lambda v: (
         "ECT marking and CWR/ECE on an ECN connection (tcp_ecn_send, tcp_ecn_check_ce)"
         if int(v) == 1 else "AccECN (tcp_ecn >= 3: tcp_accecn_*)" if int(v) >= 3 else None),
+    "net.ipv4.tcp_congestion_control": lambda v: (
+        None if v.strip() in ("cubic", "reno") else
+        "its own congestion window and pacing (cong_control, e.g. BBR's bbr_main: packet "
+        "conservation in recovery, bbr_set_cwnd; TSO deferral): the segments a window "
+        "releases, in recovery and after"),
     "net.ipv4.conf.all.rp_filter": lambda v: (
         "a source with no route back through the link is dropped (fib_validate_source; "
         "RFC 3704)" if int(v) else None),

@@ -47,8 +47,8 @@ def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, s
     segment's checksum has been verified (RFC 9293 3.1)."""
     src_port, dst_port, seq, ack, flags, window, _urgent, header_len, ts = fields
     tcb = layer.conns.get((dst, dst_port, src, src_port))
-    if tcb is None or tcb.state is not ESTABLISHED:
-        return False
+    if tcb is None or tcb.state is not ESTABLISHED or tcb.board is not None:
+        return False  # (loss recovery's ACKs: tcp/recovery.py)
     # RFC 9293 3.10.7.4: RST (second check), SYN (fourth), URG (sixth) and FIN (eighth) each
     # have work to do; ECE/CWR are left to the full path. Only ACK, optionally PSH, is predicted.
     if flags & ~PSH != ACK:

@@ -11,6 +11,7 @@ from reference_stack.tcp import (
     auth_options,
     keepalive,
     loss_probe,
+    recovery,
     segment_arrival,
     time_wait,
 )
@@ -27,6 +28,7 @@ from reference_stack.tcp.tcb import (
     T_KEEPALIVE,
     T_LOSS_PROBE,
     T_PERSIST,
+    T_REORDER,
     T_RETRANSMIT,
     T_TIME_WAIT,
     ConnKey,
@@ -190,6 +192,7 @@ class TcpLayer:
         acked = (ack - tcb.snd_una) & 0xFFFFFFFF
         if acked > HALF:
             acked -= MOD
+        grow = acked - (tcb.snd_una == tcb.iss)  # (the SYN's octet is no data: RFC 5681 3.1)
         tcb.bytes_acked += acked
         tcb.send.acknowledge(ack)
         tcb.snd_una = ack
@@ -203,14 +206,10 @@ class TcpLayer:
         tcb.retries = 0
         if tcb.snd_up is not None and seq_diff(ack, tcb.snd_up) >= 0:
             tcb.snd_up = None  # the urgent data is acknowledged: urgent mode ends
-        if tcb.dupacks >= self.profile.dupthresh:
-            tcb.cwnd = tcb.ssthresh  # RFC 5681 3.2 step 6: deflate after recovery
         tcb.dupacks = 0
-        # RFC 5681 3.1: slow start, then congestion avoidance.
-        if tcb.cwnd < tcb.ssthresh:
-            tcb.cwnd += acked if acked < tcb.mss else tcb.mss  # (min, inline)
-        else:
-            tcb.cwnd += max(1, tcb.mss * tcb.mss // max(tcb.cwnd, 1))
+        board = tcb.board
+        if grow > 0 and (board is None or board.high is None):
+            self._grow_cwnd(tcb, grow)  # (fast recovery sets cwnd: tcp/recovery.py)
         # RFC 6298 5.2-5.3: stop the timer when all is acknowledged, else restart it.
         if tcb.tlp_high is not None:
             loss_probe.acknowledged(tcb, ack)
@@ -222,6 +221,23 @@ class TcpLayer:
         else:
             tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
             loss_probe.arm(self.profile, tcb, now, advancing=True)
+
+    def _grow_cwnd(self, tcb: Tcb, acked: int) -> None:
+        """RFC 5681 3.1: slow start below ssthresh (cwnd += min(N, SMSS), or every segment
+        acknowledged: profile slow_start_counts_segments), congestion avoidance above (about
+        one SMSS per RTT, never more)."""
+        mss = tcb.mss
+        if tcb.cwnd < tcb.ssthresh:
+            if self.profile.slow_start_counts_segments:
+                # Linux tcp_slow_start: cwnd = min(cwnd + acked segments, ssthresh)
+                tcb.cwnd = min(tcb.cwnd + -(-acked // mss) * mss, max(tcb.ssthresh, tcb.cwnd))
+                if acked > mss:
+                    self.trace.add("tcp", EVENT, "LINUX-tcp_slow_start-segments-acked",
+                                   f"slow start: cwnd {tcb.cwnd // mss} segments")
+            else:
+                tcb.cwnd += min(acked, mss)
+        else:
+            tcb.cwnd += max(1, mss * mss // max(tcb.cwnd, 1))
 
     # -- following the target's choices ----------------------------------------------------
 
@@ -237,7 +253,9 @@ class TcpLayer:
                 tcb.send.base = seq_add(tcb.send.base, delta)
                 if tcb.fin_seq is not None:
                     tcb.fin_seq = seq_add(tcb.fin_seq, delta)
-                for name in ("rtt_seq", "snd_sml", "tail_seq", "tlp_high"):
+                if tcb.board is not None:
+                    tcb.board.shift(delta)
+                for name in ("rtt_seq", "snd_sml", "tail_seq", "tlp_high", "recover"):
                     if getattr(tcb, name) is not None:
                         setattr(tcb, name, seq_add(getattr(tcb, name), delta))
                 # (the segments in flight too: loss_probe reads them in sequence order)
@@ -338,6 +356,8 @@ class TcpLayer:
                     self._retransmit_timeout(tcb, now)
                 elif name == T_LOSS_PROBE:
                     loss_probe.fire(self.sender, tcb, now)
+                elif name == T_REORDER:
+                    recovery.reorder_timeout(self, tcb, now)
                 elif name == T_KEEPALIVE:
                     keepalive.fire(self, tcb, now)
                 elif name == T_PERSIST:
@@ -401,8 +421,15 @@ class TcpLayer:
                            f"SYN timeout {tcb.retries} of {p.syn_linear_timeouts}: no backoff")
         else:
             tcb.rto.backoff()
-        tcb.ssthresh = max(tcb.in_flight() // 2, 2 * tcb.mss)
+        if tcb.retries == 1:
+            # RFC 5681 3.1: ssthresh on the first timeout of a segment (eq. 4, or the
+            # profile's multiplicative decrease), cwnd = the loss window, one segment
+            tcb.ssthresh = recovery.ssthresh_after_loss(p, tcb)
+            self.trace.add("tcp", EVENT, recovery.RULE_CUBIC if p.recovery_beta is not None
+                           else "RFC5681-3.1-MUST-ssthresh-on-rto",
+                           f"ssthresh {tcb.ssthresh // tcb.mss} segments")
         tcb.cwnd = tcb.mss
+        recovery.timeout(tcb)
         self.trace.add("tcp", EVENT, "RFC6298-5.4-MUST-retransmit-earliest",
                        f"RTO expired, retry {tcb.retries}, next RTO {tcb.rto.rto:g}s")
         tcb.snd_nxt = tcb.snd_una  # retransmit from the earliest unacknowledged segment
@@ -449,20 +476,6 @@ class TcpLayer:
         else:
             budget = ((2 << linear) - 1) * p.rto_min + (limit - linear) * p.rto_max
         return now - tcb.retrans_stamp >= budget - 1e-9
-
-    def fast_retransmit(self, tcb: Tcb, now: float) -> None:
-        """RFC 5681 3.2 steps 2-4: ssthresh = max(FlightSize / 2, 2 * SMSS), retransmit the
-        earliest unacknowledged segment, cwnd = ssthresh + 3 * SMSS."""
-        tcb.ssthresh = max(tcb.in_flight() // 2, 2 * tcb.mss)
-        self.trace.add("tcp", EVENT, "RFC5681-3.2-MUST-fast-retransmit", "third duplicate ACK")
-        nxt = tcb.snd_nxt
-        tcb.snd_nxt = tcb.snd_una
-        cwnd = tcb.cwnd
-        tcb.cwnd = tcb.mss  # exactly one segment goes out now
-        self.sender.transmit(tcb, now)
-        tcb.snd_nxt = nxt
-        tcb.cwnd = max(cwnd, tcb.ssthresh + 3 * tcb.mss)
-        tcb.timers.set(T_RETRANSMIT, now + tcb.rto.rto)
 
     def _persist_timeout(self, tcb: Tcb, now: float) -> None:
         """RFC 9293 3.8.6.1, RFC 1122 4.2.2.17: probe the zero window, backing off; in an

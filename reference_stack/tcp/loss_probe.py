@@ -30,7 +30,8 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
     # (in_flight() > 0, inline: d = (SND.NXT - SND.UNA) mod 2**32 in (0, HALF])
     if not (p.tail_loss_probe and tcb.sack_ok
             and 0 < ((tcb.snd_nxt - tcb.snd_una) & 0xFFFFFFFF) <= HALF
-            and tcb.state in SENDING_STATES and tcb.retries == 0 and tcb.dupacks < p.dupthresh):
+            and tcb.state in SENDING_STATES and tcb.retries == 0 and tcb.dupacks < p.dupthresh
+            and tcb.board is None):  # (Linux: only in the Open state, nothing SACKed or lost)
         return
     srtt = tcb.rto.srtt
     if srtt is None:

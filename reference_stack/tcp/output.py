@@ -312,7 +312,9 @@ class Sender:
                     flight = (snd_nxt - tcb.snd_una) & 0xFFFFFFFF  # (in_flight(), inline)
                     if flight > HALF:
                         flight -= MOD
-                    room = tcb.cwnd - flight
+                    # (RFC 6675 pipe: what the scoreboard says left the network is not
+                    # in flight, tcp/recovery.py)
+                    room = tcb.cwnd - flight + tcb.left_out
                     if room < usable:
                         usable = room
                 n = mss if mss < unsent else unsent
@@ -398,6 +400,16 @@ class Sender:
         self.emit(tcb, flags, seq, now, rule, tcb.send.chunk(seq, n))
         self._sent(tcb, seq, n + fin, now)
 
+    def retransmit_range(self, tcb: Tcb, seq: int, end: int, now: float, rule: str) -> None:
+        """The segment [seq, end) sent before, again (loss recovery, tcp/recovery.py)."""
+        fin = tcb.fin_sent() and seq_lt(seq, end) and seq_add(tcb.fin_seq, 1) == end
+        n = seq_diff(end, seq) - fin
+        flags = ACK | (PSH if n and (fin or end == tcb.snd_max) else 0) | (FIN if fin else 0)
+        self.emit(tcb, flags, seq, now, rule, tcb.send.chunk(seq, n))
+        nxt = tcb.snd_nxt
+        self._sent(tcb, seq, n + fin, now)
+        tcb.snd_nxt = nxt
+
     @staticmethod
     def _cwnd_full(tcb: Tcb) -> bool:
         """Linux tcp_cwnd_test: the segments in flight fill the congestion window (both
@@ -438,8 +450,8 @@ class Sender:
 
     def _sent(self, tcb: Tcb, seq: int, length: int, now: float) -> None:
         end = (seq + length) & 0xFFFFFFFF  # (seq_add)
-        if self.profile.tail_loss_probe:
-            loss_probe.sent(tcb, seq, end, now)
+        # (every segment's send time: tail loss probes, RACK and the SACK scoreboard)
+        loss_probe.sent(tcb, seq, end, now)
         snd_max = tcb.snd_max
         if seq != snd_max and seq_lt(seq, snd_max):  # (new data: SND.MAX)
             # Karn (RFC 6298 3): never take an RTT sample across a retransmission.

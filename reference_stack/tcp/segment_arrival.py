@@ -11,6 +11,7 @@ from reference_stack.tcp import (
     linux_arrival,
     netstack_arrival,
     netstack_window,
+    recovery,
     request_sock,
     sack_compression,
     syn_cookie,
@@ -453,20 +454,22 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                       f"acknowledged so far {tcb.bytes_acked}")
             send.challenge_ack(tcb, seg, now, rule)
             return
-        if seq_gt(seg.ack, tcb.snd_una):
+        if update_ts and p.ts_recent_after_ack_check and not old_ack:
+            # Linux tcp_ack: tcp_replace_ts_recent once the ACK passed its checks, before
+            # tcp_clean_rtx_queue and tcp_fastretrans_alert: what this ACK makes the sender
+            # (re)transmit already echoes its TSval (RFC 7323 4.3).
+            tcb.ts_recent = ts[0]
+            update_ts = False
+        # RFC 5681 2 (definition of a duplicate ACK) and 3.2, RFC 6675: duplicate ACKs and
+        # SACK information drive loss recovery (tcp/recovery.py; a connection without a
+        # scoreboard whose ACK carries neither takes the plain path).
+        dup = (seg.ack == tcb.snd_una and recovery.is_dupack(
+            tcb, seg.window, bool(seg.payload or flags & FIN)))
+        blocks = seg.sack_blocks if tcb.sack_ok and seg.options else ()
+        if tcb.board is not None or dup or blocks:
+            recovery.on_ack(layer, tcb, seg.ack, blocks, dup, now)
+        elif seq_gt(seg.ack, tcb.snd_una):
             layer.acknowledge(tcb, seg.ack, now)
-        elif (seg.ack == tcb.snd_una and not seg.payload and not flags & FIN
-              and seg.window << tcb.snd_wscale == tcb.snd_wnd and tcb.in_flight() > 0):
-            # RFC 5681 2 (definition of a duplicate ACK) and 3.2: the third one (the
-            # profile's dupthresh) triggers a fast retransmit of the earliest unacknowledged
-            # segment.
-            tcb.dupacks += 1
-            if tcb.dupacks == p.dupthresh:
-                if update_ts and p.ts_recent_after_ack_check:
-                    # Linux tcp_ack: tcp_replace_ts_recent before tcp_xmit_recovery sends
-                    # the retransmission, which echoes this ACK's TSval (RFC 7323 4.3)
-                    tcb.ts_recent = ts[0]
-                layer.fast_retransmit(tcb, now)
         # RFC 9293 3.10.7.4: if SND.UNA =< SEG.ACK =< SND.NXT, update the send window, only
         # from newer segments (an old ACK is ignored: Linux tcp_ack's old_ack path too).
         if not old_ack and (seq_lt(tcb.snd_wl1, seg.seq) or (
@@ -578,6 +581,13 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                 fin_ok = False  # RFC 9293 3.10.7.4: a FIN beyond the window is trimmed
             before = tcb.rcv_nxt
             if data:
+                if start != before and p.dsack and tcb.sack_ok:
+                    held = _ofo_held(tcb, start, len(data))
+                    if held is not None:
+                        # RFC 2883 4 (examples 4-5): out-of-order text received again, a
+                        # D-SACK block before the block holding it (Linux
+                        # tcp_data_queue_ofo: tcp_dsack_set)
+                        tcb.dsack = held
                 overlap = _ofo_overlap(tcb, start, len(data))
                 tcb.rcv_nxt = tcb.recv.insert(start, data, tcb.rcv_nxt)
                 if overlap is not None and p.dsack and tcb.sack_ok:
@@ -782,6 +792,18 @@ def _ofo_overlap(tcb: Tcb, start: int, length: int) -> tuple[int, int] | None:
         return None
     first = min(firsts, key=lambda s: seq_diff(s, start))
     return first, end
+
+
+def _ofo_held(tcb: Tcb, start: int, length: int) -> tuple[int, int] | None:
+    """Out-of-order text [start, start + length) that starts inside a segment held out of
+    order: the part of it held already (what Linux's tcp_data_queue_ofo reports, from the
+    segment's start to its end or the held segment's)."""
+    for s, d in tcb.recv.ooo.items():
+        if d and seq_le(s, start) and seq_lt(start, seq_add(s, len(d))):
+            end = seq_add(start, length)
+            held_end = seq_add(s, len(d))
+            return start, end if seq_le(end, held_end) else held_end
+    return None
 
 
 def note_duplicate(layer: Connections, tcb: Tcb, start: int, end: int) -> None:

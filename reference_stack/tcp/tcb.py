@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from reference_stack.clock import Timers
 from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
@@ -17,6 +18,7 @@ T_TIME_WAIT = "time_wait"
 T_FIN_WAIT_2 = "fin_wait_2"
 T_LOSS_PROBE = "loss_probe"
 T_KEEPALIVE = "keepalive"
+T_REORDER = "reorder"  # RACK's reordering timer (RFC 8985 6.3)
 
 ConnKey = tuple[bytes, int, bytes, int]  # local ip, local port, remote ip, remote port
 
@@ -104,6 +106,12 @@ class Tcb:
     retrans_stamp: float = 0.0  # when the first of `retries` went out (Linux tp->retrans_stamp)
     user_timeout: float = 0.0  # TCP_USER_TIMEOUT, s (0: none; RFC 1122 4.2.3.5 R2 by time)
     dupacks: int = 0  # consecutive duplicate ACKs (RFC 5681 2)
+    # Loss recovery (tcp/recovery.py): the scoreboard while it holds anything, the octets in
+    # flight it says have left the network (SACKed, or lost and not sent again: RFC 6675
+    # pipe = SND.NXT - SND.UNA - left_out), and RFC 6582's "recover".
+    board: Any = None
+    left_out: int = 0
+    recover: int | None = None
     ooo_acks: int = 0  # ACKs sent for out-of-order data at RCV.NXT = ooo_acks_at
     ooo_acks_at: int | None = None  # (tcp/sack_compression.py)
     persist_backoff: int = 0

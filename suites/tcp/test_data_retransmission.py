@@ -34,7 +34,7 @@ def _retransmissions(ex, dut, endpoints, count: int, clock: list | None = None) 
 
 
 @pytest.mark.requirement("RFC6298-5.4-MUST-retransmit-earliest", "RFC6298-5.5-MUST-backoff-doubles",
-                         "RFC9293-3.8.1-MUST-retransmit")
+                         "RFC9293-3.8.1-MUST-retransmit", "RFC2525-2.10-MUST-back-off-rto")
 def test_data_retransmissions_back_off_exponentially(ex, dut, endpoints):
     tsvals: list[int] = []
     first, second, third = _retransmissions(ex, dut, endpoints, 3, tsvals)

@@ -9,7 +9,7 @@ IP_PMTUDISC_WANT && !ip_mtu_locked(dst))"; measured on Linux 6.18). A value outs
 IP_PMTUDISC_DONT..IP_PMTUDISC_OMIT is EINVAL (do_ip_setsockopt). A fresh socket has WANT, or
 DONT where net.ipv4.ip_no_pmtu_disc is set (inet_create).
 
-RFC 6864 4.3: "Sources of non-atomic IPv4 datagrams MUST NOT repeat IPv4 ID values within one
+RFC 6864 4.1: "Sources of non-atomic IPv4 datagrams MUST NOT repeat IPv4 ID values within one
 MDL for a given source address/destination address/protocol tuple": without DF a retransmitted
 segment is a new datagram and takes a new ID. An atomic datagram's ID is free (RFC 6864 4.2).
 
@@ -65,7 +65,8 @@ def test_connection_data_carries_the_chosen_df(ex, dut, endpoints, value):
     peer.conn.ack()
 
 
-@pytest.mark.requirement("RFC6864-4.3-MUST-non-atomic-id-unique", "RFC9293-3.8.1-MUST-retransmit")
+@pytest.mark.requirement("RFC6864-4.1-MUST-NOT-repeat-non-atomic-id",
+                         "RFC9293-3.8.1-MUST-retransmit")
 def test_retransmission_without_df_takes_a_new_id(ex, dut, endpoints):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     dut.setsockopt(peer.fd, IPPROTO_IP, IP_MTU_DISCOVER, DONT)

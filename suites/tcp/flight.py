@@ -1,0 +1,140 @@
+"""A DUT sending a flight of full-sized segments to the tester, for the congestion control and
+loss recovery tests (RFC 5681, 6582, 6675, 8985, 6937): the tester sees each segment, and
+acknowledges (cumulatively, with SACK blocks, or duplicates) as a receiver that lost some.
+
+The tester announces MSS 1000, so each DUT segment carries ``Flight.size`` octets (988 with
+timestamps, RFC 6691): small enough that a flight of tens of segments fits the DUT's send
+buffer in one ``send()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from conformance.author.tcp_connection import TcpConnection, seq_add
+from reference_stack.tcp.seq import seq_diff
+from reference_stack.wire import tcp as tcpw
+from reference_stack.wire.frame import dissect
+
+from ..ipv4.dut_sysctl import set_dut_sysctl
+from .options import syn_options
+from .states import listen, passive_open
+
+TESTER_MSS = 1000
+TIMESTAMPS_OPTION = 12  # octets of a segment's Timestamps option with its NOPs (RFC 7323)
+
+
+def data_segment(flags: int) -> bool:
+    """a segment without SYN, FIN or RST"""
+    return not flags & (tcpw.SYN | tcpw.FIN | tcpw.RST)
+
+
+@dataclass
+class Flight:
+    """The tester's side of a connection over which the DUT sends data."""
+
+    conn: TcpConnection
+    fd: int
+    dut: Any
+    size: int  # the DUT's segment size (its MSS less the option space)
+    start: int  # the DUT's sequence number of the first octet written
+    written: int = 0
+    seen: list[tcpw.TcpRepr] = field(default_factory=list)
+    idents: dict[int, int] = field(default_factory=dict)  # IPv4 Identification by segment
+
+    def seq(self, index: int) -> int:
+        """The DUT's sequence number of segment ``index`` (0-based) of what was written."""
+        return seq_add(self.start, index * self.size)
+
+    def write(self, segments: int) -> None:
+        """The DUT writes ``segments`` full-sized segments."""
+        data = bytes((self.written + i) & 0xFF for i in range(segments * self.size))
+        sent = self.dut.send(self.fd, data)
+        assert sent == len(data), f"send() took {sent} of {len(data)} octets"
+        self.written += segments * self.size
+
+    def first_flight(self, segments: int, needs: int | None = None) -> int:
+        """The DUT writes ``segments`` and sends its first flight; a DUT whose initial window
+        is smaller than ``needs`` (all of them by default; RFC 5681 3.1 allows two segments)
+        skips the test, which needs that many in flight. Returns how many arrived."""
+        needs = segments if needs is None else needs
+        self.write(segments)
+        got = self.drain()
+        if len(got) < needs:
+            pytest.skip(f"the DUT's first flight is {len(got)} segments (its initial window, "
+                        f"RFC 5681 3.1): the test needs {needs} in flight")
+        return len(got)
+
+    def take(self, count: int, timeout: float = 3.0) -> list[tcpw.TcpRepr]:
+        """The next ``count`` data segments the DUT sends, in order of arrival."""
+        got = [self.conn.expect(flags=data_segment, timeout=timeout) for _ in range(count)]
+        self.seen += got
+        return got
+
+    def drain(self) -> list[int]:
+        """The indices of the data segments the DUT sent up to now (a barrier: what an ACK
+        released arrives before the DUT answers the probe that follows it)."""
+        got = []
+        for frame in self.conn.ex.settle():
+            d = dissect(frame)
+            seg = d.tcp
+            if (seg is None or seg.src_port != self.conn.dut_port
+                    or seg.dst_port != self.conn.tester_port or not seg.payload):
+                continue
+            self.conn._learn(seg)
+            self.seen.append(seg)
+            got.append(self.index(seg))
+            if d.ipv4 is not None:
+                self.idents.setdefault(got[-1], d.ipv4.ident)
+        return got
+
+    def retransmission(self, index: int, timeout: float = 3.0) -> tcpw.TcpRepr:
+        """The next DUT segment, which must be segment ``index`` sent again."""
+        seg = self.conn.expect(flags=data_segment, timeout=timeout)
+        assert self.index(seg) == index, (
+            f"expected segment {index} again, got segment {self.index(seg)}: {seg.summary()}")
+        return seg
+
+    def ack_all(self) -> None:
+        """Everything written is acknowledged."""
+        self.ack(self.written // self.size)
+
+    def index(self, seg: tcpw.TcpRepr) -> int:
+        """Which segment of the flight ``seg`` starts (0-based)."""
+        off = seq_diff(seg.seq, self.start)
+        assert off % self.size == 0, f"segment at offset {off} is not segment-aligned"
+        return off // self.size
+
+    def ack(self, upto: int, sack: tuple[tuple[int, int], ...] = ()) -> None:
+        """A cumulative ACK of segments [0, upto), with SACK blocks given as segment index
+        ranges [a, b) (RFC 2018 3)."""
+        blocks = tuple((self.seq(a), self.seq(b)) for a, b in sack)
+        opts = self.conn._options(tcpw.ACK)
+        if blocks:
+            opts = opts + (tcpw.TcpOptNop(), tcpw.TcpOptNop(), tcpw.TcpOptSack(blocks))
+        self.conn.send(flags="A", ack=self.seq(upto), options=opts)
+
+
+def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
+                probes: bool = False) -> Flight:
+    """An established connection the tester opened (MSS 1000, timestamps, SACK-permitted if
+    ``sack``), with Reno congestion control in a kernel DUT; unless ``probes``, tail loss
+    probes are off in the DUT (Linux: net.ipv4.tcp_early_retrans = 0,
+    tcp_schedule_loss_probe) so that on a link whose RTT is microseconds a probe does not
+    race the tester's ACKs."""
+    if bed.set_dut_sysctl is not None:
+        # Reno, the congestion control every namespace may choose (a host may have chosen
+        # another default, e.g. BBR, whose window the oracle does not model; CUBIC may be
+        # barred from a namespace: tcp_allowed_congestion_control): conformance/judge/sysctls.py
+        set_dut_sysctl(bed, "net.ipv4.tcp_congestion_control", "reno")
+        if not probes:
+            set_dut_sysctl(bed, "net.ipv4.tcp_early_retrans", "0")
+    lst = listen(dut, endpoints, family=ex.family)
+    conn, fd = passive_open(ex, dut, endpoints, lst,
+                            syn_options=syn_options(mss=TESTER_MSS, sack=sack))
+    size = TESTER_MSS - (TIMESTAMPS_OPTION if conn.timestamps else 0)
+    assert conn.rcv_nxt is not None
+    return Flight(conn, fd, dut, size, conn.rcv_nxt)

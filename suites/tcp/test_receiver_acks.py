@@ -1,0 +1,73 @@
+"""RFC 5681 3.2 and 4.2 on the receiving side (RFC 2525 2.5 and 2.13): an out-of-order segment
+is answered at once with a duplicate ACK; the segment that fills the gap is answered at once
+with an ACK of everything the receiver held above it (it kept the out-of-order data); full-sized
+segments are acknowledged at least every second one (no stretch ACKs); and no ACK waits more
+than 500 ms. "At once" is checked against the 500 ms bound (a userspace stack's timers under
+load); when exactly an ACK goes is judged by the lockstep oracle (the profile's delayed ACK)."""
+
+import pytest
+
+from conformance.author.tcp_connection import seq_add
+from reference_stack.wire.frame import dissect
+
+from .flight import data_segment
+from .states import reach
+
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
+
+def full_size(ex) -> int:
+    """A full-sized segment to the DUT: the MSS it announced (its link's MTU less the IP and
+    TCP headers, RFC 6691) less the Timestamps option."""
+    return 1500 - ex.family.ip_header_len - 20 - 12
+
+
+@pytest.mark.requirement("RFC5681-3.2-SHOULD-immediate-dupack")
+def test_out_of_order_segment_draws_an_immediate_duplicate_ack(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    conn = peer.conn
+    conn.send(b"o" * 100, flags="PA", seq=seq_add(conn.snd_nxt, 100), advance=False)
+    conn.expect(flags="A", ack=conn.snd_nxt, timeout=0.5)
+
+
+@pytest.mark.requirement("RFC5681-3.2-SHOULD-immediate-ack-filling-gap",
+                         "RFC2525-2.5-SHOULD-retain-above-sequence-data")
+def test_segment_filling_the_gap_is_acknowledged_with_what_lies_above(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    conn = peer.conn
+    start = conn.snd_nxt
+    conn.send(b"b" * 100, flags="PA", seq=seq_add(start, 100), advance=False)
+    conn.expect(flags="A", ack=start)
+    conn.send(b"a" * 100, flags="PA")  # fills the gap
+    conn.expect(flags="A", ack=seq_add(start, 200), timeout=0.5)
+    conn.snd_nxt = seq_add(start, 200)
+    assert dut.recv(peer.fd, 1000) == b"a" * 100 + b"b" * 100
+
+
+@pytest.mark.requirement(
+    "RFC5681-4.2-SHOULD-ack-every-second-segment",
+    "RFC2525-2.13-SHOULD-no-stretch-ack",
+)
+def test_full_sized_segments_are_acknowledged_at_least_every_second_one(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    conn = peer.conn
+    start = conn.snd_nxt
+    full = full_size(ex)
+    for _ in range(4):
+        conn.send(b"f" * full, flags="A")
+    acks = []
+    for frame in ex.settle():
+        seg = dissect(frame).tcp
+        if seg is not None and seg.dst_port == conn.tester_port and data_segment(seg.flags):
+            acks.append(seg.ack)
+    # RFC 5681 4.2: at least one ACK per two full-sized segments: two ACKs, the second of all
+    assert len(acks) >= 2, f"ACKs of four full-sized segments: {acks}"
+    assert seq_add(start, 2 * full) in acks or seq_add(start, full) in acks, acks
+
+
+@pytest.mark.requirement("RFC5681-4.2-MUST-ack-within-500ms")
+def test_a_lone_segment_is_acknowledged_within_500_ms(ex, dut, endpoints):
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    conn = peer.conn
+    conn.send(b"x" * 10, flags="PA")
+    conn.expect(flags="A", ack=conn.snd_nxt, timeout=0.5)

@@ -1,0 +1,40 @@
+"""RFC 8985 7.3: a tail loss probe carries new data when there is some the peer's window
+allows, whatever the congestion window (Linux tcp_send_loss_probe -> tcp_write_xmit,
+push_one); after the probe the retransmission timer, not another probe, recovers what stays
+unacknowledged (the RTO retransmits the earliest segment, RFC 6298 5.4).
+
+The DUT writes one segment more than its initial window and the tester acknowledges nothing:
+the segment beyond the window goes out as the probe, within the probe timeout (2 SRTT plus a
+little: milliseconds on a veth link), long before the RTO. Probes are optional: a DUT without
+them (net.ipv4.tcp_early_retrans < 3) skips these tests.
+
+Waits: the probe timeout (ms), then the DUT's RTO (about 200 ms on Linux, at most 3 s)."""
+
+import pytest
+
+from .flight import open_flight
+
+pytestmark = [pytest.mark.families("ipv4", "ipv6"),
+              pytest.mark.needs(tail_loss_probe=True, sack=True)]
+
+
+@pytest.mark.requirement("RFC8985-7.3-SHOULD-probe-new-data-first", "RFC8985-7.2-SHOULD-pto",
+                         "RFC8985-7.3-MAY-tail-loss-probe")
+def test_probe_sends_the_segment_beyond_the_window(ex, dut, endpoints, bed):
+    f = open_flight(ex, dut, endpoints, bed, probes=True)
+    f.write(11)
+    window = len(f.drain())
+    probe = f.take(1, timeout=1.0)[0]
+    assert f.index(probe) == window, f"the probe: {probe.summary()}"
+    f.ack_all()
+
+
+@pytest.mark.requirement("RFC8985-7.3-MUST-rto-after-probe", "RFC6298-5.4-MUST-retransmit-earliest")
+def test_after_the_probe_the_rto_retransmits_the_earliest(ex, dut, endpoints, bed):
+    f = open_flight(ex, dut, endpoints, bed, probes=True)
+    f.write(11)
+    window = len(f.drain())
+    f.take(1, timeout=1.0)  # the probe
+    f.retransmission(0, timeout=3.0)
+    assert window >= 1
+    f.ack_all()
