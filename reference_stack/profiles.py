@@ -412,6 +412,12 @@ class Profile:
     # the RTO until then. Linux cuts the last RTO to what is left of the user timeout
     # (tcp_clamp_rto_to_user_timeout), so the connection is given up on time.
     user_timeout_clamps_rto: bool = False
+    # -- stateful fuzz timing (issue 11) --
+    # RFC 5961 7 limits the ACKs sent to unacceptable segments. Linux tcp_v4_rcv/tcp_v6_rcv:
+    # a SYN in TIME-WAIT that tcp_timewait_state_process would let open a new incarnation
+    # (TCP_TW_SYN) and that finds no listener falls through to tcp_v4_timewait_ack, past
+    # tcp_timewait_check_oow_rate_limit: answered with an ACK, unlimited.
+    time_wait_syn_ack_unlimited: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -548,6 +554,7 @@ LINUX = Profile(
     ipv6_no_route_unreachable=True,  # ip6_pkt_discard: ICMPV6_NOROUTE
     ptb_below_minimum_ignored=True,  # tcp_v6_err: mtu < IPV6_MIN_MTU
     ptb_checks_sequence=True,  # tcp_v6_err: !between(seq, snd_una, snd_nxt)
+    time_wait_syn_ack_unlimited=True,  # tcp_v4_rcv: TCP_TW_SYN without listener -> TCP_TW_ACK
     exact_choices=True,
 )
 
