@@ -251,12 +251,13 @@ class DifferentialSession:
         divergence of the harness's timing, not of the stacks. Waiting past the deadline lets
         both fire it first; the oracle's then fires at the step (run_oracle_timers).
 
-        The wait reads the link (kept pending for the step's barrier): a frame left unread in
-        the tester's packet socket keeps the target's copy of it referenced, and Linux's RTO
-        then retransmits the data alone, without the FIN or the later segments the loss
-        probe sent last (tcp_retrans_try_collapse -> tcp_can_collapse: skb_cloned), where
-        with the frame read it merges them as the oracle does (stateful findings 032f2d063c78,
-        7448516a8e73, b902698dc101: 4/4 without reading, 0/4 with)."""
+        The wait reads the link (kept pending for the step's barrier). Reading no longer
+        changes what Linux sends: a frame left unread in a plain packet socket kept the
+        target's copy of it referenced and Linux's RTO then retransmitted the data alone,
+        without the FIN the loss probe sent last (tcp_retrans_try_collapse ->
+        tcp_can_collapse: skb_cloned; stateful findings 032f2d063c78, 7448516a8e73,
+        b902698dc101); the link's receive ring copies each frame as it arrives
+        (conformance.fabric.packet_ring)."""
         key = (self.oracle.ip, ports.dut, self.addrs.tester_ip, ports.actual)
         for _ in range(8):  # (a timer re-armed in the window again: wait once more)
             now = self.now()

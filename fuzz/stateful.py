@@ -106,8 +106,8 @@ class ConnectionDriver:
     def __init__(self, session: DifferentialSession, opening: str) -> None:
         self.session = session
         # Steps wait out timers and the machine may stall: the target's frames are read as
-        # they arrive, so its retransmissions do not depend on when the harness looks
-        # (TesterLink.read_promptly).
+        # they arrive (TesterLink.read_promptly; the link's receive ring already keeps its
+        # retransmissions independent of when the harness looks).
         session.link.read_promptly()
         self.record = CaseRecord(STATE_OF[opening], ())
         self.fds: tuple[int, int] | None = None

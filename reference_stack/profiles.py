@@ -568,6 +568,13 @@ class Profile:
     # both are unsent). netstack queues the FIN as a segment of its own after the data
     # (transport/tcp/snd.go maybeSendSegment: "Netstack queues FIN segments without data").
     fin_own_segment: bool = False
+
+    # -- stateful fuzz timing (issue 11) --
+    # RFC 5961 7 limits the ACKs sent to unacceptable segments. Linux tcp_v4_rcv/tcp_v6_rcv:
+    # a SYN in TIME-WAIT that tcp_timewait_state_process would let open a new incarnation
+    # (TCP_TW_SYN) and that finds no listener falls through to tcp_v4_timewait_ack, past
+    # tcp_timewait_check_oow_rate_limit: answered with an ACK, unlimited.
+    time_wait_syn_ack_unlimited: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -737,6 +744,8 @@ LINUX = Profile(
     dad_delay=1.0,  # addrconf_dad_kick: get_random_u32_below(rtr_solicit_delay)
     nd_delay_on_recent_use=True,  # neigh_timer_handler: neigh->used + DELAY_PROBE_TIME
     nd_probe_link_local_source=True,  # ndisc_send_ns: ipv6_get_lladdr
+
+    time_wait_syn_ack_unlimited=True,  # tcp_v4_rcv: TCP_TW_SYN without listener -> TCP_TW_ACK
     exact_choices=True,
     # -- sysctl18 (issue 18) --
     abort_on_overflow=False,  # net.ipv4.tcp_abort_on_overflow (tcp_check_req: listen_overflow)

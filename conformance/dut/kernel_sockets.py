@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.dut.api import Address, DutApi, Result
-from conformance.fabric import netns
+from conformance.fabric import netns, spawn
 from reference_stack import sockopt
 from reference_stack.tcp.info import TcpInfo
 
@@ -140,7 +140,8 @@ class KernelSocketApi(DutApi):
         sock = self.sockets.pop(fd, None)
         if sock is None:
             return None, errno.EBADF
-        return _call(sock.close)
+        with spawn.closing_sockets():  # (the last descriptor: closed now, conformance.fabric.spawn)
+            return _call(sock.close)
 
     def setsockopt_with_errno(self, fd: int, level: int, name: int, value: Any) -> Result:
         if sockopt.kind(level, name) is not None:  # a value (an int, a Linger) or its bytes
@@ -175,10 +176,11 @@ class KernelSocketApi(DutApi):
         return _call(poll)
 
     def close_all(self) -> None:
-        for sock in self.sockets.values():
-            try:
-                _stop_lingering(sock)  # (the test is over: no close may block its tear-down)
-                sock.close()
-            except OSError:
-                pass
+        with spawn.closing_sockets():
+            for sock in self.sockets.values():
+                try:
+                    _stop_lingering(sock)  # (the test is over: no close may block its tear-down)
+                    sock.close()
+                except OSError:
+                    pass
         self.sockets.clear()

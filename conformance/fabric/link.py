@@ -2,8 +2,10 @@
 
 Byte-level and fast: frames go out as prebuilt bytes, frames come in as bytes and are matched
 with plain predicates (``Callable[[bytes], bool]``). Outgoing frames are not read back
-(PACKET_IGNORE_OUTGOING). Every frame sent and received goes to the link's recorder, which
-becomes the test's pcap.
+(PACKET_IGNORE_OUTGOING). Frames come in through a receive ring (conformance.fabric.packet_ring)
+that copies each one as it arrives, so a frame the harness has not read yet never holds the
+target's copy of it (which would change Linux's retransmissions). Every frame sent and
+received goes to the link's recorder, which becomes the test's pcap.
 
 "Expect nothing" (principle 6): for a target that replies synchronously, send the packet, then
 a barrier probe (an ICMP echo request); the target processes frames in order, so when the
@@ -16,26 +18,18 @@ from __future__ import annotations
 import queue
 import select
 import socket
-import struct
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from conformance.fabric import netns
+from conformance.fabric.packet_ring import SOL_PACKET, PacketRing
 from conformance.fabric.pcap import Recorder
 
 ETH_P_ALL = 0x0003
-SOL_PACKET = 263
 PACKET_IGNORE_OUTGOING = 23
-# The kernel's receive time of each frame (struct timespec, CLOCK_REALTIME as time.time()):
-# the recording has each frame at its arrival, however late the test reads it (asm-generic
-# SO_TIMESTAMPNS_OLD; SCM_TIMESTAMPNS is the same number).
-SO_TIMESTAMPNS = 35
-ANCILLARY_SPACE = socket.CMSG_SPACE(16)
-_TIMESPEC = struct.Struct("=qq")
 MIN_FRAME = 60  # Ethernet minimum without FCS; the veth does not pad for us
-MSG_DONTWAIT = socket.MSG_DONTWAIT
 READER_POLL_S = 0.05  # how often read_promptly's thread looks whether the link closed
 
 Predicate = Callable[[bytes], bool]
@@ -53,8 +47,9 @@ class Barrier:
     is_reply: Predicate
 
 
-def open_packet_socket(netns_name: str) -> socket.socket:
-    """One AF_PACKET socket for all test links of a worker, in the tester namespace.
+def open_packet_socket(netns_name: str) -> PacketRing:
+    """One AF_PACKET socket for all test links of a worker, in the tester namespace, with its
+    receive ring.
 
     It is bound to every interface there and frames are told apart by interface, because
     opening and closing a packet socket per test costs a synchronize_net() (10-20 ms) each.
@@ -63,21 +58,10 @@ def open_packet_socket(netns_name: str) -> socket.socket:
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     try:
         sock.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
-        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        return PacketRing(sock)
     except OSError:
         sock.close()
         raise
-    return sock
-
-
-def _arrival(ancillary: list[tuple[int, int, bytes]]) -> float | None:
-    """The kernel's receive time of a frame (SO_TIMESTAMPNS), else None (now)."""
-    for level, kind, data in ancillary:
-        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
-            sec, nsec = _TIMESPEC.unpack_from(data)
-            return sec + nsec / 1e9
-    return None
 
 
 class TesterLink:
@@ -87,9 +71,10 @@ class TesterLink:
     _inbox: queue.SimpleQueue[tuple[bytes, float | None]] | None = None
     _reader: threading.Thread | None = None
 
-    def __init__(self, sock: socket.socket, ifname: str, recorder: Recorder | None = None) -> None:
+    def __init__(self, sock: PacketRing, ifname: str, recorder: Recorder | None = None) -> None:
         self.sock = sock
         self.ifname = ifname
+        self.ifindex = sock.ifindex_of(ifname)
         self.address = (ifname, ETH_P_ALL)
         self.recorder = recorder
         self.pending: list[bytes] = []  # received but not yet consumed by an expectation
@@ -98,11 +83,8 @@ class TesterLink:
 
     def discard_stale(self) -> None:
         """Forget frames queued before this link existed or from other interfaces."""
-        while True:
-            try:
-                self.sock.recv(65536, MSG_DONTWAIT)
-            except BlockingIOError:
-                return
+        while self.sock.recv() is not None:
+            pass
 
     def close(self) -> None:
         """The socket is shared by the worker's links and outlives this one."""
@@ -113,12 +95,10 @@ class TesterLink:
         self.pending = []
 
     def read_promptly(self) -> None:
-        """From now until close(), a thread reads the socket as frames arrive, and the link
-        takes its frames from what the thread read, in order. A frame left unread in the socket
-        keeps the target's copy of it referenced: Linux's RTO then retransmits the first
-        segment alone instead of merging the later ones, the FIN among them, into it
-        (tcp_retrans_try_collapse -> tcp_can_collapse: skb_cloned). A harness that pauses
-        (a wait, a loaded machine) must not change what the target sends."""
+        """From now until close(), a thread reads the ring as frames arrive, and the link
+        takes its frames from what the thread read, in order (the recording's times are the
+        kernel's either way; the ring alone keeps an unread frame from holding the target's
+        copy of it)."""
         if self._reader is not None:
             return
         self._inbox = queue.SimpleQueue()
@@ -150,16 +130,13 @@ class TesterLink:
 
     # -- receiving ----------------------------------------------------------------------
     def _recv_from_socket(self) -> tuple[bytes, float | None] | None:
-        """The next frame of this link's interface queued in the socket, without waiting, with
-        the kernel's receive time of it (None: unknown)."""
-        while True:
-            try:
-                frame, ancillary, _, addr = self.sock.recvmsg(65536, ANCILLARY_SPACE,
-                                                              MSG_DONTWAIT)
-            except BlockingIOError:
-                return None
-            if addr[0] == self.ifname:
-                return frame, _arrival(ancillary)
+        """The next frame of this link's interface in the ring, without waiting, with the
+        kernel's receive time of it (None: unknown); other interfaces' frames are dropped."""
+        while (got := self.sock.recv()) is not None:
+            frame, ifindex, arrival = got
+            if ifindex == self.ifindex:
+                return frame, arrival
+        return None
 
     def _recv_nowait(self) -> bytes | None:
         got: tuple[bytes, float | None] | None

@@ -22,12 +22,11 @@ import queue
 import re
 import socket
 import struct
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 
-from conformance.fabric import netns
+from conformance.fabric import netns, spawn
 from conformance.fabric.naming import WorkerPlan
 from conformance.fabric.reaper import delete_netns
 from conformance.fabric.threads import start_daemon
@@ -84,9 +83,7 @@ class FabricError(RuntimeError):
 
 
 def run_ip(args: list[str], script: str) -> None:
-    result = subprocess.run(
-        ["ip", *args, "-batch", "-"], input=script, text=True, capture_output=True, check=False
-    )
+    result = spawn.run(["ip", *args, "-batch", "-"], input=script)
     if result.returncode != 0:
         raise FabricError(f"ip {' '.join(args)} -batch failed: {result.stderr.strip()}")
 
@@ -309,10 +306,7 @@ def build_dut(plan: WorkerPlan, seq: int, config: DutConfig) -> DutNetns:
                 for key, value in config.extra_sysctls.items()):
             wait_ipv6_ready(ns, dif, plan.dut_ipv6)
         for command in config.setup_commands:
-            result = subprocess.run(
-                ["ip", "netns", "exec", ns, "sh", "-c", command],
-                capture_output=True, text=True, check=False, timeout=60,
-            )
+            result = spawn.run(["ip", "netns", "exec", ns, "sh", "-c", command], timeout=60)
             if result.returncode != 0:
                 raise FabricError(
                     f"--dut-setup {command!r} failed with exit {result.returncode}: "

@@ -15,9 +15,10 @@ import ctypes
 import ctypes.util
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from conformance.fabric import spawn
 
 CLONE_NEWNET = 0x40000000
 NETNS_RUN_DIR = "/run/netns"
@@ -96,8 +97,7 @@ def read_sysctl(name: str, key: str) -> str:
 def route_metrics(name: str, destination: str) -> dict[str, object]:
     """The metrics of namespace ``name``'s route to ``destination`` (`ip -j route get`:
     initcwnd, rto_min in ms, mtu, advmss, initrwnd, quickack), {} when it has none."""
-    proc = subprocess.run(["ip", "-n", name, "-j", "route", "get", destination],
-                          capture_output=True, text=True, check=False)
+    proc = spawn.run(["ip", "-n", name, "-j", "route", "get", destination])
     try:
         routes = json.loads(proc.stdout or "[]")
     except json.JSONDecodeError:

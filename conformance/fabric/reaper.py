@@ -14,7 +14,7 @@ import shutil
 import signal
 import subprocess
 
-from conformance.fabric import netns, ownership
+from conformance.fabric import netns, ownership, spawn
 from conformance.fabric.naming import parse_name
 
 TRACE_INSTANCES = "/sys/kernel/tracing/instances"
@@ -48,9 +48,7 @@ def delete_netns(names: list[str]) -> None:
     if not names:
         return
     script = "".join(f"netns del {n}\n" for n in names)
-    subprocess.run(
-        ["ip", "-force", "-batch", "-"], input=script, text=True, capture_output=True, check=False
-    )
+    spawn.run(["ip", "-force", "-batch", "-"], input=script)
 
 
 def _stale_links() -> list[str]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-import socket
 import statistics
 import time
 from abc import abstractmethod
@@ -35,6 +34,7 @@ from conformance.fabric import ownership, threads
 from conformance.fabric.link import Barrier, LinkTimeout, TesterLink, open_packet_socket
 from conformance.fabric.namespaces import DutConfig, DutNetns, Fabric, FabricError
 from conformance.fabric.naming import WorkerPlan, base36
+from conformance.fabric.packet_ring import PacketRing
 from conformance.fabric.pcap import Recorder
 from conformance.judge import expectations
 from conformance.targets.base import Target, TestBed
@@ -91,7 +91,7 @@ class AgentTarget(Target):
         self.plan = plan
         self.config = self.dut_config(config)
         self.fabric = Fabric(plan, self.config, pool_size=self.prepared_duts + 1)
-        self.packet_socket: socket.socket | None = None
+        self.packet_socket: PacketRing | None = None
         self.launcher = ThreadPoolExecutor(max_workers=self.prepared_duts,
                                            thread_name_prefix=f"nc-{self.name}",
                                            initializer=block_main_thread_signals)

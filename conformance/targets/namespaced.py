@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 
 from conformance.fabric import netns, ownership
 from conformance.fabric.link import TesterLink, open_packet_socket
 from conformance.fabric.namespaces import DutConfig, DutNetns, Fabric, FabricError
 from conformance.fabric.naming import WorkerPlan, base36, new_run_id
+from conformance.fabric.packet_ring import PacketRing
 from conformance.fabric.pcap import Recorder
 from conformance.targets.base import Endpoints, Target
 
@@ -68,7 +68,7 @@ class NamespacedTarget(Target):
         self.plan = plan
         self.config = config
         self.fabric = Fabric(plan, config, pool_size=pool_size)
-        self.packet_socket: socket.socket | None = None
+        self.packet_socket: PacketRing | None = None
 
     @classmethod
     def unavailable_reason(cls) -> str | None:

@@ -28,7 +28,6 @@ import dataclasses
 import os
 import platform
 import shutil
-import socket
 import tempfile
 import time
 from pathlib import Path
@@ -47,6 +46,7 @@ from conformance.fabric.namespaces import (
     run_ip,
 )
 from conformance.fabric.naming import WorkerPlan, base36, new_run_id
+from conformance.fabric.packet_ring import PacketRing
 from conformance.fabric.pcap import Recorder
 from conformance.judge.sysctls import ORACLE_SYSCTLS
 from conformance.targets import vm_initramfs, vm_kernel, vm_profile
@@ -207,7 +207,7 @@ class VmTarget(Target):
         self.fabric = Fabric(plan, silent_config(DutConfig()), pool_size=0)
         self.kernel = selected_kernel()
         self.accel = os.environ.get(ACCEL_ENV, "tcg")
-        self.packet_socket: socket.socket | None = None
+        self.packet_socket: PacketRing | None = None
         self.vm: Vm | None = None
         self.workdir = Path(tempfile.mkdtemp(prefix=f"{plan.stem}-vm-"))
         self.boots_s: list[float] = []

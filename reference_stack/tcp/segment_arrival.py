@@ -15,6 +15,7 @@ from reference_stack.tcp import (
     request_sock,
     sack_compression,
     syn_cookie,
+    time_wait,
     urgent,
 )
 from reference_stack.tcp.listener import Listener
@@ -831,18 +832,10 @@ def time_wait_reopen(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
     (RFC 1122). Linux tcp_timewait_state_process (TCP_TW_SYN): not PAWS-rejected, and after
     RCV.NXT or with a TSval newer than TS.Recent. The caller then hands the SYN to the
     listener; the new ISS must lie above the old SND.NXT."""
-    if not (layer.profile.time_wait_accepts_syn and tcb.state is State.TIME_WAIT
-            and seg.flags & (SYN | ACK | RST) == SYN):
+    if not (layer.profile.time_wait_accepts_syn and tcb.state is State.TIME_WAIT):
         return False
-    ts = (segment_timestamps(layer.profile.last_timestamps_option, seg) if tcb.ts_ok
-          else None)
-    if ts is not None and seq_lt(ts[0], tcb.ts_recent):
-        return False  # PAWS (RFC 7323 5.3): an old duplicate
-    if seq_gt(seg.seq, tcb.rcv_nxt):
-        detail = "new SYN above the old sequence space"
-    elif ts is not None and seq_gt(ts[0], tcb.ts_recent):
-        detail = f"new SYN with TSval {ts[0]} newer than TS.Recent {tcb.ts_recent} (RFC 6191)"
-    else:
+    detail = time_wait.new_syn(layer.profile, tcb, seg)
+    if detail is None:
         return False
     layer.trace.add("tcp", "state", "RFC1122-4.2.2.13-MAY-time-wait-reopen", detail)
     layer.delete(tcb)

@@ -7,7 +7,9 @@
 * any other segment is answered with an ACK (rate-limited), and restarts the timer if it
   carries an ACK or fails PAWS.
 
-(A new SYN that may reopen the connection is handled before, by `time_wait_reopen`.)
+A new SYN that may reopen the connection (`new_syn`) is handed to the listener before, by
+`time_wait_reopen`; without a listener it is answered with an ACK that is not rate-limited
+(`time_wait_syn_ack_unlimited`).
 
 An orphaned FIN-WAIT-2 is the same minisocket in Linux (tcp_time_wait(sk, TCP_FIN_WAIT2, ..)
 once its FIN is acknowledged, with `fin_wait_2_minisock`): `linux_fin_wait_2` takes every
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from reference_stack.tcp.connections import Connections
 
 RULE_OFO_FREED = "LINUX-tcp_time_wait-fin-wait-2-ofo-freed"
+RULE_NEW_SYN_ACK = "LINUX-tcp_v4_rcv-time-wait-syn-ack-unlimited"
 
 
 def linux_time_wait(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
@@ -64,6 +67,14 @@ def linux_time_wait(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> N
         return
     if paws_reject or flags & ACK:
         tcb.timers.set(T_TIME_WAIT, restart)
+    if layer.profile.time_wait_syn_ack_unlimited and new_syn(layer.profile, tcb, seg):
+        # Linux tcp_v4_rcv / tcp_v6_rcv: a new SYN (TCP_TW_SYN) that finds no listener falls
+        # through "to ACK" (tcp_v4_timewait_ack) past tcp_timewait_check_oow_rate_limit: the
+        # ACK is not limited and leaves the limit alone (RFC 5961 7 limits every such ACK).
+        # (With a listener, the connection layer reopened it: time_wait_reopen.)
+        trace.add("tcp", DROP, RULE_NEW_SYN_ACK, "new SYN, no listener: an ACK, unlimited")
+        layer.sender.send_ack(tcb, now, RULE_NEW_SYN_ACK)
+        return
     if flags & FIN and seq_add(seg.seq, length) == tcb.rcv_nxt:
         rule = TABLES[State.TIME_WAIT].fin.rule  # the retransmitted FIN, as in RFC 9293
         trace.add("tcp", ACCEPT, rule, "retransmitted FIN")
@@ -72,6 +83,24 @@ def linux_time_wait(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> N
     rule = "LINUX-tcp_timewait_state_process-ack"
     trace.add("tcp", DROP, rule, "answered with an ACK")
     layer.sender.oow_ack(tcb, seg, now, rule)
+
+
+def new_syn(profile: Profile, tcb: Tcb, seg: TcpRepr) -> str | None:
+    """A SYN in TIME-WAIT that may open a new incarnation (why, else None). RFC 1122 4.2.2.13
+    (MAY) and RFC 6191 2: with timestamps on both incarnations, one whose TSval is newer than
+    TS.Recent; else one above the old sequence space. Linux tcp_timewait_state_process
+    (TCP_TW_SYN): SYN without ACK or RST, not PAWS-rejected, and after RCV.NXT or with a TSval
+    newer than TS.Recent."""
+    if seg.flags & (SYN | ACK | RST) != SYN:
+        return None
+    ts = segment_timestamps(profile.last_timestamps_option, seg) if tcb.ts_ok else None
+    if ts is not None and seq_lt(ts[0], tcb.ts_recent):
+        return None  # PAWS (RFC 7323 5.3): an old duplicate
+    if seq_gt(seg.seq, tcb.rcv_nxt):
+        return "new SYN above the old sequence space"
+    if ts is not None and seq_gt(ts[0], tcb.ts_recent):
+        return f"new SYN with TSval {ts[0]} newer than TS.Recent {tcb.ts_recent} (RFC 6191)"
+    return None
 
 
 def in_fin_wait_2_minisock(profile: Profile, tcb: Tcb) -> bool:

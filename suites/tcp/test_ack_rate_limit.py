@@ -155,3 +155,17 @@ def test_ack_of_unsent_data_is_a_limited_challenge(ex, dut, endpoints, state):
     peer.send(flags="A", ack=unsent)
     peer.expect_ack(timeout=1.0)
     peer.expect_alive()
+
+
+@pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
+                         "RFC9293-3.10.7.4-MUST-first-check")
+def test_new_syn_in_time_wait_without_listener(ex, dut, endpoints):
+    """A SYN above the old sequence space in TIME-WAIT that finds no listener (stateful finding
+    7ba9159982c0), just after an out-of-window ACK armed the limit: Linux's tcp_v4_rcv hands
+    it (TCP_TW_SYN) to tcp_v4_timewait_ack, past the limit."""
+    peer = reach("TIME-WAIT", ex, dut, endpoints)
+    dut.close(peer.listener)  # nothing listens on the port: the SYN cannot reopen
+    _old_pure_ack(peer)  # RFC 9293 3.10.7.4: an ACK; the limit armed
+    peer.expect_ack(timeout=1.0)
+    peer.conn.send(flags="S", seq=seq_add(peer.conn.snd_nxt, 100_000), ack=0, advance=False)
+    ex.settle()  # an ACK, or nothing where the limit holds: the lockstep oracle judges it

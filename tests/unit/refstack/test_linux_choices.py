@@ -442,6 +442,26 @@ def test_orphaned_fin_wait_2_starts_with_the_ack_limit_unarmed(profile) -> None:
     assert len(replies) == (1 if profile is LINUX else 0)
 
 
+@pytest.mark.parametrize("profile", [dataclasses.replace(RFC, oow_ack_interval=0.5), LINUX],
+                         ids=["rfc-throttled", "linux"])
+def test_time_wait_new_syn_without_listener_acked_unlimited(profile) -> None:
+    """Stateful finding 7ba9159982c0: a SYN above the old sequence space in TIME-WAIT, with no
+    listener on the port, just after an out-of-window ACK."""
+    c = bring_to(State.TIME_WAIT, profile)  # an active open: nothing listens on its port
+    assert len(c.note(c.seg(SYN, seq=c.snd_nxt - 1))) == 1  # an old SYN: an ACK, limit armed
+    r = c.seg(SYN, seq=c.snd_nxt + 1000)
+    replies = c.note(r)
+    # RFC 5961 7: this ACK is limited as well; Linux's TCP_TW_SYN without a listener goes to
+    # tcp_v4_timewait_ack past the limit
+    if profile is LINUX:
+        (ack,) = replies
+        assert ack.flags == ACK and ack.ack == c.snd_nxt
+        assert "LINUX-tcp_v4_rcv-time-wait-syn-ack-unlimited" in r.rules()
+    else:
+        assert replies == []
+    assert c.state() is State.TIME_WAIT
+
+
 FULL_SOCKET_FW2 = dataclasses.replace(LINUX, fin_wait_2_minisock=False)
 FREED = "LINUX-tcp_time_wait-fin-wait-2-ofo-freed"
 
