@@ -28,7 +28,7 @@ IW_MAX = 10  # RFC 6928: min(10 * MSS, max(2 * MSS, 14600)) with segments of 988
     "RFC2525-2.1-MUST-initial-slow-start",
     "RFC5681-3-MUST-NOT-send-beyond-cwnd",
 )
-def test_first_flight_is_bounded_by_the_initial_window(ex, dut, endpoints, bed):
+def test_first_flight_is_bounded_by_the_congestion_window(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
     f.write(16)
     first = f.drain()
