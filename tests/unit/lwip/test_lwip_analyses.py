@@ -1,0 +1,57 @@
+"""The lwip store's analyses (conformance/targets/lwip_analyses.py) and the liveness findings
+they explain: lwIP 2.1.3 aborts on a segment of SEG.LEN 1 at RCV.NXT + 2**31 (tcp_receive's
+"insane offset!" assertion); a hang or crash after any other case stays unexplained."""
+
+import pytest
+
+from conformance.judge import store
+from conformance.judge.store import Context
+from conformance.targets.lwip import LwipTarget
+from conformance.targets.lwip_analyses import insane_offset
+from reference_stack.wire.frame import build_frame
+from reference_stack.wire.ipv4 import IPPROTO_TCP, Ipv4Repr
+from reference_stack.wire.tcp import TcpRepr
+
+ISS = 0x0100_0000
+CONSTANTS = {"tester_iss": ISS, "tester_tsval": 1000, "dut_isn": 0}
+FIN, SYN, ACK = 0x01, 0x02, 0x10
+
+
+def segment(seq: int, flags: int, payload: bytes = b"") -> bytes:
+    ip = Ipv4Repr(src=b"\xc6\x12\x00\x02", dst=b"\xc6\x12\x00\x01", protocol=IPPROTO_TCP)
+    seg = TcpRepr(40000, 80, seq & 0xFFFF_FFFF, 0, flags, 512, payload, ())
+    return build_frame(b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02", ip, seg)
+
+
+def ctx(*frames: bytes, state: str = "ESTABLISHED") -> Context:
+    return Context("liveness", state, "unresponsive", canonical=frames[-1],
+                   earlier=tuple((f, ()) for f in frames[:-1]), constants=CONSTANTS)
+
+
+HALF = ISS + 1 + (1 << 31)
+
+
+@pytest.mark.parametrize("frame", [
+    segment(HALF, FIN | ACK),  # a FIN alone: tcplen 1 (finding cfdfc10ffce9)
+    segment(HALF, ACK, b"X"),  # one octet of text
+])
+def test_a_segment_of_length_one_half_the_space_away_is_the_crash(frame):
+    assert insane_offset(ctx(frame))
+    assert insane_offset(ctx(frame, segment(ISS + 1, ACK)))  # any frame of the case
+
+
+@pytest.mark.parametrize("frame", [
+    segment(HALF, ACK, b"XX"),  # tcplen 2: TCP_SEQ_LEQ(rcv_nxt, seqno + 1) fails
+    segment(HALF, ACK),  # tcplen 0: tcp_receive skips the text path
+    segment(HALF - 1, FIN | ACK),
+    segment(ISS + 1, FIN | ACK),
+])
+def test_other_segments_are_not(frame):
+    assert not insane_offset(ctx(frame))
+
+
+def test_lwips_store_explains_the_crash_only():
+    lwip = store.load("lwip", None, LwipTarget.analyses_module)
+    assert lwip.explain_case(ctx(segment(HALF, FIN | ACK))) is not None
+    assert lwip.explain_case(ctx(segment(ISS + 1, FIN | ACK))) is None
+    assert lwip.explain_case(ctx(segment(HALF, FIN | ACK), state="LISTEN")) is None
