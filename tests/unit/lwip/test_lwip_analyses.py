@@ -7,7 +7,15 @@ import pytest
 from conformance.judge import store
 from conformance.judge.store import Context
 from conformance.targets.lwip import LwipTarget
-from conformance.targets.lwip_analyses import insane_offset
+from conformance.targets.lwip_analyses import (
+    insane_offset,
+    rst_at_window_edge,
+    rst_starting_before_window,
+    syn_fin_to_listener,
+    text_without_ack_bit,
+    two_acks_for_an_ack_of_unsent,
+    unacceptable_ack,
+)
 from reference_stack.wire.frame import build_frame
 from reference_stack.wire.ipv4 import IPPROTO_TCP, Ipv4Repr
 from reference_stack.wire.tcp import TcpRepr
@@ -55,3 +63,61 @@ def test_lwips_store_explains_the_crash_only():
     assert lwip.explain_case(ctx(segment(HALF, FIN | ACK))) is not None
     assert lwip.explain_case(ctx(segment(ISS + 1, FIN | ACK))) is None
     assert lwip.explain_case(ctx(segment(HALF, FIN | ACK), state="LISTEN")) is None
+
+
+# -- the analyses of lwIP's TCP findings (conformance/targets/lwip_analyses.py) ------------
+DUT_NXT = 1  # CONSTANTS["dut_isn"] + 1: the canonical SND.NXT
+RCV_NXT = ISS + 1
+
+
+def seg(seq: int, ack: int, flags: int, payload: bytes = b"") -> bytes:
+    ip = Ipv4Repr(src=b"\xc6\x12\x00\x02", dst=b"\xc6\x12\x00\x01", protocol=IPPROTO_TCP)
+    body = TcpRepr(40000, 81, seq % (1 << 32), ack % (1 << 32), flags, 512, payload, ())
+    return build_frame(b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02", ip, body)
+
+
+def case(*frames: bytes, answers: tuple[bytes, ...] = (), state: str = "ESTABLISHED") -> Context:
+    return Context("r", state, "x", (), frames[-1], frames[-1], answers, False,
+                   tuple((f, ()) for f in frames[:-1]), CONSTANTS)
+
+
+PSH, RST = 0x08, 0x04
+
+
+def test_text_without_the_ack_bit():
+    assert text_without_ack_bit(case(seg(RCV_NXT, 0, PSH, b"ab"), seg(RCV_NXT, DUT_NXT, ACK)))
+    assert text_without_ack_bit(case(seg(RCV_NXT, 0, FIN)))
+    assert not text_without_ack_bit(case(seg(RCV_NXT, DUT_NXT, ACK | PSH, b"ab")))
+    assert not text_without_ack_bit(case(seg(RCV_NXT, 0, PSH)))  # nothing to take
+
+
+@pytest.mark.parametrize("ack,bad", [(DUT_NXT, False), (DUT_NXT - 1000, False),
+                                     (DUT_NXT + 1, True), (DUT_NXT + (1 << 31) + 5, True)])
+def test_unacceptable_ack(ack, bad):
+    assert unacceptable_ack(case(seg(RCV_NXT, ack, ACK | PSH, b"a"))) is bad
+
+
+def test_two_identical_acks_for_an_ack_of_unsent_data():
+    sent = seg(RCV_NXT - 1, DUT_NXT + 1, ACK)
+    answer = seg(DUT_NXT, RCV_NXT, ACK)
+    assert two_acks_for_an_ack_of_unsent(case(sent, answers=(answer, answer)))
+    assert not two_acks_for_an_ack_of_unsent(case(sent, answers=(answer,)))
+    assert not two_acks_for_an_ack_of_unsent(case(seg(RCV_NXT - 1, DUT_NXT, ACK),
+                                                  answers=(answer, answer)))
+
+
+@pytest.mark.parametrize("offset,edge", [(65535, True), (65534, True), (65533, False), (1, False)])
+def test_rst_at_lwips_window_edge(offset, edge):
+    assert rst_at_window_edge(case(seg(RCV_NXT + offset, 0, RST))) is edge
+
+
+def test_rst_starting_before_the_window():
+    assert rst_starting_before_window(case(seg(RCV_NXT - 1, 0, RST | SYN | FIN)))
+    assert not rst_starting_before_window(case(seg(RCV_NXT - 1, 0, RST)))
+    assert not rst_starting_before_window(case(seg(RCV_NXT, 0, RST | FIN)))
+
+
+def test_syn_fin_to_the_listener():
+    assert syn_fin_to_listener(case(seg(ISS, 0, SYN | FIN), seg(RCV_NXT, DUT_NXT, ACK),
+                                    state="LISTEN"))
+    assert not syn_fin_to_listener(case(seg(ISS, 0, SYN), seg(RCV_NXT, 0, FIN), state="LISTEN"))
