@@ -76,8 +76,12 @@ def _offset(value: object, base: int) -> int:
     return (int(value) - base) % MOD32  # type: ignore[call-overload]
 
 
-def _carries_text_or_fin(fields: Mapping[str, object]) -> bool:
-    return bool(fields.get("tcp.payload")) or bool(_flags(fields) & FIN)
+def _carries_text_or_fin(fields: Mapping[str, object], rcv_nxt: int) -> bool:
+    """Text or a FIN that reaches into lwIP's receive window (RCV.NXT .. + TCP_WND): what
+    tcp_receive takes in order or queues out of order."""
+    length = len(fields.get("tcp.payload", b"")) + bool(_flags(fields) & FIN)  # type: ignore[arg-type]
+    start = _offset(fields["tcp.seq"], rcv_nxt)
+    return length > 0 and (start < LWIP_TCP_WND or start + length > MOD32)
 
 
 def _ack_unacceptable(fields: Mapping[str, object], snd_nxt: int) -> bool:
@@ -90,18 +94,23 @@ def text_without_ack_bit(ctx: Context) -> bool:
     """A segment of the case without ACK (nor SYN or RST) carried text or a FIN: tcp_process
     hands it to tcp_receive in the synchronized states, which takes its text and FIN
     (queued out of order, ACKed) where RFC 9293 3.10.7.4's fifth check drops it."""
-    return any(not _flags(f) & (ACK | SYN | RST) and _carries_text_or_fin(f)
+    rcv_nxt = ctx.constants["tester_iss"] + 1
+    return any(not _flags(f) & (ACK | SYN | RST) and _carries_text_or_fin(f, rcv_nxt)
                for f in _segments(ctx))
 
 
 def unacceptable_ack(ctx: Context) -> bool:
-    """A segment of the case with ACK (no SYN or RST) whose SEG.ACK is outside RFC 5961 5.2's
-    range: tcp_receive takes an ACK at or below SND.UNA in serial arithmetic (half the space
-    behind it) as a duplicate ACK, answers one ahead with tcp_send_empty_ack, and in both
-    cases goes on to the segment's text and FIN."""
+    """The segment that diverged, or an earlier one of the case with text or FIN in the
+    window, has ACK (no SYN or RST) and a SEG.ACK outside RFC 5961 5.2's range: tcp_receive
+    takes an ACK at or below SND.UNA in serial arithmetic (half the space behind it) as a
+    duplicate ACK, answers one ahead with tcp_send_empty_ack, and in both cases goes on to
+    the segment's text and FIN."""
     snd_nxt = ctx.constants["dut_isn"] + 1
+    rcv_nxt = ctx.constants["tester_iss"] + 1
+    last = len(_segments(ctx)) - 1
     return any(_flags(f) & ACK and not _flags(f) & (SYN | RST) and _ack_unacceptable(f, snd_nxt)
-               for f in _segments(ctx))
+               and (i == last or _carries_text_or_fin(f, rcv_nxt))
+               for i, f in enumerate(_segments(ctx)))
 
 
 def two_acks_for_an_ack_of_unsent(ctx: Context) -> bool:
