@@ -192,11 +192,13 @@ class Campaign:
     def explain_liveness(self, response: str, batch: list[dict[str, Any]]) -> str | None:
         """The reason the target's store gives for a hang or crash, matched against the last
         case run before it (rule ``liveness``, that case's state, its last frame as drawn
-        and the frames before it): the one in flight, else the batch's last."""
+        and the frames before it, a stateful case's frames among its steps): the one in
+        flight, else the batch's last."""
         if not batch:
             return None
         case = batch[-1]
-        frames = [bytes.fromhex(h) for h in case["canonical"]]
+        steps = [step["frame"] for step in case.get("steps", ()) if "frame" in step]
+        frames = [bytes.fromhex(h) for h in steps or case["canonical"]]
         if not frames:
             return None
         ctx = Context("liveness", case["state"], response, canonical=frames[-1],

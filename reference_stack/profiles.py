@@ -666,6 +666,13 @@ LWIP = Profile(
     # arm); lwIP in CLOSE_WAIT, CLOSING, LAST_ACK answers one at or beyond RCV.NXT with nothing
     # (measured, as Linux's tcp_rcv_state_process; tcp_in.c tcp_process -> tcp_receive).
     after_fin_ignores_new_sequence=True,
+    # -- lwip fuzz findings (session 6) --
+    # RFC 1122 4.2.3.4 holds a partial segment (and the FIN behind it) while data is
+    # unacknowledged; lwIP's close and shutdown(SHUT_WR) put the FIN on the last unsent
+    # segment and call tcp_output, which applies no Nagle test (tcp.c tcp_close_shutdown_fin
+    # -> tcp_out.c tcp_send_fin, tcp_output; only the write path uses tcp_output_nagle):
+    # held data goes at once with the FIN, as at Linux (stateful finding 47bdec0de99b).
+    nagle_exempts_fin=True,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

@@ -11,7 +11,7 @@ from reference_stack.profiles import LWIP, RFC
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP
-from tests.unit.refstack.harness import make_stack
+from tests.unit.refstack.harness import connected_pair, make_stack
 from tests.unit.refstack.test_iface_linux_icmp import ip_frame
 
 ECHO, ECHO_REPLY = 8, 0
@@ -35,3 +35,18 @@ def test_igmp_datagram(profile) -> None:
     else:
         (error,) = frames
         assert dissect(error).icmpv4.type == 3 and dissect(error).icmpv4.code == 2
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_close_sends_data_held_by_nagle_with_the_fin(profile) -> None:
+    link, a, _, _ = connected_pair(profile)
+    link.drop = lambda who, d: who == "b"  # no ACKs come back
+    link.call(link.a, "send", a, b"first")
+    link.call(link.a, "send", a, b"held")  # Nagle: "first" is unacknowledged
+    link.call(link.a, "shutdown", a, 1)
+    sent = [d.tcp for w, d, _ in link.log if w == "a" and d.tcp and d.tcp.payload]
+    # RFC 1122 4.2.3.4: "held" and the FIN wait for the ACK of "first"; lwIP's
+    # tcp_close_shutdown_fin -> tcp_output sends them at once (no Nagle test)
+    lwip = profile is LWIP
+    assert [s.payload for s in sent] == ([b"first", b"held"] if lwip else [b"first"])
+    assert not lwip or sent[1].flags & 0x01  # FIN
