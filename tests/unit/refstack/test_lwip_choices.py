@@ -5,6 +5,8 @@ Unreachable)."""
 
 from __future__ import annotations
 
+import errno
+
 import pytest
 
 from reference_stack.profiles import LWIP, RFC
@@ -50,3 +52,26 @@ def test_close_sends_data_held_by_nagle_with_the_fin(profile) -> None:
     lwip = profile is LWIP
     assert [s.payload for s in sent] == ([b"first", b"held"] if lwip else [b"first"])
     assert not lwip or sent[1].flags & 0x01  # FIN
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_send_and_shutdown_after_shutdown(profile) -> None:
+    link, a, _, _ = connected_pair(profile)
+    assert link.call(link.a, "shutdown", a, 1).errno == 0
+    # POSIX: send() after shutdown(SHUT_WR) is EPIPE, a second shutdown() succeeds; lwIP's
+    # tcp_write_checks and tcp_shutdown (FIN_WAIT_1) refuse with ERR_CONN: ENOTCONN
+    lwip = profile is LWIP
+    assert link.call(link.a, "send", a, b"x").errno == (errno.ENOTCONN if lwip else errno.EPIPE)
+    assert link.call(link.a, "shutdown", a, 1).errno == (errno.ENOTCONN if lwip else 0)
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_recv_after_the_end_of_file(profile) -> None:
+    link, a, _, b = connected_pair(profile)
+    link.call(link.b, "shutdown", b, 1)  # the peer's FIN
+    link.deliver()
+    first, second = link.call(link.a, "recv", a, 10), link.call(link.a, "recv", a, 10)
+    assert (first.value, first.errno) == (b"", 0)
+    # POSIX: 0 again; lwIP's netconn_recv_data_tcp freed its mailbox after the FIN: ENOTCONN
+    lwip = profile is LWIP
+    assert (second.value, second.errno) == ((None, errno.ENOTCONN) if lwip else (b"", 0))
