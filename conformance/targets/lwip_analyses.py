@@ -163,6 +163,18 @@ def syn_fin_to_listener(ctx: Context) -> bool:
     return bool(segments) and (_flags(segments[0]) & (SYN | FIN | ACK | RST)) == SYN | FIN
 
 
+def syn_in_syn_received(ctx: Context) -> bool:
+    """The case opened the connection with a SYN (no ACK, no RST) and the segment that
+    diverged carries SYN again, in SYN-RECEIVED: tcp_process's case SYN_RCVD acts on the
+    ACK field first (an unacceptable one draws <SEQ=SEG.ACK><CTL=RST>, an acceptable one
+    completes the handshake) and retransmits its SYN,ACK only for a copy of the first SYN;
+    RFC 9293 3.10.7.4 (fourth check) returns a passive open's SYN-RECEIVED to LISTEN on a
+    SYN, silently."""
+    segments = _segments(ctx)
+    return (len(segments) >= 2 and (_flags(segments[0]) & (SYN | ACK | RST)) == SYN
+            and bool(_flags(segments[-1]) & SYN) and not _flags(segments[-1]) & RST)
+
+
 def udp_length_below_payload(ctx: Context) -> bool:
     """A UDP datagram whose Length field is below the IP payload: udp_input ignores the field
     and checksums p->tot_len octets, so a checksum right for the Length octets fails there
@@ -184,5 +196,6 @@ ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_process-rst-window-edge": rst_at_window_edge,
     "tcp_process-rst-seq-only": rst_starting_before_window,
     "tcp_listen_input-syn-fin": syn_fin_to_listener,
+    "tcp_process-syn-in-syn-rcvd": syn_in_syn_received,
     "udp_input-length-ignored": udp_length_below_payload,
 }

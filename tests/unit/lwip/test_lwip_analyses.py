@@ -12,6 +12,7 @@ from conformance.targets.lwip_analyses import (
     rst_at_window_edge,
     rst_starting_before_window,
     syn_fin_to_listener,
+    syn_in_syn_received,
     text_without_ack_bit,
     two_acks_for_an_ack_of_unsent,
     unacceptable_ack,
@@ -121,3 +122,11 @@ def test_syn_fin_to_the_listener():
     assert syn_fin_to_listener(case(seg(ISS, 0, SYN | FIN), seg(RCV_NXT, DUT_NXT, ACK),
                                     state="LISTEN"))
     assert not syn_fin_to_listener(case(seg(ISS, 0, SYN), seg(RCV_NXT, 0, FIN), state="LISTEN"))
+
+
+def test_syn_in_syn_received():
+    opened = seg(ISS, 0, SYN)
+    assert syn_in_syn_received(case(opened, seg(RCV_NXT, 0, SYN | ACK), state="LISTEN"))
+    assert not syn_in_syn_received(case(opened, seg(RCV_NXT, DUT_NXT, ACK), state="LISTEN"))
+    assert not syn_in_syn_received(case(seg(ISS, 0, SYN | ACK), seg(RCV_NXT, 0, SYN),
+                                        state="LISTEN"))
