@@ -21,11 +21,12 @@ from typing import Any, TextIO
 from conformance.author import barriers
 from conformance.judge import store
 from conformance.judge.oracle import oracle_setup
+from conformance.judge.store import Context
 from conformance.targets.base import Target
 from fuzz.findings import Finding, FindingsStore, TargetInfo, signature_id
 from fuzz.liveness import KernelLog, health_probe
 from fuzz.scenarios import Listen
-from fuzz.session import CaseRecord, DifferentialSession
+from fuzz.session import CANONICAL_CONSTANTS, CaseRecord, DifferentialSession
 from fuzz.targets import broken_rules_of, prepare_bed, worker_of
 
 STATE_FILE = "campaign.json"
@@ -188,6 +189,22 @@ class Campaign:
         """The reason the target's store gives for a case's divergence, if it was analysed."""
         return self.analysed.explain_case(record.context())
 
+    def explain_liveness(self, response: str, batch: list[dict[str, Any]]) -> str | None:
+        """The reason the target's store gives for a hang or crash, matched against the last
+        case run before it (rule ``liveness``, that case's state, its last frame as drawn
+        and the frames before it, a stateful case's frames among its steps): the one in
+        flight, else the batch's last."""
+        if not batch:
+            return None
+        case = batch[-1]
+        steps = [step["frame"] for step in case.get("steps", ()) if "frame" in step]
+        frames = [bytes.fromhex(h) for h in steps or case["canonical"]]
+        if not frames:
+            return None
+        ctx = Context("liveness", case["state"], response, canonical=frames[-1],
+                      earlier=tuple((f, ()) for f in frames[:-1]), constants=CANONICAL_CONSTANTS)
+        return self.analysed.explain_case(ctx)
+
     def save(self, finding: Finding, durable: bool = True) -> None:
         self.store.save(finding, durable)
 
@@ -197,13 +214,14 @@ class Campaign:
         cases run since the last healthy probe, and ``in_flight``, the case it stopped in."""
         record = CaseRecord("any", ())
         signature = ("liveness", "any", response)
+        if in_flight is not None:  # run too: a later finding of the batch (its end) keeps it
+            self.unprobed.append(in_flight.case_entry())
         if self.store.known(signature):
             return
         batch = list(self.unprobed)
-        if in_flight is not None:
-            batch.append(in_flight.case_entry())
         finding = Finding(signature_id(signature), signature, record, self.target_info,
-                          self.engine, kind="liveness", detail=detail, batch=batch)
+                          self.engine, kind="liveness", detail=detail, batch=batch,
+                          explanation=self.explain_liveness(response, batch))
         self.save(finding)
         self.new_findings.append(finding.id)
 

@@ -575,6 +575,18 @@ class Profile:
     # (TCP_TW_SYN) and that finds no listener falls through to tcp_v4_timewait_ack, past
     # tcp_timewait_check_oow_rate_limit: answered with an ACK, unlimited.
     time_wait_syn_ack_unlimited: bool = False
+
+    # -- lwip fuzz findings (session 6): lwIP's socket API (POSIX leaves none of these open,
+    # RFC 9293 3.10 names only the condition, "connection closing"). lwIP 2.1.3's
+    # tcp_write_checks refuses a write outside ESTABLISHED, CLOSE_WAIT, SYN_SENT and SYN_RCVD
+    # with ERR_CONN, which lwip_send reports as ENOTCONN (POSIX: EPIPE).
+    send_closed_enotconn: bool = False
+    # lwIP's tcp_shutdown refuses shut_tx outside SYN_RCVD, ESTABLISHED, CLOSE_WAIT (a second
+    # shutdown(SHUT_WR)) with ERR_CONN: ENOTCONN (POSIX: 0).
+    shutdown_closing_enotconn: bool = False
+    # lwIP's netconn_recv_data_tcp frees the receive mailbox once it reported the peer's FIN:
+    # a recv() after the end of file fails with ERR_CONN, ENOTCONN (POSIX: 0 again).
+    recv_after_eof_enotconn: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -914,6 +926,16 @@ LWIP = Profile(
     # arm); lwIP in CLOSE_WAIT, CLOSING, LAST_ACK answers one at or beyond RCV.NXT with nothing
     # (measured, as Linux's tcp_rcv_state_process; tcp_in.c tcp_process -> tcp_receive).
     after_fin_ignores_new_sequence=True,
+    # -- lwip fuzz findings (session 6) --
+    # RFC 1122 4.2.3.4 holds a partial segment (and the FIN behind it) while data is
+    # unacknowledged; lwIP's close and shutdown(SHUT_WR) put the FIN on the last unsent
+    # segment and call tcp_output, which applies no Nagle test (tcp.c tcp_close_shutdown_fin
+    # -> tcp_out.c tcp_send_fin, tcp_output; only the write path uses tcp_output_nagle):
+    # held data goes at once with the FIN, as at Linux (stateful finding 47bdec0de99b).
+    nagle_exempts_fin=True,
+    send_closed_enotconn=True,  # tcp_out.c tcp_write_checks: ERR_CONN (stateful 020736437269)
+    shutdown_closing_enotconn=True,  # tcp.c tcp_shutdown: ERR_CONN (stateful 3fdb73f140c5)
+    recv_after_eof_enotconn=True,  # api_lib.c netconn_recv_data_tcp (stateful e01786a83532)
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

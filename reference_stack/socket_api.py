@@ -78,6 +78,7 @@ PEER_CLOSED = (State.CLOSE_WAIT, State.LAST_ACK, State.CLOSING, State.TIME_WAIT)
 # (State tuples as constants: an Enum member's attribute lookup is slow on the hot paths.)
 SEND_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT, State.SYN_RECEIVED)
 OPENING = (State.SYN_SENT, State.SYN_RECEIVED)
+SHUTDOWN_TX_STATES = (State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT)  # lwIP tcp_shutdown
 BYTES_LIKE = (bytes, bytearray, memoryview)  # a tuple: `bytes | bytearray` is built per call
 Addr = tuple[str, int]
 
@@ -112,6 +113,7 @@ class Socket:
     user_timeout: int = 0  # TCP_USER_TIMEOUT, ms (RFC 1122 4.2.3.5: R2 set by the application)
     shut_rd: bool = False
     shut_wr: bool = False
+    eof_reported: bool = False  # recv() returned the end of file once
     connect_reported: bool = False
     rcvbuf_locked: bool = False  # SO_RCVBUF set by the user (Linux SOCK_RCVBUF_LOCK)
 
@@ -338,7 +340,10 @@ class SocketApi:
             err, tcb.error = tcb.error, 0
             return None, err
         if s.shut_wr or tcb.state not in SEND_STATES:
-            return None, errno.EPIPE
+            # POSIX send(): EPIPE once the sending side is shut (RFC 9293 3.10.2: "connection
+            # closing"); lwIP's tcp_write_checks refuses: ERR_CONN, ENOTCONN
+            return None, (errno.ENOTCONN if self.tcp.profile.send_closed_enotconn
+                          else errno.EPIPE)
         if tcb.state in OPENING:
             return None, errno.EAGAIN
         n = self.tcp.send(tcb, bytes(data), now, flags & MSG_OOB != 0, flags & MSG_MORE != 0)
@@ -407,12 +412,23 @@ class SocketApi:
             err, tcb.error = tcb.error, 0
             return None, err
         tcb.peer_fin_unread = False  # an end of file reads the FIN
-        if s.shut_rd or tcb.state in PEER_CLOSED or tcb.state is State.CLOSED:
+        if s.shut_rd:
             return b"", 0
-        if tcb.peer_fin_seq is not None and seq_gt(tcb.rcv_nxt, tcb.peer_fin_seq):
-            return b"", 0  # the FIN taken in order (RFC 9293 3.10.7.4 eighth check), not one
-            # still beyond RCV.NXT (out of order: more data may come before it)
+        if tcb.state in PEER_CLOSED or tcb.state is State.CLOSED or (
+                tcb.peer_fin_seq is not None and seq_gt(tcb.rcv_nxt, tcb.peer_fin_seq)):
+            # the FIN taken in order (RFC 9293 3.10.7.4 eighth check), not one still beyond
+            # RCV.NXT (out of order: more data may come before it)
+            return self._end_of_file(s)
         return None, errno.EAGAIN
+
+    def _end_of_file(self, s: Socket) -> tuple[Any, int]:
+        """POSIX recv() returns 0 at the end of file, every time (RFC 9293 3.10.3: "connection
+        closing"); lwIP's netconn_recv_data_tcp frees its receive mailbox once it reported
+        the FIN, so a later recv fails with ERR_CONN, ENOTCONN (recv_after_eof_enotconn)."""
+        if s.eof_reported and self.tcp.profile.recv_after_eof_enotconn:
+            return None, errno.ENOTCONN
+        s.eof_reported = True
+        return b"", 0
 
     def _recv_special(self, s: Socket, tcb: Tcb, n: int, flags: int) -> tuple[Any, int]:
         """recv with MSG_OOB or MSG_PEEK on a TCP socket."""
@@ -480,6 +496,12 @@ class SocketApi:
             # itself is TCP_CLOSE), so inet_shutdown fails with ENOTCONN.
             self.tcp.trace.add("socket", STATE, "LINUX-tcp_time_wait-socket-closed",
                                "TIME-WAIT is a timewait socket: shutdown() -> ENOTCONN")
+            return None, errno.ENOTCONN
+        if (how == SHUT_WR and self.tcp.profile.shutdown_closing_enotconn
+                and s.tcb is not None and s.tcb.state not in SHUTDOWN_TX_STATES):
+            # RFC 9293 3.10.4: CLOSE in a closing state is "connection closing" (POSIX
+            # shutdown() succeeds); lwIP's tcp_shutdown refuses shut_tx outside SYN_RCVD,
+            # ESTABLISHED and CLOSE_WAIT with ERR_CONN, ENOTCONN
             return None, errno.ENOTCONN
         if how in (SHUT_RD, SHUT_RDWR):
             s.shut_rd = True

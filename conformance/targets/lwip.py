@@ -84,6 +84,7 @@ class LwipTarget(PytcpTarget):
     description = "lwIP 2.1.3 (Debian liblwip0) on a TAP device, a fresh process per test"
     # The lockstep oracle judges lwIP with its `lwip` profile (reference_stack/profiles.py);
     # the analysed differences and expected failures are in suites/expectations/lwip.toml.
+    analyses_module = "conformance.targets.lwip_analyses"
 
     @classmethod
     def unavailable_reason(cls) -> str | None:

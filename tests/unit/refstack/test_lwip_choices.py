@@ -5,13 +5,15 @@ Unreachable)."""
 
 from __future__ import annotations
 
+import errno
+
 import pytest
 
 from reference_stack.profiles import LWIP, RFC
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP
-from tests.unit.refstack.harness import make_stack
+from tests.unit.refstack.harness import connected_pair, make_stack
 from tests.unit.refstack.test_iface_linux_icmp import ip_frame
 
 ECHO, ECHO_REPLY = 8, 0
@@ -35,3 +37,41 @@ def test_igmp_datagram(profile) -> None:
     else:
         (error,) = frames
         assert dissect(error).icmpv4.type == 3 and dissect(error).icmpv4.code == 2
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_close_sends_data_held_by_nagle_with_the_fin(profile) -> None:
+    link, a, _, _ = connected_pair(profile)
+    link.drop = lambda who, d: who == "b"  # no ACKs come back
+    link.call(link.a, "send", a, b"first")
+    link.call(link.a, "send", a, b"held")  # Nagle: "first" is unacknowledged
+    link.call(link.a, "shutdown", a, 1)
+    sent = [d.tcp for w, d, _ in link.log if w == "a" and d.tcp and d.tcp.payload]
+    # RFC 1122 4.2.3.4: "held" and the FIN wait for the ACK of "first"; lwIP's
+    # tcp_close_shutdown_fin -> tcp_output sends them at once (no Nagle test)
+    lwip = profile is LWIP
+    assert [s.payload for s in sent] == ([b"first", b"held"] if lwip else [b"first"])
+    assert not lwip or sent[1].flags & 0x01  # FIN
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_send_and_shutdown_after_shutdown(profile) -> None:
+    link, a, _, _ = connected_pair(profile)
+    assert link.call(link.a, "shutdown", a, 1).errno == 0
+    # POSIX: send() after shutdown(SHUT_WR) is EPIPE, a second shutdown() succeeds; lwIP's
+    # tcp_write_checks and tcp_shutdown (FIN_WAIT_1) refuse with ERR_CONN: ENOTCONN
+    lwip = profile is LWIP
+    assert link.call(link.a, "send", a, b"x").errno == (errno.ENOTCONN if lwip else errno.EPIPE)
+    assert link.call(link.a, "shutdown", a, 1).errno == (errno.ENOTCONN if lwip else 0)
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_recv_after_the_end_of_file(profile) -> None:
+    link, a, _, b = connected_pair(profile)
+    link.call(link.b, "shutdown", b, 1)  # the peer's FIN
+    link.deliver()
+    first, second = link.call(link.a, "recv", a, 10), link.call(link.a, "recv", a, 10)
+    assert (first.value, first.errno) == (b"", 0)
+    # POSIX: 0 again; lwIP's netconn_recv_data_tcp freed its mailbox after the FIN: ENOTCONN
+    lwip = profile is LWIP
+    assert (second.value, second.errno) == ((None, errno.ENOTCONN) if lwip else (b"", 0))

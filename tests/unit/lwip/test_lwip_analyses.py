@@ -1,0 +1,132 @@
+"""The lwip store's analyses (conformance/targets/lwip_analyses.py) and the liveness findings
+they explain: lwIP 2.1.3 aborts on a segment of SEG.LEN 1 at RCV.NXT + 2**31 (tcp_receive's
+"insane offset!" assertion); a hang or crash after any other case stays unexplained."""
+
+import pytest
+
+from conformance.judge import store
+from conformance.judge.store import Context
+from conformance.targets.lwip import LwipTarget
+from conformance.targets.lwip_analyses import (
+    insane_offset,
+    rst_at_window_edge,
+    rst_starting_before_window,
+    syn_fin_to_listener,
+    syn_in_syn_received,
+    text_without_ack_bit,
+    two_acks_for_an_ack_of_unsent,
+    unacceptable_ack,
+)
+from reference_stack.wire.frame import build_frame
+from reference_stack.wire.ipv4 import IPPROTO_TCP, Ipv4Repr
+from reference_stack.wire.tcp import TcpRepr
+
+ISS = 0x0100_0000
+CONSTANTS = {"tester_iss": ISS, "tester_tsval": 1000, "dut_isn": 0}
+FIN, SYN, ACK = 0x01, 0x02, 0x10
+
+
+def segment(seq: int, flags: int, payload: bytes = b"") -> bytes:
+    ip = Ipv4Repr(src=b"\xc6\x12\x00\x02", dst=b"\xc6\x12\x00\x01", protocol=IPPROTO_TCP)
+    seg = TcpRepr(40000, 80, seq & 0xFFFF_FFFF, 0, flags, 512, payload, ())
+    return build_frame(b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02", ip, seg)
+
+
+def ctx(*frames: bytes, state: str = "ESTABLISHED") -> Context:
+    return Context("liveness", state, "unresponsive", canonical=frames[-1],
+                   earlier=tuple((f, ()) for f in frames[:-1]), constants=CONSTANTS)
+
+
+HALF = ISS + 1 + (1 << 31)
+
+
+@pytest.mark.parametrize("frame", [
+    segment(HALF, FIN | ACK),  # a FIN alone: tcplen 1 (finding cfdfc10ffce9)
+    segment(HALF, ACK, b"X"),  # one octet of text
+])
+def test_a_segment_of_length_one_half_the_space_away_is_the_crash(frame):
+    assert insane_offset(ctx(frame))
+    assert insane_offset(ctx(frame, segment(ISS + 1, ACK)))  # any frame of the case
+
+
+@pytest.mark.parametrize("frame", [
+    segment(HALF, ACK, b"XX"),  # tcplen 2: TCP_SEQ_LEQ(rcv_nxt, seqno + 1) fails
+    segment(HALF, ACK),  # tcplen 0: tcp_receive skips the text path
+    segment(HALF - 1, FIN | ACK),
+    segment(ISS + 1, FIN | ACK),
+])
+def test_other_segments_are_not(frame):
+    assert not insane_offset(ctx(frame))
+
+
+def test_lwips_store_explains_the_crash_only():
+    lwip = store.load("lwip", None, LwipTarget.analyses_module)
+    assert lwip.explain_case(ctx(segment(HALF, FIN | ACK))) is not None
+    assert lwip.explain_case(ctx(segment(ISS + 1, FIN | ACK))) is None
+    assert lwip.explain_case(ctx(segment(HALF, FIN | ACK), state="LISTEN")) is None
+
+
+# -- the analyses of lwIP's TCP findings (conformance/targets/lwip_analyses.py) ------------
+DUT_NXT = 1  # CONSTANTS["dut_isn"] + 1: the canonical SND.NXT
+RCV_NXT = ISS + 1
+
+
+def seg(seq: int, ack: int, flags: int, payload: bytes = b"") -> bytes:
+    ip = Ipv4Repr(src=b"\xc6\x12\x00\x02", dst=b"\xc6\x12\x00\x01", protocol=IPPROTO_TCP)
+    body = TcpRepr(40000, 81, seq % (1 << 32), ack % (1 << 32), flags, 512, payload, ())
+    return build_frame(b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02", ip, body)
+
+
+def case(*frames: bytes, answers: tuple[bytes, ...] = (), state: str = "ESTABLISHED") -> Context:
+    return Context("r", state, "x", (), frames[-1], frames[-1], answers, False,
+                   tuple((f, ()) for f in frames[:-1]), CONSTANTS)
+
+
+PSH, RST = 0x08, 0x04
+
+
+def test_text_without_the_ack_bit():
+    assert text_without_ack_bit(case(seg(RCV_NXT, 0, PSH, b"ab"), seg(RCV_NXT, DUT_NXT, ACK)))
+    assert text_without_ack_bit(case(seg(RCV_NXT, 0, FIN)))
+    assert not text_without_ack_bit(case(seg(RCV_NXT, DUT_NXT, ACK | PSH, b"ab")))
+    assert not text_without_ack_bit(case(seg(RCV_NXT, 0, PSH)))  # nothing to take
+
+
+@pytest.mark.parametrize("ack,bad", [(DUT_NXT, False), (DUT_NXT - 1000, False),
+                                     (DUT_NXT + 1, True), (DUT_NXT + (1 << 31) + 5, True)])
+def test_unacceptable_ack(ack, bad):
+    assert unacceptable_ack(case(seg(RCV_NXT, ack, ACK | PSH, b"a"))) is bad
+
+
+def test_two_identical_acks_for_an_ack_of_unsent_data():
+    sent = seg(RCV_NXT - 1, DUT_NXT + 1, ACK)
+    answer = seg(DUT_NXT, RCV_NXT, ACK)
+    assert two_acks_for_an_ack_of_unsent(case(sent, answers=(answer, answer)))
+    assert not two_acks_for_an_ack_of_unsent(case(sent, answers=(answer,)))
+    assert not two_acks_for_an_ack_of_unsent(case(seg(RCV_NXT - 1, DUT_NXT, ACK),
+                                                  answers=(answer, answer)))
+
+
+@pytest.mark.parametrize("offset,edge", [(65535, True), (65534, True), (65533, False), (1, False)])
+def test_rst_at_lwips_window_edge(offset, edge):
+    assert rst_at_window_edge(case(seg(RCV_NXT + offset, 0, RST))) is edge
+
+
+def test_rst_starting_before_the_window():
+    assert rst_starting_before_window(case(seg(RCV_NXT - 1, 0, RST | SYN | FIN)))
+    assert not rst_starting_before_window(case(seg(RCV_NXT - 1, 0, RST)))
+    assert not rst_starting_before_window(case(seg(RCV_NXT, 0, RST | FIN)))
+
+
+def test_syn_fin_to_the_listener():
+    assert syn_fin_to_listener(case(seg(ISS, 0, SYN | FIN), seg(RCV_NXT, DUT_NXT, ACK),
+                                    state="LISTEN"))
+    assert not syn_fin_to_listener(case(seg(ISS, 0, SYN), seg(RCV_NXT, 0, FIN), state="LISTEN"))
+
+
+def test_syn_in_syn_received():
+    opened = seg(ISS, 0, SYN)
+    assert syn_in_syn_received(case(opened, seg(RCV_NXT, 0, SYN | ACK), state="LISTEN"))
+    assert not syn_in_syn_received(case(opened, seg(RCV_NXT, DUT_NXT, ACK), state="LISTEN"))
+    assert not syn_in_syn_received(case(seg(ISS, 0, SYN | ACK), seg(RCV_NXT, 0, SYN),
+                                        state="LISTEN"))
