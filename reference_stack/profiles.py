@@ -918,6 +918,10 @@ LWIP = Profile(
     # without PSH on its last segment (tcp_out.c tcp_write).
     msg_more_holds=False,
     msg_more_clears_psh=True,
+    # POSIX poll(): lwIP's lwip_pollscan reports POLLOUT while the socket's sendevent is set,
+    # and only a full send buffer clears it (api/sockets.c event_callback, NETCONN_EVT_
+    # SENDMINUS): after shutdown(SHUT_WR) and after a reset (err_tcp: SENDPLUS) it stays.
+    poll_out_after_shutdown=True,
     # RFC 1122 3.2.2.1: no Protocol Unreachable for a protocol the host runs: lwipopts.h
     # LWIP_IGMP 1, so ip4.c ip4_input hands protocol 2 to igmp_input (which drops what it
     # cannot use) rather than to icmp_dest_unreach (found by boofuzz, finding c8612558b6ed).
