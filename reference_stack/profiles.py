@@ -93,6 +93,9 @@ class Profile:
     # RFC 792 (Echo Reply): code 0. Linux icmp_echo copies the request's header and changes
     # only its type (`icmp_param.data.icmph = *icmp_hdr(skb)`): the request's code is echoed.
     echo_reply_copies_code: bool = False
+    # RFC 1349 5.1: an Echo Reply SHOULD carry the request's TOS (Linux icmp_reply takes
+    # ip_hdr(skb)->tos); False: the reply goes out with TOS 0.
+    echo_reply_keeps_tos: bool = True
     # RFC 1122 3.2.2.1: Protocol Unreachable for a transport the host does not run. Linux
     # registers UDP-Lite (IP protocol 136, RFC 3828; udplite_rcv), so a valid UDP-Lite datagram
     # to a port without a UDP-Lite socket draws Port Unreachable (RFC 1122 4.1.3.1) instead.
@@ -146,6 +149,10 @@ class Profile:
     # tcp_do_parse_auth_options: -EINVAL, TCP_AUTH_HDR); 6.1's tcp_parse_md5sig_option stops
     # at it and finds no signature, so only a well-formed first MD5 option drops.
     auth_framing_checked: bool = False
+    # RFC 1122 4.2.2.5: an illegal option length is survived, the segment processed (rfc).
+    # True: a segment whose option list has a length of zero or one running past the header
+    # is dropped before any state processing.
+    bad_option_length_drops: bool = False
     # RFC 1982 3.2 leaves a comparison of sequence numbers 2**31 apart undefined; Linux's
     # before() ((s32)(a - b) < 0) says "before": tcp_send_dupack reports such a segment's
     # data in a D-SACK block as old (RFC 2883 4), on the first check's path and on PAWS's,
@@ -772,6 +779,13 @@ PYTCP = Profile(
     # doubles it on the ACK that completes the handshake: two segments before any data is acked.
     initial_cwnd_segments=2,
     echo_ignore_broadcasts=True,  # RFC 1122 3.2.2.6 MAY: no reply to broadcast or multicast echo
+    # protocols/icmp4/phrx.py _phrx_icmp4 answers through _phtx_icmp4 without the request's
+    # TOS: the reply's DSCP and ECN are _phtx_ip4's defaults, 0 (RFC 1349 5.1 SHOULD).
+    echo_reply_keeps_tos=False,
+    # protocols/tcp/fpp.py TcpParser._packet_integrity_check fails a segment whose option
+    # length is 0 or runs past the header ("wrong option length"): the segment is dropped,
+    # which RFC 1122 4.2.2.5 (handle it without crashing) allows.
+    bad_option_length_drops=True,
 )
 
 # gVisor's netstack (the `gvisor` target: runsc 0.0~20221219, Debian) where it makes a choice

@@ -63,8 +63,9 @@ def _echo(st: IfaceState, ip: Ipv4Repr, msg: Icmpv4Repr, link_bcast: bool, now: 
     options, dst = reply_to
     # Recorded routes and timestamps are the host's own (RFC 791 3.1): any values.
     variance = {"ipv4.options": AnyValue()} if options else {}
+    tos = ip.tos if profile.echo_reply_keeps_tos else 0  # RFC 1349 5.1 (SHOULD)
     send_ip(st, dst, IPPROTO_ICMP, reply.emit(), rule, variance, now, trace, out,
-            tos=ip.tos, df=profile.icmp_df, options=options)
+            tos=tos, df=profile.icmp_df, options=options)
 
 
 def _timestamp(st: IfaceState, ip: Ipv4Repr, msg: Icmpv4Repr, link_bcast: bool, now: float,

@@ -11,6 +11,7 @@ from reference_stack.tcp import (
     auth_options,
     keepalive,
     loss_probe,
+    option_framing,
     recovery,
     segment_arrival,
     time_wait,
@@ -285,6 +286,9 @@ class TcpLayer:
                 and segment_arrival.time_wait_reopen(self, tcb, seg):
             reopen_above = seq_add(tcb.snd_nxt, 0xFFFF + 2)  # Linux: tw snd_nxt + 65535 + 2
             tcb = None
+        if self.profile.bad_option_length_drops and option_framing.drops(seg):
+            self.trace.add("tcp", DROP, option_framing.RULE, "illegal option length")
+            return
         if self.profile.inbound_auth_check and seg.options and not (
                 tcb is not None and time_wait.in_minisock(self.profile, tcb)):
             rule = auth_options.check(seg, self.profile.auth_framing_checked)
