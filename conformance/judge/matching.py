@@ -302,6 +302,18 @@ def same_flow(p: Dissected, a: Dissected) -> bool:
         p.arp is not None and a.arp is not None)
 
 
+# The user command (RFC 9293 3.9.1) a socket call implements: the requirement a call's
+# divergent result or errno is recorded against (catalogue ids, suites/requirements/rfc9293.toml).
+_STATUS = "RFC9293-3.9.1.10-MAY-status"
+CALL_RULES = dict.fromkeys(("socket", "bind", "listen", "connect", "accept", "setsockopt"),
+                           "RFC9293-3.9.1.1-MAY-open")
+CALL_RULES.update(dict.fromkeys(("send", "sendto", "sendmsg", "write"), "RFC9293-3.9.1.2-MAY-send"))
+CALL_RULES.update(dict.fromkeys(("recv", "recvfrom", "recvmsg", "read"),
+                                "RFC9293-3.9.1.3-MAY-receive"))
+CALL_RULES.update(dict.fromkeys(("shutdown", "close"), "RFC9293-3.9.1.4-MAY-close"))
+CALL_RULES.update(dict.fromkeys(("getsockopt", "getsockname", "getpeername", "poll"), _STATUS))
+
+
 def compare_call(name: str, target: tuple[Any, int], oracle: CallResult,
                  detail: str = "", args: tuple = ()) -> list[Divergence]:
     """A DUT socket call's result on the target, (value, errno), against the oracle's: the
@@ -310,7 +322,7 @@ def compare_call(name: str, target: tuple[Any, int], oracle: CallResult,
     call's arguments, e.g. a getsockopt's option)."""
     value, err = target
     name = name.removesuffix("_with_errno")
-    rule = f"socket-api-{name}"
+    rule = CALL_RULES.get(name, _STATUS)
     frame = f"{name}{detail}"
     if name == "connect" and {err, oracle.errno} <= {0, errno.EINPROGRESS}:
         return []

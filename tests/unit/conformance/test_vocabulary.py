@@ -4,12 +4,15 @@ run-time twin is tests/integration/test_rule_vocabulary.py."""
 
 from __future__ import annotations
 
+import errno
 import textwrap
 
 import pytest
 
+from conformance.judge.matching import CALL_RULES, compare_call
 from conformance.requirements import catalogue, rule_sources, vocabulary
 from conformance.requirements.rule_sources import Site
+from reference_stack.stack import CallResult
 
 REQ = "[[requirement]]\nid='{id}'\nsection='1'\nlevel='{level}'\ntext='t'\n"
 REF = "[[refinement]]\nid='{id}'\nrefines='{refines}'\nfunction='f'\ntext='t'\n"
@@ -23,6 +26,16 @@ def test_every_rule_id_literal_in_reference_stack_is_in_the_vocabulary():
     assert not unknown, (
         "rule ids in reference_stack/ that are neither catalogue requirements nor "
         f"refinements (suites/requirements/): {unknown}")
+
+
+def test_a_socket_call_divergence_is_recorded_against_a_catalogue_id():
+    """The judge's call comparison names the user command (RFC 9293 3.9.1) a call implements:
+    a divergent getsockopt or poll is a rule id of the vocabulary like every other."""
+    vocab = catalogue.load_vocabulary()
+    assert {"getsockopt", "poll", "recv", "send", "close", "connect"} <= set(CALL_RULES)
+    assert not [rule for rule in CALL_RULES.values() if rule not in vocab]
+    (div,) = compare_call("poll", (None, errno.EBADF), CallResult(1))
+    assert div.rule == "RFC9293-3.9.1.10-MAY-status" and div.rule in vocab
 
 
 def test_every_refinement_is_recorded_by_the_oracle():
