@@ -609,7 +609,12 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     # Eighth check: FIN.
     if fin_ok and table.fin is not None:
         fin_at = seq_add(seg.seq, len(seg.payload))
-        if tcb.peer_fin_seq is None:
+        if tcb.peer_fin_seq is None or (fin_at == tcb.rcv_nxt
+                                        and seq_gt(tcb.peer_fin_seq, tcb.rcv_nxt)):
+            # A FIN in sequence is the one taken, also after a FIN at a later sequence number
+            # (held out of order for later processing, RFC 9293 3.10.7.4 / 3.10.7.4 eighth
+            # check; Linux tcp_data_queue -> tcp_fin, which purges the out-of-order queue
+            # holding that FIN: fuzz findings 90162d597df9, e8a5bc085f55).
             tcb.peer_fin_seq = fin_at
         if p.sack_edge_counts_fin and seq_gt(fin_at, tcb.rcv_nxt):
             # RFC 2018 4 reports out-of-order data; Linux tcp_data_queue_ofo queues an

@@ -95,6 +95,21 @@ def test_out_of_order_fin_ranks_by_arrival_in_sack_blocks(profile) -> None:
         assert blocks == [text]
 
 
+@PROFILES
+@pytest.mark.parametrize("ahead", [1, 18], ids=["next", "further"])
+def test_fin_in_sequence_after_an_out_of_order_fin_is_taken(profile, ahead) -> None:
+    """Two FINs: the one at a later sequence number is held out of order; the one that
+    arrives in sequence closes the receive side (Linux tcp_fin purges the held one; stateful
+    fuzz findings 90162d597df9 and e8a5bc085f55: the oracle kept waiting for the first)."""
+    c = bring_to(State.ESTABLISHED, profile)
+    c.tcb().sack_ok = True
+    c.note(c.seg(FIN | ACK, seq=c.snd_nxt + ahead))
+    assert c.state() is State.ESTABLISHED
+    c.seg(FIN | ACK)
+    assert c.state() is State.CLOSE_WAIT
+    assert c.tcb().rcv_nxt == (c.snd_nxt + 1) & 0xFFFFFFFF and not c.tcb().recv.ooo
+
+
 INVALID_END = "LINUX-tcp_sequence-invalid-end-sequence"
 
 
