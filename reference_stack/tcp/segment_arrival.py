@@ -583,7 +583,11 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             before = tcb.rcv_nxt
             if data:
                 if start != before and p.dsack and tcb.sack_ok:
-                    held = _ofo_held(tcb, start, len(data))
+                    # (Linux's sequence space of a segment, end_seq, counts its FIN: with
+                    # sack_edge_counts_fin the FIN is part of the block received again.)
+                    fin_counts = p.sack_edge_counts_fin and fin_ok and seg.flags & FIN
+                    held = _ofo_held(tcb, start, len(data) + bool(fin_counts),
+                                     p.sack_edge_counts_fin)
                     if held is not None:
                         # RFC 2883 4 (examples 4-5): out-of-order text received again, a
                         # D-SACK block before the block holding it (Linux
@@ -800,14 +804,19 @@ def _ofo_overlap(tcb: Tcb, start: int, length: int) -> tuple[int, int] | None:
     return first, end
 
 
-def _ofo_held(tcb: Tcb, start: int, length: int) -> tuple[int, int] | None:
+def _ofo_held(tcb: Tcb, start: int, length: int, fin_counts: bool = False,
+              ) -> tuple[int, int] | None:
     """Out-of-order text [start, start + length) that starts inside a segment held out of
     order: the part of it held already (what Linux's tcp_data_queue_ofo reports, from the
-    segment's start to its end or the held segment's)."""
-    for s, d in tcb.recv.ooo.items():
+    segment's start to its end or the held segment's). ``fin_counts``: a FIN held right after
+    the held text ends the held segment (Linux: the skb's end_seq counts its FIN)."""
+    ooo = tcb.recv.ooo
+    for s, d in ooo.items():
         if d and seq_le(s, start) and seq_lt(start, seq_add(s, len(d))):
             end = seq_add(start, length)
             held_end = seq_add(s, len(d))
+            if fin_counts and ooo.get(held_end) == b"":
+                held_end = seq_add(held_end, 1)
             return start, end if seq_le(end, held_end) else held_end
     return None
 

@@ -110,6 +110,21 @@ def test_fin_in_sequence_after_an_out_of_order_fin_is_taken(profile, ahead) -> N
     assert c.tcb().rcv_nxt == (c.snd_nxt + 1) & 0xFFFFFFFF and not c.tcb().recv.ooo
 
 
+@PROFILES
+def test_out_of_order_text_and_fin_received_again(profile) -> None:
+    """RFC 2883 4: a segment held out of order received again is reported in a D-SACK
+    block; Linux's block is the segment's sequence space, its FIN included
+    (tcp_data_queue_ofo: tcp_dsack_set(seq, end_seq); fuzz finding 85b553f615f1)."""
+    c = bring_to(State.ESTABLISHED, profile)
+    c.tcb().sack_ok = True
+    seq = c.snd_nxt + 324
+    c.note(c.seg(FIN | ACK, seq=seq, payload=b"ab"))
+    (ack,) = c.note(c.seg(FIN | ACK, seq=seq, payload=b"ab"))
+    blocks = [b for o in ack.options if isinstance(o, TcpOptSack) for b in o.blocks]
+    fin_end = 3 if profile is LINUX else 2  # the FIN's octet of sequence space
+    assert blocks[0] == (seq & 0xFFFFFFFF, (seq + fin_end) & 0xFFFFFFFF)
+
+
 INVALID_END = "LINUX-tcp_sequence-invalid-end-sequence"
 
 
