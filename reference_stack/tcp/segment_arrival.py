@@ -610,6 +610,15 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         else:
             rule = arm.rule if arm is not None else "RFC9293-3.10.7.4-MUST-text-ignore"
             trace.add("tcp", DROP, rule, "text ignored")
+    if (fin_ok and not seg.payload and p.seq_check_end_at_wup and tcb.rcv_edge is not None
+            and not seq_lt(seg.seq, tcb.rcv_edge)):
+        # A bare FIN at the advertised right edge, which Linux's tcp_sequence let through:
+        # tcp_data_queue finds it out of window ("F.e. zero window probe") and drops it with
+        # an immediate ACK, queueing nothing (RFC 9293 3.10.7.4 refuses it in the first check).
+        trace.add("tcp", DROP, "LINUX-tcp_data_queue-out-of-window",
+                  f"FIN at {seg.seq}, the right edge: not queued")
+        fin_ok = False
+        need_ack = True
     # Eighth check: FIN.
     if fin_ok and table.fin is not None:
         fin_at = seq_add(seg.seq, len(seg.payload))

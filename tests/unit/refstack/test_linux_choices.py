@@ -249,6 +249,22 @@ def test_text_beyond_the_advertised_right_edge(profile) -> None:
     assert (kept in r.rules()) is (profile is LINUX)
 
 
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_bare_fin_at_the_advertised_right_edge(profile) -> None:
+    """Linux tcp_sequence accepts a zero-length segment at the edge, then tcp_data_queue
+    finds it out of window: an ACK, the FIN neither taken nor SACKed (stateful fuzz finding
+    90162d597df9); RFC 9293 3.10.7.4 refuses it in the first check (an ACK as well)."""
+    c, ack = _scaled_conn(profile)
+    c.tcb().sack_ok = True
+    edge = _rounded_up_edge(c, ack)
+    r = c.seg(FIN | ACK, seq=edge)
+    (reply,) = c.note(r)
+    assert reply.flags == ACK and reply.ack == ack.ack
+    assert not [o for o in reply.options if isinstance(o, TcpOptSack)]
+    assert not c.tcb().recv.ooo and c.state() is State.ESTABLISHED
+    assert ("LINUX-tcp_data_queue-out-of-window" in r.rules()) is (profile is LINUX)
+
+
 RFC_DSACK = dataclasses.replace(RFC, dsack=True)
 
 
