@@ -528,6 +528,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     # Seventh check: segment text.
     need_ack = False
     in_order_text = False
+    text_in_sequence = False  # (its text at RCV.NXT, whatever is held out of order)
     fin_ok = bool(flags & FIN)
     if linux_arrival.text_after_fin_aborts(layer, tcb, seg):
         layer.sender.reset(tcb.local_ip, tcb.remote_ip, seg, linux_arrival.RULE_TEXT_AFTER_FIN)
@@ -599,7 +600,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                     # RFC 2883 4: octets received again, in order now and held out of order
                     # before (Linux tcp_ofo_queue: tcp_dsack_extend(skb->seq, dsack_high)).
                     tcb.dsack = overlap
-                in_order_text = start == before and not tcb.recv.ooo
+                text_in_sequence = start == before
+                in_order_text = text_in_sequence and not tcb.recv.ooo
             elif off > 0 and not tcb.recv.ooo:
                 # All its text old, its FIN at RCV.NXT: for Linux tcp_data_queue a partial
                 # duplicate, queued in sequence (queue_and_out), then tcp_fin.
@@ -659,8 +661,11 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         # unless the profile follows Linux's tcp_fin, which enters ping-pong mode moving
         # ESTABLISHED to CLOSE-WAIT: the ACK of a FIN taken in order waits for the delayed-ACK
         # timer (a FIN that completes earlier out-of-order data is acknowledged at once).
+        # (Text in sequence that filled no gap: tcp_fin has purged what was held out of order
+        # before tcp_data_queue looks for a filled gap, so its ACK waits as well; fuzz finding
+        # e8a5bc085f55.)
         in_order_text = bool(p.fin_ack_delayed and from_established and flags & FIN
-                             and (in_order_text or not seg.payload))
+                             and (in_order_text or text_in_sequence or not seg.payload))
     if need_ack:
         # RFC 5681 4.2: out-of-order data is acknowledged immediately (a duplicate ACK), except
         # where the profile compresses SACKs (Linux, tcp/sack_compression.py).

@@ -125,6 +125,22 @@ def test_out_of_order_text_and_fin_received_again(profile) -> None:
     assert blocks[0] == (seq & 0xFFFFFFFF, (seq + fin_end) & 0xFFFFFFFF)
 
 
+@PROFILES
+def test_fin_in_sequence_with_text_held_beyond_it(profile) -> None:
+    """Text and FIN in sequence while other text is held out of order beyond the FIN: Linux
+    tcp_fin purges the held text and enters ping-pong mode before tcp_data_queue looks for a
+    filled gap, so the FIN's ACK is delayed like any in-order FIN's (stateful fuzz finding
+    e8a5bc085f55); the rfc profile acknowledges at once."""
+    c = bring_to(State.ESTABLISHED, profile)
+    c.tcb().sack_ok = True
+    c.note(c.seg(ACK | PSH, seq=c.snd_nxt + 324, payload=b"later"))
+    r = c.seg(FIN | ACK, payload=b"ab")
+    assert c.state() is State.CLOSE_WAIT and not c.tcb().recv.ooo
+    assert [s.ack for s in c.note(r)] == [(c.snd_nxt + 3) & 0xFFFFFFFF]
+    (prediction,) = r.predictions  # the oracle ACKs at once and says whether it may wait
+    assert ("timing.delay_ms" in prediction.variance) is (profile is LINUX)
+
+
 INVALID_END = "LINUX-tcp_sequence-invalid-end-sequence"
 
 
