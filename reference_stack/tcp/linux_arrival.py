@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp import time_wait
-from reference_stack.tcp.seq import seq_add, seq_gt, seq_lt
+from reference_stack.tcp.seq import seq_add, seq_diff, seq_gt, seq_lt
 from reference_stack.tcp.state import State
 from reference_stack.trace import ACCEPT, DROP
 from reference_stack.wire.tcp import FIN, TcpRepr
@@ -24,6 +24,7 @@ RULE_AFTER_FIN_IGNORED = "LINUX-tcp_rcv_state_process-after-fin-ignored"
 RULE_INVALID_END_SEQUENCE = "LINUX-tcp_sequence-invalid-end-sequence"
 RULE_ACK_OF_FIN_CONSUMED = "LINUX-tcp_rcv_state_process-ack-of-fin-consumed"
 RULE_TEXT_AFTER_FIN = "LINUX-tcp_rcv_state_process-text-after-fin-abort"
+RULE_SECOND_FIN = "LINUX-tcp_data_queue-second-fin-behind-old-text"
 # The states in which the peer's FIN has been taken (Linux tcp_reset_check,
 # tcp_rcv_state_process's step 7).
 AFTER_PEER_FIN = (State.CLOSE_WAIT, State.CLOSING, State.LAST_ACK)
@@ -49,6 +50,26 @@ def text_after_fin_aborts(layer: Connections, tcb: Tcb, seg: TcpRepr) -> bool:
     layer.trace.add("tcp", "state", RULE_TEXT_AFTER_FIN,
                     f"text beyond RCV.NXT {tcb.rcv_nxt} after the peer's FIN: "
                     f"{tcb.state.value} -> CLOSED, a RST")
+    return True
+
+
+def second_fin_taken(layer: Connections, tcb: Tcb, seg: TcpRepr, rcv_wnd: int) -> bool:
+    """Linux tcp_rcv_state_process, step 7 (profile text_after_fin_aborts): in CLOSE-WAIT,
+    CLOSING or LAST-ACK a segment with text that starts before RCV.NXT and ends at it, with a
+    FIN, passes the TCPABORTONDATA test (`end_seq - fin` is not after RCV.NXT) and reaches
+    tcp_data_queue as a partial packet: queued (its old text D-SACKed), RCV.NXT advanced over
+    its FIN, a second FIN one octet beyond the first, which tcp_fin then ignores in these
+    states. RFC 9293 3.10.7.4 ignores text after the FIN and acknowledges RCV.NXT. With a
+    closed window tcp_data_queue drops it (out_of_window). Recorded when it decides."""
+    if not (layer.profile.text_after_fin_aborts and seg.payload and seg.flags & FIN
+            and tcb.state in AFTER_PEER_FIN and seq_lt(seg.seq, tcb.rcv_nxt)
+            and seq_add(seg.seq, len(seg.payload)) == tcb.rcv_nxt):
+        return False
+    window = rcv_wnd if tcb.rcv_edge is None else seq_diff(tcb.rcv_edge, tcb.rcv_nxt)
+    if window <= 0:
+        return False
+    layer.trace.add("tcp", ACCEPT, RULE_SECOND_FIN,
+                    f"FIN at RCV.NXT {tcb.rcv_nxt} after the peer's FIN, behind old text: taken")
     return True
 
 

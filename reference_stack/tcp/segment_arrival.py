@@ -535,6 +535,13 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         tcb.error = errno.ECONNRESET
         layer.delete(tcb)
         return
+    if linux_arrival.second_fin_taken(layer, tcb, seg, rcv_wnd):
+        note_duplicate(layer, tcb, seg.seq, tcb.rcv_nxt)
+        tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
+        # (tcp_fin leaves the state as it is; ping-pong mode since the first FIN: may wait)
+        send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=True)
+        send.transmit(tcb, now)
+        return
     if ((seg.payload or (fin_ok and p.fin_gap_aborts_after_close)) and tcb.orphan
             and tcb.state in (State.FIN_WAIT_1, State.FIN_WAIT_2)
             and seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt)):

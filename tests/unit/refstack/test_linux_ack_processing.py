@@ -81,6 +81,22 @@ def test_old_fin_after_the_fin_is_acknowledged(profile) -> None:
 
 
 @PROFILES
+@pytest.mark.parametrize("state", AFTER_FIN, ids=lambda s: s.name)
+def test_second_fin_behind_old_text(profile, state) -> None:
+    """Old text up to RCV.NXT and a FIN after the peer's FIN: Linux's tcp_data_queue takes it
+    as a partial packet and advances RCV.NXT over the second FIN (stateful fuzz findings
+    6a5eb87526a9, 0723d4659c03); RFC 9293 3.10.7.4 ignores the text, RCV.NXT unchanged."""
+    c = bring_to(state, profile)
+    tcb = c.tcb()
+    rcv_nxt = tcb.rcv_nxt
+    r = c.seg(FIN | ACK, seq=c.snd_nxt - 1, payload=b"x", ack=tcb.snd_una)
+    (ack,) = c.note(r)
+    taken = profile is LINUX
+    assert ack.ack == (rcv_nxt + taken) & 0xFFFFFFFF and c.state() is state
+    assert ("LINUX-tcp_data_queue-second-fin-behind-old-text" in r.rules()) is taken
+
+
+@PROFILES
 def test_out_of_order_fin_ranks_by_arrival_in_sack_blocks(profile) -> None:
     c = bring_to(State.ESTABLISHED, profile)
     c.tcb().sack_ok = True  # (as if negotiated, RFC 2018 2)
