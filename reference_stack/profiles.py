@@ -119,6 +119,10 @@ class Profile:
     # tcp_sack_new_ofo_skb(sk, seq, end_seq) counts an out-of-order segment's FIN in it, and
     # a FIN alone beyond RCV.NXT (tcp_data_queue_ofo queues it too) has a block of its own.
     sack_edge_counts_fin: bool = False
+    # RFC 2883 reports text received again in a D-SACK block; Linux tcp_fin resets the SACK
+    # state (tcp_sack_reset: dsack = 0) when it takes the peer's FIN, so the ACK of a segment
+    # whose old text came with the FIN taken carries no D-SACK block.
+    fin_clears_dsack: bool = False
     # RFC 5681 4.2: out-of-order data SHOULD be acknowledged at once. Linux sends the first three
     # such ACKs at one RCV.NXT at once and compresses later ones (tcp/sack_compression.py).
     sack_compression: bool = False
@@ -672,6 +676,7 @@ LINUX = Profile(
     dsack=True,
     ecn_accept=True,  # net.ipv4.tcp_ecn = 2
     sack_edge_counts_fin=True,  # tcp_data_queue_ofo -> tcp_sack_new_ofo_skb
+    fin_clears_dsack=True,  # tcp_fin: tcp_sack_reset
     sack_compression=True,  # __tcp_ack_snd_check, net.ipv4.tcp_comp_sack_nr = 44
     ts_recent_after_ack_check=True,
     old_ack_skips_ts_recent=True,  # tcp_ack: old_ack returns before tcp_replace_ts_recent

@@ -536,7 +536,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         layer.delete(tcb)
         return
     if linux_arrival.second_fin_taken(layer, tcb, seg, rcv_wnd):
-        note_duplicate(layer, tcb, seg.seq, tcb.rcv_nxt)
+        # (tcp_data_queue's D-SACK of the old text is reset by tcp_fin: fin_clears_dsack)
         tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
         # (tcp_fin leaves the state as it is; ping-pong mode since the first FIN: may wait)
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=True)
@@ -656,6 +656,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         # out-of-order data beyond it is discarded (as Linux tcp_fin does).
         tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
         tcb.peer_fin_unread = True
+        if p.fin_clears_dsack:
+            tcb.dsack = None  # (Linux tcp_fin: tcp_sack_reset)
         if tcb.recv.ooo:
             tcb.recv.ooo.clear()
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fin-ends-stream",
