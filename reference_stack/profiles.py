@@ -121,7 +121,8 @@ class Profile:
     sack_edge_counts_fin: bool = False
     # RFC 2883 reports text received again in a D-SACK block; Linux tcp_fin resets the SACK
     # state (tcp_sack_reset: dsack = 0) when it takes the peer's FIN, so the ACK of a segment
-    # whose old text came with the FIN taken carries no D-SACK block.
+    # whose old text came with the FIN taken carries no D-SACK block (except in FIN-WAIT-1
+    # and FIN-WAIT-2, where tcp_fin sends that ACK itself before the reset).
     fin_clears_dsack: bool = False
     # RFC 5681 4.2: out-of-order data SHOULD be acknowledged at once. Linux sends the first three
     # such ACKs at one RCV.NXT at once and compresses later ones (tcp/sack_compression.py).

@@ -656,8 +656,10 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         # out-of-order data beyond it is discarded (as Linux tcp_fin does).
         tcb.rcv_nxt = seq_add(tcb.rcv_nxt, 1)
         tcb.peer_fin_unread = True
-        if p.fin_clears_dsack:
-            tcb.dsack = None  # (Linux tcp_fin: tcp_sack_reset)
+        if p.fin_clears_dsack and tcb.state not in (State.FIN_WAIT_1, State.FIN_WAIT_2):
+            # Linux tcp_fin: tcp_sack_reset, after the ACK it sends itself in FIN-WAIT-1 and
+            # FIN-WAIT-2 (that one carries the D-SACK: stateful fuzz finding 28de98371207)
+            tcb.dsack = None
         if tcb.recv.ooo:
             tcb.recv.ooo.clear()
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fin-ends-stream",

@@ -551,6 +551,21 @@ def test_old_text_with_the_fin_taken(profile) -> None:
     assert _blocks(ack) == ([] if profile is LINUX else [(nxt - 1, nxt)])
 
 
+def test_old_text_with_the_fin_taken_after_close_linux() -> None:
+    """In FIN-WAIT-1 tcp_fin sends its ACK before tcp_sack_reset: the D-SACK stays
+    (stateful fuzz finding 28de98371207)."""
+    c = _sack_conn(LINUX)
+    c.note(c.advance(ACK | PSH, payload=b"ab"))
+    tcb = c.tcb()
+    fd = c.stack.accept(c.listen_fd).value[0]
+    assert c.stack.recv(fd, 10, 0.0).value == b"ab"  # (unread data: close() would reset)
+    c.note(c.stack.close(fd, 0.0).reaction)  # our FIN
+    assert tcb.state is State.FIN_WAIT_1
+    nxt = c.snd_nxt
+    acks = [s for s in c.note(c.seg(ACK | FIN, seq=nxt - 1, payload=b"b")) if s.ack == nxt + 1]
+    assert acks and _blocks(acks[0]) == [(nxt - 1, nxt)]
+
+
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
 def test_fourth_out_of_order_ack_may_wait(profile) -> None:
     c = _sack_conn(profile)
