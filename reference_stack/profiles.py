@@ -124,6 +124,10 @@ class Profile:
     # whose old text came with the FIN taken carries no D-SACK block (except in FIN-WAIT-1
     # and FIN-WAIT-2, where tcp_fin sends that ACK itself before the reset).
     fin_clears_dsack: bool = False
+    # RFC 9293 3.8.6.3 lets an ACK ride on data. Linux ends segment processing with
+    # tcp_data_snd_check before tcp_ack_snd_check: data the segment let go (a window opened)
+    # carries the ACK owed, which is then not sent on its own.
+    ack_rides_on_data: bool = False
     # RFC 5681 4.2: out-of-order data SHOULD be acknowledged at once. Linux sends the first three
     # such ACKs at one RCV.NXT at once and compresses later ones (tcp/sack_compression.py).
     sack_compression: bool = False
@@ -678,6 +682,7 @@ LINUX = Profile(
     ecn_accept=True,  # net.ipv4.tcp_ecn = 2
     sack_edge_counts_fin=True,  # tcp_data_queue_ofo -> tcp_sack_new_ofo_skb
     fin_clears_dsack=True,  # tcp_fin: tcp_sack_reset
+    ack_rides_on_data=True,  # tcp_rcv_established: tcp_data_snd_check, then tcp_ack_snd_check
     sack_compression=True,  # __tcp_ack_snd_check, net.ipv4.tcp_comp_sack_nr = 44
     ts_recent_after_ack_check=True,
     old_ack_skips_ts_recent=True,  # tcp_ack: old_ack returns before tcp_replace_ts_recent

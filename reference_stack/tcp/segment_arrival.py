@@ -686,7 +686,15 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             trace.add("tcp", "event", "LINUX-__tcp_ack_snd_check-sack-compressed",
                       "fourth or later ACK for out-of-order data at this RCV.NXT: may wait")
             may_delay = True
-        send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=may_delay)
+        if p.ack_rides_on_data and not may_delay:
+            # Linux: data first (tcp_data_snd_check); a segment sent carries the ACK owed at
+            # once and its SACK blocks (stateful fuzz findings 41de8e413d54, e8a5bc085f55).
+            # (An ACK that may wait is predicted as such: riding on data is within it.)
+            queued = len(send.out)
+            send.transmit(tcb, now)
+            need_ack = len(send.out) == queued
+        if need_ack:
+            send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=may_delay)
     if update_ts and p.ts_recent_after_receive and fin_taken:
         # (gVisor rcv.go consumeSegment: a FIN's ACK goes at once, before the sender half.)
         _take_ts_recent_late(layer, tcb, ts[0])

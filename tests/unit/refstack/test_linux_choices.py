@@ -551,6 +551,22 @@ def test_old_text_with_the_fin_taken(profile) -> None:
     assert _blocks(ack) == ([] if profile is LINUX else [(nxt - 1, nxt)])
 
 
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_ack_of_out_of_order_text_rides_on_data(profile) -> None:
+    """Out-of-order text that also opens the peer's window: RFC 9293 lets the ACK ride on the
+    data it lets go (rfc: a duplicate ACK, then the data); Linux sends the data first
+    (tcp_data_snd_check before tcp_ack_snd_check) and no ACK of its own (stateful fuzz
+    findings 41de8e413d54, e8a5bc085f55)."""
+    c = _sack_conn(profile)
+    fd = c.stack.accept(c.listen_fd).value[0]
+    c.note(c.seg(ACK, window=0))  # the peer's window closes
+    c.note(c.stack.send(fd, b"held", 0.0).reaction)
+    base = c.snd_nxt
+    segs = c.note(c.seg(ACK | PSH, seq=base + 100, payload=b"o" * 7, window=1000))
+    assert [len(s.payload) for s in segs] == ([4] if profile is LINUX else [0, 4])
+    assert all(_blocks(s) == [(base + 100, base + 107)] for s in segs)
+
+
 def test_old_text_with_the_fin_taken_after_close_linux() -> None:
     """In FIN-WAIT-1 tcp_fin sends its ACK before tcp_sack_reset: the D-SACK stays
     (stateful fuzz finding 28de98371207)."""
