@@ -604,6 +604,18 @@ class Profile:
     # (tcp_probe0_base: max(RTO, TCP_RTO_MIN)) and the time an RTO series takes to give up
     # (tcp_model_timeout from TCP_RTO_MIN) keep rto_min. None: no route value.
     route_rto_min: float | None = None
+    # -- send buffer (tcp12): what a SEND takes, when POLLOUT (tcp/send_buffer.py) --
+    # RFC 9293 3.9.1.2 queues a SEND while the buffer has room (its size is the
+    # implementation's: 3.8.6); the rfc profile counts octets against SO_SNDBUF. Linux
+    # charges sk_wmem_queued with each skb's truesize and payload and starts a new skb only
+    # below sk_sndbuf (tcp_sendmsg_locked, sk_stream_memory_free); tcp_poll says POLLOUT
+    # only while a third of the buffer is free (__sk_stream_is_writeable).
+    send_buffer_accounting: bool = False
+    # tcp_sndbuf_expand at ESTABLISHED (tcp_init_buffer_space) for a buffer the user did not
+    # set: sk_sndbuf = ca_ops->sndbuf_expand() (BBR's bbr_sndbuf_expand: 3; others: 2) x
+    # max(TCP_INIT_CWND, cwnd, reordering + 1) x per-MSS skb memory, at most tcp_wmem[2].
+    sndbuf_expand: int = 2
+    send_buffer_max: int = 4194304  # tcp_wmem[2]
     # Rules deliberately violated (tests of the harness only).
     broken_rules: frozenset[str] = frozenset()
 
@@ -761,6 +773,10 @@ LINUX = Profile(
     exact_choices=True,
     # -- sysctl18 (issue 18) --
     abort_on_overflow=False,  # net.ipv4.tcp_abort_on_overflow (tcp_check_req: listen_overflow)
+    # -- send buffer (tcp12) --
+    send_buffer_accounting=True,  # tcp_sendmsg_locked, sk_stream_memory_free, tcp_poll
+    sndbuf_expand=2,  # tcp_cubic.c has no sndbuf_expand (net.ipv4.tcp_congestion_control)
+    send_buffer_max=4194304,  # tcp_wmem[2]
 )
 
 # PyTCP 2.7 (the `pytcp` target) where it makes a choice the RFCs leave open: its SYNs carry
