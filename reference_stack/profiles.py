@@ -616,6 +616,11 @@ class Profile:
     # max(TCP_INIT_CWND, cwnd, reordering + 1) x per-MSS skb memory, at most tcp_wmem[2].
     sndbuf_expand: int = 2
     send_buffer_max: int = 4194304  # tcp_wmem[2]
+    # RFC 5961 5.2's MAX.SND.WND is the largest window the peer offered, its SYN's too. Linux
+    # gives a passive open's child the window of the ACK that completes the handshake
+    # (tcp_create_openreq_child: max_window = snd_wnd), which bounds its size goal and MSS
+    # (tcp_bound_to_half_wnd) and the old-ACK check (tcp_ack) alike.
+    max_window_from_ack: bool = False
     # Rules deliberately violated (tests of the harness only).
     broken_rules: frozenset[str] = frozenset()
 
@@ -777,6 +782,7 @@ LINUX = Profile(
     send_buffer_accounting=True,  # tcp_sendmsg_locked, sk_stream_memory_free, tcp_poll
     sndbuf_expand=2,  # tcp_cubic.c has no sndbuf_expand (net.ipv4.tcp_congestion_control)
     send_buffer_max=4194304,  # tcp_wmem[2]
+    max_window_from_ack=True,  # tcp_create_openreq_child
 )
 
 # PyTCP 2.7 (the `pytcp` target) where it makes a choice the RFCs leave open: its SYNs carry

@@ -147,6 +147,12 @@ def _offsets(mem: SendMemory, tcb: Tcb) -> tuple[int, int]:
         del skbs[0]
     if not queued:
         mem.calls = 0
+    # tso_fragment: a transmission that ended inside an skb split it there (the unsent rest
+    # stays in the write queue, the tail a send may fill again)
+    for i, (start, end) in enumerate(skbs):
+        if start < sent < end:
+            skbs[i:i + 1] = [[start, sent], [sent, end]]
+            break
     return acked, sent
 
 

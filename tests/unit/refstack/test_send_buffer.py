@@ -113,3 +113,24 @@ def test_eagain_needs_a_full_buffer() -> None:
     assert send(c, 100, take=0).value == 100
     allowed = send_buffer.allowance(c.stack.api.get(c.fd).wmem, c.tcb(), 100, (80000, 80000))
     assert not allowed.eagain and allowed.least == 100  # 100 + 2 * 832 is far below 80000
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_a_passive_opens_largest_window_is_its_last_acks(profile) -> None:
+    c = bring_to(State.SYN_RECEIVED, profile)  # the tester's SYN offered 65535
+    c.note(c.seg(ACK, window=0))
+    assert c.state() is State.ESTABLISHED
+    assert c.tcb().max_snd_wnd == (0 if profile is LINUX else 65535)
+
+
+def test_a_transmission_ending_inside_an_skb_splits_it() -> None:
+    c = closed_window(LINUX, sndbuf=4608)
+    goal = send_buffer.size_goal(c.tcb())
+    assert send(c, BIG).value == goal
+    # the peer takes 4 MSS: the unsent rest is the write queue's tail skb (tso_fragment), which
+    # a send fills up to the size goal again whatever the buffer holds; the window still
+    # 65535 at most, the goal stays
+    c.note(c.seg(ACK, window=4 * 536))
+    c.note(c.seg(ACK, ack=c.rcv_nxt, window=0))
+    assert send(c, BIG).value == 4 * 536
+    assert send(c, 1).errno == errno.EAGAIN
