@@ -263,7 +263,11 @@ class Lockstep:
         rest of the target's count when it returned (dut_return)."""
         fd, data, flags = self._fd(call.args[0]), call.args[1], call.args[2]
         if blocking_send(call):
-            self.sends[id(call)] = PendingSend(fd, bytes(data), flags)
+            # at once, what the oracle's own accounting takes (its zero-window probes and
+            # retransmissions need it queued); later, what the target's frames show
+            pending = PendingSend(fd, bytes(data), flags)
+            self.sends[id(call)] = pending
+            self._write(pending, len(data), t, own=True)
             return
         value, err = call.result
         take = value if not err and isinstance(value, int) else (
@@ -290,11 +294,15 @@ class Lockstep:
                 continue
             self._write(pending, min(need, len(pending.data) - pending.written), t)
 
-    def _write(self, pending: PendingSend, n: int, t: float) -> CallResult | None:
+    def _write(self, pending: PendingSend, n: int, t: float,
+               own: bool = False) -> CallResult | None:
+        """Up to ``n`` more octets of a pending send: the target's count adopted within the
+        bound (or the oracle's own count, ``own``)."""
         if n <= 0:
             return None
         chunk = pending.data[pending.written:pending.written + n]
-        outcome = self.stack.send(pending.fd, chunk, t, pending.flags, take=n)
+        outcome = self.stack.send(pending.fd, chunk, t, pending.flags,
+                                  take=None if own else n)
         self._absorb(outcome.reaction, t)
         if outcome.ok:
             pending.written += outcome.value
