@@ -354,11 +354,24 @@ class SocketApi:
         if tcb.state in OPENING:
             return None, errno.EAGAIN
         if data and self.tcp.profile.send_buffer_accounting:
-            count = self._accounted(s, tcb, len(data), flags & MSG_OOB != 0, take)
-            if not count:
-                return None, errno.EAGAIN
-            data = data[:count]
-            tcb.send.capacity = len(tcb.send.data) + count  # (the accounting decided)
+            mem = s.wmem
+            n = len(data)
+            w = tcb.max_snd_wnd
+            if (mem is not None and not tcb.send.data and n <= tcb.mss and not flags & MSG_OOB
+                    and (take is None or take == n)
+                    and (not w or n <= (w >> 1 if w > 536 else w))):
+                # (send_buffer's whole path, inline for its common case: the queue empty and
+                # one segment asked for: one skb, within the size goal, always taken)
+                mem.skbs = [[mem.written, mem.written + n]]
+                mem.written += n
+                mem.calls = 1
+                tcb.send.capacity = n
+            else:
+                count = self._accounted(s, tcb, n, flags & MSG_OOB != 0, take)
+                if not count:
+                    return None, errno.EAGAIN
+                data = data[:count]
+                tcb.send.capacity = len(tcb.send.data) + count  # (the accounting decided)
         n = self.tcp.send(tcb, bytes(data), now, flags & MSG_OOB != 0, flags & MSG_MORE != 0)
         if n == 0 and data:
             return None, errno.EAGAIN
@@ -378,7 +391,9 @@ class SocketApi:
             s.wmem = send_buffer.SendMemory()
         mem = s.wmem
         bounds = self._sndbuf(s, tcb)
-        count = send_buffer.own_count(mem, tcb, asked, bounds[0], urgent)
+        sent = send_buffer.sync(mem, tcb)
+        goal = send_buffer.size_goal(tcb, urgent)
+        count = send_buffer.own_count(mem, tcb, sent, asked, bounds[0], goal)
         detail = f"{asked} octets asked, sndbuf {bounds[0]}: takes {count}"
         if take is not None and take != count:
             allowed = send_buffer.allowance(mem, tcb, asked, bounds)
@@ -390,7 +405,7 @@ class SocketApi:
             self.tcp.trace.add("socket", EVENT, send_buffer.RULE_ACCOUNT, detail)
         elif count < asked:  # (a decision worth its record: the buffer is full)
             self.tcp.trace.add("socket", EVENT, send_buffer.RULE_ACCOUNT, detail)
-        send_buffer.record(mem, tcb, count, urgent)
+        send_buffer.record(mem, sent, count, goal)
         return count
 
     def _room(self, s: Socket, tcb: Tcb, record: bool) -> bool:

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reference_stack.tcp.seq import seq_diff
 from reference_stack.tcp.tcb import Tcb
 
 # Linux 6.18 x86-64 sizes (include/linux/skbuff.h SKB_TRUESIZE, include/net/tcp.h).
@@ -135,25 +134,28 @@ def sndbuf_bounds(sndbuf: int, locked: bool, tcb: Tcb, expand: int, most: int
     return low, max(low, most)
 
 
-def _offsets(mem: SendMemory, tcb: Tcb) -> tuple[int, int]:
-    """(acknowledged, sent) offsets; forgets the skbs acknowledged whole (tcp_clean_rtx_queue
-    frees them) and, with the queue empty, the calls."""
+def sync(mem: SendMemory, tcb: Tcb) -> int:
+    """The sent offset, the model brought up to date: the skbs acknowledged whole are freed
+    (tcp_clean_rtx_queue), with the queue empty the calls are forgotten, and a transmission
+    that ended inside an skb split it there (tso_fragment: the unsent rest stays in the write
+    queue, the tail a send may fill again)."""
     queued = len(tcb.send.data)
     acked = mem.written - queued
-    d = seq_diff(tcb.snd_max, tcb.send.base)
-    sent = acked + (queued if d > queued else d if d > 0 else 0)
+    d = (tcb.snd_max - tcb.send.base) & 0xFFFFFFFF  # (seq_diff, inline: every send)
+    sent = acked + (0 if d > 0x7FFFFFFF else queued if d > queued else d)
     skbs = mem.skbs
     while skbs and skbs[0][1] <= acked:
         del skbs[0]
     if not queued:
         mem.calls = 0
-    # tso_fragment: a transmission that ended inside an skb split it there (the unsent rest
-    # stays in the write queue, the tail a send may fill again)
-    for i, (start, end) in enumerate(skbs):
-        if start < sent < end:
+    for i in range(len(skbs) - 1, -1, -1):  # (from the tail: the sent offset is near it)
+        start, end = skbs[i]
+        if end <= sent:
+            break
+        if start < sent:
             skbs[i:i + 1] = [[start, sent], [sent, end]]
             break
-    return acked, sent
+    return sent
 
 
 def _ceil(a: int, b: int) -> int:
@@ -168,7 +170,7 @@ def allowance(mem: SendMemory, tcb: Tcb, asked: int, sndbuf: tuple[int, int]) ->
     ``asked``, needs B + 832 k >= sk_sndbuf. k is at least B / size_goal (skbs hold at most a
     size goal, tcp_grow_skb aside: it only merges) and at most one per call since the queue
     was empty, one per MSS queued and one per segment in flight (tso_fragment's splits)."""
-    _offsets(mem, tcb)
+    sync(mem, tcb)
     low, high = sndbuf
     queued = len(tcb.send.data)
     goal = size_goal(tcb)
@@ -191,48 +193,49 @@ def allowance(mem: SendMemory, tcb: Tcb, asked: int, sndbuf: tuple[int, int]) ->
     return Allowance(asked, eagain, min(least, max(most, 1)), max(most, 0))
 
 
-def own_count(mem: SendMemory, tcb: Tcb, asked: int, sndbuf: int, urgent: bool) -> int:
-    """The oracle's own count: tcp_sendmsg_locked's loop over its skbs (no grow, no split):
-    the tail skb, if not sent yet, fills to the size goal; new skbs follow while the memory
-    queued stays below ``sndbuf``."""
-    _acked, sent = _offsets(mem, tcb)
-    goal = size_goal(tcb, urgent)
+def own_count(mem: SendMemory, tcb: Tcb, sent: int, asked: int, sndbuf: int,
+              goal: int) -> int:
+    """The oracle's own count (``sent``: sync's): tcp_sendmsg_locked's loop over its skbs (no
+    grow, no split): the tail skb, if not sent yet, fills to the size goal ``goal``; new skbs
+    follow while the memory queued stays below ``sndbuf``."""
     queued = len(tcb.send.data)
-    skbs = len(mem.skbs)
-    tail = mem.skbs[-1] if mem.skbs else None
+    skbs = mem.skbs
     n = 0
-    if tail is not None and tail[0] >= sent:
-        n = min(max(goal - (tail[1] - tail[0]), 0), asked)
-    while n < asked and queued + n + SKB_TRUESIZE * skbs < sndbuf:  # sk_stream_memory_free
-        skbs += 1
+    if skbs:
+        start, end = skbs[-1]
+        if start >= sent and end - start < goal:
+            n = min(goal - (end - start), asked)
+    count = len(skbs)
+    while n < asked and queued + n + SKB_TRUESIZE * count < sndbuf:  # sk_stream_memory_free
+        count += 1
         n += min(goal, asked - n)
     return n
 
 
-def record(mem: SendMemory, tcb: Tcb, count: int, urgent: bool) -> None:
+def record(mem: SendMemory, sent: int, count: int, goal: int) -> None:
     """``count`` octets written (the oracle's count or a target's it adopted): the model's
     skbs take them as tcp_sendmsg_locked would, the memory check aside."""
     if count <= 0:
         return
-    _acked, sent = _offsets(mem, tcb)
-    goal = size_goal(tcb, urgent)
     skbs = mem.skbs
+    written = mem.written
     left = count
     while left:
         tail = skbs[-1] if skbs else None
         if tail is None or tail[0] < sent or tail[1] - tail[0] >= goal:
-            tail = [mem.written, mem.written]
+            tail = [written, written]
             skbs.append(tail)
         copy = min(goal - (tail[1] - tail[0]), left)
         tail[1] += copy
-        mem.written += copy
+        written += copy
         left -= copy
+    mem.written = written
     mem.calls += 1
 
 
 def model_queued(mem: SendMemory, tcb: Tcb) -> int:
     """sk_wmem_queued by the oracle's own skbs."""
-    _offsets(mem, tcb)
+    sync(mem, tcb)
     return len(tcb.send.data) + SKB_TRUESIZE * len(mem.skbs)
 
 

@@ -134,3 +134,21 @@ def test_a_transmission_ending_inside_an_skb_splits_it() -> None:
     c.note(c.seg(ACK, ack=c.rcv_nxt, window=0))
     assert send(c, BIG).value == 4 * 536
     assert send(c, 1).errno == errno.EAGAIN
+
+
+def test_the_inline_common_case_is_the_modules_path() -> None:
+    """SocketApi.send's inline path (queue empty, one segment) leaves the model as
+    send_buffer's own path does."""
+    c = closed_window(LINUX, sndbuf=4608)
+    mem_of = lambda: c.stack.api.get(c.fd).wmem  # noqa: E731
+    assert send(c, 1).value == 1  # (creates the bookkeeping: the module's path)
+    c.note(c.seg(ACK, window=65535))  # the octet is sent
+    c.note(c.seg(ACK, ack=c.rcv_nxt, window=65535))  # and acknowledged: the queue is empty
+    assert not c.tcb().send.data
+    mem = mem_of()
+    sent = send_buffer.sync(mem, c.tcb())
+    goal = send_buffer.size_goal(c.tcb())
+    expected = send_buffer.own_count(mem, c.tcb(), sent, 500, 9216, goal)
+    written = mem.written
+    assert send(c, 500).value == expected == 500
+    assert mem.skbs == [[written, written + 500]] and mem.calls == 1
