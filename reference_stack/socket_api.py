@@ -357,14 +357,16 @@ class SocketApi:
             mem = s.wmem
             n = len(data)
             w = tcb.max_snd_wnd
-            if (mem is not None and not tcb.send.data and n <= tcb.mss and not flags & MSG_OOB
-                    and (take is None or take == n)
-                    and (not w or n <= (w >> 1 if w > 536 else w))):
+            cut = tcb.mss if not w else min(tcb.mss, w >> 1 if w > 536 else w)
+            if (mem is not None and not tcb.send.data and n <= cut and not flags & MSG_OOB
+                    and (take is None or take == n)):
                 # (send_buffer's whole path, inline for its common case: the queue empty and
-                # one segment asked for: one skb, within the size goal, always taken)
+                # one segment asked for: one skb, within the size goal (at least `cut`),
+                # always taken)
                 mem.skbs = [[mem.written, mem.written + n]]
                 mem.written += n
                 mem.calls = 1
+                mem.min_goal = cut
                 tcb.send.capacity = n
             else:
                 count = self._accounted(s, tcb, n, flags & MSG_OOB != 0, take)

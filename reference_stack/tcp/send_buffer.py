@@ -68,8 +68,11 @@ class SendMemory:
     # The oracle's own skbs ([start, end) offsets), oldest first, as tcp_sendmsg_locked would
     # build them without tcp_grow_skb or tso_fragment (the module docstring).
     skbs: list[list[int]] = field(default_factory=list)
-    # send() calls that wrote since the queue was last empty: each may have started an skb.
+    # send() calls that wrote since the queue was last empty: each may have started an skb;
+    # and the smallest size goal they wrote with (0: none), which every skb but a call's
+    # last and a split one holds at least
     calls: int = 0
+    min_goal: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +150,7 @@ def sync(mem: SendMemory, tcb: Tcb) -> int:
     while skbs and skbs[0][1] <= acked:
         del skbs[0]
     if not queued:
-        mem.calls = 0
+        mem.calls = mem.min_goal = 0
     for i in range(len(skbs) - 1, -1, -1):  # (from the tail: the sent offset is near it)
         start, end = skbs[i]
         if end <= sent:
@@ -169,18 +172,19 @@ def allowance(mem: SendMemory, tcb: Tcb, asked: int, sndbuf: tuple[int, int]) ->
     sk_sndbuf + size_goal (the last skb began below sk_sndbuf); EAGAIN, or a count short of
     ``asked``, needs B + 832 k >= sk_sndbuf. k is at least B / size_goal (skbs hold at most a
     size goal, tcp_grow_skb aside: it only merges) and at most one per call since the queue
-    was empty, one per MSS queued and one per segment in flight (tso_fragment's splits)."""
+    was empty (its last skb), one per smallest size goal queued (the goal grows with the
+    peer's largest window) and one per segment in flight (tso_fragment's splits)."""
     sync(mem, tcb)
     low, high = sndbuf
     queued = len(tcb.send.data)
     goal = size_goal(tcb)
-    floor = mss_now(tcb)
+    floor = min(mem.min_goal or goal, goal)
     k_max = mem.calls + _ceil(queued, floor) + len(tcb.sent_at)
     eagain = queued > 0 and queued + SKB_TRUESIZE * k_max >= low
     most = min(asked, high + goal - 1 - queued)
     # the smallest n after which the buffer may be full (any count from there to `asked`)
     def full_after(n: int) -> bool:
-        return queued + n + SKB_TRUESIZE * (k_max + 1 + _ceil(n, floor)) >= low
+        return queued + n + SKB_TRUESIZE * (k_max + 1 + _ceil(n, goal)) >= low
 
     lo, hi = 1, asked
     while lo < hi:
@@ -231,6 +235,7 @@ def record(mem: SendMemory, sent: int, count: int, goal: int) -> None:
         left -= copy
     mem.written = written
     mem.calls += 1
+    mem.min_goal = goal if not mem.min_goal or goal < mem.min_goal else mem.min_goal
 
 
 def model_queued(mem: SendMemory, tcb: Tcb) -> int:
