@@ -356,9 +356,13 @@ class SocketApi:
         if data and self.tcp.profile.send_buffer_accounting:
             mem = s.wmem
             n = len(data)
+            cut = tcb.mss
             w = tcb.max_snd_wnd
-            cut = tcb.mss if not w else min(tcb.mss, w >> 1 if w > 536 else w)
-            if (mem is not None and not tcb.send.data and n <= cut and not flags & MSG_OOB
+            if w:
+                w = w >> 1 if w > 536 else w
+                if w < cut:
+                    cut = w
+            if (n <= cut and mem is not None and not tcb.send.data and not flags & MSG_OOB
                     and (take is None or take == n)):
                 # (send_buffer's whole path, inline for its common case: the queue empty and
                 # one segment asked for: one skb, within the size goal (at least `cut`),
