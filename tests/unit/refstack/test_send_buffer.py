@@ -152,3 +152,46 @@ def test_the_inline_common_case_is_the_modules_path() -> None:
     written = mem.written
     assert send(c, 500).value == expected == 500
     assert mem.skbs == [[written, written + 500]] and mem.calls == 1
+
+
+# Counts Linux 6.18 took (suites/tcp/measure_send_buffer.py): SO_SNDBUF 4608 on a listener,
+# the tester's SYN offering 64240 with MSS 1460 and timestamps, the handshake's last ACK
+# `window`, then a zero window; a run of non-blocking sends of `asked` octets each (None:
+# EAGAIN). The skbs behind them differ run to run (tcp_grow_skb, pacing): the counts must lie
+# inside the oracle's bound, which adopts each.
+MEASURED = [
+    (1000, [700] * 7 + [700], [700] * 6 + [500, None]),
+    (8192, [700] * 16, [700] * 14 + [336, None]),
+    (1000, [100] * 30, [100] * 30),
+    (1000, [200000, 1], [5000, None]),
+    (3000, [200000, 1], [7240, 1]),
+    (8192, [200000, 1], [8688, 1]),
+]
+
+
+def passive_closed_window(window: int):
+    from reference_stack.socket_api import AF_INET, SOCK_STREAM
+    from reference_stack.wire.tcp import SYN
+    from tests.unit.refstack.conn import STACK_PORT, Conn
+    from tests.unit.refstack.harness import RawPeer, make_stack, syn_options
+
+    stack = make_stack(LINUX, "a")
+    lfd = stack.socket(AF_INET, SOCK_STREAM).value
+    stack.setsockopt(lfd, SOL_SOCKET, SO_SNDBUF, 4608, 0.0)
+    stack.bind(lfd, ("0.0.0.0", STACK_PORT))
+    stack.listen(lfd, 8, 0.0)
+    c = Conn(stack, RawPeer(stack), lfd, listen_fd=lfd)
+    c.note(c.advance(SYN, window=64240, options=syn_options(mss=1460, wscale=None)))
+    c.note(c.seg(ACK, window=window))
+    c.note(c.seg(ACK, window=0))
+    c.fd = stack.accept(lfd, 0.0).value[0]
+    return c
+
+
+@pytest.mark.parametrize(("window", "asked", "took"), MEASURED)
+def test_counts_measured_on_linux_lie_inside_the_bound(window, asked, took) -> None:
+    c = passive_closed_window(window)
+    assert c.tcb().max_snd_wnd == window  # (tcp_create_openreq_child)
+    for n, target in zip(asked, took):
+        r = send(c, n, take=target or 0)
+        assert (r.value if r.ok else None) == target, (n, target, r)
