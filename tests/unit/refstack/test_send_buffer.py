@@ -192,6 +192,6 @@ def passive_closed_window(window: int):
 def test_counts_measured_on_linux_lie_inside_the_bound(window, asked, took) -> None:
     c = passive_closed_window(window)
     assert c.tcb().max_snd_wnd == window  # (tcp_create_openreq_child)
-    for n, target in zip(asked, took):
+    for n, target in zip(asked, took, strict=True):
         r = send(c, n, take=target or 0)
         assert (r.value if r.ok else None) == target, (n, target, r)
