@@ -614,6 +614,8 @@ class Profile:
     # tcp_sndbuf_expand at ESTABLISHED (tcp_init_buffer_space) for a buffer the user did not
     # set: sk_sndbuf = ca_ops->sndbuf_expand() (BBR's bbr_sndbuf_expand: 3; others: 2) x
     # max(TCP_INIT_CWND, cwnd, reordering + 1) x per-MSS skb memory, at most tcp_wmem[2].
+    # an skb's truesize without payload: tcp_stream_alloc_skb's SKB_TRUESIZE(skb_end_offset)
+    skb_truesize: int = 832
     sndbuf_expand: int = 2
     send_buffer_max: int = 4194304  # tcp_wmem[2]
     # RFC 5961 5.2's MAX.SND.WND is the largest window the peer offered, its SYN's too. Linux
@@ -780,6 +782,7 @@ LINUX = Profile(
     abort_on_overflow=False,  # net.ipv4.tcp_abort_on_overflow (tcp_check_req: listen_overflow)
     # -- send buffer (tcp12) --
     send_buffer_accounting=True,  # tcp_sendmsg_locked, sk_stream_memory_free, tcp_poll
+    skb_truesize=832,  # 6.18 x86-64: MAX_TCP_HEADER 256 + sk_buff 256 + skb_shared_info 320
     sndbuf_expand=2,  # tcp_cubic.c has no sndbuf_expand (net.ipv4.tcp_congestion_control)
     send_buffer_max=4194304,  # tcp_wmem[2]
     max_window_from_ack=True,  # tcp_create_openreq_child

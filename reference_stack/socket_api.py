@@ -394,7 +394,7 @@ class SocketApi:
         3.10.2 leaves the buffer to the implementation; tcp/send_buffer.py): the oracle's own
         count, or a target's count ``take`` inside the bound no skb layout exceeds."""
         if s.wmem is None:
-            s.wmem = send_buffer.SendMemory()
+            s.wmem = send_buffer.SendMemory(self.tcp.profile.skb_truesize)
         mem = s.wmem
         bounds = self._sndbuf(s, tcb)
         sent = send_buffer.sync(mem, tcb)
@@ -419,7 +419,7 @@ class SocketApi:
         if not self.tcp.profile.send_buffer_accounting:
             return tcb.send.free() > 0
         if s.wmem is None:
-            s.wmem = send_buffer.SendMemory()
+            s.wmem = send_buffer.SendMemory(self.tcp.profile.skb_truesize)
         sndbuf = self._sndbuf(s, tcb)[0]
         room = send_buffer.writeable(s.wmem, tcb, sndbuf)
         if record:

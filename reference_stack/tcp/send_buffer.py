@@ -46,7 +46,7 @@ from reference_stack.tcp.tcb import Tcb
 MAX_TCP_HEADER = 256  # L1_CACHE_ALIGN(128 + MAX_HEADER)
 SKB_SHINFO = 320  # SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
 SKB_STRUCT = 256  # SKB_DATA_ALIGN(sizeof(struct sk_buff))
-SKB_TRUESIZE = MAX_TCP_HEADER + SKB_STRUCT + SKB_SHINFO  # 832, measured with SO_MEMINFO
+# (SKB_TRUESIZE(MAX_TCP_HEADER) = 832, measured with SO_MEMINFO: the linux profile's skb_truesize)
 GSO_MAX_SIZE = 65536 - MAX_TCP_HEADER - 1  # sk_setup_caps: GSO_LEGACY_MAX_SIZE less the head
 TCP_MSS_DEFAULT = 536  # tcp_bound_to_half_wnd: a smaller window is not halved
 MIN_SIZE_GOAL = 68 - 20  # tcp_bound_to_half_wnd's floor: 68 - tcp_header_len (options aside)
@@ -64,6 +64,7 @@ class SendMemory:
     """One socket's send-buffer bookkeeping. Offsets count octets written since the
     connection began (sequence numbers shift when the oracle adopts a target's ISN)."""
 
+    truesize: int = 832  # an skb's truesize without payload (the profile's skb_truesize)
     written: int = 0
     # The oracle's own skbs ([start, end) offsets), oldest first, as tcp_sendmsg_locked would
     # build them without tcp_grow_skb or tso_fragment (the module docstring).
@@ -180,11 +181,11 @@ def allowance(mem: SendMemory, tcb: Tcb, asked: int, sndbuf: tuple[int, int]) ->
     goal = size_goal(tcb)
     floor = min(mem.min_goal or goal, goal)
     k_max = mem.calls + _ceil(queued, floor) + len(tcb.sent_at)
-    eagain = queued > 0 and queued + SKB_TRUESIZE * k_max >= low
+    eagain = queued > 0 and queued + mem.truesize * k_max >= low
     most = min(asked, high + goal - 1 - queued)
     # the smallest n after which the buffer may be full (any count from there to `asked`)
     def full_after(n: int) -> bool:
-        return queued + n + SKB_TRUESIZE * (k_max + 1 + _ceil(n, goal)) >= low
+        return queued + n + mem.truesize * (k_max + 1 + _ceil(n, goal)) >= low
 
     lo, hi = 1, asked
     while lo < hi:
@@ -210,7 +211,7 @@ def own_count(mem: SendMemory, tcb: Tcb, sent: int, asked: int, sndbuf: int,
         if start >= sent and end - start < goal:
             n = min(goal - (end - start), asked)
     count = len(skbs)
-    while n < asked and queued + n + SKB_TRUESIZE * count < sndbuf:  # sk_stream_memory_free
+    while n < asked and queued + n + mem.truesize * count < sndbuf:  # sk_stream_memory_free
         count += 1
         n += min(goal, asked - n)
     return n
@@ -241,7 +242,7 @@ def record(mem: SendMemory, sent: int, count: int, goal: int) -> None:
 def model_queued(mem: SendMemory, tcb: Tcb) -> int:
     """sk_wmem_queued by the oracle's own skbs."""
     sync(mem, tcb)
-    return len(tcb.send.data) + SKB_TRUESIZE * len(mem.skbs)
+    return len(tcb.send.data) + mem.truesize * len(mem.skbs)
 
 
 def writeable(mem: SendMemory, tcb: Tcb, sndbuf: int) -> bool:
