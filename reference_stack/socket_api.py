@@ -725,6 +725,10 @@ class SocketApi:
             if name == SO_RCVBUF:
                 return s.rcvbuf, 0
             if name == SO_SNDBUF:
+                if (s.tcb is not None and not s.sndbuf_locked and s.tcb.state is not State.SYN_SENT
+                        and self.tcp.profile.send_buffer_accounting):
+                    # tcp_init_buffer_space -> tcp_sndbuf_expand at ESTABLISHED
+                    return self._sndbuf(s, s.tcb)[0], 0
                 return s.sndbuf, 0
             if name == SO_LINGER:
                 return s.linger, 0

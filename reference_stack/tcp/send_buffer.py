@@ -128,12 +128,12 @@ def _per_mss(mss: int) -> int:
 def sndbuf_bounds(sndbuf: int, locked: bool, tcb: Tcb, expand: int, most: int
                   ) -> tuple[int, int]:
     """sk_sndbuf as the oracle knows it: exact once the user set SO_SNDBUF; else at least
-    what tcp_sndbuf_expand gives at ESTABLISHED (tcp_init_buffer_space) and at most
-    tcp_wmem[2] (tcp_new_space grows it with the congestion window)."""
+    what tcp_sndbuf_expand gives at ESTABLISHED (tcp_init_buffer_space: TCP_INIT_CWND
+    segments; measured 69120 with BBR, 3 x 10 x 2304) and at most tcp_wmem[2] (tcp_new_space
+    grows it with the congestion window once a sender found the buffer full)."""
     if locked:
         return sndbuf, sndbuf
-    segs = max(TCP_INIT_CWND, tcb.cwnd // max(tcb.mss, 1))
-    grown = min(expand * segs * (_per_mss(tcb.mss) + SKB_STRUCT), most)
+    grown = min(expand * TCP_INIT_CWND * (_per_mss(tcb.mss) + SKB_STRUCT), most)
     low = max(sndbuf, grown)
     return low, max(low, most)
 

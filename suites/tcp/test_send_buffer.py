@@ -148,6 +148,14 @@ def test_blocking_send_gives_up_after_its_timeout(ex, dut, endpoints):
     assert (value, err) == (None, errno.EAGAIN)
 
 
+@pytest.mark.requirement(FULL)
+def test_a_send_buffer_the_user_did_not_size_is_the_stacks(ex, dut, endpoints):
+    # (Linux grows it at ESTABLISHED, tcp_init_buffer_space -> tcp_sndbuf_expand: 69120 with
+    # BBR; the lockstep compares the value with the profile's)
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    assert dut.getsockopt(peer.fd, SOL, socket.SO_SNDBUF) > 0
+
+
 @pytest.mark.families()
 @pytest.mark.requirement(SEND)
 def test_send_in_close_wait_is_sent(ex, dut, endpoints):
