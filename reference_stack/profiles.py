@@ -620,6 +620,25 @@ class Profile:
     # (tcp_probe0_base: max(RTO, TCP_RTO_MIN)) and the time an RTO series takes to give up
     # (tcp_model_timeout from TCP_RTO_MIN) keep rto_min. None: no route value.
     route_rto_min: float | None = None
+    # -- send buffer (tcp12): what a SEND takes, when POLLOUT (tcp/send_buffer.py) --
+    # RFC 9293 3.9.1.2 queues a SEND while the buffer has room (its size is the
+    # implementation's: 3.8.6); the rfc profile counts octets against SO_SNDBUF. Linux
+    # charges sk_wmem_queued with each skb's truesize and payload and starts a new skb only
+    # below sk_sndbuf (tcp_sendmsg_locked, sk_stream_memory_free); tcp_poll says POLLOUT
+    # only while a third of the buffer is free (__sk_stream_is_writeable).
+    send_buffer_accounting: bool = False
+    # tcp_sndbuf_expand at ESTABLISHED (tcp_init_buffer_space) for a buffer the user did not
+    # set: sk_sndbuf = ca_ops->sndbuf_expand() (BBR's bbr_sndbuf_expand: 3; others: 2) x
+    # max(TCP_INIT_CWND, cwnd, reordering + 1) x per-MSS skb memory, at most tcp_wmem[2].
+    # an skb's truesize without payload: tcp_stream_alloc_skb's SKB_TRUESIZE(skb_end_offset)
+    skb_truesize: int = 832
+    sndbuf_expand: int = 2
+    send_buffer_max: int = 4194304  # tcp_wmem[2]
+    # RFC 5961 5.2's MAX.SND.WND is the largest window the peer offered, its SYN's too. Linux
+    # gives a passive open's child the window of the ACK that completes the handshake
+    # (tcp_create_openreq_child: max_window = snd_wnd), which bounds its size goal and MSS
+    # (tcp_bound_to_half_wnd) and the old-ACK check (tcp_ack) alike.
+    max_window_from_ack: bool = False
     # Rules deliberately violated (tests of the harness only).
     broken_rules: frozenset[str] = frozenset()
 
@@ -779,6 +798,12 @@ LINUX = Profile(
     exact_choices=True,
     # -- sysctl18 (issue 18) --
     abort_on_overflow=False,  # net.ipv4.tcp_abort_on_overflow (tcp_check_req: listen_overflow)
+    # -- send buffer (tcp12) --
+    send_buffer_accounting=True,  # tcp_sendmsg_locked, sk_stream_memory_free, tcp_poll
+    skb_truesize=832,  # 6.18 x86-64: MAX_TCP_HEADER 256 + sk_buff 256 + skb_shared_info 320
+    sndbuf_expand=2,  # tcp_cubic.c has no sndbuf_expand (net.ipv4.tcp_congestion_control)
+    send_buffer_max=4194304,  # tcp_wmem[2]
+    max_window_from_ack=True,  # tcp_create_openreq_child
 )
 
 # PyTCP 2.7 (the `pytcp` target) where it makes a choice the RFCs leave open: its SYNs carry

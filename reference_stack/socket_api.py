@@ -41,14 +41,14 @@ from reference_stack.sockopt import (
     option_name,
     refuse_flags,
 )
-from reference_stack.tcp import info, keepalive, urgent
+from reference_stack.tcp import info, keepalive, send_buffer, urgent
 from reference_stack.tcp.dont_fragment import pmtudisc_df
 from reference_stack.tcp.layer import ANY
 from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.seq import seq_diff, seq_gt
 from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb
-from reference_stack.trace import STATE
+from reference_stack.trace import EVENT, STATE
 
 AF_INET = pysock.AF_INET
 SOCK_STREAM = pysock.SOCK_STREAM
@@ -116,6 +116,9 @@ class Socket:
     eof_reported: bool = False  # recv() returned the end of file once
     connect_reported: bool = False
     rcvbuf_locked: bool = False  # SO_RCVBUF set by the user (Linux SOCK_RCVBUF_LOCK)
+    sndbuf_locked: bool = False  # SO_SNDBUF set by the user (Linux SOCK_SNDBUF_LOCK)
+    # the send buffer's accounting (profile send_buffer_accounting: tcp/send_buffer.py)
+    wmem: send_buffer.SendMemory | None = None
 
     def conn_options(self) -> ConnOptions:
         return ConnOptions(self.rcvbuf, self.sndbuf, self.nodelay, self.maxseg,
@@ -263,6 +266,7 @@ class SocketApi:
             child.tcb = tcb
             child.connect_reported = True
             child.rcvbuf, child.sndbuf = s.rcvbuf, s.sndbuf
+            child.sndbuf_locked = s.sndbuf_locked  # (sk_clone_lock copies sk_userlocks)
             child.nodelay, child.maxseg, child.cork = s.nodelay, s.maxseg, s.cork
             child.pmtudisc = s.pmtudisc  # (sk_clone_lock copies inet->pmtudisc)
             child.oobinline = s.oobinline
@@ -319,7 +323,10 @@ class SocketApi:
         tcb.user_timeout = s.user_timeout / 1000
         return None, errno.EINPROGRESS
 
-    def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> tuple[Any, int]:
+    def send(self, fd: int, data: bytes, now: float, flags: int = 0,
+             take: int | None = None) -> tuple[Any, int]:
+        """``take``: the count a target's send() returned (0: EAGAIN), adopted where the
+        profile's send-buffer accounting allows it (tcp/send_buffer.py)."""
         if not isinstance(data, BYTES_LIKE):
             raise TypeError("send() takes bytes")
         if flags & ~SEND_FLAGS:
@@ -346,10 +353,80 @@ class SocketApi:
                           else errno.EPIPE)
         if tcb.state in OPENING:
             return None, errno.EAGAIN
+        if data and self.tcp.profile.send_buffer_accounting:
+            mem = s.wmem
+            n = len(data)
+            cut = tcb.mss
+            w = tcb.max_snd_wnd
+            if w:
+                w = w >> 1 if w > 536 else w
+                if w < cut:
+                    cut = w
+            if (n <= cut and mem is not None and not tcb.send.data and not flags & MSG_OOB
+                    and (take is None or take == n)):
+                # (send_buffer's whole path, inline for its common case: the queue empty and
+                # one segment asked for: one skb, within the size goal (at least `cut`),
+                # always taken)
+                mem.skbs = [[mem.written, mem.written + n]]
+                mem.written += n
+                mem.calls = 1
+                mem.min_goal = cut
+                tcb.send.capacity = n
+            else:
+                count = self._accounted(s, tcb, n, flags & MSG_OOB != 0, take)
+                if not count:
+                    return None, errno.EAGAIN
+                data = data[:count]
+                tcb.send.capacity = len(tcb.send.data) + count  # (the accounting decided)
         n = self.tcp.send(tcb, bytes(data), now, flags & MSG_OOB != 0, flags & MSG_MORE != 0)
         if n == 0 and data:
             return None, errno.EAGAIN
         return n, 0
+
+    def _sndbuf(self, s: Socket, tcb: Tcb) -> tuple[int, int]:
+        p = self.tcp.profile
+        return send_buffer.sndbuf_bounds(s.sndbuf, s.sndbuf_locked, tcb, p.sndbuf_expand,
+                                         p.send_buffer_max)
+
+    def _accounted(self, s: Socket, tcb: Tcb, asked: int, urgent: bool,
+                   take: int | None) -> int:
+        """What a SEND of ``asked`` octets takes by Linux's send-buffer accounting (RFC 9293
+        3.10.2 leaves the buffer to the implementation; tcp/send_buffer.py): the oracle's own
+        count, or a target's count ``take`` inside the bound no skb layout exceeds."""
+        if s.wmem is None:
+            s.wmem = send_buffer.SendMemory(self.tcp.profile.skb_truesize)
+        mem = s.wmem
+        bounds = self._sndbuf(s, tcb)
+        sent = send_buffer.sync(mem, tcb)
+        goal = send_buffer.size_goal(tcb, urgent)
+        count = send_buffer.own_count(mem, tcb, sent, asked, bounds[0], goal)
+        detail = f"{asked} octets asked, sndbuf {bounds[0]}: takes {count}"
+        if take is not None and take != count:
+            allowed = send_buffer.allowance(mem, tcb, asked, bounds)
+            if allowed.allows(take or None):
+                detail = (f"{asked} octets asked, sndbuf {bounds[0]}..{bounds[1]}: the "
+                          f"target's {take or 'EAGAIN'} is inside EAGAIN={allowed.eagain}, "
+                          f"{allowed.least}..{allowed.most}")
+                count = take
+            self.tcp.trace.add("socket", EVENT, send_buffer.RULE_ACCOUNT, detail)
+        elif count < asked:  # (a decision worth its record: the buffer is full)
+            self.tcp.trace.add("socket", EVENT, send_buffer.RULE_ACCOUNT, detail)
+        send_buffer.record(mem, sent, count, goal)
+        return count
+
+    def _room(self, s: Socket, tcb: Tcb, record: bool) -> bool:
+        """Room to write (poll's POLLOUT): free octets, or Linux's writeable test."""
+        if not self.tcp.profile.send_buffer_accounting:
+            return tcb.send.free() > 0
+        if s.wmem is None:
+            s.wmem = send_buffer.SendMemory(self.tcp.profile.skb_truesize)
+        sndbuf = self._sndbuf(s, tcb)[0]
+        room = send_buffer.writeable(s.wmem, tcb, sndbuf)
+        if record:
+            self.tcp.trace.add("socket", EVENT, send_buffer.RULE_WRITEABLE,
+                               f"sndbuf {sndbuf}, queued "
+                               f"{send_buffer.model_queued(s.wmem, tcb)}: POLLOUT {room}")
+        return room
 
     def sendto(self, fd: int, data: bytes, addr: tuple[bytes | str, int],
                now: float) -> tuple[Any, int]:
@@ -555,7 +632,10 @@ class SocketApi:
                 if s.udp is not None:
                     s.udp.rcvbuf = size
             else:
+                if self.iface.profile.send_buffer_accounting:
+                    size = max(size, send_buffer.SOCK_MIN_SNDBUF)  # sk_setsockopt
                 s.sndbuf = size
+                s.sndbuf_locked = True
                 if s.tcb is not None:
                     s.tcb.send.capacity = size
         elif level == SOL_SOCKET and name == SO_KEEPALIVE:
@@ -645,6 +725,10 @@ class SocketApi:
             if name == SO_RCVBUF:
                 return s.rcvbuf, 0
             if name == SO_SNDBUF:
+                if (s.tcb is not None and not s.sndbuf_locked and s.tcb.state is not State.SYN_SENT
+                        and self.tcp.profile.send_buffer_accounting):
+                    # tcp_init_buffer_space -> tcp_sndbuf_expand at ESTABLISHED
+                    return self._sndbuf(s, s.tcb)[0], 0
                 return s.sndbuf, 0
             if name == SO_LINGER:
                 return s.linger, 0
@@ -726,7 +810,7 @@ class SocketApi:
             ev |= select.POLLIN
         if tcb.rcv_up is not None:
             ev |= select.POLLPRI
-        if tcb.state in (State.ESTABLISHED, State.CLOSE_WAIT) and tcb.send.free():
+        if tcb.state in (State.ESTABLISHED, State.CLOSE_WAIT) and self._room(s, tcb, record):
             ev |= select.POLLOUT
         if tcb.error:
             ev |= select.POLLERR

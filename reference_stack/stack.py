@@ -290,10 +290,12 @@ class ReferenceStack:
     def connect(self, fd: int, addr: tuple, now: float) -> CallResult:
         return self._call(now, self.api.connect, fd, addr, now)
 
-    def send(self, fd: int, data: bytes, now: float, flags: int = 0) -> CallResult:
+    def send(self, fd: int, data: bytes, now: float, flags: int = 0,
+             take: int | None = None) -> CallResult:
         """`flags`: MSG_OOB sends the data as urgent (RFC 9293 3.8.5); MSG_MORE holds a partial
         segment for the next send (RFC 1122 4.2.2.2); MSG_DONTWAIT and
-        MSG_NOSIGNAL change nothing here; others raise (sockopt.Unsupported), naming them."""
+        MSG_NOSIGNAL change nothing here; others raise (sockopt.Unsupported), naming them.
+        `take`: a target's count to adopt within the send buffer's bound (SocketApi.send)."""
         # (_call, without its argument tuple, _begin inline: send and recv are the data
         # path's calls)
         trace = self._trace
@@ -301,7 +303,7 @@ class ReferenceStack:
         if self.out or self._tcp_out:
             self.out.clear()
             self._tcp_out.clear()
-        value, err = self.api.send(fd, data, now, flags)
+        value, err = self.api.send(fd, data, now, flags, take)
         return self._result(value, err, trace, now)
 
     def sendto(self, fd: int, data: bytes, addr: tuple, now: float) -> CallResult:

@@ -215,7 +215,10 @@ class AgentDutApi(DutApi):
     def connect_with_errno(self, fd: int, addr: Address, timeout: float = 0.0) -> Result:
         return self._call("connect", fd, addr, timeout, wait=timeout)
 
-    def send_with_errno(self, fd: int, data: bytes, flags: int = 0) -> Result:
+    def send_with_errno(self, fd: int, data: bytes, flags: int = 0,
+                        timeout: float = 0.0) -> Result:
+        if timeout > 0:  # (the agents' send never blocks: MSG_DONTWAIT, as kernel_sockets')
+            raise sockopt.Unsupported("a blocking send (timeout > 0) through a DUT agent")
         return self._call("send", fd, data, flags)
 
     def sendto_with_errno(self, fd: int, data: bytes, addr: Address) -> Result:

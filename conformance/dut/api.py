@@ -6,7 +6,8 @@ test that is about the failure. Sockets are named by integer descriptors so that
 implementation can run the calls anywhere: in-process inside a namespace (Linux), over an
 agent's line protocol (a userspace stack, a VM) or in the reference stack.
 
-Calls never block the test forever: ``accept``, ``recv`` and ``poll`` take a timeout; ``connect``
+Calls never block the test forever: ``accept``, ``recv``, ``poll`` and a blocking ``send`` take a
+timeout; ``connect``
 with ``timeout=0`` only starts the handshake (EINPROGRESS for TCP) so that the tester, running
 in the same thread, can answer the SYN.
 """
@@ -95,7 +96,12 @@ class DutApi(ABC):
     def connect_with_errno(self, fd: int, addr: Address, timeout: float = 0.0) -> Result: ...
 
     @abstractmethod
-    def send_with_errno(self, fd: int, data: bytes, flags: int = 0) -> Result: ...
+    def send_with_errno(self, fd: int, data: bytes, flags: int = 0,
+                        timeout: float = 0.0) -> Result:
+        """``timeout`` > 0 (without MSG_DONTWAIT): a blocking send, which waits for room in
+        the send buffer until all of ``data`` is queued (the count), at most ``timeout`` s (the
+        count queued by then, or EAGAIN; an error once the connection fails with nothing
+        queued); 0: it takes what fits at once, or EAGAIN."""
 
     @abstractmethod
     def sendto_with_errno(self, fd: int, data: bytes, addr: Address) -> Result: ...
@@ -172,8 +178,8 @@ class DutApi(ABC):
         if err not in (0, errno_mod.EINPROGRESS):
             self._ok("connect", (value, err))
 
-    def send(self, fd: int, data: bytes, flags: int = 0) -> int:
-        return self._ok("send", self.send_with_errno(fd, data, flags))
+    def send(self, fd: int, data: bytes, flags: int = 0, timeout: float = 0.0) -> int:
+        return self._ok("send", self.send_with_errno(fd, data, flags, timeout))
 
     def sendto(self, fd: int, data: bytes, addr: Address) -> int:
         return self._ok("sendto", self.sendto_with_errno(fd, data, addr))

@@ -28,6 +28,13 @@ def _call(fn: Callable[[], Any]) -> Result:
         return None, exc.errno or errno.EIO
 
 
+def _timeo(sock: socket.socket, name: int, timeout: float) -> None:
+    """SO_RCVTIMEO or SO_SNDTIMEO (0: none)."""
+    seconds = int(timeout)
+    sock.setsockopt(socket.SOL_SOCKET, name,
+                    struct.pack("ll", seconds, int((timeout - seconds) * 1e6)))
+
+
 def _stop_lingering(sock: socket.socket) -> None:
     """SO_LINGER off on a socket that would linger: its close returns at once."""
     onoff, seconds = sockopt.LINGER.unpack(
@@ -96,8 +103,17 @@ class KernelSocketApi(DutApi):
         finally:
             sock.settimeout(None)
 
-    def send_with_errno(self, fd: int, data: bytes, flags: int = 0) -> Result:
-        return _call(lambda: self._sock(fd).send(data, flags | socket.MSG_DONTWAIT))
+    def send_with_errno(self, fd: int, data: bytes, flags: int = 0,
+                        timeout: float = 0.0) -> Result:
+        sock = self._sock(fd)
+        if timeout > 0 and not flags & socket.MSG_DONTWAIT:
+            # a blocking send: the kernel's own send timeout (SO_SNDTIMEO), as _recv_blocking
+            _timeo(sock, socket.SO_SNDTIMEO, timeout)
+            try:
+                return _call(lambda: sock.send(data, flags))
+            finally:
+                _timeo(sock, socket.SO_SNDTIMEO, 0.0)
+        return _call(lambda: sock.send(data, flags | socket.MSG_DONTWAIT))
 
     def sendto_with_errno(self, fd: int, data: bytes, addr: Address) -> Result:
         return _call(lambda: self._sock(fd).sendto(data, socket.MSG_DONTWAIT, addr))
@@ -119,13 +135,11 @@ class KernelSocketApi(DutApi):
         ``timeout`` seconds."""
         # (a Python timeout would make the descriptor non-blocking, where MSG_WAITALL returns
         # what there is: the kernel's own receive timeout keeps the call blocking)
-        seconds = int(timeout)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
-                        struct.pack("ll", seconds, int((timeout - seconds) * 1e6)))
+        _timeo(sock, socket.SO_RCVTIMEO, timeout)
         try:
             return _call(lambda: sock.recv(n, flags))
         finally:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 0, 0))
+            _timeo(sock, socket.SO_RCVTIMEO, 0.0)
 
     def recvfrom_with_errno(self, fd: int, n: int, timeout: float = 2.0) -> Result:
         sock = self._sock(fd)

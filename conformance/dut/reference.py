@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import errno
 import select
+import time
 from collections.abc import Callable
 from typing import Any
 
 from conformance.dut.api import Address, DutApi, Result
-from reference_stack.sockopt import MSG_WAITALL
+from reference_stack.sockopt import MSG_DONTWAIT, MSG_WAITALL
 from reference_stack.stack import CallResult
 from reference_stack.tcp.state import State
 
 LINGERING = (State.FIN_WAIT_1, State.CLOSING, State.LAST_ACK)  # (Linux sk_stream_closing)
+WAKES_SENDER = select.POLLOUT | select.POLLERR | select.POLLHUP
 
 
 class ReferenceSocketApi(DutApi):
@@ -76,8 +78,28 @@ class ReferenceSocketApi(DutApi):
         return (None, 0) if state is not None and state != State.CLOSED else (None,
                                                                                 errno.ECONNREFUSED)
 
-    def send_with_errno(self, fd: int, data: bytes, flags: int = 0) -> Result:
-        return self._do(lambda now: self.stack.send(fd, data, now, flags))
+    def send_with_errno(self, fd: int, data: bytes, flags: int = 0,
+                        timeout: float = 0.0) -> Result:
+        if timeout <= 0 or flags & MSG_DONTWAIT:
+            return self._do(lambda now: self.stack.send(fd, data, now, flags))
+        return self._send_blocking(fd, data, flags, timeout)
+
+    def _send_blocking(self, fd: int, data: bytes, flags: int, timeout: float) -> Result:
+        """A blocking send: what fits, then more each time the socket is writeable again
+        (poll's POLLOUT: Linux's sk_stream_write_space wakes the sender under the same
+        condition), until all is queued, the connection fails or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        sent = 0
+        while True:
+            rest = data[sent:]
+            value, err = self._do(lambda now, rest=rest: self.stack.send(fd, rest, now, flags))
+            if err and err != errno.EAGAIN:
+                return (sent, 0) if sent else (None, err)
+            sent += value or 0
+            left = deadline - time.monotonic()
+            if sent >= len(data) or left <= 0 or not self.driver.wait_until(
+                    lambda: self.stack.poll_events(fd) & WAKES_SENDER, left):
+                return (sent, 0) if sent else (None, errno.EAGAIN)
 
     def sendto_with_errno(self, fd: int, data: bytes, addr: Address) -> Result:
         return self._do(lambda now: self.stack.sendto(fd, data, addr, now))

@@ -108,37 +108,45 @@ class InlineDriver(_DriverBase):
     def __init__(self, stack: ReferenceStack) -> None:
         super().__init__(stack)
         self.outbox: list[bytes] = []
+        # a pending DUT call (DutApi.start) runs in a thread of its own: it and the test's
+        # thread, which delivers the tester's frames, take turns on the stack
+        self.lock = threading.RLock()
 
     def _emit(self, reaction: Reaction) -> None:
         self._keep(reaction)
         self.outbox.extend(reaction.frames)
 
     def deliver(self, frame: bytes) -> None:
-        self._emit(self.stack.receive(frame, self.now()))
+        with self.lock:
+            self._emit(self.stack.receive(frame, self.now()))
 
     def service_timers(self) -> None:
-        if self._timers_due():
-            self._emit(self.stack.poll(self.now()))
+        with self.lock:
+            if self._timers_due():
+                self._emit(self.stack.poll(self.now()))
 
     def sleep_hint(self, limit: float) -> float:
         due = self.stack.poll_at()
         return limit if due is None else max(0.0, min(limit, due - self.now()))
 
     def call(self, fn: Callable[[float], CallResult]) -> CallResult:
-        self.service_timers()
-        result = fn(self.now())
-        self._emit(result.reaction)
-        return result
+        with self.lock:
+            self.service_timers()
+            result = fn(self.now())
+            self._emit(result.reaction)
+            return result
 
     def with_stack(self, fn: Callable[[ReferenceStack], None]) -> None:
-        fn(self.stack)
+        with self.lock:
+            fn(self.stack)
 
     def wait_until(self, ready: Callable[[], Any], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while True:
-            self.service_timers()
-            if ready():
-                return True
+            with self.lock:
+                self.service_timers()
+                if ready():
+                    return True
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False

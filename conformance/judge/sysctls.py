@@ -62,8 +62,10 @@ def window_scale_of(sysctls: Mapping[str, str]) -> dict[str, object]:
 
 
 def _wmem(value: str) -> dict[str, object]:
-    """tcp_wmem is "min default max"; tcp_init_sock: sk_sndbuf = tcp_wmem[1]."""
-    return {"send_buffer": _ints(value)[1]}
+    """tcp_wmem is "min default max"; tcp_init_sock: sk_sndbuf = tcp_wmem[1]; tcp_sndbuf_expand
+    grows a buffer the user did not set up to tcp_wmem[2]."""
+    wmem = _ints(value)
+    return {"send_buffer": wmem[1], "send_buffer_max": wmem[2]}
 
 
 def _ratelimit(value: str) -> dict[str, object]:
@@ -91,8 +93,11 @@ def _congestion_control(value: str) -> dict[str, object]:
     """tcp_congestion_control (a new socket's ca_ops, tcp_assign_congestion_control): CUBIC
     sets ssthresh to cwnd * 717/1024 on loss (bictcp_recalc_ssthresh), Reno to cwnd / 2
     (tcp_reno_ssthresh); both leave cwnd in recovery to PRR (tcp_cwnd_reduction). Another
-    algorithm keeps CUBIC's numbers and is named under not_modelled (UNMODELLED_VALUES)."""
-    return {"recovery_beta": 512 if value.strip() == "reno" else 717}
+    algorithm keeps CUBIC's numbers and is named under not_modelled (UNMODELLED_VALUES).
+    tcp_sndbuf_expand multiplies the send buffer by ca_ops->sndbuf_expand: BBR's 3
+    (bbr_sndbuf_expand), 2 for the others."""
+    return {"recovery_beta": 512 if value.strip() == "reno" else 717,
+            "sndbuf_expand": 3 if value.strip() == "bbr" else 2}
 
 
 def _orphan_retries(value: str) -> dict[str, object]:

@@ -35,6 +35,7 @@ from conformance.judge.oracle import Addresses, apply_sysctl, build_oracle
 from reference_stack.profiles import PROFILES, Profile
 from reference_stack.sockopt import MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL
 from reference_stack.stack import CallResult, Reaction
+from reference_stack.tcp.seq import seq_diff
 from reference_stack.wire.frame import dissect
 
 # -- the DUT side of the timeline -------------------------------------------------------------
@@ -73,6 +74,23 @@ def blocks(call: DutCall) -> bool:
 def blocking_connect(call: DutCall) -> bool:
     """A connect with a timeout: it waited for the handshake."""
     return call.name == "connect_with_errno" and len(call.args) > 2 and call.args[2] > 0
+
+
+def blocking_send(call: DutCall) -> bool:
+    """A send with a timeout and without MSG_DONTWAIT: it waited for room (DutApi)."""
+    return (call.name == "send_with_errno" and len(call.args) > 3 and call.args[3] > 0
+            and not call.args[2] & MSG_DONTWAIT)
+
+
+@dataclass
+class PendingSend:
+    """A blocking send the oracle keeps pending (Lockstep._send): the octets of ``data`` it
+    wrote so far, each when the target's frames showed them sent."""
+
+    fd: int  # the oracle's
+    data: bytes
+    flags: int
+    written: int = 0
 
 
 # Calls replayed when they started (they emit frames); the others when they returned.
@@ -163,6 +181,7 @@ class Lockstep:
         self.stack = build_oracle(profile, addrs, seed)
         self.fds: dict[int, int] = {}  # target fd -> oracle fd
         self.deferred: set[int] = set()  # blocking connects compared when they returned
+        self.sends: dict[int, PendingSend] = {}  # blocking sends by id(call), till they return
         self.waiting: list[tuple[DutCall, float, CallResult]] = []  # (call, until, last)
         self.result = LockstepResult()
         self.fingerprint = Fingerprint()
@@ -204,6 +223,8 @@ class Lockstep:
 
     def target_frame(self, frame: bytes, t: float) -> None:
         self.advance(t)
+        if self.sends:
+            self._written_by(frame, t)
         self._diverged(self.matcher.observe(frame, t))
 
     def dut_call(self, call: DutCall, t: float) -> None:
@@ -220,6 +241,9 @@ class Lockstep:
         if call.name == "add_dut_address":  # (conformance.author.dut_address)
             self._absorb(self.stack.add_address6(address_of(call.args[0]), t), t)
             return
+        if call.name == "send_with_errno":
+            self._send(call, t)
+            return
         replay = CALLS.get(call.name)
         if replay is None:
             return
@@ -231,6 +255,75 @@ class Lockstep:
             self.waiting.append((call, t + PENDING_SLACK_S, outcome))
             return  # tried again as the tester's frames come in (_retry_waiting)
         self._compared(call, outcome)
+
+    def _send(self, call: DutCall, t: float) -> None:
+        """send: the oracle takes the octets the target's send took where Linux's send-buffer
+        accounting allows that count (reference_stack/tcp/send_buffer.py), else its own. A
+        blocking send stays pending: it writes what the target's frames show sent, and the
+        rest of the target's count when it returned (dut_return)."""
+        fd, data, flags = self._fd(call.args[0]), call.args[1], call.args[2]
+        if blocking_send(call):
+            # at once, what the oracle's own accounting takes (its zero-window probes and
+            # retransmissions need it queued); later, what the target's frames show
+            pending = PendingSend(fd, bytes(data), flags)
+            self.sends[id(call)] = pending
+            self._write(pending, len(data), t, own=True)
+            return
+        value, err = call.result
+        take = value if not err and isinstance(value, int) else (
+            0 if err == errno.EAGAIN else None)
+        outcome = self.stack.send(fd, data, t, flags, take=take)
+        self._absorb(outcome.reaction, t)
+        self._compared(call, outcome)
+
+    def _written_by(self, frame: bytes, t: float) -> None:
+        """A target's data frame beyond what the oracle's send buffer holds: a pending
+        blocking send wrote that much more by then (Linux's woken sender)."""
+        d = dissect(frame)
+        ip = d.ipv4 if d.ipv4 is not None else d.ipv6
+        if d.tcp is None or ip is None or not d.tcp.payload:
+            return
+        tcb = self.stack.tcp.conns.get((ip.src, d.tcp.src_port, ip.dst, d.tcp.dst_port))
+        if tcb is None:
+            return
+        end = (d.tcp.seq + len(d.tcp.payload)) & 0xFFFFFFFF
+        for pending in self.sends.values():
+            sock = self.stack.api.get(pending.fd)
+            need = seq_diff(end, tcb.send.end())
+            if sock is None or sock.tcb is not tcb or need <= 0:
+                continue
+            self._write(pending, min(need, len(pending.data) - pending.written), t)
+
+    def _write(self, pending: PendingSend, n: int, t: float,
+               own: bool = False) -> CallResult | None:
+        """Up to ``n`` more octets of a pending send: the target's count adopted within the
+        bound (or the oracle's own count, ``own``)."""
+        if n <= 0:
+            return None
+        chunk = pending.data[pending.written:pending.written + n]
+        outcome = self.stack.send(pending.fd, chunk, t, pending.flags,
+                                  take=None if own else n)
+        self._absorb(outcome.reaction, t)
+        if outcome.ok:
+            pending.written += outcome.value
+        return outcome
+
+    def _send_returned(self, call: DutCall, pending: PendingSend, t: float) -> None:
+        """A blocking send returned on the target: the oracle writes the rest of its count
+        (within the accounting's bound) and answers as Linux's tcp_sendmsg_locked does, the
+        octets queued, else the error or EAGAIN of a send made now."""
+        self.advance(t)
+        value, err = call.result
+        taken = value if not err and isinstance(value, int) else 0
+        outcome = self._write(pending, taken - pending.written, t)
+        if pending.written:
+            result = CallResult(pending.written, 0,
+                                outcome.reaction if outcome is not None else None)
+        else:
+            result = self.stack.send(pending.fd, pending.data, t, pending.flags | MSG_DONTWAIT,
+                                     take=taken)
+            self._absorb(result.reaction, t)
+        self._compared(call, result)
 
     def _compared(self, call: DutCall, outcome: CallResult) -> None:
         if call.name == "connect_with_errno" and outcome.errno == errno.EALREADY:
@@ -281,6 +374,10 @@ class Lockstep:
         """A pending blocking connect returned on the target: the oracle's outcome by then
         (connect again: 0 once established, the error once refused), pending a moment more
         while the oracle's handshake is still under way."""
+        pending = self.sends.pop(id(call), None)
+        if pending is not None:
+            self._send_returned(call, pending, t)
+            return
         if id(call) not in self.deferred:
             return
         self.advance(t)
@@ -349,7 +446,6 @@ CALLS: dict[str, Callable[[Lockstep, tuple, float], CallResult | None]] = {
     "listen_with_errno": lambda ls, a, t: ls.stack.listen(ls._fd(a[0]), a[1], t),
     "accept_with_errno": _accept,
     "connect_with_errno": lambda ls, a, t: ls.stack.connect(ls._fd(a[0]), a[1], t),
-    "send_with_errno": lambda ls, a, t: ls.stack.send(ls._fd(a[0]), a[1], t, a[2]),
     "sendto_with_errno": lambda ls, a, t: ls.stack.sendto(ls._fd(a[0]), a[1], a[2], t),
     "recv_with_errno": _recv,
     "recvfrom_with_errno": lambda ls, a, t: ls.stack.recvfrom(ls._fd(a[0]), a[1], t),
@@ -382,12 +478,12 @@ def call_time(call: DutCall, target_times: list[float]) -> tuple[float, int]:
     poll with a timeout) is made when it returned, having seen what it waited for. With it,
     the call's sort key: before that frame; otherwise after any frame of the same instant."""
     anchored = call.name in ANCHORED_CALLS and (
-        call.name == "connect_with_errno" or not blocks(call))
+        call.name == "connect_with_errno" or not blocks(call)) and not blocking_send(call)
     if call.started is not None and anchored:
         i = bisect.bisect_left(target_times, call.started)
         if i < len(target_times) and target_times[i] <= call.t:
             return target_times[i], -1
-    return (call.replay_at if blocks(call) else call.t), 1
+    return (call.replay_at if blocks(call) or blocking_send(call) else call.t), 1
 
 
 def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall],
@@ -400,7 +496,7 @@ def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall],
     target_times = sorted(f.t for f in frames
                           if f.direction == "in" and not is_background(f.data))
     events += [(*call_time(c, target_times), c) for c in calls]
-    events += [(c.t, 2, c) for c in calls if blocking_connect(c)]
+    events += [(c.t, 2, c) for c in calls if blocking_connect(c) or blocking_send(c)]
     events += [(t, 3, None) for t in barriers]
     events.sort(key=lambda e: (e[0], e[1]))
     t0 = events[0][0] if events else 0.0

@@ -785,7 +785,12 @@ def _syn_received_acked(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) 
     SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK (RFC 9293 3.10.7.4 fifth check)."""
     # RFC 7323 2.2: a SYN's window is never scaled.
     tcb.snd_wnd = seg.window if seg.flags & SYN else seg.window << tcb.snd_wscale
-    tcb.max_snd_wnd = max(tcb.max_snd_wnd, tcb.snd_wnd)
+    if tcb.passive and layer.profile.max_window_from_ack:
+        # Linux tcp_create_openreq_child: the child's max_window is this ACK's window, not
+        # the SYN's (tcp_xmit_size_goal and tcp_sync_mss halve it: tcp/send_buffer.py)
+        tcb.max_snd_wnd = tcb.snd_wnd
+    else:
+        tcb.max_snd_wnd = max(tcb.max_snd_wnd, tcb.snd_wnd)
     tcb.snd_wl1 = seg.seq
     tcb.snd_wl2 = seg.ack
     layer.acknowledge(tcb, seg.ack, now)

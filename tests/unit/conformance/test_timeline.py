@@ -109,3 +109,51 @@ def test_timers_start_at_the_targets_frame_not_at_the_calls_return():
     # a SYN the target sent after connect() returned is not the call's: the call at its return
     late = _syn_retransmission_replay(1.001, returned=0.3, syn_at=0.31, end=1.5)
     assert [d["expected"] for d in late.divergence_dicts()][:1] == ["nothing"]
+
+
+# -- a send into a full buffer: the target's count adopted within the bound --------------------
+
+def _closed_window_sends(target_profile):
+    """A passive open whose last ACK closes the window (SO_SNDBUF 4608), then a non-blocking
+    send of 200000 octets and one of 10: (their results, the lockstep's outcome)."""
+    target = InprocReferenceTarget(naming.WorkerPlan("0000", 0), DutConfig(),
+                                   profile=target_profile)
+    bed = target.begin_test("send-buffer")
+    bed.dut = RecordingDutApi(bed.dut)
+    bed.oracle_profile = LINUX
+    try:
+        ex = Exchange(bed)
+        lfd = bed.dut.socket(socket.AF_INET, socket.SOCK_STREAM)
+        bed.dut.setsockopt(lfd, socket.SOL_SOCKET, socket.SO_SNDBUF, 4608)
+        bed.dut.bind(lfd, (bed.endpoints.dut_ipv4, PORT))
+        bed.dut.listen(lfd, 4)
+        conn = ex.tcp(dut_port=PORT)
+        conn.send(flags="S")
+        conn.expect(flags="SA", ack=conn.snd_nxt)
+        conn.window = 0
+        conn.send(flags="A")
+        fd, _ = bed.dut.accept(lfd)
+        results = [bed.dut.send_with_errno(fd, b"x" * 200_000, socket.MSG_DONTWAIT),
+                   bed.dut.send_with_errno(fd, b"y" * 10, socket.MSG_DONTWAIT)]
+        ex.settle()
+        return results, check_bed(bed)
+    finally:
+        target.end_test(bed)
+
+
+def test_a_send_count_linux_accounting_allows_is_judged_alike():
+    results, outcome = _closed_window_sends(LINUX)
+    assert results[0][0] > 0 and results[1] == (None, 11)  # EAGAIN
+    assert outcome.divergence_dicts() == []
+
+
+def test_a_send_count_no_skb_layout_allows_diverges():
+    import dataclasses
+
+    # the octet count of SO_SNDBUF, undoubled: 4608 octets of 200000, where Linux's first skb
+    # takes a whole size goal (nothing queued, sk_sndbuf 9216: no full buffer before it)
+    octets = dataclasses.replace(LINUX, send_buffer_accounting=False, sockbuf_doubling=False)
+    results, outcome = _closed_window_sends(octets)
+    assert results[0] == (4608, 0)
+    found = [d for d in outcome.divergence_dicts() if d["field"] == "dut.send"]
+    assert found and found[0]["actual"] == "4608", outcome.divergence_dicts()

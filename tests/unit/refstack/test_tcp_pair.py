@@ -218,7 +218,7 @@ def test_window_scaling_both_sides() -> None:
     assert tb.snd_wnd == ack.window << 7
     # Bulk data beyond 65535 bytes in flight is possible only with scaling.
     link.call(link.a, "setsockopt", a, 6, 1, 1)
-    link.a.tcp.conns[ta.key].send.capacity = 200000
+    link.call(link.a, "setsockopt", a, 1, 7, 200000)  # SO_SNDBUF: room for the 100000 octets
     link.call(link.a, "send", a, b"w" * 100000)
     link.deliver()
     total = b""
