@@ -15,6 +15,7 @@ from fuzz.strategies_ipv6 import Link6
 from reference_stack.wire.frame import build_frame, build_frame_v6
 from reference_stack.wire.ipv4 import IPPROTO_TCP, Ipv4Repr
 from reference_stack.wire.ipv6 import Ipv6Repr
+from reference_stack.wire.ipv6_ext import parse_chain
 from reference_stack.wire.tcp import TcpOption, TcpRepr
 
 ETH_P_IP = b"\x08\x00"
@@ -33,6 +34,22 @@ def tcp_ports(frame: bytes) -> tuple[int, int] | None:
     return int.from_bytes(frame[off:off + 2], "big"), int.from_bytes(frame[off + 2:off + 4], "big")
 
 
+def tcp_source(frame: bytes) -> int | None:
+    """The TCP source port of a frame the tester sent, also behind IPv6 extension headers
+    (RFC 8200 4) and in a first fragment (RFC 7112: it holds the upper-layer header), else
+    None."""
+    ports = tcp_ports(frame)
+    if ports is not None:
+        return ports[0]
+    if frame[12:14] != ETH_P_IPV6 or len(frame) < ETH_HEADER + 40:
+        return None
+    chain = parse_chain(frame[ETH_HEADER + 6], frame[ETH_HEADER + 40:])
+    first = chain.fragment is None or chain.fragment.frag_offset == 0
+    if chain.upper_protocol != IPPROTO_TCP or not first or len(chain.upper) < 2:
+        return None
+    return int.from_bytes(chain.upper[:2], "big")
+
+
 def belongs_to_case(frame: bytes, tester_port: int, sent: list[bytes]) -> bool:
     """Whether a frame the target sent may answer the current case: not background traffic;
     for TCP, addressed to the case's tester port (a delayed ACK or a SYN,ACK retransmission
@@ -43,8 +60,7 @@ def belongs_to_case(frame: bytes, tester_port: int, sent: list[bytes]) -> bool:
         return False
     ports = tcp_ports(frame)
     if ports is not None:  # (or a port a frame of the case was drawn from: fuzz.compact_ipv6)
-        return ports[1] == tester_port or any(
-            (sent_ports := tcp_ports(f)) is not None and sent_ports[0] == ports[1] for f in sent)
+        return ports[1] == tester_port or any(tcp_source(f) == ports[1] for f in sent)
     quoted6 = icmpv6_error_quote(frame)
     if quoted6 is not None:
         # RFC 4443 2.4(c): the invoking packet as received; its header (and a fragment's

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from fuzz.frames import FrameFactory, tcp_ports
+from fuzz.frames import FrameFactory, belongs_to_case, tcp_ports, tcp_source
 from fuzz.seqspace import (
     CANONICAL_DUT_ISN,
     CANONICAL_TSVAL,
@@ -16,10 +16,12 @@ from fuzz.seqspace import (
     shift_seq,
 )
 from fuzz.strategies import ConnectionView, LinkAddresses, tcp_frames, tcp_segments
-from fuzz.strategies_ipv6 import Link6
+from fuzz.strategies_ipv6 import Link6, chain_frame, options_spec
 from reference_stack.wire.frame import build_frame, dissect
 from reference_stack.wire.ipv4 import IPPROTO_TCP, Ipv4Repr
-from reference_stack.wire.tcp import ACK, TcpOptSack, TcpOptTimestamps, TcpRepr
+from reference_stack.wire.ipv6 import IPPROTO_DSTOPTS
+from reference_stack.wire.ipv6_options import Ipv6OptPadN
+from reference_stack.wire.tcp import ACK, RST, TcpOptSack, TcpOptTimestamps, TcpRepr
 
 ADDRS = LinkAddresses.from_text("02:00:00:00:00:02", "02:00:00:00:00:01",
                                 "198.18.0.2", "198.18.0.1")
@@ -104,3 +106,15 @@ def test_the_factory_over_ipv4_is_the_public_strategy():
     assert FACTORIES["ipv4"].segment(seg) == build_frame(
         ADDRS.tester_mac, ADDRS.dut_mac,
         Ipv4Repr(src=ADDRS.tester_ip, dst=ADDRS.dut_ip, protocol=IPPROTO_TCP, df=True), seg)
+
+
+def test_an_answer_to_a_port_the_case_drew_behind_extension_headers_is_the_cases():
+    """A TCP answer belongs to a case when it goes to the case's port or to the source port
+    of a segment the case sent, found behind IPv6 extension headers too (RFC 8200 4); one to
+    another port (an earlier case's) does not."""
+    syn = chain_frame(LINK6, (options_spec(IPPROTO_DSTOPTS, (Ipv6OptPadN(bytes(2)),)),), 2)
+    assert tcp_ports(syn) is None and tcp_source(syn) == 40000
+    dut = FrameFactory(Link6(LINK6.dut_mac, LINK6.tester_mac, LINK6.dut_ip, LINK6.tester_ip))
+    assert belongs_to_case(dut.tcp(7, 40000, RST | ACK, 0, 8), 1234, [syn])
+    assert belongs_to_case(dut.tcp(7, 1234, RST | ACK, 0, 8), 1234, [syn])
+    assert not belongs_to_case(dut.tcp(7, 1233, RST | ACK, 0, 8), 1234, [syn])
