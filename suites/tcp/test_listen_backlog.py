@@ -6,7 +6,7 @@ import pytest
 from ..ipv4.dut_sysctl import set_dut_sysctl
 from .states import LISTEN_PORT, has_rst, listen, stateless_listener
 
-pytestmark = pytest.mark.families("ipv4", "ipv6")
+pytestmark = pytest.mark.families("ipv4", "ipv6", "ipv4-mapped")
 
 RTO_S = 1.0  # RFC 6298 2.1: the SYN,ACK's first retransmission
 

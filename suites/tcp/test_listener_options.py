@@ -1,4 +1,5 @@
-"""Options set on a listener shape the connections it accepts (issue 12 item 1): TCP_MAXSEG
+"""Options set on a listener shape the connections it accepts (issue 12 item 1; socket-level:
+IPv4, IPv6 and a dual-stack socket's IPv4-mapped peers, RFC 4291 2.5.5.2): TCP_MAXSEG
 lowers the MSS its SYN-ACK announces (RFC 9293 3.7.1: the user may lower it, never raise it
 beyond the interface's: MTU - 40, MTU - 60 over IPv6), SO_RCVBUF the window it offers (RFC
 9293 3.8.6.2.2), and the accepted socket inherits TCP_NODELAY (RFC 1122 4.2.3.4)."""
@@ -10,7 +11,7 @@ import pytest
 from .options import link_mss
 from .states import LISTEN_PORT, listen
 
-pytestmark = pytest.mark.families("ipv4", "ipv6")
+pytestmark = pytest.mark.families("ipv4", "ipv6", "ipv4-mapped")
 
 TCP = socket.IPPROTO_TCP
 
