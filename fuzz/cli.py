@@ -27,8 +27,8 @@ def register(sub: Any) -> None:
                            "follows the ones it models")
     fuzz.add_argument("--family", choices=("ipv4", "ipv6"), default="ipv4",
                       help="the frames' family: ipv6 draws IPv6 header chains, extension "
-                           "headers and options, fragment trains, ICMPv6 and ND "
-                           "(hypothesis and boofuzz engines)")
+                           "headers and options, fragment trains, ICMPv6 and ND (hypothesis, "
+                           "boofuzz), the stateful engine's connection over IPv6")
     fuzz.add_argument("--web-ui", action="store_true", help="boofuzz's web UI (off by default)")
     fuzz.set_defaults(handler=cmd_fuzz, needs_target=True)
 

@@ -19,8 +19,8 @@ from fuzz.targets import build_target
 
 ENGINES = ("hypothesis", "boofuzz", "stateful")
 FAMILIES = ("ipv4", "ipv6")
-# The engines that fuzz over IPv6 so far (--family ipv6).
-IPV6_ENGINES = ("hypothesis", "boofuzz")
+# The engines that fuzz over IPv6 (--family ipv6).
+IPV6_ENGINES = ("hypothesis", "boofuzz", "stateful")
 SUMMARY_FILE = "fuzz-summary.json"
 
 
@@ -82,7 +82,7 @@ def fuzz_command(target: str, engine: str, budget_s: float, seed: int, out_dir: 
     tgt = build_target(target, dut_sysctls=dut_sysctls)
     tgt.start()
     try:
-        campaign = Campaign(tgt, out_dir, seed, budget_s, engine)
+        campaign = Campaign(tgt, out_dir, seed, budget_s, engine, family=family)
         if engine == "hypothesis":
             from fuzz.hypothesis_engine import run_hypothesis
 

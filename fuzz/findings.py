@@ -83,6 +83,7 @@ class Finding:
     # A liveness finding: every case since the target's last healthy probe, in order
     # (``CaseRecord.case_entry``), written to ``batch.json`` and replayed by ``replay``.
     batch: list[dict[str, Any]] = field(default_factory=list)
+    family: str = "ipv4"  # the campaign's (--family): the session a replay opens
 
     @property
     def headline(self) -> str:
@@ -95,6 +96,7 @@ class Finding:
             "id": self.id, "kind": self.kind, "headline": self.headline,
             "rule": self.signature[0], "state": self.signature[1], "scenario": r.state,
             "response_class": self.signature[2], "engine": self.engine,
+            "family": self.family,
             "target": self.target.to_dict(), "detail": self.detail, "shrunk": self.shrunk,
             "explained": self.explanation is not None, "explanation": self.explanation,
             "found_at": self.found_at, "frames": len(r.canonical),

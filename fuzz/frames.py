@@ -5,10 +5,17 @@ cells' column) is the judge's frame_kind (conformance.judge.divergence)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from conformance.author.background import is_background
+from conformance.author.family import Family
+from fuzz.seqspace import tcp_header_at
 from fuzz.strategies import LinkAddresses
-from reference_stack.wire.frame import build_frame
+from fuzz.strategies_ipv6 import Link6
+from reference_stack.wire.frame import build_frame, build_frame_v6
 from reference_stack.wire.ipv4 import IPPROTO_TCP, Ipv4Repr
+from reference_stack.wire.ipv6 import Ipv6Repr
+from reference_stack.wire.ipv6_ext import parse_chain
 from reference_stack.wire.tcp import TcpOption, TcpRepr
 
 ETH_P_IP = b"\x08\x00"
@@ -19,15 +26,28 @@ ICMP_ERRORS = frozenset((3, 4, 5, 11, 12))  # RFC 792 error messages
 
 
 def tcp_ports(frame: bytes) -> tuple[int, int] | None:
-    """(source, destination) port of an unfragmented IPv4 TCP frame, else None."""
-    if frame[12:14] != ETH_P_IP or len(frame) < 34 or frame[23] != 6:
-        return None
-    if int.from_bytes(frame[20:22], "big") & 0x1FFF:
-        return None
-    off = 14 + (frame[14] & 0x0F) * 4
-    if len(frame) < off + 4:
+    """(source, destination) port of a TCP frame (IPv4, a first fragment included; IPv6
+    without extension headers: :func:`fuzz.seqspace.tcp_header_at`), else None."""
+    off = tcp_header_at(frame, whole=False)
+    if off is None or len(frame) < off + 4:
         return None
     return int.from_bytes(frame[off:off + 2], "big"), int.from_bytes(frame[off + 2:off + 4], "big")
+
+
+def tcp_source(frame: bytes) -> int | None:
+    """The TCP source port of a frame the tester sent, also behind IPv6 extension headers
+    (RFC 8200 4) and in a first fragment (RFC 7112: it holds the upper-layer header), else
+    None."""
+    ports = tcp_ports(frame)
+    if ports is not None:
+        return ports[0]
+    if frame[12:14] != ETH_P_IPV6 or len(frame) < ETH_HEADER + 40:
+        return None
+    chain = parse_chain(frame[ETH_HEADER + 6], frame[ETH_HEADER + 40:])
+    first = chain.fragment is None or chain.fragment.frag_offset == 0
+    if chain.upper_protocol != IPPROTO_TCP or not first or len(chain.upper) < 2:
+        return None
+    return int.from_bytes(chain.upper[:2], "big")
 
 
 def belongs_to_case(frame: bytes, tester_port: int, sent: list[bytes]) -> bool:
@@ -39,8 +59,8 @@ def belongs_to_case(frame: bytes, tester_port: int, sent: list[bytes]) -> bool:
     if is_background(frame):
         return False
     ports = tcp_ports(frame)
-    if ports is not None:
-        return ports[1] == tester_port
+    if ports is not None:  # (or a port a frame of the case was drawn from: fuzz.compact_ipv6)
+        return ports[1] == tester_port or any(tcp_source(f) == ports[1] for f in sent)
     quoted6 = icmpv6_error_quote(frame)
     if quoted6 is not None:
         # RFC 4443 2.4(c): the invoking packet as received; its header (and a fragment's
@@ -73,15 +93,32 @@ def icmp_error_quote(frame: bytes) -> bytes | None:
     return frame[off + 8:off + 28]
 
 
-class FrameFactory:
-    """Frames the runner itself sends, built once per call with the strict codecs."""
+def link_addresses(endpoints: Any, family: Family) -> LinkAddresses | Link6:
+    """The link's addresses in ``family``'s wire format (raw octets, tester -> DUT)."""
+    if family.wire == "ipv6":
+        return Link6.from_endpoints(endpoints)
+    return LinkAddresses.from_endpoints(endpoints)
 
-    def __init__(self, addrs: LinkAddresses) -> None:
+
+class FrameFactory:
+    """Frames the runner itself sends, built once per call with the strict codecs, in the
+    family of the addresses it is given (:func:`link_addresses`: 4-octet IPv4 or 16-octet
+    IPv6 ones): the one place the fuzzers wrap a TCP segment of their own in IP."""
+
+    def __init__(self, addrs: LinkAddresses | Link6) -> None:
         self.addrs = addrs
+        self.ipv6 = len(addrs.tester_ip) == 16
+
+    def segment(self, seg: TcpRepr) -> bytes:
+        """``seg`` from the tester to the DUT: over IPv4 with DF set (RFC 791 3.1), over IPv6
+        with no extension header (RFC 8200 3; checksum over its pseudo-header, 8.1)."""
+        a = self.addrs
+        if self.ipv6:
+            return build_frame_v6(a.tester_mac, a.dut_mac,
+                                  Ipv6Repr(a.tester_ip, a.dut_ip, IPPROTO_TCP, b""), seg)
+        ip = Ipv4Repr(src=a.tester_ip, dst=a.dut_ip, protocol=IPPROTO_TCP, df=True)
+        return build_frame(a.tester_mac, a.dut_mac, ip, seg)
 
     def tcp(self, sport: int, dport: int, flags: int, seq: int, ack: int = 0,
             options: tuple[TcpOption, ...] = (), window: int = 64240) -> bytes:
-        ip = Ipv4Repr(src=self.addrs.tester_ip, dst=self.addrs.dut_ip, protocol=IPPROTO_TCP,
-                      df=True)
-        seg = TcpRepr(sport, dport, seq, ack, flags, window, b"", options)
-        return build_frame(self.addrs.tester_mac, self.addrs.dut_mac, ip, seg)
+        return self.segment(TcpRepr(sport, dport, seq, ack, flags, window, b"", options))

@@ -129,7 +129,8 @@ def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None)
         prepare_bed(bed)
         ended = False
         try:
-            session = DifferentialSession(bed, oracle_setup(target).profile)
+            session = DifferentialSession(bed, oracle_setup(target).profile,
+                                          family=rec.get("family", "ipv4"))
             if batch:
                 result.mismatches = _replay_batch(session, batch, kernel_log)
                 ended = True

@@ -57,8 +57,10 @@ class Campaign:
     def __init__(self, target: Target, out_dir: str | Path, seed: int, budget_s: float,
                  engine: str, progress: TextIO | None = sys.stderr,
                  stop_after_findings: int | None = None,
-                 stop_when: Callable[[Finding], bool] | None = None) -> None:
+                 stop_when: Callable[[Finding], bool] | None = None,
+                 family: str = "ipv4") -> None:
         self.target = target
+        self.family = family  # its sessions' and findings' (--family: ipv4 or ipv6)
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
         self.seed = seed
@@ -123,7 +125,7 @@ class Campaign:
             if self.barrier_note and self.progress is not None:
                 self.progress.write(f"netconform: {self.barrier_note}\n")
         return DifferentialSession(bed, self.oracle.profile, self.seed + self.batches,
-                                   barrier=self.barrier)
+                                   barrier=self.barrier, family=self.family)
 
     def close_batch(self, session: DifferentialSession, probe: bool = True) -> None:
         """Health probe (echo and a fresh handshake), kernel log, then the bed goes; the
@@ -178,7 +180,7 @@ class Campaign:
         if self.store.known(signature):
             return None
         finding = Finding(signature_id(signature), signature, record, self.target_info,
-                          self.engine, explanation=self.explain(record))
+                          self.engine, explanation=self.explain(record), family=self.family)
         self.save(finding)
         self.new_findings.append(finding.id)
         if self.stop_when is not None and self.stop_when(finding):
@@ -221,7 +223,8 @@ class Campaign:
         batch = list(self.unprobed)
         finding = Finding(signature_id(signature), signature, record, self.target_info,
                           self.engine, kind="liveness", detail=detail, batch=batch,
-                          explanation=self.explain_liveness(response, batch))
+                          explanation=self.explain_liveness(response, batch),
+                          family=self.family)
         self.save(finding)
         self.new_findings.append(finding.id)
 

@@ -31,6 +31,7 @@ from fuzz.seqspace import (
     SeqShift,
     shift_frame,
     shift_seq,
+    tcp_header_at,
 )
 from fuzz.strategies import ConnectionView
 from reference_stack.stack import Reaction
@@ -122,8 +123,8 @@ def _seq_from_ack(frame: bytes) -> bool:
     """Whether a predicted segment's sequence number is the acknowledgment it answers: a RST
     without ACK (RFC 9293 3.10.7.1, 3.10.7.3: <SEQ=SEG.ACK><CTL=RST>); a RST,ACK answering a
     segment without ACK has SEQ=0, which no space shift moves."""
-    off = 14 + (frame[14] & 0x0F) * 4 if len(frame) > 14 else 0
-    return len(frame) > off + 13 and frame[off + 13] & ACK == 0
+    off = tcp_header_at(frame) if len(frame) > 14 else None
+    return off is not None and len(frame) > off + 13 and frame[off + 13] & ACK == 0
 
 
 class DifferentialSession(Protocol):

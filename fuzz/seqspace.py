@@ -12,7 +12,10 @@ DUT timestamp is shifted into that stack's own space:
 
 Patching is done on the bytes with the incremental checksum update of RFC 1624, so a frame's
 checksum stays exactly as right or as wrong as it was drawn. Frames that are not plain TCP
-segments of the connection (fragments, other ports, other protocols) pass unchanged.
+segments of the connection (fragments, other ports, other protocols) pass unchanged. Both
+families: an IPv4 segment (RFC 791) or an IPv6 one without extension headers (RFC 8200); the
+TCP checksum's pseudo-header (RFC 9293 3.1, RFC 8200 8.1) holds none of the patched fields,
+so the same incremental update serves both.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ CANONICAL_DUT_ISN = 0x80000000
 CANONICAL_TSVAL = 0x40000000
 ETH_HEADER = 14
 ETH_P_IP = b"\x08\x00"
+ETH_P_IPV6 = b"\x86\xdd"
+IPV6_HEADER = 40
+IPPROTO_TCP = 6
 TCP_KIND_SACK = 5
 TCP_KIND_TIMESTAMPS = 8
 
@@ -73,15 +79,29 @@ def _replace_field(buf: bytearray, at: int, size: int, new: int, checksum_at: in
     buf[checksum_at:checksum_at + 2] = ((~_fold(acc)) & 0xFFFF).to_bytes(2, "big")
 
 
+def tcp_header_at(frame: bytes | bytearray, whole: bool = True) -> int | None:
+    """Where the TCP header of a TCP packet starts, else None: IPv4 (RFC 791 3.1: after IHL
+    words; ``whole``: neither MF nor a fragment offset, else a first fragment too) or IPv6
+    with TCP as the fixed header's Next Header (RFC 8200 3: no extension header, so no
+    fragment). The caller checks the octets it reads are there."""
+    ethertype = frame[12:14]
+    if ethertype == ETH_P_IPV6:
+        if len(frame) < ETH_HEADER + IPV6_HEADER or frame[20] != IPPROTO_TCP:
+            return None
+        return ETH_HEADER + IPV6_HEADER
+    if ethertype != ETH_P_IP or len(frame) < ETH_HEADER + 20 or frame[23] != IPPROTO_TCP:
+        return None
+    if int.from_bytes(frame[20:22], "big") & (0x3FFF if whole else 0x1FFF):
+        return None
+    off = ETH_HEADER + (frame[14] & 0x0F) * 4
+    return off if off >= ETH_HEADER + 20 else None
+
+
 def tcp_offset(frame: bytes | bytearray, tester_port: int, dut_port: int) -> int | None:
     """Where the TCP header of a plain (unfragmented) segment from ``tester_port`` to
     ``dut_port`` starts, else None."""
-    if len(frame) < ETH_HEADER + 20 or frame[12:14] != ETH_P_IP or frame[23] != 6:
-        return None
-    if int.from_bytes(frame[20:22], "big") & 0x3FFF:  # MF or a fragment offset
-        return None
-    off = ETH_HEADER + (frame[14] & 0x0F) * 4
-    if off < ETH_HEADER + 20 or len(frame) < off + 20:
+    off = tcp_header_at(frame)
+    if off is None or len(frame) < off + 20:
         return None
     if (int.from_bytes(frame[off:off + 2], "big") != tester_port
             or int.from_bytes(frame[off + 2:off + 4], "big") != dut_port):

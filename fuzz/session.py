@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.author import barriers
+from conformance.author.family import FAMILIES, Family
 from conformance.author.templates import link_defaults
 from conformance.dut.agent import AgentFailure
 from conformance.fabric.link import MIN_FRAME, LinkTimeout
@@ -32,7 +33,7 @@ from conformance.judge.matching import Matcher, compare_call
 from conformance.judge.oracle import build_oracle
 from conformance.judge.store import Context
 from conformance.targets.base import TestBed
-from fuzz.frames import FrameFactory, belongs_to_case, tcp_ports
+from fuzz.frames import FrameFactory, belongs_to_case, link_addresses, tcp_ports
 from fuzz.scenarios import (
     CANONICAL_VIEW,
     SCENARIOS,
@@ -42,8 +43,7 @@ from fuzz.scenarios import (
     Scenario,
     on_connection,
 )
-from fuzz.seqspace import CANONICAL_DUT_ISN, PortMap
-from fuzz.strategies import LinkAddresses
+from fuzz.seqspace import CANONICAL_DUT_ISN, PortMap, tcp_header_at
 from reference_stack.profiles import Profile
 from reference_stack.stack import CallResult, Reaction
 from reference_stack.tcp import ack_throttle
@@ -166,8 +166,11 @@ class CaseRecord:
 
 class DifferentialSession:
     def __init__(self, bed: TestBed, oracle_profile: Profile, seed: int = 0,
-                 barrier: str | None | object = CHOOSE_BARRIER) -> None:
+                 barrier: str | None | object = CHOOSE_BARRIER, family: str = "ipv4") -> None:
         self.bed = bed
+        # The family of the scenarios' sockets and of the frames the runner crafts (its
+        # handshakes, resets, the health probe's SYN): ipv4 or ipv6 (--family).
+        self.family: Family = FAMILIES[family]
         self.link = bed.link
         self.link.recorder = None  # the hot path records nothing; case records keep frames
         # The barrier probe (conformance.author.barriers): the campaign's choice, else this
@@ -176,7 +179,7 @@ class DifferentialSession:
         self.caps = barriers.with_probe(bed.capabilities, kind)  # type: ignore[arg-type]
         self.probes = (barriers.ProbeRing(self.caps.barrier, link_defaults(bed.endpoints))
                        if self.caps.barrier is not None else None)
-        self.addrs = LinkAddresses.from_endpoints(bed.endpoints)
+        self.addrs = link_addresses(bed.endpoints, self.family)
         self.factory = FrameFactory(self.addrs)
         self.oracle = build_oracle(oracle_profile, bed.endpoints, seed)
         # The judge's matcher; it sees only each case's frames (conformance.judge.matching).
@@ -233,8 +236,8 @@ class DifferentialSession:
         def is_answer(f: bytes) -> bool:
             if tcp_ports(f) != want:
                 return False
-            off = 14 + (f[14] & 0x0F) * 4
-            return f[off + 13] & flags == flags
+            off = tcp_header_at(f)
+            return off is not None and len(f) > off + 13 and f[off + 13] & flags == flags
 
         got, _ = self.link.expect(is_answer, timeout)
         return [got] if got is not None else []
@@ -262,7 +265,7 @@ class DifferentialSession:
         tcp_can_collapse: skb_cloned; stateful findings 032f2d063c78, 7448516a8e73,
         b902698dc101); the link's receive ring copies each frame as it arrives
         (conformance.fabric.packet_ring)."""
-        key = (self.oracle.ip, ports.dut, self.addrs.tester_ip, ports.actual)
+        key = (self.addrs.dut_ip, ports.dut, self.addrs.tester_ip, ports.actual)
         for _ in range(8):  # (a timer re-armed in the window again: wait once more)
             now = self.now()
             due = next((d for d in self._deadlines(self.oracle.tcp.conns.get(key))
@@ -296,25 +299,22 @@ class DifferentialSession:
     # -- sockets on both stacks ----------------------------------------------------------
     def listen_both(self, port: int) -> tuple[int, int]:
         """A listening socket on ``port`` on the target (through its DUT API) and the oracle."""
-        dut = self.bed.dut
-        tfd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
-        dut.setsockopt(tfd, socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        dut.bind(tfd, (self.bed.endpoints.dut_ipv4, port))
-        dut.listen(tfd, 1024)
-        ofd = self.oracle.socket(socket.AF_INET, socket.SOCK_STREAM).value
-        self.oracle.bind(ofd, (self.bed.endpoints.dut_ipv4, port))
+        tfd, ofd = self.bound_socket_both(port)
+        self.bed.dut.listen(tfd, 1024)
         self.oracle.listen(ofd, 1024)
         return tfd, ofd
 
     def bound_socket_both(self, port: int) -> tuple[int, int]:
         """A TCP socket bound to the DUT's address and ``port`` on the target and the oracle
-        (an active open's local end: the same port on both, so their segments line up)."""
-        dut = self.bed.dut
-        tfd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
+        (an active open's local end: the same port on both, so their segments line up), in the
+        session's family."""
+        dut, family = self.bed.dut, self.family
+        address = (family.dut_host(self.bed.endpoints), port)
+        tfd = dut.socket(family.socket_family, socket.SOCK_STREAM)
         dut.setsockopt(tfd, socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        dut.bind(tfd, (self.bed.endpoints.dut_ipv4, port))
-        ofd = self.oracle.socket(socket.AF_INET, socket.SOCK_STREAM).value
-        self.oracle.bind(ofd, (self.bed.endpoints.dut_ipv4, port))
+        dut.bind(tfd, address)
+        ofd = self.oracle.socket(family.socket_family, socket.SOCK_STREAM).value
+        self.oracle.bind(ofd, address)
         return tfd, ofd
 
     def drain_accept_queues(self, fds: tuple[int, int]) -> None:
@@ -342,7 +342,7 @@ class DifferentialSession:
     def reset_leftover(self, ports: PortMap) -> None:
         """RST (RFC 9293 3.10.7.4: SEG.SEQ = RCV.NXT is acceptable in every synchronized
         state) whatever connection the oracle still holds on the case's port, to both."""
-        key = (self.oracle.ip, ports.dut, self.addrs.tester_ip, ports.actual)
+        key = (self.addrs.dut_ip, ports.dut, self.addrs.tester_ip, ports.actual)
         tcb = self.oracle.tcp.conns.get(key)
         if tcb is None or tcb.state in SETTLED_STATES:
             return

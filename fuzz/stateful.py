@@ -45,7 +45,7 @@ from fuzz.scenarios import (
 )
 from fuzz.seqspace import CANONICAL_DUT_ISN, CANONICAL_TSVAL, IdentMap, PortMap
 from fuzz.session import CaseRecord, DifferentialSession
-from fuzz.strategies import tcp_frames
+from fuzz.strategies import tcp_segments
 from reference_stack.wire.tcp import (
     ACK,
     SYN,
@@ -163,7 +163,7 @@ class ConnectionDriver:
         session.call_both(self.ctx, name, target_call, oracle_call, self.record)
 
     def _tester_addr(self) -> tuple[str, int]:
-        return self.session.bed.endpoints.tester_ipv4, self.ctx.ports.actual
+        return self.session.family.tester_host(self.session.bed.endpoints), self.ctx.ports.actual
 
     def finish(self) -> CaseRecord:
         """Close what is still open on both stacks and reset the connection the oracle still
@@ -226,7 +226,8 @@ class _Shrinking:
 def connection_machine(session: DifferentialSession, shrinking: _Shrinking,
                        openings: tuple[str, ...] = OPENINGS) -> type:
     """A state machine class bound to one differential session."""
-    frames = tcp_frames(session.addrs, CANONICAL_VIEW)
+    # tester segments on the canonical connection, in the session's family
+    frames = tcp_segments(CANONICAL_VIEW).map(session.factory.segment)
 
     def is_open(machine: Any) -> bool:
         return machine.driver is not None and machine.driver.open

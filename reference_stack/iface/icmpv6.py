@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from reference_stack.iface import mld, ndp, pmtu6
+from reference_stack.iface import icmpv6_notify, mld, ndp, pmtu6
 from reference_stack.iface.ipv6_output import send_ip6, variance
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import ACCEPT, DROP, REPLY, Trace
@@ -57,10 +57,11 @@ def receive(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
     elif t == ICMP6_PACKET_TOO_BIG:
         pmtu6.packet_too_big(st, icmp, now, trace)
     elif is_error(t):
-        # RFC 4443 2.4(a): an error of unknown type (or any error: no IPv6 socket here to
-        # pass it to) goes to the upper layer process, if any.
+        # RFC 4443 2.4(a), 3.1: an error (of a known type or not) goes to the upper layer
+        # process it quotes: a TCP connection (iface/icmpv6_notify.py).
         trace.add("icmpv6", ACCEPT, "RFC4443-2.4-MUST-pass-error-to-upper-layer",
                   f"error type {t}")
+        icmpv6_notify.to_tcp(st, icmp, trace)
     else:
         # RFC 4443 2.4(b): an informational message of unknown type is silently discarded.
         trace.add("icmpv6", DROP, "RFC4443-2.4-MUST-discard-unknown-informational",

@@ -624,10 +624,12 @@ class TcpLayer:
 
     def icmp_error(self, key: ConnKey, icmp_type: int, code: int, err: int | None,
                    hard: bool) -> None:
-        """An ICMP error quoting a segment of connection `key` (RFC 1122 4.2.3.9); `err`:
-        the errno it converts to (Linux icmp_err_convert; None: none), `hard`: Protocol or
-        Port Unreachable."""
+        """An ICMP or ICMPv6 error quoting a segment of connection `key` (RFC 1122 4.2.3.9,
+        RFC 9293 3.9.2.2); `err`: the errno it converts to (Linux icmp_err_convert,
+        icmpv6_err_convert; None: none), `hard`: Protocol or Port Unreachable (over IPv6:
+        icmpv6_err_convert's fatal ones, iface/icmpv6_notify.py)."""
         tcb = self.conns.get(key)
+        ipv6 = len(key[0]) == 16
         if tcb is not None and err is not None and tcb.state is State.SYN_SENT:
             if hard:
                 self.trace.add("tcp", EVENT, "RFC1122-4.2.3.9-SHOULD-abort-on-hard-error",
@@ -636,10 +638,13 @@ class TcpLayer:
                 self.delete(tcb)
                 return
             if self.profile.syn_sent_aborts_on_soft_error and (
-                    not self.profile.soft_error_abort_host_only or (icmp_type, code) == (3, 1)):
-                # RFC 1122 4.2.3.9 says a soft error MUST NOT abort; Linux tcp_v4_err ends a
-                # connection attempt on any unreachable quoting the SYN (RFC 5461 4).
-                self.trace.add("tcp", EVENT, "LINUX-tcp_v4_err-syn-sent-abort",
+                    not self.profile.soft_error_abort_host_only
+                    or (not ipv6 and (icmp_type, code) == (3, 1))):
+                # RFC 1122 4.2.3.9 (RFC 9293 3.9.2.2, ICMPv6 too) says a soft error MUST NOT
+                # abort; Linux tcp_v4_err and tcp_v6_err end a connection attempt on any error
+                # quoting the SYN (RFC 5461 4).
+                self.trace.add("tcp", EVENT, ("LINUX-tcp_v6_err-syn-sent-abort" if ipv6
+                                              else "LINUX-tcp_v4_err-syn-sent-abort"),
                                f"soft error (code {code}) in SYN-SENT")
                 tcb.error = err
                 self.delete(tcb)

@@ -33,6 +33,19 @@ def ts_option(tsval: int, tsecr: int) -> tuple:
     return (NOP, NOP, ts(tsval, tsecr))
 
 
+def link_mss(family, mtu: int = 1500) -> int:
+    """The MSS a host announces on a link of ``mtu`` (Ethernet's by default): MTU less the IP
+    header (20 octets, or IPv6's 40: RFC 8200 3) and the TCP header's 20 (RFC 6691 2, RFC
+    9293 3.7.1): 1460 over IPv4, 1440 over IPv6."""
+    return mtu - family.ip_header_len - 20
+
+
+def full_segment(family, tester_mss: int = 1460) -> int:
+    """The data of a full-sized DUT segment on a timestamped connection: the smaller of the
+    tester's MSS and the DUT's own, less the Timestamps option (RFC 6691 2)."""
+    return min(tester_mss, link_mss(family)) - TS_OPTION_LEN
+
+
 def passive_peer_mss(profile, mss: int, ipv6: bool = False) -> int:
     """The peer's MSS a passive open keeps: ``mss``, or with net.ipv4.tcp_syncookies = 2
     (every passive open a SYN cookie) the largest msstab entry not above it (Linux

@@ -1,11 +1,14 @@
 """RFC 9293 3.1 (MUST-2): the DUT computes the checksum of every segment it sends, over the
-pseudo-header, header and data: each segment it sends verifies."""
+pseudo-header, header and data (RFC 8200 8.1: the IPv6 pseudo-header over IPv6): each
+segment it sends verifies."""
 
 import pytest
 
-from reference_stack.wire.addr import ip4
+from reference_stack.wire.addr import ip4, ip6
 
 from .states import reach
+
+pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 
 @pytest.mark.requirement("RFC9293-3.1-MUST-generate-checksum")
@@ -17,6 +20,8 @@ def test_segments_sent_carry_a_valid_checksum(ex, dut, endpoints, size):
     segments = [peer.conn.expect_data(data)]
     peer.send(b"ack this", flags="PA", advance=True)
     segments.append(peer.expect_ack())
-    src, dst = ip4(endpoints.dut_ipv4), ip4(endpoints.tester_ipv4)
+    family = ex.family
+    addr = ip6 if family.wire == "ipv6" else ip4
+    src, dst = addr(family.dut_ip(endpoints)), addr(family.tester_ip(endpoints))
     for seg in segments:
         assert seg.checksum_ok(src, dst), f"bad checksum {seg.checksum:#06x}: {seg.summary()}"

@@ -4,7 +4,11 @@ while it is set, inet_create). Each segment carries the DF bit the oracle's prof
 socket that sends it: the connection's own (``tcp_df``; ``udp_df`` for a UDP socket), Linux's
 control socket for a RST answering a segment (``control_socket_df``), and the request socket's
 SYN,ACK of at most 576 octets (``small_synack_df``). With the defaults every one has DF; run
-with ``--dut-sysctl net.ipv4.ip_no_pmtu_disc=1`` to see them part."""
+with ``--dut-sysctl net.ipv4.ip_no_pmtu_disc=1`` to see them part.
+
+IPv4 only by nature: the DF bit is IPv4's (RFC 791 3.1). IPv6 has no DF: routers never
+fragment and a source fragments only with a Fragment header (RFC 8200 4.5, 5); the IPv6 side
+of path MTU discovery is suites/ipv6/test_pmtu.py."""
 
 import socket
 

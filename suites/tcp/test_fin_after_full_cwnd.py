@@ -11,7 +11,10 @@ import pytest
 from conformance.author.tcp_connection import seq_add
 from reference_stack.wire import tcp as tcpw
 
+from .options import full_segment
 from .states import listen, passive_open
+
+pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 SEGMENTS = 10  # Linux's initial window (TCP_INIT_CWND, RFC 6928)
 
@@ -29,9 +32,9 @@ def _has_fin(flags: int) -> bool:
 @pytest.mark.requirement("RFC9293-3.6-MUST-orderly-close", "RFC9293-3.8.2-MUST-congestion-control")
 @pytest.mark.needs(initial_cwnd_segments=SEGMENTS)  # (a route's initcwnd changes it)
 def test_fin_after_data_filling_the_congestion_window(ex, dut, endpoints):
-    lst = listen(dut, endpoints)
+    lst = listen(dut, endpoints, family=ex.family)
     conn, fd = passive_open(ex, dut, endpoints, lst)
-    mss = 1460 - 12  # the tester's MSS less the timestamp option (RFC 6691)
+    mss = full_segment(ex.family)
     dut.send(fd, b"d" * (SEGMENTS * mss))
     for _ in range(SEGMENTS):
         conn.expect(flags=_no_fin, seq=conn.rcv_nxt)

@@ -10,6 +10,8 @@ import pytest
 
 from .states import LISTEN_PORT, listen, start_active_open
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 def _retransmission_times(conn, flags: str, count: int, t0: float) -> list[float]:
     times = []
@@ -30,7 +32,7 @@ def test_first_retransmission_after_one_second(ex, dut, endpoints, bed, segment)
         conn, fd, _ = start_active_open(ex, dut, endpoints)
         flags = "S"
     else:
-        listen(dut, endpoints)
+        listen(dut, endpoints, family=ex.family)
         conn = ex.tcp(dut_port=LISTEN_PORT)
         conn.send(flags="S")
         conn.expect(flags="SA")

@@ -5,10 +5,12 @@ import pytest
 
 from .states import LISTEN_PORT, listen
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 @pytest.mark.requirement("RFC9293-3.4.1-MUST-isn-clock-driven")
 def test_successive_connections_get_different_isns(ex, dut, endpoints):
-    listen(dut, endpoints)
+    listen(dut, endpoints, family=ex.family)
     isns = []
     for _ in range(3):
         conn = ex.tcp(dut_port=LISTEN_PORT)

@@ -12,9 +12,10 @@ import pytest
 from reference_stack.tcp.seq import seq_diff
 from reference_stack.wire import tcp as tcpw
 
+from .options import full_segment
 from .states import listen, passive_open
 
-MSS = 1460 - 12  # the tester's MSS less the timestamp option (RFC 6691)
+pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 
 def _data(flags: int) -> bool:
@@ -31,10 +32,11 @@ def initial_window_segments(profile, mss: int) -> int:
 
 @pytest.mark.requirement("RFC9293-3.8.2-MUST-congestion-control")
 def test_first_flight_is_the_initial_window_and_acks_release_the_rest(ex, dut, endpoints, bed):
-    iw = initial_window_segments(bed.oracle_profile, MSS)
-    lst = listen(dut, endpoints)
+    mss = full_segment(ex.family)
+    iw = initial_window_segments(bed.oracle_profile, mss)
+    lst = listen(dut, endpoints, family=ex.family)
     conn, fd = passive_open(ex, dut, endpoints, lst)
-    total = (iw + 1) * MSS
+    total = (iw + 1) * mss
     start = conn.rcv_nxt
     dut.send(fd, b"w" * total)
     for _ in range(iw):

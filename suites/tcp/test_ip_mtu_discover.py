@@ -13,6 +13,10 @@ RFC 6864 4.1: "Sources of non-atomic IPv4 datagrams MUST NOT repeat IPv4 ID valu
 MDL for a given source address/destination address/protocol tuple": without DF a retransmitted
 segment is a new datagram and takes a new ID. An atomic datagram's ID is free (RFC 6864 4.2).
 
+IPv4 only by nature: IP_MTU_DISCOVER is an IPPROTO_IP option (an IPv6 socket has its own,
+IPV6_MTU_DISCOVER) and what it chooses, DF and the Identification, are IPv4 header fields
+(RFC 791 3.1); IPv6 has no DF (RFC 8200 5).
+
 Waits: the retransmission test waits for the DUT's retransmission timer (about 0.2-0.3 s on
 Linux after the handshake's RTT sample)."""
 

@@ -6,13 +6,15 @@ import pytest
 from ..ipv4.dut_sysctl import set_dut_sysctl
 from .states import LISTEN_PORT, has_rst, listen, stateless_listener
 
+pytestmark = pytest.mark.families("ipv4", "ipv6", "ipv4-mapped")
+
 RTO_S = 1.0  # RFC 6298 2.1: the SYN,ACK's first retransmission
 
 
 @pytest.mark.requirement("RFC9293-3.10.1-MAY-listen-backlog")
 @pytest.mark.parametrize("backlog", [1, 4])
 def test_connections_up_to_backlog_are_accepted(ex, dut, endpoints, backlog):
-    listener = listen(dut, endpoints, backlog=backlog)
+    listener = listen(dut, endpoints, backlog=backlog, family=ex.family)
     conns = [ex.tcp(dut_port=LISTEN_PORT) for _ in range(backlog)]
     for conn in conns:
         conn.handshake()
@@ -22,7 +24,7 @@ def test_connections_up_to_backlog_are_accepted(ex, dut, endpoints, backlog):
 
 @pytest.mark.requirement("RFC9293-3.10.1-MAY-listen-backlog")
 def test_syns_beyond_backlog_are_not_reset(ex, dut, endpoints):
-    listener = listen(dut, endpoints, backlog=1)
+    listener = listen(dut, endpoints, backlog=1, family=ex.family)
     first = ex.tcp(dut_port=LISTEN_PORT)
     first.handshake()  # queued for accept, which nobody calls yet
     for _ in range(4):
@@ -30,7 +32,7 @@ def test_syns_beyond_backlog_are_not_reset(ex, dut, endpoints):
         conn.send(flags="S")
         ex.expect_nothing(*conn.template(flags=has_rst))
     _, peer = dut.accept(listener)
-    assert peer == (endpoints.tester_ipv4, first.tester_port)
+    assert peer == ex.family.peer(endpoints, first.tester_port)
 
 
 @pytest.mark.requirement("RFC9293-3.10.1-MAY-listen-backlog")
@@ -43,7 +45,7 @@ def test_last_ack_to_a_full_accept_queue(ex, dut, endpoints, bed, abort):
     backlog open; the lockstep oracle judges the rest. Wait: the SYN,ACK's retransmission
     after 1 s, 1 s of margin."""
     set_dut_sysctl(bed, "net.ipv4.tcp_abort_on_overflow", abort)
-    listener = listen(dut, endpoints, backlog=1)
+    listener = listen(dut, endpoints, backlog=1, family=ex.family)
     first = ex.tcp(dut_port=LISTEN_PORT)
     first.handshake()  # queued for accept, which nobody calls yet
     second, third = ex.tcp(dut_port=LISTEN_PORT), ex.tcp(dut_port=LISTEN_PORT)

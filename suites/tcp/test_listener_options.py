@@ -1,24 +1,37 @@
-"""Options set on a listener shape the connections it accepts (issue 12 item 1): TCP_MAXSEG
+"""Options set on a listener shape the connections it accepts (issue 12 item 1; socket-level:
+IPv4, IPv6 and a dual-stack socket's IPv4-mapped peers, RFC 4291 2.5.5.2): TCP_MAXSEG
 lowers the MSS its SYN-ACK announces (RFC 9293 3.7.1: the user may lower it, never raise it
-beyond the interface's), SO_RCVBUF the window it offers (RFC 9293 3.8.6.2.2), and the accepted
-socket inherits TCP_NODELAY (RFC 1122 4.2.3.4)."""
+beyond the interface's: MTU - 40, MTU - 60 over IPv6), SO_RCVBUF the window it offers (RFC
+9293 3.8.6.2.2), and the accepted socket inherits TCP_NODELAY (RFC 1122 4.2.3.4)."""
 
 import socket
 
 import pytest
 
+from .options import link_mss
 from .states import LISTEN_PORT, listen
 
+pytestmark = pytest.mark.families("ipv4", "ipv6", "ipv4-mapped")
+
 TCP = socket.IPPROTO_TCP
+
+
+def _socket(ex, dut) -> int:
+    """A DUT TCP socket of the test's family."""
+    return dut.socket(ex.family.socket_family, socket.SOCK_STREAM)
+
+
+def _bind_listen(ex, dut, endpoints, fd: int) -> None:
+    dut.bind(fd, (ex.family.dut_host(endpoints), LISTEN_PORT))
+    dut.listen(fd, 8)
 
 
 @pytest.mark.requirement("RFC9293-3.7.1-MAY-user-mss")
 @pytest.mark.parametrize("maxseg", [536, 1000, 1400], ids=["536", "1000", "1400"])
 def test_listener_maxseg_lowers_the_announced_mss(ex, dut, endpoints, maxseg):
-    fd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
+    fd = _socket(ex, dut)
     dut.setsockopt(fd, TCP, socket.TCP_MAXSEG, maxseg)
-    dut.bind(fd, (endpoints.dut_ipv4, LISTEN_PORT))
-    dut.listen(fd, 8)
+    _bind_listen(ex, dut, endpoints, fd)
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="S")
     synack = conn.expect(flags="SA")
@@ -27,22 +40,20 @@ def test_listener_maxseg_lowers_the_announced_mss(ex, dut, endpoints, maxseg):
 
 @pytest.mark.requirement("RFC9293-3.7.1-MAY-user-mss")
 def test_listener_maxseg_above_the_interface_mss_changes_nothing(ex, dut, endpoints):
-    fd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
+    fd = _socket(ex, dut)
     dut.setsockopt(fd, TCP, socket.TCP_MAXSEG, 4000)
-    dut.bind(fd, (endpoints.dut_ipv4, LISTEN_PORT))
-    dut.listen(fd, 8)
+    _bind_listen(ex, dut, endpoints, fd)
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="S")
-    assert conn.expect(flags="SA").mss == 1460
+    assert conn.expect(flags="SA").mss == link_mss(ex.family)
 
 
 @pytest.mark.requirement("RFC9293-3.7.1-MAY-user-mss")
 @pytest.mark.parametrize("maxseg", [600, 1000], ids=["600", "1000"])
 def test_data_segments_respect_the_listener_maxseg(ex, dut, endpoints, maxseg):
-    fd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
+    fd = _socket(ex, dut)
     dut.setsockopt(fd, TCP, socket.TCP_MAXSEG, maxseg)
-    dut.bind(fd, (endpoints.dut_ipv4, LISTEN_PORT))
-    dut.listen(fd, 8)
+    _bind_listen(ex, dut, endpoints, fd)
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.handshake()
     child, _ = dut.accept(fd)
@@ -53,7 +64,7 @@ def test_data_segments_respect_the_listener_maxseg(ex, dut, endpoints, maxseg):
 
 @pytest.mark.requirement("RFC1122-4.2.3.4-MUST-nagle-disable")
 def test_accepted_socket_inherits_nodelay(ex, dut, endpoints):
-    fd = listen(dut, endpoints)
+    fd = listen(dut, endpoints, family=ex.family)
     dut.setsockopt(fd, TCP, socket.TCP_NODELAY, 1)
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.handshake()
@@ -64,11 +75,10 @@ def test_accepted_socket_inherits_nodelay(ex, dut, endpoints):
 @pytest.mark.requirement("RFC9293-3.8.6.2.2-MAY-receive-buffer-size")
 @pytest.mark.parametrize("rcvbuf", [4096, 16384], ids=["4k", "16k"])
 def test_small_receive_buffer_offers_a_smaller_window(ex, dut, endpoints, rcvbuf):
-    fd = dut.socket(socket.AF_INET, socket.SOCK_STREAM)
+    fd = _socket(ex, dut)
     dut.setsockopt(fd, socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     assert dut.getsockopt(fd, socket.SOL_SOCKET, socket.SO_RCVBUF) >= rcvbuf
-    dut.bind(fd, (endpoints.dut_ipv4, LISTEN_PORT))
-    dut.listen(fd, 8)
+    _bind_listen(ex, dut, endpoints, fd)
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="S")
     synack = conn.expect(flags="SA")

@@ -1,11 +1,14 @@
 """RFC 6691 2 and RFC 9293 3.7.1: the DUT announces MSS = MTU - 40 (1460 on Ethernet) in its
-SYN and SYN-ACK; it sends segments whose data plus TCP options fit the peer's MSS, and assumes
-536 when the peer sent no MSS option."""
+SYN and SYN-ACK (over IPv6 MTU - 60, 1440: the IPv6 header is 40 octets, RFC 8200 3); it sends
+segments whose data plus TCP options fit the peer's MSS, and assumes 536 when the peer sent no
+MSS option (1220 over IPv6: RFC 9293 3.7.1, MUST-15)."""
 
 import pytest
 
-from .options import passive_peer_mss, syn_options, timestamps_reserve
+from .options import link_mss, passive_peer_mss, syn_options, timestamps_reserve
 from .states import LISTEN_PORT, listen, start_active_open
+
+pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 BULK = bytes(range(256)) * 16
 
@@ -16,11 +19,11 @@ def test_announced_mss_is_mtu_minus_40(ex, dut, endpoints, side):
     if side == "syn":
         conn, fd, seg = start_active_open(ex, dut, endpoints)
     else:
-        listen(dut, endpoints)
+        listen(dut, endpoints, family=ex.family)
         conn = ex.tcp(dut_port=LISTEN_PORT)
         conn.send(flags="S")
         seg = conn.expect(flags="SA")
-    assert seg.mss == 1460, seg.summary()
+    assert seg.mss == link_mss(ex.family), seg.summary()
 
 
 @pytest.mark.requirement(
@@ -33,8 +36,10 @@ def test_announced_mss_is_mtu_minus_40(ex, dut, endpoints, side):
 @pytest.mark.parametrize("mss", [None, 536, 1000, 1400],
                          ids=["no-mss-option", "mss-536", "mss-1000", "mss-1400"])
 def test_segments_fit_peer_mss(ex, dut, endpoints, bed, mss, timestamps):
-    peer_mss = passive_peer_mss(bed.oracle_profile, 536 if mss is None else mss)
-    listener = listen(dut, endpoints)
+    ipv6 = ex.family.wire == "ipv6"
+    default = 1220 if ipv6 else 536  # RFC 9293 3.7.1: 576 - 40, or 1280 - 60 over IPv6
+    peer_mss = passive_peer_mss(bed.oracle_profile, default if mss is None else mss, ipv6=ipv6)
+    listener = listen(dut, endpoints, family=ex.family)
     conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(mss=mss, timestamps=timestamps))
     conn.handshake()
     fd, _ = dut.accept(listener)

@@ -11,6 +11,7 @@ from conformance.author.tcp_connection import seq_add
 from reference_stack.wire.frame import dissect
 
 from .flight import data_segment
+from .options import full_segment
 from .states import reach
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.families("ipv4", "ipv6")
 def full_size(ex) -> int:
     """A full-sized segment to the DUT: the MSS it announced (its link's MTU less the IP and
     TCP headers, RFC 6691) less the Timestamps option."""
-    return 1500 - ex.family.ip_header_len - 20 - 12
+    return full_segment(ex.family)
 
 
 @pytest.mark.requirement("RFC5681-3.2-SHOULD-immediate-dupack")

@@ -13,10 +13,10 @@ from conformance.author.needs import at_least
 from reference_stack.wire import tcp as tcpw
 
 from ..ipv4.dut_sysctl import set_dut_sysctl
-from .options import syn_options
+from .options import full_segment, syn_options
 from .states import LISTEN_PORT, listen
 
-MSS = 1460 - 12  # the tester's MSS less the timestamps option
+pytestmark = pytest.mark.families("ipv4", "ipv6")
 SEGMENTS = 8  # within the initial window: all sent at once
 
 
@@ -30,11 +30,12 @@ def _data(flags: int) -> bool:
 @pytest.mark.parametrize("reordering", [3, 5])
 def test_fast_retransmit_at_the_duplicate_ack_threshold(ex, dut, endpoints, bed, reordering):
     set_dut_sysctl(bed, "net.ipv4.tcp_reordering", str(reordering))
-    listener = listen(dut, endpoints)
+    listener = listen(dut, endpoints, family=ex.family)
     conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(sack=False))
     conn.handshake()
     fd, _ = dut.accept(listener)
-    dut.send(fd, b"r" * MSS * SEGMENTS)
+    mss = full_segment(ex.family)
+    dut.send(fd, b"r" * mss * SEGMENTS)
     first = conn.expect(flags=_data, seq=conn.rcv_nxt)
     for _ in range(SEGMENTS - 1):
         conn.expect(flags=_data, seq=conn.rcv_nxt)

@@ -4,6 +4,10 @@ any value, equal to the original's or not (judged by the lockstep oracle with th
 policy; Linux: a per-connection counter); when it is not (DF clear: a router may fragment
 it), its Identification MUST NOT repeat the original's within an MSL.
 
+IPv4 only by nature: the Identification field is IPv4's (RFC 791 3.1, RFC 6864); an IPv6
+packet carries one only in a Fragment header (RFC 8200 4.5), which a TCP segment that fits the
+path never has.
+
 Waits: the DUT's RTO (about 200 ms on Linux, at most 3 s)."""
 
 import pytest

@@ -2,7 +2,8 @@
 limited number of times (RFC 6298 5.5: each timeout doubled), then the half-open connection
 is forgotten, so the peer's late ACK meets a listener with no such connection and is answered
 with a RST (RFC 9293 3.10.7.2). Linux counts them with net.ipv4.tcp_synack_retries
-(reqsk_timer_handler), set here per test to 1; the lockstep oracle judges the times.
+(reqsk_timer_handler; the net.ipv4 sysctl serves IPv6 listeners too), set here per test to
+1; the lockstep oracle judges the times.
 
 Waits: the retransmission after 1 s, its expiry 2 s later, and 0.5 s of margin."""
 
@@ -15,6 +16,8 @@ from conformance.author.needs import other_than
 from ..ipv4.dut_sysctl import set_dut_sysctl
 from .states import LISTEN_PORT, has_rst, listen
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 RETRIES = 1
 RTO_S = 1.0  # RFC 6298 2.1: the initial RTO, doubled on each expiry (5.5)
 
@@ -23,7 +26,7 @@ RTO_S = 1.0  # RFC 6298 2.1: the initial RTO, doubled on each expiry (5.5)
 @pytest.mark.needs(syncookies=other_than(2))  # a SYN cookie's SYN,ACK is never retransmitted
 def test_syn_ack_retransmitted_synack_retries_times_then_forgotten(ex, dut, endpoints, bed):
     set_dut_sysctl(bed, "net.ipv4.tcp_synack_retries", str(RETRIES))
-    listen(dut, endpoints)
+    listen(dut, endpoints, family=ex.family)
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="S")
     synack = conn.expect(flags="SA", ack=conn.snd_nxt)

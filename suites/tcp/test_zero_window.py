@@ -10,11 +10,13 @@ from reference_stack.wire import tcp as tcpw
 
 from .states import LISTEN_PORT, listen
 
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
 
 def _accepted_into_a_zero_window(ex, dut, endpoints):
     """A passive open whose handshake's last ACK offers a zero window: (the tester's
     connection, the accepted fd, SND.UNA of the DUT)."""
-    listener = listen(dut, endpoints)
+    listener = listen(dut, endpoints, family=ex.family)
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="S")
     conn.expect(flags="SA", ack=conn.snd_nxt)

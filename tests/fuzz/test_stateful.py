@@ -21,28 +21,36 @@ from tests.fuzz.test_planted_bug import run_generated_test
 PLANTED = "RFC5961-3.2-MUST-rst-challenge-ack"
 
 
-def campaign_against(profile, tmp_path, budget_s, openings=("passive", "active"), **kwargs):
+def campaign_against(profile, tmp_path, budget_s, openings=("passive", "active"),
+                     family="ipv4", **kwargs):
     target = InprocReferenceTarget(WorkerPlan(new_run_id(), 0), DutConfig(), profile)
     target.start()
     try:
         campaign = Campaign(target, tmp_path, seed=2, budget_s=budget_s, engine="stateful",
-                            progress=None, **kwargs)
+                            progress=None, family=family, **kwargs)
         run_stateful(campaign, examples=15, steps=8, openings=openings)
         return campaign.finish()
     finally:
         target.stop()
 
 
-def test_reference_against_itself_runs_calls_and_never_diverges(tmp_path):
-    summary = campaign_against(LINUX, tmp_path, 3.0)
+@pytest.mark.parametrize("family", ["ipv4", "ipv6"])
+def test_reference_against_itself_runs_calls_and_never_diverges(tmp_path, family):
+    summary = campaign_against(LINUX, tmp_path, 3.0, family=family)
     findings = (tmp_path / "findings.json").read_text()
     assert summary["cases"] >= 15
     assert summary["divergences"] == 0 and summary["unique_findings"] == 0, findings
+    cells = json.loads((tmp_path / "campaign.json").read_text())["cells"]
+    kinds = {kind.split(":")[0] for _, kind in cells if kind != "none"}
+    assert kinds == {"tcp6" if family == "ipv6" else "tcp"}, cells
 
 
+@pytest.mark.parametrize("family", ["ipv4", "ipv6"])
 @pytest.mark.parametrize("opening", ["passive", "active"])
-def test_planted_bug_is_found_shrunk_and_replayed_by_steps(tmp_path, opening, monkeypatch):
+def test_planted_bug_is_found_shrunk_and_replayed_by_steps(tmp_path, opening, family,
+                                                           monkeypatch):
     summary = campaign_against(LINUX.breaking(PLANTED), tmp_path, 60.0, openings=(opening,),
+                               family=family,
                                stop_when=lambda finding: finding.signature[0] == PLANTED)
     records = {fid: json.loads((tmp_path / "findings" / fid / "finding.json").read_text())
                for fid in summary["new_findings"]}
@@ -50,7 +58,7 @@ def test_planted_bug_is_found_shrunk_and_replayed_by_steps(tmp_path, opening, mo
              if (r["rule"], r["state"]) == (PLANTED, STATE_OF[opening])]
     assert found, records
     record = records[found[0]]
-    assert record["shrunk"]
+    assert record["shrunk"] and record["family"] == family
     steps = record["steps"]
     assert any("frame" in step for step in steps)
     if opening == "active":  # the run began with the DUT's connect and the tester's SYN,ACK

@@ -39,7 +39,7 @@ def _session(due: float | None, now: float, slept: list[float],
     key = (ORACLE_IP, PORTS.dut, TESTER_IP, PORTS.actual)
     fake = SimpleNamespace(oracle=SimpleNamespace(ip=ORACLE_IP, profile=LINUX,
                                                   tcp=SimpleNamespace(conns={key: tcb})),
-                           addrs=SimpleNamespace(tester_ip=TESTER_IP),
+                           addrs=SimpleNamespace(tester_ip=TESTER_IP, dut_ip=ORACLE_IP),
                            now=lambda: clock["now"], fired=0)
     fake._deadlines = lambda tcb: DifferentialSession._deadlines(fake, tcb)
 
