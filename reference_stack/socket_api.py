@@ -48,8 +48,11 @@ from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.seq import seq_diff, seq_gt
 from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb
-from reference_stack.trace import STATE
+from reference_stack.trace import DROP, STATE
 
+# lwIP's socket layer (the `lwip` profile; suites/requirements/lwip.toml)
+RULE_CLOSE_UNREAD_NO_RESET = "LWIP-tcp_close_shutdown-unread-no-reset-when-closing"
+RULE_RECV_ERROR_TWICE = "LWIP-netconn_recv_data-error-reported-twice"
 AF_INET = pysock.AF_INET
 SOCK_STREAM = pysock.SOCK_STREAM
 SOCK_DGRAM = pysock.SOCK_DGRAM
@@ -114,6 +117,7 @@ class Socket:
     shut_rd: bool = False
     shut_wr: bool = False
     eof_reported: bool = False  # recv() returned the end of file once
+    error_reports: int = 0  # recv() calls that reported the pending error (recv_error_twice)
     connect_reported: bool = False
     rcvbuf_locked: bool = False  # SO_RCVBUF set by the user (Linux SOCK_RCVBUF_LOCK)
 
@@ -409,8 +413,10 @@ class SocketApi:
                 tcb.rcv_up = None  # read past the urgent mark
             return data, 0
         if tcb.error:
-            err, tcb.error = tcb.error, 0
-            return None, err
+            return self._pending_error(s, tcb)
+        if s.error_reports and tcb.state is State.CLOSED:
+            # lwIP: its mailbox closed (NETCONN_FLAG_MBOXCLOSED), netconn_recv_data: ERR_CONN
+            return None, errno.ENOTCONN
         tcb.peer_fin_unread = False  # an end of file reads the FIN
         if s.shut_rd:
             return b"", 0
@@ -420,6 +426,22 @@ class SocketApi:
             # RCV.NXT (out of order: more data may come before it)
             return self._end_of_file(s)
         return None, errno.EAGAIN
+
+    def _pending_error(self, s: Socket, tcb: Tcb) -> tuple[Any, int]:
+        """POSIX: recv() reports a pending error once (SO_ERROR is cleared). lwIP's err_tcp
+        keeps it in conn->pending_err and posts it to the receive mailbox as well: two
+        recv() calls fail with it (api_lib.c netconn_recv_data), later ones with ENOTCONN
+        (profile recv_error_twice)."""
+        err = tcb.error
+        if not self.tcp.profile.recv_error_twice:
+            tcb.error = 0
+            return None, err
+        s.error_reports += 1
+        if s.error_reports >= 2:
+            tcb.error = 0
+        self.tcp.trace.add("socket", STATE, RULE_RECV_ERROR_TWICE,
+                           f"recv() reports errno {err} ({s.error_reports} of 2)")
+        return None, err
 
     def _end_of_file(self, s: Socket) -> tuple[Any, int]:
         """POSIX recv() returns 0 at the end of file, every time (RFC 9293 3.10.3: "connection
@@ -522,6 +544,13 @@ class SocketApi:
         tcb = s.tcb
         if tcb is None or tcb.state is State.CLOSED:
             return 0, 0
+        if tcb.recv.ready and self.tcp.profile.close_unread_resets_open_states_only and \
+                tcb.state not in (State.ESTABLISHED, State.CLOSE_WAIT):
+            # RFC 1122 4.2.2.13 (SHOULD send a RST); lwIP's tcp_close_shutdown resets only in
+            # ESTABLISHED and CLOSE_WAIT: the unread data is discarded, nothing is sent.
+            self.tcp.trace.add("socket", DROP, RULE_CLOSE_UNREAD_NO_RESET,
+                               f"close() with unread data in {tcb.state.value}: no RST")
+            tcb.recv.ready.clear()
         if tcb.recv.ready or (s.linger[0] and s.linger[1] == 0):
             # RFC 9293 3.10.4 / RFC 1122 4.2.2.13: closing with unread data, or SO_LINGER with
             # a zero timeout, aborts the connection with a RST.

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from reference_stack.tcp import (
     linux_arrival,
+    lwip_arrival,
     netstack_arrival,
     netstack_window,
     recovery,
@@ -534,7 +535,11 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         tcb.error = errno.ECONNRESET
         layer.delete(tcb)
         return
-    if ((seg.payload or (fin_ok and p.fin_gap_aborts_after_close)) and tcb.orphan
+    lwip_abort = lwip_arrival.data_after_close(layer, tcb, seg, now)
+    if lwip_abort:
+        return
+    if lwip_abort is None and (
+            (seg.payload or (fin_ok and p.fin_gap_aborts_after_close)) and tcb.orphan
             and tcb.state in (State.FIN_WAIT_1, State.FIN_WAIT_2)
             and seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt)):
         # RFC 1122 4.2.2.13: new data after the user's CLOSE SHOULD draw a RST (Linux

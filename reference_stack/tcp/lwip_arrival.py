@@ -1,0 +1,53 @@
+"""Choices of lwIP on SEGMENT ARRIVES (RFC 9293 3.10.7.4) that the `lwip` profile models, each
+behind its profile flag and recording its LWIP- rule id (suites/requirements/lwip.toml).
+Source: lwIP STABLE-2_1_3_RELEASE, src/core/tcp_in.c.
+
+lwIP's tcp_input hands a segment to tcp_process / tcp_receive first and looks at what it
+delivered afterwards: after close() (TF_RXCLOSED) in-order text that reached the receiver
+aborts the connection (tcp_abort), text out of order is only queued."""
+
+from __future__ import annotations
+
+import errno
+from typing import TYPE_CHECKING
+
+from reference_stack.tcp.seq import seq_add, seq_gt, seq_le
+from reference_stack.tcp.state import State
+from reference_stack.trace import ACCEPT, STATE
+from reference_stack.wire.tcp import ACK, FIN, RST, TcpRepr
+
+if TYPE_CHECKING:
+    from reference_stack.tcp.connections import Connections
+    from reference_stack.tcp.tcb import Tcb
+
+RULE_DATA_AFTER_CLOSE = "RFC1122-4.2.2.13-SHOULD-rst-data-after-close"
+RULE_ABORT_IN_ORDER = "LWIP-tcp_input-abort-on-in-order-data"
+
+
+def data_after_close(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool | None:
+    """New text after close() in FIN-WAIT-1/2 (profile abort_on_in_order_data_after_close):
+    None when the profile does not model lwIP; True when the connection aborted; False when
+    the segment goes on to the text check (text out of order: queued, RFC 9293 3.10.7.4)."""
+    if not layer.profile.abort_on_in_order_data_after_close:
+        return None
+    end = seq_add(seg.seq, len(seg.payload))
+    if not (seg.payload and tcb.orphan and tcb.state in (State.FIN_WAIT_1, State.FIN_WAIT_2)
+            and seq_gt(end, tcb.rcv_nxt)):
+        return False
+    if not seq_le(seg.seq, tcb.rcv_nxt):
+        # tcp_receive queues it on ooseq and ACKs RCV.NXT; recv_data stays NULL: no abort.
+        layer.trace.add("tcp", ACCEPT, RULE_ABORT_IN_ORDER,
+                        f"text at {seg.seq} beyond RCV.NXT {tcb.rcv_nxt} after close(): queued")
+        return False
+    # RFC 1122 4.2.2.13 (new data after CLOSE SHOULD draw a RST): tcp_receive takes the text
+    # (and a FIN behind it) into RCV.NXT, then tcp_input finds recv_data with TF_RXCLOSED and
+    # calls tcp_abort: tcp_rst(pcb, snd_nxt, rcv_nxt), RST,ACK (RFC 9293 3.10.5's ABORT).
+    tcb.rcv_nxt = seq_add(end, 1) if seg.flags & FIN else end
+    layer.trace.add("tcp", STATE, RULE_ABORT_IN_ORDER,
+                    f"in-order text after close(): RST,ACK at SND.NXT {tcb.snd_nxt}, "
+                    f"ACK = RCV.NXT {tcb.rcv_nxt}")
+    layer.sender.emit(tcb, RST | ACK, tcb.snd_nxt, now, RULE_DATA_AFTER_CLOSE)
+    tcb.error = errno.ECONNRESET
+    layer.trace.add("tcp", STATE, RULE_DATA_AFTER_CLOSE, f"{tcb.state.value} -> CLOSED")
+    layer.delete(tcb)
+    return True
