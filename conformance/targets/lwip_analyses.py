@@ -50,6 +50,10 @@ MOD32 = 1 << 32
 # RFC 5961 5.2's MAX.SND.WND on the canonical connection: the tester's window (65535) with
 # the shift its SYN offered (7).
 MAX_SND_WND = 0xFFFF << 7
+# The active opening (fuzz.stateful): the tester's SYN,ACK offers 64240, a SYN's window is
+# never scaled (RFC 7323 2.2), so MAX.SND.WND starts there.
+ACTIVE_OPEN = "active-open+calls"
+ACTIVE_SYN_ACK_WINDOW = 64240
 # lwIP's receive window before any text arrived (lwipopts.h TCP_WND 0xFFFF); with shift 1 it
 # advertises 32767 << 1 = 65534, the window the oracle holds it to.
 LWIP_TCP_WND = 0xFFFF
@@ -84,10 +88,11 @@ def _carries_text_or_fin(fields: Mapping[str, object], rcv_nxt: int) -> bool:
     return length > 0 and (start < LWIP_TCP_WND or start + length > MOD32)
 
 
-def _ack_unacceptable(fields: Mapping[str, object], snd_nxt: int) -> bool:
+def _ack_unacceptable(fields: Mapping[str, object], snd_nxt: int,
+                      max_snd_wnd: int = MAX_SND_WND) -> bool:
     """RFC 5961 5.2: SEG.ACK outside SND.UNA - MAX.SND.WND .. SND.NXT (SND.UNA = SND.NXT)."""
     ahead = _offset(fields["tcp.ack"], snd_nxt)
-    return ahead != 0 and ahead < MOD32 - MAX_SND_WND
+    return ahead != 0 and ahead < MOD32 - max_snd_wnd
 
 
 def text_without_ack_bit(ctx: Context) -> bool:
@@ -101,16 +106,42 @@ def text_without_ack_bit(ctx: Context) -> bool:
 
 def unacceptable_ack(ctx: Context) -> bool:
     """The segment that diverged, or an earlier one of the case with text or FIN in the
-    window, has ACK (no SYN or RST) and a SEG.ACK outside RFC 5961 5.2's range: tcp_receive
-    takes an ACK at or below SND.UNA in serial arithmetic (half the space behind it) as a
-    duplicate ACK, answers one ahead with tcp_send_empty_ack, and in both cases goes on to
-    the segment's text and FIN."""
-    snd_nxt = ctx.constants["dut_isn"] + 1
+    window (a socket call that diverged: any of the case's), has ACK (no SYN or RST) and a
+    SEG.ACK outside RFC 5961 5.2's range: tcp_receive takes an ACK at or below SND.UNA in
+    serial arithmetic (half the space behind it) as a duplicate ACK, answers one ahead with
+    tcp_send_empty_ack, and in both cases goes on to the segment's text and FIN."""
     rcv_nxt = ctx.constants["tester_iss"] + 1
-    last = len(_segments(ctx)) - 1
-    return any(_flags(f) & ACK and not _flags(f) & (SYN | RST) and _ack_unacceptable(f, snd_nxt)
-               and (i == last or _carries_text_or_fin(f, rcv_nxt))
-               for i, f in enumerate(_segments(ctx)))
+    segments = _segments(ctx)
+    last = len(segments) - 1 if ctx.canonical is not None else -1
+    snd_nxts = _snd_nxt_bounds(ctx, len(segments))
+    max_wnd = ACTIVE_SYN_ACK_WINDOW if ctx.state == ACTIVE_OPEN else MAX_SND_WND
+    for i, f in enumerate(segments):
+        if not _flags(f) & ACK or _flags(f) & (SYN | RST):
+            continue
+        if not _ack_unacceptable(f, snd_nxts[i], max_wnd):
+            max_wnd = max(max_wnd, int(f.get("tcp.window", 0)) << 7)  # type: ignore[call-overload]
+            continue
+        if i == last or _carries_text_or_fin(f, rcv_nxt):
+            return True
+    return False
+
+
+def _snd_nxt_bounds(ctx: Context, count: int) -> list[int]:
+    """The DUT's SND.NXT at most, at each of the case's first ``count`` segments: its ISN + 1
+    plus the octets of the stateful case's send calls before the segment (and a FIN for a
+    close or shutdown)."""
+    base = ctx.constants["dut_isn"] + 1
+    if not ctx.steps:
+        return [base] * count
+    out, sent = [], 0
+    for step in ctx.steps:
+        if "frame" in step:
+            out.append((base + sent) % MOD32)
+        elif step.get("call") == "send":
+            sent += len(step.get("data", "")) // 2
+        elif step.get("call") in ("close", "shutdown"):
+            sent += 1
+    return (out + [(base + sent) % MOD32] * count)[:count]
 
 
 def two_acks_for_an_ack_of_unsent(ctx: Context) -> bool:
@@ -188,6 +219,74 @@ def udp_length_below_payload(ctx: Context) -> bool:
     return 8 <= int(fields["udp.length"]) < payload  # type: ignore[call-overload]
 
 
+# -- lwIP stateful findings (lwst) --------------------------------------------------------
+
+def syn_in_reopened_syn_received(ctx: Context) -> bool:
+    """A segment of the stateful case opened a new connection with a SYN (no ACK, no RST) on
+    the listener after the first was reset, and the segment that diverged carries SYN (no
+    RST) in that SYN-RECEIVED: tcp_process's case SYN_RCVD acts on its ACK field (an
+    unacceptable one draws <SEQ=SEG.ACK><CTL=RST>), as syn_in_syn_received."""
+    segments = _segments(ctx)
+    return (len(segments) >= 2 and ctx.canonical is not None
+            and any((_flags(f) & (SYN | ACK | RST)) == SYN for f in segments[:-1])
+            and bool(_flags(segments[-1]) & SYN) and not _flags(segments[-1]) & RST)
+
+
+def ack_held_behind_nagle(ctx: Context) -> bool:
+    """The stateful case called send() with data at least twice before the segment that
+    diverged: the first call's data is in flight, so Nagle (RFC 1122 4.2.3.4) holds the later
+    ones on the unsent queue, and tcp_output, asked for an immediate ACK (TF_ACK_NOW: a SYN's
+    challenge, an unacceptable segment), breaks out of its send loop on the Nagle test
+    without sending the empty ACK it sends when nothing is queued."""
+    sends = 0
+    for step in ctx.steps:
+        if "frame" in step and bytes.fromhex(step["frame"]) == ctx.canonical:
+            break
+        if step.get("call") == "send" and step.get("data"):
+            sends += 1
+    return ctx.canonical is not None and sends >= 2 and not ctx.answers
+
+
+def _in_time_wait(ctx: Context) -> bool:
+    """The stateful case closed the DUT's side (close or shutdown: its FIN sent), then a
+    segment of the case (before the one that diverged) carried FIN with an ACK of that FIN:
+    lwIP's connection went to TIME_WAIT (tcp_process FIN_WAIT_1/FIN_WAIT_2)."""
+    base, sent, closed = ctx.constants["dut_isn"] + 1, 0, False
+    for step in ctx.steps:
+        if "frame" in step:
+            frame = bytes.fromhex(step["frame"])
+            if frame == ctx.canonical:
+                return False
+            fields = flatten(dissect(frame))
+            if (closed and "tcp.flags" in fields and _flags(fields) & (FIN | ACK) == FIN | ACK
+                    and not _flags(fields) & (SYN | RST)
+                    and _offset(fields["tcp.ack"], base + sent) == 0):
+                return True
+        elif step.get("call") == "send":
+            sent += len(step.get("data", "")) // 2
+        elif step.get("call") in ("close", "shutdown") and not closed:
+            closed, sent = True, sent + 1
+    return False
+
+
+def time_wait_syn_reset(ctx: Context) -> bool:
+    """A SYN (no RST) in lwIP's TIME_WAIT answered with a RST: tcp_timewait_input resets for a
+    SYN in the window (RFC 793's rule), where RFC 5961 4.2 sends a challenge ACK."""
+    segment = _segments(ctx, current_only=True)
+    return (bool(segment) and bool(_flags(segment[0]) & SYN) and not _flags(segment[0]) & RST
+            and any(_flags(flatten(dissect(a))) & RST for a in ctx.answers
+                    if "tcp.flags" in flatten(dissect(a))) and _in_time_wait(ctx))
+
+
+def time_wait_acks_any_length(ctx: Context) -> bool:
+    """A segment with text, SYN or FIN (no RST) in lwIP's TIME_WAIT: tcp_timewait_input
+    acknowledges every segment with tcplen > 0 (tcp_ack_now), where RFC 9293 3.10.7.4
+    ignores the text of an acceptable segment in TIME-WAIT."""
+    segment = _segments(ctx, current_only=True)
+    return (bool(segment) and not _flags(segment[0]) & RST and _segment_length(segment[0]) > 0
+            and _in_time_wait(ctx))
+
+
 ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_receive-insane-offset": insane_offset,
     "tcp_receive-text-without-ack-bit": text_without_ack_bit,
@@ -198,4 +297,8 @@ ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_listen_input-syn-fin": syn_fin_to_listener,
     "tcp_process-syn-in-syn-rcvd": syn_in_syn_received,
     "udp_input-length-ignored": udp_length_below_payload,
+    "tcp_process-syn-in-reopened-syn-rcvd": syn_in_reopened_syn_received,
+    "tcp_output-ack-now-held-by-nagle": ack_held_behind_nagle,
+    "tcp_timewait_input-syn-reset": time_wait_syn_reset,
+    "tcp_timewait_input-acks-any-length": time_wait_acks_any_length,
 }
