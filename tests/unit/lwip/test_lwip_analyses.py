@@ -8,12 +8,16 @@ from conformance.judge import store
 from conformance.judge.store import Context
 from conformance.targets.lwip import LwipTarget
 from conformance.targets.lwip_analyses import (
+    ack_held_behind_nagle,
     insane_offset,
     rst_at_window_edge,
     rst_starting_before_window,
     syn_fin_to_listener,
+    syn_in_reopened_syn_received,
     syn_in_syn_received,
     text_without_ack_bit,
+    time_wait_acks_any_length,
+    time_wait_syn_reset,
     two_acks_for_an_ack_of_unsent,
     unacceptable_ack,
 )
@@ -130,3 +134,70 @@ def test_syn_in_syn_received():
     assert not syn_in_syn_received(case(opened, seg(RCV_NXT, DUT_NXT, ACK), state="LISTEN"))
     assert not syn_in_syn_received(case(seg(ISS, 0, SYN | ACK), seg(RCV_NXT, 0, SYN),
                                         state="LISTEN"))
+
+
+# -- the stateful engine's cases (lwst): steps with socket calls ----------------------------
+
+def stateful(*steps: dict, answers: tuple[bytes, ...] = (), state: str = "passive-open+calls",
+             call_last: bool = False) -> Context:
+    """A stateful case: the frame that diverged is the last frame step (None if a call
+    diverged, every frame then earlier)."""
+    frames = [bytes.fromhex(s["frame"]) for s in steps if "frame" in s]
+    if call_last:
+        return Context("r", state, "x", (), earlier=tuple((f, ()) for f in frames),
+                       constants=CONSTANTS, steps=steps)
+    return Context("r", state, "x", (), frames[-1], frames[-1], answers, False,
+                   tuple((f, ()) for f in frames[:-1]), CONSTANTS, steps)
+
+
+def frame(f: bytes) -> dict:
+    return {"frame": f.hex()}
+
+
+def test_unacceptable_ack_before_a_call_that_diverged():
+    text = frame(seg(RCV_NXT, DUT_NXT + 1, ACK | PSH, b"a"))  # acknowledges unsent data
+    assert unacceptable_ack(stateful(text, {"call": "send", "data": "aa"}, call_last=True))
+    pure = frame(seg(RCV_NXT, DUT_NXT + 1, ACK))  # no text: the call's divergence is not its
+    assert not unacceptable_ack(stateful(pure, {"call": "send", "data": "aa"}, call_last=True))
+
+
+def test_unacceptable_ack_counts_the_dut_s_sends_and_fin():
+    after_close = seg(RCV_NXT, DUT_NXT + 1, ACK | FIN)  # acknowledges the DUT's FIN
+    assert not unacceptable_ack(stateful({"call": "close"}, frame(after_close)))
+    assert unacceptable_ack(stateful(frame(after_close)))
+    sent = seg(RCV_NXT, DUT_NXT + 3, ACK | PSH, b"a")
+    assert not unacceptable_ack(stateful({"call": "send", "data": "616263"}, frame(sent)))
+
+
+def test_unacceptable_ack_takes_the_active_opening_s_window():
+    old = seg(RCV_NXT, DUT_NXT - 65536, ACK)  # beyond 64240, within 65535 << 7
+    assert unacceptable_ack(stateful(frame(old), state="active-open+calls"))
+    assert not unacceptable_ack(stateful(frame(old)))
+
+
+def test_syn_in_a_reopened_syn_received():
+    opened = frame(seg(RCV_NXT + 100, 0, SYN))
+    assert syn_in_reopened_syn_received(stateful(frame(seg(RCV_NXT, 0, RST)), opened,
+                                                 frame(seg(RCV_NXT + 101, 9, SYN | ACK | FIN))))
+    assert not syn_in_reopened_syn_received(stateful(opened, frame(seg(RCV_NXT, 9, ACK))))
+
+
+def test_ack_held_behind_nagle():
+    syn = frame(seg(RCV_NXT, 0, SYN))
+    two = ({"call": "send", "data": "61"}, {"call": "send", "data": "62"})
+    assert ack_held_behind_nagle(stateful(*two, syn))
+    assert not ack_held_behind_nagle(stateful(two[0], syn))  # nothing queued
+    answer = seg(DUT_NXT, RCV_NXT, ACK)
+    assert not ack_held_behind_nagle(stateful(*two, syn, answers=(answer,)))
+
+
+def test_time_wait_reached_after_close_and_the_peer_s_fin():
+    close, fin = {"call": "close"}, frame(seg(RCV_NXT, DUT_NXT + 1, FIN | ACK))
+    syn = frame(seg(RCV_NXT + 1000, 77, SYN | FIN))
+    rst = seg(77, RCV_NXT + 1001, RST | ACK)
+    assert time_wait_syn_reset(stateful(close, fin, syn, answers=(rst,)))
+    assert not time_wait_syn_reset(stateful(close, syn, answers=(rst,)))  # no FIN came
+    text = frame(seg(RCV_NXT + 1000, DUT_NXT + 1, ACK, b"abc"))
+    assert time_wait_acks_any_length(stateful(close, fin, text))
+    assert not time_wait_acks_any_length(stateful(fin, text))  # not closed: not TIME-WAIT
+    assert not time_wait_acks_any_length(stateful(close, fin, frame(seg(RCV_NXT + 1, 2, ACK))))
