@@ -606,10 +606,10 @@ class Profile:
     # (FIN-WAIT-1, FIN-WAIT-2) the unread data is discarded and nothing is sent.
     close_unread_resets_open_states_only: bool = False
     # POSIX recv() reports a pending error once (the oracle: then the end of file). lwIP's
-    # err_tcp stores the error (conn->pending_err) and posts it to the receive mailbox too
-    # (api/api_msg.c), so two recv() calls fail with it (api_lib.c netconn_recv_data: the
-    # mailbox's message, then netconn_err), and later ones with ERR_CONN, ENOTCONN
-    # (NETCONN_FLAG_MBOXCLOSED).
+    # err_tcp stores the error (conn->pending_err, which any call's netconn_err takes) and
+    # posts it to the receive mailbox too (api/api_msg.c), so recv() fails with it from the
+    # mailbox, then from pending_err if still there (api_lib.c netconn_recv_data), and later
+    # with ERR_CONN, ENOTCONN (NETCONN_FLAG_MBOXCLOSED).
     recv_error_twice: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).

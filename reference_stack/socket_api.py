@@ -117,7 +117,10 @@ class Socket:
     shut_rd: bool = False
     shut_wr: bool = False
     eof_reported: bool = False  # recv() returned the end of file once
-    error_reports: int = 0  # recv() calls that reported the pending error (recv_error_twice)
+    # lwIP's receive mailbox (profile recv_error_twice): the error err_tcp posted to it, not
+    # read yet, and whether err_tcp closed it (NETCONN_FLAG_MBOXCLOSED).
+    mbox_error: int = 0
+    mbox_closed: bool = False
     connect_reported: bool = False
     rcvbuf_locked: bool = False  # SO_RCVBUF set by the user (Linux SOCK_RCVBUF_LOCK)
 
@@ -340,6 +343,7 @@ class SocketApi:
         tcb = s.tcb
         if tcb is None:
             return None, errno.ENOTCONN
+        self._post_error(s, tcb)
         if tcb.error:
             err, tcb.error = tcb.error, 0
             return None, err
@@ -412,10 +416,18 @@ class SocketApi:
                     tcb.recv.ready):
                 tcb.rcv_up = None  # read past the urgent mark
             return data, 0
+        self._post_error(s, tcb)
+        if s.mbox_error:
+            # lwIP's netconn_recv_data reads the mailbox first: the error err_tcp posted
+            err, s.mbox_error = s.mbox_error, 0
+            self.tcp.trace.add("socket", STATE, RULE_RECV_ERROR_TWICE,
+                               f"recv() reads errno {err} from lwIP's receive mailbox")
+            return None, err
         if tcb.error:
-            return self._pending_error(s, tcb)
-        if s.error_reports and tcb.state is State.CLOSED:
-            # lwIP: its mailbox closed (NETCONN_FLAG_MBOXCLOSED), netconn_recv_data: ERR_CONN
+            err, tcb.error = tcb.error, 0
+            return None, err
+        if s.mbox_closed:
+            # lwIP: the mailbox closed and empty, no pending error: netconn_recv_data ERR_CONN
             return None, errno.ENOTCONN
         tcb.peer_fin_unread = False  # an end of file reads the FIN
         if s.shut_rd:
@@ -427,21 +439,15 @@ class SocketApi:
             return self._end_of_file(s)
         return None, errno.EAGAIN
 
-    def _pending_error(self, s: Socket, tcb: Tcb) -> tuple[Any, int]:
-        """POSIX: recv() reports a pending error once (SO_ERROR is cleared). lwIP's err_tcp
-        keeps it in conn->pending_err and posts it to the receive mailbox as well: two
-        recv() calls fail with it (api_lib.c netconn_recv_data), later ones with ENOTCONN
-        (profile recv_error_twice)."""
-        err = tcb.error
-        if not self.tcp.profile.recv_error_twice:
-            tcb.error = 0
-            return None, err
-        s.error_reports += 1
-        if s.error_reports >= 2:
-            tcb.error = 0
-        self.tcp.trace.add("socket", STATE, RULE_RECV_ERROR_TWICE,
-                           f"recv() reports errno {err} ({s.error_reports} of 2)")
-        return None, err
+    def _post_error(self, s: Socket, tcb: Tcb) -> None:
+        """POSIX: a pending error is reported once (SO_ERROR is cleared). lwIP's err_tcp keeps
+        it in conn->pending_err (taken by the next call that asks, netconn_err) and posts it
+        to the receive mailbox as well, closing the mailbox (api_msg.c): recv() reads the
+        mailbox's message first, then the pending error if no other call took it, then
+        fails with ERR_CONN, ENOTCONN (api_lib.c netconn_recv_data; profile
+        recv_error_twice)."""
+        if self.tcp.profile.recv_error_twice and tcb.error and not s.mbox_closed:
+            s.mbox_error, s.mbox_closed = tcb.error, True
 
     def _end_of_file(self, s: Socket) -> tuple[Any, int]:
         """POSIX recv() returns 0 at the end of file, every time (RFC 9293 3.10.3: "connection
@@ -682,6 +688,7 @@ class SocketApi:
             if name == SO_ERROR:
                 err = 0
                 if s.tcb is not None:
+                    self._post_error(s, s.tcb)
                     err, s.tcb.error = s.tcb.error, 0
                 elif s.udp is not None:
                     err, s.udp.error = s.udp.error, 0

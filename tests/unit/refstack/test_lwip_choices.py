@@ -151,3 +151,16 @@ def test_recv_after_a_reset(profile) -> None:
     want = ([(None, errno.ECONNRESET)] * 2 + [(None, errno.ENOTCONN)] if profile is LWIP
             else [(None, errno.ECONNRESET), (b"", 0), (b"", 0)])
     assert [(r.value, r.errno) for r in got] == want
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_recv_after_send_reported_the_reset(profile) -> None:
+    """send() takes the pending error (ECONNRESET); POSIX recv() then reads the end of file,
+    lwIP's recv() the error err_tcp posted to its mailbox (stateful finding 706b0eb9113c)."""
+    link, a, _, b = connected_pair(profile)
+    link.call(link.b, "setsockopt", b, SOL_SOCKET, SO_LINGER, (1, 0))
+    link.call(link.b, "close", b)  # a RST
+    link.deliver()
+    assert link.call(link.a, "send", a, b"x").errno == errno.ECONNRESET
+    got = link.call(link.a, "recv", a, 10)
+    assert (got.value, got.errno) == ((None, errno.ECONNRESET) if profile is LWIP else (b"", 0))
