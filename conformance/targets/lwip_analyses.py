@@ -281,10 +281,38 @@ def time_wait_syn_reset(ctx: Context) -> bool:
 def time_wait_acks_any_length(ctx: Context) -> bool:
     """A segment with text, SYN or FIN (no RST) in lwIP's TIME_WAIT: tcp_timewait_input
     acknowledges every segment with tcplen > 0 (tcp_ack_now), where RFC 9293 3.10.7.4
-    ignores the text of an acceptable segment in TIME-WAIT."""
+    ignores the text of an acceptable segment in TIME-WAIT. Or, after the peer's FIN (an
+    earlier segment of the case), a segment starting before the RCV.NXT that FIN left:
+    tcp_receive, past CLOSE_WAIT's text path (`pcb->state < CLOSE_WAIT`), ACKs any segment
+    whose SEG.SEQ alone lies outside [RCV.NXT, RCV.NXT + RCV.WND), where RFC 9293's
+    acceptability test takes one overlapping RCV.NXT and ignores its text."""
     segment = _segments(ctx, current_only=True)
-    return (bool(segment) and not _flags(segment[0]) & RST and _segment_length(segment[0]) > 0
-            and _in_time_wait(ctx))
+    if not segment or _flags(segment[0]) & RST:
+        return False
+    if _segment_length(segment[0]) > 0 and _in_time_wait(ctx):
+        return True
+    fins = [f for f in _segments(ctx)[:-1]
+            if _flags(f) & (FIN | ACK) == FIN | ACK and not _flags(f) & (SYN | RST)]
+    if not fins:
+        return False
+    rcv_nxt = (int(fins[-1]["tcp.seq"]) + _segment_length(fins[-1])) % MOD32  # type: ignore[call-overload]
+    return 0 < _offset(rcv_nxt, int(segment[0]["tcp.seq"])) < HALF_SPACE  # type: ignore[call-overload]
+
+
+def window_from_unacceptable_ack(ctx: Context) -> bool:
+    """An earlier segment of the case (or the one that diverged) has ACK (no SYN or RST), an
+    unacceptable SEG.ACK and window 0, and a SEG.SEQ beyond the handshake's: tcp_receive
+    updates SND.WND (snd_wl1 < seqno) before it looks at SEG.ACK at all, so lwIP's send
+    window is closed and data or a FIN waits, where RFC 9293 3.10.7.4 drops the segment
+    (an ACK of unsent data, or RFC 5961 5.2's too old one) without touching SND.WND."""
+    rcv_nxt = ctx.constants["tester_iss"] + 1
+    segments = _segments(ctx)
+    snd_nxts = _snd_nxt_bounds(ctx, len(segments))
+    max_wnd = ACTIVE_SYN_ACK_WINDOW if ctx.state == ACTIVE_OPEN else MAX_SND_WND
+    return any(_flags(f) & ACK and not _flags(f) & (SYN | RST) and int(f["tcp.window"]) == 0  # type: ignore[call-overload]
+               and 0 < _offset(f["tcp.seq"], rcv_nxt) < HALF_SPACE
+               and _ack_unacceptable(f, snd_nxts[i], max_wnd)
+               for i, f in enumerate(segments))
 
 
 ANALYSES: Mapping[str, Callable[[Context], bool]] = {
@@ -301,4 +329,5 @@ ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_output-ack-now-held-by-nagle": ack_held_behind_nagle,
     "tcp_timewait_input-syn-reset": time_wait_syn_reset,
     "tcp_timewait_input-acks-any-length": time_wait_acks_any_length,
+    "tcp_receive-window-from-unacceptable-ack": window_from_unacceptable_ack,
 }

@@ -20,6 +20,7 @@ from conformance.targets.lwip_analyses import (
     time_wait_syn_reset,
     two_acks_for_an_ack_of_unsent,
     unacceptable_ack,
+    window_from_unacceptable_ack,
 )
 from reference_stack.wire.frame import build_frame
 from reference_stack.wire.ipv4 import IPPROTO_TCP, Ipv4Repr
@@ -201,3 +202,23 @@ def test_time_wait_reached_after_close_and_the_peer_s_fin():
     assert time_wait_acks_any_length(stateful(close, fin, text))
     assert not time_wait_acks_any_length(stateful(fin, text))  # not closed: not TIME-WAIT
     assert not time_wait_acks_any_length(stateful(close, fin, frame(seg(RCV_NXT + 1, 2, ACK))))
+
+
+def test_ack_after_the_peer_s_fin_for_a_segment_starting_before_rcv_nxt():
+    fin = frame(seg(RCV_NXT, DUT_NXT, FIN | ACK))
+    overlapping = frame(seg(RCV_NXT - 1, DUT_NXT, ACK | PSH, b"x" * 28))
+    assert time_wait_acks_any_length(stateful(fin, overlapping))
+    assert not time_wait_acks_any_length(stateful(fin, frame(seg(RCV_NXT + 1, DUT_NXT, ACK))))
+    assert not time_wait_acks_any_length(stateful(overlapping))  # no FIN before it
+
+
+def test_window_taken_from_an_unacceptable_ack():
+    def closing(ack, window_zero=True, offset=3884):
+        f = seg(RCV_NXT + offset, ack, ACK)
+        if window_zero:  # the window field (octets 14-15 of the TCP header, at 48-49)
+            f = f[:48] + bytes(2) + f[50:]
+        return stateful(frame(f), {"call": "send", "data": "6162"}, call_last=True)
+    assert window_from_unacceptable_ack(closing(DUT_NXT + 100_000_000))
+    assert not window_from_unacceptable_ack(closing(DUT_NXT))  # acceptable: RFC takes it too
+    assert not window_from_unacceptable_ack(closing(DUT_NXT + 100, window_zero=False))
+    assert not window_from_unacceptable_ack(closing(DUT_NXT + 100, offset=0))  # snd_wl1 = seqno
