@@ -975,6 +975,9 @@ LWIP = Profile(
     abort_on_in_order_data_after_close=True,  # tcp_in.c tcp_input: TF_RXCLOSED -> tcp_abort
     close_unread_resets_open_states_only=True,  # tcp.c tcp_close_shutdown
     recv_error_twice=True,  # api_msg.c err_tcp, api_lib.c netconn_recv_data
+    # RFC 1337 3 (F1): tcp_in.c tcp_timewait_input returns on any RST ("RFC 1337: in
+    # TIME_WAIT, ignore RST"), where RFC 9293 3.10.7.4 ends TIME-WAIT on one at RCV.NXT.
+    time_wait_ignores_rst=True,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

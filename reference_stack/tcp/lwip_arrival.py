@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from reference_stack.tcp.seq import seq_add, seq_gt, seq_le
 from reference_stack.tcp.state import State
-from reference_stack.trace import ACCEPT, STATE
+from reference_stack.trace import ACCEPT, DROP, STATE
 from reference_stack.wire.tcp import ACK, FIN, RST, TcpRepr
 
 if TYPE_CHECKING:
@@ -22,6 +22,17 @@ if TYPE_CHECKING:
 
 RULE_DATA_AFTER_CLOSE = "RFC1122-4.2.2.13-SHOULD-rst-data-after-close"
 RULE_ABORT_IN_ORDER = "LWIP-tcp_input-abort-on-in-order-data"
+RULE_TIME_WAIT_RST = "LWIP-tcp_timewait_input-rst-ignored"
+
+
+def time_wait_rst_ignored(layer: Connections, tcb: Tcb) -> bool:
+    """A RST in TIME-WAIT (profile time_wait_ignores_rst, without Linux's minisocket, which
+    applies the flag itself): RFC 9293 3.10.7.4's second check closes on one at RCV.NXT;
+    RFC 1337 3 (F1) ignores it, as lwIP's tcp_timewait_input does with every RST."""
+    if tcb.state is not State.TIME_WAIT or not layer.profile.time_wait_ignores_rst:
+        return False
+    layer.trace.add("tcp", DROP, RULE_TIME_WAIT_RST, "RST in TIME-WAIT ignored (RFC 1337)")
+    return True
 
 
 def data_after_close(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool | None:

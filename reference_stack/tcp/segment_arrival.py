@@ -388,6 +388,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     table = TABLES[tcb.state]
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
+        if lwip_arrival.time_wait_rst_ignored(layer, tcb):
+            return
         if seg.seq != tcb.rcv_nxt and not linux_arrival.reset_after_fin(layer, tcb, seg):
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
                       "RST in window but not at RCV.NXT")

@@ -164,3 +164,12 @@ def test_recv_after_send_reported_the_reset(profile) -> None:
     assert link.call(link.a, "send", a, b"x").errno == errno.ECONNRESET
     got = link.call(link.a, "recv", a, 10)
     assert (got.value, got.errno) == ((None, errno.ECONNRESET) if profile is LWIP else (b"", 0))
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_rst_in_time_wait(profile) -> None:
+    """RFC 9293 3.10.7.4: a RST at RCV.NXT ends TIME-WAIT; lwIP's tcp_timewait_input ignores
+    every RST there (RFC 1337; stateful finding 60a1307154aa)."""
+    c = bring_to(State.TIME_WAIT, profile)
+    assert c.note(c.seg(RST)) == []
+    assert c.state() is (State.TIME_WAIT if profile is LWIP else State.CLOSED)
