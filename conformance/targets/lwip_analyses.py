@@ -299,6 +299,15 @@ def time_wait_acks_any_length(ctx: Context) -> bool:
     return 0 < _offset(rcv_nxt, int(segment[0]["tcp.seq"])) < HALF_SPACE  # type: ignore[call-overload]
 
 
+def time_wait_acks_without_ack_bit(ctx: Context) -> bool:
+    """A segment without ACK (nor RST) carrying text, a SYN or a FIN in lwIP's TIME_WAIT:
+    tcp_timewait_input acknowledges it (tcplen > 0) where RFC 9293 3.10.7.4's fifth check
+    drops a segment without ACK."""
+    segment = _segments(ctx, current_only=True)
+    return (bool(segment) and not _flags(segment[0]) & (ACK | RST)
+            and _segment_length(segment[0]) > 0 and _in_time_wait(ctx))
+
+
 def window_from_unacceptable_ack(ctx: Context) -> bool:
     """An earlier segment of the case (or the one that diverged) has ACK (no SYN or RST), an
     unacceptable SEG.ACK and window 0, and a SEG.SEQ beyond the handshake's: tcp_receive
@@ -330,4 +339,5 @@ ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_timewait_input-syn-reset": time_wait_syn_reset,
     "tcp_timewait_input-acks-any-length": time_wait_acks_any_length,
     "tcp_receive-window-from-unacceptable-ack": window_from_unacceptable_ack,
+    "tcp_timewait_input-acks-without-ack-bit": time_wait_acks_without_ack_bit,
 }

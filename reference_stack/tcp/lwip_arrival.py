@@ -54,6 +54,15 @@ def data_after_close(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> 
     # (and a FIN behind it) into RCV.NXT, then tcp_input finds recv_data with TF_RXCLOSED and
     # calls tcp_abort: tcp_rst(pcb, snd_nxt, rcv_nxt), RST,ACK (RFC 9293 3.10.5's ABORT).
     tcb.rcv_nxt = seq_add(end, 1) if seg.flags & FIN else end
+    if seg.flags & FIN and (tcb.state is State.FIN_WAIT_2
+                            or (seg.flags & ACK and seg.ack == tcb.snd_nxt)):
+        # The FIN took tcp_process to TIME_WAIT first; tcp_abandon then frees a TIME_WAIT pcb
+        # without tcp_rst, and the ACK tcp_ack_now asked for is never output: nothing is sent.
+        layer.trace.add("tcp", STATE, RULE_ABORT_IN_ORDER,
+                        "in-order text and FIN after close(): TIME_WAIT, freed without a RST")
+        layer.trace.add("tcp", STATE, RULE_DATA_AFTER_CLOSE, f"{tcb.state.value} -> CLOSED")
+        layer.delete(tcb)
+        return True
     layer.trace.add("tcp", STATE, RULE_ABORT_IN_ORDER,
                     f"in-order text after close(): RST,ACK at SND.NXT {tcb.snd_nxt}, "
                     f"ACK = RCV.NXT {tcb.rcv_nxt}")

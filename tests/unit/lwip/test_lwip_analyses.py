@@ -222,3 +222,12 @@ def test_window_taken_from_an_unacceptable_ack():
     assert not window_from_unacceptable_ack(closing(DUT_NXT))  # acceptable: RFC takes it too
     assert not window_from_unacceptable_ack(closing(DUT_NXT + 100, window_zero=False))
     assert not window_from_unacceptable_ack(closing(DUT_NXT + 100, offset=0))  # snd_wl1 = seqno
+
+
+def test_time_wait_acks_a_segment_without_the_ack_bit():
+    from conformance.targets.lwip_analyses import time_wait_acks_without_ack_bit
+    close, fin = {"call": "close"}, frame(seg(RCV_NXT, DUT_NXT + 1, FIN | ACK))
+    bare_fin = frame(seg(RCV_NXT + 65535, 0, FIN))
+    assert time_wait_acks_without_ack_bit(stateful(close, fin, bare_fin))
+    assert not time_wait_acks_without_ack_bit(stateful(fin, bare_fin))
+    assert not time_wait_acks_without_ack_bit(stateful(close, fin, frame(seg(RCV_NXT, 0, 0))))

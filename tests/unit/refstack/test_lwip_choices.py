@@ -15,7 +15,7 @@ from reference_stack.tcp.state import State
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP
-from reference_stack.wire.tcp import ACK, PSH, RST, SYN
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN
 from tests.unit.refstack.conn import bring_to
 from tests.unit.refstack.harness import connected_pair, make_stack, syn_options
 from tests.unit.refstack.test_iface_linux_icmp import ip_frame
@@ -173,3 +173,16 @@ def test_rst_in_time_wait(profile) -> None:
     c = bring_to(State.TIME_WAIT, profile)
     assert c.note(c.seg(RST)) == []
     assert c.state() is (State.TIME_WAIT if profile is LWIP else State.CLOSED)
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_in_order_data_and_fin_after_close_in_fin_wait_2(profile) -> None:
+    """In-order text with a FIN after close() in FIN-WAIT-2: the rfc profile resets (RFC 1122
+    4.2.2.13); lwIP's FIN takes the pcb to TIME_WAIT before tcp_abort, whose tcp_abandon frees
+    a TIME_WAIT pcb without a RST: nothing is sent (stateful finding 55808a138259)."""
+    c = _orphan_fin_wait_1(profile)
+    c.note(c.seg(ACK))  # our FIN acknowledged
+    assert c.state() is State.FIN_WAIT_2
+    replies = c.note(c.seg(ACK | PSH | FIN, payload=b"late"))
+    assert [r.flags & RST for r in replies] == ([] if profile is LWIP else [RST])
+    assert c.state() is State.CLOSED
