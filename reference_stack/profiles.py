@@ -611,6 +611,10 @@ class Profile:
     # mailbox, then from pending_err if still there (api_lib.c netconn_recv_data), and later
     # with ERR_CONN, ENOTCONN (NETCONN_FLAG_MBOXCLOSED).
     recv_error_twice: bool = False
+    # RFC 9293 3.10.7.4 answers a copy of the peer's SYN in SYN-RECEIVED (old: the first
+    # check) with an ACK; lwIP's tcp_process (SYN_RCVD: seqno == rcv_nxt - 1 -> tcp_rexmit)
+    # sends its SYN,ACK again, as Linux's request socket does.
+    synrcvd_syn_copy_resends_synack: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -978,6 +982,7 @@ LWIP = Profile(
     # RFC 1337 3 (F1): tcp_in.c tcp_timewait_input returns on any RST ("RFC 1337: in
     # TIME_WAIT, ignore RST"), where RFC 9293 3.10.7.4 ends TIME-WAIT on one at RCV.NXT.
     time_wait_ignores_rst=True,
+    synrcvd_syn_copy_resends_synack=True,  # tcp_in.c tcp_process: SYN_RCVD, tcp_rexmit
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

@@ -232,6 +232,22 @@ def syn_in_reopened_syn_received(ctx: Context) -> bool:
             and bool(_flags(segments[-1]) & SYN) and not _flags(segments[-1]) & RST)
 
 
+def syn_ignored_in_reopened_syn_received(ctx: Context) -> bool:
+    """A bare SYN of the case opened a new connection on the listener, a later SYN (no ACK
+    nor RST) that is not a copy of it came in that SYN-RECEIVED, and the segment that
+    diverged is a SYN again: tcp_process's case SYN_RCVD ignores a SYN without ACK unless
+    it repeats the first (seqno == rcv_nxt - 1), so lwIP's embryo stays where RFC 9293
+    3.10.7.4 returned it to LISTEN and the listener answers the next SYN."""
+    segments = _segments(ctx)
+    if ctx.canonical is None or len(segments) < 3:
+        return False
+    bare = [i for i, f in enumerate(segments[:-1]) if (_flags(f) & (SYN | ACK | RST)) == SYN]
+    if not bare or (_flags(segments[-1]) & (SYN | ACK | RST)) != SYN:
+        return False
+    first = segments[bare[0]]
+    return any(segments[i]["tcp.seq"] != first["tcp.seq"] for i in bare[1:])
+
+
 def ack_held_behind_nagle(ctx: Context) -> bool:
     """The stateful case called send() with data at least twice before the segment that
     diverged: the first call's data is in flight, so Nagle (RFC 1122 4.2.3.4) holds the later
@@ -340,4 +356,5 @@ ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_timewait_input-acks-any-length": time_wait_acks_any_length,
     "tcp_receive-window-from-unacceptable-ack": window_from_unacceptable_ack,
     "tcp_timewait_input-acks-without-ack-bit": time_wait_acks_without_ack_bit,
+    "tcp_process-syn-ignored-in-syn-rcvd": syn_ignored_in_reopened_syn_received,
 }

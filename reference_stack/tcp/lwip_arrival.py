@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from reference_stack.tcp.seq import seq_add, seq_gt, seq_le
 from reference_stack.tcp.state import State
 from reference_stack.trace import ACCEPT, DROP, STATE
-from reference_stack.wire.tcp import ACK, FIN, RST, TcpRepr
+from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpRepr
 
 if TYPE_CHECKING:
     from reference_stack.tcp.connections import Connections
@@ -23,6 +23,22 @@ if TYPE_CHECKING:
 RULE_DATA_AFTER_CLOSE = "RFC1122-4.2.2.13-SHOULD-rst-data-after-close"
 RULE_ABORT_IN_ORDER = "LWIP-tcp_input-abort-on-in-order-data"
 RULE_TIME_WAIT_RST = "LWIP-tcp_timewait_input-rst-ignored"
+RULE_SYN_COPY = "LWIP-tcp_process-syn-rcvd-syn-copy-rexmit"
+
+
+def syn_copy_in_syn_received(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool:
+    """A copy of the peer's SYN (SYN without ACK or RST, SEG.SEQ = IRS) in a passive
+    SYN-RECEIVED (profile synrcvd_syn_copy_resends_synack): RFC 9293 3.10.7.4's first check
+    finds it old and answers <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>; lwIP's tcp_process, case
+    SYN_RCVD (`(flags & TCP_SYN) && (seqno == pcb->rcv_nxt - 1)`), calls tcp_rexmit: its
+    SYN,ACK goes again (as Linux's request socket does, tcp/request_sock.py)."""
+    if not (layer.profile.synrcvd_syn_copy_resends_synack and tcb.state is State.SYN_RECEIVED
+            and tcb.passive and seg.flags & (SYN | ACK | RST) == SYN
+            and seq_add(seg.seq, 1) == tcb.rcv_nxt):
+        return False
+    layer.trace.add("tcp", ACCEPT, RULE_SYN_COPY, "a copy of the SYN: SYN,ACK sent again")
+    layer.sender.emit(tcb, SYN | ACK, tcb.iss, now, RULE_SYN_COPY)
+    return True
 
 
 def time_wait_rst_ignored(layer: Connections, tcb: Tcb) -> bool:

@@ -243,6 +243,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     length = seg.segment_len
     ts = segment_timestamps(p.last_timestamps_option, seg) if tcb.ts_ok else None
 
+    if lwip_arrival.syn_copy_in_syn_received(layer, tcb, seg, now):
+        return
     # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.
     in_request = tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock
     if p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request:

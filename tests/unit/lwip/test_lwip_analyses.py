@@ -231,3 +231,12 @@ def test_time_wait_acks_a_segment_without_the_ack_bit():
     assert time_wait_acks_without_ack_bit(stateful(close, fin, bare_fin))
     assert not time_wait_acks_without_ack_bit(stateful(fin, bare_fin))
     assert not time_wait_acks_without_ack_bit(stateful(close, fin, frame(seg(RCV_NXT, 0, 0))))
+
+
+def test_syn_ignored_in_a_reopened_syn_received():
+    from conformance.targets.lwip_analyses import syn_ignored_in_reopened_syn_received
+    opened, other = frame(seg(RCV_NXT, 0, SYN)), frame(seg(RCV_NXT + 65535, 0, SYN | PSH, b"x"))
+    again = frame(seg(RCV_NXT + 65534, 0, SYN))
+    assert syn_ignored_in_reopened_syn_received(stateful(opened, other, again))
+    assert not syn_ignored_in_reopened_syn_received(stateful(opened, opened, again))  # a copy
+    assert not syn_ignored_in_reopened_syn_received(stateful(opened, again))

@@ -186,3 +186,13 @@ def test_in_order_data_and_fin_after_close_in_fin_wait_2(profile) -> None:
     replies = c.note(c.seg(ACK | PSH | FIN, payload=b"late"))
     assert [r.flags & RST for r in replies] == ([] if profile is LWIP else [RST])
     assert c.state() is State.CLOSED
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_copy_of_the_syn_in_syn_received(profile) -> None:
+    """RFC 9293's first check answers a copy of the SYN in SYN-RECEIVED with an ACK; lwIP's
+    tcp_process retransmits its SYN,ACK (tcp_rexmit; stateful finding 98af8bf3bdc7)."""
+    c = bring_to(State.SYN_RECEIVED, profile)
+    (reply,) = c.note(c.seg(SYN, seq=c.snd_nxt - 1, options=syn_options(wscale=None, ts=None)))
+    assert reply.flags == (SYN | ACK if profile is LWIP else ACK)
+    assert c.state() is State.SYN_RECEIVED
