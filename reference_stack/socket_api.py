@@ -526,7 +526,12 @@ class SocketApi:
                                "TIME-WAIT is a timewait socket: shutdown() -> ENOTCONN")
             return None, errno.ENOTCONN
         if (how == SHUT_WR and self.tcp.profile.shutdown_closing_enotconn
-                and s.tcb is not None and s.tcb.state not in SHUTDOWN_TX_STATES):
+                and s.tcb is not None and s.tcb.state not in SHUTDOWN_TX_STATES
+                and not s.eof_reported):
+            # (Once recv() reported the end of file, lwIP's netconn_recv_data_tcp has shut the
+            # receiving side (netconn_close_shutdown NETCONN_SHUT_RD: TF_RXCLOSED), and
+            # api_msg.c lwip_netconn_do_close_internal turns shut_tx into tcp_close, which
+            # succeeds in every closing state: 0.)
             # RFC 9293 3.10.4: CLOSE in a closing state is "connection closing" (POSIX
             # shutdown() succeeds); lwIP's tcp_shutdown refuses shut_tx outside SYN_RCVD,
             # ESTABLISHED and CLOSE_WAIT with ERR_CONN, ENOTCONN

@@ -233,19 +233,47 @@ def syn_in_reopened_syn_received(ctx: Context) -> bool:
 
 
 def syn_ignored_in_reopened_syn_received(ctx: Context) -> bool:
-    """A bare SYN of the case opened a new connection on the listener, a later SYN (no ACK
-    nor RST) that is not a copy of it came in that SYN-RECEIVED, and the segment that
-    diverged is a SYN again: tcp_process's case SYN_RCVD ignores a SYN without ACK unless
-    it repeats the first (seqno == rcv_nxt - 1), so lwIP's embryo stays where RFC 9293
-    3.10.7.4 returned it to LISTEN and the listener answers the next SYN."""
+    """A bare SYN of the case opened a new connection on the listener, and a later SYN (no
+    ACK nor RST) that is not a copy of it came in that SYN-RECEIVED, before the segment that
+    diverged: tcp_process's case SYN_RCVD ignores a SYN without ACK unless it repeats the
+    first (seqno == rcv_nxt - 1), so lwIP's embryo stays where RFC 9293 3.10.7.4 returned it
+    to LISTEN, and later segments meet it instead of the listener."""
     segments = _segments(ctx)
     if ctx.canonical is None or len(segments) < 3:
         return False
     bare = [i for i, f in enumerate(segments[:-1]) if (_flags(f) & (SYN | ACK | RST)) == SYN]
-    if not bare or (_flags(segments[-1]) & (SYN | ACK | RST)) != SYN:
-        return False
-    first = segments[bare[0]]
-    return any(segments[i]["tcp.seq"] != first["tcp.seq"] for i in bare[1:])
+    return any(segments[i]["tcp.seq"] != segments[bare[0]]["tcp.seq"] for i in bare[1:])
+
+
+def _reopened(ctx: Context) -> bool:
+    """An earlier bare SYN of the case drew lwIP's SYN,ACK: a new connection from the
+    listener, in SYN_RCVD, when the segment that diverged came."""
+    for frame, answers in ctx.earlier:
+        fields = flatten(dissect(frame))
+        if "tcp.flags" in fields and (_flags(fields) & (SYN | ACK | RST)) == SYN and any(
+                (_flags(a) & (SYN | ACK)) == SYN | ACK for a in map(flatten, map(dissect, answers))
+                if "tcp.flags" in a):
+            return True
+    return False
+
+
+def ack_first_in_reopened_syn_received(ctx: Context) -> bool:
+    """In a re-opened SYN_RCVD a segment with ACK (no RST) drew lwIP's RST: tcp_process's case
+    SYN_RCVD checks the ACK before the sequence number (an unacceptable one: tcp_rst(pcb,
+    ackno, seqno + tcplen)), where RFC 9293 3.10.7.4's first check answers an unacceptable
+    segment with an ACK."""
+    segment = _segments(ctx, current_only=True)
+    return (bool(segment) and _flags(segment[0]) & (ACK | RST) == ACK and _reopened(ctx)
+            and any(_flags(a) & RST for a in map(flatten, map(dissect, ctx.answers))
+                    if "tcp.flags" in a))
+
+
+def no_ack_ignored_in_reopened_syn_received(ctx: Context) -> bool:
+    """In a re-opened SYN_RCVD a segment without ACK (nor RST) drew nothing: tcp_process's
+    case SYN_RCVD acts on ACK, or on a copy of the SYN, only (no sequence check, no ACK)."""
+    segment = _segments(ctx, current_only=True)
+    return (bool(segment) and not _flags(segment[0]) & (ACK | RST) and not ctx.answers
+            and _reopened(ctx))
 
 
 def ack_held_behind_nagle(ctx: Context) -> bool:
@@ -357,4 +385,6 @@ ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_receive-window-from-unacceptable-ack": window_from_unacceptable_ack,
     "tcp_timewait_input-acks-without-ack-bit": time_wait_acks_without_ack_bit,
     "tcp_process-syn-ignored-in-syn-rcvd": syn_ignored_in_reopened_syn_received,
+    "tcp_process-syn-rcvd-ack-first": ack_first_in_reopened_syn_received,
+    "tcp_process-syn-rcvd-no-ack-ignored": no_ack_ignored_in_reopened_syn_received,
 }

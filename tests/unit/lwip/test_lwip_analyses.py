@@ -240,3 +240,24 @@ def test_syn_ignored_in_a_reopened_syn_received():
     assert syn_ignored_in_reopened_syn_received(stateful(opened, other, again))
     assert not syn_ignored_in_reopened_syn_received(stateful(opened, opened, again))  # a copy
     assert not syn_ignored_in_reopened_syn_received(stateful(opened, again))
+
+
+def test_segments_in_a_re_opened_syn_received():
+    from conformance.targets.lwip_analyses import (
+        ack_first_in_reopened_syn_received,
+        no_ack_ignored_in_reopened_syn_received,
+    )
+    syn = seg(RCV_NXT + 500, 0, SYN)
+    syn_ack = seg(DUT_NXT, RCV_NXT + 501, SYN | ACK)
+    bad_ack = seg(RCV_NXT, DUT_NXT + 70, ACK | PSH, b"x")
+    rst = seg(DUT_NXT + 70, RCV_NXT + 1, RST | ACK)
+
+    def case_of(current, earlier_answer, answers=()):
+        return Context("r", "passive-open+calls", "x", (), current, current, answers, True,
+                       ((syn, earlier_answer),), CONSTANTS)
+    assert ack_first_in_reopened_syn_received(case_of(bad_ack, (syn_ack,), (rst,)))
+    assert not ack_first_in_reopened_syn_received(case_of(bad_ack, (), (rst,)))  # no listener
+    assert not ack_first_in_reopened_syn_received(case_of(bad_ack, (syn_ack,)))
+    syn_fin = seg(RCV_NXT + 100_000, 0, SYN | FIN)
+    assert no_ack_ignored_in_reopened_syn_received(case_of(syn_fin, (syn_ack,)))
+    assert not no_ack_ignored_in_reopened_syn_received(case_of(syn_fin, (syn_ack,), (syn_ack,)))

@@ -196,3 +196,18 @@ def test_copy_of_the_syn_in_syn_received(profile) -> None:
     (reply,) = c.note(c.seg(SYN, seq=c.snd_nxt - 1, options=syn_options(wscale=None, ts=None)))
     assert reply.flags == (SYN | ACK if profile is LWIP else ACK)
     assert c.state() is State.SYN_RECEIVED
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_shutdown_after_the_end_of_file(profile) -> None:
+    """shutdown(SHUT_WR) in LAST-ACK: lwIP refuses with ENOTCONN (tcp_shutdown) until recv()
+    reported the end of file; then shut_tx is tcp_close, which succeeds (api_msg.c
+    lwip_netconn_do_close_internal; stateful finding 7165918cb42b). POSIX: 0 throughout."""
+    link, a, _, b = connected_pair(profile)
+    link.call(link.b, "shutdown", b, 1)  # the peer's FIN
+    link.deliver()
+    link.call(link.a, "shutdown", a, 1)  # LAST-ACK
+    lwip = profile is LWIP
+    assert link.call(link.a, "shutdown", a, 1).errno == (errno.ENOTCONN if lwip else 0)
+    assert link.call(link.a, "recv", a, 10).value == b""
+    assert link.call(link.a, "shutdown", a, 1).errno == 0
