@@ -615,6 +615,10 @@ class Profile:
     # check) with an ACK; lwIP's tcp_process (SYN_RCVD: seqno == rcv_nxt - 1 -> tcp_rexmit)
     # sends its SYN,ACK again, as Linux's request socket does.
     synrcvd_syn_copy_resends_synack: bool = False
+    # RFC 9293 does not say which of two FINs at different sequence numbers counts (the
+    # oracle: the first received); lwIP's tcp_receive takes the FIN of an in-order segment
+    # (TF_GOT_FIN) whatever out-of-order FIN it queued before.
+    in_order_fin_replaces_queued: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -983,6 +987,7 @@ LWIP = Profile(
     # TIME_WAIT, ignore RST"), where RFC 9293 3.10.7.4 ends TIME-WAIT on one at RCV.NXT.
     time_wait_ignores_rst=True,
     synrcvd_syn_copy_resends_synack=True,  # tcp_in.c tcp_process: SYN_RCVD, tcp_rexmit
+    in_order_fin_replaces_queued=True,  # tcp_in.c tcp_receive: TF_GOT_FIN in order
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

@@ -353,18 +353,20 @@ def time_wait_acks_without_ack_bit(ctx: Context) -> bool:
 
 
 def window_from_unacceptable_ack(ctx: Context) -> bool:
-    """An earlier segment of the case (or the one that diverged) has ACK (no SYN or RST), an
-    unacceptable SEG.ACK and window 0, and a SEG.SEQ beyond the handshake's: tcp_receive
+    """An earlier segment of the case (or the one that diverged) has ACK (no SYN or RST), a
+    SEG.ACK outside SND.UNA .. SND.NXT (old, or of unsent data) and window 0, and a SEG.SEQ
+    beyond the handshake's: tcp_receive
     updates SND.WND (snd_wl1 < seqno) before it looks at SEG.ACK at all, so lwIP's send
     window is closed and data or a FIN waits, where RFC 9293 3.10.7.4 drops the segment
     (an ACK of unsent data, or RFC 5961 5.2's too old one) without touching SND.WND."""
     rcv_nxt = ctx.constants["tester_iss"] + 1
+    base = ctx.constants["dut_isn"] + 1
     segments = _segments(ctx)
     snd_nxts = _snd_nxt_bounds(ctx, len(segments))
-    max_wnd = ACTIVE_SYN_ACK_WINDOW if ctx.state == ACTIVE_OPEN else MAX_SND_WND
+    # SND.UNA =< SEG.ACK =< SND.NXT fails (SND.UNA is at least the ISN + 1): old or unsent.
     return any(_flags(f) & ACK and not _flags(f) & (SYN | RST) and int(f["tcp.window"]) == 0  # type: ignore[call-overload]
                and 0 < _offset(f["tcp.seq"], rcv_nxt) < HALF_SPACE
-               and _ack_unacceptable(f, snd_nxts[i], max_wnd)
+               and _offset(f["tcp.ack"], base) > _offset(snd_nxts[i], base)
                for i, f in enumerate(segments))
 
 

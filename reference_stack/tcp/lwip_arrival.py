@@ -24,6 +24,20 @@ RULE_DATA_AFTER_CLOSE = "RFC1122-4.2.2.13-SHOULD-rst-data-after-close"
 RULE_ABORT_IN_ORDER = "LWIP-tcp_input-abort-on-in-order-data"
 RULE_TIME_WAIT_RST = "LWIP-tcp_timewait_input-rst-ignored"
 RULE_SYN_COPY = "LWIP-tcp_process-syn-rcvd-syn-copy-rexmit"
+RULE_IN_ORDER_FIN = "LWIP-tcp_receive-in-order-fin-wins"
+
+
+def in_order_fin_replaces(layer: Connections, tcb: Tcb, fin_at: int) -> bool:
+    """A FIN at RCV.NXT while a FIN at another sequence number waits out of order (profile
+    in_order_fin_replaces_queued): the RFCs do not say which counts (the oracle keeps the
+    first); lwIP's tcp_receive processes an in-order segment's FIN (TF_GOT_FIN) whatever
+    its ooseq queue holds."""
+    if not (layer.profile.in_order_fin_replaces_queued and tcb.peer_fin_seq is not None
+            and fin_at == tcb.rcv_nxt and tcb.peer_fin_seq != fin_at):
+        return False
+    layer.trace.add("tcp", ACCEPT, RULE_IN_ORDER_FIN,
+                    f"FIN at RCV.NXT {fin_at} taken, the one queued at {tcb.peer_fin_seq} not")
+    return True
 
 
 def syn_copy_in_syn_received(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool:

@@ -618,7 +618,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     # Eighth check: FIN.
     if fin_ok and table.fin is not None:
         fin_at = seq_add(seg.seq, len(seg.payload))
-        if tcb.peer_fin_seq is None:
+        if tcb.peer_fin_seq is None or lwip_arrival.in_order_fin_replaces(layer, tcb, fin_at):
             tcb.peer_fin_seq = fin_at
         if p.sack_edge_counts_fin and seq_gt(fin_at, tcb.rcv_nxt):
             # RFC 2018 4 reports out-of-order data; Linux tcp_data_queue_ofo queues an

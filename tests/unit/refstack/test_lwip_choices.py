@@ -211,3 +211,15 @@ def test_shutdown_after_the_end_of_file(profile) -> None:
     assert link.call(link.a, "shutdown", a, 1).errno == (errno.ENOTCONN if lwip else 0)
     assert link.call(link.a, "recv", a, 10).value == b""
     assert link.call(link.a, "shutdown", a, 1).errno == 0
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_in_order_fin_after_an_out_of_order_fin(profile) -> None:
+    """A FIN beyond RCV.NXT queued, then a FIN at RCV.NXT: the oracle's default keeps the
+    first; lwIP's tcp_receive takes the in-order one (stateful findings c35c2c303318,
+    6a5eb87526a9)."""
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.seg(FIN | ACK, seq=c.snd_nxt + 190))
+    (ack,) = c.note(c.seg(FIN | ACK))
+    assert ack.ack == (c.snd_nxt + 1 if profile is LWIP else c.snd_nxt)
+    assert c.state() is (State.CLOSE_WAIT if profile is LWIP else State.ESTABLISHED)
