@@ -121,6 +121,7 @@ class Socket:
     # read yet, and whether err_tcp closed it (NETCONN_FLAG_MBOXCLOSED).
     mbox_error: int = 0
     mbox_closed: bool = False
+    pcb_released: bool = False  # lwIP's netconn let its pcb go (shutdown_closing_enotconn)
     connect_reported: bool = False
     rcvbuf_locked: bool = False  # SO_RCVBUF set by the user (Linux SOCK_RCVBUF_LOCK)
 
@@ -526,12 +527,17 @@ class SocketApi:
                                "TIME-WAIT is a timewait socket: shutdown() -> ENOTCONN")
             return None, errno.ENOTCONN
         if (how == SHUT_WR and self.tcp.profile.shutdown_closing_enotconn
-                and s.tcb is not None and s.tcb.state not in SHUTDOWN_TX_STATES
-                and not s.eof_reported):
-            # (Once recv() reported the end of file, lwIP's netconn_recv_data_tcp has shut the
+                and s.tcb is not None and s.eof_reported):
+            # Once recv() reported the end of file, lwIP's netconn_recv_data_tcp has shut the
             # receiving side (netconn_close_shutdown NETCONN_SHUT_RD: TF_RXCLOSED), and
             # api_msg.c lwip_netconn_do_close_internal turns shut_tx into tcp_close, which
-            # succeeds in every closing state: 0.)
+            # succeeds in every state and releases the pcb (conn->pcb.tcp = NULL): a later
+            # shutdown finds none (lwip_netconn_do_close: ERR_CONN, ENOTCONN).
+            if s.pcb_released:
+                return None, errno.ENOTCONN
+            s.pcb_released = True
+        elif (how == SHUT_WR and self.tcp.profile.shutdown_closing_enotconn
+                and s.tcb is not None and s.tcb.state not in SHUTDOWN_TX_STATES):
             # RFC 9293 3.10.4: CLOSE in a closing state is "connection closing" (POSIX
             # shutdown() succeeds); lwIP's tcp_shutdown refuses shut_tx outside SYN_RCVD,
             # ESTABLISHED and CLOSE_WAIT with ERR_CONN, ENOTCONN

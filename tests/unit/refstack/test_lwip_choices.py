@@ -223,3 +223,16 @@ def test_in_order_fin_after_an_out_of_order_fin(profile) -> None:
     (ack,) = c.note(c.seg(FIN | ACK))
     assert ack.ack == (c.snd_nxt + 1 if profile is LWIP else c.snd_nxt)
     assert c.state() is (State.CLOSE_WAIT if profile is LWIP else State.ESTABLISHED)
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_second_shutdown_after_the_end_of_file(profile) -> None:
+    """recv() reported the end of file, then shutdown(SHUT_WR) twice: lwIP's first is
+    tcp_close, which releases the pcb, so the second fails with ENOTCONN (api_msg.c
+    lwip_netconn_do_close; stateful finding 7165918cb42b, seed 1). POSIX: 0 twice."""
+    link, a, _, b = connected_pair(profile)
+    link.call(link.b, "shutdown", b, 1)  # the peer's FIN
+    link.deliver()
+    assert link.call(link.a, "recv", a, 10).value == b""
+    assert link.call(link.a, "shutdown", a, 1).errno == 0
+    assert link.call(link.a, "shutdown", a, 1).errno == (errno.ENOTCONN if profile is LWIP else 0)
