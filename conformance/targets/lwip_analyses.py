@@ -6,6 +6,7 @@ Source locations are lwIP's STABLE-2_1_3_RELEASE tree.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 
 from conformance.judge.store import Context
@@ -119,7 +120,10 @@ def unacceptable_ack(ctx: Context) -> bool:
         if not _flags(f) & ACK or _flags(f) & (SYN | RST):
             continue
         if not _ack_unacceptable(f, snd_nxts[i], max_wnd):
-            max_wnd = max(max_wnd, int(f.get("tcp.window", 0)) << 7)  # type: ignore[call-overload]
+            base = ctx.constants["dut_isn"] + 1
+            if _offset(f["tcp.ack"], base) <= _offset(snd_nxts[i], base):
+                # SND.UNA =< SEG.ACK =< SND.NXT: the window (and MAX.SND.WND) is updated
+                max_wnd = max(max_wnd, int(f.get("tcp.window", 0)) << 7)  # type: ignore[call-overload]
             continue
         if i == last or _carries_text_or_fin(f, rcv_nxt):
             return True
@@ -370,6 +374,44 @@ def window_from_unacceptable_ack(ctx: Context) -> bool:
                for i, f in enumerate(segments))
 
 
+def _after_peer_fin(ctx: Context) -> Context:
+    """The context with the tester's RCV.NXT moved past the FIN of an earlier segment of the
+    case that lwIP took in order (at RCV.NXT, no SYN or RST): the analyses above count from
+    the canonical connection's RCV.NXT."""
+    rcv_nxt = ctx.constants["tester_iss"] + 1
+    for f in _segments(ctx)[:-1] if ctx.canonical is not None else _segments(ctx):
+        if (_flags(f) & FIN and not _flags(f) & (SYN | RST)
+                and _offset(f["tcp.seq"], rcv_nxt) == 0):
+            rcv_nxt = (rcv_nxt + _segment_length(f)) % MOD32
+    return dataclasses.replace(ctx, constants={**ctx.constants, "tester_iss": rcv_nxt - 1})
+
+
+def rst_at_window_edge_after_fin(ctx: Context) -> bool:
+    """rst_at_window_edge, RCV.NXT counted past the peer's FIN taken earlier in the case."""
+    return rst_at_window_edge(_after_peer_fin(ctx))
+
+
+def rst_starting_before_window_after_fin(ctx: Context) -> bool:
+    """rst_starting_before_window, RCV.NXT counted past the peer's FIN taken earlier."""
+    return rst_starting_before_window(_after_peer_fin(ctx))
+
+
+def window_shrink_ignored(ctx: Context) -> bool:
+    """An earlier pure ACK of the case at RCV.NXT acknowledging SND.NXT (the first segment
+    after the handshake: SND.WL1 = SEG.SEQ, SND.WL2 = SEG.ACK) closed the window (0), and
+    lwIP sent data: tcp_receive updates snd_wnd only for SND.WL1 < SEG.SEQ, SND.WL2 <
+    SEG.ACK, or a larger window with SND.WL2 = SEG.ACK, where RFC 9293 3.10.7.4 takes
+    SND.WL2 =< SEG.ACK, so a shrinking window at the same SEG.SEQ and SEG.ACK is ignored."""
+    rcv_nxt = ctx.constants["tester_iss"] + 1
+    snd_nxt = ctx.constants["dut_isn"] + 1
+    first = _segments(ctx)[:1]
+    return (bool(first) and _flags(first[0]) & (ACK | SYN | RST | FIN) == ACK
+            and not first[0].get("tcp.payload") and int(first[0]["tcp.window"]) == 0  # type: ignore[call-overload]
+            and _offset(first[0]["tcp.seq"], rcv_nxt) == 0
+            and _offset(first[0]["tcp.ack"], snd_nxt) == 0
+            and ctx.response == "unexpected:tcp:P.")
+
+
 ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_receive-insane-offset": insane_offset,
     "tcp_receive-text-without-ack-bit": text_without_ack_bit,
@@ -389,4 +431,7 @@ ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_process-syn-ignored-in-syn-rcvd": syn_ignored_in_reopened_syn_received,
     "tcp_process-syn-rcvd-ack-first": ack_first_in_reopened_syn_received,
     "tcp_process-syn-rcvd-no-ack-ignored": no_ack_ignored_in_reopened_syn_received,
+    "tcp_process-rst-window-edge-after-fin": rst_at_window_edge_after_fin,
+    "tcp_process-rst-seq-only-after-fin": rst_starting_before_window_after_fin,
+    "tcp_receive-window-shrink-ignored": window_shrink_ignored,
 }

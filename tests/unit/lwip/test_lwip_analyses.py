@@ -261,3 +261,30 @@ def test_segments_in_a_re_opened_syn_received():
     syn_fin = seg(RCV_NXT + 100_000, 0, SYN | FIN)
     assert no_ack_ignored_in_reopened_syn_received(case_of(syn_fin, (syn_ack,)))
     assert not no_ack_ignored_in_reopened_syn_received(case_of(syn_fin, (syn_ack,), (syn_ack,)))
+
+
+def test_rst_analyses_count_rcv_nxt_past_the_peer_s_fin():
+    from conformance.targets.lwip_analyses import (
+        rst_at_window_edge_after_fin,
+        rst_starting_before_window_after_fin,
+    )
+    fin = frame(seg(RCV_NXT, DUT_NXT, FIN | ACK))
+    edge = frame(seg(RCV_NXT + 1 + 65535, 0, RST))
+    assert rst_at_window_edge_after_fin(stateful(fin, edge))
+    assert not rst_at_window_edge(stateful(fin, edge))
+    before = frame(seg(RCV_NXT, 0, RST | FIN, b"x" * 10))
+    assert rst_starting_before_window_after_fin(stateful(fin, before))
+    assert not rst_starting_before_window_after_fin(stateful(before))
+
+
+def test_window_shrink_ignored():
+    from conformance.targets.lwip_analyses import window_shrink_ignored
+    zero = seg(RCV_NXT, DUT_NXT, ACK)
+    zero = zero[:48] + bytes(2) + zero[50:]
+
+    def case_of(first):
+        return Context("", "passive-open+calls", "unexpected:tcp:P.", (),
+                       earlier=((first, ()),), constants=CONSTANTS,
+                       steps=({"frame": first.hex()}, {"call": "send", "data": "61"}))
+    assert window_shrink_ignored(case_of(zero))
+    assert not window_shrink_ignored(case_of(seg(RCV_NXT, DUT_NXT, ACK)))  # window 512
