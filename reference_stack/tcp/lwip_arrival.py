@@ -33,7 +33,8 @@ def in_order_fin_replaces(layer: Connections, tcb: Tcb, fin_at: int) -> bool:
     first); lwIP's tcp_receive processes an in-order segment's FIN (TF_GOT_FIN) whatever
     its ooseq queue holds."""
     if not (layer.profile.in_order_fin_replaces_queued and tcb.peer_fin_seq is not None
-            and fin_at == tcb.rcv_nxt and tcb.peer_fin_seq != fin_at):
+            and fin_at == tcb.rcv_nxt and seq_gt(tcb.peer_fin_seq, tcb.rcv_nxt)):
+        # (A FIN already taken is not replaced: after it lwIP's tcp_receive takes no FIN.)
         return False
     layer.trace.add("tcp", ACCEPT, RULE_IN_ORDER_FIN,
                     f"FIN at RCV.NXT {fin_at} taken, the one queued at {tcb.peer_fin_seq} not")

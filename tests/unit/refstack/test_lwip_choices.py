@@ -236,3 +236,12 @@ def test_second_shutdown_after_the_end_of_file(profile) -> None:
     assert link.call(link.a, "recv", a, 10).value == b""
     assert link.call(link.a, "shutdown", a, 1).errno == 0
     assert link.call(link.a, "shutdown", a, 1).errno == (errno.ENOTCONN if profile is LWIP else 0)
+
+
+def test_a_second_fin_after_the_first_was_taken_is_not_counted() -> None:
+    """in_order_fin_replaces_queued replaces only a FIN still queued out of order (stateful
+    finding c35c2c303318, seed 2: a FIN at RCV.NXT after the peer's FIN in TIME-WAIT)."""
+    c = bring_to(State.CLOSE_WAIT, LWIP)
+    rcv_nxt = c.tcb().rcv_nxt
+    c.note(c.seg(FIN | ACK))
+    assert c.tcb().rcv_nxt == rcv_nxt
