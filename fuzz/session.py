@@ -140,14 +140,18 @@ class CaseRecord:
         earlier frames with the answers to each."""
         rule, state, response = self.signature
         found = tuple(self.setup_mismatches or self.first_mismatches or self.mismatches)
+        steps = tuple(dict(step) for step in self.steps)
         i = self.diverging_frame
         if i is None:
-            return Context(rule, state, response, found, constants=CANONICAL_CONSTANTS)
+            # A socket call diverged (stateful engine): every frame of the case came before it.
+            earlier = tuple(zip(self.canonical, map(tuple, self.responses), strict=False))
+            return Context(rule, state, response, found, answered_before=any(self.responses),
+                           earlier=earlier, constants=CANONICAL_CONSTANTS, steps=steps)
         canonical = self.canonical[i] if i < len(self.canonical) else None
         earlier = tuple(zip(self.canonical[:i], map(tuple, self.responses[:i]), strict=False))
         return Context(rule, state, response, found, self.sent[i], canonical,
                        tuple(self.responses[i]), any(self.responses[:i]), earlier,
-                       CANONICAL_CONSTANTS)
+                       CANONICAL_CONSTANTS, steps)
 
     def case_entry(self) -> dict[str, Any]:
         """JSON-safe: what replays this case (its state, frames and, for a stateful run,

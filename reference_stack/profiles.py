@@ -603,6 +603,27 @@ class Profile:
     # lwIP's netconn_recv_data_tcp frees the receive mailbox once it reported the peer's FIN:
     # a recv() after the end of file fails with ERR_CONN, ENOTCONN (POSIX: 0 again).
     recv_after_eof_enotconn: bool = False
+    # -- lwIP stateful findings (lwst) --
+    # RFC 1122 4.2.2.13 asks for a RST on new data after CLOSE and fixes no form. lwIP's
+    # tcp_input takes the segment first (tcp_receive: in-order text advances RCV.NXT,
+    # out-of-order text is queued and ACKed) and aborts only when in-order text reaches the
+    # closed receiver (TF_RXCLOSED with recv_data: tcp_abort -> tcp_abandon -> tcp_rst):
+    # RST,ACK at SND.NXT acknowledging the new RCV.NXT, the ABORT of RFC 9293 3.10.5.
+    abort_on_in_order_data_after_close: bool = False
+    # RFC 1122 4.2.2.13: a CLOSE with received data pending SHOULD send a RST. lwIP's
+    # tcp_close_shutdown does so only in ESTABLISHED and CLOSE_WAIT; after shutdown(SHUT_WR)
+    # (FIN-WAIT-1, FIN-WAIT-2) the unread data is discarded and nothing is sent.
+    close_unread_resets_open_states_only: bool = False
+    # POSIX recv() reports a pending error once (the oracle: then the end of file). lwIP's
+    # err_tcp stores the error (conn->pending_err, which any call's netconn_err takes) and
+    # posts it to the receive mailbox too (api/api_msg.c), so recv() fails with it from the
+    # mailbox, then from pending_err if still there (api_lib.c netconn_recv_data), and later
+    # with ERR_CONN, ENOTCONN (NETCONN_FLAG_MBOXCLOSED).
+    recv_error_twice: bool = False
+    # RFC 9293 3.10.7.4 answers a copy of the peer's SYN in SYN-RECEIVED (old: the first
+    # check) with an ACK; lwIP's tcp_process (SYN_RCVD: seqno == rcv_nxt - 1 -> tcp_rexmit)
+    # sends its SYN,ACK again, as Linux's request socket does.
+    synrcvd_syn_copy_resends_synack: bool = False
     # Predictions: True = this profile's own choices are the only allowed outputs (a target
     # profile); False = any output the RFCs allow (ISN aside, always free).
     exact_choices: bool = False
@@ -990,6 +1011,14 @@ LWIP = Profile(
     send_closed_enotconn=True,  # tcp_out.c tcp_write_checks: ERR_CONN (stateful 020736437269)
     shutdown_closing_enotconn=True,  # tcp.c tcp_shutdown: ERR_CONN (stateful 3fdb73f140c5)
     recv_after_eof_enotconn=True,  # api_lib.c netconn_recv_data_tcp (stateful e01786a83532)
+    # lwIP stateful findings (lwst)
+    abort_on_in_order_data_after_close=True,  # tcp_in.c tcp_input: TF_RXCLOSED -> tcp_abort
+    close_unread_resets_open_states_only=True,  # tcp.c tcp_close_shutdown
+    recv_error_twice=True,  # api_msg.c err_tcp, api_lib.c netconn_recv_data
+    # RFC 1337 3 (F1): tcp_in.c tcp_timewait_input returns on any RST ("RFC 1337: in
+    # TIME_WAIT, ignore RST"), where RFC 9293 3.10.7.4 ends TIME-WAIT on one at RCV.NXT.
+    time_wait_ignores_rst=True,
+    synrcvd_syn_copy_resends_synack=True,  # tcp_in.c tcp_process: SYN_RCVD, tcp_rexmit
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

@@ -48,8 +48,11 @@ from reference_stack.tcp.listener import ConnOptions, Listener
 from reference_stack.tcp.seq import seq_diff, seq_gt
 from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb
-from reference_stack.trace import EVENT, STATE
+from reference_stack.trace import DROP, EVENT, STATE
 
+# lwIP's socket layer (the `lwip` profile; suites/requirements/lwip.toml)
+RULE_CLOSE_UNREAD_NO_RESET = "LWIP-tcp_close_shutdown-unread-no-reset-when-closing"
+RULE_RECV_ERROR_TWICE = "LWIP-netconn_recv_data-error-reported-twice"
 AF_INET = pysock.AF_INET
 SOCK_STREAM = pysock.SOCK_STREAM
 SOCK_DGRAM = pysock.SOCK_DGRAM
@@ -114,6 +117,11 @@ class Socket:
     shut_rd: bool = False
     shut_wr: bool = False
     eof_reported: bool = False  # recv() returned the end of file once
+    # lwIP's receive mailbox (profile recv_error_twice): the error err_tcp posted to it, not
+    # read yet, and whether err_tcp closed it (NETCONN_FLAG_MBOXCLOSED).
+    mbox_error: int = 0
+    mbox_closed: bool = False
+    pcb_released: bool = False  # lwIP's netconn let its pcb go (shutdown_closing_enotconn)
     connect_reported: bool = False
     rcvbuf_locked: bool = False  # SO_RCVBUF set by the user (Linux SOCK_RCVBUF_LOCK)
     sndbuf_locked: bool = False  # SO_SNDBUF set by the user (Linux SOCK_SNDBUF_LOCK)
@@ -343,6 +351,7 @@ class SocketApi:
         tcb = s.tcb
         if tcb is None:
             return None, errno.ENOTCONN
+        self._post_error(s, tcb)
         if tcb.error:
             err, tcb.error = tcb.error, 0
             return None, err
@@ -485,9 +494,19 @@ class SocketApi:
                     tcb.recv.ready):
                 tcb.rcv_up = None  # read past the urgent mark
             return data, 0
+        self._post_error(s, tcb)
+        if s.mbox_error:
+            # lwIP's netconn_recv_data reads the mailbox first: the error err_tcp posted
+            err, s.mbox_error = s.mbox_error, 0
+            self.tcp.trace.add("socket", STATE, RULE_RECV_ERROR_TWICE,
+                               f"recv() reads errno {err} from lwIP's receive mailbox")
+            return None, err
         if tcb.error:
             err, tcb.error = tcb.error, 0
             return None, err
+        if s.mbox_closed:
+            # lwIP: the mailbox closed and empty, no pending error: netconn_recv_data ERR_CONN
+            return None, errno.ENOTCONN
         tcb.peer_fin_unread = False  # an end of file reads the FIN
         if s.shut_rd:
             return b"", 0
@@ -497,6 +516,16 @@ class SocketApi:
             # RCV.NXT (out of order: more data may come before it)
             return self._end_of_file(s)
         return None, errno.EAGAIN
+
+    def _post_error(self, s: Socket, tcb: Tcb) -> None:
+        """POSIX: a pending error is reported once (SO_ERROR is cleared). lwIP's err_tcp keeps
+        it in conn->pending_err (taken by the next call that asks, netconn_err) and posts it
+        to the receive mailbox as well, closing the mailbox (api_msg.c): recv() reads the
+        mailbox's message first, then the pending error if no other call took it, then
+        fails with ERR_CONN, ENOTCONN (api_lib.c netconn_recv_data; profile
+        recv_error_twice)."""
+        if self.tcp.profile.recv_error_twice and tcb.error and not s.mbox_closed:
+            s.mbox_error, s.mbox_closed = tcb.error, True
 
     def _end_of_file(self, s: Socket) -> tuple[Any, int]:
         """POSIX recv() returns 0 at the end of file, every time (RFC 9293 3.10.3: "connection
@@ -575,6 +604,16 @@ class SocketApi:
                                "TIME-WAIT is a timewait socket: shutdown() -> ENOTCONN")
             return None, errno.ENOTCONN
         if (how == SHUT_WR and self.tcp.profile.shutdown_closing_enotconn
+                and s.tcb is not None and s.eof_reported):
+            # Once recv() reported the end of file, lwIP's netconn_recv_data_tcp has shut the
+            # receiving side (netconn_close_shutdown NETCONN_SHUT_RD: TF_RXCLOSED), and
+            # api_msg.c lwip_netconn_do_close_internal turns shut_tx into tcp_close, which
+            # succeeds in every state and releases the pcb (conn->pcb.tcp = NULL): a later
+            # shutdown finds none (lwip_netconn_do_close: ERR_CONN, ENOTCONN).
+            if s.pcb_released:
+                return None, errno.ENOTCONN
+            s.pcb_released = True
+        elif (how == SHUT_WR and self.tcp.profile.shutdown_closing_enotconn
                 and s.tcb is not None and s.tcb.state not in SHUTDOWN_TX_STATES):
             # RFC 9293 3.10.4: CLOSE in a closing state is "connection closing" (POSIX
             # shutdown() succeeds); lwIP's tcp_shutdown refuses shut_tx outside SYN_RCVD,
@@ -599,6 +638,13 @@ class SocketApi:
         tcb = s.tcb
         if tcb is None or tcb.state is State.CLOSED:
             return 0, 0
+        if tcb.recv.ready and self.tcp.profile.close_unread_resets_open_states_only and \
+                tcb.state not in (State.ESTABLISHED, State.CLOSE_WAIT):
+            # RFC 1122 4.2.2.13 (SHOULD send a RST); lwIP's tcp_close_shutdown resets only in
+            # ESTABLISHED and CLOSE_WAIT: the unread data is discarded, nothing is sent.
+            self.tcp.trace.add("socket", DROP, RULE_CLOSE_UNREAD_NO_RESET,
+                               f"close() with unread data in {tcb.state.value}: no RST")
+            tcb.recv.ready.clear()
         if tcb.recv.ready or (s.linger[0] and s.linger[1] == 0):
             # RFC 9293 3.10.4 / RFC 1122 4.2.2.13: closing with unread data, or SO_LINGER with
             # a zero timeout, aborts the connection with a RST.
@@ -737,6 +783,7 @@ class SocketApi:
             if name == SO_ERROR:
                 err = 0
                 if s.tcb is not None:
+                    self._post_error(s, s.tcb)
                     err, s.tcb.error = s.tcb.error, 0
                 elif s.udp is not None:
                     err, s.udp.error = s.udp.error, 0

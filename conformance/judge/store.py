@@ -57,7 +57,9 @@ class Context:
     (``sent``, as sent to the target; ``canonical``, as a fuzz strategy drew it, where the
     DUT's numbers are known; None in the suites), the target's answers to it, and the
     earlier frames of the exchange with the answers to each. ``constants``: the numbers a
-    canonical frame is drawn against (e.g. the tester's ISS), given by the caller."""
+    canonical frame is drawn against (e.g. the tester's ISS), given by the caller. ``steps``:
+    a stateful case's steps up to the divergence, in order (``{"frame": hex}`` or
+    ``{"call": name, ...}``); empty elsewhere."""
 
     rule: str
     state: str
@@ -69,6 +71,7 @@ class Context:
     answered_before: bool = False
     earlier: tuple[tuple[bytes, tuple[bytes, ...]], ...] = ()
     constants: Mapping[str, int] = field(default_factory=dict)
+    steps: tuple[Mapping[str, str], ...] = ()
 
 
 Analysis = Callable[[Context], bool]

@@ -6,6 +6,7 @@ Source locations are lwIP's STABLE-2_1_3_RELEASE tree.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 
 from conformance.judge.store import Context
@@ -50,6 +51,10 @@ MOD32 = 1 << 32
 # RFC 5961 5.2's MAX.SND.WND on the canonical connection: the tester's window (65535) with
 # the shift its SYN offered (7).
 MAX_SND_WND = 0xFFFF << 7
+# The active opening (fuzz.stateful): the tester's SYN,ACK offers 64240, a SYN's window is
+# never scaled (RFC 7323 2.2), so MAX.SND.WND starts there.
+ACTIVE_OPEN = "active-open+calls"
+ACTIVE_SYN_ACK_WINDOW = 64240
 # lwIP's receive window before any text arrived (lwipopts.h TCP_WND 0xFFFF); with shift 1 it
 # advertises 32767 << 1 = 65534, the window the oracle holds it to.
 LWIP_TCP_WND = 0xFFFF
@@ -84,10 +89,11 @@ def _carries_text_or_fin(fields: Mapping[str, object], rcv_nxt: int) -> bool:
     return length > 0 and (start < LWIP_TCP_WND or start + length > MOD32)
 
 
-def _ack_unacceptable(fields: Mapping[str, object], snd_nxt: int) -> bool:
+def _ack_unacceptable(fields: Mapping[str, object], snd_nxt: int,
+                      max_snd_wnd: int = MAX_SND_WND) -> bool:
     """RFC 5961 5.2: SEG.ACK outside SND.UNA - MAX.SND.WND .. SND.NXT (SND.UNA = SND.NXT)."""
     ahead = _offset(fields["tcp.ack"], snd_nxt)
-    return ahead != 0 and ahead < MOD32 - MAX_SND_WND
+    return ahead != 0 and ahead < MOD32 - max_snd_wnd
 
 
 def text_without_ack_bit(ctx: Context) -> bool:
@@ -101,16 +107,45 @@ def text_without_ack_bit(ctx: Context) -> bool:
 
 def unacceptable_ack(ctx: Context) -> bool:
     """The segment that diverged, or an earlier one of the case with text or FIN in the
-    window, has ACK (no SYN or RST) and a SEG.ACK outside RFC 5961 5.2's range: tcp_receive
-    takes an ACK at or below SND.UNA in serial arithmetic (half the space behind it) as a
-    duplicate ACK, answers one ahead with tcp_send_empty_ack, and in both cases goes on to
-    the segment's text and FIN."""
-    snd_nxt = ctx.constants["dut_isn"] + 1
+    window (a socket call that diverged: any of the case's), has ACK (no SYN or RST) and a
+    SEG.ACK outside RFC 5961 5.2's range: tcp_receive takes an ACK at or below SND.UNA in
+    serial arithmetic (half the space behind it) as a duplicate ACK, answers one ahead with
+    tcp_send_empty_ack, and in both cases goes on to the segment's text and FIN."""
     rcv_nxt = ctx.constants["tester_iss"] + 1
-    last = len(_segments(ctx)) - 1
-    return any(_flags(f) & ACK and not _flags(f) & (SYN | RST) and _ack_unacceptable(f, snd_nxt)
-               and (i == last or _carries_text_or_fin(f, rcv_nxt))
-               for i, f in enumerate(_segments(ctx)))
+    segments = _segments(ctx)
+    last = len(segments) - 1 if ctx.canonical is not None else -1
+    snd_nxts = _snd_nxt_bounds(ctx, len(segments))
+    max_wnd = ACTIVE_SYN_ACK_WINDOW if ctx.state == ACTIVE_OPEN else MAX_SND_WND
+    for i, f in enumerate(segments):
+        if not _flags(f) & ACK or _flags(f) & (SYN | RST):
+            continue
+        if not _ack_unacceptable(f, snd_nxts[i], max_wnd):
+            base = ctx.constants["dut_isn"] + 1
+            if _offset(f["tcp.ack"], base) <= _offset(snd_nxts[i], base):
+                # SND.UNA =< SEG.ACK =< SND.NXT: the window (and MAX.SND.WND) is updated
+                max_wnd = max(max_wnd, int(f.get("tcp.window", 0)) << 7)  # type: ignore[call-overload]
+            continue
+        if i == last or _carries_text_or_fin(f, rcv_nxt):
+            return True
+    return False
+
+
+def _snd_nxt_bounds(ctx: Context, count: int) -> list[int]:
+    """The DUT's SND.NXT at most, at each of the case's first ``count`` segments: its ISN + 1
+    plus the octets of the stateful case's send calls before the segment (and a FIN for a
+    close or shutdown)."""
+    base = ctx.constants["dut_isn"] + 1
+    if not ctx.steps:
+        return [base] * count
+    out, sent = [], 0
+    for step in ctx.steps:
+        if "frame" in step:
+            out.append((base + sent) % MOD32)
+        elif step.get("call") == "send":
+            sent += len(step.get("data", "")) // 2
+        elif step.get("call") in ("close", "shutdown"):
+            sent += 1
+    return (out + [(base + sent) % MOD32] * count)[:count]
 
 
 def two_acks_for_an_ack_of_unsent(ctx: Context) -> bool:
@@ -188,6 +223,195 @@ def udp_length_below_payload(ctx: Context) -> bool:
     return 8 <= int(fields["udp.length"]) < payload  # type: ignore[call-overload]
 
 
+# -- lwIP stateful findings (lwst) --------------------------------------------------------
+
+def syn_in_reopened_syn_received(ctx: Context) -> bool:
+    """A segment of the stateful case opened a new connection with a SYN (no ACK, no RST) on
+    the listener after the first was reset, and the segment that diverged carries SYN (no
+    RST) in that SYN-RECEIVED: tcp_process's case SYN_RCVD acts on its ACK field (an
+    unacceptable one draws <SEQ=SEG.ACK><CTL=RST>), as syn_in_syn_received."""
+    segments = _segments(ctx)
+    return (len(segments) >= 2 and ctx.canonical is not None
+            and any((_flags(f) & (SYN | ACK | RST)) == SYN for f in segments[:-1])
+            and bool(_flags(segments[-1]) & SYN) and not _flags(segments[-1]) & RST)
+
+
+def syn_ignored_in_reopened_syn_received(ctx: Context) -> bool:
+    """A bare SYN of the case opened a new connection on the listener, and a later SYN (no
+    ACK nor RST) that is not a copy of it came in that SYN-RECEIVED, before the segment that
+    diverged: tcp_process's case SYN_RCVD ignores a SYN without ACK unless it repeats the
+    first (seqno == rcv_nxt - 1), so lwIP's embryo stays where RFC 9293 3.10.7.4 returned it
+    to LISTEN, and later segments meet it instead of the listener."""
+    segments = _segments(ctx)
+    if ctx.canonical is None or len(segments) < 3:
+        return False
+    bare = [i for i, f in enumerate(segments[:-1]) if (_flags(f) & (SYN | ACK | RST)) == SYN]
+    return any(segments[i]["tcp.seq"] != segments[bare[0]]["tcp.seq"] for i in bare[1:])
+
+
+def _reopened(ctx: Context) -> bool:
+    """An earlier bare SYN of the case drew lwIP's SYN,ACK: a new connection from the
+    listener, in SYN_RCVD, when the segment that diverged came."""
+    for frame, answers in ctx.earlier:
+        fields = flatten(dissect(frame))
+        if "tcp.flags" in fields and (_flags(fields) & (SYN | ACK | RST)) == SYN and any(
+                (_flags(a) & (SYN | ACK)) == SYN | ACK for a in map(flatten, map(dissect, answers))
+                if "tcp.flags" in a):
+            return True
+    return False
+
+
+def ack_first_in_reopened_syn_received(ctx: Context) -> bool:
+    """In a re-opened SYN_RCVD a segment with ACK (no RST) drew lwIP's RST: tcp_process's case
+    SYN_RCVD checks the ACK before the sequence number (an unacceptable one: tcp_rst(pcb,
+    ackno, seqno + tcplen)), where RFC 9293 3.10.7.4's first check answers an unacceptable
+    segment with an ACK."""
+    segment = _segments(ctx, current_only=True)
+    return (bool(segment) and _flags(segment[0]) & (ACK | RST) == ACK and _reopened(ctx)
+            and any(_flags(a) & RST for a in map(flatten, map(dissect, ctx.answers))
+                    if "tcp.flags" in a))
+
+
+def no_ack_ignored_in_reopened_syn_received(ctx: Context) -> bool:
+    """In a re-opened SYN_RCVD a segment without ACK (nor RST) drew nothing: tcp_process's
+    case SYN_RCVD acts on ACK, or on a copy of the SYN, only (no sequence check, no ACK)."""
+    segment = _segments(ctx, current_only=True)
+    return (bool(segment) and not _flags(segment[0]) & (ACK | RST) and not ctx.answers
+            and _reopened(ctx))
+
+
+def ack_held_behind_nagle(ctx: Context) -> bool:
+    """The stateful case called send() with data at least twice before the segment that
+    diverged: the first call's data is in flight, so Nagle (RFC 1122 4.2.3.4) holds the later
+    ones on the unsent queue, and tcp_output, asked for an immediate ACK (TF_ACK_NOW: a SYN's
+    challenge, an unacceptable segment), breaks out of its send loop on the Nagle test
+    without sending the empty ACK it sends when nothing is queued."""
+    sends = 0
+    for step in ctx.steps:
+        if "frame" in step and bytes.fromhex(step["frame"]) == ctx.canonical:
+            break
+        if step.get("call") == "send" and step.get("data"):
+            sends += 1
+    return ctx.canonical is not None and sends >= 2 and not ctx.answers
+
+
+def _in_time_wait(ctx: Context) -> bool:
+    """The stateful case closed the DUT's side (close or shutdown: its FIN sent), then a
+    segment of the case (before the one that diverged) carried FIN with an ACK of that FIN:
+    lwIP's connection went to TIME_WAIT (tcp_process FIN_WAIT_1/FIN_WAIT_2)."""
+    base, sent, closed = ctx.constants["dut_isn"] + 1, 0, False
+    for step in ctx.steps:
+        if "frame" in step:
+            frame = bytes.fromhex(step["frame"])
+            if frame == ctx.canonical:
+                return False
+            fields = flatten(dissect(frame))
+            if (closed and "tcp.flags" in fields and _flags(fields) & (FIN | ACK) == FIN | ACK
+                    and not _flags(fields) & (SYN | RST)
+                    and _offset(fields["tcp.ack"], base + sent) == 0):
+                return True
+        elif step.get("call") == "send":
+            sent += len(step.get("data", "")) // 2
+        elif step.get("call") in ("close", "shutdown") and not closed:
+            closed, sent = True, sent + 1
+    return False
+
+
+def time_wait_syn_reset(ctx: Context) -> bool:
+    """A SYN (no RST) in lwIP's TIME_WAIT answered with a RST: tcp_timewait_input resets for a
+    SYN in the window (RFC 793's rule), where RFC 5961 4.2 sends a challenge ACK."""
+    segment = _segments(ctx, current_only=True)
+    return (bool(segment) and bool(_flags(segment[0]) & SYN) and not _flags(segment[0]) & RST
+            and any(_flags(flatten(dissect(a))) & RST for a in ctx.answers
+                    if "tcp.flags" in flatten(dissect(a))) and _in_time_wait(ctx))
+
+
+def time_wait_acks_any_length(ctx: Context) -> bool:
+    """A segment with text, SYN or FIN (no RST) in lwIP's TIME_WAIT: tcp_timewait_input
+    acknowledges every segment with tcplen > 0 (tcp_ack_now), where RFC 9293 3.10.7.4
+    ignores the text of an acceptable segment in TIME-WAIT. Or, after the peer's FIN (an
+    earlier segment of the case), a segment starting before the RCV.NXT that FIN left:
+    tcp_receive, past CLOSE_WAIT's text path (`pcb->state < CLOSE_WAIT`), ACKs any segment
+    whose SEG.SEQ alone lies outside [RCV.NXT, RCV.NXT + RCV.WND), where RFC 9293's
+    acceptability test takes one overlapping RCV.NXT and ignores its text."""
+    segment = _segments(ctx, current_only=True)
+    if not segment or _flags(segment[0]) & RST:
+        return False
+    if _segment_length(segment[0]) > 0 and _in_time_wait(ctx):
+        return True
+    fins = [f for f in _segments(ctx)[:-1]
+            if _flags(f) & (FIN | ACK) == FIN | ACK and not _flags(f) & (SYN | RST)]
+    if not fins:
+        return False
+    rcv_nxt = (int(fins[-1]["tcp.seq"]) + _segment_length(fins[-1])) % MOD32  # type: ignore[call-overload]
+    return 0 < _offset(rcv_nxt, int(segment[0]["tcp.seq"])) < HALF_SPACE  # type: ignore[call-overload]
+
+
+def time_wait_acks_without_ack_bit(ctx: Context) -> bool:
+    """A segment without ACK (nor RST) carrying text, a SYN or a FIN in lwIP's TIME_WAIT:
+    tcp_timewait_input acknowledges it (tcplen > 0) where RFC 9293 3.10.7.4's fifth check
+    drops a segment without ACK."""
+    segment = _segments(ctx, current_only=True)
+    return (bool(segment) and not _flags(segment[0]) & (ACK | RST)
+            and _segment_length(segment[0]) > 0 and _in_time_wait(ctx))
+
+
+def window_from_unacceptable_ack(ctx: Context) -> bool:
+    """An earlier segment of the case (or the one that diverged) has ACK (no SYN or RST), a
+    SEG.ACK outside SND.UNA .. SND.NXT (old, or of unsent data) and window 0, and a SEG.SEQ
+    beyond the handshake's: tcp_receive
+    updates SND.WND (snd_wl1 < seqno) before it looks at SEG.ACK at all, so lwIP's send
+    window is closed and data or a FIN waits, where RFC 9293 3.10.7.4 drops the segment
+    (an ACK of unsent data, or RFC 5961 5.2's too old one) without touching SND.WND."""
+    rcv_nxt = ctx.constants["tester_iss"] + 1
+    base = ctx.constants["dut_isn"] + 1
+    segments = _segments(ctx)
+    snd_nxts = _snd_nxt_bounds(ctx, len(segments))
+    # SND.UNA =< SEG.ACK =< SND.NXT fails (SND.UNA is at least the ISN + 1): old or unsent.
+    return any(_flags(f) & ACK and not _flags(f) & (SYN | RST) and int(f["tcp.window"]) == 0  # type: ignore[call-overload]
+               and 0 < _offset(f["tcp.seq"], rcv_nxt) < HALF_SPACE
+               and _offset(f["tcp.ack"], base) > _offset(snd_nxts[i], base)
+               for i, f in enumerate(segments))
+
+
+def _after_peer_fin(ctx: Context) -> Context:
+    """The context with the tester's RCV.NXT moved past the FIN of an earlier segment of the
+    case that lwIP took in order (at RCV.NXT, no SYN or RST): the analyses above count from
+    the canonical connection's RCV.NXT."""
+    rcv_nxt = ctx.constants["tester_iss"] + 1
+    for f in _segments(ctx)[:-1] if ctx.canonical is not None else _segments(ctx):
+        if (_flags(f) & FIN and not _flags(f) & (SYN | RST)
+                and _offset(f["tcp.seq"], rcv_nxt) == 0):
+            rcv_nxt = (rcv_nxt + _segment_length(f)) % MOD32
+    return dataclasses.replace(ctx, constants={**ctx.constants, "tester_iss": rcv_nxt - 1})
+
+
+def rst_at_window_edge_after_fin(ctx: Context) -> bool:
+    """rst_at_window_edge, RCV.NXT counted past the peer's FIN taken earlier in the case."""
+    return rst_at_window_edge(_after_peer_fin(ctx))
+
+
+def rst_starting_before_window_after_fin(ctx: Context) -> bool:
+    """rst_starting_before_window, RCV.NXT counted past the peer's FIN taken earlier."""
+    return rst_starting_before_window(_after_peer_fin(ctx))
+
+
+def window_shrink_ignored(ctx: Context) -> bool:
+    """An earlier pure ACK of the case at RCV.NXT acknowledging SND.NXT (the first segment
+    after the handshake: SND.WL1 = SEG.SEQ, SND.WL2 = SEG.ACK) closed the window (0), and
+    lwIP sent data: tcp_receive updates snd_wnd only for SND.WL1 < SEG.SEQ, SND.WL2 <
+    SEG.ACK, or a larger window with SND.WL2 = SEG.ACK, where RFC 9293 3.10.7.4 takes
+    SND.WL2 =< SEG.ACK, so a shrinking window at the same SEG.SEQ and SEG.ACK is ignored."""
+    rcv_nxt = ctx.constants["tester_iss"] + 1
+    snd_nxt = ctx.constants["dut_isn"] + 1
+    first = _segments(ctx)[:1]
+    return (bool(first) and _flags(first[0]) & (ACK | SYN | RST | FIN) == ACK
+            and not first[0].get("tcp.payload") and int(first[0]["tcp.window"]) == 0  # type: ignore[call-overload]
+            and _offset(first[0]["tcp.seq"], rcv_nxt) == 0
+            and _offset(first[0]["tcp.ack"], snd_nxt) == 0
+            and ctx.response == "unexpected:tcp:P.")
+
+
 ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_receive-insane-offset": insane_offset,
     "tcp_receive-text-without-ack-bit": text_without_ack_bit,
@@ -198,4 +422,16 @@ ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_listen_input-syn-fin": syn_fin_to_listener,
     "tcp_process-syn-in-syn-rcvd": syn_in_syn_received,
     "udp_input-length-ignored": udp_length_below_payload,
+    "tcp_process-syn-in-reopened-syn-rcvd": syn_in_reopened_syn_received,
+    "tcp_output-ack-now-held-by-nagle": ack_held_behind_nagle,
+    "tcp_timewait_input-syn-reset": time_wait_syn_reset,
+    "tcp_timewait_input-acks-any-length": time_wait_acks_any_length,
+    "tcp_receive-window-from-unacceptable-ack": window_from_unacceptable_ack,
+    "tcp_timewait_input-acks-without-ack-bit": time_wait_acks_without_ack_bit,
+    "tcp_process-syn-ignored-in-syn-rcvd": syn_ignored_in_reopened_syn_received,
+    "tcp_process-syn-rcvd-ack-first": ack_first_in_reopened_syn_received,
+    "tcp_process-syn-rcvd-no-ack-ignored": no_ack_ignored_in_reopened_syn_received,
+    "tcp_process-rst-window-edge-after-fin": rst_at_window_edge_after_fin,
+    "tcp_process-rst-seq-only-after-fin": rst_starting_before_window_after_fin,
+    "tcp_receive-window-shrink-ignored": window_shrink_ignored,
 }

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from reference_stack.tcp import (
     linux_arrival,
+    lwip_arrival,
     netstack_arrival,
     netstack_window,
     recovery,
@@ -242,6 +243,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     length = seg.segment_len
     ts = segment_timestamps(p.last_timestamps_option, seg) if tcb.ts_ok else None
 
+    if lwip_arrival.syn_copy_in_syn_received(layer, tcb, seg, now):
+        return
     # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.
     in_request = tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock
     if p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request:
@@ -387,6 +390,8 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     table = TABLES[tcb.state]
     # Second check: RST (RFC 5961 3.2).
     if flags & RST:
+        if lwip_arrival.time_wait_rst_ignored(layer, tcb):
+            return
         if seg.seq != tcb.rcv_nxt and not linux_arrival.reset_after_fin(layer, tcb, seg):
             trace.add("tcp", DROP, "RFC5961-3.2-MUST-rst-challenge-ack",
                       "RST in window but not at RCV.NXT")
@@ -542,7 +547,11 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         send.send_ack(tcb, now, "RFC9293-3.10.7.4-MUST-ack-text-fin", may_delay=True)
         send.transmit(tcb, now)
         return
-    if ((seg.payload or (fin_ok and p.fin_gap_aborts_after_close)) and tcb.orphan
+    lwip_abort = lwip_arrival.data_after_close(layer, tcb, seg, now)
+    if lwip_abort:
+        return
+    if lwip_abort is None and (
+            (seg.payload or (fin_ok and p.fin_gap_aborts_after_close)) and tcb.orphan
             and tcb.state in (State.FIN_WAIT_1, State.FIN_WAIT_2)
             and seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt)):
         # RFC 1122 4.2.2.13: new data after the user's CLOSE SHOULD draw a RST (Linux

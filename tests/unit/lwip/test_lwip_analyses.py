@@ -8,14 +8,19 @@ from conformance.judge import store
 from conformance.judge.store import Context
 from conformance.targets.lwip import LwipTarget
 from conformance.targets.lwip_analyses import (
+    ack_held_behind_nagle,
     insane_offset,
     rst_at_window_edge,
     rst_starting_before_window,
     syn_fin_to_listener,
+    syn_in_reopened_syn_received,
     syn_in_syn_received,
     text_without_ack_bit,
+    time_wait_acks_any_length,
+    time_wait_syn_reset,
     two_acks_for_an_ack_of_unsent,
     unacceptable_ack,
+    window_from_unacceptable_ack,
 )
 from reference_stack.wire.frame import build_frame
 from reference_stack.wire.ipv4 import IPPROTO_TCP, Ipv4Repr
@@ -130,3 +135,156 @@ def test_syn_in_syn_received():
     assert not syn_in_syn_received(case(opened, seg(RCV_NXT, DUT_NXT, ACK), state="LISTEN"))
     assert not syn_in_syn_received(case(seg(ISS, 0, SYN | ACK), seg(RCV_NXT, 0, SYN),
                                         state="LISTEN"))
+
+
+# -- the stateful engine's cases (lwst): steps with socket calls ----------------------------
+
+def stateful(*steps: dict, answers: tuple[bytes, ...] = (), state: str = "passive-open+calls",
+             call_last: bool = False) -> Context:
+    """A stateful case: the frame that diverged is the last frame step (None if a call
+    diverged, every frame then earlier)."""
+    frames = [bytes.fromhex(s["frame"]) for s in steps if "frame" in s]
+    if call_last:
+        return Context("r", state, "x", (), earlier=tuple((f, ()) for f in frames),
+                       constants=CONSTANTS, steps=steps)
+    return Context("r", state, "x", (), frames[-1], frames[-1], answers, False,
+                   tuple((f, ()) for f in frames[:-1]), CONSTANTS, steps)
+
+
+def frame(f: bytes) -> dict:
+    return {"frame": f.hex()}
+
+
+def test_unacceptable_ack_before_a_call_that_diverged():
+    text = frame(seg(RCV_NXT, DUT_NXT + 1, ACK | PSH, b"a"))  # acknowledges unsent data
+    assert unacceptable_ack(stateful(text, {"call": "send", "data": "aa"}, call_last=True))
+    pure = frame(seg(RCV_NXT, DUT_NXT + 1, ACK))  # no text: the call's divergence is not its
+    assert not unacceptable_ack(stateful(pure, {"call": "send", "data": "aa"}, call_last=True))
+
+
+def test_unacceptable_ack_counts_the_dut_s_sends_and_fin():
+    after_close = seg(RCV_NXT, DUT_NXT + 1, ACK | FIN)  # acknowledges the DUT's FIN
+    assert not unacceptable_ack(stateful({"call": "close"}, frame(after_close)))
+    assert unacceptable_ack(stateful(frame(after_close)))
+    sent = seg(RCV_NXT, DUT_NXT + 3, ACK | PSH, b"a")
+    assert not unacceptable_ack(stateful({"call": "send", "data": "616263"}, frame(sent)))
+
+
+def test_unacceptable_ack_takes_the_active_opening_s_window():
+    old = seg(RCV_NXT, DUT_NXT - 65536, ACK)  # beyond 64240, within 65535 << 7
+    assert unacceptable_ack(stateful(frame(old), state="active-open+calls"))
+    assert not unacceptable_ack(stateful(frame(old)))
+
+
+def test_syn_in_a_reopened_syn_received():
+    opened = frame(seg(RCV_NXT + 100, 0, SYN))
+    assert syn_in_reopened_syn_received(stateful(frame(seg(RCV_NXT, 0, RST)), opened,
+                                                 frame(seg(RCV_NXT + 101, 9, SYN | ACK | FIN))))
+    assert not syn_in_reopened_syn_received(stateful(opened, frame(seg(RCV_NXT, 9, ACK))))
+
+
+def test_ack_held_behind_nagle():
+    syn = frame(seg(RCV_NXT, 0, SYN))
+    two = ({"call": "send", "data": "61"}, {"call": "send", "data": "62"})
+    assert ack_held_behind_nagle(stateful(*two, syn))
+    assert not ack_held_behind_nagle(stateful(two[0], syn))  # nothing queued
+    answer = seg(DUT_NXT, RCV_NXT, ACK)
+    assert not ack_held_behind_nagle(stateful(*two, syn, answers=(answer,)))
+
+
+def test_time_wait_reached_after_close_and_the_peer_s_fin():
+    close, fin = {"call": "close"}, frame(seg(RCV_NXT, DUT_NXT + 1, FIN | ACK))
+    syn = frame(seg(RCV_NXT + 1000, 77, SYN | FIN))
+    rst = seg(77, RCV_NXT + 1001, RST | ACK)
+    assert time_wait_syn_reset(stateful(close, fin, syn, answers=(rst,)))
+    assert not time_wait_syn_reset(stateful(close, syn, answers=(rst,)))  # no FIN came
+    text = frame(seg(RCV_NXT + 1000, DUT_NXT + 1, ACK, b"abc"))
+    assert time_wait_acks_any_length(stateful(close, fin, text))
+    assert not time_wait_acks_any_length(stateful(fin, text))  # not closed: not TIME-WAIT
+    assert not time_wait_acks_any_length(stateful(close, fin, frame(seg(RCV_NXT + 1, 2, ACK))))
+
+
+def test_ack_after_the_peer_s_fin_for_a_segment_starting_before_rcv_nxt():
+    fin = frame(seg(RCV_NXT, DUT_NXT, FIN | ACK))
+    overlapping = frame(seg(RCV_NXT - 1, DUT_NXT, ACK | PSH, b"x" * 28))
+    assert time_wait_acks_any_length(stateful(fin, overlapping))
+    assert not time_wait_acks_any_length(stateful(fin, frame(seg(RCV_NXT + 1, DUT_NXT, ACK))))
+    assert not time_wait_acks_any_length(stateful(overlapping))  # no FIN before it
+
+
+def test_window_taken_from_an_unacceptable_ack():
+    def closing(ack, window_zero=True, offset=3884):
+        f = seg(RCV_NXT + offset, ack, ACK)
+        if window_zero:  # the window field (octets 14-15 of the TCP header, at 48-49)
+            f = f[:48] + bytes(2) + f[50:]
+        return stateful(frame(f), {"call": "send", "data": "6162"}, call_last=True)
+    assert window_from_unacceptable_ack(closing(DUT_NXT + 100_000_000))
+    assert not window_from_unacceptable_ack(closing(DUT_NXT))  # acceptable: RFC takes it too
+    assert not window_from_unacceptable_ack(closing(DUT_NXT + 100, window_zero=False))
+    assert not window_from_unacceptable_ack(closing(DUT_NXT + 100, offset=0))  # snd_wl1 = seqno
+
+
+def test_time_wait_acks_a_segment_without_the_ack_bit():
+    from conformance.targets.lwip_analyses import time_wait_acks_without_ack_bit
+    close, fin = {"call": "close"}, frame(seg(RCV_NXT, DUT_NXT + 1, FIN | ACK))
+    bare_fin = frame(seg(RCV_NXT + 65535, 0, FIN))
+    assert time_wait_acks_without_ack_bit(stateful(close, fin, bare_fin))
+    assert not time_wait_acks_without_ack_bit(stateful(fin, bare_fin))
+    assert not time_wait_acks_without_ack_bit(stateful(close, fin, frame(seg(RCV_NXT, 0, 0))))
+
+
+def test_syn_ignored_in_a_reopened_syn_received():
+    from conformance.targets.lwip_analyses import syn_ignored_in_reopened_syn_received
+    opened, other = frame(seg(RCV_NXT, 0, SYN)), frame(seg(RCV_NXT + 65535, 0, SYN | PSH, b"x"))
+    again = frame(seg(RCV_NXT + 65534, 0, SYN))
+    assert syn_ignored_in_reopened_syn_received(stateful(opened, other, again))
+    assert not syn_ignored_in_reopened_syn_received(stateful(opened, opened, again))  # a copy
+    assert not syn_ignored_in_reopened_syn_received(stateful(opened, again))
+
+
+def test_segments_in_a_re_opened_syn_received():
+    from conformance.targets.lwip_analyses import (
+        ack_first_in_reopened_syn_received,
+        no_ack_ignored_in_reopened_syn_received,
+    )
+    syn = seg(RCV_NXT + 500, 0, SYN)
+    syn_ack = seg(DUT_NXT, RCV_NXT + 501, SYN | ACK)
+    bad_ack = seg(RCV_NXT, DUT_NXT + 70, ACK | PSH, b"x")
+    rst = seg(DUT_NXT + 70, RCV_NXT + 1, RST | ACK)
+
+    def case_of(current, earlier_answer, answers=()):
+        return Context("r", "passive-open+calls", "x", (), current, current, answers, True,
+                       ((syn, earlier_answer),), CONSTANTS)
+    assert ack_first_in_reopened_syn_received(case_of(bad_ack, (syn_ack,), (rst,)))
+    assert not ack_first_in_reopened_syn_received(case_of(bad_ack, (), (rst,)))  # no listener
+    assert not ack_first_in_reopened_syn_received(case_of(bad_ack, (syn_ack,)))
+    syn_fin = seg(RCV_NXT + 100_000, 0, SYN | FIN)
+    assert no_ack_ignored_in_reopened_syn_received(case_of(syn_fin, (syn_ack,)))
+    assert not no_ack_ignored_in_reopened_syn_received(case_of(syn_fin, (syn_ack,), (syn_ack,)))
+
+
+def test_rst_analyses_count_rcv_nxt_past_the_peer_s_fin():
+    from conformance.targets.lwip_analyses import (
+        rst_at_window_edge_after_fin,
+        rst_starting_before_window_after_fin,
+    )
+    fin = frame(seg(RCV_NXT, DUT_NXT, FIN | ACK))
+    edge = frame(seg(RCV_NXT + 1 + 65535, 0, RST))
+    assert rst_at_window_edge_after_fin(stateful(fin, edge))
+    assert not rst_at_window_edge(stateful(fin, edge))
+    before = frame(seg(RCV_NXT, 0, RST | FIN, b"x" * 10))
+    assert rst_starting_before_window_after_fin(stateful(fin, before))
+    assert not rst_starting_before_window_after_fin(stateful(before))
+
+
+def test_window_shrink_ignored():
+    from conformance.targets.lwip_analyses import window_shrink_ignored
+    zero = seg(RCV_NXT, DUT_NXT, ACK)
+    zero = zero[:48] + bytes(2) + zero[50:]
+
+    def case_of(first):
+        return Context("", "passive-open+calls", "unexpected:tcp:P.", (),
+                       earlier=((first, ()),), constants=CONSTANTS,
+                       steps=({"frame": first.hex()}, {"call": "send", "data": "61"}))
+    assert window_shrink_ignored(case_of(zero))
+    assert not window_shrink_ignored(case_of(seg(RCV_NXT, DUT_NXT, ACK)))  # window 512

@@ -10,10 +10,14 @@ import errno
 import pytest
 
 from reference_stack.profiles import LWIP, RFC
+from reference_stack.socket_api import SO_LINGER, SOL_SOCKET
+from reference_stack.tcp.state import State
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP
-from tests.unit.refstack.harness import connected_pair, make_stack
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN
+from tests.unit.refstack.conn import bring_to
+from tests.unit.refstack.harness import connected_pair, make_stack, syn_options
 from tests.unit.refstack.test_iface_linux_icmp import ip_frame
 
 ECHO, ECHO_REPLY = 8, 0
@@ -75,3 +79,157 @@ def test_recv_after_the_end_of_file(profile) -> None:
     # POSIX: 0 again; lwIP's netconn_recv_data_tcp freed its mailbox after the FIN: ENOTCONN
     lwip = profile is LWIP
     assert (second.value, second.errno) == ((None, errno.ENOTCONN) if lwip else (b"", 0))
+
+
+# -- lwIP stateful findings (lwst) ------------------------------------------------------------
+
+def _orphan_fin_wait_1(profile):
+    """An orphaned FIN-WAIT-1: the peer's handshake accepted, then close()."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(wscale=None, ts=None)))
+    c.note(c.seg(ACK))
+    child = c.stack.accept(c.listen_fd).value[0]
+    c.note(c.stack.close(child, 0.0).reaction)  # our FIN
+    assert c.state() is State.FIN_WAIT_1
+    return c
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_in_order_data_after_close_aborts_from_the_connection(profile) -> None:
+    """RFC 1122 4.2.2.13 (a RST, its form open): the rfc profile answers the segment
+    (<SEQ=SEG.ACK><CTL=RST>); lwIP's tcp_receive takes the text, then tcp_input's tcp_abort
+    sends RST,ACK at SND.NXT acknowledging it (stateful finding 09c385b8f71f)."""
+    c = _orphan_fin_wait_1(profile)
+    fin_not_acked = c.rcv_nxt - 1
+    (rst,) = c.note(c.seg(ACK | PSH, ack=fin_not_acked, payload=b"x"))
+    assert c.state() is State.CLOSED
+    if profile is LWIP:
+        assert (rst.flags, rst.seq, rst.ack) == (RST | ACK, c.rcv_nxt, c.snd_nxt + 1)
+    else:
+        assert (rst.flags, rst.seq) == (RST, fin_not_acked)
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_out_of_order_data_after_close_is_queued(profile) -> None:
+    """Text beyond RCV.NXT after close(): the rfc profile resets (RFC 1122 4.2.2.13); lwIP
+    queues it out of order and acknowledges RCV.NXT (tcp_input aborts only on in-order text:
+    stateful finding 5c825436f9df)."""
+    c = _orphan_fin_wait_1(profile)
+    (reply,) = c.note(c.seg(ACK | PSH, seq=c.snd_nxt + 100, payload=b"later"))
+    if profile is LWIP:
+        assert (reply.flags, reply.ack) == (ACK, c.snd_nxt)
+        assert c.state() is State.FIN_WAIT_2
+    else:
+        assert reply.flags & RST and c.state() is State.CLOSED
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_close_with_unread_data_after_shutdown(profile) -> None:
+    """close() with unread data after shutdown(SHUT_WR): RFC 1122 4.2.2.13's RST from the
+    rfc profile; lwIP's tcp_close_shutdown resets only in ESTABLISHED and CLOSE_WAIT
+    (stateful finding e8c52668cc5e)."""
+    link, a, _, b = connected_pair(profile)
+    link.call(link.a, "shutdown", a, 1)
+    link.call(link.b, "send", b, b"unread")
+    link.deliver()
+    before = len(link.log)
+    link.call(link.a, "close", a)
+    sent = [d.tcp for w, d, _ in link.log[before:] if w == "a" and d.tcp]
+    assert [s.flags & RST for s in sent] == ([] if profile is LWIP else [RST])
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_recv_after_a_reset(profile) -> None:
+    """POSIX: recv() reports ECONNRESET once, then the end of file; lwIP's err_tcp posts the
+    error to the mailbox and keeps it pending: two ECONNRESET, then ENOTCONN (stateful finding
+    706b0eb9113c)."""
+    link, a, _, b = connected_pair(profile)
+    link.call(link.b, "setsockopt", b, SOL_SOCKET, SO_LINGER, (1, 0))
+    link.call(link.b, "close", b)  # a RST
+    link.deliver()
+    got = [link.call(link.a, "recv", a, 10) for _ in range(3)]
+    want = ([(None, errno.ECONNRESET)] * 2 + [(None, errno.ENOTCONN)] if profile is LWIP
+            else [(None, errno.ECONNRESET), (b"", 0), (b"", 0)])
+    assert [(r.value, r.errno) for r in got] == want
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_recv_after_send_reported_the_reset(profile) -> None:
+    """send() takes the pending error (ECONNRESET); POSIX recv() then reads the end of file,
+    lwIP's recv() the error err_tcp posted to its mailbox (stateful finding 706b0eb9113c)."""
+    link, a, _, b = connected_pair(profile)
+    link.call(link.b, "setsockopt", b, SOL_SOCKET, SO_LINGER, (1, 0))
+    link.call(link.b, "close", b)  # a RST
+    link.deliver()
+    assert link.call(link.a, "send", a, b"x").errno == errno.ECONNRESET
+    got = link.call(link.a, "recv", a, 10)
+    assert (got.value, got.errno) == ((None, errno.ECONNRESET) if profile is LWIP else (b"", 0))
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_rst_in_time_wait(profile) -> None:
+    """RFC 9293 3.10.7.4: a RST at RCV.NXT ends TIME-WAIT; lwIP's tcp_timewait_input ignores
+    every RST there (RFC 1337; stateful finding 60a1307154aa)."""
+    c = bring_to(State.TIME_WAIT, profile)
+    assert c.note(c.seg(RST)) == []
+    assert c.state() is (State.TIME_WAIT if profile is LWIP else State.CLOSED)
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_in_order_data_and_fin_after_close_in_fin_wait_2(profile) -> None:
+    """In-order text with a FIN after close() in FIN-WAIT-2: the rfc profile resets (RFC 1122
+    4.2.2.13); lwIP's FIN takes the pcb to TIME_WAIT before tcp_abort, whose tcp_abandon frees
+    a TIME_WAIT pcb without a RST: nothing is sent (stateful finding 55808a138259)."""
+    c = _orphan_fin_wait_1(profile)
+    c.note(c.seg(ACK))  # our FIN acknowledged
+    assert c.state() is State.FIN_WAIT_2
+    replies = c.note(c.seg(ACK | PSH | FIN, payload=b"late"))
+    assert [r.flags & RST for r in replies] == ([] if profile is LWIP else [RST])
+    assert c.state() is State.CLOSED
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_copy_of_the_syn_in_syn_received(profile) -> None:
+    """RFC 9293's first check answers a copy of the SYN in SYN-RECEIVED with an ACK; lwIP's
+    tcp_process retransmits its SYN,ACK (tcp_rexmit; stateful finding 98af8bf3bdc7)."""
+    c = bring_to(State.SYN_RECEIVED, profile)
+    (reply,) = c.note(c.seg(SYN, seq=c.snd_nxt - 1, options=syn_options(wscale=None, ts=None)))
+    assert reply.flags == (SYN | ACK if profile is LWIP else ACK)
+    assert c.state() is State.SYN_RECEIVED
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_shutdown_after_the_end_of_file(profile) -> None:
+    """shutdown(SHUT_WR) in LAST-ACK: lwIP refuses with ENOTCONN (tcp_shutdown) until recv()
+    reported the end of file; then shut_tx is tcp_close, which succeeds (api_msg.c
+    lwip_netconn_do_close_internal; stateful finding 7165918cb42b). POSIX: 0 throughout."""
+    link, a, _, b = connected_pair(profile)
+    link.call(link.b, "shutdown", b, 1)  # the peer's FIN
+    link.deliver()
+    link.call(link.a, "shutdown", a, 1)  # LAST-ACK
+    lwip = profile is LWIP
+    assert link.call(link.a, "shutdown", a, 1).errno == (errno.ENOTCONN if lwip else 0)
+    assert link.call(link.a, "recv", a, 10).value == b""
+    assert link.call(link.a, "shutdown", a, 1).errno == 0
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_second_shutdown_after_the_end_of_file(profile) -> None:
+    """recv() reported the end of file, then shutdown(SHUT_WR) twice: lwIP's first is
+    tcp_close, which releases the pcb, so the second fails with ENOTCONN (api_msg.c
+    lwip_netconn_do_close; stateful finding 7165918cb42b, seed 1). POSIX: 0 twice."""
+    link, a, _, b = connected_pair(profile)
+    link.call(link.b, "shutdown", b, 1)  # the peer's FIN
+    link.deliver()
+    assert link.call(link.a, "recv", a, 10).value == b""
+    assert link.call(link.a, "shutdown", a, 1).errno == 0
+    assert link.call(link.a, "shutdown", a, 1).errno == (errno.ENOTCONN if profile is LWIP else 0)
+
+
+def test_a_second_fin_after_the_first_was_taken_is_not_counted() -> None:
+    """A FIN at RCV.NXT replaces only a FIN still queued out of order (stateful finding
+    c35c2c303318, seed 2: a FIN at RCV.NXT after the peer's FIN in TIME-WAIT)."""
+    c = bring_to(State.CLOSE_WAIT, LWIP)
+    rcv_nxt = c.tcb().rcv_nxt
+    c.note(c.seg(FIN | ACK))
+    assert c.tcb().rcv_nxt == rcv_nxt
