@@ -23,7 +23,7 @@ import pytest
 from conformance.author import barriers
 from conformance.author.ipsec import IPSEC, IPSEC_CONFIG
 from conformance.author.link_mtu import set_link_mtu
-from conformance.cli import lifetime
+from conformance.cli import lifetime, timing
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.fabric import naming, reaper
 from conformance.fabric.namespaces import DutConfig, parse_sysctl_items
@@ -140,6 +140,7 @@ def pytest_configure(config: pytest.Config) -> None:
         lifetime.die_with_parent()  # no orphaned worker after the controller's kill -9
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(state), "netconform-xdist")
+    config.pluginmanager.register(timing.PhaseTimer(), "netconform-timing")
     if not state.is_worker:
         reaper.reap()
         state.collector = ResultsCollector(state.target_name, command_line(), harness_version())
@@ -223,6 +224,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     setup_error_is_error(item, call, report)
     if call.when == "teardown":
         data = getattr(item, "_netconform_record", {})
+        data["timing"] = timing.clock_of(item).to_dict()
         data["requirements"] = requirement_ids(item)
         if not data["requirements"]:
             data["no_requirement"] = True  # reported as such (terminal summary, report)
@@ -242,11 +244,13 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
         result = yield
     except BaseException:
         if bed is not None and state.lockstep != "off":
-            _lockstep(bed, state, item.nodeid)
+            with timing.lockstep_part(item):
+                _lockstep(bed, state, item.nodeid)
         raise
     if bed is None or state.lockstep == "off":
         return result
-    unexplained, stale = _lockstep(bed, state, item.nodeid)
+    with timing.lockstep_part(item):
+        unexplained, stale = _lockstep(bed, state, item.nodeid)
     if state.lockstep == "enforce" and (unexplained or stale):
         raise AssertionError(divergence_message(unexplained, stale, bed))
     return result
