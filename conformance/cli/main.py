@@ -222,6 +222,9 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     out = [*suites, *plugin_args(), f"--rootdir={rootdir(suites)}",
            "--target", args.target, "--netconform-out", args.out,
            "-p", "no:cacheprovider", "--tb=short", "-rfEX",
+           # suites are not property tests: hypothesis's plugin would import all of
+           # hypothesis at every worker's end (pytest rewrites its modules: ~1 s each)
+           "-p", "no:hypothesispytest",
            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if args.workers:
         out += ["-n", str(args.workers)]

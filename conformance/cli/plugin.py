@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shlex
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,9 @@ class RunState:
         self.stopped_by: str | None = None  # the signal that stopped the run, if one did
         self.barrier: str | None = "echo"  # the probe bed set-up found answered (None: none)
         self.unavailable: list[str] = []  # what this worker's target cannot do here
+        # results.json's requirements with their rules, read from the oracle's source on a
+        # thread of the controller while the workers test (not at the run's end)
+        self.requirements: Future[dict[str, dict[str, Any]]] | None = None
 
     def stopped(self, signal_name: str) -> None:
         self.stopped_by = signal_name
@@ -150,6 +154,18 @@ def pytest_configure(config: pytest.Config) -> None:
             except lifetime.OutDirRefused as exc:
                 raise pytest.UsageError(str(exc)) from None
             os.makedirs(os.path.join(state.out_dir, "pcaps"), exist_ok=True)
+            state.requirements = requirements_soon()
+
+
+def requirements_soon() -> Future[dict[str, dict[str, Any]]]:
+    """``requirements_json()`` on a thread: ready when the run writes its outputs."""
+    from conformance.requirements.vocabulary import requirements_json
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="nc-requirements")
+    try:
+        return pool.submit(requirements_json)
+    finally:
+        pool.shutdown(wait=False)
 
 
 class XdistHooks:
