@@ -3,6 +3,7 @@ for its connection; RFC 9293 3.9.1.1's OPEN timeout): data unacknowledged for lo
 user timeout gives the connection up, with ETIMEDOUT for the application, and no RST."""
 
 import errno
+import select
 import socket
 
 import pytest
@@ -38,5 +39,8 @@ def test_unacknowledged_data_gives_up_after_the_user_timeout(ex, dut, endpoints,
     dut.setsockopt(peer.fd, socket.IPPROTO_TCP, TCP_USER_TIMEOUT, ms)
     dut.send(peer.fd, b"never acknowledged")
     peer.conn.expect(flags="PA")
-    ex.sleep(ms / 1000 + 0.8)  # the retransmissions (judged by the lockstep), then the end
+    # the retransmissions (judged by the lockstep), then the end, which poll() returns at
+    # (POLLERR, always reported: tcp_poll); the lockstep judges that time too
+    revents = dut.poll(peer.fd, 0, ms / 1000 + 0.8)
+    assert revents & select.POLLERR, revents
     assert dut.getsockopt(peer.fd, socket.SOL_SOCKET, socket.SO_ERROR) == errno.ETIMEDOUT
