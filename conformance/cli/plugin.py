@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shlex
-from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from conformance.author import barriers
 from conformance.author.ipsec import IPSEC, IPSEC_CONFIG
 from conformance.author.link_mtu import set_link_mtu
 from conformance.cli import lifetime, timing
+from conformance.cli.requirements_job import RequirementsJob
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.fabric import naming, reaper
 from conformance.fabric.namespaces import DutConfig, parse_sysctl_items
@@ -100,9 +100,9 @@ class RunState:
         self.stopped_by: str | None = None  # the signal that stopped the run, if one did
         self.barrier: str | None = "echo"  # the probe bed set-up found answered (None: none)
         self.unavailable: list[str] = []  # what this worker's target cannot do here
-        # results.json's requirements with their rules, read from the oracle's source on a
-        # thread of the controller while the workers test (not at the run's end)
-        self.requirements: Future[dict[str, dict[str, Any]]] | None = None
+        # results.json's requirements with their rules, read from the oracle's source by a
+        # process of their own while the workers test (not at the run's end)
+        self.requirements: RequirementsJob | None = None
 
     def stopped(self, signal_name: str) -> None:
         self.stopped_by = signal_name
@@ -154,18 +154,7 @@ def pytest_configure(config: pytest.Config) -> None:
             except lifetime.OutDirRefused as exc:
                 raise pytest.UsageError(str(exc)) from None
             os.makedirs(os.path.join(state.out_dir, "pcaps"), exist_ok=True)
-            state.requirements = requirements_soon()
-
-
-def requirements_soon() -> Future[dict[str, dict[str, Any]]]:
-    """``requirements_json()`` on a thread: ready when the run writes its outputs."""
-    from conformance.requirements.vocabulary import requirements_json
-
-    pool = ThreadPoolExecutor(1, thread_name_prefix="nc-requirements")
-    try:
-        return pool.submit(requirements_json)
-    finally:
-        pool.shutdown(wait=False)
+            state.requirements = RequirementsJob()
 
 
 class XdistHooks:
@@ -379,10 +368,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if why:
         state.collector.mark_incomplete(why)
     reaper.reap()  # anything a killed xdist worker left behind
-    if state.out_dir and state.collector.tests:
-        from conformance.cli.output import write_outputs
+    try:
+        if state.out_dir and state.collector.tests:
+            from conformance.cli.output import write_outputs
 
-        write_outputs(state, session.config)
+            write_outputs(state, session.config)
+    finally:
+        if state.requirements is not None:
+            state.requirements.cancel()
 
 
 # -- fixtures ---------------------------------------------------------------------------
