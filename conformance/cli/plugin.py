@@ -352,6 +352,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             + ", ".join(unmarked[:5]) + (" ..." if len(unmarked) > 5 else ""))
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist waits for its workers' processes to end
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state: RunState = session.config.stash[STASH_STATE]
     if state.is_worker or state.collector is None:
@@ -367,7 +368,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     why = incomplete_reason(session, state, exitstatus)
     if why:
         state.collector.mark_incomplete(why)
-    reaper.reap()  # anything a killed xdist worker left behind
     try:
         if state.out_dir and state.collector.tests:
             from conformance.cli.output import write_outputs
@@ -376,6 +376,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     finally:
         if state.requirements is not None:
             state.requirements.cancel()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state: RunState | None = config.stash.get(STASH_STATE, None)
+    if state is not None and not state.is_worker:
+        reaper.reap()  # anything a killed xdist worker left behind (its processes are gone now)
 
 
 # -- fixtures ---------------------------------------------------------------------------
