@@ -72,6 +72,9 @@ def summarise(results: dict[str, Any], top: int = 30, wall: float | None = None,
         span = spans.setdefault(timing["worker"], [timing["start"], end])
         span[0], span[1] = min(span[0], timing["start"]), max(span[1], end)
     rows.sort(key=lambda row: -row[0])
+    by_file: dict[str, float] = defaultdict(float)
+    for duration, tid, _ in rows:
+        by_file[tid.split("::", 1)[0]] += duration
     out: dict[str, Any] = {
         "tests": len(tests),
         "summary": results.get("summary"),
@@ -82,6 +85,8 @@ def summarise(results: dict[str, Any], top: int = 30, wall: float | None = None,
         "per_worker_busy_s": {w: round(v, 3) for w, v in sorted(per_worker.items())},
         "run_duration_s": results.get("duration_s"),
         "wall_s": round(wall, 3) if wall is not None else None,
+        "top_files": [{"file": f, "s": round(v, 3)} for f, v in
+                      sorted(by_file.items(), key=lambda kv: -kv[1])[:top]],
         "top": [{"id": tid, "s": round(d, 3),
                  **({k: round(v, 3) for k, v in parts.items()} if parts else {})}
                 for d, tid, parts in rows[:top]],
@@ -143,6 +148,9 @@ def print_human(s: dict[str, Any]) -> None:
                 "worker_finish_spread_s", "start_up_s", "end_s", "outputs"):
         if s.get(key) is not None:
             print(f"{key}: {s[key]}", file=sys.stderr)
+    print(f"top {len(s['top_files'])} files by time (s):", file=sys.stderr)
+    for row in s["top_files"]:
+        print(f"  {row['s']:6.2f}  {row['file']}", file=sys.stderr)
     print(f"top {len(s['top'])} tests by time (s: total, then by category):", file=sys.stderr)
     for row in s["top"]:
         parts = " ".join(f"{k}={row[k]}" for k in CATEGORIES if k in row)
@@ -177,8 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(results, args.top, wall, t_start)
     if args.outputs:
         summary["outputs"] = time_outputs(results)
-    print(json.dumps({"name": "linux_suite_time_split", **{k: v for k, v in summary.items()
-                                                            if k != "top"}}), flush=True)
+    print(json.dumps({"name": "linux_suite_time_split", **{
+        k: v for k, v in summary.items() if k not in ("top", "top_files")}}), flush=True)
     print_human(summary)
     return 0
 
