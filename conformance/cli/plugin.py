@@ -45,6 +45,12 @@ COMPLETE_EXIT = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
                  pytest.ExitCode.NO_TESTS_COLLECTED)
 
 
+def written_results(config: pytest.Config | None) -> dict[str, Any] | None:
+    """The results document the run wrote (None if it wrote none), without reading it back."""
+    state = config.stash.get(STASH_STATE, None) if config is not None else None
+    return state.results if state is not None else None
+
+
 def harness_version() -> str:
     try:
         return metadata.version("netconform")
@@ -103,6 +109,7 @@ class RunState:
         # results.json's requirements with their rules, read from the oracle's source by a
         # process of their own while the workers test (not at the run's end)
         self.requirements: RequirementsJob | None = None
+        self.results: dict[str, Any] | None = None  # what results.json got (the controller's)
 
     def stopped(self, signal_name: str) -> None:
         self.stopped_by = signal_name
@@ -372,7 +379,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if state.out_dir and state.collector.tests:
             from conformance.cli.output import write_outputs
 
-            write_outputs(state, session.config)
+            state.results = write_outputs(state, session.config)
     finally:
         if state.requirements is not None:
             state.requirements.cancel()
