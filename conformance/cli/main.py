@@ -222,6 +222,9 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     out = [*suites, *plugin_args(), f"--rootdir={rootdir(suites)}",
            "--target", args.target, "--netconform-out", args.out,
            "-p", "no:cacheprovider", "--tb=short", "-rfEX",
+           # suites are not property tests: hypothesis's plugin would import all of
+           # hypothesis at every worker's end (pytest rewrites its modules: ~1 s each)
+           "-p", "no:hypothesispytest",
            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if args.workers:
         out += ["-n", str(args.workers)]
@@ -257,8 +260,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageFailure(str(exc)) from None
     except OSError as exc:
         raise UsageFailure(f"--out {args.out}: {exc.strerror}") from None
-    code = pytest.main(argv)
-    results = read_results(args.out)
+    run = RunWatch()
+    code = pytest.main(argv, plugins=[run])
+    from conformance.cli.plugin import written_results  # loaded by pytest.main by now
+
+    results = written_results(run.config) or read_results(args.out)
     if code == 5:
         raise UsageFailure("no tests were collected (check --suite and -k)")
     if results is not None and not results.get("complete", True):  # the report has a banner
@@ -272,6 +278,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         for line in limits(results):  # also a banner in the report
             print(f"netconform: note: {line}")
     return PYTEST_EXIT[int(code)]
+
+
+class RunWatch:
+    """Passed to pytest.main: the run's config, to take its results without reading back the
+    results.json just written (tens of megabytes)."""
+
+    config: Any = None
+
+    def pytest_configure(self, config: Any) -> None:
+        self.config = config
 
 
 def read_results(out: str) -> dict[str, Any] | None:

@@ -24,7 +24,7 @@ def write_fuzz_outputs(target: str, out: str, findings: list[dict[str, Any]],
 def write_outputs(state: Any, config: Any) -> dict[str, Any]:
     out = state.out_dir
     # Each requirement with the oracle's rules behind it (module:function, refinements).
-    requirements = requirements_json()
+    requirements = state.requirements.result() if state.requirements else requirements_json()
     for rid, req in state.catalogue.items():  # a user's own (--requirements DIR)
         requirements.setdefault(rid, {"rfc": req.rfc, "section": req.section,
                                       "level": req.level, "text": req.text, "rules": []})

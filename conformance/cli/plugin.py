@@ -23,7 +23,8 @@ import pytest
 from conformance.author import barriers
 from conformance.author.ipsec import IPSEC, IPSEC_CONFIG
 from conformance.author.link_mtu import set_link_mtu
-from conformance.cli import lifetime
+from conformance.cli import lifetime, timing
+from conformance.cli.requirements_job import RequirementsJob
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.fabric import naming, reaper
 from conformance.fabric.namespaces import DutConfig, parse_sysctl_items
@@ -42,6 +43,12 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]  # (holds suites/)
 # pytest exit statuses of a session that ran every selected test: ok, tests failed, none found.
 COMPLETE_EXIT = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
                  pytest.ExitCode.NO_TESTS_COLLECTED)
+
+
+def written_results(config: pytest.Config | None) -> dict[str, Any] | None:
+    """The results document the run wrote (None if it wrote none), without reading it back."""
+    state = config.stash.get(STASH_STATE, None) if config is not None else None
+    return state.results if state is not None else None
 
 
 def harness_version() -> str:
@@ -99,6 +106,10 @@ class RunState:
         self.stopped_by: str | None = None  # the signal that stopped the run, if one did
         self.barrier: str | None = "echo"  # the probe bed set-up found answered (None: none)
         self.unavailable: list[str] = []  # what this worker's target cannot do here
+        # results.json's requirements with their rules, read from the oracle's source by a
+        # process of their own while the workers test (not at the run's end)
+        self.requirements: RequirementsJob | None = None
+        self.results: dict[str, Any] | None = None  # what results.json got (the controller's)
 
     def stopped(self, signal_name: str) -> None:
         self.stopped_by = signal_name
@@ -140,6 +151,7 @@ def pytest_configure(config: pytest.Config) -> None:
         lifetime.die_with_parent()  # no orphaned worker after the controller's kill -9
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(state), "netconform-xdist")
+    config.pluginmanager.register(timing.PhaseTimer(), "netconform-timing")
     if not state.is_worker:
         reaper.reap()
         state.collector = ResultsCollector(state.target_name, command_line(), harness_version())
@@ -149,6 +161,7 @@ def pytest_configure(config: pytest.Config) -> None:
             except lifetime.OutDirRefused as exc:
                 raise pytest.UsageError(str(exc)) from None
             os.makedirs(os.path.join(state.out_dir, "pcaps"), exist_ok=True)
+            state.requirements = RequirementsJob()
 
 
 class XdistHooks:
@@ -223,6 +236,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     setup_error_is_error(item, call, report)
     if call.when == "teardown":
         data = getattr(item, "_netconform_record", {})
+        data["timing"] = timing.clock_of(item).to_dict()
         data["requirements"] = requirement_ids(item)
         if not data["requirements"]:
             data["no_requirement"] = True  # reported as such (terminal summary, report)
@@ -242,11 +256,13 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
         result = yield
     except BaseException:
         if bed is not None and state.lockstep != "off":
-            _lockstep(bed, state, item.nodeid)
+            with timing.lockstep_part(item):
+                _lockstep(bed, state, item.nodeid)
         raise
     if bed is None or state.lockstep == "off":
         return result
-    unexplained, stale = _lockstep(bed, state, item.nodeid)
+    with timing.lockstep_part(item):
+        unexplained, stale = _lockstep(bed, state, item.nodeid)
     if state.lockstep == "enforce" and (unexplained or stale):
         raise AssertionError(divergence_message(unexplained, stale, bed))
     return result
@@ -343,6 +359,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             + ", ".join(unmarked[:5]) + (" ..." if len(unmarked) > 5 else ""))
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist waits for its workers' processes to end
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state: RunState = session.config.stash[STASH_STATE]
     if state.is_worker or state.collector is None:
@@ -358,11 +375,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     why = incomplete_reason(session, state, exitstatus)
     if why:
         state.collector.mark_incomplete(why)
-    reaper.reap()  # anything a killed xdist worker left behind
-    if state.out_dir and state.collector.tests:
-        from conformance.cli.output import write_outputs
+    try:
+        if state.out_dir and state.collector.tests:
+            from conformance.cli.output import write_outputs
 
-        write_outputs(state, session.config)
+            state.results = write_outputs(state, session.config)
+    finally:
+        if state.requirements is not None:
+            state.requirements.cancel()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state: RunState | None = config.stash.get(STASH_STATE, None)
+    if state is not None and not state.is_worker:
+        reaper.reap()  # anything a killed xdist worker left behind (its processes are gone now)
 
 
 # -- fixtures ---------------------------------------------------------------------------

@@ -49,17 +49,62 @@ def parse_xfrm_stat(text: str, into: Counters) -> None:
             into.setdefault("Xfrm", {})[parts[0][4:]] = int(parts[1])
 
 
-def snapshot(ns: str) -> Counters:
-    counters: Counters = {}
+SOURCES = (("snmp", parse_paired), ("netstat", parse_paired), ("snmp6", parse_snmp6),
+           ("xfrm_stat", parse_xfrm_stat))
+PAIRED = {"snmp", "netstat"}
+Texts = dict[str, str]  # /proc/net file name -> its text
+
+
+def read(ns: str) -> Texts:
+    """The counters' files of ``ns``, unparsed (a test's start: read now, parse only what
+    changed at its end, see text_delta)."""
+    texts: Texts = {}
     with netns.entered(ns):
-        for name, parser in (("snmp", parse_paired), ("netstat", parse_paired),
-                             ("snmp6", parse_snmp6), ("xfrm_stat", parse_xfrm_stat)):
+        for name, _ in SOURCES:
             try:
                 with open(f"/proc/thread-self/net/{name}") as f:
-                    parser(f.read(), counters)
+                    texts[name] = f.read()
             except FileNotFoundError:
                 pass
+    return texts
+
+
+def parse(texts: Texts) -> Counters:
+    counters: Counters = {}
+    for name, parser in SOURCES:
+        if name in texts:
+            parser(texts[name], counters)
     return counters
+
+
+def snapshot(ns: str) -> Counters:
+    return parse(read(ns))
+
+
+def _chunks(name: str, text: str) -> dict[str, str]:
+    """A file's text by unit of parsing: header -> header and values lines (paired files), or
+    counter name -> its line."""
+    lines = text.splitlines()
+    if name in PAIRED:
+        return {h: f"{h}\n{v}" for h, v in zip(lines[::2], lines[1::2], strict=False)}
+    return {line.split(maxsplit=1)[0]: line for line in lines if line.strip()}
+
+
+def text_delta(before: Texts, after: Texts) -> Counters:
+    """``delta(parse(before), parse(after))``, parsing only the lines that changed."""
+    old_counters: Counters = {}
+    new_counters: Counters = {}
+    for name, parser in SOURCES:
+        old, new = before.get(name, ""), after.get(name, "")
+        if old == new:
+            continue
+        old_chunks, new_chunks = _chunks(name, old), _chunks(name, new)
+        for key, chunk in new_chunks.items():
+            if old_chunks.get(key) != chunk:
+                parser(chunk, new_counters)
+                if key in old_chunks:
+                    parser(old_chunks[key], old_counters)
+    return delta(old_counters, new_counters)
 
 
 def delta(before: Counters, after: Counters) -> Counters:

@@ -78,6 +78,7 @@ class TesterLink:
         self.address = (ifname, ETH_P_ALL)
         self.recorder = recorder
         self.pending: list[bytes] = []  # received but not yet consumed by an expectation
+        self.waited_s = 0.0  # time blocked for frames (deadlines, sleeps): the test's waiting
         self._stop_reading = threading.Event()
         self.discard_stale()
 
@@ -156,6 +157,13 @@ class TesterLink:
 
     def _wait(self, timeout: float) -> None:
         """Block until a frame may be there, or ``timeout`` seconds pass."""
+        t0 = time.perf_counter()
+        try:
+            self._block(timeout)
+        finally:
+            self.waited_s += time.perf_counter() - t0
+
+    def _block(self, timeout: float) -> None:
         if self._inbox is None:
             select.select([self.sock], [], [], timeout)
             return

@@ -17,6 +17,7 @@ class VirtualLink(TesterLink):
         self.ifname = "virtual"
         self.recorder = recorder
         self.pending = []
+        self.waited_s = 0.0
 
     def discard_stale(self) -> None:
         self.driver.outbox.clear()
@@ -37,7 +38,7 @@ class VirtualLink(TesterLink):
             self.recorder.add("in", frame)
         return frame
 
-    def _wait(self, timeout: float) -> None:
+    def _block(self, timeout: float) -> None:
         time.sleep(self.driver.sleep_hint(min(timeout, 0.01)))
 
     def read_promptly(self) -> None:

@@ -82,7 +82,7 @@ class LinuxTarget(NamespacedTarget):
         bed.set_ipsec = lambda config: xfrm.install(dut.name, config)
 
         bed.add_dut_address = lambda address: namespaces.add_dut_address(dut, address)
-        bed.evidence["mib_before"] = mib.snapshot(dut.name)
+        bed.evidence["mib_before"] = mib.read(dut.name)
         bed.evidence["drops"] = []
         if self.drops is not None:
             self.drops.clear()
@@ -94,7 +94,8 @@ class LinuxTarget(NamespacedTarget):
         dut = bed.handle
         evidence: dict[str, Any] = {}
         try:
-            evidence["mib_deltas"] = mib.delta(bed.evidence["mib_before"], mib.snapshot(dut.name))
+            evidence["mib_deltas"] = mib.text_delta(bed.evidence["mib_before"],
+                                                    mib.read(dut.name))
             evidence["drop_reasons"] = self._drops_so_far(bed)
             if "sysctls" in bed.evidence:
                 evidence["dut_sysctls"] = bed.evidence["sysctls"]

@@ -24,7 +24,7 @@ RETRANS_S = 0.2
 BASE_REACHABLE_S = 0.4
 DELAY_FIRST_PROBE_S = 1
 LINK_LOCAL = "fe80::1"
-MARGIN_S = 0.5  # a loaded machine's timers
+MARGIN_S = 0.3  # kernel timers (neigh_timer_handler) are late by a timer-wheel tick at most
 
 
 def shorten_timers(bed, mcast_solicit=3, ucast_solicit=3, delay_first_probe=DELAY_FIRST_PROBE_S):

@@ -34,7 +34,7 @@ def test_blocking_accept_returns_when_a_connection_completes(ex, dut, endpoints)
 @pytest.mark.requirement(OPEN)
 def test_blocking_accept_times_out_without_a_connection(ex, dut, endpoints):
     fd = listen(dut, endpoints)
-    pending = dut.start("accept_with_errno", fd, 0.3)
+    pending = dut.start("accept_with_errno", fd, 0.1)
     assert pending.wait(5.0)[1] == errno.EAGAIN
 
 

@@ -1,7 +1,7 @@
 """MIB counter and drop-reason parsing (pure text in, counters out)."""
 
 from conformance.evidence.drops import merge_drop_counts, summarize
-from conformance.evidence.mib import delta, parse_paired, parse_snmp6
+from conformance.evidence.mib import delta, parse, parse_paired, parse_snmp6, text_delta
 
 SNMP = """Ip: Forwarding DefaultTTL InReceives
 Ip: 1 64 10
@@ -22,6 +22,21 @@ def test_snmp6_groups():
     counters: dict = {}
     parse_snmp6("Ip6InReceives 3\nIcmp6InMsgs 1\nUdp6InDatagrams 0\n", counters)
     assert counters["Ip6"]["InReceives"] == 3 and counters["Icmp6"]["InMsgs"] == 1
+
+
+def test_text_delta_is_the_delta_of_the_parsed_files():
+    before = {"snmp": SNMP + "Udp: InDatagrams NoPorts\nUdp: 4 0\n",
+              "snmp6": "Ip6InReceives 3\nIcmp6InMsgs 1\nUdp6InDatagrams 0\n",
+              "xfrm_stat": "XfrmInError 0\nXfrmInNoStates 2\n"}
+    after = {"snmp": SNMP.replace("1 64 10", "1 64 13") + "Udp: InDatagrams NoPorts\nUdp: 4 1\n",
+             "snmp6": "Ip6InReceives 5\nIcmp6InMsgs 1\nUdp6InDatagrams 0\nIcmp6OutMsgs 2\n",
+             "xfrm_stat": "XfrmInError 0\nXfrmInNoStates 2\n",
+             "netstat": "TcpExt: SyncookiesSent\nTcpExt: 1\n"}
+    expected = {"Ip": {"InReceives": 3}, "Udp": {"NoPorts": 1}, "Ip6": {"InReceives": 2},
+                "Icmp6": {"OutMsgs": 2}, "TcpExt": {"SyncookiesSent": 1}}
+    assert delta(parse(before), parse(after)) == expected
+    assert text_delta(before, after) == expected
+    assert text_delta(after, after) == {}
 
 
 def test_drop_summary_counts_reasons_and_ignores_the_tester_sink():
