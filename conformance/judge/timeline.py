@@ -16,7 +16,6 @@ tester crafts against the target's numbers mean the same to both stacks.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import errno
 import inspect
 import time
@@ -32,6 +31,7 @@ from conformance.judge.divergence import HOST_STATE, Divergence
 from conformance.judge.fingerprint import Fingerprint
 from conformance.judge.matching import Matcher, compare_call
 from conformance.judge.oracle import Addresses, apply_sysctl, build_oracle
+from conformance.judge.sysctls import profile_with_link_mtu
 from reference_stack.profiles import PROFILES, Profile
 from reference_stack.sockopt import MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL
 from reference_stack.stack import CallResult, Reaction
@@ -212,7 +212,7 @@ class Lockstep:
             apply_sysctl(self.stack, *call.args)
             return
         if call.name == "set_link_mtu":  # (conformance.author.link_mtu)
-            self.stack.set_profile(dataclasses.replace(self.stack.profile, mtu=call.args[0]))
+            self.stack.set_profile(profile_with_link_mtu(self.stack.profile, call.args[0]))
             return
         if call.name == "set_ipsec":  # (conformance.author.ipsec)
             self.stack.set_ipsec(call.args[0])

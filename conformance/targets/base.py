@@ -135,7 +135,8 @@ class Target(ABC):
         (conformance.judge.sysctls), read from the DUT itself; {} for a stack without them."""
         return {}
 
-    def dut_route(self) -> dict[str, object]:
-        """The attributes of the DUT's route to the tester (initcwnd, rto_min, mtu, ...: `ip -j
-        route get` metrics) the oracle follows; {} for a stack without them."""
+    def dut_route(self) -> dict[str, dict[str, object]]:
+        """The attributes of the DUT's routes to the tester, per family ({"ipv4": {...},
+        "ipv6": {...}}: initcwnd, rto_min, mtu, ...: `ip -j route get` metrics) the oracle
+        follows, each family's on that family's connections; {} for a stack without them."""
         return {}

@@ -27,7 +27,7 @@ def flight_and_probe(f, bed) -> tuple[int, int]:
     then the profile's initial window."""
     f.write(SEGMENTS)
     drained = f.drain()
-    iw = bed.oracle_profile.initial_cwnd_segments
+    iw = bed.oracle_profile.initial_cwnd(f.conn.ex.family.wire == "ipv6")  # (its route's)
     if iw is not None and len(drained) > iw:
         return iw, drained[iw]
     return len(drained), f.index(f.take(1, timeout=1.0)[0])
