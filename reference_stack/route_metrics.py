@@ -49,16 +49,18 @@ def announced_mss(route: RouteMetrics, link_mtu: int, ipv6: bool) -> int:
 
 
 def path_mtu(route: RouteMetrics, link_mtu: int) -> int:
-    """The largest datagram sent to the peer (RFC 1191 3, RFC 8201 4): the route's mtu, at
-    most the link's (Linux: tcp_sync_mss from dst_mtu; a segment larger than the device's MTU
-    never leaves it: measured on 6.18, route mtu 1400 over a 1300-octet link sends
-    1300-octet segments, 1400 over 1500 sends 1400)."""
-    return min(route.mtu, link_mtu) if route.mtu else link_mtu
+    """The largest datagram sent to the peer unfragmented (RFC 1191 3, RFC 8201 4: the host's
+    path MTU): the route's mtu when it has one, else the link's. Linux trusts the route's even
+    above the link's (dst_mtu: ipv4_mtu / ip6_mtu return RTAX_MTU; tcp_sync_mss): measured on
+    6.18, route mtu 1400 over a 1000-octet link sends a 1348-octet segment (with timestamps),
+    which the link never carries (link.fits_link), then the rest."""
+    return route.mtu or link_mtu
 
 
 def send_mss_limit(route: RouteMetrics, link_mtu: int, ipv6: bool) -> int:
     """What bounds the segments we send, before the peer's MSS and the options (tcp_sync_mss:
-    tcp_mtu_to_mss(pmtu)); a route's advmss does not (measured: advmss 1000 still sends 1448)."""
+    tcp_mtu_to_mss(pmtu)); a route's advmss does not (measured: advmss 1000 still sends 1448;
+    route mtu 1400 sends 1348 with timestamps over a 1500-octet link and a 1000-octet one)."""
     return path_mtu(route, link_mtu) - headers(ipv6)
 
 

@@ -83,14 +83,20 @@ def test_route_mtu_sets_the_mss_announced_and_the_segments_sent():
     assert (tcb.adv_mss, tcb.path_mss, window) == (1340, 1340, 64320)
 
 
-def test_a_route_mtu_above_the_link_mtu_announces_it_but_sends_to_the_link():
-    """Route mtu 1400 on a 1300-octet link: 1360 announced, 1248-octet segments (6.18)."""
-    p = dataclasses.replace(routed(mtu=1400), mtu=1300)
-    synack, _, _ = passive(p)
+def test_a_route_mtu_above_the_link_mtu_is_trusted_and_the_link_loses_what_exceeds_it():
+    """Route mtu 1400 on a 1000-octet link (measured on 6.18): 1360 announced, a 1348-octet
+    segment sent that the link never carries (is_skb_forwardable), then the rest."""
+    p = dataclasses.replace(routed(mtu=1400), mtu=1000)
+    synack, peer, s = passive(p)
     assert synack.mss == 1360
-    assert data_sizes(p) == {1248, 6000 - 4 * 1248}
-    tcb, _ = ipv6_tcb(p)
-    assert (tcb.adv_mss, tcb.path_mss) == (1340, 1240)
+    peer.send(peer.tcp(40000, PORT, ACK, seq=1001, ack=synack.seq + 1,
+                       options=syn_options()[2:3]))
+    fd = s.accept(3, 0.0).value[0]
+    r = s.send(fd, b"x" * 2000, 0.0).reaction
+    assert [len(seg.payload) for seg in tcp_of(r)] == [652]
+    assert "LINUX-is_skb_forwardable-oversize-drop" in [d.rule for d in r.trace]
+    tcb, _ = ipv6_tcb(dataclasses.replace(routed(mtu=1400), mtu=1300))
+    assert (tcb.adv_mss, tcb.path_mss) == (1340, 1340)
 
 
 def test_route_advmss_sets_the_mss_announced_not_the_segments_sent():
