@@ -1,8 +1,12 @@
 """RFC 6691 2 and RFC 9293 3.7.1: the DUT announces MSS = MTU - 40 (1460 on Ethernet) in its
 SYN and SYN-ACK; it sends segments whose data plus TCP options fit the peer's MSS, and assumes
-536 when the peer sent no MSS option."""
+536 when the peer sent no MSS option. A DUT whose route to the tester has an mtu or advmss
+(``ip route ... mtu 1400``) announces and sends by it (reference_stack/route_metrics.py): the
+expected sizes follow the oracle's profile."""
 
 import pytest
+
+from reference_stack.route_metrics import announced_mss, send_mss_limit
 
 from .options import passive_peer_mss, syn_options, timestamps_reserve
 from .states import LISTEN_PORT, listen, start_active_open
@@ -12,7 +16,7 @@ BULK = bytes(range(256)) * 16
 
 @pytest.mark.requirement("RFC6691-2-MUST-mss-from-mtu", "RFC9293-3.7.1-MUST-mss-option-in-syn")
 @pytest.mark.parametrize("side", ["syn-ack", "syn"])
-def test_announced_mss_is_mtu_minus_40(ex, dut, endpoints, side):
+def test_announced_mss_is_mtu_minus_40(ex, dut, endpoints, bed, side):
     if side == "syn":
         conn, fd, seg = start_active_open(ex, dut, endpoints)
     else:
@@ -20,7 +24,8 @@ def test_announced_mss_is_mtu_minus_40(ex, dut, endpoints, side):
         conn = ex.tcp(dut_port=LISTEN_PORT)
         conn.send(flags="S")
         seg = conn.expect(flags="SA")
-    assert seg.mss == 1460, seg.summary()
+    p = bed.oracle_profile  # 1460 on Ethernet, unless the DUT's route says otherwise
+    assert seg.mss == announced_mss(p.route4, p.mtu, ipv6=False), seg.summary()
 
 
 @pytest.mark.requirement(
@@ -33,7 +38,9 @@ def test_announced_mss_is_mtu_minus_40(ex, dut, endpoints, side):
 @pytest.mark.parametrize("mss", [None, 536, 1000, 1400],
                          ids=["no-mss-option", "mss-536", "mss-1000", "mss-1400"])
 def test_segments_fit_peer_mss(ex, dut, endpoints, bed, mss, timestamps):
-    peer_mss = passive_peer_mss(bed.oracle_profile, 536 if mss is None else mss)
+    p = bed.oracle_profile  # (a route's mtu bounds the segments too: tcp_sync_mss)
+    peer_mss = min(passive_peer_mss(p, 536 if mss is None else mss),
+                   send_mss_limit(p.route4, p.mtu, ipv6=False))
     listener = listen(dut, endpoints)
     conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(mss=mss, timestamps=timestamps))
     conn.handshake()
