@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import json
 import queue
 import re
 import socket
@@ -112,6 +113,27 @@ def add_dut_address(dut: DutNetns, address: str) -> None:
         # does asynchronously (ipv6_ready; an echo sent at once was dropped under load). A
         # tentative address's wait is the test's to observe (RFC 4862 5.4).
         wait_ipv6_ready(dut.name, dut.dut_ifname, addr)
+
+
+def change_dut_route(dut: DutNetns, family: str, attrs: str) -> None:
+    """Give the DUT's route to the tester (its link's prefix route of ``family``, "ipv4" or
+    "ipv6") the attributes ``attrs`` (``ip route`` spelling: "mtu 1400 initcwnd 4"), as an
+    operator's ``ip route change`` does (a per-test change: the namespace is discarded after
+    it)."""
+    flag = "-6" if family == "ipv6" else "-4"
+    proc = spawn.run(["ip", "-n", dut.name, "-j", flag, "route", "show", "dev", dut.dut_ifname,
+                      "proto", "kernel"])
+    routes = [r for r in json.loads(proc.stdout or "[]")
+              if not str(r.get("dst", "")).startswith("fe80")]
+    if not routes:
+        raise FabricError(f"no {family} prefix route on {dut.dut_ifname} in {dut.name}")
+    route = routes[0]
+    spec = f"{route['dst']} dev {dut.dut_ifname} proto kernel"
+    if "metric" in route:
+        spec += f" metric {route['metric']}"
+    if "prefsrc" in route:
+        spec += f" src {route['prefsrc']}"
+    run_ip(["-n", dut.name, flag], f"route change {spec} {attrs}\n")
 
 
 def set_veth_mtu(dut: DutNetns, mtu: int) -> None:

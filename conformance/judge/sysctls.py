@@ -314,6 +314,26 @@ def profile_with_route(profile: Profile, routes: Mapping[str, Mapping[str, objec
     return dataclasses.replace(profile, **changes) if changes else profile
 
 
+def parse_route_attrs(text: str) -> dict[str, str]:
+    """``ip route`` attributes ("mtu 1400 rto_min 50ms") in ``ip -j route get`` spelling
+    ({"mtu": "1400", "rto_min": "50"}: rto_min in milliseconds)."""
+    words = text.split()
+    return {name: value.removesuffix("ms") for name, value in
+            zip(words[::2], words[1::2], strict=True)}
+
+
+def profile_with_route_change(profile: Profile, family: str, attrs: str) -> Profile:
+    """``profile`` after the DUT's route of ``family`` was given ``attrs`` (``ip route
+    change``, conformance.author.dut_route): the attributes it names replace the route's, on
+    the connections opened after it."""
+    field = ROUTE_FAMILIES[family]
+    parsed = parse_route_attrs(attrs)
+    changed = route_metrics(parsed)  # (ROUTE_FIELDS' names are RouteMetrics' fields)
+    named = {name: getattr(changed, name) for name in parsed if name in ROUTE_FIELDS}
+    route = dataclasses.replace(getattr(profile, field), **named)
+    return dataclasses.replace(profile, **{field: route})
+
+
 def profile_with_link_mtu(profile: Profile, mtu: int) -> Profile:
     """``profile`` after the DUT link's MTU changed to ``mtu`` (bed.set_link_mtu). An IPv4
     route keeps its mtu (fib_sync_mtu changes only the route exceptions); an IPv6 route's

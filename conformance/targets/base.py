@@ -75,6 +75,9 @@ class TestBed:
     # test's DUT (None: the target cannot; conformance.author.ipsec).
     set_ipsec: Callable[[Any], None] | None = None
 
+    # Give the DUT's route to the tester of a family ("ipv4", "ipv6") attributes ("mtu 1400")
+    # for this test only (None: the target has no routing table; conformance.author.dut_route).
+    set_dut_route: Callable[[str, str], None] | None = None
     # Add an address ("2001:db8::5/64") to the DUT's end of the test link for this test only,
     # Duplicate Address Detection as its sysctls say (None: the target cannot).
     add_dut_address: Callable[[str], None] | None = None

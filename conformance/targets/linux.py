@@ -80,6 +80,7 @@ class LinuxTarget(NamespacedTarget):
         )
         bed.set_dut_sysctl = lambda key, value: self._set_sysctl(bed, key, value)
         bed.set_link_mtu = lambda mtu: namespaces.set_veth_mtu(dut, mtu)
+        bed.set_dut_route = lambda family, attrs: namespaces.change_dut_route(dut, family, attrs)
         bed.set_ipsec = lambda config: xfrm.install(dut.name, config)
 
         bed.add_dut_address = lambda address: namespaces.add_dut_address(dut, address)

@@ -133,3 +133,18 @@ def test_a_link_mtu_change_moves_the_ipv6_routes_mtu_not_the_ipv4_one():
     assert (higher.route4.mtu, higher.route6.mtu) == (1400, 1400)
     followed = profile_with_link_mtu(dataclasses.replace(p, route6=RouteMetrics(mtu=1500)), 9000)
     assert followed.route6.mtu == 9000
+
+
+def test_a_per_test_route_change_reaches_its_familys_route_only():
+    from conformance.author.dut_route import route_spelling
+    from conformance.judge.sysctls import parse_route_attrs, profile_with_route_change
+
+    text = route_spelling({"mtu": 1400, "rto_min": 50, "quickack": 1})
+    assert text == "mtu 1400 rto_min 50ms quickack 1"
+    assert parse_route_attrs(text) == {"mtu": "1400", "rto_min": "50", "quickack": "1"}
+    base = dataclasses.replace(LINUX, route4=RouteMetrics(initcwnd=4))
+    p = profile_with_route_change(base, "ipv4", text)
+    assert p.route4 == RouteMetrics(mtu=1400, initcwnd=4, rto_min=0.05, quickack=True)
+    assert p.route6 == RouteMetrics()
+    six = profile_with_route_change(LINUX, "ipv6", "advmss 1000")
+    assert (six.route4, six.route6) == (RouteMetrics(), RouteMetrics(advmss=1000))

@@ -1,0 +1,93 @@
+"""The DUT's route to the tester chooses what the RFCs leave to the host, per destination
+(issue 18): the MSS announced (RFC 9293 3.7.1, RFC 6691 2: from the route's mtu or advmss),
+the size of the segments sent (the route's mtu is the path MTU, RFC 1191 3 / RFC 8201 4), the
+window of the SYN,ACK (RFC 9293 3.8.6.2.2: initrwnd segments), the initial window (RFC 5681
+3.1: initcwnd segments) and the delayed ACK (RFC 1122 4.2.3.2: quickack sends every ACK at
+once). Each test changes the route of its own family (``ip route change``,
+conformance.author.dut_route) before it opens a connection; the lockstep oracle follows the
+same change, and the route of the other family keeps its defaults. Linux's numbers, measured
+on 6.18: reference_stack/route_metrics.py, tests/unit/refstack/test_route_metrics.py."""
+
+import pytest
+
+from conformance.author.dut_route import set_dut_route
+from reference_stack.wire import tcp as tcpw
+from reference_stack.wire.frame import dissect
+
+from .options import syn_options
+from .states import LISTEN_PORT, listen, reach
+
+pytestmark = pytest.mark.families("ipv4", "ipv6")
+
+TS = 12  # the Timestamps option with its NOPs (RFC 7323 appendix A)
+
+
+def _data(flags: int) -> bool:
+    """a segment without SYN, FIN or RST"""
+    return not flags & (tcpw.SYN | tcpw.FIN | tcpw.RST)
+
+
+def _open(ex, dut, endpoints, mss: int = 1460):
+    """The tester opens a connection (SYN with MSS ``mss`` and timestamps), the DUT accepts:
+    (conn, fd, the SYN,ACK)."""
+    listener = listen(dut, endpoints, family=ex.family)
+    conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(mss=mss))
+    synack = conn.handshake()
+    fd, _ = dut.accept(listener)
+    return conn, fd, synack
+
+
+def _headers(ex) -> int:
+    return ex.family.ip_header_len + 20
+
+
+@pytest.mark.requirement("RFC6691-2-MUST-mss-from-mtu", "RFC9293-3.7.1-MUST-mss-option-in-syn")
+def test_route_mtu_sets_the_mss_and_the_segments(ex, dut, endpoints, bed):
+    set_dut_route(bed, ex.family.wire, mtu=1400)
+    conn, fd, synack = _open(ex, dut, endpoints)
+    assert synack.mss == 1400 - _headers(ex), synack.summary()
+    dut.send(fd, bytes(3000))
+    seg = conn.expect(flags=_data, seq=conn.rcv_nxt)
+    assert len(seg.payload) == 1400 - _headers(ex) - TS
+
+
+@pytest.mark.requirement("RFC6691-2-MUST-mss-from-mtu")
+def test_route_advmss_sets_the_mss_announced_not_the_segments(ex, dut, endpoints, bed):
+    set_dut_route(bed, ex.family.wire, advmss=1000)
+    conn, fd, synack = _open(ex, dut, endpoints)
+    assert synack.mss == 1000, synack.summary()
+    dut.send(fd, bytes(3000))
+    seg = conn.expect(flags=_data, seq=conn.rcv_nxt)
+    assert len(seg.payload) == min(1460, 1500 - _headers(ex)) - TS  # the peer's MSS
+
+
+@pytest.mark.requirement("RFC9293-3.8.6.2.2-MAY-receive-buffer-size")
+def test_route_initrwnd_bounds_the_syn_acks_window(ex, dut, endpoints, bed):
+    set_dut_route(bed, ex.family.wire, initrwnd=4)
+    _, _, synack = _open(ex, dut, endpoints)
+    # four segments of the MSS the window is rounded to (the DUT's, less the timestamps)
+    assert synack.window == 4 * (1500 - _headers(ex) - TS), synack.summary()
+
+
+@pytest.mark.requirement("RFC5681-3.1-MUST-initial-window-bound")
+def test_route_initcwnd_sets_the_first_flight(ex, dut, endpoints, bed):
+    set_dut_route(bed, ex.family.wire, initcwnd=4)
+    conn, fd, _ = _open(ex, dut, endpoints, mss=1000)
+    dut.send(fd, bytes(8 * (1000 - TS)))
+    flight = [d.tcp for d in map(dissect, ex.settle())
+              if d.tcp is not None and d.tcp.payload]
+    assert len(flight) == 4, [len(s.payload) for s in flight]
+    conn.send(flags="A", ack=conn.rcv_nxt)  # (what the oracle judges: the segments it releases)
+
+
+@pytest.mark.requirement("RFC1122-4.2.3.2-MUST-ack-delay-under-half-second",
+                         "RFC9293-3.10.7.4-MUST-ack-text-fin")
+def test_route_quickack_acknowledges_a_fin_at_once(ex, dut, endpoints, bed):
+    # Without it Linux delays this ACK (tcp_fin: ping-pong mode; test_fin_ack_delayed.py):
+    # with it, tcp_in_quickack_mode sends it before the barrier that follows the FIN.
+    set_dut_route(bed, ex.family.wire, quickack=1)
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    peer.send(flags="FA", advance=True)
+    acks = [d.tcp for d in map(dissect, ex.settle())
+            if d.tcp is not None and d.tcp.flags & tcpw.ACK and d.tcp.ack == peer.conn.snd_nxt]
+    assert acks, "the FIN's ACK did not come before the barrier: delayed, as without quickack"
