@@ -118,22 +118,29 @@ def add_dut_address(dut: DutNetns, address: str) -> None:
 def change_dut_route(dut: DutNetns, family: str, attrs: str) -> None:
     """Give the DUT's route to the tester (its link's prefix route of ``family``, "ipv4" or
     "ipv6") the attributes ``attrs`` (``ip route`` spelling: "mtu 1400 initcwnd 4"), as an
-    operator's ``ip route change`` does (a per-test change: the namespace is discarded after
-    it)."""
+    operator's ``ip route change`` does, keeping those it already has (a run's --dut-setup;
+    ``route change`` replaces them all). A per-test change: the namespace is discarded after
+    it."""
     flag = "-6" if family == "ipv6" else "-4"
-    proc = spawn.run(["ip", "-n", dut.name, "-j", flag, "route", "show", "dev", dut.dut_ifname,
-                      "proto", "kernel"])
+    proc = spawn.run(["ip", "-n", dut.name, "-j", flag, "route", "show", "dev", dut.dut_ifname])
     routes = [r for r in json.loads(proc.stdout or "[]")
-              if not str(r.get("dst", "")).startswith("fe80")]
+              if "/" in str(r.get("dst", "")) and not str(r["dst"]).startswith("fe80")]
     if not routes:
         raise FabricError(f"no {family} prefix route on {dut.dut_ifname} in {dut.name}")
     route = routes[0]
-    spec = f"{route['dst']} dev {dut.dut_ifname} proto kernel"
-    if "metric" in route:
-        spec += f" metric {route['metric']}"
-    if "prefsrc" in route:
-        spec += f" src {route['prefsrc']}"
-    run_ip(["-n", dut.name, flag], f"route change {spec} {attrs}\n")
+    spec = [route["dst"], "dev", dut.dut_ifname]
+    for key, word in (("protocol", "proto"), ("scope", "scope"), ("metric", "metric"),
+                      ("prefsrc", "src")):
+        if key in route:
+            spec += [word, str(route[key])]
+    kept: dict[str, str] = {}
+    for item in route.get("metrics", []):  # (ip -j spelling: rto_min in ms)
+        for name, value in (item.items() if isinstance(item, dict) else ()):
+            kept[name] = f"{value}ms" if name in ("rto_min", "rtt", "rttvar") else str(value)
+    words = attrs.split()
+    kept.update(zip(words[::2], words[1::2], strict=True))
+    merged = " ".join(f"{name} {value}" for name, value in kept.items())
+    run_ip(["-n", dut.name, flag], f"route change {' '.join(spec)} {merged}\n")
 
 
 def set_veth_mtu(dut: DutNetns, mtu: int) -> None:

@@ -8,9 +8,12 @@ conformance.author.dut_route) before it opens a connection; the lockstep oracle 
 same change, and the route of the other family keeps its defaults. Linux's numbers, measured
 on 6.18: reference_stack/route_metrics.py, tests/unit/refstack/test_route_metrics.py."""
 
+import dataclasses
+
 import pytest
 
 from conformance.author.dut_route import set_dut_route
+from reference_stack.route_metrics import RouteMetrics, announced_mss, send_mss_limit
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import dissect
 
@@ -37,41 +40,50 @@ def _open(ex, dut, endpoints, mss: int = 1460):
     return conn, fd, synack
 
 
-def _headers(ex) -> int:
-    return ex.family.ip_header_len + 20
+def _routed(ex, bed, **attrs) -> tuple[RouteMetrics, int, bool]:
+    """The DUT's route of the test's family given ``attrs`` (what it had before kept: a
+    run's --dut-setup), the link MTU and whether it is IPv6: what the expected sizes follow."""
+    set_dut_route(bed, ex.family.wire, **attrs)
+    p = bed.oracle_profile
+    ipv6 = ex.family.wire == "ipv6"
+    route = dataclasses.replace(p.route6 if ipv6 else p.route4,
+                                **{k: bool(v) if k == "quickack" else v for k, v in attrs.items()})
+    return route, p.mtu, ipv6
 
 
 @pytest.mark.requirement("RFC6691-2-MUST-mss-from-mtu", "RFC9293-3.7.1-MUST-mss-option-in-syn")
 def test_route_mtu_sets_the_mss_and_the_segments(ex, dut, endpoints, bed):
-    set_dut_route(bed, ex.family.wire, mtu=1400)
+    route, mtu, ipv6 = _routed(ex, bed, mtu=1400)  # (1360 over IPv4, 1340 over IPv6)
     conn, fd, synack = _open(ex, dut, endpoints)
-    assert synack.mss == 1400 - _headers(ex), synack.summary()
+    assert synack.mss == announced_mss(route, mtu, ipv6), synack.summary()
     dut.send(fd, bytes(3000))
     seg = conn.expect(flags=_data, seq=conn.rcv_nxt)
-    assert len(seg.payload) == 1400 - _headers(ex) - TS
+    assert len(seg.payload) == min(1460, send_mss_limit(route, mtu, ipv6)) - TS
 
 
 @pytest.mark.requirement("RFC6691-2-MUST-mss-from-mtu")
 def test_route_advmss_sets_the_mss_announced_not_the_segments(ex, dut, endpoints, bed):
-    set_dut_route(bed, ex.family.wire, advmss=1000)
+    route, mtu, ipv6 = _routed(ex, bed, advmss=1000)
     conn, fd, synack = _open(ex, dut, endpoints)
     assert synack.mss == 1000, synack.summary()
     dut.send(fd, bytes(3000))
     seg = conn.expect(flags=_data, seq=conn.rcv_nxt)
-    assert len(seg.payload) == min(1460, 1500 - _headers(ex)) - TS  # the peer's MSS
+    # the peer's MSS or the path MTU's (1448 over IPv4 on Ethernet, 1428 over IPv6)
+    assert len(seg.payload) == min(1460, send_mss_limit(route, mtu, ipv6)) - TS
 
 
 @pytest.mark.requirement("RFC9293-3.8.6.2.2-MAY-receive-buffer-size")
 def test_route_initrwnd_bounds_the_syn_acks_window(ex, dut, endpoints, bed):
-    set_dut_route(bed, ex.family.wire, initrwnd=4)
+    route, mtu, ipv6 = _routed(ex, bed, initrwnd=4)
     _, _, synack = _open(ex, dut, endpoints)
-    # four segments of the MSS the window is rounded to (the DUT's, less the timestamps)
-    assert synack.window == 4 * (1500 - _headers(ex) - TS), synack.summary()
+    # four segments of the MSS the window is rounded to (the DUT's, less the timestamps):
+    # 4 * 1448 = 5792 over IPv4 on Ethernet
+    assert synack.window == 4 * (announced_mss(route, mtu, ipv6) - TS), synack.summary()
 
 
 @pytest.mark.requirement("RFC5681-3.1-MUST-initial-window-bound")
 def test_route_initcwnd_sets_the_first_flight(ex, dut, endpoints, bed):
-    set_dut_route(bed, ex.family.wire, initcwnd=4)
+    _routed(ex, bed, initcwnd=4)
     conn, fd, _ = _open(ex, dut, endpoints, mss=1000)
     dut.send(fd, bytes(8 * (1000 - TS)))
     flight = [d.tcp for d in map(dissect, ex.settle())
@@ -85,7 +97,7 @@ def test_route_initcwnd_sets_the_first_flight(ex, dut, endpoints, bed):
 def test_route_quickack_acknowledges_a_fin_at_once(ex, dut, endpoints, bed):
     # Without it Linux delays this ACK (tcp_fin: ping-pong mode; test_fin_ack_delayed.py):
     # with it, tcp_in_quickack_mode sends it before the barrier that follows the FIN.
-    set_dut_route(bed, ex.family.wire, quickack=1)
+    _routed(ex, bed, quickack=1)
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     peer.send(flags="FA", advance=True)
     acks = [d.tcp for d in map(dissect, ex.settle())
