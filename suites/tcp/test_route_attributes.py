@@ -17,13 +17,10 @@ from reference_stack.route_metrics import RouteMetrics, announced_mss, send_mss_
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import dissect
 
-from .options import syn_options
+from .options import syn_options, timestamps_reserve
 from .states import LISTEN_PORT, listen, reach
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
-
-TS = 12  # the Timestamps option with its NOPs (RFC 7323 appendix A)
-
 
 def _data(flags: int) -> bool:
     """a segment without SYN, FIN or RST"""
@@ -51,6 +48,11 @@ def _routed(ex, bed, **attrs) -> tuple[RouteMetrics, int, bool]:
     return route, p.mtu, ipv6
 
 
+def _ts(bed) -> int:
+    """The Timestamps option's octets in each data segment (none with tcp_timestamps=0)."""
+    return timestamps_reserve(bed.oracle_profile)
+
+
 @pytest.mark.requirement("RFC6691-2-MUST-mss-from-mtu", "RFC9293-3.7.1-MUST-mss-option-in-syn")
 def test_route_mtu_sets_the_mss_and_the_segments(ex, dut, endpoints, bed):
     route, mtu, ipv6 = _routed(ex, bed, mtu=1400)  # (1360 over IPv4, 1340 over IPv6)
@@ -58,7 +60,7 @@ def test_route_mtu_sets_the_mss_and_the_segments(ex, dut, endpoints, bed):
     assert synack.mss == announced_mss(route, mtu, ipv6), synack.summary()
     dut.send(fd, bytes(3000))
     seg = conn.expect(flags=_data, seq=conn.rcv_nxt)
-    assert len(seg.payload) == min(1460, send_mss_limit(route, mtu, ipv6)) - TS
+    assert len(seg.payload) == min(1460, send_mss_limit(route, mtu, ipv6)) - _ts(bed)
 
 
 @pytest.mark.requirement("RFC6691-2-MUST-mss-from-mtu")
@@ -69,7 +71,7 @@ def test_route_advmss_sets_the_mss_announced_not_the_segments(ex, dut, endpoints
     dut.send(fd, bytes(3000))
     seg = conn.expect(flags=_data, seq=conn.rcv_nxt)
     # the peer's MSS or the path MTU's (1448 over IPv4 on Ethernet, 1428 over IPv6)
-    assert len(seg.payload) == min(1460, send_mss_limit(route, mtu, ipv6)) - TS
+    assert len(seg.payload) == min(1460, send_mss_limit(route, mtu, ipv6)) - _ts(bed)
 
 
 @pytest.mark.requirement("RFC9293-3.8.6.2.2-MAY-receive-buffer-size")
@@ -78,18 +80,20 @@ def test_route_initrwnd_bounds_the_syn_acks_window(ex, dut, endpoints, bed):
     _, _, synack = _open(ex, dut, endpoints)
     # four segments of the MSS the window is rounded to (the DUT's, less the timestamps):
     # 4 * 1448 = 5792 over IPv4 on Ethernet
-    assert synack.window == 4 * (announced_mss(route, mtu, ipv6) - TS), synack.summary()
+    assert synack.window == 4 * (announced_mss(route, mtu, ipv6) - _ts(bed)), synack.summary()
 
 
 @pytest.mark.requirement("RFC5681-3.1-MUST-initial-window-bound")
 def test_route_initcwnd_sets_the_first_flight(ex, dut, endpoints, bed):
     _routed(ex, bed, initcwnd=4)
     conn, fd, _ = _open(ex, dut, endpoints, mss=1000)
-    dut.send(fd, bytes(8 * (1000 - TS)))
+    dut.send(fd, bytes(8 * 1000))
     flight = [d.tcp for d in map(dissect, ex.settle())
               if d.tcp is not None and d.tcp.payload]
-    assert len(flight) == 4, [len(s.payload) for s in flight]
-    conn.send(flags="A", ack=conn.rcv_nxt)  # (what the oracle judges: the segments it releases)
+    # 4 segments, and under load perhaps the tail loss probe after them (RFC 8985 7.3: 10 ms
+    # at the least); the lockstep oracle judges which and when. Nothing is acknowledged: what
+    # an ACK releases is the congestion control's (the host's may be BBR, not modelled).
+    assert 4 <= len(flight) <= 5, [len(s.payload) for s in flight]
 
 
 @pytest.mark.requirement("RFC1122-4.2.3.2-MUST-ack-delay-under-half-second",
