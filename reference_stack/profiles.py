@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from reference_stack.route_metrics import NO_ROUTE_METRICS, RouteMetrics
+
 # Overlapping IPv4 fragments (RFC 791 leaves the choice open; RFC 5722 forbids overlaps for IPv6).
 OVERLAP_LAST_WINS = "last"  # RFC 791's reassembly procedure copies each fragment in turn
 OVERLAP_FIRST_WINS = "first"
@@ -636,11 +638,6 @@ class Profile:
     # <SEQ=SEG.ACK><CTL=RST> and the request is dropped (= 1, embryonic_reset: True); a SYN
     # cookie's ACK is dropped either way (tcp_get_cookie_sock). None: no such limit.
     abort_on_overflow: bool | None = None
-    # RFC 6298 2.4 sets the RTO's floor (rto_min). A Linux route's rto_min (RTAX_RTO_MIN,
-    # tcp_rto_min) replaces it for the RTO only: the zero-window probe's timer
-    # (tcp_probe0_base: max(RTO, TCP_RTO_MIN)) and the time an RTO series takes to give up
-    # (tcp_model_timeout from TCP_RTO_MIN) keep rto_min. None: no route value.
-    route_rto_min: float | None = None
     # -- send buffer (tcp12): what a SEND takes, when POLLOUT (tcp/send_buffer.py) --
     # RFC 9293 3.9.1.2 queues a SEND while the buffer has room (its size is the
     # implementation's: 3.8.6); the rfc profile counts octets against SO_SNDBUF. Linux
@@ -660,6 +657,19 @@ class Profile:
     # (tcp_create_openreq_child: max_window = snd_wnd), which bounds its size goal and MSS
     # (tcp_bound_to_half_wnd) and the old-ACK check (tcp_ack) alike.
     max_window_from_ack: bool = False
+
+    # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
+    # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
+    # for the connections of that family: mtu (RFC 9293 3.7.1 the MSS announced, RFC 1191 3
+    # the segments sent: tcp_advertise_mss, tcp_sync_mss), advmss (tcp_advertise_mss:
+    # dst_metric_advmss), initcwnd (RFC 5681 3.1: tcp_init_cwnd), initrwnd (RFC 9293
+    # 3.8.6.2.2 the SYN's window: tcp_select_initial_window), quickack (RFC 1122 4.2.3.2 no
+    # delayed ACK: tcp_in_quickack_mode) and rto_min. RFC 6298 2.4 sets the RTO's floor
+    # (rto_min); a route's rto_min (RTAX_RTO_MIN, tcp_rto_min) replaces it for the RTO only:
+    # the zero-window probe's timer (tcp_probe0_base: max(RTO, TCP_RTO_MIN)) and the time an
+    # RTO series takes to give up (tcp_model_timeout from TCP_RTO_MIN) keep rto_min.
+    route4: RouteMetrics = NO_ROUTE_METRICS
+    route6: RouteMetrics = NO_ROUTE_METRICS
     # Rules deliberately violated (tests of the harness only).
     broken_rules: frozenset[str] = frozenset()
 
@@ -673,6 +683,15 @@ class Profile:
     def mss(self) -> int:
         """MSS to advertise: MTU minus fixed IPv4 and TCP headers (RFC 9293 3.7.1, RFC 6691)."""
         return self.mtu - 40
+
+    def route_to(self, remote_ip: bytes) -> RouteMetrics:
+        """The attributes of the route to ``remote_ip``'s family (route4 or route6)."""
+        return self.route6 if len(remote_ip) == 16 else self.route4
+
+    def initial_cwnd(self, ipv6: bool = False) -> int | None:
+        """The initial window in segments of a connection of that family: the route's
+        initcwnd, else initial_cwnd_segments (None: RFC 5681 3.1's formula by SMSS)."""
+        return (self.route6 if ipv6 else self.route4).initcwnd or self.initial_cwnd_segments
 
 
 def linux_window_scale(tcp_rmem_max: int, rmem_max: int = 0) -> int:

@@ -55,36 +55,51 @@ def other_than(value: Any) -> OtherThan:
     return OtherThan(value)
 
 
-def _set_by(name: str, sysctls: Mapping[str, str], route: Mapping[str, object]) -> list[str]:
-    """The DUT sysctls and route attributes (of those the oracle followed) that set profile
-    field ``name``."""
+# Profile features a route attribute overrides (conformance.judge.sysctls.ROUTE_FIELDS): a
+# test that needs one is judged by the IPv4 route's (a test run per family reads
+# bed.oracle_profile for its family instead, e.g. Profile.initial_cwnd(ipv6)).
+ROUTED = {"initial_cwnd_segments": "initcwnd"}
+
+
+def _value(profile: Profile, name: str) -> Any:
+    routed = ROUTED.get(name)
+    if routed is not None and getattr(profile.route4, routed) is not None:
+        return getattr(profile.route4, routed)
+    return getattr(profile, name)
+
+
+def _set_by(name: str, sysctls: Mapping[str, str],
+            routes: Mapping[str, Mapping[str, object]]) -> list[str]:
+    """The DUT sysctls and IPv4 route attributes (of those the oracle followed) that set
+    profile field ``name``."""
     out = []
-    for table, settings, label in ((MODELLED, sysctls, "{}={}"), (ROUTE_FIELDS, route,
-                                                                   "route {} {}")):
-        for key, value in settings.items():
-            change = table.get(key)
-            try:
-                if change is not None and name in change(str(value)):
-                    out.append(label.format(key, value))
-            except (ValueError, IndexError):
-                continue
+    for key, value in sysctls.items():
+        change = MODELLED.get(key)
+        try:
+            if change is not None and name in change(str(value)):
+                out.append(f"{key}={value}")
+        except (ValueError, IndexError):
+            continue
+    for key, value in routes.get("ipv4", {}).items():
+        if key in ROUTE_FIELDS and ROUTED.get(name) == key:
+            out.append(f"route {key} {value}")
     return out
 
 
 def unmet(profile: Profile, features: Mapping[str, Any],
           sysctls: Mapping[str, str] | None = None,
-          route: Mapping[str, object] | None = None) -> str | None:
+          routes: Mapping[str, Mapping[str, object]] | None = None) -> str | None:
     """Why ``profile`` lacks one of ``features`` (the skip reason), or None when it has them
     all. A name that is not a profile field is a test-authoring error (ValueError)."""
     for name, want in features.items():
         if not hasattr(profile, name):
             raise ValueError(f"needs({name}=...): the profile has no feature {name!r}")
-        have = getattr(profile, name)
+        have = _value(profile, name)
         ok = want(have) if callable(want) else have == want
         if ok:
             continue
         wanted = f"{name} {want}" if callable(want) else f"{name}={want!r}"
-        why = ", ".join(_set_by(name, sysctls or {}, route or {}))
+        why = ", ".join(_set_by(name, sysctls or {}, routes or {}))
         return (f"needs {wanted}; the DUT has {name}={have!r}"
                 + (f" ({why})" if why else f" (profile {profile.name})"))
     return None

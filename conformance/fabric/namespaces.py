@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import json
 import queue
 import re
 import socket
@@ -116,6 +117,34 @@ def add_dut_address(dut: DutNetns, address: str) -> None:
         # does asynchronously (ipv6_ready; an echo sent at once was dropped under load). A
         # tentative address's wait is the test's to observe (RFC 4862 5.4).
         wait_ipv6_ready(dut.name, dut.dut_ifname, addr)
+
+
+def change_dut_route(dut: DutNetns, family: str, attrs: str) -> None:
+    """Give the DUT's route to the tester (its link's prefix route of ``family``, "ipv4" or
+    "ipv6") the attributes ``attrs`` (``ip route`` spelling: "mtu 1400 initcwnd 4"), as an
+    operator's ``ip route change`` does, keeping those it already has (a run's --dut-setup;
+    ``route change`` replaces them all). A per-test change: the namespace is discarded after
+    it."""
+    flag = "-6" if family == "ipv6" else "-4"
+    proc = spawn.run(["ip", "-n", dut.name, "-j", flag, "route", "show", "dev", dut.dut_ifname])
+    routes = [r for r in json.loads(proc.stdout or "[]")
+              if "/" in str(r.get("dst", "")) and not str(r["dst"]).startswith("fe80")]
+    if not routes:
+        raise FabricError(f"no {family} prefix route on {dut.dut_ifname} in {dut.name}")
+    route = routes[0]
+    spec = [route["dst"], "dev", dut.dut_ifname]
+    for key, word in (("protocol", "proto"), ("scope", "scope"), ("metric", "metric"),
+                      ("prefsrc", "src")):
+        if key in route:
+            spec += [word, str(route[key])]
+    kept: dict[str, str] = {}
+    for item in route.get("metrics", []):  # (ip -j spelling: rto_min in ms)
+        for name, value in (item.items() if isinstance(item, dict) else ()):
+            kept[name] = f"{value}ms" if name in ("rto_min", "rtt", "rttvar") else str(value)
+    words = attrs.split()
+    kept.update(zip(words[::2], words[1::2], strict=True))
+    merged = " ".join(f"{name} {value}" for name, value in kept.items())
+    run_ip(["-n", dut.name, flag], f"route change {' '.join(spec)} {merged}\n")
 
 
 def set_veth_mtu(dut: DutNetns, mtu: int) -> None:

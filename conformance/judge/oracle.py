@@ -38,7 +38,7 @@ class JudgedTarget(Protocol):
 
     def dut_sysctls(self) -> Mapping[str, str]: ...
 
-    # and optionally dut_route() -> Mapping[str, object] (Target.dut_route)
+    # and optionally dut_route() -> {"ipv4": {...}, "ipv6": {...}} (Target.dut_route)
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,14 @@ class OracleSetup:
 
     profile: Profile
     sysctls: dict[str, str] = field(default_factory=dict)
-    route: dict[str, object] = field(default_factory=dict)
+    route: dict[str, dict[str, object]] = field(default_factory=dict)  # per family
     not_modelled: dict[str, str] = field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
         """JSON-safe: what results.json and a campaign summary say the oracle used."""
         out: dict[str, Any] = {"profile": self.profile.name, "sysctls": dict(self.sysctls)}
-        if self.route:
-            out["route"] = dict(self.route)
+        if any(self.route.values()):
+            out["route"] = {family: dict(m) for family, m in self.route.items() if m}
         if self.not_modelled:
             out["not_modelled"] = dict(self.not_modelled)
         if self.profile.broken_rules:

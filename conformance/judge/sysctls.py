@@ -20,6 +20,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 
 from reference_stack.profiles import Profile, linux_window_scale
+from reference_stack.route_metrics import RouteMetrics
 
 Change = Callable[[str], dict[str, object]]
 
@@ -252,19 +253,22 @@ NO_EFFECT: dict[str, tuple[str, str]] = {
 # What a kernel target reads from its DUT namespace for the oracle (Target.dut_sysctls).
 ORACLE_SYSCTLS: tuple[str, ...] = (*MODELLED, WINDOW_SCALE_INPUTS[1], *UNMODELLED, *NO_EFFECT)
 
-# Route attributes (`ip route ... initcwnd 4`) read from the DUT's route to the tester, in
-# `ip -j route get` spelling: the profile field each sets (tcp_init_cwnd, tcp_rto_min,
-# tcp_select_initial_window / tcp_init_transfer, rt_mtu / tcp_sync_mss, tcp_advertise_mss).
+# Route attributes (`ip route ... initcwnd 4`) read from the DUT's routes to the tester, one
+# per family (`ip -j route get` spelling, per family: ROUTE_FAMILIES), each the RouteMetrics
+# field it sets on the profile's route4 or route6 (reference_stack/route_metrics.py): mtu
+# (tcp_advertise_mss, tcp_sync_mss: dst_mtu), advmss (dst_metric_advmss), initcwnd
+# (tcp_init_cwnd), initrwnd (tcp_select_initial_window: init_rcv_wnd), rto_min (tcp_rto_min),
+# quickack (tcp_in_quickack_mode: dst_quick_ack).
 ROUTE_FIELDS: dict[str, Change] = {
-    "initcwnd": _field("initial_cwnd_segments", int),
-    "rto_min": lambda v: {"route_rto_min": int(v) / 1000},  # ms (RTAX_RTO_MIN)
     "mtu": _field("mtu", int),
+    "advmss": _field("advmss", int),
+    "initcwnd": _field("initcwnd", int),
+    "initrwnd": _field("initrwnd", int),
+    "rto_min": lambda v: {"rto_min": int(v) / 1000},  # ms (RTAX_RTO_MIN)
+    "quickack": _field("quickack", _on),
 }
-ROUTE_UNMODELLED: dict[str, str] = {
-    "initrwnd": "the SYN's window bound (tcp_select_initial_window: init_rcv_wnd * mss)",
-    "advmss": "the MSS offered (tcp_advertise_mss: dst_metric_advmss)",
-    "quickack": "delayed ACKs off (tcp_in_quickack_mode: RTAX_QUICKACK)",
-}
+# The family of each route the oracle reads, and the profile field it fills.
+ROUTE_FAMILIES = {"ipv4": "route4", "ipv6": "route6"}
 
 
 def _same(a: str, b: str) -> bool:
@@ -293,20 +297,62 @@ def profile_with_sysctl(profile: Profile, key: str, value: str) -> Profile | Non
         return None
 
 
-def profile_with_route(profile: Profile, metrics: Mapping[str, object]) -> Profile:
-    """``profile`` following the DUT route's attributes it has an equivalent for."""
+def route_metrics(metrics: Mapping[str, object]) -> RouteMetrics:
+    """The RouteMetrics of one route's attributes (those the oracle follows)."""
+    fields: dict[str, object] = {}
     for name, value in metrics.items():
         change = ROUTE_FIELDS.get(name)
         if change is not None:
             try:
-                profile = dataclasses.replace(profile, **change(str(value)))
+                fields.update(change(str(value)))
             except (ValueError, TypeError):
                 continue
-    return profile
+    return RouteMetrics(**fields)  # type: ignore[arg-type]
 
 
-def not_modelled(sysctls: Mapping[str, str], metrics: Mapping[str, object] | None = None
-                 ) -> dict[str, str]:
+def profile_with_route(profile: Profile, routes: Mapping[str, Mapping[str, object]]
+                       ) -> Profile:
+    """``profile`` following the attributes of the DUT's route of each family (``routes``:
+    {"ipv4": {...}, "ipv6": {...}}, Target.dut_route): each on that family's connections only."""
+    changes = {field: route_metrics(routes[family])
+               for family, field in ROUTE_FAMILIES.items() if routes.get(family)}
+    return dataclasses.replace(profile, **changes) if changes else profile
+
+
+def parse_route_attrs(text: str) -> dict[str, str]:
+    """``ip route`` attributes ("mtu 1400 rto_min 50ms") in ``ip -j route get`` spelling
+    ({"mtu": "1400", "rto_min": "50"}: rto_min in milliseconds)."""
+    words = text.split()
+    return {name: value.removesuffix("ms") for name, value in
+            zip(words[::2], words[1::2], strict=True)}
+
+
+def profile_with_route_change(profile: Profile, family: str, attrs: str) -> Profile:
+    """``profile`` after the DUT's route of ``family`` was given ``attrs`` (``ip route
+    change``, conformance.author.dut_route): the attributes it names replace the route's, on
+    the connections opened after it."""
+    field = ROUTE_FAMILIES[family]
+    parsed = parse_route_attrs(attrs)
+    changed = route_metrics(parsed)  # (ROUTE_FIELDS' names are RouteMetrics' fields)
+    named = {name: getattr(changed, name) for name in parsed if name in ROUTE_FIELDS}
+    route = dataclasses.replace(getattr(profile, field), **named)
+    return dataclasses.replace(profile, **{field: route})
+
+
+def profile_with_link_mtu(profile: Profile, mtu: int) -> Profile:
+    """``profile`` after the DUT link's MTU changed to ``mtu`` (bed.set_link_mtu). An IPv4
+    route keeps its mtu (fib_sync_mtu changes only the route exceptions); an IPv6 route's
+    becomes the link's when it was at least the new MTU or equal to the old one
+    (rt6_mtu_change_route). Measured on 6.18: route mtu 1400 on a link lowered from 1500 to
+    1300 announces 1360 over IPv4, 1240 over IPv6 (route_metrics.announced_mss)."""
+    route6 = profile.route6
+    if route6.mtu and (route6.mtu >= mtu or route6.mtu == profile.mtu):
+        route6 = dataclasses.replace(route6, mtu=mtu)
+    return dataclasses.replace(profile, mtu=mtu, route6=route6)
+
+
+def not_modelled(sysctls: Mapping[str, str],
+                 routes: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, str]:
     """The DUT settings whose effect the oracle does not predict: each with its value and
     what it changes (for results.json's environment.oracle)."""
     notes: dict[str, str] = {}
@@ -329,9 +375,10 @@ def not_modelled(sysctls: Mapping[str, str], metrics: Mapping[str, object] | Non
         if _same(value, default) or (key in ONLY_BELOW_DEFAULT and _int_at_least(value, default)):
             continue
         notes[key] = f"{value} (kernel default {default}): not modelled: {what}"
-    for name, value in (metrics or {}).items():
-        if name in ROUTE_UNMODELLED:
-            notes[f"route {name}"] = f"{value}: not modelled: {ROUTE_UNMODELLED[name]}"
+    for family, metrics in (routes or {}).items():
+        for name, value in metrics.items():
+            if name not in ROUTE_FIELDS:  # (e.g. window, ssthresh, hoplimit, congctl)
+                notes[f"{family} route {name}"] = f"{value}: not modelled"
     return notes
 
 

@@ -16,7 +16,6 @@ tester crafts against the target's numbers mean the same to both stacks.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import errno
 import inspect
 import time
@@ -32,6 +31,7 @@ from conformance.judge.divergence import HOST_STATE, Divergence
 from conformance.judge.fingerprint import Fingerprint
 from conformance.judge.matching import Matcher, compare_call
 from conformance.judge.oracle import Addresses, apply_sysctl, build_oracle
+from conformance.judge.sysctls import profile_with_link_mtu, profile_with_route_change
 from reference_stack.profiles import PROFILES, Profile
 from reference_stack.sockopt import MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL
 from reference_stack.stack import CallResult, Reaction
@@ -137,6 +137,8 @@ def record_sysctls(bed: Any) -> None:
         bed.set_dut_sysctl = recording("set_dut_sysctl", bed.set_dut_sysctl)
     if getattr(bed, "set_link_mtu", None) is not None:
         bed.set_link_mtu = recording("set_link_mtu", bed.set_link_mtu)
+    if getattr(bed, "set_dut_route", None) is not None:
+        bed.set_dut_route = recording("set_dut_route", bed.set_dut_route)
     if getattr(bed, "set_ipsec", None) is not None:
         bed.set_ipsec = recording("set_ipsec", bed.set_ipsec)
 
@@ -232,8 +234,11 @@ class Lockstep:
         if call.name == "set_dut_sysctl":
             apply_sysctl(self.stack, *call.args)
             return
+        if call.name == "set_dut_route":  # (conformance.author.dut_route)
+            self.stack.set_profile(profile_with_route_change(self.stack.profile, *call.args))
+            return
         if call.name == "set_link_mtu":  # (conformance.author.link_mtu)
-            self.stack.set_profile(dataclasses.replace(self.stack.profile, mtu=call.args[0]))
+            self.stack.set_profile(profile_with_link_mtu(self.stack.profile, call.args[0]))
             return
         if call.name == "set_ipsec":  # (conformance.author.ipsec)
             self.stack.set_ipsec(call.args[0])

@@ -75,6 +75,9 @@ class TestBed:
     # test's DUT (None: the target cannot; conformance.author.ipsec).
     set_ipsec: Callable[[Any], None] | None = None
 
+    # Give the DUT's route to the tester of a family ("ipv4", "ipv6") attributes ("mtu 1400")
+    # for this test only (None: the target has no routing table; conformance.author.dut_route).
+    set_dut_route: Callable[[str, str], None] | None = None
     # Add an address ("2001:db8::5/64") to the DUT's end of the test link for this test only,
     # Duplicate Address Detection as its sysctls say (None: the target cannot).
     add_dut_address: Callable[[str], None] | None = None
@@ -135,7 +138,8 @@ class Target(ABC):
         (conformance.judge.sysctls), read from the DUT itself; {} for a stack without them."""
         return {}
 
-    def dut_route(self) -> dict[str, object]:
-        """The attributes of the DUT's route to the tester (initcwnd, rto_min, mtu, ...: `ip -j
-        route get` metrics) the oracle follows; {} for a stack without them."""
+    def dut_route(self) -> dict[str, dict[str, object]]:
+        """The attributes of the DUT's routes to the tester, per family ({"ipv4": {...},
+        "ipv6": {...}}: initcwnd, rto_min, mtu, ...: `ip -j route get` metrics) the oracle
+        follows, each family's on that family's connections; {} for a stack without them."""
         return {}

@@ -28,7 +28,7 @@ class LinuxTarget(NamespacedTarget):
         super().__init__(plan, config, pool_size)
         self.drops: DropMonitor | None = None
         self._dut_sysctls: dict[str, str] = {}
-        self._dut_route: dict[str, object] = {}
+        self._dut_route: dict[str, dict[str, object]] = {}
 
     @property
     def capabilities(self) -> Capabilities:
@@ -40,7 +40,7 @@ class LinuxTarget(NamespacedTarget):
         self.drops = DropMonitor(f"{self.plan.stem}-k")
         self._dut_sysctls, self._dut_route = self._read_dut_config()
 
-    def _read_dut_config(self) -> tuple[dict[str, str], dict[str, object]]:
+    def _read_dut_config(self) -> tuple[dict[str, str], dict[str, dict[str, object]]]:
         """The sysctls and route attributes the oracle follows, as a fresh DUT namespace has
         them: its defaults (tcp_rmem and rmem_max follow the host's at namespace creation), the
         run's --dut-sysctl settings and what --dut-setup changed, read from the namespace."""
@@ -53,14 +53,15 @@ class LinuxTarget(NamespacedTarget):
                         dut.name, namespaces.link_sysctl(key, dut.dut_ifname))
                 except OSError:
                     continue  # not in this kernel: the profile keeps its value
-            return values, netns.route_metrics(dut.name, self.plan.tester_ipv4)
+            return values, {"ipv4": netns.route_metrics(dut.name, self.plan.tester_ipv4),
+                            "ipv6": netns.route_metrics(dut.name, self.plan.tester_ipv6)}
         finally:
             self.fabric.release(dut)
 
     def dut_sysctls(self) -> dict[str, str]:
         return dict(self._dut_sysctls)
 
-    def dut_route(self) -> dict[str, object]:
+    def dut_route(self) -> dict[str, dict[str, object]]:
         return dict(self._dut_route)
 
     def stop(self) -> None:
@@ -79,6 +80,7 @@ class LinuxTarget(NamespacedTarget):
         )
         bed.set_dut_sysctl = lambda key, value: self._set_sysctl(bed, key, value)
         bed.set_link_mtu = lambda mtu: namespaces.set_veth_mtu(dut, mtu)
+        bed.set_dut_route = lambda family, attrs: namespaces.change_dut_route(dut, family, attrs)
         bed.set_ipsec = lambda config: xfrm.install(dut.name, config)
 
         bed.add_dut_address = lambda address: namespaces.add_dut_address(dut, address)

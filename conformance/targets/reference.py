@@ -27,6 +27,7 @@ from conformance.fabric.naming import WorkerPlan
 from conformance.fabric.pcap import Recorder
 from conformance.fabric.virtual_link import VirtualLink
 from conformance.judge.oracle import apply_sysctl, build_oracle
+from conformance.judge.sysctls import profile_with_route_change
 from conformance.targets.base import Capabilities, Target, TestBed
 from conformance.targets.namespaced import NamespacedTarget, endpoints_of
 from reference_stack.profiles import LINUX, Profile
@@ -60,6 +61,13 @@ def mtu_setter(driver: Any, dut: Any = None) -> Any:
             dataclasses.replace(stack.profile, mtu=mtu)))
 
     return apply
+
+
+def route_setter(driver: Any) -> Any:
+    """``bed.set_dut_route`` for the reference stack: its profile's route of that family
+    (conformance.author.dut_route)."""
+    return lambda family, attrs: driver.with_stack(lambda stack: stack.set_profile(
+        profile_with_route_change(stack.profile, family, attrs)))
 
 
 def ipsec_setter(driver: Any) -> Any:
@@ -106,7 +114,7 @@ class ReferenceTarget(NamespacedTarget):
             endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
             handle=(dut, driver), set_dut_sysctl=sysctl_setter(driver),
             set_link_mtu=mtu_setter(driver, dut), set_ipsec=ipsec_setter(driver),
-            add_dut_address=address_adder(driver),
+            add_dut_address=address_adder(driver), set_dut_route=route_setter(driver),
         )
         bed.setup_s = time.perf_counter() - t0
         return bed
@@ -159,7 +167,8 @@ class InprocReferenceTarget(Target):
                        endpoints=endpoints_of(self.plan), capabilities=self.capabilities,
                        handle=driver, set_dut_sysctl=sysctl_setter(driver),
                        set_link_mtu=mtu_setter(driver), set_ipsec=ipsec_setter(driver),
-                       add_dut_address=address_adder(driver))
+                       add_dut_address=address_adder(driver),
+                       set_dut_route=route_setter(driver))
 
     def end_test(self, bed: TestBed) -> dict[str, Any]:
         driver = bed.handle

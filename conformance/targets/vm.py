@@ -212,7 +212,7 @@ class VmTarget(Target):
         self.workdir = Path(tempfile.mkdtemp(prefix=f"{plan.stem}-vm-"))
         self.boots_s: list[float] = []
         self._dut_sysctls: dict[str, str] = {}
-        self._dut_route: dict[str, object] = {}
+        self._dut_route: dict[str, dict[str, object]] = {}
         self.choices_modelled = False
 
     @classmethod
@@ -306,7 +306,8 @@ class VmTarget(Target):
             on_nic = {link_sysctl(key, NIC): key for key in ORACLE_SYSCTLS}
             read = vm.call("read_sysctls", list(on_nic))
             self._dut_sysctls = {on_nic[key]: value for key, value in read.items()}
-            self._dut_route = vm.call("route_metrics", self.plan.tester_ipv4)
+            self._dut_route = {"ipv4": vm.call("route_metrics", self.plan.tester_ipv4),
+                               "ipv6": vm.call("route_metrics", self.plan.tester_ipv6)}
         finally:
             vm.call("dut_end")
 
@@ -413,7 +414,7 @@ class VmTarget(Target):
     def dut_sysctls(self) -> dict[str, str]:
         return dict(self._dut_sysctls)
 
-    def dut_route(self) -> dict[str, object]:
+    def dut_route(self) -> dict[str, dict[str, object]]:
         return dict(self._dut_route)
 
     def environment(self) -> dict[str, Any]:

@@ -19,7 +19,7 @@ RULE = "RFC8200-5-MUST-fragment-to-path-mtu"
 
 
 def path_mtu(st: IfaceState, dst: bytes) -> int:
-    return min(st.pmtu6.get(dst, st.profile.mtu), st.profile.mtu)
+    return min(st.pmtu6.get(dst, st.mtu6), st.mtu6)
 
 
 def split(st: IfaceState, packet: Ipv6Repr, allowed: dict) -> list[tuple[bytes, dict]] | None:

@@ -51,7 +51,7 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
         # was made): the checks below decide the same; only its neighbour entry and the MTU
         # are looked at again.
         entry = st.arp.entries.get(dst)  # (ArpCache.lookup, inline: every datagram)
-        if entry is not None and len(payload) + 20 <= st.profile.mtu:
+        if entry is not None and len(payload) + 20 <= st.fit4:
             mac = entry.mac
             # (_emit_common, inline: every datagram of a known destination)
             frame = b"".join((mac, st.mac, ETHERTYPE_IP, template.header(len(payload), ident),
@@ -72,7 +72,7 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
     if addr.is_multicast(dst):
         ttl = MULTICAST_TTL
     mac = st.arp.lookup(dst)
-    if mac is not None and not options and len(payload) + 20 <= st.profile.mtu \
+    if mac is not None and not options and len(payload) + 20 <= st.fit4 \
             and not addr.is_broadcast(dst):
         # The common datagram (resolved next hop, no options, no fragmentation). Its header
         # is kept precomputed for a unicast destination (the shortcut above).
@@ -121,9 +121,10 @@ def emit_ip(st: IfaceState, ip: Ipv4Repr, hop: bytes | None, rule: str, variance
     else:
         mac = BROADCAST_MAC
     merged = {**st.ip_variance, **variance}
-    mtu = st.profile.mtu
+    mtu = st.mtu4
     if len(ip.payload) + 20 <= mtu:
-        link.emit_eth(st, mac, ETH_P_IP, ip.emit(), rule, merged, out)
+        if link.fits_link(st, len(ip.payload) + 20, trace):
+            link.emit_eth(st, mac, ETH_P_IP, ip.emit(), rule, merged, out)
         return
     # RFC 791 3.2: fragment; each fragment's data but the last is a multiple of 8.
     chunk = (mtu - 20) & ~7

@@ -10,7 +10,13 @@ from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import REPLY, STATE, Trace
 from reference_stack.variance import AnyValue, Range
 from reference_stack.wire.ethernet import ETH_P_IPV6
-from reference_stack.wire.ipv6 import IPPROTO_ICMPV6, Ipv6Repr, multicast_mac, solicited_node
+from reference_stack.wire.ipv6 import (
+    HEADER_LEN,
+    IPPROTO_ICMPV6,
+    Ipv6Repr,
+    multicast_mac,
+    solicited_node,
+)
 from reference_stack.wire.ndp import OPT_SOURCE_LLADDR, NdOptLinkAddr, NeighborSolicit
 
 ND_HOP_LIMIT = 255  # RFC 4861 6.1, 7.1: every ND message is sent with hop limit 255
@@ -66,7 +72,8 @@ def emit(st: IfaceState, mac: bytes, packet: Ipv6Repr, rule: str, allowed: dict,
     (RFC 8200 5, iface/fragment6.py)."""
     fragments = fragment6.split(st, packet, allowed)
     if fragments is None:
-        link.emit_eth(st, mac, ETH_P_IPV6, packet.emit(), rule, allowed, out)
+        if link.fits_link(st, HEADER_LEN + len(packet.payload), trace):
+            link.emit_eth(st, mac, ETH_P_IPV6, packet.emit(), rule, allowed, out)
         return
     if trace is not None:
         trace.add("ipv6", REPLY, fragment6.RULE, f"{len(fragments)} fragments")

@@ -22,6 +22,23 @@ def emit_eth(st: IfaceState, dst_mac: bytes, ethertype: int, payload: bytes, rul
     out.append((frame, Prediction(frame, rule, variance)))
 
 
+RULE_OVERSIZE = "LINUX-is_skb_forwardable-oversize-drop"
+
+
+def fits_link(st: IfaceState, packet_len: int, trace: Trace | None) -> bool:
+    """Whether an IP packet of ``packet_len`` octets fits the link's MTU. One that does not
+    (a route's mtu above the link's: route_metrics.path_mtu) is lost at the device (Linux
+    veth_xmit -> __dev_forward_skb: is_skb_forwardable drops a frame over the peer's MTU;
+    measured on 6.18: route mtu 1400 on a 1000-octet link, the 1348-octet segment and its
+    retransmissions never reach the wire)."""
+    if packet_len <= st.profile.mtu:
+        return True
+    if trace is not None:
+        trace.add("link", DROP, RULE_OVERSIZE,
+                  f"{packet_len} octets over the link MTU {st.profile.mtu}")
+    return False
+
+
 def hold(st: IfaceState, hop: bytes, held: Held, now: float, trace: Trace,
          out: Output) -> None:
     """Keep a datagram until `hop` is resolved; the first one held asks for it."""

@@ -52,7 +52,7 @@ def datagram(st: IfaceState, dst: bytes, protocol: int, upper: bytes, mtu: int,
             return
         mtu = MIN_MTU  # RFC 8201 4: never below the IPv6 minimum link MTU
         trace.add("icmpv6", STATE, "RFC8201-4-MUST-NOT-below-minimum-mtu", "1280")
-    if mtu >= st.pmtu6.get(dst, st.profile.mtu):
+    if mtu >= st.pmtu6.get(dst, st.mtu6):
         # RFC 8201 4: a Packet Too Big never increases the estimate.
         trace.add("icmpv6", DROP, "RFC8201-4-MUST-NOT-increase-on-packet-too-big", f"mtu {mtu}")
         return

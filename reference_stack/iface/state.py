@@ -17,6 +17,7 @@ from reference_stack.ipsec.config import IpsecConfig
 from reference_stack.ipsec.processing import IpsecState
 from reference_stack.ipsec.sad import SaState
 from reference_stack.profiles import Profile
+from reference_stack.route_metrics import path_mtu
 from reference_stack.tcp.layer import TcpLayer
 from reference_stack.variance import AnyValue, Prediction, Range
 from reference_stack.wire.ipv4 import Ipv4Repr, Ipv4Template
@@ -64,6 +65,8 @@ class IfaceState:
         # Path MTU estimates lowered by a Packet Too Big about a datagram (RFC 8201 4, per
         # destination as Linux's route exceptions: iface/pmtu6.py, fragment6.py).
         self.pmtu6: dict[bytes, int] = {}
+        self.mtu4, self.mtu6 = route_mtus(profile)  # the routes' MTUs (route_metrics.path_mtu)
+        self.fit4 = min(self.mtu4, profile.mtu)  # a datagram this size needs no checks
         # IP-level latitude (RFC 6864: the ident of an atomic datagram is free; RFC 1122
         # 3.2.1.7: any non-zero TTL; RFC 1191: DF is the sender's choice).
         self.ip_variance: dict = {"ipv4.ident": AnyValue()}
@@ -80,8 +83,17 @@ class IfaceState:
 
     def set_profile(self, profile: Profile) -> None:
         self.profile = profile
+        self.mtu4, self.mtu6 = route_mtus(profile)
+        self.fit4 = min(self.mtu4, profile.mtu)
         if self.ipsec is not None:
             self.ipsec.profile = profile
         self.tcp_pairs.clear()
         self.reasm.profile = profile
         self.reasm6.timeout = profile.ipv6_reassembly_timeout
+
+
+def route_mtus(profile: Profile) -> tuple[int, int]:
+    """The largest datagram to an on-link destination, IPv4 and IPv6: the family's route's
+    mtu, else the link's (RFC 1191 3, RFC 8201 4: the host's path MTU; Linux ip_finish_output
+    and ip6_finish_output fragment to dst_mtu)."""
+    return path_mtu(profile.route4, profile.mtu), path_mtu(profile.route6, profile.mtu)

@@ -32,7 +32,7 @@ class Connections(Protocol):
     def initial_window(self, tcb: Tcb) -> int:
         """The window of our SYN or SYN,ACK."""
 
-    def initial_cwnd(self, mss: int) -> int:
+    def initial_cwnd(self, mss: int, route_segments: int | None = None) -> int:
         """The initial congestion window (RFC 5681 3.1)."""
 
     def transition(self, tcb: Tcb, arm: Arm, now: float) -> None:

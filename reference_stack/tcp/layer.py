@@ -7,6 +7,7 @@ import errno
 import random
 
 from reference_stack.profiles import Profile
+from reference_stack.route_metrics import NO_ROUTE_METRICS, RouteMetrics, describe, route_mss
 from reference_stack.tcp import (
     auth_options,
     keepalive,
@@ -73,11 +74,12 @@ class TcpLayer:
         p = self.profile
         if iss is None:
             iss = self.rng.getrandbits(32)  # RFC 9293 3.4.1 / RFC 6528: an unpredictable ISN
+        route = p.route_to(remote_ip)
         tcb = Tcb(local_ip, local_port, remote_ip, remote_port, state, iss,
-                  rto=RtoEstimator(p.rto_initial, p.rto_min if p.route_rto_min is None
-                                   else p.route_rto_min, p.rto_max),
+                  rto=RtoEstimator(p.rto_initial, p.rto_min if route.rto_min is None
+                                   else route.rto_min, p.rto_max),
                   send=SendBuffer(seq_add(iss, 1), opts.sndbuf),
-                  recv=ReceiveBuffer(opts.rcvbuf))
+                  recv=ReceiveBuffer(opts.rcvbuf), route=route)
         tcb.snd_una = tcb.snd_nxt = tcb.snd_max = iss
         tcb.isn_name = f"isn:{local_port}>{remote_port}"
         tcb.ts_offset = self.rng.getrandbits(32)
@@ -88,13 +90,28 @@ class TcpLayer:
         tcb.cork = opts.cork
         tcb.df = opts.df
         # RFC 9293 3.7.1 (RFC 6691): the MSS we announce is the MTU less the fixed IP and TCP
-        # headers: 20 octets more of IP header over IPv6 (RFC 8200 3).
-        mss = p.mss if len(remote_ip) == 4 else p.mss - IPV6_EXTRA_HEADER
+        # headers: 20 octets more of IP header over IPv6 (RFC 8200 3); the route's attributes
+        # choose it (route_metrics.announced_mss), the path MTU bounds what we send.
+        mss, limit = route_mss(route, p.mtu, len(remote_ip) == 16)
         tcb.adv_mss = min(mss, opts.maxseg) if opts.maxseg else mss
+        tcb.path_mss = min(limit, opts.maxseg) if opts.maxseg else limit
+        if route is not NO_ROUTE_METRICS:
+            self._route_chose(route, mss, limit)
         tcb.syn_window = self.initial_window(tcb)
         tcb.rcv_wnd_clamp = tcb.syn_window
         self.conns[tcb.key] = tcb
         return tcb
+
+    def _route_chose(self, route: RouteMetrics, mss: int, limit: int) -> None:
+        """Record what the route to the peer set (reference_stack/route_metrics.py)."""
+        trace = self.trace
+        if route.mtu or route.advmss:
+            trace.add("tcp", EVENT, "LINUX-tcp_advertise_mss-route-metrics",
+                      f"route {describe(route)}: MSS {mss} announced, segments of {limit} "
+                      "at most (tcp_sync_mss)")
+        if route.rto_min is not None:
+            trace.add("tcp", EVENT, "LINUX-tcp_rto_min-route-rto-min",
+                      f"route rto_min {route.rto_min:g} s: the RTO's floor")
 
     def _locked_rcvbuf(self, tcb: Tcb, rcvbuf: int) -> None:
         """RFC 9293 3.8.6.2.2: the window reflects the buffer the user set. Linux offers half
@@ -123,11 +140,23 @@ class TcpLayer:
                 mss = tcb.adv_mss - (12 if tcb.ts_ok else 0)
             if space > mss:
                 space -= space % mss
+        if tcb.route.initrwnd:
+            # RFC 9293 3.8.6.2.2 leaves the window to the receiver; a route's initrwnd bounds
+            # the SYN's to that many segments (tcp_select_initial_window: init_rcv_wnd * mss).
+            space = min(space, tcb.route.initrwnd * (mss or tcb.adv_mss))
+            self.trace.add("tcp", EVENT, "LINUX-tcp_select_initial_window-route-initrwnd",
+                           f"route initrwnd {tcb.route.initrwnd}: window {space} at most")
         return min(space, 0xFFFF)
 
-    def initial_cwnd(self, mss: int) -> int:
-        """RFC 5681 3.1 (IW by SMSS), or the profile's segment count (RFC 6928)."""
+    def initial_cwnd(self, mss: int, route_segments: int | None = None) -> int:
+        """RFC 5681 3.1 (IW by SMSS), or the profile's segment count (RFC 6928), or the
+        route's initcwnd (``route_segments``: tcp_init_cwnd takes RTAX_INITCWND first)."""
         n = self.profile.initial_cwnd_segments
+        if route_segments:
+            self.trace.add("tcp", EVENT, "LINUX-tcp_init_cwnd-route-initcwnd",
+                           f"route initcwnd {route_segments}: initial window of "
+                           f"{route_segments} segments")
+            n = route_segments
         if n is None:
             n = 2 if mss > 2190 else (3 if mss > 1095 else 4)
         return n * mss

@@ -34,6 +34,7 @@ from reference_stack.wire.tcp import (
 DELAYED_ACK = Range(0, 500)
 MAY_DELAY = {"timing.delay_ms": DELAYED_ACK}  # extra variance of a delayable ACK (read only)
 DELAYED_ACK_S = DELAYED_ACK.hi / 1000
+RULE_ROUTE_QUICKACK = "LINUX-tcp_in_quickack_mode-route-quickack"
 OPENING_STATES = (State.SYN_SENT, State.SYN_RECEIVED)  # (a constant: Enum lookups are slow)
 
 
@@ -182,6 +183,11 @@ class Sender:
         merged into the next ACK). The oracle itself always acknowledges at once.
         """
         last_ack_sent, rcv_edge = tcb.last_ack_sent, tcb.rcv_edge
+        if may_delay and tcb.route.quickack:
+            # A route's quickack (RTAX_QUICKACK: tcp_in_quickack_mode, __tcp_ack_snd_check)
+            # acknowledges at once what RFC 1122 4.2.3.2 would let wait.
+            self.trace.add("tcp", "event", RULE_ROUTE_QUICKACK, "route quickack: ACK at once")
+            may_delay = False
         self.emit(tcb, ACK, tcb.snd_nxt, now, rule, b"", MAY_DELAY if may_delay else None)
         if may_delay and (last_ack_sent != tcb.last_ack_sent or rcv_edge != tcb.rcv_edge):
             # The target may not have sent it yet: its Last.ACK.sent (Linux's RCV.WUP) and

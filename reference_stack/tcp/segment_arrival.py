@@ -162,8 +162,9 @@ def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr, cookie: bool = False) 
         peer_mss = tcb.cookie_mss = syn_cookie.cookie_mss(
             layer.trace, tcb, peer_mss, tcb.listener.opts.maxseg
             if isinstance(tcb.listener, Listener) else None)
-    tcb.mss = max(1, min(peer_mss, tcb.adv_mss) - reserve)
-    tcb.cwnd = layer.initial_cwnd(tcb.mss)
+    # (tcp_sync_mss: the path MTU bounds it, not the MSS we announced: route_metrics)
+    tcb.mss = max(1, min(peer_mss, tcb.path_mss) - reserve)
+    tcb.cwnd = layer.initial_cwnd(tcb.mss, tcb.route.initcwnd)
     # RFC 7323 2.2: the window field of a SYN is never scaled.
     tcb.snd_wnd = seg.window
     tcb.max_snd_wnd = seg.window

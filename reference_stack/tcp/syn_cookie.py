@@ -203,4 +203,4 @@ def _off_by(layer: Connections, tcb: Tcb, seg: TcpRepr, mss: int, trace: Trace) 
     p = layer.profile
     tcb.cookie_mss = mss
     reserve = send_option_reserve(tcb.ts_ok, tcb.sack_ok, p.mss_reserves_sack)
-    tcb.mss = max(1, min(mss, tcb.adv_mss) - reserve)
+    tcb.mss = max(1, min(mss, tcb.path_mss) - reserve)

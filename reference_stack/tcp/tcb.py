@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference_stack.clock import Timers
+from reference_stack.route_metrics import NO_ROUTE_METRICS, RouteMetrics
 from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
 from reference_stack.tcp.rto import RtoEstimator
 from reference_stack.tcp.seq import HALF, MOD, seq_diff
@@ -71,6 +72,10 @@ class Tcb:
     negotiated: bool = False  # options settled by the peer's SYN
     ws_ok: bool = False
     adv_mss: int = 536  # the MSS option we send
+    # The path MTU less the fixed headers (the route's mtu, at most the link's, and any
+    # TCP_MAXSEG): what bounds the segments we send besides the peer's MSS (tcp_sync_mss)
+    path_mss: int = 536
+    route: RouteMetrics = NO_ROUTE_METRICS  # the route to the peer's family (route_metrics)
     cookie_mss: int = 0  # the peer's MSS a SYN cookie keeps (tcp/syn_cookie.py); 0: none
     syn_window: int = 0  # the window of our SYN or SYN-ACK (never scaled, RFC 7323 2.2)
     rcv_wnd_clamp: int = 0xFFFF  # the receive window we offer at most

@@ -1,5 +1,6 @@
 """SYN option sets for the TCP tests (RFC 9293 3.2, RFC 7323, RFC 2018)."""
 
+from reference_stack.route_metrics import announced_mss, send_mss_limit
 from reference_stack.tcp.syn_cookie import table_mss
 from reference_stack.wire import tcp as tcpw
 
@@ -51,6 +52,19 @@ def passive_peer_mss(profile, mss: int, ipv6: bool = False) -> int:
     (every passive open a SYN cookie) the largest msstab entry not above it (Linux
     __cookie_v4_init_sequence; RFC 9293 3.7.1 lets the sender use less than the peer's MSS)."""
     return table_mss(mss, ipv6) if profile.syncookies == 2 else mss
+
+
+def dut_mss(profile, ipv6: bool = False) -> int:
+    """The MSS the DUT announces: its link's MTU less the IP and TCP headers (1460 over IPv4
+    on Ethernet, RFC 6691 2), or what its route to the tester sets (mtu, advmss), as the
+    oracle's profile has it (reference_stack/route_metrics.py)."""
+    return announced_mss(profile.route6 if ipv6 else profile.route4, profile.mtu, ipv6)
+
+
+def dut_send_limit(profile, ipv6: bool = False) -> int:
+    """What bounds the DUT's segments besides the peer's MSS and the options: its path MTU
+    (the route's mtu, else the link's) less the headers (route_metrics.send_mss_limit)."""
+    return send_mss_limit(profile.route6 if ipv6 else profile.route4, profile.mtu, ipv6)
 
 
 def timestamps_reserve(profile, offered: bool = True) -> int:

@@ -25,8 +25,9 @@ def _data(flags: int) -> bool:
 
 def initial_window_segments(profile, mss: int) -> int:
     """The profile's initial window in segments: its own count, else RFC 5681 3.1's."""
-    if profile.initial_cwnd_segments is not None:
-        return profile.initial_cwnd_segments
+    segments = profile.initial_cwnd()  # (the IPv4 route's initcwnd, else the stack's)
+    if segments is not None:
+        return segments
     return 2 if mss > 2190 else (3 if mss > 1095 else 4)
 
 

@@ -17,17 +17,19 @@ from .flight import open_flight
 pytestmark = [pytest.mark.families("ipv4", "ipv6"),
               pytest.mark.needs(tail_loss_probe=True, sack=True)]
 
-SEGMENTS = 11  # more than the initial window (RFC 6928: at most 10 segments)
+SEGMENTS = 11  # more than any initial window of RFC 6928 (at most 10 segments)
 
 
 def flight_and_probe(f, bed) -> tuple[int, int]:
-    """The DUT writes SEGMENTS and sends its first flight, then the probe: (the flight's
-    segment count, the probe's segment index). On a loaded machine the probe (2 SRTT: a few
-    ms) may come before the barrier's answer, among the flight's segments: the flight is
-    then the profile's initial window."""
-    f.write(SEGMENTS)
+    """The DUT writes one segment more than its initial window (SEGMENTS where the profile
+    has none) and sends its first flight, then the probe: (the flight's segment count, the
+    probe's segment index). On a loaded machine the probe (2 SRTT: a few ms) may come before
+    the barrier's answer, among the flight's segments: the flight is then the profile's
+    initial window. (All of it is acknowledged at the end, so a smaller initial window, a
+    route's initcwnd, leaves nothing for the congestion window to release after the RTO.)"""
+    iw = bed.oracle_profile.initial_cwnd(f.conn.ex.family.wire == "ipv6")  # (its route's)
+    f.write(SEGMENTS if iw is None else iw + 1)
     drained = f.drain()
-    iw = bed.oracle_profile.initial_cwnd_segments
     if iw is not None and len(drained) > iw:
         return iw, drained[iw]
     return len(drained), f.index(f.take(1, timeout=1.0)[0])

@@ -7,6 +7,7 @@ import pytest
 
 from conformance.author.needs import at_least, unmet
 from reference_stack.profiles import LINUX
+from reference_stack.route_metrics import RouteMetrics
 
 
 def test_a_feature_switched_off_by_a_sysctl_names_it():
@@ -18,8 +19,14 @@ def test_a_feature_switched_off_by_a_sysctl_names_it():
 
 
 def test_route_attributes_and_predicates():
-    four = dataclasses.replace(LINUX, initial_cwnd_segments=4)
-    assert "route initcwnd 4" in unmet(four, {"initial_cwnd_segments": 10}, {}, {"initcwnd": 4})
+    four = dataclasses.replace(LINUX, route4=RouteMetrics(initcwnd=4))
+    routes = {"ipv4": {"initcwnd": 4}, "ipv6": {}}
+    assert unmet(four, {"initial_cwnd_segments": 10}, {}, routes) == (
+        "needs initial_cwnd_segments=10; the DUT has initial_cwnd_segments=4 "
+        "(route initcwnd 4)")
+    # an IPv6 route's initcwnd leaves the (IPv4) test's need met
+    six = dataclasses.replace(LINUX, route6=RouteMetrics(initcwnd=4))
+    assert unmet(six, {"initial_cwnd_segments": 10}, {}, {"ipv6": {"initcwnd": 4}}) is None
     assert unmet(LINUX, {"keepalive_idle": at_least(7200)}) is None
     short = dataclasses.replace(LINUX, keepalive_idle=60)
     assert unmet(short, {"keepalive_idle": at_least(7200)}).startswith(

@@ -1,13 +1,16 @@
 """The oracle for a bed, built in one place (conformance.judge.oracle): the target's profile
 plus the sysctls in force in its DUT, with a JSON-safe record of both."""
 
+import dataclasses
 import json
 
 from conformance.fabric.namespaces import DutConfig
 from conformance.fabric.naming import WorkerPlan
 from conformance.judge.oracle import build_oracle, oracle_setup
+from conformance.judge.sysctls import profile_with_link_mtu
 from conformance.targets.reference import InprocReferenceTarget
 from reference_stack.profiles import LINUX, PROFILES
+from reference_stack.route_metrics import RouteMetrics
 
 
 class StubTarget:
@@ -103,12 +106,45 @@ def test_an_unmodelled_setting_is_noted_only_when_not_the_default():
     assert "no effect" in notes["net.ipv4.tcp_retries1"]
 
 
-def test_route_attributes_shape_the_profile_or_are_noted():
-    setup = oracle_setup(RoutedStub(LINUX, {}, {"initcwnd": 4, "rto_min": 50, "mtu": 1400,
-                                                "quickack": 1}))
+def test_route_attributes_shape_the_profile_of_their_family_or_are_noted():
+    setup = oracle_setup(RoutedStub(LINUX, {}, {
+        "ipv4": {"initcwnd": 4, "rto_min": 50, "mtu": 1400, "advmss": 1000, "initrwnd": 8,
+                 "quickack": 1, "window": 8000},
+        "ipv6": {"mtu": 1300}}))
     p = setup.profile
-    assert (p.initial_cwnd_segments, p.route_rto_min, p.mtu) == (4, 0.05, 1400)
-    assert p.rto_min == LINUX.rto_min  # TCP_RTO_MIN: the zero-window probe still uses it
+    assert p.route4 == RouteMetrics(mtu=1400, advmss=1000, initcwnd=4, initrwnd=8,
+                                    rto_min=0.05, quickack=True)
+    assert p.route6 == RouteMetrics(mtu=1300)  # the IPv4 route's stay off IPv6
+    assert (p.mtu, p.rto_min, p.initial_cwnd_segments) == (1500, LINUX.rto_min, 10)
+    assert (p.initial_cwnd(), p.initial_cwnd(ipv6=True)) == (4, 10)
     record = json.loads(json.dumps(setup.record()))
-    assert record["route"]["initcwnd"] == 4
-    assert set(record["not_modelled"]) == {"route quickack"}
+    assert record["route"]["ipv4"]["initcwnd"] == 4 and record["route"]["ipv6"] == {"mtu": 1300}
+    assert set(record["not_modelled"]) == {"ipv4 route window"}  # (RTAX_WINDOW)
+    # a DUT without route attributes: the profile keeps NO_ROUTE_METRICS
+    bare = oracle_setup(RoutedStub(LINUX, {}, {"ipv4": {}, "ipv6": {}}))
+    assert bare.profile == LINUX and "route" not in bare.record()
+
+
+def test_a_link_mtu_change_moves_the_ipv6_routes_mtu_not_the_ipv4_one():
+    p = dataclasses.replace(LINUX, route4=RouteMetrics(mtu=1400), route6=RouteMetrics(mtu=1400))
+    lower = profile_with_link_mtu(p, 1300)  # rt6_mtu_change_route; fib_sync_mtu
+    assert (lower.mtu, lower.route4.mtu, lower.route6.mtu) == (1300, 1400, 1300)
+    higher = profile_with_link_mtu(p, 9000)  # 1400 was not the old link MTU: kept
+    assert (higher.route4.mtu, higher.route6.mtu) == (1400, 1400)
+    followed = profile_with_link_mtu(dataclasses.replace(p, route6=RouteMetrics(mtu=1500)), 9000)
+    assert followed.route6.mtu == 9000
+
+
+def test_a_per_test_route_change_reaches_its_familys_route_only():
+    from conformance.author.dut_route import route_spelling
+    from conformance.judge.sysctls import parse_route_attrs, profile_with_route_change
+
+    text = route_spelling({"mtu": 1400, "rto_min": 50, "quickack": 1})
+    assert text == "mtu 1400 rto_min 50ms quickack 1"
+    assert parse_route_attrs(text) == {"mtu": "1400", "rto_min": "50", "quickack": "1"}
+    base = dataclasses.replace(LINUX, route4=RouteMetrics(initcwnd=4))
+    p = profile_with_route_change(base, "ipv4", text)
+    assert p.route4 == RouteMetrics(mtu=1400, initcwnd=4, rto_min=0.05, quickack=True)
+    assert p.route6 == RouteMetrics()
+    six = profile_with_route_change(LINUX, "ipv6", "advmss 1000")
+    assert (six.route4, six.route6) == (RouteMetrics(), RouteMetrics(advmss=1000))

@@ -18,6 +18,23 @@ def test_changed_tests_and_unexplained_divergences_are_counted():
     c = compare(base, run)
     assert set(c["changed"]) == {"a"} and c["changed"]["a"][0] == "skipped"
     assert c["unexplained"] == 2 and c["failed"] == 1 and c["not_modelled"] == {"k": "v"}
+    assert c["tests"] == 1
+
+
+def test_a_test_run_per_family_counts_once():
+    from suites.precision import test_of
+
+    assert test_of("s/t.py::t[ipv4]") == test_of("s/t.py::t[ipv6]") == "s/t.py::t"
+    assert test_of("s/t.py::t[ipv4-mapped]") == "s/t.py::t"
+    assert test_of("s/t.py::t[ipv4-3]") == test_of("s/t.py::t[ipv6-3]") == "s/t.py::t[3]"
+    assert test_of("s/t.py::t[3-ipv6-x]") == "s/t.py::t[3-x]"
+    assert test_of("s/t.py::t[3]") == "s/t.py::t[3]" and test_of("s/t.py::t") == "s/t.py::t"
+    base = _results({f"t{i}[{f}]": "passed" for i in range(10) for f in ("ipv4", "ipv6")})
+    run = _results({f"t{i}[{f}]": "failed" for i in range(10) for f in ("ipv4", "ipv6")})
+    c = compare(base, run)
+    assert (c["tests"], len(c["changed"])) == (10, 20)
+    text = markdown([("x=1", c)], base, "cmd")
+    assert "| `x=1` | 10 | 20 | 0 | 20 | yes |" in text
 
 
 def test_the_table_marks_a_sysctl_outside_the_bounds_and_lists_reasons():
@@ -25,7 +42,8 @@ def test_the_table_marks_a_sysctl_outside_the_bounds_and_lists_reasons():
     good = compare(base, _results({"a": "skipped"}))
     bad = compare(base, _results({"a": "passed"}, 1))
     text = markdown([("x=1", good), ("y=2", bad), ("z=3", None)], base, "cmd")
-    assert "| `x=1` | 1 | 0 | 0 | yes |" in text and "| `y=2` | 0 | 1 | 0 | **no** |" in text
+    assert "| `x=1` | 1 | 1 | 0 | 0 | yes |" in text
+    assert "| `y=2` | 0 | 0 | 1 | 0 | **no** |" in text
     assert "refused by this kernel" in text and "- skipped: `a`: Skipped: needs a" in text
     assert "`cmd`" in text
 
@@ -38,4 +56,4 @@ def test_the_list_holds_the_route_attributes_and_a_run_can_be_left_unmeasured():
     assert ROUTE_SETUP.format("initcwnd 4").count(") initcwnd 4") == 2  # IPv4 and IPv6
     base = _results({"a": "passed"})
     text = markdown([("x=1", None)], base, "cmd", "not measured in this round")
-    assert "| `x=1` | - | - | - | not measured in this round | |" in text
+    assert "| `x=1` | - | - | - | - | not measured in this round | |" in text

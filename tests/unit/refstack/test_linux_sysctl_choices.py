@@ -368,10 +368,11 @@ def test_a_routes_rto_min_floors_the_rto_but_not_the_zero_window_probe():
     """ip route ... rto_min 50ms (tcp_rto_min) lowers the RTO's floor; tcp_probe0_base keeps
     TCP_RTO_MIN for the zero-window probe (measured on Linux 6.18: suites/tcp/test_zero_window
     under the route attribute)."""
+    from reference_stack.route_metrics import RouteMetrics
     from reference_stack.tcp.state import State
     from tests.unit.refstack.conn import bring_to
 
-    c = bring_to(State.ESTABLISHED, dataclasses.replace(LINUX, route_rto_min=0.05))
+    c = bring_to(State.ESTABLISHED, dataclasses.replace(LINUX, route4=RouteMetrics(rto_min=0.05)))
     tcb = c.tcb()
     assert tcb.rto.rto_min == 0.05
     tcb.rto.rto, tcb.persist_backoff = 0.06, 1
