@@ -472,6 +472,12 @@ class Profile:
     # the RTO until then. Linux cuts the last RTO to what is left of the user timeout
     # (tcp_clamp_rto_to_user_timeout), so the connection is given up on time.
     user_timeout_clamps_rto: bool = False
+    # RFC 1122 4.2.3.5 leaves open from when R2 (TCP_USER_TIMEOUT) runs; Linux counts from
+    # the first retransmission (tp->retrans_stamp, tcp_retransmit_skb). gVisor's netstack
+    # counts from the last transmission of the segment the first RTO retransmits (snd.go
+    # retransmitTimerExpired: firstRetransmittedSegXmitTime = writeList.Front().xmitTime: the
+    # original send, or a tail loss probe's) and checks it on every expiry, the first too.
+    user_timeout_from_head_send: bool = False
     # IPsec (issue 15; reference_stack/ipsec/). RFC 4301 4.4.1 orders the SPD and takes the
     # first match; Linux orders its policies by priority, lower first, then insertion
     # (xfrm_policy_insert, xfrm_policy_lookup_bytype).
@@ -893,6 +899,11 @@ GVISOR = Profile(
     # the backed-off RTO to what is left of the user timeout ("Cap RTO to remaining time"),
     # as Linux's tcp_clamp_rto_to_user_timeout: the connection is given up on time.
     user_timeout_clamps_rto=True,
+
+    # -- session 7 (gv16): gvisor failures of the newer suites modelled --------------------
+    # RFC 1122 4.2.3.5: snd.go retransmitTimerExpired times TCP_USER_TIMEOUT from the head
+    # segment's last transmission before the first RTO (firstRetransmittedSegXmitTime).
+    user_timeout_from_head_send=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

@@ -42,6 +42,7 @@ ANY6 = bytes(16)  # the IPv6 unspecified address (RFC 4291 2.5.2)
 IPV6_EXTRA_HEADER = 20  # the IPv6 header's 40 octets against IPv4's 20
 IPV6_MIN_MTU = 1280  # RFC 8200 5
 RULE_PTB_REDUCE = "RFC8201-4-MUST-reduce-on-packet-too-big"
+RULE_UTO_FROM_HEAD = "GVISOR-retransmit_timer_expired-user-timeout-from-head-send"
 # States whose receiver announces a reopened window after a read (receive()); a constant
 # tuple, as an Enum member's attribute lookup is slow on the hot path.
 WINDOW_UPDATE_STATES = (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2)
@@ -398,7 +399,13 @@ class TcpLayer:
             if p.retries_by_time:
                 rule = "LINUX-retransmits_timed_out-r2-by-time"
         expired = self._given_up(tcb, limit, now)
-        if tcb.user_timeout and tcb.retries and \
+        if tcb.user_timeout and tcb.retries == 0 and p.user_timeout_from_head_send:
+            # gVisor snd.go retransmitTimerExpired: the user timeout runs from the head
+            # segment's last transmission (firstRetransmittedSegXmitTime), checked now too
+            tcb.retrans_stamp = loss_probe.head_sent(tcb, now)
+            self.trace.add("tcp", EVENT, RULE_UTO_FROM_HEAD,
+                           f"user timeout counted from {tcb.retrans_stamp:g}s")
+        if tcb.user_timeout and (tcb.retries or p.user_timeout_from_head_send) and \
                 now - tcb.retrans_stamp >= tcb.user_timeout - 1e-9:
             # RFC 1122 4.2.3.5: the application sets R2 for its connection; RFC 9293 3.9.1.1
             # OPEN's timeout: data not delivered within it aborts the connection (Linux
@@ -411,7 +418,7 @@ class TcpLayer:
             self.delete(tcb)
             return
         tcb.retries += 1
-        if tcb.retries == 1:
+        if tcb.retries == 1 and not (tcb.user_timeout and p.user_timeout_from_head_send):
             tcb.retrans_stamp = now
         loss_probe.cancel(tcb)
         # RFC 6298 5.5: back off (a profile may keep a SYN's first timeouts linear, Linux

@@ -493,3 +493,21 @@ def test_user_timeout_cuts_the_last_rto() -> None:
     rfc_at, _ = _user_timeout_run(RFC, 600)
     assert "LINUX-tcp_clamp_rto_to_user_timeout" in rules
     assert rfc_at > gvisor_at
+
+
+def test_user_timeout_runs_from_the_head_segments_last_send() -> None:
+    """snd.go retransmitTimerExpired times TCP_USER_TIMEOUT from the last transmission of the
+    segment the first RTO retransmits (here the tail loss probe's), not from that first
+    retransmission as rfc (and Linux's retrans_stamp) do: with 600 ms netstack gives up one
+    retransmission sooner."""
+    from tests.unit.refstack.test_linux_socket_api_choices import _user_timeout_run
+    rfc_like = dataclasses.replace(GVISOR, user_timeout_from_head_send=False)
+    gvisor_at, rules = _user_timeout_run(GVISOR, 600)
+    other_at, other_rules = _user_timeout_run(rfc_like, 600)
+    rfc_at, rfc_rules = _user_timeout_run(RFC, 600)
+    rule = "GVISOR-retransmit_timer_expired-user-timeout-from-head-send"
+    assert rule in rules and rule not in other_rules and rule not in rfc_rules
+    retransmits = [r for r in rules if r == "RFC9293-3.8.1-MUST-retransmit"]
+    other = [r for r in other_rules if r == "RFC9293-3.8.1-MUST-retransmit"]
+    assert len(retransmits) + 1 == len(other)
+    assert gvisor_at < other_at and gvisor_at < rfc_at
