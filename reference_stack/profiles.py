@@ -478,6 +478,11 @@ class Profile:
     # retransmitTimerExpired: firstRetransmittedSegXmitTime = writeList.Front().xmitTime: the
     # original send, or a tail loss probe's) and checks it on every expiry, the first too.
     user_timeout_from_head_send: bool = False
+    # RFC 1122 4.2.3.4 (Nagle) buffers user data while data is unacknowledged; the oracle
+    # holds any partial segment from SND.NXT, sent before or not. gVisor's snd.go
+    # maybeSendSegment applies Nagle only to a segment not yet assigned its sequence number:
+    # a partial piece of data sent before (split off after a Packet Too Big) goes at once.
+    nagle_new_data_only: bool = False
     # IPsec (issue 15; reference_stack/ipsec/). RFC 4301 4.4.1 orders the SPD and takes the
     # first match; Linux orders its policies by priority, lower first, then insertion
     # (xfrm_policy_insert, xfrm_policy_lookup_bytype).
@@ -904,6 +909,9 @@ GVISOR = Profile(
     # RFC 1122 4.2.3.5: snd.go retransmitTimerExpired times TCP_USER_TIMEOUT from the head
     # segment's last transmission before the first RTO (firstRetransmittedSegXmitTime).
     user_timeout_from_head_send=True,
+    # RFC 1122 4.2.3.4: snd.go maybeSendSegment holds only new data by Nagle; the tail of a
+    # segment re-split after a Packet Too Big (updateMaxPayloadSize) goes with its head.
+    nagle_new_data_only=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:
