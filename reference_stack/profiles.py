@@ -278,6 +278,11 @@ class Profile:
     # adds every segment the ACK delivered (cwnd = min(cwnd + acked, ssthresh); RFC 3465
     # appropriate byte counting without its L limit).
     slow_start_counts_segments: bool = False
+    # RFC 3465 2.2 (appropriate byte counting) lets slow start add min(N, L * SMSS) per ACK
+    # with L up to 2; RFC 5681 3.1 RECOMMENDS L = 1 (this field: L, in segments). lwIP's
+    # tcp_in.c tcp_receive takes L = 2, and 1 while the retransmissions of a timeout are
+    # unacknowledged (TF_RTO, cleared once SND.UNA reaches rto_end).
+    slow_start_limit_segments: int = 1
     # RFC 5681 3.1 eq. 4: ssthresh = max(FlightSize / 2, 2 * SMSS) on loss. Linux's default
     # congestion control, CUBIC (bictcp_recalc_ssthresh), takes cwnd * beta / 1024 with
     # beta = 717 (at least 2 segments): the profile's beta, None for the RFC's halving.
@@ -959,6 +964,10 @@ LWIP = Profile(
     send_closed_enotconn=True,  # tcp_out.c tcp_write_checks: ERR_CONN (stateful 020736437269)
     shutdown_closing_enotconn=True,  # tcp.c tcp_shutdown: ERR_CONN (stateful 3fdb73f140c5)
     recv_after_eof_enotconn=True,  # api_lib.c netconn_recv_data_tcp (stateful e01786a83532)
+    # -- session 7 (gv16): the congestion control suites --
+    # RFC 5681 3.1 / RFC 3465 2.2: tcp_in.c tcp_receive grows cwnd in slow start by
+    # min(acked, 2 * MSS) ("RFC 3465, section 2.2 Slow Start"), 1 * MSS after an RTO (TF_RTO).
+    slow_start_limit_segments=2,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,
