@@ -78,9 +78,9 @@ class TesterLink:
         self.address = (ifname, ETH_P_ALL)
         self.recorder = recorder
         self.pending: list[bytes] = []  # received but not yet consumed by an expectation
-        # time.time() when a quiescence window last passed with nothing sent or received
-        # since (None: something was, or no window passed yet): see quiet_since()
-        self._quiet_at: float | None = None
+        # time.time() when a quiescence window last passed (or the link was made) with nothing
+        # sent or received since (None: something was): see quiet_since()
+        self._quiet_at: float | None = time.time()
         self._stop_reading = threading.Event()
         self.discard_stale()
 
@@ -255,6 +255,7 @@ class TesterLink:
             frames.append(frame)
 
     def quiet_since(self) -> float | None:
-        """When (time.time()) the last quiescence window ended, if nothing was sent or
-        received on this link since, whatever is now waiting in the socket aside; else None."""
+        """When (time.time()) the last quiescence window ended, or the link was made, if
+        nothing was sent or received on it since, whatever is now waiting in the socket aside;
+        else None."""
         return self._quiet_at
