@@ -296,6 +296,11 @@ class Profile:
     # adds every segment the ACK delivered (cwnd = min(cwnd + acked, ssthresh); RFC 3465
     # appropriate byte counting without its L limit).
     slow_start_counts_segments: bool = False
+    # RFC 3465 2.2 (appropriate byte counting) lets slow start add min(N, L * SMSS) per ACK
+    # with L up to 2; RFC 5681 3.1 RECOMMENDS L = 1 (this field: L, in segments). lwIP's
+    # tcp_in.c tcp_receive takes L = 2, and 1 while the retransmissions of a timeout are
+    # unacknowledged (TF_RTO, cleared once SND.UNA reaches rto_end).
+    slow_start_limit_segments: int = 1
     # RFC 5681 3.1 eq. 4: ssthresh = max(FlightSize / 2, 2 * SMSS) on loss. Linux's default
     # congestion control, CUBIC (bictcp_recalc_ssthresh), takes cwnd * beta / 1024 with
     # beta = 717 (at least 2 segments): the profile's beta, None for the RFC's halving.
@@ -490,6 +495,17 @@ class Profile:
     # the RTO until then. Linux cuts the last RTO to what is left of the user timeout
     # (tcp_clamp_rto_to_user_timeout), so the connection is given up on time.
     user_timeout_clamps_rto: bool = False
+    # RFC 1122 4.2.3.5 leaves open from when R2 (TCP_USER_TIMEOUT) runs; Linux counts from
+    # the first retransmission (tp->retrans_stamp, tcp_retransmit_skb). gVisor's netstack
+    # counts from the last transmission of the segment the first RTO retransmits (snd.go
+    # retransmitTimerExpired: firstRetransmittedSegXmitTime = writeList.Front().xmitTime: the
+    # original send, or a tail loss probe's) and checks it on every expiry, the first too.
+    user_timeout_from_head_send: bool = False
+    # RFC 1122 4.2.3.4 (Nagle) buffers user data while data is unacknowledged; the oracle
+    # holds any partial segment from SND.NXT, sent before or not. gVisor's snd.go
+    # maybeSendSegment applies Nagle only to a segment not yet assigned its sequence number:
+    # a partial piece of data sent before (split off after a Packet Too Big) goes at once.
+    nagle_new_data_only: bool = False
     # IPsec (issue 15; reference_stack/ipsec/). RFC 4301 4.4.1 orders the SPD and takes the
     # first match; Linux orders its policies by priority, lower first, then insertion
     # (xfrm_policy_insert, xfrm_policy_lookup_bytype).
@@ -983,6 +999,14 @@ GVISOR = Profile(
     # the backed-off RTO to what is left of the user timeout ("Cap RTO to remaining time"),
     # as Linux's tcp_clamp_rto_to_user_timeout: the connection is given up on time.
     user_timeout_clamps_rto=True,
+
+    # -- session 7 (gv16): gvisor failures of the newer suites modelled --------------------
+    # RFC 1122 4.2.3.5: snd.go retransmitTimerExpired times TCP_USER_TIMEOUT from the head
+    # segment's last transmission before the first RTO (firstRetransmittedSegXmitTime).
+    user_timeout_from_head_send=True,
+    # RFC 1122 4.2.3.4: snd.go maybeSendSegment holds only new data by Nagle; the tail of a
+    # segment re-split after a Packet Too Big (updateMaxPayloadSize) goes with its head.
+    nagle_new_data_only=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:
@@ -1038,6 +1062,11 @@ LWIP = Profile(
     # TIME_WAIT, ignore RST"), where RFC 9293 3.10.7.4 ends TIME-WAIT on one at RCV.NXT.
     time_wait_ignores_rst=True,
     synrcvd_syn_copy_resends_synack=True,  # tcp_in.c tcp_process: SYN_RCVD, tcp_rexmit
+
+    # -- session 7 (gv16): the congestion control suites --
+    # RFC 5681 3.1 / RFC 3465 2.2: tcp_in.c tcp_receive grows cwnd in slow start by
+    # min(acked, 2 * MSS) ("RFC 3465, section 2.2 Slow Start"), 1 * MSS after an RTO (TF_RTO).
+    slow_start_limit_segments=2,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

@@ -32,11 +32,18 @@ def family(request):
 
 @pytest.fixture(autouse=True)
 def _family_of_exchange(request, family):
-    """A test run per family: its exchange (and so its connections) speaks the family; a
-    target without IPv6 skips the IPv6 and IPv4-mapped runs."""
+    """A target without IPv6 skips a family test's IPv6 and IPv4-mapped runs."""
     if request.node.get_closest_marker("families") is None:
         return
     # (asked of the session's target, before this test's bed is made)
     if family.needs_ipv6 and not request.getfixturevalue("target").capabilities.has_ipv6:
         pytest.skip("the target runs without IPv6 (capabilities.has_ipv6 is False)")
-    request.getfixturevalue("ex").family = family
+
+
+@pytest.fixture
+def ex(ex, family):
+    """The plugin's exchange, speaking the test's family (and so its connections): made when
+    the test asks for it, after the autouse checks that may skip it (e.g. suites/ipsec's ESP
+    check), so a skipped test starts no DUT."""
+    ex.family = family
+    return ex

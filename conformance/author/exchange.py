@@ -92,6 +92,21 @@ class Exchange:
         probe = barriers.probe(caps.barrier, self.defaults, next(self._barrier_seq))
         return self.link.barrier(probe)
 
+    def settle_trailing(self, calls: list | tuple = ()) -> list[bytes]:
+        """At the end of a test, what the target still has to say. A quiescence window that
+        ended after the last DUT call (``calls``: the recorded DutCalls) with nothing sent or
+        received on the link since already heard every answer to the test, and a test that
+        sent nothing and called nothing (one skipped in its body) asked for none: what is
+        waiting now is taken without another window (the oracle's replay ends at the last
+        recorded event either way, conformance.judge.timeline.replay)."""
+        quiet = self.link.quiet_since()
+        if (quiet is not None and not self.bed.capabilities.replies_synchronously
+                and all(c.t < quiet for c in calls)):
+            frames = self.link.drain()
+            if not frames:
+                return frames
+        return self.settle()
+
     # -- failure reporting --------------------------------------------------------------
     @staticmethod
     def _describe(layers: tuple[Layer, ...]) -> str:

@@ -275,7 +275,8 @@ def _lockstep(bed: Any, state: RunState, test_id: str
     from conformance.fabric.link import LinkTimeout
 
     try:
-        Exchange(bed).settle()  # record whatever the target has still to say
+        # record whatever the target has still to say
+        Exchange(bed).settle_trailing(getattr(bed.dut, "calls", ()))
     except (LinkTimeout, OSError):
         pass
     try:

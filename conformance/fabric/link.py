@@ -79,6 +79,10 @@ class TesterLink:
         self.recorder = recorder
         self.pending: list[bytes] = []  # received but not yet consumed by an expectation
         self.waited_s = 0.0  # time blocked for frames (deadlines, sleeps): the test's waiting
+
+        # time.time() when a quiescence window last passed (or the link was made) with nothing
+        # sent or received since (None: something was): see quiet_since()
+        self._quiet_at: float | None = time.time()
         self._stop_reading = threading.Event()
         self.discard_stale()
 
@@ -125,6 +129,7 @@ class TesterLink:
         if len(frame) < MIN_FRAME:
             frame = frame + bytes(MIN_FRAME - len(frame))
         t = time.time()  # before: the target answers within sendto (the veth is synchronous)
+        self._quiet_at = None
         self.sock.sendto(frame, self.address)
         if self.recorder is not None:
             self.recorder.add("out", frame, t)
@@ -151,6 +156,7 @@ class TesterLink:
         if got is None:
             return None
         frame, arrival = got
+        self._quiet_at = None
         if self.recorder is not None:
             self.recorder.add("in", frame, arrival)
         return frame
@@ -171,6 +177,7 @@ class TesterLink:
             frame, arrival = self._inbox.get(timeout=timeout)
         except queue.Empty:
             return
+        self._quiet_at = None
         if self.recorder is not None:
             self.recorder.add("in", frame, arrival)
         self.pending.insert(0, frame)  # the next frame recv() returns
@@ -252,5 +259,12 @@ class TesterLink:
         while True:
             frame = self.recv(min(time.monotonic() + window, hard_deadline))
             if frame is None:
+                self._quiet_at = time.time()
                 return frames
             frames.append(frame)
+
+    def quiet_since(self) -> float | None:
+        """When (time.time()) the last quiescence window ended, or the link was made, if
+        nothing was sent or received on it since, whatever is now waiting in the socket aside;
+        else None."""
+        return self._quiet_at

@@ -44,6 +44,8 @@ ANY6 = bytes(16)  # the IPv6 unspecified address (RFC 4291 2.5.2)
 IPV6_EXTRA_HEADER = 20  # the IPv6 header's 40 octets against IPv4's 20
 IPV6_MIN_MTU = 1280  # RFC 8200 5
 RULE_PTB_REDUCE = "RFC8201-4-MUST-reduce-on-packet-too-big"
+RULE_SLOW_START_L2 = "LWIP-tcp_receive-slow-start-two-segments"
+RULE_UTO_FROM_HEAD = "GVISOR-retransmit_timer_expired-user-timeout-from-head-send"
 # States whose receiver announces a reopened window after a read (receive()); a constant
 # tuple, as an Enum member's attribute lookup is slow on the hot path.
 WINDOW_UPDATE_STATES = (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2)
@@ -265,9 +267,24 @@ class TcpLayer:
                     self.trace.add("tcp", EVENT, "LINUX-tcp_slow_start-segments-acked",
                                    f"slow start: cwnd {tcb.cwnd // mss} segments")
             else:
-                tcb.cwnd += min(acked, mss)
+                tcb.cwnd += min(acked, self._slow_start_limit(tcb, acked) * mss)
         else:
             tcb.cwnd += max(1, mss * mss // max(tcb.cwnd, 1))
+
+    def _slow_start_limit(self, tcb: Tcb, acked: int) -> int:
+        """RFC 3465 2.2's L, in segments, for this ACK: the profile's (RFC 5681 3.1: 1), but
+        1 while the data sent before a timeout is unacknowledged (lwIP's TF_RTO: SND.UNA
+        before this ACK is below SND.MAX at the timeout, rto_end), recorded when above 1."""
+        limit = self.profile.slow_start_limit_segments
+        if limit == 1:
+            return 1
+        rto_end = tcb.rto_end
+        if rto_end is not None and seq_diff((tcb.snd_una - acked) & 0xFFFFFFFF, rto_end) < 0:
+            return 1
+        if acked > tcb.mss:
+            self.trace.add("tcp", EVENT, RULE_SLOW_START_L2,
+                           f"slow start: cwnd += min(acked, {limit} * SMSS)")
+        return limit
 
     # -- following the target's choices ----------------------------------------------------
 
@@ -431,7 +448,13 @@ class TcpLayer:
             if p.retries_by_time:
                 rule = "LINUX-retransmits_timed_out-r2-by-time"
         expired = self._given_up(tcb, limit, now)
-        if tcb.user_timeout and tcb.retries and \
+        if tcb.user_timeout and tcb.retries == 0 and p.user_timeout_from_head_send:
+            # gVisor snd.go retransmitTimerExpired: the user timeout runs from the head
+            # segment's last transmission (firstRetransmittedSegXmitTime), checked now too
+            tcb.retrans_stamp = loss_probe.head_sent(tcb, now)
+            self.trace.add("tcp", EVENT, RULE_UTO_FROM_HEAD,
+                           f"user timeout counted from {tcb.retrans_stamp:g}s")
+        if tcb.user_timeout and (tcb.retries or p.user_timeout_from_head_send) and \
                 now - tcb.retrans_stamp >= tcb.user_timeout - 1e-9:
             # RFC 1122 4.2.3.5: the application sets R2 for its connection; RFC 9293 3.9.1.1
             # OPEN's timeout: data not delivered within it aborts the connection (Linux
@@ -444,7 +467,7 @@ class TcpLayer:
             self.delete(tcb)
             return
         tcb.retries += 1
-        if tcb.retries == 1:
+        if tcb.retries == 1 and not (tcb.user_timeout and p.user_timeout_from_head_send):
             tcb.retrans_stamp = now
         loss_probe.cancel(tcb)
         # RFC 6298 5.5: back off (a profile may keep a SYN's first timeouts linear, Linux
@@ -462,6 +485,7 @@ class TcpLayer:
                            else "RFC5681-3.1-MUST-ssthresh-on-rto",
                            f"ssthresh {tcb.ssthresh // tcb.mss} segments")
         tcb.cwnd = tcb.mss
+        tcb.rto_end = tcb.snd_max
         recovery.timeout(tcb)
         self.trace.add("tcp", EVENT, "RFC6298-5.4-MUST-retransmit-earliest",
                        f"RTO expired, retry {tcb.retries}, next RTO {tcb.rto.rto:g}s")

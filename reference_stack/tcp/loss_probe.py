@@ -81,11 +81,17 @@ def sent(tcb: Tcb, seq: int, end: int, now: float) -> None:
 def rto_deadline(tcb: Tcb) -> float | None:
     """When the RTO measured from the last transmission of the head segment (the one holding
     SND.UNA) falls (Linux tcp_rto_delta_us); None when no send time is known."""
-    sent_at = tcb.sent_at
-    if not sent_at:
+    if not tcb.sent_at:
         return None
+    return head_sent(tcb, 0.0) + tcb.rto.rto
+
+
+def head_sent(tcb: Tcb, now: float) -> float:
+    """When the head segment (the one holding SND.UNA) last went out; `now` when no send
+    time is known."""
+    sent_at = tcb.sent_at
     # The first in sequence order (none ends at or before SND.UNA: forget_sent).
-    return sent_at[next(iter(sent_at))][1] + tcb.rto.rto
+    return sent_at[next(iter(sent_at))][1] if sent_at else now
 
 
 def forget_sent(tcb: Tcb, ack: int) -> None:

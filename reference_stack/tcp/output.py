@@ -35,6 +35,8 @@ DELAYED_ACK = Range(0, 500)
 MAY_DELAY = {"timing.delay_ms": DELAYED_ACK}  # extra variance of a delayable ACK (read only)
 DELAYED_ACK_S = DELAYED_ACK.hi / 1000
 RULE_ROUTE_QUICKACK = "LINUX-tcp_in_quickack_mode-route-quickack"
+
+RULE_NAGLE_NEW_DATA_ONLY = "GVISOR-maybe_send_segment-nagle-new-data-only"
 OPENING_STATES = (State.SYN_SENT, State.SYN_RECEIVED)  # (a constant: Enum lookups are slow)
 
 
@@ -346,7 +348,7 @@ class Sender:
                 if n < mss and not probe and not (
                         (n == unsent and (tcb.nodelay or self._nagle_idle(tcb)
                                           or self._fin_exempt(tcb)))
-                        or 2 * n >= tcb.max_snd_wnd > 0):
+                        or 2 * n >= tcb.max_snd_wnd > 0 or self._resent_exempt(tcb, n)):
                     break
                 seq = tcb.snd_nxt
                 last = n == unsent
@@ -444,6 +446,17 @@ class Sender:
             return False
         self.trace.add("tcp", EVENT, "LINUX-tcp_nagle_test-fin-not-held",
                        "the segment carrying the FIN is not held by Nagle")
+        return True
+
+    def _resent_exempt(self, tcb: Tcb, n: int) -> bool:
+        """The partial segment is sequence space sent before and the profile lets it pass
+        Nagle (gVisor snd.go maybeSendSegment: Nagle only before a segment is assigned its
+        sequence number, so a piece split off a segment sent before goes), recorded."""
+        if not (self.profile.nagle_new_data_only
+                and seq_le(seq_add(tcb.snd_nxt, n), tcb.snd_max)):
+            return False
+        self.trace.add("tcp", EVENT, RULE_NAGLE_NEW_DATA_ONLY,
+                       "a partial segment of data sent before is not held by Nagle")
         return True
 
     def _nagle_idle(self, tcb: Tcb) -> bool:

@@ -117,6 +117,7 @@ class Tcb:
     board: Any = None
     left_out: int = 0
     recover: int | None = None
+    rto_end: int | None = None  # SND.MAX at the last retransmission timeout (lwIP's rto_end)
     ooo_acks: int = 0  # ACKs sent for out-of-order data at RCV.NXT = ooo_acks_at
     ooo_acks_at: int | None = None  # (tcp/sack_compression.py)
     persist_backoff: int = 0

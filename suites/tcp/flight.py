@@ -3,8 +3,8 @@ loss recovery tests (RFC 5681, 6582, 6675, 8985, 6937): the tester sees each seg
 acknowledges (cumulatively, with SACK blocks, or duplicates) as a receiver that lost some.
 
 The tester announces MSS 1000, so each DUT segment carries ``Flight.size`` octets (988 with
-timestamps, RFC 6691): small enough that a flight of tens of segments fits the DUT's send
-buffer in one ``send()``.
+timestamps, RFC 6691; 960 where the stack keeps room for SACK blocks too): small enough that
+a flight of tens of segments fits the DUT's send buffer in one ``send()``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from conformance.author.tcp_connection import TcpConnection, seq_add
+from reference_stack.tcp.options import send_option_reserve
 from reference_stack.tcp.seq import seq_diff
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import dissect
@@ -24,7 +25,6 @@ from .options import syn_options
 from .states import listen, passive_open
 
 TESTER_MSS = 1000
-TIMESTAMPS_OPTION = 12  # octets of a segment's Timestamps option with its NOPs (RFC 7323)
 
 
 def data_segment(flags: int) -> bool:
@@ -118,6 +118,18 @@ class Flight:
         self.conn.send(flags="A", ack=self.seq(upto), options=opts)
 
 
+def needs_reads_within_the_rto(bed: Any) -> None:
+    """Skip a test that reads the DUT's answers between its own ACKs and counts on no
+    retransmission timeout in between, where reading cannot be that quick: a DUT that answers
+    no barrier synchronously is read by waiting out its quiescence window, and a window as
+    long as the DUT's minimum RTO (RFC 6298 2.4) lets the timer fire while the tester reads."""
+    caps, rto_min = bed.capabilities, bed.oracle_profile.rto_min
+    if not caps.replies_synchronously and caps.quiescence_window_s >= rto_min:
+        pytest.skip(f"the DUT answers no barrier synchronously: each read waits its quiescence "
+                    f"window ({caps.quiescence_window_s:g} s), as long as its minimum RTO "
+                    f"({rto_min:g} s), so its retransmission timer fires while the tester reads")
+
+
 def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
                 probes: bool = False) -> Flight:
     """An established connection the tester opened (MSS 1000, timestamps, SACK-permitted if
@@ -132,9 +144,18 @@ def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
         set_dut_sysctl(bed, "net.ipv4.tcp_congestion_control", "reno")
         if not probes:
             set_dut_sysctl(bed, "net.ipv4.tcp_early_retrans", "0")
+    elif not probes and sack and bed.oracle_profile.tail_loss_probe:
+        # (RFC 8985 7.2: probes need SACK) a DUT that probes and cannot be told not to
+        pytest.skip("the DUT sends tail loss probes (RFC 8985 7) and offers no per-test sysctl "
+                    "to turn them off: a probe (2 SRTT, milliseconds here) would race the "
+                    "tester's ACKs")
     lst = listen(dut, endpoints, family=ex.family)
     conn, fd = passive_open(ex, dut, endpoints, lst,
                             syn_options=syn_options(mss=TESTER_MSS, sack=sack))
-    size = TESTER_MSS - (TIMESTAMPS_OPTION if conn.timestamps else 0)
+    # RFC 6691 2: the segment is the MSS less the options; a stack that sizes segments for
+    # its largest option area (profile mss_reserves_sack) deducts the SACK option's room too
+    profile = bed.oracle_profile
+    size = TESTER_MSS - send_option_reserve(conn.timestamps, sack and profile.sack,
+                                            profile.mss_reserves_sack)
     assert conn.rcv_nxt is not None
     return Flight(conn, fd, dut, size, conn.rcv_nxt)

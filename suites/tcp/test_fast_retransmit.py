@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from .flight import open_flight
+from .flight import needs_reads_within_the_rto, open_flight
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
 
@@ -54,6 +54,7 @@ def test_two_duplicate_acks_retransmit_nothing(ex, dut, endpoints, bed):
     "RFC5681-3.2-MUST-fast-retransmit",
 )
 def test_partial_ack_retransmits_the_next_hole(ex, dut, endpoints, bed):
+    needs_reads_within_the_rto(bed)
     f = open_flight(ex, dut, endpoints, bed, sack=False)
     f.first_flight(8)
     for _ in range(3):  # segments 1, 2, 3 arrived; 0 and 4 were lost
@@ -70,6 +71,7 @@ def test_partial_ack_retransmits_the_next_hole(ex, dut, endpoints, bed):
     "RFC5681-3-MUST-NOT-send-beyond-cwnd",
 )
 def test_further_duplicate_acks_release_new_data(ex, dut, endpoints, bed):
+    needs_reads_within_the_rto(bed)
     # RFC 5681 3.2 steps 4-5: each duplicate ACK after the third inflates cwnd by SMSS (a
     # segment left the network); once cwnd covers the flight, each releases one new segment
     # (Linux: PRR, with Reno's ssthresh, half the window, flight.py)

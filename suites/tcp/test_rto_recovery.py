@@ -11,7 +11,7 @@ Waits: the DUT's first RTO (about 200 ms on Linux, at most 3 s)."""
 
 import pytest
 
-from .flight import open_flight
+from .flight import needs_reads_within_the_rto, open_flight
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
 
@@ -35,6 +35,7 @@ def test_rto_retransmits_one_segment(ex, dut, endpoints, bed):
     "RFC5681-3.1-MUST-loss-window-after-rto",
 )
 def test_slow_start_after_rto(ex, dut, endpoints, bed):
+    needs_reads_within_the_rto(bed)
     f = open_flight(ex, dut, endpoints, bed, sack=False)
     f.first_flight(6)
     f.retransmission(0, timeout=3.0)

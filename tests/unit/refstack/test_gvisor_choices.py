@@ -493,3 +493,39 @@ def test_user_timeout_cuts_the_last_rto() -> None:
     rfc_at, _ = _user_timeout_run(RFC, 600)
     assert "LINUX-tcp_clamp_rto_to_user_timeout" in rules
     assert rfc_at > gvisor_at
+
+
+def test_user_timeout_runs_from_the_head_segments_last_send() -> None:
+    """snd.go retransmitTimerExpired times TCP_USER_TIMEOUT from the last transmission of the
+    segment the first RTO retransmits (here the tail loss probe's), not from that first
+    retransmission as rfc (and Linux's retrans_stamp) do: with 600 ms netstack gives up one
+    retransmission sooner."""
+    from tests.unit.refstack.test_linux_socket_api_choices import _user_timeout_run
+    rfc_like = dataclasses.replace(GVISOR, user_timeout_from_head_send=False)
+    gvisor_at, rules = _user_timeout_run(GVISOR, 600)
+    other_at, other_rules = _user_timeout_run(rfc_like, 600)
+    rfc_at, rfc_rules = _user_timeout_run(RFC, 600)
+    rule = "GVISOR-retransmit_timer_expired-user-timeout-from-head-send"
+    assert rule in rules and rule not in other_rules and rule not in rfc_rules
+    retransmits = [r for r in rules if r == "RFC9293-3.8.1-MUST-retransmit"]
+    other = [r for r in other_rules if r == "RFC9293-3.8.1-MUST-retransmit"]
+    assert len(retransmits) + 1 == len(other)
+    assert gvisor_at < other_at and gvisor_at < rfc_at
+
+
+
+def test_tail_of_a_segment_resplit_after_packet_too_big_is_not_held_by_nagle() -> None:
+    """snd.go maybeSendSegment applies Nagle to new data only: after a Packet Too Big the
+    1400-octet segment goes again in two pieces at once; the rfc profile's Nagle holds the
+    short tail until the first piece is acknowledged."""
+    from tests.unit.refstack.test_ipv6_sockets import _established_v6, _too_big
+    sizes, rules = {}, {}
+    for profile in (GVISOR, RFC):
+        b, fd = _established_v6(profile)
+        frame = b.send(fd, bytes(1400), 0.0).reaction.frames[0]
+        r = _too_big(b, frame, 1300)
+        sizes[profile.name] = [len(s.payload) for s in tcp_of(r)]
+        rules[profile.name] = r.rules()
+    assert sizes == {"gvisor": [1240, 160], "rfc": [1240]}
+    rule = "GVISOR-maybe_send_segment-nagle-new-data-only"
+    assert rule in rules["gvisor"] and rule not in rules["rfc"]

@@ -17,7 +17,7 @@ from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP
 from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN
 from tests.unit.refstack.conn import bring_to
-from tests.unit.refstack.harness import connected_pair, make_stack, syn_options
+from tests.unit.refstack.harness import connected_pair, make_stack, syn_options, tcp_of
 from tests.unit.refstack.test_iface_linux_icmp import ip_frame
 
 ECHO, ECHO_REPLY = 8, 0
@@ -233,3 +233,27 @@ def test_a_second_fin_after_the_first_was_taken_is_not_counted() -> None:
     rcv_nxt = c.tcb().rcv_nxt
     c.note(c.seg(FIN | ACK))
     assert c.tcb().rcv_nxt == rcv_nxt
+
+@pytest.mark.parametrize("profile,released", [(RFC, 5), (LWIP, 6)], ids=["rfc", "lwip"])
+def test_slow_start_ack_of_four_segments(profile, released) -> None:
+    """tcp_in.c tcp_receive: slow start adds min(acked, 2 * MSS) (RFC 3465 2.2, L = 2) where
+    RFC 5681 3.1 adds min(N, SMSS): an ACK of the four-segment first flight (RFC 5681's
+    initial window for MSS 1000) releases six segments, not five."""
+    from tests.unit.refstack.test_linux_recovery_choices import _ack, _flight, _index
+    c, _, start, segs = _flight(profile, 16, sack=False)
+    assert len(segs) == 4
+    r = _ack(c, start, 4)
+    assert _index(start, tcp_of(r)) == list(range(4, 4 + released))
+    assert ("LWIP-tcp_receive-slow-start-two-segments" in r.rules()) is (profile is LWIP)
+
+
+def test_slow_start_after_a_timeout_adds_one_segment_per_ack() -> None:
+    """lwIP's TF_RTO: after a retransmission timeout slow start adds at most one MSS per ACK
+    until the data sent before the timeout is acknowledged."""
+    from tests.unit.refstack.test_linux_recovery_choices import _ack, _flight, _index
+    c, _, start, segs = _flight(LWIP, 8, sack=False)
+    assert len(segs) == 4
+    c.stack.poll(c.stack.poll_at())  # the RTO: segment 0 again, cwnd one segment
+    r = _ack(c, start, 2, now=c.stack.poll_at() - 0.001)
+    assert _index(start, tcp_of(r)) == [2, 3]  # cwnd 1 + 1 segment, from SND.UNA
+    assert "LWIP-tcp_receive-slow-start-two-segments" not in r.rules()
