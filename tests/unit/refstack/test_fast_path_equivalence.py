@@ -155,7 +155,7 @@ def _with_checksums(frame: bytearray) -> bytes:
 
 
 def damaged(frame: bytes, how: str, broadcast: bytes) -> bytes:
-    """A frame no fast path may take as it is (ipv4.receive_in_frame, tcp.receive_common):
+    """A frame no fast path may take as it is (iface/tcp_frame.py):
     each turns one of their conditions false."""
     out = bytearray(frame)
     if how == "ip_checksum":
