@@ -15,15 +15,14 @@ ACCEPT_IPV4 = ("ethernet", ACCEPT, "RFC894-MUST-ethertype-ipv4", "")
 
 def receive(st: IfaceState, frame: bytes, now: float, trace: Trace, out: Output) -> None:
     if type(frame) is bytes and frame[12:14] == ETHERTYPE_IP:
-        # The common frame, untagged IPv4 (RFC 894), read in place: the same decisions as
-        # the general path below, without building an EthernetRepr.
+        # An untagged IPv4 frame (RFC 894), read in place: the same decisions as the general
+        # path below, without building an EthernetRepr (the common TCP frame: tcp_frame.py).
         dst = frame[0:6]
         if dst != st.mac and not st.addr.for_us_link(dst, st.mac):  # (ours, first: common)
             trace.add("ethernet", DROP, "IEEE802.3-4.2.4.1.2-MUST-dst-filter", "not our MAC")
             return
         trace.records.append(ACCEPT_IPV4)  # (trace.add of a constant record)
-        if not (st.tcp_fast_path and ipv4.receive_in_frame(st, frame, now, trace)):
-            ipv4.receive(st, dst, frame[14:], now, trace, out)
+        ipv4.receive(st, dst, frame[14:], now, trace, out)
         return
     try:
         eth = EthernetRepr.parse(frame)

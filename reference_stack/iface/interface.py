@@ -5,7 +5,7 @@ frame with its prediction; timers (ARP retries, reassembly). Every entry point t
 from __future__ import annotations
 
 from reference_stack.clock import earliest
-from reference_stack.iface import dad, ethernet, ipv4, ipv6, link, mld, nud, tcp, udp, udp6
+from reference_stack.iface import dad, ipv4, ipv6, link, mld, nud, tcp, tcp_frame, udp, udp6
 from reference_stack.iface.arp import BROADCAST_MAC
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import REPLY, Trace
@@ -16,7 +16,7 @@ class Interface(IfaceState):
     # Frames in, receive(frame, now, trace, out), and TCP's segments out, send_tcp(segs, now,
     # trace, out): the rooms' functions are the methods themselves (taking the interface as
     # their state), one call fewer on every frame.
-    receive = ethernet.receive
+    receive = tcp_frame.receive
     send_tcp = tcp.send
 
     def send_udp(self, src_port: int, dst: bytes, dst_port: int, data: bytes, now: float,

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import struct
-
 from reference_stack.iface import icmp, ip_options, ipsec, ipv6, tcp, udp, udplite
 from reference_stack.iface.addressing import Addressing
 from reference_stack.iface.icmp_error import send_error
@@ -37,9 +35,6 @@ RULE_CHECKSUM = "RFC1122-3.2.1.2-MUST-verify-checksum"
 RULE_SRC = "RFC1122-3.2.1.3-MUST-src-martian"
 RULE_DST = "RFC1122-3.2.1.3-MUST-dst-not-ours"
 RULE_ACCEPT = "RFC1122-3.2.1-MUST-validate"
-# In an Ethernet frame (RFC 894: the datagram at octet 14), the IPv4 header's version/IHL,
-# total length, flags/fragment offset, protocol, source and destination (RFC 791 3.1).
-IN_FRAME = struct.Struct("!14xBxH2xHxB2x4s4s")
 TCP_PAIRS = 64  # address pairs of TCP datagrams whose checks are kept (tcp_pair)
 # tcp_pair's entry: (validate_addresses accepts, its trace record, the TCP pseudo-header's sum
 # with length 0, the destination is a broadcast or multicast address)
@@ -98,33 +93,6 @@ def tcp_pair(st: IfaceState, src: bytes, dst: bytes) -> TcpPair:
         pseudo_header_sum(src, dst, IPPROTO_TCP, 0),
         addr.is_broadcast(dst) or addr.is_multicast(dst))
     return pair
-
-
-def receive_in_frame(st: IfaceState, frame: bytes, now: float, trace: Trace) -> bool:
-    """`receive` of the common TCP datagram of an Ethernet frame (at octet 14, RFC 894), read
-    in place: True when taken (its decisions recorded), False (nothing done) for `receive`.
-
-    The common datagram: version 4 with IHL 5 (no options), not a fragment (MF and offset
-    zero), carrying TCP, that passes validate()'s first checks, in its order: version and IHL,
-    the total length (RFC 1812 5.2.2), the header checksum (RFC 1122 3.2.1.2: its 20 octets
-    sum to 0xFFFF; word_sum inline, the first word 0x45.. is not zero); then come the
-    address checks (RFC 1122 3.2.1.3), whose verdict is the pair's (tcp_pair). A datagram
-    failing the first ones goes to `receive`, which records why."""
-    if len(frame) < 34:
-        return False
-    version_ihl, total_length, frag, protocol, src, dst = IN_FRAME.unpack_from(frame)
-    if (version_ihl != 0x45 or protocol != IPPROTO_TCP or frag & 0x3FFF
-            or not 20 <= total_length <= len(frame) - 14
-            or int.from_bytes(frame[14:34], "big") % 0xFFFF):
-        return False
-    pair = st.tcp_pairs.get((src, dst))
-    if pair is None:
-        pair = tcp_pair(st, src, dst)
-    trace.records.append(pair[1])  # (trace.add of the verdict's record)
-    if pair[0]:
-        tcp.receive_common(st, src, dst, frame[34:14 + total_length], pair[2], pair[3], now,
-                           trace)
-    return True
 
 
 def receive(st: IfaceState, link_dst: bytes, raw: bytes, now: float, trace: Trace,

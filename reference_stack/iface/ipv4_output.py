@@ -52,10 +52,8 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
         # are looked at again.
         entry = st.arp.entries.get(dst)  # (ArpCache.lookup, inline: every datagram)
         if entry is not None and len(payload) + 20 <= st.fit4:
-            mac = entry.mac
             # (_emit_common, inline: every datagram of a known destination)
-            frame = b"".join((mac, st.mac, ETHERTYPE_IP, template.header(len(payload), ident),
-                              payload))
+            frame = template.frame(entry.mac, st.mac, payload, ident)
             out.append((frame, lazy_prediction(frame, rule, _with_ip_variance,
                                                (st.ip_variance, variance))))
             return
@@ -104,7 +102,7 @@ def _emit_common(st: IfaceState, template: Ipv4Template, mac: bytes, payload: by
                  out: Output) -> None:
     """The bytes emit_ip would write for a datagram without options that needs no
     fragmenting, to a resolved next hop, in one join (RFC 894 framing, RFC 791 3.1 header)."""
-    frame = b"".join((mac, st.mac, ETHERTYPE_IP, template.header(len(payload), ident), payload))
+    frame = template.frame(mac, st.mac, payload, ident)
     out.append((frame, lazy_prediction(frame, rule, _with_ip_variance,
                                        (st.ip_variance, variance))))
 

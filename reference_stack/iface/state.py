@@ -75,7 +75,7 @@ class IfaceState:
 
     def set_ipsec(self, config: IpsecConfig | None) -> None:
         """Install an IPsec configuration (None: none; a fresh SAD either way). The in-place
-        TCP input (ipv4.receive_in_frame, header prediction) skips the delivery step where
+        TCP input (iface/tcp_frame.py, header prediction) skips the delivery step where
         the SPD-I check is: with IPsec every datagram takes the full path."""
         self.ipsec = IpsecState(config, self.profile, self.rng) if config else None
         self.tcp_fast_path = self.fast_path_wanted and self.ipsec is None

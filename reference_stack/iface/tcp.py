@@ -9,7 +9,7 @@ from reference_stack.iface.state import IfaceState, Output
 from reference_stack.tcp import fast_path
 from reference_stack.tcp.output import OutSegment
 from reference_stack.trace import DROP, Trace
-from reference_stack.wire.checksum import pseudo_header_sum, verify, word_sum
+from reference_stack.wire.checksum import pseudo_header_sum, verify
 from reference_stack.wire.errors import WireError
 from reference_stack.wire.ipv4 import IPPROTO_TCP
 from reference_stack.wire.tcp import TcpRepr, common_fields
@@ -46,29 +46,6 @@ def receive(st: IfaceState, src: bytes, dst: bytes, payload: bytes, now: float,
             return
         seg = TcpRepr.parse(payload)
     st.tcp.input(src, dst, seg, now)
-
-
-def receive_common(st: IfaceState, src: bytes, dst: bytes, payload: bytes, pseudo: int,
-                   group: bool, now: float, trace: Trace) -> None:
-    """`receive` for a segment of ipv4.receive's common datagram, whose address pair's
-    pseudo-header sum (`pseudo`, length 0) and destination class (`group`: broadcast or
-    multicast) are known (ipv4.tcp_pair): the same checks in the same order."""
-    fields = common_fields(payload)
-    if fields is None:
-        receive(st, src, dst, payload, now, trace)  # (other layouts: parsed there)
-        return
-    rule = "RFC9293-3.1-MUST-checksum"
-    # verify(), inline: the sum is never zero (the pseudo-header holds the protocol).
-    if ((word_sum(payload) + pseudo + len(payload)) % 0xFFFF
-            and not st.profile.breaks(rule)):
-        trace.add("tcp", DROP, rule, "bad checksum")
-        return
-    if group:
-        trace.add("tcp", DROP, "RFC1122-4.2.3.10-MUST-discard-broadcast")
-        return
-    if fast_path.segment_arrives(st.tcp, src, dst, fields, payload, now):
-        return
-    st.tcp.input(src, dst, TcpRepr.parse(payload), now)
 
 
 def send(st: IfaceState, segs: list[OutSegment], now: float, trace: Trace,

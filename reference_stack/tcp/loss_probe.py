@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp.seq import HALF, seq_diff, seq_ge, seq_lt
+from reference_stack.tcp.seq import HALF, MOD, seq_diff, seq_ge
 from reference_stack.tcp.state import SENDING_STATES
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_RETRANSMIT, Tcb
 from reference_stack.trace import EVENT
@@ -66,7 +66,9 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
 def sent(tcb: Tcb, seq: int, end: int, now: float) -> None:
     """The segment [seq, end) went out at `now` (for rto_deadline)."""
     sent_at = tcb.sent_at
-    if seq in sent_at or not sent_at or seq_lt(next(reversed(sent_at)), seq):
+    # (seq_lt(last, seq), inline: every segment sent)
+    if (seq in sent_at or not sent_at
+            or ((next(reversed(sent_at)) - seq) & 0xFFFFFFFF) > HALF):
         sent_at[seq] = (end, now)
         return
     # (A retransmission from a new boundary, e.g. SND.UNA inside a partly acknowledged
@@ -112,10 +114,16 @@ def one_segment_in_flight(tcb: Tcb) -> bool:
     on its own (close() after the data went) are two segments, though both fit one MSS. One
     segment when the last new segment sent starts at or before SND.UNA and holds at most an
     MSS of data (a FIN occupies one sequence number and no payload)."""
+    # (seq_lt and in_flight() inline: every segment sent arms the probe)
+    una = tcb.snd_una
     tail = tcb.tail_seq
-    if tail is not None and tail != tcb.snd_una and seq_lt(tcb.snd_una, tail):
+    if tail is not None and tail != una and ((una - tail) & 0xFFFFFFFF) > HALF:
         return False
-    data = tcb.in_flight() - (1 if tcb.fin_seq is not None and tcb.fin_sent() else 0)
+    data = (tcb.snd_nxt - una) & 0xFFFFFFFF
+    if data > HALF:
+        data -= MOD
+    if tcb.fin_seq is not None and tcb.fin_sent():
+        data -= 1
     return data <= tcb.mss
 
 

@@ -155,7 +155,7 @@ def _with_checksums(frame: bytearray) -> bytes:
 
 
 def damaged(frame: bytes, how: str, broadcast: bytes) -> bytes:
-    """A frame no fast path may take as it is (ipv4.receive_in_frame, tcp.receive_common):
+    """A frame no fast path may take as it is (iface/tcp_frame.py):
     each turns one of their conditions false."""
     out = bytearray(frame)
     if how == "ip_checksum":
@@ -174,6 +174,12 @@ def damaged(frame: bytes, how: str, broadcast: bytes) -> bytes:
         out[16:18] = (int.from_bytes(out[16:18], "big") + 4).to_bytes(2, "big")
     elif how == "udp":
         out[23] = 17
+    elif how == "link_broadcast":  # (for us at the link layer all the same)
+        out[0:6] = b"\xff" * 6
+    elif how == "other_mac":
+        out[0:6] = b"\x02\x00\x00\x00\x00\x99"
+    elif how == "tcp_reserved_bit":  # (no longer a common TCP layout)
+        out[46] |= 0x01
     return _with_checksums(out)
 
 
@@ -228,7 +234,8 @@ call_steps = st.one_of(
 )
 # ... and in-order data the layers below TCP must not hand to it as a common segment.
 damaged_steps = st.tuples(st.just("damaged"), st.sampled_from(
-    ("ip_checksum", "tcp_checksum", "short", "broadcast", "fragment", "long", "udp")))
+    ("ip_checksum", "tcp_checksum", "short", "broadcast", "fragment", "long", "udp",
+     "link_broadcast", "other_mac", "tcp_reserved_bit")))
 steps = st.lists(st.one_of(plain_steps, plain_steps, seg_steps, call_steps, damaged_steps),
                  min_size=5, max_size=40)
 

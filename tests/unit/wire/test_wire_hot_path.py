@@ -8,7 +8,14 @@ from hypothesis import strategies as st
 
 from reference_stack.wire.checksum import fold, internet_checksum, verify, word_sum
 from reference_stack.wire.errors import WireError
-from reference_stack.wire.ipv4 import Ipv4Header, Ipv4Packet, Ipv4Repr, emit_plain_header
+from reference_stack.wire.ethernet import ETH_P_IP, EthernetRepr
+from reference_stack.wire.ipv4 import (
+    Ipv4Header,
+    Ipv4Packet,
+    Ipv4Repr,
+    Ipv4Template,
+    emit_plain_header,
+)
 from reference_stack.wire.tcp import (
     TcpOptNop,
     TcpOptTimestamps,
@@ -42,6 +49,16 @@ def test_plain_header_is_what_the_repr_emits(src, dst, proto, n, ttl, tos, ident
     payload = bytes(n)
     expected = Ipv4Repr(src, dst, proto, payload, ttl=ttl, tos=tos, ident=ident, df=df).emit()
     assert emit_plain_header(src, dst, proto, n, ttl, tos, ident, df) + payload == expected
+
+
+@given(ip_addr, ip_addr, u8, st.binary(max_size=1480), u8, u8, u16, st.booleans(),
+       st.binary(min_size=6, max_size=6), st.binary(min_size=6, max_size=6))
+def test_template_frame_is_what_the_reprs_emit(src, dst, proto, payload, ttl, tos, ident, df,
+                                               dst_mac, src_mac) -> None:
+    datagram = Ipv4Repr(src, dst, proto, payload, ttl=ttl, tos=tos, ident=ident, df=df).emit()
+    expected = EthernetRepr(dst_mac, src_mac, ETH_P_IP, payload=datagram).emit()
+    template = Ipv4Template(src, dst, proto, ttl, tos, df)
+    assert template.frame(dst_mac, src_mac, payload, ident) == expected
 
 
 @given(ipv4_reprs(), st.binary(max_size=4))
