@@ -52,7 +52,9 @@ class ReplayWindow:
     def update(self, seq: int) -> None:
         if seq > self.top:
             shift = seq - self.top
-            self.bits = (self.bits << shift | 1) & ((1 << max(self.size, 1)) - 1)
+            # (a jump past the window leaves only `seq` in it: no shift of 2^63 bits)
+            bits = self.bits << shift if shift < self.size else 0
+            self.bits = (bits | 1) & ((1 << max(self.size, 1)) - 1)
             self.top = seq
         else:
             self.bits |= 1 << (self.top - seq)
