@@ -26,7 +26,15 @@ from conformance.author.background import is_background
 from conformance.judge.divergence import Divergence
 from conformance.targets.base import TestBed
 from fuzz.esp_cases import TEMPLATES, EspCases
-from fuzz.esp_lab import TCP_PORT, TESTER_PORT, EspLab, EspMeta, compare_meta, esp_lab
+from fuzz.esp_lab import (
+    TCP_PORT,
+    TESTER_PORT,
+    EspLab,
+    EspMeta,
+    EspProbes,
+    compare_meta,
+    esp_lab,
+)
 from fuzz.frames import tcp_ports
 from fuzz.hypothesis_engine import HypothesisEngine
 from fuzz.runner import Campaign
@@ -93,6 +101,9 @@ class EspSession(DifferentialSession):
         self.cases = EspCases(lab, bed.endpoints.tester_mac, bed.endpoints.dut_mac,
                               bed.endpoints, self.windows)
         self.last_seq: dict[str, dict[int, int]] = {}
+        if self.probes is not None:  # the barrier probe in ESP (fuzz.esp_lab.EspProbes)
+            self.probes = EspProbes(lab, self.addrs.tester_mac, self.addrs.dut_mac,
+                                    self.addrs.tester_ip, self.addrs.dut_ip)
         self.spent = False
 
     def tops(self) -> tuple[int, ...]:
@@ -151,9 +162,10 @@ def _with_tops(lab: EspLab, tops: tuple[int, ...]) -> EspLab:
     sas = []
     for s, top in zip(lab.sas, tops, strict=False):
         sas.append(dataclasses.replace(s, to_dut=dataclasses.replace(s.to_dut, replay_seq=top)))
-    config = dataclasses.replace(lab.config, sas=tuple(x for s in sas
-                                                         for x in (s.from_dut, s.to_dut)))
-    return EspLab(tuple(sas), config)
+    config = dataclasses.replace(lab.config, sas=(*(x for s in sas
+                                                      for x in (s.from_dut, s.to_dut)),
+                                                    lab.probe))
+    return EspLab(tuple(sas), config, lab.probe)
 
 
 class EspEngine(HypothesisEngine):

@@ -28,7 +28,9 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from conformance.author import barriers
 from conformance.dut.xfrm import host_prefix
+from conformance.fabric.link import Barrier
 from conformance.judge.divergence import HOST_STATE, Divergence
 from reference_stack.ipsec.config import (
     AES_CBC,
@@ -50,8 +52,12 @@ from reference_stack.ipsec.config import (
 from reference_stack.ipsec.esp import HEADER
 from reference_stack.ipsec.peer import EspPeer
 from reference_stack.wire.checksum import internet_checksum
+from reference_stack.wire.frame import build_frame
+from reference_stack.wire.icmpv4 import Icmpv4Repr
+from reference_stack.wire.ipv4 import Ipv4Repr
 
-UDP, TCP = 17, 6
+UDP, TCP, ICMP = 17, 6, 1
+PROBE_SPI = 0x4F00
 TCP_PORT = 7  # a closed DUT port whose TCP is protected: SYNs there get RSTs in ESP
 TESTER_PORT = 40500  # the tester's port in every inner datagram of a case
 RULE_SEQUENCE = "RFC4303-3.3.3-MUST-sequence-from-one"
@@ -98,6 +104,7 @@ class EspMeta:
 class EspLab:
     sas: tuple[LabSa, ...]
     config: IpsecConfig
+    probe: SecurityAssociation  # the barrier probe's SA (EspProbes)
     peers: dict[int, EspPeer] = field(default_factory=dict)  # from-DUT SPI -> its opener
 
     def __post_init__(self) -> None:
@@ -214,6 +221,33 @@ def esp_lab(endpoints: object, batch: int, ipv6: bool) -> EspLab:
                               index + 1, batch, index)
             sas.append(lab)
             policies.extend(pols)
-    config = IpsecConfig(tuple(policies), tuple(s for lab in sas
-                                                for s in (lab.from_dut, lab.to_dut)))
-    return EspLab(tuple(sas), config)
+    tester, dut = endpoints.tester_ipv4, endpoints.dut_ipv4  # type: ignore[attr-defined]
+    probe = SecurityAssociation(PROBE_SPI, tester, dut, aead=TRANSFORMS[0][1]["aead"],
+                                selector=Selector(host_prefix(tester), host_prefix(dut), ICMP))
+    config = IpsecConfig(tuple(policies), (*(s for lab in sas
+                                             for s in (lab.from_dut, lab.to_dut)), probe))
+    return EspLab(tuple(sas), config, probe)
+
+
+class EspProbes:
+    """The barrier probe of an ESP session: an ICMP echo request in ESP (the probe SA, its
+    selector ICMP; no policy covers ICMP, so the reply comes in the clear). Linux delivers
+    what a transport-mode SA decrypted from a per-CPU queue, after the softirq that received
+    it (xfrm4_rcv_encap_finish, xfrm6_transport_finish2: xfrm_trans_queue, run by the
+    xfrm_trans_reinject tasklet): a plain echo sent after an ESP packet is answered before
+    what the ESP packet carried; one in ESP waits in the same queue behind it."""
+
+    def __init__(self, lab: EspLab, tester_mac: bytes, dut_mac: bytes, src: bytes,
+                 dst: bytes) -> None:
+        self.peer = EspPeer(lab.probe)
+        self.macs, self.addrs = (tester_mac, dut_mac), (src, dst)
+        self.kind = "echo"
+
+    def next(self) -> Barrier:
+        seq = self.peer.seq + 1
+        ident = barriers.BARRIER_IDENT
+        echo = Icmpv4Repr(8, 0, ident << 16 | seq & 0xFFFF, barriers.BARRIER_PAYLOAD).emit()
+        packet = self.peer.seal(echo, ICMP)
+        src, dst = self.addrs
+        frame = build_frame(*self.macs, Ipv4Repr(src, dst, IPPROTO_ESP, packet))
+        return Barrier(frame, barriers.echo_reply_predicate(ident, seq & 0xFFFF))

@@ -496,6 +496,13 @@ class Profile:
     # RFC 4301 4.4.2.1: an SA past its hard lifetime is not used; Linux's
     # xfrm_state_check_expire fails the output with -EINVAL, which a UDP send returns.
     xfrm_expired_einval: bool = False
+    # -- ESP fuzzing (issue 15, esp15) --
+    # RFC 4303 3.4.3: the receive window is updated only if the ICV verified; Linux updates it
+    # only once the whole ESP input succeeded (xfrm_input: xfrm_replay_advance after
+    # x->type->input), so a packet esp_input_done2 fails after the ICV (a Pad Length past
+    # the data, esp_remove_trailer; a dummy packet, Next Header 59, RFC 4303 2.6) leaves
+    # the window as it was.
+    xfrm_replay_advance_after_input: bool = False
 
     # -- gVisor's netstack (issue 16, the `gvisor` profile; tcp/netstack_arrival.py) --------
     # RFC 1122 4.2.2.13 asks for a RST on new data after CLOSE and fixes no form; the oracle
@@ -750,6 +757,8 @@ LINUX = Profile(
     esp_padding_unchecked=True,  # esp_remove_trailer
     xfrm_overflow_eoverflow=True,  # xfrm_replay_overflow: -EOVERFLOW (XfrmOutStateSeqError)
     xfrm_expired_einval=True,  # xfrm_state_check_expire: -EINVAL (XfrmOutStateExpired)
+    # ESP fuzzing (issue 15, esp15)
+    xfrm_replay_advance_after_input=True,  # xfrm_input: xfrm_replay_advance after esp_input
 
     # IPv6 address configuration and neighbour timers (issue 13)
     dad_nonce=True,  # addrconf_dad_kick: enhanced_dad = 1 (RFC 7527 nonce)

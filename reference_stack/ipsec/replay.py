@@ -34,7 +34,9 @@ class ReplayWindow:
             high = top_high if seq_low >= bottom else top_high + 1
         else:  # Case B: the window spans two subspaces
             high = top_high - 1 if seq_low >= bottom else top_high
-        return max(high, 0) << 32 | seq_low
+        # (Case B's Th - 1 with Th = 0 is 2^32 - 1: the high half is 32 bits, and an honest
+        # sender's ICV then fails, as Linux's xfrm_replay_seqhi: seq_hi-- on a u32)
+        return (high & 0xFFFFFFFF) << 32 | seq_low
 
     def check(self, seq: int) -> str:
         """RFC 4303 3.4.3: new (right of the window), in the window and not seen, or not."""

@@ -308,6 +308,33 @@ def test_pad_length_past_the_data_is_dropped():
     assert ipsec_rules(r)[-1] == "RFC4303-2.5-MUST-pad-length"
 
 
+def test_window_after_a_refused_trailer_on_linux_and_rfc():
+    """RFC 4303 3.4.3 updates the window once the ICV verified; Linux only once esp_input
+    succeeded (xfrm_input: xfrm_replay_advance after x->type->input), so after a Pad Length
+    past the data or a dummy packet the same sequence number is new again on Linux, a
+    replay on rfc."""
+    for profile, delivered in ((RFC, False), (LINUX, True)):
+        s, fd, peer, raw = _receiver(profile)
+        refused = (peer.seal(b"ab", UDP, seq=7, pad_length=200),
+                   peer.seal(_udp(raw), 59, seq=8))  # RFC 4303 2.6: a dummy packet
+        for seq, packet in zip((7, 8), refused, strict=True):
+            r = s.receive(raw.ip_frame(50, packet), 0.0)
+            linux_note = "LINUX-xfrm_input-replay-advance-after-input" in ipsec_rules(r)
+            assert linux_note == (profile is LINUX)
+            s.receive(raw.ip_frame(50, peer.seal(_udp(raw), UDP, seq=seq)), 0.0)
+            assert s.recvfrom(fd, 100).ok == delivered, (profile.name, seq)
+
+
+def test_esn_below_the_first_subspace_is_not_taken_for_it():
+    """RFC 4303 Appendix A2.2 Case B with Th = 0: a low half at or above the window's bottom
+    belongs to subspace Th - 1 (2^32 - 1 as the 32-bit high half): its ICV, sealed by a
+    sender in subspace 0, fails (Linux xfrm_replay_seqhi decrements a u32 too)."""
+    s, fd, peer, raw = _receiver(esn=True, replay_seq=10)
+    r = s.receive(raw.ip_frame(50, peer.seal(_udp(raw), UDP, seq=(1 << 32) - 4)), 0.0)
+    assert ipsec_rules(r)[-1] == "RFC4303-3.4.4.1-MUST-icv-check"
+    assert s.recvfrom(fd, 100).errno == errno.EAGAIN
+
+
 def test_esn_receiver_infers_the_high_half():
     s, fd, peer, raw = _receiver(esn=True, replay_seq=(1 << 32) - 2)
     # The peer is past the wrap: its low half 3 means 2**32 + 3 (RFC 4303 Appendix A2.2).
