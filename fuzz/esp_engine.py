@@ -40,7 +40,7 @@ from fuzz.hypothesis_engine import HypothesisEngine
 from fuzz.runner import Campaign
 from fuzz.scenarios import CANONICAL_VIEW, CaseContext
 from fuzz.seqspace import PortMap
-from fuzz.session import CaseRecord, DifferentialSession
+from fuzz.session import CHOOSE_BARRIER, CaseRecord, DifferentialSession
 from reference_stack.iface.ipsec import ESP_VARIANCE
 from reference_stack.profiles import Profile
 from reference_stack.stack import Reaction
@@ -86,7 +86,8 @@ class EspSession(DifferentialSession):
     oracle (``tops``: the windows a replay starts from)."""
 
     def __init__(self, bed: TestBed, oracle_profile: Profile, seed: int = 0,
-                 barrier: Any = None, batch: int = 0, tops: tuple[int, ...] = ()) -> None:
+                 barrier: Any = CHOOSE_BARRIER, batch: int = 0, tops: tuple[int, ...] = ()
+                 ) -> None:
         super().__init__(bed, oracle_profile, seed, barrier=barrier)
         ipv6 = bool(bed.endpoints.dut_ipv6) and oracle_profile.ipv6_ipsec
         lab = esp_lab(bed.endpoints, batch, ipv6)
