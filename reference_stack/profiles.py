@@ -503,6 +503,22 @@ class Profile:
     # the data, esp_remove_trailer; a dummy packet, Next Header 59, RFC 4303 2.6) leaves
     # the window as it was.
     xfrm_replay_advance_after_input: bool = False
+    # RFC 7323 5.3 R1 answers a PAWS-rejected segment with an ACK; Linux 6.1's
+    # tcp_validate_incoming sends it through tcp_send_dupack for a SYN too, whose octet of
+    # sequence space (end_seq != seq, before RCV.NXT) becomes a D-SACK block (RFC 2883 4);
+    # 6.18 sends a SYN to syn_challenge instead (no D-SACK). The vm target's 6.1 choice.
+    paws_syn_dupack: bool = False
+    # RFC 9293 3.10.7.4: an ACK of something not yet sent is answered with an ACK; Linux
+    # 6.1's tcp_rcv_established drops it silently (tcp_ack: -TCP_ACK_UNSENT_DATA, discard),
+    # the other states' tcp_rcv_state_process sends a challenge ACK. The vm target's 6.1
+    # choice (6.18 answers in ESTABLISHED too).
+    ack_unsent_silent_established: bool = False
+    # RFC 1122 3.2.2.1 SHOULD answer an unknown protocol with a Protocol Unreachable; a Linux
+    # with xfrm4_tunnel loaded (tunnel4: IPIP, 4, and IPv6-in-IPv4, 41) hands those to
+    # tunnel4_rcv / tunnel64_rcv, which drop a packet shorter than the inner header and give
+    # the rest to xfrm_tunnel_rcv (xfrm4_rcv_spi: no SA, XfrmInNoStates): no ICMP for
+    # either. The vm target loads it (IPsec tunnel mode); the host has no such module.
+    ipv4_tunnel_protocols: tuple[int, ...] = ()
 
     # -- gVisor's netstack (issue 16, the `gvisor` profile; tcp/netstack_arrival.py) --------
     # RFC 1122 4.2.2.13 asks for a RST on new data after CLOSE and fixes no form; the oracle

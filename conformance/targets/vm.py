@@ -407,7 +407,8 @@ class VmTarget(Target):
         """The linux profile with the VM kernel's own choices (conformance.targets.vm_profile)."""
         facts = self.vm.facts if self.vm is not None else {}
         profile, self.choices_modelled = vm_profile.vm_profile(
-            str(facts.get("kernel", "")), self._dut_sysctls, bool(facts.get("ipv6_ipsec")))
+            str(facts.get("kernel", "")), self._dut_sysctls, bool(facts.get("ipv6_ipsec")),
+            bool(facts.get("xfrm4_tunnel")))
         return profile
 
     def dut_sysctls(self) -> dict[str, str]:

@@ -205,6 +205,10 @@ def _deliver(st: IfaceState, ip: Ipv4Repr, original: bytes, link_bcast: bool, no
         # parse and answers a query only for groups joined other than all-hosts
         # (RFC 2236 6): none here.
         trace.add("ipv4", DROP, "LINUX-igmp_rcv", "IGMP: no group joined to report")
+    elif protocol in st.profile.ipv4_tunnel_protocols:
+        # Linux tunnel4 (xfrm4_tunnel loaded): the tunnel handler takes it and, with no SA
+        # for its source, drops it (xfrm4_rcv_spi); no Protocol Unreachable.
+        trace.add("ipv4", DROP, "LINUX-tunnel4_rcv-xfrm-tunnel", f"protocol {protocol}")
     else:
         trace.add("ipv4", DROP, "RFC1122-3.2.2.1-SHOULD-protocol-unreachable",
                   f"protocol {protocol}")
