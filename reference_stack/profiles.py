@@ -519,6 +519,11 @@ class Profile:
     # the rest to xfrm_tunnel_rcv (xfrm4_rcv_spi: no SA, XfrmInNoStates): no ICMP for
     # either. The vm target loads it (IPsec tunnel mode); the host has no such module.
     ipv4_tunnel_protocols: tuple[int, ...] = ()
+    # AH and ESP over IPv4 are protocols the host knows (RFC 4302, RFC 4303: without an SA a
+    # packet is discarded, 3.4.2, no ICMP); Linux: when ah4 and esp4 are loaded
+    # (xfrm4_protocol_register; xfrm_input: no state, XfrmInNoStates). The host has neither,
+    # so it answers a Protocol Unreachable (RFC 1122 3.2.2.1); the vm target loads both.
+    ipv4_ipsec: bool = False
 
     # -- gVisor's netstack (issue 16, the `gvisor` profile; tcp/netstack_arrival.py) --------
     # RFC 1122 4.2.2.13 asks for a RST on new data after CLOSE and fixes no form; the oracle

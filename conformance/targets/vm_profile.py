@@ -65,12 +65,13 @@ XFRM4_TUNNEL_PROTOCOLS = (4, 41)
 
 
 def vm_profile(release: str, sysctls: dict[str, str], ipv6_ipsec: bool,
-               xfrm4_tunnel: bool = False) -> tuple[Profile, bool]:
+               xfrm4_tunnel: bool = False, ipv4_ipsec: bool = False
+               ) -> tuple[Profile, bool]:
     """The profile for a VM running ``release`` whose DUT namespace has ``sysctls`` (as read
     there: an absent key is a missing feature); ``xfrm4_tunnel``: the module is loaded, so
-    IPv4 protocols 4 and 41 have a handler (profile ipv4_tunnel_protocols). True when the
-    series' choices are modelled."""
-    changes: dict[str, Any] = {"ipv6_ipsec": ipv6_ipsec}
+    IPv4 protocols 4 and 41 have a handler (profile ipv4_tunnel_protocols); ``ipv4_ipsec``:
+    ah4 and esp4 are loaded. True when the series' choices are modelled."""
+    changes: dict[str, Any] = {"ipv6_ipsec": ipv6_ipsec, "ipv4_ipsec": ipv4_ipsec}
     if xfrm4_tunnel:
         changes["ipv4_tunnel_protocols"] = XFRM4_TUNNEL_PROTOCOLS
     for key, (field, value) in ABSENT_SYSCTLS.items():

@@ -711,3 +711,16 @@ def test_tunnel_protocols_of_xfrm4_tunnel_get_no_protocol_unreachable(tunnel, pr
     taken = tunnel and protocol in (4, 41)
     assert len(r.frames) == (0 if taken else 1)
     assert ("LINUX-tunnel4_rcv-xfrm-tunnel" in [d.rule for d in r.trace]) is taken
+
+
+@pytest.mark.parametrize("known", [False, True], ids=["linux", "linux-esp4-ah4"])
+@pytest.mark.parametrize("protocol", [50, 51])
+def test_esp_and_ah_without_an_sa(known, protocol) -> None:
+    from tests.unit.refstack.harness import RawPeer, make_stack
+
+    s = make_stack(dataclasses.replace(LINUX, ipv4_ipsec=known))
+    r = s.receive(RawPeer(s).ip_frame(protocol, bytes(24)), 0.0)
+    # RFC 4303 3.4.2 / RFC 4302 3.4.2 discard without an SA; a host without them answers
+    # a Protocol Unreachable (RFC 1122 3.2.2.1), as the host kernel does
+    assert len(r.frames) == (0 if known else 1)
+    assert ("RFC4303-3.4.2-MUST-discard-no-sa" in [d.rule for d in r.trace]) is known
