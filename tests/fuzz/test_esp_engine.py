@@ -105,3 +105,11 @@ def test_a_campaign_finds_a_planted_window_difference(tmp_path):
     assert finding["rule"].startswith(("RFC4303-3.4.3", "RFC9293", "RFC1122", "RFC4443"))
     assert finding["scenario"].startswith("esp:")
     assert "missing" in finding["response_class"]  # the oracle took what the target refused
+
+
+def test_a_target_without_esp_is_refused(tmp_path, capsys):
+    from fuzz.commands import fuzz_command
+
+    assert fuzz_command("linux", "esp", 1.0, 0, str(tmp_path)) == 2
+    assert "has no ESP transforms" in capsys.readouterr().err
+    assert fuzz_command("reference-inproc", "esp", 1.0, 0, str(tmp_path), family="ipv6") == 2
