@@ -38,8 +38,12 @@ FIRST_UDP_PORT = 33000  # DUT UDP ports the cases use: none open, each answers u
 TEMPLATES: tuple[str, ...] = (
     "valid", "unknown-spi", "seq-zero", "seq-below", "seq-inside", "seq-duplicate",
     "seq-ahead", "seq-far", "esn-wrap", "icv", "ciphertext", "iv", "truncated",
-    "bad-padding", "pad-length", "dummy", "outside-selector", "cleartext",
+    "bad-padding", "pad-length", "dummy", "outside-selector", "cleartext", "after-ext-header",
 )
+IPPROTO_DSTOPTS = 60
+# RFC 8200 4.6: a Destination Options header before ESP (RFC 4303 3.1.1: ESP after the
+# extension headers it does not protect), its only option a PadN of 4 octets.
+DSTOPTS_BEFORE_ESP = bytes((50, 0, 1, 4, 0, 0, 0, 0))
 TCP_FLAGS = (SYN, ACK, SYN | ACK, FIN | ACK, PSH | ACK, RST, RST | ACK, 0, FIN, SYN | FIN)
 
 
@@ -93,6 +97,8 @@ class EspCases:
         if knobs.get("spi") is None:
             sent = seq if sa.to_dut.esn else seq & SEQ_MAX
             self.sent_max[sa.to_dut.spi] = max(self.sent_max[sa.to_dut.spi], sent)
+        if template == "after-ext-header" and sa.ipv6:
+            return self.ip(sa, IPPROTO_DSTOPTS, DSTOPTS_BEFORE_ESP + packet)
         return self.ip(sa, 50, packet)
 
     # -- the parts of a frame -------------------------------------------------------------

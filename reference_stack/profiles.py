@@ -524,6 +524,12 @@ class Profile:
     # (xfrm4_protocol_register; xfrm_input: no state, XfrmInNoStates). The host has neither,
     # so it answers a Protocol Unreachable (RFC 1122 3.2.2.1); the vm target loads both.
     ipv4_ipsec: bool = False
+    # RFC 4301 5.2 checks a packet's selectors, its transport ports included; Linux 6.1's
+    # decode_session6 takes the protocol from the last Next Header field (IP6CB nhoff) but
+    # reads the ports at offset 40, after the fixed header: with an extension header there
+    # (a Destination Options header before ESP) they are that header's first octets, and a
+    # selector with ports (an SA's, a policy's) misses. The vm target's 6.1 choice.
+    xfrm6_ports_after_fixed_header: bool = False
 
     # -- gVisor's netstack (issue 16, the `gvisor` profile; tcp/netstack_arrival.py) --------
     # RFC 1122 4.2.2.13 asks for a RST on new data after CLOSE and fixes no form; the oracle

@@ -43,6 +43,9 @@ SERIES_CHOICES: dict[tuple[int, int], dict[str, Any]] = {
         # ACK after SND.NXT and the segment is discarded without an ACK (the other states'
         # tcp_rcv_state_process: tcp_send_challenge_ack).
         "ack_unsent_silent_established": True,
+        # decode_session6: nexthdr = nh[IP6CB(skb)->nhoff] but ports at offset
+        # sizeof(struct ipv6hdr): after an extension header, the ports are its octets.
+        "xfrm6_ports_after_fixed_header": True,
     },
 }
 

@@ -4,6 +4,7 @@ order, sequence numbers, lifetimes; and Linux's choices against the rfc profile.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 
 import pytest
@@ -358,3 +359,36 @@ def test_no_config_is_the_stack_as_before():
     s.set_ipsec(None)
     assert s.sendto(udp_socket(s, 4000), b"x", (B, 9), 0.0).ok
     assert s.iface.tcp_fast_path
+
+
+def _ipv6_esp_after_dstopts(profile, dport: int):
+    """A UDP datagram in ESP after a Destination Options header (RFC 4303 3.1.1), to an SA
+    whose selector names the UDP port 5000."""
+    from reference_stack.wire.addr import ip6
+    from tests.unit.refstack.test_ipv6_oracle import DUT, TESTER, frame, stack
+
+    s = stack(profile)
+    sel = Selector("2001:db8::2/128", "2001:db8::1/128", UDP, 0, 5000)
+    inbound = sa(0x300, "2001:db8::2", "2001:db8::1", selector=sel)
+    s.set_ipsec(IpsecConfig((), (inbound,)))
+    assert (ip6("2001:db8::1"), ip6("2001:db8::2")) == (DUT, TESTER)
+    udp = UdpRepr(40000, dport, b"hi").emit(TESTER, DUT)
+    dstopts = bytes((50, 0, 1, 4, 0, 0, 0, 0))
+    packet = dstopts + EspPeer(inbound).seal(udp, UDP)
+    return s, s.receive(frame(nh=60, payload=packet), 0.0)
+
+
+def test_ipv6_selector_ports_after_an_extension_header_on_linux_6_1_and_rfc():
+    """RFC 4301 5.2: the SA's selector against the decrypted datagram's ports (a port
+    unreachable for it, quoting the Destination Options header that stays before it);
+    Linux 6.1's decode_session6 reads the ports after the fixed header, in the extension
+    header: the selector misses and the datagram is dropped."""
+    six_one = dataclasses.replace(LINUX, xfrm6_ports_after_fixed_header=True, ipv6_ipsec=True)
+    for profile, delivered in ((dataclasses.replace(LINUX, ipv6_ipsec=True), True),
+                               (six_one, False)):
+        s, r = _ipv6_esp_after_dstopts(profile, 5000)
+        assert ("RFC4301-5.2-MUST-sa-selector-check" in ipsec_rules(r)) is not delivered
+        assert len(r.frames) == (1 if delivered else 0)
+        if delivered:  # the quote holds the extension header, its Next Header now UDP's
+            quote = dissect(r.frames[0]).icmpv6.payload
+            assert quote[40:48] == bytes((UDP, 0, 1, 4, 0, 0, 0, 0))
