@@ -235,8 +235,11 @@ class VmTarget(Target):
     @property
     def capabilities(self) -> Capabilities:
         facts = self.vm.facts if self.vm is not None else {}
+        # kernel_log False: the host's /dev/kmsg is not this kernel's log (a campaign read it
+        # and blamed the VM for a line another process planted on the host); the VM's own log
+        # is read by its agent and fails end_test (AgentFailure), a liveness finding.
         return Capabilities(replies_synchronously=True, kernel_evidence=True,
-                            oracle_profile="linux", kernel_log=True,
+                            oracle_profile="linux", kernel_log=False,
                             has_esp=bool(facts.get("esp")))
 
     # -- the VM -------------------------------------------------------------------------
