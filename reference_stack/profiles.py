@@ -503,6 +503,10 @@ class Profile:
     # the data, esp_remove_trailer; a dummy packet, Next Header 59, RFC 4303 2.6) leaves
     # the window as it was.
     xfrm_replay_advance_after_input: bool = False
+    # RFC 4303 2.5: the Pad Length counts pad octets within the decrypted data; Linux's
+    # esp_remove_trailer also refuses a Pad Length that leaves no payload at all
+    # (padlen + 2 + alen >= elen: -EINVAL), where the RFC's bound lets the payload be empty.
+    esp_trailer_needs_payload: bool = False
     # RFC 7323 5.3 R1 answers a PAWS-rejected segment with an ACK; Linux 6.1's
     # tcp_validate_incoming sends it through tcp_send_dupack for a SYN too, whose octet of
     # sequence space (end_seq != seq, before RCV.NXT) becomes a D-SACK block (RFC 2883 4);
@@ -786,6 +790,7 @@ LINUX = Profile(
     xfrm_expired_einval=True,  # xfrm_state_check_expire: -EINVAL (XfrmOutStateExpired)
     # ESP fuzzing (issue 15, esp15)
     xfrm_replay_advance_after_input=True,  # xfrm_input: xfrm_replay_advance after esp_input
+    esp_trailer_needs_payload=True,  # esp_remove_trailer: padlen + 2 + alen >= elen
 
     # IPv6 address configuration and neighbour timers (issue 13)
     dad_nonce=True,  # addrconf_dad_kick: enhanced_dad = 1 (RFC 7527 nonce)

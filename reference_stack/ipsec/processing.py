@@ -68,6 +68,7 @@ LINUX_LEVEL_USE = "LINUX-xfrm_policy_ok-level-use"
 LINUX_OVERFLOW = "LINUX-xfrm_replay_overflow-eoverflow"
 LINUX_EXPIRED = "LINUX-xfrm_state_check_expire-einval"
 LINUX_ADVANCE = "LINUX-xfrm_input-replay-advance-after-input"
+LINUX_EMPTY_PAYLOAD = "LINUX-esp_remove_trailer-empty-payload"
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,10 @@ class IpsecState:
         opened = esp.read_trailer(plaintext)
         if opened is None:
             return Verdict(False, RULE_PAD_LENGTH, "Pad Length past the data", sa=s,
+                           notes=kept)
+        if not opened.payload and self.profile.esp_trailer_needs_payload:
+            # Linux esp_remove_trailer: a Pad Length that leaves no payload is refused too.
+            return Verdict(False, LINUX_EMPTY_PAYLOAD, "no payload before the padding", sa=s,
                            notes=kept)
         if not self.profile.esp_padding_unchecked and not esp.padding_valid(opened.padding):
             return Verdict(False, RULE_PADDING, "padding not 1, 2, 3, ...", sa=s)

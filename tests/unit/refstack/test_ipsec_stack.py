@@ -326,6 +326,20 @@ def test_window_after_a_refused_trailer_on_linux_and_rfc():
             assert s.recvfrom(fd, 100).ok == delivered, (profile.name, seq)
 
 
+def test_pad_length_leaving_no_payload_on_linux_and_rfc():
+    """RFC 4303 2.5 bounds the Pad Length by the decrypted data: all of it but the trailer
+    may be padding; Linux's esp_remove_trailer refuses that too (padlen + 2 + alen >= elen)
+    and, as for any refused trailer, leaves the window (the same number is new again)."""
+    for profile, refused in ((RFC, False), (LINUX, True)):
+        s, fd, peer, raw = _receiver(profile)
+        r = s.receive(raw.ip_frame(50, peer.seal(b"ab", UDP, seq=4, pad=b"", pad_length=2)),
+                      0.0)
+        rules = ipsec_rules(r)
+        assert ("LINUX-esp_remove_trailer-empty-payload" in rules) is refused, profile.name
+        s.receive(raw.ip_frame(50, peer.seal(_udp(raw), UDP, seq=4)), 0.0)
+        assert s.recvfrom(fd, 100).ok == refused, profile.name
+
+
 def test_esn_below_the_first_subspace_is_not_taken_for_it():
     """RFC 4303 Appendix A2.2 Case B with Th = 0: a low half at or above the window's bottom
     belongs to subspace Th - 1 (2^32 - 1 as the 32-bit high half): its ICV, sealed by a
