@@ -17,7 +17,7 @@ from fuzz.replay import replay_finding
 from fuzz.runner import Campaign
 from fuzz.targets import build_target
 
-ENGINES = ("hypothesis", "boofuzz", "stateful")
+ENGINES = ("hypothesis", "boofuzz", "stateful", "esp")
 FAMILIES = ("ipv4", "ipv6")
 # The engines that fuzz over IPv6 (--family ipv6).
 IPV6_ENGINES = ("hypothesis", "boofuzz", "stateful")
@@ -46,6 +46,8 @@ def _check(target: str, engine: str, budget_s: float, out_dir: str,
         raise BadInput(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     if not budget_s > 0:
         raise BadInput(f"--budget must be a positive number of seconds, not {budget_s}")
+    if engine == "esp" and family != "ipv4":
+        raise BadInput("the esp engine draws IPv4 and IPv6 cases itself: no --family")
     cls = target_class(target)
     reason = cls.unavailable_reason()
     if reason is not None:
@@ -81,12 +83,19 @@ def fuzz_command(target: str, engine: str, budget_s: float, seed: int, out_dir: 
         reaper.reap()
     tgt = build_target(target, dut_sysctls=dut_sysctls)
     tgt.start()
+    if engine == "esp" and not tgt.capabilities.has_esp:
+        tgt.stop()
+        return _error(f"target {target} has no ESP transforms (capabilities.has_esp is False)")
     try:
         campaign = Campaign(tgt, out_dir, seed, budget_s, engine, family=family)
         if engine == "hypothesis":
             from fuzz.hypothesis_engine import run_hypothesis
 
             run_hypothesis(campaign, family=family)
+        elif engine == "esp":
+            from fuzz.esp_engine import run_esp
+
+            run_esp(campaign)
         elif engine == "stateful":
             from fuzz.stateful import run_stateful
 

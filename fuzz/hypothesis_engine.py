@@ -115,13 +115,18 @@ class HypothesisEngine:
                 while replay and not campaign.done() and not self.unresponsive:
                     self._replay(session, decoder, replay.pop(0))
                 while (not campaign.done() and not self.unresponsive
-                       and campaign.stats.cases - start < self.cases_per_batch):
+                       and campaign.stats.cases - start < self.cases_per_batch
+                       and not self.batch_spent(session)):
                     data = ConjectureData(random=self.random)
                     frames = draw_case(data, decoder, self.max_frames, self.templates)
                     data.freeze()
                     finding = self._run(session, frames)
                     if finding is not None and not self.unresponsive:
                         self._shrink_all(session, decoder, data.choices, finding)
+
+    def batch_spent(self, session: DifferentialSession) -> bool:
+        """Whether the batch's bed can give no more cases (an engine's own reason)."""
+        return False
 
     def _replay(self, session: DifferentialSession, decoder: CompactDecoder | CompactDecoder6,
                 saved: bytes) -> None:

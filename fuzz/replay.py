@@ -28,6 +28,7 @@ from fuzz.targets import build_target, prepare_bed
 from reference_stack.wire.frame import dissect
 
 BROKEN_RULES_ENV = "NETCONFORM_REPLAY_BROKEN_RULES"
+ESP_STATE_PREFIX = "esp:"  # an ESP engine's case (fuzz.esp_engine.state_name)
 
 
 @dataclass
@@ -71,13 +72,25 @@ def replay_case(session: DifferentialSession, entry: dict[str, Any]) -> CaseReco
     state = entry["state"]
     if entry.get("as_sent"):  # a boofuzz frame, sent as it was
         return session.resend(state, bytes.fromhex(entry["canonical"][0]))
-    if state in session.scenarios:
+    if state in session.scenarios or state.startswith(ESP_STATE_PREFIX):
         return session.run_case(state, tuple(bytes.fromhex(h) for h in entry["canonical"]))
     from fuzz.stateful import OPENING_OF, run_steps  # needs hypothesis's stateful
 
     if state not in OPENING_OF:
         raise ValueError(f"a case from an unknown state {state!r}")
     return run_steps(session, state, entry.get("steps") or [])
+
+
+def _session(bed: Any, profile: Any, state: str, family: str = "ipv4") -> DifferentialSession:
+    """The session a finding's case runs in: an ESP case's installs the SAs of its batch
+    with the windows where they stood (fuzz.esp_engine), any other case's is plain, in the
+    campaign's family."""
+    if not state.startswith(ESP_STATE_PREFIX):
+        return DifferentialSession(bed, profile, family=family)
+    from fuzz.esp_engine import EspSession, parse_state
+
+    batch, tops = parse_state(state) or (0, ())
+    return EspSession(bed, profile, batch=batch, tops=tops)
 
 
 def _replay_batch(session: DifferentialSession, batch: list[dict[str, Any]],
@@ -129,8 +142,8 @@ def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None)
         prepare_bed(bed)
         ended = False
         try:
-            session = DifferentialSession(bed, oracle_setup(target).profile,
-                                          family=rec.get("family", "ipv4"))
+            session = _session(bed, oracle_setup(target).profile, rec.get("scenario", ""),
+                               rec.get("family", "ipv4"))
             if batch:
                 result.mismatches = _replay_batch(session, batch, kernel_log)
                 ended = True

@@ -91,6 +91,9 @@ class Campaign:
         # the one line saying so when it is not the echo.
         self.barrier: str | None = target.capabilities.barrier
         self.barrier_note: str | None = None
+        # What a batch's session is (bed, oracle profile, seed, barrier): an engine may give
+        # its own (fuzz.esp_engine: the session with the IPsec configuration installed).
+        self.session_factory: Callable[..., DifferentialSession] = DifferentialSession
 
     # -- time ----------------------------------------------------------------------------
     def time_left(self) -> float:
@@ -124,8 +127,8 @@ class Campaign:
             self.barrier_note = barriers.fallback_note(self.barrier)
             if self.barrier_note and self.progress is not None:
                 self.progress.write(f"netconform: {self.barrier_note}\n")
-        return DifferentialSession(bed, self.oracle.profile, self.seed + self.batches,
-                                   barrier=self.barrier, family=self.family)
+        return self.session_factory(bed, self.oracle.profile, self.seed + self.batches,
+                                    barrier=self.barrier, family=self.family)
 
     def close_batch(self, session: DifferentialSession, probe: bool = True) -> None:
         """Health probe (echo and a fresh handshake), kernel log, then the bed goes; the

@@ -530,6 +530,44 @@ class Profile:
     # RFC 4301 4.4.2.1: an SA past its hard lifetime is not used; Linux's
     # xfrm_state_check_expire fails the output with -EINVAL, which a UDP send returns.
     xfrm_expired_einval: bool = False
+    # -- ESP fuzzing (issue 15, esp15) --
+    # RFC 4303 3.4.3: the receive window is updated only if the ICV verified; Linux updates it
+    # only once the whole ESP input succeeded (xfrm_input: xfrm_replay_advance after
+    # x->type->input), so a packet esp_input_done2 fails after the ICV (a Pad Length past
+    # the data, esp_remove_trailer; a dummy packet, Next Header 59, RFC 4303 2.6) leaves
+    # the window as it was.
+    xfrm_replay_advance_after_input: bool = False
+    # RFC 4303 2.5: the Pad Length counts pad octets within the decrypted data; Linux's
+    # esp_remove_trailer also refuses a Pad Length that leaves no payload at all
+    # (padlen + 2 + alen >= elen: -EINVAL), where the RFC's bound lets the payload be empty.
+    esp_trailer_needs_payload: bool = False
+    # RFC 7323 5.3 R1 answers a PAWS-rejected segment with an ACK; Linux 6.1's
+    # tcp_validate_incoming sends it through tcp_send_dupack for a SYN too, whose octet of
+    # sequence space (end_seq != seq, before RCV.NXT) becomes a D-SACK block (RFC 2883 4);
+    # 6.18 sends a SYN to syn_challenge instead (no D-SACK). The vm target's 6.1 choice.
+    paws_syn_dupack: bool = False
+    # RFC 9293 3.10.7.4: an ACK of something not yet sent is answered with an ACK; Linux
+    # 6.1's tcp_rcv_established drops it silently (tcp_ack: -TCP_ACK_UNSENT_DATA, discard),
+    # the other states' tcp_rcv_state_process sends a challenge ACK. The vm target's 6.1
+    # choice (6.18 answers in ESTABLISHED too).
+    ack_unsent_silent_established: bool = False
+    # RFC 1122 3.2.2.1 SHOULD answer an unknown protocol with a Protocol Unreachable; a Linux
+    # with xfrm4_tunnel loaded (tunnel4: IPIP, 4, and IPv6-in-IPv4, 41) hands those to
+    # tunnel4_rcv / tunnel64_rcv, which drop a packet shorter than the inner header and give
+    # the rest to xfrm_tunnel_rcv (xfrm4_rcv_spi: no SA, XfrmInNoStates): no ICMP for
+    # either. The vm target loads it (IPsec tunnel mode); the host has no such module.
+    ipv4_tunnel_protocols: tuple[int, ...] = ()
+    # AH and ESP over IPv4 are protocols the host knows (RFC 4302, RFC 4303: without an SA a
+    # packet is discarded, 3.4.2, no ICMP); Linux: when ah4 and esp4 are loaded
+    # (xfrm4_protocol_register; xfrm_input: no state, XfrmInNoStates). The host has neither,
+    # so it answers a Protocol Unreachable (RFC 1122 3.2.2.1); the vm target loads both.
+    ipv4_ipsec: bool = False
+    # RFC 4301 5.2 checks a packet's selectors, its transport ports included; Linux 6.1's
+    # decode_session6 takes the protocol from the last Next Header field (IP6CB nhoff) but
+    # reads the ports at offset 40, after the fixed header: with an extension header there
+    # (a Destination Options header before ESP) they are that header's first octets, and a
+    # selector with ports (an SA's, a policy's) misses. The vm target's 6.1 choice.
+    xfrm6_ports_after_fixed_header: bool = False
 
     # -- gVisor's netstack (issue 16, the `gvisor` profile; tcp/netstack_arrival.py) --------
     # RFC 1122 4.2.2.13 asks for a RST on new data after CLOSE and fixes no form; the oracle
@@ -843,6 +881,9 @@ LINUX = Profile(
     esp_padding_unchecked=True,  # esp_remove_trailer
     xfrm_overflow_eoverflow=True,  # xfrm_replay_overflow: -EOVERFLOW (XfrmOutStateSeqError)
     xfrm_expired_einval=True,  # xfrm_state_check_expire: -EINVAL (XfrmOutStateExpired)
+    # ESP fuzzing (issue 15, esp15)
+    xfrm_replay_advance_after_input=True,  # xfrm_input: xfrm_replay_advance after esp_input
+    esp_trailer_needs_payload=True,  # esp_remove_trailer: padlen + 2 + alen >= elen
 
     # IPv6 address configuration and neighbour timers (issue 13)
     dad_nonce=True,  # addrconf_dad_kick: enhanced_dad = 1 (RFC 7527 nonce)

@@ -104,7 +104,9 @@ def describe_frame(frame: dict, bases: dict[tuple, int] | None = None) -> tuple[
     if isinstance(esp, dict):
         # An ESP frame opened with the test's SA (conformance/cli/esp_frames.py): the ESP
         # header on the arrow, the inner packet under it.
-        return (f"ESP spi={esp.get('spi')} seq={esp.get('seq')}",
+        # With ESN, the high half the ICV verified with (RFC 4303 2.2.1: never sent).
+        high = f" (ESN high {esp['seq_high']})" if esp.get("seq_high") is not None else ""
+        return (f"ESP spi={esp.get('spi')} seq={esp.get('seq')}{high}",
                 f"\u21b3 {esp.get('inner', '')}", str(esp.get("sa", "")))
     decoded = decode_hex(frame.get("hex"))
     if decoded is not None and decoded.proto:

@@ -61,7 +61,8 @@ def _inner(next_header: int, payload: bytes) -> str:
 
 
 def esp_row(config: IpsecConfig | None, d: Dissected) -> dict[str, Any] | None:
-    """The `esp` entry of a ladder row: SPI, sequence number, the SA and the inner packet."""
+    """The `esp` entry of a ladder row: SPI, sequence number (and with ESN the high half the
+    ICV verified with, `seq_high`), the SA and the inner packet."""
     found = _esp_of(d)
     if found is None or len(found[1]) < HEADER.size:
         return None
@@ -74,9 +75,23 @@ def esp_row(config: IpsecConfig | None, d: Dissected) -> dict[str, Any] | None:
         return row
     transform = sa.aead.name if sa.aead else f"{sa.enc.name if sa.enc else 'null'}+{sa.auth.name}"
     row["sa"] = f"{sa.src} > {sa.dst} {sa.mode} {transform}"
-    opened = EspPeer(sa).open(packet, seq_high=0)
-    if opened is None:
-        row["inner"] = "ICV fails with the SA's keys"
-    else:
-        row["inner"] = _inner(opened.next_header, opened.payload)
+    peer = EspPeer(sa)
+    for high in _high_halves(sa):
+        opened = peer.open(packet, seq_high=high)
+        if opened is not None:
+            if sa.esn:
+                row["seq_high"] = high
+            row["inner"] = _inner(opened.next_header, opened.payload)
+            return row
+    row["inner"] = "ICV fails with the SA's keys"
     return row
+
+
+def _high_halves(sa: SecurityAssociation) -> tuple[int, ...]:
+    """The ESN high halves to try an ESP packet's ICV with (RFC 4303 2.2.1: sent by neither
+    end, it is authenticated): around where the test started the SA's counters (its
+    `oseq`, `replay_seq`), the next subspace, 0; without ESN only 0 (none is authenticated)."""
+    if not sa.esn:
+        return (0,)
+    starts = (sa.oseq >> 32, sa.replay_seq >> 32)
+    return tuple(dict.fromkeys((*starts, *(h + 1 for h in starts), 0)))

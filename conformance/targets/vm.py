@@ -235,8 +235,11 @@ class VmTarget(Target):
     @property
     def capabilities(self) -> Capabilities:
         facts = self.vm.facts if self.vm is not None else {}
+        # kernel_log False: the host's /dev/kmsg is not this kernel's log (a campaign read it
+        # and blamed the VM for a line another process planted on the host); the VM's own log
+        # is read by its agent and fails end_test (AgentFailure), a liveness finding.
         return Capabilities(replies_synchronously=True, kernel_evidence=True,
-                            oracle_profile="linux", kernel_log=True,
+                            oracle_profile="linux", kernel_log=False,
                             has_esp=bool(facts.get("esp")))
 
     # -- the VM -------------------------------------------------------------------------
@@ -408,7 +411,8 @@ class VmTarget(Target):
         """The linux profile with the VM kernel's own choices (conformance.targets.vm_profile)."""
         facts = self.vm.facts if self.vm is not None else {}
         profile, self.choices_modelled = vm_profile.vm_profile(
-            str(facts.get("kernel", "")), self._dut_sysctls, bool(facts.get("ipv6_ipsec")))
+            str(facts.get("kernel", "")), self._dut_sysctls, bool(facts.get("ipv6_ipsec")),
+            bool(facts.get("xfrm4_tunnel")), bool(facts.get("ipv4_ipsec")))
         return profile
 
     def dut_sysctls(self) -> dict[str, str]:

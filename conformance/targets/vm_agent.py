@@ -262,6 +262,10 @@ def main() -> None:
              "ipv6_ipsec": all(os.path.isdir(f"/sys/module/{m}") for m in ("esp6", "ah6")),
              # ESP SAs can be installed (capabilities.has_esp): esp4/esp6 and an IV source
              "esp": all(os.path.isdir(f"/sys/module/{m}") for m in ("esp4", "esp6")),
+             # tunnel4 takes IPv4 protocols 4 and 41 (the oracle's ipv4_tunnel_protocols)
+             "xfrm4_tunnel": os.path.isdir("/sys/module/xfrm4_tunnel"),
+             # AH and ESP over IPv4 are protocols this kernel knows (the oracle's ipv4_ipsec)
+             "ipv4_ipsec": all(os.path.isdir(f"/sys/module/{m}") for m in ("esp4", "ah4")),
              "crypto_rng": _crypto_rngs(),
              "crypto_rng_log": calls.kernel_log.boot_lines(r"(?i)jitter|drbg"),
              "virtio_net_napi_tx": _read("/sys/module/virtio_net/parameters/napi_tx"),

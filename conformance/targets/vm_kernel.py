@@ -43,7 +43,8 @@ REQUIRED: tuple[tuple[str, str, str], ...] = (
 # Loaded when present: kernel IPsec (ESP SAs need drbg and jitterentropy_rng to seed their IVs).
 OPTIONAL: tuple[str, ...] = (
     "veth", "xfrm_user", "esp4", "esp6", "ah4", "ah6", "xfrm4_tunnel", "xfrm6_tunnel",
-    "authenc", "gcm", "ghash_generic", "ctr", "cbc", "sha256_generic", "hmac",
+    # (authencesn: an encryption + integrity SA with ESN, RFC 4303 2.2.1, esp_init_authenc)
+    "authenc", "authencesn", "gcm", "ghash_generic", "ctr", "cbc", "sha256_generic", "hmac",
     # ESP's IV generators take the crypto API's default rng: drbg's, seeded from
     # jitterentropy_rng; found by name, not by modinfo: jitterentropy_rng conditions with
     # sha3-256 (its insmod fails without sha3_generic), drbg's default (drbg_nopr_hmac_sha512)

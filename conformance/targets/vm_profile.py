@@ -36,6 +36,16 @@ SERIES_CHOICES: dict[tuple[int, int], dict[str, Any]] = {
         # tcp_sequence checks SEG.SEQ against the edge only (no TCP_INVALID_END_SEQUENCE,
         # 6.17+): text ending beyond the edge is queued whole while unread text waits.
         "beyond_edge_refused_while_queued": False,
+        # tcp_validate_incoming: a PAWS-rejected segment, a SYN included, gets tcp_send_dupack
+        # (no syn_challenge there): a SYN before RCV.NXT is reported in a D-SACK block.
+        "paws_syn_dupack": True,
+        # tcp_rcv_established: tcp_ack returns -SKB_DROP_REASON_TCP_ACK_UNSENT_DATA for an
+        # ACK after SND.NXT and the segment is discarded without an ACK (the other states'
+        # tcp_rcv_state_process: tcp_send_challenge_ack).
+        "ack_unsent_silent_established": True,
+        # decode_session6: nexthdr = nh[IP6CB(skb)->nhoff] but ports at offset
+        # sizeof(struct ipv6hdr): after an extension header, the ports are its octets.
+        "xfrm6_ports_after_fixed_header": True,
     },
 }
 
@@ -53,10 +63,20 @@ def series(release: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def vm_profile(release: str, sysctls: dict[str, str], ipv6_ipsec: bool) -> tuple[Profile, bool]:
+# IPv4 protocols tunnel4 takes once xfrm4_tunnel is loaded (IPIP and IPv6-in-IPv4).
+XFRM4_TUNNEL_PROTOCOLS = (4, 41)
+
+
+def vm_profile(release: str, sysctls: dict[str, str], ipv6_ipsec: bool,
+               xfrm4_tunnel: bool = False, ipv4_ipsec: bool = False
+               ) -> tuple[Profile, bool]:
     """The profile for a VM running ``release`` whose DUT namespace has ``sysctls`` (as read
-    there: an absent key is a missing feature); True when the series' choices are modelled."""
-    changes: dict[str, Any] = {"ipv6_ipsec": ipv6_ipsec}
+    there: an absent key is a missing feature); ``xfrm4_tunnel``: the module is loaded, so
+    IPv4 protocols 4 and 41 have a handler (profile ipv4_tunnel_protocols); ``ipv4_ipsec``:
+    ah4 and esp4 are loaded. True when the series' choices are modelled."""
+    changes: dict[str, Any] = {"ipv6_ipsec": ipv6_ipsec, "ipv4_ipsec": ipv4_ipsec}
+    if xfrm4_tunnel:
+        changes["ipv4_tunnel_protocols"] = XFRM4_TUNNEL_PROTOCOLS
     for key, (field, value) in ABSENT_SYSCTLS.items():
         if key not in sysctls:
             changes[field] = value

@@ -97,6 +97,10 @@ def deliver_decrypted(st: IfaceState, verdict: Verdict, deliver: Callable[[], No
 
 
 def inner_ipv4(ip: Ipv4Repr, verdict: Verdict) -> Ipv4Repr:
-    """Transport mode: the datagram as if it had carried the decrypted transport itself."""
+    """Transport mode: the datagram as if it had carried the decrypted transport itself
+    (RFC 4303 3.1.1: ESP sits after the original IP header, which stays as it was but for
+    its protocol and length: flags and options too, as an ICMP error quoting it shows;
+    Linux xfrm4_transport_finish rewrites only protocol, tot_len and the checksum)."""
     return Ipv4Repr(ip.src, ip.dst, verdict.proto, verdict.data, ttl=ip.ttl, tos=ip.tos,
-                    ident=ip.ident)
+                    ident=ip.ident, flag_reserved=ip.flag_reserved, df=ip.df,
+                    options=ip.options)

@@ -27,6 +27,7 @@ from reference_stack.wire.ipv4 import (
 )
 
 IPPROTO_IGMP = 2  # RFC 1112
+IPPROTO_AH = 51  # RFC 4302
 
 RULE_VERSION = "RFC1122-3.2.1.1-MUST-version"
 RULE_IHL = "RFC791-3.1-MUST-ihl"
@@ -173,6 +174,14 @@ def _deliver(st: IfaceState, ip: Ipv4Repr, original: bytes, link_bcast: bool, no
         # parse and answers a query only for groups joined other than all-hosts
         # (RFC 2236 6): none here.
         trace.add("ipv4", DROP, "LINUX-igmp_rcv", "IGMP: no group joined to report")
+    elif protocol in (IPPROTO_AH, ipsec.IPPROTO_ESP) and st.profile.ipv4_ipsec:
+        # RFC 4302 3.4.2, RFC 4303 3.4.2: no Security Association here: discard, no ICMP.
+        trace.add("ipv4", DROP, "RFC4303-3.4.2-MUST-discard-no-sa",
+                  "AH" if protocol == IPPROTO_AH else "ESP")
+    elif protocol in st.profile.ipv4_tunnel_protocols:
+        # Linux tunnel4 (xfrm4_tunnel loaded): the tunnel handler takes it and, with no SA
+        # for its source, drops it (xfrm4_rcv_spi); no Protocol Unreachable.
+        trace.add("ipv4", DROP, "LINUX-tunnel4_rcv-xfrm-tunnel", f"protocol {protocol}")
     else:
         trace.add("ipv4", DROP, "RFC1122-3.2.2.1-SHOULD-protocol-unreachable",
                   f"protocol {protocol}")

@@ -207,7 +207,8 @@ def _headers(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
             # RFC 6946 4: an atomic fragment is processed in isolation.
             trace.add("ipv6", ACCEPT, "RFC6946-4-MUST-process-atomic-fragment")
         elif protocol == IPPROTO_ESP and st.ipsec is not None:
-            _esp(st, ip, original[offset:], link_mcast, now, trace, out)
+            _esp(st, ip, original[offset:], link_mcast, now, trace, out,
+                 original[HEADER_LEN:offset], nh_at)
             return
         elif protocol in (IPPROTO_AH, IPPROTO_ESP):
             if not profile.ipv6_ipsec:
@@ -237,10 +238,11 @@ def _headers(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
 
 
 def _esp(st: IfaceState, ip: Ipv6Repr, packet: bytes, link_mcast: bool, now: float,
-         trace: Trace, out: Output) -> None:
-    """RFC 4303 3.4 (ESP after the extension headers before it, RFC 4303 3.1.1): what the
-    packet carried goes on as the header chain's rest (transport mode) or is received as
-    the datagram it is (tunnel mode)."""
+         trace: Trace, out: Output, before: bytes = b"", nh_at: int = 6) -> None:
+    """RFC 4303 3.4 (ESP after the extension headers before it, `before`, whose last Next
+    Header field is at `nh_at`, RFC 4303 3.1.1): what the packet carried goes on as the
+    header chain's rest (transport mode) or is received as the datagram it is (tunnel
+    mode)."""
     verdict = ipsec.decapsulate(st, ip.dst, packet, trace)
     if verdict is None:
         return
@@ -252,12 +254,31 @@ def _esp(st: IfaceState, ip: Ipv6Repr, packet: bytes, link_mcast: bool, now: flo
         ipsec.deliver_decrypted(st, verdict, lambda: receive(st, link_dst, verdict.data, now,
                                                              trace, out))
         return
-    inner = Ipv6Repr(ip.src, ip.dst, verdict.proto, verdict.data, ip.hop_limit,
-                     ip.traffic_class, ip.flow_label)
+    # Transport mode: the extension headers before ESP stay, the last one's Next Header
+    # now naming what ESP carried (as an ICMPv6 error quoting the packet shows; Linux
+    # xfrm6_transport_finish writes it at IP6CB(skb)->nhoff).
+    chain_before = bytearray(before)
+    if chain_before:
+        chain_before[nh_at - HEADER_LEN] = verdict.proto
+    inner = Ipv6Repr(ip.src, ip.dst, ip.next_header if before else verdict.proto,
+                     bytes(chain_before) + verdict.data, ip.hop_limit, ip.traffic_class,
+                     ip.flow_label)
     raw = inner.emit()
     ipsec.deliver_decrypted(st, verdict, lambda: _headers(
         st, inner, raw, parse_chain(inner.next_header, inner.payload), link_mcast, now, trace,
         out))
+
+
+def _selector_bytes(st: IfaceState, ip: Ipv6Repr, chain: Ipv6Chain, trace: Trace) -> bytes:
+    """Where the SPD-I check reads the packet's ports (RFC 4301 5.2: the transport's).
+    Linux 6.1's decode_session6 takes the protocol from the last Next Header field but reads
+    the ports right after the fixed header (offset 40), an extension header's octets when
+    there is one (profile xfrm6_ports_after_fixed_header)."""
+    if not (st.profile.xfrm6_ports_after_fixed_header and chain.headers):
+        return chain.upper
+    trace.add("ipsec", ACCEPT, "LINUX-decode_session6-ports-after-fixed-header",
+              f"ports read from {ip.payload[:4].hex()}")
+    return ip.payload
 
 
 def _unrecognized(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
@@ -272,8 +293,8 @@ def _unrecognized(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chai
 def _deliver(st: IfaceState, ip: Ipv6Repr, original: bytes, chain: Ipv6Chain,
              link_mcast: bool, now: float, trace: Trace, out: Output) -> None:
     protocol = chain.upper_protocol
-    if st.ipsec is not None and not ipsec.allowed(st, ip.src, ip.dst, protocol, chain.upper,
-                                                  trace):
+    if st.ipsec is not None and not ipsec.allowed(st, ip.src, ip.dst, protocol,
+                                                  _selector_bytes(st, ip, chain, trace), trace):
         return
     if protocol == IPPROTO_NONE:
         # RFC 8200 4.7: nothing follows; octets after the header are ignored.

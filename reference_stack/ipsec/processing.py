@@ -67,6 +67,8 @@ LINUX_PADDING = "LINUX-esp_remove_trailer-padding-unchecked"
 LINUX_LEVEL_USE = "LINUX-xfrm_policy_ok-level-use"
 LINUX_OVERFLOW = "LINUX-xfrm_replay_overflow-eoverflow"
 LINUX_EXPIRED = "LINUX-xfrm_state_check_expire-einval"
+LINUX_ADVANCE = "LINUX-xfrm_input-replay-advance-after-input"
+LINUX_EMPTY_PAYLOAD = "LINUX-esp_remove_trailer-empty-payload"
 
 
 @dataclass(frozen=True)
@@ -211,16 +213,30 @@ class IpsecState:
                                      packet[esp.HEADER.size:])
         if plaintext is None:
             return Verdict(False, RULE_ICV, f"SPI {spi:#x} seq {seq}")
-        s.replay.update(seq)  # RFC 4303 3.4.3: only after the ICV verified
-        s.count(len(packet))
+        # Linux: the window moves (and the lifetime counts) only once esp_input succeeded
+        # (xfrm_input: xfrm_replay_advance after x->type->input), and esp_input_done2 fails
+        # a Pad Length past the data and a dummy packet alike (-EINVAL).
+        after_input = self.profile.xfrm_replay_advance_after_input
+        kept = ((LINUX_ADVANCE, "window not advanced"),) if after_input else ()
+        if not after_input:
+            s.replay.update(seq)  # RFC 4303 3.4.3: only after the ICV verified
+            s.count(len(packet))
         opened = esp.read_trailer(plaintext)
         if opened is None:
-            return Verdict(False, RULE_PAD_LENGTH, "Pad Length past the data", sa=s)
+            return Verdict(False, RULE_PAD_LENGTH, "Pad Length past the data", sa=s,
+                           notes=kept)
+        if not opened.payload and self.profile.esp_trailer_needs_payload:
+            # Linux esp_remove_trailer: a Pad Length that leaves no payload is refused too.
+            return Verdict(False, LINUX_EMPTY_PAYLOAD, "no payload before the padding", sa=s,
+                           notes=kept)
         if not self.profile.esp_padding_unchecked and not esp.padding_valid(opened.padding):
             return Verdict(False, RULE_PADDING, "padding not 1, 2, 3, ...", sa=s)
         if opened.next_header == esp.NEXT_HEADER_DUMMY:
             # RFC 4303 2.6: a dummy packet is discarded after decryption.
-            return Verdict(False, RULE_DUMMY, f"SPI {spi:#x} seq {seq}", sa=s)
+            return Verdict(False, RULE_DUMMY, f"SPI {spi:#x} seq {seq}", sa=s, notes=kept)
+        if after_input:
+            s.replay.update(seq)
+            s.count(len(packet))
         rule = LINUX_PADDING if self.profile.esp_padding_unchecked else RULE_DECAPSULATED
         return Verdict(True, rule, f"SPI {spi:#x} seq {seq}", opened.payload,
                        opened.next_header, s, notes=((s.transform.rule, s.transform.name),))

@@ -34,7 +34,9 @@ class ReplayWindow:
             high = top_high if seq_low >= bottom else top_high + 1
         else:  # Case B: the window spans two subspaces
             high = top_high - 1 if seq_low >= bottom else top_high
-        return max(high, 0) << 32 | seq_low
+        # (Case B's Th - 1 with Th = 0 is 2^32 - 1: the high half is 32 bits, and an honest
+        # sender's ICV then fails, as Linux's xfrm_replay_seqhi: seq_hi-- on a u32)
+        return (high & 0xFFFFFFFF) << 32 | seq_low
 
     def check(self, seq: int) -> str:
         """RFC 4303 3.4.3: new (right of the window), in the window and not seen, or not."""
@@ -52,7 +54,9 @@ class ReplayWindow:
     def update(self, seq: int) -> None:
         if seq > self.top:
             shift = seq - self.top
-            self.bits = (self.bits << shift | 1) & ((1 << max(self.size, 1)) - 1)
+            # (a jump past the window leaves only `seq` in it: no shift of 2^63 bits)
+            bits = self.bits << shift if shift < self.size else 0
+            self.bits = (bits | 1) & ((1 << max(self.size, 1)) - 1)
             self.top = seq
         else:
             self.bits |= 1 << (self.top - seq)

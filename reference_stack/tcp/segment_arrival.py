@@ -285,6 +285,12 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                   f"{tcb.ts_recent}")
         if not flags & SYN:  # (Linux tcp_validate_incoming: a SYN goes to syn_challenge)
             rejected_duplicate(layer, tcb, seg, length)
+        elif p.paws_syn_dupack and _before_rcv_nxt(layer, tcb, seg.seq):
+            # Linux 6.1 tcp_validate_incoming: tcp_send_dupack for a SYN too, its octet of
+            # old sequence space reported in a D-SACK block (RFC 2883 4).
+            trace.add("tcp", DROP, "LINUX-tcp_send_dupack-paws-syn-dsack",
+                      f"SYN at {seg.seq} before RCV.NXT {tcb.rcv_nxt}")
+            note_duplicate(layer, tcb, seg.seq, seq_add(seg.seq, length))
         send.oow_ack(tcb, seg, now, "RFC7323-5.3-MUST-paws")
         return
 
@@ -447,6 +453,11 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         # queue does not move it back, so after a timeout's go-back the oracle's snd_nxt lies
         # below it and SND.MAX is what was sent: netstack and Linux accept an ACK up to it.)
         if seq_gt(seg.ack, tcb.snd_max):
+            if p.ack_unsent_silent_established and tcb.state is State.ESTABLISHED:
+                # Linux 6.1 tcp_rcv_established: tcp_ack's -TCP_ACK_UNSENT_DATA, no ACK.
+                trace.add("tcp", DROP, "LINUX-tcp_rcv_established-ack-unsent-silent",
+                          "ACK acknowledges something not yet sent: dropped silently")
+                return
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-ack-unsent",
                       "ACK acknowledges something not yet sent")
             send.challenge_ack(tcb, seg, now, "RFC9293-3.10.7.4-MUST-ack-unsent")

@@ -12,6 +12,10 @@
 3. ``boofuzz_default_raw_l2_cases_per_s``: the yardstick, boofuzz's own default set-up
    (default Session, text logger, database writes after every case, receive after each
    request) on its RawL2SocketConnection, same models with an Ethernet header, no oracle.
+4. ``esp_differential_cases_per_s``: the ESP engine (fuzz/esp_engine.py) against
+   ``reference-inproc`` (the oracle on a virtual link, no kernel with ESP on the host): ESP
+   cases built on the lab's SAs, sealed, sent, opened and judged, the oracle's ESP twice
+   (target and oracle); the figure is the engine's own cost per case.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from boofuzz.connections import RawL2SocketConnection
 
 from conformance.fabric import netns, reaper
 from fuzz.boofuzz_engine import requests, run_boofuzz
+from fuzz.esp_engine import run_esp
 from fuzz.hypothesis_engine import run_hypothesis
 from fuzz.runner import Campaign
 from fuzz.strategies import LinkAddresses
@@ -73,6 +78,22 @@ def bench_boofuzz(seconds: float) -> None:
          cases=summary["cases"], divergences=summary["divergences"])
 
 
+def bench_esp(seconds: float) -> None:
+    with tempfile.TemporaryDirectory() as out:
+        target = build_target("reference-inproc")
+        target.start()
+        try:
+            campaign = Campaign(target, out, seed=1, budget_s=seconds, engine="esp",
+                                progress=None)
+            run_esp(campaign)
+            summary = campaign.finish()
+        finally:
+            target.stop()
+    emit("esp_differential_cases_per_s", summary["cases_per_s"], "1/s",
+         target="reference-inproc", cases=summary["cases"],
+         divergences=summary["divergences"])
+
+
 def with_ethernet(request: Request, addrs: LinkAddresses) -> Request:
     header = addrs.dut_mac + addrs.tester_mac + ETH_P_IP.to_bytes(2, "big")
     return Request(request.name + "-l2", children=(Static("eth", header), *request.stack))
@@ -116,6 +137,7 @@ def main() -> None:
     reaper.reap()
     bench_hypothesis(args.seconds)
     bench_boofuzz(args.seconds)
+    bench_esp(args.seconds)
     bench_boofuzz_default(min(args.seconds, 10.0))
 
 

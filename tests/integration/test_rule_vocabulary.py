@@ -30,7 +30,7 @@ TARGETS = [
     "reference-inproc",
     pytest.param("linux", marks=pytest.mark.skipif(not AS_ROOT, reason="linux needs root")),
 ]
-ENGINES = ("hypothesis", "stateful", "boofuzz")
+ENGINES = ("hypothesis", "stateful", "boofuzz", "esp")
 CAMPAIGN_S = 6.0
 # fuzz/session.py's placeholder for "the oracle took no decision" (DifferentialSession
 # .deciding_rule) in a mismatch: the absence of a rule, not an id the oracle recorded.
@@ -79,6 +79,10 @@ def _run_engine(campaign: Campaign, engine: str) -> None:
         from fuzz.hypothesis_engine import run_hypothesis
 
         run_hypothesis(campaign)
+    elif engine == "esp":
+        from fuzz.esp_engine import run_esp
+
+        run_esp(campaign)
     elif engine == "stateful":
         from fuzz.stateful import run_stateful
 
@@ -106,6 +110,8 @@ def test_each_fuzz_engine_records_only_vocabulary_ids(tmp_path, vocab, target, e
     if engine == "boofuzz":
         pytest.importorskip("boofuzz")
     tgt = build_target(target)
+    if engine == "esp" and not tgt.capabilities.has_esp:
+        pytest.skip(f"{target} has no ESP transforms")
     tgt.start()
     try:
         campaign = RecordingCampaign(tgt, tmp_path, seed=11, budget_s=CAMPAIGN_S,

@@ -44,3 +44,17 @@ def test_ladder_shows_the_inner_packet_under_the_esp_header():
     arrow = build_ladder(rows, "reference").arrows[0]
     assert arrow.label == "ESP spi=0x2000 seq=1"
     assert "UDP 40000\u21926100" in arrow.options
+
+
+def test_esn_frame_past_the_wrap_opens_with_its_high_half():
+    """RFC 4303 2.2.1: the high half is authenticated but never sent; the report tries the
+    SA's own (from where the test set its counters) and the next one."""
+    esn = SecurityAssociation(0x2000, "198.18.0.2", "198.18.0.1",
+                              aead=Algorithm(AES_GCM, bytes(20), 128), esn=True,
+                              oseq=0xFFFFFFFF)
+    udp = UdpRepr(40000, 6100, b"hello").emit(SRC, DST)
+    packet = EspPeer(esn).seal(udp, 17, seq=1 << 32)  # low half 0, high half 1
+    frame = EthernetRepr(mac("02:00:00:00:00:01"), mac("02:00:00:00:00:02"), ETH_P_IP,
+                         payload=Ipv4Repr(SRC, DST, 50, packet).emit()).emit()
+    row = esp_row(IpsecConfig((), (esn,)), dissect(frame))
+    assert (row["seq"], row["seq_high"], row["inner"]) == (0, 1, "UDP 40000\u21926100 len=5")

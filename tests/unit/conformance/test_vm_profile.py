@@ -26,3 +26,13 @@ def test_another_series_is_judged_as_6_18_and_flagged():
     profile, modelled = vm_profile("5.15.0", SYSCTLS_6_18, ipv6_ipsec=False)
     assert not modelled and profile == LINUX
     assert series("garbage") is None
+
+
+def test_xfrm4_tunnel_loaded_takes_ipv4_protocols_4_and_41():
+    profile, _ = vm_profile("6.1.0-57-amd64", {}, ipv6_ipsec=True, xfrm4_tunnel=True)
+    assert profile.ipv4_tunnel_protocols == (4, 41) and not LINUX.ipv4_tunnel_protocols
+
+
+def test_ah4_and_esp4_loaded_make_ipv4_ipsec_known():
+    profile, _ = vm_profile("6.1.0-57-amd64", {}, ipv6_ipsec=True, ipv4_ipsec=True)
+    assert profile.ipv4_ipsec and not LINUX.ipv4_ipsec

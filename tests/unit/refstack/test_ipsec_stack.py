@@ -4,6 +4,7 @@ order, sequence numbers, lifetimes; and Linux's choices against the rfc profile.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 
 import pytest
@@ -308,6 +309,47 @@ def test_pad_length_past_the_data_is_dropped():
     assert ipsec_rules(r)[-1] == "RFC4303-2.5-MUST-pad-length"
 
 
+def test_window_after_a_refused_trailer_on_linux_and_rfc():
+    """RFC 4303 3.4.3 updates the window once the ICV verified; Linux only once esp_input
+    succeeded (xfrm_input: xfrm_replay_advance after x->type->input), so after a Pad Length
+    past the data or a dummy packet the same sequence number is new again on Linux, a
+    replay on rfc."""
+    for profile, delivered in ((RFC, False), (LINUX, True)):
+        s, fd, peer, raw = _receiver(profile)
+        refused = (peer.seal(b"ab", UDP, seq=7, pad_length=200),
+                   peer.seal(_udp(raw), 59, seq=8))  # RFC 4303 2.6: a dummy packet
+        for seq, packet in zip((7, 8), refused, strict=True):
+            r = s.receive(raw.ip_frame(50, packet), 0.0)
+            linux_note = "LINUX-xfrm_input-replay-advance-after-input" in ipsec_rules(r)
+            assert linux_note == (profile is LINUX)
+            s.receive(raw.ip_frame(50, peer.seal(_udp(raw), UDP, seq=seq)), 0.0)
+            assert s.recvfrom(fd, 100).ok == delivered, (profile.name, seq)
+
+
+def test_pad_length_leaving_no_payload_on_linux_and_rfc():
+    """RFC 4303 2.5 bounds the Pad Length by the decrypted data: all of it but the trailer
+    may be padding; Linux's esp_remove_trailer refuses that too (padlen + 2 + alen >= elen)
+    and, as for any refused trailer, leaves the window (the same number is new again)."""
+    for profile, refused in ((RFC, False), (LINUX, True)):
+        s, fd, peer, raw = _receiver(profile)
+        r = s.receive(raw.ip_frame(50, peer.seal(b"ab", UDP, seq=4, pad=b"", pad_length=2)),
+                      0.0)
+        rules = ipsec_rules(r)
+        assert ("LINUX-esp_remove_trailer-empty-payload" in rules) is refused, profile.name
+        s.receive(raw.ip_frame(50, peer.seal(_udp(raw), UDP, seq=4)), 0.0)
+        assert s.recvfrom(fd, 100).ok == refused, profile.name
+
+
+def test_esn_below_the_first_subspace_is_not_taken_for_it():
+    """RFC 4303 Appendix A2.2 Case B with Th = 0: a low half at or above the window's bottom
+    belongs to subspace Th - 1 (2^32 - 1 as the 32-bit high half): its ICV, sealed by a
+    sender in subspace 0, fails (Linux xfrm_replay_seqhi decrements a u32 too)."""
+    s, fd, peer, raw = _receiver(esn=True, replay_seq=10)
+    r = s.receive(raw.ip_frame(50, peer.seal(_udp(raw), UDP, seq=(1 << 32) - 4)), 0.0)
+    assert ipsec_rules(r)[-1] == "RFC4303-3.4.4.1-MUST-icv-check"
+    assert s.recvfrom(fd, 100).errno == errno.EAGAIN
+
+
 def test_esn_receiver_infers_the_high_half():
     s, fd, peer, raw = _receiver(esn=True, replay_seq=(1 << 32) - 2)
     # The peer is past the wrap: its low half 3 means 2**32 + 3 (RFC 4303 Appendix A2.2).
@@ -331,3 +373,36 @@ def test_no_config_is_the_stack_as_before():
     s.set_ipsec(None)
     assert s.sendto(udp_socket(s, 4000), b"x", (B, 9), 0.0).ok
     assert s.iface.tcp_fast_path
+
+
+def _ipv6_esp_after_dstopts(profile, dport: int):
+    """A UDP datagram in ESP after a Destination Options header (RFC 4303 3.1.1), to an SA
+    whose selector names the UDP port 5000."""
+    from reference_stack.wire.addr import ip6
+    from tests.unit.refstack.test_ipv6_oracle import DUT, TESTER, frame, stack
+
+    s = stack(profile)
+    sel = Selector("2001:db8::2/128", "2001:db8::1/128", UDP, 0, 5000)
+    inbound = sa(0x300, "2001:db8::2", "2001:db8::1", selector=sel)
+    s.set_ipsec(IpsecConfig((), (inbound,)))
+    assert (ip6("2001:db8::1"), ip6("2001:db8::2")) == (DUT, TESTER)
+    udp = UdpRepr(40000, dport, b"hi").emit(TESTER, DUT)
+    dstopts = bytes((50, 0, 1, 4, 0, 0, 0, 0))
+    packet = dstopts + EspPeer(inbound).seal(udp, UDP)
+    return s, s.receive(frame(nh=60, payload=packet), 0.0)
+
+
+def test_ipv6_selector_ports_after_an_extension_header_on_linux_6_1_and_rfc():
+    """RFC 4301 5.2: the SA's selector against the decrypted datagram's ports (a port
+    unreachable for it, quoting the Destination Options header that stays before it);
+    Linux 6.1's decode_session6 reads the ports after the fixed header, in the extension
+    header: the selector misses and the datagram is dropped."""
+    six_one = dataclasses.replace(LINUX, xfrm6_ports_after_fixed_header=True, ipv6_ipsec=True)
+    for profile, delivered in ((dataclasses.replace(LINUX, ipv6_ipsec=True), True),
+                               (six_one, False)):
+        s, r = _ipv6_esp_after_dstopts(profile, 5000)
+        assert ("RFC4301-5.2-MUST-sa-selector-check" in ipsec_rules(r)) is not delivered
+        assert len(r.frames) == (1 if delivered else 0)
+        if delivered:  # the quote holds the extension header, its Next Header now UDP's
+            quote = dissect(r.frames[0]).icmpv6.payload
+            assert quote[40:48] == bytes((UDP, 0, 1, 4, 0, 0, 0, 0))

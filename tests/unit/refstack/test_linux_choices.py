@@ -331,6 +331,37 @@ def test_paws_rejected_duplicate_is_dsacked(profile) -> None:
     assert "RFC7323-5.3-MUST-paws" in r.rules() and _blocks(ack) == [(c.snd_nxt - 3, c.snd_nxt)]
 
 
+LINUX_6_1_PAWS = dataclasses.replace(LINUX, paws_syn_dupack=True)
+
+
+@pytest.mark.parametrize("profile", [LINUX, LINUX_6_1_PAWS], ids=["linux", "linux-6.1"])
+def test_paws_rejected_syn_dsack_on_6_1_only(profile) -> None:
+    c = _sack_conn(profile, ts=(1000, 0))
+    c.note(c.advance(ACK | PSH, payload=b"abc", options=_stamp(1002)))
+    r = c.seg(SYN, seq=c.snd_nxt - 4, options=_stamp(999))  # the old SYN's octet
+    (ack,) = c.note(r)
+    # RFC 7323 5.3: an ACK, no D-SACK; Linux 6.1 tcp_send_dupack reports the SYN's octet
+    six_one = profile is LINUX_6_1_PAWS
+    assert "RFC7323-5.3-MUST-paws" in r.rules()
+    assert ("LINUX-tcp_send_dupack-paws-syn-dsack" in r.rules()) is six_one
+    assert _blocks(ack) == ([(c.snd_nxt - 4, c.snd_nxt - 3)] if six_one else [])
+
+
+LINUX_6_1_ACK = dataclasses.replace(LINUX, ack_unsent_silent_established=True)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX, LINUX_6_1_ACK],
+                         ids=["rfc", "linux", "linux-6.1"])
+def test_ack_of_unsent_data_in_established(profile) -> None:
+    c = _sack_conn(profile)
+    r = c.seg(ACK, ack=c.rcv_nxt + 5000)
+    answers = c.note(r)
+    # RFC 9293 3.10.7.4: send an ACK and drop it; Linux 6.1 tcp_rcv_established drops it
+    silent = profile is LINUX_6_1_ACK
+    assert ("LINUX-tcp_rcv_established-ack-unsent-silent" in r.rules()) is silent
+    assert len(answers) == (0 if silent else 1)
+
+
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
 @pytest.mark.parametrize("ecn", [ECE | CWR, ECE], ids=["ecn-setup", "ece-only"])
 def test_ecn_setup_syn(profile, ecn) -> None:
@@ -716,3 +747,30 @@ def test_in_order_text_reaching_data_held_out_of_order_is_d_sacked(profile) -> N
     # RFC 2883 (D-SACK, the linux profile): the octets received twice, as Linux's
     # tcp_ofo_queue reports them; the rfc profile sends no D-SACK
     assert _blocks(replies[-1]) == ([(start + 1, start + 6)] if profile is LINUX else [])
+
+
+@pytest.mark.parametrize("tunnel", [False, True], ids=["linux", "linux-xfrm4-tunnel"])
+@pytest.mark.parametrize("protocol", [4, 41, 47])
+def test_tunnel_protocols_of_xfrm4_tunnel_get_no_protocol_unreachable(tunnel, protocol) -> None:
+    from tests.unit.refstack.harness import RawPeer, make_stack
+
+    profile = dataclasses.replace(LINUX, ipv4_tunnel_protocols=(4, 41) if tunnel else ())
+    s = make_stack(profile)
+    r = s.receive(RawPeer(s).ip_frame(protocol, bytes(48)), 0.0)
+    # RFC 1122 3.2.2.1: Protocol Unreachable; Linux's tunnel4 takes 4 and 41 (tunnel4_rcv)
+    taken = tunnel and protocol in (4, 41)
+    assert len(r.frames) == (0 if taken else 1)
+    assert ("LINUX-tunnel4_rcv-xfrm-tunnel" in [d.rule for d in r.trace]) is taken
+
+
+@pytest.mark.parametrize("known", [False, True], ids=["linux", "linux-esp4-ah4"])
+@pytest.mark.parametrize("protocol", [50, 51])
+def test_esp_and_ah_without_an_sa(known, protocol) -> None:
+    from tests.unit.refstack.harness import RawPeer, make_stack
+
+    s = make_stack(dataclasses.replace(LINUX, ipv4_ipsec=known))
+    r = s.receive(RawPeer(s).ip_frame(protocol, bytes(24)), 0.0)
+    # RFC 4303 3.4.2 / RFC 4302 3.4.2 discard without an SA; a host without them answers
+    # a Protocol Unreachable (RFC 1122 3.2.2.1), as the host kernel does
+    assert len(r.frames) == (0 if known else 1)
+    assert ("RFC4303-3.4.2-MUST-discard-no-sa" in [d.rule for d in r.trace]) is known
