@@ -18,6 +18,7 @@ class VirtualLink(TesterLink):
         self.recorder = recorder
         self.pending = []
         self.waited_s = 0.0
+        self._quiet_at = None  # (no quiescence window: the in-process stack answers at once)
 
     def discard_stale(self) -> None:
         self.driver.outbox.clear()
