@@ -76,6 +76,7 @@ def receive(ex, conn, total, window=512, timeout=3.0):
             conn.send(flags="A")
         else:
             time.sleep(0.01)
+    ex.settle()  # the target has taken the last ACK (a barrier): its buffer is freed now
     return got
 
 
