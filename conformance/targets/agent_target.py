@@ -231,9 +231,10 @@ class AgentTarget(Target):
         it, unless the test is a listed expected failure: then the crash is recorded as
         evidence (the test's own failure is the expected one, already explained)."""
         dut: AgentDut = bed.handle
+        failed_in_test = dut.agent.broken is not None  # a DUT call failed the test already
         try:
             counters = self._counter_deltas(dut)
-            failure = self._failure_during_test(dut)
+            failure = None if failed_in_test else self._failure_during_test(dut)
         finally:
             bed.link.close()
             self._end(dut)
@@ -254,10 +255,12 @@ class AgentTarget(Target):
 
     def _failure_during_test(self, dut: AgentDut) -> str | None:
         """Why the test must fail because of the stack itself, if it must (None: healthy)."""
-        if dut.agent.broken is not None:
-            return None  # a DUT call already failed the test with the reason
         if dut.agent.exit_status() is not None:
             return f"{self.label} process ended during the test: {dut.agent.describe_end()}"
+        if dut.agent.broken is not None:
+            # the end-of-test counters request found it hung (one killed just before the test
+            # ended, not yet exited when its counters were asked for, has exited by now)
+            return dut.agent.broken
         try:
             dut.api.close_all()  # also a liveness check: a hung stack does not answer
         except AgentFailure as exc:
