@@ -108,6 +108,9 @@ class InlineDriver(_DriverBase):
     def __init__(self, stack: ReferenceStack) -> None:
         super().__init__(stack)
         self.outbox: list[bytes] = []
+        # when each frame in the outbox was emitted (time.time()): the virtual link records
+        # it with that time, not when the test's thread reads it
+        self.outbox_t: list[float] = []
         # a pending DUT call (DutApi.start) runs in a thread of its own: it and the test's
         # thread, which delivers the tester's frames, take turns on the stack
         self.lock = threading.RLock()
@@ -115,6 +118,7 @@ class InlineDriver(_DriverBase):
     def _emit(self, reaction: Reaction) -> None:
         self._keep(reaction)
         self.outbox.extend(reaction.frames)
+        self.outbox_t.extend([time.time()] * len(reaction.frames))
 
     def deliver(self, frame: bytes) -> None:
         with self.lock:
@@ -154,3 +158,4 @@ class InlineDriver(_DriverBase):
 
     def stop(self) -> None:
         self.outbox.clear()
+        self.outbox_t.clear()

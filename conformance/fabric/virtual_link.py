@@ -22,6 +22,7 @@ class VirtualLink(TesterLink):
 
     def discard_stale(self) -> None:
         self.driver.outbox.clear()
+        self.driver.outbox_t.clear()
 
     def send(self, frame: bytes) -> None:
         if len(frame) < MIN_FRAME:
@@ -35,8 +36,9 @@ class VirtualLink(TesterLink):
         if not self.driver.outbox:
             return None
         frame = self.driver.outbox.pop(0)
+        emitted = self.driver.outbox_t.pop(0)
         if self.recorder is not None:
-            self.recorder.add("in", frame)
+            self.recorder.add("in", frame, emitted)  # (when the stack sent it, not now)
         return frame
 
     def _block(self, timeout: float) -> None:
