@@ -217,9 +217,9 @@ class AgentDutApi(DutApi):
 
     def send_with_errno(self, fd: int, data: bytes, flags: int = 0,
                         timeout: float = 0.0) -> Result:
-        if timeout > 0:  # (the agents' send never blocks: MSG_DONTWAIT, as kernel_sockets')
-            raise sockopt.Unsupported("a blocking send (timeout > 0) through a DUT agent")
-        return self._call("send", fd, data, flags)
+        if timeout > 0:  # a blocking send: the agent waits for room, at most `timeout` s
+            return self._call("send", fd, data, flags, timeout, wait=timeout)
+        return self._call("send", fd, data, flags)  # (MSG_DONTWAIT, as kernel_sockets')
 
     def sendto_with_errno(self, fd: int, data: bytes, addr: Address) -> Result:
         return self._call("sendto", fd, data, addr)

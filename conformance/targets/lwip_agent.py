@@ -94,7 +94,8 @@ def load_stack(shim: str, tap: str, mac: str, ipv4: str) -> ctypes.CDLL:
 class LwipCalls:
     """The DUT API on lwIP's socket API; sockets are named by lwIP's own descriptors.
 
-    Mirrors conformance/dut/kernel_sockets.py: send never blocks (MSG_DONTWAIT), recv and
+    Mirrors conformance/dut/kernel_sockets.py: send does not block (MSG_DONTWAIT) but with a
+    timeout (a blocking send, waiting on lwIP's POLLOUT), recv and
     accept wait for readiness with ``lwip_poll`` and then do not block, connect with a timeout
     of 0 starts the handshake and returns EINPROGRESS.
     """
@@ -164,10 +165,31 @@ class LwipCalls:
         finally:
             self._set_nonblocking(fd, False)
 
-    def send(self, fd: int, data: bytes, flags: int) -> int:
+    def send(self, fd: int, data: bytes, flags: int, timeout: float = 0.0) -> int:
+        """``timeout`` > 0 (no MSG_DONTWAIT): a blocking send, for at most ``timeout`` s: what
+        fits is written, then the rest as lwIP reports room again (POLLOUT: its sendevent,
+        api_msg.c sent_tcp); the count written, or EAGAIN when nothing fitted in time (as
+        lwIP's own blocking send with SO_SNDTIMEO, netconn_write_partly). (lwIP's blocking
+        lwip_send itself is not called: it would hold the agent past its deadline.)"""
         data = bytes(data)
-        return self._check(self.lib.lwip_send(self._fd(fd), data, len(data),
-                                              flags | socket.MSG_DONTWAIT))
+        lwfd = self._fd(fd)
+        if timeout <= 0 or flags & socket.MSG_DONTWAIT:
+            return self._check(self.lib.lwip_send(lwfd, data, len(data),
+                                                  flags | socket.MSG_DONTWAIT))
+        deadline = time.monotonic() + timeout
+        done = 0
+        while done < len(data):
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._wait(lwfd, POLLOUT, left) & POLLOUT:
+                break
+            rest = data[done:]
+            n = self.lib.lwip_send(lwfd, rest, len(rest), flags | socket.MSG_DONTWAIT)
+            if n < 0 and ctypes.get_errno() in (errno.EAGAIN, errno.EWOULDBLOCK):
+                continue
+            done += self._check(n)
+        if not done:
+            raise CallError(errno.EAGAIN)
+        return done
 
     def sendto(self, fd: int, data: bytes, addr: Any) -> int:
         data, raw = bytes(data), sockaddr_in(addr)

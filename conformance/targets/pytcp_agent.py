@@ -45,6 +45,7 @@ SOL_SOCKET, SO_REUSEADDR, SO_ERROR, SO_KEEPALIVE = 1, 2, 4, 9  # Linux <asm-gene
 AF_INET, SOCK_STREAM, SOCK_DGRAM = 2, 1, 2
 SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
 POLLIN, POLLOUT, POLLERR = 0x001, 0x004, 0x008
+MSG_DONTWAIT = 0x40  # Linux <bits/socket.h>
 ERRNO_IN_MESSAGE = re.compile(r"\[Errno (-?\d+)\]")
 
 
@@ -220,9 +221,15 @@ class PytcpCalls:
         if fd in self.connect_errors:
             raise CallError(self.connect_errors[fd])
 
-    def send(self, fd: int, data: bytes, flags: int) -> int:
-        if flags:
-            raise CallError(errno.EOPNOTSUPP, "pytcp's send takes no flags")
+    def send(self, fd: int, data: bytes, flags: int, timeout: float = 0.0) -> int:
+        """pytcp's send never waits (protocols/tcp/session.py TcpSession.send queues the
+        whole write in an unbounded buffer), so it is blocking and non-blocking alike:
+        MSG_DONTWAIT and a blocking send's ``timeout`` change nothing; any other flag is
+        refused by name."""
+        other = flags & ~MSG_DONTWAIT
+        if other:
+            raise CallError(errno.EOPNOTSUPP,
+                            f"pytcp's send takes no flags ({', '.join(flag_names(other))})")
         return int(self._sock(fd).send(bytes(data)))
 
     def sendto(self, fd: int, data: bytes, addr: Any) -> int:
