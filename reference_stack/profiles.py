@@ -711,6 +711,22 @@ class Profile:
     # (tcp_create_openreq_child: max_window = snd_wnd), which bounds its size goal and MSS
     # (tcp_bound_to_half_wnd) and the old-ACK check (tcp_ack) alike.
     max_window_from_ack: bool = False
+    # -- sb12 (issues 12/16): the send buffer of pytcp, lwIP and gVisor --
+    # RFC 9293 3.9.1.2 SEND: "If there is insufficient space to remember this buffer, the
+    # call fails"; how large the buffer is, and whether the user can size it, is the
+    # implementation's (3.8.6). send_buffer above is the buffer a socket starts with;
+    # send_buffer_unbounded: none at all (every SEND is taken whole, poll() always says
+    # POLLOUT on a connection).
+    send_buffer_unbounded: bool = False
+    # SO_SNDBUF / SO_RCVBUF exist (False: setsockopt and getsockopt answer ENOPROTOOPT).
+    sndbuf_option: bool = True
+    rcvbuf_option: bool = True
+    # A connection accepted from a listener takes the listener's SO_SNDBUF (POSIX/Linux
+    # sk_clone_lock); False: it starts with send_buffer.
+    listener_sndbuf_inherited: bool = True
+    # poll() says POLLOUT only while more than this many octets of the buffer are free (0:
+    # any room, the rfc profile's). The Linux accounting has its own (tcp/send_buffer.py).
+    pollout_low_water: int = 0
 
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
@@ -919,6 +935,14 @@ PYTCP = Profile(
     # length is 0 or runs past the header ("wrong option length"): the segment is dropped,
     # which RFC 1122 4.2.2.5 (handle it without crashing) allows.
     bad_option_length_drops=True,
+    # -- sb12: the send buffer (suites/tcp/test_send_buffer.py) --
+    # RFC 9293 3.9.1.2 leaves the buffer's size open: protocols/tcp/session.py TcpSession.send
+    # extends _tx_buffer with the whole write in ESTABLISHED and CLOSE-WAIT, unbounded.
+    send_buffer_unbounded=True,
+    # pytcp's socket has no options (lib/socket.py: no setsockopt/getsockopt; the agent
+    # answers ENOPROTOOPT, conformance/targets/pytcp_agent.py)
+    sndbuf_option=False,
+    rcvbuf_option=False,
 )
 
 # gVisor's netstack (the `gvisor` target: runsc 0.0~20221219, Debian) where it makes a choice
@@ -1048,6 +1072,17 @@ GVISOR = Profile(
     # RFC 1122 4.2.3.4: snd.go maybeSendSegment holds only new data by Nagle; the tail of a
     # segment re-split after a Packet Too Big (updateMaxPayloadSize) goes with its head.
     nagle_new_data_only=True,
+
+    # -- sb12: the send buffer (suites/tcp/test_send_buffer.py) --
+    # RFC 9293 3.9.1.2: transport/tcp/endpoint.go newEndpoint starts every endpoint's send
+    # buffer at the stack's TCPSendBufferSizeRangeOption default, protocol.go
+    # DefaultSendBufferSize (1 MiB); queueSegment takes min(write, buffer - SndBufUsed)
+    # octets (isEndpointWritableLocked: ErrWouldBlock only when none is free) and Readiness
+    # says writable while SndBufUsed < the buffer (any room), as the rfc profile counts.
+    send_buffer=1 << 20,
+    # accept.go createConnectingEndpoint makes the connection with newEndpoint and copies
+    # the listener's receive window only: SO_SNDBUF set on a listener is not inherited.
+    listener_sndbuf_inherited=False,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:
@@ -1108,6 +1143,21 @@ LWIP = Profile(
     # RFC 5681 3.1 / RFC 3465 2.2: tcp_in.c tcp_receive grows cwnd in slow start by
     # min(acked, 2 * MSS) ("RFC 3465, section 2.2 Slow Start"), 1 * MSS after an RTO (TF_RTO).
     slow_start_limit_segments=2,
+
+    # -- sb12: the send buffer (suites/tcp/test_send_buffer.py) --
+    # RFC 9293 3.9.1.2: lwipopts.h TCP_SND_BUF = TCP_WND (65535) octets per connection, fixed
+    # at build time: tcp_out.c tcp_write_checks refuses a write beyond tcp_sndbuf (ERR_MEM),
+    # api_msg.c lwip_netconn_do_writemore writes what fits of a non-blocking send.
+    send_buffer=65535,
+    # api/sockets.c lwip_setsockopt_impl has no SO_SNDBUF (ENOPROTOOPT); LWIP_SO_RCVBUF is on.
+    sndbuf_option=False,
+    # poll(): api/sockets.c lwip_pollscan reports POLLOUT while sendevent is set;
+    # api_msg.c lwip_netconn_do_writemore clears it (NETCONN_EVT_SENDMINUS) once
+    # tcp_sndbuf <= TCP_SNDLOWAT, sent_tcp sets it again (SENDPLUS) once an ACK leaves
+    # tcp_sndbuf > TCP_SNDLOWAT (opt.h: min(max(TCP_SND_BUF / 2, 2 * TCP_MSS + 1),
+    # TCP_SND_BUF - 1) = 32767). (Their second condition, fewer queued pbufs than
+    # TCP_SNDQUEUELOWAT, is not modelled: the suites never queue that many.)
+    pollout_low_water=32767,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

@@ -50,6 +50,9 @@ from reference_stack.tcp.state import State
 from reference_stack.tcp.tcb import Tcb
 from reference_stack.trace import DROP, EVENT, STATE
 
+# A send buffer without a bound (the profile's send_buffer_unbounded: pytcp's)
+UNBOUNDED = 1 << 62
+
 # lwIP's socket layer (the `lwip` profile; suites/requirements/lwip.toml)
 RULE_CLOSE_UNREAD_NO_RESET = "LWIP-tcp_close_shutdown-unread-no-reset-when-closing"
 RULE_RECV_ERROR_TWICE = "LWIP-netconn_recv_data-error-reported-twice"
@@ -211,7 +214,8 @@ class SocketApi:
         fd = self.next_fd
         self.next_fd += 1
         self.sockets[fd] = Socket(fd, sock_type, family, rcvbuf=p.recv_buffer,
-                                  sndbuf=p.send_buffer)
+                                  sndbuf=UNBOUNDED if p.send_buffer_unbounded
+                                  else p.send_buffer)
         return fd, 0
 
     def bind(self, fd: int, addr: tuple[bytes | str, int]) -> tuple[Any, int]:
@@ -275,6 +279,9 @@ class SocketApi:
             child.connect_reported = True
             child.rcvbuf, child.sndbuf = s.rcvbuf, s.sndbuf
             child.sndbuf_locked = s.sndbuf_locked  # (sk_clone_lock copies sk_userlocks)
+            if not self.tcp.profile.listener_sndbuf_inherited:  # (gVisor's accept.go)
+                child.sndbuf = tcb.send.capacity = self.tcp.profile.send_buffer
+                child.sndbuf_locked = False
             child.nodelay, child.maxseg, child.cork = s.nodelay, s.maxseg, s.cork
             child.pmtudisc = s.pmtudisc  # (sk_clone_lock copies inet->pmtudisc)
             child.oobinline = s.oobinline
@@ -424,9 +431,10 @@ class SocketApi:
         return count
 
     def _room(self, s: Socket, tcb: Tcb, record: bool) -> bool:
-        """Room to write (poll's POLLOUT): free octets, or Linux's writeable test."""
+        """Room to write (poll's POLLOUT): more free octets than the profile's low-water mark
+        (lwIP's TCP_SNDLOWAT; 0: any), or Linux's writeable test."""
         if not self.tcp.profile.send_buffer_accounting:
-            return tcb.send.free() > 0
+            return tcb.send.free() > self.tcp.profile.pollout_low_water
         if s.wmem is None:
             s.wmem = send_buffer.SendMemory(self.tcp.profile.skb_truesize)
         sndbuf = self._sndbuf(s, tcb)[0]
@@ -671,6 +679,8 @@ class SocketApi:
         if level == SOL_SOCKET and name == SO_REUSEADDR:
             s.reuseaddr = bool(value)
         elif level == SOL_SOCKET and name in (SO_RCVBUF, SO_SNDBUF):
+            if not self._buffer_option(name):
+                return None, errno.ENOPROTOOPT
             size = int(value) * (2 if doubling else 1)
             if name == SO_RCVBUF:
                 s.rcvbuf = size
@@ -742,6 +752,12 @@ class SocketApi:
             return None, self._not_an_option("setsockopt", s, level, name)
         return 0, 0
 
+    def _buffer_option(self, name: int) -> bool:
+        """SO_SNDBUF / SO_RCVBUF exist in the profile's socket interface (pytcp has neither,
+        lwIP no SO_SNDBUF: profiles.py sndbuf_option, rcvbuf_option)."""
+        p = self.iface.profile
+        return p.sndbuf_option if name == SO_SNDBUF else p.rcvbuf_option
+
     @staticmethod
     def _not_an_option(call: str, s: Socket, level: int, name: int) -> int:
         """ENOPROTOOPT for an option that is none (or none of this socket's protocol); an
@@ -768,6 +784,8 @@ class SocketApi:
         if level == SOL_SOCKET:
             if name == SO_REUSEADDR:
                 return int(s.reuseaddr), 0
+            if name in (SO_RCVBUF, SO_SNDBUF) and not self._buffer_option(name):
+                return None, errno.ENOPROTOOPT
             if name == SO_RCVBUF:
                 return s.rcvbuf, 0
             if name == SO_SNDBUF:
