@@ -728,6 +728,15 @@ class Profile:
     # any room, the rfc profile's). The Linux accounting has its own (tcp/send_buffer.py).
     pollout_low_water: int = 0
 
+    # -- request socket (reqsk11, issue 11) --
+    # RFC 9293 3.10.7.4 judges a segment in SYN-RECEIVED by its sequence number (first
+    # check) and ACK field (fifth); RFC 7323 gives TSecr no acceptability test. Linux 6.18's
+    # tcp_check_req (tsecr_reject) also finds a segment to a request socket unacceptable when
+    # its TSecr is non-zero and outside [snt_tsval_first, snt_tsval_last], the TSvals of the
+    # SYN,ACKs it sent (tcp_synack_options): answered as an out-of-window segment (an ACK,
+    # rate limited; nothing for a RST), after the ACK field's check (tcp/synack_tsval.py).
+    reqsk_tsecr_check: bool = False
+
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
     # for the connections of that family: mtu (RFC 9293 3.7.1 the MSS announced, RFC 1191 3
@@ -917,6 +926,8 @@ LINUX = Profile(
     sndbuf_expand=2,  # tcp_cubic.c has no sndbuf_expand (net.ipv4.tcp_congestion_control)
     send_buffer_max=4194304,  # tcp_wmem[2]
     max_window_from_ack=True,  # tcp_create_openreq_child
+    # -- request socket (reqsk11) --
+    reqsk_tsecr_check=True,  # tcp_check_req: tsecr_reject, tcp_synack_options
 )
 
 # PyTCP 2.7 (the `pytcp` target) where it makes a choice the RFCs leave open: its SYNs carry

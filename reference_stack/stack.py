@@ -25,6 +25,7 @@ from reference_stack.iface.udp_sockets import UdpLayer
 from reference_stack.ipsec.config import IpsecConfig
 from reference_stack.profiles import Profile
 from reference_stack.socket_api import SocketApi
+from reference_stack.tcp import synack_tsval
 from reference_stack.tcp.layer import TcpLayer
 from reference_stack.tcp.output import OutSegment
 from reference_stack.tcp.state import State
@@ -234,7 +235,8 @@ class ReferenceStack:
         """Follow the choices a target made where the RFCs leave them free, as recorded in
         `bindings` by `Prediction.check`: our ISN becomes the target's (`isn:...` names) and
         an ephemeral port becomes the target's (`port:<remote port>`), a DAD nonce the target's
-        (`nonce:<address>`). After this, frames a
+        (`nonce:<address>`), a request socket's SYN,ACK TSvals the target's (`tsval:...`,
+        tcp/synack_tsval.py). After this, frames a
         test crafts against the target's numbers mean the same to the oracle."""
         for name, value in bindings.items():
             if name.startswith("isn:"):
@@ -242,6 +244,8 @@ class ReferenceStack:
         for name, value in bindings.items():
             if name.startswith("port:"):
                 self.api.rebase_port(int(name[5:]), value)
+            elif name.startswith(synack_tsval.BINDING):
+                self.tcp.adopt_synack_tsval(name, value)
             elif name.startswith(dad.NONCE_BINDING):
                 dad.adopt_nonce(self.iface, bytes.fromhex(name[len(dad.NONCE_BINDING):]), value)
 

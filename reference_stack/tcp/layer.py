@@ -15,6 +15,7 @@ from reference_stack.tcp import (
     option_framing,
     recovery,
     segment_arrival,
+    synack_tsval,
     time_wait,
 )
 from reference_stack.tcp.buffers import ReceiveBuffer, SendBuffer
@@ -310,6 +311,14 @@ class TcpLayer:
                                for start, (end, at) in tcb.sent_at.items()}
                 return True
         return False
+
+    def adopt_synack_tsval(self, name: str, tsval: int) -> None:
+        """The target's TSval in the SYN,ACK of the request socket `name` binds
+        (tcp/synack_tsval.py): its TSecr check then judges the target's clock."""
+        for tcb in self.conns.values():
+            if tcb.passive and synack_tsval.binding(tcb) == name:
+                synack_tsval.adopt(tcb, tsval)
+                return
 
     def rebase_port(self, remote_port: int, port: int) -> Tcb | None:
         """Move the connection whose local port the stack chose (RFC 6056) to `port`, the one

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp import ack_throttle, loss_probe, netstack_window
+from reference_stack.tcp import ack_throttle, loss_probe, netstack_window, synack_tsval
 from reference_stack.tcp.dont_fragment import connection_df, reply_df
 from reference_stack.tcp.options import data_options, syn_options
 from reference_stack.tcp.segment_template import SegmentTemplate
@@ -169,6 +169,10 @@ class Sender:
         seg = TcpRepr(tcb.local_port, tcb.remote_port, seq=seq, ack=ack, flags=flags,
                       window=window, payload=payload, options=opts, urgent=urgent)
         variance = segment_variance(p, tcb, seg)
+        if syn and ts is not None and flags & ACK and tcb.passive and p.reqsk_tsecr_check:
+            # A request socket's SYN,ACK: its TSval kept for tcp_check_req's TSecr check,
+            # the target's bound (Linux tcp_synack_options, tcp/synack_tsval.py).
+            variance["tcp.opt.tsval"] = synack_tsval.sent(tcb, ts[0])
         if extra_variance:
             variance.update(extra_variance)
         df = None if self.profile.tcp_df and tcb.df is None else connection_df(

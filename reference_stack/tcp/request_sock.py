@@ -9,14 +9,16 @@ suites/tcp/test_syn_received_request_socket.py):
 1. a SYN at the request's IRS (whatever data or FIN it carries, its PAWS check passed) is a
    retransmitted SYN: the SYN,ACK is sent again (rate limited as an out-of-window ACK);
 2. a RST: dropped if PAWS fails (a request socket's TS.Recent is recent, so RFC 7323 5.2's
-   leniency for a RST does not apply) or it is outside the window; at RCV.NXT it ends the
+   leniency for a RST does not apply), its TSecr is not one of the SYN,ACKs' (profile
+   `reqsk_tsecr_check`, tcp/synack_tsval.py) or it is outside the window; at RCV.NXT it ends the
    request silently; elsewhere in the window it draws a challenge ACK (RFC 5961 3.2) and the
    request stays; all this whatever its ACK field says;
 3. an ACK other than ISS + 1 is the listener's: <SEQ=SEG.ACK><CTL=RST>, before any sequence or
    PAWS check;
 4. the sequence check is tcp_in_window over [RCV.NXT, RCV.NXT + the SYN,ACK's window], which
-   also accepts a zero-length segment at the right edge itself; an unacceptable (or PAWS-failing)
-   segment draws the request socket's ACK (tcp_v4_reqsk_send_ack: no SACK blocks, so no D-SACK);
+   also accepts a zero-length segment at the right edge itself; an unacceptable (or PAWS-failing,
+   or with `reqsk_tsecr_check` TSecr-failing: tsecr_reject) segment draws the request socket's
+   ACK (tcp_v4_reqsk_send_ack: no SACK blocks, so no D-SACK);
 5. a SYN at the IRS is truncated (its SYN bit is out of the window); any other SYN resets;
 6. a segment without ACK is dropped; with the valid ACK the child socket is made (it enters the
    accept queue) and processes the same segment as SEGMENT ARRIVES, where a truncated SYN's bit
@@ -33,7 +35,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reference_stack.tcp import ack_throttle
+from reference_stack.tcp import ack_throttle, synack_tsval
 from reference_stack.tcp.listener import Listener
 from reference_stack.tcp.seq import seq_add, seq_gt, seq_le, seq_lt
 from reference_stack.tcp.tcb import Tcb
@@ -50,6 +52,7 @@ RULE_ACK_FIRST = "LINUX-tcp_check_req-ack-before-sequence"
 RULE_OUT_OF_WINDOW = "LINUX-tcp_check_req-out-of-window-ack"
 RULE_SYN_RESET = "LINUX-tcp_check_req-syn-reset"
 RULE_SYN_TRUNCATED = "LINUX-tcp_check_req-syn-truncated"
+RULE_TSECR = "LINUX-tcp_check_req-tsecr-reject"
 RULE_RST_RESET = "RFC9293-3.10.7.4-MUST-syn-received-rst-listen"
 RULE_BAD_ACK = "RFC9293-3.10.7.4-MUST-syn-received-bad-ack-rst"
 RULE_NO_ACK = "RFC9293-3.10.7.4-MUST-fifth-check-no-ack"
@@ -80,6 +83,9 @@ def check_req(layer: Connections, tcb: Tcb, seg: TcpRepr, ts: tuple[int, int] | 
     end_seq = seq_add(seg.seq, seg.segment_len)
     # RFC 7323 5.3 R1 (PAWS), with the RST included (tcp_paws_reject: TS.Recent is fresh).
     paws_reject = ts is not None and seq_lt(ts[0], tcb.ts_recent)
+    # Linux tsecr_reject: a TSecr that echoes none of the SYN,ACKs' TSvals (tcp/synack_tsval.py)
+    tsecr_reject = (ts is not None and layer.profile.reqsk_tsecr_check
+                    and synack_tsval.rejects(tcb, ts[1]))
     if seg.seq == tcb.irs and ctl == SYN and not paws_reject:
         # A retransmitted SYN (RFC 9293 3.5 figure 6/8 as RFC 1122 fixed it): the SYN,ACK again.
         if ack_throttle.limited(layer.profile, trace, tcb, seg, now, challenge=False):
@@ -92,7 +98,10 @@ def check_req(layer: Connections, tcb: Tcb, seg: TcpRepr, ts: tuple[int, int] | 
     if flags & RST:
         # RFC 5961 3.2 in SYN-RECEIVED: exactly RCV.NXT resets, elsewhere in the window a
         # challenge ACK (Linux 6.18 answers before looking at the ACK field).
-        if paws_reject or not in_win:
+        if tsecr_reject and not paws_reject and in_win:
+            trace.add("tcp", DROP, RULE_TSECR, f"RST with TSecr {ts[1]} not a SYN,ACK's TSval"
+                      f" {tcb.synack_tsvals}")
+        elif paws_reject or not in_win:
             trace.add("tcp", DROP, RULE_RST_DROP, "RST outside the window or failing PAWS")
         elif seg.seq == tcb.rcv_nxt:
             trace.add("tcp", STATE, RULE_RST_RESET, "passive open: return to LISTEN")
@@ -110,7 +119,14 @@ def check_req(layer: Connections, tcb: Tcb, seg: TcpRepr, ts: tuple[int, int] | 
             trace.add("tcp", DROP, RULE_ACK_FIRST, "unacceptable ACK outside the window")
         send.reset(tcb.local_ip, tcb.remote_ip, seg, RULE_BAD_ACK)
         return True
-    if paws_reject or not in_win:
+    if tsecr_reject and not paws_reject and in_win:
+        # RFC 9293 3.10.7.4 first check's answer for a TSecr no SYN,ACK carried (Linux
+        # tsecr_reject, checked with PAWS and the window: the same ACK, rate limited).
+        trace.add("tcp", DROP, RULE_TSECR, f"TSecr {ts[1]} not a SYN,ACK's TSval"
+                  f" {tcb.synack_tsvals}")
+        send.oow_ack(tcb, seg, now, RULE_TSECR)
+        return True
+    if paws_reject or tsecr_reject or not in_win:
         # RFC 9293 3.10.7.4 first check / RFC 7323 5.3: an ACK, from the request socket.
         trace.add("tcp", DROP, RULE_OUT_OF_WINDOW,
                   f"seq={seg.seq} end={end_seq} outside RCV.NXT={tcb.rcv_nxt}"

@@ -122,6 +122,10 @@ class Tcb:
     ooo_acks_at: int | None = None  # (tcp/sack_compression.py)
     persist_backoff: int = 0
     last_oow_ack: float | None = None
+    # A request socket's SYN,ACK TSvals, the first and the last sent (Linux snt_tsval_first,
+    # snt_tsval_last), and whether they are the target's (tcp/synack_tsval.py)
+    synack_tsvals: tuple[int, int] | None = None
+    synack_tsvals_adopted: bool = False
     nodelay: bool = False
     cork: bool = False  # TCP_CORK: partial segments wait (RFC 1122 4.2.2.2, tcp/output.py)
     df: bool | None = None  # the DF IP_MTU_DISCOVER gives the socket's datagrams (None: profile)

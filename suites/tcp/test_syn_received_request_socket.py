@@ -153,3 +153,49 @@ def test_ack_for_an_old_segment_has_no_dsack(ex, dut, endpoints, bed):
         reply = conn.expect(flags="A", ack=conn.snd_nxt)
         assert reply.sack_blocks == (), reply.summary()
     _still_half_open(conn, dut, listener, synack)
+
+
+
+def _checks_tsecr(bed) -> bool:
+    """Whether the DUT's request socket checks TSecr against its SYN,ACKs' TSvals (Linux's
+    tcp_check_req tsecr_reject: the profile's reqsk_tsecr_check); a stateless listener has no
+    request socket, its TSecr is the cookie's (tcp/syn_cookie.py)."""
+    return bed.oracle_profile.reqsk_tsecr_check and not stateless_listener(bed)
+
+
+@pytest.mark.requirement("RFC9293-3.10.7.4-MUST-first-check")
+@pytest.mark.needs(timestamps=True)
+@pytest.mark.parametrize("segment", ["ack", "fin"])
+def test_tsecr_no_syn_ack_carried(ex, dut, endpoints, bed, segment):
+    """A segment whose TSecr echoes no TSval of the SYN,ACKs sent: RFC 9293 3.10.7.4 takes the
+    ACK (and drops an ACK-less FIN at the fifth check); Linux's request socket answers either
+    as out of the window (tcp_check_req's tsecr_reject) and the half-open connection stays.
+    The lockstep oracle judges every target's answer by its profile."""
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    synack = conn.last
+    conn.ts_recent = seq_add(synack.timestamps[0], 100000)
+    if segment == "ack":
+        conn.send(flags="A", ack=seq_add(conn.their_isn, 1), advance=False)
+    else:
+        conn.send(b"late", flags="F", advance=False)
+    if _checks_tsecr(bed):
+        conn.expect(flags="A", seq=seq_add(conn.their_isn, 1), ack=conn.snd_nxt)
+        _still_half_open(conn, dut, listener, synack)
+
+
+@pytest.mark.requirement("RFC5961-3.2-MUST-rst-out-of-window",
+                         "RFC5961-3.2-MUST-rst-out-of-window")
+@pytest.mark.needs(timestamps=True)
+@pytest.mark.parametrize("where", ["rcv-nxt", "inside"])
+def test_rst_with_tsecr_no_syn_ack_carried(ex, dut, endpoints, bed, where):
+    """A RST whose TSecr echoes no SYN,ACK's TSval is dropped by Linux's request socket
+    (tsecr_reject: out of the window, and a RST draws no ACK), even at RCV.NXT, where RFC 9293
+    3.10.7.4 returns the passive open to LISTEN (the lockstep oracle judges the others)."""
+    conn, listener = half_open_syn_received(ex, dut, endpoints)
+    synack = conn.last
+    conn.ts_recent = seq_add(synack.timestamps[0], -100000)
+    offset = 0 if where == "rcv-nxt" else 877
+    conn.send(flags="R", seq=seq_add(conn.snd_nxt, offset), advance=False)
+    if _checks_tsecr(bed):
+        conn.expect_nothing()
+        _still_half_open(conn, dut, listener, synack)

@@ -12,8 +12,9 @@ def ts_conn(profile=LINUX) -> Conn:
     """ESTABLISHED, passive, with timestamps negotiated (tester TSval starts at 1000)."""
     from tests.unit.refstack.harness import syn_options
     c = bring_to(State.LISTEN, profile)
-    c.note(c.advance(SYN, options=syn_options(ts=(1000, 0))))
-    c.note(c.seg(ACK, options=ts(1001, c.tcb().ts_recent)))
+    (synack,) = c.note(c.advance(SYN, options=syn_options(ts=(1000, 0))))
+    # (TSecr echoes the SYN,ACK's TSval: Linux's request socket checks it, tsecr_reject)
+    c.note(c.seg(ACK, options=ts(1001, synack.timestamps[0])))
     assert c.state() is State.ESTABLISHED and c.tcb().ts_ok
     return c
 
