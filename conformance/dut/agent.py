@@ -35,6 +35,34 @@ from reference_stack.tcp.info import TcpInfo
 # A reply may take the call's own timeout (accept, recv, poll) plus this much.
 REPLY_MARGIN_S = 5.0
 STDERR_TAIL = 1500
+DYING_S = 5.0  # how long a process with a SIGKILL pending may take to exit
+
+
+def exit_status(process: subprocess.Popen[bytes]) -> int | None:
+    """The process's exit status, also for one already killed that is still dying (a SIGKILL
+    is pending on it: a many-threaded process such as runsc takes a while to exit on a loaded
+    machine, and may still answer a request meanwhile); None while it runs."""
+    status = process.poll()
+    if status is None and fatal_signal_pending(process.pid):
+        try:
+            status = process.wait(timeout=DYING_S)
+        except subprocess.TimeoutExpired:
+            return None
+    return status
+
+
+def fatal_signal_pending(pid: int) -> bool:
+    """A SIGKILL is pending on ``pid`` (it is being killed but has not exited yet): the
+    kernel queues it on every thread at once (complete_signal, zap_other_threads), so
+    /proc/PID/status shows it in SigPnd or ShdPnd before the process is a zombie."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            lines = status.read().splitlines()
+    except OSError:
+        return False
+    kill_bit = 1 << (signal.SIGKILL - 1)
+    return any(int(line.split()[1], 16) & kill_bit for line in lines
+               if line.startswith(("SigPnd:", "ShdPnd:")))
 
 
 class AgentFailure(AssertionError):
@@ -145,7 +173,7 @@ class AgentProcess:
 
     # -- life -----------------------------------------------------------------------------
     def exit_status(self) -> int | None:
-        return self.process.poll()
+        return exit_status(self.process)
 
     def stderr_tail(self) -> str:
         self.stderr.seek(0, os.SEEK_END)
