@@ -6,7 +6,14 @@ resets it (tcp_keepalive_timer). The times come from the socket options TCP_KEEP
 TCP_KEEPINTVL and TCP_KEEPCNT, or from net.ipv4.tcp_keepalive_time/_intvl/_probes when the
 socket leaves them (set per test), both followed by the lockstep oracle.
 
-Waits: IDLE_S before the first probe, INTERVAL_S between probes, about 4 s in all."""
+The answered probe is checked in the socket-options run only: what an answer does (the
+connection lives, idle again: tcp_ack clears icsk_probes_out) does not depend on where the
+times came from, and waiting out a second idle time in the sysctl run too checked the same rule
+again. The sysctl run checks that the three sysctls set the idle time, the interval and the
+count (the oracle follows them).
+
+Waits: IDLE_S before the first probe, INTERVAL_S between probes: about 4 s with the answered
+probe, 3 s without."""
 
 import socket
 
@@ -42,8 +49,9 @@ def test_idle_connection_is_probed_and_reset_after_the_count(ex, dut, endpoints,
     probe = peer.conn.expect(flags="A", timeout=IDLE_S + 1.0)
     assert probe.seq == seq_add(peer.conn.rcv_nxt, -1) and len(probe.payload) <= 1, (
         probe.summary())
-    peer.conn.ack()  # answered: the connection lives, idle again
-    peer.conn.expect(flags="A", seq=probe.seq, timeout=IDLE_S + 1.0)
+    if how == "socket-options":
+        peer.conn.ack()  # answered: the connection lives, idle again
+        peer.conn.expect(flags="A", seq=probe.seq, timeout=IDLE_S + 1.0)
     for _ in range(PROBES - 1):  # unanswered from here
         peer.conn.expect(flags="A", seq=probe.seq, timeout=INTERVAL_S + 1.0)
     peer.conn.expect(flags=has_rst, timeout=INTERVAL_S + 1.0)
