@@ -13,7 +13,7 @@ with a field-level diff against the template; the diff also goes into results.js
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, NoReturn
 
 from conformance.author import barriers, templates
 from conformance.author.background import is_background
@@ -61,13 +61,35 @@ class Exchange:
         self.link.send(frame)
 
     # -- expecting ----------------------------------------------------------------------
-    def expect(self, *layers: Layer, timeout: float = DEFAULT_TIMEOUT) -> Dissected:
-        """The first frame matching the template within ``timeout``; fails the test otherwise."""
+    def expect(self, *layers: Layer, timeout: float = DEFAULT_TIMEOUT,
+               immediate: bool = False) -> Dissected:
+        """The first frame matching the template within ``timeout``; fails the test otherwise.
+
+        ``immediate``: the frame answers what the test just sent, at once (no timer of the
+        target's in between). A target that replies synchronously then decides it with a
+        barrier (principle 6: once the probe's reply is in, any answer to the packet sent
+        before it is in too), so an answer that is not coming fails the test when the probe's
+        reply arrives, not after ``timeout``; elsewhere ``timeout`` bounds the wait as usual."""
+        if immediate and self.bed.capabilities.replies_synchronously:
+            return self._expect_before_barrier(layers)
         frame, passed_over = self.link.expect(lambda f: templates.matches(layers, f), timeout)
         if frame is None:
             self._fail(f"expected {self._describe(layers)} within {timeout:g} s", layers,
                        passed_over)
         return dissect(frame)
+
+    def _expect_before_barrier(self, layers: tuple[Layer, ...]) -> Dissected:
+        """The first frame matching ``layers`` among those the target sent before a barrier
+        probe's reply; the others stay pending for later expectations, as ``expect`` keeps
+        the frames it passes over."""
+        frames = self.settle()
+        for i, frame in enumerate(frames):
+            if templates.matches(layers, frame):
+                self.link.pending = frames[:i] + frames[i + 1:]
+                return dissect(frame)
+        self.link.pending = list(frames)
+        self._fail(f"expected {self._describe(layers)} at once (before the barrier probe's "
+                   "reply)", layers, frames)
 
     def expect_nothing(self, *layers: Layer) -> None:
         """Fail if the target sends anything (or anything matching ``layers``) in response.
@@ -112,7 +134,7 @@ class Exchange:
     def _describe(layers: tuple[Layer, ...]) -> str:
         return " / ".join(repr(layer) for layer in layers) or "any frame"
 
-    def _fail(self, headline: str, layers: tuple[Layer, ...], frames: list[bytes]) -> None:
+    def _fail(self, headline: str, layers: tuple[Layer, ...], frames: list[bytes]) -> NoReturn:
         candidates = [f for f in frames if not is_background(f)]
         scored = sorted(
             ((templates.diff(layers, f), f) for f in candidates), key=lambda pair: len(pair[0])

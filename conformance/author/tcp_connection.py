@@ -111,16 +111,18 @@ class TcpConnection:
         return layers + ((Payload(payload),) if payload is not None else ())
 
     def expect(self, payload: bytes | None = None, timeout: float = 3.0,
-               **fields: Any) -> tcpw.TcpRepr:
-        """The next DUT segment of this connection matching ``fields``; tracks RCV.NXT."""
-        seg = self.expect_frame(payload, timeout, **fields).tcp
+               immediate: bool = False, **fields: Any) -> tcpw.TcpRepr:
+        """The next DUT segment of this connection matching ``fields``; tracks RCV.NXT.
+        ``immediate``: an answer that comes at once or not at all (Exchange.expect)."""
+        seg = self.expect_frame(payload, timeout, immediate, **fields).tcp
         assert seg is not None
         return seg
 
     def expect_frame(self, payload: bytes | None = None, timeout: float = 3.0,
-                     **fields: Any) -> Dissected:
+                     immediate: bool = False, **fields: Any) -> Dissected:
         """As ``expect``, the whole frame (its IP header too, e.g. to quote it in an ICMP error)."""
-        got: Dissected = self.ex.expect(*self.template(payload, **fields), timeout=timeout)
+        got: Dissected = self.ex.expect(*self.template(payload, **fields), timeout=timeout,
+                                        immediate=immediate)
         assert got.tcp is not None
         self._learn(got.tcp)
         return got

@@ -16,8 +16,9 @@ SECOND_MAC = "02:00:5e:20:00:02"
 def _echo_reply_goes_to(ex, endpoints, src_ip: str, src_mac: str, mac: str) -> None:
     ex.send(Ether(src=src_mac), IPv4(src=src_ip), ICMPv4(type=ICMP_ECHO_REQUEST, rest=0x00500001),
             Payload(b"where do you send this?"))
+    # at once: with the sender in the table; without, an ARP request would come first
     ex.expect(Ether(dst=mac), IPv4(dst=src_ip), ICMPv4(type=ICMP_ECHO_REPLY, rest=0x00500001),
-              timeout=1.0)
+              timeout=1.0, immediate=True)
 
 
 def _request_from(ex, endpoints, ip: str, mac: str) -> None:

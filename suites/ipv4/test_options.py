@@ -23,7 +23,7 @@ ACCEPTED = {
 def _echo(ex, endpoints, options, data=b"with options"):
     ex.send(IPv4(options=options), ICMPv4(type=ICMP_ECHO_REQUEST, rest=ECHO), Payload(data))
     return ex.expect(IPv4(src=endpoints.dut_ipv4), ICMPv4(type=ICMP_ECHO_REPLY, rest=ECHO),
-                     Payload(data), timeout=1.0)
+                     Payload(data), timeout=1.0, immediate=True)
 
 
 @pytest.mark.parametrize(

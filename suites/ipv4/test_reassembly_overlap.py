@@ -16,4 +16,4 @@ def test_overlapping_fragments_are_reassembled(ex, endpoints):
     echo = (ICMPv4(type=ICMP_ECHO_REQUEST, rest=0x00430001), Payload(DATA))
     send_all(ex, fragment(ex, echo, [(0, 408), (400, 800)]))
     ex.expect(IPv4(src=endpoints.dut_ipv4), ICMPv4(type=ICMP_ECHO_REPLY, rest=0x00430001),
-              Payload(DATA), timeout=1.0)
+              Payload(DATA), timeout=1.0, immediate=True)

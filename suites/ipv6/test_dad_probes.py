@@ -28,7 +28,9 @@ from .nd import advert, nd_layers, sll
                          "RFC4862-5.4.2-SHOULD-send-transmits", "RFC4862-5.4.2-MUST-ns-format",
                          "RFC4862-5.4-SHOULD-discard-to-tentative",
                          "RFC4862-5.4-MUST-assign-after-dad")
-@pytest.mark.parametrize("transmits", [1, 2, 3])
+# 1 and 3: one solicitation, and several RetransTimer apart (a run with 2 waited out the same
+# timers for the same rules as the run with 3)
+@pytest.mark.parametrize("transmits", [1, 3])
 def test_tentative_address_probed_then_assigned(ex, bed, endpoints, transmits):
     address = add_tentative(bed, endpoints, 0x55, transmits)
     echo(ex, address, 1)  # to the tentative address: discarded

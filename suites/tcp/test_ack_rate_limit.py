@@ -8,7 +8,10 @@ one such ACK per net.ipv4.tcp_invalid_ratelimit (500 ms):
   limited and arms it only when the segment has no data and no FIN (``seq == end_seq``) or a
   SYN: data and FIN are exempt and leave the timestamp alone.
 
-Each case draws one answer, then sends a second segment within the interval.
+Each case draws one answer, then sends a second segment within the interval. The two cases
+that wait the interval out shorten it where the target has sysctls (SHORT_INTERVAL_MS, the
+oracle follows it) and wait from the answer that armed the limit (the DUT sent it before the
+tester saw it) to the interval's end plus a margin, not from their last segment.
 
 The assertions are what every stack owes (RFC 9293, RFC 5961 MUSTs); the answers left to a
 stack's choice are judged by the lockstep oracle with the target's profile (the `linux`
@@ -22,17 +25,35 @@ import pytest
 from conformance.author.needs import other_than
 from conformance.author.tcp_connection import seq_add
 
+from ..ipv4.dut_sysctl import dut_profile, set_dut_sysctl
 from .options import ts_option
 from .states import LISTEN_PORT, Peer, listen, reach
 
 OUT_OF_WINDOW = 1 << 30  # right of any receive window, yet "after" RCV.NXT modulo 2**32
 INTERVAL = 0.5  # net.ipv4.tcp_invalid_ratelimit
+SHORT_INTERVAL_MS = 250  # the interval the waiting cases set where the target has sysctls
+MARGIN_S = 0.1  # past the interval's end (jiffies: 4 ms at HZ=250)
 
 
-def _challenge(peer):
-    """A RST in the window but not at RCV.NXT: a challenge ACK (RFC 5961 3.2)."""
+def _challenge(peer) -> float:
+    """A RST in the window but not at RCV.NXT: a challenge ACK (RFC 5961 3.2). Returns when
+    the tester had the ACK (the limit was armed before)."""
     peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 1))
     peer.expect_ack(timeout=1.0)
+    return time.monotonic()
+
+
+def _short_interval(bed) -> float:
+    """tcp_invalid_ratelimit shortened where the target has sysctls; the interval in s."""
+    if bed.set_dut_sysctl is None:
+        return INTERVAL
+    set_dut_sysctl(bed, "net.ipv4.tcp_invalid_ratelimit", str(SHORT_INTERVAL_MS))
+    return dut_profile(bed).oow_ack_interval
+
+
+def _wait_out(armed_at: float, interval: float) -> None:
+    """Until the interval that began at ``armed_at`` is over, with a margin."""
+    time.sleep(max(0.0, armed_at + interval + MARGIN_S - time.monotonic()))
 
 
 def _old_pure_ack(peer):
@@ -43,11 +64,12 @@ def _old_pure_ack(peer):
 @pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit",
                          "RFC5961-3.2-MUST-rst-challenge-ack")
-def test_second_challenge_ack_waits_for_the_interval(ex, dut, endpoints):
+def test_second_challenge_ack_waits_for_the_interval(ex, dut, endpoints, bed):
+    interval = _short_interval(bed)
     peer = reach("ESTABLISHED", ex, dut, endpoints)
-    _challenge(peer)
+    armed_at = _challenge(peer)
     peer.send(flags="R", seq=seq_add(peer.conn.snd_nxt, 2))  # Linux: limited, no answer
-    time.sleep(INTERVAL + 0.2)
+    _wait_out(armed_at, interval)
     _challenge(peer)
     peer.expect_alive()
 
@@ -145,15 +167,16 @@ def test_the_accepted_connection_starts_unlimited(ex, dut, endpoints):
 @pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC5961-7-SHOULD-ack-rate-limit", "RFC9293-3.10.7.4-MUST-ack-unsent")
 @pytest.mark.parametrize("state", ["ESTABLISHED", "CLOSE-WAIT"])
-def test_ack_of_unsent_data_is_a_limited_challenge(ex, dut, endpoints, state):
+def test_ack_of_unsent_data_is_a_limited_challenge(ex, dut, endpoints, bed, state):
     # An ACK of data never sent is answered with an ACK (RFC 9293 3.10.7.4); Linux's tcp_ack
     # (tcp_rcv_established, tcp_rcv_state_process) sends it as a challenge ACK: limited by, and
     # arming, the same per-socket timestamp.
+    interval = _short_interval(bed)
     peer = reach(state, ex, dut, endpoints)
-    _challenge(peer)
+    armed_at = _challenge(peer)
     unsent = seq_add(peer.dut_snd_nxt, 1000)
     peer.send(flags="A", ack=unsent)  # Linux: limited, no answer
-    time.sleep(INTERVAL + 0.2)
+    _wait_out(armed_at, interval)
     peer.send(flags="A", ack=unsent)
     peer.expect_ack(timeout=1.0)
     peer.expect_alive()

@@ -3,6 +3,7 @@ for its connection; RFC 9293 3.9.1.1's OPEN timeout): data unacknowledged for lo
 user timeout gives the connection up, with ETIMEDOUT for the application, and no RST."""
 
 import errno
+import select
 import socket
 
 import pytest
@@ -39,6 +40,8 @@ def test_unacknowledged_data_gives_up_after_the_user_timeout(ex, dut, endpoints,
     dut.send(peer.fd, b"never acknowledged")
     peer.conn.expect(flags="PA")
     # the retransmissions (judged by the lockstep), then the end: at the first RTO expiry
-    # after the user timeout (measured on Linux 6.18: 0.3 s after it too early, 0.45 s enough)
-    ex.sleep(ms / 1000 + 0.6)
+    # after the user timeout (measured on Linux 6.18: 0.3 s after it too early, 0.45 s enough),
+    # which poll() returns at (POLLERR, always reported: tcp_poll; the lockstep judges when)
+    revents = dut.poll(peer.fd, 0, ms / 1000 + 0.8)
+    assert revents & select.POLLERR, revents
     assert dut.getsockopt(peer.fd, socket.SOL_SOCKET, socket.SO_ERROR) == errno.ETIMEDOUT
