@@ -23,7 +23,7 @@ from fuzz.runner import Campaign
 from fuzz.session import CaseRecord
 from fuzz.targets import build_target
 
-from .runner import netconform, results
+from .whole_runs import whole_run
 
 AS_ROOT = os.geteuid() == 0
 TARGETS = [
@@ -94,11 +94,10 @@ def _run_engine(campaign: Campaign, engine: str) -> None:
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_the_suite_records_only_vocabulary_ids(tmp_path, vocab, target):
-    proc = netconform("run", "--target", target, "-n", "2", "--out", str(tmp_path),
-                      timeout=900)
-    assert proc.returncode in (0, 1), proc.stderr[-2000:]
-    recorded = recorded_in_results(results(tmp_path))
+def test_the_suite_records_only_vocabulary_ids(tmp_path_factory, vocab, target):
+    run = whole_run(tmp_path_factory, target, timeout=900)  # (shared: whole_runs.py)
+    assert run.returncode in (0, 1), run.stderr_tail
+    recorded = recorded_in_results(run.results())
     assert len(recorded) >= 60, sorted(recorded)  # the suite exercises most of the oracle
     unknown = outside(recorded, vocab)
     assert not unknown, f"{MESSAGE}: {', '.join(unknown)}"
