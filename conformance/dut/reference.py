@@ -37,7 +37,7 @@ class ReferenceSocketApi(DutApi):
         outcome: list[Result] = []
 
         def ready() -> bool:
-            result = fn(self.driver.now())
+            result = self.driver.call(fn)  # (what the call sends, e.g. a window update, goes)
             if result.errno == errno.EAGAIN:
                 return False
             outcome.append((result.value, result.errno))

@@ -108,26 +108,31 @@ class InlineDriver(_DriverBase):
     def __init__(self, stack: ReferenceStack) -> None:
         super().__init__(stack)
         self.outbox: list[bytes] = []
-        # when each frame in the outbox was emitted (time.time()): the virtual link records
-        # it with that time, not when the test's thread reads it
+        # when each frame in the outbox was emitted, on the wall clock (time.time(), as the
+        # tester's frames): the stack's own time when it made the frame (its TSval, its
+        # timers), not when the test's thread read it, nor when the emitting thread got the
+        # CPU back (on a loaded machine a frame made at `now` was stamped up to a second late)
         self.outbox_t: list[float] = []
+        self.wall_t0 = time.time() - self.now()
         # a pending DUT call (DutApi.start) runs in a thread of its own: it and the test's
         # thread, which delivers the tester's frames, take turns on the stack
         self.lock = threading.RLock()
 
-    def _emit(self, reaction: Reaction) -> None:
+    def _emit(self, reaction: Reaction, now: float) -> None:
         self._keep(reaction)
         self.outbox.extend(reaction.frames)
-        self.outbox_t.extend([time.time()] * len(reaction.frames))
+        self.outbox_t.extend([self.wall_t0 + now] * len(reaction.frames))
 
     def deliver(self, frame: bytes) -> None:
         with self.lock:
-            self._emit(self.stack.receive(frame, self.now()))
+            now = self.now()
+            self._emit(self.stack.receive(frame, now), now)
 
     def service_timers(self) -> None:
         with self.lock:
             if self._timers_due():
-                self._emit(self.stack.poll(self.now()))
+                now = self.now()
+                self._emit(self.stack.poll(now), now)
 
     def sleep_hint(self, limit: float) -> float:
         due = self.stack.poll_at()
@@ -136,8 +141,9 @@ class InlineDriver(_DriverBase):
     def call(self, fn: Callable[[float], CallResult]) -> CallResult:
         with self.lock:
             self.service_timers()
-            result = fn(self.now())
-            self._emit(result.reaction)
+            now = self.now()
+            result = fn(now)
+            self._emit(result.reaction, now)
             return result
 
     def with_stack(self, fn: Callable[[ReferenceStack], None]) -> None:
