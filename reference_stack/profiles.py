@@ -744,6 +744,11 @@ class Profile:
     # purges the out-of-order queue and resets the SACK state (skb_rbtree_purge,
     # tcp_sack_reset): that ACK still carries the SACK blocks of what was held beyond the FIN.
     fin_ack_sacks_purged_ofo: bool = False
+    # RFC 9293 3.10.7.4: a RST in CLOSING or LAST-ACK enters CLOSED and returns, with no
+    # "connection reset" for the user (that is for ESTABLISHED to CLOSE-WAIT). Linux tcp_reset
+    # sets sk_err = ECONNRESET there too (its switch: ECONNREFUSED in SYN-SENT, EPIPE in
+    # CLOSE-WAIT, ECONNRESET otherwise; tcp_done_with_error): the next call reports it.
+    reset_closing_econnreset: bool = False
 
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
@@ -938,6 +943,7 @@ LINUX = Profile(
     reqsk_tsecr_check=True,  # tcp_check_req: tsecr_reject, tcp_synack_options
     # -- Linux fuzz findings on IPv6 (fz11) --
     fin_ack_sacks_purged_ofo=True,  # tcp_fin: tcp_send_ack before skb_rbtree_purge
+    reset_closing_econnreset=True,  # tcp_reset: default branch, err = ECONNRESET
 )
 
 # PyTCP 2.7 (the `pytcp` target) where it makes a choice the RFCs leave open: its SYNs carry

@@ -800,3 +800,24 @@ def test_fin_ack_in_fin_wait_1_sacks_what_the_fin_purges(profile, beyond) -> Non
     else:
         assert _blocks(ack) == []
     assert ("LINUX-tcp_fin-ack-before-ofo-purge" in r.rules()) is (profile is LINUX)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_reset_in_closing_reported_to_send(profile) -> None:
+    """CLOSING (shutdown(SHUT_WR), then the peer's FIN), then a RST at RCV.NXT - 1 (Linux
+    tcp_reset_check) or RCV.NXT: RFC 9293 3.10.7.4 closes without a "connection reset", so
+    send() finds the sending side shut (EPIPE); Linux tcp_reset sets sk_err = ECONNRESET,
+    which send() reports first (stateful fuzz finding 9cddc6abd461)."""
+    c = _sack_conn(profile)
+    tcb = c.tcb()
+    fd = c.stack.accept(c.listen_fd).value[0]
+    c.note(c.stack.shutdown(fd, 1, 0.0).reaction)  # SHUT_WR: our FIN
+    nxt = c.snd_nxt
+    c.note(c.seg(ACK | FIN, seq=nxt, ack=tcb.snd_una))
+    assert tcb.state is State.CLOSING
+    r = c.seg(RST, seq=nxt + 1)
+    c.note(r)
+    assert tcb.state is State.CLOSED
+    assert c.stack.send(fd, b"x", 0.0).errno == (
+        errno.ECONNRESET if profile is LINUX else errno.EPIPE)
+    assert ("LINUX-tcp_reset-closing-econnreset" in r.rules()) is (profile is LINUX)
