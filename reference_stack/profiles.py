@@ -737,6 +737,19 @@ class Profile:
     # rate limited; nothing for a RST), after the ACK field's check (tcp/synack_tsval.py).
     reqsk_tsecr_check: bool = False
 
+    # -- Linux fuzz findings on IPv6 (fz11, issues 11 and 13) --
+    # RFC 2018 4 reports in SACK blocks the data held out of order; RFC 9293 3.10.7.4 (eighth
+    # check) makes the FIN the end of the stream, so what lies beyond it is discarded. Linux
+    # tcp_fin, in FIN-WAIT-1 and FIN-WAIT-2, sends the ACK of the FIN (tcp_send_ack) before it
+    # purges the out-of-order queue and resets the SACK state (skb_rbtree_purge,
+    # tcp_sack_reset): that ACK still carries the SACK blocks of what was held beyond the FIN.
+    fin_ack_sacks_purged_ofo: bool = False
+    # RFC 9293 3.10.7.4: a RST in CLOSING or LAST-ACK enters CLOSED and returns, with no
+    # "connection reset" for the user (that is for ESTABLISHED to CLOSE-WAIT). Linux tcp_reset
+    # sets sk_err = ECONNRESET there too (its switch: ECONNREFUSED in SYN-SENT, EPIPE in
+    # CLOSE-WAIT, ECONNRESET otherwise; tcp_done_with_error): the next call reports it.
+    reset_closing_econnreset: bool = False
+
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
     # for the connections of that family: mtu (RFC 9293 3.7.1 the MSS announced, RFC 1191 3
@@ -928,6 +941,9 @@ LINUX = Profile(
     max_window_from_ack=True,  # tcp_create_openreq_child
     # -- request socket (reqsk11) --
     reqsk_tsecr_check=True,  # tcp_check_req: tsecr_reject, tcp_synack_options
+    # -- Linux fuzz findings on IPv6 (fz11) --
+    fin_ack_sacks_purged_ofo=True,  # tcp_fin: tcp_send_ack before skb_rbtree_purge
+    reset_closing_econnreset=True,  # tcp_reset: default branch, err = ECONNRESET
 )
 
 # PyTCP 2.7 (the `pytcp` target) where it makes a choice the RFCs leave open: its SYNs carry

@@ -26,6 +26,7 @@ from reference_stack.tcp.rto import RtoEstimator
 from reference_stack.tcp.seq import HALF, MOD, seq_add, seq_diff, seq_le
 from reference_stack.tcp.state import Arm, State
 from reference_stack.tcp.states import TABLES
+from reference_stack.tcp.states._common import RST_CLOSE
 from reference_stack.tcp.tcb import (
     T_FIN_WAIT_2,
     T_KEEPALIVE,
@@ -47,6 +48,7 @@ IPV6_MIN_MTU = 1280  # RFC 8200 5
 RULE_PTB_REDUCE = "RFC8201-4-MUST-reduce-on-packet-too-big"
 RULE_SLOW_START_L2 = "LWIP-tcp_receive-slow-start-two-segments"
 RULE_UTO_FROM_HEAD = "GVISOR-retransmit_timer_expired-user-timeout-from-head-send"
+RULE_RESET_CLOSING_ECONNRESET = "LINUX-tcp_reset-closing-econnreset"
 # States whose receiver announces a reopened window after a read (receive()); a constant
 # tuple, as an Enum member's attribute lookup is slow on the hot path.
 WINDOW_UPDATE_STATES = (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2)
@@ -181,6 +183,15 @@ class TcpLayer:
                 tcb.error = errno.EPIPE
                 self.trace.add("tcp", "event", "LINUX-tcp_reset-close-wait-epipe",
                                "reset in CLOSE-WAIT: EPIPE")
+        elif (arm is RST_CLOSE and old in (State.CLOSING, State.LAST_ACK)
+              and self.profile.reset_closing_econnreset):
+            # RFC 9293 3.10.7.4 (CLOSING, LAST-ACK): a RST closes the connection without a
+            # "connection reset" to the user; Linux tcp_reset sets sk_err = ECONNRESET in
+            # every state but SYN-SENT, CLOSE-WAIT and CLOSED (stateful fuzz finding
+            # 9cddc6abd461: send() after it fails with ECONNRESET, not EPIPE).
+            tcb.error = errno.ECONNRESET
+            self.trace.add("tcp", EVENT, RULE_RESET_CLOSING_ECONNRESET,
+                           f"reset in {old.value}: ECONNRESET")
         if arm.send_fin:
             tcb.fin_queued = True
         if tcb.state is State.TIME_WAIT and old is not State.TIME_WAIT:

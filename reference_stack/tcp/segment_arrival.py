@@ -48,6 +48,9 @@ if TYPE_CHECKING:
     from reference_stack.profiles import Profile
     from reference_stack.tcp.connections import Connections
 
+# Linux tcp_fin: the ACK of a FIN in FIN-WAIT-1/2 keeps the SACK blocks (profile
+# fin_ack_sacks_purged_ofo).
+RULE_FIN_ACK_SACKS_PURGED = "LINUX-tcp_fin-ack-before-ofo-purge"
 
 # -- CLOSED (RFC 9293 3.10.7.1) -------------------------------------------------------------
 
@@ -681,14 +684,24 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             # Linux tcp_fin: tcp_sack_reset, after the ACK it sends itself in FIN-WAIT-1 and
             # FIN-WAIT-2 (that one carries the D-SACK: stateful fuzz finding 28de98371207)
             tcb.dsack = None
+        acked_before_purge = False
         if tcb.recv.ooo:
+            if (p.fin_ack_sacks_purged_ofo and tcb.sack_ok
+                    and tcb.state in (State.FIN_WAIT_1, State.FIN_WAIT_2)):
+                # Linux tcp_fin: in FIN-WAIT-1 and FIN-WAIT-2 its own ACK goes before
+                # skb_rbtree_purge and tcp_sack_reset, with the SACK blocks of what is still
+                # held beyond the FIN (RFC 2018 4; stateful fuzz finding e9b6fbd63f37).
+                trace.add("tcp", EVENT, RULE_FIN_ACK_SACKS_PURGED,
+                          "ACK of the FIN before the out-of-order queue is purged")
+                send.send_ack(tcb, now, RULE_FIN_ACK_SACKS_PURGED)
+                acked_before_purge = True
             tcb.recv.ooo.clear()
             trace.add("tcp", DROP, "RFC9293-3.10.7.4-MUST-fin-ends-stream",
                       "out-of-order data beyond the FIN discarded")
         from_established = tcb.state is State.ESTABLISHED
         table = TABLES[tcb.state]
         layer.transition(tcb, table.fin, now)
-        need_ack = True
+        need_ack = not acked_before_purge
         # RFC 1122 4.2.3.2 lets this ACK be delayed too; the oracle acknowledges a FIN at once
         # unless the profile follows Linux's tcp_fin, which enters ping-pong mode moving
         # ESTABLISHED to CLOSE-WAIT: the ACK of a FIN taken in order waits for the delayed-ACK

@@ -774,3 +774,50 @@ def test_esp_and_ah_without_an_sa(known, protocol) -> None:
     # a Protocol Unreachable (RFC 1122 3.2.2.1), as the host kernel does
     assert len(r.frames) == (0 if known else 1)
     assert ("RFC4303-3.4.2-MUST-discard-no-sa" in [d.rule for d in r.trace]) is known
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+@pytest.mark.parametrize("beyond", [b"", b"xyz"], ids=["fin", "text"])
+def test_fin_ack_in_fin_wait_1_sacks_what_the_fin_purges(profile, beyond) -> None:
+    """Held beyond RCV.NXT in FIN-WAIT-1: a FIN (RCV.NXT + 1) or text, then the peer's FIN at
+    RCV.NXT. RFC 9293 3.10.7.4: what lies beyond the FIN is discarded, its ACK reports none
+    of it; Linux tcp_fin sends that ACK before skb_rbtree_purge and tcp_sack_reset, with the
+    SACK block still (stateful fuzz finding e9b6fbd63f37, IPv6, and its IPv4 replay)."""
+    c = _sack_conn(profile)
+    tcb = c.tcb()
+    fd = c.stack.accept(c.listen_fd).value[0]
+    c.note(c.stack.shutdown(fd, 1, 0.0).reaction)  # SHUT_WR: our FIN
+    assert tcb.state is State.FIN_WAIT_1
+    nxt = c.snd_nxt
+    flags = ACK | (FIN if not beyond else PSH)
+    c.note(c.seg(flags, seq=nxt + 1, payload=beyond, ack=tcb.snd_una))
+    r = c.seg(ACK | FIN, seq=nxt, ack=tcb.snd_una)
+    (ack,) = c.note(r)
+    assert ack.ack == nxt + 1 and tcb.state is State.CLOSING
+    held = (nxt + 1, nxt + 1 + (len(beyond) or 1))
+    if profile is LINUX:
+        assert _blocks(ack) == [held]
+    else:
+        assert _blocks(ack) == []
+    assert ("LINUX-tcp_fin-ack-before-ofo-purge" in r.rules()) is (profile is LINUX)
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
+def test_reset_in_closing_reported_to_send(profile) -> None:
+    """CLOSING (shutdown(SHUT_WR), then the peer's FIN), then a RST at RCV.NXT - 1 (Linux
+    tcp_reset_check) or RCV.NXT: RFC 9293 3.10.7.4 closes without a "connection reset", so
+    send() finds the sending side shut (EPIPE); Linux tcp_reset sets sk_err = ECONNRESET,
+    which send() reports first (stateful fuzz finding 9cddc6abd461)."""
+    c = _sack_conn(profile)
+    tcb = c.tcb()
+    fd = c.stack.accept(c.listen_fd).value[0]
+    c.note(c.stack.shutdown(fd, 1, 0.0).reaction)  # SHUT_WR: our FIN
+    nxt = c.snd_nxt
+    c.note(c.seg(ACK | FIN, seq=nxt, ack=tcb.snd_una))
+    assert tcb.state is State.CLOSING
+    r = c.seg(RST, seq=nxt + 1)
+    c.note(r)
+    assert tcb.state is State.CLOSED
+    assert c.stack.send(fd, b"x", 0.0).errno == (
+        errno.ECONNRESET if profile is LINUX else errno.EPIPE)
+    assert ("LINUX-tcp_reset-closing-econnreset" in r.rules()) is (profile is LINUX)
