@@ -113,10 +113,15 @@ class InlineDriver(_DriverBase):
         # timers), not when the test's thread read it, nor when the emitting thread got the
         # CPU back (on a loaded machine a frame made at `now` was stamped up to a second late)
         self.outbox_t: list[float] = []
-        self.wall_t0 = time.time() - self.now()
+        # (so its clock is the wall clock the recorder stamps the tester's frames with: one
+        # clock, read once per event, keeps a reply after the frame it answers)
+        self.wall_t0 = time.time()
         # a pending DUT call (DutApi.start) runs in a thread of its own: it and the test's
         # thread, which delivers the tester's frames, take turns on the stack
         self.lock = threading.RLock()
+
+    def now(self) -> float:
+        return time.time() - self.wall_t0
 
     def _emit(self, reaction: Reaction, now: float) -> None:
         self._keep(reaction)
