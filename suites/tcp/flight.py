@@ -130,6 +130,16 @@ def needs_reads_within_the_rto(bed: Any) -> None:
                     f"({rto_min:g} s), so its retransmission timer fires while the tester reads")
 
 
+def reno_congestion_control(bed: Any) -> None:
+    """Reno in a kernel DUT (nothing elsewhere), the congestion control every namespace may
+    choose: a host may have chosen another default, e.g. BBR, whose window the oracle does not
+    model (bbr_set_cwnd grows it by what an ACK delivered, a duplicate ACK counted by
+    tcp_add_reno_sack included); CUBIC may be barred from a namespace
+    (tcp_allowed_congestion_control): conformance/judge/sysctls.py."""
+    if bed.set_dut_sysctl is not None:
+        set_dut_sysctl(bed, "net.ipv4.tcp_congestion_control", "reno")
+
+
 def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
                 probes: bool = False) -> Flight:
     """An established connection the tester opened (MSS 1000, timestamps, SACK-permitted if
@@ -138,10 +148,7 @@ def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
     tcp_schedule_loss_probe) so that on a link whose RTT is microseconds a probe does not
     race the tester's ACKs."""
     if bed.set_dut_sysctl is not None:
-        # Reno, the congestion control every namespace may choose (a host may have chosen
-        # another default, e.g. BBR, whose window the oracle does not model; CUBIC may be
-        # barred from a namespace: tcp_allowed_congestion_control): conformance/judge/sysctls.py
-        set_dut_sysctl(bed, "net.ipv4.tcp_congestion_control", "reno")
+        reno_congestion_control(bed)
         if not probes:
             set_dut_sysctl(bed, "net.ipv4.tcp_early_retrans", "0")
     elif not probes and sack and bed.oracle_profile.tail_loss_probe:
