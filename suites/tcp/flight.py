@@ -140,6 +140,15 @@ def reno_congestion_control(bed: Any) -> None:
         set_dut_sysctl(bed, "net.ipv4.tcp_congestion_control", "reno")
 
 
+def sends_loss_probes(bed: Any) -> bool:
+    """Whether the DUT sends tail loss probes (RFC 8985 7) on a connection the tester opened
+    offering SACK: the profile's probes, on a connection that negotiated SACK (Linux
+    tcp_schedule_loss_probe returns early unless tcp_is_sack: RFC 8985 7.2 probes need SACK;
+    tcp/loss_probe.py). Without them the RTO retransmits the earliest segment (RFC 6298 5.4)."""
+    p = bed.oracle_profile
+    return p.tail_loss_probe and p.sack
+
+
 def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
                 probes: bool = False) -> Flight:
     """An established connection the tester opened (MSS 1000, timestamps, SACK-permitted if
