@@ -44,6 +44,17 @@ class Flight:
     written: int = 0
     seen: list[tcpw.TcpRepr] = field(default_factory=list)
     idents: dict[int, int] = field(default_factory=dict)  # IPv4 Identification by segment
+    sack_ok: bool = True  # SACK negotiated: the tester offered it and the DUT agreed
+
+    def lose_first(self, arrived: int) -> None:
+        """Segment 0 was lost and segments 1 to ``arrived`` arrived: their SACK block where
+        SACK was negotiated, else (RFC 5681 3.2) one duplicate ACK per segment, the third of
+        which starts fast retransmit."""
+        if self.sack_ok:
+            self.ack(0, sack=((1, arrived + 1),))
+        else:
+            for _ in range(arrived):
+                self.ack(0)
 
     def seq(self, index: int) -> int:
         """The DUT's sequence number of segment ``index`` (0-based) of what was written."""
@@ -174,4 +185,4 @@ def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
     size = TESTER_MSS - send_option_reserve(conn.timestamps, sack and profile.sack,
                                             profile.mss_reserves_sack)
     assert conn.rcv_nxt is not None
-    return Flight(conn, fd, dut, size, conn.rcv_nxt)
+    return Flight(conn, fd, dut, size, conn.rcv_nxt, sack_ok=sack and profile.sack)
