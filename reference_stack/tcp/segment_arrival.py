@@ -216,6 +216,11 @@ def syn_sent(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         return
     # Fourth check: the SYN.
     _take_syn(layer, tcb, seg)
+    if tcb.ecn_ok and flags & (ECE | CWR) != (ECE if flags & ACK else ECE | CWR):
+        # RFC 3168 6.1.1: ECN is in use only if the peer answered an ECN-setup SYN with an
+        # ECN-setup SYN-ACK (ECE, not CWR), or a simultaneous SYN with ECE and CWR (Linux
+        # tcp_ecn_rcv_synack, tcp_ecn_rcv_syn)
+        tcb.ecn_ok = False
     if flags & ACK:
         layer.acknowledge(tcb, seg.ack, now)
     if tcb.syn_acked():
