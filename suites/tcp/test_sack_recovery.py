@@ -20,7 +20,7 @@ pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 @pytest.mark.requirement("RFC6675-5-MUST-enter-recovery-on-dupthresh",
                          "RFC6675-4-MUST-islost-dupthresh", "RFC6675-5-MUST-nextseg-holes-first")
-@pytest.mark.needs(sack=True)
+@pytest.mark.needs(sack=True, dupthresh=3)  # (DupThresh SACKed above each hole, RFC 6675 4)
 def test_holes_below_sacked_data_are_retransmitted_lowest_first(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
     f.first_flight(8)
