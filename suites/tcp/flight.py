@@ -17,6 +17,7 @@ import pytest
 from conformance.author.tcp_connection import TcpConnection, seq_add
 from reference_stack.tcp.options import send_option_reserve
 from reference_stack.tcp.seq import seq_diff
+from reference_stack.tcp.syn_cookie import table_mss
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import dissect
 
@@ -182,7 +183,12 @@ def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
     # RFC 6691 2: the segment is the MSS less the options; a stack that sizes segments for
     # its largest option area (profile mss_reserves_sack) deducts the SACK option's room too
     profile = bed.oracle_profile
-    size = TESTER_MSS - send_option_reserve(conn.timestamps, sack and profile.sack,
-                                            profile.mss_reserves_sack)
+    mss = TESTER_MSS
+    if profile.syncookies == 2:
+        # every SYN answered with a cookie (net.ipv4.tcp_syncookies=2): the DUT sends the MSS
+        # the cookie kept, the tester's rounded to its table (reference_stack/tcp/syn_cookie)
+        mss = table_mss(TESTER_MSS, ex.family.wire == "ipv6")
+    size = mss - send_option_reserve(conn.timestamps, sack and profile.sack,
+                                     profile.mss_reserves_sack)
     assert conn.rcv_nxt is not None
     return Flight(conn, fd, dut, size, conn.rcv_nxt, sack_ok=sack and profile.sack)
