@@ -98,7 +98,7 @@ class TcpInfo:
 
 
 FIELD_NAMES = tuple(f.name for f in fields(TcpInfo))
-OPT_TIMESTAMPS, OPT_SACK, OPT_WSCALE = 1, 2, 4  # tcpi_options bits
+OPT_TIMESTAMPS, OPT_SACK, OPT_WSCALE, OPT_ECN = 1, 2, 4, 8  # tcpi_options bits
 
 
 INFINITE_SSTHRESH = 0x7FFFFFFF  # Linux TCP_INFINITE_SSTHRESH
@@ -148,7 +148,10 @@ def of_tcb(tcb: Tcb, initial_cwnd: int, timestamps: bool) -> TcpInfo:
     mss = max(tcb.mss, 1)
     unacked = _in_flight(tcb, mss)
     options = ((OPT_TIMESTAMPS if tcb.ts_ok else 0) | (OPT_SACK if tcb.sack_ok else 0)
-               | (OPT_WSCALE if tcb.ws_ok else 0))
+               | (OPT_WSCALE if tcb.ws_ok else 0)
+               # (tcp_get_info: the connection's ECN mode, set by an ECN-setup SYN sent or
+               # answered, RFC 3168 6.1.1)
+               | (OPT_ECN if tcb.ecn_ok else 0))
     ssthresh = INFINITE_SSTHRESH if tcb.ssthresh >= 1 << 30 else tcb.ssthresh // mss
     return blank(
         tcb.state, retransmits=tcb.retries, options=options,

@@ -290,7 +290,10 @@ class Sender:
                     p = self.profile
                     if p.ecn_request and not (tcb.retries and p.ecn_fallback):
                         # RFC 3168 6.1.1: an ECN-setup SYN (Linux tcp_ecn_send_syn, tcp_ecn
-                        # = 1); tcp_ecn_clear_syn sends a retransmission without ECE/CWR
+                        # = 1); tcp_ecn_clear_syn sends a retransmission without ECE/CWR.
+                        # It sets the connection's ECN mode (TCP_INFO's TCPI_OPT_ECN) until
+                        # the peer's SYN says otherwise (tcp/segment_arrival.syn_sent).
+                        tcb.ecn_ok = True
                         self.emit(tcb, SYN | ECE | CWR, tcb.iss, now,
                                   "LINUX-tcp_ecn_send_syn-ecn-setup")
                     else:

@@ -161,12 +161,13 @@ def _take_syn(layer: Connections, tcb: Tcb, seg: TcpRepr, cookie: bool = False) 
     # RFC 6691 / RFC 9293 3.7.1: the effective send MSS deducts the options we always send.
     reserve = send_option_reserve(neg.ts_ok, neg.sack_ok, p.mss_reserves_sack)
     peer_mss = neg.peer_mss
+    limit = tcb.path_mss
     if cookie:
-        peer_mss = tcb.cookie_mss = syn_cookie.cookie_mss(
-            layer.trace, tcb, peer_mss, tcb.listener.opts.maxseg
-            if isinstance(tcb.listener, Listener) else None)
+        user_mss = tcb.listener.opts.maxseg if isinstance(tcb.listener, Listener) else None
+        peer_mss = tcb.cookie_mss = syn_cookie.cookie_mss(layer.trace, tcb, peer_mss, user_mss)
+        limit = syn_cookie.send_limit(layer.trace, tcb, p.mtu, user_mss)
     # (tcp_sync_mss: the path MTU bounds it, not the MSS we announced: route_metrics)
-    tcb.mss = max(1, min(peer_mss, tcb.path_mss) - reserve)
+    tcb.mss = max(1, min(peer_mss, limit) - reserve)
     tcb.cwnd = layer.initial_cwnd(tcb.mss, tcb.route.initcwnd)
     # RFC 7323 2.2: the window field of a SYN is never scaled.
     tcb.snd_wnd = seg.window
@@ -219,6 +220,11 @@ def syn_sent(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
         return
     # Fourth check: the SYN.
     _take_syn(layer, tcb, seg)
+    if tcb.ecn_ok and flags & (ECE | CWR) != (ECE if flags & ACK else ECE | CWR):
+        # RFC 3168 6.1.1: ECN is in use only if the peer answered an ECN-setup SYN with an
+        # ECN-setup SYN-ACK (ECE, not CWR), or a simultaneous SYN with ECE and CWR (Linux
+        # tcp_ecn_rcv_synack, tcp_ecn_rcv_syn)
+        tcb.ecn_ok = False
     if flags & ACK:
         layer.acknowledge(tcb, seg.ack, now)
     if tcb.syn_acked():

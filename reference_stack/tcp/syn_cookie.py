@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reference_stack.route_metrics import route_mss
 from reference_stack.tcp.options import segment_timestamps, send_option_reserve
 from reference_stack.tcp.request_sock import accept_queue_full
 from reference_stack.tcp.seq import seq_add, seq_diff
@@ -51,6 +52,7 @@ RULE_OFF_BY = "LINUX-check_tcp_syn_cookie-ack-below-iss"
 RULE_ABOVE = "LINUX-check_tcp_syn_cookie-ack-above-iss"
 RULE_OVERFLOW = "LINUX-tcp_get_cookie_sock-listen-overflow"
 RULE_WINDOW = "LINUX-cookie_v4_check-window-from-cookie-mss"
+RULE_ABOVE_USER_MSS = "LINUX-tcp_create_openreq_child-cookie-mss-over-user-mss"
 # msstab (net/ipv4/syncookies.c): the peer's MSS a cookie can carry, in two bits
 COOKIE_MSS = (536, 1300, 1440, 1460)
 # msstab (net/ipv6/syncookies.c): 1280 - 60 (IPV6_MIN_MTU), 1480 - 60, 1500 - 60, 9000 - 60
@@ -80,6 +82,23 @@ def cookie_mss(trace: Trace, tcb: Tcb, peer_mss: int, user_mss: int | None) -> i
         trace.add("tcp", EVENT, RULE_MSS_IPV6 if table is COOKIE_MSS_IPV6 else RULE_MSS,
                   f"peer MSS {peer_mss} kept as {kept} by the cookie")
     return kept
+
+
+def send_limit(trace: Trace, tcb: Tcb, mtu: int, user_mss: int | None) -> int:
+    """What bounds a cookie child's send MSS besides the cookie's: the path, and the
+    listener's TCP_MAXSEG (``user_mss``) only as far as the cookie kept it. Linux reads the
+    user's MSS once, clamping the SYN's (tcp_conn_request, tcp_parse_options); the cookie's
+    table entry then becomes the child's mss_clamp (cookie_tcp_reqsk_alloc: req->mss,
+    tcp_create_openreq_child: rx_opt.mss_clamp = req->mss), and tcp_sync_mss does not read
+    user_mss again. Where the table has nothing as small (IPv6's first entry is 1220) the
+    child sends segments above TCP_MAXSEG: measured on 6.18, TCP_MAXSEG 600 over IPv6 gives
+    1208-octet segments (1220 less the timestamps). RFC 9293 3.7.1 lets the user's MSS bound
+    what is sent (a MAY)."""
+    if not user_mss or tcb.cookie_mss <= user_mss:
+        return tcb.path_mss
+    trace.add("tcp", EVENT, RULE_ABOVE_USER_MSS,
+              f"the cookie's MSS {tcb.cookie_mss} bounds the segments, not TCP_MAXSEG {user_mss}")
+    return route_mss(tcb.route, mtu, len(tcb.remote_ip) == 16)[1]
 
 
 def is_cookie(tcb: Tcb) -> bool:

@@ -17,6 +17,7 @@ import pytest
 from conformance.author.tcp_connection import TcpConnection, seq_add
 from reference_stack.tcp.options import send_option_reserve
 from reference_stack.tcp.seq import seq_diff
+from reference_stack.tcp.syn_cookie import table_mss
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import dissect
 
@@ -44,6 +45,17 @@ class Flight:
     written: int = 0
     seen: list[tcpw.TcpRepr] = field(default_factory=list)
     idents: dict[int, int] = field(default_factory=dict)  # IPv4 Identification by segment
+    sack_ok: bool = True  # SACK negotiated: the tester offered it and the DUT agreed
+
+    def lose_first(self, arrived: int) -> None:
+        """Segment 0 was lost and segments 1 to ``arrived`` arrived: their SACK block where
+        SACK was negotiated, else (RFC 5681 3.2) one duplicate ACK per segment, the third of
+        which starts fast retransmit."""
+        if self.sack_ok:
+            self.ack(0, sack=((1, arrived + 1),))
+        else:
+            for _ in range(arrived):
+                self.ack(0)
 
     def seq(self, index: int) -> int:
         """The DUT's sequence number of segment ``index`` (0-based) of what was written."""
@@ -130,6 +142,25 @@ def needs_reads_within_the_rto(bed: Any) -> None:
                     f"({rto_min:g} s), so its retransmission timer fires while the tester reads")
 
 
+def reno_congestion_control(bed: Any) -> None:
+    """Reno in a kernel DUT (nothing elsewhere), the congestion control every namespace may
+    choose: a host may have chosen another default, e.g. BBR, whose window the oracle does not
+    model (bbr_set_cwnd grows it by what an ACK delivered, a duplicate ACK counted by
+    tcp_add_reno_sack included); CUBIC may be barred from a namespace
+    (tcp_allowed_congestion_control): conformance/judge/sysctls.py."""
+    if bed.set_dut_sysctl is not None:
+        set_dut_sysctl(bed, "net.ipv4.tcp_congestion_control", "reno")
+
+
+def sends_loss_probes(bed: Any) -> bool:
+    """Whether the DUT sends tail loss probes (RFC 8985 7) on a connection the tester opened
+    offering SACK: the profile's probes, on a connection that negotiated SACK (Linux
+    tcp_schedule_loss_probe returns early unless tcp_is_sack: RFC 8985 7.2 probes need SACK;
+    tcp/loss_probe.py). Without them the RTO retransmits the earliest segment (RFC 6298 5.4)."""
+    p = bed.oracle_profile
+    return p.tail_loss_probe and p.sack
+
+
 def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
                 probes: bool = False) -> Flight:
     """An established connection the tester opened (MSS 1000, timestamps, SACK-permitted if
@@ -138,10 +169,7 @@ def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
     tcp_schedule_loss_probe) so that on a link whose RTT is microseconds a probe does not
     race the tester's ACKs."""
     if bed.set_dut_sysctl is not None:
-        # Reno, the congestion control every namespace may choose (a host may have chosen
-        # another default, e.g. BBR, whose window the oracle does not model; CUBIC may be
-        # barred from a namespace: tcp_allowed_congestion_control): conformance/judge/sysctls.py
-        set_dut_sysctl(bed, "net.ipv4.tcp_congestion_control", "reno")
+        reno_congestion_control(bed)
         if not probes:
             set_dut_sysctl(bed, "net.ipv4.tcp_early_retrans", "0")
     elif not probes and sack and bed.oracle_profile.tail_loss_probe:
@@ -155,7 +183,12 @@ def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
     # RFC 6691 2: the segment is the MSS less the options; a stack that sizes segments for
     # its largest option area (profile mss_reserves_sack) deducts the SACK option's room too
     profile = bed.oracle_profile
-    size = TESTER_MSS - send_option_reserve(conn.timestamps, sack and profile.sack,
-                                            profile.mss_reserves_sack)
+    mss = TESTER_MSS
+    if profile.syncookies == 2:
+        # every SYN answered with a cookie (net.ipv4.tcp_syncookies=2): the DUT sends the MSS
+        # the cookie kept, the tester's rounded to its table (reference_stack/tcp/syn_cookie)
+        mss = table_mss(TESTER_MSS, ex.family.wire == "ipv6")
+    size = mss - send_option_reserve(conn.timestamps, sack and profile.sack,
+                                     profile.mss_reserves_sack)
     assert conn.rcv_nxt is not None
-    return Flight(conn, fd, dut, size, conn.rcv_nxt)
+    return Flight(conn, fd, dut, size, conn.rcv_nxt, sack_ok=sack and profile.sack)

@@ -72,3 +72,12 @@ def timestamps_reserve(profile, offered: bool = True) -> int:
     carried it (RFC 7323 3.2; the DUT offers it when its profile has timestamps, Linux
     net.ipv4.tcp_timestamps), else none."""
     return TS_OPTION_LEN if offered and profile.timestamps else 0
+
+
+def sacked(profile, *blocks: tuple[int, int]) -> tuple[tuple[int, int], ...]:
+    """The SACK blocks a DUT's ACK of out-of-order text starts with, where the tester offered
+    SACK-permitted: ``blocks`` (RFC 2018 4), or none where the DUT did not agree to SACK (its
+    SYN,ACK without SACK-permitted, RFC 2018 2: Linux with net.ipv4.tcp_sack=0,
+    tcp_openreq_init; tcp_established_options adds no SACK option without tcp_is_sack), whose
+    ACK of out-of-order text is then a plain duplicate ACK (RFC 5681 3.2, at once)."""
+    return tuple(blocks) if profile.sack else ()

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.families("ipv4", "ipv6")
     "RFC5681-3.2-MUST-retransmit-lost-segment",
     "RFC5681-3.2-MUST-ssthresh-on-fast-retransmit",
 )
+@pytest.mark.needs(dupthresh=3)  # (net.ipv4.tcp_reordering: test_reordering_threshold.py)
 def test_third_duplicate_ack_retransmits_the_first_unacknowledged_segment(ex, dut, endpoints,
                                                                          bed):
     f = open_flight(ex, dut, endpoints, bed, sack=False)
@@ -53,6 +54,7 @@ def test_two_duplicate_acks_retransmit_nothing(ex, dut, endpoints, bed):
     "RFC6582-3.2-SHOULD-partial-ack-retransmit",
     "RFC5681-3.2-MUST-fast-retransmit",
 )
+@pytest.mark.needs(dupthresh=3)  # (net.ipv4.tcp_reordering: test_reordering_threshold.py)
 def test_partial_ack_retransmits_the_next_hole(ex, dut, endpoints, bed):
     needs_reads_within_the_rto(bed)
     f = open_flight(ex, dut, endpoints, bed, sack=False)
@@ -70,6 +72,7 @@ def test_partial_ack_retransmits_the_next_hole(ex, dut, endpoints, bed):
     "RFC5681-3.2-SHOULD-new-data-in-recovery",
     "RFC5681-3-MUST-NOT-send-beyond-cwnd",
 )
+@pytest.mark.needs(dupthresh=3)  # (net.ipv4.tcp_reordering: test_reordering_threshold.py)
 def test_further_duplicate_acks_release_new_data(ex, dut, endpoints, bed):
     needs_reads_within_the_rto(bed)
     # RFC 5681 3.2 steps 4-5: each duplicate ACK after the third inflates cwnd by SMSS (a

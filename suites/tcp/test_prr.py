@@ -11,13 +11,18 @@ the lockstep oracle judges every segment with the profile's recovery (the `linux
 PRR, with Reno's ssthresh, half the window, as the test sets
 net.ipv4.tcp_congestion_control=reno in the DUT: flight.py).
 
+Without SACK (net.ipv4.tcp_sack=0) the proportional test runs with duplicate ACKs: PRR
+reduces a NewReno recovery's window too (RFC 6937 3; Linux tcp_cwnd_reduction, each duplicate
+ACK counted as one segment delivered by tcp_add_reno_sack); the third starts the recovery (RFC
+5681 3.2). The other test delivers nine segments in one ACK, which only SACK can say.
+
 Waits: RACK's reordering window or the RTO for the first retransmission (under 1.5 s)."""
 
 import pytest
 
 from .flight import open_flight
 
-pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.needs(sack=True)]
+pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 
 @pytest.mark.requirement("RFC6937-3-SHOULD-prr-proportional", "RFC6675-5-MUST-pipe-limits-sending",
@@ -25,14 +30,16 @@ pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.needs(sack=True)
 def test_recovery_sends_in_proportion_to_what_is_delivered(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
     sent = f.first_flight(10)
-    f.ack(0, sack=((1, 2),))
+    # segment 0 lost: RACK's reordering window after one SACKed segment, or the third
+    # duplicate ACK without SACK
+    f.lose_first(1 if f.sack_ok else 3)
     f.retransmission(0, timeout=1.5)
     # (new data only now, in recovery: before it, Linux may defer a one-segment opening to
     # a later ACK, tcp_tso_should_defer, depending on timing)
     f.write(6)
     released = f.drain()
-    for last in range(3, 9):  # one more segment SACKed per ACK
-        f.ack(0, sack=((1, last),))
+    for last in range(3, 9):  # one more segment SACKed (or duplicate ACK) per ACK
+        f.ack(0, sack=((1, last),) if f.sack_ok else ())
         got = f.drain()
         assert all(s >= sent for s in got), f"SACK up to {last}: {got}"
         assert len(got) <= 2, f"one delivered segment released {got}"
@@ -45,6 +52,7 @@ def test_recovery_sends_in_proportion_to_what_is_delivered(ex, dut, endpoints, b
 @pytest.mark.requirement("RFC6937-3-SHOULD-prr-slow-start-reduction-bound",
                          "RFC6937-3-SHOULD-no-send-without-delivery",
                          "RFC6675-5-MUST-nextseg-holes-first")
+@pytest.mark.needs(sack=True, dupthresh=3)  # (nine SACKed: lost at once, no RACK timer)
 def test_recovery_with_little_in_flight_rebuilds_to_ssthresh(ex, dut, endpoints, bed):
     f = open_flight(ex, dut, endpoints, bed)
     sent = f.first_flight(16, needs=10)

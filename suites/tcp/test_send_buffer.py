@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import dissect
 
 from ..ipv4.dut_sysctl import set_dut_sysctl
@@ -53,12 +54,23 @@ def fill(dut, fd, chunk=700, limit=1000):
     return taken, 0
 
 
-def receive(ex, conn, total, window=512, timeout=3.0):
-    """The tester opens its window (``window``, in its scaled unit) and acknowledges each
-    flight the DUT sends (all it sent up to a barrier) until ``total`` octets came, for at
-    most ``timeout`` s (a blocked sender writes more when it wakes); zero-window probes (no
-    payload) are ignored. Returns the octets received."""
-    conn.window = window
+def window_field(conn, octets: int) -> int:
+    """The tester's window field that offers ``octets``: in the unit of the shift its SYN
+    sent, where the DUT's SYN,ACK had Window Scale too (RFC 7323 2.2), else at most 65535 (a
+    DUT with net.ipv4.tcp_window_scaling=0)."""
+    shift = 0
+    if conn.their_wscale is not None:
+        shift = next((o.shift for o in conn.syn_options
+                      if isinstance(o, tcpw.TcpOptWindowScale)), 0)
+    return min(0xFFFF, octets >> shift)
+
+
+def receive(ex, conn, total, window=None, timeout=3.0):
+    """The tester opens its window (``window``, in its scaled unit; by default 64 KiB) and
+    acknowledges each flight the DUT sends (all it sent up to a barrier) until ``total`` octets
+    came, for at most ``timeout`` s (a blocked sender writes more when it wakes); zero-window
+    probes (no payload) are ignored. Returns the octets received."""
+    conn.window = window_field(conn, 65536) if window is None else window
     conn.send(flags="A")
     got = 0
     deadline = time.monotonic() + timeout

@@ -374,6 +374,25 @@ def test_ecn_setup_syn(profile, ecn) -> None:
     assert ("LINUX-tcp_ecn_create_request-ecn-setup" in r.rules()) is setup
 
 
+@pytest.mark.parametrize("answer", [SYN | ACK | ECE, SYN | ACK, SYN | ACK | ECE | CWR],
+                         ids=["ecn-setup-syn-ack", "plain-syn-ack", "ece-and-cwr"])
+def test_ecn_setup_syn_sets_the_ecn_mode_until_the_syn_ack(answer) -> None:
+    """Linux with net.ipv4.tcp_ecn = 1 (profile ecn_request): the ECN-setup SYN sets the
+    connection's ECN mode, which TCP_INFO reports (TCPI_OPT_ECN, 8) in SYN-SENT; only an
+    ECN-setup SYN-ACK (ECE without CWR, RFC 3168 6.1.1) keeps it (tcp_ecn_rcv_synack)."""
+    c = bring_to(State.SYN_SENT, dataclasses.replace(LINUX, ecn_request=True))
+
+    def ecn() -> bool:
+        return bool(c.stack.getsockopt(c.fd, 6, 11).value.options & 8)  # TCP_INFO
+
+    assert ecn()
+    c.note(c.advance(answer))
+    assert c.state() is State.ESTABLISHED
+    assert ecn() is (answer == SYN | ACK | ECE)
+    assert not bring_to(State.SYN_SENT, LINUX).stack.getsockopt(
+        c.fd, 6, 11).value.options & 8  # (tcp_ecn = 2: a plain SYN)
+
+
 @pytest.mark.parametrize("profile", [dataclasses.replace(RFC, initial_cwnd_segments=10), LINUX],
                          ids=["rfc-iw10", "linux"])
 def test_fin_after_data_filling_cwnd(profile) -> None:

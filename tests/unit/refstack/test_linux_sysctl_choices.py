@@ -270,6 +270,42 @@ def test_an_ipv6_cookie_keeps_the_peers_mss_from_ipv6s_table(peer_mss, payload):
     assert sizes and max(sizes) == payload
 
 
+@pytest.mark.parametrize("maxseg,payload", [(600, 1208), (1000, 1208), (1430, 1408)])
+def test_an_ipv6_cookie_childs_segments_follow_the_cookie_not_tcp_maxseg(maxseg, payload):
+    """The listener's TCP_MAXSEG clamps the peer's 1460 before IPv6's table keeps it; where
+    the table has nothing as small (its first entry is 1220) the child sends the cookie's MSS,
+    above TCP_MAXSEG (tcp_create_openreq_child: mss_clamp = req->mss; measured on Linux 6.18:
+    1208-octet payloads with TCP_MAXSEG 600 and 1000, timestamps on)."""
+    from reference_stack.socket_api import IPPROTO_TCP as SOL_TCP
+    from reference_stack.socket_api import TCP_MAXSEG
+    from reference_stack.wire.frame import build_frame_v6
+    from reference_stack.wire.ipv6 import IPPROTO_TCP, Ipv6Repr
+    from reference_stack.wire.tcp import TcpRepr
+
+    from .test_ipv6_sockets import IP6_A, IP6_B, MAC_A, MAC_B, dual_stack
+
+    stack = dual_stack(dataclasses.replace(LINUX, syncookies=2), "b", 2)
+    lfd = stack.socket(10, SOCK_STREAM).value  # AF_INET6
+    assert stack.setsockopt(lfd, SOL_TCP, TCP_MAXSEG, maxseg).ok
+    stack.bind(lfd, ("::", PORT))
+    stack.listen(lfd, 4)
+
+    def send(seg):
+        ip = Ipv6Repr(IP6_A, IP6_B, IPPROTO_TCP, b"", 64)
+        return stack.receive(build_frame_v6(MAC_A, MAC_B, ip, seg), 0.0)
+
+    r = send(TcpRepr(41000, PORT, seq=1000, flags=SYN, window=65535,
+                     options=syn_options(mss=1460)))
+    (synack,) = tcp_of(r)
+    over = "LINUX-tcp_create_openreq_child-cookie-mss-over-user-mss"
+    assert (over in r.rules()) is (maxseg < 1220)
+    send(TcpRepr(41000, PORT, seq=1001, ack=synack.seq + 1, flags=ACK, window=65535,
+                 options=syn_options()[2:]))
+    fd = stack.accept(lfd).value[0]
+    sizes = [len(s.payload) for s in tcp_of(stack.send(fd, bytes(5000), 0.0).reaction)]
+    assert sizes and max(sizes) == payload
+
+
 def test_an_ack_above_the_cookie_decodes_with_a_larger_mss():
     """check_tcp_syn_cookie reads the index sent less how far the ACK reads below it: a
     cookie keeping 536 (index 0) decodes from SEG.ACK = ISS + 2 as 1300 (index 1), silently;
