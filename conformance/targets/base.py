@@ -37,6 +37,11 @@ class Capabilities:
     kernel_log: bool = False
     # The target can be built to break oracle rules on purpose (a planted bug for a test).
     breakable_rules: bool = False
+    # How late the target's timers may fire on a loaded host, as a factor of their delay: a
+    # timer of d seconds fires between d and d * timer_stretch seconds after it was set (never
+    # early). 1.0: the kernel's timers (jiffies, a few ms at most); a userspace stack whose
+    # timer loop counts sleeps sets more (conformance/targets/pytcp.py).
+    timer_stretch: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,16 @@ PREPARED_NICE = 10
 # pytcp answers an echo in 0.3 ms (median; p99 1.6 ms, max 3.9 ms over 500 echoes while another
 # run loaded the host); the window must also cover its delayed ACK (100 timer ticks of >= 1 ms).
 QUIESCENCE_WINDOW_S = 0.3
+# pytcp's timer loop (subsystems/timer.py Timer.__thread_timer) counts ticks, one per
+# time.sleep(0.001) plus a pass over every registered timer and task, and its TCP timers are
+# tick counts (protocols/tcp/session.py _transmit_packet: PACKET_RETRANSMIT_TIMEOUT = 1000 ticks,
+# doubled per retransmission). A tick is never shorter than 1 ms, and CPU contention stretches
+# it: a first retransmission 1.6 s after its segment under -n 2 (PREPARED_NICE above), and in a
+# whole -n 2 run (session 8) a SYN retransmitted after 1.45 s (1000 ticks), then 2.37 s later
+# (2000 ticks: 1.19 ms a tick). So a pytcp timer of d
+# seconds fires between d and TIMER_STRETCH * d seconds after it was set, and the tick length
+# differs from one interval to the next.
+TIMER_STRETCH = 1.6
 
 # The kernel of the DUT namespace must stay off the link: no IPv6 (no link-local address, MLD
 # or router solicitation on the veth, bridge or TAP), never an ARP reply.
@@ -167,7 +177,7 @@ class PytcpTarget(AgentTarget):
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(replies_synchronously=False, quiescence_window_s=QUIESCENCE_WINDOW_S,
-                            has_ipv6=False, oracle_profile="pytcp")
+                            has_ipv6=False, oracle_profile="pytcp", timer_stretch=TIMER_STRETCH)
 
     # -- one DUT ------------------------------------------------------------------------
     def _launch(self) -> AgentDut:
