@@ -37,11 +37,6 @@ class Capabilities:
     kernel_log: bool = False
     # The target can be built to break oracle rules on purpose (a planted bug for a test).
     breakable_rules: bool = False
-    # How late the target's timers may fire on a loaded host, as a factor of their delay: a
-    # timer of d seconds fires between d and d * timer_stretch seconds after it was set (never
-    # early). 1.0: the kernel's timers (jiffies, a few ms at most); a userspace stack whose
-    # timer loop counts sleeps sets more (conformance/targets/pytcp.py).
-    timer_stretch: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +78,11 @@ class TestBed:
     # Give the DUT's route to the tester of a family ("ipv4", "ipv6") attributes ("mtu 1400")
     # for this test only (None: the target has no routing table; conformance.author.dut_route).
     set_dut_route: Callable[[str, str], None] | None = None
+    # The time the target's timers have counted, in seconds, now: a test timing a target's
+    # timer (an RTO, its backoff) reads it instead of the host's clock. None: the target's
+    # timers run on the host's monotonic clock (a kernel's jiffies); a userspace stack whose
+    # timer loop counts its own ticks gives them (conformance/targets/pytcp.py).
+    dut_timer_clock: Callable[[], float] | None = None
     # Add an address ("2001:db8::5/64") to the DUT's end of the test link for this test only,
     # Duplicate Address Detection as its sysctls say (None: the target cannot).
     add_dut_address: Callable[[str], None] | None = None

@@ -10,19 +10,28 @@ import pytest
 
 from .states import LISTEN_PORT, listen, start_active_open
 
-INITIAL_RTO_S = 1.0  # RFC 6298 2.1
-
 # IPv4 only for now: the [ipv6-syn] run fails against the in-process reference target in a
 # whole serial run (its SYN retransmission recorded ~50 ms before the oracle's 1 s timer;
 # passes alone), not yet understood (session 7 closing note).
 pytestmark = pytest.mark.families("ipv4")
 
 
-def _retransmission_times(conn, flags: str, count: int, t0: float) -> list[float]:
+WAIT_S = 4.5  # for the next retransmission, on the host's clock (the 2 s backoff and slack)
+# A target counting its own timer ticks (pytcp) on a loaded host: its 1 s ran 4.25 s at a load
+# average of 17 (conformance/targets/pytcp.py TIMER_TICK_S).
+TICK_CLOCK_WAIT_S = 20.0
+
+
+def _retransmission_times(conn, flags: str, count: int, bed) -> list[float]:
+    """When the DUT retransmitted, in seconds after now, on the clock its timers run on: its
+    own where it counts its own ticks (bed.dut_timer_clock), else the host's."""
+    clock = bed.dut_timer_clock or time.monotonic
+    wait = WAIT_S if bed.dut_timer_clock is None else TICK_CLOCK_WAIT_S
+    t0 = clock()
     times = []
     for _ in range(count):
-        conn.expect(flags=flags, timeout=4.5)
-        times.append(time.monotonic() - t0)
+        conn.expect(flags=flags, timeout=wait)
+        times.append(clock() - t0)
     return times
 
 
@@ -42,23 +51,13 @@ def test_first_retransmission_after_one_second(ex, dut, endpoints, bed, segment)
         conn.send(flags="S")
         conn.expect(flags="SA")
         flags = "SA"
-    t0 = time.monotonic()
-    (first,) = _retransmission_times(conn, flags, 1, t0)
-    stretch = bed.capabilities.timer_stretch
-    assert 0.9 <= first <= 1.5 * stretch, f"first retransmission after {first:.2f} s"
+    (first,) = _retransmission_times(conn, flags, 1, bed)
+    assert 0.9 <= first <= 1.5, f"first retransmission after {first:.2f} s"
 
 
 @pytest.mark.requirement("RFC6298-5.5-MUST-backoff-doubles", "RFC9293-3.8.1-MUST-retransmit")
 def test_syn_retransmissions_back_off_exponentially(ex, dut, endpoints, bed):
     conn, fd, _ = start_active_open(ex, dut, endpoints)
-    t0 = time.monotonic()
-    first, second = _retransmission_times(conn, "S", 2, t0)
-    interval = second - first
-    # A target's timer fires late by up to its timer_stretch, by a different factor in each
-    # interval (pytcp's ticks), never early: the doubled interval is at least 1.7 times the
-    # initial RTO of 1 s (RFC 6298 2.1) and at most 2.5 times the first interval, stretched.
-    stretch = bed.capabilities.timer_stretch
-    assert 1.7 * min(first, INITIAL_RTO_S) <= interval, \
-        f"retransmissions at {first:.2f} s and {second:.2f} s: no backoff"
-    assert interval <= 2.5 * stretch * first, \
-        f"retransmissions at {first:.2f} s and {second:.2f} s: more than doubled"
+    first, second = _retransmission_times(conn, "S", 2, bed)
+    ratio = (second - first) / first
+    assert 1.7 <= ratio <= 2.5, f"retransmissions at {first:.2f} s and {second:.2f} s"
