@@ -4,9 +4,9 @@
 
 Waits: one retransmission interval of about 1 s, two intervals (1 s + 2 s) for the backoff."""
 
-import time
-
 import pytest
+
+from conformance.author.dut_clock import dut_clock
 
 from .states import LISTEN_PORT, listen, start_active_open
 
@@ -16,22 +16,17 @@ from .states import LISTEN_PORT, listen, start_active_open
 pytestmark = pytest.mark.families("ipv4")
 
 
-WAIT_S = 4.5  # for the next retransmission, on the host's clock (the 2 s backoff and slack)
-# A target counting its own timer ticks (pytcp) on a loaded host: its 1 s ran 4.25 s at a load
-# average of 17 (conformance/targets/pytcp.py TIMER_TICK_S).
-TICK_CLOCK_WAIT_S = 20.0
+WAIT_S = 4.5  # for the next retransmission, on the DUT's clock (the 2 s backoff and slack)
 
 
 def _retransmission_times(conn, flags: str, count: int, bed) -> list[float]:
-    """When the DUT retransmitted, in seconds after now, on the clock its timers run on: its
-    own where it counts its own ticks (bed.dut_timer_clock), else the host's."""
-    clock = bed.dut_timer_clock or time.monotonic
-    wait = WAIT_S if bed.dut_timer_clock is None else TICK_CLOCK_WAIT_S
-    t0 = clock()
+    """When the DUT retransmitted, in seconds after now, on the clock its timers run on."""
+    clock = dut_clock(bed)
+    t0 = clock.now()
     times = []
     for _ in range(count):
-        conn.expect(flags=flags, timeout=wait)
-        times.append(clock() - t0)
+        conn.expect(flags=flags, timeout=clock.wait_s(WAIT_S))
+        times.append(clock.now() - t0)
     return times
 
 
