@@ -78,6 +78,11 @@ class TestBed:
     # Give the DUT's route to the tester of a family ("ipv4", "ipv6") attributes ("mtu 1400")
     # for this test only (None: the target has no routing table; conformance.author.dut_route).
     set_dut_route: Callable[[str, str], None] | None = None
+    # The time the target's timers have counted, in seconds, now: a test timing a target's
+    # timer (an RTO, its backoff) reads it instead of the host's clock. None: the target's
+    # timers run on the host's monotonic clock (a kernel's jiffies); a userspace stack whose
+    # timer loop counts its own ticks gives them (conformance/targets/pytcp.py).
+    dut_timer_clock: Callable[[], float] | None = None
     # Add an address ("2001:db8::5/64") to the DUT's end of the test link for this test only,
     # Duplicate Address Detection as its sysctls say (None: the target cannot).
     add_dut_address: Callable[[str], None] | None = None

@@ -85,6 +85,7 @@ class LwipTarget(PytcpTarget):
     # The lockstep oracle judges lwIP with its `lwip` profile (reference_stack/profiles.py);
     # the analysed differences and expected failures are in suites/expectations/lwip.toml.
     analyses_module = "conformance.targets.lwip_analyses"
+    timer_tick_s = None  # lwIP's timers (sys_check_timeouts) read sys_now: the host's clock
 
     @classmethod
     def unavailable_reason(cls) -> str | None:

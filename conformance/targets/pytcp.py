@@ -26,6 +26,7 @@ namespace).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import os
 import shutil
@@ -37,7 +38,7 @@ from conformance.fabric.namespaces import DutConfig, DutNetns, run_ip
 from conformance.fabric.naming import SEQ_WRAP, WorkerPlan, base36
 from conformance.fabric.netns import entered, sysctl_path, write_sysctls
 from conformance.targets.agent_target import READY_TIMEOUT_S, AgentDut, AgentTarget, agent_env
-from conformance.targets.base import Capabilities
+from conformance.targets.base import Capabilities, TestBed
 
 SUPPORTED_SERIES = "2.7."
 AGENT_MODULE = "conformance.targets.pytcp_agent"
@@ -50,6 +51,16 @@ PREPARED_NICE = 10
 # pytcp answers an echo in 0.3 ms (median; p99 1.6 ms, max 3.9 ms over 500 echoes while another
 # run loaded the host); the window must also cover its delayed ACK (100 timer ticks of >= 1 ms).
 QUIESCENCE_WINDOW_S = 0.3
+# pytcp's timer loop (subsystems/timer.py Timer.__thread_timer) counts ticks, one per
+# time.sleep(0.001) plus a pass over every registered timer and task, and its TCP timers are
+# tick counts (protocols/tcp/session.py _transmit_packet: PACKET_RETRANSMIT_TIMEOUT = 1000 ticks,
+# doubled per retransmission). A tick is never shorter than 1 ms, and CPU contention stretches
+# it by a factor that changes with the load: in session 8's whole -n 2 run a SYN was
+# retransmitted 1.45 s (1000 ticks) and then 2.37 s (2000 ticks) later, and at a load average
+# of 17 the first retransmission came 2.64 s and 4.25 s after its segment. So a test times
+# pytcp's timers on its own clock: the ticks it counted (the agent's ``timer_ticks``), one
+# nominal millisecond each.
+TIMER_TICK_S = 0.001
 
 # The kernel of the DUT namespace must stay off the link: no IPv6 (no link-local address, MLD
 # or router solicitation on the veth, bridge or TAP), never an ARP reply.
@@ -151,6 +162,9 @@ class PytcpTarget(AgentTarget):
     # own symptoms), and the analysed ones are filed in pytcp.toml.
 
     prepared_duts = PREPARED_DUTS
+    # The length of a tick of the stack's own timer loop (None: its timers read the host's
+    # clock, as lwIP's sys_now does).
+    timer_tick_s: float | None = TIMER_TICK_S
 
     def dut_config(self, config: DutConfig) -> DutConfig:
         return silent_config(config)
@@ -186,6 +200,18 @@ class PytcpTarget(AgentTarget):
         """The command that starts the stack with its agent in ``netns`` on ``tap`` (a subclass
         driving another stack on a TAP, the ``lwip`` target, starts its own)."""
         return agent_argv(self.plan, netns, tap)
+
+    def begin_test(self, test_id: str) -> TestBed:
+        bed = super().begin_test(test_id)
+        if self.timer_tick_s is not None:
+            bed.dut_timer_clock = functools.partial(self._timer_clock, bed.handle)
+        return bed
+
+    def _timer_clock(self, dut: AgentDut) -> float:
+        """pytcp's timer clock now: the ticks its timer loop counted, in seconds."""
+        reply = dut.agent.request("timer_ticks", [], timeout=READY_TIMEOUT_S)
+        assert self.timer_tick_s is not None
+        return int(reply["value"]) * self.timer_tick_s
 
     def _before_echo(self, dut: AgentDut) -> None:
         renice_all_threads(dut.agent.pid, 0)

@@ -74,7 +74,19 @@ def errno_of(exc: BaseException) -> int:
 
 # -- the stack --------------------------------------------------------------------------
 
-def start_stack(tap: str, mac: str, ipv4: str, peer_ipv4: str, peer_mac: str) -> None:
+class TickCounter:
+    """The passes of pytcp's timer loop (subsystems/timer.py Timer.__thread_timer): the clock
+    its timers count (a TCP retransmission timer of 1000 is 1000 passes), read by a test that
+    times them (``PytcpCalls.timer_ticks``)."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+
+    def tick(self) -> None:
+        self.ticks += 1  # only the timer thread writes it
+
+
+def start_stack(tap: str, mac: str, ipv4: str, peer_ipv4: str, peer_mac: str) -> TickCounter:
     """pytcp's ``TcpIpStack.start()`` without IPv6 and without IPv4 duplicate address
     detection (see the module docstring)."""
     import pytcp
@@ -92,11 +104,14 @@ def start_stack(tap: str, mac: str, ipv4: str, peer_ipv4: str, peer_mac: str) ->
     handler.ip4_host.extend(handler.ip4_host_candidate)  # claimed without probing
     handler.ip4_host_candidate.clear()
     stack.arp_cache.add_entry(Ip4Address(peer_ipv4), MacAddress(peer_mac))
+    ticks = TickCounter()
+    stack.timer.register_method(method=ticks.tick)  # every pass of its timer loop
     stack.timer.start()
     stack.arp_cache.start()
     stack.rx_ring.start(tcpip.tap)
     stack.tx_ring.start(tcpip.tap)
     handler.start()
+    return ticks
 
 
 def crash_on_thread_exception() -> None:
@@ -122,11 +137,12 @@ class PytcpCalls:
     blocking call, which returns at once.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, ticks: TickCounter) -> None:
         from pytcp.lib import socket as pytcp_socket
         from pytcp.lib import stack
 
         self.pytcp = pytcp_socket
+        self.ticks = ticks
         self.stack = stack
         self.sockets: dict[int, Any] = {}
         self.connecting: dict[int, threading.Thread] = {}
@@ -346,6 +362,10 @@ class PytcpCalls:
                              for name, value in dataclasses.asdict(stats).items() if value})
         return counters
 
+    def timer_ticks(self) -> int:
+        """How many ticks pytcp's timer loop has counted (see TickCounter)."""
+        return self.ticks.ticks
+
     def close_all(self) -> None:
         for fd in sorted(self.sockets):
             try:
@@ -380,12 +400,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     out = protocol_stream()
     crash_on_thread_exception()
-    start_stack(args.tap, args.mac, args.ipv4, args.peer_ipv4, args.peer_mac)
+    ticks = start_stack(args.tap, args.mac, args.ipv4, args.peer_ipv4, args.peer_mac)
     facts = {"ready": True, "pid": os.getpid(), "pytcp": metadata.version("pytcp"),
              "optimised": not __debug__, "stack_start_s": round(time.perf_counter() - t0, 4)}
     out.write(json.dumps(facts).encode() + b"\n")
     out.flush()
-    serve(PytcpCalls(), sys.stdin.buffer, out)
+    serve(PytcpCalls(ticks), sys.stdin.buffer, out)
     # pytcp's threads are not daemons: leave without waiting for them.
     os._exit(0)
 

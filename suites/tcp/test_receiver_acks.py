@@ -7,6 +7,7 @@ load); when exactly an ACK goes is judged by the lockstep oracle (the profile's 
 
 import pytest
 
+from conformance.author.dut_clock import dut_clock
 from conformance.author.tcp_connection import seq_add
 from reference_stack.wire.frame import dissect
 
@@ -15,6 +16,8 @@ from .options import full_segment
 from .states import reach
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
+
+ACK_DELAY_LIMIT_S = 0.5  # RFC 1122 4.2.3.2 / RFC 5681 4.2
 
 
 def full_size(ex) -> int:
@@ -33,14 +36,17 @@ def test_out_of_order_segment_draws_an_immediate_duplicate_ack(ex, dut, endpoint
 
 @pytest.mark.requirement("RFC5681-3.2-SHOULD-immediate-ack-filling-gap",
                          "RFC2525-2.5-SHOULD-retain-above-sequence-data")
-def test_segment_filling_the_gap_is_acknowledged_with_what_lies_above(ex, dut, endpoints):
+def test_segment_filling_the_gap_is_acknowledged_with_what_lies_above(ex, dut, endpoints, bed):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     conn = peer.conn
     start = conn.snd_nxt
     conn.send(b"b" * 100, flags="PA", seq=seq_add(start, 100), advance=False)
     conn.expect(flags="A", ack=start)
+    clock = dut_clock(bed)  # the 500 ms bound is the DUT's timer: timed on its clock
+    t0 = clock.now()
     conn.send(b"a" * 100, flags="PA")  # fills the gap
-    conn.expect(flags="A", ack=seq_add(start, 200), timeout=0.5)
+    conn.expect(flags="A", ack=seq_add(start, 200), timeout=clock.wait_s(ACK_DELAY_LIMIT_S))
+    assert clock.now() - t0 < ACK_DELAY_LIMIT_S, "the segment filling the gap acknowledged late"
     conn.snd_nxt = seq_add(start, 200)
     assert dut.recv(peer.fd, 1000) == b"a" * 100 + b"b" * 100
 
@@ -49,9 +55,20 @@ def test_segment_filling_the_gap_is_acknowledged_with_what_lies_above(ex, dut, e
     "RFC5681-4.2-SHOULD-ack-every-second-segment",
     "RFC2525-2.13-SHOULD-no-stretch-ack",
 )
-def test_full_sized_segments_are_acknowledged_at_least_every_second_one(ex, dut, endpoints):
+def test_full_sized_segments_are_acknowledged_at_least_every_second_one(ex, dut, endpoints, bed):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     conn = peer.conn
+    if bed.dut_timer_clock is not None:
+        # A stack running its own timer loop (pytcp) sends its delayed ACK from a periodic timer
+        # (protocols/tcp/session.py _delayed_ack: every 100 ticks, re-armed as it sends): the
+        # four segments follow its ACK of a lone segment, so they all arrive within one period
+        # and how many ACKs they draw is its ACK policy, not where the period fell among them.
+        # (Not yet for every target: gVisor answers four segments after such an ACK with one
+        # ACK, both families, measured in session 8; without the lone segment it does so in
+        # one family or the other from run to run, at 56da2fa too: left for its analysis.)
+        clock = dut_clock(bed)
+        conn.send(b"x" * 10, flags="PA")
+        conn.expect(flags="A", ack=conn.snd_nxt, timeout=clock.wait_s(ACK_DELAY_LIMIT_S))
     start = conn.snd_nxt
     full = full_size(ex)
     for _ in range(4):

@@ -1,0 +1,39 @@
+"""Timing the DUT's timers on the clock they run on (an RTO, its backoff, a delayed ACK's
+bound): the host's monotonic clock for a kernel, the target's own for a userspace stack whose
+timer loop counts its own ticks (``TestBed.dut_timer_clock``: pytcp, whose ticks a loaded host
+stretches, conformance/targets/pytcp.py). A bound the RFCs set on a timer (RFC 6298 2.1: 1 s;
+RFC 1122 4.2.3.2: an ACK delay under 0.5 s) is the stack's own timing, so it is checked there;
+the tester waits for the frame as long as a loaded host may stretch that time.
+
+    clock = dut_clock(bed)
+    t0 = clock.now()
+    conn.expect(flags="A", timeout=clock.wait_s(0.5))
+    assert clock.now() - t0 < 0.5
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+# Host seconds a loaded host may take for one second of a tick-counting stack's clock: pytcp's
+# 1 s RTO ran 4.25 s at a load average of 17 (session 8).
+TICK_CLOCK_STRETCH = 5.0
+
+
+@dataclass(frozen=True)
+class DutClock:
+    now: Callable[[], float]  # seconds, on the clock the DUT's timers run on
+    stretch: float  # host seconds to wait for one of its seconds
+
+    def wait_s(self, dut_seconds: float) -> float:
+        """How long the tester waits (host seconds) for something due ``dut_seconds`` on it."""
+        return dut_seconds * self.stretch
+
+
+def dut_clock(bed: Any) -> DutClock:
+    if bed.dut_timer_clock is None:
+        return DutClock(time.monotonic, 1.0)
+    return DutClock(bed.dut_timer_clock, TICK_CLOCK_STRETCH)
