@@ -197,6 +197,7 @@ MODELLED: dict[str, Change] = {
     "net.ipv6.neigh.<test-link>.ucast_solicit": _field("max_unicast_solicit", int),
     "net.ipv6.neigh.<test-link>.mcast_solicit": _field("max_multicast_solicit", int),
     "net.ipv4.icmp_echo_ignore_all": _field("echo_ignore_all", _on),  # icmp_echo
+    "net.ipv6.icmp.echo_ignore_all": _field("echo6_ignore_all", _on),  # icmpv6_rcv
     "net.ipv4.icmp_echo_ignore_broadcasts": _field("echo_ignore_broadcasts", _on),  # icmp_rcv
 }
 

@@ -72,6 +72,10 @@ def _echo(st: IfaceState, ip: Ipv6Repr, request: Icmpv6Repr, trace: Trace,
           out: Output) -> None:
     """RFC 4443 4.2: an Echo Reply with the request's identifier, sequence number and data,
     from a unicast address of ours even when the request went to a group (SHOULD answer)."""
+    if st.profile.echo6_ignore_all:
+        # RFC 4443 4.2 MUST answer; Linux icmpv6_rcv: net.ipv6.icmp.echo_ignore_all
+        trace.add("icmpv6", DROP, "LINUX-icmpv6_rcv-echo-ignore-all")
+        return
     rule = "RFC4443-4.2-MUST-echo-reply"
     if ip.dst[0] == 0xFF:
         rule = "RFC4443-4.2-SHOULD-echo-multicast"

@@ -63,6 +63,16 @@ def test_echo_ignore_all(ignore):
     assert ("LINUX-icmp_echo-ignore-all" in r.rules()) is ignore
 
 
+@pytest.mark.parametrize("ignore", [False, True])
+def test_ipv6_echo_ignore_all(ignore):
+    """net.ipv6.icmp.echo_ignore_all (icmpv6_rcv): no Echo Reply while it is set."""
+    from .test_ipv6_pmtu_datagrams import echo, stack
+
+    r = echo(stack(dataclasses.replace(LINUX, echo6_ignore_all=ignore)), 0.0)
+    assert (len(r.frames) == 0) is ignore
+    assert ("LINUX-icmpv6_rcv-echo-ignore-all" in r.rules()) is ignore
+
+
 @pytest.mark.parametrize("profile", [RFC, LINUX], ids=["rfc", "linux"])
 def test_an_orphans_retransmissions(profile):
     profile = dataclasses.replace(profile, orphan_retries=None if profile is RFC else 1,
