@@ -767,6 +767,7 @@ class Profile:
     # net.ipv6.icmp.echo_ignore_all is set (off by default), as echo_ignore_all for IPv4.
     echo6_ignore_all: bool = False
 
+
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
     # for the connections of that family: mtu (RFC 9293 3.7.1 the MSS announced, RFC 1191 3

@@ -15,9 +15,11 @@ timestamp:
   !syn``: "not likely part of an ACK loop") is answered regardless and leaves the timestamp
   alone; otherwise it is limited as a challenge ACK is.
 
-Linux's host-wide challenge-ACK budget (net.ipv4.tcp_challenge_ack_limit) is off by default
-since 6.0 (INT_MAX) and is not modelled. The TIME-WAIT minisocket and the child of a request
-socket start with their own timestamp unarmed (tcp_time_wait, tcp_create_openreq_child).
+Linux's per-namespace challenge-ACK budget (net.ipv4.tcp_challenge_ack_limit) is off by default
+since 6.0 (INT_MAX); a smaller one draws a random budget each second, which is not modelled
+(profile challenge_ack_limit: tests needing more than its certain part declare it). The
+TIME-WAIT minisocket and the child of a request socket start with their own timestamp unarmed
+(tcp_time_wait, tcp_create_openreq_child).
 """
 
 from __future__ import annotations

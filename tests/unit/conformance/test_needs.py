@@ -36,3 +36,22 @@ def test_route_attributes_and_predicates():
 def test_an_unknown_feature_is_an_authoring_error():
     with pytest.raises(ValueError):
         unmet(LINUX, {"timestamp": True})
+
+
+def test_a_challenge_ack_budget_names_its_sysctl():
+    """net.ipv4.tcp_challenge_ack_limit = 2 (kernel default INT_MAX) leaves one certain
+    challenge ACK a second: a test needing two (a budget of three at least) is skipped; the
+    kernel's default, or a budget of three, lets it run."""
+    from conformance.judge.sysctls import not_modelled, profile_with_sysctls
+
+    sysctls = {"net.ipv4.tcp_challenge_ack_limit": "2"}
+    two, used = profile_with_sysctls(LINUX, sysctls)
+    assert used == sysctls and two.challenge_ack_limit == 2
+    assert unmet(two, {"challenge_ack_limit": at_least(3)}, sysctls) == (
+        "needs challenge_ack_limit >= 3; the DUT has challenge_ack_limit=2 "
+        "(net.ipv4.tcp_challenge_ack_limit=2)")
+    assert "net.ipv4.tcp_challenge_ack_limit" in not_modelled(sysctls)  # the random rest
+    default = {"net.ipv4.tcp_challenge_ack_limit": "2147483647"}
+    assert unmet(profile_with_sysctls(LINUX, default)[0], {"challenge_ack_limit": at_least(3)}
+                 ) is None
+    assert not not_modelled(default)
