@@ -737,6 +737,15 @@ class Profile:
     # rate limited; nothing for a RST), after the ACK field's check (tcp/synack_tsval.py).
     reqsk_tsecr_check: bool = False
 
+    # -- camp16 (issue 16): the 300 s fuzz campaigns against lwIP and gVisor --
+    # RFC 9293 3.2 / 3.7.1: the MSS option is sent in a SYN only, and the send MSS is fixed
+    # from the peer's SYN (RFC 1122 4.2.2.6); what a later segment's MSS option does is left
+    # open (RFC 9293 3.1: an option may come in any segment). lwIP's tcp_process calls
+    # tcp_parseopt for every segment but a RST, a SYN in a synchronized state and TIME_WAIT's
+    # (src/core/tcp_in.c), acceptable or not, and its MSS case sets pcb->mss (0 or above
+    # TCP_MSS: TCP_MSS) each time: the segments sent next are cut to it. Value: TCP_MSS.
+    mss_option_any_segment: int | None = None
+
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
     # for the connections of that family: mtu (RFC 9293 3.7.1 the MSS announced, RFC 1191 3
@@ -1169,6 +1178,11 @@ LWIP = Profile(
     # TCP_SND_BUF - 1) = 32767). (Their second condition, fewer queued pbufs than
     # TCP_SNDQUEUELOWAT, is not modelled: the suites never queue that many.)
     pollout_low_water=32767,
+
+    # -- camp16 (issue 16): the 300 s fuzz campaigns --
+    # tcp_in.c tcp_process -> tcp_parseopt on every segment: an MSS option after the
+    # handshake sets pcb->mss (TCP_MSS 1460 caps it; stateful finding 2e4ab5ce242a).
+    mss_option_any_segment=1460,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

@@ -412,6 +412,29 @@ def window_shrink_ignored(ctx: Context) -> bool:
             and ctx.response == "unexpected:tcp:P.")
 
 
+# -- camp16 (session 8): the 300 s campaigns' findings ----------------------------------
+
+def ack_of_unacceptable_segment_taken(ctx: Context) -> bool:
+    """The segment that diverged has ACK (no SYN or RST), no text, FIN or room in the window
+    for its sequence number (RFC 9293 3.10.7.4's first check finds it unacceptable) and a
+    SEG.ACK that acknowledges data the stateful case sent (SND.UNA < SEG.ACK =< SND.NXT), and
+    lwIP answered with text: tcp_receive processes the ACK field (lastack advanced, the
+    acknowledged data freed) before it tests the sequence number of a segment without text
+    (tcp_ack_now), so the data Nagle held behind the acknowledged octets goes out, where
+    RFC 9293 sends an ACK and drops the segment, its ACK field unprocessed."""
+    rcv_nxt = ctx.constants["tester_iss"] + 1
+    base = ctx.constants["dut_isn"] + 1
+    segment = _segments(ctx, current_only=True)
+    if not segment or _flags(segment[0]) & (SYN | RST | FIN) or not _flags(segment[0]) & ACK:
+        return False
+    f = segment[0]
+    snd_nxt = _snd_nxt_bounds(ctx, len(_segments(ctx)))[-1]
+    acked = _offset(f["tcp.ack"], base)
+    texts = [flatten(dissect(a)).get("tcp.payload") for a in ctx.answers]
+    return (not f.get("tcp.payload") and _offset(f["tcp.seq"], rcv_nxt) >= LWIP_TCP_WND
+            and 0 < acked <= _offset(snd_nxt, base) and any(texts))
+
+
 ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_receive-insane-offset": insane_offset,
     "tcp_receive-text-without-ack-bit": text_without_ack_bit,
@@ -434,4 +457,5 @@ ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_process-rst-window-edge-after-fin": rst_at_window_edge_after_fin,
     "tcp_process-rst-seq-only-after-fin": rst_starting_before_window_after_fin,
     "tcp_receive-window-shrink-ignored": window_shrink_ignored,
+    "tcp_receive-ack-of-unacceptable-segment": ack_of_unacceptable_segment_taken,
 }

@@ -244,6 +244,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     length = seg.segment_len
     ts = segment_timestamps(p.last_timestamps_option, seg) if tcb.ts_ok else None
 
+    lwip_arrival.mss_option_taken(layer, tcb, seg)  # (tcp_parseopt first)
     if lwip_arrival.syn_copy_in_syn_received(layer, tcb, seg, now):
         return
     # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.

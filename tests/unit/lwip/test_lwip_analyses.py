@@ -288,3 +288,16 @@ def test_window_shrink_ignored():
                        steps=({"frame": first.hex()}, {"call": "send", "data": "61"}))
     assert window_shrink_ignored(case_of(zero))
     assert not window_shrink_ignored(case_of(seg(RCV_NXT, DUT_NXT, ACK)))  # window 512
+
+
+def test_ack_of_an_unacceptable_segment_taken():
+    from conformance.targets.lwip_analyses import ack_of_unacceptable_segment_taken as taken
+    two = ({"call": "send", "data": "61"}, {"call": "send", "data": "62"})
+    old = frame(seg(RCV_NXT - 1, DUT_NXT + 1, ACK))  # before RCV.NXT, acks the first octet
+    text = seg(DUT_NXT + 1, RCV_NXT, ACK | PSH, b"b")  # the octet Nagle held
+    assert taken(stateful(*two, old, answers=(text,)))
+    assert not taken(stateful(*two, old, answers=(seg(DUT_NXT + 2, RCV_NXT, ACK),)))  # no text
+    inside = frame(seg(RCV_NXT, DUT_NXT + 1, ACK))  # acceptable: processed by RFC 9293 too
+    assert not taken(stateful(*two, inside, answers=(text,)))
+    unsent = frame(seg(RCV_NXT - 1, DUT_NXT + 3, ACK))  # beyond SND.NXT: another analysis
+    assert not taken(stateful(*two, unsent, answers=(text,)))
