@@ -745,6 +745,11 @@ class Profile:
     # (src/core/tcp_in.c), acceptable or not, and its MSS case sets pcb->mss (0 or above
     # TCP_MSS: TCP_MSS) each time: the segments sent next are cut to it. Value: TCP_MSS.
     mss_option_any_segment: int | None = None
+    # RFC 5681 4.2: a receiver SHOULD send an immediate ACK when a segment fills all or part of
+    # a gap in the sequence space. lwIP's tcp_receive acknowledges in-order text with tcp_ack
+    # (the delayed ACK: TF_ACK_DELAY, sent by tcp_fasttmr) whether or not out-of-order
+    # segments stay queued beyond what it took (tcp_in.c, "Acknowledge the segment(s).").
+    gap_fill_ack_delayed: bool = False
 
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
@@ -1183,6 +1188,9 @@ LWIP = Profile(
     # tcp_in.c tcp_process -> tcp_parseopt on every segment: an MSS option after the
     # handshake sets pcb->mss (TCP_MSS 1460 caps it; stateful finding 2e4ab5ce242a).
     mss_option_any_segment=1460,
+    # tcp_in.c tcp_receive: tcp_ack for in-order text, out-of-order data queued or not
+    # (hypothesis finding 3843d23bdfdf).
+    gap_fill_ack_delayed=True,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

@@ -435,6 +435,28 @@ def ack_of_unacceptable_segment_taken(ctx: Context) -> bool:
             and 0 < acked <= _offset(snd_nxt, base) and any(texts))
 
 
+def _after_listen_syn(ctx: Context) -> Context:
+    """The context with the tester's RCV.NXT taken from the case's opening SYN (no ACK nor
+    RST) to lwIP's listener: tcp_listen_input sets rcv_nxt = SEG.SEQ + 1 (its FIN and text
+    dropped); the analyses above count from the canonical connection's RCV.NXT."""
+    for f in _segments(ctx)[:1]:
+        if _flags(f) & (SYN | ACK | RST) == SYN:
+            iss = int(f["tcp.seq"])  # type: ignore[call-overload]
+            return dataclasses.replace(ctx, constants={**ctx.constants, "tester_iss": iss})
+    return ctx
+
+
+def rst_at_window_edge_in_syn_received(ctx: Context) -> bool:
+    """rst_at_window_edge in the SYN-RECEIVED the case's opening SYN made (hypothesis cases
+    from LISTEN)."""
+    return ctx.canonical is not None and rst_at_window_edge(_after_listen_syn(ctx))
+
+
+def rst_starting_before_window_in_syn_received(ctx: Context) -> bool:
+    """rst_starting_before_window in the SYN-RECEIVED the case's opening SYN made."""
+    return ctx.canonical is not None and rst_starting_before_window(_after_listen_syn(ctx))
+
+
 ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_receive-insane-offset": insane_offset,
     "tcp_receive-text-without-ack-bit": text_without_ack_bit,
@@ -458,4 +480,6 @@ ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_process-rst-seq-only-after-fin": rst_starting_before_window_after_fin,
     "tcp_receive-window-shrink-ignored": window_shrink_ignored,
     "tcp_receive-ack-of-unacceptable-segment": ack_of_unacceptable_segment_taken,
+    "tcp_process-rst-window-edge-in-syn-rcvd": rst_at_window_edge_in_syn_received,
+    "tcp_process-rst-seq-only-in-syn-rcvd": rst_starting_before_window_in_syn_received,
 }

@@ -279,3 +279,16 @@ def test_mss_option_with_rst_or_in_time_wait_is_not_parsed() -> None:
     mss = c.tcb().mss
     c.note(c.seg(ACK | PSH, payload=b"x", options=(TcpOptMss(10),)))
     assert c.tcb().mss == mss
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_text_filling_part_of_a_gap(profile) -> None:
+    """RFC 5681 4.2: text that fills part of a gap is acknowledged at once; lwIP's
+    tcp_receive delays the ACK (tcp_ack) while out-of-order data stays queued (hypothesis
+    finding 3843d23bdfdf)."""
+    c = bring_to(State.ESTABLISHED, profile)
+    (dup,) = c.note(c.seg(ACK, seq=c.snd_nxt + 2, payload=b"z"))  # out of order: at once
+    reaction = c.seg(ACK, payload=b"a")  # at RCV.NXT, one octet short of the queued one
+    (prediction,) = reaction.predictions
+    assert dissect(reaction.frames[0]).tcp.ack == dup.ack + 1
+    assert ("timing.delay_ms" in prediction.variance) is (profile is LWIP)
