@@ -435,27 +435,30 @@ def ack_of_unacceptable_segment_taken(ctx: Context) -> bool:
             and 0 < acked <= _offset(snd_nxt, base) and any(texts))
 
 
-def _after_listen_syn(ctx: Context) -> Context:
+def _after_listen_syn(ctx: Context) -> Context | None:
     """The context with the tester's RCV.NXT taken from the case's opening SYN (no ACK nor
     RST) to lwIP's listener: tcp_listen_input sets rcv_nxt = SEG.SEQ + 1 (its FIN and text
-    dropped); the analyses above count from the canonical connection's RCV.NXT."""
-    for f in _segments(ctx)[:1]:
-        if _flags(f) & (SYN | ACK | RST) == SYN:
-            iss = int(f["tcp.seq"])  # type: ignore[call-overload]
-            return dataclasses.replace(ctx, constants={**ctx.constants, "tester_iss": iss})
-    return ctx
+    dropped); the analyses above count from the canonical connection's RCV.NXT. None when
+    the case opened with no such SYN or the SYN is the segment that diverged."""
+    segments = _segments(ctx)
+    if ctx.canonical is None or len(segments) < 2 or \
+            _flags(segments[0]) & (SYN | ACK | RST) != SYN:
+        return None
+    iss = int(segments[0]["tcp.seq"])  # type: ignore[call-overload]
+    return dataclasses.replace(ctx, constants={**ctx.constants, "tester_iss": iss})
 
 
 def rst_at_window_edge_in_syn_received(ctx: Context) -> bool:
     """rst_at_window_edge in the SYN-RECEIVED the case's opening SYN made (hypothesis cases
     from LISTEN)."""
-    return ctx.canonical is not None and rst_at_window_edge(_after_listen_syn(ctx))
+    opened = _after_listen_syn(ctx)
+    return opened is not None and rst_at_window_edge(opened)
 
 
 def rst_starting_before_window_in_syn_received(ctx: Context) -> bool:
     """rst_starting_before_window in the SYN-RECEIVED the case's opening SYN made."""
-    return ctx.canonical is not None and rst_starting_before_window(_after_listen_syn(ctx))
-
+    opened = _after_listen_syn(ctx)
+    return opened is not None and rst_starting_before_window(opened)
 
 ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_receive-insane-offset": insane_offset,

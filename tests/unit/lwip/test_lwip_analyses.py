@@ -306,10 +306,13 @@ def test_ack_of_an_unacceptable_segment_taken():
 def test_rsts_in_the_syn_received_a_listen_case_opened():
     from conformance.targets.lwip_analyses import (
         rst_at_window_edge_in_syn_received as edge,
+    )
+    from conformance.targets.lwip_analyses import (
         rst_starting_before_window_in_syn_received as before,
     )
     syn = seg(RCV_NXT, 0, SYN)  # the listener's RCV.NXT is RCV_NXT + 1 after it
     assert edge(case(syn, seg(RCV_NXT + 1 + 65535, DUT_NXT, RST | ACK), state="LISTEN"))
-    assert not edge(case(syn, seg(RCV_NXT + 65535, DUT_NXT, RST | ACK), state="LISTEN"))
+    assert not edge(case(syn, seg(RCV_NXT + 1 + 100, DUT_NXT, RST | ACK), state="LISTEN"))
+    assert not edge(case(seg(RCV_NXT + 65535, DUT_NXT, RST | ACK), state="LISTEN"))  # no SYN
     assert before(case(syn, seg(RCV_NXT, DUT_NXT, RST | ACK, b"ab"), state="LISTEN"))
     assert not before(case(syn, seg(RCV_NXT + 1, DUT_NXT, RST | ACK, b"ab"), state="LISTEN"))
