@@ -750,6 +750,13 @@ class Profile:
     # (the delayed ACK: TF_ACK_DELAY, sent by tcp_fasttmr) whether or not out-of-order
     # segments stay queued beyond what it took (tcp_in.c, "Acknowledge the segment(s).").
     gap_fill_ack_delayed: bool = False
+    # RFC 6298 5.4 retransmits the earliest unacknowledged segment (RFC 9293 3.8.1 lets it be
+    # repacketized with the data after it). gVisor's netstack (transport/tcp/snd.go
+    # retransmitTimerExpired -> cc.HandleRTOExpired: SndCwnd 1 packet, Outstanding 0; then
+    # sendData from writeList.Front()) resends the head segment as it was sent: maybeSendSegment
+    # merges only segments without a sequence number yet, and the one-packet window stops the
+    # loop after it (no later data beside it).
+    rto_resends_head_segment: bool = False
 
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
@@ -1108,6 +1115,11 @@ GVISOR = Profile(
     # accept.go createConnectingEndpoint makes the connection with newEndpoint and copies
     # the listener's receive window only: SO_SNDBUF set on a listener is not inherited.
     listener_sndbuf_inherited=False,
+
+    # -- camp16 (issue 16): the 300 s fuzz campaigns --
+    # snd.go retransmitTimerExpired, sendData, maybeSendSegment: the RTO resends the head
+    # segment alone, its boundaries as sent (stateful finding b902698dc101).
+    rto_resends_head_segment=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

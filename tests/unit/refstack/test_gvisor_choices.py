@@ -529,3 +529,22 @@ def test_tail_of_a_segment_resplit_after_packet_too_big_is_not_held_by_nagle() -
     assert sizes == {"gvisor": [1240, 160], "rfc": [1240]}
     rule = "GVISOR-maybe_send_segment-nagle-new-data-only"
     assert rule in rules["gvisor"] and rule not in rules["rfc"]
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_timeout_resends_the_head_segment_as_sent(profile) -> None:
+    """RFC 9293 3.8.1 lets the retransmission after a timeout carry the data queued after the
+    head; netstack's retransmitTimerExpired -> sendData resends the head segment with its
+    boundaries as sent, alone in a one-packet window (stateful finding b902698dc101)."""
+    c = bring_to(State.SYN_SENT, profile)
+    c.note(c.advance(SYN | ACK, options=syn_options(mss=1000, wscale=None, ts=None)))
+    (first,) = tcp_of(c.stack.send(c.fd, b"a", 0.0).reaction)
+    c.stack.send(c.fd, b"b", 0.0)  # held by Nagle, or in flight behind the first
+    now = c.stack.poll_at()
+    while True:
+        again = tcp_of(c.stack.poll(now))
+        if any(s.seq == first.seq for s in again):
+            break
+        now = c.stack.poll_at()
+    (resent,) = [s for s in again if s.seq == first.seq]
+    assert resent.payload == (b"a" if profile is GVISOR else b"ab")
