@@ -757,6 +757,11 @@ class Profile:
     # merges only segments without a sequence number yet, and the one-packet window stops the
     # loop after it (no later data beside it).
     rto_resends_head_segment: bool = False
+    # RFC 1122 4.2.2.13 resets on new data after CLOSE; a segment without text carries none.
+    # netstack's rcv.go handleRcvdSegmentClosing (FIN-WAIT-1/2, rcvClosed after close())
+    # aborts when RCV.NXT < SEG.SEQ + payload (endDataSeq), so a segment without text (nor FIN)
+    # that starts beyond RCV.NXT inside the window aborts the connection too.
+    closed_abort_on_empty_beyond_rcv_nxt: bool = False
 
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
@@ -1120,6 +1125,9 @@ GVISOR = Profile(
     # snd.go retransmitTimerExpired, sendData, maybeSendSegment: the RTO resends the head
     # segment alone, its boundaries as sent (stateful finding b902698dc101).
     rto_resends_head_segment=True,
+    # rcv.go handleRcvdSegmentClosing: endDataSeq = SEG.SEQ + payload beyond RCV.NXT aborts
+    # after close(), text or not (stateful findings 8aadcd25e7c0, d1c98e45640f).
+    closed_abort_on_empty_beyond_rcv_nxt=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

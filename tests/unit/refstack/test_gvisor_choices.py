@@ -548,3 +548,14 @@ def test_timeout_resends_the_head_segment_as_sent(profile) -> None:
         now = c.stack.poll_at()
     (resent,) = [s for s in again if s.seq == first.seq]
     assert resent.payload == (b"a" if profile is GVISOR else b"ab")
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_segment_without_text_beyond_rcv_nxt_after_close(profile) -> None:
+    """RFC 1122 4.2.2.13 resets on new data after close(); a pure ACK beyond RCV.NXT (in the
+    window) carries none. netstack's handleRcvdSegmentClosing compares SEG.SEQ + payload with
+    RCV.NXT and aborts (stateful findings 8aadcd25e7c0, d1c98e45640f)."""
+    c = _orphan(profile, State.FIN_WAIT_2)
+    replies = c.note(c.seg(ACK, seq=c.snd_nxt + 100, options=_stamp(101)))
+    assert [r.flags & RST for r in replies] == ([RST] if profile is GVISOR else [])
+    assert c.state() is (State.CLOSED if profile is GVISOR else State.FIN_WAIT_2)
