@@ -762,6 +762,12 @@ class Profile:
     # aborts when RCV.NXT < SEG.SEQ + payload (endDataSeq), so a segment without text (nor FIN)
     # that starts beyond RCV.NXT inside the window aborts the connection too.
     closed_abort_on_empty_beyond_rcv_nxt: bool = False
+    # RFC 791 3.1: Security, Stream ID and the source and record route options "appear at
+    # most once in a datagram" (what a host does with a repeat is not said; RFC 1122 3.2.2.5
+    # SHOULD send a Parameter Problem for a datagram discarded for a bad parameter). netstack
+    # (network/ipv4/ipv4.go processIPOptions: seenOptions) discards a datagram repeating any
+    # option kind but NOP, with a Parameter Problem pointing at the repeat.
+    ip_option_repeat_param_problem: bool = False
 
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
@@ -1128,6 +1134,9 @@ GVISOR = Profile(
     # rcv.go handleRcvdSegmentClosing: endDataSeq = SEG.SEQ + payload beyond RCV.NXT aborts
     # after close(), text or not (stateful findings 8aadcd25e7c0, d1c98e45640f).
     closed_abort_on_empty_beyond_rcv_nxt=True,
+    # ipv4.go processIPOptions: a repeated option kind draws a Parameter Problem
+    # (hypothesis findings 8a005804d43b, d5af5a58dd62: LSRR twice).
+    ip_option_repeat_param_problem=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

@@ -24,6 +24,7 @@ RULE_OPTION_FORMAT = "RFC1122-3.2.2.5-SHOULD-parameter-problem"
 RULE_SOURCE_ROUTE = "LINUX-ip_rcv_options-accept_source_route"
 RULE_OPTIONS = "RFC1122-3.2.1.8-MUST-pass-options"
 RULE_TIMESTAMP_ROOM = "GVISOR-handle_timestamp-no-room-parameter-problem"
+RULE_REPEATED = "GVISOR-process_ip_options-repeated-option-parameter-problem"
 ROUTE_KINDS = (7, 131, 137)  # Record Route, LSRR, SSRR: pointer >= 4 (RFC 791 3.1)
 TIMESTAMP_KIND = 68  # Internet Timestamp: pointer >= 5
 MS_PER_DAY = 86_400_000
@@ -38,10 +39,18 @@ def check(ip: Ipv4Repr, profile: Profile, addr: Addressing, now: float
     if profile.ip_options_compile:
         return _check_compiled(ip, profile, addr, now)
     offset = 20
+    seen: set[int] = set()
     for opt in ip.options:
         if isinstance(opt, Ipv4OptMalformed):
             return "param", RULE_OPTION_FORMAT, offset  # broken framing: at the option
         raw = opt.emit()
+        if profile.ip_option_repeat_param_problem and not isinstance(opt, Ipv4OptNop | Ipv4OptEol):
+            # RFC 791 3.1 has most options appear at most once in a datagram; gVisor
+            # (network/ipv4/ipv4.go processIPOptions: seenOptions) answers any repeated kind
+            # with a Parameter Problem pointing at the repeat (RFC 1122 3.2.2.5).
+            if raw[0] in seen:
+                return "param", RULE_REPEATED, offset
+            seen.add(raw[0])
         if raw[0] in ROUTE_KINDS or raw[0] == TIMESTAMP_KIND:
             least = 5 if raw[0] == TIMESTAMP_KIND else 4
             if len(raw) < least - 1:

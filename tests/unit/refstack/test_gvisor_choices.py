@@ -559,3 +559,18 @@ def test_segment_without_text_beyond_rcv_nxt_after_close(profile) -> None:
     replies = c.note(c.seg(ACK, seq=c.snd_nxt + 100, options=_stamp(101)))
     assert [r.flags & RST for r in replies] == ([RST] if profile is GVISOR else [])
     assert c.state() is (State.CLOSED if profile is GVISOR else State.FIN_WAIT_2)
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_repeated_option_draws_a_parameter_problem(profile) -> None:
+    """RFC 791 3.1: a source route appears at most once in a datagram; netstack's
+    processIPOptions (seenOptions) answers a repeat with a Parameter Problem pointing at it
+    (offset 20 + 7); the rfc profile takes the route (hypothesis 8a005804d43b)."""
+    from reference_stack.wire.ipv4 import Ipv4OptLsrr
+    s = make_stack(profile)
+    request = Icmpv4Repr.echo_request(7, 1, b"")
+    route = Ipv4OptLsrr(4, (bytes((198, 18, 250, 9)),))
+    frame = RawPeer(s).ip_frame(IPPROTO_ICMP, request.emit(), options=(route, route))
+    answers = [dissect(f).icmpv4 for f in s.receive(frame, 0.0).frames]
+    problems = [(a.type, a.rest >> 24) for a in answers if a is not None and a.type == 12]
+    assert problems == ([(12, 27)] if profile is GVISOR else [])
