@@ -1137,6 +1137,8 @@ GVISOR = Profile(
     # ipv4.go processIPOptions: a repeated option kind draws a Parameter Problem
     # (hypothesis findings 8a005804d43b, d5af5a58dd62: LSRR twice).
     ip_option_repeat_param_problem=True,
+    # (icmp_quote_recorded_route, set above, now covers a Timestamp option too: ipv4.go
+    # handleTimestamp stamps it on receipt before an error quotes it; hypothesis a0353a37bb9c.)
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

@@ -148,21 +148,36 @@ def _check_compiled(ip: Ipv4Repr, profile: Profile, addr: Addressing, now: float
     return "ok", RULE_OPTIONS, 0
 
 
-def recorded_on_receive(original: Ipv4Repr, original_bytes: bytes, our_ip: bytes) -> bytes:
+def recorded_on_receive(original: Ipv4Repr, original_bytes: bytes, our_ip: bytes, now: float
+                        ) -> tuple[bytes, tuple[tuple[int, int], ...]]:
     """The datagram as gVisor's netstack holds it after its receive-side option processing
-    (network/ipv4/ipv4.go processIPOptions, handleRecordRoute: the Record Route option gets
-    this host's address in place, its pointer advanced; the header checksum is left as it
-    came): what an ICMP error about it quotes (profile icmp_quote_recorded_route). RFC 792
-    quotes "the internet header" of the datagram; RFC 791 3.1 records the route at each
-    host. Other options are quoted as received."""
-    if not any(isinstance(opt, Ipv4OptRecordRoute) for opt in original.options):
-        return original_bytes
-    options = tuple(_record(opt, our_ip) if isinstance(opt, Ipv4OptRecordRoute) else opt
-                    for opt in original.options)
-    area = emit_ipv4_options(options)
-    start = 20
+    (network/ipv4/ipv4.go processIPOptions: handleRecordRoute records this host's address in
+    a Record Route option in place, its pointer advanced; handleTimestamp stamps a Timestamp
+    option (this host's address too for flags 1 and 3) or counts an overflow; the header
+    checksum is left as it came): what an ICMP error about it quotes (profile
+    icmp_quote_recorded_route), with the spans of the datagram holding a timestamp (netstack's
+    clock). RFC 792 quotes "the internet header" of the datagram; RFC 791 3.1 records the
+    route and the timestamps at each host. Other options are quoted as received."""
+    kinds = (Ipv4OptRecordRoute, Ipv4OptTimestamp)
+    if not any(isinstance(opt, kinds) for opt in original.options):
+        return original_bytes, ()
+    stamp = (int(now * 1000) % MS_PER_DAY).to_bytes(4, "big")
+    options, spans, at = [], [], HEADER
+    for opt in original.options:
+        new = opt
+        if isinstance(opt, Ipv4OptRecordRoute):
+            new = _record(opt, our_ip)
+        elif isinstance(opt, Ipv4OptTimestamp):
+            new = _stamp(opt, our_ip, stamp)
+            if new.pointer != opt.pointer:  # stamped: the entry's last 4 octets
+                end = at + 4 + (new.pointer - 5)
+                spans.append((end - 4, end))
+        options.append(new)
+        at += len(opt.emit())
+    area = emit_ipv4_options(tuple(options))
+    start = HEADER
     end = original.header_len
     if len(area) > end - start:
-        return original_bytes
+        return original_bytes, ()
     area += original_bytes[start + len(area):end]
-    return original_bytes[:start] + area + original_bytes[end:]
+    return original_bytes[:start] + area + original_bytes[end:], tuple(spans)

@@ -574,3 +574,23 @@ def test_repeated_option_draws_a_parameter_problem(profile) -> None:
     answers = [dissect(f).icmpv4 for f in s.receive(frame, 0.0).frames]
     problems = [(a.type, a.rest >> 24) for a in answers if a is not None and a.type == 12]
     assert problems == ([(12, 27)] if profile is GVISOR else [])
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_port_unreachable_quotes_the_stamped_timestamp(profile) -> None:
+    """netstack's handleTimestamp stamps a Timestamp option on receipt (pointer 5 -> 9, its
+    clock in the entry), before an error quotes the header; the rfc profile quotes it as
+    received (hypothesis a0353a37bb9c). The stamp's octets are free in the prediction."""
+    from reference_stack.variance import Masked
+    from reference_stack.wire.ipv4 import Ipv4OptTimestamp
+    from reference_stack.wire.udp import UdpRepr
+    s = make_stack(profile)
+    peer = RawPeer(s)
+    frame = peer.ip_frame(17, UdpRepr(1024, 7, b"").emit(peer.src_ip, s.ip),
+                          options=(Ipv4OptTimestamp(5, 0, 0, bytes(4)),))
+    reaction = s.receive(frame, 0.0)
+    quoted = dissect(reaction.frames[0]).icmpv4.payload
+    assert quoted[22] == (9 if profile is GVISOR else 5)
+    payload = reaction.predictions[0].variance.get("icmpv4.payload")
+    assert (payload.free if isinstance(payload, Masked) else ()) == (
+        ((24, 28),) if profile is GVISOR else ())
