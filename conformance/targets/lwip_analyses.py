@@ -396,6 +396,11 @@ def rst_starting_before_window_after_fin(ctx: Context) -> bool:
     return rst_starting_before_window(_after_peer_fin(ctx))
 
 
+# What lwIP sends into the window it did not see close: data, data with the FIN of a
+# shutdown() or close(), or that FIN alone.
+SENT_INTO_CLOSED_WINDOW = ("unexpected:tcp:P.", "unexpected:tcp:FP.", "unexpected:tcp:F.")
+
+
 def window_shrink_ignored(ctx: Context) -> bool:
     """An earlier pure ACK of the case at RCV.NXT acknowledging SND.NXT (the first segment
     after the handshake: SND.WL1 = SEG.SEQ, SND.WL2 = SEG.ACK) closed the window (0), and
@@ -409,7 +414,7 @@ def window_shrink_ignored(ctx: Context) -> bool:
             and not first[0].get("tcp.payload") and int(first[0]["tcp.window"]) == 0  # type: ignore[call-overload]
             and _offset(first[0]["tcp.seq"], rcv_nxt) == 0
             and _offset(first[0]["tcp.ack"], snd_nxt) == 0
-            and ctx.response == "unexpected:tcp:P.")
+            and ctx.response in SENT_INTO_CLOSED_WINDOW)
 
 
 # -- camp16 (session 8): the 300 s campaigns' findings ----------------------------------

@@ -316,3 +316,14 @@ def test_rsts_in_the_syn_received_a_listen_case_opened():
     assert not edge(case(seg(RCV_NXT + 65535, DUT_NXT, RST | ACK), state="LISTEN"))  # no SYN
     assert before(case(syn, seg(RCV_NXT, DUT_NXT, RST | ACK, b"ab"), state="LISTEN"))
     assert not before(case(syn, seg(RCV_NXT + 1, DUT_NXT, RST | ACK, b"ab"), state="LISTEN"))
+
+
+def test_window_shrink_ignored_with_the_fin_of_a_shutdown():
+    from conformance.targets.lwip_analyses import window_shrink_ignored
+    zero = seg(RCV_NXT, DUT_NXT, ACK)
+    zero = zero[:48] + bytes(2) + zero[50:]
+    for response, taken in (("unexpected:tcp:FP.", True), ("unexpected:tcp:F.", True),
+                            ("unexpected:tcp:R.", False)):
+        ctx = Context("", "passive-open+calls", response, (), earlier=((zero, ()),),
+                      constants=CONSTANTS, steps=({"frame": zero.hex()}, {"call": "shutdown"}))
+        assert window_shrink_ignored(ctx) is taken
