@@ -761,6 +761,38 @@ class Profile:
     # net.ipv6.icmp.echo_ignore_all is set (off by default), as echo_ignore_all for IPv4.
     echo6_ignore_all: bool = False
 
+    # -- camp16 (issue 16): the 300 s fuzz campaigns against lwIP and gVisor --
+    # RFC 9293 3.2 / 3.7.1: the MSS option is sent in a SYN only, and the send MSS is fixed
+    # from the peer's SYN (RFC 1122 4.2.2.6); what a later segment's MSS option does is left
+    # open (RFC 9293 3.1: an option may come in any segment). lwIP's tcp_process calls
+    # tcp_parseopt for every segment but a RST, a SYN in a synchronized state and TIME_WAIT's
+    # (src/core/tcp_in.c), acceptable or not, and its MSS case sets pcb->mss (0 or above
+    # TCP_MSS: TCP_MSS) each time: the segments sent next are cut to it. Value: TCP_MSS.
+    mss_option_any_segment: int | None = None
+    # RFC 5681 4.2: a receiver SHOULD send an immediate ACK when a segment fills all or part of
+    # a gap in the sequence space. lwIP's tcp_receive acknowledges in-order text with tcp_ack
+    # (the delayed ACK: TF_ACK_DELAY, sent by tcp_fasttmr) whether or not out-of-order
+    # segments stay queued beyond what it took (tcp_in.c, "Acknowledge the segment(s).").
+    gap_fill_ack_delayed: bool = False
+    # RFC 6298 5.4 retransmits the earliest unacknowledged segment (RFC 9293 3.8.1 lets it be
+    # repacketized with the data after it). gVisor's netstack (transport/tcp/snd.go
+    # retransmitTimerExpired -> cc.HandleRTOExpired: SndCwnd 1 packet, Outstanding 0; then
+    # sendData from writeList.Front()) resends the head segment as it was sent: maybeSendSegment
+    # merges only segments without a sequence number yet, and the one-packet window stops the
+    # loop after it (no later data beside it).
+    rto_resends_head_segment: bool = False
+    # RFC 1122 4.2.2.13 resets on new data after CLOSE; a segment without text carries none.
+    # netstack's rcv.go handleRcvdSegmentClosing (FIN-WAIT-1/2, rcvClosed after close())
+    # aborts when RCV.NXT < SEG.SEQ + payload (endDataSeq), so a segment without text (nor FIN)
+    # that starts beyond RCV.NXT inside the window aborts the connection too.
+    closed_abort_on_empty_beyond_rcv_nxt: bool = False
+    # RFC 791 3.1: Security, Stream ID and the source and record route options "appear at
+    # most once in a datagram" (what a host does with a repeat is not said; RFC 1122 3.2.2.5
+    # SHOULD send a Parameter Problem for a datagram discarded for a bad parameter). netstack
+    # (network/ipv4/ipv4.go processIPOptions: seenOptions) discards a datagram repeating any
+    # option kind but NOP, with a Parameter Problem pointing at the repeat.
+    ip_option_repeat_param_problem: bool = False
+
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
     # for the connections of that family: mtu (RFC 9293 3.7.1 the MSS announced, RFC 1191 3
@@ -1121,6 +1153,19 @@ GVISOR = Profile(
     # accept.go createConnectingEndpoint makes the connection with newEndpoint and copies
     # the listener's receive window only: SO_SNDBUF set on a listener is not inherited.
     listener_sndbuf_inherited=False,
+
+    # -- camp16 (issue 16): the 300 s fuzz campaigns --
+    # snd.go retransmitTimerExpired, sendData, maybeSendSegment: the RTO resends the head
+    # segment alone, its boundaries as sent (stateful finding b902698dc101).
+    rto_resends_head_segment=True,
+    # rcv.go handleRcvdSegmentClosing: endDataSeq = SEG.SEQ + payload beyond RCV.NXT aborts
+    # after close(), text or not (stateful findings 8aadcd25e7c0, d1c98e45640f).
+    closed_abort_on_empty_beyond_rcv_nxt=True,
+    # ipv4.go processIPOptions: a repeated option kind draws a Parameter Problem
+    # (hypothesis findings 8a005804d43b, d5af5a58dd62: LSRR twice).
+    ip_option_repeat_param_problem=True,
+    # (icmp_quote_recorded_route, set above, now covers a Timestamp option too: ipv4.go
+    # handleTimestamp stamps it on receipt before an error quotes it; hypothesis a0353a37bb9c.)
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:
@@ -1196,6 +1241,14 @@ LWIP = Profile(
     # TCP_SND_BUF - 1) = 32767). (Their second condition, fewer queued pbufs than
     # TCP_SNDQUEUELOWAT, is not modelled: the suites never queue that many.)
     pollout_low_water=32767,
+
+    # -- camp16 (issue 16): the 300 s fuzz campaigns --
+    # tcp_in.c tcp_process -> tcp_parseopt on every segment: an MSS option after the
+    # handshake sets pcb->mss (TCP_MSS 1460 caps it; stateful finding 2e4ab5ce242a).
+    mss_option_any_segment=1460,
+    # tcp_in.c tcp_receive: tcp_ack for in-order text, out-of-order data queued or not
+    # (hypothesis finding 3843d23bdfdf).
+    gap_fill_ack_delayed=True,
 )
 
 PROFILES: dict[str, Profile] = {"rfc": RFC, "linux": LINUX, "pytcp": PYTCP, "gvisor": GVISOR,

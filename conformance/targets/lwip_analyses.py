@@ -396,6 +396,11 @@ def rst_starting_before_window_after_fin(ctx: Context) -> bool:
     return rst_starting_before_window(_after_peer_fin(ctx))
 
 
+# What lwIP sends into the window it did not see close: data, data with the FIN of a
+# shutdown() or close(), or that FIN alone.
+SENT_INTO_CLOSED_WINDOW = ("unexpected:tcp:P.", "unexpected:tcp:FP.", "unexpected:tcp:F.")
+
+
 def window_shrink_ignored(ctx: Context) -> bool:
     """An earlier pure ACK of the case at RCV.NXT acknowledging SND.NXT (the first segment
     after the handshake: SND.WL1 = SEG.SEQ, SND.WL2 = SEG.ACK) closed the window (0), and
@@ -409,8 +414,56 @@ def window_shrink_ignored(ctx: Context) -> bool:
             and not first[0].get("tcp.payload") and int(first[0]["tcp.window"]) == 0  # type: ignore[call-overload]
             and _offset(first[0]["tcp.seq"], rcv_nxt) == 0
             and _offset(first[0]["tcp.ack"], snd_nxt) == 0
-            and ctx.response == "unexpected:tcp:P.")
+            and ctx.response in SENT_INTO_CLOSED_WINDOW)
 
+
+# -- camp16 (session 8): the 300 s campaigns' findings ----------------------------------
+
+def ack_of_unacceptable_segment_taken(ctx: Context) -> bool:
+    """The segment that diverged has ACK (no SYN or RST), no text, FIN or room in the window
+    for its sequence number (RFC 9293 3.10.7.4's first check finds it unacceptable) and a
+    SEG.ACK that acknowledges data the stateful case sent (SND.UNA < SEG.ACK =< SND.NXT), and
+    lwIP answered with text: tcp_receive processes the ACK field (lastack advanced, the
+    acknowledged data freed) before it tests the sequence number of a segment without text
+    (tcp_ack_now), so the data Nagle held behind the acknowledged octets goes out, where
+    RFC 9293 sends an ACK and drops the segment, its ACK field unprocessed."""
+    rcv_nxt = ctx.constants["tester_iss"] + 1
+    base = ctx.constants["dut_isn"] + 1
+    segment = _segments(ctx, current_only=True)
+    if not segment or _flags(segment[0]) & (SYN | RST | FIN) or not _flags(segment[0]) & ACK:
+        return False
+    f = segment[0]
+    snd_nxt = _snd_nxt_bounds(ctx, len(_segments(ctx)))[-1]
+    acked = _offset(f["tcp.ack"], base)
+    texts = [flatten(dissect(a)).get("tcp.payload") for a in ctx.answers]
+    return (not f.get("tcp.payload") and _offset(f["tcp.seq"], rcv_nxt) >= LWIP_TCP_WND
+            and 0 < acked <= _offset(snd_nxt, base) and any(texts))
+
+
+def _after_listen_syn(ctx: Context) -> Context | None:
+    """The context with the tester's RCV.NXT taken from the case's opening SYN (no ACK nor
+    RST) to lwIP's listener: tcp_listen_input sets rcv_nxt = SEG.SEQ + 1 (its FIN and text
+    dropped); the analyses above count from the canonical connection's RCV.NXT. None when
+    the case opened with no such SYN or the SYN is the segment that diverged."""
+    segments = _segments(ctx)
+    if ctx.canonical is None or len(segments) < 2 or \
+            _flags(segments[0]) & (SYN | ACK | RST) != SYN:
+        return None
+    iss = int(segments[0]["tcp.seq"])  # type: ignore[call-overload]
+    return dataclasses.replace(ctx, constants={**ctx.constants, "tester_iss": iss})
+
+
+def rst_at_window_edge_in_syn_received(ctx: Context) -> bool:
+    """rst_at_window_edge in the SYN-RECEIVED the case's opening SYN made (hypothesis cases
+    from LISTEN)."""
+    opened = _after_listen_syn(ctx)
+    return opened is not None and rst_at_window_edge(opened)
+
+
+def rst_starting_before_window_in_syn_received(ctx: Context) -> bool:
+    """rst_starting_before_window in the SYN-RECEIVED the case's opening SYN made."""
+    opened = _after_listen_syn(ctx)
+    return opened is not None and rst_starting_before_window(opened)
 
 ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_receive-insane-offset": insane_offset,
@@ -434,4 +487,7 @@ ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_process-rst-window-edge-after-fin": rst_at_window_edge_after_fin,
     "tcp_process-rst-seq-only-after-fin": rst_starting_before_window_after_fin,
     "tcp_receive-window-shrink-ignored": window_shrink_ignored,
+    "tcp_receive-ack-of-unacceptable-segment": ack_of_unacceptable_segment_taken,
+    "tcp_process-rst-window-edge-in-syn-rcvd": rst_at_window_edge_in_syn_received,
+    "tcp_process-rst-seq-only-in-syn-rcvd": rst_starting_before_window_in_syn_received,
 }

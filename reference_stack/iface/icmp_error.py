@@ -8,7 +8,7 @@ from reference_stack.iface.ipv4_output import send_ip
 from reference_stack.iface.linux_options import echo
 from reference_stack.iface.state import IfaceState, Output
 from reference_stack.trace import DROP, REPLY, Trace
-from reference_stack.variance import AnyValue
+from reference_stack.variance import AnyValue, Masked
 from reference_stack.wire.icmpv4 import (
     ICMP_PARAM_PROBLEM,
     ICMP_PORT_UNREACH,
@@ -55,7 +55,10 @@ def send_error(st: IfaceState, original: Ipv4Repr, original_bytes: bytes, icmp_t
         options, dst, changed = echoed.options, echoed.dst, echoed.changed
     if profile.icmp_quote_recorded_route and original.options:
         # gVisor: the route recorded on receipt is in the quoted header (ip_options.py).
-        original_bytes = ip_options.recorded_on_receive(original, original_bytes, st.ip)
+        original_bytes, stamped = ip_options.recorded_on_receive(original, original_bytes,
+                                                                 st.ip, now)
+    else:
+        stamped = ()
     options_len = len(emit_ipv4_options(options))
     quoted = icmp_messages.quote(original_bytes, profile, options_len)
     msg, rule = _message(icmp_type, code, pointer, quoted)
@@ -67,6 +70,10 @@ def send_error(st: IfaceState, original: Ipv4Repr, original_bytes: bytes, icmp_t
         variance["ipv4.tos"] = AnyValue()
     if options:
         variance["ipv4.options"] = AnyValue()  # our recorded address and clock
+    if stamped:
+        # gVisor: its own clock in the Timestamp option it stamped on receipt (quoted whole).
+        variance["icmpv4.payload"] = Masked(quoted, tuple(
+            span for span in stamped if span[1] <= len(quoted)))
     if changed:
         # The option area as written on receipt (ip_options_compile's is_changed: entries
         # recorded, octets after End of Option List cleared) is what the quote shows.

@@ -24,6 +24,7 @@ RULE_OPTION_FORMAT = "RFC1122-3.2.2.5-SHOULD-parameter-problem"
 RULE_SOURCE_ROUTE = "LINUX-ip_rcv_options-accept_source_route"
 RULE_OPTIONS = "RFC1122-3.2.1.8-MUST-pass-options"
 RULE_TIMESTAMP_ROOM = "GVISOR-handle_timestamp-no-room-parameter-problem"
+RULE_REPEATED = "GVISOR-process_ip_options-repeated-option-parameter-problem"
 ROUTE_KINDS = (7, 131, 137)  # Record Route, LSRR, SSRR: pointer >= 4 (RFC 791 3.1)
 TIMESTAMP_KIND = 68  # Internet Timestamp: pointer >= 5
 MS_PER_DAY = 86_400_000
@@ -38,10 +39,18 @@ def check(ip: Ipv4Repr, profile: Profile, addr: Addressing, now: float
     if profile.ip_options_compile:
         return _check_compiled(ip, profile, addr, now)
     offset = 20
+    seen: set[int] = set()
     for opt in ip.options:
         if isinstance(opt, Ipv4OptMalformed):
             return "param", RULE_OPTION_FORMAT, offset  # broken framing: at the option
         raw = opt.emit()
+        if profile.ip_option_repeat_param_problem and not isinstance(opt, Ipv4OptNop | Ipv4OptEol):
+            # RFC 791 3.1 has most options appear at most once in a datagram; gVisor
+            # (network/ipv4/ipv4.go processIPOptions: seenOptions) answers any repeated kind
+            # with a Parameter Problem pointing at the repeat (RFC 1122 3.2.2.5).
+            if raw[0] in seen:
+                return "param", RULE_REPEATED, offset
+            seen.add(raw[0])
         if raw[0] in ROUTE_KINDS or raw[0] == TIMESTAMP_KIND:
             least = 5 if raw[0] == TIMESTAMP_KIND else 4
             if len(raw) < least - 1:
@@ -139,21 +148,36 @@ def _check_compiled(ip: Ipv4Repr, profile: Profile, addr: Addressing, now: float
     return "ok", RULE_OPTIONS, 0
 
 
-def recorded_on_receive(original: Ipv4Repr, original_bytes: bytes, our_ip: bytes) -> bytes:
+def recorded_on_receive(original: Ipv4Repr, original_bytes: bytes, our_ip: bytes, now: float
+                        ) -> tuple[bytes, tuple[tuple[int, int], ...]]:
     """The datagram as gVisor's netstack holds it after its receive-side option processing
-    (network/ipv4/ipv4.go processIPOptions, handleRecordRoute: the Record Route option gets
-    this host's address in place, its pointer advanced; the header checksum is left as it
-    came): what an ICMP error about it quotes (profile icmp_quote_recorded_route). RFC 792
-    quotes "the internet header" of the datagram; RFC 791 3.1 records the route at each
-    host. Other options are quoted as received."""
-    if not any(isinstance(opt, Ipv4OptRecordRoute) for opt in original.options):
-        return original_bytes
-    options = tuple(_record(opt, our_ip) if isinstance(opt, Ipv4OptRecordRoute) else opt
-                    for opt in original.options)
-    area = emit_ipv4_options(options)
-    start = 20
+    (network/ipv4/ipv4.go processIPOptions: handleRecordRoute records this host's address in
+    a Record Route option in place, its pointer advanced; handleTimestamp stamps a Timestamp
+    option (this host's address too for flags 1 and 3) or counts an overflow; the header
+    checksum is left as it came): what an ICMP error about it quotes (profile
+    icmp_quote_recorded_route), with the spans of the datagram holding a timestamp (netstack's
+    clock). RFC 792 quotes "the internet header" of the datagram; RFC 791 3.1 records the
+    route and the timestamps at each host. Other options are quoted as received."""
+    kinds = (Ipv4OptRecordRoute, Ipv4OptTimestamp)
+    if not any(isinstance(opt, kinds) for opt in original.options):
+        return original_bytes, ()
+    stamp = (int(now * 1000) % MS_PER_DAY).to_bytes(4, "big")
+    options, spans, at = [], [], HEADER
+    for opt in original.options:
+        new = opt
+        if isinstance(opt, Ipv4OptRecordRoute):
+            new = _record(opt, our_ip)
+        elif isinstance(opt, Ipv4OptTimestamp):
+            new = _stamp(opt, our_ip, stamp)
+            if new.pointer != opt.pointer:  # stamped: the entry's last 4 octets
+                end = at + 4 + (new.pointer - 5)
+                spans.append((end - 4, end))
+        options.append(new)
+        at += len(opt.emit())
+    area = emit_ipv4_options(tuple(options))
+    start = HEADER
     end = original.header_len
     if len(area) > end - start:
-        return original_bytes
+        return original_bytes, ()
     area += original_bytes[start + len(area):end]
-    return original_bytes[:start] + area + original_bytes[end:]
+    return original_bytes[:start] + area + original_bytes[end:], tuple(spans)

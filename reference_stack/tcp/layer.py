@@ -516,7 +516,12 @@ class TcpLayer:
             # data not sent before, and nothing new.
             self.trace.add("tcp", EVENT, "LINUX-tcp_retransmit_timer-head-only",
                            "one segment, of sequence space sent before")
-        self.sender.transmit(tcb, now, head=p.rto_retransmits_head)
+        if p.rto_resends_head_segment:
+            # gVisor snd.go retransmitTimerExpired -> sendData: the head segment as sent, in a
+            # congestion window of one packet.
+            self.trace.add("tcp", EVENT, "GVISOR-retransmit_timer_expired-head-segment",
+                           "the head segment alone, its boundaries as sent")
+        self.sender.transmit(tcb, now, head=p.rto_retransmits_head or p.rto_resends_head_segment)
         # RFC 6298 5.6: restart the timer with the backed-off value.
         tcb.timers.set(T_RETRANSMIT, now + self._rto_within_user_timeout(tcb, now))
 

@@ -15,6 +15,14 @@ from reference_stack.tcp.seq import seq_add, seq_gt, seq_le
 from reference_stack.tcp.state import State
 from reference_stack.trace import ACCEPT, DROP, STATE
 from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpRepr
+from reference_stack.wire.tcp_options import (
+    TCPOPT_MSS,
+    TCPOPT_WINDOW,
+    TcpOptEol,
+    TcpOptMalformed,
+    TcpOptMss,
+    TcpOptUnknown,
+)
 
 if TYPE_CHECKING:
     from reference_stack.tcp.connections import Connections
@@ -24,6 +32,10 @@ RULE_DATA_AFTER_CLOSE = "RFC1122-4.2.2.13-SHOULD-rst-data-after-close"
 RULE_ABORT_IN_ORDER = "LWIP-tcp_input-abort-on-in-order-data"
 RULE_TIME_WAIT_RST = "LWIP-tcp_timewait_input-rst-ignored"
 RULE_SYN_COPY = "LWIP-tcp_process-syn-rcvd-syn-copy-rexmit"
+RULE_MSS_ANY_SEGMENT = "LWIP-tcp_parseopt-mss-any-segment"
+# tcp_parseopt: a known kind of the wrong length ends the walk ("bad length"); lwipopts.h has
+# LWIP_WND_SCALE on, LWIP_TCP_TIMESTAMPS and SACK off (those kinds are "other": skipped).
+_PARSED_KINDS = (TCPOPT_MSS, TCPOPT_WINDOW)
 
 
 def syn_copy_in_syn_received(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool:
@@ -89,3 +101,27 @@ def data_after_close(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> 
     layer.trace.add("tcp", STATE, RULE_DATA_AFTER_CLOSE, f"{tcb.state.value} -> CLOSED")
     layer.delete(tcb)
     return True
+
+
+def mss_option_taken(layer: Connections, tcb: Tcb, seg: TcpRepr) -> None:
+    """An MSS option after the handshake (profile mss_option_any_segment, lwIP's TCP_MSS):
+    RFC 9293 3.7.1 fixes the send MSS from the peer's SYN; lwIP's tcp_process calls
+    tcp_parseopt for every segment that gets past its RST handling and its challenge of a SYN
+    in a synchronized state, acceptable or not (tcp_in.c), and each well-formed MSS option
+    sets pcb->mss (0 or above TCP_MSS: TCP_MSS); the walk ends at EOL or at a known kind of
+    the wrong length. TIME_WAIT's tcp_timewait_input parses nothing."""
+    cap = layer.profile.mss_option_any_segment
+    if (cap is None or seg.flags & RST or tcb.state is State.TIME_WAIT
+            or (seg.flags & SYN and tcb.state is not State.SYN_RECEIVED)):
+        return
+    mss = None
+    for option in seg.options:
+        if isinstance(option, (TcpOptEol, TcpOptMalformed)) or (
+                isinstance(option, TcpOptUnknown) and option.kind in _PARSED_KINDS):
+            break
+        if isinstance(option, TcpOptMss):
+            mss = cap if option.mss == 0 or option.mss > cap else option.mss
+    if mss is not None and mss != tcb.mss:
+        layer.trace.add("tcp", STATE, RULE_MSS_ANY_SEGMENT,
+                        f"MSS option {mss} after the handshake: MSS {tcb.mss} -> {mss}")
+        tcb.mss = mss

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 RULE_DATA_AFTER_CLOSE = "RFC1122-4.2.2.13-SHOULD-rst-data-after-close"
 RULE_FIN_WAIT_1_FIN_DROPPED = "GVISOR-handle_rcvd_segment_closing-fin-wait-1-fin-gap-dropped"
 RULE_FIN_GAP = "GVISOR-handle_rcvd_segment_closing-fin-gap-aborts"
+RULE_EMPTY_BEYOND = "GVISOR-handle_rcvd_segment_closing-empty-beyond-rcv-nxt-aborts"
 
 
 def closed_receiver(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool:
@@ -39,7 +40,12 @@ def closed_receiver(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> b
     fin = bool(seg.flags & FIN)
     # rcv.go: `rcvClosed && r.RcvNxt.LessThan(endDataSeq)` -> ErrConnectionAborted (RFC 1122
     # 4.2.2.13: new data after CLOSE SHOULD draw a RST).
-    abort = seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt) and bool(seg.payload)
+    abort = seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt) and (
+        bool(seg.payload) or (not fin and layer.profile.closed_abort_on_empty_beyond_rcv_nxt))
+    if abort and not seg.payload:
+        # (endDataSeq counts the text only: a segment without any, beyond RCV.NXT, too.)
+        trace.add("tcp", DROP, RULE_EMPTY_BEYOND,
+                  f"no text at {seg.seq}, beyond RCV.NXT {tcb.rcv_nxt}, after close(): abort")
     if not abort and fin and seq_gt(seg.seq, tcb.rcv_nxt):
         if state is State.FIN_WAIT_1:
             # rcv.go: FIN-WAIT-1 skips the closed check (`break`); `rcvClosed && !segEnd.

@@ -337,6 +337,9 @@ class Sender:
                     n = usable
                 if head and seq_lt(tcb.snd_nxt, tcb.snd_max):
                     n = min(n, seq_diff(tcb.snd_max, tcb.snd_nxt))
+                    sent = tcb.sent_at.get(snd_nxt)
+                    if sent is not None and self.profile.rto_resends_head_segment:
+                        n = min(n, seq_diff(sent[0], snd_nxt))  # (its boundaries as sent)
                 if n <= 0:
                     break
                 if corked and n < mss and n == unsent and not probe and not tcb.fin_queued:

@@ -253,6 +253,7 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
     length = seg.segment_len
     ts = segment_timestamps(p.last_timestamps_option, seg) if tcb.ts_ok else None
 
+    lwip_arrival.mss_option_taken(layer, tcb, seg)  # (tcp_parseopt first)
     if lwip_arrival.syn_copy_in_syn_received(layer, tcb, seg, now):
         return
     # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.
@@ -639,6 +640,12 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                     tcb.dsack = overlap
                 text_in_sequence = start == before
                 in_order_text = text_in_sequence and not tcb.recv.ooo
+                if text_in_sequence and tcb.recv.ooo and p.gap_fill_ack_delayed:
+                    # RFC 5681 4.2 acknowledges text that fills part of a gap at once; lwIP's
+                    # tcp_receive delays it (tcp_ack) with out-of-order data still queued.
+                    trace.add("tcp", ACCEPT, "LWIP-tcp_receive-gap-fill-ack-delayed",
+                              "in-order text, out-of-order data still queued: ACK may wait")
+                    in_order_text = True
             elif off > 0 and not tcb.recv.ooo:
                 # All its text old, its FIN at RCV.NXT: for Linux tcp_data_queue a partial
                 # duplicate, queued in sequence (queue_and_out), then tcp_fin.

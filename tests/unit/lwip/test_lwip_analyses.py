@@ -288,3 +288,42 @@ def test_window_shrink_ignored():
                        steps=({"frame": first.hex()}, {"call": "send", "data": "61"}))
     assert window_shrink_ignored(case_of(zero))
     assert not window_shrink_ignored(case_of(seg(RCV_NXT, DUT_NXT, ACK)))  # window 512
+
+
+def test_ack_of_an_unacceptable_segment_taken():
+    from conformance.targets.lwip_analyses import ack_of_unacceptable_segment_taken as taken
+    two = ({"call": "send", "data": "61"}, {"call": "send", "data": "62"})
+    old = frame(seg(RCV_NXT - 1, DUT_NXT + 1, ACK))  # before RCV.NXT, acks the first octet
+    text = seg(DUT_NXT + 1, RCV_NXT, ACK | PSH, b"b")  # the octet Nagle held
+    assert taken(stateful(*two, old, answers=(text,)))
+    assert not taken(stateful(*two, old, answers=(seg(DUT_NXT + 2, RCV_NXT, ACK),)))  # no text
+    inside = frame(seg(RCV_NXT, DUT_NXT + 1, ACK))  # acceptable: processed by RFC 9293 too
+    assert not taken(stateful(*two, inside, answers=(text,)))
+    unsent = frame(seg(RCV_NXT - 1, DUT_NXT + 3, ACK))  # beyond SND.NXT: another analysis
+    assert not taken(stateful(*two, unsent, answers=(text,)))
+
+
+def test_rsts_in_the_syn_received_a_listen_case_opened():
+    from conformance.targets.lwip_analyses import (
+        rst_at_window_edge_in_syn_received as edge,
+    )
+    from conformance.targets.lwip_analyses import (
+        rst_starting_before_window_in_syn_received as before,
+    )
+    syn = seg(RCV_NXT, 0, SYN)  # the listener's RCV.NXT is RCV_NXT + 1 after it
+    assert edge(case(syn, seg(RCV_NXT + 1 + 65535, DUT_NXT, RST | ACK), state="LISTEN"))
+    assert not edge(case(syn, seg(RCV_NXT + 1 + 100, DUT_NXT, RST | ACK), state="LISTEN"))
+    assert not edge(case(seg(RCV_NXT + 65535, DUT_NXT, RST | ACK), state="LISTEN"))  # no SYN
+    assert before(case(syn, seg(RCV_NXT, DUT_NXT, RST | ACK, b"ab"), state="LISTEN"))
+    assert not before(case(syn, seg(RCV_NXT + 1, DUT_NXT, RST | ACK, b"ab"), state="LISTEN"))
+
+
+def test_window_shrink_ignored_with_the_fin_of_a_shutdown():
+    from conformance.targets.lwip_analyses import window_shrink_ignored
+    zero = seg(RCV_NXT, DUT_NXT, ACK)
+    zero = zero[:48] + bytes(2) + zero[50:]
+    for response, taken in (("unexpected:tcp:FP.", True), ("unexpected:tcp:F.", True),
+                            ("unexpected:tcp:R.", False)):
+        ctx = Context("", "passive-open+calls", response, (), earlier=((zero, ()),),
+                      constants=CONSTANTS, steps=({"frame": zero.hex()}, {"call": "shutdown"}))
+        assert window_shrink_ignored(ctx) is taken

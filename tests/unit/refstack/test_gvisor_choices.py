@@ -529,3 +529,68 @@ def test_tail_of_a_segment_resplit_after_packet_too_big_is_not_held_by_nagle() -
     assert sizes == {"gvisor": [1240, 160], "rfc": [1240]}
     rule = "GVISOR-maybe_send_segment-nagle-new-data-only"
     assert rule in rules["gvisor"] and rule not in rules["rfc"]
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_timeout_resends_the_head_segment_as_sent(profile) -> None:
+    """RFC 9293 3.8.1 lets the retransmission after a timeout carry the data queued after the
+    head; netstack's retransmitTimerExpired -> sendData resends the head segment with its
+    boundaries as sent, alone in a one-packet window (stateful finding b902698dc101)."""
+    c = bring_to(State.SYN_SENT, profile)
+    c.note(c.advance(SYN | ACK, options=syn_options(mss=1000, wscale=None, ts=None)))
+    (first,) = tcp_of(c.stack.send(c.fd, b"a", 0.0).reaction)
+    c.stack.send(c.fd, b"b", 0.0)  # held by Nagle, or in flight behind the first
+    now = c.stack.poll_at()
+    while True:
+        again = tcp_of(c.stack.poll(now))
+        if any(s.seq == first.seq for s in again):
+            break
+        now = c.stack.poll_at()
+    (resent,) = [s for s in again if s.seq == first.seq]
+    assert resent.payload == (b"a" if profile is GVISOR else b"ab")
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_segment_without_text_beyond_rcv_nxt_after_close(profile) -> None:
+    """RFC 1122 4.2.2.13 resets on new data after close(); a pure ACK beyond RCV.NXT (in the
+    window) carries none. netstack's handleRcvdSegmentClosing compares SEG.SEQ + payload with
+    RCV.NXT and aborts (stateful findings 8aadcd25e7c0, d1c98e45640f)."""
+    c = _orphan(profile, State.FIN_WAIT_2)
+    replies = c.note(c.seg(ACK, seq=c.snd_nxt + 100, options=_stamp(101)))
+    assert [r.flags & RST for r in replies] == ([RST] if profile is GVISOR else [])
+    assert c.state() is (State.CLOSED if profile is GVISOR else State.FIN_WAIT_2)
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_repeated_option_draws_a_parameter_problem(profile) -> None:
+    """RFC 791 3.1: a source route appears at most once in a datagram; netstack's
+    processIPOptions (seenOptions) answers a repeat with a Parameter Problem pointing at it
+    (offset 20 + 7); the rfc profile takes the route (hypothesis 8a005804d43b)."""
+    from reference_stack.wire.ipv4 import Ipv4OptLsrr
+    s = make_stack(profile)
+    request = Icmpv4Repr.echo_request(7, 1, b"")
+    route = Ipv4OptLsrr(4, (bytes((198, 18, 250, 9)),))
+    frame = RawPeer(s).ip_frame(IPPROTO_ICMP, request.emit(), options=(route, route))
+    answers = [dissect(f).icmpv4 for f in s.receive(frame, 0.0).frames]
+    problems = [(a.type, a.rest >> 24) for a in answers if a is not None and a.type == 12]
+    assert problems == ([(12, 27)] if profile is GVISOR else [])
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_port_unreachable_quotes_the_stamped_timestamp(profile) -> None:
+    """netstack's handleTimestamp stamps a Timestamp option on receipt (pointer 5 -> 9, its
+    clock in the entry), before an error quotes the header; the rfc profile quotes it as
+    received (hypothesis a0353a37bb9c). The stamp's octets are free in the prediction."""
+    from reference_stack.variance import Masked
+    from reference_stack.wire.ipv4 import Ipv4OptTimestamp
+    from reference_stack.wire.udp import UdpRepr
+    s = make_stack(profile)
+    peer = RawPeer(s)
+    frame = peer.ip_frame(17, UdpRepr(1024, 7, b"").emit(peer.src_ip, s.ip),
+                          options=(Ipv4OptTimestamp(5, 0, 0, bytes(4)),))
+    reaction = s.receive(frame, 0.0)
+    quoted = dissect(reaction.frames[0]).icmpv4.payload
+    assert quoted[22] == (9 if profile is GVISOR else 5)
+    payload = reaction.predictions[0].variance.get("icmpv4.payload")
+    assert (payload.free if isinstance(payload, Masked) else ()) == (
+        ((24, 28),) if profile is GVISOR else ())

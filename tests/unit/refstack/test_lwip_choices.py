@@ -15,7 +15,7 @@ from reference_stack.tcp.state import State
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP
-from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN
+from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpOptMss, TcpOptNop
 from tests.unit.refstack.conn import bring_to
 from tests.unit.refstack.harness import connected_pair, make_stack, syn_options, tcp_of
 from tests.unit.refstack.test_iface_linux_icmp import ip_frame
@@ -257,3 +257,38 @@ def test_slow_start_after_a_timeout_adds_one_segment_per_ack() -> None:
     r = _ack(c, start, 2, now=c.stack.poll_at() - 0.001)
     assert _index(start, tcp_of(r)) == [2, 3]  # cwnd 1 + 1 segment, from SND.UNA
     assert "LWIP-tcp_receive-slow-start-two-segments" not in r.rules()
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_mss_option_after_the_handshake(profile) -> None:
+    """RFC 9293 3.7.1 takes the send MSS from the peer's SYN; lwIP's tcp_process calls
+    tcp_parseopt for every segment, so an MSS option in a later segment (even one out of the
+    window) cuts the segments sent next (stateful finding 2e4ab5ce242a)."""
+    c = bring_to(State.ESTABLISHED, profile)
+    mss = c.tcb().mss  # the SYN,ACK's (none: 536, RFC 9293 3.7.1 MUST-15)
+    c.note(c.seg(ACK, seq=c.snd_nxt + 1000, options=(TcpOptMss(100),)))  # out of order
+    sent = c.note(c.stack.send(c.fd, bytes(300), 0.0).reaction)
+    assert [len(s.payload) for s in sent] == ([100, 100, 100] if profile is LWIP else [300])
+    c.note(c.seg(ACK, options=(TcpOptNop(), TcpOptMss(0))))  # 0: lwIP's TCP_MSS again
+    assert c.tcb().mss == (1460 if profile is LWIP else mss)
+
+
+def test_mss_option_with_rst_or_in_time_wait_is_not_parsed() -> None:
+    """tcp_process handles a RST before tcp_parseopt; tcp_timewait_input parses nothing."""
+    c = bring_to(State.TIME_WAIT, LWIP)
+    mss = c.tcb().mss
+    c.note(c.seg(ACK | PSH, payload=b"x", options=(TcpOptMss(10),)))
+    assert c.tcb().mss == mss
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_text_filling_part_of_a_gap(profile) -> None:
+    """RFC 5681 4.2: text that fills part of a gap is acknowledged at once; lwIP's
+    tcp_receive delays the ACK (tcp_ack) while out-of-order data stays queued (hypothesis
+    finding 3843d23bdfdf)."""
+    c = bring_to(State.ESTABLISHED, profile)
+    (dup,) = c.note(c.seg(ACK, seq=c.snd_nxt + 2, payload=b"z"))  # out of order: at once
+    reaction = c.seg(ACK, payload=b"a")  # at RCV.NXT, one octet short of the queued one
+    (prediction,) = reaction.predictions
+    assert dissect(reaction.frames[0]).tcp.ack == dup.ack + 1
+    assert ("timing.delay_ms" in prediction.variance) is (profile is LWIP)
