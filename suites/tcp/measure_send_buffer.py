@@ -131,8 +131,9 @@ def test_active_open_max_window(ex, dut, endpoints, synack_window, ack_window):
     record(case="active", synack_window=synack_window, ack_window=ack_window, steps=steps)
 
 
-@pytest.mark.parametrize("ack_window", [1000, 3000, 8192])
-def test_passive_ack_window(ex, dut, endpoints, ack_window):
+def _passive_behind_a_closed_window(ex, dut, endpoints, ack_window: int) -> int:
+    """An accepted connection (listener SO_SNDBUF 4608) whose peer's handshake ACK offered
+    ``ack_window`` and then closed the window: what the DUT sends is only queued."""
     listener = listen(dut, endpoints)
     dut.setsockopt(listener, socket.SOL_SOCKET, socket.SO_SNDBUF, 4608)
     conn = ex.tcp(dut_port=LISTEN_PORT, window=64240, syn_options=SYN_OPTIONS)
@@ -144,6 +145,12 @@ def test_passive_ack_window(ex, dut, endpoints, ack_window):
     conn.window = 0
     conn.send(flags="A")  # closes the window without changing max_window
     ex.settle()
+    return fd
+
+
+@pytest.mark.parametrize("ack_window", [1000, 3000, 8192])
+def test_passive_ack_window(ex, dut, endpoints, ack_window):
+    fd = _passive_behind_a_closed_window(ex, dut, endpoints, ack_window)
     steps = []
     for n in (200000, 1):
         v, err = dut.send_with_errno(fd, b"x" * n, socket.MSG_DONTWAIT)
@@ -154,17 +161,7 @@ def test_passive_ack_window(ex, dut, endpoints, ack_window):
 @pytest.mark.parametrize("ack_window", [1000, 8192])
 @pytest.mark.parametrize("chunk", [100, 700])
 def test_passive_ack_window_small_sends(ex, dut, endpoints, ack_window, chunk):
-    listener = listen(dut, endpoints)
-    dut.setsockopt(listener, socket.SOL_SOCKET, socket.SO_SNDBUF, 4608)
-    conn = ex.tcp(dut_port=LISTEN_PORT, window=64240, syn_options=SYN_OPTIONS)
-    conn.send(flags="S")
-    conn.expect(flags="SA", ack=conn.snd_nxt)
-    conn.window = ack_window
-    conn.send(flags="A")
-    fd, _ = dut.accept(listener)
-    conn.window = 0
-    conn.send(flags="A")  # closes the window without changing max_window
-    ex.settle()
+    fd = _passive_behind_a_closed_window(ex, dut, endpoints, ack_window)
     steps = []
     for n in [chunk] * 30:
         v, err = dut.send_with_errno(fd, b"x" * n, socket.MSG_DONTWAIT)
@@ -179,17 +176,7 @@ def test_passive_ack_window_small_sends(ex, dut, endpoints, ack_window, chunk):
 @pytest.mark.parametrize("gap", [0.0, 0.05])
 def test_b2b(ex, dut, endpoints, ack_window, chunk, gap):
     import time
-    listener = listen(dut, endpoints)
-    dut.setsockopt(listener, socket.SOL_SOCKET, socket.SO_SNDBUF, 4608)
-    conn = ex.tcp(dut_port=LISTEN_PORT, window=64240, syn_options=SYN_OPTIONS)
-    conn.send(flags="S")
-    conn.expect(flags="SA", ack=conn.snd_nxt)
-    conn.window = ack_window
-    conn.send(flags="A")
-    fd, _ = dut.accept(listener)
-    conn.window = 0
-    conn.send(flags="A")  # closes the window without changing max_window
-    ex.settle()
+    fd = _passive_behind_a_closed_window(ex, dut, endpoints, ack_window)
     steps = []
     t0 = time.monotonic()
     for n in [chunk] * 30:
