@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import errno
 
+from reference_stack.iface.icmpv6_quote import connection_key, quoted_own_packet
 from reference_stack.iface.state import IfaceState
-from reference_stack.trace import DROP, Trace
+from reference_stack.trace import Trace
 from reference_stack.wire.icmpv6 import (
     ICMP6_DST_UNREACH,
     ICMP6_PARAM_PROB,
     ICMP6_TIME_EXCEEDED,
     Icmpv6Repr,
 )
-from reference_stack.wire.ipv6 import HEADER_LEN, IPPROTO_TCP
-from reference_stack.wire.ipv6_ext import parse_chain
+from reference_stack.wire.ipv6 import IPPROTO_TCP
 
 RULE = "RFC4443-2.4-MUST-pass-error-to-upper-layer"
 # Destination Unreachable code -> (errno, hard): Linux tab_unreach (RFC 4443 3.1 codes 0-6).
@@ -54,15 +54,12 @@ def error_errno(icmp_type: int, code: int) -> tuple[int, bool]:
 
 def to_tcp(st: IfaceState, icmp: Icmpv6Repr, trace: Trace) -> None:
     """An ICMPv6 error about a TCP segment we sent, to the TCP connection it quotes."""
-    quoted = icmp.payload
-    if len(quoted) < HEADER_LEN or quoted[8:24] != st.ip6.ip:
-        trace.add("icmpv6", DROP, RULE, "not about a packet of ours")
+    found = quoted_own_packet(st, icmp, trace, RULE)
+    if found is None:
         return
-    chain = parse_chain(quoted[6], quoted[HEADER_LEN:])
-    upper = chain.upper
-    if chain.upper_protocol != IPPROTO_TCP or len(upper) < 4:
+    quoted, chain = found
+    if chain.upper_protocol != IPPROTO_TCP or len(chain.upper) < 4:
         return  # (an error about another protocol: no transport here acts on it)
-    key = (quoted[8:24], int.from_bytes(upper[0:2], "big"), quoted[24:40],
-           int.from_bytes(upper[2:4], "big"))
+    key = connection_key(quoted, chain.upper)
     err, hard = error_errno(icmp.type, icmp.code)
     st.tcp.icmp_error(key, icmp.type, icmp.code, err, hard)

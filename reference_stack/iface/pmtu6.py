@@ -6,21 +6,20 @@ packet as fits)."""
 
 from __future__ import annotations
 
+from reference_stack.iface.icmpv6_quote import connection_key, quoted_own_packet
 from reference_stack.iface.state import IfaceState
 from reference_stack.trace import DROP, STATE, Trace
 from reference_stack.wire.icmpv6 import Icmpv6Repr
-from reference_stack.wire.ipv6 import HEADER_LEN, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, MIN_MTU
-from reference_stack.wire.ipv6_ext import parse_chain
+from reference_stack.wire.ipv6 import IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, MIN_MTU
 
 RULE_REDUCE = "RFC8201-4-MUST-reduce-on-packet-too-big"
 
 
 def packet_too_big(st: IfaceState, icmp: Icmpv6Repr, now: float, trace: Trace) -> None:
-    quoted = icmp.payload
-    if len(quoted) < HEADER_LEN or quoted[8:24] != st.ip6.ip:
-        trace.add("icmpv6", DROP, RULE_REDUCE, "not about a packet of ours")
+    found = quoted_own_packet(st, icmp, trace, RULE_REDUCE)
+    if found is None:
         return
-    chain = parse_chain(quoted[6], quoted[HEADER_LEN:])
+    quoted, chain = found
     upper = chain.upper
     if chain.upper_protocol in (IPPROTO_UDP, IPPROTO_ICMPV6):
         # RFC 8201 4 (for any packet: the estimate is the destination's)
@@ -29,9 +28,8 @@ def packet_too_big(st: IfaceState, icmp: Icmpv6Repr, now: float, trace: Trace) -
     if chain.upper_protocol != IPPROTO_TCP or len(upper) < 8:
         trace.add("icmpv6", DROP, RULE_REDUCE, f"about protocol {chain.upper_protocol}")
         return
-    key = (quoted[8:24], int.from_bytes(upper[0:2], "big"), quoted[24:40],
-           int.from_bytes(upper[2:4], "big"))
-    st.tcp.packet_too_big(key, int.from_bytes(upper[4:8], "big"), icmp.rest, now)
+    st.tcp.packet_too_big(connection_key(quoted, upper), int.from_bytes(upper[4:8], "big"),
+                          icmp.rest, now)
 
 
 def datagram(st: IfaceState, dst: bytes, protocol: int, upper: bytes, mtu: int,
