@@ -9,6 +9,10 @@ the tester waits for the frame as long as a loaded host may stretch that time.
     t0 = clock.now()
     conn.expect(flags="A", timeout=clock.wait_s(0.5))
     assert clock.now() - t0 < 0.5
+
+The lockstep oracle's timers run on the host's clock; ``timer_rate`` says how fast the target's
+timer clock ran against it over a test, so the replay does not call a stretched timer's frame
+missing before the target's clock reached its time (conformance.judge.timeline.check_bed).
 """
 
 from __future__ import annotations
@@ -37,3 +41,21 @@ def dut_clock(bed: Any) -> DutClock:
     if bed.dut_timer_clock is None:
         return DutClock(time.monotonic, 1.0)
     return DutClock(bed.dut_timer_clock, TICK_CLOCK_STRETCH)
+
+
+def timer_rate(bed: Any) -> float:
+    """Seconds the target's timers counted per host second since its test began, at most 1
+    (1: a target whose timers run on the host's clock, or one that no longer answers). PyTCP's
+    1 s SYN,ACK retransmissions came 1.39 s after their originals in a loaded run (session 8,
+    suites/tcp/test_listen_backlog.py): its ticks ran at 0.72 of the host's pace."""
+    start = bed.dut_timer_start
+    if bed.dut_timer_clock is None or start is None:
+        return 1.0
+    try:
+        counted = bed.dut_timer_clock() - start[1]
+    except Exception:  # the target died or hangs: its frames so far are judged on the host's
+        return 1.0
+    elapsed = time.monotonic() - start[0]
+    if elapsed <= 0.0 or counted <= 0.0:
+        return 1.0
+    return min(1.0, counted / elapsed)

@@ -25,6 +25,7 @@ from typing import Any
 
 from conformance.author.background import is_background
 from conformance.author.dut_address import address_of
+from conformance.author.dut_clock import timer_rate
 from conformance.dut.api import DutApi
 from conformance.fabric.pcap import FrameRecord
 from conformance.judge.divergence import HOST_STATE, Divergence
@@ -492,10 +493,12 @@ def call_time(call: DutCall, target_times: list[float]) -> tuple[float, int]:
 
 
 def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall],
-           barriers: list[float] = ()) -> LockstepResult:
+           barriers: list[float] = (), timer_rate: float = 1.0) -> LockstepResult:
     """Replay one test's timeline (frames and calls merged by time) through the oracle; a
     call comes before the frames it sent (call_time), a frame at a call's return after it,
-    a barrier after the frames of its instant."""
+    a barrier after the frames of its instant. ``timer_rate``: how fast the target's timers
+    ran against the host's clock (conformance.author.dut_clock.timer_rate); a timer frame
+    the oracle predicts is missing only if due before the end on the target's clock."""
     events: list[tuple[float, int, Any]] = [(f.t, 0, f) for f in frames]
     # (background frames, never judged, anchor no call: an MLD report may precede its frame)
     target_times = sorted(f.t for f in frames
@@ -518,7 +521,7 @@ def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall],
             ls.tester_frame(item.data, now)
         elif not is_background(item.data):
             ls.target_frame(item.data, now)
-    return ls.finish(now)
+    return ls.finish(now * timer_rate)
 
 
 def check_bed(bed: Any) -> LockstepResult:
@@ -529,4 +532,4 @@ def check_bed(bed: Any) -> LockstepResult:
     calls = bed.dut.calls if isinstance(bed.dut, RecordingDutApi) else []
     if recorder is None:
         return replay(lockstep, [], calls)
-    return replay(lockstep, recorder.frames, calls, recorder.barriers)
+    return replay(lockstep, recorder.frames, calls, recorder.barriers, timer_rate(bed))

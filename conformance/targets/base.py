@@ -83,6 +83,9 @@ class TestBed:
     # timers run on the host's monotonic clock (a kernel's jiffies); a userspace stack whose
     # timer loop counts its own ticks gives them (conformance/targets/pytcp.py).
     dut_timer_clock: Callable[[], float] | None = None
+    # (host monotonic time, dut_timer_clock()) read when the test began: how fast the target's
+    # timers ran over the test (conformance.author.dut_clock.timer_rate).
+    dut_timer_start: tuple[float, float] | None = None
     # Add an address ("2001:db8::5/64") to the DUT's end of the test link for this test only,
     # Duplicate Address Detection as its sysctls say (None: the target cannot).
     add_dut_address: Callable[[str], None] | None = None

@@ -31,6 +31,7 @@ import importlib.util
 import os
 import shutil
 import sys
+import time
 from importlib import metadata
 from typing import Any
 
@@ -205,6 +206,7 @@ class PytcpTarget(AgentTarget):
         bed = super().begin_test(test_id)
         if self.timer_tick_s is not None:
             bed.dut_timer_clock = functools.partial(self._timer_clock, bed.handle)
+            bed.dut_timer_start = (time.monotonic(), bed.dut_timer_clock())
         return bed
 
     def _timer_clock(self, dut: AgentDut) -> float:

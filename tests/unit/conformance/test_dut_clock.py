@@ -4,7 +4,7 @@ target counts its own ticks (TestBed.dut_timer_clock), and then waits longer for
 import time
 from types import SimpleNamespace
 
-from conformance.author.dut_clock import TICK_CLOCK_STRETCH, dut_clock
+from conformance.author.dut_clock import TICK_CLOCK_STRETCH, dut_clock, timer_rate
 
 
 def test_a_kernel_target_is_timed_on_the_hosts_clock():
@@ -18,3 +18,22 @@ def test_a_tick_counting_target_is_timed_on_its_own_clock_and_waited_for_longer(
     clock = dut_clock(SimpleNamespace(dut_timer_clock=lambda: next(ticks)))
     assert clock.now() == 1.0 and clock.now() == 1.25
     assert clock.wait_s(1.0) == TICK_CLOCK_STRETCH > 1.0
+
+
+def test_the_timer_rate_of_a_kernel_target_is_the_hosts():
+    assert timer_rate(SimpleNamespace(dut_timer_clock=None, dut_timer_start=None)) == 1.0
+
+
+def test_the_timer_rate_of_a_tick_counting_target_is_what_it_counted_per_host_second():
+    start = time.monotonic() - 2.0
+    bed = SimpleNamespace(dut_timer_clock=lambda: 11.0, dut_timer_start=(start, 10.0))
+    assert 0.45 < timer_rate(bed) <= 0.5  # one of its seconds in two of the host's
+    bed.dut_timer_clock = lambda: 15.0  # faster than the host: never more than 1
+    assert timer_rate(bed) == 1.0
+
+
+def test_a_target_that_no_longer_answers_is_judged_on_the_hosts_clock():
+    def dead() -> float:
+        raise TimeoutError("the agent did not answer")
+    bed = SimpleNamespace(dut_timer_clock=dead, dut_timer_start=(time.monotonic() - 1, 0.0))
+    assert timer_rate(bed) == 1.0

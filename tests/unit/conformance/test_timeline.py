@@ -52,7 +52,8 @@ def test_a_target_breaking_a_rule_diverges_with_that_rule_cited():
 # -- timer-driven frames: a little latitude, not more ------------------------------------------
 
 def _syn_retransmission_replay(at: float | None, end: float | None = None,
-                               returned: float = 0.0, syn_at: float = 0.001):
+                               returned: float = 0.0, syn_at: float = 0.001,
+                               timer_rate: float = 1.0):
     """A DUT's SYN at `syn_at` and its retransmission recorded at `at` (the oracle's RTO:
     1 s); connect() made at 0 and returning at `returned`."""
     import errno as errno_mod
@@ -80,7 +81,7 @@ def _syn_retransmission_replay(at: float | None, end: float | None = None,
     from conformance.targets.base import Endpoints
 
     ls = Lockstep(LINUX, Endpoints(tester_mac, tester_ip, dut_mac, dut_ip, "", "", 24))
-    return replay(ls, frames, calls)
+    return replay(ls, frames, calls, timer_rate=timer_rate)
 
 
 def test_timer_frame_slightly_early_is_the_timers_frame():
@@ -98,6 +99,14 @@ def test_timer_frame_not_yet_overdue_when_the_recording_ends_is_not_missing():
     # the oracle's retransmission is due at 1 s: a recording that ends at 1.02 s may not hold it
     assert _syn_retransmission_replay(None, end=1.02).divergences == []
     missing = _syn_retransmission_replay(None, end=1.2).divergence_dicts()
+    assert [(d["field"], d["actual"]) for d in missing] == [("frame", "nothing")]
+
+
+def test_a_stretched_targets_timer_is_missing_only_when_overdue_on_its_clock():
+    # a target whose timers counted 0.7 s per host second (PyTCP's ticks on a loaded host):
+    # at 1.2 s of host time its clock read 0.84 s, short of the 1 s retransmission
+    assert _syn_retransmission_replay(None, end=1.2, timer_rate=0.7).divergences == []
+    missing = _syn_retransmission_replay(None, end=1.6, timer_rate=0.7).divergence_dicts()
     assert [(d["field"], d["actual"]) for d in missing] == [("frame", "nothing")]
 
 
