@@ -294,8 +294,9 @@ class Profile:
     # -- congestion control and loss recovery (tcp/recovery.py) ---------------------------
     # RFC 5681 3.1 RECOMMENDS cwnd += min(N, SMSS) per ACK in slow start. Linux tcp_slow_start
     # adds every segment the ACK delivered (cwnd = min(cwnd + acked, ssthresh); RFC 3465
-    # appropriate byte counting without its L limit).
-    slow_start_counts_segments: bool = False
+    # appropriate byte counting without its L limit); so does gVisor's reno.go/cubic.go
+    # updateSlowStart. The rule id the oracle records for it ("" : the RFC's min(N, SMSS)).
+    slow_start_counts_segments: str = ""
     # RFC 3465 2.2 (appropriate byte counting) lets slow start add min(N, L * SMSS) per ACK
     # with L up to 2; RFC 5681 3.1 RECOMMENDS L = 1 (this field: L, in segments). lwIP's
     # tcp_in.c tcp_receive takes L = 2, and 1 while the retransmissions of a timeout are
@@ -623,7 +624,9 @@ class Profile:
     # RFC 792 quotes "the internet header" of the datagram in an ICMP error. netstack
     # (network/ipv4/ipv4.go processIPOptions -> handleRecordRoute) records its address in a
     # Record Route option in place on receipt, before an error is generated, so the quote
-    # holds the route as recorded (pointer advanced, checksum as received).
+    # holds the route as recorded (pointer advanced, checksum as received); a Parameter
+    # Problem about the options quotes them as received (the recorded ones are copied over
+    # the header only when every option passed).
     icmp_quote_recorded_route: bool = False
     # RFC 791 3.1: a Timestamp option with "some room but not enough room for a full
     # timestamp" puts the datagram in error (discarded; an ICMP Parameter Problem MAY be
@@ -926,7 +929,7 @@ LINUX = Profile(
     drop_segment_without_ts=False,
     initial_cwnd_segments=10,  # TCP_INIT_CWND
     # congestion control and loss recovery (tcp/recovery.py)
-    slow_start_counts_segments=True,  # tcp_slow_start
+    slow_start_counts_segments="LINUX-tcp_slow_start-segments-acked",  # tcp_slow_start
     recovery_beta=717,  # tcp_cubic.c bictcp_recalc_ssthresh (BICTCP_BETA_SCALE 1024)
     rack_loss_detection=True,  # tcp_rack_detect_loss, net.ipv4.tcp_recovery = 1
     prr=True,  # tcp_cwnd_reduction
@@ -1166,6 +1169,10 @@ GVISOR = Profile(
     ip_option_repeat_param_problem=True,
     # (icmp_quote_recorded_route, set above, now covers a Timestamp option too: ipv4.go
     # handleTimestamp stamps it on receipt before an error quotes it; hypothesis a0353a37bb9c.)
+    # transport/tcp/reno.go updateSlowStart (cubic.go's too): newcwnd = SndCwnd +
+    # packetsAcked, at most Ssthresh (one ACK of the 10-segment initial window releases two
+    # segments; suites/tcp/test_initial_window.py).
+    slow_start_counts_segments="GVISOR-update_slow_start-packets-acked",
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

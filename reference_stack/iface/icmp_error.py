@@ -53,8 +53,12 @@ def send_error(st: IfaceState, original: Ipv4Repr, original_bytes: bytes, icmp_t
             trace.add("icmp", DROP, "LINUX-ip_options_echo", "options cannot be echoed")
             return
         options, dst, changed = echoed.options, echoed.dst, echoed.changed
-    if profile.icmp_quote_recorded_route and original.options:
-        # gVisor: the route recorded on receipt is in the quoted header (ip_options.py).
+    if (profile.icmp_quote_recorded_route and original.options
+            and icmp_type != ICMP_PARAM_PROBLEM):
+        # gVisor: the route recorded on receipt is in the quoted header (ip_options.py). Not
+        # in a Parameter Problem about the options: processIPOptions builds the recorded
+        # options in a replacement buffer, copied over the header only when every option
+        # passed (ipv4.go handlePacket), so that error quotes the header as received.
         original_bytes, stamped = ip_options.recorded_on_receive(original, original_bytes,
                                                                  st.ip, now)
     else:

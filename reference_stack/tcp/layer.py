@@ -272,11 +272,13 @@ class TcpLayer:
         one SMSS per RTT, never more)."""
         mss = tcb.mss
         if tcb.cwnd < tcb.ssthresh:
-            if self.profile.slow_start_counts_segments:
-                # Linux tcp_slow_start: cwnd = min(cwnd + acked segments, ssthresh)
+            counts_segments = self.profile.slow_start_counts_segments
+            if counts_segments:
+                # Linux tcp_slow_start, gVisor updateSlowStart: cwnd = min(cwnd + acked
+                # segments, ssthresh)
                 tcb.cwnd = min(tcb.cwnd + -(-acked // mss) * mss, max(tcb.ssthresh, tcb.cwnd))
                 if acked > mss:
-                    self.trace.add("tcp", EVENT, "LINUX-tcp_slow_start-segments-acked",
+                    self.trace.add("tcp", EVENT, counts_segments,
                                    f"slow start: cwnd {tcb.cwnd // mss} segments")
             else:
                 tcb.cwnd += min(acked, self._slow_start_limit(tcb, acked) * mss)
@@ -600,7 +602,10 @@ class TcpLayer:
         """SEND (RFC 9293 3.10.2); `more`: a SEND without PUSH (MSG_MORE), whose partial
         segment waits for the next SEND (RFC 1122 4.2.2.2; Linux tcp_push, TCP_NAGLE_CORK for
         this call only)."""
+        start = tcb.send.end()
         n = tcb.send.write(data)
+        if n and self.profile.nagle_new_data_only:
+            tcb.writes.append((start, tcb.send.end()))
         if urgent and n:
             tcb.snd_up = tcb.send.end()  # RFC 9293 3.10.2: SND.UP past the urgent data
         p = self.profile

@@ -335,6 +335,8 @@ class Sender:
                 n = mss if mss < unsent else unsent
                 if usable < n:
                     n = usable
+                if tcb.writes:
+                    n = self._within_begun_write(tcb, n)
                 if head and seq_lt(tcb.snd_nxt, tcb.snd_max):
                     n = min(n, seq_diff(tcb.snd_max, tcb.snd_nxt))
                     sent = tcb.sent_at.get(snd_nxt)
@@ -458,12 +460,27 @@ class Sender:
                        "the segment carrying the FIN is not held by Nagle")
         return True
 
+    def _within_begun_write(self, tcb: Tcb, n: int) -> int:
+        """gVisor (snd.go maybeSendSegment): a SEND is one segment of the write list, given
+        its sequence number when its first octets go and then split as the window allows;
+        the rest of a SEND begun is never merged with the next SEND: the segment at SND.NXT
+        ends at its SEND's end. (``tcb.writes``, kept for profile nagle_new_data_only.)"""
+        writes, snd_nxt = tcb.writes, tcb.snd_nxt
+        while writes and seq_le(writes[0][1], snd_nxt):
+            del writes[0]
+        if writes and seq_lt(writes[0][0], snd_nxt):
+            return min(n, seq_diff(writes[0][1], snd_nxt))
+        return n
+
     def _resent_exempt(self, tcb: Tcb, n: int) -> bool:
-        """The partial segment is sequence space sent before and the profile lets it pass
-        Nagle (gVisor snd.go maybeSendSegment: Nagle only before a segment is assigned its
-        sequence number, so a piece split off a segment sent before goes), recorded."""
+        """The partial segment is sequence space sent before, or the rest of a SEND begun,
+        and the profile lets it pass Nagle (gVisor snd.go maybeSendSegment: Nagle only before
+        a segment is assigned its sequence number, so a piece split off a segment sent
+        before goes; a SEND is assigned one when its first octets go), recorded."""
+        writes = tcb.writes
+        begun = bool(writes) and seq_lt(writes[0][0], tcb.snd_nxt)
         if not (self.profile.nagle_new_data_only
-                and seq_le(seq_add(tcb.snd_nxt, n), tcb.snd_max)):
+                and (begun or seq_le(seq_add(tcb.snd_nxt, n), tcb.snd_max))):
             return False
         self.trace.add("tcp", EVENT, RULE_NAGLE_NEW_DATA_ONLY,
                        "a partial segment of data sent before is not held by Nagle")

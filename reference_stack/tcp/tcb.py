@@ -130,6 +130,9 @@ class Tcb:
     cork: bool = False  # TCP_CORK: partial segments wait (RFC 1122 4.2.2.2, tcp/output.py)
     df: bool | None = None  # the DF IP_MTU_DISCOVER gives the socket's datagrams (None: profile)
     snd_sml: int | None = None  # end of the last partial segment sent (Minshall's Nagle)
+    # Each SEND's (start, end) sequence numbers until SND.NXT passes its end, for profiles
+    # whose Nagle holds only a SEND none of which was sent (nagle_new_data_only: gVisor).
+    writes: list[tuple[int, int]] = field(default_factory=list)
     tail_seq: int | None = None  # start of the last new segment sent (RFC 8985 7.3 probe)
     tlp_high: int | None = None  # SND.NXT when a tail loss probe went out (RFC 8985 7.3)
     # Each segment in flight by its first sequence number: its end and when it was last

@@ -594,3 +594,40 @@ def test_port_unreachable_quotes_the_stamped_timestamp(profile) -> None:
     payload = reaction.predictions[0].variance.get("icmpv4.payload")
     assert (payload.free if isinstance(payload, Masked) else ()) == (
         ((24, 28),) if profile is GVISOR else ())
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_parameter_problem_about_options_quotes_the_timestamp_as_received(profile) -> None:
+    """netstack's processIPOptions stamps a Timestamp option in a replacement buffer, copied
+    over the header only when every option passed (ipv4.go handlePacket): a malformed option
+    after it draws a Parameter Problem quoting the option unstamped (pointer 5), as the rfc
+    profile does (suites/ipv4/test_option_validation_order.py [with-timestamp], gVisor)."""
+    from reference_stack.wire.ipv4 import Ipv4OptMalformed, Ipv4OptTimestamp
+    from reference_stack.wire.udp import UdpRepr
+    s = make_stack(profile)
+    peer = RawPeer(s)
+    bad_record_route = Ipv4OptMalformed(b"\x07\x07\x03\x00\x00\x00\x00\x00")  # pointer < 4
+    frame = peer.ip_frame(17, UdpRepr(1024, 7, b"").emit(peer.src_ip, s.ip),
+                          options=(Ipv4OptTimestamp(5, 0, 0, bytes(4)), bad_record_route))
+    answers = [dissect(f).icmpv4 for f in s.receive(frame, 0.0).frames]
+    problems = [a for a in answers if a is not None and a.type == 12]
+    assert len(problems) == 1
+    assert problems[0].payload[22] == 5
+
+
+@pytest.mark.parametrize("profile", [dataclasses.replace(RFC, initial_cwnd_segments=10), GVISOR],
+                         ids=["rfc", "gvisor"])
+def test_nagle_does_not_hold_the_rest_of_a_send_begun(profile) -> None:
+    """netstack gives a SEND its sequence number when its first octets go (snd.go
+    maybeSendSegment) and applies Nagle only before: the short tail of one large SEND goes
+    while its full segments are unacknowledged, where RFC 1122 4.2.3.4 holds it
+    (suites/tcp/test_initial_window.py against gVisor: 1420 octets and 308 released by one
+    ACK). A second SEND, none of it sent, is held."""
+    c = bring_to(State.ESTABLISHED, profile)
+    mss = c.tcb().mss
+    first = [len(s.payload) for s in tcp_of(c.stack.send(c.fd, bytes(2 * mss + 100), 0.001)
+                                            .reaction) if s.payload]
+    again = [len(s.payload) for s in tcp_of(c.stack.send(c.fd, bytes(50), 0.002).reaction)
+             if s.payload]
+    assert first == ([mss, mss, 100] if profile is GVISOR else [mss, mss])
+    assert again == []

@@ -10,6 +10,7 @@ import dataclasses
 
 import pytest
 
+from reference_stack.profiles import GVISOR as GVISOR_PROFILE
 from reference_stack.profiles import LINUX as LINUX_PROFILE
 from reference_stack.profiles import RFC
 from reference_stack.tcp import recovery
@@ -58,6 +59,22 @@ def test_slow_start_ack_of_two_segments(profile, released) -> None:
     # RFC 5681 3.1: cwnd += min(N, SMSS); Linux tcp_slow_start: every segment acknowledged
     assert _index(start, tcp_of(r)) == list(range(10, 10 + released))
     assert ("LINUX-tcp_slow_start-segments-acked" in r.rules()) is (profile is LINUX)
+
+
+def test_gvisor_slow_start_counts_the_segments_an_ack_covers() -> None:
+    """gVisor's updateSlowStart (reno.go, cubic.go): cwnd += packetsAcked, as Linux's
+    tcp_slow_start; an ACK of two of its segments releases four where the rfc profile's
+    min(N, SMSS) releases three (suites/tcp/test_initial_window.py against gVisor)."""
+    released = {}
+    for profile in (RFC_IW10, dataclasses.replace(GVISOR_PROFILE, tail_loss_probe=False)):
+        c, _, start, segs = _flight(profile, 16)
+        size = len(segs[-1].payload)  # netstack's segment (its MSS less the options it adds)
+        c.tester.now = 0.002
+        r = c.seg(ACK, ack=start + 2 * size)
+        released[profile.name] = len([seg for seg in tcp_of(r) if seg.payload])
+        rules = r.rules()
+    assert released == {"rfc": 3, "gvisor": 4}
+    assert "GVISOR-update_slow_start-packets-acked" in rules
 
 
 @pytest.mark.parametrize("profile,ssthresh", [(RFC_IW10, 5), (LINUX, 7)], ids=["rfc", "linux"])
