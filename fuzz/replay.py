@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.judge import store
 from conformance.judge.divergence import Divergence
 from conformance.judge.oracle import oracle_setup
 from conformance.targets.base import Target
@@ -38,6 +39,9 @@ class ReplayResult:
     mismatches: list[Divergence] = field(default_factory=list)
     record: CaseRecord | None = None
     note: str = ""
+    # The reason the target's store of analysed differences gives for what still diverges
+    # (a non-conformance or a modelled choice the oracle cannot predict), as in a campaign.
+    explanation: str | None = None
 
     def explain(self) -> str:
         head = f"finding {self.finding_id} ({self.state})"
@@ -55,6 +59,8 @@ class ReplayResult:
         for m in self.mismatches:
             lines.append(f"  {m.kind} {m.field}: expected {m.expected}, got {m.actual} "
                          f"[{m.rule}]")
+        lines.append(f"  explained: {self.explanation}" if self.explanation is not None else
+                     "  not explained by the target's analysed differences")
         return "\n".join(lines)
 
 
@@ -166,4 +172,7 @@ def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None)
             target.stop()
     result.record = record
     result.mismatches = record.mismatches + record.setup_mismatches
+    if result.mismatches:
+        analysed = store.load(target.expectations_file(), None, target.analyses_module)
+        result.explanation = analysed.explain_case(record.context())
     return result

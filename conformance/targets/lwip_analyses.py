@@ -359,17 +359,25 @@ def time_wait_acks_without_ack_bit(ctx: Context) -> bool:
 def window_from_unacceptable_ack(ctx: Context) -> bool:
     """An earlier segment of the case (or the one that diverged) has ACK (no SYN or RST), a
     SEG.ACK outside SND.UNA .. SND.NXT (old, or of unsent data) and window 0, and a SEG.SEQ
-    beyond the handshake's: tcp_receive
+    beyond lwIP's snd_wl1 after the handshake: tcp_receive
     updates SND.WND (snd_wl1 < seqno) before it looks at SEG.ACK at all, so lwIP's send
     window is closed and data or a FIN waits, where RFC 9293 3.10.7.4 drops the segment
-    (an ACK of unsent data, or RFC 5961 5.2's too old one) without touching SND.WND."""
+    (an ACK of unsent data, or RFC 5961 5.2's too old one) without touching SND.WND.
+    snd_wl1 is RCV.NXT after a passive opening (its ACK went through tcp_receive), the
+    SYN,ACK's SEG.SEQ - 1 after an active one (tcp_process SYN_SENT: "initialise to seqno - 1
+    to force window update"), so there a segment at the SYN,ACK's own sequence number
+    (RCV.NXT - 1, unacceptable itself: tcp_receive takes its ACK field all the same) closes
+    the window too (stateful finding dfcb96c053eb)."""
     rcv_nxt = ctx.constants["tester_iss"] + 1
     base = ctx.constants["dut_isn"] + 1
     segments = _segments(ctx)
     snd_nxts = _snd_nxt_bounds(ctx, len(segments))
+    syn_acks = [f for f in segments if _flags(f) & (SYN | ACK | RST) == SYN | ACK]
+    snd_wl1 = (int(syn_acks[0]["tcp.seq"]) - 1) % MOD32 if (  # type: ignore[call-overload]
+        ctx.state == ACTIVE_OPEN and syn_acks) else rcv_nxt
     # SND.UNA =< SEG.ACK =< SND.NXT fails (SND.UNA is at least the ISN + 1): old or unsent.
     return any(_flags(f) & ACK and not _flags(f) & (SYN | RST) and int(f["tcp.window"]) == 0  # type: ignore[call-overload]
-               and 0 < _offset(f["tcp.seq"], rcv_nxt) < HALF_SPACE
+               and 0 < _offset(f["tcp.seq"], snd_wl1) < HALF_SPACE
                and _offset(f["tcp.ack"], base) > _offset(snd_nxts[i], base)
                for i, f in enumerate(segments))
 
