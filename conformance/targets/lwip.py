@@ -70,13 +70,19 @@ class ProcessLink(TesterLink):
         self.agent = agent
 
     def barrier(self, barrier: Barrier, timeout: float = 5.0) -> list[bytes]:
+        # A process that has already ended (an LWIP_ASSERT aborts it) answers no probe: fail
+        # now rather than after ``timeout``.
+        if self.agent.exit_status() is not None:
+            raise self._ended()
         try:
             return super().barrier(barrier, timeout)
         except LinkTimeout:
             if self.agent.exit_status() is not None:
-                raise AgentFailure(f"lwip process ended during the test: "
-                                   f"{self.agent.describe_end()}") from None
+                raise self._ended() from None
             raise
+
+    def _ended(self) -> AgentFailure:
+        return AgentFailure(f"lwip process ended during the test: {self.agent.describe_end()}")
 
 
 class LwipTarget(PytcpTarget):
