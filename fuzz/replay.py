@@ -23,6 +23,7 @@ from conformance.judge.oracle import oracle_setup
 from conformance.targets.base import Target
 from fuzz.findings import BATCH_FILE
 from fuzz.liveness import KernelLog, health_probe
+from fuzz.runner import liveness_context
 from fuzz.scenarios import Listen
 from fuzz.session import CaseRecord, DifferentialSession, TargetUnresponsive
 from fuzz.targets import build_target, prepare_bed
@@ -157,6 +158,9 @@ def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None)
                     target.end_test(bed)
                 except Exception as exc:  # noqa: BLE001 - a target that died is the finding
                     result.mismatches.append(_liveness(f"target failed: {exc}"))
+                ctx = liveness_context(rec.get("response_class", "unresponsive"), batch)
+                if result.mismatches and ctx is not None:
+                    result.explanation = _analysed(target).explain_case(ctx)
                 return result
             entry = {"state": rec.get("scenario", rec["state"]), "canonical": rec["canonical"],
                      "steps": rec.get("steps") or [],
@@ -173,6 +177,10 @@ def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None)
     result.record = record
     result.mismatches = record.mismatches + record.setup_mismatches
     if result.mismatches:
-        analysed = store.load(target.expectations_file(), None, target.analyses_module)
-        result.explanation = analysed.explain_case(record.context())
+        result.explanation = _analysed(target).explain_case(record.context())
     return result
+
+
+def _analysed(target: Target) -> store.Store:
+    """The target's store of analysed differences, which a campaign explains findings with."""
+    return store.load(target.expectations_file(), None, target.analyses_module)

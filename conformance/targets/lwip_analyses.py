@@ -281,18 +281,40 @@ def no_ack_ignored_in_reopened_syn_received(ctx: Context) -> bool:
 
 
 def ack_held_behind_nagle(ctx: Context) -> bool:
-    """The stateful case called send() with data at least twice before the segment that
-    diverged: the first call's data is in flight, so Nagle (RFC 1122 4.2.3.4) holds the later
-    ones on the unsent queue, and tcp_output, asked for an immediate ACK (TF_ACK_NOW: a SYN's
-    challenge, an unacceptable segment), breaks out of its send loop on the Nagle test
-    without sending the empty ACK it sends when nothing is queued."""
-    sends = 0
+    """When the segment that diverged (and drew nothing) arrived, data of the stateful case's
+    send() calls was on lwIP's unsent queue behind unacknowledged data: Nagle (RFC 1122
+    4.2.3.4) holds it, and tcp_output, asked for an ACK (TF_ACK_NOW: a SYN's challenge, an
+    unacceptable segment, text or a FIN taken), breaks out of its send loop on the Nagle test
+    without sending the empty ACK it sends when nothing is queued. A call's data goes at once
+    when nothing is in flight; an earlier segment of the case acknowledging all that is in
+    flight releases what is held (tcp_receive, then tcp_output); a close or shutdown sends it
+    with the FIN (no Nagle test: tcp_close_shutdown_fin)."""
+    if ctx.canonical is None or ctx.answers:
+        return False
+    base = ctx.constants["dut_isn"] + 1
+    acked = wire = held = 0  # octets past the DUT's ISN + 1: acknowledged, sent, held
     for step in ctx.steps:
-        if "frame" in step and bytes.fromhex(step["frame"]) == ctx.canonical:
-            break
-        if step.get("call") == "send" and step.get("data"):
-            sends += 1
-    return ctx.canonical is not None and sends >= 2 and not ctx.answers
+        if "frame" in step:
+            frame = bytes.fromhex(step["frame"])
+            if frame == ctx.canonical:
+                break
+            fields = flatten(dissect(frame))
+            if "tcp.flags" not in fields or _flags(fields) & (ACK | RST) != ACK:
+                continue
+            ack = _offset(fields["tcp.ack"], base)
+            if acked < ack <= wire:
+                acked = ack
+                if acked == wire:
+                    wire, held = wire + held, 0
+        elif step.get("call") == "send" and step.get("data"):
+            octets = len(step["data"]) // 2
+            if acked == wire and not held:
+                wire += octets
+            else:
+                held += octets
+        elif step.get("call") in ("close", "shutdown"):
+            wire, held = wire + held + 1, 0
+    return held > 0
 
 
 def _in_time_wait(ctx: Context) -> bool:

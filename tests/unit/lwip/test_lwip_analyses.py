@@ -190,6 +190,13 @@ def test_ack_held_behind_nagle():
     assert not ack_held_behind_nagle(stateful(two[0], syn))  # nothing queued
     answer = seg(DUT_NXT, RCV_NXT, ACK)
     assert not ack_held_behind_nagle(stateful(*two, syn, answers=(answer,)))
+    # An ACK of the first call's octet released the second (now in flight, nothing held).
+    acked = frame(seg(RCV_NXT, DUT_NXT + 1, ACK))
+    assert not ack_held_behind_nagle(stateful(two[0], two[1], acked, syn))
+    assert ack_held_behind_nagle(stateful(two[0], two[1], acked, two[0], syn))
+    # A duplicate or old ACK releases nothing; a close sends what is held with the FIN.
+    assert ack_held_behind_nagle(stateful(*two, frame(seg(RCV_NXT, DUT_NXT - 5, ACK)), syn))
+    assert not ack_held_behind_nagle(stateful(*two, {"call": "close"}, syn))
 
 
 def test_time_wait_reached_after_close_and_the_peer_s_fin():
