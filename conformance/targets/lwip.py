@@ -48,6 +48,9 @@ LWIP_VERSION = "2.1.3"
 ETH_P_ARP = b"\x08\x06"
 ARP_REPLY = b"\x00\x02"
 ARP_RETRY_S = 0.1
+# How often a barrier's wait looks whether the lwIP process has ended (the frames passed over
+# stay pending between looks, so the wait is the same, only cut short by an end).
+EXIT_POLL_S = 0.05
 
 
 def arp_reply_predicate(sender_ipv4: bytes) -> Any:
@@ -70,8 +73,8 @@ class ProcessLink(TesterLink):
         self.agent = agent
 
     def barrier(self, barrier: Barrier, timeout: float = 5.0) -> list[bytes]:
-        # A process that has already ended (an LWIP_ASSERT aborts it) answers no probe: fail
-        # now rather than after ``timeout``.
+        # A process that has ended (an LWIP_ASSERT aborts it) answers no probe: fail now, or
+        # as soon as it ends while the probe waits, rather than after ``timeout``.
         if self.agent.exit_status() is not None:
             raise self._ended()
         try:
@@ -80,6 +83,16 @@ class ProcessLink(TesterLink):
             if self.agent.exit_status() is not None:
                 raise self._ended() from None
             raise
+
+    def _await_reply(self, barrier: Barrier, timeout: float) -> tuple[bytes | None, list[bytes]]:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = max(0.0, deadline - time.monotonic())
+            reply, before = super()._await_reply(barrier, min(EXIT_POLL_S, left))
+            if reply is not None or left <= EXIT_POLL_S:
+                return reply, before
+            if self.agent.exit_status() is not None:
+                raise self._ended()
 
     def _ended(self) -> AgentFailure:
         return AgentFailure(f"lwip process ended during the test: {self.agent.describe_end()}")
