@@ -41,7 +41,7 @@ from conformance.targets import lwip_build
 from conformance.targets.agent_target import ECHO_TIMEOUT_S, AgentDut
 from conformance.targets.base import Capabilities
 from conformance.targets.linux import endpoints_of
-from conformance.targets.pytcp import PREPARED_NICE, PytcpTarget, tap_fabric_unavailable
+from conformance.targets.pytcp import PytcpTarget, tap_fabric_unavailable
 
 AGENT_SCRIPT = Path(__file__).with_name("lwip_agent.py")  # run by path: see lwip_agent.py
 LWIP_VERSION = "2.1.3"
@@ -126,10 +126,17 @@ class LwipTarget(PytcpTarget):
         # -S: no site module. The agent needs the standard library and this checkout (on
         # PYTHONPATH) only; a virtual environment's site-packages and its .pth files (an
         # editable install's import finder) cost ~25 ms of CPU per DUT (one per test).
-        return ["nice", "-n", str(PREPARED_NICE),
-                "ip", "netns", "exec", netns, sys.executable, "-S", str(AGENT_SCRIPT),
+        # Not niced, unlike pytcp's (PREPARED_NICE): an idle lwIP runs no 1 ms timer loop (its
+        # cyclic timers, timeouts.c lwip_cyclic_timers, wake it every 100 ms at most), so a
+        # prepared one takes nothing from the lwIP under test, and a niced start-up (~0.1 s of
+        # CPU: the interpreter and the agent's imports) is what a loaded host starves (measured
+        # at load 15: 477 s of a whole run's 751 s summed test time waiting for prepared DUTs).
+        return ["ip", "netns", "exec", netns, sys.executable, "-S", str(AGENT_SCRIPT),
                 "--shim", str(self.shim), "--tap", tap, "--mac", self.plan.dut_mac,
                 "--ipv4", f"{self.plan.dut_ipv4}/{self.plan.ipv4_prefix_len}"]
+
+    def _before_echo(self, dut: AgentDut) -> None:
+        """Nothing to renice: the process was never niced (see _agent_argv)."""
 
     def _await_echo(self, dut: AgentDut) -> None:
         """lwIP learns the tester's MAC from the tester's ARP request (see the module
