@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.judge import store
 from conformance.judge.divergence import Divergence
 from conformance.judge.oracle import oracle_setup
 from conformance.targets.base import Target
 from fuzz.findings import BATCH_FILE
 from fuzz.liveness import KernelLog, health_probe
+from fuzz.runner import liveness_context
 from fuzz.scenarios import Listen
 from fuzz.session import CaseRecord, DifferentialSession, TargetUnresponsive
 from fuzz.targets import build_target, prepare_bed
@@ -38,6 +40,9 @@ class ReplayResult:
     mismatches: list[Divergence] = field(default_factory=list)
     record: CaseRecord | None = None
     note: str = ""
+    # The reason the target's store of analysed differences gives for what still diverges
+    # (a non-conformance or a modelled choice the oracle cannot predict), as in a campaign.
+    explanation: str | None = None
 
     def explain(self) -> str:
         head = f"finding {self.finding_id} ({self.state})"
@@ -55,6 +60,8 @@ class ReplayResult:
         for m in self.mismatches:
             lines.append(f"  {m.kind} {m.field}: expected {m.expected}, got {m.actual} "
                          f"[{m.rule}]")
+        lines.append(f"  explained: {self.explanation}" if self.explanation is not None else
+                     "  not explained by the target's analysed differences")
         return "\n".join(lines)
 
 
@@ -151,6 +158,9 @@ def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None)
                     target.end_test(bed)
                 except Exception as exc:  # noqa: BLE001 - a target that died is the finding
                     result.mismatches.append(_liveness(f"target failed: {exc}"))
+                ctx = liveness_context(rec.get("response_class", "unresponsive"), batch)
+                if result.mismatches and ctx is not None:
+                    result.explanation = _analysed(target).explain_case(ctx)
                 return result
             entry = {"state": rec.get("scenario", rec["state"]), "canonical": rec["canonical"],
                      "steps": rec.get("steps") or [],
@@ -166,4 +176,11 @@ def replay_finding(finding_dir: str | os.PathLike, target: Target | None = None)
             target.stop()
     result.record = record
     result.mismatches = record.mismatches + record.setup_mismatches
+    if result.mismatches:
+        result.explanation = _analysed(target).explain_case(record.context())
     return result
+
+
+def _analysed(target: Target) -> store.Store:
+    """The target's store of analysed differences, which a campaign explains findings with."""
+    return store.load(target.expectations_file(), None, target.analyses_module)

@@ -195,20 +195,9 @@ class Campaign:
         return self.analysed.explain_case(record.context())
 
     def explain_liveness(self, response: str, batch: list[dict[str, Any]]) -> str | None:
-        """The reason the target's store gives for a hang or crash, matched against the last
-        case run before it (rule ``liveness``, that case's state, its last frame as drawn
-        and the frames before it, a stateful case's frames among its steps): the one in
-        flight, else the batch's last."""
-        if not batch:
-            return None
-        case = batch[-1]
-        steps = [step["frame"] for step in case.get("steps", ()) if "frame" in step]
-        frames = [bytes.fromhex(h) for h in steps or case["canonical"]]
-        if not frames:
-            return None
-        ctx = Context("liveness", case["state"], response, canonical=frames[-1],
-                      earlier=tuple((f, ()) for f in frames[:-1]), constants=CANONICAL_CONSTANTS)
-        return self.analysed.explain_case(ctx)
+        """The reason the target's store gives for a hang or crash (see liveness_context)."""
+        ctx = liveness_context(response, batch)
+        return None if ctx is None else self.analysed.explain_case(ctx)
 
     def save(self, finding: Finding, durable: bool = True) -> None:
         self.store.save(finding, durable)
@@ -280,3 +269,19 @@ class Campaign:
             "barrier": self.barrier,
             "unavailable": [self.barrier_note] if self.barrier_note else [],
         }
+
+
+def liveness_context(response: str, batch: list[dict[str, Any]]) -> Context | None:
+    """What a hang or crash is matched with in the target's store: the last case run before
+    it (rule ``liveness``, that case's state, its last frame as drawn and the frames before
+    it, a stateful case's frames among its steps): the one in flight, else the batch's last.
+    None for an empty batch or a case without frames."""
+    if not batch:
+        return None
+    case = batch[-1]
+    steps = [step["frame"] for step in case.get("steps", ()) if "frame" in step]
+    frames = [bytes.fromhex(h) for h in steps or case["canonical"]]
+    if not frames:
+        return None
+    return Context("liveness", case["state"], response, canonical=frames[-1],
+                   earlier=tuple((f, ()) for f in frames[:-1]), constants=CANONICAL_CONSTANTS)

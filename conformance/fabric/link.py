@@ -229,10 +229,15 @@ class TesterLink:
             frame = self._recv_nowait()
         return frames
 
+    def _await_reply(self, barrier: Barrier, timeout: float) -> tuple[bytes | None, list[bytes]]:
+        """The probe's reply (None after ``timeout``) and the frames that came before it (a
+        target whose process can end says so here sooner: conformance.targets.lwip)."""
+        return self.expect(barrier.is_reply, timeout)
+
     def barrier(self, barrier: Barrier, timeout: float = 5.0) -> list[bytes]:
         """Send the probe; return every frame that arrived before its reply."""
         self.send(barrier.probe)
-        reply, before = self.expect(barrier.is_reply, timeout)
+        reply, before = self._await_reply(barrier, timeout)
         if reply is None:
             raise LinkTimeout(
                 f"barrier probe unanswered within {timeout:g} s: the target did not answer "

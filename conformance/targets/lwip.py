@@ -41,13 +41,16 @@ from conformance.targets import lwip_build
 from conformance.targets.agent_target import ECHO_TIMEOUT_S, AgentDut
 from conformance.targets.base import Capabilities
 from conformance.targets.linux import endpoints_of
-from conformance.targets.pytcp import PREPARED_NICE, PytcpTarget, tap_fabric_unavailable
+from conformance.targets.pytcp import PytcpTarget, tap_fabric_unavailable
 
 AGENT_SCRIPT = Path(__file__).with_name("lwip_agent.py")  # run by path: see lwip_agent.py
 LWIP_VERSION = "2.1.3"
 ETH_P_ARP = b"\x08\x06"
 ARP_REPLY = b"\x00\x02"
 ARP_RETRY_S = 0.1
+# How often a barrier's wait looks whether the lwIP process has ended (the frames passed over
+# stay pending between looks, so the wait is the same, only cut short by an end).
+EXIT_POLL_S = 0.05
 
 
 def arp_reply_predicate(sender_ipv4: bytes) -> Any:
@@ -70,13 +73,29 @@ class ProcessLink(TesterLink):
         self.agent = agent
 
     def barrier(self, barrier: Barrier, timeout: float = 5.0) -> list[bytes]:
+        # A process that has ended (an LWIP_ASSERT aborts it) answers no probe: fail now, or
+        # as soon as it ends while the probe waits, rather than after ``timeout``.
+        if self.agent.exit_status() is not None:
+            raise self._ended()
         try:
             return super().barrier(barrier, timeout)
         except LinkTimeout:
             if self.agent.exit_status() is not None:
-                raise AgentFailure(f"lwip process ended during the test: "
-                                   f"{self.agent.describe_end()}") from None
+                raise self._ended() from None
             raise
+
+    def _await_reply(self, barrier: Barrier, timeout: float) -> tuple[bytes | None, list[bytes]]:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = max(0.0, deadline - time.monotonic())
+            reply, before = super()._await_reply(barrier, min(EXIT_POLL_S, left))
+            if reply is not None or left <= EXIT_POLL_S:
+                return reply, before
+            if self.agent.exit_status() is not None:
+                raise self._ended()
+
+    def _ended(self) -> AgentFailure:
+        return AgentFailure(f"lwip process ended during the test: {self.agent.describe_end()}")
 
 
 class LwipTarget(PytcpTarget):
@@ -104,10 +123,20 @@ class LwipTarget(PytcpTarget):
         super().start()
 
     def _agent_argv(self, netns: str, tap: str) -> list[str]:
-        return ["nice", "-n", str(PREPARED_NICE),
-                "ip", "netns", "exec", netns, sys.executable, str(AGENT_SCRIPT),
+        # -S: no site module. The agent needs the standard library and this checkout (on
+        # PYTHONPATH) only; a virtual environment's site-packages and its .pth files (an
+        # editable install's import finder) cost ~25 ms of CPU per DUT (one per test).
+        # Not niced, unlike pytcp's (PREPARED_NICE): an idle lwIP runs no 1 ms timer loop (its
+        # cyclic timers, timeouts.c lwip_cyclic_timers, wake it every 100 ms at most), so a
+        # prepared one takes nothing from the lwIP under test, and a niced start-up (~0.1 s of
+        # CPU: the interpreter and the agent's imports) is what a loaded host starves (measured
+        # at load 15: 477 s of a whole run's 751 s summed test time waiting for prepared DUTs).
+        return ["ip", "netns", "exec", netns, sys.executable, "-S", str(AGENT_SCRIPT),
                 "--shim", str(self.shim), "--tap", tap, "--mac", self.plan.dut_mac,
                 "--ipv4", f"{self.plan.dut_ipv4}/{self.plan.ipv4_prefix_len}"]
+
+    def _before_echo(self, dut: AgentDut) -> None:
+        """Nothing to renice: the process was never niced (see _agent_argv)."""
 
     def _await_echo(self, dut: AgentDut) -> None:
         """lwIP learns the tester's MAC from the tester's ARP request (see the module

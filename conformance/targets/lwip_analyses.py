@@ -281,18 +281,40 @@ def no_ack_ignored_in_reopened_syn_received(ctx: Context) -> bool:
 
 
 def ack_held_behind_nagle(ctx: Context) -> bool:
-    """The stateful case called send() with data at least twice before the segment that
-    diverged: the first call's data is in flight, so Nagle (RFC 1122 4.2.3.4) holds the later
-    ones on the unsent queue, and tcp_output, asked for an immediate ACK (TF_ACK_NOW: a SYN's
-    challenge, an unacceptable segment), breaks out of its send loop on the Nagle test
-    without sending the empty ACK it sends when nothing is queued."""
-    sends = 0
+    """When the segment that diverged (and drew nothing) arrived, data of the stateful case's
+    send() calls was on lwIP's unsent queue behind unacknowledged data: Nagle (RFC 1122
+    4.2.3.4) holds it, and tcp_output, asked for an ACK (TF_ACK_NOW: a SYN's challenge, an
+    unacceptable segment, text or a FIN taken), breaks out of its send loop on the Nagle test
+    without sending the empty ACK it sends when nothing is queued. A call's data goes at once
+    when nothing is in flight; an earlier segment of the case acknowledging all that is in
+    flight releases what is held (tcp_receive, then tcp_output); a close or shutdown sends it
+    with the FIN (no Nagle test: tcp_close_shutdown_fin)."""
+    if ctx.canonical is None or ctx.answers:
+        return False
+    base = ctx.constants["dut_isn"] + 1
+    acked = wire = held = 0  # octets past the DUT's ISN + 1: acknowledged, sent, held
     for step in ctx.steps:
-        if "frame" in step and bytes.fromhex(step["frame"]) == ctx.canonical:
-            break
-        if step.get("call") == "send" and step.get("data"):
-            sends += 1
-    return ctx.canonical is not None and sends >= 2 and not ctx.answers
+        if "frame" in step:
+            frame = bytes.fromhex(step["frame"])
+            if frame == ctx.canonical:
+                break
+            fields = flatten(dissect(frame))
+            if "tcp.flags" not in fields or _flags(fields) & (ACK | RST) != ACK:
+                continue
+            ack = _offset(fields["tcp.ack"], base)
+            if acked < ack <= wire:
+                acked = ack
+                if acked == wire:
+                    wire, held = wire + held, 0
+        elif step.get("call") == "send" and step.get("data"):
+            octets = len(step["data"]) // 2
+            if acked == wire and not held:
+                wire += octets
+            else:
+                held += octets
+        elif step.get("call") in ("close", "shutdown"):
+            wire, held = wire + held + 1, 0
+    return held > 0
 
 
 def _in_time_wait(ctx: Context) -> bool:
@@ -359,17 +381,25 @@ def time_wait_acks_without_ack_bit(ctx: Context) -> bool:
 def window_from_unacceptable_ack(ctx: Context) -> bool:
     """An earlier segment of the case (or the one that diverged) has ACK (no SYN or RST), a
     SEG.ACK outside SND.UNA .. SND.NXT (old, or of unsent data) and window 0, and a SEG.SEQ
-    beyond the handshake's: tcp_receive
+    beyond lwIP's snd_wl1 after the handshake: tcp_receive
     updates SND.WND (snd_wl1 < seqno) before it looks at SEG.ACK at all, so lwIP's send
     window is closed and data or a FIN waits, where RFC 9293 3.10.7.4 drops the segment
-    (an ACK of unsent data, or RFC 5961 5.2's too old one) without touching SND.WND."""
+    (an ACK of unsent data, or RFC 5961 5.2's too old one) without touching SND.WND.
+    snd_wl1 is RCV.NXT after a passive opening (its ACK went through tcp_receive), the
+    SYN,ACK's SEG.SEQ - 1 after an active one (tcp_process SYN_SENT: "initialise to seqno - 1
+    to force window update"), so there a segment at the SYN,ACK's own sequence number
+    (RCV.NXT - 1, unacceptable itself: tcp_receive takes its ACK field all the same) closes
+    the window too (stateful finding dfcb96c053eb)."""
     rcv_nxt = ctx.constants["tester_iss"] + 1
     base = ctx.constants["dut_isn"] + 1
     segments = _segments(ctx)
     snd_nxts = _snd_nxt_bounds(ctx, len(segments))
+    syn_acks = [f for f in segments if _flags(f) & (SYN | ACK | RST) == SYN | ACK]
+    snd_wl1 = (int(syn_acks[0]["tcp.seq"]) - 1) % MOD32 if (  # type: ignore[call-overload]
+        ctx.state == ACTIVE_OPEN and syn_acks) else rcv_nxt
     # SND.UNA =< SEG.ACK =< SND.NXT fails (SND.UNA is at least the ISN + 1): old or unsent.
     return any(_flags(f) & ACK and not _flags(f) & (SYN | RST) and int(f["tcp.window"]) == 0  # type: ignore[call-overload]
-               and 0 < _offset(f["tcp.seq"], rcv_nxt) < HALF_SPACE
+               and 0 < _offset(f["tcp.seq"], snd_wl1) < HALF_SPACE
                and _offset(f["tcp.ack"], base) > _offset(snd_nxts[i], base)
                for i, f in enumerate(segments))
 

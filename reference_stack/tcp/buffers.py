@@ -69,8 +69,9 @@ class ReceiveBuffer:
         """Free space: the receive window RCV.WND."""
         return max(0, self.capacity - len(self.ready))
 
-    def insert(self, seq: int, data: bytes, rcv_nxt: int) -> int:
-        """Queue `data` (already trimmed to the window, seq >= rcv_nxt); return the new RCV.NXT."""
+    def insert(self, seq: int, data: bytes, rcv_nxt: int, merge: bool = True) -> int:
+        """Queue `data` (already trimmed to the window, seq >= rcv_nxt); return the new RCV.NXT.
+        ``merge=False``: in-order data only, what is held out of order stays held."""
         if seq != rcv_nxt:
             # (re-inserted: `ooo` keeps the order of arrival, which sack_blocks reports)
             old = self.ooo.pop(seq, None)
@@ -78,6 +79,8 @@ class ReceiveBuffer:
             return rcv_nxt
         self.ready += data
         rcv_nxt = (rcv_nxt + len(data)) & 0xFFFFFFFF  # (seq_add, inline: in-order data)
+        if not merge:
+            return rcv_nxt
         # Pull any out-of-order data that is now contiguous.
         while self.ooo:
             progressed = False

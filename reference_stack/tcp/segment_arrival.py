@@ -632,8 +632,14 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
                         # D-SACK block before the block holding it (Linux
                         # tcp_data_queue_ofo: tcp_dsack_set)
                         tcb.dsack = held
-                overlap = _ofo_overlap(tcb, start, len(data))
-                tcb.rcv_nxt = tcb.recv.insert(start, data, tcb.rcv_nxt)
+                # RFC 9293 3.10.7.4: held segments are processed after this one, whose FIN
+                # (eighth check) ends the stream first: in-sequence text carrying a FIN is
+                # taken alone, and the FIN discards what is held beyond it (Linux
+                # tcp_data_queue: tcp_fin before tcp_ofo_queue; lwIP tcp_receive bins its
+                # ooseq queue; stateful fuzz finding 6a5eb87526a9).
+                merge = not (fin_ok and start == before and table.fin is not None)
+                overlap = _ofo_overlap(tcb, start, len(data)) if merge else None
+                tcb.rcv_nxt = tcb.recv.insert(start, data, tcb.rcv_nxt, merge)
                 if overlap is not None and p.dsack and tcb.sack_ok:
                     # RFC 2883 4: octets received again, in order now and held out of order
                     # before (Linux tcp_ofo_queue: tcp_dsack_extend(skb->seq, dsack_high)).

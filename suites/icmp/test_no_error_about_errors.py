@@ -20,7 +20,8 @@ QUOTE = bytes.fromhex("4500001c00000000401100000a0000010a000002") + bytes(8)
 @pytest.mark.requirement("RFC1122-3.2.2.5-SHOULD-parameter-problem")
 def test_bad_option_in_echo_request_gets_parameter_problem(ex, endpoints):
     ex.send(IPv4(options=BAD_OPTION), ICMPv4(type=ICMP_ECHO_REQUEST, rest=1), Payload(b"x"))
-    ex.expect(IPv4(src=endpoints.dut_ipv4), ICMPv4(type=ICMP_PARAM_PROBLEM))
+    ex.expect(IPv4(src=endpoints.dut_ipv4), ICMPv4(type=ICMP_PARAM_PROBLEM),
+              immediate=True)  # (an error answers the datagram at once)
 
 
 @pytest.mark.requirement("RFC1122-3.2.2-MUST-NOT-error-about-icmp-error",

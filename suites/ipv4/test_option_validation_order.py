@@ -28,5 +28,5 @@ def test_malformed_option_after_a_source_route_gets_parameter_problem(ex, endpoi
     ex.send(IPv4(options=tuple(options)), UDP(src_port=40000, dst_port=9),
             Payload(b"options first"))
     error = ex.expect(IPv4(src=endpoints.dut_ipv4, dst=endpoints.tester_ipv4),
-                      ICMPv4(type=ICMP_PARAM_PROBLEM))
+                      ICMPv4(type=ICMP_PARAM_PROBLEM), immediate=True)
     assert error.icmpv4.rest >> 24 == pointer, f"pointer {error.icmpv4.rest >> 24}, want {pointer}"

@@ -80,6 +80,7 @@ def test_malformed_option_gets_parameter_problem(ex, endpoints, option):
     raw, pointer = MALFORMED[option]
     ex.send(IPv4(options=(ipw.Ipv4OptMalformed(raw),)), ICMPv4(type=ICMP_ECHO_REQUEST, rest=ECHO),
             Payload(b"bad option"))
-    error = ex.expect(IPv4(src=endpoints.dut_ipv4), ICMPv4(type=ICMP_PARAM_PROBLEM))
+    error = ex.expect(IPv4(src=endpoints.dut_ipv4), ICMPv4(type=ICMP_PARAM_PROBLEM),
+                      immediate=True)  # (an error answers the datagram at once)
     assert error.icmpv4.rest >> 24 == pointer, f"pointer {error.icmpv4.rest >> 24}, want {pointer}"
     ex.expect_nothing(ICMPv4(type=ICMP_ECHO_REPLY))

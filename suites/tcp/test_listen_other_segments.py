@@ -28,7 +28,7 @@ def test_ack_to_listener_gets_rst(ex, listener, kind):
     conn = ex.tcp(dut_port=LISTEN_PORT)
     fields = dict(SEGMENTS[kind])
     conn.send(fields.pop("payload", b""), advance=False, **fields)
-    conn.expect(flags="R", seq=fields["ack"])
+    conn.expect(flags="R", seq=fields["ack"], immediate=True)
 
 
 @pytest.mark.requirement("RFC9293-3.10.7.2-MUST-listen-other-drop",

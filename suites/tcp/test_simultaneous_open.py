@@ -18,7 +18,7 @@ pytestmark = pytest.mark.families("ipv4", "ipv6")
 def test_simultaneous_open_establishes(ex, dut, endpoints):
     conn, fd, syn = start_active_open(ex, dut, endpoints)
     conn.send(flags="S", ack=0)  # our SYN crosses theirs
-    conn.expect(flags="SA", seq=syn.seq, ack=conn.snd_nxt)
+    conn.expect(flags="SA", seq=syn.seq, ack=conn.snd_nxt, immediate=True)
     conn.send(flags="SA", seq=conn.isn, advance=False)
     conn.ex.expect_nothing(*conn.template(flags=has_rst))  # that SYN-ACK is fine: no RST
     assert connect_error(dut, fd) == 0

@@ -27,4 +27,4 @@ def test_syn_with_ack_field_set_gets_syn_ack_from_listener(ex, listener):
 def test_syn_with_ack_field_set_gets_rst_from_closed_port(ex):
     conn = ex.tcp(dut_port=9)
     conn.send(flags="S", ack=GARBAGE_ACK)
-    conn.expect(flags="RA", seq=0, ack=seq_add(conn.isn, 1))
+    conn.expect(flags="RA", seq=0, ack=seq_add(conn.isn, 1), immediate=True)

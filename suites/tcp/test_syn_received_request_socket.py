@@ -36,7 +36,7 @@ def test_unacceptable_ack_out_of_window_gets_rst(ex, dut, endpoints):
     synack = conn.last
     bad = seq_add(conn.their_isn, 6)
     conn.send(flags="A", ack=bad, seq=seq_add(conn.snd_nxt, 100000), advance=False)
-    conn.expect(flags="R", seq=bad)
+    conn.expect(flags="R", seq=bad, immediate=True)
     _still_half_open(conn, dut, listener, synack)
 
 
@@ -47,7 +47,7 @@ def test_unacceptable_ack_failing_paws_gets_rst(ex, dut, endpoints):
     bad = seq_add(conn.their_isn, 6)
     conn.ts_val = 0  # older than the SYN's TSval
     conn.send(flags="A", ack=bad, advance=False)
-    conn.expect(flags="R", seq=bad)
+    conn.expect(flags="R", seq=bad, immediate=True)
     conn.ts_val = 10
     _still_half_open(conn, dut, listener, synack)
 
@@ -81,9 +81,9 @@ def test_syn_ack_with_data_at_isn_completes_and_draws_a_challenge_ack(ex, dut, e
     else:
         conn.send(flags="SAF", seq=conn.isn, ack=ack, advance=False)
     if stateless_listener(bed):  # an ACK to LISTEN: <SEQ=SEG.ACK><CTL=RST>
-        conn.expect(flags="R", seq=ack)
-    else:
-        conn.expect(flags="A", seq=ack, ack=conn.snd_nxt)
+        conn.expect(flags="R", seq=ack, immediate=True)
+    else:  # (a challenge ACK is immediate)
+        conn.expect(flags="A", seq=ack, ack=conn.snd_nxt, immediate=True)
     _still_half_open(conn, dut, listener, synack)
 
 

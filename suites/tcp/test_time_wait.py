@@ -23,7 +23,7 @@ def test_new_syn_reopens_from_time_wait(ex, dut, endpoints):
     peer = reach("TIME-WAIT", ex, dut, endpoints)
     new_isn = seq_add(peer.conn.snd_nxt, 100_000)
     peer.conn.send(flags="S", seq=new_isn, ack=0, advance=False)
-    peer.conn.expect(flags="SA", ack=seq_add(new_isn, 1))
+    peer.conn.expect(flags="SA", ack=seq_add(new_isn, 1), immediate=True)
 
 
 @pytest.mark.requirement("RFC1122-4.2.2.13-MAY-time-wait-reopen")

@@ -9,7 +9,9 @@ import pytest
 
 from conformance.fabric.namespaces import DutConfig
 from conformance.fabric.naming import WorkerPlan, new_run_id
+from conformance.judge import store
 from conformance.targets.reference import InprocReferenceTarget
+from fuzz import replay
 from fuzz.findings import FindingsStore
 from fuzz.replay import BROKEN_RULES_ENV, replay_finding
 from fuzz.runner import Campaign
@@ -77,6 +79,11 @@ def test_replay_reproduces_against_the_broken_profile_only(broken_target, tmp_pa
     still = replay_finding(where)
     assert [m.rule for m in still.mismatches] == [PLANTED]
     assert "still diverges" in still.explain()
+    assert still.explanation is None and "not explained" in still.explain()
+    # A divergence the target's store has analysed says so, with the entry's reason.
+    analysed = store.Store("reference-inproc", (store.Entry("analysed: why", rule=(PLANTED,)),))
+    monkeypatch.setattr(replay.store, "load", lambda *args: analysed)
+    assert "explained: analysed: why" in replay_finding(where).explain()
     monkeypatch.setenv(BROKEN_RULES_ENV, "")
     fixed = replay_finding(where)
     assert fixed.mismatches == [] and "now matches" in fixed.explain()

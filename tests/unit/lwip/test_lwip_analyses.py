@@ -190,6 +190,13 @@ def test_ack_held_behind_nagle():
     assert not ack_held_behind_nagle(stateful(two[0], syn))  # nothing queued
     answer = seg(DUT_NXT, RCV_NXT, ACK)
     assert not ack_held_behind_nagle(stateful(*two, syn, answers=(answer,)))
+    # An ACK of the first call's octet released the second (now in flight, nothing held).
+    acked = frame(seg(RCV_NXT, DUT_NXT + 1, ACK))
+    assert not ack_held_behind_nagle(stateful(two[0], two[1], acked, syn))
+    assert ack_held_behind_nagle(stateful(two[0], two[1], acked, two[0], syn))
+    # A duplicate or old ACK releases nothing; a close sends what is held with the FIN.
+    assert ack_held_behind_nagle(stateful(*two, frame(seg(RCV_NXT, DUT_NXT - 5, ACK)), syn))
+    assert not ack_held_behind_nagle(stateful(*two, {"call": "close"}, syn))
 
 
 def test_time_wait_reached_after_close_and_the_peer_s_fin():
@@ -222,6 +229,23 @@ def test_window_taken_from_an_unacceptable_ack():
     assert not window_from_unacceptable_ack(closing(DUT_NXT))  # acceptable: RFC takes it too
     assert not window_from_unacceptable_ack(closing(DUT_NXT + 100, window_zero=False))
     assert not window_from_unacceptable_ack(closing(DUT_NXT + 100, offset=0))  # snd_wl1 = seqno
+
+
+def test_window_taken_after_an_active_opening_at_the_syn_ack_s_sequence_number():
+    """tcp_process SYN_SENT sets snd_wl1 to the SYN,ACK's SEG.SEQ - 1 (finding dfcb96c053eb)."""
+    syn_ack = frame(seg(ISS, DUT_NXT, SYN | ACK))
+    old = seg(ISS, DUT_NXT - 65536, ACK | PSH)  # RCV.NXT - 1, RFC 5961 5.2's too old ACK
+    old = old[:48] + bytes(2) + old[50:]  # window 0
+    call = {"call": "send", "data": "6162"}
+    assert window_from_unacceptable_ack(stateful(syn_ack, frame(old), call,
+                                                 state="active-open+calls", call_last=True))
+    # After a passive opening snd_wl1 is RCV.NXT: the same segment leaves the window alone.
+    assert not window_from_unacceptable_ack(stateful(frame(old), call, call_last=True))
+    # Before the SYN,ACK's sequence number: not beyond snd_wl1.
+    older = seg(ISS - 1, DUT_NXT - 65536, ACK)
+    older = older[:48] + bytes(2) + older[50:]
+    assert not window_from_unacceptable_ack(stateful(syn_ack, frame(older), call,
+                                                     state="active-open+calls", call_last=True))
 
 
 def test_time_wait_acks_a_segment_without_the_ack_bit():

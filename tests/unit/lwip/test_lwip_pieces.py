@@ -1,12 +1,16 @@
 """The lwip target's pure pieces: socket addresses as lwIP (glibc's struct sockaddr_in) takes
 them, the readiness ARP reply's recognition, and where the shim's build goes."""
 
+import os
 import socket
+import time
 
 import pytest
 
+from conformance.dut.agent import AgentFailure
+from conformance.fabric.link import Barrier, LinkTimeout
 from conformance.targets import lwip_build
-from conformance.targets.lwip import arp_reply_predicate
+from conformance.targets.lwip import ProcessLink, arp_reply_predicate
 from conformance.targets.lwip_agent import CallError, address_of, sockaddr_in
 
 
@@ -45,3 +49,51 @@ def test_the_shim_is_cached_by_source_and_library(tmp_path, monkeypatch):
     path = lwip_build.shim_path()
     assert path.parent == tmp_path / "netconform" and path.name.startswith("libnclwip-")
     assert path == lwip_build.shim_path()  # stable for the same source and library
+
+
+class _EndingAgent:
+    """An lwIP process stand-in that ends after ``alive_for`` seconds."""
+
+    def __init__(self, alive_for: float) -> None:
+        self.ends_at = time.monotonic() + alive_for
+
+    def exit_status(self):
+        return -6 if time.monotonic() >= self.ends_at else None
+
+    def describe_end(self) -> str:
+        return "killed by SIGABRT"
+
+
+class _SilentRing:
+    """A packet socket stand-in that never receives (a pipe nobody writes)."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+        self._read, self._write = os.pipe()
+
+    def ifindex_of(self, ifname: str) -> int:
+        return 1
+
+    def recv(self):
+        return None
+
+    def sendto(self, frame: bytes, address) -> None:
+        self.sent.append(frame)
+
+    def fileno(self) -> int:
+        return self._read
+
+
+@pytest.mark.parametrize("alive_for", [0.0, 0.2], ids=["ended-before", "ends-while-waiting"])
+def test_a_barrier_to_an_ended_process_fails_when_it_ends(alive_for):
+    link = ProcessLink(_SilentRing(), "nc-test", agent=_EndingAgent(alive_for))
+    t0 = time.monotonic()
+    with pytest.raises(AgentFailure, match="ended during the test: killed by SIGABRT"):
+        link.barrier(Barrier(b"probe", lambda frame: False), timeout=5.0)
+    assert time.monotonic() - t0 < alive_for + 1.0  # not the barrier's 5 s
+
+
+def test_a_barrier_to_a_live_process_still_times_out():
+    link = ProcessLink(_SilentRing(), "nc-test", agent=_EndingAgent(60.0))
+    with pytest.raises(LinkTimeout):
+        link.barrier(Barrier(b"probe", lambda frame: False), timeout=0.2)
