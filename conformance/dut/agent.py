@@ -8,9 +8,9 @@ socket interface. It speaks JSON lines over its standard input and output:
     harness -> agent   {"id": 7, "call": "bind", "args": [3, ["198.18.0.1", 8080]]}
     agent -> harness   {"id": 7, "value": null, "errno": 0}         (+ "detail" on odd errors)
 
-Values go through :func:`encode` / :func:`decode`: bytes as ``{"b64": ...}``, tuples (socket
-addresses, ``(fd, peer)``) as JSON arrays, which decode back to tuples. This module is stdlib
-only on purpose, so an agent elsewhere (a VM's initramfs) can use the same codec.
+Values go through :func:`~conformance.dut.agent_codec.encode` /
+:func:`~conformance.dut.agent_codec.decode` (the agent's side of the protocol, a module of its
+own so that an agent imports only what it needs).
 
 A dead or silent agent fails the test (:class:`AgentFailure`) with its exit status and the tail
 of its standard error, never a hang: every request has a deadline.
@@ -18,7 +18,6 @@ of its standard error, never a hang: every request has a deadline.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import select
@@ -26,8 +25,9 @@ import signal
 import subprocess
 import tempfile
 import time
-from typing import IO, Any, BinaryIO
+from typing import IO, Any
 
+from conformance.dut.agent_codec import decode, encode
 from conformance.dut.api import Address, DutApi, Result
 from reference_stack import sockopt
 from reference_stack.tcp.info import TcpInfo
@@ -67,35 +67,6 @@ def fatal_signal_pending(pid: int) -> bool:
 
 class AgentFailure(AssertionError):
     """The agent crashed, hung or broke the protocol (fails the test that was using it)."""
-
-
-def encode(value: Any) -> Any:
-    """A DUT API value as JSON-safe data (bytes as {"b64": ...}, tuples as lists, a TCP_INFO
-    record as its struct's bytes)."""
-    if isinstance(value, TcpInfo):  # as the kernel's struct (AgentDutApi parses it back)
-        value = value.to_bytes()
-    if isinstance(value, bytes | bytearray | memoryview):
-        return {"b64": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, tuple | list):
-        return [encode(v) for v in value]
-    return value
-
-
-def decode(data: Any) -> Any:
-    """The inverse of :func:`encode` (JSON arrays become tuples)."""
-    if isinstance(data, dict) and set(data) == {"b64"}:
-        return base64.b64decode(data["b64"])
-    if isinstance(data, list):
-        return tuple(decode(v) for v in data)
-    return data
-
-
-def protocol_stream() -> BinaryIO:
-    """Agent side: the real stdout for the protocol; fd 1 then points at stderr so that
-    anything the stack under test prints cannot corrupt the protocol."""
-    protocol = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    return protocol
 
 
 class AgentProcess:

@@ -53,7 +53,7 @@ from conformance.targets.agent_target import (
 )
 from conformance.targets.base import Capabilities
 
-AGENT_MODULE = "conformance.targets.gvisor_agent"
+AGENT_SCRIPT = "conformance/targets/gvisor_agent.py"  # under the checkout, run by its path
 RUNSC = "runsc"
 RUNSC_FLAGS = (
     "--network=sandbox", "--platform=ptrace", "--ignore-cgroups",
@@ -103,8 +103,9 @@ def sandbox_spec(netns_path: str, python: str, pythonpath: str) -> dict[str, Any
         "ociVersion": "1.0.0",
         "process": {
             "user": {"uid": 0, "gid": 0},
-            # -S: no site (the agent needs only the standard library and this checkout).
-            "args": [python, "-S", "-m", AGENT_MODULE],
+            # -S: no site (the agent needs only the standard library and this checkout); by
+            # its path, not -m: see gvisor_agent.py.
+            "args": [python, "-S", os.path.join(pythonpath, AGENT_SCRIPT)],
             "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"PYTHONPATH={pythonpath}",
                     "PYTHONDONTWRITEBYTECODE=1"],
             "cwd": "/",
