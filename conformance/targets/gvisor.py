@@ -60,8 +60,10 @@ RUNSC_FLAGS = (
     "--rx-checksum-offload=false", "--gso=false", "--software-gso=false",
 )
 MASK_AND_RUN = 'mount -t tmpfs nc-mask /proc/sys/net/core && exec "$@"'
-# Sandboxes prepared ahead of the tests (each ~50 MiB PSS).
-PREPARED_SANDBOXES = 2
+# Sandboxes prepared ahead of the tests (each ~50 MiB PSS): a test takes ~0.1 s, a sandbox
+# ~0.4 s to start on a loaded machine, so 2 left tests waiting for one (setup 0.14 s median
+# on suites/tcp/test_rst_in_synchronized_states.py, 29 s for it; 4: 0.03 s, 21 s).
+PREPARED_SANDBOXES = 4
 # netstack answers an echo in the sandbox's own goroutines; a frame it sends on its own (its
 # delayed ACK: 200 ms, pkg/tcpip/transport/tcp/snd.go) must fall inside the quiescence window.
 QUIESCENCE_WINDOW_S = 0.3

@@ -81,7 +81,7 @@ class Peer:
         net.ipv4.tcp_syncookies = 2) would take as a new connection (cookie_v4_check); on a
         connection still there it would draw an ACK, not a RST."""
         self.send(b"are you there?", flags="PA", seq=seq_add(self.conn.snd_nxt, PROBE_FAR))
-        self.conn.expect(flags="R", seq=self.tester_ack)
+        self.conn.expect(flags="R", seq=self.tester_ack, immediate=True)  # (an answer, at once)
 
     def expect_alive(self) -> None:
         """The connection survives: data in sequence is acknowledged (or, once the tester's
