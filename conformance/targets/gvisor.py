@@ -42,8 +42,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance.fabric import netns as netns_mod
+from conformance.fabric import ownership
 from conformance.fabric.namespaces import DutConfig, DutNetns, FabricError
-from conformance.fabric.naming import WorkerPlan
+from conformance.fabric.naming import WorkerPlan, base36
 from conformance.fabric.reaper import RUNSC_STATE_DIR
 from conformance.targets.agent_target import (
     READY_TIMEOUT_S,
@@ -195,6 +196,10 @@ class GvisorTarget(AgentTarget):
                             barrier_grace_s=BARRIER_GRACE_S, oracle_profile="gvisor")
 
     def start(self) -> None:
+        # Owned before the state root exists: another run's reaper starting meanwhile removes
+        # a root nobody owns (it removed this one under a starting run: FileNotFoundError on
+        # its first bundle). AgentTarget.start registers again, stop() unregisters.
+        ownership.register(self.plan.run_id, base36(self.plan.worker))
         shutil.rmtree(self.root, ignore_errors=True)
         os.makedirs(self.root, mode=0o700)
         super().start()
