@@ -21,7 +21,7 @@ def test_urgent_pointer_sent_points_after_urgent_data(ex, dut, endpoints, size):
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     data = b"U" * size
     dut.send(peer.fd, data, socket.MSG_OOB)
-    seg = peer.conn.expect(data, flags="PAU")
+    seg = peer.conn.expect(data, flags="PAU", immediate=True)  # (new data on an idle connection)
     assert seg.urgent == size, seg.summary()
 
 
