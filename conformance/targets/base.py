@@ -108,6 +108,11 @@ class Target(ABC):
     # The lockstep mode when --lockstep is not given: "enforce" (an unexplained divergence from
     # the oracle fails the test) where the oracle models the target, else "record".
     default_lockstep: str = "enforce"
+    # The optional TestBed hooks (set_ipsec, set_link_mtu, set_dut_sysctl, ...) every bed of
+    # this target offers, when that is known before a bed is made; None: only a bed tells. A
+    # test that needs a hook the target never offers is then skipped before its bed is made
+    # (a bed may cost a stack's start: a gVisor sandbox, ~0.2 CPU-s).
+    bed_hooks: frozenset[str] | None = None
 
     @classmethod
     def expectations_file(cls) -> str:
