@@ -795,6 +795,14 @@ class Profile:
     # (network/ipv4/ipv4.go processIPOptions: seenOptions) discards a datagram repeating any
     # option kind but NOP, with a Parameter Problem pointing at the repeat.
     ip_option_repeat_param_problem: bool = False
+    # -- session 9 (gvfast): a netstack choice the faster gvisor reads showed --
+    # RFC 6582 3.2 step 1 starts "recover" at the ISS, and step 2 enters fast retransmit only
+    # when the duplicate ACKs' cumulative ACK covers more than it; the oracle (every other
+    # profile, as Linux's tcp_fastretrans_alert) sets recover at the first recovery only, so
+    # three duplicate ACKs of the SYN (the first data segment lost) start one. netstack
+    # (transport/tcp/snd.go newSender: FastRecovery.Last = iss; detectLoss:
+    # !FastRecovery.Last.LessThan(seg.ackNumber - 1)) starts none: the RTO resends it.
+    recover_from_iss: bool = False
 
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
@@ -1167,6 +1175,10 @@ GVISOR = Profile(
     # ipv4.go processIPOptions: a repeated option kind draws a Parameter Problem
     # (hypothesis findings 8a005804d43b, d5af5a58dd62: LSRR twice).
     ip_option_repeat_param_problem=True,
+    # -- session 9 (gvfast) --
+    # snd.go newSender / detectLoss: NewReno's recover starts at the ISS (RFC 6582 3.2 steps
+    # 1-2), no fast retransmit before the ACK covers more than the SYN.
+    recover_from_iss=True,
     # (icmp_quote_recorded_route, set above, now covers a Timestamp option too: ipv4.go
     # handleTimestamp stamps it on receipt before an error quotes it; hypothesis a0353a37bb9c.)
     # transport/tcp/reno.go updateSlowStart (cubic.go's too): newcwnd = SndCwnd +

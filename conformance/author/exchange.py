@@ -70,7 +70,7 @@ class Exchange:
         barrier (principle 6: once the probe's reply is in, any answer to the packet sent
         before it is in too), so an answer that is not coming fails the test when the probe's
         reply arrives, not after ``timeout``; elsewhere ``timeout`` bounds the wait as usual."""
-        if immediate and self.bed.capabilities.replies_synchronously:
+        if immediate and self._settles_with_barrier():
             return self._expect_before_barrier(layers)
         frame, passed_over = self.link.expect(lambda f: templates.matches(layers, f), timeout)
         if frame is None:
@@ -107,12 +107,22 @@ class Exchange:
 
     def settle(self) -> list[bytes]:
         """Read everything the target has sent so far (it goes into the recording), without
-        judging it: a barrier for synchronous targets, else a quiescence window."""
+        judging it: a barrier for synchronous targets, a barrier and its grace window for a
+        target whose answers may trail the barrier's (Capabilities.barrier_grace_s), else a
+        quiescence window."""
         caps = self.bed.capabilities
-        if not caps.replies_synchronously:
+        if not self._settles_with_barrier():
             return self.link.quiesce(caps.quiescence_window_s)
         probe = barriers.probe(caps.barrier, self.defaults, next(self._barrier_seq))
-        return self.link.barrier(probe)
+        if caps.replies_synchronously:
+            return self.link.barrier(probe)
+        assert caps.barrier_grace_s is not None
+        return self.link.trailed_barrier(probe, caps.barrier_grace_s)
+
+    def _settles_with_barrier(self) -> bool:
+        caps = self.bed.capabilities
+        return caps.replies_synchronously or (caps.barrier_grace_s is not None
+                                              and caps.barrier is not None)
 
     def settle_trailing(self, calls: list | tuple = ()) -> list[bytes]:
         """At the end of a test, what the target still has to say. A quiescence window that

@@ -453,7 +453,7 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
         test_bed.capabilities = barriers.with_probe(test_bed.capabilities, state.barrier)
     if state.fixed_wait is not None:
         test_bed.capabilities = dataclasses.replace(
-            test_bed.capabilities, replies_synchronously=False,
+            test_bed.capabilities, replies_synchronously=False, barrier_grace_s=None,
             quiescence_window_s=state.fixed_wait)
     if state.lockstep != "off":
         test_bed.dut = RecordingDutApi(test_bed.dut)

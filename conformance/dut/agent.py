@@ -8,9 +8,9 @@ socket interface. It speaks JSON lines over its standard input and output:
     harness -> agent   {"id": 7, "call": "bind", "args": [3, ["198.18.0.1", 8080]]}
     agent -> harness   {"id": 7, "value": null, "errno": 0}         (+ "detail" on odd errors)
 
-Values go through :func:`encode` / :func:`decode`: bytes as ``{"b64": ...}``, tuples (socket
-addresses, ``(fd, peer)``) as JSON arrays, which decode back to tuples. This module is stdlib
-only on purpose, so an agent elsewhere (a VM's initramfs) can use the same codec.
+Values go through :func:`~conformance.dut.agent_codec.encode` /
+:func:`~conformance.dut.agent_codec.decode` (the agent's side of the protocol, a module of its
+own so that an agent imports only what it needs).
 
 A dead or silent agent fails the test (:class:`AgentFailure`) with its exit status and the tail
 of its standard error, never a hang: every request has a deadline.
@@ -18,16 +18,17 @@ of its standard error, never a hang: every request has a deadline.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import select
 import signal
 import subprocess
 import tempfile
+import threading
 import time
-from typing import IO, Any, BinaryIO
+from typing import IO, Any
 
+from conformance.dut.agent_codec import decode, encode
 from conformance.dut.api import Address, DutApi, Result
 from reference_stack import sockopt
 from reference_stack.tcp.info import TcpInfo
@@ -36,6 +37,7 @@ from reference_stack.tcp.info import TcpInfo
 REPLY_MARGIN_S = 5.0
 STDERR_TAIL = 1500
 DYING_S = 5.0  # how long a process with a SIGKILL pending may take to exit
+READ_POLL_S = 0.05  # how often a call awaiting its reply looks at what another thread read
 
 
 def exit_status(process: subprocess.Popen[bytes]) -> int | None:
@@ -69,35 +71,6 @@ class AgentFailure(AssertionError):
     """The agent crashed, hung or broke the protocol (fails the test that was using it)."""
 
 
-def encode(value: Any) -> Any:
-    """A DUT API value as JSON-safe data (bytes as {"b64": ...}, tuples as lists, a TCP_INFO
-    record as its struct's bytes)."""
-    if isinstance(value, TcpInfo):  # as the kernel's struct (AgentDutApi parses it back)
-        value = value.to_bytes()
-    if isinstance(value, bytes | bytearray | memoryview):
-        return {"b64": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, tuple | list):
-        return [encode(v) for v in value]
-    return value
-
-
-def decode(data: Any) -> Any:
-    """The inverse of :func:`encode` (JSON arrays become tuples)."""
-    if isinstance(data, dict) and set(data) == {"b64"}:
-        return base64.b64decode(data["b64"])
-    if isinstance(data, list):
-        return tuple(decode(v) for v in data)
-    return data
-
-
-def protocol_stream() -> BinaryIO:
-    """Agent side: the real stdout for the protocol; fd 1 then points at stderr so that
-    anything the stack under test prints cannot corrupt the protocol."""
-    protocol = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    return protocol
-
-
 class AgentProcess:
     """A child process that runs an agent: started, spoken to and ended by its own PID only.
 
@@ -117,6 +90,11 @@ class AgentProcess:
         )
         self._buffer = b""
         self._next_id = 1
+        # The read buffer, the ids of calls awaiting a reply and the replies read by another
+        # call's thread (request), shared by a pending call's thread and the test's.
+        self._lock = threading.Lock()
+        self._waiting: set[int] = set()
+        self._answers: dict[int, dict[str, Any]] = {}
         self.broken: str | None = None  # why the agent may no longer be used
 
     @property
@@ -125,27 +103,35 @@ class AgentProcess:
 
     # -- lines ----------------------------------------------------------------------------
     def _read_line(self, deadline: float) -> bytes | None:
-        """One line from the agent, or None once ``deadline`` (perf_counter) passes."""
+        """One line from the agent, or None once ``deadline`` (perf_counter) passes. Threads
+        share the pipe (a pending call's and the test's): each reads under the lock only
+        what select() says is there, and waits outside it, looking again every READ_POLL_S
+        (a line another thread read along with its own is in the buffer, not the pipe)."""
         assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
-        while b"\n" not in self._buffer:
+        while True:
+            with self._lock:
+                if b"\n" in self._buffer:
+                    line, self._buffer = self._buffer.split(b"\n", 1)
+                    return line
+                if select.select([fd], [], [], 0)[0]:
+                    chunk = os.read(fd, 65536)
+                    if not chunk:
+                        raise self._failure("closed its output (it exited)")
+                    self._buffer += chunk
+                    continue
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 return None
-            readable, _, _ = select.select([fd], [], [], remaining)
-            if not readable:
-                continue
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                raise self._failure("closed its output (it exited)")
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return line
+            select.select([fd], [], [], min(remaining, READ_POLL_S))
 
     def read_message(self, timeout: float, waiting_for: str) -> dict[str, Any]:
         line = self._read_line(time.perf_counter() + timeout)
         if line is None:
             raise self._failure(f"did not answer within {timeout:g} s while {waiting_for}")
+        return self._parse(line)
+
+    def _parse(self, line: bytes) -> dict[str, Any]:
         try:
             message = json.loads(line)
         except ValueError:
@@ -155,10 +141,15 @@ class AgentProcess:
         return message
 
     def request(self, call: str, args: list[Any], timeout: float) -> dict[str, Any]:
-        """Send one call and wait for its reply (at most ``timeout`` seconds)."""
+        """Send one call and wait for its reply (at most ``timeout`` seconds). A call may be
+        sent while another's reply is awaited (a pending call's thread, conformance.dut.api
+        PendingCall): the agent answers in order, and a reply read by the other's thread is
+        set aside for its own."""
         if self.broken:
             raise AgentFailure(f"{self.label} unusable: {self.broken}")
-        ident, self._next_id = self._next_id, self._next_id + 1
+        with self._lock:
+            ident, self._next_id = self._next_id, self._next_id + 1
+            self._waiting.add(ident)
         line = json.dumps({"id": ident, "call": call, "args": encode(args)}) + "\n"
         assert self.process.stdin is not None
         try:
@@ -166,10 +157,32 @@ class AgentProcess:
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             raise self._failure(f"could not be sent {call!r} (its input is closed)") from None
-        reply = self.read_message(timeout, f"running {call}{tuple(args)!r}")
-        if reply.get("id") != ident:
+        try:
+            return self._reply(ident, time.perf_counter() + timeout,
+                               f"did not answer within {timeout:g} s while running "
+                               f"{call}{tuple(args)!r}")
+        finally:
+            with self._lock:
+                self._waiting.discard(ident)
+
+    def _reply(self, ident: int, deadline: float, late: str) -> dict[str, Any]:
+        while True:
+            with self._lock:
+                if ident in self._answers:
+                    return self._answers.pop(ident)
+            line = self._read_line(min(deadline, time.perf_counter() + READ_POLL_S))
+            if line is None:
+                if time.perf_counter() >= deadline:
+                    raise self._failure(late)
+                continue
+            reply = self._parse(line)
+            if reply.get("id") == ident:
+                return reply
+            with self._lock:
+                if reply.get("id") in self._waiting:  # another thread's call: set aside
+                    self._answers[reply["id"]] = reply
+                    continue
             raise self._failure(f"answered request {reply.get('id')!r}, expected {ident}")
-        return reply
 
     # -- life -----------------------------------------------------------------------------
     def exit_status(self) -> int | None:

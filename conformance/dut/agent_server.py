@@ -11,11 +11,10 @@ import errno
 import json
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-from conformance.dut.agent import decode, encode
+from conformance.dut.agent_codec import decode, encode
 
 CRASH_STATUS = 70  # an agent ended by an exception (sysexits' EX_SOFTWARE)
 
@@ -79,6 +78,8 @@ def run_agent(main: Callable[[], None]) -> None:
     except SystemExit:
         raise
     except BaseException:
+        import traceback  # (only for last words: not in every agent's start)
+
         traceback.print_exc()
         sys.stderr.flush()
         os._exit(CRASH_STATUS)

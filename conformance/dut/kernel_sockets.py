@@ -2,7 +2,10 @@
 the DUT namespace with setns (so they live there), driven with ordinary system calls.
 
 With no namespace name the sockets are made where the process already is: the ``gvisor``
-target's agent runs these calls inside a runsc sandbox, whose system calls netstack serves."""
+target's agent runs these calls inside a runsc sandbox, whose system calls netstack serves.
+Every module that agent imports costs CPU in each sandbox's start (gVisor serves its file
+reads and page faults), so what only some calls need (entering a namespace, TCP_INFO's record)
+is imported by those calls."""
 
 from __future__ import annotations
 
@@ -14,9 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.dut.api import Address, DutApi, Result
-from conformance.fabric import netns, spawn
+from conformance.fabric.fork_lock import closing_sockets
 from reference_stack import sockopt
-from reference_stack.tcp.info import TcpInfo
 
 
 def _call(fn: Callable[[], Any]) -> Result:
@@ -62,6 +64,8 @@ class KernelSocketApi(DutApi):
         def make() -> int:
             if self.netns is None:
                 return self._register(socket.socket(family, type_, proto))
+            from conformance.fabric import netns  # (module notes)
+
             with netns.entered(self.netns):
                 return self._register(socket.socket(family, type_, proto))
 
@@ -154,7 +158,7 @@ class KernelSocketApi(DutApi):
         sock = self.sockets.pop(fd, None)
         if sock is None:
             return None, errno.EBADF
-        with spawn.closing_sockets():  # (the last descriptor: closed now, conformance.fabric.spawn)
+        with closing_sockets():  # (the last descriptor: closed now, conformance.fabric.spawn)
             return _call(sock.close)
 
     def setsockopt_with_errno(self, fd: int, level: int, name: int, value: Any) -> Result:
@@ -171,6 +175,8 @@ class KernelSocketApi(DutApi):
             return _call(lambda: sockopt.as_value(
                 level, name, sock.getsockopt(level, name, sockopt.LINGER.size)))
         if what == "tcp_info":
+            from reference_stack.tcp.info import TcpInfo  # (module notes)
+
             return _call(lambda: TcpInfo.parse(sock.getsockopt(level, name, TcpInfo.SIZE)))
         return _call(lambda: sock.getsockopt(level, name))
 
@@ -190,7 +196,7 @@ class KernelSocketApi(DutApi):
         return _call(poll)
 
     def close_all(self) -> None:
-        with spawn.closing_sockets():
+        with closing_sockets():
             for sock in self.sockets.values():
                 try:
                     _stop_lingering(sock)  # (the test is over: no close may block its tear-down)

@@ -248,6 +248,22 @@ class TesterLink:
         self.pending = []
         return before
 
+    def trailed_barrier(self, barrier: Barrier, grace: float, timeout: float = 5.0
+                        ) -> list[bytes]:
+        """Send the probe; return every frame that arrived before its reply or after it until
+        none has for ``grace`` seconds (a target some of whose answers may trail the probe's:
+        Capabilities.barrier_grace_s). No barrier is marked on the recording: a trailing
+        answer may come after the probe's reply."""
+        self.send(barrier.probe)
+        reply, before = self.expect(barrier.is_reply, timeout)
+        if reply is None:
+            raise LinkTimeout(
+                f"barrier probe unanswered within {timeout:g} s: the target did not answer "
+                "it, so 'expect nothing' cannot be decided"
+            )
+        self.pending = before
+        return self.quiesce(grace)
+
     def watch(self, seconds: float) -> None:
         """Wait ``seconds``, reading what arrives meanwhile (kept pending for later
         expectations), so the recording has each frame at its arrival, not after the wait."""

@@ -21,18 +21,17 @@ waiting for the child runs outside it.
 from __future__ import annotations
 
 import subprocess
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-_FORK_OR_CLOSE = threading.Lock()
+from conformance.fabric.fork_lock import FORK_OR_CLOSE, closing_sockets
+
+__all__ = ["closing_sockets", "run"]
 
 
 def run(argv: list[str], input: str | None = None, timeout: float | None = None
         ) -> subprocess.CompletedProcess[str]:
     """``subprocess.run(argv, input=input, text=True, capture_output=True, check=False,
     timeout=timeout)``, its fork and exec ordered with the DUT sockets' close()."""
-    with _FORK_OR_CLOSE:
+    with FORK_OR_CLOSE:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE if input is not None else None,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -43,10 +42,3 @@ def run(argv: list[str], input: str | None = None, timeout: float | None = None
         raise
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
-
-@contextmanager
-def closing_sockets() -> Iterator[None]:
-    """The body closes sockets of this process: no child holds a copy of them meanwhile, so a
-    close() that drops the last descriptor releases the socket then and there."""
-    with _FORK_OR_CLOSE:
-        yield

@@ -23,6 +23,13 @@ class Capabilities:
     # frame is a barrier for "expect nothing"; False: use a quiescence window instead.
     replies_synchronously: bool
     quiescence_window_s: float = 0.3
+    # A target that does not reply synchronously but answers the barrier probe at once, with
+    # some answers trailing the probe's reply by at most this long (a stack answering some
+    # frames from threads of its own: gVisor's TCP processor goroutines): "expect nothing"
+    # waits for the probe's reply, then for this long a quiescence window (the wait starts
+    # when the stack has been running, however loaded the machine). None: the barrier alone
+    # (replies_synchronously) or the quiescence window.
+    barrier_grace_s: float | None = None
     # The barrier probe (conformance.author.barriers): "echo", or the fallback bed set-up
     # found the target answers when it ignores echo ("udp", "tcp"); None: none is answered
     # (then replies_synchronously is False too: the quiescence window).
@@ -104,6 +111,11 @@ class Target(ABC):
     # The lockstep mode when --lockstep is not given: "enforce" (an unexplained divergence from
     # the oracle fails the test) where the oracle models the target, else "record".
     default_lockstep: str = "enforce"
+    # The optional TestBed hooks (set_ipsec, set_link_mtu, set_dut_sysctl, ...) every bed of
+    # this target offers, when that is known before a bed is made; None: only a bed tells. A
+    # test that needs a hook the target never offers is then skipped before its bed is made
+    # (a bed may cost a stack's start: a gVisor sandbox, ~0.2 CPU-s).
+    bed_hooks: frozenset[str] | None = None
 
     @classmethod
     def expectations_file(cls) -> str:

@@ -42,8 +42,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance.fabric import netns as netns_mod
+from conformance.fabric import ownership
 from conformance.fabric.namespaces import DutConfig, DutNetns, FabricError
-from conformance.fabric.naming import WorkerPlan
+from conformance.fabric.naming import WorkerPlan, base36
 from conformance.fabric.reaper import RUNSC_STATE_DIR
 from conformance.targets.agent_target import (
     READY_TIMEOUT_S,
@@ -53,18 +54,29 @@ from conformance.targets.agent_target import (
 )
 from conformance.targets.base import Capabilities
 
-AGENT_MODULE = "conformance.targets.gvisor_agent"
+AGENT_SCRIPT = "conformance/targets/gvisor_agent.py"  # under the checkout, run by its path
 RUNSC = "runsc"
 RUNSC_FLAGS = (
     "--network=sandbox", "--platform=ptrace", "--ignore-cgroups",
     "--rx-checksum-offload=false", "--gso=false", "--software-gso=false",
 )
 MASK_AND_RUN = 'mount -t tmpfs nc-mask /proc/sys/net/core && exec "$@"'
-# Sandboxes prepared ahead of the tests (each ~50 MiB PSS).
-PREPARED_SANDBOXES = 2
+# Sandboxes prepared ahead of the tests (each ~50 MiB PSS): a test takes ~0.1 s, a sandbox
+# ~0.4 s to start on a loaded machine, so 2 left tests waiting for one (setup 0.14 s median
+# on suites/tcp/test_rst_in_synchronized_states.py, 29 s for it; 4: 0.03 s, 21 s).
+PREPARED_SANDBOXES = 4
 # netstack answers an echo in the sandbox's own goroutines; a frame it sends on its own (its
 # delayed ACK: 200 ms, pkg/tcpip/transport/tcp/snd.go) must fall inside the quiescence window.
 QUIESCENCE_WINDOW_S = 0.3
+# netstack answers an ICMP echo (the barrier probe) in the goroutine that read it from the link,
+# as it does a datagram or a segment for no endpoint; a TCP segment for an endpoint goes to a
+# processor goroutine of its TCP dispatcher (pkg/tcpip/transport/tcp/dispatcher.go,
+# queuePacket), whose answer may come after the echo's reply sent behind it: measured at most
+# 6.8 ms after it, p99 0.1 ms (5,000 SYN + echo pairs, load average 8 on 2 CPUs:
+# tests/bench/gvisor_latency.py), where an answer came up to 32 ms after its own frame (the
+# sandbox waiting for a CPU, which delays the echo's reply as much). So "expect nothing" waits
+# for the echo's reply, then a short window (Capabilities.barrier_grace_s).
+BARRIER_GRACE_S = 0.03
 
 # After the start the kernel has no address on the veth any more, but it must not answer
 # there at all: no IPv6 (link-local, MLD, ND), no ARP; the ingress hook drops everything the
@@ -103,8 +115,9 @@ def sandbox_spec(netns_path: str, python: str, pythonpath: str) -> dict[str, Any
         "ociVersion": "1.0.0",
         "process": {
             "user": {"uid": 0, "gid": 0},
-            # -S: no site (the agent needs only the standard library and this checkout).
-            "args": [python, "-S", "-m", AGENT_MODULE],
+            # -S: no site (the agent needs only the standard library and this checkout); by
+            # its path, not -m: see gvisor_agent.py.
+            "args": [python, "-S", os.path.join(pythonpath, AGENT_SCRIPT)],
             "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"PYTHONPATH={pythonpath}",
                     "PYTHONDONTWRITEBYTECODE=1"],
             "cwd": "/",
@@ -157,6 +170,7 @@ class GvisorTarget(AgentTarget):
     description = "gVisor's netstack under runsc (ptrace), a fresh sandbox per test"
     stack_label = "gVisor sandbox"
     prepared_duts = PREPARED_SANDBOXES
+    bed_hooks: frozenset[str] = frozenset()  # (AgentTarget.begin_test sets none)
     # The lockstep check enforces the oracle's `gvisor` profile (netstack's choices, each
     # citing pkg/tcpip: reference_stack/profiles.py); netstack's non-conformances and the
     # analysed differences are in suites/expectations/gvisor.toml.
@@ -180,9 +194,13 @@ class GvisorTarget(AgentTarget):
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(replies_synchronously=False, quiescence_window_s=QUIESCENCE_WINDOW_S,
-                            oracle_profile="gvisor")
+                            barrier_grace_s=BARRIER_GRACE_S, oracle_profile="gvisor")
 
     def start(self) -> None:
+        # Owned before the state root exists: another run's reaper starting meanwhile removes
+        # a root nobody owns (it removed this one under a starting run: FileNotFoundError on
+        # its first bundle). AgentTarget.start registers again, stop() unregisters.
+        ownership.register(self.plan.run_id, base36(self.plan.worker))
         shutil.rmtree(self.root, ignore_errors=True)
         os.makedirs(self.root, mode=0o700)
         super().start()
@@ -235,6 +253,7 @@ class GvisorTarget(AgentTarget):
             "runsc": runsc_version(),
             "runsc_flags": list(RUNSC_FLAGS),
             "quiescence_window_s": QUIESCENCE_WINDOW_S,
+            "barrier_grace_s": BARRIER_GRACE_S,
             "sysctls": self.config.recorded_sysctls(),
             "setup_commands": list(self.config.setup_commands),
             "gvisor_startup_s": self.startup_median_s(),

@@ -3,8 +3,13 @@
 The sandbox's only process is this agent, started by the target with the host's Python (the
 sandbox's root file system is the host's ``/``, read-only)::
 
-    python -S -m conformance.targets.gvisor_agent
+    python -S .../conformance/targets/gvisor_agent.py
 
+(by its path, with the checkout on PYTHONPATH: ``-m`` would import the conformance.targets
+package, the harness's side). It imports only light modules: gVisor serves each file read and
+page fault of a module import, so the agent's imports were most of a sandbox's start-up CPU
+(tests/bench/gvisor_time.py: 0.33 CPU-s a sandbox with the harness's modules, 0.14 with the
+standard library's socket and json alone).
 Its system calls are served by gVisor's Sentry, so the sockets it makes are netstack's: it
 executes the DUT API calls with the ordinary socket module (the ``linux`` target's
 :class:`~conformance.dut.kernel_sockets.KernelSocketApi`, without a namespace to enter), one
@@ -19,12 +24,11 @@ from __future__ import annotations
 import errno
 import json
 import os
-import platform
 import sys
 import time
 from typing import Any, BinaryIO
 
-from conformance.dut.agent import decode, encode, protocol_stream
+from conformance.dut.agent_codec import decode, encode, protocol_stream
 from conformance.dut.agent_server import run_agent, serve_each
 from conformance.dut.kernel_sockets import KernelSocketApi
 from conformance.evidence.mib import Counters, parse_paired
@@ -75,8 +79,8 @@ def main() -> None:
     out = protocol_stream()
     # The kernel release netstack's Sentry reports (not the host's): evidence that the agent
     # really runs inside the sandbox.
-    facts = {"ready": True, "pid": os.getpid(), "sentry_release": platform.release(),
-             "python": platform.python_version(),
+    facts = {"ready": True, "pid": os.getpid(), "sentry_release": os.uname().release,
+             "python": ".".join(map(str, sys.version_info[:3])),
              "agent_start_s": round(time.perf_counter() - t0, 4)}
     out.write(json.dumps(facts).encode() + b"\n")
     out.flush()

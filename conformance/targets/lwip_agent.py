@@ -38,7 +38,7 @@ import sys
 import time
 from typing import Any
 
-from conformance.dut.agent import protocol_stream
+from conformance.dut.agent_codec import protocol_stream
 from conformance.dut.agent_server import CallError, run_agent, serve
 from reference_stack import sockopt
 

@@ -36,7 +36,7 @@ from importlib import metadata
 from typing import Any, BinaryIO
 
 from conformance.dut import agent_server
-from conformance.dut.agent import protocol_stream
+from conformance.dut.agent_codec import protocol_stream
 from conformance.dut.agent_server import CRASH_STATUS, CallError, run_agent
 from reference_stack.sockopt import flag_names, option_name
 

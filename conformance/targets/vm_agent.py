@@ -27,7 +27,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from conformance.dut.agent import decode, encode
+from conformance.dut.agent_codec import decode, encode
 from conformance.dut.agent_server import run_agent, serve_each
 from conformance.dut.kernel_sockets import KernelSocketApi
 from conformance.evidence import kmsg, mib

@@ -86,6 +86,8 @@ class TcpLayer:
                   send=SendBuffer(seq_add(iss, 1), opts.sndbuf),
                   recv=ReceiveBuffer(opts.rcvbuf), route=route)
         tcb.snd_una = tcb.snd_nxt = tcb.snd_max = iss
+        if p.recover_from_iss:  # RFC 6582 3.2 step 1 (recovery.py: recover lies one beyond)
+            tcb.recover = seq_add(iss, 1)
         tcb.isn_name = f"isn:{local_port}>{remote_port}"
         tcb.ts_offset = self.rng.getrandbits(32)
         tcb.rcv_wscale = p.window_scale if p.window_scaling else 0

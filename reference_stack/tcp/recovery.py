@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reference_stack.profiles import Profile
-from reference_stack.tcp.seq import seq_diff, seq_ge, seq_gt, seq_le
+from reference_stack.tcp.seq import seq_add, seq_diff, seq_ge, seq_gt, seq_le
 from reference_stack.tcp.tcb import T_LOSS_PROBE, T_REORDER, T_RETRANSMIT, Tcb
 from reference_stack.trace import EVENT
 
@@ -36,6 +36,8 @@ RULE_EXIT = "RFC5681-3.2-MUST-deflate-after-recovery"
 RULE_RACK = "LINUX-tcp_rack_detect_loss-reordering-window"
 RULE_PRR = "LINUX-tcp_cwnd_reduction-prr"
 RULE_CUBIC = "LINUX-bictcp_recalc_ssthresh-beta"
+RULE_RECOVER = "RFC6582-3.2-SHOULD-recover-point"
+RULE_RECOVER_FROM_ISS = "GVISOR-detect_loss-recover-from-iss"
 # Linux arms its RACK reordering timer for the remaining reordering window (a few
 # microseconds on a veth link: RACK.min_RTT / 4) rounded up to a jiffy, plus TCP_TIMEOUT_MIN
 # (tcp_rack_mark_lost): three jiffies at HZ = 250.
@@ -112,8 +114,10 @@ def on_ack(layer: Connections, tcb: Tcb, ack: int, sack_blocks: tuple, dup: bool
             _enter(layer, tcb, board, now)
         else:
             # RFC 6582 3.2 step 2: duplicate ACKs that do not cover more than "recover"
-            # start no new fast retransmit (the loss waits for the RTO).
-            layer.trace.add("tcp", EVENT, "RFC6582-3.2-SHOULD-recover-point",
+            # start no new fast retransmit (the loss waits for the RTO); recover at the ISS
+            # still (step 1, profile recover_from_iss): nothing beyond the SYN acknowledged.
+            from_iss = tcb.recover == seq_add(tcb.iss, 1) and layer.profile.recover_from_iss
+            layer.trace.add("tcp", EVENT, RULE_RECOVER_FROM_ISS if from_iss else RULE_RECOVER,
                             f"SND.UNA {tcb.snd_una} not beyond recover {tcb.recover}")
     if board.high is not None:
         _update_left_out(tcb, board)

@@ -96,7 +96,8 @@ def test_first_fragment_without_upper_header_gets_parameter_problem(ex, endpoint
     options = Ipv6OptionsHeader(IPPROTO_DSTOPTS, IPPROTO_ICMPV6).emit()
     _send_fragment(ex, options, 0, True, next_header=IPPROTO_DSTOPTS)
     ex.expect(IPv6(src=endpoints.dut_ipv6),
-              ICMPv6(type=ICMP6_PARAM_PROB, code=PARAM_FIRST_FRAGMENT_CHAIN, rest=0))
+              ICMPv6(type=ICMP6_PARAM_PROB, code=PARAM_FIRST_FRAGMENT_CHAIN, rest=0),
+              immediate=True)
 
 
 @pytest.mark.requirement("RFC8200-4.5-SHOULD-time-exceeded-reassembly",

@@ -26,11 +26,13 @@ def _send(ex, length):
 def test_jumbo_length_65535_or_less_is_a_parameter_problem(ex, endpoints, length):
     _send(ex, length)
     ex.expect(IPv6(src=endpoints.dut_ipv6),
-              ICMPv6(type=ICMP6_PARAM_PROB, code=PARAM_HEADER_FIELD, rest=OPTION_AT + 2))
+              ICMPv6(type=ICMP6_PARAM_PROB, code=PARAM_HEADER_FIELD, rest=OPTION_AT + 2),
+              immediate=True)
 
 
 @pytest.mark.requirement("RFC2675-3-MUST-jumbo-with-payload-length")
 def test_jumbo_option_with_a_payload_length_is_a_parameter_problem(ex, endpoints):
     _send(ex, 70000)
     ex.expect(IPv6(src=endpoints.dut_ipv6),
-              ICMPv6(type=ICMP6_PARAM_PROB, code=PARAM_HEADER_FIELD, rest=OPTION_AT))
+              ICMPv6(type=ICMP6_PARAM_PROB, code=PARAM_HEADER_FIELD, rest=OPTION_AT),
+              immediate=True)

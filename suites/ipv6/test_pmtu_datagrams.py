@@ -53,7 +53,7 @@ def _fragments(ex, endpoints, total):
     sizes, have, ident = [], 0, None
     while have < total:
         got = ex.expect(IPv6(src=endpoints.dut_ipv6, dst=endpoints.tester_ipv6,
-                             next_header=IPPROTO_FRAGMENT))
+                             next_header=IPPROTO_FRAGMENT), immediate=True)  # (sent at once)
         header = Ipv6Fragment.parse(got.ipv6.payload[:8])
         data = got.ipv6.payload[8:]
         assert header.frag_offset * 8 == have

@@ -86,9 +86,9 @@ class Peer:
     def expect_alive(self) -> None:
         """The connection survives: data in sequence is acknowledged (or, once the tester's
         FIN was received, the DUT still answers with an ACK rather than a RST)."""
-        if self.state in FIN_RECEIVED:
+        if self.state in FIN_RECEIVED:  # an old segment: its ACK is immediate
             self.send(b"x", flags="PA", seq=seq_add(self.conn.snd_nxt, -1))
-            self.expect_ack()
+            self.expect_ack(immediate=True)
             return
         self.send(b"still here", flags="PA", advance=True)
         self.expect_ack()

@@ -43,7 +43,7 @@ def test_ack_field_decides_whether_text_is_accepted(ex, dut, endpoints, case):
         assert dut.recv(peer.fd, 100) == DATA
         return
     peer.send(DATA, flags="PA", ack=ack)
-    peer.expect_ack()
+    peer.expect_ack(immediate=True)  # (the answer to an unacceptable ACK is immediate)
     value, err = dut.recv_with_errno(peer.fd, 100, 0)
     assert err != 0, f"the DUT delivered text carried by an unacceptable ACK: {value!r}"
 
@@ -61,5 +61,5 @@ UNACCEPTABLE = {"ack-of-unsent-data": 1000, "ack-far-in-the-past": -(1 << 30)}
 def test_unacceptable_ack_is_answered_in_closing_states(ex, dut, endpoints, state, case):
     peer = reach(state, ex, dut, endpoints)
     peer.send(flags="A", ack=seq_add(peer.dut_snd_nxt, UNACCEPTABLE[case]))
-    peer.expect_ack()
+    peer.expect_ack(immediate=True)  # (the answer to an unacceptable ACK is immediate)
     peer.expect_alive()

@@ -25,7 +25,7 @@ def _answered(peer, dut):
     """Both readings answer: a challenge ACK (too old), or the ACK of the text taken (RFC 9293
     3.10.7.4: a duplicate ACK is ignored, the text processed); whether the text was taken is
     the oracle's to judge (the recv call below is compared with its prediction)."""
-    peer.expect_ack()
+    peer.expect_ack(immediate=True)  # (either is sent at once: a challenge ACK, a quick ACK)
     dut.recv_with_errno(peer.fd, 100, 0)
 
 

@@ -29,7 +29,7 @@ def test_data_after_close_gets_rst(ex, dut, endpoints):
     peer.conn.expect(flags="FA")
     peer.conn.ack()
     peer.send(b"too late", flags="PA")
-    peer.conn.expect(flags="R", seq=peer.dut_snd_nxt)
+    peer.conn.expect(flags="R", seq=peer.dut_snd_nxt, immediate=True)
 
 
 

@@ -21,7 +21,7 @@ def test_segment_with_old_timestamp_is_acked_and_dropped(ex, dut, endpoints, age
     ts_recent = peer.conn.ts_val - 1
     old = (ts_recent - age) & 0xFFFF_FFFF
     peer.send(b"replayed", flags="PA", options=ts_option(old, peer.conn.ts_recent))
-    peer.expect_ack()
+    peer.expect_ack(immediate=True)  # (PAWS's answer to the segment it drops is immediate)
     assert dut.recv(peer.fd, 100) == b"fresh"
     value, err = dut.recv_with_errno(peer.fd, 100, 0)
     assert err != 0, f"PAWS let an old segment through: {value!r}"

@@ -103,8 +103,8 @@ def test_rst_in_window_not_at_rcv_nxt_gets_challenge_ack(ex, dut, endpoints, bed
                   ack=seq_add(conn.their_isn, 7), advance=False)
     if stateless_listener(bed):  # LISTEN ignores a RST
         conn.expect_nothing()
-    else:
-        conn.expect(flags="A", seq=seq_add(conn.their_isn, 1), ack=conn.snd_nxt)
+    else:  # (a challenge ACK is immediate)
+        conn.expect(flags="A", seq=seq_add(conn.their_isn, 1), ack=conn.snd_nxt, immediate=True)
     _still_half_open(conn, dut, listener, synack)
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conformance.dut.agent import decode, encode
+from conformance.dut.agent_codec import decode, encode
 from conformance.targets.pytcp_agent import CallError, errno_of, handle, serve
 
 

@@ -17,7 +17,7 @@ from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP, Ipv4OptEol, Ipv4OptNop, Ipv4OptUnknown, Ipv4Repr
 from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpOptNop, TcpOptTimestamps, TcpRepr
 from tests.unit.refstack.conn import bring_to
-from tests.unit.refstack.harness import RawPeer, make_stack, syn_options, tcp_of
+from tests.unit.refstack.harness import RawPeer, connected_pair, make_stack, syn_options, tcp_of
 
 
 def test_synack_window_is_two_initial_windows_of_segments() -> None:
@@ -631,3 +631,33 @@ def test_nagle_does_not_hold_the_rest_of_a_send_begun(profile) -> None:
              if s.payload]
     assert first == ([mss, mss, 100] if profile is GVISOR else [mss, mss])
     assert again == []
+
+@pytest.mark.parametrize("profile", [GVISOR, RFC], ids=["gvisor", "rfc"])
+def test_duplicate_acks_of_the_syn_alone_start_no_fast_retransmit(profile) -> None:
+    """RFC 6582 3.2 steps 1-2 from the ISS (snd.go newSender, detectLoss): the first data
+    segment lost, the duplicate ACKs acknowledge the SYN only, which covers no more than
+    recover: netstack waits for the RTO; the rfc profile starts fast retransmit on the third."""
+    link, a, _, b = connected_pair(dataclasses.replace(profile, sack=False))
+    link.call(link.a, "setsockopt", a, 6, 1, 1)  # TCP_NODELAY
+    lost: list[int] = []
+
+    def drop_first_data(who, d):
+        if who == "a" and d.tcp and d.tcp.payload and not lost:
+            lost.append(d.tcp.seq)
+            return True
+        return False
+
+    link.drop = drop_first_data
+    rules: list[str] = []
+    push = link.push
+
+    def spy(who, reaction):
+        rules.extend(reaction.rules())
+        push(who, reaction)
+
+    link.push = spy
+    link.call(link.a, "send", a, bytes(range(256)) * 40)  # > 3 segments behind the hole
+    link.deliver()  # no timer runs: only the duplicate ACKs can resend the hole
+    resent = [s for s in link.tcp_log("a") if s.payload and s.seq == lost[0]]
+    assert (len(resent) > 1) == (profile is RFC)  # (the log has the lost one too)
+    assert ("GVISOR-detect_loss-recover-from-iss" in rules) == (profile is GVISOR)
