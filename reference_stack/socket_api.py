@@ -358,8 +358,8 @@ class SocketApi:
         tcb = s.tcb
         if tcb is None:
             return None, errno.ENOTCONN
-        self._post_error(s, tcb)
-        if tcb.error:
+        if tcb.error:  # (_post_error does nothing without one: not called on every send)
+            self._post_error(s, tcb)
             err, tcb.error = tcb.error, 0
             return None, err
         if s.shut_wr or tcb.state not in SEND_STATES:

@@ -42,7 +42,7 @@ def receive(st: IfaceState, src: bytes, dst: bytes, payload: bytes, now: float,
         trace.add("tcp", DROP, "RFC1122-4.2.3.10-MUST-discard-broadcast")
         return
     if seg is None:
-        if fast_path.segment_arrives(st.tcp, src, dst, fields, payload, now):
+        if fast_path.segment_arrives(st.tcp, src, dst, payload, now, *fields):
             return
         seg = TcpRepr.parse(payload)
     st.tcp.input(src, dst, seg, now)

@@ -603,9 +603,12 @@ class TcpLayer:
         n = tcb.send.write(data)
         if urgent and n:
             tcb.snd_up = tcb.send.end()  # RFC 9293 3.10.2: SND.UP past the urgent data
-        p = self.profile
-        self.sender.transmit(tcb, now, corked=more and p.msg_more_holds,
-                             no_push=more and p.msg_more_clears_psh)
+        if more:
+            p = self.profile
+            self.sender.transmit(tcb, now, corked=p.msg_more_holds,
+                                 no_push=p.msg_more_clears_psh)
+        else:
+            self.sender.transmit(tcb, now)
         return n
 
     def receive(self, tcb: Tcb, n: int, now: float) -> bytes:
