@@ -320,6 +320,7 @@ class TcpLayer:
                 # (the segments in flight too: loss_probe reads them in sequence order)
                 tcb.sent_at = {seq_add(start, delta): (seq_add(end, delta), at)
                                for start, (end, at) in tcb.sent_at.items()}
+                tcb.out_template = None  # (its ISS: Sender.emit makes it again)
                 return True
         return False
 
@@ -339,6 +340,7 @@ class TcpLayer:
                 if tcb.local_port != port:
                     del self.conns[key]
                     tcb.local_port = port
+                    tcb.out_template = None  # (its port: Sender.emit makes it again)
                     self.conns[tcb.key] = tcb
                 return tcb
         return None

@@ -150,9 +150,9 @@ class Sender:
             # built only when a prediction's variance is read (from values fixed now: the
             # same dict).
             template = tcb.out_template
-            if (template is None or template.iss != tcb.iss
-                    or template.local_port != tcb.local_port):
-                # New, or renumbered (TcpLayer.rebase_isn, rebase_port; the rest is fixed).
+            if template is None:
+                # New, or dropped where the connection was renumbered (TcpLayer.rebase_isn,
+                # rebase_port; the rest is fixed).
                 template = tcb.out_template = SegmentTemplate(tcb)
             wire = template.segment(seq, ack, flags, window, ts, payload)
             self.out.append((
