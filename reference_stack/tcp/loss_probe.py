@@ -83,9 +83,10 @@ def sent(tcb: Tcb, seq: int, end: int, now: float) -> None:
 def rto_deadline(tcb: Tcb) -> float | None:
     """When the RTO measured from the last transmission of the head segment (the one holding
     SND.UNA) falls (Linux tcp_rto_delta_us); None when no send time is known."""
-    if not tcb.sent_at:
+    sent_at = tcb.sent_at
+    if not sent_at:
         return None
-    return head_sent(tcb, 0.0) + tcb.rto.rto
+    return sent_at[next(iter(sent_at))][1] + tcb.rto.rto  # (head_sent, inline)
 
 
 def head_sent(tcb: Tcb, now: float) -> float:

@@ -379,7 +379,10 @@ class Sender:
                 sent_new = True
                 if probe:
                     break
-                continue
+                if not last:
+                    continue
+                # (All queued data is sent: the next turn would find nothing unsent and come
+                # to the FIN below, which it goes to at once.)
             if tcb.fin_queued and not tcb.fin_sent():
                 if self.profile.fin_obeys_cwnd and not probe and self._cwnd_full(tcb):
                     # Linux: the FIN waits for room in the congestion window
