@@ -273,8 +273,10 @@ class TcpLayer:
         mss = tcb.mss
         if tcb.cwnd < tcb.ssthresh:
             if self.profile.slow_start_counts_segments:
-                # Linux tcp_slow_start: cwnd = min(cwnd + acked segments, ssthresh)
-                tcb.cwnd = min(tcb.cwnd + -(-acked // mss) * mss, max(tcb.ssthresh, tcb.cwnd))
+                # Linux tcp_slow_start: cwnd = min(cwnd + acked segments, ssthresh) (below
+                # ssthresh here: comparisons, not builtin calls, on every ACK of new data)
+                cwnd = tcb.cwnd + -(-acked // mss) * mss
+                tcb.cwnd = cwnd if cwnd < tcb.ssthresh else tcb.ssthresh
                 if acked > mss:
                     self.trace.add("tcp", EVENT, "LINUX-tcp_slow_start-segments-acked",
                                    f"slow start: cwnd {tcb.cwnd // mss} segments")
@@ -619,10 +621,11 @@ class TcpLayer:
         data = tcb.recv.read(n)
         # RFC 9293 3.8.6.2.2 / RFC 1122 4.2.3.3: announce a window that reopened by at least
         # one MSS (or half the buffer) after the application read (receiver SWS avoidance).
-        if data and tcb.state in WINDOW_UPDATE_STATES and (
-                before == 0 or ((tcb.rcv_wnd() >> shift) - before) << shift
-                >= min(tcb.mss, tcb.recv.capacity // 2)):
-            self.sender.send_ack(tcb, now, "RFC9293-3.8.6.2.2-SHOULD-window-update")
+        if data and tcb.state in WINDOW_UPDATE_STATES:
+            mss, half = tcb.mss, tcb.recv.capacity // 2  # (min(), as a comparison)
+            if before == 0 or ((tcb.rcv_wnd() >> shift) - before) << shift >= (
+                    mss if mss < half else half):
+                self.sender.send_ack(tcb, now, "RFC9293-3.8.6.2.2-SHOULD-window-update")
         return data
 
     def close(self, tcb: Tcb, now: float) -> int:

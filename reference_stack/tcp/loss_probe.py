@@ -54,7 +54,10 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
     # (Linux has one timer for both: the probe's replaces the pending RTO, which the probe
     # re-arms when it fires.)
     tcb.timers.pop(T_RETRANSMIT, None)  # (cancel: a C call)
-    tcb.timers.set(T_LOSS_PROBE, now + pto if cap is None else min(now + pto, cap))
+    due = now + pto
+    if cap is not None and cap < due:  # (min(), as a comparison: every segment sent)
+        due = cap
+    tcb.timers.set(T_LOSS_PROBE, due)
 
 
 # `tcb.sent_at` holds the segments in flight in sequence order (the dict's order): the head
