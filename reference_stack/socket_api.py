@@ -394,7 +394,9 @@ class SocketApi:
                     return None, errno.EAGAIN
                 data = data[:count]
                 tcb.send.capacity = len(tcb.send.data) + count  # (the accounting decided)
-        n = self.tcp.send(tcb, bytes(data), now, flags & MSG_OOB != 0, flags & MSG_MORE != 0)
+        if type(data) is not bytes:  # (bytes(data) returns bytes as they are: no call then)
+            data = bytes(data)
+        n = self.tcp.send(tcb, data, now, flags & MSG_OOB != 0, flags & MSG_MORE != 0)
         if n == 0 and data:
             return None, errno.EAGAIN
         return n, 0

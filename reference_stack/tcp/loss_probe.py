@@ -57,7 +57,7 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
     due = now + pto
     if cap is not None and cap < due:  # (min(), as a comparison: every segment sent)
         due = cap
-    tcb.timers.set(T_LOSS_PROBE, due)
+    tcb.timers[T_LOSS_PROBE] = due  # (set: a store, not a call)
 
 
 # `tcb.sent_at` holds the segments in flight in sequence order (the dict's order): the head
