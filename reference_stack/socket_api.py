@@ -358,8 +358,8 @@ class SocketApi:
         tcb = s.tcb
         if tcb is None:
             return None, errno.ENOTCONN
-        self._post_error(s, tcb)
-        if tcb.error:
+        if tcb.error:  # (_post_error does nothing without one: not called on every send)
+            self._post_error(s, tcb)
             err, tcb.error = tcb.error, 0
             return None, err
         if s.shut_wr or tcb.state not in SEND_STATES:
@@ -394,7 +394,9 @@ class SocketApi:
                     return None, errno.EAGAIN
                 data = data[:count]
                 tcb.send.capacity = len(tcb.send.data) + count  # (the accounting decided)
-        n = self.tcp.send(tcb, bytes(data), now, flags & MSG_OOB != 0, flags & MSG_MORE != 0)
+        if type(data) is not bytes:  # (bytes(data) returns bytes as they are: no call then)
+            data = bytes(data)
+        n = self.tcp.send(tcb, data, now, flags & MSG_OOB != 0, flags & MSG_MORE != 0)
         if n == 0 and data:
             return None, errno.EAGAIN
         return n, 0

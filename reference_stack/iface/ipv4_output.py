@@ -20,7 +20,7 @@ MULTICAST_MAC_PREFIX = b"\x01\x00\x5e"
 IP_TEMPLATES = 64  # headers of recent unicast destinations kept precomputed
 
 
-def _with_ip_variance(ip_variance: dict, variance: dict | tuple[Callable, tuple]) -> dict:
+def with_ip_variance(ip_variance: dict, variance: dict | tuple[Callable, tuple]) -> dict:
     """A datagram's variance: the IP layer's, then its transport's (send_ip)."""
     if type(variance) is tuple:
         make, args = variance
@@ -41,7 +41,7 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
             return
         if sent[1] == ipsec.IPPROTO_ESP:
             dst, protocol, payload = sent
-            variance = _with_ip_variance(ipsec.ESP_VARIANCE, variance)
+            variance = with_ip_variance(ipsec.ESP_VARIANCE, variance)
     ttl = st.profile.ttl
     ident = st.rng.getrandbits(16)
     key = (dst, protocol, ttl, tos, df)
@@ -54,7 +54,7 @@ def send_ip(st: IfaceState, dst: bytes, protocol: int, payload: bytes, rule: str
         if entry is not None and len(payload) + 20 <= st.fit4:
             # (_emit_common, inline: every datagram of a known destination)
             frame = template.frame(entry.mac, st.mac, payload, ident)
-            out.append((frame, lazy_prediction(frame, rule, _with_ip_variance,
+            out.append((frame, lazy_prediction(frame, rule, with_ip_variance,
                                                (st.ip_variance, variance))))
             return
     addr = st.addr
@@ -103,7 +103,7 @@ def _emit_common(st: IfaceState, template: Ipv4Template, mac: bytes, payload: by
     """The bytes emit_ip would write for a datagram without options that needs no
     fragmenting, to a resolved next hop, in one join (RFC 894 framing, RFC 791 3.1 header)."""
     frame = template.frame(mac, st.mac, payload, ident)
-    out.append((frame, lazy_prediction(frame, rule, _with_ip_variance,
+    out.append((frame, lazy_prediction(frame, rule, with_ip_variance,
                                        (st.ip_variance, variance))))
 
 

@@ -88,6 +88,6 @@ def receive(st: IfaceState, frame: bytes, now: float, trace: Trace, out: Output)
     if pair[3]:
         records.append(("tcp", DROP, "RFC1122-4.2.3.10-MUST-discard-broadcast", ""))
         return
-    if not fast_path.segment_arrives(st.tcp, src, dst, (
-            src_port, dst_port, seq, ack, flags, window, urgent, header_len, ts), segment, now):
+    if not fast_path.segment_arrives(st.tcp, src, dst, segment, now, src_port, dst_port, seq,
+                                     ack, flags, window, urgent, header_len, ts):
         st.tcp.input(src, dst, TcpRepr.parse(segment), now)

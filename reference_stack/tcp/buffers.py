@@ -99,8 +99,13 @@ class ReceiveBuffer:
         return rcv_nxt
 
     def read(self, n: int) -> bytes:
-        out = bytes(self.ready[:n])
-        del self.ready[:n]
+        ready = self.ready
+        if n >= len(ready):  # (all of it, one copy: the common read)
+            out = bytes(ready)
+            ready.clear()
+            return out
+        out = bytes(ready[:n])
+        del ready[:n]
         return out
 
     def sack_blocks(self, rcv_nxt: int, limit: int) -> tuple[tuple[int, int], ...]:

@@ -40,12 +40,13 @@ DEMUX_RECORD = ("tcp", "accept", RULE_DEMUX, ("connection in {}", (ESTABLISHED_N
 MASK = 0xFFFFFFFF
 
 
-def segment_arrives(layer: Connections, src: bytes, dst: bytes, fields: tuple, segment: bytes,
-                    now: float) -> bool:
+def segment_arrives(layer: Connections, src: bytes, dst: bytes, segment: bytes, now: float,
+                    src_port: int, dst_port: int, seq: int, ack: int, flags: int, window: int,
+                    _urgent: int, header_len: int, ts: tuple[int, int] | None) -> bool:
     """Process a predicted segment and return True, or return False (nothing done, nothing
-    recorded) for the caller's full path. `fields` are `common_fields(segment)`; the
+    recorded) for the caller's full path. The fields after `now` are
+    `common_fields(segment)`'s, passed one by one (no tuple built for every frame); the
     segment's checksum has been verified (RFC 9293 3.1)."""
-    src_port, dst_port, seq, ack, flags, window, _urgent, header_len, ts = fields
     tcb = layer.conns.get((dst, dst_port, src, src_port))
     if tcb is None or tcb.state is not ESTABLISHED or tcb.board is not None:
         return False  # (loss recovery's ACKs: tcp/recovery.py)

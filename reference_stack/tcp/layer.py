@@ -277,8 +277,10 @@ class TcpLayer:
             counts_segments = self.profile.slow_start_counts_segments
             if counts_segments:
                 # Linux tcp_slow_start, gVisor updateSlowStart: cwnd = min(cwnd + acked
-                # segments, ssthresh)
-                tcb.cwnd = min(tcb.cwnd + -(-acked // mss) * mss, max(tcb.ssthresh, tcb.cwnd))
+                # segments, ssthresh) (below ssthresh here: comparisons, not builtin calls, on
+                # every ACK of new data)
+                cwnd = tcb.cwnd + -(-acked // mss) * mss
+                tcb.cwnd = cwnd if cwnd < tcb.ssthresh else tcb.ssthresh
                 if acked > mss:
                     self.trace.add("tcp", EVENT, counts_segments,
                                    f"slow start: cwnd {tcb.cwnd // mss} segments")
@@ -324,6 +326,7 @@ class TcpLayer:
                 # (the segments in flight too: loss_probe reads them in sequence order)
                 tcb.sent_at = {seq_add(start, delta): (seq_add(end, delta), at)
                                for start, (end, at) in tcb.sent_at.items()}
+                tcb.out_template = None  # (its ISS: Sender.emit makes it again)
                 return True
         return False
 
@@ -343,6 +346,7 @@ class TcpLayer:
                 if tcb.local_port != port:
                     del self.conns[key]
                     tcb.local_port = port
+                    tcb.out_template = None  # (its port: Sender.emit makes it again)
                     self.conns[tcb.key] = tcb
                 return tcb
         return None
@@ -604,15 +608,21 @@ class TcpLayer:
         """SEND (RFC 9293 3.10.2); `more`: a SEND without PUSH (MSG_MORE), whose partial
         segment waits for the next SEND (RFC 1122 4.2.2.2; Linux tcp_push, TCP_NAGLE_CORK for
         this call only)."""
-        start = tcb.send.end()
-        n = tcb.send.write(data)
-        if n and self.profile.nagle_new_data_only:
-            tcb.writes.append((start, tcb.send.end()))
+        if self.profile.nagle_new_data_only:  # (gVisor: each SEND's bounds, tcp/output.py)
+            start = tcb.send.end()
+            n = tcb.send.write(data)
+            if n:
+                tcb.writes.append((start, tcb.send.end()))
+        else:
+            n = tcb.send.write(data)
         if urgent and n:
             tcb.snd_up = tcb.send.end()  # RFC 9293 3.10.2: SND.UP past the urgent data
-        p = self.profile
-        self.sender.transmit(tcb, now, corked=more and p.msg_more_holds,
-                             no_push=more and p.msg_more_clears_psh)
+        if more:
+            p = self.profile
+            self.sender.transmit(tcb, now, corked=p.msg_more_holds,
+                                 no_push=p.msg_more_clears_psh)
+        else:
+            self.sender.transmit(tcb, now)
         return n
 
     def receive(self, tcb: Tcb, n: int, now: float) -> bytes:
@@ -621,10 +631,11 @@ class TcpLayer:
         data = tcb.recv.read(n)
         # RFC 9293 3.8.6.2.2 / RFC 1122 4.2.3.3: announce a window that reopened by at least
         # one MSS (or half the buffer) after the application read (receiver SWS avoidance).
-        if data and tcb.state in WINDOW_UPDATE_STATES and (
-                before == 0 or ((tcb.rcv_wnd() >> shift) - before) << shift
-                >= min(tcb.mss, tcb.recv.capacity // 2)):
-            self.sender.send_ack(tcb, now, "RFC9293-3.8.6.2.2-SHOULD-window-update")
+        if data and tcb.state in WINDOW_UPDATE_STATES:
+            mss, half = tcb.mss, tcb.recv.capacity // 2  # (min(), as a comparison)
+            if before == 0 or ((tcb.rcv_wnd() >> shift) - before) << shift >= (
+                    mss if mss < half else half):
+                self.sender.send_ack(tcb, now, "RFC9293-3.8.6.2.2-SHOULD-window-update")
         return data
 
     def close(self, tcb: Tcb, now: float) -> int:

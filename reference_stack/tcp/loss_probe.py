@@ -54,7 +54,10 @@ def arm(p: Profile, tcb: Tcb, now: float, advancing: bool) -> None:
     # (Linux has one timer for both: the probe's replaces the pending RTO, which the probe
     # re-arms when it fires.)
     tcb.timers.pop(T_RETRANSMIT, None)  # (cancel: a C call)
-    tcb.timers.set(T_LOSS_PROBE, now + pto if cap is None else min(now + pto, cap))
+    due = now + pto
+    if cap is not None and cap < due:  # (min(), as a comparison: every segment sent)
+        due = cap
+    tcb.timers[T_LOSS_PROBE] = due  # (set: a store, not a call)
 
 
 # `tcb.sent_at` holds the segments in flight in sequence order (the dict's order): the head
@@ -83,9 +86,10 @@ def sent(tcb: Tcb, seq: int, end: int, now: float) -> None:
 def rto_deadline(tcb: Tcb) -> float | None:
     """When the RTO measured from the last transmission of the head segment (the one holding
     SND.UNA) falls (Linux tcp_rto_delta_us); None when no send time is known."""
-    if not tcb.sent_at:
+    sent_at = tcb.sent_at
+    if not sent_at:
         return None
-    return head_sent(tcb, 0.0) + tcb.rto.rto
+    return sent_at[next(iter(sent_at))][1] + tcb.rto.rto  # (head_sent, inline)
 
 
 def head_sent(tcb: Tcb, now: float) -> float:

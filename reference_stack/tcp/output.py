@@ -150,9 +150,9 @@ class Sender:
             # built only when a prediction's variance is read (from values fixed now: the
             # same dict).
             template = tcb.out_template
-            if (template is None or template.iss != tcb.iss
-                    or template.local_port != tcb.local_port):
-                # New, or renumbered (TcpLayer.rebase_isn, rebase_port; the rest is fixed).
+            if template is None:
+                # New, or dropped where the connection was renumbered (TcpLayer.rebase_isn,
+                # rebase_port; the rest is fixed).
                 template = tcb.out_template = SegmentTemplate(tcb)
             wire = template.segment(seq, ack, flags, window, ts, payload)
             self.out.append((
@@ -381,7 +381,10 @@ class Sender:
                 sent_new = True
                 if probe:
                     break
-                continue
+                if not last:
+                    continue
+                # (All queued data is sent: the next turn would find nothing unsent and come
+                # to the FIN below, which it goes to at once.)
             if tcb.fin_queued and not tcb.fin_sent():
                 if self.profile.fin_obeys_cwnd and not probe and self._cwnd_full(tcb):
                     # Linux: the FIN waits for room in the congestion window

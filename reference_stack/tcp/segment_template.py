@@ -63,8 +63,8 @@ class SegmentTemplate:
 
     def fits(self, tcb: Tcb) -> bool:
         """Still the connection's. Only TcpLayer.rebase_isn and rebase_port renumber a TCB
-        (its ISS, its local port); the rest is fixed before its first non-SYN segment
-        (Sender.emit checks those two inline)."""
+        (its ISS, its local port), and they drop its template; the rest is fixed before its
+        first non-SYN segment."""
         return self.iss == tcb.iss and self.local_port == tcb.local_port
 
     def segment(self, seq: int, ack: int, flags: int, window: int,
