@@ -23,9 +23,7 @@ from hypothesis import strategies as st
 from reference_stack.profiles import LINUX, RFC
 from reference_stack.socket_api import AF_INET, SOCK_STREAM, TCP_NODELAY
 from reference_stack.stack import Reaction
-from reference_stack.tcp.options import data_options
 from reference_stack.tcp.output import Sender
-from reference_stack.tcp.segment_template import SegmentTemplate
 from reference_stack.tcp.seq import seq_add
 from reference_stack.tcp.variance import segment_variance
 from reference_stack.variance import AnyValue, Prediction, Relation
@@ -45,20 +43,23 @@ from tests.unit.refstack.test_fast_path_equivalence import (
 
 
 class EagerSender(Sender):
-    """Sender whose common segments take the general path: a TcpRepr (emitted by the IP
-    layer) and `segment_variance` of the live TCB, at once."""
+    """Sender whose common segments carry the variance `segment_variance` computes from the
+    live TCB at once (as Sender.emit does for any other segment), in place of the recipe
+    Sender.emit defers to the first read (_template_variance, from the segment template)."""
 
     __slots__ = ()
 
-    def _put_common(self, tcb, flags, seq, ack, window, ts, payload, rule, extra_variance):
-        if tcb.out_template is None or not tcb.out_template.fits(tcb):
-            tcb.out_template = SegmentTemplate(tcb)  # made, not used (same TCB state)
-        seg = TcpRepr(tcb.local_port, tcb.remote_port, seq=seq, ack=ack, flags=flags,
-                      window=window, payload=payload, options=data_options(ts, ()))
-        variance = segment_variance(self.profile, tcb, seg)
-        if extra_variance:
-            variance.update(extra_variance)
-        self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance)
+    def emit(self, tcb, flags, seq, now, rule, payload=b"", extra_variance=None):
+        before = len(self.out)
+        super().emit(tcb, flags, seq, now, rule, payload, extra_variance)
+        if len(self.out) == before:
+            return
+        src, dst, seg, rule_id, variance, wire, df = self.out[-1]
+        if isinstance(variance, tuple):  # a common segment: its variance deferred
+            eager_variance = segment_variance(self.profile, tcb, TcpRepr.parse(wire))
+            if extra_variance:
+                eager_variance.update(extra_variance)
+            self.out[-1] = (src, dst, seg, rule_id, eager_variance, wire, df)
 
 
 class EagerOutput(list):
