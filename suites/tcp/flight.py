@@ -17,12 +17,11 @@ import pytest
 from conformance.author.tcp_connection import TcpConnection, seq_add
 from reference_stack.tcp.options import send_option_reserve
 from reference_stack.tcp.seq import seq_diff
-from reference_stack.tcp.syn_cookie import table_mss
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import dissect
 
 from ..ipv4.dut_sysctl import set_dut_sysctl
-from .options import syn_options
+from .options import passive_peer_mss, syn_options
 from .states import listen, passive_open
 
 TESTER_MSS = 1000
@@ -181,13 +180,11 @@ def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
     conn, fd = passive_open(ex, dut, endpoints, lst,
                             syn_options=syn_options(mss=TESTER_MSS, sack=sack))
     # RFC 6691 2: the segment is the MSS less the options; a stack that sizes segments for
-    # its largest option area (profile mss_reserves_sack) deducts the SACK option's room too
+    # its largest option area (profile mss_reserves_sack) deducts the SACK option's room too.
+    # The MSS is the tester's as the DUT keeps it: a SYN cookie's table entry below it when
+    # every passive open is a cookie (net.ipv4.tcp_syncookies = 2: passive_peer_mss).
     profile = bed.oracle_profile
-    mss = TESTER_MSS
-    if profile.syncookies == 2:
-        # every SYN answered with a cookie (net.ipv4.tcp_syncookies=2): the DUT sends the MSS
-        # the cookie kept, the tester's rounded to its table (reference_stack/tcp/syn_cookie)
-        mss = table_mss(TESTER_MSS, ex.family.wire == "ipv6")
+    mss = passive_peer_mss(profile, TESTER_MSS, ex.family.wire == "ipv6")
     size = mss - send_option_reserve(conn.timestamps, sack and profile.sack,
                                      profile.mss_reserves_sack)
     assert conn.rcv_nxt is not None
