@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from conformance.author.dut_route import set_dut_route
 from conformance.author.tcp_connection import TcpConnection, seq_add
 from reference_stack.tcp.options import send_option_reserve
 from reference_stack.tcp.seq import seq_diff
@@ -161,12 +162,20 @@ def sends_loss_probes(bed: Any) -> bool:
 
 
 def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
-                probes: bool = False) -> Flight:
+                probes: bool = False, in_flight: int = 0) -> Flight:
     """An established connection the tester opened (MSS 1000, timestamps, SACK-permitted if
     ``sack``), with Reno congestion control in a kernel DUT; unless ``probes``, tail loss
     probes are off in the DUT (Linux: net.ipv4.tcp_early_retrans = 0,
     tcp_schedule_loss_probe) so that on a link whose RTT is microseconds a probe does not
-    race the tester's ACKs."""
+    race the tester's ACKs. ``in_flight``: the segments the test's first flight needs; where
+    the DUT's route to the tester gives a smaller initial window (an operator's initcwnd,
+    RFC 5681 3.1 allowing less), a DUT with a routing table gets initcwnd ``in_flight`` on it
+    for this test (conformance.author.dut_route): the test is about what follows the first
+    flight (test_initial_window.py and test_route_attributes.py are about the first one)."""
+    initial = bed.oracle_profile.initial_cwnd(ex.family.wire == "ipv6")
+    if (in_flight and initial is not None and initial < in_flight
+            and getattr(bed, "set_dut_route", None) is not None):
+        set_dut_route(bed, ex.family.wire, initcwnd=in_flight)
     if bed.set_dut_sysctl is not None:
         reno_congestion_control(bed)
         if not probes:
