@@ -161,21 +161,32 @@ def sends_loss_probes(bed: Any) -> bool:
     return p.tail_loss_probe and p.sack
 
 
+def initial_window_for(ex: Any, bed: Any, segments: int) -> int | None:
+    """A test whose first flight needs ``segments``: where the DUT's route to the tester gives
+    a smaller initial window (an operator's initcwnd, RFC 5681 3.1 allowing less), a DUT with
+    a routing table gets initcwnd ``segments`` on it for this test (conformance.author.dut_route,
+    the oracle following), before the connection opens; a test about what follows the first
+    flight (test_initial_window.py and test_route_attributes.py are about the first one).
+    Returns the initial window of the test's connections, in segments (None: RFC 5681 3.1's
+    formula)."""
+    initial = bed.oracle_profile.initial_cwnd(ex.family.wire == "ipv6")
+    if (initial is not None and initial < segments
+            and getattr(bed, "set_dut_route", None) is not None):
+        set_dut_route(bed, ex.family.wire, initcwnd=segments)
+        return segments
+    return initial
+
+
 def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
                 probes: bool = False, in_flight: int = 0) -> Flight:
     """An established connection the tester opened (MSS 1000, timestamps, SACK-permitted if
     ``sack``), with Reno congestion control in a kernel DUT; unless ``probes``, tail loss
     probes are off in the DUT (Linux: net.ipv4.tcp_early_retrans = 0,
     tcp_schedule_loss_probe) so that on a link whose RTT is microseconds a probe does not
-    race the tester's ACKs. ``in_flight``: the segments the test's first flight needs; where
-    the DUT's route to the tester gives a smaller initial window (an operator's initcwnd,
-    RFC 5681 3.1 allowing less), a DUT with a routing table gets initcwnd ``in_flight`` on it
-    for this test (conformance.author.dut_route): the test is about what follows the first
-    flight (test_initial_window.py and test_route_attributes.py are about the first one)."""
-    initial = bed.oracle_profile.initial_cwnd(ex.family.wire == "ipv6")
-    if (in_flight and initial is not None and initial < in_flight
-            and getattr(bed, "set_dut_route", None) is not None):
-        set_dut_route(bed, ex.family.wire, initcwnd=in_flight)
+    race the tester's ACKs. ``in_flight``: the segments the test's first flight needs
+    (initial_window_for)."""
+    if in_flight:
+        initial_window_for(ex, bed, in_flight)
     if bed.set_dut_sysctl is not None:
         reno_congestion_control(bed)
         if not probes:
