@@ -760,6 +760,12 @@ class Profile:
     # challenge ACKs through each second (half = (limit + 1) >> 1): only the first `half` are
     # certain, so a test needing k in one second declares a limit of 2k - 1 at least (needs).
     challenge_ack_limit: int = 2147483647
+    # RFC 4821 packetization-layer path MTU discovery (net.ipv4.tcp_mtu_probing; tcp_mtup_init:
+    # on from the start with 2): segments sized from tcp_base_mss (tcp_sync_mss: search_low),
+    # then probes (tcp_mtu_probe), which the oracle does not model: a test sending full-sized
+    # segments declares needs(mtu_probing=other_than(2)). 0: off (RFC 1191 only), 1: after a
+    # black hole is detected (tcp_mtu_check_reprobe).
+    mtu_probing: int = 0
     # RFC 4443 4.2 MUST answer an Echo Request; Linux icmpv6_rcv answers none while
     # net.ipv6.icmp.echo_ignore_all is set (off by default), as echo_ignore_all for IPv4.
     echo6_ignore_all: bool = False

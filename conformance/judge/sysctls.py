@@ -199,6 +199,8 @@ MODELLED: dict[str, Change] = {
     # tcp_send_challenge_ack: the namespace's challenge ACKs per second (RFC 5961 7), INT_MAX
     # none; tests needing more than the certain part declare it (profile challenge_ack_limit)
     "net.ipv4.tcp_challenge_ack_limit": _field("challenge_ack_limit", int),
+    # tcp_mtup_init (RFC 4821): tests sending full-sized segments need it below 2
+    "net.ipv4.tcp_mtu_probing": _field("mtu_probing", int),
     "net.ipv4.icmp_echo_ignore_all": _field("echo_ignore_all", _on),  # icmp_echo
     "net.ipv6.icmp.echo_ignore_all": _field("echo6_ignore_all", _on),  # icmpv6_rcv
     "net.ipv4.icmp_echo_ignore_broadcasts": _field("echo_ignore_broadcasts", _on),  # icmp_rcv
@@ -218,6 +220,9 @@ UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
         "which challenge ACKs beyond the first (limit + 1) / 2 of a second pass: a random "
         "budget each second (tcp_send_challenge_ack: get_random_u32_inclusive)"
         if int(v) != 2147483647 else None),
+    "net.ipv4.tcp_mtu_probing": lambda v: (
+        "packetization-layer path MTU probes, segments sized from tcp_base_mss (tcp_mtup_init, "
+        "tcp_mtu_probe; RFC 4821)" if int(v) else None),
     "net.ipv4.conf.all.rp_filter": lambda v: (
         "a source with no route back through the link is dropped (fib_validate_source; "
         "RFC 3704)" if int(v) else None),
@@ -227,8 +232,6 @@ UNMODELLED_VALUES: dict[str, Callable[[str], str | None]] = {
 UNMODELLED: dict[str, tuple[str, str]] = {
     "net.ipv4.tcp_min_snd_mss": ("48", "the floor of the peer's MSS (tcp_mss_to_mtu / "
                                  "tcp_sync_mss)"),
-    "net.ipv4.tcp_mtu_probing": ("0", "packetization-layer path MTU probes, segments sized "
-                                 "from tcp_base_mss (tcp_mtup_init, tcp_mtu_probe; RFC 4821)"),
     "net.ipv4.tcp_base_mss": ("1024", "the MSS that MTU probing starts from (tcp_mtup_init)"),
     "net.ipv4.tcp_slow_start_after_idle": ("1", "the congestion window after an idle period "
                                            "(tcp_cwnd_restart; RFC 5681 4.1)"),

@@ -125,15 +125,18 @@ def _per_mss(mss: int) -> int:
     return 1 << (mss + MAX_TCP_HEADER + SKB_SHINFO - 1).bit_length()
 
 
-def sndbuf_bounds(sndbuf: int, locked: bool, tcb: Tcb, expand: int, most: int
-                  ) -> tuple[int, int]:
+def sndbuf_bounds(sndbuf: int, locked: bool, tcb: Tcb, expand: int, most: int,
+                  reordering: int = 3) -> tuple[int, int]:
     """sk_sndbuf as the oracle knows it: exact once the user set SO_SNDBUF; else at least
-    what tcp_sndbuf_expand gives at ESTABLISHED (tcp_init_buffer_space: TCP_INIT_CWND
-    segments; measured 69120 with BBR, 3 x 10 x 2304) and at most tcp_wmem[2] (tcp_new_space
-    grows it with the congestion window once a sender found the buffer full)."""
+    what tcp_sndbuf_expand gives at ESTABLISHED (tcp_init_buffer_space: max(TCP_INIT_CWND,
+    tp->reordering + 1) segments, ``reordering`` being net.ipv4.tcp_reordering, the profile's
+    dupthresh; measured 69120 with BBR, 3 x 10 x 2304, and 76032 = 3 x 11 x 2304 with
+    tcp_reordering 10) and at most tcp_wmem[2] (tcp_new_space grows it with the congestion
+    window once a sender found the buffer full)."""
     if locked:
         return sndbuf, sndbuf
-    grown = min(expand * TCP_INIT_CWND * (_per_mss(tcb.mss) + SKB_STRUCT), most)
+    segments = max(TCP_INIT_CWND, reordering + 1)
+    grown = min(expand * segments * (_per_mss(tcb.mss) + SKB_STRUCT), most)
     low = max(sndbuf, grown)
     return low, max(low, most)
 

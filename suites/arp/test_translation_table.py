@@ -1,24 +1,26 @@
 """RFC 826 (packet reception, merge flag): a sender already in the DUT's translation table has
 its hardware address updated by any ARP packet from it; a sender unknown to the table is added
 when the DUT is the target. The table is observed through the destination MAC of the DUT's echo
-reply to that sender (an unknown sender would first be asked for with an ARP request)."""
+reply to that sender (an unknown sender would first be asked for with an ARP request), or of
+its Port Unreachable for a UDP datagram where the DUT ignores echo requests
+(suites/ipv4/answered.py)."""
 
 import pytest
 
-from conformance.author.templates import ARP, Ether, ICMPv4, IPv4, Payload
+from conformance.author.templates import ARP, Ether, IPv4
 from reference_stack.wire.arp import ARP_REPLY, ARP_REQUEST
-from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
+
+from ..ipv4.answered import answered_probe
 
 FIRST_MAC = "02:00:5e:20:00:01"
 SECOND_MAC = "02:00:5e:20:00:02"
 
 
-def _echo_reply_goes_to(ex, endpoints, src_ip: str, src_mac: str, mac: str) -> None:
-    ex.send(Ether(src=src_mac), IPv4(src=src_ip), ICMPv4(type=ICMP_ECHO_REQUEST, rest=0x00500001),
-            Payload(b"where do you send this?"))
+def _answer_goes_to(ex, bed, src_ip: str, src_mac: str, mac: str) -> None:
+    probe = answered_probe(bed, 0x00500001, b"where do you send this?")
+    ex.send(Ether(src=src_mac), IPv4(src=src_ip), *probe.request)
     # at once: with the sender in the table; without, an ARP request would come first
-    ex.expect(Ether(dst=mac), IPv4(dst=src_ip), ICMPv4(type=ICMP_ECHO_REPLY, rest=0x00500001),
-              timeout=1.0, immediate=True)
+    ex.expect(Ether(dst=mac), IPv4(dst=src_ip), *probe.answer, timeout=1.0, immediate=True)
 
 
 def _request_from(ex, endpoints, ip: str, mac: str) -> None:
@@ -35,19 +37,19 @@ UPDATES = {
 
 @pytest.mark.requirement("RFC826-MUST-merge")
 @pytest.mark.parametrize("update", UPDATES)
-def test_known_sender_hardware_address_is_updated(ex, endpoints, update):
+def test_known_sender_hardware_address_is_updated(ex, endpoints, bed, update):
     ip = endpoints.spare_ipv4[0]
     _request_from(ex, endpoints, ip, FIRST_MAC)
-    _echo_reply_goes_to(ex, endpoints, ip, FIRST_MAC, FIRST_MAC)
+    _answer_goes_to(ex, bed, ip, FIRST_MAC, FIRST_MAC)
     ex.send(Ether(src=SECOND_MAC, dst="ff:ff:ff:ff:ff:ff"),
             UPDATES[update](ip, endpoints.dut_ipv4, SECOND_MAC))
     ex.expect_nothing(ARP(op=ARP_REQUEST))
-    _echo_reply_goes_to(ex, endpoints, ip, SECOND_MAC, SECOND_MAC)
+    _answer_goes_to(ex, bed, ip, SECOND_MAC, SECOND_MAC)
 
 
 @pytest.mark.requirement("RFC826-MUST-add-entry")
 @pytest.mark.parametrize("op", ["request", "reply"])
-def test_unknown_sender_targeting_dut_is_added(ex, endpoints, op):
+def test_unknown_sender_targeting_dut_is_added(ex, endpoints, bed, op):
     ip = endpoints.spare_ipv4[1]
     if op == "request":
         _request_from(ex, endpoints, ip, FIRST_MAC)
@@ -56,4 +58,4 @@ def test_unknown_sender_targeting_dut_is_added(ex, endpoints, op):
                 ARP(op=ARP_REPLY, sha=FIRST_MAC, spa=ip, tha=endpoints.dut_mac,
                     tpa=endpoints.dut_ipv4))
         ex.expect_nothing(ARP())
-    _echo_reply_goes_to(ex, endpoints, ip, FIRST_MAC, FIRST_MAC)
+    _answer_goes_to(ex, bed, ip, FIRST_MAC, FIRST_MAC)

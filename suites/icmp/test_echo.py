@@ -12,6 +12,7 @@ from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
     "RFC792-MUST-return-identifier-and-sequence",
 )
 @pytest.mark.parametrize("size", [0, 56, 1400], ids=lambda n: f"{n}B")
+@pytest.mark.needs(echo_ignore_all=False)  # (an echo request answered: RFC 1122 3.2.2.6)
 def test_echo_reply_mirrors_id_sequence_and_data(ex, endpoints, bed, size):
     path = bed.oracle_profile.route4.mtu or bed.oracle_profile.mtu
     if 28 + size > path:

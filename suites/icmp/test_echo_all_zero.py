@@ -13,6 +13,7 @@ from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
 @pytest.mark.requirement("RFC792-MUST-generate-checksum",
                          "RFC1122-3.2.2.6-MUST-echo-data-returned")
 @pytest.mark.parametrize("size", [0, 16], ids=lambda n: f"{n}B")
+@pytest.mark.needs(echo_ignore_all=False)  # (an echo request answered: RFC 1122 3.2.2.6)
 def test_all_zero_echo_is_answered(ex, endpoints, size):
     ex.send(ICMPv4(type=ICMP_ECHO_REQUEST, rest=0), Payload(bytes(size)))
     reply = ex.expect(IPv4(src=endpoints.dut_ipv4, dst=endpoints.tester_ipv4),

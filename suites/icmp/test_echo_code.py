@@ -12,6 +12,7 @@ from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST
 @pytest.mark.requirement("RFC1122-3.2.2.6-MUST-echo-reply",
                          "RFC792-MUST-return-identifier-and-sequence")
 @pytest.mark.parametrize("code", [1, 255], ids=lambda c: f"code-{c}")
+@pytest.mark.needs(echo_ignore_all=False)  # (an echo request answered: RFC 1122 3.2.2.6)
 def test_echo_request_of_nonzero_code_is_answered(ex, endpoints, code):
     ident_seq = (0x4E43 << 16) | code
     ex.send(ICMPv4(type=ICMP_ECHO_REQUEST, code=code, rest=ident_seq), Payload(b"any code"))

@@ -9,6 +9,7 @@ number lies in SND.UNA..SND.NXT, as RFC 5927 4.1 recommends."""
 import pytest
 
 from conformance.author.family import IPV6
+from conformance.author.needs import other_than
 from conformance.author.templates import ICMPv6, Payload
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.icmpv6 import ICMP6_PACKET_TOO_BIG
@@ -47,6 +48,7 @@ def _segments_until(peer, end):
 
 @pytest.mark.requirement("RFC8201-4-MUST-reduce-on-packet-too-big",
                          "RFC8201-5.2-SHOULD-tcp-segments-fit-pmtu")
+@pytest.mark.needs(mtu_probing=other_than(2))  # full-sized segments (RFC 4821 aside)
 def test_packet_too_big_shrinks_the_segments(ex, dut, endpoints, bed):
     peer, first = _big_segment(ex, dut, endpoints)
     sent = first.tcp

@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
+from conformance.author.dut_route import set_dut_route
 from conformance.author.tcp_connection import TcpConnection, seq_add
 from reference_stack.tcp.options import send_option_reserve
 from reference_stack.tcp.seq import seq_diff
-from reference_stack.tcp.syn_cookie import table_mss
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import dissect
 
 from ..ipv4.dut_sysctl import set_dut_sysctl
-from .options import syn_options
+from .options import passive_peer_mss, syn_options
 from .states import listen, passive_open
 
 TESTER_MSS = 1000
@@ -163,13 +163,32 @@ def sends_loss_probes(bed: Any) -> bool:
     return p.tail_loss_probe and p.sack
 
 
+def initial_window_for(ex: Any, bed: Any, segments: int) -> int | None:
+    """A test whose first flight needs ``segments``: where the DUT's route to the tester gives
+    a smaller initial window (an operator's initcwnd, RFC 5681 3.1 allowing less), a DUT with
+    a routing table gets initcwnd ``segments`` on it for this test (conformance.author.dut_route,
+    the oracle following), before the connection opens; a test about what follows the first
+    flight (test_initial_window.py and test_route_attributes.py are about the first one).
+    Returns the initial window of the test's connections, in segments (None: RFC 5681 3.1's
+    formula)."""
+    initial = bed.oracle_profile.initial_cwnd(ex.family.wire == "ipv6")
+    if (initial is not None and initial < segments
+            and getattr(bed, "set_dut_route", None) is not None):
+        set_dut_route(bed, ex.family.wire, initcwnd=segments)
+        return segments
+    return initial
+
+
 def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
-                probes: bool = False) -> Flight:
+                probes: bool = False, in_flight: int = 0) -> Flight:
     """An established connection the tester opened (MSS 1000, timestamps, SACK-permitted if
     ``sack``), with Reno congestion control in a kernel DUT; unless ``probes``, tail loss
     probes are off in the DUT (Linux: net.ipv4.tcp_early_retrans = 0,
     tcp_schedule_loss_probe) so that on a link whose RTT is microseconds a probe does not
-    race the tester's ACKs."""
+    race the tester's ACKs. ``in_flight``: the segments the test's first flight needs
+    (initial_window_for)."""
+    if in_flight:
+        initial_window_for(ex, bed, in_flight)
     if bed.set_dut_sysctl is not None:
         reno_congestion_control(bed)
         if not probes:
@@ -183,13 +202,11 @@ def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
     conn, fd = passive_open(ex, dut, endpoints, lst,
                             syn_options=syn_options(mss=TESTER_MSS, sack=sack))
     # RFC 6691 2: the segment is the MSS less the options; a stack that sizes segments for
-    # its largest option area (profile mss_reserves_sack) deducts the SACK option's room too
+    # its largest option area (profile mss_reserves_sack) deducts the SACK option's room too.
+    # The MSS is the tester's as the DUT keeps it: a SYN cookie's table entry below it when
+    # every passive open is a cookie (net.ipv4.tcp_syncookies = 2: passive_peer_mss).
     profile = bed.oracle_profile
-    mss = TESTER_MSS
-    if profile.syncookies == 2:
-        # every SYN answered with a cookie (net.ipv4.tcp_syncookies=2): the DUT sends the MSS
-        # the cookie kept, the tester's rounded to its table (reference_stack/tcp/syn_cookie)
-        mss = table_mss(TESTER_MSS, ex.family.wire == "ipv6")
+    mss = passive_peer_mss(profile, TESTER_MSS, ex.family.wire == "ipv6")
     size = mss - send_option_reserve(conn.timestamps, sack and profile.sack,
                                      profile.mss_reserves_sack)
     assert conn.rcv_nxt is not None

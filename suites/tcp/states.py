@@ -142,6 +142,16 @@ def start_active_open(ex: Any, dut: Any, endpoints: Any, **conn_args: Any
     return conn, fd, syn
 
 
+def active_established(ex: Any, dut: Any, endpoints: Any, **conn_args: Any) -> Peer:
+    """ESTABLISHED from the DUT's active open (the tester answers its SYN): no listener, so no
+    SYN cookie whatever net.ipv4.tcp_syncookies says, and the DUT's first RTT sample is its
+    SYN's (RFC 6298 2.2)."""
+    conn, fd, _ = start_active_open(ex, dut, endpoints, **conn_args)
+    conn.send(flags="SA", ack=conn.rcv_nxt)
+    conn.expect(flags="A", ack=conn.snd_nxt)
+    return Peer(conn, fd, "ESTABLISHED")
+
+
 def connect_error(dut: Any, fd: int, timeout: float = 1.0) -> int:
     """Wait until the DUT's connect finished; its SO_ERROR (0: connected)."""
     dut.poll(fd, select.POLLOUT, timeout)

@@ -14,7 +14,7 @@ import pytest
 
 from conformance.author.tcp_connection import seq_add
 
-from .states import Peer, reach, start_active_open
+from .states import active_established, reach
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
 
@@ -40,13 +40,6 @@ def _old_ack(peer, dut, below, acceptable):
         _answered(peer, dut)
 
 
-def _active_established(ex, dut, endpoints):
-    conn, fd, _ = start_active_open(ex, dut, endpoints)
-    conn.send(flags="SA", ack=seq_add(conn.rcv_nxt, 0))
-    conn.expect(flags="A", ack=conn.snd_nxt)
-    return Peer(conn, fd, "ESTABLISHED")
-
-
 @pytest.mark.requirement("RFC5961-5.2-MUST-ack-too-old")
 @pytest.mark.parametrize("below", [1, 1000])
 def test_old_ack_before_any_data_on_a_passive_open(ex, dut, endpoints, below):
@@ -59,7 +52,7 @@ def test_old_ack_before_any_data_on_a_passive_open(ex, dut, endpoints, below):
                          "RFC9293-3.10.7.4-MUST-duplicate-ack-ignored")
 @pytest.mark.parametrize("below,acceptable", [(1, True), (2, False)])
 def test_an_active_open_counts_its_syn(ex, dut, endpoints, below, acceptable):
-    _old_ack(_active_established(ex, dut, endpoints), dut, below, acceptable)
+    _old_ack(active_established(ex, dut, endpoints), dut, below, acceptable)
 
 
 @pytest.mark.requirement("RFC5961-5.2-MUST-ack-too-old",

@@ -12,7 +12,15 @@ import pytest
 
 from reference_stack.sockopt import Linger
 
-from .states import DUT_CLIENT_PORT, LISTEN_PORT, TESTER_SERVER_PORT, is_syn, listen, reach
+from .states import (
+    DUT_CLIENT_PORT,
+    LISTEN_PORT,
+    TESTER_SERVER_PORT,
+    active_established,
+    is_syn,
+    listen,
+    reach,
+)
 
 OPEN = "RFC9293-3.10.1-MUST-passive-open-complete"
 DELIVER = "RFC9293-3.10.7.4-MUST-text-deliver"
@@ -126,7 +134,12 @@ def test_lingering_close_returns_when_the_fin_is_acknowledged(ex, dut, endpoints
 @pytest.mark.families()
 @pytest.mark.requirement(LINGER)
 def test_lingering_close_gives_up_after_the_linger_time(ex, dut, endpoints):
-    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    # the DUT's active open: its RTO (how many FIN retransmissions fit in the linger time)
+    # follows its SYN's RTT sample. A SYN cookie's connection (Linux, every passive open with
+    # net.ipv4.tcp_syncookies = 2) samples the RTT from the TSecr of its SYN,ACK's TSval, which
+    # cookie_init_timestamp sets up to 63 ms early (the options in its low six bits;
+    # tcp_synack_rtt_meas -> tcp_ack_update_rtt): an RTO between 201 and 264 ms on a veth.
+    peer = active_established(ex, dut, endpoints)
     dut.setsockopt(peer.fd, socket.SOL_SOCKET, socket.SO_LINGER, Linger(1, 1))
     pending = dut.start("close", peer.fd)
     fin = peer.conn.expect(flags="FA")

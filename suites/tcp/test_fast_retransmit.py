@@ -29,7 +29,7 @@ pytestmark = pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.needs(recover_from_iss=False)
 def test_third_duplicate_ack_retransmits_the_first_unacknowledged_segment(ex, dut, endpoints,
                                                                          bed):
-    f = open_flight(ex, dut, endpoints, bed, sack=False)
+    f = open_flight(ex, dut, endpoints, bed, sack=False, in_flight=8)
     f.first_flight(8)
     for _ in range(3):
         f.ack(0)  # segments 1, 2, 3 arrived: three duplicate ACKs
@@ -39,7 +39,7 @@ def test_third_duplicate_ack_retransmits_the_first_unacknowledged_segment(ex, du
 
 @pytest.mark.requirement("RFC5681-3.2-MUST-fast-retransmit")
 def test_two_duplicate_acks_retransmit_nothing(ex, dut, endpoints, bed):
-    f = open_flight(ex, dut, endpoints, bed, sack=False)
+    f = open_flight(ex, dut, endpoints, bed, sack=False, in_flight=8)
     f.first_flight(8)
     t0 = time.monotonic()
     f.ack(0)
@@ -60,7 +60,7 @@ def test_two_duplicate_acks_retransmit_nothing(ex, dut, endpoints, bed):
 @pytest.mark.needs(recover_from_iss=False)  # (segment 0, the first data, is lost)
 def test_partial_ack_retransmits_the_next_hole(ex, dut, endpoints, bed):
     needs_reads_within_the_rto(bed)
-    f = open_flight(ex, dut, endpoints, bed, sack=False)
+    f = open_flight(ex, dut, endpoints, bed, sack=False, in_flight=8)
     f.first_flight(8)
     for _ in range(3):  # segments 1, 2, 3 arrived; 0 and 4 were lost
         f.ack(0)
@@ -82,7 +82,7 @@ def test_further_duplicate_acks_release_new_data(ex, dut, endpoints, bed):
     # RFC 5681 3.2 steps 4-5: each duplicate ACK after the third inflates cwnd by SMSS (a
     # segment left the network); once cwnd covers the flight, each releases one new segment
     # (Linux: PRR, with Reno's ssthresh, half the window, flight.py)
-    f = open_flight(ex, dut, endpoints, bed, sack=False)
+    f = open_flight(ex, dut, endpoints, bed, sack=False, in_flight=8)
     sent = f.first_flight(8)
     for _ in range(3):
         f.ack(0)

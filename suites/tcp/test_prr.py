@@ -28,7 +28,7 @@ pytestmark = pytest.mark.families("ipv4", "ipv6")
 @pytest.mark.requirement("RFC6937-3-SHOULD-prr-proportional", "RFC6675-5-MUST-pipe-limits-sending",
                          "RFC5681-3-MUST-NOT-send-beyond-cwnd")
 def test_recovery_sends_in_proportion_to_what_is_delivered(ex, dut, endpoints, bed):
-    f = open_flight(ex, dut, endpoints, bed)
+    f = open_flight(ex, dut, endpoints, bed, in_flight=10)
     sent = f.first_flight(10)
     # segment 0 lost: RACK's reordering window after one SACKed segment, or the third
     # duplicate ACK without SACK
@@ -54,7 +54,7 @@ def test_recovery_sends_in_proportion_to_what_is_delivered(ex, dut, endpoints, b
                          "RFC6675-5-MUST-nextseg-holes-first")
 @pytest.mark.needs(sack=True, dupthresh=3)  # (nine SACKed: lost at once, no RACK timer)
 def test_recovery_with_little_in_flight_rebuilds_to_ssthresh(ex, dut, endpoints, bed):
-    f = open_flight(ex, dut, endpoints, bed)
+    f = open_flight(ex, dut, endpoints, bed, in_flight=10)
     sent = f.first_flight(16, needs=10)
     f.ack(0, sack=((1, 10),))  # nine of ten delivered at once: two segments in flight
     got = f.drain()

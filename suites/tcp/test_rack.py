@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.needs(sack=True)
     "RFC8985-6.3-MUST-timer-for-undelivered",
 )
 def test_one_sacked_segment_beyond_a_hole(ex, dut, endpoints, bed):
-    f = open_flight(ex, dut, endpoints, bed)
+    f = open_flight(ex, dut, endpoints, bed, in_flight=6)
     f.first_flight(6)
     f.ack(0, sack=((1, 2),))  # segment 1 arrived, 0 did not (yet)
     f.retransmission(0, timeout=1.5)
@@ -35,7 +35,7 @@ def test_one_sacked_segment_beyond_a_hole(ex, dut, endpoints, bed):
 def test_segments_sent_before_a_sacked_one_are_lost_in_recovery(ex, dut, endpoints, bed):
     # In recovery the reordering window is zero (RFC 8985 6.2; Linux tcp_rack_reo_wnd): a
     # later SACK beyond a second hole marks it lost at once.
-    f = open_flight(ex, dut, endpoints, bed)
+    f = open_flight(ex, dut, endpoints, bed, in_flight=10)
     f.first_flight(10)
     f.ack(0, sack=((1, 4),))  # three SACKed: segment 0 lost (both RFC 6675 and RACK)
     f.retransmission(0, timeout=0.15)

@@ -9,10 +9,10 @@ milliseconds, long before the RTO (200 ms at least)."""
 
 import pytest
 
-from conformance.author.needs import at_least
 from reference_stack.wire import tcp as tcpw
 
 from ..ipv4.dut_sysctl import set_dut_sysctl
+from .flight import initial_window_for
 from .options import dut_send_limit, syn_options, timestamps_reserve
 from .states import LISTEN_PORT, listen
 
@@ -26,9 +26,12 @@ def _data(flags: int) -> bool:
 
 
 @pytest.mark.requirement("RFC5681-3.2-MUST-fast-retransmit")
-@pytest.mark.needs(initial_cwnd_segments=at_least(SEGMENTS))  # (a route's initcwnd sets it)
 @pytest.mark.parametrize("reordering", [3, 5])
 def test_fast_retransmit_at_the_duplicate_ack_threshold(ex, dut, endpoints, bed, reordering):
+    initial = initial_window_for(ex, bed, SEGMENTS)  # (an operator's smaller one raised)
+    if initial is not None and initial < SEGMENTS:
+        pytest.skip(f"the DUT's initial window is {initial} segments (RFC 5681 3.1): the "
+                    f"test needs {SEGMENTS} in flight")
     set_dut_sysctl(bed, "net.ipv4.tcp_reordering", str(reordering))
     listener = listen(dut, endpoints, family=ex.family)
     conn = ex.tcp(dut_port=LISTEN_PORT, syn_options=syn_options(sack=False))

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.families("ipv4", "ipv6")
     "RFC6298-5.4-MUST-retransmit-earliest",
 )
 def test_rto_retransmits_one_segment(ex, dut, endpoints, bed):
-    f = open_flight(ex, dut, endpoints, bed, sack=False)
+    f = open_flight(ex, dut, endpoints, bed, sack=False, in_flight=6)
     f.first_flight(6)
     f.retransmission(0, timeout=3.0)
     assert f.drain() == [], "more than one segment after the RTO"
@@ -36,7 +36,7 @@ def test_rto_retransmits_one_segment(ex, dut, endpoints, bed):
 )
 def test_slow_start_after_rto(ex, dut, endpoints, bed):
     needs_reads_within_the_rto(bed)
-    f = open_flight(ex, dut, endpoints, bed, sack=False)
+    f = open_flight(ex, dut, endpoints, bed, sack=False, in_flight=6)
     f.first_flight(6)
     f.retransmission(0, timeout=3.0)
     f.ack(1)  # the retransmission arrived

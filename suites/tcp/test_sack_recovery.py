@@ -22,7 +22,7 @@ pytestmark = pytest.mark.families("ipv4", "ipv6")
                          "RFC6675-4-MUST-islost-dupthresh", "RFC6675-5-MUST-nextseg-holes-first")
 @pytest.mark.needs(sack=True, dupthresh=3)  # (DupThresh SACKed above each hole, RFC 6675 4)
 def test_holes_below_sacked_data_are_retransmitted_lowest_first(ex, dut, endpoints, bed):
-    f = open_flight(ex, dut, endpoints, bed)
+    f = open_flight(ex, dut, endpoints, bed, in_flight=8)
     f.first_flight(8)
     f.ack(0, sack=((1, 3), (4, 8)))  # segments 0 and 3 lost
     f.retransmission(0, timeout=0.15)
@@ -33,7 +33,7 @@ def test_holes_below_sacked_data_are_retransmitted_lowest_first(ex, dut, endpoin
 @pytest.mark.requirement("RFC6675-5-MUST-nextseg-holes-first", "RFC6675-5-MUST-pipe-limits-sending")
 @pytest.mark.needs(sack=True)
 def test_sacked_segments_are_not_retransmitted(ex, dut, endpoints, bed):
-    f = open_flight(ex, dut, endpoints, bed)
+    f = open_flight(ex, dut, endpoints, bed, in_flight=8)
     f.first_flight(8)
     f.ack(0, sack=((1, 8),))
     f.retransmission(0, timeout=0.15)
@@ -50,7 +50,7 @@ def test_sacked_segments_are_not_retransmitted(ex, dut, endpoints, bed):
     "RFC6937-3-SHOULD-cwnd-ssthresh-at-exit",
 )
 def test_window_after_recovery_is_smaller_than_before(ex, dut, endpoints, bed):
-    f = open_flight(ex, dut, endpoints, bed)
+    f = open_flight(ex, dut, endpoints, bed, in_flight=10)
     before = f.first_flight(10)
     f.lose_first(9 if f.sack_ok else 3)
     f.retransmission(0, timeout=0.15)

@@ -16,6 +16,7 @@ import time
 
 import pytest
 
+from conformance.author.needs import other_than
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import dissect
 
@@ -126,6 +127,7 @@ def test_small_sends_fill_the_buffer_then_eagain(ex, dut, endpoints):
 
 @pytest.mark.families()
 @pytest.mark.requirement(FULL, "RFC9293-3.9.1.10-MAY-status")
+@pytest.mark.needs(mtu_probing=other_than(2))  # full-sized segments (RFC 4821 aside)
 def test_pollout_once_acknowledgments_free_the_buffer(ex, dut, endpoints, bed):
     steady(bed)
     conn, fd = closed_window(ex, dut, endpoints)
@@ -142,6 +144,7 @@ def test_pollout_once_acknowledgments_free_the_buffer(ex, dut, endpoints, bed):
 
 @pytest.mark.families()
 @pytest.mark.requirement(FULL, SEND)
+@pytest.mark.needs(mtu_probing=other_than(2))  # full-sized segments (RFC 4821 aside)
 def test_blocking_send_waits_for_room_and_returns_its_count(ex, dut, endpoints, bed):
     steady(bed)
     conn, fd = closed_window(ex, dut, endpoints)

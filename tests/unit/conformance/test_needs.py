@@ -55,3 +55,19 @@ def test_a_challenge_ack_budget_names_its_sysctl():
     assert unmet(profile_with_sysctls(LINUX, default)[0], {"challenge_ack_limit": at_least(3)}
                  ) is None
     assert not not_modelled(default)
+
+
+@pytest.mark.parametrize("value,skipped", [("0", False), ("1", False), ("2", True)])
+def test_mtu_probing_from_the_start_names_its_sysctl(value, skipped):
+    """net.ipv4.tcp_mtu_probing = 2 sizes segments from tcp_base_mss (tcp_mtup_init): a test
+    sending full-sized segments is skipped, and the probes are named as not modelled."""
+    from conformance.author.needs import other_than
+    from conformance.judge.sysctls import not_modelled, profile_with_sysctls
+
+    sysctls = {"net.ipv4.tcp_mtu_probing": value}
+    profile, used = profile_with_sysctls(LINUX, sysctls)
+    assert used == sysctls and profile.mtu_probing == int(value)
+    reason = unmet(profile, {"mtu_probing": other_than(2)}, sysctls)
+    assert (reason == "needs mtu_probing != 2; the DUT has mtu_probing=2 "
+            "(net.ipv4.tcp_mtu_probing=2)") if skipped else reason is None
+    assert ("net.ipv4.tcp_mtu_probing" in not_modelled(sysctls)) is (value != "0")

@@ -57,3 +57,24 @@ def test_the_list_holds_the_route_attributes_and_a_run_can_be_left_unmeasured():
     base = _results({"a": "passed"})
     text = markdown([("x=1", None)], base, "cmd", "not measured in this round")
     assert "| `x=1` | - | - | - | - | not measured in this round | |" in text
+
+
+def test_a_setting_without_a_run_keeps_its_row_and_tests_from_an_earlier_table():
+    from suites.precision import kept_rows
+
+    base = _results({"a": "passed", "b": "passed"})
+    earlier = markdown([("x=1", compare(base, _results({"a": "skipped", "b": "passed"}))),
+                        ("y=2", compare(base, _results({"a": "passed", "b": "passed"}, 1))),
+                        ("z=3", None)], base, "old")
+    kept = kept_rows(earlier)
+    assert set(kept) == {"x=1", "y=2"}  # z=3 was not measured: nothing to keep
+    assert kept["x=1"][1][0] == "- skipped: `a`: Skipped: needs a"
+    now = compare(base, _results({"a": "passed", "b": "failed"}))
+    text = markdown([("x=1", None), ("y=2", now), ("z=3", None)], base, "new",
+                    "not measured", kept)
+    assert "| `x=1` | 1 | 1 | 0 | 0 | yes |" in text  # kept, with its changed test
+    assert "- skipped: `a`: Skipped: needs a" in text
+    assert "| `y=2` | 1 | 1 | 0 | 1 | yes |" in text  # measured again: this round's
+    assert "| `z=3` | - | - | - | - | not measured | |" in text
+    assert "1 rows have no run in this round" in text
+    assert kept_rows(text)["x=1"] == kept["x=1"]

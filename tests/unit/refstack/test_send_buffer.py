@@ -195,3 +195,17 @@ def test_counts_measured_on_linux_lie_inside_the_bound(window, asked, took) -> N
     for n, target in zip(asked, took, strict=True):
         r = send(c, n, take=target or 0)
         assert (r.value if r.ok else None) == target, (n, target, r)
+
+
+@pytest.mark.parametrize("reordering,segments", [(3, 10), (10, 11)])
+def test_the_grown_buffer_counts_the_reordering_degree(reordering, segments) -> None:
+    """tcp_sndbuf_expand grows a buffer the user did not size to max(TCP_INIT_CWND,
+    tp->reordering + 1) skbs of an MSS: net.ipv4.tcp_reordering = 10 gives 11 (measured on
+    Linux 6.18 with BBR: 76032 = 3 x 11 x 2304 instead of 69120)."""
+    import dataclasses
+
+    profile = dataclasses.replace(LINUX, dupthresh=reordering, sndbuf_expand=3)
+    c = bring_to(State.ESTABLISHED, profile)
+    per_skb = send_buffer._per_mss(c.tcb().mss) + send_buffer.SKB_STRUCT
+    got = c.stack.getsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, 0.0).value
+    assert got == min(3 * segments * per_skb, profile.send_buffer_max)
