@@ -1039,6 +1039,8 @@ GVISOR = Profile(
     drop_segment_without_ts=False,
     # RFC 9293 3.10.7.4 sends the first check's ACK for any unacceptable segment; connect.go
     # handleSegmentLocked processes a segment only with RST, SYN or ACK set (else: ignored).
+    # (A passive SYN-RECEIVED is the handshake's, synRcvdState: it checks such a segment's
+    # sequence number and ACKs one outside the window; stateful finding 11b579036583.)
     drop_without_ack_first=True,
     ts_recent_after_receive=True,  # connect.go handleSegmentLocked: rcv, then snd
     # RFC 792: echo reply code 0; network/ipv4/icmp.go copies the request and sets the type.

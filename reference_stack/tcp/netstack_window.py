@@ -39,8 +39,20 @@ def _last(tcb: Tcb) -> tuple[int, int]:
     return tcb.nst_wnd, tcb.nst_wup
 
 
+def handshake_ack(tcb: Tcb) -> None:
+    """The ACK of an active open's SYN,ACK: connect.go handshake.synSentState sends it with
+    sendEmptyRaw and the handshake's window (`h.rcvWnd >> h.effectiveRcvWndScale()`), not
+    through getSendParams, so the receiver (newReceiver) keeps that window from IRS+1 as
+    the last one advertised (stateful finding a0efbd75eb17: a segment beyond it drew an
+    ACK)."""
+    tcb.nst_once = min(tcb.syn_window >> tcb.rcv_wscale, 0xFFFF)
+
+
 def advertise(tcb: Tcb) -> int:
     """The window field of a segment netstack sends now (getSendParams); records it."""
+    if tcb.nst_once is not None:
+        field, tcb.nst_once = tcb.nst_once, None
+        return field
     last, wup = _last(tcb)
     current = max(0, seq_diff(seq_add(wup, last), tcb.rcv_nxt))
     unread = len(tcb.recv.ready)

@@ -204,13 +204,16 @@ def test_data_after_close_reset_form(profile) -> None:
 
 @pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
 def test_fin_beyond_rcv_nxt_in_orphaned_fin_wait_1(profile) -> None:
-    """In FIN-WAIT-1 netstack drops such a FIN silently, before taking its ACK (rcv.go runs
-    before snd.go): the connection stays in FIN-WAIT-1 though the segment acknowledged our
-    FIN. RFC 9293: the ACK takes it to FIN-WAIT-2 and the FIN is queued, RCV.NXT acknowledged."""
+    """In FIN-WAIT-1 after close() netstack aborts on such a FIN before taking its ACK (rcv.go
+    handleRcvdSegmentClosing: RCV.NXT < endDataSeq = SEG.SEQ, the FIN not counted; measured
+    RST,ACK, stateful findings d1c98e45640f, ff7b54d95f5d). RFC 9293: the ACK takes it to
+    FIN-WAIT-2 and the FIN is queued, RCV.NXT acknowledged."""
     c = _orphan(profile, State.FIN_WAIT_1)
+    rcv_nxt = c.tcb().rcv_nxt
     replies = c.note(c.seg(FIN | ACK, seq=c.snd_nxt + 100, options=_stamp(101)))
     if profile is GVISOR:
-        assert replies == [] and c.state() is State.FIN_WAIT_1
+        assert [(r.flags, r.ack) for r in replies] == [(RST | ACK, rcv_nxt)]
+        assert c.state() is State.CLOSED
     else:
         assert [r.flags for r in replies] == [ACK] and c.state() is State.FIN_WAIT_2
 
@@ -229,6 +232,35 @@ def test_syn_received_checks_the_ack_before_the_sequence_number(profile) -> None
     else:
         assert reply.flags == ACK and reply.ack == c.snd_nxt
     assert c.state() is State.SYN_RECEIVED
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_segment_without_ack_outside_the_window_in_syn_received(profile) -> None:
+    """netstack's connection ignores a segment with none of ACK, RST, SYN (connect.go
+    handleSegmentLocked; profile drop_without_ack_first), but a passive SYN-RECEIVED is its
+    handshake's (synRcvdState), which checks the sequence number first, as RFC 9293 3.10.7.4
+    does: outside the window, an ACK <SEQ=ISS+1><ACK=RCV.NXT>; inside, dropped silently
+    (stateful finding 11b579036583)."""
+    c = bring_to(State.SYN_RECEIVED, profile)
+    (reply,) = c.note(c.seg(0, seq=c.snd_nxt + 1_000_000))
+    assert reply.flags == ACK and reply.ack == c.snd_nxt and reply.seq == c.rcv_nxt
+    assert c.note(c.seg(0, seq=c.snd_nxt + 10)) == []
+    assert c.state() is State.SYN_RECEIVED
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_active_open_keeps_the_handshake_window(profile) -> None:
+    """The ACK of an active open's SYN,ACK carries the handshake's window (connect.go
+    synSentState: sendEmptyRaw with h.rcvWnd, 29184 >> 7 = 228), which the receiver keeps as
+    the last advertised (newReceiver): a segment 40000 beyond RCV.NXT is outside it and draws
+    an ACK; the rfc profile offered its buffer (65535) and takes it silently (stateful
+    finding a0efbd75eb17)."""
+    c = bring_to(State.SYN_SENT, profile)
+    (ack,) = c.note(c.advance(SYN | ACK, options=syn_options(wscale=7, ts=None)))
+    assert ack.window == (228 if profile is GVISOR else 0xFFFF >> 7)
+    replies = c.note(c.seg(ACK | PSH, seq=c.snd_nxt + 40_000))
+    assert [(r.flags, r.ack) for r in replies] == ([(ACK, c.snd_nxt)] if profile is GVISOR
+                                                   else [])
 
 
 @pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
