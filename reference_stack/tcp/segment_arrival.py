@@ -614,6 +614,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             else:
                 room = rcv_wnd
             room -= seq_diff(start, tcb.rcv_nxt)
+            if len(data) > room and p.window_edge_held:
+                netstack_window.taken_whole(trace, len(data) - room)
+                room = len(data)
             if (len(data) > room > 0 and p.text_beyond_edge_kept and tcb.rcv_edge is not None
                     and not (tcb.recv.ready and p.beyond_edge_refused_while_queued)):
                 # Linux tcp_sequence + tcp_data_queue(_ofo): a segment starting within the
