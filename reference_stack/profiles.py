@@ -796,6 +796,17 @@ class Profile:
     # option kind but NOP, with a Parameter Problem pointing at the repeat.
     ip_option_repeat_param_problem: bool = False
 
+    # -- gvfz9 (issue 16): the gVisor stateful campaign's findings --
+    # RFC 2018 4 SHOULD report out-of-order data in SACK blocks in every ACK while it is held;
+    # netstack's connect.go sendRaw adds them only in ESTABLISHED (out-of-order text held in
+    # FIN-WAIT-1/2 or CLOSE-WAIT goes unreported).
+    sack_blocks_established_only: bool = False
+    # RFC 9293 3.10.7.4's empty ACK carries <SEQ=SND.NXT>, which an RTO brings back to SND.UNA
+    # (RFC 6298 5.4 retransmits from there); netstack's SndNxt is the highest sequence number
+    # sent (snd.go maybeSendSegment only moves it forward) and sendAck sends at it: after an
+    # RTO the ACK carries SND.MAX.
+    empty_ack_at_snd_max: bool = False
+
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
     # for the connections of that family: mtu (RFC 9293 3.7.1 the MSS announced, RFC 1191 3
@@ -1175,6 +1186,14 @@ GVISOR = Profile(
     # packetsAcked, at most Ssthresh (one ACK of the 10-segment initial window releases two
     # segments; suites/tcp/test_initial_window.py).
     slow_start_counts_segments="GVISOR-update_slow_start-packets-acked",
+
+    # -- gvfz9 (issue 16): the second 300 s stateful campaign --
+    # connect.go sendRaw: SACK blocks only in StateEstablished (stateful finding 90162d597df9,
+    # seed 10: out-of-order text in FIN-WAIT-1 acknowledged without them).
+    sack_blocks_established_only=True,
+    # snd.go sendAck -> sendEmptySegment(ACK, s.SndNxt), SndNxt never moved back by
+    # retransmitTimerExpired (stateful finding 6088d0dcae92, seed 10).
+    empty_ack_at_snd_max=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

@@ -292,6 +292,47 @@ def test_out_of_order_text_beyond_rcv_wnd_is_held_whole(profile) -> None:
 
 
 @pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+@pytest.mark.parametrize("state", [State.ESTABLISHED, State.FIN_WAIT_1])
+def test_sack_blocks_only_in_established(profile, state) -> None:
+    """RFC 2018 4: the ACK of out-of-order text carries its SACK block; netstack's sendRaw
+    adds SACK blocks in ESTABLISHED only: after shutdown(SHUT_WR), in FIN-WAIT-1, the text
+    is held and acknowledged without one (stateful finding 90162d597df9, seed 10)."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=None)))
+    c.note(c.seg(ACK))
+    child = c.stack.accept(c.listen_fd).value[0]
+    if state is State.FIN_WAIT_1:
+        c.note(c.stack.shutdown(child, 1, 0.0).reaction)  # our FIN
+    assert c.state() is state
+    start = c.snd_nxt + 1000
+    (reply,) = c.note(c.seg(ACK | PSH, seq=start, payload=b"abcd"))
+    assert reply.flags == ACK and reply.ack == c.snd_nxt
+    blocks = [o.blocks for o in reply.options if isinstance(o, TcpOptSack)]
+    withheld = profile is GVISOR and state is State.FIN_WAIT_1
+    assert blocks == ([] if withheld else [((start, start + 4),)])
+
+
+@pytest.mark.parametrize("profile", [dataclasses.replace(GVISOR, empty_ack_at_snd_max=False),
+                                     GVISOR], ids=["rfc-ack", "gvisor"])
+def test_first_check_ack_after_an_rto_carries_snd_max(profile) -> None:
+    """Nine octets and the FIN sent, then the RTO resends the head segment alone (netstack's
+    choice, kept on both sides): RFC 9293's ACK of an unacceptable segment carries SND.NXT,
+    back at the end of the resent text; netstack's sendAck carries SndNxt, never moved back:
+    the FIN's end (stateful finding 6088d0dcae92)."""
+    c = bring_to(State.SYN_SENT, profile)
+    c.note(c.advance(SYN | ACK, options=syn_options(wscale=7, ts=None)))
+    iss = c.tcb().iss
+    c.stack.send(c.fd, b"123456789", 0.01)
+    c.stack.shutdown(c.fd, 1, 0.02)
+    while c.tcb().retries == 0:
+        c.stack.poll(c.stack.poll_at())
+    assert c.tcb().snd_max == iss + 11
+    (reply,) = c.note(c.seg(ACK, seq=c.snd_nxt - 1000))
+    assert reply.flags == ACK
+    assert reply.seq == (iss + 11 if profile is GVISOR else iss + 10)
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
 def test_syn_ack_repeating_the_peer_isn_in_syn_received(profile) -> None:
     """A SYN,ACK with data at the peer's ISN acknowledging ISS+1: RFC 9293 finds it acceptable
     (it overlaps RCV.NXT) and its SYN returns the embryo to LISTEN silently; netstack finds
