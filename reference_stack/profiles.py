@@ -810,6 +810,17 @@ class Profile:
     # !FastRecovery.Last.LessThan(seg.ackNumber - 1)) starts none: the RTO resends it.
     recover_from_iss: bool = False
 
+    # -- gvfz9 (issue 16): the gVisor stateful campaign's findings --
+    # RFC 2018 4 SHOULD report out-of-order data in SACK blocks in every ACK while it is held;
+    # netstack's connect.go sendRaw adds them only in ESTABLISHED (out-of-order text held in
+    # FIN-WAIT-1/2 or CLOSE-WAIT goes unreported).
+    sack_blocks_established_only: bool = False
+    # RFC 9293 3.10.7.4's empty ACK carries <SEQ=SND.NXT>, which an RTO brings back to SND.UNA
+    # (RFC 6298 5.4 retransmits from there); netstack's SndNxt is the highest sequence number
+    # sent (snd.go maybeSendSegment only moves it forward) and sendAck sends at it: after an
+    # RTO the ACK carries SND.MAX.
+    empty_ack_at_snd_max: bool = False
+
     # The route to the peer, one per family (a route belongs to one: `ip -4 route`, `ip -6
     # route`), its attributes (reference_stack/route_metrics.py) each refining an RFC choice
     # for the connections of that family: mtu (RFC 9293 3.7.1 the MSS announced, RFC 1191 3
@@ -1053,6 +1064,8 @@ GVISOR = Profile(
     drop_segment_without_ts=False,
     # RFC 9293 3.10.7.4 sends the first check's ACK for any unacceptable segment; connect.go
     # handleSegmentLocked processes a segment only with RST, SYN or ACK set (else: ignored).
+    # (A passive SYN-RECEIVED is the handshake's, synRcvdState: it checks such a segment's
+    # sequence number and ACKs one outside the window; stateful finding 11b579036583.)
     drop_without_ack_first=True,
     ts_recent_after_receive=True,  # connect.go handleSegmentLocked: rcv, then snd
     # RFC 792: echo reply code 0; network/ipv4/icmp.go copies the request and sets the type.
@@ -1191,6 +1204,14 @@ GVISOR = Profile(
     # packetsAcked, at most Ssthresh (one ACK of the 10-segment initial window releases two
     # segments; suites/tcp/test_initial_window.py).
     slow_start_counts_segments="GVISOR-update_slow_start-packets-acked",
+
+    # -- gvfz9 (issue 16): the second 300 s stateful campaign --
+    # connect.go sendRaw: SACK blocks only in StateEstablished (stateful finding 90162d597df9,
+    # seed 10: out-of-order text in FIN-WAIT-1 acknowledged without them).
+    sack_blocks_established_only=True,
+    # snd.go sendAck -> sendEmptySegment(ACK, s.SndNxt), SndNxt never moved back by
+    # retransmitTimerExpired (stateful finding 6088d0dcae92, seed 10).
+    empty_ack_at_snd_max=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from reference_stack.tcp.tcb import Tcb
 
 RULE_DATA_AFTER_CLOSE = "RFC1122-4.2.2.13-SHOULD-rst-data-after-close"
-RULE_FIN_WAIT_1_FIN_DROPPED = "GVISOR-handle_rcvd_segment_closing-fin-wait-1-fin-gap-dropped"
 RULE_FIN_GAP = "GVISOR-handle_rcvd_segment_closing-fin-gap-aborts"
 RULE_EMPTY_BEYOND = "GVISOR-handle_rcvd_segment_closing-empty-beyond-rcv-nxt-aborts"
 
@@ -38,22 +37,18 @@ def closed_receiver(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> b
         return False
     trace = layer.trace
     fin = bool(seg.flags & FIN)
-    # rcv.go: `rcvClosed && r.RcvNxt.LessThan(endDataSeq)` -> ErrConnectionAborted (RFC 1122
-    # 4.2.2.13: new data after CLOSE SHOULD draw a RST).
+    # rcv.go: `state != StateCloseWait && rcvClosed && r.RcvNxt.LessThan(endDataSeq)` ->
+    # ErrConnectionAborted, in FIN-WAIT-1 and FIN-WAIT-2 alike (RFC 1122 4.2.2.13: new data
+    # after CLOSE SHOULD draw a RST).
     abort = seq_gt(seq_add(seg.seq, len(seg.payload)), tcb.rcv_nxt) and (
-        bool(seg.payload) or (not fin and layer.profile.closed_abort_on_empty_beyond_rcv_nxt))
+        bool(seg.payload) or layer.profile.closed_abort_on_empty_beyond_rcv_nxt)
     if abort and not seg.payload:
-        # (endDataSeq counts the text only: a segment without any, beyond RCV.NXT, too.)
+        # (endDataSeq = SEG.SEQ + the text only, a FIN not counted: a segment without text,
+        # a bare FIN too, that starts beyond RCV.NXT aborts; stateful findings d1c98e45640f,
+        # ff7b54d95f5d: a FIN beyond RCV.NXT in FIN-WAIT-1, measured RST,ACK.)
         trace.add("tcp", DROP, RULE_EMPTY_BEYOND,
                   f"no text at {seg.seq}, beyond RCV.NXT {tcb.rcv_nxt}, after close(): abort")
-    if not abort and fin and seq_gt(seg.seq, tcb.rcv_nxt):
-        if state is State.FIN_WAIT_1:
-            # rcv.go: FIN-WAIT-1 skips the closed check (`break`); `rcvClosed && !segEnd.
-            # LessThanEq(r.RcvNxt)` then drops the segment: no ACK, its ACK field unread
-            # (RFC 9293 3.10.7.4 would queue the FIN and acknowledge RCV.NXT).
-            trace.add("tcp", DROP, RULE_FIN_WAIT_1_FIN_DROPPED,
-                      f"FIN at {seg.seq} beyond RCV.NXT {tcb.rcv_nxt} after close(): dropped")
-            return True
+    if not abort and fin and seq_gt(seg.seq, tcb.rcv_nxt) and state is State.FIN_WAIT_2:
         if layer.profile.fin_gap_aborts_after_close:
             # rcv.go: in FIN-WAIT-2 after close() the only new segment taken is a FIN at
             # exactly RCV.NXT (`closed && (!FIN || SEG.SEQ+SEG.LEN != RCV.NXT+1)`).

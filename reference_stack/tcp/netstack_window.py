@@ -15,9 +15,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reference_stack.tcp.seq import seq_add, seq_diff, seq_le, seq_lt
+from reference_stack.trace import ACCEPT
 
 if TYPE_CHECKING:
     from reference_stack.tcp.tcb import Tcb
+    from reference_stack.trace import Trace
 
 # segment.go SegOverheadSize (segSize + stack.PacketBufferStructSize +
 # header.IPv4MaximumHeaderSize): 552 octets by rcv.go getSendParams' own comment ("segment
@@ -29,6 +31,7 @@ SEG_OVERHEAD = 552
 # the receiver's choice, RFC 9293 3.8.6, and free in predictions).
 WINDOW_SPACE = (1 << 20) >> 1
 RULE_ACCEPTABLE = "GVISOR-acceptable-advertised-window"
+RULE_TAKEN_WHOLE = "GVISOR-handle_rcvd_segment-acceptable-segment-taken-whole"
 
 
 def _last(tcb: Tcb) -> tuple[int, int]:
@@ -39,8 +42,20 @@ def _last(tcb: Tcb) -> tuple[int, int]:
     return tcb.nst_wnd, tcb.nst_wup
 
 
+def handshake_ack(tcb: Tcb) -> None:
+    """The ACK of an active open's SYN,ACK: connect.go handshake.synSentState sends it with
+    sendEmptyRaw and the handshake's window (`h.rcvWnd >> h.effectiveRcvWndScale()`), not
+    through getSendParams, so the receiver (newReceiver) keeps that window from IRS+1 as
+    the last one advertised (stateful finding a0efbd75eb17: a segment beyond it drew an
+    ACK)."""
+    tcb.nst_once = min(tcb.syn_window >> tcb.rcv_wscale, 0xFFFF)
+
+
 def advertise(tcb: Tcb) -> int:
     """The window field of a segment netstack sends now (getSendParams); records it."""
+    if tcb.nst_once is not None:
+        field, tcb.nst_once = tcb.nst_once, None
+        return field
     last, wup = _last(tcb)
     current = max(0, seq_diff(seq_add(wup, last), tcb.rcv_nxt))
     unread = len(tcb.recv.ready)
@@ -75,3 +90,13 @@ def acceptable(seg_seq: int, payload_len: int, rcv_nxt: int, window: int) -> boo
     if payload_len == 0:
         return seq_le(rcv_nxt, seg_seq) and seq_le(seg_seq, edge)
     return seq_lt(rcv_nxt, seq_add(seg_seq, payload_len)) and seq_le(seg_seq, edge)
+
+
+def taken_whole(trace: Trace, beyond: int) -> None:
+    """RFC 9293 3.10.7.4 trims text beyond the receive window; netstack takes an acceptable
+    segment whole (the window it is judged against is the advertised one, acceptable()):
+    rcv.go consumeSegment moves an in-order one to the ready list untrimmed ("we accept the
+    whole segment"), handleRcvdSegment holds an out-of-order one in pendingRcvdSegments and
+    SACKs it (while the held segments' memory stays under a quarter of the receive buffer,
+    not modelled; stateful finding 90162d597df9, seed 9)."""
+    trace.add("tcp", ACCEPT, RULE_TAKEN_WHOLE, f"{beyond} octets beyond RCV.WND not trimmed")

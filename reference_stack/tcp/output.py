@@ -67,6 +67,29 @@ def _template_variance(profile: Profile, view: SegmentTemplate, seq: int, ack: i
     return variance
 
 
+RULE_SACK_ESTABLISHED_ONLY = "GVISOR-send_raw-sack-blocks-established-only"
+
+
+def _sack_withheld(trace: Trace, tcb: Tcb) -> bool:
+    """RFC 2018 4 reports held out-of-order data in every ACK; netstack's connect.go sendRaw
+    adds SACK blocks only in ESTABLISHED (profile sack_blocks_established_only)."""
+    trace.add("tcp", EVENT, RULE_SACK_ESTABLISHED_ONLY,
+              f"out-of-order data held in {tcb.state.value}: no SACK blocks")
+    return True
+
+
+RULE_ACK_AT_SND_MAX = "GVISOR-send_empty_segment-ack-at-snd-max"
+
+
+def _ack_at_snd_max(trace: Trace, tcb: Tcb) -> int:
+    """netstack's empty ACK after an RTO (profile empty_ack_at_snd_max): snd.go sendAck sends
+    at SndNxt, the highest sequence number sent, where RFC 9293 sends at SND.NXT, which the
+    RTO brought back (RFC 6298 5.4)."""
+    trace.add("tcp", EVENT, RULE_ACK_AT_SND_MAX,
+              f"SEQ = SND.MAX {tcb.snd_max}, not SND.NXT {tcb.snd_nxt}")
+    return tcb.snd_max
+
+
 class Sender:
     """Emits segments of connections into an output list, recording each in the trace."""
 
@@ -115,7 +138,10 @@ class Sender:
                 window = netstack_window.advertise(tcb)  # (gVisor: rcv.go getSendParams)
             else:
                 window = tcb.advertised_window()
-            if tcb.sack_ok and (tcb.recv.ooo or tcb.dsack):
+            if (tcb.sack_ok and (tcb.recv.ooo or tcb.dsack)
+                    and not (p.sack_blocks_established_only
+                             and tcb.state is not State.ESTABLISHED
+                             and _sack_withheld(self.trace, tcb))):
                 limit = 3 if ts is not None else 4  # RFC 2018 3: room in 40 option bytes
                 dsack = tcb.dsack
                 # Linux's SACK blocks count the peer's out-of-order FIN (profile
@@ -194,7 +220,10 @@ class Sender:
             # acknowledges at once what RFC 1122 4.2.3.2 would let wait.
             self.trace.add("tcp", "event", RULE_ROUTE_QUICKACK, "route quickack: ACK at once")
             may_delay = False
-        self.emit(tcb, ACK, tcb.snd_nxt, now, rule, b"", MAY_DELAY if may_delay else None)
+        seq = tcb.snd_nxt
+        if self.profile.empty_ack_at_snd_max and seq_lt(seq, tcb.snd_max):
+            seq = _ack_at_snd_max(self.trace, tcb)
+        self.emit(tcb, ACK, seq, now, rule, b"", MAY_DELAY if may_delay else None)
         if may_delay and (last_ack_sent != tcb.last_ack_sent or rcv_edge != tcb.rcv_edge):
             # The target may not have sent it yet: its Last.ACK.sent (Linux's RCV.WUP) and
             # right edge may still be the prior ones for as long as the delay allows.

@@ -230,6 +230,8 @@ def syn_sent(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None:
     if tcb.syn_acked():
         tcb.snd_wl2 = seg.ack
         layer.transition(tcb, table.ack_of_syn, now)
+        if layer.profile.window_edge_held:
+            netstack_window.handshake_ack(tcb)  # (gVisor: the handshake's window)
         layer.sender.send_ack(tcb, now, table.ack_of_syn.rule)
         if seg.payload:
             trace.add("tcp", DROP, "RFC9293-3.10.7.3-MAY-syn-text-ignored",
@@ -258,7 +260,11 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
         return
     # Linux's request socket (tcp_check_req) checks a passive SYN-RECEIVED's segments itself.
     in_request = tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrecv_minisock
-    if p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request:
+    # (gVisor's passive SYN-RECEIVED is its handshake's: connect.go synRcvdState runs the
+    # window check on a segment without ACK too; netstack_arrival.syn_received below.)
+    handshake = tcb.state is State.SYN_RECEIVED and tcb.passive and p.synrcvd_ack_first
+    if (p.drop_without_ack_first and not flags & (ACK | RST | SYN) and not in_request
+            and not handshake):
         # RFC 9293 3.10.7.4 drops a segment without ACK at the fifth check, after the sequence
         # check has answered an unacceptable one; Linux drops it before any check.
         trace.add("tcp", DROP, "LINUX-tcp_rcv_established-no-ack-flag",
@@ -608,6 +614,9 @@ def synchronized(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> None
             else:
                 room = rcv_wnd
             room -= seq_diff(start, tcb.rcv_nxt)
+            if len(data) > room and p.window_edge_held:
+                netstack_window.taken_whole(trace, len(data) - room)
+                room = len(data)
             if (len(data) > room > 0 and p.text_beyond_edge_kept and tcb.rcv_edge is not None
                     and not (tcb.recv.ready and p.beyond_edge_refused_while_queued)):
                 # Linux tcp_sequence + tcp_data_queue(_ofo): a segment starting within the

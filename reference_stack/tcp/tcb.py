@@ -66,6 +66,9 @@ class Tcb:
     nst_wnd: int | None = None
     nst_wup: int = 0
     nst_unread: int = 0
+    # A window field the next segment carries as is, nothing recorded: the handshake's ACK of
+    # an active open (netstack_window.handshake_ack).
+    nst_once: int | None = None
     sack_ok: bool = False
     ecn_ok: bool = False  # RFC 3168 6.1.1: ECN negotiated (profile.ecn_accept)
     dsack: tuple[int, int] | None = None  # a duplicate range to report first (RFC 2883)

@@ -15,7 +15,17 @@ from reference_stack.tcp.state import State
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP, Ipv4OptEol, Ipv4OptNop, Ipv4OptUnknown, Ipv4Repr
-from reference_stack.wire.tcp import ACK, FIN, PSH, RST, SYN, TcpOptNop, TcpOptTimestamps, TcpRepr
+from reference_stack.wire.tcp import (
+    ACK,
+    FIN,
+    PSH,
+    RST,
+    SYN,
+    TcpOptNop,
+    TcpOptSack,
+    TcpOptTimestamps,
+    TcpRepr,
+)
 from tests.unit.refstack.conn import bring_to
 from tests.unit.refstack.harness import RawPeer, connected_pair, make_stack, syn_options, tcp_of
 
@@ -204,13 +214,16 @@ def test_data_after_close_reset_form(profile) -> None:
 
 @pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
 def test_fin_beyond_rcv_nxt_in_orphaned_fin_wait_1(profile) -> None:
-    """In FIN-WAIT-1 netstack drops such a FIN silently, before taking its ACK (rcv.go runs
-    before snd.go): the connection stays in FIN-WAIT-1 though the segment acknowledged our
-    FIN. RFC 9293: the ACK takes it to FIN-WAIT-2 and the FIN is queued, RCV.NXT acknowledged."""
+    """In FIN-WAIT-1 after close() netstack aborts on such a FIN before taking its ACK (rcv.go
+    handleRcvdSegmentClosing: RCV.NXT < endDataSeq = SEG.SEQ, the FIN not counted; measured
+    RST,ACK, stateful findings d1c98e45640f, ff7b54d95f5d). RFC 9293: the ACK takes it to
+    FIN-WAIT-2 and the FIN is queued, RCV.NXT acknowledged."""
     c = _orphan(profile, State.FIN_WAIT_1)
+    rcv_nxt = c.tcb().rcv_nxt
     replies = c.note(c.seg(FIN | ACK, seq=c.snd_nxt + 100, options=_stamp(101)))
     if profile is GVISOR:
-        assert replies == [] and c.state() is State.FIN_WAIT_1
+        assert [(r.flags, r.ack) for r in replies] == [(RST | ACK, rcv_nxt)]
+        assert c.state() is State.CLOSED
     else:
         assert [r.flags for r in replies] == [ACK] and c.state() is State.FIN_WAIT_2
 
@@ -229,6 +242,94 @@ def test_syn_received_checks_the_ack_before_the_sequence_number(profile) -> None
     else:
         assert reply.flags == ACK and reply.ack == c.snd_nxt
     assert c.state() is State.SYN_RECEIVED
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_segment_without_ack_outside_the_window_in_syn_received(profile) -> None:
+    """netstack's connection ignores a segment with none of ACK, RST, SYN (connect.go
+    handleSegmentLocked; profile drop_without_ack_first), but a passive SYN-RECEIVED is its
+    handshake's (synRcvdState), which checks the sequence number first, as RFC 9293 3.10.7.4
+    does: outside the window, an ACK <SEQ=ISS+1><ACK=RCV.NXT>; inside, dropped silently
+    (stateful finding 11b579036583)."""
+    c = bring_to(State.SYN_RECEIVED, profile)
+    (reply,) = c.note(c.seg(0, seq=c.snd_nxt + 1_000_000))
+    assert reply.flags == ACK and reply.ack == c.snd_nxt and reply.seq == c.rcv_nxt
+    assert c.note(c.seg(0, seq=c.snd_nxt + 10)) == []
+    assert c.state() is State.SYN_RECEIVED
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_active_open_keeps_the_handshake_window(profile) -> None:
+    """The ACK of an active open's SYN,ACK carries the handshake's window (connect.go
+    synSentState: sendEmptyRaw with h.rcvWnd, 29184 >> 7 = 228), which the receiver keeps as
+    the last advertised (newReceiver): a segment 40000 beyond RCV.NXT is outside it and draws
+    an ACK; the rfc profile offered its buffer (65535) and takes it silently (stateful
+    finding a0efbd75eb17)."""
+    c = bring_to(State.SYN_SENT, profile)
+    (ack,) = c.note(c.advance(SYN | ACK, options=syn_options(wscale=7, ts=None)))
+    assert ack.window == (228 if profile is GVISOR else 0xFFFF >> 7)
+    replies = c.note(c.seg(ACK | PSH, seq=c.snd_nxt + 40_000))
+    assert [(r.flags, r.ack) for r in replies] == ([(ACK, c.snd_nxt)] if profile is GVISOR
+                                                   else [])
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+def test_out_of_order_text_beyond_rcv_wnd_is_held_whole(profile) -> None:
+    """Once netstack has advertised its grown window (4096 << 7, here in the ACK of an
+    out-of-window segment), text 100000 beyond RCV.NXT is acceptable and held out of order
+    untrimmed (rcv.go handleRcvdSegment: pendingRcvdSegments), its ACK carrying the SACK
+    block; the rfc profile's window (65535) puts it outside: the first check's ACK, no
+    SACK block (stateful finding 90162d597df9, seed 9)."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=None)))
+    c.note(c.seg(ACK))
+    c.note(c.seg(ACK, seq=c.snd_nxt + 1_000_000))
+    start = c.snd_nxt + 100_000
+    (reply,) = c.note(c.seg(ACK | PSH, seq=start, payload=b"abcdef"))
+    assert reply.flags == ACK and reply.ack == c.snd_nxt
+    blocks = [o.blocks for o in reply.options if isinstance(o, TcpOptSack)]
+    assert blocks == ([((start, start + 6),)] if profile is GVISOR else [])
+
+
+@pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
+@pytest.mark.parametrize("state", [State.ESTABLISHED, State.FIN_WAIT_1])
+def test_sack_blocks_only_in_established(profile, state) -> None:
+    """RFC 2018 4: the ACK of out-of-order text carries its SACK block; netstack's sendRaw
+    adds SACK blocks in ESTABLISHED only: after shutdown(SHUT_WR), in FIN-WAIT-1, the text
+    is held and acknowledged without one (stateful finding 90162d597df9, seed 10)."""
+    c = bring_to(State.LISTEN, profile)
+    c.note(c.advance(SYN, options=syn_options(ts=None)))
+    c.note(c.seg(ACK))
+    child = c.stack.accept(c.listen_fd).value[0]
+    if state is State.FIN_WAIT_1:
+        c.note(c.stack.shutdown(child, 1, 0.0).reaction)  # our FIN
+    assert c.state() is state
+    start = c.snd_nxt + 1000
+    (reply,) = c.note(c.seg(ACK | PSH, seq=start, payload=b"abcd"))
+    assert reply.flags == ACK and reply.ack == c.snd_nxt
+    blocks = [o.blocks for o in reply.options if isinstance(o, TcpOptSack)]
+    withheld = profile is GVISOR and state is State.FIN_WAIT_1
+    assert blocks == ([] if withheld else [((start, start + 4),)])
+
+
+@pytest.mark.parametrize("profile", [dataclasses.replace(GVISOR, empty_ack_at_snd_max=False),
+                                     GVISOR], ids=["rfc-ack", "gvisor"])
+def test_first_check_ack_after_an_rto_carries_snd_max(profile) -> None:
+    """Nine octets and the FIN sent, then the RTO resends the head segment alone (netstack's
+    choice, kept on both sides): RFC 9293's ACK of an unacceptable segment carries SND.NXT,
+    back at the end of the resent text; netstack's sendAck carries SndNxt, never moved back:
+    the FIN's end (stateful finding 6088d0dcae92)."""
+    c = bring_to(State.SYN_SENT, profile)
+    c.note(c.advance(SYN | ACK, options=syn_options(wscale=7, ts=None)))
+    iss = c.tcb().iss
+    c.stack.send(c.fd, b"123456789", 0.01)
+    c.stack.shutdown(c.fd, 1, 0.02)
+    while c.tcb().retries == 0:
+        c.stack.poll(c.stack.poll_at())
+    assert c.tcb().snd_max == iss + 11
+    (reply,) = c.note(c.seg(ACK, seq=c.snd_nxt - 1000))
+    assert reply.flags == ACK
+    assert reply.seq == (iss + 11 if profile is GVISOR else iss + 10)
 
 
 @pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
