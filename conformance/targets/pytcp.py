@@ -35,6 +35,7 @@ import time
 from importlib import metadata
 from typing import Any
 
+from conformance.dut.agent import AgentFailure
 from conformance.fabric.namespaces import DutConfig, DutNetns, run_ip
 from conformance.fabric.naming import SEQ_WRAP, WorkerPlan, base36
 from conformance.fabric.netns import entered, sysctl_path, write_sysctls
@@ -210,8 +211,19 @@ class PytcpTarget(AgentTarget):
         return bed
 
     def _timer_clock(self, dut: AgentDut) -> float:
-        """pytcp's timer clock now: the ticks its timer loop counted, in seconds."""
-        reply = dut.agent.request("timer_ticks", [], timeout=READY_TIMEOUT_S)
+        """pytcp's timer clock now: the ticks its timer loop counted, in seconds. Not asked of
+        a process that has ended or failed a call: the request would mark it broken, which
+        end_test takes for a failure already reported (the lockstep reads this clock after
+        the test's body, conformance.author.dut_clock.timer_rate)."""
+        if dut.agent.broken is not None or dut.agent.exit_status() is not None:
+            raise AgentFailure(f"{self.label} process has ended or failed: no timer clock")
+        try:
+            reply = dut.agent.request("timer_ticks", [], timeout=READY_TIMEOUT_S)
+        except AgentFailure:
+            # The harness's read, not a call of the test: end_test finds the hung process
+            # itself (its liveness check) and fails the test there.
+            dut.agent.broken = None
+            raise
         assert self.timer_tick_s is not None
         return int(reply["value"]) * self.timer_tick_s
 
