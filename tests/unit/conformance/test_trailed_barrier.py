@@ -7,7 +7,6 @@ timeout; the probe's reply itself is not among the frames read."""
 
 from __future__ import annotations
 
-import os
 import time
 from types import SimpleNamespace
 
@@ -21,6 +20,7 @@ from conformance.fabric.link import LinkTimeout
 from conformance.fabric.naming import WorkerPlan
 from conformance.targets.base import Capabilities
 from conformance.targets.namespaced import endpoints_of
+from tests.unit.conformance.fake_ring import FakeRing
 
 GRACE = 0.05
 ENDPOINTS = endpoints_of(WorkerPlan("beef", 1))
@@ -28,28 +28,6 @@ DEFAULTS = link_defaults(ENDPOINTS)
 BEFORE = build((ICMPv4(type=0, rest=0x12340001), Payload(b"before")), DEFAULTS)
 TRAILING = build((ICMPv4(type=0, rest=0x12340002), Payload(b"trailing")), DEFAULTS)
 PROBE_REPLY = build((ICMPv4(type=0, rest=BARRIER_IDENT << 16 | 1), Payload(b"x")), DEFAULTS)
-
-
-class FakeRing:
-    """A packet socket stand-in: the frames queued arrive on interface 1 in order; select() on
-    it never fires (a pipe nobody writes), so a quiescence window runs to its deadline."""
-
-    def __init__(self, frames: list[bytes]) -> None:
-        self.frames = [(f, 1, time.time()) for f in frames]
-        self.sent: list[bytes] = []
-        self._read, self._write = os.pipe()
-
-    def ifindex_of(self, ifname: str) -> int:
-        return 1
-
-    def recv(self):
-        return self.frames.pop(0) if self.frames else None
-
-    def sendto(self, frame: bytes, address) -> None:
-        self.sent.append(frame)
-
-    def fileno(self) -> int:
-        return self._read
 
 
 def _exchange(frames: list[bytes], grace: float | None = GRACE) -> tuple[Exchange, FakeRing]:

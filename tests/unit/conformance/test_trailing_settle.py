@@ -6,7 +6,6 @@ out again."""
 
 from __future__ import annotations
 
-import os
 import time
 from types import SimpleNamespace
 
@@ -15,31 +14,10 @@ from conformance.fabric import link as link_module
 from conformance.fabric.naming import WorkerPlan
 from conformance.targets.base import Capabilities
 from conformance.targets.namespaced import endpoints_of
+from tests.unit.conformance.fake_ring import FakeRing
 
 WINDOW = 0.05
 FRAME = bytes(60)
-
-
-class FakeRing:
-    """A packet socket stand-in: frames queued by the test arrive on interface 1; select() on
-    it never fires (a pipe nobody writes), so waits run to their deadline."""
-
-    def __init__(self) -> None:
-        self.frames: list[tuple[bytes, int, float]] = []
-        self.sent: list[bytes] = []
-        self._read, self._write = os.pipe()
-
-    def ifindex_of(self, ifname: str) -> int:
-        return 1
-
-    def recv(self):
-        return self.frames.pop(0) if self.frames else None
-
-    def sendto(self, frame: bytes, address) -> None:
-        self.sent.append(frame)
-
-    def fileno(self) -> int:
-        return self._read
 
 
 def _exchange() -> tuple[Exchange, FakeRing]:

@@ -161,3 +161,27 @@ def tcp_of(reaction: Reaction) -> list[TcpRepr]:
 
 def l4(frame: bytes) -> Dissected:
     return dissect(frame)
+
+
+def lose_first_data_segment(link) -> tuple[list[int], list[str]]:
+    """The first data segment side `a` sends over `link` is dropped, and the rules of every
+    reaction from now on are collected: (the lost segment's sequence number once it is
+    dropped, the rules), both lists filled as the link runs."""
+    lost: list[int] = []
+    rules: list[str] = []
+
+    def drop_first_data(who, d):
+        if who == "a" and d.tcp and d.tcp.payload and not lost:
+            lost.append(d.tcp.seq)
+            return True
+        return False
+
+    push = link.push
+
+    def spy(who, reaction):
+        rules.extend(reaction.rules())
+        push(who, reaction)
+
+    link.drop = drop_first_data
+    link.push = spy
+    return lost, rules

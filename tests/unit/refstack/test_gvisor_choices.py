@@ -27,7 +27,14 @@ from reference_stack.wire.tcp import (
     TcpRepr,
 )
 from tests.unit.refstack.conn import bring_to
-from tests.unit.refstack.harness import RawPeer, connected_pair, make_stack, syn_options, tcp_of
+from tests.unit.refstack.harness import (
+    RawPeer,
+    connected_pair,
+    lose_first_data_segment,
+    make_stack,
+    syn_options,
+    tcp_of,
+)
 
 
 def test_synack_window_is_two_initial_windows_of_segments() -> None:
@@ -733,6 +740,7 @@ def test_nagle_does_not_hold_the_rest_of_a_send_begun(profile) -> None:
     assert first == ([mss, mss, 100] if profile is GVISOR else [mss, mss])
     assert again == []
 
+
 @pytest.mark.parametrize("profile", [GVISOR, RFC], ids=["gvisor", "rfc"])
 def test_duplicate_acks_of_the_syn_alone_start_no_fast_retransmit(profile) -> None:
     """RFC 6582 3.2 steps 1-2 from the ISS (snd.go newSender, detectLoss): the first data
@@ -740,23 +748,7 @@ def test_duplicate_acks_of_the_syn_alone_start_no_fast_retransmit(profile) -> No
     recover: netstack waits for the RTO; the rfc profile starts fast retransmit on the third."""
     link, a, _, b = connected_pair(dataclasses.replace(profile, sack=False))
     link.call(link.a, "setsockopt", a, 6, 1, 1)  # TCP_NODELAY
-    lost: list[int] = []
-
-    def drop_first_data(who, d):
-        if who == "a" and d.tcp and d.tcp.payload and not lost:
-            lost.append(d.tcp.seq)
-            return True
-        return False
-
-    link.drop = drop_first_data
-    rules: list[str] = []
-    push = link.push
-
-    def spy(who, reaction):
-        rules.extend(reaction.rules())
-        push(who, reaction)
-
-    link.push = spy
+    lost, rules = lose_first_data_segment(link)
     link.call(link.a, "send", a, bytes(range(256)) * 40)  # > 3 segments behind the hole
     link.deliver()  # no timer runs: only the duplicate ACKs can resend the hole
     resent = [s for s in link.tcp_log("a") if s.payload and s.seq == lost[0]]

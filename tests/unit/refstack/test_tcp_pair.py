@@ -11,7 +11,7 @@ from reference_stack.profiles import LINUX, RFC
 from reference_stack.socket_api import AF_INET, SOCK_STREAM
 from reference_stack.tcp.state import State
 from reference_stack.wire.tcp import ACK, FIN, SYN
-from tests.unit.refstack.harness import Link, connected_pair
+from tests.unit.refstack.harness import Link, connected_pair, lose_first_data_segment
 
 
 def states(link: Link) -> tuple[list[State], list[State]]:
@@ -275,23 +275,7 @@ def test_fin_data_piggyback_and_half_close() -> None:
 def test_fast_retransmit_on_third_duplicate_ack() -> None:
     link, a, _, b = connected_pair(LINUX)
     link.call(link.a, "setsockopt", a, 6, 1, 1)
-    lost = []
-
-    def drop_first_data(who, d):
-        if who == "a" and d.tcp and d.tcp.payload and not lost:
-            lost.append(d.tcp.seq)
-            return True
-        return False
-
-    link.drop = drop_first_data
-    rules: list[str] = []
-    push = link.push
-
-    def spy(who, reaction):
-        rules.extend(reaction.rules())
-        push(who, reaction)
-
-    link.push = spy
+    lost, rules = lose_first_data_segment(link)
     payload = bytes(range(256)) * 40  # > 3 segments behind the hole
     link.call(link.a, "send", a, payload)
     link.deliver()  # no timer runs: recovery must come from the duplicate ACKs
