@@ -27,6 +27,10 @@ def _fins(frames: list[bytes]) -> list[bytes]:
             and f[14 + (f[14] & 0x0F) * 4 + 13] & FIN]
 
 
+def _sequence_numbers(segments: list[bytes]) -> set[bytes]:
+    return {f[14 + (f[14] & 0x0F) * 4 + 4 : 14 + (f[14] & 0x0F) * 4 + 8] for f in segments}
+
+
 @needs_root
 def test_another_reference_to_the_dut_socket_holds_the_connection_open() -> None:
     """What a child between fork and exec does to a DUT socket: its copy of the descriptor
@@ -60,7 +64,9 @@ def test_another_reference_to_the_dut_socket_holds_the_connection_open() -> None
     finally:
         target.stop()
     assert "missing" in missing, missing  # no FIN by the close()'s barrier
-    assert len(late) == 1, late  # the FIN once the copy is gone
+    # The FIN once the copy is gone: one FIN, sent again by its RTO (>= 200 ms, unacknowledged
+    # here) when the watch and the barrier take longer on a loaded machine (hog check, run 1).
+    assert late and len(_sequence_numbers(late)) == 1, late
 
 
 def test_no_child_starts_while_sockets_are_being_closed() -> None:
