@@ -154,6 +154,16 @@ def reno_congestion_control(bed: Any) -> None:
         set_dut_sysctl(bed, "net.ipv4.tcp_congestion_control", "reno")
 
 
+def no_tail_loss_probes(bed: Any) -> None:
+    """No tail loss probes in a kernel DUT (Linux net.ipv4.tcp_early_retrans = 0,
+    tcp_schedule_loss_probe), nothing elsewhere (no per-test sysctl): on a veth a probe's
+    timeout is 2 SRTT + 2 ms, so on a loaded machine the probe races the tester's ACKs (it went
+    before the DUT read the ACK the test sent: the DUT's clock and the oracle's, replaying the
+    recorded times, then disagree on which came first)."""
+    if bed.set_dut_sysctl is not None:
+        set_dut_sysctl(bed, "net.ipv4.tcp_early_retrans", "0")
+
+
 def sends_loss_probes(bed: Any) -> bool:
     """Whether the DUT sends tail loss probes (RFC 8985 7) on a connection the tester opened
     offering SACK: the profile's probes, on a connection that negotiated SACK (Linux
@@ -192,7 +202,7 @@ def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
     if bed.set_dut_sysctl is not None:
         reno_congestion_control(bed)
         if not probes:
-            set_dut_sysctl(bed, "net.ipv4.tcp_early_retrans", "0")
+            no_tail_loss_probes(bed)
     elif not probes and sack and bed.oracle_profile.tail_loss_probe:
         # (RFC 8985 7.2: probes need SACK) a DUT that probes and cannot be told not to
         pytest.skip("the DUT sends tail loss probes (RFC 8985 7) and offers no per-test sysctl "

@@ -12,7 +12,7 @@ import pytest
 from reference_stack.tcp.seq import seq_diff
 from reference_stack.wire import tcp as tcpw
 
-from ..ipv4.dut_sysctl import set_dut_sysctl
+from .flight import no_tail_loss_probes
 from .options import full_segment
 from .states import listen, passive_open
 
@@ -36,12 +36,9 @@ def initial_window_segments(profile, mss: int) -> int:
 def test_first_flight_is_the_initial_window_and_acks_release_the_rest(ex, dut, endpoints, bed):
     mss = full_segment(ex.family)
     iw = initial_window_segments(bed.oracle_profile, mss)
-    if bed.set_dut_sysctl is not None:
-        # no tail loss probe (Linux net.ipv4.tcp_early_retrans = 0): on a veth its timeout is
-        # 2 SRTT + 2 ms (tcp_schedule_loss_probe), so on a loaded machine the probe (the
-        # segment after the first flight, echoing the TSval before the tester's ACK) came
-        # before the DUT had read the ACK that releases that segment (measured at load 12)
-        set_dut_sysctl(bed, "net.ipv4.tcp_early_retrans", "0")
+    # no tail loss probe: at load 12 the probe (the segment after the first flight, echoing the
+    # TSval before the tester's ACK) came before the DUT had read the ACK that releases it
+    no_tail_loss_probes(bed)
     lst = listen(dut, endpoints, family=ex.family)
     conn, fd = passive_open(ex, dut, endpoints, lst)
     total = (iw + 1) * mss
