@@ -74,5 +74,9 @@ def send_error6(st: IfaceState, packet: Ipv6Repr, raw: bytes, chain: Ipv6Chain,
     if len(quoted) < len(raw):
         trace.add("icmpv6", REPLY, RULE_FIT, f"{len(quoted)} of {len(raw)} octets quoted")
     message = Icmpv6Repr.error(icmp_type, code, quoted, rest)
-    send_ip6(st, packet.src, IPPROTO_ICMPV6, message.emit(st.ip6.ip, packet.src), rule,
-             variance(st), trace, out)
+    # RFC 4443 2.2(a): about a packet sent to one of our unicast addresses, the error comes
+    # from that address (Linux icmp6_send: saddr = &hdr->daddr when ipv6_chk_addr finds it);
+    # otherwise from our address (b).
+    src = packet.dst if packet.dst in st.ip6.assigned else st.ip6.ip
+    send_ip6(st, packet.src, IPPROTO_ICMPV6, message.emit(src, packet.src), rule,
+             variance(st), trace, out, src=src)

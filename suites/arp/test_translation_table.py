@@ -3,14 +3,13 @@ its hardware address updated by any ARP packet from it; a sender unknown to the 
 when the DUT is the target. The table is observed through the destination MAC of the DUT's echo
 reply to that sender (an unknown sender would first be asked for with an ARP request), or of
 its Port Unreachable for a UDP datagram where the DUT ignores echo requests
-(suites/ipv4/answered.py)."""
+(conformance/author/answered.py)."""
 
 import pytest
 
+from conformance.author.answered import answered_probe
 from conformance.author.templates import ARP, Ether, IPv4
 from reference_stack.wire.arp import ARP_REPLY, ARP_REQUEST
-
-from ..ipv4.answered import answered_probe
 
 FIRST_MAC = "02:00:5e:20:00:01"
 SECOND_MAC = "02:00:5e:20:00:02"

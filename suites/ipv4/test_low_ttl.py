@@ -1,13 +1,12 @@
 """RFC 1122 3.2.1.7: a host MUST NOT discard a datagram just because it arrived with a TTL below
 2 (TTL matters to routers, not to the final destination), and MUST NOT send a datagram with a
 TTL of zero (seen through the answer to an echo request, or to a UDP datagram where the DUT
-ignores echo requests: answered.py)."""
+ignores echo requests: conformance/author/answered.py)."""
 
 import pytest
 
+from conformance.author.answered import answered_probe
 from conformance.author.templates import IPv4
-
-from .answered import answered_probe
 
 
 @pytest.mark.requirement(

@@ -5,12 +5,11 @@ Parameter Problem pointing at it."""
 
 import pytest
 
+from conformance.author.answered import answered_probe
 from conformance.author.templates import ICMPv4, IPv4, Payload
 from reference_stack.wire import ipv4 as ipw
 from reference_stack.wire.addr import ip4
 from reference_stack.wire.icmpv4 import ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_PARAM_PROBLEM
-
-from .answered import answered_probe
 
 ECHO = 0x00460001
 ACCEPTED = {
@@ -36,7 +35,7 @@ def _echo(ex, endpoints, options, data=b"with options"):
 )
 def test_echo_with_options_is_answered(ex, endpoints, bed, options):
     # (a UDP datagram to a closed port, answered by a Port Unreachable, where the DUT ignores
-    # echo requests: answered.py)
+    # echo requests: conformance/author/answered.py)
     probe = answered_probe(bed, ECHO, b"with options")
     ex.send(IPv4(options=ACCEPTED[options][0]), *probe.request)
     ex.expect(IPv4(src=endpoints.dut_ipv4), *probe.answer, timeout=1.0, immediate=True)

@@ -2,13 +2,13 @@
 order; a duplicate fragment does no harm. Observed through the echo reply to a fragmented echo
 request (its data returned whole), or where the DUT ignores echo requests the Port Unreachable
 for a fragmented UDP datagram to a closed port (its checksum verified over the whole datagram:
-answered.py)."""
+conformance/author/answered.py)."""
 
 import pytest
 
+from conformance.author.answered import answered_probe
 from conformance.author.templates import IPv4
 
-from .answered import answered_probe
 from .fragments import fragment, send_all
 
 DATA = bytes(i * 7 & 0xFF for i in range(1192))  # + 8 octets ICMP (or UDP) header = 1200

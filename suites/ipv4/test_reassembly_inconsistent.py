@@ -2,14 +2,15 @@
 (MF=0) that ends inside data an earlier fragment already supplied makes the datagram
 inconsistent. The host may discard it, but it must go on working: a later echo request is
 still answered (a UDP datagram to a closed port where the DUT ignores echo requests:
-answered.py). (Found by fuzzing pytcp, whose packet thread died on exactly this.)"""
+conformance/author/answered.py). (Found by fuzzing pytcp, whose packet thread died on exactly
+this.)"""
 
 import pytest
 
+from conformance.author.answered import answered_probe
 from conformance.author.templates import ICMPv4, IPv4, Payload
 from reference_stack.wire.icmpv4 import ICMP_ECHO_REQUEST
 
-from .answered import answered_probe
 from .fragments import ip_payload, send_all
 
 IDENT = 0x4E44

@@ -1,12 +1,11 @@
 """RFC 1122 3.2.1.6: the Type-of-Service octet is passed up, never a reason to drop: datagrams
 with any TOS (DSCP and ECN bits) are accepted (seen through the answer to an echo request, or
-to a UDP datagram where the DUT ignores echo requests: answered.py)."""
+to a UDP datagram where the DUT ignores echo requests: conformance/author/answered.py)."""
 
 import pytest
 
+from conformance.author.answered import answered_probe
 from conformance.author.templates import IPv4
-
-from .answered import answered_probe
 
 
 @pytest.mark.requirement("RFC1122-3.2.1.6-MUST-tos-passed", "RFC1122-3.2.2.6-MUST-echo-reply")

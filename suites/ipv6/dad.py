@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.author.answered import Probe, answered_probe
 from conformance.author.dut_address import add_dut_address
-from conformance.author.templates import Ether, ICMPv6, IPv6, Payload
+from conformance.author.family import IPV6
+from conformance.author.templates import Ether, ICMPv6, IPv6
 from reference_stack.wire import ndp
 from reference_stack.wire.addr import ip6
 from reference_stack.wire.frame import dissect
-from reference_stack.wire.icmpv6 import ICMP6_ECHO_REPLY, ICMP6_ECHO_REQUEST, ND_NEIGHBOR_SOLICIT
+from reference_stack.wire.icmpv6 import ND_NEIGHBOR_SOLICIT
 
 from ..ipv4.dut_sysctl import set_dut_sysctl
 from .addresses import solicited_of, spare
@@ -70,14 +72,18 @@ def solicitation_times(bed: Any, address: str) -> list[float]:
     return times
 
 
-def echo(ex: Any, address: str, seq: int) -> None:
-    ex.send(IPv6(dst=address), ICMPv6(type=ICMP6_ECHO_REQUEST, rest=0x4E00 << 16 | seq),
-            Payload(b"dad"))
+def send_probe(ex: Any, bed: Any, address: str, seq: int) -> Probe:
+    """A packet to ``address`` the DUT answers once the address is assigned: an echo
+    request, or a datagram to a closed port where the DUT ignores echo requests
+    (conformance/author/answered.py)."""
+    probe = answered_probe(bed, 0x4E00 << 16 | seq, b"dad", IPV6)
+    ex.send(IPv6(dst=address), *probe.request)
+    return probe
 
 
-def expect_echo_reply(ex: Any, endpoints: Any, address: str, seq: int) -> None:
-    ex.expect(IPv6(src=address, dst=endpoints.tester_ipv6),
-              ICMPv6(type=ICMP6_ECHO_REPLY, rest=0x4E00 << 16 | seq), Payload(b"dad"))
+def expect_answer(ex: Any, endpoints: Any, address: str, probe: Probe) -> None:
+    """The probe's answer, from the address it went to (RFC 4443 2.2(a), 4.2)."""
+    ex.expect(IPv6(src=address, dst=endpoints.tester_ipv6), *probe.answer)
 
 
 def dad_done_s(transmits: int) -> float:

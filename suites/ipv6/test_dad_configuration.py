@@ -11,9 +11,9 @@ from .dad import (
     add_tentative,
     dad_done_s,
     dad_solicitation,
-    echo,
+    expect_answer,
     expect_dad_solicitation,
-    expect_echo_reply,
+    send_probe,
 )
 
 MAX_DELAY_S = 1  # RFC 4861 10 MAX_RTR_SOLICITATION_DELAY; Linux router_solicitation_delay
@@ -27,8 +27,8 @@ def test_zero_transmits_assigns_at_once(ex, bed, endpoints):
     # went unanswered in a CI run). What RFC 4862 5.1 asks is checked by the solicitation
     # that never comes (below) and the address answering.
     time.sleep(dad_done_s(0))
-    echo(ex, address, 5)
-    expect_echo_reply(ex, endpoints, address, 5)
+    probe = send_probe(ex, bed, address, 5)
+    expect_answer(ex, endpoints, address, probe)
     ex.expect_nothing(*dad_solicitation(address))
 
 

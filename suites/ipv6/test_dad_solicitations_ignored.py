@@ -14,9 +14,9 @@ from .addresses import solicited_of
 from .dad import (
     add_tentative,
     dad_done_s,
-    echo,
+    expect_answer,
     expect_dad_solicitation,
-    expect_echo_reply,
+    send_probe,
 )
 from .nd import nd_layers, sll
 
@@ -37,8 +37,8 @@ def test_resolution_solicitation_for_tentative_address_is_ignored(ex, bed, endpo
     ex.expect_nothing(ICMPv6(type=136))
     expect_dad_solicitation(ex, address)
     ex.sleep(dad_done_s(1))
-    echo(ex, address, 3)
-    expect_echo_reply(ex, endpoints, address, 3)
+    probe = send_probe(ex, bed, address, 3)
+    expect_answer(ex, endpoints, address, probe)
 
 
 @pytest.mark.requirement("RFC4862-5.4.3-MUST-dad-ns-duplicate",
@@ -52,5 +52,5 @@ def test_own_looped_back_solicitation_is_not_a_duplicate(ex, bed, endpoints):
     ex.send(Ether(dst=group_mac), *nd_layers(ns, src="::", dst=group))  # as if looped back
     expect_dad_solicitation(ex, address)
     ex.sleep(dad_done_s(1))
-    echo(ex, address, 4)
-    expect_echo_reply(ex, endpoints, address, 4)
+    probe = send_probe(ex, bed, address, 4)
+    expect_answer(ex, endpoints, address, probe)

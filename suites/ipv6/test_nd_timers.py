@@ -6,15 +6,18 @@ resolves again). An entry a solicitation created (STALE) goes to DELAY as the an
 through it, to PROBE after DELAY_FIRST_PROBE_TIME (unicast solicitations, MAX_UNICAST_SOLICIT of
 them RetransTimer apart, from the link-local address: Linux sends none on a link without one,
 LINUX-ndisc_send_ns-probe-link-local), then it is deleted and the next packet to the neighbour
-resolves it afresh."""
+resolves it afresh. The packets to the neighbour answer the tester's: echo requests, or where
+the DUT ignores echo requests datagrams to a closed port (conformance/author/answered.py)."""
 
 import pytest
 
+from conformance.author.answered import answered_probe
 from conformance.author.dut_address import add_dut_address
-from conformance.author.templates import Ether, ICMPv6, IPv6, Payload
+from conformance.author.family import IPV6
+from conformance.author.templates import Ether, ICMPv6, IPv6
 from reference_stack.wire import ndp
 from reference_stack.wire.addr import ip6, mac
-from reference_stack.wire.icmpv6 import ICMP6_ECHO_REQUEST, ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT
+from reference_stack.wire.icmpv6 import ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT
 
 from ..ipv4.dut_sysctl import set_dut_sysctl
 from .addresses import solicited_of, spare
@@ -39,9 +42,11 @@ def shorten_timers(bed, mcast_solicit=2, ucast_solicit=UCAST_SOLICIT,
         set_dut_sysctl(bed, f"net.ipv6.neigh.{LINK}.{key}", str(value))
 
 
-def _echo_from(ex, source, seq):
-    ex.send(IPv6(src=source), ICMPv6(type=ICMP6_ECHO_REQUEST, rest=0x4E01 << 16 | seq),
-            Payload(b"nud"))
+def _probe_from(ex, bed, source, seq):
+    """A packet from ``source`` the DUT answers (to ``source``); returns the probe."""
+    probe = answered_probe(bed, 0x4E01 << 16 | seq, b"nud", IPV6)
+    ex.send(IPv6(src=source), *probe.request)
+    return probe
 
 
 def _expect_resolution(ex, endpoints, source):
@@ -59,13 +64,13 @@ def _expect_resolution(ex, endpoints, source):
 def test_unanswered_resolution_is_retransmitted_then_fails(ex, bed, endpoints, mcast_solicit):
     shorten_timers(bed, mcast_solicit=mcast_solicit)
     source = spare(endpoints, 0x81)
-    _echo_from(ex, source, 1)
+    _probe_from(ex, bed, source, 1)
     for _ in range(mcast_solicit):
         _expect_resolution(ex, endpoints, source)
     ex.sleep(RETRANS_S + MARGIN_S)  # the last one's RetransTimer: resolution failed
     group, group_mac = solicited_of(source)
     ex.expect_nothing(Ether(dst=group_mac))
-    _echo_from(ex, source, 2)  # a new packet starts a new resolution
+    _probe_from(ex, bed, source, 2)  # a new packet starts a new resolution
     _expect_resolution(ex, endpoints, source)
 
 
@@ -95,7 +100,7 @@ def test_unconfirmed_neighbor_is_probed_then_deleted(ex, bed, endpoints):
         assert ns.target == ip6(source)
         assert ndp.lladdr_option(ns.options, ndp.OPT_SOURCE_LLADDR) == mac(endpoints.dut_mac)
     ex.sleep(RETRANS_S + MARGIN_S)  # no answer: the entry is deleted
-    _echo_from(ex, source, 3)
+    _probe_from(ex, bed, source, 3)
     _expect_resolution(ex, endpoints, source)
 
 
@@ -108,7 +113,7 @@ def test_unconfirmed_neighbor_deleted_after_probing(ex, bed, endpoints):
     source = spare(endpoints, 0x83)
     _stale_entry(ex, endpoints, source)
     ex.sleep(DELAY_FIRST_PROBE_S + RETRANS_S + MARGIN_S)
-    _echo_from(ex, source, 4)
+    _probe_from(ex, bed, source, 4)
     _expect_resolution(ex, endpoints, source)
 
 
@@ -120,14 +125,14 @@ def test_reachable_entry_goes_stale_and_still_carries_packets(ex, bed, endpoints
     next reply goes out at once with the cached address (STALE -> DELAY), no resolution."""
     shorten_timers(bed, delay_first_probe=0)
     source = spare(endpoints, 0x84)
-    _echo_from(ex, source, 5)
+    probe = _probe_from(ex, bed, source, 5)
     _expect_resolution(ex, endpoints, source)
     na = ndp.NeighborAdvert(ip6(source), solicited=True, override=True, options=(
         ndp.NdOptLinkAddr(ndp.OPT_TARGET_LLADDR, mac(endpoints.tester_mac)),))
     ex.send(*nd_layers(na, src=source))
-    ex.expect(Ether(dst=endpoints.tester_mac), IPv6(dst=source), ICMPv6(type=129))
+    ex.expect(Ether(dst=endpoints.tester_mac), IPv6(dst=source), *probe.answer)
     ex.sleep(1.5 * BASE_REACHABLE_S + MARGIN_S)
-    _echo_from(ex, source, 6)
-    ex.expect(Ether(dst=endpoints.tester_mac), IPv6(dst=source), ICMPv6(type=129))
+    probe = _probe_from(ex, bed, source, 6)
+    ex.expect(Ether(dst=endpoints.tester_mac), IPv6(dst=source), *probe.answer)
     group, group_mac = solicited_of(source)
     ex.expect_nothing(Ether(dst=group_mac))

@@ -13,8 +13,15 @@ from reference_stack.stack import ReferenceStack
 from reference_stack.wire import ndp
 from reference_stack.wire.addr import ip4, ip6, mac
 from reference_stack.wire.frame import build_frame_v6, dissect
-from reference_stack.wire.icmpv6 import Icmpv6Repr
-from reference_stack.wire.ipv6 import IPPROTO_ICMPV6, Ipv6Repr, multicast_mac, solicited_node
+from reference_stack.wire.icmpv6 import ICMP6_DST_UNREACH, UNREACH_PORT, Icmpv6Repr
+from reference_stack.wire.ipv6 import (
+    IPPROTO_ICMPV6,
+    IPPROTO_UDP,
+    Ipv6Repr,
+    multicast_mac,
+    solicited_node,
+)
+from reference_stack.wire.udp import UdpRepr
 
 DUT = ip6("2001:db8::1")
 NEW = ip6("2001:db8::55")
@@ -43,6 +50,12 @@ def echo_to(dst: bytes) -> bytes:
     return build_frame_v6(TESTER_MAC, DUT_MAC, ip, Icmpv6Repr(128, 0, 7, b"x"))
 
 
+def udp_to(dst: bytes) -> bytes:
+    """A datagram to a closed port of ``dst`` (conformance/author/answered.py's probe)."""
+    ip = Ipv6Repr(TESTER, dst, IPPROTO_UDP, b"", 64)
+    return build_frame_v6(TESTER_MAC, DUT_MAC, ip, UdpRepr(40007, 9, b"x"))
+
+
 def run_timers(s: ReferenceStack, until: float) -> list:
     frames = []
     while (due := s.poll_at()) is not None and due <= until:
@@ -69,6 +82,23 @@ def test_solicitations_then_assignment(profile):
     run_timers(s, 1.0)
     d = dissect(s.receive(echo_to(NEW), 1.1).frames[0])
     assert d.ipv6.src == NEW and d.icmpv6.type == 129
+
+
+@BOTH
+def test_port_unreachable_comes_from_the_address_the_datagram_went_to(profile):
+    """RFC 4443 2.2(a): an error about a packet sent to one of our unicast addresses comes
+    from that address (Linux icmp6_send: saddr = the packet's destination when ipv6_chk_addr
+    finds it ours); nothing while the address is tentative (RFC 4862 5.4)."""
+    s = stack(profile)
+    s.add_address6(NEW, 0.0)
+    assert not s.receive(udp_to(NEW), 0.01).frames
+    run_timers(s, 1.0)
+    for dst in (NEW, DUT):
+        r = s.receive(udp_to(dst), 1.1)
+        d = dissect(r.frames[0])
+        assert (d.ipv6.src, d.icmpv6.type, d.icmpv6.code) == (dst, ICMP6_DST_UNREACH,
+                                                             UNREACH_PORT)
+        assert r.predictions[0].check(r.frames[0]) == []
 
 
 def test_a_nonce_is_free_but_the_target_is_not():
