@@ -1,6 +1,6 @@
 """Instructions per frame of the reference stack's data path, counted by callgrind.
 
-    python tests/bench/callgrind_refstack.py [--rounds 2000] [--repo DIR]
+    python tests/bench/callgrind_refstack.py [--rounds 2000] [--repo DIR] [--functions N]
 
 Wall-clock figures on a shared machine drift with its load; the number of instructions the
 interpreter executes does not. This runs the data path of bench_refstack.py (one side sends
@@ -9,7 +9,10 @@ a full segment, the other receives it, reads it and acknowledges, the ACK is rec
 the difference of the two totals divided by the frames it adds (two a round), as a JSON
 line: start-up, imports and the connection's set-up cancel out. ``--repo`` measures the
 reference stack of another checkout (its tests/unit/refstack/harness.py drives it).
-Needs valgrind; takes about a minute.
+``--functions N`` adds the N C functions whose instructions per frame differ most between the
+two runs (``callgrind_annotate``'s self cost: the interpreter's loop, ``int.from_bytes`` of the
+checksums, allocation...): where the figure goes below the Python level, which
+opcount_refstack.py counts. Needs valgrind; takes about a minute.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,8 +49,9 @@ def run_rounds(rounds: int) -> None:
                 sender.receive(ack, now)
 
 
-def instructions(repo: Path, rounds: int) -> int:
-    """Total instructions (callgrind's Ir) of a child running `rounds` rounds."""
+def instructions(repo: Path, rounds: int, functions: bool = False) -> tuple[int, Counter]:
+    """Total instructions (callgrind's Ir) of a child running `rounds` rounds, and with
+    `functions` each C function's own (self) instructions."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         env = dict(os.environ, PYTHONPATH=str(repo), PYTHONHASHSEED="0")
@@ -57,24 +62,52 @@ def instructions(repo: Path, rounds: int) -> int:
         match = re.search(r"Collected\s*:\s*(\d+)", proc.stderr)
         if match is None:
             raise RuntimeError(f"no instruction count in valgrind's output:\n{proc.stderr}")
-        return int(match.group(1))
+        return int(match.group(1)), self_costs(out) if functions else Counter()
+
+
+_COST_LINE = re.compile(r"^\s*([\d,]+)\s+(\S.*?)(?:\s+\[.*\])?$")
+
+
+def self_costs(out: Path) -> Counter:
+    """Each function's self instructions from ``callgrind_annotate`` (named file:function,
+    the file without its build directory)."""
+    text = subprocess.run(["callgrind_annotate", "--threshold=100", "--auto=no",
+                           "--show-percs=no", str(out)],
+                          capture_output=True, text=True, check=True).stdout
+    costs: Counter = Counter()
+    for line in text.splitlines():
+        match = _COST_LINE.match(line)
+        if match and "PROGRAM TOTALS" not in line:
+            name = match.group(2)
+            file, _, function = name.rpartition(":")
+            costs[f"{Path(file).name}:{function}"] += int(match.group(1).replace(",", ""))
+    return costs
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=2000)
     ap.add_argument("--repo", type=Path, default=REPO)
+    ap.add_argument("--functions", type=int, default=0, metavar="N",
+                    help="also the N C functions that take most instructions per frame")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
         run_rounds(args.child)
         return
-    base = instructions(args.repo, WARM_ROUNDS)
-    more = instructions(args.repo, WARM_ROUNDS + args.rounds)
+    if args.rounds < 1 or args.functions < 0:
+        ap.error("--rounds must be >= 1 and --functions >= 0")
+    base, base_fns = instructions(args.repo, WARM_ROUNDS, args.functions > 0)
+    more, more_fns = instructions(args.repo, WARM_ROUNDS + args.rounds, args.functions > 0)
     frames = 2 * args.rounds
-    print(json.dumps({"bench": "data_path_instructions_per_frame",
-                      "value": round((more - base) / frames),
-                      "frames": frames, "repo": str(args.repo.resolve())}))
+    result = {"bench": "data_path_instructions_per_frame",
+              "value": round((more - base) / frames),
+              "frames": frames, "repo": str(args.repo.resolve())}
+    if args.functions:
+        more_fns.subtract(base_fns)
+        result["functions"] = [{"function": name, "instructions_per_frame": round(n / frames)}
+                               for name, n in more_fns.most_common(args.functions)]
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
