@@ -25,14 +25,16 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 WARM_ROUNDS = 100
 
 
-def run_rounds(rounds: int) -> None:
-    """The child: set up a connection, then `rounds` data-path rounds."""
+def data_path() -> Callable[[int], None]:
+    """Set up a connection; return the function that runs `rounds` data-path rounds on it
+    (also cpu_refstack.py's)."""
     from reference_stack.profiles import LINUX
     from reference_stack.socket_api import TCP_NODELAY
     from tests.unit.refstack.harness import connected_pair
@@ -41,12 +43,16 @@ def run_rounds(rounds: int) -> None:
     link.a.setsockopt(a, 6, TCP_NODELAY, 1)
     chunk = b"d" * 1448
     sender, receiver, now = link.a, link.b, link.now
-    for _ in range(rounds):
-        for frame in sender.send(a, chunk, now).reaction.frames:
-            acks = receiver.receive(frame, now).frames
-            receiver.recv(b, 1 << 16, now)
-            for ack in acks:
-                sender.receive(ack, now)
+
+    def run(rounds: int) -> None:
+        for _ in range(rounds):
+            for frame in sender.send(a, chunk, now).reaction.frames:
+                acks = receiver.receive(frame, now).frames
+                receiver.recv(b, 1 << 16, now)
+                for ack in acks:
+                    sender.receive(ack, now)
+
+    return run
 
 
 def instructions(repo: Path, rounds: int, functions: bool = False) -> tuple[int, Counter]:
@@ -93,7 +99,7 @@ def main() -> None:
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
-        run_rounds(args.child)
+        data_path()(args.child)
         return
     if args.rounds < 1 or args.functions < 0:
         ap.error("--rounds must be >= 1 and --functions >= 0")

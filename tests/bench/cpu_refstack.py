@@ -2,8 +2,8 @@
 
     python tests/bench/cpu_refstack.py [--repo DIR ...] [--samples 15] [--rounds 3000]
 
-The data path is bench_refstack.py's (one side sends a full segment, the other receives it,
-reads it and acknowledges, the ACK is received: two frames a round). Each sample is a fresh
+The data path is callgrind_refstack.py's (one side sends a full segment, the other receives
+it, reads it and acknowledges, the ACK is received: two frames a round). Each sample is a fresh
 process per checkout (``--repo``, default this one; its tests/unit/refstack/harness.py drives
 its stack), run in turn, that times ``--rounds`` rounds after a warm-up by the CPU time it
 used (``time.process_time``), so a loaded machine's waits do not count as they do in
@@ -24,6 +24,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,25 +33,10 @@ WARM_ROUNDS = 300
 
 def child(rounds: int) -> None:
     """Set up a connection, warm up, then print the CPU microseconds per round."""
-    import time
+    from callgrind_refstack import data_path  # (the sibling script's data path: this folder
+    # is the script's first import path)
 
-    from reference_stack.profiles import LINUX
-    from reference_stack.socket_api import TCP_NODELAY
-    from tests.unit.refstack.harness import connected_pair
-
-    link, a, _, b = connected_pair(LINUX)
-    link.a.setsockopt(a, 6, TCP_NODELAY, 1)
-    chunk = b"d" * 1448
-    sender, receiver, now = link.a, link.b, link.now
-
-    def run(n: int) -> None:
-        for _ in range(n):
-            for frame in sender.send(a, chunk, now).reaction.frames:
-                acks = receiver.receive(frame, now).frames
-                receiver.recv(b, 1 << 16, now)
-                for ack in acks:
-                    sender.receive(ack, now)
-
+    run = data_path()
     run(WARM_ROUNDS)
     start = time.process_time()
     run(rounds)
