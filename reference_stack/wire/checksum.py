@@ -5,7 +5,7 @@ _FOLD = 0xFFFF
 # word_sum on a long buffer: the integers of its two halves (split at an even octet) added,
 # then the bits above 368 octets, and above 184 octets, added onto the bits below (even
 # counts: 2**(8 * even) == 1 mod 0xFFFF).
-_LONG = 1024  # octets
+_LONG = 640  # octets (below, the one modulo costs less than the folds)
 _SHIFT_1, _SHIFT_2 = 368 * 8, 184 * 8
 _LOW_1, _LOW_2 = (1 << _SHIFT_1) - 1, (1 << _SHIFT_2) - 1
 
@@ -23,13 +23,13 @@ def word_sum(data: bytes) -> int:
     even-length parts add up (mod 0xFFFF, keeping "zero only when all zero") to the sum of
     their concatenation.
 
-    A long buffer is made a short integer first, by that rule (its halves added, then the
-    high bits folded onto the low twice: non-zero stays non-zero), before the modulo: CPython
-    reduces a big integer modulo a one-digit number one 30-bit digit at a time, each step a
-    hardware division whose latency dominates, while additions, shifts and masks cost little
-    per digit. A 1480-octet segment then leaves ~51 digits to divide instead of ~395: about
-    7,000 more instructions (callgrind_refstack.py), about 1.3 us less CPU time a segment here
-    (cpu_refstack.py).
+    A buffer over 640 octets is made a short integer first, by that rule (its halves added,
+    then the high bits folded onto the low twice: non-zero stays non-zero), before the
+    modulo: CPython reduces a big integer modulo a one-digit number one 30-bit digit at a
+    time, each step a hardware division whose latency dominates, while additions, shifts and
+    masks cost little per digit. A 1480-octet segment then leaves ~51 digits to divide
+    instead of ~395: about 7,000 more instructions (callgrind_refstack.py), about 1.3 us less
+    CPU time a segment here (cpu_refstack.py).
     """
     if len(data) > _LONG:
         half = len(data) >> 2 << 1  # (even)

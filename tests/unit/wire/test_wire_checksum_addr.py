@@ -33,13 +33,13 @@ def test_agrees_with_word_loop(data, initial):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.binary(min_size=1000, max_size=9100), st.integers(0, 0x3FFFF))
+@given(st.binary(min_size=600, max_size=9100), st.integers(0, 0x3FFFF))
 def test_long_buffers_agree_with_word_loop(data, initial):
-    # (word_sum makes a buffer over 1024 octets a short integer before its modulo)
+    # (word_sum makes a buffer over 640 octets a short integer before its modulo)
     assert internet_checksum(data, initial) == word_loop_checksum(data, initial)
 
 
-@pytest.mark.parametrize("size", [1023, 1024, 1025, 1026, 1480, 1481, 3000, 9000, 65535])
+@pytest.mark.parametrize("size", [639, 640, 641, 642, 1480, 1481, 3000, 9000, 65535])
 def test_long_all_zero_and_all_ones(size):
     assert word_sum(bytes(size)) == 0  # zero only when every octet is zero (verify relies on it)
     for data in (bytes(size), b"\xff" * size, b"\x80" + bytes(size - 1), bytes(size - 1) + b"\x01"):
