@@ -28,8 +28,8 @@ def word_sum(data: bytes) -> int:
     modulo: CPython reduces a big integer modulo a one-digit number one 30-bit digit at a
     time, each step a hardware division whose latency dominates, while additions, shifts and
     masks cost little per digit. A 1480-octet segment then leaves ~51 digits to divide
-    instead of ~395: about 7,000 more instructions (callgrind_refstack.py), about 1.3 us less
-    CPU time a segment here (cpu_refstack.py).
+    instead of ~395: about 7,000 more instructions (tests/bench/callgrind_refstack.py), about
+    1.3 us less CPU time a segment here (tests/bench/cpu_refstack.py).
     """
     if len(data) > _LONG:
         half = len(data) >> 2 << 1  # (even)
