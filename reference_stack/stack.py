@@ -128,6 +128,9 @@ class CallResult:
                 f"reaction={self._reaction!r})")
 
 
+_EMPTY = Reaction()  # (trace ())
+
+
 class ReferenceStack:
     def __init__(self, profile: Profile, mac: bytes, ipv4: bytes, prefix_len: int,
                  rng_seed: int = 0, tcp_fast_path: bool = True,
@@ -151,6 +154,7 @@ class ReferenceStack:
         # fresh record list (_begin), which the call's Reaction then keeps.
         self._trace = Trace()
         self.tcp.bind(self._trace, self._tcp_out)
+        self._nd = self.iface.nd  # (read by every call's _finish)
 
     # -- call framing ----------------------------------------------------------------------
 
@@ -168,12 +172,17 @@ class ReferenceStack:
         if tcp_out:
             self.iface.send_tcp(tcp_out, now, trace, out)
             tcp_out.clear()
-        if self.iface.nd.unarmed:  # neighbour timers set while sending (iface/nud.py)
+        if self._nd.unarmed:  # neighbour timers set while sending (iface/nud.py)
             nud.arm(self.iface, now)
+        records = trace.records
+        if not out and not records:
+            # Nothing emitted, nothing recorded (a recv() that only reads): the one empty
+            # Reaction (immutable: sharing it is safe).
+            return _EMPTY
         # The call's Reaction, its slots written directly (no __init__ on every call).
         r = _new(Reaction)
         r._trace = None
-        r._records = trace.records
+        r._records = records
         if not out:
             r._frames = r._predictions = ()
         elif len(out) == 1:

@@ -2,6 +2,12 @@
 and IPv6 (RFC 8200 8.1)."""
 
 _FOLD = 0xFFFF
+# word_sum on a long buffer: the integers of its two halves (split at an even octet) added,
+# then the bits above 368 octets, and above 184 octets, added onto the bits below (even
+# counts: 2**(8 * even) == 1 mod 0xFFFF).
+_LONG = 640  # octets (below, the one modulo costs less than the folds)
+_SHIFT_1, _SHIFT_2 = 368 * 8, 184 * 8
+_LOW_1, _LOW_2 = (1 << _SHIFT_1) - 1, (1 << _SHIFT_2) - 1
 
 
 def word_sum(data: bytes) -> int:
@@ -16,8 +22,22 @@ def word_sum(data: bytes) -> int:
     x_hi + x_lo * 256 (mod 0xFFFF)), whatever the length. The sums of consecutive
     even-length parts add up (mod 0xFFFF, keeping "zero only when all zero") to the sum of
     their concatenation.
+
+    A buffer over 640 octets is made a short integer first, by that rule (its halves added,
+    then the high bits folded onto the low twice: non-zero stays non-zero), before the
+    modulo: CPython reduces a big integer modulo a one-digit number one 30-bit digit at a
+    time, each step a hardware division whose latency dominates, while additions, shifts and
+    masks cost little per digit. A 1480-octet segment then leaves ~51 digits to divide
+    instead of ~395: about 7,000 more instructions (tests/bench/callgrind_refstack.py), about
+    1.3 us less CPU time a segment here (tests/bench/cpu_refstack.py).
     """
-    total = int.from_bytes(data, "little")
+    if len(data) > _LONG:
+        half = len(data) >> 2 << 1  # (even)
+        total = int.from_bytes(data[:half], "little") + int.from_bytes(data[half:], "little")
+        total = (total & _LOW_1) + (total >> _SHIFT_1)
+        total = (total & _LOW_2) + (total >> _SHIFT_2)
+    else:
+        total = int.from_bytes(data, "little")
     if not total:
         return 0
     return total % _FOLD * 256 % _FOLD or _FOLD

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference_stack.wire.addr import ip4, ip4_str, mac, mac_str
-from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum
+from reference_stack.wire.checksum import internet_checksum, pseudo_header_sum, word_sum
 from reference_stack.wire.errors import WireError
 
 
@@ -30,6 +30,20 @@ def test_rfc1071_numerical_example():
 @given(st.binary(max_size=300), st.integers(0, 0x3FFFF))
 def test_agrees_with_word_loop(data, initial):
     assert internet_checksum(data, initial) == word_loop_checksum(data, initial)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(min_size=600, max_size=9100), st.integers(0, 0x3FFFF))
+def test_long_buffers_agree_with_word_loop(data, initial):
+    # (word_sum makes a buffer over 640 octets a short integer before its modulo)
+    assert internet_checksum(data, initial) == word_loop_checksum(data, initial)
+
+
+@pytest.mark.parametrize("size", [639, 640, 641, 642, 1480, 1481, 3000, 9000, 65535])
+def test_long_all_zero_and_all_ones(size):
+    assert word_sum(bytes(size)) == 0  # zero only when every octet is zero (verify relies on it)
+    for data in (bytes(size), b"\xff" * size, b"\x80" + bytes(size - 1), bytes(size - 1) + b"\x01"):
+        assert internet_checksum(data) == word_loop_checksum(data)
 
 
 @settings(max_examples=200, deadline=None)
