@@ -14,6 +14,7 @@ from reference_stack.wire.icmpv6 import ND_NEIGHBOR_ADVERT
 from .addresses import solicited_of
 from .dad import (
     RETRANS_MS,
+    TURNS_ON_DAD,
     add_tentative,
     dad_done_s,
     echo,
@@ -22,6 +23,8 @@ from .dad import (
     solicitation_times,
 )
 from .nd import advert, nd_layers, sll
+
+pytestmark = TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
 
 
 @pytest.mark.requirement("RFC4862-5.4-MUST-dad-before-assign",

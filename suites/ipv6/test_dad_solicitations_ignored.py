@@ -12,6 +12,7 @@ from reference_stack.wire.addr import ip6
 
 from .addresses import solicited_of
 from .dad import (
+    TURNS_ON_DAD,
     add_tentative,
     dad_done_s,
     echo,
@@ -19,6 +20,8 @@ from .dad import (
     expect_echo_reply,
 )
 from .nd import nd_layers, sll
+
+pytestmark = TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
 
 
 @pytest.mark.requirement("RFC4862-5.4.3-SHOULD-ignore-resolution-ns",

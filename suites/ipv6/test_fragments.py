@@ -8,6 +8,7 @@ Exceeded code 1 only if the first fragment arrived."""
 
 import pytest
 
+from conformance.author.before_bed import before_bed
 from conformance.author.templates import ICMPv6, IPv6, Payload
 from reference_stack.wire.addr import ip6
 from reference_stack.wire.icmpv6 import (
@@ -22,10 +23,11 @@ from reference_stack.wire.icmpv6 import (
 from reference_stack.wire.ipv6 import IPPROTO_DSTOPTS, IPPROTO_FRAGMENT, IPPROTO_ICMPV6
 from reference_stack.wire.ipv6_ext import Ipv6Fragment, Ipv6OptionsHeader
 
-from ..ipv4.dut_sysctl import set_dut_sysctl
+from ..ipv4.dut_sysctl import require_dut_sysctl, set_dut_sysctl
 
 DATA = bytes(i & 0xFF for i in range(200))
 IDENT_SEQ = 0x4E430009
+IP6FRAG_TIME = ("net.ipv6.ip6frag_time", "1")  # the timeout tests' reassembly timer
 
 
 def _echo_bytes(endpoints) -> bytes:
@@ -102,8 +104,9 @@ def test_first_fragment_without_upper_header_gets_parameter_problem(ex, endpoint
 
 @pytest.mark.requirement("RFC8200-4.5-SHOULD-time-exceeded-reassembly",
                          "RFC8200-4.5-MUST-reassembly-timeout")
+@before_bed(require_dut_sysctl, *IP6FRAG_TIME)
 def test_timeout_with_first_fragment_gets_time_exceeded(ex, bed, endpoints):
-    set_dut_sysctl(bed, "net.ipv6.ip6frag_time", "1")
+    set_dut_sysctl(bed, *IP6FRAG_TIME)
     first = _send_fragment(ex, _echo_bytes(endpoints)[:64], 0, True)
     error = ex.expect(IPv6(src=endpoints.dut_ipv6),
                       ICMPv6(type=ICMP6_TIME_EXCEEDED, code=TIME_EXCEEDED_REASSEMBLY),
@@ -112,8 +115,9 @@ def test_timeout_with_first_fragment_gets_time_exceeded(ex, bed, endpoints):
 
 
 @pytest.mark.requirement("RFC8200-4.5-MUST-reassembly-timeout")
+@before_bed(require_dut_sysctl, *IP6FRAG_TIME)
 def test_timeout_without_first_fragment_gets_nothing(ex, bed, endpoints):
-    set_dut_sysctl(bed, "net.ipv6.ip6frag_time", "1")
+    set_dut_sysctl(bed, *IP6FRAG_TIME)
     _send_fragment(ex, _echo_bytes(endpoints)[64:], 64, False)
     ex.sleep(1.3)  # the reassembly timer (1 s, a kernel timer: late by 32 ms at most) runs out
     ex.expect_nothing()
