@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from . import dad
 from .dad import (
-    TURNS_ON_DAD,
     add_tentative,
     dad_done_s,
     dad_solicitation,
@@ -17,7 +17,7 @@ from .dad import (
     expect_echo_reply,
 )
 
-pytestmark = TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
+pytestmark = dad.TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
 
 MAX_DELAY_S = 1  # RFC 4861 10 MAX_RTR_SOLICITATION_DELAY; Linux router_solicitation_delay
 

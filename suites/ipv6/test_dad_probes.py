@@ -11,10 +11,10 @@ from reference_stack.wire import ndp
 from reference_stack.wire.addr import ip6
 from reference_stack.wire.icmpv6 import ND_NEIGHBOR_ADVERT
 
+from . import dad
 from .addresses import solicited_of
 from .dad import (
     RETRANS_MS,
-    TURNS_ON_DAD,
     add_tentative,
     dad_done_s,
     echo,
@@ -24,7 +24,7 @@ from .dad import (
 )
 from .nd import advert, nd_layers, sll
 
-pytestmark = TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
+pytestmark = dad.TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
 
 
 @pytest.mark.requirement("RFC4862-5.4-MUST-dad-before-assign",

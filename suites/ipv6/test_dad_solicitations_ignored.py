@@ -10,9 +10,9 @@ from conformance.author.templates import Ether, ICMPv6
 from reference_stack.wire import ndp
 from reference_stack.wire.addr import ip6
 
+from . import dad
 from .addresses import solicited_of
 from .dad import (
-    TURNS_ON_DAD,
     add_tentative,
     dad_done_s,
     echo,
@@ -21,7 +21,7 @@ from .dad import (
 )
 from .nd import nd_layers, sll
 
-pytestmark = TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
+pytestmark = dad.TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
 
 
 @pytest.mark.requirement("RFC4862-5.4.3-SHOULD-ignore-resolution-ns",
