@@ -25,14 +25,21 @@ def route_spelling(attrs: dict[str, int]) -> str:
                     for name, value in attrs.items())
 
 
-def set_dut_route(bed: Any, family: str, **attrs: int) -> None:
-    if family not in ROUTE_FAMILIES:
-        raise ValueError(f"family {family!r}: one of {sorted(ROUTE_FAMILIES)}")
+def require_dut_route(bed: Any, **attrs: int) -> None:
+    """Skip where the bed has no routing table to change; a test whose body starts by changing
+    the route declares ``@pytest.mark.before_bed(require_dut_route, **attrs)`` to skip before
+    its bed is made (conformance.author.before_bed)."""
     unknown = set(attrs) - set(ROUTE_FIELDS)
     if unknown:
         raise ValueError(f"route attributes {sorted(unknown)}: the oracle follows "
                          f"{sorted(ROUTE_FIELDS)}")
     if getattr(bed, "set_dut_route", None) is None:
         pytest.skip(f"the target has no routing table to change ({route_spelling(attrs)})")
+
+
+def set_dut_route(bed: Any, family: str, **attrs: int) -> None:
+    if family not in ROUTE_FAMILIES:
+        raise ValueError(f"family {family!r}: one of {sorted(ROUTE_FAMILIES)}")
+    require_dut_route(bed, **attrs)
     bed.set_dut_route(family, route_spelling(attrs))  # (on the lockstep's timeline)
     bed.evidence.setdefault(DUT_ROUTE, []).append({"family": family, **attrs})

@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from conformance.author import barriers
+from conformance.author.before_bed import preview, run_checks
 from conformance.author.ipsec import IPSEC, IPSEC_CONFIG
-from conformance.author.link_mtu import set_link_mtu
+from conformance.author.link_mtu import require_link_mtu, set_link_mtu
 from conformance.cli import lifetime, timing
 from conformance.cli.requirements_job import RequirementsJob
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
@@ -137,6 +138,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "needs(**features): profile features the test assumes (e.g. timestamps=True), resolved "
         "against the DUT's sysctls; skipped with the reason when the DUT has them off "
         "(conformance.author.needs)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "before_bed(check, *args, **kwargs): check(preview, *args, **kwargs) before the test's "
+        "bed is made, a skip the body's first step would make (conformance.author.before_bed)",
     )
     try:
         state = RunState(config)
@@ -447,14 +453,10 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
     state: RunState = request.config.stash[STASH_STATE]
     nodeid = request.node.nodeid
     _skip_unless_features(request.node, state, target)
+    _skip_before_bed(request.node, state, target)
     test_bed = target.begin_test(nodeid)
-    test_bed.oracle_profile = state.oracle.profile if state.oracle else target.oracle_profile()
-    if test_bed.capabilities.replies_synchronously:
-        test_bed.capabilities = barriers.with_probe(test_bed.capabilities, state.barrier)
-    if state.fixed_wait is not None:
-        test_bed.capabilities = dataclasses.replace(
-            test_bed.capabilities, replies_synchronously=False, barrier_grace_s=None,
-            quiescence_window_s=state.fixed_wait)
+    test_bed.oracle_profile = _oracle_profile(state, target)
+    test_bed.capabilities = _bed_capabilities(state, test_bed.capabilities)
     if state.lockstep != "off":
         test_bed.dut = RecordingDutApi(test_bed.dut)
         record_sysctls(test_bed)
@@ -479,6 +481,34 @@ def bed(target: Any, request: pytest.FixtureRequest) -> Any:
             _keep_evidence(state, nodeid, test_bed, record, rerun_id(request.node))
 
 
+def _oracle_profile(state: RunState, target: Any) -> Any:
+    """What the oracle judges this worker's tests with."""
+    return state.oracle.profile if state.oracle else target.oracle_profile()
+
+
+def _bed_capabilities(state: RunState, caps: Any) -> Any:
+    """A bed's capabilities with the run's choices: the barrier probe bed set-up found
+    answered, or the fixed wait --expect-nothing-wait asked for."""
+    if caps.replies_synchronously:
+        caps = barriers.with_probe(caps, state.barrier)
+    if state.fixed_wait is not None:
+        caps = dataclasses.replace(caps, replies_synchronously=False, barrier_grace_s=None,
+                                   quiescence_window_s=state.fixed_wait)
+    return caps
+
+
+def _skip_before_bed(node: pytest.Item, state: RunState, target: Any) -> None:
+    """The skips a test's bed would make that need no bed (conformance.author.before_bed):
+    its ``link_mtu`` marker's, then its ``before_bed`` checks, on the bed's preview."""
+    callspec = getattr(node, "callspec", None)
+    bed = preview(target.bed_hooks, _bed_capabilities(state, target.capabilities),
+                  _oracle_profile(state, target), callspec.params if callspec else {})
+    mtu = node.get_closest_marker("link_mtu")
+    if mtu is not None:
+        require_link_mtu(bed, *mtu.args)
+    run_checks(node, bed)
+
+
 def _skip_unless_features(node: pytest.Item, state: RunState, target: Any) -> None:
     """Skip a test whose ``needs`` marker asks for a feature the DUT has off."""
     from conformance.author.needs import unmet
@@ -488,7 +518,7 @@ def _skip_unless_features(node: pytest.Item, state: RunState, target: Any) -> No
         features.update(mark.kwargs)
     if not features:
         return
-    profile = state.oracle.profile if state.oracle else target.oracle_profile()
+    profile = _oracle_profile(state, target)
     sysctls = state.oracle.sysctls if state.oracle else {}
     route = state.oracle.route if state.oracle else {}
     try:

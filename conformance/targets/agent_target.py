@@ -86,6 +86,9 @@ class AgentTarget(Target):
     prepared_duts = 3
     # Names the stack in failure messages and keys its evidence (default: the target's name).
     stack_label = ""
+    # begin_test sets none of the TestBed's optional hooks (a stack with no sysctls, routing
+    # table or link of its own to change): tests needing one skip before a DUT starts.
+    bed_hooks: frozenset[str] = frozenset()
 
     def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
         self.plan = plan

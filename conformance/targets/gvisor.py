@@ -170,7 +170,6 @@ class GvisorTarget(AgentTarget):
     description = "gVisor's netstack under runsc (ptrace), a fresh sandbox per test"
     stack_label = "gVisor sandbox"
     prepared_duts = PREPARED_SANDBOXES
-    bed_hooks: frozenset[str] = frozenset()  # (AgentTarget.begin_test sets none)
     # The lockstep check enforces the oracle's `gvisor` profile (netstack's choices, each
     # citing pkg/tcpip: reference_stack/profiles.py); netstack's non-conformances and the
     # analysed differences are in suites/expectations/gvisor.toml.

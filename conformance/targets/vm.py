@@ -200,6 +200,7 @@ class Vm:
 class VmTarget(Target):
     name = "vm"
     description = "a Linux kernel under qemu (--kernel, or Debian's), a fresh namespace per test"
+    bed_hooks = frozenset({"set_dut_sysctl", "set_ipsec"})  # (what begin_test sets)
 
     def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
         self.plan = plan

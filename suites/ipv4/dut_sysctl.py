@@ -19,9 +19,16 @@ from reference_stack.profiles import Profile
 TEST_SYSCTLS = "test_sysctls"  # bed.evidence key: the sysctls this test set, in order
 
 
-def set_dut_sysctl(bed: Any, key: str, value: str) -> None:
+def require_dut_sysctl(bed: Any, key: str, value: str) -> None:
+    """Skip where the bed cannot set sysctls; a test whose body starts by setting ``key``
+    declares ``@before_bed(require_dut_sysctl, key, value)`` to skip before its
+    bed is made (conformance.author.before_bed)."""
     if bed.set_dut_sysctl is None:
         pytest.skip(f"the target offers no per-test sysctl ({key}={value})")
+
+
+def set_dut_sysctl(bed: Any, key: str, value: str) -> None:
+    require_dut_sysctl(bed, key, value)
     bed.set_dut_sysctl(key, value)
     bed.evidence.setdefault(TEST_SYSCTLS, {})[key] = value
 

@@ -6,6 +6,7 @@ Waits: the DUT's reassembly timeout, lowered to 1 s for this test (Linux: ipfrag
 
 import pytest
 
+from conformance.author.before_bed import before_bed
 from conformance.author.templates import ICMPv4, IPv4, Payload
 from reference_stack.wire.icmpv4 import (
     ICMP_ECHO_REPLY,
@@ -15,17 +16,20 @@ from reference_stack.wire.icmpv4 import (
 )
 
 from ..icmp.errors import quoted
-from .dut_sysctl import set_dut_sysctl
+from .dut_sysctl import require_dut_sysctl, set_dut_sysctl
 from .fragments import fragment
 
 DATA = bytes(range(256)) * 3
 PIECES = [(0, 264), (264, 528), (528, 784)]
 TIMEOUT_S = 1
+IPFRAG_TIME = ("net.ipv4.ipfrag_time", str(TIMEOUT_S))
+# (each test shortens the timeout first: skipped before its bed where it cannot)
+pytestmark = before_bed(require_dut_sysctl, *IPFRAG_TIME)
 
 
 @pytest.fixture
 def short_reassembly_timeout(bed):
-    set_dut_sysctl(bed, "net.ipv4.ipfrag_time", str(TIMEOUT_S))
+    set_dut_sysctl(bed, *IPFRAG_TIME)
 
 
 @pytest.mark.requirement(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.author.answered import Probe, answered_probe
+from conformance.author.before_bed import before_bed
 from conformance.author.dut_address import add_dut_address
 from conformance.author.family import IPV6
 from conformance.author.templates import Ether, ICMPv6, IPv6
@@ -17,15 +18,19 @@ from reference_stack.wire.addr import ip6
 from reference_stack.wire.frame import dissect
 from reference_stack.wire.icmpv6 import ND_NEIGHBOR_SOLICIT
 
-from ..ipv4.dut_sysctl import set_dut_sysctl
+from ..ipv4.dut_sysctl import require_dut_sysctl, set_dut_sysctl
 from .addresses import solicited_of, spare
 
 RETRANS_MS = 200  # RetransTimer for these tests (RFC 4861 10: 1000 ms by default)
 LINK = "<test-link>"  # conformance.fabric.namespaces.TEST_LINK
+ACCEPT_DAD = (f"net.ipv6.conf.{LINK}.accept_dad", "1")
+# A test module whose tests all start by turning DAD on (add_tentative): each is skipped
+# before its bed is made where the target has no sysctls (conformance.author.before_bed).
+TURNS_ON_DAD = before_bed(require_dut_sysctl, *ACCEPT_DAD)
 
 
 def turn_on_dad(bed: Any, transmits: int, delay_s: int = 0) -> None:
-    set_dut_sysctl(bed, f"net.ipv6.conf.{LINK}.accept_dad", "1")
+    set_dut_sysctl(bed, *ACCEPT_DAD)
     set_dut_sysctl(bed, f"net.ipv6.conf.{LINK}.dad_transmits", str(transmits))
     set_dut_sysctl(bed, f"net.ipv6.conf.{LINK}.router_solicitation_delay", str(delay_s))
     set_dut_sysctl(bed, f"net.ipv6.neigh.{LINK}.retrans_time_ms", str(RETRANS_MS))

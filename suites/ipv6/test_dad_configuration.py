@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from . import dad
 from .dad import (
     add_tentative,
     dad_done_s,
@@ -15,6 +16,8 @@ from .dad import (
     expect_dad_solicitation,
     send_probe,
 )
+
+pytestmark = dad.TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
 
 MAX_DELAY_S = 1  # RFC 4861 10 MAX_RTR_SOLICITATION_DELAY; Linux router_solicitation_delay
 

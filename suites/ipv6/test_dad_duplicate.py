@@ -10,9 +10,12 @@ from conformance.author.templates import Ether, ICMPv6
 from reference_stack.wire import ndp
 from reference_stack.wire.addr import ip6, mac
 
+from . import dad
 from .addresses import ALL_NODES, ALL_NODES_MAC, solicited_of
 from .dad import add_tentative, dad_done_s, dad_solicitation, echo, expect_dad_solicitation
 from .nd import nd_layers
+
+pytestmark = dad.TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
 
 TRANSMITS = 2  # the duplicate comes after the first: one more would be sent, never is
 OTHER_NONCE = bytes.fromhex("4e4300000001")  # another node's nonce (RFC 7527 4.1)

@@ -12,6 +12,7 @@ from reference_stack.wire import ndp
 from reference_stack.wire.addr import ip6
 from reference_stack.wire.icmpv6 import ND_NEIGHBOR_ADVERT
 
+from . import dad
 from .addresses import solicited_of
 from .dad import (
     RETRANS_MS,
@@ -23,6 +24,8 @@ from .dad import (
     solicitation_times,
 )
 from .nd import advert, nd_layers, sll
+
+pytestmark = dad.TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
 
 
 @pytest.mark.requirement("RFC4862-5.4-MUST-dad-before-assign",

@@ -10,6 +10,7 @@ from conformance.author.templates import Ether, ICMPv6
 from reference_stack.wire import ndp
 from reference_stack.wire.addr import ip6
 
+from . import dad
 from .addresses import solicited_of
 from .dad import (
     add_tentative,
@@ -19,6 +20,8 @@ from .dad import (
     send_probe,
 )
 from .nd import nd_layers, sll
+
+pytestmark = dad.TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
 
 
 @pytest.mark.requirement("RFC4862-5.4.3-SHOULD-ignore-resolution-ns",

@@ -11,6 +11,7 @@ datagram to a closed port (conformance/author/answered.py)."""
 import pytest
 
 from conformance.author.answered import Probe, answered_probe
+from conformance.author.before_bed import before_bed
 from conformance.author.family import IPV6
 from conformance.author.templates import ICMPv6, IPv6, Payload
 from reference_stack.wire.icmpv6 import (
@@ -23,11 +24,12 @@ from reference_stack.wire.icmpv6 import (
 from reference_stack.wire.ipv6 import HEADER_LEN, IPPROTO_DSTOPTS, IPPROTO_FRAGMENT
 from reference_stack.wire.ipv6_ext import Ipv6Fragment, Ipv6OptionsHeader
 
-from ..ipv4.dut_sysctl import set_dut_sysctl
+from ..ipv4.dut_sysctl import require_dut_sysctl, set_dut_sysctl
 
 DATA = bytes(i & 0xFF for i in range(200))
 IDENT_SEQ = 0x4E430009
 ETH_IPV6 = 14 + HEADER_LEN
+IP6FRAG_TIME = ("net.ipv6.ip6frag_time", "1")  # the timeout tests' reassembly timer
 
 
 def _message(ex, bed) -> tuple[Probe, bytes]:
@@ -109,8 +111,9 @@ def test_first_fragment_without_upper_header_gets_parameter_problem(ex, bed, end
 
 @pytest.mark.requirement("RFC8200-4.5-SHOULD-time-exceeded-reassembly",
                          "RFC8200-4.5-MUST-reassembly-timeout")
+@before_bed(require_dut_sysctl, *IP6FRAG_TIME)
 def test_timeout_with_first_fragment_gets_time_exceeded(ex, bed, endpoints):
-    set_dut_sysctl(bed, "net.ipv6.ip6frag_time", "1")
+    set_dut_sysctl(bed, *IP6FRAG_TIME)
     probe, message = _message(ex, bed)
     first = _send_fragment(ex, probe, message[:64], 0, True)
     error = ex.expect(IPv6(src=endpoints.dut_ipv6),
@@ -120,8 +123,9 @@ def test_timeout_with_first_fragment_gets_time_exceeded(ex, bed, endpoints):
 
 
 @pytest.mark.requirement("RFC8200-4.5-MUST-reassembly-timeout")
+@before_bed(require_dut_sysctl, *IP6FRAG_TIME)
 def test_timeout_without_first_fragment_gets_nothing(ex, bed, endpoints):
-    set_dut_sysctl(bed, "net.ipv6.ip6frag_time", "1")
+    set_dut_sysctl(bed, *IP6FRAG_TIME)
     probe, message = _message(ex, bed)
     _send_fragment(ex, probe, message[64:], 64, False)
     ex.sleep(1.3)  # the reassembly timer (1 s, a kernel timer: late by 32 ms at most) runs out

@@ -12,6 +12,7 @@ the DUT ignores echo requests datagrams to a closed port (conformance/author/ans
 import pytest
 
 from conformance.author.answered import answered_probe
+from conformance.author.before_bed import before_bed
 from conformance.author.dut_address import add_dut_address
 from conformance.author.family import IPV6
 from conformance.author.templates import Ether, ICMPv6, IPv6
@@ -19,7 +20,7 @@ from reference_stack.wire import ndp
 from reference_stack.wire.addr import ip6, mac
 from reference_stack.wire.icmpv6 import ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT
 
-from ..ipv4.dut_sysctl import set_dut_sysctl
+from ..ipv4.dut_sysctl import require_dut_sysctl, set_dut_sysctl
 from .addresses import solicited_of, spare
 from .dad import LINK
 from .nd import nd_layers, sll
@@ -32,11 +33,16 @@ UCAST_SOLICIT = 2  # MAX_UNICAST_SOLICIT for these tests (RFC 4861 10: 3)
 MARGIN_S = 0.3  # kernel timers (neigh_timer_handler) are late by a timer-wheel tick at most
 
 
+RETRANS_TIME = (f"net.ipv6.neigh.{LINK}.retrans_time_ms", str(int(RETRANS_S * 1000)))
+# (each test starts by shortening the timers: skipped before its bed where it cannot)
+pytestmark = before_bed(require_dut_sysctl, *RETRANS_TIME)
+
+
 def shorten_timers(bed, mcast_solicit=2, ucast_solicit=UCAST_SOLICIT,
                    delay_first_probe=DELAY_FIRST_PROBE_S):
     """Counts of 2 show "after the count" as well as the default 3 do, 200 ms sooner."""
-    for key, value in (("retrans_time_ms", int(RETRANS_S * 1000)),
-                       ("base_reachable_time_ms", int(BASE_REACHABLE_S * 1000)),
+    set_dut_sysctl(bed, *RETRANS_TIME)
+    for key, value in (("base_reachable_time_ms", int(BASE_REACHABLE_S * 1000)),
                        ("delay_first_probe_time", delay_first_probe),
                        ("mcast_solicit", mcast_solicit), ("ucast_solicit", ucast_solicit)):
         set_dut_sysctl(bed, f"net.ipv6.neigh.{LINK}.{key}", str(value))

@@ -144,6 +144,19 @@ def needs_reads_within_the_rto(bed: Any) -> None:
                     f"({rto_min:g} s), so its retransmission timer fires while the tester reads")
 
 
+def needs_probes_off(bed: Any, sack: bool = True, probes: bool = False) -> None:
+    """Skip a flight (open_flight) without tail loss probes (not ``probes``) on a connection
+    that negotiates SACK where the DUT sends them (RFC 8985 7.2: probes need SACK) and cannot
+    be told not to: a test opening one with SACK declares
+    ``@before_bed(needs_probes_off)`` to skip before its bed is made
+    (conformance.author.before_bed)."""
+    if (bed.set_dut_sysctl is None and not probes and sack
+            and bed.oracle_profile.tail_loss_probe):
+        pytest.skip("the DUT sends tail loss probes (RFC 8985 7) and offers no per-test sysctl "
+                    "to turn them off: a probe (2 SRTT, milliseconds here) would race the "
+                    "tester's ACKs")
+
+
 def reno_congestion_control(bed: Any) -> None:
     """Reno in a kernel DUT (nothing elsewhere), the congestion control every namespace may
     choose: a host may have chosen another default, e.g. BBR, whose window the oracle does not
@@ -203,11 +216,7 @@ def open_flight(ex: Any, dut: Any, endpoints: Any, bed: Any, sack: bool = True,
         reno_congestion_control(bed)
         if not probes:
             no_tail_loss_probes(bed)
-    elif not probes and sack and bed.oracle_profile.tail_loss_probe:
-        # (RFC 8985 7.2: probes need SACK) a DUT that probes and cannot be told not to
-        pytest.skip("the DUT sends tail loss probes (RFC 8985 7) and offers no per-test sysctl "
-                    "to turn them off: a probe (2 SRTT, milliseconds here) would race the "
-                    "tester's ACKs")
+    needs_probes_off(bed, sack, probes)
     lst = listen(dut, endpoints, family=ex.family)
     conn, fd = passive_open(ex, dut, endpoints, lst,
                             syn_options=syn_options(mss=TESTER_MSS, sack=sack))

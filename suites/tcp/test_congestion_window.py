@@ -16,9 +16,12 @@ probe (RFC 8985 7) adds a segment while the tester reads (flight.py)."""
 
 import pytest
 
-from .flight import open_flight
+from conformance.author.before_bed import before_bed
 
-pytestmark = pytest.mark.families("ipv4", "ipv6")
+from .flight import needs_probes_off, open_flight
+
+# (each opens a flight with SACK and no tail loss probes: flight.needs_probes_off)
+pytestmark = [pytest.mark.families("ipv4", "ipv6"), before_bed(needs_probes_off)]
 
 IW_MAX = 10  # RFC 6928: min(10 * MSS, max(2 * MSS, 14600)) with segments of 988 octets
 

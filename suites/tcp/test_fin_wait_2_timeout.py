@@ -10,22 +10,25 @@ Waits: the timeout plus 0.3 s (a kernel timer of 1 s is late by a timer-wheel ti
 
 import pytest
 
+from conformance.author.before_bed import before_bed
 from conformance.author.needs import other_than
 
-from ..ipv4.dut_sysctl import set_dut_sysctl
+from ..ipv4.dut_sysctl import require_dut_sysctl, set_dut_sysctl
 from .states import has_rst, reach
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 FIN_TIMEOUT_S = 1
+FIN_TIMEOUT = ("net.ipv4.tcp_fin_timeout", str(FIN_TIMEOUT_S))
 
 
 @pytest.mark.requirement("RFC9293-3.10.7.1-MUST-closed-ack-rst")
 # (with net.ipv4.tcp_syncookies=2 the listener still on the port may take the late segment's
 # ACK for a cookie's and open a connection: LINUX-check_tcp_syn_cookie-ack-above-iss)
 @pytest.mark.needs(syncookies=other_than(2))
+@before_bed(require_dut_sysctl, *FIN_TIMEOUT)
 def test_orphaned_fin_wait_2_ends_after_tcp_fin_timeout(ex, dut, endpoints, bed):
-    set_dut_sysctl(bed, "net.ipv4.tcp_fin_timeout", str(FIN_TIMEOUT_S))
+    set_dut_sysctl(bed, *FIN_TIMEOUT)
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     dut.close(peer.fd)
     peer.conn.expect(flags="FA")

@@ -12,6 +12,7 @@ import errno
 
 import pytest
 
+from conformance.author.before_bed import before_bed
 from conformance.author.templates import ICMPv6, IPv6, Payload
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.addr import ip4, ip6, mac
@@ -31,8 +32,6 @@ from reference_stack.wire.ipv6 import MIN_MTU, Ipv6Repr
 from ..icmp.errors import send_error
 from ..ipv6.addresses import spare
 from .states import connect_error, reach, start_active_open
-
-pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 # name -> (type, code) per wire family, and the errno a hard error ends the connection with
 HARD = {"protocol-unreachable": errno.ENOPROTOOPT, "port-unreachable": errno.ECONNREFUSED}
@@ -54,13 +53,27 @@ ERRNO6 = {"protocol-unreachable": errno.EPROTO}
 NEXT_HEADER_AT = 6  # the quoted IPv6 header's Next Header field (RFC 8200 3)
 
 
-def _error(ex, name: str) -> tuple[int, int]:
-    """(type, code) of the error ``name`` in the test's family; a case the family has no
+def _code(wire: str, name: str) -> tuple[int, int]:
+    """(type, code) of the error ``name`` in family ``wire``; a case the family has no
     message for is skipped."""
-    codes = ERRORS[ex.family.wire]
+    codes = ERRORS[wire]
     if name not in codes:
         pytest.skip(f"ICMPv6 has no {name} code (RFC 4443 3.1)")
     return codes[name]
+
+
+def _error(ex, name: str) -> tuple[int, int]:
+    return _code(ex.family.wire, name)
+
+
+def _family_has_the_error(bed) -> None:
+    """Before the test's bed is made (conformance.author.before_bed): its error is one its
+    family has."""
+    _code(bed.params["family"].wire, bed.params["error"])
+
+
+# (every test sends the error of its parameter: one its family has, or skipped before its bed)
+pytestmark = [pytest.mark.families("ipv4", "ipv6"), before_bed(_family_has_the_error)]
 
 
 def _errno(ex, name: str) -> int:
@@ -98,7 +111,6 @@ def _send(ex, name: str, about: bytes, from_router: bool = False) -> None:
 )
 @pytest.mark.parametrize("error", HARD)
 def test_hard_error_aborts_connection_attempt(ex, dut, endpoints, error):
-    _error(ex, error)
     conn, fd, syn = start_active_open(ex, dut, endpoints)
     _send(ex, error, _dut_frame(ex, syn))
     conn.expect_nothing()
@@ -108,7 +120,6 @@ def test_hard_error_aborts_connection_attempt(ex, dut, endpoints, error):
 @pytest.mark.requirement("RFC1122-4.2.3.9-MUST-soft-error")
 @pytest.mark.parametrize("error", SOFT)
 def test_soft_error_does_not_abort_connection_attempt(ex, dut, endpoints, error):
-    _error(ex, error)
     conn, fd, syn = start_active_open(ex, dut, endpoints)
     _send(ex, error, _dut_frame(ex, syn), from_router=True)
     conn.expect_nothing()
@@ -128,7 +139,6 @@ def _unacked_data(ex, dut, endpoints):
 @pytest.mark.requirement("RFC1122-4.2.3.9-MUST-soft-error")
 @pytest.mark.parametrize("error", SOFT)
 def test_soft_error_does_not_abort_connection(ex, dut, endpoints, error):
-    _error(ex, error)
     peer, seg = _unacked_data(ex, dut, endpoints)
     _send(ex, error, _dut_frame(ex, seg), from_router=True)
     peer.conn.ack()
@@ -143,7 +153,6 @@ def test_soft_error_does_not_abort_connection(ex, dut, endpoints, error):
 )
 @pytest.mark.parametrize("error", HARD)
 def test_hard_error_aborts_connection(ex, dut, endpoints, error):
-    _error(ex, error)
     peer, seg = _unacked_data(ex, dut, endpoints)
     _send(ex, error, _dut_frame(ex, seg))
     peer.conn.expect_nothing()

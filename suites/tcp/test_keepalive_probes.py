@@ -20,13 +20,15 @@ import socket
 
 import pytest
 
+from conformance.author.before_bed import before_bed
 from conformance.author.tcp_connection import seq_add
 
-from ..ipv4.dut_sysctl import set_dut_sysctl
+from ..ipv4.dut_sysctl import require_dut_sysctl, set_dut_sysctl
 from .states import has_rst, reach
 
 IDLE_S, INTERVAL_S, PROBES = 1, 1, 2
 KEEPALIVE = "RFC1122-4.2.3.6-MAY-keepalive-probe"
+KEEPALIVE_TIME = ("net.ipv4.tcp_keepalive_time", str(IDLE_S))
 
 
 def _first_probe(dut, peer):
@@ -60,8 +62,9 @@ def test_idle_connection_is_probed_and_reset_after_the_count(ex, dut, endpoints)
 
 
 @pytest.mark.requirement(KEEPALIVE)
+@before_bed(require_dut_sysctl, *KEEPALIVE_TIME)
 def test_keepalive_sysctls_set_the_idle_time_interval_and_count(ex, dut, endpoints, bed):
-    set_dut_sysctl(bed, "net.ipv4.tcp_keepalive_time", str(IDLE_S))
+    set_dut_sysctl(bed, *KEEPALIVE_TIME)
     set_dut_sysctl(bed, "net.ipv4.tcp_keepalive_intvl", str(INTERVAL_S))
     set_dut_sysctl(bed, "net.ipv4.tcp_keepalive_probes", str(PROBES))
     peer = reach("ESTABLISHED", ex, dut, endpoints)

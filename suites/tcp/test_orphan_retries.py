@@ -11,17 +11,21 @@ segment 1.3 s after the data still meets the connection, 1.5 s after it a RST), 
 
 import pytest
 
-from ..ipv4.dut_sysctl import set_dut_sysctl
+from conformance.author.before_bed import before_bed
+
+from ..ipv4.dut_sysctl import require_dut_sysctl, set_dut_sysctl
 from .states import active_established, has_rst
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 GIVEN_UP_S = 2.0  # RTO 0.2 s, 0.4 s, then 0.8 s: given up about 1.4 s after the data
+ORPHAN_RETRIES = ("net.ipv4.tcp_orphan_retries", "1")
 
 
 @pytest.mark.requirement("RFC9293-3.8.3-MUST-r2-abort", "RFC9293-3.10.7.1-MUST-closed-ack-rst")
+@before_bed(require_dut_sysctl, *ORPHAN_RETRIES)
 def test_orphan_gives_up_after_tcp_orphan_retries(ex, dut, endpoints, bed):
-    set_dut_sysctl(bed, "net.ipv4.tcp_orphan_retries", "1")
+    set_dut_sysctl(bed, *ORPHAN_RETRIES)
     # the DUT's active open: its RTO follows its SYN's RTT sample (the waits above). A SYN
     # cookie's connection (Linux, every passive open with net.ipv4.tcp_syncookies = 2) samples
     # the RTT from the TSecr of a TSval cookie_init_timestamp sets up to 63 ms early, so its

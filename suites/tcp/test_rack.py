@@ -10,9 +10,13 @@ Waits: up to the DUT's RTO (under 1.5 s); Linux retransmits within milliseconds.
 
 import pytest
 
-from .flight import open_flight
+from conformance.author.before_bed import before_bed
 
-pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.needs(sack=True)]
+from .flight import needs_probes_off, open_flight
+
+# (each opens a flight with SACK and no tail loss probes: flight.needs_probes_off)
+pytestmark = [pytest.mark.families("ipv4", "ipv6"), pytest.mark.needs(sack=True),
+              before_bed(needs_probes_off)]
 
 
 @pytest.mark.requirement(

@@ -12,7 +12,8 @@ import dataclasses
 
 import pytest
 
-from conformance.author.dut_route import set_dut_route
+from conformance.author.before_bed import before_bed
+from conformance.author.dut_route import require_dut_route, set_dut_route
 from reference_stack.route_metrics import RouteMetrics, announced_mss, send_mss_limit
 from reference_stack.wire import tcp as tcpw
 from reference_stack.wire.frame import dissect
@@ -22,6 +23,15 @@ from .options import syn_options, timestamps_reserve
 from .states import LISTEN_PORT, listen, reach
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
+
+# Each test's route attributes, set at its start (_routed): skipped before its bed is made
+# where the target has no routing table (conformance.author.before_bed).
+MTU_1400 = {"mtu": 1400}
+ADVMSS_1000 = {"advmss": 1000}
+INITRWND_4 = {"initrwnd": 4}
+INITCWND_4 = {"initcwnd": 4}
+QUICKACK = {"quickack": 1}
+
 
 def _data(flags: int) -> bool:
     """a segment without SYN, FIN or RST"""
@@ -55,8 +65,9 @@ def _ts(bed) -> int:
 
 
 @pytest.mark.requirement("RFC6691-2-MUST-mss-from-mtu", "RFC9293-3.7.1-MUST-mss-option-in-syn")
+@before_bed(require_dut_route, **MTU_1400)
 def test_route_mtu_sets_the_mss_and_the_segments(ex, dut, endpoints, bed):
-    route, mtu, ipv6 = _routed(ex, bed, mtu=1400)  # (1360 over IPv4, 1340 over IPv6)
+    route, mtu, ipv6 = _routed(ex, bed, **MTU_1400)  # (1360 over IPv4, 1340 over IPv6)
     conn, fd, synack = _open(ex, dut, endpoints)
     assert synack.mss == announced_mss(route, mtu, ipv6), synack.summary()
     dut.send(fd, bytes(3000))
@@ -65,8 +76,9 @@ def test_route_mtu_sets_the_mss_and_the_segments(ex, dut, endpoints, bed):
 
 
 @pytest.mark.requirement("RFC6691-2-MUST-mss-from-mtu")
+@before_bed(require_dut_route, **ADVMSS_1000)
 def test_route_advmss_sets_the_mss_announced_not_the_segments(ex, dut, endpoints, bed):
-    route, mtu, ipv6 = _routed(ex, bed, advmss=1000)
+    route, mtu, ipv6 = _routed(ex, bed, **ADVMSS_1000)
     conn, fd, synack = _open(ex, dut, endpoints)
     assert synack.mss == 1000, synack.summary()
     dut.send(fd, bytes(3000))
@@ -76,8 +88,9 @@ def test_route_advmss_sets_the_mss_announced_not_the_segments(ex, dut, endpoints
 
 
 @pytest.mark.requirement("RFC9293-3.8.6.2.2-MAY-receive-buffer-size")
+@before_bed(require_dut_route, **INITRWND_4)
 def test_route_initrwnd_bounds_the_syn_acks_window(ex, dut, endpoints, bed):
-    route, mtu, ipv6 = _routed(ex, bed, initrwnd=4)
+    route, mtu, ipv6 = _routed(ex, bed, **INITRWND_4)
     _, _, synack = _open(ex, dut, endpoints)
     # four segments of the MSS the window is rounded to (the DUT's, less the timestamps):
     # 4 * 1448 = 5792 over IPv4 on Ethernet
@@ -85,8 +98,9 @@ def test_route_initrwnd_bounds_the_syn_acks_window(ex, dut, endpoints, bed):
 
 
 @pytest.mark.requirement("RFC5681-3.1-MUST-initial-window-bound")
+@before_bed(require_dut_route, **INITCWND_4)
 def test_route_initcwnd_sets_the_first_flight(ex, dut, endpoints, bed):
-    _routed(ex, bed, initcwnd=4)
+    _routed(ex, bed, **INITCWND_4)
     # What an ACK releases is the congestion control's: Reno's, which the oracle models (the
     # host's default may be BBR: a duplicate ACK of a connection without SACK, counted as a
     # delivered segment by tcp_add_reno_sack, grows BBR's window, bbr_set_cwnd).
@@ -104,10 +118,11 @@ def test_route_initcwnd_sets_the_first_flight(ex, dut, endpoints, bed):
 
 @pytest.mark.requirement("RFC1122-4.2.3.2-MUST-ack-delay-under-half-second",
                          "RFC9293-3.10.7.4-MUST-ack-text-fin")
+@before_bed(require_dut_route, **QUICKACK)
 def test_route_quickack_acknowledges_a_fin_at_once(ex, dut, endpoints, bed):
     # Without it Linux delays this ACK (tcp_fin: ping-pong mode; test_fin_ack_delayed.py):
     # with it, tcp_in_quickack_mode sends it before the barrier that follows the FIN.
-    _routed(ex, bed, quickack=1)
+    _routed(ex, bed, **QUICKACK)
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     peer.send(flags="FA", advance=True)
     acks = [d.tcp for d in map(dissect, ex.settle())

@@ -13,9 +13,12 @@ same recovery and the same exit; the other two are about SACK blocks."""
 
 import pytest
 
-from .flight import open_flight
+from conformance.author.before_bed import before_bed
 
-pytestmark = pytest.mark.families("ipv4", "ipv6")
+from .flight import needs_probes_off, open_flight
+
+# (each opens a flight with SACK and no tail loss probes: flight.needs_probes_off)
+pytestmark = [pytest.mark.families("ipv4", "ipv6"), before_bed(needs_probes_off)]
 
 
 @pytest.mark.requirement("RFC6675-5-MUST-enter-recovery-on-dupthresh",

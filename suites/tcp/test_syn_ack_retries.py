@@ -12,21 +12,24 @@ import time
 
 import pytest
 
+from conformance.author.before_bed import before_bed
 from conformance.author.needs import other_than
 
-from ..ipv4.dut_sysctl import set_dut_sysctl
+from ..ipv4.dut_sysctl import require_dut_sysctl, set_dut_sysctl
 from .states import LISTEN_PORT, has_rst, listen
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 RETRIES = 1
+SYNACK_RETRIES = ("net.ipv4.tcp_synack_retries", str(RETRIES))
 RTO_S = 1.0  # RFC 6298 2.1: the initial RTO, doubled on each expiry (5.5)
 
 
 @pytest.mark.requirement("RFC9293-3.8.3-MUST-r2-abort", "RFC9293-3.10.7.2-MUST-listen-ack-rst")
 @pytest.mark.needs(syncookies=other_than(2))  # a SYN cookie's SYN,ACK is never retransmitted
+@before_bed(require_dut_sysctl, *SYNACK_RETRIES)
 def test_syn_ack_retransmitted_synack_retries_times_then_forgotten(ex, dut, endpoints, bed):
-    set_dut_sysctl(bed, "net.ipv4.tcp_synack_retries", str(RETRIES))
+    set_dut_sysctl(bed, *SYNACK_RETRIES)
     listen(dut, endpoints, family=ex.family)
     conn = ex.tcp(dut_port=LISTEN_PORT)
     conn.send(flags="S")

@@ -19,12 +19,15 @@ import errno
 
 import pytest
 
-from ..ipv4.dut_sysctl import dut_profile, set_dut_sysctl
+from conformance.author.before_bed import before_bed
+
+from ..ipv4.dut_sysctl import dut_profile, require_dut_sysctl, set_dut_sysctl
 from .states import connect_error, is_syn, start_active_open
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
 
 RETRIES = 1
+SYN_RETRIES = ("net.ipv4.tcp_syn_retries", str(RETRIES))
 LINEAR = 1
 RTO_S = 1.0  # RFC 6298 2.1: the initial RTO
 
@@ -41,8 +44,9 @@ def _timeouts(retransmissions: int, linear: int) -> list[float]:
 
 
 @pytest.mark.requirement("RFC9293-3.8.3-MUST-r2-abort", "RFC9293-3.8.1-MUST-retransmit")
+@before_bed(require_dut_sysctl, *SYN_RETRIES)
 def test_syn_retransmitted_then_given_up(ex, dut, endpoints, bed):
-    set_dut_sysctl(bed, "net.ipv4.tcp_syn_retries", str(RETRIES))
+    set_dut_sysctl(bed, *SYN_RETRIES)
     set_dut_sysctl(bed, "net.ipv4.tcp_syn_linear_timeouts", str(LINEAR))
     profile = dut_profile(bed)
     conn, fd, syn = start_active_open(ex, dut, endpoints)

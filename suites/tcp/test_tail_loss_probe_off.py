@@ -12,15 +12,20 @@ import socket
 
 import pytest
 
-from ..ipv4.dut_sysctl import set_dut_sysctl
+from conformance.author.before_bed import before_bed
+
+from ..ipv4.dut_sysctl import require_dut_sysctl, set_dut_sysctl
 from .states import reach
 
 pytestmark = pytest.mark.families("ipv4", "ipv6")
 
+NO_PROBES = ("net.ipv4.tcp_early_retrans", "0")
+
 
 @pytest.mark.requirement("RFC9293-3.8.1-MUST-retransmit", "RFC6298-5.4-MUST-retransmit-earliest")
+@before_bed(require_dut_sysctl, *NO_PROBES)
 def test_without_probes_the_tail_waits_for_the_rto(ex, dut, endpoints, bed):
-    set_dut_sysctl(bed, "net.ipv4.tcp_early_retrans", "0")
+    set_dut_sysctl(bed, *NO_PROBES)
     peer = reach("ESTABLISHED", ex, dut, endpoints)
     dut.send(peer.fd, b"probe me")
     peer.conn.expect_data(b"probe me")
