@@ -12,7 +12,7 @@ from reference_stack.wire.addr import ip6, mac
 
 from . import dad
 from .addresses import ALL_NODES, ALL_NODES_MAC, solicited_of
-from .dad import add_tentative, dad_done_s, dad_solicitation, echo, expect_dad_solicitation
+from .dad import add_tentative, dad_done_s, dad_solicitation, expect_dad_solicitation, send_probe
 from .nd import nd_layers
 
 pytestmark = dad.TURNS_ON_DAD  # (each test starts by turning DAD on: dad.add_tentative)
@@ -21,11 +21,12 @@ TRANSMITS = 2  # the duplicate comes after the first: one more would be sent, ne
 OTHER_NONCE = bytes.fromhex("4e4300000001")  # another node's nonce (RFC 7527 4.1)
 
 
-def _not_assigned(ex, address):
-    """No further solicitation after the duplicate, and no answer once DAD would have ended."""
+def _not_assigned(ex, bed, address):
+    """No further solicitation after the duplicate, and no answer once DAD would have ended
+    (to a probe the DUT would answer were the address assigned: dad.send_probe)."""
     ex.sleep(dad_done_s(TRANSMITS))
     ex.expect_nothing(*dad_solicitation(address))
-    echo(ex, address, 9)
+    send_probe(ex, bed, address, 9)
     ex.expect_nothing(ICMPv6())
 
 
@@ -41,7 +42,7 @@ def test_dad_solicitation_from_another_node_is_a_duplicate(ex, bed, endpoints, n
     options = (ndp.NdOptUnknown(ndp.OPT_NONCE, nonce),) if nonce else ()
     ex.send(Ether(dst=group_mac),
             *nd_layers(ndp.NeighborSolicit(ip6(address), options), src="::", dst=group))
-    _not_assigned(ex, address)
+    _not_assigned(ex, bed, address)
 
 
 @pytest.mark.requirement("RFC4862-5.4.4-MUST-na-duplicate",
@@ -54,4 +55,4 @@ def test_advertisement_for_tentative_address_is_a_duplicate(ex, bed, endpoints, 
     na = ndp.NeighborAdvert(ip6(address), solicited=False, override=override, options=(
         ndp.NdOptLinkAddr(ndp.OPT_TARGET_LLADDR, mac(endpoints.tester_mac)),))
     ex.send(Ether(dst=ALL_NODES_MAC), *nd_layers(na, src=endpoints.tester_ipv6, dst=ALL_NODES))
-    _not_assigned(ex, address)
+    _not_assigned(ex, bed, address)
