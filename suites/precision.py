@@ -116,6 +116,9 @@ ROUTE_SETUP = ("ip -4 route change $(ip -4 route show proto kernel scope link | 
                " && ip -6 route change $(ip -6 route show proto kernel | grep -v ^fe80 | "
                "head -n1) {0}")
 MAX_CHANGED = 15
+# The tree this module runs from: each run runs its code (an installed `netconform` script runs
+# the tree it was installed from, e.g. the main checkout rather than the worktree measured).
+TREE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _load(path: str) -> dict[str, Any] | None:
@@ -128,14 +131,16 @@ def _load(path: str) -> dict[str, Any] | None:
 
 
 def run_suite(out: str, args: argparse.Namespace, sysctl: str | None) -> dict[str, Any] | None:
-    """One `netconform run` into ``out``; its results.json, or None when it wrote none (with
-    ``--reuse``, a complete results.json already in ``out`` is taken as it is)."""
+    """One `netconform run` of this tree's code (TREE) into ``out``; its results.json, or None
+    when it wrote none (with ``--reuse``, a complete results.json already in ``out`` is taken
+    as it is)."""
     path = os.path.join(out, "results.json")
     if args.reuse and (kept := _load(path)) is not None:
         return kept
     if args.no_run:
         return None
-    cmd = ["netconform", "run", "--target", args.target, "-n", str(args.workers), "--out", out]
+    cmd = [sys.executable, "-m", "conformance.cli.main", "run", "--target", args.target,
+           "-n", str(args.workers), "--out", out]
     if args.keyword:
         cmd += ["-k", args.keyword]
     if sysctl and sysctl.startswith(ROUTE):
@@ -144,7 +149,9 @@ def run_suite(out: str, args: argparse.Namespace, sysctl: str | None) -> dict[st
         cmd += ["--dut-sysctl", sysctl]
     if os.path.isdir(out):
         cmd.append("--force")  # a run of this sysctl made before: replaced
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (TREE, os.environ.get("PYTHONPATH")) if p)}
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if not os.path.exists(path):
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
         print(f"  {sysctl or 'default'}: no results (exit {proc.returncode}): {tail[0]}",

@@ -254,7 +254,11 @@ NO_EFFECT: dict[str, tuple[str, str]] = {
                               "__dst_negative_advice), nothing on the wire"),
     "net.ipv4.tcp_no_metrics_save": ("0", "tcp_update_metrics seeds the next connection to "
                                      "the same peer; the oracle starts each from defaults"),
-    "net.ipv4.icmp_ignore_bogus_error_responses": ("1", "only a log line (icmp_unreach)"),
+    # (icmp_unreach: with 0, an error about a datagram sent to a broadcast is logged and
+    # dropped before the socket; the suites' DUT sends no datagram to a broadcast address)
+    "net.ipv4.icmp_ignore_bogus_error_responses": ("1", "only an ICMP error about a datagram "
+                                                   "the DUT sent to a broadcast address, "
+                                                   "dropped with 0 (icmp_unreach)"),
     "net.ipv4.conf.all.arp_announce": ("0", "the source of the DUT's ARP requests "
                                        "(arp_solicit): the DUT has one address on the link"),
 }

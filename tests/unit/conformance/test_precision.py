@@ -78,3 +78,25 @@ def test_a_setting_without_a_run_keeps_its_row_and_tests_from_an_earlier_table()
     assert "| `z=3` | - | - | - | - | not measured | |" in text
     assert "1 rows have no run in this round" in text
     assert kept_rows(text)["x=1"] == kept["x=1"]
+
+
+def test_a_run_runs_the_code_of_the_tree_the_tool_runs_from(monkeypatch, tmp_path):
+    import argparse
+    import os
+    import sys
+
+    import suites.precision as precision
+
+    calls = []
+    monkeypatch.setattr(precision.subprocess, "run",
+                        lambda cmd, **kw: calls.append((cmd, kw["env"])) or argparse.Namespace(
+                            returncode=2, stdout="", stderr="boom"))
+    args = argparse.Namespace(reuse=False, no_run=False, target="linux", workers=0,
+                              keyword=None)
+    assert precision.run_suite(str(tmp_path / "r"), args, "route initcwnd 4") is None
+    (cmd, env), = calls
+    # not an installed `netconform` script, which runs the tree it was installed from
+    assert cmd[:4] == [sys.executable, "-m", "conformance.cli.main", "run"]
+    tree = os.path.dirname(os.path.dirname(os.path.abspath(precision.__file__)))
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == tree
+    assert "--dut-setup" in cmd
