@@ -6,14 +6,16 @@ kernel takes (``struct linger``, a native ``int``) stay accepted, so suites writ
 :func:`as_bytes` into the kernel's bytes. An option or a flag that is not in the tables, or
 that a stack does not model, is refused by name (:class:`Unsupported`), never ignored.
 
-Stdlib only (the oracle imports it; so do the agents, which must start fast).
+Standard library only, its C modules: the oracle imports it, and so does the ``gvisor``
+agent inside a sandbox where every import costs CPU (conformance/dut/socket_calls.py): the
+constants come from ``_socket`` (socket.py's own source of them), and :class:`Linger` is a
+plain tuple (``typing.NamedTuple`` would import typing).
 """
 
 from __future__ import annotations
 
-import socket as pysock
+import _socket as pysock
 import struct
-from typing import NamedTuple
 
 SOL_SOCKET = pysock.SOL_SOCKET
 IPPROTO_IP = pysock.IPPROTO_IP
@@ -35,11 +37,27 @@ MSG_NOSIGNAL = int(getattr(pysock, "MSG_NOSIGNAL", 0x4000))
 MSG_MORE = int(getattr(pysock, "MSG_MORE", 0x8000))
 
 
-class Linger(NamedTuple):
+class Linger(tuple[int, int]):
     """``struct linger`` (SO_LINGER): ``onoff`` non-zero lingers, for ``seconds``."""
 
-    onoff: int
-    seconds: int
+    __slots__ = ()
+
+    def __new__(cls, onoff: int, seconds: int) -> Linger:
+        return super().__new__(cls, (onoff, seconds))
+
+    def __getnewargs__(self) -> tuple[int, int]:
+        return (self[0], self[1])
+
+    @property
+    def onoff(self) -> int:
+        return self[0]
+
+    @property
+    def seconds(self) -> int:
+        return self[1]
+
+    def __repr__(self) -> str:
+        return f"Linger(onoff={self[0]}, seconds={self[1]})"
 
 
 class Unsupported(NotImplementedError):

@@ -1,20 +1,23 @@
 """The agent's side of the DUT line protocol (:mod:`conformance.dut.agent`): one JSON request
 line in, one JSON reply line out, executed on an object whose public methods are the DUT calls.
 
-Used by the agents of the ``pytcp`` and ``lwip`` targets. Stdlib only, and it imports nothing
-of :mod:`conformance.targets`, so an agent process started by its file path starts fast.
+Used by the agents of the ``pytcp``, ``lwip`` and ``gvisor`` targets. Standard library only
+(its C modules: conformance/dut/agent_codec.py), and it imports nothing of
+:mod:`conformance.targets`, so an agent process started by its file path starts fast.
 """
 
 from __future__ import annotations
 
 import errno
-import json
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, BinaryIO
 
-from conformance.dut.agent_codec import decode, encode
+from conformance.dut.agent_codec import decode, dumps, encode, loads
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (names for annotations only: typing is not imported at run time)
+    from collections.abc import Callable
+    from typing import Any, BinaryIO
 
 CRASH_STATUS = 70  # an agent ended by an exception (sysexits' EX_SOFTWARE)
 
@@ -62,10 +65,10 @@ def serve_each(handle_one: Callable[[dict[str, Any]], dict[str, Any]], inp: Bina
     JSON is answered as the invalid call ``_invalid``)."""
     for line in inp:
         try:
-            message = json.loads(line)
+            message = loads(line)
         except ValueError:
             message = {"id": None, "call": "_invalid"}
-        out.write(json.dumps(handle_one(message)).encode() + b"\n")
+        out.write(dumps(handle_one(message)).encode() + b"\n")
         out.flush()
 
 

@@ -41,6 +41,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from conformance.evidence.mib import Counters, parse_paired
 from conformance.fabric import netns as netns_mod
 from conformance.fabric import ownership
 from conformance.fabric.namespaces import DutConfig, DutNetns, FabricError
@@ -230,9 +231,9 @@ class GvisorTarget(AgentTarget):
 
     def _counters(self, dut: AgentDut) -> dict[str, int]:
         """netstack's MIB counters now (/proc/net/snmp and netstat inside the sandbox)."""
-        reply = dut.agent.request("net_counters", [], timeout=READY_TIMEOUT_S)
+        reply = dut.agent.request("mib_texts", [], timeout=READY_TIMEOUT_S)
         value = reply.get("value")
-        return value if isinstance(value, dict) else {}
+        return flat_counters(value) if isinstance(value, dict) else {}
 
     def _write_bundle(self, netns: DutNetns) -> str:
         bundle = Path(self.root) / f"bundle-{netns.name}"
@@ -257,6 +258,18 @@ class GvisorTarget(AgentTarget):
             "setup_commands": list(self.config.setup_commands),
             "gvisor_startup_s": self.startup_median_s(),
         }
+
+
+def flat_counters(texts: dict[str, str]) -> dict[str, int]:
+    """The agent's MIB texts (gvisor_agent.mib_texts: parsed here, not in the sandbox, where
+    the parser's import would cost CPU in every start) flat as ``Group.Name``: the evidence of
+    what netstack dropped or answered."""
+    counters: Counters = {}
+    for text in texts.values():
+        if isinstance(text, str):
+            parse_paired(text, counters)
+    return {f"{group}.{key}": value for group, values in counters.items()
+            for key, value in values.items()}
 
 
 def silence_host(netns: DutNetns) -> None:

@@ -7,11 +7,11 @@ import json
 import socket
 import subprocess
 
-from conformance.dut.kernel_sockets import KernelSocketApi
+from conformance.dut.socket_calls import SocketCalls
 from conformance.fabric import reaper
 from conformance.fabric.naming import WorkerPlan, parse_name
 from conformance.targets import gvisor
-from conformance.targets.gvisor_agent import handle, net_counters
+from conformance.targets.gvisor_agent import handle, mib_texts
 
 
 def test_spec_joins_the_dut_namespace_by_path_on_the_hosts_root_read_only():
@@ -79,7 +79,7 @@ def test_reaper_removes_a_dead_runs_state_folder_only(tmp_path, monkeypatch):
 
 
 def test_agent_dispatches_calls_onto_real_sockets_in_its_own_namespace():
-    api = KernelSocketApi(None)
+    api = SocketCalls()
     try:
         made = handle(api, {"id": 1, "call": "socket",
                             "args": [socket.AF_INET, socket.SOCK_DGRAM, 0]})
@@ -106,9 +106,11 @@ def test_unavailable_names_the_missing_package(monkeypatch):
     assert "Debian package nftables" in gvisor.GvisorTarget.unavailable_reason()
 
 
-def test_net_counters_are_flat_group_dot_name(tmp_path):
+def test_mib_counters_are_flat_group_dot_name(tmp_path):
     (tmp_path / "snmp").write_text("Ip: Forwarding InReceives\nIp: 2 7\n"
                                    "Tcp: InSegs OutRsts\nTcp: 5 1\n")
-    counters = net_counters(str(tmp_path))  # no netstat file: skipped
+    texts = mib_texts(str(tmp_path))  # no netstat file: left out
+    assert set(texts) == {"snmp"}
+    counters = gvisor.flat_counters(texts)
     assert counters == {"Ip.Forwarding": 2, "Ip.InReceives": 7, "Tcp.InSegs": 5,
                         "Tcp.OutRsts": 1}

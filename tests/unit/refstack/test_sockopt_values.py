@@ -78,3 +78,14 @@ def test_the_oracle_refuses_an_option_it_knows_but_does_not_model_by_name():
     with pytest.raises(Unsupported, match="IP_TTL"):
         stack.setsockopt(fd, socket.IPPROTO_IP, socket.IP_TTL, 5)
     assert stack.setsockopt(fd, SO, 12345, 1).errno == errno.ENOPROTOOPT
+
+
+def test_linger_is_a_named_pair():
+    import copy
+    import pickle
+
+    value = Linger(1, 5)
+    assert (value.onoff, value.seconds) == (1, 5) and value == (1, 5)
+    assert repr(value) == "Linger(onoff=1, seconds=5)"
+    assert pickle.loads(pickle.dumps(value)) == value and copy.deepcopy(value) == value
+    assert type(pickle.loads(pickle.dumps(value))) is Linger
