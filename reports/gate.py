@@ -9,7 +9,8 @@ Regressions (exit code 1):
 - a requirement covered in the baseline (some test of it reached a verdict) and not now.
 
 Reported without failing the gate: expected failures that now pass (update the expectations
-file), tests that were fixed, tests that disappeared.
+file), those of an intermittent entry that passed this time (a timing-dependent
+non-conformance: nothing to update), tests that were fixed, tests that disappeared.
 
 Not comparable (``mismatch``; the command exits 2 with one line): a baseline of another target,
 or one run on another kernel, unless the user allows it (``--allow-target-change``), when the
@@ -21,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reports.family_ids import canonical
-from reports.outcomes import COVERING, FAILING, PASSING, failed_run
+from reports.outcomes import COVERING, FAILING, PASSING, failed_run, intermittent_pass
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,10 @@ def _new_divergences(test: dict, before: dict | None) -> list[Change]:
 
 def _outcome_notes(test: dict, before: dict | None) -> list[Change]:
     outcome = test["outcome"]
+    if intermittent_pass(test):
+        return [Change("intermittent", test["id"],
+                       f"intermittent expected failure passed this time "
+                       f"({test['xfail_intermittent']})")]
     if outcome == "xpassed" and not failed_run(test):
         reason = f" ({test['xfail_reason']})" if test.get("xfail_reason") else ""
         return [Change("xpassed", test["id"], f"expected failure now passes{reason}")]
@@ -161,5 +166,6 @@ def _divergence_key(divergence: dict) -> tuple[str, str]:
 
 
 def _note_order(change: Change) -> tuple[int, str]:
-    order = ("xpassed", "fixed", "removed", "target-changed", "environment-changed")
+    order = ("xpassed", "intermittent", "fixed", "removed", "target-changed",
+             "environment-changed")
     return (order.index(change.kind) if change.kind in order else len(order), change.subject)
