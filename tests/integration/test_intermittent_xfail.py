@@ -42,6 +42,7 @@ def test_intermittent_entry_passing_is_not_a_failure_and_strict_one_is(tmp_path)
     proc, test, flaky = run(tmp_path, "flaky", entry(first["id"], "failed 7 of 12"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert test["outcome"] == "xpassed" and test["xfail_intermittent"] == "failed 7 of 12"
+    assert "1 xpassed (1 of them intermittent)" in proc.stdout
     proc, test, strict = run(tmp_path, "strict", entry(first["id"]))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert test["outcome"] == "xpassed" and test["xfail_intermittent"] is None
