@@ -6,7 +6,8 @@ the non-conformances its expectations record, each with its reproducer.
 
 A non-conformance is an analysed difference whose reason opens with ``NON-CONFORMANCE`` (the
 convention of ``suites/expectations/<target>.toml``): the reason of an expected failure
-(``xfailed`` test's ``xfail_reason``) or of a divergence an analysed entry explained. Reasons
+(``xfailed`` test's ``xfail_reason``, or an intermittent entry's that passed this time: the
+race it depends on went the other way) or of a divergence an analysed entry explained. Reasons
 that open with the same requirement id are one non-conformance (the first reason met describes
 it), reproduced by each of their tests (``netconform run --target T --suite <test id>``). One
 that names a MUST or SHOULD (NOT) requirement is a violation; one naming only MAY requirements
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reports.model import load_results
-from reports.outcomes import COVERING, cell_state
+from reports.outcomes import COVERING, cell_state, intermittent_pass, verdict
 from reports.requirements import describe, merged_catalogue
 
 MARK = "NON-CONFORMANCE"
@@ -40,6 +41,7 @@ class NonConformance:
     reason: str
     requirements: tuple[str, ...]
     tests: list[str] = field(default_factory=list)
+    intermittent: str | None = None  # an intermittent entry's rate and why (timing-dependent)
 
 
 def non_conformances(run: dict) -> list[NonConformance]:
@@ -48,7 +50,8 @@ def non_conformances(run: dict) -> list[NonConformance]:
     found: dict[str, NonConformance] = {}
     for test in run["tests"]:
         reasons = []
-        if test["outcome"] == "xfailed" and test.get("xfail_reason"):
+        if test.get("xfail_reason") and (test["outcome"] == "xfailed"
+                                         or intermittent_pass(test)):
             reasons.append(test["xfail_reason"])
         reasons += [d["reason"] for d in test.get("divergences") or () if d.get("reason")]
         for reason in reasons:
@@ -62,6 +65,8 @@ def non_conformances(run: dict) -> list[NonConformance]:
                 entry = found[key] = NonConformance(run["target"], text, reqs)
             if test["id"] not in entry.tests:
                 entry.tests.append(test["id"])
+            if test.get("xfail_intermittent") and reason == test.get("xfail_reason"):
+                entry.intermittent = entry.intermittent or test["xfail_intermittent"]
     return list(found.values())
 
 
@@ -78,7 +83,7 @@ def by_rfc_and_level(run: dict, catalogue: dict) -> dict[tuple[str, str], dict[s
     outcomes: dict[str, list[str]] = {}
     for test in run["tests"]:
         for req in test.get("requirements") or ():
-            outcomes.setdefault(req, []).append(test["outcome"])
+            outcomes.setdefault(req, []).append(verdict(test))
     table: dict[tuple[str, str], dict[str, int]] = {}
     for req, seen in outcomes.items():
         if not set(seen) & COVERING:
@@ -145,6 +150,9 @@ def _items(target: str, items: list[NonConformance], catalogue: dict) -> list[st
         out.append("   - reproducer: " + ", ".join(
             f"`netconform run --target {target} --suite '{t}'`" for t in shown)
             + (f" (and {len(nc.tests) - 3} more tests)" if len(nc.tests) > 3 else ""))
+        if nc.intermittent:
+            out.append(f"   - intermittent (the reproducer shows it only sometimes): "
+                       f"{_escape(nc.intermittent)}")
     out.append("")
     return out
     return "\n".join(out).rstrip() + "\n"

@@ -5,11 +5,14 @@ Regressions (exit code 1):
 - a test absent from the baseline that now failed or errored;
 - an expected failure that now passes where the run itself failed it (strict xfail);
 - an unexplained divergence in a test that the baseline's same test did not have
-  (a divergence is identified by its field and rule: values such as an ISN may vary);
+  (a divergence is identified by its field and rule: values such as an ISN may vary),
+  except in a test an intermittent entry expects to fail, where it is a note: the
+  divergences of a timing-dependent non-conformance come and go with its race;
 - a requirement covered in the baseline (some test of it reached a verdict) and not now.
 
 Reported without failing the gate: expected failures that now pass (update the expectations
-file), tests that were fixed, tests that disappeared.
+file), those of an intermittent entry that passed this time (a timing-dependent
+non-conformance: nothing to update), tests that were fixed, tests that disappeared.
 
 Not comparable (``mismatch``; the command exits 2 with one line): a baseline of another target,
 or one run on another kernel, unless the user allows it (``--allow-target-change``), when the
@@ -18,10 +21,10 @@ change is a note.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reports.family_ids import canonical
-from reports.outcomes import COVERING, FAILING, PASSING, failed_run
+from reports.outcomes import COVERING, FAILING, PASSING, failed_run, intermittent_pass
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,11 @@ def gate(baseline: dict, new: dict) -> GateResult:
     for test_id, test in new_tests.items():
         before = old_tests.get(test_id)
         regressions += _outcome_regressions(test, before)
-        regressions += _new_divergences(test, before)
+        divergences = _new_divergences(test, before)
+        if test.get("xfail_intermittent"):
+            notes += [replace(change, kind="intermittent-divergence") for change in divergences]
+        else:
+            regressions += divergences
         notes += _outcome_notes(test, before)
     for test_id in old_tests.keys() - new_tests.keys():
         notes.append(Change("removed", test_id, "test not in the new run"))
@@ -142,6 +149,10 @@ def _new_divergences(test: dict, before: dict | None) -> list[Change]:
 
 def _outcome_notes(test: dict, before: dict | None) -> list[Change]:
     outcome = test["outcome"]
+    if intermittent_pass(test):
+        return [Change("intermittent", test["id"],
+                       f"intermittent expected failure passed this time "
+                       f"({test['xfail_intermittent']})")]
     if outcome == "xpassed" and not failed_run(test):
         reason = f" ({test['xfail_reason']})" if test.get("xfail_reason") else ""
         return [Change("xpassed", test["id"], f"expected failure now passes{reason}")]
@@ -161,5 +172,6 @@ def _divergence_key(divergence: dict) -> tuple[str, str]:
 
 
 def _note_order(change: Change) -> tuple[int, str]:
-    order = ("xpassed", "fixed", "removed", "target-changed", "environment-changed")
+    order = ("xpassed", "intermittent", "intermittent-divergence", "fixed", "removed",
+             "target-changed", "environment-changed")
     return (order.index(change.kind) if change.kind in order else len(order), change.subject)

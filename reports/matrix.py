@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reports.outcomes import CELL_FAILED, FAILING, cell_state
+from reports.outcomes import CELL_FAILED, FAILING, cell_state, verdict
 from reports.requirements import Requirement
 
 
@@ -56,7 +56,7 @@ def build_matrix(targets: list[dict], anchors: list[list[str]], describe) -> tup
     for index, run in enumerate(targets):
         for test, anchor in zip(run["tests"], anchors[index], strict=True):
             for req_id in test["requirements"]:
-                per_cell.setdefault((req_id, index), []).append((test["outcome"], anchor))
+                per_cell.setdefault((req_id, index), []).append((verdict(test), anchor))
                 per_row.setdefault(req_id, []).append(CitingTest(run["label"], test["id"],
                                                                anchor))
     requirements = sorted((describe(req_id) for req_id in req_ids), key=lambda r: r.sort_key)

@@ -30,7 +30,8 @@ OPTIONAL_TOP = {
 TEST_LISTS = ("requirements", "divergences", "frames", "diff", "oracle", "drop_reasons",
               "behaviour")
 TEST_DICTS = ("mib_deltas", "ipsec")
-TEST_TEXTS = ("message", "xfail_reason", "xfail_link", "pcap", "rerun")
+# (xfail_intermittent: the expected failure's entry is intermittent, its rate and why)
+TEST_TEXTS = ("message", "xfail_reason", "xfail_link", "xfail_intermittent", "pcap", "rerun")
 
 
 class ResultsError(ValueError):

@@ -29,6 +29,7 @@ from conformance.judge import expectations, store
 from conformance.requirements import catalogue
 from conformance.targets import UnknownTarget, availability, target_class, target_names
 from reports.banners import limits
+from reports.outcomes import intermittent_pass
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "suites"
 PYTEST_EXIT = {0: 0, 1: 1}
@@ -274,6 +275,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageFailure(f"the test run did not complete (pytest exit code {int(code)})")
     if results is not None:
         counts = ", ".join(f"{n} {k}" for k, n in results["summary"].items() if n)
+        flaky = sum(intermittent_pass(test) for test in results["tests"])
+        if flaky:  # passes of intermittent entries (expectations.py): not to be updated
+            counts += f" ({flaky} of them intermittent)"
         print(f"netconform: {counts}; results in {args.out}/ (index.html, results.json, junit.xml)")
         for line in limits(results):  # also a banner in the report
             print(f"netconform: note: {line}")

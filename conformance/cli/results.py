@@ -65,7 +65,8 @@ class ResultsCollector:
         if nodeid not in self.tests:
             self.tests[nodeid] = {
                 "id": nodeid, "requirements": [], "outcome": "passed", "duration_s": 0.0,
-                "message": None, "xfail_reason": None, "xfail_link": None, "divergences": [],
+                "message": None, "xfail_reason": None, "xfail_link": None,
+                "xfail_intermittent": None, "divergences": [],
                 "frames": [], "diff": [], "oracle": [], "mib_deltas": {}, "drop_reasons": [],
                 "behaviour": [],
                 "pcap": None, "rerun": None,

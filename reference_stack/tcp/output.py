@@ -534,6 +534,13 @@ class Sender:
         if seq != snd_max and seq_lt(seq, snd_max):  # (new data: SND.MAX)
             # Karn (RFC 6298 3): never take an RTT sample across a retransmission.
             tcb.rtt_seq = None
+            tail = tcb.tail_seq
+            if end == snd_max and tail is not None and seq_lt(tail, seq):
+                # RFC 8985 7.3 probes with "the last segment": a retransmission that ends at
+                # SND.MAX but starts inside the last segment split it (after a Packet Too Big
+                # lowered the MSS: Linux __tcp_retransmit_skb -> tcp_fragment, gVisor snd.go
+                # maybeSendSegment -> splitSeg), and its last piece is the last segment now.
+                tcb.tail_seq = seq
         else:
             tcb.tail_seq = seq
             if tcb.rtt_seq is None:

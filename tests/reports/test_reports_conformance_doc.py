@@ -50,3 +50,15 @@ def test_render_orders_targets_and_lists_reproducers(tmp_path):
     assert "`netconform run --target lwip --suite 'suites/tcp/test_a.py::test_a[1]'`" in text
     assert "| RFC 9293 | MUST |" in text
     assert render([_run()]) == render([_run()])
+
+
+def test_an_intermittent_entry_that_passed_is_still_a_non_conformance():
+    run = _run()
+    run["tests"][1].update(outcome="xpassed", xfail_intermittent="failed 7 of 12 runs")
+    (nc,) = non_conformances(run)
+    assert len(nc.tests) == 2 and nc.intermittent == "failed 7 of 12 runs"
+    text = render([run])
+    assert "intermittent (the reproducer shows it only sometimes): failed 7 of 12 runs" in text
+    # its requirement counts as an expected failure, not a pass
+    run["tests"][0].update(outcome="xpassed", xfail_intermittent="failed 7 of 12 runs")
+    assert "| RFC 9293 | MUST | 0/1 (1) |" in render([run])

@@ -111,3 +111,35 @@ def test_summary_lines_are_capped():
     lines = gate(baseline, broken).lines(limit=10)
     assert len(lines) == 12
     assert lines[-1] == "  ... and 70 more"
+
+
+def test_intermittent_xpass_is_a_note_without_the_prompt():
+    """An intermittent entry's pass (a timing-dependent non-conformance that did not show this
+    time) is neither a regression nor an expectations file to update."""
+    flaky = sample.make_test(XFAIL_ID, "xpassed", [sample.RTO_INIT], xfail_reason="race",
+                             xfail_intermittent="failed 7 of 12 runs")
+    result = gate(run_with(), run_with(**{XFAIL_ID: flaky}))
+    assert result.exit_code == 0 and result.xpassed == ()
+    assert [(c.kind, c.subject) for c in result.notes] == [("intermittent", XFAIL_ID)]
+    assert "failed 7 of 12 runs" in str(result.notes[0])
+    assert "update the expectations file" not in "\n".join(result.lines())
+    # and back: the baseline's intermittent pass, the test's expected failure now
+    assert gate(run_with(**{XFAIL_ID: flaky}), run_with()).exit_code == 0
+
+
+def test_divergences_of_an_intermittent_expected_failure_are_notes():
+    """Baseline: the race went well (xpassed, no divergence); now the non-conformance shows,
+    with its divergence: a note, where a strict entry's new divergence is a regression."""
+    passed = sample.make_test(XFAIL_ID, "xpassed", [sample.RTO_INIT], xfail_reason="race",
+                              xfail_intermittent="failed 7 of 12 runs")
+    showed = sample.make_test(XFAIL_ID, "xfailed", [sample.RTO_INIT],
+                              xfail_intermittent="failed 7 of 12 runs")
+    showed["divergences"] = [{"field": "tcp.ack", "expected": "1", "actual": "3", "rule": "R",
+                              "explained": False}]
+    result = gate(run_with(**{XFAIL_ID: passed}), run_with(**{XFAIL_ID: showed}))
+    assert result.exit_code == 0
+    assert [(c.kind, c.subject) for c in result.notes] == [("intermittent-divergence", XFAIL_ID)]
+    strict = dict(showed, xfail_intermittent=None)
+    result = gate(run_with(**{XFAIL_ID: dict(passed, xfail_intermittent=None)}),
+                  run_with(**{XFAIL_ID: strict}))
+    assert kinds(result) == [("new-divergence", XFAIL_ID)]

@@ -232,3 +232,15 @@ def test_failures_section_comes_first_and_is_capped(tmp_path, monkeypatch):
 def test_a_run_without_failures_says_so(tmp_path):
     page = render_report([sample.make_results([sample.make_test("a.py::t")])], tmp_path)
     assert "No test failed or errored." in page.read_text()
+
+
+def test_an_intermittent_pass_shows_as_intermittent(tmp_path):
+    doc = sample.make_results([sample.make_test(
+        "suites/tcp/test_a.py::test_a", "xpassed", xfail_reason="NON-CONFORMANCE: a race",
+        xfail_intermittent="failed 7 of 12 runs")])
+    page = render_report([doc], tmp_path).read_text()
+    body = page + json.dumps(lazy_bodies(page))
+    assert '<span class="badge o-xpassed">intermittent</span>' in page
+    assert "<dt>intermittent</dt><dd>failed 7 of 12 runs</dd>" in body
+    cell = re.search(r'data-state="(\w+)"', page[page.index('<table class="matrix">'):])
+    assert cell.group(1) == "xfail"

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from reference_stack.profiles import LINUX, RFC
+from reference_stack.profiles import GVISOR, LINUX, RFC
 from reference_stack.stack import ReferenceStack
 from reference_stack.wire.addr import ip6
 from reference_stack.wire.frame import build_frame_v6, dissect
@@ -286,3 +286,33 @@ def test_packet_too_big_never_raises_and_linux_checks_the_quoted_sequence():
         r = _too_big(b, bytes(old), 1300)
         assert bool(tcp_of(r)) is sent_again
         assert ("LINUX-tcp_v6_err-sequence-check" in r.rules()) is not sent_again
+
+
+@pytest.mark.parametrize("profile", [LINUX, GVISOR], ids=["linux", "gvisor"])
+def test_tail_loss_probe_after_packet_too_big_resends_the_last_piece(profile):
+    """RFC 8985 7.3 probes with "the last segment"; a Packet Too Big's retransmission split the
+    1400-octet segment in two (Linux __tcp_retransmit_skb -> tcp_fragment, gVisor
+    snd.go maybeSendSegment -> splitSeg), so the probe is the 160-octet piece, never the
+    1400 octets that no longer fit the path MTU (gVisor, seen on the wire: 1200 + 200, then
+    the 200 again)."""
+    from reference_stack.wire.tcp import TcpOptMss, TcpOptSackPermitted, TcpOptTimestamps
+
+    link = dual_link(profile)
+    b = link.b
+    lfd = listening(link)
+    syn = TcpRepr(40000, 8080, seq=100, flags=SYN, window=65535,
+                  options=(TcpOptMss(1440), TcpOptSackPermitted(), TcpOptTimestamps(1, 0)))
+    ip = Ipv6Repr(IP6_A, IP6_B, IPPROTO_TCP, b"", 64)
+    synack = tcp_of(b.receive(build_frame_v6(MAC_A, MAC_B, ip, syn), 0.0))[0]
+    ack = TcpRepr(40000, 8080, seq=101, ack=(synack.seq + 1) & 0xFFFFFFFF, flags=ACK,
+                  window=65535, options=(TcpOptTimestamps(2, synack.timestamps[0]),))
+    b.receive(build_frame_v6(MAC_A, MAC_B, ip, ack), 0.001)
+    fd = b.accept(lfd).value[0]
+    frame = b.send(fd, bytes(1400), 0.002).reaction.frames[0]
+    first = dissect(frame).tcp
+    pieces = tcp_of(_too_big(b, frame, 1300))
+    head, tail = (len(s.payload) for s in pieces)
+    assert head + tail == 1400 and tail > 0
+    r = b.poll(b.poll_at())
+    assert [(s.seq - first.seq, len(s.payload)) for s in tcp_of(r)] == [(head, tail)]
+    assert "RFC8985-7.3-MAY-tail-loss-probe" in r.rules()
