@@ -44,7 +44,7 @@ from typing import Any
 from conformance.evidence.mib import Counters, parse_paired
 from conformance.fabric import netns as netns_mod
 from conformance.fabric import ownership
-from conformance.fabric.namespaces import DutConfig, DutNetns, FabricError
+from conformance.fabric.namespaces import DutConfig, DutNetns
 from conformance.fabric.naming import WorkerPlan, base36
 from conformance.fabric.reaper import RUNSC_STATE_DIR
 from conformance.targets.agent_target import (
@@ -61,7 +61,12 @@ RUNSC_FLAGS = (
     "--network=sandbox", "--platform=ptrace", "--ignore-cgroups",
     "--rx-checksum-offload=false", "--gso=false", "--software-gso=false",
 )
-MASK_AND_RUN = 'mount -t tmpfs nc-mask /proc/sys/net/core && exec "$@"'
+# The launch, in the DUT namespace: the kernel's ingress drop loaded from the file "$1"
+# (host_drop_ruleset; before the start, as netstack's AF_PACKET socket has its copy of each
+# frame before that hook runs), /proc/sys/net/core masked (module notes), then runsc.
+LAUNCH_SCRIPT = ('nft -f "$1" && shift && mount -t tmpfs nc-mask /proc/sys/net/core '
+                 '&& exec "$@"')
+HOST_DROP_FILE = "host-drop.nft"  # in the sandbox's bundle folder
 # Sandboxes prepared ahead of the tests (each ~50 MiB PSS): a test takes ~0.1 s, a sandbox
 # ~0.4 s to start on a loaded machine, so 2 left tests waiting for one (setup 0.14 s median
 # on suites/tcp/test_rst_in_synchronized_states.py, 29 s for it; 4: 0.03 s, 21 s).
@@ -80,8 +85,9 @@ QUIESCENCE_WINDOW_S = 0.3
 BARRIER_GRACE_S = 0.03
 
 # After the start the kernel has no address on the veth any more, but it must not answer
-# there at all: no IPv6 (link-local, MLD, ND), no ARP; the ingress hook drops everything the
-# kernel would process (netstack's AF_PACKET socket has its copy before that hook runs).
+# there at all: no IPv6 (link-local, MLD, ND), no ARP (these sysctls, set after the start: runsc
+# reads the addresses they would remove); the ingress hook drops everything the kernel would
+# process (loaded by the launch: LAUNCH_SCRIPT).
 HOST_SILENT_SYSCTLS = {
     "net.ipv6.conf.{dut_if}.disable_ipv6": "1",
     "net.ipv4.conf.{dut_if}.arp_ignore": "8",
@@ -150,8 +156,10 @@ def agent_python() -> str:
 
 
 def runsc_argv(netns_name: str, root: str, bundle: str, container_id: str) -> list[str]:
-    """``runsc run`` inside the DUT namespace with /proc/sys/net/core masked (module notes)."""
-    return ["ip", "netns", "exec", netns_name, "sh", "-c", MASK_AND_RUN, "sh",
+    """``runsc run`` inside the DUT namespace with the kernel's ingress drop (the bundle's
+    HOST_DROP_FILE) and /proc/sys/net/core masked (module notes)."""
+    return ["ip", "netns", "exec", netns_name, "sh", "-c", LAUNCH_SCRIPT, "sh",
+            os.path.join(bundle, HOST_DROP_FILE),
             RUNSC, "--root", root, *RUNSC_FLAGS, "run", "--bundle", bundle, container_id]
 
 
@@ -240,6 +248,7 @@ class GvisorTarget(AgentTarget):
         bundle.mkdir()
         spec = sandbox_spec(netns_mod.netns_path(netns.name), agent_python(), checkout_root())
         (bundle / "config.json").write_text(json.dumps(spec))
+        (bundle / HOST_DROP_FILE).write_text(host_drop_ruleset(netns.dut_ifname))
         return str(bundle)
 
     def _end(self, dut: AgentDut) -> None:
@@ -273,12 +282,8 @@ def flat_counters(texts: dict[str, str]) -> dict[str, int]:
 
 
 def silence_host(netns: DutNetns) -> None:
-    """The DUT namespace's kernel off the link once runsc has taken the veth's addresses."""
+    """The DUT namespace's kernel off the link once runsc has taken the veth's addresses (the
+    ingress drop is in place since the launch)."""
     dut_if = netns.dut_ifname
     netns_mod.write_sysctls(netns.name, {k.format(dut_if=dut_if): v
                                          for k, v in HOST_SILENT_SYSCTLS.items()})
-    result = subprocess.run(["ip", "netns", "exec", netns.name, "nft", "-f", "-"],
-                            input=host_drop_ruleset(dut_if), capture_output=True, text=True,
-                            check=False, timeout=30)
-    if result.returncode != 0:
-        raise FabricError(f"nft in {netns.name} failed: {result.stderr.strip()[:300]}")

@@ -33,6 +33,7 @@ def test_runsc_runs_in_the_dut_namespace_with_proc_sys_net_core_masked():
     assert argv[:4] == ["ip", "netns", "exec", "nc-beef-1-d5"]
     script = argv[argv.index("-c") + 1]
     assert "mount -t tmpfs" in script and "/proc/sys/net/core" in script and "exec" in script
+    assert 'nft -f "$1"' in script and argv[argv.index("-c") + 3] == "/run/x/b/host-drop.nft"
     run = argv.index("run")
     for flag in ("--network=sandbox", "--platform=ptrace", "--ignore-cgroups",
                  "--rx-checksum-offload=false", "--gso=false", "--software-gso=false"):
@@ -40,13 +41,21 @@ def test_runsc_runs_in_the_dut_namespace_with_proc_sys_net_core_masked():
     assert argv[run:] == ["run", "--bundle", "/run/x/b", "nc-beef-1-d5"]
 
 
-def test_the_script_masks_only_in_its_own_mount_namespace():
+def test_the_script_loads_the_rules_masks_then_runs_the_rest(tmp_path):
     """The mask is a plain mount in the command's mount namespace (ip netns exec makes one):
-    the shell passes its arguments on to exec."""
-    out = subprocess.run(["sh", "-c", gvisor.MASK_AND_RUN.replace("mount -t tmpfs nc-mask "
-                                                                  "/proc/sys/net/core", "true"),
-                          "sh", "echo", "exec'd"], capture_output=True, text=True)
+    the shell loads the ruleset file it is given first, then passes the rest on to exec; a
+    ruleset nft refuses stops the launch."""
+    script = (gvisor.LAUNCH_SCRIPT.replace("mount -t tmpfs nc-mask /proc/sys/net/core", "true")
+              .replace("nft -f", "grep -q drop"))
+    rules = tmp_path / "rules"
+    rules.write_text("policy drop;")
+    out = subprocess.run(["sh", "-c", script, "sh", str(rules), "echo", "exec'd"],
+                         capture_output=True, text=True)
     assert out.stdout == "exec'd\n"
+    rules.write_text("nothing")
+    out = subprocess.run(["sh", "-c", script, "sh", str(rules), "echo", "exec'd"],
+                         capture_output=True, text=True)
+    assert out.returncode != 0 and out.stdout == ""
 
 
 def test_drop_rule_names_the_dut_interface_and_drops_by_default():
