@@ -40,28 +40,38 @@ def headers(ipv6: bool) -> int:
 def announced_mss(route: RouteMetrics, link_mtu: int, ipv6: bool) -> int:
     """The MSS option of our SYN or SYN,ACK (RFC 9293 3.7.1: MTU less the fixed headers).
     Linux tcp_advertise_mss / tcp_openreq_init_rwin take dst_metric_advmss: the route's
-    advmss, else ipv4_default_advmss / ip6_default_advmss from dst_mtu, which is the route's
-    mtu when it has one, not bounded by the link's (measured on 6.18: route mtu 1400 over a
+    advmss, else ipv4_default_advmss / ip6_default_advmss from dst_mtu, the path MTU below
+    (over IPv4 the route's mtu even above the link's, measured on 6.18: route mtu 1400 over a
     1300-octet link announces 1360)."""
     if route.advmss:
         return route.advmss
-    return max((route.mtu or link_mtu) - headers(ipv6), MIN_ADVMSS)
+    return max(path_mtu(route, link_mtu, ipv6) - headers(ipv6), MIN_ADVMSS)
 
 
-def path_mtu(route: RouteMetrics, link_mtu: int) -> int:
+def path_mtu(route: RouteMetrics, link_mtu: int, ipv6: bool) -> int:
     """The largest datagram sent to the peer unfragmented (RFC 1191 3, RFC 8201 4: the host's
-    path MTU): the route's mtu when it has one, else the link's. Linux trusts the route's even
-    above the link's (dst_mtu: ipv4_mtu / ip6_mtu return RTAX_MTU; tcp_sync_mss): measured on
-    6.18, route mtu 1400 over a 1000-octet link sends a 1348-octet segment (with timestamps),
-    which the link never carries (link.fits_link), then the rest."""
-    return route.mtu or link_mtu
+    path MTU): the route's mtu when it has one, else the link's.
+
+    An IPv4 route keeps its mtu even above the link's (dst_mtu: ipv4_mtu returns RTAX_MTU; a
+    device's MTU change updates only the route's exceptions, fib_nhc_update_mtu;
+    tcp_sync_mss): measured on 6.18, route mtu 1400 over a 1000-octet link sends a 1348-octet
+    segment (with timestamps), which the link never carries (link.fits_link), then the rest.
+    An IPv6 route's mtu follows its link's lowered to or below it (addrconf_notify
+    NETDEV_CHANGEMTU -> rt6_mtu_change -> fib6_nh_mtu_change: "if (mtu >= arg->mtu)
+    fib6_metric_set(f6i, RTAX_MTU, arg->mtu)", which ip6_mtu then returns): a test's link MTU
+    is set after the run's route, so route mtu 1400 over a link lowered to 1280 announces
+    1220. (A link raised keeps the route's mtu unless it equalled the link's old one, which
+    this model leaves out: no route here starts at the link's MTU.)"""
+    if not route.mtu:
+        return link_mtu
+    return min(route.mtu, link_mtu) if ipv6 else route.mtu
 
 
 def send_mss_limit(route: RouteMetrics, link_mtu: int, ipv6: bool) -> int:
     """What bounds the segments we send, before the peer's MSS and the options (tcp_sync_mss:
     tcp_mtu_to_mss(pmtu)); a route's advmss does not (measured: advmss 1000 still sends 1448;
     route mtu 1400 sends 1348 with timestamps over a 1500-octet link and a 1000-octet one)."""
-    return path_mtu(route, link_mtu) - headers(ipv6)
+    return path_mtu(route, link_mtu, ipv6) - headers(ipv6)
 
 
 def route_mss(route: RouteMetrics, link_mtu: int, ipv6: bool) -> tuple[int, int]:

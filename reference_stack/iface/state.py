@@ -96,4 +96,5 @@ def route_mtus(profile: Profile) -> tuple[int, int]:
     """The largest datagram to an on-link destination, IPv4 and IPv6: the family's route's
     mtu, else the link's (RFC 1191 3, RFC 8201 4: the host's path MTU; Linux ip_finish_output
     and ip6_finish_output fragment to dst_mtu)."""
-    return path_mtu(profile.route4, profile.mtu), path_mtu(profile.route6, profile.mtu)
+    return (path_mtu(profile.route4, profile.mtu, ipv6=False),
+            path_mtu(profile.route6, profile.mtu, ipv6=True))

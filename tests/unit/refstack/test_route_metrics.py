@@ -95,8 +95,18 @@ def test_a_route_mtu_above_the_link_mtu_is_trusted_and_the_link_loses_what_excee
     r = s.send(fd, b"x" * 2000, 0.0).reaction
     assert [len(seg.payload) for seg in tcp_of(r)] == [652]
     assert "LINUX-is_skb_forwardable-oversize-drop" in [d.rule for d in r.trace]
-    tcb, _ = ipv6_tcb(dataclasses.replace(routed(mtu=1400), mtu=1300))
-    assert (tcb.adv_mss, tcb.path_mss) == (1340, 1340)
+
+
+@pytest.mark.parametrize(("link_mtu", "v6_mss"), [(1280, 1220), (1300, 1240), (1400, 1340),
+                                                  (9000, 1340)])
+def test_an_ipv6_route_mtu_follows_its_link_lowered_below_it(link_mtu, v6_mss):
+    """The link's MTU set after the route's mtu 1400 (a test's, after the run's route): over
+    IPv6 the route's mtu comes down to a link's at or below it (fib6_nh_mtu_change), above
+    it stays 1400; over IPv4 it stays 1400 (ipv4_mtu)."""
+    p = dataclasses.replace(routed(mtu=1400), mtu=link_mtu)
+    tcb, _ = ipv6_tcb(p)
+    assert (tcb.adv_mss, tcb.path_mss) == (v6_mss, v6_mss)
+    assert passive(p)[0].mss == 1360
 
 
 def test_route_advmss_sets_the_mss_announced_not_the_segments_sent():
