@@ -3,8 +3,9 @@
 Runs at start-up. It only ever touches names the harness makes (``nc-<run>-<worker>-...``) whose
 owning process is gone (see :mod:`conformance.fabric.ownership`): namespaces (after killing,
 by PID, the processes inside them, which only the harness can have started there), interfaces
-in the current namespace, ftrace instances, and the state folders of runsc (the ``gvisor``
-target: ``/run/netconform/runsc/nc-<run>-<worker>``, whose sandboxes die with their namespace).
+in the current namespace, ftrace instances, the state folders of runsc (the ``gvisor``
+target: ``/run/netconform/runsc/nc-<run>-<worker>``, whose sandboxes die with their namespace)
+and the ``vm`` target's working folders (``<tmp>/nc-<run>-<worker>-vm-<random>``: console logs).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 
 from conformance.fabric import netns, ownership, spawn
 from conformance.fabric.naming import parse_name
@@ -21,6 +23,13 @@ TRACE_INSTANCES = "/sys/kernel/tracing/instances"
 # runsc's state (--root) of each worker of the gvisor target, in a folder named after the
 # worker's stem nc-<run>-<worker> (a harness name once a kind letter is added).
 RUNSC_STATE_DIR = "/run/netconform/runsc"
+# The vm target's working folder of each worker, in the temporary folder: the worker's stem,
+# this mark, then tempfile.mkdtemp's random part (vm_workdir_prefix).
+VM_WORKDIR_MARK = "-vm-"
+
+
+def vm_workdir_prefix(stem: str) -> str:
+    return f"{stem}{VM_WORKDIR_MARK}"
 
 
 def _stale(name: str) -> bool:
@@ -87,6 +96,12 @@ def reap() -> dict[str, list[str]]:
         if _stale(f"{stem}-t"):
             shutil.rmtree(os.path.join(RUNSC_STATE_DIR, stem), ignore_errors=True)
             removed["state_dirs"].append(stem)
+    tmp = tempfile.gettempdir()
+    for entry in os.listdir(tmp):
+        stem, mark, _ = entry.partition(VM_WORKDIR_MARK)
+        if mark and _stale(f"{stem}-t") and os.path.isdir(os.path.join(tmp, entry)):
+            shutil.rmtree(os.path.join(tmp, entry), ignore_errors=True)
+            removed["state_dirs"].append(entry)
     for run_id, worker in ownership.registered():
         if not ownership.is_alive(run_id, worker):
             ownership.unregister(run_id, worker)

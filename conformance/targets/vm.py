@@ -35,7 +35,7 @@ from typing import Any
 
 from conformance.dut import xfrm
 from conformance.dut.agent import AgentDutApi, AgentFailure, AgentProcess
-from conformance.fabric import ownership
+from conformance.fabric import ownership, reaper
 from conformance.fabric.link import TesterLink, open_packet_socket
 from conformance.fabric.namespaces import (
     DUT_DEFAULT_SYSCTLS,
@@ -210,7 +210,7 @@ class VmTarget(Target):
         self.accel = os.environ.get(ACCEL_ENV, "tcg")
         self.packet_socket: PacketRing | None = None
         self.vm: Vm | None = None
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"{plan.stem}-vm-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix=reaper.vm_workdir_prefix(plan.stem)))
         self.boots_s: list[float] = []
         self._dut_sysctls: dict[str, str] = {}
         self._dut_route: dict[str, dict[str, object]] = {}

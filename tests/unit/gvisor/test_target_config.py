@@ -123,3 +123,21 @@ def test_mib_counters_are_flat_group_dot_name(tmp_path):
     counters = gvisor.flat_counters(texts)
     assert counters == {"Ip.Forwarding": 2, "Ip.InReceives": 7, "Tcp.InSegs": 5,
                         "Tcp.OutRsts": 1}
+
+
+def test_reaper_removes_a_dead_runs_vm_working_folder_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(reaper, "RUNSC_STATE_DIR", str(tmp_path / "runsc"))
+    monkeypatch.setattr(reaper.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(reaper.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(reaper.netns, "list_named", lambda: [])
+    monkeypatch.setattr(reaper, "_stale_links", lambda: [])
+    monkeypatch.setattr(reaper.ownership, "registered", lambda: [])
+    monkeypatch.setattr(reaper.ownership, "is_alive", lambda run, worker: run == "a11e")
+    for name in (reaper.vm_workdir_prefix("nc-dead-1") + "x1", reaper.vm_workdir_prefix(
+            "nc-a11e-1") + "x2", "nc-vm-drops", "someone-vm-else"):
+        (tmp_path / name).mkdir()
+    (tmp_path / (reaper.vm_workdir_prefix("nc-dead-1") + "x1") / "console-1.log").write_text("")
+    removed = reaper.reap()
+    assert removed["state_dirs"] == ["nc-dead-1-vm-x1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nc-a11e-1-vm-x2", "nc-vm-drops",
+                                                          "someone-vm-else"]
