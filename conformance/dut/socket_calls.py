@@ -26,8 +26,7 @@ if TYPE_CHECKING:  # (names for annotations only: typing is not imported at run 
     from collections.abc import Callable
     from typing import Any
 
-    Result = tuple[Any, int]
-    Address = tuple[Any, ...]
+    from conformance.dut.api import Address, Result
 
 
 def _call(fn: Callable[[], Any]) -> Result:

@@ -73,18 +73,25 @@ def test_state_folder_is_a_harness_name_under_the_reapers_folder():
     assert parse_name(f"{stem}-t") == ("beef", "3")
 
 
-def test_reaper_removes_a_dead_runs_state_folder_only(tmp_path, monkeypatch):
-    monkeypatch.setattr(reaper, "RUNSC_STATE_DIR", str(tmp_path))
+def reaper_sees_only(monkeypatch, runsc_dir, tmp_dir) -> None:
+    """The reaper as root, with its folders here, no namespace or link, and run a11e alive."""
+    monkeypatch.setattr(reaper, "RUNSC_STATE_DIR", str(runsc_dir))
+    monkeypatch.setattr(reaper.tempfile, "gettempdir", lambda: str(tmp_dir))
     monkeypatch.setattr(reaper.os, "geteuid", lambda: 0)
     monkeypatch.setattr(reaper.netns, "list_named", lambda: [])
     monkeypatch.setattr(reaper, "_stale_links", lambda: [])
     monkeypatch.setattr(reaper.ownership, "registered", lambda: [])
     monkeypatch.setattr(reaper.ownership, "is_alive", lambda run, worker: run == "a11e")
+
+
+def test_reaper_removes_a_dead_runs_state_folder_only(tmp_path, monkeypatch):
+    reaper_sees_only(monkeypatch, tmp_path, tmp_path / "tmp")
+    (tmp_path / "tmp").mkdir()
     for stem in ("nc-dead-1", "nc-a11e-1"):
         (tmp_path / stem / "bundle").mkdir(parents=True)
     removed = reaper.reap()
     assert removed["state_dirs"] == ["nc-dead-1"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["nc-a11e-1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nc-a11e-1", "tmp"]
 
 
 def test_agent_dispatches_calls_onto_real_sockets_in_its_own_namespace():
@@ -126,13 +133,7 @@ def test_mib_counters_are_flat_group_dot_name(tmp_path):
 
 
 def test_reaper_removes_a_dead_runs_vm_working_folder_only(tmp_path, monkeypatch):
-    monkeypatch.setattr(reaper, "RUNSC_STATE_DIR", str(tmp_path / "runsc"))
-    monkeypatch.setattr(reaper.tempfile, "gettempdir", lambda: str(tmp_path))
-    monkeypatch.setattr(reaper.os, "geteuid", lambda: 0)
-    monkeypatch.setattr(reaper.netns, "list_named", lambda: [])
-    monkeypatch.setattr(reaper, "_stale_links", lambda: [])
-    monkeypatch.setattr(reaper.ownership, "registered", lambda: [])
-    monkeypatch.setattr(reaper.ownership, "is_alive", lambda run, worker: run == "a11e")
+    reaper_sees_only(monkeypatch, tmp_path / "runsc", tmp_path)
     for name in (reaper.vm_workdir_prefix("nc-dead-1") + "x1", reaper.vm_workdir_prefix(
             "nc-a11e-1") + "x2", "nc-vm-drops", "someone-vm-else"):
         (tmp_path / name).mkdir()
