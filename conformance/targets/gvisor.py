@@ -27,9 +27,9 @@ Facts of Debian's runsc 0.0~20221219 on a 6.18 kernel, each measured here:
     netstack accepts bad checksums; the DUT veth's TX checksum offload is off already, see
     conformance.fabric.namespaces), ``--gso=false --software-gso=false`` (else the tester sees
     segments of 60 kB);
-  * ``runsc run`` is attached: SIGKILL to it (by its PID, which is the one we spawn:
-    ``taskset``, ``ip`` and ``sh`` exec it) takes the sandbox and the gofer down too; the
-    per-worker state root is removed at the end of the run and by the reaper after a kill.
+  * ``runsc run`` is attached: SIGKILL to it (by its PID, which is the one we spawn: ``ip``
+    and ``sh`` exec it) takes the sandbox and the gofer down too; the per-worker state root
+    is removed at the end of the run and by the reaper after a kill.
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ RUNSC_FLAGS = (
 )
 # The launch, in the DUT namespace: /proc/sys/net/core masked (module notes), then runsc.
 LAUNCH_SCRIPT = 'mount -t tmpfs nc-mask /proc/sys/net/core && exec "$@"'
-# The DUT namespace's bridge that takes the veth as its port and stays down (silence_host).
+# The DUT namespace's bridge that takes the veth as its port and stays down
+# (keep_kernel_off_the_link).
 SINK_BRIDGE = "nc-sink"
 # Sandboxes prepared ahead of the tests (each ~50 MiB PSS): a test takes ~0.1 s, a sandbox
 # ~0.4 s to start on a loaded machine, so 2 left tests waiting for one (setup 0.14 s median
@@ -147,25 +148,10 @@ def agent_python() -> str:
     return os.path.realpath(sys.executable)
 
 
-def runsc_argv(netns_name: str, root: str, bundle: str, container_id: str,
-               cpu: int) -> list[str]:
-    """``runsc run`` on CPU ``cpu`` (cpu_for), inside the DUT namespace, with
-    /proc/sys/net/core masked (module notes)."""
-    return ["taskset", "-c", str(cpu), "ip", "netns", "exec", netns_name,
-            "sh", "-c", LAUNCH_SCRIPT, "sh",
+def runsc_argv(netns_name: str, root: str, bundle: str, container_id: str) -> list[str]:
+    """``runsc run`` inside the DUT namespace with /proc/sys/net/core masked (module notes)."""
+    return ["ip", "netns", "exec", netns_name, "sh", "-c", LAUNCH_SCRIPT, "sh",
             RUNSC, "--root", root, *RUNSC_FLAGS, "run", "--bundle", bundle, container_id]
-
-
-def cpu_for(plan: WorkerPlan, seq: int) -> int:
-    """The CPU the sandbox of DUT ``seq`` runs on: the CPUs this process may use, in turn.
-
-    A sandbox's processes (runsc, gofer, Sentry, ptrace stubs) then share one CPU, and Go runs
-    each with GOMAXPROCS 1 (it reads the affinity): on a CPU-bound run that costs less CPU
-    than a sandbox spread over every CPU (cross-CPU wake-ups and TLB shoot-downs between its
-    threads). Measured on 2 CPUs, whole `netconform run --target gvisor -n 2`: 330 busy CPU-s
-    against 342-352 unpinned (session 12, docs/ and the closing note of issue 16)."""
-    cpus = sorted(os.sched_getaffinity(0))
-    return cpus[(seq + plan.worker) % len(cpus)]
 
 
 def runsc_version() -> str | None:
@@ -200,8 +186,6 @@ class GvisorTarget(AgentTarget):
             return "needs root (network namespaces, runsc sandboxes and raw sockets)"
         if shutil.which("ip") is None:
             return "iproute2's ip command is not installed"
-        if shutil.which("taskset") is None:
-            return "taskset is not installed (Debian package util-linux)"
         return None
 
     @property
@@ -231,9 +215,8 @@ class GvisorTarget(AgentTarget):
         try:
             keep_kernel_off_the_link(netns)
             bundle = self._write_bundle(netns)
-            argv = runsc_argv(netns.name, self.root, bundle, netns.name,
-                              cpu_for(self.plan, netns.seq))
-            dut = self._start_agent(netns, argv, env=dict(os.environ))
+            dut = self._start_agent(netns, runsc_argv(netns.name, self.root, bundle, netns.name),
+                                    env=dict(os.environ))
         except BaseException:
             self.fabric.release(netns)
             raise

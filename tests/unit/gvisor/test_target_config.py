@@ -28,10 +28,10 @@ def test_spec_joins_the_dut_namespace_by_path_on_the_hosts_root_read_only():
     json.dumps(spec)  # it is written as config.json
 
 
-def test_runsc_runs_on_one_cpu_in_the_dut_namespace_with_proc_sys_net_core_masked():
-    argv = gvisor.runsc_argv("nc-beef-1-d5", "/run/x", "/run/x/b", "nc-beef-1-d5", cpu=1)
-    assert argv[:7] == ["taskset", "-c", "1", "ip", "netns", "exec", "nc-beef-1-d5"]
-    script = argv[argv.index("-c", 3) + 1]
+def test_runsc_runs_in_the_dut_namespace_with_proc_sys_net_core_masked():
+    argv = gvisor.runsc_argv("nc-beef-1-d5", "/run/x", "/run/x/b", "nc-beef-1-d5")
+    assert argv[:4] == ["ip", "netns", "exec", "nc-beef-1-d5"]
+    script = argv[argv.index("-c") + 1]
     assert "mount -t tmpfs" in script and "/proc/sys/net/core" in script and "exec" in script
     run = argv.index("run")
     for flag in ("--network=sandbox", "--platform=ptrace", "--ignore-cgroups",
@@ -48,12 +48,6 @@ def test_the_script_masks_then_runs_the_rest():
         out = subprocess.run(["sh", "-c", script, "sh", "echo", "exec'd"],
                              capture_output=True, text=True)
         assert out.stdout == ran
-
-
-def test_sandboxes_take_the_cpus_in_turn(monkeypatch):
-    monkeypatch.setattr(gvisor.os, "sched_getaffinity", lambda pid: {2, 5})
-    assert [gvisor.cpu_for(WorkerPlan("beef", 0), seq) for seq in range(1, 5)] == [5, 2, 5, 2]
-    assert [gvisor.cpu_for(WorkerPlan("beef", 1), seq) for seq in range(1, 5)] == [2, 5, 2, 5]
 
 
 def test_state_folder_is_a_harness_name_under_the_reapers_folder():
@@ -109,8 +103,6 @@ def test_agent_dispatches_calls_onto_real_sockets_in_its_own_namespace():
 def test_unavailable_names_the_missing_package(monkeypatch):
     monkeypatch.setattr(gvisor.shutil, "which", lambda name: None if name == "runsc" else name)
     assert "Debian package runsc" in gvisor.GvisorTarget.unavailable_reason()
-    monkeypatch.setattr(gvisor.shutil, "which", lambda name: None if name == "taskset" else name)
-    assert "Debian package util-linux" in gvisor.GvisorTarget.unavailable_reason()
 
 
 def test_mib_counters_are_flat_group_dot_name(tmp_path):
