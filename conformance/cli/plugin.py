@@ -24,7 +24,7 @@ from conformance.author import barriers
 from conformance.author.before_bed import preview, run_checks
 from conformance.author.ipsec import IPSEC, IPSEC_CONFIG
 from conformance.author.link_mtu import require_link_mtu, set_link_mtu
-from conformance.cli import lifetime, timing
+from conformance.cli import lifetime, ordering, timing
 from conformance.cli.requirements_job import RequirementsJob
 from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
 from conformance.fabric import naming, reaper
@@ -202,6 +202,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xfail(reason=reason, strict=exp.strict))
             if exp.intermittent is not None:
                 item.stash[STASH_INTERMITTENT] = exp.intermittent
+    # Several workers: neighbouring tests (and their waits) spread over the run (ordering).
+    worker = getattr(config, "workerinput", None)
+    if worker is not None and worker.get("workercount", 1) > 1:
+        items[:] = ordering.spread(items)
 
 
 def fail_unknown_requirements(item: pytest.Item, unknown: list[str]) -> None:

@@ -35,6 +35,7 @@ from conformance.fabric.threads import start_daemon
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
 SIOCSIFMTU = 0x8922
+SIOCBRADDBR = 0x89A0
 SIOCBRADDIF = 0x89A2
 SIOCETHTOOL = 0x8946
 ETHTOOL_STXCSUM = 0x17
@@ -223,6 +224,12 @@ def disable_tx_checksum_offload(ns: str, ifname: str) -> None:
     ifreq = struct.pack("16sP8x", ifname.encode(), ctypes.addressof(value))
     with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         fcntl.ioctl(s, SIOCETHTOOL, ifreq)
+
+
+def add_bridge(ns: str, bridge: str) -> None:
+    """Create ``bridge`` inside ``ns`` (SIOCBRADDBR, no process spawn); it stays down."""
+    with netns.entered(ns), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        fcntl.ioctl(s, SIOCBRADDBR, bridge.encode())
 
 
 def attach_to_sink(ns: str, ifname: str, bridge: str) -> None:

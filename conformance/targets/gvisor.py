@@ -5,7 +5,8 @@
     tester netns                 DUT netns nc-<run>-<w>-d<seq>
       veth ...-v<seq>  <------>    veth ...-d<seq>  (addresses and the tester's neighbour entry
                                    set before the start; runsc takes them into netstack and
-                                   deletes them from the kernel; then the kernel is silenced)
+                                   deletes them from the kernel; the kernel is kept off it: a
+                                   port of the down bridge nc-sink, and sysctls)
                                    runsc sandbox (--network=sandbox, ptrace platform):
                                      netstack on an AF_PACKET socket bound to the veth,
                                      the agent (host python, root fs = the host's /, read-only)
@@ -44,7 +45,7 @@ from typing import Any
 from conformance.evidence.mib import Counters, parse_paired
 from conformance.fabric import netns as netns_mod
 from conformance.fabric import ownership
-from conformance.fabric.namespaces import DutConfig, DutNetns
+from conformance.fabric.namespaces import DutConfig, DutNetns, add_bridge, attach_to_sink
 from conformance.fabric.naming import WorkerPlan, base36
 from conformance.fabric.reaper import RUNSC_STATE_DIR
 from conformance.targets.agent_target import (
@@ -61,12 +62,11 @@ RUNSC_FLAGS = (
     "--network=sandbox", "--platform=ptrace", "--ignore-cgroups",
     "--rx-checksum-offload=false", "--gso=false", "--software-gso=false",
 )
-# The launch, in the DUT namespace: the kernel's ingress drop loaded from the file "$1"
-# (host_drop_ruleset; before the start, as netstack's AF_PACKET socket has its copy of each
-# frame before that hook runs), /proc/sys/net/core masked (module notes), then runsc.
-LAUNCH_SCRIPT = ('nft -f "$1" && shift && mount -t tmpfs nc-mask /proc/sys/net/core '
-                 '&& exec "$@"')
-HOST_DROP_FILE = "host-drop.nft"  # in the sandbox's bundle folder
+# The launch, in the DUT namespace: /proc/sys/net/core masked (module notes), then runsc.
+LAUNCH_SCRIPT = 'mount -t tmpfs nc-mask /proc/sys/net/core && exec "$@"'
+# The DUT namespace's bridge that takes the veth as its port and stays down
+# (keep_kernel_off_the_link).
+SINK_BRIDGE = "nc-sink"
 # Sandboxes prepared ahead of the tests (each ~50 MiB PSS): a test takes ~0.1 s, a sandbox
 # ~0.4 s to start on a loaded machine, so 2 left tests waiting for one (setup 0.14 s median
 # on suites/tcp/test_rst_in_synchronized_states.py, 29 s for it; 4: 0.03 s, 21 s).
@@ -88,23 +88,13 @@ QUIESCENCE_WINDOW_S = 0.3
 BARRIER_GRACE_S = 0.015
 
 # After the start the kernel has no address on the veth any more, but it must not answer
-# there at all: no IPv6 (link-local, MLD, ND), no ARP (these sysctls, set after the start: runsc
-# reads the addresses they would remove); the ingress hook drops everything the kernel would
-# process (loaded by the launch: LAUNCH_SCRIPT).
+# there at all: it sends nothing of IPv6 (link-local, MLD, ND) nor ARP (these sysctls, set after
+# the start: runsc reads the addresses they would remove), and it processes nothing it receives
+# (the down bridge: keep_kernel_off_the_link).
 HOST_SILENT_SYSCTLS = {
     "net.ipv6.conf.{dut_if}.disable_ipv6": "1",
     "net.ipv4.conf.{dut_if}.arp_ignore": "8",
 }
-
-
-def host_drop_ruleset(dut_if: str) -> str:
-    """nftables: the DUT namespace's kernel drops every frame arriving on ``dut_if``."""
-    return (
-        "table netdev nc_gvisor {\n"
-        f"  chain ingress {{ type filter hook ingress device \"{dut_if}\" priority 0; "
-        "policy drop; }\n"
-        "}\n"
-    )
 
 
 def runsc_root(plan: WorkerPlan) -> str:
@@ -159,10 +149,8 @@ def agent_python() -> str:
 
 
 def runsc_argv(netns_name: str, root: str, bundle: str, container_id: str) -> list[str]:
-    """``runsc run`` inside the DUT namespace with the kernel's ingress drop (the bundle's
-    HOST_DROP_FILE) and /proc/sys/net/core masked (module notes)."""
+    """``runsc run`` inside the DUT namespace with /proc/sys/net/core masked (module notes)."""
     return ["ip", "netns", "exec", netns_name, "sh", "-c", LAUNCH_SCRIPT, "sh",
-            os.path.join(bundle, HOST_DROP_FILE),
             RUNSC, "--root", root, *RUNSC_FLAGS, "run", "--bundle", bundle, container_id]
 
 
@@ -194,8 +182,6 @@ class GvisorTarget(AgentTarget):
     def unavailable_reason(cls) -> str | None:
         if shutil.which(RUNSC) is None:
             return "runsc is not installed (Debian package runsc; .ci/install-system-deps)"
-        if shutil.which("nft") is None:
-            return "nft is not installed (Debian package nftables; .ci/install-system-deps)"
         if os.geteuid() != 0:
             return "needs root (network namespaces, runsc sandboxes and raw sockets)"
         if shutil.which("ip") is None:
@@ -227,6 +213,7 @@ class GvisorTarget(AgentTarget):
         """A fresh namespace (addresses set), a sandbox started in it, the kernel silenced."""
         netns = self.fabric.acquire()
         try:
+            keep_kernel_off_the_link(netns)
             bundle = self._write_bundle(netns)
             dut = self._start_agent(netns, runsc_argv(netns.name, self.root, bundle, netns.name),
                                     env=dict(os.environ))
@@ -251,7 +238,6 @@ class GvisorTarget(AgentTarget):
         bundle.mkdir()
         spec = sandbox_spec(netns_mod.netns_path(netns.name), agent_python(), checkout_root())
         (bundle / "config.json").write_text(json.dumps(spec))
-        (bundle / HOST_DROP_FILE).write_text(host_drop_ruleset(netns.dut_ifname))
         return str(bundle)
 
     def _end(self, dut: AgentDut) -> None:
@@ -284,9 +270,19 @@ def flat_counters(texts: dict[str, str]) -> dict[str, int]:
             for key, value in values.items()}
 
 
+def keep_kernel_off_the_link(netns: DutNetns) -> None:
+    """The DUT namespace's kernel processes nothing that arrives on the veth, from before the
+    start: the veth becomes a port of a bridge that is never brought up, whose receive handler
+    frees every frame after the packet sockets had their copy (as the tester's veths:
+    conformance.fabric.namespaces.attach_to_sink), and netstack's AF_PACKET socket is one of
+    them. runsc leaves the bridge alone: it takes only interfaces that are up."""
+    add_bridge(netns.name, SINK_BRIDGE)
+    attach_to_sink(netns.name, netns.dut_ifname, SINK_BRIDGE)
+
+
 def silence_host(netns: DutNetns) -> None:
-    """The DUT namespace's kernel off the link once runsc has taken the veth's addresses (the
-    ingress drop is in place since the launch)."""
+    """The DUT namespace's kernel sends nothing on the link once runsc has taken the veth's
+    addresses (keep_kernel_off_the_link keeps it from answering)."""
     dut_if = netns.dut_ifname
     netns_mod.write_sysctls(netns.name, {k.format(dut_if=dut_if): v
                                          for k, v in HOST_SILENT_SYSCTLS.items()})

@@ -4,7 +4,7 @@ One worker's steps, one after the other (no background pool, so each is measured
 
 - ``netns``: a fresh DUT namespace with its veth (conformance.fabric.namespaces.build_dut);
 - ``spawn_to_ready``: ``runsc run`` spawned until the agent's ready line;
-- ``silence``: the host kernel silenced on the veth (sysctls, nft);
+- ``silence``: the host kernel silenced on the veth (sysctls);
 - ``echo``: the readiness ICMP echo over the link;
 - ``calls``: DUT API round trips (socket, bind, listen, getsockname, close: per call);
 - ``counters``: netstack's MIB counters read once (begin and end of every test);

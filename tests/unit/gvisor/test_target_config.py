@@ -33,7 +33,6 @@ def test_runsc_runs_in_the_dut_namespace_with_proc_sys_net_core_masked():
     assert argv[:4] == ["ip", "netns", "exec", "nc-beef-1-d5"]
     script = argv[argv.index("-c") + 1]
     assert "mount -t tmpfs" in script and "/proc/sys/net/core" in script and "exec" in script
-    assert 'nft -f "$1"' in script and argv[argv.index("-c") + 3] == "/run/x/b/host-drop.nft"
     run = argv.index("run")
     for flag in ("--network=sandbox", "--platform=ptrace", "--ignore-cgroups",
                  "--rx-checksum-offload=false", "--gso=false", "--software-gso=false"):
@@ -41,28 +40,14 @@ def test_runsc_runs_in_the_dut_namespace_with_proc_sys_net_core_masked():
     assert argv[run:] == ["run", "--bundle", "/run/x/b", "nc-beef-1-d5"]
 
 
-def test_the_script_loads_the_rules_masks_then_runs_the_rest(tmp_path):
-    """The mask is a plain mount in the command's mount namespace (ip netns exec makes one):
-    the shell loads the ruleset file it is given first, then passes the rest on to exec; a
-    ruleset nft refuses stops the launch."""
-    script = (gvisor.LAUNCH_SCRIPT.replace("mount -t tmpfs nc-mask /proc/sys/net/core", "true")
-              .replace("nft -f", "grep -q drop"))
-    rules = tmp_path / "rules"
-    rules.write_text("policy drop;")
-    out = subprocess.run(["sh", "-c", script, "sh", str(rules), "echo", "exec'd"],
-                         capture_output=True, text=True)
-    assert out.stdout == "exec'd\n"
-    rules.write_text("nothing")
-    out = subprocess.run(["sh", "-c", script, "sh", str(rules), "echo", "exec'd"],
-                         capture_output=True, text=True)
-    assert out.returncode != 0 and out.stdout == ""
-
-
-def test_drop_rule_names_the_dut_interface_and_drops_by_default():
-    rules = gvisor.host_drop_ruleset("nc-beef-1-d5")
-    assert 'device "nc-beef-1-d5"' in rules
-    assert "hook ingress" in rules and "policy drop" in rules
-    assert "table netdev" in rules
+def test_the_script_masks_then_runs_the_rest():
+    """The mask is a plain mount in the command's mount namespace (ip netns exec makes one),
+    then the shell passes the rest on to exec; a mount that fails stops the launch."""
+    for mount, ran in (("true", "exec'd\n"), ("false", "")):
+        script = gvisor.LAUNCH_SCRIPT.replace("mount -t tmpfs nc-mask /proc/sys/net/core", mount)
+        out = subprocess.run(["sh", "-c", script, "sh", "echo", "exec'd"],
+                             capture_output=True, text=True)
+        assert out.stdout == ran
 
 
 def test_state_folder_is_a_harness_name_under_the_reapers_folder():
@@ -118,8 +103,6 @@ def test_agent_dispatches_calls_onto_real_sockets_in_its_own_namespace():
 def test_unavailable_names_the_missing_package(monkeypatch):
     monkeypatch.setattr(gvisor.shutil, "which", lambda name: None if name == "runsc" else name)
     assert "Debian package runsc" in gvisor.GvisorTarget.unavailable_reason()
-    monkeypatch.setattr(gvisor.shutil, "which", lambda name: None if name == "nft" else name)
-    assert "Debian package nftables" in gvisor.GvisorTarget.unavailable_reason()
 
 
 def test_mib_counters_are_flat_group_dot_name(tmp_path):
