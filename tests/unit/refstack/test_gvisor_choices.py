@@ -780,10 +780,12 @@ def _first_flight(sack: bool):
 
 def test_probe_timeout_of_a_first_flight_is_twice_the_handshake_rtt() -> None:
     """schedulePTO: PTO = 2 * SRTT with more than one segment outstanding, no floor; SRTT the
-    handshake's one sample (from the SYN to its ACK, as netstack's now.Sub(h.startTime)): the
-    probe is due 1.152 ms after the flight, 0.2 ms after the tester's ACK. The oracle's timer
-    is netstack's; which of the two netstack meets first depends on when it reads the ACK
-    (the suites open that test without SACK: no probe)."""
+    handshake's one sample, from the SYN,ACK to its ACK (transitionToStateEstablishedLocked:
+    now.Sub(h.startTime), set by handshake.start as the SYN,ACK goes; the TSecr's whole
+    milliseconds instead when netstack's clock ticked between): the probe is due 1.152 ms
+    after the flight, 0.2 ms after the tester's ACK. Which of the two netstack meets first
+    depends on when it reads the ACK, which the tester's times do not show (the suites open
+    that test without SACK: no probe)."""
     c, flight = _first_flight(sack=True)
     assert c.stack.poll_at() == pytest.approx(WRITE + 2 * HANDSHAKE_ACK)
     # The ACK read first: the eleventh segment, new data, no probe.
