@@ -1263,6 +1263,11 @@ LWIP = Profile(
     abort_on_in_order_data_after_close=True,  # tcp_in.c tcp_input: TF_RXCLOSED -> tcp_abort
     close_unread_resets_open_states_only=True,  # tcp.c tcp_close_shutdown
     recv_error_twice=True,  # api_msg.c err_tcp, api_lib.c netconn_recv_data
+    # A RST in CLOSING or LAST-ACK: tcp_in.c tcp_input calls TCP_EVENT_ERR(ERR_RST) for
+    # TF_RESET in every state; api_msg.c err_tcp keeps it (conn->pending_err), and the next
+    # send's lwip_netconn_do_write takes it (netconn_err) before it finds no pcb: ECONNRESET,
+    # then ENOTCONN (stateful 9cddc6abd461, as at Linux).
+    reset_closing_econnreset=True,
     # RFC 1337 3 (F1): tcp_in.c tcp_timewait_input returns on any RST ("RFC 1337: in
     # TIME_WAIT, ignore RST"), where RFC 9293 3.10.7.4 ends TIME-WAIT on one at RCV.NXT.
     time_wait_ignores_rst=True,

@@ -292,3 +292,20 @@ def test_text_filling_part_of_a_gap(profile) -> None:
     (prediction,) = reaction.predictions
     assert dissect(reaction.frames[0]).tcp.ack == dup.ack + 1
     assert ("timing.delay_ms" in prediction.variance) is (profile is LWIP)
+
+
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_reset_in_last_ack_reported_to_send(profile) -> None:
+    """CLOSE-WAIT, shutdown(SHUT_WR) (LAST-ACK), then a RST at RCV.NXT: RFC 9293 3.10.7.4
+    closes without a "connection reset", so send() finds the sending side shut (EPIPE);
+    lwIP's tcp_input raises ERR_RST in every state and err_tcp keeps it pending, so send()
+    reports ECONNRESET once, then ENOTCONN (no pcb: ERR_CONN) (stateful finding
+    9cddc6abd461)."""
+    c = bring_to(State.CLOSE_WAIT, profile)
+    c.note(c.stack.shutdown(c.fd, 1, 0.0).reaction)  # SHUT_WR: our FIN
+    assert c.state() is State.LAST_ACK
+    c.note(c.seg(RST))
+    assert c.state() is State.CLOSED
+    got = [c.stack.send(c.fd, b"x", 0.0).errno for _ in range(2)]
+    assert got == ([errno.ECONNRESET, errno.ENOTCONN] if profile is LWIP
+                   else [errno.EPIPE, errno.EPIPE])
