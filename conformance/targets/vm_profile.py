@@ -46,6 +46,10 @@ SERIES_CHOICES: dict[tuple[int, int], dict[str, Any]] = {
         # decode_session6: nexthdr = nh[IP6CB(skb)->nhoff] but ports at offset
         # sizeof(struct ipv6hdr): after an extension header, the ports are its octets.
         "xfrm6_ports_after_fixed_header": True,
+        # tcp_check_req has no tsecr_reject ("it would be not so bad idea to check
+        # rcv_tsecr"): a segment to a request socket is judged by PAWS, its ACK field and the
+        # window alone, whatever its TSecr (RFC 9293 3.10.7.4).
+        "reqsk_tsecr_check": False,
     },
 }
 
