@@ -707,6 +707,9 @@ class Profile:
     # max(TCP_INIT_CWND, cwnd, reordering + 1) x per-MSS skb memory, at most tcp_wmem[2].
     # an skb's truesize without payload: tcp_stream_alloc_skb's SKB_TRUESIZE(skb_end_offset)
     skb_truesize: int = 832
+    # MAX_TCP_HEADER (include/net/tcp.h: L1_CACHE_ALIGN(128 + MAX_HEADER), a build choice:
+    # netdevice.h's LL_MAX_HEADER and tunnels), the head tcp_sndbuf_expand counts per MSS.
+    max_tcp_header: int = 256
     sndbuf_expand: int = 2
     send_buffer_max: int = 4194304  # tcp_wmem[2]
     # RFC 5961 5.2's MAX.SND.WND is the largest window the peer offered, its SYN's too. Linux
