@@ -414,7 +414,8 @@ class VmTarget(Target):
         facts = self.vm.facts if self.vm is not None else {}
         profile, self.choices_modelled = vm_profile.vm_profile(
             str(facts.get("kernel", "")), self._dut_sysctls, bool(facts.get("ipv6_ipsec")),
-            bool(facts.get("xfrm4_tunnel")), bool(facts.get("ipv4_ipsec")), self.build_config)
+            bool(facts.get("xfrm4_tunnel")), bool(facts.get("ipv4_ipsec")), self.build_config,
+            facts.get("virtio_net_napi_tx"))
         return profile
 
     def dut_sysctls(self) -> dict[str, str]:

@@ -119,13 +119,18 @@ XFRM4_TUNNEL_PROTOCOLS = (4, 41)
 
 def vm_profile(release: str, sysctls: dict[str, str], ipv6_ipsec: bool,
                xfrm4_tunnel: bool = False, ipv4_ipsec: bool = False,
-               config: dict[str, str] | None = None) -> tuple[Profile, bool]:
+               config: dict[str, str] | None = None, napi_tx: str | None = None
+               ) -> tuple[Profile, bool]:
     """The profile for a VM running ``release`` whose DUT namespace has ``sysctls`` (as read
     there: an absent key is a missing feature); ``xfrm4_tunnel``: the module is loaded, so
     IPv4 protocols 4 and 41 have a handler (profile ipv4_tunnel_protocols); ``ipv4_ipsec``:
     ah4 and esp4 are loaded; ``config``: the kernel's build configuration (vm_kernel's
-    build_config; the send buffer's sizes). True when the series' choices are modelled."""
-    changes: dict[str, Any] = {"ipv6_ipsec": ipv6_ipsec, "ipv4_ipsec": ipv4_ipsec}
+    build_config; the send buffer's sizes); ``napi_tx``: virtio_net's parameter as the VM
+    reads it ("N": no TX NAPI, a sent skb is freed at the next transmission, so the NIC
+    holds the last frame it sent: profile nic_holds_last_frame). True when the series'
+    choices are modelled."""
+    changes: dict[str, Any] = {"ipv6_ipsec": ipv6_ipsec, "ipv4_ipsec": ipv4_ipsec,
+                               "nic_holds_last_frame": napi_tx == "N"}
     changes.update(send_buffer_sizes(release, config or {}))
     if xfrm4_tunnel:
         changes["ipv4_tunnel_protocols"] = XFRM4_TUNNEL_PROTOCOLS
