@@ -80,3 +80,10 @@ def test_build_config_read_beside_the_image(tmp_path):
     assert build_config(Kernel(tree / "bzImage", None)) == {}
     (tmp_path / "linux" / ".config").write_text("CONFIG_HYPERV_NET=y\n")
     assert build_config(Kernel(tree / "bzImage", None)) == {"CONFIG_HYPERV_NET": "y"}
+
+
+def test_virtio_net_without_tx_napi_holds_the_last_frame():
+    held, _ = vm_profile("6.1.0-57-amd64", {}, ipv6_ipsec=True, napi_tx="N")
+    freed, _ = vm_profile("6.1.0-57-amd64", {}, ipv6_ipsec=True, napi_tx="Y")
+    assert held.nic_holds_last_frame and not freed.nic_holds_last_frame
+    assert not LINUX.nic_holds_last_frame
