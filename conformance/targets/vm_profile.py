@@ -4,7 +4,9 @@
 What a kernel has is read from the kernel itself where it can be: a sysctl the VM's DUT
 namespace lacks turns its feature off (``tcp_syn_linear_timeouts``, 6.5+: none means SYN
 retransmissions back off from the first, RFC 6298 5.5); ESP and AH over IPv6 are known when
-the VM loaded esp6 and ah6. What only the source tells is data per release series
+the VM loaded esp6 and ah6; the send buffer's sizes follow the kernel's build configuration
+(MAX_TCP_HEADER); virtio_net without TX NAPI holds the last frame it sent (the harness's
+napi_tx=0, read back in the VM). What only the source tells is data per release series
 (:data:`SERIES_CHOICES`), each entry naming the function of that series' source that makes the
 choice (read in Debian's linux-source-6.1, 6.1.x) and measured on the VM; a series not listed
 is judged as 6.18 and the run records that its choices are not modelled.

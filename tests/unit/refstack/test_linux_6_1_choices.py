@@ -1,7 +1,8 @@
 """Choices of Linux 6.1 (the ``vm`` target's default kernel) the `linux` profile (6.18) makes
 otherwise, each against the `linux` and the `rfc` profiles: TS.Recent from an old ACK (6.1's
-tcp_ack at old_ack) and the TCP MD5 parse that gives up at broken framing (6.1's
-tcp_parse_md5sig_option)."""
+tcp_ack at old_ack), the TCP MD5 parse that gives up at broken framing (6.1's
+tcp_parse_md5sig_option), text beyond the window's edge kept (tcp_sequence) and a request
+socket that does not check TSecr (tcp_check_req without tsecr_reject)."""
 
 from __future__ import annotations
 
