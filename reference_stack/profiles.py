@@ -357,6 +357,11 @@ class Profile:
     # segments collapsed into it up to an MSS by tcp_retrans_try_collapse): never data that
     # was not sent before, and no new data beside it.
     rto_retransmits_head: bool = False
+    # The NIC holds the last frame it sent until it sends another (virtio_net without TX NAPI
+    # frees a sent skb at its next start_xmit, free_old_xmit_skbs): that segment's skb stays
+    # cloned, and Linux's tcp_retrans_try_collapse does not collapse it into the head it
+    # retransmits (tcp_can_collapse: skb_cloned). RFC 9293 3.8.1 allows either.
+    nic_holds_last_frame: bool = False
     # RFC 1122 4.2.2.13: closing with unread data SHOULD send a RST (an ABORT, which RFC 9293
     # 3.10.5 sends in no state past CLOSE-WAIT). Linux tcp_close resets on unread data in any
     # state, CLOSING and LAST-ACK too (tcp_send_active_reset).
@@ -707,6 +712,9 @@ class Profile:
     # max(TCP_INIT_CWND, cwnd, reordering + 1) x per-MSS skb memory, at most tcp_wmem[2].
     # an skb's truesize without payload: tcp_stream_alloc_skb's SKB_TRUESIZE(skb_end_offset)
     skb_truesize: int = 832
+    # MAX_TCP_HEADER (include/net/tcp.h: L1_CACHE_ALIGN(128 + MAX_HEADER), a build choice:
+    # netdevice.h's LL_MAX_HEADER and tunnels), the head tcp_sndbuf_expand counts per MSS.
+    max_tcp_header: int = 256
     sndbuf_expand: int = 2
     send_buffer_max: int = 4194304  # tcp_wmem[2]
     # RFC 5961 5.2's MAX.SND.WND is the largest window the peer offered, its SYN's too. Linux

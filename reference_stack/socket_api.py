@@ -404,7 +404,7 @@ class SocketApi:
     def _sndbuf(self, s: Socket, tcb: Tcb) -> tuple[int, int]:
         p = self.tcp.profile
         return send_buffer.sndbuf_bounds(s.sndbuf, s.sndbuf_locked, tcb, p.sndbuf_expand,
-                                         p.send_buffer_max, p.dupthresh)
+                                         p.send_buffer_max, p.dupthresh, p.max_tcp_header)
 
     def _accounted(self, s: Socket, tcb: Tcb, asked: int, urgent: bool,
                    take: int | None) -> int:

@@ -172,6 +172,8 @@ class ReferenceStack:
         if tcp_out:
             self.iface.send_tcp(tcp_out, now, trace, out)
             tcp_out.clear()
+        elif out:  # (the NIC's last frame is not a TCP segment: profile nic_holds_last_frame)
+            self.tcp.sender.held = None
         if self._nd.unarmed:  # neighbour timers set while sending (iface/nud.py)
             nud.arm(self.iface, now)
         records = trace.records

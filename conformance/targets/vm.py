@@ -207,6 +207,7 @@ class VmTarget(Target):
         self.config = config  # applied inside the VM; the host's namespace stays silent
         self.fabric = Fabric(plan, silent_config(DutConfig()), pool_size=0)
         self.kernel = selected_kernel()
+        self.build_config = vm_kernel.build_config(self.kernel)
         self.accel = os.environ.get(ACCEL_ENV, "tcg")
         self.packet_socket: PacketRing | None = None
         self.vm: Vm | None = None
@@ -413,7 +414,8 @@ class VmTarget(Target):
         facts = self.vm.facts if self.vm is not None else {}
         profile, self.choices_modelled = vm_profile.vm_profile(
             str(facts.get("kernel", "")), self._dut_sysctls, bool(facts.get("ipv6_ipsec")),
-            bool(facts.get("xfrm4_tunnel")), bool(facts.get("ipv4_ipsec")))
+            bool(facts.get("xfrm4_tunnel")), bool(facts.get("ipv4_ipsec")), self.build_config,
+            facts.get("virtio_net_napi_tx"))
         return profile
 
     def dut_sysctls(self) -> dict[str, str]:

@@ -111,6 +111,24 @@ def user_kernel(image: str, modules: str | None) -> Kernel:
     return Kernel(path.resolve(), mods.resolve() if mods else None)
 
 
+def build_config(kernel: Kernel) -> dict[str, str]:
+    """The kernel's build configuration (``CONFIG_X`` to its value: y, m, a number or a quoted
+    text), from Debian's /boot layout (``config-<version>`` beside ``vmlinuz-<version>``) or a
+    build tree's ``.config`` (beside ``vmlinux``, or three folders above
+    ``arch/x86/boot/bzImage``); empty when there is none."""
+    image = kernel.image
+    version = image.name.removeprefix("vmlinuz-")
+    candidates = [image.parent / f"config-{version}", image.parent / ".config"]
+    if len(image.parents) > 3:
+        candidates.append(image.parents[3] / ".config")
+    for path in candidates:
+        if path.is_file():
+            pairs = (line.split("=", 1) for line in path.read_text(errors="replace").splitlines()
+                     if line.startswith("CONFIG_") and "=" in line)
+            return {key: value for key, value in pairs}
+    return {}
+
+
 # -- modules ----------------------------------------------------------------------------------
 
 

@@ -93,7 +93,7 @@ def _ack_at_snd_max(trace: Trace, tcb: Tcb) -> int:
 class Sender:
     """Emits segments of connections into an output list, recording each in the trace."""
 
-    __slots__ = ("profile", "out", "trace", "minisock")
+    __slots__ = ("profile", "out", "trace", "minisock", "held")
 
     def __init__(self, profile: Profile, out: list[OutSegment], trace: Trace) -> None:
         self.profile = profile
@@ -102,6 +102,10 @@ class Sender:
         # True while a Linux timewait socket (TIME-WAIT, FIN-WAIT-2) handles a segment: what
         # it sends leaves from the control socket (tcp/dont_fragment.py)
         self.minisock = False
+        # With the profile's nic_holds_last_frame: the connection and sequence number of the
+        # segment the interface sent last when it carried sequence space (None: another
+        # frame went after it; Stack._finish clears it for a frame of another protocol).
+        self.held: tuple[Tcb, int] | None = None
 
     # -- segments of a connection --------------------------------------------------------
 
@@ -189,6 +193,8 @@ class Sender:
                     p, tcb, flags, len(wire) - 20, self.minisock, self.trace)))
             self.trace.records.append(("tcp", REPLY, rule, (_reply_detail, (
                 flags, seq, ack, len(payload)))))  # (trace.note, inline)
+            if p.nic_holds_last_frame:
+                self.held = (tcb, seq) if payload or flags & (SYN | FIN) else None
             return
         if opts is None:
             opts = data_options(ts, ())
@@ -205,6 +211,8 @@ class Sender:
             self.profile, tcb, flags, len(seg.emit(tcb.local_ip, tcb.remote_ip)) - 20,
             self.minisock, self.trace)
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance, df)
+        if p.nic_holds_last_frame and (payload or flags & (SYN | FIN)):
+            self.held = (tcb, seq)
 
     def send_ack(self, tcb: Tcb, now: float, rule: str, may_delay: bool = False) -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 3.10.7.4).
@@ -296,6 +304,7 @@ class Sender:
     def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict,
              df: bool | None = None) -> None:
         self.out.append((src, dst, seg, rule, variance, None, df))
+        self.held = None  # (emit names its own segment after this)
         self.trace.note("tcp", REPLY, rule, _reply_detail, seg.flags, seg.seq, seg.ack,
                         len(seg.payload))
 
@@ -311,6 +320,7 @@ class Sender:
         msg_more_clears_psh)."""
         probe = probe or head
         corked = corked or tcb.cork
+        held = None  # (a head retransmission: where a segment the NIC holds begins)
         cork_held = False
         state = tcb.state
         if state in OPENING_STATES:
@@ -371,6 +381,9 @@ class Sender:
                     sent = tcb.sent_at.get(snd_nxt)
                     if sent is not None and self.profile.rto_resends_head_segment:
                         n = min(n, seq_diff(sent[0], snd_nxt))  # (its boundaries as sent)
+                    held = self._held_by_nic(tcb, snd_nxt)
+                    if held is not None:
+                        n = min(n, seq_diff(held, snd_nxt))
                 if n <= 0:
                     break
                 if corked and n < mss and n == unsent and not probe and not tcb.fin_queued:
@@ -395,7 +408,7 @@ class Sender:
                 last = n == unsent
                 # (gVisor: "Netstack queues FIN segments without data", snd.go: its own.)
                 fin = (last and tcb.fin_queued and not self._fin_apart(tcb, seq)
-                       and not self.profile.fin_own_segment)
+                       and not self.profile.fin_own_segment and held != end)
                 flags = ACK | (PSH if last and not no_push else 0) | (FIN if fin else 0)
                 if fin:
                     tcb.fin_seq = end
@@ -476,6 +489,22 @@ class Sender:
         write queue, goes after it as new data, subject to tcp_cwnd_test)."""
         return (self.profile.fin_obeys_cwnd and tcb.fin_seq is None
                 and seq_lt(seq, tcb.snd_max))
+
+    def _held_by_nic(self, tcb: Tcb, head: int) -> int | None:
+        """Where the segment the NIC still holds begins, when it is this connection's and
+        follows the retransmitted head at ``head`` (profile nic_holds_last_frame): Linux's
+        tcp_retrans_try_collapse stops at an skb still cloned (tcp_can_collapse: skb_cloned),
+        and a driver that frees a sent skb only at its next transmission (virtio_net without
+        TX NAPI: start_xmit -> free_old_xmit_skbs) holds the clone of the last frame it sent
+        until another frame goes. RFC 9293 3.8.1 lets a retransmission be repacketized or
+        not; recorded."""
+        held = self.held
+        if held is None or held[0] is not tcb or not seq_lt(head, held[1]):
+            return None
+        self.trace.add("tcp", EVENT, "LINUX-tcp_can_collapse-skb-cloned",
+                       f"the segment at {held[1]}, the last frame sent, is still the NIC's: "
+                       "not collapsed into the head")
+        return held[1]
 
     def _fin_held(self, tcb: Tcb) -> bool:
         """A FIN the profile holds back for the peer's window (fin_obeys_send_window): the

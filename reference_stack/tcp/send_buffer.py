@@ -120,23 +120,25 @@ def size_goal(tcb: Tcb, urgent: bool = False) -> int:
     return max(goal // mss * mss, mss)
 
 
-def _per_mss(mss: int) -> int:
-    """tcp_sndbuf_expand's worst case of one skb per MSS, its head a power of two."""
-    return 1 << (mss + MAX_TCP_HEADER + SKB_SHINFO - 1).bit_length()
+def _per_mss(mss: int, head: int = MAX_TCP_HEADER) -> int:
+    """tcp_sndbuf_expand's worst case of one skb per MSS, its head (``head``: the kernel's
+    MAX_TCP_HEADER) and skb_shared_info rounded up to a power of two."""
+    return 1 << (mss + head + SKB_SHINFO - 1).bit_length()
 
 
 def sndbuf_bounds(sndbuf: int, locked: bool, tcb: Tcb, expand: int, most: int,
-                  reordering: int = 3) -> tuple[int, int]:
+                  reordering: int = 3, head: int = MAX_TCP_HEADER) -> tuple[int, int]:
     """sk_sndbuf as the oracle knows it: exact once the user set SO_SNDBUF; else at least
     what tcp_sndbuf_expand gives at ESTABLISHED (tcp_init_buffer_space: max(TCP_INIT_CWND,
     tp->reordering + 1) segments, ``reordering`` being net.ipv4.tcp_reordering, the profile's
     dupthresh; measured 69120 with BBR, 3 x 10 x 2304, and 76032 = 3 x 11 x 2304 with
-    tcp_reordering 10) and at most tcp_wmem[2] (tcp_new_space grows it with the congestion
+    tcp_reordering 10; 87040 = 2 x 10 x 4352 on Debian's 6.1, whose MAX_TCP_HEADER
+    ``head`` is 320) and at most tcp_wmem[2] (tcp_new_space grows it with the congestion
     window once a sender found the buffer full)."""
     if locked:
         return sndbuf, sndbuf
     segments = max(TCP_INIT_CWND, reordering + 1)
-    grown = min(expand * segments * (_per_mss(tcb.mss) + SKB_STRUCT), most)
+    grown = min(expand * segments * (_per_mss(tcb.mss, head) + SKB_STRUCT), most)
     low = max(sndbuf, grown)
     return low, max(low, most)
 

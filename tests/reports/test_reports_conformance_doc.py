@@ -62,3 +62,18 @@ def test_an_intermittent_entry_that_passed_is_still_a_non_conformance():
     # its requirement counts as an expected failure, not a pass
     run["tests"][0].update(outcome="xpassed", xfail_intermittent="failed 7 of 12 runs")
     assert "| RFC 9293 | MUST | 0/1 (1) |" in render([run])
+
+
+def test_the_runs_table_names_each_stack_and_the_vms_kernel():
+    linux, vm, lwip = _run("linux"), _run("vm"), _run("lwip")
+    vm["environment"].update(kernel="6.1.0-57-amd64", host_kernel="6.18.44",
+                             kernel_choices_modelled=True)
+    lwip["environment"]["lwip"] = "2.1.3"
+    text = render([lwip, vm, linux])
+    assert text.index("| linux | Linux 6.18.44 |") < text.index("| vm | Linux 6.1.0-57-amd64 "
+                                                                 "under qemu |")
+    assert "| lwip | lwIP 2.1.3 |" in text
+    assert "### vm (1)" in text and "--target vm --suite" in text
+    vm["environment"].update(kernel="5.15.0", kernel_choices_modelled=False)
+    assert ("| vm | Linux 5.15.0 under qemu (judged as 6.18: its series is not modelled) |"
+            in render([vm]))

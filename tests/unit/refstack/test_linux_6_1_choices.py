@@ -1,7 +1,8 @@
 """Choices of Linux 6.1 (the ``vm`` target's default kernel) the `linux` profile (6.18) makes
 otherwise, each against the `linux` and the `rfc` profiles: TS.Recent from an old ACK (6.1's
-tcp_ack at old_ack) and the TCP MD5 parse that gives up at broken framing (6.1's
-tcp_parse_md5sig_option)."""
+tcp_ack at old_ack), the TCP MD5 parse that gives up at broken framing (6.1's
+tcp_parse_md5sig_option), text beyond the window's edge kept (tcp_sequence) and a request
+socket that does not check TSecr (tcp_check_req without tsecr_reject)."""
 
 from __future__ import annotations
 
@@ -65,3 +66,18 @@ def test_text_beyond_the_edge_while_text_is_unread(profile) -> None:
     assert bool(tcb.recv.ooo) is (profile is not LINUX)
     kept = "LINUX-tcp_sequence-text-beyond-edge-kept" in r.rules()
     assert kept is (profile is LINUX_6_1)  # RFC: trimmed to the window
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=IDS)
+def test_ack_to_a_request_socket_with_a_tsecr_no_syn_ack_carried(profile) -> None:
+    from reference_stack.tcp.request_sock import RULE_TSECR
+    from tests.unit.refstack.test_request_sock_tsecr import _half_open, _ts
+
+    c, synack = _half_open(profile)
+    r = c.seg(ACK, options=_ts(synack.timestamps[0] + 100000))
+    # 6.18's tcp_check_req answers it as out of the window (tsecr_reject); 6.1's has no TSecr
+    # check and RFC 9293 3.10.7.4 none either: the ACK completes the handshake.
+    rejected = profile is LINUX
+    assert (RULE_TSECR in r.rules()) is rejected
+    assert [s.flags for s in c.note(r)] == ([ACK] if rejected else [])
+    assert (c.state() is State.ESTABLISHED) is not rejected

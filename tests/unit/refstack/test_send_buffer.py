@@ -209,3 +209,18 @@ def test_the_grown_buffer_counts_the_reordering_degree(reordering, segments) -> 
     per_skb = send_buffer._per_mss(c.tcb().mss) + send_buffer.SKB_STRUCT
     got = c.stack.getsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, 0.0).value
     assert got == min(3 * segments * per_skb, profile.send_buffer_max)
+
+
+@pytest.mark.parametrize("head,expected", [(256, 46080), (320, 87040)])
+def test_the_grown_buffer_counts_the_kernels_max_tcp_header(head, expected) -> None:
+    """tcp_sndbuf_expand's head per MSS is MAX_TCP_HEADER, a build choice: MSS 1460 with the
+    linux profile's 256 fits a 2048-octet head (10 x 2 x 2304 = 46080, measured on 6.18);
+    Debian's 320 (LL_MAX_HEADER 128 + 48 for tunnels) needs 4096: 10 x 2 x 4352 = 87040,
+    measured on Debian's 6.1 (the vm target's kernel)."""
+    import dataclasses
+
+    profile = dataclasses.replace(LINUX, max_tcp_header=head)
+    c = bring_to(State.ESTABLISHED, profile)
+    c.tcb().mss = 1460  # (the peer's MSS option on an Ethernet link)
+    got = c.stack.getsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, 0.0).value
+    assert got == expected
