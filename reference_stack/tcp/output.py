@@ -194,7 +194,7 @@ class Sender:
             self.trace.records.append(("tcp", REPLY, rule, (_reply_detail, (
                 flags, seq, ack, len(payload)))))  # (trace.note, inline)
             if p.nic_holds_last_frame:
-                self.held = (tcb, seq) if payload or flags & (SYN | FIN) else None
+                self._nic_sent(tcb, seq, bool(payload or flags & (SYN | FIN)))
             return
         if opts is None:
             opts = data_options(ts, ())
@@ -211,8 +211,19 @@ class Sender:
             self.profile, tcb, flags, len(seg.emit(tcb.local_ip, tcb.remote_ip)) - 20,
             self.minisock, self.trace)
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance, df)
-        if p.nic_holds_last_frame and (payload or flags & (SYN | FIN)):
-            self.held = (tcb, seq)
+        if p.nic_holds_last_frame:
+            self._nic_sent(tcb, seq, bool(payload or flags & (SYN | FIN)))
+
+    def _nic_sent(self, tcb: Tcb, seq: int, in_queue: bool) -> None:
+        """What the NIC holds once this segment went (profile nic_holds_last_frame): its
+        transmission freed the clone held before (free_old_xmit_skbs), and it holds this one's
+        when the segment carries sequence space (a clone of the write queue's skb). Not for a
+        retransmission of the very segment it held: that skb was still cloned, so Linux's
+        __tcp_transmit_skb sent a copy of it (pskb_copy), which shares nothing with the queue
+        (measured on the VM: data, FIN, the probe's FIN again, then the RTO's head [FP.])."""
+        held = self.held
+        again = held is not None and held[0] is tcb and held[1] == seq
+        self.held = (tcb, seq) if in_queue and not again else None
 
     def send_ack(self, tcb: Tcb, now: float, rule: str, may_delay: bool = False) -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 3.10.7.4).

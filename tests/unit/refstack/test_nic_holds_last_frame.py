@@ -15,8 +15,9 @@ from reference_stack.socket_api import SHUT_WR
 from reference_stack.tcp.state import State
 from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP
-from reference_stack.wire.tcp import FIN, PSH
+from reference_stack.wire.tcp import ACK, FIN, PSH, SYN
 from tests.unit.refstack.conn import bring_to
+from tests.unit.refstack.harness import syn_options
 
 HELD = dataclasses.replace(LINUX, nic_holds_last_frame=True)
 RULE = "LINUX-tcp_can_collapse-skb-cloned"
@@ -53,4 +54,24 @@ def test_the_rto_collapses_the_fin_unless_the_nic_holds_it(profile) -> None:
 
 def test_a_frame_sent_after_the_fin_frees_it() -> None:
     again, r = _data_then_fin(HELD, echo_between=True)
+    assert again.payload == b"probe me" and again.flags & FIN and RULE not in r.rules()
+
+
+def test_a_probe_resending_the_held_fin_frees_it() -> None:
+    """SACK: the tail loss probe resends the FIN while the NIC still holds its clone, so Linux
+    sends a copy (__tcp_transmit_skb: pskb_copy of a cloned skb) and the queue's FIN is shared
+    no more: the RTO collapses it into the head (the vm's test_orphan_retries, session 12)."""
+    c = bring_to(State.LISTEN, HELD)
+    c.note(c.advance(SYN, options=syn_options(wscale=None)))
+    c.note(c.seg(ACK))
+    fd = c.stack.accept(c.listen_fd).value[0]
+    (data,) = c.note(c.stack.send(fd, b"probe me", 0.0).reaction)
+    (fin,) = c.note(c.stack.shutdown(fd, SHUT_WR, 0.001).reaction)
+    tcb = c.tcb()
+    sent = []
+    while tcb.retries == 0:
+        r = c.stack.poll(c.stack.poll_at())
+        sent += c.note(r)
+    probe, again = sent[0], sent[-1]
+    assert probe.flags & FIN and probe.seq == fin.seq  # the loss probe: the FIN again
     assert again.payload == b"probe me" and again.flags & FIN and RULE not in r.rules()
