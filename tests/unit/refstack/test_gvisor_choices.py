@@ -840,3 +840,23 @@ def test_fin_waits_after_an_rto_and_an_ack_of_part_of_the_data(whole) -> None:
     c.seg(ACK, ack=data.seq + 1)
     fins = [s for s in tcp_of(c.stack.close(c.fd, now + 0.001).reaction) if s.flags & FIN]
     assert (fins == []) == whole
+
+
+@pytest.mark.parametrize("after_fin", [True, False], ids=["gvisor", "at-close"])
+def test_no_abort_after_close_while_the_fin_waits(after_fin) -> None:
+    """Stateful finding d28c7cceaddc: one octet sent and resent by the RTO (cwnd one
+    segment), close() (the FIN held by cwnd), then an empty segment beyond RCV.NXT that
+    acknowledges the octet. netstack is still ESTABLISHED (snd.go maybeSendSegment enters
+    FIN-WAIT-1 as the FIN goes): no abort, the ACK opens cwnd and the FIN goes; applying the
+    checks after close() from close() on would abort (RST)."""
+    profile = dataclasses.replace(GVISOR, closing_checks_after_fin_sent=after_fin)
+    c = bring_to(State.ESTABLISHED, profile)
+    (data,) = [s for s in c.note(c.stack.send(c.fd, b"a", 0.001).reaction) if s.payload]
+    now = 0.001
+    while c.tcb().cwnd > c.tcb().mss:  # the loss probe, then the RTO
+        now = c.stack.poll_at()
+        c.note(c.stack.poll(now))
+    assert not [s for s in tcp_of(c.stack.close(c.fd, now).reaction) if s.flags & FIN]
+    c.tester.now = now + 0.001
+    answers = tcp_of(c.seg(ACK, seq=c.snd_nxt + 622, ack=data.seq + 1))
+    assert [s.flags & (FIN | RST) for s in answers] == ([FIN] if after_fin else [RST])
