@@ -4,8 +4,8 @@ cannot state (conformance.judge.store: the entries naming an ``analysis`` by id)
 from __future__ import annotations
 
 from conformance.judge.store import Context
-from reference_stack.wire.frame import dissect
 from reference_stack.tcp.seq import seq_diff
+from reference_stack.wire.frame import dissect
 from reference_stack.wire.tcp import ACK, RST
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from conformance.judge.store import Context
 from conformance.targets.gvisor_analyses import earlier_ack_of_unsent_data_answered
-from fuzz.session import CANONICAL_CONSTANTS
 from fuzz.seqspace import CANONICAL_DUT_ISN
+from fuzz.session import CANONICAL_CONSTANTS
 from reference_stack.profiles import GVISOR
 from reference_stack.wire.tcp import ACK, FIN
 from tests.unit.refstack.harness import RawPeer, make_stack
