@@ -37,9 +37,11 @@ def closed_receiver(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> b
             seq_gt(seg.ack, tcb.snd_nxt):
         return False
     trace = layer.trace
-    if layer.profile.closing_checks_after_fin_sent and not tcb.fin_sent():
-        # snd.go maybeSendSegment: netstack is in StateFinWait1 once its FIN goes out; with
-        # the FIN still queued it is ESTABLISHED and rcv.go skips handleRcvdSegmentClosing.
+    if layer.profile.closing_checks_after_fin_sent and (
+            tcb.fin_seq is None or not seq_gt(tcb.snd_max, tcb.fin_seq)):
+        # snd.go maybeSendSegment: netstack is in StateFinWait1 once its FIN first goes out
+        # (SND.MAX beyond it: an RTO's go-back does not undo that); with the FIN still queued
+        # it is ESTABLISHED and rcv.go skips handleRcvdSegmentClosing.
         trace.add("tcp", EVENT, RULE_CLOSING_AFTER_FIN_SENT,
                   "FIN not yet sent: no checks after close()")
         return False

@@ -860,3 +860,18 @@ def test_no_abort_after_close_while_the_fin_waits(after_fin) -> None:
     c.tester.now = now + 0.001
     answers = tcp_of(c.seg(ACK, seq=c.snd_nxt + 622, ack=data.seq + 1))
     assert [s.flags & (FIN | RST) for s in answers] == ([FIN] if after_fin else [RST])
+
+
+def test_abort_after_close_once_the_fin_went_out_even_after_the_rto() -> None:
+    """The FIN sent, then resent by the RTO: netstack stays in FIN-WAIT-1 (maybeSendSegment
+    moved it there as the FIN first went out; closing_checks_after_fin_sent looks at SND.MAX,
+    which a timeout's go-back leaves), so an empty segment beyond RCV.NXT after close()
+    aborts (handleRcvdSegmentClosing)."""
+    c = bring_to(State.ESTABLISHED, GVISOR)
+    fins = [s for s in c.note(c.stack.close(c.fd, 0.001).reaction) if s.flags & FIN]
+    assert fins and c.tcb().fin_sent()
+    now = c.stack.poll_at()
+    assert [s.flags & FIN for s in c.note(c.stack.poll(now))] == [FIN]
+    c.tester.now = now + 0.001
+    answers = tcp_of(c.seg(ACK, seq=c.snd_nxt + 622, ack=fins[0].seq))
+    assert [s.flags & RST for s in answers] == [RST]
