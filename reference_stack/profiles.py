@@ -297,6 +297,18 @@ class Profile:
     # appropriate byte counting without its L limit); so does gVisor's reno.go/cubic.go
     # updateSlowStart. The rule id the oracle records for it ("" : the RFC's min(N, SMSS)).
     slow_start_counts_segments: str = ""
+    # RFC 5681 3.1 grows cwnd by what an ACK acknowledges; gVisor's snd.go handleRcvdSegment
+    # passes cc.Update(originalOutstanding - s.Outstanding), the segments the ACK removed
+    # from the write list: one it acknowledges only in part is trimmed (TrimFront) and still
+    # counts as outstanding, so such an ACK grows cwnd by nothing (slow start, reno.go
+    # updateSlowStart, and congestion avoidance alike).
+    slow_start_whole_segments: bool = False
+    # RFC 9293 3.10.4: CLOSE in ESTABLISHED enters FIN-WAIT-1 (the FIN queued). gVisor's
+    # endpoint leaves ESTABLISHED only when the FIN segment goes out (snd.go maybeSendSegment:
+    # setEndpointState(StateFinWait1)), so while the congestion window holds the FIN
+    # (fin_obeys_cwnd) rcv.go handleRcvdSegment skips handleRcvdSegmentClosing: the checks
+    # after close() (after_close_checks_before_ack) wait for the FIN to be sent.
+    closing_checks_after_fin_sent: bool = False
     # RFC 3465 2.2 (appropriate byte counting) lets slow start add min(N, L * SMSS) per ACK
     # with L up to 2; RFC 5681 3.1 RECOMMENDS L = 1 (this field: L, in segments). lwIP's
     # tcp_in.c tcp_receive takes L = 2, and 1 while the retransmissions of a timeout are
@@ -1220,6 +1232,16 @@ GVISOR = Profile(
     # snd.go sendAck -> sendEmptySegment(ACK, s.SndNxt), SndNxt never moved back by
     # retransmitTimerExpired (stateful finding 6088d0dcae92, seed 10).
     empty_ack_at_snd_max=True,
+
+    # -- gvfz12: the third 300 s stateful campaign (seed 12) --
+    # snd.go handleRcvdSegment: cc.Update(originalOutstanding - s.Outstanding); an ACK of
+    # part of a segment leaves cwnd as it was (stateful finding a7e1beb9027a: after the RTO,
+    # cwnd 1, an ACK of one of two octets, then close(): the FIN waits, fin_obeys_cwnd).
+    slow_start_whole_segments=True,
+    # snd.go maybeSendSegment: StateFinWait1 when the FIN goes out, not at close() (stateful
+    # finding d28c7cceaddc: the FIN held by cwnd 1 after the RTO, an empty segment beyond
+    # RCV.NXT draws no abort; its ACK opens cwnd and the FIN goes).
+    closing_checks_after_fin_sent=True,
 )
 
 # lwIP 2.1.3 as Debian builds it (liblwip0, the `lwip` target; lwipopts.h of the Hurd port:

@@ -4,8 +4,9 @@ cannot state (conformance.judge.store: the entries naming an ``analysis`` by id)
 from __future__ import annotations
 
 from conformance.judge.store import Context
+from reference_stack.tcp.seq import seq_diff
 from reference_stack.wire.frame import dissect
-from reference_stack.wire.tcp import RST
+from reference_stack.wire.tcp import ACK, RST
 
 
 def udp_octets_beyond_length(ctx: Context) -> bool:
@@ -32,5 +33,26 @@ def connection_reset_by_an_earlier_rst(ctx: Context) -> bool:
     return False
 
 
+def earlier_ack_of_unsent_data_answered(ctx: Context) -> bool:
+    """An earlier frame of the case (a stateful case, frames as drawn: its ACK counted from
+    the DUT's canonical ISN) acknowledged more than the DUT can have sent (its SYN, the
+    octets given to send(), a FIN) and drew an answer: netstack, ESTABLISHED to itself
+    while its FIN was still queued, took that segment past the ACK check (rcv.go
+    handleRcvdSegment) and answered it without the 500 ms limit of allowOutOfWindowAck, so
+    the limit the oracle started there does not hold back netstack's next ACK."""
+    isn = ctx.constants.get("dut_isn")
+    if isn is None or not ctx.steps:
+        return False
+    most = 2 + sum(len(step.get("data", "")) // 2 for step in ctx.steps
+                   if step.get("call") == "send")
+    for frame, answers in ctx.earlier:
+        d = dissect(frame)
+        if d.tcp is not None and d.tcp.flags & ACK and answers and \
+                seq_diff(d.tcp.ack, isn) > most:
+            return True
+    return False
+
+
 ANALYSES = {"udp-octets-beyond-length": udp_octets_beyond_length,
-            "connection-reset-by-an-earlier-rst": connection_reset_by_an_earlier_rst}
+            "connection-reset-by-an-earlier-rst": connection_reset_by_an_earlier_rst,
+            "earlier-ack-of-unsent-data-answered": earlier_ack_of_unsent_data_answered}

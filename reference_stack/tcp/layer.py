@@ -49,6 +49,7 @@ RULE_PTB_REDUCE = "RFC8201-4-MUST-reduce-on-packet-too-big"
 RULE_SLOW_START_L2 = "LWIP-tcp_receive-slow-start-two-segments"
 RULE_UTO_FROM_HEAD = "GVISOR-retransmit_timer_expired-user-timeout-from-head-send"
 RULE_RESET_CLOSING_ECONNRESET = "LINUX-tcp_reset-closing-econnreset"
+RULE_CWND_WHOLE_SEGMENTS = "GVISOR-handle_rcvd_segment-cwnd-whole-segments"
 # States whose receiver announces a reopened window after a read (receive()); a constant
 # tuple, as an Enum member's attribute lookup is slow on the hot path.
 WINDOW_UPDATE_STATES = (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2)
@@ -239,6 +240,11 @@ class TcpLayer:
         if acked > HALF:
             acked -= MOD
         grow = acked - (tcb.snd_una == tcb.iss)  # (the SYN's octet is no data: RFC 5681 3.1)
+        if grow > 0 and self.profile.slow_start_whole_segments:
+            grow = loss_probe.segments_acked(tcb, ack) * tcb.mss
+            if not grow:
+                self.trace.add("tcp", EVENT, RULE_CWND_WHOLE_SEGMENTS,
+                               "part of a segment acknowledged: cwnd unchanged")
         tcb.bytes_acked += acked
         tcb.send.acknowledge(ack)
         tcb.snd_una = ack

@@ -100,6 +100,18 @@ def head_sent(tcb: Tcb, now: float) -> float:
     return sent_at[next(iter(sent_at))][1] if sent_at else now
 
 
+def segments_acked(tcb: Tcb, ack: int) -> int:
+    """How many segments in flight an ACK up to `ack` acknowledges wholly (the ones
+    forget_sent then forgets)."""
+    count = 0
+    for end, _ in tcb.sent_at.values():
+        d = (end - ack) & 0xFFFFFFFF  # (seq_le(end, ack), inline)
+        if d and d <= HALF:
+            break
+        count += 1
+    return count
+
+
 def forget_sent(tcb: Tcb, ack: int) -> None:
     """SND.UNA moved to `ack`: the segments wholly acknowledged are forgotten, from the head
     (a segment nested in one still partly unacknowledged goes when that one does)."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from reference_stack.tcp.seq import seq_add, seq_gt, seq_in_window
 from reference_stack.tcp.state import State
-from reference_stack.trace import DROP, STATE
+from reference_stack.trace import DROP, EVENT, STATE
 from reference_stack.wire.tcp import ACK, FIN, RST, SYN, TcpRepr
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 RULE_DATA_AFTER_CLOSE = "RFC1122-4.2.2.13-SHOULD-rst-data-after-close"
 RULE_FIN_GAP = "GVISOR-handle_rcvd_segment_closing-fin-gap-aborts"
 RULE_EMPTY_BEYOND = "GVISOR-handle_rcvd_segment_closing-empty-beyond-rcv-nxt-aborts"
+RULE_CLOSING_AFTER_FIN_SENT = "GVISOR-maybe_send_segment-fin-wait-1-on-fin-sent"
 
 
 def closed_receiver(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool:
@@ -36,6 +37,14 @@ def closed_receiver(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> b
             seq_gt(seg.ack, tcb.snd_nxt):
         return False
     trace = layer.trace
+    if layer.profile.closing_checks_after_fin_sent and (
+            tcb.fin_seq is None or not seq_gt(tcb.snd_max, tcb.fin_seq)):
+        # snd.go maybeSendSegment: netstack is in StateFinWait1 once its FIN first goes out
+        # (SND.MAX beyond it: an RTO's go-back does not undo that); with the FIN still queued
+        # it is ESTABLISHED and rcv.go skips handleRcvdSegmentClosing.
+        trace.add("tcp", EVENT, RULE_CLOSING_AFTER_FIN_SENT,
+                  "FIN not yet sent: no checks after close()")
+        return False
     fin = bool(seg.flags & FIN)
     # rcv.go: `state != StateCloseWait && rcvClosed && r.RcvNxt.LessThan(endDataSeq)` ->
     # ErrConnectionAborted, in FIN-WAIT-1 and FIN-WAIT-2 alike (RFC 1122 4.2.2.13: new data

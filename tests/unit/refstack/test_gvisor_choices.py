@@ -804,3 +804,74 @@ def test_no_probe_on_a_connection_without_sack() -> None:
     after the flight is the RTO, MinRTO (200 ms) after it."""
     c, _ = _first_flight(sack=False)
     assert c.stack.poll_at() == pytest.approx(WRITE + 0.2)
+
+
+# -- cwnd grows by whole segments acknowledged (snd.go handleRcvdSegment: cc.Update(
+# originalOutstanding - s.Outstanding); profile slow_start_whole_segments) ----------------
+
+
+@pytest.mark.parametrize("profile", [GVISOR, RFC], ids=["gvisor", "rfc"])
+def test_an_ack_of_part_of_a_segment_grows_no_cwnd(profile) -> None:
+    """netstack trims a partly acknowledged segment (TrimFront) and still counts it
+    outstanding: the ACK grows cwnd by nothing, the one that completes it by a segment; the
+    rfc profile adds the octets acknowledged (RFC 5681 3.1: min(N, SMSS))."""
+    c = bring_to(State.ESTABLISHED, profile)
+    (data,) = [s for s in c.note(c.stack.send(c.fd, b"ab", 0.001).reaction) if s.payload]
+    cwnd, mss = c.tcb().cwnd, c.tcb().mss
+    c.seg(ACK, ack=data.seq + 1)
+    assert c.tcb().cwnd == (cwnd if profile is GVISOR else cwnd + 1)
+    c.seg(ACK, ack=data.seq + 2)
+    assert c.tcb().cwnd == (cwnd + mss if profile is GVISOR else cwnd + 2)
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["gvisor", "octets-counted"])
+def test_fin_waits_after_an_rto_and_an_ack_of_part_of_the_data(whole) -> None:
+    """Stateful finding a7e1beb9027a: two octets sent and resent by the RTO (cwnd one
+    segment), an ACK of the first, then close(): netstack's cwnd stays one segment, the
+    remaining octet fills it and the FIN waits (fin_obeys_cwnd); counting the octet would
+    let the FIN go."""
+    c = bring_to(State.ESTABLISHED, dataclasses.replace(GVISOR, slow_start_whole_segments=whole))
+    (data,) = [s for s in c.note(c.stack.send(c.fd, b"ab", 0.001).reaction) if s.payload]
+    now = 0.001
+    while c.tcb().cwnd > c.tcb().mss:  # the loss probe, then the RTO
+        now = c.stack.poll_at()
+        c.note(c.stack.poll(now))
+    c.tester.now = now
+    c.seg(ACK, ack=data.seq + 1)
+    fins = [s for s in tcp_of(c.stack.close(c.fd, now + 0.001).reaction) if s.flags & FIN]
+    assert (fins == []) == whole
+
+
+@pytest.mark.parametrize("after_fin", [True, False], ids=["gvisor", "at-close"])
+def test_no_abort_after_close_while_the_fin_waits(after_fin) -> None:
+    """Stateful finding d28c7cceaddc: one octet sent and resent by the RTO (cwnd one
+    segment), close() (the FIN held by cwnd), then an empty segment beyond RCV.NXT that
+    acknowledges the octet. netstack is still ESTABLISHED (snd.go maybeSendSegment enters
+    FIN-WAIT-1 as the FIN goes): no abort, the ACK opens cwnd and the FIN goes; applying the
+    checks after close() from close() on would abort (RST)."""
+    profile = dataclasses.replace(GVISOR, closing_checks_after_fin_sent=after_fin)
+    c = bring_to(State.ESTABLISHED, profile)
+    (data,) = [s for s in c.note(c.stack.send(c.fd, b"a", 0.001).reaction) if s.payload]
+    now = 0.001
+    while c.tcb().cwnd > c.tcb().mss:  # the loss probe, then the RTO
+        now = c.stack.poll_at()
+        c.note(c.stack.poll(now))
+    assert not [s for s in tcp_of(c.stack.close(c.fd, now).reaction) if s.flags & FIN]
+    c.tester.now = now + 0.001
+    answers = tcp_of(c.seg(ACK, seq=c.snd_nxt + 622, ack=data.seq + 1))
+    assert [s.flags & (FIN | RST) for s in answers] == ([FIN] if after_fin else [RST])
+
+
+def test_abort_after_close_once_the_fin_went_out_even_after_the_rto() -> None:
+    """The FIN sent, then resent by the RTO: netstack stays in FIN-WAIT-1 (maybeSendSegment
+    moved it there as the FIN first went out; closing_checks_after_fin_sent looks at SND.MAX,
+    which a timeout's go-back leaves), so an empty segment beyond RCV.NXT after close()
+    aborts (handleRcvdSegmentClosing)."""
+    c = bring_to(State.ESTABLISHED, GVISOR)
+    fins = [s for s in c.note(c.stack.close(c.fd, 0.001).reaction) if s.flags & FIN]
+    assert fins and c.tcb().fin_sent()
+    now = c.stack.poll_at()
+    assert [s.flags & FIN for s in c.note(c.stack.poll(now))] == [FIN]
+    c.tester.now = now + 0.001
+    answers = tcp_of(c.seg(ACK, seq=c.snd_nxt + 622, ack=fins[0].seq))
+    assert [s.flags & RST for s in answers] == [RST]
