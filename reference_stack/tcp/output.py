@@ -210,8 +210,10 @@ class Sender:
         df = None if self.profile.tcp_df and tcb.df is None else connection_df(
             self.profile, tcb, flags, len(seg.emit(tcb.local_ip, tcb.remote_ip)) - 20,
             self.minisock, self.trace)
+        held = self.held
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance, df)
         if p.nic_holds_last_frame:
+            self.held = held  # (_put forgets it, for the frames emit does not name)
             self._nic_sent(tcb, seq, bool(payload or flags & (SYN | FIN)))
 
     def _nic_sent(self, tcb: Tcb, seq: int, in_queue: bool) -> None:
