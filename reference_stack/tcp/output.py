@@ -104,7 +104,7 @@ class Sender:
         self.minisock = False
         # With the profile's nic_holds_last_frame: the connection and sequence number of the
         # segment the interface sent last when it carried sequence space (None: another
-        # frame went after it; Stack._finish clears it for a frame of another protocol).
+        # frame went after it: emit, reset_of, and Stack._finish for another protocol's).
         self.held: tuple[Tcb, int] | None = None
 
     # -- segments of a connection --------------------------------------------------------
@@ -210,10 +210,8 @@ class Sender:
         df = None if self.profile.tcp_df and tcb.df is None else connection_df(
             self.profile, tcb, flags, len(seg.emit(tcb.local_ip, tcb.remote_ip)) - 20,
             self.minisock, self.trace)
-        held = self.held
         self._put(tcb.local_ip, tcb.remote_ip, seg, rule, variance, df)
         if p.nic_holds_last_frame:
-            self.held = held  # (_put forgets it, for the frames emit does not name)
             self._nic_sent(tcb, seq, bool(payload or flags & (SYN | FIN)))
 
     def _nic_sent(self, tcb: Tcb, seq: int, in_queue: bool) -> None:
@@ -293,6 +291,7 @@ class Sender:
             variance["tcp.opt.tsval"] = AnyValue()  # RFC 7323 5.4: any clock
         df = None if self.profile.tcp_df else reply_df(self.profile, self.trace)
         self._put(src, dst, rst, rule, variance, df)
+        self.held = None  # (a frame of no connection went after it: nic_holds_last_frame)
 
     def abort_reset(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
         """The RST that aborts connection `tcb` on segment `seg` (new data after close, RFC
@@ -317,7 +316,6 @@ class Sender:
     def _put(self, src: bytes, dst: bytes, seg: TcpRepr, rule: str, variance: dict,
              df: bool | None = None) -> None:
         self.out.append((src, dst, seg, rule, variance, None, df))
-        self.held = None  # (emit names its own segment after this)
         self.trace.note("tcp", REPLY, rule, _reply_detail, seg.flags, seg.seq, seg.ack,
                         len(seg.payload))
 
