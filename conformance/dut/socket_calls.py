@@ -1,16 +1,18 @@
 """The DUT socket calls on real sockets of this process: each ``*_with_errno`` call of
 :class:`~conformance.dut.api.DutApi` done with ordinary system calls, its failure as an errno.
 
-Two users: :class:`~conformance.dut.kernel_sockets.KernelSocketApi` (the ``linux`` and ``vm``
-targets: sockets made inside a DUT namespace) and the ``gvisor`` target's agent, which runs
-these calls inside a runsc sandbox, whose system calls netstack serves. Every module that agent
-imports costs CPU in each sandbox's start (gVisor serves its file reads and page faults), so
-this module imports only C modules and :mod:`reference_stack.sockopt`, and what only some calls
-need (TCP_INFO's record) is imported by those calls: ``_socket`` rather than ``socket`` (the
-same calls; socket.py builds enums of every constant when imported: 50 ms of CPU in a
-sandbox), no ``typing`` (it imports ``re``, ``functools``, ``collections``: another 40 ms).
-tests/bench/gvisor_time.py measures a sandbox's CPU; tests/unit/gvisor/test_agent_imports.py
-keeps the agent's imports to this list."""
+Used by :class:`~conformance.dut.kernel_sockets.KernelSocketApi` (the ``linux`` and ``vm``
+targets: sockets made inside a DUT namespace), and served on the agent's line protocol by
+:func:`handle` (the ``vm`` target's agent, inside the VM). The ``gvisor`` target's agent makes
+the same system calls in C (conformance/targets/gvisor_agent.c: a Python agent's start cost too
+much CPU in each sandbox); tests/integration/test_gvisor_agent.py runs the same calls through
+both on the host kernel and compares their answers.
+
+It imports only C modules, :mod:`reference_stack.sockopt` and the agent's codec, and what only
+some calls need (TCP_INFO's record) is imported by those calls: ``_socket`` rather than
+``socket`` (the same calls; socket.py builds enums of every constant when imported), no
+``typing`` (it imports ``re``, ``functools``, ``collections``), so that an agent serving them
+starts fast."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import errno
 import select
 import struct
 
+from conformance.dut.agent_codec import decode, encode
 from reference_stack import sockopt
 
 TYPE_CHECKING = False
@@ -210,3 +213,24 @@ class SocketCalls:
             except OSError:
                 pass
         self.sockets.clear()
+
+
+def handle(api: SocketCalls, message: dict[str, Any]) -> dict[str, Any]:
+    """One request of the agent's line protocol (conformance.dut.agent) executed on ``api``;
+    every outcome is a reply (errno 0 on success)."""
+    reply: dict[str, Any] = {"id": message.get("id")}
+    call = str(message.get("call"))
+    if call == "close_all":
+        api.close_all()
+        return {**reply, "value": None, "errno": 0}
+    method = getattr(api, f"{call}_with_errno", None)
+    if method is None or call.startswith("_"):
+        return {**reply, "value": None, "errno": errno.ENOSYS, "detail": "no such call"}
+    try:
+        value, err = method(*decode(message.get("args", [])))
+    except ValueError as exc:  # a descriptor this agent never handed out
+        return {**reply, "value": None, "errno": errno.EBADF, "detail": str(exc)}
+    except (TypeError, OverflowError) as exc:  # arguments the socket module refuses
+        return {**reply, "value": None, "errno": errno.EINVAL,
+                "detail": f"{type(exc).__name__}: {exc}"}
+    return {**reply, "value": encode(value), "errno": err}

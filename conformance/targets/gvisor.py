@@ -9,12 +9,16 @@
                                    port of the down bridge nc-sink, and sysctls)
                                    runsc sandbox (--network=sandbox, ptrace platform):
                                      netstack on an AF_PACKET socket bound to the veth,
-                                     the agent (host python, root fs = the host's /, read-only)
+                                     the agent (a static C program built at first use,
+                                     gvisor_agent.c; root fs = the host's /, read-only)
 
 Each test gets a fresh DUT namespace and a fresh sandbox in it (the bed is per test: a sandbox
 kept across tests would keep netstack's TIME-WAIT connections, neighbour entries and ports),
 prepared in the background while a test runs. The agent speaks the JSON-lines DUT protocol
-over the sandbox's standard input and output (runsc hands its own stdio to the container).
+over the sandbox's standard input and output (runsc hands its own stdio to the container). It
+is C, not Python, because a sandbox is started for every test and gVisor serves each of its
+process's file reads, page faults and system calls: a Python agent's start cost ~100 ms of CPU
+per sandbox, half of a sandbox's life (gvisor_agent.c's notes).
 
 Facts of Debian's runsc 0.0~20221219 on a 6.18 kernel, each measured here:
   * it refuses ``--network=sandbox`` when ``/proc/sys/net/core/rmem_default`` exists, its test
@@ -38,7 +42,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +55,14 @@ from conformance.targets.agent_target import (
     READY_TIMEOUT_S,
     AgentDut,
     AgentTarget,
-    checkout_root,
 )
+from conformance.targets import c_build
 from conformance.targets.base import Capabilities
 
-AGENT_SCRIPT = "conformance/targets/gvisor_agent.py"  # under the checkout, run by its path
+AGENT_SOURCE = Path(__file__).with_name("gvisor_agent.c")
+# Static: the sandbox's process then opens no shared library (gVisor's gofer serves each open).
+AGENT_GCC_ARGS = ("-O2", "-Wall", "-static", "-lm")
+LIBC_STATIC = Path("/usr/lib/x86_64-linux-gnu/libc.a")  # Debian's libc6-dev
 RUNSC = "runsc"
 RUNSC_FLAGS = (
     "--network=sandbox", "--platform=ptrace", "--ignore-cgroups",
@@ -102,24 +108,20 @@ def runsc_root(plan: WorkerPlan) -> str:
     return os.path.join(RUNSC_STATE_DIR, plan.stem)
 
 
-def sandbox_spec(netns_path: str, python: str, pythonpath: str) -> dict[str, Any]:
-    """The OCI runtime spec of one sandbox: the agent on the host's file system (read-only),
-    in the DUT namespace, with only the capabilities its sockets need.
+def sandbox_spec(netns_path: str, agent: str) -> dict[str, Any]:
+    """The OCI runtime spec of one sandbox: the agent (a static program) on the host's file
+    system (read-only), in the DUT namespace, with only the capabilities its sockets need.
 
-    The sandbox's /tmp is its own tmpfs, so the checkout (``pythonpath``) is bound in again at
-    its own path, read-only: a checkout under /tmp (a CI clone) is then still seen. ``python``
-    must be a real interpreter, not a venv's link to one that may live under /tmp too
-    (:func:`agent_python`)."""
+    The agent's folder is bound in again at its own path, read-only: the sandbox's /tmp is its
+    own tmpfs, and the build cache may be under /tmp (XDG_CACHE_HOME)."""
     caps = ["CAP_NET_RAW", "CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE"]
+    folder = os.path.dirname(agent)
     return {
         "ociVersion": "1.0.0",
         "process": {
             "user": {"uid": 0, "gid": 0},
-            # -S: no site (the agent needs only the standard library and this checkout); by
-            # its path, not -m: see gvisor_agent.py.
-            "args": [python, "-S", os.path.join(pythonpath, AGENT_SCRIPT)],
-            "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"PYTHONPATH={pythonpath}",
-                    "PYTHONDONTWRITEBYTECODE=1"],
+            "args": [agent],
+            "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
             "cwd": "/",
             "capabilities": dict.fromkeys(
                 ("bounding", "effective", "inheritable", "permitted"), caps),
@@ -131,7 +133,7 @@ def sandbox_spec(netns_path: str, python: str, pythonpath: str) -> dict[str, Any
             {"destination": "/proc", "type": "proc", "source": "proc"},
             {"destination": "/dev", "type": "tmpfs", "source": "tmpfs"},
             {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"},
-            {"destination": pythonpath, "type": "bind", "source": pythonpath,
+            {"destination": folder, "type": "bind", "source": folder,
              "options": ["rbind", "ro"]},
         ],
         "linux": {"namespaces": [
@@ -141,11 +143,15 @@ def sandbox_spec(netns_path: str, python: str, pythonpath: str) -> dict[str, Any
     }
 
 
-def agent_python() -> str:
-    """The interpreter itself behind ``sys.executable`` (a venv's bin/python is a link to it;
-    the venv may sit where the sandbox does not see it, e.g. tox's under a clone in /tmp). The
-    agent runs with -S and needs only the standard library and the checkout."""
-    return os.path.realpath(sys.executable)
+def agent_path() -> Path:
+    """Where the agent's build is (or goes): by a hash of its source and of the static libc."""
+    return c_build.output_path(AGENT_SOURCE, "nc-gvisor-agent", "",
+                               [LIBC_STATIC] if LIBC_STATIC.exists() else [])
+
+
+def build_agent() -> str:
+    """The agent program, built now if not cached (c_build.BuildError on a failure)."""
+    return str(c_build.build(AGENT_SOURCE, agent_path(), AGENT_GCC_ARGS))
 
 
 def runsc_argv(netns_name: str, root: str, bundle: str, container_id: str) -> list[str]:
@@ -177,11 +183,15 @@ class GvisorTarget(AgentTarget):
     def __init__(self, plan: WorkerPlan, config: DutConfig) -> None:
         super().__init__(plan, config)
         self.root = runsc_root(plan)
+        self.agent = ""  # the agent program (start: build_agent)
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
         if shutil.which(RUNSC) is None:
             return "runsc is not installed (Debian package runsc; .ci/install-system-deps)"
+        if shutil.which("gcc") is None or not LIBC_STATIC.exists():
+            return ("the agent's build needs gcc and a static libc (Debian packages gcc and "
+                    "libc6-dev; .ci/install-system-deps)")
         if os.geteuid() != 0:
             return "needs root (network namespaces, runsc sandboxes and raw sockets)"
         if shutil.which("ip") is None:
@@ -200,6 +210,7 @@ class GvisorTarget(AgentTarget):
         ownership.register(self.plan.run_id, base36(self.plan.worker))
         shutil.rmtree(self.root, ignore_errors=True)
         os.makedirs(self.root, mode=0o700)
+        self.agent = build_agent()  # before the launcher threads need it
         super().start()
 
     def stop(self) -> None:
@@ -236,7 +247,7 @@ class GvisorTarget(AgentTarget):
     def _write_bundle(self, netns: DutNetns) -> str:
         bundle = Path(self.root) / f"bundle-{netns.name}"
         bundle.mkdir()
-        spec = sandbox_spec(netns_mod.netns_path(netns.name), agent_python(), checkout_root())
+        spec = sandbox_spec(netns_mod.netns_path(netns.name), self.agent)
         (bundle / "config.json").write_text(json.dumps(spec))
         return str(bundle)
 
@@ -259,7 +270,7 @@ class GvisorTarget(AgentTarget):
 
 
 def flat_counters(texts: dict[str, str]) -> dict[str, int]:
-    """The agent's MIB texts (gvisor_agent.mib_texts: parsed here, not in the sandbox, where
+    """The agent's MIB texts (gvisor_agent.c's mib_texts: parsed here, not in the sandbox, where
     the parser's import would cost CPU in every start) flat as ``Group.Name``: the evidence of
     what netstack dropped or answered."""
     counters: Counters = {}

@@ -8,7 +8,7 @@ system (9p, read-only) with the control port's device::
 It speaks the JSON-lines protocol of :mod:`conformance.dut.agent` on that virtio-serial port:
 first ``{"ready": true, ...}``, then one reply per request. The DUT socket calls run in the
 current test's network namespace with :class:`~conformance.dut.kernel_sockets.KernelSocketApi`
-(the ``gvisor`` agent's dispatch); the VM's own calls (:class:`VmCalls`) give each test a fresh
+(served by :func:`conformance.dut.socket_calls.handle`); the VM's own calls (:class:`VmCalls`) give each test a fresh
 namespace with the NIC moved into it (:mod:`conformance.targets.vm_netns`) and read the
 evidence inside the VM: MIB counters, ``skb:kfree_skb`` drop reasons and new kernel log lines.
 """
@@ -30,12 +30,12 @@ from typing import Any
 from conformance.dut.agent_codec import decode, encode
 from conformance.dut.agent_server import run_agent, serve_each
 from conformance.dut.kernel_sockets import KernelSocketApi
+from conformance.dut.socket_calls import handle as socket_call
 from conformance.evidence import kmsg, mib
 from conformance.evidence.drops import DropMonitor
 from conformance.fabric import netns
 from conformance.fabric.namespaces import run_ip
 from conformance.targets import vm_netns, vm_rtnl
-from conformance.targets.gvisor_agent import handle as socket_call
 
 NIC = "eth0"
 DROPS_INSTANCE = "nc-vm-drops"

@@ -4,28 +4,41 @@ reaper owns, and the agent's dispatch of DUT calls onto real sockets (in this pr
 
 import errno
 import json
+import os
+import shutil
 import socket
 import subprocess
 
-from conformance.dut.socket_calls import SocketCalls
+import pytest
+
+from conformance.dut.socket_calls import SocketCalls, handle
 from conformance.fabric import reaper
 from conformance.fabric.naming import WorkerPlan, parse_name
 from conformance.targets import gvisor
-from conformance.targets.gvisor_agent import handle, mib_texts
 
 
 def test_spec_joins_the_dut_namespace_by_path_on_the_hosts_root_read_only():
-    spec = gvisor.sandbox_spec("/run/netns/nc-beef-1-d5", "/usr/bin/python3", "/repo")
+    spec = gvisor.sandbox_spec("/run/netns/nc-beef-1-d5", "/cache/nc/nc-gvisor-agent-0123")
     (net,) = [ns for ns in spec["linux"]["namespaces"] if ns["type"] == "network"]
     assert net["path"] == "/run/netns/nc-beef-1-d5", "no path: runsc makes an empty netns"
     assert spec["root"] == {"path": "/", "readonly": True}
-    assert spec["process"]["args"][:2] == ["/usr/bin/python3", "-S"]
-    assert spec["process"]["args"][-1] == "/repo/conformance/targets/gvisor_agent.py"  # by path
-    assert "PYTHONPATH=/repo" in spec["process"]["env"]
-    # The sandbox's /tmp is a tmpfs: the checkout is bound in again (a CI clone lives in /tmp).
+    assert spec["process"]["args"] == ["/cache/nc/nc-gvisor-agent-0123"]
+    # The sandbox's /tmp is a tmpfs: the agent's folder is bound in again (a cache in /tmp).
     mounts = [m["destination"] for m in spec["mounts"]]
-    assert mounts.index("/repo") > mounts.index("/tmp")
+    assert mounts.index("/cache/nc") > mounts.index("/tmp")
     json.dumps(spec)  # it is written as config.json
+
+
+def test_the_agent_is_built_once_per_source(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    if shutil.which("gcc") is None or not gvisor.LIBC_STATIC.exists():
+        pytest.skip("no gcc or static libc to build the agent with")
+    path = gvisor.build_agent()
+    assert path == str(gvisor.agent_path()) and path.startswith(str(tmp_path))
+    first = os.stat(path).st_mtime_ns
+    assert gvisor.build_agent() == path and os.stat(path).st_mtime_ns == first  # cached
+    ready = subprocess.run([path], input=b"", capture_output=True, timeout=10).stdout
+    assert json.loads(ready.splitlines()[0])["ready"] is True
 
 
 def test_runsc_runs_in_the_dut_namespace_with_proc_sys_net_core_masked():
@@ -105,23 +118,8 @@ def test_unavailable_names_the_missing_package(monkeypatch):
     assert "Debian package runsc" in gvisor.GvisorTarget.unavailable_reason()
 
 
-def test_mib_counters_are_flat_group_dot_name(tmp_path):
-    (tmp_path / "snmp").write_text("Ip: Forwarding InReceives\nIp: 2 7\n"
-                                   "Tcp: InSegs OutRsts\nTcp: 5 1\n")
-    texts = mib_texts(str(tmp_path))  # no netstat file: left out
-    assert set(texts) == {"snmp"}
+def test_mib_counters_are_flat_group_dot_name():
+    texts = {"snmp": "Ip: Forwarding InReceives\nIp: 2 7\nTcp: InSegs OutRsts\nTcp: 5 1\n"}
     counters = gvisor.flat_counters(texts)
     assert counters == {"Ip.Forwarding": 2, "Ip.InReceives": 7, "Tcp.InSegs": 5,
                         "Tcp.OutRsts": 1}
-
-
-def test_reaper_removes_a_dead_runs_vm_working_folder_only(tmp_path, monkeypatch):
-    reaper_sees_only(monkeypatch, tmp_path / "runsc", tmp_path)
-    for name in (reaper.vm_workdir_prefix("nc-dead-1") + "x1", reaper.vm_workdir_prefix(
-            "nc-a11e-1") + "x2", "nc-vm-drops", "someone-vm-else"):
-        (tmp_path / name).mkdir()
-    (tmp_path / (reaper.vm_workdir_prefix("nc-dead-1") + "x1") / "console-1.log").write_text("")
-    removed = reaper.reap()
-    assert removed["state_dirs"] == ["nc-dead-1-vm-x1"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["nc-a11e-1-vm-x2", "nc-vm-drops",
-                                                          "someone-vm-else"]

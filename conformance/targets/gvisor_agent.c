@@ -1,0 +1,1295 @@
+/*
+ * The DUT control agent of the ``gvisor`` target: runs inside a runsc sandbox.
+ *
+ * The sandbox's only process is this program, a static binary built from this file at first
+ * use (conformance/targets/gvisor_agent_build.py). Its system calls are served by gVisor's
+ * Sentry, so the sockets it makes are netstack's. It speaks the JSON-lines protocol of
+ * conformance/dut/agent.py on its standard input and output: first
+ * {"ready": true, ...}, then one reply line per request line, in order, until its input
+ * closes (the harness went away), which ends the sandbox.
+ *
+ * Why C: gVisor serves every file read, page fault and system call of a sandbox's process, and
+ * a sandbox is started for every test. The Python agent it replaces (the same calls:
+ * conformance.dut.socket_calls.SocketCalls, served by conformance.dut.socket_calls.handle)
+ * cost ~90-110 ms of CPU per sandbox to start the interpreter and import its modules, half of
+ * a sandbox's life (tests/bench/gvisor_time.py). This program starts in a few ms.
+ *
+ * Each call does what SocketCalls does with Python's socket module, system call for system
+ * call, so that its answers are the same (tests/integration/test_gvisor_agent.py runs the same
+ * calls through both on the host kernel and compares):
+ *   socket(family, type, proto=0)          socket(2) with SOCK_CLOEXEC; the descriptor
+ *   bind / connect (fd, address[, timeout]) an address is [host, port] or, for AF_INET6,
+ *                                           [host, port, flowinfo, scope_id]; "" is "any"
+ *   connect timeout 0: non-blocking connect, its errno (EINPROGRESS for TCP), as connect_ex;
+ *           timeout > 0: poll(POLLOUT|POLLERR) then SO_ERROR, EAGAIN on the timeout
+ *   accept(fd, timeout=2)                  poll(POLLIN) first, then accept4; [fd, peer]
+ *   send(fd, data, flags=0, timeout=0)     MSG_DONTWAIT, or SO_SNDTIMEO for a blocking send
+ *   recv(fd, n, timeout=2, flags=0)        select() for readable, then MSG_DONTWAIT; with
+ *                                           MSG_WAITALL a blocking recv under SO_RCVTIMEO
+ *   sendto / recvfrom / shutdown / close / setsockopt / getsockopt / getsockname /
+ *   getpeername / poll / close_all, and mib_texts (/proc/net/snmp and netstat as text).
+ * Values: bytes as {"b64": ...}, tuples as arrays (conformance/dut/agent_codec.py).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- output: a growing buffer ----------------------------------------------------------- */
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} Buf;
+
+static void buf_grow(Buf *b, size_t more) {
+    if (b->len + more + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + more + 1)
+        cap *= 2;
+    b->data = realloc(b->data, cap);
+    if (!b->data) {
+        perror("gvisor_agent: out of memory");
+        _exit(70);
+    }
+    b->cap = cap;
+}
+
+static void put(Buf *b, const char *s, size_t n) {
+    buf_grow(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+static void puts_(Buf *b, const char *s) { put(b, s, strlen(s)); }
+
+static void putf(Buf *b, const char *fmt, ...) {
+    char tmp[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* A JSON string, ASCII only (as json.dumps: non-ASCII octets as \u00XX). */
+static void put_string(Buf *b, const char *s, size_t n) {
+    put(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': puts_(b, "\\\""); break;
+        case '\\': puts_(b, "\\\\"); break;
+        case '\n': puts_(b, "\\n"); break;
+        case '\r': puts_(b, "\\r"); break;
+        case '\t': puts_(b, "\\t"); break;
+        case '\b': puts_(b, "\\b"); break;
+        case '\f': puts_(b, "\\f"); break;
+        default:
+            if (c < 0x20 || c >= 0x7f)
+                putf(b, "\\u%04x", c);
+            else
+                put(b, (const char *)&c, 1);
+        }
+    }
+    put(b, "\"", 1);
+}
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void put_bytes(Buf *b, const unsigned char *p, size_t n) {
+    puts_(b, "{\"b64\": \"");
+    buf_grow(b, (n + 2) / 3 * 4);
+    char *o = b->data + b->len;
+    size_t i = 0;
+    for (; i + 2 < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        *o++ = B64[v >> 18];
+        *o++ = B64[(v >> 12) & 63];
+        *o++ = B64[(v >> 6) & 63];
+        *o++ = B64[v & 63];
+    }
+    if (i < n) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+        *o++ = B64[v >> 18];
+        *o++ = B64[(v >> 12) & 63];
+        *o++ = i + 1 < n ? B64[(v >> 6) & 63] : '=';
+        *o++ = '=';
+    }
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = 0;
+    puts_(b, "\"}");
+}
+
+/* ---- input: a JSON document as a tree ---------------------------------------------------- */
+
+enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+
+typedef struct Json Json;
+struct Json {
+    int type;
+    int is_int;         /* J_NUM: written without a fraction or exponent */
+    long long i;        /* J_NUM (is_int), J_BOOL */
+    double d;           /* J_NUM */
+    char *s;            /* J_STR (decoded, NUL-terminated; may hold NULs: slen) */
+    size_t slen;
+    Json **items;       /* J_ARR values; J_OBJ values */
+    char **keys;        /* J_OBJ keys */
+    size_t n;
+    const char *src;    /* the document's own text of this value */
+    size_t srclen;
+};
+
+typedef struct {
+    const char *p, *end;
+    int depth;
+} Parser;
+
+static void skip_ws(Parser *ps) {
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+        ps->p++;
+}
+
+static Json *node(int type) {
+    Json *j = calloc(1, sizeof *j);
+    if (!j) {
+        perror("gvisor_agent: out of memory");
+        _exit(70);
+    }
+    j->type = type;
+    return j;
+}
+
+static void json_free(Json *j) {
+    if (!j)
+        return;
+    for (size_t k = 0; k < j->n; k++) {
+        json_free(j->items[k]);
+        if (j->keys)
+            free(j->keys[k]);
+    }
+    free(j->items);
+    free(j->keys);
+    free(j->s);
+    free(j);
+}
+
+static Json *parse_value(Parser *ps);
+
+static int hex4(const char *p, unsigned *out) {
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
+        else return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+static void put_utf8(Buf *b, unsigned cp) {
+    char u[4];
+    size_t n;
+    if (cp < 0x80) { u[0] = (char)cp; n = 1; }
+    else if (cp < 0x800) { u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 63)); n = 2; }
+    else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | ((cp >> 6) & 63));
+        u[2] = (char)(0x80 | (cp & 63)); n = 3;
+    } else {
+        u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | ((cp >> 12) & 63));
+        u[2] = (char)(0x80 | ((cp >> 6) & 63)); u[3] = (char)(0x80 | (cp & 63)); n = 4;
+    }
+    put(b, u, n);
+}
+
+static Json *parse_string(Parser *ps) {
+    ps->p++; /* the opening quote */
+    Buf b = {0};
+    buf_grow(&b, 0);
+    while (ps->p < ps->end && *ps->p != '"') {
+        unsigned char c = (unsigned char)*ps->p;
+        if (c < 0x20)
+            goto bad; /* strict, as json.loads */
+        if (c != '\\') {
+            put(&b, ps->p++, 1);
+            continue;
+        }
+        if (ps->end - ps->p < 2)
+            goto bad;
+        char e = ps->p[1];
+        ps->p += 2;
+        switch (e) {
+        case '"': put(&b, "\"", 1); break;
+        case '\\': put(&b, "\\", 1); break;
+        case '/': put(&b, "/", 1); break;
+        case 'b': put(&b, "\b", 1); break;
+        case 'f': put(&b, "\f", 1); break;
+        case 'n': put(&b, "\n", 1); break;
+        case 'r': put(&b, "\r", 1); break;
+        case 't': put(&b, "\t", 1); break;
+        case 'u': {
+            unsigned cp, lo;
+            if (ps->end - ps->p < 4 || !hex4(ps->p, &cp))
+                goto bad;
+            ps->p += 4;
+            if (cp >= 0xD800 && cp < 0xDC00 && ps->end - ps->p >= 6 && ps->p[0] == '\\' &&
+                ps->p[1] == 'u' && hex4(ps->p + 2, &lo) && lo >= 0xDC00 && lo < 0xE000) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                ps->p += 6;
+            }
+            put_utf8(&b, cp);
+            break;
+        }
+        default:
+            goto bad;
+        }
+    }
+    if (ps->p >= ps->end)
+        goto bad;
+    ps->p++; /* the closing quote */
+    Json *j = node(J_STR);
+    j->s = b.data;
+    j->slen = b.len;
+    return j;
+bad:
+    free(b.data);
+    return NULL;
+}
+
+static Json *parse_number(Parser *ps) {
+    const char *start = ps->p;
+    int is_int = 1;
+    if (ps->p < ps->end && *ps->p == '-')
+        ps->p++;
+    if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9')
+        return NULL;
+    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+        ps->p++;
+    if (ps->p < ps->end && *ps->p == '.') {
+        is_int = 0;
+        ps->p++;
+        if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9')
+            return NULL;
+        while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+            ps->p++;
+    }
+    if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
+        is_int = 0;
+        ps->p++;
+        if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
+            ps->p++;
+        if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9')
+            return NULL;
+        while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+            ps->p++;
+    }
+    char tmp[64];
+    size_t n = (size_t)(ps->p - start);
+    if (n >= sizeof tmp)
+        return NULL;
+    memcpy(tmp, start, n);
+    tmp[n] = 0;
+    Json *j = node(J_NUM);
+    j->is_int = is_int;
+    j->d = strtod(tmp, NULL);
+    if (is_int) {
+        errno = 0;
+        j->i = strtoll(tmp, NULL, 10);
+        if (errno == ERANGE)
+            j->is_int = 0; /* beyond 64 bits: no C call takes it (an OverflowError in Python) */
+    }
+    return j;
+}
+
+static int literal(Parser *ps, const char *word) {
+    size_t n = strlen(word);
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+        return 0;
+    ps->p += n;
+    return 1;
+}
+
+static void append(Json *j, Json *item, char *key) {
+    if ((j->n & (j->n - 1)) == 0) { /* 0, 1, 2, 4, ...: double the room */
+        size_t cap = j->n ? j->n * 2 : 1;
+        j->items = realloc(j->items, cap * sizeof *j->items);
+        if (j->type == J_OBJ)
+            j->keys = realloc(j->keys, cap * sizeof *j->keys);
+        if (!j->items || (j->type == J_OBJ && !j->keys)) {
+            perror("gvisor_agent: out of memory");
+            _exit(70);
+        }
+    }
+    j->items[j->n] = item;
+    if (j->type == J_OBJ)
+        j->keys[j->n] = key;
+    j->n++;
+}
+
+static Json *parse_container(Parser *ps, int type) {
+    char close = type == J_ARR ? ']' : '}';
+    Json *j = node(type);
+    ps->p++;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == close) {
+        ps->p++;
+        return j;
+    }
+    for (;;) {
+        char *key = NULL;
+        skip_ws(ps);
+        if (type == J_OBJ) {
+            if (ps->p >= ps->end || *ps->p != '"')
+                goto bad;
+            Json *k = parse_string(ps);
+            if (!k)
+                goto bad;
+            key = k->s;
+            k->s = NULL;
+            json_free(k);
+            skip_ws(ps);
+            if (ps->p >= ps->end || *ps->p != ':') {
+                free(key);
+                goto bad;
+            }
+            ps->p++;
+        }
+        Json *item = parse_value(ps);
+        if (!item) {
+            free(key);
+            goto bad;
+        }
+        append(j, item, key);
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (ps->p < ps->end && *ps->p == close) {
+            ps->p++;
+            return j;
+        }
+        goto bad;
+    }
+bad:
+    json_free(j);
+    return NULL;
+}
+
+static Json *parse_value(Parser *ps) {
+    skip_ws(ps);
+    if (ps->p >= ps->end || ++ps->depth > 64)
+        return NULL;
+    const char *start = ps->p;
+    Json *j = NULL;
+    switch (*ps->p) {
+    case '{': j = parse_container(ps, J_OBJ); break;
+    case '[': j = parse_container(ps, J_ARR); break;
+    case '"': j = parse_string(ps); break;
+    case 't': if (literal(ps, "true")) { j = node(J_BOOL); j->i = 1; } break;
+    case 'f': if (literal(ps, "false")) { j = node(J_BOOL); j->i = 0; } break;
+    case 'n': if (literal(ps, "null")) j = node(J_NULL); break;
+    default: j = parse_number(ps);
+    }
+    ps->depth--;
+    if (j) {
+        j->src = start;
+        j->srclen = (size_t)(ps->p - start);
+    }
+    return j;
+}
+
+static Json *parse_document(const char *text, size_t n) {
+    Parser ps = {text, text + n, 0};
+    Json *j = parse_value(&ps);
+    skip_ws(&ps);
+    if (j && ps.p != ps.end) {
+        json_free(j);
+        return NULL;
+    }
+    return j;
+}
+
+static Json *member(const Json *obj, const char *key) {
+    if (!obj || obj->type != J_OBJ)
+        return NULL;
+    for (size_t k = 0; k < obj->n; k++)
+        if (strcmp(obj->keys[k], key) == 0)
+            return obj->items[k];
+    return NULL;
+}
+
+/* {"b64": "..."} decoded (as binascii.a2b_base64: characters outside the alphabet skipped). */
+static int b64_decode(const Json *j, unsigned char **out, size_t *outlen) {
+    if (!j || j->type != J_OBJ || j->n != 1 || strcmp(j->keys[0], "b64") != 0 ||
+        j->items[0]->type != J_STR)
+        return 0;
+    const Json *s = j->items[0];
+    unsigned char *o = malloc(s->slen / 4 * 3 + 4);
+    if (!o)
+        return 0;
+    size_t n = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t k = 0; k < s->slen; k++) {
+        const char *pos = s->s[k] ? strchr(B64, s->s[k]) : NULL;
+        if (s->s[k] == '=')
+            break;
+        if (!pos)
+            continue;
+        acc = acc << 6 | (uint32_t)(pos - B64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            o[n++] = (unsigned char)(acc >> bits);
+        }
+    }
+    *out = o;
+    *outlen = n;
+    return 1;
+}
+
+/* ---- the calls ---------------------------------------------------------------------------- */
+
+typedef struct {
+    Buf value;      /* the reply's "value", as JSON ("null" if left empty) */
+    int err;        /* the reply's "errno" */
+    char detail[200];
+} Reply;
+
+static int fail(Reply *r, int err, const char *fmt, ...) {
+    r->err = err;
+    r->value.len = 0;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+        va_end(ap);
+    }
+    return 0;
+}
+
+/* The sockets this test opened, in the order they were opened (close_all closes them so). */
+static int open_fds[4096];
+static size_t n_open;
+
+static int is_open(int fd) {
+    for (size_t k = 0; k < n_open; k++)
+        if (open_fds[k] == fd)
+            return 1;
+    return 0;
+}
+
+static void forget(int fd) {
+    for (size_t k = 0; k < n_open; k++)
+        if (open_fds[k] == fd) {
+            memmove(open_fds + k, open_fds + k + 1, (n_open - k - 1) * sizeof *open_fds);
+            n_open--;
+            return;
+        }
+}
+
+static void remember(int fd) {
+    forget(fd);
+    if (n_open < sizeof open_fds / sizeof *open_fds)
+        open_fds[n_open++] = fd;
+}
+
+/* Argument access: a wrong type is Python's TypeError, answered EINVAL. */
+typedef struct {
+    const Json *args;
+    Reply *r;
+    int ok;
+} Args;
+
+static const Json *arg(Args *a, size_t k) { return k < a->args->n ? a->args->items[k] : NULL; }
+
+static long long int_arg(Args *a, size_t k, long long dflt) {
+    const Json *j = arg(a, k);
+    if (!j)
+        return dflt;
+    if ((j->type == J_NUM && j->is_int) || j->type == J_BOOL)
+        return j->i;
+    if (a->ok)
+        fail(a->r, EINVAL, "TypeError: argument %zu must be an integer", k + 1);
+    a->ok = 0;
+    return 0;
+}
+
+static double float_arg(Args *a, size_t k, double dflt) {
+    const Json *j = arg(a, k);
+    if (!j)
+        return dflt;
+    if (j->type == J_NUM)
+        return j->is_int ? (double)j->i : j->d;
+    if (j->type == J_BOOL)
+        return (double)j->i;
+    if (a->ok)
+        fail(a->r, EINVAL, "TypeError: argument %zu must be a number", k + 1);
+    a->ok = 0;
+    return 0;
+}
+
+/* The socket of argument k: one this test opened (else Python's ValueError: EBADF). */
+static int fd_arg(Args *a, size_t k) {
+    long long fd = int_arg(a, k, -1);
+    if (!a->ok)
+        return -1;
+    if (fd < 0 || fd > INT32_MAX || !is_open((int)fd)) {
+        fail(a->r, EBADF, "fd %lld is not a socket this test opened", fd);
+        a->ok = 0;
+        return -1;
+    }
+    return (int)fd;
+}
+
+static int arity(Args *a, const char *call, size_t least, size_t most) {
+    if (a->args->n < least || a->args->n > most) {
+        fail(a->r, EINVAL, "TypeError: %s takes %zu to %zu arguments, got %zu", call, least,
+             most, a->args->n);
+        a->ok = 0;
+    }
+    return a->ok;
+}
+
+static int family_of(int fd) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 && len > 0)
+        return ss.ss_family;
+    int family = 0;
+    len = sizeof family;
+    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len);
+    return family;
+}
+
+/* An address argument for a socket of `family` (Python's getsockaddrarg for AF_INET and
+ * AF_INET6, with numeric hosts: "" is the any address). */
+static int address_arg(Args *a, size_t k, int family, struct sockaddr_storage *ss,
+                       socklen_t *len) {
+    const Json *j = arg(a, k);
+    memset(ss, 0, sizeof *ss);
+    if (!a->ok)
+        return 0;
+    size_t most = family == AF_INET6 ? 4 : 2;
+    if (!j || j->type != J_ARR || j->n < 2 || j->n > most || j->items[0]->type != J_STR ||
+        j->items[1]->type != J_NUM || !j->items[1]->is_int) {
+        a->ok = 0;
+        return fail(a->r, EINVAL, "TypeError: %s address must be a tuple (host, port%s)",
+                    family == AF_INET6 ? "AF_INET6" : "AF_INET",
+                    family == AF_INET6 ? "[, flowinfo[, scopeid]]" : "");
+    }
+    const char *host = j->items[0]->s;
+    long long port = j->items[1]->i;
+    if (port < 0 || port > 65535) {
+        a->ok = 0;
+        return fail(a->r, EINVAL, "OverflowError: port must be 0-65535.");
+    }
+    if (family == AF_INET) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        if (host[0] == 0)
+            sin->sin_addr.s_addr = htonl(INADDR_ANY);
+        else if (strcmp(host, "<broadcast>") == 0)
+            sin->sin_addr.s_addr = htonl(INADDR_BROADCAST);
+        else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+            goto not_numeric;
+        *len = sizeof *sin;
+        return 1;
+    }
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+        long long flow = 0, scope = 0;
+        for (size_t m = 2; m < j->n; m++)
+            if (j->items[m]->type != J_NUM || !j->items[m]->is_int) {
+                a->ok = 0;
+                return fail(a->r, EINVAL, "TypeError: flowinfo and scope_id are integers");
+            }
+        if (j->n > 2)
+            flow = j->items[2]->i;
+        if (j->n > 3)
+            scope = j->items[3]->i;
+        if (flow < 0 || flow > 0xfffff || scope < 0 || scope > UINT32_MAX) {
+            a->ok = 0;
+            return fail(a->r, EINVAL, "OverflowError: flowinfo must be 0-1048575.");
+        }
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        sin6->sin6_flowinfo = htonl((uint32_t)flow);
+        sin6->sin6_scope_id = (uint32_t)scope;
+        if (host[0] != 0 && inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+            goto not_numeric;
+        *len = sizeof *sin6;
+        return 1;
+    }
+    a->ok = 0;
+    return fail(a->r, EAFNOSUPPORT, "address family %d is not AF_INET or AF_INET6", family);
+not_numeric:
+    a->ok = 0;
+    return fail(a->r, EINVAL, "gaierror: %s is not a numeric address of the socket's family",
+                host);
+}
+
+/* An address as Python's makesockaddr gives it: [host, port] or [host, port, flowinfo,
+ * scope_id]; null for none. */
+static void put_address(Buf *b, const struct sockaddr_storage *ss, socklen_t len) {
+    char host[INET6_ADDRSTRLEN];
+    if (len == 0) {
+        puts_(b, "null");
+    } else if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+        put(b, "[", 1);
+        put_string(b, host, strlen(host));
+        putf(b, ", %u]", ntohs(sin->sin_port));
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+        put(b, "[", 1);
+        put_string(b, host, strlen(host));
+        putf(b, ", %u, %u, %u]", ntohs(sin6->sin6_port), ntohl(sin6->sin6_flowinfo),
+             sin6->sin6_scope_id);
+    } else {
+        putf(b, "[%d, ", ss->ss_family);
+        put_bytes(b, (const unsigned char *)ss->__ss_padding, 0);
+        put(b, "]", 1);
+    }
+}
+
+static int set_blocking(int fd, int blocking) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0)
+        return -1;
+    flags = blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK;
+    return fcntl(fd, F_SETFL, flags);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Python's sock_call_ex for a socket with a timeout > 0: poll first (POLLIN, or
+ * POLLOUT|POLLERR for a connect), ms rounded up; 1 when ready, 0 on the timeout. */
+static int wait_ready(int fd, int writing, int connecting, double deadline) {
+    for (;;) {
+        double left = deadline - now_s();
+        if (left < 0)
+            return 0;
+        struct pollfd p = {fd, (short)(writing ? POLLOUT : POLLIN), 0};
+        if (connecting)
+            p.events |= POLLERR;
+        int n = poll(&p, 1, (int)ceil(left * 1000));
+        if (n > 0)
+            return 1;
+        if (n == 0)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+/* select() for readable, the timeout rounded up to microseconds (Python's select.select). */
+static int readable(int fd, double timeout) {
+    double deadline = now_s() + timeout;
+    for (;;) {
+        double left = timeout;
+        fd_set rd;
+        FD_ZERO(&rd);
+        FD_SET(fd, &rd);
+        long long us = (long long)ceil(left * 1e6);
+        struct timeval tv = {(time_t)(us / 1000000), (suseconds_t)(us % 1000000)};
+        int n = select(fd + 1, &rd, NULL, NULL, &tv);
+        if (n >= 0)
+            return n > 0;
+        if (errno != EINTR)
+            return -1;
+        timeout = deadline - now_s();
+        if (timeout < 0)
+            timeout = 0;
+    }
+}
+
+/* SO_RCVTIMEO or SO_SNDTIMEO (0: none), as SocketCalls._timeo. */
+static int set_timeo(int fd, int name, double timeout) {
+    long seconds = (long)timeout;
+    struct timeval tv = {seconds, (suseconds_t)((timeout - (double)seconds) * 1e6)};
+    return setsockopt(fd, SOL_SOCKET, name, &tv, sizeof tv);
+}
+
+static int ok_null(Reply *r) {
+    r->err = 0;
+    return 1;
+}
+
+static int sys_fail(Reply *r) { return fail(r, errno ? errno : EIO, NULL); }
+
+static int call_socket(Args *a, Reply *r) {
+    if (!arity(a, "socket", 2, 3))
+        return 0;
+    long long family = int_arg(a, 0, 0), type = int_arg(a, 1, 0), proto = int_arg(a, 2, 0);
+    if (!a->ok)
+        return 0;
+    int fd = socket((int)family, (int)type | SOCK_CLOEXEC, (int)proto);
+    if (fd < 0)
+        return sys_fail(r);
+    remember(fd);
+    putf(&r->value, "%d", fd);
+    return 1;
+}
+
+static int call_bind_or_connect_now(Args *a, Reply *r, int connecting) {
+    int fd = fd_arg(a, 0);
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    if (!a->ok || !address_arg(a, 1, family_of(fd), &ss, &len))
+        return 0;
+    if (!connecting)
+        return bind(fd, (struct sockaddr *)&ss, len) == 0 ? ok_null(r) : sys_fail(r);
+    /* connect with timeout 0: start the handshake, return its errno (connect_ex) */
+    set_blocking(fd, 0);
+    int code = connect(fd, (struct sockaddr *)&ss, len) == 0 ? 0 : errno;
+    set_blocking(fd, 1);
+    r->err = code;
+    return 1;
+}
+
+static int call_bind(Args *a, Reply *r) {
+    return arity(a, "bind", 2, 2) && call_bind_or_connect_now(a, r, 0);
+}
+
+static int call_connect(Args *a, Reply *r) {
+    if (!arity(a, "connect", 2, 3))
+        return 0;
+    double timeout = float_arg(a, 2, 0.0);
+    if (!a->ok)
+        return 0;
+    if (timeout == 0)
+        return call_bind_or_connect_now(a, r, 1);
+    if (timeout < 0)
+        return fail(r, EBADF, "ValueError: Timeout value out of range");
+    int fd = fd_arg(a, 0);
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    if (!a->ok || !address_arg(a, 1, family_of(fd), &ss, &len))
+        return 0;
+    /* settimeout(timeout): non-blocking; EINPROGRESS waits for POLLOUT, then SO_ERROR */
+    set_blocking(fd, 0);
+    int ok = 1;
+    if (connect(fd, (struct sockaddr *)&ss, len) != 0) {
+        if (errno != EINPROGRESS) {
+            ok = sys_fail(r);
+        } else {
+            double deadline = now_s() + timeout;
+            for (;;) {
+                int ready = wait_ready(fd, 1, 1, deadline);
+                if (ready <= 0) {
+                    ok = ready == 0 ? fail(r, EAGAIN, NULL) : sys_fail(r);
+                    break;
+                }
+                int soerr = 0;
+                socklen_t sl = sizeof soerr;
+                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0) {
+                    ok = sys_fail(r);
+                    break;
+                }
+                if (soerr == 0 || soerr == EISCONN)
+                    break;
+                if (soerr != EAGAIN && soerr != EWOULDBLOCK) {
+                    ok = fail(r, soerr, NULL);
+                    break;
+                }
+            }
+        }
+    }
+    set_blocking(fd, 1);
+    return ok;
+}
+
+static int call_listen(Args *a, Reply *r) {
+    if (!arity(a, "listen", 2, 2))
+        return 0;
+    int fd = fd_arg(a, 0);
+    long long backlog = int_arg(a, 1, 0);
+    if (!a->ok)
+        return 0;
+    if (backlog < 0)
+        backlog = 0; /* (as Python's listen) */
+    return listen(fd, (int)backlog) == 0 ? ok_null(r) : sys_fail(r);
+}
+
+static int call_accept(Args *a, Reply *r) {
+    if (!arity(a, "accept", 1, 2))
+        return 0;
+    int fd = fd_arg(a, 0);
+    double timeout = float_arg(a, 1, 2.0);
+    if (!a->ok)
+        return 0;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int conn = -1;
+    if (timeout < 0)
+        return fail(r, EBADF, "ValueError: Timeout value out of range");
+    set_blocking(fd, 0); /* settimeout(timeout) */
+    double deadline = now_s() + timeout;
+    for (;;) {
+        if (timeout > 0) { /* poll first, as Python's sock_call_ex */
+            int ready = wait_ready(fd, 0, 0, deadline);
+            if (ready <= 0) {
+                if (ready == 0)
+                    fail(r, EAGAIN, NULL);
+                else
+                    sys_fail(r);
+                break;
+            }
+        }
+        memset(&ss, 0, sizeof ss);
+        len = sizeof ss;
+        conn = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+        if (conn >= 0)
+            break;
+        if (errno == EINTR || (timeout > 0 && (errno == EAGAIN || errno == EWOULDBLOCK)))
+            continue; /* interrupted, or a false positive of poll */
+        sys_fail(r);
+        break;
+    }
+    set_blocking(fd, 1); /* settimeout(None) */
+    if (conn < 0)
+        return 0;
+    set_blocking(conn, 1);
+    remember(conn);
+    putf(&r->value, "[%d, ", conn);
+    put_address(&r->value, &ss, len);
+    put(&r->value, "]", 1);
+    return 1;
+}
+
+static int data_arg(Args *a, size_t k, unsigned char **data, size_t *n) {
+    if (!a->ok)
+        return 0;
+    if (!b64_decode(arg(a, k), data, n)) {
+        a->ok = 0;
+        return fail(a->r, EINVAL, "TypeError: argument %zu must be bytes", k + 1);
+    }
+    return 1;
+}
+
+static int call_send(Args *a, Reply *r) {
+    if (!arity(a, "send", 2, 4))
+        return 0;
+    int fd = fd_arg(a, 0);
+    long long flags = int_arg(a, 2, 0);
+    double timeout = float_arg(a, 3, 0.0);
+    unsigned char *data = NULL;
+    size_t n = 0;
+    if (!data_arg(a, 1, &data, &n))
+        return 0;
+    ssize_t sent;
+    if (timeout > 0 && !(flags & MSG_DONTWAIT)) {
+        /* a blocking send: the kernel's own send timeout (SO_SNDTIMEO) */
+        if (set_timeo(fd, SO_SNDTIMEO, timeout) != 0) {
+            free(data);
+            return sys_fail(r);
+        }
+        sent = send(fd, data, n, (int)flags);
+        int saved = errno;
+        set_timeo(fd, SO_SNDTIMEO, 0.0);
+        errno = saved;
+    } else {
+        sent = send(fd, data, n, (int)flags | MSG_DONTWAIT);
+    }
+    free(data);
+    if (sent < 0)
+        return sys_fail(r);
+    putf(&r->value, "%zd", sent);
+    return 1;
+}
+
+static int call_sendto(Args *a, Reply *r) {
+    if (!arity(a, "sendto", 3, 3))
+        return 0;
+    int fd = fd_arg(a, 0);
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    unsigned char *data = NULL;
+    size_t n = 0;
+    if (!a->ok || !address_arg(a, 2, family_of(fd), &ss, &len) || !data_arg(a, 1, &data, &n))
+        return 0;
+    ssize_t sent = sendto(fd, data, n, MSG_DONTWAIT, (struct sockaddr *)&ss, len);
+    free(data);
+    if (sent < 0)
+        return sys_fail(r);
+    putf(&r->value, "%zd", sent);
+    return 1;
+}
+
+/* recv and recvfrom: wait until readable (timeout > 0), then take what there is. */
+static int receive(Args *a, Reply *r, int from) {
+    int fd = fd_arg(a, 0);
+    long long n = int_arg(a, 1, 0);
+    double timeout = float_arg(a, 2, 2.0);
+    long long flags = from ? 0 : int_arg(a, 3, 0);
+    if (!a->ok)
+        return 0;
+    if (n < 0)
+        return fail(r, EINVAL, "ValueError: negative buffersize in recv");
+    unsigned char *buf = malloc((size_t)n + 1);
+    if (!buf)
+        return fail(r, ENOMEM, "no memory for %lld octets", n);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    ssize_t got;
+    if (!from && flags & MSG_WAITALL && !(flags & MSG_DONTWAIT) && timeout > 0) {
+        /* a blocking recv (until n octets, end of file or an error) under SO_RCVTIMEO */
+        if (set_timeo(fd, SO_RCVTIMEO, timeout) != 0) {
+            free(buf);
+            return sys_fail(r);
+        }
+        got = recv(fd, buf, (size_t)n, (int)flags);
+        int saved = errno;
+        set_timeo(fd, SO_RCVTIMEO, 0.0);
+        errno = saved;
+    } else {
+        if (timeout > 0) {
+            int ready = readable(fd, timeout);
+            if (ready <= 0) {
+                free(buf);
+                return ready == 0 ? fail(r, EAGAIN, NULL) : sys_fail(r);
+            }
+        }
+        got = from ? recvfrom(fd, buf, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&ss, &len)
+                   : recv(fd, buf, (size_t)n, (int)flags | MSG_DONTWAIT);
+    }
+    if (got < 0) {
+        free(buf);
+        return sys_fail(r);
+    }
+    if (from) {
+        put(&r->value, "[", 1);
+        put_bytes(&r->value, buf, (size_t)got);
+        put(&r->value, ", ", 2);
+        put_address(&r->value, &ss, len);
+        put(&r->value, "]", 1);
+    } else {
+        put_bytes(&r->value, buf, (size_t)got);
+    }
+    free(buf);
+    return 1;
+}
+
+static int call_recv(Args *a, Reply *r) { return arity(a, "recv", 2, 4) && receive(a, r, 0); }
+
+static int call_recvfrom(Args *a, Reply *r) {
+    return arity(a, "recvfrom", 2, 3) && receive(a, r, 1);
+}
+
+static int call_shutdown(Args *a, Reply *r) {
+    if (!arity(a, "shutdown", 2, 2))
+        return 0;
+    int fd = fd_arg(a, 0);
+    long long how = int_arg(a, 1, 0);
+    if (!a->ok)
+        return 0;
+    return shutdown(fd, (int)how) == 0 ? ok_null(r) : sys_fail(r);
+}
+
+/* close(2), as Python's socket.close: ECONNRESET is not an error of close. */
+static int close_socket(int fd) {
+    forget(fd);
+    return close(fd) == 0 || errno == ECONNRESET ? 0 : -1;
+}
+
+static int call_close(Args *a, Reply *r) {
+    if (!arity(a, "close", 1, 1))
+        return 0;
+    long long fd = int_arg(a, 0, -1);
+    if (!a->ok)
+        return 0;
+    if (fd < 0 || fd > INT32_MAX || !is_open((int)fd))
+        return fail(r, EBADF, NULL);
+    return close_socket((int)fd) == 0 ? ok_null(r) : sys_fail(r);
+}
+
+static int call_setsockopt(Args *a, Reply *r) {
+    if (!arity(a, "setsockopt", 4, 4))
+        return 0;
+    int fd = fd_arg(a, 0);
+    long long level = int_arg(a, 1, 0), name = int_arg(a, 2, 0);
+    const Json *v = arg(a, 3);
+    if (!a->ok)
+        return 0;
+    int rc;
+    if (v->type == J_ARR) { /* a linger pair (the harness sends SO_LINGER as a value) */
+        if (level != SOL_SOCKET || name != SO_LINGER || v->n != 2 || v->items[0]->type != J_NUM || v->items[1]->type != J_NUM)
+            return fail(r, EINVAL, "TypeError: a linger value is (onoff, seconds)");
+        struct linger l = {(int)v->items[0]->i, (int)v->items[1]->i};
+        rc = setsockopt(fd, (int)level, (int)name, &l, sizeof l);
+    } else if (v->type == J_OBJ) { /* raw bytes */
+        unsigned char *data = NULL;
+        size_t n = 0;
+        if (!data_arg(a, 3, &data, &n))
+            return 0;
+        rc = setsockopt(fd, (int)level, (int)name, data, (socklen_t)n);
+        free(data);
+    } else {
+        long long value = int_arg(a, 3, 0);
+        if (!a->ok)
+            return 0;
+        if (value < INT32_MIN || value > INT32_MAX)
+            return fail(r, EINVAL, "OverflowError: signed integer is greater than maximum");
+        int iv = (int)value;
+        rc = setsockopt(fd, (int)level, (int)name, &iv, sizeof iv);
+    }
+    return rc == 0 ? ok_null(r) : sys_fail(r);
+}
+
+static int call_getsockopt(Args *a, Reply *r) {
+    if (!arity(a, "getsockopt", 3, 4))
+        return 0;
+    int fd = fd_arg(a, 0);
+    long long level = int_arg(a, 1, 0), name = int_arg(a, 2, 0), size = int_arg(a, 3, 0);
+    if (!a->ok)
+        return 0;
+    if (size) { /* the raw bytes, as socket.getsockopt(level, name, size) */
+        if (size <= 0 || size > 1024)
+            return fail(r, EIO, "getsockopt buflen out of range");
+        unsigned char buf[1024];
+        socklen_t len = (socklen_t)size;
+        if (getsockopt(fd, (int)level, (int)name, buf, &len) != 0)
+            return sys_fail(r);
+        put_bytes(&r->value, buf, len);
+        return 1;
+    }
+    if (level == SOL_SOCKET && name == SO_LINGER) { /* sockopt's "linger" kind: a pair */
+        struct linger l = {0, 0};
+        socklen_t len = sizeof l;
+        if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) != 0)
+            return sys_fail(r);
+        putf(&r->value, "[%d, %d]", l.l_onoff, l.l_linger);
+        return 1;
+    }
+    if (level == IPPROTO_TCP && name == TCP_INFO) {
+        /* the kernel's struct tcp_info, parsed by the harness (AgentDutApi: TcpInfo.parse) */
+        unsigned char buf[512];
+        socklen_t len = sizeof buf;
+        if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, buf, &len) != 0)
+            return sys_fail(r);
+        put_bytes(&r->value, buf, len);
+        return 1;
+    }
+    int value = 0;
+    socklen_t len = sizeof value;
+    if (getsockopt(fd, (int)level, (int)name, &value, &len) != 0)
+        return sys_fail(r);
+    putf(&r->value, "%d", value);
+    return 1;
+}
+
+static int call_name(Args *a, Reply *r, int peer) {
+    if (!arity(a, peer ? "getpeername" : "getsockname", 1, 1))
+        return 0;
+    int fd = fd_arg(a, 0);
+    if (!a->ok)
+        return 0;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    int rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+                  : getsockname(fd, (struct sockaddr *)&ss, &len);
+    if (rc != 0)
+        return sys_fail(r);
+    put_address(&r->value, &ss, len);
+    return 1;
+}
+
+static int call_getsockname(Args *a, Reply *r) { return call_name(a, r, 0); }
+
+static int call_getpeername(Args *a, Reply *r) { return call_name(a, r, 1); }
+
+static int call_poll(Args *a, Reply *r) {
+    if (!arity(a, "poll", 3, 3))
+        return 0;
+    int fd = fd_arg(a, 0);
+    long long events = int_arg(a, 1, 0);
+    double timeout = float_arg(a, 2, 0.0);
+    if (!a->ok)
+        return 0;
+    struct pollfd p = {fd, (short)events, 0};
+    int ms = (int)(timeout * 1000); /* int(timeout * 1000), as SocketCalls */
+    int n;
+    do
+        n = poll(&p, 1, ms);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return sys_fail(r);
+    putf(&r->value, "%d", n > 0 ? p.revents : 0);
+    return 1;
+}
+
+/* Every socket this test opened closed, in the order they were opened; a lingering one first
+ * stops lingering, so that no close blocks the test's tear-down (SocketCalls.close_all). */
+static int call_close_all(Args *a, Reply *r) {
+    (void)a;
+    while (n_open) {
+        int fd = open_fds[0];
+        struct linger l = {0, 0};
+        socklen_t len = sizeof l;
+        forget(fd);
+        if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) != 0)
+            continue;
+        if (l.l_onoff && l.l_linger > 0) {
+            struct linger off = {0, 0};
+            if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off) != 0)
+                continue;
+        }
+        close(fd);
+    }
+    return ok_null(r);
+}
+
+/* netstack's MIB counters as the Sentry shows them: the text of /proc/net/snmp and netstat by
+ * file name (a missing file left out), parsed by the harness (gvisor.flat_counters). */
+static int call_mib_texts(Args *a, Reply *r) {
+    (void)a;
+    static const char *names[] = {"snmp", "netstat"};
+    int first = 1;
+    put(&r->value, "{", 1);
+    for (size_t k = 0; k < 2; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/net/%s", names[k]);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        Buf text = {0};
+        char chunk[4096];
+        ssize_t got;
+        while ((got = read(fd, chunk, sizeof chunk)) > 0)
+            put(&text, chunk, (size_t)got);
+        close(fd);
+        if (!first)
+            put(&r->value, ", ", 2);
+        first = 0;
+        put_string(&r->value, names[k], strlen(names[k]));
+        put(&r->value, ": ", 2);
+        put_string(&r->value, text.data ? text.data : "", text.len);
+        free(text.data);
+    }
+    put(&r->value, "}", 1);
+    return ok_null(r);
+}
+
+static const struct {
+    const char *name;
+    int (*run)(Args *, Reply *);
+} CALLS[] = {
+    {"socket", call_socket}, {"bind", call_bind}, {"listen", call_listen},
+    {"accept", call_accept}, {"connect", call_connect}, {"send", call_send},
+    {"sendto", call_sendto}, {"recv", call_recv}, {"recvfrom", call_recvfrom},
+    {"shutdown", call_shutdown}, {"close", call_close}, {"setsockopt", call_setsockopt},
+    {"getsockopt", call_getsockopt}, {"getsockname", call_getsockname},
+    {"getpeername", call_getpeername}, {"poll", call_poll}, {"close_all", call_close_all},
+    {"mib_texts", call_mib_texts},
+};
+
+/* One request line answered: {"id": ..., "value": ..., "errno": ...[, "detail": ...]}. */
+static void answer(const char *line, size_t n, Buf *out) {
+    static const Json no_args = {.type = J_ARR};
+    Json *message = parse_document(line, n);
+    const Json *id = member(message, "id");
+    const Json *call = member(message, "call");
+    const Json *args = member(message, "args");
+    Reply r = {{0}, 0, {0}};
+    int (*run)(Args *, Reply *) = NULL;
+    for (size_t k = 0; call && call->type == J_STR && k < sizeof CALLS / sizeof *CALLS; k++)
+        if (strcmp(call->s, CALLS[k].name) == 0)
+            run = CALLS[k].run;
+    if (!run) {
+        fail(&r, ENOSYS, "no such call");
+    } else if (args && args->type != J_ARR) {
+        fail(&r, EINVAL, "TypeError: args must be an array");
+    } else {
+        Args a = {args ? args : &no_args, &r, 1};
+        errno = 0;
+        run(&a, &r);
+    }
+    puts_(out, "{\"id\": ");
+    if (id)
+        put(out, id->src, id->srclen);
+    else
+        puts_(out, "null");
+    puts_(out, ", \"value\": ");
+    if (r.err == 0 && r.value.len)
+        put(out, r.value.data, r.value.len);
+    else
+        puts_(out, "null");
+    putf(out, ", \"errno\": %d", r.err);
+    if (r.detail[0]) {
+        puts_(out, ", \"detail\": ");
+        put_string(out, r.detail, strlen(r.detail));
+    }
+    puts_(out, "}\n");
+    free(r.value.data);
+    json_free(message);
+}
+
+static void write_all(int fd, const char *p, size_t n) {
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            _exit(0); /* the harness went away */
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+int main(void) {
+    double t0 = now_s();
+    /* The real stdout carries the protocol; fd 1 then points at stderr, so that nothing else
+     * can corrupt the protocol (agent_codec.protocol_stream). */
+    int protocol = dup(1);
+    dup2(2, 1);
+    struct utsname u;
+    uname(&u);
+    Buf out = {0};
+    puts_(&out, "{\"ready\": true, ");
+    putf(&out, "\"pid\": %d, \"sentry_release\": ", getpid());
+    put_string(&out, u.release, strlen(u.release)); /* netstack's Sentry's, not the host's */
+    putf(&out, ", \"agent\": \"c\", \"agent_start_s\": %.4f}\n", now_s() - t0);
+    write_all(protocol, out.data, out.len);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, stdin)) > 0) {
+        out.len = 0;
+        answer(line, (size_t)n, &out);
+        write_all(protocol, out.data, out.len);
+    }
+    return 0;
+}
