@@ -51,12 +51,12 @@ from conformance.fabric import ownership
 from conformance.fabric.namespaces import DutConfig, DutNetns, add_bridge, attach_to_sink
 from conformance.fabric.naming import WorkerPlan, base36
 from conformance.fabric.reaper import RUNSC_STATE_DIR
+from conformance.targets import c_build
 from conformance.targets.agent_target import (
     READY_TIMEOUT_S,
     AgentDut,
     AgentTarget,
 )
-from conformance.targets import c_build
 from conformance.targets.base import Capabilities
 
 AGENT_SOURCE = Path(__file__).with_name("gvisor_agent.c")

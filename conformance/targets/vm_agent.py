@@ -8,9 +8,10 @@ system (9p, read-only) with the control port's device::
 It speaks the JSON-lines protocol of :mod:`conformance.dut.agent` on that virtio-serial port:
 first ``{"ready": true, ...}``, then one reply per request. The DUT socket calls run in the
 current test's network namespace with :class:`~conformance.dut.kernel_sockets.KernelSocketApi`
-(served by :func:`conformance.dut.socket_calls.handle`); the VM's own calls (:class:`VmCalls`) give each test a fresh
-namespace with the NIC moved into it (:mod:`conformance.targets.vm_netns`) and read the
-evidence inside the VM: MIB counters, ``skb:kfree_skb`` drop reasons and new kernel log lines.
+(served by :func:`conformance.dut.socket_calls.handle`); the VM's own calls (:class:`VmCalls`)
+give each test a fresh namespace with the NIC moved into it
+(:mod:`conformance.targets.vm_netns`) and read the evidence inside the VM: MIB counters,
+``skb:kfree_skb`` drop reasons and new kernel log lines.
 """
 
 from __future__ import annotations
