@@ -35,9 +35,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -647,8 +649,13 @@ static int address_arg(Args *a, size_t k, int family, struct sockaddr_storage *s
     a->ok = 0;
     return fail(a->r, EAFNOSUPPORT, "address family %d is not AF_INET or AF_INET6", family);
 not_numeric:
+    /* Python then asks getaddrinfo: a numeric address of the other family is refused with
+     * EAI_ADDRFAMILY, and a name is looked up (the DUT has no resolver: EAI_NONAME here) */
     a->ok = 0;
-    return fail(a->r, EINVAL, "gaierror: %s is not a numeric address of the socket's family",
+    unsigned char other[sizeof(struct in6_addr)];
+    if (inet_pton(family == AF_INET ? AF_INET6 : AF_INET, host, other) == 1)
+        return fail(a->r, EAI_ADDRFAMILY, "gaierror: Address family for hostname not supported");
+    return fail(a->r, EAI_NONAME, "gaierror: %s is not a numeric address (no names here)",
                 host);
 }
 
@@ -1271,6 +1278,10 @@ static void write_all(int fd, const char *p, size_t n) {
 
 int main(void) {
     double t0 = now_s();
+    /* A send on a connection the peer reset fails with EPIPE instead of killing the agent,
+     * as in Python, which ignores SIGPIPE and SIGXFSZ at start. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     /* The real stdout carries the protocol; fd 1 then points at stderr, so that nothing else
      * can corrupt the protocol (agent_codec.protocol_stream). */
     int protocol = dup(1);
