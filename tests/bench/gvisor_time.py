@@ -34,7 +34,7 @@ from conformance.fabric import naming, ownership
 from conformance.fabric.link import open_packet_socket
 from conformance.fabric.namespaces import DutConfig, Fabric
 from conformance.fabric.reaper import delete_netns
-from conformance.targets.gvisor import GvisorTarget
+from conformance.targets.gvisor import GvisorTarget, build_agent
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -132,6 +132,7 @@ def main() -> None:
     target.fabric = Fabric(plan, target.config, pool_size=0)  # built on demand, timed
     ownership.register(plan.run_id, naming.base36(plan.worker))
     os.makedirs(target.root, mode=0o700, exist_ok=True)
+    target.agent = build_agent()  # (what target.start does, without its prepared pool)
     samples: dict[str, list[tuple[float, float]]] = {}
     try:
         target.fabric.start()
