@@ -491,31 +491,37 @@ static int fail(Reply *r, int err, const char *fmt, ...) {
     return 0;
 }
 
-/* The sockets this test opened, in the order they were opened (close_all closes them so). */
-static int open_fds[4096];
+/* The sockets this test opened, in the order they were opened (close_all closes them so),
+ * each with its address family (as Python's socket object keeps it, for its addresses). */
+static struct {
+    int fd, family;
+} open_fds[4096];
 static size_t n_open;
 
-static int is_open(int fd) {
+static int find(int fd) {
     for (size_t k = 0; k < n_open; k++)
-        if (open_fds[k] == fd)
-            return 1;
-    return 0;
+        if (open_fds[k].fd == fd)
+            return (int)k;
+    return -1;
 }
 
 static void forget(int fd) {
-    for (size_t k = 0; k < n_open; k++)
-        if (open_fds[k] == fd) {
-            memmove(open_fds + k, open_fds + k + 1, (n_open - k - 1) * sizeof *open_fds);
-            n_open--;
-            return;
-        }
+    int k = find(fd);
+    if (k >= 0) {
+        memmove(open_fds + k, open_fds + k + 1, (n_open - (size_t)k - 1) * sizeof *open_fds);
+        n_open--;
+    }
 }
 
-static void remember(int fd) {
+static void remember(int fd, int family) {
     forget(fd);
-    if (n_open < sizeof open_fds / sizeof *open_fds)
-        open_fds[n_open++] = fd;
+    if (n_open < sizeof open_fds / sizeof *open_fds) {
+        open_fds[n_open].fd = fd;
+        open_fds[n_open++].family = family;
+    }
 }
+
+static int family_of(int fd) { return open_fds[find(fd)].family; }
 
 /* Argument access: a wrong type is Python's TypeError, answered EINVAL. */
 typedef struct {
@@ -557,7 +563,7 @@ static int fd_arg(Args *a, size_t k) {
     long long fd = int_arg(a, k, -1);
     if (!a->ok)
         return -1;
-    if (fd < 0 || fd > INT32_MAX || !is_open((int)fd)) {
+    if (fd < 0 || fd > INT32_MAX || find((int)fd) < 0) {
         fail(a->r, EBADF, "fd %lld is not a socket this test opened", fd);
         a->ok = 0;
         return -1;
@@ -572,18 +578,6 @@ static int arity(Args *a, const char *call, size_t least, size_t most) {
         a->ok = 0;
     }
     return a->ok;
-}
-
-static int family_of(int fd) {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    memset(&ss, 0, sizeof ss);
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 && len > 0)
-        return ss.ss_family;
-    int family = 0;
-    len = sizeof family;
-    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len);
-    return family;
 }
 
 /* An address argument for a socket of `family` (Python's getsockaddrarg for AF_INET and
@@ -763,7 +757,7 @@ static int call_socket(Args *a, Reply *r) {
     int fd = socket((int)family, (int)type | SOCK_CLOEXEC, (int)proto);
     if (fd < 0)
         return sys_fail(r);
-    remember(fd);
+    remember(fd, (int)family);
     putf(&r->value, "%d", fd);
     return 1;
 }
@@ -887,7 +881,7 @@ static int call_accept(Args *a, Reply *r) {
     if (conn < 0)
         return 0;
     set_blocking(conn, 1);
-    remember(conn);
+    remember(conn, family_of(fd));
     putf(&r->value, "[%d, ", conn);
     put_address(&r->value, &ss, len);
     put(&r->value, "]", 1);
@@ -1036,7 +1030,7 @@ static int call_close(Args *a, Reply *r) {
     long long fd = int_arg(a, 0, -1);
     if (!a->ok)
         return 0;
-    if (fd < 0 || fd > INT32_MAX || !is_open((int)fd))
+    if (fd < 0 || fd > INT32_MAX || find((int)fd) < 0)
         return fail(r, EBADF, NULL);
     return close_socket((int)fd) == 0 ? ok_null(r) : sys_fail(r);
 }
@@ -1162,7 +1156,7 @@ static int call_poll(Args *a, Reply *r) {
 static int call_close_all(Args *a, Reply *r) {
     (void)a;
     while (n_open) {
-        int fd = open_fds[0];
+        int fd = open_fds[0].fd;
         struct linger l = {0, 0};
         socklen_t len = sizeof l;
         forget(fd);
