@@ -226,11 +226,11 @@ class Sender:
         self.held = (tcb, seq) if in_queue and not again else None
 
     def other_frame_sent(self) -> None:
-        """The interface sent a frame that is no segment of a connection (a RST of no
-        connection, an ARP or ND answer, a target's own MLD report: ReferenceStack.
-        other_frame_sent): with the profile's nic_holds_last_frame, the NIC freed the clone
-        it held, whatever the frame's protocol (virtio_net's start_xmit calls
-        free_old_xmit_skbs before it queues any skb), and holds none of a connection's."""
+        """The interface sent a frame other than a segment emit sent (a RST of no connection,
+        an ARP or ND answer; a target's frame the oracle did not predict, such as its own MLD
+        report: ReferenceStack.other_frame_sent): with the profile's nic_holds_last_frame, the
+        NIC freed the clone it held, whatever the frame's protocol (virtio_net's start_xmit
+        calls free_old_xmit_skbs before it queues any skb), and holds none of ours."""
         self.held = None
 
     def send_ack(self, tcb: Tcb, now: float, rule: str, may_delay: bool = False) -> None:
