@@ -173,7 +173,7 @@ class ReferenceStack:
             self.iface.send_tcp(tcp_out, now, trace, out)
             tcp_out.clear()
         elif out:  # (the NIC's last frame is not a TCP segment: profile nic_holds_last_frame)
-            self.tcp.sender.held = None
+            self.tcp.sender.other_frame_sent()
         if self._nd.unarmed:  # neighbour timers set while sending (iface/nud.py)
             nud.arm(self.iface, now)
         records = trace.records
@@ -259,6 +259,16 @@ class ReferenceStack:
                 self.tcp.adopt_synack_tsval(name, value)
             elif name.startswith(dad.NONCE_BINDING):
                 dad.adopt_nonce(self.iface, bytes.fromhex(name[len(dad.NONCE_BINDING):]), value)
+
+    def other_frame_sent(self) -> None:
+        """The target's interface sent a frame this stack did not predict, e.g. an MLD report
+        of its own (RFC 3810 6: at a random time, so never predicted) or a frame the judge
+        found unexpected. Only a profile with nic_holds_last_frame follows it: that frame
+        freed the clone of the last segment the NIC held (virtio_net without TX NAPI:
+        start_xmit -> free_old_xmit_skbs), so the next retransmission may collapse that
+        segment (Linux tcp_can_collapse). The frames this stack sends itself are counted
+        where it sends them, never here."""
+        self.tcp.sender.other_frame_sent()
 
     def set_ipsec(self, config: IpsecConfig | None) -> None:
         """Install the host's IPsec configuration (RFC 4301 4.4: its SPD and SAD), as a

@@ -228,7 +228,21 @@ class Lockstep:
         self.advance(t)
         if self.sends:
             self._written_by(frame, t)
-        self._diverged(self.matcher.observe(frame, t))
+        found = self.matcher.observe(frame, t)
+        if found and found[0].kind == "unexpected":
+            # A frame the oracle did not predict left the target's NIC all the same; one it
+            # predicted (matched, or a field divergence) was counted where the oracle sent it.
+            self.stack.other_frame_sent()
+        self._diverged(found)
+
+    def background_frame(self) -> None:
+        """A frame the target sent on its own (conformance.author.background: an MLD report,
+        a Router Solicitation), never judged: the oracle learns only that the NIC sent another
+        frame (ReferenceStack.other_frame_sent, for a NIC that holds its last frame). Its
+        timers are not advanced first: the recording is in the NIC's order, so a timer's frame
+        recorded after this one went after it, even where the oracle's clock had the timer due
+        a moment before (a target's timer running late: the VM's under TCG)."""
+        self.stack.other_frame_sent()
 
     def dut_call(self, call: DutCall, t: float) -> None:
         self.advance(t)
@@ -521,6 +535,8 @@ def replay(ls: Lockstep, frames: list[FrameRecord], calls: list[DutCall],
             ls.tester_frame(item.data, now)
         elif not is_background(item.data):
             ls.target_frame(item.data, now)
+        else:
+            ls.background_frame()
     return ls.finish(now * timer_rate)
 
 

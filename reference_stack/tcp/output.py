@@ -104,7 +104,7 @@ class Sender:
         self.minisock = False
         # With the profile's nic_holds_last_frame: the connection and sequence number of the
         # segment the interface sent last when it carried sequence space (None: another
-        # frame went after it: emit, reset_of, and Stack._finish for another protocol's).
+        # frame went after it: emit, or other_frame_sent).
         self.held: tuple[Tcb, int] | None = None
 
     # -- segments of a connection --------------------------------------------------------
@@ -225,6 +225,14 @@ class Sender:
         again = held is not None and held[0] is tcb and held[1] == seq
         self.held = (tcb, seq) if in_queue and not again else None
 
+    def other_frame_sent(self) -> None:
+        """The interface sent a frame other than a segment emit sent (a RST of no connection,
+        an ARP or ND answer; a target's frame the oracle did not predict, such as its own MLD
+        report: ReferenceStack.other_frame_sent): with the profile's nic_holds_last_frame, the
+        NIC freed the clone it held, whatever the frame's protocol (virtio_net's start_xmit
+        calls free_old_xmit_skbs before it queues any skb), and holds none of ours."""
+        self.held = None
+
     def send_ack(self, tcb: Tcb, now: float, rule: str, may_delay: bool = False) -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 3.10.7.4).
 
@@ -291,7 +299,7 @@ class Sender:
             variance["tcp.opt.tsval"] = AnyValue()  # RFC 7323 5.4: any clock
         df = None if self.profile.tcp_df else reply_df(self.profile, self.trace)
         self._put(src, dst, rst, rule, variance, df)
-        self.held = None  # (a frame of no connection went after it: nic_holds_last_frame)
+        self.other_frame_sent()
 
     def abort_reset(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str) -> None:
         """The RST that aborts connection `tcb` on segment `seg` (new data after close, RFC

@@ -15,7 +15,7 @@ from reference_stack.socket_api import SHUT_WR
 from reference_stack.tcp.state import State
 from reference_stack.wire.icmpv4 import Icmpv4Repr
 from reference_stack.wire.ipv4 import IPPROTO_ICMP
-from reference_stack.wire.tcp import ACK, FIN, PSH, SYN
+from reference_stack.wire.tcp import ACK, FIN, PSH, SYN, TcpOptSack
 from tests.unit.refstack.conn import bring_to
 from tests.unit.refstack.harness import syn_options
 
@@ -57,14 +57,20 @@ def test_a_frame_sent_after_the_fin_frees_it() -> None:
     assert again.payload == b"probe me" and again.flags & FIN and RULE not in r.rules()
 
 
-def test_a_probe_resending_the_held_fin_frees_it() -> None:
+@pytest.mark.parametrize("out_of_order", [False, True], ids=["template", "full-segment"])
+def test_a_probe_resending_the_held_fin_frees_it(out_of_order: bool) -> None:
     """SACK: the tail loss probe resends the FIN while the NIC still holds its clone, so Linux
     sends a copy (__tcp_transmit_skb: pskb_copy of a cloned skb) and the queue's FIN is shared
-    no more: the RTO collapses it into the head (the vm's test_orphan_retries, session 12)."""
+    no more: the RTO collapses it into the head (the vm's test_orphan_retries, session 12).
+    ``out_of_order``: with data held out of order from the tester, every segment the stack
+    sends carries a SACK block (RFC 2018 4), so none is written from the connection's
+    template: Sender.emit's TcpRepr path leaves nothing held after the probe too."""
     c = bring_to(State.LISTEN, HELD)
     c.note(c.advance(SYN, options=syn_options(wscale=None)))
     c.note(c.seg(ACK))
     fd = c.stack.accept(c.listen_fd).value[0]
+    if out_of_order:
+        c.note(c.seg(ACK | PSH, seq=c.snd_nxt + 100, payload=b"later"))
     (data,) = c.note(c.stack.send(fd, b"probe me", 0.0).reaction)
     (fin,) = c.note(c.stack.shutdown(fd, SHUT_WR, 0.001).reaction)
     tcb = c.tcb()
@@ -73,5 +79,27 @@ def test_a_probe_resending_the_held_fin_frees_it() -> None:
         r = c.stack.poll(c.stack.poll_at())
         sent += c.note(r)
     probe, again = sent[0], sent[-1]
+    assert all(bool(_sack_of(s)) is out_of_order for s in (data, fin, probe, again))
     assert probe.flags & FIN and probe.seq == fin.seq  # the loss probe: the FIN again
+    assert again.payload == b"probe me" and again.flags & FIN and RULE not in r.rules()
+
+
+def _sack_of(seg) -> tuple:
+    return tuple(o for o in seg.options if isinstance(o, TcpOptSack))
+
+
+@pytest.mark.parametrize("profile", [RFC, LINUX, HELD], ids=["rfc", "linux", "held"])
+def test_a_frame_the_target_sent_on_its_own_frees_it(profile) -> None:
+    """ReferenceStack.other_frame_sent (the lockstep's: an MLD report of the VM between the
+    FIN and the RTO): the RTO collapses the FIN as with nothing held; no other profile
+    changes."""
+    c = bring_to(State.ESTABLISHED, profile)
+    c.note(c.stack.send(c.fd, b"probe me", 0.0).reaction)
+    c.note(c.stack.shutdown(c.fd, SHUT_WR, 0.001).reaction)
+    c.stack.other_frame_sent()
+    tcb = c.tcb()
+    while tcb.retries == 0:
+        r = c.stack.poll(c.stack.poll_at())
+        sent = c.note(r)
+    (again,) = sent
     assert again.payload == b"probe me" and again.flags & FIN and RULE not in r.rules()
