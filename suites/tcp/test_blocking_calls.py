@@ -151,6 +151,24 @@ def test_lingering_close_returns_when_the_fin_is_acknowledged(ex, dut, endpoints
 
 @pytest.mark.families()
 @pytest.mark.requirement(LINGER)
+def test_lingering_close_with_data_in_flight_returns_when_all_is_acknowledged(ex, dut,
+                                                                             endpoints):
+    # data unacknowledged: every stack's close lingers (lwIP's only then, see above)
+    peer = reach("ESTABLISHED", ex, dut, endpoints)
+    dut.setsockopt(peer.fd, socket.SOL_SOCKET, socket.SO_LINGER, Linger(1, 5))
+    dut.send(peer.fd, b"x")
+    peer.conn.expect(flags="PA")
+    pending = dut.start("close", peer.fd)
+    peer.conn.expect(flags="FA")
+    time.sleep(RETURNED_WITHIN_S)  # (as above)
+    assert not pending.done(), f"close() returned {pending.wait(0)!r} after {pending.duration} s"
+    peer.conn.send(flags="A", ack=peer.conn.rcv_nxt)  # the data and the FIN
+    pending.wait(3.0)
+    assert pending.duration < 3.0
+
+
+@pytest.mark.families()
+@pytest.mark.requirement(LINGER)
 def test_lingering_close_gives_up_after_the_linger_time(ex, dut, endpoints, bed):
     # the DUT's active open: its RTO (how many FIN retransmissions fit in the linger time)
     # follows its SYN's RTT sample. A SYN cookie's connection (Linux, every passive open with
