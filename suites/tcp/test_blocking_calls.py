@@ -135,7 +135,7 @@ def test_lingering_close_returns_when_the_fin_is_acknowledged(ex, dut, endpoints
     pending = dut.start("close", peer.fd)
     peer.conn.expect(flags="FA")
     if not lingers_with_nothing_in_flight(bed):
-        pending.wait(1.0)  # it returned with its FIN unacknowledged
+        pending.wait(3.0)  # it returns with its FIN unacknowledged (linger: 5 s)
     else:
         # lingering: the FIN is not acknowledged yet. A close that does not linger has
         # returned by now (lwIP's, with nothing in flight: a median 2.6 ms after it started,
