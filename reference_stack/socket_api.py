@@ -636,6 +636,18 @@ class SocketApi:
             self.tcp.close(s.tcb, now)
         return 0, 0
 
+    def close_lingers(self, fd: int) -> bool:
+        """Whether close(fd), made now, waits: SO_LINGER on with a positive time on a
+        connection (RFC 9293 3.9.1.4: the interface's choice, a MAY; the caller waits until
+        the FIN is acknowledged or the time is up). The lwip profile's close lingers only
+        with data or a FIN in flight or unsent (linger_needs_data_in_flight)."""
+        s = self.sockets.get(fd)
+        if s is None or s.tcb is None or not (s.linger.onoff and s.linger.seconds > 0):
+            return False
+        if self.tcp.profile.linger_needs_data_in_flight:
+            return s.tcb.in_flight() > 0 or s.tcb.unsent() > 0
+        return True
+
     def close(self, fd: int, now: float) -> tuple[Any, int]:
         s = self.sockets.pop(fd, None)
         if s is None:

@@ -21,7 +21,7 @@ from reports.failures import Failure, explain
 from reports.ladder import Ladder, build_ladder
 from reports.links import rebase_pcaps, safe_href
 from reports.matrix import build_matrix
-from reports.model import label_columns, validate_results
+from reports.model import checkout_label, label_columns, validate_results
 from reports.outcomes import CELL_LABELS, FAILING, OUTCOMES, failed_run, outcome_label
 from reports.requirements import Requirement, describe, merged_catalogue
 from reports.summary import NO_REQUIREMENT, build_summary
@@ -176,6 +176,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["safe_href"] = safe_href
     env.filters["outcome_label"] = outcome_label
+    env.filters["checkout_label"] = checkout_label
     env.filters["pretty_json"] = lambda value: json.dumps(value, indent=1, sort_keys=True,
                                                           ensure_ascii=False, default=str)
     return env

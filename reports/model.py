@@ -20,6 +20,7 @@ OPTIONAL_TOP = {
     "finished": (str, type(None)),
     "duration_s": (int, float),
     "harness_version": str,
+    "checkout": (dict, type(None)),  # {"commit", "dirty"}; null: not run from a git checkout
     "command": str,
     "requirements": dict,
     "summary": dict,
@@ -73,7 +74,10 @@ def validate_results(data: object) -> dict:
     for key, kind in OPTIONAL_TOP.items():
         if data.get(key) is not None:
             _check_type(data[key], kind, key)
+    if data.get("checkout") is not None:
+        _check_checkout(data["checkout"])
     result = _json_copy(data)
+    result.setdefault("checkout", None)  # (a document written before the field existed)
     result.setdefault("requirements", {})
     for req_id, entry in result["requirements"].items():
         _check_requirement(req_id, entry)
@@ -136,8 +140,17 @@ def write_results(results: dict, path: str | Path) -> Path:
 
 
 def _run_metadata(run: dict) -> dict:
-    keys = ("started", "finished", "duration_s", "command", "harness_version", "environment")
+    keys = ("started", "finished", "duration_s", "command", "harness_version", "checkout",
+            "environment")
     return {key: run.get(key) for key in keys}
+
+
+def checkout_label(checkout: dict | None, digits: int = 7) -> str:
+    """The commit a run's code came from, abbreviated to ``digits`` hex digits, "+dirty"
+    when its work tree had changes; "" when the run does not say (not a git checkout)."""
+    if not checkout:
+        return ""
+    return checkout["commit"][:digits] + ("+dirty" if checkout["dirty"] else "")
 
 
 def _json_copy(data: dict) -> dict:
@@ -195,6 +208,13 @@ def _normalise_test(test: object, index: int, seen: set[str]) -> dict:
         for item in test[key]:
             _check_type(item, dict, f"{where}.{key}[]")
     return test
+
+
+def _check_checkout(checkout: dict) -> None:
+    _check_type(checkout.get("commit"), str, "checkout.commit")
+    dirty = checkout.get("dirty")
+    if not isinstance(dirty, bool):
+        raise ResultsError(f"checkout.dirty: expected a boolean, got {_json_type(dirty)}")
 
 
 def _check_requirement(req_id: str, entry: object) -> None:

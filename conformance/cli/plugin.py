@@ -26,7 +26,7 @@ from conformance.author.ipsec import IPSEC, IPSEC_CONFIG
 from conformance.author.link_mtu import require_link_mtu, set_link_mtu
 from conformance.cli import lifetime, ordering, timing
 from conformance.cli.requirements_job import RequirementsJob
-from conformance.cli.results import PROPERTY_KEY, ResultsCollector, command_line
+from conformance.cli.results import PROJECT_DIR, PROPERTY_KEY, ResultsCollector, command_line
 from conformance.fabric import naming, reaper
 from conformance.fabric.namespaces import DutConfig, parse_sysctl_items
 from conformance.judge import expectations, store
@@ -43,7 +43,6 @@ STASH_STATE = pytest.StashKey["RunState"]()
 # entry's measured rate and why, recorded with the test's outcome (xfail_intermittent).
 STASH_INTERMITTENT = pytest.StashKey[str]()
 LOCKSTEP_MODES = ("off", "record", "enforce")
-PROJECT_DIR = Path(__file__).resolve().parents[2]  # (holds suites/)
 # pytest exit statuses of a session that ran every selected test: ok, tests failed, none found.
 COMPLETE_EXIT = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
                  pytest.ExitCode.NO_TESTS_COLLECTED)

@@ -12,14 +12,36 @@ import os
 import platform
 import shlex
 import socket
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 SCHEMA = "netconform-results/1"
 OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "error")
 PROPERTY_KEY = "netconform"
+PROJECT_DIR = Path(__file__).resolve().parents[2]  # the checkout that runs (holds conformance/)
+GIT_TIMEOUT_S = 5.0
+
+
+def checkout_of(directory: Path = PROJECT_DIR) -> dict[str, Any] | None:
+    """The git commit checked out at ``directory`` and whether its work tree differs from it
+    (``git status --porcelain``: a file changed, staged or untracked): ``{"commit", "dirty"}``.
+    None when ``directory`` is not the top of a git checkout (an installed package, or a
+    folder inside some other repository), or git is missing or fails."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(directory), *args], capture_output=True,
+                              text=True, check=True, timeout=GIT_TIMEOUT_S).stdout.strip()
+
+    try:
+        if Path(git("rev-parse", "--show-toplevel")).resolve() != directory.resolve():
+            return None
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 def _message(report: Any) -> str | None:
@@ -36,6 +58,7 @@ class ResultsCollector:
         self.target = target
         self.command = shlex.join(command)
         self.harness_version = harness_version
+        self.checkout = checkout_of()  # (once, at the start: what the run's code came from)
         self.started = datetime.now(UTC)
         self.t0 = time.monotonic()
         self.tests: dict[str, dict[str, Any]] = {}
@@ -129,6 +152,7 @@ class ResultsCollector:
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "duration_s": round(time.monotonic() - self.t0, 3),
             "harness_version": self.harness_version,
+            "checkout": self.checkout,
             "command": self.command,
             "environment": env,
             "requirements": requirements,

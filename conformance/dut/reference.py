@@ -128,14 +128,13 @@ class ReferenceSocketApi(DutApi):
     def close_with_errno(self, fd: int) -> Result:
         self.open_fds.discard(fd)
         sock = self.stack.api.get(fd)
-        linger = sock.linger if sock is not None else None
-        tcb = sock.tcb if sock is not None else None
+        lingers = self.stack.api.close_lingers(fd)
         value, err = self._do(lambda now: self.stack.close(fd, now))
-        if not err and linger is not None and linger.onoff and linger.seconds > 0 and \
-                tcb is not None:
+        if not err and lingers:
             # SO_LINGER: close returns once the FIN is acknowledged or the time is up
             # (RFC 9293 3.9.1.4 leaves the wait to the interface; Linux sk_stream_wait_close)
-            self.driver.wait_until(lambda: tcb.state not in LINGERING, linger.seconds)
+            tcb = sock.tcb
+            self.driver.wait_until(lambda: tcb.state not in LINGERING, sock.linger.seconds)
         return value, err
 
     def setsockopt_with_errno(self, fd: int, level: int, name: int, value: int | bytes) -> Result:

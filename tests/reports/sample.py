@@ -78,6 +78,9 @@ def make_test(test_id: str, outcome: str = "passed", requirements=(RST_CLOSED,),
     return test
 
 
+COMMIT = "1977481c0ffee" + "0" * 27  # the sample runs' checkout (results.json "checkout")
+
+
 def make_results(tests: list[dict], target: str = "linux", **fields) -> dict:
     """A whole document; the catalogue holds the entries its tests reference."""
     referenced = {req for test in tests for req in test.get("requirements") or []}
@@ -88,6 +91,7 @@ def make_results(tests: list[dict], target: str = "linux", **fields) -> dict:
         "finished": "2026-11-24T18:50:12+00:00",
         "duration_s": 12.3,
         "harness_version": "0.1.0",
+        "checkout": {"commit": COMMIT, "dirty": False},
         "command": f"netconform run --target {target} --out out",
         "environment": {
             "kernel": "6.18.44", "python": "3.11.7", "hostname": "ci-1", "workers": 2,

@@ -77,3 +77,15 @@ def test_the_runs_table_names_each_stack_and_the_vms_kernel():
     vm["environment"].update(kernel="5.15.0", kernel_choices_modelled=False)
     assert ("| vm | Linux 5.15.0 under qemu (judged as 6.18: its series is not modelled) |"
             in render([vm]))
+
+
+def test_each_run_names_its_commit():
+    dirty = _run("linux")
+    dirty["checkout"]["dirty"] = True
+    unknown = _run("lwip")
+    unknown["checkout"] = None
+    rows = [line for line in render([dirty, unknown]).splitlines()
+            if line.startswith(("| target |", "| linux |", "| lwip |"))][:3]
+    assert rows[0].startswith("| target | stack | commit | started |")
+    assert rows[1].startswith("| linux | Linux 6.18.44 | 1977481+dirty | 2026-11-24")
+    assert rows[2].startswith("| lwip |  |  | 2026-11-24")

@@ -90,6 +90,21 @@ def test_environment_and_rerun_are_shown(page):
     assert "netconform run --target linux -k &#39;test_old_seq&#39;" in page
 
 
+def test_the_commit_of_each_run_is_shown(tmp_path):
+    unknown = sample.standard_results("reference")
+    del unknown["checkout"]  # not run from a git checkout (or written before the field)
+    dirty = sample.standard_results("linux")
+    dirty["checkout"]["dirty"] = True
+    page = render_report([dirty, unknown], tmp_path).read_text()
+    header = page[page.index("<header>"):page.index("</header>")]
+    assert f'<span class="commit" title="{sample.COMMIT}">at <code>1977481c0ffe+dirty</code>' \
+        in header
+    assert header.count('class="commit"') == 1
+    env = page[page.index('<table class="kv env">'):]
+    assert f"<code>{sample.COMMIT}</code> with uncommitted changes" in env
+    assert "unknown (not run from a git checkout)" in env
+
+
 def test_hostile_strings_are_escaped_everywhere(tmp_path):
     page = render_report([sample.hostile_results()], tmp_path).read_text()
     scripts = re.findall(r"<script[^>]*>", page)

@@ -7,6 +7,7 @@ import pytest
 from reports.model import (
     SCHEMA_ID,
     ResultsError,
+    checkout_label,
     label_columns,
     load_results,
     validate_results,
@@ -139,3 +140,21 @@ def test_write_results_round_trips_and_refuses_nan(tmp_path):
     doc["tests"][0]["duration_s"] = float("nan")
     with pytest.raises(ValueError):
         write_results(doc, tmp_path / "nan.json")
+
+
+def test_the_checkout_is_validated_and_optional():
+    assert validate_results(sample.standard_results())["checkout"]["commit"] == sample.COMMIT
+    old = sample.standard_results()
+    del old["checkout"]  # a document from before the field
+    assert validate_results(old)["checkout"] is None
+    for bad, expected in (({"commit": 3, "dirty": False}, "checkout.commit: expected a string"),
+                          ({"commit": "ab"}, "checkout.dirty: expected a boolean, got null"),
+                          ("ab", "checkout: expected an object")):
+        with pytest.raises(ResultsError, match=expected):
+            validate_results(dict(sample.standard_results(), checkout=bad))
+
+
+def test_checkout_label():
+    assert checkout_label({"commit": "1977481abc", "dirty": False}) == "1977481"
+    assert checkout_label({"commit": "1977481abc", "dirty": True}, 9) == "1977481ab+dirty"
+    assert checkout_label(None) == ""

@@ -309,3 +309,19 @@ def test_reset_in_last_ack_reported_to_send(profile) -> None:
     got = [c.stack.send(c.fd, b"x", 0.0).errno for _ in range(2)]
     assert got == ([errno.ECONNRESET, errno.ENOTCONN] if profile is LWIP
                    else [errno.EPIPE, errno.EPIPE])
+
+
+@pytest.mark.parametrize("in_flight", [b"", b"x"], ids=["nothing", "data"])
+@pytest.mark.parametrize("profile", [RFC, LWIP], ids=["rfc", "lwip"])
+def test_lingering_close_waits(profile, in_flight) -> None:
+    """SO_LINGER (1, 5): the rfc profile's close waits until its FIN is acknowledged; lwIP's
+    lwip_netconn_do_close_internal waits only with unsent or unacknowledged data."""
+    link, a, _, _ = connected_pair(profile)
+    link.drop = lambda who, d: who == "b"  # no ACKs come back
+    assert not link.a.api.close_lingers(a)  # SO_LINGER off
+    link.call(link.a, "setsockopt", a, SOL_SOCKET, SO_LINGER, (1, 5))
+    if in_flight:
+        link.call(link.a, "send", a, in_flight)
+    assert link.a.api.close_lingers(a) == (profile is RFC or bool(in_flight))
+    link.call(link.a, "setsockopt", a, SOL_SOCKET, SO_LINGER, (1, 0))
+    assert not link.a.api.close_lingers(a)  # a zero time: close aborts at once
