@@ -60,6 +60,7 @@ from conformance.targets.agent_target import (
 from conformance.targets.base import Capabilities
 
 AGENT_SOURCE = Path(__file__).with_name("gvisor_agent.c")
+AGENT_HEADER = Path(__file__).with_name("agent_json.h")  # (its JSON, included by the source)
 # Static: the sandbox's process then opens no shared library (gVisor's gofer serves each open).
 AGENT_GCC_ARGS = ("-O2", "-Wall", "-static", "-lm")
 LIBC_STATIC = Path("/usr/lib/x86_64-linux-gnu/libc.a")  # Debian's libc6-dev
@@ -144,9 +145,10 @@ def sandbox_spec(netns_path: str, agent: str) -> dict[str, Any]:
 
 
 def agent_path() -> Path:
-    """Where the agent's build is (or goes): by a hash of its source and of the static libc."""
+    """Where the agent's build is (or goes): by a hash of its source, its header and the
+    static libc."""
     return c_build.output_path(AGENT_SOURCE, "nc-gvisor-agent", "",
-                               [LIBC_STATIC] if LIBC_STATIC.exists() else [])
+                               [AGENT_HEADER, *([LIBC_STATIC] if LIBC_STATIC.exists() else [])])
 
 
 def build_agent() -> str:
