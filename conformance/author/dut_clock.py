@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.author import templates
+
 # Host seconds a loaded host may take for one second of a tick-counting stack's clock: pytcp's
 # 1 s RTO ran 4.25 s at a load average of 17 (session 8).
 TICK_CLOCK_STRETCH = 5.0
@@ -35,6 +37,19 @@ class DutClock:
     def wait_s(self, dut_seconds: float) -> float:
         """How long the tester waits (host seconds) for something due ``dut_seconds`` on it."""
         return dut_seconds * self.stretch
+
+
+def recorded_arrivals(ex: Any, layers: tuple[Any, ...]) -> list[float] | None:
+    """The kernel's receive times (host seconds) of the target's frames matching ``layers``
+    that the test's link recorded so far, in order; None without a recording. A timer's
+    interval between two of them is the target's own: the times a test reads frames at trail
+    them by whatever a loaded host delays the test (measured: a SYN,ACK read 0.11 s after it
+    came, so its 1 s retransmission seemed to come 0.89 s after it)."""
+    recorder = ex.link.recorder
+    if recorder is None:
+        return None
+    return [r.t for r in recorder.frames
+            if r.direction == "in" and templates.matches(layers, r.data)]
 
 
 def dut_clock(bed: Any) -> DutClock:

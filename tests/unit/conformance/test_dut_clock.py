@@ -37,3 +37,25 @@ def test_a_target_that_no_longer_answers_is_judged_on_the_hosts_clock():
         raise TimeoutError("the agent did not answer")
     bed = SimpleNamespace(dut_timer_clock=dead, dut_timer_start=(time.monotonic() - 1, 0.0))
     assert timer_rate(bed) == 1.0
+
+
+def test_recorded_arrivals_are_the_kernels_times_of_the_matching_frames_received():
+    """A timer's interval is taken between the frames' receive times, not when the test read
+    them (suites/tcp/test_initial_rto.py)."""
+    from conformance.author.dut_clock import recorded_arrivals
+    from conformance.author.templates import IPv4, TCP, LinkDefaults, build
+    from conformance.fabric.pcap import Recorder
+
+    defaults = LinkDefaults("02:00:00:00:00:01", "02:00:00:00:00:02", "198.18.0.2",
+                            "198.18.0.1")
+    syn_ack = build((IPv4(), TCP(src_port=80, dst_port=4000, flags="SA")), defaults)
+    ack = build((IPv4(), TCP(src_port=80, dst_port=4000, flags="A")), defaults)
+    recorder = Recorder()
+    recorder.add("in", syn_ack, 100.0)
+    recorder.add("in", ack, 100.5)
+    recorder.add("out", syn_ack, 100.7)  # (sent, not received)
+    recorder.add("in", syn_ack, 101.0)
+    ex = SimpleNamespace(link=SimpleNamespace(recorder=recorder))
+    layers = (IPv4(), TCP(src_port=80, flags="SA"))
+    assert recorded_arrivals(ex, layers) == [100.0, 101.0]
+    assert recorded_arrivals(SimpleNamespace(link=SimpleNamespace(recorder=None)), layers) is None
