@@ -43,7 +43,7 @@ def test_recorded_arrivals_are_the_kernels_times_of_the_matching_frames_received
     """A timer's interval is taken between the frames' receive times, not when the test read
     them (suites/tcp/test_initial_rto.py)."""
     from conformance.author.dut_clock import recorded_arrivals
-    from conformance.author.templates import IPv4, TCP, LinkDefaults, build
+    from conformance.author.templates import TCP, IPv4, LinkDefaults, build
     from conformance.fabric.pcap import Recorder
 
     defaults = LinkDefaults("02:00:00:00:00:01", "02:00:00:00:00:02", "198.18.0.2",
