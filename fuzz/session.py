@@ -300,8 +300,45 @@ class DifferentialSession:
     def run_oracle_timers(self) -> None:
         """Timers due on the oracle (reassembly timeouts, retransmissions) fire as on the
         target, so both forget the same leftovers of earlier cases; what they send is matched
-        by the judge's timer rule (a target's copy may come in any later step)."""
+        by the judge's timer rule (a target's copy may come in any later step). A background
+        frame the target sent since the last barrier is told to the oracle first, where it
+        went among them (:meth:`_background_between_steps`)."""
+        self._background_between_steps()
         self.matcher.advance(self.now())
+
+    def _background_between_steps(self) -> None:
+        """The frames the target sent since the last barrier, read now and left for the next
+        one (its timers' frames, judged there): a background frame among them (the VM's MLD
+        report between its loss probe's FIN and its RTO) tells the oracle it went after the
+        oracle's timers that sent a frame for each of the target's before it (earliest first),
+        as the lockstep fires the oracle's timers at each target frame and tells it of a
+        background one where it was recorded (Lockstep.background_frame); judge_step tells
+        it of those that come later. Without one, nothing changes: the timers fire at once."""
+        arrived = self.link.drain()
+        if not any(map(is_background, arrived)):
+            self.link.unread(arrived)
+            return
+        now = self.now()
+        kept = []
+        for frame in arrived:
+            if is_background(frame):
+                self.matcher.unpredicted_frame()
+            else:
+                self._timer_frame(now)
+                kept.append(frame)
+        self.link.unread(kept)
+
+    def _timer_frame(self, now: float) -> None:
+        """The oracle's timers due by ``now`` fire, earliest first, until one sends a frame
+        (the target's copy of it came between two steps)."""
+        timers = self.matcher.timers
+        before, last = len(timers), None
+        while len(timers) == before:
+            due = self.oracle.poll_at()
+            if due is None or due > now or due == last:
+                return
+            self.matcher.advance(due)
+            last = due
 
     def clear_of_timer(self, ports: PortMap) -> None:
         """Wait, before a step on the case's connection, while the target may be firing its

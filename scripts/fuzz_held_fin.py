@@ -2,7 +2,8 @@
 virtio_net without TX NAPI, start_xmit -> free_old_xmit_skbs), against a real target, judged by
 its oracle: a passive open, 8 octets sent, SHUT_WR (a FIN of its own; the barrier probe's reply
 goes after it), the loss probe and the RTOs waited out, then a recv step that judges them.
-Prints each run's answers per step and divergences, then how many runs diverged.
+Prints each run's answers per step, the target's frames in the NIC's order (background traffic
+marked) and the divergences, then how many runs diverged.
 
 Usage, from the root of the tree to measure (the tree's own fuzz.session runs):
     python -m scripts.fuzz_held_fin [--target vm] [--runs N] [--wait SECONDS]
@@ -36,10 +37,9 @@ def one_run(target, profile, run: int, wait_s: float) -> list[tuple[str, str, st
         for call, answers in zip(record.calls, record.call_answers, strict=True):
             segments = [d.tcp.summary() for d in map(dissect, answers) if d.tcp is not None]
             print(f"  {call.split(':')[0]}: {segments}")
-        if record.mismatches:  # the target's frames in the NIC's order, background marked
-            t0 = recorder.frames[0].t
-            print("  target:", ", ".join(
-                f"{r.t - t0:.3f} {_short(r.data)}" for r in recorder.frames if r.direction == "in"))
+        t0 = recorder.frames[0].t  # the target's frames in the NIC's order, background marked
+        print("  target:", ", ".join(
+            f"{r.t - t0:.3f} {_short(r.data)}" for r in recorder.frames if r.direction == "in"))
         return [(d.kind, d.field, d.expected, d.actual) for d in record.mismatches]
     finally:
         target.end_test(bed)

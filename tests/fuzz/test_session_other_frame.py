@@ -35,10 +35,11 @@ RULE = "LINUX-tcp_can_collapse-skb-cloned"
 QUICK_WINDOW_S = 0.02  # the in-process twin answers within its call
 
 
-def _run(barrier: str | None, report_after_fin: bool):
-    """The steps against the twin (HELD), judged by an oracle with HELD: the frames the twin
-    sent at the last step (the loss probe, the RTO), the case's divergences and the rules
-    of the oracle's timers."""
+def _run(barrier: str | None, report: str | None):
+    """The steps against the twin (HELD), judged by an oracle with HELD, with the twin's MLD
+    report (None: none) right after its FIN (``after_fin``) or after its loss probe's FIN
+    (``after_probe``, between two steps): the frames the twin sent from the SHUT_WR on, the
+    case's divergences and the rules of the oracle's timers."""
     target = InprocReferenceTarget(WorkerPlan(new_run_id(), 0), DutConfig(), HELD)
     bed = target.begin_test("nic-other-frame")
     try:
@@ -47,8 +48,8 @@ def _run(barrier: str | None, report_after_fin: bool):
         timer_rules: list[str] = []
         session.matcher.on_reaction = lambda r: timer_rules.extend(d.rule for d in r.trace)
         twin = bed.handle  # (the InlineDriver of the twin's stack)
-        if report_after_fin:
-            _report_after(bed, twin)
+        if report == "after_fin":
+            _report_after_fin(bed, twin)
         driver = ConnectionDriver(session, "passive")
         driver.step({"call": "send", "data": b"probe me".hex()})
         driver.step({"call": "shutdown"})
@@ -56,7 +57,10 @@ def _run(barrier: str | None, report_after_fin: bool):
                    if t.remote_port == driver.ctx.ports.actual)
         deadline = time.monotonic() + 5.0
         while tcb.retries == 0 and time.monotonic() < deadline:
-            session.link.watch(0.01)  # (reading the link: the twin's timers fire on time)
+            session.link.watch(0.005)  # (reading the link: the twin's timers fire on time)
+            if report == "after_probe" and session.link.pending:  # (the loss probe's FIN)
+                _report(twin)
+                report = None
         driver.step({"call": "recv"})  # judges what the timers sent
         record = driver.finish()
         sent = [dissect(f).tcp for step in record.call_answers[1:] for f in step]
@@ -65,33 +69,49 @@ def _run(barrier: str | None, report_after_fin: bool):
         target.end_test(bed)
 
 
-def _report_after(bed, twin) -> None:
-    """The twin's SHUT_WR followed by an MLD report of its own (the VM's, RFC 3810 6: at a
-    random time) before anything else: its NIC freed the FIN's clone."""
+def _report(twin) -> None:
+    """An MLD report of the twin's own (the VM's, RFC 3810 6: at a random time): its NIC
+    freed the clone it held."""
+    twin.outbox.append(mld_report())
+    twin.outbox_t.append(time.time())
+    twin.with_stack(lambda stack: stack.other_frame_sent())
+
+
+def _report_after_fin(bed, twin) -> None:
+    """The twin's SHUT_WR followed by its MLD report before anything else."""
     shutdown = bed.dut.shutdown_with_errno
 
     def shutdown_then_report(*args):
         result = shutdown(*args)
-        twin.outbox.append(mld_report())
-        twin.outbox_t.append(time.time())
-        twin.with_stack(lambda stack: stack.other_frame_sent())
+        _report(twin)
         return result
 
     bed.dut.shutdown_with_errno = shutdown_then_report
 
 
-@pytest.mark.parametrize("barrier,report_after_fin", [
-    ("echo", False),  # the probe's echo reply after the FIN frees it
-    (None, True),  # no probe (a quiescence window): the MLD report after the FIN frees it
+@pytest.mark.parametrize("barrier,report", [
+    ("echo", None),  # the probe's echo reply after the FIN frees it
+    (None, "after_fin"),  # no probe (a quiescence window): the MLD report after the FIN
 ])
-def test_a_frame_the_oracle_never_predicted_frees_the_held_fin(barrier, report_after_fin):
-    (fin, probe, again), mismatches, timer_rules = _run(barrier, report_after_fin)
+def test_a_frame_the_oracle_never_predicted_frees_the_held_fin(barrier, report):
+    (fin, probe, again), mismatches, timer_rules = _run(barrier, report)
     # the loss probe resends the FIN (freed: a clone of it now held), so the RTO resends the
     # data alone; the oracle, told of the frame after the FIN, predicts the same
     assert fin.flags & FIN and probe.flags & FIN and probe.seq == fin.seq
     assert again.payload == b"probe me" and not again.flags & FIN
     assert mismatches == []
     assert RULE in timer_rules
+
+
+def test_a_report_between_the_probes_fin_and_the_rto_frees_it_for_the_rto():
+    # both timers' frames and the report between them came between two steps, read at the
+    # next step's barrier: the oracle learns of the report after its loss probe, before its
+    # RTO (the measured vm: 2 of 10 runs of scripts/fuzz_held_fin.py, RTO [FP.])
+    (fin, probe, again), mismatches, timer_rules = _run("echo", "after_probe")
+    assert probe.flags & FIN and probe.seq == fin.seq
+    assert again.payload == b"probe me" and again.flags & FIN
+    assert mismatches == []
+    assert RULE not in timer_rules
 
 
 def test_answers_keep_where_the_unpredicted_frames_went():
