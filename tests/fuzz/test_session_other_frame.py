@@ -1,7 +1,8 @@
 """The fuzz session tells its oracle about the target's frames the oracle never predicts, in
 the NIC's order among the frames it judges (fuzz.session.Answers, through the judge's
 Matcher.unpredicted_frame, as the suites' lockstep does): the barrier probe's answer (the
-probe goes to the target only) and background traffic (an MLD report of the VM's own). For
+probe goes to the target only) and background traffic (an MLD report of the VM's own), also
+one that came between two steps among the target's timer frames (run_oracle_timers). For
 the vm target's profile nic_holds_last_frame (virtio_net without TX NAPI: start_xmit ->
 free_old_xmit_skbs frees the skb sent before) such a frame frees the FIN's clone the NIC held,
 so the loss probe's FIN is then held instead, and the RTO resends the data alone (Linux
