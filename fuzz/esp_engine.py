@@ -20,9 +20,9 @@ windows (Linux ``replay-seq``) before it sends the case's frames again.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
-from conformance.author.background import is_background
 from conformance.judge.divergence import Divergence
 from conformance.targets.base import TestBed
 from fuzz.esp_cases import TEMPLATES, EspCases
@@ -40,7 +40,7 @@ from fuzz.hypothesis_engine import HypothesisEngine
 from fuzz.runner import Campaign
 from fuzz.scenarios import CANONICAL_VIEW, CaseContext
 from fuzz.seqspace import PortMap
-from fuzz.session import CHOOSE_BARRIER, CaseRecord, DifferentialSession
+from fuzz.session import CHOOSE_BARRIER, Answers, CaseRecord, DifferentialSession
 from reference_stack.iface.ipsec import ESP_VARIANCE
 from reference_stack.profiles import Profile
 from reference_stack.stack import Reaction
@@ -131,26 +131,19 @@ class EspSession(DifferentialSession):
             return
         for frame in frames:
             self.send_both(frame, frame)
-        self.barrier()
+        for _ in self.answers(lambda f: False).unpredicted:  # (the probe's reply, background)
+            self.matcher.unpredicted_frame()
 
-    def _answers(self, ctx: CaseContext, record: CaseRecord) -> list[bytes]:
+    def _answers(self, ctx: CaseContext, record: CaseRecord) -> Answers:
         """The target's frames up to the barrier: all but background traffic and TCP of
         other ports than the case's (an ICMP error quoting the decrypted datagram quotes
         protocol 17 or 6, not the ESP sent, so the case's quote match does not apply)."""
-        out = []
-        for f in self.barrier():
-            if is_background(f):
-                continue
-            ports = tcp_ports(f)
-            if ports is not None and ports[1] != TESTER_PORT:
-                continue
-            out.append(f)
-        return out
+        return self.answers(lambda f: (ports := tcp_ports(f)) is None or ports[1] == TESTER_PORT)
 
-    def judge_step(self, ctx: CaseContext, reaction: Reaction,
-                   answers: list[bytes]) -> list[Divergence]:
+    def judge_step(self, ctx: CaseContext, reaction: Reaction, answers: list[bytes],
+                   unpredicted: Sequence[int] = ()) -> list[Divergence]:
         opened = [self.lab.open(f) for f in answers]
-        found = super().judge_step(ctx, reaction, [frame for frame, _ in opened])
+        found = super().judge_step(ctx, reaction, [frame for frame, _ in opened], unpredicted)
         if isinstance(ctx, EspContext):
             actual = [meta for _, meta in opened if meta is not None]
             found += compare_meta(ctx.predicted, actual, self.last_seq)

@@ -19,11 +19,12 @@ from __future__ import annotations
 import errno
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.author import barriers
+from conformance.author.background import is_background
 from conformance.author.family import FAMILIES, Family
 from conformance.author.templates import link_defaults
 from conformance.dut.agent import AgentFailure
@@ -168,6 +169,37 @@ class CaseRecord:
         return [d.to_dict() for r in self.reactions for d in r.trace]
 
 
+@dataclass
+class Answers:
+    """The target's frames of one step up to its barrier, as the judge takes them: ``frames``,
+    those of the case (compared with the oracle's predictions), and ``unpredicted``, where
+    among them the target's NIC sent a frame the oracle never predicts (for each, how many of
+    ``frames`` went before it): background traffic (conformance.author.background: the VM's
+    own MLD reports) and the barrier probe's answer (the probe goes to the target only).
+
+    Frames of other cases are in neither: the oracle that judged their case (the session's,
+    for the whole batch) predicted them and counted them where it sent them, e.g. a delayed
+    ACK or a retransmission of an earlier case's port, or the answer to a scenario's RST."""
+
+    frames: list[bytes] = field(default_factory=list)
+    unpredicted: list[int] = field(default_factory=list)
+
+    def add(self, frame: bytes, of_case: Callable[[bytes], bool]) -> None:
+        if is_background(frame):
+            self.unpredicted.append(len(self.frames))
+        elif of_case(frame):
+            self.frames.append(frame)
+
+
+def in_nic_order(frames: list[bytes], unpredicted: Sequence[int]) -> list[bytes | None]:
+    """A step's judged ``frames`` with None where the NIC sent a frame the oracle never
+    predicts (:class:`Answers`), in the order the NIC sent them."""
+    ordered: list[bytes | None] = list(frames)
+    for at in reversed(unpredicted):  # (from the last: the earlier places stay put)
+        ordered.insert(at, None)
+    return ordered
+
+
 class DifferentialSession:
     def __init__(self, bed: TestBed, oracle_profile: Profile, seed: int = 0,
                  barrier: str | None | object = CHOOSE_BARRIER, family: str = "ipv4") -> None:
@@ -216,10 +248,29 @@ class DifferentialSession:
         """The target's answers so far: up to the barrier probe's reply, and for a target that
         does not reply synchronously (its timers or threads may answer later, or it answers
         no probe) also what comes within its quiescence window."""
-        frames = self.probe()
-        if not self.caps.replies_synchronously:
-            frames += self.link.quiesce(self.caps.quiescence_window_s)
-        return frames
+        before, after = self._barrier()
+        return before + after
+
+    def _barrier(self) -> tuple[list[bytes], list[bytes]]:
+        """:meth:`barrier`'s frames: those before the probe's reply, those after it."""
+        before = self.probe()
+        if self.caps.replies_synchronously:
+            return before, []
+        return before, self.link.quiesce(self.caps.quiescence_window_s)
+
+    def answers(self, of_case: Callable[[bytes], bool]) -> Answers:
+        """The target's frames up to the barrier (:meth:`barrier`) for the judge: the case's
+        (``of_case``), and where the NIC sent the frames the oracle never predicts among them,
+        the probe's reply included (:class:`Answers`)."""
+        before, after = self._barrier()
+        found = Answers()
+        for frame in before:
+            found.add(frame, of_case)
+        if self.probes is not None:  # (the probe's reply: after every frame before it)
+            found.unpredicted.append(len(found.frames))
+        for frame in after:
+            found.add(frame, of_case)
+        return found
 
     def probe(self) -> list[bytes]:
         """The frames before the answer to the barrier probe (sent to the target only; none
@@ -249,8 +300,45 @@ class DifferentialSession:
     def run_oracle_timers(self) -> None:
         """Timers due on the oracle (reassembly timeouts, retransmissions) fire as on the
         target, so both forget the same leftovers of earlier cases; what they send is matched
-        by the judge's timer rule (a target's copy may come in any later step)."""
+        by the judge's timer rule (a target's copy may come in any later step). A background
+        frame the target sent since the last barrier is told to the oracle first, where it
+        went among them (:meth:`_background_between_steps`)."""
+        self._background_between_steps()
         self.matcher.advance(self.now())
+
+    def _background_between_steps(self) -> None:
+        """The frames the target sent since the last barrier, read now and left for the next
+        one (its timers' frames, judged there): a background frame among them (the VM's MLD
+        report between its loss probe's FIN and its RTO) tells the oracle it went after the
+        oracle's timers that sent a frame for each of the target's before it (earliest first),
+        as the lockstep fires the oracle's timers at each target frame and tells it of a
+        background one where it was recorded (Lockstep.background_frame); judge_step tells
+        it of those that come later. Without one, nothing changes: the timers fire at once."""
+        arrived = self.link.drain()
+        if not any(map(is_background, arrived)):
+            self.link.unread(arrived)
+            return
+        now = self.now()
+        kept = []
+        for frame in arrived:
+            if is_background(frame):
+                self.matcher.unpredicted_frame()
+            else:
+                self._timer_frame(now)
+                kept.append(frame)
+        self.link.unread(kept)
+
+    def _timer_frame(self, now: float) -> None:
+        """The oracle's timers due by ``now`` fire, earliest first, until one sends a frame
+        (the target's copy of it came between two steps)."""
+        timers = self.matcher.timers
+        before, last = len(timers), None
+        while len(timers) == before:
+            due = self.oracle.poll_at()
+            if due is None or due > now or due == last:
+                return
+            self.matcher.advance(due)
+            last = due
 
     def clear_of_timer(self, ports: PortMap) -> None:
         """Wait, before a step on the case's connection, while the target may be firing its
@@ -405,8 +493,8 @@ class DifferentialSession:
         record.calls.append(f"{name}: target {(value, err)!r}, oracle "
                             f"{(result.value, result.errno)!r}")
         answers = self._answers(ctx, record)
-        record.call_answers.append(answers)
-        found += self.judge_step(ctx, result.reaction, answers)
+        record.call_answers.append(answers.frames)
+        found += self.judge_step(ctx, result.reaction, answers.frames, answers.unpredicted)
         self._record(record, found)
         return value, err
 
@@ -419,9 +507,10 @@ class DifferentialSession:
             return True
         return False
 
-    def _answers(self, ctx: CaseContext, record: CaseRecord) -> list[bytes]:
-        """The target's frames up to the barrier that belong to the case."""
-        return [f for f in self.barrier() if belongs_to_case(f, ctx.ports.actual, record.sent)]
+    def _answers(self, ctx: CaseContext, record: CaseRecord) -> Answers:
+        """The target's frames up to the barrier that belong to the case (and where the
+        frames the oracle never predicts went: :class:`Answers`)."""
+        return self.answers(lambda f: belongs_to_case(f, ctx.ports.actual, record.sent))
 
     def _judge(self, ctx: CaseContext, target_frame: bytes, oracle_frame: bytes,
                reaction: Reaction, record: CaseRecord) -> None:
@@ -429,23 +518,32 @@ class DifferentialSession:
         record.sent.append(target_frame)
         answers = self._answers(ctx, record)
         record.oracle_in.append(oracle_frame)
-        record.responses.append(answers)
+        record.responses.append(answers.frames)
         record.reactions.append(reaction)
-        if self._record(record, self.judge_step(ctx, reaction, answers)):
+        if self._record(record, self.judge_step(ctx, reaction, answers.frames,
+                                                answers.unpredicted)):
             record.diverging_frame = len(record.sent) - 1
 
-    def judge_step(self, ctx: CaseContext, reaction: Reaction,
-                   answers: list[bytes]) -> list[Divergence]:
+    def judge_step(self, ctx: CaseContext, reaction: Reaction, answers: list[bytes],
+                   unpredicted: Sequence[int] = ()) -> list[Divergence]:
         """One step of a case through the judge: the oracle's predictions (in the target's
-        sequence space) against the target's answers up to the barrier."""
+        sequence space) against the target's answers up to the barrier; the oracle is told
+        of the frames it never predicts where the NIC sent them among those (``unpredicted``:
+        :class:`Answers`), as the suites' lockstep tells it (Lockstep.background_frame), so
+        an oracle whose NIC holds its last frame (profile nic_holds_last_frame: Linux
+        virtio_net without TX NAPI, start_xmit -> free_old_xmit_skbs) forgets it as the
+        target's NIC did."""
         matcher = self.matcher
         matcher.translate = ctx.to_target_prediction
         matcher.bindings = ctx.bindings
         now = self.now()
         matcher.expect(reaction, now)
         found: list[Divergence] = []
-        for frame in answers:
-            found += matcher.observe(frame, now)
+        for frame in in_nic_order(answers, unpredicted):
+            if frame is None:
+                matcher.unpredicted_frame()
+            else:
+                found += matcher.observe(frame, now)
         found += matcher.close_step()
         matcher.settle(now)
         ctx.learn(answers, reaction.frames)

@@ -229,6 +229,10 @@ class TesterLink:
             frame = self._recv_nowait()
         return frames
 
+    def unread(self, frames: list[bytes]) -> None:
+        """Put ``frames`` (taken by :meth:`drain`) back, first in line for what reads next."""
+        self.pending[:0] = frames
+
     def _await_reply(self, barrier: Barrier, timeout: float) -> tuple[bytes | None, list[bytes]]:
         """The probe's reply (None after ``timeout``) and the frames that came before it (a
         target whose process can end says so here sooner: conformance.targets.lwip)."""

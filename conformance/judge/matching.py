@@ -54,11 +54,14 @@ DELAY_KEY = "timing.delay_ms"
 
 
 class Timers(Protocol):
-    """What the matcher needs of the oracle: its timers (ReferenceStack)."""
+    """What the matcher needs of the oracle (ReferenceStack): its timers, and to be told of a
+    frame the target sent that it did not predict."""
 
     def poll_at(self) -> float | None: ...
 
     def poll(self, now: float) -> Reaction: ...
+
+    def other_frame_sent(self) -> None: ...
 
 
 class Outstanding:
@@ -176,7 +179,23 @@ class Matcher:
                 best = self._match(frame, t)
                 if best is None:
                     return []
+        if best[1] is None:
+            # A frame the oracle did not predict left the target's NIC all the same; one it
+            # predicted (matched, or a field divergence) was counted where the oracle sent it.
+            self.unpredicted_frame()
         return self._judge(frame, best, t)
+
+    def unpredicted_frame(self) -> None:
+        """The target's NIC sent a frame the oracle never predicted: one ``observe`` found
+        unexpected, or one no caller judges (background traffic, conformance.author.
+        background; the fuzzers' barrier probe's answer, the probe sent to the target only).
+        The oracle learns only that another frame went (ReferenceStack.other_frame_sent: for
+        a NIC that holds the last frame it sent, Linux virtio_net without TX NAPI, whose
+        start_xmit frees the skbs sent before, free_old_xmit_skbs, before it queues any).
+        Its timers are not advanced first: the caller tells it in the NIC's order among the
+        frames it judges."""
+        if self.oracle is not None:
+            self.oracle.other_frame_sent()
 
     def close_step(self) -> list[Divergence]:
         """The target answered everything so far: what the oracle predicted and it did not

@@ -228,12 +228,7 @@ class Lockstep:
         self.advance(t)
         if self.sends:
             self._written_by(frame, t)
-        found = self.matcher.observe(frame, t)
-        if found and found[0].kind == "unexpected":
-            # A frame the oracle did not predict left the target's NIC all the same; one it
-            # predicted (matched, or a field divergence) was counted where the oracle sent it.
-            self.stack.other_frame_sent()
-        self._diverged(found)
+        self._diverged(self.matcher.observe(frame, t))  # (unexpected: Matcher.unpredicted_frame)
 
     def background_frame(self) -> None:
         """A frame the target sent on its own (conformance.author.background: an MLD report,
@@ -242,7 +237,7 @@ class Lockstep:
         timers are not advanced first: the recording is in the NIC's order, so a timer's frame
         recorded after this one went after it, even where the oracle's clock had the timer due
         a moment before (a target's timer running late: the VM's under TCG)."""
-        self.stack.other_frame_sent()
+        self.matcher.unpredicted_frame()
 
     def dut_call(self, call: DutCall, t: float) -> None:
         self.advance(t)

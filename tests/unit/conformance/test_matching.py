@@ -29,6 +29,10 @@ class FakeTimers:
 
     def __init__(self, due: float | None, *frames: bytes) -> None:
         self.due, self.frames = due, frames
+        self.others = 0  # frames the target sent that it was told it did not predict
+
+    def other_frame_sent(self) -> None:
+        self.others += 1
 
     def poll_at(self) -> float | None:
         return self.due
@@ -51,9 +55,24 @@ def test_a_timer_frame_before_or_after_the_answer_is_allowed():
 
 
 def test_without_timer_frames_the_same_response_diverges():
-    found = step(Matcher(FakeTimers(None)), (ACK_FRAME,), [ACK_FRAME, FIN_AGAIN])
+    oracle = FakeTimers(None)
+    found = step(Matcher(oracle), (ACK_FRAME,), [ACK_FRAME, FIN_AGAIN])
     assert [d.kind for d in found] == ["unexpected"]
     assert response_class(found) == "unexpected:tcp:F."
+    assert oracle.others == 1  # told of the FIN it did not predict, not of the ACK it did
+
+
+def test_only_a_frame_no_prediction_answers_is_an_other_frame_for_the_oracle():
+    # matched, a field divergence (both predicted: counted where the oracle sent them), then
+    # an unexpected frame and one the caller never judges (Matcher.unpredicted_frame)
+    oracle = FakeTimers(None)
+    matcher = Matcher(oracle)
+    step(matcher, (ACK_FRAME,), [ACK_FRAME])
+    step(matcher, (ACK_FRAME,), [RST_FRAME])
+    assert oracle.others == 0
+    step(matcher, (), [OTHER_FLOW])
+    matcher.unpredicted_frame()
+    assert oracle.others == 2
 
 
 def test_a_timer_frame_is_allowed_only_within_its_window():

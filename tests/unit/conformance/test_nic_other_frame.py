@@ -35,7 +35,7 @@ PORT = 5001
 ALL_MLDV2_ROUTERS = bytes.fromhex("ff020000000000000000000000000016")
 
 
-def _mld_report() -> bytes:
+def mld_report() -> bytes:
     """The DUT's unsolicited MLDv2 report (:: > ff02::16, RFC 3810 5.2.13)."""
     group = solicited_node(bytes.fromhex("20010db8000000000000000000000001"))
     icmp = MldV2Report((MldRecord(MODE_IS_EXCLUDE, group),)).to_icmp()
@@ -75,7 +75,7 @@ def _replayed(target, oracle, other_at: float | None, rto_late: float = 0.0,
               FrameRecord(0.003, "in", ack), FrameRecord(0.01, "in", data),
               FrameRecord(0.02, "in", fin), FrameRecord(due + rto_late, "in", again)]
     if other_at is not None:
-        frames.append(FrameRecord(other_at, "in", other or _mld_report()))
+        frames.append(FrameRecord(other_at, "in", other or mld_report()))
     frames.sort(key=lambda f: f.t)
     calls = [DutCall(0.0, "socket_with_errno", (socket.AF_INET, socket.SOCK_STREAM, 0), (fd, 0)),
              DutCall(0.002, "connect_with_errno", (fd, ("198.18.0.11", PORT), 0.0),
