@@ -495,6 +495,37 @@ def rst_starting_before_window_in_syn_received(ctx: Context) -> bool:
     opened = _after_listen_syn(ctx)
     return opened is not None and rst_starting_before_window(opened)
 
+def text_and_fin_after_close_end_silently(ctx: Context) -> bool:
+    """After close() (TF_RXCLOSED) with the DUT's FIN acknowledged (FIN_WAIT_2), a segment
+    at RCV.NXT with text and a FIN drew nothing: src/core/tcp_in.c tcp_process (FIN_WAIT_2,
+    or FIN_WAIT_1 with its FIN acknowledged) takes the FIN and moves the pcb to TIME_WAIT,
+    then tcp_input finds the text "received data although already closed" and calls
+    tcp_abort, whose tcp_abandon (src/core/tcp.c) frees a TIME_WAIT pcb without the RST it
+    sends from every other state, and with it the ACK of the FIN."""
+    if ctx.canonical is None or ctx.answers:
+        return False
+    fields = flatten(dissect(ctx.canonical))
+    if "tcp.flags" not in fields or _flags(fields) & (FIN | ACK | SYN | RST) != FIN | ACK:
+        return False
+    if not fields.get("tcp.payload") or \
+            _offset(fields["tcp.seq"], ctx.constants["tester_iss"] + 1) != 0:
+        return False
+    fin_end, closed = ctx.constants["dut_isn"] + 1, False  # the DUT's SND.NXT after its FIN
+    for step in ctx.steps:
+        if "frame" in step:
+            frame = flatten(dissect(bytes.fromhex(step["frame"])))
+            if (closed and "tcp.flags" in frame and _flags(frame) & (ACK | SYN | RST) == ACK
+                    and _offset(frame["tcp.ack"], fin_end) == 0):
+                return True  # (the FIN acknowledged, by this segment or before it)
+            if bytes.fromhex(step["frame"]) == ctx.canonical:
+                return False
+        elif step.get("call") == "send":
+            fin_end += len(step.get("data", "")) // 2
+        elif step.get("call") == "close" and not closed:
+            closed, fin_end = True, fin_end + 1
+    return False
+
+
 ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_receive-insane-offset": insane_offset,
     "tcp_receive-text-without-ack-bit": text_without_ack_bit,
@@ -520,4 +551,5 @@ ANALYSES: Mapping[str, Callable[[Context], bool]] = {
     "tcp_receive-ack-of-unacceptable-segment": ack_of_unacceptable_segment_taken,
     "tcp_process-rst-window-edge-in-syn-rcvd": rst_at_window_edge_in_syn_received,
     "tcp_process-rst-seq-only-in-syn-rcvd": rst_starting_before_window_in_syn_received,
+    "tcp_abandon-time-wait-silent": text_and_fin_after_close_end_silently,
 }

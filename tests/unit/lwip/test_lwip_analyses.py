@@ -351,3 +351,22 @@ def test_window_shrink_ignored_with_the_fin_of_a_shutdown():
         ctx = Context("", "passive-open+calls", response, (), earlier=((zero, ()),),
                       constants=CONSTANTS, steps=({"frame": zero.hex()}, {"call": "shutdown"}))
         assert window_shrink_ignored(ctx) is taken
+
+
+def test_text_and_fin_after_close_in_fin_wait_2_end_silently():
+    """Finding 55808a138259: close, the DUT's FIN acknowledged, then text and a FIN at
+    RCV.NXT (its ACK field old): lwIP's TIME_WAIT pcb is freed without a RST."""
+    from conformance.targets.lwip_analyses import text_and_fin_after_close_end_silently as silent
+    close = {"call": "close"}
+    fin_acked = frame(seg(RCV_NXT, DUT_NXT + 1, ACK))
+    text_fin = frame(seg(RCV_NXT, DUT_NXT - 200, FIN | ACK, b"lost text"))
+    assert silent(stateful(close, fin_acked, text_fin))
+    assert silent(stateful(close, frame(seg(RCV_NXT, DUT_NXT + 1, FIN | ACK, b"lost"))))
+    assert not silent(stateful(close, text_fin))  # its FIN not acknowledged: CLOSING, a RST
+    assert not silent(stateful(fin_acked, text_fin))  # not closed: the text is delivered
+    fin_alone = frame(seg(RCV_NXT, DUT_NXT + 1, FIN | ACK))
+    assert not silent(stateful(close, fin_acked, fin_alone))  # no text: nothing lost
+    late = frame(seg(RCV_NXT + 5, DUT_NXT + 1, FIN | ACK, b"lost"))
+    assert not silent(stateful(close, fin_acked, late))  # not at RCV.NXT
+    rst = seg(DUT_NXT + 1, RCV_NXT + 10, RST | ACK)
+    assert not silent(stateful(close, fin_acked, text_fin, answers=(rst,)))  # it answered
