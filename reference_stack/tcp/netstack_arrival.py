@@ -82,7 +82,8 @@ def syn_received(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool
     """netstack's passive SYN-RECEIVED (connect.go handshake.synRcvdState; profile
     synrcvd_ack_first): the ACK field is checked first (checkAck: SEG.ACK != ISS+1 draws
     <SEQ=SEG.ACK><CTL=RST>), then SEG.SEQ alone must lie in [RCV.NXT, RCV.NXT+RCV.WND) (else
-    an ACK, rate-limited by allowOutOfWindowAck), then a SYN there resets the embryo
+    an ACK, rate-limited by allowOutOfWindowAck, a payload not exempt), then a SYN there
+    resets the embryo
     (RST,ACK <SEQ=SEG.ACK or 0><ACK=SEG.SEQ+SEG.LEN>); an ACK of ISS+1 that passes completes
     the handshake. True when the segment was taken here. (RFC 9293 3.10.7.4 checks the
     sequence number first, with the RFC's acceptability test, and a SYN returns the embryo to
@@ -103,7 +104,10 @@ def syn_received(layer: Connections, tcb: Tcb, seg: TcpRepr, now: float) -> bool
     if not seq_in_window(seg.seq, tcb.rcv_nxt, tcb.rcv_wnd()):
         trace.add("tcp", DROP, RULE_SYN_RECEIVED_SEQ,
                   f"SEG.SEQ {seg.seq} outside [RCV.NXT {tcb.rcv_nxt}, +RCV.WND)")
-        layer.sender.oow_ack(tcb, seg, now, RULE_SYN_RECEIVED_SEQ)
+        # (connect.go synRcvdState answers only `if h.ep.allowOutOfWindowAck()`, which arms
+        # the limit: snd.go maybeSendOutOfWindowAck's exemption of a segment with a payload
+        # is the connection's, not the handshake's; stateful finding e0db0e456257)
+        layer.sender.oow_ack(tcb, seg, now, RULE_SYN_RECEIVED_SEQ, exempt=False)
         return True
     if flags & SYN:
         trace.add("tcp", STATE, RULE_SYN_RECEIVED_SYN,

@@ -257,11 +257,14 @@ class Sender:
             tcb.held_ack = (last_ack_sent, rcv_edge, now + DELAYED_ACK_S)
 
     def oow_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str,
-                may_delay: bool = False) -> None:
+                may_delay: bool = False, exempt: bool = True) -> None:
         """The ACK answering an unacceptable segment (RFC 9293 3.10.7.4 first check, RFC 7323
         5.3), subject to the profile's ACK throttling (tcp/ack_throttle.py). `may_delay`: it
-        may be merged into an ACK the target still holds back (send_ack)."""
-        if not ack_throttle.limited(self.profile, self.trace, tcb, seg, now, challenge=False):
+        may be merged into an ACK the target still holds back (send_ack). `exempt`: the
+        profile's exemptions for a segment with text apply (False: this ACK is limited and
+        arms the limit whatever the segment carries)."""
+        if not ack_throttle.limited(self.profile, self.trace, tcb, seg if exempt else None,
+                                    now, challenge=False):
             self.send_ack(tcb, now, rule, may_delay=may_delay)
 
     def challenge_ack(self, tcb: Tcb, seg: TcpRepr, now: float, rule: str,

@@ -265,6 +265,19 @@ def test_segment_without_ack_outside_the_window_in_syn_received(profile) -> None
     assert c.state() is State.SYN_RECEIVED
 
 
+def test_out_of_window_acks_of_syn_received_are_limited_whatever_they_answer() -> None:
+    """netstack's handshake answers a segment outside the window only if
+    allowOutOfWindowAck (connect.go synRcvdState), which arms the 500 ms limit: a segment
+    with a payload is not exempt there (snd.go maybeSendOutOfWindowAck exempts it on an
+    established connection), so the ACK of one silences the next within the interval
+    (stateful finding e0db0e456257)."""
+    c = bring_to(State.SYN_RECEIVED, GVISOR)
+    (ack,) = c.note(c.seg(0, seq=c.snd_nxt + 1_000_000, payload=b"abcdef"))
+    assert ack.flags == ACK and ack.ack == c.snd_nxt
+    assert c.note(c.seg(SYN, seq=c.snd_nxt + 2_000_000)) == []
+    assert c.state() is State.SYN_RECEIVED
+
+
 @pytest.mark.parametrize("profile", [RFC, GVISOR], ids=["rfc", "gvisor"])
 def test_active_open_keeps_the_handshake_window(profile) -> None:
     """The ACK of an active open's SYN,ACK carries the handshake's window (connect.go
