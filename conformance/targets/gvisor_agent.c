@@ -2,9 +2,9 @@
  * The DUT control agent of the ``gvisor`` target: runs inside a runsc sandbox.
  *
  * The sandbox's only process is this program, a static binary built from this file at first
- * use (conformance/targets/gvisor_agent_build.py). Its system calls are served by gVisor's
- * Sentry, so the sockets it makes are netstack's. It speaks the JSON-lines protocol of
- * conformance/dut/agent.py on its standard input and output: first
+ * use (conformance/targets/gvisor.py build_agent, with c_build.py). Its system calls are
+ * served by gVisor's Sentry, so the sockets it makes are netstack's. It speaks the JSON-lines
+ * protocol of conformance/dut/agent.py on its standard input and output: first
  * {"ready": true, ...}, then one reply line per request line, in order, until its input
  * closes (the harness went away), which ends the sandbox.
  *
