@@ -41,6 +41,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,8 +257,11 @@ static void put_address(Buf *b, const struct sockaddr_storage *ss, socklen_t len
         putf(b, ", %u, %u, %u]", ntohs(sin6->sin6_port), ntohl(sin6->sin6_flowinfo),
              sin6->sin6_scope_id);
     } else {
-        putf(b, "[%d, ", ss->ss_family);
-        put_bytes(b, (const unsigned char *)ss->__ss_padding, 0);
+        /* another family: [family, sa_data], as Python's makesockaddr */
+        const struct sockaddr *sa = (const struct sockaddr *)ss;
+        size_t head = offsetof(struct sockaddr, sa_data);
+        putf(b, "[%d, ", sa->sa_family);
+        put_bytes(b, (const unsigned char *)sa->sa_data, len > head ? len - head : 0);
         put(b, "]", 1);
     }
 }
@@ -345,70 +349,64 @@ static int call_socket(Args *a, Reply *r) {
     return 1;
 }
 
-static int call_bind_or_connect_now(Args *a, Reply *r, int connecting) {
-    int fd = fd_arg(a, 0);
-    struct sockaddr_storage ss;
-    socklen_t len = 0;
-    if (!a->ok || !address_arg(a, 1, family_of(fd), &ss, &len))
-        return 0;
-    if (!connecting)
-        return bind(fd, (struct sockaddr *)&ss, len) == 0 ? ok_null(r) : sys_fail(r);
-    /* connect with timeout 0: start the handshake, return its errno (connect_ex) */
-    set_blocking(fd, 0);
-    int code = connect(fd, (struct sockaddr *)&ss, len) == 0 ? 0 : errno;
-    set_blocking(fd, 1);
-    r->err = code;
-    return 1;
+/* The socket of argument 0 and an address for it in argument k. */
+static int socket_and_address(Args *a, size_t k, int *fd, struct sockaddr_storage *ss,
+                              socklen_t *len) {
+    *fd = fd_arg(a, 0);
+    return a->ok && address_arg(a, k, family_of(*fd), ss, len);
 }
 
 static int call_bind(Args *a, Reply *r) {
-    return arity(a, "bind", 2, 2) && call_bind_or_connect_now(a, r, 0);
+    int fd;
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    if (!arity(a, "bind", 2, 2) || !socket_and_address(a, 1, &fd, &ss, &len))
+        return 0;
+    return bind(fd, (struct sockaddr *)&ss, len) == 0 ? ok_null(r) : sys_fail(r);
+}
+
+/* A connect in progress awaited, as Python's sock_connect_impl: POLLOUT, then SO_ERROR
+ * (EISCONN is success), EAGAIN once the deadline passes. */
+static int await_connect(int fd, double deadline, Reply *r) {
+    for (;;) {
+        int ready = wait_ready(fd, 1, 1, deadline);
+        if (ready <= 0)
+            return ready == 0 ? fail(r, EAGAIN, NULL) : sys_fail(r);
+        int soerr = 0;
+        socklen_t sl = sizeof soerr;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+            return sys_fail(r);
+        if (soerr == 0 || soerr == EISCONN)
+            return ok_null(r);
+        if (soerr != EAGAIN && soerr != EWOULDBLOCK)
+            return fail(r, soerr, NULL);
+    }
 }
 
 static int call_connect(Args *a, Reply *r) {
+    int fd;
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
     if (!arity(a, "connect", 2, 3))
         return 0;
     double timeout = float_arg(a, 2, 0.0);
     if (!a->ok)
         return 0;
-    if (timeout == 0)
-        return call_bind_or_connect_now(a, r, 1);
     if (timeout < 0)
         return fail(r, EBADF, "ValueError: Timeout value out of range");
-    int fd = fd_arg(a, 0);
-    struct sockaddr_storage ss;
-    socklen_t len = 0;
-    if (!a->ok || !address_arg(a, 1, family_of(fd), &ss, &len))
+    if (!socket_and_address(a, 1, &fd, &ss, &len))
         return 0;
-    /* settimeout(timeout): non-blocking; EINPROGRESS waits for POLLOUT, then SO_ERROR */
+    /* non-blocking for the call (setblocking(False) or settimeout(timeout)), blocking after */
     set_blocking(fd, 0);
-    int ok = 1;
-    if (connect(fd, (struct sockaddr *)&ss, len) != 0) {
-        if (errno != EINPROGRESS) {
-            ok = sys_fail(r);
-        } else {
-            double deadline = now_s() + timeout;
-            for (;;) {
-                int ready = wait_ready(fd, 1, 1, deadline);
-                if (ready <= 0) {
-                    ok = ready == 0 ? fail(r, EAGAIN, NULL) : sys_fail(r);
-                    break;
-                }
-                int soerr = 0;
-                socklen_t sl = sizeof soerr;
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0) {
-                    ok = sys_fail(r);
-                    break;
-                }
-                if (soerr == 0 || soerr == EISCONN)
-                    break;
-                if (soerr != EAGAIN && soerr != EWOULDBLOCK) {
-                    ok = fail(r, soerr, NULL);
-                    break;
-                }
-            }
-        }
-    }
+    int ok;
+    if (connect(fd, (struct sockaddr *)&ss, len) == 0)
+        ok = ok_null(r);
+    else if (timeout == 0) /* start the handshake, return its errno (connect_ex) */
+        ok = fail(r, errno, NULL);
+    else if (errno != EINPROGRESS)
+        ok = sys_fail(r);
+    else
+        ok = await_connect(fd, now_s() + timeout, r);
     set_blocking(fd, 1);
     return ok;
 }
@@ -513,14 +511,13 @@ static int call_send(Args *a, Reply *r) {
 }
 
 static int call_sendto(Args *a, Reply *r) {
-    if (!arity(a, "sendto", 3, 3))
-        return 0;
-    int fd = fd_arg(a, 0);
+    int fd;
     struct sockaddr_storage ss;
     socklen_t len = 0;
     unsigned char *data = NULL;
     size_t n = 0;
-    if (!a->ok || !address_arg(a, 2, family_of(fd), &ss, &len) || !data_arg(a, 1, &data, &n))
+    if (!arity(a, "sendto", 3, 3) || !socket_and_address(a, 2, &fd, &ss, &len) ||
+        !data_arg(a, 1, &data, &n))
         return 0;
     ssize_t sent = sendto(fd, data, n, MSG_DONTWAIT, (struct sockaddr *)&ss, len);
     free(data);
