@@ -35,18 +35,16 @@ def output_path(source: Path, name: str, suffix: str, inputs: Sequence[Path] = (
     return cache_dir() / f"{name}-{digest.hexdigest()[:16]}{suffix}"
 
 
-def build(source: Path, target: Path, gcc_args: Sequence[str]) -> Path:
-    """``target`` (output_path), built now with ``gcc [gcc_args] -o TARGET SOURCE [libs]`` if
-    not there yet: ``gcc_args`` are the options, ``-l`` libraries after the source
-    (BuildError on a failure, with gcc's own words)."""
+def build(source: Path, target: Path, options: Sequence[str],
+          libraries: Sequence[str] = ()) -> Path:
+    """``target`` (output_path), built now with ``gcc OPTIONS -o TARGET SOURCE LIBRARIES`` if
+    not there yet (BuildError on a failure, with gcc's own words)."""
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix,
                                dir=target.parent)
     os.close(fd)
-    options = [a for a in gcc_args if not a.startswith("-l")]
-    libraries = [a for a in gcc_args if a.startswith("-l")]
     try:
         result = subprocess.run(["gcc", *options, "-o", tmp, str(source), *libraries],
                                 capture_output=True, text=True, check=False, timeout=120)

@@ -62,7 +62,7 @@ from conformance.targets.base import Capabilities
 AGENT_SOURCE = Path(__file__).with_name("gvisor_agent.c")
 AGENT_HEADER = Path(__file__).with_name("agent_json.h")  # (its JSON, included by the source)
 # Static: the sandbox's process then opens no shared library (gVisor's gofer serves each open).
-AGENT_GCC_ARGS = ("-O2", "-Wall", "-static", "-lm")
+AGENT_GCC_OPTIONS = ("-O2", "-Wall", "-static")
 LIBC_STATIC = Path("/usr/lib/x86_64-linux-gnu/libc.a")  # Debian's libc6-dev
 RUNSC = "runsc"
 RUNSC_FLAGS = (
@@ -153,7 +153,7 @@ def agent_path() -> Path:
 
 def build_agent() -> str:
     """The agent program, built now if not cached (c_build.BuildError on a failure)."""
-    return str(c_build.build(AGENT_SOURCE, agent_path(), AGENT_GCC_ARGS))
+    return str(c_build.build(AGENT_SOURCE, agent_path(), AGENT_GCC_OPTIONS, ["-lm"]))
 
 
 def runsc_argv(netns_name: str, root: str, bundle: str, container_id: str) -> list[str]:

@@ -44,7 +44,8 @@ def build_shim() -> Path:
     if missing:
         raise ShimBuildError("cannot build the lwIP shim: missing " + "; ".join(missing))
     try:
-        return c_build.build(SHIM_SOURCE, target, ["-O2", "-Wall", "-shared", "-fPIC",
-                                                   f"-I{LWIP_INCLUDE}", "-llwip", "-lpthread"])
+        return c_build.build(SHIM_SOURCE, target,
+                             ["-O2", "-Wall", "-shared", "-fPIC", f"-I{LWIP_INCLUDE}"],
+                             ["-llwip", "-lpthread"])
     except c_build.BuildError as exc:
         raise ShimBuildError(str(exc)) from None
